@@ -1,0 +1,45 @@
+#pragma once
+// The agent's local HTTP API for POS front-ends (listens on localhost only by default).
+//   POST /v1/sales, /v1/returns, /v1/voids, /v1/movements  -> 201 {"event_id","seq",...} once durable
+//   GET  /v1/status                                        -> device, sync and offline exposure
+//   GET  /v1/events/{seq}                                  -> one stored event
+// Runs cpp-httplib's server on its own thread pool (start/stop).
+
+#include <memory>
+#include <string>
+
+#include "sw/agent/store.h"
+#include "sw/agent/sync.h"
+#include "sw/common/clock.h"
+#include "sw/common/result.h"
+
+namespace sw::agent {
+
+// Limits an operator configures; crossing them raises an alert in /v1/status and on the state topic.
+struct ExposureLimits {
+  int64_t max_offline_s = 24 * 3600;
+  uint64_t max_queue_depth = 200'000;
+  int64_t min_disk_free_bytes = 256LL * 1024 * 1024;
+};
+
+class AgentHttpApi {
+ public:
+  AgentHttpApi(Store& store, SyncLoop* sync, const common::Clock& clock, ExposureLimits limits = {});
+  ~AgentHttpApi();
+  AgentHttpApi(const AgentHttpApi&) = delete;
+  AgentHttpApi& operator=(const AgentHttpApi&) = delete;
+
+  // Binds host:port (port 0 = any free port) and serves on a background thread.
+  common::Status start(const std::string& host, int port);
+  void stop();
+  int port() const;
+
+  // The /v1/status document, also used by the state topic.
+  std::string statusJson();
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace sw::agent

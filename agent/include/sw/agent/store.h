@@ -1,0 +1,111 @@
+#pragma once
+// The agent's local store: every recorded event is committed here (WAL,
+// synchronous=FULL) before the cashier gets an answer, and stays until the
+// coordinator has acknowledged it as applied and the retention period has passed.
+//
+// Tables (schema version in user_version):
+//   meta(key, value)            device_id, location, kind, epoch (store identity)
+//   counters(last_seq, last_acked_seq)   one row; seq is gapless per device
+//   outbox(seq PK, event_id UNIQUE, idem_key UNIQUE, recorded_at_ms, body, acked_at_ms)
+
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "sw/common/clock.h"
+#include "sw/common/event.h"
+#include "sw/common/result.h"
+#include "sw/common/sqlite.h"
+
+namespace sw::agent {
+
+struct StoreConfig {
+  std::string path;
+  std::string device_id;
+  std::string location;
+  std::string kind = "till";
+  // Refuse new events when the filesystem holding the store has less free space than this.
+  int64_t min_free_bytes = 16 * 1024 * 1024;
+};
+
+// What a caller records: everything but the identity fields the store assigns.
+struct EventDraft {
+  common::EventType type = common::EventType::kSale;
+  std::vector<common::Line> lines;
+  std::string other_location;
+  std::string reason;
+  std::string ref;
+  std::string idempotency_key;  // optional; a repeat returns the first event instead of a new one
+};
+
+struct Recorded {
+  uint64_t seq = 0;
+  std::string event_id;
+  int64_t occurred_at_ms = 0;
+  bool duplicate = false;  // idempotency key seen before: nothing new was written
+};
+
+struct PendingEvent {
+  uint64_t seq = 0;
+  std::string body;  // encoded with common::encodeEvent()
+};
+
+struct StoreStats {
+  uint64_t last_seq = 0;
+  uint64_t last_acked_seq = 0;
+  uint64_t queue_depth = 0;
+  int64_t oldest_unsynced_recorded_at_ms = 0;  // 0 when nothing is unsynced
+  int64_t disk_free_bytes = -1;
+  uint64_t stored_events = 0;
+};
+
+class Store {
+ public:
+  // Opens (or creates) the store. An existing store must belong to the same device id;
+  // a damaged file is reported (fatal corrupt_database) and never replaced.
+  static common::Result<std::unique_ptr<Store>> open(const StoreConfig& config, const common::Clock& clock);
+
+  // Validates and durably commits one event; returns only after the commit. Disk full or
+  // read-only gives a retry error and nothing is written.
+  common::Result<Recorded> record(const EventDraft& draft);
+
+  // Up to max_events (and about max_bytes) unacked events with seq >= from_seq, in seq order.
+  common::Result<std::vector<PendingEvent>> pending(uint64_t from_seq, size_t max_events, size_t max_bytes);
+
+  // Everything up to seq is applied by the coordinator. Never moves backwards.
+  common::Status markAcked(uint64_t seq);
+
+  // Deletes acknowledged events acknowledged more than retention_ms ago. Returns how many.
+  common::Result<int64_t> prune(int64_t retention_ms);
+
+  common::Result<StoreStats> stats();
+  // Decodes one stored event (any seq still in the store), for inspection and tests.
+  common::Result<common::Event> eventAt(uint64_t seq);
+
+  const std::string& deviceId() const { return config_.device_id; }
+  const std::string& location() const { return config_.location; }
+  const std::string& kind() const { return config_.kind; }
+  const std::string& epoch() const { return epoch_; }
+  int64_t freeBytes() const;
+
+ private:
+  Store(StoreConfig config, const common::Clock& clock) : config_(std::move(config)), clock_(clock) {}
+  common::Status init();
+
+  StoreConfig config_;
+  const common::Clock& clock_;
+  std::string epoch_;
+  std::mutex mu_;  // guards db_ and its statements: one writer at a time
+  common::SqliteDb db_;
+  std::mutex read_mu_;  // guards reader_: the sync loop reads the outbox without blocking sales
+  common::SqliteDb reader_;
+  common::SqliteStmt find_idem_;
+  common::SqliteStmt insert_;
+  common::SqliteStmt bump_seq_;
+  common::SqliteStmt select_pending_;
+};
+
+}  // namespace sw::agent

@@ -1,0 +1,150 @@
+// stockwire-agent: the device daemon and its tools.
+
+#include <cstdio>
+#include <iostream>
+#include <string>
+#include <vector>
+
+#include "sw/agent/http_api.h"
+#include "sw/agent/store.h"
+#include "sw/agent/sync.h"
+#include "sw/common/args.h"
+#include "sw/common/codec.h"
+#include "sw/common/log.h"
+#include "sw/common/paho_transport.h"
+#include "sw/common/process.h"
+#include "sw/common/topics.h"
+#include "sw/common/uuid.h"
+
+namespace {
+
+using namespace sw;
+
+constexpr const char* kUsage = R"(stockwire-agent: records sales and stock movements on a device and syncs them.
+
+Usage:
+  stockwire-agent run --device-id ID --location LOC --broker URL --db PATH [--http HOST:PORT] [options]
+  stockwire-agent --help
+
+run options:
+  --config FILE        JSON file with any of the options below (keys with '_' for '-');
+                       command-line options override it
+  --device-id ID       this device's id (1-64 of A-Z a-z 0-9 . _ : -); also the MQTT client id
+  --location LOC       the store or warehouse this device records for
+  --kind KIND          till (default) or handheld
+  --broker URL         MQTT broker, e.g. tcp://127.0.0.1:1883 or ssl://broker:8883
+  --db PATH            the local SQLite store (created if missing; never replaced if damaged)
+  --http HOST:PORT     local API address (default 127.0.0.1:8700; port 0 = any free port)
+  --ca FILE --cert FILE --key FILE   TLS files for ssl:// brokers
+  --retention-hours N  keep acknowledged events this long before pruning (default 168)
+  --ack-timeout-ms N   resend from the last ack after this much silence (default 3000)
+  --max-batch N        largest batch in events (default 1000)
+  --max-offline-hours N / --max-queue N / --min-disk-mb N   alert limits shown in /v1/status
+  --log-level LEVEL    debug, info (default), warn, error
+
+Local API (JSON): POST /v1/sales, /v1/returns, /v1/voids, /v1/movements; GET /v1/status.
+Exit codes: 0 after SIGINT/SIGTERM, 2 on bad options, 3 when the store cannot be opened.
+)";
+
+const std::set<std::string> kRunOptions = {
+    "config", "device-id", "location", "kind", "broker", "db", "http", "ca", "cert", "key",
+    "retention-hours", "ack-timeout-ms", "max-batch", "max-offline-hours", "max-queue", "min-disk-mb", "log-level"};
+
+int fail(const common::Error& e, int code) {
+  std::fprintf(stderr, "stockwire-agent: %s\n", e.toString().c_str());
+  return code;
+}
+
+int runAgent(const std::vector<std::string>& raw) {
+  auto argv = common::mergeConfigFile(raw, kRunOptions);
+  if (!argv) return fail(argv.error(), 2);
+  auto args = common::Args::parse(*argv, kRunOptions, {});
+  if (!args) return fail(args.error(), 2);
+  for (const char* required : {"device-id", "location", "broker", "db"}) {
+    if (!args->has(required)) return fail(common::Error::reject("bad_option", std::string("--") + required + " is required"), 2);
+  }
+  common::LogLevel level;
+  if (!common::parseLogLevel(args->getOr("log-level", "info"), &level)) {
+    return fail(common::Error::reject("bad_option", "--log-level must be debug, info, warn or error"), 2);
+  }
+  common::setLogLevel(level);
+  auto hp = common::parseHostPort(args->getOr("http", "127.0.0.1:8700"));
+  if (!hp) return fail(hp.error(), 2);
+  auto retention_h = args->getInt("retention-hours", 168);
+  auto ack_timeout = args->getInt("ack-timeout-ms", 3000);
+  auto max_batch = args->getInt("max-batch", 1000);
+  auto max_off = args->getInt("max-offline-hours", 24);
+  auto max_queue = args->getInt("max-queue", 200'000);
+  auto min_disk = args->getInt("min-disk-mb", 256);
+  for (auto* r : {&retention_h, &ack_timeout, &max_batch, &max_off, &max_queue, &min_disk}) {
+    if (!*r) return fail(r->error(), 2);
+    if (**r <= 0) return fail(common::Error::reject("bad_option", "numeric options must be positive"), 2);
+  }
+
+  const common::Clock& clock = common::SystemClock::instance();
+  agent::StoreConfig sc;
+  sc.path = *args->get("db");
+  sc.device_id = *args->get("device-id");
+  sc.location = *args->get("location");
+  sc.kind = args->getOr("kind", "till");
+  auto store = agent::Store::open(sc, clock);
+  if (!store) return fail(store.error(), 3);
+
+  std::string session = common::newUuid();
+  common::MqttConfig mc;
+  mc.broker_url = *args->get("broker");
+  mc.client_id = sc.device_id;
+  mc.ca_file = args->getOr("ca", "");
+  mc.cert_file = args->getOr("cert", "");
+  mc.key_file = args->getOr("key", "");
+  common::DeviceState death;
+  death.online = false;
+  death.session = session;
+  death.at_ms = clock.nowMs();
+  mc.will = common::MqttWill{common::topics::state(sc.device_id), common::encodeDeviceState(death), 1, true};
+  auto transport = common::makePahoTransport(mc);
+
+  agent::SyncConfig cfg;
+  cfg.retention_ms = *retention_h * 3600 * 1000;
+  cfg.ack_timeout_ms = *ack_timeout;
+  cfg.max_batch_events = static_cast<size_t>(*max_batch);
+  cfg.initial_batch_events = std::min<size_t>(cfg.initial_batch_events, cfg.max_batch_events);
+  agent::SyncLoop sync(**store, *transport, clock, cfg, session);
+  agent::ExposureLimits limits{*max_off * 3600, static_cast<uint64_t>(*max_queue), *min_disk * 1024 * 1024};
+  agent::AgentHttpApi api(**store, &sync, clock, limits);
+  if (auto s = api.start(hp->first, hp->second); !s) return fail(s.error(), 2);
+  sync.start();
+  SW_INFO("agent") << "device " << sc.device_id << " at " << sc.location << " (" << sc.kind << "), store "
+                   << sc.path << ", API http://" << hp->first << ":" << api.port() << ", broker " << mc.broker_url;
+  // Scripts read this line to find the API port when --http asks for port 0.
+  std::printf("listening http://%s:%d\n", hp->first.c_str(), api.port());
+  std::fflush(stdout);
+
+  int sig = common::waitForTerminationSignal();
+  SW_INFO("agent") << "signal " << sig << ", stopping";
+  api.stop();
+  sync.stop();
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  sw::common::blockTerminationSignals();
+  std::vector<std::string> args(argv + 1, argv + argc);
+  if (args.empty() || args[0] == "--help" || args[0] == "-h" || args[0] == "help") {
+    std::fputs(kUsage, args.empty() ? stderr : stdout);
+    return args.empty() ? 2 : 0;
+  }
+  std::string cmd = args[0];
+  args.erase(args.begin());
+  for (const auto& a : args) {
+    if (a == "--help" || a == "-h") {
+      std::fputs(kUsage, stdout);
+      return 0;
+    }
+  }
+  if (cmd == "run") return runAgent(args);
+  std::fprintf(stderr, "stockwire-agent: unknown command '%s' (see --help)\n", cmd.c_str());
+  return 2;
+}

@@ -1,0 +1,142 @@
+// cpp-httplib adapter for the agent's local API.
+
+#include "sw/agent/http_api.h"
+
+#include <nlohmann/json.hpp>
+
+
+#include "sw/agent/requests.h"
+#include "sw/common/codec.h"
+#include "sw/common/http_server.h"
+#include "sw/common/log.h"
+
+namespace sw::agent {
+
+using common::Error;
+using nlohmann::json;
+
+struct AgentHttpApi::Impl {
+  Store& store;
+  SyncLoop* sync;
+  const common::Clock& clock;
+  ExposureLimits limits;
+  httplib::Server server;
+  common::HttpServerRunner runner{server};
+
+  std::string statusJson();
+
+  Impl(Store& s, SyncLoop* y, const common::Clock& c, ExposureLimits l) : store(s), sync(y), clock(c), limits(l) {}
+
+
+  void record(const httplib::Request& req, httplib::Response& res, common::Result<EventDraft> draft) {
+    if (!draft) return common::sendError(res, draft.error());
+    if (draft->idempotency_key.empty() && req.has_header("Idempotency-Key")) {
+      draft->idempotency_key = req.get_header_value("Idempotency-Key");
+    }
+    if (draft->idempotency_key.size() > 128) {
+      return common::sendError(res, Error::reject("bad_idempotency_key", "idempotency key is at most 128 characters"));
+    }
+    auto rec = store.record(*draft);
+    if (!rec) {
+      SW_WARN("http") << req.path << " refused: " << rec.error().toString();
+      return common::sendError(res, rec.error());
+    }
+    if (sync && !rec->duplicate) sync->notify();
+    json out = {{"event_id", rec->event_id}, {"seq", rec->seq}, {"occurred_at_ms", rec->occurred_at_ms},
+                {"duplicate", rec->duplicate}};
+    res.status = rec->duplicate ? 200 : 201;
+    res.set_content(out.dump(), "application/json");
+  }
+
+  void routes() {
+    server.set_payload_max_length(1 << 20);
+    server.Post("/v1/sales", [this](const httplib::Request& req, httplib::Response& res) {
+      record(req, res, parseSaleRequest(req.body, common::EventType::kSale));
+    });
+    server.Post("/v1/returns", [this](const httplib::Request& req, httplib::Response& res) {
+      record(req, res, parseSaleRequest(req.body, common::EventType::kReturn));
+    });
+    server.Post("/v1/voids", [this](const httplib::Request& req, httplib::Response& res) {
+      record(req, res, parseVoidRequest(req.body));
+    });
+    server.Post("/v1/movements", [this](const httplib::Request& req, httplib::Response& res) {
+      record(req, res, parseMovementRequest(req.body));
+    });
+    server.Get("/v1/status", [this](const httplib::Request&, httplib::Response& res) {
+      res.set_content(statusJson(), "application/json");
+    });
+    server.Get(R"(/v1/events/(\d{1,19}))", [this](const httplib::Request& req, httplib::Response& res) {
+      auto e = store.eventAt(std::stoull(req.matches[1].str()));
+      if (!e) return common::sendError(res, e.error());
+      res.set_content(common::eventToJsonText(*e), "application/json");
+    });
+    common::installJsonErrorHandlers(server);
+  }
+};
+
+AgentHttpApi::AgentHttpApi(Store& store, SyncLoop* sync, const common::Clock& clock, ExposureLimits limits)
+    : impl_(std::make_unique<Impl>(store, sync, clock, limits)) {
+  impl_->routes();
+}
+
+AgentHttpApi::~AgentHttpApi() { stop(); }
+
+common::Status AgentHttpApi::start(const std::string& host, int port) { return impl_->runner.start(host, port); }
+
+void AgentHttpApi::stop() {
+  if (impl_) impl_->runner.stop();
+}
+
+int AgentHttpApi::port() const { return impl_->runner.port(); }
+
+std::string AgentHttpApi::statusJson() { return impl_->statusJson(); }
+
+std::string AgentHttpApi::Impl::statusJson() {
+  json j = {{"device_id", store.deviceId()}, {"location", store.location()}, {"kind", store.kind()},
+            {"epoch", store.epoch()}};
+  auto st = store.stats();
+  int64_t now = clock.nowMs();
+  json alerts = json::array();
+  if (st) {
+    int64_t age_s = st->oldest_unsynced_recorded_at_ms ? std::max<int64_t>(0, (now - st->oldest_unsynced_recorded_at_ms) / 1000) : 0;
+    j["last_seq"] = st->last_seq;
+    j["last_acked_seq"] = st->last_acked_seq;
+    j["queue_depth"] = st->queue_depth;
+    j["oldest_unsynced_age_s"] = age_s;
+    j["disk_free_bytes"] = st->disk_free_bytes;
+    j["stored_events"] = st->stored_events;
+    const ExposureLimits& l = limits;
+    if (age_s > l.max_offline_s * 8 / 10) {
+      alerts.push_back({{"code", "offline_too_long"}, {"message", "oldest unsynced event is " + std::to_string(age_s) +
+                                                                     " s old (limit " + std::to_string(l.max_offline_s) + " s)"}});
+    }
+    if (st->queue_depth > l.max_queue_depth * 8 / 10) {
+      alerts.push_back({{"code", "queue_too_deep"}, {"message", std::to_string(st->queue_depth) + " events unsynced (limit " +
+                                                                    std::to_string(l.max_queue_depth) + ")"}});
+    }
+    if (st->disk_free_bytes >= 0 && st->disk_free_bytes < l.min_disk_free_bytes) {
+      alerts.push_back({{"code", "disk_low"}, {"message", std::to_string(st->disk_free_bytes / (1024 * 1024)) +
+                                                              " MiB free (limit " + std::to_string(l.min_disk_free_bytes / (1024 * 1024)) + " MiB)"}});
+    }
+  } else {
+    j["store_error"] = st.error().toString();
+  }
+  SyncStatus ss;
+  if (sync) ss = sync->status();
+  j["online"] = ss.broker_connected && ss.coordinator_online;
+  j["broker_connected"] = ss.broker_connected;
+  j["coordinator_online"] = ss.coordinator_online;
+  j["clock_offset_ms"] = ss.clock_offset_ms;
+  j["clock_offset_known"] = ss.clock_offset_known;
+  j["last_ack_at_ms"] = ss.last_ack_at_ms;
+  j["batch_events"] = ss.batch_events;
+  j["resends"] = ss.resends;
+  if (ss.refused) {
+    j["refused"] = ss.refused_reason;
+    alerts.push_back({{"code", "refused_by_coordinator"}, {"message", ss.refused_reason}});
+  }
+  j["alerts"] = alerts;
+  return j.dump();
+}
+
+}  // namespace sw::agent

@@ -1,0 +1,269 @@
+#include "sw/agent/store.h"
+
+#include <sys/statvfs.h>
+
+#include <filesystem>
+
+#include "sw/common/codec.h"
+#include "sw/common/uuid.h"
+
+namespace sw::agent {
+
+using common::Error;
+using common::Result;
+using common::Status;
+
+namespace {
+
+const std::vector<std::string> kSchema = {
+    // v1
+    "CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);"
+    "CREATE TABLE counters (id INTEGER PRIMARY KEY CHECK (id = 1),"
+    "  last_seq INTEGER NOT NULL, last_acked_seq INTEGER NOT NULL);"
+    "INSERT INTO counters VALUES (1, 0, 0);"
+    "CREATE TABLE outbox (seq INTEGER PRIMARY KEY, event_id TEXT NOT NULL UNIQUE, idem_key TEXT UNIQUE,"
+    "  type TEXT NOT NULL, recorded_at_ms INTEGER NOT NULL, body BLOB NOT NULL, acked_at_ms INTEGER);",
+};
+
+}  // namespace
+
+Result<std::unique_ptr<Store>> Store::open(const StoreConfig& config, const common::Clock& clock) {
+  if (!common::isValidId(config.device_id)) {
+    return Error::reject("bad_device_id", "device id must be 1-64 of [A-Za-z0-9._:-]");
+  }
+  if (!common::isValidId(config.location)) {
+    return Error::reject("bad_location", "location must be 1-64 of [A-Za-z0-9._:-]");
+  }
+  std::unique_ptr<Store> store(new Store(config, clock));
+  if (auto s = store->init(); !s) return s.error();
+  return store;
+}
+
+Status Store::init() {
+  bool existed = std::filesystem::exists(config_.path);
+  auto db = common::SqliteDb::open({.path = config_.path, .quick_check = existed});
+  if (!db) return db.error();
+  db_ = std::move(*db);
+  if (auto s = db_.migrate(kSchema); !s) return s;
+
+  auto get = db_.prepare("SELECT value FROM meta WHERE key = ?");
+  if (!get) return get.error();
+  auto readMeta = [&](const char* key) -> std::optional<std::string> {
+    get->bind(1, std::string_view(key));
+    auto r = get->step();
+    std::optional<std::string> out;
+    if (r && *r) out = get->columnText(0);
+    get->reset();
+    return out;
+  };
+  auto put = db_.prepare("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)");
+  if (!put) return put.error();
+  auto writeMeta = [&](const char* key, const std::string& value) {
+    put->bind(1, std::string_view(key)).bind(2, value);
+    return put->run();
+  };
+
+  auto device = readMeta("device_id");
+  if (device && *device != config_.device_id) {
+    return Error::fatal("device_mismatch", config_.path + " belongs to device '" + *device +
+                                               "', not '" + config_.device_id + "'");
+  }
+  auto epoch = readMeta("epoch");
+  if (!device) {
+    epoch_ = common::newUuid();
+    auto txn = common::SqliteTxn::begin(db_);
+    if (!txn) return txn.error();
+    if (auto s = writeMeta("device_id", config_.device_id); !s) return s;
+    if (auto s = writeMeta("epoch", epoch_); !s) return s;
+    if (auto s = txn->commit(); !s) return s;
+  } else if (!epoch) {
+    return Error::fatal("corrupt_database", config_.path + " has a device id but no epoch");
+  } else {
+    epoch_ = *epoch;
+  }
+  // Location and kind may change (a handheld moved to another store); they are not identity.
+  if (auto s = writeMeta("location", config_.location); !s) return s;
+  if (auto s = writeMeta("kind", config_.kind); !s) return s;
+
+  auto p = db_.prepare("SELECT seq, event_id, recorded_at_ms FROM outbox WHERE idem_key = ?");
+  if (!p) return p.error();
+  find_idem_ = std::move(*p);
+  p = db_.prepare(
+      "INSERT INTO outbox (seq, event_id, idem_key, type, recorded_at_ms, body) VALUES (?, ?, ?, ?, ?, ?)");
+  if (!p) return p.error();
+  insert_ = std::move(*p);
+  p = db_.prepare("UPDATE counters SET last_seq = ? WHERE id = 1");
+  if (!p) return p.error();
+  bump_seq_ = std::move(*p);
+  auto reader = common::SqliteDb::open({.path = config_.path, .create = false});
+  if (!reader) return reader.error();
+  reader_ = std::move(*reader);
+  p = reader_.prepare("SELECT seq, body FROM outbox WHERE seq >= ? AND seq > (SELECT last_acked_seq FROM counters) "
+                      "ORDER BY seq LIMIT ?");
+  if (!p) return p.error();
+  select_pending_ = std::move(*p);
+  return {};
+}
+
+int64_t Store::freeBytes() const {
+  std::filesystem::path dir = std::filesystem::path(config_.path).parent_path();
+  if (dir.empty()) dir = ".";
+  struct statvfs st {};
+  if (statvfs(dir.c_str(), &st) != 0) return -1;
+  return static_cast<int64_t>(st.f_bavail) * static_cast<int64_t>(st.f_frsize);
+}
+
+Result<Recorded> Store::record(const EventDraft& draft) {
+  common::Event e;
+  e.device_id = config_.device_id;
+  e.type = draft.type;
+  e.location = config_.location;
+  e.lines = draft.lines;
+  e.other_location = draft.other_location;
+  e.reason = draft.reason;
+  e.ref = draft.ref;
+  e.event_id = common::newUuid();
+  e.occurred_at_ms = clock_.nowMs();
+  e.seq = 1;  // placeholder for validation; the real seq is assigned inside the transaction
+  if (auto s = common::validateEvent(e); !s) return s.error();
+
+  std::lock_guard<std::mutex> lock(mu_);
+  if (!draft.idempotency_key.empty()) {
+    find_idem_.bind(1, draft.idempotency_key);
+    auto r = find_idem_.step();
+    if (!r) {
+      find_idem_.reset();
+      return r.error();
+    }
+    if (*r) {
+      Recorded rec{static_cast<uint64_t>(find_idem_.columnInt(0)), find_idem_.columnText(1),
+                   find_idem_.columnInt(2), true};
+      find_idem_.reset();
+      return rec;
+    }
+    find_idem_.reset();
+  }
+  int64_t free_bytes = freeBytes();
+  if (free_bytes >= 0 && free_bytes < config_.min_free_bytes) {
+    return Error::retry("disk_full", "only " + std::to_string(free_bytes / 1024) +
+                                         " KiB free on the store's disk; free space to record more");
+  }
+
+  auto txn = common::SqliteTxn::begin(db_);
+  if (!txn) return txn.error();
+  auto last = db_.queryInt("SELECT last_seq FROM counters WHERE id = 1");
+  if (!last) return last.error();
+  e.seq = static_cast<uint64_t>(*last) + 1;
+  std::string body = common::encodeEvent(e);
+  insert_.bind(1, static_cast<int64_t>(e.seq)).bind(2, e.event_id);
+  if (draft.idempotency_key.empty()) {
+    insert_.bindNull(3);
+  } else {
+    insert_.bind(3, draft.idempotency_key);
+  }
+  insert_.bind(4, common::eventTypeName(e.type)).bind(5, e.occurred_at_ms).bindBlob(6, body);
+  if (auto s = insert_.run(); !s) return s.error();
+  bump_seq_.bind(1, static_cast<int64_t>(e.seq));
+  if (auto s = bump_seq_.run(); !s) return s.error();
+  if (auto s = txn->commit(); !s) return s.error();
+  return Recorded{e.seq, e.event_id, e.occurred_at_ms, false};
+}
+
+Result<std::vector<PendingEvent>> Store::pending(uint64_t from_seq, size_t max_events, size_t max_bytes) {
+  std::lock_guard<std::mutex> lock(read_mu_);
+  std::vector<PendingEvent> out;
+  select_pending_.bind(1, static_cast<int64_t>(from_seq)).bind(2, static_cast<int64_t>(max_events));
+  size_t bytes = 0;
+  while (true) {
+    auto r = select_pending_.step();
+    if (!r) {
+      select_pending_.reset();
+      return r.error();
+    }
+    if (!*r) break;
+    uint64_t seq = static_cast<uint64_t>(select_pending_.columnInt(0));
+    std::string_view body = select_pending_.columnView(1);
+    // Stop before a gap (should never happen: seqs are gapless until pruned) or the byte budget.
+    if (!out.empty() && seq != out.back().seq + 1) break;
+    if (!out.empty() && bytes + body.size() > max_bytes) break;
+    bytes += body.size();
+    out.push_back({seq, std::string(body)});
+  }
+  select_pending_.reset();
+  return out;
+}
+
+Status Store::markAcked(uint64_t seq) {
+  std::lock_guard<std::mutex> lock(mu_);
+  auto txn = common::SqliteTxn::begin(db_);
+  if (!txn) return txn.error();
+  auto cur = db_.queryInt("SELECT last_acked_seq FROM counters WHERE id = 1");
+  if (!cur) return cur.error();
+  auto last = db_.queryInt("SELECT last_seq FROM counters WHERE id = 1");
+  if (!last) return last.error();
+  if (seq > static_cast<uint64_t>(*last)) {
+    return Error::reject("ack_beyond_last", "acknowledged seq " + std::to_string(seq) +
+                                                " was never recorded here (last " + std::to_string(*last) + ")");
+  }
+  if (seq <= static_cast<uint64_t>(*cur)) return {};
+  auto st = db_.prepare("UPDATE outbox SET acked_at_ms = ? WHERE seq > ? AND seq <= ?");
+  if (!st) return st.error();
+  st->bind(1, clock_.nowMs()).bind(2, *cur).bind(3, static_cast<int64_t>(seq));
+  if (auto s = st->run(); !s) return s;
+  auto up = db_.prepare("UPDATE counters SET last_acked_seq = ? WHERE id = 1");
+  if (!up) return up.error();
+  up->bind(1, static_cast<int64_t>(seq));
+  if (auto s = up->run(); !s) return s;
+  return txn->commit();
+}
+
+Result<int64_t> Store::prune(int64_t retention_ms) {
+  std::lock_guard<std::mutex> lock(mu_);
+  auto st = db_.prepare("DELETE FROM outbox WHERE acked_at_ms IS NOT NULL AND acked_at_ms < ?");
+  if (!st) return st.error();
+  st->bind(1, clock_.nowMs() - retention_ms);
+  if (auto s = st->run(); !s) return s.error();
+  return static_cast<int64_t>(db_.changes());
+}
+
+Result<StoreStats> Store::stats() {
+  std::lock_guard<std::mutex> lock(mu_);
+  StoreStats s;
+  auto st = db_.prepare("SELECT last_seq, last_acked_seq FROM counters WHERE id = 1");
+  if (!st) return st.error();
+  auto r = st->step();
+  if (!r) return r.error();
+  if (!*r) return Error::fatal("corrupt_database", "counters row missing");
+  s.last_seq = static_cast<uint64_t>(st->columnInt(0));
+  s.last_acked_seq = static_cast<uint64_t>(st->columnInt(1));
+  s.queue_depth = s.last_seq - s.last_acked_seq;
+  if (s.queue_depth > 0) {
+    auto o = db_.prepare("SELECT recorded_at_ms FROM outbox WHERE seq = ?");
+    if (!o) return o.error();
+    o->bind(1, static_cast<int64_t>(s.last_acked_seq + 1));
+    auto ro = o->step();
+    if (!ro) return ro.error();
+    if (*ro) s.oldest_unsynced_recorded_at_ms = o->columnInt(0);
+  }
+  auto n = db_.queryInt("SELECT count(*) FROM outbox");
+  if (!n) return n.error();
+  s.stored_events = static_cast<uint64_t>(*n);
+  s.disk_free_bytes = freeBytes();
+  return s;
+}
+
+Result<common::Event> Store::eventAt(uint64_t seq) {
+  std::lock_guard<std::mutex> lock(mu_);
+  auto st = db_.prepare("SELECT body FROM outbox WHERE seq = ?");
+  if (!st) return st.error();
+  st->bind(1, static_cast<int64_t>(seq));
+  auto r = st->step();
+  if (!r) return r.error();
+  if (!*r) return Error::reject("not_found", "no event with seq " + std::to_string(seq) + " in the store");
+  auto e = common::decodeEvent(st->columnView(0));
+  if (!e) return e.error();
+  e->device_id = config_.device_id;
+  return e;
+}
+
+}  // namespace sw::agent

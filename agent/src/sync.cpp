@@ -1,0 +1,272 @@
+#include "sw/agent/sync.h"
+
+#include <algorithm>
+
+#include "sw/common/codec.h"
+#include "sw/common/log.h"
+#include "sw/common/topics.h"
+
+namespace sw::agent {
+
+namespace topics = common::topics;
+constexpr std::string_view kLog = "sync";
+
+SyncLoop::SyncLoop(Store& store, common::MqttTransport& transport, const common::Clock& clock, SyncConfig config,
+                   std::string session)
+    : store_(store), transport_(transport), clock_(clock), config_(config), session_(std::move(session)) {
+  status_.batch_events = config_.initial_batch_events;
+}
+
+SyncLoop::~SyncLoop() { stop(); }
+
+void SyncLoop::start() {
+  transport_.setMessageHandler([this](std::string_view topic, std::string_view payload) {
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      inbound_.push_back({std::string(topic), std::string(payload)});
+    }
+    cv_.notify_one();
+  });
+  transport_.setConnectionHandler([this](bool connected) {
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      status_.broker_connected = connected;
+      if (connected) connected_event_ = true;
+    }
+    cv_.notify_one();
+  });
+  (void)transport_.subscribe(topics::ack(store_.deviceId()), 1);
+  (void)transport_.subscribe(topics::kCoordinatorState, 1);
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    stop_ = false;
+  }
+  transport_.start();
+  thread_ = std::thread([this] { run(); });
+}
+
+void SyncLoop::stop() {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (!thread_.joinable()) return;
+    stop_ = true;
+  }
+  cv_.notify_one();
+  thread_.join();
+  if (transport_.isConnected()) publishState(false);
+  transport_.stop();
+}
+
+void SyncLoop::notify() {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    wake_ = true;
+  }
+  cv_.notify_one();
+}
+
+SyncStatus SyncLoop::status() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return status_;
+}
+
+void SyncLoop::run() {
+  if (auto st = store_.stats(); st) {
+    last_acked_ = st->last_acked_seq;
+    next_seq_ = last_acked_ + 1;
+  }
+  last_prune_mono_ = clock_.monoMs();
+  std::unique_lock<std::mutex> lock(mu_);
+  while (!stop_) {
+    cv_.wait_for(lock, std::chrono::milliseconds(100), [&] { return stop_ || wake_ || !inbound_.empty() || connected_event_; });
+    if (stop_) break;
+    wake_ = false;
+    std::deque<Inbound> msgs;
+    msgs.swap(inbound_);
+    bool reconnected = connected_event_;
+    connected_event_ = false;
+    lock.unlock();
+
+    if (reconnected) {
+      // Whatever was in flight may be lost with the old connection.
+      next_seq_ = last_acked_ + 1;
+      last_state_mono_ = -1'000'000;  // publish a birth now
+    }
+    for (const Inbound& m : msgs) handleInbound(m);
+
+    int64_t mono = clock_.monoMs();
+    if (transport_.isConnected()) {
+      if (mono - last_state_mono_ >= config_.state_interval_ms) {
+        publishState(true);
+        last_state_mono_ = mono;
+      }
+      sendWhatFits();
+    }
+    if (mono - last_prune_mono_ >= config_.prune_interval_ms) {
+      last_prune_mono_ = mono;
+      auto n = store_.prune(config_.retention_ms);
+      if (!n) SW_WARN(kLog) << "prune failed: " << n.error().toString();
+      else if (*n > 0) SW_INFO(kLog) << "pruned " << *n << " acknowledged events past retention";
+    }
+    lock.lock();
+  }
+}
+
+void SyncLoop::handleInbound(const Inbound& msg) {
+  if (msg.topic == topics::kCoordinatorState) {
+    auto cs = common::decodeCoordinatorState(msg.payload);
+    if (!cs) {
+      SW_WARN(kLog) << "ignoring bad coordinator state: " << cs.error().toString();
+      return;
+    }
+    std::lock_guard<std::mutex> lock(mu_);
+    if (cs->online && cs->session != coordinator_session_) {
+      // A new coordinator session may not have seen what was in flight: start again from the last ack.
+      next_seq_ = last_acked_ + 1;
+      last_progress_mono_ = clock_.monoMs();
+    }
+    coordinator_session_ = cs->online ? cs->session : "";
+    if (status_.coordinator_online != cs->online) {
+      SW_INFO(kLog) << "coordinator is " << (cs->online ? "online" : "offline");
+    }
+    status_.coordinator_online = cs->online;
+    return;
+  }
+  if (msg.topic == topics::ack(store_.deviceId())) handleAck(msg.payload);
+}
+
+void SyncLoop::handleAck(std::string_view payload) {
+  auto ack = common::decodeAck(payload);
+  if (!ack) {
+    SW_WARN(kLog) << "ignoring bad ack: " << ack.error().toString();
+    return;
+  }
+  int64_t now = clock_.nowMs();
+  int64_t mono = clock_.monoMs();
+  if (!ack->error.empty() || (!ack->epoch.empty() && ack->epoch != store_.epoch())) {
+    std::string why = !ack->error.empty() ? ack->error
+                                          : "coordinator knows this device with store epoch " + ack->epoch +
+                                                ", this store is " + store_.epoch();
+    std::lock_guard<std::mutex> lock(mu_);
+    if (!status_.refused) SW_ERROR(kLog) << "coordinator refused this device: " << why;
+    status_.refused = true;
+    status_.refused_reason = why;
+    return;
+  }
+  if (ack->applied_seq > last_acked_) {
+    if (auto s = store_.markAcked(ack->applied_seq); !s) {
+      std::lock_guard<std::mutex> lock(mu_);
+      SW_ERROR(kLog) << "cannot record ack " << ack->applied_seq << ": " << s.error().toString();
+      if (s.error().code == "ack_beyond_last") {
+        status_.refused = true;
+        status_.refused_reason = s.error().message;
+      }
+      return;
+    }
+    last_acked_ = ack->applied_seq;
+    last_progress_mono_ = mono;
+  }
+  std::lock_guard<std::mutex> lock(mu_);
+  status_.last_ack_at_ms = now;
+  if (ack->resend_from) {
+    uint64_t from = std::max(last_acked_ + 1, *ack->resend_from);
+    if (from < next_seq_) {
+      next_seq_ = from;
+      ++status_.resends;
+      status_.batch_events = std::max<size_t>(1, status_.batch_events / 2);
+    }
+  } else if (ack->applied_seq + 1 >= next_seq_ && ack->applied_seq > 0) {
+    // Everything sent so far is applied: allow bigger batches.
+    status_.batch_events = std::min(config_.max_batch_events, status_.batch_events * 2);
+  }
+  next_seq_ = std::max(next_seq_, last_acked_ + 1);
+  if (ack->echo_sent_at_ms > 0 && ack->echo_sent_at_ms <= now) {
+    int64_t rtt = now - ack->echo_sent_at_ms;
+    // Keep the offset from the fastest exchange in the last minute: its midpoint is the tightest bound.
+    if (best_rtt_ms_ < 0 || rtt <= best_rtt_ms_ || mono - best_rtt_mono_ > 60'000) {
+      best_rtt_ms_ = rtt;
+      best_rtt_mono_ = mono;
+      status_.clock_offset_ms = ack->coord_time_ms - (ack->echo_sent_at_ms + rtt / 2);
+      status_.clock_offset_known = true;
+    }
+  }
+}
+
+void SyncLoop::sendWhatFits() {
+  size_t batch_events;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (status_.refused) return;
+    if (config_.wait_for_coordinator && !status_.coordinator_online) return;
+    batch_events = status_.batch_events;
+  }
+  int64_t mono = clock_.monoMs();
+  uint64_t in_flight = next_seq_ - (last_acked_ + 1);
+  if (in_flight > 0 && mono - last_progress_mono_ > config_.ack_timeout_ms) {
+    SW_INFO(kLog) << "no ack for " << (mono - last_progress_mono_) << " ms; resending from " << last_acked_ + 1;
+    next_seq_ = last_acked_ + 1;
+    in_flight = 0;
+    std::lock_guard<std::mutex> lock(mu_);
+    ++status_.resends;
+    status_.batch_events = std::max<size_t>(1, status_.batch_events / 2);
+    batch_events = status_.batch_events;
+  }
+  uint64_t window = config_.window_batches * batch_events;
+  while (in_flight < window) {
+    size_t want = std::min<uint64_t>(batch_events, window - in_flight);
+    auto pending = store_.pending(next_seq_, want, config_.max_batch_bytes);
+    if (!pending) {
+      SW_WARN(kLog) << "cannot read outbox: " << pending.error().toString();
+      return;
+    }
+    if (pending->empty()) return;
+    if (pending->front().seq != next_seq_) {
+      SW_ERROR(kLog) << "outbox does not continue at seq " << next_seq_ << " (found " << pending->front().seq << ")";
+      return;
+    }
+    std::vector<std::string_view> bodies;
+    bodies.reserve(pending->size());
+    for (const auto& p : *pending) bodies.push_back(p.body);
+    common::BatchHeader header{store_.deviceId(), store_.epoch(), clock_.nowMs(), std::nullopt};
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      if (status_.clock_offset_known) header.clock_offset_ms = status_.clock_offset_ms;
+    }
+    std::string payload = common::encodeBatchFromEncodedEvents(header, bodies);
+    auto s = transport_.publish(common::topics::events(store_.deviceId()), payload, 1, false);
+    if (!s) {
+      SW_DEBUG(kLog) << "publish failed: " << s.error().toString();
+      return;
+    }
+    if (in_flight == 0) last_progress_mono_ = mono;
+    next_seq_ += pending->size();
+    in_flight += pending->size();
+    std::lock_guard<std::mutex> lock(mu_);
+    ++status_.batches_sent;
+  }
+}
+
+void SyncLoop::publishState(bool online) {
+  common::DeviceState st;
+  st.online = online;
+  st.session = session_;
+  st.kind = store_.kind();
+  st.location = store_.location();
+  st.epoch = store_.epoch();
+  st.at_ms = clock_.nowMs();
+  if (auto s = store_.stats(); s) {
+    st.last_seq = s->last_seq;
+    st.last_acked_seq = s->last_acked_seq;
+    st.queue_depth = s->queue_depth;
+    st.oldest_unsynced_age_s =
+        s->oldest_unsynced_recorded_at_ms ? std::max<int64_t>(0, (st.at_ms - s->oldest_unsynced_recorded_at_ms) / 1000) : 0;
+    st.disk_free_bytes = s->disk_free_bytes;
+  }
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    st.clock_offset_ms = status_.clock_offset_ms;
+  }
+  (void)transport_.publish(common::topics::state(store_.deviceId()), common::encodeDeviceState(st), 1, true);
+}
+
+}  // namespace sw::agent

@@ -1,0 +1,11 @@
+#pragma once
+// Process plumbing shared by the daemons: orderly shutdown on SIGINT/SIGTERM.
+
+namespace sw::common {
+
+// Call first in main(), before any thread starts, so every thread inherits the mask.
+void blockTerminationSignals();
+// Blocks until SIGINT or SIGTERM arrives; returns the signal number.
+int waitForTerminationSignal();
+
+}  // namespace sw::common

@@ -1,0 +1,118 @@
+#pragma once
+// Thin RAII adapter over the SQLite C API, with the durability settings every
+// Stockwire database uses: WAL, synchronous=FULL (checked, not assumed),
+// busy_timeout, foreign keys, and a schema versioned with user_version.
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "sw/common/result.h"
+
+struct sqlite3;
+struct sqlite3_stmt;
+
+namespace sw::common {
+
+class SqliteStmt {
+ public:
+  SqliteStmt() = default;
+  explicit SqliteStmt(sqlite3_stmt* stmt) : stmt_(stmt) {}
+  ~SqliteStmt();
+  SqliteStmt(SqliteStmt&& other) noexcept : stmt_(other.stmt_) { other.stmt_ = nullptr; }
+  SqliteStmt& operator=(SqliteStmt&& other) noexcept;
+  SqliteStmt(const SqliteStmt&) = delete;
+  SqliteStmt& operator=(const SqliteStmt&) = delete;
+
+  // Binding is 1-based, as in SQLite. Text and blobs are copied (SQLITE_TRANSIENT).
+  SqliteStmt& bind(int index, int64_t value);
+  SqliteStmt& bind(int index, std::string_view text);
+  SqliteStmt& bindBlob(int index, std::string_view bytes);
+  SqliteStmt& bindNull(int index);
+  SqliteStmt& bind(int index, const std::optional<int64_t>& value);
+
+  // true when a row is ready, false when done; error on failure.
+  Result<bool> step();
+  // step() that expects no row back (INSERT/UPDATE/DELETE).
+  Status run();
+  void reset();
+
+  int64_t columnInt(int col) const;
+  std::string columnText(int col) const;
+  std::string_view columnView(int col) const;  // valid until the next step/reset
+  bool columnIsNull(int col) const;
+
+  sqlite3_stmt* raw() const { return stmt_; }
+
+ private:
+  sqlite3_stmt* stmt_ = nullptr;
+};
+
+struct SqliteOptions {
+  std::string path;
+  bool create = true;          // create the file if missing
+  bool read_only = false;
+  int busy_timeout_ms = 5000;
+  bool quick_check = false;    // run PRAGMA quick_check at open and fail if it is not "ok"
+};
+
+class SqliteDb {
+ public:
+  // Opens the database and applies/verifies WAL + synchronous=FULL. A file that is not a
+  // database, or fails quick_check, is reported as a fatal "corrupt_database" error.
+  static Result<SqliteDb> open(const SqliteOptions& options);
+
+  SqliteDb() = default;
+  ~SqliteDb();
+  SqliteDb(SqliteDb&& other) noexcept : db_(other.db_), path_(std::move(other.path_)) { other.db_ = nullptr; }
+  SqliteDb& operator=(SqliteDb&& other) noexcept;
+  SqliteDb(const SqliteDb&) = delete;
+  SqliteDb& operator=(const SqliteDb&) = delete;
+
+  Status exec(std::string_view sql);
+  Result<SqliteStmt> prepare(std::string_view sql);
+  // Single integer from the first column of the first row (e.g. a PRAGMA).
+  Result<int64_t> queryInt(std::string_view sql);
+  Result<std::string> queryText(std::string_view sql);
+
+  // Brings the schema to steps.size(): step i moves user_version i to i+1, each in its own transaction.
+  // A database newer than this code is refused (fatal).
+  Status migrate(const std::vector<std::string>& steps);
+
+  int64_t lastInsertRowid() const;
+  int changes() const;
+  const std::string& path() const { return path_; }
+  sqlite3* handle() const { return db_; }
+
+  // The error for the last failed call on this connection, classified.
+  Error lastError(std::string_view context) const;
+
+ private:
+  sqlite3* db_ = nullptr;
+  std::string path_;
+};
+
+// BEGIN IMMEDIATE on construction; rolls back on destruction unless commit() succeeded.
+class SqliteTxn {
+ public:
+  static Result<SqliteTxn> begin(SqliteDb& db);
+  SqliteTxn(SqliteTxn&& other) noexcept : db_(other.db_) { other.db_ = nullptr; }
+  SqliteTxn(const SqliteTxn&) = delete;
+  SqliteTxn& operator=(const SqliteTxn&) = delete;
+  SqliteTxn& operator=(SqliteTxn&&) = delete;
+  ~SqliteTxn();
+  Status commit();
+
+ private:
+  explicit SqliteTxn(SqliteDb* db) : db_(db) {}
+  SqliteDb* db_;
+};
+
+// Maps an SQLite result code to our error kinds: full disk, read-only and I/O errors are
+// retry, corruption is fatal, constraint violations are reject.
+Error sqliteError(int rc, std::string_view context, std::string_view detail);
+
+}  // namespace sw::common

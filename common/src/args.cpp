@@ -1,0 +1,106 @@
+#include "sw/common/args.h"
+
+#include <charconv>
+#include <fstream>
+
+#include <nlohmann/json.hpp>
+
+namespace sw::common {
+
+Result<Args> Args::parse(const std::vector<std::string>& argv, const std::set<std::string>& value_options,
+                         const std::set<std::string>& flags) {
+  Args a;
+  for (size_t i = 0; i < argv.size(); ++i) {
+    const std::string& arg = argv[i];
+    if (arg.rfind("--", 0) != 0 || arg == "--") {
+      a.positional_.push_back(arg);
+      continue;
+    }
+    std::string name = arg.substr(2);
+    std::optional<std::string> inline_value;
+    if (auto eq = name.find('='); eq != std::string::npos) {
+      inline_value = name.substr(eq + 1);
+      name = name.substr(0, eq);
+    }
+    if (flags.count(name)) {
+      if (inline_value) return Error::reject("bad_option", "--" + name + " takes no value");
+      a.flags_.insert(name);
+    } else if (value_options.count(name)) {
+      if (inline_value) {
+        a.values_[name] = *inline_value;
+      } else if (i + 1 < argv.size()) {
+        a.values_[name] = argv[++i];
+      } else {
+        return Error::reject("bad_option", "--" + name + " needs a value");
+      }
+    } else {
+      return Error::reject("bad_option", "unknown option --" + name + " (see --help)");
+    }
+  }
+  return a;
+}
+
+std::optional<std::string> Args::get(const std::string& name) const {
+  auto it = values_.find(name);
+  if (it == values_.end()) return std::nullopt;
+  return it->second;
+}
+
+std::string Args::getOr(const std::string& name, const std::string& fallback) const {
+  auto v = get(name);
+  return v ? *v : fallback;
+}
+
+Result<int64_t> Args::getInt(const std::string& name, int64_t fallback) const {
+  auto v = get(name);
+  if (!v) return fallback;
+  int64_t out = 0;
+  auto [p, ec] = std::from_chars(v->data(), v->data() + v->size(), out);
+  if (ec != std::errc() || p != v->data() + v->size()) {
+    return Error::reject("bad_option", "--" + name + " must be a whole number, got '" + *v + "'");
+  }
+  return out;
+}
+
+Result<std::vector<std::string>> mergeConfigFile(const std::vector<std::string>& argv,
+                                                 const std::set<std::string>& value_options) {
+  auto pre = Args::parse(argv, value_options, {});
+  if (!pre) return pre.error();
+  auto path = pre->get("config");
+  if (!path) return argv;
+  std::ifstream in(*path);
+  if (!in) return Error::reject("bad_config", "cannot read config file " + *path);
+  nlohmann::json j = nlohmann::json::parse(in, nullptr, false);
+  if (j.is_discarded() || !j.is_object()) return Error::reject("bad_config", *path + " is not a JSON object");
+  std::vector<std::string> out = argv;
+  for (auto& [key, value] : j.items()) {
+    std::string name = key;
+    for (char& c : name) {
+      if (c == '_') c = '-';
+    }
+    if (!value_options.count(name) || name == "config") {
+      return Error::reject("bad_config", *path + ": unknown key '" + key + "'");
+    }
+    if (pre->has(name)) continue;
+    out.push_back("--" + name);
+    out.push_back(value.is_string() ? value.get<std::string>() : value.dump());
+  }
+  return out;
+}
+
+Result<std::pair<std::string, int>> parseHostPort(const std::string& text) {
+  auto colon = text.rfind(':');
+  if (colon == std::string::npos || colon == 0) {
+    return Error::reject("bad_address", "'" + text + "' is not host:port");
+  }
+  std::string host = text.substr(0, colon);
+  std::string port_s = text.substr(colon + 1);
+  int port = -1;
+  auto [p, ec] = std::from_chars(port_s.data(), port_s.data() + port_s.size(), port);
+  if (ec != std::errc() || p != port_s.data() + port_s.size() || port < 0 || port > 65535) {
+    return Error::reject("bad_address", "'" + text + "' has no valid port");
+  }
+  return std::make_pair(host, port);
+}
+
+}  // namespace sw::common

@@ -1,0 +1,24 @@
+#include "sw/common/http_errors.h"
+
+#include <nlohmann/json.hpp>
+
+namespace sw::common {
+
+int httpStatusFor(const Error& error) {
+  switch (error.kind) {
+    case ErrorKind::kReject:
+      return error.code == "not_found" ? 404 : 400;
+    case ErrorKind::kRetry:
+      return error.code == "disk_full" ? 507 : 503;
+    case ErrorKind::kFatal:
+      return 500;
+  }
+  return 500;
+}
+
+std::string errorJson(const Error& error) {
+  nlohmann::json j = {{"error", {{"code", error.code}, {"kind", errorKindName(error.kind)}, {"message", error.message}}}};
+  return j.dump();
+}
+
+}  // namespace sw::common

@@ -1,0 +1,255 @@
+#include "sw/common/sqlite.h"
+
+#include <sqlite3.h>
+
+#include <utility>
+
+namespace sw::common {
+
+Error sqliteError(int rc, std::string_view context, std::string_view detail) {
+  std::string msg = std::string(context) + ": " + std::string(detail);
+  switch (rc & 0xff) {
+    case SQLITE_FULL:
+      return Error::retry("disk_full", msg + " (the disk is full; free space and try again)");
+    case SQLITE_READONLY:
+      return Error::retry("read_only", msg + " (the database or its folder is read-only)");
+    case SQLITE_IOERR:
+    case SQLITE_CANTOPEN:
+      return Error::retry("io_error", msg);
+    case SQLITE_BUSY:
+    case SQLITE_LOCKED:
+      return Error::retry("busy", msg);
+    case SQLITE_CORRUPT:
+    case SQLITE_NOTADB:
+      return Error::fatal("corrupt_database", msg);
+    case SQLITE_CONSTRAINT:
+      return Error::reject("constraint", msg);
+    case SQLITE_NOMEM:
+      return Error::fatal("out_of_memory", msg);
+    default:
+      return Error::fatal("sqlite_error", msg);
+  }
+}
+
+SqliteStmt::~SqliteStmt() {
+  if (stmt_) sqlite3_finalize(stmt_);
+}
+
+SqliteStmt& SqliteStmt::operator=(SqliteStmt&& other) noexcept {
+  if (this != &other) {
+    if (stmt_) sqlite3_finalize(stmt_);
+    stmt_ = other.stmt_;
+    other.stmt_ = nullptr;
+  }
+  return *this;
+}
+
+SqliteStmt& SqliteStmt::bind(int index, int64_t value) {
+  sqlite3_bind_int64(stmt_, index, value);
+  return *this;
+}
+
+SqliteStmt& SqliteStmt::bind(int index, std::string_view text) {
+  sqlite3_bind_text(stmt_, index, text.data(), static_cast<int>(text.size()), SQLITE_TRANSIENT);
+  return *this;
+}
+
+SqliteStmt& SqliteStmt::bindBlob(int index, std::string_view bytes) {
+  sqlite3_bind_blob(stmt_, index, bytes.data(), static_cast<int>(bytes.size()), SQLITE_TRANSIENT);
+  return *this;
+}
+
+SqliteStmt& SqliteStmt::bindNull(int index) {
+  sqlite3_bind_null(stmt_, index);
+  return *this;
+}
+
+SqliteStmt& SqliteStmt::bind(int index, const std::optional<int64_t>& value) {
+  return value ? bind(index, *value) : bindNull(index);
+}
+
+Result<bool> SqliteStmt::step() {
+  int rc = sqlite3_step(stmt_);
+  if (rc == SQLITE_ROW) return true;
+  if (rc == SQLITE_DONE) return false;
+  sqlite3* db = sqlite3_db_handle(stmt_);
+  Error e = sqliteError(rc, "step", sqlite3_errmsg(db));
+  sqlite3_reset(stmt_);
+  return e;
+}
+
+Status SqliteStmt::run() {
+  auto r = step();
+  reset();
+  if (!r) return r.error();
+  return {};
+}
+
+void SqliteStmt::reset() {
+  sqlite3_reset(stmt_);
+  sqlite3_clear_bindings(stmt_);
+}
+
+int64_t SqliteStmt::columnInt(int col) const { return sqlite3_column_int64(stmt_, col); }
+
+std::string SqliteStmt::columnText(int col) const { return std::string(columnView(col)); }
+
+std::string_view SqliteStmt::columnView(int col) const {
+  const void* p = sqlite3_column_blob(stmt_, col);
+  int n = sqlite3_column_bytes(stmt_, col);
+  if (!p || n <= 0) return {};
+  return {static_cast<const char*>(p), static_cast<size_t>(n)};
+}
+
+bool SqliteStmt::columnIsNull(int col) const { return sqlite3_column_type(stmt_, col) == SQLITE_NULL; }
+
+SqliteDb::~SqliteDb() {
+  if (db_) sqlite3_close_v2(db_);
+}
+
+SqliteDb& SqliteDb::operator=(SqliteDb&& other) noexcept {
+  if (this != &other) {
+    if (db_) sqlite3_close_v2(db_);
+    db_ = other.db_;
+    path_ = std::move(other.path_);
+    other.db_ = nullptr;
+  }
+  return *this;
+}
+
+Result<SqliteDb> SqliteDb::open(const SqliteOptions& options) {
+  SqliteDb db;
+  db.path_ = options.path;
+  int flags = SQLITE_OPEN_NOMUTEX;
+  if (options.read_only) {
+    flags |= SQLITE_OPEN_READONLY;
+  } else {
+    flags |= SQLITE_OPEN_READWRITE;
+    if (options.create) flags |= SQLITE_OPEN_CREATE;
+  }
+  int rc = sqlite3_open_v2(options.path.c_str(), &db.db_, flags, nullptr);
+  if (rc != SQLITE_OK) {
+    std::string detail = db.db_ ? sqlite3_errmsg(db.db_) : "cannot open";
+    return sqliteError(rc, "open " + options.path, detail);
+  }
+  sqlite3_extended_result_codes(db.db_, 1);
+  sqlite3_busy_timeout(db.db_, options.busy_timeout_ms);
+
+  // Reading the schema is the first thing that touches the file's contents: a file that is
+  // not a database fails here with SQLITE_NOTADB.
+  if (auto r = db.queryInt("PRAGMA schema_version"); !r) {
+    Error e = r.error();
+    if (e.code == "corrupt_database" || e.code == "sqlite_error") {
+      return Error::fatal("corrupt_database", options.path + " is not a valid SQLite database (" + e.message +
+                                                  "); it was left untouched");
+    }
+    return e;
+  }
+  if (options.quick_check) {
+    auto r = db.queryText("PRAGMA quick_check");
+    if (!r || *r != "ok") {
+      std::string why = r ? *r : r.error().message;
+      return Error::fatal("corrupt_database", options.path + " failed its integrity check (" + why +
+                                                  "); it was left untouched");
+    }
+  }
+  if (!options.read_only) {
+    auto mode = db.queryText("PRAGMA journal_mode=WAL");
+    if (!mode) return mode.error();
+    if (*mode != "wal") return Error::fatal("no_wal", options.path + ": cannot switch to WAL (got " + *mode + ")");
+    if (auto s = db.exec("PRAGMA synchronous=FULL"); !s) return s.error();
+    auto sync = db.queryInt("PRAGMA synchronous");
+    if (!sync) return sync.error();
+    if (*sync != 2) {
+      return Error::fatal("not_durable", options.path + ": synchronous is " + std::to_string(*sync) +
+                                             " after setting FULL (2); refusing to run without durable commits");
+    }
+    if (auto s = db.exec("PRAGMA foreign_keys=ON"); !s) return s.error();
+  }
+  return db;
+}
+
+Status SqliteDb::exec(std::string_view sql) {
+  std::string s(sql);
+  char* err = nullptr;
+  int rc = sqlite3_exec(db_, s.c_str(), nullptr, nullptr, &err);
+  if (rc != SQLITE_OK) {
+    std::string detail = err ? err : sqlite3_errmsg(db_);
+    sqlite3_free(err);
+    return sqliteError(rc, "exec", detail);
+  }
+  return {};
+}
+
+Result<SqliteStmt> SqliteDb::prepare(std::string_view sql) {
+  sqlite3_stmt* stmt = nullptr;
+  int rc = sqlite3_prepare_v3(db_, sql.data(), static_cast<int>(sql.size()), SQLITE_PREPARE_PERSISTENT, &stmt,
+                              nullptr);
+  if (rc != SQLITE_OK) return sqliteError(rc, "prepare", sqlite3_errmsg(db_));
+  return SqliteStmt(stmt);
+}
+
+Result<int64_t> SqliteDb::queryInt(std::string_view sql) {
+  auto st = prepare(sql);
+  if (!st) return st.error();
+  auto r = st->step();
+  if (!r) return r.error();
+  if (!*r) return Error::fatal("no_row", std::string(sql) + " returned no row");
+  return st->columnInt(0);
+}
+
+Result<std::string> SqliteDb::queryText(std::string_view sql) {
+  auto st = prepare(sql);
+  if (!st) return st.error();
+  auto r = st->step();
+  if (!r) return r.error();
+  if (!*r) return Error::fatal("no_row", std::string(sql) + " returned no row");
+  return st->columnText(0);
+}
+
+Status SqliteDb::migrate(const std::vector<std::string>& steps) {
+  auto v = queryInt("PRAGMA user_version");
+  if (!v) return v.error();
+  if (*v > static_cast<int64_t>(steps.size())) {
+    return Error::fatal("schema_too_new", path_ + " has schema version " + std::to_string(*v) +
+                                              ", newer than this program knows (" + std::to_string(steps.size()) + ")");
+  }
+  for (size_t i = static_cast<size_t>(*v); i < steps.size(); ++i) {
+    auto txn = SqliteTxn::begin(*this);
+    if (!txn) return txn.error();
+    if (auto s = exec(steps[i]); !s) return s.error();
+    if (auto s = exec("PRAGMA user_version=" + std::to_string(i + 1)); !s) return s.error();
+    if (auto s = txn->commit(); !s) return s.error();
+  }
+  return {};
+}
+
+int64_t SqliteDb::lastInsertRowid() const { return sqlite3_last_insert_rowid(db_); }
+int SqliteDb::changes() const { return sqlite3_changes(db_); }
+
+Error SqliteDb::lastError(std::string_view context) const {
+  return sqliteError(sqlite3_extended_errcode(db_), context, sqlite3_errmsg(db_));
+}
+
+Result<SqliteTxn> SqliteTxn::begin(SqliteDb& db) {
+  if (auto s = db.exec("BEGIN IMMEDIATE"); !s) return s.error();
+  return SqliteTxn(&db);
+}
+
+SqliteTxn::~SqliteTxn() {
+  if (db_ && !sqlite3_get_autocommit(db_->handle())) {
+    (void)db_->exec("ROLLBACK");
+  }
+}
+
+Status SqliteTxn::commit() {
+  SqliteDb* db = db_;
+  db_ = nullptr;
+  if (auto s = db->exec("COMMIT"); !s) {
+    if (!sqlite3_get_autocommit(db->handle())) (void)db->exec("ROLLBACK");
+    return s;
+  }
+  return {};
+}
+
+}  // namespace sw::common

@@ -1,0 +1,36 @@
+#pragma once
+// The coordinator's HTTP API (cpp-httplib):
+//   GET /v1/stock?sku=SKU | ?location=LOC   on-hand per location and SKU
+//   GET /v1/devices                          each device's sync state and offline exposure
+//   GET /v1/quarantine?limit=N               refused messages and why
+//   GET /metrics                             Prometheus text format
+//   GET /healthz                             liveness
+//   GET /                                    the web console
+
+#include <memory>
+#include <string>
+
+#include "sw/common/clock.h"
+#include "sw/common/result.h"
+#include "sw/coordinator/ingest.h"
+#include "sw/coordinator/ledger.h"
+
+namespace sw::coordinator {
+
+class CoordinatorHttpApi {
+ public:
+  CoordinatorHttpApi(SqliteLedger& ledger, IngestService* ingest, const common::Clock& clock);
+  ~CoordinatorHttpApi();
+  CoordinatorHttpApi(const CoordinatorHttpApi&) = delete;
+  CoordinatorHttpApi& operator=(const CoordinatorHttpApi&) = delete;
+
+  common::Status start(const std::string& host, int port);
+  void stop();
+  int port() const;
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace sw::coordinator

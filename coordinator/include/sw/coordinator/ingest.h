@@ -1,0 +1,101 @@
+#pragma once
+// Ingest: receives device messages from MQTT, applies event batches to the ledger
+// exactly once and in seq order per device, and acknowledges what is durable.
+//
+// Threads: the transport's callback thread only enqueues (a bounded queue; when it
+// is full the callback waits, which stops the broker from sending more); one apply
+// thread owned here takes everything queued, plans it with the Sequencer, commits
+// it to the ledger in one transaction, and only then publishes acks.
+// A message that cannot be decoded or validated is quarantined with its reason.
+
+#include <atomic>
+#include <condition_variable>
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <map>
+#include <mutex>
+#include <string>
+#include <thread>
+
+#include "sw/common/clock.h"
+#include "sw/common/mqtt.h"
+#include "sw/coordinator/ledger.h"
+#include "sw/coordinator/sequencer.h"
+
+namespace sw::coordinator {
+
+struct IngestConfig {
+  SequencerConfig sequencer;
+  size_t queue_capacity = 4096;        // messages waiting for the apply thread
+  size_t max_group_events = 50'000;    // events per ledger transaction
+  size_t max_quarantine_payload = 64 * 1024;
+  std::string share_group;             // non-empty: subscribe with $share/<group>/ (several coordinators)
+};
+
+struct IngestStats {
+  std::atomic<uint64_t> messages{0};
+  std::atomic<uint64_t> batches{0};
+  std::atomic<uint64_t> events_applied{0};
+  std::atomic<uint64_t> duplicates{0};
+  std::atomic<uint64_t> held{0};
+  std::atomic<uint64_t> dropped{0};
+  std::atomic<uint64_t> quarantined{0};
+  std::atomic<uint64_t> acks{0};
+  std::atomic<uint64_t> resend_requests{0};
+  std::atomic<uint64_t> commits{0};
+  std::atomic<uint64_t> commit_failures{0};
+  std::atomic<uint64_t> commit_us_total{0};
+  std::atomic<int64_t> queue_depth{0};
+};
+
+class IngestService {
+ public:
+  IngestService(SqliteLedger& ledger, common::MqttTransport& transport, const common::Clock& clock,
+                IngestConfig config, std::string session);
+  ~IngestService();
+  IngestService(const IngestService&) = delete;
+  IngestService& operator=(const IngestService&) = delete;
+
+  // Loads device cursors, subscribes and starts the apply thread.
+  common::Status start();
+  // Publishes the offline presence, stops the thread and the transport.
+  void stop();
+
+  const IngestStats& stats() const { return stats_; }
+  size_t heldCount(const std::string& device);
+
+  // Test hook: called after a group is committed and before its acks are published.
+  void setAfterCommitHook(std::function<void()> hook) { after_commit_ = std::move(hook); }
+
+ private:
+  struct Message {
+    std::string topic;
+    std::string payload;
+  };
+  void enqueue(std::string_view topic, std::string_view payload);
+  void run();
+  void processGroup(std::deque<Message>& msgs);
+  void publishPresence(bool online);
+  void publishAck(const std::string& device, const common::Ack& ack);
+
+  SqliteLedger& ledger_;
+  common::MqttTransport& transport_;
+  const common::Clock& clock_;
+  IngestConfig config_;
+  std::string session_;
+  Sequencer sequencer_;
+  IngestStats stats_;
+
+  std::mutex mu_;
+  std::condition_variable cv_;       // apply thread waits for messages
+  std::condition_variable room_cv_;  // callback waits for room
+  std::deque<Message> queue_;
+  bool stop_ = false;
+  bool connected_event_ = false;
+  std::thread thread_;
+  std::mutex seq_mu_;  // guards sequencer_ for heldCount() from other threads
+  std::function<void()> after_commit_;
+};
+
+}  // namespace sw::coordinator

@@ -1,0 +1,151 @@
+#pragma once
+// The inventory ledger on SQLite: an append-only event and movement log, and an
+// on-hand table per (location, SKU) derived from it.
+//
+// Tables:
+//   devices(device_id PK, epoch, last_applied_seq, kind, location, online, last_seen_ms, state_json, ...)
+//   events(device_id, seq) PK: one row per applied event (type, location, times, refs)
+//   movements: one row per event line: sku, qty, price, the signed stock delta and the
+//              corrected time (device time + the device's reported clock offset)
+//   on_hand(location, sku): qty = last count + deltas after it (or all deltas if never counted)
+//   quarantine: messages refused with their reason; they changed nothing else
+//   anomalies: applied events the ledger could not fully honour (a void of an unknown sale, ...)
+//
+// Counts are checkpoints: a movement whose corrected time is at or before the latest count
+// at its (location, SKU) is absorbed by that count; later movements apply on top.
+// Every write happens in commit(), one transaction per group of batches.
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <map>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "sw/common/clock.h"
+#include "sw/common/event.h"
+#include "sw/common/result.h"
+#include "sw/common/sqlite.h"
+
+namespace sw::coordinator {
+
+struct DeviceRow {
+  std::string device_id;
+  std::string epoch;
+  uint64_t last_applied_seq = 0;
+  std::string kind;
+  std::string location;
+  bool online = false;
+  int64_t first_seen_ms = 0;
+  int64_t last_seen_ms = 0;
+  int64_t last_applied_at_ms = 0;
+  std::string state_json;  // the device's last state message, as received
+};
+
+struct ApplyEvent {
+  common::Event event;
+  int64_t clock_offset_ms = 0;  // from the batch header (0 if the device did not know it yet)
+};
+
+struct QuarantineRow {
+  int64_t received_at_ms = 0;
+  std::string topic;
+  std::string device_id;  // from the topic, may be empty
+  std::string code;
+  std::string reason;
+  std::string payload;
+};
+
+struct DeviceStateUpdate {
+  std::string device_id;
+  bool online = false;
+  std::string kind;
+  std::string location;
+  std::string state_json;
+  int64_t at_ms = 0;  // coordinator time of receipt
+};
+
+// Everything one commit writes.
+struct ApplyGroup {
+  std::vector<ApplyEvent> events;  // each device's events in seq order, contiguous
+  std::map<std::string, std::string> new_devices;  // device -> epoch
+  std::map<std::string, uint64_t> cursors;         // device -> last applied seq after this group
+  std::vector<QuarantineRow> quarantined;
+  std::vector<DeviceStateUpdate> states;
+  int64_t applied_at_ms = 0;
+};
+
+struct StockRow {
+  std::string location;
+  std::string sku;
+  int64_t on_hand = 0;
+  std::optional<int64_t> last_count_at_ms;
+  std::optional<int64_t> last_counted;
+  int64_t updated_at_ms = 0;
+};
+
+struct LedgerOptions {
+  std::string path;
+  int64_t cache_mib = 64;
+};
+
+class SqliteLedger {
+ public:
+  static common::Result<std::unique_ptr<SqliteLedger>> open(const LedgerOptions& options);
+
+  common::Result<std::vector<DeviceRow>> loadDevices();
+  // Applies the whole group in one transaction, or nothing.
+  common::Status commit(const ApplyGroup& group);
+
+  // Reads (on a separate connection, safe from any thread).
+  common::Result<std::vector<StockRow>> stockForSku(const std::string& sku);
+  common::Result<std::vector<StockRow>> stockForLocation(const std::string& location);
+  common::Result<std::vector<DeviceRow>> devices();
+  common::Result<int64_t> countRows(const std::string& table);
+  common::Result<std::vector<QuarantineRow>> quarantine(int64_t limit);
+
+  // Recomputes every on_hand row from the movement log; returns rows that differ (should be none).
+  common::Result<std::vector<std::string>> verifyOnHand();
+
+  // Test hook: called after the group's rows are written, before COMMIT.
+  void setBeforeCommitHook(std::function<void()> hook) { before_commit_ = std::move(hook); }
+
+ private:
+  SqliteLedger() = default;
+  common::Status init(const LedgerOptions& options);
+  common::Status applyEvent(const ApplyEvent& ae, int64_t applied_at_ms);
+  struct OnHand {
+    int64_t qty = 0;
+    std::optional<int64_t> count_at;
+    std::optional<int64_t> counted;
+    bool dirty = false;
+  };
+  common::Result<OnHand*> onHand(const std::string& location, const std::string& sku);
+  common::Status applyDelta(const std::string& location, const std::string& sku, int64_t delta, int64_t at_ms);
+  common::Status applyCount(const std::string& location, const std::string& sku, int64_t counted, int64_t at_ms);
+  common::Status flushOnHand(int64_t now_ms);
+
+  std::mutex write_mu_;
+  common::SqliteDb db_;
+  std::mutex read_mu_;
+  common::SqliteDb reader_;
+  common::SqliteStmt ins_event_;
+  common::SqliteStmt ins_move_;
+  common::SqliteStmt sel_onhand_;
+  common::SqliteStmt up_onhand_;
+  common::SqliteStmt sum_after_;
+  common::SqliteStmt sel_ref_moves_;
+  common::SqliteStmt up_device_;
+  common::SqliteStmt ins_device_;
+  common::SqliteStmt ins_quarantine_;
+  common::SqliteStmt up_state_;
+  common::SqliteStmt mark_voided_;
+  common::SqliteStmt ins_anomaly_;
+  int64_t next_ord_ = 1;
+  std::map<std::pair<std::string, std::string>, OnHand> onhand_cache_;  // per commit
+  std::function<void()> before_commit_;
+};
+
+}  // namespace sw::coordinator

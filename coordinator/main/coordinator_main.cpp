@@ -1,0 +1,142 @@
+// stockwire-coordinator: the ledger, ingest, and the HTTP API.
+
+#include <cstdio>
+#include <string>
+#include <vector>
+
+#include "sw/common/args.h"
+#include "sw/common/codec.h"
+#include "sw/common/log.h"
+#include "sw/common/paho_transport.h"
+#include "sw/common/process.h"
+#include "sw/common/topics.h"
+#include "sw/common/uuid.h"
+#include "sw/coordinator/http_api.h"
+#include "sw/coordinator/ingest.h"
+#include "sw/coordinator/ledger.h"
+
+namespace {
+
+using namespace sw;
+
+constexpr const char* kUsage = R"(stockwire-coordinator: keeps the inventory ledger and takes device events in.
+
+Usage:
+  stockwire-coordinator serve --broker URL --db PATH [--http HOST:PORT] [options]
+  stockwire-coordinator verify --db PATH
+  stockwire-coordinator --help
+
+serve options:
+  --config FILE          JSON file with any of these options (keys with '_' for '-')
+  --broker URL           MQTT broker, e.g. tcp://127.0.0.1:1883
+  --db PATH              the ledger's SQLite file (created if missing)
+  --http HOST:PORT       API and console address (default 127.0.0.1:8800; port 0 = any free port)
+  --client-id ID         MQTT client id (default stockwire-coordinator)
+  --share-group NAME     subscribe through $share/NAME/ so several coordinators split the devices
+  --reorder-timeout-ms N hold a gap this long before asking the device to resend (default 1000)
+  --ca FILE --cert FILE --key FILE   TLS files for ssl:// brokers
+  --log-level LEVEL      debug, info (default), warn, error
+
+verify: recomputes every on-hand figure from the movement log and prints any that differ (exit 1 if any).
+
+Exit codes: 0 after SIGINT/SIGTERM, 2 on bad options, 3 when the ledger cannot be opened.
+)";
+
+const std::set<std::string> kServeOptions = {"config", "broker", "db", "http", "client-id", "share-group",
+                                             "reorder-timeout-ms", "ca", "cert", "key", "log-level"};
+
+int fail(const common::Error& e, int code) {
+  std::fprintf(stderr, "stockwire-coordinator: %s\n", e.toString().c_str());
+  return code;
+}
+
+int serve(const std::vector<std::string>& raw) {
+  auto argv = common::mergeConfigFile(raw, kServeOptions);
+  if (!argv) return fail(argv.error(), 2);
+  auto args = common::Args::parse(*argv, kServeOptions, {});
+  if (!args) return fail(args.error(), 2);
+  for (const char* required : {"broker", "db"}) {
+    if (!args->has(required)) return fail(common::Error::reject("bad_option", std::string("--") + required + " is required"), 2);
+  }
+  common::LogLevel level;
+  if (!common::parseLogLevel(args->getOr("log-level", "info"), &level)) {
+    return fail(common::Error::reject("bad_option", "--log-level must be debug, info, warn or error"), 2);
+  }
+  common::setLogLevel(level);
+  auto hp = common::parseHostPort(args->getOr("http", "127.0.0.1:8800"));
+  if (!hp) return fail(hp.error(), 2);
+  auto reorder = args->getInt("reorder-timeout-ms", 1000);
+  if (!reorder) return fail(reorder.error(), 2);
+
+  auto ledger = coordinator::SqliteLedger::open({.path = *args->get("db")});
+  if (!ledger) return fail(ledger.error(), 3);
+
+  const common::Clock& clock = common::SystemClock::instance();
+  std::string session = common::newUuid();
+  common::MqttConfig mc;
+  mc.broker_url = *args->get("broker");
+  mc.client_id = args->getOr("client-id", "stockwire-coordinator");
+  mc.ca_file = args->getOr("ca", "");
+  mc.cert_file = args->getOr("cert", "");
+  mc.key_file = args->getOr("key", "");
+  mc.max_inflight = 256;
+  mc.will = common::MqttWill{std::string(common::topics::kCoordinatorState),
+                             common::encodeCoordinatorState({false, session, clock.nowMs()}), 1, true};
+  auto transport = common::makePahoTransport(mc);
+
+  coordinator::IngestConfig ic;
+  ic.sequencer.reorder_timeout_ms = *reorder;
+  ic.share_group = args->getOr("share-group", "");
+  coordinator::IngestService ingest(**ledger, *transport, clock, ic, session);
+  coordinator::CoordinatorHttpApi api(**ledger, &ingest, clock);
+  if (auto s = api.start(hp->first, hp->second); !s) return fail(s.error(), 2);
+  if (auto s = ingest.start(); !s) return fail(s.error(), 3);
+  SW_INFO("coordinator") << "ledger " << *args->get("db") << ", broker " << mc.broker_url << ", console http://"
+                         << hp->first << ":" << api.port() << "/";
+  std::printf("listening http://%s:%d\n", hp->first.c_str(), api.port());
+  std::fflush(stdout);
+
+  int sig = common::waitForTerminationSignal();
+  SW_INFO("coordinator") << "signal " << sig << ", stopping";
+  api.stop();
+  ingest.stop();
+  return 0;
+}
+
+int verify(const std::vector<std::string>& raw) {
+  auto args = common::Args::parse(raw, {"db"}, {});
+  if (!args) return fail(args.error(), 2);
+  if (!args->has("db")) return fail(common::Error::reject("bad_option", "--db is required"), 2);
+  auto ledger = coordinator::SqliteLedger::open({.path = *args->get("db")});
+  if (!ledger) return fail(ledger.error(), 3);
+  auto diffs = (*ledger)->verifyOnHand();
+  if (!diffs) return fail(diffs.error(), 3);
+  for (const auto& d : *diffs) std::printf("%s\n", d.c_str());
+  auto n = (*ledger)->countRows("on_hand");
+  std::printf("%zu of %lld on-hand rows differ from the movement log\n", diffs->size(),
+              static_cast<long long>(n ? *n : -1));
+  return diffs->empty() ? 0 : 1;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  sw::common::blockTerminationSignals();
+  std::vector<std::string> args(argv + 1, argv + argc);
+  if (args.empty() || args[0] == "--help" || args[0] == "-h" || args[0] == "help") {
+    std::fputs(kUsage, args.empty() ? stderr : stdout);
+    return args.empty() ? 2 : 0;
+  }
+  std::string cmd = args[0];
+  args.erase(args.begin());
+  for (const auto& a : args) {
+    if (a == "--help" || a == "-h") {
+      std::fputs(kUsage, stdout);
+      return 0;
+    }
+  }
+  if (cmd == "serve") return serve(args);
+  if (cmd == "verify") return verify(args);
+  std::fprintf(stderr, "stockwire-coordinator: unknown command '%s' (see --help)\n", cmd.c_str());
+  return 2;
+}

@@ -1,0 +1,172 @@
+// cpp-httplib adapter for the coordinator's API and console.
+
+#include "sw/coordinator/http_api.h"
+
+#include <nlohmann/json.hpp>
+
+#include <sstream>
+
+#include "console_html.h"
+#include "sw/common/event.h"
+#include "sw/common/http_server.h"
+#include "sw/common/log.h"
+
+namespace sw::coordinator {
+
+using common::Error;
+using nlohmann::json;
+
+struct CoordinatorHttpApi::Impl {
+  SqliteLedger& ledger;
+  IngestService* ingest;
+  const common::Clock& clock;
+  httplib::Server server;
+  common::HttpServerRunner runner{server};
+
+  Impl(SqliteLedger& l, IngestService* i, const common::Clock& c) : ledger(l), ingest(i), clock(c) {}
+
+  static void sendJson(httplib::Response& res, const json& j) { res.set_content(j.dump(), "application/json"); }
+
+  void stock(const httplib::Request& req, httplib::Response& res) {
+    if (req.has_param("sku")) {
+      std::string sku = req.get_param_value("sku");
+      if (!common::isValidSku(sku)) return common::sendError(res, Error::reject("bad_sku", "sku is not valid"));
+      auto rows = ledger.stockForSku(sku);
+      if (!rows) return common::sendError(res, rows.error());
+      json locs = json::array();
+      for (const StockRow& r : *rows) {
+        json l = {{"location", r.location}, {"on_hand", r.on_hand}, {"updated_at_ms", r.updated_at_ms}};
+        if (r.last_count_at_ms) {
+          l["last_count_at_ms"] = *r.last_count_at_ms;
+          l["last_counted"] = *r.last_counted;
+        }
+        locs.push_back(std::move(l));
+      }
+      return sendJson(res, {{"sku", sku}, {"locations", locs}});
+    }
+    if (req.has_param("location")) {
+      std::string loc = req.get_param_value("location");
+      if (!common::isValidId(loc)) return common::sendError(res, Error::reject("bad_location", "location is not valid"));
+      auto rows = ledger.stockForLocation(loc);
+      if (!rows) return common::sendError(res, rows.error());
+      json skus = json::array();
+      for (const StockRow& r : *rows) {
+        json s = {{"sku", r.sku}, {"on_hand", r.on_hand}, {"updated_at_ms", r.updated_at_ms}};
+        if (r.last_count_at_ms) {
+          s["last_count_at_ms"] = *r.last_count_at_ms;
+          s["last_counted"] = *r.last_counted;
+        }
+        skus.push_back(std::move(s));
+      }
+      return sendJson(res, {{"location", loc}, {"skus", skus}});
+    }
+    common::sendError(res, Error::reject("missing_param", "give ?sku=SKU or ?location=LOC"));
+  }
+
+  void devices(httplib::Response& res) {
+    auto rows = ledger.devices();
+    if (!rows) return common::sendError(res, rows.error());
+    json out = json::array();
+    for (const DeviceRow& d : *rows) {
+      json j = {{"device_id", d.device_id}, {"epoch", d.epoch}, {"kind", d.kind}, {"location", d.location},
+                {"online", d.online}, {"last_applied_seq", d.last_applied_seq}, {"first_seen_ms", d.first_seen_ms},
+                {"last_seen_ms", d.last_seen_ms}, {"last_applied_at_ms", d.last_applied_at_ms}};
+      if (ingest) j["held_events"] = ingest->heldCount(d.device_id);
+      json st = json::parse(d.state_json, nullptr, false);
+      if (st.is_object()) {
+        for (const char* k : {"queue_depth", "oldest_unsynced_age_s", "disk_free_bytes", "clock_offset_ms",
+                              "last_seq", "last_acked_seq"}) {
+          if (st.contains(k)) j[k] = st[k];
+        }
+        if (st.contains("at")) j["state_at_ms"] = st["at"];
+      }
+      out.push_back(std::move(j));
+    }
+    sendJson(res, {{"devices", out}});
+  }
+
+  void quarantine(const httplib::Request& req, httplib::Response& res) {
+    int64_t limit = 100;
+    if (req.has_param("limit")) {
+      try {
+        limit = std::stoll(req.get_param_value("limit"));
+      } catch (const std::exception&) {
+        return common::sendError(res, Error::reject("bad_limit", "limit must be a number"));
+      }
+      if (limit < 1 || limit > 10'000) return common::sendError(res, Error::reject("bad_limit", "limit must be 1-10000"));
+    }
+    auto rows = ledger.quarantine(limit);
+    if (!rows) return common::sendError(res, rows.error());
+    json out = json::array();
+    for (const QuarantineRow& q : *rows) {
+      out.push_back({{"received_at_ms", q.received_at_ms}, {"topic", q.topic}, {"device_id", q.device_id},
+                     {"code", q.code}, {"reason", q.reason}, {"payload_bytes", q.payload.size()}});
+    }
+    sendJson(res, {{"quarantined", out}});
+  }
+
+  void metrics(httplib::Response& res) {
+    std::ostringstream o;
+    auto counter = [&](const char* name, const char* help, uint64_t v) {
+      o << "# HELP " << name << ' ' << help << "\n# TYPE " << name << " counter\n" << name << ' ' << v << '\n';
+    };
+    auto gauge = [&](const char* name, const char* help, int64_t v) {
+      o << "# HELP " << name << ' ' << help << "\n# TYPE " << name << " gauge\n" << name << ' ' << v << '\n';
+    };
+    if (ingest) {
+      const IngestStats& s = ingest->stats();
+      counter("stockwire_ingest_messages_total", "MQTT messages received from devices", s.messages);
+      counter("stockwire_ingest_batches_total", "Event batches decoded", s.batches);
+      counter("stockwire_ingest_events_applied_total", "Events applied to the ledger", s.events_applied);
+      counter("stockwire_ingest_duplicates_total", "Events received again and skipped", s.duplicates);
+      counter("stockwire_ingest_held_total", "Events held behind a gap", s.held);
+      counter("stockwire_ingest_dropped_total", "Events beyond the hold limit, left for resend", s.dropped);
+      counter("stockwire_ingest_quarantined_total", "Messages quarantined as malformed or invalid", s.quarantined);
+      counter("stockwire_ingest_acks_total", "Acks published", s.acks);
+      counter("stockwire_ingest_resend_requests_total", "Resend requests for gaps", s.resend_requests);
+      counter("stockwire_ledger_commits_total", "Ledger transactions committed", s.commits);
+      counter("stockwire_ledger_commit_failures_total", "Ledger transactions that failed", s.commit_failures);
+      counter("stockwire_ledger_commit_seconds_total", "Time spent committing", s.commit_us_total / 1'000'000);
+      gauge("stockwire_ingest_queue_depth", "Messages waiting for the apply thread", s.queue_depth);
+    }
+    auto devs = ledger.devices();
+    if (devs) {
+      int64_t online = 0;
+      for (const auto& d : *devs) online += d.online ? 1 : 0;
+      gauge("stockwire_devices", "Devices known to the ledger", static_cast<int64_t>(devs->size()));
+      gauge("stockwire_devices_online", "Devices whose last state is online", online);
+    }
+    res.set_content(o.str(), "text/plain; version=0.0.4");
+  }
+
+  void routes() {
+    server.Get("/v1/stock", [this](const httplib::Request& req, httplib::Response& res) { stock(req, res); });
+    server.Get("/v1/devices", [this](const httplib::Request&, httplib::Response& res) { devices(res); });
+    server.Get("/v1/quarantine", [this](const httplib::Request& req, httplib::Response& res) { quarantine(req, res); });
+    server.Get("/metrics", [this](const httplib::Request&, httplib::Response& res) { metrics(res); });
+    server.Get("/healthz", [](const httplib::Request&, httplib::Response& res) {
+      res.set_content("{\"ok\":true}", "application/json");
+    });
+    server.Get("/", [](const httplib::Request&, httplib::Response& res) {
+      res.set_content(kConsoleHtml, "text/html; charset=utf-8");
+    });
+    common::installJsonErrorHandlers(server);
+  }
+};
+
+CoordinatorHttpApi::CoordinatorHttpApi(SqliteLedger& ledger, IngestService* ingest, const common::Clock& clock)
+    : impl_(std::make_unique<Impl>(ledger, ingest, clock)) {
+  impl_->routes();
+}
+
+CoordinatorHttpApi::~CoordinatorHttpApi() { stop(); }
+
+common::Status CoordinatorHttpApi::start(const std::string& host, int port) { return impl_->runner.start(host, port); }
+
+void CoordinatorHttpApi::stop() {
+  if (impl_) impl_->runner.stop();
+}
+
+int CoordinatorHttpApi::port() const { return impl_->runner.port(); }
+
+}  // namespace sw::coordinator

@@ -1,0 +1,248 @@
+#include "sw/coordinator/ingest.h"
+
+#include <chrono>
+
+#include "sw/common/codec.h"
+#include "sw/common/log.h"
+#include "sw/common/topics.h"
+
+namespace sw::coordinator {
+
+namespace topics = common::topics;
+constexpr std::string_view kLog = "ingest";
+
+IngestService::IngestService(SqliteLedger& ledger, common::MqttTransport& transport, const common::Clock& clock,
+                             IngestConfig config, std::string session)
+    : ledger_(ledger),
+      transport_(transport),
+      clock_(clock),
+      config_(std::move(config)),
+      session_(std::move(session)),
+      sequencer_(config_.sequencer) {}
+
+IngestService::~IngestService() { stop(); }
+
+common::Status IngestService::start() {
+  auto devices = ledger_.loadDevices();
+  if (!devices) return devices.error();
+  for (const DeviceRow& d : *devices) {
+    if (!d.epoch.empty()) sequencer_.load(d.device_id, d.epoch, d.last_applied_seq);
+  }
+  SW_INFO(kLog) << "loaded " << devices->size() << " devices";
+  transport_.setMessageHandler([this](std::string_view topic, std::string_view payload) { enqueue(topic, payload); });
+  transport_.setConnectionHandler([this](bool connected) {
+    if (!connected) return;
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      connected_event_ = true;
+    }
+    cv_.notify_one();
+  });
+  std::string prefix = config_.share_group.empty() ? "" : "$share/" + config_.share_group + "/";
+  if (auto s = transport_.subscribe(prefix + std::string(topics::kEventsFilter), 1); !s) return s;
+  if (auto s = transport_.subscribe(prefix + std::string(topics::kStateFilter), 1); !s) return s;
+  stop_ = false;
+  thread_ = std::thread([this] { run(); });
+  transport_.start();
+  return {};
+}
+
+void IngestService::stop() {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (!thread_.joinable()) return;
+    stop_ = true;
+  }
+  cv_.notify_all();
+  room_cv_.notify_all();
+  thread_.join();
+  if (transport_.isConnected()) publishPresence(false);
+  transport_.stop();
+}
+
+size_t IngestService::heldCount(const std::string& device) {
+  std::lock_guard<std::mutex> lock(seq_mu_);
+  return sequencer_.heldCount(device);
+}
+
+void IngestService::enqueue(std::string_view topic, std::string_view payload) {
+  std::unique_lock<std::mutex> lock(mu_);
+  room_cv_.wait(lock, [&] { return stop_ || queue_.size() < config_.queue_capacity; });
+  if (stop_) return;
+  queue_.push_back({std::string(topic), std::string(payload)});
+  stats_.queue_depth = static_cast<int64_t>(queue_.size());
+  lock.unlock();
+  cv_.notify_one();
+}
+
+void IngestService::publishPresence(bool online) {
+  common::CoordinatorState cs{online, session_, clock_.nowMs()};
+  (void)transport_.publish(topics::kCoordinatorState, common::encodeCoordinatorState(cs), 1, true);
+}
+
+void IngestService::publishAck(const std::string& device, const common::Ack& ack) {
+  if (auto s = transport_.publish(topics::ack(device), common::encodeAck(ack), 1, false); !s) {
+    SW_DEBUG(kLog) << "ack to " << device << " not sent: " << s.error().toString();
+    return;
+  }
+  ++stats_.acks;
+}
+
+void IngestService::run() {
+  std::unique_lock<std::mutex> lock(mu_);
+  while (!stop_) {
+    cv_.wait_for(lock, std::chrono::milliseconds(100), [&] { return stop_ || !queue_.empty() || connected_event_; });
+    if (stop_) break;
+    bool connected = connected_event_;
+    connected_event_ = false;
+    // Take whole messages up to the event budget (a batch is never split).
+    std::deque<Message> msgs;
+    size_t budget_bytes = 0;
+    while (!queue_.empty() && msgs.size() < 4096 && budget_bytes < 64 * 1024 * 1024) {
+      budget_bytes += queue_.front().payload.size();
+      msgs.push_back(std::move(queue_.front()));
+      queue_.pop_front();
+    }
+    stats_.queue_depth = static_cast<int64_t>(queue_.size());
+    lock.unlock();
+    room_cv_.notify_all();
+    if (connected) publishPresence(true);
+    processGroup(msgs);
+    lock.lock();
+  }
+}
+
+void IngestService::processGroup(std::deque<Message>& msgs) {
+  ApplyGroup group;
+  group.applied_at_ms = clock_.nowMs();
+  int64_t mono = clock_.monoMs();
+  struct AckInfo {
+    int64_t echo = 0;
+    std::string error;
+    std::string epoch;
+  };
+  std::map<std::string, AckInfo> acks;
+  auto quarantine = [&](const Message& m, const std::string& device, const common::Error& e) {
+    QuarantineRow q;
+    q.received_at_ms = group.applied_at_ms;
+    q.topic = m.topic;
+    q.device_id = device;
+    q.code = e.code;
+    q.reason = e.message;
+    q.payload = m.payload.substr(0, config_.max_quarantine_payload);
+    SW_WARN(kLog) << "quarantined message on " << m.topic << ": " << e.toString();
+    group.quarantined.push_back(std::move(q));
+    ++stats_.quarantined;
+  };
+
+  std::unique_lock<std::mutex> seq_lock(seq_mu_);
+  size_t events_in_group = 0;
+  for (Message& m : msgs) {
+    ++stats_.messages;
+    auto dt = topics::parseDeviceTopic(m.topic);
+    if (!dt) continue;  // not ours (subscriptions only bring ours)
+    if (dt->leaf == "state") {
+      auto st = common::decodeDeviceState(m.payload);
+      if (!st) {
+        quarantine(m, dt->device, st.error());
+        continue;
+      }
+      if (!common::isValidId(dt->device)) {
+        quarantine(m, "", common::Error::reject("bad_device_id", "device id in topic is not valid"));
+        continue;
+      }
+      group.states.push_back({dt->device, st->online, st->kind, st->location, m.payload, group.applied_at_ms});
+      continue;
+    }
+    if (dt->leaf != "events") continue;
+    auto batch = common::decodeBatch(m.payload);
+    if (!batch) {
+      quarantine(m, dt->device, batch.error());
+      continue;
+    }
+    if (batch->device_id != dt->device) {
+      quarantine(m, dt->device,
+                 common::Error::reject("topic_mismatch", "batch for device '" + batch->device_id +
+                                                             "' published on another device's topic"));
+      continue;
+    }
+    ++stats_.batches;
+    std::string device = batch->device_id;
+    int64_t offset = batch->clock_offset_ms.value_or(0);
+    int64_t sent = batch->sent_at_ms;
+    std::string epoch = batch->epoch;
+    Offer offer = sequencer_.offer(std::move(*batch), mono);
+    AckInfo& ai = acks[device];
+    ai.echo = std::max(ai.echo, sent);
+    if (offer.verdict == Offer::Verdict::kEpochMismatch) {
+      std::string why = "device '" + device + "' sent store epoch " + epoch + " but the ledger knows epoch " +
+                        offer.known_epoch + ": its store was re-created; an operator must accept it";
+      quarantine(m, device, common::Error::reject("epoch_mismatch", why));
+      ai.error = why;
+      ai.epoch = offer.known_epoch;
+      continue;
+    }
+    if (offer.verdict == Offer::Verdict::kNewDevice) {
+      group.new_devices[device] = epoch;
+      SW_INFO(kLog) << "new device " << device << " (epoch " << epoch << ")";
+    }
+    ai.epoch = sequencer_.epoch(device);
+    stats_.duplicates += offer.duplicates;
+    stats_.held += offer.held;
+    stats_.dropped += offer.dropped;
+    if (!offer.apply.empty()) group.cursors[device] = offer.apply.back().seq;
+    events_in_group += offer.apply.size();
+    for (common::Event& e : offer.apply) group.events.push_back({std::move(e), offset});
+  }
+  auto gaps = sequencer_.expiredGaps(mono);
+  seq_lock.unlock();
+
+  bool committed = true;
+  if (!group.events.empty() || !group.quarantined.empty() || !group.states.empty() || !group.new_devices.empty()) {
+    int64_t t0 = clock_.monoMs();
+    auto s = ledger_.commit(group);
+    if (!s) {
+      committed = false;
+      ++stats_.commit_failures;
+      SW_ERROR(kLog) << "ledger commit failed, nothing acknowledged (devices will resend): " << s.error().toString();
+      std::lock_guard<std::mutex> lock(seq_mu_);
+      sequencer_.rollbackAll();
+    } else {
+      ++stats_.commits;
+      stats_.commit_us_total += static_cast<uint64_t>((clock_.monoMs() - t0) * 1000);
+      stats_.events_applied += events_in_group;
+      std::lock_guard<std::mutex> lock(seq_mu_);
+      for (const auto& [device, seq] : group.cursors) sequencer_.commit(device, seq);
+    }
+  }
+  if (!committed) return;
+  if (after_commit_) after_commit_();
+  int64_t now = clock_.nowMs();
+  for (const auto& [device, ai] : acks) {
+    common::Ack ack;
+    {
+      std::lock_guard<std::mutex> lock(seq_mu_);
+      ack.applied_seq = sequencer_.applied(device);
+    }
+    ack.epoch = ai.epoch;
+    ack.error = ai.error;
+    ack.coord_time_ms = now;
+    ack.echo_sent_at_ms = ai.echo;
+    publishAck(device, ack);
+  }
+  for (const auto& [device, from] : gaps) {
+    common::Ack ack;
+    {
+      std::lock_guard<std::mutex> lock(seq_mu_);
+      ack.applied_seq = sequencer_.applied(device);
+      ack.epoch = sequencer_.epoch(device);
+    }
+    ack.resend_from = from;
+    ack.coord_time_ms = now;
+    ++stats_.resend_requests;
+    SW_INFO(kLog) << device << ": gap after seq " << from - 1 << ", asking for a resend";
+    publishAck(device, ack);
+  }
+}
+
+}  // namespace sw::coordinator

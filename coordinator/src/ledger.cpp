@@ -1,0 +1,446 @@
+#include "sw/coordinator/ledger.h"
+
+#include <unordered_set>
+
+namespace sw::coordinator {
+
+using common::Error;
+using common::EventType;
+using common::Result;
+using common::SqliteStmt;
+using common::Status;
+
+namespace {
+
+const std::vector<std::string> kSchema = {
+    // v1
+    "CREATE TABLE devices ("
+    "  device_id TEXT PRIMARY KEY, epoch TEXT NOT NULL DEFAULT '', last_applied_seq INTEGER NOT NULL DEFAULT 0,"
+    "  kind TEXT NOT NULL DEFAULT '', location TEXT NOT NULL DEFAULT '', online INTEGER NOT NULL DEFAULT 0,"
+    "  first_seen_ms INTEGER NOT NULL, last_seen_ms INTEGER NOT NULL DEFAULT 0,"
+    "  last_applied_at_ms INTEGER NOT NULL DEFAULT 0, state_json TEXT NOT NULL DEFAULT '{}');"
+    "CREATE TABLE events ("
+    "  device_id TEXT NOT NULL, seq INTEGER NOT NULL, event_id TEXT NOT NULL, type TEXT NOT NULL,"
+    "  location TEXT NOT NULL, other_location TEXT, reason TEXT, ref TEXT,"
+    "  device_at_ms INTEGER NOT NULL, at_ms INTEGER NOT NULL, applied_at_ms INTEGER NOT NULL,"
+    "  voided_by TEXT, PRIMARY KEY (device_id, seq)) WITHOUT ROWID;"
+    "CREATE UNIQUE INDEX events_by_id ON events(event_id);"
+    "CREATE TABLE movements ("
+    "  device_id TEXT NOT NULL, seq INTEGER NOT NULL, line INTEGER NOT NULL, ord INTEGER NOT NULL,"
+    "  kind TEXT NOT NULL, location TEXT NOT NULL, sku TEXT NOT NULL, qty INTEGER NOT NULL,"
+    "  price_units INTEGER, delta INTEGER NOT NULL, at_ms INTEGER NOT NULL,"
+    "  PRIMARY KEY (device_id, seq, line)) WITHOUT ROWID;"
+    "CREATE INDEX movements_by_key ON movements(location, sku, at_ms);"
+    "CREATE TABLE on_hand ("
+    "  location TEXT NOT NULL, sku TEXT NOT NULL, qty INTEGER NOT NULL, count_at_ms INTEGER, counted INTEGER,"
+    "  updated_at_ms INTEGER NOT NULL, PRIMARY KEY (location, sku)) WITHOUT ROWID;"
+    "CREATE TABLE quarantine ("
+    "  id INTEGER PRIMARY KEY, received_at_ms INTEGER NOT NULL, topic TEXT NOT NULL, device_id TEXT,"
+    "  code TEXT NOT NULL, reason TEXT NOT NULL, payload BLOB);"
+    "CREATE TABLE anomalies ("
+    "  id INTEGER PRIMARY KEY, device_id TEXT NOT NULL, seq INTEGER NOT NULL, code TEXT NOT NULL,"
+    "  message TEXT NOT NULL, at_ms INTEGER NOT NULL);",
+};
+
+Result<SqliteStmt> prep(common::SqliteDb& db, std::string_view sql) { return db.prepare(sql); }
+
+}  // namespace
+
+Result<std::unique_ptr<SqliteLedger>> SqliteLedger::open(const LedgerOptions& options) {
+  std::unique_ptr<SqliteLedger> l(new SqliteLedger());
+  if (auto s = l->init(options); !s) return s.error();
+  return l;
+}
+
+Status SqliteLedger::init(const LedgerOptions& options) {
+  auto db = common::SqliteDb::open({.path = options.path});
+  if (!db) return db.error();
+  db_ = std::move(*db);
+  if (auto s = db_.migrate(kSchema); !s) return s;
+  if (auto s = db_.exec("PRAGMA cache_size=-" + std::to_string(options.cache_mib * 1024)); !s) return s;
+  auto reader = common::SqliteDb::open({.path = options.path, .create = false});
+  if (!reader) return reader.error();
+  reader_ = std::move(*reader);
+
+  struct Def {
+    SqliteStmt* stmt;
+    const char* sql;
+  };
+  const Def defs[] = {
+      {&ins_event_,
+       "INSERT INTO events (device_id, seq, event_id, type, location, other_location, reason, ref, device_at_ms,"
+       " at_ms, applied_at_ms) VALUES (?,?,?,?,?,?,?,?,?,?,?)"},
+      {&ins_move_,
+       "INSERT INTO movements (device_id, seq, line, ord, kind, location, sku, qty, price_units, delta, at_ms)"
+       " VALUES (?,?,?,?,?,?,?,?,?,?,?)"},
+      {&sel_onhand_, "SELECT qty, count_at_ms, counted FROM on_hand WHERE location = ? AND sku = ?"},
+      {&up_onhand_,
+       "INSERT INTO on_hand (location, sku, qty, count_at_ms, counted, updated_at_ms) VALUES (?,?,?,?,?,?)"
+       " ON CONFLICT (location, sku) DO UPDATE SET qty = excluded.qty, count_at_ms = excluded.count_at_ms,"
+       " counted = excluded.counted, updated_at_ms = excluded.updated_at_ms"},
+      {&sum_after_, "SELECT COALESCE(SUM(delta), 0) FROM movements WHERE location = ? AND sku = ? AND at_ms > ?"},
+      {&sel_ref_moves_,
+       "SELECT e.device_id, e.seq, e.type, e.voided_by, m.location, m.sku, m.qty, m.delta FROM events e"
+       " LEFT JOIN movements m ON m.device_id = e.device_id AND m.seq = e.seq WHERE e.event_id = ?"
+       " ORDER BY m.line"},
+      {&ins_device_,
+       "INSERT INTO devices (device_id, epoch, first_seen_ms) VALUES (?, ?, ?)"
+       " ON CONFLICT (device_id) DO UPDATE SET epoch = excluded.epoch WHERE devices.epoch = ''"},
+      {&up_device_,
+       "UPDATE devices SET last_applied_seq = ?, last_applied_at_ms = ?, last_seen_ms = ? WHERE device_id = ?"},
+      {&ins_quarantine_,
+       "INSERT INTO quarantine (received_at_ms, topic, device_id, code, reason, payload) VALUES (?,?,?,?,?,?)"},
+      {&up_state_,
+       "INSERT INTO devices (device_id, first_seen_ms, online, kind, location, state_json, last_seen_ms)"
+       " VALUES (?1, ?6, ?2, ?3, ?4, ?5, ?6) ON CONFLICT (device_id) DO UPDATE SET online = ?2,"
+       " kind = CASE WHEN ?3 = '' THEN kind ELSE ?3 END, location = CASE WHEN ?4 = '' THEN location ELSE ?4 END,"
+       " state_json = ?5, last_seen_ms = ?6"},
+      {&mark_voided_, "UPDATE events SET voided_by = ? WHERE device_id = ? AND seq = ?"},
+      {&ins_anomaly_, "INSERT INTO anomalies (device_id, seq, code, message, at_ms) VALUES (?,?,?,?,?)"},
+  };
+  for (const Def& d : defs) {
+    auto st = prep(db_, d.sql);
+    if (!st) return st.error();
+    *d.stmt = std::move(*st);
+  }
+  auto ord = db_.queryInt("SELECT COALESCE(MAX(ord), 0) FROM movements");
+  if (!ord) return ord.error();
+  next_ord_ = *ord + 1;
+  return {};
+}
+
+Result<std::vector<DeviceRow>> SqliteLedger::loadDevices() { return devices(); }
+
+Result<SqliteLedger::OnHand*> SqliteLedger::onHand(const std::string& location, const std::string& sku) {
+  auto key = std::make_pair(location, sku);
+  auto it = onhand_cache_.find(key);
+  if (it != onhand_cache_.end()) return &it->second;
+  OnHand oh;
+  sel_onhand_.bind(1, location).bind(2, sku);
+  auto r = sel_onhand_.step();
+  if (!r) {
+    sel_onhand_.reset();
+    return r.error();
+  }
+  if (*r) {
+    oh.qty = sel_onhand_.columnInt(0);
+    if (!sel_onhand_.columnIsNull(1)) oh.count_at = sel_onhand_.columnInt(1);
+    if (!sel_onhand_.columnIsNull(2)) oh.counted = sel_onhand_.columnInt(2);
+  }
+  sel_onhand_.reset();
+  return &onhand_cache_.emplace(key, oh).first->second;
+}
+
+Status SqliteLedger::applyDelta(const std::string& location, const std::string& sku, int64_t delta, int64_t at_ms) {
+  auto oh = onHand(location, sku);
+  if (!oh) return oh.error();
+  // At or before the latest count: the count already saw this movement's effect.
+  if ((*oh)->count_at && at_ms <= *(*oh)->count_at) return {};
+  (*oh)->qty += delta;
+  (*oh)->dirty = true;
+  return {};
+}
+
+Status SqliteLedger::applyCount(const std::string& location, const std::string& sku, int64_t counted, int64_t at_ms) {
+  auto oh = onHand(location, sku);
+  if (!oh) return oh.error();
+  if ((*oh)->count_at && at_ms < *(*oh)->count_at) return {};  // an older count: superseded, kept in the log
+  sum_after_.bind(1, location).bind(2, sku).bind(3, at_ms);
+  auto r = sum_after_.step();
+  if (!r) {
+    sum_after_.reset();
+    return r.error();
+  }
+  int64_t after = sum_after_.columnInt(0);
+  sum_after_.reset();
+  (*oh)->qty = counted + after;
+  (*oh)->count_at = at_ms;
+  (*oh)->counted = counted;
+  (*oh)->dirty = true;
+  return {};
+}
+
+Status SqliteLedger::flushOnHand(int64_t now_ms) {
+  for (auto& [key, oh] : onhand_cache_) {
+    if (!oh.dirty) continue;
+    up_onhand_.bind(1, key.first).bind(2, key.second).bind(3, oh.qty).bind(4, oh.count_at).bind(5, oh.counted)
+        .bind(6, now_ms);
+    if (auto s = up_onhand_.run(); !s) return s;
+  }
+  return {};
+}
+
+Status SqliteLedger::applyEvent(const ApplyEvent& ae, int64_t applied_at_ms) {
+  const common::Event& e = ae.event;
+  int64_t at = e.occurred_at_ms + ae.clock_offset_ms;
+  auto optText = [](SqliteStmt& st, int idx, const std::string& v) {
+    if (v.empty()) st.bindNull(idx);
+    else st.bind(idx, v);
+  };
+  ins_event_.bind(1, e.device_id).bind(2, static_cast<int64_t>(e.seq)).bind(3, e.event_id)
+      .bind(4, common::eventTypeName(e.type)).bind(5, e.location);
+  optText(ins_event_, 6, e.other_location);
+  optText(ins_event_, 7, e.reason);
+  optText(ins_event_, 8, e.ref);
+  ins_event_.bind(9, e.occurred_at_ms).bind(10, at).bind(11, applied_at_ms);
+  if (auto s = ins_event_.run(); !s) {
+    // A second event with the same UUID (a device bug or a forged message) must not apply twice.
+    if (s.error().code == "constraint") {
+      ins_anomaly_.bind(1, e.device_id).bind(2, static_cast<int64_t>(e.seq)).bind(3, std::string_view("duplicate_event_id"))
+          .bind(4, "event id " + e.event_id + " was already applied under another (device, seq); skipped")
+          .bind(5, applied_at_ms);
+      return ins_anomaly_.run();
+    }
+    return s;
+  }
+
+  auto insertMove = [&](int line, const std::string& location, const std::string& sku, int64_t qty,
+                        std::optional<int64_t> price, int64_t delta) {
+    ins_move_.bind(1, e.device_id).bind(2, static_cast<int64_t>(e.seq)).bind(3, static_cast<int64_t>(line))
+        .bind(4, next_ord_++).bind(5, common::eventTypeName(e.type)).bind(6, location).bind(7, sku).bind(8, qty)
+        .bind(9, price).bind(10, delta).bind(11, at);
+    return ins_move_.run();
+  };
+
+  if (e.type == EventType::kVoid) {
+    struct Orig {
+      std::string location, sku;
+      int64_t qty, delta;
+    };
+    std::vector<Orig> orig;
+    std::string orig_device, orig_type, voided_by;
+    int64_t orig_seq = 0;
+    bool found = false;
+    sel_ref_moves_.bind(1, e.ref);
+    while (true) {
+      auto r = sel_ref_moves_.step();
+      if (!r) {
+        sel_ref_moves_.reset();
+        return r.error();
+      }
+      if (!*r) break;
+      found = true;
+      orig_device = sel_ref_moves_.columnText(0);
+      orig_seq = sel_ref_moves_.columnInt(1);
+      orig_type = sel_ref_moves_.columnText(2);
+      voided_by = sel_ref_moves_.columnText(3);
+      if (!sel_ref_moves_.columnIsNull(4)) {
+        orig.push_back({sel_ref_moves_.columnText(4), sel_ref_moves_.columnText(5), sel_ref_moves_.columnInt(6),
+                        sel_ref_moves_.columnInt(7)});
+      }
+    }
+    sel_ref_moves_.reset();
+    std::string problem;
+    if (!found) problem = "void_unknown_ref";
+    else if (!voided_by.empty()) problem = "already_voided";
+    else if (orig_type == "void" || orig_type == "count") problem = "void_not_voidable";
+    if (!problem.empty()) {
+      ins_anomaly_.bind(1, e.device_id).bind(2, static_cast<int64_t>(e.seq)).bind(3, problem)
+          .bind(4, "void of " + e.ref + " changed no stock (" + problem + ")").bind(5, applied_at_ms);
+      return ins_anomaly_.run();
+    }
+    mark_voided_.bind(1, e.event_id).bind(2, orig_device).bind(3, orig_seq);
+    if (auto s = mark_voided_.run(); !s) return s;
+    int line = 0;
+    for (const Orig& o : orig) {
+      if (o.delta == 0) continue;
+      if (auto s = insertMove(++line, o.location, o.sku, o.qty, std::nullopt, -o.delta); !s) return s;
+      if (auto s = applyDelta(o.location, o.sku, -o.delta, at); !s) return s;
+    }
+    return {};
+  }
+
+  int line = 0;
+  for (const common::Line& l : e.lines) {
+    ++line;
+    std::optional<int64_t> price;
+    if (l.unit_price) price = l.unit_price->scaled();
+    int64_t delta = 0;
+    switch (e.type) {
+      case EventType::kSale:
+      case EventType::kTransferOut:
+        delta = -l.qty;
+        break;
+      case EventType::kReturn:
+      case EventType::kReceive:
+      case EventType::kAdjust:
+      case EventType::kTransferIn:
+        delta = l.qty;
+        break;
+      case EventType::kCount:
+      case EventType::kVoid:
+        delta = 0;
+        break;
+    }
+    if (auto s = insertMove(line, e.location, l.sku, l.qty, price, delta); !s) return s;
+    Status s = e.type == EventType::kCount ? applyCount(e.location, l.sku, l.qty, at)
+                                           : applyDelta(e.location, l.sku, delta, at);
+    if (!s) return s;
+  }
+  return {};
+}
+
+Status SqliteLedger::commit(const ApplyGroup& group) {
+  std::lock_guard<std::mutex> lock(write_mu_);
+  onhand_cache_.clear();
+  int64_t saved_ord = next_ord_;
+  auto fail = [&](const Error& e) {
+    onhand_cache_.clear();
+    next_ord_ = saved_ord;
+    return e;
+  };
+  auto txn = common::SqliteTxn::begin(db_);
+  if (!txn) return fail(txn.error());
+  for (const auto& [device, epoch] : group.new_devices) {
+    ins_device_.bind(1, device).bind(2, epoch).bind(3, group.applied_at_ms);
+    if (auto s = ins_device_.run(); !s) return fail(s.error());
+  }
+  for (const ApplyEvent& ae : group.events) {
+    if (auto s = applyEvent(ae, group.applied_at_ms); !s) return fail(s.error());
+  }
+  if (auto s = flushOnHand(group.applied_at_ms); !s) return fail(s.error());
+  for (const auto& [device, seq] : group.cursors) {
+    up_device_.bind(1, static_cast<int64_t>(seq)).bind(2, group.applied_at_ms).bind(3, group.applied_at_ms)
+        .bind(4, device);
+    if (auto s = up_device_.run(); !s) return fail(s.error());
+  }
+  for (const QuarantineRow& q : group.quarantined) {
+    ins_quarantine_.bind(1, q.received_at_ms).bind(2, q.topic);
+    if (q.device_id.empty()) ins_quarantine_.bindNull(3);
+    else ins_quarantine_.bind(3, q.device_id);
+    ins_quarantine_.bind(4, q.code).bind(5, q.reason).bindBlob(6, q.payload);
+    if (auto s = ins_quarantine_.run(); !s) return fail(s.error());
+  }
+  for (const DeviceStateUpdate& u : group.states) {
+    up_state_.bind(1, u.device_id).bind(2, static_cast<int64_t>(u.online)).bind(3, u.kind).bind(4, u.location)
+        .bind(5, u.state_json).bind(6, u.at_ms);
+    if (auto s = up_state_.run(); !s) return fail(s.error());
+  }
+  if (before_commit_) before_commit_();
+  if (auto s = txn->commit(); !s) return fail(s.error());
+  onhand_cache_.clear();
+  return {};
+}
+
+namespace {
+
+Result<std::vector<StockRow>> readStock(SqliteStmt& st) {
+  std::vector<StockRow> out;
+  while (true) {
+    auto r = st.step();
+    if (!r) return r.error();
+    if (!*r) break;
+    StockRow row;
+    row.location = st.columnText(0);
+    row.sku = st.columnText(1);
+    row.on_hand = st.columnInt(2);
+    if (!st.columnIsNull(3)) row.last_count_at_ms = st.columnInt(3);
+    if (!st.columnIsNull(4)) row.last_counted = st.columnInt(4);
+    row.updated_at_ms = st.columnInt(5);
+    out.push_back(std::move(row));
+  }
+  return out;
+}
+
+}  // namespace
+
+Result<std::vector<StockRow>> SqliteLedger::stockForSku(const std::string& sku) {
+  std::lock_guard<std::mutex> lock(read_mu_);
+  auto st = reader_.prepare(
+      "SELECT location, sku, qty, count_at_ms, counted, updated_at_ms FROM on_hand WHERE sku = ? ORDER BY location");
+  if (!st) return st.error();
+  st->bind(1, sku);
+  return readStock(*st);
+}
+
+Result<std::vector<StockRow>> SqliteLedger::stockForLocation(const std::string& location) {
+  std::lock_guard<std::mutex> lock(read_mu_);
+  auto st = reader_.prepare(
+      "SELECT location, sku, qty, count_at_ms, counted, updated_at_ms FROM on_hand WHERE location = ? ORDER BY sku");
+  if (!st) return st.error();
+  st->bind(1, location);
+  return readStock(*st);
+}
+
+Result<std::vector<DeviceRow>> SqliteLedger::devices() {
+  std::lock_guard<std::mutex> lock(read_mu_);
+  auto st = reader_.prepare(
+      "SELECT device_id, epoch, last_applied_seq, kind, location, online, first_seen_ms, last_seen_ms,"
+      " last_applied_at_ms, state_json FROM devices ORDER BY device_id");
+  if (!st) return st.error();
+  std::vector<DeviceRow> out;
+  while (true) {
+    auto r = st->step();
+    if (!r) return r.error();
+    if (!*r) break;
+    DeviceRow d;
+    d.device_id = st->columnText(0);
+    d.epoch = st->columnText(1);
+    d.last_applied_seq = static_cast<uint64_t>(st->columnInt(2));
+    d.kind = st->columnText(3);
+    d.location = st->columnText(4);
+    d.online = st->columnInt(5) != 0;
+    d.first_seen_ms = st->columnInt(6);
+    d.last_seen_ms = st->columnInt(7);
+    d.last_applied_at_ms = st->columnInt(8);
+    d.state_json = st->columnText(9);
+    out.push_back(std::move(d));
+  }
+  return out;
+}
+
+Result<int64_t> SqliteLedger::countRows(const std::string& table) {
+  static const std::unordered_set<std::string> kTables = {"events", "movements", "on_hand", "quarantine",
+                                                          "anomalies", "devices"};
+  if (!kTables.count(table)) return Error::reject("bad_table", "unknown table " + table);
+  std::lock_guard<std::mutex> lock(read_mu_);
+  return reader_.queryInt("SELECT count(*) FROM " + table);
+}
+
+Result<std::vector<QuarantineRow>> SqliteLedger::quarantine(int64_t limit) {
+  std::lock_guard<std::mutex> lock(read_mu_);
+  auto st = reader_.prepare(
+      "SELECT received_at_ms, topic, COALESCE(device_id, ''), code, reason, payload FROM quarantine"
+      " ORDER BY id DESC LIMIT ?");
+  if (!st) return st.error();
+  st->bind(1, limit);
+  std::vector<QuarantineRow> out;
+  while (true) {
+    auto r = st->step();
+    if (!r) return r.error();
+    if (!*r) break;
+    out.push_back({st->columnInt(0), st->columnText(1), st->columnText(2), st->columnText(3), st->columnText(4),
+                   st->columnText(5)});
+  }
+  return out;
+}
+
+Result<std::vector<std::string>> SqliteLedger::verifyOnHand() {
+  std::lock_guard<std::mutex> lock(read_mu_);
+  // Expected per key: the latest count (by corrected time, then apply order) plus later deltas,
+  // or the sum of all deltas when the key was never counted.
+  auto st = reader_.prepare(
+      "WITH keys AS (SELECT DISTINCT location, sku FROM movements),"
+      " lastc AS (SELECT k.location, k.sku,"
+      "   (SELECT m.at_ms FROM movements m WHERE m.location = k.location AND m.sku = k.sku AND m.kind = 'count'"
+      "    ORDER BY m.at_ms DESC, m.ord DESC LIMIT 1) AS cat,"
+      "   (SELECT m.qty FROM movements m WHERE m.location = k.location AND m.sku = k.sku AND m.kind = 'count'"
+      "    ORDER BY m.at_ms DESC, m.ord DESC LIMIT 1) AS cqty FROM keys k),"
+      " expected AS (SELECT c.location, c.sku, COALESCE(c.cqty, 0) + (SELECT COALESCE(SUM(m.delta), 0)"
+      "   FROM movements m WHERE m.location = c.location AND m.sku = c.sku AND (c.cat IS NULL OR m.at_ms > c.cat))"
+      "   AS qty FROM lastc c)"
+      " SELECT e.location, e.sku, e.qty, o.qty FROM expected e LEFT JOIN on_hand o"
+      "   ON o.location = e.location AND o.sku = e.sku WHERE o.qty IS NULL OR o.qty != e.qty");
+  if (!st) return st.error();
+  std::vector<std::string> out;
+  while (true) {
+    auto r = st->step();
+    if (!r) return r.error();
+    if (!*r) break;
+    out.push_back(st->columnText(0) + "/" + st->columnText(1) + ": expected " + std::to_string(st->columnInt(2)) +
+                  ", on_hand " + (st->columnIsNull(3) ? std::string("missing") : std::to_string(st->columnInt(3))));
+  }
+  return out;
+}
+
+}  // namespace sw::coordinator
