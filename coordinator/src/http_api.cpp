@@ -105,6 +105,44 @@ struct CoordinatorHttpApi::Impl {
     sendJson(res, {{"quarantined", out}});
   }
 
+  void events(const httplib::Request& req, httplib::Response& res) {
+    std::string device = req.get_param_value("device");
+    if (!common::isValidId(device)) {
+      return common::sendError(res, Error::reject("missing_param", "give ?device=ID[&from_seq=N&limit=M]"));
+    }
+    uint64_t from = 1;
+    int64_t limit = 500;
+    try {
+      if (req.has_param("from_seq")) from = std::stoull(req.get_param_value("from_seq"));
+      if (req.has_param("limit")) limit = std::stoll(req.get_param_value("limit"));
+    } catch (const std::exception&) {
+      return common::sendError(res, Error::reject("bad_param", "from_seq and limit must be numbers"));
+    }
+    if (limit < 1 || limit > 10'000) return common::sendError(res, Error::reject("bad_limit", "limit must be 1-10000"));
+    auto rows = ledger.eventsForDevice(device, from, limit);
+    if (!rows) return common::sendError(res, rows.error());
+    json out = json::array();
+    for (const LedgerEvent& e : *rows) {
+      json moves = json::array();
+      for (const auto& m : e.moves) {
+        json jm = {{"location", m.location}, {"sku", m.sku}, {"qty", m.qty}, {"delta", m.delta}};
+        if (m.price_units) jm["unit_price"] = common::Decimal::fromUnits(*m.price_units).toString();
+        moves.push_back(std::move(jm));
+      }
+      json je = {{"device_id", e.device_id}, {"seq", e.seq}, {"event_id", e.event_id}, {"type", e.type},
+                 {"location", e.location}, {"device_at_ms", e.device_at_ms}, {"at_ms", e.at_ms},
+                 {"applied_at_ms", e.applied_at_ms}, {"movements", moves}};
+      if (!e.other_location.empty()) je["other_location"] = e.other_location;
+      if (!e.reason.empty()) je["reason"] = e.reason;
+      if (!e.ref.empty()) je["ref"] = e.ref;
+      if (!e.voided_by.empty()) je["voided_by"] = e.voided_by;
+      out.push_back(std::move(je));
+    }
+    json page = {{"events", out}};
+    if (!rows->empty() && static_cast<int64_t>(rows->size()) == limit) page["next_from_seq"] = rows->back().seq + 1;
+    sendJson(res, page);
+  }
+
   void metrics(httplib::Response& res) {
     std::ostringstream o;
     auto counter = [&](const char* name, const char* help, uint64_t v) {
@@ -143,6 +181,7 @@ struct CoordinatorHttpApi::Impl {
     server.Get("/v1/stock", [this](const httplib::Request& req, httplib::Response& res) { stock(req, res); });
     server.Get("/v1/devices", [this](const httplib::Request&, httplib::Response& res) { devices(res); });
     server.Get("/v1/quarantine", [this](const httplib::Request& req, httplib::Response& res) { quarantine(req, res); });
+    server.Get("/v1/events", [this](const httplib::Request& req, httplib::Response& res) { events(req, res); });
     server.Get("/metrics", [this](const httplib::Request&, httplib::Response& res) { metrics(res); });
     server.Get("/healthz", [](const httplib::Request&, httplib::Response& res) {
       res.set_content("{\"ok\":true}", "application/json");

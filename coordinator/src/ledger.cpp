@@ -415,6 +415,52 @@ Result<std::vector<QuarantineRow>> SqliteLedger::quarantine(int64_t limit) {
   return out;
 }
 
+Result<std::vector<LedgerEvent>> SqliteLedger::eventsForDevice(const std::string& device, uint64_t from_seq,
+                                                               int64_t limit) {
+  std::lock_guard<std::mutex> lock(read_mu_);
+  auto st = reader_.prepare(
+      "SELECT e.device_id, e.seq, e.event_id, e.type, e.location, COALESCE(e.other_location, ''),"
+      " COALESCE(e.reason, ''), COALESCE(e.ref, ''), COALESCE(e.voided_by, ''), e.device_at_ms, e.at_ms,"
+      " e.applied_at_ms, m.location, m.sku, m.qty, m.price_units, m.delta"
+      " FROM (SELECT * FROM events WHERE device_id = ? AND seq >= ? ORDER BY seq LIMIT ?) e"
+      " LEFT JOIN movements m ON m.device_id = e.device_id AND m.seq = e.seq ORDER BY e.seq, m.line");
+  if (!st) return st.error();
+  st->bind(1, device).bind(2, static_cast<int64_t>(from_seq)).bind(3, limit);
+  std::vector<LedgerEvent> out;
+  while (true) {
+    auto r = st->step();
+    if (!r) return r.error();
+    if (!*r) break;
+    uint64_t seq = static_cast<uint64_t>(st->columnInt(1));
+    if (out.empty() || out.back().seq != seq) {
+      LedgerEvent e;
+      e.device_id = st->columnText(0);
+      e.seq = seq;
+      e.event_id = st->columnText(2);
+      e.type = st->columnText(3);
+      e.location = st->columnText(4);
+      e.other_location = st->columnText(5);
+      e.reason = st->columnText(6);
+      e.ref = st->columnText(7);
+      e.voided_by = st->columnText(8);
+      e.device_at_ms = st->columnInt(9);
+      e.at_ms = st->columnInt(10);
+      e.applied_at_ms = st->columnInt(11);
+      out.push_back(std::move(e));
+    }
+    if (!st->columnIsNull(12)) {
+      LedgerEvent::Move m;
+      m.location = st->columnText(12);
+      m.sku = st->columnText(13);
+      m.qty = st->columnInt(14);
+      if (!st->columnIsNull(15)) m.price_units = st->columnInt(15);
+      m.delta = st->columnInt(16);
+      out.back().moves.push_back(std::move(m));
+    }
+  }
+  return out;
+}
+
 Result<std::vector<std::string>> SqliteLedger::verifyOnHand() {
   std::lock_guard<std::mutex> lock(read_mu_);
   // Expected per key: the latest count (by corrected time, then apply order) plus later deltas,

@@ -2,6 +2,7 @@
 // The coordinator's HTTP API (cpp-httplib):
 //   GET /v1/stock?sku=SKU | ?location=LOC   on-hand per location and SKU
 //   GET /v1/devices                          each device's sync state and offline exposure
+//   GET /v1/events?device=ID&from_seq=N      a device's applied events, paged (next_from_seq)
 //   GET /v1/quarantine?limit=N               refused messages and why
 //   GET /metrics                             Prometheus text format
 //   GET /healthz                             liveness

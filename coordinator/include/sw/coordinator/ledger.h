@@ -86,6 +86,30 @@ struct StockRow {
   int64_t updated_at_ms = 0;
 };
 
+// One applied event as the ledger shows it: the event's fields and its movement lines.
+struct LedgerEvent {
+  std::string device_id;
+  uint64_t seq = 0;
+  std::string event_id;
+  std::string type;
+  std::string location;
+  std::string other_location;
+  std::string reason;
+  std::string ref;
+  std::string voided_by;
+  int64_t device_at_ms = 0;
+  int64_t at_ms = 0;
+  int64_t applied_at_ms = 0;
+  struct Move {
+    std::string location;
+    std::string sku;
+    int64_t qty = 0;
+    std::optional<int64_t> price_units;
+    int64_t delta = 0;
+  };
+  std::vector<Move> moves;
+};
+
 struct LedgerOptions {
   std::string path;
   int64_t cache_mib = 64;
@@ -105,6 +129,9 @@ class SqliteLedger {
   common::Result<std::vector<DeviceRow>> devices();
   common::Result<int64_t> countRows(const std::string& table);
   common::Result<std::vector<QuarantineRow>> quarantine(int64_t limit);
+  // A device's applied events from from_seq on, in seq order.
+  common::Result<std::vector<LedgerEvent>> eventsForDevice(const std::string& device, uint64_t from_seq,
+                                                           int64_t limit);
 
   // Recomputes every on_hand row from the movement log; returns rows that differ (should be none).
   common::Result<std::vector<std::string>> verifyOnHand();

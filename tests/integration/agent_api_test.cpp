@@ -1,0 +1,70 @@
+// The agent's local HTTP API against the real binary.
+
+#include <gtest/gtest.h>
+
+#include <fstream>
+
+#include "stack.h"
+
+using namespace sw;
+using namespace std::chrono_literals;
+using nlohmann::json;
+
+TEST(AgentApi, BadRequestsGetAJsonErrorAndRecordNothing) {
+  test::TempDir dir;
+  // No broker is listening here: the agent must still take sales.
+  test::AgentProc till(dir, "till-1", "store-1", "tcp://127.0.0.1:" + std::to_string(test::freePort()));
+  till.start();
+  const char* bad[] = {"", "{", "[]", R"({"lines":[]})", R"({"lines":[{"sku":"A","qty":0}]})",
+                       R"({"lines":[{"sku":"A","qty":1,"unit_price":1.5}]})"};
+  for (const char* body : bad) {
+    auto r = test::httpPost(till.port(), "/v1/sales", body);
+    EXPECT_EQ(r.status, 400) << body;
+    EXPECT_TRUE(r.body["error"]["code"].is_string()) << body;
+  }
+  auto m = test::httpPost(till.port(), "/v1/movements", R"({"type":"adjust","sku":"A","qty":-1})");
+  EXPECT_EQ(m.status, 400);
+  EXPECT_EQ(m.body["error"]["code"], "missing_reason");
+  EXPECT_EQ(test::httpGet(till.port(), "/v1/nope").status, 404);
+  EXPECT_EQ(till.status()["last_seq"], 0);
+
+  auto ok = till.sell("A", 2, "9.99");
+  EXPECT_EQ(ok.status, 201);
+  EXPECT_EQ(ok.body["seq"], 1);
+  EXPECT_EQ(till.status()["queue_depth"], 1);
+  EXPECT_EQ(till.status()["online"], false);
+}
+
+TEST(AgentApi, IdempotencyKeyMakesARetrySafe) {
+  test::TempDir dir;
+  test::AgentProc till(dir, "till-1", "store-1", "tcp://127.0.0.1:" + std::to_string(test::freePort()));
+  till.start();
+  std::string body = R"({"lines":[{"sku":"A","qty":1}]})";
+  auto a = test::httpPost(till.port(), "/v1/sales", body, {{"Idempotency-Key", "pos-7-receipt-19"}});
+  auto b = test::httpPost(till.port(), "/v1/sales", body, {{"Idempotency-Key", "pos-7-receipt-19"}});
+  EXPECT_EQ(a.status, 201);
+  EXPECT_EQ(b.status, 200);
+  EXPECT_EQ(b.body["duplicate"], true);
+  EXPECT_EQ(a.body["event_id"], b.body["event_id"]);
+  EXPECT_EQ(till.status()["last_seq"], 1);
+}
+
+TEST(AgentApi, RefusesToStartOnADamagedStore) {
+  test::TempDir dir;
+  std::string db = dir.file("till-1.db");
+  {
+    std::ofstream out(db);
+    out << std::string(4096, 'x');
+  }
+  auto c = test::Child::spawn({test::agentBinary(), "run", "--device-id", "till-1", "--location", "store-1",
+                               "--broker", "tcp://127.0.0.1:1", "--db", db, "--http", "127.0.0.1:0"},
+                              dir.file("agent"));
+  auto st = c.wait(20s);
+  ASSERT_TRUE(st.has_value());
+  EXPECT_EQ(WEXITSTATUS(*st), 3);
+  EXPECT_NE(c.stderrText().find("corrupt_database"), std::string::npos) << c.stderrText();
+  std::ifstream in(db);
+  std::string head(4, '\0');
+  in.read(head.data(), 4);
+  EXPECT_EQ(head, "xxxx");
+}

@@ -1,0 +1,69 @@
+#pragma once
+// An in-memory MqttTransport for unit tests of sync logic: records what is published and
+// lets the test deliver messages and connection changes by hand. Thread-safe.
+
+#include <atomic>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "sw/common/mqtt.h"
+
+namespace sw::test {
+
+class FakeTransport final : public common::MqttTransport {
+ public:
+  struct Published {
+    std::string topic;
+    std::string payload;
+    bool retain = false;
+  };
+
+  void setMessageHandler(MessageHandler h) override { on_message_ = std::move(h); }
+  void setConnectionHandler(ConnectionHandler h) override { on_connection_ = std::move(h); }
+  void start() override {}
+  void stop() override { connected_ = false; }
+  bool isConnected() const override { return connected_; }
+  common::Status subscribe(std::string_view filter, int) override {
+    std::lock_guard<std::mutex> lock(mu_);
+    subscriptions_.emplace_back(filter);
+    return {};
+  }
+  common::Status publish(std::string_view topic, std::string_view payload, int, bool retain, int) override {
+    if (!connected_) return common::Error::retry("mqtt_disconnected", "fake is disconnected");
+    std::lock_guard<std::mutex> lock(mu_);
+    published_.push_back({std::string(topic), std::string(payload), retain});
+    return {};
+  }
+  int inflight() const override { return 0; }
+
+  void setConnected(bool c) {
+    connected_ = c;
+    if (on_connection_) on_connection_(c);
+  }
+  void deliver(const std::string& topic, const std::string& payload) { on_message_(topic, payload); }
+  std::vector<Published> published() {
+    std::lock_guard<std::mutex> lock(mu_);
+    return published_;
+  }
+  std::vector<Published> take() {
+    std::lock_guard<std::mutex> lock(mu_);
+    std::vector<Published> out;
+    out.swap(published_);
+    return out;
+  }
+  std::vector<std::string> subscriptions() {
+    std::lock_guard<std::mutex> lock(mu_);
+    return subscriptions_;
+  }
+
+ private:
+  std::mutex mu_;
+  std::atomic<bool> connected_{false};
+  MessageHandler on_message_;
+  ConnectionHandler on_connection_;
+  std::vector<Published> published_;
+  std::vector<std::string> subscriptions_;
+};
+
+}  // namespace sw::test

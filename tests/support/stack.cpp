@@ -1,0 +1,112 @@
+#include "stack.h"
+
+#include <signal.h>
+
+#include <stdexcept>
+
+namespace sw::test {
+
+namespace {
+
+HttpReply toReply(const httplib::Result& r) {
+  HttpReply out;
+  if (!r) return out;
+  out.status = r->status;
+  out.body = nlohmann::json::parse(r->body, nullptr, false);
+  return out;
+}
+
+}  // namespace
+
+HttpReply httpGet(int port, const std::string& path) {
+  httplib::Client c("127.0.0.1", port);
+  c.set_connection_timeout(2);
+  c.set_read_timeout(10);
+  return toReply(c.Get(path));
+}
+
+HttpReply httpPost(int port, const std::string& path, const std::string& body,
+                   const std::map<std::string, std::string>& headers) {
+  httplib::Client c("127.0.0.1", port);
+  c.set_connection_timeout(2);
+  c.set_read_timeout(10);
+  httplib::Headers h(headers.begin(), headers.end());
+  return toReply(c.Post(path, h, body, "application/json"));
+}
+
+CoordinatorProc::CoordinatorProc(const TempDir& dir, std::string broker_url, std::map<std::string, std::string> env,
+                                 std::vector<std::string> extra_args)
+    : dir_(dir.path()),
+      broker_url_(std::move(broker_url)),
+      db_(dir.file("coordinator.db")),
+      env_(std::move(env)),
+      extra_args_(std::move(extra_args)) {}
+
+void CoordinatorProc::start() {
+  if (port_ == 0) port_ = freePort();
+  std::vector<std::string> argv = {coordinatorBinary(), "serve", "--broker", broker_url_, "--db", db_,
+                                   "--http", "127.0.0.1:" + std::to_string(port_), "--reorder-timeout-ms", "300"};
+  argv.insert(argv.end(), extra_args_.begin(), extra_args_.end());
+  child_ = Child::spawn(argv, dir_ + "/coordinator." + std::to_string(++starts_), env_);
+  if (child_.waitForHttpPort(std::chrono::seconds(20)) != port_) {
+    throw std::runtime_error("coordinator did not start: " + child_.stderrText());
+  }
+}
+
+void CoordinatorProc::kill9() { child_.kill(SIGKILL); }
+void CoordinatorProc::stop() { child_.kill(SIGTERM); }
+
+std::optional<int64_t> CoordinatorProc::onHand(const std::string& sku, const std::string& location) {
+  auto r = httpGet(port_, "/v1/stock?sku=" + sku);
+  if (r.status != 200) return std::nullopt;
+  for (const auto& l : r.body["locations"]) {
+    if (l["location"] == location) return l["on_hand"].get<int64_t>();
+  }
+  return std::nullopt;
+}
+
+nlohmann::json CoordinatorProc::device(const std::string& device_id) {
+  auto r = httpGet(port_, "/v1/devices");
+  if (r.status != 200) return nullptr;
+  for (const auto& d : r.body["devices"]) {
+    if (d["device_id"] == device_id) return d;
+  }
+  return nullptr;
+}
+
+AgentProc::AgentProc(const TempDir& dir, std::string device_id, std::string location, std::string broker_url,
+                     std::string kind, std::map<std::string, std::string> env, std::vector<std::string> extra_args)
+    : dir_(dir.path()),
+      device_id_(std::move(device_id)),
+      location_(std::move(location)),
+      broker_url_(std::move(broker_url)),
+      kind_(std::move(kind)),
+      db_(dir.file(device_id_ + ".db")),
+      env_(std::move(env)),
+      extra_args_(std::move(extra_args)) {}
+
+void AgentProc::start() {
+  if (port_ == 0) port_ = freePort();
+  std::vector<std::string> argv = {agentBinary(), "run", "--device-id", device_id_, "--location", location_,
+                                   "--kind", kind_, "--broker", broker_url_, "--db", db_,
+                                   "--http", "127.0.0.1:" + std::to_string(port_), "--ack-timeout-ms", "1000"};
+  argv.insert(argv.end(), extra_args_.begin(), extra_args_.end());
+  child_ = Child::spawn(argv, dir_ + "/" + device_id_ + "." + std::to_string(++starts_), env_);
+  if (child_.waitForHttpPort(std::chrono::seconds(20)) != port_) {
+    throw std::runtime_error("agent " + device_id_ + " did not start: " + child_.stderrText());
+  }
+}
+
+void AgentProc::kill9() { child_.kill(SIGKILL); }
+void AgentProc::stop() { child_.kill(SIGTERM); }
+
+nlohmann::json AgentProc::status() { return httpGet(port_, "/v1/status").body; }
+
+HttpReply AgentProc::sell(const std::string& sku, int64_t qty, const std::string& price) {
+  nlohmann::json body = {{"lines", {{{"sku", sku}, {"qty", qty}, {"unit_price", price}}}}};
+  return httpPost(port_, "/v1/sales", body.dump());
+}
+
+HttpReply AgentProc::movement(const nlohmann::json& body) { return httpPost(port_, "/v1/movements", body.dump()); }
+
+}  // namespace sw::test

@@ -1,0 +1,191 @@
+#include <gtest/gtest.h>
+
+#include "fake_transport.h"
+#include "sw/agent/sync.h"
+#include "sw/common/codec.h"
+#include "sw/common/topics.h"
+#include "sw/common/uuid.h"
+#include "test_support.h"
+
+using namespace sw;
+using namespace std::chrono_literals;
+namespace topics = common::topics;
+
+namespace {
+
+class SyncTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    auto s = agent::Store::open({.path = dir_.file("a.db"), .device_id = "till-1", .location = "store-1",
+                                 .kind = "till", .min_free_bytes = 0},
+                                clock_);
+    ASSERT_TRUE(s.ok());
+    store_ = std::move(*s);
+    config_.initial_batch_events = 4;
+    config_.max_batch_events = 8;
+    config_.window_batches = 2;
+    config_.ack_timeout_ms = 1000;
+    config_.state_interval_ms = 1'000'000;
+  }
+  void TearDown() override {
+    if (sync_) sync_->stop();
+  }
+  void startSync() {
+    sync_ = std::make_unique<agent::SyncLoop>(*store_, transport_, clock_, config_, "session-1");
+    sync_->start();
+    transport_.setConnected(true);
+  }
+  void record(int n) {
+    for (int i = 0; i < n; ++i) {
+      agent::EventDraft d;
+      d.lines = {{"SKU-1", 1, std::nullopt}};
+      ASSERT_TRUE(store_->record(d).ok());
+    }
+    if (sync_) sync_->notify();
+  }
+  void coordinatorOnline(const std::string& session) {
+    transport_.deliver(std::string(topics::kCoordinatorState),
+                       common::encodeCoordinatorState({true, session, clock_.nowMs()}));
+  }
+  void ack(uint64_t applied, std::optional<uint64_t> resend = std::nullopt, std::string epoch = "") {
+    common::Ack a;
+    a.applied_seq = applied;
+    a.resend_from = resend;
+    a.epoch = epoch.empty() ? store_->epoch() : epoch;
+    a.coord_time_ms = clock_.nowMs();
+    transport_.deliver(topics::ack("till-1"), common::encodeAck(a));
+  }
+  // Seqs of every event batch published so far, in order, then cleared.
+  std::vector<std::vector<uint64_t>> takeBatches() {
+    std::vector<std::vector<uint64_t>> out;
+    for (const auto& p : transport_.take()) {
+      if (p.topic != topics::events("till-1")) continue;
+      auto b = common::decodeBatch(p.payload);
+      EXPECT_TRUE(b.ok());
+      std::vector<uint64_t> seqs;
+      for (const auto& e : b->events) seqs.push_back(e.seq);
+      out.push_back(seqs);
+    }
+    return out;
+  }
+  size_t eventsPublished() {
+    size_t n = 0;
+    for (const auto& p : transport_.published()) {
+      if (p.topic == topics::events("till-1")) n += common::decodeBatch(p.payload)->events.size();
+    }
+    return n;
+  }
+
+  test::TempDir dir_;
+  common::ManualClock clock_;
+  std::unique_ptr<agent::Store> store_;
+  test::FakeTransport transport_;
+  agent::SyncConfig config_;
+  std::unique_ptr<agent::SyncLoop> sync_;
+};
+
+}  // namespace
+
+TEST_F(SyncTest, SubscribesToItsAckAndCoordinatorPresence) {
+  startSync();
+  auto subs = transport_.subscriptions();
+  EXPECT_NE(std::find(subs.begin(), subs.end(), "sw/v1/dev/till-1/ack"), subs.end());
+  EXPECT_NE(std::find(subs.begin(), subs.end(), "sw/v1/coord/state"), subs.end());
+}
+
+TEST_F(SyncTest, WaitsForTheCoordinatorThenSendsInOrderWithinTheWindow) {
+  record(20);
+  startSync();
+  // Birth state goes out, but no events while the coordinator is not known to be online.
+  ASSERT_TRUE(test::waitFor([&] { return !transport_.published().empty(); }, 2s));
+  EXPECT_EQ(eventsPublished(), 0u);
+  coordinatorOnline("c1");
+  ASSERT_TRUE(test::waitFor([&] { return eventsPublished() == 8; }, 2s));
+  auto batches = takeBatches();
+  ASSERT_EQ(batches.size(), 2u);
+  EXPECT_EQ(batches[0], (std::vector<uint64_t>{1, 2, 3, 4}));
+  EXPECT_EQ(batches[1], (std::vector<uint64_t>{5, 6, 7, 8}));
+  // Window of 2 batches is full: nothing more until an ack.
+  std::this_thread::sleep_for(200ms);
+  EXPECT_TRUE(takeBatches().empty());
+  ack(8);
+  ASSERT_TRUE(test::waitFor([&] { return store_->stats()->last_acked_seq == 8; }, 2s));
+  // Acks flowing doubled the batch size (4 -> 8): the remaining 12 go in batches of 8 and 4.
+  ASSERT_TRUE(test::waitFor([&] { return eventsPublished() == 12; }, 2s));
+  batches = takeBatches();
+  ASSERT_EQ(batches.size(), 2u);
+  EXPECT_EQ(batches[0].front(), 9u);
+  EXPECT_EQ(batches[1].back(), 20u);
+}
+
+TEST_F(SyncTest, SilenceMeansResendFromTheLastAck) {
+  record(3);
+  startSync();
+  coordinatorOnline("c1");
+  ASSERT_TRUE(test::waitFor([&] { return eventsPublished() == 3; }, 2s));
+  ack(1);
+  ASSERT_TRUE(test::waitFor([&] { return store_->stats()->last_acked_seq == 1; }, 2s));
+  takeBatches();
+  clock_.advanceMs(1500);  // past the ack timeout with 2 and 3 unacknowledged
+  sync_->notify();
+  ASSERT_TRUE(test::waitFor([&] { return eventsPublished() == 2; }, 2s));
+  auto batches = takeBatches();
+  ASSERT_EQ(batches.size(), 1u);
+  EXPECT_EQ(batches[0], (std::vector<uint64_t>{2, 3}));
+  EXPECT_EQ(sync_->status().resends, 1u);
+}
+
+TEST_F(SyncTest, ResendFromInAnAckRewinds) {
+  record(8);
+  startSync();
+  coordinatorOnline("c1");
+  ASSERT_TRUE(test::waitFor([&] { return eventsPublished() == 8; }, 2s));
+  takeBatches();
+  ack(2, 3);  // the coordinator has 1-2 and a gap at 3
+  ASSERT_TRUE(test::waitFor([&] { return eventsPublished() >= 2; }, 2s));
+  auto batches = takeBatches();
+  ASSERT_FALSE(batches.empty());
+  EXPECT_EQ(batches[0].front(), 3u);
+}
+
+TEST_F(SyncTest, ANewCoordinatorSessionGetsEverythingUnackedAgain) {
+  record(4);
+  startSync();
+  coordinatorOnline("c1");
+  ASSERT_TRUE(test::waitFor([&] { return eventsPublished() == 4; }, 2s));
+  takeBatches();
+  coordinatorOnline("c2");
+  ASSERT_TRUE(test::waitFor([&] { return eventsPublished() == 4; }, 2s));
+  EXPECT_EQ(takeBatches()[0].front(), 1u);
+}
+
+TEST_F(SyncTest, RefusedByTheCoordinatorStopsSendingAndSaysWhy) {
+  record(2);
+  startSync();
+  coordinatorOnline("c1");
+  ASSERT_TRUE(test::waitFor([&] { return eventsPublished() == 2; }, 2s));
+  ack(0, std::nullopt, common::newUuid());  // a different epoch
+  ASSERT_TRUE(test::waitFor([&] { return sync_->status().refused; }, 2s));
+  EXPECT_NE(sync_->status().refused_reason.find("epoch"), std::string::npos);
+  takeBatches();
+  record(1);
+  clock_.advanceMs(5000);
+  std::this_thread::sleep_for(300ms);
+  EXPECT_TRUE(takeBatches().empty());
+  EXPECT_EQ(store_->stats()->last_acked_seq, 0u);
+}
+
+TEST_F(SyncTest, ClockOffsetFromTheAckEcho) {
+  record(1);
+  startSync();
+  coordinatorOnline("c1");
+  ASSERT_TRUE(test::waitFor([&] { return eventsPublished() == 1; }, 2s));
+  common::Ack a;
+  a.applied_seq = 1;
+  a.epoch = store_->epoch();
+  a.echo_sent_at_ms = clock_.nowMs();
+  a.coord_time_ms = clock_.nowMs() + 60'000;  // the coordinator's clock is a minute ahead
+  transport_.deliver(topics::ack("till-1"), common::encodeAck(a));
+  ASSERT_TRUE(test::waitFor([&] { return sync_->status().clock_offset_known; }, 2s));
+  EXPECT_EQ(sync_->status().clock_offset_ms, 60'000);
+}

@@ -1,0 +1,151 @@
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include "sw/common/codec.h"
+#include "sw/common/uuid.h"
+
+using namespace sw::common;
+
+namespace {
+
+EventBatch sampleBatch(size_t n) {
+  EventBatch b;
+  b.device_id = "till-1";
+  b.epoch = newUuid();
+  b.sent_at_ms = 1'700'000'000'123;
+  b.clock_offset_ms = -42;
+  for (size_t i = 0; i < n; ++i) {
+    Event e;
+    e.device_id = b.device_id;
+    e.seq = 100 + i;
+    e.event_id = newUuid();
+    e.type = i % 3 == 0 ? EventType::kSale : (i % 3 == 1 ? EventType::kTransferOut : EventType::kAdjust);
+    e.occurred_at_ms = 1'700'000'000'000 + static_cast<int64_t>(i);
+    e.location = "store-1";
+    e.lines = {{"SKU-" + std::to_string(i), static_cast<int64_t>(i + 1), Decimal::parse("1.25").value()}};
+    if (e.type == EventType::kTransferOut) e.other_location = "store-2";
+    if (e.type == EventType::kAdjust) e.reason = "damaged";
+    b.events.push_back(e);
+  }
+  return b;
+}
+
+class CodecFormats : public ::testing::TestWithParam<WireFormat> {};
+
+}  // namespace
+
+TEST_P(CodecFormats, BatchRoundTripsExactly) {
+  for (size_t n : {1u, 15u, 16u, 300u, 70000u}) {
+    EventBatch b = sampleBatch(n);
+    auto back = decodeBatch(encodeBatch(b, GetParam()), GetParam());
+    ASSERT_TRUE(back.ok()) << back.error().toString();
+    EXPECT_EQ(back->device_id, b.device_id);
+    EXPECT_EQ(back->epoch, b.epoch);
+    EXPECT_EQ(back->sent_at_ms, b.sent_at_ms);
+    EXPECT_EQ(back->clock_offset_ms, b.clock_offset_ms);
+    ASSERT_EQ(back->events.size(), n);
+    EXPECT_EQ(back->events, b.events);
+  }
+}
+
+TEST_P(CodecFormats, SplicedBatchEqualsDomBatch) {
+  EventBatch b = sampleBatch(40);
+  std::vector<std::string> enc;
+  for (const auto& e : b.events) enc.push_back(encodeEvent(e, GetParam()));
+  std::vector<std::string_view> views(enc.begin(), enc.end());
+  std::string spliced =
+      encodeBatchFromEncodedEvents({b.device_id, b.epoch, b.sent_at_ms, b.clock_offset_ms}, views, GetParam());
+  auto back = decodeBatch(spliced, GetParam());
+  ASSERT_TRUE(back.ok()) << back.error().toString();
+  EXPECT_EQ(back->events, b.events);
+}
+
+TEST_P(CodecFormats, EveryTruncationIsRejectedNotCrashed) {
+  std::string bytes = encodeBatch(sampleBatch(3), GetParam());
+  for (size_t len = 0; len < bytes.size(); ++len) {
+    auto r = decodeBatch(std::string_view(bytes).substr(0, len), GetParam());
+    EXPECT_FALSE(r.ok()) << "prefix of " << len << " bytes decoded";
+  }
+}
+
+TEST_P(CodecFormats, AckRoundTrips) {
+  Ack a{42, 40, newUuid(), 1'700'000'000'000, 1'699'999'999'990, ""};
+  auto back = decodeAck(encodeAck(a, GetParam()), GetParam());
+  ASSERT_TRUE(back.ok());
+  EXPECT_EQ(back->applied_seq, 42u);
+  EXPECT_EQ(back->resend_from, 40u);
+  EXPECT_EQ(back->epoch, a.epoch);
+  EXPECT_EQ(back->echo_sent_at_ms, a.echo_sent_at_ms);
+}
+
+INSTANTIATE_TEST_SUITE_P(AllFormats, CodecFormats,
+                         ::testing::Values(WireFormat::kJson, WireFormat::kCbor, WireFormat::kMsgPack));
+
+TEST(Codec, RejectsWrongTypesAndValuesWithReasons) {
+  using nlohmann::json;
+  std::string epoch = newUuid();
+  std::string id = newUuid();
+  auto batchWith = [&](json event) {
+    json j = {{"v", 1}, {"dev", "till-1"}, {"epoch", epoch}, {"sent", 1}, {"events", json::array({event})}};
+    return j.dump();
+  };
+  json good = {{"seq", 1}, {"id", id}, {"type", "sale"}, {"at", 1700000000000}, {"loc", "store-1"},
+               {"lines", json::array({{{"sku", "A"}, {"qty", 1}}})}};
+  ASSERT_TRUE(decodeBatch(batchWith(good), WireFormat::kJson).ok());
+
+  struct Case {
+    const char* field;
+    json value;
+    const char* code;
+  };
+  const Case cases[] = {
+      {"seq", -1, "malformed"},         {"seq", "1", "malformed"},     {"seq", 0, "bad_seq"},
+      {"id", 5, "malformed"},           {"id", "abc", "bad_event_id"}, {"type", "steal", "bad_type"},
+      {"at", 1.5, "malformed"},         {"loc", "a/b", "bad_location"}, {"lines", "x", "malformed"},
+      {"lines", json::array(), "no_lines"},
+  };
+  for (const Case& c : cases) {
+    json e = good;
+    e[c.field] = c.value;
+    auto r = decodeBatch(batchWith(e), WireFormat::kJson);
+    ASSERT_FALSE(r.ok()) << c.field;
+    EXPECT_EQ(r.error().code, c.code) << c.field << ": " << r.error().message;
+  }
+  json e = good;
+  e["lines"][0]["price"] = 9.99;  // a number, not a decimal string
+  EXPECT_EQ(decodeBatch(batchWith(e), WireFormat::kJson).error().code, "malformed");
+  e["lines"][0]["price"] = "9.999999";
+  EXPECT_EQ(decodeBatch(batchWith(e), WireFormat::kJson).error().code, "bad_decimal");
+
+  json wrong_version = {{"v", 2}, {"dev", "till-1"}, {"epoch", epoch}, {"sent", 1}, {"events", json::array()}};
+  EXPECT_EQ(decodeBatch(wrong_version.dump(), WireFormat::kJson).error().code, "unsupported_version");
+  EXPECT_EQ(decodeBatch("[1,2,3]", WireFormat::kJson).error().code, "malformed");
+  EXPECT_EQ(decodeBatch("\xff\x00garbage", WireFormat::kMsgPack).error().code, "malformed");
+}
+
+TEST(Codec, StateMessagesRoundTrip) {
+  DeviceState s;
+  s.online = true;
+  s.session = newUuid();
+  s.kind = "till";
+  s.location = "store-1";
+  s.epoch = newUuid();
+  s.at_ms = 5;
+  s.queue_depth = 7;
+  s.oldest_unsynced_age_s = 30;
+  s.disk_free_bytes = 1 << 30;
+  s.clock_offset_ms = -12;
+  auto back = decodeDeviceState(encodeDeviceState(s));
+  ASSERT_TRUE(back.ok());
+  EXPECT_EQ(back->queue_depth, 7u);
+  EXPECT_EQ(back->clock_offset_ms, -12);
+  DeviceState dead;
+  dead.session = s.session;
+  auto d = decodeDeviceState(encodeDeviceState(dead));
+  ASSERT_TRUE(d.ok());
+  EXPECT_FALSE(d->online);
+  EXPECT_FALSE(decodeDeviceState("{\"v\":1,\"online\":\"yes\"}").ok());
+  auto cs = decodeCoordinatorState(encodeCoordinatorState({true, "s", 9}));
+  ASSERT_TRUE(cs.ok());
+  EXPECT_TRUE(cs->online);
+}

@@ -1,0 +1,95 @@
+#include <gtest/gtest.h>
+
+#include "sw/common/event.h"
+#include "sw/common/uuid.h"
+
+using namespace sw::common;
+
+namespace {
+Event sale() {
+  Event e;
+  e.device_id = "till-1";
+  e.seq = 1;
+  e.event_id = newUuid();
+  e.type = EventType::kSale;
+  e.occurred_at_ms = 1'700'000'000'000;
+  e.location = "store-1";
+  e.lines = {{"SKU-1", 2, Decimal::parse("9.99").value()}};
+  return e;
+}
+}  // namespace
+
+TEST(Uuid, IsVersion4AndRecognised) {
+  std::string u = newUuid();
+  EXPECT_TRUE(isUuid(u));
+  EXPECT_EQ(u[14], '4');
+  EXPECT_NE(u, newUuid());
+  EXPECT_FALSE(isUuid("not-a-uuid"));
+  EXPECT_FALSE(isUuid("123e4567-e89b-12d3-a456-42661417400g"));
+}
+
+TEST(EventValidation, AcceptsAWellFormedSale) { EXPECT_TRUE(validateEvent(sale()).ok()); }
+
+TEST(EventValidation, RejectsEachBadField) {
+  struct Case {
+    const char* code;
+    void (*mutate)(Event&);
+  };
+  const Case cases[] = {
+      {"bad_device_id", [](Event& e) { e.device_id = "till/1"; }},
+      {"bad_device_id", [](Event& e) { e.device_id = ""; }},
+      {"bad_seq", [](Event& e) { e.seq = 0; }},
+      {"bad_event_id", [](Event& e) { e.event_id = "x"; }},
+      {"bad_occurred_at", [](Event& e) { e.occurred_at_ms = 0; }},
+      {"bad_location", [](Event& e) { e.location = "store 1"; }},
+      {"no_lines", [](Event& e) { e.lines.clear(); }},
+      {"bad_sku", [](Event& e) { e.lines[0].sku = ""; }},
+      {"bad_sku", [](Event& e) { e.lines[0].sku = "SKU\n1"; }},
+      {"bad_qty", [](Event& e) { e.lines[0].qty = 0; }},
+      {"bad_qty", [](Event& e) { e.lines[0].qty = -1; }},
+      {"bad_qty", [](Event& e) { e.lines[0].qty = kMaxAbsQty + 1; }},
+      {"bad_price", [](Event& e) { e.lines[0].unit_price = Decimal::fromUnits(-1); }},
+      {"missing_ref", [](Event& e) { e.type = EventType::kVoid; e.lines.clear(); }},
+      {"bad_ref", [](Event& e) { e.ref = "nope"; }},
+      {"missing_reason", [](Event& e) { e.type = EventType::kAdjust; }},
+      {"bad_qty", [](Event& e) { e.type = EventType::kAdjust; e.reason = "x"; e.lines[0].qty = 0; }},
+      {"bad_qty", [](Event& e) { e.type = EventType::kCount; e.lines[0].qty = -1; }},
+      {"bad_other_location", [](Event& e) { e.type = EventType::kTransferOut; }},
+      {"bad_other_location", [](Event& e) { e.type = EventType::kTransferIn; e.other_location = "store-1"; }},
+  };
+  for (const Case& c : cases) {
+    Event e = sale();
+    c.mutate(e);
+    auto s = validateEvent(e);
+    ASSERT_FALSE(s.ok()) << c.code;
+    EXPECT_EQ(s.error().code, c.code);
+    EXPECT_EQ(s.error().kind, ErrorKind::kReject);
+  }
+}
+
+TEST(EventValidation, SignedAdjustAndZeroCountAreFine) {
+  Event e = sale();
+  e.type = EventType::kAdjust;
+  e.reason = "damaged";
+  e.lines[0].qty = -3;
+  EXPECT_TRUE(validateEvent(e).ok());
+  e.type = EventType::kCount;
+  e.lines[0].qty = 0;
+  EXPECT_TRUE(validateEvent(e).ok());
+}
+
+TEST(BatchValidation, RequiresContiguousSeqsOfOneDevice) {
+  EventBatch b;
+  b.device_id = "till-1";
+  b.epoch = newUuid();
+  b.events = {sale(), sale()};
+  b.events[1].seq = 2;
+  EXPECT_TRUE(validateBatch(b).ok());
+  b.events[1].seq = 3;
+  EXPECT_EQ(validateBatch(b).error().code, "seq_not_contiguous");
+  b.events[1].seq = 2;
+  b.events[1].device_id = "till-2";
+  EXPECT_EQ(validateBatch(b).error().code, "device_mismatch");
+  b.events.clear();
+  EXPECT_EQ(validateBatch(b).error().code, "empty_batch");
+}

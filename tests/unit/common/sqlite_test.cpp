@@ -1,0 +1,77 @@
+#include <gtest/gtest.h>
+
+#include <fstream>
+
+#include "sw/common/sqlite.h"
+#include "test_support.h"
+
+using namespace sw::common;
+
+TEST(Sqlite, OpensWithWalAndFullSync) {
+  sw::test::TempDir dir;
+  auto db = SqliteDb::open({.path = dir.file("a.db")});
+  ASSERT_TRUE(db.ok()) << db.error().toString();
+  EXPECT_EQ(*db->queryText("PRAGMA journal_mode"), "wal");
+  EXPECT_EQ(*db->queryInt("PRAGMA synchronous"), 2);
+}
+
+TEST(Sqlite, MigratesStepByStepAndRefusesNewerSchema) {
+  sw::test::TempDir dir;
+  std::string path = dir.file("m.db");
+  {
+    auto db = SqliteDb::open({.path = path});
+    ASSERT_TRUE(db->migrate({"CREATE TABLE a(x)"}).ok());
+    EXPECT_EQ(*db->queryInt("PRAGMA user_version"), 1);
+    ASSERT_TRUE(db->migrate({"CREATE TABLE a(x)", "CREATE TABLE b(y)"}).ok());
+    EXPECT_EQ(*db->queryInt("PRAGMA user_version"), 2);
+  }
+  auto db = SqliteDb::open({.path = path});
+  auto s = db->migrate({"CREATE TABLE a(x)"});
+  ASSERT_FALSE(s.ok());
+  EXPECT_EQ(s.error().code, "schema_too_new");
+}
+
+TEST(Sqlite, AFileThatIsNotADatabaseIsReportedAndLeftAlone) {
+  sw::test::TempDir dir;
+  std::string path = dir.file("junk.db");
+  {
+    std::ofstream out(path);
+    out << "this is not a database, it is a text file that is long enough to look like a header........";
+  }
+  auto db = SqliteDb::open({.path = path});
+  ASSERT_FALSE(db.ok());
+  EXPECT_EQ(db.error().code, "corrupt_database");
+  EXPECT_EQ(db.error().kind, ErrorKind::kFatal);
+  std::ifstream in(path);
+  std::string first;
+  in >> first;
+  EXPECT_EQ(first, "this");  // untouched
+}
+
+TEST(Sqlite, TransactionRollsBackUnlessCommitted) {
+  sw::test::TempDir dir;
+  auto db = SqliteDb::open({.path = dir.file("t.db")});
+  ASSERT_TRUE(db->exec("CREATE TABLE t(x)").ok());
+  {
+    auto txn = SqliteTxn::begin(*db);
+    ASSERT_TRUE(db->exec("INSERT INTO t VALUES (1)").ok());
+  }
+  EXPECT_EQ(*db->queryInt("SELECT count(*) FROM t"), 0);
+  {
+    auto txn = SqliteTxn::begin(*db);
+    ASSERT_TRUE(db->exec("INSERT INTO t VALUES (1)").ok());
+    ASSERT_TRUE(txn->commit().ok());
+  }
+  EXPECT_EQ(*db->queryInt("SELECT count(*) FROM t"), 1);
+}
+
+TEST(Sqlite, ConstraintViolationIsAReject) {
+  sw::test::TempDir dir;
+  auto db = SqliteDb::open({.path = dir.file("c.db")});
+  ASSERT_TRUE(db->exec("CREATE TABLE t(x PRIMARY KEY)").ok());
+  ASSERT_TRUE(db->exec("INSERT INTO t VALUES (1)").ok());
+  auto s = db->exec("INSERT INTO t VALUES (1)");
+  ASSERT_FALSE(s.ok());
+  EXPECT_EQ(s.error().code, "constraint");
+  EXPECT_EQ(s.error().kind, ErrorKind::kReject);
+}
