@@ -1,6 +1,7 @@
 // stockwire-agent: the device daemon and its tools.
 
 #include <cstdio>
+#include <cstdlib>
 #include <iostream>
 #include <string>
 #include <vector>
@@ -10,6 +11,7 @@
 #include "sw/agent/sync.h"
 #include "sw/common/args.h"
 #include "sw/common/codec.h"
+#include "sw/common/crash_point.h"
 #include "sw/common/log.h"
 #include "sw/common/paho_transport.h"
 #include "sw/common/process.h"
@@ -81,7 +83,9 @@ int runAgent(const std::vector<std::string>& raw) {
     if (**r <= 0) return fail(common::Error::reject("bad_option", "numeric options must be positive"), 2);
   }
 
-  const common::Clock& clock = common::SystemClock::instance();
+  // SW_TEST_CLOCK_SKEW_MS gives this device a wrong wall clock (the chaos harness jumps it by a day).
+  const char* skew_env = std::getenv("SW_TEST_CLOCK_SKEW_MS");
+  common::SkewedClock clock(common::SystemClock::instance(), skew_env ? std::strtoll(skew_env, nullptr, 10) : 0);
   agent::StoreConfig sc;
   sc.path = *args->get("db");
   sc.device_id = *args->get("device-id");
@@ -131,6 +135,7 @@ int runAgent(const std::vector<std::string>& raw) {
 
 int main(int argc, char** argv) {
   sw::common::blockTerminationSignals();
+  sw::common::initCrashPoints();
   std::vector<std::string> args(argv + 1, argv + argc);
   if (args.empty() || args[0] == "--help" || args[0] == "-h" || args[0] == "help") {
     std::fputs(kUsage, args.empty() ? stderr : stdout);

@@ -5,6 +5,7 @@
 #include <filesystem>
 
 #include "sw/common/codec.h"
+#include "sw/common/crash_point.h"
 #include "sw/common/uuid.h"
 
 namespace sw::agent {
@@ -166,6 +167,7 @@ Result<Recorded> Store::record(const EventDraft& draft) {
   bump_seq_.bind(1, static_cast<int64_t>(e.seq));
   if (auto s = bump_seq_.run(); !s) return s.error();
   if (auto s = txn->commit(); !s) return s.error();
+  common::crashPoint("agent.after_local_commit");
   return Recorded{e.seq, e.event_id, e.occurred_at_ms, false};
 }
 

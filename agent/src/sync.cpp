@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "sw/common/codec.h"
+#include "sw/common/crash_point.h"
 #include "sw/common/log.h"
 #include "sw/common/topics.h"
 
@@ -154,6 +155,7 @@ void SyncLoop::handleAck(std::string_view payload) {
     return;
   }
   if (ack->applied_seq > last_acked_) {
+    common::crashPoint("agent.before_mark_acked");
     if (auto s = store_.markAcked(ack->applied_seq); !s) {
       std::lock_guard<std::mutex> lock(mu_);
       SW_ERROR(kLog) << "cannot record ack " << ack->applied_seq << ": " << s.error().toString();
@@ -163,6 +165,7 @@ void SyncLoop::handleAck(std::string_view payload) {
       }
       return;
     }
+    common::crashPoint("agent.after_mark_acked");
     last_acked_ = ack->applied_seq;
     last_progress_mono_ = mono;
   }
@@ -238,6 +241,7 @@ void SyncLoop::sendWhatFits() {
       SW_DEBUG(kLog) << "publish failed: " << s.error().toString();
       return;
     }
+    common::crashPoint("agent.after_publish");
     if (in_flight == 0) last_progress_mono_ = mono;
     next_seq_ += pending->size();
     in_flight += pending->size();

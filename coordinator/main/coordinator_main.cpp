@@ -6,6 +6,7 @@
 
 #include "sw/common/args.h"
 #include "sw/common/codec.h"
+#include "sw/common/crash_point.h"
 #include "sw/common/log.h"
 #include "sw/common/paho_transport.h"
 #include "sw/common/process.h"
@@ -122,6 +123,7 @@ int verify(const std::vector<std::string>& raw) {
 
 int main(int argc, char** argv) {
   sw::common::blockTerminationSignals();
+  sw::common::initCrashPoints();
   std::vector<std::string> args(argv + 1, argv + argc);
   if (args.empty() || args[0] == "--help" || args[0] == "-h" || args[0] == "help") {
     std::fputs(kUsage, args.empty() ? stderr : stdout);

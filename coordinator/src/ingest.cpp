@@ -3,6 +3,7 @@
 #include <chrono>
 
 #include "sw/common/codec.h"
+#include "sw/common/crash_point.h"
 #include "sw/common/log.h"
 #include "sw/common/topics.h"
 
@@ -217,6 +218,7 @@ void IngestService::processGroup(std::deque<Message>& msgs) {
   }
   if (!committed) return;
   if (after_commit_) after_commit_();
+  if (!group.events.empty()) common::crashPoint("coordinator.after_commit_before_ack");
   int64_t now = clock_.nowMs();
   for (const auto& [device, ai] : acks) {
     common::Ack ack;

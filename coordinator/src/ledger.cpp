@@ -2,6 +2,8 @@
 
 #include <unordered_set>
 
+#include "sw/common/crash_point.h"
+
 namespace sw::coordinator {
 
 using common::Error;
@@ -317,6 +319,7 @@ Status SqliteLedger::commit(const ApplyGroup& group) {
     if (auto s = up_state_.run(); !s) return fail(s.error());
   }
   if (before_commit_) before_commit_();
+  common::crashPoint("coordinator.mid_batch");
   if (auto s = txn->commit(); !s) return fail(s.error());
   onhand_cache_.clear();
   return {};

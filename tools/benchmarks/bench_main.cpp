@@ -1,0 +1,45 @@
+// stockwire-bench: performance figures, each beside the raw limit measured in the same run.
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <string>
+#include <vector>
+
+#include "bench.h"
+#include "sw/common/log.h"
+
+namespace sw::bench {
+
+double percentile(std::vector<double>& v, double p) {
+  if (v.empty()) return 0;
+  std::sort(v.begin(), v.end());
+  size_t rank = static_cast<size_t>(std::ceil(p / 100.0 * static_cast<double>(v.size())));
+  return v[std::min(v.size() - 1, rank == 0 ? 0 : rank - 1)];
+}
+
+}  // namespace sw::bench
+
+namespace {
+
+constexpr const char* kUsage = R"(stockwire-bench: measures Stockwire against the raw limits of this machine.
+
+Usage:
+  stockwire-bench codec        size and speed of JSON, CBOR and MessagePack batches
+)";
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::vector<std::string> args(argv + 1, argv + argc);
+  if (args.empty() || args[0] == "--help" || args[0] == "-h") {
+    std::fputs(kUsage, args.empty() ? stderr : stdout);
+    return args.empty() ? 2 : 0;
+  }
+  sw::common::setLogLevel(sw::common::LogLevel::kWarn);
+  std::string cmd = args[0];
+  args.erase(args.begin());
+  if (cmd == "codec") return sw::bench::benchCodec(args);
+  std::fprintf(stderr, "stockwire-bench: unknown benchmark '%s'\n", cmd.c_str());
+  return 2;
+}
