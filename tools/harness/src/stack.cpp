@@ -1,4 +1,4 @@
-#include "stack.h"
+#include "sw/harness/stack.h"
 
 #include <signal.h>
 

@@ -1,4 +1,4 @@
-#include "test_support.h"
+#include "sw/harness/process.h"
 
 #include <arpa/inet.h>
 #include <fcntl.h>
@@ -204,7 +204,13 @@ void Broker::stop() { child_.kill(SIGTERM); }
 void Broker::kill9() { child_.kill(SIGKILL); }
 bool Broker::running() { return child_.running(); }
 
-std::string agentBinary() { return SW_AGENT_BINARY; }
-std::string coordinatorBinary() { return SW_COORDINATOR_BINARY; }
+std::string binaryPath(const std::string& folder, const std::string& name) {
+  const char* dir = std::getenv("SW_BIN_DIR");
+  std::string base = dir && *dir ? dir : SW_DEFAULT_BIN_DIR;
+  return base + "/" + folder + "/" + name;
+}
+
+std::string agentBinary() { return binaryPath("agent", "stockwire-agent"); }
+std::string coordinatorBinary() { return binaryPath("coordinator", "stockwire-coordinator"); }
 
 }  // namespace sw::test

@@ -1,0 +1,83 @@
+#pragma once
+// Real processes: a coordinator and agents started from our binaries against a private
+// Mosquitto, talked to over their HTTP APIs.
+
+#include <httplib.h>
+#include <nlohmann/json.hpp>
+
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "sw/harness/process.h"
+
+namespace sw::test {
+
+struct HttpReply {
+  int status = 0;  // 0 when the request could not be made
+  nlohmann::json body;
+};
+
+HttpReply httpGet(int port, const std::string& path);
+HttpReply httpPost(int port, const std::string& path, const std::string& body,
+                   const std::map<std::string, std::string>& headers = {});
+
+class CoordinatorProc {
+ public:
+  CoordinatorProc(const TempDir& dir, std::string broker_url, std::map<std::string, std::string> env = {},
+                  std::vector<std::string> extra_args = {});
+  void start();
+  void kill9();
+  void stop();  // SIGTERM, waits
+  bool running() { return child_.running(); }
+  int port() const { return port_; }
+  std::string db() const { return db_; }
+  std::string logs() const { return child_.stderrText(); }
+  // on_hand for (sku, location), or nullopt if the ledger has no row.
+  std::optional<int64_t> onHand(const std::string& sku, const std::string& location);
+  nlohmann::json device(const std::string& device_id);
+
+ private:
+  std::string dir_;
+  std::string broker_url_;
+  std::string db_;
+  std::map<std::string, std::string> env_;
+  std::vector<std::string> extra_args_;
+  int port_ = 0;
+  int starts_ = 0;
+  Child child_;
+};
+
+class AgentProc {
+ public:
+  AgentProc(const TempDir& dir, std::string device_id, std::string location, std::string broker_url,
+            std::string kind = "till", std::map<std::string, std::string> env = {},
+            std::vector<std::string> extra_args = {});
+  void start();
+  void kill9();
+  void stop();
+  bool running() { return child_.running(); }
+  int port() const { return port_; }
+  std::string db() const { return db_; }
+  std::string logs() const { return child_.stderrText(); }
+  nlohmann::json status();
+  // POST /v1/sales with one line; returns the reply.
+  HttpReply sell(const std::string& sku, int64_t qty, const std::string& price = "1.00");
+  HttpReply movement(const nlohmann::json& body);
+
+ private:
+  std::string dir_;
+  std::string device_id_;
+  std::string location_;
+  std::string broker_url_;
+  std::string kind_;
+  std::string db_;
+  std::map<std::string, std::string> env_;
+  std::vector<std::string> extra_args_;
+  int port_ = 0;
+  int starts_ = 0;
+  Child child_;
+};
+
+}  // namespace sw::test
