@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "sw/agent/http_api.h"
+#include "sw/agent/scan_decode.h"
 #include "sw/agent/store.h"
 #include "sw/agent/sync.h"
 #include "sw/common/args.h"
@@ -26,6 +27,7 @@ constexpr const char* kUsage = R"(stockwire-agent: records sales and stock movem
 
 Usage:
   stockwire-agent run --device-id ID --location LOC --broker URL --db PATH [--http HOST:PORT] [options]
+  stockwire-agent scan-decode [--rcn-country CC] [--current-year YYYY]
   stockwire-agent --help
 
 run options:
@@ -43,6 +45,11 @@ run options:
   --max-batch N        largest batch in events (default 1000)
   --max-offline-hours N / --max-queue N / --min-disk-mb N   alert limits shown in /v1/status
   --log-level LEVEL    debug, info (default), warn, error
+
+scan-decode: reads scanner messages (AIM id first, one per line) on stdin and prints one
+  JSON object per line: symbology, validity, GTIN and GS1 AI values, or the error.
+  --rcn-country CC     interpret variable-measure EAN-13 (prefix 20-29) with CC's layouts
+  --current-year YYYY  the year for the YYMMDD century rule (default: today)
 
 Local API (JSON): POST /v1/sales, /v1/returns, /v1/voids, /v1/movements; GET /v1/status.
 Exit codes: 0 after SIGINT/SIGTERM, 2 on bad options, 3 when the store cannot be opened.
@@ -150,6 +157,7 @@ int main(int argc, char** argv) {
     }
   }
   if (cmd == "run") return runAgent(args);
+  if (cmd == "scan-decode") return sw::agent::runScanDecode(args, std::cin, std::cout, std::cerr);
   std::fprintf(stderr, "stockwire-agent: unknown command '%s' (see --help)\n", cmd.c_str());
   return 2;
 }
