@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "sw/agent/handheld.h"
 #include "sw/agent/http_api.h"
 #include "sw/agent/scan_decode.h"
 #include "sw/agent/store.h"
@@ -28,6 +29,7 @@ constexpr const char* kUsage = R"(stockwire-agent: records sales and stock movem
 Usage:
   stockwire-agent run --device-id ID --location LOC --broker URL --db PATH [--http HOST:PORT] [options]
   stockwire-agent scan-decode [--rcn-country CC] [--current-year YYYY]
+  stockwire-agent handheld [--agent URL] [--scanner PATH | --usb-vid HEX --usb-pid HEX] [options]
   stockwire-agent --help
 
 run options:
@@ -50,6 +52,15 @@ scan-decode: reads scanner messages (AIM id first, one per line) on stdin and pr
   JSON object per line: symbology, validity, GTIN and GS1 AI values, or the error.
   --rcn-country CC     interpret variable-measure EAN-13 (prefix 20-29) with CC's layouts
   --current-year YYYY  the year for the YYMMDD century rule (default: today)
+
+handheld: line-mode receive / count / transfer / pick workflows for a person with a scanner,
+  recorded through the running agent's local API (type help inside).
+  --agent URL              the agent's API (default http://127.0.0.1:8700)
+  --scanner PATH           a serial scanner (termios; a pty or /dev/ttyACM0); scans also come from stdin
+  --usb-vid HEX --usb-pid HEX   find the scanner by USB ids (libserialport), also after a replug
+  --scanner-settings S     serial settings, default 9600,8N1
+  --scanner-protocol P     line (default; CR/LF or pause ends a scan) or ssi (Zebra SSI packets)
+  --rcn-country CC         variable-measure EAN-13 layouts (SE NO DE DK GB FI EE LV LT)
 
 Local API (JSON): POST /v1/sales, /v1/returns, /v1/voids, /v1/movements; GET /v1/status.
 Exit codes: 0 after SIGINT/SIGTERM, 2 on bad options, 3 when the store cannot be opened.
@@ -157,6 +168,7 @@ int main(int argc, char** argv) {
     }
   }
   if (cmd == "run") return runAgent(args);
+  if (cmd == "handheld") return sw::agent::runHandheld(args);
   if (cmd == "scan-decode") return sw::agent::runScanDecode(args, std::cin, std::cout, std::cerr);
   std::fprintf(stderr, "stockwire-agent: unknown command '%s' (see --help)\n", cmd.c_str());
   return 2;

@@ -33,6 +33,7 @@ struct AgentHttpApi::Impl {
     if (draft->idempotency_key.empty() && req.has_header("Idempotency-Key")) {
       draft->idempotency_key = req.get_header_value("Idempotency-Key");
     }
+    if (auto s = checkNoCardData(*draft); !s) return common::sendError(res, s.error());  // the header too
     if (draft->idempotency_key.size() > 128) {
       return common::sendError(res, Error::reject("bad_idempotency_key", "idempotency key is at most 128 characters"));
     }

@@ -2,6 +2,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "sw/common/card_data.h"
 #include "sw/common/uuid.h"
 
 namespace sw::agent {
@@ -91,6 +92,7 @@ Result<EventDraft> parseSaleRequest(std::string_view body, EventType type) {
   auto key = optString(j, "idempotency_key");
   if (!key) return key.error();
   d.idempotency_key = *key;
+  if (auto s = checkNoCardData(d); !s) return s.error();
   return d;
 }
 
@@ -111,6 +113,7 @@ Result<EventDraft> parseVoidRequest(std::string_view body) {
   auto key = optString(j, "idempotency_key");
   if (!key) return key.error();
   d.idempotency_key = *key;
+  if (auto s = checkNoCardData(d); !s) return s.error();
   return d;
 }
 
@@ -172,7 +175,21 @@ Result<EventDraft> parseMovementRequest(std::string_view body) {
   auto key = optString(j, "idempotency_key");
   if (!key) return key.error();
   d.idempotency_key = *key;
+  if (auto s = checkNoCardData(d); !s) return s.error();
   return d;
+}
+
+common::Status checkNoCardData(const EventDraft& d) {
+  for (size_t i = 0; i < d.lines.size(); ++i) {
+    if (common::containsCardData(d.lines[i].sku)) {
+      return common::cardDataRefused(d.lines.size() > 1 ? lineWhere(i) + "'sku'" : "'sku'");
+    }
+  }
+  if (common::containsCardData(d.reason)) return common::cardDataRefused("'reason'");
+  if (common::containsCardData(d.ref)) return common::cardDataRefused("'ref'");
+  if (common::containsCardData(d.other_location)) return common::cardDataRefused("'other_location'");
+  if (common::containsCardData(d.idempotency_key)) return common::cardDataRefused("the idempotency key");
+  return {};
 }
 
 }  // namespace sw::agent

@@ -18,4 +18,10 @@ common::Result<EventDraft> parseVoidRequest(std::string_view body);
 // A "lines" array may replace sku/qty for several SKUs in one movement.
 common::Result<EventDraft> parseMovementRequest(std::string_view body);
 
+// Card data is never stored: refuses a draft whose SKUs, reason, reference, other location or
+// idempotency key contain a card number or track data (sw/common/card_data.h), with error
+// code card_data_refused (HTTP 400) and a message that does not repeat the data. The parse
+// functions above call it; call it again after taking an idempotency key from a header.
+common::Status checkNoCardData(const EventDraft& draft);
+
 }  // namespace sw::agent
