@@ -131,7 +131,7 @@ struct CoordinatorHttpApi::Impl {
       }
       json je = {{"device_id", e.device_id}, {"seq", e.seq}, {"event_id", e.event_id}, {"type", e.type},
                  {"location", e.location}, {"device_at_ms", e.device_at_ms}, {"at_ms", e.at_ms},
-                 {"applied_at_ms", e.applied_at_ms}, {"movements", moves}};
+                 {"applied_at_ms", e.applied_at_ms}, {"apply_order", e.apply_order}, {"movements", moves}};
       if (!e.other_location.empty()) je["other_location"] = e.other_location;
       if (!e.reason.empty()) je["reason"] = e.reason;
       if (!e.ref.empty()) je["ref"] = e.ref;

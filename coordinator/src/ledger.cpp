@@ -25,7 +25,7 @@ const std::vector<std::string> kSchema = {
     "  device_id TEXT NOT NULL, seq INTEGER NOT NULL, event_id TEXT NOT NULL, type TEXT NOT NULL,"
     "  location TEXT NOT NULL, other_location TEXT, reason TEXT, ref TEXT,"
     "  device_at_ms INTEGER NOT NULL, at_ms INTEGER NOT NULL, applied_at_ms INTEGER NOT NULL,"
-    "  voided_by TEXT, PRIMARY KEY (device_id, seq)) WITHOUT ROWID;"
+    "  voided_by TEXT, ord INTEGER NOT NULL, PRIMARY KEY (device_id, seq)) WITHOUT ROWID;"
     "CREATE UNIQUE INDEX events_by_id ON events(event_id);"
     "CREATE TABLE movements ("
     "  device_id TEXT NOT NULL, seq INTEGER NOT NULL, line INTEGER NOT NULL, ord INTEGER NOT NULL,"
@@ -71,7 +71,7 @@ Status SqliteLedger::init(const LedgerOptions& options) {
   const Def defs[] = {
       {&ins_event_,
        "INSERT INTO events (device_id, seq, event_id, type, location, other_location, reason, ref, device_at_ms,"
-       " at_ms, applied_at_ms) VALUES (?,?,?,?,?,?,?,?,?,?,?)"},
+       " at_ms, applied_at_ms, ord) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)"},
       {&ins_move_,
        "INSERT INTO movements (device_id, seq, line, ord, kind, location, sku, qty, price_units, delta, at_ms)"
        " VALUES (?,?,?,?,?,?,?,?,?,?,?)"},
@@ -105,7 +105,8 @@ Status SqliteLedger::init(const LedgerOptions& options) {
     if (!st) return st.error();
     *d.stmt = std::move(*st);
   }
-  auto ord = db_.queryInt("SELECT COALESCE(MAX(ord), 0) FROM movements");
+  auto ord = db_.queryInt("SELECT MAX((SELECT COALESCE(MAX(ord), 0) FROM movements),"
+                          " (SELECT COALESCE(MAX(ord), 0) FROM events))");
   if (!ord) return ord.error();
   next_ord_ = *ord + 1;
   return {};
@@ -184,7 +185,7 @@ Status SqliteLedger::applyEvent(const ApplyEvent& ae, int64_t applied_at_ms) {
   optText(ins_event_, 6, e.other_location);
   optText(ins_event_, 7, e.reason);
   optText(ins_event_, 8, e.ref);
-  ins_event_.bind(9, e.occurred_at_ms).bind(10, at).bind(11, applied_at_ms);
+  ins_event_.bind(9, e.occurred_at_ms).bind(10, at).bind(11, applied_at_ms).bind(12, next_ord_++);
   if (auto s = ins_event_.run(); !s) {
     // A second event with the same UUID (a device bug or a forged message) must not apply twice.
     if (s.error().code == "constraint") {
@@ -424,7 +425,7 @@ Result<std::vector<LedgerEvent>> SqliteLedger::eventsForDevice(const std::string
   auto st = reader_.prepare(
       "SELECT e.device_id, e.seq, e.event_id, e.type, e.location, COALESCE(e.other_location, ''),"
       " COALESCE(e.reason, ''), COALESCE(e.ref, ''), COALESCE(e.voided_by, ''), e.device_at_ms, e.at_ms,"
-      " e.applied_at_ms, m.location, m.sku, m.qty, m.price_units, m.delta"
+      " e.applied_at_ms, m.location, m.sku, m.qty, m.price_units, m.delta, e.ord"
       " FROM (SELECT * FROM events WHERE device_id = ? AND seq >= ? ORDER BY seq LIMIT ?) e"
       " LEFT JOIN movements m ON m.device_id = e.device_id AND m.seq = e.seq ORDER BY e.seq, m.line");
   if (!st) return st.error();
@@ -449,6 +450,7 @@ Result<std::vector<LedgerEvent>> SqliteLedger::eventsForDevice(const std::string
       e.device_at_ms = st->columnInt(9);
       e.at_ms = st->columnInt(10);
       e.applied_at_ms = st->columnInt(11);
+      e.apply_order = st->columnInt(17);
       out.push_back(std::move(e));
     }
     if (!st->columnIsNull(12)) {

@@ -42,12 +42,15 @@ CoordinatorProc::CoordinatorProc(const TempDir& dir, std::string broker_url, std
       env_(std::move(env)),
       extra_args_(std::move(extra_args)) {}
 
-void CoordinatorProc::start() {
+void CoordinatorProc::start(const std::map<std::string, std::string>& extra_env) {
   if (port_ == 0) port_ = freePort();
+  auto env = env_;
+  env.insert(extra_env.begin(), extra_env.end());
   std::vector<std::string> argv = {coordinatorBinary(), "serve", "--broker", broker_url_, "--db", db_,
                                    "--http", "127.0.0.1:" + std::to_string(port_), "--reorder-timeout-ms", "300"};
   argv.insert(argv.end(), extra_args_.begin(), extra_args_.end());
-  child_ = Child::spawn(argv, dir_ + "/coordinator." + std::to_string(++starts_), env_);
+  last_log_ = dir_ + "/coordinator." + std::to_string(++starts_);
+  child_ = Child::spawn(argv, last_log_, env);
   if (child_.waitForHttpPort(std::chrono::seconds(20)) != port_) {
     throw std::runtime_error("coordinator did not start: " + child_.stderrText());
   }
@@ -85,13 +88,15 @@ AgentProc::AgentProc(const TempDir& dir, std::string device_id, std::string loca
       env_(std::move(env)),
       extra_args_(std::move(extra_args)) {}
 
-void AgentProc::start() {
+void AgentProc::start(const std::map<std::string, std::string>& extra_env) {
   if (port_ == 0) port_ = freePort();
+  auto env = env_;
+  env.insert(extra_env.begin(), extra_env.end());
   std::vector<std::string> argv = {agentBinary(), "run", "--device-id", device_id_, "--location", location_,
                                    "--kind", kind_, "--broker", broker_url_, "--db", db_,
                                    "--http", "127.0.0.1:" + std::to_string(port_), "--ack-timeout-ms", "1000"};
   argv.insert(argv.end(), extra_args_.begin(), extra_args_.end());
-  child_ = Child::spawn(argv, dir_ + "/" + device_id_ + "." + std::to_string(++starts_), env_);
+  child_ = Child::spawn(argv, dir_ + "/" + device_id_ + "." + std::to_string(++starts_), env);
   if (child_.waitForHttpPort(std::chrono::seconds(20)) != port_) {
     throw std::runtime_error("agent " + device_id_ + " did not start: " + child_.stderrText());
   }

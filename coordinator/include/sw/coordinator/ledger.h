@@ -100,6 +100,7 @@ struct LedgerEvent {
   int64_t device_at_ms = 0;
   int64_t at_ms = 0;
   int64_t applied_at_ms = 0;
+  int64_t apply_order = 0;  // global order in which the ledger applied events
   struct Move {
     std::string location;
     std::string sku;

@@ -27,12 +27,14 @@ class CoordinatorProc {
  public:
   CoordinatorProc(const TempDir& dir, std::string broker_url, std::map<std::string, std::string> env = {},
                   std::vector<std::string> extra_args = {});
-  void start();
+  // extra_env is added to the environment given at construction (e.g. a crash point).
+  void start(const std::map<std::string, std::string>& extra_env = {});
   void kill9();
   void stop();  // SIGTERM, waits
   bool running() { return child_.running(); }
   int port() const { return port_; }
   std::string db() const { return db_; }
+  const std::string& lastStartLog() const { return last_log_; }
   std::string logs() const { return child_.stderrText(); }
   // on_hand for (sku, location), or nullopt if the ledger has no row.
   std::optional<int64_t> onHand(const std::string& sku, const std::string& location);
@@ -46,6 +48,7 @@ class CoordinatorProc {
   std::vector<std::string> extra_args_;
   int port_ = 0;
   int starts_ = 0;
+  std::string last_log_;
   Child child_;
 };
 
@@ -54,12 +57,13 @@ class AgentProc {
   AgentProc(const TempDir& dir, std::string device_id, std::string location, std::string broker_url,
             std::string kind = "till", std::map<std::string, std::string> env = {},
             std::vector<std::string> extra_args = {});
-  void start();
+  void start(const std::map<std::string, std::string>& extra_env = {});
   void kill9();
   void stop();
   bool running() { return child_.running(); }
   int port() const { return port_; }
   std::string db() const { return db_; }
+  const std::string& deviceId() const { return device_id_; }
   std::string logs() const { return child_.stderrText(); }
   nlohmann::json status();
   // POST /v1/sales with one line; returns the reply.
