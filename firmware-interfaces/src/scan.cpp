@@ -41,7 +41,7 @@ Result<DecodedScan> eanUpc(DecodedScan scan, std::string_view digits, size_t len
   if (!allDigits(digits)) {
     return Error::reject("bad_character", "an EAN/UPC message holds only digits");
   }
-  if (main.size() != len) {
+  if (digits.size() != len) {
     return Error::reject("bad_length", "this EAN/UPC message needs " + std::to_string(len) + " digits, got " +
                                            std::to_string(digits.size()));
   }
@@ -78,9 +78,12 @@ Result<DecodedScan> decodeScan(std::string_view line, const ScanDecodeOptions& o
     if (failure) {
       failure->error = e;
       failure->symbology = symbology;
-      // Mask the data apart from the AIM id, whose modifier digit would otherwise join a number.
-      std::string masked = symbology.empty() ? common::maskCardData(line)
-                                             : symbology + common::maskCardData(line.substr(3));
+      // Only refused card data is masked (apart from the AIM id, whose modifier digit would
+      // otherwise join the number); every other rejection echoes the input unchanged.
+      std::string masked(line);
+      if (e.code == "card_data_refused") {
+        masked = symbology.empty() ? common::maskCardData(line) : symbology + common::maskCardData(line.substr(3));
+      }
       for (const std::string& v : refused_values) {
         for (size_t at = masked.find(v); at != std::string::npos; at = masked.find(v, at + 1)) {
           masked.replace(at, v.size(), common::maskDigits(v));
@@ -137,7 +140,11 @@ Result<DecodedScan> decodeScan(std::string_view line, const ScanDecodeOptions& o
       digits = data.substr(0, 13);
     }
     auto r = eanUpc(std::move(scan), digits, len, options);
-    if (!r) return failed(r.error());
+    if (!r) {
+      // A wrong-length "EAN" may be a card number typed or sent with a misconfigured id.
+      if (data.size() != len && common::containsCardData(data)) return failed(common::cardDataRefused("the scanned data"));
+      return failed(r.error());
+    }
     return r;
   }
   if (code == 'I' && data.size() == 14 && allDigits(data)) {
