@@ -1,0 +1,426 @@
+// Devices on pseudo-terminals: stockwire-device-emulator drives the real serial code
+// (TermiosSerialPort, framing, SSI, scale and printer protocols, reconnect), the
+// libserialport adapter's own behaviour, and the agent's scan-decode and handheld
+// binaries end to end (card data never reaching the database or the logs).
+
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+#include <mutex>
+#include <sstream>
+
+#include "sw/common/clock.h"
+#include "sw/fw/escpos.h"
+#include "sw/fw/libserialport_port.h"
+#include "sw/fw/scale.h"
+#include "sw/fw/scanner_reader.h"
+#include "sw/fw/termios_serial_port.h"
+#include "sw/harness/stack.h"
+#include "test_support.h"
+
+namespace sw::test {
+namespace {
+
+using namespace std::chrono_literals;
+
+std::string slurp(const std::string& path) {
+  std::ifstream in(path);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+// A child with a pipe on stdin (commands) and stdout/stderr in files.
+class PipedChild {
+ public:
+  PipedChild(const std::vector<std::string>& argv, const std::string& prefix) : out_(prefix + ".out"), err_(prefix + ".err") {
+    int fds[2];
+    if (pipe(fds) != 0) throw std::runtime_error("pipe");
+    pid_ = fork();
+    if (pid_ == 0) {
+      dup2(fds[0], 0);
+      close(fds[1]);
+      int o = open(out_.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+      int e = open(err_.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+      dup2(o, 1);
+      dup2(e, 2);
+      std::vector<char*> args;
+      for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
+      args.push_back(nullptr);
+      execv(args[0], args.data());
+      _exit(127);
+    }
+    close(fds[0]);
+    in_ = fds[1];
+  }
+  ~PipedChild() {
+    if (in_ >= 0) close(in_);
+    if (pid_ > 0) {
+      kill(pid_, SIGKILL);
+      waitpid(pid_, nullptr, 0);
+    }
+  }
+  void send(const std::string& line) {
+    std::string l = line + "\n";
+    ASSERT_EQ(write(in_, l.data(), l.size()), static_cast<ssize_t>(l.size()));
+  }
+  std::string out() const { return slurp(out_); }
+  std::string err() const { return slurp(err_); }
+  bool waitOut(const std::string& needle, std::chrono::milliseconds t = 10s) {
+    return waitFor([&] { return out().find(needle) != std::string::npos; }, t);
+  }
+  // Returns the n-th (1-based) pty path the child printed.
+  std::string ptyPath(int n = 1) {
+    std::string path;
+    waitFor([&] {
+      std::istringstream ss(out());
+      int seen = 0;
+      for (std::string l; std::getline(ss, l);) {
+        if (l.rfind("pty ", 0) == 0 && ++seen == n) {
+          path = l.substr(4);
+          return true;
+        }
+      }
+      return false;
+    }, 10s);
+    return path;
+  }
+
+ private:
+  pid_t pid_ = -1;
+  int in_ = -1;
+  std::string out_, err_;
+};
+
+std::string emulatorBinary() { return binaryPath("tools/emulators", "stockwire-device-emulator"); }
+
+std::vector<std::string> emulatorArgs(const std::string& device, const std::string& protocol, const std::string& link) {
+  return {emulatorBinary(), "--device", device, "--protocol", protocol, "--link", link};
+}
+
+struct Collected {
+  std::mutex mu;
+  std::vector<fw::ScannerEvent> events;
+  std::vector<std::string> scans() {
+    std::lock_guard<std::mutex> l(mu);
+    std::vector<std::string> s;
+    for (auto& e : events) {
+      if (e.kind == fw::ScannerEvent::kScan) s.push_back(e.text);
+    }
+    return s;
+  }
+  int count(fw::ScannerEvent::Kind k) {
+    std::lock_guard<std::mutex> l(mu);
+    int n = 0;
+    for (auto& e : events) n += e.kind == k;
+    return n;
+  }
+};
+
+TEST(ScannerOverPty, LineModeFramingGarbageSlowDeviceAndReplug) {
+  TempDir dir;
+  std::string link = dir.file("scanner");
+  PipedChild emu(emulatorArgs("scanner", "line", link), dir.file("emu"));
+  ASSERT_FALSE(emu.ptyPath().empty()) << emu.err();
+  Collected got;
+  fw::ScannerConfig cfg;
+  cfg.reconnect_delay_ms = 20;
+  fw::ScannerReader reader(fw::termiosOpener(link, {}), cfg,
+                           [&](const fw::ScannerEvent& e) {
+                             std::lock_guard<std::mutex> l(got.mu);
+                             got.events.push_back(e);
+                           },
+                           common::SystemClock::instance());
+  reader.start();
+  ASSERT_TRUE(waitFor([&] { return got.count(fw::ScannerEvent::kConnected) == 1; }, 10s));
+  emu.send("raw 00 07 FF");                    // line noise before the scan
+  emu.send("scan ]C1010950110153000317250101");
+  emu.send("scan ]C10109501101530003{GS}10ABC");
+  ASSERT_TRUE(waitFor([&] { return got.scans().size() == 2; }, 10s)) << emu.out();
+  EXPECT_EQ(got.scans()[1], std::string("]C10109501101530003\x1d") + "10ABC");
+  emu.send("delay 5");                         // a slow device: 5 ms between bytes
+  emu.send("scan ]E04006381333931");
+  ASSERT_TRUE(waitFor([&] { return got.scans().size() == 3; }, 10s));
+  EXPECT_EQ(got.scans()[2], "]E04006381333931");
+  emu.send("delay 0");
+  emu.send("unplug");
+  ASSERT_TRUE(waitFor([&] { return got.count(fw::ScannerEvent::kDisconnected) >= 1; }, 10s));
+  emu.send("plug");
+  ASSERT_TRUE(waitFor([&] { return got.count(fw::ScannerEvent::kConnected) == 2; }, 10s)) << emu.out();
+  emu.send("scan ]A0AFTER-REPLUG");
+  ASSERT_TRUE(waitFor([&] { return got.scans().size() == 4; }, 10s));
+  EXPECT_EQ(got.scans()[3], "]A0AFTER-REPLUG");
+  reader.stop();
+}
+
+TEST(ScannerOverPty, SuffixlessScannerEndsOnPause) {
+  TempDir dir;
+  std::string link = dir.file("scanner");
+  auto args = emulatorArgs("scanner", "line", link);
+  args.push_back("--suffix");
+  args.push_back("none");
+  PipedChild emu(args, dir.file("emu"));
+  ASSERT_FALSE(emu.ptyPath().empty());
+  Collected got;
+  fw::ScannerReader reader(fw::termiosOpener(link, {}), {},
+                           [&](const fw::ScannerEvent& e) {
+                             std::lock_guard<std::mutex> l(got.mu);
+                             got.events.push_back(e);
+                           },
+                           common::SystemClock::instance());
+  reader.start();
+  ASSERT_TRUE(waitFor([&] { return got.count(fw::ScannerEvent::kConnected) == 1; }, 10s));
+  emu.send("scan ]E04006381333931");
+  ASSERT_TRUE(waitFor([&] { return got.scans().size() == 1; }, 10s));
+  EXPECT_EQ(got.scans()[0], "]E04006381333931");
+  reader.stop();
+}
+
+TEST(ScannerOverPty, SsiPacketsWithNakRetransmitAndMultiPacket) {
+  TempDir dir;
+  std::string link = dir.file("scanner");
+  auto args = emulatorArgs("scanner", "ssi", link);
+  args.insert(args.end(), {"--ssi-type", "0F", "--ssi-max", "20"});
+  PipedChild emu(args, dir.file("emu"));
+  ASSERT_FALSE(emu.ptyPath().empty());
+  Collected got;
+  fw::ScannerConfig cfg;
+  cfg.mode = fw::ScannerMode::kSsi;
+  fw::ScannerReader reader(fw::termiosOpener(link, {}), cfg,
+                           [&](const fw::ScannerEvent& e) {
+                             std::lock_guard<std::mutex> l(got.mu);
+                             got.events.push_back(e);
+                           },
+                           common::SystemClock::instance());
+  reader.start();
+  ASSERT_TRUE(emu.waitOut("ssi host command E9")) << emu.out();  // the reader enabled scanning
+  emu.send("corrupt-next");
+  emu.send("scan 0109501101530003{GS}10LOT-WITH-A-LONG-NAME{GS}21SERIAL123");
+  ASSERT_TRUE(waitFor([&] { return got.scans().size() == 1; }, 10s)) << emu.out();
+  EXPECT_EQ(got.scans()[0], std::string("]C10109501101530003\x1d") + "10LOT-WITH-A-LONG-NAME\x1d" + "21SERIAL123");
+  EXPECT_NE(emu.out().find("ssi nak"), std::string::npos);
+  reader.stop();
+}
+
+class ScaleOverPty : public ::testing::TestWithParam<std::string> {};
+
+TEST_P(ScaleOverPty, StableMotionOverUnderAndTimeout) {
+  TempDir dir;
+  std::string link = dir.file("scale");
+  PipedChild emu(emulatorArgs("scale", GetParam(), link), dir.file("emu"));
+  ASSERT_FALSE(emu.ptyPath().empty());
+  auto port = fw::TermiosSerialPort::open(link, {});
+  ASSERT_TRUE(port.ok()) << port.error().toString();
+  auto proto = fw::parseScaleProtocol(GetParam());
+  ASSERT_TRUE(proto.ok());
+  fw::Scale scale(**port, *proto, fw::ScaleOptions{"kg", 500});
+  emu.send("weight 01.234 kg");
+  emu.send("echo w1");
+  ASSERT_TRUE(emu.waitOut("echo w1"));
+  auto w = scale.read();
+  ASSERT_TRUE(w.ok()) << w.error().toString();
+  EXPECT_EQ(w->status, fw::WeightStatus::kStable);
+  EXPECT_EQ(w->valueText(), "1.234");
+  auto price = fw::weighedPrice(*w, *common::Decimal::parse("4.99"), "kg");
+  ASSERT_TRUE(price.ok());
+  EXPECT_EQ(price->toString(), "6.16");
+  emu.send("motion on");
+  emu.send("echo w2");
+  ASSERT_TRUE(emu.waitOut("echo w2"));
+  auto m = scale.read();
+  ASSERT_TRUE(m.ok()) << m.error().toString();
+  EXPECT_NE(m->status, fw::WeightStatus::kStable);
+  EXPECT_FALSE(fw::weighedPrice(*m, *common::Decimal::parse("4.99"), "kg").ok());
+  emu.send("over");
+  emu.send("echo w3");
+  ASSERT_TRUE(emu.waitOut("echo w3"));
+  EXPECT_EQ(scale.read()->status, fw::WeightStatus::kOverRange);
+  emu.send("under");
+  emu.send("echo w4");
+  ASSERT_TRUE(emu.waitOut("echo w4"));
+  EXPECT_EQ(scale.read()->status, fw::WeightStatus::kUnderZero);
+  emu.send("no-reply 5");
+  emu.send("echo w5");
+  ASSERT_TRUE(emu.waitOut("echo w5"));
+  auto t = scale.read();
+  ASSERT_FALSE(t.ok());
+  EXPECT_EQ(t.error().code, "scale_timeout");
+  EXPECT_EQ(t.error().kind, common::ErrorKind::kRetry);
+}
+
+INSTANTIATE_TEST_SUITE_P(Protocols, ScaleOverPty, ::testing::Values("toledo", "mt-sics", "cas"));
+
+TEST(PrinterOverPty, ReceiptCutDrawerAndStatus) {
+  TempDir dir;
+  std::string link = dir.file("printer");
+  PipedChild emu(emulatorArgs("printer", "escpos", link), dir.file("emu"));
+  ASSERT_FALSE(emu.ptyPath().empty());
+  auto port = fw::TermiosSerialPort::open(link, {});
+  ASSERT_TRUE(port.ok());
+  fw::EscPosPrinter printer(**port, 500);
+  auto st = printer.status();
+  ASSERT_TRUE(st.ok()) << st.error().toString();
+  EXPECT_EQ(st->summary(), "ok");
+  fw::Receipt r;
+  r.header = "STORE 1";
+  r.lines = {{"Apples", 2, *common::Decimal::parse("1.25")}};
+  r.open_drawer = true;
+  ASSERT_TRUE(printer.print(r).ok());
+  ASSERT_TRUE(emu.waitOut("printer cut full"));
+  ASSERT_TRUE(emu.waitOut("drawer pulse pin=2 on=50 off=500"));
+  EXPECT_NE(emu.out().find("TOTAL"), std::string::npos);
+  emu.send("paper-out on");
+  emu.send("cover-open on");
+  emu.send("echo p1");
+  ASSERT_TRUE(emu.waitOut("echo p1"));
+  auto bad = printer.status();
+  ASSERT_TRUE(bad.ok());
+  EXPECT_TRUE(bad->paper_out);
+  EXPECT_TRUE(bad->cover_open);
+  auto refused = printer.print(r);
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ(refused.error().code, "printer_paper_out");
+  emu.send("paper-out off");
+  emu.send("cover-open off");
+  emu.send("offline on");
+  emu.send("echo p2");
+  ASSERT_TRUE(emu.waitOut("echo p2"));
+  EXPECT_FALSE(printer.status()->online);
+  EXPECT_EQ(printer.print(r).error().code, "printer_offline");
+  emu.send("no-reply 10");
+  emu.send("echo p3");
+  ASSERT_TRUE(emu.waitOut("echo p3"));
+  EXPECT_EQ(printer.status().error().code, "printer_not_responding");
+}
+
+TEST(TermiosSerialPort, CleanErrorsForMissingAndBusyPorts) {
+  TempDir dir;
+  auto missing = fw::TermiosSerialPort::open(dir.file("nope"), {});
+  ASSERT_FALSE(missing.ok());
+  EXPECT_EQ(missing.error().code, "port_not_found");
+  std::string link = dir.file("scanner");
+  PipedChild emu(emulatorArgs("scanner", "line", link), dir.file("emu"));
+  ASSERT_FALSE(emu.ptyPath().empty());
+  auto first = fw::TermiosSerialPort::open(link, {});
+  ASSERT_TRUE(first.ok());
+  auto second = fw::TermiosSerialPort::open(link, {});
+  ASSERT_FALSE(second.ok());
+  EXPECT_EQ(second.error().code, "port_busy");
+  std::ofstream(dir.file("plain")) << "x";
+  auto notatty = fw::TermiosSerialPort::open(dir.file("plain"), {});
+  ASSERT_FALSE(notatty.ok());
+  EXPECT_EQ(notatty.error().code, "not_a_serial_port");
+  EXPECT_EQ(fw::TermiosSerialPort::open(link, fw::SerialSettings{12345}).error().code, "bad_settings");
+}
+
+TEST(LibSerialPort, EnumerationAndCleanErrors) {
+  auto ports = fw::LibSerialPort::enumerate();
+  ASSERT_TRUE(ports.ok()) << ports.error().toString();  // may be empty in a container
+  for (const auto& p : *ports) EXPECT_FALSE(p.name.empty());
+  auto missing = fw::LibSerialPort::open("/dev/ttyNOSUCHPORT9", {});
+  ASSERT_FALSE(missing.ok());
+  EXPECT_EQ(missing.error().code, "port_not_found");
+  // libserialport 0.1.1 refuses a pseudo-terminal: the error says so instead of crashing.
+  TempDir dir;
+  PipedChild emu(emulatorArgs("scanner", "line", dir.file("s")), dir.file("emu"));
+  std::string pty = emu.ptyPath();
+  ASSERT_FALSE(pty.empty());
+  auto on_pty = fw::LibSerialPort::open(pty, {});
+  if (!on_pty.ok()) {
+    EXPECT_EQ(on_pty.error().code, "not_a_serial_port") << on_pty.error().toString();
+  }
+  // Hot-plug by re-enumeration: a USB id that is not plugged in gives port_not_found (retry).
+  fw::PortMatch m;
+  m.usb_vid = 0xFFFE;
+  m.usb_pid = 0xFFFE;
+  auto absent = fw::libSerialPortOpener(m, {})();
+  ASSERT_FALSE(absent.ok());
+  EXPECT_EQ(absent.error().code, "port_not_found");
+  EXPECT_EQ(absent.error().kind, common::ErrorKind::kRetry);
+  std::vector<fw::PortInfo> fake = {{"/dev/ttyACM0", "a", 0x05e0, 0x1200, "S1"}, {"/dev/ttyACM1", "b", 0x05e0, 0x1200, "S2"}};
+  fw::PortMatch by_serial{"", 0x05e0, 0x1200, "S2"};
+  EXPECT_EQ(fw::findPort(fake, by_serial)->name, "/dev/ttyACM1");
+}
+
+TEST(ScanDecodeBinary, OneJsonObjectPerLine) {
+  TempDir dir;
+  std::ofstream(dir.file("in.txt")) << "]C1010950110153000317250101\r\n]E04006381333932\n\n]C04111111111111111\n";
+  std::string cmd = agentBinary() + " scan-decode --current-year 2025 < " + dir.file("in.txt") + " > " + dir.file("out.txt");
+  ASSERT_EQ(std::system(cmd.c_str()), 0);
+  std::istringstream out(slurp(dir.file("out.txt")));
+  std::vector<nlohmann::json> lines;
+  for (std::string l; std::getline(out, l);) lines.push_back(nlohmann::json::parse(l));
+  ASSERT_EQ(lines.size(), 3u);
+  EXPECT_EQ(lines[0]["gtin"], "09501101530003");
+  EXPECT_EQ(lines[1]["error"]["code"], "bad_check_digit");
+  EXPECT_EQ(lines[2]["error"]["code"], "card_data_refused");
+  EXPECT_EQ(slurp(dir.file("out.txt")).find("4111111111111111"), std::string::npos);
+}
+
+TEST(HandheldBinary, ScannerToAgentOutboxAndCardDataNeverStored) {
+  TempDir dir;
+  Broker broker;
+  AgentProc agent(dir, "hh-1", "WH-1", broker.url(), "handheld");
+  agent.start();
+  ASSERT_GT(agent.port(), 0);
+  std::string link = dir.file("scanner");
+  PipedChild emu(emulatorArgs("scanner", "line", link), dir.file("emu"));
+  ASSERT_FALSE(emu.ptyPath().empty());
+  PipedChild hh({agentBinary(), "handheld", "--agent", "http://127.0.0.1:" + std::to_string(agent.port()), "--scanner", link},
+                dir.file("hh"));
+  ASSERT_TRUE(hh.waitOut("SCANNER connected")) << hh.out() << hh.err();
+  hh.send("count");
+  ASSERT_TRUE(hh.waitOut("STARTED count"));
+  emu.send("scan ]E04006381333931");
+  emu.send("scan ]C10109501101530003{GS}10LOT1");
+  ASSERT_TRUE(hh.waitOut("OK 09501101530003 now 1")) << hh.out();
+  emu.send("scan ]C04111111111111111");                     // a card swiped through a wedge
+  emu.send("scan %B4111111111111111^DOE/JOHN^2512101?");   // track data with a bad AIM id
+  ASSERT_TRUE(waitFor([&] {
+    size_t n = 0, at = 0;
+    std::string o = hh.out();
+    while ((at = o.find("card_data_refused", at)) != std::string::npos) ++n, ++at;
+    return n >= 1;
+  }, 10s)) << hh.out();
+  emu.send("unplug");
+  ASSERT_TRUE(hh.waitOut("SCANNER disconnected"));
+  emu.send("plug");
+  ASSERT_TRUE(waitFor([&] {
+    std::string o = hh.out();
+    return o.find("SCANNER connected") != o.rfind("SCANNER connected");
+  }, 10s)) << hh.out();
+  emu.send("scan ]E04006381333931");
+  ASSERT_TRUE(hh.waitOut("OK 04006381333931 now 2")) << hh.out();
+  hh.send("4111 1111 1111 1111");  // typed on the keyboard
+  hh.send("done");
+  ASSERT_TRUE(hh.waitOut("RECORDED count 2 lines")) << hh.out() << hh.err();
+  HttpReply ev = httpGet(agent.port(), "/v1/events/1");
+  ASSERT_EQ(ev.status, 200) << ev.body.dump();
+  EXPECT_EQ(ev.body["type"], "count");
+  EXPECT_EQ(ev.body["lines"].size(), 2u);
+  // The API refuses card data in requests too.
+  HttpReply refused = agent.movement({{"type", "receive"}, {"sku", "4111111111111111"}, {"qty", 1}});
+  EXPECT_EQ(refused.status, 400);
+  EXPECT_EQ(refused.body["error"]["code"], "card_data_refused");
+  EXPECT_EQ(refused.body.dump().find("4111111111111111"), std::string::npos);
+  agent.stop();
+  // Nothing anywhere holds the card number: database files, agent logs, handheld output.
+  std::vector<std::string> places = {hh.out(), hh.err(), agent.logs(), emu.err()};
+  for (const auto& entry : std::filesystem::directory_iterator(dir.path())) {
+    if (entry.path().filename().string().rfind("emu", 0) == 0) continue;  // the emulator itself sent it
+    if (entry.is_regular_file()) places.push_back(slurp(entry.path().string()));
+  }
+  for (const auto& text : places) {
+    EXPECT_EQ(text.find("4111111111111111"), std::string::npos);
+    EXPECT_EQ(text.find("4111 1111 1111 1111"), std::string::npos);
+  }
+}
+
+}  // namespace
+}  // namespace sw::test
