@@ -43,6 +43,7 @@ run options:
   --http HOST:PORT     local API address (default 127.0.0.1:8700; port 0 = any free port)
   --ca FILE --cert FILE --key FILE   TLS files for ssl:// brokers
   --retention-hours N  keep acknowledged events this long before pruning (default 168)
+  --reserve-mb N       refuse new events when less than N MiB are free on the store's disk (default 16)
   --ack-timeout-ms N   resend from the last ack after this much silence (default 3000)
   --max-batch N        largest batch in events (default 1000)
   --max-offline-hours N / --max-queue N / --min-disk-mb N   alert limits shown in /v1/status
@@ -68,7 +69,7 @@ Exit codes: 0 after SIGINT/SIGTERM, 2 on bad options, 3 when the store cannot be
 
 const std::set<std::string> kRunOptions = {
     "config", "device-id", "location", "kind", "broker", "db", "http", "ca", "cert", "key",
-    "retention-hours", "ack-timeout-ms", "max-batch", "max-offline-hours", "max-queue", "min-disk-mb", "log-level"};
+    "retention-hours", "reserve-mb", "ack-timeout-ms", "max-batch", "max-offline-hours", "max-queue", "min-disk-mb", "log-level"};
 
 int fail(const common::Error& e, int code) {
   std::fprintf(stderr, "stockwire-agent: %s\n", e.toString().c_str());
@@ -96,6 +97,9 @@ int runAgent(const std::vector<std::string>& raw) {
   auto max_off = args->getInt("max-offline-hours", 24);
   auto max_queue = args->getInt("max-queue", 200'000);
   auto min_disk = args->getInt("min-disk-mb", 256);
+  auto reserve = args->getInt("reserve-mb", 16);
+  if (!reserve) return fail(reserve.error(), 2);
+  if (*reserve < 0) return fail(common::Error::reject("bad_option", "--reserve-mb cannot be negative"), 2);
   for (auto* r : {&retention_h, &ack_timeout, &max_batch, &max_off, &max_queue, &min_disk}) {
     if (!*r) return fail(r->error(), 2);
     if (**r <= 0) return fail(common::Error::reject("bad_option", "numeric options must be positive"), 2);
@@ -109,6 +113,7 @@ int runAgent(const std::vector<std::string>& raw) {
   sc.device_id = *args->get("device-id");
   sc.location = *args->get("location");
   sc.kind = args->getOr("kind", "till");
+  sc.min_free_bytes = *reserve * 1024 * 1024;
   auto store = agent::Store::open(sc, clock);
   if (!store) return fail(store.error(), 3);
 

@@ -115,6 +115,12 @@ std::string AgentHttpApi::Impl::statusJson() {
       alerts.push_back({{"code", "queue_too_deep"}, {"message", std::to_string(st->queue_depth) + " events unsynced (limit " +
                                                                     std::to_string(l.max_queue_depth) + ")"}});
     }
+    if (st->last_write_failure.at_ms != 0) {
+      j["last_write_failure"] = {{"at_ms", st->last_write_failure.at_ms}, {"code", st->last_write_failure.code},
+                                 {"message", st->last_write_failure.message}};
+      alerts.push_back({{"code", "store_write_failing"},
+                        {"message", "new events are being refused: " + st->last_write_failure.message}});
+    }
     if (st->disk_free_bytes >= 0 && st->disk_free_bytes < l.min_disk_free_bytes) {
       alerts.push_back({{"code", "disk_low"}, {"message", std::to_string(st->disk_free_bytes / (1024 * 1024)) +
                                                               " MiB free (limit " + std::to_string(l.min_disk_free_bytes / (1024 * 1024)) + " MiB)"}});

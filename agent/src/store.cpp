@@ -115,60 +115,88 @@ int64_t Store::freeBytes() const {
 }
 
 Result<Recorded> Store::record(const EventDraft& draft) {
-  common::Event e;
-  e.device_id = config_.device_id;
-  e.type = draft.type;
-  e.location = config_.location;
-  e.lines = draft.lines;
-  e.other_location = draft.other_location;
-  e.reason = draft.reason;
-  e.ref = draft.ref;
-  e.event_id = common::newUuid();
-  e.occurred_at_ms = clock_.nowMs();
-  e.seq = 1;  // placeholder for validation; the real seq is assigned inside the transaction
-  if (auto s = common::validateEvent(e); !s) return s.error();
+  auto r = recordMany({draft});
+  if (!r) return r.error();
+  return r->front();
+}
+
+Result<std::vector<Recorded>> Store::recordMany(const std::vector<EventDraft>& drafts) {
+  if (drafts.empty()) return std::vector<Recorded>{};
+  std::vector<common::Event> events;
+  events.reserve(drafts.size());
+  int64_t now = clock_.nowMs();
+  for (const EventDraft& draft : drafts) {
+    common::Event e;
+    e.device_id = config_.device_id;
+    e.type = draft.type;
+    e.location = config_.location;
+    e.lines = draft.lines;
+    e.other_location = draft.other_location;
+    e.reason = draft.reason;
+    e.ref = draft.ref;
+    e.event_id = common::newUuid();
+    e.occurred_at_ms = now;
+    e.seq = 1;  // placeholder for validation; the real seq is assigned inside the transaction
+    if (auto s = common::validateEvent(e); !s) return s.error();
+    events.push_back(std::move(e));
+  }
 
   std::lock_guard<std::mutex> lock(mu_);
-  if (!draft.idempotency_key.empty()) {
-    find_idem_.bind(1, draft.idempotency_key);
+  // A repeated idempotency key answers with the first event and writes nothing (single-event calls).
+  if (drafts.size() == 1 && !drafts[0].idempotency_key.empty()) {
+    find_idem_.bind(1, drafts[0].idempotency_key);
     auto r = find_idem_.step();
     if (!r) {
       find_idem_.reset();
       return r.error();
     }
     if (*r) {
-      Recorded rec{static_cast<uint64_t>(find_idem_.columnInt(0)), find_idem_.columnText(1),
-                   find_idem_.columnInt(2), true};
+      Recorded rec{static_cast<uint64_t>(find_idem_.columnInt(0)), find_idem_.columnText(1), find_idem_.columnInt(2),
+                   true};
       find_idem_.reset();
-      return rec;
+      return std::vector<Recorded>{rec};
     }
     find_idem_.reset();
   }
+  auto failed = [&](const Error& e) -> Error {
+    if (e.kind != common::ErrorKind::kReject) last_failure_ = {clock_.nowMs(), e.code, e.message};
+    return e;
+  };
   int64_t free_bytes = freeBytes();
   if (free_bytes >= 0 && free_bytes < config_.min_free_bytes) {
-    return Error::retry("disk_full", "only " + std::to_string(free_bytes / 1024) +
-                                         " KiB free on the store's disk; free space to record more");
+    return failed(Error::retry("disk_full", "only " + std::to_string(free_bytes / 1024) +
+                                                " KiB free on the store's disk (reserve " +
+                                                std::to_string(config_.min_free_bytes / 1024) +
+                                                " KiB); free space to record more"));
   }
 
   auto txn = common::SqliteTxn::begin(db_);
-  if (!txn) return txn.error();
+  if (!txn) return failed(txn.error());
   auto last = db_.queryInt("SELECT last_seq FROM counters WHERE id = 1");
-  if (!last) return last.error();
-  e.seq = static_cast<uint64_t>(*last) + 1;
-  std::string body = common::encodeEvent(e);
-  insert_.bind(1, static_cast<int64_t>(e.seq)).bind(2, e.event_id);
-  if (draft.idempotency_key.empty()) {
-    insert_.bindNull(3);
-  } else {
-    insert_.bind(3, draft.idempotency_key);
+  if (!last) return failed(last.error());
+  std::vector<Recorded> out;
+  out.reserve(events.size());
+  uint64_t seq = static_cast<uint64_t>(*last);
+  for (size_t i = 0; i < events.size(); ++i) {
+    common::Event& e = events[i];
+    e.seq = ++seq;
+    std::string body = common::encodeEvent(e);
+    insert_.bind(1, static_cast<int64_t>(e.seq)).bind(2, e.event_id);
+    if (drafts[i].idempotency_key.empty()) {
+      insert_.bindNull(3);
+    } else {
+      insert_.bind(3, drafts[i].idempotency_key);
+    }
+    insert_.bind(4, common::eventTypeName(e.type)).bind(5, e.occurred_at_ms).bindBlob(6, body);
+    if (auto s = insert_.run(); !s) return failed(s.error());
+    out.push_back({e.seq, e.event_id, e.occurred_at_ms, false});
   }
-  insert_.bind(4, common::eventTypeName(e.type)).bind(5, e.occurred_at_ms).bindBlob(6, body);
-  if (auto s = insert_.run(); !s) return s.error();
-  bump_seq_.bind(1, static_cast<int64_t>(e.seq));
-  if (auto s = bump_seq_.run(); !s) return s.error();
-  if (auto s = txn->commit(); !s) return s.error();
+  bump_seq_.bind(1, static_cast<int64_t>(seq));
+  if (auto s = bump_seq_.run(); !s) return failed(s.error());
+  if (auto s = txn->commit(); !s) return failed(s.error());
+  last_failure_ = {};
   common::crashPoint("agent.after_local_commit");
-  return Recorded{e.seq, e.event_id, e.occurred_at_ms, false};
+  return out;
 }
 
 Result<std::vector<PendingEvent>> Store::pending(uint64_t from_seq, size_t max_events, size_t max_bytes) {
@@ -251,6 +279,7 @@ Result<StoreStats> Store::stats() {
   if (!n) return n.error();
   s.stored_events = static_cast<uint64_t>(*n);
   s.disk_free_bytes = freeBytes();
+  s.last_write_failure = last_failure_;
   return s;
 }
 

@@ -20,6 +20,8 @@ void blockTerminationSignals() {
   sigset_t set = terminationSet();
   pthread_sigmask(SIG_BLOCK, &set, nullptr);
   std::signal(SIGPIPE, SIG_IGN);
+  // A write past a file-size limit must fail with EFBIG (and be reported), not kill the process.
+  std::signal(SIGXFSZ, SIG_IGN);
 }
 
 int waitForTerminationSignal() {

@@ -53,6 +53,13 @@ struct PendingEvent {
   std::string body;  // encoded with common::encodeEvent()
 };
 
+// The last time recording failed for a reason outside the request (disk full, read-only, I/O).
+struct WriteFailure {
+  int64_t at_ms = 0;  // 0: the last attempt succeeded (or none failed yet)
+  std::string code;
+  std::string message;
+};
+
 struct StoreStats {
   uint64_t last_seq = 0;
   uint64_t last_acked_seq = 0;
@@ -60,6 +67,7 @@ struct StoreStats {
   int64_t oldest_unsynced_recorded_at_ms = 0;  // 0 when nothing is unsynced
   int64_t disk_free_bytes = -1;
   uint64_t stored_events = 0;
+  WriteFailure last_write_failure;
 };
 
 class Store {
@@ -71,6 +79,8 @@ class Store {
   // Validates and durably commits one event; returns only after the commit. Disk full or
   // read-only gives a retry error and nothing is written.
   common::Result<Recorded> record(const EventDraft& draft);
+  // Several events in one transaction (a count session, an import): all or none.
+  common::Result<std::vector<Recorded>> recordMany(const std::vector<EventDraft>& drafts);
 
   // Up to max_events (and about max_bytes) unacked events with seq >= from_seq, in seq order.
   common::Result<std::vector<PendingEvent>> pending(uint64_t from_seq, size_t max_events, size_t max_bytes);
@@ -106,6 +116,7 @@ class Store {
   common::SqliteStmt insert_;
   common::SqliteStmt bump_seq_;
   common::SqliteStmt select_pending_;
+  WriteFailure last_failure_;  // guarded by mu_
 };
 
 }  // namespace sw::agent
