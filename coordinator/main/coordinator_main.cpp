@@ -1,6 +1,7 @@
 // stockwire-coordinator: the ledger, ingest, and the HTTP API.
 
 #include <cstdio>
+#include <iostream>
 #include <string>
 #include <vector>
 
@@ -12,6 +13,7 @@
 #include "sw/common/process.h"
 #include "sw/common/topics.h"
 #include "sw/common/uuid.h"
+#include "sw/coordinator/channels/channel_decode.h"
 #include "sw/coordinator/http_api.h"
 #include "sw/coordinator/ingest.h"
 #include "sw/coordinator/ledger.h"
@@ -25,6 +27,7 @@ constexpr const char* kUsage = R"(stockwire-coordinator: keeps the inventory led
 Usage:
   stockwire-coordinator serve --broker URL --db PATH [--http HOST:PORT] [options]
   stockwire-coordinator verify --db PATH
+  stockwire-coordinator channel-decode --channel shopify|amazon|ebay|woocommerce [--pretty] < payload.json
   stockwire-coordinator --help
 
 serve options:
@@ -39,6 +42,11 @@ serve options:
   --log-level LEVEL      debug, info (default), warn, error
 
 verify: recomputes every on-hand figure from the movement log and prints any that differ (exit 1 if any).
+
+channel-decode: reads one channel payload (Shopify orders/* webhook body; Amazon getOrders/getOrder/
+getOrderItems, searchOrders/getOrder 2026-01-01 or ORDER_CHANGE; eBay getOrders/getOrder; WooCommerce
+order JSON) on stdin and prints each order, normalised, as one JSON object per line; a payload it cannot
+use gives {"error":{...}} and exit code 1.
 
 Exit codes: 0 after SIGINT/SIGTERM, 2 on bad options, 3 when the ledger cannot be opened.
 )";
@@ -139,6 +147,7 @@ int main(int argc, char** argv) {
   }
   if (cmd == "serve") return serve(args);
   if (cmd == "verify") return verify(args);
+  if (cmd == "channel-decode") return coordinator::channels::runChannelDecode(args, std::cin, std::cout, std::cerr);
   std::fprintf(stderr, "stockwire-coordinator: unknown command '%s' (see --help)\n", cmd.c_str());
   return 2;
 }

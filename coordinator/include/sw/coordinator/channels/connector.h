@@ -1,0 +1,127 @@
+#pragma once
+// One interface for every online sales channel (Shopify, Amazon, eBay, WooCommerce).
+//
+// A connector speaks one channel's real API over HTTP and reports, per item, what the
+// channel did with each quantity it was sent. It never sleeps and never retries on its
+// own: it tells the caller (the push scheduler) what happened and how long the channel
+// wants it to wait, from what the channel's own responses said (Shopify's throttleStatus,
+// Amazon's x-amzn-RateLimit-Limit, eBay's and WooCommerce's 429/413), so pacing follows
+// the real limits instead of numbers written into the code.
+//
+// Threads: a connector is used by one thread at a time, except rateState(),
+// msUntilReady() and maxBatch(), which may be called from any thread.
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "sw/common/result.h"
+#include "sw/coordinator/channels/order.h"
+
+namespace sw::coordinator::channels {
+
+// One absolute quantity for one SKU on one channel.
+struct QuantityUpdate {
+  std::string sku;
+  int64_t quantity = 0;
+  // Compare-and-set: what we believe the channel shows now. Channels that offer it
+  // (Shopify changeFromQuantity) refuse the update when it is stale; others ignore it.
+  std::optional<int64_t> expected_previous;
+  // One key per logical change, reused on every retry of that change (Shopify @idempotent).
+  // Empty: the connector makes one up for this call only.
+  std::string idempotency_key;
+};
+
+enum class ItemOutcome {
+  kApplied,   // the channel shows the new quantity now
+  kAccepted,  // the channel took it and applies it later (Amazon); read back to be sure
+  kStale,     // compare-and-set failed: the channel holds something else (see channel_quantity)
+  kRejected,  // the channel refused this item; sending it again will not help (dead-letter it)
+  kRetry,     // not done, for a transient reason (throttled, budget, 5xx on this item); try later
+};
+const char* itemOutcomeName(ItemOutcome outcome);
+
+struct ItemResult {
+  std::string sku;
+  ItemOutcome outcome = ItemOutcome::kRetry;
+  std::string code;     // the channel's own code where it gave one ("CHANGE_FROM_QUANTITY_STALE", "25702", ...)
+  std::string message;  // for a person
+  std::optional<int64_t> channel_quantity;  // what the channel holds, when it said so
+  int64_t retry_after_ms = 0;               // kRetry: earliest sensible retry, 0 = unknown
+  std::string submission_id;                // kAccepted: Amazon submissionId or feedId
+};
+
+struct PushResult {
+  std::vector<ItemResult> items;  // one per update, in the order given
+};
+
+// What the channel shows for one SKU.
+struct ChannelLevel {
+  std::string sku;
+  bool found = false;
+  std::optional<int64_t> quantity;  // nullopt when found but the channel tracks no quantity
+  std::string channel_item_id;      // the channel's id for the listing/item/product
+};
+
+// Where order polling resumes. Connectors fill next_* in; callers store it and pass it back.
+struct OrderCursor {
+  std::string updated_since;  // ISO 8601 UTC; empty = the connector's default look-back
+  std::string page_token;     // opaque, from the previous page; empty = first page
+};
+
+struct OrderPage {
+  std::vector<NormalizedOrder> orders;
+  // Non-empty: more pages of this same query; call again with page_token = next_page_token.
+  std::string next_page_token;
+  // When this page was the last one: the updated_since to use next time.
+  std::string next_updated_since;
+  std::vector<std::string> warnings;  // orders the channel sent that could not be decoded
+};
+
+// The rate limit as last seen in the channel's responses.
+struct RateState {
+  bool known = false;            // false until the channel has told us anything
+  double capacity = 0;           // bucket size (Shopify points, Amazon burst), 0 if unknown
+  double available = 0;          // estimated now
+  double refill_per_sec = 0;     // restore rate / request rate
+  int64_t blocked_until_ms = 0;  // monotonic ms: the channel said stop until then (429, THROTTLED, quota)
+  int64_t throttled_count = 0;   // how often the channel has throttled us
+  std::string source;            // where the numbers came from, e.g. "extensions.cost.throttleStatus"
+};
+
+// Operations a caller may ask msUntilReady() about.
+enum class Operation { kPush, kRead, kPollOrders };
+
+class ChannelConnector {
+ public:
+  virtual ~ChannelConnector() = default;
+
+  virtual ChannelKind kind() const = 0;
+  // Most updates one pushQuantities() call sends in one request (learned: WooCommerce's 413 lowers it).
+  virtual size_t maxBatch() const = 0;
+  virtual bool supportsCompareAndSet() const = 0;
+
+  // Sends the quantities. The call fails as a whole (Error) only when the request as a whole
+  // failed: kRetry for network errors, timeouts, 5xx, 429/THROTTLED; kReject for a request the
+  // channel refused outright (400 on the whole batch); kFatal for credentials the channel does
+  // not accept. Otherwise every update has its own ItemResult.
+  virtual common::Result<PushResult> pushQuantities(const std::vector<QuantityUpdate>& updates) = 0;
+
+  // What the channel shows now for these SKUs (for read-back and nightly reconciliation).
+  virtual common::Result<std::vector<ChannelLevel>> readQuantities(const std::vector<std::string>& skus) = 0;
+
+  // One page of orders created or changed since cursor.updated_since.
+  virtual common::Result<OrderPage> pollOrders(const OrderCursor& cursor) = 0;
+
+  // Async channels (Amazon feeds): outcomes of items reported kAccepted earlier that are now final.
+  virtual common::Result<std::vector<ItemResult>> collectAccepted() { return std::vector<ItemResult>{}; }
+
+  virtual RateState rateState() const = 0;
+  // Milliseconds until an operation of this kind is expected not to be throttled (0 = now),
+  // for a push of `items` updates.
+  virtual int64_t msUntilReady(Operation op, size_t items = 1) const = 0;
+};
+
+}  // namespace sw::coordinator::channels

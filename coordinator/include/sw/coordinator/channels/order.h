@@ -1,0 +1,85 @@
+#pragma once
+// One order model for every channel. Decoders (order_decode.h) turn each channel's own
+// payloads into it; channel-decode prints it; order intake reserves stock from it.
+//
+// Ids are kept as the exact strings the channel uses (Shopify ids exceed 2^53 and are
+// never passed through a double). Money is a common::Decimal, printed as a string.
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <nlohmann/json_fwd.hpp>
+
+#include "sw/common/decimal.h"
+#include "sw/common/result.h"
+
+namespace sw::coordinator::channels {
+
+enum class ChannelKind { kShopify, kAmazon, kEbay, kWooCommerce };
+const char* channelName(ChannelKind kind);
+common::Result<ChannelKind> parseChannel(std::string_view name);
+
+// Normalised order status, the same words for every channel.
+//   pending: not paid/confirmed yet (Amazon Pending, Woo pending/on-hold): stock should be held
+//   open: paid, nothing shipped; partially_fulfilled; fulfilled; cancelled; refunded; failed
+//   unknown: the channel's status was not recognised (channel_status has the raw value)
+enum class OrderStatus { kPending, kOpen, kPartiallyFulfilled, kFulfilled, kCancelled, kRefunded, kFailed, kUnknown };
+const char* orderStatusName(OrderStatus status);
+
+struct Money {
+  common::Decimal amount;
+  std::string currency;  // ISO 4217, as the channel gave it
+};
+
+struct OrderLine {
+  std::string line_id;          // the channel's line/order-item id
+  std::string sku;              // empty when the channel sent none (see sku_missing)
+  bool sku_missing = false;     // null, "" or absent: the line cannot be matched by SKU
+  int64_t quantity = 0;         // as ordered
+  std::optional<int64_t> current_quantity;  // after edits/removals/refunds, where the channel says
+  std::optional<Money> unit_price;          // shop/seller currency; nullopt when not known yet (Amazon Pending)
+  std::optional<Money> presentment_unit_price;  // what the buyer saw, when in another currency
+  std::optional<Money> line_total;
+  std::string title;
+  std::string channel_item_id;  // product/variant/ASIN/legacy item id, to match a line without SKU
+  std::string group_id;         // bundle membership (Shopify sales_line_item_group_id)
+  bool cancel_requested = false;  // the buyer asked to cancel this line (not yet cancelled)
+};
+
+// Stock that a cancellation, removal or refund gives back.
+struct Release {
+  std::string line_id;
+  std::string sku;
+  int64_t quantity = 0;
+  std::string reason;    // "cancelled", "removed", "refunded", "returned"
+  bool restock = false;  // the channel says the units go back on the shelf (not just unreserved)
+};
+
+struct NormalizedOrder {
+  ChannelKind channel = ChannelKind::kShopify;
+  std::string order_id;    // exact, as a string
+  std::string order_name;  // what people call it ("#1001", Woo number, eBay legacy id)
+  std::string event = "order";  // "order", "order_change" (Amazon notification), "refund"
+  OrderStatus status = OrderStatus::kUnknown;
+  std::string channel_status;     // the channel's own status words
+  std::string created_at;         // as the channel gave it (ISO 8601)
+  std::string updated_at;
+  std::string currency;
+  std::optional<common::Decimal> total;
+  std::string ship_to_country;    // ISO 3166-1 alpha-2 where the channel gives it
+  std::string customer_country;   // billing/buyer country
+  std::string marketplace;        // Amazon marketplace id, eBay marketplace
+  bool prices_pending = false;    // Amazon Pending orders carry no prices yet
+  bool lines_complete = true;     // false when the payload had no line items (getOrders without getOrderItems)
+  std::vector<OrderLine> lines;
+  std::vector<Release> releases;
+  std::vector<std::string> warnings;  // everything a person should look at (lines without SKU, ...)
+  std::string delivery_id;            // webhook delivery / notification id, when it came from one
+};
+
+nlohmann::ordered_json toJson(const NormalizedOrder& order);
+
+}  // namespace sw::coordinator::channels

@@ -1,0 +1,73 @@
+#pragma once
+// Shopify Admin GraphQL API (POST /admin/api/{version}/graphql.json).
+//   push:  inventorySetQuantities with changeFromQuantity (compare-and-set; explicit null when
+//          the caller has no expectation) and @idempotent(key:), mandatory from 2026-04.
+//          The mutation is all-or-nothing: when some items fail (stale, unknown item), the
+//          others are sent once more on their own, under a key derived from the first.
+//   read:  inventoryItems(query: "sku:'A' OR sku:'B'") with inventoryLevel(locationId:) quantities;
+//          also how SKUs are mapped to InventoryItem ids (cached).
+//   poll:  orders(query: "updated_at:>='…'", sortKey: UPDATED_AT) with cursor paging.
+//   rate:  the calculated-cost bucket from extensions.cost.throttleStatus on every answer;
+//          THROTTLED (HTTP 200, or 429) is a retry error with the bucket updated.
+
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+
+#include "sw/common/clock.h"
+#include "sw/coordinator/channels/connector.h"
+#include "sw/coordinator/channels/http_client.h"
+#include "sw/coordinator/channels/rate_limit.h"
+
+namespace sw::coordinator::channels {
+
+struct ShopifyConfig {
+  std::string api_version = "2026-04";
+  std::string access_token;  // X-Shopify-Access-Token (from config or environment, never the repo)
+  std::string location_id;   // gid://shopify/Location/…: the location whose quantity Stockwire sets
+  std::string quantity_name = "available";
+  std::string reason = "correction";
+  std::string reference_prefix = "gid://stockwire/SyncJob/";
+  int order_page_size = 8;       // orders per page; with 20 lines each this stays under 1000 points
+  int order_lines_per_page = 20;
+  int64_t order_lookback_ms = 24LL * 3600 * 1000;
+};
+
+class ShopifyConnector final : public ChannelConnector {
+ public:
+  static constexpr size_t kMaxQuantitiesPerCall = 250;  // GraphQL list inputs are capped at 250
+  static constexpr int kMaxSkusPerLookup = 50;
+
+  static common::Result<std::unique_ptr<ShopifyConnector>> create(ShopifyConfig config, std::unique_ptr<HttpClient> http,
+                                                                  const common::Clock& clock);
+
+  ChannelKind kind() const override { return ChannelKind::kShopify; }
+  size_t maxBatch() const override { return kMaxQuantitiesPerCall; }
+  bool supportsCompareAndSet() const override { return true; }
+  common::Result<PushResult> pushQuantities(const std::vector<QuantityUpdate>& updates) override;
+  common::Result<std::vector<ChannelLevel>> readQuantities(const std::vector<std::string>& skus) override;
+  common::Result<OrderPage> pollOrders(const OrderCursor& cursor) override;
+  RateState rateState() const override { return bucket_.state(); }
+  int64_t msUntilReady(Operation op, size_t items = 1) const override;
+
+  // The InventoryItem gid a SKU maps to, once looked up.
+  std::string inventoryItemId(const std::string& sku) const;
+
+ private:
+  ShopifyConnector(ShopifyConfig config, std::unique_ptr<HttpClient> http, const common::Clock& clock)
+      : config_(std::move(config)), http_(std::move(http)), clock_(clock), bucket_(clock) {}
+  common::Result<nlohmann::json> graphql(const std::string& query, const nlohmann::json& variables, double cost_guess);
+  common::Result<std::vector<ChannelLevel>> lookup(const std::vector<std::string>& skus);
+  common::Result<PushResult> setOnce(const std::vector<QuantityUpdate>& updates, const std::vector<std::string>& ids,
+                                     const std::string& key);
+
+  ShopifyConfig config_;
+  std::unique_ptr<HttpClient> http_;
+  const common::Clock& clock_;
+  CostBucket bucket_;
+  mutable std::mutex ids_mu_;
+  std::map<std::string, std::string> item_ids_;  // sku -> gid://shopify/InventoryItem/…
+};
+
+}  // namespace sw::coordinator::channels

@@ -1,0 +1,73 @@
+#pragma once
+// WooCommerce REST API v3 (/wp-json/wc/v3).
+//   push:  POST products/batch {"update":[{id, manage_stock: true, stock_quantity}]}; products are
+//          addressed by id, looked up by SKU (GET products?sku=a,b) and cached. A failed item
+//          comes back as {"id", "error":{code,message,data:{status}}} inside HTTP 200. Over the
+//          batch limit the answer is 413 woocommerce_rest_request_entity_too_large, whose message
+//          states the limit: maxBatch() learns it from there.
+//          Simple products only; variations (products/{id}/variations/batch) are not handled yet.
+//   read:  GET products?sku=… (stock_quantity when manage_stock is on).
+//   poll:  GET orders?modified_after=…&dates_are_gmt=true&orderby=modified&order=asc&page=N
+//          with X-WP-TotalPages.
+//   rate:  none in WooCommerce itself; hosts may answer 429 (Retry-After honoured, else backoff).
+
+#include <atomic>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+
+#include "sw/common/clock.h"
+#include "sw/coordinator/channels/connector.h"
+#include "sw/coordinator/channels/http_client.h"
+#include "sw/coordinator/channels/rate_limit.h"
+
+namespace sw::coordinator::channels {
+
+struct WooCommerceConfig {
+  std::string consumer_key;  // HTTP Basic over HTTPS (consumer key : consumer secret)
+  std::string consumer_secret;
+  size_t batch_limit = 100;       // WooCommerce's default; lowered when a 413 says otherwise
+  bool enable_manage_stock = true;  // send manage_stock: true so stock_quantity takes effect
+  int order_page_size = 100;        // per_page, 1..100
+  int64_t order_lookback_ms = 24LL * 3600 * 1000;
+};
+
+class WooCommerceConnector final : public ChannelConnector {
+ public:
+  static common::Result<std::unique_ptr<WooCommerceConnector>> create(WooCommerceConfig config,
+                                                                      std::unique_ptr<HttpClient> http,
+                                                                      const common::Clock& clock);
+
+  ChannelKind kind() const override { return ChannelKind::kWooCommerce; }
+  size_t maxBatch() const override { return batch_limit_.load(); }
+  bool supportsCompareAndSet() const override { return false; }
+  common::Result<PushResult> pushQuantities(const std::vector<QuantityUpdate>& updates) override;
+  common::Result<std::vector<ChannelLevel>> readQuantities(const std::vector<std::string>& skus) override;
+  common::Result<OrderPage> pollOrders(const OrderCursor& cursor) override;
+  RateState rateState() const override;
+  int64_t msUntilReady(Operation op, size_t items = 1) const override;
+
+ private:
+  struct Product {
+    int64_t id = 0;
+    bool manage_stock = false;
+    std::optional<int64_t> stock_quantity;
+  };
+  WooCommerceConnector(WooCommerceConfig config, std::unique_ptr<HttpClient> http, const common::Clock& clock);
+  common::Result<HttpResponse> call(HttpRequest request, const std::string& what);
+  // Looks up products by SKU (chunks of 50), refreshing the cache.
+  common::Result<std::map<std::string, Product>> lookup(const std::vector<std::string>& skus);
+
+  WooCommerceConfig config_;
+  std::unique_ptr<HttpClient> http_;
+  const common::Clock& clock_;
+  std::string auth_header_;
+  std::atomic<size_t> batch_limit_;
+  Backoff backoff_;
+  std::mutex mu_;
+  std::map<std::string, int64_t> ids_;  // sku -> product id
+  std::string sweep_max_;
+};
+
+}  // namespace sw::coordinator::channels

@@ -1,0 +1,187 @@
+// eBay orders from the Fulfillment API: getOrders ({"orders":[...]}, paged) and getOrder (one
+// Order). lineItemCost is the line's price before discounts (unit price x quantity); sku is
+// optional (listings made outside the Inventory API have none: matched by legacyItemId).
+
+#include "json_read.h"
+#include "sw/coordinator/channels/order_decode.h"
+
+namespace sw::coordinator::channels {
+
+using common::Error;
+using detail::arr;
+using detail::get;
+using detail::getPath;
+using detail::idText;
+using detail::str;
+using detail::strPath;
+using detail::wholeNumber;
+using nlohmann::json;
+
+namespace {
+
+constexpr size_t kMaxLines = 5000;
+
+std::optional<Money> ebayMoney(const json* m) {
+  if (!m) return std::nullopt;
+  auto a = detail::money(get(*m, "value"));
+  if (!a) return std::nullopt;
+  return Money{*a, str(*m, "currency")};
+}
+
+std::optional<Money> ebayConvertedFrom(const json* m) {
+  if (!m) return std::nullopt;
+  auto a = detail::money(get(*m, "convertedFromValue"));
+  std::string cur = str(*m, "convertedFromCurrency");
+  if (!a || cur.empty()) return std::nullopt;
+  return Money{*a, cur};
+}
+
+// Country of an eBay Address: countryCode in current versions, country in v1.11.
+std::string countryOf(const json* address) {
+  if (!address) return "";
+  std::string c = str(*address, "countryCode");
+  return c.empty() ? str(*address, "country") : c;
+}
+
+common::Result<NormalizedOrder> ebayOrder(const json& j) {
+  if (!j.is_object()) return Error::reject("bad_order", "an eBay order is not an object");
+  NormalizedOrder o;
+  o.channel = ChannelKind::kEbay;
+  o.order_id = str(j, "orderId");
+  if (o.order_id.empty()) return Error::reject("missing_order_id", "an eBay order has no orderId");
+  o.order_name = str(j, "legacyOrderId");
+  o.created_at = str(j, "creationDate");
+  o.updated_at = str(j, "lastModifiedDate");
+  std::string fulfil = str(j, "orderFulfillmentStatus");
+  std::string pay = str(j, "orderPaymentStatus");
+  std::string cancel = strPath(j, {"cancelStatus", "cancelState"});
+  o.channel_status = (fulfil.empty() ? "-" : fulfil) + "/" + (pay.empty() ? "-" : pay) +
+                     (cancel.empty() ? "" : "/" + cancel);
+  if (cancel == "CANCELED" || cancel == "CANCELLED") {
+    o.status = OrderStatus::kCancelled;
+  } else if (pay == "FULLY_REFUNDED") {
+    o.status = OrderStatus::kRefunded;
+  } else if (pay == "FAILED") {
+    o.status = OrderStatus::kFailed;
+  } else if (fulfil == "FULFILLED") {
+    o.status = OrderStatus::kFulfilled;
+  } else if (fulfil == "IN_PROGRESS") {
+    o.status = OrderStatus::kPartiallyFulfilled;
+  } else if (pay == "PENDING") {
+    o.status = OrderStatus::kPending;
+  } else if (fulfil == "NOT_STARTED") {
+    o.status = OrderStatus::kOpen;
+  }
+  if (auto t = ebayMoney(getPath(j, {"pricingSummary", "total"}))) {
+    o.total = t->amount;
+    o.currency = t->currency;
+  }
+  if (const json* fsi = arr(j, "fulfillmentStartInstructions"); fsi && !fsi->empty()) {
+    const json& first = fsi->at(0);
+    o.ship_to_country = countryOf(getPath(first, {"shippingStep", "shipTo", "contactAddress"}));
+    if (o.ship_to_country.empty()) o.ship_to_country = countryOf(get(first, "finalDestinationAddress"));
+    if (str(first, "fulfillmentInstructionsType") == "PICKUP" || str(first, "fulfillmentInstructionsType") == "PREPARE_FOR_PICKUP") {
+      o.warnings.push_back("in-store pickup order");
+    }
+  }
+  o.customer_country = countryOf(getPath(j, {"buyer", "buyerRegistrationAddress", "contactAddress"}));
+  if (o.customer_country.empty()) o.customer_country = countryOf(getPath(j, {"buyer", "taxAddress"}));
+  if (cancel == "IN_PROGRESS") o.warnings.push_back("the buyer or seller has asked to cancel this order");
+
+  const json* items = get(j, "lineItems");
+  if (!items) {
+    o.lines_complete = false;
+    o.warnings.push_back("the order has no lineItems");
+  } else if (!items->is_array()) {
+    return Error::reject("bad_line_items", "lineItems is not an array");
+  } else if (items->size() > kMaxLines) {
+    return Error::reject("too_many_lines", "too many line items");
+  } else {
+    for (const json& li : *items) {
+      if (!li.is_object()) return Error::reject("bad_line", "a line item is not an object");
+      OrderLine l;
+      l.line_id = str(li, "lineItemId");
+      auto qty = wholeNumber(get(li, "quantity"));
+      if (!qty || *qty < 0) return Error::reject("bad_quantity", "line item " + l.line_id + " has no whole quantity");
+      l.quantity = *qty;
+      l.sku = str(li, "sku");
+      l.title = str(li, "title");
+      std::string item = str(li, "legacyItemId");
+      std::string variation = str(li, "legacyVariationId");
+      if (!item.empty()) l.channel_item_id = "item:" + item + (variation.empty() ? "" : "/" + variation);
+      if (l.sku.empty()) {
+        l.sku_missing = true;
+        o.warnings.push_back("line item " + l.line_id + " has no sku" + (item.empty() ? "" : "; listing " + item));
+      }
+      const json* cost = get(li, "lineItemCost");
+      if (auto total = ebayMoney(cost)) {
+        l.line_total = total;
+        if (l.quantity > 0) {
+          bool exact = true;
+          l.unit_price = Money{detail::divide(total->amount, l.quantity, &exact), total->currency};
+          if (!exact) o.warnings.push_back("line item " + l.line_id + ": unit price rounded from lineItemCost / quantity");
+        }
+        if (auto from = ebayConvertedFrom(cost); from && l.quantity > 0) {
+          bool exact = true;
+          l.presentment_unit_price = Money{detail::divide(from->amount, l.quantity, &exact), from->currency};
+        }
+      } else {
+        o.warnings.push_back("line item " + l.line_id + " has no lineItemCost");
+      }
+      if (const json* refunds = arr(li, "refunds"); refunds && !refunds->empty()) {
+        for (const json& r : *refunds) {
+          auto amount = ebayMoney(get(r, "amount"));
+          o.warnings.push_back("line item " + l.line_id + " refunded " +
+                               (amount ? amount->amount.toString() + " " + amount->currency : std::string("(no amount)")) +
+                               ": eBay does not say how many units");
+        }
+      }
+      o.lines.push_back(std::move(l));
+    }
+  }
+  if (o.status == OrderStatus::kCancelled || o.status == OrderStatus::kRefunded) {
+    std::string reason = o.status == OrderStatus::kCancelled ? "cancelled" : "refunded";
+    for (const OrderLine& l : o.lines) {
+      if (l.quantity > 0) o.releases.push_back({l.line_id, l.sku, l.quantity, reason, false});
+    }
+  }
+  return o;
+}
+
+}  // namespace
+
+common::Result<std::vector<NormalizedOrder>> decodeEbay(const json& j) {
+  std::vector<NormalizedOrder> out;
+  if (j.is_array()) {
+    for (const json& e : j) {
+      auto o = ebayOrder(e);
+      if (!o) return o.error();
+      out.push_back(std::move(*o));
+    }
+  } else if (!j.is_object()) {
+    return Error::reject("bad_payload", "an eBay payload is a JSON object, got " + std::string(j.type_name()));
+  } else if (const json* orders = get(j, "orders")) {
+    if (!orders->is_array()) return Error::reject("bad_payload", "orders is not an array");
+    for (const json& e : *orders) {
+      auto o = ebayOrder(e);
+      if (!o) return o.error();
+      out.push_back(std::move(*o));
+    }
+    if (out.empty()) return Error::reject("no_orders", "getOrders returned no orders (total " +
+                                                           idText(get(j, "total")).value_or("?") + ")");
+  } else if (j.contains("orderId")) {
+    auto o = ebayOrder(j);
+    if (!o) return o.error();
+    out.push_back(std::move(*o));
+  } else if (const json* errs = arr(j, "errors"); errs && !errs->empty()) {
+    const json& e = errs->at(0);
+    return Error::reject("channel_error", "eBay answered with error " + idText(get(e, "errorId")).value_or("?") + ": " +
+                                              str(e, "message"));
+  } else {
+    return Error::reject("not_an_order", "not an eBay order payload (expected orderId or orders)");
+  }
+  if (out.empty()) return Error::reject("no_orders", "the payload holds no orders");
+  return out;
+}
+
+}  // namespace sw::coordinator::channels

@@ -1,0 +1,339 @@
+// Shopify orders: the REST Order JSON that the orders/* webhooks deliver, the refunds/create
+// body, and GraphQL Order nodes from polling. Ids are uint64 in JSON (they exceed 2^53):
+// nlohmann keeps them as integers, and they are printed from there, never through a double.
+
+#include <map>
+
+#include "json_read.h"
+#include "sw/coordinator/channels/order_decode.h"
+
+namespace sw::coordinator::channels {
+
+using common::Error;
+using detail::arr;
+using detail::get;
+using detail::getPath;
+using detail::idText;
+using detail::str;
+using detail::strPath;
+using detail::wholeNumber;
+using nlohmann::json;
+
+namespace {
+
+constexpr size_t kMaxLines = 5000;
+
+std::string shortText(const json& j) {
+  std::string s = j.dump();
+  return s.size() > 60 ? s.substr(0, 60) + "..." : s;
+}
+
+// "gid://shopify/Order/123?x" -> "123"
+std::string gidTail(const std::string& gid) {
+  std::string s = gid;
+  if (auto q = s.find('?'); q != std::string::npos) s.resize(q);
+  auto slash = s.rfind('/');
+  return slash == std::string::npos ? s : s.substr(slash + 1);
+}
+
+std::optional<Money> moneyOf(const json* m, std::string_view amount_key, std::string_view currency_key) {
+  if (!m) return std::nullopt;
+  auto amount = detail::money(get(*m, amount_key));
+  std::string cur = str(*m, currency_key);
+  if (!amount) return std::nullopt;
+  return Money{*amount, cur};
+}
+
+OrderStatus restStatus(const json& j, std::string* raw) {
+  std::string fin = str(j, "financial_status");
+  std::string ful = str(j, "fulfillment_status");
+  *raw = (fin.empty() ? "-" : fin) + "/" + (ful.empty() ? "unfulfilled" : ful);
+  if (get(j, "cancelled_at")) return OrderStatus::kCancelled;
+  if (fin == "refunded") return OrderStatus::kRefunded;
+  if (fin == "voided") return OrderStatus::kCancelled;
+  if (ful == "fulfilled") return OrderStatus::kFulfilled;
+  if (ful == "partial") return OrderStatus::kPartiallyFulfilled;
+  if (fin == "pending") return OrderStatus::kPending;
+  if (fin == "paid" || fin == "authorized" || fin == "partially_paid" || fin == "partially_refunded" || fin.empty()) {
+    return OrderStatus::kOpen;
+  }
+  return OrderStatus::kUnknown;
+}
+
+bool restockFor(const std::string& restock_type) {
+  return restock_type == "return" || restock_type == "legacy_restock";
+}
+
+// refund_line_items of one refund -> releases; counts refunded units per line id.
+common::Status refundReleases(const json& refund, std::vector<Release>* out, std::map<std::string, int64_t>* per_line,
+                              std::vector<std::string>* warnings) {
+  const json* items = arr(refund, "refund_line_items");
+  if (!items) return {};
+  for (const json& ri : *items) {
+    if (!ri.is_object()) return Error::reject("bad_refund", "refund_line_items has a non-object entry");
+    auto qty = wholeNumber(get(ri, "quantity"));
+    if (!qty || *qty < 0) return Error::reject("bad_refund", "refund line without a whole quantity: " + shortText(ri));
+    Release r;
+    r.line_id = idText(get(ri, "line_item_id")).value_or("");
+    const json* li = get(ri, "line_item");
+    if (li) r.sku = str(*li, "sku");
+    std::string type = str(ri, "restock_type");
+    r.reason = type == "cancel" ? "cancelled" : (type == "return" ? "returned" : "refunded");
+    r.restock = restockFor(type);
+    r.quantity = *qty;
+    if (r.sku.empty()) warnings->push_back("refunded line " + r.line_id + " has no SKU");
+    if (!r.line_id.empty()) (*per_line)[r.line_id] += *qty;
+    if (r.quantity > 0) out->push_back(std::move(r));
+  }
+  return {};
+}
+
+common::Result<NormalizedOrder> restOrder(const json& j) {
+  NormalizedOrder o;
+  o.channel = ChannelKind::kShopify;
+  auto id = idText(get(j, "id"));
+  if (!id) {
+    std::string gid = str(j, "admin_graphql_api_id");
+    if (!gid.empty()) id = gidTail(gid);
+  }
+  if (!id) return Error::reject("missing_order_id", "Shopify order has no id (expected a number such as 820982911946154508)");
+  o.order_id = *id;
+  o.order_name = str(j, "name");
+  if (o.order_name.empty()) {
+    if (auto n = idText(get(j, "order_number"))) o.order_name = *n;
+  }
+  o.created_at = str(j, "created_at");
+  o.updated_at = str(j, "updated_at");
+  o.currency = str(j, "currency");
+  o.total = detail::money(get(j, "total_price"));
+  if (!o.total) {
+    if (auto m = moneyOf(getPath(j, {"total_price_set", "shop_money"}), "amount", "currency_code")) o.total = m->amount;
+  }
+  o.status = restStatus(j, &o.channel_status);
+  o.ship_to_country = strPath(j, {"shipping_address", "country_code"});
+  o.customer_country = strPath(j, {"billing_address", "country_code"});
+  if (o.customer_country.empty()) o.customer_country = strPath(j, {"customer", "default_address", "country_code"});
+
+  const json* items = get(j, "line_items");
+  if (!items) {
+    o.lines_complete = false;
+    o.warnings.push_back("the payload has no line_items");
+  } else if (!items->is_array()) {
+    return Error::reject("bad_line_items", "line_items is not an array");
+  } else if (items->size() > kMaxLines) {
+    return Error::reject("too_many_lines", "more than " + std::to_string(kMaxLines) + " line items");
+  } else {
+    for (const json& li : *items) {
+      if (!li.is_object()) return Error::reject("bad_line", "a line item is not an object: " + shortText(li));
+      OrderLine l;
+      l.line_id = idText(get(li, "id")).value_or("");
+      auto qty = wholeNumber(get(li, "quantity"));
+      if (!qty || *qty < 0) {
+        return Error::reject("bad_quantity", "line " + l.line_id + " has no whole, non-negative quantity");
+      }
+      l.quantity = *qty;
+      if (auto cq = wholeNumber(get(li, "current_quantity"))) l.current_quantity = *cq;
+      l.sku = str(li, "sku");
+      l.title = str(li, "name");
+      if (l.title.empty()) l.title = str(li, "title");
+      if (auto v = idText(get(li, "variant_id"))) {
+        l.channel_item_id = "variant:" + *v;
+      } else if (auto p = idText(get(li, "product_id"))) {
+        l.channel_item_id = "product:" + *p;
+      }
+      if (l.sku.empty()) {
+        l.sku_missing = true;
+        o.warnings.push_back("line " + l.line_id + " (" + l.title + ") has no SKU" +
+                             (l.channel_item_id.empty() ? "" : "; channel item " + l.channel_item_id));
+      }
+      if (auto g = idText(get(li, "sales_line_item_group_id"))) l.group_id = *g;
+      auto shop = moneyOf(getPath(li, {"price_set", "shop_money"}), "amount", "currency_code");
+      if (!shop) {
+        if (auto p = detail::money(get(li, "price"))) shop = Money{*p, o.currency};
+      }
+      if (shop && shop->currency.empty()) shop->currency = o.currency;
+      l.unit_price = shop;
+      auto pres = moneyOf(getPath(li, {"price_set", "presentment_money"}), "amount", "currency_code");
+      if (pres && shop && pres->currency != shop->currency) l.presentment_unit_price = pres;
+      if (!l.unit_price) o.warnings.push_back("line " + l.line_id + " has no price");
+      o.lines.push_back(std::move(l));
+    }
+  }
+
+  std::map<std::string, int64_t> refunded;
+  if (const json* refunds = arr(j, "refunds")) {
+    for (const json& r : *refunds) {
+      if (auto s = refundReleases(r, &o.releases, &refunded, &o.warnings); !s) return s.error();
+    }
+  }
+  for (const OrderLine& l : o.lines) {
+    int64_t ref = refunded.count(l.line_id) ? refunded[l.line_id] : 0;
+    int64_t current = l.current_quantity.value_or(l.quantity);
+    if (o.status == OrderStatus::kCancelled) {
+      // Whatever was not already released by a refund line goes back now.
+      int64_t rest = l.quantity - ref;
+      if (rest > 0) o.releases.push_back({l.line_id, l.sku, rest, "cancelled", false});
+    } else if (l.current_quantity) {
+      int64_t removed = l.quantity - current - ref;
+      if (removed > 0) o.releases.push_back({l.line_id, l.sku, removed, "removed", false});
+    }
+  }
+  return o;
+}
+
+common::Result<NormalizedOrder> refundEvent(const json& j) {
+  NormalizedOrder o;
+  o.channel = ChannelKind::kShopify;
+  o.event = "refund";
+  auto id = idText(get(j, "order_id"));
+  if (!id) return Error::reject("missing_order_id", "Shopify refund has no order_id");
+  o.order_id = *id;
+  o.created_at = str(j, "created_at");
+  o.updated_at = str(j, "processed_at");
+  o.lines_complete = false;
+  std::map<std::string, int64_t> per_line;
+  if (auto s = refundReleases(j, &o.releases, &per_line, &o.warnings); !s) return s.error();
+  return o;
+}
+
+OrderStatus graphqlStatus(const json& n, std::string* raw) {
+  std::string fin = str(n, "displayFinancialStatus");
+  std::string ful = str(n, "displayFulfillmentStatus");
+  *raw = (fin.empty() ? "-" : fin) + "/" + (ful.empty() ? "-" : ful);
+  if (get(n, "cancelledAt")) return OrderStatus::kCancelled;
+  if (fin == "REFUNDED") return OrderStatus::kRefunded;
+  if (fin == "VOIDED") return OrderStatus::kCancelled;
+  if (ful == "FULFILLED") return OrderStatus::kFulfilled;
+  if (ful == "PARTIALLY_FULFILLED") return OrderStatus::kPartiallyFulfilled;
+  if (fin == "PENDING") return OrderStatus::kPending;
+  return OrderStatus::kOpen;
+}
+
+// A connection as {nodes:[...]} or {edges:[{node}]}; nullptr entries skipped.
+std::vector<const json*> connectionNodes(const json* c) {
+  std::vector<const json*> out;
+  if (!c) return out;
+  if (const json* nodes = arr(*c, "nodes")) {
+    for (const json& n : *nodes) out.push_back(&n);
+  } else if (const json* edges = arr(*c, "edges")) {
+    for (const json& e : *edges) {
+      if (const json* n = get(e, "node")) out.push_back(n);
+    }
+  }
+  return out;
+}
+
+common::Result<NormalizedOrder> graphqlOrder(const json& n) {
+  if (!n.is_object()) return Error::reject("bad_order", "an order node is not an object");
+  NormalizedOrder o;
+  o.channel = ChannelKind::kShopify;
+  std::string gid = str(n, "id");
+  if (gid.empty()) return Error::reject("missing_order_id", "GraphQL order node has no id");
+  o.order_id = gidTail(gid);
+  o.order_name = str(n, "name");
+  o.created_at = str(n, "createdAt");
+  o.updated_at = str(n, "updatedAt");
+  o.currency = str(n, "currencyCode");
+  if (auto t = moneyOf(getPath(n, {"totalPriceSet", "shopMoney"}), "amount", "currencyCode")) o.total = t->amount;
+  o.status = graphqlStatus(n, &o.channel_status);
+  o.ship_to_country = strPath(n, {"shippingAddress", "countryCodeV2"});
+  o.customer_country = strPath(n, {"billingAddress", "countryCodeV2"});
+  const json* li = get(n, "lineItems");
+  if (!li) {
+    o.lines_complete = false;
+  }
+  for (const json* item : connectionNodes(li)) {
+    if (!item->is_object()) return Error::reject("bad_line", "a line item node is not an object");
+    OrderLine l;
+    l.line_id = gidTail(str(*item, "id"));
+    auto qty = wholeNumber(get(*item, "quantity"));
+    if (!qty || *qty < 0) return Error::reject("bad_quantity", "line " + l.line_id + " has no whole quantity");
+    l.quantity = *qty;
+    if (auto cq = wholeNumber(get(*item, "currentQuantity"))) l.current_quantity = *cq;
+    l.sku = str(*item, "sku");
+    l.title = str(*item, "name");
+    std::string vid = strPath(*item, {"variant", "id"});
+    if (!vid.empty()) l.channel_item_id = "variant:" + gidTail(vid);
+    if (l.sku.empty()) {
+      l.sku_missing = true;
+      o.warnings.push_back("line " + l.line_id + " has no SKU");
+    }
+    l.unit_price = moneyOf(getPath(*item, {"originalUnitPriceSet", "shopMoney"}), "amount", "currencyCode");
+    auto pres = moneyOf(getPath(*item, {"originalUnitPriceSet", "presentmentMoney"}), "amount", "currencyCode");
+    if (pres && l.unit_price && pres->currency != l.unit_price->currency) l.presentment_unit_price = pres;
+    o.lines.push_back(std::move(l));
+  }
+  for (const OrderLine& l : o.lines) {
+    int64_t current = l.current_quantity.value_or(l.quantity);
+    if (o.status == OrderStatus::kCancelled) {
+      if (l.quantity > 0) o.releases.push_back({l.line_id, l.sku, l.quantity, "cancelled", false});
+    } else if (current < l.quantity) {
+      o.releases.push_back({l.line_id, l.sku, l.quantity - current, "removed", false});
+    }
+  }
+  return o;
+}
+
+common::Result<std::vector<NormalizedOrder>> graphqlResponse(const json& j) {
+  const json* data = get(j, "data");
+  if (!data) {
+    if (const json* errs = arr(j, "errors"); errs && !errs->empty()) {
+      return Error::reject("channel_error", "Shopify answered with errors: " + str(errs->at(0), "message"));
+    }
+    return Error::reject("bad_payload", "GraphQL response without data");
+  }
+  std::vector<NormalizedOrder> out;
+  if (const json* one = get(*data, "order")) {
+    auto o = graphqlOrder(*one);
+    if (!o) return o.error();
+    out.push_back(std::move(*o));
+    return out;
+  }
+  const json* orders = get(*data, "orders");
+  if (!orders) return Error::reject("bad_payload", "GraphQL data has neither order nor orders");
+  for (const json* n : connectionNodes(orders)) {
+    auto o = graphqlOrder(*n);
+    if (!o) return o.error();
+    out.push_back(std::move(*o));
+  }
+  return out;
+}
+
+}  // namespace
+
+common::Result<std::vector<NormalizedOrder>> decodeShopify(const json& j) {
+  std::vector<NormalizedOrder> out;
+  if (j.is_array()) {
+    for (const json& e : j) {
+      auto more = decodeShopify(e);
+      if (!more) return more.error();
+      for (auto& o : *more) out.push_back(std::move(o));
+    }
+    if (out.empty()) return Error::reject("no_orders", "the array holds no orders");
+    return out;
+  }
+  if (!j.is_object()) return Error::reject("bad_payload", "a Shopify order is a JSON object, got " + std::string(j.type_name()));
+  if (j.contains("data") || (j.contains("errors") && !j.contains("id"))) return graphqlResponse(j);
+  if (j.contains("refund_line_items") && j.contains("order_id")) {
+    auto r = refundEvent(j);
+    if (!r) return r.error();
+    out.push_back(std::move(*r));
+    return out;
+  }
+  const json* id = get(j, "id");
+  if (id && id->is_string() && id->get_ref<const std::string&>().rfind("gid://", 0) == 0) {
+    auto o = graphqlOrder(j);
+    if (!o) return o.error();
+    out.push_back(std::move(*o));
+    return out;
+  }
+  if (!j.contains("id") && !j.contains("line_items")) {
+    return Error::reject("not_an_order", "this is not a Shopify order (no id, no line_items)");
+  }
+  auto o = restOrder(j);
+  if (!o) return o.error();
+  out.push_back(std::move(*o));
+  return out;
+}
+
+}  // namespace sw::coordinator::channels

@@ -1,0 +1,215 @@
+#include "json_read.h"
+
+#include <charconv>
+#include <cstdio>
+#include <cstdlib>
+#include <cmath>
+#include <ctime>
+
+namespace sw::coordinator::channels::detail {
+
+const json* get(const json& j, std::string_view key) {
+  if (!j.is_object()) return nullptr;
+  auto it = j.find(key);
+  if (it == j.end() || it->is_null()) return nullptr;
+  return &*it;
+}
+
+const json* getPath(const json& j, std::initializer_list<std::string_view> path) {
+  const json* cur = &j;
+  for (std::string_view k : path) {
+    cur = get(*cur, k);
+    if (!cur) return nullptr;
+  }
+  return cur;
+}
+
+std::string str(const json& j, std::string_view key) {
+  const json* v = get(j, key);
+  return v && v->is_string() ? v->get<std::string>() : std::string();
+}
+
+std::string strPath(const json& j, std::initializer_list<std::string_view> path) {
+  const json* v = getPath(j, path);
+  return v && v->is_string() ? v->get<std::string>() : std::string();
+}
+
+const json* arr(const json& j, std::string_view key) {
+  const json* v = get(j, key);
+  return v && v->is_array() ? v : nullptr;
+}
+
+std::optional<std::string> idText(const json* v) {
+  if (!v) return std::nullopt;
+  if (v->is_string()) {
+    std::string s = v->get<std::string>();
+    if (s.empty()) return std::nullopt;
+    return s;
+  }
+  if (v->is_number_unsigned()) return std::to_string(v->get<uint64_t>());
+  if (v->is_number_integer()) return std::to_string(v->get<int64_t>());
+  return std::nullopt;
+}
+
+std::optional<int64_t> wholeNumber(const json* v) {
+  if (!v) return std::nullopt;
+  if (v->is_number_unsigned()) {
+    uint64_t u = v->get<uint64_t>();
+    if (u > static_cast<uint64_t>(INT64_MAX)) return std::nullopt;
+    return static_cast<int64_t>(u);
+  }
+  if (v->is_number_integer()) return v->get<int64_t>();
+  if (v->is_number_float()) {
+    double d = v->get<double>();
+    if (!std::isfinite(d) || d != std::floor(d) || std::fabs(d) > 9.0e15) return std::nullopt;
+    return static_cast<int64_t>(d);
+  }
+  if (v->is_string()) {
+    const std::string& s = v->get_ref<const std::string&>();
+    int64_t out = 0;
+    auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), out);
+    if (ec != std::errc() || p != s.data() + s.size() || s.empty()) return std::nullopt;
+    return out;
+  }
+  return std::nullopt;
+}
+
+std::optional<common::Decimal> moneyText(std::string_view text) {
+  // Trim a leading '+' and surrounding spaces, then round to 4 decimals half-even.
+  while (!text.empty() && text.front() == ' ') text.remove_prefix(1);
+  while (!text.empty() && text.back() == ' ') text.remove_suffix(1);
+  if (!text.empty() && text.front() == '+') text.remove_prefix(1);
+  if (text.empty() || text.size() > 40) return std::nullopt;
+  auto dot = text.find('.');
+  if (dot == std::string_view::npos || text.size() - dot - 1 <= 4) {
+    auto d = common::Decimal::parse(text);
+    if (!d) return std::nullopt;
+    return *d;
+  }
+  std::string_view head = text.substr(0, dot + 5);
+  std::string_view rest = text.substr(dot + 5);
+  for (char c : rest) {
+    if (c < '0' || c > '9') return std::nullopt;
+  }
+  auto d = common::Decimal::parse(head);
+  if (!d) return std::nullopt;
+  int64_t v = d->scaled();
+  bool neg = !head.empty() && head.front() == '-';
+  char first = rest.front();
+  bool beyond = rest.find_first_not_of('0', 1) != std::string_view::npos;
+  bool up = first > '5' || (first == '5' && (beyond || (std::llabs(v) % 2 == 1)));
+  if (up) v += neg ? -1 : 1;
+  return common::Decimal::fromUnits(v);
+}
+
+std::optional<common::Decimal> money(const json* v) {
+  if (!v) return std::nullopt;
+  if (v->is_string()) return moneyText(v->get_ref<const std::string&>());
+  if (v->is_number_integer() || v->is_number_unsigned()) {
+    auto n = wholeNumber(v);
+    if (!n || std::llabs(*n) > 900'000'000'000'000) return std::nullopt;
+    return common::Decimal::fromUnits(*n * common::Decimal::kScale);
+  }
+  if (v->is_number_float()) {
+    // The shortest text that reads back as the same double: 12.99 stays "12.99".
+    double d = v->get<double>();
+    if (!std::isfinite(d) || std::fabs(d) > 9.0e14) return std::nullopt;
+    char buf[64];
+    auto [p, ec] = std::to_chars(buf, buf + sizeof buf, d, std::chars_format::fixed);
+    if (ec != std::errc()) return std::nullopt;
+    return moneyText(std::string_view(buf, static_cast<size_t>(p - buf)));
+  }
+  return std::nullopt;
+}
+
+common::Decimal divide(common::Decimal total, int64_t qty, bool* exact) {
+  if (qty <= 0) {
+    *exact = false;
+    return total;
+  }
+  int64_t v = total.scaled();
+  int64_t q = v / qty;
+  int64_t r = v % qty;
+  *exact = r == 0;
+  if (r != 0) {
+    int64_t twice = 2 * std::llabs(r);
+    if (twice > qty || (twice == qty && std::llabs(q) % 2 == 1)) q += v < 0 ? -1 : 1;
+  }
+  return common::Decimal::fromUnits(q);
+}
+
+namespace {
+bool digits(std::string_view s, size_t pos, size_t n, int* out) {
+  if (pos + n > s.size()) return false;
+  int v = 0;
+  for (size_t i = pos; i < pos + n; ++i) {
+    if (s[i] < '0' || s[i] > '9') return false;
+    v = v * 10 + (s[i] - '0');
+  }
+  *out = v;
+  return true;
+}
+}  // namespace
+
+std::optional<int64_t> parseIsoMs(std::string_view s) {
+  int y, mo, d, h, mi, sec;
+  if (!digits(s, 0, 4, &y) || s.size() < 19 || s[4] != '-' || !digits(s, 5, 2, &mo) || s[7] != '-' ||
+      !digits(s, 8, 2, &d) || (s[10] != 'T' && s[10] != ' ') || !digits(s, 11, 2, &h) || s[13] != ':' ||
+      !digits(s, 14, 2, &mi) || s[16] != ':' || !digits(s, 17, 2, &sec)) {
+    return std::nullopt;
+  }
+  if (mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || sec > 60) return std::nullopt;
+  size_t i = 19;
+  int64_t frac_ms = 0;
+  if (i < s.size() && s[i] == '.') {
+    ++i;
+    int n = 0;
+    int64_t scale = 100;
+    while (i < s.size() && s[i] >= '0' && s[i] <= '9') {
+      if (n < 3) frac_ms += (s[i] - '0') * scale;
+      scale /= 10;
+      ++n;
+      ++i;
+    }
+    if (n == 0) return std::nullopt;
+  }
+  int64_t offset_min = 0;
+  if (i < s.size()) {
+    if (s[i] == 'Z' || s[i] == 'z') {
+      ++i;
+    } else if (s[i] == '+' || s[i] == '-') {
+      int sign = s[i] == '-' ? -1 : 1;
+      int oh, om;
+      if (!digits(s, i + 1, 2, &oh)) return std::nullopt;
+      size_t j = i + 3;
+      if (j < s.size() && s[j] == ':') ++j;
+      if (!digits(s, j, 2, &om)) return std::nullopt;
+      offset_min = sign * (oh * 60 + om);
+      i = j + 2;
+    } else {
+      return std::nullopt;
+    }
+  }
+  if (i != s.size()) return std::nullopt;
+  std::tm tm{};
+  tm.tm_year = y - 1900;
+  tm.tm_mon = mo - 1;
+  tm.tm_mday = d;
+  tm.tm_hour = h;
+  tm.tm_min = mi;
+  tm.tm_sec = sec;
+  int64_t secs = static_cast<int64_t>(timegm(&tm));
+  return (secs - offset_min * 60) * 1000 + frac_ms;
+}
+
+std::string formatIsoMs(int64_t ms) {
+  std::time_t secs = static_cast<std::time_t>(ms / 1000);
+  std::tm tm{};
+  gmtime_r(&secs, &tm);
+  char buf[80];
+  std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
+                tm.tm_hour, tm.tm_min, tm.tm_sec, static_cast<int>(ms % 1000));
+  return buf;
+}
+
+}  // namespace sw::coordinator::channels::detail

@@ -1,0 +1,43 @@
+#pragma once
+// Careful reading of JSON from outside: nothing here throws, wrong types read as absent.
+// Internal to the channels code.
+
+#include <cstdint>
+#include <initializer_list>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include <nlohmann/json.hpp>
+
+#include "sw/common/decimal.h"
+
+namespace sw::coordinator::channels::detail {
+
+using nlohmann::json;
+
+// The member of an object; nullptr when j is not an object, or the key is absent or null.
+const json* get(const json& j, std::string_view key);
+// Follows object keys; nullptr as soon as one is missing.
+const json* getPath(const json& j, std::initializer_list<std::string_view> path);
+// A string member, or "" when absent, null or not a string.
+std::string str(const json& j, std::string_view key);
+std::string strPath(const json& j, std::initializer_list<std::string_view> path);
+// The array member, or nullptr.
+const json* arr(const json& j, std::string_view key);
+// An id: a string as is (non-empty), an integer printed exactly; otherwise nullopt.
+std::optional<std::string> idText(const json* v);
+// A whole number from an integer, a float without fraction, or a string of digits.
+std::optional<int64_t> wholeNumber(const json* v);
+// Money from a string ("12.50", "-10.00") or a number; more than 4 decimals are rounded half-even.
+std::optional<common::Decimal> money(const json* v);
+std::optional<common::Decimal> moneyText(std::string_view text);
+// total / qty to 4 decimals, half-even; *exact tells whether anything was lost.
+common::Decimal divide(common::Decimal total, int64_t qty, bool* exact);
+
+// ISO 8601 with optional fraction and zone (Z, +hh:mm, -hhmm; none = UTC) to Unix ms.
+std::optional<int64_t> parseIsoMs(std::string_view text);
+// "2024-05-15T08:25:43.511Z"
+std::string formatIsoMs(int64_t ms);
+
+}  // namespace sw::coordinator::channels::detail

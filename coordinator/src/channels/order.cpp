@@ -1,0 +1,110 @@
+#include "sw/coordinator/channels/order.h"
+
+#include <nlohmann/json.hpp>
+
+namespace sw::coordinator::channels {
+
+using json = nlohmann::ordered_json;
+
+const char* channelName(ChannelKind kind) {
+  switch (kind) {
+    case ChannelKind::kShopify:
+      return "shopify";
+    case ChannelKind::kAmazon:
+      return "amazon";
+    case ChannelKind::kEbay:
+      return "ebay";
+    case ChannelKind::kWooCommerce:
+      return "woocommerce";
+  }
+  return "unknown";
+}
+
+common::Result<ChannelKind> parseChannel(std::string_view name) {
+  if (name == "shopify") return ChannelKind::kShopify;
+  if (name == "amazon") return ChannelKind::kAmazon;
+  if (name == "ebay") return ChannelKind::kEbay;
+  if (name == "woocommerce" || name == "woo") return ChannelKind::kWooCommerce;
+  return common::Error::reject("bad_channel", "channel must be shopify, amazon, ebay or woocommerce, not '" +
+                                                  std::string(name.substr(0, 40)) + "'");
+}
+
+const char* orderStatusName(OrderStatus status) {
+  switch (status) {
+    case OrderStatus::kPending:
+      return "pending";
+    case OrderStatus::kOpen:
+      return "open";
+    case OrderStatus::kPartiallyFulfilled:
+      return "partially_fulfilled";
+    case OrderStatus::kFulfilled:
+      return "fulfilled";
+    case OrderStatus::kCancelled:
+      return "cancelled";
+    case OrderStatus::kRefunded:
+      return "refunded";
+    case OrderStatus::kFailed:
+      return "failed";
+    case OrderStatus::kUnknown:
+      return "unknown";
+  }
+  return "unknown";
+}
+
+namespace {
+json moneyJson(const std::optional<Money>& m) {
+  if (!m) return nullptr;
+  return {{"amount", m->amount.toString()}, {"currency", m->currency}};
+}
+json orNull(const std::string& s) { return s.empty() ? json(nullptr) : json(s); }
+}  // namespace
+
+json toJson(const NormalizedOrder& o) {
+  json lines = json::array();
+  for (const OrderLine& l : o.lines) {
+    json jl = {{"line_id", orNull(l.line_id)},
+               {"sku", l.sku_missing ? json(nullptr) : json(l.sku)},
+               {"sku_missing", l.sku_missing},
+               {"quantity", l.quantity},
+               {"unit_price", l.unit_price ? json(l.unit_price->amount.toString()) : json(nullptr)},
+               {"currency", l.unit_price ? json(l.unit_price->currency) : orNull(o.currency)}};
+    if (l.current_quantity) jl["current_quantity"] = *l.current_quantity;
+    if (l.presentment_unit_price) jl["presentment_unit_price"] = moneyJson(l.presentment_unit_price);
+    if (l.line_total) jl["line_total"] = moneyJson(l.line_total);
+    if (!l.title.empty()) jl["title"] = l.title;
+    if (!l.channel_item_id.empty()) jl["channel_item_id"] = l.channel_item_id;
+    if (!l.group_id.empty()) jl["group_id"] = l.group_id;
+    if (l.cancel_requested) jl["cancel_requested"] = true;
+    lines.push_back(std::move(jl));
+  }
+  json releases = json::array();
+  for (const Release& r : o.releases) {
+    releases.push_back({{"line_id", orNull(r.line_id)},
+                        {"sku", orNull(r.sku)},
+                        {"quantity", r.quantity},
+                        {"reason", r.reason},
+                        {"restock", r.restock}});
+  }
+  json j = {{"channel", channelName(o.channel)},
+            {"order_id", o.order_id},
+            {"order_name", orNull(o.order_name)},
+            {"event", o.event},
+            {"status", orderStatusName(o.status)},
+            {"channel_status", orNull(o.channel_status)},
+            {"created_at", orNull(o.created_at)},
+            {"updated_at", orNull(o.updated_at)},
+            {"currency", orNull(o.currency)},
+            {"total", o.total ? json(o.total->toString()) : json(nullptr)},
+            {"ship_to_country", orNull(o.ship_to_country)},
+            {"customer_country", orNull(o.customer_country)},
+            {"lines_complete", o.lines_complete},
+            {"lines", std::move(lines)},
+            {"releases", std::move(releases)},
+            {"warnings", o.warnings}};
+  if (!o.marketplace.empty()) j["marketplace"] = o.marketplace;
+  if (o.prices_pending) j["prices_pending"] = true;
+  if (!o.delivery_id.empty()) j["delivery_id"] = o.delivery_id;
+  return j;
+}
+
+}  // namespace sw::coordinator::channels

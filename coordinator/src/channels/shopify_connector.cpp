@@ -1,0 +1,394 @@
+#include "sw/coordinator/channels/shopify_connector.h"
+
+#include <algorithm>
+#include <set>
+
+#include "connector_util.h"
+#include "json_read.h"
+#include "sw/common/uuid.h"
+#include "sw/coordinator/channels/order_decode.h"
+
+namespace sw::coordinator::channels {
+
+using common::Error;
+using detail::get;
+using detail::getPath;
+using detail::str;
+using nlohmann::json;
+
+namespace {
+
+constexpr double kMutationCost = 10;
+
+constexpr const char* kSetMutation = R"(mutation StockwireSet($input: InventorySetQuantitiesInput!) {
+  inventorySetQuantities(input: $input) @idempotent(key: KEY) {
+    inventoryAdjustmentGroup { createdAt reason referenceDocumentUri changes { name delta quantityAfterChange item { id sku } location { id } } }
+    userErrors { code field message }
+  }
+})";
+
+constexpr const char* kLookupQuery = R"(query StockwireItems($first: Int!, $query: String!, $locationId: ID!) {
+  inventoryItems(first: $first, query: $query) {
+    nodes { id sku inventoryLevel(locationId: $locationId) { quantities(names: [NAME]) { name quantity } } }
+  }
+})";
+
+constexpr const char* kOrdersQuery = R"(query StockwireOrders($first: Int!, $after: String, $query: String!, $lines: Int!) {
+  orders(first: $first, after: $after, query: $query, sortKey: UPDATED_AT) {
+    pageInfo { hasNextPage endCursor }
+    nodes {
+      id name createdAt updatedAt cancelledAt displayFinancialStatus displayFulfillmentStatus currencyCode
+      totalPriceSet { shopMoney { amount currencyCode } }
+      shippingAddress { countryCodeV2 }
+      billingAddress { countryCodeV2 }
+      lineItems(first: $lines) {
+        pageInfo { hasNextPage }
+        nodes { id sku name quantity currentQuantity variant { id }
+          originalUnitPriceSet { shopMoney { amount currencyCode } presentmentMoney { amount currencyCode } } }
+      }
+    }
+  }
+})";
+
+std::string replaceAll(std::string s, const std::string& from, const std::string& to) {
+  for (size_t p = s.find(from); p != std::string::npos; p = s.find(from, p + to.size())) s.replace(p, from.size(), to);
+  return s;
+}
+
+// A value for Shopify's search syntax: double-quoted, with \ and " escaped.
+std::string searchValue(const std::string& v) {
+  std::string out = "\"";
+  for (char c : v) {
+    if (c == '"' || c == '\\') out.push_back('\\');
+    out.push_back(c);
+  }
+  return out + "\"";
+}
+
+// ["input","quantities","3","changeFromQuantity"] -> 3; -1 if the error is not about one item.
+int itemIndex(const json& field) {
+  if (!field.is_array()) return -1;
+  for (size_t i = 0; i + 1 < field.size(); ++i) {
+    if (field[i].is_string() && field[i].get<std::string>() == "quantities") {
+      const json& idx = field[i + 1];
+      if (idx.is_number_integer()) return idx.get<int>();
+      if (idx.is_string()) {
+        auto n = detail::wholeNumber(&idx);
+        if (n && *n >= 0 && *n < 100000) return static_cast<int>(*n);
+      }
+    }
+  }
+  return -1;
+}
+
+}  // namespace
+
+common::Result<std::unique_ptr<ShopifyConnector>> ShopifyConnector::create(ShopifyConfig config,
+                                                                           std::unique_ptr<HttpClient> http,
+                                                                           const common::Clock& clock) {
+  if (config.access_token.empty()) return Error::fatal("no_credentials", "Shopify access token is not set");
+  if (config.location_id.rfind("gid://shopify/Location/", 0) != 0) {
+    return Error::fatal("bad_config", "Shopify location_id must be a gid://shopify/Location/… id");
+  }
+  if (config.api_version.size() != 7 || config.api_version[4] != '-') {
+    return Error::fatal("bad_config", "Shopify api_version looks like 2026-04, not '" + config.api_version + "'");
+  }
+  if (!http) return Error::fatal("bad_config", "no HTTP client");
+  return std::unique_ptr<ShopifyConnector>(new ShopifyConnector(std::move(config), std::move(http), clock));
+}
+
+common::Result<json> ShopifyConnector::graphql(const std::string& query, const json& variables, double cost_guess) {
+  HttpRequest req;
+  req.method = "POST";
+  req.target = "/admin/api/" + config_.api_version + "/graphql.json";
+  req.headers = {{"X-Shopify-Access-Token", config_.access_token}, {"Accept", "application/json"}};
+  req.content_type = "application/json";
+  req.body = json{{"query", query}, {"variables", variables}}.dump();
+  auto r = http_->send(req);
+  if (!r) return r.error();
+  const std::string what = "Shopify GraphQL";
+  if (r->status == 429) {
+    bucket_.observeThrottled(cost_guess);
+    return Error::retry("throttled", what + ": HTTP 429 Throttled");
+  }
+  if (r->status != 200) return detail::statusError(*r, what);
+  auto j = detail::responseJson(*r, what);
+  if (!j) return j.error();
+  const json* cost = getPath(*j, {"extensions", "cost"});
+  if (const json* ts = cost ? get(*cost, "throttleStatus") : nullptr) {
+    const json* mx = get(*ts, "maximumAvailable");
+    const json* cur = get(*ts, "currentlyAvailable");
+    const json* rr = get(*ts, "restoreRate");
+    if (mx && cur && rr && mx->is_number() && cur->is_number() && rr->is_number()) {
+      bucket_.observe(mx->get<double>(), cur->get<double>(), rr->get<double>());
+    }
+  }
+  if (const json* errs = get(*j, "errors")) {
+    std::string message = "errors";
+    std::string code;
+    if (errs->is_array() && !errs->empty()) {
+      message = str(errs->at(0), "message");
+      code = detail::strPath(errs->at(0), {"extensions", "code"});
+    } else if (errs->is_string()) {
+      message = errs->get<std::string>();
+    }
+    if (code == "THROTTLED") {
+      double requested = cost_guess;
+      if (const json* rq = cost ? get(*cost, "requestedQueryCost") : nullptr; rq && rq->is_number()) {
+        requested = rq->get<double>();
+      }
+      bucket_.observeThrottled(requested);
+      return Error::retry("throttled", what + ": THROTTLED (needs " + std::to_string(static_cast<int>(requested)) +
+                                           " points, " + std::to_string(bucket_.msUntil(requested)) + " ms to refill)");
+    }
+    if (code == "INTERNAL_SERVER_ERROR") return Error::retry("shopify_internal", what + ": " + message);
+    if (!get(*j, "data")) return Error::reject(code.empty() ? "graphql_error" : code, what + ": " + message);
+  }
+  if (!get(*j, "data")) return Error::retry("bad_response", what + ": answer has no data");
+  return j;
+}
+
+int64_t ShopifyConnector::msUntilReady(Operation op, size_t items) const {
+  double cost = kMutationCost;
+  if (op == Operation::kRead) cost = 2 + 3.0 * static_cast<double>(std::min<size_t>(items, kMaxSkusPerLookup));
+  if (op == Operation::kPollOrders) cost = 2 + config_.order_page_size * (6 + 2 + 5.0 * config_.order_lines_per_page);
+  return bucket_.msUntil(cost);
+}
+
+std::string ShopifyConnector::inventoryItemId(const std::string& sku) const {
+  std::lock_guard lock(ids_mu_);
+  auto it = item_ids_.find(sku);
+  return it == item_ids_.end() ? std::string() : it->second;
+}
+
+common::Result<std::vector<ChannelLevel>> ShopifyConnector::lookup(const std::vector<std::string>& skus) {
+  std::vector<ChannelLevel> out;
+  std::string query_text = replaceAll(kLookupQuery, "NAME", json(config_.quantity_name).dump());
+  for (size_t start = 0; start < skus.size(); start += kMaxSkusPerLookup) {
+    size_t end = std::min(skus.size(), start + kMaxSkusPerLookup);
+    std::string search;
+    for (size_t i = start; i < end; ++i) search += (i == start ? "" : " OR ") + std::string("sku:") + searchValue(skus[i]);
+    json vars = {{"first", static_cast<int>(end - start)}, {"query", search}, {"locationId", config_.location_id}};
+    auto j = graphql(query_text, vars, 2 + 3.0 * static_cast<double>(end - start));
+    if (!j) return j.error();
+    std::map<std::string, ChannelLevel> found;
+    if (const json* nodes = getPath(*j, {"data", "inventoryItems", "nodes"}); nodes && nodes->is_array()) {
+      for (const json& n : *nodes) {
+        std::string sku = str(n, "sku");
+        std::string id = str(n, "id");
+        if (sku.empty() || id.empty()) continue;
+        ChannelLevel level;
+        level.sku = sku;
+        level.found = true;
+        level.channel_item_id = id;
+        if (const json* qs = getPath(n, {"inventoryLevel", "quantities"}); qs && qs->is_array()) {
+          for (const json& q : *qs) {
+            if (str(q, "name") == config_.quantity_name) level.quantity = detail::wholeNumber(get(q, "quantity"));
+          }
+        }
+        found[sku] = level;
+      }
+    }
+    std::lock_guard lock(ids_mu_);
+    for (size_t i = start; i < end; ++i) {
+      auto it = found.find(skus[i]);
+      if (it == found.end()) {
+        ChannelLevel missing;
+        missing.sku = skus[i];
+        out.push_back(missing);
+        continue;
+      }
+      item_ids_[skus[i]] = it->second.channel_item_id;
+      out.push_back(it->second);
+    }
+  }
+  return out;
+}
+
+common::Result<std::vector<ChannelLevel>> ShopifyConnector::readQuantities(const std::vector<std::string>& skus) {
+  return lookup(skus);
+}
+
+common::Result<PushResult> ShopifyConnector::setOnce(const std::vector<QuantityUpdate>& updates,
+                                                     const std::vector<std::string>& ids, const std::string& key) {
+  json quantities = json::array();
+  for (size_t i = 0; i < updates.size(); ++i) {
+    json q = {{"inventoryItemId", ids[i]}, {"locationId", config_.location_id}, {"quantity", updates[i].quantity}};
+    q["changeFromQuantity"] = updates[i].expected_previous ? json(*updates[i].expected_previous) : json(nullptr);
+    quantities.push_back(std::move(q));
+  }
+  json input = {{"name", config_.quantity_name},
+                {"reason", config_.reason},
+                {"referenceDocumentUri", config_.reference_prefix + key},
+                {"quantities", std::move(quantities)}};
+  std::string mutation = replaceAll(kSetMutation, "KEY", json(key).dump());
+  auto j = graphql(mutation, json{{"input", std::move(input)}}, kMutationCost);
+  if (!j) return j.error();
+  const json* payload = getPath(*j, {"data", "inventorySetQuantities"});
+  if (!payload) return Error::retry("bad_response", "Shopify: inventorySetQuantities returned nothing");
+  PushResult out;
+  for (const QuantityUpdate& u : updates) {
+    ItemResult r;
+    r.sku = u.sku;
+    r.outcome = ItemOutcome::kApplied;
+    r.channel_quantity = u.quantity;
+    out.items.push_back(std::move(r));
+  }
+  const json* errors = get(*payload, "userErrors");
+  if (!errors || !errors->is_array() || errors->empty()) return out;
+  // The mutation is all-or-nothing: nothing was applied. Items with their own error get it;
+  // the rest are marked kRetry with code "batch_failed" for the caller (or our split) to resend.
+  std::vector<bool> own(updates.size(), false);
+  for (ItemResult& r : out.items) {
+    r.outcome = ItemOutcome::kRetry;
+    r.code = "batch_failed";
+    r.message = "not applied: another item in the same mutation failed";
+    r.channel_quantity.reset();
+  }
+  for (const json& e : *errors) {
+    std::string code = str(e, "code");
+    std::string message = str(e, "message");
+    int idx = itemIndex(e.is_object() && e.contains("field") ? e["field"] : json());
+    auto apply = [&](size_t i) {
+      ItemResult& r = out.items[i];
+      own[i] = true;
+      r.code = code.empty() ? "user_error" : code;
+      r.message = message;
+      if (code == "CHANGE_FROM_QUANTITY_STALE" || code == "COMPARE_QUANTITY_STALE") {
+        r.outcome = ItemOutcome::kStale;
+      } else if (code == "IDEMPOTENCY_CONCURRENT_REQUEST") {
+        r.outcome = ItemOutcome::kRetry;
+        r.retry_after_ms = 1000;
+      } else {
+        r.outcome = ItemOutcome::kRejected;
+        if (code == "INVALID_INVENTORY_ITEM") {
+          std::lock_guard lock(ids_mu_);
+          item_ids_.erase(r.sku);
+        }
+      }
+    };
+    if (idx >= 0 && static_cast<size_t>(idx) < updates.size()) {
+      apply(static_cast<size_t>(idx));
+    } else {
+      for (size_t i = 0; i < updates.size(); ++i) apply(i);
+    }
+  }
+  return out;
+}
+
+common::Result<PushResult> ShopifyConnector::pushQuantities(const std::vector<QuantityUpdate>& updates) {
+  if (updates.empty()) return PushResult{};
+  if (updates.size() > kMaxQuantitiesPerCall) {
+    return Error::reject("batch_too_large", "Shopify takes at most 250 quantities per call, got " + std::to_string(updates.size()));
+  }
+  // Map SKUs to inventory items, looking up the ones not seen before.
+  std::vector<std::string> unknown;
+  for (const QuantityUpdate& u : updates) {
+    if (inventoryItemId(u.sku).empty()) unknown.push_back(u.sku);
+  }
+  if (!unknown.empty()) {
+    auto looked = lookup(unknown);
+    if (!looked) return looked.error();
+  }
+  PushResult out;
+  out.items.resize(updates.size());
+  std::vector<size_t> send_idx;
+  std::vector<QuantityUpdate> send;
+  std::vector<std::string> ids;
+  std::vector<std::string> key_parts;
+  for (size_t i = 0; i < updates.size(); ++i) {
+    const QuantityUpdate& u = updates[i];
+    out.items[i].sku = u.sku;
+    std::string id = inventoryItemId(u.sku);
+    if (id.empty()) {
+      out.items[i].outcome = ItemOutcome::kRejected;
+      out.items[i].code = "unknown_sku";
+      out.items[i].message = "no Shopify inventory item has SKU " + u.sku;
+      continue;
+    }
+    if (u.quantity < 0) {
+      out.items[i].outcome = ItemOutcome::kRejected;
+      out.items[i].code = "bad_quantity";
+      out.items[i].message = "quantity must not be negative";
+      continue;
+    }
+    send_idx.push_back(i);
+    send.push_back(u);
+    ids.push_back(id);
+    key_parts.push_back(u.sku + "=" + std::to_string(u.quantity) + "/" +
+                        (u.idempotency_key.empty() ? common::newUuid() : u.idempotency_key));
+  }
+  if (send.empty()) return out;
+  std::string key = send.size() == 1 && !send[0].idempotency_key.empty() ? send[0].idempotency_key : detail::derivedKey(key_parts);
+  auto first = setOnce(send, ids, key);
+  if (!first) return first.error();
+  // Send the innocent bystanders of a failed all-or-nothing mutation once more, on their own.
+  std::vector<size_t> again;
+  for (size_t k = 0; k < send.size(); ++k) {
+    if (first->items[k].outcome == ItemOutcome::kRetry && first->items[k].code == "batch_failed") again.push_back(k);
+  }
+  if (!again.empty() && again.size() < send.size()) {
+    std::vector<QuantityUpdate> send2;
+    std::vector<std::string> ids2;
+    for (size_t k : again) {
+      send2.push_back(send[k]);
+      ids2.push_back(ids[k]);
+    }
+    auto second = setOnce(send2, ids2, detail::derivedKey({key, "rest"}));
+    if (second) {
+      for (size_t n = 0; n < again.size(); ++n) first->items[again[n]] = second->items[n];
+    } else {
+      for (size_t k : again) {
+        first->items[k].code = second.error().code;
+        first->items[k].message = second.error().message;
+      }
+    }
+  }
+  for (size_t k = 0; k < send.size(); ++k) out.items[send_idx[k]] = first->items[k];
+  return out;
+}
+
+common::Result<OrderPage> ShopifyConnector::pollOrders(const OrderCursor& cursor) {
+  std::string since = cursor.updated_since;
+  if (since.empty()) since = detail::formatIsoMs(clock_.nowMs() - config_.order_lookback_ms);
+  json vars = {{"first", config_.order_page_size},
+               {"query", "updated_at:>='" + since + "'"},
+               {"lines", config_.order_lines_per_page}};
+  vars["after"] = cursor.page_token.empty() ? json(nullptr) : json(cursor.page_token);
+  auto j = graphql(kOrdersQuery, vars, 2 + config_.order_page_size * (8 + 5.0 * config_.order_lines_per_page));
+  if (!j) return j.error();
+  const json* conn = getPath(*j, {"data", "orders"});
+  if (!conn) return Error::retry("bad_response", "Shopify: orders returned nothing");
+  OrderPage page;
+  std::string max_updated = since;
+  auto max_ms = detail::parseIsoMs(since).value_or(0);
+  if (const json* nodes = get(*conn, "nodes"); nodes && nodes->is_array()) {
+    for (const json& n : *nodes) {
+      json wrapped = {{"data", {{"order", n}}}};
+      auto orders = decodeShopify(wrapped);
+      if (!orders) {
+        page.warnings.push_back(orders.error().toString());
+        continue;
+      }
+      for (NormalizedOrder& o : *orders) {
+        if (const json* more = getPath(n, {"lineItems", "pageInfo", "hasNextPage"}); more && more->is_boolean() && more->get<bool>()) {
+          o.lines_complete = false;
+          o.warnings.push_back("more line items than one page: fetch the order on its own");
+        }
+        if (auto ms = detail::parseIsoMs(o.updated_at); ms && *ms > max_ms) {
+          max_ms = *ms;
+          max_updated = o.updated_at;
+        }
+        page.orders.push_back(std::move(o));
+      }
+    }
+  }
+  const json* more = getPath(*conn, {"pageInfo", "hasNextPage"});
+  if (more && more->is_boolean() && more->get<bool>()) {
+    page.next_page_token = detail::strPath(*conn, {"pageInfo", "endCursor"});
+  }
+  page.next_updated_since = page.next_page_token.empty() ? max_updated : since;
+  return page;
+}
+
+}  // namespace sw::coordinator::channels
