@@ -1,0 +1,914 @@
+// Amazon Selling Partner API, as much of it as Stockwire uses:
+//   Listings Items 2021-08-01: PATCH and GET /listings/2021-08-01/items/{sellerId}/{sku}
+//   Feeds 2021-06-30: createFeedDocument, PUT to the pre-signed URL, createFeed (202), getFeed,
+//                     getFeedDocument, the processing report (JSON_LISTINGS_FEED)
+//   Orders v0: getOrders (CreatedAfter/LastUpdatedAfter, NextToken), getOrder, getOrderItems
+// Every answer has x-amzn-RequestId; every operation has its own token bucket (the published
+// usage plan, scaled by --rate-scale) with x-amzn-RateLimit-Limit; 429 QuotaExceeded when empty.
+// Accepted listing changes become visible after --apply-delay-ms (ACCEPTED is not "applied").
+
+#include <zlib.h>
+
+#include <algorithm>
+#include <cmath>
+#include <map>
+#include <regex>
+#include <set>
+
+#include "sim_core.h"
+
+namespace sw::channelsim {
+
+namespace {
+
+struct Plan {
+  const char* operation;
+  double rate;
+  double burst;
+};
+constexpr Plan kPlans[] = {
+    {"patchListingsItem", 5, 5},   {"getListingsItem", 5, 10},   {"createFeedDocument", 0.5, 15},
+    {"createFeed", 0.0083, 15},    {"getFeed", 2, 15},           {"getFeedDocument", 0.0222, 10},
+    {"getOrders", 0.0167, 20},     {"getOrder", 0.5, 30},        {"getOrderItems", 0.5, 30},
+};
+
+const std::set<std::string> kStatuses = {"Pending", "Unshipped", "PartiallyShipped", "Shipped", "Canceled",
+                                         "Unfulfillable", "InvoiceUnconfirmed", "PendingAvailability"};
+
+json errorList(const std::string& code, const std::string& message) {
+  return {{"errors", json::array({{{"code", code}, {"message", message}, {"details", ""}}})}};
+}
+
+std::string rateText(double r) {
+  char buf[32];
+  if (r == std::floor(r)) {
+    std::snprintf(buf, sizeof buf, "%.1f", r);
+  } else {
+    std::snprintf(buf, sizeof buf, "%.4g", r);
+  }
+  return buf;
+}
+
+std::string gzip(const std::string& in) {
+  z_stream zs{};
+  deflateInit2(&zs, Z_DEFAULT_COMPRESSION, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY);
+  zs.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(in.data()));
+  zs.avail_in = static_cast<uInt>(in.size());
+  std::string out;
+  char buf[16384];
+  int rc;
+  do {
+    zs.next_out = reinterpret_cast<Bytef*>(buf);
+    zs.avail_out = sizeof buf;
+    rc = deflate(&zs, Z_FINISH);
+    out.append(buf, sizeof buf - zs.avail_out);
+  } while (rc == Z_OK);
+  deflateEnd(&zs);
+  return out;
+}
+
+std::vector<std::string> splitList(const std::string& s) {
+  std::vector<std::string> out;
+  size_t start = 0;
+  while (start <= s.size()) {
+    size_t comma = s.find(',', start);
+    std::string item = s.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
+    if (!item.empty()) out.push_back(item);
+    if (comma == std::string::npos) break;
+    start = comma + 1;
+  }
+  return out;
+}
+
+std::string cents(int64_t c) {
+  char buf[40];
+  std::snprintf(buf, sizeof buf, "%s%lld.%02lld", c < 0 ? "-" : "", static_cast<long long>(std::llabs(c) / 100),
+                static_cast<long long>(std::llabs(c) % 100));
+  return buf;
+}
+
+std::optional<int64_t> priceCents(const std::string& p) {
+  std::smatch m;
+  static const std::regex re(R"((\d{1,9})(?:\.(\d{1,2}))?)");
+  if (!std::regex_match(p, m, re)) return std::nullopt;
+  std::string frac = m[2].str();
+  frac.resize(2, '0');
+  return std::stoll(m[1].str()) * 100 + std::stoll(frac);
+}
+
+class AmazonSim final : public ChannelSim {
+ public:
+  explicit AmazonSim(SimContext& ctx) : ctx_(ctx) {
+    double scale = ctx.options().rate_scale;
+    for (const Plan& p : kPlans) {
+      Bucket b;
+      b.rate = p.rate * scale;
+      b.burst = std::max(1.0, std::round(p.burst * scale));
+      b.tokens = b.burst;
+      b.at = ctx.monoMs();
+      buckets_[p.operation] = b;
+    }
+  }
+
+  bool isApiPath(const std::string& path) const override {
+    return path.rfind("/listings/", 0) == 0 || path.rfind("/feeds/", 0) == 0 || path.rfind("/orders/", 0) == 0;
+  }
+
+  void install(httplib::Server& server) override {
+    const std::string item = R"(/listings/2021-08-01/items/([^/]+)/(.+))";  // the SKU is percent-decoded and may hold "/"
+    server.Patch(item, api("patchListingsItem", [this](const httplib::Request& q, httplib::Response& r) { patch(q, r); }));
+    server.Get(item, api("getListingsItem", [this](const httplib::Request& q, httplib::Response& r) { getItem(q, r); }));
+    server.Post("/feeds/2021-06-30/documents",
+                api("createFeedDocument", [this](const httplib::Request& q, httplib::Response& r) { createDocument(q, r); }));
+    server.Get(R"(/feeds/2021-06-30/documents/([^/]+))",
+               api("getFeedDocument", [this](const httplib::Request& q, httplib::Response& r) { getDocument(q, r); }));
+    server.Post("/feeds/2021-06-30/feeds", api("createFeed", [this](const httplib::Request& q, httplib::Response& r) { createFeed(q, r); }));
+    server.Get(R"(/feeds/2021-06-30/feeds/([^/]+))", api("getFeed", [this](const httplib::Request& q, httplib::Response& r) { getFeed(q, r); }));
+    server.Get("/orders/v0/orders", api("getOrders", [this](const httplib::Request& q, httplib::Response& r) { getOrders(q, r); }));
+    server.Get(R"(/orders/v0/orders/([^/]+))", api("getOrder", [this](const httplib::Request& q, httplib::Response& r) { getOrder(q, r); }));
+    server.Get(R"(/orders/v0/orders/([^/]+)/orderItems)",
+               api("getOrderItems", [this](const httplib::Request& q, httplib::Response& r) { getOrderItems(q, r); }));
+    // The pre-signed S3 URLs: authorised by their signature, not by the SP-API token.
+    server.Put(R"(/s3/feed-documents/([^/]+))", [this](const httplib::Request& q, httplib::Response& r) { upload(q, r); });
+    server.Get(R"(/s3/result-documents/([^/]+))", [this](const httplib::Request& q, httplib::Response& r) { download(q, r); });
+  }
+
+  void sendServerError(const httplib::Request&, httplib::Response& res) override {
+    res.set_header("x-amzn-RequestId", ctx_.uuid());
+    sendJson(res, 500, errorList("InternalFailure", "We encountered an internal error. Please try again."));
+  }
+
+  void sendThrottled(const httplib::Request&, httplib::Response& res) override {
+    res.set_header("x-amzn-RequestId", ctx_.uuid());
+    sendJson(res, 429, errorList("QuotaExceeded", "You exceeded your quota for the requested resource."));
+  }
+
+  bool seed(const json& body, json* out, std::string* error) override {
+    std::lock_guard lock(mu_);
+    json created = json::array();
+    for (const json& l : body["listings"]) {
+      if (!l.is_object() || !l.contains("sku") || !l["sku"].is_string() || l["sku"].get<std::string>().empty()) {
+        *error = "each listing needs a non-empty string sku";
+        return false;
+      }
+      auto qty = l.contains("quantity") ? jsonInt(l["quantity"]) : std::optional<int64_t>(0);
+      if (!qty || *qty < 0) {
+        *error = "quantity must be a whole number >= 0";
+        return false;
+      }
+      std::string sku = l["sku"];
+      Listing& li = listings_[sku];
+      if (li.sku.empty()) {
+        li.sku = sku;
+        char asin[16];
+        std::snprintf(asin, sizeof asin, "B0%08llu", static_cast<unsigned long long>(next_asin_++));
+        li.asin = asin;
+        li.created_ms = ctx_.nowMs();
+      }
+      li.product_type = l.value("product_type", "PRODUCT");
+      li.title = l.value("title", "Product " + sku);
+      li.price = l.value("price", "10.00");
+      li.quantity = *qty;
+      created.push_back({{"sku", sku}, {"asin", li.asin}, {"product_type", li.product_type}, {"quantity", *qty}});
+    }
+    *out = {{"seller_id", ctx_.options().seller_id}, {"marketplace_id", kMarketplace}, {"listings", created}};
+    return true;
+  }
+
+  std::vector<ListingView> listings() override {
+    std::lock_guard lock(mu_);
+    std::vector<ListingView> out;
+    for (const auto& [sku, l] : listings_) {
+      ListingView v;
+      v.sku = sku;
+      v.quantity = l.quantity;
+      v.channel_id = l.asin;
+      v.updated_at_ms = l.updated_ms;
+      v.update_count = l.update_count;
+      v.extra = {{"product_type", l.product_type}, {"pending_submissions", l.pending}};
+      out.push_back(v);
+    }
+    return out;
+  }
+
+  bool createOrder(const json& body, json* out, std::string* error) override {
+    std::lock_guard lock(mu_);
+    std::string currency = body.value("currency", "USD");
+    std::string country = body.value("country", "US");
+    std::string status = body.value("status", "Unshipped");
+    if (!kStatuses.count(status)) {
+      *error = "status must be an Amazon OrderStatus";
+      return false;
+    }
+    int64_t now = ctx_.nowMs();
+    Order o;
+    char id[32];
+    std::snprintf(id, sizeof id, "113-%07llu-%07llu", static_cast<unsigned long long>(1000000 + next_order_ % 9000000),
+                  static_cast<unsigned long long>(4000000 + (next_order_ * 7919) % 5000000));
+    ++next_order_;
+    o.id = id;
+    o.created_ms = now;
+    o.updated_ms = now;
+    o.status = status;
+    o.currency = currency;
+    o.country = country;
+    std::vector<std::pair<Listing*, int64_t>> takes;
+    for (const json& l : body["lines"]) {
+      auto qty = l.is_object() && l.contains("quantity") ? jsonInt(l["quantity"]) : std::nullopt;
+      if (!qty || *qty < 1) {
+        *error = "each line needs a quantity >= 1";
+        return false;
+      }
+      std::string sku = l.value("sku", "");
+      auto it = listings_.find(sku);
+      if (it == listings_.end()) {
+        *error = "no listing with SKU " + sku;
+        return false;
+      }
+      auto price = priceCents(l.value("price", it->second.price));
+      if (!price) {
+        *error = "price must look like 12.34";
+        return false;
+      }
+      char item_id[20];
+      std::snprintf(item_id, sizeof item_id, "%014llu", static_cast<unsigned long long>(next_item_++));
+      o.items.push_back({item_id, sku, it->second.asin, it->second.title, *qty, *price * *qty});
+      takes.emplace_back(&it->second, *qty);
+    }
+    for (auto& [li, qty] : takes) li->quantity = std::max<int64_t>(0, li->quantity - qty);
+    int64_t pending_ms = body.value("pending_ms", static_cast<int64_t>(0));
+    orders_.push_back(o);
+    if (status == "Pending" && pending_ms > 0) {
+      std::string oid = o.id;
+      ctx_.schedule(pending_ms, [this, oid] {
+        std::lock_guard l2(mu_);
+        for (Order& ord : orders_) {
+          if (ord.id == oid && ord.status == "Pending") {
+            ord.status = "Unshipped";
+            ord.updated_ms = ctx_.nowMs();
+          }
+        }
+      });
+    }
+    *out = {{"order_id", o.id}, {"order", orderJson(o)}, {"order_items", itemsJson(o)}};
+    return true;
+  }
+
+  bool cancelOrder(const std::string& id, json* out, std::string* error) override {
+    std::lock_guard lock(mu_);
+    for (Order& o : orders_) {
+      if (o.id != id) continue;
+      if (o.status == "Canceled") {
+        *error = "order " + id + " is already cancelled";
+        return false;
+      }
+      o.status = "Canceled";
+      o.updated_ms = ctx_.nowMs();
+      for (const OrderItem& it : o.items) {
+        auto l = listings_.find(it.sku);
+        if (l != listings_.end()) l->second.quantity += it.quantity;
+      }
+      *out = {{"order_id", id}, {"order", orderJson(o)}};
+      return true;
+    }
+    *error = "no order " + id;
+    return false;
+  }
+
+ private:
+  static constexpr const char* kMarketplace = "ATVPDKIKX0DER";
+
+  struct Bucket {
+    double rate = 1;
+    double burst = 1;
+    double tokens = 1;
+    int64_t at = 0;
+  };
+  struct Listing {
+    std::string sku;
+    std::string asin;
+    std::string product_type;
+    std::string title;
+    std::string price;
+    int64_t quantity = 0;
+    int64_t created_ms = 0;
+    int64_t updated_ms = 0;
+    int64_t update_count = 0;
+    int64_t pending = 0;  // accepted submissions not yet applied
+  };
+  struct Document {
+    std::string content_type;
+    std::string signature;
+    std::string content;
+    bool uploaded = false;
+    bool compressed = false;
+  };
+  struct Feed {
+    std::string id;
+    std::string type;
+    json marketplaces;
+    std::string input_document;
+    std::string status = "IN_QUEUE";
+    int64_t created_ms = 0;
+    int64_t started_ms = 0;
+    int64_t ended_ms = 0;
+    std::string result_document;
+  };
+  struct OrderItem {
+    std::string id;
+    std::string sku;
+    std::string asin;
+    std::string title;
+    int64_t quantity = 0;
+    int64_t price_cents = 0;  // the line: unit price x quantity, as Amazon's ItemPrice
+  };
+  struct Order {
+    std::string id;
+    int64_t created_ms = 0;
+    int64_t updated_ms = 0;
+    std::string status;
+    std::string currency;
+    std::string country;
+    std::vector<OrderItem> items;
+  };
+
+  using Handler = std::function<void(const httplib::Request&, httplib::Response&)>;
+
+  // Token check, rate limit, request id and stats around one SP-API operation.
+  Handler api(const std::string& operation, Handler inner) {
+    return [this, operation, inner](const httplib::Request& req, httplib::Response& res) {
+      res.set_header("x-amzn-RequestId", ctx_.uuid());
+      if (req.get_header_value("x-amz-access-token") != ctx_.options().access_token) {
+        sendJson(res, 403, errorList("Unauthorized", "Access to requested resource is denied."));
+        ctx_.count(operation, 403);
+        return;
+      }
+      double rate = 0;
+      {
+        std::lock_guard lock(mu_);
+        Bucket& b = buckets_[operation];
+        int64_t now = ctx_.monoMs();
+        b.tokens = std::min(b.burst, b.tokens + b.rate * static_cast<double>(now - b.at) / 1000.0);
+        b.at = now;
+        rate = b.rate;
+        if (b.tokens < 1.0) {
+          res.set_header("x-amzn-RateLimit-Limit", rateText(rate));
+          sendJson(res, 429, errorList("QuotaExceeded", "You exceeded your quota for the requested resource."));
+          ctx_.count(operation, 429);
+          return;
+        }
+        b.tokens -= 1.0;
+      }
+      res.set_header("x-amzn-RateLimit-Limit", rateText(rate));
+      inner(req, res);
+      ctx_.count(operation, res.status);
+    };
+  }
+
+  bool checkMarketplace(const httplib::Request& req, httplib::Response& res, const char* param) {
+    if (!req.has_param(param) || req.get_param_value(param).empty()) {
+      sendJson(res, 400, errorList("InvalidInput", std::string("Missing required parameter '") + param + "'."));
+      return false;
+    }
+    for (const std::string& m : splitList(req.get_param_value(param))) {
+      if (m != kMarketplace) {
+        sendJson(res, 400, errorList("InvalidInput", "Invalid marketplace identifier " + m + "."));
+        return false;
+      }
+    }
+    return true;
+  }
+
+  bool checkSeller(const httplib::Request& req, httplib::Response& res) {
+    if (req.matches[1] != ctx_.options().seller_id) {
+      sendJson(res, 403, errorList("Unauthorized", "Access to requested resource is denied."));
+      return false;
+    }
+    return true;
+  }
+
+  static json issue(const std::string& code, const std::string& message, json attributes = json::array()) {
+    return {{"code", code}, {"message", message}, {"severity", "ERROR"}, {"attributeNames", std::move(attributes)},
+            {"categories", json::array({"INVALID_ATTRIBUTE"})}};
+  }
+
+  // Reads fulfillment_availability entries; nullopt + issue when they are not valid.
+  static std::optional<int64_t> availability(const json& value, json* issues) {
+    if (!value.is_array() || value.empty()) {
+      issues->push_back(issue("90000900", "The attributes are invalid.", json::array({"fulfillment_availability"})));
+      return std::nullopt;
+    }
+    std::optional<int64_t> out;
+    for (const json& v : value) {
+      if (!v.is_object() || !v.contains("fulfillment_channel_code") || !v["fulfillment_channel_code"].is_string()) {
+        issues->push_back(issue("90000900", "'fulfillment_channel_code' is required but not supplied.",
+                                json::array({"fulfillment_availability"})));
+        return std::nullopt;
+      }
+      auto q = v.contains("quantity") ? jsonInt(v["quantity"]) : std::nullopt;
+      if (!q || *q < 0) {
+        issues->push_back(issue("90000900", "The value for 'quantity' must be a whole number of 0 or more.",
+                                json::array({"fulfillment_availability"})));
+        return std::nullopt;
+      }
+      if (v["fulfillment_channel_code"] == "DEFAULT") out = q;
+    }
+    if (!out) issues->push_back(issue("90000900", "No DEFAULT fulfillment_channel_code given.", json::array({"fulfillment_availability"})));
+    return out;
+  }
+
+  void patch(const httplib::Request& req, httplib::Response& res) {
+    if (!checkSeller(req, res) || !checkMarketplace(req, res, "marketplaceIds")) return;
+    if (req.get_header_value("Content-Type").rfind("application/json", 0) != 0) {
+      return sendJson(res, 415, errorList("UnsupportedMediaType", "Content-Type must be application/json."));
+    }
+    json body = json::parse(req.body, nullptr, false);
+    if (body.is_discarded() || !body.is_object()) return sendJson(res, 400, errorList("InvalidInput", "Request body is not valid JSON."));
+    if (!body.contains("productType") || !body["productType"].is_string()) {
+      return sendJson(res, 400, errorList("InvalidInput", "Required property 'productType' is missing."));
+    }
+    if (!body.contains("patches") || !body["patches"].is_array() || body["patches"].empty()) {
+      return sendJson(res, 400, errorList("InvalidInput", "Required property 'patches' is missing or empty."));
+    }
+    for (const json& p : body["patches"]) {
+      static const std::set<std::string> kOps = {"add", "replace", "merge", "delete"};
+      if (!p.is_object() || !p.contains("op") || !p["op"].is_string() || !kOps.count(p["op"].get<std::string>()) ||
+          !p.contains("path") || !p["path"].is_string() || p["path"].get<std::string>().rfind("/attributes/", 0) != 0) {
+        return sendJson(res, 400, errorList("InvalidInput", "Each patch needs op (add|replace|merge|delete) and a path /attributes/..."));
+      }
+    }
+    std::string sku = req.matches[2];
+    bool preview = req.get_param_value("mode") == "VALIDATION_PREVIEW";
+    json issues = json::array();
+    std::optional<int64_t> quantity;
+    std::lock_guard lock(mu_);
+    auto it = listings_.find(sku);
+    if (it == listings_.end()) {
+      issues.push_back(issue("4000001", "The SKU '" + sku + "' does not exist for this seller in marketplace " + kMarketplace + "."));
+    } else if (body["productType"] != it->second.product_type) {
+      issues.push_back(issue("4000002", "The provided product type '" + body["productType"].get<std::string>() +
+                                            "' does not match the product type of this listing ('" + it->second.product_type + "')."));
+    } else {
+      for (const json& p : body["patches"]) {
+        if (p["path"] != "/attributes/fulfillment_availability") continue;  // other attributes are accepted unchanged
+        if (p["op"] == "delete") {
+          quantity = 0;
+          continue;
+        }
+        if (!p.contains("value")) {
+          issues.push_back(issue("90000900", "The attributes are invalid.", json::array({"fulfillment_availability"})));
+          break;
+        }
+        quantity = availability(p["value"], &issues);
+        if (!quantity) break;
+      }
+    }
+    std::string submission = ctx_.uuid();
+    json out = {{"sku", sku}, {"submissionId", submission}, {"issues", issues}};
+    if (!issues.empty()) {
+      out["status"] = "INVALID";
+    } else if (preview) {
+      out["status"] = "VALID";
+    } else {
+      out["status"] = "ACCEPTED";
+      if (quantity) {
+        ++it->second.pending;
+        int64_t q = *quantity;
+        ctx_.schedule(ctx_.options().apply_delay_ms, [this, sku, q] {
+          std::lock_guard l2(mu_);
+          auto l = listings_.find(sku);
+          if (l == listings_.end()) return;
+          l->second.quantity = q;
+          l->second.updated_ms = ctx_.nowMs();
+          ++l->second.update_count;
+          --l->second.pending;
+        });
+      }
+    }
+    if (req.get_param_value("includedData").find("identifiers") != std::string::npos && it != listings_.end()) {
+      out["identifiers"] = json::array({{{"marketplaceId", kMarketplace}, {"asin", it->second.asin}}});
+    }
+    sendJson(res, 200, out);
+  }
+
+  void getItem(const httplib::Request& req, httplib::Response& res) {
+    if (!checkSeller(req, res) || !checkMarketplace(req, res, "marketplaceIds")) return;
+    std::string sku = req.matches[2];
+    std::lock_guard lock(mu_);
+    auto it = listings_.find(sku);
+    if (it == listings_.end()) {
+      return sendJson(res, 404, errorList("NOT_FOUND", "SKU '" + sku + "' not found in marketplace " + kMarketplace));
+    }
+    const Listing& l = it->second;
+    std::string included = req.has_param("includedData") ? req.get_param_value("includedData") : "summaries";
+    json out = {{"sku", sku}};
+    for (const std::string& part : splitList(included)) {
+      if (part == "summaries") {
+        out["summaries"] = json::array({{{"marketplaceId", kMarketplace}, {"asin", l.asin}, {"productType", l.product_type},
+                                          {"conditionType", "new_new"}, {"status", json::array({"BUYABLE", "DISCOVERABLE"})},
+                                          {"itemName", l.title}, {"createdDate", isoUtc(l.created_ms, false)},
+                                          {"lastUpdatedDate", isoUtc(l.updated_ms ? l.updated_ms : l.created_ms, false)}}});
+      } else if (part == "fulfillmentAvailability") {
+        out["fulfillmentAvailability"] = json::array({{{"fulfillmentChannelCode", "DEFAULT"}, {"quantity", l.quantity}}});
+      } else if (part == "issues") {
+        out["issues"] = json::array();
+      } else if (part == "offers") {
+        out["offers"] = json::array({{{"marketplaceId", kMarketplace}, {"offerType", "B2C"},
+                                      {"price", {{"currencyCode", "USD"}, {"amount", l.price}}}}});
+      } else if (part != "attributes" && part != "identifiers" && part != "procurement" && part != "relationships" &&
+                 part != "productTypes") {
+        return sendJson(res, 400, errorList("InvalidInput", "Invalid includedData value " + part + "."));
+      }
+    }
+    sendJson(res, 200, out);
+  }
+
+  std::string base(const httplib::Request& req) const {
+    std::string host = req.get_header_value("Host");
+    return "http://" + (host.empty() ? ctx_.options().host : host);
+  }
+
+  void createDocument(const httplib::Request& req, httplib::Response& res) {
+    json body = json::parse(req.body, nullptr, false);
+    if (body.is_discarded() || !body.is_object() || !body.contains("contentType") || !body["contentType"].is_string()) {
+      return sendJson(res, 400, errorList("InvalidInput", "Required property 'contentType' is missing."));
+    }
+    std::lock_guard lock(mu_);
+    std::string id = ctx_.uuid();
+    Document d;
+    d.content_type = body["contentType"];
+    d.signature = ctx_.uuid();
+    documents_[id] = d;
+    sendJson(res, 201, {{"feedDocumentId", id},
+                        {"url", base(req) + "/s3/feed-documents/" + id + "?X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Expires=300&X-Amz-Signature=" + d.signature}});
+  }
+
+  void upload(const httplib::Request& req, httplib::Response& res) {
+    std::lock_guard lock(mu_);
+    auto it = documents_.find(req.matches[1]);
+    if (it == documents_.end() || req.get_param_value("X-Amz-Signature") != it->second.signature) {
+      res.status = 403;
+      res.set_content("<Error><Code>SignatureDoesNotMatch</Code></Error>", "application/xml");
+      return;
+    }
+    if (req.get_header_value("Content-Type") != it->second.content_type) {
+      res.status = 403;
+      res.set_content("<Error><Code>SignatureDoesNotMatch</Code><Message>Content-Type differs from the one signed</Message></Error>",
+                      "application/xml");
+      return;
+    }
+    it->second.content = req.body;
+    it->second.uploaded = true;
+    res.status = 200;
+  }
+
+  void download(const httplib::Request& req, httplib::Response& res) {
+    std::lock_guard lock(mu_);
+    auto it = documents_.find(req.matches[1]);
+    if (it == documents_.end() || req.get_param_value("X-Amz-Signature") != it->second.signature || !it->second.uploaded) {
+      res.status = 403;
+      res.set_content("<Error><Code>AccessDenied</Code></Error>", "application/xml");
+      return;
+    }
+    res.status = 200;
+    res.set_content(it->second.content, it->second.compressed ? "application/octet-stream" : it->second.content_type);
+  }
+
+  void getDocument(const httplib::Request& req, httplib::Response& res) {
+    std::lock_guard lock(mu_);
+    auto it = documents_.find(req.matches[1]);
+    if (it == documents_.end()) return sendJson(res, 404, errorList("NotFound", "The requested feed document was not found."));
+    json out = {{"feedDocumentId", req.matches[1].str()},
+                {"url", base(req) + "/s3/result-documents/" + req.matches[1].str() + "?X-Amz-Signature=" + it->second.signature}};
+    if (it->second.compressed) out["compressionAlgorithm"] = "GZIP";
+    sendJson(res, 200, out);
+  }
+
+  void createFeed(const httplib::Request& req, httplib::Response& res) {
+    json body = json::parse(req.body, nullptr, false);
+    if (body.is_discarded() || !body.is_object()) return sendJson(res, 400, errorList("InvalidInput", "Request body is not valid JSON."));
+    for (const char* k : {"feedType", "marketplaceIds", "inputFeedDocumentId"}) {
+      if (!body.contains(k)) return sendJson(res, 400, errorList("InvalidInput", std::string("Required property '") + k + "' is missing."));
+    }
+    if (body["feedType"] != "JSON_LISTINGS_FEED") {
+      return sendJson(res, 400, errorList("InvalidInput", "This simulator processes feedType JSON_LISTINGS_FEED only."));
+    }
+    if (!body["marketplaceIds"].is_array() || body["marketplaceIds"].empty()) {
+      return sendJson(res, 400, errorList("InvalidInput", "marketplaceIds must be a non-empty array."));
+    }
+    std::lock_guard lock(mu_);
+    std::string doc = body["inputFeedDocumentId"].is_string() ? body["inputFeedDocumentId"].get<std::string>() : "";
+    auto d = documents_.find(doc);
+    if (d == documents_.end() || !d->second.uploaded) {
+      return sendJson(res, 400, errorList("InvalidInput", "Feed document " + doc + " does not exist or has no content."));
+    }
+    Feed f;
+    f.id = std::to_string(50000000000ULL + feeds_.size() + 1);
+    f.type = "JSON_LISTINGS_FEED";
+    f.marketplaces = body["marketplaceIds"];
+    f.input_document = doc;
+    f.created_ms = ctx_.nowMs();
+    feeds_[f.id] = f;
+    std::string id = f.id;
+    int64_t delay = ctx_.options().feed_delay_ms;
+    ctx_.schedule(delay / 2, [this, id] {
+      std::lock_guard l2(mu_);
+      feeds_[id].status = "IN_PROGRESS";
+      feeds_[id].started_ms = ctx_.nowMs();
+    });
+    ctx_.schedule(delay, [this, id] {
+      try {
+        processFeed(id);
+      } catch (const std::exception& e) {  // a document shaped in a way the checks above missed
+        std::lock_guard l2(mu_);
+        feeds_[id].status = "FATAL";
+        feeds_[id].ended_ms = ctx_.nowMs();
+      }
+    });
+    sendJson(res, 202, {{"feedId", id}});
+  }
+
+  void processFeed(const std::string& id) {
+    std::lock_guard lock(mu_);
+    Feed& f = feeds_[id];
+    const std::string& content = documents_[f.input_document].content;
+    json doc = json::parse(content, nullptr, false);
+    json issues = json::array();
+    int64_t processed = 0, accepted = 0, invalid = 0;
+    bool fatal = false;
+    std::string fatal_reason;
+    if (doc.is_discarded() || !doc.is_object() || !doc.contains("header") || !doc["header"].is_object() ||
+        !doc.contains("messages") || !doc["messages"].is_array()) {
+      fatal = true;
+      fatal_reason = "The feed is not a JSON_LISTINGS_FEED document (header and messages are required).";
+    } else if (doc["header"].value("sellerId", "") != ctx_.options().seller_id || doc["header"].value("version", "") != "2.0") {
+      fatal = true;
+      fatal_reason = "The header's sellerId must be this seller and version must be 2.0.";
+    } else if (doc["messages"].empty() || doc["messages"].size() > 25000) {
+      fatal = true;
+      fatal_reason = "A feed holds 1 to 25,000 messages.";
+    }
+    if (!fatal) {
+      static const std::set<std::string> kOps = {"UPDATE", "PARTIAL_UPDATE", "DELETE", "PATCH"};
+      for (const json& m : doc["messages"]) {
+        ++processed;
+        json mid = m.is_object() && m.contains("messageId") ? m["messageId"] : json(nullptr);
+        std::string sku = m.is_object() ? m.value("sku", "") : "";
+        std::string op = m.is_object() ? m.value("operationType", "") : "";
+        auto bad = [&](const std::string& code, const std::string& message) {
+          issues.push_back({{"messageId", mid}, {"sku", sku}, {"code", code}, {"severity", "ERROR"}, {"message", message}});
+          ++invalid;
+        };
+        if (!mid.is_number_integer() || sku.empty() || !kOps.count(op)) {
+          bad("100", "messageId, sku and operationType (UPDATE|PARTIAL_UPDATE|DELETE|PATCH) are required.");
+          continue;
+        }
+        auto l = listings_.find(sku);
+        if (op == "DELETE") {
+          if (l != listings_.end()) listings_.erase(l);
+          ++accepted;
+          continue;
+        }
+        if (!m.contains("productType") || !m["productType"].is_string()) {
+          bad("100", "'productType' is required for " + op + ".");
+          continue;
+        }
+        if (l == listings_.end() && op != "UPDATE") {
+          bad("4000001", "The SKU '" + sku + "' does not exist for this seller.");
+          continue;
+        }
+        json item_issues = json::array();
+        std::optional<int64_t> q;
+        bool has_availability = false;
+        if (op == "PATCH") {
+          if (!m.contains("patches") || !m["patches"].is_array() || m["patches"].empty()) {
+            bad("100", "'patches' is required for PATCH.");
+            continue;
+          }
+          for (const json& p : m["patches"]) {
+            if (p.is_object() && p.value("path", "") == "/attributes/fulfillment_availability" && p.contains("value")) {
+              has_availability = true;
+              q = availability(p["value"], &item_issues);
+            }
+          }
+        } else {
+          if (!m.contains("attributes") || !m["attributes"].is_object()) {
+            bad("100", "'attributes' is required for " + op + ".");
+            continue;
+          }
+          if (m["attributes"].contains("fulfillment_availability")) {
+            has_availability = true;
+            q = availability(m["attributes"]["fulfillment_availability"], &item_issues);
+          }
+        }
+        if (!item_issues.empty()) {
+          for (json& i : item_issues) {
+            issues.push_back({{"messageId", mid}, {"sku", sku}, {"code", i["code"]}, {"severity", "ERROR"}, {"message", i["message"]},
+                              {"attributeName", "fulfillment_availability"}});
+          }
+          ++invalid;
+          continue;
+        }
+        Listing& li = listings_[sku];
+        if (li.sku.empty()) {
+          li.sku = sku;
+          li.asin = "B0SIMFEED" + std::to_string(processed);
+          li.product_type = m["productType"];
+          li.created_ms = ctx_.nowMs();
+        }
+        if (has_availability && q) {
+          li.quantity = *q;
+          li.updated_ms = ctx_.nowMs();
+          ++li.update_count;
+        }
+        ++accepted;
+      }
+    }
+    json report = {{"header", {{"sellerId", ctx_.options().seller_id}, {"version", "2.0"}, {"feedId", id}}},
+                   {"issues", fatal ? json::array({{{"code", "100"}, {"severity", "ERROR"}, {"message", fatal_reason}}}) : issues},
+                   {"summary", {{"errors", fatal ? 1 : static_cast<int64_t>(issues.size())}, {"warnings", 0},
+                                {"messagesProcessed", processed}, {"messagesAccepted", accepted}, {"messagesInvalid", invalid}}}};
+    Document result;
+    result.content_type = "application/json; charset=UTF-8";
+    result.signature = ctx_.uuid();
+    result.uploaded = true;
+    result.compressed = ctx_.options().gzip_reports;
+    result.content = result.compressed ? gzip(report.dump()) : report.dump();
+    std::string result_id = ctx_.uuid();
+    documents_[result_id] = result;
+    f.result_document = result_id;
+    f.status = fatal ? "FATAL" : "DONE";
+    if (f.started_ms == 0) f.started_ms = ctx_.nowMs();
+    f.ended_ms = ctx_.nowMs();
+  }
+
+  void getFeed(const httplib::Request& req, httplib::Response& res) {
+    std::lock_guard lock(mu_);
+    auto it = feeds_.find(req.matches[1]);
+    if (it == feeds_.end()) return sendJson(res, 404, errorList("NotFound", "The requested feed was not found."));
+    const Feed& f = it->second;
+    json out = {{"feedId", f.id}, {"feedType", f.type}, {"marketplaceIds", f.marketplaces},
+                {"createdTime", isoUtc(f.created_ms)}, {"processingStatus", f.status}};
+    if (f.started_ms) out["processingStartTime"] = isoUtc(f.started_ms);
+    if (f.ended_ms) out["processingEndTime"] = isoUtc(f.ended_ms);
+    if (!f.result_document.empty()) out["resultFeedDocumentId"] = f.result_document;
+    sendJson(res, 200, out);
+  }
+
+  json orderJson(const Order& o) const {
+    int64_t total = 0;
+    int64_t units = 0;
+    for (const OrderItem& it : o.items) {
+      total += it.price_cents;
+      units += it.quantity;
+    }
+    json j = {{"AmazonOrderId", o.id},
+              {"PurchaseDate", isoUtc(o.created_ms, false)},
+              {"LastUpdateDate", isoUtc(o.updated_ms, false)},
+              {"OrderStatus", o.status},
+              {"FulfillmentChannel", "MFN"},
+              {"SalesChannel", "Amazon.com"},
+              {"ShipServiceLevel", "Std US D2D Dom"},
+              {"NumberOfItemsShipped", 0},
+              {"NumberOfItemsUnshipped", o.status == "Canceled" ? 0 : units},
+              {"PaymentMethod", "Other"},
+              {"PaymentMethodDetails", json::array({"Standard"})},
+              {"MarketplaceId", kMarketplace},
+              {"ShipmentServiceLevelCategory", "Standard"},
+              {"OrderType", "StandardOrder"},
+              {"EarliestShipDate", isoUtc(o.created_ms + 86'400'000, false)},
+              {"LatestShipDate", isoUtc(o.created_ms + 3 * 86'400'000, false)},
+              {"IsBusinessOrder", false},
+              {"IsPrime", false},
+              {"IsPremiumOrder", false},
+              {"IsGlobalExpressEnabled", false},
+              {"IsSoldByAB", false},
+              {"IsISPU", false},
+              {"IsAccessPointOrder", false},
+              {"ShippingAddress", {{"City", "SEATTLE"}, {"StateOrRegion", "WA"}, {"PostalCode", "98101"}, {"CountryCode", o.country}}}};
+    if (o.status != "Pending") j["OrderTotal"] = {{"CurrencyCode", o.currency}, {"Amount", cents(total)}};
+    return j;
+  }
+
+  json itemsJson(const Order& o) const {
+    json items = json::array();
+    for (const OrderItem& it : o.items) {
+      json j = {{"ASIN", it.asin},
+                {"SellerSKU", it.sku},
+                {"OrderItemId", it.id},
+                {"Title", it.title},
+                {"QuantityOrdered", it.quantity},
+                {"QuantityShipped", 0},
+                {"ProductInfo", {{"NumberOfItems", "1"}}},
+                {"IsGift", "false"},
+                {"ConditionId", "New"},
+                {"ConditionSubtypeId", "New"},
+                {"IsTransparency", false},
+                {"SerialNumberRequired", false}};
+      if (o.status != "Pending") {
+        j["ItemPrice"] = {{"CurrencyCode", o.currency}, {"Amount", cents(it.price_cents)}};
+        j["ItemTax"] = {{"CurrencyCode", o.currency}, {"Amount", "0.00"}};
+        j["PromotionDiscount"] = {{"CurrencyCode", o.currency}, {"Amount", "0.00"}};
+      }
+      items.push_back(std::move(j));
+    }
+    return items;
+  }
+
+  void getOrders(const httplib::Request& req, httplib::Response& res) {
+    if (!checkMarketplace(req, res, "MarketplaceIds")) return;
+    json filter;
+    int64_t offset = 0;
+    if (req.has_param("NextToken")) {
+      json t = json::parse(base64Decode(req.get_param_value("NextToken")), nullptr, false);
+      if (t.is_discarded() || !t.is_object() || !t.contains("f") || !t.contains("o") || !t["o"].is_number_integer()) {
+        return sendJson(res, 400, errorList("InvalidInput", "Invalid NextToken."));
+      }
+      filter = t["f"];
+      offset = t["o"].get<int64_t>();
+    } else {
+      bool created = req.has_param("CreatedAfter");
+      bool updated = req.has_param("LastUpdatedAfter");
+      if (created == updated) {
+        return sendJson(res, 400, errorList("InvalidInput", created ? "CreatedAfter and LastUpdatedAfter cannot both be given."
+                                                                    : "Either CreatedAfter or LastUpdatedAfter must be given."));
+      }
+      std::string key = created ? "CreatedAfter" : "LastUpdatedAfter";
+      auto after = parseIso(req.get_param_value(key));
+      if (!after) return sendJson(res, 400, errorList("InvalidInput", "Invalid " + key + ": expected ISO 8601."));
+      int64_t page = 100;
+      if (req.has_param("MaxResultsPerPage")) {
+        json v = req.get_param_value("MaxResultsPerPage");
+        auto n = jsonInt(v, true);
+        if (!n || *n < 1 || *n > 100) return sendJson(res, 400, errorList("InvalidInput", "MaxResultsPerPage must be 1 to 100."));
+        page = *n;
+      }
+      filter = {{"by", created ? "created" : "updated"}, {"after", *after}, {"page", page}, {"before", ctx_.nowMs()},
+                {"statuses", req.has_param("OrderStatuses") ? json(splitList(req.get_param_value("OrderStatuses"))) : json::array()}};
+    }
+    std::lock_guard lock(mu_);
+    bool by_created = filter["by"] == "created";
+    int64_t after = filter["after"].get<int64_t>();
+    int64_t before = filter["before"].get<int64_t>();
+    std::set<std::string> statuses;
+    for (const json& s : filter["statuses"]) statuses.insert(s.get<std::string>());
+    std::vector<const Order*> match;
+    for (const Order& o : orders_) {
+      int64_t t = by_created ? o.created_ms : o.updated_ms;
+      // Second precision, as the ISO dates Amazon returns.
+      if (t / 1000 < after / 1000 || t > before) continue;
+      if (!statuses.empty() && !statuses.count(o.status)) continue;
+      match.push_back(&o);
+    }
+    std::stable_sort(match.begin(), match.end(), [by_created](const Order* a, const Order* b) {
+      return (by_created ? a->created_ms : a->updated_ms) < (by_created ? b->created_ms : b->updated_ms);
+    });
+    int64_t page = filter["page"].get<int64_t>();
+    json list = json::array();
+    for (int64_t i = offset; i < static_cast<int64_t>(match.size()) && i < offset + page; ++i) list.push_back(orderJson(*match[i]));
+    json payload = {{"Orders", list}};
+    payload[by_created ? "CreatedBefore" : "LastUpdatedBefore"] = isoUtc(before, false);
+    if (offset + page < static_cast<int64_t>(match.size())) {
+      payload["NextToken"] = base64Encode(json{{"f", filter}, {"o", offset + page}}.dump());
+    }
+    sendJson(res, 200, {{"payload", payload}});
+  }
+
+  const Order* findOrder(const std::string& id) const {
+    for (const Order& o : orders_) {
+      if (o.id == id) return &o;
+    }
+    return nullptr;
+  }
+
+  void getOrder(const httplib::Request& req, httplib::Response& res) {
+    std::lock_guard lock(mu_);
+    const Order* o = findOrder(req.matches[1]);
+    if (!o) return sendJson(res, 404, errorList("NotFound", "Order " + req.matches[1].str() + " was not found."));
+    sendJson(res, 200, {{"payload", orderJson(*o)}});
+  }
+
+  void getOrderItems(const httplib::Request& req, httplib::Response& res) {
+    std::lock_guard lock(mu_);
+    const Order* o = findOrder(req.matches[1]);
+    if (!o) return sendJson(res, 404, errorList("NotFound", "Order " + req.matches[1].str() + " was not found."));
+    sendJson(res, 200, {{"payload", {{"AmazonOrderId", o->id}, {"OrderItems", itemsJson(*o)}}}});
+  }
+
+  SimContext& ctx_;
+  std::mutex mu_;
+  std::map<std::string, Bucket> buckets_;
+  std::map<std::string, Listing> listings_;
+  std::map<std::string, Document> documents_;
+  std::map<std::string, Feed> feeds_;
+  std::vector<Order> orders_;
+  uint64_t next_asin_ = 71000001;
+  uint64_t next_order_ = 1;
+  uint64_t next_item_ = 68828574383266ULL;
+};
+
+}  // namespace
+
+std::unique_ptr<ChannelSim> makeAmazonSim(SimContext& ctx) { return std::make_unique<AmazonSim>(ctx); }
+
+}  // namespace sw::channelsim

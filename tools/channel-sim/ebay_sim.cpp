@@ -1,0 +1,656 @@
+// eBay Sell APIs, as much of them as Stockwire uses:
+//   Inventory v1: POST /bulk_update_price_quantity (<= 25 entries; 200, or 207 with a statusCode
+//     and errors per entry), GET /inventory_item/{sku}, GET /offer?sku=
+//   Fulfillment v1: GET /order (filter=lastmodifieddate:[..]|creationdate:[..]|
+//     orderfulfillmentstatus:{..}, brackets percent-encoded; limit/offset/next), GET /order/{id}
+// A listing shows min(inventory item quantity, offer availableQuantity); each listing can be
+// revised --revisions-per-day times per UTC day (then errorId 25019); each API has a daily call
+// quota (then HTTP 429).
+
+#include <algorithm>
+#include <map>
+#include <regex>
+#include <set>
+
+#include "sim_core.h"
+
+namespace sw::channelsim {
+
+namespace {
+
+constexpr int64_t kDayMs = 86'400'000;
+constexpr int64_t kNinetyDaysMs = 90 * kDayMs;
+constexpr size_t kMaxBulk = 25;
+
+json ebayError(int id, const std::string& domain, const std::string& category, const std::string& message,
+               json parameters = nullptr) {
+  json e = {{"errorId", id}, {"domain", domain}, {"category", category}, {"message", message}};
+  if (!parameters.is_null()) e["parameters"] = std::move(parameters);
+  return e;
+}
+json errors(json e) { return {{"errors", json::array({std::move(e)})}}; }
+
+std::string money(int64_t cents) {
+  char buf[40];
+  std::snprintf(buf, sizeof buf, "%lld.%02lld", static_cast<long long>(cents / 100), static_cast<long long>(cents % 100));
+  return buf;
+}
+
+std::optional<int64_t> priceCents(const std::string& p) {
+  std::smatch m;
+  static const std::regex re(R"((\d{1,9})(?:\.(\d{1,2}))?)");
+  if (!std::regex_match(p, m, re)) return std::nullopt;
+  std::string frac = m[2].str();
+  frac.resize(2, '0');
+  return std::stoll(m[1].str()) * 100 + std::stoll(frac);
+}
+
+class EbaySim final : public ChannelSim {
+ public:
+  explicit EbaySim(SimContext& ctx) : ctx_(ctx) {}
+
+  bool isApiPath(const std::string& path) const override { return path.rfind("/sell/", 0) == 0; }
+
+  void install(httplib::Server& server) override {
+    server.Post("/sell/inventory/v1/bulk_update_price_quantity",
+                api("inventory", "bulkUpdatePriceQuantity", [this](const httplib::Request& q, httplib::Response& r) { bulk(q, r); }));
+    server.Get(R"(/sell/inventory/v1/inventory_item/(.+))",
+               api("inventory", "getInventoryItem", [this](const httplib::Request& q, httplib::Response& r) { getItem(q, r); }));
+    server.Get("/sell/inventory/v1/offer",
+               api("inventory", "getOffers", [this](const httplib::Request& q, httplib::Response& r) { getOffers(q, r); }));
+    server.Get("/sell/fulfillment/v1/order",
+               api("fulfillment", "getOrders", [this](const httplib::Request& q, httplib::Response& r) { getOrders(q, r); }));
+    server.Get(R"(/sell/fulfillment/v1/order/([^/]+))",
+               api("fulfillment", "getOrder", [this](const httplib::Request& q, httplib::Response& r) { getOrder(q, r); }));
+  }
+
+  void sendServerError(const httplib::Request& req, httplib::Response& res) override {
+    bool inventory = req.path.rfind("/sell/inventory", 0) == 0;
+    sendJson(res, 500, errors(inventory ? ebayError(25001, "API_INVENTORY", "APPLICATION", "A system error has occurred.")
+                                        : ebayError(30500, "API_FULFILLMENT", "APPLICATION", "System error")));
+  }
+
+  void sendThrottled(const httplib::Request&, httplib::Response& res) override {
+    sendJson(res, 429, errors(ebayError(2001, "ACCESS", "REQUEST", "Too many requests. The request limit has been reached for the resource.")));
+  }
+
+  bool seed(const json& body, json* out, std::string* error) override {
+    std::lock_guard lock(mu_);
+    json created = json::array();
+    for (const json& l : body["listings"]) {
+      if (!l.is_object() || !l.contains("sku") || !l["sku"].is_string() || l["sku"].get<std::string>().empty()) {
+        *error = "each listing needs a non-empty string sku";
+        return false;
+      }
+      auto qty = l.contains("quantity") ? jsonInt(l["quantity"]) : std::optional<int64_t>(0);
+      if (!qty || *qty < 0) {
+        *error = "quantity must be a whole number >= 0";
+        return false;
+      }
+      auto offer_qty = l.contains("offer_quantity") ? jsonInt(l["offer_quantity"]) : qty;
+      if (!offer_qty || *offer_qty < 0) {
+        *error = "offer_quantity must be a whole number >= 0";
+        return false;
+      }
+      std::string sku = l["sku"];
+      Item& it = items_[sku];
+      it.sku = sku;
+      it.title = l.contains("title") && l["title"].is_string() ? l["title"].get<std::string>() : "Product " + sku;
+      it.quantity = *qty;
+      bool with_offer = !l.contains("offer") || l["offer"] != false;
+      if (with_offer && it.offers.empty()) {
+        Offer o;
+        o.offer_id = std::to_string(next_offer_++);
+        o.listing_id = std::to_string(next_listing_++);
+        o.price_cents = priceCents(l.contains("price") && l["price"].is_string() ? l["price"].get<std::string>() : "10.00").value_or(1000);
+        it.offers.push_back(o);
+      }
+      for (Offer& o : it.offers) o.available = *offer_qty;
+      json offers = json::array();
+      for (const Offer& o : it.offers) offers.push_back({{"offerId", o.offer_id}, {"listingId", o.listing_id}});
+      created.push_back({{"sku", sku}, {"quantity", *qty}, {"offers", offers}});
+    }
+    *out = {{"marketplace_id", "EBAY_US"}, {"listings", created}};
+    return true;
+  }
+
+  std::vector<ListingView> listings() override {
+    std::lock_guard lock(mu_);
+    std::vector<ListingView> out;
+    int64_t day = ctx_.nowMs() / kDayMs;
+    for (const auto& [sku, it] : items_) {
+      ListingView v;
+      v.sku = sku;
+      v.quantity = listed(it);
+      v.channel_id = it.offers.empty() ? sku : it.offers[0].listing_id;
+      v.updated_at_ms = it.updated_ms;
+      v.update_count = it.update_count;
+      json offers = json::array();
+      for (const Offer& o : it.offers) {
+        auto r = o.revisions.find(day);
+        offers.push_back({{"offerId", o.offer_id}, {"listingId", o.listing_id}, {"availableQuantity", o.available},
+                          {"revisions_today", r == o.revisions.end() ? 0 : r->second}});
+      }
+      v.extra = {{"inventory_quantity", it.quantity}, {"offers", offers}};
+      out.push_back(v);
+    }
+    return out;
+  }
+
+  bool createOrder(const json& body, json* out, std::string* error) override {
+    std::lock_guard lock(mu_);
+    std::string currency = body.contains("currency") && body["currency"].is_string() ? body["currency"].get<std::string>() : "USD";
+    std::string country = body.contains("country") && body["country"].is_string() ? body["country"].get<std::string>() : "US";
+    int64_t now = ctx_.nowMs();
+    Order o;
+    char id[32];
+    std::snprintf(id, sizeof id, "%02llu-%05llu-%05llu", static_cast<unsigned long long>(10 + next_order_ % 90),
+                  static_cast<unsigned long long>(10000 + (next_order_ * 37) % 90000),
+                  static_cast<unsigned long long>(10000 + (next_order_ * 7919) % 90000));
+    ++next_order_;
+    o.id = id;
+    o.created_ms = now;
+    o.updated_ms = now;
+    o.currency = currency;
+    o.country = country;
+    std::vector<std::pair<Item*, int64_t>> takes;
+    for (const json& l : body["lines"]) {
+      auto qty = l.is_object() && l.contains("quantity") ? jsonInt(l["quantity"]) : std::nullopt;
+      if (!qty || *qty < 1) {
+        *error = "each line needs a quantity >= 1";
+        return false;
+      }
+      std::string sku = l.contains("sku") && l["sku"].is_string() ? l["sku"].get<std::string>() : "";
+      auto it = items_.find(sku);
+      if (it == items_.end() || it->second.offers.empty()) {
+        *error = "no listing (with an offer) for SKU " + sku;
+        return false;
+      }
+      auto price = priceCents(l.contains("price") && l["price"].is_string() ? l["price"].get<std::string>()
+                                                                            : money(it->second.offers[0].price_cents));
+      if (!price) {
+        *error = "price must look like 12.34";
+        return false;
+      }
+      Line line;
+      line.id = std::to_string(next_line_++);
+      line.sku = sku;
+      line.omit_sku = l.contains("omit_sku") && l["omit_sku"] == true;
+      line.legacy_item = it->second.offers[0].listing_id;
+      line.title = it->second.title;
+      line.quantity = *qty;
+      line.cost_cents = *price * *qty;
+      o.lines.push_back(line);
+      takes.emplace_back(&it->second, *qty);
+    }
+    for (auto& [item, qty] : takes) {
+      item->quantity = std::max<int64_t>(0, item->quantity - qty);
+      for (Offer& of : item->offers) of.available = std::max<int64_t>(0, of.available - qty);
+    }
+    orders_.push_back(o);
+    *out = {{"order_id", o.id}, {"order", orderJson(o)}};
+    return true;
+  }
+
+  bool cancelOrder(const std::string& id, json* out, std::string* error) override {
+    std::lock_guard lock(mu_);
+    for (Order& o : orders_) {
+      if (o.id != id) continue;
+      if (o.cancelled) {
+        *error = "order " + id + " is already cancelled";
+        return false;
+      }
+      o.cancelled = true;
+      o.updated_ms = ctx_.nowMs();
+      for (const Line& l : o.lines) {
+        auto it = items_.find(l.sku);
+        if (it == items_.end()) continue;
+        it->second.quantity += l.quantity;
+        for (Offer& of : it->second.offers) of.available += l.quantity;
+      }
+      *out = {{"order_id", id}, {"order", orderJson(o)}};
+      return true;
+    }
+    *error = "no order " + id;
+    return false;
+  }
+
+ private:
+  struct Offer {
+    std::string offer_id;
+    std::string listing_id;
+    int64_t available = 0;
+    int64_t price_cents = 1000;
+    std::map<int64_t, int> revisions;  // UTC day -> revisions that day
+  };
+  struct Item {
+    std::string sku;
+    std::string title;
+    int64_t quantity = 0;
+    std::vector<Offer> offers;
+    int64_t updated_ms = 0;
+    int64_t update_count = 0;
+  };
+  struct Line {
+    std::string id;
+    std::string sku;
+    bool omit_sku = false;
+    std::string legacy_item;
+    std::string title;
+    int64_t quantity = 0;
+    int64_t cost_cents = 0;
+  };
+  struct Order {
+    std::string id;
+    int64_t created_ms = 0;
+    int64_t updated_ms = 0;
+    std::string currency;
+    std::string country;
+    bool cancelled = false;
+    std::vector<Line> lines;
+  };
+  using Handler = std::function<void(const httplib::Request&, httplib::Response&)>;
+
+  static int64_t listed(const Item& it) {
+    if (it.offers.empty()) return it.quantity;
+    return std::min(it.quantity, it.offers[0].available);
+  }
+
+  Handler api(const std::string& which, const std::string& operation, Handler inner) {
+    return [this, which, operation, inner](const httplib::Request& req, httplib::Response& res) {
+      if (req.get_header_value("Authorization") != "Bearer " + ctx_.options().access_token) {
+        sendJson(res, 401, errors(ebayError(1001, "OAuth", "REQUEST", "Invalid access token")));
+        ctx_.count(operation, 401);
+        return;
+      }
+      {
+        std::lock_guard lock(mu_);
+        int64_t day = ctx_.nowMs() / kDayMs;
+        int64_t limit = which == "inventory" ? ctx_.options().inventory_calls_per_day : ctx_.options().fulfillment_calls_per_day;
+        int64_t& used = calls_[which][day];
+        if (used >= limit) {
+          sendThrottled(req, res);
+          ctx_.count(operation, 429);
+          return;
+        }
+        ++used;
+      }
+      inner(req, res);
+      ctx_.count(operation, res.status);
+    };
+  }
+
+  void bulk(const httplib::Request& req, httplib::Response& res) {
+    if (req.get_header_value("Content-Type").rfind("application/json", 0) != 0) {
+      return sendJson(res, 415, errors(ebayError(25709, "API_INVENTORY", "REQUEST", "Invalid value for header Content-Type.")));
+    }
+    json body = json::parse(req.body, nullptr, false);
+    if (body.is_discarded() || !body.is_object() || !body.contains("requests") || !body["requests"].is_array() ||
+        body["requests"].empty()) {
+      return sendJson(res, 400, errors(ebayError(25709, "API_INVENTORY", "REQUEST", "Invalid value for requests.")));
+    }
+    if (body["requests"].size() > kMaxBulk) {
+      return sendJson(res, 400, errors(ebayError(25727, "API_INVENTORY", "REQUEST",
+                                                 "The number of InventoryItems in the request cannot exceed 25.")));
+    }
+    std::set<std::string> skus;
+    for (const json& r : body["requests"]) {
+      if (r.is_object() && r.contains("sku") && r["sku"].is_string() && !skus.insert(r["sku"].get<std::string>()).second) {
+        return sendJson(res, 400, errors(ebayError(25734, "API_INVENTORY", "REQUEST", "SKU should be unique in the request.")));
+      }
+    }
+    std::lock_guard lock(mu_);
+    int64_t now = ctx_.nowMs();
+    int64_t day = now / kDayMs;
+    json responses = json::array();
+    bool all_ok = true;
+    for (const json& r : body["requests"]) {
+      auto entryFail = [&](const std::string& sku, const std::string& offer, int status, json error) {
+        json e = {{"sku", sku}, {"statusCode", status}, {"errors", json::array({std::move(error)})}};
+        if (!offer.empty()) e["offerId"] = offer;
+        responses.push_back(std::move(e));
+        all_ok = false;
+      };
+      std::string sku = r.is_object() && r.contains("sku") && r["sku"].is_string() ? r["sku"].get<std::string>() : "";
+      if (sku.empty()) {
+        entryFail("", "", 400, ebayError(25709, "API_INVENTORY", "REQUEST", "Invalid value for sku."));
+        continue;
+      }
+      auto found = items_.find(sku);
+      if (found == items_.end()) {
+        entryFail(sku, "", 404, ebayError(25702, "API_INVENTORY", "REQUEST", sku + " could not be found or is not available in the system.",
+                                          json::array({{{"name", "sku"}, {"value", sku}}})));
+        continue;
+      }
+      Item& item = found->second;
+      std::optional<int64_t> new_qty;
+      if (r.contains("shipToLocationAvailability")) {
+        const json& a = r["shipToLocationAvailability"];
+        auto q = a.is_object() && a.contains("quantity") ? jsonInt(a["quantity"]) : std::nullopt;
+        if (!q || *q < 0) {
+          entryFail(sku, "", 400, ebayError(25004, "API_INVENTORY", "REQUEST", "Invalid quantity. The quantity must be 0 or more."));
+          continue;
+        }
+        new_qty = q;
+      }
+      std::vector<std::pair<Offer*, std::optional<int64_t>>> offer_changes;
+      std::vector<std::pair<Offer*, std::optional<int64_t>>> offer_prices;
+      bool bad = false;
+      if (r.contains("offers")) {
+        if (!r["offers"].is_array()) {
+          entryFail(sku, "", 400, ebayError(25709, "API_INVENTORY", "REQUEST", "Invalid value for offers."));
+          continue;
+        }
+        for (const json& of : r["offers"]) {
+          std::string oid = of.is_object() && of.contains("offerId") && of["offerId"].is_string() ? of["offerId"].get<std::string>() : "";
+          Offer* offer = nullptr;
+          for (Offer& o : item.offers) {
+            if (o.offer_id == oid) offer = &o;
+          }
+          if (!offer) {
+            entryFail(sku, oid, 400, ebayError(25713, "API_INVENTORY", "REQUEST", "This Offer is not available : " + oid + "."));
+            bad = true;
+            break;
+          }
+          std::optional<int64_t> avail;
+          if (of.contains("availableQuantity")) {
+            avail = jsonInt(of["availableQuantity"]);
+            if (!avail || *avail < 0) {
+              entryFail(sku, oid, 400, ebayError(25004, "API_INVENTORY", "REQUEST", "Invalid quantity. availableQuantity must be 0 or more."));
+              bad = true;
+              break;
+            }
+          }
+          std::optional<int64_t> price;
+          if (of.contains("price")) {
+            const json& p = of["price"];
+            price = p.is_object() && p.contains("value") && p["value"].is_string() ? priceCents(p["value"].get<std::string>()) : std::nullopt;
+            if (!price) {
+              entryFail(sku, oid, 400, ebayError(25003, "API_INVENTORY", "REQUEST", "Invalid price."));
+              bad = true;
+              break;
+            }
+          }
+          offer_changes.emplace_back(offer, avail);
+          offer_prices.emplace_back(offer, price);
+        }
+      }
+      if (bad) continue;
+      // Every published offer of the item is a listing this revises.
+      std::vector<Offer*> revised;
+      for (Offer& o : item.offers) revised.push_back(&o);
+      Offer* over = nullptr;
+      for (Offer* o : revised) {
+        if (o->revisions[day] >= ctx_.options().revisions_per_day) over = o;
+      }
+      if (over) {
+        entryFail(sku, r.contains("offers") ? over->offer_id : "", 400,
+                  ebayError(25019, "API_INVENTORY", "REQUEST",
+                            "Cannot revise listing. This listing has already been revised " +
+                                std::to_string(ctx_.options().revisions_per_day) + " times today.",
+                            json::array({{{"name", "listingId"}, {"value", over->listing_id}}})));
+        continue;
+      }
+      if (new_qty) item.quantity = *new_qty;
+      for (auto& [o, avail] : offer_changes) {
+        if (avail) o->available = *avail;
+      }
+      for (auto& [o, price] : offer_prices) {
+        if (price) o->price_cents = *price;
+      }
+      for (Offer* o : revised) ++o->revisions[day];
+      item.updated_ms = now;
+      ++item.update_count;
+      if (r.contains("offers") && !r["offers"].empty()) {
+        for (auto& [o, avail] : offer_changes) responses.push_back({{"offerId", o->offer_id}, {"sku", sku}, {"statusCode", 200}});
+      } else {
+        responses.push_back({{"sku", sku}, {"statusCode", 200}});
+      }
+    }
+    sendJson(res, all_ok ? 200 : 207, {{"responses", responses}});
+  }
+
+  void getItem(const httplib::Request& req, httplib::Response& res) {
+    std::lock_guard lock(mu_);
+    auto it = items_.find(req.matches[1]);
+    if (it == items_.end()) {
+      return sendJson(res, 404, errors(ebayError(25710, "API_INVENTORY", "REQUEST",
+                                                 "We didn't find the resource/entity you are requesting. Please verify the request")));
+    }
+    sendJson(res, 200, {{"sku", it->first},
+                        {"locale", "en_US"},
+                        {"product", {{"title", it->second.title}}},
+                        {"condition", "NEW"},
+                        {"availability", {{"shipToLocationAvailability", {{"quantity", it->second.quantity}}}}}});
+  }
+
+  void getOffers(const httplib::Request& req, httplib::Response& res) {
+    std::string sku = req.get_param_value("sku");
+    if (sku.empty()) return sendJson(res, 400, errors(ebayError(25709, "API_INVENTORY", "REQUEST", "Invalid value for sku.")));
+    std::lock_guard lock(mu_);
+    auto it = items_.find(sku);
+    if (it == items_.end()) {
+      return sendJson(res, 404, errors(ebayError(25713, "API_INVENTORY", "REQUEST", "This Offer is not available : " + sku + ".")));
+    }
+    json offers = json::array();
+    for (const Offer& o : it->second.offers) {
+      offers.push_back({{"offerId", o.offer_id},
+                        {"sku", sku},
+                        {"marketplaceId", "EBAY_US"},
+                        {"format", "FIXED_PRICE"},
+                        {"availableQuantity", o.available},
+                        {"pricingSummary", {{"price", {{"value", money(o.price_cents)}, {"currency", "USD"}}}}},
+                        {"listing", {{"listingId", o.listing_id}, {"listingStatus", "ACTIVE"}}},
+                        {"status", "PUBLISHED"}});
+    }
+    sendJson(res, 200, {{"href", "/sell/inventory/v1/offer?sku=" + sku}, {"limit", 100}, {"offers", offers},
+                        {"size", offers.size()}, {"total", offers.size()}});
+  }
+
+  json orderJson(const Order& o) const {
+    int64_t total = 0;
+    json lines = json::array();
+    for (const Line& l : o.lines) {
+      total += l.cost_cents;
+      json li = {{"lineItemId", l.id},
+                 {"legacyItemId", l.legacy_item},
+                 {"title", l.title},
+                 {"lineItemCost", {{"value", money(l.cost_cents)}, {"currency", o.currency}}},
+                 {"quantity", l.quantity},
+                 {"soldFormat", "FIXED_PRICE"},
+                 {"listingMarketplaceId", "EBAY_US"},
+                 {"purchaseMarketplaceId", "EBAY_US"},
+                 {"lineItemFulfillmentStatus", "NOT_STARTED"},
+                 {"total", {{"value", money(l.cost_cents)}, {"currency", o.currency}}},
+                 {"deliveryCost", {{"shippingCost", {{"value", "0.0"}, {"currency", o.currency}}}}},
+                 {"appliedPromotions", json::array()},
+                 {"taxes", json::array()},
+                 {"properties", {{"buyerProtection", true}}},
+                 {"refunds", json::array()},
+                 {"lineItemFulfillmentInstructions", {{"shipByDate", isoUtc(o.created_ms + 3 * kDayMs)}, {"guaranteedDelivery", false}}}};
+      if (!l.omit_sku) li["sku"] = l.sku;
+      lines.push_back(std::move(li));
+    }
+    json price = {{"value", money(total)}, {"currency", o.currency}};
+    return {{"orderId", o.id},
+            {"legacyOrderId", o.lines.empty() ? o.id : o.lines[0].legacy_item + "-" + o.lines[0].id + "!" + std::to_string(o.created_ms % 100000)},
+            {"creationDate", isoUtc(o.created_ms)},
+            {"lastModifiedDate", isoUtc(o.updated_ms)},
+            {"orderFulfillmentStatus", "NOT_STARTED"},
+            {"orderPaymentStatus", o.cancelled ? "FULLY_REFUNDED" : "PAID"},
+            {"sellerId", "stockwire_sim"},
+            {"buyer", {{"username", "sim_buyer_" + o.id.substr(0, 2)}}},
+            {"pricingSummary", {{"priceSubtotal", price}, {"deliveryCost", {{"value", "0.0"}, {"currency", o.currency}}}, {"total", price}}},
+            {"cancelStatus", o.cancelled ? json{{"cancelState", "CANCELED"}, {"cancelledDate", isoUtc(o.updated_ms)},
+                                                {"cancelRequests", json::array()}}
+                                         : json{{"cancelState", "NONE_REQUESTED"}, {"cancelRequests", json::array()}}},
+            {"paymentSummary", {{"totalDueSeller", price}, {"refunds", json::array()}, {"payments", json::array()}}},
+            {"fulfillmentStartInstructions",
+             json::array({{{"fulfillmentInstructionsType", "SHIP_TO"},
+                           {"ebaySupportedFulfillment", false},
+                           {"minEstimatedDeliveryDate", isoUtc(o.created_ms + 3 * kDayMs)},
+                           {"maxEstimatedDeliveryDate", isoUtc(o.created_ms + 7 * kDayMs)},
+                           {"shippingStep", {{"shippingCarrierCode", "USPS"},
+                                             {"shippingServiceCode", "USPSPriority"},
+                                             {"shipTo", {{"fullName", "Sam Buyer"},
+                                                         {"contactAddress", {{"addressLine1", "1 Main St"}, {"city", "San Jose"},
+                                                                             {"stateOrProvince", "CA"}, {"postalCode", "95125"},
+                                                                             {"country", o.country}}},
+                                                         {"primaryPhone", {{"phoneNumber", "4085551234"}}},
+                                                         {"email", "buyer@example.com"}}}}}}})},
+            {"fulfillmentHrefs", json::array()},
+            {"salesRecordReference", std::to_string(1000 + (o.created_ms % 1000))},
+            {"lineItems", lines}};
+  }
+
+  void getOrders(const httplib::Request& req, httplib::Response& res) {
+    auto bad = [&](int id, const std::string& message) {
+      sendJson(res, 400, errors(ebayError(id, "API_FULFILLMENT", "REQUEST", message)));
+    };
+    // Brackets and braces must arrive percent-encoded, as eBay's documentation requires.
+    std::string raw_query = req.target.substr(std::min(req.target.size(), req.target.find('?')));
+    if (raw_query.find_first_of("[]{}") != std::string::npos) {
+      return bad(30800, "Invalid filter value: brackets and braces in filter must be URL-encoded (%5B %5D %7B %7D).");
+    }
+    int64_t limit = 50;
+    int64_t offset = 0;
+    if (req.has_param("limit")) {
+      auto v = jsonInt(json(req.get_param_value("limit")), true);
+      if (!v || *v < 1 || *v > 200) return bad(31100, "Invalid limit: " + req.get_param_value("limit"));
+      limit = *v;
+    }
+    if (req.has_param("offset")) {
+      auto v = jsonInt(json(req.get_param_value("offset")), true);
+      if (!v || *v < 0) return bad(31000, "Invalid offset: " + req.get_param_value("offset"));
+      offset = *v;
+    }
+    int64_t now = ctx_.nowMs();
+    std::optional<int64_t> mod_from, mod_to, created_from, created_to;
+    std::set<std::string> fulfillment;
+    std::set<std::string> ids;
+    if (req.has_param("orderIds")) {
+      std::string list = req.get_param_value("orderIds");
+      size_t start = 0;
+      while (start <= list.size()) {
+        size_t c = list.find(',', start);
+        std::string id = list.substr(start, c == std::string::npos ? std::string::npos : c - start);
+        if (!id.empty()) ids.insert(id);
+        if (c == std::string::npos) break;
+        start = c + 1;
+      }
+      if (ids.size() > 50) return bad(30900, "Exceeded maximum number of order IDs (the current limit is 50)");
+    } else if (req.has_param("filter")) {
+      std::string filter = req.get_param_value("filter");
+      // Criteria are comma-separated; commas inside [..] or {..} belong to the value.
+      std::vector<std::string> parts;
+      std::string cur;
+      int depth = 0;
+      for (char c : filter) {
+        if (c == '[' || c == '{') ++depth;
+        if (c == ']' || c == '}') --depth;
+        if (c == ',' && depth == 0) {
+          parts.push_back(cur);
+          cur.clear();
+        } else {
+          cur += c;
+        }
+      }
+      if (!cur.empty()) parts.push_back(cur);
+      for (const std::string& p : parts) {
+        auto colon = p.find(':');
+        if (colon == std::string::npos) return bad(30700, "Invalid filter name: " + p);
+        std::string name = p.substr(0, colon);
+        std::string value = p.substr(colon + 1);
+        if (name == "lastmodifieddate" || name == "creationdate") {
+          if (value.size() < 4 || value.front() != '[' || value.back() != ']') return bad(30800, "Invalid filter value " + value + " for filter " + name);
+          std::string inner = value.substr(1, value.size() - 2);
+          auto dots = inner.find("..");
+          if (dots == std::string::npos) return bad(30800, "Invalid filter value " + value + " for filter " + name);
+          std::string a = inner.substr(0, dots);
+          std::string b = inner.substr(dots + 2);
+          if (a.empty()) return bad(30820, "Start date is missing");
+          auto from = parseIso(a);
+          std::optional<int64_t> to;
+          if (!from) return bad(30810, "Invalid date format");
+          if (!b.empty()) {
+            to = parseIso(b);
+            if (!to) return bad(30810, "Invalid date format");
+            if (*to < *from) return bad(30840, "Start date should be before end date");
+          }
+          if (*from > now + 60'000 || (to && *to > now + 60'000)) return bad(30850, "Start and end dates can't be in the future");
+          if (*from < now - kNinetyDaysMs) return bad(30830, "Start date must be within 90 days of end date and current date.");
+          (name == "lastmodifieddate" ? mod_from : created_from) = from;
+          (name == "lastmodifieddate" ? mod_to : created_to) = to;
+        } else if (name == "orderfulfillmentstatus") {
+          if (value.size() < 2 || value.front() != '{' || value.back() != '}') return bad(30800, "Invalid filter value " + value + " for filter " + name);
+          std::string inner = value.substr(1, value.size() - 2);
+          size_t start = 0;
+          while (start <= inner.size()) {
+            size_t bar = inner.find('|', start);
+            std::string s = inner.substr(start, bar == std::string::npos ? std::string::npos : bar - start);
+            if (s != "NOT_STARTED" && s != "IN_PROGRESS" && s != "FULFILLED") return bad(30800, "Invalid filter value " + s + " for filter " + name);
+            fulfillment.insert(s);
+            if (bar == std::string::npos) break;
+            start = bar + 1;
+          }
+        } else {
+          return bad(30700, "Invalid filter name: " + name);
+        }
+      }
+    }
+    std::lock_guard lock(mu_);
+    std::vector<const Order*> match;
+    for (const Order& o : orders_) {
+      if (!ids.empty()) {
+        if (ids.count(o.id)) match.push_back(&o);
+        continue;
+      }
+      if (o.created_ms < now - kNinetyDaysMs) continue;
+      if (mod_from && o.updated_ms < *mod_from) continue;
+      if (mod_to && o.updated_ms > *mod_to) continue;
+      if (created_from && o.created_ms < *created_from) continue;
+      if (created_to && o.created_ms > *created_to) continue;
+      if (!fulfillment.empty() && !fulfillment.count("NOT_STARTED")) continue;
+      match.push_back(&o);
+    }
+    std::stable_sort(match.begin(), match.end(), [](const Order* a, const Order* b) { return a->updated_ms < b->updated_ms; });
+    json orders = json::array();
+    for (int64_t i = offset; i < static_cast<int64_t>(match.size()) && i < offset + limit; ++i) orders.push_back(orderJson(*match[i]));
+    std::string base = "/sell/fulfillment/v1/order?";
+    std::string q = req.has_param("filter") ? "filter=" + httplib::detail::encode_query_param(req.get_param_value("filter")) + "&" : "";
+    json out = {{"href", base + q + "limit=" + std::to_string(limit) + "&offset=" + std::to_string(offset)},
+                {"total", match.size()},
+                {"limit", limit},
+                {"offset", offset},
+                {"orders", orders}};
+    if (offset + limit < static_cast<int64_t>(match.size())) {
+      out["next"] = base + q + "limit=" + std::to_string(limit) + "&offset=" + std::to_string(offset + limit);
+    }
+    if (offset > 0) out["prev"] = base + q + "limit=" + std::to_string(limit) + "&offset=" + std::to_string(std::max<int64_t>(0, offset - limit));
+    sendJson(res, 200, out);
+  }
+
+  void getOrder(const httplib::Request& req, httplib::Response& res) {
+    std::lock_guard lock(mu_);
+    for (const Order& o : orders_) {
+      if (o.id == req.matches[1]) return sendJson(res, 200, orderJson(o));
+    }
+    sendJson(res, 404, errors(ebayError(32100, "API_FULFILLMENT", "REQUEST", "Invalid order ID: " + req.matches[1].str())));
+  }
+
+  SimContext& ctx_;
+  std::mutex mu_;
+  std::map<std::string, Item> items_;
+  std::vector<Order> orders_;
+  std::map<std::string, std::map<int64_t, int64_t>> calls_;  // api -> day -> calls
+  uint64_t next_offer_ = 5000000001ULL;
+  uint64_t next_listing_ = 110550000001ULL;
+  uint64_t next_order_ = 1;
+  uint64_t next_line_ = 10000000000001ULL;
+};
+
+}  // namespace
+
+std::unique_ptr<ChannelSim> makeEbaySim(SimContext& ctx) { return std::make_unique<EbaySim>(ctx); }
+
+}  // namespace sw::channelsim

@@ -1,0 +1,911 @@
+// Shopify Admin GraphQL API, as much of it as Stockwire uses:
+//   POST /admin/api/{version}/graphql.json (X-Shopify-Access-Token)
+//   mutation inventorySetQuantities (changeFromQuantity and @idempotent mandatory from 2026-04),
+//   query inventoryItems / inventoryItem / orders / order / shop,
+//   the calculated-cost leaky bucket with extensions.cost on every answer, THROTTLED on HTTP 200,
+//   orders/create and orders/cancelled webhooks signed with X-Shopify-Hmac-Sha256.
+
+#include <algorithm>
+#include <map>
+#include <regex>
+#include <set>
+
+#include "graphql.h"
+#include "search_query.h"
+#include "sim_core.h"
+
+namespace sw::channelsim {
+
+namespace {
+
+constexpr double kMaxQueryCost = 1000;
+constexpr int64_t kMutationCost = 10;
+constexpr size_t kMaxInputList = 250;
+constexpr int64_t kMaxQuantity = 1'000'000'000;
+constexpr int kShopOffsetMinutes = -5 * 60;  // the shop's time zone, as in Shopify's sample payloads
+
+const std::set<std::string> kReasons = {"correction", "cycle_count_available", "damaged", "movement_created",
+                                        "movement_updated", "movement_received", "movement_canceled", "other",
+                                        "promotion", "quality_control", "received", "reservation_created",
+                                        "reservation_deleted", "reservation_updated", "restock", "safety_stock",
+                                        "shrinkage"};
+
+std::string gid(const char* type, uint64_t id) { return std::string("gid://shopify/") + type + "/" + std::to_string(id); }
+
+json money(const std::string& amount, const std::string& currency) {
+  return {{"amount", amount}, {"currency_code", currency}};
+}
+json moneyV2(const std::string& amount, const std::string& currency) {
+  return {{"__typename", "MoneyV2"}, {"amount", amount}, {"currencyCode", currency}};
+}
+
+// "12.5" * 3 -> "37.50" (prices in the simulator have at most 2 decimals)
+std::string times(const std::string& price, int64_t qty) {
+  auto dot = price.find('.');
+  std::string whole = price.substr(0, dot);
+  std::string frac = dot == std::string::npos ? "" : price.substr(dot + 1);
+  frac.resize(2, '0');
+  int64_t cents = std::stoll(whole.empty() ? "0" : whole) * 100 + std::stoll(frac.substr(0, 2));
+  cents *= qty;
+  char buf[40];
+  std::snprintf(buf, sizeof buf, "%lld.%02lld", static_cast<long long>(cents / 100), static_cast<long long>(cents % 100));
+  return buf;
+}
+
+bool validPrice(const std::string& p) { return std::regex_match(p, std::regex(R"(\d{1,9}(\.\d{1,2})?)")); }
+
+class ShopifySim final : public ChannelSim {
+ public:
+  explicit ShopifySim(SimContext& ctx) : ctx_(ctx), available_(ctx.options().bucket_size), at_ms_(ctx.monoMs()) {}
+
+  bool isApiPath(const std::string& path) const override { return path.rfind("/admin/api/", 0) == 0; }
+
+  void install(httplib::Server& server) override {
+    server.Post(R"(/admin/api/([^/]+)/graphql\.json)", [this](const httplib::Request& req, httplib::Response& res) {
+      handle(req, res);
+      ctx_.count("graphql", res.status);
+    });
+  }
+
+  void sendServerError(const httplib::Request&, httplib::Response& res) override {
+    sendJson(res, 503, {{"errors", json::array({{{"message", "Internal error. Looks like something went wrong on our end."},
+                                                  {"extensions", {{"code", "INTERNAL_SERVER_ERROR"}}}}})}});
+  }
+
+  void sendThrottled(const httplib::Request&, httplib::Response& res) override {
+    std::lock_guard lock(mu_);
+    refill();
+    available_ = 0;  // a storm: the bucket is empty for as long as it lasts
+    sendJson(res, 200, throttledBody(kMutationCost));
+  }
+
+  bool seed(const json& body, json* out, std::string* error) override {
+    std::lock_guard lock(mu_);
+    json created = json::array();
+    for (const json& l : body["listings"]) {
+      if (!l.is_object() || !l.contains("sku") || !l["sku"].is_string() || l["sku"].get<std::string>().empty()) {
+        *error = "each listing needs a non-empty string sku";
+        return false;
+      }
+      auto qty = l.contains("quantity") ? jsonInt(l["quantity"]) : std::optional<int64_t>(0);
+      if (!qty) {
+        *error = "quantity must be a whole number";
+        return false;
+      }
+      std::string sku = l["sku"].get<std::string>();
+      Item* item = bySku(sku);
+      if (!item) {
+        Item it;
+        it.id = next_item_id_++;
+        it.variant_id = next_variant_id_++;
+        it.product_id = next_product_id_++;
+        it.sku = sku;
+        it.title = l.value("title", "Product " + sku);
+        it.price = l.value("price", "10.00");
+        items_.push_back(it);
+        item = &items_.back();
+      }
+      item->available = *qty;
+      item->on_hand = *qty;
+      created.push_back({{"sku", sku}, {"inventory_item_id", gid("InventoryItem", item->id)},
+                         {"variant_id", gid("ProductVariant", item->variant_id)}, {"quantity", *qty}});
+    }
+    *out = {{"location_id", gid("Location", kLocationId)}, {"listings", created}};
+    return true;
+  }
+
+  std::vector<ListingView> listings() override {
+    std::lock_guard lock(mu_);
+    std::vector<ListingView> out;
+    for (const Item& it : items_) {
+      ListingView v;
+      v.sku = it.sku;
+      v.quantity = it.available;
+      v.channel_id = gid("InventoryItem", it.id);
+      v.updated_at_ms = it.updated_at_ms;
+      v.update_count = it.update_count;
+      v.extra = {{"on_hand", it.on_hand}, {"location_id", gid("Location", kLocationId)}};
+      out.push_back(v);
+    }
+    return out;
+  }
+
+  bool createOrder(const json& body, json* out, std::string* error) override {
+    json order;
+    {
+      std::lock_guard lock(mu_);
+      std::string currency = body.value("currency", "USD");
+      std::string presentment = body.value("presentment_currency", currency);
+      std::string rate = body.value("presentment_rate", "1");
+      std::string country = body.value("country", "US");
+      int64_t now = ctx_.nowMs();
+      uint64_t id = next_order_id_++;
+      json lines = json::array();
+      std::string total = "0.00";
+      std::vector<std::pair<Item*, int64_t>> takes;
+      int64_t total_cents = 0;
+      for (const json& l : body["lines"]) {
+        if (!l.is_object()) {
+          *error = "each line is an object";
+          return false;
+        }
+        auto qty = l.contains("quantity") ? jsonInt(l["quantity"]) : std::nullopt;
+        if (!qty || *qty < 1) {
+          *error = "each line needs a quantity >= 1";
+          return false;
+        }
+        std::string sku = l.contains("sku") && l["sku"].is_string() ? l["sku"].get<std::string>() : "";
+        Item* item = sku.empty() ? nullptr : bySku(sku);
+        if (!sku.empty() && !item) {
+          *error = "no listing with SKU " + sku;
+          return false;
+        }
+        std::string price = l.value("price", item ? item->price : std::string("10.00"));
+        if (!validPrice(price)) {
+          *error = "price must look like 12.34";
+          return false;
+        }
+        std::string pres_price = l.value("presentment_price", price);
+        uint64_t line_id = next_line_id_++;
+        json li = {{"id", line_id},
+                   {"admin_graphql_api_id", gid("LineItem", line_id)},
+                   {"current_quantity", *qty},
+                   {"fulfillable_quantity", *qty},
+                   {"fulfillment_service", "manual"},
+                   {"fulfillment_status", nullptr},
+                   {"gift_card", false},
+                   {"name", item ? item->title : l.value("title", std::string("Custom item"))},
+                   {"title", item ? item->title : l.value("title", std::string("Custom item"))},
+                   {"price", price},
+                   {"price_set", {{"shop_money", money(price, currency)}, {"presentment_money", money(pres_price, presentment)}}},
+                   {"product_exists", item != nullptr},
+                   {"product_id", item ? json(item->product_id) : json(nullptr)},
+                   {"variant_id", item ? json(item->variant_id) : json(nullptr)},
+                   {"quantity", *qty},
+                   {"requires_shipping", true},
+                   {"sales_line_item_group_id", l.contains("group_id") ? l["group_id"] : json(nullptr)},
+                   {"sku", sku.empty() ? json(nullptr) : json(sku)},
+                   {"taxable", true},
+                   {"total_discount", "0.00"},
+                   {"variant_inventory_management", item ? json("shopify") : json(nullptr)},
+                   {"tax_lines", json::array()},
+                   {"discount_allocations", json::array()}};
+        lines.push_back(std::move(li));
+        total_cents += static_cast<int64_t>(std::stod(times(price, *qty)) * 100 + 0.5);
+        if (item) takes.emplace_back(item, *qty);
+      }
+      char buf[40];
+      std::snprintf(buf, sizeof buf, "%lld.%02lld", static_cast<long long>(total_cents / 100),
+                    static_cast<long long>(total_cents % 100));
+      total = buf;
+      for (auto& [item, qty] : takes) {
+        item->available -= qty;  // committed to the order: no longer available
+      }
+      std::string created = isoOffset(now, kShopOffsetMinutes);
+      uint64_t number = 1000 + (id - kFirstOrderId) + 1;
+      json address = {{"first_name", "Sam"}, {"last_name", "Buyer"}, {"address1", "1 Main St"}, {"city", "Springfield"},
+                      {"zip", "00000"}, {"country", country}, {"country_code", country}, {"latitude", nullptr},
+                      {"longitude", nullptr}, {"name", "Sam Buyer"}};
+      order = {{"id", id},
+               {"admin_graphql_api_id", gid("Order", id)},
+               {"app_id", nullptr},
+               {"cancel_reason", nullptr},
+               {"cancelled_at", nullptr},
+               {"closed_at", nullptr},
+               {"confirmed", true},
+               {"contact_email", "buyer@example.com"},
+               {"created_at", created},
+               {"currency", currency},
+               {"presentment_currency", presentment},
+               {"current_subtotal_price", total},
+               {"current_total_price", total},
+               {"email", "buyer@example.com"},
+               {"financial_status", body.value("financial_status", "paid")},
+               {"fulfillment_status", nullptr},
+               {"name", "#" + std::to_string(number)},
+               {"number", number - 1000},
+               {"order_number", number},
+               {"processed_at", created},
+               {"subtotal_price", total},
+               {"subtotal_price_set", {{"shop_money", money(total, currency)}, {"presentment_money", money(total, presentment)}}},
+               {"test", false},
+               {"total_price", total},
+               {"total_price_set", {{"shop_money", money(total, currency)}, {"presentment_money", money(total, presentment)}}},
+               {"updated_at", created},
+               {"billing_address", address},
+               {"shipping_address", address},
+               {"customer", {{"id", next_customer_id_++}, {"email", "buyer@example.com"}, {"currency", currency}}},
+               {"line_items", lines},
+               {"refunds", json::array()},
+               {"fulfillments", json::array()},
+               {"presentment_rate", rate}};
+      orders_.push_back({order, now});
+    }
+    sendWebhook("orders/create", order);
+    *out = {{"order_id", std::to_string(order["id"].get<uint64_t>())}, {"order", order}};
+    return true;
+  }
+
+  bool cancelOrder(const std::string& id, json* out, std::string* error) override {
+    json order;
+    {
+      std::lock_guard lock(mu_);
+      Order* o = findOrder(id);
+      if (!o) {
+        *error = "no order " + id;
+        return false;
+      }
+      if (!o->body["cancelled_at"].is_null()) {
+        *error = "order " + id + " is already cancelled";
+        return false;
+      }
+      int64_t now = ctx_.nowMs();
+      o->body["cancelled_at"] = isoOffset(now, kShopOffsetMinutes);
+      o->body["cancel_reason"] = "customer";
+      o->body["financial_status"] = "voided";
+      o->body["updated_at"] = isoOffset(now, kShopOffsetMinutes);
+      o->updated_ms = now;
+      for (json& li : o->body["line_items"]) {
+        if (li["sku"].is_string()) {
+          if (Item* it = bySku(li["sku"].get<std::string>())) it->available += li["current_quantity"].get<int64_t>();
+        }
+        li["fulfillable_quantity"] = 0;
+      }
+      order = o->body;
+    }
+    sendWebhook("orders/cancelled", order);
+    sendWebhook("orders/updated", order);
+    *out = {{"order_id", id}, {"order", order}};
+    return true;
+  }
+
+ private:
+  static constexpr uint64_t kLocationId = 98765432109876543ULL;  // above 2^53, like real ids
+  static constexpr uint64_t kFirstOrderId = 7001234567890123457ULL;
+
+  struct Item {
+    uint64_t id = 0;
+    uint64_t variant_id = 0;
+    uint64_t product_id = 0;
+    std::string sku;
+    std::string title;
+    std::string price;
+    int64_t available = 0;
+    int64_t on_hand = 0;
+    int64_t updated_at_ms = 0;
+    int64_t update_count = 0;
+  };
+  struct Order {
+    json body;
+    int64_t updated_ms = 0;
+  };
+  struct Idempotent {
+    std::string fingerprint;
+    nlohmann::json payload;
+  };
+  struct GqlFailure {
+    nlohmann::json errors;
+    bool with_data_null = false;
+  };
+
+  Item* bySku(const std::string& sku) {
+    for (Item& it : items_) {
+      if (it.sku == sku) return &it;
+    }
+    return nullptr;
+  }
+  Item* byGid(const std::string& g) {
+    for (Item& it : items_) {
+      if (gid("InventoryItem", it.id) == g) return &it;
+    }
+    return nullptr;
+  }
+  Order* findOrder(const std::string& id) {
+    for (Order& o : orders_) {
+      if (std::to_string(o.body["id"].get<uint64_t>()) == id || o.body["admin_graphql_api_id"] == id) return &o;
+    }
+    return nullptr;
+  }
+
+  void refill() {
+    int64_t now = ctx_.monoMs();
+    available_ = std::min(ctx_.options().bucket_size, available_ + ctx_.options().restore_rate * (now - at_ms_) / 1000.0);
+    at_ms_ = now;
+  }
+  json throttleStatus() const {
+    return {{"maximumAvailable", ctx_.options().bucket_size},
+            {"currentlyAvailable", std::floor(available_)},
+            {"restoreRate", ctx_.options().restore_rate}};
+  }
+  json costJson(int64_t requested, json actual) const {
+    return {{"cost", {{"requestedQueryCost", requested}, {"actualQueryCost", actual}, {"throttleStatus", throttleStatus()}}}};
+  }
+  json throttledBody(int64_t requested) const {
+    return {{"errors", json::array({{{"message", "Throttled"},
+                                     {"extensions", {{"code", "THROTTLED"},
+                                                     {"documentation", "https://shopify.dev/api/usage/rate-limits"}}}}})},
+            {"extensions", costJson(requested, nullptr)}};
+  }
+  static json gqlError(const std::string& message, int line = 0, int column = 0, json extensions = nullptr) {
+    json e = {{"message", message}};
+    if (line > 0) e["locations"] = json::array({{{"line", line}, {"column", column}}});
+    if (!extensions.is_null()) e["extensions"] = std::move(extensions);
+    return e;
+  }
+  void answerErrors(httplib::Response& res, json errors, int64_t requested = 0) {
+    std::lock_guard lock(mu_);
+    refill();
+    sendJson(res, 200, {{"errors", std::move(errors)}, {"extensions", costJson(requested, requested)}});
+  }
+
+  void handle(const httplib::Request& req, httplib::Response& res) {
+    if (req.get_header_value("X-Shopify-Access-Token") != ctx_.options().access_token) {
+      return sendJson(res, 401, {{"errors", "[API] Invalid API key or access token (unrecognized login or wrong password)"}});
+    }
+    std::string version = req.matches[1];
+    if (!std::regex_match(version, std::regex(R"(\d{4}-(01|04|07|10)|unstable)"))) {
+      return sendJson(res, 404, {{"errors", "Not Found"}});
+    }
+    std::string query;
+    json variables = json::object();
+    std::string operation_name;
+    std::string ctype = req.get_header_value("Content-Type");
+    if (ctype.rfind("application/graphql", 0) == 0) {
+      query = req.body;
+    } else {
+      json body = json::parse(req.body, nullptr, false);
+      if (body.is_discarded() || !body.is_object() || !body.contains("query") || !body["query"].is_string()) {
+        return sendJson(res, 400, {{"errors", {{"query", "Required parameter missing or invalid"}}}});
+      }
+      query = body["query"].get<std::string>();
+      if (body.contains("variables") && !body["variables"].is_null()) {
+        if (!body["variables"].is_object()) return answerErrors(res, json::array({gqlError("Variables are invalid JSON.")}));
+        variables = body["variables"];
+      }
+      if (body.contains("operationName") && body["operationName"].is_string()) operation_name = body["operationName"];
+    }
+    std::vector<GqlOperation> ops;
+    GqlError perr;
+    if (!parseGraphql(query, &ops, &perr)) {
+      return answerErrors(res, json::array({gqlError(perr.message, perr.line, perr.column)}));
+    }
+    const GqlOperation* op = nullptr;
+    if (ops.size() == 1 && operation_name.empty()) {
+      op = &ops[0];
+    } else {
+      for (const GqlOperation& o : ops) {
+        if (o.name == operation_name) op = &o;
+      }
+      if (!op) {
+        return answerErrors(res, json::array({gqlError(operation_name.empty() ? "An operation name is required"
+                                                                               : "No operation named \"" + operation_name + "\"")}));
+      }
+    }
+    // Apply variable defaults, then insist on the required ones.
+    for (const GqlVariableDef& v : op->variables) {
+      if (!variables.contains(v.name) && v.has_default) {
+        json d;
+        std::string err;
+        if (resolveValue(v.default_value, json::object(), &d, &err)) variables[v.name] = d;
+      }
+      if (!v.type.empty() && v.type.back() == '!' && (!variables.contains(v.name) || variables[v.name].is_null())) {
+        return answerErrors(res, json::array({gqlError("Variable $" + v.name + " of type " + v.type + " was provided invalid value", 1, 1,
+                                                       {{"value", nullptr},
+                                                        {"problems", json::array({{{"path", json::array()},
+                                                                                   {"explanation", "Expected value to not be null"}}})}})}));
+      }
+    }
+    bool mutation = op->type == "mutation";
+    int64_t requested = mutation ? kMutationCost : requestedCost(op->selections, variables);
+    if (requested > kMaxQueryCost) {
+      return answerErrors(res, json::array({gqlError("Query cost is " + std::to_string(requested) +
+                                                         ", which exceeds the single query max cost limit (1000).",
+                                                     0, 0, {{"code", "MAX_COST_EXCEEDED"}, {"cost", requested}, {"maxCost", 1000}})}));
+    }
+    std::lock_guard lock(mu_);
+    refill();
+    if (static_cast<double>(requested) > available_) return sendJson(res, 200, throttledBody(requested));
+    available_ -= static_cast<double>(requested);
+    json data = json::object();
+    json errors = json::array();
+    std::vector<std::pair<std::string, json>> webhooks;
+    for (const GqlField& f : op->selections) {
+      json value;
+      GqlFailure failure;
+      bool ok = mutation ? mutate(f, variables, version, &value, &failure) : read(f, variables, &value, &failure);
+      if (!ok) {
+        for (const json& e : failure.errors) errors.push_back(e);
+        if (!failure.with_data_null) {
+          available_ += static_cast<double>(requested);  // validation errors cost nothing
+          sendJson(res, 200, {{"errors", errors}, {"extensions", costJson(requested, 0)}});
+          return;
+        }
+        data[f.key()] = nullptr;
+        continue;
+      }
+      data[f.key()] = std::move(value);
+    }
+    int64_t actual = mutation ? kMutationCost : actualCost(op->selections, data, variables);
+    available_ = std::min(ctx_.options().bucket_size, available_ + static_cast<double>(requested - actual));
+    json body = {{"data", data}, {"extensions", costJson(requested, actual)}};
+    if (!errors.empty()) body["errors"] = errors;
+    sendJson(res, 200, body);
+  }
+
+  // --- reads ---
+
+  json levelFull(const Item& it) const {
+    std::string at = it.updated_at_ms ? isoUtc(it.updated_at_ms, false) : isoUtc(ctx_.nowMs(), false);
+    json quantities = json::array();
+    for (auto [name, q] : {std::pair<const char*, int64_t>{"available", it.available}, {"on_hand", it.on_hand},
+                           {"committed", it.on_hand - it.available}, {"incoming", 0}, {"reserved", 0}}) {
+      quantities.push_back({{"__typename", "InventoryQuantity"}, {"name", name}, {"quantity", q}, {"updatedAt", at}});
+    }
+    return {{"__typename", "InventoryLevel"},
+            {"id", "gid://shopify/InventoryLevel/" + std::to_string(it.id) + "?inventory_item_id=" + std::to_string(it.id)},
+            {"quantities", quantities},
+            {"location", locationFull()},
+            {"updatedAt", at}};
+  }
+  static json locationFull() {
+    return {{"__typename", "Location"}, {"id", gid("Location", kLocationId)}, {"name", "Stockwire Sim Warehouse"},
+            {"legacyResourceId", std::to_string(kLocationId)}};
+  }
+  json itemFull(const Item& it) const {
+    json level = levelFull(it);
+    return {{"__typename", "InventoryItem"},
+            {"id", gid("InventoryItem", it.id)},
+            {"legacyResourceId", std::to_string(it.id)},
+            {"sku", it.sku},
+            {"tracked", true},
+            {"inventoryLevel", {{"__choose", "locationId"}, {"options", {{gid("Location", kLocationId), level}}}}},
+            {"inventoryLevels", {{"__connection", json::array({level})}}},
+            {"variant", {{"__typename", "ProductVariant"}, {"id", gid("ProductVariant", it.variant_id)}, {"sku", it.sku},
+                         {"price", it.price}, {"inventoryQuantity", it.available}, {"title", it.title}}}};
+  }
+  json orderFull(const Order& o) const {
+    const json& r = o.body;
+    std::string cur = r["currency"];
+    std::string pres = r["presentment_currency"];
+    json lines = json::array();
+    for (const json& li : r["line_items"]) {
+      json variant = li["variant_id"].is_null()
+                         ? json(nullptr)
+                         : json{{"__typename", "ProductVariant"}, {"id", gid("ProductVariant", li["variant_id"].get<uint64_t>())},
+                                {"sku", li["sku"]}};
+      lines.push_back({{"__typename", "LineItem"},
+                       {"id", li["admin_graphql_api_id"]},
+                       {"sku", li["sku"]},
+                       {"name", li["name"]},
+                       {"title", li["title"]},
+                       {"quantity", li["quantity"]},
+                       {"currentQuantity", li["current_quantity"]},
+                       {"variant", variant},
+                       {"originalUnitPriceSet", {{"__typename", "MoneyBag"},
+                                                 {"shopMoney", moneyV2(li["price_set"]["shop_money"]["amount"], cur)},
+                                                 {"presentmentMoney", moneyV2(li["price_set"]["presentment_money"]["amount"], pres)}}}});
+    }
+    auto utc = [&](const json& v) -> json {
+      if (!v.is_string()) return nullptr;
+      auto ms = parseIso(v.get<std::string>());
+      return ms ? json(isoUtc(*ms, false)) : json(nullptr);
+    };
+    std::string fin = r["financial_status"];
+    std::transform(fin.begin(), fin.end(), fin.begin(), [](unsigned char c) { return static_cast<char>(std::toupper(c)); });
+    json address = {{"__typename", "MailingAddress"}, {"countryCodeV2", r["shipping_address"]["country_code"]},
+                    {"country", r["shipping_address"]["country"]}};
+    return {{"__typename", "Order"},
+            {"id", r["admin_graphql_api_id"]},
+            {"legacyResourceId", std::to_string(r["id"].get<uint64_t>())},
+            {"name", r["name"]},
+            {"createdAt", utc(r["created_at"])},
+            {"updatedAt", utc(r["updated_at"])},
+            {"cancelledAt", utc(r["cancelled_at"])},
+            {"displayFinancialStatus", fin},
+            {"displayFulfillmentStatus", "UNFULFILLED"},
+            {"currencyCode", cur},
+            {"presentmentCurrencyCode", pres},
+            {"totalPriceSet", {{"__typename", "MoneyBag"}, {"shopMoney", moneyV2(r["total_price"], cur)},
+                               {"presentmentMoney", moneyV2(r["total_price_set"]["presentment_money"]["amount"], pres)}}},
+            {"shippingAddress", address},
+            {"billingAddress", address},
+            {"lineItems", {{"__connection", lines}}}};
+  }
+
+  bool fail(GqlFailure* failure, const GqlField& f, const std::string& message, json extensions = nullptr) {
+    failure->errors.push_back(gqlError(message, f.line, f.column, std::move(extensions)));
+    return false;
+  }
+
+  bool projectInto(const GqlField& f, const json& value, const json& variables, json* out, GqlFailure* failure) {
+    json root = {{"__typename", "QueryRoot"}, {f.name, value}};
+    json projected;
+    GqlError err;
+    if (!project(root, {f}, variables, &projected, &err)) {
+      failure->errors.push_back(gqlError(err.message, err.line, err.column));
+      return false;
+    }
+    *out = projected[f.key()];
+    return true;
+  }
+
+  bool matchesOrder(const Order& o, const std::vector<std::vector<SearchTerm>>& query) {
+    for (const auto& group : query) {
+      bool all = true;
+      for (const SearchTerm& t : group) {
+        int64_t value_ms = 0;
+        if (t.field == "updated_at") {
+          value_ms = o.updated_ms;
+        } else if (t.field == "created_at") {
+          value_ms = parseIso(o.body["created_at"].get<std::string>()).value_or(0);
+        } else if (t.field == "name") {
+          all = all && o.body["name"] == t.value;
+          continue;
+        } else {
+          all = false;
+          continue;
+        }
+        auto v = parseIso(t.value);
+        if (!v) {
+          all = false;
+          continue;
+        }
+        // Shopify compares at second precision.
+        int64_t a = value_ms / 1000, b = *v / 1000;
+        if (t.op == ">") all = all && a > b;
+        if (t.op == ">=") all = all && a >= b;
+        if (t.op == "<") all = all && a < b;
+        if (t.op == "<=") all = all && a <= b;
+        if (t.op == ":") all = all && a == b;
+      }
+      if (all) return true;
+    }
+    return false;
+  }
+
+  bool read(const GqlField& f, const json& variables, json* out, GqlFailure* failure) {
+    json args;
+    std::string err;
+    if (!resolveArgs(f.args, variables, &args, &err)) return fail(failure, f, err);
+    if (f.name == "shop") {
+      return projectInto(f, {{"__typename", "Shop"}, {"name", "Stockwire Simulated Shop"},
+                             {"myshopifyDomain", ctx_.options().shop_domain}, {"currencyCode", "USD"}},
+                         variables, out, failure);
+    }
+    if (f.name == "inventoryItems") {
+      std::vector<std::vector<SearchTerm>> query;
+      std::string q = args.contains("query") && args["query"].is_string() ? args["query"].get<std::string>() : "";
+      if (!q.empty() && !parseSearch(q, &query, &err)) return fail(failure, f, "Invalid search query: " + err);
+      json nodes = json::array();
+      for (const Item& it : items_) {
+        bool match = q.empty();
+        for (const auto& group : query) {
+          bool all = true;
+          for (const SearchTerm& t : group) {
+            if (t.field == "sku") {
+              all = all && t.op == ":" && it.sku == t.value;
+            } else if (t.field == "id") {
+              all = all && t.op == ":" && std::to_string(it.id) == t.value;
+            } else {
+              all = false;
+            }
+          }
+          match = match || all;
+        }
+        if (match) nodes.push_back(itemFull(it));
+      }
+      return projectInto(f, {{"__connection", nodes}}, variables, out, failure);
+    }
+    if (f.name == "inventoryItem") {
+      std::string id = args.contains("id") && args["id"].is_string() ? args["id"].get<std::string>() : "";
+      const Item* it = byGid(id);
+      return projectInto(f, it ? itemFull(*it) : json(nullptr), variables, out, failure);
+    }
+    if (f.name == "orders") {
+      std::vector<std::vector<SearchTerm>> query;
+      std::string q = args.contains("query") && args["query"].is_string() ? args["query"].get<std::string>() : "";
+      if (!q.empty() && !parseSearch(q, &query, &err)) return fail(failure, f, "Invalid search query: " + err);
+      std::vector<const Order*> list;
+      for (const Order& o : orders_) {
+        if (q.empty() || matchesOrder(o, query)) list.push_back(&o);
+      }
+      std::string sort = args.contains("sortKey") && args["sortKey"].is_string() ? args["sortKey"].get<std::string>() : "ID";
+      if (sort == "UPDATED_AT") {
+        std::stable_sort(list.begin(), list.end(), [](const Order* a, const Order* b) { return a->updated_ms < b->updated_ms; });
+      } else if (sort != "ID" && sort != "CREATED_AT" && sort != "PROCESSED_AT") {
+        return fail(failure, f, "Argument 'sortKey' on Field 'orders' has an invalid value (" + sort + ").");
+      }
+      if (args.contains("reverse") && args["reverse"].is_boolean() && args["reverse"].get<bool>()) {
+        std::reverse(list.begin(), list.end());
+      }
+      json nodes = json::array();
+      for (const Order* o : list) nodes.push_back(orderFull(*o));
+      return projectInto(f, {{"__connection", nodes}}, variables, out, failure);
+    }
+    if (f.name == "order") {
+      std::string id = args.contains("id") && args["id"].is_string() ? args["id"].get<std::string>() : "";
+      for (const Order& o : orders_) {
+        if (o.body["admin_graphql_api_id"] == id) return projectInto(f, orderFull(o), variables, out, failure);
+      }
+      return projectInto(f, nullptr, variables, out, failure);
+    }
+    return fail(failure, f, "Field '" + f.name + "' doesn't exist on type 'QueryRoot'",
+                {{"code", "undefinedField"}, {"typeName", "QueryRoot"}, {"fieldName", f.name}});
+  }
+
+  // --- inventorySetQuantities ---
+
+  static json userError(const std::string& code, json field, const std::string& message) {
+    return {{"__typename", "InventorySetQuantitiesUserError"}, {"code", code}, {"field", std::move(field)}, {"message", message}};
+  }
+
+  bool mutate(const GqlField& f, const json& variables, const std::string& version, json* out, GqlFailure* failure) {
+    if (f.name != "inventorySetQuantities") {
+      return fail(failure, f, "Field '" + f.name + "' doesn't exist on type 'Mutation'",
+                  {{"code", "undefinedField"}, {"typeName", "Mutation"}, {"fieldName", f.name}});
+    }
+    bool v2026_04 = version >= "2026-04";
+    bool v2026_01 = version >= "2026-01";
+    json args;
+    std::string err;
+    if (!resolveArgs(f.args, variables, &args, &err)) return fail(failure, f, err);
+    std::string key;
+    bool has_key = false;
+    for (const GqlDirective& d : f.directives) {
+      if (d.name != "idempotent") continue;
+      if (!v2026_01) return fail(failure, f, "Directive 'idempotent' is not defined");
+      json dargs;
+      if (!resolveArgs(d.args, variables, &dargs, &err)) return fail(failure, f, err);
+      if (!dargs.contains("key") || !dargs["key"].is_string() || dargs["key"].get<std::string>().empty()) {
+        return fail(failure, f, "Directive 'idempotent' is missing required arguments: key");
+      }
+      key = dargs["key"].get<std::string>();
+      has_key = true;
+    }
+    if (v2026_04 && !has_key) {
+      failure->with_data_null = true;
+      failure->errors.push_back({{"message", "The @idempotent directive is required for this mutation."},
+                                 {"locations", json::array({{{"line", f.line}, {"column", f.column}}})},
+                                 {"path", json::array({f.key()})},
+                                 {"extensions", {{"code", "BAD_REQUEST"}}}});
+      return false;
+    }
+    if (!args.contains("input") || !args["input"].is_object()) {
+      return fail(failure, f, "Field 'inventorySetQuantities' is missing required arguments: input");
+    }
+    const json& input = args["input"];
+    // Input shape (what GraphQL's type system would refuse before running anything).
+    auto shapeError = [&](const std::string& path, const std::string& explanation) {
+      return fail(failure, f, "Variable $input of type InventorySetQuantitiesInput! was provided invalid value for " + path +
+                                  " (" + explanation + ")",
+                  {{"problems", json::array({{{"path", path}, {"explanation", explanation}}})}});
+    };
+    std::set<std::string> input_fields = {"name", "reason", "referenceDocumentUri", "quantities"};
+    if (!v2026_04) input_fields.insert("ignoreCompareQuantity");
+    for (const auto& [k, v] : input.items()) {
+      if (!input_fields.count(k)) return shapeError(k, "Field is not defined on InventorySetQuantitiesInput");
+    }
+    for (const char* req : {"name", "reason", "quantities"}) {
+      if (!input.contains(req) || input[req].is_null()) return shapeError(req, "Expected value to not be null");
+    }
+    if (!input["name"].is_string() || !input["reason"].is_string()) return shapeError("name", "Could not coerce value to String");
+    if (!input["quantities"].is_array()) return shapeError("quantities", "Expected a list");
+    const json& quantities = input["quantities"];
+    if (quantities.size() > kMaxInputList) {
+      failure->with_data_null = true;
+      failure->errors.push_back({{"message", "The input array size of " + std::to_string(quantities.size()) +
+                                                 " is greater than the maximum allowed of 250."},
+                                 {"locations", json::array({{{"line", f.line}, {"column", f.column}}})},
+                                 {"path", json::array({f.key(), "input", "quantities"})},
+                                 {"extensions", {{"code", "MAX_INPUT_SIZE_EXCEEDED"}}}});
+      return false;
+    }
+    std::set<std::string> q_fields = {"inventoryItemId", "locationId", "quantity"};
+    if (v2026_01) q_fields.insert("changeFromQuantity");
+    if (!v2026_04) q_fields.insert("compareQuantity");
+    for (size_t i = 0; i < quantities.size(); ++i) {
+      const json& q = quantities[i];
+      std::string p = "quantities." + std::to_string(i);
+      if (!q.is_object()) return shapeError(p, "Expected an object");
+      for (const auto& [k, v] : q.items()) {
+        if (!q_fields.count(k)) return shapeError(p + "." + k, "Field is not defined on InventoryQuantityInput");
+      }
+      for (const char* req : {"inventoryItemId", "locationId", "quantity"}) {
+        if (!q.contains(req) || q[req].is_null()) return shapeError(p + "." + req, "Expected value to not be null");
+      }
+      if (!q["quantity"].is_number_integer()) return shapeError(p + ".quantity", "Could not coerce value to Int");
+      if (v2026_04 && !q.contains("changeFromQuantity")) {
+        return shapeError(p + ".changeFromQuantity",
+                          "changeFromQuantity is required from 2026-04; pass null explicitly to skip the compare-and-swap check");
+      }
+      if (q.contains("changeFromQuantity") && !q["changeFromQuantity"].is_null() && !q["changeFromQuantity"].is_number_integer()) {
+        return shapeError(p + ".changeFromQuantity", "Could not coerce value to Int");
+      }
+    }
+    // Idempotency: same key and same input -> the original answer; other input -> mismatch.
+    std::string fingerprint = input.dump();
+    if (has_key) {
+      auto it = idempotent_.find(key);
+      if (it != idempotent_.end()) {
+        json payload = it->second.fingerprint == fingerprint
+                           ? it->second.payload
+                           : json{{"__typename", "InventorySetQuantitiesPayload"},
+                                  {"inventoryAdjustmentGroup", nullptr},
+                                  {"userErrors", json::array({userError("IDEMPOTENCY_KEY_PARAMETER_MISMATCH", nullptr,
+                                                                        "The same idempotency key cannot be used with different operation parameters.")})}};
+        return projectInto(f, payload, variables, out, failure);
+      }
+    }
+    json payload = setQuantities(input, v2026_04, v2026_01);
+    if (has_key) idempotent_[key] = {fingerprint, payload};
+    return projectInto(f, payload, variables, out, failure);
+  }
+
+  json setQuantities(const json& input, bool v2026_04, bool v2026_01) {
+    json errors = json::array();
+    std::string name = input["name"];
+    std::string reason = input["reason"];
+    if (name != "available" && name != "on_hand") {
+      errors.push_back(userError("INVALID_NAME", json::array({"input", "name"}), "The quantity name must be either 'available' or 'on_hand'."));
+    }
+    if (!kReasons.count(reason)) errors.push_back(userError("INVALID_REASON", json::array({"input", "reason"}), "The specified reason is invalid."));
+    std::string ref = input.contains("referenceDocumentUri") && input["referenceDocumentUri"].is_string()
+                          ? input["referenceDocumentUri"].get<std::string>()
+                          : "";
+    if (input.contains("referenceDocumentUri") && !input["referenceDocumentUri"].is_null() && ref.find("://") == std::string::npos) {
+      errors.push_back(userError("INVALID_REFERENCE_DOCUMENT", json::array({"input", "referenceDocumentUri"}),
+                                 "The specified reference document is invalid."));
+    }
+    bool ignore_compare = !v2026_01 && input.contains("ignoreCompareQuantity") && input["ignoreCompareQuantity"] == true;
+    std::set<std::pair<std::string, std::string>> seen;
+    std::vector<std::pair<Item*, int64_t>> plan;
+    const json& quantities = input["quantities"];
+    for (size_t i = 0; i < quantities.size(); ++i) {
+      const json& q = quantities[i];
+      json field = json::array({"input", "quantities", std::to_string(i)});
+      auto at = [&](const char* leaf) {
+        json f2 = field;
+        f2.push_back(leaf);
+        return f2;
+      };
+      std::string item_id = q["inventoryItemId"].is_string() ? q["inventoryItemId"].get<std::string>() : "";
+      std::string location = q["locationId"].is_string() ? q["locationId"].get<std::string>() : "";
+      int64_t quantity = q["quantity"].get<int64_t>();
+      Item* it = byGid(item_id);
+      if (!it) {
+        errors.push_back(userError("INVALID_INVENTORY_ITEM", at("inventoryItemId"), "The specified inventory item could not be found."));
+        continue;
+      }
+      if (location != gid("Location", kLocationId)) {
+        errors.push_back(userError("INVALID_LOCATION", at("locationId"), "The specified location could not be found."));
+        continue;
+      }
+      if (!seen.insert({item_id, location}).second) {
+        errors.push_back(userError("NO_DUPLICATE_INVENTORY_ITEM_ID_GROUP_ID_PAIR", at("inventoryItemId"),
+                                   "The combination of inventoryItemId and locationId must be unique."));
+        continue;
+      }
+      if (quantity < 0 && name == "on_hand") {
+        errors.push_back(userError("INVALID_QUANTITY_NEGATIVE", at("quantity"), "The quantity can't be negative."));
+        continue;
+      }
+      if (quantity > kMaxQuantity) {
+        errors.push_back(userError("INVALID_QUANTITY_TOO_HIGH", at("quantity"), "The total quantity can't be higher than 1,000,000,000."));
+        continue;
+      }
+      if (quantity < -kMaxQuantity) {
+        errors.push_back(userError("INVALID_QUANTITY_TOO_LOW", at("quantity"), "The total quantity can't be lower than -1,000,000,000."));
+        continue;
+      }
+      int64_t current = name == "on_hand" ? it->on_hand : it->available;
+      if (v2026_01) {
+        if (q.contains("changeFromQuantity") && !q["changeFromQuantity"].is_null() &&
+            q["changeFromQuantity"].get<int64_t>() != current) {
+          errors.push_back(userError("CHANGE_FROM_QUANTITY_STALE", at("changeFromQuantity"),
+                                     "The changeFromQuantity value does not match persisted value."));
+          continue;
+        }
+      }
+      if (!v2026_04 && !v2026_01 && !ignore_compare) {
+        if (!q.contains("compareQuantity") || q["compareQuantity"].is_null()) {
+          errors.push_back(userError("COMPARE_QUANTITY_REQUIRED", at("compareQuantity"),
+                                     "The compareQuantity argument must be given to each quantity or ignored using ignoreCompareQuantity."));
+          continue;
+        }
+        if (jsonInt(q["compareQuantity"]).value_or(INT64_MIN) != current) {
+          errors.push_back(userError("COMPARE_QUANTITY_STALE", at("compareQuantity"), "The compareQuantity value does not match persisted value."));
+          continue;
+        }
+      }
+      plan.emplace_back(it, quantity);
+    }
+    if (!errors.empty()) {
+      return {{"__typename", "InventorySetQuantitiesPayload"}, {"inventoryAdjustmentGroup", nullptr}, {"userErrors", errors}};
+    }
+    int64_t now = ctx_.nowMs();
+    json changes = json::array();
+    for (auto& [it, quantity] : plan) {
+      int64_t delta = quantity - (name == "on_hand" ? it->on_hand : it->available);
+      it->available += delta;
+      it->on_hand += delta;
+      it->updated_at_ms = now;
+      ++it->update_count;
+      json item = itemFull(*it);
+      changes.push_back({{"__typename", "InventoryChange"}, {"name", name}, {"delta", delta},
+                         {"quantityAfterChange", name == "on_hand" ? it->on_hand : it->available}, {"item", item},
+                         {"location", locationFull()}, {"ledgerDocumentUri", nullptr}});
+      std::string other = name == "on_hand" ? "available" : "on_hand";
+      changes.push_back({{"__typename", "InventoryChange"}, {"name", other}, {"delta", delta},
+                         {"quantityAfterChange", name == "on_hand" ? it->available : it->on_hand}, {"item", item},
+                         {"location", locationFull()}, {"ledgerDocumentUri", nullptr}});
+    }
+    json group = {{"__typename", "InventoryAdjustmentGroup"},
+                  {"id", gid("InventoryAdjustmentGroup", next_group_id_++)},
+                  {"createdAt", isoUtc(now, false)},
+                  {"reason", reason},
+                  {"referenceDocumentUri", ref.empty() ? json(nullptr) : json(ref)},
+                  {"changes", changes}};
+    return {{"__typename", "InventorySetQuantitiesPayload"}, {"inventoryAdjustmentGroup", group}, {"userErrors", json::array()}};
+  }
+
+  void sendWebhook(const std::string& topic, const json& order) {
+    const SimOptions& o = ctx_.options();
+    if (o.webhook_url.empty()) return;
+    WebhookDelivery d;
+    d.url = o.webhook_url;
+    d.body = order.dump();
+    d.topic = topic;
+    d.max_attempts = o.webhook_retries;
+    std::string order_id = std::to_string(order["id"].get<uint64_t>());
+    d.headers = {{"X-Shopify-Topic", topic},
+                 {"X-Shopify-Hmac-Sha256", hmacSha256Base64(o.webhook_secret, d.body)},
+                 {"X-Shopify-Shop-Domain", o.shop_domain},
+                 {"X-Shopify-API-Version", "2026-04"},
+                 {"X-Shopify-Webhook-Id", ctx_.uuid()},
+                 {"X-Shopify-Event-Id", ctx_.uuid()},
+                 {"X-Shopify-Triggered-At", isoUtc(ctx_.nowMs())},
+                 {"X-Shopify-Order-Id", order_id}};
+    ctx_.deliver(std::move(d));
+  }
+
+  SimContext& ctx_;
+  std::mutex mu_;
+  std::vector<Item> items_;
+  std::vector<Order> orders_;
+  std::map<std::string, Idempotent> idempotent_;
+  double available_;
+  int64_t at_ms_;
+  uint64_t next_item_id_ = 44846037123456789ULL;
+  uint64_t next_variant_id_ = 39072856207466401ULL;
+  uint64_t next_product_id_ = 7882436512345678ULL;
+  uint64_t next_order_id_ = kFirstOrderId;
+  uint64_t next_line_id_ = 9123456789012345601ULL;
+  uint64_t next_customer_id_ = 115310627314723954ULL;
+  uint64_t next_group_id_ = 1;
+};
+
+}  // namespace
+
+std::unique_ptr<ChannelSim> makeShopifySim(SimContext& ctx) { return std::make_unique<ShopifySim>(ctx); }
+
+}  // namespace sw::channelsim

@@ -1,0 +1,208 @@
+#pragma once
+// What the four channel simulators share: options, fault injection, a timer for work the
+// channel does later (Amazon's asynchronous apply, feed processing), webhook delivery, the
+// listing view and the control API (/_sim/...).
+
+#include <httplib.h>
+
+#include <condition_variable>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <queue>
+#include <random>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+namespace sw::channelsim {
+
+using nlohmann::json;
+
+struct Faults {
+  double error_rate = 0;       // share of API requests answered with a 5xx
+  double hang_rate = 0;        // share of API requests that hang for hang_ms, then 504
+  int64_t hang_ms = 30'000;
+  int64_t slow_ms = 0;         // added to every API request
+  int64_t throttle_until_ms = 0;  // a throttling storm until this monotonic time
+  int64_t fail_next = 0;       // the next N API requests get a 5xx (deterministic, for tests)
+  int64_t hang_next = 0;
+  int64_t throttle_next = 0;
+  bool webhooks = true;        // false: webhooks are not delivered (recorded as dropped)
+};
+
+struct SimOptions {
+  std::string channel;
+  std::string host = "127.0.0.1";
+  int port = 0;
+  uint64_t seed = 1;
+  // Credentials the simulated channel accepts (from flags or the environment).
+  std::string access_token;     // Shopify, Amazon, eBay
+  std::string consumer_key;     // WooCommerce
+  std::string consumer_secret;  // WooCommerce
+  std::string webhook_secret;   // Shopify app secret / WooCommerce webhook secret
+  std::string webhook_url;      // where orders are delivered (Shopify, WooCommerce)
+  int webhook_retries = 8;      // Shopify retries failed deliveries; WooCommerce does not
+  int64_t webhook_retry_ms = 1'000;
+  // Shopify
+  double bucket_size = 2'000;
+  double restore_rate = 100;
+  std::string shop_domain = "stockwire-sim.myshopify.com";
+  // Amazon
+  double rate_scale = 1.0;      // multiplies every published usage plan rate (and burst, at least 1)
+  int64_t apply_delay_ms = 200; // ACCEPTED listings changes become visible after this
+  int64_t feed_delay_ms = 500;  // feeds go IN_QUEUE -> IN_PROGRESS -> DONE over this
+  bool gzip_reports = false;
+  std::string seller_id = "A2SIMSELLER01";
+  // eBay
+  int64_t inventory_calls_per_day = 2'000'000;
+  int64_t fulfillment_calls_per_day = 100'000;
+  int revisions_per_day = 250;
+  // WooCommerce
+  int batch_limit = 100;
+  int webhook_disable_after = 5;
+  Faults faults;
+};
+
+// One listing as GET /_sim/listings shows it.
+struct ListingView {
+  std::string sku;
+  int64_t quantity = 0;          // what a buyer on the channel sees
+  std::string channel_id;        // the channel's id for it
+  int64_t updated_at_ms = 0;     // wall clock of the last change by the API (0 = seeded only)
+  int64_t update_count = 0;      // changes made through the API
+  json extra = json::object();   // channel-specific detail
+};
+
+json listingJson(const ListingView& v);
+
+struct WebhookDelivery {
+  std::string url;
+  std::vector<std::pair<std::string, std::string>> headers;
+  std::string body;
+  std::string content_type = "application/json";
+  std::string topic;
+  int max_attempts = 1;
+  // Called after every attempt with the HTTP status (0 = no answer).
+  std::function<void(int status)> on_attempt;
+};
+
+// Runs functions at a time, one after another, on one owned thread.
+class TimerQueue {
+ public:
+  TimerQueue();
+  ~TimerQueue();
+  void schedule(int64_t delay_ms, std::function<void()> fn);
+  void stop();
+
+ private:
+  struct Timed {
+    int64_t due;
+    uint64_t seq;
+    std::function<void()> fn;
+    bool operator>(const Timed& o) const { return due != o.due ? due > o.due : seq > o.seq; }
+  };
+  void loop();
+  std::mutex mu_;
+  std::condition_variable cv_;
+  bool stop_ = false;
+  uint64_t seq_ = 0;
+  std::priority_queue<Timed, std::vector<Timed>, std::greater<Timed>> queue_;
+  std::thread thread_;
+};
+
+class SimContext {
+ public:
+  explicit SimContext(SimOptions options);
+  ~SimContext();
+  SimContext(const SimContext&) = delete;
+  SimContext& operator=(const SimContext&) = delete;
+
+  const SimOptions& options() const { return options_; }
+  void stop();
+
+  int64_t nowMs() const;   // wall clock
+  int64_t monoMs() const;  // monotonic
+  // Sleeps, but returns early when the simulator stops.
+  void sleepMs(int64_t ms);
+
+  enum class FaultAction { kNone, kError, kHang, kThrottle };
+  // Decides the fault for one API request (consumes the fail/hang/throttle_next counters).
+  FaultAction nextFault();
+  int64_t slowMs();
+  int64_t hangMs();
+  Faults faults();
+  // Applies a JSON patch ({"error_rate":0.2,"throttle_for_ms":5000,...}); false + message if bad.
+  bool setFaults(const json& patch, std::string* error);
+  json faultsJson();
+
+  double random01();
+  std::string uuid();
+
+  // Runs fn on the timer thread after delay_ms.
+  void schedule(int64_t delay_ms, std::function<void()> fn);
+  void deliver(WebhookDelivery delivery);
+  json webhookLog();
+
+  void count(const std::string& operation, int status);
+  json stats();
+
+ private:
+  void attempt(std::shared_ptr<WebhookDelivery> d, int n);
+
+  SimOptions options_;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  bool stopping_ = false;
+  Faults faults_;
+  std::mt19937_64 rng_;
+  TimerQueue work_;      // channel work done later
+  TimerQueue webhooks_;  // deliveries (slow receivers must not hold up the work)
+  json webhook_log_ = json::array();
+  std::map<std::string, std::map<int, int64_t>> stats_;
+};
+
+// A simulated channel: its API routes plus what the control API needs.
+class ChannelSim {
+ public:
+  virtual ~ChannelSim() = default;
+  // True for the channel's own API paths (faults apply there, never to /_sim/...).
+  virtual bool isApiPath(const std::string& path) const = 0;
+  virtual void install(httplib::Server& server) = 0;
+  // Injected faults, answered the way this channel answers them.
+  virtual void sendServerError(const httplib::Request& req, httplib::Response& res) = 0;
+  virtual void sendThrottled(const httplib::Request& req, httplib::Response& res) = 0;
+  // POST /_sim/listings {"listings":[{"sku":"A-1","quantity":5,...}]}: returns what was created.
+  virtual bool seed(const json& body, json* out, std::string* error) = 0;
+  virtual std::vector<ListingView> listings() = 0;
+  // POST /_sim/orders {"lines":[{"sku","quantity","price"}],"currency","country",...}
+  virtual bool createOrder(const json& body, json* out, std::string* error) = 0;
+  virtual bool cancelOrder(const std::string& id, json* out, std::string* error) = 0;
+};
+
+std::unique_ptr<ChannelSim> makeShopifySim(SimContext& ctx);
+std::unique_ptr<ChannelSim> makeAmazonSim(SimContext& ctx);
+std::unique_ptr<ChannelSim> makeEbaySim(SimContext& ctx);
+std::unique_ptr<ChannelSim> makeWooCommerceSim(SimContext& ctx);
+
+// Fault injection and the /_sim control API on a server.
+void installControl(httplib::Server& server, SimContext& ctx, ChannelSim& sim);
+
+// Helpers.
+std::string hmacSha256Base64(const std::string& key, const std::string& message);  // OpenSSL adapter
+std::string base64Encode(const std::string& in);
+std::string base64Decode(const std::string& in);
+std::string isoUtc(int64_t ms, bool millis = true);      // 2024-05-15T08:25:43.511Z
+std::string isoOffset(int64_t ms, int offset_minutes);   // 2021-12-31T19:00:00-05:00
+std::string isoNoZone(int64_t ms);                       // 2017-03-22T19:28:08 (WooCommerce *_gmt)
+std::optional<int64_t> parseIso(const std::string& text);  // any of the above; no zone = UTC
+void sendJson(httplib::Response& res, int status, const json& body);
+// A whole non-negative number from JSON (integer, or string of digits when allow_string).
+std::optional<int64_t> jsonInt(const json& v, bool allow_string = false);
+
+}  // namespace sw::channelsim
