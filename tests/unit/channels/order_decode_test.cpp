@@ -1,0 +1,420 @@
+// Order decoders on the channels' own example payloads (tests/data/channels), the variety real
+// payloads bring (nulls, missing fields, bundles, multi-currency, lines without SKU, Pending
+// Amazon orders), and bad input of every kind: nothing crashes, every refusal says why.
+
+#include <gtest/gtest.h>
+
+#include <fstream>
+#include <sstream>
+
+#include <nlohmann/json.hpp>
+
+#include "sw/coordinator/channels/channel_decode.h"
+#include "sw/coordinator/channels/order_decode.h"
+
+namespace sw::coordinator::channels {
+namespace {
+
+using nlohmann::json;
+
+std::string readData(const std::string& rel) {
+  std::ifstream in(std::string(SW_CHANNEL_TEST_DATA) + "/" + rel, std::ios::binary);
+  EXPECT_TRUE(in.good()) << rel;
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+std::vector<NormalizedOrder> decodeOk(ChannelKind c, const std::string& payload) {
+  auto r = decodeOrders(c, payload);
+  EXPECT_TRUE(r.ok()) << (r.ok() ? "" : r.error().toString());
+  return r.ok() ? *r : std::vector<NormalizedOrder>{};
+}
+
+const OrderLine* lineBySku(const NormalizedOrder& o, const std::string& sku) {
+  for (const OrderLine& l : o.lines) {
+    if (l.sku == sku) return &l;
+  }
+  return nullptr;
+}
+
+// --- Shopify ---
+
+TEST(ShopifyDecode, PublishedSampleKeepsIdsExactAndReleasesCancelledLines) {
+  auto orders = decodeOk(ChannelKind::kShopify, readData("shopify/orders-create-webhook.example.json"));
+  ASSERT_EQ(orders.size(), 1u);
+  const NormalizedOrder& o = orders[0];
+  EXPECT_EQ(o.order_id, "820982911946154508");  // > 2^53: a double would give ...504
+  EXPECT_EQ(o.order_name, "#9999");
+  EXPECT_EQ(o.currency, "USD");
+  EXPECT_EQ(o.total->toString(), "359.97");
+  EXPECT_EQ(o.ship_to_country, "US");
+  EXPECT_EQ(o.status, OrderStatus::kCancelled);
+  ASSERT_EQ(o.lines.size(), 3u);
+  EXPECT_EQ(o.lines[0].line_id, "487817672276298554");
+  EXPECT_EQ(o.lines[0].sku, "SKU2006-001");
+  EXPECT_EQ(o.lines[0].unit_price->amount.toString(), "89.99");
+  EXPECT_EQ(o.lines[0].unit_price->currency, "USD");
+  EXPECT_EQ(o.lines[0].channel_item_id, "product:788032119674292922");
+  EXPECT_TRUE(o.lines[0].group_id.empty());
+  EXPECT_EQ(o.lines[1].group_id, "142831562");  // the bundle
+  EXPECT_EQ(o.lines[2].group_id, "142831562");
+  ASSERT_EQ(o.releases.size(), 3u);
+  for (const Release& r : o.releases) {
+    EXPECT_EQ(r.reason, "cancelled");
+    EXPECT_EQ(r.quantity, 1);
+  }
+  json j = toJson(o);
+  EXPECT_EQ(j["order_id"], "820982911946154508");
+  EXPECT_EQ(j["lines"][1]["unit_price"], "159.99");
+}
+
+json shopifySample() { return json::parse(readData("shopify/orders-create-webhook.example.json")); }
+
+TEST(ShopifyDecode, OpenOrderWithNullSkuAndMultiCurrency) {
+  json j = shopifySample();
+  j["cancelled_at"] = nullptr;
+  j["financial_status"] = "paid";
+  j["line_items"][0]["sku"] = nullptr;
+  j["line_items"][0]["variant_id"] = 40001122334455667ULL;
+  j["line_items"][1]["price_set"]["presentment_money"] = {{"amount", "147.50"}, {"currency_code", "EUR"}};
+  j["line_items"][2]["current_quantity"] = 0;  // removed by an order edit
+  auto orders = decodeOk(ChannelKind::kShopify, j.dump());
+  ASSERT_EQ(orders.size(), 1u);
+  const NormalizedOrder& o = orders[0];
+  EXPECT_EQ(o.status, OrderStatus::kOpen);
+  EXPECT_TRUE(o.lines[0].sku_missing);
+  EXPECT_EQ(o.lines[0].channel_item_id, "variant:40001122334455667");
+  ASSERT_FALSE(o.warnings.empty());
+  EXPECT_NE(o.warnings[0].find("no SKU"), std::string::npos);
+  ASSERT_TRUE(o.lines[1].presentment_unit_price.has_value());
+  EXPECT_EQ(o.lines[1].presentment_unit_price->currency, "EUR");
+  EXPECT_EQ(o.lines[1].presentment_unit_price->amount.toString(), "147.50");
+  ASSERT_EQ(o.releases.size(), 1u);
+  EXPECT_EQ(o.releases[0].reason, "removed");
+  EXPECT_EQ(o.releases[0].sku, "SKU2006-035");
+}
+
+TEST(ShopifyDecode, RefundsReleaseWhatTheyRestock) {
+  json j = shopifySample();
+  j["cancelled_at"] = nullptr;
+  j["financial_status"] = "partially_refunded";
+  j["refunds"] = json::array({{{"id", 929361462},
+                               {"refund_line_items", json::array({{{"line_item_id", 487817672276298554ULL},
+                                                                   {"quantity", 1},
+                                                                   {"restock_type", "return"},
+                                                                   {"line_item", {{"sku", "SKU2006-001"}}}}})}}});
+  auto orders = decodeOk(ChannelKind::kShopify, j.dump());
+  ASSERT_EQ(orders[0].releases.size(), 1u);
+  EXPECT_EQ(orders[0].releases[0].reason, "returned");
+  EXPECT_TRUE(orders[0].releases[0].restock);
+  EXPECT_EQ(orders[0].releases[0].line_id, "487817672276298554");
+}
+
+TEST(ShopifyDecode, RefundsCreateBody) {
+  json r = {{"id", 509562969},
+            {"order_id", 820982911946154508ULL},
+            {"created_at", "2024-05-15T10:00:00-04:00"},
+            {"refund_line_items", json::array({{{"line_item_id", 976318377106520349ULL},
+                                                {"quantity", 1},
+                                                {"restock_type", "no_restock"},
+                                                {"line_item", {{"sku", "SKU2006-020"}}}}})}};
+  auto orders = decodeOk(ChannelKind::kShopify, r.dump());
+  ASSERT_EQ(orders.size(), 1u);
+  EXPECT_EQ(orders[0].event, "refund");
+  EXPECT_EQ(orders[0].order_id, "820982911946154508");
+  ASSERT_EQ(orders[0].releases.size(), 1u);
+  EXPECT_FALSE(orders[0].releases[0].restock);
+}
+
+TEST(ShopifyDecode, GraphqlPollingPage) {
+  json page = {{"data",
+                {{"orders",
+                  {{"nodes",
+                    json::array({{{"id", "gid://shopify/Order/7001234567890123457"},
+                                  {"name", "#1001"},
+                                  {"updatedAt", "2024-05-15T08:25:43Z"},
+                                  {"cancelledAt", nullptr},
+                                  {"displayFinancialStatus", "PAID"},
+                                  {"currencyCode", "USD"},
+                                  {"shippingAddress", {{"countryCodeV2", "CA"}}},
+                                  {"lineItems",
+                                   {{"nodes", json::array({{{"id", "gid://shopify/LineItem/9123456789012345601"},
+                                                            {"sku", "A-1"},
+                                                            {"quantity", 2},
+                                                            {"currentQuantity", 2},
+                                                            {"originalUnitPriceSet",
+                                                             {{"shopMoney", {{"amount", "4.5"}, {"currencyCode", "USD"}}}}}}})}}}}})}}}}}};
+  auto orders = decodeOk(ChannelKind::kShopify, page.dump());
+  ASSERT_EQ(orders.size(), 1u);
+  EXPECT_EQ(orders[0].order_id, "7001234567890123457");
+  EXPECT_EQ(orders[0].ship_to_country, "CA");
+  EXPECT_EQ(orders[0].lines[0].line_id, "9123456789012345601");
+  EXPECT_EQ(orders[0].lines[0].unit_price->amount.toString(), "4.50");
+}
+
+// --- Amazon ---
+
+TEST(AmazonDecode, GetOrdersHasNoLinesAndSaysSo) {
+  auto orders = decodeOk(ChannelKind::kAmazon, readData("amazon/getOrders.example.json"));
+  ASSERT_EQ(orders.size(), 1u);
+  EXPECT_EQ(orders[0].order_id, "902-3159896-1390916");
+  EXPECT_EQ(orders[0].status, OrderStatus::kPending);
+  EXPECT_TRUE(orders[0].prices_pending);
+  EXPECT_FALSE(orders[0].lines_complete);
+  EXPECT_EQ(orders[0].ship_to_country, "US");
+}
+
+TEST(AmazonDecode, OrderItemsPriceIsPerLine) {
+  auto orders = decodeOk(ChannelKind::kAmazon, readData("amazon/getOrderItems.example.json"));
+  ASSERT_EQ(orders.size(), 1u);
+  const OrderLine* two = lineBySku(orders[0], "CBA_OTF_5");
+  ASSERT_NE(two, nullptr);
+  EXPECT_EQ(two->quantity, 2);
+  EXPECT_EQ(two->line_total->amount.toString(), "17.95");
+  EXPECT_EQ(two->unit_price->amount.toString(), "8.975");
+  EXPECT_EQ(two->unit_price->currency, "JPY");
+  EXPECT_TRUE(two->cancel_requested);
+}
+
+TEST(AmazonDecode, GetOrderAndItemsMergeByOrderId) {
+  json order = json::parse(readData("amazon/getOrder.example.json"));
+  json items = json::parse(readData("amazon/getOrderItems.example.json"));
+  items["payload"]["AmazonOrderId"] = order["payload"]["AmazonOrderId"];
+  items["payload"].erase("NextToken");
+  for (json& it : items["payload"]["OrderItems"]) it.erase("ItemPrice");  // Pending: no prices yet
+  auto orders = decodeOk(ChannelKind::kAmazon, json::array({order, items}).dump());
+  ASSERT_EQ(orders.size(), 1u);
+  EXPECT_EQ(orders[0].status, OrderStatus::kPending);
+  EXPECT_TRUE(orders[0].lines_complete);
+  ASSERT_EQ(orders[0].lines.size(), 2u);
+  EXPECT_FALSE(orders[0].lines[0].unit_price.has_value());
+  EXPECT_TRUE(orders[0].prices_pending);
+  EXPECT_EQ(toJson(orders[0])["lines"][0]["unit_price"], nullptr);
+}
+
+TEST(AmazonDecode, OrderChangeNotificationBareAndInEventBridge) {
+  std::string text = readData("amazon/order-change-notification.example.json");
+  auto orders = decodeOk(ChannelKind::kAmazon, text);
+  ASSERT_EQ(orders.size(), 1u);
+  EXPECT_EQ(orders[0].event, "order_change");
+  EXPECT_EQ(orders[0].order_id, "903-8868176-2219830");
+  EXPECT_EQ(orders[0].delivery_id, "d0e9e693-c3ad-4373-979f-ed4ec98dd746");
+  EXPECT_EQ(orders[0].lines[0].sku, "SellerSKUID1");
+  EXPECT_EQ(orders[0].lines[0].quantity, 10);
+  EXPECT_TRUE(orders[0].lines[0].cancel_requested);
+  json wrapped = {{"version", "0"}, {"detail-type", "ORDER_CHANGE"}, {"detail", json::parse(text)}};
+  auto again = decodeOk(ChannelKind::kAmazon, wrapped.dump());
+  ASSERT_EQ(again.size(), 1u);
+  EXPECT_EQ(again[0].order_id, "903-8868176-2219830");
+}
+
+TEST(AmazonDecode, CancelledNotificationReleasesUnshipped) {
+  json n = json::parse(readData("amazon/order-change-notification.example.json"));
+  n["Payload"]["OrderChangeNotification"]["Summary"]["OrderStatus"] = "Canceled";
+  n["Payload"]["OrderChangeNotification"]["Summary"]["OrderItems"][0]["QuantityShipped"] = 3;
+  auto orders = decodeOk(ChannelKind::kAmazon, n.dump());
+  ASSERT_EQ(orders[0].releases.size(), 1u);
+  EXPECT_EQ(orders[0].releases[0].quantity, 7);
+}
+
+TEST(AmazonDecode, Orders20260101SearchAndGet) {
+  auto found = decodeOk(ChannelKind::kAmazon, readData("amazon/searchOrders-2026-01-01.example.json"));
+  ASSERT_FALSE(found.empty());
+  EXPECT_EQ(found[0].order_id, "123-4567890-1234567");
+  EXPECT_EQ(found[0].lines[0].unit_price->amount.toString(), "49.99");  // unitPrice is per unit here
+  auto one = decodeOk(ChannelKind::kAmazon, readData("amazon/getOrder-2026-01-01.example.json"));
+  ASSERT_EQ(one.size(), 1u);
+  EXPECT_EQ(one[0].ship_to_country, "GB");
+  EXPECT_EQ(one[0].lines[0].quantity, 3);
+  EXPECT_EQ(one[0].currency, "GBP");
+}
+
+// --- eBay ---
+
+TEST(EbayDecode, GetOrdersWithMissingSkuAndCancellation) {
+  auto orders = decodeOk(ChannelKind::kEbay, readData("ebay/getOrders.constructed.json"));
+  ASSERT_EQ(orders.size(), 2u);
+  const NormalizedOrder& a = orders[0];
+  EXPECT_EQ(a.order_id, "05-10934-71925");
+  EXPECT_EQ(a.ship_to_country, "DE");
+  EXPECT_EQ(a.status, OrderStatus::kOpen);
+  EXPECT_EQ(a.lines[0].unit_price->amount.toString(), "19.99");  // lineItemCost 39.98 for 2
+  EXPECT_EQ(a.lines[0].presentment_unit_price->currency, "EUR");
+  EXPECT_EQ(a.lines[0].presentment_unit_price->amount.toString(), "18.50");
+  EXPECT_TRUE(a.lines[1].sku_missing);
+  EXPECT_EQ(a.lines[1].channel_item_id, "item:203589473977/502113987412");
+  const NormalizedOrder& b = orders[1];
+  EXPECT_EQ(b.status, OrderStatus::kCancelled);
+  EXPECT_EQ(b.customer_country, "US");
+  ASSERT_EQ(b.releases.size(), 1u);
+  EXPECT_EQ(b.releases[0].sku, "CANDLE-3");
+}
+
+TEST(EbayDecode, SingleOrderAndErrorBody) {
+  json all = json::parse(readData("ebay/getOrders.constructed.json"));
+  auto one = decodeOk(ChannelKind::kEbay, all["orders"][0].dump());
+  EXPECT_EQ(one.size(), 1u);
+  auto err = decodeOrders(ChannelKind::kEbay, R"({"errors":[{"errorId":1001,"domain":"OAuth","message":"Invalid access token"}]})");
+  ASSERT_FALSE(err.ok());
+  EXPECT_EQ(err.error().code, "channel_error");
+  EXPECT_NE(err.error().message.find("1001"), std::string::npos);
+}
+
+// --- WooCommerce ---
+
+TEST(WooDecode, OrderWithEmptySkuIsReportedNotDropped) {
+  auto orders = decodeOk(ChannelKind::kWooCommerce, readData("woocommerce/order.retrieve.response.json"));
+  ASSERT_EQ(orders.size(), 1u);
+  const NormalizedOrder& o = orders[0];
+  EXPECT_EQ(o.order_id, "727");
+  EXPECT_EQ(o.status, OrderStatus::kOpen);
+  EXPECT_EQ(o.updated_at, "2017-03-22T19:28:08Z");
+  ASSERT_EQ(o.lines.size(), 2u);
+  EXPECT_TRUE(o.lines[0].sku_missing);
+  EXPECT_EQ(o.lines[0].quantity, 2);
+  EXPECT_EQ(o.lines[0].unit_price->amount.toString(), "3.00");
+  EXPECT_EQ(o.lines[0].channel_item_id, "product:93");
+  EXPECT_EQ(o.lines[1].sku, "Bar3");
+  EXPECT_EQ(o.lines[1].channel_item_id, "variation:23");
+  ASSERT_EQ(o.warnings.size(), 1u);
+  EXPECT_NE(o.warnings[0].find("empty SKU"), std::string::npos);
+}
+
+TEST(WooDecode, BatchResponseAndCancelledOrder) {
+  auto orders = decodeOk(ChannelKind::kWooCommerce, readData("woocommerce/orders.batch.response.json"));
+  EXPECT_GE(orders.size(), 3u);
+  json o = json::parse(readData("woocommerce/order.retrieve.response.json"));
+  o["status"] = "cancelled";
+  auto cancelled = decodeOk(ChannelKind::kWooCommerce, o.dump());
+  ASSERT_EQ(cancelled[0].releases.size(), 2u);
+  EXPECT_EQ(cancelled[0].releases[1].sku, "Bar3");
+}
+
+TEST(WooDecode, FloatPriceKeepsItsDecimals) {
+  json o = json::parse(readData("woocommerce/order.retrieve.response.json"));
+  o["line_items"][1]["subtotal"] = "13.00";
+  o["line_items"][1]["quantity"] = 3;  // 13.00 / 3 does not divide: the float price is used
+  o["line_items"][1]["price"] = 4.333333333333333;
+  o["line_items"][0].erase("subtotal");
+  o["line_items"][0]["price"] = 12.99;  // no subtotal: the float, read back as written
+  auto orders = decodeOk(ChannelKind::kWooCommerce, o.dump());
+  EXPECT_EQ(orders[0].lines[1].unit_price->amount.toString(), "4.3333");
+  EXPECT_EQ(orders[0].lines[0].unit_price->amount.toString(), "12.99");
+}
+
+// --- outside input that is wrong ---
+
+struct BadCase {
+  ChannelKind channel;
+  std::string payload;
+  std::string code;
+};
+
+TEST(DecodeBadInput, EveryDecoderRefusesWithAReason) {
+  std::string shop = readData("shopify/orders-create-webhook.example.json");
+  std::string woo = readData("woocommerce/order.retrieve.response.json");
+  std::string ebay = readData("ebay/getOrders.constructed.json");
+  std::string amz = readData("amazon/getOrderItems.example.json");
+  std::vector<BadCase> cases = {
+      {ChannelKind::kShopify, "", "empty_payload"},
+      {ChannelKind::kShopify, "   \n", "empty_payload"},
+      {ChannelKind::kShopify, shop.substr(0, shop.size() / 2), "bad_json"},
+      {ChannelKind::kShopify, "\x01\x02garbage", "bad_json"},
+      {ChannelKind::kShopify, "42", "bad_payload"},
+      {ChannelKind::kShopify, R"({"hello":"world"})", "not_an_order"},
+      {ChannelKind::kShopify, R"({"id":1,"line_items":"three"})", "bad_line_items"},
+      {ChannelKind::kShopify, R"({"id":1,"line_items":[{"id":2,"quantity":"two"}]})", "bad_quantity"},
+      {ChannelKind::kShopify, R"({"id":1,"line_items":[{"id":2,"quantity":-1}]})", "bad_quantity"},
+      {ChannelKind::kShopify, R"({"id":1.5,"line_items":[]})", "missing_order_id"},
+      {ChannelKind::kShopify, R"([])", "no_orders"},
+      {ChannelKind::kAmazon, amz.substr(0, 100), "bad_json"},
+      {ChannelKind::kAmazon, R"({"payload":{"Orders":"x"}})", "bad_payload"},
+      {ChannelKind::kAmazon, R"({"payload":{"AmazonOrderId":"1","OrderItems":[{"QuantityOrdered":"x"}]}})", "bad_quantity"},
+      {ChannelKind::kAmazon, R"({"payload":{}})", "bad_payload"},
+      {ChannelKind::kAmazon, R"({"NotificationType":"ORDER_CHANGE"})", "bad_notification"},
+      {ChannelKind::kAmazon, R"({"NotificationType":"FEED_PROCESSING_FINISHED","Payload":{}})", "unsupported_notification"},
+      {ChannelKind::kAmazon, R"({"errors":[{"code":"InvalidInput","message":"Invalid Input"}]})", "channel_error"},
+      {ChannelKind::kAmazon, R"("order")", "bad_payload"},
+      {ChannelKind::kEbay, ebay.substr(0, ebay.size() - 3), "bad_json"},
+      {ChannelKind::kEbay, R"({"orders":{}})", "bad_payload"},
+      {ChannelKind::kEbay, R"({"orders":[]})", "no_orders"},
+      {ChannelKind::kEbay, R"({"orders":[{"lineItems":[]}]})", "missing_order_id"},
+      {ChannelKind::kEbay, R"({"orderId":"1","lineItems":[{"quantity":null}]})", "bad_quantity"},
+      {ChannelKind::kWooCommerce, woo.substr(0, 10), "bad_json"},
+      {ChannelKind::kWooCommerce, R"({"id":727,"line_items":[{"id":1,"quantity":1.5}]})", "bad_quantity"},
+      {ChannelKind::kWooCommerce, R"({"id":727,"line_items":[{"id":1,"quantity":-1}]})", "bad_quantity"},
+      {ChannelKind::kWooCommerce, R"({"id":{"x":1}})", "missing_order_id"},
+      {ChannelKind::kWooCommerce, "webhook_id=142", "bad_json"},
+      {ChannelKind::kWooCommerce, R"({"code":"woocommerce_rest_shop_order_invalid_id","message":"Invalid ID.","data":{"status":404}})", "channel_error"},
+      {ChannelKind::kWooCommerce, std::string(200, '[') + std::string(200, ']'), "too_deep"},
+  };
+  for (const BadCase& c : cases) {
+    auto r = decodeOrders(c.channel, c.payload);
+    ASSERT_FALSE(r.ok()) << channelName(c.channel) << ": accepted " << c.payload.substr(0, 80);
+    EXPECT_EQ(r.error().code, c.code) << channelName(c.channel) << ": " << c.payload.substr(0, 80) << " -> " << r.error().toString();
+    EXPECT_EQ(r.error().kind, common::ErrorKind::kReject);
+    EXPECT_FALSE(r.error().message.empty());
+  }
+}
+
+TEST(DecodeBadInput, EveryTruncationOfTheSamplesIsRefusedOrDecoded) {
+  // Cutting a payload anywhere must never crash; almost every prefix is invalid JSON.
+  for (auto [channel, file] : {std::pair{ChannelKind::kShopify, "shopify/orders-create-webhook.example.json"},
+                               std::pair{ChannelKind::kWooCommerce, "woocommerce/order.retrieve.response.json"},
+                               std::pair{ChannelKind::kAmazon, "amazon/getOrderItems.example.json"},
+                               std::pair{ChannelKind::kEbay, "ebay/getOrders.constructed.json"}}) {
+    std::string text = readData(file);
+    size_t refused = 0;
+    for (size_t n = 0; n < text.size(); n += 7) {
+      auto r = decodeOrders(channel, text.substr(0, n));
+      if (!r.ok()) ++refused;
+    }
+    EXPECT_GE(refused, text.size() / 7) << file;
+  }
+}
+
+TEST(DecodeBadInput, TooLargeIsRefusedBeforeParsing) {
+  std::string big(kMaxOrderPayloadBytes + 1, ' ');
+  auto r = decodeOrders(ChannelKind::kShopify, big);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().code, "payload_too_large");
+}
+
+// --- channel-decode ---
+
+TEST(ChannelDecodeCommand, PrintsOneJsonObjectPerOrder) {
+  std::istringstream in(readData("ebay/getOrders.constructed.json"));
+  std::ostringstream out, err;
+  EXPECT_EQ(runChannelDecode({"--channel", "ebay"}, in, out, err), 0);
+  std::istringstream lines(out.str());
+  std::string line;
+  std::vector<json> printed;
+  while (std::getline(lines, line)) printed.push_back(json::parse(line));
+  ASSERT_EQ(printed.size(), 2u);
+  EXPECT_EQ(printed[0]["channel"], "ebay");
+  EXPECT_EQ(printed[0]["order_id"], "05-10934-71925");
+  EXPECT_EQ(printed[0]["lines"][0]["unit_price"], "19.99");
+  EXPECT_EQ(printed[0]["lines"][0]["currency"], "USD");
+  EXPECT_EQ(printed[0]["ship_to_country"], "DE");
+}
+
+TEST(ChannelDecodeCommand, BadPayloadGivesErrorJsonAndExitOne) {
+  std::istringstream in("{\"id\": 12, \"line_items\": [");
+  std::ostringstream out, err;
+  EXPECT_EQ(runChannelDecode({"--channel", "shopify"}, in, out, err), 1);
+  json e = json::parse(out.str());
+  EXPECT_EQ(e["error"]["code"], "bad_json");
+  EXPECT_FALSE(err.str().empty());
+}
+
+TEST(ChannelDecodeCommand, BadOptionsExitTwo) {
+  std::istringstream in("{}");
+  std::ostringstream out, err;
+  EXPECT_EQ(runChannelDecode({}, in, out, err), 2);
+  EXPECT_EQ(runChannelDecode({"--channel", "etsy"}, in, out, err), 2);
+  EXPECT_EQ(runChannelDecode({"--channel", "shopify", "--bogus"}, in, out, err), 2);
+}
+
+}  // namespace
+}  // namespace sw::coordinator::channels
