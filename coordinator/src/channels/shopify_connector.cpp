@@ -142,7 +142,12 @@ common::Result<json> ShopifyConnector::graphql(const std::string& query, const j
                                            " points, " + std::to_string(bucket_.msUntil(requested)) + " ms to refill)");
     }
     if (code == "INTERNAL_SERVER_ERROR") return Error::retry("shopify_internal", what + ": " + message);
-    if (!get(*j, "data")) return Error::reject(code.empty() ? "graphql_error" : code, what + ": " + message);
+    // Errors with no data, or with every top-level field null, mean the operation did not run.
+    bool ran = false;
+    if (const json* data = get(*j, "data"); data && data->is_object()) {
+      for (const auto& [k, v] : data->items()) ran = ran || !v.is_null();
+    }
+    if (!ran) return Error::reject(code.empty() ? "graphql_error" : code, what + ": " + message);
   }
   if (!get(*j, "data")) return Error::retry("bad_response", what + ": answer has no data");
   return j;
