@@ -110,9 +110,6 @@ class AmazonSim final : public ChannelSim {
     }
   }
 
-  bool isApiPath(const std::string& path) const override {
-    return path.rfind("/listings/", 0) == 0 || path.rfind("/feeds/", 0) == 0 || path.rfind("/orders/", 0) == 0;
-  }
 
   void install(httplib::Server& server) override {
     const std::string item = R"(/listings/2021-08-01/items/([^/]+)/(.+))";  // the SKU is percent-decoded and may hold "/"
@@ -337,6 +334,7 @@ class AmazonSim final : public ChannelSim {
   // Token check, rate limit, request id and stats around one SP-API operation.
   Handler api(const std::string& operation, Handler inner) {
     return [this, operation, inner](const httplib::Request& req, httplib::Response& res) {
+      if (injectFault(ctx_, *this, req, res)) return;
       res.set_header("x-amzn-RequestId", ctx_.uuid());
       if (req.get_header_value("x-amz-access-token") != ctx_.options().access_token) {
         sendJson(res, 403, errorList("Unauthorized", "Access to requested resource is denied."));

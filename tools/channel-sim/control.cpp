@@ -12,30 +12,32 @@
 
 namespace sw::channelsim {
 
-void installControl(httplib::Server& server, SimContext& ctx, ChannelSim& sim) {
-  server.set_pre_routing_handler([&ctx, &sim](const httplib::Request& req, httplib::Response& res) {
-    if (!sim.isApiPath(req.path)) return httplib::Server::HandlerResponse::Unhandled;
-    if (int64_t slow = ctx.slowMs(); slow > 0) ctx.sleepMs(slow);
-    switch (ctx.nextFault()) {
-      case SimContext::FaultAction::kError:
-        sim.sendServerError(req, res);
-        ctx.count("fault:error", res.status);
-        return httplib::Server::HandlerResponse::Handled;
-      case SimContext::FaultAction::kHang:
-        ctx.sleepMs(ctx.hangMs());
-        sendJson(res, 504, {{"message", "Gateway Timeout"}});
-        ctx.count("fault:hang", 504);
-        return httplib::Server::HandlerResponse::Handled;
-      case SimContext::FaultAction::kThrottle:
-        sim.sendThrottled(req, res);
-        ctx.count("fault:throttle", res.status);
-        return httplib::Server::HandlerResponse::Handled;
-      case SimContext::FaultAction::kNone:
-        break;
-    }
-    return httplib::Server::HandlerResponse::Unhandled;
-  });
+// Called first by every channel API handler, after the request body has been read (a
+// pre-routing handler would answer before the body is read, and on a keep-alive connection
+// the unread body would then be taken for the next request).
+bool injectFault(SimContext& ctx, ChannelSim& sim, const httplib::Request& req, httplib::Response& res) {
+  if (int64_t slow = ctx.slowMs(); slow > 0) ctx.sleepMs(slow);
+  switch (ctx.nextFault()) {
+    case SimContext::FaultAction::kError:
+      sim.sendServerError(req, res);
+      ctx.count("fault:error", res.status);
+      return true;
+    case SimContext::FaultAction::kHang:
+      ctx.sleepMs(ctx.hangMs());
+      sendJson(res, 504, {{"message", "Gateway Timeout"}});
+      ctx.count("fault:hang", 504);
+      return true;
+    case SimContext::FaultAction::kThrottle:
+      sim.sendThrottled(req, res);
+      ctx.count("fault:throttle", res.status);
+      return true;
+    case SimContext::FaultAction::kNone:
+      break;
+  }
+  return false;
+}
 
+void installControl(httplib::Server& server, SimContext& ctx, ChannelSim& sim) {
   auto bad = [](httplib::Response& res, int status, const std::string& message) {
     sendJson(res, status, {{"error", {{"message", message}}}});
   };

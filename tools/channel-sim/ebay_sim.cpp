@@ -49,7 +49,6 @@ class EbaySim final : public ChannelSim {
  public:
   explicit EbaySim(SimContext& ctx) : ctx_(ctx) {}
 
-  bool isApiPath(const std::string& path) const override { return path.rfind("/sell/", 0) == 0; }
 
   void install(httplib::Server& server) override {
     server.Post("/sell/inventory/v1/bulk_update_price_quantity",
@@ -258,6 +257,7 @@ class EbaySim final : public ChannelSim {
 
   Handler api(const std::string& which, const std::string& operation, Handler inner) {
     return [this, which, operation, inner](const httplib::Request& req, httplib::Response& res) {
+      if (injectFault(ctx_, *this, req, res)) return;
       if (req.get_header_value("Authorization") != "Bearer " + ctx_.options().access_token) {
         sendJson(res, 401, errors(ebayError(1001, "OAuth", "REQUEST", "Invalid access token")));
         ctx_.count(operation, 401);

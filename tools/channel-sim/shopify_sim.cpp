@@ -58,11 +58,10 @@ class ShopifySim final : public ChannelSim {
  public:
   explicit ShopifySim(SimContext& ctx) : ctx_(ctx), available_(ctx.options().bucket_size), at_ms_(ctx.monoMs()) {}
 
-  bool isApiPath(const std::string& path) const override { return path.rfind("/admin/api/", 0) == 0; }
 
   void install(httplib::Server& server) override {
     server.Post(R"(/admin/api/([^/]+)/graphql\.json)", [this](const httplib::Request& req, httplib::Response& res) {
-      handle(req, res);
+      if (!injectFault(ctx_, *this, req, res)) handle(req, res);
       ctx_.count("graphql", res.status);
     });
   }

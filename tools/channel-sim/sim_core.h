@@ -171,8 +171,6 @@ class SimContext {
 class ChannelSim {
  public:
   virtual ~ChannelSim() = default;
-  // True for the channel's own API paths (faults apply there, never to /_sim/...).
-  virtual bool isApiPath(const std::string& path) const = 0;
   virtual void install(httplib::Server& server) = 0;
   // Injected faults, answered the way this channel answers them.
   virtual void sendServerError(const httplib::Request& req, httplib::Response& res) = 0;
@@ -190,8 +188,10 @@ std::unique_ptr<ChannelSim> makeAmazonSim(SimContext& ctx);
 std::unique_ptr<ChannelSim> makeEbaySim(SimContext& ctx);
 std::unique_ptr<ChannelSim> makeWooCommerceSim(SimContext& ctx);
 
-// Fault injection and the /_sim control API on a server.
+// The /_sim control API on a server.
 void installControl(httplib::Server& server, SimContext& ctx, ChannelSim& sim);
+// Slowness and injected faults for one channel API request: true when it has been answered.
+bool injectFault(SimContext& ctx, ChannelSim& sim, const httplib::Request& req, httplib::Response& res);
 
 // Helpers.
 std::string hmacSha256Base64(const std::string& key, const std::string& message);  // OpenSSL adapter

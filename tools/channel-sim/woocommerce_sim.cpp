@@ -61,7 +61,6 @@ class WooCommerceSim final : public ChannelSim {
     }
   }
 
-  bool isApiPath(const std::string& path) const override { return path.rfind("/wp-json/", 0) == 0; }
 
   void install(httplib::Server& server) override {
     std::string b = kBase;
@@ -291,6 +290,7 @@ class WooCommerceSim final : public ChannelSim {
 
   Handler api(const std::string& operation, Handler inner) {
     return [this, operation, inner](const httplib::Request& req, httplib::Response& res) {
+      if (injectFault(ctx_, *this, req, res)) return;
       std::string key, secret;
       std::string auth = req.get_header_value("Authorization");
       if (auth.rfind("Basic ", 0) == 0) {

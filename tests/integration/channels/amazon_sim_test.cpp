@@ -1,0 +1,134 @@
+// The Amazon connector against the real simulator process.
+
+#include <gtest/gtest.h>
+
+#include "sim_fixture.h"
+#include "sw/common/clock.h"
+#include "sw/coordinator/channels/amazon_connector.h"
+
+namespace sw::coordinator::channels {
+namespace {
+
+using nlohmann::json;
+using test::ChannelSim;
+using namespace std::chrono_literals;
+
+class AmazonSimTest : public ::testing::Test {
+ protected:
+  void start(std::vector<std::string> extra = {}, AmazonConfig c = {}) {
+    sim_ = std::make_unique<ChannelSim>("amazon", extra);
+    json seeded = sim_->seed(json::array({{{"sku", "A 1/x"}, {"quantity", 5}}, {{"sku", "B-2"}, {"quantity", 3}}}));
+    c.access_token = sim_->token();
+    c.seller_id = seeded["seller_id"];
+    auto conn = AmazonConnector::create(c, sim_->client(), common::SystemClock::instance());
+    ASSERT_TRUE(conn.ok()) << conn.error().toString();
+    conn_ = std::move(*conn);
+  }
+  std::unique_ptr<ChannelSim> sim_;
+  std::unique_ptr<AmazonConnector> conn_;
+};
+
+TEST_F(AmazonSimTest, AcceptedIsNotAppliedUntilLater) {
+  start({"--apply-delay-ms", "1500"});
+  auto r = conn_->pushQuantities({{"A 1/x", 7, std::nullopt, ""}});  // the SKU is percent-encoded in the path
+  ASSERT_TRUE(r.ok()) << r.error().toString();
+  ASSERT_EQ(r->items[0].outcome, ItemOutcome::kAccepted) << r->items[0].message;
+  EXPECT_FALSE(r->items[0].submission_id.empty());
+  EXPECT_EQ(sim_->listing("A%201%2Fx")["quantity"], 5);
+  EXPECT_EQ(sim_->listing("A%201%2Fx")["pending_submissions"], 1);
+  ASSERT_TRUE(test::waitFor([&] { return sim_->listing("A%201%2Fx")["quantity"] == 7; }, 10s));
+  auto levels = conn_->readQuantities({"A 1/x", "NOPE"});
+  ASSERT_TRUE(levels.ok()) << levels.error().toString();
+  EXPECT_EQ((*levels)[0].quantity, 7);
+  EXPECT_FALSE((*levels)[1].found);
+  EXPECT_EQ(conn_->rateState().source, "x-amzn-RateLimit-Limit");
+}
+
+TEST_F(AmazonSimTest, QuotaExceededTeachesTheRate) {
+  start({"--rate-scale", "0.2"});  // patchListingsItem: 1 per second, burst 1
+  auto r = conn_->pushQuantities({{"A 1/x", 1, std::nullopt, ""}, {"B-2", 2, std::nullopt, ""}, {"A 1/x", 3, std::nullopt, ""}});
+  ASSERT_TRUE(r.ok()) << r.error().toString();
+  EXPECT_EQ(r->items[0].outcome, ItemOutcome::kAccepted);
+  EXPECT_EQ(r->items[1].outcome, ItemOutcome::kRetry);
+  EXPECT_EQ(r->items[1].code, "QuotaExceeded");
+  EXPECT_EQ(r->items[2].outcome, ItemOutcome::kRetry);
+  RateState s = conn_->rateState();
+  EXPECT_DOUBLE_EQ(s.refill_per_sec, 1.0);  // from x-amzn-RateLimit-Limit, not the published 5
+  EXPECT_EQ(s.throttled_count, 1);
+  EXPECT_GT(conn_->msUntilReady(Operation::kPush), 0);
+}
+
+TEST_F(AmazonSimTest, FeedLifecycleEndsInAProcessingReport) {
+  AmazonConfig c;
+  c.feed_threshold = 2;
+  start({"--feed-delay-ms", "300", "--gzip-reports"}, c);
+  auto r = conn_->pushQuantities({{"A 1/x", 3, std::nullopt, ""}, {"B-2", 4, std::nullopt, ""}, {"NOT-LISTED", 1, std::nullopt, ""}});
+  ASSERT_TRUE(r.ok()) << r.error().toString();
+  for (const ItemResult& i : r->items) EXPECT_EQ(i.outcome, ItemOutcome::kAccepted) << i.message;
+  std::vector<ItemResult> done;
+  ASSERT_TRUE(test::waitFor(
+      [&] {
+        auto more = conn_->collectAccepted();
+        if (more.ok()) done.insert(done.end(), more->begin(), more->end());
+        return done.size() >= 3;
+      },
+      15s, 100ms));
+  ASSERT_EQ(done.size(), 3u);
+  EXPECT_EQ(done[0].outcome, ItemOutcome::kApplied);
+  EXPECT_EQ(done[1].outcome, ItemOutcome::kApplied);
+  EXPECT_EQ(done[2].outcome, ItemOutcome::kRejected);
+  EXPECT_EQ(done[2].code, "4000001");
+  EXPECT_EQ(sim_->listing("B-2")["quantity"], 4);
+}
+
+TEST_F(AmazonSimTest, OrdersArePagedAndPendingOnesHaveNoPrices) {
+  AmazonConfig c;
+  c.order_page_size = 2;
+  start({}, c);
+  for (int i = 0; i < 4; ++i) sim_->order({{"lines", json::array({{{"sku", "B-2"}, {"quantity", 1}, {"price", "4.50"}}})}});
+  sim_->order({{"lines", json::array({{{"sku", "A 1/x"}, {"quantity", 2}}})}, {"status", "Pending"}});
+  OrderCursor cursor;
+  std::vector<NormalizedOrder> all;
+  int calls = 0;
+  while (calls++ < 10) {
+    auto page = conn_->pollOrders(cursor);
+    ASSERT_TRUE(page.ok()) << page.error().toString();
+    all.insert(all.end(), page->orders.begin(), page->orders.end());
+    if (page->next_page_token.empty()) {
+      EXPECT_FALSE(page->next_updated_since.empty());
+      break;
+    }
+    cursor.page_token = page->next_page_token;
+  }
+  ASSERT_EQ(all.size(), 5u);
+  EXPECT_GE(calls, 3);  // NextToken paging: 2 + 2 + 1
+  int pending = 0;
+  for (const NormalizedOrder& o : all) {
+    ASSERT_TRUE(o.lines_complete);
+    ASSERT_EQ(o.lines.size(), 1u);
+    if (o.status == OrderStatus::kPending) {
+      ++pending;
+      EXPECT_FALSE(o.lines[0].unit_price.has_value());
+      EXPECT_TRUE(o.prices_pending);
+    } else {
+      EXPECT_EQ(o.lines[0].unit_price->amount.toString(), "4.50");
+    }
+  }
+  EXPECT_EQ(pending, 1);
+  EXPECT_EQ(sim_->listing("B-2")["quantity"], 0);  // 3 seeded, 4 sold: Amazon stops at 0
+}
+
+TEST_F(AmazonSimTest, WrongTokenIsFatal) {
+  start();
+  AmazonConfig c;
+  c.access_token = "wrong";
+  c.seller_id = "A2SIMSELLER01";
+  auto conn = AmazonConnector::create(c, sim_->client(), common::SystemClock::instance());
+  ASSERT_TRUE(conn.ok());
+  auto r = (*conn)->pushQuantities({{"B-2", 1, std::nullopt, ""}});
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().kind, common::ErrorKind::kFatal);
+}
+
+}  // namespace
+}  // namespace sw::coordinator::channels
