@@ -53,10 +53,12 @@ std::optional<size_t> limitFromMessage(const std::string& message) {
   return n;
 }
 
-// WooCommerce's modified_after without a zone and with dates_are_gmt=true.
+// WooCommerce's modified_after without a zone and with dates_are_gmt=true. WordPress compares
+// whole seconds and "after" is exclusive, so ask from one second earlier: an order changed in
+// the same second as the last one seen is not missed (callers dedupe on id + date_modified_gmt).
 std::string wooDate(const std::string& iso) {
   auto ms = detail::parseIsoMs(iso);
-  std::string s = detail::formatIsoMs(ms.value_or(0));
+  std::string s = detail::formatIsoMs(ms.value_or(0) - 1000);
   return s.substr(0, 19);
 }
 
