@@ -1,4 +1,5 @@
-// Fault injection in front of the channel API, and the simulator's own control API:
+// Fault injection for the channel API (injectFault, called by each API handler) and the
+// simulator's own control API:
 //   GET  /_sim/health                      {"channel","ok"}
 //   GET  /_sim/faults  POST /_sim/faults   {"error_rate","hang_rate","hang_ms","slow_ms","throttle_for_ms",
 //                                           "fail_next","hang_next","throttle_next","webhooks","reset"}
