@@ -247,6 +247,31 @@ Status Store::markAcked(uint64_t seq) {
   return txn->commit();
 }
 
+Status Store::rewindAcked(uint64_t seq) {
+  std::lock_guard<std::mutex> lock(mu_);
+  auto txn = common::SqliteTxn::begin(db_);
+  if (!txn) return txn.error();
+  auto cur = db_.queryInt("SELECT last_acked_seq FROM counters WHERE id = 1");
+  if (!cur) return cur.error();
+  if (seq >= static_cast<uint64_t>(*cur)) return {};
+  auto oldest = db_.queryInt("SELECT COALESCE(MIN(seq), 0) FROM outbox");
+  if (!oldest) return oldest.error();
+  if (*oldest == 0 || static_cast<uint64_t>(*oldest) > seq + 1) {
+    return Error::reject("pruned", "events " + std::to_string(seq + 1) + ".." +
+                                       std::to_string(*oldest > 0 ? *oldest - 1 : *cur) +
+                                       " were acknowledged and pruned here; they can only come from a ledger backup");
+  }
+  auto st = db_.prepare("UPDATE outbox SET acked_at_ms = NULL WHERE seq > ?");
+  if (!st) return st.error();
+  st->bind(1, static_cast<int64_t>(seq));
+  if (auto s = st->run(); !s) return s;
+  auto up = db_.prepare("UPDATE counters SET last_acked_seq = ? WHERE id = 1");
+  if (!up) return up.error();
+  up->bind(1, static_cast<int64_t>(seq));
+  if (auto s = up->run(); !s) return s;
+  return txn->commit();
+}
+
 Result<int64_t> Store::prune(int64_t retention_ms) {
   std::lock_guard<std::mutex> lock(mu_);
   auto st = db_.prepare("DELETE FROM outbox WHERE acked_at_ms IS NOT NULL AND acked_at_ms < ?");

@@ -97,7 +97,12 @@ void SyncLoop::run() {
 
     int64_t mono = clock_.monoMs();
     if (transport_.isConnected()) {
-      if (mono - last_state_mono_ >= config_.state_interval_ms) {
+      bool due = mono - last_state_mono_ >= config_.state_interval_ms;
+      if (!due && mono - last_state_mono_ >= config_.state_min_interval_ms) {
+        auto st = store_.stats();
+        due = st && st->queue_depth != last_state_depth_;
+      }
+      if (due) {
         publishState(true);
         last_state_mono_ = mono;
       }
@@ -153,6 +158,27 @@ void SyncLoop::handleAck(std::string_view payload) {
     status_.refused = true;
     status_.refused_reason = why;
     return;
+  }
+  // An ack older than one already handled (a duplicate delivered late) must not rewind anything;
+  // it may still move forward (that is never wrong, and keeps a coordinator whose clock stepped
+  // back from stalling us).
+  bool stale = ack->coord_time_ms < newest_ack_coord_ms_;
+  newest_ack_coord_ms_ = std::max(newest_ack_coord_ms_, ack->coord_time_ms);
+  if (!stale && ack->applied_seq < last_acked_ && ack->resend_from && *ack->resend_from <= last_acked_) {
+    // The coordinator has less than it acknowledged before (restored from a backup?): resend
+    // what it lost from the copies kept for the retention period.
+    SW_WARN(kLog) << "coordinator now has only up to seq " << ack->applied_seq << " of " << last_acked_
+                  << " it acknowledged; resending from retained events";
+    if (auto s = store_.rewindAcked(ack->applied_seq); !s) {
+      std::lock_guard<std::mutex> lock(mu_);
+      SW_ERROR(kLog) << "cannot resend what the coordinator lost: " << s.error().toString();
+      status_.refused = true;
+      status_.refused_reason = "the coordinator lost acknowledged events: " + s.error().message;
+      return;
+    }
+    last_acked_ = ack->applied_seq;
+    next_seq_ = last_acked_ + 1;
+    last_progress_mono_ = mono;
   }
   if (ack->applied_seq > last_acked_) {
     common::crashPoint("agent.before_mark_acked");
@@ -215,9 +241,14 @@ void SyncLoop::sendWhatFits() {
     batch_events = status_.batch_events;
   }
   uint64_t window = config_.window_batches * batch_events;
+  // Stay under the broker's advertised packet limit (topic and header overhead kept aside).
+  size_t max_bytes = config_.max_batch_bytes;
+  if (uint32_t broker_max = transport_.maxPacketSize(); broker_max > 0) {
+    max_bytes = std::min<size_t>(max_bytes, broker_max > 2048 ? broker_max - 1024 : broker_max / 2);
+  }
   while (in_flight < window) {
     size_t want = std::min<uint64_t>(batch_events, window - in_flight);
-    auto pending = store_.pending(next_seq_, want, config_.max_batch_bytes);
+    auto pending = store_.pending(next_seq_, want, max_bytes);
     if (!pending) {
       SW_WARN(kLog) << "cannot read outbox: " << pending.error().toString();
       return;
@@ -265,6 +296,7 @@ void SyncLoop::publishState(bool online) {
     st.oldest_unsynced_age_s =
         s->oldest_unsynced_recorded_at_ms ? std::max<int64_t>(0, (st.at_ms - s->oldest_unsynced_recorded_at_ms) / 1000) : 0;
     st.disk_free_bytes = s->disk_free_bytes;
+    last_state_depth_ = s->queue_depth;
   }
   {
     std::lock_guard<std::mutex> lock(mu_);

@@ -27,6 +27,11 @@ class PahoTransport final : public MqttTransport, private mqtt::callback {
                 mqtt::create_options(MQTTVERSION_5, std::max(config_.max_inflight * 2, 100))),
         rng_(std::random_device{}()) {
     client_.set_callback(*this);
+    // An MQTT 5 broker may end the session with a DISCONNECT packet (e.g. 0x95 packet too large);
+    // Paho reports that here, not through connection_lost.
+    client_.set_disconnected_handler([this](const mqtt::properties&, mqtt::ReasonCode reason) {
+      connection_lost("broker sent DISCONNECT, reason " + std::to_string(static_cast<int>(reason)));
+    });
   }
 
   ~PahoTransport() override { stop(); }
@@ -101,6 +106,8 @@ class PahoTransport final : public MqttTransport, private mqtt::callback {
     return inflight_;
   }
 
+  uint32_t maxPacketSize() const override { return max_packet_size_.load(); }
+
  private:
   class Listener final : public mqtt::iaction_listener {
    public:
@@ -174,6 +181,14 @@ class PahoTransport final : public MqttTransport, private mqtt::callback {
         SW_DEBUG(kLog) << config_.client_id << ": connect timed out";
         return false;
       }
+      const mqtt::connect_response rsp = tok->get_connect_response();  // by value: keep it alive
+      const mqtt::properties& props = rsp.get_properties();
+      max_packet_size_ = props.contains(mqtt::property::MAXIMUM_PACKET_SIZE)
+                             ? mqtt::get<uint32_t>(props, mqtt::property::MAXIMUM_PACKET_SIZE)
+                             : 0;
+      if (max_packet_size_ > 0) {
+        SW_INFO(kLog) << config_.client_id << ": broker accepts packets up to " << max_packet_size_ << " bytes";
+      }
       std::vector<std::pair<std::string, int>> subs;
       {
         std::lock_guard<std::mutex> lock(mu_);
@@ -231,6 +246,7 @@ class PahoTransport final : public MqttTransport, private mqtt::callback {
   std::thread connector_;
   std::atomic<bool> stopping_{false};
   std::atomic<bool> connected_{false};
+  std::atomic<uint32_t> max_packet_size_{0};
   std::vector<std::pair<std::string, int>> subscriptions_;
   std::mt19937_64 rng_;
 

@@ -38,6 +38,9 @@ serve options:
   --client-id ID         MQTT client id (default stockwire-coordinator)
   --share-group NAME     subscribe through $share/NAME/ so several coordinators split the devices
   --reorder-timeout-ms N hold a gap this long before asking the device to resend (default 1000)
+  --alert-offline-hours N  alert when a device is offline or holds unsynced events this long (default 12)
+  --alert-queue N          alert when a device holds this many unsynced events (default 100000)
+  --alert-disk-mb N        alert when a device has less free disk than this (default 256)
   --ca FILE --cert FILE --key FILE   TLS files for ssl:// brokers
   --log-level LEVEL      debug, info (default), warn, error
 
@@ -52,7 +55,8 @@ Exit codes: 0 after SIGINT/SIGTERM, 2 on bad options, 3 when the ledger cannot b
 )";
 
 const std::set<std::string> kServeOptions = {"config", "broker", "db", "http", "client-id", "share-group",
-                                             "reorder-timeout-ms", "ca", "cert", "key", "log-level"};
+                                             "reorder-timeout-ms", "ca", "cert", "key", "log-level",
+                                             "alert-offline-hours", "alert-queue", "alert-disk-mb"};
 
 int fail(const common::Error& e, int code) {
   std::fprintf(stderr, "stockwire-coordinator: %s\n", e.toString().c_str());
@@ -75,7 +79,17 @@ int serve(const std::vector<std::string>& raw) {
   auto hp = common::parseHostPort(args->getOr("http", "127.0.0.1:8800"));
   if (!hp) return fail(hp.error(), 2);
   auto reorder = args->getInt("reorder-timeout-ms", 1000);
-  if (!reorder) return fail(reorder.error(), 2);
+  auto alert_h = args->getInt("alert-offline-hours", 12);
+  auto alert_q = args->getInt("alert-queue", 100'000);
+  auto alert_d = args->getInt("alert-disk-mb", 256);
+  for (auto* r : {&reorder, &alert_h, &alert_q, &alert_d}) {
+    if (!*r) return fail(r->error(), 2);
+    if (**r <= 0) return fail(common::Error::reject("bad_option", "numeric options must be positive"), 2);
+  }
+  coordinator::ExposureLimits limits;
+  limits.max_offline_s = *alert_h * 3600;
+  limits.max_queue_depth = static_cast<uint64_t>(*alert_q);
+  limits.min_disk_free_bytes = *alert_d << 20;
 
   auto ledger = coordinator::SqliteLedger::open({.path = *args->get("db")});
   if (!ledger) return fail(ledger.error(), 3);
@@ -97,7 +111,7 @@ int serve(const std::vector<std::string>& raw) {
   ic.sequencer.reorder_timeout_ms = *reorder;
   ic.share_group = args->getOr("share-group", "");
   coordinator::IngestService ingest(**ledger, *transport, clock, ic, session);
-  coordinator::CoordinatorHttpApi api(**ledger, &ingest, clock);
+  coordinator::CoordinatorHttpApi api(**ledger, &ingest, clock, limits);
   if (auto s = api.start(hp->first, hp->second); !s) return fail(s.error(), 2);
   if (auto s = ingest.start(); !s) return fail(s.error(), 3);
   SW_INFO("coordinator") << "ledger " << *args->get("db") << ", broker " << mc.broker_url << ", console http://"

@@ -20,10 +20,16 @@ struct CoordinatorHttpApi::Impl {
   SqliteLedger& ledger;
   IngestService* ingest;
   const common::Clock& clock;
+  ExposureLimits limits;
   httplib::Server server;
   common::HttpServerRunner runner{server};
 
-  Impl(SqliteLedger& l, IngestService* i, const common::Clock& c) : ledger(l), ingest(i), clock(c) {}
+  Impl(SqliteLedger& l, IngestService* i, const common::Clock& c, ExposureLimits x)
+      : ledger(l), ingest(i), clock(c), limits(x) {}
+
+  static json alertJson(const DeviceAlert& a) {
+    return {{"device_id", a.device_id}, {"code", a.code}, {"level", a.level}, {"message", a.message}};
+  }
 
   static void sendJson(httplib::Response& res, const json& j) { res.set_content(j.dump(), "application/json"); }
 
@@ -66,23 +72,44 @@ struct CoordinatorHttpApi::Impl {
   void devices(httplib::Response& res) {
     auto rows = ledger.devices();
     if (!rows) return common::sendError(res, rows.error());
+    int64_t now = clock.nowMs();
     json out = json::array();
     for (const DeviceRow& d : *rows) {
       json j = {{"device_id", d.device_id}, {"epoch", d.epoch}, {"kind", d.kind}, {"location", d.location},
                 {"online", d.online}, {"last_applied_seq", d.last_applied_seq}, {"first_seen_ms", d.first_seen_ms},
                 {"last_seen_ms", d.last_seen_ms}, {"last_applied_at_ms", d.last_applied_at_ms}};
       if (ingest) j["held_events"] = ingest->heldCount(d.device_id);
+      Exposure e = exposureOf(d, now);
+      if (e.known) {
+        j["queue_depth"] = e.queue_depth;
+        j["oldest_unsynced_age_s"] = e.oldest_unsynced_age_s;
+        j["disk_free_bytes"] = e.disk_free_bytes;
+        j["clock_offset_ms"] = e.clock_offset_ms;
+      }
+      j["offline_s"] = e.offline_s;
       json st = json::parse(d.state_json, nullptr, false);
       if (st.is_object()) {
-        for (const char* k : {"queue_depth", "oldest_unsynced_age_s", "disk_free_bytes", "clock_offset_ms",
-                              "last_seq", "last_acked_seq"}) {
+        for (const char* k : {"last_seq", "last_acked_seq"}) {
           if (st.contains(k)) j[k] = st[k];
         }
         if (st.contains("at")) j["state_at_ms"] = st["at"];
       }
+      json alerts = json::array();
+      for (const DeviceAlert& a : deviceAlerts(d, now, limits)) alerts.push_back(alertJson(a));
+      j["alerts"] = alerts;
       out.push_back(std::move(j));
     }
     sendJson(res, {{"devices", out}});
+  }
+
+  void alerts(httplib::Response& res) {
+    auto rows = ledger.devices();
+    if (!rows) return common::sendError(res, rows.error());
+    json out = json::array();
+    for (const DeviceRow& d : *rows) {
+      for (const DeviceAlert& a : deviceAlerts(d, clock.nowMs(), limits)) out.push_back(alertJson(a));
+    }
+    sendJson(res, {{"alerts", out}});
   }
 
   void quarantine(const httplib::Request& req, httplib::Response& res) {
@@ -169,10 +196,18 @@ struct CoordinatorHttpApi::Impl {
     }
     auto devs = ledger.devices();
     if (devs) {
-      int64_t online = 0;
-      for (const auto& d : *devs) online += d.online ? 1 : 0;
+      int64_t online = 0, warning = 0, critical = 0, queued = 0;
+      for (const auto& d : *devs) {
+        online += d.online ? 1 : 0;
+        queued += static_cast<int64_t>(exposureOf(d, clock.nowMs()).queue_depth);
+        for (const DeviceAlert& a : deviceAlerts(d, clock.nowMs(), limits)) (a.level == "critical" ? critical : warning)++;
+      }
       gauge("stockwire_devices", "Devices known to the ledger", static_cast<int64_t>(devs->size()));
       gauge("stockwire_devices_online", "Devices whose last state is online", online);
+      gauge("stockwire_devices_unsynced_events", "Events devices reported as not yet applied", queued);
+      o << "# HELP stockwire_device_alerts Device exposure alerts by level\n# TYPE stockwire_device_alerts gauge\n"
+        << "stockwire_device_alerts{level=\"warning\"} " << warning << "\nstockwire_device_alerts{level=\"critical\"} "
+        << critical << "\n";
     }
     res.set_content(o.str(), "text/plain; version=0.0.4");
   }
@@ -180,11 +215,12 @@ struct CoordinatorHttpApi::Impl {
   void routes() {
     server.Get("/v1/stock", [this](const httplib::Request& req, httplib::Response& res) { stock(req, res); });
     server.Get("/v1/devices", [this](const httplib::Request&, httplib::Response& res) { devices(res); });
+    server.Get("/v1/alerts", [this](const httplib::Request&, httplib::Response& res) { alerts(res); });
     server.Get("/v1/quarantine", [this](const httplib::Request& req, httplib::Response& res) { quarantine(req, res); });
     server.Get("/v1/events", [this](const httplib::Request& req, httplib::Response& res) { events(req, res); });
     server.Get("/metrics", [this](const httplib::Request&, httplib::Response& res) { metrics(res); });
-    server.Get("/healthz", [](const httplib::Request&, httplib::Response& res) {
-      res.set_content("{\"ok\":true}", "application/json");
+    server.Get("/healthz", [this](const httplib::Request&, httplib::Response& res) {
+      sendJson(res, {{"ok", true}, {"mqtt_connected", ingest && ingest->connected()}});
     });
     server.Get("/", [](const httplib::Request&, httplib::Response& res) {
       res.set_content(kConsoleHtml, "text/html; charset=utf-8");
@@ -193,8 +229,9 @@ struct CoordinatorHttpApi::Impl {
   }
 };
 
-CoordinatorHttpApi::CoordinatorHttpApi(SqliteLedger& ledger, IngestService* ingest, const common::Clock& clock)
-    : impl_(std::make_unique<Impl>(ledger, ingest, clock)) {
+CoordinatorHttpApi::CoordinatorHttpApi(SqliteLedger& ledger, IngestService* ingest, const common::Clock& clock,
+                                       ExposureLimits limits)
+    : impl_(std::make_unique<Impl>(ledger, ingest, clock, limits)) {
   impl_->routes();
 }
 

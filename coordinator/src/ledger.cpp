@@ -96,7 +96,8 @@ Status SqliteLedger::init(const LedgerOptions& options) {
        "INSERT INTO devices (device_id, first_seen_ms, online, kind, location, state_json, last_seen_ms)"
        " VALUES (?1, ?6, ?2, ?3, ?4, ?5, ?6) ON CONFLICT (device_id) DO UPDATE SET online = ?2,"
        " kind = CASE WHEN ?3 = '' THEN kind ELSE ?3 END, location = CASE WHEN ?4 = '' THEN location ELSE ?4 END,"
-       " state_json = ?5, last_seen_ms = ?6"},
+       // An offline message (the MQTT will) carries no figures: keep the last ones the device sent.
+       " state_json = CASE WHEN ?2 = 0 THEN state_json ELSE ?5 END, last_seen_ms = ?6"},
       {&mark_voided_, "UPDATE events SET voided_by = ? WHERE device_id = ? AND seq = ?"},
       {&ins_anomaly_, "INSERT INTO anomalies (device_id, seq, code, message, at_ms) VALUES (?,?,?,?,?)"},
   };

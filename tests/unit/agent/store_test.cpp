@@ -120,6 +120,22 @@ TEST_F(StoreTest, PruneKeepsUnackedAndRecentlyAcked) {
   EXPECT_EQ(store->record(saleDraft())->seq, 7u);  // seq continues after pruning
 }
 
+TEST_F(StoreTest, RewindAckedResendsRetainedEventsButNotPrunedOnes) {
+  auto store = open();
+  for (int i = 0; i < 6; ++i) ASSERT_TRUE(store->record(saleDraft()).ok());
+  ASSERT_TRUE(store->markAcked(6).ok());
+  ASSERT_TRUE(store->rewindAcked(4).ok());
+  EXPECT_EQ(store->stats()->queue_depth, 2u);
+  EXPECT_EQ(store->pending(1, 10, 1 << 20)->front().seq, 5u);
+  ASSERT_TRUE(store->markAcked(6).ok());
+  clock_.advanceMs(120'000);
+  ASSERT_EQ(*store->prune(60'000), 6);
+  auto s = store->rewindAcked(2);
+  ASSERT_FALSE(s.ok());
+  EXPECT_EQ(s.error().code, "pruned");
+  EXPECT_EQ(store->stats()->last_acked_seq, 6u);
+}
+
 TEST_F(StoreTest, OldestUnsyncedAge) {
   auto store = open();
   ASSERT_TRUE(store->record(saleDraft()).ok());

@@ -175,6 +175,43 @@ TEST_F(SyncTest, RefusedByTheCoordinatorStopsSendingAndSaysWhy) {
   EXPECT_EQ(store_->stats()->last_acked_seq, 0u);
 }
 
+TEST_F(SyncTest, ACoordinatorThatLostAcknowledgedEventsGetsThemAgain) {
+  record(6);
+  startSync();
+  coordinatorOnline("c1");
+  ASSERT_TRUE(test::waitFor([&] { return eventsPublished() == 6; }, 2s));
+  ack(6);
+  ASSERT_TRUE(test::waitFor([&] { return store_->stats()->last_acked_seq == 6; }, 2s));
+  takeBatches();
+  // Restored from a backup, the coordinator now has only 1..3 and asks for 4 onwards.
+  clock_.advanceMs(10);
+  ack(3, 4);
+  ASSERT_TRUE(test::waitFor([&] { return eventsPublished() == 3; }, 2s));
+  EXPECT_EQ(takeBatches()[0], (std::vector<uint64_t>{4, 5, 6}));
+  EXPECT_EQ(store_->stats()->last_acked_seq, 3u);
+  EXPECT_FALSE(sync_->status().refused);
+}
+
+TEST_F(SyncTest, AStaleAckDeliveredLateDoesNotRewind) {
+  record(6);
+  startSync();
+  coordinatorOnline("c1");
+  ASSERT_TRUE(test::waitFor([&] { return eventsPublished() == 6; }, 2s));
+  common::Ack old;
+  old.applied_seq = 2;
+  old.resend_from = 3;
+  old.epoch = store_->epoch();
+  old.coord_time_ms = clock_.nowMs();
+  clock_.advanceMs(10);
+  ack(6);
+  ASSERT_TRUE(test::waitFor([&] { return store_->stats()->last_acked_seq == 6; }, 2s));
+  takeBatches();
+  transport_.deliver(topics::ack("till-1"), common::encodeAck(old));
+  std::this_thread::sleep_for(300ms);
+  EXPECT_TRUE(takeBatches().empty());
+  EXPECT_EQ(store_->stats()->last_acked_seq, 6u);
+}
+
 TEST_F(SyncTest, ClockOffsetFromTheAckEcho) {
   record(1);
   startSync();

@@ -190,6 +190,7 @@ void Broker::start() {
         << "persistence false\n"
         << "max_queued_messages " << options_.max_queued_messages << "\n";
     if (options_.message_size_limit) out << "message_size_limit " << options_.message_size_limit << "\n";
+    if (options_.max_packet_size) out << "max_packet_size " << options_.max_packet_size << "\n";
   }
   const char* bin = std::getenv("SW_MOSQUITTO");
   std::string mosquitto = bin && *bin ? bin : "/usr/sbin/mosquitto";

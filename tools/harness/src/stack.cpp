@@ -54,6 +54,10 @@ void CoordinatorProc::start(const std::map<std::string, std::string>& extra_env)
   if (child_.waitForHttpPort(std::chrono::seconds(20)) != port_) {
     throw std::runtime_error("coordinator did not start: " + child_.stderrText());
   }
+  // Give it a moment to reach the broker and subscribe, so that what is published next is heard
+  // (best effort: the broker may be down on purpose).
+  waitFor([&] { return httpGet(port_, "/healthz").body.value("mqtt_connected", false); }, std::chrono::seconds(5),
+          std::chrono::milliseconds(20));
 }
 
 void CoordinatorProc::kill9() { child_.kill(SIGKILL); }

@@ -88,6 +88,10 @@ class Store {
   // Everything up to seq is applied by the coordinator. Never moves backwards.
   common::Status markAcked(uint64_t seq);
 
+  // The coordinator no longer has events after seq (say it was restored from a backup): treat
+  // them as unacknowledged again so they are resent. A reject error if some were pruned already.
+  common::Status rewindAcked(uint64_t seq);
+
   // Deletes acknowledged events acknowledged more than retention_ms ago. Returns how many.
   common::Result<int64_t> prune(int64_t retention_ms);
 

@@ -29,7 +29,8 @@ struct SyncConfig {
   size_t max_batch_bytes = 192 * 1024;  // well under the broker's message_size_limit
   size_t window_batches = 4;            // batches in flight before waiting for an ack
   int64_t ack_timeout_ms = 3000;        // silence before resending from the last ack
-  int64_t state_interval_ms = 5000;     // how often the state topic is refreshed
+  int64_t state_interval_ms = 5000;     // the state topic is refreshed at least this often...
+  int64_t state_min_interval_ms = 1000; // ...and at most this often when the queue changes
   int64_t retention_ms = 7LL * 24 * 3600 * 1000;  // acked events are kept this long, then pruned
   int64_t prune_interval_ms = 60'000;
   bool wait_for_coordinator = true;     // send only while the coordinator's presence is online
@@ -95,7 +96,9 @@ class SyncLoop {
   uint64_t next_seq_ = 1;              // next seq to send
   int64_t last_progress_mono_ = 0;
   int64_t last_state_mono_ = -1'000'000;
+  uint64_t last_state_depth_ = UINT64_MAX;
   int64_t last_prune_mono_ = 0;
+  int64_t newest_ack_coord_ms_ = 0;
   int64_t best_rtt_ms_ = -1;
   int64_t best_rtt_mono_ = 0;
 };

@@ -63,6 +63,9 @@ class MqttTransport {
                          int timeout_ms = 5000) = 0;
   // Number of publishes handed over and not yet completed by the broker.
   virtual int inflight() const = 0;
+  // The largest packet the broker accepts, as it announced in CONNACK (MQTT 5); 0 if it did not.
+  // Mosquitto drops bigger messages silently, so senders keep their batches under it.
+  virtual uint32_t maxPacketSize() const { return 0; }
 };
 
 // Next reconnect delay: exponential from min to max with full jitter, given the attempt

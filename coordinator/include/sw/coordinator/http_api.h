@@ -1,7 +1,8 @@
 #pragma once
 // The coordinator's HTTP API (cpp-httplib):
 //   GET /v1/stock?sku=SKU | ?location=LOC   on-hand per location and SKU
-//   GET /v1/devices                          each device's sync state and offline exposure
+//   GET /v1/devices                          each device's sync state, offline exposure and alerts
+//   GET /v1/alerts                           devices close to or past an exposure limit
 //   GET /v1/events?device=ID&from_seq=N      a device's applied events, paged (next_from_seq)
 //   GET /v1/quarantine?limit=N               refused messages and why
 //   GET /metrics                             Prometheus text format
@@ -13,6 +14,7 @@
 
 #include "sw/common/clock.h"
 #include "sw/common/result.h"
+#include "sw/coordinator/exposure.h"
 #include "sw/coordinator/ingest.h"
 #include "sw/coordinator/ledger.h"
 
@@ -20,7 +22,8 @@ namespace sw::coordinator {
 
 class CoordinatorHttpApi {
  public:
-  CoordinatorHttpApi(SqliteLedger& ledger, IngestService* ingest, const common::Clock& clock);
+  CoordinatorHttpApi(SqliteLedger& ledger, IngestService* ingest, const common::Clock& clock,
+                     ExposureLimits limits = {});
   ~CoordinatorHttpApi();
   CoordinatorHttpApi(const CoordinatorHttpApi&) = delete;
   CoordinatorHttpApi& operator=(const CoordinatorHttpApi&) = delete;

@@ -63,6 +63,8 @@ class IngestService {
   void stop();
 
   const IngestStats& stats() const { return stats_; }
+  // Connected to the broker with its subscriptions in place.
+  bool connected() const { return transport_.isConnected(); }
   size_t heldCount(const std::string& device);
 
   // Test hook: called after a group is committed and before its acks are published.

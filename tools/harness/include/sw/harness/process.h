@@ -73,6 +73,7 @@ class Broker {
  public:
   struct Options {
     size_t message_size_limit = 0;  // 0 = Mosquitto's default
+    size_t max_packet_size = 0;     // 0 = none; Mosquitto announces it to MQTT 5 clients in CONNACK
     int max_queued_messages = 100000;
   };
   Broker();

@@ -1,0 +1,77 @@
+#include <gtest/gtest.h>
+
+#include "sw/common/codec.h"
+#include "sw/coordinator/exposure.h"
+
+using namespace sw;
+using coordinator::DeviceRow;
+
+namespace {
+
+constexpr int64_t kNow = 1'800'000'000'000;
+
+DeviceRow device(bool online, uint64_t queue, int64_t age_s, int64_t seen_ago_s, int64_t disk = 1LL << 40,
+                 int64_t clock_ms = 0) {
+  common::DeviceState s;
+  s.online = true;
+  s.session = "s";
+  s.at_ms = kNow - seen_ago_s * 1000;
+  s.last_seq = 100;
+  s.last_acked_seq = 100 - queue;
+  s.queue_depth = queue;
+  s.oldest_unsynced_age_s = age_s;
+  s.disk_free_bytes = disk;
+  s.clock_offset_ms = clock_ms;
+  DeviceRow d;
+  d.device_id = "till-1";
+  d.online = online;
+  d.last_seen_ms = kNow - seen_ago_s * 1000;
+  d.last_applied_seq = 100 - queue;
+  d.state_json = common::encodeDeviceState(s);
+  return d;
+}
+
+std::vector<std::string> codes(const DeviceRow& d, const coordinator::ExposureLimits& l = {}) {
+  std::vector<std::string> out;
+  for (const auto& a : coordinator::deviceAlerts(d, kNow, l)) out.push_back(a.code + ":" + a.level);
+  return out;
+}
+
+}  // namespace
+
+TEST(Exposure, AHealthyOnlineDeviceRaisesNothing) { EXPECT_TRUE(codes(device(true, 0, 0, 1)).empty()); }
+
+TEST(Exposure, UnsyncedAgeKeepsGrowingWhileTheDeviceIsSilent) {
+  // Reported 1 h old, last heard 2 h ago, offline: the oldest event is now about 3 h old.
+  auto e = coordinator::exposureOf(device(false, 40, 3600, 7200), kNow);
+  EXPECT_EQ(e.queue_depth, 40u);
+  EXPECT_EQ(e.oldest_unsynced_age_s, 3 * 3600);
+  EXPECT_EQ(e.offline_s, 7200);
+}
+
+TEST(Exposure, WarnsAtEightyPercentAndGoesCriticalAtTheLimit) {
+  coordinator::ExposureLimits l;
+  l.max_offline_s = 10 * 3600;
+  EXPECT_EQ(codes(device(false, 0, 0, 7 * 3600), l), std::vector<std::string>{});
+  EXPECT_EQ(codes(device(false, 0, 0, 8 * 3600), l), std::vector<std::string>{"offline_long:warning"});
+  auto c = codes(device(false, 5, 3600, 10 * 3600), l);
+  EXPECT_NE(std::find(c.begin(), c.end(), "offline_long:critical"), c.end());
+  EXPECT_NE(std::find(c.begin(), c.end(), "unsynced_too_old:critical"), c.end());
+}
+
+TEST(Exposure, QueueDiskAndClock) {
+  coordinator::ExposureLimits l;
+  l.max_queue_depth = 50;
+  auto c = codes(device(true, 45, 10, 1, 100LL << 20, 120'000), l);
+  EXPECT_NE(std::find(c.begin(), c.end(), "queue_too_deep:warning"), c.end());
+  EXPECT_NE(std::find(c.begin(), c.end(), "disk_low:warning"), c.end());
+  EXPECT_NE(std::find(c.begin(), c.end(), "clock_skew:critical"), c.end());
+}
+
+TEST(Exposure, WhatTheLedgerAlreadyAppliedIsNotCountedAsUnsynced) {
+  DeviceRow d = device(false, 30, 600, 600);
+  d.last_applied_seq = 100;  // the coordinator applied everything the device reported
+  auto e = coordinator::exposureOf(d, kNow);
+  EXPECT_EQ(e.queue_depth, 0u);
+  EXPECT_EQ(e.oldest_unsynced_age_s, 0);
+}
