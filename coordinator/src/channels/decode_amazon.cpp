@@ -261,6 +261,12 @@ common::Status one(const json& j, Merger* m) {
   if (const json* detail = get(j, "detail"); detail && detail->is_object() && j.contains("detail-type")) {
     return one(*detail, m);
   }
+  // An SNS envelope (SQS subscribed to SNS): the notification is a JSON string in "Message".
+  if (const json* message = get(j, "Message"); message && message->is_string() && j.contains("Type")) {
+    json inner = json::parse(message->get_ref<const std::string&>(), nullptr, false);
+    if (inner.is_discarded()) return Error::reject("bad_json", "the SNS Message is not JSON");
+    return one(inner, m);
+  }
   if (j.contains("NotificationType") || getPath(j, {"Payload", "OrderChangeNotification"})) {
     std::string type = str(j, "NotificationType");
     if (!type.empty() && type != "ORDER_CHANGE") {

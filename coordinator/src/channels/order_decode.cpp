@@ -5,10 +5,57 @@
 
 #include <nlohmann/json.hpp>
 
+#include <optional>
+
+
 namespace sw::coordinator::channels {
 
 using common::Error;
 using nlohmann::json;
+
+namespace {
+
+// Two or more complete JSON objects or arrays separated by whitespace, as one array; nullopt
+// otherwise. Split where the nesting depth (counted outside strings) returns to zero.
+std::optional<json> parseSequence(std::string_view text) {
+  json all = json::array();
+  int depth = 0;
+  bool in_string = false;
+  bool escaped = false;
+  size_t start = std::string_view::npos;
+  for (size_t i = 0; i < text.size(); ++i) {
+    char c = text[i];
+    if (in_string) {
+      if (escaped) {
+        escaped = false;
+      } else if (c == '\\') {
+        escaped = true;
+      } else if (c == '"') {
+        in_string = false;
+      }
+      continue;
+    }
+    if (depth == 0 && start == std::string_view::npos) {
+      if (c == ' ' || c == '\t' || c == '\r' || c == '\n') continue;
+      if (c != '{' && c != '[') return std::nullopt;
+      start = i;
+    }
+    if (c == '"') {
+      in_string = true;
+    } else if (c == '{' || c == '[') {
+      ++depth;
+    } else if ((c == '}' || c == ']') && --depth == 0) {
+      json one = json::parse(text.substr(start, i + 1 - start), nullptr, false);
+      if (one.is_discarded()) return std::nullopt;
+      all.push_back(std::move(one));
+      start = std::string_view::npos;
+    }
+  }
+  if (depth != 0 || all.size() < 2) return std::nullopt;
+  return all;
+}
+
+}  // namespace
 
 common::Result<json> parseOutsideJson(std::string_view text) {
   if (text.size() > kMaxOrderPayloadBytes) {
@@ -45,6 +92,8 @@ common::Result<json> parseOutsideJson(std::string_view text) {
   try {
     return json::parse(text.begin(), text.end());
   } catch (const json::exception& e) {
+    // Several documents one after another (cat getOrder.json getOrderItems.json | ...) read as an array.
+    if (auto seq = parseSequence(text)) return *seq;
     std::string what = e.what();
     auto pos = what.find("] ");
     return Error::reject("bad_json", "not valid JSON: " + (pos == std::string::npos ? what : what.substr(pos + 2)));

@@ -193,6 +193,32 @@ TEST(AmazonDecode, GetOrderAndItemsMergeByOrderId) {
   EXPECT_EQ(toJson(orders[0])["lines"][0]["unit_price"], nullptr);
 }
 
+TEST(AmazonDecode, ConcatenatedDocumentsReadAsOne) {
+  // What a person gets with: cat getOrder.json getOrderItems.json | stockwire-coordinator channel-decode ...
+  json order = json::parse(readData("amazon/getOrder.example.json"));
+  order["payload"]["OrderStatus"] = "Unshipped";
+  json items = json::parse(readData("amazon/getOrderItems.example.json"));
+  items["payload"]["AmazonOrderId"] = order["payload"]["AmazonOrderId"];
+  auto orders = decodeOk(ChannelKind::kAmazon, order.dump(2) + "\n" + items.dump(2) + "\n");
+  ASSERT_EQ(orders.size(), 1u);
+  EXPECT_EQ(orders[0].status, OrderStatus::kOpen);
+  EXPECT_EQ(orders[0].lines.size(), 2u);
+  auto bad = decodeOrders(ChannelKind::kAmazon, order.dump() + " {\"x\":");
+  ASSERT_FALSE(bad.ok());
+  EXPECT_EQ(bad.error().code, "bad_json");
+}
+
+TEST(AmazonDecode, NotificationInsideAnSnsEnvelope) {
+  std::string text = readData("amazon/order-change-notification.example.json");
+  json sns = {{"Type", "Notification"}, {"MessageId", "1"}, {"Message", text}};
+  auto orders = decodeOk(ChannelKind::kAmazon, sns.dump());
+  ASSERT_EQ(orders.size(), 1u);
+  EXPECT_EQ(orders[0].order_id, "903-8868176-2219830");
+  auto bad = decodeOrders(ChannelKind::kAmazon, json{{"Type", "Notification"}, {"Message", "{oops"}}.dump());
+  ASSERT_FALSE(bad.ok());
+  EXPECT_EQ(bad.error().code, "bad_json");
+}
+
 TEST(AmazonDecode, OrderChangeNotificationBareAndInEventBridge) {
   std::string text = readData("amazon/order-change-notification.example.json");
   auto orders = decodeOk(ChannelKind::kAmazon, text);
