@@ -43,7 +43,7 @@ Rate limits:
   --revisions-per-day N                 eBay revisions per listing per day (default 250)
   --batch-limit N                       WooCommerce batch items (default 100)
 Amazon:
-  --seller-id ID  --apply-delay-ms N (default 200)  --feed-delay-ms N (default 500)  --gzip-reports
+  --seller-id ID  --apply-delay-ms N (default 100)  --feed-delay-ms N (default 500)  --gzip-reports
 Faults (also at runtime: POST /_sim/faults):
   --error-rate X  --hang-rate X  --hang-ms N  --slow-ms N  --throttle-for-ms N
 )";

@@ -102,6 +102,8 @@ class ShopifySim final : public ChannelSim {
         it.title = l.value("title", "Product " + sku);
         it.price = l.value("price", "10.00");
         items_.push_back(it);
+        sku_index_[sku] = items_.size() - 1;
+        id_index_[std::to_string(it.id)] = items_.size() - 1;
         item = &items_.back();
       }
       item->available = *qty;
@@ -308,16 +310,14 @@ class ShopifySim final : public ChannelSim {
   };
 
   Item* bySku(const std::string& sku) {
-    for (Item& it : items_) {
-      if (it.sku == sku) return &it;
-    }
-    return nullptr;
+    auto it = sku_index_.find(sku);
+    return it == sku_index_.end() ? nullptr : &items_[it->second];
   }
   Item* byGid(const std::string& g) {
-    for (Item& it : items_) {
-      if (gid("InventoryItem", it.id) == g) return &it;
-    }
-    return nullptr;
+    static const std::string kPrefix = "gid://shopify/InventoryItem/";
+    if (g.rfind(kPrefix, 0) != 0) return nullptr;
+    auto it = id_index_.find(g.substr(kPrefix.size()));
+    return it == id_index_.end() ? nullptr : &items_[it->second];
   }
   Order* findOrder(const std::string& id) {
     for (Order& o : orders_) {
@@ -889,7 +889,9 @@ class ShopifySim final : public ChannelSim {
 
   SimContext& ctx_;
   std::mutex mu_;
-  std::vector<Item> items_;
+  std::vector<Item> items_;  // never shrinks: the indexes below stay valid
+  std::map<std::string, size_t> sku_index_;
+  std::map<std::string, size_t> id_index_;  // decimal InventoryItem id
   std::vector<Order> orders_;
   std::map<std::string, Idempotent> idempotent_;
   double available_;

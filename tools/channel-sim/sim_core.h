@@ -55,7 +55,7 @@ struct SimOptions {
   std::string shop_domain = "stockwire-sim.myshopify.com";
   // Amazon
   double rate_scale = 1.0;      // multiplies every published usage plan rate (and burst, at least 1)
-  int64_t apply_delay_ms = 200; // ACCEPTED listings changes become visible after this
+  int64_t apply_delay_ms = 100; // ACCEPTED listings changes become visible after this
   int64_t feed_delay_ms = 500;  // feeds go IN_QUEUE -> IN_PROGRESS -> DONE over this
   bool gzip_reports = false;
   std::string seller_id = "A2SIMSELLER01";
