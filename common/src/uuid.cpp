@@ -9,7 +9,9 @@
 
 namespace sw::common {
 
-std::string newUuid() {
+namespace {
+
+std::array<uint8_t, 16> randomBytes() {
   std::array<uint8_t, 16> b{};
   size_t got = 0;
   while (got < b.size()) {
@@ -21,17 +23,66 @@ std::string newUuid() {
     }
     got += static_cast<size_t>(n);
   }
-  b[6] = static_cast<uint8_t>((b[6] & 0x0f) | 0x40);  // version 4
-  b[8] = static_cast<uint8_t>((b[8] & 0x3f) | 0x80);  // RFC 4122 variant
+  return b;
+}
+
+std::string format(const uint8_t* b) {
   static constexpr char kHex[] = "0123456789abcdef";
   std::string out;
   out.reserve(36);
-  for (size_t i = 0; i < b.size(); ++i) {
+  for (size_t i = 0; i < 16; ++i) {
     if (i == 4 || i == 6 || i == 8 || i == 10) out += '-';
     out += kHex[b[i] >> 4];
     out += kHex[b[i] & 0x0f];
   }
   return out;
+}
+
+int hexValue(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
+}  // namespace
+
+std::string newUuid() {
+  auto b = randomBytes();
+  b[6] = static_cast<uint8_t>((b[6] & 0x0f) | 0x40);  // version 4
+  b[8] = static_cast<uint8_t>((b[8] & 0x3f) | 0x80);  // RFC 4122 variant
+  return format(b.data());
+}
+
+std::string newUuidV7(int64_t unix_ms) {
+  auto b = randomBytes();
+  uint64_t ms = static_cast<uint64_t>(unix_ms < 0 ? 0 : unix_ms);
+  for (int i = 0; i < 6; ++i) b[static_cast<size_t>(i)] = static_cast<uint8_t>(ms >> (40 - 8 * i));
+  b[6] = static_cast<uint8_t>((b[6] & 0x0f) | 0x70);  // version 7
+  b[8] = static_cast<uint8_t>((b[8] & 0x3f) | 0x80);  // RFC 9562 variant
+  return format(b.data());
+}
+
+std::string uuidToBytes(std::string_view text) {
+  std::string out;
+  out.reserve(16);
+  int hi = -1;
+  for (char c : text) {
+    int v = hexValue(c);
+    if (v < 0) continue;  // dashes
+    if (hi < 0) {
+      hi = v;
+    } else {
+      out.push_back(static_cast<char>(hi << 4 | v));
+      hi = -1;
+    }
+  }
+  return out;
+}
+
+std::string uuidFromBytes(std::string_view bytes) {
+  if (bytes.size() != 16) return {};
+  return format(reinterpret_cast<const uint8_t*>(bytes.data()));
 }
 
 bool isUuid(std::string_view text) {

@@ -3,6 +3,7 @@
 #include <unordered_set>
 
 #include "sw/common/crash_point.h"
+#include "sw/common/uuid.h"
 
 namespace sw::coordinator {
 
@@ -17,34 +18,52 @@ namespace {
 const std::vector<std::string> kSchema = {
     // v1
     "CREATE TABLE devices ("
-    "  device_id TEXT PRIMARY KEY, epoch TEXT NOT NULL DEFAULT '', last_applied_seq INTEGER NOT NULL DEFAULT 0,"
-    "  kind TEXT NOT NULL DEFAULT '', location TEXT NOT NULL DEFAULT '', online INTEGER NOT NULL DEFAULT 0,"
-    "  first_seen_ms INTEGER NOT NULL, last_seen_ms INTEGER NOT NULL DEFAULT 0,"
-    "  last_applied_at_ms INTEGER NOT NULL DEFAULT 0, state_json TEXT NOT NULL DEFAULT '{}');"
+    "  id INTEGER PRIMARY KEY, device_id TEXT NOT NULL UNIQUE, epoch TEXT NOT NULL DEFAULT '',"
+    "  last_applied_seq INTEGER NOT NULL DEFAULT 0, kind TEXT NOT NULL DEFAULT '', location TEXT NOT NULL DEFAULT '',"
+    "  online INTEGER NOT NULL DEFAULT 0, first_seen_ms INTEGER NOT NULL DEFAULT 0,"
+    "  last_seen_ms INTEGER NOT NULL DEFAULT 0, last_applied_at_ms INTEGER NOT NULL DEFAULT 0,"
+    "  state_json TEXT NOT NULL DEFAULT '{}');"
+    "CREATE TABLE locations (id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE);"
+    "CREATE TABLE skus (id INTEGER PRIMARY KEY, sku TEXT NOT NULL UNIQUE);"
     "CREATE TABLE events ("
-    "  device_id TEXT NOT NULL, seq INTEGER NOT NULL, event_id TEXT NOT NULL, type TEXT NOT NULL,"
-    "  location TEXT NOT NULL, other_location TEXT, reason TEXT, ref TEXT,"
+    "  dev INTEGER NOT NULL, seq INTEGER NOT NULL, event_id BLOB NOT NULL, type TEXT NOT NULL,"
+    "  loc INTEGER NOT NULL, other_loc INTEGER, reason TEXT, ref BLOB,"
     "  device_at_ms INTEGER NOT NULL, at_ms INTEGER NOT NULL, applied_at_ms INTEGER NOT NULL,"
-    "  voided_by TEXT, ord INTEGER NOT NULL, PRIMARY KEY (device_id, seq)) WITHOUT ROWID;"
+    "  voided_by BLOB, ord INTEGER NOT NULL, PRIMARY KEY (dev, seq)) WITHOUT ROWID;"
     "CREATE UNIQUE INDEX events_by_id ON events(event_id);"
     "CREATE TABLE movements ("
-    "  device_id TEXT NOT NULL, seq INTEGER NOT NULL, line INTEGER NOT NULL, ord INTEGER NOT NULL,"
-    "  kind TEXT NOT NULL, location TEXT NOT NULL, sku TEXT NOT NULL, qty INTEGER NOT NULL,"
+    "  dev INTEGER NOT NULL, seq INTEGER NOT NULL, line INTEGER NOT NULL, ord INTEGER NOT NULL,"
+    "  kind TEXT NOT NULL, loc INTEGER NOT NULL, sku INTEGER NOT NULL, qty INTEGER NOT NULL,"
     "  price_units INTEGER, delta INTEGER NOT NULL, at_ms INTEGER NOT NULL,"
-    "  PRIMARY KEY (device_id, seq, line)) WITHOUT ROWID;"
-    "CREATE INDEX movements_by_key ON movements(location, sku, at_ms);"
+    "  PRIMARY KEY (dev, seq, line)) WITHOUT ROWID;"
+    "CREATE INDEX movements_by_key ON movements(loc, sku, at_ms);"
     "CREATE TABLE on_hand ("
-    "  location TEXT NOT NULL, sku TEXT NOT NULL, qty INTEGER NOT NULL, count_at_ms INTEGER, counted INTEGER,"
-    "  updated_at_ms INTEGER NOT NULL, PRIMARY KEY (location, sku)) WITHOUT ROWID;"
+    "  loc INTEGER NOT NULL, sku INTEGER NOT NULL, qty INTEGER NOT NULL, count_at_ms INTEGER, counted INTEGER,"
+    "  updated_at_ms INTEGER NOT NULL, PRIMARY KEY (loc, sku)) WITHOUT ROWID;"
     "CREATE TABLE quarantine ("
     "  id INTEGER PRIMARY KEY, received_at_ms INTEGER NOT NULL, topic TEXT NOT NULL, device_id TEXT,"
     "  code TEXT NOT NULL, reason TEXT NOT NULL, payload BLOB);"
     "CREATE TABLE anomalies ("
-    "  id INTEGER PRIMARY KEY, device_id TEXT NOT NULL, seq INTEGER NOT NULL, code TEXT NOT NULL,"
-    "  message TEXT NOT NULL, at_ms INTEGER NOT NULL);",
+    "  id INTEGER PRIMARY KEY, dev INTEGER NOT NULL, seq INTEGER NOT NULL, code TEXT NOT NULL,"
+    "  message TEXT NOT NULL, at_ms INTEGER NOT NULL);"
+    "CREATE VIEW v_events AS SELECT d.device_id, e.seq, lower(hex(e.event_id)) AS event_id_hex, e.type,"
+    "  l.name AS location, o.name AS other_location, e.reason, e.device_at_ms, e.at_ms, e.applied_at_ms, e.ord"
+    "  FROM events e JOIN devices d ON d.id = e.dev JOIN locations l ON l.id = e.loc"
+    "  LEFT JOIN locations o ON o.id = e.other_loc;"
+    "CREATE VIEW v_movements AS SELECT d.device_id, m.seq, m.line, m.kind, l.name AS location, s.sku, m.qty,"
+    "  m.price_units, m.delta, m.at_ms, m.ord FROM movements m JOIN devices d ON d.id = m.dev"
+    "  JOIN locations l ON l.id = m.loc JOIN skus s ON s.id = m.sku;"
+    "CREATE VIEW v_on_hand AS SELECT l.name AS location, s.sku, o.qty, o.count_at_ms, o.counted, o.updated_at_ms"
+    "  FROM on_hand o JOIN locations l ON l.id = o.loc JOIN skus s ON s.id = o.sku;",
 };
 
-Result<SqliteStmt> prep(common::SqliteDb& db, std::string_view sql) { return db.prepare(sql); }
+void optText(SqliteStmt& st, int idx, const std::string& v) {
+  if (v.empty()) {
+    st.bindNull(idx);
+  } else {
+    st.bind(idx, v);
+  }
+}
 
 }  // namespace
 
@@ -63,46 +82,59 @@ Status SqliteLedger::init(const LedgerOptions& options) {
   auto reader = common::SqliteDb::open({.path = options.path, .create = false});
   if (!reader) return reader.error();
   reader_ = std::move(*reader);
+  if (auto s = reader_.exec("PRAGMA cache_size=-" + std::to_string(options.cache_mib * 1024 / 2)); !s) return s;
+  return prepareStatements();
+}
 
+Status SqliteLedger::prepareInterner(Interner& in) {
+  auto f = db_.prepare(std::string("SELECT id FROM ") + in.table + " WHERE " + in.column + " = ?");
+  if (!f) return f.error();
+  in.find = std::move(*f);
+  auto i = db_.prepare(std::string("INSERT INTO ") + in.table + " (" + in.column + ") VALUES (?) RETURNING id");
+  if (!i) return i.error();
+  in.insert = std::move(*i);
+  return {};
+}
+
+Status SqliteLedger::prepareStatements() {
+  for (Interner* in : {&devices_, &locations_, &skus_}) {
+    if (auto s = prepareInterner(*in); !s) return s;
+  }
   struct Def {
     SqliteStmt* stmt;
     const char* sql;
   };
   const Def defs[] = {
       {&ins_event_,
-       "INSERT INTO events (device_id, seq, event_id, type, location, other_location, reason, ref, device_at_ms,"
-       " at_ms, applied_at_ms, ord) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)"},
+       "INSERT INTO events (dev, seq, event_id, type, loc, other_loc, reason, ref, device_at_ms, at_ms,"
+       " applied_at_ms, ord) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)"},
       {&ins_move_,
-       "INSERT INTO movements (device_id, seq, line, ord, kind, location, sku, qty, price_units, delta, at_ms)"
+       "INSERT INTO movements (dev, seq, line, ord, kind, loc, sku, qty, price_units, delta, at_ms)"
        " VALUES (?,?,?,?,?,?,?,?,?,?,?)"},
-      {&sel_onhand_, "SELECT qty, count_at_ms, counted FROM on_hand WHERE location = ? AND sku = ?"},
+      {&sel_onhand_, "SELECT qty, count_at_ms, counted FROM on_hand WHERE loc = ? AND sku = ?"},
       {&up_onhand_,
-       "INSERT INTO on_hand (location, sku, qty, count_at_ms, counted, updated_at_ms) VALUES (?,?,?,?,?,?)"
-       " ON CONFLICT (location, sku) DO UPDATE SET qty = excluded.qty, count_at_ms = excluded.count_at_ms,"
+       "INSERT INTO on_hand (loc, sku, qty, count_at_ms, counted, updated_at_ms) VALUES (?,?,?,?,?,?)"
+       " ON CONFLICT (loc, sku) DO UPDATE SET qty = excluded.qty, count_at_ms = excluded.count_at_ms,"
        " counted = excluded.counted, updated_at_ms = excluded.updated_at_ms"},
-      {&sum_after_, "SELECT COALESCE(SUM(delta), 0) FROM movements WHERE location = ? AND sku = ? AND at_ms > ?"},
+      {&sum_after_, "SELECT COALESCE(SUM(delta), 0) FROM movements WHERE loc = ? AND sku = ? AND at_ms > ?"},
       {&sel_ref_moves_,
-       "SELECT e.device_id, e.seq, e.type, e.voided_by, m.location, m.sku, m.qty, m.delta FROM events e"
-       " LEFT JOIN movements m ON m.device_id = e.device_id AND m.seq = e.seq WHERE e.event_id = ?"
-       " ORDER BY m.line"},
-      {&ins_device_,
-       "INSERT INTO devices (device_id, epoch, first_seen_ms) VALUES (?, ?, ?)"
-       " ON CONFLICT (device_id) DO UPDATE SET epoch = excluded.epoch WHERE devices.epoch = ''"},
-      {&up_device_,
-       "UPDATE devices SET last_applied_seq = ?, last_applied_at_ms = ?, last_seen_ms = ? WHERE device_id = ?"},
+       "SELECT e.dev, e.seq, e.type, e.voided_by IS NOT NULL, m.loc, m.sku, m.qty, m.delta FROM events e"
+       " LEFT JOIN movements m ON m.dev = e.dev AND m.seq = e.seq WHERE e.event_id = ? ORDER BY m.line"},
+      {&set_epoch_, "UPDATE devices SET epoch = ?, first_seen_ms = ? WHERE id = ? AND epoch = ''"},
+      {&up_device_, "UPDATE devices SET last_applied_seq = ?, last_applied_at_ms = ?, last_seen_ms = ? WHERE id = ?"},
       {&ins_quarantine_,
        "INSERT INTO quarantine (received_at_ms, topic, device_id, code, reason, payload) VALUES (?,?,?,?,?,?)"},
       {&up_state_,
-       "INSERT INTO devices (device_id, first_seen_ms, online, kind, location, state_json, last_seen_ms)"
-       " VALUES (?1, ?6, ?2, ?3, ?4, ?5, ?6) ON CONFLICT (device_id) DO UPDATE SET online = ?2,"
-       " kind = CASE WHEN ?3 = '' THEN kind ELSE ?3 END, location = CASE WHEN ?4 = '' THEN location ELSE ?4 END,"
+       "UPDATE devices SET online = ?2, kind = CASE WHEN ?3 = '' THEN kind ELSE ?3 END,"
+       " location = CASE WHEN ?4 = '' THEN location ELSE ?4 END,"
        // An offline message (the MQTT will) carries no figures: keep the last ones the device sent.
-       " state_json = CASE WHEN ?2 = 0 THEN state_json ELSE ?5 END, last_seen_ms = ?6"},
-      {&mark_voided_, "UPDATE events SET voided_by = ? WHERE device_id = ? AND seq = ?"},
-      {&ins_anomaly_, "INSERT INTO anomalies (device_id, seq, code, message, at_ms) VALUES (?,?,?,?,?)"},
+       " state_json = CASE WHEN ?2 = 0 THEN state_json ELSE ?5 END, last_seen_ms = ?6,"
+       " first_seen_ms = CASE WHEN first_seen_ms = 0 THEN ?6 ELSE first_seen_ms END WHERE id = ?1"},
+      {&mark_voided_, "UPDATE events SET voided_by = ? WHERE dev = ? AND seq = ?"},
+      {&ins_anomaly_, "INSERT INTO anomalies (dev, seq, code, message, at_ms) VALUES (?,?,?,?,?)"},
   };
   for (const Def& d : defs) {
-    auto st = prep(db_, d.sql);
+    auto st = db_.prepare(d.sql);
     if (!st) return st.error();
     *d.stmt = std::move(*st);
   }
@@ -113,14 +145,42 @@ Status SqliteLedger::init(const LedgerOptions& options) {
   return {};
 }
 
+Result<int64_t> SqliteLedger::intern(Interner& in, const std::string& name) {
+  auto it = in.ids.find(name);
+  if (it != in.ids.end()) return it->second;
+  in.find.bind(1, name);
+  auto r = in.find.step();
+  if (!r) {
+    in.find.reset();
+    return r.error();
+  }
+  int64_t id = 0;
+  if (*r) {
+    id = in.find.columnInt(0);
+    in.find.reset();
+  } else {
+    in.find.reset();
+    in.insert.bind(1, name);
+    auto ins = in.insert.step();
+    if (!ins || !*ins) {
+      in.insert.reset();
+      return ins ? Error::fatal("intern", "no id returned") : ins.error();
+    }
+    id = in.insert.columnInt(0);
+    in.insert.reset();
+    in.added.push_back(name);
+  }
+  in.ids.emplace(name, id);
+  return id;
+}
+
 Result<std::vector<DeviceRow>> SqliteLedger::loadDevices() { return devices(); }
 
-Result<SqliteLedger::OnHand*> SqliteLedger::onHand(const std::string& location, const std::string& sku) {
-  auto key = std::make_pair(location, sku);
+Result<SqliteLedger::OnHand*> SqliteLedger::onHand(Key key) {
   auto it = onhand_cache_.find(key);
   if (it != onhand_cache_.end()) return &it->second;
   OnHand oh;
-  sel_onhand_.bind(1, location).bind(2, sku);
+  sel_onhand_.bind(1, key.first).bind(2, key.second);
   auto r = sel_onhand_.step();
   if (!r) {
     sel_onhand_.reset();
@@ -135,8 +195,8 @@ Result<SqliteLedger::OnHand*> SqliteLedger::onHand(const std::string& location, 
   return &onhand_cache_.emplace(key, oh).first->second;
 }
 
-Status SqliteLedger::applyDelta(const std::string& location, const std::string& sku, int64_t delta, int64_t at_ms) {
-  auto oh = onHand(location, sku);
+Status SqliteLedger::applyDelta(Key key, int64_t delta, int64_t at_ms) {
+  auto oh = onHand(key);
   if (!oh) return oh.error();
   // At or before the latest count: the count already saw this movement's effect.
   if ((*oh)->count_at && at_ms <= *(*oh)->count_at) return {};
@@ -145,11 +205,11 @@ Status SqliteLedger::applyDelta(const std::string& location, const std::string& 
   return {};
 }
 
-Status SqliteLedger::applyCount(const std::string& location, const std::string& sku, int64_t counted, int64_t at_ms) {
-  auto oh = onHand(location, sku);
+Status SqliteLedger::applyCount(Key key, int64_t counted, int64_t at_ms) {
+  auto oh = onHand(key);
   if (!oh) return oh.error();
   if ((*oh)->count_at && at_ms < *(*oh)->count_at) return {};  // an older count: superseded, kept in the log
-  sum_after_.bind(1, location).bind(2, sku).bind(3, at_ms);
+  sum_after_.bind(1, key.first).bind(2, key.second).bind(3, at_ms);
   auto r = sum_after_.step();
   if (!r) {
     sum_after_.reset();
@@ -177,45 +237,56 @@ Status SqliteLedger::flushOnHand(int64_t now_ms) {
 Status SqliteLedger::applyEvent(const ApplyEvent& ae, int64_t applied_at_ms) {
   const common::Event& e = ae.event;
   int64_t at = e.occurred_at_ms + ae.clock_offset_ms;
-  auto optText = [](SqliteStmt& st, int idx, const std::string& v) {
-    if (v.empty()) st.bindNull(idx);
-    else st.bind(idx, v);
+  auto dev = intern(devices_, e.device_id);
+  if (!dev) return dev.error();
+  auto loc = intern(locations_, e.location);
+  if (!loc) return loc.error();
+  auto anomaly = [&](const std::string& code, const std::string& message) {
+    ins_anomaly_.bind(1, *dev).bind(2, static_cast<int64_t>(e.seq)).bind(3, code).bind(4, message)
+        .bind(5, applied_at_ms);
+    return ins_anomaly_.run();
   };
-  ins_event_.bind(1, e.device_id).bind(2, static_cast<int64_t>(e.seq)).bind(3, e.event_id)
-      .bind(4, common::eventTypeName(e.type)).bind(5, e.location);
-  optText(ins_event_, 6, e.other_location);
+  ins_event_.bind(1, *dev).bind(2, static_cast<int64_t>(e.seq)).bindBlob(3, common::uuidToBytes(e.event_id))
+      .bind(4, common::eventTypeName(e.type)).bind(5, *loc);
+  if (e.other_location.empty()) {
+    ins_event_.bindNull(6);
+  } else {
+    auto other = intern(locations_, e.other_location);
+    if (!other) return other.error();
+    ins_event_.bind(6, *other);
+  }
   optText(ins_event_, 7, e.reason);
-  optText(ins_event_, 8, e.ref);
+  if (e.ref.empty()) {
+    ins_event_.bindNull(8);
+  } else {
+    ins_event_.bindBlob(8, common::uuidToBytes(e.ref));
+  }
   ins_event_.bind(9, e.occurred_at_ms).bind(10, at).bind(11, applied_at_ms).bind(12, next_ord_++);
   if (auto s = ins_event_.run(); !s) {
     // A second event with the same UUID (a device bug or a forged message) must not apply twice.
     if (s.error().code == "constraint") {
-      ins_anomaly_.bind(1, e.device_id).bind(2, static_cast<int64_t>(e.seq)).bind(3, std::string_view("duplicate_event_id"))
-          .bind(4, "event id " + e.event_id + " was already applied under another (device, seq); skipped")
-          .bind(5, applied_at_ms);
-      return ins_anomaly_.run();
+      return anomaly("duplicate_event_id", "event id " + e.event_id + " was already applied under another (device, seq); skipped");
     }
     return s;
   }
 
-  auto insertMove = [&](int line, const std::string& location, const std::string& sku, int64_t qty,
-                        std::optional<int64_t> price, int64_t delta) {
-    ins_move_.bind(1, e.device_id).bind(2, static_cast<int64_t>(e.seq)).bind(3, static_cast<int64_t>(line))
-        .bind(4, next_ord_++).bind(5, common::eventTypeName(e.type)).bind(6, location).bind(7, sku).bind(8, qty)
+  auto insertMove = [&](int line, int64_t move_loc, int64_t sku, int64_t qty, std::optional<int64_t> price,
+                        int64_t delta) {
+    ins_move_.bind(1, *dev).bind(2, static_cast<int64_t>(e.seq)).bind(3, static_cast<int64_t>(line))
+        .bind(4, next_ord_++).bind(5, common::eventTypeName(e.type)).bind(6, move_loc).bind(7, sku).bind(8, qty)
         .bind(9, price).bind(10, delta).bind(11, at);
     return ins_move_.run();
   };
 
   if (e.type == EventType::kVoid) {
     struct Orig {
-      std::string location, sku;
-      int64_t qty, delta;
+      int64_t loc, sku, qty, delta;
     };
     std::vector<Orig> orig;
-    std::string orig_device, orig_type, voided_by;
-    int64_t orig_seq = 0;
-    bool found = false;
-    sel_ref_moves_.bind(1, e.ref);
+    std::string orig_type;
+    int64_t orig_dev = 0, orig_seq = 0;
+    bool found = false, voided = false;
+    sel_ref_moves_.bindBlob(1, common::uuidToBytes(e.ref));
     while (true) {
       auto r = sel_ref_moves_.step();
       if (!r) {
@@ -224,32 +295,32 @@ Status SqliteLedger::applyEvent(const ApplyEvent& ae, int64_t applied_at_ms) {
       }
       if (!*r) break;
       found = true;
-      orig_device = sel_ref_moves_.columnText(0);
+      orig_dev = sel_ref_moves_.columnInt(0);
       orig_seq = sel_ref_moves_.columnInt(1);
       orig_type = sel_ref_moves_.columnText(2);
-      voided_by = sel_ref_moves_.columnText(3);
+      voided = sel_ref_moves_.columnInt(3) != 0;
       if (!sel_ref_moves_.columnIsNull(4)) {
-        orig.push_back({sel_ref_moves_.columnText(4), sel_ref_moves_.columnText(5), sel_ref_moves_.columnInt(6),
+        orig.push_back({sel_ref_moves_.columnInt(4), sel_ref_moves_.columnInt(5), sel_ref_moves_.columnInt(6),
                         sel_ref_moves_.columnInt(7)});
       }
     }
     sel_ref_moves_.reset();
     std::string problem;
-    if (!found) problem = "void_unknown_ref";
-    else if (!voided_by.empty()) problem = "already_voided";
-    else if (orig_type == "void" || orig_type == "count") problem = "void_not_voidable";
-    if (!problem.empty()) {
-      ins_anomaly_.bind(1, e.device_id).bind(2, static_cast<int64_t>(e.seq)).bind(3, problem)
-          .bind(4, "void of " + e.ref + " changed no stock (" + problem + ")").bind(5, applied_at_ms);
-      return ins_anomaly_.run();
+    if (!found) {
+      problem = "void_unknown_ref";
+    } else if (voided) {
+      problem = "already_voided";
+    } else if (orig_type == "void" || orig_type == "count") {
+      problem = "void_not_voidable";
     }
-    mark_voided_.bind(1, e.event_id).bind(2, orig_device).bind(3, orig_seq);
+    if (!problem.empty()) return anomaly(problem, "void of " + e.ref + " changed no stock (" + problem + ")");
+    mark_voided_.bindBlob(1, common::uuidToBytes(e.event_id)).bind(2, orig_dev).bind(3, orig_seq);
     if (auto s = mark_voided_.run(); !s) return s;
     int line = 0;
     for (const Orig& o : orig) {
       if (o.delta == 0) continue;
-      if (auto s = insertMove(++line, o.location, o.sku, o.qty, std::nullopt, -o.delta); !s) return s;
-      if (auto s = applyDelta(o.location, o.sku, -o.delta, at); !s) return s;
+      if (auto s = insertMove(++line, o.loc, o.sku, o.qty, std::nullopt, -o.delta); !s) return s;
+      if (auto s = applyDelta({o.loc, o.sku}, -o.delta, at); !s) return s;
     }
     return {};
   }
@@ -257,6 +328,8 @@ Status SqliteLedger::applyEvent(const ApplyEvent& ae, int64_t applied_at_ms) {
   int line = 0;
   for (const common::Line& l : e.lines) {
     ++line;
+    auto sku = intern(skus_, l.sku);
+    if (!sku) return sku.error();
     std::optional<int64_t> price;
     if (l.unit_price) price = l.unit_price->scaled();
     int64_t delta = 0;
@@ -276,9 +349,9 @@ Status SqliteLedger::applyEvent(const ApplyEvent& ae, int64_t applied_at_ms) {
         delta = 0;
         break;
     }
-    if (auto s = insertMove(line, e.location, l.sku, l.qty, price, delta); !s) return s;
-    Status s = e.type == EventType::kCount ? applyCount(e.location, l.sku, l.qty, at)
-                                           : applyDelta(e.location, l.sku, delta, at);
+    if (auto s = insertMove(line, *loc, *sku, l.qty, price, delta); !s) return s;
+    Key key{*loc, *sku};
+    Status s = e.type == EventType::kCount ? applyCount(key, l.qty, at) : applyDelta(key, delta, at);
     if (!s) return s;
   }
   return {};
@@ -288,35 +361,45 @@ Status SqliteLedger::commit(const ApplyGroup& group) {
   std::lock_guard<std::mutex> lock(write_mu_);
   onhand_cache_.clear();
   int64_t saved_ord = next_ord_;
+  for (Interner* in : {&devices_, &locations_, &skus_}) in->added.clear();
   auto fail = [&](const Error& e) {
     onhand_cache_.clear();
     next_ord_ = saved_ord;
+    for (Interner* in : {&devices_, &locations_, &skus_}) {
+      for (const auto& name : in->added) in->ids.erase(name);
+      in->added.clear();
+    }
     return e;
   };
   auto txn = common::SqliteTxn::begin(db_);
   if (!txn) return fail(txn.error());
   for (const auto& [device, epoch] : group.new_devices) {
-    ins_device_.bind(1, device).bind(2, epoch).bind(3, group.applied_at_ms);
-    if (auto s = ins_device_.run(); !s) return fail(s.error());
+    auto dev = intern(devices_, device);
+    if (!dev) return fail(dev.error());
+    set_epoch_.bind(1, epoch).bind(2, group.applied_at_ms).bind(3, *dev);
+    if (auto s = set_epoch_.run(); !s) return fail(s.error());
   }
   for (const ApplyEvent& ae : group.events) {
     if (auto s = applyEvent(ae, group.applied_at_ms); !s) return fail(s.error());
   }
   if (auto s = flushOnHand(group.applied_at_ms); !s) return fail(s.error());
   for (const auto& [device, seq] : group.cursors) {
+    auto dev = intern(devices_, device);
+    if (!dev) return fail(dev.error());
     up_device_.bind(1, static_cast<int64_t>(seq)).bind(2, group.applied_at_ms).bind(3, group.applied_at_ms)
-        .bind(4, device);
+        .bind(4, *dev);
     if (auto s = up_device_.run(); !s) return fail(s.error());
   }
   for (const QuarantineRow& q : group.quarantined) {
     ins_quarantine_.bind(1, q.received_at_ms).bind(2, q.topic);
-    if (q.device_id.empty()) ins_quarantine_.bindNull(3);
-    else ins_quarantine_.bind(3, q.device_id);
+    optText(ins_quarantine_, 3, q.device_id);
     ins_quarantine_.bind(4, q.code).bind(5, q.reason).bindBlob(6, q.payload);
     if (auto s = ins_quarantine_.run(); !s) return fail(s.error());
   }
   for (const DeviceStateUpdate& u : group.states) {
-    up_state_.bind(1, u.device_id).bind(2, static_cast<int64_t>(u.online)).bind(3, u.kind).bind(4, u.location)
+    auto dev = intern(devices_, u.device_id);
+    if (!dev) return fail(dev.error());
+    up_state_.bind(1, *dev).bind(2, static_cast<int64_t>(u.online)).bind(3, u.kind).bind(4, u.location)
         .bind(5, u.state_json).bind(6, u.at_ms);
     if (auto s = up_state_.run(); !s) return fail(s.error());
   }
@@ -352,7 +435,8 @@ Result<std::vector<StockRow>> readStock(SqliteStmt& st) {
 Result<std::vector<StockRow>> SqliteLedger::stockForSku(const std::string& sku) {
   std::lock_guard<std::mutex> lock(read_mu_);
   auto st = reader_.prepare(
-      "SELECT location, sku, qty, count_at_ms, counted, updated_at_ms FROM on_hand WHERE sku = ? ORDER BY location");
+      "SELECT l.name, s.sku, o.qty, o.count_at_ms, o.counted, o.updated_at_ms FROM on_hand o"
+      " JOIN skus s ON s.id = o.sku JOIN locations l ON l.id = o.loc WHERE s.sku = ? ORDER BY l.name");
   if (!st) return st.error();
   st->bind(1, sku);
   return readStock(*st);
@@ -361,7 +445,8 @@ Result<std::vector<StockRow>> SqliteLedger::stockForSku(const std::string& sku) 
 Result<std::vector<StockRow>> SqliteLedger::stockForLocation(const std::string& location) {
   std::lock_guard<std::mutex> lock(read_mu_);
   auto st = reader_.prepare(
-      "SELECT location, sku, qty, count_at_ms, counted, updated_at_ms FROM on_hand WHERE location = ? ORDER BY sku");
+      "SELECT l.name, s.sku, o.qty, o.count_at_ms, o.counted, o.updated_at_ms FROM on_hand o"
+      " JOIN skus s ON s.id = o.sku JOIN locations l ON l.id = o.loc WHERE l.name = ? ORDER BY s.sku");
   if (!st) return st.error();
   st->bind(1, location);
   return readStock(*st);
@@ -396,7 +481,7 @@ Result<std::vector<DeviceRow>> SqliteLedger::devices() {
 
 Result<int64_t> SqliteLedger::countRows(const std::string& table) {
   static const std::unordered_set<std::string> kTables = {"events", "movements", "on_hand", "quarantine",
-                                                          "anomalies", "devices"};
+                                                          "anomalies", "devices", "skus", "locations"};
   if (!kTables.count(table)) return Error::reject("bad_table", "unknown table " + table);
   std::lock_guard<std::mutex> lock(read_mu_);
   return reader_.queryInt("SELECT count(*) FROM " + table);
@@ -424,11 +509,13 @@ Result<std::vector<LedgerEvent>> SqliteLedger::eventsForDevice(const std::string
                                                                int64_t limit) {
   std::lock_guard<std::mutex> lock(read_mu_);
   auto st = reader_.prepare(
-      "SELECT e.device_id, e.seq, e.event_id, e.type, e.location, COALESCE(e.other_location, ''),"
-      " COALESCE(e.reason, ''), COALESCE(e.ref, ''), COALESCE(e.voided_by, ''), e.device_at_ms, e.at_ms,"
-      " e.applied_at_ms, m.location, m.sku, m.qty, m.price_units, m.delta, e.ord"
-      " FROM (SELECT * FROM events WHERE device_id = ? AND seq >= ? ORDER BY seq LIMIT ?) e"
-      " LEFT JOIN movements m ON m.device_id = e.device_id AND m.seq = e.seq ORDER BY e.seq, m.line");
+      "SELECT e.seq, e.event_id, e.type, l.name, COALESCE(o.name, ''), COALESCE(e.reason, ''), e.ref,"
+      " e.voided_by, e.device_at_ms, e.at_ms, e.applied_at_ms, e.ord, ml.name, s.sku, m.qty, m.price_units, m.delta"
+      " FROM (SELECT * FROM events WHERE dev = (SELECT id FROM devices WHERE device_id = ?1) AND seq >= ?2"
+      "       ORDER BY seq LIMIT ?3) e"
+      " JOIN locations l ON l.id = e.loc LEFT JOIN locations o ON o.id = e.other_loc"
+      " LEFT JOIN movements m ON m.dev = e.dev AND m.seq = e.seq"
+      " LEFT JOIN locations ml ON ml.id = m.loc LEFT JOIN skus s ON s.id = m.sku ORDER BY e.seq, m.line");
   if (!st) return st.error();
   st->bind(1, device).bind(2, static_cast<int64_t>(from_seq)).bind(3, limit);
   std::vector<LedgerEvent> out;
@@ -436,22 +523,22 @@ Result<std::vector<LedgerEvent>> SqliteLedger::eventsForDevice(const std::string
     auto r = st->step();
     if (!r) return r.error();
     if (!*r) break;
-    uint64_t seq = static_cast<uint64_t>(st->columnInt(1));
+    uint64_t seq = static_cast<uint64_t>(st->columnInt(0));
     if (out.empty() || out.back().seq != seq) {
       LedgerEvent e;
-      e.device_id = st->columnText(0);
+      e.device_id = device;
       e.seq = seq;
-      e.event_id = st->columnText(2);
-      e.type = st->columnText(3);
-      e.location = st->columnText(4);
-      e.other_location = st->columnText(5);
-      e.reason = st->columnText(6);
-      e.ref = st->columnText(7);
-      e.voided_by = st->columnText(8);
-      e.device_at_ms = st->columnInt(9);
-      e.at_ms = st->columnInt(10);
-      e.applied_at_ms = st->columnInt(11);
-      e.apply_order = st->columnInt(17);
+      e.event_id = common::uuidFromBytes(st->columnView(1));
+      e.type = st->columnText(2);
+      e.location = st->columnText(3);
+      e.other_location = st->columnText(4);
+      e.reason = st->columnText(5);
+      if (!st->columnIsNull(6)) e.ref = common::uuidFromBytes(st->columnView(6));
+      if (!st->columnIsNull(7)) e.voided_by = common::uuidFromBytes(st->columnView(7));
+      e.device_at_ms = st->columnInt(8);
+      e.at_ms = st->columnInt(9);
+      e.applied_at_ms = st->columnInt(10);
+      e.apply_order = st->columnInt(11);
       out.push_back(std::move(e));
     }
     if (!st->columnIsNull(12)) {
@@ -472,17 +559,17 @@ Result<std::vector<std::string>> SqliteLedger::verifyOnHand() {
   // Expected per key: the latest count (by corrected time, then apply order) plus later deltas,
   // or the sum of all deltas when the key was never counted.
   auto st = reader_.prepare(
-      "WITH keys AS (SELECT DISTINCT location, sku FROM movements),"
-      " lastc AS (SELECT k.location, k.sku,"
-      "   (SELECT m.at_ms FROM movements m WHERE m.location = k.location AND m.sku = k.sku AND m.kind = 'count'"
+      "WITH keys AS (SELECT DISTINCT loc, sku FROM movements),"
+      " lastc AS (SELECT k.loc, k.sku,"
+      "   (SELECT m.at_ms FROM movements m WHERE m.loc = k.loc AND m.sku = k.sku AND m.kind = 'count'"
       "    ORDER BY m.at_ms DESC, m.ord DESC LIMIT 1) AS cat,"
-      "   (SELECT m.qty FROM movements m WHERE m.location = k.location AND m.sku = k.sku AND m.kind = 'count'"
+      "   (SELECT m.qty FROM movements m WHERE m.loc = k.loc AND m.sku = k.sku AND m.kind = 'count'"
       "    ORDER BY m.at_ms DESC, m.ord DESC LIMIT 1) AS cqty FROM keys k),"
-      " expected AS (SELECT c.location, c.sku, COALESCE(c.cqty, 0) + (SELECT COALESCE(SUM(m.delta), 0)"
-      "   FROM movements m WHERE m.location = c.location AND m.sku = c.sku AND (c.cat IS NULL OR m.at_ms > c.cat))"
+      " expected AS (SELECT c.loc, c.sku, COALESCE(c.cqty, 0) + (SELECT COALESCE(SUM(m.delta), 0)"
+      "   FROM movements m WHERE m.loc = c.loc AND m.sku = c.sku AND (c.cat IS NULL OR m.at_ms > c.cat))"
       "   AS qty FROM lastc c)"
-      " SELECT e.location, e.sku, e.qty, o.qty FROM expected e LEFT JOIN on_hand o"
-      "   ON o.location = e.location AND o.sku = e.sku WHERE o.qty IS NULL OR o.qty != e.qty");
+      " SELECT l.name, s.sku, e.qty, o.qty FROM expected e LEFT JOIN on_hand o ON o.loc = e.loc AND o.sku = e.sku"
+      " JOIN locations l ON l.id = e.loc JOIN skus s ON s.id = e.sku WHERE o.qty IS NULL OR o.qty != e.qty");
   if (!st) return st.error();
   std::vector<std::string> out;
   while (true) {

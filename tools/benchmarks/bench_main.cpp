@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <string>
 #include <vector>
+#include <sys/wait.h>
 
 #include "bench.h"
 #include "sw/common/log.h"
@@ -26,6 +27,9 @@ constexpr const char* kUsage = R"(stockwire-bench: measures Stockwire against th
 
 Usage:
   stockwire-bench codec        size and speed of JSON, CBOR and MessagePack batches
+  stockwire-bench drain [--devices N] [--events N]
+                               a backlog on N devices (default 100, 1,000,000 events) drained
+                               into the coordinator's SQLite ledger, beside raw SQLite and Mosquitto
 )";
 
 }  // namespace
@@ -40,6 +44,7 @@ int main(int argc, char** argv) {
   std::string cmd = args[0];
   args.erase(args.begin());
   if (cmd == "codec") return sw::bench::benchCodec(args);
+  if (cmd == "drain") return sw::bench::benchDrain(args);
   std::fprintf(stderr, "stockwire-bench: unknown benchmark '%s'\n", cmd.c_str());
   return 2;
 }

@@ -28,6 +28,19 @@ TEST(Uuid, IsVersion4AndRecognised) {
   EXPECT_FALSE(isUuid("123e4567-e89b-12d3-a456-42661417400g"));
 }
 
+TEST(Uuid, Version7IsTimeOrderedAndRoundTripsThroughBytes) {
+  std::string a = newUuidV7(1'700'000'000'000);
+  std::string b = newUuidV7(1'700'000'000'001);
+  EXPECT_TRUE(isUuid(a));
+  EXPECT_EQ(a[14], '7');
+  EXPECT_LT(a, b);  // canonical text sorts by time
+  EXPECT_EQ(a.substr(0, 13), "018bcfe5-6800");
+  std::string bytes = uuidToBytes(a);
+  ASSERT_EQ(bytes.size(), 16u);
+  EXPECT_EQ(uuidFromBytes(bytes), a);
+  EXPECT_LT(uuidToBytes(a), uuidToBytes(b));
+}
+
 TEST(EventValidation, AcceptsAWellFormedSale) { EXPECT_TRUE(validateEvent(sale()).ok()); }
 
 TEST(EventValidation, RejectsEachBadField) {

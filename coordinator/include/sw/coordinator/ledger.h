@@ -2,12 +2,13 @@
 // The inventory ledger on SQLite: an append-only event and movement log, and an
 // on-hand table per (location, SKU) derived from it.
 //
-// Tables:
-//   devices(device_id PK, epoch, last_applied_seq, kind, location, online, last_seen_ms, state_json, ...)
-//   events(device_id, seq) PK: one row per applied event (type, location, times, refs)
-//   movements: one row per event line: sku, qty, price, the signed stock delta and the
-//              corrected time (device time + the device's reported clock offset)
-//   on_hand(location, sku): qty = last count + deltas after it (or all deltas if never counted)
+// Tables (names are interned: devices, locations and skus map names to integer ids):
+//   devices(id, device_id, epoch, last_applied_seq, kind, location, online, last_seen_ms, state_json, ...)
+//   events(dev, seq) PK: one row per applied event (type, location, times, refs; ids as 16-byte UUIDs)
+//   movements(dev, seq, line) PK: one row per event line: sku, qty, price, the signed stock delta
+//              and the corrected time (device time + the device's reported clock offset)
+//   on_hand(loc, sku): qty = last count + deltas after it (or all deltas if never counted)
+//   Views v_events, v_movements and v_on_hand show the same with names, for people using SQL.
 //   quarantine: messages refused with their reason; they changed nothing else
 //   anomalies: applied events the ledger could not fully honour (a void of an unknown sale, ...)
 //
@@ -22,6 +23,7 @@
 #include <mutex>
 #include <optional>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "sw/common/clock.h"
@@ -143,6 +145,7 @@ class SqliteLedger {
  private:
   SqliteLedger() = default;
   common::Status init(const LedgerOptions& options);
+  common::Status prepareStatements();
   common::Status applyEvent(const ApplyEvent& ae, int64_t applied_at_ms);
   struct OnHand {
     int64_t qty = 0;
@@ -150,15 +153,32 @@ class SqliteLedger {
     std::optional<int64_t> counted;
     bool dirty = false;
   };
-  common::Result<OnHand*> onHand(const std::string& location, const std::string& sku);
-  common::Status applyDelta(const std::string& location, const std::string& sku, int64_t delta, int64_t at_ms);
-  common::Status applyCount(const std::string& location, const std::string& sku, int64_t counted, int64_t at_ms);
+  using Key = std::pair<int64_t, int64_t>;  // (location id, sku id)
+  common::Result<OnHand*> onHand(Key key);
+  common::Status applyDelta(Key key, int64_t delta, int64_t at_ms);
+  common::Status applyCount(Key key, int64_t counted, int64_t at_ms);
   common::Status flushOnHand(int64_t now_ms);
+
+  // Names (devices, locations, SKUs) are stored once and referred to by integer ids, which
+  // keeps every index key small and fast to compare.
+  struct Interner {
+    const char* table;
+    const char* column;
+    std::unordered_map<std::string, int64_t> ids;
+    std::vector<std::string> added;  // in the open transaction: forgotten if it rolls back
+    common::SqliteStmt find;
+    common::SqliteStmt insert;
+  };
+  common::Result<int64_t> intern(Interner& in, const std::string& name);
+  common::Status prepareInterner(Interner& in);
 
   std::mutex write_mu_;
   common::SqliteDb db_;
   std::mutex read_mu_;
   common::SqliteDb reader_;
+  Interner devices_{"devices", "device_id", {}, {}, {}, {}};
+  Interner locations_{"locations", "name", {}, {}, {}, {}};
+  Interner skus_{"skus", "sku", {}, {}, {}, {}};
   common::SqliteStmt ins_event_;
   common::SqliteStmt ins_move_;
   common::SqliteStmt sel_onhand_;
@@ -166,13 +186,13 @@ class SqliteLedger {
   common::SqliteStmt sum_after_;
   common::SqliteStmt sel_ref_moves_;
   common::SqliteStmt up_device_;
-  common::SqliteStmt ins_device_;
+  common::SqliteStmt set_epoch_;
   common::SqliteStmt ins_quarantine_;
   common::SqliteStmt up_state_;
   common::SqliteStmt mark_voided_;
   common::SqliteStmt ins_anomaly_;
   int64_t next_ord_ = 1;
-  std::map<std::pair<std::string, std::string>, OnHand> onhand_cache_;  // per commit
+  std::map<Key, OnHand> onhand_cache_;  // per commit
   std::function<void()> before_commit_;
 };
 

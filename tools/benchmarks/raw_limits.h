@@ -1,0 +1,29 @@
+#pragma once
+// Raw limits of this machine, measured in the same run as each benchmark.
+
+#include <cstddef>
+#include <string>
+
+namespace sw::bench {
+
+struct RawSqlite {
+  double rows_per_s = 0;  // batched inserts, WAL + synchronous=FULL, one transaction per batch
+};
+// Inserts `rows` rows of about `row_bytes` bytes in transactions of `batch` rows into a fresh file in dir.
+RawSqlite measureRawSqliteInsert(const std::string& dir, size_t rows, size_t batch, size_t row_bytes);
+
+struct RawCommit {
+  double p50_ms = 0;
+  double p99_ms = 0;
+};
+// Single-row transactions, WAL + synchronous=FULL.
+RawCommit measureRawSqliteCommit(const std::string& dir, size_t commits);
+
+struct RawMqtt {
+  double msgs_per_s = 0;
+  double bytes_per_s = 0;
+};
+// QoS 1 publish -> subscribe through the broker at broker_url, `window` publishes in flight.
+RawMqtt measureRawMqtt(const std::string& broker_url, size_t messages, size_t payload_bytes, int window);
+
+}  // namespace sw::bench
