@@ -66,11 +66,49 @@ size_t IngestService::heldCount(const std::string& device) {
   return sequencer_.heldCount(device);
 }
 
+IngestService::Message IngestService::decode(std::string_view topic, std::string_view payload) const {
+  Message m;
+  m.topic = std::string(topic);
+  auto dt = topics::parseDeviceTopic(topic);
+  auto bad = [&](common::Error e) {
+    m.kind = Message::Kind::kBad;
+    m.error = std::move(e);
+    m.payload = std::string(payload.substr(0, config_.max_quarantine_payload));
+    return std::move(m);
+  };
+  if (!dt) return bad(common::Error::reject("bad_topic", "not a device topic"));
+  m.device = dt->device;
+  if (!common::isValidId(dt->device)) {
+    m.device.clear();
+    return bad(common::Error::reject("bad_device_id", "device id in topic is not valid"));
+  }
+  if (dt->leaf == "state") {
+    auto st = common::decodeDeviceState(payload);
+    if (!st) return bad(st.error());
+    m.kind = Message::Kind::kState;
+    m.state = std::move(*st);
+    m.state_json = std::string(payload);
+    return m;
+  }
+  auto batch = common::decodeBatch(payload);
+  if (!batch) return bad(batch.error());
+  if (batch->device_id != dt->device) {
+    return bad(common::Error::reject("topic_mismatch", "batch for device '" + batch->device_id +
+                                                           "' published on another device's topic"));
+  }
+  m.kind = Message::Kind::kBatch;
+  m.batch = std::move(*batch);
+  return m;
+}
+
 void IngestService::enqueue(std::string_view topic, std::string_view payload) {
+  auto dt = topics::parseDeviceTopic(topic);
+  if (!dt || (dt->leaf != "events" && dt->leaf != "state")) return;  // not ours
+  Message m = decode(topic, payload);  // on the transport's thread, outside the lock
   std::unique_lock<std::mutex> lock(mu_);
   room_cv_.wait(lock, [&] { return stop_ || queue_.size() < config_.queue_capacity; });
   if (stop_) return;
-  queue_.push_back({std::string(topic), std::string(payload)});
+  queue_.push_back(std::move(m));
   stats_.queue_depth = static_cast<int64_t>(queue_.size());
   lock.unlock();
   cv_.notify_one();
@@ -98,9 +136,9 @@ void IngestService::run() {
     connected_event_ = false;
     // Take whole messages up to the event budget (a batch is never split).
     std::deque<Message> msgs;
-    size_t budget_bytes = 0;
-    while (!queue_.empty() && msgs.size() < 4096 && budget_bytes < 64 * 1024 * 1024) {
-      budget_bytes += queue_.front().payload.size();
+    size_t events = 0;
+    while (!queue_.empty() && msgs.size() < 4096 && events < config_.max_group_events) {
+      events += queue_.front().batch.events.size();
       msgs.push_back(std::move(queue_.front()));
       queue_.pop_front();
     }
@@ -123,14 +161,14 @@ void IngestService::processGroup(std::deque<Message>& msgs) {
     std::string epoch;
   };
   std::map<std::string, AckInfo> acks;
-  auto quarantine = [&](const Message& m, const std::string& device, const common::Error& e) {
+  auto quarantine = [&](const Message& m, const common::Error& e, const std::string& payload) {
     QuarantineRow q;
     q.received_at_ms = group.applied_at_ms;
     q.topic = m.topic;
-    q.device_id = device;
+    q.device_id = m.device;
     q.code = e.code;
     q.reason = e.message;
-    q.payload = m.payload.substr(0, config_.max_quarantine_payload);
+    q.payload = payload;
     SW_WARN(kLog) << "quarantined message on " << m.topic << ": " << e.toString();
     group.quarantined.push_back(std::move(q));
     ++stats_.quarantined;
@@ -140,45 +178,27 @@ void IngestService::processGroup(std::deque<Message>& msgs) {
   size_t events_in_group = 0;
   for (Message& m : msgs) {
     ++stats_.messages;
-    auto dt = topics::parseDeviceTopic(m.topic);
-    if (!dt) continue;  // not ours (subscriptions only bring ours)
-    if (dt->leaf == "state") {
-      auto st = common::decodeDeviceState(m.payload);
-      if (!st) {
-        quarantine(m, dt->device, st.error());
-        continue;
-      }
-      if (!common::isValidId(dt->device)) {
-        quarantine(m, "", common::Error::reject("bad_device_id", "device id in topic is not valid"));
-        continue;
-      }
-      group.states.push_back({dt->device, st->online, st->kind, st->location, m.payload, group.applied_at_ms});
+    if (m.kind == Message::Kind::kBad) {
+      quarantine(m, m.error, m.payload);
       continue;
     }
-    if (dt->leaf != "events") continue;
-    auto batch = common::decodeBatch(m.payload);
-    if (!batch) {
-      quarantine(m, dt->device, batch.error());
-      continue;
-    }
-    if (batch->device_id != dt->device) {
-      quarantine(m, dt->device,
-                 common::Error::reject("topic_mismatch", "batch for device '" + batch->device_id +
-                                                             "' published on another device's topic"));
+    if (m.kind == Message::Kind::kState) {
+      group.states.push_back({m.device, m.state.online, m.state.kind, m.state.location, std::move(m.state_json),
+                              group.applied_at_ms});
       continue;
     }
     ++stats_.batches;
-    std::string device = batch->device_id;
-    int64_t offset = batch->clock_offset_ms.value_or(0);
-    int64_t sent = batch->sent_at_ms;
-    std::string epoch = batch->epoch;
-    Offer offer = sequencer_.offer(std::move(*batch), mono);
+    const std::string& device = m.device;
+    int64_t offset = m.batch.clock_offset_ms.value_or(0);
+    int64_t sent = m.batch.sent_at_ms;
+    std::string epoch = m.batch.epoch;
+    Offer offer = sequencer_.offer(std::move(m.batch), mono);
     AckInfo& ai = acks[device];
     ai.echo = std::max(ai.echo, sent);
     if (offer.verdict == Offer::Verdict::kEpochMismatch) {
       std::string why = "device '" + device + "' sent store epoch " + epoch + " but the ledger knows epoch " +
                         offer.known_epoch + ": its store was re-created; an operator must accept it";
-      quarantine(m, device, common::Error::reject("epoch_mismatch", why));
+      quarantine(m, common::Error::reject("epoch_mismatch", why), "");
       ai.error = why;
       ai.epoch = offer.known_epoch;
       continue;

@@ -2,10 +2,11 @@
 // Ingest: receives device messages from MQTT, applies event batches to the ledger
 // exactly once and in seq order per device, and acknowledges what is durable.
 //
-// Threads: the transport's callback thread only enqueues (a bounded queue; when it
-// is full the callback waits, which stops the broker from sending more); one apply
-// thread owned here takes everything queued, plans it with the Sequencer, commits
-// it to the ledger in one transaction, and only then publishes acks.
+// Threads: the transport's callback thread decodes and validates each message and
+// enqueues the result (a bounded queue; when it is full the callback waits, which stops
+// the broker from sending more); one apply thread owned here takes everything queued,
+// plans it with the Sequencer, commits it to the ledger in one transaction, and only then
+// publishes acks. Decoding and applying thus run in parallel.
 // A message that cannot be decoded or validated is quarantined with its reason.
 
 #include <atomic>
@@ -71,13 +72,22 @@ class IngestService {
   void setAfterCommitHook(std::function<void()> hook) { after_commit_ = std::move(hook); }
 
  private:
+  // A message as the callback thread leaves it: decoded, or the reason it could not be.
   struct Message {
+    enum class Kind { kBatch, kState, kBad };
+    Kind kind = Kind::kBad;
     std::string topic;
-    std::string payload;
+    std::string device;          // from the topic
+    common::EventBatch batch;    // kBatch
+    common::DeviceState state;   // kState
+    std::string state_json;      // kState: the payload as received
+    common::Error error;         // kBad
+    std::string payload;         // kBad: kept for the quarantine
   };
   void enqueue(std::string_view topic, std::string_view payload);
   void run();
   void processGroup(std::deque<Message>& msgs);
+  Message decode(std::string_view topic, std::string_view payload) const;
   void publishPresence(bool online);
   void publishAck(const std::string& device, const common::Ack& ack);
 
