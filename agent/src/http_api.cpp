@@ -138,6 +138,8 @@ std::string AgentHttpApi::Impl::statusJson() {
   j["last_ack_at_ms"] = ss.last_ack_at_ms;
   j["batch_events"] = ss.batch_events;
   j["resends"] = ss.resends;
+  j["ack_timeout_ms"] = ss.rto_ms;
+  j["ack_rtt_ms"] = ss.srtt_ms;
   if (ss.refused) {
     j["refused"] = ss.refused_reason;
     alerts.push_back({{"code", "refused_by_coordinator"}, {"message", ss.refused_reason}});

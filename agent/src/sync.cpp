@@ -1,6 +1,7 @@
 #include "sw/agent/sync.h"
 
 #include <algorithm>
+#include <cmath>
 
 #include "sw/common/codec.h"
 #include "sw/common/crash_point.h"
@@ -16,6 +17,7 @@ SyncLoop::SyncLoop(Store& store, common::MqttTransport& transport, const common:
                    std::string session)
     : store_(store), transport_(transport), clock_(clock), config_(config), session_(std::move(session)) {
   status_.batch_events = config_.initial_batch_events;
+  rto_ms_ = config_.ack_timeout_ms;
 }
 
 SyncLoop::~SyncLoop() { stop(); }
@@ -91,6 +93,7 @@ void SyncLoop::run() {
     if (reconnected) {
       // Whatever was in flight may be lost with the old connection.
       next_seq_ = last_acked_ + 1;
+      in_flight_.clear();
       last_state_mono_ = -1'000'000;  // publish a birth now
     }
     for (const Inbound& m : msgs) handleInbound(m);
@@ -129,6 +132,7 @@ void SyncLoop::handleInbound(const Inbound& msg) {
     if (cs->online && cs->session != coordinator_session_) {
       // A new coordinator session may not have seen what was in flight: start again from the last ack.
       next_seq_ = last_acked_ + 1;
+      in_flight_.clear();
       last_progress_mono_ = clock_.monoMs();
     }
     coordinator_session_ = cs->online ? cs->session : "";
@@ -178,6 +182,7 @@ void SyncLoop::handleAck(std::string_view payload) {
     }
     last_acked_ = ack->applied_seq;
     next_seq_ = last_acked_ + 1;
+    in_flight_.clear();
     last_progress_mono_ = mono;
   }
   if (ack->applied_seq > last_acked_) {
@@ -194,13 +199,33 @@ void SyncLoop::handleAck(std::string_view payload) {
     common::crashPoint("agent.after_mark_acked");
     last_acked_ = ack->applied_seq;
     last_progress_mono_ = mono;
+    // Round-trip samples from batches now fully acknowledged and sent only once.
+    while (!in_flight_.empty() && in_flight_.front().last_seq <= last_acked_) {
+      const InFlight& f = in_flight_.front();
+      if (!f.resent) {
+        double r = static_cast<double>(mono - f.sent_mono);
+        if (srtt_ == 0) {
+          srtt_ = r;
+          rttvar_ = r / 2;
+        } else {
+          rttvar_ = 0.75 * rttvar_ + 0.25 * std::abs(srtt_ - r);
+          srtt_ = 0.875 * srtt_ + 0.125 * r;
+        }
+        rto_ms_ = std::clamp(static_cast<int64_t>(srtt_ + std::max(100.0, 4 * rttvar_)), config_.ack_timeout_ms,
+                             config_.max_ack_timeout_ms);
+      }
+      in_flight_.pop_front();
+    }
   }
   std::lock_guard<std::mutex> lock(mu_);
   status_.last_ack_at_ms = now;
+  status_.rto_ms = rto_ms_;
+  status_.srtt_ms = static_cast<int64_t>(srtt_);
   if (ack->resend_from) {
     uint64_t from = std::max(last_acked_ + 1, *ack->resend_from);
     if (from < next_seq_) {
       next_seq_ = from;
+      in_flight_.clear();
       ++status_.resends;
       status_.batch_events = std::max<size_t>(1, status_.batch_events / 2);
     }
@@ -231,10 +256,12 @@ void SyncLoop::sendWhatFits() {
   }
   int64_t mono = clock_.monoMs();
   uint64_t in_flight = next_seq_ - (last_acked_ + 1);
-  if (in_flight > 0 && mono - last_progress_mono_ > config_.ack_timeout_ms) {
+  if (in_flight > 0 && mono - last_progress_mono_ > rto_ms_) {
     SW_INFO(kLog) << "no ack for " << (mono - last_progress_mono_) << " ms; resending from " << last_acked_ + 1;
     next_seq_ = last_acked_ + 1;
     in_flight = 0;
+    in_flight_.clear();
+    rto_ms_ = std::min(rto_ms_ * 2, config_.max_ack_timeout_ms);
     std::lock_guard<std::mutex> lock(mu_);
     ++status_.resends;
     status_.batch_events = std::max<size_t>(1, status_.batch_events / 2);
@@ -274,6 +301,9 @@ void SyncLoop::sendWhatFits() {
     }
     common::crashPoint("agent.after_publish");
     if (in_flight == 0) last_progress_mono_ = mono;
+    uint64_t batch_last = next_seq_ + pending->size() - 1;
+    in_flight_.push_back({batch_last, mono, next_seq_ <= highest_sent_});
+    highest_sent_ = std::max(highest_sent_, batch_last);
     next_seq_ += pending->size();
     in_flight += pending->size();
     std::lock_guard<std::mutex> lock(mu_);

@@ -135,6 +135,32 @@ TEST_F(SyncTest, SilenceMeansResendFromTheLastAck) {
   EXPECT_EQ(sync_->status().resends, 1u);
 }
 
+TEST_F(SyncTest, ASlowButLiveCoordinatorStretchesTheAckTimeoutInsteadOfCausingResends) {
+  config_.window_batches = 1;
+  config_.initial_batch_events = 1;
+  config_.max_batch_events = 1;
+  record(6);
+  startSync();
+  coordinatorOnline("c1");
+  // Each ack takes 2.5 s (the coordinator is draining a fleet): more than the 1 s floor.
+  for (uint64_t seq = 1; seq <= 5; ++seq) {
+    ASSERT_TRUE(test::waitFor([&] { return eventsPublished() == seq; }, 2s)) << seq;
+    clock_.advanceMs(2500);
+    ack(seq);
+    ASSERT_TRUE(test::waitFor([&] { return store_->stats()->last_acked_seq == seq; }, 2s));
+  }
+  EXPECT_EQ(sync_->status().resends, 0u);
+  EXPECT_GE(sync_->status().rto_ms, 2500);
+  EXPECT_EQ(sync_->status().srtt_ms, 2500);
+  // Another 2.5 s wait for seq 6 is within the learned timeout: still no resend.
+  ASSERT_TRUE(test::waitFor([&] { return eventsPublished() == 6; }, 2s));
+  clock_.advanceMs(2500);
+  sync_->notify();
+  std::this_thread::sleep_for(300ms);
+  EXPECT_EQ(sync_->status().resends, 0u);
+  EXPECT_EQ(eventsPublished(), 6u);
+}
+
 TEST_F(SyncTest, ResendFromInAnAckRewinds) {
   record(8);
   startSync();

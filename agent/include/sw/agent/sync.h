@@ -5,10 +5,12 @@
 //   disconnected -> connected, coordinator unknown/offline -> sending
 // It sends only while the coordinator's retained presence says online, starting
 // from last_acked_seq + 1 on every (re)connect and every new coordinator session.
-// At most `window` events are unacknowledged at once. When acks stop coming for
-// ack_timeout_ms it goes back to last_acked_seq + 1 and sends again (the coordinator
-// applies each seq once, so a resend is harmless). Batch size adapts: it doubles
-// while acks flow and halves after a resend.
+// At most `window` events are unacknowledged at once. When acks stop coming for longer
+// than the retransmission timeout it goes back to last_acked_seq + 1 and sends again (the
+// coordinator applies each seq once, so a resend is harmless). The timeout follows the
+// measured round trip (RFC 6298: srtt + 4 rttvar, Karn's rule, doubled after each
+// timeout), never below ack_timeout_ms: a coordinator busy draining a whole fleet is slow,
+// not gone. Batch size adapts: it doubles while acks flow and halves after a resend.
 
 #include <condition_variable>
 #include <cstdint>
@@ -28,7 +30,8 @@ struct SyncConfig {
   size_t max_batch_events = 1000;
   size_t max_batch_bytes = 192 * 1024;  // well under the broker's message_size_limit
   size_t window_batches = 4;            // batches in flight before waiting for an ack
-  int64_t ack_timeout_ms = 3000;        // silence before resending from the last ack
+  int64_t ack_timeout_ms = 3000;        // the least silence before resending from the last ack
+  int64_t max_ack_timeout_ms = 120'000; // the most
   int64_t state_interval_ms = 5000;     // the state topic is refreshed at least this often...
   int64_t state_min_interval_ms = 1000; // ...and at most this often when the queue changes
   int64_t retention_ms = 7LL * 24 * 3600 * 1000;  // acked events are kept this long, then pruned
@@ -47,6 +50,8 @@ struct SyncStatus {
   size_t batch_events = 0;
   uint64_t resends = 0;
   uint64_t batches_sent = 0;
+  int64_t rto_ms = 0;            // current retransmission timeout
+  int64_t srtt_ms = 0;           // smoothed ack round trip (0 until measured)
 };
 
 class SyncLoop {
@@ -99,6 +104,15 @@ class SyncLoop {
   uint64_t last_state_depth_ = UINT64_MAX;
   int64_t last_prune_mono_ = 0;
   int64_t newest_ack_coord_ms_ = 0;
+  struct InFlight {
+    uint64_t last_seq;
+    int64_t sent_mono;
+    bool resent;  // Karn: no round-trip sample from a batch that was sent more than once
+  };
+  std::deque<InFlight> in_flight_;
+  double srtt_ = 0, rttvar_ = 0;
+  int64_t rto_ms_ = 0;
+  uint64_t highest_sent_ = 0;  // seqs above last_acked_ up to this were sent at least once
   int64_t best_rtt_ms_ = -1;
   int64_t best_rtt_mono_ = 0;
 };
