@@ -23,14 +23,16 @@ SyncLoop::SyncLoop(Store& store, common::MqttTransport& transport, const common:
 SyncLoop::~SyncLoop() { stop(); }
 
 void SyncLoop::start() {
-  transport_.setMessageHandler([this](std::string_view topic, std::string_view payload) {
+  auto inbound = [this](std::string_view topic, std::string_view payload) {
     {
       std::lock_guard<std::mutex> lock(mu_);
       inbound_.push_back({std::string(topic), std::string(payload)});
     }
     cv_.notify_one();
-  });
-  transport_.setConnectionHandler([this](bool connected) {
+  };
+  transport_.addMessageHandler(common::topics::ack(store_.deviceId()), inbound);
+  transport_.addMessageHandler(std::string(common::topics::kCoordinatorState), inbound);
+  transport_.addConnectionHandler([this](bool connected) {
     {
       std::lock_guard<std::mutex> lock(mu_);
       status_.broker_connected = connected;

@@ -36,9 +36,6 @@ class PahoTransport final : public MqttTransport, private mqtt::callback {
 
   ~PahoTransport() override { stop(); }
 
-  void setMessageHandler(MessageHandler handler) override { on_message_ = std::move(handler); }
-  void setConnectionHandler(ConnectionHandler handler) override { on_connection_ = std::move(handler); }
-
   void start() override {
     std::lock_guard<std::mutex> lock(mu_);
     if (connector_.joinable()) return;
@@ -207,7 +204,7 @@ class PahoTransport final : public MqttTransport, private mqtt::callback {
     }
     connected_ = true;
     SW_INFO(kLog) << config_.client_id << ": connected to " << config_.broker_url;
-    if (on_connection_) on_connection_(true);
+    dispatchConnection(true);
     return true;
   }
 
@@ -222,15 +219,14 @@ class PahoTransport final : public MqttTransport, private mqtt::callback {
     }
     if (was) {
       SW_WARN(kLog) << config_.client_id << ": connection lost" << (cause.empty() ? "" : ": ") << cause;
-      if (on_connection_) on_connection_(false);
+      dispatchConnection(false);
     }
     cv_.notify_all();
   }
 
   void message_arrived(mqtt::const_message_ptr msg) override {
-    if (!on_message_) return;
     const auto& payload = msg->get_payload_ref();
-    on_message_(msg->get_topic(), std::string_view(payload.data(), payload.size()));
+    dispatchMessage(msg->get_topic(), std::string_view(payload.data(), payload.size()));
   }
 
   void delivery_complete(mqtt::delivery_token_ptr) override {}
@@ -238,8 +234,6 @@ class PahoTransport final : public MqttTransport, private mqtt::callback {
   MqttConfig config_;
   mqtt::async_client client_;
   Listener listener_{this};
-  MessageHandler on_message_;
-  ConnectionHandler on_connection_;
 
   std::mutex mu_;
   std::condition_variable cv_;

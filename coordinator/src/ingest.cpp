@@ -30,8 +30,12 @@ common::Status IngestService::start() {
     if (!d.epoch.empty()) sequencer_.load(d.device_id, d.epoch, d.last_applied_seq);
   }
   SW_INFO(kLog) << "loaded " << devices->size() << " devices";
-  transport_.setMessageHandler([this](std::string_view topic, std::string_view payload) { enqueue(topic, payload); });
-  transport_.setConnectionHandler([this](bool connected) {
+  std::string prefix = config_.share_group.empty() ? "" : "$share/" + config_.share_group + "/";
+  for (std::string_view filter : {topics::kEventsFilter, topics::kStateFilter}) {
+    transport_.addMessageHandler(std::string(filter),
+                                 [this](std::string_view topic, std::string_view payload) { enqueue(topic, payload); });
+  }
+  transport_.addConnectionHandler([this](bool connected) {
     if (!connected) return;
     {
       std::lock_guard<std::mutex> lock(mu_);
@@ -39,7 +43,6 @@ common::Status IngestService::start() {
     }
     cv_.notify_one();
   });
-  std::string prefix = config_.share_group.empty() ? "" : "$share/" + config_.share_group + "/";
   if (auto s = transport_.subscribe(prefix + std::string(topics::kEventsFilter), 1); !s) return s;
   if (auto s = transport_.subscribe(prefix + std::string(topics::kStateFilter), 1); !s) return s;
   stop_ = false;

@@ -101,7 +101,7 @@ TEST_F(ExactlyOnce, ABatchDeliveredTwiceIsAppliedOnce) {
   std::atomic<int> acks{0};
   std::atomic<uint64_t> applied{0};
   std::atomic<bool> coordinator_online{false};
-  t->setMessageHandler([&](std::string_view topic, std::string_view payload) {
+  t->addMessageHandler("#", [&](std::string_view topic, std::string_view payload) {
     if (topic == common::topics::kCoordinatorState) {
       auto cs = common::decodeCoordinatorState(payload);
       coordinator_online = cs && cs->online;

@@ -19,8 +19,6 @@ class FakeTransport final : public common::MqttTransport {
     bool retain = false;
   };
 
-  void setMessageHandler(MessageHandler h) override { on_message_ = std::move(h); }
-  void setConnectionHandler(ConnectionHandler h) override { on_connection_ = std::move(h); }
   void start() override {}
   void stop() override { connected_ = false; }
   bool isConnected() const override { return connected_; }
@@ -39,9 +37,9 @@ class FakeTransport final : public common::MqttTransport {
 
   void setConnected(bool c) {
     connected_ = c;
-    if (on_connection_) on_connection_(c);
+    dispatchConnection(c);
   }
-  void deliver(const std::string& topic, const std::string& payload) { on_message_(topic, payload); }
+  void deliver(const std::string& topic, const std::string& payload) { dispatchMessage(topic, payload); }
   std::vector<Published> published() {
     std::lock_guard<std::mutex> lock(mu_);
     return published_;
@@ -60,8 +58,6 @@ class FakeTransport final : public common::MqttTransport {
  private:
   std::mutex mu_;
   std::atomic<bool> connected_{false};
-  MessageHandler on_message_;
-  ConnectionHandler on_connection_;
   std::vector<Published> published_;
   std::vector<std::string> subscriptions_;
 };

@@ -67,7 +67,7 @@ RawMqtt measureRawMqtt(const std::string& broker_url, size_t messages, size_t pa
   std::atomic<size_t> received{0};
   std::mutex mu;
   std::condition_variable cv;
-  sub->setMessageHandler([&](std::string_view, std::string_view) {
+  sub->addMessageHandler("#", [&](std::string_view, std::string_view) {
     if (++received == messages) cv.notify_all();
   });
   (void)sub->subscribe("raw/bench", 1);

@@ -258,7 +258,7 @@ void Run::replayer(bool start) {
   mc.broker_url = broker_->url();
   mc.client_id = "chaos-replayer";
   replay_ = common::makePahoTransport(mc);
-  replay_->setMessageHandler([this](std::string_view topic, std::string_view payload) {
+  replay_->addMessageHandler(std::string(common::topics::kEventsFilter), [this](std::string_view topic, std::string_view payload) {
     std::lock_guard<std::mutex> lock(replay_mu_);
     if (captured_.size() < 400) {
       captured_.emplace_back(std::string(topic), std::string(payload));

@@ -24,3 +24,19 @@ TEST(Topics, BuildAndParse) {
   EXPECT_FALSE(topics::parseDeviceTopic("other/v1/dev/a/events").has_value());
   EXPECT_FALSE(topics::parseDeviceTopic("sw/v1/dev//events").has_value());
 }
+
+TEST(Topics, FilterMatching) {
+  EXPECT_TRUE(topicMatches("sw/v1/dev/+/events", "sw/v1/dev/till-1/events"));
+  EXPECT_FALSE(topicMatches("sw/v1/dev/+/events", "sw/v1/dev/till-1/state"));
+  EXPECT_FALSE(topicMatches("sw/v1/dev/+/events", "sw/v1/dev/a/b/events"));
+  EXPECT_TRUE(topicMatches("$share/coord/sw/v1/dev/+/events", "sw/v1/dev/x/events"));
+  EXPECT_TRUE(topicMatches("sw/v1/dev/till-1/down/#", "sw/v1/dev/till-1/down/catalog"));
+  EXPECT_TRUE(topicMatches("sw/v1/dev/till-1/down/#", "sw/v1/dev/till-1/down"));
+  EXPECT_FALSE(topicMatches("sw/v1/dev/till-1/down/#", "sw/v1/dev/till-2/down/catalog"));
+  EXPECT_TRUE(topicMatches("#", "anything/at/all"));
+  EXPECT_TRUE(topicMatches("sw/v1/coord/state", "sw/v1/coord/state"));
+  EXPECT_FALSE(topicMatches("sw/v1/coord/state", "sw/v1/coord/state/x"));
+  EXPECT_FALSE(topicMatches("sw/v1/coord/state/x", "sw/v1/coord/state"));
+  EXPECT_TRUE(topicMatches("+/+", "a/b"));
+  EXPECT_FALSE(topicMatches("+", "a/b"));
+}

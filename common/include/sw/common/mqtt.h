@@ -12,6 +12,8 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 #include "sw/common/result.h"
 
@@ -48,9 +50,11 @@ class MqttTransport {
   using ConnectionHandler = std::function<void(bool connected)>;
 
   virtual ~MqttTransport() = default;
-  // Handlers are set before start() and called on the transport's threads; keep them short.
-  virtual void setMessageHandler(MessageHandler handler) = 0;
-  virtual void setConnectionHandler(ConnectionHandler handler) = 0;
+  // Several components share one connection, each handling the topics it owns. Handlers are
+  // added before start() and called on the transport's threads; keep them short.
+  // filter is an MQTT topic filter (+ and #; a $share/<group>/ prefix is ignored).
+  void addMessageHandler(std::string filter, MessageHandler handler);
+  void addConnectionHandler(ConnectionHandler handler);
   virtual void start() = 0;
   // Disconnects cleanly (no will is sent) and stops reconnecting.
   virtual void stop() = 0;
@@ -66,7 +70,19 @@ class MqttTransport {
   // The largest packet the broker accepts, as it announced in CONNACK (MQTT 5); 0 if it did not.
   // Mosquitto drops bigger messages silently, so senders keep their batches under it.
   virtual uint32_t maxPacketSize() const { return 0; }
+
+ protected:
+  // For implementations: hand an arrived message / a connection change to the handlers.
+  void dispatchMessage(std::string_view topic, std::string_view payload) const;
+  void dispatchConnection(bool connected) const;
+
+ private:
+  std::vector<std::pair<std::string, MessageHandler>> message_handlers_;
+  std::vector<ConnectionHandler> connection_handlers_;
 };
+
+// MQTT topic filter matching: '+' one level, '#' the rest; "$share/<group>/" is stripped.
+bool topicMatches(std::string_view filter, std::string_view topic);
 
 // Next reconnect delay: exponential from min to max with full jitter, given the attempt
 // number and a random value in [0, 1).
