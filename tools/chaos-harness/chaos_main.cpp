@@ -164,10 +164,22 @@ class Run {
 void Run::startAgent(AgentSlot& a, const std::map<std::string, std::string>& env) {
   std::map<std::string, std::string> e = env;
   if (a.skew_ms != 0) e["SW_TEST_CLOCK_SKEW_MS"] = std::to_string(a.skew_ms);
-  a.proc->start(e);
+  try {
+    a.proc->start(e);
+  } catch (const std::exception& ex) {
+    // A process that dies while starting (at a crash point, or with the broker down) is simply not
+    // running: the supervisor starts it again, and the final drain reports it if it never comes up.
+    if (verbose_) std::printf("    [%5.1fs] agent start failed: %s\n", elapsed(), ex.what());
+  }
 }
 
-void Run::startCoordinator(const std::map<std::string, std::string>& env) { coord_->start(env); }
+void Run::startCoordinator(const std::map<std::string, std::string>& env) {
+  try {
+    coord_->start(env);
+  } catch (const std::exception& ex) {
+    if (verbose_) std::printf("    [%5.1fs] coordinator start failed: %s\n", elapsed(), ex.what());
+  }
+}
 
 // One cashier (or handheld user) per agent: a random mix of sales, returns, voids, receipts,
 // adjustments, counts and transfers, each with an idempotency key; every 201 is remembered.
