@@ -1,5 +1,7 @@
 // Encoding goes through nlohmann::json's DOM; decoding walks the DOM and checks
 // every field's presence and type before validateBatch() checks the values.
+// Batches are the exception on the hot path: decodeBatch() uses the streaming decoder in
+// codec_sax.cpp, and decodeBatchDom() here is the reference it is checked against.
 
 #include "sw/common/codec.h"
 
@@ -7,6 +9,8 @@
 
 #include <cstdint>
 #include <string>
+
+#include "sw/common/batch_decoders.h"
 
 namespace sw::common {
 namespace {
@@ -261,6 +265,10 @@ std::string encodeBatch(const EventBatch& batch, WireFormat format) {
 }
 
 Result<EventBatch> decodeBatch(std::string_view bytes, WireFormat format) {
+  return decodeBatchStreaming(bytes, format);
+}
+
+Result<EventBatch> decodeBatchDom(std::string_view bytes, WireFormat format) {
   auto pj = parse(bytes, format);
   if (!pj) return pj.error();
   const json& j = *pj;
