@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "sw/agent/handheld.h"
+#include "sw/agent/downlink.h"
 #include "sw/agent/http_api.h"
 #include "sw/agent/scan_decode.h"
 #include "sw/agent/store.h"
@@ -38,6 +39,7 @@ run options:
   --device-id ID       this device's id (1-64 of A-Z a-z 0-9 . _ : -); also the MQTT client id
   --location LOC       the store or warehouse this device records for
   --kind KIND          till (default) or handheld
+  --nearby LOC,LOC     also keep the stock views of these locations (handhelds answering "do we have it")
   --broker URL         MQTT broker, e.g. tcp://127.0.0.1:1883 or ssl://broker:8883
   --db PATH            the local SQLite store (created if missing; never replaced if damaged)
   --http HOST:PORT     local API address (default 127.0.0.1:8700; port 0 = any free port)
@@ -68,7 +70,7 @@ Exit codes: 0 after SIGINT/SIGTERM, 2 on bad options, 3 when the store cannot be
 )";
 
 const std::set<std::string> kRunOptions = {
-    "config", "device-id", "location", "kind", "broker", "db", "http", "ca", "cert", "key",
+    "config", "device-id", "location", "kind", "broker", "db", "http", "ca", "cert", "key", "nearby",
     "retention-hours", "reserve-mb", "ack-timeout-ms", "max-batch", "max-offline-hours", "max-queue", "min-disk-mb", "log-level"};
 
 int fail(const common::Error& e, int code) {
@@ -137,9 +139,26 @@ int runAgent(const std::vector<std::string>& raw) {
   cfg.max_batch_events = static_cast<size_t>(*max_batch);
   cfg.initial_batch_events = std::min<size_t>(cfg.initial_batch_events, cfg.max_batch_events);
   agent::SyncLoop sync(**store, *transport, clock, cfg, session);
+  std::vector<std::string> follow = {sc.location};
+  if (auto nearby = args->get("nearby")) {
+    size_t pos = 0;
+    while (pos < nearby->size()) {
+      size_t comma = nearby->find(',', pos);
+      std::string loc = nearby->substr(pos, comma == std::string::npos ? std::string::npos : comma - pos);
+      if (!common::isValidId(loc)) return fail(common::Error::reject("bad_option", "--nearby: bad location '" + loc + "'"), 2);
+      if (loc != sc.location) follow.push_back(loc);
+      if (comma == std::string::npos) break;
+      pos = comma + 1;
+    }
+  }
+  agent::DownlinkClient downlink(**store, *transport, clock, follow);
+  agent::StockViewHandler stock_view;
+  downlink.addHandler(stock_view);
   agent::ExposureLimits limits{*max_off * 3600, static_cast<uint64_t>(*max_queue), *min_disk * 1024 * 1024};
   agent::AgentHttpApi api(**store, &sync, clock, limits);
+  api.setDownlink(&downlink);
   if (auto s = api.start(hp->first, hp->second); !s) return fail(s.error(), 2);
+  downlink.start();
   sync.start();
   SW_INFO("agent") << "device " << sc.device_id << " at " << sc.location << " (" << sc.kind << "), store "
                    << sc.path << ", API http://" << hp->first << ":" << api.port() << ", broker " << mc.broker_url;
@@ -150,6 +169,7 @@ int runAgent(const std::vector<std::string>& raw) {
   int sig = common::waitForTerminationSignal();
   SW_INFO("agent") << "signal " << sig << ", stopping";
   api.stop();
+  downlink.stop();
   sync.stop();
   return 0;
 }

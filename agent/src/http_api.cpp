@@ -20,6 +20,7 @@ struct AgentHttpApi::Impl {
   SyncLoop* sync;
   const common::Clock& clock;
   ExposureLimits limits;
+  DownlinkClient* downlink = nullptr;
   httplib::Server server;
   common::HttpServerRunner runner{server};
 
@@ -66,6 +67,18 @@ struct AgentHttpApi::Impl {
     server.Get("/v1/status", [this](const httplib::Request&, httplib::Response& res) {
       res.set_content(statusJson(), "application/json");
     });
+    server.Get(R"(/v1/stock/([^/]{1,64}))", [this](const httplib::Request& req, httplib::Response& res) {
+      std::string sku = req.matches[1].str();
+      if (!common::isValidSku(sku)) return common::sendError(res, Error::reject("bad_sku", "sku is not valid"));
+      auto est = store.estimateStock(sku);
+      if (!est) return common::sendError(res, est.error());
+      json locs = json::array();
+      for (const StockEstimate& e : *est) {
+        locs.push_back({{"location", e.location}, {"estimate", e.estimate}, {"in_view", e.in_view},
+                        {"view_on_hand", e.view_on_hand}, {"own_unsynced_moves", e.own_unsynced_moves}});
+      }
+      res.set_content(json{{"sku", sku}, {"locations", locs}}.dump(), "application/json");
+    });
     server.Get(R"(/v1/events/(\d{1,19}))", [this](const httplib::Request& req, httplib::Response& res) {
       auto e = store.eventAt(std::stoull(req.matches[1].str()));
       if (!e) return common::sendError(res, e.error());
@@ -81,6 +94,8 @@ AgentHttpApi::AgentHttpApi(Store& store, SyncLoop* sync, const common::Clock& cl
 }
 
 AgentHttpApi::~AgentHttpApi() { stop(); }
+
+void AgentHttpApi::setDownlink(DownlinkClient* downlink) { impl_->downlink = downlink; }
 
 common::Status AgentHttpApi::start(const std::string& host, int port) { return impl_->runner.start(host, port); }
 
@@ -145,6 +160,15 @@ std::string AgentHttpApi::Impl::statusJson() {
     alerts.push_back({{"code", "refused_by_coordinator"}, {"message", ss.refused_reason}});
   }
   j["alerts"] = alerts;
+  if (downlink) {
+    json down = json::array();
+    for (const auto& [key, ds] : downlink->states()) {
+      down.push_back({{"kind", key.first}, {"location", key.second}, {"version", ds.version}, {"latest", ds.target},
+                      {"catching_up", !ds.cursor.empty() || ds.target > ds.version},
+                      {"updated_at_ms", ds.updated_at_ms}});
+    }
+    j["downlink"] = down;
+  }
   return j.dump();
 }
 

@@ -3,6 +3,7 @@
 #include <sys/statvfs.h>
 
 #include <filesystem>
+#include <map>
 
 #include "sw/common/codec.h"
 #include "sw/common/crash_point.h"
@@ -24,6 +25,16 @@ const std::vector<std::string> kSchema = {
     "INSERT INTO counters VALUES (1, 0, 0);"
     "CREATE TABLE outbox (seq INTEGER PRIMARY KEY, event_id TEXT NOT NULL UNIQUE, idem_key TEXT UNIQUE,"
     "  type TEXT NOT NULL, recorded_at_ms INTEGER NOT NULL, body BLOB NOT NULL, acked_at_ms INTEGER);",
+    // v2: this device's own stock effects (for local estimates) and the downlink's copies
+    "CREATE TABLE local_moves (seq INTEGER NOT NULL, line INTEGER NOT NULL, location TEXT NOT NULL,"
+    "  sku TEXT NOT NULL, kind TEXT NOT NULL, qty INTEGER NOT NULL, PRIMARY KEY (seq, line)) WITHOUT ROWID;"
+    "CREATE INDEX local_moves_by_sku ON local_moves(sku, location, seq);"
+    "CREATE TABLE down_state (kind TEXT NOT NULL, location TEXT NOT NULL, version INTEGER NOT NULL DEFAULT 0,"
+    "  snapshot_version INTEGER NOT NULL DEFAULT 0, cursor TEXT NOT NULL DEFAULT '',"
+    "  updated_at_ms INTEGER NOT NULL DEFAULT 0, PRIMARY KEY (kind, location));"
+    "CREATE TABLE stock_view (location TEXT NOT NULL, sku TEXT NOT NULL, on_hand INTEGER NOT NULL,"
+    "  ver INTEGER NOT NULL, gen INTEGER NOT NULL, PRIMARY KEY (location, sku)) WITHOUT ROWID;"
+    "CREATE TABLE stock_view_meta (location TEXT PRIMARY KEY, device_applied_seq INTEGER NOT NULL);",
 };
 
 }  // namespace
@@ -93,6 +104,13 @@ Status Store::init() {
       "INSERT INTO outbox (seq, event_id, idem_key, type, recorded_at_ms, body) VALUES (?, ?, ?, ?, ?, ?)");
   if (!p) return p.error();
   insert_ = std::move(*p);
+  p = db_.prepare("INSERT INTO local_moves (seq, line, location, sku, kind, qty) VALUES (?, ?, ?, ?, ?, ?)");
+  if (!p) return p.error();
+  insert_move_ = std::move(*p);
+  p = db_.prepare("SELECT m.location, m.sku, m.kind, m.qty FROM outbox o JOIN local_moves m ON m.seq = o.seq"
+                  " WHERE o.event_id = ? ORDER BY m.line");
+  if (!p) return p.error();
+  select_moves_of_event_ = std::move(*p);
   p = db_.prepare("UPDATE counters SET last_seq = ? WHERE id = 1");
   if (!p) return p.error();
   bump_seq_ = std::move(*p);
@@ -189,6 +207,7 @@ Result<std::vector<Recorded>> Store::recordMany(const std::vector<EventDraft>& d
     }
     insert_.bind(4, common::eventTypeName(e.type)).bind(5, e.occurred_at_ms).bindBlob(6, body);
     if (auto s = insert_.run(); !s) return failed(s.error());
+    if (auto s = recordLocalMoves(e); !s) return failed(s.error());
     out.push_back({e.seq, e.event_id, e.occurred_at_ms, false});
   }
   bump_seq_.bind(1, static_cast<int64_t>(seq));
@@ -196,6 +215,137 @@ Result<std::vector<Recorded>> Store::recordMany(const std::vector<EventDraft>& d
   if (auto s = txn->commit(); !s) return failed(s.error());
   last_failure_ = {};
   common::crashPoint("agent.after_local_commit");
+  return out;
+}
+
+// This device's own effect on stock, kept so it can estimate local stock before the
+// coordinator's view includes it: deltas per line, or the counted quantity for counts.
+Status Store::recordLocalMoves(const common::Event& e) {
+  auto add = [&](int64_t line, const std::string& location, const std::string& sku, std::string_view kind,
+                 int64_t qty) {
+    insert_move_.bind(1, static_cast<int64_t>(e.seq)).bind(2, line).bind(3, location).bind(4, sku).bind(5, kind)
+        .bind(6, qty);
+    return insert_move_.run();
+  };
+  if (e.type == common::EventType::kVoid) {
+    // A void restores what this device's sale took, if the sale is still in the store.
+    struct Move {
+      std::string location, sku, kind;
+      int64_t qty;
+    };
+    std::vector<Move> moves;
+    select_moves_of_event_.bind(1, e.ref);
+    while (true) {
+      auto r = select_moves_of_event_.step();
+      if (!r) {
+        select_moves_of_event_.reset();
+        return r.error();
+      }
+      if (!*r) break;
+      moves.push_back({select_moves_of_event_.columnText(0), select_moves_of_event_.columnText(1),
+                       select_moves_of_event_.columnText(2), select_moves_of_event_.columnInt(3)});
+    }
+    select_moves_of_event_.reset();
+    int64_t line = 0;
+    for (const Move& m : moves) {
+      if (m.kind == "delta" && m.qty != 0) {
+        if (auto s = add(++line, m.location, m.sku, "delta", -m.qty); !s) return s;
+      }
+    }
+    return {};
+  }
+  int64_t line = 0;
+  for (const common::Line& l : e.lines) {
+    ++line;
+    int64_t delta = 0;
+    switch (e.type) {
+      case common::EventType::kCount:
+        if (auto s = add(line, e.location, l.sku, "count", l.qty); !s) return s;
+        continue;
+      case common::EventType::kSale:
+      case common::EventType::kTransferOut:
+        delta = -l.qty;
+        break;
+      default:
+        delta = l.qty;
+        break;
+    }
+    if (auto s = add(line, e.location, l.sku, "delta", delta); !s) return s;
+  }
+  return {};
+}
+
+Status Store::transaction(const std::function<Status(common::SqliteDb&)>& fn) {
+  std::lock_guard<std::mutex> lock(mu_);
+  auto txn = common::SqliteTxn::begin(db_);
+  if (!txn) return txn.error();
+  if (auto s = fn(db_); !s) return s;
+  return txn->commit();
+}
+
+Status Store::read(const std::function<Status(common::SqliteDb&)>& fn) {
+  std::lock_guard<std::mutex> lock(mu_);
+  return fn(db_);
+}
+
+Result<std::vector<StockEstimate>> Store::estimateStock(const std::string& sku) {
+  std::lock_guard<std::mutex> lock(mu_);
+  std::map<std::string, StockEstimate> by_loc;
+  auto view = db_.prepare(
+      "SELECT v.location, v.on_hand, COALESCE(m.device_applied_seq, 0) FROM stock_view v"
+      " LEFT JOIN stock_view_meta m ON m.location = v.location WHERE v.sku = ?");
+  if (!view) return view.error();
+  view->bind(1, sku);
+  while (true) {
+    auto r = view->step();
+    if (!r) return r.error();
+    if (!*r) break;
+    StockEstimate& e = by_loc[view->columnText(0)];
+    e.location = view->columnText(0);
+    e.in_view = true;
+    e.view_on_hand = view->columnInt(1);
+    e.view_includes_seq = static_cast<uint64_t>(view->columnInt(2));
+  }
+  // This device's locations without a view row yet still get an estimate from its own moves.
+  auto own_locs = db_.prepare("SELECT DISTINCT location FROM local_moves WHERE sku = ?");
+  if (!own_locs) return own_locs.error();
+  own_locs->bind(1, sku);
+  while (true) {
+    auto r = own_locs->step();
+    if (!r) return r.error();
+    if (!*r) break;
+    StockEstimate& e = by_loc[own_locs->columnText(0)];
+    e.location = own_locs->columnText(0);
+  }
+  auto meta = db_.prepare("SELECT device_applied_seq FROM stock_view_meta WHERE location = ?");
+  if (!meta) return meta.error();
+  auto moves = db_.prepare("SELECT kind, qty FROM local_moves WHERE sku = ? AND location = ? AND seq > ? ORDER BY seq, line");
+  if (!moves) return moves.error();
+  std::vector<StockEstimate> out;
+  for (auto& [loc, e] : by_loc) {
+    if (!e.in_view) {
+      meta->bind(1, loc);
+      auto r = meta->step();
+      if (!r) return r.error();
+      if (*r) e.view_includes_seq = static_cast<uint64_t>(meta->columnInt(0));
+      meta->reset();
+    }
+    e.estimate = e.view_on_hand;
+    moves->bind(1, sku).bind(2, loc).bind(3, static_cast<int64_t>(e.view_includes_seq));
+    while (true) {
+      auto r = moves->step();
+      if (!r) return r.error();
+      if (!*r) break;
+      ++e.own_unsynced_moves;
+      if (moves->columnText(0) == "count") {
+        e.estimate = moves->columnInt(1);
+      } else {
+        e.estimate += moves->columnInt(1);
+      }
+    }
+    moves->reset();
+    out.push_back(e);
+  }
   return out;
 }
 
@@ -274,11 +424,21 @@ Status Store::rewindAcked(uint64_t seq) {
 
 Result<int64_t> Store::prune(int64_t retention_ms) {
   std::lock_guard<std::mutex> lock(mu_);
+  auto txn = common::SqliteTxn::begin(db_);
+  if (!txn) return txn.error();
+  // Own moves go with their events: by then the coordinator's stock view includes them.
+  auto moves = db_.prepare(
+      "DELETE FROM local_moves WHERE seq IN (SELECT seq FROM outbox WHERE acked_at_ms IS NOT NULL AND acked_at_ms < ?)");
+  if (!moves) return moves.error();
+  moves->bind(1, clock_.nowMs() - retention_ms);
+  if (auto s = moves->run(); !s) return s.error();
   auto st = db_.prepare("DELETE FROM outbox WHERE acked_at_ms IS NOT NULL AND acked_at_ms < ?");
   if (!st) return st.error();
   st->bind(1, clock_.nowMs() - retention_ms);
   if (auto s = st->run(); !s) return s.error();
-  return static_cast<int64_t>(db_.changes());
+  int64_t n = db_.changes();
+  if (auto s = txn->commit(); !s) return s.error();
+  return n;
 }
 
 Result<StoreStats> Store::stats() {

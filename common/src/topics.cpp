@@ -24,6 +24,15 @@ std::string down(std::string_view device, std::string_view kind) {
   return deviceTopic(device, leaf);
 }
 
+std::string request(std::string_view device) { return deviceTopic(device, "req"); }
+
+std::string notice(std::string_view location) {
+  std::string t = "sw/v1/loc/";
+  t += location;
+  t += "/notice";
+  return t;
+}
+
 std::optional<DeviceTopic> parseDeviceTopic(std::string_view topic) {
   if (topic.substr(0, kPrefix.size()) != kPrefix) return std::nullopt;
   std::string_view rest = topic.substr(kPrefix.size());

@@ -14,7 +14,9 @@
 #include "sw/common/topics.h"
 #include "sw/common/uuid.h"
 #include "sw/coordinator/channels/channel_decode.h"
+#include "sw/coordinator/downlink.h"
 #include "sw/coordinator/http_api.h"
+#include "sw/coordinator/stock_view.h"
 #include "sw/coordinator/ingest.h"
 #include "sw/coordinator/ledger.h"
 
@@ -111,7 +113,17 @@ int serve(const std::vector<std::string>& raw) {
   ic.sequencer.reorder_timeout_ms = *reorder;
   ic.share_group = args->getOr("share-group", "");
   coordinator::IngestService ingest(**ledger, *transport, clock, ic, session);
+  coordinator::SqliteLedger* ledger_ptr = ledger->get();
+  coordinator::DownlinkService downlink(*transport, clock, {}, [ledger_ptr] {
+    auto names = ledger_ptr->locationNames();
+    return names ? *names : std::vector<std::string>{};
+  });
+  coordinator::StockViewProvider stock_view(**ledger);
+  downlink.addProvider(stock_view);
+  ingest.setStockChangedHook([&downlink](const coordinator::CommitInfo& info) { downlink.changed(info.locations); });
+  if (auto s = downlink.start(); !s) return fail(s.error(), 3);
   coordinator::CoordinatorHttpApi api(**ledger, &ingest, clock, limits);
+  api.setDownlink(&downlink);
   if (auto s = api.start(hp->first, hp->second); !s) return fail(s.error(), 2);
   if (auto s = ingest.start(); !s) return fail(s.error(), 3);
   SW_INFO("coordinator") << "ledger " << *args->get("db") << ", broker " << mc.broker_url << ", console http://"
@@ -122,6 +134,7 @@ int serve(const std::vector<std::string>& raw) {
   int sig = common::waitForTerminationSignal();
   SW_INFO("coordinator") << "signal " << sig << ", stopping";
   api.stop();
+  downlink.stop();
   ingest.stop();
   return 0;
 }

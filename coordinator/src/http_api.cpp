@@ -21,6 +21,7 @@ struct CoordinatorHttpApi::Impl {
   IngestService* ingest;
   const common::Clock& clock;
   ExposureLimits limits;
+  DownlinkService* downlink = nullptr;
   httplib::Server server;
   common::HttpServerRunner runner{server};
 
@@ -194,6 +195,13 @@ struct CoordinatorHttpApi::Impl {
       counter("stockwire_ledger_commit_seconds_total", "Time spent committing", s.commit_us_total / 1'000'000);
       gauge("stockwire_ingest_queue_depth", "Messages waiting for the apply thread", s.queue_depth);
     }
+    if (downlink) {
+      DownlinkStats d = downlink->stats();
+      counter("stockwire_downlink_requests_total", "Downlink requests from devices", d.requests);
+      counter("stockwire_downlink_pages_total", "Downlink pages sent to devices", d.pages);
+      counter("stockwire_downlink_notices_total", "Downlink notices published", d.notices);
+      counter("stockwire_downlink_bad_requests_total", "Downlink requests refused", d.bad_requests);
+    }
     auto devs = ledger.devices();
     if (devs) {
       int64_t online = 0, warning = 0, critical = 0, queued = 0;
@@ -242,6 +250,8 @@ common::Status CoordinatorHttpApi::start(const std::string& host, int port) { re
 void CoordinatorHttpApi::stop() {
   if (impl_) impl_->runner.stop();
 }
+
+void CoordinatorHttpApi::setDownlink(DownlinkService* downlink) { impl_->downlink = downlink; }
 
 int CoordinatorHttpApi::port() const { return impl_->runner.port(); }
 

@@ -224,7 +224,8 @@ void IngestService::processGroup(std::deque<Message>& msgs) {
   bool committed = true;
   if (!group.events.empty() || !group.quarantined.empty() || !group.states.empty() || !group.new_devices.empty()) {
     int64_t t0 = clock_.monoMs();
-    auto s = ledger_.commit(group);
+    CommitInfo info;
+    auto s = ledger_.commit(group, &info);
     if (!s) {
       committed = false;
       ++stats_.commit_failures;
@@ -235,8 +236,11 @@ void IngestService::processGroup(std::deque<Message>& msgs) {
       ++stats_.commits;
       stats_.commit_us_total += static_cast<uint64_t>((clock_.monoMs() - t0) * 1000);
       stats_.events_applied += events_in_group;
-      std::lock_guard<std::mutex> lock(seq_mu_);
-      for (const auto& [device, seq] : group.cursors) sequencer_.commit(device, seq);
+      {
+        std::lock_guard<std::mutex> lock(seq_mu_);
+        for (const auto& [device, seq] : group.cursors) sequencer_.commit(device, seq);
+      }
+      if (stock_changed_ && !info.changed.empty()) stock_changed_(info);
     }
   }
   if (!committed) return;

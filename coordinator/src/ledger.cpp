@@ -1,5 +1,6 @@
 #include "sw/coordinator/ledger.h"
 
+#include <set>
 #include <unordered_set>
 
 #include "sw/common/crash_point.h"
@@ -39,7 +40,8 @@ const std::vector<std::string> kSchema = {
     "CREATE INDEX movements_by_key ON movements(loc, sku, at_ms);"
     "CREATE TABLE on_hand ("
     "  loc INTEGER NOT NULL, sku INTEGER NOT NULL, qty INTEGER NOT NULL, count_at_ms INTEGER, counted INTEGER,"
-    "  updated_at_ms INTEGER NOT NULL, PRIMARY KEY (loc, sku)) WITHOUT ROWID;"
+    "  updated_at_ms INTEGER NOT NULL, ver INTEGER NOT NULL, PRIMARY KEY (loc, sku)) WITHOUT ROWID;"
+    "CREATE INDEX on_hand_by_ver ON on_hand(loc, ver);"
     "CREATE TABLE quarantine ("
     "  id INTEGER PRIMARY KEY, received_at_ms INTEGER NOT NULL, topic TEXT NOT NULL, device_id TEXT,"
     "  code TEXT NOT NULL, reason TEXT NOT NULL, payload BLOB);"
@@ -113,9 +115,9 @@ Status SqliteLedger::prepareStatements() {
        " VALUES (?,?,?,?,?,?,?,?,?,?,?)"},
       {&sel_onhand_, "SELECT qty, count_at_ms, counted FROM on_hand WHERE loc = ? AND sku = ?"},
       {&up_onhand_,
-       "INSERT INTO on_hand (loc, sku, qty, count_at_ms, counted, updated_at_ms) VALUES (?,?,?,?,?,?)"
+       "INSERT INTO on_hand (loc, sku, qty, count_at_ms, counted, updated_at_ms, ver) VALUES (?,?,?,?,?,?,?)"
        " ON CONFLICT (loc, sku) DO UPDATE SET qty = excluded.qty, count_at_ms = excluded.count_at_ms,"
-       " counted = excluded.counted, updated_at_ms = excluded.updated_at_ms"},
+       " counted = excluded.counted, updated_at_ms = excluded.updated_at_ms, ver = excluded.ver"},
       {&sum_after_, "SELECT COALESCE(SUM(delta), 0) FROM movements WHERE loc = ? AND sku = ? AND at_ms > ?"},
       {&sel_ref_moves_,
        "SELECT e.dev, e.seq, e.type, e.voided_by IS NOT NULL, m.loc, m.sku, m.qty, m.delta FROM events e"
@@ -142,6 +144,9 @@ Status SqliteLedger::prepareStatements() {
                           " (SELECT COALESCE(MAX(ord), 0) FROM events))");
   if (!ord) return ord.error();
   next_ord_ = *ord + 1;
+  auto ver = db_.queryInt("SELECT COALESCE(MAX(ver), 0) FROM on_hand");
+  if (!ver) return ver.error();
+  stock_ver_ = *ver;
   return {};
 }
 
@@ -224,12 +229,22 @@ Status SqliteLedger::applyCount(Key key, int64_t counted, int64_t at_ms) {
   return {};
 }
 
-Status SqliteLedger::flushOnHand(int64_t now_ms) {
+Status SqliteLedger::flushOnHand(int64_t now_ms, int64_t version, CommitInfo* info) {
+  std::unordered_map<int64_t, std::string> loc_names, sku_names;
+  if (info) {
+    for (const auto& [name, id] : locations_.ids) loc_names[id] = name;
+    for (const auto& [name, id] : skus_.ids) sku_names[id] = name;
+  }
+  std::set<int64_t> locs;
   for (auto& [key, oh] : onhand_cache_) {
     if (!oh.dirty) continue;
     up_onhand_.bind(1, key.first).bind(2, key.second).bind(3, oh.qty).bind(4, oh.count_at).bind(5, oh.counted)
-        .bind(6, now_ms);
+        .bind(6, now_ms).bind(7, version);
     if (auto s = up_onhand_.run(); !s) return s;
+    if (info) {
+      info->changed.emplace_back(loc_names[key.first], sku_names[key.second]);
+      if (locs.insert(key.first).second) info->locations.push_back(loc_names[key.first]);
+    }
   }
   return {};
 }
@@ -357,8 +372,9 @@ Status SqliteLedger::applyEvent(const ApplyEvent& ae, int64_t applied_at_ms) {
   return {};
 }
 
-Status SqliteLedger::commit(const ApplyGroup& group) {
+Status SqliteLedger::commit(const ApplyGroup& group, CommitInfo* info) {
   std::lock_guard<std::mutex> lock(write_mu_);
+  if (info) *info = {};
   onhand_cache_.clear();
   int64_t saved_ord = next_ord_;
   for (Interner* in : {&devices_, &locations_, &skus_}) in->added.clear();
@@ -382,7 +398,7 @@ Status SqliteLedger::commit(const ApplyGroup& group) {
   for (const ApplyEvent& ae : group.events) {
     if (auto s = applyEvent(ae, group.applied_at_ms); !s) return fail(s.error());
   }
-  if (auto s = flushOnHand(group.applied_at_ms); !s) return fail(s.error());
+  if (auto s = flushOnHand(group.applied_at_ms, stock_ver_ + 1, info); !s) return fail(s.error());
   for (const auto& [device, seq] : group.cursors) {
     auto dev = intern(devices_, device);
     if (!dev) return fail(dev.error());
@@ -405,7 +421,11 @@ Status SqliteLedger::commit(const ApplyGroup& group) {
   }
   if (before_commit_) before_commit_();
   common::crashPoint("coordinator.mid_batch");
-  if (auto s = txn->commit(); !s) return fail(s.error());
+  if (auto s = txn->commit(); !s) {
+    if (info) *info = {};
+    return fail(s.error());
+  }
+  ++stock_ver_;
   onhand_cache_.clear();
   return {};
 }
@@ -550,6 +570,96 @@ Result<std::vector<LedgerEvent>> SqliteLedger::eventsForDevice(const std::string
       m.delta = st->columnInt(16);
       out.back().moves.push_back(std::move(m));
     }
+  }
+  return out;
+}
+
+Result<int64_t> SqliteLedger::stockVersion(const std::string& location) {
+  std::lock_guard<std::mutex> lock(read_mu_);
+  auto st = reader_.prepare(
+      "SELECT COALESCE(MAX(o.ver), 0) FROM on_hand o WHERE o.loc = (SELECT id FROM locations WHERE name = ?)");
+  if (!st) return st.error();
+  st->bind(1, location);
+  auto r = st->step();
+  if (!r) return r.error();
+  return *r ? st->columnInt(0) : 0;
+}
+
+namespace {
+
+// Reads the rows of a stock view page plus its version and the device's applied seq, all in
+// one read transaction so they agree.
+Result<StockViewPage> readStockPage(common::SqliteDb& db, const std::string& location, const std::string& device,
+                                    const std::string& rows_sql, const std::function<void(SqliteStmt&)>& bind,
+                                    size_t max_rows) {
+  if (auto s = db.exec("BEGIN"); !s) return s.error();
+  struct EndRead {
+    common::SqliteDb& db;
+    ~EndRead() { (void)db.exec("COMMIT"); }
+  } end{db};
+  StockViewPage page;
+  auto v = db.prepare("SELECT COALESCE(MAX(ver), 0) FROM on_hand WHERE loc = (SELECT id FROM locations WHERE name = ?)");
+  if (!v) return v.error();
+  v->bind(1, location);
+  if (auto r = v->step(); !r) return r.error();
+  page.version = v->columnInt(0);
+  auto d = db.prepare("SELECT last_applied_seq FROM devices WHERE device_id = ?");
+  if (!d) return d.error();
+  d->bind(1, device);
+  auto dr = d->step();
+  if (!dr) return dr.error();
+  if (*dr) page.device_applied_seq = static_cast<uint64_t>(d->columnInt(0));
+  auto st = db.prepare(rows_sql);
+  if (!st) return st.error();
+  bind(*st);
+  st->bind(3, static_cast<int64_t>(max_rows + 1));
+  while (true) {
+    auto r = st->step();
+    if (!r) return r.error();
+    if (!*r) break;
+    if (page.rows.size() == max_rows) {
+      page.more = true;
+      break;
+    }
+    page.rows.push_back({st->columnText(0), st->columnInt(1), st->columnInt(2)});
+  }
+  return page;
+}
+
+}  // namespace
+
+Result<StockViewPage> SqliteLedger::stockChanges(const std::string& location, const std::string& device,
+                                                 int64_t after_version, const std::string& after_sku,
+                                                 size_t max_rows) {
+  std::lock_guard<std::mutex> lock(read_mu_);
+  return readStockPage(
+      reader_, location, device,
+      "SELECT s.sku, o.qty, o.ver FROM on_hand o JOIN skus s ON s.id = o.sku"
+      " WHERE o.loc = (SELECT id FROM locations WHERE name = ?1) AND (o.ver > ?2 OR (o.ver = ?2 AND s.sku > ?4))"
+      " ORDER BY o.ver, s.sku LIMIT ?3",
+      [&](SqliteStmt& st) { st.bind(1, location).bind(2, after_version).bind(4, after_sku); }, max_rows);
+}
+
+Result<StockViewPage> SqliteLedger::stockSnapshot(const std::string& location, const std::string& device,
+                                                  const std::string& after_sku, size_t max_rows) {
+  std::lock_guard<std::mutex> lock(read_mu_);
+  return readStockPage(
+      reader_, location, device,
+      "SELECT s.sku, o.qty, o.ver FROM on_hand o JOIN skus s ON s.id = o.sku"
+      " WHERE o.loc = (SELECT id FROM locations WHERE name = ?1) AND s.sku > ?2 ORDER BY s.sku LIMIT ?3",
+      [&](SqliteStmt& st) { st.bind(1, location).bind(2, after_sku); }, max_rows);
+}
+
+Result<std::vector<std::string>> SqliteLedger::locationNames() {
+  std::lock_guard<std::mutex> lock(read_mu_);
+  auto st = reader_.prepare("SELECT name FROM locations UNION SELECT location FROM devices WHERE location != ''");
+  if (!st) return st.error();
+  std::vector<std::string> out;
+  while (true) {
+    auto r = st->step();
+    if (!r) return r.error();
+    if (!*r) break;
+    out.push_back(st->columnText(0));
   }
   return out;
 }

@@ -25,6 +25,14 @@ HttpReply httpGet(int port, const std::string& path) {
   return toReply(c.Get(path));
 }
 
+std::string httpGetText(int port, const std::string& path) {
+  httplib::Client c("127.0.0.1", port);
+  c.set_connection_timeout(2);
+  c.set_read_timeout(10);
+  auto r = c.Get(path);
+  return r ? r->body : std::string();
+}
+
 HttpReply httpPost(int port, const std::string& path, const std::string& body,
                    const std::map<std::string, std::string>& headers) {
   httplib::Client c("127.0.0.1", port);
@@ -56,7 +64,13 @@ void CoordinatorProc::start(const std::map<std::string, std::string>& extra_env)
   }
   // Give it a moment to reach the broker and subscribe, so that what is published next is heard
   // (best effort: the broker may be down on purpose).
-  waitFor([&] { return httpGet(port_, "/healthz").body.value("mqtt_connected", false); }, std::chrono::seconds(5),
+  // The body is null when the request fails (the coordinator may die at a crash point meanwhile).
+  waitFor(
+      [&] {
+        const auto body = httpGet(port_, "/healthz").body;
+        return body.is_object() && body.value("mqtt_connected", false);
+      },
+      std::chrono::seconds(5),
           std::chrono::milliseconds(20));
 }
 

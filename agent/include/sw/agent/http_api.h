@@ -3,11 +3,13 @@
 //   POST /v1/sales, /v1/returns, /v1/voids, /v1/movements  -> 201 {"event_id","seq",...} once durable
 //   GET  /v1/status                                        -> device, sync and offline exposure
 //   GET  /v1/events/{seq}                                  -> one stored event
+//   GET  /v1/stock/{sku}                                   -> local stock estimate per location
 // Runs cpp-httplib's server on its own thread pool (start/stop).
 
 #include <memory>
 #include <string>
 
+#include "sw/agent/downlink.h"
 #include "sw/agent/store.h"
 #include "sw/agent/sync.h"
 #include "sw/common/clock.h"
@@ -28,6 +30,9 @@ class AgentHttpApi {
   ~AgentHttpApi();
   AgentHttpApi(const AgentHttpApi&) = delete;
   AgentHttpApi& operator=(const AgentHttpApi&) = delete;
+
+  // Downlink state shown in /v1/status (optional; set before start()).
+  void setDownlink(DownlinkClient* downlink);
 
   // Binds host:port (port 0 = any free port) and serves on a background thread.
   common::Status start(const std::string& host, int port);

@@ -7,8 +7,11 @@
 //   meta(key, value)            device_id, location, kind, epoch (store identity)
 //   counters(last_seq, last_acked_seq)   one row; seq is gapless per device
 //   outbox(seq PK, event_id UNIQUE, idem_key UNIQUE, recorded_at_ms, body, acked_at_ms)
+//   local_moves(seq, line): this device's own stock effects, pruned with their events
+//   down_state(kind, location): downlink versions held (see downlink.h); stock_view, stock_view_meta
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -60,6 +63,17 @@ struct WriteFailure {
   std::string message;
 };
 
+// Local stock for one SKU at one location: the coordinator's last stock view plus this
+// device's own moves the view does not include yet (other devices' unsynced sales are unknown).
+struct StockEstimate {
+  std::string location;
+  bool in_view = false;        // the coordinator's view has this (location, SKU)
+  int64_t view_on_hand = 0;
+  uint64_t view_includes_seq = 0;  // this device's events up to here are in the view
+  int64_t own_unsynced_moves = 0;
+  int64_t estimate = 0;
+};
+
 struct StoreStats {
   uint64_t last_seq = 0;
   uint64_t last_acked_seq = 0;
@@ -96,6 +110,12 @@ class Store {
   common::Result<int64_t> prune(int64_t retention_ms);
 
   common::Result<StoreStats> stats();
+  common::Result<std::vector<StockEstimate>> estimateStock(const std::string& sku);
+
+  // For the downlink's handlers: run fn in one write transaction on the store (all or nothing),
+  // or just under the store's lock for reads.
+  common::Status transaction(const std::function<common::Status(common::SqliteDb&)>& fn);
+  common::Status read(const std::function<common::Status(common::SqliteDb&)>& fn);
   // Decodes one stored event (any seq still in the store), for inspection and tests.
   common::Result<common::Event> eventAt(uint64_t seq);
 
@@ -108,6 +128,7 @@ class Store {
  private:
   Store(StoreConfig config, const common::Clock& clock) : config_(std::move(config)), clock_(clock) {}
   common::Status init();
+  common::Status recordLocalMoves(const common::Event& e);
 
   StoreConfig config_;
   const common::Clock& clock_;
@@ -120,6 +141,8 @@ class Store {
   common::SqliteStmt insert_;
   common::SqliteStmt bump_seq_;
   common::SqliteStmt select_pending_;
+  common::SqliteStmt insert_move_;
+  common::SqliteStmt select_moves_of_event_;
   WriteFailure last_failure_;  // guarded by mu_
 };
 

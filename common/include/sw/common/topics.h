@@ -16,6 +16,9 @@ std::string events(std::string_view device);  // device -> coordinator, QoS 1
 std::string ack(std::string_view device);     // coordinator -> device, QoS 1
 std::string state(std::string_view device);   // retained birth, will = death
 std::string down(std::string_view device, std::string_view kind);  // coordinator -> device
+std::string request(std::string_view device);                      // device -> coordinator (downlink pulls)
+std::string notice(std::string_view location);                     // retained downlink versions per location
+inline constexpr std::string_view kRequestFilter = "sw/v1/dev/+/req";
 
 struct DeviceTopic {
   std::string device;

@@ -14,6 +14,7 @@
 
 #include "sw/common/clock.h"
 #include "sw/common/result.h"
+#include "sw/coordinator/downlink.h"
 #include "sw/coordinator/exposure.h"
 #include "sw/coordinator/ingest.h"
 #include "sw/coordinator/ledger.h"
@@ -27,6 +28,9 @@ class CoordinatorHttpApi {
   ~CoordinatorHttpApi();
   CoordinatorHttpApi(const CoordinatorHttpApi&) = delete;
   CoordinatorHttpApi& operator=(const CoordinatorHttpApi&) = delete;
+
+  // Downlink figures in /metrics (optional; set before start()).
+  void setDownlink(DownlinkService* downlink);
 
   common::Status start(const std::string& host, int port);
   void stop();

@@ -68,6 +68,9 @@ class IngestService {
   bool connected() const { return transport_.isConnected(); }
   size_t heldCount(const std::string& device);
 
+  // Called on the apply thread after each commit that changed on-hand figures (set before
+  // start): stock views and channel pushes follow from here. Keep it short.
+  void setStockChangedHook(std::function<void(const CommitInfo&)> hook) { stock_changed_ = std::move(hook); }
   // Test hook: called after a group is committed and before its acks are published.
   void setAfterCommitHook(std::function<void()> hook) { after_commit_ = std::move(hook); }
 
@@ -108,6 +111,7 @@ class IngestService {
   std::thread thread_;
   std::mutex seq_mu_;  // guards sequencer_ for heldCount() from other threads
   std::function<void()> after_commit_;
+  std::function<void(const CommitInfo&)> stock_changed_;
 };
 
 }  // namespace sw::coordinator

@@ -113,6 +113,26 @@ struct LedgerEvent {
   std::vector<Move> moves;
 };
 
+// What a commit changed, for those who react to it (stock views, channel pushes).
+struct CommitInfo {
+  std::vector<std::pair<std::string, std::string>> changed;  // (location, sku) whose on-hand changed
+  std::vector<std::string> locations;                        // distinct locations of `changed`
+};
+
+// One row of a location's stock view as sent down to its devices.
+struct StockViewRow {
+  std::string sku;
+  int64_t on_hand = 0;
+  int64_t version = 0;
+};
+
+struct StockViewPage {
+  std::vector<StockViewRow> rows;
+  int64_t version = 0;             // the location's stock version this page is consistent with
+  uint64_t device_applied_seq = 0;  // the asking device's events the figures include
+  bool more = false;
+};
+
 struct LedgerOptions {
   std::string path;
   int64_t cache_mib = 64;
@@ -123,8 +143,8 @@ class SqliteLedger {
   static common::Result<std::unique_ptr<SqliteLedger>> open(const LedgerOptions& options);
 
   common::Result<std::vector<DeviceRow>> loadDevices();
-  // Applies the whole group in one transaction, or nothing.
-  common::Status commit(const ApplyGroup& group);
+  // Applies the whole group in one transaction, or nothing. info (optional) says what changed.
+  common::Status commit(const ApplyGroup& group, CommitInfo* info = nullptr);
 
   // Reads (on a separate connection, safe from any thread).
   common::Result<std::vector<StockRow>> stockForSku(const std::string& sku);
@@ -135,6 +155,16 @@ class SqliteLedger {
   // A device's applied events from from_seq on, in seq order.
   common::Result<std::vector<LedgerEvent>> eventsForDevice(const std::string& device, uint64_t from_seq,
                                                            int64_t limit);
+
+  // Stock views: each on_hand row carries the version of the commit that last changed it.
+  common::Result<int64_t> stockVersion(const std::string& location);
+  // Rows of a location changed after `after_version` (version order), or, for a snapshot, rows
+  // with sku > after_sku (key order). Both consistent with one read transaction.
+  common::Result<StockViewPage> stockChanges(const std::string& location, const std::string& device,
+                                             int64_t after_version, const std::string& after_sku, size_t max_rows);
+  common::Result<StockViewPage> stockSnapshot(const std::string& location, const std::string& device,
+                                              const std::string& after_sku, size_t max_rows);
+  common::Result<std::vector<std::string>> locationNames();
 
   // Recomputes every on_hand row from the movement log; returns rows that differ (should be none).
   common::Result<std::vector<std::string>> verifyOnHand();
@@ -157,7 +187,7 @@ class SqliteLedger {
   common::Result<OnHand*> onHand(Key key);
   common::Status applyDelta(Key key, int64_t delta, int64_t at_ms);
   common::Status applyCount(Key key, int64_t counted, int64_t at_ms);
-  common::Status flushOnHand(int64_t now_ms);
+  common::Status flushOnHand(int64_t now_ms, int64_t version, CommitInfo* info);
 
   // Names (devices, locations, SKUs) are stored once and referred to by integer ids, which
   // keeps every index key small and fast to compare.
@@ -192,6 +222,7 @@ class SqliteLedger {
   common::SqliteStmt mark_voided_;
   common::SqliteStmt ins_anomaly_;
   int64_t next_ord_ = 1;
+  int64_t stock_ver_ = 0;
   std::map<Key, OnHand> onhand_cache_;  // per commit
   std::function<void()> before_commit_;
 };

@@ -20,6 +20,8 @@ struct HttpReply {
 };
 
 HttpReply httpGet(int port, const std::string& path);
+// The body as text (for non-JSON answers such as /metrics); empty if the request failed.
+std::string httpGetText(int port, const std::string& path);
 HttpReply httpPost(int port, const std::string& path, const std::string& body,
                    const std::map<std::string, std::string>& headers = {});
 

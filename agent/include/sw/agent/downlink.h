@@ -1,0 +1,104 @@
+#pragma once
+// Device side of the downlink (protocol: common/downlink.h). Handlers own one kind of data each
+// and write pages into the store; this client decides what to ask for: it follows the retained
+// notices of its locations, and whenever a kind's version there is newer than what the store
+// holds (or a snapshot or a run of changes is half-way), it asks for the next page. A page and
+// the new version are written in one transaction, so a crash never leaves a gap; a request
+// without an answer is asked again after request_timeout_ms.
+//
+// Threads: the transport's callback thread only queues; one worker thread owned here applies
+// pages and sends requests.
+
+#include <condition_variable>
+#include <cstdint>
+#include <deque>
+#include <map>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "sw/agent/store.h"
+#include "sw/common/clock.h"
+#include "sw/common/downlink.h"
+#include "sw/common/mqtt.h"
+
+namespace sw::agent {
+
+class DownlinkHandler {
+ public:
+  virtual ~DownlinkHandler() = default;
+  virtual std::string kind() const = 0;
+  // Writes one page inside the client's transaction. generation is the snapshot version the
+  // copy belongs to (rows of older generations are removed by finishSnapshot).
+  virtual common::Status apply(common::SqliteDb& db, const common::DownPage& page, int64_t generation) = 0;
+  // The last page of a snapshot arrived: drop what the new snapshot did not contain.
+  virtual common::Status finishSnapshot(common::SqliteDb& db, const std::string& location, int64_t generation) = 0;
+};
+
+// What this device holds of one kind at one location.
+struct DownState {
+  int64_t version = 0;
+  int64_t snapshot_version = 0;  // generation of the copy; while a snapshot is half-way, the one in progress
+  std::string cursor;            // a snapshot ("s:...") or a run of changes ("d:...") half-way
+  int64_t target = 0;            // the newest version a notice announced
+  int64_t updated_at_ms = 0;
+};
+
+struct DownlinkClientConfig {
+  int64_t request_timeout_ms = 5000;
+};
+
+class DownlinkClient {
+ public:
+  DownlinkClient(Store& store, common::MqttTransport& transport, const common::Clock& clock,
+                 std::vector<std::string> locations, DownlinkClientConfig config = {});
+  ~DownlinkClient();
+  DownlinkClient(const DownlinkClient&) = delete;
+  DownlinkClient& operator=(const DownlinkClient&) = delete;
+
+  void addHandler(DownlinkHandler& handler);  // before start()
+  void start();                               // before the transport starts
+  void stop();
+  // (kind, location) -> state, for /v1/status.
+  std::map<std::pair<std::string, std::string>, DownState> states();
+
+ private:
+  struct Inbound {
+    std::string topic;
+    std::string payload;
+  };
+  void run();
+  void handle(const Inbound& msg);
+  void applyPage(const common::DownPage& page);
+  void askWhatIsNeeded();
+  common::Status loadStates();
+  common::Status saveState(common::SqliteDb& db, const std::string& kind, const std::string& location,
+                           const DownState& st);
+
+  Store& store_;
+  common::MqttTransport& transport_;
+  const common::Clock& clock_;
+  std::vector<std::string> locations_;
+  DownlinkClientConfig config_;
+  std::map<std::string, DownlinkHandler*> handlers_;
+
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::deque<Inbound> inbound_;
+  bool stop_ = false;
+  bool reconnected_ = false;
+  std::thread thread_;
+  std::map<std::pair<std::string, std::string>, DownState> states_;  // guarded by mu_
+  std::map<std::pair<std::string, std::string>, int64_t> asked_at_;  // worker thread only
+};
+
+// The "stock" kind: the coordinator's on-hand per SKU for this device's locations.
+class StockViewHandler final : public DownlinkHandler {
+ public:
+  std::string kind() const override { return "stock"; }
+  common::Status apply(common::SqliteDb& db, const common::DownPage& page, int64_t generation) override;
+  common::Status finishSnapshot(common::SqliteDb& db, const std::string& location, int64_t generation) override;
+};
+
+}  // namespace sw::agent
