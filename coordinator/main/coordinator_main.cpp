@@ -13,6 +13,7 @@
 #include "sw/common/process.h"
 #include "sw/common/topics.h"
 #include "sw/common/uuid.h"
+#include "sw/coordinator/channel_service.h"
 #include "sw/coordinator/channels/channel_decode.h"
 #include "sw/coordinator/downlink.h"
 #include "sw/coordinator/http_api.h"
@@ -43,6 +44,8 @@ serve options:
   --alert-offline-hours N  alert when a device is offline or holds unsynced events this long (default 12)
   --alert-queue N          alert when a device holds this many unsynced events (default 100000)
   --alert-disk-mb N        alert when a device has less free disk than this (default 256)
+  --channels-config FILE  available-to-sell rules and channel connectors (JSON, see
+                         coordinator/README.md); channels with a connector get pushed to
   --ca FILE --cert FILE --key FILE   TLS files for ssl:// brokers
   --log-level LEVEL      debug, info (default), warn, error
 
@@ -58,7 +61,7 @@ Exit codes: 0 after SIGINT/SIGTERM, 2 on bad options, 3 when the ledger cannot b
 
 const std::set<std::string> kServeOptions = {"config", "broker", "db", "http", "client-id", "share-group",
                                              "reorder-timeout-ms", "ca", "cert", "key", "log-level",
-                                             "alert-offline-hours", "alert-queue", "alert-disk-mb"};
+                                             "alert-offline-hours", "alert-queue", "alert-disk-mb", "channels-config"};
 
 int fail(const common::Error& e, int code) {
   std::fprintf(stderr, "stockwire-coordinator: %s\n", e.toString().c_str());
@@ -120,12 +123,24 @@ int serve(const std::vector<std::string>& raw) {
   });
   coordinator::StockViewProvider stock_view(**ledger);
   downlink.addProvider(stock_view);
-  ingest.setStockChangedHook([&downlink](const coordinator::CommitInfo& info) { downlink.changed(info.locations); });
+  // Reservations: NoReservations until order intake provides its ReservationView (OrderBook);
+  // until then available-to-sell holds nothing back for open orders.
+  coordinator::NoReservations no_reservations;
+  auto channel_service = coordinator::ChannelService::open(args->getOr("channels-config", ""), *args->get("db"),
+                                                           **ledger, no_reservations, clock);
+  if (!channel_service) return fail(channel_service.error(), 2);
+  coordinator::ChannelService& channels = **channel_service;
+  ingest.setStockChangedHook([&downlink, &channels](const coordinator::CommitInfo& info) {
+    downlink.changed(info.locations);
+    channels.stockChanged(info);
+  });
   if (auto s = downlink.start(); !s) return fail(s.error(), 3);
   coordinator::CoordinatorHttpApi api(**ledger, &ingest, clock, limits);
   api.setDownlink(&downlink);
+  api.setChannels(channels.availability(), channels.push());
   if (auto s = api.start(hp->first, hp->second); !s) return fail(s.error(), 2);
   if (auto s = ingest.start(); !s) return fail(s.error(), 3);
+  channels.start();
   SW_INFO("coordinator") << "ledger " << *args->get("db") << ", broker " << mc.broker_url << ", console http://"
                          << hp->first << ":" << api.port() << "/";
   std::printf("listening http://%s:%d\n", hp->first.c_str(), api.port());
@@ -134,6 +149,7 @@ int serve(const std::vector<std::string>& raw) {
   int sig = common::waitForTerminationSignal();
   SW_INFO("coordinator") << "signal " << sig << ", stopping";
   api.stop();
+  channels.stop();
   downlink.stop();
   ingest.stop();
   return 0;

@@ -48,6 +48,20 @@ Result<int64_t> SqliteSalesHistory::unitsSold(const std::string& location, const
   return units;
 }
 
+Result<std::vector<std::string>> SqliteSalesHistory::skus() {
+  std::lock_guard lock(mu_);
+  auto st = db_.prepare("SELECT sku FROM skus ORDER BY sku");
+  if (!st) return st.error();
+  std::vector<std::string> out;
+  while (true) {
+    auto row = st->step();
+    if (!row) return row.error();
+    if (!*row) break;
+    out.push_back(st->columnText(0));
+  }
+  return out;
+}
+
 // ---- config ------------------------------------------------------------------------------
 
 namespace {

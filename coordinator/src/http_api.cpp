@@ -6,6 +6,7 @@
 
 #include <sstream>
 
+#include "channels_routes.h"
 #include "console_html.h"
 #include "sw/common/event.h"
 #include "sw/common/http_server.h"
@@ -252,6 +253,10 @@ void CoordinatorHttpApi::stop() {
 }
 
 void CoordinatorHttpApi::setDownlink(DownlinkService* downlink) { impl_->downlink = downlink; }
+
+void CoordinatorHttpApi::setChannels(Availability& availability, channels::PushScheduler* push) {
+  addChannelRoutes(impl_->server, availability, push);
+}
 
 int CoordinatorHttpApi::port() const { return impl_->runner.port(); }
 

@@ -71,6 +71,8 @@ class SqliteSalesHistory final : public SalesHistory {
   static common::Result<std::unique_ptr<SqliteSalesHistory>> open(const std::string& ledger_path);
   common::Result<int64_t> unitsSold(const std::string& location, const std::string& sku, int64_t end_ms,
                                     int64_t window_ms) override;
+  // Every SKU the ledger knows, for reconciliation with the channels.
+  common::Result<std::vector<std::string>> skus();
 
  private:
   SqliteSalesHistory() = default;

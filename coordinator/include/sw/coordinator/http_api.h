@@ -5,6 +5,8 @@
 //   GET /v1/alerts                           devices close to or past an exposure limit
 //   GET /v1/events?device=ID&from_seq=N      a device's applied events, paged (next_from_seq)
 //   GET /v1/quarantine?limit=N               refused messages and why
+//   GET /v1/available?sku=SKU; GET /v1/channels, /v1/channels/dead-letters; POST .../replay, .../reconcile
+//                                            see src/channels_routes.h
 //   GET /metrics                             Prometheus text format
 //   GET /healthz                             liveness
 //   GET /                                    the web console
@@ -14,6 +16,8 @@
 
 #include "sw/common/clock.h"
 #include "sw/common/result.h"
+#include "sw/coordinator/availability.h"
+#include "sw/coordinator/channels/push_scheduler.h"
 #include "sw/coordinator/downlink.h"
 #include "sw/coordinator/exposure.h"
 #include "sw/coordinator/ingest.h"
@@ -31,6 +35,9 @@ class CoordinatorHttpApi {
 
   // Downlink figures in /metrics (optional; set before start()).
   void setDownlink(DownlinkService* downlink);
+  // Available-to-sell and channel push routes (src/channels_routes.h; before start()). push is
+  // null when no channel is enabled.
+  void setChannels(Availability& availability, channels::PushScheduler* push);
 
   common::Status start(const std::string& host, int port);
   void stop();

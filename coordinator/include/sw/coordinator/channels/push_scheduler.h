@@ -1,0 +1,166 @@
+#pragma once
+// The push scheduler: keeps each online channel showing the available-to-sell figure.
+//
+// One worker thread per channel. Changes arrive as SKUs (stockChanged from the ledger's
+// commit hook, skuChanged from order reservations); nothing is computed on the caller's
+// thread. The worker:
+//   - coalesces per SKU: a SKU changed ten times before its turn is computed once, at send time,
+//     so only the newest value goes out; a value equal to what the channel is known to show is
+//     not sent at all;
+//   - sends SKUs whose new value is lowest first (close to zero matters most: oversell);
+//   - batches up to connector->maxBatch() and waits connector->msUntilReady() before each call,
+//     so pacing follows the buckets the connector learned from the channel's answers;
+//   - uses compare-and-set where the channel offers it (expected_previous = the last value the
+//     channel was seen to hold; SKUs never seen are read back first);
+//   - per item: kApplied done; kAccepted read back later (and collectAccepted for feeds);
+//     kStale re-read and resend; kRetry backoff (the channel's retry_after_ms when it gave one,
+//     else doubling from backoff_initial_ms); kRejected to the dead-letter list.
+// Reconciliation reads every known SKU back from the channel (readQuantities, in chunks between
+// push rounds) and queues a push for each that differs from the computed figure.
+//
+// Dead letters live in their own SQLite file (DeadLetterStore), not in the ledger: the ledger's
+// schema is versioned on its own and this list is operational state, not stock history.
+// Replaying a dead letter marks it replayed and queues the SKU again: the value then sent is
+// the figure computed at that moment, not the stale one that was refused.
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json_fwd.hpp>
+
+#include "sw/common/clock.h"
+#include "sw/common/result.h"
+#include "sw/common/sqlite.h"
+#include "sw/coordinator/channels/connector.h"
+
+namespace sw::coordinator::channels {
+
+struct DeadLetter {
+  int64_t id = 0;
+  std::string channel;
+  std::string sku;
+  int64_t quantity = 0;
+  std::string code;
+  std::string message;
+  int64_t attempts = 0;
+  int64_t created_at_ms = 0;
+  std::optional<int64_t> replayed_at_ms;
+};
+nlohmann::json toJson(const DeadLetter& d);
+
+class DeadLetterStore {
+ public:
+  static common::Result<std::unique_ptr<DeadLetterStore>> open(const std::string& path);
+  common::Result<int64_t> add(const DeadLetter& d);
+  // Newest first.
+  common::Result<std::vector<DeadLetter>> list(bool include_replayed, int64_t limit);
+  // Reject "not_found" or "already_replayed".
+  common::Result<DeadLetter> markReplayed(int64_t id, int64_t now_ms);
+  common::Result<int64_t> openCount();
+
+ private:
+  DeadLetterStore() = default;
+  std::mutex mu_;
+  common::SqliteDb db_;
+};
+
+struct PushOptions {
+  int64_t backoff_initial_ms = 250;
+  int64_t backoff_max_ms = 30'000;
+  int64_t accepted_readback_ms = 1'000;   // first read-back of a kAccepted item
+  int64_t accepted_timeout_ms = 300'000;  // still not visible after this: send again
+  int64_t max_stale = 10;                 // compare-and-set refused this often in a row: dead-letter
+  size_t reconcile_chunk = 100;           // SKUs per readQuantities call during reconciliation
+  int64_t reconcile_interval_s = 0;       // 0 = only on request (and at start)
+  bool reconcile_at_start = true;
+  size_t max_compute_per_round = 5'000;   // ATS figures computed per round (bounds one round's work)
+};
+
+// The figure a channel should show for a SKU (Availability::availableToSell).
+using AtsFunction = std::function<common::Result<int64_t>(const std::string& channel, const std::string& sku)>;
+// Every SKU the ledger knows (for reconciliation).
+using SkuListFunction = std::function<common::Result<std::vector<std::string>>()>;
+
+struct ReconcileReport {
+  std::string channel;
+  bool done = false;
+  int64_t skus = 0;       // SKUs to check
+  int64_t checked = 0;
+  int64_t in_step = 0;    // channel showed the computed figure
+  int64_t drifted = 0;    // channel showed something else: a push was queued
+  int64_t not_listed = 0; // the channel has no listing for the SKU
+  int64_t read_errors = 0;
+  std::string last_error;
+  int64_t started_at_ms = 0;
+  int64_t finished_at_ms = 0;
+};
+nlohmann::json toJson(const ReconcileReport& r);
+
+struct ChannelStatus {
+  std::string channel;
+  size_t queue = 0;           // SKUs waiting to be computed and sent
+  size_t awaiting_accept = 0; // sent, accepted, not yet seen applied
+  int64_t last_push_at_ms = 0;
+  std::string last_error;
+  int64_t pushed = 0;         // items the channel applied or accepted
+  int64_t failed = 0;         // items dead-lettered
+  int64_t retried = 0;        // item attempts that must be tried again
+  int64_t stale = 0;          // compare-and-set refusals
+  int64_t calls = 0;          // pushQuantities calls
+  int64_t changes = 0;        // change notices received
+  int64_t skipped_unchanged = 0;  // computed figure equal to what the channel shows, or SKU not listed
+  size_t not_listed = 0;          // SKUs the channel has no listing for (not pushed)
+  RateState rate;
+  std::optional<ReconcileReport> reconcile;
+};
+nlohmann::json toJson(const ChannelStatus& s);
+
+class PushScheduler {
+ public:
+  PushScheduler(AtsFunction ats, SkuListFunction skus, DeadLetterStore& dead_letters, const common::Clock& clock,
+                PushOptions options = {});
+  ~PushScheduler();
+  PushScheduler(const PushScheduler&) = delete;
+  PushScheduler& operator=(const PushScheduler&) = delete;
+
+  // Before start().
+  void addChannel(const std::string& name, std::unique_ptr<ChannelConnector> connector);
+  void start();
+  void stop();
+
+  // On-hand or reservations changed for these SKUs; cheap and non-blocking (any thread).
+  void stockChanged(const std::vector<std::string>& skus);
+  void skuChanged(const std::string& sku);
+
+  // Starts a full reconciliation of one channel and waits up to `wait` for it to finish.
+  // Reject "unknown_channel".
+  common::Result<ReconcileReport> reconcile(const std::string& channel, std::chrono::milliseconds wait);
+  // Marks a dead letter replayed and queues its SKU on its channel again.
+  common::Result<DeadLetter> replay(int64_t id);
+  common::Result<std::vector<DeadLetter>> deadLetters(bool include_replayed, int64_t limit);
+
+  std::vector<ChannelStatus> status() const;
+  std::vector<std::string> channels() const;
+
+ private:
+  struct Worker;
+  void run(Worker& w);
+  Worker* find(const std::string& channel) const;
+
+  AtsFunction ats_;
+  SkuListFunction skus_;
+  DeadLetterStore& dead_;
+  const common::Clock& clock_;
+  const PushOptions options_;
+  std::vector<std::unique_ptr<Worker>> workers_;
+  bool started_ = false;
+};
+
+}  // namespace sw::coordinator::channels

@@ -1,0 +1,97 @@
+// cpp-httplib routes for available-to-sell and the push scheduler.
+
+#include "channels_routes.h"
+
+#include <nlohmann/json.hpp>
+
+#include "sw/common/event.h"
+#include "sw/common/http_server.h"
+
+namespace sw::coordinator {
+
+using common::Error;
+using nlohmann::json;
+
+namespace {
+
+void sendJson(httplib::Response& res, const json& j, int status = 200) {
+  res.status = status;
+  res.set_content(j.dump(), "application/json");
+}
+
+// A whole number parameter in [min, max], or fallback when absent.
+common::Result<int64_t> intParam(const httplib::Request& req, const char* name, int64_t fallback, int64_t min,
+                                 int64_t max) {
+  if (!req.has_param(name)) return fallback;
+  const std::string v = req.get_param_value(name);
+  try {
+    size_t used = 0;
+    long long n = std::stoll(v, &used);
+    if (used == v.size() && n >= min && n <= max) return static_cast<int64_t>(n);
+  } catch (const std::exception&) {
+  }
+  return Error::reject("bad_param", std::string(name) + " must be a whole number from " + std::to_string(min) +
+                                        " to " + std::to_string(max));
+}
+
+Error noChannels() {
+  return Error::reject("channels_disabled", "no channel is enabled: start serve with --channels-config PATH");
+}
+
+}  // namespace
+
+void addChannelRoutes(httplib::Server& server, Availability& availability, channels::PushScheduler* push) {
+  server.Get("/v1/available", [&availability](const httplib::Request& req, httplib::Response& res) {
+    std::string sku = req.get_param_value("sku");
+    if (!req.has_param("sku")) return common::sendError(res, Error::reject("missing_param", "give ?sku=SKU"));
+    if (!common::isValidSku(sku)) return common::sendError(res, Error::reject("bad_sku", "sku is not valid"));
+    json out = json::array();
+    for (const std::string& ch : availability.channels()) {
+      if (req.has_param("channel") && req.get_param_value("channel") != ch) continue;
+      auto b = availability.explain(ch, sku);
+      if (!b) return common::sendError(res, b.error());
+      out.push_back(toJson(*b));
+    }
+    sendJson(res, {{"sku", sku}, {"channels", out}});
+  });
+
+  server.Get("/v1/channels", [push](const httplib::Request&, httplib::Response& res) {
+    if (!push) return sendJson(res, {{"enabled", false}, {"channels", json::array()}});
+    json out = json::array();
+    for (const auto& s : push->status()) out.push_back(channels::toJson(s));
+    json j = {{"enabled", true}, {"channels", out}};
+    if (auto open = push->deadLetters(false, 1'000'000)) j["dead_letters_open"] = open->size();
+    sendJson(res, j);
+  });
+
+  server.Get("/v1/channels/dead-letters", [push](const httplib::Request& req, httplib::Response& res) {
+    if (!push) return common::sendError(res, noChannels());
+    auto limit = intParam(req, "limit", 500, 1, 100'000);
+    if (!limit) return common::sendError(res, limit.error());
+    bool all = req.get_param_value("all") == "1";
+    auto rows = push->deadLetters(all, *limit);
+    if (!rows) return common::sendError(res, rows.error());
+    json out = json::array();
+    for (const auto& d : *rows) out.push_back(channels::toJson(d));
+    sendJson(res, {{"dead_letters", out}});
+  });
+
+  server.Post(R"(/v1/channels/dead-letters/([0-9]{1,18})/replay)",
+              [push](const httplib::Request& req, httplib::Response& res) {
+                if (!push) return common::sendError(res, noChannels());
+                auto d = push->replay(std::stoll(req.matches[1].str()));
+                if (!d) return common::sendError(res, d.error());
+                sendJson(res, {{"replayed", channels::toJson(*d)}});
+              });
+
+  server.Post(R"(/v1/channels/([a-z]+)/reconcile)", [push](const httplib::Request& req, httplib::Response& res) {
+    if (!push) return common::sendError(res, noChannels());
+    auto wait = intParam(req, "wait_ms", 30'000, 0, 600'000);
+    if (!wait) return common::sendError(res, wait.error());
+    auto r = push->reconcile(req.matches[1].str(), std::chrono::milliseconds(*wait));
+    if (!r) return common::sendError(res, r.error());
+    sendJson(res, {{"reconcile", channels::toJson(*r)}}, r->done ? 200 : 202);
+  });
+}
+
+}  // namespace sw::coordinator
