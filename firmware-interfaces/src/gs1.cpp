@@ -98,22 +98,6 @@ std::vector<std::string_view> split(std::string_view s, char sep) {
 
 }  // namespace
 
-bool gs1CheckDigitValid(std::string_view digits) {
-  if (digits.size() < 2 || !allDigits(digits)) return false;
-  return gs1CheckDigit(digits.substr(0, digits.size() - 1)) == digits.back();
-}
-
-char gs1CheckDigit(std::string_view d) {
-  if (!allDigits(d)) return '\0';
-  int sum = 0;
-  int weight = 3;  // the digit next to the check digit weighs 3
-  for (size_t i = d.size(); i-- > 0;) {
-    sum += (d[i] - '0') * weight;
-    weight = 4 - weight;
-  }
-  return static_cast<char>('0' + (10 - sum % 10) % 10);
-}
-
 Status validateAiValue(const AiSpec& spec, std::string_view value, const Gs1Options& options,
                        std::vector<std::string>* unchecked) {
   int year = currentYear(options);

@@ -61,11 +61,6 @@ Result<DecodedScan> eanUpc(DecodedScan scan, std::string_view digits, size_t len
 
 }  // namespace
 
-std::optional<std::string> toGtin14(std::string_view d) {
-  if (!allDigits(d) || (d.size() != 8 && d.size() != 12 && d.size() != 13 && d.size() != 14)) return std::nullopt;
-  return std::string(14 - d.size(), '0') + std::string(d);
-}
-
 std::string safeScanText(std::string_view line) {
   if (line.size() >= 3 && line[0] == ']') return std::string(line.substr(0, 3)) + common::maskCardData(line.substr(3));
   return common::maskCardData(line);

@@ -12,6 +12,7 @@
 #include <string_view>
 #include <vector>
 
+#include "sw/common/gtin.h"
 #include "sw/common/result.h"
 #include "sw/fw/gs1_dictionary.h"
 
@@ -37,10 +38,9 @@ struct Gs1Message {
   std::vector<std::string> unchecked;
 };
 
-// GS1 mod-10 check digit over all digits but the last (weights 3,1,3,... from the right).
-bool gs1CheckDigitValid(std::string_view digits);
-// The check digit for digits that do not yet have one; '\0' if not all digits.
-char gs1CheckDigit(std::string_view digits_without_check);
+// GS1 mod-10 check digits live in common (the coordinator checks catalog GTINs with them).
+using common::gs1CheckDigit;
+using common::gs1CheckDigitValid;
 
 // Parses and validates an element string as a scanner sends it after a GS1 AIM id:
 // no leading FNC1, later FNC1s as GS (0x1D), a trailing GS tolerated.

@@ -52,7 +52,7 @@ common::Result<DecodedScan> decodeScan(std::string_view line, const ScanDecodeOp
 // The input with card numbers masked, for echoing a scan anywhere (JSON, logs, screens).
 std::string safeScanText(std::string_view line);
 
-// GTIN-14 from a GTIN-8/12/13/14 string (left-padded with zeros), or nullopt if not 8/12/13/14 digits.
-std::optional<std::string> toGtin14(std::string_view digits);
+// GTIN-14 from a GTIN-8/12/13/14 string (left-padded with zeros): common/gtin.h.
+using common::toGtin14;
 
 }  // namespace sw::fw
