@@ -15,6 +15,7 @@
 #include "sw/common/uuid.h"
 #include "sw/coordinator/channel_service.h"
 #include "sw/coordinator/channels/channel_decode.h"
+#include "sw/coordinator/catalog.h"
 #include "sw/coordinator/downlink.h"
 #include "sw/coordinator/http_api.h"
 #include "sw/coordinator/stock_view.h"
@@ -46,6 +47,8 @@ serve options:
   --alert-disk-mb N        alert when a device has less free disk than this (default 256)
   --channels-config FILE  available-to-sell rules and channel connectors (JSON, see
                          coordinator/README.md); channels with a connector get pushed to
+  --import-max-mb N     largest catalog/price upload accepted, in MiB (default 32; larger: 413)
+  --import-max-rows N   most rows in one catalog/price upload (default 100000; more: 413)
   --ca FILE --cert FILE --key FILE   TLS files for ssl:// brokers
   --log-level LEVEL      debug, info (default), warn, error
 
@@ -61,7 +64,8 @@ Exit codes: 0 after SIGINT/SIGTERM, 2 on bad options, 3 when the ledger cannot b
 
 const std::set<std::string> kServeOptions = {"config", "broker", "db", "http", "client-id", "share-group",
                                              "reorder-timeout-ms", "ca", "cert", "key", "log-level",
-                                             "alert-offline-hours", "alert-queue", "alert-disk-mb", "channels-config"};
+                                             "alert-offline-hours", "alert-queue", "alert-disk-mb", "channels-config",
+                                             "import-max-mb", "import-max-rows"};
 
 int fail(const common::Error& e, int code) {
   std::fprintf(stderr, "stockwire-coordinator: %s\n", e.toString().c_str());
@@ -100,6 +104,17 @@ int serve(const std::vector<std::string>& raw) {
   if (!ledger) return fail(ledger.error(), 3);
 
   const common::Clock& clock = common::SystemClock::instance();
+  auto import_mb = args->getInt("import-max-mb", 32);
+  auto import_rows = args->getInt("import-max-rows", 100'000);
+  for (auto* r : {&import_mb, &import_rows}) {
+    if (!*r) return fail(r->error(), 2);
+    if (**r <= 0) return fail(common::Error::reject("bad_option", "--import-max-* must be positive"), 2);
+  }
+  coordinator::CatalogHttpConfig catalog_http;
+  catalog_http.max_body_bytes = static_cast<size_t>(*import_mb) << 20;
+  catalog_http.limits.max_rows = static_cast<size_t>(*import_rows);
+  auto catalog = coordinator::SqliteCatalog::open(*args->get("db"), clock);
+  if (!catalog) return fail(catalog.error(), 3);
   std::string session = common::newUuid();
   common::MqttConfig mc;
   mc.broker_url = *args->get("broker");
@@ -117,12 +132,20 @@ int serve(const std::vector<std::string>& raw) {
   ic.share_group = args->getOr("share-group", "");
   coordinator::IngestService ingest(**ledger, *transport, clock, ic, session);
   coordinator::SqliteLedger* ledger_ptr = ledger->get();
-  coordinator::DownlinkService downlink(*transport, clock, {}, [ledger_ptr] {
+  coordinator::SqliteCatalog* catalog_ptr = catalog->get();
+  coordinator::DownlinkService downlink(*transport, clock, {}, [ledger_ptr, catalog_ptr] {
     auto names = ledger_ptr->locationNames();
-    return names ? *names : std::vector<std::string>{};
+    std::vector<std::string> out = names ? *names : std::vector<std::string>{};
+    // Locations with their own prices or price list get notices before any device synced there.
+    if (auto priced = catalog_ptr->locations()) out.insert(out.end(), priced->begin(), priced->end());
+    return out;
   });
   coordinator::StockViewProvider stock_view(**ledger);
   downlink.addProvider(stock_view);
+  coordinator::CatalogProvider catalog_down(**catalog);
+  coordinator::PriceProvider prices_down(**catalog);
+  downlink.addProvider(catalog_down);
+  downlink.addProvider(prices_down);
   // Reservations: NoReservations until order intake provides its ReservationView (OrderBook);
   // until then available-to-sell holds nothing back for open orders.
   coordinator::NoReservations no_reservations;
@@ -137,6 +160,7 @@ int serve(const std::vector<std::string>& raw) {
   if (auto s = downlink.start(); !s) return fail(s.error(), 3);
   coordinator::CoordinatorHttpApi api(**ledger, &ingest, clock, limits);
   api.setDownlink(&downlink);
+  api.setCatalog(**catalog, catalog_http, [&downlink](const std::vector<std::string>& locs) { downlink.changed(locs); });
   api.setChannels(channels.availability(), channels.push());
   if (auto s = api.start(hp->first, hp->second); !s) return fail(s.error(), 2);
   if (auto s = ingest.start(); !s) return fail(s.error(), 3);

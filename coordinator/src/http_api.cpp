@@ -7,6 +7,7 @@
 #include <sstream>
 
 #include "channels_routes.h"
+#include "catalog_http.h"
 #include "console_html.h"
 #include "sw/common/event.h"
 #include "sw/common/http_server.h"
@@ -253,6 +254,11 @@ void CoordinatorHttpApi::stop() {
 }
 
 void CoordinatorHttpApi::setDownlink(DownlinkService* downlink) { impl_->downlink = downlink; }
+
+void CoordinatorHttpApi::setCatalog(SqliteCatalog& catalog, CatalogHttpConfig config,
+                                    std::function<void(const std::vector<std::string>&)> changed) {
+  installCatalogRoutes(impl_->server, catalog, impl_->clock, config, std::move(changed));
+}
 
 void CoordinatorHttpApi::setChannels(Availability& availability, channels::PushScheduler* push) {
   addChannelRoutes(impl_->server, availability, push);

@@ -1,0 +1,182 @@
+// SqliteCatalog: imports into the ledger file, versions, and the catalog/prices downlink pages.
+
+#include <gtest/gtest.h>
+
+#include <set>
+
+#include "sw/common/clock.h"
+#include "sw/coordinator/catalog.h"
+#include "test_support.h"
+
+using namespace sw;
+using coordinator::ImportFormat;
+
+namespace {
+
+class CatalogTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    auto c = coordinator::SqliteCatalog::open(dir_.file("ledger.db"), clock_);
+    ASSERT_TRUE(c.ok()) << c.error().toString();
+    cat_ = std::move(*c);
+  }
+
+  coordinator::ImportOutcome items(const std::string& csv) {
+    auto p = coordinator::parseCatalogImport("sku,gtins,name,unit,weight_priced,tax_class\n" + csv, ImportFormat::kCsv);
+    EXPECT_TRUE(p.ok());
+    auto o = cat_->importCatalog(*p);
+    EXPECT_TRUE(o.ok()) << o.error().toString();
+    return *o;
+  }
+  coordinator::ImportOutcome prices(const std::string& csv) {
+    auto p = coordinator::parsePriceImport("sku,price,currency,location,price_list,promotion,starts_at,ends_at\n" + csv,
+                                           ImportFormat::kCsv);
+    EXPECT_TRUE(p.ok());
+    auto o = cat_->importPrices(*p);
+    EXPECT_TRUE(o.ok()) << o.error().toString();
+    return *o;
+  }
+  // Follows a kind for a location like a device: every page until nothing more, from `have`.
+  std::vector<common::DownPage> follow(const std::string& kind, const std::string& loc, int64_t have, size_t page) {
+    std::vector<common::DownPage> out;
+    common::DownRequest req{kind, loc, have, ""};
+    for (int guard = 0; guard < 100; ++guard) {
+      auto p = kind == "catalog" ? cat_->catalogPage(req, page) : cat_->pricePage(req, page);
+      EXPECT_TRUE(p.ok()) << p.error().toString();
+      out.push_back(*p);
+      if (!p->more) break;
+      req.cursor = p->cursor;
+      req.have = p->snapshot ? p->version : req.have;
+    }
+    return out;
+  }
+
+  test::TempDir dir_;
+  common::ManualClock clock_;
+  std::unique_ptr<coordinator::SqliteCatalog> cat_;
+};
+
+}  // namespace
+
+TEST_F(CatalogTest, ImportVersionsOnlyRealChangesAndLooksUpByGtin) {
+  auto o = items("A,4006381333931,Pen,each,false,std\nB,,Ham,kg,true,food\n");
+  EXPECT_EQ(o.applied, 2u);
+  EXPECT_EQ(o.changed, 2u);
+  EXPECT_EQ(o.version, 1);
+  EXPECT_TRUE(o.all_locations);
+  auto again = items("A,4006381333931,Pen,each,false,std\nB,,Ham,kg,true,food\n");
+  EXPECT_EQ(again.applied, 2u);
+  EXPECT_EQ(again.changed, 0u);
+  EXPECT_EQ(again.version, 0);
+  EXPECT_EQ(*cat_->catalogVersion(), 1);
+
+  auto by_gtin = cat_->item("4006381333931");
+  ASSERT_TRUE(by_gtin.ok());
+  ASSERT_TRUE(by_gtin->has_value());
+  EXPECT_EQ((*by_gtin)->sku, "A");
+  EXPECT_EQ((*by_gtin)->gtins, std::vector<std::string>{"04006381333931"});
+  EXPECT_FALSE(cat_->item("nope")->has_value());
+
+  // A GTIN still held by A cannot go to C; once A lets it go (earlier row), it can.
+  auto clash = items("C,4006381333931,Ink,each,false,std\n");
+  ASSERT_EQ(clash.errors.size(), 1u);
+  EXPECT_EQ(clash.errors[0].code, "gtin_in_use");
+  EXPECT_EQ(clash.applied, 0u);
+  EXPECT_FALSE(cat_->item("C")->has_value());
+  auto moved = items("A,,Pen,each,false,std\nC,4006381333931,Ink,each,false,std\n");
+  EXPECT_TRUE(moved.errors.empty());
+  EXPECT_EQ((*cat_->item("04006381333931"))->sku, "C");
+  EXPECT_EQ(*cat_->catalogVersion(), 2);
+}
+
+TEST_F(CatalogTest, PricesNeedAKnownSkuAndVersionPerLocation) {
+  items("A,,Pen,each,false,std\nB,,Ink,each,false,std\n");
+  auto o = prices("A,1.00,EUR,store-1,,,,\nZ,1.00,EUR,store-1,,,,\nB,2.00,EUR,,north,,,\n");
+  ASSERT_EQ(o.errors.size(), 1u);
+  EXPECT_EQ(o.errors[0].code, "unknown_sku");
+  EXPECT_EQ(o.errors[0].row, 3u);
+  EXPECT_EQ(o.applied, 2u);
+  EXPECT_EQ(o.locations, std::vector<std::string>{"store-1"});  // nobody uses "north" yet
+  EXPECT_EQ(*cat_->priceVersion("store-1"), 1);
+  EXPECT_EQ(*cat_->priceVersion("store-2"), 0);
+  auto e = cat_->priceEntries("B", "store-1");
+  EXPECT_TRUE(e->empty());
+
+  auto m = cat_->setPriceLists({{"store-1", "north"}});
+  ASSERT_TRUE(m.ok());
+  EXPECT_EQ(m->version, 2);
+  EXPECT_EQ(*cat_->priceVersion("store-1"), 2);
+  EXPECT_EQ(cat_->priceEntries("B", "store-1")->size(), 1u);
+  auto o2 = prices("B,2.50,EUR,,north,,,\n");
+  EXPECT_EQ(o2.locations, std::vector<std::string>{"store-1"});
+  EXPECT_EQ(*cat_->priceVersion("store-1"), 3);
+  EXPECT_EQ(*cat_->locations(), std::vector<std::string>{"store-1"});
+}
+
+TEST_F(CatalogTest, CatalogPagesSnapshotThenDeltas) {
+  std::string csv;
+  for (int i = 0; i < 7; ++i) csv += "S" + std::to_string(i) + ",,Item,each,false,std\n";
+  items(csv);
+  auto snap = follow("catalog", "store-1", 0, 3);
+  ASSERT_EQ(snap.size(), 3u);
+  size_t n = 0;
+  for (const auto& p : snap) {
+    EXPECT_TRUE(p.snapshot);
+    EXPECT_EQ(p.version, 1);
+    n += p.items.size();
+  }
+  EXPECT_EQ(n, 7u);
+  EXPECT_EQ(snap[1].items[0]["sku"], "S3");
+
+  items("S2,,Changed,each,false,std\nS5,,Changed,each,false,std\n");
+  items("S6,,Changed,each,false,std\n");
+  auto d = follow("catalog", "store-1", 1, 2);
+  ASSERT_EQ(d.size(), 2u);
+  EXPECT_FALSE(d[0].snapshot);
+  EXPECT_TRUE(d[0].more);
+  EXPECT_EQ(d[0].items.size(), 2u);
+  EXPECT_EQ(d[1].items.size(), 1u);
+  EXPECT_EQ(d[1].items[0]["sku"], "S6");
+  EXPECT_EQ(d[1].version, 3);
+  auto none = follow("catalog", "store-1", 3, 2);
+  EXPECT_TRUE(none[0].items.empty());
+  EXPECT_EQ(none[0].version, 3);
+}
+
+TEST_F(CatalogTest, PricePagesCoverBothScopesAndAMappingChangeForcesASnapshot) {
+  items("A,,Pen,each,false,std\nB,,Ink,each,false,std\nC,,Pad,each,false,std\n");
+  prices("A,1.00,EUR,store-1,,,,\nA,0.80,EUR,store-1,,wk,2026-01-01T00:00:00Z,2026-01-08T00:00:00Z\n"
+         "A,1.10,EUR,,default,,,\nB,2.00,EUR,,default,,,\nC,3.00,EUR,,default,,,\nC,3.00,EUR,,north,,,\n");
+  auto snap = follow("prices", "store-1", 0, 2);
+  size_t n = 0;
+  std::set<std::string> seen;
+  for (const auto& p : snap) {
+    EXPECT_TRUE(p.snapshot);
+    for (const auto& it : p.items) {
+      ++n;
+      seen.insert(it["origin"].get<std::string>() + "/" + it["sku"].get<std::string>() + "/" + it["promotion"].get<std::string>());
+    }
+  }
+  EXPECT_EQ(n, 5u);  // 2 own + 3 from the default list, not north's
+  EXPECT_TRUE(seen.count("location/A/wk"));
+  EXPECT_TRUE(seen.count("price_list/C/"));
+  int64_t have = snap.back().version;
+  EXPECT_EQ(have, 1);
+
+  prices("B,2.20,EUR,,default,,,\n");
+  auto d = follow("prices", "store-1", have, 10);
+  ASSERT_EQ(d.size(), 1u);
+  EXPECT_FALSE(d[0].snapshot);
+  ASSERT_EQ(d[0].items.size(), 1u);
+  EXPECT_EQ(d[0].items[0]["price"], "2.20");
+  have = d[0].version;
+
+  ASSERT_TRUE(cat_->setPriceLists({{"store-1", "north"}}).ok());
+  auto again = follow("prices", "store-1", have, 10);
+  ASSERT_EQ(again.size(), 1u);
+  EXPECT_TRUE(again[0].snapshot);
+  EXPECT_EQ(again[0].items.size(), 3u);  // own A base + A promotion + north's C
+  EXPECT_GT(again[0].version, have);
+  auto bad = cat_->pricePage({"prices", "store-1", 1, "s:garbage"}, 10);
+  EXPECT_FALSE(bad.ok());
+}
