@@ -21,6 +21,9 @@
 #include "sw/coordinator/stock_view.h"
 #include "sw/coordinator/ingest.h"
 #include "sw/coordinator/ledger.h"
+#include "sw/coordinator/orders.h"
+#include "sw/coordinator/pick_tasks.h"
+#include "sw/coordinator/reservations.h"
 
 namespace {
 
@@ -49,6 +52,9 @@ serve options:
                          coordinator/README.md); channels with a connector get pushed to
   --import-max-mb N     largest catalog/price upload accepted, in MiB (default 32; larger: 413)
   --import-max-rows N   most rows in one catalog/price upload (default 100000; more: 413)
+  --locations-config FILE  order routing: coordinates and costs per location, country centroids
+                         (JSON, see coordinator/README.md "Orders"); without it every location ships at cost 0
+  --order-poll-ms N      how often each channel with a connector is polled for orders (default 60000)
   --ca FILE --cert FILE --key FILE   TLS files for ssl:// brokers
   --log-level LEVEL      debug, info (default), warn, error
 
@@ -65,7 +71,8 @@ Exit codes: 0 after SIGINT/SIGTERM, 2 on bad options, 3 when the ledger cannot b
 const std::set<std::string> kServeOptions = {"config", "broker", "db", "http", "client-id", "share-group",
                                              "reorder-timeout-ms", "ca", "cert", "key", "log-level",
                                              "alert-offline-hours", "alert-queue", "alert-disk-mb", "channels-config",
-                                             "import-max-mb", "import-max-rows"};
+                                             "import-max-mb", "import-max-rows",
+                                             "locations-config", "order-poll-ms"};
 
 int fail(const common::Error& e, int code) {
   std::fprintf(stderr, "stockwire-coordinator: %s\n", e.toString().c_str());
@@ -146,25 +153,42 @@ int serve(const std::vector<std::string>& raw) {
   coordinator::PriceProvider prices_down(**catalog);
   downlink.addProvider(catalog_down);
   downlink.addProvider(prices_down);
-  // Reservations: NoReservations until order intake provides its ReservationView (OrderBook);
-  // until then available-to-sell holds nothing back for open orders.
-  coordinator::NoReservations no_reservations;
+  // Orders and their reservations live in their own file next to the ledger (reservations.h).
+  auto order_book = coordinator::OrderBook::open(*args->get("db") + ".orders", clock);
+  if (!order_book) return fail(order_book.error(), 3);
   auto channel_service = coordinator::ChannelService::open(args->getOr("channels-config", ""), *args->get("db"),
-                                                           **ledger, no_reservations, clock);
+                                                           **ledger, **order_book, clock);
   if (!channel_service) return fail(channel_service.error(), 2);
   coordinator::ChannelService& channels = **channel_service;
-  ingest.setStockChangedHook([&downlink, &channels](const coordinator::CommitInfo& info) {
+  coordinator::OrdersConfig orders_config;
+  auto poll_ms = args->getInt("order-poll-ms", 60'000);
+  if (!poll_ms) return fail(poll_ms.error(), 2);
+  if (*poll_ms <= 0) return fail(common::Error::reject("bad_option", "--order-poll-ms must be positive"), 2);
+  orders_config.poll_interval_ms = *poll_ms;
+  auto order_service = coordinator::makeOrderService(**order_book, **ledger, &channels.availability(),
+                                                     args->getOr("channels-config", ""),
+                                                     args->getOr("locations-config", ""), clock, orders_config);
+  if (!order_service) return fail(order_service.error(), 2);
+  coordinator::OrderService& orders = **order_service;
+  orders.setSkuChangedHook([&channels](const std::string& sku) { channels.skuChanged(sku); });
+  orders.setTasksChangedHook([&downlink](const std::vector<std::string>& locs) { downlink.changed(locs); });
+  coordinator::PickTaskProvider tasks_down(**order_book);
+  downlink.addProvider(tasks_down);
+  ingest.setStockChangedHook([&downlink, &channels, &orders](const coordinator::CommitInfo& info) {
     downlink.changed(info.locations);
     channels.stockChanged(info);
+    orders.ledgerChanged();
   });
   if (auto s = downlink.start(); !s) return fail(s.error(), 3);
   coordinator::CoordinatorHttpApi api(**ledger, &ingest, clock, limits);
   api.setDownlink(&downlink);
   api.setCatalog(**catalog, catalog_http, [&downlink](const std::vector<std::string>& locs) { downlink.changed(locs); });
   api.setChannels(channels.availability(), channels.push());
+  api.setOrders(orders);
   if (auto s = api.start(hp->first, hp->second); !s) return fail(s.error(), 2);
   if (auto s = ingest.start(); !s) return fail(s.error(), 3);
   channels.start();
+  orders.start();
   SW_INFO("coordinator") << "ledger " << *args->get("db") << ", broker " << mc.broker_url << ", console http://"
                          << hp->first << ":" << api.port() << "/";
   std::printf("listening http://%s:%d\n", hp->first.c_str(), api.port());
@@ -173,6 +197,7 @@ int serve(const std::vector<std::string>& raw) {
   int sig = common::waitForTerminationSignal();
   SW_INFO("coordinator") << "signal " << sig << ", stopping";
   api.stop();
+  orders.stop();
   channels.stop();
   downlink.stop();
   ingest.stop();

@@ -7,6 +7,7 @@
 #include <sstream>
 
 #include "channels_routes.h"
+#include "orders_http.h"
 #include "catalog_http.h"
 #include "console_html.h"
 #include "sw/common/event.h"
@@ -263,6 +264,8 @@ void CoordinatorHttpApi::setCatalog(SqliteCatalog& catalog, CatalogHttpConfig co
 void CoordinatorHttpApi::setChannels(Availability& availability, channels::PushScheduler* push) {
   addChannelRoutes(impl_->server, availability, push);
 }
+
+void CoordinatorHttpApi::setOrders(OrderService& orders) { installOrderRoutes(impl_->server, orders); }
 
 int CoordinatorHttpApi::port() const { return impl_->runner.port(); }
 

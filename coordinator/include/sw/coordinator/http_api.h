@@ -8,6 +8,7 @@
 //   POST /v1/catalog, /v1/prices, /v1/price-lists; GET /v1/catalog/{code}, /v1/prices   see src/catalog_http.h
 //   GET /v1/available?sku=SKU; GET /v1/channels, /v1/channels/dead-letters; POST .../replay, .../reconcile
 //                                            see src/channels_routes.h
+//   POST /v1/channels/{c}/webhooks; GET /v1/orders, /v1/orders/{c}/{id}, /v1/tasks   see src/orders_http.h
 //   GET /metrics                             Prometheus text format
 //   GET /healthz                             liveness
 //   GET /                                    the web console
@@ -26,6 +27,7 @@
 #include "sw/coordinator/exposure.h"
 #include "sw/coordinator/ingest.h"
 #include "sw/coordinator/ledger.h"
+#include "sw/coordinator/orders.h"
 
 namespace sw::coordinator {
 
@@ -46,6 +48,9 @@ class CoordinatorHttpApi {
   // Available-to-sell and channel push routes (src/channels_routes.h; before start()). push is
   // null when no channel is enabled.
   void setChannels(Availability& availability, channels::PushScheduler* push);
+
+  // Order webhooks, orders and pick tasks (src/orders_http.h; optional; before start()).
+  void setOrders(OrderService& orders);
 
   common::Status start(const std::string& host, int port);
   void stop();

@@ -91,6 +91,21 @@ struct RateState {
   std::string source;            // where the numbers came from, e.g. "extensions.cost.throttleStatus"
 };
 
+// Units of an order that left a store or warehouse, as told to the channel.
+struct FulfilmentLine {
+  std::string line_id;  // the channel's line/order-item id
+  std::string sku;
+  int64_t quantity = 0;
+};
+
+struct FulfilmentReport {
+  std::string order_id;
+  std::vector<FulfilmentLine> lines;
+  std::string tracking_number;
+  std::string carrier = "Other";
+  std::string ship_from;  // Stockwire location name (for people; channels have their own location ids)
+};
+
 // Operations a caller may ask msUntilReady() about.
 enum class Operation { kPush, kRead, kPollOrders };
 
@@ -117,6 +132,11 @@ class ChannelConnector {
 
   // Async channels (Amazon feeds): outcomes of items reported kAccepted earlier that are now final.
   virtual common::Result<std::vector<ItemResult>> collectAccepted() { return std::vector<ItemResult>{}; }
+
+  // Tells the channel these units shipped (Shopify fulfillmentCreate, Amazon confirmShipment,
+  // eBay createShippingFulfillment, WooCommerce order note + status). Returns the channel's id
+  // for the fulfilment where it gives one. Errors as for pushQuantities.
+  virtual common::Result<std::string> reportFulfilment(const FulfilmentReport& report);
 
   virtual RateState rateState() const = 0;
   // Milliseconds until an operation of this kind is expected not to be throttled (0 = now),
