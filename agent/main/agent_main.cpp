@@ -12,6 +12,7 @@
 #include "sw/agent/scan_decode.h"
 #include "sw/agent/store.h"
 #include "sw/agent/sync.h"
+#include "sw/agent/tasks.h"
 #include "sw/common/args.h"
 #include "sw/common/codec.h"
 #include "sw/common/crash_point.h"
@@ -154,6 +155,9 @@ int runAgent(const std::vector<std::string>& raw) {
   agent::DownlinkClient downlink(**store, *transport, clock, follow);
   agent::StockViewHandler stock_view;
   downlink.addHandler(stock_view);
+  if (auto s = agent::ensurePickTaskTable(**store); !s) return fail(s.error(), 3);
+  agent::PickTaskHandler pick_tasks;
+  downlink.addHandler(pick_tasks);
   agent::ExposureLimits limits{*max_off * 3600, static_cast<uint64_t>(*max_queue), *min_disk * 1024 * 1024};
   agent::AgentHttpApi api(**store, &sync, clock, limits);
   api.setDownlink(&downlink);

@@ -6,6 +6,7 @@
 
 
 #include "sw/agent/requests.h"
+#include "sw/agent/tasks.h"
 #include "sw/common/codec.h"
 #include "sw/common/http_server.h"
 #include "sw/common/log.h"
@@ -83,6 +84,21 @@ struct AgentHttpApi::Impl {
       auto e = store.eventAt(std::stoull(req.matches[1].str()));
       if (!e) return common::sendError(res, e.error());
       res.set_content(common::eventToJsonText(*e), "application/json");
+    });
+    server.Get("/v1/tasks", [this](const httplib::Request&, httplib::Response& res) {
+      auto tasks = listPickTasks(store);
+      if (!tasks) return common::sendError(res, tasks.error());
+      res.set_content(tasks->dump(), "application/json");
+    });
+    server.Post(R"(/v1/tasks/([0-9a-fA-F-]{36})/confirm)", [this](const httplib::Request& req, httplib::Response& res) {
+      auto done = confirmPickTask(store, req.matches[1].str(), req.body);
+      if (!done) {
+        SW_WARN("http") << req.path << " refused: " << done.error().toString();
+        return common::sendError(res, done.error());
+      }
+      if (sync && !done->value("duplicate", false)) sync->notify();
+      res.status = done->value("duplicate", false) ? 200 : 201;
+      res.set_content(done->dump(), "application/json");
     });
     common::installJsonErrorHandlers(server);
   }

@@ -4,6 +4,7 @@
 //   GET  /v1/status                                        -> device, sync and offline exposure
 //   GET  /v1/events/{seq}                                  -> one stored event
 //   GET  /v1/stock/{sku}                                   -> local stock estimate per location
+//   GET  /v1/tasks, POST /v1/tasks/{id}/confirm            -> pick tasks sent down, and their picks (tasks.h)
 // Runs cpp-httplib's server on its own thread pool (start/stop).
 
 #include <memory>
