@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "sw/agent/catalog.h"
 #include "sw/agent/handheld.h"
 #include "sw/agent/downlink.h"
 #include "sw/agent/http_api.h"
@@ -158,6 +159,11 @@ int runAgent(const std::vector<std::string>& raw) {
   if (auto s = agent::ensurePickTaskTable(**store); !s) return fail(s.error(), 3);
   agent::PickTaskHandler pick_tasks;
   downlink.addHandler(pick_tasks);
+  if (auto s = agent::createCatalogTables(**store); !s) return fail(s.error(), 3);
+  agent::CatalogHandler catalog;
+  agent::PriceHandler prices;
+  downlink.addHandler(catalog);
+  downlink.addHandler(prices);
   agent::ExposureLimits limits{*max_off * 3600, static_cast<uint64_t>(*max_queue), *min_disk * 1024 * 1024};
   agent::AgentHttpApi api(**store, &sync, clock, limits);
   api.setDownlink(&downlink);

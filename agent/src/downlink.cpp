@@ -147,6 +147,7 @@ void DownlinkClient::applyPage(const common::DownPage& page) {
     if (continuing_snapshot || page.version < st.version) return;
   }
   st.updated_at_ms = clock_.nowMs();
+  ++(page.snapshot ? st.snapshot_pages : st.delta_pages);  // kept only if the page commits
   if (page.snapshot) {
     st.cursor = page.more ? page.cursor : "";
     if (!page.more) st.version = page.version;

@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 
 
+#include "sw/agent/catalog.h"
 #include "sw/agent/requests.h"
 #include "sw/agent/tasks.h"
 #include "sw/common/codec.h"
@@ -79,6 +80,12 @@ struct AgentHttpApi::Impl {
                         {"view_on_hand", e.view_on_hand}, {"own_unsynced_moves", e.own_unsynced_moves}});
       }
       res.set_content(json{{"sku", sku}, {"locations", locs}}.dump(), "application/json");
+    });
+    server.Get(R"(/v1/items/([^/]{1,128}))", [this](const httplib::Request& req, httplib::Response& res) {
+      auto item = lookupItem(store, req.matches[1].str(), clock.nowMs());
+      if (!item) return common::sendError(res, item.error());
+      if (!*item) return common::sendError(res, Error::reject("not_found", "no item with this SKU or GTIN in the local catalog"));
+      res.set_content((*item)->dump(-1, ' ', false, json::error_handler_t::replace), "application/json");
     });
     server.Get(R"(/v1/events/(\d{1,19}))", [this](const httplib::Request& req, httplib::Response& res) {
       auto e = store.eventAt(std::stoull(req.matches[1].str()));
@@ -181,7 +188,8 @@ std::string AgentHttpApi::Impl::statusJson() {
     for (const auto& [key, ds] : downlink->states()) {
       down.push_back({{"kind", key.first}, {"location", key.second}, {"version", ds.version}, {"latest", ds.target},
                       {"catching_up", !ds.cursor.empty() || ds.target > ds.version},
-                      {"updated_at_ms", ds.updated_at_ms}});
+                      {"updated_at_ms", ds.updated_at_ms}, {"snapshot_pages", ds.snapshot_pages},
+                      {"delta_pages", ds.delta_pages}});
     }
     j["downlink"] = down;
   }

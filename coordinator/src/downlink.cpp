@@ -8,6 +8,7 @@ namespace sw::coordinator {
 
 namespace topics = common::topics;
 constexpr std::string_view kLog = "downlink";
+constexpr int64_t kScanIntervalMs = 1000;
 
 DownlinkService::DownlinkService(common::MqttTransport& transport, const common::Clock& clock, DownlinkConfig config,
                                  std::function<std::vector<std::string>()> locations)
@@ -64,6 +65,7 @@ DownlinkStats DownlinkService::stats() const {
 
 void DownlinkService::run() {
   int64_t last_notices = -1'000'000;
+  int64_t last_scan = -1'000'000;
   std::unique_lock<std::mutex> lock(mu_);
   while (!stop_) {
     cv_.wait_for(lock, std::chrono::milliseconds(50), [&] { return stop_ || !requests_.empty(); });
@@ -80,10 +82,18 @@ void DownlinkService::run() {
       all_dirty_ = false;
       last_notices = mono;
     }
+    // A location can appear without any data changing for it (a new store's first device,
+    // prices kept on a price list): look for locations without a notice now and then.
+    bool scan = !all && mono - last_scan >= kScanIntervalMs && transport_.isConnected();
+    if (scan) last_scan = mono;
     lock.unlock();
     for (const Request& r : reqs) answer(r);
     if (all) {
       for (auto& l : locations_()) notices.insert(l);
+    } else if (scan) {
+      for (auto& l : locations_()) {
+        if (!announced_.count(l)) notices.insert(l);
+      }
     }
     if (!notices.empty()) publishNotices(notices);
     lock.lock();
@@ -131,6 +141,7 @@ void DownlinkService::publishNotices(const std::set<std::string>& locations) {
       if (v) n.versions[p->kind()] = *v;
     }
     if (transport_.publish(topics::notice(loc), common::encodeDownNotice(n), 1, true)) {
+      announced_.insert(loc);
       std::lock_guard<std::mutex> lock(mu_);
       ++stats_.notices;
     }

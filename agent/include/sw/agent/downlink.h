@@ -43,6 +43,10 @@ struct DownState {
   std::string cursor;            // a snapshot ("s:...") or a run of changes ("d:...") half-way
   int64_t target = 0;            // the newest version a notice announced
   int64_t updated_at_ms = 0;
+  // Pages applied since this process started: a device back from a week away should show
+  // deltas here, not a snapshot (for /v1/status, not stored).
+  uint64_t snapshot_pages = 0;
+  uint64_t delta_pages = 0;
 };
 
 struct DownlinkClientConfig {

@@ -5,6 +5,7 @@
 //   GET  /v1/events/{seq}                                  -> one stored event
 //   GET  /v1/stock/{sku}                                   -> local stock estimate per location
 //   GET  /v1/tasks, POST /v1/tasks/{id}/confirm            -> pick tasks sent down, and their picks (tasks.h)
+//   GET  /v1/items/{sku-or-gtin}                           -> item, price now, local stock (catalog.h); 404 not_found
 // Runs cpp-httplib's server on its own thread pool (start/stop).
 
 #include <memory>

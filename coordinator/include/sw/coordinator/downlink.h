@@ -87,6 +87,7 @@ class DownlinkService {
   bool stop_ = false;
   DownlinkStats stats_;
   std::thread thread_;
+  std::set<std::string> announced_;  // worker thread only: locations given a notice so far
 };
 
 }  // namespace sw::coordinator

@@ -1,0 +1,253 @@
+// Catalog and prices: imported on the coordinator, sent down to the stores, answered by the
+// agents from their own copy (GET /v1/items), online or offline.
+
+#include <gtest/gtest.h>
+
+#include <chrono>
+
+#include "stack.h"
+#include "sw/common/pricing.h"
+
+using namespace sw;
+using namespace std::chrono_literals;
+using nlohmann::json;
+
+namespace {
+
+test::HttpReply upload(int port, const std::string& path, const std::string& body, const std::string& content_type) {
+  httplib::Client c("127.0.0.1", port);
+  c.set_connection_timeout(2);
+  c.set_read_timeout(20);
+  auto r = c.Post(path.c_str(), body, content_type.c_str());
+  test::HttpReply out;
+  if (!r) return out;
+  out.status = r->status;
+  out.body = json::parse(r->body, nullptr, false);
+  return out;
+}
+
+test::HttpReply csv(test::CoordinatorProc& c, const std::string& path, const std::string& body) {
+  return upload(c.port(), path, body, "text/csv");
+}
+
+test::HttpReply jsonl(test::CoordinatorProc& c, const std::string& path, const std::string& body) {
+  return upload(c.port(), path, body, "application/x-ndjson");
+}
+
+// ISO 8601 UTC for now + offset, as an operator would write it.
+std::string isoIn(std::chrono::milliseconds offset) {
+  auto now = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch());
+  return common::formatIsoUtcMs((now + offset).count());
+}
+
+// The agent's item answer, or null when it does not (yet) know the item.
+json item(test::AgentProc& a, const std::string& code) {
+  auto r = test::httpGet(a.port(), "/v1/items/" + code);
+  return r.status == 200 ? r.body : json();
+}
+
+std::string priceAt(test::AgentProc& a, const std::string& code) {
+  json j = item(a, code);
+  if (!j.is_object() || !j["price"].is_object()) return "";
+  return j["price"]["price"].get<std::string>();
+}
+
+// The downlink entry of /v1/status for (kind, location).
+json downState(test::AgentProc& a, const std::string& kind, const std::string& loc) {
+  json st = a.status();
+  for (const auto& d : st["downlink"]) {
+    if (d["kind"] == kind && d["location"] == loc) return d;
+  }
+  return json();
+}
+
+const char* kCatalog =
+    "sku,gtins,name,unit,weight_priced,tax_class\n"
+    "SKU-1,4006381333931,Pencil HB,each,false,std\n"
+    "SKU-2,96385074|036000291452,Ham,kg,true,food\n"
+    "SKU-3,4006381333932,Bad check digit,each,false,std\n";
+
+}  // namespace
+
+TEST(Catalog, ImportedOnTheCoordinatorAndAnsweredByTheStoreBySkuAndGtinEvenOffline) {
+  test::TempDir dir;
+  test::Broker broker;
+  test::CoordinatorProc coord(dir, broker.url(), {}, {"--import-max-rows", "50"});
+  coord.start();
+  test::AgentProc till(dir, "till-1", "store-1", broker.url());
+  till.start();
+
+  auto cat = csv(coord, "/v1/catalog", kCatalog);
+  ASSERT_EQ(cat.status, 200) << cat.body.dump();
+  EXPECT_EQ(cat.body["applied"], 2);
+  ASSERT_EQ(cat.body["errors"].size(), 1u);
+  EXPECT_EQ(cat.body["errors"][0]["row"], 4);
+  EXPECT_EQ(cat.body["errors"][0]["code"], "bad_check_digit");
+  auto prices = jsonl(coord, "/v1/prices",
+                      R"({"sku":"SKU-1","price":"1.20","currency":"EUR","price_list":"default"})" "\n"
+                      R"({"sku":"SKU-1","price":"0.99","currency":"EUR","location":"store-1"})" "\n"
+                      R"({"sku":"SKU-2","price":"12.50","currency":"EUR","price_list":"default"})" "\n"
+                      R"({"sku":"SKU-9","price":"1.00","currency":"EUR","location":"store-1"})" "\n");
+  ASSERT_EQ(prices.status, 200) << prices.body.dump();
+  EXPECT_EQ(prices.body["applied"], 3);
+  EXPECT_EQ(prices.body["errors"][0]["code"], "unknown_sku");
+
+  // The coordinator's own view.
+  auto c1 = test::httpGet(coord.port(), "/v1/catalog/4006381333931");
+  ASSERT_EQ(c1.status, 200);
+  EXPECT_EQ(c1.body["sku"], "SKU-1");
+  EXPECT_EQ(test::httpGet(coord.port(), "/v1/catalog/SKU-3").status, 404);
+  auto p1 = test::httpGet(coord.port(), "/v1/prices?sku=SKU-1&location=store-1");
+  EXPECT_EQ(p1.body["current"]["price"], "0.99") << p1.body.dump();
+  auto p2 = test::httpGet(coord.port(), "/v1/prices?sku=SKU-1&location=store-2");
+  EXPECT_EQ(p2.body["current"]["price"], "1.20") << p2.body.dump();
+
+  // The store answers from its copy: by SKU, by GTIN-13 as scanned, by GTIN-8 and UPC-A.
+  ASSERT_TRUE(test::waitFor([&] { return priceAt(till, "SKU-1") == "0.99"; }, 20s)) << till.status().dump();
+  json byGtin = item(till, "4006381333931");
+  ASSERT_TRUE(byGtin.is_object());
+  EXPECT_EQ(byGtin["sku"], "SKU-1");
+  EXPECT_EQ(byGtin["matched"], "gtin");
+  EXPECT_EQ(byGtin["name"], "Pencil HB");
+  ASSERT_TRUE(test::waitFor([&] { return priceAt(till, "96385074") == "12.50"; }, 20s));
+  EXPECT_EQ(item(till, "036000291452")["sku"], "SKU-2");
+  EXPECT_EQ(item(till, "00036000291452")["weight_priced"], true);
+  auto unknown = test::httpGet(till.port(), "/v1/items/4006381333948");
+  EXPECT_EQ(unknown.status, 404);
+  EXPECT_EQ(unknown.body["error"]["code"], "not_found");
+
+  // Stock: the last view plus this till's own movements.
+  ASSERT_EQ(till.movement({{"type", "receive"}, {"sku", "SKU-1"}, {"qty", 5}}).status, 201);
+  ASSERT_TRUE(test::waitFor([&] { return item(till, "SKU-1")["stock"]["in_view"] == true; }, 20s));
+  EXPECT_EQ(item(till, "SKU-1")["stock"]["estimate"], 5);
+
+  // Offline: the broker is gone; the answers come from the local copy.
+  broker.kill9();
+  ASSERT_EQ(till.sell("SKU-1", 2, "0.99").status, 201);
+  json offline = item(till, "4006381333931");
+  EXPECT_EQ(offline["price"]["price"], "0.99");
+  EXPECT_EQ(offline["stock"]["estimate"], 3);
+  broker.start();
+
+  // Limits and formats refused as a whole.
+  std::string many = "sku,gtins,name,unit,weight_priced,tax_class\n";
+  for (int i = 0; i < 51; ++i) many += "M" + std::to_string(i) + ",,x,each,false,std\n";
+  auto big = csv(coord, "/v1/catalog", many);
+  EXPECT_EQ(big.status, 413);
+  EXPECT_EQ(big.body["error"]["code"], "too_many_rows");
+  auto wrong = upload(coord.port(), "/v1/catalog", "{}", "application/json");
+  EXPECT_EQ(wrong.status, 415);
+  EXPECT_EQ(wrong.body["error"]["code"], "unsupported_media_type");
+  auto allBad = csv(coord, "/v1/prices", "sku,price,currency,location\nSKU-1,abc,EUR,store-1\n");
+  EXPECT_EQ(allBad.status, 422);
+  EXPECT_EQ(allBad.body["errors"][0]["code"], "bad_price");
+  EXPECT_EQ(test::httpGet(coord.port(), "/v1/prices?sku=SKU-1&location=store-1").body["current"]["price"], "0.99");
+}
+
+TEST(Catalog, ADeviceBackFromAWeekAwayCatchesUpOnPriceChangesWithDeltas) {
+  test::TempDir dir;
+  test::Broker broker;
+  test::CoordinatorProc coord(dir, broker.url());
+  coord.start();
+  test::AgentProc till(dir, "till-1", "store-1", broker.url());
+  till.start();
+  ASSERT_EQ(csv(coord, "/v1/catalog", kCatalog).status, 200);
+  ASSERT_EQ(jsonl(coord, "/v1/prices", R"({"sku":"SKU-1","price":"1.00","currency":"EUR","location":"store-1"})").status, 200);
+  ASSERT_TRUE(test::waitFor([&] { return priceAt(till, "SKU-1") == "1.00"; }, 20s)) << till.status().dump();
+
+  till.stop();  // away: several price changes happen meanwhile
+  for (const char* p : {"1.10", "1.20", "1.30"}) {
+    auto r = jsonl(coord, "/v1/prices", std::string(R"({"sku":"SKU-1","price":")") + p +
+                                            R"(","currency":"EUR","location":"store-1"})" "\n" +
+                                            R"({"sku":"SKU-2","price":")" + p + R"(","currency":"EUR","price_list":"default"})");
+    ASSERT_EQ(r.status, 200) << r.body.dump();
+  }
+  auto cat = csv(coord, "/v1/catalog", "sku,gtins,name,unit,weight_priced,tax_class\nSKU-1,4006381333931,Pencil 2B,each,false,std\n");
+  ASSERT_EQ(cat.body["changed"], 1);
+
+  till.start();
+  ASSERT_TRUE(test::waitFor([&] { return priceAt(till, "SKU-1") == "1.30" && priceAt(till, "SKU-2") == "1.30"; }, 20s))
+      << till.status().dump();
+  ASSERT_TRUE(test::waitFor([&] { return item(till, "SKU-1")["name"] == "Pencil 2B"; }, 20s));
+  json prices = downState(till, "prices", "store-1");
+  EXPECT_GE(prices["delta_pages"].get<int>(), 1) << prices.dump();
+  EXPECT_EQ(prices["snapshot_pages"], 0) << prices.dump();
+  json catalog = downState(till, "catalog", "store-1");
+  EXPECT_GE(catalog["delta_pages"].get<int>(), 1) << catalog.dump();
+  EXPECT_EQ(catalog["snapshot_pages"], 0) << catalog.dump();
+}
+
+TEST(Catalog, APromotionAppliesOnlyInsideItsWindow) {
+  test::TempDir dir;
+  test::Broker broker;
+  test::CoordinatorProc coord(dir, broker.url());
+  coord.start();
+  test::AgentProc till(dir, "till-1", "store-1", broker.url());
+  till.start();
+  ASSERT_EQ(csv(coord, "/v1/catalog", kCatalog).status, 200);
+  std::string body = "sku,price,currency,location,price_list,promotion,starts_at,ends_at\n"
+                     "SKU-1,2.00,EUR,,default,,,\n"
+                     "SKU-1,1.50,EUR,,default,now," + isoIn(-1h) + "," + isoIn(1h) + "\n" +
+                     "SKU-1,1.00,EUR,,default,later," + isoIn(2h) + "," + isoIn(3h) + "\n" +
+                     "SKU-1,0.50,EUR,,default,over," + isoIn(-3h) + "," + isoIn(-2h) + "\n" +
+                     "SKU-2,9.00,EUR,,default,,,\n" +
+                     "SKU-2,8.00,EUR,,default,soon," + isoIn(2h) + "," + isoIn(4h) + "\n";
+  auto r = csv(coord, "/v1/prices", body);
+  ASSERT_EQ(r.status, 200) << r.body.dump();
+  ASSERT_EQ(r.body["applied"], 6) << r.body.dump();
+
+  ASSERT_TRUE(test::waitFor([&] { return priceAt(till, "SKU-1") == "1.50"; }, 20s)) << till.status().dump();
+  json j = item(till, "SKU-1");
+  EXPECT_EQ(j["price"]["source"], "promotion");
+  EXPECT_EQ(j["price"]["promotion"], "now");
+  EXPECT_EQ(j["base_price"]["price"], "2.00");
+  ASSERT_EQ(j["scheduled"].size(), 1u);
+  EXPECT_EQ(j["scheduled"][0]["promotion"], "later");
+  ASSERT_TRUE(test::waitFor([&] { return priceAt(till, "SKU-2") == "9.00"; }, 20s));  // not yet
+  EXPECT_EQ(item(till, "SKU-2")["price"]["source"], "base");
+  auto cp = test::httpGet(coord.port(), "/v1/prices?sku=SKU-1&location=store-1");
+  EXPECT_EQ(cp.body["current"]["promotion"], "now") << cp.body.dump();
+
+  // Ending the running promotion early (its window now in the past) brings the base price back.
+  auto end = csv(coord, "/v1/prices", "sku,price,currency,price_list,promotion,starts_at,ends_at\nSKU-1,1.50,EUR,default,now," +
+                                          isoIn(-1h) + "," + isoIn(-1min) + "\n");
+  ASSERT_EQ(end.body["changed"], 1) << end.body.dump();
+  ASSERT_TRUE(test::waitFor([&] { return priceAt(till, "SKU-1") == "2.00"; }, 20s)) << till.status().dump();
+  EXPECT_EQ(item(till, "SKU-1")["price"]["source"], "base");
+}
+
+TEST(Catalog, ANewDeviceGetsASnapshotAndAPriceListChangeReloadsTheStore) {
+  test::TempDir dir;
+  test::Broker broker;
+  test::CoordinatorProc coord(dir, broker.url());
+  coord.start();
+  // 1,200 items: a snapshot of several pages of 500.
+  std::string many = "sku,gtins,name,unit,weight_priced,tax_class\n";
+  std::string prices = "sku,price,currency,price_list,location\n";
+  for (int i = 0; i < 1200; ++i) {
+    std::string sku = "SKU-" + std::to_string(1000 + i);
+    many += sku + ",,Item " + std::to_string(i) + ",each,false,std\n";
+    prices += sku + ",1.00,EUR,default,\n" + sku + ",2.00,EUR,north,\n";
+  }
+  ASSERT_EQ(csv(coord, "/v1/catalog", many).body["applied"], 1200);
+  ASSERT_EQ(csv(coord, "/v1/prices", prices).body["applied"], 2400);
+
+  test::AgentProc hh(dir, "hh-1", "store-2", broker.url(), "handheld");
+  hh.start();
+  ASSERT_TRUE(test::waitFor([&] { return priceAt(hh, "SKU-2199") == "1.00"; }, 30s)) << hh.status().dump();
+  EXPECT_EQ(item(hh, "SKU-1000")["name"], "Item 0");
+  json catalog = downState(hh, "catalog", "store-2");
+  EXPECT_GE(catalog["snapshot_pages"].get<int>(), 3) << catalog.dump();
+  EXPECT_EQ(catalog["delta_pages"], 0) << catalog.dump();
+  json st = downState(hh, "prices", "store-2");
+  EXPECT_GE(st["snapshot_pages"].get<int>(), 3) << st.dump();
+
+  // store-2 moves to the "north" list: its devices reload prices (a snapshot), and no entry of
+  // the default list is left behind.
+  auto m = test::httpPost(coord.port(), "/v1/price-lists", R"({"mappings":[{"location":"store-2","price_list":"north"}]})");
+  ASSERT_EQ(m.status, 200) << m.body.dump();
+  ASSERT_TRUE(test::waitFor([&] { return priceAt(hh, "SKU-2199") == "2.00" && priceAt(hh, "SKU-1000") == "2.00"; }, 30s))
+      << hh.status().dump();
+  EXPECT_GE(downState(hh, "prices", "store-2")["snapshot_pages"].get<int>(), 6);
+  EXPECT_EQ(test::httpGet(coord.port(), "/v1/price-lists").body["mappings"][0]["price_list"], "north");
+}
