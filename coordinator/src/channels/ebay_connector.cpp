@@ -212,9 +212,11 @@ common::Result<PushResult> EbayConnector::pushQuantities(const std::vector<Quant
         r.outcome = ItemOutcome::kRetry;
       } else {
         r.outcome = ItemOutcome::kRejected;
-        if (id == "25713") {
+        if (id == "25713" || id == "25702") {
+          // An offer went away, or the SKU was not listed (its empty offer list is cached):
+          // look them up again next time, so a listing made later gets its offers set too.
           std::lock_guard lock(mu_);
-          offers_.erase(r.sku);  // an offer went away: look them up again next time
+          offers_.erase(r.sku);
         }
       }
       break;
