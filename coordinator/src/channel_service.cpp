@@ -36,6 +36,7 @@ Result<channels::PushOptions> pushOptions(const json& config) {
                       : k == "accepted_readback_ms" ? &o.accepted_readback_ms
                       : k == "accepted_timeout_ms"  ? &o.accepted_timeout_ms
                       : k == "max_stale"            ? &o.max_stale
+                      : k == "refresh_interval_s"   ? &o.refresh_interval_s
                                                     : nullptr;
     if (!target) return bad("unknown key '" + k + "' in push");
     if (!v.is_number_integer() || v.get<int64_t>() < 0) return bad("push." + k + " must be a whole number >= 0");

@@ -215,6 +215,7 @@ struct PushScheduler::Worker {
   std::map<std::string, Key> keys;  // one idempotency key per logical change, reused on retry
   int64_t next_collect_ms = 0;
   int64_t next_reconcile_ms = 0;
+  int64_t next_refresh_ms = 0;
 
   // Callers hold mu.
   void markLocked(const std::string& sku, int64_t not_before_ms) {
@@ -259,6 +260,7 @@ void PushScheduler::start() {
       w->job->report.started_at_ms = clock_.nowMs();
     }
     w->next_reconcile_ms = clock_.monoMs() + options_.reconcile_interval_s * 1000;
+    w->next_refresh_ms = clock_.monoMs() + options_.refresh_interval_s * 1000;
     Worker* raw = w.get();
     w->thread = std::thread([this, raw] { run(*raw); });
   }
@@ -779,6 +781,16 @@ void PushScheduler::run(Worker& w) {
       }
       w.stats.awaiting_accept = w.accepted.size();
       w.stats.not_listed = w.unlisted.size();
+    }
+    if (options_.refresh_interval_s > 0 && now >= w.next_refresh_ms) {
+      w.next_refresh_ms = now + options_.refresh_interval_s * 1000;
+      std::lock_guard lock(w.mu);
+      for (const auto& [sku, q] : w.known) {
+        // Not counted as a change notice; gen bumped so an in-flight result does not retire it.
+        Worker::Pending& p = w.pending[sku];
+        p.gen = w.next_gen++;
+      }
+      if (!w.known.empty()) continue;
     }
     bool went_on = false;
     if (!ready.empty()) {

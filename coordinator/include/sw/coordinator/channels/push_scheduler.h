@@ -79,6 +79,9 @@ struct PushOptions {
   int64_t max_stale = 10;                 // compare-and-set refused this often in a row: dead-letter
   size_t reconcile_chunk = 100;           // SKUs per readQuantities call during reconciliation
   int64_t reconcile_interval_s = 0;       // 0 = only on request (and at start)
+  // Every this often, SKUs the channel was sent are computed again even without a change notice:
+  // the offline-exposure buffer grows with time alone. Unchanged figures are not sent. 0 = never.
+  int64_t refresh_interval_s = 30;
   bool reconcile_at_start = true;
   size_t max_compute_per_round = 5'000;   // ATS figures computed per round (bounds one round's work)
 };

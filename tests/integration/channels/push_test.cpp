@@ -1,0 +1,238 @@
+// Stock out to the channels, end to end: a till (agent) sells, the coordinator's ledger changes,
+// the push scheduler sends available-to-sell to the four channel simulators. Real Mosquitto,
+// real processes, real simulators; every wait is on a condition.
+
+#include <gtest/gtest.h>
+
+#include <fstream>
+
+#include "sim_fixture.h"
+
+namespace sw {
+namespace {
+
+using nlohmann::json;
+using test::ChannelSim;
+using namespace std::chrono_literals;
+
+const std::vector<std::string> kAll = {"shopify", "amazon", "ebay", "woocommerce"};
+
+class PushTest : public ::testing::Test {
+ protected:
+  // Starts the simulators named in `channels`, seeds `skus` at quantity 0 on each, writes the
+  // channels config (rules: channel -> its rules; `top`: merged at the top level) and starts
+  // the coordinator and a till.
+  void start(const std::vector<std::string>& channels, const std::vector<std::string>& skus, json rules = json::object(),
+             json top = json::object(), std::map<std::string, std::vector<std::string>> sim_flags = {}) {
+    json cfg_channels = json::object();
+    for (const auto& ch : channels) {
+      std::vector<std::string> flags = sim_flags[ch];
+      if (ch == "amazon" && std::find(flags.begin(), flags.end(), "--apply-delay-ms") == flags.end()) {
+        flags.insert(flags.end(), {"--apply-delay-ms", "20"});
+      }
+      auto sim = std::make_unique<ChannelSim>(ch, flags);
+      json listings = json::array();
+      for (const auto& sku : skus) listings.push_back({{"sku", sku}, {"quantity", 0}});
+      json seeded = sim->seed(listings);
+      json conn = {{"channel", ch}, {"base_url", sim->url()}};
+      // Order intake (the same file) wants webhook secrets for Shopify and WooCommerce.
+      if (ch == "shopify" || ch == "woocommerce") conn["webhook_secret"] = "whsec-" + common::newUuid();
+      if (ch == "shopify") conn.update({{"access_token", sim->token()}, {"location_id", seeded["location_id"]}});
+      if (ch == "amazon") conn.update({{"access_token", sim->token()}, {"seller_id", seeded["seller_id"]}});
+      if (ch == "ebay") conn["access_token"] = sim->token();
+      if (ch == "woocommerce") {
+        conn.update({{"consumer_key", sim->consumerKey()}, {"consumer_secret", sim->consumerSecret()}});
+      }
+      json c = rules.value(ch, json::object());
+      c["connector"] = conn;
+      cfg_channels[ch] = c;
+      sims_[ch] = std::move(sim);
+    }
+    json cfg = top;
+    cfg["channels"] = cfg_channels;
+    cfg["push"].emplace("backoff_initial_ms", 50);
+    cfg["push"].emplace("accepted_readback_ms", 100);
+    {
+      std::ofstream out(dir_.file("channels.json"));
+      out << cfg.dump(2);
+    }
+    coord_ = std::make_unique<test::CoordinatorProc>(dir_, broker_.url(), std::map<std::string, std::string>{},
+                                                     std::vector<std::string>{"--channels-config", dir_.file("channels.json")});
+    coord_->start();
+    till_ = std::make_unique<test::AgentProc>(dir_, "till-1", "store-1", broker_.url());
+    till_->start();
+  }
+
+  std::optional<int64_t> shows(const std::string& ch, const std::string& sku) {
+    json l = sims_.at(ch)->listing(sku);
+    if (!l.contains("quantity") || !l["quantity"].is_number_integer()) return std::nullopt;
+    return l["quantity"].get<int64_t>();
+  }
+  int64_t updates(const std::string& ch, const std::string& sku) {
+    return sims_.at(ch)->listing(sku).value("update_count", int64_t{-1});
+  }
+  bool allShow(const std::vector<std::string>& channels, const std::string& sku, int64_t q) {
+    for (const auto& ch : channels) {
+      if (shows(ch, sku) != q) return false;
+    }
+    return true;
+  }
+  json channelStatus(const std::string& ch) {
+    auto r = test::httpGet(coord_->port(), "/v1/channels");
+    for (const auto& c : r.body["channels"]) {
+      if (c["channel"] == ch) return c;
+    }
+    return json();
+  }
+  json available(const std::string& sku, const std::string& ch) {
+    auto r = test::httpGet(coord_->port(), "/v1/available?sku=" + sku);
+    for (const auto& c : r.body["channels"]) {
+      if (c["channel"] == ch) return c;
+    }
+    return json();
+  }
+  void receive(const std::string& sku, int64_t qty) {
+    ASSERT_EQ(till_->movement({{"type", "receive"}, {"lines", {{{"sku", sku}, {"qty", qty}}}}}).status, 201);
+  }
+  std::string logs() { return coord_->logs(); }
+
+  test::TempDir dir_;
+  test::Broker broker_;
+  std::map<std::string, std::unique_ptr<ChannelSim>> sims_;
+  std::unique_ptr<test::CoordinatorProc> coord_;
+  std::unique_ptr<test::AgentProc> till_;
+};
+
+TEST_F(PushTest, ASaleOnATillReachesEveryChannelsListing) {
+  start(kAll, {"P-1"});
+  receive("P-1", 10);
+  ASSERT_TRUE(test::waitFor([&] { return allShow(kAll, "P-1", 10); }, 30s)) << logs();
+  ASSERT_EQ(till_->sell("P-1", 3).status, 201);
+  ASSERT_TRUE(test::waitFor([&] { return allShow(kAll, "P-1", 7); }, 30s)) << logs();
+  for (const auto& ch : kAll) {
+    // The listing can show the figure a moment before the scheduler has counted the answer.
+    json s;
+    EXPECT_TRUE(test::waitFor([&] { return (s = channelStatus(ch))["queue"] == 0 && s["pushed"] >= 2; }, 10s))
+        << ch << " " << s.dump();
+    EXPECT_EQ(s["failed"], 0) << ch;
+    EXPECT_GT(s["last_push_at_ms"].get<int64_t>(), 0) << ch;
+    EXPECT_TRUE(s.contains("rate")) << ch;
+  }
+  // Shopify got compare-and-set: it shows the update applied, not refused as stale.
+  EXPECT_EQ(channelStatus("shopify")["stale"], 0);
+}
+
+TEST_F(PushTest, ManyChangesDuringAThrottlingStormArriveAsFewPushesWithTheFinalValue) {
+  start(kAll, {"P-1"});
+  receive("P-1", 100);
+  ASSERT_TRUE(test::waitFor([&] { return allShow(kAll, "P-1", 100); }, 30s)) << logs();
+  std::map<std::string, int64_t> before;
+  for (const auto& ch : kAll) {
+    before[ch] = updates(ch, "P-1");
+    ASSERT_EQ(sims_[ch]->faults({{"throttle_for_ms", 3000}}).status, 200);
+  }
+  constexpr int kSales = 40;
+  for (int i = 0; i < kSales; ++i) ASSERT_EQ(till_->sell("P-1", 1).status, 201);
+  ASSERT_TRUE(test::waitFor([&] { return allShow(kAll, "P-1", 100 - kSales); }, 60s)) << logs();
+  for (const auto& ch : kAll) {
+    int64_t pushes = updates(ch, "P-1") - before[ch];
+    // Coalesced: far fewer listing changes than sales, and none lost (the final value is there).
+    EXPECT_LT(pushes, kSales / 2) << ch;
+    EXPECT_GE(pushes, 1) << ch;
+  }
+  // The storm was felt and waited out, not ignored.
+  int64_t throttled = 0;
+  for (const auto& ch : kAll) {
+    json s = channelStatus(ch);
+    throttled += s["retried"].get<int64_t>() + s["rate"]["throttled_count"].get<int64_t>();
+  }
+  EXPECT_GT(throttled, 0);
+}
+
+TEST_F(PushTest, RefusedItemsAreDeadLetteredAndReplayable) {
+  start({"ebay"}, {"P-1"});
+  receive("GHOST-1", 5);  // eBay has no listing for it: 25702, refused
+  ASSERT_TRUE(test::waitFor([&] { return channelStatus("ebay")["failed"] == 1; }, 30s)) << logs();
+  auto dl = test::httpGet(coord_->port(), "/v1/channels/dead-letters");
+  ASSERT_EQ(dl.status, 200);
+  ASSERT_EQ(dl.body["dead_letters"].size(), 1u) << dl.body.dump();
+  json letter = dl.body["dead_letters"][0];
+  EXPECT_EQ(letter["channel"], "ebay");
+  EXPECT_EQ(letter["sku"], "GHOST-1");
+  EXPECT_EQ(letter["quantity"], 5);
+  EXPECT_EQ(letter["code"], "25702");
+  EXPECT_EQ(channelStatus("ebay")["failed"], 1);
+
+  sims_["ebay"]->seed(json::array({{{"sku", "GHOST-1"}, {"quantity", 0}}}));  // a person lists it
+  ASSERT_EQ(till_->sell("GHOST-1", 1).status, 201);  // the figure moves on meanwhile
+  std::string path = "/v1/channels/dead-letters/" + std::to_string(letter["id"].get<int64_t>()) + "/replay";
+  auto r = test::httpPost(coord_->port(), path, "");
+  ASSERT_EQ(r.status, 200) << r.body.dump();
+  ASSERT_TRUE(test::waitFor([&] { return shows("ebay", "GHOST-1") == 4; }, 30s))
+      << logs() << channelStatus("ebay").dump() << sims_["ebay"]->listing("GHOST-1").dump();
+  EXPECT_TRUE(test::httpGet(coord_->port(), "/v1/channels/dead-letters").body["dead_letters"].empty());
+  auto again = test::httpPost(coord_->port(), path, "");
+  EXPECT_EQ(again.status, 400);
+  EXPECT_EQ(again.body["error"]["code"], "already_replayed");
+  EXPECT_EQ(test::httpPost(coord_->port(), "/v1/channels/dead-letters/999/replay", "").status, 404);
+}
+
+TEST_F(PushTest, ReconciliationReadsBackAndCorrectsDrift) {
+  start({"woocommerce", "shopify"}, {"P-1", "P-2"});
+  receive("P-1", 8);
+  ASSERT_TRUE(test::waitFor([&] { return allShow({"woocommerce", "shopify"}, "P-1", 8); }, 30s)) << logs();
+  // Someone edits the listings by hand in the channels' admin.
+  sims_["woocommerce"]->seed(json::array({{{"sku", "P-1"}, {"quantity", 99}}}));
+  sims_["shopify"]->seed(json::array({{{"sku", "P-1"}, {"quantity", 42}}}));
+  ASSERT_EQ(shows("woocommerce", "P-1"), 99);
+  for (const std::string ch : {"woocommerce", "shopify"}) {
+    auto r = test::httpPost(coord_->port(), "/v1/channels/" + ch + "/reconcile?wait_ms=30000", "");
+    ASSERT_EQ(r.status, 200) << r.body.dump();
+    EXPECT_TRUE(r.body["reconcile"]["done"].get<bool>());
+    EXPECT_EQ(r.body["reconcile"]["drifted"], 1) << ch << r.body.dump();
+  }
+  ASSERT_TRUE(test::waitFor([&] { return allShow({"woocommerce", "shopify"}, "P-1", 8); }, 30s)) << logs();
+  EXPECT_EQ(test::httpPost(coord_->port(), "/v1/channels/etsy/reconcile", "").status, 400);
+}
+
+TEST_F(PushTest, AvailableToSellShowsEveryTermAndTheChannelsGetIt) {
+  // Safety stock for everyone; eBay gets half of what is left, capped at 30. Sales rates over a
+  // one-minute window so the exposure buffer grows fast enough to watch.
+  json rules = {{"shopify", {{"safety_stock", 2}}}, {"ebay", {{"safety_stock", 2}, {"percent", 50}, {"cap", 30}}}};
+  start({"shopify", "ebay"}, {"P-1"}, rules,
+        {{"exposure", {{"sales_window_s", 60}}}, {"push", {{"refresh_interval_s", 1}}}});
+  receive("P-1", 100);
+  ASSERT_TRUE(test::waitFor([&] { return shows("shopify", "P-1") == 98 && shows("ebay", "P-1") == 30; }, 30s))
+      << logs();
+  json s = available("P-1", "shopify");
+  EXPECT_EQ(s["on_hand"], 100);
+  EXPECT_EQ(s["safety_stock"], 2);
+  EXPECT_EQ(s["reserved"], 0);
+  EXPECT_EQ(s["exposure_buffer"], 0);
+  EXPECT_EQ(s["available"], 98);
+  json e = available("P-1", "ebay");
+  EXPECT_EQ(e["percent"], 50.0);
+  EXPECT_EQ(e["cap"], 30);
+  EXPECT_EQ(e["available"], 30);
+
+  // The till sells 60 in the minute before it goes offline: each second offline holds back
+  // about one more unit, and the channels are told without any further sale.
+  ASSERT_EQ(till_->sell("P-1", 60).status, 201);
+  ASSERT_TRUE(test::waitFor([&] { return coord_->onHand("P-1", "store-1") == 40; }, 30s));
+  till_->kill9();
+  ASSERT_TRUE(test::waitFor([&] { return available("P-1", "shopify")["exposure_buffer"].get<int64_t>() >= 2; }, 60s))
+      << available("P-1", "shopify").dump();
+  json x = available("P-1", "shopify");
+  ASSERT_EQ(x["exposure_terms"].size(), 1u) << x.dump();
+  EXPECT_EQ(x["exposure_terms"][0]["device_id"], "till-1");
+  EXPECT_EQ(x["exposure_terms"][0]["units_sold_in_window"], 60);
+  EXPECT_LT(x["available"].get<int64_t>(), 38);
+  // Pushed by the periodic refresh, not by a stock change.
+  ASSERT_TRUE(test::waitFor([&] { return shows("shopify", "P-1") < 38; }, 30s)) << logs();
+
+  EXPECT_EQ(test::httpGet(coord_->port(), "/v1/available").status, 400);
+  EXPECT_EQ(test::httpGet(coord_->port(), "/v1/available?sku=P-1").body["channels"].size(), 2u);
+}
+
+}  // namespace
+}  // namespace sw
