@@ -86,7 +86,7 @@ std::string HandheldSession::modeName() const {
 }
 
 void HandheldSession::help() {
-  say("commands: receive [EXPECTED.json] | count | transfer-out TO | transfer-in FROM [EXPECTED.json] | "
+  say("commands: receive [EXPECTED.json] | count [all] | transfer-out TO | transfer-in FROM [EXPECTED.json] | "
       "pick | pick TASK_ID | qty N | undo | review | done | cancel | quit");
   say("scan a barcode (or type a code) to add one of that item to the current session");
 }
@@ -216,7 +216,14 @@ bool HandheldSession::handleLine(const std::string& raw) {
     }
     start(m, other, std::move(expected));
   } else if (cmd == "count") {
+    // "count all": a whole-location session; what is not scanned was not on the shelves (0).
+    if (!arg.empty() && arg != "all") {
+      say("ERROR usage: count [all]");
+      return true;
+    }
+    if (mode_ == Mode::kIdle) count_location_ = arg == "all";
     start(Mode::kCount, "", std::nullopt);
+    if (mode_ == Mode::kCount && count_location_) say("whole-location count: every SKU not scanned will be recorded as 0");
   } else if (cmd == "transfer-out") {
     if (arg.empty()) say("ERROR usage: transfer-out TO_LOCATION");
     else start(Mode::kTransferOut, arg, std::nullopt);
@@ -320,7 +327,11 @@ void HandheldSession::submit() {
     const char* qty_key = "qty";
     switch (mode_) {
       case Mode::kReceive: body["type"] = "receive"; break;
-      case Mode::kCount: body["type"] = "count"; qty_key = "counted"; break;
+      case Mode::kCount:
+        body["type"] = "count";
+        qty_key = "counted";
+        if (count_location_) body["scope"] = "location";
+        break;
       case Mode::kTransferOut: body["type"] = "transfer_out"; break;
       case Mode::kTransferIn: body["type"] = "transfer_in"; break;
       default: break;

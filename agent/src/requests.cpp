@@ -172,6 +172,23 @@ Result<EventDraft> parseMovementRequest(std::string_view body) {
       return bad("bad_other_location", "'other_location' must be 1-64 of [A-Za-z0-9._:-]");
     }
   }
+  // A count session that covered the whole location: SKUs not in the lines were counted as 0.
+  auto scope = optString(j, "scope");
+  if (!scope) return scope.error();
+  if (!scope->empty()) {
+    if (*type != EventType::kCount || *scope != common::kScopeLocation) {
+      return bad("bad_scope", "'scope' is only for counts, and only \"location\" (every SKU not listed was counted 0)");
+    }
+    d.scope = *scope;
+  }
+  // A receipt may name the transfer_out it receives (its event_id), so short and over receipts
+  // are matched to the right shipment; without it the oldest open transfer is matched.
+  if (*type == EventType::kTransferIn) {
+    auto ref = optString(j, "ref");
+    if (!ref) return ref.error();
+    if (!ref->empty() && !common::isUuid(*ref)) return bad("bad_ref", "'ref' must be the event_id of the transfer_out");
+    d.ref = *ref;
+  }
   auto key = optString(j, "idempotency_key");
   if (!key) return key.error();
   d.idempotency_key = *key;

@@ -152,6 +152,7 @@ Result<std::vector<Recorded>> Store::recordMany(const std::vector<EventDraft>& d
     e.other_location = draft.other_location;
     e.reason = draft.reason;
     e.ref = draft.ref;
+    e.scope = draft.scope;
     e.event_id = common::newUuidV7(now);
     e.occurred_at_ms = now;
     e.seq = 1;  // placeholder for validation; the real seq is assigned inside the transaction

@@ -127,6 +127,7 @@ json eventToJson(const Event& e) {
   if (!e.other_location.empty()) j["other"] = e.other_location;
   if (!e.reason.empty()) j["reason"] = e.reason;
   if (!e.ref.empty()) j["ref"] = e.ref;
+  if (!e.scope.empty()) j["scope"] = e.scope;
   return j;
 }
 
@@ -138,7 +139,8 @@ Result<Event> eventFromJson(const json& j) {
   if (!getUint(j, "seq", &e.seq, &err) || !getString(j, "id", &e.event_id, &err) ||
       !getString(j, "type", &type, &err) || !getInt(j, "at", &e.occurred_at_ms, &err) ||
       !getString(j, "loc", &e.location, &err) || !getString(j, "other", &e.other_location, &err, false) ||
-      !getString(j, "reason", &e.reason, &err, false) || !getString(j, "ref", &e.ref, &err, false)) {
+      !getString(j, "reason", &e.reason, &err, false) || !getString(j, "ref", &e.ref, &err, false) ||
+      !getString(j, "scope", &e.scope, &err, false)) {
     return err;
   }
   auto t = parseEventType(type);

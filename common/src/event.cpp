@@ -68,6 +68,9 @@ Status validateEvent(const Event& e) {
     if (static_cast<unsigned char>(c) < 0x20) return bad("bad_reason", "reason has a control character");
   }
   if (!e.ref.empty() && !isUuid(e.ref)) return bad("bad_ref", "ref must be the UUID of an event");
+  if (!e.scope.empty() && (e.type != EventType::kCount || e.scope != kScopeLocation)) {
+    return bad("bad_scope", "scope is only for counts, and only \"location\" (a whole-location count session)");
+  }
 
   bool needs_lines = e.type != EventType::kVoid;
   if (needs_lines && e.lines.empty()) return bad("no_lines", "at least one line is needed");

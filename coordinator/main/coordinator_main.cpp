@@ -48,10 +48,12 @@ serve options:
   --alert-offline-hours N  alert when a device is offline or holds unsynced events this long (default 12)
   --alert-queue N          alert when a device holds this many unsynced events (default 100000)
   --alert-disk-mb N        alert when a device has less free disk than this (default 256)
-  --channels-config FILE  available-to-sell rules and channel connectors (JSON, see
-                         coordinator/README.md); channels with a connector get pushed to
+  --count-tie-ms N       movements from other devices this close to a count are taken as seen by it
+                         (never counted twice); fixed when the ledger is created (default 2000)
   --import-max-mb N     largest catalog/price upload accepted, in MiB (default 32; larger: 413)
   --import-max-rows N   most rows in one catalog/price upload (default 100000; more: 413)
+  --channels-config FILE  available-to-sell rules and channel connectors (JSON, see
+                         coordinator/README.md); channels with a connector get pushed to
   --locations-config FILE  order routing: coordinates and costs per location, country centroids
                          (JSON, see coordinator/README.md "Orders"); without it every location ships at cost 0
   --order-poll-ms N      how often each channel with a connector is polled for orders (default 60000)
@@ -70,8 +72,9 @@ Exit codes: 0 after SIGINT/SIGTERM, 2 on bad options, 3 when the ledger cannot b
 
 const std::set<std::string> kServeOptions = {"config", "broker", "db", "http", "client-id", "share-group",
                                              "reorder-timeout-ms", "ca", "cert", "key", "log-level",
-                                             "alert-offline-hours", "alert-queue", "alert-disk-mb", "channels-config",
+                                             "alert-offline-hours", "alert-queue", "alert-disk-mb",
                                              "import-max-mb", "import-max-rows",
+                                             "count-tie-ms", "channels-config",
                                              "locations-config", "order-poll-ms"};
 
 int fail(const common::Error& e, int code) {
@@ -107,8 +110,13 @@ int serve(const std::vector<std::string>& raw) {
   limits.max_queue_depth = static_cast<uint64_t>(*alert_q);
   limits.min_disk_free_bytes = *alert_d << 20;
 
-  auto ledger = coordinator::SqliteLedger::open({.path = *args->get("db")});
-  if (!ledger) return fail(ledger.error(), 3);
+  auto tie = args->getInt("count-tie-ms", -1);
+  if (!tie) return fail(tie.error(), 2);
+  if (args->has("count-tie-ms") && *tie < 0) {
+    return fail(common::Error::reject("bad_option", "--count-tie-ms cannot be negative"), 2);
+  }
+  auto ledger = coordinator::SqliteLedger::open({.path = *args->get("db"), .count_tie_ms = *tie});
+  if (!ledger) return fail(ledger.error(), ledger.error().code == "bad_option" ? 2 : 3);
 
   const common::Clock& clock = common::SystemClock::instance();
   auto import_mb = args->getInt("import-max-mb", 32);
@@ -182,8 +190,8 @@ int serve(const std::vector<std::string>& raw) {
   if (auto s = downlink.start(); !s) return fail(s.error(), 3);
   coordinator::CoordinatorHttpApi api(**ledger, &ingest, clock, limits);
   api.setDownlink(&downlink);
-  api.setCatalog(**catalog, catalog_http, [&downlink](const std::vector<std::string>& locs) { downlink.changed(locs); });
   api.setChannels(channels.availability(), channels.push());
+  api.setCatalog(**catalog, catalog_http, [&downlink](const std::vector<std::string>& locs) { downlink.changed(locs); });
   api.setOrders(orders);
   if (auto s = api.start(hp->first, hp->second); !s) return fail(s.error(), 2);
   if (auto s = ingest.start(); !s) return fail(s.error(), 3);

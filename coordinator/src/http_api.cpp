@@ -6,10 +6,11 @@
 
 #include <sstream>
 
-#include "channels_routes.h"
-#include "orders_http.h"
 #include "catalog_http.h"
+#include "orders_http.h"
+#include "channels_routes.h"
 #include "console_html.h"
+#include "ledger_routes.h"
 #include "sw/common/event.h"
 #include "sw/common/http_server.h"
 #include "sw/common/log.h"
@@ -25,6 +26,7 @@ struct CoordinatorHttpApi::Impl {
   const common::Clock& clock;
   ExposureLimits limits;
   DownlinkService* downlink = nullptr;
+  HttpCounters counters;
   httplib::Server server;
   common::HttpServerRunner runner{server};
 
@@ -52,7 +54,16 @@ struct CoordinatorHttpApi::Impl {
         }
         locs.push_back(std::move(l));
       }
-      return sendJson(res, {{"sku", sku}, {"locations", locs}});
+      // Units shipped between locations and not yet received belong to neither end's on-hand.
+      json transit = json::array();
+      if (auto t = ledger.transfers("", sku, true, 10'000)) {
+        for (const TransferRow& tr : *t) {
+          if (!tr.sent) continue;
+          transit.push_back({{"from_location", tr.from_location}, {"to_location", tr.to_location}, {"qty", *tr.sent},
+                             {"sent_at_ms", tr.sent_at_ms}});
+        }
+      }
+      return sendJson(res, {{"sku", sku}, {"locations", locs}, {"in_transit", transit}});
     }
     if (req.has_param("location")) {
       std::string loc = req.get_param_value("location");
@@ -137,9 +148,13 @@ struct CoordinatorHttpApi::Impl {
   }
 
   void events(const httplib::Request& req, httplib::Response& res) {
+    if (!req.has_param("device") && (req.has_param("sku") || req.has_param("location"))) {
+      return eventsForKey(ledger, req, res);
+    }
     std::string device = req.get_param_value("device");
     if (!common::isValidId(device)) {
-      return common::sendError(res, Error::reject("missing_param", "give ?device=ID[&from_seq=N&limit=M]"));
+      return common::sendError(
+          res, Error::reject("missing_param", "give ?device=ID[&from_seq=N&limit=M] or ?sku=SKU&location=LOC"));
     }
     uint64_t from = 1;
     int64_t limit = 500;
@@ -236,6 +251,7 @@ struct CoordinatorHttpApi::Impl {
     server.Get("/", [](const httplib::Request&, httplib::Response& res) {
       res.set_content(kConsoleHtml, "text/html; charset=utf-8");
     });
+    addLedgerRoutes(server, ledger, ingest, clock, counters);
     common::installJsonErrorHandlers(server);
   }
 };
@@ -256,13 +272,13 @@ void CoordinatorHttpApi::stop() {
 
 void CoordinatorHttpApi::setDownlink(DownlinkService* downlink) { impl_->downlink = downlink; }
 
+void CoordinatorHttpApi::setChannels(Availability& availability, channels::PushScheduler* push) {
+  addChannelRoutes(impl_->server, availability, push);
+}
+
 void CoordinatorHttpApi::setCatalog(SqliteCatalog& catalog, CatalogHttpConfig config,
                                     std::function<void(const std::vector<std::string>&)> changed) {
   installCatalogRoutes(impl_->server, catalog, impl_->clock, config, std::move(changed));
-}
-
-void CoordinatorHttpApi::setChannels(Availability& availability, channels::PushScheduler* push) {
-  addChannelRoutes(impl_->server, availability, push);
 }
 
 void CoordinatorHttpApi::setOrders(OrderService& orders) { installOrderRoutes(impl_->server, orders); }

@@ -57,6 +57,26 @@ const std::vector<std::string> kSchema = {
     "  JOIN locations l ON l.id = m.loc JOIN skus s ON s.id = m.sku;"
     "CREATE VIEW v_on_hand AS SELECT l.name AS location, s.sku, o.qty, o.count_at_ms, o.counted, o.updated_at_ms"
     "  FROM on_hand o JOIN locations l ON l.id = o.loc JOIN skus s ON s.id = o.sku;",
+    // v2: which count a figure starts from (so counts order the same whatever order they arrive
+    // in), whole-location count sessions, and transfers between locations (in transit until
+    // received; a receipt that differs from the shipment is a discrepancy).
+    "ALTER TABLE on_hand ADD COLUMN count_dev INTEGER;"
+    "ALTER TABLE on_hand ADD COLUMN count_seq INTEGER;"
+    "ALTER TABLE on_hand ADD COLUMN count_id BLOB;"
+    "UPDATE on_hand SET count_dev = 0, count_seq = 0, count_id = x'' WHERE count_at_ms IS NOT NULL;"
+    "CREATE TABLE location_counts ("
+    "  loc INTEGER NOT NULL, at_ms INTEGER NOT NULL, event_id BLOB NOT NULL, dev INTEGER NOT NULL,"
+    "  seq INTEGER NOT NULL, PRIMARY KEY (loc, at_ms, event_id)) WITHOUT ROWID;"
+    "CREATE TABLE transfers ("
+    "  id INTEGER PRIMARY KEY, from_loc INTEGER NOT NULL, to_loc INTEGER NOT NULL, sku INTEGER NOT NULL,"
+    "  out_id BLOB, out_dev INTEGER, out_seq INTEGER, sent INTEGER, sent_at_ms INTEGER,"
+    "  in_id BLOB, in_dev INTEGER, in_seq INTEGER, received INTEGER, received_at_ms INTEGER, in_ref BLOB);"
+    "CREATE TABLE settings (key TEXT PRIMARY KEY, value INTEGER NOT NULL);"
+    "CREATE INDEX transfers_by_route ON transfers(from_loc, to_loc, sku);"
+    "CREATE INDEX transfers_by_out ON transfers(out_id);"
+    "CREATE VIEW v_transfers AS SELECT t.id, f.name AS from_location, o.name AS to_location, s.sku, t.sent,"
+    "  t.sent_at_ms, t.received, t.received_at_ms FROM transfers t JOIN locations f ON f.id = t.from_loc"
+    "  JOIN locations o ON o.id = t.to_loc JOIN skus s ON s.id = t.sku;",
 };
 
 void optText(SqliteStmt& st, int idx, const std::string& v) {
@@ -79,7 +99,23 @@ Status SqliteLedger::init(const LedgerOptions& options) {
   auto db = common::SqliteDb::open({.path = options.path});
   if (!db) return db.error();
   db_ = std::move(*db);
+  options_ = options;
   if (auto s = db_.migrate(kSchema); !s) return s;
+  if (options_.count_tie_ms < -1) return Error::reject("bad_option", "count_tie_ms cannot be negative");
+  auto tie = db_.queryInt("SELECT COALESCE((SELECT value FROM settings WHERE key = 'count_tie_ms'), -1)");
+  if (!tie) return tie.error();
+  if (*tie < 0) {
+    if (options_.count_tie_ms < 0) options_.count_tie_ms = kDefaultCountTieMs;
+    auto st = db_.prepare("INSERT INTO settings (key, value) VALUES ('count_tie_ms', ?)");
+    if (!st) return st.error();
+    st->bind(1, options_.count_tie_ms);
+    if (auto s = st->run(); !s) return s;
+  } else if (options_.count_tie_ms < 0) {
+    options_.count_tie_ms = *tie;
+  } else if (options_.count_tie_ms != *tie) {
+    return Error::reject("bad_option", "this ledger orders counts with count_tie_ms=" + std::to_string(*tie) +
+                                           " (fixed when it was created), not " + std::to_string(options_.count_tie_ms));
+  }
   if (auto s = db_.exec("PRAGMA cache_size=-" + std::to_string(options.cache_mib * 1024)); !s) return s;
   auto reader = common::SqliteDb::open({.path = options.path, .create = false});
   if (!reader) return reader.error();
@@ -113,12 +149,43 @@ Status SqliteLedger::prepareStatements() {
       {&ins_move_,
        "INSERT INTO movements (dev, seq, line, ord, kind, loc, sku, qty, price_units, delta, at_ms)"
        " VALUES (?,?,?,?,?,?,?,?,?,?,?)"},
-      {&sel_onhand_, "SELECT qty, count_at_ms, counted FROM on_hand WHERE loc = ? AND sku = ?"},
+      {&sel_onhand_,
+       "SELECT qty, count_at_ms, counted, count_dev, count_seq, count_id FROM on_hand WHERE loc = ? AND sku = ?"},
       {&up_onhand_,
-       "INSERT INTO on_hand (loc, sku, qty, count_at_ms, counted, updated_at_ms, ver) VALUES (?,?,?,?,?,?,?)"
+       "INSERT INTO on_hand (loc, sku, qty, count_at_ms, counted, updated_at_ms, ver, count_dev, count_seq, count_id)"
+       " VALUES (?,?,?,?,?,?,?,?,?,?)"
        " ON CONFLICT (loc, sku) DO UPDATE SET qty = excluded.qty, count_at_ms = excluded.count_at_ms,"
-       " counted = excluded.counted, updated_at_ms = excluded.updated_at_ms, ver = excluded.ver"},
-      {&sum_after_, "SELECT COALESCE(SUM(delta), 0) FROM movements WHERE loc = ? AND sku = ? AND at_ms > ?"},
+       " counted = excluded.counted, updated_at_ms = excluded.updated_at_ms, ver = excluded.ver,"
+       " count_dev = excluded.count_dev, count_seq = excluded.count_seq, count_id = excluded.count_id"},
+      // What a count did not see: the same device's later events (its seq order is exact), other
+      // devices' events clearly after it (see LedgerOptions::count_tie_ms). absorbs() is the same rule.
+      {&sum_after_,
+       "SELECT COALESCE(SUM(delta), 0) FROM movements WHERE loc = ?1 AND sku = ?2"
+       " AND ((dev = ?3 AND seq > ?4) OR (dev <> ?3 AND at_ms > ?5))"},
+      {&sel_loc_count_,
+       "SELECT at_ms, event_id, dev, seq FROM location_counts WHERE loc = ? ORDER BY at_ms DESC, event_id DESC LIMIT 1"},
+      {&ins_loc_count_, "INSERT OR IGNORE INTO location_counts (loc, at_ms, event_id, dev, seq) VALUES (?,?,?,?,?)"},
+      {&sel_loc_skus_, "SELECT sku FROM on_hand WHERE loc = ?"},
+      // Transfers are matched whichever end arrives first: a receipt waits for its shipment as
+      // much as a shipment waits for its receipt. A receipt naming its shipment (ref) matches only it.
+      {&match_early_receipt_,
+       "SELECT id FROM transfers WHERE out_id IS NULL AND from_loc = ?1 AND to_loc = ?2 AND sku = ?3"
+       " AND (in_ref = ?4 OR in_ref IS NULL) ORDER BY in_ref IS NULL, received_at_ms, id LIMIT 1"},
+      {&match_shipment_ref_, "SELECT id FROM transfers WHERE out_id = ?1 AND sku = ?2 AND in_id IS NULL ORDER BY id LIMIT 1"},
+      {&match_shipment_fifo_,
+       "SELECT id FROM transfers WHERE in_id IS NULL AND out_id IS NOT NULL AND from_loc = ?1 AND to_loc = ?2"
+       " AND sku = ?3 ORDER BY sent_at_ms, id LIMIT 1"},
+      {&ins_transfer_out_,
+       "INSERT INTO transfers (from_loc, to_loc, sku, out_id, out_dev, out_seq, sent, sent_at_ms)"
+       " VALUES (?,?,?,?,?,?,?,?)"},
+      {&ins_transfer_in_,
+       "INSERT INTO transfers (from_loc, to_loc, sku, in_id, in_dev, in_seq, received, received_at_ms, in_ref)"
+       " VALUES (?,?,?,?,?,?,?,?,?)"},
+      {&set_transfer_out_,
+       "UPDATE transfers SET out_id = ?2, out_dev = ?3, out_seq = ?4, sent = ?5, sent_at_ms = ?6 WHERE id = ?1"},
+      {&set_transfer_in_,
+       "UPDATE transfers SET in_id = ?2, in_dev = ?3, in_seq = ?4, received = ?5, received_at_ms = ?6, in_ref = ?7"
+       " WHERE id = ?1"},
       {&sel_ref_moves_,
        "SELECT e.dev, e.seq, e.type, e.voided_by IS NOT NULL, m.loc, m.sku, m.qty, m.delta FROM events e"
        " LEFT JOIN movements m ON m.dev = e.dev AND m.seq = e.seq WHERE e.event_id = ? ORDER BY m.line"},
@@ -191,30 +258,56 @@ Result<SqliteLedger::OnHand*> SqliteLedger::onHand(Key key) {
     sel_onhand_.reset();
     return r.error();
   }
-  if (*r) {
+  bool found = *r;
+  if (found) {
     oh.qty = sel_onhand_.columnInt(0);
-    if (!sel_onhand_.columnIsNull(1)) oh.count_at = sel_onhand_.columnInt(1);
+    if (!sel_onhand_.columnIsNull(1)) {
+      oh.count = CountMark{sel_onhand_.columnInt(1), sel_onhand_.columnInt(3), sel_onhand_.columnInt(4),
+                           std::string(sel_onhand_.columnView(5))};
+    }
     if (!sel_onhand_.columnIsNull(2)) oh.counted = sel_onhand_.columnInt(2);
   }
   sel_onhand_.reset();
+  if (!found) {
+    // Never seen here before, but a whole-location count may already have counted it: as 0.
+    sel_loc_count_.bind(1, key.first);
+    auto lc = sel_loc_count_.step();
+    if (!lc) {
+      sel_loc_count_.reset();
+      return lc.error();
+    }
+    if (*lc) {
+      oh.count = CountMark{sel_loc_count_.columnInt(0), sel_loc_count_.columnInt(2), sel_loc_count_.columnInt(3),
+                           std::string(sel_loc_count_.columnView(1))};
+      oh.counted = 0;
+      oh.dirty = true;
+    }
+    sel_loc_count_.reset();
+  }
   return &onhand_cache_.emplace(key, oh).first->second;
 }
 
-Status SqliteLedger::applyDelta(Key key, int64_t delta, int64_t at_ms) {
+bool SqliteLedger::absorbs(const CountMark& c, int64_t dev, int64_t seq, int64_t at) const {
+  if (dev == c.dev) return seq < c.seq;
+  return at <= c.at + options_.count_tie_ms;
+}
+
+Status SqliteLedger::applyDelta(Key key, int64_t delta, int64_t at_ms, int64_t dev, int64_t seq) {
   auto oh = onHand(key);
   if (!oh) return oh.error();
-  // At or before the latest count: the count already saw this movement's effect.
-  if ((*oh)->count_at && at_ms <= *(*oh)->count_at) return {};
+  // The latest count already saw this movement's effect.
+  if ((*oh)->count && absorbs(*(*oh)->count, dev, seq, at_ms)) return {};
   (*oh)->qty += delta;
   (*oh)->dirty = true;
   return {};
 }
 
-Status SqliteLedger::applyCount(Key key, int64_t counted, int64_t at_ms) {
+Status SqliteLedger::applyCount(Key key, int64_t counted, const CountMark& mark) {
   auto oh = onHand(key);
   if (!oh) return oh.error();
-  if ((*oh)->count_at && at_ms < *(*oh)->count_at) return {};  // an older count: superseded, kept in the log
-  sum_after_.bind(1, key.first).bind(2, key.second).bind(3, at_ms);
+  if ((*oh)->count && !mark.newerThan(*(*oh)->count)) return {};  // an older count: superseded, kept in the log
+  sum_after_.bind(1, key.first).bind(2, key.second).bind(3, mark.dev).bind(4, mark.seq)
+      .bind(5, mark.at + options_.count_tie_ms);
   auto r = sum_after_.step();
   if (!r) {
     sum_after_.reset();
@@ -223,9 +316,101 @@ Status SqliteLedger::applyCount(Key key, int64_t counted, int64_t at_ms) {
   int64_t after = sum_after_.columnInt(0);
   sum_after_.reset();
   (*oh)->qty = counted + after;
-  (*oh)->count_at = at_ms;
+  (*oh)->count = mark;
   (*oh)->counted = counted;
   (*oh)->dirty = true;
+  return {};
+}
+
+Status SqliteLedger::applyLocationCount(int64_t loc, const std::set<int64_t>& listed, const CountMark& mark) {
+  ins_loc_count_.bind(1, loc).bind(2, mark.at).bindBlob(3, mark.id).bind(4, mark.dev).bind(5, mark.seq);
+  if (auto s = ins_loc_count_.run(); !s) return s;
+  // Every SKU known here that the session did not list was counted as 0: those with a row, and
+  // those that got their first movement earlier in this same transaction (still only cached).
+  std::set<int64_t> skus;
+  sel_loc_skus_.bind(1, loc);
+  while (true) {
+    auto r = sel_loc_skus_.step();
+    if (!r) {
+      sel_loc_skus_.reset();
+      return r.error();
+    }
+    if (!*r) break;
+    skus.insert(sel_loc_skus_.columnInt(0));
+  }
+  sel_loc_skus_.reset();
+  for (const auto& [key, oh] : onhand_cache_) {
+    if (key.first == loc) skus.insert(key.second);
+  }
+  for (int64_t sku : skus) {
+    if (listed.count(sku)) continue;
+    if (auto s = applyCount({loc, sku}, 0, mark); !s) return s;
+  }
+  return {};
+}
+
+Status SqliteLedger::applyTransfer(const common::Event& e, int64_t dev, int64_t loc, int64_t at) {
+  auto other = intern(locations_, e.other_location);
+  if (!other) return other.error();
+  const std::string event_id = common::uuidToBytes(e.event_id);
+  const std::string ref = e.ref.empty() ? std::string() : common::uuidToBytes(e.ref);
+  const int64_t seq = static_cast<int64_t>(e.seq);
+  auto firstId = [](SqliteStmt& st) -> Result<std::optional<int64_t>> {
+    auto r = st.step();
+    std::optional<int64_t> id;
+    if (r && *r) id = st.columnInt(0);
+    st.reset();
+    if (!r) return r.error();
+    return id;
+  };
+  for (const common::Line& l : e.lines) {
+    auto sku = intern(skus_, l.sku);
+    if (!sku) return sku.error();
+    if (e.type == EventType::kTransferOut) {
+      match_early_receipt_.bind(1, loc).bind(2, *other).bind(3, *sku).bindBlob(4, event_id);
+      auto id = firstId(match_early_receipt_);
+      if (!id) return id.error();
+      if (*id) {
+        set_transfer_out_.bind(1, **id).bindBlob(2, event_id).bind(3, dev).bind(4, seq).bind(5, l.qty).bind(6, at);
+        if (auto s = set_transfer_out_.run(); !s) return s;
+      } else {
+        ins_transfer_out_.bind(1, loc).bind(2, *other).bind(3, *sku).bindBlob(4, event_id).bind(5, dev)
+            .bind(6, seq).bind(7, l.qty).bind(8, at);
+        if (auto s = ins_transfer_out_.run(); !s) return s;
+      }
+      continue;
+    }
+    std::optional<int64_t> match;
+    if (!ref.empty()) {
+      match_shipment_ref_.bindBlob(1, ref).bind(2, *sku);
+      auto id = firstId(match_shipment_ref_);
+      if (!id) return id.error();
+      match = *id;
+    } else {
+      match_shipment_fifo_.bind(1, *other).bind(2, loc).bind(3, *sku);
+      auto id = firstId(match_shipment_fifo_);
+      if (!id) return id.error();
+      match = *id;
+    }
+    if (match) {
+      set_transfer_in_.bind(1, *match).bindBlob(2, event_id).bind(3, dev).bind(4, seq).bind(5, l.qty).bind(6, at);
+      if (ref.empty()) {
+        set_transfer_in_.bindNull(7);
+      } else {
+        set_transfer_in_.bindBlob(7, ref);
+      }
+      if (auto s = set_transfer_in_.run(); !s) return s;
+    } else {
+      ins_transfer_in_.bind(1, *other).bind(2, loc).bind(3, *sku).bindBlob(4, event_id).bind(5, dev).bind(6, seq)
+          .bind(7, l.qty).bind(8, at);
+      if (ref.empty()) {
+        ins_transfer_in_.bindNull(9);
+      } else {
+        ins_transfer_in_.bindBlob(9, ref);
+      }
+      if (auto s = ins_transfer_in_.run(); !s) return s;
+    }
+  }
   return {};
 }
 
@@ -238,8 +423,13 @@ Status SqliteLedger::flushOnHand(int64_t now_ms, int64_t version, CommitInfo* in
   std::set<int64_t> locs;
   for (auto& [key, oh] : onhand_cache_) {
     if (!oh.dirty) continue;
-    up_onhand_.bind(1, key.first).bind(2, key.second).bind(3, oh.qty).bind(4, oh.count_at).bind(5, oh.counted)
-        .bind(6, now_ms).bind(7, version);
+    up_onhand_.bind(1, key.first).bind(2, key.second).bind(3, oh.qty).bind(5, oh.counted).bind(6, now_ms)
+        .bind(7, version);
+    if (oh.count) {
+      up_onhand_.bind(4, oh.count->at).bind(8, oh.count->dev).bind(9, oh.count->seq).bindBlob(10, oh.count->id);
+    } else {
+      up_onhand_.bindNull(4).bindNull(8).bindNull(9).bindNull(10);
+    }
     if (auto s = up_onhand_.run(); !s) return s;
     if (info) {
       info->changed.emplace_back(loc_names[key.first], sku_names[key.second]);
@@ -335,11 +525,13 @@ Status SqliteLedger::applyEvent(const ApplyEvent& ae, int64_t applied_at_ms) {
     for (const Orig& o : orig) {
       if (o.delta == 0) continue;
       if (auto s = insertMove(++line, o.loc, o.sku, o.qty, std::nullopt, -o.delta); !s) return s;
-      if (auto s = applyDelta({o.loc, o.sku}, -o.delta, at); !s) return s;
+      if (auto s = applyDelta({o.loc, o.sku}, -o.delta, at, *dev, static_cast<int64_t>(e.seq)); !s) return s;
     }
     return {};
   }
 
+  const CountMark mark{at, *dev, static_cast<int64_t>(e.seq), common::uuidToBytes(e.event_id)};
+  std::set<int64_t> listed;
   int line = 0;
   for (const common::Line& l : e.lines) {
     ++line;
@@ -366,8 +558,16 @@ Status SqliteLedger::applyEvent(const ApplyEvent& ae, int64_t applied_at_ms) {
     }
     if (auto s = insertMove(line, *loc, *sku, l.qty, price, delta); !s) return s;
     Key key{*loc, *sku};
-    Status s = e.type == EventType::kCount ? applyCount(key, l.qty, at) : applyDelta(key, delta, at);
+    listed.insert(*sku);
+    Status s = e.type == EventType::kCount ? applyCount(key, l.qty, mark)
+                                           : applyDelta(key, delta, at, *dev, static_cast<int64_t>(e.seq));
     if (!s) return s;
+  }
+  if (e.type == EventType::kCount && e.scope == common::kScopeLocation) {
+    if (auto s = applyLocationCount(*loc, listed, mark); !s) return s;
+  }
+  if (e.type == EventType::kTransferOut || e.type == EventType::kTransferIn) {
+    if (auto s = applyTransfer(e, *dev, *loc, at); !s) return s;
   }
   return {};
 }
@@ -660,34 +860,6 @@ Result<std::vector<std::string>> SqliteLedger::locationNames() {
     if (!r) return r.error();
     if (!*r) break;
     out.push_back(st->columnText(0));
-  }
-  return out;
-}
-
-Result<std::vector<std::string>> SqliteLedger::verifyOnHand() {
-  std::lock_guard<std::mutex> lock(read_mu_);
-  // Expected per key: the latest count (by corrected time, then apply order) plus later deltas,
-  // or the sum of all deltas when the key was never counted.
-  auto st = reader_.prepare(
-      "WITH keys AS (SELECT DISTINCT loc, sku FROM movements),"
-      " lastc AS (SELECT k.loc, k.sku,"
-      "   (SELECT m.at_ms FROM movements m WHERE m.loc = k.loc AND m.sku = k.sku AND m.kind = 'count'"
-      "    ORDER BY m.at_ms DESC, m.ord DESC LIMIT 1) AS cat,"
-      "   (SELECT m.qty FROM movements m WHERE m.loc = k.loc AND m.sku = k.sku AND m.kind = 'count'"
-      "    ORDER BY m.at_ms DESC, m.ord DESC LIMIT 1) AS cqty FROM keys k),"
-      " expected AS (SELECT c.loc, c.sku, COALESCE(c.cqty, 0) + (SELECT COALESCE(SUM(m.delta), 0)"
-      "   FROM movements m WHERE m.loc = c.loc AND m.sku = c.sku AND (c.cat IS NULL OR m.at_ms > c.cat))"
-      "   AS qty FROM lastc c)"
-      " SELECT l.name, s.sku, e.qty, o.qty FROM expected e LEFT JOIN on_hand o ON o.loc = e.loc AND o.sku = e.sku"
-      " JOIN locations l ON l.id = e.loc JOIN skus s ON s.id = e.sku WHERE o.qty IS NULL OR o.qty != e.qty");
-  if (!st) return st.error();
-  std::vector<std::string> out;
-  while (true) {
-    auto r = st->step();
-    if (!r) return r.error();
-    if (!*r) break;
-    out.push_back(st->columnText(0) + "/" + st->columnText(1) + ": expected " + std::to_string(st->columnInt(2)) +
-                  ", on_hand " + (st->columnIsNull(3) ? std::string("missing") : std::to_string(st->columnInt(3))));
   }
   return out;
 }

@@ -375,6 +375,7 @@ class BatchGen {
       f.emplace_back("reason", rng_->chance(10) ? std::string(kMaxReasonLength, 'r') : "damaged in transit");
     }
     if (type == "void" || (type == "return" && rng_->chance(50)) || rng_->chance(5)) f.emplace_back("ref", uuid());
+    if (type == "count" && rng_->chance(30)) f.emplace_back("scope", std::string("location"));
     return object(std::move(f));
   }
 
@@ -436,6 +437,7 @@ std::vector<ordered_json> stringPool(const std::string& field) {
     v.push_back(std::string(100, 't'));
     return v;
   }
+  if (field == "scope") return {"location", "Location", "", "skus", std::string(70, 's')};
   if (field == "price") {
     return {"1.", ".5", "1e3", "9.99999", "-0.01", "abc", "99999999999999999999", "0", "-0", "+1", "1.2.3", "12.34"};
   }
@@ -536,7 +538,7 @@ TEST(BatchDecodeDifferential, EveryFieldMissingWrongTypedOutOfRangeOrRepeated) {
   BatchGen gen(&rng);
   Differential d;
   const std::vector<std::string> kTopKeys = {"v", "dev", "epoch", "sent", "clk", "events"};
-  const std::vector<std::string> kEventKeys = {"seq", "id", "type", "at", "loc", "lines", "other", "reason", "ref"};
+  const std::vector<std::string> kEventKeys = {"seq", "id", "type", "at", "loc", "lines", "other", "reason", "ref", "scope"};
   const std::vector<std::string> kLineKeys = {"sku", "qty", "price"};
   const std::vector<ordered_json> pool = valuePool();
   for (int i = 0; i < 8; ++i) {
@@ -590,7 +592,7 @@ TEST(BatchDecodeDifferential, EveryFieldMissingWrongTypedOutOfRangeOrRepeated) {
   for (const char* code : {"ok", "malformed", "bad_type", "bad_decimal", "unsupported_version", "bad_device_id",
                            "bad_epoch", "bad_seq", "bad_event_id", "bad_occurred_at", "bad_location", "bad_reason",
                            "bad_ref", "no_lines", "bad_sku", "bad_qty", "bad_price", "missing_ref",
-                           "missing_reason", "bad_other_location", "seq_not_contiguous", "empty_batch"}) {
+                           "missing_reason", "bad_other_location", "bad_scope", "seq_not_contiguous", "empty_batch"}) {
     EXPECT_GT(d.count(code), 0u) << code << " never produced; " << d.summary();
   }
 }

@@ -77,26 +77,26 @@ TEST_F(LedgerTest, SalesReceiptsAndReturnsMoveOnHand) {
 }
 
 TEST_F(LedgerTest, ACountAbsorbsEarlierMovementsThatArriveLate) {
-  // Handheld counts 7 at t=1000. The till sold 2 at t=500 (before the count) and 1 at t=1500 (after),
-  // but was offline: its events arrive after the count.
+  // Handheld counts 7 at t=10000. The till sold 2 at t=5000 (before the count) and 1 at t=15000 (after; both further
+  // from the count than the tie window), but was offline: its events arrive after the count.
   apply({event("hh-1", EventType::kReceive, 10, {{"A", 10, std::nullopt}})});
-  apply({event("hh-1", EventType::kCount, 1000, {{"A", 7, std::nullopt}})});
+  apply({event("hh-1", EventType::kCount, 10000, {{"A", 7, std::nullopt}})});
   EXPECT_EQ(onHand("A"), 7);
-  apply({event("till-1", EventType::kSale, 500, {{"A", 2, std::nullopt}}),
-         event("till-1", EventType::kSale, 1500, {{"A", 1, std::nullopt}})});
+  apply({event("till-1", EventType::kSale, 5000, {{"A", 2, std::nullopt}}),
+         event("till-1", EventType::kSale, 15000, {{"A", 1, std::nullopt}})});
   EXPECT_EQ(onHand("A"), 6);  // the first sale is absorbed by the count, the second applies
   EXPECT_TRUE(ledger_->verifyOnHand()->empty());
 }
 
 TEST_F(LedgerTest, ALateCountKeepsLaterMovementsOnTop) {
   apply({event("till-1", EventType::kReceive, 10, {{"A", 10, std::nullopt}}),
-         event("till-1", EventType::kSale, 2000, {{"A", 3, std::nullopt}})});
+         event("till-1", EventType::kSale, 20000, {{"A", 3, std::nullopt}})});
   EXPECT_EQ(onHand("A"), 7);
-  // A count taken at t=1000 (before that sale) arrives late: 9 counted, the sale after it applies.
-  apply({event("hh-1", EventType::kCount, 1000, {{"A", 9, std::nullopt}})});
+  // A count taken at t=10000 (before that sale) arrives late: 9 counted, the sale after it applies.
+  apply({event("hh-1", EventType::kCount, 10000, {{"A", 9, std::nullopt}})});
   EXPECT_EQ(onHand("A"), 6);
   // An even older count changes nothing.
-  apply({event("hh-1", EventType::kCount, 500, {{"A", 100, std::nullopt}})});
+  apply({event("hh-1", EventType::kCount, 5000, {{"A", 100, std::nullopt}})});
   EXPECT_EQ(onHand("A"), 6);
   EXPECT_TRUE(ledger_->verifyOnHand()->empty());
 }
@@ -150,4 +150,62 @@ TEST_F(LedgerTest, SurvivesReopen) {
   EXPECT_EQ(onHand("A"), 4);
   apply({event("till-1", EventType::kSale, 20, {{"A", 1, std::nullopt}})});
   EXPECT_EQ(onHand("A"), 3);
+}
+
+TEST_F(LedgerTest, TheCountTieWindowIsFixedWhenTheLedgerIsCreated) {
+  ledger_.reset();
+  auto same = coordinator::SqliteLedger::open({.path = dir_.file("ledger.db"), .count_tie_ms = 2000});
+  ASSERT_TRUE(same.ok()) << same.error().toString();
+  same->reset();
+  auto other = coordinator::SqliteLedger::open({.path = dir_.file("ledger.db"), .count_tie_ms = 500});
+  ASSERT_FALSE(other.ok());
+  EXPECT_EQ(other.error().code, "bad_option");
+  auto kept = coordinator::SqliteLedger::open({.path = dir_.file("ledger.db")});
+  ASSERT_TRUE(kept.ok());
+  EXPECT_EQ((*kept)->countTieMs(), 2000);
+}
+
+TEST_F(LedgerTest, AWholeLocationCountZeroesWhatItDidNotListEvenWhenMovementsArriveLater) {
+  apply({event("till-1", EventType::kReceive, 1'000, {{"A", 5, std::nullopt}, {"B", 4, std::nullopt}})});
+  common::Event session = event("hh-1", EventType::kCount, 100'000, {{"A", 3, std::nullopt}});
+  session.scope = common::kScopeLocation;
+  apply({session});
+  EXPECT_EQ(onHand("A"), 3);
+  EXPECT_EQ(onHand("B"), 0);  // on the shelf list, not found: counted 0
+  // An offline till's receipt of C before the session arrives late: the session saw no C.
+  apply({event("till-2", EventType::kReceive, 50'000, {{"C", 6, std::nullopt}}),
+         event("till-2", EventType::kSale, 200'000, {{"B", 1, std::nullopt}})});
+  EXPECT_EQ(onHand("C"), 0);
+  EXPECT_EQ(onHand("B"), -1);  // sold after the count: a negative figure says recount
+  auto d = ledger_->countDiscrepancies("store-1", "B", 10);
+  ASSERT_TRUE(d.ok());
+  ASSERT_EQ(d->size(), 1u);
+  EXPECT_TRUE((*d)[0].location_session);
+  EXPECT_EQ((*d)[0].expected, 4);
+  EXPECT_EQ((*d)[0].difference(), -4);
+  EXPECT_TRUE(ledger_->verifyOnHand()->empty());
+}
+
+TEST_F(LedgerTest, TransfersStayInTransitUntilReceivedAndShortReceiptsShowBothSides) {
+  common::Event out = event("hh-1", EventType::kTransferOut, 1'000, {{"A", 10, std::nullopt}});
+  out.other_location = "store-2";
+  apply({event("hh-1", EventType::kReceive, 500, {{"A", 20, std::nullopt}}), out});
+  auto open = ledger_->transfers("", "A", true, 10);
+  ASSERT_TRUE(open.ok());
+  ASSERT_EQ(open->size(), 1u);
+  EXPECT_EQ((*open)[0].status(), "in_transit");
+  common::Event in = event("hh-2", EventType::kTransferIn, 90'000, {{"A", 8, std::nullopt}}, "store-2");
+  in.other_location = "store-1";
+  in.ref = out.event_id;
+  apply({in});
+  EXPECT_EQ(onHand("A", "store-1"), 10);
+  EXPECT_EQ(onHand("A", "store-2"), 8);
+  auto all = ledger_->transfers("", "", false, 10);
+  ASSERT_EQ(all->size(), 1u);
+  EXPECT_EQ((*all)[0].status(), "short");
+  EXPECT_EQ(*(*all)[0].sent, 10);
+  EXPECT_EQ(*(*all)[0].received, 8);
+  EXPECT_EQ((*all)[0].out_device, "hh-1");
+  EXPECT_EQ((*all)[0].in_device, "hh-2");
+  EXPECT_TRUE(ledger_->transfers("", "", true, 10)->empty());
 }

@@ -105,6 +105,7 @@ class HandheldSession {
   HandheldOptions options_;
   Mode mode_ = Mode::kIdle;
   std::string other_location_;
+  bool count_location_ = false;  // "count all": a whole-location session
   std::optional<Expected> expected_;
   std::map<std::string, int64_t> tally_;
   std::vector<std::string> order_;  // scan order, for undo

@@ -41,6 +41,7 @@ struct EventDraft {
   std::string other_location;
   std::string reason;
   std::string ref;
+  std::string scope;  // counts: "location" for a whole-location count session
   std::string idempotency_key;  // optional; a repeat returns the first event instead of a new one
 };
 

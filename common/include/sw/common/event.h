@@ -45,6 +45,9 @@ struct Event {
   std::string other_location;  // transfers: the other end
   std::string reason;          // adjustments: why
   std::string ref;             // voids: the sale's event id; returns: optionally the original sale
+  // Counts only: empty (the lines' SKUs only) or "location" (a whole-location count session:
+  // every SKU at the location that is not in the lines was counted as 0).
+  std::string scope;
   bool operator==(const Event&) const = default;
 };
 
@@ -54,6 +57,7 @@ inline constexpr size_t kMaxIdLength = 64;
 inline constexpr size_t kMaxSkuLength = 64;
 inline constexpr size_t kMaxReasonLength = 200;
 inline constexpr int64_t kMaxAbsQty = 1'000'000'000;
+inline constexpr const char* kScopeLocation = "location";
 
 // Device, location and similar ids end up in MQTT topics: [A-Za-z0-9._:-], 1..64.
 bool isValidId(std::string_view id);

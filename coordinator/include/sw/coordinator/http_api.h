@@ -4,11 +4,13 @@
 //   GET /v1/devices                          each device's sync state, offline exposure and alerts
 //   GET /v1/alerts                           devices close to or past an exposure limit
 //   GET /v1/events?device=ID&from_seq=N      a device's applied events, paged (next_from_seq)
+//   GET /v1/events?sku=SKU&location=LOC      one figure's movements, paged (next_after)
+//   GET /v1/discrepancies, /v1/transfers, /v1/kpis   see src/ledger_routes.h
 //   GET /v1/quarantine?limit=N               refused messages and why
 //   POST /v1/catalog, /v1/prices, /v1/price-lists; GET /v1/catalog/{code}, /v1/prices   see src/catalog_http.h
+//   POST /v1/channels/{c}/webhooks; GET /v1/orders, /v1/orders/{c}/{id}, /v1/tasks   see src/orders_http.h
 //   GET /v1/available?sku=SKU; GET /v1/channels, /v1/channels/dead-letters; POST .../replay, .../reconcile
 //                                            see src/channels_routes.h
-//   POST /v1/channels/{c}/webhooks; GET /v1/orders, /v1/orders/{c}/{id}, /v1/tasks   see src/orders_http.h
 //   GET /metrics                             Prometheus text format
 //   GET /healthz                             liveness
 //   GET /                                    the web console
@@ -20,9 +22,9 @@
 
 #include "sw/common/clock.h"
 #include "sw/common/result.h"
+#include "sw/coordinator/catalog.h"
 #include "sw/coordinator/availability.h"
 #include "sw/coordinator/channels/push_scheduler.h"
-#include "sw/coordinator/catalog.h"
 #include "sw/coordinator/downlink.h"
 #include "sw/coordinator/exposure.h"
 #include "sw/coordinator/ingest.h"
@@ -41,13 +43,13 @@ class CoordinatorHttpApi {
 
   // Downlink figures in /metrics (optional; set before start()).
   void setDownlink(DownlinkService* downlink);
+  // Available-to-sell and channel push routes (src/channels_routes.h; before start()). push is
+  // null when no channel is enabled.
+  void setChannels(Availability& availability, channels::PushScheduler* push);
   // Catalog and price routes (src/catalog_http.h; optional; before start()). changed(locations)
   // is called after an import changed something (empty: every location).
   void setCatalog(SqliteCatalog& catalog, CatalogHttpConfig config,
                   std::function<void(const std::vector<std::string>&)> changed);
-  // Available-to-sell and channel push routes (src/channels_routes.h; before start()). push is
-  // null when no channel is enabled.
-  void setChannels(Availability& availability, channels::PushScheduler* push);
 
   // Order webhooks, orders and pick tasks (src/orders_http.h; optional; before start()).
   void setOrders(OrderService& orders);

@@ -22,6 +22,7 @@
 #include <map>
 #include <mutex>
 #include <optional>
+#include <set>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -133,9 +134,73 @@ struct StockViewPage {
   bool more = false;
 };
 
+// One shipment line between two locations, as far as its ends have arrived.
+struct TransferRow {
+  int64_t id = 0;
+  std::string from_location;
+  std::string to_location;
+  std::string sku;
+  std::optional<int64_t> sent;  // nullopt: the receipt arrived, the shipment not (yet)
+  int64_t sent_at_ms = 0;
+  std::string out_device;
+  uint64_t out_seq = 0;
+  std::optional<int64_t> received;  // nullopt: in transit
+  int64_t received_at_ms = 0;
+  std::string in_device;
+  uint64_t in_seq = 0;
+  // in_transit, received, short, over, receipt_without_shipment
+  std::string status() const;
+};
+
+// A movement as it bears on one (location, SKU) figure.
+struct MovementRow {
+  int64_t apply_order = 0;
+  std::string device_id;
+  uint64_t seq = 0;
+  int line = 0;
+  std::string event_id;
+  std::string type;
+  int64_t qty = 0;
+  int64_t delta = 0;
+  std::optional<int64_t> price_units;
+  int64_t at_ms = 0;  // corrected
+  int64_t device_at_ms = 0;
+  int64_t applied_at_ms = 0;
+  bool in_on_hand = false;  // not absorbed by the count the current figure starts from
+  bool late = false;        // (discrepancies) applied after the count it falls under
+  bool ambiguous = false;   // (discrepancies) another device's, too close to the count to order
+};
+
+// The latest count of one (location, SKU) against what the ledger expected at that moment:
+// the previous count (or 0) plus every movement between the two counts, late arrivals included.
+struct CountDiscrepancy {
+  std::string location;
+  std::string sku;
+  int64_t counted = 0;
+  int64_t expected = 0;
+  int64_t count_at_ms = 0;
+  std::string count_device;
+  uint64_t count_seq = 0;
+  bool location_session = false;  // counted as 0 by a whole-location session that did not list it
+  std::optional<int64_t> previous_count_at_ms;
+  std::optional<int64_t> previous_counted;
+  std::vector<MovementRow> moves;  // the movements between the two counts (first max_moves)
+  size_t moves_total = 0;
+  int64_t difference() const { return counted - expected; }
+};
+
+inline constexpr int64_t kDefaultCountTieMs = 2000;
+
 struct LedgerOptions {
   std::string path;
   int64_t cache_mib = 64;
+  // Counts and movements from different devices whose corrected times are this close cannot be
+  // ordered safely (clock offsets are estimates). Such a movement is treated as seen by the
+  // count (absorbed), never applied on top of it: at worst a sale is missed until the next
+  // count, but nothing is ever counted twice. Discrepancies flag these movements "ambiguous".
+  // Fixed when the ledger is created (every figure depends on it): -1 keeps the stored value
+  // (kDefaultCountTieMs for a new ledger); another value than the stored one is refused.
+  int64_t count_tie_ms = -1;
 };
 
 class SqliteLedger {
@@ -166,6 +231,20 @@ class SqliteLedger {
                                               const std::string& after_sku, size_t max_rows);
   common::Result<std::vector<std::string>> locationNames();
 
+  // Transfers touching a location (empty: all); open_only: still in transit.
+  common::Result<std::vector<TransferRow>> transfers(const std::string& location, const std::string& sku,
+                                                     bool open_only, int64_t limit);
+  // Latest count per (location, SKU), filtered by either if non-empty.
+  common::Result<std::vector<CountDiscrepancy>> countDiscrepancies(const std::string& location,
+                                                                   const std::string& sku, size_t max_moves);
+  // The movement log of one (location, SKU) in apply order, after apply order `after`.
+  common::Result<std::vector<MovementRow>> movementsFor(const std::string& location, const std::string& sku,
+                                                        int64_t after, int64_t limit);
+  // Applied minus occurred (corrected) time, in ms, of the newest `max_events` events applied
+  // at or after since_ms, sorted ascending.
+  common::Result<std::vector<int64_t>> syncLatencies(int64_t since_ms, int64_t max_events);
+  int64_t countTieMs() const { return options_.count_tie_ms; }
+
   // Recomputes every on_hand row from the movement log; returns rows that differ (should be none).
   common::Result<std::vector<std::string>> verifyOnHand();
 
@@ -177,16 +256,29 @@ class SqliteLedger {
   common::Status init(const LedgerOptions& options);
   common::Status prepareStatements();
   common::Status applyEvent(const ApplyEvent& ae, int64_t applied_at_ms);
+  // The count a (location, SKU) figure starts from. Counts are ordered by (corrected time,
+  // event id): a total order that does not depend on the order in which they arrive.
+  struct CountMark {
+    int64_t at = 0;
+    int64_t dev = 0;
+    int64_t seq = 0;
+    std::string id;  // 16-byte event id
+    bool newerThan(const CountMark& o) const { return at != o.at ? at > o.at : id > o.id; }
+  };
   struct OnHand {
     int64_t qty = 0;
-    std::optional<int64_t> count_at;
+    std::optional<CountMark> count;
     std::optional<int64_t> counted;
     bool dirty = false;
   };
   using Key = std::pair<int64_t, int64_t>;  // (location id, sku id)
   common::Result<OnHand*> onHand(Key key);
-  common::Status applyDelta(Key key, int64_t delta, int64_t at_ms);
-  common::Status applyCount(Key key, int64_t counted, int64_t at_ms);
+  // Whether the count saw the movement (dev, seq) at corrected time at.
+  bool absorbs(const CountMark& c, int64_t dev, int64_t seq, int64_t at) const;
+  common::Status applyDelta(Key key, int64_t delta, int64_t at_ms, int64_t dev, int64_t seq);
+  common::Status applyCount(Key key, int64_t counted, const CountMark& mark);
+  common::Status applyLocationCount(int64_t loc, const std::set<int64_t>& listed, const CountMark& mark);
+  common::Status applyTransfer(const common::Event& e, int64_t dev, int64_t loc, int64_t at);
   common::Status flushOnHand(int64_t now_ms, int64_t version, CommitInfo* info);
 
   // Names (devices, locations, SKUs) are stored once and referred to by integer ids, which
@@ -221,6 +313,17 @@ class SqliteLedger {
   common::SqliteStmt up_state_;
   common::SqliteStmt mark_voided_;
   common::SqliteStmt ins_anomaly_;
+  common::SqliteStmt sel_loc_count_;
+  common::SqliteStmt ins_loc_count_;
+  common::SqliteStmt sel_loc_skus_;
+  common::SqliteStmt match_early_receipt_;
+  common::SqliteStmt match_shipment_ref_;
+  common::SqliteStmt match_shipment_fifo_;
+  common::SqliteStmt ins_transfer_out_;
+  common::SqliteStmt ins_transfer_in_;
+  common::SqliteStmt set_transfer_out_;
+  common::SqliteStmt set_transfer_in_;
+  LedgerOptions options_;
   int64_t next_ord_ = 1;
   int64_t stock_ver_ = 0;
   std::map<Key, OnHand> onhand_cache_;  // per commit
