@@ -49,39 +49,34 @@ json outcomeJson(const ImportOutcome& o) {
 }
 
 // Reads the body up to the limit; false (and a 413 or 415 sent) when it will not be imported.
+// A refused body is still read to its end, without keeping it, so the client sees the answer
+// instead of a reset connection while it is still sending.
 bool readUpload(const httplib::Request& req, httplib::Response& res, const httplib::ContentReader& reader,
                 size_t max_bytes, ImportFormat* format, std::string* body) {
   auto f = importFormatFor(req.get_header_value("Content-Type"));
+  bool over = false;
+  reader([&](const char* data, size_t len) {
+    if (!f || over) return true;
+    if (body->size() + len > max_bytes) {
+      over = true;
+      std::string().swap(*body);
+      return true;
+    }
+    body->append(data, len);
+    return true;
+  });
   if (!f) {
-    res.set_header("Connection", "close");  // the body was not read
     sendStatus(res, 415, Error::reject("unsupported_media_type",
                                        "send Content-Type text/csv (with a header row), application/x-ndjson or "
                                        "application/jsonl"));
     return false;
   }
-  *format = *f;
-  auto too_big = [&] {
-    res.set_header("Connection", "close");
+  if (over) {
     sendStatus(res, 413, Error::reject("body_too_large", "the upload is larger than " + std::to_string(max_bytes) +
                                                              " bytes; split it into several uploads"));
     return false;
-  };
-  if (req.has_header("Content-Length")) {
-    try {
-      if (std::stoull(req.get_header_value("Content-Length")) > max_bytes) return too_big();
-    } catch (const std::exception&) {
-    }
   }
-  bool over = false;
-  reader([&](const char* data, size_t len) {
-    if (body->size() + len > max_bytes) {
-      over = true;
-      return false;
-    }
-    body->append(data, len);
-    return true;
-  });
-  if (over) return too_big();
+  *format = *f;
   return true;
 }
 

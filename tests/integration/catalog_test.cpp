@@ -72,7 +72,7 @@ const char* kCatalog =
 TEST(Catalog, ImportedOnTheCoordinatorAndAnsweredByTheStoreBySkuAndGtinEvenOffline) {
   test::TempDir dir;
   test::Broker broker;
-  test::CoordinatorProc coord(dir, broker.url(), {}, {"--import-max-rows", "50"});
+  test::CoordinatorProc coord(dir, broker.url(), {}, {"--import-max-rows", "50", "--import-max-mb", "1"});
   coord.start();
   test::AgentProc till(dir, "till-1", "store-1", broker.url());
   till.start();
@@ -135,6 +135,10 @@ TEST(Catalog, ImportedOnTheCoordinatorAndAnsweredByTheStoreBySkuAndGtinEvenOffli
   auto big = csv(coord, "/v1/catalog", many);
   EXPECT_EQ(big.status, 413);
   EXPECT_EQ(big.body["error"]["code"], "too_many_rows");
+  std::string huge = "sku,gtins,name,unit,weight_priced,tax_class\n" + std::string(1100 * 1024, 'x');
+  auto tooBig = csv(coord, "/v1/catalog", huge);
+  EXPECT_EQ(tooBig.status, 413);
+  EXPECT_EQ(tooBig.body["error"]["code"], "body_too_large");
   auto wrong = upload(coord.port(), "/v1/catalog", "{}", "application/json");
   EXPECT_EQ(wrong.status, 415);
   EXPECT_EQ(wrong.body["error"]["code"], "unsupported_media_type");
