@@ -30,6 +30,10 @@ Usage:
   stockwire-bench drain [--devices N] [--events N]
                                a backlog on N devices (default 100, 1,000,000 events) drained
                                into the coordinator's SQLite ledger, beside raw SQLite and Mosquitto
+  stockwire-bench channels [--sales N] [--pace-ms N] [--seconds N] [--skus N]
+                               (a) sale on a till -> quantity visible in each of the four channel
+                               simulators, p50/p99 (default 200 sales, one every 300 ms); (b) updates/s
+                               achieved under Amazon's binding patch limit beside what it allows
 )";
 
 }  // namespace
@@ -45,6 +49,7 @@ int main(int argc, char** argv) {
   args.erase(args.begin());
   if (cmd == "codec") return sw::bench::benchCodec(args);
   if (cmd == "drain") return sw::bench::benchDrain(args);
+  if (cmd == "channels") return sw::bench::benchChannels(args);
   std::fprintf(stderr, "stockwire-bench: unknown benchmark '%s'\n", cmd.c_str());
   return 2;
 }
