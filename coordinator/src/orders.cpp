@@ -419,9 +419,10 @@ void OrderService::scanConfirmations() {
     auto from = book_.scanned(d.device_id);
     if (!from) continue;
     if (d.last_applied_seq <= *from) continue;
-    if (!locations.count(d.location)) {
+    if (by_id.empty() || (!d.location.empty() && !locations.count(d.location))) {
       // Task ids are fresh UUIDs: events applied while no task was open at the device's
-      // location cannot name one, so they need not be read.
+      // location cannot name one, so they need not be read. (A device that has not told its
+      // location yet is read.)
       (void)book_.setScanned(d.device_id, d.last_applied_seq);
       continue;
     }
@@ -517,6 +518,8 @@ void OrderService::reportFulfilments() {
     rep.tracking_number = f.tracking_number;
     rep.ship_from = f.location;
     for (const TaskLine& l : f.lines) rep.lines.push_back({l.line_id, l.sku, l.quantity});
+    auto order = book_.order(f.channel, f.order_id);
+    rep.order_complete = order && *order && (*order)->status == kOrderShipped;
     auto r = conn->second->reportFulfilment(rep);
     if (!r) {
       stats_.fulfilment_errors++;

@@ -70,6 +70,8 @@ class WooCommerceSim final : public ChannelSim {
     server.Put(b + R"(/products/(\d+))", api("product:update", [this](const httplib::Request& q, httplib::Response& r) { putProduct(q, r); }));
     server.Get(b + "/orders", api("orders", [this](const httplib::Request& q, httplib::Response& r) { listOrders(q, r); }));
     server.Get(b + R"(/orders/(\d+))", api("order", [this](const httplib::Request& q, httplib::Response& r) { getOrder(q, r); }));
+    server.Put(b + R"(/orders/(\d+))", api("order:update", [this](const httplib::Request& q, httplib::Response& r) { putOrder(q, r); }));
+    server.Post(b + R"(/orders/(\d+)/notes)", api("order:notes", [this](const httplib::Request& q, httplib::Response& r) { addNote(q, r); }));
     server.Post(b + "/webhooks", api("webhooks:create", [this](const httplib::Request& q, httplib::Response& r) { createWebhook(q, r); }));
     server.Get(b + "/webhooks", api("webhooks", [this](const httplib::Request& q, httplib::Response& r) { listWebhooks(q, r); }));
     server.Get(b + R"(/webhooks/(\d+))", api("webhook", [this](const httplib::Request& q, httplib::Response& r) { getWebhook(q, r); }));
@@ -253,6 +255,7 @@ class WooCommerceSim final : public ChannelSim {
     std::string currency;
     std::string country;
     std::vector<Line> lines;
+    std::vector<json> notes;
   };
   struct Webhook {
     int64_t id = 0;
@@ -720,6 +723,51 @@ class WooCommerceSim final : public ChannelSim {
     sendJson(res, 404, wcError("woocommerce_rest_shop_order_invalid_id", "Invalid ID.", 404));
   }
 
+  // PUT /orders/{id}: only "status" is applied (the simulator keeps no other order fields writable).
+  void putOrder(const httplib::Request& req, httplib::Response& res) {
+    json body = json::parse(req.body, nullptr, false);
+    if (!body.is_object()) return sendJson(res, 400, wcError("woocommerce_rest_invalid_json", "Invalid JSON body passed.", 400));
+    static const std::set<std::string> kStatuses = {"pending", "processing", "on-hold", "completed", "cancelled", "refunded", "failed"};
+    json order;
+    {
+      std::lock_guard lock(mu_);
+      Order* o = nullptr;
+      for (Order& x : orders_) {
+        if (std::to_string(x.id) == req.matches[1]) o = &x;
+      }
+      if (!o) return sendJson(res, 404, wcError("woocommerce_rest_shop_order_invalid_id", "Invalid ID.", 404));
+      if (body.contains("status")) {
+        if (!body["status"].is_string() || !kStatuses.count(body["status"].get<std::string>())) {
+          return sendJson(res, 400, wcError("rest_invalid_param", "Invalid parameter(s): status", 400));
+        }
+        o->status = body["status"];
+        o->modified_ms = ctx_.nowMs();
+      }
+      order = orderJson(*o);
+    }
+    fire("order.updated", order);
+    sendJson(res, 200, order);
+  }
+
+  // POST /orders/{id}/notes {"note","customer_note"}: 201 with the note.
+  void addNote(const httplib::Request& req, httplib::Response& res) {
+    json body = json::parse(req.body, nullptr, false);
+    if (!body.is_object() || !body.contains("note") || !body["note"].is_string() || body["note"].get<std::string>().empty()) {
+      return sendJson(res, 400, wcError("rest_missing_callback_param", "Missing parameter(s): note", 400));
+    }
+    std::lock_guard lock(mu_);
+    Order* o = nullptr;
+    for (Order& x : orders_) {
+      if (std::to_string(x.id) == req.matches[1]) o = &x;
+    }
+    if (!o) return sendJson(res, 404, wcError("woocommerce_rest_shop_order_invalid_id", "Invalid ID.", 404));
+    json note = {{"id", next_note_id_++}, {"author", "WooCommerce"}, {"date_created", isoNoZone(ctx_.nowMs())},
+                 {"date_created_gmt", isoNoZone(ctx_.nowMs())}, {"note", body["note"]},
+                 {"customer_note", body.value("customer_note", false)}};
+    o->notes.push_back(note);
+    sendJson(res, 201, note);
+  }
+
   json webhookJson(const Webhook& w) const {
     std::string topic = w.topic;
     auto dot = topic.find('.');
@@ -846,6 +894,7 @@ class WooCommerceSim final : public ChannelSim {
   std::mutex mu_;
   std::vector<Product> products_;
   std::vector<Order> orders_;
+  int64_t next_note_id_ = 281;
   std::vector<Webhook> webhooks_;
   int64_t next_product_ = 790;
   int64_t next_order_ = 730;

@@ -324,3 +324,43 @@ common::Result<OrderPage> WooCommerceConnector::pollOrders(const OrderCursor& cu
 }
 
 }  // namespace sw::coordinator::channels
+
+namespace sw::coordinator::channels {
+
+common::Result<std::string> WooCommerceConnector::reportFulfilment(const FulfilmentReport& report) {
+  if (report.order_id.empty() || report.order_id.find_first_not_of("0123456789") != std::string::npos) {
+    return Error::reject("bad_order_id", "WooCommerce order ids are numbers, not '" + report.order_id + "'");
+  }
+  std::string items;
+  for (const FulfilmentLine& l : report.lines) {
+    items += (items.empty() ? "" : ", ") + std::to_string(l.quantity) + " x " + l.sku;
+  }
+  HttpRequest note;
+  note.method = "POST";
+  note.target = std::string(kBase) + "/orders/" + report.order_id + "/notes";
+  note.body = json{{"note", "Shipped " + items + " from " + report.ship_from + ", " + report.carrier + " tracking " +
+                                report.tracking_number},
+                   {"customer_note", true}}
+                  .dump();
+  note.content_type = "application/json";
+  auto r = call(note, "add order note");
+  if (!r) return r.error();
+  std::string code;
+  if (r->status != 201 && r->status != 200) return detail::statusError(*r, "WooCommerce add order note", wooErrorText(*r, &code));
+  auto j = detail::responseJson(*r, "WooCommerce add order note");
+  if (!j) return j.error();
+  std::string note_id = j->contains("id") ? (*j)["id"].dump() : "";
+  if (report.order_complete) {
+    HttpRequest put;
+    put.method = "PUT";
+    put.target = std::string(kBase) + "/orders/" + report.order_id;
+    put.body = json{{"status", "completed"}}.dump();
+    put.content_type = "application/json";
+    auto p = call(put, "complete order");
+    if (!p) return p.error();
+    if (p->status != 200) return detail::statusError(*p, "WooCommerce complete order", wooErrorText(*p, &code));
+  }
+  return note_id;
+}
+
+}  // namespace sw::coordinator::channels

@@ -104,6 +104,7 @@ struct FulfilmentReport {
   std::string tracking_number;
   std::string carrier = "Other";
   std::string ship_from;  // Stockwire location name (for people; channels have their own location ids)
+  bool order_complete = false;  // nothing of the order is left to ship after this
 };
 
 // Operations a caller may ask msUntilReady() about.

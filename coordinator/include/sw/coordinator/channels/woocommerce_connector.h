@@ -45,6 +45,10 @@ class WooCommerceConnector final : public ChannelConnector {
   common::Result<PushResult> pushQuantities(const std::vector<QuantityUpdate>& updates) override;
   common::Result<std::vector<ChannelLevel>> readQuantities(const std::vector<std::string>& skus) override;
   common::Result<OrderPage> pollOrders(const OrderCursor& cursor) override;
+  // WooCommerce core has no shipment object: the tracking number goes into a customer note
+  // (POST orders/{id}/notes, its id is returned) and, once the whole order has shipped, the
+  // order is set to completed (PUT orders/{id}).
+  common::Result<std::string> reportFulfilment(const FulfilmentReport& report) override;
   RateState rateState() const override;
   int64_t msUntilReady(Operation op, size_t items = 1) const override;
 
