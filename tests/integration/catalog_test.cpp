@@ -6,6 +6,7 @@
 #include <chrono>
 
 #include "stack.h"
+#include "sw/agent/handheld.h"
 #include "sw/common/pricing.h"
 
 using namespace sw;
@@ -59,6 +60,19 @@ json downState(test::AgentProc& a, const std::string& kind, const std::string& l
     if (d["kind"] == kind && d["location"] == loc) return d;
   }
   return json();
+}
+
+// The entry once the device holds the newest version it has heard of. The page's rows are
+// readable a moment before the in-memory state says so (the store commits first).
+json settledState(test::AgentProc& a, const std::string& kind, const std::string& loc) {
+  json d;
+  test::waitFor(
+      [&] {
+        d = downState(a, kind, loc);
+        return d.is_object() && d["catching_up"] == false;
+      },
+      20s);
+  return d;
 }
 
 const char* kCatalog =
@@ -115,6 +129,18 @@ TEST(Catalog, ImportedOnTheCoordinatorAndAnsweredByTheStoreBySkuAndGtinEvenOffli
   auto unknown = test::httpGet(till.port(), "/v1/items/4006381333948");
   EXPECT_EQ(unknown.status, 404);
   EXPECT_EQ(unknown.body["error"]["code"], "not_found");
+
+  // The handheld's lookup (AgentItemLookup over HTTP) resolves a scanned GTIN-14 to the SKU, and
+  // an unknown code to "not in the catalog" so it falls back to the code itself.
+  auto client = agent::makeHttpAgentClient("http://127.0.0.1:" + std::to_string(till.port()));
+  ASSERT_TRUE(client.ok());
+  agent::AgentItemLookup lookup(**client);
+  auto sku = lookup.skuFor("04006381333931");
+  ASSERT_TRUE(sku.ok()) << sku.error().toString();
+  EXPECT_EQ(sku->value_or(""), "SKU-1");
+  auto none = lookup.skuFor("04006381333948");
+  ASSERT_TRUE(none.ok());
+  EXPECT_FALSE(none->has_value());
 
   // Stock: the last view plus this till's own movements.
   ASSERT_EQ(till.movement({{"type", "receive"}, {"sku", "SKU-1"}, {"qty", 5}}).status, 201);
@@ -173,10 +199,10 @@ TEST(Catalog, ADeviceBackFromAWeekAwayCatchesUpOnPriceChangesWithDeltas) {
   ASSERT_TRUE(test::waitFor([&] { return priceAt(till, "SKU-1") == "1.30" && priceAt(till, "SKU-2") == "1.30"; }, 20s))
       << till.status().dump();
   ASSERT_TRUE(test::waitFor([&] { return item(till, "SKU-1")["name"] == "Pencil 2B"; }, 20s));
-  json prices = downState(till, "prices", "store-1");
+  json prices = settledState(till, "prices", "store-1");
   EXPECT_GE(prices["delta_pages"].get<int>(), 1) << prices.dump();
   EXPECT_EQ(prices["snapshot_pages"], 0) << prices.dump();
-  json catalog = downState(till, "catalog", "store-1");
+  json catalog = settledState(till, "catalog", "store-1");
   EXPECT_GE(catalog["delta_pages"].get<int>(), 1) << catalog.dump();
   EXPECT_EQ(catalog["snapshot_pages"], 0) << catalog.dump();
 }
@@ -240,10 +266,10 @@ TEST(Catalog, ANewDeviceGetsASnapshotAndAPriceListChangeReloadsTheStore) {
   hh.start();
   ASSERT_TRUE(test::waitFor([&] { return priceAt(hh, "SKU-2199") == "1.00"; }, 30s)) << hh.status().dump();
   EXPECT_EQ(item(hh, "SKU-1000")["name"], "Item 0");
-  json catalog = downState(hh, "catalog", "store-2");
+  json catalog = settledState(hh, "catalog", "store-2");
   EXPECT_GE(catalog["snapshot_pages"].get<int>(), 3) << catalog.dump();
   EXPECT_EQ(catalog["delta_pages"], 0) << catalog.dump();
-  json st = downState(hh, "prices", "store-2");
+  json st = settledState(hh, "prices", "store-2");
   EXPECT_GE(st["snapshot_pages"].get<int>(), 3) << st.dump();
 
   // store-2 moves to the "north" list: its devices reload prices (a snapshot), and no entry of
@@ -252,6 +278,6 @@ TEST(Catalog, ANewDeviceGetsASnapshotAndAPriceListChangeReloadsTheStore) {
   ASSERT_EQ(m.status, 200) << m.body.dump();
   ASSERT_TRUE(test::waitFor([&] { return priceAt(hh, "SKU-2199") == "2.00" && priceAt(hh, "SKU-1000") == "2.00"; }, 30s))
       << hh.status().dump();
-  EXPECT_GE(downState(hh, "prices", "store-2")["snapshot_pages"].get<int>(), 6);
+  EXPECT_GE(settledState(hh, "prices", "store-2")["snapshot_pages"].get<int>(), 6);
   EXPECT_EQ(test::httpGet(coord.port(), "/v1/price-lists").body["mappings"][0]["price_list"], "north");
 }
