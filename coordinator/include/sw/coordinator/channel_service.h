@@ -4,7 +4,7 @@
 //
 // The config file (kept outside the repository; secrets in it or in the environment):
 //   {"defaults": {...}, "exposure": {...},                 rules: see availability.h
-//    "push": {"reconcile_interval_s": 0, "reconcile_at_start": true, "backoff_initial_ms": 250,
+//    "push": {"reconcile_interval_s": 86400, "reconcile_at_start": true, "backoff_initial_ms": 250,
 //             "backoff_max_ms": 30000, "accepted_readback_ms": 1000, "refresh_interval_s": 30},
 //    "channels": {"shopify": {"enabled": true, "connector": {...connector_factory.h...}, rules...},
 //                 "amazon": {...}, "ebay": {...}, "woocommerce": {...}}}

@@ -78,7 +78,7 @@ struct PushOptions {
   int64_t accepted_timeout_ms = 300'000;  // still not visible after this: send again
   int64_t max_stale = 10;                 // compare-and-set refused this often in a row: dead-letter
   size_t reconcile_chunk = 100;           // SKUs per readQuantities call during reconciliation
-  int64_t reconcile_interval_s = 0;       // 0 = only on request (and at start)
+  int64_t reconcile_interval_s = 86'400;  // nightly-style; 0 = only on request (and at start)
   // Every this often, SKUs the channel was sent are computed again even without a change notice:
   // the offline-exposure buffer grows with time alone. Unchanged figures are not sent. 0 = never.
   int64_t refresh_interval_s = 30;
