@@ -14,8 +14,8 @@
 //   POST /v1/movements                  {"type":..,"lines":[{"sku","qty"|"counted"}],"idempotency_key"}
 //   GET  /v1/tasks                      [{"task_id","order_id","lines":[{"sku","qty"}]}]   (ASSUMED, lead adds it)
 //   POST /v1/tasks/{id}/confirm         {"lines":[{"sku","picked"}]} + Idempotency-Key       (ASSUMED)
-//   GET  /v1/items/{code}               {"sku":..}  code = GTIN-14 or scanned text           (ASSUMED; 404 -> fallback)
-// Until GET /v1/items exists (or when it answers 404), a scanned GTIN is used as the SKU in
+//   GET  /v1/items/{code}               {"sku":..}  code = GTIN-14 or scanned text           (catalog.h; 404 -> fallback)
+// When GET /v1/items answers 404 (not in the local catalog, or an older agent), a scanned GTIN is used as the SKU in
 // its 14-digit form (a GTIN-14 with a leading 0 can never look like a card number).
 
 #include <functional>
