@@ -12,8 +12,8 @@
 //
 // Endpoints used:
 //   POST /v1/movements                  {"type":..,"lines":[{"sku","qty"|"counted"}],"idempotency_key"}
-//   GET  /v1/tasks                      [{"task_id","order_id","lines":[{"sku","qty"}]}]   (ASSUMED, lead adds it)
-//   POST /v1/tasks/{id}/confirm         {"lines":[{"sku","picked"}]} + Idempotency-Key       (ASSUMED)
+//   GET  /v1/tasks                      {"tasks":[{"task_id","order_id","lines":[{"sku","qty"}]}]}   (agent tasks.h)
+//   POST /v1/tasks/{id}/confirm         {"lines":[{"sku","picked"}]} + Idempotency-Key       (agent tasks.h)
 //   GET  /v1/items/{code}               {"sku":..}  code = GTIN-14 or scanned text           (catalog.h; 404 -> fallback)
 // When GET /v1/items answers 404 (not in the local catalog, or an older agent), a scanned GTIN is used as the SKU in
 // its 14-digit form (a GTIN-14 with a leading 0 can never look like a card number).
