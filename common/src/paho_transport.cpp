@@ -134,6 +134,7 @@ class PahoTransport final : public MqttTransport, private mqtt::callback {
     if (!config_.clean_start) {
       b.properties({{mqtt::property::SESSION_EXPIRY_INTERVAL, 7 * 24 * 3600}});
     }
+    if (!config_.username.empty()) b.user_name(config_.username);
     if (config_.will) {
       b.will(mqtt::message(config_.will->topic, config_.will->payload, config_.will->qos, config_.will->retained));
     }

@@ -178,6 +178,11 @@ Broker::Broker() : Broker(Options{}) {}
 
 Broker::Broker(Options options) : options_(options), port_(freePort()) { start(); }
 
+Broker::Broker(Options options, std::string extra_config)
+    : options_(options), extra_config_(std::move(extra_config)), port_(freePort()) {
+  start();
+}
+
 Broker::~Broker() { kill9(); }
 
 void Broker::start() {
@@ -191,6 +196,7 @@ void Broker::start() {
         << "max_queued_messages " << options_.max_queued_messages << "\n";
     if (options_.message_size_limit) out << "message_size_limit " << options_.message_size_limit << "\n";
     if (options_.max_packet_size) out << "max_packet_size " << options_.max_packet_size << "\n";
+    out << extra_config_;
   }
   const char* bin = std::getenv("SW_MOSQUITTO");
   std::string mosquitto = bin && *bin ? bin : "/usr/sbin/mosquitto";

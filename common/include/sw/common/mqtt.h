@@ -29,6 +29,7 @@ struct MqttWill {
 struct MqttConfig {
   std::string broker_url;  // tcp://host:port or ssl://host:port
   std::string client_id;
+  std::string username;  // optional; brokers with an acl_file match rules by it
   bool clean_start = true;
   int keepalive_s = 10;
   int connect_timeout_s = 5;

@@ -78,6 +78,8 @@ class Broker {
   };
   Broker();
   explicit Broker(Options options);
+  // extra_config is appended to the generated mosquitto.conf (e.g. "acl_file PATH\n").
+  Broker(Options options, std::string extra_config);
   ~Broker();
   void start();
   void stop();     // SIGTERM
@@ -88,6 +90,7 @@ class Broker {
 
  private:
   Options options_;
+  std::string extra_config_;
   TempDir dir_;
   int port_;
   Child child_;

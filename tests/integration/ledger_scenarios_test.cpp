@@ -1,0 +1,121 @@
+// The ledger's rules through the real binaries: a count on a handheld while a till is offline and
+// selling, the till syncing later; a transfer received short; discrepancies, KPIs and the movement
+// log as a store manager would read them over HTTP.
+//
+// The coordinator runs with --count-tie-ms 0: the agents share this machine's clock, so their
+// events are ordered by time alone, and each step below waits for the previous one to be applied,
+// which puts milliseconds between them.
+
+#include <gtest/gtest.h>
+
+#include "sw/harness/proxy.h"
+#include "stack.h"
+
+using namespace sw;
+using namespace std::chrono_literals;
+using nlohmann::json;
+
+namespace {
+
+json get(int port, const std::string& path) {
+  auto r = test::httpGet(port, path);
+  EXPECT_EQ(r.status, 200) << path << ": " << r.body.dump();
+  return r.body;
+}
+
+}  // namespace
+
+TEST(LedgerScenarios, ACountWhileATillIsOfflineAbsorbsItsEarlierSalesAndTransfersReceivedShortShowBothSides) {
+  test::TempDir dir;
+  test::Broker broker;
+  test::TcpProxy till_net(broker.port());
+  test::CoordinatorProc coord(dir, broker.url(), {}, {"--count-tie-ms", "0"});
+  coord.start();
+  test::AgentProc till(dir, "till-1", "store-1", "tcp://127.0.0.1:" + std::to_string(till_net.port()));
+  test::AgentProc hh(dir, "hh-1", "store-1", broker.url(), "handheld");
+  test::AgentProc hh2(dir, "hh-2", "store-2", broker.url(), "handheld");
+  till_net.cut();  // the till's link is down from the start: it sells offline
+  till.start();
+  hh.start();
+  hh2.start();
+
+  ASSERT_EQ(hh.movement({{"type", "receive"}, {"sku", "SKU-1"}, {"qty", 20}}).status, 201);
+  ASSERT_TRUE(test::waitFor([&] { return coord.onHand("SKU-1", "store-1") == 20; }, 20s));
+  EXPECT_FALSE(till.status().value("online", true));
+  ASSERT_EQ(till.sell("SKU-1", 2).status, 201);  // before the count: the shelf no longer has them
+  ASSERT_TRUE(test::waitFor([&] { return till.status().value("queue_depth", 0) == 1; }, 10s));
+
+  // The handheld counts 15 (3 went missing besides the 2 sold), then the till sells 1 more.
+  ASSERT_EQ(hh.movement({{"type", "count"}, {"sku", "SKU-1"}, {"counted", 15}}).status, 201);
+  ASSERT_TRUE(test::waitFor([&] { return coord.onHand("SKU-1", "store-1") == 15; }, 20s));
+  ASSERT_EQ(till.sell("SKU-1", 1).status, 201);
+
+  till_net.heal();
+  ASSERT_TRUE(test::waitFor([&] { return till.status().value("queue_depth", -1) == 0; }, 30s)) << till.status().dump();
+  // The sale before the count is absorbed by it; the one after applies on top.
+  ASSERT_TRUE(test::waitFor([&] { return coord.onHand("SKU-1", "store-1") == 14; }, 20s))
+      << get(coord.port(), "/v1/events?sku=SKU-1&location=store-1").dump();
+
+  json d = get(coord.port(), "/v1/discrepancies?location=store-1");
+  ASSERT_EQ(d["counts"].size(), 1u) << d.dump();
+  const json& c = d["counts"][0];
+  EXPECT_EQ(c["counted"], 15);
+  EXPECT_EQ(c["expected"], 18);  // 20 received - 2 sold before the count, including the late sale
+  EXPECT_EQ(c["difference"], -3);
+  ASSERT_EQ(c["explained_by"].size(), 2u) << c.dump();
+  EXPECT_EQ(c["explained_by"][0]["type"], "receive");
+  EXPECT_EQ(c["explained_by"][1]["type"], "sale");
+  EXPECT_EQ(c["explained_by"][1]["device_id"], "till-1");
+  EXPECT_TRUE(c["explained_by"][1]["late"].get<bool>());
+
+  json log = get(coord.port(), "/v1/events?sku=SKU-1&location=store-1");
+  ASSERT_EQ(log["movements"].size(), 4u) << log.dump();
+  EXPECT_EQ(log["on_hand"], 14);
+  int64_t in_on_hand = 0;
+  for (const auto& m : log["movements"]) {
+    if (m["in_on_hand"].get<bool>()) in_on_hand += m["delta"].get<int64_t>();
+  }
+  EXPECT_EQ(log["starts_from_count"]["counted"].get<int64_t>() + in_on_hand, 14);
+
+  // 5 shipped to store-2, 4 arrive.
+  auto out = hh.movement({{"type", "transfer_out"}, {"sku", "SKU-1"}, {"qty", 5}, {"other_location", "store-2"}});
+  ASSERT_EQ(out.status, 201);
+  ASSERT_TRUE(test::waitFor([&] { return coord.onHand("SKU-1", "store-1") == 9; }, 20s));
+  json stock = get(coord.port(), "/v1/stock?sku=SKU-1");
+  ASSERT_EQ(stock["in_transit"].size(), 1u) << stock.dump();
+  EXPECT_EQ(stock["in_transit"][0]["qty"], 5);
+  EXPECT_EQ(stock["in_transit"][0]["to_location"], "store-2");
+  ASSERT_EQ(hh2.movement({{"type", "transfer_in"}, {"sku", "SKU-1"}, {"qty", 4}, {"other_location", "store-1"},
+                          {"ref", out.body["event_id"]}})
+                .status,
+            201);
+  ASSERT_TRUE(test::waitFor([&] { return coord.onHand("SKU-1", "store-2") == 4; }, 20s));
+  EXPECT_TRUE(get(coord.port(), "/v1/stock?sku=SKU-1")["in_transit"].empty());
+  d = get(coord.port(), "/v1/discrepancies");
+  ASSERT_EQ(d["transfers"].size(), 1u) << d.dump();
+  EXPECT_EQ(d["transfers"][0]["status"], "short");
+  EXPECT_EQ(d["transfers"][0]["sent"], 5);
+  EXPECT_EQ(d["transfers"][0]["received"], 4);
+  EXPECT_EQ(d["transfers"][0]["shipment"]["device_id"], "hh-1");
+  EXPECT_EQ(d["transfers"][0]["receipt"]["device_id"], "hh-2");
+
+  json k = get(coord.port(), "/v1/kpis?tolerance=3");
+  EXPECT_EQ(k["inventory_accuracy"]["counted_sku_locations"], 1);
+  EXPECT_EQ(k["inventory_accuracy"]["within_tolerance"], 1);
+  EXPECT_EQ(get(coord.port(), "/v1/kpis")["inventory_accuracy"]["within_tolerance"], 0);
+  EXPECT_EQ(k["sync_latency"]["events"].get<int64_t>(), 6);  // receive, count, 2 sales, 2 transfers
+  // The offline sales waited for the link: the slowest event took longer than the fastest.
+  EXPECT_GT(k["sync_latency"]["max_ms"].get<double>(), k["sync_latency"]["p50_ms"].get<double>());
+  EXPECT_EQ(test::httpGet(coord.port(), "/v1/discrepancies?tolerance=x").status, 400);
+  EXPECT_GE(get(coord.port(), "/v1/kpis")["errors"]["http_rejected"].get<int64_t>(), 1);
+
+  // A whole-location count session: SKU-2 was received at store-2 but is not on the shelf list.
+  ASSERT_EQ(hh2.movement({{"type", "receive"}, {"sku", "SKU-2"}, {"qty", 6}}).status, 201);
+  ASSERT_TRUE(test::waitFor([&] { return coord.onHand("SKU-2", "store-2") == 6; }, 20s));
+  ASSERT_EQ(hh2.movement({{"type", "count"}, {"scope", "location"}, {"lines", {{{"sku", "SKU-1"}, {"counted", 4}}}}})
+                .status,
+            201);
+  ASSERT_TRUE(test::waitFor([&] { return coord.onHand("SKU-2", "store-2") == 0; }, 20s));
+  EXPECT_EQ(coord.onHand("SKU-1", "store-2"), 4);
+  EXPECT_EQ(hh2.movement({{"type", "receive"}, {"scope", "location"}, {"sku", "SKU-2"}, {"qty", 1}}).status, 400);
+}
