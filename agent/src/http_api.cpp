@@ -107,6 +107,9 @@ struct AgentHttpApi::Impl {
       res.status = done->value("duplicate", false) ? 200 : 201;
       res.set_content(done->dump(), "application/json");
     });
+    server.set_logger([this](const httplib::Request&, const httplib::Response& res) {
+      if (sync) sync->countRequest(res.status >= 400 && res.status < 500);
+    });
     common::installJsonErrorHandlers(server);
   }
 };
@@ -169,6 +172,10 @@ std::string AgentHttpApi::Impl::statusJson() {
   SyncStatus ss;
   if (sync) ss = sync->status();
   j["online"] = ss.broker_connected && ss.coordinator_online;
+  if (sync) {
+    j["requests"] = sync->requestCount();
+    j["rejected_requests"] = sync->rejectedRequestCount();
+  }
   j["broker_connected"] = ss.broker_connected;
   j["coordinator_online"] = ss.coordinator_online;
   j["clock_offset_ms"] = ss.clock_offset_ms;

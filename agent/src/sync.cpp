@@ -313,6 +313,11 @@ void SyncLoop::sendWhatFits() {
   }
 }
 
+void SyncLoop::countRequest(bool rejected) {
+  requests_.fetch_add(1, std::memory_order_relaxed);
+  if (rejected) rejected_requests_.fetch_add(1, std::memory_order_relaxed);
+}
+
 void SyncLoop::publishState(bool online) {
   common::DeviceState st;
   st.online = online;
@@ -321,6 +326,8 @@ void SyncLoop::publishState(bool online) {
   st.location = store_.location();
   st.epoch = store_.epoch();
   st.at_ms = clock_.nowMs();
+  st.requests = requests_.load();
+  st.rejected_requests = rejected_requests_.load();
   if (auto s = store_.stats(); s) {
     st.last_seq = s->last_seq;
     st.last_acked_seq = s->last_acked_seq;

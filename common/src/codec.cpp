@@ -339,6 +339,8 @@ std::string encodeDeviceState(const DeviceState& s) {
     j["oldest_unsynced_age_s"] = s.oldest_unsynced_age_s;
     j["disk_free_bytes"] = s.disk_free_bytes;
     j["clock_offset_ms"] = s.clock_offset_ms;
+    j["requests"] = s.requests;
+    j["rejected_requests"] = s.rejected_requests;
   }
   return j.dump();
 }
@@ -361,7 +363,10 @@ Result<DeviceState> decodeDeviceState(std::string_view bytes) {
         !getUint(j, "queue_depth", &s.queue_depth, &err) ||
         !getInt(j, "oldest_unsynced_age_s", &s.oldest_unsynced_age_s, &err) ||
         !getInt(j, "disk_free_bytes", &s.disk_free_bytes, &err) ||
-        !getInt(j, "clock_offset_ms", &s.clock_offset_ms, &err)) {
+        !getInt(j, "clock_offset_ms", &s.clock_offset_ms, &err) ||
+        // Absent from agents older than these counters.
+        !getUint(j, "requests", &s.requests, &err, false) ||
+        !getUint(j, "rejected_requests", &s.rejected_requests, &err, false)) {
       return err;
     }
   }

@@ -42,6 +42,7 @@ TEST(LedgerScenarios, ACountWhileATillIsOfflineAbsorbsItsEarlierSalesAndTransfer
   ASSERT_EQ(hh.movement({{"type", "receive"}, {"sku", "SKU-1"}, {"qty", 20}}).status, 201);
   ASSERT_TRUE(test::waitFor([&] { return coord.onHand("SKU-1", "store-1") == 20; }, 20s));
   EXPECT_FALSE(till.status().value("online", true));
+  EXPECT_EQ(till.movement({{"type", "recieve"}, {"sku", "SKU-1"}, {"qty", 1}}).status, 400);  // a typo, refused
   ASSERT_EQ(till.sell("SKU-1", 2).status, 201);  // before the count: the shelf no longer has them
   ASSERT_TRUE(test::waitFor([&] { return till.status().value("queue_depth", 0) == 1; }, 10s));
 
@@ -108,6 +109,9 @@ TEST(LedgerScenarios, ACountWhileATillIsOfflineAbsorbsItsEarlierSalesAndTransfer
   EXPECT_GT(k["sync_latency"]["max_ms"].get<double>(), k["sync_latency"]["p50_ms"].get<double>());
   EXPECT_EQ(test::httpGet(coord.port(), "/v1/discrepancies?tolerance=x").status, 400);
   EXPECT_GE(get(coord.port(), "/v1/kpis")["errors"]["http_rejected"].get<int64_t>(), 1);
+  // The till's own refusal reaches the fleet's figures through its state message.
+  EXPECT_TRUE(test::waitFor(
+      [&] { return get(coord.port(), "/v1/kpis")["errors"].value("device_rejected_requests", 0) >= 1; }, 20s));
 
   // A whole-location count session: SKU-2 was received at store-2 but is not on the shelf list.
   ASSERT_EQ(hh2.movement({{"type", "receive"}, {"sku", "SKU-2"}, {"qty", 6}}).status, 201);

@@ -12,6 +12,7 @@
 // timeout), never below ack_timeout_ms: a coordinator busy draining a whole fleet is slow,
 // not gone. Batch size adapts: it doubles while acks flow and halves after a resend.
 
+#include <atomic>
 #include <condition_variable>
 #include <cstdint>
 #include <deque>
@@ -67,9 +68,16 @@ class SyncLoop {
   void stop();
   // Wakes the loop after a new event was recorded.
   void notify();
+  // The local HTTP API answered a request (rejected: with a 4xx). Reported in the device state,
+  // so the coordinator's KPIs see every device's rejected requests.
+  void countRequest(bool rejected);
+  uint64_t requestCount() const { return requests_.load(); }
+  uint64_t rejectedRequestCount() const { return rejected_requests_.load(); }
   SyncStatus status() const;
 
  private:
+  std::atomic<uint64_t> requests_{0};
+  std::atomic<uint64_t> rejected_requests_{0};
   struct Inbound {
     std::string topic;
     std::string payload;

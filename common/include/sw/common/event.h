@@ -105,6 +105,8 @@ struct DeviceState {
   int64_t oldest_unsynced_age_s = 0;
   int64_t disk_free_bytes = -1;
   int64_t clock_offset_ms = 0;
+  uint64_t requests = 0;           // answered by the device's local API since it started
+  uint64_t rejected_requests = 0;  // of those, refused with a 4xx
 };
 
 // The coordinator's retained presence; agents send only while it is online.
