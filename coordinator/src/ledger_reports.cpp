@@ -29,13 +29,9 @@ std::string TransferRow::status() const {
 namespace {
 
 struct KeyMark {
-  int64_t at = 0;
-  int64_t dev = 0;
-  int64_t seq = 0;
-  std::string id;
+  SqliteLedger::CountMark mark;
   int64_t counted = 0;
   bool session = false;  // implied by a whole-location session that did not list the SKU
-  bool newerThan(const KeyMark& o) const { return at != o.at ? at > o.at : id > o.id; }
 };
 
 struct KeyMove {
@@ -73,7 +69,7 @@ Result<std::vector<KeyMark>> loadMarks(common::SqliteDb& db, int64_t loc, int64_
   if (!st) return st.error();
   st->bind(1, loc).bind(2, sku);
   if (auto s = eachRow(*st, [&](SqliteStmt& r) {
-        marks.push_back({r.columnInt(0), r.columnInt(1), r.columnInt(2), std::string(r.columnView(3)),
+        marks.push_back({{r.columnInt(0), r.columnInt(1), r.columnInt(2), std::string(r.columnView(3))},
                          r.columnInt(4), false});
       });
       !s) {
@@ -84,13 +80,13 @@ Result<std::vector<KeyMark>> loadMarks(common::SqliteDb& db, int64_t loc, int64_
   ls->bind(1, loc);
   if (auto s = eachRow(*ls, [&](SqliteStmt& r) {
         std::string id(r.columnView(3));
-        bool listed = std::any_of(marks.begin(), marks.end(), [&](const KeyMark& m) { return m.id == id; });
-        if (!listed) marks.push_back({r.columnInt(0), r.columnInt(1), r.columnInt(2), id, 0, true});
+        bool listed = std::any_of(marks.begin(), marks.end(), [&](const KeyMark& m) { return m.mark.id == id; });
+        if (!listed) marks.push_back({{r.columnInt(0), r.columnInt(1), r.columnInt(2), id}, 0, true});
       });
       !s) {
     return s.error();
   }
-  std::sort(marks.begin(), marks.end(), [](const KeyMark& a, const KeyMark& b) { return b.newerThan(a); });
+  std::sort(marks.begin(), marks.end(), [](const KeyMark& a, const KeyMark& b) { return b.mark.newerThan(a.mark); });
   return marks;
 }
 
@@ -126,11 +122,6 @@ Result<std::vector<KeyMove>> loadMoves(common::SqliteDb& db, int64_t loc, int64_
     return s.error();
   }
   return moves;
-}
-
-bool absorbedBy(const KeyMark& c, const KeyMove& m, int64_t tie_ms) {
-  if (m.dev == c.dev) return m.seq < c.seq;
-  return m.at <= c.at + tie_ms;
 }
 
 MovementRow toRow(const KeyMove& m) {
@@ -196,7 +187,7 @@ Result<std::vector<std::string>> SqliteLedger::verifyOnHand() {
     }
     int64_t expected = marks->empty() ? 0 : marks->back().counted;
     for (const KeyMove& m : *moves) {
-      if (marks->empty() || !absorbedBy(marks->back(), m, options_.count_tie_ms)) expected += m.delta;
+      if (marks->empty() || !absorbs(marks->back().mark, m.dev, m.seq, m.at)) expected += m.delta;
     }
     if (!k.on_hand || *k.on_hand != expected) {
       out.push_back(k.name + ": expected " + std::to_string(expected) + ", on_hand " +
@@ -238,14 +229,14 @@ Result<std::vector<CountDiscrepancy>> SqliteLedger::countDiscrepancies(const std
       break;
     }
     if (marks->empty()) continue;
-    const KeyMark& c = marks->back();
+    const CountMark& c = marks->back().mark;
     const KeyMark* p = marks->size() > 1 ? &(*marks)[marks->size() - 2] : nullptr;
     CountDiscrepancy d;
     d.location = row.location;
     d.sku = row.sku_name;
-    d.counted = c.counted;
+    d.counted = marks->back().counted;
     d.count_at_ms = c.at;
-    d.location_session = c.session;
+    d.location_session = marks->back().session;
     d.count_seq = static_cast<uint64_t>(c.seq);
     auto who = reader_.prepare("SELECT d.device_id, e.applied_at_ms FROM events e JOIN devices d ON d.id = e.dev"
                                " WHERE e.dev = ? AND e.seq = ?");
@@ -261,11 +252,11 @@ Result<std::vector<CountDiscrepancy>> SqliteLedger::countDiscrepancies(const std
     }
     d.expected = p ? p->counted : 0;
     if (p) {
-      d.previous_count_at_ms = p->at;
+      d.previous_count_at_ms = p->mark.at;
       d.previous_counted = p->counted;
     }
     for (const KeyMove& m : *moves) {
-      if (!absorbedBy(c, m, options_.count_tie_ms) || (p && absorbedBy(*p, m, options_.count_tie_ms))) continue;
+      if (!absorbs(c, m.dev, m.seq, m.at) || (p && absorbs(p->mark, m.dev, m.seq, m.at))) continue;
       d.expected += m.delta;
       ++d.moves_total;
       if (d.moves.size() >= max_moves) continue;
@@ -298,7 +289,7 @@ Result<std::vector<MovementRow>> SqliteLedger::movementsFor(const std::string& l
     if (!moves) return moves.error();
     for (const KeyMove& m : *moves) {
       MovementRow r = toRow(m);
-      r.in_on_hand = r.delta != 0 && (marks->empty() || !absorbedBy(marks->back(), m, options_.count_tie_ms));
+      r.in_on_hand = r.delta != 0 && (marks->empty() || !absorbs(marks->back().mark, m.dev, m.seq, m.at));
       out.push_back(std::move(r));
     }
     return out;

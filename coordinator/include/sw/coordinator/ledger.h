@@ -245,6 +245,19 @@ class SqliteLedger {
   common::Result<std::vector<int64_t>> syncLatencies(int64_t since_ms, int64_t max_events);
   int64_t countTieMs() const { return options_.count_tie_ms; }
 
+  // The count a (location, SKU) figure starts from. Counts are ordered by (corrected time,
+  // event id): a total order that does not depend on the order in which they arrive.
+  struct CountMark {
+    int64_t at = 0;
+    int64_t dev = 0;
+    int64_t seq = 0;
+    std::string id;  // 16-byte event id
+    bool newerThan(const CountMark& o) const { return at != o.at ? at > o.at : id > o.id; }
+  };
+  // Whether the count saw the movement (dev, seq) at corrected time at: the one rule behind every
+  // figure, applied when events arrive (ledger.cpp) and when figures are explained (ledger_reports.cpp).
+  bool absorbs(const CountMark& c, int64_t dev, int64_t seq, int64_t at) const;
+
   // Recomputes every on_hand row from the movement log; returns rows that differ (should be none).
   common::Result<std::vector<std::string>> verifyOnHand();
 
@@ -256,15 +269,6 @@ class SqliteLedger {
   common::Status init(const LedgerOptions& options);
   common::Status prepareStatements();
   common::Status applyEvent(const ApplyEvent& ae, int64_t applied_at_ms);
-  // The count a (location, SKU) figure starts from. Counts are ordered by (corrected time,
-  // event id): a total order that does not depend on the order in which they arrive.
-  struct CountMark {
-    int64_t at = 0;
-    int64_t dev = 0;
-    int64_t seq = 0;
-    std::string id;  // 16-byte event id
-    bool newerThan(const CountMark& o) const { return at != o.at ? at > o.at : id > o.id; }
-  };
   struct OnHand {
     int64_t qty = 0;
     std::optional<CountMark> count;
@@ -273,8 +277,6 @@ class SqliteLedger {
   };
   using Key = std::pair<int64_t, int64_t>;  // (location id, sku id)
   common::Result<OnHand*> onHand(Key key);
-  // Whether the count saw the movement (dev, seq) at corrected time at.
-  bool absorbs(const CountMark& c, int64_t dev, int64_t seq, int64_t at) const;
   common::Status applyDelta(Key key, int64_t delta, int64_t at_ms, int64_t dev, int64_t seq);
   common::Status applyCount(Key key, int64_t counted, const CountMark& mark);
   common::Status applyLocationCount(int64_t loc, const std::set<int64_t>& listed, const CountMark& mark);
