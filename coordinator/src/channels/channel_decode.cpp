@@ -1,5 +1,6 @@
 #include "sw/coordinator/channels/channel_decode.h"
 
+#include <fstream>
 #include <iostream>
 #include <iterator>
 #include <sstream>
@@ -13,7 +14,7 @@
 namespace sw::coordinator::channels {
 
 int runChannelDecode(const std::vector<std::string>& raw, std::istream& in, std::ostream& out, std::ostream& err) {
-  auto args = common::Args::parse(raw, {"channel"}, {"pretty"});
+  auto args = common::Args::parse(raw, {"channel", "channels-config"}, {"pretty"});
   if (!args) {
     err << "stockwire-coordinator channel-decode: " << args.error().message << "\n";
     return 2;
@@ -27,6 +28,24 @@ int runChannelDecode(const std::vector<std::string>& raw, std::istream& in, std:
   if (!channel) {
     err << "stockwire-coordinator channel-decode: " << channel.error().message << "\n";
     return 2;
+  }
+  // With the channels config, a pickup reference is mapped to a Stockwire location as intake does.
+  std::map<std::string, std::string> channel_locations;
+  if (auto cfg_path = args->get("channels-config")) {
+    std::ifstream cfg_in(*cfg_path);
+    std::stringstream text;
+    text << cfg_in.rdbuf();
+    auto cfg = nlohmann::json::parse(text.str(), nullptr, false);
+    if (!cfg_in || cfg.is_discarded()) {
+      err << "stockwire-coordinator channel-decode: cannot read the channels config " << *cfg_path << " as JSON\n";
+      return 2;
+    }
+    auto map = channelLocations(cfg, *channel);
+    if (!map) {
+      err << "stockwire-coordinator channel-decode: " << map.error().message << "\n";
+      return 2;
+    }
+    channel_locations = std::move(*map);
   }
   // Read at most one byte past the limit, so an endless stdin cannot exhaust memory.
   std::string payload;
@@ -42,7 +61,10 @@ int runChannelDecode(const std::vector<std::string>& raw, std::istream& in, std:
     return 1;
   }
   int indent = args->has("pretty") ? 2 : -1;
-  for (const NormalizedOrder& o : *orders) out << toJson(o).dump(indent) << "\n";
+  for (NormalizedOrder& o : *orders) {
+    resolvePickup(o, channel_locations);
+    out << toJson(o).dump(indent) << "\n";
+  }
   return 0;
 }
 

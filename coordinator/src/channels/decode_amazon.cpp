@@ -96,6 +96,16 @@ common::Status v0Order(const json& j, Merger* m) {
   }
   o.ship_to_country = strPath(j, {"ShippingAddress", "CountryCode"});
   if (o.status == OrderStatus::kPending) o.prices_pending = true;
+  // In-store pickup: IsISPU; the store is named per item (OrderItem.StoreChainStoreId, from
+  // getOrderItems) or by the supply source the order is to be filled from.
+  if (truthy(get(j, "IsISPU"))) {
+    o.pickup.requested = true;
+    std::string source = strPath(j, {"FulfillmentInstruction", "FulfillmentSupplySourceId"});
+    if (o.pickup.ref.empty() && !source.empty()) {
+      o.pickup.ref = source;
+      o.pickup.ref_field = "FulfillmentInstruction.FulfillmentSupplySourceId";
+    }
+  }
   return {};
 }
 
@@ -135,6 +145,11 @@ common::Status v0Items(const json& payload, Merger* m) {
       o.prices_pending = true;
     }
     l.cancel_requested = truthy(getPath(it, {"BuyerRequestedCancel", "IsBuyerRequestedCancel"}));
+    std::string store = str(it, "StoreChainStoreId");
+    if (!store.empty() && o.pickup.ref_field != "OrderItems[].StoreChainStoreId") {
+      o.pickup.ref = store;  // the store chain's store: preferred over a supply source id
+      o.pickup.ref_field = "OrderItems[].StoreChainStoreId";
+    }
     o.lines.push_back(std::move(l));
   }
   if (o.prices_pending) o.warnings.push_back("no prices yet (Amazon gives none while an order is Pending)");
@@ -156,6 +171,12 @@ common::Status newOrder(const json& j, Merger* m) {
     o.currency = t->currency;
   }
   o.ship_to_country = strPath(j, {"recipient", "deliveryAddress", "countryCode"});
+  if (const json* programs = arr(j, "programs")) {
+    for (const json& p : *programs) {
+      // The 2026-01-01 order names no store for IN_STORE_PICK_UP: resolvePickup warns about it.
+      if (p.is_string() && p.get<std::string>() == "IN_STORE_PICK_UP") o.pickup.requested = true;
+    }
+  }
   if (const json* aliases = arr(j, "orderAliases")) {
     for (const json& a : *aliases) {
       if (str(a, "aliasType") == "SELLER_ORDER_ID") o.order_name = str(a, "aliasId");

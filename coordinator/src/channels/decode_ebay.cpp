@@ -80,8 +80,17 @@ common::Result<NormalizedOrder> ebayOrder(const json& j) {
     const json& first = fsi->at(0);
     o.ship_to_country = countryOf(getPath(first, {"shippingStep", "shipTo", "contactAddress"}));
     if (o.ship_to_country.empty()) o.ship_to_country = countryOf(get(first, "finalDestinationAddress"));
-    if (str(first, "fulfillmentInstructionsType") == "PICKUP" || str(first, "fulfillmentInstructionsType") == "PREPARE_FOR_PICKUP") {
-      o.warnings.push_back("in-store pickup order");
+    // In-store pickup: the instruction names the merchant's store by its inventory location key.
+    for (const json& fi : *fsi) {
+      std::string type = str(fi, "fulfillmentInstructionsType");
+      if (type != "PICKUP" && type != "PREPARE_FOR_PICKUP") continue;
+      o.pickup.requested = true;
+      std::string key = strPath(fi, {"pickupStep", "merchantLocationKey"});
+      if (!key.empty()) {
+        o.pickup.ref = key;
+        o.pickup.ref_field = "fulfillmentStartInstructions[].pickupStep.merchantLocationKey";
+        break;
+      }
     }
   }
   o.customer_country = countryOf(getPath(j, {"buyer", "buyerRegistrationAddress", "contactAddress"}));

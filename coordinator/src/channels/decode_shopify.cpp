@@ -60,8 +60,10 @@ OrderStatus restStatus(const json& j, std::string* raw) {
   return OrderStatus::kUnknown;
 }
 
+// restock_type: "return" (units came back and were restocked), "cancel" (not yet fulfilled,
+// back to available), "legacy_restock"; "no_restock" or none: the units do not go back.
 bool restockFor(const std::string& restock_type) {
-  return restock_type == "return" || restock_type == "legacy_restock";
+  return restock_type == "return" || restock_type == "cancel" || restock_type == "legacy_restock";
 }
 
 // refund_line_items of one refund -> releases; counts refunded units per line id.
@@ -69,6 +71,7 @@ common::Status refundReleases(const json& refund, std::vector<Release>* out, std
                               std::vector<std::string>* warnings) {
   const json* items = arr(refund, "refund_line_items");
   if (!items) return {};
+  std::string refund_id = idText(get(refund, "id")).value_or("");
   for (const json& ri : *items) {
     if (!ri.is_object()) return Error::reject("bad_refund", "refund_line_items has a non-object entry");
     auto qty = wholeNumber(get(ri, "quantity"));
@@ -81,6 +84,8 @@ common::Status refundReleases(const json& refund, std::vector<Release>* out, std
     r.reason = type == "cancel" ? "cancelled" : (type == "return" ? "returned" : "refunded");
     r.restock = restockFor(type);
     r.quantity = *qty;
+    r.refund_id = refund_id;
+    r.location_ref = idText(get(ri, "location_id")).value_or("");
     if (r.sku.empty()) warnings->push_back("refunded line " + r.line_id + " has no SKU");
     if (!r.line_id.empty()) (*per_line)[r.line_id] += *qty;
     if (r.quantity > 0) out->push_back(std::move(r));
@@ -157,6 +162,24 @@ common::Result<NormalizedOrder> restOrder(const json& j) {
       if (pres && shop && pres->currency != shop->currency) l.presentment_unit_price = pres;
       if (!l.unit_price) o.warnings.push_back("line " + l.line_id + " has no price");
       o.lines.push_back(std::move(l));
+    }
+  }
+
+  // Local pickup shows only in the shipping line the merchant set up for it: its code (or
+  // title) is kept as the reference that channel_locations may map to a store.
+  if (const json* shipping = arr(j, "shipping_lines")) {
+    for (const json& sl : *shipping) {
+      const json* removed = get(sl, "is_removed");
+      if (removed && removed->is_boolean() && removed->get<bool>()) continue;
+      std::string code = str(sl, "code");
+      o.pickup.ref_field = "shipping_lines[].code";
+      if (code.empty()) {
+        code = str(sl, "title");
+        o.pickup.ref_field = "shipping_lines[].title";
+      }
+      o.pickup.ref = code;
+      if (code.empty()) o.pickup.ref_field.clear();
+      break;
     }
   }
 

@@ -57,6 +57,28 @@ common::Result<NormalizedOrder> wooOrder(const json& j) {
   o.customer_country = strPath(j, {"billing", "country"});
   if (o.ship_to_country.empty()) o.ship_to_country = o.customer_country;
 
+  // Local pickup: the classic "local_pickup" shipping method, or the block checkout's
+  // "pickup_location" method whose meta_data "pickup_location" names the chosen place.
+  if (const json* shipping = arr(j, "shipping_lines")) {
+    for (const json& sl : *shipping) {
+      std::string method = str(sl, "method_id");
+      if (method != "local_pickup" && method != "pickup_location") continue;
+      o.pickup.requested = true;
+      o.pickup.ref = method;
+      o.pickup.ref_field = "shipping_lines[].method_id";
+      if (const json* meta = arr(sl, "meta_data")) {
+        for (const json& m : *meta) {
+          const json* value = get(m, "value");
+          if (str(m, "key") == "pickup_location" && value && value->is_string() && !value->get<std::string>().empty()) {
+            o.pickup.ref = value->get<std::string>();
+            o.pickup.ref_field = "shipping_lines[].meta_data.pickup_location";
+          }
+        }
+      }
+      break;
+    }
+  }
+
   const json* items = get(j, "line_items");
   if (!items) {
     o.lines_complete = false;

@@ -84,6 +84,8 @@ json toJson(const NormalizedOrder& o) {
                         {"quantity", r.quantity},
                         {"reason", r.reason},
                         {"restock", r.restock}});
+    if (!r.refund_id.empty()) releases.back()["refund_id"] = r.refund_id;
+    if (!r.location_ref.empty()) releases.back()["location_ref"] = r.location_ref;
   }
   json j = {{"channel", channelName(o.channel)},
             {"order_id", o.order_id},
@@ -104,7 +106,55 @@ json toJson(const NormalizedOrder& o) {
   if (!o.marketplace.empty()) j["marketplace"] = o.marketplace;
   if (o.prices_pending) j["prices_pending"] = true;
   if (!o.delivery_id.empty()) j["delivery_id"] = o.delivery_id;
+  if (o.pickup.requested || !o.pickup.ref.empty()) {
+    j["pickup"] = {{"requested", o.pickup.requested},
+                   {"ref", orNull(o.pickup.ref)},
+                   {"ref_field", orNull(o.pickup.ref_field)},
+                   {"location", orNull(o.pickup.location)}};
+  }
   return j;
+}
+
+void resolvePickup(NormalizedOrder& o, const std::map<std::string, std::string>& channel_locations) {
+  if (o.pickup.ref.empty()) {
+    if (o.pickup.requested) o.warnings.push_back("pickup order without a store id: shipped like any other order");
+    return;
+  }
+  auto it = channel_locations.find(o.pickup.ref);
+  if (it == channel_locations.end()) {
+    if (o.pickup.requested) {
+      o.warnings.push_back("pickup at " + o.pickup.ref + " (" + o.pickup.ref_field +
+                           "), which channel_locations does not map to a Stockwire location: shipped like any other order");
+    }
+    return;
+  }
+  o.pickup.requested = true;
+  o.pickup.location = it->second;
+}
+
+}  // namespace sw::coordinator::channels
+
+namespace sw::coordinator::channels {
+
+common::Result<std::map<std::string, std::string>> channelLocations(const nlohmann::json& config, ChannelKind kind) {
+  std::map<std::string, std::string> out;
+  std::string name = channelName(kind);
+  if (!config.is_object()) return out;
+  auto chs = config.find("channels");
+  if (chs == config.end() || !chs->is_object()) return out;
+  auto ch = chs->find(name);
+  if (ch == chs->end() || !ch->is_object()) return out;
+  auto map = ch->find("channel_locations");
+  if (map == ch->end()) return out;
+  const std::string where = "channels." + name + ".channel_locations";
+  if (!map->is_object()) return common::Error::reject("bad_config", where + " must be an object {\"<channel id>\": \"<location>\"}");
+  for (const auto& [k, v] : map->items()) {
+    if (!v.is_string() || v.get<std::string>().empty()) {
+      return common::Error::reject("bad_config", where + "." + k + " must be a Stockwire location name");
+    }
+    out[k] = v.get<std::string>();
+  }
+  return out;
 }
 
 }  // namespace sw::coordinator::channels

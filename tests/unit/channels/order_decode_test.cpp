@@ -442,5 +442,127 @@ TEST(ChannelDecodeCommand, BadOptionsExitTwo) {
   EXPECT_EQ(runChannelDecode({"--channel", "shopify", "--bogus"}, in, out, err), 2);
 }
 
+// --- Refund ids and restock locations ---
+
+TEST(ShopifyDecode, RefundLinesCarryTheirRefundIdAndWhereTheyWereRestocked) {
+  json r = {{"id", 509562969},
+            {"order_id", 820982911946154508ULL},
+            {"refund_line_items", json::array({{{"line_item_id", 976318377106520349ULL},
+                                                {"quantity", 2},
+                                                {"restock_type", "cancel"},
+                                                {"location_id", 24826418ULL},
+                                                {"line_item", {{"sku", "SKU2006-020"}}}}})}};
+  auto orders = decodeOk(ChannelKind::kShopify, r.dump());
+  ASSERT_EQ(orders[0].releases.size(), 1u);
+  EXPECT_EQ(orders[0].releases[0].refund_id, "509562969");
+  EXPECT_EQ(orders[0].releases[0].location_ref, "24826418");
+  EXPECT_TRUE(orders[0].releases[0].restock) << "restock_type cancel puts the units back";
+  json out = toJson(orders[0]);
+  EXPECT_EQ(out["releases"][0]["refund_id"], "509562969");
+}
+
+// --- Buy online, pick up in store ---
+
+TEST(PickupDecode, ShopifyShippingCodeBecomesAPickupOnlyWhenMapped) {
+  json j = shopifySample();
+  j["cancelled_at"] = nullptr;
+  j["shipping_lines"][0]["code"] = "Pickup Main Street";
+  auto orders = decodeOk(ChannelKind::kShopify, j.dump());
+  NormalizedOrder o = orders[0];
+  EXPECT_FALSE(o.pickup.requested);
+  EXPECT_EQ(o.pickup.ref, "Pickup Main Street");
+  EXPECT_EQ(o.pickup.ref_field, "shipping_lines[].code");
+  NormalizedOrder unmapped = o;
+  resolvePickup(unmapped, {{"Other", "store-9"}});
+  EXPECT_FALSE(unmapped.pickup.requested) << "an ordinary shipping rate stays a shipment, silently";
+  resolvePickup(o, {{"Pickup Main Street", "store-2"}});
+  EXPECT_TRUE(o.pickup.requested);
+  EXPECT_EQ(o.pickup.location, "store-2");
+  EXPECT_EQ(toJson(o)["pickup"]["location"], "store-2");
+  // The published sample (code null, title "Generic Shipping") falls back to the title.
+  EXPECT_EQ(decodeOk(ChannelKind::kShopify, shopifySample().dump())[0].pickup.ref, "Generic Shipping");
+}
+
+TEST(PickupDecode, WooCommercePickupLocationMetaAndClassicLocalPickup) {
+  json j = json::parse(readData("woocommerce/order.retrieve.response.json"));
+  j["shipping_lines"] = json::array({{{"id", 1}, {"method_id", "pickup_location"}, {"method_title", "Pickup"},
+                                      {"meta_data", json::array({{{"id", 9}, {"key", "pickup_address"}, {"value", "1 Main St"}},
+                                                                 {{"id", 10}, {"key", "pickup_location"}, {"value", "Main Street"}}})}}});
+  auto o = decodeOk(ChannelKind::kWooCommerce, j.dump())[0];
+  EXPECT_TRUE(o.pickup.requested);
+  EXPECT_EQ(o.pickup.ref, "Main Street");
+  EXPECT_EQ(o.pickup.ref_field, "shipping_lines[].meta_data.pickup_location");
+  j["shipping_lines"][0]["method_id"] = "local_pickup";
+  j["shipping_lines"][0]["meta_data"] = json::array();
+  o = decodeOk(ChannelKind::kWooCommerce, j.dump())[0];
+  EXPECT_TRUE(o.pickup.requested);
+  EXPECT_EQ(o.pickup.ref, "local_pickup");
+  // The published sample ships (flat_rate): no pickup.
+  EXPECT_FALSE(decodeOk(ChannelKind::kWooCommerce, readData("woocommerce/order.retrieve.response.json"))[0].pickup.requested);
+  // Bad shapes are ignored, never a crash: meta value not a string, shipping_lines not a list.
+  j["shipping_lines"][0]["method_id"] = "pickup_location";
+  j["shipping_lines"][0]["meta_data"] = json::array({{{"key", "pickup_location"}, {"value", 12}}, 7, nullptr});
+  o = decodeOk(ChannelKind::kWooCommerce, j.dump())[0];
+  EXPECT_EQ(o.pickup.ref, "pickup_location");
+  j["shipping_lines"] = "local_pickup";
+  EXPECT_FALSE(decodeOk(ChannelKind::kWooCommerce, j.dump())[0].pickup.requested);
+}
+
+TEST(PickupDecode, EbayPrepareForPickupNamesTheMerchantLocation) {
+  json j = json::parse(readData("ebay/getOrders.constructed.json"));
+  json& order = j["orders"][0];
+  order["fulfillmentStartInstructions"] = json::array(
+      {{{"fulfillmentInstructionsType", "PREPARE_FOR_PICKUP"}, {"pickupStep", {{"merchantLocationKey", "STORE-7"}}}}});
+  auto o = decodeOk(ChannelKind::kEbay, j.dump())[0];
+  EXPECT_TRUE(o.pickup.requested);
+  EXPECT_EQ(o.pickup.ref, "STORE-7");
+  resolvePickup(o, {});
+  EXPECT_TRUE(o.pickup.location.empty());
+  ASSERT_FALSE(o.warnings.empty());
+  EXPECT_NE(o.warnings.back().find("STORE-7"), std::string::npos) << "an unmapped store is said, not guessed";
+  order["fulfillmentStartInstructions"][0]["pickupStep"] = "STORE-7";  // wrong shape
+  EXPECT_TRUE(decodeOk(ChannelKind::kEbay, j.dump())[0].pickup.ref.empty());
+}
+
+TEST(PickupDecode, AmazonIspuWithTheStoreChainStoreOrTheSupplySource) {
+  json order = json::parse(readData("amazon/getOrder.example.json"));
+  json items = json::parse(readData("amazon/getOrderItems.example.json"));
+  order["payload"]["IsISPU"] = true;
+  order["payload"]["FulfillmentInstruction"] = {{"FulfillmentSupplySourceId", "supply-9"}};
+  auto o = decodeOk(ChannelKind::kAmazon, json::array({order}).dump())[0];
+  EXPECT_TRUE(o.pickup.requested);
+  EXPECT_EQ(o.pickup.ref, "supply-9");
+  items["payload"]["AmazonOrderId"] = order["payload"]["AmazonOrderId"];
+  items["payload"].erase("NextToken");
+  items["payload"]["OrderItems"][0]["StoreChainStoreId"] = "ISPU_StoreId";
+  o = decodeOk(ChannelKind::kAmazon, json::array({order, items}).dump())[0];
+  EXPECT_EQ(o.pickup.ref, "ISPU_StoreId");
+  EXPECT_EQ(o.pickup.ref_field, "OrderItems[].StoreChainStoreId");
+  order["payload"]["IsISPU"] = "yes";  // not a boolean (nor "true"): not a pickup
+  order["payload"].erase("FulfillmentInstruction");
+  EXPECT_FALSE(decodeOk(ChannelKind::kAmazon, json::array({order}).dump())[0].pickup.requested);
+  // Orders API 2026-01-01 says IN_STORE_PICK_UP but names no store.
+  json v2026 = json::parse(readData("amazon/getOrder-2026-01-01.example.json"));
+  v2026["order"]["programs"] = json::array({"IN_STORE_PICK_UP"});
+  o = decodeOk(ChannelKind::kAmazon, v2026.dump())[0];
+  EXPECT_TRUE(o.pickup.requested);
+  resolvePickup(o, {{"x", "store-1"}});
+  EXPECT_NE(o.warnings.back().find("without a store id"), std::string::npos);
+}
+
+TEST(PickupDecode, ChannelLocationsConfigIsChecked) {
+  json cfg = {{"channels", {{"ebay", {{"channel_locations", {{"STORE-7", "store-7"}}}}}}}};
+  auto m = channelLocations(cfg, ChannelKind::kEbay);
+  ASSERT_TRUE(m.ok());
+  EXPECT_EQ(m->at("STORE-7"), "store-7");
+  EXPECT_TRUE(channelLocations(cfg, ChannelKind::kShopify)->empty());
+  cfg["channels"]["ebay"]["channel_locations"] = json::array({"STORE-7"});
+  EXPECT_FALSE(channelLocations(cfg, ChannelKind::kEbay).ok());
+  cfg["channels"]["ebay"]["channel_locations"] = {{"STORE-7", 7}};
+  EXPECT_FALSE(channelLocations(cfg, ChannelKind::kEbay).ok());
+  cfg["channels"]["ebay"]["channel_locations"] = {{"STORE-7", ""}};
+  EXPECT_FALSE(channelLocations(cfg, ChannelKind::kEbay).ok());
+}
+
 }  // namespace
 }  // namespace sw::coordinator::channels

@@ -6,6 +6,7 @@
 // never passed through a double). Money is a common::Decimal, printed as a string.
 
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -56,6 +57,19 @@ struct Release {
   int64_t quantity = 0;
   std::string reason;    // "cancelled", "removed", "refunded", "returned"
   bool restock = false;  // the channel says the units go back on the shelf (not just unreserved)
+  // The channel's id of the refund this release belongs to (Shopify refunds[].id): a refund is
+  // applied once whichever delivery brings it (refunds/create, orders/updated). Empty: none given.
+  std::string refund_id = {};
+  // The channel's id of the place restocked units went back to (Shopify refund_line_items[].location_id).
+  std::string location_ref = {};
+};
+
+// Buy online, pick up in store: what the payload says about where the buyer collects.
+struct Pickup {
+  bool requested = false;  // the channel says this is a pickup order (Amazon IsISPU, eBay PREPARE_FOR_PICKUP, Woo pickup method)
+  std::string ref;         // the channel's identifier of the pickup place (store id, location key, method code)
+  std::string ref_field;   // where in the payload `ref` came from, for a person checking it
+  std::string location;    // the Stockwire location `ref` maps to (channel config "channel_locations"); "" = not mapped
 };
 
 struct NormalizedOrder {
@@ -76,10 +90,21 @@ struct NormalizedOrder {
   bool lines_complete = true;     // false when the payload had no line items (getOrders without getOrderItems)
   std::vector<OrderLine> lines;
   std::vector<Release> releases;
+  Pickup pickup;
   std::vector<std::string> warnings;  // everything a person should look at (lines without SKU, ...)
   std::string delivery_id;            // webhook delivery / notification id, when it came from one
 };
 
 nlohmann::ordered_json toJson(const NormalizedOrder& order);
+
+// Maps the order's pickup reference to a Stockwire location with a channel's "channel_locations"
+// map ({"<channel's id>": "store-1"}). Shopify says pickup only through the shipping line the
+// merchant set up, so there a mapped shipping code is what makes the order a pickup. A pickup
+// whose place is not in the map gets a warning and stays a shipment.
+void resolvePickup(NormalizedOrder& order, const std::map<std::string, std::string>& channel_locations);
+
+// channels.<name>.channel_locations of a channels config (channel_service.h): the channel's own
+// ids of stores/locations/pickup methods -> Stockwire locations. Empty when not given.
+common::Result<std::map<std::string, std::string>> channelLocations(const nlohmann::json& channels_config, ChannelKind kind);
 
 }  // namespace sw::coordinator::channels
