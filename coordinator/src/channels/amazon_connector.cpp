@@ -26,7 +26,7 @@ struct UsagePlan {
 constexpr UsagePlan kPlans[] = {
     {"patchListingsItem", 5, 5},      {"getListingsItem", 5, 10},  {"createFeedDocument", 0.5, 15},
     {"createFeed", 0.0083, 15},       {"getFeed", 2, 15},          {"getFeedDocument", 0.0222, 10},
-    {"getOrders", 0.0167, 20},        {"getOrderItems", 0.5, 30},
+    {"getOrders", 0.0167, 20},        {"getOrderItems", 0.5, 30},  {"confirmShipment", 2, 10},
 };
 
 constexpr const char* kFeedContentType = "application/json; charset=UTF-8";
@@ -118,6 +118,8 @@ int64_t AmazonConnector::msUntilReady(Operation op, size_t items) const {
       return bucket("getListingsItem").msUntilToken();
     case Operation::kPollOrders:
       return bucket(pending_count_.load() == 0 ? "getOrders" : "getOrderItems").msUntilToken();
+    case Operation::kOrderUpdate:
+      return bucket("confirmShipment").msUntilToken();
   }
   return 0;
 }
@@ -482,6 +484,41 @@ common::Result<OrderPage> AmazonConnector::pollOrders(const OrderCursor& cursor)
     page.next_updated_since = max_updated_.empty() ? since : max_updated_;
   }
   return page;
+}
+
+common::Result<std::string> AmazonConnector::reportFulfilment(const FulfilmentReport& report) {
+  if (report.order_id.empty()) return Error::reject("bad_order_id", "no Amazon order id");
+  if (report.package_number <= 0) return Error::reject("bad_package", "packageReferenceId must be a positive number");
+  json items = json::array();
+  for (const FulfilmentLine& l : report.lines) {
+    if (l.quantity <= 0) continue;
+    if (l.line_id.empty()) return Error::reject("no_line_id", "Amazon confirmShipment names each orderItemId; a line has none");
+    items.push_back({{"orderItemId", l.line_id}, {"quantity", l.quantity}});
+  }
+  if (items.empty()) return Error::reject("nothing_shipped", "a shipment needs at least one order item");
+  int64_t shipped = report.shipped_at_ms > 0 ? report.shipped_at_ms : clock_.nowMs();
+  json package = {{"packageReferenceId", std::to_string(report.package_number)},
+                  {"carrierCode", report.carrier},
+                  {"trackingNumber", report.tracking_number},
+                  {"shipDate", detail::formatIsoMs(shipped)},
+                  {"orderItems", items}};
+  // carrierName is required when carrierCode is "Other".
+  if (report.carrier == "Other") package["carrierName"] = "Stockwire " + report.ship_from;
+  HttpRequest req;
+  req.method = "POST";
+  req.target = "/orders/v0/orders/" + urlEncode(report.order_id) + "/shipmentConfirmation";
+  req.body = json{{"marketplaceId", config_.marketplace_id}, {"packageDetail", package}}.dump();
+  req.content_type = "application/json";
+  auto r = call("confirmShipment", req);
+  if (!r) return r.error();
+  if (r->status != 204) return detail::statusError(*r, "Amazon confirmShipment", errorListText(*r));
+  return std::string("package ") + std::to_string(report.package_number);
+}
+
+common::Result<std::string> AmazonConnector::cancelOrder(const CancelRequest& request) {
+  return Error::reject("not_supported", "Amazon order " + request.order_id +
+                                            ": Orders v0 has no cancel operation (updateShipmentStatus knows only "
+                                            "ReadyForPickup/PickedUp/RefusedPickup); cancel it in Seller Central");
 }
 
 }  // namespace sw::coordinator::channels

@@ -85,7 +85,8 @@ RateState EbayConnector::rateState() const {
 }
 
 int64_t EbayConnector::msUntilReady(Operation op, size_t) const {
-  return op == Operation::kPollOrders ? fulfillment_backoff_.msUntilAllowed() : inventory_backoff_.msUntilAllowed();
+  return op == Operation::kPollOrders || op == Operation::kOrderUpdate ? fulfillment_backoff_.msUntilAllowed()
+                                                                       : inventory_backoff_.msUntilAllowed();
 }
 
 common::Result<std::vector<EbayConnector::Offer>> EbayConnector::offers(const std::string& sku, bool refresh) {
@@ -308,6 +309,42 @@ common::Result<OrderPage> EbayConnector::pollOrders(const OrderCursor& cursor) {
     page.next_updated_since = sweep_max_;
   }
   return page;
+}
+
+common::Result<std::string> EbayConnector::reportFulfilment(const FulfilmentReport& report) {
+  if (report.order_id.empty()) return Error::reject("bad_order_id", "no eBay order id");
+  json items = json::array();
+  for (const FulfilmentLine& l : report.lines) {
+    if (l.quantity <= 0) continue;
+    if (l.line_id.empty()) return Error::reject("no_line_id", "eBay fulfilments name each lineItemId; a line has none");
+    items.push_back({{"lineItemId", l.line_id}, {"quantity", l.quantity}});
+  }
+  if (items.empty()) return Error::reject("nothing_shipped", "a fulfilment needs at least one line");
+  HttpRequest req;
+  req.method = "POST";
+  req.target = std::string(kFulfillment) + "/order/" + urlEncode(report.order_id) + "/shipping_fulfillment";
+  int64_t shipped = report.shipped_at_ms > 0 ? report.shipped_at_ms : clock_.nowMs();
+  req.body = json{{"lineItems", items},
+                  {"shippedDate", detail::formatIsoMs(shipped)},
+                  {"shippingCarrierCode", report.carrier},
+                  {"trackingNumber", report.tracking_number}}
+                 .dump();
+  req.content_type = "application/json";
+  auto r = call(fulfillment_backoff_, req, "createShippingFulfillment");
+  if (!r) return r.error();
+  if (r->status != 201) return detail::statusError(*r, "eBay createShippingFulfillment", errorListText(*r));
+  // Location: {ENV}/sell/fulfillment/v1/order/{ORDERID}/shipping_fulfillment/{FULFILLMENTID}
+  std::string location = r->header("Location");
+  auto slash = location.rfind('/');
+  std::string id = slash == std::string::npos ? location : location.substr(slash + 1);
+  if (id.empty()) return Error::retry("bad_response", "eBay createShippingFulfillment: 201 without a Location");
+  return id;
+}
+
+common::Result<std::string> EbayConnector::cancelOrder(const CancelRequest& request) {
+  return Error::reject("not_supported", "eBay order " + request.order_id +
+                                            ": the Fulfillment API v1 has no seller cancel (only issue_refund); "
+                                            "cancel it in Seller Hub");
 }
 
 }  // namespace sw::coordinator::channels

@@ -1,4 +1,4 @@
-// The default for channels whose connector cannot report fulfilments yet.
+// Defaults for channels whose connector cannot report fulfilments or cancel orders.
 
 #include "sw/coordinator/channels/connector.h"
 
@@ -7,6 +7,11 @@ namespace sw::coordinator::channels {
 common::Result<std::string> ChannelConnector::reportFulfilment(const FulfilmentReport&) {
   return common::Error::reject("not_supported", std::string(channelName(kind())) +
                                                     ": this connector does not report fulfilments");
+}
+
+common::Result<std::string> ChannelConnector::cancelOrder(const CancelRequest&) {
+  return common::Error::reject("not_supported", std::string(channelName(kind())) +
+                                                    ": this connector cannot cancel orders");
 }
 
 }  // namespace sw::coordinator::channels

@@ -50,6 +50,47 @@ constexpr const char* kOrdersQuery = R"(query StockwireOrders($first: Int!, $aft
   }
 })";
 
+constexpr const char* kFulfillmentOrdersQuery = R"(query StockwireFulfillmentOrders($id: ID!) {
+  order(id: $id) {
+    id
+    cancelledAt
+    fulfillments(first: 50) { id trackingInfo(first: 5) { number company } }
+    fulfillmentOrders(first: 5) {
+      nodes { id status lineItems(first: 50) { nodes { id remainingQuantity lineItem { id } } } }
+    }
+  }
+})";
+constexpr double kFulfillmentOrdersCost = 2 + 5 * (1 + 2 + 50 * 2.0) + 1 + 50;
+
+constexpr const char* kFulfillmentCreate = R"(mutation StockwireFulfil($fulfillment: FulfillmentInput!, $message: String) {
+  fulfillmentCreate(fulfillment: $fulfillment, message: $message) {
+    fulfillment { id status trackingInfo(first: 5) { number company } }
+    userErrors { field message }
+  }
+})";
+
+constexpr const char* kOrderCancel = R"(mutation StockwireCancel($orderId: ID!, $reason: OrderCancelReason!, $restock: Boolean!, $refund: Boolean, $notifyCustomer: Boolean, $staffNote: String) {
+  orderCancel(orderId: $orderId, reason: $reason, restock: $restock, refund: $refund, notifyCustomer: $notifyCustomer, staffNote: $staffNote) {
+    job { id done }
+    orderCancelUserErrors { code field message }
+    userErrors { field message }
+  }
+})";
+
+std::string userErrorsText(const json* errors) {
+  std::string out;
+  if (!errors || !errors->is_array()) return out;
+  for (const json& e : *errors) {
+    std::string field;
+    if (const json* f = get(e, "field"); f && f->is_array()) {
+      for (const json& part : *f) field += (field.empty() ? "" : ".") + (part.is_string() ? part.get<std::string>() : part.dump());
+    }
+    std::string code = str(e, "code");
+    out += (out.empty() ? "" : "; ") + (code.empty() ? "" : code + " ") + (field.empty() ? "" : field + ": ") + str(e, "message");
+  }
+  return out;
+}
+
 std::string replaceAll(std::string s, const std::string& from, const std::string& to) {
   for (size_t p = s.find(from); p != std::string::npos; p = s.find(from, p + to.size())) s.replace(p, from.size(), to);
   return s;
@@ -157,6 +198,7 @@ int64_t ShopifyConnector::msUntilReady(Operation op, size_t items) const {
   double cost = kMutationCost;
   if (op == Operation::kRead) cost = 2 + 3.0 * static_cast<double>(std::min<size_t>(items, kMaxSkusPerLookup));
   if (op == Operation::kPollOrders) cost = 2 + config_.order_page_size * (6 + 2 + 5.0 * config_.order_lines_per_page);
+  if (op == Operation::kOrderUpdate) cost = kFulfillmentOrdersCost;
   return bucket_.msUntil(cost);
 }
 
@@ -394,6 +436,124 @@ common::Result<OrderPage> ShopifyConnector::pollOrders(const OrderCursor& cursor
   }
   page.next_updated_since = page.next_page_token.empty() ? max_updated : since;
   return page;
+}
+
+common::Result<std::string> ShopifyConnector::reportFulfilment(const FulfilmentReport& report) {
+  if (report.order_id.empty() || report.order_id.find_first_not_of("0123456789") != std::string::npos) {
+    return Error::reject("bad_order_id", "Shopify order ids are numbers, not '" + report.order_id + "'");
+  }
+  if (report.lines.empty()) return Error::reject("nothing_shipped", "a fulfilment needs at least one line");
+  const std::string order_gid = "gid://shopify/Order/" + report.order_id;
+  auto j = graphql(kFulfillmentOrdersQuery, json{{"id", order_gid}}, kFulfillmentOrdersCost);
+  if (!j) return j.error();
+  const json* order = getPath(*j, {"data", "order"});
+  if (!order || order->is_null()) return Error::reject("unknown_order", "Shopify has no order " + report.order_id);
+  // Units still to fulfil per line item, per open fulfillment order (in Shopify's order).
+  struct Open {
+    std::string fo_id;
+    std::string fo_line_id;
+    int64_t remaining = 0;
+  };
+  std::map<std::string, std::vector<Open>> open;  // LineItem gid -> where it can be fulfilled
+  if (const json* fos = getPath(*order, {"fulfillmentOrders", "nodes"}); fos && fos->is_array()) {
+    for (const json& fo : *fos) {
+      std::string status = str(fo, "status");
+      if (status != "OPEN" && status != "IN_PROGRESS") continue;
+      const json* items = getPath(fo, {"lineItems", "nodes"});
+      if (!items || !items->is_array()) continue;
+      for (const json& li : *items) {
+        auto remaining = detail::wholeNumber(get(li, "remainingQuantity")).value_or(0);
+        std::string line_gid = detail::strPath(li, {"lineItem", "id"});
+        if (remaining > 0 && !line_gid.empty()) open[line_gid].push_back({str(fo, "id"), str(li, "id"), remaining});
+      }
+    }
+  }
+  std::map<std::string, std::vector<std::pair<std::string, int64_t>>> by_fo;  // FO gid -> (FO line gid, qty)
+  std::vector<std::string> fo_order;
+  bool none_left = true;
+  for (const FulfilmentLine& l : report.lines) {
+    if (l.quantity <= 0) continue;
+    const std::string line_gid = "gid://shopify/LineItem/" + l.line_id;
+    int64_t need = l.quantity;
+    for (Open& o : open[line_gid]) {
+      int64_t take = std::min(need, o.remaining);
+      if (take <= 0) continue;
+      none_left = false;
+      if (!by_fo.count(o.fo_id)) fo_order.push_back(o.fo_id);
+      by_fo[o.fo_id].emplace_back(o.fo_line_id, take);
+      o.remaining -= take;
+      need -= take;
+    }
+    if (need > 0 && !by_fo.empty()) {
+      return Error::reject("over_quantity", "Shopify order " + report.order_id + " line " + l.line_id + ": " +
+                                                std::to_string(need) + " more units than are left to fulfil");
+    }
+  }
+  if (none_left) {
+    // Already fulfilled: by an earlier try of this report whose answer was lost, or by hand.
+    if (const json* fs = get(*order, "fulfillments"); fs && fs->is_array()) {
+      for (const json& f : *fs) {
+        if (const json* ti = get(f, "trackingInfo"); ti && ti->is_array()) {
+          for (const json& t : *ti) {
+            if (str(t, "number") == report.tracking_number) return str(f, "id");
+          }
+        }
+      }
+    }
+    return Error::reject("nothing_to_fulfil", "Shopify order " + report.order_id +
+                                                  ": no open fulfillment order has these line items left to fulfil");
+  }
+  json by_order = json::array();
+  for (const std::string& fo : fo_order) {
+    json items = json::array();
+    for (const auto& [id, qty] : by_fo[fo]) items.push_back({{"id", id}, {"quantity", qty}});
+    by_order.push_back({{"fulfillmentOrderId", fo}, {"fulfillmentOrderLineItems", items}});
+  }
+  json fulfillment = {{"lineItemsByFulfillmentOrder", by_order},
+                      {"trackingInfo", {{"number", report.tracking_number}, {"company", report.carrier}}},
+                      {"notifyCustomer", true}};
+  auto m = graphql(kFulfillmentCreate,
+                   json{{"fulfillment", fulfillment}, {"message", "Shipped from " + report.ship_from}}, kMutationCost);
+  if (!m) return m.error();
+  const json* payload = getPath(*m, {"data", "fulfillmentCreate"});
+  if (!payload || payload->is_null()) return Error::retry("bad_response", "Shopify: fulfillmentCreate returned nothing");
+  const json* errors = get(*payload, "userErrors");
+  if (errors && errors->is_array() && !errors->empty()) {
+    return Error::reject("user_errors", "Shopify fulfillmentCreate: " + userErrorsText(errors));
+  }
+  std::string id = detail::strPath(*payload, {"fulfillment", "id"});
+  if (id.empty()) return Error::retry("bad_response", "Shopify: fulfillmentCreate gave no fulfillment id");
+  return id;
+}
+
+common::Result<std::string> ShopifyConnector::cancelOrder(const CancelRequest& request) {
+  if (request.order_id.empty() || request.order_id.find_first_not_of("0123456789") != std::string::npos) {
+    return Error::reject("bad_order_id", "Shopify order ids are numbers, not '" + request.order_id + "'");
+  }
+  const std::string order_gid = "gid://shopify/Order/" + request.order_id;
+  json vars = {{"orderId", order_gid},
+               {"reason", "INVENTORY"},
+               {"restock", false},
+               {"refund", true},
+               {"notifyCustomer", true},
+               {"staffNote", request.reason.substr(0, 255)}};
+  auto m = graphql(kOrderCancel, vars, kMutationCost);
+  if (!m) return m.error();
+  const json* payload = getPath(*m, {"data", "orderCancel"});
+  if (!payload || payload->is_null()) return Error::retry("bad_response", "Shopify: orderCancel returned nothing");
+  std::string errors = userErrorsText(get(*payload, "orderCancelUserErrors"));
+  if (errors.empty()) errors = userErrorsText(get(*payload, "userErrors"));
+  if (!errors.empty()) {
+    // Cancelled already (an earlier try whose answer was lost, or by hand)? Then it is done.
+    auto q = graphql("query StockwireCancelled($id: ID!) { order(id: $id) { id cancelledAt } }", json{{"id", order_gid}}, 1);
+    if (q) {
+      const json* at = getPath(*q, {"data", "order", "cancelledAt"});
+      if (at && at->is_string()) return std::string("cancelled at ") + at->get<std::string>();
+    }
+    return Error::reject("user_errors", "Shopify orderCancel: " + errors);
+  }
+  std::string job = detail::strPath(*payload, {"job", "id"});
+  return job.empty() ? std::string("cancel requested") : job;
 }
 
 }  // namespace sw::coordinator::channels

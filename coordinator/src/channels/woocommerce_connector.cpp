@@ -363,4 +363,30 @@ common::Result<std::string> WooCommerceConnector::reportFulfilment(const Fulfilm
   return note_id;
 }
 
+common::Result<std::string> WooCommerceConnector::cancelOrder(const CancelRequest& request) {
+  if (request.order_id.empty() || request.order_id.find_first_not_of("0123456789") != std::string::npos) {
+    return Error::reject("bad_order_id", "WooCommerce order ids are numbers, not '" + request.order_id + "'");
+  }
+  HttpRequest put;
+  put.method = "PUT";
+  put.target = std::string(kBase) + "/orders/" + request.order_id;
+  put.body = json{{"status", "cancelled"}}.dump();
+  put.content_type = "application/json";
+  auto p = call(put, "cancel order");
+  if (!p) return p.error();
+  std::string code;
+  if (p->status != 200) return detail::statusError(*p, "WooCommerce cancel order", wooErrorText(*p, &code));
+  auto j = detail::responseJson(*p, "WooCommerce cancel order");
+  if (!j) return j.error();
+  std::string status = str(*j, "status");
+  if (status != "cancelled") return Error::reject("not_cancelled", "WooCommerce kept order " + request.order_id + " " + status);
+  HttpRequest note;
+  note.method = "POST";
+  note.target = std::string(kBase) + "/orders/" + request.order_id + "/notes";
+  note.body = json{{"note", "Cancelled by Stockwire: " + request.reason}, {"customer_note", false}}.dump();
+  note.content_type = "application/json";
+  (void)call(note, "add order note");  // for the shop's staff; the cancellation stands without it
+  return status;
+}
+
 }  // namespace sw::coordinator::channels

@@ -7,6 +7,7 @@
 //          collectAccepted() follows the feed to its processing report.
 //   read:  getListingsItem with includedData=fulfillmentAvailability, one SKU per call.
 //   poll:  Orders v0 getOrders (LastUpdatedAfter, NextToken) + getOrderItems per order.
+//   fulfil: Orders v0 confirmShipment; no cancel operation exists in Orders v0.
 //   rate:  one token bucket per operation, starting from the published usage plan, the rate
 //          replaced by x-amzn-RateLimit-Limit from each answer, emptied by a 429 QuotaExceeded.
 //          Calls the local bucket says would be throttled are not made (kRetry, retry_after_ms).
@@ -49,6 +50,11 @@ class AmazonConnector final : public ChannelConnector {
   common::Result<std::vector<ChannelLevel>> readQuantities(const std::vector<std::string>& skus) override;
   common::Result<OrderPage> pollOrders(const OrderCursor& cursor) override;
   common::Result<std::vector<ItemResult>> collectAccepted() override;
+  // Orders v0 confirmShipment (2/s, burst 10): packageDetail {packageReferenceId = the shipment's
+  // number, carrierCode, carrierName when "Other", trackingNumber, shipDate, orderItems}; 204.
+  common::Result<std::string> reportFulfilment(const FulfilmentReport& report) override;
+  // Orders v0 has no cancel operation: not_supported (a person cancels in Seller Central).
+  common::Result<std::string> cancelOrder(const CancelRequest& request) override;
   RateState rateState() const override;
   int64_t msUntilReady(Operation op, size_t items = 1) const override;
 

@@ -105,10 +105,19 @@ struct FulfilmentReport {
   std::string carrier = "Other";
   std::string ship_from;  // Stockwire location name (for people; channels have their own location ids)
   bool order_complete = false;  // nothing of the order is left to ship after this
+  int64_t package_number = 0;   // unique per shipment (Amazon packageReferenceId: positive numbers only)
+  int64_t shipped_at_ms = 0;    // wall clock when it left (0 = now)
+};
+
+// An order Stockwire will not fill (strict policy: no stock), to be cancelled at the channel.
+struct CancelRequest {
+  std::string order_id;
+  std::string reason;  // for people (the channel's note / staff note)
 };
 
 // Operations a caller may ask msUntilReady() about.
-enum class Operation { kPush, kRead, kPollOrders };
+// kOrderUpdate: reportFulfilment() and cancelOrder().
+enum class Operation { kPush, kRead, kPollOrders, kOrderUpdate };
 
 class ChannelConnector {
  public:
@@ -136,8 +145,14 @@ class ChannelConnector {
 
   // Tells the channel these units shipped (Shopify fulfillmentCreate, Amazon confirmShipment,
   // eBay createShippingFulfillment, WooCommerce order note + status). Returns the channel's id
-  // for the fulfilment where it gives one. Errors as for pushQuantities.
+  // for the fulfilment where it gives one. Errors as for pushQuantities; kReject means the
+  // channel refused this report for good (unknown line, more than was ordered): a person must look.
   virtual common::Result<std::string> reportFulfilment(const FulfilmentReport& report);
+
+  // Cancels an order at the channel (Shopify orderCancel, WooCommerce status "cancelled").
+  // Returns what the channel said (a job id, the new status). A channel whose API has no seller
+  // cancel answers Error reject "not_supported": the order needs a person (Amazon, eBay).
+  virtual common::Result<std::string> cancelOrder(const CancelRequest& request);
 
   virtual RateState rateState() const = 0;
   // Milliseconds until an operation of this kind is expected not to be throttled (0 = now),

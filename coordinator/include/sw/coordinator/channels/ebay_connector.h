@@ -46,6 +46,11 @@ class EbayConnector final : public ChannelConnector {
   common::Result<PushResult> pushQuantities(const std::vector<QuantityUpdate>& updates) override;
   common::Result<std::vector<ChannelLevel>> readQuantities(const std::vector<std::string>& skus) override;
   common::Result<OrderPage> pollOrders(const OrderCursor& cursor) override;
+  // createShippingFulfillment: lineItems [{lineItemId, quantity}], shippedDate, shippingCarrierCode,
+  // trackingNumber; 201 with the fulfillment's id in Location. Counts against the Fulfillment quota.
+  common::Result<std::string> reportFulfilment(const FulfilmentReport& report) override;
+  // The Fulfillment API v1 has no seller cancel: not_supported (a person cancels in Seller Hub).
+  common::Result<std::string> cancelOrder(const CancelRequest& request) override;
   RateState rateState() const override;
   int64_t msUntilReady(Operation op, size_t items = 1) const override;
 

@@ -7,6 +7,12 @@
 //   read:  inventoryItems(query: "sku:'A' OR sku:'B'") with inventoryLevel(locationId:) quantities;
 //          also how SKUs are mapped to InventoryItem ids (cached).
 //   poll:  orders(query: "updated_at:>='…'", sortKey: UPDATED_AT) with cursor paging.
+//   fulfil: order.fulfillmentOrders (OPEN / IN_PROGRESS, remainingQuantity per line) then
+//          fulfillmentCreate(fulfillment: {lineItemsByFulfillmentOrder, trackingInfo {number company},
+//          notifyCustomer}); userErrors refuse the report. A retry after a lost answer finds the
+//          units already fulfilled and returns the fulfillment that carries the tracking number.
+//   cancel: orderCancel(orderId, reason: INVENTORY, restock: false (Stockwire sets the quantity),
+//          refund: true, notifyCustomer: true); userErrors on an order already cancelled count as done.
 //   rate:  the calculated-cost bucket from extensions.cost.throttleStatus on every answer;
 //          THROTTLED (HTTP 200, or 429) is a retry error with the bucket updated.
 
@@ -48,6 +54,8 @@ class ShopifyConnector final : public ChannelConnector {
   common::Result<PushResult> pushQuantities(const std::vector<QuantityUpdate>& updates) override;
   common::Result<std::vector<ChannelLevel>> readQuantities(const std::vector<std::string>& skus) override;
   common::Result<OrderPage> pollOrders(const OrderCursor& cursor) override;
+  common::Result<std::string> reportFulfilment(const FulfilmentReport& report) override;
+  common::Result<std::string> cancelOrder(const CancelRequest& request) override;
   RateState rateState() const override { return bucket_.state(); }
   int64_t msUntilReady(Operation op, size_t items = 1) const override;
 

@@ -49,6 +49,8 @@ class WooCommerceConnector final : public ChannelConnector {
   // (POST orders/{id}/notes, its id is returned) and, once the whole order has shipped, the
   // order is set to completed (PUT orders/{id}).
   common::Result<std::string> reportFulfilment(const FulfilmentReport& report) override;
+  // PUT orders/{id} {"status":"cancelled"}, then a private note saying why.
+  common::Result<std::string> cancelOrder(const CancelRequest& request) override;
   RateState rateState() const override;
   int64_t msUntilReady(Operation op, size_t items = 1) const override;
 
