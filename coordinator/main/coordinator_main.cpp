@@ -34,7 +34,7 @@ constexpr const char* kUsage = R"(stockwire-coordinator: keeps the inventory led
 Usage:
   stockwire-coordinator serve --broker URL --db PATH [--http HOST:PORT] [options]
   stockwire-coordinator verify --db PATH
-  stockwire-coordinator channel-decode --channel shopify|amazon|ebay|woocommerce [--pretty] < payload.json
+  stockwire-coordinator channel-decode --channel shopify|amazon|ebay|woocommerce [--channels-config FILE] [--pretty] < payload.json
   stockwire-coordinator --help
 
 serve options:
@@ -65,7 +65,8 @@ verify: recomputes every on-hand figure from the movement log and prints any tha
 channel-decode: reads one channel payload (Shopify orders/* webhook body; Amazon getOrders/getOrder/
 getOrderItems, searchOrders/getOrder 2026-01-01 or ORDER_CHANGE; eBay getOrders/getOrder; WooCommerce
 order JSON) on stdin and prints each order, normalised, as one JSON object per line; a payload it cannot
-use gives {"error":{...}} and exit code 1.
+use gives {"error":{...}} and exit code 1. With --channels-config, a pickup order's store reference is
+mapped through channels.<channel>.channel_locations and shown as pickup.location.
 
 Exit codes: 0 after SIGINT/SIGTERM, 2 on bad options, 3 when the ledger cannot be opened.
 )";
@@ -182,6 +183,11 @@ int serve(const std::vector<std::string>& raw) {
   orders.setTasksChangedHook([&downlink](const std::vector<std::string>& locs) { downlink.changed(locs); });
   coordinator::PickTaskProvider tasks_down(**order_book);
   downlink.addProvider(tasks_down);
+  // Refunded units the order service puts back into the ledger change stock like ingest does.
+  orders.setLedgerCommitHook([&downlink, &channels](const coordinator::CommitInfo& info) {
+    downlink.changed(info.locations);
+    channels.stockChanged(info);
+  });
   ingest.setStockChangedHook([&downlink, &channels, &orders](const coordinator::CommitInfo& info) {
     downlink.changed(info.locations);
     channels.stockChanged(info);

@@ -60,6 +60,17 @@ void OrderService::setWebhookSecret(ChannelKind channel, std::string secret) {
   secrets_[channels::channelName(channel)] = std::move(secret);
 }
 
+void OrderService::setChannelLocations(ChannelKind channel, std::map<std::string, std::string> locations) {
+  channel_locations_[channels::channelName(channel)] = std::move(locations);
+}
+
+std::string OrderService::mapLocation(const std::string& channel, const std::string& channel_ref) const {
+  auto c = channel_locations_.find(channel);
+  if (c == channel_locations_.end() || channel_ref.empty()) return "";
+  auto it = c->second.find(channel_ref);
+  return it == c->second.end() ? "" : it->second;
+}
+
 void OrderService::start() {
   std::lock_guard<std::mutex> lock(mu_);
   if (!stop_) return;
@@ -102,6 +113,8 @@ void OrderService::workOnce() {
   scanConfirmations();
   routeWaiting();
   reportFulfilments();
+  cancelRejected();
+  applyRestocks();
 }
 
 void OrderService::notify(const BookChange& change) {
@@ -207,8 +220,14 @@ Result<FreeStock> OrderService::freeStock(const std::vector<std::string>& skus) 
   return free;
 }
 
-Result<IntakeResult> OrderService::intakeNew(const NormalizedOrder& order) {
-  std::string channel = channels::channelName(order.channel);
+Result<IntakeResult> OrderService::intakeNew(const NormalizedOrder& received) {
+  std::string channel = channels::channelName(received.channel);
+  NormalizedOrder order = received;
+  {
+    static const std::map<std::string, std::string> kNone;
+    auto c = channel_locations_.find(channel);
+    channels::resolvePickup(order, c == channel_locations_.end() ? kNone : c->second);
+  }
   if (!order.lines_complete) {
     // Amazon getOrders without getOrderItems: nothing to reserve from yet; the full order comes later.
     return IntakeResult{"incomplete", false, "order has no lines yet"};
@@ -220,9 +239,14 @@ Result<IntakeResult> OrderService::intakeNew(const NormalizedOrder& order) {
   o.order_name = order.order_name;
   o.channel_status = order.channel_status;
   o.ship_to_country = order.ship_to_country.empty() ? order.customer_country : order.ship_to_country;
+  o.pickup_location = order.pickup.location;
   o.normalized = channels::toJson(order);
   std::map<std::string, int64_t> need;
   std::vector<std::string> notes;
+  if (!o.pickup_location.empty()) notes.push_back("pickup at " + o.pickup_location + " (" + order.pickup.ref + ")");
+  for (const std::string& w : order.warnings) {
+    if (w.rfind("pickup", 0) == 0) notes.push_back(w);
+  }
   for (const channels::OrderLine& l : order.lines) {
     if (l.sku_missing || l.sku.empty()) {
       notes.push_back("line " + l.line_id + " has no SKU: no stock held for it");
@@ -247,10 +271,12 @@ Result<IntakeResult> OrderService::intakeNew(const NormalizedOrder& order) {
     if (*ats < n) {
       o.status = kOrderRejectedNoStock;
       o.reason = sku + ": " + std::to_string(n) + " ordered, " + std::to_string(*ats) + " available to sell on " + channel;
+      o.channel_cancel = kCancelPending;  // the channel is told (cancelRejected)
       auto r = book_.insertOrder(in);
       if (!r) return r.error();
       stats_.rejected_no_stock++;
       SW_INFO(kLog) << channel << " order " << order.order_id << " rejected: " << o.reason;
+      ledgerChanged();  // wake the worker: it tells the channel to cancel the order
       return IntakeResult{o.status, true, o.reason};
     }
   }
@@ -303,28 +329,68 @@ Result<IntakeResult> OrderService::intakeNew(const NormalizedOrder& order) {
 }
 
 Result<IntakeResult> OrderService::intakeUpdate(const NormalizedOrder& order, const BookOrder& existing) {
-  // An order is taken once: later deliveries only cancel it or release units.
+  // An order is taken once: later deliveries only cancel it, release units or restock refunds.
   if (existing.status == kOrderRejectedNoStock || existing.status == kOrderCancelled) {
     return IntakeResult{existing.status, false, "already " + existing.status};
+  }
+  BookChange all;
+  auto merge = [&all](const BookChange& c) {
+    all.skus.insert(all.skus.end(), c.skus.begin(), c.skus.end());
+    all.locations.insert(all.locations.end(), c.locations.begin(), c.locations.end());
+  };
+  // Refund lines that name their refund: each (refund, line) once, whichever delivery brings it
+  // (Shopify sends a refund in refunds/create and again inside orders/updated).
+  int64_t refund_lines = 0, duplicates = 0, released_units = 0, restocked_units = 0;
+  for (const channels::Release& r : order.releases) {
+    if (r.refund_id.empty() || r.line_id.empty() || r.quantity <= 0) continue;
+    refund_lines++;
+    std::string location = mapLocation(existing.channel, r.location_ref);
+    auto res = book_.applyRefund(existing.channel, existing.order_id, r.refund_id, r.line_id, r.quantity, r.restock,
+                                 location);
+    if (!res) return res.error();
+    if (res->duplicate) {
+      duplicates++;
+      stats_.refunds_duplicate++;
+      continue;
+    }
+    stats_.refunds_applied++;
+    released_units += res->released;
+    restocked_units += res->restocked;
+    stats_.units_restocked += static_cast<uint64_t>(res->restocked);
+    if (res->restocked > 0) {
+      SW_INFO(kLog) << existing.channel << " order " << existing.order_id << " refund " << r.refund_id << ": "
+                    << res->restocked << " x " << r.sku << " back in stock at " << res->location;
+    }
+    merge(res->change);
   }
   if (order.status == OrderStatus::kCancelled || order.status == OrderStatus::kFailed) {
     auto change = book_.cancelOrder(existing.channel, existing.order_id, order.channel_status);
     if (!change) return change.error();
     stats_.cancelled++;
-    notify(*change);
+    merge(*change);
+    notify(all);
+    if (restocked_units > 0) ledgerChanged();
     return IntakeResult{kOrderCancelled, false, "cancelled at the channel"};
   }
-  // Releases: a refund delivery carries only that refund's units (added); an order update carries
-  // the line's current quantity, so what to release is what it lost minus what was already released.
+  // Other releases: a refund delivery without refund ids carries only that refund's units; an
+  // order update carries the line's current quantity, so what to release is what it lost (less
+  // what refunds with ids already accounted for) minus what was already released.
   std::map<std::string, int64_t> release;
   for (const channels::Release& r : order.releases) {
-    if (order.event == "refund") release[r.line_id] += r.quantity;
+    if (order.event == "refund" && r.refund_id.empty()) release[r.line_id] += r.quantity;
   }
   if (order.event != "refund") {
+    auto refunded = book_.refundedUnits(existing.channel, existing.order_id);
+    if (!refunded) return refunded.error();
     std::map<std::string, int64_t> lost;
-    for (const channels::Release& r : order.releases) lost[r.line_id] += r.quantity;
+    for (const channels::Release& r : order.releases) {
+      if (r.refund_id.empty()) lost[r.line_id] += r.quantity;
+    }
     for (const channels::OrderLine& l : order.lines) {
-      if (l.current_quantity) lost[l.line_id] = std::max(lost[l.line_id], l.quantity - *l.current_quantity);
+      if (!l.current_quantity) continue;
+      auto rf = refunded->find(l.line_id);
+      int64_t by_refunds = rf == refunded->end() ? 0 : rf->second;
+      lost[l.line_id] = std::max(lost[l.line_id], l.quantity - *l.current_quantity - by_refunds);
     }
     for (const BookLine& bl : existing.lines) {
       auto it = lost.find(bl.line_id);
@@ -340,20 +406,28 @@ Result<IntakeResult> OrderService::intakeUpdate(const NormalizedOrder& order, co
       if (more > 0) release[bl.line_id] += more;
     }
   }
-  BookChange all;
   for (const auto& [line, n] : release) {
     if (n <= 0) continue;
     auto c = book_.releaseLine(existing.channel, existing.order_id, line, n);
     if (!c) return c.error();
-    all.skus.insert(all.skus.end(), c->skus.begin(), c->skus.end());
-    all.locations.insert(all.locations.end(), c->locations.begin(), c->locations.end());
+    merge(*c);
   }
   notify(all);
-  if (order.status == OrderStatus::kRefunded && !release.empty()) {
+  if (restocked_units > 0) ledgerChanged();  // the worker writes the restock into the ledger
+  std::string status = existing.status;
+  if (!release.empty() || refund_lines > duplicates) {
     auto after = book_.order(existing.channel, existing.order_id);
-    if (after && *after) return IntakeResult{(*after)->status, false, "units released"};
+    if (after && *after) status = (*after)->status;
   }
-  return IntakeResult{existing.status, false, release.empty() ? "seen before" : "units released"};
+  std::string reason;
+  if (refund_lines > 0) {
+    reason = refund_lines == duplicates ? "refund seen before"
+                                        : "refund: " + std::to_string(released_units) + " held units released, " +
+                                              std::to_string(restocked_units) + " shipped units restocked";
+  }
+  if (!release.empty()) reason += std::string(reason.empty() ? "" : "; ") + "units released";
+  if (reason.empty()) reason = "seen before";
+  return IntakeResult{status, false, reason};
 }
 
 // ------------------------------------------------------------------ worker
@@ -512,11 +586,13 @@ void OrderService::reportFulfilments() {
       next_fulfilment_try_ms_[f.id] = now + config_.fulfilment_retry_max_ms;
       continue;
     }
-    if (conn->second->msUntilReady(channels::Operation::kPush) > 0) continue;
+    if (conn->second->msUntilReady(channels::Operation::kOrderUpdate) > 0) continue;
     channels::FulfilmentReport rep;
     rep.order_id = f.order_id;
     rep.tracking_number = f.tracking_number;
     rep.ship_from = f.location;
+    rep.package_number = f.id;
+    rep.shipped_at_ms = f.created_at_ms;
     for (const TaskLine& l : f.lines) rep.lines.push_back({l.line_id, l.sku, l.quantity});
     auto order = book_.order(f.channel, f.order_id);
     rep.order_complete = order && *order && (*order)->status == kOrderShipped;
@@ -524,6 +600,13 @@ void OrderService::reportFulfilments() {
     if (!r) {
       stats_.fulfilment_errors++;
       SW_WARN(kLog) << f.channel << " order " << f.order_id << " fulfilment: " << r.error().toString();
+      if (r.error().kind == common::ErrorKind::kReject) {
+        // The channel refused this report for good: a person must look (GET /v1/orders/attention).
+        stats_.fulfilments_failed++;
+        (void)book_.fulfilmentGaveUp(f.id, r.error().code + ": " + r.error().message);
+        next_fulfilment_try_ms_.erase(f.id);
+        continue;
+      }
       (void)book_.fulfilmentFailed(f.id, r.error().code + ": " + r.error().message);
       next_fulfilment_try_ms_[f.id] = now + backoff;
       continue;
@@ -534,6 +617,116 @@ void OrderService::reportFulfilments() {
     }
     stats_.fulfilments_reported++;
     next_fulfilment_try_ms_.erase(f.id);
+  }
+}
+
+void OrderService::cancelRejected() {
+  auto orders = book_.ordersToCancel(20);
+  if (!orders) return;
+  int64_t now = clock_.monoMs();
+  for (const BookOrder& o : *orders) {
+    std::string key = o.channel + "/" + o.order_id;
+    auto due = next_cancel_try_ms_.find(key);
+    if (due != next_cancel_try_ms_.end() && now < due->second) continue;
+    auto conn = connectors_.find(o.channel);
+    if (conn == connectors_.end()) {
+      stats_.manual_cancels++;
+      (void)book_.setChannelCancel(o.channel, o.order_id, kCancelManual,
+                                   "no connector configured for " + o.channel + ": cancel it at the channel by hand");
+      continue;
+    }
+    if (conn->second->msUntilReady(channels::Operation::kOrderUpdate) > 0) continue;
+    auto r = conn->second->cancelOrder({o.order_id, "not enough stock: " + o.reason});
+    if (r) {
+      stats_.channel_cancels++;
+      SW_INFO(kLog) << o.channel << " order " << o.order_id << " cancelled at the channel (" << *r << ")";
+      (void)book_.setChannelCancel(o.channel, o.order_id, kCancelDone, "");
+      next_cancel_try_ms_.erase(key);
+      continue;
+    }
+    const common::Error& e = r.error();
+    if (e.code == "not_supported") {
+      stats_.manual_cancels++;
+      SW_WARN(kLog) << o.channel << " order " << o.order_id << " needs a manual cancel: " << e.message;
+      (void)book_.setChannelCancel(o.channel, o.order_id, kCancelManual, e.message);
+      next_cancel_try_ms_.erase(key);
+    } else if (e.kind == common::ErrorKind::kReject) {
+      SW_WARN(kLog) << o.channel << " order " << o.order_id << " cancel refused: " << e.toString();
+      (void)book_.setChannelCancel(o.channel, o.order_id, kCancelFailed, e.code + ": " + e.message);
+      next_cancel_try_ms_.erase(key);
+    } else {
+      int64_t backoff = std::min<int64_t>(config_.fulfilment_retry_max_ms,
+                                          int64_t{500} << std::min<int64_t>(o.channel_cancel_attempts, 16));
+      (void)book_.setChannelCancel(o.channel, o.order_id, kCancelPending, e.code + ": " + e.message);
+      next_cancel_try_ms_[key] = now + backoff;
+    }
+  }
+}
+
+void OrderService::applyRestocks() {
+  auto pending = book_.pendingRestocks(200);
+  if (!pending || pending->empty()) return;
+  auto devices = ledger_.devices();
+  if (!devices) return;
+  uint64_t last = 0;
+  bool known = false;
+  for (const DeviceRow& d : *devices) {
+    if (d.device_id == kRestockDevice) {
+      last = d.last_applied_seq;
+      known = true;
+    }
+  }
+  // The ledger's cursor for the virtual device is the truth: restocks up to it are in the ledger
+  // (a crash between the ledger's commit and ours is repaired here), the rest go in now, in seq order.
+  int64_t done_up_to = 0;
+  uint64_t next = last + 1;
+  ApplyGroup group;
+  group.applied_at_ms = clock_.nowMs();
+  for (const Restock& r : *pending) {
+    if (r.seq <= static_cast<int64_t>(last)) {
+      done_up_to = r.seq;
+      continue;
+    }
+    if (static_cast<uint64_t>(r.seq) != next) {
+      SW_WARN(kLog) << "restock " << r.seq << " does not follow the ledger's seq " << next - 1 << " for " << kRestockDevice;
+      break;
+    }
+    common::Event e;
+    e.device_id = kRestockDevice;
+    e.seq = static_cast<uint64_t>(r.seq);
+    e.event_id = r.event_id;
+    e.type = common::EventType::kReturn;
+    e.occurred_at_ms = group.applied_at_ms;
+    e.location = r.location;
+    e.lines.push_back({r.sku, r.quantity, std::nullopt});
+    e.reason = ("refund " + r.refund_id + " of " + r.channel + " order " + r.order_id).substr(0, common::kMaxReasonLength);
+    if (auto v = common::validateEvent(e); !v) {
+      SW_WARN(kLog) << "restock " << r.seq << " cannot go into the ledger: " << v.error().toString();
+      break;
+    }
+    group.events.push_back({std::move(e), 0});
+    ++next;
+  }
+  if (!group.events.empty()) {
+    if (!known) group.new_devices[kRestockDevice] = "orders";
+    group.cursors[kRestockDevice] = next - 1;
+    DeviceStateUpdate state;
+    state.device_id = kRestockDevice;
+    state.online = true;
+    state.kind = "coordinator";
+    state.state_json = "{}";
+    state.at_ms = group.applied_at_ms;
+    group.states.push_back(state);
+    CommitInfo info;
+    if (auto s = ledger_.commit(group, &info); !s) {
+      SW_WARN(kLog) << "restocks into the ledger: " << s.error().toString();
+      return;  // tried again next round
+    }
+    done_up_to = static_cast<int64_t>(next - 1);
+    if (ledger_hook_) ledger_hook_(info);
+  }
+  if (done_up_to > 0) {
+    if (auto s = book_.restocksApplied(done_up_to); !s) SW_WARN(kLog) << "restocks applied: " << s.error().toString();
   }
 }
 

@@ -52,11 +52,22 @@ json orderJson(const BookOrder& o) {
                            {"channel_fulfilment_id", f.channel_fulfilment_id}, {"created_at_ms", f.created_at_ms},
                            {"reported_at_ms", f.reported_at_ms}});
   }
+  json restocks = json::array();
+  for (const Restock& r : o.restocks) {
+    restocks.push_back({{"seq", r.seq}, {"event_id", r.event_id}, {"refund_id", r.refund_id}, {"line_id", r.line_id},
+                        {"sku", r.sku}, {"location", r.location}, {"quantity", r.quantity}, {"state", r.state},
+                        {"created_at_ms", r.created_at_ms}, {"applied_at_ms", r.applied_at_ms}});
+  }
+  json cancel = nullptr;
+  if (!o.channel_cancel.empty()) {
+    cancel = {{"state", o.channel_cancel}, {"error", o.channel_cancel_error}, {"attempts", o.channel_cancel_attempts}};
+    if (o.channel_cancel == kCancelManual) cancel["needs_manual_cancel"] = true;
+  }
   return {{"channel", o.channel}, {"order_id", o.order_id}, {"order_name", o.order_name}, {"status", o.status},
           {"channel_status", o.channel_status}, {"reason", o.reason}, {"ship_to_country", o.ship_to_country},
           {"pickup_location", o.pickup_location}, {"created_at_ms", o.created_at_ms},
           {"updated_at_ms", o.updated_at_ms}, {"lines", lines}, {"allocations", allocs}, {"tasks", tasks},
-          {"fulfilments", fulfilments}};
+          {"fulfilments", fulfilments}, {"channel_cancel", cancel}, {"restocks", restocks}};
 }
 
 void installOrderRoutes(httplib::Server& server, OrderService& orders) {
@@ -82,6 +93,35 @@ void installOrderRoutes(httplib::Server& server, OrderService& orders) {
     json out = json::array();
     for (const BookOrder& o : *list) out.push_back(orderJson(o));
     res.set_content(json{{"orders", out}}.dump(), "application/json");
+  });
+  // What a person must do by hand: fulfilments a channel refused, rejected orders to cancel in the
+  // channel's back office (no API) or whose cancellation the channel refused.
+  server.Get("/v1/orders/attention", [&orders](const httplib::Request&, httplib::Response& res) {
+    auto a = orders.book().attention(500);
+    if (!a) return common::sendError(res, a.error());
+    json fs = json::array();
+    for (const Fulfilment& f : a->failed_fulfilments) {
+      json fl = json::array();
+      for (const TaskLine& l : f.lines) fl.push_back({{"line_id", l.line_id}, {"sku", l.sku}, {"quantity", l.quantity}});
+      fs.push_back({{"id", f.id}, {"channel", f.channel}, {"order_id", f.order_id}, {"location", f.location},
+                    {"tracking_number", f.tracking_number}, {"lines", fl}, {"attempts", f.attempts},
+                    {"last_error", f.last_error}, {"created_at_ms", f.created_at_ms}});
+    }
+    json cs = json::array();
+    for (const BookOrder& o : a->cancels) {
+      cs.push_back({{"channel", o.channel}, {"order_id", o.order_id}, {"order_name", o.order_name},
+                    {"status", o.status}, {"reason", o.reason}, {"channel_cancel", o.channel_cancel},
+                    {"needs_manual_cancel", o.channel_cancel == kCancelManual}, {"error", o.channel_cancel_error},
+                    {"attempts", o.channel_cancel_attempts}, {"updated_at_ms", o.updated_at_ms}});
+    }
+    res.set_content(json{{"failed_fulfilments", fs}, {"cancels", cs}}.dump(), "application/json");
+  });
+  server.Post(R"(/v1/fulfilments/(\d{1,18})/retry)", [&orders](const httplib::Request& req, httplib::Response& res) {
+    auto ok = orders.book().retryFulfilment(std::stoll(req.matches[1].str()));
+    if (!ok) return common::sendError(res, ok.error());
+    if (!*ok) return common::sendError(res, Error::reject("not_found", "no failed fulfilment with this id"));
+    orders.ledgerChanged();  // the worker reports it again soon
+    res.set_content(json{{"ok", true}, {"status", "pending"}}.dump(), "application/json");
   });
   server.Get(R"(/v1/orders/([a-z]{1,20})/([^/]{1,128}))", [&orders](const httplib::Request& req, httplib::Response& res) {
     auto o = orders.book().order(req.matches[1].str(), req.matches[2].str());

@@ -50,6 +50,11 @@ common::Result<std::unique_ptr<OrderService>> makeOrderService(OrderBook& book, 
   if (!j) return j.error();
   if (!j->is_object() || !j->contains("channels") || !(*j)["channels"].is_object()) return service;
   for (const auto& [name, ch] : (*j)["channels"].items()) {
+    if (auto kind = channels::parseChannel(name)) {
+      auto map = channels::channelLocations(*j, *kind);
+      if (!map) return map.error();
+      service->setChannelLocations(*kind, std::move(*map));
+    }
     if (!ch.is_object() || !ch.contains("connector")) continue;
     if (ch.contains("enabled") && ch["enabled"].is_boolean() && !ch["enabled"].get<bool>()) continue;
     auto kind = channels::parseChannel(name);

@@ -6,6 +6,8 @@
 #include <set>
 #include <tuple>
 
+#include "sw/common/uuid.h"
+
 namespace sw::coordinator {
 
 using common::Error;
@@ -52,6 +54,20 @@ const std::vector<std::string> kSchema = {
     "CREATE TABLE ledger_scan (device TEXT PRIMARY KEY, seq INTEGER NOT NULL);"
     "CREATE TABLE counters (name TEXT PRIMARY KEY, value INTEGER NOT NULL);"
     "INSERT INTO counters VALUES ('task_ver', 0);",
+    // v2: refunds applied once, restocks into the ledger, channel cancellation of rejected orders
+    "CREATE TABLE refunds (channel TEXT NOT NULL, refund_id TEXT NOT NULL, line_id TEXT NOT NULL,"
+    "  order_id TEXT NOT NULL, quantity INTEGER NOT NULL, released INTEGER NOT NULL, restocked INTEGER NOT NULL,"
+    "  at_ms INTEGER NOT NULL, PRIMARY KEY (channel, refund_id, line_id));"
+    "CREATE TABLE restocks (seq INTEGER PRIMARY KEY, event_id TEXT NOT NULL, channel TEXT NOT NULL,"
+    "  order_id TEXT NOT NULL, refund_id TEXT NOT NULL, line_id TEXT NOT NULL, sku TEXT NOT NULL,"
+    "  location TEXT NOT NULL, quantity INTEGER NOT NULL, state TEXT NOT NULL, created_at_ms INTEGER NOT NULL,"
+    "  applied_at_ms INTEGER NOT NULL DEFAULT 0);"
+    "CREATE INDEX restocks_by_order ON restocks(channel, order_id);"
+    "ALTER TABLE orders ADD COLUMN channel_cancel TEXT NOT NULL DEFAULT '';"
+    "ALTER TABLE orders ADD COLUMN channel_cancel_error TEXT NOT NULL DEFAULT '';"
+    "ALTER TABLE orders ADD COLUMN channel_cancel_attempts INTEGER NOT NULL DEFAULT 0;"
+    "CREATE INDEX orders_by_cancel ON orders(channel_cancel);"
+    "CREATE INDEX fulfilments_by_status ON fulfilments(status);",
 };
 
 bool isHeld(const std::string& state) { return state == "reserved" || state == "tasked"; }
@@ -175,11 +191,12 @@ Result<BookChange> OrderBook::insertOrder(const NewOrder& in) {
   int64_t now = clock_.nowMs();
   auto st = db_.prepare(
       "INSERT INTO orders (channel, order_id, order_name, status, channel_status, reason, ship_to_country,"
-      " pickup_location, created_at_ms, updated_at_ms, normalized) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+      " pickup_location, created_at_ms, updated_at_ms, normalized, channel_cancel)"
+      " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
   if (!st) return st.error();
   st->bind(1, o.channel).bind(2, o.order_id).bind(3, o.order_name).bind(4, o.status).bind(5, o.channel_status)
       .bind(6, o.reason).bind(7, o.ship_to_country).bind(8, o.pickup_location).bind(9, now).bind(10, now)
-      .bind(11, o.normalized.dump());
+      .bind(11, o.normalized.dump()).bind(12, o.channel_cancel);
   if (auto s = st->run(); !s) return s.error();
   auto ln = db_.prepare(
       "INSERT INTO order_lines (channel, order_id, line_id, sku, quantity, released, n) VALUES (?, ?, ?, ?, ?, 0, ?)");
@@ -286,7 +303,8 @@ Result<std::optional<BookOrder>> OrderBook::order(const std::string& channel, co
   std::lock_guard<std::mutex> lock(mu_);
   auto st = db_.prepare(
       "SELECT order_name, status, channel_status, reason, ship_to_country, pickup_location, created_at_ms,"
-      " updated_at_ms, normalized FROM orders WHERE channel = ? AND order_id = ?");
+      " updated_at_ms, normalized, channel_cancel, channel_cancel_error, channel_cancel_attempts"
+      " FROM orders WHERE channel = ? AND order_id = ?");
   if (!st) return st.error();
   st->bind(1, channel).bind(2, order_id);
   auto r = st->step();
@@ -304,7 +322,34 @@ Result<std::optional<BookOrder>> OrderBook::order(const std::string& channel, co
   o.created_at_ms = st->columnInt(6);
   o.updated_at_ms = st->columnInt(7);
   o.normalized = json::parse(st->columnText(8), nullptr, false);
+  o.channel_cancel = st->columnText(9);
+  o.channel_cancel_error = st->columnText(10);
+  o.channel_cancel_attempts = st->columnInt(11);
   st->reset();
+  auto rs = db_.prepare(
+      "SELECT seq, event_id, refund_id, line_id, sku, location, quantity, state, created_at_ms, applied_at_ms"
+      " FROM restocks WHERE channel = ? AND order_id = ? ORDER BY seq");
+  if (!rs) return rs.error();
+  rs->bind(1, channel).bind(2, order_id);
+  for (;;) {
+    auto rr = rs->step();
+    if (!rr) return rr.error();
+    if (!*rr) break;
+    Restock x;
+    x.seq = rs->columnInt(0);
+    x.event_id = rs->columnText(1);
+    x.channel = channel;
+    x.order_id = order_id;
+    x.refund_id = rs->columnText(2);
+    x.line_id = rs->columnText(3);
+    x.sku = rs->columnText(4);
+    x.location = rs->columnText(5);
+    x.quantity = rs->columnInt(6);
+    x.state = rs->columnText(7);
+    x.created_at_ms = rs->columnInt(8);
+    x.applied_at_ms = rs->columnInt(9);
+    o.restocks.push_back(std::move(x));
+  }
   auto ln = db_.prepare("SELECT line_id, sku, quantity, released FROM order_lines WHERE channel = ? AND order_id = ? ORDER BY n");
   if (!ln) return ln.error();
   ln->bind(1, channel).bind(2, order_id);
@@ -771,6 +816,248 @@ Status OrderBook::fulfilmentFailed(int64_t id, const std::string& error) {
   if (!st) return st.error();
   st->bind(1, error).bind(2, id);
   return st->run();
+}
+
+Status OrderBook::fulfilmentGaveUp(int64_t id, const std::string& error) {
+  std::lock_guard<std::mutex> lock(mu_);
+  auto st = db_.prepare("UPDATE fulfilments SET status = 'failed', attempts = attempts + 1, last_error = ? WHERE id = ?");
+  if (!st) return st.error();
+  st->bind(1, error).bind(2, id);
+  return st->run();
+}
+
+Result<bool> OrderBook::retryFulfilment(int64_t id) {
+  std::lock_guard<std::mutex> lock(mu_);
+  auto st = db_.prepare("UPDATE fulfilments SET status = 'pending' WHERE id = ? AND status = 'failed'");
+  if (!st) return st.error();
+  st->bind(1, id);
+  if (auto s = st->run(); !s) return s.error();
+  return db_.changes() > 0;
+}
+
+Result<RefundResult> OrderBook::applyRefund(const std::string& channel, const std::string& order_id,
+                                            const std::string& refund_id, const std::string& line_id, int64_t quantity,
+                                            bool restock, const std::string& location) {
+  std::lock_guard<std::mutex> lock(mu_);
+  pending_holds_.clear();
+  RefundResult out;
+  if (quantity <= 0) return out;
+  auto txn = SqliteTxn::begin(db_);
+  if (!txn) return txn.error();
+  auto seen = db_.prepare("SELECT 1 FROM refunds WHERE channel = ? AND refund_id = ? AND line_id = ?");
+  if (!seen) return seen.error();
+  seen->bind(1, channel).bind(2, refund_id).bind(3, line_id);
+  auto sr = seen->step();
+  if (!sr) return sr.error();
+  if (*sr) {
+    out.duplicate = true;
+    return out;
+  }
+  seen->reset();
+  auto allocs = allocationsOf(channel, order_id);
+  if (!allocs) return allocs.error();
+  std::vector<BookAllocation> held;
+  std::map<std::string, int64_t> shipped_at;  // location -> shipped units of this line
+  std::string sku;
+  for (const BookAllocation& a : *allocs) {
+    if (a.line_id != line_id) continue;
+    sku = a.sku;
+    if (isHeld(a.state)) held.push_back(a);
+    if (a.state == "shipped") shipped_at[a.location] += a.quantity;
+  }
+  auto rank = [](const BookAllocation& a) { return a.location.empty() ? 0 : a.state == "reserved" ? 1 : 2; };
+  std::stable_sort(held.begin(), held.end(), [&](const auto& x, const auto& y) { return rank(x) < rank(y); });
+  int64_t held_units = 0;
+  for (const BookAllocation& a : held) held_units += a.quantity;
+  out.released = std::min(quantity, held_units);
+  auto change = releaseAllocations(held, out.released, {});
+  if (!change) return change.error();
+  out.change = std::move(*change);
+  int64_t left = quantity - out.released;
+  if (restock && left > 0 && !sku.empty()) {
+    int64_t shipped = 0;
+    for (const auto& [loc, n] : shipped_at) shipped += n;
+    auto done = db_.prepare("SELECT COALESCE(SUM(quantity), 0) FROM restocks WHERE channel = ? AND order_id = ? AND line_id = ?");
+    if (!done) return done.error();
+    done->bind(1, channel).bind(2, order_id).bind(3, line_id);
+    auto dr = done->step();
+    if (!dr) return dr.error();
+    int64_t already = done->columnInt(0);
+    done->reset();
+    out.restocked = std::clamp<int64_t>(shipped - already, 0, left);
+    out.location = location;
+    if (out.location.empty()) {
+      // Where the units shipped from (most units first): they come back there.
+      int64_t best = -1;
+      for (const auto& [loc, n] : shipped_at) {
+        if (n > best) {
+          best = n;
+          out.location = loc;
+        }
+      }
+    }
+    if (out.restocked > 0 && !out.location.empty()) {
+      auto ins = db_.prepare(
+          "INSERT INTO restocks (event_id, channel, order_id, refund_id, line_id, sku, location, quantity, state,"
+          " created_at_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'pending', ?)");
+      if (!ins) return ins.error();
+      ins->bind(1, common::newUuid()).bind(2, channel).bind(3, order_id).bind(4, refund_id).bind(5, line_id).bind(6, sku)
+          .bind(7, out.location).bind(8, out.restocked).bind(9, clock_.nowMs());
+      if (auto s = ins->run(); !s) return s.error();
+    } else {
+      out.restocked = 0;
+    }
+  }
+  auto rec = db_.prepare(
+      "INSERT INTO refunds (channel, refund_id, line_id, order_id, quantity, released, restocked, at_ms)"
+      " VALUES (?, ?, ?, ?, ?, ?, ?, ?)");
+  if (!rec) return rec.error();
+  rec->bind(1, channel).bind(2, refund_id).bind(3, line_id).bind(4, order_id).bind(5, quantity).bind(6, out.released)
+      .bind(7, out.restocked).bind(8, clock_.nowMs());
+  if (auto s = rec->run(); !s) return s.error();
+  if (auto s = updateOrderStatus(channel, order_id); !s) return s.error();
+  if (auto s = txn->commit(); !s) return s.error();
+  for (const auto& [k, loc, d] : pending_holds_) hold(k, loc, d);
+  pending_holds_.clear();
+  return out;
+}
+
+Result<std::map<std::string, int64_t>> OrderBook::refundedUnits(const std::string& channel, const std::string& order_id) {
+  std::lock_guard<std::mutex> lock(mu_);
+  auto st = db_.prepare("SELECT line_id, SUM(quantity) FROM refunds WHERE channel = ? AND order_id = ? GROUP BY line_id");
+  if (!st) return st.error();
+  st->bind(1, channel).bind(2, order_id);
+  std::map<std::string, int64_t> out;
+  for (;;) {
+    auto r = st->step();
+    if (!r) return r.error();
+    if (!*r) break;
+    out[st->columnText(0)] = st->columnInt(1);
+  }
+  return out;
+}
+
+Result<std::vector<Restock>> OrderBook::pendingRestocks(int64_t limit) {
+  std::lock_guard<std::mutex> lock(mu_);
+  auto st = db_.prepare(
+      "SELECT seq, event_id, channel, order_id, refund_id, line_id, sku, location, quantity, created_at_ms"
+      " FROM restocks WHERE state = 'pending' ORDER BY seq LIMIT ?");
+  if (!st) return st.error();
+  st->bind(1, limit);
+  std::vector<Restock> out;
+  for (;;) {
+    auto r = st->step();
+    if (!r) return r.error();
+    if (!*r) break;
+    Restock x;
+    x.seq = st->columnInt(0);
+    x.event_id = st->columnText(1);
+    x.channel = st->columnText(2);
+    x.order_id = st->columnText(3);
+    x.refund_id = st->columnText(4);
+    x.line_id = st->columnText(5);
+    x.sku = st->columnText(6);
+    x.location = st->columnText(7);
+    x.quantity = st->columnInt(8);
+    x.state = "pending";
+    x.created_at_ms = st->columnInt(9);
+    out.push_back(std::move(x));
+  }
+  return out;
+}
+
+Status OrderBook::restocksApplied(int64_t up_to_seq) {
+  std::lock_guard<std::mutex> lock(mu_);
+  auto st = db_.prepare("UPDATE restocks SET state = 'applied', applied_at_ms = ? WHERE state = 'pending' AND seq <= ?");
+  if (!st) return st.error();
+  st->bind(1, clock_.nowMs()).bind(2, up_to_seq);
+  return st->run();
+}
+
+Result<std::vector<BookOrder>> OrderBook::ordersToCancel(int64_t limit) {
+  std::vector<std::pair<std::string, std::string>> keys;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    auto st = db_.prepare("SELECT channel, order_id FROM orders WHERE channel_cancel = 'pending' ORDER BY created_at_ms LIMIT ?");
+    if (!st) return st.error();
+    st->bind(1, limit);
+    for (;;) {
+      auto r = st->step();
+      if (!r) return r.error();
+      if (!*r) break;
+      keys.emplace_back(st->columnText(0), st->columnText(1));
+    }
+  }
+  std::vector<BookOrder> out;
+  for (const auto& [c, id] : keys) {
+    auto o = order(c, id);
+    if (!o) return o.error();
+    if (*o) out.push_back(std::move(**o));
+  }
+  return out;
+}
+
+Status OrderBook::setChannelCancel(const std::string& channel, const std::string& order_id, const std::string& state,
+                                   const std::string& error) {
+  std::lock_guard<std::mutex> lock(mu_);
+  auto st = db_.prepare(
+      "UPDATE orders SET channel_cancel = ?, channel_cancel_error = ?, channel_cancel_attempts = channel_cancel_attempts + 1,"
+      " updated_at_ms = ? WHERE channel = ? AND order_id = ?");
+  if (!st) return st.error();
+  st->bind(1, state).bind(2, error).bind(3, clock_.nowMs()).bind(4, channel).bind(5, order_id);
+  return st->run();
+}
+
+Result<OrderBook::Attention> OrderBook::attention(int64_t limit) {
+  std::lock_guard<std::mutex> lock(mu_);
+  Attention out;
+  auto fs = db_.prepare(
+      "SELECT id, channel, order_id, task_id, location, tracking, lines, attempts, last_error, created_at_ms"
+      " FROM fulfilments WHERE status = 'failed' ORDER BY id DESC LIMIT ?");
+  if (!fs) return fs.error();
+  fs->bind(1, limit);
+  for (;;) {
+    auto r = fs->step();
+    if (!r) return r.error();
+    if (!*r) break;
+    Fulfilment f;
+    f.id = fs->columnInt(0);
+    f.channel = fs->columnText(1);
+    f.order_id = fs->columnText(2);
+    f.task_id = fs->columnText(3);
+    f.location = fs->columnText(4);
+    f.tracking_number = fs->columnText(5);
+    f.lines = taskLinesFrom(fs->columnText(6));
+    f.status = "failed";
+    f.attempts = fs->columnInt(7);
+    f.last_error = fs->columnText(8);
+    f.created_at_ms = fs->columnInt(9);
+    out.failed_fulfilments.push_back(std::move(f));
+  }
+  auto cs = db_.prepare(
+      "SELECT channel, order_id, order_name, status, reason, channel_cancel, channel_cancel_error,"
+      " channel_cancel_attempts, created_at_ms, updated_at_ms FROM orders WHERE channel_cancel IN ('manual', 'failed')"
+      " ORDER BY updated_at_ms DESC LIMIT ?");
+  if (!cs) return cs.error();
+  cs->bind(1, limit);
+  for (;;) {
+    auto r = cs->step();
+    if (!r) return r.error();
+    if (!*r) break;
+    BookOrder o;
+    o.channel = cs->columnText(0);
+    o.order_id = cs->columnText(1);
+    o.order_name = cs->columnText(2);
+    o.status = cs->columnText(3);
+    o.reason = cs->columnText(4);
+    o.channel_cancel = cs->columnText(5);
+    o.channel_cancel_error = cs->columnText(6);
+    o.channel_cancel_attempts = cs->columnInt(7);
+    o.created_at_ms = cs->columnInt(8);
+    o.updated_at_ms = cs->columnInt(9);
+    out.cancels.push_back(std::move(o));
+  }
+  return out;
 }
 
 Result<std::pair<std::string, std::string>> OrderBook::cursor(const std::string& channel) {

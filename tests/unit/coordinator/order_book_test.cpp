@@ -184,3 +184,86 @@ TEST_F(OrderBookTest, AShortPickShipsWhatWasPickedAndReroutesTheRestElsewhere) {
   EXPECT_EQ((*o)->fulfilments.size(), 2u);
   EXPECT_EQ(held("A"), 0);
 }
+
+// A refund of shipped units that the channel says were restocked puts them back at the location
+// they shipped from, as a ledger `return` of the virtual device coordinator-orders, once: the same
+// refund delivered again (or after a restart) changes nothing. A refund without restock does not.
+TEST_F(OrderBookTest, ARestockRefundGoesIntoTheLedgerOnce) {
+  receive("wh-1", "R", 3);
+  ASSERT_EQ(service_->intake(order("o1", "R", 2))->status, kOrderAccepted);
+  auto tasks = book_->openTasks();
+  ASSERT_TRUE(tasks.ok());
+  ASSERT_EQ(tasks->size(), 1u);
+  ASSERT_TRUE(book_->completeTask(tasks->front().task_id, {{"R", 2}}, "SW1").ok());
+  receive("wh-1", "R", 2, common::EventType::kSale, tasks->front().task_id);  // what the handheld records
+  auto onHand = [&] {
+    auto rows = ledger_->stockForSku("R");
+    int64_t n = 0;
+    for (const StockRow& r : *rows) n += r.location == "wh-1" ? r.on_hand : 0;
+    return n;
+  };
+  ASSERT_EQ(onHand(), 1);
+
+  NormalizedOrder refund;
+  refund.channel = ChannelKind::kShopify;
+  refund.order_id = "o1";
+  refund.event = "refund";
+  refund.lines_complete = false;
+  channels::Release back{"L-o1", "R", 1, "returned", true};
+  back.refund_id = "RF-1";
+  refund.releases.push_back(back);
+  auto first = service_->intake(refund);
+  ASSERT_TRUE(first.ok()) << first.error().toString();
+  EXPECT_NE(first->reason.find("1 shipped units restocked"), std::string::npos) << first->reason;
+  auto again = service_->intake(refund);
+  ASSERT_TRUE(again.ok());
+  EXPECT_EQ(again->reason, "refund seen before");
+  service_->workOnce();
+  EXPECT_EQ(onHand(), 2);
+  service_->workOnce();
+  reopen();
+  EXPECT_EQ(service_->intake(refund)->reason, "refund seen before");
+  service_->workOnce();
+  EXPECT_EQ(onHand(), 2) << "restocked once";
+  auto o = book_->order("shopify", "o1");
+  ASSERT_TRUE(o.ok() && *o);
+  ASSERT_EQ((*o)->restocks.size(), 1u);
+  EXPECT_EQ((*o)->restocks[0].state, "applied");
+  EXPECT_EQ((*o)->restocks[0].location, "wh-1");
+  auto events = ledger_->eventsForDevice(kRestockDevice, 1, 10);
+  ASSERT_TRUE(events.ok());
+  ASSERT_EQ(events->size(), 1u);
+  EXPECT_EQ(events->front().type, "return");
+
+  // Another refund of the other shipped unit, not restocked: nothing goes back on the shelf.
+  channels::Release kept{"L-o1", "R", 1, "refunded", false};
+  kept.refund_id = "RF-2";
+  refund.releases = {kept};
+  ASSERT_TRUE(service_->intake(refund).ok());
+  service_->workOnce();
+  EXPECT_EQ(onHand(), 2);
+  // More restocked units than were shipped are never put back.
+  channels::Release too_many{"L-o1", "R", 5, "returned", true};
+  too_many.refund_id = "RF-3";
+  refund.releases = {too_many};
+  ASSERT_TRUE(service_->intake(refund).ok());
+  service_->workOnce();
+  EXPECT_EQ(onHand(), 3) << "2 shipped, 1 restocked before: 1 more at most";
+}
+
+// A rejected order waits for the channel to be told; with no connector for the channel it is
+// marked for a person to cancel by hand, and shows among what needs attention.
+TEST_F(OrderBookTest, ARejectedOrderWithoutAConnectorNeedsAManualCancel) {
+  auto r = service_->intake(order("x1", "NONE", 1));
+  ASSERT_TRUE(r.ok());
+  ASSERT_EQ(r->status, kOrderRejectedNoStock);
+  EXPECT_EQ((*book_->order("shopify", "x1"))->channel_cancel, kCancelPending);
+  service_->workOnce();
+  auto o = book_->order("shopify", "x1");
+  EXPECT_EQ((*o)->channel_cancel, kCancelManual);
+  EXPECT_NE((*o)->channel_cancel_error.find("no connector"), std::string::npos);
+  auto a = book_->attention(10);
+  ASSERT_TRUE(a.ok());
+  ASSERT_EQ(a->cancels.size(), 1u);
+  EXPECT_EQ(a->cancels[0].order_id, "x1");
+}

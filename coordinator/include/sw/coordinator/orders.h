@@ -18,6 +18,12 @@
 // task is done: picked units become shipped, short units go back to unrouted and are routed
 // again (never to a location that was already short for that line).
 //
+// Rejected orders are cancelled at the channel (ChannelConnector::cancelOrder) where its API can;
+// where it cannot (Amazon, eBay) they are marked "manual" for a person (GET /v1/orders/attention).
+// A refund line that names its refund is applied once per (refund id, line): held units are
+// released, and shipped units the channel says were restocked go back into the ledger as a
+// `return` event at the receiving location (virtual device "coordinator-orders", see reservations.h).
+//
 // Threads: webhook() and intake() are called from HTTP threads; one worker thread owned here
 // polls channels, scans the ledger for confirmations, routes what waits and reports fulfilments.
 
@@ -67,6 +73,12 @@ struct OrdersStats {
   std::atomic<uint64_t> tasks_completed{0};
   std::atomic<uint64_t> fulfilments_reported{0};
   std::atomic<uint64_t> fulfilment_errors{0};
+  std::atomic<uint64_t> fulfilments_failed{0};  // refused for good (shown by GET /v1/orders/attention)
+  std::atomic<uint64_t> channel_cancels{0};     // rejected orders the channel cancelled
+  std::atomic<uint64_t> manual_cancels{0};      // rejected orders a person must cancel (no API)
+  std::atomic<uint64_t> refunds_applied{0};
+  std::atomic<uint64_t> refunds_duplicate{0};
+  std::atomic<uint64_t> units_restocked{0};
 };
 
 class OrderService {
@@ -82,6 +94,12 @@ class OrderService {
   // Before start(). The connector is used only by this service's worker (polling, fulfilments).
   void addConnector(std::unique_ptr<channels::ChannelConnector> connector);
   void setWebhookSecret(channels::ChannelKind channel, std::string secret);
+  // The channel's own ids of stores/locations -> Stockwire locations (pickup stores, where refunded
+  // units were restocked): channels.<name>.channel_locations of the channels config.
+  void setChannelLocations(channels::ChannelKind channel, std::map<std::string, std::string> locations);
+  // The ledger took restocked units from this service (not from ingest): stock views and channel
+  // pushes follow from here, as for ingest's commits.
+  void setLedgerCommitHook(std::function<void(const CommitInfo&)> hook) { ledger_hook_ = std::move(hook); }
   // Held units of a SKU changed (the push scheduler re-sends its available-to-sell).
   void setSkuChangedHook(std::function<void(const std::string& sku)> hook) { sku_changed_ = std::move(hook); }
   // Pick tasks changed at these locations (the downlink republishes their notices).
@@ -118,6 +136,9 @@ class OrderService {
   void scanConfirmations();
   void routeWaiting();
   void reportFulfilments();
+  void cancelRejected();
+  void applyRestocks();
+  std::string mapLocation(const std::string& channel, const std::string& channel_ref) const;
 
   OrderBook& book_;
   SqliteLedger& ledger_;
@@ -127,6 +148,8 @@ class OrderService {
   OrdersConfig config_;
   std::map<std::string, std::unique_ptr<channels::ChannelConnector>> connectors_;  // by channel name
   std::map<std::string, std::string> secrets_;
+  std::map<std::string, std::map<std::string, std::string>> channel_locations_;  // by channel name
+  std::function<void(const CommitInfo&)> ledger_hook_;
   std::function<void(const std::string&)> sku_changed_;
   std::function<void(const std::vector<std::string>&)> tasks_changed_;
   OrdersStats stats_;
@@ -140,6 +163,7 @@ class OrderService {
   std::thread thread_;
   std::map<std::string, int64_t> next_poll_ms_;          // worker only
   std::map<int64_t, int64_t> next_fulfilment_try_ms_;   // worker only
+  std::map<std::string, int64_t> next_cancel_try_ms_;   // worker only, by channel/order id
 };
 
 }  // namespace sw::coordinator

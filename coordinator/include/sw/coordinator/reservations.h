@@ -19,6 +19,11 @@
 //                                     downlink version of the task's location)
 //   fulfilments(id)                   what was picked and shipped, tracking number, whether the
 //                                     channel has been told (pending -> reported)
+//   refunds(channel, refund_id, line_id) PK   each refund line applied once, whatever delivery
+//                                     brought it: units released from holds, units restocked
+//   restocks(seq) PK                  shipped units a refund put back on the shelf, as ledger
+//                                     `return` events of the virtual device "coordinator-orders"
+//                                     (seq = that device's seq): pending -> applied
 //   deliveries(channel, delivery_id)  webhook deliveries seen (dedupe)
 //   cursors(channel)                  where order polling resumes
 //   ledger_scan(device)               the ledger events already looked at for task confirmations
@@ -49,7 +54,7 @@ namespace sw::coordinator {
 // Order states, as GET /v1/orders shows them.
 //   accepted           stock reserved for every line (some may still wait for routing)
 //   rejected_no_stock  strict policy: available-to-sell did not cover a line when the order came in;
-//                      nothing was reserved (the channel should cancel it: not done automatically)
+//                      nothing was reserved; the channel is told to cancel it (channel_cancel below)
 //   partially_shipped  some units shipped, others still held
 //   shipped            every held unit shipped (short units that could not be re-routed stay held)
 //   cancelled          cancelled or fully refunded at the channel: held units released
@@ -95,6 +100,33 @@ struct PickTask {
   std::vector<TaskLine> lines;
 };
 
+// Telling the channel to cancel an order Stockwire rejected (orders.channel_cancel):
+//   ""         nothing to do;  "pending"  to be sent (retried with backoff);  "done"  the channel cancelled it;
+//   "manual"   the channel's API has no seller cancel: a person must cancel it in the channel's back office;
+//   "failed"   the channel refused (channel_cancel_error says why): a person must look.
+inline constexpr const char* kCancelPending = "pending";
+inline constexpr const char* kCancelDone = "done";
+inline constexpr const char* kCancelManual = "manual";
+inline constexpr const char* kCancelFailed = "failed";
+
+// Shipped units a channel refund put back as stock.
+struct Restock {
+  int64_t seq = 0;  // the virtual device's seq (gapless, in order)
+  std::string event_id;
+  std::string channel;
+  std::string order_id;
+  std::string refund_id;
+  std::string line_id;
+  std::string sku;
+  std::string location;
+  int64_t quantity = 0;
+  std::string state;  // pending, applied
+  int64_t created_at_ms = 0;
+  int64_t applied_at_ms = 0;
+};
+
+inline constexpr const char* kRestockDevice = "coordinator-orders";
+
 struct Fulfilment {
   int64_t id = 0;
   std::string channel;
@@ -103,7 +135,7 @@ struct Fulfilment {
   std::string location;
   std::string tracking_number;
   std::vector<TaskLine> lines;  // picked units (quantity > 0 only)
-  std::string status;           // pending, reported
+  std::string status;           // pending, reported, failed (the channel refused it: a person must look)
   int64_t attempts = 0;
   std::string last_error;
   std::string channel_fulfilment_id;
@@ -127,12 +159,25 @@ struct BookOrder {
   std::vector<BookAllocation> allocations;
   std::vector<PickTask> tasks;
   std::vector<Fulfilment> fulfilments;
+  std::string channel_cancel;  // see kCancel*
+  std::string channel_cancel_error;
+  int64_t channel_cancel_attempts = 0;
+  std::vector<Restock> restocks;
 };
 
 // What one change did, for those who must react (push scheduler, downlink).
 struct BookChange {
   std::vector<std::string> skus;       // whose held units changed
   std::vector<std::string> locations;  // whose pick tasks changed
+};
+
+// What applying one refund line did.
+struct RefundResult {
+  bool duplicate = false;  // this (refund id, line) was applied before: nothing changed
+  BookChange change;
+  int64_t released = 0;   // held (unshipped) units no longer reserved
+  int64_t restocked = 0;  // shipped units to be put back as stock (a pending Restock)
+  std::string location;   // where they go back
 };
 
 class OrderBook final : public ReservationView {
@@ -196,7 +241,35 @@ class OrderBook final : public ReservationView {
 
   common::Result<std::vector<Fulfilment>> pendingFulfilments(int64_t limit);
   common::Status fulfilmentReported(int64_t id, const std::string& channel_fulfilment_id);
+  // A try that failed for a reason that may pass (kept pending, retried).
   common::Status fulfilmentFailed(int64_t id, const std::string& error);
+  // The channel refused it for good: status failed, shown by attention() until retried.
+  common::Status fulfilmentGaveUp(int64_t id, const std::string& error);
+  // A person fixed the cause: failed -> pending. False when there is no failed fulfilment with this id.
+  common::Result<bool> retryFulfilment(int64_t id);
+
+  // A refund line from the channel, applied once per (channel, refund id, line id): releases up to
+  // `quantity` held units of the line; when `restock`, what is left of `quantity` and was shipped
+  // (and not restocked before) becomes a pending Restock at `location` ("" = where it shipped from).
+  common::Result<RefundResult> applyRefund(const std::string& channel, const std::string& order_id,
+                                           const std::string& refund_id, const std::string& line_id, int64_t quantity,
+                                           bool restock, const std::string& location);
+  // Units per line of every refund applied to this order so far.
+  common::Result<std::map<std::string, int64_t>> refundedUnits(const std::string& channel, const std::string& order_id);
+  common::Result<std::vector<Restock>> pendingRestocks(int64_t limit);
+  // Restocks up to this seq are in the ledger.
+  common::Status restocksApplied(int64_t up_to_seq);
+
+  // Channel cancellation of rejected orders.
+  common::Result<std::vector<BookOrder>> ordersToCancel(int64_t limit);
+  common::Status setChannelCancel(const std::string& channel, const std::string& order_id, const std::string& state,
+                                  const std::string& error);
+  // What a person must look at: failed fulfilments, cancels that are manual or failed.
+  struct Attention {
+    std::vector<Fulfilment> failed_fulfilments;
+    std::vector<BookOrder> cancels;  // channel_cancel manual or failed (lines and allocations not filled)
+  };
+  common::Result<Attention> attention(int64_t limit);
 
   // Order polling cursor per channel.
   common::Result<std::pair<std::string, std::string>> cursor(const std::string& channel);
