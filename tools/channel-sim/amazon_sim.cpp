@@ -30,6 +30,7 @@ constexpr Plan kPlans[] = {
     {"patchListingsItem", 5, 5},   {"getListingsItem", 5, 10},   {"createFeedDocument", 0.5, 15},
     {"createFeed", 0.0083, 15},    {"getFeed", 2, 15},           {"getFeedDocument", 0.0222, 10},
     {"getOrders", 0.0167, 20},     {"getOrder", 0.5, 30},        {"getOrderItems", 0.5, 30},
+    {"confirmShipment", 2, 10},
 };
 
 const std::set<std::string> kStatuses = {"Pending", "Unshipped", "PartiallyShipped", "Shipped", "Canceled",
@@ -125,6 +126,8 @@ class AmazonSim final : public ChannelSim {
     server.Get(R"(/orders/v0/orders/([^/]+))", api("getOrder", [this](const httplib::Request& q, httplib::Response& r) { getOrder(q, r); }));
     server.Get(R"(/orders/v0/orders/([^/]+)/orderItems)",
                api("getOrderItems", [this](const httplib::Request& q, httplib::Response& r) { getOrderItems(q, r); }));
+    server.Post(R"(/orders/v0/orders/([^/]+)/shipmentConfirmation)",
+                api("confirmShipment", [this](const httplib::Request& q, httplib::Response& r) { confirmShipment(q, r); }));
     // The pre-signed S3 URLs: authorised by their signature, not by the SP-API token.
     server.Put(R"(/s3/feed-documents/([^/]+))", [this](const httplib::Request& q, httplib::Response& r) { upload(q, r); });
     server.Get(R"(/s3/result-documents/([^/]+))", [this](const httplib::Request& q, httplib::Response& r) { download(q, r); });
@@ -319,6 +322,15 @@ class AmazonSim final : public ChannelSim {
     int64_t quantity = 0;
     int64_t price_cents = 0;  // the line: unit price x quantity, as Amazon's ItemPrice
   };
+  struct Package {
+    std::string reference_id;
+    std::string carrier_code;
+    std::string carrier_name;
+    std::string tracking_number;
+    std::string ship_date;
+    std::vector<std::pair<std::string, int64_t>> items;  // orderItemId, quantity
+    std::string body;  // the packageDetail as received (a repeat of the same package is accepted)
+  };
   struct Order {
     std::string id;
     int64_t created_ms = 0;
@@ -327,7 +339,138 @@ class AmazonSim final : public ChannelSim {
     std::string currency;
     std::string country;
     std::vector<OrderItem> items;
+    std::vector<Package> packages;
   };
+
+  static int64_t shippedOf(const Order& o, const std::string& item_id) {
+    int64_t n = 0;
+    for (const Package& p : o.packages) {
+      for (const auto& [id, q] : p.items) {
+        if (id == item_id) n += q;
+      }
+    }
+    return n;
+  }
+
+  // POST /orders/v0/orders/{orderId}/shipmentConfirmation (ConfirmShipmentRequest): 204 or an ErrorList.
+  void confirmShipment(const httplib::Request& req, httplib::Response& res) {
+    json body = json::parse(req.body, nullptr, false);
+    auto invalid = [&](const std::string& message) { sendJson(res, 400, errorList("InvalidInput", message)); };
+    if (body.is_discarded() || !body.is_object()) return invalid("The request body is not a valid ConfirmShipmentRequest.");
+    for (const auto& [k, v] : body.items()) {
+      if (k != "marketplaceId" && k != "packageDetail" && k != "codCollectionMethod") return invalid("Unknown property " + k + ".");
+    }
+    if (!body.contains("marketplaceId") || !body["marketplaceId"].is_string()) return invalid("marketplaceId is required.");
+    if (body["marketplaceId"] != kMarketplace) return invalid("Invalid marketplaceId " + body["marketplaceId"].get<std::string>() + ".");
+    if (body.contains("codCollectionMethod") && body["codCollectionMethod"] != "DirectPayment") {
+      return invalid("codCollectionMethod must be DirectPayment.");
+    }
+    if (!body.contains("packageDetail") || !body["packageDetail"].is_object()) return invalid("packageDetail is required.");
+    const json& p = body["packageDetail"];
+    static const std::set<std::string> kFields = {"packageReferenceId", "carrierCode", "carrierName", "shippingMethod",
+                                                  "trackingNumber", "shipDate", "shipFromSupplySourceId", "orderItems"};
+    for (const auto& [k, v] : p.items()) {
+      if (!kFields.count(k)) return invalid("Unknown property packageDetail." + k + ".");
+      if (k != "orderItems" && !v.is_string()) return invalid("packageDetail." + k + " must be a string.");
+    }
+    for (const char* k : {"packageReferenceId", "carrierCode", "trackingNumber", "shipDate"}) {
+      if (!p.contains(k) || p[k].get<std::string>().empty()) return invalid(std::string("packageDetail.") + k + " is required.");
+    }
+    std::string ref = p["packageReferenceId"];
+    if (ref.find_first_not_of("0123456789") != std::string::npos || std::all_of(ref.begin(), ref.end(), [](char c) { return c == '0'; })) {
+      return invalid("packageReferenceId must be a positive number.");
+    }
+    if (p["carrierCode"] == "Other" && (!p.contains("carrierName") || p["carrierName"].get<std::string>().empty())) {
+      return invalid("carrierName is required when carrierCode is Other.");
+    }
+    std::string ship_date = p["shipDate"];
+    if (ship_date.size() < 20 || ship_date[10] != 'T' || !parseIso(ship_date)) return invalid("shipDate must be an ISO 8601 date-time.");
+    if (!p.contains("orderItems") || !p["orderItems"].is_array() || p["orderItems"].empty()) {
+      return invalid("packageDetail.orderItems is required.");
+    }
+    std::lock_guard lock(mu_);
+    Order* o = nullptr;
+    for (Order& x : orders_) {
+      if (x.id == req.matches[1].str()) o = &x;
+    }
+    if (!o) return sendJson(res, 404, errorList("NotFound", "Order " + req.matches[1].str() + " was not found."));
+    for (const Package& pk : o->packages) {
+      if (pk.reference_id != ref) continue;
+      if (pk.body == p.dump()) {
+        res.status = 204;  // the same package confirmed again: nothing changes
+        return;
+      }
+      return invalid("packageReferenceId " + ref + " is already used by another package of this order.");
+    }
+    if (o->status == "Canceled" || o->status == "Pending" || o->status == "Shipped") {
+      return invalid("Order " + o->id + " is " + o->status + " and cannot be confirmed.");
+    }
+    Package pk;
+    std::map<std::string, int64_t> asked;
+    for (const json& it : p["orderItems"]) {
+      if (!it.is_object() || !it.contains("orderItemId") || !it["orderItemId"].is_string()) return invalid("orderItemId is required.");
+      if (!it.contains("quantity") || !it["quantity"].is_number_integer()) return invalid("quantity is required and an integer.");
+      for (const auto& [k, v] : it.items()) {
+        if (k != "orderItemId" && k != "quantity" && k != "transparencyCodes") return invalid("Unknown property orderItems." + k + ".");
+      }
+      std::string id = it["orderItemId"];
+      int64_t q = it["quantity"].get<int64_t>();
+      const OrderItem* item = nullptr;
+      for (const OrderItem& x : o->items) {
+        if (x.id == id) item = &x;
+      }
+      if (!item) return invalid("Order item " + id + " is not part of order " + o->id + ".");
+      asked[id] += q;
+      if (q < 1 || shippedOf(*o, id) + asked[id] > item->quantity) {
+        return invalid("Quantity for order item " + id + " exceeds the quantity left to ship.");
+      }
+      pk.items.emplace_back(id, q);
+    }
+    pk.reference_id = ref;
+    pk.carrier_code = p["carrierCode"];
+    pk.carrier_name = p.value("carrierName", "");
+    pk.tracking_number = p["trackingNumber"];
+    pk.ship_date = ship_date;
+    pk.body = p.dump();
+    o->packages.push_back(pk);
+    bool all = true;
+    for (const OrderItem& x : o->items) all = all && shippedOf(*o, x.id) >= x.quantity;
+    o->status = all ? "Shipped" : "PartiallyShipped";
+    o->updated_ms = ctx_.nowMs();
+    res.status = 204;
+  }
+
+  json viewOf(const Order& o) const {
+    json lines = json::array();
+    for (const OrderItem& it : o.items) {
+      lines.push_back({{"line_id", it.id}, {"sku", it.sku}, {"quantity", it.quantity}, {"fulfilled", shippedOf(o, it.id)}});
+    }
+    json fs = json::array();
+    for (const Package& p : o.packages) {
+      json fl = json::array();
+      for (const auto& [id, q] : p.items) fl.push_back({{"line_id", id}, {"quantity", q}});
+      fs.push_back({{"id", p.reference_id}, {"tracking_number", p.tracking_number}, {"carrier", p.carrier_code},
+                    {"carrier_name", p.carrier_name}, {"ship_date", p.ship_date}, {"lines", fl}});
+    }
+    return {{"order_id", o.id}, {"status", o.status}, {"cancelled", o.status == "Canceled"}, {"lines", lines}, {"fulfilments", fs}};
+  }
+
+ public:
+  json orderView(const std::string& id) override {
+    std::lock_guard lock(mu_);
+    for (const Order& o : orders_) {
+      if (o.id == id) return viewOf(o);
+    }
+    return nullptr;
+  }
+  json ordersView() override {
+    std::lock_guard lock(mu_);
+    json list = json::array();
+    for (const Order& o : orders_) list.push_back(viewOf(o));
+    return list;
+  }
+
+ private:
 
   using Handler = std::function<void(const httplib::Request&, httplib::Response&)>;
 
@@ -756,9 +899,11 @@ class AmazonSim final : public ChannelSim {
   json orderJson(const Order& o) const {
     int64_t total = 0;
     int64_t units = 0;
+    int64_t shipped = 0;
     for (const OrderItem& it : o.items) {
       total += it.price_cents;
       units += it.quantity;
+      shipped += shippedOf(o, it.id);
     }
     json j = {{"AmazonOrderId", o.id},
               {"PurchaseDate", isoUtc(o.created_ms, false)},
@@ -767,8 +912,8 @@ class AmazonSim final : public ChannelSim {
               {"FulfillmentChannel", "MFN"},
               {"SalesChannel", "Amazon.com"},
               {"ShipServiceLevel", "Std US D2D Dom"},
-              {"NumberOfItemsShipped", 0},
-              {"NumberOfItemsUnshipped", o.status == "Canceled" ? 0 : units},
+              {"NumberOfItemsShipped", shipped},
+              {"NumberOfItemsUnshipped", o.status == "Canceled" ? 0 : units - shipped},
               {"PaymentMethod", "Other"},
               {"PaymentMethodDetails", json::array({"Standard"})},
               {"MarketplaceId", kMarketplace},
@@ -796,7 +941,7 @@ class AmazonSim final : public ChannelSim {
                 {"OrderItemId", it.id},
                 {"Title", it.title},
                 {"QuantityOrdered", it.quantity},
-                {"QuantityShipped", 0},
+                {"QuantityShipped", shippedOf(o, it.id)},
                 {"ProductInfo", {{"NumberOfItems", "1"}}},
                 {"IsGift", "false"},
                 {"ConditionId", "New"},

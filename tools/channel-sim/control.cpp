@@ -6,7 +6,8 @@
 //   GET  /_sim/listings[/<sku>]            what each listing holds now
 //   POST /_sim/listings                    {"listings":[{"sku","quantity",...}]} seeds listings
 //   POST /_sim/orders                      {"lines":[{"sku","quantity","price"}],"currency","country"}
-//   POST /_sim/orders/<id>/cancel
+//   POST /_sim/orders/<id>/cancel          POST /_sim/orders/<id>/refund (Shopify)
+//   GET  /_sim/orders[/<id>]               each order as the channel holds it: fulfilments, cancelled
 //   GET  /_sim/webhooks                    delivery log;  GET /_sim/stats  requests per operation and status
 
 #include "sim_core.h"
@@ -91,6 +92,23 @@ void installControl(httplib::Server& server, SimContext& ctx, ChannelSim& sim) {
     std::string error;
     if (!sim.cancelOrder(req.matches[1], &out, &error)) return bad(res, 404, error);
     sendJson(res, 200, out);
+  });
+  server.Post(R"(/_sim/orders/([^/]+)/refund)", [&sim, bad](const httplib::Request& req, httplib::Response& res) {
+    json body = json::parse(req.body, nullptr, false);
+    json out;
+    std::string error;
+    if (body.is_discarded() || !sim.refundOrder(req.matches[1], body, &out, &error)) {
+      return bad(res, 400, error.empty() ? "body is not JSON" : error);
+    }
+    sendJson(res, 201, out);
+  });
+  server.Get("/_sim/orders", [&ctx, &sim](const httplib::Request&, httplib::Response& res) {
+    sendJson(res, 200, {{"channel", ctx.options().channel}, {"orders", sim.ordersView()}});
+  });
+  server.Get(R"(/_sim/orders/([^/]+))", [&sim, bad](const httplib::Request& req, httplib::Response& res) {
+    json v = sim.orderView(req.matches[1]);
+    if (v.is_null()) return bad(res, 404, "no order " + req.matches[1].str());
+    sendJson(res, 200, v);
   });
   server.Get("/_sim/webhooks", [&ctx](const httplib::Request&, httplib::Response& res) {
     sendJson(res, 200, {{"deliveries", ctx.webhookLog()}});

@@ -61,6 +61,12 @@ class EbaySim final : public ChannelSim {
                api("fulfillment", "getOrders", [this](const httplib::Request& q, httplib::Response& r) { getOrders(q, r); }));
     server.Get(R"(/sell/fulfillment/v1/order/([^/]+))",
                api("fulfillment", "getOrder", [this](const httplib::Request& q, httplib::Response& r) { getOrder(q, r); }));
+    server.Post(R"(/sell/fulfillment/v1/order/([^/]+)/shipping_fulfillment)",
+                api("fulfillment", "createShippingFulfillment",
+                    [this](const httplib::Request& q, httplib::Response& r) { createFulfillment(q, r); }));
+    server.Get(R"(/sell/fulfillment/v1/order/([^/]+)/shipping_fulfillment)",
+               api("fulfillment", "getShippingFulfillments",
+                   [this](const httplib::Request& q, httplib::Response& r) { getFulfillments(q, r); }));
   }
 
   void sendServerError(const httplib::Request& req, httplib::Response& res) override {
@@ -152,6 +158,9 @@ class EbaySim final : public ChannelSim {
     o.updated_ms = now;
     o.currency = currency;
     o.country = country;
+    if (body.contains("pickup_location_key") && body["pickup_location_key"].is_string()) {
+      o.pickup_location_key = body["pickup_location_key"];  // In-Store Pickup at this merchant location
+    }
     std::vector<std::pair<Item*, int64_t>> takes;
     for (const json& l : body["lines"]) {
       auto qty = l.is_object() && l.contains("quantity") ? jsonInt(l["quantity"]) : std::nullopt;
@@ -239,6 +248,13 @@ class EbaySim final : public ChannelSim {
     int64_t quantity = 0;
     int64_t cost_cents = 0;
   };
+  struct Fulfillment {
+    std::string id;  // the tracking number when one was given (as eBay does), else a number
+    std::string carrier;
+    std::string tracking_number;
+    std::string shipped_date;
+    std::vector<std::pair<std::string, int64_t>> lines;  // lineItemId, quantity
+  };
   struct Order {
     std::string id;
     int64_t created_ms = 0;
@@ -246,8 +262,151 @@ class EbaySim final : public ChannelSim {
     std::string currency;
     std::string country;
     bool cancelled = false;
+    std::string pickup_location_key;
     std::vector<Line> lines;
+    std::vector<Fulfillment> fulfillments;
   };
+
+  static int64_t shippedOf(const Order& o, const std::string& line_id) {
+    int64_t n = 0;
+    for (const Fulfillment& f : o.fulfillments) {
+      for (const auto& [id, q] : f.lines) {
+        if (id == line_id) n += q;
+      }
+    }
+    return n;
+  }
+  static std::string lineStatus(const Order& o, const Line& l) {
+    int64_t n = shippedOf(o, l.id);
+    return n == 0 ? "NOT_STARTED" : n >= l.quantity ? "FULFILLED" : "IN_PROGRESS";
+  }
+  static std::string orderStatus(const Order& o) {
+    bool all = true, any = false;
+    for (const Line& l : o.lines) {
+      std::string st = lineStatus(o, l);
+      all = all && st == "FULFILLED";
+      any = any || st != "NOT_STARTED";
+    }
+    return all && !o.lines.empty() ? "FULFILLED" : any ? "IN_PROGRESS" : "NOT_STARTED";
+  }
+  static json fulfillmentJson(const Order& o, const Fulfillment& f) {
+    json items = json::array();
+    for (const auto& [id, q] : f.lines) items.push_back({{"lineItemId", id}, {"quantity", q}});
+    return {{"fulfillmentId", f.id}, {"lineItems", items}, {"shippedDate", f.shipped_date},
+            {"shipmentTrackingNumber", f.tracking_number}, {"shippingCarrierCode", f.carrier},
+            {"href", "/sell/fulfillment/v1/order/" + o.id + "/shipping_fulfillment/" + f.id}};
+  }
+
+  // POST /order/{orderId}/shipping_fulfillment (ShippingFulfillmentDetails): 201 + Location.
+  void createFulfillment(const httplib::Request& req, httplib::Response& res) {
+    auto bad = [&](int id, const std::string& message) {
+      sendJson(res, 400, errors(ebayError(id, "API_FULFILLMENT", "REQUEST", message)));
+    };
+    json body = json::parse(req.body, nullptr, false);
+    if (body.is_discarded() || !body.is_object()) return bad(32600, "Invalid input data");
+    for (const auto& [k, v] : body.items()) {
+      if (k != "lineItems" && k != "shippedDate" && k != "shippingCarrierCode" && k != "trackingNumber") {
+        return bad(32600, "Invalid input data: unknown field " + k);
+      }
+      if (k != "lineItems" && !v.is_string()) return bad(32600, "Invalid input data: " + k + " must be a string");
+    }
+    if (!body.contains("lineItems") || !body["lineItems"].is_array() || body["lineItems"].empty()) {
+      return bad(32600, "Invalid input data: lineItems is required");
+    }
+    bool has_carrier = body.contains("shippingCarrierCode") && !body["shippingCarrierCode"].get<std::string>().empty();
+    bool has_tracking = body.contains("trackingNumber") && !body["trackingNumber"].get<std::string>().empty();
+    if (has_carrier != has_tracking) return bad(32300, "Invalid shipment tracking number or carrier");
+    std::string shipped = body.value("shippedDate", isoUtc(ctx_.nowMs()));
+    static const std::regex kDate(R"(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z)");
+    if (!std::regex_match(shipped, kDate) || !parseIso(shipped)) return bad(32500, "Invalid shipped date");
+    std::lock_guard lock(mu_);
+    Order* o = nullptr;
+    for (Order& x : orders_) {
+      if (x.id == req.matches[1].str()) o = &x;
+    }
+    if (!o) return bad(32100, "Invalid order Id");
+    if (o->cancelled) return bad(32600, "Invalid input data: the order is cancelled");
+    Fulfillment f;
+    f.carrier = body.value("shippingCarrierCode", "");
+    f.tracking_number = body.value("trackingNumber", "");
+    f.shipped_date = shipped;
+    std::map<std::string, int64_t> asked;
+    for (const json& li : body["lineItems"]) {
+      if (!li.is_object() || !li.contains("lineItemId") || !li["lineItemId"].is_string()) return bad(32200, "Invalid line item id");
+      std::string id = li["lineItemId"];
+      const Line* line = nullptr;
+      for (const Line& l : o->lines) {
+        if (l.id == id) line = &l;
+      }
+      if (!line) return bad(32200, "Invalid line item id");
+      int64_t q = line->quantity - shippedOf(*o, id);
+      if (li.contains("quantity")) {
+        if (!li["quantity"].is_number_integer()) return bad(32600, "Invalid input data: quantity must be an integer");
+        q = li["quantity"].get<int64_t>();
+      }
+      asked[id] += q;
+      if (q < 1 || shippedOf(*o, id) + asked[id] > line->quantity) {
+        return bad(32600, "Invalid input data: line item " + id + " has fewer units left to ship");
+      }
+      f.lines.emplace_back(id, q);
+    }
+    f.id = has_tracking ? f.tracking_number : std::to_string(999 + o->fulfillments.size());
+    for (const Fulfillment& old : o->fulfillments) {
+      if (old.id != f.id) continue;
+      if (old.lines == f.lines && old.carrier == f.carrier) {  // the same package again (ours: eBay does not document it)
+        res.set_header("Location", req.path + "/" + f.id);
+        return sendJson(res, 201, json::object());
+      }
+      return bad(32300, "Invalid shipment tracking number or carrier: already used for another package of this order");
+    }
+    o->fulfillments.push_back(f);
+    o->updated_ms = ctx_.nowMs();
+    res.set_header("Location", "http://" + req.get_header_value("Host") + req.path + "/" + f.id);
+    sendJson(res, 201, json::object());
+  }
+
+  void getFulfillments(const httplib::Request& req, httplib::Response& res) {
+    std::lock_guard lock(mu_);
+    for (const Order& o : orders_) {
+      if (o.id != req.matches[1].str()) continue;
+      json list = json::array();
+      for (const Fulfillment& f : o.fulfillments) list.push_back(fulfillmentJson(o, f));
+      return sendJson(res, 200, {{"fulfillments", list}, {"total", list.size()}});
+    }
+    sendJson(res, 404, errors(ebayError(32100, "API_FULFILLMENT", "REQUEST", "Invalid order Id")));
+  }
+
+  json viewOf(const Order& o) const {
+    json lines = json::array();
+    for (const Line& l : o.lines) {
+      lines.push_back({{"line_id", l.id}, {"sku", l.sku}, {"quantity", l.quantity}, {"fulfilled", shippedOf(o, l.id)}});
+    }
+    json fs = json::array();
+    for (const Fulfillment& f : o.fulfillments) {
+      json fl = json::array();
+      for (const auto& [id, q] : f.lines) fl.push_back({{"line_id", id}, {"quantity", q}});
+      fs.push_back({{"id", f.id}, {"tracking_number", f.tracking_number}, {"carrier", f.carrier},
+                    {"shipped_date", f.shipped_date}, {"lines", fl}});
+    }
+    return {{"order_id", o.id}, {"status", orderStatus(o)}, {"cancelled", o.cancelled}, {"lines", lines}, {"fulfilments", fs}};
+  }
+
+ public:
+  json orderView(const std::string& id) override {
+    std::lock_guard lock(mu_);
+    for (const Order& o : orders_) {
+      if (o.id == id) return viewOf(o);
+    }
+    return nullptr;
+  }
+  json ordersView() override {
+    std::lock_guard lock(mu_);
+    json list = json::array();
+    for (const Order& o : orders_) list.push_back(viewOf(o));
+    return list;
+  }
+
+ private:
   using Handler = std::function<void(const httplib::Request&, httplib::Response&)>;
 
   static int64_t listed(const Item& it) {
@@ -460,7 +619,7 @@ class EbaySim final : public ChannelSim {
                  {"soldFormat", "FIXED_PRICE"},
                  {"listingMarketplaceId", "EBAY_US"},
                  {"purchaseMarketplaceId", "EBAY_US"},
-                 {"lineItemFulfillmentStatus", "NOT_STARTED"},
+                 {"lineItemFulfillmentStatus", lineStatus(o, l)},
                  {"total", {{"value", money(l.cost_cents)}, {"currency", o.currency}}},
                  {"deliveryCost", {{"shippingCost", {{"value", "0.0"}, {"currency", o.currency}}}}},
                  {"appliedPromotions", json::array()},
@@ -476,7 +635,7 @@ class EbaySim final : public ChannelSim {
             {"legacyOrderId", o.lines.empty() ? o.id : o.lines[0].legacy_item + "-" + o.lines[0].id + "!" + std::to_string(o.created_ms % 100000)},
             {"creationDate", isoUtc(o.created_ms)},
             {"lastModifiedDate", isoUtc(o.updated_ms)},
-            {"orderFulfillmentStatus", "NOT_STARTED"},
+            {"orderFulfillmentStatus", orderStatus(o)},
             {"orderPaymentStatus", o.cancelled ? "FULLY_REFUNDED" : "PAID"},
             {"sellerId", "stockwire_sim"},
             {"buyer", {{"username", "sim_buyer_" + o.id.substr(0, 2)}}},
@@ -486,6 +645,11 @@ class EbaySim final : public ChannelSim {
                                          : json{{"cancelState", "NONE_REQUESTED"}, {"cancelRequests", json::array()}}},
             {"paymentSummary", {{"totalDueSeller", price}, {"refunds", json::array()}, {"payments", json::array()}}},
             {"fulfillmentStartInstructions",
+             !o.pickup_location_key.empty()
+                 ? json::array({{{"fulfillmentInstructionsType", "PREPARE_FOR_PICKUP"},
+                                 {"ebaySupportedFulfillment", false},
+                                 {"pickupStep", {{"merchantLocationKey", o.pickup_location_key}}}}})
+                 :
              json::array({{{"fulfillmentInstructionsType", "SHIP_TO"},
                            {"ebaySupportedFulfillment", false},
                            {"minEstimatedDeliveryDate", isoUtc(o.created_ms + 3 * kDayMs)},
@@ -498,7 +662,11 @@ class EbaySim final : public ChannelSim {
                                                                              {"country", o.country}}},
                                                          {"primaryPhone", {{"phoneNumber", "4085551234"}}},
                                                          {"email", "buyer@example.com"}}}}}}})},
-            {"fulfillmentHrefs", json::array()},
+            {"fulfillmentHrefs", [&] {
+               json hrefs = json::array();
+               for (const Fulfillment& f : o.fulfillments) hrefs.push_back("/sell/fulfillment/v1/order/" + o.id + "/shipping_fulfillment/" + f.id);
+               return hrefs;
+             }()},
             {"salesRecordReference", std::to_string(1000 + (o.created_ms % 1000))},
             {"lineItems", lines}};
   }

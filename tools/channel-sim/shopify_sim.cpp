@@ -1,7 +1,8 @@
 // Shopify Admin GraphQL API, as much of it as Stockwire uses:
 //   POST /admin/api/{version}/graphql.json (X-Shopify-Access-Token)
 //   mutation inventorySetQuantities (changeFromQuantity and @idempotent mandatory from 2026-04),
-//   query inventoryItems / inventoryItem / orders / order / shop,
+//   query inventoryItems / inventoryItem / orders / order (with fulfillmentOrders, fulfillments) / shop,
+//   mutation fulfillmentCreate (fulfillment orders, remaining quantities, trackingInfo) and orderCancel,
 //   the calculated-cost leaky bucket with extensions.cost on every answer, THROTTLED on HTTP 200,
 //   orders/create and orders/cancelled webhooks signed with X-Shopify-Hmac-Sha256.
 
@@ -240,7 +241,13 @@ class ShopifySim final : public ChannelSim {
                {"refunds", json::array()},
                {"fulfillments", json::array()},
                {"presentment_rate", rate}};
-      orders_.push_back({order, now});
+      FulfillmentOrderRec fo;
+      fo.id = next_fo_id_++;
+      for (const json& li : lines) {
+        int64_t q = li["quantity"].get<int64_t>();
+        fo.lines.push_back({next_fo_line_id_++, li["id"].get<uint64_t>(), q, q});
+      }
+      orders_.push_back({order, now, {fo}, {}});
     }
     sendWebhook("orders/create", order);
     *out = {{"order_id", std::to_string(order["id"].get<uint64_t>())}, {"order", order}};
@@ -266,18 +273,99 @@ class ShopifySim final : public ChannelSim {
       o->body["financial_status"] = "voided";
       o->body["updated_at"] = isoOffset(now, kShopOffsetMinutes);
       o->updated_ms = now;
-      for (json& li : o->body["line_items"]) {
-        if (li["sku"].is_string()) {
-          if (Item* it = bySku(li["sku"].get<std::string>())) it->available += li["current_quantity"].get<int64_t>();
-        }
-        li["fulfillable_quantity"] = 0;
-      }
+      cancelLocked(*o, "customer", true);
       order = o->body;
     }
     sendWebhook("orders/cancelled", order);
     sendWebhook("orders/updated", order);
     *out = {{"order_id", id}, {"order", order}};
     return true;
+  }
+
+  // POST /_sim/orders/<id>/refund {"lines":[{"line_id" or "sku","quantity","restock_type"}],"note"?}:
+  // a refund made in the Shopify admin, sent as refunds/create and inside orders/updated.
+  bool refundOrder(const std::string& id, const json& body, json* out, std::string* error) override {
+    json refund;
+    json order;
+    {
+      std::lock_guard lock(mu_);
+      Order* o = findOrder(id);
+      if (!o) {
+        *error = "no order " + id;
+        return false;
+      }
+      if (!body.is_object() || !body.contains("lines") || !body["lines"].is_array() || body["lines"].empty()) {
+        *error = "expected {\"lines\":[{\"line_id\" or \"sku\",\"quantity\",\"restock_type\"}]}";
+        return false;
+      }
+      int64_t now = ctx_.nowMs();
+      uint64_t refund_id = next_refund_id_++;
+      json items = json::array();
+      std::vector<std::pair<json*, int64_t>> plan;
+      for (const json& l : body["lines"]) {
+        json* li = nullptr;
+        for (json& x : o->body["line_items"]) {
+          bool by_id = l.contains("line_id") && l["line_id"].is_string() &&
+                       std::to_string(x["id"].get<uint64_t>()) == l["line_id"].get<std::string>();
+          bool by_sku = !l.contains("line_id") && l.contains("sku") && x["sku"] == l["sku"];
+          if (by_id || by_sku) li = &x;
+        }
+        auto qty = l.contains("quantity") ? jsonInt(l["quantity"]) : std::nullopt;
+        std::string type = l.value("restock_type", "no_restock");
+        if (!li || !qty || *qty < 1 || *qty > (*li)["current_quantity"].get<int64_t>()) {
+          *error = "each refund line names a line of the order and at most its current quantity";
+          return false;
+        }
+        if (type != "no_restock" && type != "cancel" && type != "return" && type != "legacy_restock") {
+          *error = "restock_type is no_restock, cancel, return or legacy_restock";
+          return false;
+        }
+        plan.emplace_back(li, *qty);
+        items.push_back({{"id", next_refund_line_id_++}, {"line_item_id", (*li)["id"]}, {"location_id", type == "no_restock" ? json(nullptr) : json(kLocationId)},
+                         {"quantity", *qty}, {"restock_type", type}, {"subtotal", times((*li)["price"].get<std::string>(), *qty)},
+                         {"total_tax", "0.00"}, {"line_item", *li}});
+        if (type != "no_restock") {
+          if (Item* it = (*li)["sku"].is_string() ? bySku((*li)["sku"].get<std::string>()) : nullptr) it->available += *qty;
+        }
+      }
+      for (auto& [li, qty] : plan) {
+        (*li)["current_quantity"] = (*li)["current_quantity"].get<int64_t>() - qty;
+        (*li)["fulfillable_quantity"] = std::max<int64_t>(0, (*li)["fulfillable_quantity"].get<int64_t>() - qty);
+      }
+      refund = {{"id", refund_id},
+                {"admin_graphql_api_id", gid("Refund", refund_id)},
+                {"created_at", isoOffset(now, kShopOffsetMinutes)},
+                {"processed_at", isoOffset(now, kShopOffsetMinutes)},
+                {"note", body.value("note", "")},
+                {"order_id", o->body["id"]},
+                {"restock", true},
+                {"user_id", nullptr},
+                {"refund_line_items", items},
+                {"transactions", json::array()},
+                {"order_adjustments", json::array()}};
+      o->body["refunds"].push_back(refund);
+      o->body["financial_status"] = "partially_refunded";
+      o->body["updated_at"] = isoOffset(now, kShopOffsetMinutes);
+      o->updated_ms = now;
+      order = o->body;
+    }
+    sendWebhook("refunds/create", refund, order["id"].get<uint64_t>());
+    sendWebhook("orders/updated", order);
+    *out = {{"order_id", id}, {"refund_id", std::to_string(refund["id"].get<uint64_t>())}, {"refund", refund}};
+    return true;
+  }
+
+  json orderView(const std::string& id) override {
+    std::lock_guard lock(mu_);
+    Order* o = findOrder(id);
+    if (!o) return nullptr;
+    return viewOf(*o);
+  }
+  json ordersView() override {
+    std::lock_guard lock(mu_);
+    json list = json::array();
+    for (const Order& o : orders_) list.push_back(viewOf(o));
+    return list;
   }
 
  private:
@@ -296,9 +384,29 @@ class ShopifySim final : public ChannelSim {
     int64_t updated_at_ms = 0;
     int64_t update_count = 0;
   };
+  struct FoLine {
+    uint64_t id = 0;       // FulfillmentOrderLineItem
+    uint64_t line_id = 0;  // LineItem
+    int64_t total = 0;
+    int64_t remaining = 0;
+  };
+  struct FulfillmentOrderRec {
+    uint64_t id = 0;
+    std::string status = "OPEN";  // OPEN, IN_PROGRESS, CLOSED
+    std::vector<FoLine> lines;
+  };
+  struct FulfillmentRec {
+    uint64_t id = 0;
+    std::string number;
+    std::string company;
+    std::vector<std::pair<uint64_t, int64_t>> lines;  // LineItem id, quantity
+    int64_t at_ms = 0;
+  };
   struct Order {
     json body;
     int64_t updated_ms = 0;
+    std::vector<FulfillmentOrderRec> fos;
+    std::vector<FulfillmentRec> fulfillments;
   };
   struct Idempotent {
     std::string fingerprint;
@@ -324,6 +432,77 @@ class ShopifySim final : public ChannelSim {
       if (std::to_string(o.body["id"].get<uint64_t>()) == id || o.body["admin_graphql_api_id"] == id) return &o;
     }
     return nullptr;
+  }
+
+  // Cancels (the caller holds mu_): every fulfillment order closes; restock puts the units not
+  // fulfilled back to available.
+  void cancelLocked(Order& o, const std::string& reason, bool restock) {
+    int64_t now = ctx_.nowMs();
+    o.body["cancelled_at"] = isoOffset(now, kShopOffsetMinutes);
+    o.body["cancel_reason"] = reason;
+    o.body["financial_status"] = "voided";
+    o.body["updated_at"] = isoOffset(now, kShopOffsetMinutes);
+    o.updated_ms = now;
+    for (json& li : o.body["line_items"]) {
+      if (restock && li["sku"].is_string()) {
+        if (Item* it = bySku(li["sku"].get<std::string>())) it->available += li["fulfillable_quantity"].get<int64_t>();
+      }
+      li["fulfillable_quantity"] = 0;
+    }
+    for (FulfillmentOrderRec& fo : o.fos) fo.status = "CLOSED";
+  }
+  int64_t fulfilledUnits(const Order& o, uint64_t line_id) const {
+    int64_t n = 0;
+    for (const FulfillmentRec& f : o.fulfillments) {
+      for (const auto& [l, q] : f.lines) {
+        if (l == line_id) n += q;
+      }
+    }
+    return n;
+  }
+  std::string fulfillmentStatus(const Order& o) const {
+    int64_t ordered = 0, done = 0;
+    for (const json& li : o.body["line_items"]) {
+      ordered += li["quantity"].get<int64_t>();
+      done += fulfilledUnits(o, li["id"].get<uint64_t>());
+    }
+    if (done == 0) return "UNFULFILLED";
+    return done >= ordered ? "FULFILLED" : "PARTIALLY_FULFILLED";
+  }
+  json viewOf(const Order& o) const {
+    json lines = json::array();
+    for (const json& li : o.body["line_items"]) {
+      uint64_t lid = li["id"].get<uint64_t>();
+      lines.push_back({{"line_id", std::to_string(lid)}, {"sku", li["sku"]}, {"quantity", li["quantity"]},
+                       {"current_quantity", li["current_quantity"]}, {"fulfilled", fulfilledUnits(o, lid)}});
+    }
+    json fs = json::array();
+    for (const FulfillmentRec& f : o.fulfillments) {
+      json fl = json::array();
+      for (const auto& [l, q] : f.lines) fl.push_back({{"line_id", std::to_string(l)}, {"quantity", q}});
+      fs.push_back({{"id", gid("Fulfillment", f.id)}, {"tracking_number", f.number}, {"carrier", f.company},
+                    {"lines", fl}, {"created_at", isoUtc(f.at_ms)}});
+    }
+    json fos = json::array();
+    for (const FulfillmentOrderRec& fo : o.fos) fos.push_back({{"id", gid("FulfillmentOrder", fo.id)}, {"status", fo.status}});
+    return {{"order_id", std::to_string(o.body["id"].get<uint64_t>())},
+            {"name", o.body["name"]},
+            {"cancelled", !o.body["cancelled_at"].is_null()},
+            {"cancel_reason", o.body["cancel_reason"]},
+            {"financial_status", o.body["financial_status"]},
+            {"fulfillment_status", fulfillmentStatus(o)},
+            {"lines", lines},
+            {"fulfillment_orders", fos},
+            {"fulfilments", fs},
+            {"refunds", o.body["refunds"].size()}};
+  }
+  void flushWebhooks() {
+    std::vector<std::pair<std::string, json>> out;
+    {
+      std::lock_guard lock(mu_);
+      out.swap(outbox_);
+    }
+    for (const auto& [topic, order] : out) sendWebhook(topic, order);
   }
 
   void refill() {
@@ -421,13 +600,16 @@ class ShopifySim final : public ChannelSim {
                                                          ", which exceeds the single query max cost limit (1000).",
                                                      0, 0, {{"code", "MAX_COST_EXCEEDED"}, {"cost", requested}, {"maxCost", 1000}})}));
     }
+    struct Flush {
+      ShopifySim* self;
+      ~Flush() { self->flushWebhooks(); }  // after the lock below is released
+    } flush{this};
     std::lock_guard lock(mu_);
     refill();
     if (static_cast<double>(requested) > available_) return sendJson(res, 200, throttledBody(requested));
     available_ -= static_cast<double>(requested);
     json data = json::object();
     json errors = json::array();
-    std::vector<std::pair<std::string, json>> webhooks;
     for (const GqlField& f : op->selections) {
       json value;
       GqlFailure failure;
@@ -521,7 +703,9 @@ class ShopifySim final : public ChannelSim {
             {"updatedAt", utc(r["updated_at"])},
             {"cancelledAt", utc(r["cancelled_at"])},
             {"displayFinancialStatus", fin},
-            {"displayFulfillmentStatus", "UNFULFILLED"},
+            {"displayFulfillmentStatus", fulfillmentStatus(o)},
+            {"fulfillmentOrders", {{"__connection", fulfillmentOrdersFull(o)}}},
+            {"fulfillments", fulfillmentsFull(o)},
             {"currencyCode", cur},
             {"presentmentCurrencyCode", pres},
             {"totalPriceSet", {{"__typename", "MoneyBag"}, {"shopMoney", moneyV2(r["total_price"], cur)},
@@ -529,6 +713,47 @@ class ShopifySim final : public ChannelSim {
             {"shippingAddress", address},
             {"billingAddress", address},
             {"lineItems", {{"__connection", lines}}}};
+  }
+
+  json fulfillmentOrdersFull(const Order& o) const {
+    json out = json::array();
+    for (const FulfillmentOrderRec& fo : o.fos) {
+      json lines = json::array();
+      for (const FoLine& l : fo.lines) {
+        json sku;
+        for (const json& li : o.body["line_items"]) {
+          if (li["id"].get<uint64_t>() == l.line_id) sku = li["sku"];
+        }
+        lines.push_back({{"__typename", "FulfillmentOrderLineItem"},
+                         {"id", gid("FulfillmentOrderLineItem", l.id)},
+                         {"totalQuantity", l.total},
+                         {"remainingQuantity", l.remaining},
+                         {"sku", sku},
+                         {"lineItem", {{"__typename", "LineItem"}, {"id", gid("LineItem", l.line_id)}, {"sku", sku}}}});
+      }
+      out.push_back({{"__typename", "FulfillmentOrder"},
+                     {"id", gid("FulfillmentOrder", fo.id)},
+                     {"status", fo.status},
+                     {"requestStatus", "UNSUBMITTED"},
+                     {"assignedLocation", {{"__typename", "FulfillmentOrderAssignedLocation"}, {"location", locationFull()}}},
+                     {"deliveryMethod", {{"__typename", "DeliveryMethod"}, {"methodType", "SHIPPING"}}},
+                     {"lineItems", {{"__connection", lines}}}});
+    }
+    return out;
+  }
+  json fulfillmentsFull(const Order& o) const {
+    json out = json::array();
+    for (const FulfillmentRec& f : o.fulfillments) {
+      out.push_back({{"__typename", "Fulfillment"},
+                     {"id", gid("Fulfillment", f.id)},
+                     {"status", "SUCCESS"},
+                     {"createdAt", isoUtc(f.at_ms, false)},
+                     {"trackingInfo", json::array({{{"__typename", "FulfillmentTrackingInfo"},
+                                                    {"number", f.number},
+                                                    {"company", f.company},
+                                                    {"url", nullptr}}})}});
+    }
+    return out;
   }
 
   bool fail(GqlFailure* failure, const GqlField& f, const std::string& message, json extensions = nullptr) {
@@ -659,6 +884,8 @@ class ShopifySim final : public ChannelSim {
   }
 
   bool mutate(const GqlField& f, const json& variables, const std::string& version, json* out, GqlFailure* failure) {
+    if (f.name == "fulfillmentCreate") return fulfillmentCreate(f, variables, out, failure);
+    if (f.name == "orderCancel") return orderCancel(f, variables, out, failure);
     if (f.name != "inventorySetQuantities") {
       return fail(failure, f, "Field '" + f.name + "' doesn't exist on type 'Mutation'",
                   {{"code", "undefinedField"}, {"typeName", "Mutation"}, {"fieldName", f.name}});
@@ -867,7 +1094,222 @@ class ShopifySim final : public ChannelSim {
     return {{"__typename", "InventorySetQuantitiesPayload"}, {"inventoryAdjustmentGroup", group}, {"userErrors", json::array()}};
   }
 
-  void sendWebhook(const std::string& topic, const json& order) {
+  // Arguments of a mutation field, checked against what the field accepts and requires (GraphQL
+  // validation: failures are top-level errors, nothing runs).
+  bool mutationArgs(const GqlField& f, const json& variables, const std::set<std::string>& accepted,
+                    const std::vector<std::string>& required, json* args, GqlFailure* failure) {
+    for (const auto& [name, value] : f.args) {
+      if (!accepted.count(name)) return fail(failure, f, "Field '" + f.name + "' doesn't accept argument '" + name + "'");
+    }
+    std::string err;
+    if (!resolveArgs(f.args, variables, args, &err)) return fail(failure, f, err);
+    for (const std::string& r : required) {
+      if (!args->contains(r) || (*args)[r].is_null()) {
+        return fail(failure, f, "Field '" + f.name + "' is missing required arguments: " + r);
+      }
+    }
+    return true;
+  }
+
+  static json plainUserError(json field, const std::string& message) {
+    return {{"__typename", "UserError"}, {"field", std::move(field)}, {"message", message}};
+  }
+
+  // fulfillmentCreate(fulfillment: FulfillmentInput!, message: String): all or nothing.
+  bool fulfillmentCreate(const GqlField& f, const json& variables, json* out, GqlFailure* failure) {
+    json args;
+    if (!mutationArgs(f, variables, {"fulfillment", "message"}, {"fulfillment"}, &args, failure)) return false;
+    const json& in = args["fulfillment"];
+    auto shapeError = [&](const std::string& path, const std::string& explanation) {
+      return fail(failure, f, "Variable $fulfillment of type FulfillmentInput! was provided invalid value for " + path + " (" +
+                                  explanation + ")",
+                  {{"problems", json::array({{{"path", path}, {"explanation", explanation}}})}});
+    };
+    if (!in.is_object()) return shapeError("", "Expected an object");
+    for (const auto& [k, v] : in.items()) {
+      if (k != "lineItemsByFulfillmentOrder" && k != "trackingInfo" && k != "notifyCustomer" && k != "originAddress") {
+        return shapeError(k, "Field is not defined on FulfillmentInput");
+      }
+    }
+    if (!in.contains("lineItemsByFulfillmentOrder") || !in["lineItemsByFulfillmentOrder"].is_array()) {
+      return shapeError("lineItemsByFulfillmentOrder", "Expected value to not be null");
+    }
+    const json& groups = in["lineItemsByFulfillmentOrder"];
+    if (groups.size() > kMaxInputList) return shapeError("lineItemsByFulfillmentOrder", "at most 250 entries");
+    for (size_t i = 0; i < groups.size(); ++i) {
+      const json& g = groups[i];
+      std::string p = "lineItemsByFulfillmentOrder." + std::to_string(i);
+      if (!g.is_object()) return shapeError(p, "Expected an object");
+      for (const auto& [k, v] : g.items()) {
+        if (k != "fulfillmentOrderId" && k != "fulfillmentOrderLineItems") {
+          return shapeError(p + "." + k, "Field is not defined on FulfillmentOrderLineItemsInput");
+        }
+      }
+      if (!g.contains("fulfillmentOrderId") || !g["fulfillmentOrderId"].is_string()) {
+        return shapeError(p + ".fulfillmentOrderId", "Expected value to not be null");
+      }
+      if (g.contains("fulfillmentOrderLineItems") && !g["fulfillmentOrderLineItems"].is_null()) {
+        if (!g["fulfillmentOrderLineItems"].is_array()) return shapeError(p + ".fulfillmentOrderLineItems", "Expected a list");
+        for (size_t k = 0; k < g["fulfillmentOrderLineItems"].size(); ++k) {
+          const json& li = g["fulfillmentOrderLineItems"][k];
+          std::string lp = p + ".fulfillmentOrderLineItems." + std::to_string(k);
+          if (!li.is_object() || !li.contains("id") || !li["id"].is_string()) return shapeError(lp + ".id", "Expected value to not be null");
+          if (!li.contains("quantity") || !li["quantity"].is_number_integer()) return shapeError(lp + ".quantity", "Could not coerce value to Int");
+          for (const auto& [key, v] : li.items()) {
+            if (key != "id" && key != "quantity") return shapeError(lp + "." + key, "Field is not defined on FulfillmentOrderLineItemInput");
+          }
+        }
+      }
+    }
+    std::string number, company;
+    if (in.contains("trackingInfo") && !in["trackingInfo"].is_null()) {
+      const json& t = in["trackingInfo"];
+      if (!t.is_object()) return shapeError("trackingInfo", "Expected an object");
+      for (const auto& [k, v] : t.items()) {
+        if (k != "number" && k != "numbers" && k != "company" && k != "url" && k != "urls") {
+          return shapeError("trackingInfo." + k, "Field is not defined on FulfillmentTrackingInput");
+        }
+        if ((k == "number" || k == "company" || k == "url") && !v.is_null() && !v.is_string()) {
+          return shapeError("trackingInfo." + k, "Could not coerce value to String");
+        }
+      }
+      if (t.contains("number") && t["number"].is_string()) number = t["number"];
+      if (t.contains("company") && t["company"].is_string()) company = t["company"];
+    }
+    auto refuse = [&](json field, const std::string& message) {
+      json payload = {{"__typename", "FulfillmentCreatePayload"}, {"fulfillment", nullptr},
+                      {"userErrors", json::array({plainUserError(std::move(field), message)})}};
+      return projectInto(f, payload, variables, out, failure);
+    };
+    if (groups.empty()) return refuse(json::array({"fulfillment", "lineItemsByFulfillmentOrder"}), "Line items by fulfillment order can't be blank.");
+    // Plan first: every fulfillment order of one order, open, every line known and within what remains.
+    Order* order = nullptr;
+    std::vector<std::pair<FoLine*, int64_t>> plan;
+    std::vector<FulfillmentOrderRec*> touched;
+    for (size_t i = 0; i < groups.size(); ++i) {
+      json field = json::array({"fulfillment", "lineItemsByFulfillmentOrder", std::to_string(i), "fulfillmentOrderId"});
+      std::string fo_gid = groups[i]["fulfillmentOrderId"];
+      Order* owner = nullptr;
+      FulfillmentOrderRec* fo = nullptr;
+      for (Order& o : orders_) {
+        for (FulfillmentOrderRec& x : o.fos) {
+          if (gid("FulfillmentOrder", x.id) == fo_gid) {
+            owner = &o;
+            fo = &x;
+          }
+        }
+      }
+      if (!fo) return refuse(field, "Fulfillment order " + fo_gid + " does not exist.");
+      if (order && owner != order) return refuse(field, "All fulfillment orders must belong to the same order.");
+      order = owner;
+      if (fo->status != "OPEN" && fo->status != "IN_PROGRESS") {
+        std::string st = fo->status;
+        std::transform(st.begin(), st.end(), st.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+        return refuse(field, "Fulfillment order " + fo_gid + " has an unfulfillable status= " + st + ".");
+      }
+      touched.push_back(fo);
+      const json& items = groups[i].contains("fulfillmentOrderLineItems") ? groups[i]["fulfillmentOrderLineItems"] : json(nullptr);
+      if (items.is_null()) {  // omitted: everything that remains
+        for (FoLine& l : fo->lines) {
+          if (l.remaining > 0) plan.emplace_back(&l, l.remaining);
+        }
+        continue;
+      }
+      for (size_t k = 0; k < items.size(); ++k) {
+        json lfield = json::array({"fulfillment", "lineItemsByFulfillmentOrder", std::to_string(i), "fulfillmentOrderLineItems",
+                                   std::to_string(k)});
+        std::string id = items[k]["id"];
+        int64_t qty = items[k]["quantity"].get<int64_t>();
+        FoLine* line = nullptr;
+        for (FoLine& l : fo->lines) {
+          if (gid("FulfillmentOrderLineItem", l.id) == id) line = &l;
+        }
+        if (!line) return refuse(lfield, "Fulfillment order line item " + id + " does not belong to fulfillment order " + fo_gid + ".");
+        int64_t already = 0;
+        for (const auto& [pl, pq] : plan) {
+          if (pl == line) already += pq;
+        }
+        if (qty <= 0 || qty + already > line->remaining) return refuse(lfield, "Invalid fulfillment order line item quantity requested.");
+        plan.emplace_back(line, qty);
+      }
+    }
+    if (plan.empty()) return refuse(json::array({"fulfillment"}), "Nothing left to fulfill on these fulfillment orders.");
+    FulfillmentRec rec;
+    rec.id = next_fulfillment_id_++;
+    rec.number = number;
+    rec.company = company;
+    rec.at_ms = ctx_.nowMs();
+    for (auto& [line, qty] : plan) {
+      line->remaining -= qty;
+      rec.lines.emplace_back(line->line_id, qty);
+    }
+    for (FulfillmentOrderRec* fo : touched) {
+      bool left = false;
+      for (const FoLine& l : fo->lines) left = left || l.remaining > 0;
+      fo->status = left ? "IN_PROGRESS" : "CLOSED";
+    }
+    order->fulfillments.push_back(rec);
+    // The REST order as the orders/updated webhook shows it.
+    json rest_lines = json::array();
+    for (const auto& [lid, q] : rec.lines) rest_lines.push_back({{"id", lid}, {"quantity", q}});
+    for (json& li : order->body["line_items"]) {
+      int64_t done = fulfilledUnits(*order, li["id"].get<uint64_t>());
+      li["fulfillable_quantity"] = std::max<int64_t>(0, li["current_quantity"].get<int64_t>() - done);
+      li["fulfillment_status"] = done == 0 ? json(nullptr) : json(done >= li["quantity"].get<int64_t>() ? "fulfilled" : "partial");
+    }
+    std::string status = fulfillmentStatus(*order);
+    order->body["fulfillment_status"] = status == "FULFILLED" ? json("fulfilled") : json("partial");
+    order->body["fulfillments"].push_back({{"id", rec.id}, {"admin_graphql_api_id", gid("Fulfillment", rec.id)},
+                                           {"status", "success"}, {"tracking_number", number}, {"tracking_company", company},
+                                           {"line_items", rest_lines}, {"created_at", isoOffset(rec.at_ms, kShopOffsetMinutes)}});
+    order->body["updated_at"] = isoOffset(rec.at_ms, kShopOffsetMinutes);
+    order->updated_ms = rec.at_ms;
+    outbox_.emplace_back("orders/updated", order->body);
+    json payload = {{"__typename", "FulfillmentCreatePayload"}, {"fulfillment", fulfillmentsFull(*order).back()},
+                    {"userErrors", json::array()}};
+    return projectInto(f, payload, variables, out, failure);
+  }
+
+  // orderCancel(orderId: ID!, reason: OrderCancelReason!, restock: Boolean!, refund, refundMethod,
+  // notifyCustomer, staffNote): the job is done at once here (Shopify runs it asynchronously).
+  bool orderCancel(const GqlField& f, const json& variables, json* out, GqlFailure* failure) {
+    json args;
+    if (!mutationArgs(f, variables, {"orderId", "reason", "restock", "refund", "refundMethod", "notifyCustomer", "staffNote"},
+                      {"orderId", "reason", "restock"}, &args, failure)) {
+      return false;
+    }
+    static const std::set<std::string> kCancelReasons = {"CUSTOMER", "DECLINED", "FRAUD", "INVENTORY", "OTHER", "STAFF"};
+    if (!args["reason"].is_string() || !kCancelReasons.count(args["reason"].get<std::string>())) {
+      return fail(failure, f, "Argument 'reason' on Field 'orderCancel' has an invalid value (" + args["reason"].dump() +
+                                  "). Expected type 'OrderCancelReason!'.");
+    }
+    if (!args["restock"].is_boolean()) return fail(failure, f, "Argument 'restock' on Field 'orderCancel' has an invalid value. Expected type 'Boolean!'.");
+    if (!args["orderId"].is_string()) return fail(failure, f, "Argument 'orderId' on Field 'orderCancel' has an invalid value. Expected type 'ID!'.");
+    auto refuse = [&](const std::string& code, const std::string& message) {
+      json e = {{"__typename", "OrderCancelUserError"}, {"code", code}, {"field", json::array({"orderId"})}, {"message", message}};
+      json payload = {{"__typename", "OrderCancelPayload"}, {"job", nullptr}, {"orderCancelUserErrors", json::array({e})},
+                      {"userErrors", json::array({plainUserError(json::array({"orderId"}), message)})}};
+      return projectInto(f, payload, variables, out, failure);
+    };
+    std::string id = args["orderId"];
+    Order* o = id.rfind("gid://shopify/Order/", 0) == 0 ? findOrder(id) : nullptr;
+    if (!o) return refuse("NOT_FOUND", "Order does not exist");
+    if (!o->body["cancelled_at"].is_null()) return refuse("INVALID", "Order has already been cancelled");
+    if (!o->fulfillments.empty()) return refuse("INVALID", "Cannot cancel an order that has fulfillments");
+    std::string reason = args["reason"];
+    std::transform(reason.begin(), reason.end(), reason.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+    cancelLocked(*o, reason, args["restock"].get<bool>());
+    if (args.contains("staffNote") && args["staffNote"].is_string()) o->body["note"] = args["staffNote"];
+    outbox_.emplace_back("orders/cancelled", o->body);
+    outbox_.emplace_back("orders/updated", o->body);
+    json payload = {{"__typename", "OrderCancelPayload"},
+                    {"job", {{"__typename", "Job"}, {"id", gid("Job", next_job_id_++)}, {"done", true}}},
+                    {"orderCancelUserErrors", json::array()},
+                    {"userErrors", json::array()}};
+    return projectInto(f, payload, variables, out, failure);
+  }
+
+  void sendWebhook(const std::string& topic, const json& order, uint64_t order_id_for_header = 0) {
     const SimOptions& o = ctx_.options();
     if (o.webhook_url.empty()) return;
     WebhookDelivery d;
@@ -875,7 +1317,7 @@ class ShopifySim final : public ChannelSim {
     d.body = order.dump();
     d.topic = topic;
     d.max_attempts = o.webhook_retries;
-    std::string order_id = std::to_string(order["id"].get<uint64_t>());
+    std::string order_id = std::to_string(order_id_for_header ? order_id_for_header : order["id"].get<uint64_t>());
     d.headers = {{"X-Shopify-Topic", topic},
                  {"X-Shopify-Hmac-Sha256", hmacSha256Base64(o.webhook_secret, d.body)},
                  {"X-Shopify-Shop-Domain", o.shop_domain},
@@ -893,6 +1335,7 @@ class ShopifySim final : public ChannelSim {
   std::map<std::string, size_t> sku_index_;
   std::map<std::string, size_t> id_index_;  // decimal InventoryItem id
   std::vector<Order> orders_;
+  std::vector<std::pair<std::string, json>> outbox_;  // webhooks to send once mu_ is released
   std::map<std::string, Idempotent> idempotent_;
   double available_;
   int64_t at_ms_;
@@ -903,6 +1346,12 @@ class ShopifySim final : public ChannelSim {
   uint64_t next_line_id_ = 9123456789012345601ULL;
   uint64_t next_customer_id_ = 115310627314723954ULL;
   uint64_t next_group_id_ = 1;
+  uint64_t next_fo_id_ = 6034527698223450001ULL;
+  uint64_t next_fo_line_id_ = 14012345678901230001ULL;
+  uint64_t next_fulfillment_id_ = 5201234567890120001ULL;
+  uint64_t next_refund_id_ = 9301234567890120001ULL;
+  uint64_t next_refund_line_id_ = 1101234567890120001ULL;
+  uint64_t next_job_id_ = 1;
 };
 
 }  // namespace

@@ -181,6 +181,16 @@ class ChannelSim {
   // POST /_sim/orders {"lines":[{"sku","quantity","price"}],"currency","country",...}
   virtual bool createOrder(const json& body, json* out, std::string* error) = 0;
   virtual bool cancelOrder(const std::string& id, json* out, std::string* error) = 0;
+  // POST /_sim/orders/<id>/refund: a refund made at the channel (where the simulator has one).
+  virtual bool refundOrder(const std::string& id, const json& body, json* out, std::string* error) {
+    (void)id, (void)body, (void)out;
+    *error = "this simulator does not make refunds";
+    return false;
+  }
+  // GET /_sim/orders[/<id>]: each order's state as the channel holds it, with its fulfilments
+  // (tracking number, lines) and whether it was cancelled. null: no such order.
+  virtual json orderView(const std::string& id) = 0;
+  virtual json ordersView() = 0;
 };
 
 std::unique_ptr<ChannelSim> makeShopifySim(SimContext& ctx);

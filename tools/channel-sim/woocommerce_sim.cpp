@@ -157,6 +157,9 @@ class WooCommerceSim final : public ChannelSim {
       o.status = status;
       o.currency = currency;
       o.country = country;
+      if (body.contains("pickup_location") && body["pickup_location"].is_string()) {
+        o.pickup_location = body["pickup_location"];  // the block checkout's local pickup at this place
+      }
       std::vector<std::pair<Product*, int64_t>> takes;
       for (const json& l : body["lines"]) {
         auto qty = l.is_object() && l.contains("quantity") ? jsonInt(l["quantity"]) : std::nullopt;
@@ -256,7 +259,37 @@ class WooCommerceSim final : public ChannelSim {
     std::string country;
     std::vector<Line> lines;
     std::vector<json> notes;
+    std::string pickup_location;
   };
+
+  json viewOf(const Order& o) const {
+    json lines = json::array();
+    for (const Line& l : o.lines) lines.push_back({{"line_id", std::to_string(l.id)}, {"sku", l.sku}, {"quantity", l.quantity}});
+    // WooCommerce core has no shipments: a fulfilment is a customer note (the tracking number is in it).
+    json fs = json::array();
+    for (const json& n : o.notes) {
+      if (n.value("customer_note", false)) fs.push_back({{"note_id", n["id"]}, {"note", n["note"]}, {"date_created_gmt", n["date_created_gmt"]}});
+    }
+    return {{"order_id", std::to_string(o.id)}, {"status", o.status}, {"cancelled", o.status == "cancelled"},
+            {"lines", lines}, {"fulfilments", fs}, {"notes", o.notes}};
+  }
+
+ public:
+  json orderView(const std::string& id) override {
+    std::lock_guard lock(mu_);
+    for (const Order& o : orders_) {
+      if (std::to_string(o.id) == id) return viewOf(o);
+    }
+    return nullptr;
+  }
+  json ordersView() override {
+    std::lock_guard lock(mu_);
+    json list = json::array();
+    for (const Order& o : orders_) list.push_back(viewOf(o));
+    return list;
+  }
+
+ private:
   struct Webhook {
     int64_t id = 0;
     std::string name;
@@ -439,7 +472,18 @@ class WooCommerceSim final : public ChannelSim {
             {"meta_data", json::array()},
             {"line_items", lines},
             {"tax_lines", json::array()},
-            {"shipping_lines", json::array()},
+            {"shipping_lines", o.pickup_location.empty()
+                                   ? json::array()
+                                   : json::array({{{"id", o.id * 10 + 1},
+                                                   {"method_title", "Pickup"},
+                                                   {"method_id", "pickup_location"},
+                                                   {"instance_id", "0"},
+                                                   {"total", "0.00"},
+                                                   {"total_tax", "0.00"},
+                                                   {"taxes", json::array()},
+                                                   {"meta_data", json::array({{{"id", o.id * 10 + 2}, {"key", "pickup_location"},
+                                                                               {"value", o.pickup_location}, {"display_key", "Pickup location"},
+                                                                               {"display_value", o.pickup_location}}})}}})},
             {"fee_lines", json::array()},
             {"coupon_lines", json::array()},
             {"refunds", json::array()},
@@ -740,7 +784,14 @@ class WooCommerceSim final : public ChannelSim {
         if (!body["status"].is_string() || !kStatuses.count(body["status"].get<std::string>())) {
           return sendJson(res, 400, wcError("rest_invalid_param", "Invalid parameter(s): status", 400));
         }
-        o->status = body["status"];
+        std::string to = body["status"];
+        if (to == "cancelled" && o->status != "cancelled") {
+          for (const Line& l : o->lines) {  // WooCommerce puts the stock back when an order is cancelled
+            Product* p = byId(l.product_id);
+            if (p && p->manage_stock && p->stock_quantity) *p->stock_quantity += l.quantity;
+          }
+        }
+        o->status = to;
         o->modified_ms = ctx_.nowMs();
       }
       order = orderJson(*o);
