@@ -93,6 +93,25 @@ class OrdersTest : public ::testing::Test {
     return test::httpPost(coord_->port(), "/v1/channels/" + ch + "/webhooks", body, headers);
   }
   std::string logs() { return coord_->logs(); }
+  std::string idOf(const json& created) {
+    const json& id = created["order_id"];
+    return id.is_string() ? id.get<std::string>() : id.dump();
+  }
+  json simOrder(const std::string& ch, const std::string& id) {
+    auto r = test::httpGet(sims_.at(ch)->port(), "/_sim/orders/" + id);
+    return r.status == 200 ? r.body : json();
+  }
+  // Confirms every task the handheld holds, picking all it asks for.
+  int pickAll(test::AgentProc& hh) {
+    int n = 0;
+    for (const json& t : tasksOn(hh)) {
+      json lines = json::array();
+      for (const json& l : t["lines"]) lines.push_back({{"sku", l["sku"]}, {"picked", l["qty"]}});
+      auto r = test::httpPost(hh.port(), "/v1/tasks/" + t["task_id"].get<std::string>() + "/confirm", json{{"lines", lines}}.dump());
+      if (r.status == 201) n++;
+    }
+    return n;
+  }
 
   test::TempDir dir_;
   test::Broker broker_;
@@ -321,6 +340,179 @@ TEST_F(OrdersTest, PickGoesDownAndFulfilmentComesBackAndAShortPickIsRerouted) {
   json stats = test::httpGet(sims_.at("woocommerce")->port(), "/_sim/stats").body;
   EXPECT_EQ(stats["order:notes"]["201"], 2) << stats.dump();
   EXPECT_EQ(stats["order:update"]["200"], 1) << stats.dump();
+}
+
+// Shopify, Amazon and eBay orders picked at the warehouse are reported to each channel with the
+// real call (fulfillmentCreate on the fulfillment order, confirmShipment, createShippingFulfillment),
+// and each simulator shows the fulfilment with Stockwire's tracking number on the right lines.
+TEST_F(OrdersTest, FulfilmentsReachShopifyAmazonAndEbayWithTheTrackingNumber) {
+  const std::vector<std::string> chs = {"shopify", "amazon", "ebay"};
+  start(chs, {"F-1"});
+  auto& hh = agent("hh-wh", "wh-1", "handheld");
+  receive(hh, "F-1", 10);
+  ASSERT_TRUE(test::waitFor([&] { return coord_->onHand("F-1", "wh-1") == 10; }, 30s));
+  std::map<std::string, std::string> ids;
+  for (const auto& ch : chs) {
+    ids[ch] = idOf(sims_.at(ch)->order({{"lines", {{{"sku", "F-1"}, {"quantity", 2}, {"price", "7.00"}}}}, {"country", "US"}}));
+  }
+  ASSERT_TRUE(test::waitFor([&] {
+    for (const auto& ch : chs) {
+      if (orderStatus(ch, ids[ch]) != "accepted") return false;
+    }
+    return true;
+  }, 60s)) << logs();
+  int picked = 0;
+  ASSERT_TRUE(test::waitFor([&] { return (picked += pickAll(hh)) >= 3; }, 30s)) << hh.status().dump();
+  ASSERT_TRUE(test::waitFor([&] {
+    for (const auto& ch : chs) {
+      json o = order(ch, ids[ch]);
+      if (o["status"] != "shipped" || o["fulfilments"].size() != 1 || o["fulfilments"][0]["status"] != "reported") return false;
+    }
+    return true;
+  }, 60s)) << order("shopify", ids["shopify"]).dump() << order("amazon", ids["amazon"]).dump()
+           << order("ebay", ids["ebay"]).dump() << logs();
+  for (const auto& ch : chs) {
+    json o = order(ch, ids[ch]);
+    std::string tracking = o["fulfilments"][0]["tracking_number"];
+    EXPECT_FALSE(tracking.empty());
+    EXPECT_FALSE(o["fulfilments"][0]["channel_fulfilment_id"].get<std::string>().empty()) << ch;
+    json at = simOrder(ch, ids[ch]);
+    ASSERT_EQ(at["fulfilments"].size(), 1u) << ch << " " << at.dump();
+    EXPECT_EQ(at["fulfilments"][0]["tracking_number"], tracking) << ch;
+    ASSERT_EQ(at["fulfilments"][0]["lines"].size(), 1u) << ch;
+    EXPECT_EQ(at["fulfilments"][0]["lines"][0]["line_id"], o["lines"][0]["line_id"]) << ch << ": the channel's own line id";
+    EXPECT_EQ(at["fulfilments"][0]["lines"][0]["quantity"], 2) << ch;
+    EXPECT_EQ(at["lines"][0]["fulfilled"], 2) << ch;
+  }
+  EXPECT_EQ(simOrder("amazon", ids["amazon"])["status"], "Shipped");
+  EXPECT_EQ(simOrder("ebay", ids["ebay"])["status"], "FULFILLED");
+  EXPECT_EQ(simOrder("shopify", ids["shopify"])["fulfillment_status"], "FULFILLED");
+  json stats = test::httpGet(sims_.at("amazon")->port(), "/_sim/stats").body;
+  EXPECT_EQ(stats["confirmShipment"]["204"], 1) << stats.dump();
+}
+
+// Buy online, pick up in store: the channel's own store reference (WooCommerce pickup_location,
+// eBay pickupStep.merchantLocationKey) is mapped by channel_locations, and the order goes to that
+// store even though the warehouse is cheaper.
+TEST_F(OrdersTest, PickupOrdersAreRoutedToTheChosenStore) {
+  json rules = {{"woocommerce", {{"channel_locations", {{"Main Street", "store-2"}}}}},
+                {"ebay", {{"channel_locations", {{"EBAY-STORE-2", "store-2"}}}}}};
+  json locations = {{"locations",
+                     {{"wh-1", {{"lat", 52.52}, {"lon", 13.40}, {"cost", 1.0}}},
+                      {"store-2", {{"lat", 48.14}, {"lon", 11.58}, {"cost", 9.0}, {"pickup", true}}}}}};
+  start({"woocommerce", "ebay"}, {"B-1"}, rules, locations);
+  auto& hh_wh = agent("hh-wh", "wh-1", "handheld");
+  auto& hh_store = agent("hh-s2", "store-2", "handheld");
+  receive(hh_wh, "B-1", 10);
+  receive(hh_store, "B-1", 3);
+  ASSERT_TRUE(test::waitFor([&] { return coord_->onHand("B-1", "wh-1") == 10 && coord_->onHand("B-1", "store-2") == 3; }, 30s));
+  std::string woo = idOf(sims_.at("woocommerce")->order(
+      {{"lines", {{{"sku", "B-1"}, {"quantity", 1}, {"price", "5.00"}}}}, {"pickup_location", "Main Street"}}));
+  std::string ebay = idOf(sims_.at("ebay")->order(
+      {{"lines", {{{"sku", "B-1"}, {"quantity", 2}, {"price", "5.00"}}}}, {"pickup_location_key", "EBAY-STORE-2"}}));
+  std::string shipped = idOf(sims_.at("ebay")->order({{"lines", {{{"sku", "B-1"}, {"quantity", 1}, {"price", "5.00"}}}}}));
+  ASSERT_TRUE(test::waitFor([&] {
+    return orderStatus("woocommerce", woo) == "accepted" && orderStatus("ebay", ebay) == "accepted" &&
+           orderStatus("ebay", shipped) == "accepted";
+  }, 60s)) << logs();
+  for (const auto& [ch, id] : std::vector<std::pair<std::string, std::string>>{{"woocommerce", woo}, {"ebay", ebay}}) {
+    json o = order(ch, id);
+    EXPECT_EQ(o["pickup_location"], "store-2") << o.dump();
+    ASSERT_EQ(o["tasks"].size(), 1u) << o.dump();
+    EXPECT_EQ(o["tasks"][0]["location"], "store-2") << ch << ": the buyer collects there";
+  }
+  EXPECT_EQ(order("ebay", shipped)["tasks"][0]["location"], "wh-1") << "an ordinary order ships from the cheaper warehouse";
+  ASSERT_TRUE(test::waitFor([&] { return tasksOn(hh_store).size() == 2; }, 30s));
+}
+
+// Orders the strict policy rejects are cancelled at the channel where its API can (Shopify
+// orderCancel, WooCommerce status cancelled); Amazon and eBay have no seller cancel in their
+// contracts, so those orders are marked for a person and listed by GET /v1/orders/attention.
+TEST_F(OrdersTest, RejectedOrdersAreCancelledAtTheChannelOrMarkedForAPerson) {
+  start(kAll, {"NONE-1"});
+  std::map<std::string, std::string> ids;
+  for (const auto& ch : kAll) {
+    ids[ch] = idOf(sims_.at(ch)->order({{"lines", {{{"sku", "NONE-1"}, {"quantity", 1}, {"price", "3.00"}}}}}));
+  }
+  auto cancelState = [&](const std::string& ch) {
+    json o = order(ch, ids[ch]);
+    return o.is_object() && o["channel_cancel"].is_object() ? o["channel_cancel"].value("state", "") : std::string();
+  };
+  ASSERT_TRUE(test::waitFor([&] {
+    return cancelState("shopify") == "done" && cancelState("woocommerce") == "done" && cancelState("amazon") == "manual" &&
+           cancelState("ebay") == "manual";
+  }, 60s)) << order("shopify", ids["shopify"]).dump() << order("woocommerce", ids["woocommerce"]).dump() << logs();
+  for (const auto& ch : kAll) EXPECT_EQ(orderStatus(ch, ids[ch]), "rejected_no_stock");
+  json shop = simOrder("shopify", ids["shopify"]);
+  EXPECT_EQ(shop["cancelled"], true) << shop.dump();
+  EXPECT_EQ(shop["cancel_reason"], "inventory");
+  json woo = simOrder("woocommerce", ids["woocommerce"]);
+  EXPECT_EQ(woo["status"], "cancelled") << woo.dump();
+  EXPECT_EQ(simOrder("amazon", ids["amazon"])["cancelled"], false) << "nobody pretends Amazon was told";
+  json attention = test::httpGet(coord_->port(), "/v1/orders/attention").body;
+  ASSERT_EQ(attention["cancels"].size(), 2u) << attention.dump();
+  for (const json& c : attention["cancels"]) {
+    EXPECT_EQ(c["needs_manual_cancel"], true);
+    EXPECT_TRUE(c["channel"] == "amazon" || c["channel"] == "ebay") << c.dump();
+    EXPECT_FALSE(c["error"].get<std::string>().empty());
+  }
+}
+
+// A refund of a shipped unit that Shopify says was returned and restocked puts it back at the
+// warehouse once, although it arrives three times: refunds/create, the same refund inside
+// orders/updated, and refunds/create delivered again under a new webhook id.
+TEST_F(OrdersTest, ARestockRefundIsAppliedOnceEvenIfDeliveredAgain) {
+  start({"shopify"}, {"S-1"});
+  auto& hh = agent("hh-wh", "wh-1", "handheld");
+  receive(hh, "S-1", 5);
+  ASSERT_TRUE(test::waitFor([&] { return coord_->onHand("S-1", "wh-1") == 5; }, 30s));
+  std::string id = idOf(sims_.at("shopify")->order({{"lines", {{{"sku", "S-1"}, {"quantity", 2}, {"price", "4.00"}}}}}));
+  ASSERT_TRUE(test::waitFor([&] { return orderStatus("shopify", id) == "accepted"; }, 60s)) << logs();
+  ASSERT_TRUE(test::waitFor([&] { return pickAll(hh) == 1; }, 30s));
+  ASSERT_TRUE(test::waitFor([&] {
+    json o = order("shopify", id);
+    return o["status"] == "shipped" && o["fulfilments"].size() == 1 && o["fulfilments"][0]["status"] == "reported";
+  }, 60s)) << order("shopify", id).dump() << logs();
+  ASSERT_TRUE(test::waitFor([&] { return coord_->onHand("S-1", "wh-1") == 3; }, 30s));
+
+  std::string line_id = order("shopify", id)["lines"][0]["line_id"];
+  size_t before = receivers_.at("shopify")->count();
+  auto refund = test::httpPost(sims_.at("shopify")->port(), "/_sim/orders/" + id + "/refund",
+                               json{{"lines", {{{"line_id", line_id}, {"quantity", 1}, {"restock_type", "return"}}}}}.dump());
+  ASSERT_EQ(refund.status, 201) << refund.body.dump();
+  test::WebhookReceiver::Delivery created, updated;
+  ASSERT_TRUE(test::waitFor([&] {
+    auto all = receivers_.at("shopify")->deliveries();
+    for (size_t i = before; i < all.size(); ++i) {
+      std::string topic = coordinator::channels::headerValue(all[i].headers, "X-Shopify-Topic");
+      if (topic == "refunds/create") created = all[i];
+      if (topic == "orders/updated" && all[i].body.find("\"refund_line_items\"") != std::string::npos) updated = all[i];
+    }
+    return !created.body.empty() && !updated.body.empty();
+  }, 10s));
+  auto r1 = forward("shopify", created, created.body);
+  ASSERT_EQ(r1.status, 200) << r1.body.dump();
+  EXPECT_NE(r1.body["orders"][0]["reason"].get<std::string>().find("1 shipped units restocked"), std::string::npos) << r1.body.dump();
+  auto r2 = forward("shopify", updated, updated.body);
+  ASSERT_EQ(r2.status, 200) << r2.body.dump();
+  auto again = created;
+  for (auto& [k, v] : again.headers) {
+    if (k == "X-Shopify-Webhook-Id") v = common::newUuid();
+  }
+  auto r3 = forward("shopify", again, again.body);
+  ASSERT_EQ(r3.status, 200) << r3.body.dump();
+  EXPECT_EQ(r3.body["orders"][0]["reason"], "refund seen before") << r3.body.dump();
+
+  ASSERT_TRUE(test::waitFor([&] {
+    json o = order("shopify", id);
+    return o["restocks"].size() == 1 && o["restocks"][0]["state"] == "applied";
+  }, 30s)) << order("shopify", id).dump() << logs();
+  EXPECT_EQ(coord_->onHand("S-1", "wh-1"), 4) << "one unit back, once";
+  json o = order("shopify", id);
+  EXPECT_EQ(o["restocks"][0]["location"], "wh-1");
+  EXPECT_EQ(o["restocks"][0]["quantity"], 1);
+  json events = test::httpGet(coord_->port(), "/v1/events?device=coordinator-orders&from_seq=1").body;
+  ASSERT_EQ(events["events"].size(), 1u) << events.dump();
 }
 
 }  // namespace sw
