@@ -130,5 +130,45 @@ TEST_F(AmazonSimTest, WrongTokenIsFatal) {
   EXPECT_EQ(r.error().kind, common::ErrorKind::kFatal);
 }
 
+// confirmShipment: the simulator takes a whole package once, refuses an unknown order item and
+// more units than are left to ship (reject: nothing retried), and an order of the wrong number.
+TEST_F(AmazonSimTest, ShipmentConfirmationsAreCheckedAndCountedPerItem) {
+  start();
+  json o = sim_->order({{"lines", {{{"sku", "B-2"}, {"quantity", 2}, {"price", "4.00"}}}}});
+  std::string id = o["order_id"];
+  std::string item = o["order_items"][0]["OrderItemId"];
+  FulfilmentReport rep;
+  rep.order_id = id;
+  rep.tracking_number = "SWTRACK1";
+  rep.ship_from = "wh-1";
+  rep.package_number = 1;
+  rep.shipped_at_ms = 1'780'000'000'000;  // fixed, as the coordinator sends it (the fulfilment's time)
+  rep.lines = {{"nope", "B-2", 1}};
+  auto bad = conn_->reportFulfilment(rep);
+  ASSERT_FALSE(bad.ok());
+  EXPECT_EQ(bad.error().kind, common::ErrorKind::kReject) << bad.error().toString();
+  rep.lines = {{item, "B-2", 3}};
+  bad = conn_->reportFulfilment(rep);
+  ASSERT_FALSE(bad.ok());
+  EXPECT_NE(bad.error().message.find("exceeds"), std::string::npos) << bad.error().toString();
+  rep.lines = {{item, "B-2", 1}};
+  ASSERT_TRUE(conn_->reportFulfilment(rep).ok());
+  ASSERT_TRUE(conn_->reportFulfilment(rep).ok()) << "the same package again changes nothing";
+  json view = test::httpGet(sim_->port(), "/_sim/orders/" + id).body;
+  EXPECT_EQ(view["status"], "PartiallyShipped");
+  ASSERT_EQ(view["fulfilments"].size(), 1u);
+  EXPECT_EQ(view["fulfilments"][0]["tracking_number"], "SWTRACK1");
+  EXPECT_EQ(view["fulfilments"][0]["carrier"], "Other");
+  rep.package_number = 2;
+  rep.lines = {{item, "B-2", 1}};
+  ASSERT_TRUE(conn_->reportFulfilment(rep).ok());
+  EXPECT_EQ(test::httpGet(sim_->port(), "/_sim/orders/" + id).body["status"], "Shipped");
+  rep.order_id = "999-0000000-0000000";
+  EXPECT_EQ(conn_->reportFulfilment(rep).error().kind, common::ErrorKind::kReject);
+  auto cancel = conn_->cancelOrder({id, "no stock"});
+  ASSERT_FALSE(cancel.ok());
+  EXPECT_EQ(cancel.error().code, "not_supported");
+}
+
 }  // namespace
 }  // namespace sw::coordinator::channels

@@ -125,5 +125,34 @@ TEST_F(EbaySimTest, ServerErrorsAreRetryErrors) {
   EXPECT_EQ(conn_->pushQuantities({{"A1", 1, std::nullopt, ""}})->items[0].outcome, ItemOutcome::kApplied);
 }
 
+// createShippingFulfillment: 201 with the id in Location; an unknown line item (32200) and more
+// units than are left (32600) are refused for good.
+TEST_F(EbaySimTest, ShippingFulfilmentsAreCheckedPerLineItem) {
+  start();
+  json o = sim_->order({{"lines", {{{"sku", "A1"}, {"quantity", 2}, {"price", "4.00"}}}}});
+  std::string id = o["order_id"];
+  std::string line = o["order"]["lineItems"][0]["lineItemId"];
+  FulfilmentReport rep;
+  rep.order_id = id;
+  rep.tracking_number = "SWTRACK2";
+  rep.lines = {{"123", "A1", 1}};
+  auto bad = conn_->reportFulfilment(rep);
+  ASSERT_FALSE(bad.ok());
+  EXPECT_EQ(bad.error().kind, common::ErrorKind::kReject);
+  EXPECT_NE(bad.error().message.find("32200"), std::string::npos) << bad.error().toString();
+  rep.lines = {{line, "A1", 3}};
+  bad = conn_->reportFulfilment(rep);
+  ASSERT_FALSE(bad.ok());
+  EXPECT_NE(bad.error().message.find("32600"), std::string::npos) << bad.error().toString();
+  rep.lines = {{line, "A1", 2}};
+  auto ok = conn_->reportFulfilment(rep);
+  ASSERT_TRUE(ok.ok()) << ok.error().toString();
+  EXPECT_EQ(*ok, "SWTRACK2");
+  json view = test::httpGet(sim_->port(), "/_sim/orders/" + id).body;
+  EXPECT_EQ(view["status"], "FULFILLED");
+  EXPECT_EQ(view["fulfilments"][0]["lines"][0]["quantity"], 2);
+  EXPECT_EQ(conn_->cancelOrder({id, "no stock"}).error().code, "not_supported");
+}
+
 }  // namespace
 }  // namespace sw::coordinator::channels

@@ -179,5 +179,48 @@ TEST_F(ShopifySimTest, WrongTokenIsFatal) {
   EXPECT_EQ(r.error().kind, common::ErrorKind::kFatal);
 }
 
+// fulfillmentCreate on the order's fulfillment order: more than remains is refused before anything
+// is sent; a second report of the same shipment finds the fulfillment by its tracking number;
+// orderCancel refuses an order with fulfillments and cancels one without.
+TEST_F(ShopifySimTest, FulfilmentsAndCancelsFollowTheFulfillmentOrders) {
+  start();
+  json o = sim_->order({{"lines", {{{"sku", "A-1"}, {"quantity", 2}, {"price", "4.00"}}}}});
+  std::string id = o["order_id"];
+  std::string line = std::to_string(o["order"]["line_items"][0]["id"].get<uint64_t>());
+  FulfilmentReport rep;
+  rep.order_id = id;
+  rep.tracking_number = "SWTRACK3";
+  rep.ship_from = "wh-1";
+  rep.lines = {{line, "A-1", 3}};
+  auto bad = conn_->reportFulfilment(rep);
+  ASSERT_FALSE(bad.ok());
+  EXPECT_EQ(bad.error().kind, common::ErrorKind::kReject) << bad.error().toString();
+  rep.lines = {{"1", "A-1", 1}};
+  EXPECT_FALSE(conn_->reportFulfilment(rep).ok()) << "a line the order does not have";
+  rep.lines = {{line, "A-1", 2}};
+  auto first = conn_->reportFulfilment(rep);
+  ASSERT_TRUE(first.ok()) << first.error().toString();
+  auto again = conn_->reportFulfilment(rep);
+  ASSERT_TRUE(again.ok()) << again.error().toString();
+  EXPECT_EQ(*again, *first) << "the answer to a lost first try";
+  json view = test::httpGet(sim_->port(), "/_sim/orders/" + id).body;
+  EXPECT_EQ(view["fulfillment_status"], "FULFILLED");
+  ASSERT_EQ(view["fulfilments"].size(), 1u);
+  EXPECT_EQ(view["fulfilments"][0]["tracking_number"], "SWTRACK3");
+  auto refused = conn_->cancelOrder({id, "no stock"});
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ(refused.error().kind, common::ErrorKind::kReject);
+
+  json other = sim_->order({{"lines", {{{"sku", "A-1"}, {"quantity", 1}, {"price", "4.00"}}}}});
+  std::string other_id = other["order_id"];
+  auto cancelled = conn_->cancelOrder({other_id, "no stock"});
+  ASSERT_TRUE(cancelled.ok()) << cancelled.error().toString();
+  EXPECT_EQ(test::httpGet(sim_->port(), "/_sim/orders/" + other_id).body["cancelled"], true);
+  EXPECT_TRUE(conn_->cancelOrder({other_id, "no stock"}).ok()) << "already cancelled counts as done";
+  rep.order_id = other_id;
+  rep.lines = {{std::to_string(other["order"]["line_items"][0]["id"].get<uint64_t>()), "A-1", 1}};
+  EXPECT_EQ(conn_->reportFulfilment(rep).error().kind, common::ErrorKind::kReject) << "a cancelled order ships nothing";
+}
+
 }  // namespace
 }  // namespace sw::coordinator::channels
