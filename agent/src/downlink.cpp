@@ -6,6 +6,7 @@
 namespace sw::agent {
 
 using common::Error;
+using common::Result;
 using common::Status;
 namespace topics = common::topics;
 constexpr std::string_view kLog = "downlink";
@@ -87,7 +88,10 @@ void DownlinkClient::run() {
     if (stop_) break;
     std::deque<Inbound> msgs;
     msgs.swap(inbound_);
-    if (reconnected_) asked_at_.clear();  // what was asked on the old connection may be lost
+    if (reconnected_) {  // what was asked on the old connection may be lost
+      asked_at_.clear();
+      refreshed_.clear();
+    }
     reconnected_ = false;
     lock.unlock();
     for (const Inbound& m : msgs) handle(m);
@@ -176,17 +180,49 @@ void DownlinkClient::applyPage(const common::DownPage& page) {
 }
 
 void DownlinkClient::askWhatIsNeeded() {
-  std::vector<std::pair<std::pair<std::string, std::string>, DownState>> wanted;
+  using Key = std::pair<std::string, std::string>;
+  std::vector<std::pair<Key, DownState>> wanted, current;
   {
     std::lock_guard<std::mutex> lock(mu_);
     for (const auto& [key, st] : states_) {
-      if (st.target > st.version || !st.cursor.empty()) wanted.emplace_back(key, st);
+      if (st.target > st.version || !st.cursor.empty()) {
+        wanted.emplace_back(key, st);
+      } else if (st.version > 0) {
+        current.emplace_back(key, st);
+      }
     }
   }
   int64_t mono = clock_.monoMs();
-  for (const auto& [key, st] : wanted) {
+  auto askedRecently = [&](const Key& key) {
     auto asked = asked_at_.find(key);
-    if (asked != asked_at_.end() && mono - asked->second < config_.request_timeout_ms) continue;
+    return asked != asked_at_.end() && mono - asked->second < config_.request_timeout_ms;
+  };
+  // A copy that is current by its notice but lacks own events the coordinator has applied since:
+  // ask for the changes after its version, once per newer such event (and again after the
+  // timeout, should the answer not have covered it).
+  std::map<Key, uint64_t> refresh;
+  if (!current.empty()) {
+    auto s = store_.read([&](common::SqliteDb& db) -> Status {
+      for (const auto& [key, st] : current) {
+        auto h = handlers_.find(key.first);
+        if (h == handlers_.end() || askedRecently(key)) continue;
+        auto own = h->second->ownAppliedNotInCopy(db, key.second);
+        if (!own) return own.error();
+        if (*own == 0) continue;
+        auto done = refreshed_.find(key);
+        if (done != refreshed_.end() && *own <= done->second.own_seq &&
+            mono - done->second.at_mono < config_.request_timeout_ms) {
+          continue;
+        }
+        refresh[key] = *own;
+        wanted.emplace_back(key, st);
+      }
+      return {};
+    });
+    if (!s) SW_WARN(kLog) << "cannot compare the copies with own applied events: " << s.error().toString();
+  }
+  for (const auto& [key, st] : wanted) {
+    if (askedRecently(key)) continue;
     common::DownRequest req;
     req.kind = key.first;
     req.location = key.second;
@@ -194,6 +230,7 @@ void DownlinkClient::askWhatIsNeeded() {
     req.have = st.cursor.rfind("s:", 0) == 0 ? st.snapshot_version : st.version;
     if (transport_.publish(topics::request(store_.deviceId()), common::encodeDownRequest(req), 1, false)) {
       asked_at_[key] = mono;
+      if (auto r = refresh.find(key); r != refresh.end()) refreshed_[key] = {r->second, mono};
     }
   }
 }
@@ -228,6 +265,18 @@ Status StockViewHandler::finishSnapshot(common::SqliteDb& db, const std::string&
   if (!del) return del.error();
   del->bind(1, location).bind(2, generation);
   return del->run();
+}
+
+Result<uint64_t> StockViewHandler::ownAppliedNotInCopy(common::SqliteDb& db, const std::string& location) {
+  auto st = db.prepare(
+      "SELECT COALESCE(MAX(seq), 0) FROM local_moves WHERE location = ?1"
+      " AND seq > COALESCE((SELECT device_applied_seq FROM stock_view_meta WHERE location = ?1), 0)"
+      " AND seq <= (SELECT last_acked_seq FROM counters)");
+  if (!st) return st.error();
+  st->bind(1, location);
+  auto r = st->step();
+  if (!r) return r.error();
+  return *r ? static_cast<uint64_t>(st->columnInt(0)) : uint64_t{0};
 }
 
 }  // namespace sw::agent

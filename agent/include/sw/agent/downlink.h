@@ -4,7 +4,9 @@
 // notices of its locations, and whenever a kind's version there is newer than what the store
 // holds (or a snapshot or a run of changes is half-way), it asks for the next page. A page and
 // the new version are written in one transaction, so a crash never leaves a gap; a request
-// without an answer is asked again after request_timeout_ms.
+// without an answer is asked again after request_timeout_ms. It also asks for the changes after
+// the version it holds when a handler says the copy lacks own events the coordinator has applied
+// (see ownAppliedNotInCopy): those need not change the version.
 //
 // Threads: the transport's callback thread only queues; one worker thread owned here applies
 // pages and sends requests.
@@ -34,6 +36,14 @@ class DownlinkHandler {
   virtual common::Status apply(common::SqliteDb& db, const common::DownPage& page, int64_t generation) = 0;
   // The last page of a snapshot arrived: drop what the new snapshot did not contain.
   virtual common::Status finishSnapshot(common::SqliteDb& db, const std::string& location, int64_t generation) = 0;
+  // For kinds whose pages depend on this device's own events: the newest of them that the
+  // coordinator has acknowledged as applied but the copy at `location` does not reflect yet, or
+  // 0. Applying an event may change no figure (a sale that a later count absorbed), and then no
+  // notice announces a new version, so the client asks for the changes after the version it
+  // holds instead. Called on the client's worker thread, under the store's lock.
+  virtual common::Result<uint64_t> ownAppliedNotInCopy(common::SqliteDb& /*db*/, const std::string& /*location*/) {
+    return uint64_t{0};
+  }
 };
 
 // What this device holds of one kind at one location.
@@ -95,6 +105,11 @@ class DownlinkClient {
   std::thread thread_;
   std::map<std::pair<std::string, std::string>, DownState> states_;  // guarded by mu_
   std::map<std::pair<std::string, std::string>, int64_t> asked_at_;  // worker thread only
+  struct Refresh {
+    uint64_t own_seq = 0;  // asked so that the copy includes own events up to here
+    int64_t at_mono = 0;
+  };
+  std::map<std::pair<std::string, std::string>, Refresh> refreshed_;  // worker thread only
 };
 
 // The "stock" kind: the coordinator's on-hand per SKU for this device's locations.
@@ -103,6 +118,9 @@ class StockViewHandler final : public DownlinkHandler {
   std::string kind() const override { return "stock"; }
   common::Status apply(common::SqliteDb& db, const common::DownPage& page, int64_t generation) override;
   common::Status finishSnapshot(common::SqliteDb& db, const std::string& location, int64_t generation) override;
+  // Own moves at the location with a seq the coordinator acknowledged and the view's
+  // device_applied_seq does not include: the estimate would count them twice.
+  common::Result<uint64_t> ownAppliedNotInCopy(common::SqliteDb& db, const std::string& location) override;
 };
 
 }  // namespace sw::agent

@@ -11,7 +11,10 @@
 // what the device has once it applied the page. A snapshot (have = 0, or too old for the
 // changes still kept) comes in pages ordered by key: each page carries `cursor`, the last key,
 // and the device asks again with have = the snapshot's version and that cursor until `more`
-// is false. All JSON: the volume is small and people read it with mosquitto_sub.
+// is false. A device may also ask for the changes after the version it has when no notice
+// announced a newer one: the stock view's meta says which of the device's own events its figures
+// include, and applying an event may change no figure (and so no version). All JSON: the volume
+// is small and people read it with mosquitto_sub.
 
 #include <cstdint>
 #include <map>
