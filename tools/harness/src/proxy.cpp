@@ -86,6 +86,9 @@ void TcpProxy::acceptLoop() {
     if (poll(&p, 1, 50) <= 0) continue;
     int client = accept(listen_fd_, nullptr, nullptr);
     if (client < 0) continue;
+    // Read before cut_ (cut() sets cut_, then bumps the generation): a cut() from here on
+    // closes this connection too, even before its pump has started.
+    uint64_t gen = generation_;
     if (cut_) {
       linger lg{1, 0};  // reset, like a dead route
       setsockopt(client, SOL_SOCKET, SO_LINGER, &lg, sizeof lg);
@@ -101,12 +104,11 @@ void TcpProxy::acceptLoop() {
     setsockopt(client, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
     ++accepted_;
     std::lock_guard<std::mutex> lock(threads_mu_);
-    pumps_.emplace_back([this, client, upstream] { pump(client, upstream); });
+    pumps_.emplace_back([this, client, upstream, gen] { pump(client, upstream, gen); });
   }
 }
 
-void TcpProxy::pump(int client, int upstream) {
-  uint64_t gen = generation_;
+void TcpProxy::pump(int client, int upstream, uint64_t gen) {
   std::deque<Chunk> to_up, to_client;
   char buf[16384];
   bool open = true;

@@ -30,7 +30,7 @@ class TcpProxy {
 
  private:
   void acceptLoop();
-  void pump(int client, int upstream);
+  void pump(int client, int upstream, uint64_t generation);
 
   int upstream_port_;
   int listen_fd_ = -1;
