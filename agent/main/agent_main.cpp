@@ -46,6 +46,9 @@ run options:
   --db PATH            the local SQLite store (created if missing; never replaced if damaged)
   --http HOST:PORT     local API address (default 127.0.0.1:8700; port 0 = any free port)
   --ca FILE --cert FILE --key FILE   TLS files for ssl:// brokers
+  --keepalive-s N      MQTT keepalive (default 5). A link that goes silent without closing is
+                       noticed within about 2.5 N s (Paho pings after N s without traffic and gives up
+                       1.5 N s later), and /v1/status then says broker_connected false
   --retention-hours N  keep acknowledged events this long before pruning (default 168)
   --reserve-mb N       refuse new events when less than N MiB are free on the store's disk (default 16)
   --ack-timeout-ms N   resend from the last ack after this much silence (default 3000)
@@ -73,7 +76,7 @@ Exit codes: 0 after SIGINT/SIGTERM, 2 on bad options, 3 when the store cannot be
 
 const std::set<std::string> kRunOptions = {
     "config", "device-id", "location", "kind", "broker", "db", "http", "ca", "cert", "key", "nearby",
-    "retention-hours", "reserve-mb", "ack-timeout-ms", "max-batch", "max-offline-hours", "max-queue", "min-disk-mb", "log-level"};
+    "keepalive-s", "retention-hours", "reserve-mb", "ack-timeout-ms", "max-batch", "max-offline-hours", "max-queue", "min-disk-mb", "log-level"};
 
 int fail(const common::Error& e, int code) {
   std::fprintf(stderr, "stockwire-agent: %s\n", e.toString().c_str());
@@ -101,10 +104,11 @@ int runAgent(const std::vector<std::string>& raw) {
   auto max_off = args->getInt("max-offline-hours", 24);
   auto max_queue = args->getInt("max-queue", 200'000);
   auto min_disk = args->getInt("min-disk-mb", 256);
+  auto keepalive = args->getInt("keepalive-s", 5);
   auto reserve = args->getInt("reserve-mb", 16);
   if (!reserve) return fail(reserve.error(), 2);
   if (*reserve < 0) return fail(common::Error::reject("bad_option", "--reserve-mb cannot be negative"), 2);
-  for (auto* r : {&retention_h, &ack_timeout, &max_batch, &max_off, &max_queue, &min_disk}) {
+  for (auto* r : {&retention_h, &ack_timeout, &max_batch, &max_off, &max_queue, &min_disk, &keepalive}) {
     if (!*r) return fail(r->error(), 2);
     if (**r <= 0) return fail(common::Error::reject("bad_option", "numeric options must be positive"), 2);
   }
@@ -128,6 +132,8 @@ int runAgent(const std::vector<std::string>& raw) {
   mc.ca_file = args->getOr("ca", "");
   mc.cert_file = args->getOr("cert", "");
   mc.key_file = args->getOr("key", "");
+  if (*keepalive > 65535) return fail(common::Error::reject("bad_option", "--keepalive-s is at most 65535"), 2);
+  mc.keepalive_s = static_cast<int>(*keepalive);
   common::DeviceState death;
   death.online = false;
   death.session = session;

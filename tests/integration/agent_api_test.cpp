@@ -4,6 +4,7 @@
 
 #include <fstream>
 
+#include "sw/harness/proxy.h"
 #include "stack.h"
 
 using namespace sw;
@@ -67,4 +68,40 @@ TEST(AgentApi, RefusesToStartOnADamagedStore) {
   std::string head(4, '\0');
   in.read(head.data(), 4);
   EXPECT_EQ(head, "xxxx");
+}
+
+// /v1/status tells a store manager whether the till is offline. A cut link (connections reset) is
+// seen at once; a silent one (a partition: nothing closes) only through the MQTT keepalive, within
+// about 2.5 keepalives (5 s by default). Either way the status comes back once the link does.
+TEST(AgentApi, StatusShowsTheBrokerLinkCutOrSilentAndBackAgain) {
+  test::TempDir dir;
+  test::Broker broker;
+  test::TcpProxy net(broker.port());
+  test::CoordinatorProc coord(dir, broker.url());
+  coord.start();
+  test::AgentProc till(dir, "till-1", "store-1", "tcp://127.0.0.1:" + std::to_string(net.port()));
+  till.start();
+  auto connected = [&] { return till.status().value("broker_connected", false); };
+  auto online = [&] {
+    json s = till.status();
+    return s.value("broker_connected", false) && s.value("online", false);
+  };
+  ASSERT_TRUE(test::waitFor(online, 30s)) << till.status().dump();
+
+  net.cut();
+  ASSERT_TRUE(test::waitFor([&] { return !connected(); }, 60s)) << till.status().dump();
+  EXPECT_FALSE(till.status().value("online", true));
+  ASSERT_EQ(till.sell("SKU-1", 1).status, 201);
+  net.heal();
+  ASSERT_TRUE(test::waitFor(online, 60s)) << till.status().dump();
+  ASSERT_TRUE(test::waitFor([&] { return till.status().value("queue_depth", -1) == 0; }, 60s)) << till.status().dump();
+
+  net.blackhole();
+  ASSERT_TRUE(test::waitFor([&] { return !connected(); }, 90s)) << till.status().dump();
+  EXPECT_FALSE(till.status().value("online", true));
+  ASSERT_EQ(till.sell("SKU-1", 1).status, 201);
+  net.heal();
+  ASSERT_TRUE(test::waitFor(online, 60s)) << till.status().dump();
+  ASSERT_TRUE(test::waitFor([&] { return till.status().value("queue_depth", -1) == 0; }, 60s)) << till.status().dump();
+  EXPECT_EQ(coord.onHand("SKU-1", "store-1"), -2);
 }
