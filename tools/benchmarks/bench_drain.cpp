@@ -7,6 +7,7 @@
 #include <regex>
 #include <sys/wait.h>
 #include <thread>
+#include <unistd.h>
 
 #include "bench.h"
 #include "raw_limits.h"
@@ -33,6 +34,11 @@ uint64_t metric(int port, const std::string& name) {
   if (std::regex_search(r->body, m, re)) return std::stoull(m[1].str());
   return 0;
 }
+
+struct CpuMark {
+  double coordinator, devices, broker;
+  double coordinator_written;
+};
 
 }  // namespace
 
@@ -97,6 +103,7 @@ int benchDrain(const std::vector<std::string>& raw) {
   agent::SyncConfig sc;
   sc.state_interval_ms = 5000;
   auto t0 = std::chrono::steady_clock::now();
+  CpuMark cpu0{cpuSeconds(coord.pid()), cpuSeconds(getpid()), cpuSeconds(broker.pid()), writtenBytes(coord.pid())};
   for (auto& s : stores) {
     common::MqttConfig mc;
     mc.broker_url = broker.url();
@@ -108,9 +115,14 @@ int benchDrain(const std::vector<std::string>& raw) {
   uint64_t target = static_cast<uint64_t>(per_device * devices);
   uint64_t applied = 0;
   double last_report = 0;
+  uint64_t depth_samples = 0, depth_sum = 0, depth_nonzero = 0;
   while (applied < target) {
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
     applied = metric(coord.port(), "stockwire_ingest_events_applied_total");
+    uint64_t depth = metric(coord.port(), "stockwire_ingest_queue_depth");
+    ++depth_samples;
+    depth_sum += depth;
+    if (depth > 0) ++depth_nonzero;
     double el = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     if (el - last_report >= 5) {
       std::printf("  %6.1f s: %llu applied\n", el, static_cast<unsigned long long>(applied));
@@ -123,9 +135,17 @@ int benchDrain(const std::vector<std::string>& raw) {
     }
   }
   double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  CpuMark cpu1{cpuSeconds(coord.pid()), cpuSeconds(getpid()), cpuSeconds(broker.pid()), writtenBytes(coord.pid())};
+  uint64_t batches_sent = 0, resends = 0;
+  for (auto& l : loops) {
+    agent::SyncStatus st = l->status();
+    batches_sent += st.batches_sent;
+    resends += st.resends;
+  }
   for (auto& l : loops) l->stop();
   uint64_t commits = metric(coord.port(), "stockwire_ledger_commits_total");
   uint64_t dups = metric(coord.port(), "stockwire_ingest_duplicates_total");
+  uint64_t commit_s = metric(coord.port(), "stockwire_ledger_commit_seconds_total");
   double rate = static_cast<double>(applied) / secs;
   double batch = static_cast<double>(event_bytes);
   std::printf("\n  drained %llu events in %.1f s: %.0f events/s (%llu ledger transactions, %llu duplicates skipped)\n",
@@ -135,6 +155,23 @@ int benchDrain(const std::vector<std::string>& raw) {
               event_bytes, raw_sql.rows_per_s, rate / raw_sql.rows_per_s);
   std::printf("  raw Mosquitto QoS 1 (256-byte messages, 64 in flight): %.0f msgs/s, %.1f MB/s -> ratio by bytes %.2f\n",
               raw_mqtt.msgs_per_s, raw_mqtt.bytes_per_s / 1e6, rate * batch / raw_mqtt.bytes_per_s);
+  auto perEvent = [&](double a, double b) { return (b - a) * 1e6 / static_cast<double>(applied); };
+  double busy = (cpu1.coordinator - cpu0.coordinator) + (cpu1.devices - cpu0.devices) + (cpu1.broker - cpu0.broker);
+  std::printf("  CPU per event: coordinator %.1f us, devices (this process) %.1f us, broker %.1f us;"
+              " %.1f of %ld cores busy on average\n",
+              perEvent(cpu0.coordinator, cpu1.coordinator), perEvent(cpu0.devices, cpu1.devices),
+              perEvent(cpu0.broker, cpu1.broker), busy / secs, sysconf(_SC_NPROCESSORS_ONLN));
+  std::printf("  devices sent %llu batches (mean %.0f events), %llu resends\n",
+              static_cast<unsigned long long>(batches_sent),
+              batches_sent ? static_cast<double>(applied) / static_cast<double>(batches_sent) : 0.0,
+              static_cast<unsigned long long>(resends));
+  std::printf("  ingest queue (sampled every 100 ms): not empty in %.0f%% of samples, mean %.1f messages waiting;"
+              " ledger transactions took %llu s of the %.1f s\n",
+              depth_samples ? 100.0 * static_cast<double>(depth_nonzero) / static_cast<double>(depth_samples) : 0.0,
+              depth_samples ? static_cast<double>(depth_sum) / static_cast<double>(depth_samples) : 0.0,
+              static_cast<unsigned long long>(commit_s), secs);
+  std::printf("  coordinator wrote %.0f bytes to storage per event (ledger and WAL)\n",
+              (cpu1.coordinator_written - cpu0.coordinator_written) / static_cast<double>(applied));
   std::printf("  target: 100000 events/s and at least 25%% of the raw limit\n");
   coord.stop();
   auto v = test::Child::spawn({test::coordinatorBinary(), "verify", "--db", coord.db()}, dir.file("verify"));

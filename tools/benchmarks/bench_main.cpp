@@ -3,9 +3,11 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <cstring>
 #include <string>
 #include <vector>
 #include <sys/wait.h>
+#include <unistd.h>
 
 #include "bench.h"
 #include "sw/common/log.h"
@@ -19,6 +21,36 @@ double percentile(std::vector<double>& v, double p) {
   return v[std::min(v.size() - 1, rank == 0 ? 0 : rank - 1)];
 }
 
+// CPU seconds (user + system) a process has used so far, from /proc/PID/stat; -1 if unreadable.
+double cpuSeconds(pid_t pid) {
+  std::FILE* f = std::fopen(("/proc/" + std::to_string(pid) + "/stat").c_str(), "r");
+  if (!f) return -1;
+  char buf[1024];
+  size_t n = std::fread(buf, 1, sizeof buf - 1, f);
+  std::fclose(f);
+  buf[n] = 0;
+  // Fields after the command name (which may hold spaces) start after the last ')'.
+  const char* p = std::strrchr(buf, ')');
+  if (!p) return -1;
+  unsigned long long utime = 0, stime = 0;
+  if (std::sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu", &utime, &stime) != 2) return -1;
+  return static_cast<double>(utime + stime) / static_cast<double>(sysconf(_SC_CLK_TCK));
+}
+
+// Bytes a process has caused to be written to storage so far (/proc/PID/io write_bytes); -1 if unreadable.
+double writtenBytes(pid_t pid) {
+  std::FILE* f = std::fopen(("/proc/" + std::to_string(pid) + "/io").c_str(), "r");
+  if (!f) return -1;
+  char line[256];
+  double v = -1;
+  while (std::fgets(line, sizeof line, f)) {
+    unsigned long long n = 0;
+    if (std::sscanf(line, "write_bytes: %llu", &n) == 1) v = static_cast<double>(n);
+  }
+  std::fclose(f);
+  return v;
+}
+
 }  // namespace sw::bench
 
 namespace {
@@ -30,6 +62,9 @@ Usage:
   stockwire-bench drain [--devices N] [--events N]
                                a backlog on N devices (default 100, 1,000,000 events) drained
                                into the coordinator's SQLite ledger, beside raw SQLite and Mosquitto
+  stockwire-bench ledger [--devices N] [--events N] [--group N]
+                               the drain's workload applied straight to the coordinator's ledger
+                               (no MQTT, one thread, groups of N events, default 5000)
   stockwire-bench channels [--sales N] [--pace-ms N] [--seconds N] [--skus N]
                                (a) sale on a till -> quantity visible in each of the four channel
                                simulators, p50/p99 (default 200 sales, one every 300 ms); (b) updates/s
@@ -49,6 +84,7 @@ int main(int argc, char** argv) {
   args.erase(args.begin());
   if (cmd == "codec") return sw::bench::benchCodec(args);
   if (cmd == "drain") return sw::bench::benchDrain(args);
+  if (cmd == "ledger") return sw::bench::benchLedger(args);
   if (cmd == "channels") return sw::bench::benchChannels(args);
   std::fprintf(stderr, "stockwire-bench: unknown benchmark '%s'\n", cmd.c_str());
   return 2;

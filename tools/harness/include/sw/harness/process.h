@@ -85,6 +85,7 @@ class Broker {
   void stop();     // SIGTERM
   void kill9();    // SIGKILL: whatever was in flight is lost
   bool running();
+  pid_t pid() const { return child_.pid(); }
   int port() const { return port_; }
   std::string url() const { return "tcp://127.0.0.1:" + std::to_string(port_); }
 

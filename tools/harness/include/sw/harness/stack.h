@@ -34,6 +34,7 @@ class CoordinatorProc {
   void kill9();
   void stop();  // SIGTERM, waits
   bool running() { return child_.running(); }
+  pid_t pid() const { return child_.pid(); }
   int port() const { return port_; }
   std::string db() const { return db_; }
   const std::string& lastStartLog() const { return last_log_; }
