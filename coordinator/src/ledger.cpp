@@ -121,6 +121,11 @@ Status SqliteLedger::init(const LedgerOptions& options) {
   if (!reader) return reader.error();
   reader_ = std::move(*reader);
   if (auto s = reader_.exec("PRAGMA cache_size=-" + std::to_string(options.cache_mib * 1024 / 2)); !s) return s;
+  // A checkpoint every 4000 WAL pages (16 MB) rather than SQLite's 1000: pages the apply thread
+  // rewrites often (on_hand, index leaves) are copied to the database once per checkpoint, not
+  // once per 4 MB. (Checkpoints on another connection and thread were measured slower: with
+  // readers and the writer always active they rarely finish, and the WAL only grows.)
+  if (auto s = db_.exec("PRAGMA wal_autocheckpoint=" + std::to_string(kCheckpointPages)); !s) return s;
   return prepareStatements();
 }
 
@@ -149,6 +154,9 @@ Status SqliteLedger::prepareStatements() {
       {&ins_move_,
        "INSERT INTO movements (dev, seq, line, ord, kind, loc, sku, qty, price_units, delta, at_ms)"
        " VALUES (?,?,?,?,?,?,?,?,?,?,?)"},
+      {&set_onhand_,
+       "UPDATE on_hand SET qty = ?3, count_at_ms = ?4, counted = ?5, updated_at_ms = ?6, ver = ?7, count_dev = ?8,"
+       " count_seq = ?9, count_id = ?10 WHERE loc = ?1 AND sku = ?2"},
       {&sel_onhand_,
        "SELECT qty, count_at_ms, counted, count_dev, count_seq, count_id FROM on_hand WHERE loc = ? AND sku = ?"},
       {&up_onhand_,
@@ -217,6 +225,15 @@ Status SqliteLedger::prepareStatements() {
   return {};
 }
 
+Result<int64_t> SqliteLedger::internRepeated(Interner& in, LastName& last, const std::string& name) {
+  if (last.id != 0 && last.name == name) return last.id;
+  auto id = intern(in, name);
+  if (!id) return id;
+  last.name = name;
+  last.id = *id;
+  return id;
+}
+
 Result<int64_t> SqliteLedger::intern(Interner& in, const std::string& name) {
   auto it = in.ids.find(name);
   if (it != in.ids.end()) return it->second;
@@ -243,6 +260,7 @@ Result<int64_t> SqliteLedger::intern(Interner& in, const std::string& name) {
     in.added.push_back(name);
   }
   in.ids.emplace(name, id);
+  in.names.emplace(id, name);
   return id;
 }
 
@@ -259,6 +277,7 @@ Result<SqliteLedger::OnHand*> SqliteLedger::onHand(Key key) {
     return r.error();
   }
   bool found = *r;
+  oh.stored = found;
   if (found) {
     oh.qty = sel_onhand_.columnInt(0);
     if (!sel_onhand_.columnIsNull(1)) {
@@ -280,11 +299,18 @@ Result<SqliteLedger::OnHand*> SqliteLedger::onHand(Key key) {
       oh.count = CountMark{sel_loc_count_.columnInt(0), sel_loc_count_.columnInt(2), sel_loc_count_.columnInt(3),
                            std::string(sel_loc_count_.columnView(1))};
       oh.counted = 0;
-      oh.dirty = true;
     }
     sel_loc_count_.reset();
   }
-  return &onhand_cache_.emplace(key, oh).first->second;
+  OnHand* row = &onhand_cache_.emplace(key, oh).first->second;
+  if (row->count && !found) markDirty(key, *row);  // counted 0 by a location session: write the row
+  return row;
+}
+
+void SqliteLedger::markDirty(Key key, OnHand& oh) {
+  if (oh.dirty) return;
+  oh.dirty = true;
+  dirty_.push_back(key);
 }
 
 bool SqliteLedger::absorbs(const CountMark& c, int64_t dev, int64_t seq, int64_t at) const {
@@ -298,7 +324,7 @@ Status SqliteLedger::applyDelta(Key key, int64_t delta, int64_t at_ms, int64_t d
   // The latest count already saw this movement's effect.
   if ((*oh)->count && absorbs(*(*oh)->count, dev, seq, at_ms)) return {};
   (*oh)->qty += delta;
-  (*oh)->dirty = true;
+  markDirty(key, **oh);
   return {};
 }
 
@@ -318,7 +344,7 @@ Status SqliteLedger::applyCount(Key key, int64_t counted, const CountMark& mark)
   (*oh)->qty = counted + after;
   (*oh)->count = mark;
   (*oh)->counted = counted;
-  (*oh)->dirty = true;
+  markDirty(key, **oh);
   return {};
 }
 
@@ -415,25 +441,22 @@ Status SqliteLedger::applyTransfer(const common::Event& e, int64_t dev, int64_t 
 }
 
 Status SqliteLedger::flushOnHand(int64_t now_ms, int64_t version, CommitInfo* info) {
-  std::unordered_map<int64_t, std::string> loc_names, sku_names;
-  if (info) {
-    for (const auto& [name, id] : locations_.ids) loc_names[id] = name;
-    for (const auto& [name, id] : skus_.ids) sku_names[id] = name;
-  }
   std::set<int64_t> locs;
-  for (auto& [key, oh] : onhand_cache_) {
-    if (!oh.dirty) continue;
-    up_onhand_.bind(1, key.first).bind(2, key.second).bind(3, oh.qty).bind(5, oh.counted).bind(6, now_ms)
-        .bind(7, version);
+  for (const Key& key : dirty_) {
+    const OnHand& oh = onhand_cache_.at(key);
+    // The cache knows whether the row exists: a plain UPDATE then costs one lookup, not two.
+    SqliteStmt& st = oh.stored ? set_onhand_ : up_onhand_;
+    st.bind(1, key.first).bind(2, key.second).bind(3, oh.qty).bind(5, oh.counted).bind(6, now_ms).bind(7, version);
     if (oh.count) {
-      up_onhand_.bind(4, oh.count->at).bind(8, oh.count->dev).bind(9, oh.count->seq).bindBlob(10, oh.count->id);
+      st.bind(4, oh.count->at).bind(8, oh.count->dev).bind(9, oh.count->seq).bindBlob(10, oh.count->id);
     } else {
-      up_onhand_.bindNull(4).bindNull(8).bindNull(9).bindNull(10);
+      st.bindNull(4).bindNull(8).bindNull(9).bindNull(10);
     }
-    if (auto s = up_onhand_.run(); !s) return s;
+    if (auto s = st.run(); !s) return s;
     if (info) {
-      info->changed.emplace_back(loc_names[key.first], sku_names[key.second]);
-      if (locs.insert(key.first).second) info->locations.push_back(loc_names[key.first]);
+      const std::string& loc = locations_.names.at(key.first);
+      info->changed.emplace_back(loc, skus_.names.at(key.second));
+      if (locs.insert(key.first).second) info->locations.push_back(loc);
     }
   }
   return {};
@@ -442,9 +465,9 @@ Status SqliteLedger::flushOnHand(int64_t now_ms, int64_t version, CommitInfo* in
 Status SqliteLedger::applyEvent(const ApplyEvent& ae, int64_t applied_at_ms) {
   const common::Event& e = ae.event;
   int64_t at = e.occurred_at_ms + ae.clock_offset_ms;
-  auto dev = intern(devices_, e.device_id);
+  auto dev = internRepeated(devices_, last_device_, e.device_id);
   if (!dev) return dev.error();
-  auto loc = intern(locations_, e.location);
+  auto loc = internRepeated(locations_, last_location_, e.location);
   if (!loc) return loc.error();
   auto anomaly = [&](const std::string& code, const std::string& message) {
     ins_anomaly_.bind(1, *dev).bind(2, static_cast<int64_t>(e.seq)).bind(3, code).bind(4, message)
@@ -575,14 +598,24 @@ Status SqliteLedger::applyEvent(const ApplyEvent& ae, int64_t applied_at_ms) {
 Status SqliteLedger::commit(const ApplyGroup& group, CommitInfo* info) {
   std::lock_guard<std::mutex> lock(write_mu_);
   if (info) *info = {};
-  onhand_cache_.clear();
+  if (onhand_cache_.size() > kOnHandCacheMax) onhand_cache_.clear();
+  dirty_.clear();
   int64_t saved_ord = next_ord_;
   for (Interner* in : {&devices_, &locations_, &skus_}) in->added.clear();
   auto fail = [&](const Error& e) {
+    // The cache may hold this transaction's changes: forget it all, the database has the truth.
     onhand_cache_.clear();
+    dirty_.clear();
+    last_device_ = {};
+    last_location_ = {};
     next_ord_ = saved_ord;
     for (Interner* in : {&devices_, &locations_, &skus_}) {
-      for (const auto& name : in->added) in->ids.erase(name);
+      for (const auto& name : in->added) {
+        auto it = in->ids.find(name);
+        if (it == in->ids.end()) continue;
+        in->names.erase(it->second);
+        in->ids.erase(it);
+      }
       in->added.clear();
     }
     return e;
@@ -619,14 +652,21 @@ Status SqliteLedger::commit(const ApplyGroup& group, CommitInfo* info) {
         .bind(5, u.state_json).bind(6, u.at_ms);
     if (auto s = up_state_.run(); !s) return fail(s.error());
   }
-  if (before_commit_) before_commit_();
+  if (before_commit_) {
+    if (auto s = before_commit_(); !s) return fail(s.error());
+  }
   common::crashPoint("coordinator.mid_batch");
   if (auto s = txn->commit(); !s) {
     if (info) *info = {};
     return fail(s.error());
   }
   ++stock_ver_;
-  onhand_cache_.clear();
+  for (const Key& key : dirty_) {
+    OnHand& oh = onhand_cache_.at(key);
+    oh.dirty = false;
+    oh.stored = true;
+  }
+  dirty_.clear();
   return {};
 }
 

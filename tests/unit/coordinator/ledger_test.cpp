@@ -76,6 +76,35 @@ TEST_F(LedgerTest, SalesReceiptsAndReturnsMoveOnHand) {
   EXPECT_TRUE(ledger_->verifyOnHand()->empty());
 }
 
+TEST_F(LedgerTest, AFailedTransactionLeavesNoTraceAndItsResendAppliesOnce) {
+  // The ledger keeps on-hand rows and name ids in memory between transactions; a transaction
+  // that rolls back must not leave its changes there.
+  apply({event("till-1", EventType::kReceive, 100, {{"A", 10, std::nullopt}}),
+         event("till-1", EventType::kSale, 200, {{"A", 2, std::nullopt}})});
+  ASSERT_EQ(onHand("A"), 8);
+  std::vector<common::Event> resent = {event("till-1", EventType::kSale, 300, {{"A", 3, std::nullopt}}),
+                                       event("till-1", EventType::kSale, 400, {{"B", 1, std::nullopt}}, "store-2")};
+  ledger_->setBeforeCommitHook([] { return common::Status(common::Error::fatal("io", "disk I/O error (test)")); });
+  ApplyGroup g;
+  g.applied_at_ms = 1;
+  g.cursors["till-1"] = resent.back().seq;
+  for (const auto& e : resent) g.events.push_back({e, 0});
+  EXPECT_FALSE(ledger_->commit(g).ok());
+  EXPECT_EQ(onHand("A"), 8);
+  EXPECT_EQ(onHand("B", "store-2"), INT64_MIN);  // no row
+  EXPECT_EQ((*ledger_->devices())[0].last_applied_seq, 2u);
+
+  ledger_->setBeforeCommitHook(nullptr);
+  ASSERT_TRUE(ledger_->commit(g).ok());
+  EXPECT_EQ(onHand("A"), 5);
+  EXPECT_EQ(onHand("B", "store-2"), -1);
+  apply({event("till-1", EventType::kSale, 500, {{"A", 1, std::nullopt}, {"B", 1, std::nullopt}})});
+  EXPECT_EQ(onHand("A"), 4);
+  EXPECT_EQ(onHand("B"), -1);  // B at store-1: a row of its own
+  EXPECT_EQ(onHand("B", "store-2"), -1);
+  EXPECT_TRUE(ledger_->verifyOnHand()->empty());
+}
+
 TEST_F(LedgerTest, ACountAbsorbsEarlierMovementsThatArriveLate) {
   // Handheld counts 7 at t=10000. The till sold 2 at t=5000 (before the count) and 1 at t=15000 (after; both further
   // from the count than the tie window), but was offline: its events arrive after the count.

@@ -29,7 +29,7 @@ namespace sw::coordinator {
 struct IngestConfig {
   SequencerConfig sequencer;
   size_t queue_capacity = 4096;        // messages waiting for the apply thread
-  size_t max_group_events = 50'000;    // events per ledger transaction
+  size_t max_group_events = 8000;      // events per ledger transaction
   size_t max_quarantine_payload = 64 * 1024;
   std::string share_group;             // non-empty: subscribe with $share/<group>/ (several coordinators)
 };

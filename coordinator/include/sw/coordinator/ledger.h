@@ -261,8 +261,9 @@ class SqliteLedger {
   // Recomputes every on_hand row from the movement log; returns rows that differ (should be none).
   common::Result<std::vector<std::string>> verifyOnHand();
 
-  // Test hook: called after the group's rows are written, before COMMIT.
-  void setBeforeCommitHook(std::function<void()> hook) { before_commit_ = std::move(hook); }
+  // Test hook: called after the group's rows are written, before COMMIT. An error rolls the
+  // transaction back as a failed COMMIT would.
+  void setBeforeCommitHook(std::function<common::Status()> hook) { before_commit_ = std::move(hook); }
 
  private:
   SqliteLedger() = default;
@@ -274,9 +275,11 @@ class SqliteLedger {
     std::optional<CountMark> count;
     std::optional<int64_t> counted;
     bool dirty = false;
+    bool stored = false;  // a row exists in the database (committed)
   };
   using Key = std::pair<int64_t, int64_t>;  // (location id, sku id)
   common::Result<OnHand*> onHand(Key key);
+  void markDirty(Key key, OnHand& oh);
   common::Status applyDelta(Key key, int64_t delta, int64_t at_ms, int64_t dev, int64_t seq);
   common::Status applyCount(Key key, int64_t counted, const CountMark& mark);
   common::Status applyLocationCount(int64_t loc, const std::set<int64_t>& listed, const CountMark& mark);
@@ -289,24 +292,33 @@ class SqliteLedger {
     const char* table;
     const char* column;
     std::unordered_map<std::string, int64_t> ids;
+    std::unordered_map<int64_t, std::string> names;  // the same, by id
     std::vector<std::string> added;  // in the open transaction: forgotten if it rolls back
     common::SqliteStmt find;
     common::SqliteStmt insert;
   };
   common::Result<int64_t> intern(Interner& in, const std::string& name);
+  // intern() for names that repeat from one event to the next (a batch's device and location).
+  struct LastName {
+    std::string name;
+    int64_t id = 0;
+  };
+  common::Result<int64_t> internRepeated(Interner& in, LastName& last, const std::string& name);
+  LastName last_device_, last_location_;
   common::Status prepareInterner(Interner& in);
 
   std::mutex write_mu_;
   common::SqliteDb db_;
   std::mutex read_mu_;
   common::SqliteDb reader_;
-  Interner devices_{"devices", "device_id", {}, {}, {}, {}};
-  Interner locations_{"locations", "name", {}, {}, {}, {}};
-  Interner skus_{"skus", "sku", {}, {}, {}, {}};
+  Interner devices_{"devices", "device_id", {}, {}, {}, {}, {}};
+  Interner locations_{"locations", "name", {}, {}, {}, {}, {}};
+  Interner skus_{"skus", "sku", {}, {}, {}, {}, {}};
   common::SqliteStmt ins_event_;
   common::SqliteStmt ins_move_;
   common::SqliteStmt sel_onhand_;
   common::SqliteStmt up_onhand_;
+  common::SqliteStmt set_onhand_;
   common::SqliteStmt sum_after_;
   common::SqliteStmt sel_ref_moves_;
   common::SqliteStmt up_device_;
@@ -328,8 +340,19 @@ class SqliteLedger {
   LedgerOptions options_;
   int64_t next_ord_ = 1;
   int64_t stock_ver_ = 0;
-  std::map<Key, OnHand> onhand_cache_;  // per commit
-  std::function<void()> before_commit_;
+  struct KeyHash {
+    size_t operator()(const Key& k) const noexcept {
+      return std::hash<int64_t>()(k.first * 1'000'003 + k.second);
+    }
+  };
+  // on_hand rows as committed, plus this transaction's changes (dirty_). Kept across commits
+  // (this ledger is the only writer), dropped whole when a transaction rolls back or it grows
+  // past kOnHandCacheMax rows.
+  static constexpr size_t kOnHandCacheMax = 2'000'000;
+  std::unordered_map<Key, OnHand, KeyHash> onhand_cache_;
+  std::vector<Key> dirty_;
+  std::function<common::Status()> before_commit_;
+  static constexpr int kCheckpointPages = 4000;
 };
 
 }  // namespace sw::coordinator
