@@ -8,6 +8,7 @@
 // (SqliteLedger::absorbs) is added on top.
 
 #include <algorithm>
+#include <map>
 
 #include "sw/common/uuid.h"
 #include "sw/coordinator/ledger.h"
@@ -60,25 +61,48 @@ common::Status eachRow(SqliteStmt& st, F&& f) {
   }
 }
 
+// Statements prepared once per report and bound again for each key: a report such as verify
+// visits every (location, SKU), and preparing per key cost more than running the queries.
+class Statements {
+ public:
+  explicit Statements(common::SqliteDb& db) : db_(db) {}
+  Result<SqliteStmt*> get(const std::string& sql) {
+    auto it = stmts_.find(sql);
+    if (it == stmts_.end()) {
+      auto st = db_.prepare(sql);
+      if (!st) return st.error();
+      it = stmts_.emplace(sql, std::move(*st)).first;
+    }
+    it->second.reset();
+    return &it->second;
+  }
+  // Finalizes them all: call before ending the read transaction, so none is left in progress.
+  void clear() { stmts_.clear(); }
+
+ private:
+  common::SqliteDb& db_;
+  std::map<std::string, SqliteStmt> stmts_;
+};
+
 // Every count that bears on (loc, sku), oldest first.
-Result<std::vector<KeyMark>> loadMarks(common::SqliteDb& db, int64_t loc, int64_t sku) {
+Result<std::vector<KeyMark>> loadMarks(Statements& db, int64_t loc, int64_t sku) {
   std::vector<KeyMark> marks;
-  auto st = db.prepare(
+  auto st = db.get(
       "SELECT m.at_ms, m.dev, m.seq, e.event_id, m.qty FROM movements m JOIN events e ON e.dev = m.dev AND"
       " e.seq = m.seq WHERE m.loc = ? AND m.sku = ? AND m.kind = 'count'");
   if (!st) return st.error();
-  st->bind(1, loc).bind(2, sku);
-  if (auto s = eachRow(*st, [&](SqliteStmt& r) {
+  (*st)->bind(1, loc).bind(2, sku);
+  if (auto s = eachRow(**st, [&](SqliteStmt& r) {
         marks.push_back({{r.columnInt(0), r.columnInt(1), r.columnInt(2), std::string(r.columnView(3))},
                          r.columnInt(4), false});
       });
       !s) {
     return s.error();
   }
-  auto ls = db.prepare("SELECT at_ms, dev, seq, event_id FROM location_counts WHERE loc = ?");
+  auto ls = db.get("SELECT at_ms, dev, seq, event_id FROM location_counts WHERE loc = ?");
   if (!ls) return ls.error();
-  ls->bind(1, loc);
-  if (auto s = eachRow(*ls, [&](SqliteStmt& r) {
+  (*ls)->bind(1, loc);
+  if (auto s = eachRow(**ls, [&](SqliteStmt& r) {
         std::string id(r.columnView(3));
         bool listed = std::any_of(marks.begin(), marks.end(), [&](const KeyMark& m) { return m.mark.id == id; });
         if (!listed) marks.push_back({{r.columnInt(0), r.columnInt(1), r.columnInt(2), id}, 0, true});
@@ -91,17 +115,17 @@ Result<std::vector<KeyMark>> loadMarks(common::SqliteDb& db, int64_t loc, int64_
 }
 
 // Every movement of (loc, sku) that changes stock, in apply order.
-Result<std::vector<KeyMove>> loadMoves(common::SqliteDb& db, int64_t loc, int64_t sku, int64_t after_ord,
+Result<std::vector<KeyMove>> loadMoves(Statements& db, int64_t loc, int64_t sku, int64_t after_ord,
                                        int64_t limit, bool with_zero) {
   std::vector<KeyMove> moves;
-  auto st = db.prepare(std::string(
+  auto st = db.get(std::string(
       "SELECT m.ord, m.dev, d.device_id, m.seq, m.line, e.event_id, m.kind, m.qty, m.delta, m.price_units, m.at_ms,"
       " e.device_at_ms, e.applied_at_ms FROM movements m JOIN events e ON e.dev = m.dev AND e.seq = m.seq"
       " JOIN devices d ON d.id = m.dev WHERE m.loc = ?1 AND m.sku = ?2 AND m.ord > ?3") +
       (with_zero ? "" : " AND m.delta <> 0") + " ORDER BY m.ord LIMIT ?4");
   if (!st) return st.error();
-  st->bind(1, loc).bind(2, sku).bind(3, after_ord).bind(4, limit);
-  if (auto s = eachRow(*st, [&](SqliteStmt& r) {
+  (*st)->bind(1, loc).bind(2, sku).bind(3, after_ord).bind(4, limit);
+  if (auto s = eachRow(**st, [&](SqliteStmt& r) {
         KeyMove m;
         m.ord = r.columnInt(0);
         m.dev = r.columnInt(1);
@@ -177,10 +201,11 @@ Result<std::vector<std::string>> SqliteLedger::verifyOnHand() {
                     r.columnIsNull(3) ? std::nullopt : std::optional<int64_t>(r.columnInt(3))});
   });
   std::vector<std::string> out;
+  Statements stmts(reader_);
   for (const Key3& k : keys) {
     if (!s) break;
-    auto marks = loadMarks(reader_, k.loc, k.sku);
-    auto moves = loadMoves(reader_, k.loc, k.sku, 0, INT64_MAX, false);
+    auto marks = loadMarks(stmts, k.loc, k.sku);
+    auto moves = loadMoves(stmts, k.loc, k.sku, 0, INT64_MAX, false);
     if (!marks || !moves) {
       s = marks ? moves.error() : marks.error();
       break;
@@ -194,6 +219,7 @@ Result<std::vector<std::string>> SqliteLedger::verifyOnHand() {
                     (k.on_hand ? std::to_string(*k.on_hand) : std::string("missing")));
     }
   }
+  stmts.clear();
   (void)reader_.exec("COMMIT");
   if (!s) return s.error();
   return out;
@@ -220,10 +246,11 @@ Result<std::vector<CountDiscrepancy>> SqliteLedger::countDiscrepancies(const std
     st->bind(1, location).bind(2, sku);
     s = eachRow(*st, [&](SqliteStmt& r) { rows.push_back({r.columnInt(0), r.columnInt(1), r.columnText(2), r.columnText(3)}); });
   }
+  Statements stmts(reader_);
   for (const Row& row : rows) {
     if (!s) break;
-    auto marks = loadMarks(reader_, row.loc, row.sku);
-    auto moves = loadMoves(reader_, row.loc, row.sku, 0, INT64_MAX, false);
+    auto marks = loadMarks(stmts, row.loc, row.sku);
+    auto moves = loadMoves(stmts, row.loc, row.sku, 0, INT64_MAX, false);
     if (!marks || !moves) {
       s = marks ? moves.error() : marks.error();
       break;
@@ -238,17 +265,17 @@ Result<std::vector<CountDiscrepancy>> SqliteLedger::countDiscrepancies(const std
     d.count_at_ms = c.at;
     d.location_session = marks->back().session;
     d.count_seq = static_cast<uint64_t>(c.seq);
-    auto who = reader_.prepare("SELECT d.device_id, e.applied_at_ms FROM events e JOIN devices d ON d.id = e.dev"
-                               " WHERE e.dev = ? AND e.seq = ?");
+    auto who = stmts.get("SELECT d.device_id, e.applied_at_ms FROM events e JOIN devices d ON d.id = e.dev"
+                         " WHERE e.dev = ? AND e.seq = ?");
     if (!who) {
       s = who.error();
       break;
     }
-    who->bind(1, c.dev).bind(2, c.seq);
+    (*who)->bind(1, c.dev).bind(2, c.seq);
     int64_t count_applied_at = 0;
-    if (auto r = who->step(); r && *r) {
-      d.count_device = who->columnText(0);
-      count_applied_at = who->columnInt(1);
+    if (auto r = (*who)->step(); r && *r) {
+      d.count_device = (*who)->columnText(0);
+      count_applied_at = (*who)->columnInt(1);
     }
     d.expected = p ? p->counted : 0;
     if (p) {
@@ -267,6 +294,7 @@ Result<std::vector<CountDiscrepancy>> SqliteLedger::countDiscrepancies(const std
     }
     out.push_back(std::move(d));
   }
+  stmts.clear();
   (void)reader_.exec("COMMIT");
   if (!s) return s.error();
   return out;
@@ -283,9 +311,10 @@ Result<std::vector<MovementRow>> SqliteLedger::movementsFor(const std::string& l
     if (!sk) return sk.error();
     std::vector<MovementRow> out;
     if (!*loc || !*sk) return out;
-    auto marks = loadMarks(reader_, **loc, **sk);
+    Statements stmts(reader_);
+    auto marks = loadMarks(stmts, **loc, **sk);
     if (!marks) return marks.error();
-    auto moves = loadMoves(reader_, **loc, **sk, after, limit, true);
+    auto moves = loadMoves(stmts, **loc, **sk, after, limit, true);
     if (!moves) return moves.error();
     for (const KeyMove& m : *moves) {
       MovementRow r = toRow(m);
