@@ -152,9 +152,12 @@ void IngestService::run() {
     processGroup(msgs);
     lock.lock();
   }
+  lock.unlock();
+  std::deque<Message> none;
+  processGroup(none, true);  // states still waiting for their flush
 }
 
-void IngestService::processGroup(std::deque<Message>& msgs) {
+void IngestService::processGroup(std::deque<Message>& msgs, bool final_flush) {
   ApplyGroup group;
   group.applied_at_ms = clock_.nowMs();
   int64_t mono = clock_.monoMs();
@@ -186,8 +189,8 @@ void IngestService::processGroup(std::deque<Message>& msgs) {
       continue;
     }
     if (m.kind == Message::Kind::kState) {
-      group.states.push_back({m.device, m.state.online, m.state.kind, m.state.location, std::move(m.state_json),
-                              group.applied_at_ms});
+      pending_states_[m.device] = {m.device, m.state.online, m.state.kind, m.state.location, std::move(m.state_json),
+                                   group.applied_at_ms};
       continue;
     }
     ++stats_.batches;
@@ -220,6 +223,13 @@ void IngestService::processGroup(std::deque<Message>& msgs) {
   }
   auto gaps = sequencer_.expiredGaps(mono);
   seq_lock.unlock();
+  bool other_rows = !group.events.empty() || !group.quarantined.empty() || !group.new_devices.empty();
+  if (!pending_states_.empty() &&
+      (other_rows || final_flush || mono - last_state_flush_mono_ >= config_.state_flush_ms)) {
+    for (auto& [device, st] : pending_states_) group.states.push_back(std::move(st));
+    pending_states_.clear();
+    last_state_flush_mono_ = mono;
+  }
 
   bool committed = true;
   if (!group.events.empty() || !group.quarantined.empty() || !group.states.empty() || !group.new_devices.empty()) {
@@ -230,6 +240,8 @@ void IngestService::processGroup(std::deque<Message>& msgs) {
       committed = false;
       ++stats_.commit_failures;
       SW_ERROR(kLog) << "ledger commit failed, nothing acknowledged (devices will resend): " << s.error().toString();
+      // States not written are kept for the next try unless a newer one has come meanwhile.
+      for (DeviceStateUpdate& st : group.states) pending_states_.try_emplace(st.device_id, std::move(st));
       std::lock_guard<std::mutex> lock(seq_mu_);
       sequencer_.rollbackAll();
     } else {

@@ -553,7 +553,8 @@ Status SqliteLedger::applyEvent(const ApplyEvent& ae, int64_t applied_at_ms) {
     return {};
   }
 
-  const CountMark mark{at, *dev, static_cast<int64_t>(e.seq), common::uuidToBytes(e.event_id)};
+  CountMark mark;  // only counts need it
+  if (e.type == EventType::kCount) mark = {at, *dev, static_cast<int64_t>(e.seq), common::uuidToBytes(e.event_id)};
   std::set<int64_t> listed;
   int line = 0;
   for (const common::Line& l : e.lines) {

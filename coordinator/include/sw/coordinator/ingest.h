@@ -31,6 +31,10 @@ struct IngestConfig {
   size_t queue_capacity = 4096;        // messages waiting for the apply thread
   size_t max_group_events = 8000;      // events per ledger transaction
   size_t max_quarantine_payload = 64 * 1024;
+  // Device state messages (status figures, not events) are written with the next event group,
+  // or on their own at most this often: a fleet of devices reporting every second must not cost
+  // a ledger transaction (and an fsync) each.
+  int64_t state_flush_ms = 500;
   std::string share_group;             // non-empty: subscribe with $share/<group>/ (several coordinators)
 };
 
@@ -89,7 +93,7 @@ class IngestService {
   };
   void enqueue(std::string_view topic, std::string_view payload);
   void run();
-  void processGroup(std::deque<Message>& msgs);
+  void processGroup(std::deque<Message>& msgs, bool final_flush = false);
   Message decode(std::string_view topic, std::string_view payload) const;
   void publishPresence(bool online);
   void publishAck(const std::string& device, const common::Ack& ack);
@@ -112,6 +116,9 @@ class IngestService {
   std::mutex seq_mu_;  // guards sequencer_ for heldCount() from other threads
   std::function<void()> after_commit_;
   std::function<void(const CommitInfo&)> stock_changed_;
+  // Apply thread only: the newest state of each device not yet written (see state_flush_ms).
+  std::map<std::string, DeviceStateUpdate> pending_states_;
+  int64_t last_state_flush_mono_ = 0;
 };
 
 }  // namespace sw::coordinator
