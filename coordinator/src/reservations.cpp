@@ -92,6 +92,36 @@ std::vector<TaskLine> taskLinesFrom(const std::string& text) {
   return out;
 }
 
+// One reader for every query of fulfilments: kFulfilmentColumns then the query's WHERE/ORDER.
+constexpr const char* kFulfilmentColumns =
+    "SELECT id, channel, order_id, task_id, location, tracking, lines, status, attempts, last_error,"
+    " channel_fulfilment_id, created_at_ms, reported_at_ms FROM fulfilments ";
+
+Result<std::vector<Fulfilment>> readFulfilments(common::SqliteStmt& st) {
+  std::vector<Fulfilment> out;
+  for (;;) {
+    auto r = st.step();
+    if (!r) return r.error();
+    if (!*r) break;
+    Fulfilment f;
+    f.id = st.columnInt(0);
+    f.channel = st.columnText(1);
+    f.order_id = st.columnText(2);
+    f.task_id = st.columnText(3);
+    f.location = st.columnText(4);
+    f.tracking_number = st.columnText(5);
+    f.lines = taskLinesFrom(st.columnText(6));
+    f.status = st.columnText(7);
+    f.attempts = st.columnInt(8);
+    f.last_error = st.columnText(9);
+    f.channel_fulfilment_id = st.columnText(10);
+    f.created_at_ms = st.columnInt(11);
+    f.reported_at_ms = st.columnInt(12);
+    out.push_back(std::move(f));
+  }
+  return out;
+}
+
 }  // namespace
 
 Result<std::unique_ptr<OrderBook>> OrderBook::open(const std::string& path, const common::Clock& clock) {
@@ -368,31 +398,12 @@ Result<std::optional<BookOrder>> OrderBook::order(const std::string& channel, co
   auto tasks = readTasks(*ts);
   if (!tasks) return tasks.error();
   o.tasks = std::move(*tasks);
-  auto fs = db_.prepare(
-      "SELECT id, task_id, location, tracking, lines, status, attempts, last_error, channel_fulfilment_id,"
-      " created_at_ms, reported_at_ms FROM fulfilments WHERE channel = ? AND order_id = ? ORDER BY id");
+  auto fs = db_.prepare(std::string(kFulfilmentColumns) + "WHERE channel = ? AND order_id = ? ORDER BY id");
   if (!fs) return fs.error();
   fs->bind(1, channel).bind(2, order_id);
-  for (;;) {
-    auto fr = fs->step();
-    if (!fr) return fr.error();
-    if (!*fr) break;
-    Fulfilment f;
-    f.id = fs->columnInt(0);
-    f.channel = channel;
-    f.order_id = order_id;
-    f.task_id = fs->columnText(1);
-    f.location = fs->columnText(2);
-    f.tracking_number = fs->columnText(3);
-    f.lines = taskLinesFrom(fs->columnText(4));
-    f.status = fs->columnText(5);
-    f.attempts = fs->columnInt(6);
-    f.last_error = fs->columnText(7);
-    f.channel_fulfilment_id = fs->columnText(8);
-    f.created_at_ms = fs->columnInt(9);
-    f.reported_at_ms = fs->columnInt(10);
-    o.fulfilments.push_back(std::move(f));
-  }
+  auto fulfilments = readFulfilments(*fs);
+  if (!fulfilments) return fulfilments.error();
+  o.fulfilments = std::move(*fulfilments);
   return std::optional<BookOrder>(std::move(o));
 }
 
@@ -773,31 +784,10 @@ Result<std::vector<PickTask>> OrderBook::openTasksAt(const std::string& location
 
 Result<std::vector<Fulfilment>> OrderBook::pendingFulfilments(int64_t limit) {
   std::lock_guard<std::mutex> lock(mu_);
-  auto st = db_.prepare(
-      "SELECT id, channel, order_id, task_id, location, tracking, lines, attempts, last_error, created_at_ms"
-      " FROM fulfilments WHERE status = 'pending' ORDER BY id LIMIT ?");
+  auto st = db_.prepare(std::string(kFulfilmentColumns) + "WHERE status = 'pending' ORDER BY id LIMIT ?");
   if (!st) return st.error();
   st->bind(1, limit);
-  std::vector<Fulfilment> out;
-  for (;;) {
-    auto r = st->step();
-    if (!r) return r.error();
-    if (!*r) break;
-    Fulfilment f;
-    f.id = st->columnInt(0);
-    f.channel = st->columnText(1);
-    f.order_id = st->columnText(2);
-    f.task_id = st->columnText(3);
-    f.location = st->columnText(4);
-    f.tracking_number = st->columnText(5);
-    f.lines = taskLinesFrom(st->columnText(6));
-    f.status = "pending";
-    f.attempts = st->columnInt(7);
-    f.last_error = st->columnText(8);
-    f.created_at_ms = st->columnInt(9);
-    out.push_back(std::move(f));
-  }
-  return out;
+  return readFulfilments(*st);
 }
 
 Status OrderBook::fulfilmentReported(int64_t id, const std::string& channel_fulfilment_id) {
@@ -1011,29 +1001,12 @@ Status OrderBook::setChannelCancel(const std::string& channel, const std::string
 Result<OrderBook::Attention> OrderBook::attention(int64_t limit) {
   std::lock_guard<std::mutex> lock(mu_);
   Attention out;
-  auto fs = db_.prepare(
-      "SELECT id, channel, order_id, task_id, location, tracking, lines, attempts, last_error, created_at_ms"
-      " FROM fulfilments WHERE status = 'failed' ORDER BY id DESC LIMIT ?");
+  auto fs = db_.prepare(std::string(kFulfilmentColumns) + "WHERE status = 'failed' ORDER BY id DESC LIMIT ?");
   if (!fs) return fs.error();
   fs->bind(1, limit);
-  for (;;) {
-    auto r = fs->step();
-    if (!r) return r.error();
-    if (!*r) break;
-    Fulfilment f;
-    f.id = fs->columnInt(0);
-    f.channel = fs->columnText(1);
-    f.order_id = fs->columnText(2);
-    f.task_id = fs->columnText(3);
-    f.location = fs->columnText(4);
-    f.tracking_number = fs->columnText(5);
-    f.lines = taskLinesFrom(fs->columnText(6));
-    f.status = "failed";
-    f.attempts = fs->columnInt(7);
-    f.last_error = fs->columnText(8);
-    f.created_at_ms = fs->columnInt(9);
-    out.failed_fulfilments.push_back(std::move(f));
-  }
+  auto failed = readFulfilments(*fs);
+  if (!failed) return failed.error();
+  out.failed_fulfilments = std::move(*failed);
   auto cs = db_.prepare(
       "SELECT channel, order_id, order_name, status, reason, channel_cancel, channel_cancel_error,"
       " channel_cancel_attempts, created_at_ms, updated_at_ms FROM orders WHERE channel_cancel IN ('manual', 'failed')"
