@@ -1,11 +1,22 @@
 #pragma once
 // stockwire-bench: each benchmark prints its figures beside the raw limit measured in the same run.
 
+#include <cstdint>
 #include <string>
 #include <sys/types.h>
 #include <vector>
 
+#include "sw/common/event.h"
+
 namespace sw::bench {
+
+// The drain's workload, also applied by `ledger`: device d (till-0000...) at location
+// store-(d % 20) records one-line sales; its i-th sells 1-3 units of one of 5,000 SKUs.
+struct DrainWorkload {
+  static std::string device(int64_t d);
+  static std::string location(int64_t d);
+  static common::Line line(int64_t d, int64_t i);
+};
 
 int benchCodec(const std::vector<std::string>& args);
 int benchDrain(const std::vector<std::string>& args);

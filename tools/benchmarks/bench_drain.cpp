@@ -25,13 +25,11 @@ namespace sw::bench {
 
 namespace {
 
-uint64_t metric(int port, const std::string& name) {
-  httplib::Client c("127.0.0.1", port);
-  auto r = c.Get("/metrics");
-  if (!r) return 0;
+// One figure from a /metrics page (test::httpGetText(port, "/metrics")); 0 if it is not there.
+uint64_t metric(const std::string& page, const std::string& name) {
   std::regex re("\n" + name + " ([0-9]+)");
   std::smatch m;
-  if (std::regex_search(r->body, m, re)) return std::stoull(m[1].str());
+  if (std::regex_search(page, m, re)) return std::stoull(m[1].str());
   return 0;
 }
 
@@ -41,6 +39,18 @@ struct CpuMark {
 };
 
 }  // namespace
+
+std::string DrainWorkload::device(int64_t d) {
+  char id[32];
+  std::snprintf(id, sizeof id, "till-%04lld", static_cast<long long>(d));
+  return id;
+}
+
+std::string DrainWorkload::location(int64_t d) { return "store-" + std::to_string(d % 20); }
+
+common::Line DrainWorkload::line(int64_t d, int64_t i) {
+  return {"SKU-" + std::to_string(10000 + (i * 7 + d) % 5000), 1 + i % 3, common::Decimal::parse("12.99").value()};
+}
 
 int benchDrain(const std::vector<std::string>& raw) {
   auto args = common::Args::parse(raw, {"devices", "events", "lines"}, {});
@@ -61,10 +71,9 @@ int benchDrain(const std::vector<std::string>& raw) {
   std::vector<std::unique_ptr<agent::Store>> stores;
   size_t event_bytes = 0;
   for (int64_t d = 0; d < devices; ++d) {
-    char id[32];
-    std::snprintf(id, sizeof id, "till-%04lld", static_cast<long long>(d));
-    auto s = agent::Store::open({.path = dir.file(std::string(id) + ".db"), .device_id = id,
-                                 .location = "store-" + std::to_string(d % 20), .kind = "till", .min_free_bytes = 0},
+    const std::string id = DrainWorkload::device(d);
+    auto s = agent::Store::open({.path = dir.file(id + ".db"), .device_id = id,
+                                 .location = DrainWorkload::location(d), .kind = "till", .min_free_bytes = 0},
                                 clock);
     if (!s) {
       std::fprintf(stderr, "drain: %s\n", s.error().toString().c_str());
@@ -73,7 +82,7 @@ int benchDrain(const std::vector<std::string>& raw) {
     std::vector<agent::EventDraft> chunk;
     for (int64_t i = 0; i < per_device; ++i) {
       agent::EventDraft e;
-      e.lines = {{"SKU-" + std::to_string(10000 + (i * 7 + d) % 5000), 1 + i % 3, common::Decimal::parse("12.99").value()}};
+      e.lines = {DrainWorkload::line(d, i)};
       chunk.push_back(std::move(e));
       if (chunk.size() == 10'000 || i + 1 == per_device) {
         if (auto r = (*s)->recordMany(chunk); !r) {
@@ -118,8 +127,9 @@ int benchDrain(const std::vector<std::string>& raw) {
   uint64_t depth_samples = 0, depth_sum = 0, depth_nonzero = 0;
   while (applied < target) {
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
-    applied = metric(coord.port(), "stockwire_ingest_events_applied_total");
-    uint64_t depth = metric(coord.port(), "stockwire_ingest_queue_depth");
+    const std::string page = test::httpGetText(coord.port(), "/metrics");
+    applied = metric(page, "stockwire_ingest_events_applied_total");
+    uint64_t depth = metric(page, "stockwire_ingest_queue_depth");
     ++depth_samples;
     depth_sum += depth;
     if (depth > 0) ++depth_nonzero;
@@ -143,9 +153,10 @@ int benchDrain(const std::vector<std::string>& raw) {
     resends += st.resends;
   }
   for (auto& l : loops) l->stop();
-  uint64_t commits = metric(coord.port(), "stockwire_ledger_commits_total");
-  uint64_t dups = metric(coord.port(), "stockwire_ingest_duplicates_total");
-  uint64_t commit_s = metric(coord.port(), "stockwire_ledger_commit_seconds_total");
+  const std::string page = test::httpGetText(coord.port(), "/metrics");
+  uint64_t commits = metric(page, "stockwire_ledger_commits_total");
+  uint64_t dups = metric(page, "stockwire_ingest_duplicates_total");
+  uint64_t commit_s = metric(page, "stockwire_ledger_commit_seconds_total");
   double rate = static_cast<double>(applied) / secs;
   double batch = static_cast<double>(event_bytes);
   std::printf("\n  drained %llu events in %.1f s: %.0f events/s (%llu ledger transactions, %llu duplicates skipped)\n",

@@ -54,14 +54,12 @@ int benchLedger(const std::vector<std::string>& raw) {
   auto makeEvent = [&](int64_t d, int64_t i) {
     coordinator::ApplyEvent ae;
     common::Event& e = ae.event;
-    char id[32];
-    std::snprintf(id, sizeof id, "till-%04lld", static_cast<long long>(d));
-    e.device_id = id;
+    e.device_id = DrainWorkload::device(d);
     e.seq = static_cast<uint64_t>(i + 1);
     e.occurred_at_ms = start_ms + i * 10;
     e.event_id = common::newUuidV7(e.occurred_at_ms);
-    e.location = "store-" + std::to_string(d % 20);
-    e.lines = {{"SKU-" + std::to_string(10000 + (i * 7 + d) % 5000), 1 + i % 3, common::Decimal::parse("12.99").value()}};
+    e.location = DrainWorkload::location(d);
+    e.lines = {DrainWorkload::line(d, i)};
     return ae;
   };
   // Devices interleave as their batches would: a run of each device's events in turn.
@@ -89,8 +87,7 @@ int benchLedger(const std::vector<std::string>& raw) {
   };
   for (int64_t from = 0; from < per_device; from += run) {
     for (int64_t d = 0; d < devices; ++d) {
-      char id[32];
-      std::snprintf(id, sizeof id, "till-%04lld", static_cast<long long>(d));
+      const std::string id = DrainWorkload::device(d);
       if (from == 0) group.new_devices[id] = common::newUuid();
       int64_t to = std::min(per_device, from + run);
       for (int64_t i = from; i < to; ++i) group.events.push_back(makeEvent(d, i));
