@@ -35,6 +35,12 @@ const std::vector<std::string> kSchema = {
     "CREATE TABLE stock_view (location TEXT NOT NULL, sku TEXT NOT NULL, on_hand INTEGER NOT NULL,"
     "  ver INTEGER NOT NULL, gen INTEGER NOT NULL, PRIMARY KEY (location, sku)) WITHOUT ROWID;"
     "CREATE TABLE stock_view_meta (location TEXT PRIMARY KEY, device_applied_seq INTEGER NOT NULL);",
+    // v3: when each acknowledgement came, one row per ack (events up to through_seq), instead of
+    // an acked_at_ms written on every outbox row (a drain rewrote every event once more for it).
+    // An event was acknowledged at the time of the first row whose through_seq covers it.
+    "CREATE TABLE acks (through_seq INTEGER PRIMARY KEY, acked_at_ms INTEGER NOT NULL);"
+    "INSERT INTO acks SELECT MAX(seq), acked_at_ms FROM outbox WHERE acked_at_ms IS NOT NULL GROUP BY acked_at_ms;"
+    "ALTER TABLE outbox DROP COLUMN acked_at_ms;",
 };
 
 }  // namespace
@@ -387,9 +393,9 @@ Status Store::markAcked(uint64_t seq) {
                                                 " was never recorded here (last " + std::to_string(*last) + ")");
   }
   if (seq <= static_cast<uint64_t>(*cur)) return {};
-  auto st = db_.prepare("UPDATE outbox SET acked_at_ms = ? WHERE seq > ? AND seq <= ?");
+  auto st = db_.prepare("INSERT OR REPLACE INTO acks (through_seq, acked_at_ms) VALUES (?, ?)");
   if (!st) return st.error();
-  st->bind(1, clock_.nowMs()).bind(2, *cur).bind(3, static_cast<int64_t>(seq));
+  st->bind(1, static_cast<int64_t>(seq)).bind(2, clock_.nowMs());
   if (auto s = st->run(); !s) return s;
   auto up = db_.prepare("UPDATE counters SET last_acked_seq = ? WHERE id = 1");
   if (!up) return up.error();
@@ -412,7 +418,14 @@ Status Store::rewindAcked(uint64_t seq) {
                                        std::to_string(*oldest > 0 ? *oldest - 1 : *cur) +
                                        " were acknowledged and pruned here; they can only come from a ledger backup");
   }
-  auto st = db_.prepare("UPDATE outbox SET acked_at_ms = NULL WHERE seq > ?");
+  // Events up to seq stay acknowledged at the time the first later row says; later rows go.
+  auto keep = db_.prepare(
+      "INSERT OR IGNORE INTO acks (through_seq, acked_at_ms)"
+      " SELECT ?1, MIN(acked_at_ms) FROM acks WHERE through_seq > ?1 HAVING count(*) > 0");
+  if (!keep) return keep.error();
+  keep->bind(1, static_cast<int64_t>(seq));
+  if (auto s = keep->run(); !s) return s;
+  auto st = db_.prepare("DELETE FROM acks WHERE through_seq > ?");
   if (!st) return st.error();
   st->bind(1, static_cast<int64_t>(seq));
   if (auto s = st->run(); !s) return s;
@@ -427,17 +440,28 @@ Result<int64_t> Store::prune(int64_t retention_ms) {
   std::lock_guard<std::mutex> lock(mu_);
   auto txn = common::SqliteTxn::begin(db_);
   if (!txn) return txn.error();
+  // Only a prefix goes, so seqs stay gapless: everything acknowledged before the first ack still
+  // inside the retention period (after a clock set back, a later ack never prunes an earlier one).
+  auto upto = db_.prepare(
+      "SELECT COALESCE(MAX(through_seq), 0) FROM acks WHERE through_seq <"
+      " COALESCE((SELECT MIN(through_seq) FROM acks WHERE acked_at_ms >= ?), 9223372036854775807)");
+  if (!upto) return upto.error();
+  upto->bind(1, clock_.nowMs() - retention_ms);
+  auto r = upto->step();
+  if (!r) return r.error();
+  int64_t last = *r ? upto->columnInt(0) : 0;
+  if (last == 0) return int64_t{0};
+  auto del = [&](const char* sql) -> Status {
+    auto st = db_.prepare(sql);
+    if (!st) return st.error();
+    st->bind(1, last);
+    return st->run();
+  };
   // Own moves go with their events: by then the coordinator's stock view includes them.
-  auto moves = db_.prepare(
-      "DELETE FROM local_moves WHERE seq IN (SELECT seq FROM outbox WHERE acked_at_ms IS NOT NULL AND acked_at_ms < ?)");
-  if (!moves) return moves.error();
-  moves->bind(1, clock_.nowMs() - retention_ms);
-  if (auto s = moves->run(); !s) return s.error();
-  auto st = db_.prepare("DELETE FROM outbox WHERE acked_at_ms IS NOT NULL AND acked_at_ms < ?");
-  if (!st) return st.error();
-  st->bind(1, clock_.nowMs() - retention_ms);
-  if (auto s = st->run(); !s) return s.error();
+  if (auto s = del("DELETE FROM local_moves WHERE seq <= ?"); !s) return s.error();
+  if (auto s = del("DELETE FROM outbox WHERE seq <= ?"); !s) return s.error();
   int64_t n = db_.changes();
+  if (auto s = del("DELETE FROM acks WHERE through_seq <= ?"); !s) return s.error();
   if (auto s = txn->commit(); !s) return s.error();
   return n;
 }
@@ -461,9 +485,10 @@ Result<StoreStats> Store::stats() {
     if (!ro) return ro.error();
     if (*ro) s.oldest_unsynced_recorded_at_ms = o->columnInt(0);
   }
-  auto n = db_.queryInt("SELECT count(*) FROM outbox");
-  if (!n) return n.error();
-  s.stored_events = static_cast<uint64_t>(*n);
+  // Seqs are gapless and pruning takes a prefix, so the count follows from the oldest seq.
+  auto oldest = db_.queryInt("SELECT COALESCE(MIN(seq), 0) FROM outbox");
+  if (!oldest) return oldest.error();
+  s.stored_events = *oldest == 0 ? 0 : s.last_seq - static_cast<uint64_t>(*oldest) + 1;
   s.disk_free_bytes = freeBytes();
   s.last_write_failure = last_failure_;
   return s;

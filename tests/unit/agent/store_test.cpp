@@ -120,6 +120,62 @@ TEST_F(StoreTest, PruneKeepsUnackedAndRecentlyAcked) {
   EXPECT_EQ(store->record(saleDraft())->seq, 7u);  // seq continues after pruning
 }
 
+TEST_F(StoreTest, PruneTakesOnlyAPrefixWhenTheClockWasSetBack) {
+  auto store = open();
+  for (int i = 0; i < 6; ++i) ASSERT_TRUE(store->record(saleDraft()).ok());
+  ASSERT_TRUE(store->markAcked(3).ok());
+  clock_.jumpWallMs(-120'000);  // the device clock is set two minutes back
+  ASSERT_TRUE(store->markAcked(6).ok());
+  clock_.advanceMs(130'000);
+  // 4..6 carry an older ack time than 1..3, but pruning them first would leave a gap.
+  EXPECT_EQ(*store->prune(60'000), 0);
+  EXPECT_EQ(store->stats()->stored_events, 6u);
+  clock_.advanceMs(60'000);
+  EXPECT_EQ(*store->prune(60'000), 6);
+  EXPECT_EQ(store->stats()->stored_events, 0u);
+  EXPECT_EQ(store->record(saleDraft())->seq, 7u);
+}
+
+TEST_F(StoreTest, RewoundEventsKeepTheirAckTimeForPruning) {
+  auto store = open();
+  for (int i = 0; i < 6; ++i) ASSERT_TRUE(store->record(saleDraft()).ok());
+  ASSERT_TRUE(store->markAcked(6).ok());
+  clock_.advanceMs(50'000);
+  ASSERT_TRUE(store->rewindAcked(4).ok());  // 1..4 were acknowledged 50 s ago, 5..6 are not now
+  clock_.advanceMs(20'000);
+  EXPECT_EQ(*store->prune(60'000), 4);
+  auto st = store->stats();
+  EXPECT_EQ(st->stored_events, 2u);
+  EXPECT_EQ(st->queue_depth, 2u);
+  EXPECT_EQ(store->pending(1, 10, 1 << 20)->front().seq, 5u);
+}
+
+TEST_F(StoreTest, AStoreFromBeforeTheAcksTableKeepsItsAckTimes) {
+  {
+    auto store = open();
+    for (int i = 0; i < 5; ++i) ASSERT_TRUE(store->record(saleDraft()).ok());
+    ASSERT_TRUE(store->markAcked(3).ok());
+  }
+  {
+    // Put the file back to schema 2: ack times on the outbox rows, no acks table.
+    auto db = common::SqliteDb::open({.path = dir_.file("agent.db"), .create = false});
+    ASSERT_TRUE(db.ok()) << db.error().toString();
+    for (const char* sql : {"ALTER TABLE outbox ADD COLUMN acked_at_ms INTEGER",
+                            "UPDATE outbox SET acked_at_ms = (SELECT acked_at_ms FROM acks) WHERE seq <= 3",
+                            "DROP TABLE acks", "PRAGMA user_version = 2"}) {
+      ASSERT_TRUE(db->exec(sql).ok()) << sql;
+    }
+  }
+  auto store = open();
+  auto st = store->stats();
+  EXPECT_EQ(st->last_acked_seq, 3u);
+  EXPECT_EQ(st->stored_events, 5u);
+  EXPECT_EQ(*store->prune(60'000), 0);
+  clock_.advanceMs(120'000);
+  EXPECT_EQ(*store->prune(60'000), 3);
+  EXPECT_EQ(store->pending(1, 10, 1 << 20)->front().seq, 4u);
+}
+
 TEST_F(StoreTest, RewindAckedResendsRetainedEventsButNotPrunedOnes) {
   auto store = open();
   for (int i = 0; i < 6; ++i) ASSERT_TRUE(store->record(saleDraft()).ok());

@@ -6,7 +6,8 @@
 // Tables (schema version in user_version):
 //   meta(key, value)            device_id, location, kind, epoch (store identity)
 //   counters(last_seq, last_acked_seq)   one row; seq is gapless per device
-//   outbox(seq PK, event_id UNIQUE, idem_key UNIQUE, recorded_at_ms, body, acked_at_ms)
+//   outbox(seq PK, event_id UNIQUE, idem_key UNIQUE, recorded_at_ms, body)
+//   acks(through_seq PK, acked_at_ms)   one row per acknowledgement, for pruning after retention
 //   local_moves(seq, line): this device's own stock effects, pruned with their events
 //   down_state(kind, location): downlink versions held (see downlink.h); stock_view, stock_view_meta
 
