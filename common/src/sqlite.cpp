@@ -2,6 +2,7 @@
 
 #include <sqlite3.h>
 
+#include <mutex>
 #include <utility>
 
 namespace sw::common {
@@ -118,6 +119,10 @@ SqliteDb& SqliteDb::operator=(SqliteDb&& other) noexcept {
 }
 
 Result<SqliteDb> SqliteDb::open(const SqliteOptions& options) {
+  // Nothing here reads SQLite's memory statistics; keeping them takes a global mutex on every
+  // allocation, which every connection in the process would share.
+  static std::once_flag no_memstatus;
+  std::call_once(no_memstatus, [] { (void)sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0); });
   SqliteDb db;
   db.path_ = options.path;
   int flags = SQLITE_OPEN_NOMUTEX;

@@ -28,7 +28,7 @@ double threadCpuSeconds() {
 }  // namespace
 
 int benchLedger(const std::vector<std::string>& raw) {
-  auto args = common::Args::parse(raw, {"devices", "events", "group"}, {});
+  auto args = common::Args::parse(raw, {"devices", "events", "group", "cache-mib"}, {});
   if (!args) {
     std::fprintf(stderr, "ledger: %s\n", args.error().toString().c_str());
     return 2;
@@ -36,20 +36,21 @@ int benchLedger(const std::vector<std::string>& raw) {
   int64_t devices = *args->getInt("devices", 100);
   int64_t total = *args->getInt("events", 1'000'000);
   int64_t group_events = *args->getInt("group", 5000);
+  int64_t cache_mib = *args->getInt("cache-mib", coordinator::LedgerOptions{}.cache_mib);
   if (devices < 1 || total < devices || group_events < 1) {
     std::fprintf(stderr, "ledger: need devices >= 1, events >= devices, group >= 1\n");
     return 2;
   }
   int64_t per_device = total / devices;
   test::TempDir dir;
-  auto ledger = coordinator::SqliteLedger::open({.path = dir.file("ledger.db")});
+  auto ledger = coordinator::SqliteLedger::open({.path = dir.file("ledger.db"), .cache_mib = cache_mib});
   if (!ledger) {
     std::fprintf(stderr, "ledger: %s\n", ledger.error().toString().c_str());
     return 1;
   }
-  std::printf("ledger: %lld one-line sales from %lld devices applied in groups of %lld events\n",
+  std::printf("ledger: %lld one-line sales from %lld devices applied in groups of %lld events (page cache %lld MiB)\n",
               static_cast<long long>(per_device * devices), static_cast<long long>(devices),
-              static_cast<long long>(group_events));
+              static_cast<long long>(group_events), static_cast<long long>(cache_mib));
   const int64_t start_ms = 1'790'000'000'000;
   auto makeEvent = [&](int64_t d, int64_t i) {
     coordinator::ApplyEvent ae;

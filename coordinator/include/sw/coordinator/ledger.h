@@ -352,7 +352,7 @@ class SqliteLedger {
   std::unordered_map<Key, OnHand, KeyHash> onhand_cache_;
   std::vector<Key> dirty_;
   std::function<common::Status()> before_commit_;
-  static constexpr int kCheckpointPages = 4000;
+  static constexpr int kCheckpointPages = 32000;
 };
 
 }  // namespace sw::coordinator
