@@ -180,6 +180,11 @@ void IngestService::processGroup(std::deque<Message>& msgs, bool final_flush) {
     ++stats_.quarantined;
   };
 
+  // Reserved once: growing a vector of 8000 events step by step copied it and faulted in fresh
+  // pages each time (about 8% of the apply thread in a drain).
+  size_t offered = 0;
+  for (const Message& m : msgs) offered += m.batch.events.size();
+  group.events.reserve(offered);
   std::unique_lock<std::mutex> seq_lock(seq_mu_);
   size_t events_in_group = 0;
   for (Message& m : msgs) {
