@@ -450,6 +450,7 @@ Result<int64_t> Store::prune(int64_t retention_ms) {
   auto r = upto->step();
   if (!r) return r.error();
   int64_t last = *r ? upto->columnInt(0) : 0;
+  upto->reset();
   if (last == 0) return int64_t{0};
   auto del = [&](const char* sql) -> Status {
     auto st = db_.prepare(sql);
