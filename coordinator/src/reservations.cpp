@@ -859,10 +859,28 @@ Result<RefundResult> OrderBook::applyRefund(const std::string& channel, const st
   std::stable_sort(held.begin(), held.end(), [&](const auto& x, const auto& y) { return rank(x) < rank(y); });
   int64_t held_units = 0;
   for (const BookAllocation& a : held) held_units += a.quantity;
-  out.released = std::min(quantity, held_units);
-  auto change = releaseAllocations(held, out.released, {});
+  // Units an order update already released because the line's quantity dropped (Shopify GraphQL
+  // polling sees a refund that way, without its id) are this refund's units: they are not
+  // released again, and they move from the line's count to the refund's (order updates measure
+  // what a line lost less what refunds account for, so the two never count a unit twice).
+  auto ln = db_.prepare("SELECT released FROM order_lines WHERE channel = ? AND order_id = ? AND line_id = ?");
+  if (!ln) return ln.error();
+  ln->bind(1, channel).bind(2, order_id).bind(3, line_id);
+  auto lr = ln->step();
+  if (!lr) return lr.error();
+  int64_t covered = *lr ? std::clamp<int64_t>(ln->columnInt(0), 0, quantity) : 0;
+  ln->reset();
+  if (covered > 0) {
+    auto ul = db_.prepare("UPDATE order_lines SET released = released - ? WHERE channel = ? AND order_id = ? AND line_id = ?");
+    if (!ul) return ul.error();
+    ul->bind(1, covered).bind(2, channel).bind(3, order_id).bind(4, line_id);
+    if (auto s = ul->run(); !s) return s.error();
+  }
+  int64_t release_now = std::min(quantity - covered, held_units);
+  auto change = releaseAllocations(held, release_now, {});
   if (!change) return change.error();
   out.change = std::move(*change);
+  out.released = covered + release_now;
   int64_t left = quantity - out.released;
   if (restock && left > 0 && !sku.empty()) {
     int64_t shipped = 0;

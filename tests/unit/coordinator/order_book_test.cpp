@@ -153,6 +153,52 @@ TEST_F(OrderBookTest, ARefundReleasesOnlyWhatIsStillHeld) {
   EXPECT_EQ(held("A"), 2);
 }
 
+// Shopify GraphQL polling sees a refund only as a lower current quantity, without the refund's
+// id; the refunds/create webhook brings the same units again with the id. Whichever comes first,
+// the units are released once.
+TEST_F(OrderBookTest, ARefundSeenFirstAsALowerQuantityIsNotReleasedTwice) {
+  receive("wh-1", "A", 10);
+  ASSERT_TRUE(service_->intake(order("1", "A", 3)).ok());
+  ASSERT_TRUE(service_->intake(order("2", "A", 3)).ok());
+  auto polled = [](const std::string& id) {
+    NormalizedOrder o;
+    o.channel = ChannelKind::kShopify;
+    o.order_id = id;
+    o.status = OrderStatus::kOpen;
+    channels::OrderLine l;
+    l.line_id = "L-" + id;
+    l.sku = "A";
+    l.quantity = 3;
+    l.current_quantity = 2;
+    o.lines.push_back(l);
+    return o;
+  };
+  auto webhook = [&](const std::string& id) {
+    NormalizedOrder o = order(id, "A", 3);
+    o.event = "refund";
+    o.releases.push_back({"L-" + id, "A", 1, "refunded", false, "R-" + id});
+    return o;
+  };
+  // Order 1: the poll first, then the webhook; order 2: the other way round. Each twice.
+  for (int i = 0; i < 2; ++i) {
+    ASSERT_TRUE(service_->intake(polled("1")).ok());
+    ASSERT_TRUE(service_->intake(webhook("1")).ok());
+    ASSERT_TRUE(service_->intake(webhook("2")).ok());
+    ASSERT_TRUE(service_->intake(polled("2")).ok());
+    EXPECT_EQ(held("A"), 4) << "round " << i;
+  }
+  // A second refund of the same line after the poll has seen both: one more unit, once.
+  NormalizedOrder polled_again = polled("1");
+  polled_again.lines[0].current_quantity = 1;
+  ASSERT_TRUE(service_->intake(polled_again).ok());
+  EXPECT_EQ(held("A"), 3);
+  NormalizedOrder second = order("1", "A", 3);
+  second.event = "refund";
+  second.releases.push_back({"L-1", "A", 1, "refunded", false, "R-1b"});
+  ASSERT_TRUE(service_->intake(second).ok());
+  EXPECT_EQ(held("A"), 3);
+}
+
 TEST_F(OrderBookTest, AShortPickShipsWhatWasPickedAndReroutesTheRestElsewhere) {
   receive("wh-1", "A", 2);
   receive("store-1", "A", 3);
