@@ -859,32 +859,40 @@ Result<RefundResult> OrderBook::applyRefund(const std::string& channel, const st
   std::stable_sort(held.begin(), held.end(), [&](const auto& x, const auto& y) { return rank(x) < rank(y); });
   int64_t held_units = 0;
   for (const BookAllocation& a : held) held_units += a.quantity;
-  // Units an order update already released because the line's quantity dropped (Shopify GraphQL
-  // polling sees a refund that way, without its id) are this refund's units: they are not
-  // released again, and they move from the line's count to the refund's (order updates measure
-  // what a line lost less what refunds account for, so the two never count a unit twice).
-  auto ln = db_.prepare("SELECT released FROM order_lines WHERE channel = ? AND order_id = ? AND line_id = ?");
+  // The line still needs what was wanted at intake less every refund (this one included) and what
+  // has shipped; only held units beyond that are released. So a refund whose units an order update
+  // already released (Shopify GraphQL polling sees a refund only as a lower current quantity,
+  // without its id) releases nothing more, and a refund of shipped units does not take held ones.
+  auto ln = db_.prepare(
+      "SELECT l.quantity, l.released, (SELECT COALESCE(SUM(f.quantity), 0) FROM refunds f"
+      "  WHERE f.channel = l.channel AND f.order_id = l.order_id AND f.line_id = l.line_id)"
+      " FROM order_lines l WHERE l.channel = ? AND l.order_id = ? AND l.line_id = ?");
   if (!ln) return ln.error();
   ln->bind(1, channel).bind(2, order_id).bind(3, line_id);
   auto lr = ln->step();
   if (!lr) return lr.error();
-  int64_t covered = *lr ? std::clamp<int64_t>(ln->columnInt(0), 0, quantity) : 0;
+  int64_t wanted = *lr ? ln->columnInt(0) : held_units;
+  int64_t released_by_updates = *lr ? ln->columnInt(1) : 0;
+  int64_t refunded = *lr ? ln->columnInt(2) + quantity : quantity;
   ln->reset();
-  if (covered > 0) {
+  int64_t shipped_units = 0;
+  for (const auto& [loc, n] : shipped_at) shipped_units += n;
+  int64_t need = std::max<int64_t>(0, wanted - refunded - shipped_units);
+  out.released = std::clamp<int64_t>(held_units - need, 0, quantity);
+  auto change = releaseAllocations(held, out.released, {});
+  if (!change) return change.error();
+  out.change = std::move(*change);
+  // Units updates released for the lower quantity that this refund explains move from the line's
+  // count to the refund's: order updates release what a line lost less what refunds account for,
+  // minus the line's count, so no unit is counted on both sides.
+  if (int64_t covered = std::min(released_by_updates, quantity - out.released); covered > 0) {
     auto ul = db_.prepare("UPDATE order_lines SET released = released - ? WHERE channel = ? AND order_id = ? AND line_id = ?");
     if (!ul) return ul.error();
     ul->bind(1, covered).bind(2, channel).bind(3, order_id).bind(4, line_id);
     if (auto s = ul->run(); !s) return s.error();
   }
-  int64_t release_now = std::min(quantity - covered, held_units);
-  auto change = releaseAllocations(held, release_now, {});
-  if (!change) return change.error();
-  out.change = std::move(*change);
-  out.released = covered + release_now;
   int64_t left = quantity - out.released;
   if (restock && left > 0 && !sku.empty()) {
-    int64_t shipped = 0;
-    for (const auto& [loc, n] : shipped_at) shipped += n;
     auto done = db_.prepare("SELECT COALESCE(SUM(quantity), 0) FROM restocks WHERE channel = ? AND order_id = ? AND line_id = ?");
     if (!done) return done.error();
     done->bind(1, channel).bind(2, order_id).bind(3, line_id);
@@ -892,7 +900,7 @@ Result<RefundResult> OrderBook::applyRefund(const std::string& channel, const st
     if (!dr) return dr.error();
     int64_t already = done->columnInt(0);
     done->reset();
-    out.restocked = std::clamp<int64_t>(shipped - already, 0, left);
+    out.restocked = std::clamp<int64_t>(shipped_units - already, 0, left);
     out.location = location;
     if (out.location.empty()) {
       // Where the units shipped from (most units first): they come back there.

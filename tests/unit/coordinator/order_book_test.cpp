@@ -199,6 +199,31 @@ TEST_F(OrderBookTest, ARefundSeenFirstAsALowerQuantityIsNotReleasedTwice) {
   EXPECT_EQ(held("A"), 3);
 }
 
+// Two of three units shipped, the third still held; the buyer returns a shipped unit. Polling sees
+// the line at 2 first and releases the held unit (two shipped, nothing more to send); the refund
+// webhook then restocks the returned unit rather than counting it as the released one.
+TEST_F(OrderBookTest, ARefundOfAShippedUnitSeenFirstByPollingIsStillRestocked) {
+  receive("wh-1", "A", 2);
+  receive("store-1", "A", 5);
+  ASSERT_TRUE(service_->intake(order("1", "A", 3)).ok());
+  auto tasks = book_->openTasks();
+  ASSERT_TRUE(tasks.ok());
+  ASSERT_EQ(tasks->size(), 1u);
+  ASSERT_TRUE(book_->completeTask(tasks->front().task_id, {{"A", 2}}, "SW1").ok());
+  ASSERT_EQ(held("A"), 1);
+  NormalizedOrder polled = order("1", "A", 3);
+  polled.lines[0].current_quantity = 2;
+  ASSERT_TRUE(service_->intake(polled).ok());
+  EXPECT_EQ(held("A"), 0);
+  NormalizedOrder refund = order("1", "A", 3);
+  refund.event = "refund";
+  refund.releases.push_back({"L-1", "A", 1, "returned", true, "R-1"});
+  auto r = service_->intake(refund);
+  ASSERT_TRUE(r.ok()) << r.error().toString();
+  EXPECT_NE(r->reason.find("1 shipped units restocked"), std::string::npos) << r->reason;
+  EXPECT_EQ(held("A"), 0);
+}
+
 TEST_F(OrderBookTest, AShortPickShipsWhatWasPickedAndReroutesTheRestElsewhere) {
   receive("wh-1", "A", 2);
   receive("store-1", "A", 3);
