@@ -37,8 +37,8 @@ int benchLedger(const std::vector<std::string>& raw) {
   int64_t total = *args->getInt("events", 1'000'000);
   int64_t group_events = *args->getInt("group", 5000);
   int64_t cache_mib = *args->getInt("cache-mib", coordinator::LedgerOptions{}.cache_mib);
-  if (devices < 1 || total < devices || group_events < 1) {
-    std::fprintf(stderr, "ledger: need devices >= 1, events >= devices, group >= 1\n");
+  if (devices < 1 || total < devices || group_events < 1 || cache_mib < 1) {
+    std::fprintf(stderr, "ledger: need devices >= 1, events >= devices, group >= 1, cache-mib >= 1\n");
     return 2;
   }
   int64_t per_device = total / devices;
@@ -48,7 +48,7 @@ int benchLedger(const std::vector<std::string>& raw) {
     std::fprintf(stderr, "ledger: %s\n", ledger.error().toString().c_str());
     return 1;
   }
-  std::printf("ledger: %lld one-line sales from %lld devices applied in groups of %lld events (page cache %lld MiB)\n",
+  std::printf("ledger: %lld one-line sales from %lld devices in groups of %lld events (page cache %lld MiB)\n",
               static_cast<long long>(per_device * devices), static_cast<long long>(devices),
               static_cast<long long>(group_events), static_cast<long long>(cache_mib));
   const int64_t start_ms = 1'790'000'000'000;
