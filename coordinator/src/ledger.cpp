@@ -138,6 +138,9 @@ Status SqliteLedger::prepareInterner(Interner& in) {
   auto i = db_.prepare(std::string("INSERT INTO ") + in.table + " (" + in.column + ") VALUES (?) RETURNING id");
   if (!i) return i.error();
   in.insert = std::move(*i);
+  auto b = db_.prepare(std::string("SELECT ") + in.column + " FROM " + in.table + " WHERE id = ?");
+  if (!b) return b.error();
+  in.by_id = std::move(*b);
   return {};
 }
 
@@ -234,6 +237,23 @@ Result<int64_t> SqliteLedger::internRepeated(Interner& in, LastName& last, const
   last.name = name;
   last.id = *id;
   return id;
+}
+
+Result<const std::string*> SqliteLedger::nameOf(Interner& in, int64_t id) {
+  if (auto it = in.names.find(id); it != in.names.end()) return &it->second;
+  in.by_id.bind(1, id);
+  auto r = in.by_id.step();
+  if (!r || !*r) {
+    in.by_id.reset();
+    if (!r) return r.error();
+    return Error::fatal("corrupt_database", std::string("no ") + in.table + " row with id " + std::to_string(id));
+  }
+  std::string name(in.by_id.columnView(0));
+  in.by_id.reset();
+  // A row from an earlier transaction (this one's new rows were interned), so it stays valid
+  // whatever becomes of the open transaction.
+  in.ids.emplace(name, id);
+  return &in.names.emplace(id, std::move(name)).first->second;
 }
 
 Result<int64_t> SqliteLedger::intern(Interner& in, const std::string& name) {
@@ -456,9 +476,12 @@ Status SqliteLedger::flushOnHand(int64_t now_ms, int64_t version, CommitInfo* in
     }
     if (auto s = st.run(); !s) return s;
     if (info) {
-      const std::string& loc = locations_.names.at(key.first);
-      info->changed.emplace_back(loc, skus_.names.at(key.second));
-      if (locs.insert(key.first).second) info->locations.push_back(loc);
+      auto loc = nameOf(locations_, key.first);
+      if (!loc) return loc.error();
+      auto sku = nameOf(skus_, key.second);
+      if (!sku) return sku.error();
+      info->changed.emplace_back(**loc, **sku);
+      if (locs.insert(key.first).second) info->locations.push_back(**loc);
     }
   }
   return {};

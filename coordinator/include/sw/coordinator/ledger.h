@@ -296,8 +296,12 @@ class SqliteLedger {
     std::vector<std::string> added;  // in the open transaction: forgotten if it rolls back
     common::SqliteStmt find;
     common::SqliteStmt insert;
+    common::SqliteStmt by_id;
   };
   common::Result<int64_t> intern(Interner& in, const std::string& name);
+  // The name of an id, from the database when no event since the start has named it (a
+  // whole-location count reaches SKUs only by id).
+  common::Result<const std::string*> nameOf(Interner& in, int64_t id);
   // intern() for names that repeat from one event to the next (a batch's device and location).
   struct LastName {
     std::string name;
@@ -311,9 +315,9 @@ class SqliteLedger {
   common::SqliteDb db_;
   std::mutex read_mu_;
   common::SqliteDb reader_;
-  Interner devices_{"devices", "device_id", {}, {}, {}, {}, {}};
-  Interner locations_{"locations", "name", {}, {}, {}, {}, {}};
-  Interner skus_{"skus", "sku", {}, {}, {}, {}, {}};
+  Interner devices_{"devices", "device_id", {}, {}, {}, {}, {}, {}};
+  Interner locations_{"locations", "name", {}, {}, {}, {}, {}, {}};
+  Interner skus_{"skus", "sku", {}, {}, {}, {}, {}, {}};
   common::SqliteStmt ins_event_;
   common::SqliteStmt ins_move_;
   common::SqliteStmt sel_onhand_;
