@@ -70,6 +70,20 @@ class OrderBookTest : public ::testing::Test {
     o.lines.push_back(l);
     return o;
   }
+  // What Shopify GraphQL polling brings after a refund: the line at a lower current quantity, no refund id.
+  NormalizedOrder polled(const std::string& id, const std::string& sku, int64_t qty, int64_t current) {
+    NormalizedOrder o = order(id, sku, qty);
+    o.lines[0].current_quantity = current;
+    return o;
+  }
+  // A refund webhook of one unit of the order's one line, naming its refund.
+  NormalizedOrder refundOf(const std::string& id, const std::string& sku, int64_t ordered, const std::string& refund_id,
+                           bool restock = false) {
+    NormalizedOrder o = order(id, sku, ordered);
+    o.event = "refund";
+    o.releases.push_back({"L-" + id, sku, 1, restock ? "returned" : "refunded", restock, refund_id});
+    return o;
+  }
   int64_t held(const std::string& sku) {
     int64_t n = 0;
     for (const auto& [loc, q] : book_->reservedByLocation(sku)) n += q;
@@ -160,42 +174,18 @@ TEST_F(OrderBookTest, ARefundSeenFirstAsALowerQuantityIsNotReleasedTwice) {
   receive("wh-1", "A", 10);
   ASSERT_TRUE(service_->intake(order("1", "A", 3)).ok());
   ASSERT_TRUE(service_->intake(order("2", "A", 3)).ok());
-  auto polled = [](const std::string& id) {
-    NormalizedOrder o;
-    o.channel = ChannelKind::kShopify;
-    o.order_id = id;
-    o.status = OrderStatus::kOpen;
-    channels::OrderLine l;
-    l.line_id = "L-" + id;
-    l.sku = "A";
-    l.quantity = 3;
-    l.current_quantity = 2;
-    o.lines.push_back(l);
-    return o;
-  };
-  auto webhook = [&](const std::string& id) {
-    NormalizedOrder o = order(id, "A", 3);
-    o.event = "refund";
-    o.releases.push_back({"L-" + id, "A", 1, "refunded", false, "R-" + id});
-    return o;
-  };
   // Order 1: the poll first, then the webhook; order 2: the other way round. Each twice.
   for (int i = 0; i < 2; ++i) {
-    ASSERT_TRUE(service_->intake(polled("1")).ok());
-    ASSERT_TRUE(service_->intake(webhook("1")).ok());
-    ASSERT_TRUE(service_->intake(webhook("2")).ok());
-    ASSERT_TRUE(service_->intake(polled("2")).ok());
+    ASSERT_TRUE(service_->intake(polled("1", "A", 3, 2)).ok());
+    ASSERT_TRUE(service_->intake(refundOf("1", "A", 3, "R-1")).ok());
+    ASSERT_TRUE(service_->intake(refundOf("2", "A", 3, "R-2")).ok());
+    ASSERT_TRUE(service_->intake(polled("2", "A", 3, 2)).ok());
     EXPECT_EQ(held("A"), 4) << "round " << i;
   }
   // A second refund of the same line after the poll has seen both: one more unit, once.
-  NormalizedOrder polled_again = polled("1");
-  polled_again.lines[0].current_quantity = 1;
-  ASSERT_TRUE(service_->intake(polled_again).ok());
+  ASSERT_TRUE(service_->intake(polled("1", "A", 3, 1)).ok());
   EXPECT_EQ(held("A"), 3);
-  NormalizedOrder second = order("1", "A", 3);
-  second.event = "refund";
-  second.releases.push_back({"L-1", "A", 1, "refunded", false, "R-1b"});
-  ASSERT_TRUE(service_->intake(second).ok());
+  ASSERT_TRUE(service_->intake(refundOf("1", "A", 3, "R-1b")).ok());
   EXPECT_EQ(held("A"), 3);
 }
 
@@ -211,14 +201,9 @@ TEST_F(OrderBookTest, ARefundOfAShippedUnitSeenFirstByPollingIsStillRestocked) {
   ASSERT_EQ(tasks->size(), 1u);
   ASSERT_TRUE(book_->completeTask(tasks->front().task_id, {{"A", 2}}, "SW1").ok());
   ASSERT_EQ(held("A"), 1);
-  NormalizedOrder polled = order("1", "A", 3);
-  polled.lines[0].current_quantity = 2;
-  ASSERT_TRUE(service_->intake(polled).ok());
+  ASSERT_TRUE(service_->intake(polled("1", "A", 3, 2)).ok());
   EXPECT_EQ(held("A"), 0);
-  NormalizedOrder refund = order("1", "A", 3);
-  refund.event = "refund";
-  refund.releases.push_back({"L-1", "A", 1, "returned", true, "R-1"});
-  auto r = service_->intake(refund);
+  auto r = service_->intake(refundOf("1", "A", 3, "R-1", true));
   ASSERT_TRUE(r.ok()) << r.error().toString();
   EXPECT_NE(r->reason.find("1 shipped units restocked"), std::string::npos) << r->reason;
   EXPECT_EQ(held("A"), 0);
