@@ -117,7 +117,7 @@ TEST(StockViews, AnOwnSaleThatALaterCountAbsorbedLeavesTheEstimateAtTheLedgersFi
   test::CoordinatorProc coord(dir, broker.url());
   coord.start();
   test::AgentProc till(dir, "till-1", "store-1", broker.url());
-  test::AgentProc till2(dir, "till-2", "store-1", "tcp://127.0.0.1:" + std::to_string(till2_net.port()));
+  test::AgentProc till2(dir, "till-2", "store-1", till2_net.url());
   till.start();
   till2.start();
   ASSERT_EQ(till.movement({{"type", "receive"}, {"sku", "SKU-A"}, {"qty", 20}}).status, 201);

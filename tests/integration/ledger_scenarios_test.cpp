@@ -31,7 +31,7 @@ TEST(LedgerScenarios, ACountWhileATillIsOfflineAbsorbsItsEarlierSalesAndTransfer
   test::TcpProxy till_net(broker.port());
   test::CoordinatorProc coord(dir, broker.url(), {}, {"--count-tie-ms", "0"});
   coord.start();
-  test::AgentProc till(dir, "till-1", "store-1", "tcp://127.0.0.1:" + std::to_string(till_net.port()));
+  test::AgentProc till(dir, "till-1", "store-1", till_net.url());
   test::AgentProc hh(dir, "hh-1", "store-1", broker.url(), "handheld");
   test::AgentProc hh2(dir, "hh-2", "store-2", broker.url(), "handheld");
   till_net.cut();  // the till's link is down from the start: it sells offline

@@ -501,7 +501,7 @@ RunResult Run::execute(bool keep) {
   broker_ = std::make_unique<test::Broker>();
   agent_net_ = std::make_unique<test::TcpProxy>(broker_->port());
   coord_net_ = std::make_unique<test::TcpProxy>(broker_->port());
-  std::string agent_url = "tcp://127.0.0.1:" + std::to_string(agent_net_->port());
+  std::string agent_url = agent_net_->url();
   std::string coord_url = "tcp://127.0.0.1:" + std::to_string(coord_net_->port());
   coord_ = std::make_unique<test::CoordinatorProc>(*dir_, coord_url);
   for (int i = 0; i < n_agents_; ++i) {

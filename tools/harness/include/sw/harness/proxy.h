@@ -6,6 +6,7 @@
 #include <atomic>
 #include <cstdint>
 #include <mutex>
+#include <string>
 #include <thread>
 #include <vector>
 
@@ -19,6 +20,8 @@ class TcpProxy {
   TcpProxy& operator=(const TcpProxy&) = delete;
 
   int port() const { return port_; }
+  // The MQTT URL of the broker through this proxy.
+  std::string url() const { return "tcp://127.0.0.1:" + std::to_string(port_); }
   // Every chunk is held this long before it is forwarded (both directions).
   void setLatencyMs(int ms) { latency_ms_ = ms; }
   // Closes every connection and refuses new ones until heal().
