@@ -237,7 +237,7 @@ void IngestService::processGroup(std::deque<Message>& msgs, bool final_flush) {
   }
 
   bool committed = true;
-  if (!group.events.empty() || !group.quarantined.empty() || !group.states.empty() || !group.new_devices.empty()) {
+  if (other_rows || !group.states.empty()) {
     int64_t t0 = clock_.monoMs();
     CommitInfo info;
     auto s = ledger_.commit(group, &info);
