@@ -1,5 +1,6 @@
 #include "sw/coordinator/ledger.h"
 
+#include <iterator>
 #include <set>
 #include <unordered_set>
 
@@ -87,6 +88,80 @@ void optText(SqliteStmt& st, int idx, const std::string& v) {
   }
 }
 
+constexpr const char* kEventColumns =
+    "events (dev, seq, event_id, type, loc, other_loc, reason, ref, device_at_ms, at_ms, applied_at_ms, ord)";
+constexpr int kEventParams = 12;
+constexpr const char* kMoveColumns = "movements (dev, seq, line, ord, kind, loc, sku, qty, price_units, delta, at_ms)";
+constexpr int kMoveParams = 11;
+
+// " VALUES (?,?,...)" with `rows` rows of `params` parameters.
+std::string valuesSql(int params, int rows) {
+  std::string row = "(?";
+  for (int i = 1; i < params; ++i) row += ",?";
+  row += ")";
+  std::string out = " VALUES ";
+  for (int r = 0; r < rows; ++r) out += (r ? "," : "") + row;
+  return out;
+}
+
+// One events row, its parameters from base + 1 on.
+void bindEvent(SqliteStmt& st, int base, const common::Event& e, int64_t dev, int64_t loc, std::optional<int64_t> other,
+               int64_t at, int64_t applied_at_ms, int64_t ord) {
+  st.bind(base + 1, dev).bind(base + 2, static_cast<int64_t>(e.seq)).bindBlob(base + 3, common::uuidToBytes(e.event_id))
+      .bind(base + 4, common::eventTypeName(e.type)).bind(base + 5, loc).bind(base + 6, other);
+  optText(st, base + 7, e.reason);
+  if (e.ref.empty()) {
+    st.bindNull(base + 8);
+  } else {
+    st.bindBlob(base + 8, common::uuidToBytes(e.ref));
+  }
+  st.bind(base + 9, e.occurred_at_ms).bind(base + 10, at).bind(base + 11, applied_at_ms).bind(base + 12, ord);
+}
+
+struct MoveRow {
+  int64_t dev, seq, line, ord;
+  EventType type;
+  int64_t loc, sku, qty;
+  std::optional<int64_t> price;
+  int64_t delta, at;
+};
+
+void bindMove(SqliteStmt& st, int base, const MoveRow& m) {
+  st.bind(base + 1, m.dev).bind(base + 2, m.seq).bind(base + 3, m.line).bind(base + 4, m.ord)
+      .bind(base + 5, common::eventTypeName(m.type)).bind(base + 6, m.loc).bind(base + 7, m.sku).bind(base + 8, m.qty)
+      .bind(base + 9, m.price).bind(base + 10, m.delta).bind(base + 11, m.at);
+}
+
+// What a line does to the stock at its location.
+int64_t lineDelta(EventType type, int64_t qty) {
+  switch (type) {
+    case EventType::kSale:
+    case EventType::kTransferOut:
+      return -qty;
+    case EventType::kReturn:
+    case EventType::kReceive:
+    case EventType::kAdjust:
+    case EventType::kTransferIn:
+      return qty;
+    case EventType::kCount:
+    case EventType::kVoid:
+      return 0;
+  }
+  return 0;
+}
+
+// A second event with the same UUID (a device bug or a forged message) must not apply twice.
+std::string duplicateMessage(const common::Event& e) {
+  return "event id " + e.event_id + " was already applied under another (device, seq); skipped";
+}
+
+// Events staged for multi-row inserts: lines at one location and nothing to look up.
+bool isPlain(const common::Event& e) {
+  return (e.type == EventType::kSale || e.type == EventType::kReturn || e.type == EventType::kReceive ||
+          e.type == EventType::kAdjust) &&
+         e.other_location.empty();
+}
+
 }  // namespace
 
 Result<std::unique_ptr<SqliteLedger>> SqliteLedger::open(const LedgerOptions& options) {
@@ -153,12 +228,7 @@ Status SqliteLedger::prepareStatements() {
     const char* sql;
   };
   const Def defs[] = {
-      {&ins_event_,
-       "INSERT INTO events (dev, seq, event_id, type, loc, other_loc, reason, ref, device_at_ms, at_ms,"
-       " applied_at_ms, ord) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)"},
-      {&ins_move_,
-       "INSERT INTO movements (dev, seq, line, ord, kind, loc, sku, qty, price_units, delta, at_ms)"
-       " VALUES (?,?,?,?,?,?,?,?,?,?,?)"},
+      {&sel_event_by_id_, "SELECT ord FROM events WHERE event_id = ?"},
       {&set_onhand_,
        "UPDATE on_hand SET qty = ?3, count_at_ms = ?4, counted = ?5, updated_at_ms = ?6, ver = ?7, count_dev = ?8,"
        " count_seq = ?9, count_id = ?10 WHERE loc = ?1 AND sku = ?2"},
@@ -215,6 +285,20 @@ Status SqliteLedger::prepareStatements() {
       {&mark_voided_, "UPDATE events SET voided_by = ? WHERE dev = ? AND seq = ?"},
       {&ins_anomaly_, "INSERT INTO anomalies (dev, seq, code, message, at_ms) VALUES (?,?,?,?,?)"},
   };
+  const std::string events = kEventColumns, moves = kMoveColumns;
+  const std::string built[][2] = {
+      {"INSERT INTO " + events, valuesSql(kEventParams, 1)},
+      {"INSERT INTO " + moves, valuesSql(kMoveParams, 1)},
+      {"INSERT OR IGNORE INTO " + events, valuesSql(kEventParams, 1)},
+      {"INSERT OR IGNORE INTO " + events, valuesSql(kEventParams, kInsertRows)},
+      {"INSERT OR IGNORE INTO " + moves, valuesSql(kMoveParams, kInsertRows)},
+  };
+  SqliteStmt* built_stmts[] = {&ins_event_, &ins_move_, &ins_event_or_ignore_, &ins_events_many_, &ins_moves_many_};
+  for (size_t i = 0; i < std::size(built_stmts); ++i) {
+    auto st = db_.prepare(built[i][0] + built[i][1]);
+    if (!st) return st.error();
+    *built_stmts[i] = std::move(*st);
+  }
   for (const Def& d : defs) {
     auto st = db_.prepare(d.sql);
     if (!st) return st.error();
@@ -494,40 +578,25 @@ Status SqliteLedger::applyEvent(const ApplyEvent& ae, int64_t applied_at_ms) {
   if (!dev) return dev.error();
   auto loc = internRepeated(locations_, last_location_, e.location);
   if (!loc) return loc.error();
+  const int64_t seq = static_cast<int64_t>(e.seq);
   auto anomaly = [&](const std::string& code, const std::string& message) {
-    ins_anomaly_.bind(1, *dev).bind(2, static_cast<int64_t>(e.seq)).bind(3, code).bind(4, message)
-        .bind(5, applied_at_ms);
-    return ins_anomaly_.run();
+    return recordAnomaly(*dev, seq, code, message, applied_at_ms);
   };
-  ins_event_.bind(1, *dev).bind(2, static_cast<int64_t>(e.seq)).bindBlob(3, common::uuidToBytes(e.event_id))
-      .bind(4, common::eventTypeName(e.type)).bind(5, *loc);
-  if (e.other_location.empty()) {
-    ins_event_.bindNull(6);
-  } else {
-    auto other = intern(locations_, e.other_location);
-    if (!other) return other.error();
-    ins_event_.bind(6, *other);
+  std::optional<int64_t> other;
+  if (!e.other_location.empty()) {
+    auto id = intern(locations_, e.other_location);
+    if (!id) return id.error();
+    other = *id;
   }
-  optText(ins_event_, 7, e.reason);
-  if (e.ref.empty()) {
-    ins_event_.bindNull(8);
-  } else {
-    ins_event_.bindBlob(8, common::uuidToBytes(e.ref));
-  }
-  ins_event_.bind(9, e.occurred_at_ms).bind(10, at).bind(11, applied_at_ms).bind(12, next_ord_++);
+  bindEvent(ins_event_, 0, e, *dev, *loc, other, at, applied_at_ms, next_ord_++);
   if (auto s = ins_event_.run(); !s) {
-    // A second event with the same UUID (a device bug or a forged message) must not apply twice.
-    if (s.error().code == "constraint") {
-      return anomaly("duplicate_event_id", "event id " + e.event_id + " was already applied under another (device, seq); skipped");
-    }
+    if (s.error().code == "constraint") return anomaly("duplicate_event_id", duplicateMessage(e));
     return s;
   }
 
   auto insertMove = [&](int line, int64_t move_loc, int64_t sku, int64_t qty, std::optional<int64_t> price,
                         int64_t delta) {
-    ins_move_.bind(1, *dev).bind(2, static_cast<int64_t>(e.seq)).bind(3, static_cast<int64_t>(line))
-        .bind(4, next_ord_++).bind(5, common::eventTypeName(e.type)).bind(6, move_loc).bind(7, sku).bind(8, qty)
-        .bind(9, price).bind(10, delta).bind(11, at);
+    bindMove(ins_move_, 0, {*dev, seq, line, next_ord_++, e.type, move_loc, sku, qty, price, delta, at});
     return ins_move_.run();
   };
 
@@ -588,23 +657,7 @@ Status SqliteLedger::applyEvent(const ApplyEvent& ae, int64_t applied_at_ms) {
     if (!sku) return sku.error();
     std::optional<int64_t> price;
     if (l.unit_price) price = l.unit_price->scaled();
-    int64_t delta = 0;
-    switch (e.type) {
-      case EventType::kSale:
-      case EventType::kTransferOut:
-        delta = -l.qty;
-        break;
-      case EventType::kReturn:
-      case EventType::kReceive:
-      case EventType::kAdjust:
-      case EventType::kTransferIn:
-        delta = l.qty;
-        break;
-      case EventType::kCount:
-      case EventType::kVoid:
-        delta = 0;
-        break;
-    }
+    int64_t delta = lineDelta(e.type, l.qty);
     if (auto s = insertMove(line, *loc, *sku, l.qty, price, delta); !s) return s;
     Key key{*loc, *sku};
     listed.insert(*sku);
@@ -621,6 +674,92 @@ Status SqliteLedger::applyEvent(const ApplyEvent& ae, int64_t applied_at_ms) {
   return {};
 }
 
+Status SqliteLedger::recordAnomaly(int64_t dev, int64_t seq, const std::string& code, const std::string& message,
+                                   int64_t at_ms) {
+  ins_anomaly_.bind(1, dev).bind(2, seq).bind(3, code).bind(4, message).bind(5, at_ms);
+  return ins_anomaly_.run();
+}
+
+Status SqliteLedger::stageEvent(const ApplyEvent& ae, int64_t applied_at_ms) {
+  const common::Event& e = ae.event;
+  auto dev = internRepeated(devices_, last_device_, e.device_id);
+  if (!dev) return dev.error();
+  auto loc = internRepeated(locations_, last_location_, e.location);
+  if (!loc) return loc.error();
+  staged_.push_back({&ae, *dev, *loc, e.occurred_at_ms + ae.clock_offset_ms, next_ord_, staged_skus_.size()});
+  next_ord_ += 1 + static_cast<int64_t>(e.lines.size());
+  for (const common::Line& l : e.lines) {
+    auto sku = intern(skus_, l.sku);
+    if (!sku) return sku.error();
+    staged_skus_.push_back(*sku);
+  }
+  if (staged_.size() == kInsertRows) return flushStaged(applied_at_ms);
+  return {};
+}
+
+Status SqliteLedger::flushStaged(int64_t applied_at_ms) {
+  if (staged_.empty()) return {};
+  auto bindStaged = [&](SqliteStmt& st, int base, const Staged& sg) {
+    bindEvent(st, base, sg.ae->event, sg.dev, sg.loc, std::nullopt, sg.at, applied_at_ms, sg.ord);
+  };
+  // 1. The events rows. One not inserted (OR IGNORE) has an event id or (device, seq) already
+  // in the ledger: it is not applied, and is an anomaly, as applyEvent() does.
+  std::vector<char> inserted(staged_.size(), 1);
+  if (staged_.size() == kInsertRows) {
+    for (size_t i = 0; i < staged_.size(); ++i) bindStaged(ins_events_many_, static_cast<int>(i) * kEventParams, staged_[i]);
+    if (auto s = ins_events_many_.run(); !s) return s;
+    if (db_.changes() != kInsertRows) {
+      for (size_t i = 0; i < staged_.size(); ++i) {
+        sel_event_by_id_.bindBlob(1, common::uuidToBytes(staged_[i].ae->event.event_id));
+        auto r = sel_event_by_id_.step();
+        inserted[i] = r && *r && sel_event_by_id_.columnInt(0) == staged_[i].ord;  // ords are new
+        sel_event_by_id_.reset();
+        if (!r) return r.error();
+      }
+    }
+  } else {
+    for (size_t i = 0; i < staged_.size(); ++i) {
+      bindStaged(ins_event_or_ignore_, 0, staged_[i]);
+      if (auto s = ins_event_or_ignore_.run(); !s) return s;
+      inserted[i] = db_.changes() == 1;
+    }
+  }
+  // 2. Their lines, and what they do to the stock.
+  std::vector<MoveRow> rows;
+  for (size_t i = 0; i < staged_.size(); ++i) {
+    const Staged& sg = staged_[i];
+    const common::Event& e = sg.ae->event;
+    const int64_t seq = static_cast<int64_t>(e.seq);
+    if (!inserted[i]) {
+      if (auto s = recordAnomaly(sg.dev, seq, "duplicate_event_id", duplicateMessage(e), applied_at_ms); !s) return s;
+      continue;
+    }
+    for (size_t n = 0; n < e.lines.size(); ++n) {
+      const common::Line& l = e.lines[n];
+      std::optional<int64_t> price;
+      if (l.unit_price) price = l.unit_price->scaled();
+      const int64_t line = static_cast<int64_t>(n) + 1, sku = staged_skus_[sg.first_sku + n];
+      const int64_t delta = lineDelta(e.type, l.qty);
+      rows.push_back({sg.dev, seq, line, sg.ord + line, e.type, sg.loc, sku, l.qty, price, delta, sg.at});
+      if (auto s = applyDelta({sg.loc, sku}, delta, sg.at, sg.dev, seq); !s) return s;
+    }
+  }
+  size_t done = 0;
+  for (; rows.size() - done >= kInsertRows; done += kInsertRows) {
+    for (int r = 0; r < kInsertRows; ++r) bindMove(ins_moves_many_, r * kMoveParams, rows[done + static_cast<size_t>(r)]);
+    if (auto s = ins_moves_many_.run(); !s) return s;
+    // Each (device, seq) was just inserted once into events, so its lines cannot already exist.
+    if (db_.changes() != kInsertRows) return Error::fatal("corrupt_database", "movement rows already present");
+  }
+  for (; done < rows.size(); ++done) {
+    bindMove(ins_move_, 0, rows[done]);
+    if (auto s = ins_move_.run(); !s) return s;
+  }
+  staged_.clear();
+  staged_skus_.clear();
+  return {};
+}
+
 Status SqliteLedger::commit(const ApplyGroup& group, CommitInfo* info) {
   std::lock_guard<std::mutex> lock(write_mu_);
   if (info) *info = {};
@@ -632,6 +771,8 @@ Status SqliteLedger::commit(const ApplyGroup& group, CommitInfo* info) {
     // The cache may hold this transaction's changes: forget it all, the database has the truth.
     onhand_cache_.clear();
     dirty_.clear();
+    staged_.clear();
+    staged_skus_.clear();
     last_device_ = {};
     last_location_ = {};
     next_ord_ = saved_ord;
@@ -655,8 +796,11 @@ Status SqliteLedger::commit(const ApplyGroup& group, CommitInfo* info) {
     if (auto s = set_epoch_.run(); !s) return fail(s.error());
   }
   for (const ApplyEvent& ae : group.events) {
-    if (auto s = applyEvent(ae, group.applied_at_ms); !s) return fail(s.error());
+    Status s = isPlain(ae.event) ? stageEvent(ae, group.applied_at_ms) : flushStaged(group.applied_at_ms);
+    if (s && !isPlain(ae.event)) s = applyEvent(ae, group.applied_at_ms);
+    if (!s) return fail(s.error());
   }
+  if (auto s = flushStaged(group.applied_at_ms); !s) return fail(s.error());
   if (auto s = flushOnHand(group.applied_at_ms, stock_ver_ + 1, info); !s) return fail(s.error());
   for (const auto& [device, seq] : group.cursors) {
     auto dev = intern(devices_, device);

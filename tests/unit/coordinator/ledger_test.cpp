@@ -157,6 +157,59 @@ TEST_F(LedgerTest, VoidReversesTheSaleOnceAndUnknownRefsAreAnomalies) {
   EXPECT_TRUE(ledger_->verifyOnHand()->empty());
 }
 
+// Plain events are written 64 to a statement (ledger.h, kInsertRows). A second event with an id
+// already applied is skipped and recorded as an anomaly whether it falls in a full statement, in
+// the rest of a group, or twice in one statement, and nothing else in its statement is lost.
+TEST_F(LedgerTest, AnEventIdSeenTwiceAppliesOnceWhereverItFallsInAGroup) {
+  auto early = event("till-1", EventType::kReceive, 10, {{"A", 1000, std::nullopt}});
+  apply({early});
+  std::vector<common::Event> g;
+  for (int i = 0; i < 150; ++i) {
+    g.push_back(event(i % 2 ? "till-2" : "till-1", EventType::kSale, 100 + i, {{"A", 1, std::nullopt}}));
+  }
+  g[40].event_id = g[10].event_id;    // twice in the first statement of 64
+  g[70].event_id = early.event_id;    // in the second, already in the ledger from before
+  g[140].event_id = early.event_id;   // in the 22 events written one by one
+  apply(g);
+  EXPECT_EQ(onHand("A"), 1000 - 147);
+  EXPECT_EQ(*ledger_->countRows("anomalies"), 3);
+  EXPECT_EQ(*ledger_->countRows("events"), 1 + 147);
+  EXPECT_EQ(*ledger_->countRows("movements"), 1 + 147);
+  auto evs = ledger_->eventsForDevice("till-1", 1, 1000);
+  ASSERT_TRUE(evs.ok());
+  int64_t last_order = 0;
+  for (const auto& e : *evs) {
+    EXPECT_GT(e.apply_order, last_order) << "seq " << e.seq;  // the device's seq order
+    last_order = e.apply_order;
+    if (e.event_id == g[10].event_id) {
+      EXPECT_EQ(e.seq, g[10].seq);
+    }
+    ASSERT_EQ(e.moves.size(), 1u) << "seq " << e.seq;
+  }
+  EXPECT_TRUE(ledger_->verifyOnHand()->empty());
+}
+
+// An event that looks something up (a void, a count, a transfer) sees every event before it in
+// its own group, though those are staged for multi-row inserts.
+TEST_F(LedgerTest, AVoidOrCountSeesTheEventsBeforeItInItsOwnGroup) {
+  std::vector<common::Line> many;
+  for (int i = 0; i < 100; ++i) many.push_back({"S" + std::to_string(i), 10, std::nullopt});
+  auto receipt = event("till-1", EventType::kReceive, 100, many);  // 100 lines: 64 + 36 rows
+  auto sale = event("till-1", EventType::kSale, 200, {{"S1", 3, std::nullopt}, {"S2", 4, std::nullopt}});
+  auto v = event("till-1", EventType::kVoid, 300, {});
+  v.ref = sale.event_id;
+  auto later = event("till-1", EventType::kSale, 400, {{"S2", 1, std::nullopt}});
+  auto count = event("till-1", EventType::kCount, 500, {{"S3", 7, std::nullopt}});
+  apply({receipt, sale, v, later, count});
+  EXPECT_EQ(onHand("S1"), 10);
+  EXPECT_EQ(onHand("S2"), 9);
+  EXPECT_EQ(onHand("S3"), 7);
+  EXPECT_EQ(onHand("S99"), 10);
+  EXPECT_EQ(*ledger_->countRows("anomalies"), 0);
+  EXPECT_EQ(*ledger_->countRows("movements"), 100 + 2 + 2 + 1 + 1);
+  EXPECT_TRUE(ledger_->verifyOnHand()->empty());
+}
+
 TEST_F(LedgerTest, QuarantineAndStateRowsAreStored) {
   ApplyGroup g;
   g.applied_at_ms = 5;

@@ -285,6 +285,25 @@ class SqliteLedger {
   common::Status applyLocationCount(int64_t loc, const std::set<int64_t>& listed, const CountMark& mark);
   common::Status applyTransfer(const common::Event& e, int64_t dev, int64_t loc, int64_t at);
   common::Status flushOnHand(int64_t now_ms, int64_t version, CommitInfo* info);
+  common::Status recordAnomaly(int64_t dev, int64_t seq, const std::string& code, const std::string& message,
+                               int64_t at_ms);
+
+  // Plain events (sale, return, receive, adjust: lines at one location, nothing to look up) are
+  // staged and written kInsertRows at a time, each table with one multi-row INSERT OR IGNORE:
+  // one statement instead of 64 saves its start and end, and OR IGNORE means a statement that
+  // cannot abort, so SQLite keeps no statement journal for it (a multi-row plain INSERT does,
+  // and is several times slower). Any other event first flushes what is staged, so it sees
+  // every earlier event in the database.
+  static constexpr int kInsertRows = 64;
+  struct Staged {
+    const ApplyEvent* ae;
+    int64_t dev, loc, at, ord;  // ord is the event's; its lines take ord + 1, ord + 2, ...
+    size_t first_sku;           // its lines' SKU ids start here in staged_skus_
+  };
+  common::Status stageEvent(const ApplyEvent& ae, int64_t applied_at_ms);
+  common::Status flushStaged(int64_t applied_at_ms);
+  std::vector<Staged> staged_;
+  std::vector<int64_t> staged_skus_;
 
   // Names (devices, locations, SKUs) are stored once and referred to by integer ids, which
   // keeps every index key small and fast to compare.
@@ -320,6 +339,10 @@ class SqliteLedger {
   Interner skus_{"skus", "sku", {}, {}, {}, {}, {}, {}};
   common::SqliteStmt ins_event_;
   common::SqliteStmt ins_move_;
+  common::SqliteStmt ins_event_or_ignore_;  // one staged event
+  common::SqliteStmt ins_events_many_;      // kInsertRows staged events
+  common::SqliteStmt ins_moves_many_;       // kInsertRows of their lines
+  common::SqliteStmt sel_event_by_id_;
   common::SqliteStmt sel_onhand_;
   common::SqliteStmt up_onhand_;
   common::SqliteStmt set_onhand_;
