@@ -796,8 +796,12 @@ Status SqliteLedger::commit(const ApplyGroup& group, CommitInfo* info) {
     if (auto s = set_epoch_.run(); !s) return fail(s.error());
   }
   for (const ApplyEvent& ae : group.events) {
-    Status s = isPlain(ae.event) ? stageEvent(ae, group.applied_at_ms) : flushStaged(group.applied_at_ms);
-    if (s && !isPlain(ae.event)) s = applyEvent(ae, group.applied_at_ms);
+    Status s;
+    if (isPlain(ae.event)) {
+      s = stageEvent(ae, group.applied_at_ms);
+    } else if (s = flushStaged(group.applied_at_ms); s) {
+      s = applyEvent(ae, group.applied_at_ms);  // sees every event before it
+    }
     if (!s) return fail(s.error());
   }
   if (auto s = flushStaged(group.applied_at_ms); !s) return fail(s.error());
