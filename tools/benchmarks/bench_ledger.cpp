@@ -12,6 +12,7 @@
 #include "raw_limits.h"
 #include "sw/common/args.h"
 #include "sw/common/uuid.h"
+#include "sw/coordinator/ingest.h"
 #include "sw/coordinator/ledger.h"
 #include "sw/harness/process.h"
 
@@ -35,7 +36,8 @@ int benchLedger(const std::vector<std::string>& raw) {
   }
   int64_t devices = *args->getInt("devices", 100);
   int64_t total = *args->getInt("events", 1'000'000);
-  int64_t group_events = *args->getInt("group", 5000);
+  // The coordinator's largest group, which a catch-up fills.
+  int64_t group_events = *args->getInt("group", static_cast<int64_t>(coordinator::IngestConfig{}.max_group_events));
   int64_t cache_mib = *args->getInt("cache-mib", coordinator::LedgerOptions{}.cache_mib);
   if (devices < 1 || total < devices || group_events < 1 || cache_mib < 1) {
     std::fprintf(stderr, "ledger: need devices >= 1, events >= devices, group >= 1, cache-mib >= 1\n");
