@@ -189,6 +189,22 @@ TEST_F(LedgerTest, AnEventIdSeenTwiceAppliesOnceWhereverItFallsInAGroup) {
   EXPECT_TRUE(ledger_->verifyOnHand()->empty());
 }
 
+// The same for an event written on its own (a void here): its reused id is an anomaly and it
+// changes nothing.
+TEST_F(LedgerTest, AVoidWithAnIdAlreadyAppliedIsAnAnomalyAndChangesNothing) {
+  auto receipt = event("till-1", EventType::kReceive, 100, {{"A", 5, std::nullopt}});
+  auto sale = event("till-1", EventType::kSale, 200, {{"A", 2, std::nullopt}});
+  apply({receipt, sale});
+  auto v = event("till-2", EventType::kVoid, 300, {});
+  v.ref = sale.event_id;
+  v.event_id = receipt.event_id;
+  apply({v});
+  EXPECT_EQ(onHand("A"), 3);
+  EXPECT_EQ(*ledger_->countRows("anomalies"), 1);
+  EXPECT_EQ(*ledger_->countRows("events"), 2);
+  EXPECT_TRUE(ledger_->verifyOnHand()->empty());
+}
+
 // An event that looks something up (a void, a count, a transfer) sees every event before it in
 // its own group, though those are staged for multi-row inserts.
 TEST_F(LedgerTest, AVoidOrCountSeesTheEventsBeforeItInItsOwnGroup) {
