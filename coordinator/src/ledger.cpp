@@ -1,6 +1,5 @@
 #include "sw/coordinator/ledger.h"
 
-#include <iterator>
 #include <set>
 #include <unordered_set>
 
@@ -225,9 +224,17 @@ Status SqliteLedger::prepareStatements() {
   }
   struct Def {
     SqliteStmt* stmt;
-    const char* sql;
+    std::string sql;
   };
+  // The inserts of events and their lines are built from their column lists: the staged ones
+  // write kInsertRows rows at once.
+  const std::string events = kEventColumns, moves = kMoveColumns;
   const Def defs[] = {
+      {&ins_event_, "INSERT INTO " + events + valuesSql(kEventParams, 1)},
+      {&ins_move_, "INSERT INTO " + moves + valuesSql(kMoveParams, 1)},
+      {&ins_event_or_ignore_, "INSERT OR IGNORE INTO " + events + valuesSql(kEventParams, 1)},
+      {&ins_events_many_, "INSERT OR IGNORE INTO " + events + valuesSql(kEventParams, kInsertRows)},
+      {&ins_moves_many_, "INSERT OR IGNORE INTO " + moves + valuesSql(kMoveParams, kInsertRows)},
       {&sel_event_by_id_, "SELECT ord FROM events WHERE event_id = ?"},
       {&set_onhand_,
        "UPDATE on_hand SET qty = ?3, count_at_ms = ?4, counted = ?5, updated_at_ms = ?6, ver = ?7, count_dev = ?8,"
@@ -285,20 +292,6 @@ Status SqliteLedger::prepareStatements() {
       {&mark_voided_, "UPDATE events SET voided_by = ? WHERE dev = ? AND seq = ?"},
       {&ins_anomaly_, "INSERT INTO anomalies (dev, seq, code, message, at_ms) VALUES (?,?,?,?,?)"},
   };
-  const std::string events = kEventColumns, moves = kMoveColumns;
-  const std::string built[][2] = {
-      {"INSERT INTO " + events, valuesSql(kEventParams, 1)},
-      {"INSERT INTO " + moves, valuesSql(kMoveParams, 1)},
-      {"INSERT OR IGNORE INTO " + events, valuesSql(kEventParams, 1)},
-      {"INSERT OR IGNORE INTO " + events, valuesSql(kEventParams, kInsertRows)},
-      {"INSERT OR IGNORE INTO " + moves, valuesSql(kMoveParams, kInsertRows)},
-  };
-  SqliteStmt* built_stmts[] = {&ins_event_, &ins_move_, &ins_event_or_ignore_, &ins_events_many_, &ins_moves_many_};
-  for (size_t i = 0; i < std::size(built_stmts); ++i) {
-    auto st = db_.prepare(built[i][0] + built[i][1]);
-    if (!st) return st.error();
-    *built_stmts[i] = std::move(*st);
-  }
   for (const Def& d : defs) {
     auto st = db_.prepare(d.sql);
     if (!st) return st.error();
