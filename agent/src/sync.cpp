@@ -37,6 +37,7 @@ void SyncLoop::start() {
       std::lock_guard<std::mutex> lock(mu_);
       status_.broker_connected = connected;
       if (connected) connected_event_ = true;
+      else lost_event_ = true;
     }
     cv_.notify_one();
   });
@@ -88,16 +89,18 @@ void SyncLoop::run() {
     wake_ = false;
     std::deque<Inbound> msgs;
     msgs.swap(inbound_);
-    bool reconnected = connected_event_;
-    connected_event_ = false;
+    bool connected = connected_event_, lost = lost_event_;
+    connected_event_ = lost_event_ = false;
     lock.unlock();
 
-    if (reconnected) {
-      // Whatever was in flight may be lost with the old connection.
+    if (lost) {
+      // Whatever was in flight may be lost with the old connection. Only a loss rewinds: the
+      // first connection is often reported after its retained presence has arrived and the
+      // first window has gone out, and rewinding then sent that window twice.
       next_seq_ = last_acked_ + 1;
       in_flight_.clear();
-      last_state_mono_ = -1'000'000;  // publish a birth now
     }
+    if (connected) last_state_mono_ = -1'000'000;  // publish a birth now
     for (const Inbound& m : msgs) handleInbound(m);
 
     int64_t mono = clock_.monoMs();

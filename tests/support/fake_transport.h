@@ -39,6 +39,10 @@ class FakeTransport final : public common::MqttTransport {
     connected_ = c;
     dispatchConnection(c);
   }
+  // Connected, but the connection handlers not told yet: Paho raises its flag and delivers the
+  // retained messages of its subscriptions before the handlers run. notifyConnected() tells them.
+  void connectQuietly() { connected_ = true; }
+  void notifyConnected() { dispatchConnection(true); }
   void deliver(const std::string& topic, const std::string& payload) { dispatchMessage(topic, payload); }
   std::vector<Published> published() {
     std::lock_guard<std::mutex> lock(mu_);

@@ -118,6 +118,46 @@ TEST_F(SyncTest, WaitsForTheCoordinatorThenSendsInOrderWithinTheWindow) {
   EXPECT_EQ(batches[1].back(), 20u);
 }
 
+TEST_F(SyncTest, AFirstConnectionReportedLateDoesNotSendTheFirstWindowTwice) {
+  record(8);
+  sync_ = std::make_unique<agent::SyncLoop>(*store_, transport_, clock_, config_, "session-1");
+  sync_->start();
+  // As Paho does it: connected and subscribed, the retained presence arrives and the first
+  // window goes out...
+  transport_.connectQuietly();
+  coordinatorOnline("c1");
+  ASSERT_TRUE(test::waitFor([&] { return eventsPublished() == 8; }, 2s));
+  transport_.take();
+  // ...and only then are the connection handlers told. The loop answers with a birth state and
+  // sends what fits in the same pass, before it reads the ack below. Nothing was lost, so
+  // nothing may be resent.
+  transport_.notifyConnected();
+  ASSERT_TRUE(test::waitFor([&] {
+    auto p = transport_.published();
+    return std::any_of(p.begin(), p.end(), [](const auto& m) { return m.topic == topics::state("till-1"); });
+  }, 2s));
+  ack(8);
+  ASSERT_TRUE(test::waitFor([&] { return store_->stats()->last_acked_seq == 8; }, 2s));
+  EXPECT_TRUE(takeBatches().empty());
+}
+
+TEST_F(SyncTest, ALostConnectionResendsFromTheLastAck) {
+  record(8);
+  startSync();
+  coordinatorOnline("c1");
+  ASSERT_TRUE(test::waitFor([&] { return eventsPublished() == 8; }, 2s));
+  ack(4);
+  ASSERT_TRUE(test::waitFor([&] { return store_->stats()->last_acked_seq == 4; }, 2s));
+  takeBatches();
+  // 5-8 were in flight when the connection went: they are sent again once it is back.
+  transport_.setConnected(false);
+  transport_.setConnected(true);
+  ASSERT_TRUE(test::waitFor([&] { return eventsPublished() == 4; }, 2s));
+  auto batches = takeBatches();
+  ASSERT_EQ(batches.size(), 1u);
+  EXPECT_EQ(batches[0], (std::vector<uint64_t>{5, 6, 7, 8}));
+}
+
 TEST_F(SyncTest, SilenceMeansResendFromTheLastAck) {
   record(3);
   startSync();

@@ -100,6 +100,7 @@ class SyncLoop {
   bool stop_ = false;
   bool wake_ = false;
   bool connected_event_ = false;  // a (re)connect happened since the loop last looked
+  bool lost_event_ = false;       // the connection was lost since the loop last looked
   std::thread thread_;
 
   // Loop-thread state (read by status() under mu_).
