@@ -190,7 +190,8 @@ void SyncLoop::handleAck(std::string_view payload) {
     in_flight_.clear();
     last_progress_mono_ = mono;
   }
-  if (ack->applied_seq > last_acked_) {
+  bool progressed = ack->applied_seq > last_acked_;
+  if (progressed) {
     common::crashPoint("agent.before_mark_acked");
     if (auto s = store_.markAcked(ack->applied_seq); !s) {
       std::lock_guard<std::mutex> lock(mu_);
@@ -234,8 +235,12 @@ void SyncLoop::handleAck(std::string_view payload) {
       ++status_.resends;
       status_.batch_events = std::max<size_t>(1, status_.batch_events / 2);
     }
-  } else if (ack->applied_seq + 1 >= next_seq_ && ack->applied_seq > 0) {
-    // Everything sent so far is applied: allow bigger batches.
+  } else if (progressed) {
+    // The coordinator is taking batches in: allow bigger ones. Growing only when an ack covered
+    // everything in flight left most devices of a catch-up at the first size, since a backlogged
+    // coordinator acks part of a window at a time; a window of 4 x 64 events a round trip then
+    // starved the ledger, and the last devices trickled in 64 at a time (tools/bench drain fell
+    // to 63k events/s on such a tail). A resend or a silence still halves the size.
     status_.batch_events = std::min(config_.max_batch_events, status_.batch_events * 2);
   }
   next_seq_ = std::max(next_seq_, last_acked_ + 1);

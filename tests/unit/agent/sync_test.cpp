@@ -118,6 +118,24 @@ TEST_F(SyncTest, WaitsForTheCoordinatorThenSendsInOrderWithinTheWindow) {
   EXPECT_EQ(batches[1].back(), 20u);
 }
 
+TEST_F(SyncTest, AnAckForPartOfTheWindowAlreadyGrowsTheBatch) {
+  // A backlogged coordinator acknowledges a window a part at a time. Growing only on an ack for
+  // everything in flight would keep a catching-up device at its first batch size for good.
+  record(40);
+  startSync();
+  coordinatorOnline("c1");
+  ASSERT_TRUE(test::waitFor([&] { return eventsPublished() == 8; }, 2s));
+  EXPECT_EQ(takeBatches().size(), 2u);  // 1-4 and 5-8 fill the window of 2 x 4
+  ack(4);
+  // Batches of 8 now, so the window holds 16 events: 5-8 still out, then 9-16 and 17-20.
+  ASSERT_TRUE(test::waitFor([&] { return eventsPublished() == 12; }, 2s));
+  auto batches = takeBatches();
+  ASSERT_EQ(batches.size(), 2u);
+  EXPECT_EQ(batches[0], (std::vector<uint64_t>{9, 10, 11, 12, 13, 14, 15, 16}));
+  EXPECT_EQ(batches[1], (std::vector<uint64_t>{17, 18, 19, 20}));
+  EXPECT_EQ(sync_->status().batch_events, 8u);
+}
+
 TEST_F(SyncTest, AFirstConnectionReportedLateDoesNotSendTheFirstWindowTwice) {
   record(8);
   sync_ = std::make_unique<agent::SyncLoop>(*store_, transport_, clock_, config_, "session-1");
