@@ -1,5 +1,7 @@
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 #include "fake_transport.h"
 #include "sw/agent/sync.h"
 #include "sw/common/codec.h"
@@ -54,6 +56,11 @@ class SyncTest : public ::testing::Test {
     a.epoch = epoch.empty() ? store_->epoch() : epoch;
     a.coord_time_ms = clock_.nowMs();
     transport_.deliver(topics::ack("till-1"), common::encodeAck(a));
+  }
+  // Acknowledges everything up to applied and waits until the store has recorded it.
+  void ackAndWait(uint64_t applied) {
+    ack(applied);
+    ASSERT_TRUE(test::waitFor([&] { return store_->stats()->last_acked_seq == applied; }, 2s));
   }
   // Seqs of every event batch published so far, in order, then cleared.
   std::vector<std::vector<uint64_t>> takeBatches() {
@@ -122,8 +129,7 @@ TEST_F(SyncTest, WaitsForTheCoordinatorThenSendsInOrderWithinTheWindow) {
   // Window of 2 batches is full: nothing more until an ack.
   ASSERT_NO_FATAL_FAILURE(waitForALoopPass());
   EXPECT_TRUE(takeBatches().empty());
-  ack(8);
-  ASSERT_TRUE(test::waitFor([&] { return store_->stats()->last_acked_seq == 8; }, 2s));
+  ASSERT_NO_FATAL_FAILURE(ackAndWait(8));
   // Acks flowing doubled the batch size (4 -> 8): the remaining 12 go in batches of 8 and 4.
   ASSERT_TRUE(test::waitFor([&] { return eventsPublished() == 12; }, 2s));
   batches = takeBatches();
@@ -164,12 +170,8 @@ TEST_F(SyncTest, AFirstConnectionReportedLateDoesNotSendTheFirstWindowTwice) {
   // sends what fits in the same pass, before it reads the ack below. Nothing was lost, so
   // nothing may be resent.
   transport_.notifyConnected();
-  ASSERT_TRUE(test::waitFor([&] {
-    auto p = transport_.published();
-    return std::any_of(p.begin(), p.end(), [](const auto& m) { return m.topic == topics::state("till-1"); });
-  }, 2s));
-  ack(8);
-  ASSERT_TRUE(test::waitFor([&] { return store_->stats()->last_acked_seq == 8; }, 2s));
+  ASSERT_TRUE(test::waitFor([&] { return statesPublished() > 0; }, 2s));
+  ASSERT_NO_FATAL_FAILURE(ackAndWait(8));
   EXPECT_TRUE(takeBatches().empty());
 }
 
@@ -178,8 +180,7 @@ TEST_F(SyncTest, ALostConnectionResendsFromTheLastAck) {
   startSync();
   coordinatorOnline("c1");
   ASSERT_TRUE(test::waitFor([&] { return eventsPublished() == 8; }, 2s));
-  ack(4);
-  ASSERT_TRUE(test::waitFor([&] { return store_->stats()->last_acked_seq == 4; }, 2s));
+  ASSERT_NO_FATAL_FAILURE(ackAndWait(4));
   takeBatches();
   // 5-8 were in flight when the connection went: they are sent again once it is back.
   transport_.setConnected(false);
@@ -195,8 +196,7 @@ TEST_F(SyncTest, SilenceMeansResendFromTheLastAck) {
   startSync();
   coordinatorOnline("c1");
   ASSERT_TRUE(test::waitFor([&] { return eventsPublished() == 3; }, 2s));
-  ack(1);
-  ASSERT_TRUE(test::waitFor([&] { return store_->stats()->last_acked_seq == 1; }, 2s));
+  ASSERT_NO_FATAL_FAILURE(ackAndWait(1));
   takeBatches();
   clock_.advanceMs(1500);  // past the ack timeout with 2 and 3 unacknowledged
   sync_->notify();
@@ -218,8 +218,7 @@ TEST_F(SyncTest, ASlowButLiveCoordinatorStretchesTheAckTimeoutInsteadOfCausingRe
   for (uint64_t seq = 1; seq <= 5; ++seq) {
     ASSERT_TRUE(test::waitFor([&] { return eventsPublished() == seq; }, 2s)) << seq;
     clock_.advanceMs(2500);
-    ack(seq);
-    ASSERT_TRUE(test::waitFor([&] { return store_->stats()->last_acked_seq == seq; }, 2s));
+    ASSERT_NO_FATAL_FAILURE(ackAndWait(seq));
   }
   EXPECT_EQ(sync_->status().resends, 0u);
   EXPECT_GE(sync_->status().rto_ms, 2500);
@@ -277,8 +276,7 @@ TEST_F(SyncTest, ACoordinatorThatLostAcknowledgedEventsGetsThemAgain) {
   startSync();
   coordinatorOnline("c1");
   ASSERT_TRUE(test::waitFor([&] { return eventsPublished() == 6; }, 2s));
-  ack(6);
-  ASSERT_TRUE(test::waitFor([&] { return store_->stats()->last_acked_seq == 6; }, 2s));
+  ASSERT_NO_FATAL_FAILURE(ackAndWait(6));
   takeBatches();
   // Restored from a backup, the coordinator now has only 1..3 and asks for 4 onwards.
   clock_.advanceMs(10);
@@ -300,8 +298,7 @@ TEST_F(SyncTest, AStaleAckDeliveredLateDoesNotRewind) {
   old.epoch = store_->epoch();
   old.coord_time_ms = clock_.nowMs();
   clock_.advanceMs(10);
-  ack(6);
-  ASSERT_TRUE(test::waitFor([&] { return store_->stats()->last_acked_seq == 6; }, 2s));
+  ASSERT_NO_FATAL_FAILURE(ackAndWait(6));
   takeBatches();
   transport_.deliver(topics::ack("till-1"), common::encodeAck(old));
   ASSERT_NO_FATAL_FAILURE(waitForALoopPass());
