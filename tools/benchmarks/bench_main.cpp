@@ -64,7 +64,7 @@ Usage:
                                into the coordinator's SQLite ledger, beside raw SQLite and Mosquitto
   stockwire-bench ledger [--devices N] [--events N] [--group N] [--cache-mib N]
                                the drain's workload applied straight to the coordinator's ledger
-                               (no MQTT, one thread, groups of N events, default 32,000 as in
+                               (no MQTT, one thread, groups of N events, default 64,000 as in
                                a catch-up; page cache --cache-mib, default 64 as in the coordinator)
   stockwire-bench channels [--sales N] [--pace-ms N] [--seconds N] [--skus N]
                                (a) sale on a till -> quantity visible in each of the four channel

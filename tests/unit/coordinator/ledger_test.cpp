@@ -330,3 +330,47 @@ TEST_F(LedgerTest, TransfersStayInTransitUntilReceivedAndShortReceiptsShowBothSi
   EXPECT_EQ((*all)[0].in_device, "hh-2");
   EXPECT_TRUE(ledger_->transfers("", "", true, 10)->empty());
 }
+
+namespace {
+
+// "SKU@version=on_hand ..." for every row a stock view after `after` would send, in order.
+std::string changesAfter(coordinator::SqliteLedger& ledger, int64_t after, const std::string& location = "store-1") {
+  auto page = ledger.stockChanges(location, "till-1", after, "", 100);
+  if (!page.ok()) return page.error().toString();
+  std::string out;
+  for (const auto& r : page->rows) {
+    out += (out.empty() ? "" : " ") + r.sku + "@" + std::to_string(r.version) + "=" + std::to_string(r.on_hand);
+  }
+  return out;
+}
+
+}  // namespace
+
+TEST_F(LedgerTest, StockChangesListEachRowOnceAtItsLatestVersion) {
+  apply({event("till-1", EventType::kReceive, 10, {{"A", 5, std::nullopt}, {"B", 7, std::nullopt}})});
+  apply({event("till-1", EventType::kSale, 20, {{"A", 1, std::nullopt}})});
+  apply({event("till-2", EventType::kReceive, 30, {{"C", 2, std::nullopt}}, "store-2")});
+  // A changed at versions 1 and 2: only its latest change is listed.
+  EXPECT_EQ(changesAfter(*ledger_, 0), "B@1=7 A@2=4");
+  // Without a SKU in the cursor, the rows at the version asked from come again.
+  EXPECT_EQ(changesAfter(*ledger_, 1), "B@1=7 A@2=4");
+  EXPECT_EQ(changesAfter(*ledger_, 2), "A@2=4");
+  EXPECT_EQ(changesAfter(*ledger_, 3), "");
+  EXPECT_EQ(changesAfter(*ledger_, 0, "store-2"), "C@3=2");
+  EXPECT_EQ(*ledger_->stockVersion("store-1"), 2);
+  EXPECT_EQ(*ledger_->stockVersion("store-2"), 3);
+  EXPECT_EQ(*ledger_->stockVersion("store-9"), 0);
+
+  // Pages go on from (version, SKU).
+  auto first = ledger_->stockChanges("store-1", "till-1", 0, "", 1);
+  ASSERT_TRUE(first.ok());
+  ASSERT_EQ(first->rows.size(), 1u);
+  EXPECT_EQ(first->rows[0].sku, "B");
+  EXPECT_TRUE(first->more);
+  EXPECT_EQ(first->version, 2);
+  auto next = ledger_->stockChanges("store-1", "till-1", 1, "B", 1);
+  ASSERT_TRUE(next.ok());
+  ASSERT_EQ(next->rows.size(), 1u);
+  EXPECT_EQ(next->rows[0].sku, "A");
+  EXPECT_FALSE(next->more);
+}
