@@ -235,12 +235,15 @@ void SyncLoop::handleAck(std::string_view payload) {
       ++status_.resends;
       status_.batch_events = std::max<size_t>(1, status_.batch_events / 2);
     }
-  } else if (progressed) {
+  } else if (progressed && srtt_ < static_cast<double>(config_.ack_timeout_ms) / 2) {
     // The coordinator is taking batches in: allow bigger ones. Growing only when an ack covered
     // everything in flight left most devices of a catch-up at the first size, since a backlogged
     // coordinator acks part of a window at a time; a window of 4 x 64 events a round trip then
     // starved the ledger, and the last devices trickled in 64 at a time (tools/bench drain fell
     // to 63k events/s on such a tail). A resend or a silence still halves the size.
+    // Not once the round trip passes half the least ack timeout: acks that slow mean the
+    // coordinator's queue is deep already, and doubling what a whole fleet has in flight would
+    // push acks past the timeout and cause resends.
     status_.batch_events = std::min(config_.max_batch_events, status_.batch_events * 2);
   }
   next_seq_ = std::max(next_seq_, last_acked_ + 1);

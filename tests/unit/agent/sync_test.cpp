@@ -156,6 +156,25 @@ TEST_F(SyncTest, AnAckForPartOfTheWindowAlreadyGrowsTheBatch) {
   EXPECT_EQ(sync_->status().batch_events, 8u);
 }
 
+TEST_F(SyncTest, BatchesStopGrowingWhileAcksComeBackSlowly) {
+  // An ack slower than half the least ack timeout (here 1000 ms) means the coordinator's queue
+  // is deep: a whole fleet doubling its batches then would push acks past the timeout.
+  record(40);
+  startSync();
+  coordinatorOnline("c1");
+  ASSERT_TRUE(test::waitFor([&] { return eventsPublished() == 8; }, 2s));
+  EXPECT_EQ(takeBatches().size(), 2u);
+  clock_.advanceMs(600);
+  ASSERT_NO_FATAL_FAILURE(ackAndWait(4));
+  ASSERT_NO_FATAL_FAILURE(waitForALoopPass());
+  // Still batches of 4: only 9-12 fits beside 5-8 in the window of 2 x 4.
+  auto batches = takeBatches();
+  ASSERT_EQ(batches.size(), 1u);
+  EXPECT_EQ(batches[0], (std::vector<uint64_t>{9, 10, 11, 12}));
+  EXPECT_EQ(sync_->status().batch_events, 4u);
+  EXPECT_EQ(sync_->status().resends, 0u);
+}
+
 TEST_F(SyncTest, AFirstConnectionReportedLateDoesNotSendTheFirstWindowTwice) {
   record(8);
   sync_ = std::make_unique<agent::SyncLoop>(*store_, transport_, clock_, config_, "session-1");
