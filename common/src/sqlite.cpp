@@ -159,6 +159,11 @@ Result<SqliteDb> SqliteDb::open(const SqliteOptions& options) {
     }
   }
   if (!options.read_only) {
+    // Before the switch to WAL, which writes the file's first page: SQLite takes the size only
+    // while the database is still empty.
+    if (options.page_size > 0) {
+      if (auto s = db.exec("PRAGMA page_size=" + std::to_string(options.page_size)); !s) return s.error();
+    }
     auto mode = db.queryText("PRAGMA journal_mode=WAL");
     if (!mode) return mode.error();
     if (*mode != "wal") return Error::fatal("no_wal", options.path + ": cannot switch to WAL (got " + *mode + ")");

@@ -15,6 +15,28 @@ TEST(Sqlite, OpensWithWalAndFullSync) {
   EXPECT_EQ(*db->queryInt("PRAGMA synchronous"), 2);
 }
 
+TEST(Sqlite, APageSizeTakesOnlyOnANewFile) {
+  sw::test::TempDir dir;
+  {
+    auto db = SqliteDb::open({.path = dir.file("big.db"), .page_size = 16384});
+    ASSERT_TRUE(db.ok()) << db.error().toString();
+    ASSERT_TRUE(db->exec("CREATE TABLE t(x)").ok());
+    EXPECT_EQ(*db->queryInt("PRAGMA page_size"), 16384);
+  }
+  {
+    auto db = SqliteDb::open({.path = dir.file("default.db")});
+    ASSERT_TRUE(db->exec("CREATE TABLE t(x)").ok());
+    EXPECT_EQ(*db->queryInt("PRAGMA page_size"), 4096);
+  }
+  // Reopened with another size, each file keeps its own and stays writable.
+  for (const char* name : {"big.db", "default.db"}) {
+    auto db = SqliteDb::open({.path = dir.file(name), .page_size = 8192});
+    ASSERT_TRUE(db.ok()) << db.error().toString();
+    EXPECT_TRUE(db->exec("INSERT INTO t VALUES (1)").ok());
+    EXPECT_EQ(*db->queryInt("PRAGMA page_size"), std::string(name) == "big.db" ? 16384 : 4096) << name;
+  }
+}
+
 TEST(Sqlite, MigratesStepByStepAndRefusesNewerSchema) {
   sw::test::TempDir dir;
   std::string path = dir.file("m.db");

@@ -252,6 +252,25 @@ TEST_F(LedgerTest, SurvivesReopen) {
   EXPECT_EQ(onHand("A"), 3);
 }
 
+TEST_F(LedgerTest, ANewLedgerHasLargePagesAndAnOlderOneKeepsItsOwn) {
+  auto page = [](const std::string& path) {
+    auto db = common::SqliteDb::open({.path = path, .create = false, .read_only = true});
+    return db.ok() ? *db->queryInt("PRAGMA page_size") : -1;
+  };
+  EXPECT_EQ(page(dir_.file("ledger.db")), coordinator::SqliteLedger::kPageSize);
+  // A ledger file from before kPageSize, with SQLite's default pages.
+  std::string old_path = dir_.file("old.db");
+  ASSERT_TRUE(common::SqliteDb::open({.path = old_path}).ok());
+  ASSERT_EQ(page(old_path), 4096);
+  auto l = coordinator::SqliteLedger::open({.path = old_path});
+  ASSERT_TRUE(l.ok()) << l.error().toString();
+  ledger_ = std::move(*l);
+  apply({event("till-1", EventType::kReceive, 10, {{"A", 4, std::nullopt}})});
+  apply({event("till-1", EventType::kSale, 20, {{"A", 1, std::nullopt}})});
+  EXPECT_EQ(onHand("A"), 3);
+  EXPECT_EQ(page(old_path), 4096);
+}
+
 TEST_F(LedgerTest, TheCountTieWindowIsFixedWhenTheLedgerIsCreated) {
   ledger_.reset();
   auto same = coordinator::SqliteLedger::open({.path = dir_.file("ledger.db"), .count_tie_ms = 2000});

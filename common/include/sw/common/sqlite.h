@@ -57,6 +57,9 @@ struct SqliteOptions {
   bool read_only = false;
   int busy_timeout_ms = 5000;
   bool quick_check = false;    // run PRAGMA quick_check at open and fail if it is not "ok"
+  // Bytes per page of a database this open creates (a power of two, 512-65536); 0 leaves
+  // SQLite's default (4096). A file that already has content keeps the size it was made with.
+  int page_size = 0;
 };
 
 class SqliteDb {
