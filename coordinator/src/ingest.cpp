@@ -181,10 +181,14 @@ void IngestService::processGroup(std::deque<Message>& msgs, bool final_flush) {
   };
 
   // Reserved once: growing a vector of 8000 events step by step copied it and faulted in fresh
-  // pages each time (about 8% of the apply thread in a drain).
+  // pages each time (about 8% of the apply thread in a drain). And kept from group to group, with
+  // a quarter to spare: a full group's vector is ~18 MB, and a new one for every group faulted
+  // its pages in again. tools/bench drain, time outside the ledger commit before it, alternating
+  // runs: 386-588 ms per drain kept, 655-1322 ms new.
+  group.events.swap(spare_events_);
   size_t offered = 0;
   for (const Message& m : msgs) offered += m.batch.events.size();
-  group.events.reserve(offered);
+  if (group.events.capacity() < offered) group.events.reserve(offered + offered / 4);
   std::unique_lock<std::mutex> seq_lock(seq_mu_);
   size_t events_in_group = 0;
   for (Message& m : msgs) {
@@ -260,9 +264,11 @@ void IngestService::processGroup(std::deque<Message>& msgs, bool final_flush) {
       if (stock_changed_ && !info.changed.empty()) stock_changed_(info);
     }
   }
+  group.events.clear();  // keeps the vector's memory for the next group (see above)
+  spare_events_.swap(group.events);
   if (!committed) return;
   if (after_commit_) after_commit_();
-  if (!group.events.empty()) common::crashPoint("coordinator.after_commit_before_ack");
+  if (events_in_group > 0) common::crashPoint("coordinator.after_commit_before_ack");
   int64_t now = clock_.nowMs();
   for (const auto& [device, ai] : acks) {
     common::Ack ack;

@@ -27,6 +27,7 @@ Offer Sequencer::offer(common::EventBatch batch, int64_t mono_now) {
     return out;
   }
   Device& d = it->second;
+  out.apply.reserve(batch.events.size());
   for (common::Event& e : batch.events) {
     if (e.seq <= d.planned) {
       ++out.duplicates;

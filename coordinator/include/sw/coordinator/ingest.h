@@ -126,6 +126,8 @@ class IngestService {
   // Apply thread only: the newest state of each device not yet written (see state_flush_ms).
   std::map<std::string, DeviceStateUpdate> pending_states_;
   int64_t last_state_flush_mono_ = 0;
+  // Apply thread only: the events vector of the last group, emptied, with its capacity.
+  std::vector<ApplyEvent> spare_events_;
 };
 
 }  // namespace sw::coordinator
