@@ -189,7 +189,11 @@ int benchDrain(const std::vector<std::string>& raw) {
               static_cast<unsigned long long>(commit_s), secs);
   std::printf("  coordinator wrote %.0f bytes to storage per event (ledger and WAL)\n",
               (cpu1.coordinator_written - cpu0.coordinator_written) / static_cast<double>(applied));
-  std::printf("  target: 100000 events/s and at least 25%% of the raw limit\n");
+  // The raw SQLite insert is the binding limit: the Mosquitto figure is for 256-byte messages,
+  // and batches of events go through the broker several times faster by bytes.
+  std::printf("  target: 100000 events/s (%s) and at least 25%% of the raw SQLite limit (%s: %.0f%%)\n",
+              rate >= 100'000 ? "met" : "NOT met", rate >= 0.25 * raw_sql.rows_per_s ? "met" : "NOT met",
+              100.0 * rate / raw_sql.rows_per_s);
   coord.stop();
   auto v = test::Child::spawn({test::coordinatorBinary(), "verify", "--db", coord.db()}, dir.file("verify"));
   auto st = v.wait(std::chrono::seconds(600));
