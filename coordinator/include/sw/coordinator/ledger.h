@@ -206,7 +206,7 @@ struct LedgerOptions {
 class SqliteLedger {
  public:
   // Pages of a new ledger. A catch-up group touches nearly every leaf of the movement index
-  // and of on_hand, so larger pages mean fewer pages, fewer WAL frames (one write(2) each) and
+  // and of on_hand, so larger pages mean fewer pages, fewer WAL frames (one pwrite(2) each) and
   // shallower trees for the same rows. tools/bench drain, alternating runs, checkpoint every
   // 125 MiB either way: 16 KiB gave 101.5k, 118.5k and 111.1k events/s; 4 KiB gave 97.5k, 98.0k
   // and 103.2k (coordinator 8.1-9.6 against 9.1-9.8 us CPU per event). A small live commit
