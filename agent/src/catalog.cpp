@@ -143,6 +143,64 @@ Status PriceHandler::finishSnapshot(common::SqliteDb& db, const std::string& loc
   return del->run();
 }
 
+Result<std::vector<common::PriceFlag>> checkSalePrices(Store& store, const std::vector<common::Line>& lines,
+                                                       int64_t now_ms) {
+  const std::string& loc = store.location();
+  std::vector<common::PriceFlag> out;
+  auto s = store.read([&](common::SqliteDb& db) -> Status {
+    auto have = db.queryInt("SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name IN ('catalog_item', 'price_entry')");
+    if (!have) return have.error();
+    if (*have < 2) return {};
+    auto any = db.prepare("SELECT 1 FROM catalog_item WHERE location = ? LIMIT 1");
+    if (!any) return any.error();
+    any->bind(1, loc);
+    auto a = any->step();
+    if (!a) return a.error();
+    if (!*a) return {};  // no catalog here yet
+    any->reset();
+    auto item = db.prepare("SELECT weight_priced FROM catalog_item WHERE location = ? AND sku = ?");
+    if (!item) return item.error();
+    auto pe = db.prepare(
+        "SELECT origin, promotion, price, currency, starts_at_ms, ends_at_ms FROM price_entry WHERE location = ? AND sku = ?");
+    if (!pe) return pe.error();
+    for (size_t i = 0; i < lines.size(); ++i) {
+      const common::Line& l = lines[i];
+      const auto n = static_cast<uint32_t>(i + 1);
+      item->bind(1, loc).bind(2, l.sku);
+      auto r = item->step();
+      if (!r) return r.error();
+      bool known = *r, weighed = known && item->columnInt(0) != 0;
+      item->reset();
+      if (!known) {
+        out.push_back({n, common::PriceCheck::kUncatalogued, std::nullopt});
+        continue;
+      }
+      std::vector<common::PriceEntry> entries;
+      pe->bind(1, loc).bind(2, l.sku);
+      while (true) {
+        auto p = pe->step();
+        if (!p) return p.error();
+        if (!*p) break;
+        auto d = common::Decimal::parse(pe->columnText(2));
+        if (!d) continue;
+        entries.push_back({pe->columnText(0), pe->columnText(1), *d, pe->columnText(3), pe->columnInt(4), pe->columnInt(5)});
+      }
+      pe->reset();
+      common::EffectivePrice price = common::resolvePrice(entries, now_ms);
+      std::optional<common::Decimal> list;
+      if (price.current) list = price.current->price;
+      if (!l.unit_price) {
+        out.push_back({n, common::PriceCheck::kNoPrice, list});
+      } else if (list && !weighed && l.unit_price->scaled() != list->scaled()) {
+        out.push_back({n, common::PriceCheck::kOverride, list});
+      }
+    }
+    return {};
+  });
+  if (!s) return s.error();
+  return out;
+}
+
 Result<std::optional<json>> lookupItem(Store& store, const std::string& code, int64_t now_ms) {
   const std::string& loc = store.location();
   std::optional<json> item;

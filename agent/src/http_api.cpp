@@ -40,6 +40,15 @@ struct AgentHttpApi::Impl {
     if (draft->idempotency_key.size() > 128) {
       return common::sendError(res, Error::reject("bad_idempotency_key", "idempotency key is at most 128 characters"));
     }
+    if (draft->type == common::EventType::kSale && draft->price_flags.empty()) {
+      // Selling never stops for a price: what the check finds travels with the sale.
+      auto flags = checkSalePrices(store, draft->lines, clock.nowMs());
+      if (flags) {
+        draft->price_flags = std::move(*flags);
+      } else {
+        SW_WARN("http") << "price check skipped: " << flags.error().toString();
+      }
+    }
     auto rec = store.record(*draft);
     if (!rec) {
       SW_WARN("http") << req.path << " refused: " << rec.error().toString();
@@ -48,6 +57,15 @@ struct AgentHttpApi::Impl {
     if (sync && !rec->duplicate) sync->notify();
     json out = {{"event_id", rec->event_id}, {"seq", rec->seq}, {"occurred_at_ms", rec->occurred_at_ms},
                 {"duplicate", rec->duplicate}};
+    if (!rec->duplicate && !draft->price_flags.empty()) {
+      json checks = json::array();
+      for (const common::PriceFlag& f : draft->price_flags) {
+        json c = {{"line", f.line}, {"check", common::priceCheckName(f.check)}};
+        if (f.list_price) c["catalog_price"] = f.list_price->toString();
+        checks.push_back(std::move(c));
+      }
+      out["price_checks"] = std::move(checks);
+    }
     res.status = rec->duplicate ? 200 : 201;
     res.set_content(out.dump(), "application/json");
   }
@@ -139,6 +157,18 @@ std::string AgentHttpApi::Impl::statusJson() {
   auto st = store.stats();
   int64_t now = clock.nowMs();
   json alerts = json::array();
+  if (auto rs = store.resequenceInfo(); rs.count > 0) {
+    const Store::Resequenced& r = rs.last;
+    j["resequenced"] = {{"count", rs.count}, {"at_ms", r.at_ms}, {"from_seq", r.from_seq}, {"shift", r.shift},
+                        {"events", r.events}, {"old_epoch", r.old_epoch}, {"new_epoch", r.new_epoch}};
+    if (now - r.at_ms < 24LL * 3600 * 1000) {
+      alerts.push_back({{"code", "seq_conflict"},
+                        {"message", "the coordinator had other events at seqs this store reused (restored from an older"
+                                    " copy?): " + std::to_string(r.events) + " events from seq " +
+                                        std::to_string(r.from_seq) + " renumbered by +" + std::to_string(r.shift) +
+                                        "; none lost"}});
+    }
+  }
   if (st) {
     int64_t age_s = st->oldest_unsynced_recorded_at_ms ? std::max<int64_t>(0, (now - st->oldest_unsynced_recorded_at_ms) / 1000) : 0;
     j["last_seq"] = st->last_seq;

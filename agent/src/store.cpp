@@ -5,6 +5,8 @@
 #include <filesystem>
 #include <map>
 
+#include <nlohmann/json.hpp>
+
 #include "sw/common/codec.h"
 #include "sw/common/crash_point.h"
 #include "sw/common/uuid.h"
@@ -41,6 +43,10 @@ const std::vector<std::string> kSchema = {
     "CREATE TABLE acks (through_seq INTEGER PRIMARY KEY, acked_at_ms INTEGER NOT NULL);"
     "INSERT INTO acks SELECT MAX(seq), acked_at_ms FROM outbox WHERE acked_at_ms IS NOT NULL GROUP BY acked_at_ms;"
     "ALTER TABLE outbox DROP COLUMN acked_at_ms;",
+    // v4: which sales this device has voided, so a second void of the same sale is refused at
+    // the till instead of reaching the coordinator as an anomaly.
+    // Voids already in the outbox are added by Store::init() (the bodies are in the wire format).
+    "CREATE TABLE voids (ref TEXT PRIMARY KEY, seq INTEGER NOT NULL, event_id TEXT NOT NULL) WITHOUT ROWID;",
 };
 
 }  // namespace
@@ -99,6 +105,37 @@ Status Store::init() {
   } else {
     epoch_ = *epoch;
   }
+  prev_epoch_ = readMeta("prev_epoch").value_or("");
+  if (!readMeta("voids_filled")) {
+    // A store from before the voids table: the voids its outbox still holds, once.
+    auto txn = common::SqliteTxn::begin(db_);
+    if (!txn) return txn.error();
+    auto sel = db_.prepare("SELECT seq, event_id, body FROM outbox WHERE type = 'void' ORDER BY seq");
+    if (!sel) return sel.error();
+    auto ins = db_.prepare("INSERT OR IGNORE INTO voids (ref, seq, event_id) VALUES (?, ?, ?)");
+    if (!ins) return ins.error();
+    while (true) {
+      auto r = sel->step();
+      if (!r) return r.error();
+      if (!*r) break;
+      auto e = common::decodeEvent(sel->columnView(2));
+      if (!e || e->ref.empty()) continue;
+      ins->bind(1, e->ref).bind(2, sel->columnInt(0)).bind(3, sel->columnText(1));
+      if (auto s = ins->run(); !s) return s;
+    }
+    sel->reset();
+    if (auto s = writeMeta("voids_filled", "1"); !s) return s;
+    if (auto s = txn->commit(); !s) return s;
+  }
+  if (auto r = readMeta("resequenced"); r) {
+    nlohmann::json j = nlohmann::json::parse(*r, nullptr, false);
+    if (j.is_object()) {
+      reseq_info_.count = j.value("count", int64_t{0});
+      reseq_info_.last = {j.value("from_seq", uint64_t{0}), j.value("shift", uint64_t{0}), j.value("events", uint64_t{0}),
+                          j.value("acked_through", uint64_t{0}), j.value("old_epoch", ""), j.value("new_epoch", ""),
+                          j.value("at_ms", int64_t{0})};
+    }
+  }
   // Location and kind may change (a handheld moved to another store); they are not identity.
   if (auto s = writeMeta("location", config_.location); !s) return s;
   if (auto s = writeMeta("kind", config_.kind); !s) return s;
@@ -117,6 +154,12 @@ Status Store::init() {
                   " WHERE o.event_id = ? ORDER BY m.line");
   if (!p) return p.error();
   select_moves_of_event_ = std::move(*p);
+  p = db_.prepare("SELECT seq, event_id FROM voids WHERE ref = ?");
+  if (!p) return p.error();
+  find_void_ = std::move(*p);
+  p = db_.prepare("INSERT INTO voids (ref, seq, event_id) VALUES (?, ?, ?)");
+  if (!p) return p.error();
+  insert_void_ = std::move(*p);
   p = db_.prepare("UPDATE counters SET last_seq = ? WHERE id = 1");
   if (!p) return p.error();
   bump_seq_ = std::move(*p);
@@ -159,6 +202,7 @@ Result<std::vector<Recorded>> Store::recordMany(const std::vector<EventDraft>& d
     e.reason = draft.reason;
     e.ref = draft.ref;
     e.scope = draft.scope;
+    e.price_flags = draft.price_flags;
     e.event_id = common::newUuidV7(now);
     e.occurred_at_ms = now;
     e.seq = 1;  // placeholder for validation; the real seq is assigned inside the transaction
@@ -214,6 +258,9 @@ Result<std::vector<Recorded>> Store::recordMany(const std::vector<EventDraft>& d
     }
     insert_.bind(4, common::eventTypeName(e.type)).bind(5, e.occurred_at_ms).bindBlob(6, body);
     if (auto s = insert_.run(); !s) return failed(s.error());
+    if (e.type == common::EventType::kVoid) {
+      if (auto s = recordVoid(e); !s) return failed(s.error());
+    }
     if (auto s = recordLocalMoves(e); !s) return failed(s.error());
     out.push_back({e.seq, e.event_id, e.occurred_at_ms, false});
   }
@@ -223,6 +270,22 @@ Result<std::vector<Recorded>> Store::recordMany(const std::vector<EventDraft>& d
   last_failure_ = {};
   common::crashPoint("agent.after_local_commit");
   return out;
+}
+
+// A sale is voided once: a second void of it is refused (the first one stands).
+Status Store::recordVoid(const common::Event& e) {
+  find_void_.bind(1, e.ref);
+  auto r = find_void_.step();
+  std::optional<std::pair<int64_t, std::string>> first;
+  if (r && *r) first = std::make_pair(find_void_.columnInt(0), find_void_.columnText(1));
+  find_void_.reset();
+  if (!r) return r.error();
+  if (first) {
+    return Error::reject("already_voided", "sale " + e.ref + " was already voided by event " + first->second +
+                                               " (seq " + std::to_string(first->first) + ")");
+  }
+  insert_void_.bind(1, e.ref).bind(2, static_cast<int64_t>(e.seq)).bind(3, e.event_id);
+  return insert_void_.run();
 }
 
 // This device's own effect on stock, kept so it can estimate local stock before the
@@ -402,6 +465,103 @@ Status Store::markAcked(uint64_t seq) {
   up->bind(1, static_cast<int64_t>(seq));
   if (auto s = up->run(); !s) return s;
   return txn->commit();
+}
+
+Result<std::optional<Store::Resequenced>> Store::resequence(uint64_t conflict_seq, uint64_t coordinator_applied) {
+  std::lock_guard<std::mutex> lock(mu_);
+  auto txn = common::SqliteTxn::begin(db_);
+  if (!txn) return txn.error();
+  auto cur = db_.queryInt("SELECT last_acked_seq FROM counters WHERE id = 1");
+  if (!cur) return cur.error();
+  auto last = db_.queryInt("SELECT last_seq FROM counters WHERE id = 1");
+  if (!last) return last.error();
+  const uint64_t acked = static_cast<uint64_t>(*cur), last_seq = static_cast<uint64_t>(*last);
+  if (conflict_seq <= acked || conflict_seq > last_seq) return std::optional<Resequenced>{};
+  Resequenced r;
+  r.from_seq = conflict_seq;
+  r.shift = conflict_seq <= coordinator_applied ? coordinator_applied + 1 - conflict_seq : 0;
+  r.events = last_seq - conflict_seq + 1;
+  r.at_ms = clock_.nowMs();
+  if (r.shift > 0) {
+    const auto shift = static_cast<int64_t>(r.shift), from = static_cast<int64_t>(conflict_seq);
+    // Each body carries its seq: re-encode it. Rows move through negative seqs so that no
+    // renumbered row meets one not yet renumbered.
+    auto sel = db_.prepare("SELECT seq, body FROM outbox WHERE seq >= ? ORDER BY seq");
+    if (!sel) return sel.error();
+    auto up = db_.prepare("UPDATE outbox SET seq = ?, body = ? WHERE seq = ?");
+    if (!up) return up.error();
+    sel->bind(1, from);
+    std::vector<std::pair<int64_t, std::string>> rows;
+    while (true) {
+      auto s = sel->step();
+      if (!s) return s.error();
+      if (!*s) break;
+      rows.emplace_back(sel->columnInt(0), sel->columnText(1));
+    }
+    sel->reset();
+    for (auto& [seq, body] : rows) {
+      auto e = common::decodeEvent(body);
+      if (!e) return Error::fatal("corrupt_database", "outbox seq " + std::to_string(seq) + ": " + e.error().message);
+      e->seq = static_cast<uint64_t>(seq + shift);
+      up->bind(1, -(seq + shift)).bindBlob(2, common::encodeEvent(*e)).bind(3, seq);
+      if (auto s = up->run(); !s) return s.error();
+    }
+    std::vector<std::string> sql = {
+        "UPDATE outbox SET seq = -seq WHERE seq < 0",
+        "UPDATE local_moves SET seq = -(seq + ?1) WHERE seq >= ?2",
+        "UPDATE local_moves SET seq = -seq WHERE seq < 0",
+        "UPDATE voids SET seq = seq + ?1 WHERE seq >= ?2",
+        "UPDATE counters SET last_seq = last_seq + ?1 WHERE id = 1",
+    };
+    // Tables the pick-task handler creates when the device first gets tasks.
+    for (const char* table : {"pick_tasks", "pick_tasks_closed"}) {
+      auto exists = db_.queryInt(std::string("SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = '") +
+                                 table + "'");
+      if (!exists) return exists.error();
+      if (*exists) sql.push_back(std::string("UPDATE ") + table + " SET confirmed_seq = confirmed_seq + ?1 WHERE confirmed_seq >= ?2");
+    }
+    for (const std::string& q : sql) {
+      auto st = db_.prepare(q);
+      if (!st) return st.error();
+      if (q.find("?1") != std::string::npos) st->bind(1, shift);
+      if (q.find("?2") != std::string::npos) st->bind(2, from);
+      if (auto s = st->run(); !s) return s.error();
+    }
+  }
+  // What the coordinator has up to coordinator_applied is there, under its ids: acknowledged.
+  r.acked_through = std::max(acked, std::min(coordinator_applied, conflict_seq - 1 + r.shift));
+  if (r.acked_through > acked) {
+    auto st = db_.prepare("INSERT OR REPLACE INTO acks (through_seq, acked_at_ms) VALUES (?, ?)");
+    if (!st) return st.error();
+    st->bind(1, static_cast<int64_t>(r.acked_through)).bind(2, r.at_ms);
+    if (auto s = st->run(); !s) return s.error();
+    auto up = db_.prepare("UPDATE counters SET last_acked_seq = ? WHERE id = 1");
+    if (!up) return up.error();
+    up->bind(1, static_cast<int64_t>(r.acked_through));
+    if (auto s = up->run(); !s) return s.error();
+  }
+  r.old_epoch = epoch();
+  r.new_epoch = common::newUuid();
+  ResequenceInfo info = resequenceInfo();
+  ++info.count;
+  info.last = r;
+  nlohmann::json j = {{"count", info.count}, {"from_seq", r.from_seq}, {"shift", r.shift}, {"events", r.events},
+                      {"acked_through", r.acked_through}, {"old_epoch", r.old_epoch}, {"new_epoch", r.new_epoch},
+                      {"at_ms", r.at_ms}};
+  auto put = db_.prepare("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)");
+  if (!put) return put.error();
+  for (const auto& [k, v] : std::vector<std::pair<std::string, std::string>>{
+           {"epoch", r.new_epoch}, {"prev_epoch", r.old_epoch}, {"resequenced", j.dump()}}) {
+    put->bind(1, k).bind(2, v);
+    if (auto s = put->run(); !s) return s.error();
+    put->reset();
+  }
+  if (auto s = txn->commit(); !s) return s.error();
+  std::lock_guard<std::mutex> el(epoch_mu_);
+  epoch_ = r.new_epoch;
+  prev_epoch_ = r.old_epoch;
+  reseq_info_ = info;
+  return std::optional<Resequenced>(r);
 }
 
 Status Store::rewindAcked(uint64_t seq) {

@@ -80,6 +80,7 @@ void SyncLoop::run() {
   if (auto st = store_.stats(); st) {
     last_acked_ = st->last_acked_seq;
     next_seq_ = last_acked_ + 1;
+    highest_sent_ = last_acked_;
   }
   last_prune_mono_ = clock_.monoMs();
   std::unique_lock<std::mutex> lock(mu_);
@@ -158,10 +159,13 @@ void SyncLoop::handleAck(std::string_view payload) {
   }
   int64_t now = clock_.nowMs();
   int64_t mono = clock_.monoMs();
-  if (!ack->error.empty() || (!ack->epoch.empty() && ack->epoch != store_.epoch())) {
+  const std::string epoch = store_.epoch(), prev_epoch = store_.prevEpoch();
+  if (!prev_epoch.empty() && ack->epoch == prev_epoch) return;  // answers a batch sent before we renumbered
+  if (ack->conflict_seq && ack->error.empty() && ack->epoch == epoch) return handleConflict(*ack);
+  if (!ack->error.empty() || (!ack->epoch.empty() && ack->epoch != epoch)) {
     std::string why = !ack->error.empty() ? ack->error
                                           : "coordinator knows this device with store epoch " + ack->epoch +
-                                                ", this store is " + store_.epoch();
+                                                ", this store is " + epoch;
     std::lock_guard<std::mutex> lock(mu_);
     if (!status_.refused) SW_ERROR(kLog) << "coordinator refused this device: " << why;
     status_.refused = true;
@@ -190,12 +194,16 @@ void SyncLoop::handleAck(std::string_view payload) {
     in_flight_.clear();
     last_progress_mono_ = mono;
   }
-  bool progressed = ack->applied_seq > last_acked_;
+  // An ack confirms only what this device has sent: the coordinator may hold more under this
+  // device's seqs (this store was restored from an older copy), and events not yet sent must be
+  // compared with what it holds (a seq conflict, handleConflict()) before counting as applied.
+  const uint64_t applied = std::min(ack->applied_seq, std::max(highest_sent_, last_acked_));
+  bool progressed = applied > last_acked_;
   if (progressed) {
     common::crashPoint("agent.before_mark_acked");
-    if (auto s = store_.markAcked(ack->applied_seq); !s) {
+    if (auto s = store_.markAcked(applied); !s) {
       std::lock_guard<std::mutex> lock(mu_);
-      SW_ERROR(kLog) << "cannot record ack " << ack->applied_seq << ": " << s.error().toString();
+      SW_ERROR(kLog) << "cannot record ack " << applied << ": " << s.error().toString();
       if (s.error().code == "ack_beyond_last") {
         status_.refused = true;
         status_.refused_reason = s.error().message;
@@ -203,7 +211,7 @@ void SyncLoop::handleAck(std::string_view payload) {
       return;
     }
     common::crashPoint("agent.after_mark_acked");
-    last_acked_ = ack->applied_seq;
+    last_acked_ = applied;
     last_progress_mono_ = mono;
     // Round-trip samples from batches now fully acknowledged and sent only once.
     while (!in_flight_.empty() && in_flight_.front().last_seq <= last_acked_) {
@@ -259,6 +267,30 @@ void SyncLoop::handleAck(std::string_view payload) {
   }
 }
 
+// The coordinator holds, at ack.conflict_seq, another event than ours: this store reused seqs
+// (restored from an older copy). Renumber what it has not got after what it has, under a new
+// epoch (the coordinator switches to it on the next batch, which names the old one), and go on.
+// Sales are never refused for this: only their seqs change.
+void SyncLoop::handleConflict(const common::Ack& ack) {
+  auto r = store_.resequence(*ack.conflict_seq, ack.applied_seq);
+  if (!r) {
+    SW_ERROR(kLog) << "seq conflict at " << *ack.conflict_seq << ": cannot renumber: " << r.error().toString();
+    return;  // the next batch meets the same conflict, and its ack brings it again
+  }
+  if (!*r) return;  // already handled
+  const Store::Resequenced& rs = **r;
+  SW_WARN(kLog) << "the coordinator has other events at seq " << rs.from_seq << ".." << ack.applied_seq
+                << " (this store was restored from an older copy?): renumbered " << rs.events << " unsent events by +"
+                << rs.shift << ", new epoch " << rs.new_epoch << " (was " << rs.old_epoch << ")";
+  last_acked_ = rs.acked_through;
+  next_seq_ = last_acked_ + 1;
+  highest_sent_ = last_acked_;
+  in_flight_.clear();
+  last_progress_mono_ = clock_.monoMs();
+  std::lock_guard<std::mutex> lock(mu_);
+  status_.last_ack_at_ms = clock_.nowMs();
+}
+
 void SyncLoop::sendWhatFits() {
   size_t batch_events;
   {
@@ -301,7 +333,7 @@ void SyncLoop::sendWhatFits() {
     std::vector<std::string_view> bodies;
     bodies.reserve(pending->size());
     for (const auto& p : *pending) bodies.push_back(p.body);
-    common::BatchHeader header{store_.deviceId(), store_.epoch(), clock_.nowMs(), std::nullopt};
+    common::BatchHeader header{store_.deviceId(), store_.epoch(), clock_.nowMs(), std::nullopt, store_.prevEpoch()};
     {
       std::lock_guard<std::mutex> lock(mu_);
       if (status_.clock_offset_known) header.clock_offset_ms = status_.clock_offset_ms;

@@ -14,7 +14,14 @@ namespace {
 constexpr const char* kTable =
     "CREATE TABLE IF NOT EXISTS pick_tasks (task_id TEXT PRIMARY KEY, location TEXT NOT NULL,"
     " order_id TEXT NOT NULL, order_name TEXT NOT NULL, channel TEXT NOT NULL, lines TEXT NOT NULL,"
-    " ver INTEGER NOT NULL, gen INTEGER NOT NULL, confirmed_seq INTEGER, confirmed_at_ms INTEGER)";
+    " ver INTEGER NOT NULL, gen INTEGER NOT NULL, confirmed_seq INTEGER, confirmed_at_ms INTEGER);"
+    // Tasks the coordinator reported no longer open (done, perhaps on another device, or
+    // cancelled), so a late confirmation here is refused instead of taking the stock again.
+    "CREATE TABLE IF NOT EXISTS pick_tasks_closed (task_id TEXT PRIMARY KEY, status TEXT NOT NULL,"
+    " confirmed_seq INTEGER, closed_at_ms INTEGER NOT NULL)";
+
+// Closed tasks are remembered this long (a confirmation later than that finds no task at all).
+constexpr int64_t kClosedKeepMs = 30LL * 24 * 3600 * 1000;
 
 bool validLines(const json& lines) {
   if (!lines.is_array()) return false;
@@ -42,6 +49,15 @@ Status PickTaskHandler::apply(common::SqliteDb& db, const common::DownPage& page
   if (!up) return up.error();
   auto del = db.prepare("DELETE FROM pick_tasks WHERE task_id = ?");
   if (!del) return del.error();
+  auto close = db.prepare(
+      "INSERT INTO pick_tasks_closed (task_id, status, confirmed_seq, closed_at_ms)"
+      " SELECT ?1, ?2, (SELECT confirmed_seq FROM pick_tasks WHERE task_id = ?1), strftime('%s','now') * 1000"
+      " ON CONFLICT (task_id) DO UPDATE SET status = excluded.status");
+  if (!close) return close.error();
+  auto prune = db.prepare("DELETE FROM pick_tasks_closed WHERE closed_at_ms < strftime('%s','now') * 1000 - ?");
+  if (!prune) return prune.error();
+  prune->bind(1, kClosedKeepMs);
+  if (auto s = prune->run(); !s) return s;
   for (const json& t : page.items) {
     if (!t.is_object() || !t.contains("task_id") || !t["task_id"].is_string() || !t.contains("status") ||
         !t["status"].is_string() || !t.contains("ver") || !t["ver"].is_number_integer()) {
@@ -49,6 +65,8 @@ Status PickTaskHandler::apply(common::SqliteDb& db, const common::DownPage& page
     }
     std::string id = t["task_id"];
     if (t["status"] != "open") {
+      close->bind(1, id).bind(2, t["status"].get<std::string>());
+      if (auto s = close->run(); !s) return s;
       del->bind(1, id);
       if (auto s = del->run(); !s) return s;
       continue;
@@ -107,10 +125,22 @@ common::Result<json> confirmPickTask(Store& store, const std::string& task_id, c
     picked[l["sku"].get<std::string>()] += l["picked"].get<int64_t>();
   }
   std::map<std::string, int64_t> wanted;
+  std::map<std::string, common::Decimal> prices;  // sku -> the order line's unit price
   std::string order;
   bool found = false;
   std::optional<int64_t> confirmed;
+  std::optional<std::string> closed;  // the status the coordinator gave it
   auto s = store.read([&](common::SqliteDb& db) -> Status {
+    auto cl = db.prepare("SELECT status, confirmed_seq FROM pick_tasks_closed WHERE task_id = ?");
+    if (!cl) return cl.error();
+    cl->bind(1, task_id);
+    auto c = cl->step();
+    if (!c) return c.error();
+    if (*c) {
+      closed = cl->columnText(0);
+      if (!cl->columnIsNull(1)) confirmed = cl->columnInt(1);
+      return {};
+    }
     auto st = db.prepare("SELECT lines, channel, order_id, confirmed_seq FROM pick_tasks WHERE task_id = ?");
     if (!st) return st.error();
     st->bind(1, task_id);
@@ -125,18 +155,28 @@ common::Result<json> confirmPickTask(Store& store, const std::string& task_id, c
       for (const json& l : lines) {
         if (l.is_object() && l.contains("sku") && l["sku"].is_string() && l.contains("qty") && l["qty"].is_number_integer()) {
           wanted[l["sku"].get<std::string>()] += l["qty"].get<int64_t>();
+          if (l.contains("unit_price") && l["unit_price"].is_string()) {
+            if (auto d = common::Decimal::parse(l["unit_price"].get<std::string>())) {
+              prices.try_emplace(l["sku"].get<std::string>(), *d);
+            }
+          }
         }
       }
     }
     return {};
   });
   if (!s) return s.error();
-  if (!found) return Error::reject("not_found", "no pick task " + task_id + " at this location");
   // Confirmed before (a retry of the same submit): the first pick stands.
   auto already = [&](int64_t seq) {
     return json{{"task_id", task_id}, {"seq", json::array({seq})}, {"duplicate", true}};
   };
   if (confirmed) return already(*confirmed);
+  if (closed) {
+    return Error::reject("task_already_done", "pick task " + task_id + " is " + *closed +
+                                                  " at the coordinator (picked on another device, or cancelled):"
+                                                  " nothing was recorded");
+  }
+  if (!found) return Error::reject("not_found", "no pick task " + task_id + " at this location");
   for (const auto& [sku, n] : picked) {
     auto it = wanted.find(sku);
     if (it == wanted.end()) return Error::reject("bad_request", sku + " is not on task " + task_id);
@@ -158,7 +198,10 @@ common::Result<json> confirmPickTask(Store& store, const std::string& task_id, c
   for (const auto& [sku, want] : wanted) {
     auto p = picked.find(sku);
     int64_t got = p == picked.end() ? 0 : p->second;
-    if (got > 0) sale.lines.push_back({sku, got, std::nullopt});
+    // The pick sells at the order's price (online revenue in the ledger), when the task has it.
+    std::optional<common::Decimal> price;
+    if (auto pr = prices.find(sku); pr != prices.end()) price = pr->second;
+    if (got > 0) sale.lines.push_back({sku, got, price});
     if (got < want) counts.lines.push_back({sku, 0, std::nullopt});
     picked_total += got;
     short_total += want - got;

@@ -117,9 +117,16 @@ Status checkVersion(const json& o) {
 
 json eventToJson(const Event& e) {
   json lines = json::array();
-  for (const Line& l : e.lines) {
+  size_t flag = 0;
+  for (size_t i = 0; i < e.lines.size(); ++i) {
+    const Line& l = e.lines[i];
     json jl = {{"sku", l.sku}, {"qty", l.qty}};
     if (l.unit_price) jl["price"] = l.unit_price->toString();
+    if (flag < e.price_flags.size() && e.price_flags[flag].line == i + 1) {
+      const PriceFlag& f = e.price_flags[flag++];
+      jl["pchk"] = priceCheckName(f.check);
+      if (f.list_price) jl["list"] = f.list_price->toString();
+    }
     lines.push_back(std::move(jl));
   }
   json j = {{"seq", e.seq}, {"id", e.event_id}, {"type", eventTypeName(e.type)},
@@ -153,9 +160,10 @@ Result<Event> eventFromJson(const json& j) {
   for (const json& jl : *lit) {
     if (!jl.is_object()) return malformed("line is not an object");
     Line l;
-    std::string price;
+    std::string price, pchk, list;
     if (!getString(jl, "sku", &l.sku, &err) || !getInt(jl, "qty", &l.qty, &err) ||
-        !getString(jl, "price", &price, &err, false)) {
+        !getString(jl, "price", &price, &err, false) || !getString(jl, "pchk", &pchk, &err, false) ||
+        !getString(jl, "list", &list, &err, false)) {
       return err;
     }
     if (jl.contains("price")) {
@@ -164,9 +172,31 @@ Result<Event> eventFromJson(const json& j) {
       l.unit_price = *d;
     }
     e.lines.push_back(std::move(l));
+    if (jl.contains("pchk") || jl.contains("list")) {
+      auto f = priceFlagFromWire(static_cast<uint32_t>(e.lines.size()), pchk,
+                                 jl.contains("list") ? std::optional<std::string>(list) : std::nullopt);
+      if (!f) return f.error();
+      e.price_flags.push_back(std::move(*f));
+    }
   }
   return e;
 }
+
+}  // namespace
+
+Result<PriceFlag> priceFlagFromWire(uint32_t line, std::string_view check, const std::optional<std::string>& list) {
+  auto c = parsePriceCheck(check);
+  if (!c) return Error::reject("bad_price_check", "line " + std::to_string(line) + ": unknown price check");
+  PriceFlag f{line, *c, std::nullopt};
+  if (list) {
+    auto d = Decimal::parse(*list);
+    if (!d) return d.error();
+    f.list_price = *d;
+  }
+  return f;
+}
+
+namespace {
 
 // Appends a msgpack/CBOR array header for n elements.
 void appendArrayHeader(std::string* out, size_t n, WireFormat format) {
@@ -227,6 +257,7 @@ std::string encodeBatchFromEncodedEvents(const BatchHeader& h, const std::vector
                                          WireFormat format) {
   json header = {{"v", kWireVersion}, {"dev", h.device_id}, {"epoch", h.epoch}, {"sent", h.sent_at_ms}};
   if (h.clock_offset_ms) header["clk"] = *h.clock_offset_ms;
+  if (!h.prev_epoch.empty()) header["pep"] = h.prev_epoch;
   size_t total = 64 + h.device_id.size() + h.epoch.size();
   for (auto e : events) total += e.size() + 1;
   std::string out;
@@ -262,8 +293,8 @@ std::string encodeBatch(const EventBatch& batch, WireFormat format) {
   encoded.reserve(batch.events.size());
   for (const Event& e : batch.events) encoded.push_back(encodeEvent(e, format));
   std::vector<std::string_view> views(encoded.begin(), encoded.end());
-  return encodeBatchFromEncodedEvents({batch.device_id, batch.epoch, batch.sent_at_ms, batch.clock_offset_ms}, views,
-                                      format);
+  return encodeBatchFromEncodedEvents(
+      {batch.device_id, batch.epoch, batch.sent_at_ms, batch.clock_offset_ms, batch.prev_epoch}, views, format);
 }
 
 Result<EventBatch> decodeBatch(std::string_view bytes, WireFormat format) {
@@ -286,6 +317,7 @@ Result<EventBatch> decodeBatchDom(std::string_view bytes, WireFormat format) {
     if (!getInt(j, "clk", &clk, &err)) return err;
     b.clock_offset_ms = clk;
   }
+  if (!getString(j, "pep", &b.prev_epoch, &err, false)) return err;
   auto it = j.find("events");
   if (it == j.end() || !it->is_array()) return malformed("field 'events' must be an array");
   b.events.reserve(it->size());
@@ -304,6 +336,7 @@ std::string encodeAck(const Ack& ack, WireFormat format) {
             {"now", ack.coord_time_ms}, {"echo", ack.echo_sent_at_ms}};
   if (ack.resend_from) j["resend_from"] = *ack.resend_from;
   if (!ack.error.empty()) j["error"] = ack.error;
+  if (ack.conflict_seq) j["conflict"] = *ack.conflict_seq;
   return serialize(j, format);
 }
 
@@ -314,7 +347,12 @@ Result<Ack> decodeAck(std::string_view bytes, WireFormat format) {
   if (auto s = checkVersion(j); !s) return s.error();
   Ack a;
   Error err;
-  uint64_t resend = 0;
+  uint64_t resend = 0, conflict = 0;
+  if (!getUint(j, "conflict", &conflict, &err, false)) return err;
+  if (j.contains("conflict")) {
+    if (conflict == 0) return malformed("conflict is a seq, from 1");
+    a.conflict_seq = conflict;
+  }
   if (!getUint(j, "applied", &a.applied_seq, &err) || !getString(j, "epoch", &a.epoch, &err, false) ||
       !getInt(j, "now", &a.coord_time_ms, &err) || !getInt(j, "echo", &a.echo_sent_at_ms, &err) ||
       !getUint(j, "resend_from", &resend, &err, false) || !getString(j, "error", &a.error, &err, false)) {

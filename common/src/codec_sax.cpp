@@ -130,9 +130,10 @@ class BatchSax {
     std::optional<Error> line_error;  // the first line that failed its checks
   };
   struct LineFields {
-    Got sku, qty, price;
+    Got sku, qty, price, pchk, list;
     std::optional<Error> price_error;
     Decimal price_value;
+    std::string pchk_value, list_value;
   };
 
   bool scalar();
@@ -183,7 +184,7 @@ class BatchSax {
 
   bool root_is_object_ = false;
   Got v_ = Got::kAbsent, dev_ = Got::kAbsent, epoch_ = Got::kAbsent, sent_ = Got::kAbsent, clk_ = Got::kAbsent,
-      events_ = Got::kAbsent;
+      pep_ = Got::kAbsent, events_ = Got::kAbsent;
   int64_t v_value_ = 0;
   int64_t clk_value_ = 0;
   std::optional<Error> event_error_;  // the first event that failed its checks
@@ -204,6 +205,7 @@ bool BatchSax::key(std::string& k) {
       if (isKey(k, "epoch")) return expectField(Expect::kString, &epoch_, &batch_.epoch);
       if (isKey(k, "sent")) return expectField(Expect::kInt, &sent_, nullptr, &batch_.sent_at_ms);
       if (isKey(k, "clk")) return expectField(Expect::kInt, &clk_, nullptr, &clk_value_);
+      if (isKey(k, "pep")) return expectField(Expect::kString, &pep_, &batch_.prev_epoch);
       if (isKey(k, "events")) return expectField(Expect::kEvents, &events_);
       break;
     case Ctx::kEvent: {
@@ -225,6 +227,8 @@ bool BatchSax::key(std::string& k) {
       if (isKey(k, "sku")) return expectField(Expect::kString, &line_.sku, &l.sku);
       if (isKey(k, "qty")) return expectField(Expect::kInt, &line_.qty, nullptr, &l.qty);
       if (isKey(k, "price")) return expectField(Expect::kPrice, &line_.price);
+      if (isKey(k, "pchk")) return expectField(Expect::kString, &line_.pchk, &line_.pchk_value);
+      if (isKey(k, "list")) return expectField(Expect::kString, &line_.list, &line_.list_value);
       break;
     }
     default: break;
@@ -289,6 +293,7 @@ bool BatchSax::scalar() {
     case Expect::kLines:
       ev_.lines = Got::kWrongType;
       batch_.events.back().lines.clear();
+      batch_.events.back().price_flags.clear();
       ev_.line_count = 0;
       ev_.line_error.reset();
       return true;
@@ -351,6 +356,7 @@ bool BatchSax::enterContainer(size_t len, bool is_object) {
     case Expect::kLines: {
       Event& e = batch_.events.back();
       e.lines.clear();
+      e.price_flags.clear();
       ev_.line_count = 0;
       ev_.line_error.reset();
       if (is_object) {
@@ -465,13 +471,21 @@ void BatchSax::finishLine() {
   Event& e = batch_.events.back();
   Error err;
   if (!checkString(line_.sku, "sku", &err) || !checkInt(line_.qty, "qty", &err) ||
-      !checkString(line_.price, "price", &err, false)) {
+      !checkString(line_.price, "price", &err, false) || !checkString(line_.pchk, "pchk", &err, false) ||
+      !checkString(line_.list, "list", &err, false)) {
     ev_.line_error = std::move(err);
   } else if (line_.price == Got::kOk && line_.price_error) {
     ev_.line_error = std::move(*line_.price_error);
   } else {
     if (line_.price == Got::kOk) e.lines.back().unit_price = line_.price_value;
-    return;
+    if (line_.pchk == Got::kAbsent && line_.list == Got::kAbsent) return;
+    auto f = priceFlagFromWire(static_cast<uint32_t>(e.lines.size()), line_.pchk_value,
+                               line_.list == Got::kOk ? std::optional<std::string>(line_.list_value) : std::nullopt);
+    if (f) {
+      e.price_flags.push_back(std::move(*f));
+      return;
+    }
+    ev_.line_error = f.error();
   }
   e.lines.pop_back();
 }
@@ -492,6 +506,7 @@ Result<EventBatch> BatchSax::finish() {
     if (!checkInt(clk_, "clk", &err)) return err;
     batch_.clock_offset_ms = clk_value_;
   }
+  if (pep_ != Got::kAbsent && !checkString(pep_, "pep", &err)) return err;
   if (events_ != Got::kOk) return malformed("field 'events' must be an array");
   if (event_error_) return *event_error_;
   for (Event& e : batch_.events) e.device_id = batch_.device_id;

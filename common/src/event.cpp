@@ -23,6 +23,22 @@ Error bad(std::string code, std::string message) { return Error::reject(std::mov
 
 }  // namespace
 
+std::string_view priceCheckName(PriceCheck check) {
+  switch (check) {
+    case PriceCheck::kOverride: return "override";
+    case PriceCheck::kNoPrice: return "no_price";
+    case PriceCheck::kUncatalogued: return "uncatalogued";
+  }
+  return "unknown";
+}
+
+std::optional<PriceCheck> parsePriceCheck(std::string_view name) {
+  for (PriceCheck c : {PriceCheck::kOverride, PriceCheck::kNoPrice, PriceCheck::kUncatalogued}) {
+    if (priceCheckName(c) == name) return c;
+  }
+  return std::nullopt;
+}
+
 std::string_view eventTypeName(EventType type) {
   for (const auto& [t, name] : kTypeNames) {
     if (t == type) return name;
@@ -61,6 +77,9 @@ Status validateEvent(const Event& e) {
   if (e.seq == 0) return bad("bad_seq", "seq starts at 1");
   if (!isUuid(e.event_id)) return bad("bad_event_id", "event id must be a UUID");
   if (e.occurred_at_ms <= 0) return bad("bad_occurred_at", "occurred_at must be a positive epoch time in ms");
+  if (e.occurred_at_ms > kMaxEventTimeMs) {
+    return bad("bad_occurred_at", "occurred_at is after 2100-01-01 (" + std::to_string(e.occurred_at_ms) + " ms)");
+  }
   if (!isValidId(e.location)) return bad("bad_location", "location must be 1-64 of [A-Za-z0-9._:-]");
   if (e.lines.size() > kMaxLinesPerEvent) return bad("too_many_lines", "at most 500 lines per event");
   if (e.reason.size() > kMaxReasonLength) return bad("bad_reason", "reason is at most 200 characters");
@@ -92,6 +111,18 @@ Status validateEvent(const Event& e) {
         break;
     }
   }
+  uint32_t prev_flag = 0;
+  for (const PriceFlag& f : e.price_flags) {
+    if (e.type != EventType::kSale) return bad("bad_price_check", "price checks are for sales only");
+    if (f.line == 0 || f.line > e.lines.size() || f.line <= prev_flag) {
+      return bad("bad_price_check", "a price check names a line of the event, once, in line order");
+    }
+    prev_flag = f.line;
+    if (f.list_price && f.list_price->scaled() < 0) return bad("bad_price_check", "a catalog price is not negative");
+    if (f.check == PriceCheck::kOverride && !f.list_price) {
+      return bad("bad_price_check", "an override carries the catalog price");
+    }
+  }
   switch (e.type) {
     case EventType::kVoid:
       if (e.ref.empty()) return bad("missing_ref", "a void names the sale it cancels in ref");
@@ -114,6 +145,15 @@ Status validateBatch(const EventBatch& batch) {
   if (!isValidId(batch.device_id)) return bad("bad_device_id", "batch device id is not valid");
   if (batch.epoch.empty() || !isUuid(batch.epoch)) return bad("bad_epoch", "batch epoch must be a UUID");
   if (batch.events.empty()) return bad("empty_batch", "a batch carries at least one event");
+  if (!batch.prev_epoch.empty() && (!isUuid(batch.prev_epoch) || batch.prev_epoch == batch.epoch)) {
+    return bad("bad_prev_epoch", "prev_epoch must be the UUID of the device's previous epoch");
+  }
+  if (batch.sent_at_ms < 0 || batch.sent_at_ms > kMaxEventTimeMs) {
+    return bad("bad_sent_at", "sent_at must be an epoch time in ms before 2100-01-01");
+  }
+  if (batch.clock_offset_ms && (*batch.clock_offset_ms > kMaxClockOffsetMs || *batch.clock_offset_ms < -kMaxClockOffsetMs)) {
+    return bad("bad_clock_offset", "clock offset is more than ten years (" + std::to_string(*batch.clock_offset_ms) + " ms)");
+  }
   uint64_t prev = 0;
   for (const Event& e : batch.events) {
     if (e.device_id != batch.device_id) return bad("device_mismatch", "event device differs from the batch");

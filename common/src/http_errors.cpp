@@ -7,7 +7,10 @@ namespace sw::common {
 int httpStatusFor(const Error& error) {
   switch (error.kind) {
     case ErrorKind::kReject:
-      return error.code == "not_found" ? 404 : 400;
+      if (error.code == "not_found") return 404;
+      // The request is well formed but contradicts what is already recorded.
+      if (error.code == "already_voided" || error.code == "task_already_done") return 409;
+      return 400;
     case ErrorKind::kRetry:
       return error.code == "disk_full" ? 507 : 503;
     case ErrorKind::kFatal:

@@ -53,6 +53,17 @@ std::vector<DeviceAlert> deviceAlerts(const DeviceRow& d, int64_t now_ms, const 
                    std::to_string(e.disk_free_bytes >> 20) + " MiB free (limit " +
                        std::to_string(l.min_disk_free_bytes >> 20) + " MiB)"});
   }
+  // A store restored from an older copy reused seqs (see the Sequencer): critical until the
+  // device has renumbered, then a warning for a day so IT sees it happened.
+  if (d.resequencing != 0) {
+    out.push_back({d.device_id, "seq_conflict", "critical",
+                   "waiting for the device to renumber from seq " + std::to_string(d.resequencing) + ": " +
+                       d.last_conflict});
+  } else if (d.seq_conflicts > 0 && now_ms - d.last_conflict_at_ms < 24LL * 3600 * 1000) {
+    out.push_back({d.device_id, "seq_conflict", "warning",
+                   "renumbered its unsent events after a seq conflict (" + std::to_string(d.seq_conflicts) +
+                       " so far); last: " + d.last_conflict});
+  }
   if (e.known) {
     add("clock_skew", static_cast<double>(std::llabs(e.clock_offset_ms)) / static_cast<double>(l.max_clock_offset_ms),
         "device clock is " + std::to_string(e.clock_offset_ms / 1000) + " s off the coordinator's");

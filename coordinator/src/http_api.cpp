@@ -90,10 +90,18 @@ struct CoordinatorHttpApi::Impl {
     int64_t now = clock.nowMs();
     json out = json::array();
     for (const DeviceRow& d : *rows) {
+      if (d.internal) continue;  // the coordinator's own workers (the orders worker) are not devices
+      // What the coordinator knows itself comes first: it acknowledges exactly what it applied.
       json j = {{"device_id", d.device_id}, {"epoch", d.epoch}, {"kind", d.kind}, {"location", d.location},
-                {"online", d.online}, {"last_applied_seq", d.last_applied_seq}, {"first_seen_ms", d.first_seen_ms},
+                {"online", d.online}, {"last_applied_seq", d.last_applied_seq},
+                {"last_acked_seq", d.last_applied_seq}, {"first_seen_ms", d.first_seen_ms},
                 {"last_seen_ms", d.last_seen_ms}, {"last_applied_at_ms", d.last_applied_at_ms}};
       if (ingest) j["held_events"] = ingest->heldCount(d.device_id);
+      j["seq_conflicts"] = d.seq_conflicts;
+      if (d.seq_conflicts > 0) {
+        j["last_seq_conflict"] = {{"at_ms", d.last_conflict_at_ms}, {"message", d.last_conflict},
+                                  {"pending", d.resequencing != 0}};
+      }
       Exposure e = exposureOf(d, now);
       if (e.known) {
         j["queue_depth"] = e.queue_depth;
@@ -102,12 +110,18 @@ struct CoordinatorHttpApi::Impl {
         j["clock_offset_ms"] = e.clock_offset_ms;
       }
       j["offline_s"] = e.offline_s;
+      // What the device last said about itself, labelled with when it said it (device clock)
+      // and how long ago the coordinator heard it: these figures can be seconds stale.
       json st = json::parse(d.state_json, nullptr, false);
-      if (st.is_object()) {
-        for (const char* k : {"last_seq", "last_acked_seq"}) {
-          if (st.contains(k)) j[k] = st[k];
+      if (st.is_object() && st.contains("at") && st["at"].is_number_integer()) {
+        json rep = json::object();
+        for (const char* k : {"last_seq", "last_acked_seq", "queue_depth", "oldest_unsynced_age_s", "disk_free_bytes",
+                              "clock_offset_ms"}) {
+          if (st.contains(k)) rep[k] = st[k];
         }
-        if (st.contains("at")) j["state_at_ms"] = st["at"];
+        rep["at_ms"] = st["at"];
+        if (d.last_seen_ms > 0) rep["age_s"] = std::max<int64_t>(0, (now - d.last_seen_ms) / 1000);
+        j["reported"] = std::move(rep);
       }
       json alerts = json::array();
       for (const DeviceAlert& a : deviceAlerts(d, now, limits)) alerts.push_back(alertJson(a));
@@ -122,6 +136,7 @@ struct CoordinatorHttpApi::Impl {
     if (!rows) return common::sendError(res, rows.error());
     json out = json::array();
     for (const DeviceRow& d : *rows) {
+      if (d.internal) continue;
       for (const DeviceAlert& a : deviceAlerts(d, clock.nowMs(), limits)) out.push_back(alertJson(a));
     }
     sendJson(res, {{"alerts", out}});
@@ -172,7 +187,18 @@ struct CoordinatorHttpApi::Impl {
       json moves = json::array();
       for (const auto& m : e.moves) {
         json jm = {{"location", m.location}, {"sku", m.sku}, {"qty", m.qty}, {"delta", m.delta}};
+        if (e.type == "count") {
+          // A count is a checkpoint: its delta is what it changed on hand when it was applied.
+          jm["counted"] = m.qty;
+          jm["delta"] = m.correction.value_or(0);
+        }
         if (m.price_units) jm["unit_price"] = common::Decimal::fromUnits(*m.price_units).toString();
+        if (!m.price_check.empty()) {
+          jm["price_check"] = {{"check", m.price_check}};
+          if (m.list_price_units) {
+            jm["price_check"]["catalog_price"] = common::Decimal::fromUnits(*m.list_price_units).toString();
+          }
+        }
         moves.push_back(std::move(jm));
       }
       json je = {{"device_id", e.device_id}, {"seq", e.seq}, {"event_id", e.event_id}, {"type", e.type},
@@ -208,9 +234,25 @@ struct CoordinatorHttpApi::Impl {
       counter("stockwire_ingest_quarantined_total", "Messages quarantined as malformed or invalid", s.quarantined);
       counter("stockwire_ingest_acks_total", "Acks published", s.acks);
       counter("stockwire_ingest_resend_requests_total", "Resend requests for gaps", s.resend_requests);
+      counter("stockwire_ingest_seq_conflicts_total", "Batches refused: a seq sent again with another event",
+              s.seq_conflicts);
       counter("stockwire_ledger_commits_total", "Ledger transactions committed", s.commits);
       counter("stockwire_ledger_commit_failures_total", "Ledger transactions that failed", s.commit_failures);
-      counter("stockwire_ledger_commit_seconds_total", "Time spent committing", s.commit_us_total / 1'000'000);
+      o << "# HELP stockwire_ledger_commit_seconds Ledger transaction (commit) times\n"
+           "# TYPE stockwire_ledger_commit_seconds histogram\n";
+      uint64_t cumulative = 0;
+      for (size_t i = 0; i < s.commit_buckets.size(); ++i) {
+        cumulative += s.commit_buckets[i].load();
+        o << "stockwire_ledger_commit_seconds_bucket{le=\"";
+        if (i < IngestStats::kCommitBucketsMs.size()) {
+          o << IngestStats::kCommitBucketsMs[i] / 1000;
+        } else {
+          o << "+Inf";
+        }
+        o << "\"} " << cumulative << '\n';
+      }
+      o << "stockwire_ledger_commit_seconds_sum " << static_cast<double>(s.commit_us_total.load()) / 1e6 << '\n'
+        << "stockwire_ledger_commit_seconds_count " << cumulative << '\n';
       gauge("stockwire_ingest_queue_depth", "Messages waiting for the apply thread", s.queue_depth);
     }
     if (downlink) {
@@ -220,8 +262,14 @@ struct CoordinatorHttpApi::Impl {
       counter("stockwire_downlink_notices_total", "Downlink notices published", d.notices);
       counter("stockwire_downlink_bad_requests_total", "Downlink requests refused", d.bad_requests);
     }
+    if (auto counts = ledger.anomalyCounts()) {
+      o << "# HELP stockwire_ledger_anomalies Applied events the ledger could not fully honour, by code\n"
+           "# TYPE stockwire_ledger_anomalies gauge\n";
+      for (const auto& [code, n] : *counts) o << "stockwire_ledger_anomalies{code=\"" << code << "\"} " << n << '\n';
+    }
     auto devs = ledger.devices();
     if (devs) {
+      std::erase_if(*devs, [](const DeviceRow& d) { return d.internal; });
       int64_t online = 0, warning = 0, critical = 0, queued = 0;
       for (const auto& d : *devs) {
         online += d.online ? 1 : 0;

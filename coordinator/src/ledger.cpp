@@ -77,6 +77,25 @@ const std::vector<std::string> kSchema = {
     "CREATE VIEW v_transfers AS SELECT t.id, f.name AS from_location, o.name AS to_location, s.sku, t.sent,"
     "  t.sent_at_ms, t.received, t.received_at_ms FROM transfers t JOIN locations f ON f.id = t.from_loc"
     "  JOIN locations o ON o.id = t.to_loc JOIN skus s ON s.id = t.sku;",
+    // v3: what a count changed (its lines keep delta 0: counts are checkpoints, not deltas),
+    // which device first confirmed each pick task (a task is done once: another device's
+    // confirmation moves no stock), anomalies by code (counted in /metrics), and devices that are
+    // the coordinator's own workers rather than devices (the orders worker).
+    "ALTER TABLE movements ADD COLUMN correction INTEGER;"
+    "CREATE TABLE task_claims (ref BLOB PRIMARY KEY, dev INTEGER NOT NULL, seq INTEGER NOT NULL) WITHOUT ROWID;"
+    "CREATE INDEX anomalies_by_code ON anomalies(code);"
+    "ALTER TABLE devices ADD COLUMN internal INTEGER NOT NULL DEFAULT 0;"
+    // Seq conflicts (a device store restored from an older copy reusing seqs): the seq the device
+    // was told to renumber from (0: none pending), the epoch it left behind, and the history.
+    "ALTER TABLE devices ADD COLUMN prev_epoch TEXT NOT NULL DEFAULT '';"
+    "ALTER TABLE devices ADD COLUMN resequencing INTEGER NOT NULL DEFAULT 0;"
+    "ALTER TABLE devices ADD COLUMN seq_conflicts INTEGER NOT NULL DEFAULT 0;"
+    "ALTER TABLE devices ADD COLUMN last_conflict TEXT NOT NULL DEFAULT '';"
+    "ALTER TABLE devices ADD COLUMN last_conflict_at_ms INTEGER NOT NULL DEFAULT 0;"
+    // Sale lines whose price the till flagged against its catalog (a price override, with the
+    // catalog's price; no price; an uncatalogued SKU). The sale applied as sold.
+    "CREATE TABLE price_flags (dev INTEGER NOT NULL, seq INTEGER NOT NULL, line INTEGER NOT NULL,"
+    "  check_code TEXT NOT NULL, list_units INTEGER, PRIMARY KEY (dev, seq, line)) WITHOUT ROWID;",
 };
 
 void optText(SqliteStmt& st, int idx, const std::string& v) {
@@ -90,8 +109,9 @@ void optText(SqliteStmt& st, int idx, const std::string& v) {
 constexpr const char* kEventColumns =
     "events (dev, seq, event_id, type, loc, other_loc, reason, ref, device_at_ms, at_ms, applied_at_ms, ord)";
 constexpr int kEventParams = 12;
-constexpr const char* kMoveColumns = "movements (dev, seq, line, ord, kind, loc, sku, qty, price_units, delta, at_ms)";
-constexpr int kMoveParams = 11;
+constexpr const char* kMoveColumns =
+    "movements (dev, seq, line, ord, kind, loc, sku, qty, price_units, delta, at_ms, correction)";
+constexpr int kMoveParams = 12;
 
 // " VALUES (?,?,...)" with `rows` rows of `params` parameters.
 std::string valuesSql(int params, int rows) {
@@ -123,12 +143,13 @@ struct MoveRow {
   int64_t loc, sku, qty;
   std::optional<int64_t> price;
   int64_t delta, at;
+  std::optional<int64_t> correction;  // counts: what the count changed on hand when it was applied
 };
 
 void bindMove(SqliteStmt& st, int base, const MoveRow& m) {
   st.bind(base + 1, m.dev).bind(base + 2, m.seq).bind(base + 3, m.line).bind(base + 4, m.ord)
       .bind(base + 5, common::eventTypeName(m.type)).bind(base + 6, m.loc).bind(base + 7, m.sku).bind(base + 8, m.qty)
-      .bind(base + 9, m.price).bind(base + 10, m.delta).bind(base + 11, m.at);
+      .bind(base + 9, m.price).bind(base + 10, m.delta).bind(base + 11, m.at).bind(base + 12, m.correction);
 }
 
 // What a line does to the stock at its location.
@@ -156,9 +177,10 @@ std::string duplicateMessage(const common::Event& e) {
 
 // Events staged for multi-row inserts: lines at one location and nothing to look up.
 bool isPlain(const common::Event& e) {
+  // A sale naming a pick task (ref) is checked against the task's first confirmation.
   return (e.type == EventType::kSale || e.type == EventType::kReturn || e.type == EventType::kReceive ||
           e.type == EventType::kAdjust) &&
-         e.other_location.empty();
+         e.other_location.empty() && (e.type != EventType::kSale || e.ref.empty()) && e.price_flags.empty();
 }
 
 }  // namespace
@@ -294,6 +316,14 @@ Status SqliteLedger::prepareStatements() {
        " first_seen_ms = CASE WHEN first_seen_ms = 0 THEN ?6 ELSE first_seen_ms END WHERE id = ?1"},
       {&mark_voided_, "UPDATE events SET voided_by = ? WHERE dev = ? AND seq = ?"},
       {&ins_anomaly_, "INSERT INTO anomalies (dev, seq, code, message, at_ms) VALUES (?,?,?,?,?)"},
+      {&sel_claim_, "SELECT dev, seq FROM task_claims WHERE ref = ?"},
+      {&ins_price_flag_, "INSERT OR IGNORE INTO price_flags (dev, seq, line, check_code, list_units) VALUES (?,?,?,?,?)"},
+      {&ins_claim_, "INSERT INTO task_claims (ref, dev, seq) VALUES (?,?,?)"},
+      {&set_internal_, "UPDATE devices SET internal = 1 WHERE id = ? AND internal = 0"},
+      {&set_conflict_,
+       "UPDATE devices SET resequencing = ?1, seq_conflicts = seq_conflicts + 1, last_conflict = ?2,"
+       " last_conflict_at_ms = ?3 WHERE id = ?4"},
+      {&switch_epoch_, "UPDATE devices SET epoch = ?1, prev_epoch = ?2, resequencing = 0 WHERE id = ?3"},
   };
   for (const Def& d : defs) {
     auto st = db_.prepare(d.sql);
@@ -591,10 +621,35 @@ Status SqliteLedger::applyEvent(const ApplyEvent& ae, int64_t applied_at_ms) {
   }
 
   auto insertMove = [&](int line, int64_t move_loc, int64_t sku, int64_t qty, std::optional<int64_t> price,
-                        int64_t delta) {
-    bindMove(ins_move_, 0, {*dev, seq, line, next_ord_++, e.type, move_loc, sku, qty, price, delta, at});
+                        int64_t delta, std::optional<int64_t> correction = std::nullopt) {
+    bindMove(ins_move_, 0, {*dev, seq, line, next_ord_++, e.type, move_loc, sku, qty, price, delta, at, correction});
     return ins_move_.run();
   };
+
+  // A pick task is done once. The first device whose sale or count names the task claims it;
+  // the same task confirmed on another device (tasks go to every device at the location) is
+  // kept as an event but moves no stock, and is an anomaly.
+  if ((e.type == EventType::kSale || e.type == EventType::kCount) && !e.ref.empty()) {
+    const std::string ref = common::uuidToBytes(e.ref);
+    sel_claim_.bindBlob(1, ref);
+    auto r = sel_claim_.step();
+    std::optional<std::pair<int64_t, int64_t>> claim;
+    if (r && *r) claim = std::make_pair(sel_claim_.columnInt(0), sel_claim_.columnInt(1));
+    sel_claim_.reset();
+    if (!r) return r.error();
+    if (claim && claim->first != *dev) {
+      auto first = nameOf(devices_, claim->first);
+      if (!first) return first.error();
+      return anomaly("task_already_confirmed", "task " + e.ref + " was confirmed first by " + **first + " (seq " +
+                                                   std::to_string(claim->second) + "); this " +
+                                                   std::string(common::eventTypeName(e.type)) + " from " +
+                                                   e.device_id + " moved no stock");
+    }
+    if (!claim) {
+      ins_claim_.bindBlob(1, ref).bind(2, *dev).bind(3, seq);
+      if (auto s = ins_claim_.run(); !s) return s;
+    }
+  }
 
   if (e.type == EventType::kVoid) {
     struct Orig {
@@ -643,6 +698,17 @@ Status SqliteLedger::applyEvent(const ApplyEvent& ae, int64_t applied_at_ms) {
     return {};
   }
 
+  for (const common::PriceFlag& pf : e.price_flags) {
+    ins_price_flag_.bind(1, *dev).bind(2, seq).bind(3, static_cast<int64_t>(pf.line))
+        .bind(4, common::priceCheckName(pf.check));
+    if (pf.list_price) {
+      ins_price_flag_.bind(5, pf.list_price->scaled());
+    } else {
+      ins_price_flag_.bindNull(5);
+    }
+    if (auto s = ins_price_flag_.run(); !s) return s;
+  }
+
   CountMark mark;  // only counts need it
   if (e.type == EventType::kCount) mark = {at, *dev, static_cast<int64_t>(e.seq), common::uuidToBytes(e.event_id)};
   std::set<int64_t> listed;
@@ -654,12 +720,20 @@ Status SqliteLedger::applyEvent(const ApplyEvent& ae, int64_t applied_at_ms) {
     std::optional<int64_t> price;
     if (l.unit_price) price = l.unit_price->scaled();
     int64_t delta = lineDelta(e.type, l.qty);
-    if (auto s = insertMove(line, *loc, *sku, l.qty, price, delta); !s) return s;
     Key key{*loc, *sku};
     listed.insert(*sku);
-    Status s = e.type == EventType::kCount ? applyCount(key, l.qty, mark)
-                                           : applyDelta(key, delta, at, *dev, static_cast<int64_t>(e.seq));
-    if (!s) return s;
+    if (e.type == EventType::kCount) {
+      auto before = onHand(key);
+      if (!before) return before.error();
+      const int64_t was = (*before)->qty;
+      if (auto s = applyCount(key, l.qty, mark); !s) return s;
+      auto after = onHand(key);
+      if (!after) return after.error();
+      if (auto s = insertMove(line, *loc, *sku, l.qty, price, delta, (*after)->qty - was); !s) return s;
+      continue;
+    }
+    if (auto s = insertMove(line, *loc, *sku, l.qty, price, delta); !s) return s;
+    if (auto s = applyDelta(key, delta, at, *dev, static_cast<int64_t>(e.seq)); !s) return s;
   }
   if (e.type == EventType::kCount && e.scope == common::kScopeLocation) {
     if (auto s = applyLocationCount(*loc, listed, mark); !s) return s;
@@ -736,7 +810,7 @@ Status SqliteLedger::flushStaged(int64_t applied_at_ms) {
       if (l.unit_price) price = l.unit_price->scaled();
       const int64_t line = static_cast<int64_t>(n) + 1, sku = staged_skus_[sg.first_sku + n];
       const int64_t delta = lineDelta(e.type, l.qty);
-      rows.push_back({sg.dev, seq, line, sg.ord + line, e.type, sg.loc, sku, l.qty, price, delta, sg.at});
+      rows.push_back({sg.dev, seq, line, sg.ord + line, e.type, sg.loc, sku, l.qty, price, delta, sg.at, std::nullopt});
       if (auto s = applyDelta({sg.loc, sku}, delta, sg.at, sg.dev, seq); !s) return s;
     }
   }
@@ -802,6 +876,24 @@ Status SqliteLedger::commit(const ApplyGroup& group, CommitInfo* info) {
   }
   if (auto s = flushStaged(group.applied_at_ms); !s) return fail(s.error());
   if (auto s = flushOnHand(group.applied_at_ms, stock_ver_ + 1, info); !s) return fail(s.error());
+  for (const auto& [device, c] : group.conflicts) {
+    auto dev = intern(devices_, device);
+    if (!dev) return fail(dev.error());
+    set_conflict_.bind(1, static_cast<int64_t>(c.seq)).bind(2, c.message).bind(3, group.applied_at_ms).bind(4, *dev);
+    if (auto s = set_conflict_.run(); !s) return fail(s.error());
+  }
+  for (const auto& [device, sw] : group.epoch_switches) {
+    auto dev = intern(devices_, device);
+    if (!dev) return fail(dev.error());
+    switch_epoch_.bind(1, sw.first).bind(2, sw.second).bind(3, *dev);
+    if (auto s = switch_epoch_.run(); !s) return fail(s.error());
+  }
+  for (const std::string& device : group.internal_devices) {
+    auto dev = intern(devices_, device);
+    if (!dev) return fail(dev.error());
+    set_internal_.bind(1, *dev);
+    if (auto s = set_internal_.run(); !s) return fail(s.error());
+  }
   for (const auto& [device, seq] : group.cursors) {
     auto dev = intern(devices_, device);
     if (!dev) return fail(dev.error());
@@ -886,7 +978,8 @@ Result<std::vector<DeviceRow>> SqliteLedger::devices() {
   std::lock_guard<std::mutex> lock(read_mu_);
   auto st = reader_.prepare(
       "SELECT device_id, epoch, last_applied_seq, kind, location, online, first_seen_ms, last_seen_ms,"
-      " last_applied_at_ms, state_json FROM devices ORDER BY device_id");
+      " last_applied_at_ms, state_json, internal, prev_epoch, resequencing, seq_conflicts, last_conflict,"
+      " last_conflict_at_ms FROM devices ORDER BY device_id");
   if (!st) return st.error();
   std::vector<DeviceRow> out;
   while (true) {
@@ -904,6 +997,12 @@ Result<std::vector<DeviceRow>> SqliteLedger::devices() {
     d.last_seen_ms = st->columnInt(7);
     d.last_applied_at_ms = st->columnInt(8);
     d.state_json = st->columnText(9);
+    d.internal = st->columnInt(10) != 0;
+    d.prev_epoch = st->columnText(11);
+    d.resequencing = static_cast<uint64_t>(st->columnInt(12));
+    d.seq_conflicts = st->columnInt(13);
+    d.last_conflict = st->columnText(14);
+    d.last_conflict_at_ms = st->columnInt(15);
     out.push_back(std::move(d));
   }
   return out;
@@ -935,16 +1034,85 @@ Result<std::vector<QuarantineRow>> SqliteLedger::quarantine(int64_t limit) {
   return out;
 }
 
+Result<std::vector<AnomalyRow>> SqliteLedger::anomalies(const std::string& device, const std::string& code,
+                                                        int64_t before_id, int64_t limit) {
+  std::lock_guard<std::mutex> lock(read_mu_);
+  auto st = reader_.prepare(
+      "SELECT a.id, d.device_id, a.seq, a.code, a.message, a.at_ms FROM anomalies a JOIN devices d ON d.id = a.dev"
+      " WHERE (?1 = 0 OR a.id < ?1) AND (?2 = '' OR d.device_id = ?2) AND (?3 = '' OR a.code = ?3)"
+      " ORDER BY a.id DESC LIMIT ?4");
+  if (!st) return st.error();
+  st->bind(1, before_id).bind(2, device).bind(3, code).bind(4, limit);
+  std::vector<AnomalyRow> out;
+  while (true) {
+    auto r = st->step();
+    if (!r) return r.error();
+    if (!*r) break;
+    out.push_back({st->columnInt(0), st->columnText(1), static_cast<uint64_t>(st->columnInt(2)), st->columnText(3),
+                   st->columnText(4), st->columnInt(5)});
+  }
+  return out;
+}
+
+Result<std::optional<std::string>> SqliteLedger::eventIdAt(const std::string& device, uint64_t seq) {
+  std::lock_guard<std::mutex> lock(read_mu_);
+  if (sel_event_id_at_.raw() == nullptr) {
+    auto st = reader_.prepare(
+        "SELECT event_id FROM events WHERE dev = (SELECT id FROM devices WHERE device_id = ?) AND seq = ?");
+    if (!st) return st.error();
+    sel_event_id_at_ = std::move(*st);
+  }
+  sel_event_id_at_.bind(1, device).bind(2, static_cast<int64_t>(seq));
+  auto r = sel_event_id_at_.step();
+  std::optional<std::string> out;
+  if (r && *r) out = common::uuidFromBytes(sel_event_id_at_.columnView(0));
+  sel_event_id_at_.reset();
+  if (!r) return r.error();
+  return out;
+}
+
+Result<std::map<std::string, std::map<std::string, int64_t>>> SqliteLedger::priceFlagsByDevice() {
+  std::lock_guard<std::mutex> lock(read_mu_);
+  auto st = reader_.prepare(
+      "SELECT d.device_id, p.check_code, COUNT(*) FROM price_flags p JOIN devices d ON d.id = p.dev"
+      " GROUP BY d.device_id, p.check_code");
+  if (!st) return st.error();
+  std::map<std::string, std::map<std::string, int64_t>> out;
+  while (true) {
+    auto r = st->step();
+    if (!r) return r.error();
+    if (!*r) break;
+    out[st->columnText(0)][st->columnText(1)] = st->columnInt(2);
+  }
+  return out;
+}
+
+Result<std::map<std::string, int64_t>> SqliteLedger::anomalyCounts() {
+  std::lock_guard<std::mutex> lock(read_mu_);
+  auto st = reader_.prepare("SELECT code, COUNT(*) FROM anomalies GROUP BY code");
+  if (!st) return st.error();
+  std::map<std::string, int64_t> out;
+  while (true) {
+    auto r = st->step();
+    if (!r) return r.error();
+    if (!*r) break;
+    out[st->columnText(0)] = st->columnInt(1);
+  }
+  return out;
+}
+
 Result<std::vector<LedgerEvent>> SqliteLedger::eventsForDevice(const std::string& device, uint64_t from_seq,
                                                                int64_t limit) {
   std::lock_guard<std::mutex> lock(read_mu_);
   auto st = reader_.prepare(
       "SELECT e.seq, e.event_id, e.type, l.name, COALESCE(o.name, ''), COALESCE(e.reason, ''), e.ref,"
-      " e.voided_by, e.device_at_ms, e.at_ms, e.applied_at_ms, e.ord, ml.name, s.sku, m.qty, m.price_units, m.delta"
+      " e.voided_by, e.device_at_ms, e.at_ms, e.applied_at_ms, e.ord, ml.name, s.sku, m.qty, m.price_units, m.delta,"
+      " m.correction, pf.check_code, pf.list_units"
       " FROM (SELECT * FROM events WHERE dev = (SELECT id FROM devices WHERE device_id = ?1) AND seq >= ?2"
       "       ORDER BY seq LIMIT ?3) e"
       " JOIN locations l ON l.id = e.loc LEFT JOIN locations o ON o.id = e.other_loc"
       " LEFT JOIN movements m ON m.dev = e.dev AND m.seq = e.seq"
+      " LEFT JOIN price_flags pf ON pf.dev = m.dev AND pf.seq = m.seq AND pf.line = m.line"
       " LEFT JOIN locations ml ON ml.id = m.loc LEFT JOIN skus s ON s.id = m.sku ORDER BY e.seq, m.line");
   if (!st) return st.error();
   st->bind(1, device).bind(2, static_cast<int64_t>(from_seq)).bind(3, limit);
@@ -978,6 +1146,9 @@ Result<std::vector<LedgerEvent>> SqliteLedger::eventsForDevice(const std::string
       m.qty = st->columnInt(14);
       if (!st->columnIsNull(15)) m.price_units = st->columnInt(15);
       m.delta = st->columnInt(16);
+      if (!st->columnIsNull(17)) m.correction = st->columnInt(17);
+      if (!st->columnIsNull(18)) m.price_check = st->columnText(18);
+      if (!st->columnIsNull(19)) m.list_price_units = st->columnInt(19);
       out.back().moves.push_back(std::move(m));
     }
   }

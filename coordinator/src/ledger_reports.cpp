@@ -46,6 +46,7 @@ struct KeyMove {
   int64_t qty = 0;
   int64_t delta = 0;
   std::optional<int64_t> price_units;
+  std::optional<int64_t> correction;
   int64_t at = 0;
   int64_t device_at = 0;
   int64_t applied_at = 0;
@@ -120,7 +121,7 @@ Result<std::vector<KeyMove>> loadMoves(Statements& db, int64_t loc, int64_t sku,
   std::vector<KeyMove> moves;
   auto st = db.get(std::string(
       "SELECT m.ord, m.dev, d.device_id, m.seq, m.line, e.event_id, m.kind, m.qty, m.delta, m.price_units, m.at_ms,"
-      " e.device_at_ms, e.applied_at_ms FROM movements m JOIN events e ON e.dev = m.dev AND e.seq = m.seq"
+      " e.device_at_ms, e.applied_at_ms, m.correction FROM movements m JOIN events e ON e.dev = m.dev AND e.seq = m.seq"
       " JOIN devices d ON d.id = m.dev WHERE m.loc = ?1 AND m.sku = ?2 AND m.ord > ?3") +
       (with_zero ? "" : " AND m.delta <> 0") + " ORDER BY m.ord LIMIT ?4");
   if (!st) return st.error();
@@ -140,6 +141,7 @@ Result<std::vector<KeyMove>> loadMoves(Statements& db, int64_t loc, int64_t sku,
         m.at = r.columnInt(10);
         m.device_at = r.columnInt(11);
         m.applied_at = r.columnInt(12);
+        if (!r.columnIsNull(13)) m.correction = r.columnInt(13);
         moves.push_back(std::move(m));
       });
       !s) {
@@ -159,6 +161,7 @@ MovementRow toRow(const KeyMove& m) {
   r.qty = m.qty;
   r.delta = m.delta;
   r.price_units = m.price_units;
+  r.correction = m.correction;
   r.at_ms = m.at;
   r.device_at_ms = m.device_at;
   r.applied_at_ms = m.applied_at;

@@ -40,6 +40,11 @@ json moveJson(const MovementRow& m) {
             {"delta", m.delta},         {"at_ms", m.at_ms},   {"device_at_ms", m.device_at_ms},
             {"applied_at_ms", m.applied_at_ms}, {"apply_order", m.apply_order}};
   if (m.price_units) j["unit_price"] = common::Decimal::fromUnits(*m.price_units).toString();
+  if (m.type == "count") {
+    // A count is a checkpoint: show what it counted and what it changed on hand when applied.
+    j["counted"] = m.qty;
+    j["delta"] = m.correction.value_or(0);
+  }
   return j;
 }
 
@@ -204,7 +209,46 @@ void kpis(SqliteLedger& ledger, IngestService* ingest, const common::Clock& cloc
     errors["device_requests"] = dev_requests;
     errors["device_rejected_requests"] = dev_rejected;
   }
-  sendJson(res, {{"inventory_accuracy", accuracy}, {"sync_latency", latency}, {"errors", errors}});
+  // Sale lines the tills flagged against their catalogs: overrides (with the catalog price beside
+  // them in the ledger), lines without a price, uncatalogued SKUs; by device.
+  auto flags = ledger.priceFlagsByDevice();
+  if (!flags) return common::sendError(res, flags.error());
+  json by_device = json::object();
+  json totals = {{"override", 0}, {"no_price", 0}, {"uncatalogued", 0}};
+  for (const auto& [device, checks] : *flags) {
+    by_device[device] = checks;
+    for (const auto& [check, n] : checks) totals[check] = totals.value(check, int64_t{0}) + n;
+  }
+  json price_checks = {{"totals", totals}, {"by_device", by_device}};
+  sendJson(res, {{"inventory_accuracy", accuracy}, {"sync_latency", latency}, {"errors", errors},
+                 {"price_checks", price_checks}});
+}
+
+// GET /v1/anomalies[?device=D&code=C&before=ID&limit=N]: newest first.
+void anomalies(SqliteLedger& ledger, const httplib::Request& req, httplib::Response& res) {
+  const std::string device = req.get_param_value("device"), code = req.get_param_value("code");
+  if (!device.empty() && !common::isValidId(device)) {
+    return common::sendError(res, Error::reject("bad_device", "device must be 1-64 of [A-Za-z0-9._:-]"));
+  }
+  if (code.size() > 64) return common::sendError(res, Error::reject("bad_code", "code is at most 64 characters"));
+  auto before = intParam(req, "before", 0, INT64_MAX);
+  if (!before) return common::sendError(res, before.error());
+  auto limit = intParam(req, "limit", 100, 10'000);
+  if (!limit || *limit == 0) {
+    return common::sendError(res, limit ? Error::reject("bad_limit", "limit must be 1-10000") : limit.error());
+  }
+  auto rows = ledger.anomalies(device, code, *before, *limit);
+  if (!rows) return common::sendError(res, rows.error());
+  json out = json::array();
+  for (const AnomalyRow& a : *rows) {
+    out.push_back({{"id", a.id}, {"device_id", a.device_id}, {"seq", a.seq}, {"code", a.code},
+                   {"message", a.message}, {"at_ms", a.at_ms}});
+  }
+  json page = {{"anomalies", out}};
+  if (static_cast<int64_t>(rows->size()) == *limit) page["next_before"] = rows->back().id;
+  auto counts = ledger.anomalyCounts();
+  if (counts) page["by_code"] = *counts;
+  sendJson(res, page);
 }
 
 }  // namespace
@@ -244,6 +288,8 @@ void eventsForKey(SqliteLedger& ledger, const httplib::Request& req, httplib::Re
 
 void addLedgerRoutes(httplib::Server& server, SqliteLedger& ledger, IngestService* ingest,
                      const common::Clock& clock, HttpCounters& counters) {
+  server.Get("/v1/anomalies",
+             [&ledger](const httplib::Request& req, httplib::Response& res) { anomalies(ledger, req, res); });
   server.Get("/v1/discrepancies",
              [&ledger](const httplib::Request& req, httplib::Response& res) { discrepancies(ledger, req, res); });
   server.Get("/v1/transfers",

@@ -506,7 +506,9 @@ void OrderService::scanConfirmations() {
       if (!events || events->empty()) break;
       bool stop = false;
       for (const LedgerEvent& e : *events) {
-        if (!e.ref.empty()) {
+        // An event naming a task but moving nothing is a second confirmation the ledger refused
+        // (task_already_confirmed): the device that confirmed first carries the pick.
+        if (!e.ref.empty() && !e.moves.empty()) {
           auto it = by_id.find(e.ref);
           if (it != by_id.end()) {
             // The first event naming the task carries the pick (a sale of what was picked, or,
@@ -709,6 +711,7 @@ void OrderService::applyRestocks() {
   }
   if (!group.events.empty()) {
     if (!known) group.new_devices[kRestockDevice] = "orders";
+    group.internal_devices.insert(kRestockDevice);
     group.cursors[kRestockDevice] = next - 1;
     DeviceStateUpdate state;
     state.device_id = kRestockDevice;

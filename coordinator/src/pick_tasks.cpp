@@ -9,7 +9,14 @@ using nlohmann::json;
 
 json taskItem(const PickTask& t) {
   json lines = json::array();
-  for (const TaskLine& l : t.lines) lines.push_back({{"line_id", l.line_id}, {"sku", l.sku}, {"qty", l.quantity}});
+  for (const TaskLine& l : t.lines) {
+    json jl = {{"line_id", l.line_id}, {"sku", l.sku}, {"qty", l.quantity}};
+    if (auto p = t.line_prices.find(l.line_id); p != t.line_prices.end()) {
+      jl["unit_price"] = p->second.first;
+      if (!p->second.second.empty()) jl["currency"] = p->second.second;
+    }
+    lines.push_back(std::move(jl));
+  }
   return {{"task_id", t.task_id}, {"order_id", t.order_id}, {"order_name", t.order_name}, {"channel", t.channel},
           {"status", t.status}, {"ver", t.ver}, {"lines", lines}};
 }

@@ -297,6 +297,25 @@ Status OrderBook::readTaskLines(PickTask& t) {
     if (!*r) break;
     t.lines.push_back({st->columnText(0), st->columnText(1), st->columnInt(2), st->columnInt(3)});
   }
+  st->reset();
+  // The order's prices, from the order as taken in (orders.normalized).
+  t.line_prices.clear();
+  auto o = db_.prepare("SELECT normalized FROM orders WHERE channel = ? AND order_id = ?");
+  if (!o) return o.error();
+  o->bind(1, t.channel).bind(2, t.order_id);
+  auto r = o->step();
+  if (!r) return r.error();
+  if (!*r) return {};
+  json n = json::parse(o->columnText(0), nullptr, false);
+  if (!n.is_object() || !n.contains("lines") || !n["lines"].is_array()) return {};
+  for (const json& l : n["lines"]) {
+    if (!l.is_object() || !l.contains("line_id") || !l["line_id"].is_string() || !l.contains("unit_price") ||
+        !l["unit_price"].is_string()) {
+      continue;
+    }
+    std::string currency = l.contains("currency") && l["currency"].is_string() ? l["currency"].get<std::string>() : "";
+    t.line_prices[l["line_id"].get<std::string>()] = {l["unit_price"].get<std::string>(), currency};
+  }
   return {};
 }
 

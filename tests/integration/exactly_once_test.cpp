@@ -5,6 +5,7 @@
 #include <signal.h>
 
 #include <atomic>
+#include <filesystem>
 #include <set>
 #include <thread>
 
@@ -274,5 +275,72 @@ TEST_F(ExactlyOnce, AgentKilledWithUnsentEventsSendsThemOnceAfterRestart) {
   EXPECT_EQ(events.rbegin()->first, last_seq);
   int64_t sold_in_ledger = static_cast<int64_t>(events.size()) - 1;
   EXPECT_EQ(coord_.onHand("SKU-1", "store-1"), 500 - sold_in_ledger);
+  expectVerified();
+}
+
+// Issue 15 item 2: a till whose store is put back to an older copy reuses seqs the ledger
+// already has under other events. Every sale still reaches the ledger once, the till never
+// refuses one, and IT sees the conflict.
+TEST_F(ExactlyOnce, ATillRestoredFromAnOlderCopyLosesNoSale) {
+  coord_.start();
+  test::AgentProc till(dir_, "till-1", "store-1", broker_.url());
+  till.start();
+  ASSERT_EQ(till.movement({{"type", "receive"}, {"sku", "SKU-1"}, {"qty", 100}}).status, 201);
+  for (int i = 0; i < 3; ++i) ASSERT_EQ(till.sell("SKU-1", 1).status, 201);
+  waitForSync(till);
+  till.stop();
+  auto copyDb = [](const std::string& from, const std::string& to) {
+    for (const char* suffix : {"", "-wal", "-shm"}) {
+      std::filesystem::remove(to + suffix);
+      if (std::filesystem::exists(from + suffix)) std::filesystem::copy_file(from + suffix, to + suffix);
+    }
+  };
+  copyDb(till.db(), till.db() + ".backup");  // seqs 1..4
+  till.start();
+  std::set<std::string> sold;
+  for (int i = 0; i < 4; ++i) {
+    auto r = till.sell("SKU-1", 2);
+    ASSERT_EQ(r.status, 201);
+    sold.insert(r.body["event_id"].get<std::string>());
+  }
+  waitForSync(till);  // seqs 5..8 in the ledger
+  till.stop();
+  copyDb(till.db() + ".backup", till.db());
+  till.start();
+  for (int i = 0; i < 6; ++i) {
+    auto r = till.sell("SKU-1", 3);
+    ASSERT_EQ(r.status, 201) << r.body.dump();  // selling never waits for the conflict
+    sold.insert(r.body["event_id"].get<std::string>());
+  }
+  waitForSync(till);
+
+  auto events = ledgerEvents("till-1");
+  EXPECT_EQ(events.size(), 4u + 4u + 6u);
+  std::set<std::string> in_ledger;
+  uint64_t expect = 1;
+  for (const auto& [seq, e] : events) {
+    EXPECT_EQ(seq, expect++) << "the device's seqs in the ledger stay gapless";
+    in_ledger.insert(e["event_id"].get<std::string>());
+  }
+  for (const std::string& id : sold) EXPECT_TRUE(in_ledger.count(id)) << id << " was sold and is not in the ledger";
+  auto stock = test::httpGet(coord_.port(), "/v1/stock?sku=SKU-1");
+  ASSERT_EQ(stock.status, 200);
+  EXPECT_EQ(stock.body["locations"][0]["on_hand"], 100 - 3 - 8 - 18);
+
+  // What IT sees: the conflict at /v1/devices, the conflicting batch at /v1/quarantine, and
+  // the till's own account of what it renumbered.
+  json d = coord_.device("till-1");
+  EXPECT_GE(d["seq_conflicts"].get<int64_t>(), 1) << d.dump();
+  bool alert = false;
+  for (const auto& a : d["alerts"]) alert = alert || a["code"] == "seq_conflict";
+  EXPECT_TRUE(alert) << d.dump();
+  auto q = test::httpGet(coord_.port(), "/v1/quarantine");
+  bool quarantined = false;
+  for (const auto& row : q.body["quarantined"]) quarantined = quarantined || row["code"] == "seq_conflict";
+  EXPECT_TRUE(quarantined) << q.body.dump();
+  json st = till.status();
+  ASSERT_TRUE(st.contains("resequenced")) << st.dump();
+  EXPECT_EQ(st["resequenced"]["from_seq"], 5);
+  EXPECT_EQ(st["resequenced"]["shift"], 4);
   expectVerified();
 }

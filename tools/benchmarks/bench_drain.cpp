@@ -162,7 +162,12 @@ int benchDrain(const std::vector<std::string>& raw) {
   const std::string page = test::httpGetText(coord.port(), "/metrics");
   uint64_t commits = metric(page, "stockwire_ledger_commits_total");
   uint64_t dups = metric(page, "stockwire_ingest_duplicates_total");
-  uint64_t commit_s = metric(page, "stockwire_ledger_commit_seconds_total");
+  double commit_s = 0;
+  {
+    std::smatch m;
+    std::regex re("\nstockwire_ledger_commit_seconds_sum ([0-9.eE+-]+)");
+    if (std::regex_search(page, m, re)) commit_s = std::stod(m[1].str());
+  }
   double rate = static_cast<double>(applied) / secs;
   double batch = static_cast<double>(event_bytes);
   std::printf("\n  drained %llu events in %.1f s: %.0f events/s (%llu ledger transactions, %llu duplicates skipped)\n",
@@ -183,10 +188,10 @@ int benchDrain(const std::vector<std::string>& raw) {
               batches_sent ? static_cast<double>(applied) / static_cast<double>(batches_sent) : 0.0,
               static_cast<unsigned long long>(resends));
   std::printf("  ingest queue (sampled every 100 ms): not empty in %.0f%% of samples, mean %.1f messages waiting;"
-              " ledger transactions took %llu s of the %.1f s\n",
+              " ledger transactions took %.1f s of the %.1f s\n",
               depth_samples ? 100.0 * static_cast<double>(depth_nonzero) / static_cast<double>(depth_samples) : 0.0,
               depth_samples ? static_cast<double>(depth_sum) / static_cast<double>(depth_samples) : 0.0,
-              static_cast<unsigned long long>(commit_s), secs);
+              commit_s, secs);
   std::printf("  coordinator wrote %.0f bytes to storage per event (ledger and WAL)\n",
               (cpu1.coordinator_written - cpu0.coordinator_written) / static_cast<double>(applied));
   // The raw SQLite insert is the binding limit: the Mosquitto figure is for 256-byte messages,

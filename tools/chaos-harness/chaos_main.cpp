@@ -16,6 +16,7 @@
 #include <atomic>
 #include <chrono>
 #include <cstdio>
+#include <filesystem>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -61,12 +62,16 @@ after marking acked) and at random; coordinator SIGKILL mid-batch, after commit 
 and at random; Mosquitto SIGKILL and restart (no persistence: in-flight messages are lost);
 network cuts, black holes and latency (agents' and coordinator's links separately);
 duplicated and reordered batches (old batches published again); a device clock jumping a
-day backwards or forwards; the coordinator offline for a long stretch while agents sell.
+day backwards or forwards; the coordinator offline for a long stretch while agents sell; an
+agent's database put back to an older copy of itself (agent_restore_old_copy: the first time a
+copy is taken, the next time the agent is drained, stopped and its files replaced by the copy,
+so it reuses seqs the ledger already has under other events; the events only the replaced files
+held are then checked as the retired copy's).
 )";
 
 const char* kFaultNames[] = {"agent_crash_point", "agent_kill9", "coordinator_crash_point", "coordinator_kill9",
                              "broker_kill9", "network_cut", "network_blackhole", "network_latency",
-                             "duplicate_reorder", "clock_jump", "coordinator_offline_long"};
+                             "duplicate_reorder", "clock_jump", "coordinator_offline_long", "agent_restore_old_copy"};
 
 const char* kAgentCrashPoints[] = {"agent.after_local_commit", "agent.after_publish", "agent.before_mark_acked",
                                    "agent.after_mark_acked"};
@@ -107,7 +112,15 @@ class Run {
     std::unique_ptr<test::AgentProc> proc;
     std::mutex mu;          // guards restarts of this agent
     int64_t skew_ms = 0;
+    std::atomic<bool> paused{false};  // its cashier waits (agent_restore_old_copy drains it first)
+    std::string snapshot;             // an older copy of its database files (agent_restore_old_copy)
   };
+  // Events that only an agent's replaced database files held (agent_restore_old_copy): the ledger
+  // has them (they were drained before the files were replaced), the agent no longer does.
+  std::mutex retired_mu_;
+  std::map<std::string, std::set<std::string>> retired_;  // device -> event ids
+  void restoreOldCopy(AgentSlot& a);
+  bool drained(AgentSlot& a);
 
   uint64_t rand(uint64_t lo, uint64_t hi) {
     std::lock_guard<std::mutex> lock(rng_mu_);
@@ -190,6 +203,10 @@ void Run::workload(size_t index) {
   std::vector<std::string> my_sales;
   uint64_t n = 0;
   while (!workload_stop_) {
+    if (a.paused) {
+      std::this_thread::sleep_for(5ms);
+      continue;
+    }
     int port = a.proc->port();
     std::string sku = "SKU-" + std::to_string(rand(0, 11));
     uint64_t pick = rand(0, 99);
@@ -371,6 +388,9 @@ void Run::nemesis() {
         note("clock_jump", a.proc->deviceId() + " " + std::to_string(a.skew_ms / 3600000) + " h");
         break;
       }
+      case 11:
+        restoreOldCopy(a);
+        break;
       case 10: {
         {
           std::lock_guard<std::mutex> lock(coord_mu_);
@@ -387,6 +407,66 @@ void Run::nemesis() {
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(rand(100, 900)));
   }
+}
+
+bool copyDbFiles(const std::string& from, const std::string& to) {
+  std::error_code ec;
+  for (const char* suffix : {"", "-wal", "-shm"}) {
+    std::filesystem::remove(to + suffix, ec);
+    if (std::filesystem::exists(from + suffix)) {
+      std::filesystem::copy_file(from + suffix, to + suffix, ec);
+      if (ec) return false;
+    }
+  }
+  return true;
+}
+
+// The agent has nothing unacknowledged and the ledger has its last seq.
+bool Run::drained(AgentSlot& a) {
+  json st = a.proc->status();
+  if (!st.is_object() || st["queue_depth"] != 0) return false;
+  auto devices = test::httpGet(coord_->port(), "/v1/devices");
+  if (devices.status != 200) return false;
+  for (const auto& d : devices.body["devices"]) {
+    if (d["device_id"] == a.proc->deviceId()) return d["last_applied_seq"] == st["last_seq"];
+  }
+  return false;
+}
+
+void Run::restoreOldCopy(AgentSlot& a) {
+  std::lock_guard<std::mutex> lock(a.mu);
+  const std::string db = a.proc->db(), device = a.proc->deviceId();
+  if (a.snapshot.empty()) {
+    // Files copied while the agent is stopped are a consistent copy (a backup of the till).
+    a.proc->kill9();
+    std::string copy = db + ".older-copy";
+    if (copyDbFiles(db, copy)) a.snapshot = copy;
+    startAgent(a);
+    note("agent_restore_old_copy", device + " copy taken");
+    return;
+  }
+  // What only the current files hold would be lost with them if it were not in the ledger (a
+  // disk that is replaced loses its unsent sales): drain first, the cashier waiting.
+  a.paused = true;
+  auto until = Clock::now() + 10s;
+  while (Clock::now() < until && !drained(a)) std::this_thread::sleep_for(20ms);
+  bool ok = drained(a);
+  a.proc->kill9();
+  if (ok) {
+    auto cur = common::SqliteDb::open({.path = db, .create = false, .read_only = true});
+    std::set<std::string> ids;
+    if (cur) {
+      auto st = cur->prepare("SELECT event_id FROM outbox");
+      while (st && *st->step()) ids.insert(st->columnText(0));
+    }
+    std::lock_guard<std::mutex> rl(retired_mu_);
+    retired_[device].insert(ids.begin(), ids.end());
+  }
+  bool restored = ok && copyDbFiles(a.snapshot, db);
+  startAgent(a);
+  a.paused = false;
+  if (restored) a.snapshot.clear();
+  note("agent_restore_old_copy", device + (restored ? " restored from the older copy" : " not drained: left as it was"));
 }
 
 // After healing: every agent has nothing unacknowledged and the ledger has its last seq.
@@ -469,7 +549,11 @@ void Run::check() {
       if (ord <= last_order) ++result_.order;  // applied out of seq order
       last_order = ord;
       auto it = stored[dev].find(seq);
-      if (it == stored[dev].end() || it->second != id) ++result_.unexpected;
+      if (it == stored[dev].end() || it->second != id) {
+        // An event of an agent's retired files (agent_restore_old_copy) is expected in the ledger.
+        std::lock_guard<std::mutex> rl(retired_mu_);
+        if (!retired_[dev].count(id)) ++result_.unexpected;
+      }
     }
   }
   std::set<std::string> lost_ids;

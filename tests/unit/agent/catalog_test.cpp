@@ -117,3 +117,36 @@ TEST_F(AgentCatalogTest, MalformedPagesAreRefusedWhole) {
   EXPECT_FALSE(store_->transaction([&](common::SqliteDb& db) { return prices_.apply(db, p, 1); }).ok());
   EXPECT_FALSE(agent::lookupItem(*store_, "A", clock_.nowMs())->has_value());
 }
+
+// Issue 15 item 7: a sale at 0.01 of an item sold at 7.99, a sale without a price and a sale
+// of an uncatalogued SKU were all accepted without a word.
+TEST_F(AgentCatalogTest, SaleLinesAreCheckedAgainstTheCatalogPrice) {
+  std::vector<common::Line> lines = {{"SKU-1", 1, common::Decimal::parse("0.01").value()},
+                                     {"SKU-1", 1, common::Decimal::parse("7.99").value()},
+                                     {"SKU-1", 1, std::nullopt},
+                                     {"NOPE", 1, common::Decimal::parse("2.00").value()}};
+  auto none = agent::checkSalePrices(*store_, lines, clock_.nowMs());
+  ASSERT_TRUE(none.ok()) << none.error().toString();
+  EXPECT_TRUE(none->empty()) << "no catalog yet: nothing to check against";
+  apply(catalog_, {item("SKU-1", json::array(), "Pen", 1)}, true, 1);
+  apply(prices_, {price("location", "SKU-1", "", "7.99")}, true, 1);
+  auto flags = agent::checkSalePrices(*store_, lines, clock_.nowMs());
+  ASSERT_TRUE(flags.ok()) << flags.error().toString();
+  ASSERT_EQ(flags->size(), 3u);
+  EXPECT_EQ((*flags)[0].line, 1u);
+  EXPECT_EQ((*flags)[0].check, common::PriceCheck::kOverride);
+  EXPECT_EQ((*flags)[0].list_price->toString(), common::Decimal::parse("7.99")->toString());
+  EXPECT_EQ((*flags)[1].line, 3u);
+  EXPECT_EQ((*flags)[1].check, common::PriceCheck::kNoPrice);
+  EXPECT_EQ((*flags)[2].line, 4u);
+  EXPECT_EQ((*flags)[2].check, common::PriceCheck::kUncatalogued);
+  // The flags travel with the event and survive its encoding.
+  agent::EventDraft d;
+  d.lines = lines;
+  d.price_flags = *flags;
+  auto rec = store_->record(d);
+  ASSERT_TRUE(rec.ok()) << rec.error().toString();
+  auto back = store_->eventAt(rec->seq);
+  ASSERT_TRUE(back.ok());
+  EXPECT_EQ(back->price_flags, *flags);
+}

@@ -162,7 +162,7 @@ TEST_F(StoreTest, AStoreFromBeforeTheAcksTableKeepsItsAckTimes) {
     ASSERT_TRUE(db.ok()) << db.error().toString();
     for (const char* sql : {"ALTER TABLE outbox ADD COLUMN acked_at_ms INTEGER",
                             "UPDATE outbox SET acked_at_ms = (SELECT acked_at_ms FROM acks) WHERE seq <= 3",
-                            "DROP TABLE acks", "PRAGMA user_version = 2"}) {
+                            "DROP TABLE acks", "DROP TABLE voids", "PRAGMA user_version = 2"}) {
       ASSERT_TRUE(db->exec(sql).ok()) << sql;
     }
   }
@@ -238,4 +238,108 @@ TEST_F(StoreTest, CorruptStoreIsReportedNotReplaced) {
   std::string head(7, '\0');
   in.read(head.data(), 7);
   EXPECT_EQ(head, "garbage");
+}
+
+// Issue 15 item 5: a second void of the same sale was accepted at the till.
+TEST_F(StoreTest, ASaleIsVoidedOnceAndTheSecondVoidWritesNothing) {
+  auto store = open();
+  auto sale = store->record(saleDraft());
+  ASSERT_TRUE(sale.ok());
+  EventDraft v;
+  v.type = EventType::kVoid;
+  v.ref = sale->event_id;
+  auto first = store->record(v);
+  ASSERT_TRUE(first.ok()) << first.error().toString();
+  auto second = store->record(v);
+  ASSERT_FALSE(second.ok());
+  EXPECT_EQ(second.error().code, "already_voided");
+  EXPECT_NE(second.error().message.find(first->event_id), std::string::npos) << second.error().message;
+  EXPECT_EQ(store->stats()->last_seq, 2u);
+  // A retry with the first void's idempotency key still answers with the first void.
+  v.idempotency_key = "void-1";
+  EventDraft other = saleDraft();
+  auto sale2 = store->record(other);
+  v.ref = sale2->event_id;
+  auto keyed = store->record(v);
+  ASSERT_TRUE(keyed.ok());
+  auto again = store->record(v);
+  ASSERT_TRUE(again.ok());
+  EXPECT_TRUE(again->duplicate);
+  EXPECT_EQ(again->seq, keyed->seq);
+}
+
+TEST_F(StoreTest, AStoreFromBeforeTheVoidsTableKnowsItsEarlierVoids) {
+  std::string sale_id;
+  {
+    auto store = open();
+    sale_id = store->record(saleDraft())->event_id;
+    EventDraft v;
+    v.type = EventType::kVoid;
+    v.ref = sale_id;
+    ASSERT_TRUE(store->record(v).ok());
+  }
+  {
+    auto db = common::SqliteDb::open({.path = dir_.file("agent.db"), .create = false});
+    ASSERT_TRUE(db.ok());
+    ASSERT_TRUE(db->exec("DROP TABLE voids").ok());
+    ASSERT_TRUE(db->exec("DELETE FROM meta WHERE key = 'voids_filled'").ok());
+    ASSERT_TRUE(db->exec("PRAGMA user_version = 3").ok());
+  }
+  auto store = open();
+  EventDraft v;
+  v.type = EventType::kVoid;
+  v.ref = sale_id;
+  auto r = store->record(v);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().code, "already_voided");
+}
+
+// Issue 15 item 2: after a seq conflict the store renumbers what the coordinator has not got.
+TEST_F(StoreTest, ResequenceRenumbersUnsentEventsAfterWhatTheCoordinatorHas) {
+  auto store = open();
+  for (int i = 0; i < 3; ++i) ASSERT_TRUE(store->record(saleDraft()).ok());
+  ASSERT_TRUE(store->markAcked(2).ok());
+  auto sale = store->record(saleDraft(2));  // seq 4
+  EventDraft v;
+  v.type = EventType::kVoid;
+  v.ref = sale->event_id;
+  ASSERT_TRUE(store->record(v).ok());  // seq 5
+  const std::string old_epoch = store->epoch();
+  // The coordinator has seqs up to 7 and another event at 3.
+  auto r = store->resequence(3, 7);
+  ASSERT_TRUE(r.ok()) << r.error().toString();
+  ASSERT_TRUE(r->has_value());
+  EXPECT_EQ((*r)->shift, 5u);
+  EXPECT_EQ((*r)->events, 3u);
+  EXPECT_EQ((*r)->acked_through, 7u);
+  EXPECT_NE(store->epoch(), old_epoch);
+  EXPECT_EQ(store->prevEpoch(), old_epoch);
+  auto st = store->stats();
+  EXPECT_EQ(st->last_seq, 10u);
+  EXPECT_EQ(st->last_acked_seq, 7u);
+  EXPECT_EQ(st->queue_depth, 3u);
+  auto pending = store->pending(1, 10, 1 << 20);
+  ASSERT_EQ(pending->size(), 3u);
+  EXPECT_EQ(pending->front().seq, 8u);
+  for (uint64_t seq = 8; seq <= 10; ++seq) {
+    auto e = store->eventAt(seq);
+    ASSERT_TRUE(e.ok()) << e.error().toString();
+    EXPECT_EQ(e->seq, seq) << "the stored body carries its new seq";
+  }
+  EXPECT_EQ(store->eventAt(9)->event_id, sale->event_id);
+  // The void's record moved with it: a second void is still refused, naming the new seq.
+  auto again = store->record(v);
+  ASSERT_FALSE(again.ok());
+  EXPECT_NE(again.error().message.find("seq 10"), std::string::npos) << again.error().message;
+  EXPECT_EQ(store->record(saleDraft())->seq, 11u);
+  // A stale conflict (already handled) changes nothing.
+  EXPECT_FALSE(store->resequence(3, 7)->has_value());
+  // Survives reopen.
+  const std::string epoch = store->epoch();
+  store.reset();
+  store = open();
+  EXPECT_EQ(store->epoch(), epoch);
+  EXPECT_EQ(store->prevEpoch(), old_epoch);
+  EXPECT_EQ(store->resequenceInfo().count, 1);
+  EXPECT_EQ(store->stats()->last_seq, 11u);
 }

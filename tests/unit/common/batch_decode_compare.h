@@ -88,7 +88,7 @@ inline std::optional<std::string> decodersDisagree(std::string_view bytes, commo
   const common::EventBatch& s = *streaming;
   const common::EventBatch& d = *dom;
   if (s.device_id != d.device_id || s.epoch != d.epoch || s.sent_at_ms != d.sent_at_ms ||
-      s.clock_offset_ms != d.clock_offset_ms) {
+      s.clock_offset_ms != d.clock_offset_ms || s.prev_epoch != d.prev_epoch) {
     return "both ok, batch headers differ";
   }
   if (s.events != d.events) return "both ok, events differ";

@@ -352,19 +352,26 @@ class BatchGen {
     static const std::vector<std::string> kPrices = {"0.00", "12.99", "1", "0.0001", "123456789.1234", "7.5", "0"};
     std::vector<std::pair<std::string, ordered_json>> f = {{"sku", rng_->pick(kSkus)}, {"qty", qty}};
     if (rng_->chance(60)) f.emplace_back("price", rng_->pick(kPrices));
+    if (type == "sale" && rng_->chance(15)) {
+      static const std::vector<std::string> kChecks = {"override", "no_price", "uncatalogued"};
+      const std::string& check = rng_->pick(kChecks);
+      f.emplace_back("pchk", check);
+      if (check == "override" || rng_->chance(50)) f.emplace_back("list", rng_->pick(kPrices));
+    }
     return object(std::move(f));
   }
 
   ordered_json event(uint64_t seq) {
     const std::string& type = rng_->pick(kTypeNames);
     std::string loc = "store-" + std::to_string(rng_->below(20));
-    int64_t at = rng_->chance(5) ? kInt64Max : 1'700'000'000'000 + static_cast<int64_t>(rng_->below(1'000'000'000));
+    // The latest time an event may carry (2100-01-01) sometimes, the edge of what validates.
+    int64_t at = rng_->chance(5) ? kMaxEventTimeMs : 1'700'000'000'000 + static_cast<int64_t>(rng_->below(1'000'000'000));
     std::vector<std::pair<std::string, ordered_json>> f = {
         {"seq", seq}, {"id", uuid()}, {"type", type}, {"at", at}, {"loc", loc}};
     ordered_json lines = ordered_json::array();
     size_t n = type == "void" ? (rng_->chance(80) ? 0 : 1) : 1 + rng_->below(4);
     if (rng_->chance(1)) n = kMaxLinesPerEvent;
-    for (size_t i = 0; i < n; ++i) lines.push_back(line(type == "void" ? "sale" : type));
+    for (size_t i = 0; i < n; ++i) lines.push_back(line(type == "void" ? "void_line" : type));
     f.emplace_back("lines", std::move(lines));
     if (type == "transfer_out" || type == "transfer_in") {
       f.emplace_back("other", loc + "-other");
@@ -390,6 +397,7 @@ class BatchGen {
         {"epoch", uuid()},
         {"sent", rng_->chance(10) ? int64_t{0} : int64_t{1'700'000'000'000} + static_cast<int64_t>(rng_->below(1000))}};
     if (rng_->chance(50)) f.emplace_back("clk", static_cast<int64_t>(rng_->below(2000)) - 1000);
+    if (rng_->chance(20)) f.emplace_back("pep", uuid());
     f.emplace_back("events", std::move(evs));
     return object(std::move(f));
   }
@@ -537,7 +545,7 @@ TEST(BatchDecodeDifferential, EveryFieldMissingWrongTypedOutOfRangeOrRepeated) {
   Rng rng(0x5eed0002);
   BatchGen gen(&rng);
   Differential d;
-  const std::vector<std::string> kTopKeys = {"v", "dev", "epoch", "sent", "clk", "events"};
+  const std::vector<std::string> kTopKeys = {"v", "dev", "epoch", "sent", "clk", "pep", "events"};
   const std::vector<std::string> kEventKeys = {"seq", "id", "type", "at", "loc", "lines", "other", "reason", "ref", "scope"};
   const std::vector<std::string> kLineKeys = {"sku", "qty", "price"};
   const std::vector<ordered_json> pool = valuePool();

@@ -14,6 +14,7 @@ EventBatch sampleBatch(size_t n) {
   b.epoch = newUuid();
   b.sent_at_ms = 1'700'000'000'123;
   b.clock_offset_ms = -42;
+  if (n % 2 == 0) b.prev_epoch = newUuid();
   for (size_t i = 0; i < n; ++i) {
     Event e;
     e.device_id = b.device_id;
@@ -25,6 +26,7 @@ EventBatch sampleBatch(size_t n) {
     e.lines = {{"SKU-" + std::to_string(i), static_cast<int64_t>(i + 1), Decimal::parse("1.25").value()}};
     if (e.type == EventType::kTransferOut) e.other_location = "store-2";
     if (e.type == EventType::kAdjust) e.reason = "damaged";
+    if (e.type == EventType::kSale && i % 2 == 0) e.price_flags = {{1, PriceCheck::kOverride, Decimal::parse("9.99").value()}};
     b.events.push_back(e);
   }
   return b;
@@ -43,6 +45,7 @@ TEST_P(CodecFormats, BatchRoundTripsExactly) {
     EXPECT_EQ(back->epoch, b.epoch);
     EXPECT_EQ(back->sent_at_ms, b.sent_at_ms);
     EXPECT_EQ(back->clock_offset_ms, b.clock_offset_ms);
+    EXPECT_EQ(back->prev_epoch, b.prev_epoch);
     ASSERT_EQ(back->events.size(), n);
     EXPECT_EQ(back->events, b.events);
   }
@@ -54,7 +57,7 @@ TEST_P(CodecFormats, SplicedBatchEqualsDomBatch) {
   for (const auto& e : b.events) enc.push_back(encodeEvent(e, GetParam()));
   std::vector<std::string_view> views(enc.begin(), enc.end());
   std::string spliced =
-      encodeBatchFromEncodedEvents({b.device_id, b.epoch, b.sent_at_ms, b.clock_offset_ms}, views, GetParam());
+      encodeBatchFromEncodedEvents({b.device_id, b.epoch, b.sent_at_ms, b.clock_offset_ms, b.prev_epoch}, views, GetParam());
   auto back = decodeBatch(spliced, GetParam());
   ASSERT_TRUE(back.ok()) << back.error().toString();
   EXPECT_EQ(back->events, b.events);
@@ -69,10 +72,11 @@ TEST_P(CodecFormats, EveryTruncationIsRejectedNotCrashed) {
 }
 
 TEST_P(CodecFormats, AckRoundTrips) {
-  Ack a{42, 40, newUuid(), 1'700'000'000'000, 1'699'999'999'990, ""};
+  Ack a{42, 40, newUuid(), 1'700'000'000'000, 1'699'999'999'990, "", 17};
   auto back = decodeAck(encodeAck(a, GetParam()), GetParam());
-  ASSERT_TRUE(back.ok());
+  ASSERT_TRUE(back.ok()) << back.error().toString();
   EXPECT_EQ(back->applied_seq, 42u);
+  EXPECT_EQ(back->conflict_seq, 17u);
   EXPECT_EQ(back->resend_from, 40u);
   EXPECT_EQ(back->epoch, a.epoch);
   EXPECT_EQ(back->echo_sent_at_ms, a.echo_sent_at_ms);

@@ -106,3 +106,48 @@ TEST(BatchValidation, RequiresContiguousSeqsOfOneDevice) {
   b.events.clear();
   EXPECT_EQ(validateBatch(b).error().code, "empty_batch");
 }
+
+// Issue 15 item 15: at = clk = INT64_MAX overflowed into a negative stored time.
+TEST(EventValidation, RefusesTimesPastTheSaneRange) {
+  Event e = sale();
+  e.occurred_at_ms = INT64_MAX;
+  EXPECT_EQ(validateEvent(e).error().code, "bad_occurred_at");
+  e.occurred_at_ms = kMaxEventTimeMs + 1;
+  EXPECT_EQ(validateEvent(e).error().code, "bad_occurred_at");
+  e.occurred_at_ms = kMaxEventTimeMs;
+  EXPECT_TRUE(validateEvent(e).ok());
+}
+
+TEST(BatchValidation, RefusesOutOfRangeSentAtAndClockOffset) {
+  EventBatch b;
+  b.device_id = "till-1";
+  b.epoch = newUuid();
+  b.events = {sale()};
+  b.sent_at_ms = 1'700'000'000'000;
+  b.clock_offset_ms = INT64_MAX;
+  EXPECT_EQ(validateBatch(b).error().code, "bad_clock_offset");
+  b.clock_offset_ms = INT64_MIN;
+  EXPECT_EQ(validateBatch(b).error().code, "bad_clock_offset");
+  b.clock_offset_ms = -kMaxClockOffsetMs;
+  EXPECT_TRUE(validateBatch(b).ok());
+  b.sent_at_ms = INT64_MAX;
+  EXPECT_EQ(validateBatch(b).error().code, "bad_sent_at");
+  b.sent_at_ms = -1;
+  EXPECT_EQ(validateBatch(b).error().code, "bad_sent_at");
+}
+
+TEST(EventValidation, PriceChecksNameALineOfASaleOnce) {
+  Event e = sale();
+  e.lines.push_back({"SKU-2", 1, std::nullopt});
+  e.price_flags = {{1, PriceCheck::kOverride, Decimal::parse("7.99").value()}, {2, PriceCheck::kNoPrice, std::nullopt}};
+  EXPECT_TRUE(validateEvent(e).ok());
+  e.price_flags = {{3, PriceCheck::kNoPrice, std::nullopt}};
+  EXPECT_EQ(validateEvent(e).error().code, "bad_price_check");
+  e.price_flags = {{2, PriceCheck::kNoPrice, std::nullopt}, {1, PriceCheck::kNoPrice, std::nullopt}};
+  EXPECT_EQ(validateEvent(e).error().code, "bad_price_check");
+  e.price_flags = {{1, PriceCheck::kOverride, std::nullopt}};
+  EXPECT_EQ(validateEvent(e).error().code, "bad_price_check") << "an override carries the catalog price";
+  e.price_flags = {{1, PriceCheck::kNoPrice, std::nullopt}};
+  e.type = EventType::kReturn;
+  EXPECT_EQ(validateEvent(e).error().code, "bad_price_check");
+}

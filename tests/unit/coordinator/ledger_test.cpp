@@ -393,3 +393,91 @@ TEST_F(LedgerTest, StockChangesListEachRowOnceAtItsLatestVersion) {
   EXPECT_EQ(next->rows[0].sku, "A");
   EXPECT_FALSE(next->more);
 }
+
+// Issue 15 item 1: a pick task confirmed on two devices took the stock twice.
+TEST_F(LedgerTest, APickTaskConfirmedOnASecondDeviceMovesNoStockAndIsAnAnomaly) {
+  apply({event("hh-1", EventType::kReceive, 100, {{"A", 10, std::nullopt}, {"B", 4, std::nullopt}})});
+  const std::string task = common::newUuid();
+  auto pick = [&](const std::string& device, EventType type, std::vector<common::Line> lines) {
+    common::Event e = event(device, type, 200, std::move(lines));
+    e.ref = task;
+    return e;
+  };
+  // hh-1 picks 1 A and finds no B (a count of 0); till-1 confirms the same task afterwards.
+  apply({pick("hh-1", EventType::kSale, {{"A", 1, std::nullopt}}), pick("hh-1", EventType::kCount, {{"B", 0, std::nullopt}})});
+  EXPECT_EQ(onHand("A"), 9);
+  EXPECT_EQ(onHand("B"), 0);
+  apply({event("till-1", EventType::kReceive, 5000, {{"B", 3, std::nullopt}}),
+         pick("till-1", EventType::kSale, {{"A", 1, std::nullopt}}), pick("till-1", EventType::kCount, {{"A", 0, std::nullopt}})});
+  EXPECT_EQ(onHand("A"), 9) << "the second confirmation took stock again";
+  EXPECT_EQ(onHand("B"), 3);
+  auto anomalies = ledger_->anomalies("", "task_already_confirmed", 0, 10);
+  ASSERT_TRUE(anomalies.ok()) << anomalies.error().toString();
+  ASSERT_EQ(anomalies->size(), 2u);
+  EXPECT_EQ((*anomalies)[0].device_id, "till-1");
+  EXPECT_NE((*anomalies)[0].message.find("confirmed first by hh-1"), std::string::npos) << (*anomalies)[0].message;
+  EXPECT_EQ(ledger_->anomalyCounts()->at("task_already_confirmed"), 2);
+  // The refused events are in the ledger, without movements; the same device may name the task again.
+  auto events = ledger_->eventsForDevice("till-1", 1, 10);
+  ASSERT_EQ(events->size(), 3u);
+  EXPECT_TRUE((*events)[1].moves.empty());
+  EXPECT_TRUE(ledger_->verifyOnHand()->empty());
+  // A return naming a sale is not a task claim: two devices may each return part of one sale.
+  common::Event r1 = event("hh-1", EventType::kReturn, 300, {{"A", 1, std::nullopt}});
+  common::Event r2 = event("till-1", EventType::kReturn, 300, {{"A", 1, std::nullopt}});
+  r1.ref = r2.ref = task;
+  apply({r1, r2});
+  EXPECT_EQ(onHand("A"), 11);
+}
+
+// Issue 15 item 6: a count showed delta 0 even when it corrected the stock.
+TEST_F(LedgerTest, ACountRecordsWhatItChangedOnHand) {
+  apply({event("till-1", EventType::kReceive, 100, {{"A", 10, std::nullopt}})});
+  apply({event("hh-1", EventType::kCount, 200, {{"A", 7, std::nullopt}})});
+  apply({event("hh-1", EventType::kCount, 300, {{"A", 7, std::nullopt}})});
+  auto events = ledger_->eventsForDevice("hh-1", 1, 10);
+  ASSERT_EQ(events->size(), 2u);
+  ASSERT_EQ((*events)[0].moves.size(), 1u);
+  EXPECT_EQ((*events)[0].moves[0].delta, 0) << "counts stay checkpoints in the movement log";
+  EXPECT_EQ((*events)[0].moves[0].correction, -3);
+  EXPECT_EQ((*events)[1].moves[0].correction, 0);
+  auto log = ledger_->movementsFor("store-1", "A", 0, 10);
+  ASSERT_EQ(log->size(), 3u);
+  EXPECT_EQ((*log)[1].correction, -3);
+  EXPECT_TRUE(ledger_->verifyOnHand()->empty());
+}
+
+// Issue 15 item 11: the orders worker was listed as a device.
+TEST_F(LedgerTest, InternalEventSourcesAreMarked) {
+  ApplyGroup g;
+  g.applied_at_ms = 1;
+  common::Event e = event("coordinator-orders", EventType::kReturn, 100, {{"A", 1, std::nullopt}});
+  g.new_devices[e.device_id] = "orders";
+  g.internal_devices.insert(e.device_id);
+  g.cursors[e.device_id] = e.seq;
+  g.events.push_back({e, 0});
+  ASSERT_TRUE(ledger_->commit(g).ok());
+  apply({event("till-1", EventType::kSale, 200, {{"A", 1, std::nullopt}})});
+  auto devs = ledger_->devices();
+  ASSERT_EQ(devs->size(), 2u);
+  for (const auto& d : *devs) EXPECT_EQ(d.internal, d.device_id == "coordinator-orders") << d.device_id;
+}
+
+// Issue 15 item 7: price overrides are flagged in the ledger, by device.
+TEST_F(LedgerTest, PriceChecksFromTheTillAreKeptBesideTheSale) {
+  common::Event e = event("till-1", EventType::kSale, 100,
+                          {{"A", 1, common::Decimal::parse("0.01").value()}, {"B", 1, std::nullopt}});
+  e.price_flags = {{1, common::PriceCheck::kOverride, common::Decimal::parse("7.99").value()},
+                   {2, common::PriceCheck::kNoPrice, std::nullopt}};
+  apply({e, event("till-1", EventType::kSale, 200, {{"A", 1, std::nullopt}})});
+  EXPECT_EQ(onHand("A"), -2);
+  auto flags = ledger_->priceFlagsByDevice();
+  ASSERT_TRUE(flags.ok()) << flags.error().toString();
+  EXPECT_EQ(flags->at("till-1").at("override"), 1);
+  EXPECT_EQ(flags->at("till-1").at("no_price"), 1);
+  auto events = ledger_->eventsForDevice("till-1", 1, 10);
+  ASSERT_EQ((*events)[0].moves.size(), 2u);
+  EXPECT_EQ((*events)[0].moves[0].price_check, "override");
+  EXPECT_EQ((*events)[0].moves[0].list_price_units, common::Decimal::parse("7.99")->scaled());
+  EXPECT_TRUE((*events)[1].moves[0].price_check.empty());
+}

@@ -1,5 +1,8 @@
 #include <gtest/gtest.h>
 
+#include <map>
+#include <optional>
+
 #include "sw/common/uuid.h"
 #include "sw/coordinator/sequencer.h"
 
@@ -102,4 +105,94 @@ TEST(Sequencer, RollbackForgetsWhatWasPlanned) {
   s.rollbackAll();
   // The failed commit's events come again (the device resends) and are applied this time.
   EXPECT_EQ(seqs(s.offer(batch(2, 4), 0)), (std::vector<uint64_t>{2, 3, 4}));
+}
+
+namespace {
+
+// Events whose ids say which copy of the device's store made them ("a" or "b").
+common::EventBatch idBatch(uint64_t from, uint64_t to, const std::string& copy, const std::string& epoch = kEpoch) {
+  common::EventBatch b = batch(from, to, epoch);
+  for (auto& e : b.events) e.event_id = copy + "-" + std::to_string(e.seq);
+  return b;
+}
+
+}  // namespace
+
+// Issue 15 item 2: a repeated seq with another event id was counted as a duplicate and skipped.
+TEST(Sequencer, ASeqResentWithAnotherEventIsAConflictAndChangesNothing) {
+  Sequencer s({});
+  std::map<uint64_t, std::string> ledger;  // what the ledger holds for till-1
+  auto lookup = [&](const std::string&, uint64_t seq) -> std::optional<std::string> {
+    auto it = ledger.find(seq);
+    if (it == ledger.end()) return std::nullopt;
+    return it->second;
+  };
+  Offer first = s.offer(idBatch(1, 5, "a"), 0, lookup);
+  for (const auto& e : first.apply) ledger[e.seq] = e.event_id;
+  s.commit("till-1", 5);
+  s.commitAll();
+  // The same events again are duplicates; 3..6 of another copy conflict at 4.
+  EXPECT_EQ(s.offer(idBatch(1, 5, "a"), 0, lookup).duplicates, 5u);
+  common::EventBatch restored = idBatch(1, 6, "a");
+  for (auto& e : restored.events) {
+    if (e.seq >= 4) e.event_id = "b-" + std::to_string(e.seq);
+  }
+  Offer c = s.offer(restored, 0, lookup);
+  EXPECT_EQ(c.verdict, Offer::Verdict::kConflict);
+  EXPECT_EQ(c.conflict_seq, 4u);
+  EXPECT_EQ(c.existing_id, "a-4");
+  ASSERT_TRUE(c.conflict_event.has_value());
+  EXPECT_EQ(c.conflict_event->event_id, "b-4");
+  EXPECT_TRUE(c.apply.empty()) << "seq 6 must not be applied from a conflicting batch";
+  EXPECT_EQ(s.resequencing("till-1"), 4u);
+  s.commitAll();
+
+  // A new epoch that does not name the old one is still a mismatch; naming it switches.
+  const std::string next = common::newUuid();
+  EXPECT_EQ(s.offer(idBatch(6, 7, "b", next), 0, lookup).verdict, Offer::Verdict::kEpochMismatch);
+  common::EventBatch renumbered = idBatch(6, 8, "b", next);
+  renumbered.prev_epoch = kEpoch;
+  Offer sw = s.offer(renumbered, 0, lookup);
+  EXPECT_EQ(sw.verdict, Offer::Verdict::kEpochSwitch);
+  EXPECT_EQ(sw.previous_epoch, kEpoch);
+  EXPECT_EQ(seqs(sw), (std::vector<uint64_t>{6, 7, 8}));
+  EXPECT_EQ(s.epoch("till-1"), next);
+  EXPECT_EQ(s.resequencing("till-1"), 0u);
+  // A batch of the old epoch still in flight is ignored, not a mismatch.
+  Offer stale = s.offer(idBatch(1, 3, "b"), 0, lookup);
+  EXPECT_EQ(stale.verdict, Offer::Verdict::kStaleEpoch);
+  EXPECT_TRUE(stale.apply.empty());
+}
+
+TEST(Sequencer, AConflictWithAHeldOrPlannedEventIsFoundToo) {
+  Sequencer s({});
+  s.offer(idBatch(1, 2, "a"), 0);
+  Offer held = s.offer(idBatch(5, 6, "a"), 0);
+  EXPECT_EQ(held.held, 2u);
+  Offer c = s.offer(idBatch(3, 5, "b"), 0);
+  EXPECT_EQ(c.verdict, Offer::Verdict::kConflict);
+  EXPECT_EQ(c.conflict_seq, 5u);
+  EXPECT_EQ(c.dropped_held.size(), 2u) << "held events of the old numbering are handed back, not lost";
+  EXPECT_EQ(s.heldCount("till-1"), 0u);
+  // Planned but not yet committed: 1..2 of copy a.
+  Offer p = s.offer(idBatch(2, 2, "b"), 0);
+  EXPECT_EQ(p.verdict, Offer::Verdict::kConflict);
+  EXPECT_EQ(p.conflict_seq, 2u);
+}
+
+TEST(Sequencer, AFailedCommitUndoesAConflictMarkAndAnEpochSwitch) {
+  Sequencer s({});
+  s.load("till-1", kEpoch, 5, "", 4);  // told to renumber from 4 before a restart
+  const std::string next = common::newUuid();
+  common::EventBatch renumbered = idBatch(6, 6, "b", next);
+  renumbered.prev_epoch = kEpoch;
+  EXPECT_EQ(s.offer(renumbered, 0).verdict, Offer::Verdict::kEpochSwitch);
+  s.rollbackAll();
+  EXPECT_EQ(s.epoch("till-1"), kEpoch);
+  EXPECT_EQ(s.resequencing("till-1"), 4u);
+  EXPECT_EQ(s.offer(renumbered, 0).verdict, Offer::Verdict::kEpochSwitch);
+  s.commit("till-1", 6);
+  s.commitAll();
+  s.rollbackAll();
+  EXPECT_EQ(s.epoch("till-1"), next);
 }

@@ -48,4 +48,13 @@ class PriceHandler final : public DownlinkHandler {
 // estimate; nullopt when the copy has no such item.
 common::Result<std::optional<nlohmann::json>> lookupItem(Store& store, const std::string& code, int64_t now_ms);
 
+// A sale's lines checked against this copy's catalog and prices at the store's location at now_ms:
+// a line without a price (no_price, with the catalog's price if it has one), a price other than
+// the catalog's effective price (override, the catalog's beside it), a SKU the catalog does not
+// have (uncatalogued). Nothing when this device has no catalog yet (nothing to check against).
+// Weight-priced items are not compared (their catalog price is per unit of weight). Checks never
+// refuse a sale: the flags travel with the event to the ledger.
+common::Result<std::vector<common::PriceFlag>> checkSalePrices(Store& store, const std::vector<common::Line>& lines,
+                                                               int64_t now_ms);
+
 }  // namespace sw::agent

@@ -44,6 +44,7 @@ struct EventDraft {
   std::string ref;
   std::string scope;  // counts: "location" for a whole-location count session
   std::string idempotency_key;  // optional; a repeat returns the first event instead of a new one
+  std::vector<common::PriceFlag> price_flags;  // sales: what checkSalePrices() found
 };
 
 struct Recorded {
@@ -124,17 +125,54 @@ class Store {
   const std::string& deviceId() const { return config_.device_id; }
   const std::string& location() const { return config_.location; }
   const std::string& kind() const { return config_.kind; }
-  const std::string& epoch() const { return epoch_; }
+  // The store's epoch, and the one it had before it last renumbered (empty if never): copies,
+  // since resequence() changes them while other threads read.
+  std::string epoch() const {
+    std::lock_guard<std::mutex> lock(epoch_mu_);
+    return epoch_;
+  }
+  std::string prevEpoch() const {
+    std::lock_guard<std::mutex> lock(epoch_mu_);
+    return prev_epoch_;
+  }
+
+  // The coordinator found, at conflict_seq, an event other than this store's (this store was
+  // restored from an older copy and reused seqs it had already used): renumber every unsent event
+  // from conflict_seq on to follow coordinator_applied, take a new epoch, and count what the
+  // coordinator has up to coordinator_applied as acknowledged, all in one transaction. Nothing
+  // (nullopt) if conflict_seq is already acknowledged or beyond this store's events (a stale ack).
+  struct Resequenced {
+    uint64_t from_seq = 0;   // the first event renumbered
+    uint64_t shift = 0;      // added to each seq (0: none needed, only the epoch changes)
+    uint64_t events = 0;     // how many were renumbered
+    uint64_t acked_through = 0;
+    std::string old_epoch, new_epoch;
+    int64_t at_ms = 0;
+  };
+  common::Result<std::optional<Resequenced>> resequence(uint64_t conflict_seq, uint64_t coordinator_applied);
+  // The last resequence() and how many there have been (count 0: never).
+  struct ResequenceInfo {
+    int64_t count = 0;
+    Resequenced last;
+  };
+  ResequenceInfo resequenceInfo() const {
+    std::lock_guard<std::mutex> lock(epoch_mu_);
+    return reseq_info_;
+  }
   int64_t freeBytes() const;
 
  private:
   Store(StoreConfig config, const common::Clock& clock) : config_(std::move(config)), clock_(clock) {}
   common::Status init();
   common::Status recordLocalMoves(const common::Event& e);
+  common::Status recordVoid(const common::Event& e);
 
   StoreConfig config_;
   const common::Clock& clock_;
+  mutable std::mutex epoch_mu_;  // guards epoch_, prev_epoch_, reseq_info_
   std::string epoch_;
+  std::string prev_epoch_;
+  ResequenceInfo reseq_info_;
   std::mutex mu_;  // guards db_ and its statements: one writer at a time
   common::SqliteDb db_;
   std::mutex read_mu_;  // guards reader_: the sync loop reads the outbox without blocking sales
@@ -145,6 +183,8 @@ class Store {
   common::SqliteStmt select_pending_;
   common::SqliteStmt insert_move_;
   common::SqliteStmt select_moves_of_event_;
+  common::SqliteStmt find_void_;
+  common::SqliteStmt insert_void_;
   WriteFailure last_failure_;  // guarded by mu_
 };
 

@@ -91,6 +91,7 @@ class SyncLoop {
   void run();
   void handleInbound(const Inbound& msg);
   void handleAck(std::string_view payload);
+  void handleConflict(const common::Ack& ack);
   void sendWhatFits();
   void publishState(bool online);
 

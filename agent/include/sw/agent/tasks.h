@@ -13,7 +13,12 @@
 //   - for each SKU picked short, a `count` of 0, ref = task id: the picker took every unit
 //     there was, so the bin is empty now; the coordinator re-routes the short units elsewhere.
 // Idempotency keys "task:<id>/pick" and "task:<id>/short" make a repeated confirm a no-op that
-// answers with the first result. A task the coordinator reports done or cancelled is dropped.
+// answers with the first result. A task the coordinator reports done or cancelled is dropped
+// from pick_tasks and kept 30 days in pick_tasks_closed(task_id, status, confirmed_seq,
+// closed_at_ms): confirming it then is refused with 409 task_already_done (a task is done once;
+// tasks go to every device at the location). Should two devices confirm before either hears,
+// the coordinator keeps the first and moves no stock for the second (anomaly
+// task_already_confirmed at GET /v1/anomalies).
 
 #include <cstdint>
 #include <string>

@@ -28,6 +28,7 @@ struct BatchHeader {
   std::string epoch;
   int64_t sent_at_ms = 0;
   std::optional<int64_t> clock_offset_ms;
+  std::string prev_epoch;  // empty unless the device has renumbered (EventBatch::prev_epoch)
 };
 std::string encodeBatchFromEncodedEvents(const BatchHeader& header, const std::vector<std::string_view>& events,
                                          WireFormat format = kWireFormat);
@@ -49,5 +50,7 @@ Result<Event> decodeEvent(std::string_view bytes, WireFormat format = kWireForma
 
 // JSON text form of an event, for APIs and logs.
 std::string eventToJsonText(const Event& event);
+// A line's price check as it travels (line keys "pchk" and "list"), for both decoders.
+Result<PriceFlag> priceFlagFromWire(uint32_t line, std::string_view check, const std::optional<std::string>& list);
 
 }  // namespace sw::common

@@ -34,6 +34,20 @@ struct Line {
   bool operator==(const Line&) const = default;
 };
 
+// What the till found when it checked a sale line's price against its catalog at the moment of
+// sale (it never refuses the sale for it): a price other than the catalog's (the catalog price
+// beside it), no price given, or a SKU the catalog does not know.
+enum class PriceCheck { kOverride, kNoPrice, kUncatalogued };
+std::string_view priceCheckName(PriceCheck check);
+std::optional<PriceCheck> parsePriceCheck(std::string_view name);
+
+struct PriceFlag {
+  uint32_t line = 0;                    // 1-based index into Event::lines
+  PriceCheck check = PriceCheck::kOverride;
+  std::optional<Decimal> list_price;    // the catalog's price (overrides)
+  bool operator==(const PriceFlag&) const = default;
+};
+
 struct Event {
   std::string device_id;
   uint64_t seq = 0;
@@ -48,6 +62,7 @@ struct Event {
   // Counts only: empty (the lines' SKUs only) or "location" (a whole-location count session:
   // every SKU at the location that is not in the lines was counted as 0).
   std::string scope;
+  std::vector<PriceFlag> price_flags;  // sales only, at most one per line, in line order
   bool operator==(const Event&) const = default;
 };
 
@@ -58,6 +73,11 @@ inline constexpr size_t kMaxSkuLength = 64;
 inline constexpr size_t kMaxReasonLength = 200;
 inline constexpr int64_t kMaxAbsQty = 1'000'000'000;
 inline constexpr const char* kScopeLocation = "location";
+// Times a device may report (ms since the Unix epoch): up to 2100-01-01T00:00:00Z. Later values are a
+// broken clock or a forged message, and adding a clock offset to them could overflow.
+inline constexpr int64_t kMaxEventTimeMs = 4'102'444'800'000;
+// The largest clock offset a batch may carry: ten years either way.
+inline constexpr int64_t kMaxClockOffsetMs = 10LL * 366 * 24 * 3600 * 1000;
 
 // Device, location and similar ids end up in MQTT topics: [A-Za-z0-9._:-], 1..64.
 bool isValidId(std::string_view id);
@@ -76,6 +96,9 @@ struct EventBatch {
   // Coordinator clock minus device clock as the device last measured it; the coordinator uses it
   // to put events on one time line. Absent (nullopt) until the device has had an ack.
   std::optional<int64_t> clock_offset_ms;
+  // Set once a device has renumbered its unsent events after a seq conflict (see the agent's
+  // README): the epoch it had before, which the coordinator must know for the switch.
+  std::string prev_epoch;
   std::vector<Event> events;
 };
 
@@ -89,6 +112,10 @@ struct Ack {
   int64_t coord_time_ms = 0;            // coordinator clock when the ack was made
   int64_t echo_sent_at_ms = 0;          // the batch's sent_at_ms this ack answers (0 if none)
   std::string error;                    // set when the coordinator refuses the device (epoch mismatch)
+  // The device sent, at this seq, an event other than the one the ledger has there (its store was
+  // restored from an older copy): nothing of that batch was applied, and the device must renumber
+  // its events from here on after applied_seq, under a new epoch.
+  std::optional<uint64_t> conflict_seq;
 };
 
 // Device birth/update (retained) and death (the MQTT will).

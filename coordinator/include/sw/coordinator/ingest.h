@@ -9,6 +9,7 @@
 // publishes acks. Decoding and applying thus run in parallel.
 // A message that cannot be decoded or validated is quarantined with its reason.
 
+#include <array>
 #include <atomic>
 #include <condition_variable>
 #include <cstdint>
@@ -57,7 +58,18 @@ struct IngestStats {
   std::atomic<uint64_t> resend_requests{0};
   std::atomic<uint64_t> commits{0};
   std::atomic<uint64_t> commit_failures{0};
+  std::atomic<uint64_t> seq_conflicts{0};  // batches refused: a seq resent with another event id
   std::atomic<uint64_t> commit_us_total{0};
+  // Ledger commit times as a histogram: commits that took at most kCommitBucketsMs[i] ms (each
+  // counted once, in the first bucket it fits; /metrics shows them cumulative, Prometheus-style).
+  static constexpr std::array<double, 12> kCommitBucketsMs = {0.5, 1, 2.5, 5, 10, 25, 50, 100, 250, 500, 1000, 2500};
+  std::array<std::atomic<uint64_t>, kCommitBucketsMs.size() + 1> commit_buckets{};  // the last: +Inf
+  void recordCommit(uint64_t us) {
+    commit_us_total += us;
+    size_t i = 0;
+    while (i < kCommitBucketsMs.size() && static_cast<double>(us) > kCommitBucketsMs[i] * 1000) ++i;
+    ++commit_buckets[i];
+  }
   std::atomic<int64_t> queue_depth{0};
 };
 

@@ -10,7 +10,10 @@
 //   on_hand(loc, sku): qty = last count + deltas after it (or all deltas if never counted)
 //   Views v_events, v_movements and v_on_hand show the same with names, for people using SQL.
 //   quarantine: messages refused with their reason; they changed nothing else
-//   anomalies: applied events the ledger could not fully honour (a void of an unknown sale, ...)
+//   anomalies: applied events the ledger could not fully honour (a void of an unknown sale, a pick
+//              task confirmed on a second device, ...)
+//   task_claims(ref): the device and seq that first confirmed each pick task
+//   price_flags(dev, seq, line): sale lines the till flagged against its catalog (override, ...)
 //
 // Counts are checkpoints: a movement whose corrected time is at or before the latest count
 // at its (location, SKU) is absorbed by that count; later movements apply on top.
@@ -45,6 +48,19 @@ struct DeviceRow {
   int64_t last_seen_ms = 0;
   int64_t last_applied_at_ms = 0;
   std::string state_json;  // the device's last state message, as received
+  bool internal = false;   // one of the coordinator's own workers (the orders worker), not a device
+  // Seq conflicts (see Sequencer): the epoch the device renumbered away from, the seq it was told
+  // to renumber from while that is pending (0: none), how many there have been, the last one.
+  std::string prev_epoch;
+  uint64_t resequencing = 0;
+  int64_t seq_conflicts = 0;
+  std::string last_conflict;
+  int64_t last_conflict_at_ms = 0;
+};
+
+struct SeqConflict {
+  uint64_t seq = 0;
+  std::string message;
 };
 
 struct ApplyEvent {
@@ -77,6 +93,9 @@ struct ApplyGroup {
   std::map<std::string, uint64_t> cursors;         // device -> last applied seq after this group
   std::vector<QuarantineRow> quarantined;
   std::vector<DeviceStateUpdate> states;
+  std::set<std::string> internal_devices;  // event sources that are the coordinator's own workers
+  std::map<std::string, SeqConflict> conflicts;  // device -> the seq conflict it was told of
+  std::map<std::string, std::pair<std::string, std::string>> epoch_switches;  // device -> (epoch, previous)
   int64_t applied_at_ms = 0;
 };
 
@@ -109,9 +128,23 @@ struct LedgerEvent {
     std::string sku;
     int64_t qty = 0;
     std::optional<int64_t> price_units;
-    int64_t delta = 0;
+    int64_t delta = 0;                  // 0 for counts: they are checkpoints
+    std::optional<int64_t> correction;  // counts: what the count changed on hand when applied
+    std::string price_check;            // the till's price check of this sale line (empty: none)
+    std::optional<int64_t> list_price_units;  // the catalog's price beside it
   };
   std::vector<Move> moves;
+};
+
+// An applied event the ledger could not fully honour (see ledger.cpp: a void of an unknown
+// sale, a pick task confirmed a second time, a duplicate event id, ...).
+struct AnomalyRow {
+  int64_t id = 0;
+  std::string device_id;
+  uint64_t seq = 0;
+  std::string code;
+  std::string message;
+  int64_t at_ms = 0;
 };
 
 // What a commit changed, for those who react to it (stock views, channel pushes).
@@ -163,6 +196,7 @@ struct MovementRow {
   int64_t qty = 0;
   int64_t delta = 0;
   std::optional<int64_t> price_units;
+  std::optional<int64_t> correction;  // counts: what the count changed on hand when applied
   int64_t at_ms = 0;  // corrected
   int64_t device_at_ms = 0;
   int64_t applied_at_ms = 0;
@@ -224,6 +258,15 @@ class SqliteLedger {
   common::Result<std::vector<DeviceRow>> devices();
   common::Result<int64_t> countRows(const std::string& table);
   common::Result<std::vector<QuarantineRow>> quarantine(int64_t limit);
+  // Anomalies newest first, with id < before_id (0: from the newest); device and code filter if set.
+  common::Result<std::vector<AnomalyRow>> anomalies(const std::string& device, const std::string& code,
+                                                    int64_t before_id, int64_t limit);
+  // The event id applied at (device, seq), if there is one.
+  common::Result<std::optional<std::string>> eventIdAt(const std::string& device, uint64_t seq);
+  // Sale lines the tills flagged (common::PriceCheck names), by device and check.
+  common::Result<std::map<std::string, std::map<std::string, int64_t>>> priceFlagsByDevice();
+  // How many anomalies there are of each code.
+  common::Result<std::map<std::string, int64_t>> anomalyCounts();
   // A device's applied events from from_seq on, in seq order.
   common::Result<std::vector<LedgerEvent>> eventsForDevice(const std::string& device, uint64_t from_seq,
                                                            int64_t limit);
@@ -361,6 +404,13 @@ class SqliteLedger {
   common::SqliteStmt up_state_;
   common::SqliteStmt mark_voided_;
   common::SqliteStmt ins_anomaly_;
+  common::SqliteStmt sel_claim_;
+  common::SqliteStmt ins_price_flag_;
+  common::SqliteStmt ins_claim_;
+  common::SqliteStmt set_internal_;
+  common::SqliteStmt set_conflict_;
+  common::SqliteStmt switch_epoch_;
+  common::SqliteStmt sel_event_id_at_;  // on reader_
   common::SqliteStmt sel_loc_count_;
   common::SqliteStmt ins_loc_count_;
   common::SqliteStmt sel_loc_skus_;

@@ -98,6 +98,9 @@ struct PickTask {
   int64_t ver = 0;
   int64_t created_at_ms = 0;
   std::vector<TaskLine> lines;
+  // line_id -> the order line's unit price and currency as the channel gave them: the pick sells
+  // at the order's price, so online revenue is in the ledger.
+  std::map<std::string, std::pair<std::string, std::string>> line_prices;
 };
 
 // Telling the channel to cancel an order Stockwire rejected (orders.channel_cancel):

@@ -5,8 +5,15 @@
 //
 // Cursors move only after the ledger commit succeeds (commit()); if the commit fails,
 // rollback() forgets what was planned and the device resends it.
+//
+// A seq the device sends again must carry the same event: one at or below the cursor (or
+// held) with another event id is a conflict (the device's store was restored from an older
+// copy and reuses seqs). The whole batch is refused, nothing changes but the device's
+// "resequencing" mark, and the device is told to renumber its unsent events after the cursor
+// under a new epoch; its next batch names the old epoch (prev_epoch) and switches it.
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <optional>
 #include <string>
@@ -23,33 +30,51 @@ struct SequencerConfig {
 };
 
 struct Offer {
-  enum class Verdict { kAccepted, kNewDevice, kEpochMismatch };
+  // kConflict: nothing applied (see above). kStaleEpoch: a batch of the epoch the device left
+  // behind (sent before it renumbered): ignored. kEpochSwitch: accepted, under the new epoch.
+  enum class Verdict { kAccepted, kNewDevice, kEpochMismatch, kConflict, kStaleEpoch, kEpochSwitch };
   Verdict verdict = Verdict::kAccepted;
   std::vector<common::Event> apply;  // contiguous from the planned cursor + 1
   size_t duplicates = 0;
   size_t held = 0;
   size_t dropped = 0;                // beyond the hold limit; the device will resend them
   std::string known_epoch;           // on kEpochMismatch
+  // On kConflict: the first conflicting seq, the event the device sent there and the id already
+  // applied or held there; and the held events dropped (they belong to the retired numbering).
+  uint64_t conflict_seq = 0;
+  std::optional<common::Event> conflict_event;
+  std::string existing_id;
+  std::vector<common::Event> dropped_held;
+  std::string previous_epoch;  // on kEpochSwitch
 };
+
+// The event id the ledger holds at (device, seq), if any: how offers check resent seqs.
+using CommittedIdLookup = std::function<std::optional<std::string>(const std::string& device, uint64_t seq)>;
 
 class Sequencer {
  public:
   explicit Sequencer(SequencerConfig config) : config_(config) {}
 
-  // Restores a device's committed cursor at start-up.
-  void load(const std::string& device, const std::string& epoch, uint64_t last_applied);
+  // Restores a device's committed cursor at start-up (prev_epoch and resequencing as stored).
+  void load(const std::string& device, const std::string& epoch, uint64_t last_applied,
+            const std::string& prev_epoch = "", uint64_t resequencing = 0);
 
   // Takes a decoded batch and plans what to apply. Several offers may be planned before one commit.
-  Offer offer(common::EventBatch batch, int64_t mono_now);
+  // lookup (optional) gives the committed event ids, for the conflict check of resent seqs.
+  Offer offer(common::EventBatch batch, int64_t mono_now, const CommittedIdLookup& lookup = {});
 
   // The planned events up to applied are durable: move the committed cursor.
   void commit(const std::string& device, uint64_t applied);
-  // The commit failed: forget all planned-but-uncommitted events.
+  // The group's commit succeeded: epoch switches and conflict marks in it are durable.
+  void commitAll();
+  // The commit failed: forget all planned-but-uncommitted events (and switches, conflict marks).
   void rollbackAll();
 
   uint64_t applied(const std::string& device) const;
   std::string epoch(const std::string& device) const;
   bool known(const std::string& device) const { return devices_.count(device) > 0; }
+  // The conflicting seq a device has been told to renumber from (0: none pending).
+  uint64_t resequencing(const std::string& device) const;
   size_t heldCount(const std::string& device) const;
 
   // Devices whose gap has been waiting longer than the reorder timeout; each is returned
@@ -62,8 +87,17 @@ class Sequencer {
  private:
   struct Device {
     std::string epoch;
+    std::string prev_epoch;
+    uint64_t resequencing = 0;
     uint64_t committed = 0;
     uint64_t planned = 0;
+    std::map<uint64_t, std::string> planned_ids;  // (committed, planned]: ids, for the conflict check
+    // A switch or conflict mark made in the open group: undone by rollbackAll().
+    struct Undo {
+      std::string epoch, prev_epoch;
+      uint64_t resequencing;
+    };
+    std::optional<Undo> undo;
     std::map<uint64_t, common::Event> held;
     int64_t gap_since_mono = 0;
     int64_t last_resend_request_mono = 0;
