@@ -27,7 +27,7 @@ common::Status IngestService::start() {
   auto devices = ledger_.loadDevices();
   if (!devices) return devices.error();
   for (const DeviceRow& d : *devices) {
-    if (!d.epoch.empty()) sequencer_.load(d.device_id, d.epoch, d.last_applied_seq, d.prev_epoch, d.resequencing);
+    if (!d.epoch.empty()) sequencer_.load(d.device_id, d.epoch, d.last_applied_seq, d.retired_epochs, d.resequencing);
   }
   SW_INFO(kLog) << "loaded " << devices->size() << " devices";
   std::string prefix = config_.share_group.empty() ? "" : "$share/" + config_.share_group + "/";
@@ -230,25 +230,42 @@ void IngestService::processGroup(std::deque<Message>& msgs, bool final_flush) {
                                            device + "'s old numbering, dropped when it renumbered (one JSON per line)"),
                  lines);
     }
+    if (offer.verdict == Offer::Verdict::kConflict && offer.retired_epoch) {
+      // Under an epoch the device left: answered under that epoch (a device still on it, its
+      // store put back to a copy from then, renumbers; one that moved on ignores the answer).
+      std::string why = "device '" + device + "' sent seq " + std::to_string(offer.conflict_seq) + " as event " +
+                        offer.conflict_event->event_id + " under its retired epoch " + epoch +
+                        (offer.existing_id.empty() ? std::string(", which the ledger does not have there")
+                                                   : ", but the ledger has event " + offer.existing_id + " there") +
+                        ": batch not applied; a device still on that epoch is told to renumber after seq " +
+                        std::to_string(sequencer_.applied(device));
+      quarantine(m, common::Error::reject("seq_conflict", why), common::eventToJsonText(*offer.conflict_event));
+      // Several of its batches may conflict in one group: the device renumbers from the lowest.
+      ai.conflict = std::min(ai.conflict.value_or(UINT64_MAX), offer.conflict_seq);
+      ai.epoch = epoch;
+      ++stats_.seq_conflicts;
+      continue;
+    }
     if (offer.verdict == Offer::Verdict::kConflict) {
       std::string why = "device '" + device + "' sent seq " + std::to_string(offer.conflict_seq) + " as event " +
                         offer.conflict_event->event_id + ", but the ledger has event " + offer.existing_id +
                         " there (its store was restored from an older copy?): batch not applied, device told to"
                         " renumber its unsent events after seq " + std::to_string(sequencer_.applied(device));
       quarantine(m, common::Error::reject("seq_conflict", why), common::eventToJsonText(*offer.conflict_event));
-      group.conflicts[device] = {offer.conflict_seq, why};
-      ai.conflict = offer.conflict_seq;
+      const uint64_t from = sequencer_.resequencing(device);  // the lowest conflict not yet renumbered
+      group.conflicts[device] = {from, why};
+      ai.conflict = from;
       ai.epoch = sequencer_.epoch(device);
       ++stats_.seq_conflicts;
       continue;
     }
     if (offer.verdict == Offer::Verdict::kStaleEpoch) {
-      ai.epoch = sequencer_.epoch(device);
+      ai.epoch = epoch;  // a device that has moved on ignores it; one still on it takes the ack
       stats_.duplicates += offer.duplicates;
       continue;
     }
     if (offer.verdict == Offer::Verdict::kEpochSwitch) {
-      group.epoch_switches[device] = {epoch, offer.previous_epoch};
+      group.epoch_switches[device] = {epoch, sequencer_.retiredEpochs(device)};
       SW_INFO(kLog) << device << " renumbered after a seq conflict: epoch " << offer.previous_epoch << " -> " << epoch;
     }
     if (offer.verdict == Offer::Verdict::kEpochMismatch) {
@@ -320,6 +337,9 @@ void IngestService::processGroup(std::deque<Message>& msgs, bool final_flush) {
     {
       std::lock_guard<std::mutex> lock(seq_mu_);
       ack.applied_seq = sequencer_.applied(device);
+      // An ordinary ack is cumulative: it must not confirm seqs at or past a conflict the device
+      // was told of, whose events there are not the ledger's (a conflict ack says applied in full).
+      if (!ai.conflict) ack.applied_seq = std::min(ack.applied_seq, sequencer_.ackLimit(device, ai.epoch));
     }
     ack.epoch = ai.epoch;
     ack.error = ai.error;
@@ -332,8 +352,8 @@ void IngestService::processGroup(std::deque<Message>& msgs, bool final_flush) {
     common::Ack ack;
     {
       std::lock_guard<std::mutex> lock(seq_mu_);
-      ack.applied_seq = sequencer_.applied(device);
       ack.epoch = sequencer_.epoch(device);
+      ack.applied_seq = std::min(sequencer_.applied(device), sequencer_.ackLimit(device, ack.epoch));
     }
     ack.resend_from = from;
     ack.coord_time_ms = now;

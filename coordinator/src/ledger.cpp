@@ -86,8 +86,8 @@ const std::vector<std::string> kSchema = {
     "CREATE INDEX anomalies_by_code ON anomalies(code);"
     "ALTER TABLE devices ADD COLUMN internal INTEGER NOT NULL DEFAULT 0;"
     // Seq conflicts (a device store restored from an older copy reusing seqs): the seq the device
-    // was told to renumber from (0: none pending), the epoch it left behind, and the history.
-    "ALTER TABLE devices ADD COLUMN prev_epoch TEXT NOT NULL DEFAULT '';"
+    // was told to renumber from (0: none pending), the epochs it left behind, and the history.
+    "ALTER TABLE devices ADD COLUMN retired_epochs TEXT NOT NULL DEFAULT '';"
     "ALTER TABLE devices ADD COLUMN resequencing INTEGER NOT NULL DEFAULT 0;"
     "ALTER TABLE devices ADD COLUMN seq_conflicts INTEGER NOT NULL DEFAULT 0;"
     "ALTER TABLE devices ADD COLUMN last_conflict TEXT NOT NULL DEFAULT '';"
@@ -323,7 +323,7 @@ Status SqliteLedger::prepareStatements() {
       {&set_conflict_,
        "UPDATE devices SET resequencing = ?1, seq_conflicts = seq_conflicts + 1, last_conflict = ?2,"
        " last_conflict_at_ms = ?3 WHERE id = ?4"},
-      {&switch_epoch_, "UPDATE devices SET epoch = ?1, prev_epoch = ?2, resequencing = 0 WHERE id = ?3"},
+      {&switch_epoch_, "UPDATE devices SET epoch = ?1, retired_epochs = ?2, resequencing = 0 WHERE id = ?3"},
   };
   for (const Def& d : defs) {
     auto st = db_.prepare(d.sql);
@@ -978,7 +978,7 @@ Result<std::vector<DeviceRow>> SqliteLedger::devices() {
   std::lock_guard<std::mutex> lock(read_mu_);
   auto st = reader_.prepare(
       "SELECT device_id, epoch, last_applied_seq, kind, location, online, first_seen_ms, last_seen_ms,"
-      " last_applied_at_ms, state_json, internal, prev_epoch, resequencing, seq_conflicts, last_conflict,"
+      " last_applied_at_ms, state_json, internal, retired_epochs, resequencing, seq_conflicts, last_conflict,"
       " last_conflict_at_ms FROM devices ORDER BY device_id");
   if (!st) return st.error();
   std::vector<DeviceRow> out;
@@ -998,7 +998,7 @@ Result<std::vector<DeviceRow>> SqliteLedger::devices() {
     d.last_applied_at_ms = st->columnInt(8);
     d.state_json = st->columnText(9);
     d.internal = st->columnInt(10) != 0;
-    d.prev_epoch = st->columnText(11);
+    d.retired_epochs = st->columnText(11);
     d.resequencing = static_cast<uint64_t>(st->columnInt(12));
     d.seq_conflicts = st->columnInt(13);
     d.last_conflict = st->columnText(14);

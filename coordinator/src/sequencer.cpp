@@ -1,6 +1,34 @@
 #include "sw/coordinator/sequencer.h"
 
+#include <algorithm>
+
 namespace sw::coordinator {
+
+bool Sequencer::isRetired(const Device& d, const std::string& epoch) {
+  if (epoch.empty()) return false;
+  size_t at = 0;
+  while (at < d.prev_epoch.size()) {
+    size_t end = d.prev_epoch.find(' ', at);
+    if (end == std::string::npos) end = d.prev_epoch.size();
+    if (d.prev_epoch.compare(at, end - at, epoch) == 0) return true;
+    at = end + 1;
+  }
+  return false;
+}
+
+std::string Sequencer::retire(const std::string& epoch, const std::string& retired) {
+  std::string out = epoch;
+  size_t kept = 1, at = 0;
+  while (at < retired.size() && kept < kMaxRetiredEpochs) {
+    size_t end = retired.find(' ', at);
+    if (end == std::string::npos) end = retired.size();
+    out += ' ';
+    out.append(retired, at, end - at);
+    ++kept;
+    at = end + 1;
+  }
+  return out;
+}
 
 void Sequencer::load(const std::string& device, const std::string& epoch, uint64_t last_applied,
                      const std::string& prev_epoch, uint64_t resequencing) {
@@ -28,13 +56,32 @@ Offer Sequencer::offer(common::EventBatch batch, int64_t mono_now, const Committ
     out.verdict = Offer::Verdict::kNewDevice;
   } else if (it->second.epoch != batch.epoch) {
     Device& d = it->second;
-    if (!d.prev_epoch.empty() && batch.epoch == d.prev_epoch) {
-      // Sent before the device renumbered; what it held is in the new epoch's batches.
+    if (isRetired(d, batch.epoch)) {
+      // A batch of a numbering the device has left: sent before it renumbered, or its store was
+      // put back to a copy from then. Events the ledger has under their ids are duplicates;
+      // any other is a conflict, answered under that old epoch so such a store renumbers too.
+      out.retired_epoch = true;
+      for (common::Event& e : batch.events) {
+        std::optional<std::string> have;
+        if (e.seq <= d.committed && lookup) have = lookup(batch.device_id, e.seq);
+        if (have && *have == e.event_id) continue;
+        out.verdict = Offer::Verdict::kConflict;
+        out.conflict_seq = e.seq;
+        auto [rc, fresh] = d.retired_conflicts.emplace(batch.epoch, e.seq);
+        if (!fresh) rc->second = std::min(rc->second, e.seq);
+        out.existing_id = have.value_or("");
+        out.conflict_event = std::move(e);
+        return out;
+      }
       out.verdict = Offer::Verdict::kStaleEpoch;
       out.duplicates = batch.events.size();
       return out;
     }
-    if (d.resequencing == 0 || batch.prev_epoch != d.epoch) {
+    // A switch names the epoch it leaves: the current one after a conflict it was told of, or
+    // (a store put back to an older copy) one it had before.
+    const bool named = (d.resequencing != 0 && batch.prev_epoch == d.epoch) ||
+                       (!batch.prev_epoch.empty() && isRetired(d, batch.prev_epoch));
+    if (!named) {
       out.verdict = Offer::Verdict::kEpochMismatch;
       out.known_epoch = d.epoch;
       return out;
@@ -43,7 +90,8 @@ Offer Sequencer::offer(common::EventBatch batch, int64_t mono_now, const Committ
     if (!d.undo) d.undo = Device::Undo{d.epoch, d.prev_epoch, d.resequencing};
     out.verdict = Offer::Verdict::kEpochSwitch;
     out.previous_epoch = d.epoch;
-    d.prev_epoch = d.epoch;
+    d.prev_epoch = retire(d.epoch, d.prev_epoch);
+    d.retired_conflicts.erase(batch.prev_epoch);
     d.epoch = batch.epoch;
     d.resequencing = 0;
     for (auto& [seq, e] : d.held) out.dropped_held.push_back(std::move(e));
@@ -67,7 +115,8 @@ Offer Sequencer::offer(common::EventBatch batch, int64_t mono_now, const Committ
     out.conflict_seq = e.seq;
     out.existing_id = *have;
     out.conflict_event = std::move(e);
-    d.resequencing = out.conflict_seq;
+    // Several batches may conflict before the device renumbers: it renumbers from the lowest.
+    d.resequencing = d.resequencing ? std::min(d.resequencing, out.conflict_seq) : out.conflict_seq;
     for (auto& [seq, h] : d.held) out.dropped_held.push_back(std::move(h));
     d.held.clear();
     return out;
@@ -144,6 +193,20 @@ uint64_t Sequencer::applied(const std::string& device) const {
 std::string Sequencer::epoch(const std::string& device) const {
   auto it = devices_.find(device);
   return it == devices_.end() ? std::string() : it->second.epoch;
+}
+
+uint64_t Sequencer::ackLimit(const std::string& device, const std::string& epoch) const {
+  auto it = devices_.find(device);
+  if (it == devices_.end()) return UINT64_MAX;
+  const Device& d = it->second;
+  if (epoch == d.epoch) return d.resequencing ? d.resequencing - 1 : UINT64_MAX;
+  auto rc = d.retired_conflicts.find(epoch);
+  return rc == d.retired_conflicts.end() ? UINT64_MAX : rc->second - 1;
+}
+
+std::string Sequencer::retiredEpochs(const std::string& device) const {
+  auto it = devices_.find(device);
+  return it == devices_.end() ? std::string() : it->second.prev_epoch;
 }
 
 uint64_t Sequencer::resequencing(const std::string& device) const {

@@ -113,6 +113,7 @@ class Run {
     std::mutex mu;          // guards restarts of this agent
     int64_t skew_ms = 0;
     std::atomic<bool> paused{false};  // its cashier waits (agent_restore_old_copy drains it first)
+    std::atomic<bool> idle{false};    // the cashier has seen paused and has no request in flight
     std::string snapshot;             // an older copy of its database files (agent_restore_old_copy)
   };
   // Events that only an agent's replaced database files held (agent_restore_old_copy): the ledger
@@ -204,9 +205,11 @@ void Run::workload(size_t index) {
   uint64_t n = 0;
   while (!workload_stop_) {
     if (a.paused) {
+      a.idle = true;
       std::this_thread::sleep_for(5ms);
       continue;
     }
+    a.idle = false;
     int port = a.proc->port();
     std::string sku = "SKU-" + std::to_string(rand(0, 11));
     uint64_t pick = rand(0, 99);
@@ -428,7 +431,11 @@ bool Run::drained(AgentSlot& a) {
   auto devices = test::httpGet(coord_->port(), "/v1/devices");
   if (devices.status != 200) return false;
   for (const auto& d : devices.body["devices"]) {
-    if (d["device_id"] == a.proc->deviceId()) return d["last_applied_seq"] == st["last_seq"];
+    if (d["device_id"] != a.proc->deviceId()) continue;
+    if (d["last_applied_seq"] == st["last_seq"]) return true;
+    // Put back to an older copy and no sale since: the ledger holds more (the retired copy's).
+    std::lock_guard<std::mutex> rl(retired_mu_);
+    return !retired_[a.proc->deviceId()].empty() && d["last_applied_seq"].get<uint64_t>() > st["last_seq"].get<uint64_t>();
   }
   return false;
 }
@@ -437,18 +444,28 @@ void Run::restoreOldCopy(AgentSlot& a) {
   std::lock_guard<std::mutex> lock(a.mu);
   const std::string db = a.proc->db(), device = a.proc->deviceId();
   if (a.snapshot.empty()) {
-    // Files copied while the agent is stopped are a consistent copy (a backup of the till).
+    // A backup of a till in good order: taken while it is in step with the ledger (drained, no
+    // conflict awaited), with the agent stopped so that the files are a consistent copy.
+    a.paused = true;
+    auto until = Clock::now() + 10s;
+    while (Clock::now() < until && !a.idle && !workload_stop_) std::this_thread::sleep_for(2ms);
+    while (Clock::now() < until && !drained(a)) std::this_thread::sleep_for(20ms);
+    bool ok = drained(a);
     a.proc->kill9();
     std::string copy = db + ".older-copy";
-    if (copyDbFiles(db, copy)) a.snapshot = copy;
+    if (ok && copyDbFiles(db, copy)) a.snapshot = copy;
     startAgent(a);
-    note("agent_restore_old_copy", device + " copy taken");
+    a.idle = false;
+    a.paused = false;
+    note("agent_restore_old_copy", device + (a.snapshot.empty() ? " not drained: no copy taken" : " copy taken"));
     return;
   }
   // What only the current files hold would be lost with them if it were not in the ledger (a
   // disk that is replaced loses its unsent sales): drain first, the cashier waiting.
   a.paused = true;
   auto until = Clock::now() + 10s;
+  // A sale already on its way when the pause began must be in the store before it is drained.
+  while (Clock::now() < until && !a.idle && !workload_stop_) std::this_thread::sleep_for(2ms);
   while (Clock::now() < until && !drained(a)) std::this_thread::sleep_for(20ms);
   bool ok = drained(a);
   a.proc->kill9();
@@ -464,6 +481,7 @@ void Run::restoreOldCopy(AgentSlot& a) {
   }
   bool restored = ok && copyDbFiles(a.snapshot, db);
   startAgent(a);
+  a.idle = false;
   a.paused = false;
   if (restored) a.snapshot.clear();
   note("agent_restore_old_copy", device + (restored ? " restored from the older copy" : " not drained: left as it was"));
@@ -489,7 +507,12 @@ bool Run::drain(std::string* why) {
           if (d["device_id"] == slot->proc->deviceId()) applied = d["last_applied_seq"];
         }
       }
-      if (st["queue_depth"] != 0 || applied != st["last_seq"].get<uint64_t>()) {
+      bool restored_behind = false;  // put back to an older copy, no sale since (see drained())
+      {
+        std::lock_guard<std::mutex> rl(retired_mu_);
+        restored_behind = !retired_[slot->proc->deviceId()].empty() && applied > st["last_seq"].get<uint64_t>();
+      }
+      if (st["queue_depth"] != 0 || (applied != st["last_seq"].get<uint64_t>() && !restored_behind)) {
         all = false;
         pending = slot->proc->deviceId() + " queue " + st["queue_depth"].dump() + ", ledger at " +
                   std::to_string(applied) + " of " + st["last_seq"].dump();

@@ -158,10 +158,27 @@ TEST(Sequencer, ASeqResentWithAnotherEventIsAConflictAndChangesNothing) {
   EXPECT_EQ(seqs(sw), (std::vector<uint64_t>{6, 7, 8}));
   EXPECT_EQ(s.epoch("till-1"), next);
   EXPECT_EQ(s.resequencing("till-1"), 0u);
-  // A batch of the old epoch still in flight is ignored, not a mismatch.
-  Offer stale = s.offer(idBatch(1, 3, "b"), 0, lookup);
+  // A batch of the old epoch whose events the ledger has is a duplicate, not a mismatch.
+  Offer stale = s.offer(idBatch(1, 3, "a"), 0, lookup);
   EXPECT_EQ(stale.verdict, Offer::Verdict::kStaleEpoch);
   EXPECT_TRUE(stale.apply.empty());
+  // Events under the old epoch that the ledger does not have there (still in flight from before
+  // the renumbering, or the store put back to a copy from then) conflict, answered under it.
+  Offer old = s.offer(idBatch(4, 5, "c"), 0, lookup);
+  EXPECT_EQ(old.verdict, Offer::Verdict::kConflict);
+  EXPECT_TRUE(old.retired_epoch);
+  EXPECT_EQ(old.conflict_seq, 4u);
+  EXPECT_EQ(s.resequencing("till-1"), 0u) << "no renumbering is awaited from the current epoch";
+  // Such a store renumbers and names its old epoch: switched, though no conflict was pending.
+  for (const auto& e : sw.apply) ledger[e.seq] = e.event_id;
+  s.commit("till-1", 8);
+  s.commitAll();
+  const std::string third = common::newUuid();
+  common::EventBatch again = idBatch(9, 9, "c", third);
+  again.prev_epoch = kEpoch;
+  Offer sw2 = s.offer(again, 0, lookup);
+  EXPECT_EQ(sw2.verdict, Offer::Verdict::kEpochSwitch);
+  EXPECT_EQ(s.retiredEpochs("till-1"), next + " " + kEpoch);
 }
 
 TEST(Sequencer, AConflictWithAHeldOrPlannedEventIsFoundToo) {

@@ -49,9 +49,10 @@ struct DeviceRow {
   int64_t last_applied_at_ms = 0;
   std::string state_json;  // the device's last state message, as received
   bool internal = false;   // one of the coordinator's own workers (the orders worker), not a device
-  // Seq conflicts (see Sequencer): the epoch the device renumbered away from, the seq it was told
-  // to renumber from while that is pending (0: none), how many there have been, the last one.
-  std::string prev_epoch;
+  // Seq conflicts (see Sequencer): the epochs the device renumbered away from (most recent first,
+  // space-separated), the seq it was told to renumber from while that is pending (0: none), how
+  // many there have been, the last one.
+  std::string retired_epochs;
   uint64_t resequencing = 0;
   int64_t seq_conflicts = 0;
   std::string last_conflict;

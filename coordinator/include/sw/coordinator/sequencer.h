@@ -10,7 +10,10 @@
 // held) with another event id is a conflict (the device's store was restored from an older
 // copy and reuses seqs). The whole batch is refused, nothing changes but the device's
 // "resequencing" mark, and the device is told to renumber its unsent events after the cursor
-// under a new epoch; its next batch names the old epoch (prev_epoch) and switches it.
+// under a new epoch; its next batch names the old epoch (prev_epoch) and switches it. Batches
+// under an epoch the device has left are duplicates when the ledger has their events, else a
+// conflict answered under that epoch: a store put back to a copy from before a renumbering
+// renumbers again, and its switch may name that retired epoch.
 
 #include <cstdint>
 #include <functional>
@@ -46,6 +49,7 @@ struct Offer {
   std::string existing_id;
   std::vector<common::Event> dropped_held;
   std::string previous_epoch;  // on kEpochSwitch
+  bool retired_epoch = false;  // the batch came under an epoch the device has left (see offer())
 };
 
 // The event id the ledger holds at (device, seq), if any: how offers check resent seqs.
@@ -55,9 +59,9 @@ class Sequencer {
  public:
   explicit Sequencer(SequencerConfig config) : config_(config) {}
 
-  // Restores a device's committed cursor at start-up (prev_epoch and resequencing as stored).
+  // Restores a device's committed cursor at start-up (retired epochs and resequencing as stored).
   void load(const std::string& device, const std::string& epoch, uint64_t last_applied,
-            const std::string& prev_epoch = "", uint64_t resequencing = 0);
+            const std::string& retired_epochs = "", uint64_t resequencing = 0);
 
   // Takes a decoded batch and plans what to apply. Several offers may be planned before one commit.
   // lookup (optional) gives the committed event ids, for the conflict check of resent seqs.
@@ -75,6 +79,12 @@ class Sequencer {
   bool known(const std::string& device) const { return devices_.count(device) > 0; }
   // The conflicting seq a device has been told to renumber from (0: none pending).
   uint64_t resequencing(const std::string& device) const;
+  // The highest seq an ordinary ack may confirm to a device sending under `epoch`: below the
+  // conflict it was told of (its events from there on are not the ledger's), else no limit.
+  uint64_t ackLimit(const std::string& device, const std::string& epoch) const;
+  // The epochs the device has left, most recent first, space-separated (at most kMaxRetiredEpochs).
+  std::string retiredEpochs(const std::string& device) const;
+  static constexpr size_t kMaxRetiredEpochs = 16;
   size_t heldCount(const std::string& device) const;
 
   // Devices whose gap has been waiting longer than the reorder timeout; each is returned
@@ -87,11 +97,12 @@ class Sequencer {
  private:
   struct Device {
     std::string epoch;
-    std::string prev_epoch;
+    std::string prev_epoch;  // the retired epochs, most recent first, space-separated
     uint64_t resequencing = 0;
     uint64_t committed = 0;
     uint64_t planned = 0;
-    std::map<uint64_t, std::string> planned_ids;  // (committed, planned]: ids, for the conflict check
+    std::map<uint64_t, std::string> planned_ids;
+    std::map<std::string, uint64_t> retired_conflicts;  // retired epoch -> lowest conflicting seq seen  // (committed, planned]: ids, for the conflict check
     // A switch or conflict mark made in the open group: undone by rollbackAll().
     struct Undo {
       std::string epoch, prev_epoch;
@@ -102,6 +113,9 @@ class Sequencer {
     int64_t gap_since_mono = 0;
     int64_t last_resend_request_mono = 0;
   };
+
+  static bool isRetired(const Device& d, const std::string& epoch);
+  static std::string retire(const std::string& epoch, const std::string& retired);
 
   SequencerConfig config_;
   std::unordered_map<std::string, Device> devices_;
