@@ -1,11 +1,13 @@
 #include "sw/common/http_server.h"
 
 #include "sw/common/http_errors.h"
+#include "sw/common/http_socket.h"
 #include "sw/common/log.h"
 
 namespace sw::common {
 
 Status HttpServerRunner::start(const std::string& host, int port) {
+  tuneHttpServer(server_);  // before the socket exists
   if (port == 0) {
     port_ = server_.bind_to_any_port(host);
     if (port_ <= 0) return Error::fatal("http_bind", "cannot bind " + host + " to any port");
