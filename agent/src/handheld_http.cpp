@@ -3,6 +3,7 @@
 #include <httplib.h>
 
 #include "sw/agent/handheld.h"
+#include "sw/common/http_socket.h"
 
 namespace sw::agent {
 
@@ -14,7 +15,7 @@ namespace {
 
 class HttpAgentClient final : public AgentClient {
  public:
-  explicit HttpAgentClient(const std::string& base) : client_(base) {
+  explicit HttpAgentClient(const std::string& base) : client_(common::makeHttpClient(base)) {
     client_.set_connection_timeout(2, 0);
     client_.set_read_timeout(5, 0);
     client_.set_write_timeout(5, 0);

@@ -10,6 +10,7 @@
 #include "sw/agent/tasks.h"
 #include "sw/common/codec.h"
 #include "sw/common/http_server.h"
+#include "sw/common/json_text.h"
 #include "sw/common/log.h"
 
 namespace sw::agent {
@@ -67,7 +68,7 @@ struct AgentHttpApi::Impl {
       out["price_checks"] = std::move(checks);
     }
     res.status = rec->duplicate ? 200 : 201;
-    res.set_content(out.dump(), "application/json");
+    res.set_content(common::toJsonText(out), "application/json");
   }
 
   void routes() {
@@ -97,7 +98,7 @@ struct AgentHttpApi::Impl {
         locs.push_back({{"location", e.location}, {"estimate", e.estimate}, {"in_view", e.in_view},
                         {"view_on_hand", e.view_on_hand}, {"own_unsynced_moves", e.own_unsynced_moves}});
       }
-      res.set_content(json{{"sku", sku}, {"locations", locs}}.dump(), "application/json");
+      res.set_content(common::toJsonText(json{{"sku", sku}, {"locations", locs}}), "application/json");
     });
     server.Get(R"(/v1/items/([^/]{1,128}))", [this](const httplib::Request& req, httplib::Response& res) {
       auto item = lookupItem(store, req.matches[1].str(), clock.nowMs());
@@ -113,7 +114,7 @@ struct AgentHttpApi::Impl {
     server.Get("/v1/tasks", [this](const httplib::Request&, httplib::Response& res) {
       auto tasks = listPickTasks(store);
       if (!tasks) return common::sendError(res, tasks.error());
-      res.set_content(tasks->dump(), "application/json");
+      res.set_content(common::toJsonText(*tasks), "application/json");
     });
     server.Post(R"(/v1/tasks/([0-9a-fA-F-]{36})/confirm)", [this](const httplib::Request& req, httplib::Response& res) {
       auto done = confirmPickTask(store, req.matches[1].str(), req.body);
@@ -123,7 +124,7 @@ struct AgentHttpApi::Impl {
       }
       if (sync && !done->value("duplicate", false)) sync->notify();
       res.status = done->value("duplicate", false) ? 200 : 201;
-      res.set_content(done->dump(), "application/json");
+      res.set_content(common::toJsonText(*done), "application/json");
     });
     server.set_logger([this](const httplib::Request&, const httplib::Response& res) {
       if (sync) sync->countRequest(res.status >= 400 && res.status < 500);
@@ -230,7 +231,7 @@ std::string AgentHttpApi::Impl::statusJson() {
     }
     j["downlink"] = down;
   }
-  return j.dump();
+  return common::toJsonText(j);
 }
 
 }  // namespace sw::agent

@@ -3,6 +3,7 @@
 #include <nlohmann/json.hpp>
 
 #include "sw/common/card_data.h"
+#include "sw/common/json_text.h"
 #include "sw/common/uuid.h"
 
 namespace sw::agent {
@@ -16,12 +17,7 @@ namespace {
 
 Error bad(std::string code, std::string message) { return Error::reject(std::move(code), std::move(message)); }
 
-Result<json> parseObject(std::string_view body) {
-  json j = json::parse(body.begin(), body.end(), nullptr, /*allow_exceptions=*/false);
-  if (j.is_discarded()) return bad("bad_json", "the request body is not valid JSON");
-  if (!j.is_object()) return bad("bad_json", "the request body must be a JSON object");
-  return j;
-}
+Result<json> parseObject(std::string_view body) { return common::parseJsonObjectBody(body); }
 
 // Reads an optional string field; an error if present with another type.
 Result<std::string> optString(const json& j, const char* key) {

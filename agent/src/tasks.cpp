@@ -3,6 +3,8 @@
 #include <map>
 #include <optional>
 
+#include "sw/common/json_text.h"
+
 namespace sw::agent {
 
 using common::Error;
@@ -112,15 +114,18 @@ common::Result<json> listPickTasks(Store& store) {
 
 common::Result<json> confirmPickTask(Store& store, const std::string& task_id, const std::string& body) {
   if (auto s = ensurePickTaskTable(store); !s) return s.error();
-  json req = json::parse(body, nullptr, false);
-  if (!req.is_object() || !req.contains("lines") || !req["lines"].is_array()) {
-    return Error::reject("bad_request", "body must be {\"lines\":[{\"sku\",\"picked\"}]}");
+  const char* shape = R"({"lines":[{"sku":"..","picked":N}]})";
+  auto parsed = common::parseJsonObjectBody(body, shape);
+  if (!parsed) return parsed.error();
+  const json& req = *parsed;
+  if (!req.contains("lines") || !req["lines"].is_array()) {
+    return Error::reject("no_lines", std::string("'lines' must be an array; send ") + shape);
   }
   std::map<std::string, int64_t> picked;
   for (const json& l : req["lines"]) {
     if (!l.is_object() || !l.contains("sku") || !l["sku"].is_string() || !l.contains("picked") ||
         !l["picked"].is_number_integer() || l["picked"].get<int64_t>() < 0) {
-      return Error::reject("bad_request", "each line needs sku and picked (a whole number >= 0)");
+      return Error::reject("bad_line", "each line needs sku (a string) and picked (a whole number >= 0)");
     }
     picked[l["sku"].get<std::string>()] += l["picked"].get<int64_t>();
   }
@@ -179,7 +184,7 @@ common::Result<json> confirmPickTask(Store& store, const std::string& task_id, c
   if (!found) return Error::reject("not_found", "no pick task " + task_id + " at this location");
   for (const auto& [sku, n] : picked) {
     auto it = wanted.find(sku);
-    if (it == wanted.end()) return Error::reject("bad_request", sku + " is not on task " + task_id);
+    if (it == wanted.end()) return Error::reject("not_on_task", sku + " is not on task " + task_id);
     if (n > it->second) {
       return Error::reject("over_pick", sku + ": " + std::to_string(n) + " picked, the task asks for " + std::to_string(it->second));
     }

@@ -250,7 +250,7 @@ Result<Event> decodeEvent(std::string_view bytes, WireFormat format) {
 std::string eventToJsonText(const Event& event) {
   json j = eventToJson(event);
   j["device"] = event.device_id;
-  return j.dump();
+  return j.dump(-1, ' ', false, json::error_handler_t::replace);  // reason/ref come from outside
 }
 
 std::string encodeBatchFromEncodedEvents(const BatchHeader& h, const std::vector<std::string_view>& events,

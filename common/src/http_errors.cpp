@@ -21,7 +21,8 @@ int httpStatusFor(const Error& error) {
 
 std::string errorJson(const Error& error) {
   nlohmann::json j = {{"error", {{"code", error.code}, {"kind", errorKindName(error.kind)}, {"message", error.message}}}};
-  return j.dump();
+  // Messages may quote outside input (a parse error, an uploaded row): never fail on its bytes.
+  return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
 }  // namespace sw::common

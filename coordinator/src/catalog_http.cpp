@@ -5,6 +5,7 @@
 #include "sw/common/event.h"
 #include "sw/common/http_errors.h"
 #include "sw/common/http_server.h"
+#include "sw/common/json_text.h"
 #include "sw/common/log.h"
 
 namespace sw::coordinator {
@@ -76,6 +77,10 @@ bool readUpload(const httplib::Request& req, httplib::Response& res, const httpl
                                                              " bytes; split it into several uploads"));
     return false;
   }
+  if (auto enc = checkUploadEncoding(*body, req.get_header_value("Content-Type")); !enc) {
+    sendStatus(res, 400, enc.error());
+    return false;
+  }
   *format = *f;
   return true;
 }
@@ -122,9 +127,12 @@ void installCatalogRoutes(httplib::Server& server, SqliteCatalog& catalog, const
         [&](const ParsedImport<PriceRow>& p) { return catalog.importPrices(p); }, changed, "prices");
   });
   server.Post("/v1/price-lists", [&catalog, changed](const httplib::Request& req, httplib::Response& res) {
-    json j = json::parse(req.body, nullptr, false);
-    if (!j.is_object() || !j.contains("mappings") || !j["mappings"].is_array()) {
-      return common::sendError(res, Error::reject("bad_request", "send {\"mappings\":[{\"location\":..,\"price_list\":..}]}"));
+    const char* shape = R"({"mappings":[{"location":"..","price_list":".."}]})";
+    auto parsed = common::parseJsonObjectBody(req.body, shape);
+    if (!parsed) return common::sendError(res, parsed.error());
+    const json& j = *parsed;
+    if (!j.contains("mappings") || !j["mappings"].is_array()) {
+      return common::sendError(res, Error::reject("no_mappings", std::string("'mappings' must be an array; send ") + shape));
     }
     std::vector<PriceListMapping> maps;
     for (const json& m : j["mappings"]) {

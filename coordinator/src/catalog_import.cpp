@@ -395,6 +395,36 @@ void sortErrors(std::vector<RowError>* errors) {
 
 }  // namespace
 
+common::Status checkUploadEncoding(std::string_view body, std::string_view ct) {
+  const std::string save_as = "; save or export the file as UTF-8 (CSV UTF-8) and upload it again";
+  std::string lower(ct);
+  std::transform(lower.begin(), lower.end(), lower.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  if (auto p = lower.find("charset="); p != std::string::npos) {
+    std::string cs = trimmed(std::string_view(lower).substr(p + 8));
+    cs = cs.substr(0, cs.find(';'));
+    if (cs.size() >= 2 && cs.front() == '"' && cs.back() == '"') cs = cs.substr(1, cs.size() - 2);
+    if (cs != "utf-8" && cs != "utf8" && cs != "us-ascii") {
+      return Error::reject("bad_encoding", "the Content-Type says charset=" + cs + "; uploads are read as UTF-8 only" +
+                                               save_as);
+    }
+  }
+  auto starts = [&](std::string_view bom) { return body.substr(0, bom.size()) == bom; };
+  const char* what = nullptr;
+  if (starts(std::string_view("\xFF\xFE\x00\x00", 4))) what = "UTF-32 little-endian (from its byte-order mark)";
+  else if (starts(std::string_view("\x00\x00\xFE\xFF", 4))) what = "UTF-32 big-endian (from its byte-order mark)";
+  else if (starts("\xFF\xFE")) what = "UTF-16 little-endian (from its byte-order mark)";
+  else if (starts("\xFE\xFF")) what = "UTF-16 big-endian (from its byte-order mark)";
+  if (what) return Error::reject("bad_encoding", std::string("the upload is ") + what + ", not UTF-8" + save_as);
+  if (auto nul = body.find('\0'); nul != std::string_view::npos) {
+    // ASCII text in UTF-16 has a NUL beside every character: after it (LE) or before it (BE).
+    const char* guess = nul % 2 == 1 ? " (it looks like UTF-16 little-endian without a byte-order mark)"
+                                     : " (it looks like UTF-16 big-endian without a byte-order mark)";
+    return Error::reject("bad_encoding", "the upload holds a NUL byte at offset " + std::to_string(nul) +
+                                             ", which UTF-8 text never does" + guess + save_as);
+  }
+  return {};
+}
+
 std::optional<ImportFormat> importFormatFor(std::string_view ct) {
   std::string t = trimmed(ct.substr(0, ct.find(';')));
   std::transform(t.begin(), t.end(), t.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });

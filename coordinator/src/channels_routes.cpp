@@ -6,6 +6,7 @@
 
 #include "sw/common/event.h"
 #include "sw/common/http_server.h"
+#include "sw/common/json_text.h"
 
 namespace sw::coordinator {
 
@@ -16,7 +17,7 @@ namespace {
 
 void sendJson(httplib::Response& res, const json& j, int status = 200) {
   res.status = status;
-  res.set_content(j.dump(), "application/json");
+  res.set_content(common::toJsonText(j), "application/json");
 }
 
 // A whole number parameter in [min, max], or fallback when absent.
@@ -76,15 +77,22 @@ void addChannelRoutes(httplib::Server& server, Availability& availability, chann
     sendJson(res, {{"dead_letters", out}});
   });
 
-  server.Post(R"(/v1/channels/dead-letters/([0-9]{1,18})/replay)",
+  // Both take no body; the id and the channel are matched loosely so that a wrong one gets an
+  // error that says so instead of "no endpoint".
+  server.Post(R"(/v1/channels/dead-letters/([^/]{1,64})/replay)",
               [push](const httplib::Request& req, httplib::Response& res) {
                 if (!push) return common::sendError(res, noChannels());
-                auto d = push->replay(std::stoll(req.matches[1].str()));
+                const std::string id = req.matches[1].str();
+                if (id.size() > 18 || id.find_first_not_of("0123456789") != std::string::npos) {
+                  return common::sendError(res, Error::reject("bad_id", "dead letter id must be a whole number, got '" +
+                                                                            id + "' (ids: GET /v1/channels/dead-letters)"));
+                }
+                auto d = push->replay(std::stoll(id));
                 if (!d) return common::sendError(res, d.error());
                 sendJson(res, {{"replayed", channels::toJson(*d)}});
               });
 
-  server.Post(R"(/v1/channels/([a-z]+)/reconcile)", [push](const httplib::Request& req, httplib::Response& res) {
+  server.Post(R"(/v1/channels/([^/]{1,64})/reconcile)", [push](const httplib::Request& req, httplib::Response& res) {
     if (!push) return common::sendError(res, noChannels());
     auto wait = intParam(req, "wait_ms", 30'000, 0, 600'000);
     if (!wait) return common::sendError(res, wait.error());

@@ -13,6 +13,7 @@
 #include "ledger_routes.h"
 #include "sw/common/event.h"
 #include "sw/common/http_server.h"
+#include "sw/common/json_text.h"
 #include "sw/common/log.h"
 
 namespace sw::coordinator {
@@ -37,7 +38,9 @@ struct CoordinatorHttpApi::Impl {
     return {{"device_id", a.device_id}, {"code", a.code}, {"level", a.level}, {"message", a.message}};
   }
 
-  static void sendJson(httplib::Response& res, const json& j) { res.set_content(j.dump(), "application/json"); }
+  static void sendJson(httplib::Response& res, const json& j) {
+    res.set_content(common::toJsonText(j), "application/json");
+  }
 
   void stock(const httplib::Request& req, httplib::Response& res) {
     if (req.has_param("sku")) {
@@ -154,10 +157,25 @@ struct CoordinatorHttpApi::Impl {
     }
     auto rows = ledger.quarantine(limit);
     if (!rows) return common::sendError(res, rows.error());
+    // Anything here may be any bytes a client published. The payload is shown as text while it
+    // is UTF-8 and in base64 from its first bad byte on (bytesJson says which); the other
+    // fields are dumped with U+FFFD for bad bytes (toJsonText).
+    int64_t payload_max = 1024;
+    if (req.has_param("payload_max")) {
+      try {
+        payload_max = std::stoll(req.get_param_value("payload_max"));
+      } catch (const std::exception&) {
+        payload_max = -1;
+      }
+      if (payload_max < 0 || payload_max > 1 << 20) {
+        return common::sendError(res, Error::reject("bad_param", "payload_max must be a whole number of bytes, 0-1048576"));
+      }
+    }
     json out = json::array();
     for (const QuarantineRow& q : *rows) {
       out.push_back({{"received_at_ms", q.received_at_ms}, {"topic", q.topic}, {"device_id", q.device_id},
-                     {"code", q.code}, {"reason", q.reason}, {"payload_bytes", q.payload.size()}});
+                     {"code", q.code}, {"reason", q.reason}, {"payload_bytes", q.payload.size()},
+                     {"payload", common::bytesJson(q.payload, static_cast<size_t>(payload_max))}});
     }
     sendJson(res, {{"quarantined", out}});
   }

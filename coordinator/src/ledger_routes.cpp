@@ -8,6 +8,7 @@
 #include "sw/common/decimal.h"
 #include "sw/common/event.h"
 #include "sw/common/http_server.h"
+#include "sw/common/json_text.h"
 
 namespace sw::coordinator {
 namespace {
@@ -19,7 +20,7 @@ using nlohmann::json;
 // record matched the count within tolerance).
 constexpr double kAccuracyTargetPct = 98.0;
 
-void sendJson(httplib::Response& res, const json& j) { res.set_content(j.dump(), "application/json"); }
+void sendJson(httplib::Response& res, const json& j) { res.set_content(common::toJsonText(j), "application/json"); }
 
 // A non-negative integer query parameter, or def when absent.
 common::Result<int64_t> intParam(const httplib::Request& req, const char* name, int64_t def, int64_t max) {

@@ -3,6 +3,7 @@
 #include <nlohmann/json.hpp>
 
 #include "sw/common/http_server.h"
+#include "sw/common/json_text.h"
 #include "sw/coordinator/pick_tasks.h"
 
 namespace sw::coordinator {
@@ -71,12 +72,12 @@ json orderJson(const BookOrder& o) {
 }
 
 void installOrderRoutes(httplib::Server& server, OrderService& orders) {
-  server.Post(R"(/v1/channels/([a-z]{1,20})/webhooks)", [&orders](const httplib::Request& req, httplib::Response& res) {
+  server.Post(R"(/v1/channels/([^/]{1,64})/webhooks)", [&orders](const httplib::Request& req, httplib::Response& res) {
     channels::HeaderList headers;
     for (const auto& [k, v] : req.headers) headers.emplace_back(k, v);
     auto answer = orders.webhook(req.matches[1].str(), headers, req.body);
     res.status = answer.http_status;
-    res.set_content(answer.body.dump(), "application/json");
+    res.set_content(common::toJsonText(answer.body), "application/json");
   });
   server.Get("/v1/orders", [&orders](const httplib::Request& req, httplib::Response& res) {
     int64_t limit = 100;
@@ -92,7 +93,7 @@ void installOrderRoutes(httplib::Server& server, OrderService& orders) {
     if (!list) return common::sendError(res, list.error());
     json out = json::array();
     for (const BookOrder& o : *list) out.push_back(orderJson(o));
-    res.set_content(json{{"orders", out}}.dump(), "application/json");
+    res.set_content(common::toJsonText(json{{"orders", out}}), "application/json");
   });
   // What a person must do by hand: fulfilments a channel refused, rejected orders to cancel in the
   // channel's back office (no API) or whose cancellation the channel refused.
@@ -114,20 +115,20 @@ void installOrderRoutes(httplib::Server& server, OrderService& orders) {
                     {"needs_manual_cancel", o.channel_cancel == kCancelManual}, {"error", o.channel_cancel_error},
                     {"attempts", o.channel_cancel_attempts}, {"updated_at_ms", o.updated_at_ms}});
     }
-    res.set_content(json{{"failed_fulfilments", fs}, {"cancels", cs}}.dump(), "application/json");
+    res.set_content(common::toJsonText(json{{"failed_fulfilments", fs}, {"cancels", cs}}), "application/json");
   });
   server.Post(R"(/v1/fulfilments/(\d{1,18})/retry)", [&orders](const httplib::Request& req, httplib::Response& res) {
     auto ok = orders.book().retryFulfilment(std::stoll(req.matches[1].str()));
     if (!ok) return common::sendError(res, ok.error());
     if (!*ok) return common::sendError(res, Error::reject("not_found", "no failed fulfilment with this id"));
     orders.ledgerChanged();  // the worker reports it again soon
-    res.set_content(json{{"ok", true}, {"status", "pending"}}.dump(), "application/json");
+    res.set_content(common::toJsonText(json{{"ok", true}, {"status", "pending"}}), "application/json");
   });
   server.Get(R"(/v1/orders/([a-z]{1,20})/([^/]{1,128}))", [&orders](const httplib::Request& req, httplib::Response& res) {
     auto o = orders.book().order(req.matches[1].str(), req.matches[2].str());
     if (!o) return common::sendError(res, o.error());
     if (!*o) return common::sendError(res, Error::reject("not_found", "no such order"));
-    res.set_content(orderJson(**o).dump(), "application/json");
+    res.set_content(common::toJsonText(orderJson(**o)), "application/json");
   });
   server.Get("/v1/tasks", [&orders](const httplib::Request&, httplib::Response& res) {
     auto tasks = orders.book().openTasks();
@@ -138,7 +139,7 @@ void installOrderRoutes(httplib::Server& server, OrderService& orders) {
       item["location"] = t.location;
       out.push_back(std::move(item));
     }
-    res.set_content(json{{"tasks", out}}.dump(), "application/json");
+    res.set_content(common::toJsonText(json{{"tasks", out}}), "application/json");
   });
 }
 

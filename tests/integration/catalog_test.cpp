@@ -7,6 +7,7 @@
 
 #include "stack.h"
 #include "sw/agent/handheld.h"
+#include "sw/common/http_socket.h"
 #include "sw/common/pricing.h"
 
 using namespace sw;
@@ -16,7 +17,7 @@ using nlohmann::json;
 namespace {
 
 test::HttpReply upload(int port, const std::string& path, const std::string& body, const std::string& content_type) {
-  httplib::Client c("127.0.0.1", port);
+  httplib::Client c = common::makeHttpClient("127.0.0.1", port);
   c.set_connection_timeout(2);
   c.set_read_timeout(20);
   auto r = c.Post(path.c_str(), body, content_type.c_str());

@@ -22,6 +22,7 @@ int benchCodec(const std::vector<std::string>& args);
 int benchDrain(const std::vector<std::string>& args);
 int benchLedger(const std::vector<std::string>& args);
 int benchChannels(const std::vector<std::string>& args);
+int benchAgent(const std::vector<std::string>& args);
 
 // Percentile (0-100) of a sample, nearest-rank. The vector is sorted in place.
 double percentile(std::vector<double>& v, double p);

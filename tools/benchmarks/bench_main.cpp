@@ -70,6 +70,11 @@ Usage:
                                (a) sale on a till -> quantity visible in each of the four channel
                                simulators, p50/p99 (default 200 sales, one every 300 ms); (b) updates/s
                                achieved under Amazon's binding patch limit beside what it allows
+  stockwire-bench agent [--sales N] [--raw-commits N] [--warmup N]
+                               a durable sale on the real agent over HTTP (one kept-alive
+                               connection, a fresh one per sale) and through its Store directly,
+                               p50/p99/max beside a raw synchronous=FULL SQLite commit; the
+                               agent's idle and busy RSS (default 2,000 sales per path)
 )";
 
 }  // namespace
@@ -87,6 +92,7 @@ int main(int argc, char** argv) {
   if (cmd == "drain") return sw::bench::benchDrain(args);
   if (cmd == "ledger") return sw::bench::benchLedger(args);
   if (cmd == "channels") return sw::bench::benchChannels(args);
+  if (cmd == "agent") return sw::bench::benchAgent(args);
   std::fprintf(stderr, "stockwire-bench: unknown benchmark '%s'\n", cmd.c_str());
   return 2;
 }

@@ -11,6 +11,7 @@
 
 #include "sim_core.h"
 #include "sw/common/args.h"
+#include "sw/common/http_socket.h"
 #include "sw/common/process.h"
 
 namespace {
@@ -171,6 +172,7 @@ int main(int argc, char** argv) {
   }
 
   httplib::Server server;
+  sw::common::tuneHttpServer(server);
   server.new_task_queue = [] { return new httplib::ThreadPool(32); };
   server.set_payload_max_length(64 * 1024 * 1024);
   installControl(server, ctx, *sim);

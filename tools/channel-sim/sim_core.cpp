@@ -1,5 +1,7 @@
 #include "sim_core.h"
 
+#include "sw/common/http_socket.h"
+
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 
@@ -242,7 +244,7 @@ void SimContext::attempt(std::shared_ptr<WebhookDelivery> d, int n) {
     entry["result"] = "dropped";
   } else {
     // Real channels give the receiver about 1 s to connect and 5 s in total.
-    httplib::Client cli(d->url.substr(0, d->url.find('/', d->url.find("://") + 3)));
+    httplib::Client cli = common::makeHttpClient(d->url.substr(0, d->url.find('/', d->url.find("://") + 3)));
     cli.set_connection_timeout(1, 0);
     cli.set_read_timeout(5, 0);
     cli.set_write_timeout(5, 0);

@@ -28,6 +28,7 @@
 
 #include "sw/common/args.h"
 #include "sw/common/codec.h"
+#include "sw/common/http_socket.h"
 #include "sw/common/log.h"
 #include "sw/common/paho_transport.h"
 #include "sw/common/sqlite.h"
@@ -241,7 +242,7 @@ void Run::workload(size_t index) {
       path = "/v1/movements";
       body = {{"type", "transfer_in"}, {"sku", sku}, {"qty", rand(1, 4)}, {"from", "store-9"}};
     }
-    httplib::Client c("127.0.0.1", port);
+    httplib::Client c = sw::common::makeHttpClient("127.0.0.1", port);
     c.set_connection_timeout(0, 300'000);
     c.set_read_timeout(2);
     std::string key = device + "-" + std::to_string(seed_) + "-" + std::to_string(++n);

@@ -8,6 +8,7 @@
 #include <memory>
 #include <mutex>
 
+#include "sw/common/http_socket.h"
 #include "sw/coordinator/channels/http_client.h"
 
 namespace sw::coordinator::channels {
@@ -93,7 +94,7 @@ class HttplibClient final : public HttpClient {
   httplib::Client& clientFor(const std::string& origin) {
     auto it = clients_.find(origin);
     if (it != clients_.end()) return *it->second;
-    auto c = std::make_unique<httplib::Client>(origin);
+    auto c = std::make_unique<httplib::Client>(common::makeHttpClient(origin));
     c->set_keep_alive(true);
     c->set_url_encode(false);
     auto secs = [](int64_t ms) { return static_cast<time_t>(ms / 1000); };

@@ -4,6 +4,7 @@
 
 #include "sim_fixture.h"
 #include "sw/common/clock.h"
+#include "sw/common/http_socket.h"
 #include "sw/coordinator/channels/ebay_connector.h"
 
 namespace sw::coordinator::channels {
@@ -100,7 +101,7 @@ TEST_F(EbaySimTest, OrdersPagedWithLimitAndOffset) {
 
 TEST_F(EbaySimTest, SimulatorRefusesUnencodedBrackets) {
   start();
-  httplib::Client cli("127.0.0.1", sim_->port());
+  httplib::Client cli = common::makeHttpClient("127.0.0.1", sim_->port());
   cli.set_url_encode(false);
   httplib::Headers h = {{"Authorization", "Bearer " + sim_->token()}};
   auto raw = cli.Get("/sell/fulfillment/v1/order?filter=lastmodifieddate:[2026-01-01T00:00:00.000Z..]", h);

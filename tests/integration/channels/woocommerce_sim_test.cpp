@@ -4,6 +4,7 @@
 
 #include "sim_fixture.h"
 #include "sw/common/clock.h"
+#include "sw/common/http_socket.h"
 #include "sw/coordinator/channels/woocommerce_connector.h"
 
 namespace sw::coordinator::channels {
@@ -97,7 +98,7 @@ TEST_F(WooSimTest, WebhooksPingSignAndGetDisabledAfterFailures) {
   hook.answerWith(500);
   for (int i = 0; i < 5; ++i) sim_->order({{"lines", json::array({{{"sku", "W2"}, {"quantity", 1}}})}});
   ASSERT_TRUE(test::waitFor([&] { return hook.count() >= 8; }, 10s));
-  httplib::Client cli("127.0.0.1", sim_->port());
+  httplib::Client cli = common::makeHttpClient("127.0.0.1", sim_->port());
   cli.set_basic_auth(sim_->consumerKey().c_str(), sim_->consumerSecret().c_str());
   ASSERT_TRUE(test::waitFor(
       [&] {

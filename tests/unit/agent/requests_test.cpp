@@ -21,7 +21,7 @@ TEST(SaleRequest, RejectsBadInputWithAReason) {
     const char* code;
   };
   const Case cases[] = {
-      {"", "bad_json"},
+      {"", "missing_body"},  // says there is no body, not that it is bad JSON
       {"not json", "bad_json"},
       {"[1]", "bad_json"},
       {"{}", "no_lines"},

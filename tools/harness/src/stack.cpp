@@ -4,6 +4,8 @@
 
 #include <stdexcept>
 
+#include "sw/common/http_socket.h"
+
 namespace sw::test {
 
 namespace {
@@ -19,14 +21,14 @@ HttpReply toReply(const httplib::Result& r) {
 }  // namespace
 
 HttpReply httpGet(int port, const std::string& path) {
-  httplib::Client c("127.0.0.1", port);
+  httplib::Client c = common::makeHttpClient("127.0.0.1", port);
   c.set_connection_timeout(2);
   c.set_read_timeout(10);
   return toReply(c.Get(path));
 }
 
 std::string httpGetText(int port, const std::string& path) {
-  httplib::Client c("127.0.0.1", port);
+  httplib::Client c = common::makeHttpClient("127.0.0.1", port);
   c.set_connection_timeout(2);
   c.set_read_timeout(10);
   auto r = c.Get(path);
@@ -35,7 +37,7 @@ std::string httpGetText(int port, const std::string& path) {
 
 HttpReply httpPost(int port, const std::string& path, const std::string& body,
                    const std::map<std::string, std::string>& headers) {
-  httplib::Client c("127.0.0.1", port);
+  httplib::Client c = common::makeHttpClient("127.0.0.1", port);
   c.set_connection_timeout(2);
   c.set_read_timeout(10);
   httplib::Headers h(headers.begin(), headers.end());

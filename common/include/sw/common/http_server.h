@@ -28,8 +28,12 @@ class HttpServerRunner {
   int port_ = 0;
 };
 
-// 404s and other httplib errors as {"error":{...}}, exceptions as a logged 500.
+// 404s and other httplib errors as {"error":{...}} naming what was wrong, exceptions as a
+// logged 500; a POST/PUT/PATCH/DELETE without Content-Length or chunked encoding has an empty
+// body (not one read until the client closes).
 void installJsonErrorHandlers(httplib::Server& server);
+// The error for a status cpp-httplib itself answered (bad framing, no route, body too large).
+Error httpLayerError(const httplib::Request& req, int status);
 void sendError(httplib::Response& res, const Error& error);
 
 }  // namespace sw::common

@@ -25,6 +25,11 @@ enum class ImportFormat { kJsonLines, kCsv };
 // application/x-ndjson, application/jsonl (and application/json-seq-less variants seen in the
 // wild: application/x-jsonlines, application/jsonlines) or text/csv; parameters ignored.
 std::optional<ImportFormat> importFormatFor(std::string_view content_type);
+// Uploads are read as UTF-8 (a UTF-8 byte-order mark is skipped). A reject bad_encoding, saying
+// what the upload is instead, when its Content-Type declares another charset or its bytes are
+// UTF-16 or UTF-32 (a byte-order mark, or NUL bytes, which UTF-8 text never holds). Single bad
+// bytes in an otherwise UTF-8 file are left to the row they are in (row error bad_utf8).
+common::Status checkUploadEncoding(std::string_view body, std::string_view content_type);
 
 struct ImportLimits {
   size_t max_rows = 100'000;       // more rows: the whole upload is refused (too_many_rows)

@@ -64,6 +64,7 @@ class AgentProc {
   void kill9();
   void stop();
   bool running() { return child_.running(); }
+  pid_t pid() const { return child_.pid(); }
   int port() const { return port_; }
   std::string db() const { return db_; }
   const std::string& deviceId() const { return device_id_; }
