@@ -309,6 +309,8 @@ common::Result<PushResult> ShopifyConnector::setOnce(const std::vector<QuantityU
       } else {
         r.outcome = ItemOutcome::kRejected;
         if (code == "INVALID_INVENTORY_ITEM") {
+          // The inventory item went away: the SKU is no longer listed (a read looks it up again).
+          r.outcome = ItemOutcome::kNotListed;
           std::lock_guard lock(ids_mu_);
           item_ids_.erase(r.sku);
         }
@@ -348,7 +350,7 @@ common::Result<PushResult> ShopifyConnector::pushQuantities(const std::vector<Qu
     out.items[i].sku = u.sku;
     std::string id = inventoryItemId(u.sku);
     if (id.empty()) {
-      out.items[i].outcome = ItemOutcome::kRejected;
+      out.items[i].outcome = ItemOutcome::kNotListed;
       out.items[i].code = "unknown_sku";
       out.items[i].message = "no Shopify inventory item has SKU " + u.sku;
       continue;
