@@ -46,9 +46,15 @@ constexpr const char* kOrdersQuery = R"(query StockwireOrders($first: Int!, $aft
         nodes { id sku name quantity currentQuantity variant { id }
           originalUnitPriceSet { shopMoney { amount currencyCode } presentmentMoney { amount currencyCode } } }
       }
+      shippingLines(first: 2) { nodes { code title isRemoved } }
+      refunds(first: 10) { id createdAt
+        refundLineItems(first: 20) { nodes { quantity restockType location { id } lineItem { id sku } } } }
     }
   }
 })";
+// Requested cost of one order node beyond its line items: the order and its money and address
+// objects (8), shippingLines (2 + 2 nodes), refunds (a list: 2).
+constexpr double kOrderNodeCost = 8 + 4 + 2;
 
 constexpr const char* kFulfillmentOrdersQuery = R"(query StockwireFulfillmentOrders($id: ID!) {
   order(id: $id) {
@@ -197,7 +203,7 @@ common::Result<json> ShopifyConnector::graphql(const std::string& query, const j
 int64_t ShopifyConnector::msUntilReady(Operation op, size_t items) const {
   double cost = kMutationCost;
   if (op == Operation::kRead) cost = 2 + 3.0 * static_cast<double>(std::min<size_t>(items, kMaxSkusPerLookup));
-  if (op == Operation::kPollOrders) cost = 2 + config_.order_page_size * (6 + 2 + 5.0 * config_.order_lines_per_page);
+  if (op == Operation::kPollOrders) cost = 2 + config_.order_page_size * (kOrderNodeCost + 5.0 * config_.order_lines_per_page);
   if (op == Operation::kOrderUpdate) cost = kFulfillmentOrdersCost;
   return bucket_.msUntil(cost);
 }
@@ -404,7 +410,7 @@ common::Result<OrderPage> ShopifyConnector::pollOrders(const OrderCursor& cursor
                {"query", "updated_at:>='" + since + "'"},
                {"lines", config_.order_lines_per_page}};
   vars["after"] = cursor.page_token.empty() ? json(nullptr) : json(cursor.page_token);
-  auto j = graphql(kOrdersQuery, vars, 2 + config_.order_page_size * (8 + 5.0 * config_.order_lines_per_page));
+  auto j = graphql(kOrdersQuery, vars, 2 + config_.order_page_size * (kOrderNodeCost + 5.0 * config_.order_lines_per_page));
   if (!j) return j.error();
   const json* conn = getPath(*j, {"data", "orders"});
   if (!conn) return Error::retry("bad_response", "Shopify: orders returned nothing");

@@ -153,6 +153,61 @@ TEST(ShopifyDecode, GraphqlPollingPage) {
   EXPECT_EQ(orders[0].lines[0].unit_price->amount.toString(), "4.50");
 }
 
+// Issue 15 item 3: a polled order node carries its refunds (ids, restock type, location) and its
+// shipping lines, as the webhooks do, so polling alone can restock and see a pickup method.
+TEST(ShopifyDecode, GraphqlOrderNodeReadsRefundsAndShippingLines) {
+  json node = {{"id", "gid://shopify/Order/7001234567890123457"},
+               {"updatedAt", "2024-05-15T08:25:43Z"},
+               {"cancelledAt", nullptr},
+               {"displayFinancialStatus", "PARTIALLY_REFUNDED"},
+               {"currencyCode", "USD"},
+               {"lineItems", {{"nodes", json::array({{{"id", "gid://shopify/LineItem/9123456789012345601"},
+                                                      {"sku", "A-1"},
+                                                      {"quantity", 3},
+                                                      {"currentQuantity", 1}}})}}},
+               {"shippingLines", {{"nodes", json::array({{{"code", nullptr}, {"title", "Old"}, {"isRemoved", true}},
+                                                         {{"code", "Pickup Main Street"}, {"title", "Pick up"}, {"isRemoved", false}}})}}},
+               {"refunds", json::array({{{"id", "gid://shopify/Refund/509562969"},
+                                         {"createdAt", "2024-05-16T10:00:00Z"},
+                                         {"refundLineItems",
+                                          {{"nodes", json::array({{{"quantity", 1},
+                                                                   {"restockType", "RETURN"},
+                                                                   {"location", {{"id", "gid://shopify/Location/24826418"}}},
+                                                                   {"lineItem", {{"id", "gid://shopify/LineItem/9123456789012345601"}, {"sku", "A-1"}}}}})}}}},
+                                        {{"id", "gid://shopify/Refund/509562970"},
+                                         {"refundLineItems",
+                                          {{"edges", json::array({{{"node", {{"quantity", 1},
+                                                                            {"restockType", "NO_RESTOCK"},
+                                                                            {"location", nullptr},
+                                                                            {"lineItem", {{"id", "gid://shopify/LineItem/9123456789012345601"}, {"sku", "A-1"}}}}}}})}}}}})}};
+  for (const json& payload : {json{{"data", {{"order", node}}}}, node}) {
+    auto orders = decodeOk(ChannelKind::kShopify, payload.dump());
+    ASSERT_EQ(orders.size(), 1u);
+    const NormalizedOrder& o = orders[0];
+    ASSERT_EQ(o.releases.size(), 2u) << toJson(o).dump();  // two refunds; nothing else was removed
+    EXPECT_EQ(o.releases[0].refund_id, "509562969");
+    EXPECT_EQ(o.releases[0].line_id, "9123456789012345601");
+    EXPECT_EQ(o.releases[0].sku, "A-1");
+    EXPECT_TRUE(o.releases[0].restock);
+    EXPECT_EQ(o.releases[0].reason, "returned");
+    EXPECT_EQ(o.releases[0].location_ref, "24826418");
+    EXPECT_EQ(o.releases[1].refund_id, "509562970");
+    EXPECT_FALSE(o.releases[1].restock);
+    EXPECT_EQ(o.pickup.ref, "Pickup Main Street") << "the removed shipping line is skipped";
+    EXPECT_EQ(o.pickup.ref_field, "shippingLines.code");
+  }
+  // Older API versions answer `restocked` without a restockType.
+  node["refunds"] = json::array({{{"id", "gid://shopify/Refund/1"},
+                                  {"refundLineItems", {{"nodes", json::array({{{"quantity", 2}, {"restocked", true},
+                                                                               {"lineItem", {{"id", "gid://shopify/LineItem/9123456789012345601"}}}}})}}}}});
+  auto legacy = decodeOk(ChannelKind::kShopify, node.dump());
+  ASSERT_EQ(legacy[0].releases.size(), 1u);
+  EXPECT_TRUE(legacy[0].releases[0].restock);
+  EXPECT_EQ(legacy[0].releases[0].quantity, 2);
+  node["refunds"] = json::array({{{"refundLineItems", json::object()}}});
+  EXPECT_EQ(decodeOrders(ChannelKind::kShopify, node.dump()).error().code, "bad_refund") << "a refund without an id";
+}
+
 // --- Amazon ---
 
 TEST(AmazonDecode, GetOrdersHasNoLinesAndSaysSo) {
