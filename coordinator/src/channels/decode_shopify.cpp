@@ -74,6 +74,10 @@ common::Status refundReleases(const json& refund, std::vector<Release>* out, std
   const json* items = arr(refund, "refund_line_items");
   if (!items) return {};
   std::string refund_id = idText(get(refund, "id")).value_or("");
+  // API versions before restock_type (2017-ish) had one `restock` flag for the whole refund; a
+  // line with its own restock_type follows that instead.
+  const json* legacy = get(refund, "restock");
+  bool legacy_restock = legacy && legacy->is_boolean() && legacy->get<bool>();
   for (const json& ri : *items) {
     if (!ri.is_object()) return Error::reject("bad_refund", "refund_line_items has a non-object entry");
     auto qty = wholeNumber(get(ri, "quantity"));
@@ -83,8 +87,8 @@ common::Status refundReleases(const json& refund, std::vector<Release>* out, std
     const json* li = get(ri, "line_item");
     if (li) r.sku = str(*li, "sku");
     std::string type = str(ri, "restock_type");
-    r.reason = type == "cancel" ? "cancelled" : (type == "return" ? "returned" : "refunded");
-    r.restock = restockFor(type);
+    r.restock = type.empty() ? legacy_restock : restockFor(type);
+    r.reason = type == "cancel" ? "cancelled" : (type == "return" || (type.empty() && r.restock) ? "returned" : "refunded");
     r.quantity = *qty;
     r.refund_id = refund_id;
     r.location_ref = idText(get(ri, "location_id")).value_or("");
@@ -401,6 +405,27 @@ common::Result<std::vector<NormalizedOrder>> decodeShopify(const json& j) {
   }
   if (!j.is_object()) return Error::reject("bad_payload", "a Shopify order is a JSON object, got " + std::string(j.type_name()));
   if (j.contains("data") || (j.contains("errors") && !j.contains("id"))) return graphqlResponse(j);
+  // REST resource wrappers: GET orders/{id}.json {"order":{…}}, GET orders.json {"orders":[…]},
+  // GET orders/{id}/refunds/{rid}.json {"refund":{…}}, GET orders/{id}/refunds.json {"refunds":[…]}.
+  // (An order itself has "refunds" too, but also an id and line_items.)
+  if (!j.contains("id") && !j.contains("line_items")) {
+    for (const char* key : {"order", "refund"}) {
+      if (const json* one = get(j, key); one && one->is_object()) return decodeShopify(*one);
+    }
+    for (const char* key : {"orders", "refunds"}) {
+      const json* list = get(j, key);
+      if (!list) continue;
+      if (!list->is_array()) return Error::reject("bad_payload", std::string(key) + " is not an array");
+      if (list->empty()) return Error::reject("no_orders", std::string("the page holds no ") + key);
+      for (const json& e : *list) {
+        if (!e.is_object()) return Error::reject("bad_payload", std::string("an entry of ") + key + " is not an object");
+        if (std::string(key) == "refunds" && !e.contains("order_id")) {
+          return Error::reject("missing_order_id", "Shopify refund has no order_id");
+        }
+      }
+      return decodeShopify(*list);
+    }
+  }
   if (j.contains("refund_line_items") && j.contains("order_id")) {
     auto r = refundEvent(j);
     if (!r) return r.error();

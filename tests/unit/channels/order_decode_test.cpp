@@ -127,6 +127,72 @@ TEST(ShopifyDecode, RefundsCreateBody) {
   EXPECT_FALSE(orders[0].releases[0].restock);
 }
 
+// Issue 15 item 16: every shape Shopify's own API delivers an order or a refund in, built from
+// the published sample: the webhook body, the REST resource ({"order"}, {"refund"}) and the REST
+// list pages ({"orders"}, {"refunds"}); restock by restock_type (current) or by the refund's one
+// `restock` flag (API versions before restock_type).
+TEST(ShopifyDecode, EveryRestShapeOfOrdersAndRefunds) {
+  json order = shopifySample();
+  order["cancelled_at"] = nullptr;
+  const std::string id = "820982911946154508";
+  const uint64_t line = order["line_items"][0]["id"].get<uint64_t>();
+  for (const json& payload : {order, json{{"order", order}}, json{{"orders", json::array({order, order})}}}) {
+    auto orders = decodeOk(ChannelKind::kShopify, payload.dump());
+    ASSERT_FALSE(orders.empty()) << payload.dump().substr(0, 80);
+    for (const NormalizedOrder& o : orders) {
+      EXPECT_EQ(o.order_id, id);
+      EXPECT_EQ(o.lines.size(), 3u);
+      EXPECT_NE(o.event, "refund");
+    }
+  }
+  json current = {{"id", 509562969},
+                  {"order_id", order["id"]},
+                  {"restock", false},
+                  {"refund_line_items", json::array({{{"line_item_id", line}, {"quantity", 1}, {"restock_type", "return"},
+                                                      {"location_id", 24826418}, {"line_item", {{"sku", "SKU2006-001"}}}}})}};
+  json legacy = {{"id", 509562970},
+                 {"order_id", order["id"]},
+                 {"restock", true},
+                 {"refund_line_items", json::array({{{"line_item_id", line}, {"quantity", 2}, {"line_item", {{"sku", "SKU2006-001"}}}}})}};
+  json legacy_no = legacy;
+  legacy_no["restock"] = false;
+  for (const json& payload : {current, json{{"refund", current}}, json{{"refunds", json::array({current, legacy, legacy_no})}}}) {
+    auto orders = decodeOk(ChannelKind::kShopify, payload.dump());
+    ASSERT_FALSE(orders.empty()) << payload.dump().substr(0, 80);
+    EXPECT_EQ(orders[0].event, "refund");
+    EXPECT_EQ(orders[0].order_id, id);
+    ASSERT_EQ(orders[0].releases.size(), 1u);
+    EXPECT_TRUE(orders[0].releases[0].restock) << "restock_type return wins over restock: false";
+    EXPECT_EQ(orders[0].releases[0].refund_id, "509562969");
+    EXPECT_EQ(orders[0].releases[0].location_ref, "24826418");
+    if (orders.size() == 3) {
+      EXPECT_TRUE(orders[1].releases[0].restock) << "legacy restock: true";
+      EXPECT_EQ(orders[1].releases[0].quantity, 2);
+      EXPECT_EQ(orders[1].releases[0].reason, "returned");
+      EXPECT_FALSE(orders[2].releases[0].restock) << "legacy restock: false";
+    }
+  }
+  // A refund inside the order (orders/updated) honours the legacy flag too.
+  order["refunds"] = json::array({legacy});
+  auto with_refund = decodeOk(ChannelKind::kShopify, order.dump());
+  const Release* refunded = nullptr;
+  for (const Release& r : with_refund[0].releases) {
+    if (r.refund_id == "509562970") refunded = &r;
+  }
+  ASSERT_NE(refunded, nullptr) << toJson(with_refund[0]).dump();
+  EXPECT_TRUE(refunded->restock);
+  // channel-decode takes the wrapped shapes as well.
+  std::istringstream in(json{{"refunds", json::array({current})}}.dump());
+  std::ostringstream out, err;
+  EXPECT_EQ(runChannelDecode({"--channel", "shopify"}, in, out, err), 0) << err.str();
+  EXPECT_EQ(json::parse(out.str())["releases"][0]["refund_id"], "509562969");
+  // Wrappers with nothing usable are refused with a reason.
+  EXPECT_EQ(decodeOrders(ChannelKind::kShopify, R"({"orders":[]})").error().code, "no_orders");
+  EXPECT_EQ(decodeOrders(ChannelKind::kShopify, R"({"orders":{}})").error().code, "bad_payload");
+  EXPECT_EQ(decodeOrders(ChannelKind::kShopify, R"({"refunds":[{"id":1,"refund_line_items":[]}]})").error().code,
+            "missing_order_id");
+}
+
 TEST(ShopifyDecode, GraphqlPollingPage) {
   json page = {{"data",
                 {{"orders",
