@@ -546,6 +546,44 @@ TEST(ChannelDecodeCommand, PrintsOneJsonObjectPerOrder) {
   EXPECT_EQ(printed[0]["ship_to_country"], "DE");
 }
 
+// Every shape each channel's own API delivers orders in, from the contracts' examples, through
+// the command as a person would pipe it: webhook bodies, single resources, list pages, batch
+// answers, notifications.
+TEST(ChannelDecodeCommand, TakesEveryContractShapeOfEveryChannel) {
+  json shopify = shopifySample();
+  json ebay_page = json::parse(readData("ebay/getOrders.constructed.json"));
+  json woo_order = json::parse(readData("woocommerce/order.retrieve.response.json"));
+  struct Case {
+    std::string channel, shape, payload, first_id;
+  };
+  std::vector<Case> cases = {
+      {"shopify", "webhook body", shopify.dump(), "820982911946154508"},
+      {"shopify", "REST resource", json{{"order", shopify}}.dump(), "820982911946154508"},
+      {"shopify", "REST list page", json{{"orders", json::array({shopify})}}.dump(), "820982911946154508"},
+      {"amazon", "getOrders page", readData("amazon/getOrders.example.json"), ""},
+      {"amazon", "getOrder", readData("amazon/getOrder.example.json"), ""},
+      {"amazon", "getOrderItems", readData("amazon/getOrderItems.example.json"), ""},
+      {"amazon", "searchOrders 2026-01-01", readData("amazon/searchOrders-2026-01-01.example.json"), ""},
+      {"amazon", "getOrder 2026-01-01", readData("amazon/getOrder-2026-01-01.example.json"), ""},
+      {"amazon", "ORDER_CHANGE", readData("amazon/order-change-notification.example.json"), ""},
+      {"ebay", "getOrders page", ebay_page.dump(), ebay_page["orders"][0]["orderId"]},
+      {"ebay", "getOrder", ebay_page["orders"][0].dump(), ebay_page["orders"][0]["orderId"]},
+      {"woocommerce", "webhook body / GET order", woo_order.dump(), "727"},
+      {"woocommerce", "GET orders page", json::array({woo_order}).dump(), "727"},
+      {"woocommerce", "batch answer", readData("woocommerce/orders.batch.response.json"), ""},
+  };
+  for (const Case& c : cases) {
+    std::istringstream in(c.payload);
+    std::ostringstream out, err;
+    ASSERT_EQ(runChannelDecode({"--channel", c.channel}, in, out, err), 0) << c.channel << " " << c.shape << ": " << out.str();
+    json first = json::parse(out.str().substr(0, out.str().find('\n')));
+    EXPECT_FALSE(first["order_id"].get<std::string>().empty()) << c.channel << " " << c.shape;
+    if (!c.first_id.empty()) {
+      EXPECT_EQ(first["order_id"], c.first_id) << c.channel << " " << c.shape;
+    }
+  }
+}
+
 TEST(ChannelDecodeCommand, BadPayloadGivesErrorJsonAndExitOne) {
   std::istringstream in("{\"id\": 12, \"line_items\": [");
   std::ostringstream out, err;
