@@ -203,6 +203,34 @@ class ShopifySim final : public ChannelSim {
       for (auto& [item, qty] : takes) {
         item->available -= qty;  // committed to the order: no longer available
       }
+      // "shipping_line": {"code","title"?,"price"?}: the shipping method the buyer chose (the
+      // merchant's pickup method too: Shopify names a pickup place only through it).
+      json shipping_lines = json::array();
+      if (body.contains("shipping_line")) {
+        const json& sl = body["shipping_line"];
+        if (!sl.is_object() || !sl.contains("code") || !sl["code"].is_string()) {
+          *error = "shipping_line is {\"code\", \"title\"?, \"price\"?}";
+          return false;
+        }
+        std::string price = sl.value("price", std::string("0.00"));
+        if (!validPrice(price)) {
+          *error = "price must look like 12.34";
+          return false;
+        }
+        uint64_t sl_id = next_line_id_++;
+        shipping_lines.push_back({{"id", sl_id},
+                                  {"admin_graphql_api_id", gid("ShippingLine", sl_id)},
+                                  {"code", sl["code"]},
+                                  {"title", sl.value("title", sl["code"].get<std::string>())},
+                                  {"price", price},
+                                  {"price_set", {{"shop_money", money(price, currency)}, {"presentment_money", money(price, presentment)}}},
+                                  {"source", "shopify"},
+                                  {"carrier_identifier", nullptr},
+                                  {"is_removed", false},
+                                  {"discounted_price", price},
+                                  {"tax_lines", json::array()},
+                                  {"discount_allocations", json::array()}});
+      }
       std::string created = isoOffset(now, kShopOffsetMinutes);
       uint64_t number = 1000 + (id - kFirstOrderId) + 1;
       json address = {{"first_name", "Sam"}, {"last_name", "Buyer"}, {"address1", "1 Main St"}, {"city", "Springfield"},
@@ -238,6 +266,7 @@ class ShopifySim final : public ChannelSim {
                {"shipping_address", address},
                {"customer", {{"id", next_customer_id_++}, {"email", "buyer@example.com"}, {"currency", currency}}},
                {"line_items", lines},
+               {"shipping_lines", shipping_lines},
                {"refunds", json::array()},
                {"fulfillments", json::array()},
                {"presentment_rate", rate}};
@@ -693,6 +722,47 @@ class ShopifySim final : public ChannelSim {
     };
     std::string fin = r["financial_status"];
     std::transform(fin.begin(), fin.end(), fin.begin(), [](unsigned char c) { return static_cast<char>(std::toupper(c)); });
+    auto upper = [](std::string v) {
+      std::transform(v.begin(), v.end(), v.begin(), [](unsigned char c) { return static_cast<char>(std::toupper(c)); });
+      return v;
+    };
+    json shipping = json::array();
+    for (const json& sl : r.value("shipping_lines", json::array())) {
+      shipping.push_back({{"__typename", "ShippingLine"},
+                          {"id", sl["admin_graphql_api_id"]},
+                          {"code", sl["code"]},
+                          {"title", sl["title"]},
+                          {"source", sl["source"]},
+                          {"isRemoved", sl["is_removed"]},
+                          {"originalPriceSet", {{"__typename", "MoneyBag"}, {"shopMoney", moneyV2(sl["price"], cur)},
+                                                {"presentmentMoney", moneyV2(sl["price"], pres)}}}});
+    }
+    // Order.refunds is a plain list (not a connection); each refund's refundLineItems is a connection.
+    json refunds = json::array();
+    for (const json& rf : r["refunds"]) {
+      json items = json::array();
+      for (const json& ri : rf["refund_line_items"]) {
+        const json& li = ri["line_item"];
+        json location = ri["location_id"].is_null()
+                            ? json(nullptr)
+                            : json{{"__typename", "Location"}, {"id", gid("Location", ri["location_id"].get<uint64_t>())}};
+        items.push_back({{"__typename", "RefundLineItem"},
+                         {"id", gid("RefundLineItem", ri["id"].get<uint64_t>())},
+                         {"quantity", ri["quantity"]},
+                         {"restockType", upper(ri["restock_type"].get<std::string>())},
+                         {"restocked", ri["restock_type"] != "no_restock"},
+                         {"location", location},
+                         {"lineItem", {{"__typename", "LineItem"}, {"id", li["admin_graphql_api_id"]}, {"sku", li["sku"]},
+                                       {"name", li["name"]}, {"quantity", li["quantity"]}}},
+                         {"subtotalSet", {{"__typename", "MoneyBag"}, {"shopMoney", moneyV2(ri["subtotal"], cur)},
+                                          {"presentmentMoney", moneyV2(ri["subtotal"], pres)}}}});
+      }
+      refunds.push_back({{"__typename", "Refund"},
+                         {"id", rf["admin_graphql_api_id"]},
+                         {"createdAt", utc(rf["created_at"])},
+                         {"note", rf["note"]},
+                         {"refundLineItems", {{"__connection", items}}}});
+    }
     json address = {{"__typename", "MailingAddress"}, {"countryCodeV2", r["shipping_address"]["country_code"]},
                     {"country", r["shipping_address"]["country"]}};
     return {{"__typename", "Order"},
@@ -712,7 +782,9 @@ class ShopifySim final : public ChannelSim {
                                {"presentmentMoney", moneyV2(r["total_price_set"]["presentment_money"]["amount"], pres)}}},
             {"shippingAddress", address},
             {"billingAddress", address},
-            {"lineItems", {{"__connection", lines}}}};
+            {"lineItems", {{"__connection", lines}}},
+            {"shippingLines", {{"__connection", shipping}}},
+            {"refunds", refunds}};
   }
 
   json fulfillmentOrdersFull(const Order& o) const {

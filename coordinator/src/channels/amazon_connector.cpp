@@ -1,6 +1,7 @@
 #include "sw/coordinator/channels/amazon_connector.h"
 
 #include <algorithm>
+#include <string_view>
 
 #include "connector_util.h"
 #include "json_read.h"
@@ -31,6 +32,11 @@ constexpr UsagePlan kPlans[] = {
 
 constexpr const char* kFeedContentType = "application/json; charset=UTF-8";
 constexpr size_t kMaxReportBytes = 64 * 1024 * 1024;
+// Issue code of a PATCH (or feed message) for a SKU the seller has no listing for ("The SKU '…'
+// does not exist for this seller"), as tools/channel-sim answers it. Amazon itself may accept such
+// a PATCH (it makes an incomplete listing), which is why the push scheduler reads a SKU with
+// getListingsItem (404: not listed) before its first push.
+constexpr std::string_view kNoSuchSkuIssue = "4000001";
 
 std::string errorListText(const HttpResponse& r) {
   auto j = json::parse(r.body, nullptr, false);
@@ -191,6 +197,7 @@ common::Result<PushResult> AmazonConnector::pushPatches(const std::vector<Quanti
         r.outcome = ItemOutcome::kRejected;
         r.message = issuesText(j->contains("issues") ? (*j)["issues"] : json(), &r.code);
         if (r.code.empty()) r.code = "INVALID";
+        if (r.code == kNoSuchSkuIssue) r.outcome = ItemOutcome::kNotListed;
       } else {
         r.outcome = ItemOutcome::kRetry;
         r.code = "bad_response";
@@ -200,6 +207,7 @@ common::Result<PushResult> AmazonConnector::pushPatches(const std::vector<Quanti
       Error e = detail::statusError(*resp, "Amazon patchListingsItem", errorListText(*resp));
       if (e.kind == common::ErrorKind::kFatal) return e;
       r.outcome = e.kind == common::ErrorKind::kRetry ? ItemOutcome::kRetry : ItemOutcome::kRejected;
+      if (resp->status == 404) r.outcome = ItemOutcome::kNotListed;
       r.code = e.code;
       r.message = e.message;
     }
@@ -324,7 +332,8 @@ common::Result<std::vector<ItemResult>> AmazonConnector::feedResults(const Pendi
       if (!mid || *mid < 1 || static_cast<size_t>(*mid) > out.size()) continue;
       if (str(issue, "severity") != "ERROR") continue;
       ItemResult& r = out[static_cast<size_t>(*mid) - 1];
-      r.outcome = ItemOutcome::kRejected;
+      r.outcome = str(issue, "code") == kNoSuchSkuIssue && r.outcome != ItemOutcome::kRejected ? ItemOutcome::kNotListed
+                                                                                                  : ItemOutcome::kRejected;
       if (r.code.empty()) r.code = str(issue, "code");
       r.message += (r.message.empty() ? "" : "; ") + str(issue, "message");
     }

@@ -2,6 +2,8 @@
 // body, and GraphQL Order nodes from polling. Ids are uint64 in JSON (they exceed 2^53):
 // nlohmann keeps them as integers, and they are printed from there, never through a double.
 
+#include <algorithm>
+#include <cctype>
 #include <map>
 
 #include "json_read.h"
@@ -72,6 +74,10 @@ common::Status refundReleases(const json& refund, std::vector<Release>* out, std
   const json* items = arr(refund, "refund_line_items");
   if (!items) return {};
   std::string refund_id = idText(get(refund, "id")).value_or("");
+  // API versions before restock_type (2017-ish) had one `restock` flag for the whole refund; a
+  // line with its own restock_type follows that instead.
+  const json* legacy = get(refund, "restock");
+  bool legacy_restock = legacy && legacy->is_boolean() && legacy->get<bool>();
   for (const json& ri : *items) {
     if (!ri.is_object()) return Error::reject("bad_refund", "refund_line_items has a non-object entry");
     auto qty = wholeNumber(get(ri, "quantity"));
@@ -81,8 +87,8 @@ common::Status refundReleases(const json& refund, std::vector<Release>* out, std
     const json* li = get(ri, "line_item");
     if (li) r.sku = str(*li, "sku");
     std::string type = str(ri, "restock_type");
-    r.reason = type == "cancel" ? "cancelled" : (type == "return" ? "returned" : "refunded");
-    r.restock = restockFor(type);
+    r.restock = type.empty() ? legacy_restock : restockFor(type);
+    r.reason = type == "cancel" ? "cancelled" : (type == "return" || (type.empty() && r.restock) ? "returned" : "refunded");
     r.quantity = *qty;
     r.refund_id = refund_id;
     r.location_ref = idText(get(ri, "location_id")).value_or("");
@@ -246,6 +252,36 @@ std::vector<const json*> connectionNodes(const json* c) {
   return out;
 }
 
+// One GraphQL Refund: refundLineItems { quantity restockType location { id } lineItem { id sku } }.
+// restockType is the enum RETURN / CANCEL / LEGACY_RESTOCK / NO_RESTOCK (the REST names in capitals);
+// older versions also answer `restocked` (Boolean) without a type.
+common::Status graphqlRefundReleases(const json& refund, std::vector<Release>* out, std::map<std::string, int64_t>* per_line,
+                                     std::vector<std::string>* warnings) {
+  if (!refund.is_object()) return Error::reject("bad_refund", "a refund is not an object");
+  std::string refund_id = gidTail(str(refund, "id"));
+  if (refund_id.empty()) return Error::reject("bad_refund", "a refund has no id: " + shortText(refund));
+  for (const json* ri : connectionNodes(get(refund, "refundLineItems"))) {
+    if (!ri->is_object()) return Error::reject("bad_refund", "refundLineItems has a non-object entry");
+    auto qty = wholeNumber(get(*ri, "quantity"));
+    if (!qty || *qty < 0) return Error::reject("bad_refund", "refund line without a whole quantity: " + shortText(*ri));
+    Release r;
+    r.line_id = gidTail(strPath(*ri, {"lineItem", "id"}));
+    r.sku = strPath(*ri, {"lineItem", "sku"});
+    std::string type = str(*ri, "restockType");
+    std::transform(type.begin(), type.end(), type.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+    const json* restocked = get(*ri, "restocked");
+    r.restock = type.empty() ? (restocked && restocked->is_boolean() && restocked->get<bool>()) : restockFor(type);
+    r.reason = type == "cancel" ? "cancelled" : (type == "return" || (type.empty() && r.restock) ? "returned" : "refunded");
+    r.quantity = *qty;
+    r.refund_id = refund_id;
+    r.location_ref = gidTail(strPath(*ri, {"location", "id"}));
+    if (r.sku.empty()) warnings->push_back("refunded line " + r.line_id + " has no SKU");
+    if (!r.line_id.empty()) (*per_line)[r.line_id] += *qty;
+    if (r.quantity > 0) out->push_back(std::move(r));
+  }
+  return {};
+}
+
 common::Result<NormalizedOrder> graphqlOrder(const json& n) {
   if (!n.is_object()) return Error::reject("bad_order", "an order node is not an object");
   NormalizedOrder o;
@@ -286,12 +322,44 @@ common::Result<NormalizedOrder> graphqlOrder(const json& n) {
     if (pres && l.unit_price && pres->currency != l.unit_price->currency) l.presentment_unit_price = pres;
     o.lines.push_back(std::move(l));
   }
+  // Shipping lines: the pickup reference, as in the REST order (shipping_lines[].code or title).
+  for (const json* sl : connectionNodes(get(n, "shippingLines"))) {
+    if (!sl->is_object()) continue;
+    const json* removed = get(*sl, "isRemoved");
+    if (removed && removed->is_boolean() && removed->get<bool>()) continue;
+    std::string code = str(*sl, "code");
+    o.pickup.ref_field = "shippingLines.code";
+    if (code.empty()) {
+      code = str(*sl, "title");
+      o.pickup.ref_field = "shippingLines.title";
+    }
+    o.pickup.ref = code;
+    if (code.empty()) o.pickup.ref_field.clear();
+    break;
+  }
+  // Refunds (a list, or a connection) with their refund line items: the same releases, refund ids,
+  // restock and location as a refunds/create webhook gives, so polling alone sees restocks.
+  std::map<std::string, int64_t> refunded;
+  if (const json* refunds = get(n, "refunds")) {
+    std::vector<const json*> list;
+    if (refunds->is_array()) {
+      for (const json& r : *refunds) list.push_back(&r);
+    } else {
+      list = connectionNodes(refunds);
+    }
+    for (const json* r : list) {
+      if (auto s = graphqlRefundReleases(*r, &o.releases, &refunded, &o.warnings); !s) return s.error();
+    }
+  }
   for (const OrderLine& l : o.lines) {
+    int64_t ref = refunded.count(l.line_id) ? refunded[l.line_id] : 0;
     int64_t current = l.current_quantity.value_or(l.quantity);
     if (o.status == OrderStatus::kCancelled) {
-      if (l.quantity > 0) o.releases.push_back({l.line_id, l.sku, l.quantity, "cancelled", false});
-    } else if (current < l.quantity) {
-      o.releases.push_back({l.line_id, l.sku, l.quantity - current, "removed", false});
+      int64_t rest = l.quantity - ref;
+      if (rest > 0) o.releases.push_back({l.line_id, l.sku, rest, "cancelled", false});
+    } else if (l.current_quantity) {
+      int64_t removed = l.quantity - current - ref;
+      if (removed > 0) o.releases.push_back({l.line_id, l.sku, removed, "removed", false});
     }
   }
   return o;
@@ -337,6 +405,27 @@ common::Result<std::vector<NormalizedOrder>> decodeShopify(const json& j) {
   }
   if (!j.is_object()) return Error::reject("bad_payload", "a Shopify order is a JSON object, got " + std::string(j.type_name()));
   if (j.contains("data") || (j.contains("errors") && !j.contains("id"))) return graphqlResponse(j);
+  // REST resource wrappers: GET orders/{id}.json {"order":{…}}, GET orders.json {"orders":[…]},
+  // GET orders/{id}/refunds/{rid}.json {"refund":{…}}, GET orders/{id}/refunds.json {"refunds":[…]}.
+  // (An order itself has "refunds" too, but also an id and line_items.)
+  if (!j.contains("id") && !j.contains("line_items")) {
+    for (const char* key : {"order", "refund"}) {
+      if (const json* one = get(j, key); one && one->is_object()) return decodeShopify(*one);
+    }
+    for (const char* key : {"orders", "refunds"}) {
+      const json* list = get(j, key);
+      if (!list) continue;
+      if (!list->is_array()) return Error::reject("bad_payload", std::string(key) + " is not an array");
+      if (list->empty()) return Error::reject("no_orders", std::string("the page holds no ") + key);
+      for (const json& e : *list) {
+        if (!e.is_object()) return Error::reject("bad_payload", std::string("an entry of ") + key + " is not an object");
+        if (std::string(key) == "refunds" && !e.contains("order_id")) {
+          return Error::reject("missing_order_id", "Shopify refund has no order_id");
+        }
+      }
+      return decodeShopify(*list);
+    }
+  }
   if (j.contains("refund_line_items") && j.contains("order_id")) {
     auto r = refundEvent(j);
     if (!r) return r.error();

@@ -212,7 +212,8 @@ common::Result<PushResult> EbayConnector::pushQuantities(const std::vector<Quant
       } else if (id == "25001" || id == "25025" || status >= 500) {
         r.outcome = ItemOutcome::kRetry;
       } else {
-        r.outcome = ItemOutcome::kRejected;
+        // 25702: eBay has no inventory item with this SKU, i.e. it is not listed there.
+        r.outcome = id == "25702" ? ItemOutcome::kNotListed : ItemOutcome::kRejected;
         if (id == "25713" || id == "25702") {
           // An offer went away, or the SKU was not listed (its empty offer list is cached):
           // look them up again next time, so a listing made later gets its offers set too.

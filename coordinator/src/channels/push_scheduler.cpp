@@ -196,10 +196,26 @@ struct PushScheduler::Worker {
 
   // Worker thread only.
   std::map<std::string, int64_t> known;  // what the channel was last seen (or told) to hold
-  // SKUs the channel has no listing for (seen by a read): not pushed, so a SKU sold in stores
-  // but never listed online does not fill the dead-letter list. The next read that finds a
-  // listing (reconciliation) takes it off.
+  // SKUs the channel has no listing for, as the channel itself said: a read found none, or a
+  // push was answered kNotListed. Not pushed, so a SKU sold in stores but never listed online
+  // does not fill the dead-letter list. Only a reconciliation's read that finds a listing takes
+  // one off (then the figure is pushed).
   std::set<std::string> unlisted;
+  // SKUs a read found listed (quantity or not). A SKU in neither set has never been asked
+  // about: it is read before its first push on every channel.
+  std::set<std::string> listed;
+  void markUnlisted(const std::string& sku) {
+    unlisted.insert(sku);
+    listed.erase(sku);
+    known.erase(sku);
+    accepted.erase(sku);
+    keys.erase(sku);
+  }
+  void markListed(const ChannelLevel& l) {
+    unlisted.erase(l.sku);
+    listed.insert(l.sku);
+    if (l.quantity) known[l.sku] = *l.quantity;
+  }
   struct Accepted {
     int64_t value = 0;
     int64_t sent_at_ms = 0;
@@ -465,11 +481,9 @@ void PushScheduler::run(Worker& w) {
       delta.checked = 1;
       if (!l.found) {
         delta.not_listed = 1;
-        w.unlisted.insert(l.sku);
-        w.known.erase(l.sku);
+        w.markUnlisted(l.sku);
       } else {
-        w.unlisted.erase(l.sku);
-        if (l.quantity) w.known[l.sku] = *l.quantity;
+        w.markListed(l);
         auto ats = ats_(w.name, l.sku);
         if (!ats) {
           delta.read_errors = 1;
@@ -510,7 +524,9 @@ void PushScheduler::run(Worker& w) {
         if (a != w.accepted.end()) w.accepted.erase(a);
         if (r.outcome == ItemOutcome::kApplied) continue;
         w.known.erase(r.sku);
-        if (r.outcome == ItemOutcome::kRejected) {
+        if (r.outcome == ItemOutcome::kNotListed) {
+          w.markUnlisted(r.sku);
+        } else if (r.outcome == ItemOutcome::kRejected) {
           deadLetter(r.sku, value, r.code, r.message, 1);
         } else {
           w.mark(r.sku);
@@ -599,11 +615,15 @@ void PushScheduler::run(Worker& w) {
         if (batch.size() >= max) break;
       }
     }
-    // Compare-and-set needs the channel's current figure: read SKUs never seen first.
-    if (w.conn->supportsCompareAndSet()) {
+    // Read SKUs never asked about first, on every channel: the channel's answer says whether it
+    // lists the SKU at all (a SKU sold only in stores is then never pushed, so it is no dead
+    // letter), and compare-and-set needs the channel's current figure (so there a SKU whose
+    // figure is unknown is read again).
+    {
+      const bool cas = w.conn->supportsCompareAndSet();
       std::vector<std::string> unknown;
       for (const Cand& c : batch) {
-        if (!w.known.count(c.r.sku)) unknown.push_back(c.r.sku);
+        if (!w.known.count(c.r.sku) && (cas || !w.listed.count(c.r.sku))) unknown.push_back(c.r.sku);
       }
       if (!unknown.empty()) {
         int64_t wait = w.conn->msUntilReady(Operation::kRead, unknown.size());
@@ -615,8 +635,11 @@ void PushScheduler::run(Worker& w) {
           return 0;
         }
         for (const ChannelLevel& l : *levels) {
-          if (l.found && l.quantity) w.known[l.sku] = *l.quantity;
-          if (!l.found) w.unlisted.insert(l.sku);
+          if (l.found) {
+            w.markListed(l);
+          } else {
+            w.markUnlisted(l.sku);
+          }
         }
         // Those already showing the figure, or not listed at all, need nothing more.
         std::vector<Cand> left;
@@ -688,7 +711,7 @@ void PushScheduler::run(Worker& w) {
       w.stats.retried += static_cast<int64_t>(batch.size());
       return 0;
     }
-    int64_t pushed = 0, retried = 0, stale = 0;
+    int64_t pushed = 0, retried = 0, stale = 0, notlisted = 0;
     for (size_t i = 0; i < batch.size() && i < res->items.size(); ++i) {
       const Cand& c = batch[i];
       const ItemResult& r = res->items[i];
@@ -733,6 +756,14 @@ void PushScheduler::run(Worker& w) {
           }
           break;
         }
+        case ItemOutcome::kNotListed:
+          // The channel has no listing for it: not an error, and not sent again until a
+          // reconciliation finds one.
+          SW_INFO("push") << w.name << ": " << c.r.sku << " is not listed there (" << r.code << "); not pushed until a reconcile finds it";
+          w.markUnlisted(c.r.sku);
+          w.finish(c.r.sku, c.r.gen);
+          notlisted++;
+          break;
         case ItemOutcome::kRejected:
           deadLetter(c.r.sku, c.value, r.code, r.message, c.r.attempts + 1);
           w.keys.erase(c.r.sku);
@@ -751,6 +782,7 @@ void PushScheduler::run(Worker& w) {
     w.stats.pushed += pushed;
     w.stats.retried += retried;
     w.stats.stale += stale;
+    w.stats.not_listed = w.unlisted.size();
     w.stats.awaiting_accept = w.accepted.size();
     return 0;
   };

@@ -46,9 +46,15 @@ constexpr const char* kOrdersQuery = R"(query StockwireOrders($first: Int!, $aft
         nodes { id sku name quantity currentQuantity variant { id }
           originalUnitPriceSet { shopMoney { amount currencyCode } presentmentMoney { amount currencyCode } } }
       }
+      shippingLines(first: 2) { nodes { code title isRemoved } }
+      refunds(first: 10) { id createdAt
+        refundLineItems(first: 20) { nodes { quantity restockType location { id } lineItem { id sku } } } }
     }
   }
 })";
+// Requested cost of one order node beyond its line items: the order and its money and address
+// objects (8), shippingLines (2 + 2 nodes), refunds (a list: 2).
+constexpr double kOrderNodeCost = 8 + 4 + 2;
 
 constexpr const char* kFulfillmentOrdersQuery = R"(query StockwireFulfillmentOrders($id: ID!) {
   order(id: $id) {
@@ -197,7 +203,7 @@ common::Result<json> ShopifyConnector::graphql(const std::string& query, const j
 int64_t ShopifyConnector::msUntilReady(Operation op, size_t items) const {
   double cost = kMutationCost;
   if (op == Operation::kRead) cost = 2 + 3.0 * static_cast<double>(std::min<size_t>(items, kMaxSkusPerLookup));
-  if (op == Operation::kPollOrders) cost = 2 + config_.order_page_size * (6 + 2 + 5.0 * config_.order_lines_per_page);
+  if (op == Operation::kPollOrders) cost = 2 + config_.order_page_size * (kOrderNodeCost + 5.0 * config_.order_lines_per_page);
   if (op == Operation::kOrderUpdate) cost = kFulfillmentOrdersCost;
   return bucket_.msUntil(cost);
 }
@@ -309,6 +315,8 @@ common::Result<PushResult> ShopifyConnector::setOnce(const std::vector<QuantityU
       } else {
         r.outcome = ItemOutcome::kRejected;
         if (code == "INVALID_INVENTORY_ITEM") {
+          // The inventory item went away: the SKU is no longer listed (a read looks it up again).
+          r.outcome = ItemOutcome::kNotListed;
           std::lock_guard lock(ids_mu_);
           item_ids_.erase(r.sku);
         }
@@ -348,7 +356,7 @@ common::Result<PushResult> ShopifyConnector::pushQuantities(const std::vector<Qu
     out.items[i].sku = u.sku;
     std::string id = inventoryItemId(u.sku);
     if (id.empty()) {
-      out.items[i].outcome = ItemOutcome::kRejected;
+      out.items[i].outcome = ItemOutcome::kNotListed;
       out.items[i].code = "unknown_sku";
       out.items[i].message = "no Shopify inventory item has SKU " + u.sku;
       continue;
@@ -402,7 +410,7 @@ common::Result<OrderPage> ShopifyConnector::pollOrders(const OrderCursor& cursor
                {"query", "updated_at:>='" + since + "'"},
                {"lines", config_.order_lines_per_page}};
   vars["after"] = cursor.page_token.empty() ? json(nullptr) : json(cursor.page_token);
-  auto j = graphql(kOrdersQuery, vars, 2 + config_.order_page_size * (8 + 5.0 * config_.order_lines_per_page));
+  auto j = graphql(kOrdersQuery, vars, 2 + config_.order_page_size * (kOrderNodeCost + 5.0 * config_.order_lines_per_page));
   if (!j) return j.error();
   const json* conn = getPath(*j, {"data", "orders"});
   if (!conn) return Error::retry("bad_response", "Shopify: orders returned nothing");

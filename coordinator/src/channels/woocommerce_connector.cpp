@@ -179,7 +179,7 @@ common::Result<PushResult> WooCommerceConnector::pushQuantities(const std::vecto
       if (it != ids_.end()) id = it->second;
     }
     if (id == 0) {
-      r.outcome = ItemOutcome::kRejected;
+      r.outcome = ItemOutcome::kNotListed;  // GET products?sku= found no product
       r.code = "unknown_sku";
       r.message = "no WooCommerce product has SKU " + u.sku;
       continue;
@@ -227,6 +227,7 @@ common::Result<PushResult> WooCommerceConnector::pushQuantities(const std::vecto
         int64_t status = detail::wholeNumber(detail::getPath(*err, {"data", "status"})).value_or(400);
         r.outcome = status >= 500 ? ItemOutcome::kRetry : ItemOutcome::kRejected;
         if (r.code == "woocommerce_rest_product_invalid_id") {
+          r.outcome = ItemOutcome::kNotListed;  // the product was deleted; a read looks the SKU up again
           std::lock_guard lock(mu_);
           ids_.erase(r.sku);
         }

@@ -76,7 +76,7 @@ TEST_F(AmazonSimTest, FeedLifecycleEndsInAProcessingReport) {
   ASSERT_EQ(done.size(), 3u);
   EXPECT_EQ(done[0].outcome, ItemOutcome::kApplied);
   EXPECT_EQ(done[1].outcome, ItemOutcome::kApplied);
-  EXPECT_EQ(done[2].outcome, ItemOutcome::kRejected);
+  EXPECT_EQ(done[2].outcome, ItemOutcome::kNotListed);  // the SKU does not exist for this seller
   EXPECT_EQ(done[2].code, "4000001");
   EXPECT_EQ(sim_->listing("B-2")["quantity"], 4);
 }

@@ -36,7 +36,7 @@ TEST_F(EbaySimTest, MultiStatusPerItemAndBothQuantitiesSet) {
   auto r = conn_->pushQuantities({{"A1", 4, std::nullopt, ""}, {"ZZ", 1, std::nullopt, ""}, {"B2", 9, std::nullopt, ""}});
   ASSERT_TRUE(r.ok()) << r.error().toString();
   EXPECT_EQ(r->items[0].outcome, ItemOutcome::kApplied);
-  EXPECT_EQ(r->items[1].outcome, ItemOutcome::kRejected);
+  EXPECT_EQ(r->items[1].outcome, ItemOutcome::kNotListed);  // 25702: no such SKU on eBay
   EXPECT_EQ(r->items[1].code, "25702");
   EXPECT_EQ(r->items[2].outcome, ItemOutcome::kApplied);
   EXPECT_EQ(sim_->listing("A1")["quantity"], 4);

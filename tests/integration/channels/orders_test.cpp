@@ -516,3 +516,53 @@ TEST_F(OrdersTest, ARestockRefundIsAppliedOnceEvenIfDeliveredAgain) {
 }
 
 }  // namespace sw
+
+namespace sw {
+namespace {
+
+// Issue 15 item 3: Shopify polling did not read refunds, so without webhooks a restock refund
+// never reached the ledger. Here no webhook reaches the coordinator at all: polling alone must
+// see the refund (its id, restock type and location) and restock the returned unit once, and it
+// must see the shipping line the buyer chose.
+TEST_F(OrdersTest, PollingAloneSeesAShopifyRestockRefundAndTheShippingLine) {
+  start({"shopify"}, {"S-1"}, {{"shopify", {{"channel_locations", {{"wh-counter", "wh-1"}}}}}});
+  auto& hh = agent("hh-wh", "wh-1", "handheld");
+  receive(hh, "S-1", 5);
+  ASSERT_TRUE(test::waitFor([&] { return coord_->onHand("S-1", "wh-1") == 5; }, 30s));
+  std::string id = idOf(sims_.at("shopify")->order(
+      {{"lines", {{{"sku", "S-1"}, {"quantity", 2}, {"price", "4.00"}}}}, {"shipping_line", {{"code", "Standard"}}}}));
+  ASSERT_TRUE(test::waitFor([&] { return orderStatus("shopify", id) == "accepted"; }, 60s)) << logs();
+  ASSERT_TRUE(test::waitFor([&] { return pickAll(hh) == 1; }, 30s));
+  ASSERT_TRUE(test::waitFor([&] {
+    json o = order("shopify", id);
+    return o["status"] == "shipped" && o["fulfilments"].size() == 1 && o["fulfilments"][0]["status"] == "reported";
+  }, 60s)) << order("shopify", id).dump() << logs();
+  ASSERT_TRUE(test::waitFor([&] { return coord_->onHand("S-1", "wh-1") == 3; }, 30s));
+
+  std::string line_id = order("shopify", id)["lines"][0]["line_id"];
+  auto refund = test::httpPost(sims_.at("shopify")->port(), "/_sim/orders/" + id + "/refund",
+                               json{{"lines", {{{"line_id", line_id}, {"quantity", 1}, {"restock_type", "return"}}}}}.dump());
+  ASSERT_EQ(refund.status, 201) << refund.body.dump();
+  ASSERT_TRUE(test::waitFor([&] {
+    json o = order("shopify", id);
+    return o["restocks"].size() == 1 && o["restocks"][0]["state"] == "applied";
+  }, 30s)) << order("shopify", id).dump() << logs();
+  ASSERT_TRUE(test::waitFor([&] { return coord_->onHand("S-1", "wh-1") == 4; }, 30s)) << "one unit back";
+  json o = order("shopify", id);
+  EXPECT_EQ(o["restocks"][0]["quantity"], 1);
+  EXPECT_EQ(o["restocks"][0]["location"], "wh-1");
+  EXPECT_EQ(o["pickup_location"], "") << "Standard is no pickup method";
+
+  // A later order picked up at the warehouse counter: its shipping line, seen by polling, maps
+  // to wh-1. Polling has gone on past the refund meanwhile, and the restock stayed one.
+  std::string pickup = idOf(sims_.at("shopify")->order(
+      {{"lines", {{{"sku", "S-1"}, {"quantity", 1}, {"price", "4.00"}}}}, {"shipping_line", {{"code", "wh-counter"}, {"title", "Pick up at the counter"}}}}));
+  ASSERT_TRUE(test::waitFor([&] { return orderStatus("shopify", pickup) == "accepted"; }, 60s)) << logs();
+  EXPECT_EQ(order("shopify", pickup)["pickup_location"], "wh-1") << order("shopify", pickup).dump();
+  EXPECT_EQ(coord_->onHand("S-1", "wh-1"), 4);
+  json events = test::httpGet(coord_->port(), "/v1/events?device=coordinator-orders&from_seq=1").body;
+  EXPECT_EQ(events["events"].size(), 1u) << events.dump();
+}
+
+}  // namespace
+}  // namespace sw

@@ -149,27 +149,60 @@ TEST_F(PushTest, ManyChangesDuringAThrottlingStormArriveAsFewPushesWithTheFinalV
   EXPECT_GT(throttled, 0);
 }
 
+// Issue 15 item 4: a till sale of a SKU that no channel lists made dead letters at Amazon, eBay and
+// WooCommerce. Each channel's own answer (its read) now says "not listed", nothing is pushed, and
+// only a reconciliation that finds a listing sends the figure.
+TEST_F(PushTest, AStoreOnlySkuIsNotListedOnEveryChannelAndMakesNoDeadLetter) {
+  start(kAll, {"P-1"});
+  receive("STORE-ONLY", 5);
+  receive("P-1", 3);
+  ASSERT_TRUE(test::waitFor([&] { return allShow(kAll, "P-1", 3); }, 30s)) << logs();
+  ASSERT_EQ(till_->sell("STORE-ONLY", 1).status, 201);
+  for (const auto& ch : kAll) {
+    json s;
+    EXPECT_TRUE(test::waitFor([&] { return (s = channelStatus(ch))["not_listed"] == 1 && s["queue"] == 0; }, 30s))
+        << ch << " " << s.dump() << logs();
+    EXPECT_EQ(s["failed"], 0) << ch;
+    // Nothing was sent for it: no channel made a listing out of a push.
+    EXPECT_FALSE(sims_[ch]->listing("STORE-ONLY").contains("quantity")) << ch << sims_[ch]->listing("STORE-ONLY").dump();
+  }
+  auto dl = test::httpGet(coord_->port(), "/v1/channels/dead-letters");
+  ASSERT_EQ(dl.status, 200);
+  EXPECT_TRUE(dl.body["dead_letters"].empty()) << dl.body.dump();
+
+  // A person lists it on eBay; the next reconciliation finds the listing and sends the figure.
+  sims_["ebay"]->seed(json::array({{{"sku", "STORE-ONLY"}, {"quantity", 0}}}));
+  auto r = test::httpPost(coord_->port(), "/v1/channels/ebay/reconcile?wait_ms=30000", "");
+  ASSERT_EQ(r.status, 200) << r.body.dump();
+  EXPECT_EQ(r.body["reconcile"]["drifted"], 1) << r.body.dump();
+  ASSERT_TRUE(test::waitFor([&] { return shows("ebay", "STORE-ONLY") == 4; }, 30s)) << logs();
+  EXPECT_EQ(channelStatus("ebay")["not_listed"], 0);
+}
+
 TEST_F(PushTest, RefusedItemsAreDeadLetteredAndReplayable) {
-  start({"ebay"}, {"P-1"});
-  receive("GHOST-1", 5);  // eBay has no listing for it: 25702, refused
-  ASSERT_TRUE(test::waitFor([&] { return channelStatus("ebay")["failed"] == 1; }, 30s)) << logs();
+  start({"amazon"}, {"P-1"});
+  // A listing of another product type than the connector sends: Amazon refuses every PATCH (INVALID).
+  sims_["amazon"]->seed(json::array({{{"sku", "ODD-1"}, {"quantity", 0}, {"product_type", "LUGGAGE"}}}));
+  receive("ODD-1", 5);
+  ASSERT_TRUE(test::waitFor([&] { return channelStatus("amazon")["failed"] == 1; }, 30s)) << logs();
   auto dl = test::httpGet(coord_->port(), "/v1/channels/dead-letters");
   ASSERT_EQ(dl.status, 200);
   ASSERT_EQ(dl.body["dead_letters"].size(), 1u) << dl.body.dump();
   json letter = dl.body["dead_letters"][0];
-  EXPECT_EQ(letter["channel"], "ebay");
-  EXPECT_EQ(letter["sku"], "GHOST-1");
+  EXPECT_EQ(letter["channel"], "amazon");
+  EXPECT_EQ(letter["sku"], "ODD-1");
   EXPECT_EQ(letter["quantity"], 5);
-  EXPECT_EQ(letter["code"], "25702");
-  EXPECT_EQ(channelStatus("ebay")["failed"], 1);
+  EXPECT_EQ(letter["code"], "4000002");
+  EXPECT_EQ(channelStatus("amazon")["failed"], 1);
 
-  sims_["ebay"]->seed(json::array({{{"sku", "GHOST-1"}, {"quantity", 0}}}));  // a person lists it
-  ASSERT_EQ(till_->sell("GHOST-1", 1).status, 201);  // the figure moves on meanwhile
+  // A person fixes the listing's product type.
+  sims_["amazon"]->seed(json::array({{{"sku", "ODD-1"}, {"quantity", 0}, {"product_type", "PRODUCT"}}}));
+  ASSERT_EQ(till_->sell("ODD-1", 1).status, 201);  // the figure moves on meanwhile
   std::string path = "/v1/channels/dead-letters/" + std::to_string(letter["id"].get<int64_t>()) + "/replay";
   auto r = test::httpPost(coord_->port(), path, "");
   ASSERT_EQ(r.status, 200) << r.body.dump();
-  ASSERT_TRUE(test::waitFor([&] { return shows("ebay", "GHOST-1") == 4; }, 30s))
-      << logs() << channelStatus("ebay").dump() << sims_["ebay"]->listing("GHOST-1").dump();
+  ASSERT_TRUE(test::waitFor([&] { return shows("amazon", "ODD-1") == 4; }, 30s))
+      << logs() << channelStatus("amazon").dump() << sims_["amazon"]->listing("ODD-1").dump();
   EXPECT_TRUE(test::httpGet(coord_->port(), "/v1/channels/dead-letters").body["dead_letters"].empty());
   auto again = test::httpPost(coord_->port(), path, "");
   EXPECT_EQ(again.status, 400);

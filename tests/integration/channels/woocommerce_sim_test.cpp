@@ -63,6 +63,7 @@ TEST_F(WooSimTest, StockQuantityNeedsManageStock) {
   ASSERT_TRUE(refused.ok()) << refused.error().toString();
   EXPECT_EQ(refused->items[0].outcome, ItemOutcome::kRejected);
   EXPECT_EQ(refused->items[0].code, "stock_not_managed");
+  EXPECT_EQ(refused->items[1].outcome, ItemOutcome::kNotListed);
   EXPECT_EQ(refused->items[1].code, "unknown_sku");
   auto r = conn_->pushQuantities({{"LOOSE", 5, std::nullopt, ""}});  // default: turns manage_stock on
   ASSERT_TRUE(r.ok());

@@ -153,7 +153,7 @@ TEST_F(ShopifyTest, SameBatchGetsTheSameKeyOnRetry) {
   EXPECT_EQ(queries[0], queries[1]);
 }
 
-TEST_F(ShopifyTest, UnknownSkuIsRejectedWithoutAMutationAndAuthFailureIsFatal) {
+TEST_F(ShopifyTest, UnknownSkuIsNotListedWithoutAMutationAndAuthFailureIsFatal) {
   int mutations = 0;
   answer([&](const json&, const std::string&) {
     ++mutations;
@@ -161,7 +161,7 @@ TEST_F(ShopifyTest, UnknownSkuIsRejectedWithoutAMutationAndAuthFailureIsFatal) {
   });
   auto r = conn_->pushQuantities({{"ZZZ", 1, std::nullopt, "k"}});
   ASSERT_TRUE(r.ok());
-  EXPECT_EQ(r->items[0].outcome, ItemOutcome::kRejected);
+  EXPECT_EQ(r->items[0].outcome, ItemOutcome::kNotListed);  // no inventory item: not listed, no dead letter
   EXPECT_EQ(r->items[0].code, "unknown_sku");
   EXPECT_EQ(mutations, 0);
   http_->handler = [](const HttpRequest&) -> common::Result<HttpResponse> {
@@ -252,6 +252,22 @@ TEST_F(AmazonTest, QuotaExceededAndInvalidAreReadPerItem) {
   EXPECT_EQ(conn_->rateState().throttled_count, 1);
 }
 
+TEST_F(AmazonTest, APatchForASkuWithoutAListingIsNotListed) {
+  make();
+  int n = 0;
+  http_->handler = [&](const HttpRequest&) -> common::Result<HttpResponse> {
+    if (++n == 1) {
+      return jsonResponse(200, R"({"sku":"A","status":"INVALID","submissionId":"s","issues":[{"code":"4000001","message":"The SKU 'A' does not exist for this seller in marketplace ATVPDKIKX0DER.","severity":"ERROR"}]})");
+    }
+    return jsonResponse(404, R"({"errors":[{"code":"NOT_FOUND","message":"SKU 'B' not found","details":""}]})");
+  };
+  auto r = conn_->pushQuantities({{"A", 1, std::nullopt, ""}, {"B", 1, std::nullopt, ""}});
+  ASSERT_TRUE(r.ok()) << r.error().toString();
+  EXPECT_EQ(r->items[0].outcome, ItemOutcome::kNotListed);
+  EXPECT_EQ(r->items[0].code, "4000001");
+  EXPECT_EQ(r->items[1].outcome, ItemOutcome::kNotListed);
+}
+
 TEST_F(AmazonTest, FeedLifecycleUploadsWithoutTheTokenAndReadsTheReport) {
   make(2);
   http_->handler = [](const HttpRequest& r) -> common::Result<HttpResponse> {
@@ -288,7 +304,7 @@ TEST_F(AmazonTest, FeedLifecycleUploadsWithoutTheTokenAndReadsTheReport) {
   ASSERT_TRUE(done.ok()) << done.error().toString();
   ASSERT_EQ(done->size(), 2u);
   EXPECT_EQ((*done)[0].outcome, ItemOutcome::kApplied);
-  EXPECT_EQ((*done)[1].outcome, ItemOutcome::kRejected);
+  EXPECT_EQ((*done)[1].outcome, ItemOutcome::kNotListed);  // "SKU does not exist": not listed
   EXPECT_EQ((*done)[1].code, "4000001");
   EXPECT_EQ(conn_->pendingFeeds(), 0u);
 }
@@ -323,14 +339,18 @@ TEST_F(EbayTest, MultiStatusIsReadEntryByEntry) {
     return jsonResponse(207, R"({"responses":[
       {"offerId":"off-A","sku":"A","statusCode":200},
       {"offerId":"off-B","sku":"B","statusCode":400,"errors":[{"errorId":25004,"domain":"API_INVENTORY","category":"REQUEST","message":"Invalid quantity."}]},
-      {"offerId":"off-C","sku":"C","statusCode":500,"errors":[{"errorId":25001,"domain":"API_INVENTORY","category":"APPLICATION","message":"A system error has occurred."}]}]})");
+      {"offerId":"off-C","sku":"C","statusCode":500,"errors":[{"errorId":25001,"domain":"API_INVENTORY","category":"APPLICATION","message":"A system error has occurred."}]},
+      {"sku":"D","statusCode":404,"errors":[{"errorId":25702,"domain":"API_INVENTORY","category":"REQUEST","message":"D could not be found or is not available in the system."}]}]})");
   };
-  auto r = conn_->pushQuantities({{"A", 3, std::nullopt, ""}, {"B", 4, std::nullopt, ""}, {"C", 5, std::nullopt, ""}});
+  auto r = conn_->pushQuantities({{"A", 3, std::nullopt, ""}, {"B", 4, std::nullopt, ""}, {"C", 5, std::nullopt, ""},
+                                  {"D", 6, std::nullopt, ""}});
   ASSERT_TRUE(r.ok()) << r.error().toString();
   EXPECT_EQ(r->items[0].outcome, ItemOutcome::kApplied);
   EXPECT_EQ(r->items[1].outcome, ItemOutcome::kRejected);
   EXPECT_EQ(r->items[1].code, "25004");
   EXPECT_EQ(r->items[2].outcome, ItemOutcome::kRetry);
+  EXPECT_EQ(r->items[3].outcome, ItemOutcome::kNotListed);  // 25702: no such inventory item
+  EXPECT_EQ(r->items[3].code, "25702");
   // Both quantities are set: the listing shows the smaller one.
   EXPECT_EQ(sent["requests"][0]["shipToLocationAvailability"]["quantity"], 3);
   EXPECT_EQ(sent["requests"][0]["offers"][0]["availableQuantity"], 3);
@@ -441,10 +461,11 @@ TEST_F(WooTest, PerItemErrorsInsideHttp200) {
   auto r = conn_->pushQuantities({{"S0", 5, std::nullopt, ""}, {"S1", 6, std::nullopt, ""}, {"S2", 7, std::nullopt, ""}, {"NOPE", 1, std::nullopt, ""}});
   ASSERT_TRUE(r.ok()) << r.error().toString();
   EXPECT_EQ(r->items[0].outcome, ItemOutcome::kApplied);
-  EXPECT_EQ(r->items[1].outcome, ItemOutcome::kRejected);
+  EXPECT_EQ(r->items[1].outcome, ItemOutcome::kNotListed);  // the product was deleted
   EXPECT_EQ(r->items[1].code, "woocommerce_rest_product_invalid_id");
   EXPECT_EQ(r->items[2].outcome, ItemOutcome::kRejected);
   EXPECT_EQ(r->items[2].code, "stock_not_managed");
+  EXPECT_EQ(r->items[3].outcome, ItemOutcome::kNotListed);  // GET products?sku= found none
   EXPECT_EQ(r->items[3].code, "unknown_sku");
   EXPECT_EQ(sent["update"][0]["manage_stock"], true);
   EXPECT_EQ(sent["update"].size(), 3u);

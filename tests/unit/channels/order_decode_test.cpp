@@ -127,6 +127,72 @@ TEST(ShopifyDecode, RefundsCreateBody) {
   EXPECT_FALSE(orders[0].releases[0].restock);
 }
 
+// Issue 15 item 16: every shape Shopify's own API delivers an order or a refund in, built from
+// the published sample: the webhook body, the REST resource ({"order"}, {"refund"}) and the REST
+// list pages ({"orders"}, {"refunds"}); restock by restock_type (current) or by the refund's one
+// `restock` flag (API versions before restock_type).
+TEST(ShopifyDecode, EveryRestShapeOfOrdersAndRefunds) {
+  json order = shopifySample();
+  order["cancelled_at"] = nullptr;
+  const std::string id = "820982911946154508";
+  const uint64_t line = order["line_items"][0]["id"].get<uint64_t>();
+  for (const json& payload : {order, json{{"order", order}}, json{{"orders", json::array({order, order})}}}) {
+    auto orders = decodeOk(ChannelKind::kShopify, payload.dump());
+    ASSERT_FALSE(orders.empty()) << payload.dump().substr(0, 80);
+    for (const NormalizedOrder& o : orders) {
+      EXPECT_EQ(o.order_id, id);
+      EXPECT_EQ(o.lines.size(), 3u);
+      EXPECT_NE(o.event, "refund");
+    }
+  }
+  json current = {{"id", 509562969},
+                  {"order_id", order["id"]},
+                  {"restock", false},
+                  {"refund_line_items", json::array({{{"line_item_id", line}, {"quantity", 1}, {"restock_type", "return"},
+                                                      {"location_id", 24826418}, {"line_item", {{"sku", "SKU2006-001"}}}}})}};
+  json legacy = {{"id", 509562970},
+                 {"order_id", order["id"]},
+                 {"restock", true},
+                 {"refund_line_items", json::array({{{"line_item_id", line}, {"quantity", 2}, {"line_item", {{"sku", "SKU2006-001"}}}}})}};
+  json legacy_no = legacy;
+  legacy_no["restock"] = false;
+  for (const json& payload : {current, json{{"refund", current}}, json{{"refunds", json::array({current, legacy, legacy_no})}}}) {
+    auto orders = decodeOk(ChannelKind::kShopify, payload.dump());
+    ASSERT_FALSE(orders.empty()) << payload.dump().substr(0, 80);
+    EXPECT_EQ(orders[0].event, "refund");
+    EXPECT_EQ(orders[0].order_id, id);
+    ASSERT_EQ(orders[0].releases.size(), 1u);
+    EXPECT_TRUE(orders[0].releases[0].restock) << "restock_type return wins over restock: false";
+    EXPECT_EQ(orders[0].releases[0].refund_id, "509562969");
+    EXPECT_EQ(orders[0].releases[0].location_ref, "24826418");
+    if (orders.size() == 3) {
+      EXPECT_TRUE(orders[1].releases[0].restock) << "legacy restock: true";
+      EXPECT_EQ(orders[1].releases[0].quantity, 2);
+      EXPECT_EQ(orders[1].releases[0].reason, "returned");
+      EXPECT_FALSE(orders[2].releases[0].restock) << "legacy restock: false";
+    }
+  }
+  // A refund inside the order (orders/updated) honours the legacy flag too.
+  order["refunds"] = json::array({legacy});
+  auto with_refund = decodeOk(ChannelKind::kShopify, order.dump());
+  const Release* refunded = nullptr;
+  for (const Release& r : with_refund[0].releases) {
+    if (r.refund_id == "509562970") refunded = &r;
+  }
+  ASSERT_NE(refunded, nullptr) << toJson(with_refund[0]).dump();
+  EXPECT_TRUE(refunded->restock);
+  // channel-decode takes the wrapped shapes as well.
+  std::istringstream in(json{{"refunds", json::array({current})}}.dump());
+  std::ostringstream out, err;
+  EXPECT_EQ(runChannelDecode({"--channel", "shopify"}, in, out, err), 0) << err.str();
+  EXPECT_EQ(json::parse(out.str())["releases"][0]["refund_id"], "509562969");
+  // Wrappers with nothing usable are refused with a reason.
+  EXPECT_EQ(decodeOrders(ChannelKind::kShopify, R"({"orders":[]})").error().code, "no_orders");
+  EXPECT_EQ(decodeOrders(ChannelKind::kShopify, R"({"orders":{}})").error().code, "bad_payload");
+  EXPECT_EQ(decodeOrders(ChannelKind::kShopify, R"({"refunds":[{"id":1,"refund_line_items":[]}]})").error().code,
+            "missing_order_id");
+}
+
 TEST(ShopifyDecode, GraphqlPollingPage) {
   json page = {{"data",
                 {{"orders",
@@ -151,6 +217,61 @@ TEST(ShopifyDecode, GraphqlPollingPage) {
   EXPECT_EQ(orders[0].ship_to_country, "CA");
   EXPECT_EQ(orders[0].lines[0].line_id, "9123456789012345601");
   EXPECT_EQ(orders[0].lines[0].unit_price->amount.toString(), "4.50");
+}
+
+// Issue 15 item 3: a polled order node carries its refunds (ids, restock type, location) and its
+// shipping lines, as the webhooks do, so polling alone can restock and see a pickup method.
+TEST(ShopifyDecode, GraphqlOrderNodeReadsRefundsAndShippingLines) {
+  json node = {{"id", "gid://shopify/Order/7001234567890123457"},
+               {"updatedAt", "2024-05-15T08:25:43Z"},
+               {"cancelledAt", nullptr},
+               {"displayFinancialStatus", "PARTIALLY_REFUNDED"},
+               {"currencyCode", "USD"},
+               {"lineItems", {{"nodes", json::array({{{"id", "gid://shopify/LineItem/9123456789012345601"},
+                                                      {"sku", "A-1"},
+                                                      {"quantity", 3},
+                                                      {"currentQuantity", 1}}})}}},
+               {"shippingLines", {{"nodes", json::array({{{"code", nullptr}, {"title", "Old"}, {"isRemoved", true}},
+                                                         {{"code", "Pickup Main Street"}, {"title", "Pick up"}, {"isRemoved", false}}})}}},
+               {"refunds", json::array({{{"id", "gid://shopify/Refund/509562969"},
+                                         {"createdAt", "2024-05-16T10:00:00Z"},
+                                         {"refundLineItems",
+                                          {{"nodes", json::array({{{"quantity", 1},
+                                                                   {"restockType", "RETURN"},
+                                                                   {"location", {{"id", "gid://shopify/Location/24826418"}}},
+                                                                   {"lineItem", {{"id", "gid://shopify/LineItem/9123456789012345601"}, {"sku", "A-1"}}}}})}}}},
+                                        {{"id", "gid://shopify/Refund/509562970"},
+                                         {"refundLineItems",
+                                          {{"edges", json::array({{{"node", {{"quantity", 1},
+                                                                            {"restockType", "NO_RESTOCK"},
+                                                                            {"location", nullptr},
+                                                                            {"lineItem", {{"id", "gid://shopify/LineItem/9123456789012345601"}, {"sku", "A-1"}}}}}}})}}}}})}};
+  for (const json& payload : {json{{"data", {{"order", node}}}}, node}) {
+    auto orders = decodeOk(ChannelKind::kShopify, payload.dump());
+    ASSERT_EQ(orders.size(), 1u);
+    const NormalizedOrder& o = orders[0];
+    ASSERT_EQ(o.releases.size(), 2u) << toJson(o).dump();  // two refunds; nothing else was removed
+    EXPECT_EQ(o.releases[0].refund_id, "509562969");
+    EXPECT_EQ(o.releases[0].line_id, "9123456789012345601");
+    EXPECT_EQ(o.releases[0].sku, "A-1");
+    EXPECT_TRUE(o.releases[0].restock);
+    EXPECT_EQ(o.releases[0].reason, "returned");
+    EXPECT_EQ(o.releases[0].location_ref, "24826418");
+    EXPECT_EQ(o.releases[1].refund_id, "509562970");
+    EXPECT_FALSE(o.releases[1].restock);
+    EXPECT_EQ(o.pickup.ref, "Pickup Main Street") << "the removed shipping line is skipped";
+    EXPECT_EQ(o.pickup.ref_field, "shippingLines.code");
+  }
+  // Older API versions answer `restocked` without a restockType.
+  node["refunds"] = json::array({{{"id", "gid://shopify/Refund/1"},
+                                  {"refundLineItems", {{"nodes", json::array({{{"quantity", 2}, {"restocked", true},
+                                                                               {"lineItem", {{"id", "gid://shopify/LineItem/9123456789012345601"}}}}})}}}}});
+  auto legacy = decodeOk(ChannelKind::kShopify, node.dump());
+  ASSERT_EQ(legacy[0].releases.size(), 1u);
+  EXPECT_TRUE(legacy[0].releases[0].restock);
+  EXPECT_EQ(legacy[0].releases[0].quantity, 2);
+  node["refunds"] = json::array({{{"refundLineItems", json::object()}}});
+  EXPECT_EQ(decodeOrders(ChannelKind::kShopify, node.dump()).error().code, "bad_refund") << "a refund without an id";
 }
 
 // --- Amazon ---
@@ -423,6 +544,44 @@ TEST(ChannelDecodeCommand, PrintsOneJsonObjectPerOrder) {
   EXPECT_EQ(printed[0]["lines"][0]["unit_price"], "19.99");
   EXPECT_EQ(printed[0]["lines"][0]["currency"], "USD");
   EXPECT_EQ(printed[0]["ship_to_country"], "DE");
+}
+
+// Every shape each channel's own API delivers orders in, from the contracts' examples, through
+// the command as a person would pipe it: webhook bodies, single resources, list pages, batch
+// answers, notifications.
+TEST(ChannelDecodeCommand, TakesEveryContractShapeOfEveryChannel) {
+  json shopify = shopifySample();
+  json ebay_page = json::parse(readData("ebay/getOrders.constructed.json"));
+  json woo_order = json::parse(readData("woocommerce/order.retrieve.response.json"));
+  struct Case {
+    std::string channel, shape, payload, first_id;
+  };
+  std::vector<Case> cases = {
+      {"shopify", "webhook body", shopify.dump(), "820982911946154508"},
+      {"shopify", "REST resource", json{{"order", shopify}}.dump(), "820982911946154508"},
+      {"shopify", "REST list page", json{{"orders", json::array({shopify})}}.dump(), "820982911946154508"},
+      {"amazon", "getOrders page", readData("amazon/getOrders.example.json"), ""},
+      {"amazon", "getOrder", readData("amazon/getOrder.example.json"), ""},
+      {"amazon", "getOrderItems", readData("amazon/getOrderItems.example.json"), ""},
+      {"amazon", "searchOrders 2026-01-01", readData("amazon/searchOrders-2026-01-01.example.json"), ""},
+      {"amazon", "getOrder 2026-01-01", readData("amazon/getOrder-2026-01-01.example.json"), ""},
+      {"amazon", "ORDER_CHANGE", readData("amazon/order-change-notification.example.json"), ""},
+      {"ebay", "getOrders page", ebay_page.dump(), ebay_page["orders"][0]["orderId"]},
+      {"ebay", "getOrder", ebay_page["orders"][0].dump(), ebay_page["orders"][0]["orderId"]},
+      {"woocommerce", "webhook body / GET order", woo_order.dump(), "727"},
+      {"woocommerce", "GET orders page", json::array({woo_order}).dump(), "727"},
+      {"woocommerce", "batch answer", readData("woocommerce/orders.batch.response.json"), ""},
+  };
+  for (const Case& c : cases) {
+    std::istringstream in(c.payload);
+    std::ostringstream out, err;
+    ASSERT_EQ(runChannelDecode({"--channel", c.channel}, in, out, err), 0) << c.channel << " " << c.shape << ": " << out.str();
+    json first = json::parse(out.str().substr(0, out.str().find('\n')));
+    EXPECT_FALSE(first["order_id"].get<std::string>().empty()) << c.channel << " " << c.shape;
+    if (!c.first_id.empty()) {
+      EXPECT_EQ(first["order_id"], c.first_id) << c.channel << " " << c.shape;
+    }
+  }
 }
 
 TEST(ChannelDecodeCommand, BadPayloadGivesErrorJsonAndExitOne) {

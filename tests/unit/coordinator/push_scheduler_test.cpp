@@ -22,6 +22,7 @@ class FakeConnector final : public ChannelConnector {
     std::mutex mu;
     std::map<std::string, int64_t> listing;                 // what the channel shows
     std::vector<std::vector<QuantityUpdate>> calls;         // every push, as sent
+    std::vector<std::vector<std::string>> reads;            // every read, as asked
     std::map<std::string, std::vector<ItemOutcome>> script;  // next outcomes per SKU (then kApplied)
     size_t max_batch = 100;
     bool cas = false;
@@ -48,10 +49,11 @@ class FakeConnector final : public ChannelConnector {
       if (s_->cas && u.expected_previous && s_->listing.count(u.sku) && *u.expected_previous != s_->listing[u.sku]) {
         r.outcome = ItemOutcome::kStale;
       }
-      if (!s_->listing.count(u.sku)) r.outcome = ItemOutcome::kRejected;
+      if (!s_->listing.count(u.sku)) r.outcome = ItemOutcome::kNotListed;  // as eBay's 25702
       if (r.outcome == ItemOutcome::kStale) r.channel_quantity = s_->listing[u.sku];
       if (r.outcome == ItemOutcome::kApplied || r.outcome == ItemOutcome::kAccepted) s_->listing[u.sku] = u.quantity;
-      if (r.outcome == ItemOutcome::kRejected) r.code = "UNKNOWN_SKU";
+      if (r.outcome == ItemOutcome::kRejected) r.code = "BAD_LISTING";
+      if (r.outcome == ItemOutcome::kNotListed) r.code = "UNKNOWN_SKU";
       if (r.outcome == ItemOutcome::kRetry) r.retry_after_ms = 5;
       out.items.push_back(r);
     }
@@ -59,6 +61,7 @@ class FakeConnector final : public ChannelConnector {
   }
   common::Result<std::vector<ChannelLevel>> readQuantities(const std::vector<std::string>& skus) override {
     std::lock_guard lock(s_->mu);
+    s_->reads.push_back(skus);
     std::vector<ChannelLevel> out;
     for (const auto& sku : skus) {
       ChannelLevel l;
@@ -236,7 +239,9 @@ TEST_F(PushSchedulerTest, AcceptedItemsAreReadBack) {
 }
 
 TEST_F(PushSchedulerTest, RejectedItemsAreDeadLetteredAndReplayedWithTheCurrentFigure) {
-  setAts("GHOST", 5);  // the channel has no such listing: rejected
+  list("GHOST", 0);
+  setAts("GHOST", 5);
+  ch_->script["GHOST"] = {ItemOutcome::kRejected};  // the channel refuses the listing's update
   start();
   sched_->skuChanged("GHOST");
   ASSERT_TRUE(test::waitFor([&] { return sched_->status()[0].failed == 1 && idle(); }, 5s));
@@ -245,9 +250,9 @@ TEST_F(PushSchedulerTest, RejectedItemsAreDeadLetteredAndReplayedWithTheCurrentF
   ASSERT_EQ(letters->size(), 1u);
   EXPECT_EQ((*letters)[0].sku, "GHOST");
   EXPECT_EQ((*letters)[0].quantity, 5);
-  EXPECT_EQ((*letters)[0].code, "UNKNOWN_SKU");
+  EXPECT_EQ((*letters)[0].code, "BAD_LISTING");
 
-  list("GHOST", 0);  // a person creates the listing, then replays
+  // a person fixes the listing, then replays
   setAts("GHOST", 4);
   auto r = sched_->replay((*letters)[0].id);
   ASSERT_TRUE(r.ok()) << r.error().toString();
@@ -279,4 +284,64 @@ TEST_F(PushSchedulerTest, ReconcileCorrectsDriftAndSkipsUnlistedSkus) {
   ASSERT_TRUE(test::waitFor([&] { return sched_->status()[0].skipped_unchanged >= 1 && idle(); }, 5s));
   EXPECT_EQ(sched_->status()[0].failed, 0);
   EXPECT_EQ(sched_->reconcile("etsy", 1s).error().code, "unknown_channel");
+}
+
+// Issue 15 item 4: a till sale of a SKU no channel lists must not become a dead letter on the
+// channels that have no compare-and-set (Amazon, eBay, WooCommerce): the channel's own read says
+// it is not listed, and nothing is pushed until a reconciliation finds a listing.
+TEST_F(PushSchedulerTest, AStoreOnlySkuIsReadFirstFoundNotListedAndNeverPushedOrDeadLettered) {
+  ASSERT_FALSE(ch_->cas);
+  setAts("STORE-ONLY", 5);
+  start();
+  sched_->skuChanged("STORE-ONLY");
+  ASSERT_TRUE(test::waitFor([&] { return sched_->status()[0].not_listed == 1 && idle(); }, 5s));
+  EXPECT_EQ(calls(), 0u);
+  EXPECT_EQ(sched_->status()[0].failed, 0);
+  EXPECT_TRUE(sched_->deadLetters(true, 10)->empty());
+  size_t reads = 0;
+  {
+    std::lock_guard lock(ch_->mu);
+    reads = ch_->reads.size();
+    ASSERT_EQ(reads, 1u);
+    EXPECT_EQ(ch_->reads[0], std::vector<std::string>{"STORE-ONLY"});
+  }
+  // More sales: not read or pushed again (retried only on a reconcile).
+  setAts("STORE-ONLY", 4);
+  sched_->skuChanged("STORE-ONLY");
+  ASSERT_TRUE(test::waitFor([&] { return sched_->status()[0].skipped_unchanged >= 1 && idle(); }, 5s));
+  {
+    std::lock_guard lock(ch_->mu);
+    EXPECT_EQ(ch_->reads.size(), reads);
+    EXPECT_TRUE(ch_->calls.empty());
+  }
+  // Someone lists it online; the next reconciliation finds it and the figure goes out.
+  list("STORE-ONLY", 0);
+  auto r = sched_->reconcile("shopify", 10s);
+  ASSERT_TRUE(r.ok()) << r.error().toString();
+  EXPECT_EQ(r->drifted, 1);
+  ASSERT_TRUE(test::waitFor([&] { return shows("STORE-ONLY") == 4 && idle(); }, 5s));
+  EXPECT_EQ(sched_->status()[0].not_listed, 0u);
+  EXPECT_EQ(sched_->status()[0].failed, 0);
+}
+
+TEST_F(PushSchedulerTest, AListingThatGoesAwayIsNotListedFromThePushAnswerNotADeadLetter) {
+  list("A", 10);
+  setAts("A", 7);
+  start();
+  sched_->skuChanged("A");
+  ASSERT_TRUE(test::waitFor([&] { return shows("A") == 7 && idle(); }, 5s));
+  {
+    std::lock_guard lock(ch_->mu);
+    ch_->listing.erase("A");  // the listing is deleted in the channel's admin
+  }
+  setAts("A", 6);
+  sched_->skuChanged("A");
+  ASSERT_TRUE(test::waitFor([&] { return sched_->status()[0].not_listed == 1 && idle(); }, 5s));
+  EXPECT_EQ(calls(), 2u);
+  EXPECT_EQ(sched_->status()[0].failed, 0);
+  EXPECT_TRUE(sched_->deadLetters(true, 10)->empty());
+  setAts("A", 5);
+  sched_->skuChanged("A");
+  ASSERT_TRUE(test::waitFor([&] { return sched_->status()[0].skipped_unchanged >= 1 && idle(); }, 5s));
+  EXPECT_EQ(calls(), 2u);  // not sent again
 }

@@ -40,6 +40,10 @@ enum class ItemOutcome {
   kStale,     // compare-and-set failed: the channel holds something else (see channel_quantity)
   kRejected,  // the channel refused this item; sending it again will not help (dead-letter it)
   kRetry,     // not done, for a transient reason (throttled, budget, 5xx on this item); try later
+  // The channel says it has no listing for this SKU (eBay 25702, a WooCommerce product lookup
+  // that finds none, Shopify no inventory item, Amazon 404 / "SKU does not exist"). Not an error:
+  // a SKU sold only in stores is simply not offered there. Not sent again until a read finds it.
+  kNotListed,
 };
 const char* itemOutcomeName(ItemOutcome outcome);
 
