@@ -269,7 +269,7 @@ TEST(PrinterOverPty, ReceiptCutDrawerAndStatus) {
   EXPECT_EQ(st->summary(), "ok");
   fw::Receipt r;
   r.header = "STORE 1";
-  r.lines = {{"Apples", 2, *common::Decimal::parse("1.25")}};
+  r.lines = {{"Apples", 2, *common::Decimal::parse("1.25"), std::nullopt, ""}};
   r.open_drawer = true;
   ASSERT_TRUE(printer.print(r).ok());
   ASSERT_TRUE(emu.waitOut("printer cut full"));
