@@ -17,7 +17,9 @@
 #include <mutex>
 #include <sstream>
 
+#include "sw/agent/catalog.h"
 #include "sw/agent/devices.h"
+#include "sw/agent/http_api.h"
 #include "sw/agent/store.h"
 #include "sw/common/clock.h"
 #include "sw/fw/escpos.h"
@@ -611,6 +613,68 @@ TEST(AgentDevices, ScaleReceiptsDrawerAndScansThroughTheLocalApi) {
   EXPECT_EQ(devices.body["printer"]["pending"], 0);
   till.stop();
   EXPECT_EQ(till.logs().find("4111111111111111"), std::string::npos);
+}
+
+// A weight-priced catalog item: the scale read prices the weight and gives the sale line
+// (qty in grams), and the receipt charges weight x price per kg, not grams x price.
+TEST(AgentDevices, AWeighedSaleFromTheCatalogAndItsReceipt) {
+  TempDir dir;
+  const common::Clock& clock = common::SystemClock::instance();
+  agent::StoreConfig sc;
+  sc.path = dir.file("till.db");
+  sc.device_id = "till-1";
+  sc.location = "store-1";
+  sc.min_free_bytes = 0;
+  auto store = agent::Store::open(sc, clock);
+  ASSERT_TRUE(store.ok()) << store.error().toString();
+  ASSERT_TRUE(agent::createCatalogTables(**store).ok());
+  ASSERT_TRUE((*store)->transaction([](common::SqliteDb& db) -> common::Status {
+    return db.exec(
+        "INSERT INTO catalog_item VALUES ('store-1','APPLES','Apples','kg',1,'food',1,'[]',1,1),"
+        " ('store-1','BREAD','Bread','each',0,'food',1,'[]',1,1);"
+        "INSERT INTO price_entry VALUES ('store-1','location','APPLES','','3.49','EUR',0,0,1,1),"
+        " ('store-1','location','BREAD','','2.00','EUR',0,0,1,1);");
+  }).ok());
+  PipedChild scale(emulatorArgs("scale", "mt-sics", dir.file("scale")), dir.file("emu-scale"));
+  PipedChild printer(emulatorArgs("printer", "escpos", dir.file("printer")), dir.file("emu-printer"));
+  ASSERT_FALSE(scale.ptyPath().empty());
+  ASSERT_FALSE(printer.ptyPath().empty());
+  agent::DevicesConfig dc;
+  dc.scale_port = dir.file("scale");
+  dc.scale_model = fw::ScaleProtocol::kMtSics;
+  dc.scale_settle_ms = 300;
+  dc.printer_port = dir.file("printer");
+  dc.receipt_header = "STORE 1";
+  agent::Devices devices(**store, dc, clock);
+  ASSERT_TRUE(devices.start().ok());
+  agent::AgentHttpApi api(**store, nullptr, clock);
+  api.setDevices(&devices);
+  ASSERT_TRUE(api.start("127.0.0.1", 0).ok());
+
+  scale.send("weight 1.234 kg");
+  scale.send("echo w");
+  ASSERT_TRUE(scale.waitOut("echo w"));
+  HttpReply w = httpPost(api.port(), "/v1/scale/read", R"({"sku":"APPLES"})");
+  ASSERT_EQ(w.status, 200) << w.body.dump();
+  EXPECT_EQ(w.body["amount"], "4.31");
+  EXPECT_EQ(w.body["item"]["name"], "Apples");
+  EXPECT_EQ(w.body["line"], nlohmann::json({{"sku", "APPLES"}, {"qty", 1234}, {"unit_price", "3.49"}}));
+  HttpReply each = httpPost(api.port(), "/v1/scale/read", R"({"sku":"BREAD"})");
+  EXPECT_EQ(each.status, 400);
+  EXPECT_EQ(each.body["error"]["code"], "not_weight_priced");
+  EXPECT_EQ(httpPost(api.port(), "/v1/scale/read", R"({"sku":"NOPE"})").status, 404);
+
+  nlohmann::json sale = {{"lines", {w.body["line"], {{"sku", "BREAD"}, {"qty", 1}, {"unit_price", "2.00"}}}}};
+  HttpReply sold = httpPost(api.port(), "/v1/sales", sale.dump());
+  ASSERT_EQ(sold.status, 201) << sold.body.dump();
+  ASSERT_TRUE(printer.waitOut("printer qr " + sold.body["event_id"].get<std::string>())) << printer.out();
+  std::string out = printer.out();
+  EXPECT_NE(out.find("printer line Apples"), std::string::npos) << out;
+  EXPECT_NE(out.find("  1.234 kg @ 3.49/kg"), std::string::npos) << out;
+  EXPECT_NE(out.find("6.31"), std::string::npos) << out;  // 4.31 + 2.00
+  EXPECT_EQ(out.find("4306.66"), std::string::npos) << out;
+  api.stop();
+  devices.stop();
 }
 
 // A till without devices says so instead of pretending.
