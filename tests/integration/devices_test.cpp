@@ -20,6 +20,7 @@
 #include "sw/agent/catalog.h"
 #include "sw/agent/devices.h"
 #include "sw/agent/http_api.h"
+#include "sw/agent/tasks.h"
 #include "sw/agent/store.h"
 #include "sw/common/clock.h"
 #include "sw/fw/escpos.h"
@@ -524,8 +525,18 @@ TEST(ReceiptQueue, SalesNeverWaitForThePrinterAndReceiptsPrintWhenItIsBack) {
   EXPECT_NE(emu.out().find("printer line COPY"), std::string::npos);
   ASSERT_TRUE(waitFor([&] { return receiptFor(queue, s1->event_id)["prints"] == 2; }, 5s));
 
-  // A sale recorded while no worker runs (a crash between the sale and the queue) is caught up.
+  // A sale recorded while no worker runs (a crash between the sale and the queue) is caught up;
+  // a sale confirming a pick task is an online order and gets no till receipt.
   queue.stop();
+  ASSERT_TRUE(agent::ensurePickTaskTable(**store).ok());
+  const std::string task_id = "7d444840-9dc0-11d1-b245-5ffdce74fad2";
+  ASSERT_TRUE((*store)->transaction([&](common::SqliteDb& db) -> common::Status {
+    return db.exec("INSERT INTO pick_tasks VALUES ('" + task_id + "','store-1','o-1','#1001','shopify','[]',1,1,NULL,NULL)");
+  }).ok());
+  auto pick = saleDraft("SKU-4", 1, "5.00");
+  pick.ref = task_id;
+  auto picked = (*store)->record(pick);
+  ASSERT_TRUE(picked.ok()) << picked.error().toString();
   auto s3 = (*store)->record(saleDraft("SKU-3", 1, "1.25"));
   ASSERT_TRUE(s3.ok());
   ASSERT_TRUE(agent::ReceiptQueue::createTables(**store).ok());  // at the next start: the cursor stays
@@ -533,6 +544,7 @@ TEST(ReceiptQueue, SalesNeverWaitForThePrinterAndReceiptsPrintWhenItIsBack) {
   ASSERT_TRUE(waitFor([&] { return restarted.step(); }, 5s));
   ASSERT_TRUE(emu.waitOut("printer qr " + s3->event_id)) << emu.out();
   EXPECT_EQ(countOf(emu.out(), "printer qr "), 4u);  // s1 twice, s2, s3: nothing else
+  EXPECT_TRUE(receiptFor(restarted, picked->event_id).is_null());
 }
 
 // stockwire-agent run with a scanner, a scale, a printer and its drawer on emulators.
