@@ -75,6 +75,7 @@ reopened after an unplug; S is serial settings such as 9600,8N1 or 115200,8N1,rt
                        port) or PATH (a port of its own that takes the same ESC p pulse)
   --drawer-model M     escpos-pin2 (default) or escpos-pin5: the kick-out connector pin
   --receipt-header T / --receipt-footer T / --receipt-width N (default: the location / none / 42)
+  --receipt-keep-days N  printed receipts stay reprintable this long (default 30)
   --rcn-country CC     variable-measure EAN-13 layouts for decoded scans
 
 scan-decode: reads scanner messages (AIM id first, one per line) on stdin and prints one

@@ -94,7 +94,7 @@ const std::set<std::string>& deviceOptionNames() {
   static const std::set<std::string> kNames = {
       "scanner", "scanner-model", "scanner-settings", "scale", "scale-model", "scale-settings", "scale-unit",
       "scale-settle-ms", "printer", "printer-model", "printer-settings", "drawer", "drawer-model", "receipt-header",
-      "receipt-footer", "receipt-width", "rcn-country"};
+      "receipt-footer", "receipt-width", "receipt-keep-days", "rcn-country"};
   return kNames;
 }
 
@@ -145,6 +145,9 @@ Result<DevicesConfig> parseDevicesConfig(const common::Args& args, const std::st
   auto width = args.getInt("receipt-width", 42);
   if (!width || *width < 24 || *width > 80) return Error::reject("bad_option", "--receipt-width is 24..80 characters");
   c.receipt_width = static_cast<int>(*width);
+  auto keep = args.getInt("receipt-keep-days", 30);
+  if (!keep || *keep < 1 || *keep > 3650) return Error::reject("bad_option", "--receipt-keep-days is 1..3650");
+  c.receipt_keep_days = static_cast<int>(*keep);
   c.rcn_country = args.getOr("rcn-country", "");
   if (!c.rcn_country.empty() && fw::rcnLayoutsForCountry(c.rcn_country).empty()) {
     return Error::reject("bad_option", "--rcn-country: no variable-measure layouts for '" + c.rcn_country + "'");
@@ -380,6 +383,20 @@ Status ReceiptQueue::ingest() {
           .bind(4, clock_.nowMs()).bind(5, body.dump(-1, ' ', false, json::error_handler_t::replace));
       if (auto s = insert->run(); !s) return s;
     }
+    bool prune = false;
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      if (clock_.monoMs() >= next_prune_ms_) {
+        prune = true;
+        next_prune_ms_ = clock_.monoMs() + 3600 * 1000;
+      }
+    }
+    if (prune) {
+      auto del = db.prepare("DELETE FROM receipt WHERE state = 'printed' AND printed_at_ms < ?");
+      if (!del) return del.error();
+      del->bind(1, clock_.nowMs() - options_.keep_printed_ms);
+      if (auto s = del->run(); !s) return s;
+    }
     if (last == *through) return {};
     auto cur = db.prepare("UPDATE receipt_cursor SET through_seq = ? WHERE id = 1");
     if (!cur) return cur.error();
@@ -582,6 +599,7 @@ Devices::Devices(Store& s, const DevicesConfig& config, const common::Clock& c) 
     ro.header = config.receipt_header;
     ro.footer = config.receipt_footer;
     ro.width = config.receipt_width;
+    ro.keep_printed_ms = int64_t{config.receipt_keep_days} * 24 * 3600 * 1000;
     receipts = std::make_unique<ReceiptQueue>(store, *printer, clock, ro);
   }
   if (config.drawer == "printer") {

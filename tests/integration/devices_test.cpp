@@ -547,6 +547,44 @@ TEST(ReceiptQueue, SalesNeverWaitForThePrinterAndReceiptsPrintWhenItIsBack) {
   EXPECT_TRUE(receiptFor(restarted, picked->event_id).is_null());
 }
 
+// Printed receipts are deleted after keep_printed_ms; pending ones never are.
+TEST(ReceiptQueue, PrintedReceiptsArePrunedAfterTheirKeepTime) {
+  TempDir dir;
+  common::ManualClock clock;
+  agent::StoreConfig sc;
+  sc.path = dir.file("till.db");
+  sc.device_id = "till-1";
+  sc.location = "store-1";
+  sc.min_free_bytes = 0;
+  auto store = agent::Store::open(sc, clock);
+  ASSERT_TRUE(store.ok()) << store.error().toString();
+  ASSERT_TRUE(agent::ReceiptQueue::createTables(**store).ok());
+  PipedChild emu(emulatorArgs("printer", "escpos", dir.file("printer")), dir.file("emu"));
+  ASSERT_FALSE(emu.ptyPath().empty());
+  agent::PrinterLink printer(fw::termiosOpener(dir.file("printer"), {}), 500);
+  agent::ReceiptQueue::Options o;
+  o.keep_printed_ms = 24 * 3600 * 1000;
+  agent::ReceiptQueue queue(**store, printer, clock, o);  // driven by step(), no thread
+  auto old_sale = (*store)->record(saleDraft("SKU-1", 1, "1.00"));
+  ASSERT_TRUE(old_sale.ok());
+  ASSERT_TRUE(queue.step());
+  clock.advanceMs(23 * 3600 * 1000);
+  auto new_sale = (*store)->record(saleDraft("SKU-2", 1, "2.00"));
+  ASSERT_TRUE(new_sale.ok());
+  ASSERT_TRUE(queue.step());
+  emu.send("paper-out on");
+  emu.send("echo p");
+  ASSERT_TRUE(emu.waitOut("echo p"));
+  auto waiting = (*store)->record(saleDraft("SKU-3", 1, "3.00"));
+  ASSERT_TRUE(waiting.ok());
+  EXPECT_FALSE(queue.step());
+  clock.advanceMs(2 * 3600 * 1000);  // the first receipt is now 25 h old, the second 2 h
+  queue.step();
+  EXPECT_TRUE(receiptFor(queue, old_sale->event_id).is_null());
+  EXPECT_EQ(receiptFor(queue, new_sale->event_id)["state"], "printed");
+  EXPECT_EQ(receiptFor(queue, waiting->event_id)["state"], "pending");
+}
+
 // stockwire-agent run with a scanner, a scale, a printer and its drawer on emulators.
 TEST(AgentDevices, ScaleReceiptsDrawerAndScansThroughTheLocalApi) {
   TempDir dir;

@@ -17,6 +17,7 @@
 //     state: pending --printed ok--> printed --POST /v1/receipts/{id}/print--> pending (a copy)
 //            pending --print fails (paper out, offline, unplugged)--> pending, last_error set,
 //            retried after a backoff (0.5 s doubling to 10 s); sales go on meanwhile.
+//     Printed receipts are deleted keep_printed_ms (30 days) after printing (checked hourly).
 //   receipt_cursor(id=1, through_seq): the outbox seq the queue has looked at. The worker reads
 //     sales and returns after it from the outbox, so a receipt is never lost between the sale's
 //     commit and the queue (a crash there is caught up at the next start). Created at the
@@ -66,6 +67,7 @@ struct DevicesConfig {
   std::string receipt_header;  // default: the location
   std::string receipt_footer;
   int receipt_width = 42;
+  int receipt_keep_days = 30;  // printed receipts (reprintable) are kept this long
   std::string rcn_country;  // variable-measure EAN-13 layouts for decoded scans
 };
 
@@ -75,7 +77,7 @@ const std::set<std::string>& deviceOptionNames();
 // --scale PATH --scale-model toledo|mt-sics|cas --scale-settings S --scale-unit kg --scale-settle-ms N
 // --printer PATH --printer-model escpos --printer-settings S
 // --drawer printer|PATH --drawer-model escpos-pin2|escpos-pin5
-// --receipt-header T --receipt-footer T --receipt-width N
+// --receipt-header T --receipt-footer T --receipt-width N --receipt-keep-days N
 common::Result<DevicesConfig> parseDevicesConfig(const common::Args& args, const std::string& location);
 
 // A weight in whole grams (the base unit of weighed goods in sale lines, common/event.h),
@@ -160,6 +162,7 @@ class ReceiptQueue {
     int min_backoff_ms = 500;
     int max_backoff_ms = 10'000;
     int poll_ms = 1000;  // also looks at the outbox this often (besides notify())
+    int64_t keep_printed_ms = 30LL * 24 * 3600 * 1000;  // printed receipts are deleted after this
   };
   ReceiptQueue(Store& store, PrinterLink& printer, const common::Clock& clock, Options options);
   ~ReceiptQueue();
@@ -194,6 +197,7 @@ class ReceiptQueue {
   bool wake_ = false;
   int backoff_ms_ = 0;
   int64_t next_attempt_ms_ = 0;  // steady time in ms
+  int64_t next_prune_ms_ = 0;    // steady time in ms; pruning runs at most hourly
   std::string last_error_;
   std::thread thread_;
 };
