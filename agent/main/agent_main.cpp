@@ -74,6 +74,7 @@ reopened after an unplug; S is serial settings such as 9600,8N1 or 115200,8N1,rt
   --drawer D           cash drawer for POST /v1/drawer/open: printer (on the printer's kick-out
                        port) or PATH (a port of its own that takes the same ESC p pulse)
   --drawer-model M     escpos-pin2 (default) or escpos-pin5: the kick-out connector pin
+  --drawer-settings S  the drawer's own port, default 9600,8N1
   --receipt-header T / --receipt-footer T / --receipt-width N (default: the location / none / 42)
   --receipt-keep-days N  printed receipts stay reprintable this long (default 30)
   --rcn-country CC     variable-measure EAN-13 layouts for decoded scans

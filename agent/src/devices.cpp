@@ -93,7 +93,7 @@ std::string gramsText(int64_t grams, const std::string& unit) {
 const std::set<std::string>& deviceOptionNames() {
   static const std::set<std::string> kNames = {
       "scanner", "scanner-model", "scanner-settings", "scale", "scale-model", "scale-settings", "scale-unit",
-      "scale-settle-ms", "printer", "printer-model", "printer-settings", "drawer", "drawer-model", "receipt-header",
+      "scale-settle-ms", "printer", "printer-model", "printer-settings", "drawer", "drawer-model", "drawer-settings", "receipt-header",
       "receipt-footer", "receipt-width", "receipt-keep-days", "rcn-country"};
   return kNames;
 }
@@ -139,6 +139,9 @@ Result<DevicesConfig> parseDevicesConfig(const common::Args& args, const std::st
   if (drawer_model == "escpos-pin2") c.drawer_pin = 2;
   else if (drawer_model == "escpos-pin5") c.drawer_pin = 5;
   else return Error::reject("bad_option", "--drawer-model must be escpos-pin2 or escpos-pin5");
+  auto ds = settingsOption(args, "drawer-settings", "9600,8N1");
+  if (!ds) return ds.error();
+  c.drawer_settings = *ds;
 
   c.receipt_header = args.getOr("receipt-header", location);
   c.receipt_footer = args.getOr("receipt-footer", "");
@@ -318,7 +321,7 @@ Status ReceiptQueue::ingest() {
     auto item = db.prepare("SELECT name, unit, weight_priced FROM catalog_item WHERE location = ? AND sku = ?");
     auto task = db.prepare("SELECT 1 FROM pick_tasks WHERE task_id = ?");  // absent on a bare store: no tasks
     auto insert = db.prepare(
-        "INSERT OR IGNORE INTO receipt (seq, event_id, type, created_at_ms, body, state) VALUES (?, ?, ?, ?, ?, 'pending')");
+        "INSERT OR IGNORE INTO receipt (seq, event_id, type, created_at_ms, body, state) VALUES (?, ?, ?, ?, ?, ?)");
     if (!insert) return insert.error();
     int64_t last = *through;
     while (true) {
@@ -380,7 +383,8 @@ Status ReceiptQueue::ingest() {
                    {"lines", lines}, {"total", common::Decimal::fromUnits(total).toString()}};
       insert->reset();
       insert->bind(1, last).bind(2, e->event_id).bind(3, std::string(common::eventTypeName(e->type)))
-          .bind(4, clock_.nowMs()).bind(5, body.dump(-1, ' ', false, json::error_handler_t::replace));
+          .bind(4, clock_.nowMs()).bind(5, body.dump(-1, ' ', false, json::error_handler_t::replace))
+          .bind(6, std::string(clock_.nowMs() - e->occurred_at_ms > options_.hold_after_ms ? "held" : "pending"));
       if (auto s = insert->run(); !s) return s;
     }
     bool prune = false;
@@ -605,7 +609,7 @@ Devices::Devices(Store& s, const DevicesConfig& config, const common::Clock& c) 
   if (config.drawer == "printer") {
     drawer = std::make_unique<CashDrawer>(*printer, config.drawer_pin);
   } else if (!config.drawer.empty()) {
-    drawer_port = std::make_unique<PrinterLink>(fw::termiosOpener(config.drawer, config.printer_settings));
+    drawer_port = std::make_unique<PrinterLink>(fw::termiosOpener(config.drawer, config.drawer_settings));
     drawer = std::make_unique<CashDrawer>(*drawer_port, config.drawer_pin);
   }
 }

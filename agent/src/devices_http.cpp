@@ -2,7 +2,7 @@
 //   GET  /v1/devices                 what is attached and its state
 //   POST /v1/scale/read              a stable weight, or why not (409 for the scale's state)
 //   POST /v1/drawer/open             pulse the cash drawer
-//   GET  /v1/receipts                queued and printed receipts (?state=pending|printed, ?limit=N)
+//   GET  /v1/receipts                queued and printed receipts (?state=pending|printed|held, ?limit=N)
 //   POST /v1/receipts/{id}/print     print receipt id again (a copy)
 //   GET  /v1/scans                   decoded scans (?after=ID, ?wait_ms=N up to 10000)
 
@@ -128,8 +128,8 @@ void installDeviceRoutes(httplib::Server& server, Devices& d) {
   server.Get("/v1/receipts", [&d](const httplib::Request& req, httplib::Response& res) {
     if (!d.receipts) return notAttached(res, "receipt printer");
     std::string state = req.has_param("state") ? req.get_param_value("state") : "";
-    if (!state.empty() && state != "pending" && state != "printed") {
-      return common::sendError(res, Error::reject("bad_state", "state is pending or printed"));
+    if (!state.empty() && state != "pending" && state != "printed" && state != "held") {
+      return common::sendError(res, Error::reject("bad_state", "state is pending, printed or held"));
     }
     auto list = d.receipts->list(static_cast<size_t>(intParam(req, "limit", 50, 1, 500)), state);
     if (!list) return common::sendError(res, list.error());

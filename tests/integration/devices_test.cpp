@@ -547,8 +547,9 @@ TEST(ReceiptQueue, SalesNeverWaitForThePrinterAndReceiptsPrintWhenItIsBack) {
   EXPECT_TRUE(receiptFor(restarted, picked->event_id).is_null());
 }
 
-// Printed receipts are deleted after keep_printed_ms; pending ones never are.
-TEST(ReceiptQueue, PrintedReceiptsArePrunedAfterTheirKeepTime) {
+// Printed receipts are deleted after keep_printed_ms; pending ones never are. Sales that are
+// already old when the queue first sees them are held.
+TEST(ReceiptQueue, PrintedReceiptsArePrunedAndStaleSalesHeld) {
   TempDir dir;
   common::ManualClock clock;
   agent::StoreConfig sc;
@@ -583,6 +584,22 @@ TEST(ReceiptQueue, PrintedReceiptsArePrunedAfterTheirKeepTime) {
   EXPECT_TRUE(receiptFor(queue, old_sale->event_id).is_null());
   EXPECT_EQ(receiptFor(queue, new_sale->event_id)["state"], "printed");
   EXPECT_EQ(receiptFor(queue, waiting->event_id)["state"], "pending");
+
+  // A sale the queue first sees when it is already old is held, not printed, until asked for.
+  emu.send("paper-out off");
+  ASSERT_TRUE(waitFor([&] {
+    clock.advanceMs(1000);  // past the backoff
+    return queue.step();
+  }, 5s));  // the waiting one
+  auto stale = (*store)->record(saleDraft("SKU-5", 1, "5.00"));
+  ASSERT_TRUE(stale.ok());
+  clock.advanceMs(11 * 60 * 1000);
+  EXPECT_FALSE(queue.step());
+  EXPECT_EQ(receiptFor(queue, stale->event_id)["state"], "held");
+  ASSERT_TRUE(queue.reprint(receiptFor(queue, stale->event_id)["id"].get<int64_t>()).ok());
+  ASSERT_TRUE(waitFor([&] { return queue.step(); }, 5s));
+  ASSERT_TRUE(emu.waitOut("printer qr " + stale->event_id));
+  EXPECT_EQ(receiptFor(queue, stale->event_id)["state"], "printed");
 }
 
 // stockwire-agent run with a scanner, a scale, a printer and its drawer on emulators.
@@ -725,6 +742,38 @@ TEST(AgentDevices, AWeighedSaleFromTheCatalogAndItsReceipt) {
   EXPECT_EQ(out.find("4306.66"), std::string::npos) << out;
   api.stop();
   devices.stop();
+}
+
+// A drawer on a serial port of its own (no printer) gets the same kick, on the pin configured.
+TEST(AgentDevices, ADrawerOnItsOwnPort) {
+  TempDir dir;
+  const common::Clock& clock = common::SystemClock::instance();
+  agent::StoreConfig sc;
+  sc.path = dir.file("till.db");
+  sc.device_id = "till-1";
+  sc.location = "store-1";
+  sc.min_free_bytes = 0;
+  auto store = agent::Store::open(sc, clock);
+  ASSERT_TRUE(store.ok());
+  PipedChild kick(emulatorArgs("printer", "escpos", dir.file("drawer")), dir.file("emu-drawer"));
+  ASSERT_FALSE(kick.ptyPath().empty());
+  agent::DevicesConfig dc;
+  dc.drawer = dir.file("drawer");
+  dc.drawer_pin = 5;
+  agent::Devices devices(**store, dc, clock);
+  ASSERT_TRUE(devices.start().ok());
+  EXPECT_EQ(devices.receipts, nullptr);
+  ASSERT_NE(devices.drawer, nullptr);
+  ASSERT_TRUE(devices.drawer->open().ok());
+  ASSERT_TRUE(kick.waitOut("drawer pulse pin=5 on=50 off=500")) << kick.out();
+  kick.send("unplug");
+  ASSERT_TRUE(kick.waitOut("unplugged"));
+  auto gone = devices.drawer->open();
+  ASSERT_FALSE(gone.ok());
+  EXPECT_EQ(gone.error().kind, common::ErrorKind::kRetry) << gone.error().toString();
+  kick.send("plug");
+  ASSERT_TRUE(waitFor([&] { return devices.drawer->open().ok(); }, 10s));  // reopened after the replug
+  ASSERT_TRUE(waitFor([&] { return countOf(kick.out(), "drawer pulse pin=5") >= 2; }, 5s));
 }
 
 // A till without devices says so instead of pretending.

@@ -44,6 +44,7 @@ TEST(DevicesConfig, MistakesAreRefused) {
   EXPECT_EQ(parse({"--scale-unit", "stone"}).error().code, "bad_option");
   EXPECT_EQ(parse({"--receipt-width", "8"}).error().code, "bad_option");
   EXPECT_EQ(parse({"--printer-settings", "fast"}).error().code, "bad_option");
+  EXPECT_EQ(parse({"--drawer", "/dev/ttyS1", "--drawer-settings", "fast"}).error().code, "bad_option");
   EXPECT_EQ(parse({"--rcn-country", "XX"}).error().code, "bad_option");
 }
 

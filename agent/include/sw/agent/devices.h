@@ -15,6 +15,8 @@
 //   receipt(id PK, seq UNIQUE, event_id, type, created_at_ms, body JSON, state, attempts,
 //           last_error, printed_at_ms, prints)
 //     state: pending --printed ok--> printed --POST /v1/receipts/{id}/print--> pending (a copy)
+//            held (the sale was already older than hold_after_ms when the queue saw it: a printer
+//            attached again after days away does not print them all) --POST .../print--> pending
 //            pending --print fails (paper out, offline, unplugged)--> pending, last_error set,
 //            retried after a backoff (0.5 s doubling to 10 s); sales go on meanwhile.
 //     Printed receipts are deleted keep_printed_ms (30 days) after printing (checked hourly).
@@ -64,6 +66,7 @@ struct DevicesConfig {
   // "" (no drawer), "printer" (the printer's kick-out port) or a serial port of its own.
   std::string drawer;
   int drawer_pin = 2;  // kick-out connector pin: 2 or 5
+  fw::SerialSettings drawer_settings;  // when the drawer has a port of its own
   std::string receipt_header;  // default: the location
   std::string receipt_footer;
   int receipt_width = 42;
@@ -76,7 +79,7 @@ const std::set<std::string>& deviceOptionNames();
 // --scanner PATH --scanner-model line|ssi --scanner-settings 9600,8N1
 // --scale PATH --scale-model toledo|mt-sics|cas --scale-settings S --scale-unit kg --scale-settle-ms N
 // --printer PATH --printer-model escpos --printer-settings S
-// --drawer printer|PATH --drawer-model escpos-pin2|escpos-pin5
+// --drawer printer|PATH --drawer-model escpos-pin2|escpos-pin5 --drawer-settings S
 // --receipt-header T --receipt-footer T --receipt-width N --receipt-keep-days N
 common::Result<DevicesConfig> parseDevicesConfig(const common::Args& args, const std::string& location);
 
@@ -163,6 +166,7 @@ class ReceiptQueue {
     int max_backoff_ms = 10'000;
     int poll_ms = 1000;  // also looks at the outbox this often (besides notify())
     int64_t keep_printed_ms = 30LL * 24 * 3600 * 1000;  // printed receipts are deleted after this
+    int64_t hold_after_ms = 10 * 60 * 1000;  // sales older than this when first seen are held, not printed
   };
   ReceiptQueue(Store& store, PrinterLink& printer, const common::Clock& clock, Options options);
   ~ReceiptQueue();
@@ -172,7 +176,7 @@ class ReceiptQueue {
   void stop();
   // A sale or return was recorded: look at the outbox now (cheap; never blocks on the printer).
   void notify();
-  // Newest first: {"receipts":[{"id","seq","event_id","type","state","attempts","prints","last_error",
+  // Newest first (state "" for all, or pending, printed, held): {"receipts":[{"id","seq","event_id","type","state","attempts","prints","last_error",
   // "created_at_ms","printed_at_ms","total","lines"}]}
   common::Result<nlohmann::json> list(size_t limit, const std::string& state = "");
   // Queues receipt id to be printed again (as a copy). not_found for an unknown id.
