@@ -282,10 +282,6 @@ Status PrinterLink::openDrawer(int pin) {
   return withPrinter([&](fw::EscPosPrinter& p) { return p.openDrawer(pin, 50, 500); });
 }
 
-Result<fw::PrinterStatus> PrinterLink::status() {
-  return withPrinter([&](fw::EscPosPrinter& p) { return p.status(); });
-}
-
 // ---------------------------------------------------------------- receipts
 
 ReceiptQueue::ReceiptQueue(Store& store, PrinterLink& printer, const common::Clock& clock, Options options)

@@ -145,7 +145,6 @@ class PrinterLink {
   explicit PrinterLink(fw::PortOpener opener, int timeout_ms = 1000) : opener_(std::move(opener)), timeout_ms_(timeout_ms) {}
   common::Status print(const fw::Receipt& receipt);
   common::Status openDrawer(int pin);
-  common::Result<fw::PrinterStatus> status();
 
  private:
   template <typename Fn>
