@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "sw/agent/catalog.h"
+#include "sw/agent/devices.h"
 #include "sw/agent/handheld.h"
 #include "sw/agent/downlink.h"
 #include "sw/agent/http_api.h"
@@ -56,6 +57,28 @@ run options:
   --max-offline-hours N / --max-queue N / --min-disk-mb N   alert limits shown in /v1/status
   --log-level LEVEL    debug, info (default), warn, error
 
+run options, the till's serial devices (each optional; PATH is a tty, a pty or a udev symlink,
+reopened after an unplug; S is serial settings such as 9600,8N1 or 115200,8N1,rtscts):
+  --scanner PATH       barcode scanner; decoded scans at GET /v1/scans
+  --scanner-model M    line (default: CR/LF or a pause ends a scan) or ssi (Zebra SSI)
+  --scanner-settings S default 9600,8N1
+  --scale PATH         scale, read by POST /v1/scale/read
+  --scale-model M      toledo (default, 8213/SASI), mt-sics or cas
+  --scale-settings S   default 9600,7E1 for toledo, else 9600,8N1
+  --scale-unit U       the unit a Toledo scale weighs in (kg default, g, lb, oz)
+  --scale-settle-ms N  how long a read waits for a moving weight to settle (default 3000)
+  --printer PATH       ESC/POS receipt printer: every sale and return gets a receipt, queued in
+                       the store and printed by a worker (GET /v1/receipts, POST /v1/receipts/ID/print)
+  --printer-model M    escpos (default; the only one)
+  --printer-settings S default 9600,8N1
+  --drawer D           cash drawer for POST /v1/drawer/open: printer (on the printer's kick-out
+                       port) or PATH (a port of its own that takes the same ESC p pulse)
+  --drawer-model M     escpos-pin2 (default) or escpos-pin5: the kick-out connector pin
+  --drawer-settings S  the drawer's own port, default 9600,8N1
+  --receipt-header T / --receipt-footer T / --receipt-width N (default: the location / none / 42)
+  --receipt-keep-days N  printed receipts stay reprintable this long (default 30)
+  --rcn-country CC     variable-measure EAN-13 layouts for decoded scans
+
 scan-decode: reads scanner messages (AIM id first, one per line) on stdin and prints one
   JSON object per line: symbology, validity, GTIN and GS1 AI values, or the error.
   --rcn-country CC     interpret variable-measure EAN-13 (prefix 20-29) with CC's layouts
@@ -70,13 +93,18 @@ handheld: line-mode receive / count / transfer / pick workflows for a person wit
   --scanner-protocol P     line (default; CR/LF or pause ends a scan) or ssi (Zebra SSI packets)
   --rcn-country CC         variable-measure EAN-13 layouts (SE NO DE DK GB FI EE LV LT)
 
-Local API (JSON): POST /v1/sales, /v1/returns, /v1/voids, /v1/movements; GET /v1/status.
+Local API (JSON): POST /v1/sales, /v1/returns, /v1/voids, /v1/movements; GET /v1/status;
+  devices: POST /v1/scale/read, /v1/drawer/open; GET /v1/receipts, /v1/scans, /v1/devices.
 Exit codes: 0 after SIGINT/SIGTERM, 2 on bad options, 3 when the store cannot be opened.
 )";
 
-const std::set<std::string> kRunOptions = {
-    "config", "device-id", "location", "kind", "broker", "db", "http", "ca", "cert", "key", "nearby",
-    "keepalive-s", "retention-hours", "reserve-mb", "ack-timeout-ms", "max-batch", "max-offline-hours", "max-queue", "min-disk-mb", "log-level"};
+std::set<std::string> runOptions() {
+  std::set<std::string> names = {
+      "config", "device-id", "location", "kind", "broker", "db", "http", "ca", "cert", "key", "nearby",
+      "keepalive-s", "retention-hours", "reserve-mb", "ack-timeout-ms", "max-batch", "max-offline-hours", "max-queue", "min-disk-mb", "log-level"};
+  names.insert(agent::deviceOptionNames().begin(), agent::deviceOptionNames().end());
+  return names;
+}
 
 int fail(const common::Error& e, int code) {
   std::fprintf(stderr, "stockwire-agent: %s\n", e.toString().c_str());
@@ -84,9 +112,10 @@ int fail(const common::Error& e, int code) {
 }
 
 int runAgent(const std::vector<std::string>& raw) {
-  auto argv = common::mergeConfigFile(raw, kRunOptions);
+  const std::set<std::string> run_options = runOptions();
+  auto argv = common::mergeConfigFile(raw, run_options);
   if (!argv) return fail(argv.error(), 2);
-  auto args = common::Args::parse(*argv, kRunOptions, {});
+  auto args = common::Args::parse(*argv, run_options, {});
   if (!args) return fail(args.error(), 2);
   for (const char* required : {"device-id", "location", "broker", "db"}) {
     if (!args->has(required)) return fail(common::Error::reject("bad_option", std::string("--") + required + " is required"), 2);
@@ -98,6 +127,8 @@ int runAgent(const std::vector<std::string>& raw) {
   common::setLogLevel(level);
   auto hp = common::parseHostPort(args->getOr("http", "127.0.0.1:8700"));
   if (!hp) return fail(hp.error(), 2);
+  auto devices_config = agent::parseDevicesConfig(*args, *args->get("location"));
+  if (!devices_config) return fail(devices_config.error(), 2);
   auto retention_h = args->getInt("retention-hours", 168);
   auto ack_timeout = args->getInt("ack-timeout-ms", 3000);
   auto max_batch = args->getInt("max-batch", 1000);
@@ -173,6 +204,9 @@ int runAgent(const std::vector<std::string>& raw) {
   agent::ExposureLimits limits{*max_off * 3600, static_cast<uint64_t>(*max_queue), *min_disk * 1024 * 1024};
   agent::AgentHttpApi api(**store, &sync, clock, limits);
   api.setDownlink(&downlink);
+  agent::Devices devices(**store, *devices_config, clock);
+  if (auto s = devices.start(); !s) return fail(s.error(), 3);
+  api.setDevices(&devices);
   if (auto s = api.start(hp->first, hp->second); !s) return fail(s.error(), 2);
   downlink.start();
   sync.start();
@@ -185,6 +219,7 @@ int runAgent(const std::vector<std::string>& raw) {
   int sig = common::waitForTerminationSignal();
   SW_INFO("agent") << "signal " << sig << ", stopping";
   api.stop();
+  devices.stop();
   downlink.stop();
   sync.stop();
   return 0;

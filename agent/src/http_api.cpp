@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 
 
+#include "devices_http.h"
 #include "sw/agent/catalog.h"
 #include "sw/agent/requests.h"
 #include "sw/agent/tasks.h"
@@ -24,6 +25,7 @@ struct AgentHttpApi::Impl {
   const common::Clock& clock;
   ExposureLimits limits;
   DownlinkClient* downlink = nullptr;
+  Devices* devices = nullptr;
   httplib::Server server;
   common::HttpServerRunner runner{server};
 
@@ -56,6 +58,8 @@ struct AgentHttpApi::Impl {
       return common::sendError(res, rec.error());
     }
     if (sync && !rec->duplicate) sync->notify();
+    bool receipted = draft->type == common::EventType::kSale || draft->type == common::EventType::kReturn;
+    if (devices && !rec->duplicate && receipted) devices->saleRecorded();  // queued, never waited for
     json out = {{"event_id", rec->event_id}, {"seq", rec->seq}, {"occurred_at_ms", rec->occurred_at_ms},
                 {"duplicate", rec->duplicate}};
     if (!rec->duplicate && !draft->price_flags.empty()) {
@@ -141,6 +145,11 @@ AgentHttpApi::AgentHttpApi(Store& store, SyncLoop* sync, const common::Clock& cl
 AgentHttpApi::~AgentHttpApi() { stop(); }
 
 void AgentHttpApi::setDownlink(DownlinkClient* downlink) { impl_->downlink = downlink; }
+
+void AgentHttpApi::setDevices(Devices* devices) {
+  impl_->devices = devices;
+  if (devices) installDeviceRoutes(impl_->server, *devices);
+}
 
 common::Status AgentHttpApi::start(const std::string& host, int port) { return impl_->runner.start(host, port); }
 

@@ -77,25 +77,50 @@ EscPosBuilder& EscPosBuilder::drawerPulse(int pin, int on_ms, int off_ms) {
   return *this;
 }
 
+EscPosBuilder& EscPosBuilder::qrCode(const std::string& data, int module_size) {
+  auto fn = [this](const std::string& params) {  // GS ( k pL pH cn=49, then fn and its parameters
+    size_t len = params.size() + 1;  // cn + fn + parameters
+    out_ += "\x1d(k";
+    out_ += static_cast<char>(len & 0xff);
+    out_ += static_cast<char>((len >> 8) & 0xff);
+    out_ += '1';
+    out_ += params;
+  };
+  std::string clean;
+  for (char c : data.substr(0, 7000)) clean += (c >= 0x20 && c < 0x7f) ? c : '?';
+  fn(std::string("A2") + '\0');                                            // 165: model 2
+  fn(std::string("C") + static_cast<char>(std::clamp(module_size, 1, 16)));  // 167: module size
+  fn("E1");                                                                 // 169: correction M (49)
+  fn("P0" + clean);                                                         // 180: store the data
+  fn("Q0");                                                                 // 181: print it
+  return *this;
+}
+
+common::Decimal lineAmount(const ReceiptLine& l) {
+  return l.amount ? *l.amount : common::Decimal::fromUnits(l.unit_price.scaled() * l.qty);
+}
+
 common::Decimal receiptTotal(const Receipt& r) {
   int64_t total = 0;
-  for (const auto& l : r.lines) total += l.unit_price.scaled() * l.qty;
+  for (const auto& l : r.lines) total += lineAmount(l).scaled();
   return common::Decimal::fromUnits(total);
 }
 
 std::string renderReceipt(const Receipt& r) {
   EscPosBuilder b;
   b.init().align(1).bold(true).size(2, 2).line(r.header).size(1, 1).bold(false);
+  if (!r.title.empty()) b.bold(true).line(r.title).bold(false);
   if (!r.time_text.empty()) b.line(r.time_text);
   b.align(0).line(std::string(static_cast<size_t>(r.width), '-'));
   for (const auto& l : r.lines) {
-    common::Decimal amount = common::Decimal::fromUnits(l.unit_price.scaled() * l.qty);
-    b.line(twoColumns(l.description, amount.toString(), r.width));
-    if (l.qty != 1) b.line("  " + std::to_string(l.qty) + " x " + l.unit_price.toString());
+    b.line(twoColumns(l.description, lineAmount(l).toString(), r.width));
+    if (!l.detail.empty()) b.line("  " + l.detail);
+    else if (l.qty != 1) b.line("  " + std::to_string(l.qty) + " x " + l.unit_price.toString());
   }
   b.line(std::string(static_cast<size_t>(r.width), '-'));
   b.bold(true).line(twoColumns("TOTAL", receiptTotal(r).toString(), r.width)).bold(false);
   if (!r.reference.empty()) b.line("Ref " + r.reference);
+  if (!r.barcode.empty()) b.align(1).qrCode(r.barcode).feed(1).align(0);
   if (!r.footer.empty()) b.align(1).line(r.footer).align(0);
   if (r.cut) b.cut(false, 3);
   if (r.open_drawer) b.drawerPulse(2, 50, 500);

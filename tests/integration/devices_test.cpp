@@ -1,7 +1,9 @@
 // Devices on pseudo-terminals: stockwire-device-emulator drives the real serial code
 // (TermiosSerialPort, framing, SSI, scale and printer protocols, reconnect), the
 // libserialport adapter's own behaviour, and the agent's scan-decode and handheld
-// binaries end to end (card data never reaching the database or the logs).
+// binaries end to end (card data never reaching the database or the logs), and the agent's
+// own devices: the receipt queue (in process, real SQLite) and `run` with a scanner, scale,
+// printer and drawer on emulators, through the local API.
 
 #include <fcntl.h>
 #include <signal.h>
@@ -15,6 +17,11 @@
 #include <mutex>
 #include <sstream>
 
+#include "sw/agent/catalog.h"
+#include "sw/agent/devices.h"
+#include "sw/agent/http_api.h"
+#include "sw/agent/tasks.h"
+#include "sw/agent/store.h"
 #include "sw/common/clock.h"
 #include "sw/fw/escpos.h"
 #include "sw/fw/libserialport_port.h"
@@ -269,7 +276,7 @@ TEST(PrinterOverPty, ReceiptCutDrawerAndStatus) {
   EXPECT_EQ(st->summary(), "ok");
   fw::Receipt r;
   r.header = "STORE 1";
-  r.lines = {{"Apples", 2, *common::Decimal::parse("1.25")}};
+  r.lines = {{"Apples", 2, *common::Decimal::parse("1.25"), std::nullopt, ""}};
   r.open_drawer = true;
   ASSERT_TRUE(printer.print(r).ok());
   ASSERT_TRUE(emu.waitOut("printer cut full"));
@@ -420,6 +427,368 @@ TEST(HandheldBinary, ScannerToAgentOutboxAndCardDataNeverStored) {
     EXPECT_EQ(text.find("4111111111111111"), std::string::npos);
     EXPECT_EQ(text.find("4111 1111 1111 1111"), std::string::npos);
   }
+}
+
+// ---------------------------------------------------------------- the agent's devices
+
+size_t countOf(const std::string& text, const std::string& needle) {
+  size_t n = 0;
+  for (size_t at = text.find(needle); at != std::string::npos; at = text.find(needle, at + 1)) ++n;
+  return n;
+}
+
+agent::EventDraft saleDraft(const std::string& sku, int64_t qty, const std::string& price) {
+  agent::EventDraft d;
+  d.type = common::EventType::kSale;
+  d.lines.push_back({sku, qty, *common::Decimal::parse(price)});
+  return d;
+}
+
+nlohmann::json receiptFor(agent::ReceiptQueue& q, const std::string& event_id) {
+  auto list = q.list(100);
+  if (!list.ok()) return nullptr;
+  for (const auto& r : (*list)["receipts"]) {
+    if (r["event_id"] == event_id) return r;
+  }
+  return nullptr;
+}
+
+// Receipts are queued in the store and printed by the worker: a printer that is unplugged or
+// out of paper leaves the sale recorded and its receipt pending (with why), and the receipt
+// prints when the printer is back; a reprint prints a COPY; history from before the queue
+// existed is not printed, and a sale recorded while the worker was down is caught up.
+TEST(ReceiptQueue, SalesNeverWaitForThePrinterAndReceiptsPrintWhenItIsBack) {
+  TempDir dir;
+  const common::Clock& clock = common::SystemClock::instance();
+  agent::StoreConfig sc;
+  sc.path = dir.file("till.db");
+  sc.device_id = "till-1";
+  sc.location = "store-1";
+  sc.min_free_bytes = 0;
+  auto store = agent::Store::open(sc, clock);
+  ASSERT_TRUE(store.ok()) << store.error().toString();
+  auto history = (*store)->record(saleDraft("OLD-1", 1, "1.00"));  // before any printer
+  ASSERT_TRUE(history.ok());
+  ASSERT_TRUE(agent::ReceiptQueue::createTables(**store).ok());
+
+  std::string link = dir.file("printer");  // nothing there yet: the printer is unplugged
+  agent::PrinterLink printer(fw::termiosOpener(link, {}), 500);
+  agent::ReceiptQueue::Options o;
+  o.header = "STORE 1";
+  o.min_backoff_ms = 20;
+  o.max_backoff_ms = 100;
+  o.poll_ms = 50;
+  agent::ReceiptQueue queue(**store, printer, clock, o);
+  queue.start();
+
+  auto s1 = (*store)->record(saleDraft("SKU-1", 2, "9.99"));
+  ASSERT_TRUE(s1.ok());
+  queue.notify();
+  ASSERT_TRUE(waitFor([&] {
+    auto r = receiptFor(queue, s1->event_id);
+    return r.is_object() && r["attempts"].get<int64_t>() >= 1;
+  }, 10s));
+  auto r1 = receiptFor(queue, s1->event_id);
+  EXPECT_EQ(r1["state"], "pending");
+  EXPECT_EQ(r1["last_error"], "port_not_found");
+  EXPECT_EQ(r1["total"], "19.98");
+  EXPECT_TRUE(receiptFor(queue, history->event_id).is_null());  // history is not printed
+
+  PipedChild emu(emulatorArgs("printer", "escpos", link), dir.file("emu"));  // plugged in
+  ASSERT_FALSE(emu.ptyPath().empty());
+  ASSERT_TRUE(emu.waitOut("printer qr " + s1->event_id)) << emu.out();
+  ASSERT_TRUE(emu.waitOut("printer cut full"));
+  EXPECT_NE(emu.out().find("TOTAL"), std::string::npos);
+  EXPECT_NE(emu.out().find("19.98"), std::string::npos);
+  EXPECT_NE(emu.out().find("Ref " + s1->event_id), std::string::npos);
+  ASSERT_TRUE(waitFor([&] { return receiptFor(queue, s1->event_id)["state"] == "printed"; }, 5s));
+
+  // Out of paper: the sale is recorded at once, the receipt waits and says why.
+  emu.send("paper-out on");
+  emu.send("echo paper");
+  ASSERT_TRUE(emu.waitOut("echo paper"));
+  auto s2 = (*store)->record(saleDraft("SKU-2", 1, "4.50"));
+  ASSERT_TRUE(s2.ok());
+  queue.notify();
+  ASSERT_TRUE(waitFor([&] { return receiptFor(queue, s2->event_id)["last_error"] == "printer_paper_out"; }, 10s));
+  EXPECT_EQ(receiptFor(queue, s2->event_id)["state"], "pending");
+  EXPECT_EQ(emu.out().find("printer qr " + s2->event_id), std::string::npos);
+  emu.send("paper-out off");
+  ASSERT_TRUE(emu.waitOut("printer qr " + s2->event_id)) << emu.out();
+  ASSERT_TRUE(waitFor([&] { return receiptFor(queue, s2->event_id)["state"] == "printed"; }, 5s));
+
+  // A reprint is a copy.
+  EXPECT_EQ(queue.reprint(999).error().code, "not_found");
+  auto again = queue.reprint(receiptFor(queue, s1->event_id)["id"].get<int64_t>());
+  ASSERT_TRUE(again.ok());
+  ASSERT_TRUE(waitFor([&] { return countOf(emu.out(), "printer qr " + s1->event_id) == 2; }, 10s)) << emu.out();
+  EXPECT_NE(emu.out().find("printer line COPY"), std::string::npos);
+  ASSERT_TRUE(waitFor([&] { return receiptFor(queue, s1->event_id)["prints"] == 2; }, 5s));
+
+  // A sale recorded while no worker runs (a crash between the sale and the queue) is caught up;
+  // a sale confirming a pick task is an online order and gets no till receipt.
+  queue.stop();
+  ASSERT_TRUE(agent::ensurePickTaskTable(**store).ok());
+  const std::string task_id = "7d444840-9dc0-11d1-b245-5ffdce74fad2";
+  ASSERT_TRUE((*store)->transaction([&](common::SqliteDb& db) -> common::Status {
+    return db.exec("INSERT INTO pick_tasks VALUES ('" + task_id + "','store-1','o-1','#1001','shopify','[]',1,1,NULL,NULL)");
+  }).ok());
+  auto pick = saleDraft("SKU-4", 1, "5.00");
+  pick.ref = task_id;
+  auto picked = (*store)->record(pick);
+  ASSERT_TRUE(picked.ok()) << picked.error().toString();
+  auto s3 = (*store)->record(saleDraft("SKU-3", 1, "1.25"));
+  ASSERT_TRUE(s3.ok());
+  ASSERT_TRUE(agent::ReceiptQueue::createTables(**store).ok());  // at the next start: the cursor stays
+  agent::ReceiptQueue restarted(**store, printer, clock, o);
+  ASSERT_TRUE(waitFor([&] { return restarted.step(); }, 5s));
+  ASSERT_TRUE(emu.waitOut("printer qr " + s3->event_id)) << emu.out();
+  EXPECT_EQ(countOf(emu.out(), "printer qr "), 4u);  // s1 twice, s2, s3: nothing else
+  EXPECT_TRUE(receiptFor(restarted, picked->event_id).is_null());
+}
+
+// Printed receipts are deleted after keep_printed_ms; pending ones never are. Sales that are
+// already old when the queue first sees them are held.
+TEST(ReceiptQueue, PrintedReceiptsArePrunedAndStaleSalesHeld) {
+  TempDir dir;
+  common::ManualClock clock;
+  agent::StoreConfig sc;
+  sc.path = dir.file("till.db");
+  sc.device_id = "till-1";
+  sc.location = "store-1";
+  sc.min_free_bytes = 0;
+  auto store = agent::Store::open(sc, clock);
+  ASSERT_TRUE(store.ok()) << store.error().toString();
+  ASSERT_TRUE(agent::ReceiptQueue::createTables(**store).ok());
+  PipedChild emu(emulatorArgs("printer", "escpos", dir.file("printer")), dir.file("emu"));
+  ASSERT_FALSE(emu.ptyPath().empty());
+  agent::PrinterLink printer(fw::termiosOpener(dir.file("printer"), {}), 500);
+  agent::ReceiptQueue::Options o;
+  o.keep_printed_ms = 24 * 3600 * 1000;
+  agent::ReceiptQueue queue(**store, printer, clock, o);  // driven by step(), no thread
+  auto old_sale = (*store)->record(saleDraft("SKU-1", 1, "1.00"));
+  ASSERT_TRUE(old_sale.ok());
+  ASSERT_TRUE(queue.step());
+  clock.advanceMs(23 * 3600 * 1000);
+  auto new_sale = (*store)->record(saleDraft("SKU-2", 1, "2.00"));
+  ASSERT_TRUE(new_sale.ok());
+  ASSERT_TRUE(queue.step());
+  emu.send("paper-out on");
+  emu.send("echo p");
+  ASSERT_TRUE(emu.waitOut("echo p"));
+  auto waiting = (*store)->record(saleDraft("SKU-3", 1, "3.00"));
+  ASSERT_TRUE(waiting.ok());
+  EXPECT_FALSE(queue.step());
+  clock.advanceMs(2 * 3600 * 1000);  // the first receipt is now 25 h old, the second 2 h
+  queue.step();
+  EXPECT_TRUE(receiptFor(queue, old_sale->event_id).is_null());
+  EXPECT_EQ(receiptFor(queue, new_sale->event_id)["state"], "printed");
+  EXPECT_EQ(receiptFor(queue, waiting->event_id)["state"], "pending");
+
+  // A sale the queue first sees when it is already old is held, not printed, until asked for.
+  emu.send("paper-out off");
+  ASSERT_TRUE(waitFor([&] {
+    clock.advanceMs(1000);  // past the backoff
+    return queue.step();
+  }, 5s));  // the waiting one
+  auto stale = (*store)->record(saleDraft("SKU-5", 1, "5.00"));
+  ASSERT_TRUE(stale.ok());
+  clock.advanceMs(11 * 60 * 1000);
+  EXPECT_FALSE(queue.step());
+  EXPECT_EQ(receiptFor(queue, stale->event_id)["state"], "held");
+  ASSERT_TRUE(queue.reprint(receiptFor(queue, stale->event_id)["id"].get<int64_t>()).ok());
+  ASSERT_TRUE(waitFor([&] { return queue.step(); }, 5s));
+  ASSERT_TRUE(emu.waitOut("printer qr " + stale->event_id));
+  EXPECT_EQ(receiptFor(queue, stale->event_id)["state"], "printed");
+}
+
+// stockwire-agent run with a scanner, a scale, a printer and its drawer on emulators.
+TEST(AgentDevices, ScaleReceiptsDrawerAndScansThroughTheLocalApi) {
+  TempDir dir;
+  Broker broker;
+  std::string scanner_link = dir.file("scanner"), scale_link = dir.file("scale"), printer_link = dir.file("printer");
+  PipedChild scanner(emulatorArgs("scanner", "line", scanner_link), dir.file("emu-scanner"));
+  PipedChild scale(emulatorArgs("scale", "toledo", scale_link), dir.file("emu-scale"));
+  PipedChild printer(emulatorArgs("printer", "escpos", printer_link), dir.file("emu-printer"));
+  ASSERT_FALSE(scanner.ptyPath().empty());
+  ASSERT_FALSE(scale.ptyPath().empty());
+  ASSERT_FALSE(printer.ptyPath().empty());
+  AgentProc till(dir, "till-1", "store-1", broker.url(), "till", {},
+                 {"--scanner", scanner_link, "--scale", scale_link, "--scale-settle-ms", "300", "--printer", printer_link,
+                  "--drawer", "printer", "--receipt-header", "STOCKWIRE STORE 1"});
+  till.start();
+  ASSERT_GT(till.port(), 0) << till.logs();
+
+  // Scale: nothing on it, a moving load, then a stable weight priced per kg.
+  HttpReply empty = httpPost(till.port(), "/v1/scale/read", "");
+  EXPECT_EQ(empty.status, 409) << empty.body.dump();
+  EXPECT_EQ(empty.body["error"]["code"], "no_reading");
+  scale.send("weight 1.234 kg");
+  scale.send("motion on");
+  HttpReply moving = httpPost(till.port(), "/v1/scale/read", "");
+  EXPECT_EQ(moving.status, 409) << moving.body.dump();
+  EXPECT_EQ(moving.body["error"]["code"], "weight_not_stable");
+  scale.send("motion off");
+  HttpReply weighed = httpPost(till.port(), "/v1/scale/read", R"({"unit_price":"3.49","price_unit":"kg"})");
+  ASSERT_EQ(weighed.status, 200) << weighed.body.dump();
+  EXPECT_EQ(weighed.body["weight"], "1.234");
+  EXPECT_EQ(weighed.body["unit"], "kg");
+  EXPECT_EQ(weighed.body["grams"], 1234);
+  EXPECT_EQ(weighed.body["amount"], "4.31");
+  EXPECT_EQ(httpPost(till.port(), "/v1/scale/read", R"({"unit_price":"3.49","price_unit":"each"})").status, 400);
+
+  // Printer unplugged: the sale is answered, its receipt waits, and prints after the replug.
+  printer.send("unplug");
+  ASSERT_TRUE(printer.waitOut("unplugged"));
+  HttpReply sale = httpPost(till.port(), "/v1/sales", R"({"lines":[{"sku":"SKU-1","qty":2,"unit_price":"9.99"}]})");
+  ASSERT_EQ(sale.status, 201) << sale.body.dump();
+  std::string event_id = sale.body["event_id"];
+  ASSERT_TRUE(waitFor([&] {
+    HttpReply r = httpGet(till.port(), "/v1/receipts?state=pending");
+    return r.status == 200 && r.body["receipts"].size() == 1 && r.body["receipts"][0]["attempts"].get<int64_t>() >= 1;
+  }, 10s));
+  HttpReply pending = httpGet(till.port(), "/v1/receipts?state=pending");
+  EXPECT_EQ(pending.body["receipts"][0]["event_id"], event_id);
+  EXPECT_NE(pending.body["receipts"][0]["last_error"], "");
+  printer.send("plug");
+  ASSERT_TRUE(printer.waitOut("printer qr " + event_id, 20s)) << printer.out() << till.logs();
+  EXPECT_NE(printer.out().find("printer line STOCKWIRE STORE 1"), std::string::npos);
+  ASSERT_TRUE(waitFor([&] { return httpGet(till.port(), "/v1/receipts?state=pending").body["receipts"].empty(); }, 5s));
+  int64_t receipt_id = httpGet(till.port(), "/v1/receipts").body["receipts"][0]["id"];
+  HttpReply reprint = httpPost(till.port(), "/v1/receipts/" + std::to_string(receipt_id) + "/print", "");
+  EXPECT_EQ(reprint.status, 202) << reprint.body.dump();
+  ASSERT_TRUE(waitFor([&] { return countOf(printer.out(), "printer qr " + event_id) == 2; }, 10s)) << printer.out();
+  EXPECT_EQ(httpPost(till.port(), "/v1/receipts/424242/print", "").status, 404);
+
+  // The drawer is on the printer's kick-out port.
+  HttpReply drawer = httpPost(till.port(), "/v1/drawer/open", "");
+  EXPECT_EQ(drawer.status, 200) << drawer.body.dump();
+  ASSERT_TRUE(printer.waitOut("drawer pulse pin=2 on=50 off=500")) << printer.out();
+
+  // Scans: decoded, in order; a card swiped through the scanner is refused and not kept.
+  scanner.send("scan ]E04006381333931");
+  scanner.send("scan ]C04111111111111111");
+  ASSERT_TRUE(waitFor([&] { return httpGet(till.port(), "/v1/scans").body["scans"].size() == 2; }, 10s));
+  HttpReply scans = httpGet(till.port(), "/v1/scans");
+  EXPECT_EQ(scans.body["scans"][0]["gtin"], "04006381333931");
+  EXPECT_EQ(scans.body["scans"][1]["error"]["code"], "card_data_refused");
+  EXPECT_EQ(scans.body.dump().find("1111"), std::string::npos);
+  HttpReply later = httpGet(till.port(), "/v1/scans?after=" + std::to_string(scans.body["last_id"].get<int64_t>()));
+  EXPECT_TRUE(later.body["scans"].empty());
+  HttpReply devices = httpGet(till.port(), "/v1/devices");
+  EXPECT_EQ(devices.body["scanner"]["state"], "connected") << devices.body.dump();
+  EXPECT_EQ(devices.body["printer"]["pending"], 0);
+  till.stop();
+  EXPECT_EQ(till.logs().find("4111111111111111"), std::string::npos);
+}
+
+// A weight-priced catalog item: the scale read prices the weight and gives the sale line
+// (qty in grams), and the receipt charges weight x price per kg, not grams x price.
+TEST(AgentDevices, AWeighedSaleFromTheCatalogAndItsReceipt) {
+  TempDir dir;
+  const common::Clock& clock = common::SystemClock::instance();
+  agent::StoreConfig sc;
+  sc.path = dir.file("till.db");
+  sc.device_id = "till-1";
+  sc.location = "store-1";
+  sc.min_free_bytes = 0;
+  auto store = agent::Store::open(sc, clock);
+  ASSERT_TRUE(store.ok()) << store.error().toString();
+  ASSERT_TRUE(agent::createCatalogTables(**store).ok());
+  ASSERT_TRUE((*store)->transaction([](common::SqliteDb& db) -> common::Status {
+    return db.exec(
+        "INSERT INTO catalog_item VALUES ('store-1','APPLES','Apples','kg',1,'food',1,'[]',1,1),"
+        " ('store-1','BREAD','Bread','each',0,'food',1,'[]',1,1);"
+        "INSERT INTO price_entry VALUES ('store-1','location','APPLES','','3.49','EUR',0,0,1,1),"
+        " ('store-1','location','BREAD','','2.00','EUR',0,0,1,1);");
+  }).ok());
+  PipedChild scale(emulatorArgs("scale", "mt-sics", dir.file("scale")), dir.file("emu-scale"));
+  PipedChild printer(emulatorArgs("printer", "escpos", dir.file("printer")), dir.file("emu-printer"));
+  ASSERT_FALSE(scale.ptyPath().empty());
+  ASSERT_FALSE(printer.ptyPath().empty());
+  agent::DevicesConfig dc;
+  dc.scale_port = dir.file("scale");
+  dc.scale_model = fw::ScaleProtocol::kMtSics;
+  dc.scale_settle_ms = 300;
+  dc.printer_port = dir.file("printer");
+  dc.receipt_header = "STORE 1";
+  agent::Devices devices(**store, dc, clock);
+  ASSERT_TRUE(devices.start().ok());
+  agent::AgentHttpApi api(**store, nullptr, clock);
+  api.setDevices(&devices);
+  ASSERT_TRUE(api.start("127.0.0.1", 0).ok());
+
+  scale.send("weight 1.234 kg");
+  scale.send("echo w");
+  ASSERT_TRUE(scale.waitOut("echo w"));
+  HttpReply w = httpPost(api.port(), "/v1/scale/read", R"({"sku":"APPLES"})");
+  ASSERT_EQ(w.status, 200) << w.body.dump();
+  EXPECT_EQ(w.body["amount"], "4.31");
+  EXPECT_EQ(w.body["item"]["name"], "Apples");
+  EXPECT_EQ(w.body["line"], nlohmann::json({{"sku", "APPLES"}, {"qty", 1234}, {"unit_price", "3.49"}}));
+  HttpReply each = httpPost(api.port(), "/v1/scale/read", R"({"sku":"BREAD"})");
+  EXPECT_EQ(each.status, 400);
+  EXPECT_EQ(each.body["error"]["code"], "not_weight_priced");
+  EXPECT_EQ(httpPost(api.port(), "/v1/scale/read", R"({"sku":"NOPE"})").status, 404);
+
+  nlohmann::json sale = {{"lines", {w.body["line"], {{"sku", "BREAD"}, {"qty", 1}, {"unit_price", "2.00"}}}}};
+  HttpReply sold = httpPost(api.port(), "/v1/sales", sale.dump());
+  ASSERT_EQ(sold.status, 201) << sold.body.dump();
+  ASSERT_TRUE(printer.waitOut("printer qr " + sold.body["event_id"].get<std::string>())) << printer.out();
+  std::string out = printer.out();
+  EXPECT_NE(out.find("printer line Apples"), std::string::npos) << out;
+  EXPECT_NE(out.find("  1.234 kg @ 3.49/kg"), std::string::npos) << out;
+  EXPECT_NE(out.find("6.31"), std::string::npos) << out;  // 4.31 + 2.00
+  EXPECT_EQ(out.find("4306.66"), std::string::npos) << out;
+  api.stop();
+  devices.stop();
+}
+
+// A drawer on a serial port of its own (no printer) gets the same kick, on the pin configured.
+TEST(AgentDevices, ADrawerOnItsOwnPort) {
+  TempDir dir;
+  const common::Clock& clock = common::SystemClock::instance();
+  agent::StoreConfig sc;
+  sc.path = dir.file("till.db");
+  sc.device_id = "till-1";
+  sc.location = "store-1";
+  sc.min_free_bytes = 0;
+  auto store = agent::Store::open(sc, clock);
+  ASSERT_TRUE(store.ok());
+  PipedChild kick(emulatorArgs("printer", "escpos", dir.file("drawer")), dir.file("emu-drawer"));
+  ASSERT_FALSE(kick.ptyPath().empty());
+  agent::DevicesConfig dc;
+  dc.drawer = dir.file("drawer");
+  dc.drawer_pin = 5;
+  agent::Devices devices(**store, dc, clock);
+  ASSERT_TRUE(devices.start().ok());
+  EXPECT_EQ(devices.receipts, nullptr);
+  ASSERT_NE(devices.drawer, nullptr);
+  ASSERT_TRUE(devices.drawer->open().ok());
+  ASSERT_TRUE(kick.waitOut("drawer pulse pin=5 on=50 off=500")) << kick.out();
+  kick.send("unplug");
+  ASSERT_TRUE(kick.waitOut("unplugged"));
+  auto gone = devices.drawer->open();
+  ASSERT_FALSE(gone.ok());
+  EXPECT_EQ(gone.error().kind, common::ErrorKind::kRetry) << gone.error().toString();
+  kick.send("plug");
+  ASSERT_TRUE(waitFor([&] { return devices.drawer->open().ok(); }, 10s));  // reopened after the replug
+  ASSERT_TRUE(waitFor([&] { return countOf(kick.out(), "drawer pulse pin=5") >= 2; }, 5s));
+}
+
+// A till without devices says so instead of pretending.
+TEST(AgentDevices, RoutesAnswerNotConfiguredWithoutDevices) {
+  TempDir dir;
+  AgentProc till(dir, "till-2", "store-1", "tcp://127.0.0.1:" + std::to_string(freePort()));
+  till.start();
+  ASSERT_GT(till.port(), 0);
+  for (const char* path : {"/v1/scale/read", "/v1/drawer/open"}) {
+    HttpReply r = httpPost(till.port(), path, "");
+    EXPECT_EQ(r.status, 404) << path;
+    EXPECT_EQ(r.body["error"]["code"], "not_configured") << path;
+  }
+  EXPECT_EQ(httpGet(till.port(), "/v1/receipts").body["error"]["code"], "not_configured");
+  EXPECT_EQ(httpPost(till.port(), "/v1/sales", R"({"lines":[{"sku":"SKU-1","qty":1}]})").status, 201);
 }
 
 }  // namespace

@@ -430,6 +430,19 @@ class Emulator {
           flushLine();
           if (paper_used_) say(std::string("printer cut ") + ((m == 1 || m == 49 || m == 66) ? "partial" : "full"));
           i += len;
+        } else if (op == '(') {
+          // GS ( k pL pH cn fn ...: 2D codes. QR (cn 49): fn 80 stores the data, fn 81 prints it.
+          if (!need(5)) break;
+          size_t len = static_cast<uint8_t>(esc_[i + 3]) + 256u * static_cast<uint8_t>(esc_[i + 4]);
+          if (!need(5 + len)) break;
+          std::string fn = esc_.substr(i + 5, len);
+          if (esc_[i + 2] == 'k' && fn.size() >= 3 && fn[0] == '1' && fn[1] == 'P') qr_data_ = fn.substr(3);
+          if (esc_[i + 2] == 'k' && fn.size() >= 2 && fn[0] == '1' && fn[1] == 'Q') {
+            flushLine();
+            if (printer_.paper_out || printer_.cover_open || !printer_.online) say("printer dropped qr (not ready)");
+            else say("printer qr " + qr_data_);
+          }
+          i += 5 + len;
         } else {
           if (!need(3)) break;
           i += 3;
@@ -473,6 +486,7 @@ class Emulator {
   fw::PrinterStatus printer_;
   std::string esc_;
   std::string text_;
+  std::string qr_data_;
   bool paper_used_ = false;
 };
 

@@ -233,7 +233,8 @@ TEST(Pricing, WeighedPriceRoundsHalfUpAndRefusesUnstable) {
 TEST(EscPos, ReceiptBytesAndStatus) {
   Receipt r;
   r.header = "STORE 1";
-  r.lines = {{"Apples", 2, *common::Decimal::parse("1.25")}, {"Bread", 1, *common::Decimal::parse("2.00")}};
+  r.lines = {{"Apples", 2, *common::Decimal::parse("1.25"), std::nullopt, ""},
+             {"Bread", 1, *common::Decimal::parse("2.00"), std::nullopt, ""}};
   r.open_drawer = true;
   std::string b = renderReceipt(r);
   EXPECT_EQ(b.substr(0, 2), "\x1b@");
@@ -257,6 +258,28 @@ TEST(EscPos, ReceiptBytesAndStatus) {
   PrinterStatus back;
   for (int n = 1; n <= 4; ++n) ASSERT_TRUE(escpos::applyStatusByte(n, escpos::statusByteFor(n, want), &back).ok());
   EXPECT_EQ(back.summary(), "cover_open,paper_near_end");
+}
+
+// A weighed line is charged its amount (not qty x price), the title and the QR code of the
+// event id are in the bytes, and the GS ( k lengths count cn, fn and the parameters.
+TEST(EscPos, WeighedLineTitleAndQrCode) {
+  Receipt r;
+  r.header = "STORE 1";
+  r.title = "COPY";
+  r.lines = {{"Apples", 1234, *common::Decimal::parse("3.49"), *common::Decimal::parse("4.31"), "1.234 kg @ 3.49/kg"},
+             {"Bread", 2, *common::Decimal::parse("2.00"), std::nullopt, ""}};
+  r.barcode = "0b7e2a4c-0000-4000-8000-000000000001";
+  EXPECT_EQ(receiptTotal(r).toString(), "8.31");
+  std::string b = renderReceipt(r);
+  EXPECT_NE(b.find("COPY\n"), std::string::npos);
+  EXPECT_NE(b.find("1.234 kg @ 3.49/kg"), std::string::npos);
+  EXPECT_NE(b.find("8.31"), std::string::npos);
+  EXPECT_EQ(b.find("1234 x"), std::string::npos);
+  std::string store = std::string("\x1d(k\x27\x00" "1P0", 8) + r.barcode;  // 36 data bytes + 3 = 0x27
+  EXPECT_NE(b.find(store), std::string::npos);
+  EXPECT_NE(b.find(std::string("\x1d(k\x04\x00" "1A2\x00", 9)), std::string::npos);  // model 2
+  EXPECT_NE(b.find(std::string("\x1d(k\x03\x00" "1Q0", 8)), std::string::npos);       // print
+  EXPECT_LT(b.find(store), b.find(std::string("\x1d(k\x03\x00" "1Q0", 8)));
 }
 
 // A serial port scripted by the test: chunks to deliver, then "unplug".

@@ -6,11 +6,14 @@
 //   GET  /v1/stock/{sku}                                   -> local stock estimate per location
 //   GET  /v1/tasks, POST /v1/tasks/{id}/confirm            -> pick tasks sent down, and their picks (tasks.h)
 //   GET  /v1/items/{sku-or-gtin}                           -> item, price now, local stock (catalog.h); 404 not_found
+//   POST /v1/scale/read, /v1/drawer/open, GET /v1/receipts, POST /v1/receipts/{id}/print,
+//   GET  /v1/scans, /v1/devices                            -> the till's serial devices (devices.h)
 // Runs cpp-httplib's server on its own thread pool (start/stop).
 
 #include <memory>
 #include <string>
 
+#include "sw/agent/devices.h"
 #include "sw/agent/downlink.h"
 #include "sw/agent/store.h"
 #include "sw/agent/sync.h"
@@ -35,6 +38,9 @@ class AgentHttpApi {
 
   // Downlink state shown in /v1/status (optional; set before start()).
   void setDownlink(DownlinkClient* downlink);
+  // The till's devices: adds their routes, and each recorded sale or return wakes the receipt
+  // queue (set before start()).
+  void setDevices(Devices* devices);
 
   // Binds host:port (port 0 = any free port) and serves on a background thread.
   common::Status start(const std::string& host, int port);

@@ -4,6 +4,7 @@
 // DLE EOT replies; EscPosPrinter talks to a printer over a SerialPort (no thread).
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -24,6 +25,9 @@ class EscPosBuilder {
   EscPosBuilder& feed(int lines);              // ESC d n
   EscPosBuilder& cut(bool partial, int feed_units = 3);  // GS V 65/66 n
   EscPosBuilder& drawerPulse(int pin, int on_ms, int off_ms);  // ESC p m t1 t2 (pin 2 or 5)
+  // QR code (model 2, error correction M) of printable ASCII data, module_size 1..16 dots:
+  // GS ( k functions 165 (model), 167 (size), 169 (correction), 180 (store), 181 (print).
+  EscPosBuilder& qrCode(const std::string& data, int module_size = 6);
   const std::string& bytes() const { return out_; }
 
  private:
@@ -34,14 +38,20 @@ struct ReceiptLine {
   std::string description;
   int64_t qty = 1;
   common::Decimal unit_price;
+  // When set, the line's amount as charged (weighed goods: weight x price per kg); else qty x unit_price.
+  std::optional<common::Decimal> amount;
+  std::string detail;  // second line, e.g. "1.234 kg @ 3.49/kg"; empty: "qty x unit_price" when qty != 1
 };
+common::Decimal lineAmount(const ReceiptLine& line);
 
 struct Receipt {
   std::string header;      // store name
+  std::string title;       // printed under the header when set, e.g. "RETURN" or "COPY"
   std::string reference;   // sale / event id
   std::string time_text;
   std::vector<ReceiptLine> lines;
   std::string footer;
+  std::string barcode;     // printed as a QR code under the reference when set (the sale's event id)
   int width = 42;          // characters per line (42 on 80 mm paper, font A)
   bool cut = true;
   bool open_drawer = false;
