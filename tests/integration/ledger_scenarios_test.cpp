@@ -123,3 +123,61 @@ TEST(LedgerScenarios, ACountWhileATillIsOfflineAbsorbsItsEarlierSalesAndTransfer
   EXPECT_EQ(coord.onHand("SKU-1", "store-2"), 4);
   EXPECT_EQ(hh2.movement({{"type", "receive"}, {"scope", "location"}, {"sku", "SKU-2"}, {"qty", 1}}).status, 400);
 }
+
+// Issue 15 items 5, 6, 9, 10 over HTTP, as a store manager or IT would read them: a count's
+// correction, a second void refused at the till, a void of an unknown sale listed as an anomaly
+// and counted in /metrics, the commit histogram, and /v1/devices' own and reported figures.
+TEST(LedgerScenarios, CountsVoidsAnomaliesAndDeviceFiguresReadAsTheyHappened) {
+  test::TempDir dir;
+  test::Broker broker;
+  test::CoordinatorProc coord(dir, broker.url(), {}, {"--count-tie-ms", "0"});
+  coord.start();
+  test::AgentProc till(dir, "till-1", "store-1", broker.url());
+  test::AgentProc hh(dir, "hh-1", "store-1", broker.url(), "handheld");
+  till.start();
+  hh.start();
+  ASSERT_EQ(hh.movement({{"type", "receive"}, {"sku", "SKU-1"}, {"qty", 10}}).status, 201);
+  ASSERT_TRUE(test::waitFor([&] { return coord.onHand("SKU-1", "store-1") == 10; }, 20s));
+  ASSERT_EQ(hh.movement({{"type", "count"}, {"sku", "SKU-1"}, {"counted", 7}}).status, 201);
+  ASSERT_TRUE(test::waitFor([&] { return coord.onHand("SKU-1", "store-1") == 7; }, 20s));
+  json events = get(coord.port(), "/v1/events?device=hh-1&from_seq=1");
+  ASSERT_EQ(events["events"].size(), 2u) << events.dump();
+  const json& count = events["events"][1]["movements"][0];
+  EXPECT_EQ(count["counted"], 7) << count.dump();
+  EXPECT_EQ(count["delta"], -3) << "the count's correction, not 0";
+
+  auto sale = till.sell("SKU-1", 1);
+  ASSERT_EQ(sale.status, 201);
+  json v = {{"ref", sale.body["event_id"]}};
+  EXPECT_EQ(test::httpPost(till.port(), "/v1/voids", v.dump()).status, 201);
+  auto again = test::httpPost(till.port(), "/v1/voids", v.dump());
+  EXPECT_EQ(again.status, 409) << again.body.dump();
+  EXPECT_EQ(again.body["error"]["code"], "already_voided");
+  // A void naming no sale the ledger has: applied as an event, changes nothing, an anomaly.
+  json unknown = {{"ref", "01a23ab2-0000-7000-8000-000000000001"}};
+  ASSERT_EQ(test::httpPost(till.port(), "/v1/voids", unknown.dump()).status, 201);
+  ASSERT_TRUE(test::waitFor([&] { return get(coord.port(), "/v1/anomalies")["anomalies"].size() == 1; }, 20s));
+  json a = get(coord.port(), "/v1/anomalies?code=void_unknown_ref");
+  ASSERT_EQ(a["anomalies"].size(), 1u) << a.dump();
+  EXPECT_EQ(a["anomalies"][0]["device_id"], "till-1");
+  EXPECT_EQ(a["by_code"]["void_unknown_ref"], 1);
+  EXPECT_EQ(test::httpGet(coord.port(), "/v1/anomalies?limit=0").status, 400);
+  EXPECT_EQ(coord.onHand("SKU-1", "store-1"), 7);
+
+  const std::string metrics = test::httpGetText(coord.port(), "/metrics");
+  EXPECT_NE(metrics.find("stockwire_ledger_anomalies{code=\"void_unknown_ref\"} 1"), std::string::npos) << metrics;
+  EXPECT_NE(metrics.find("# TYPE stockwire_ledger_commit_seconds histogram"), std::string::npos);
+  EXPECT_NE(metrics.find("stockwire_ledger_commit_seconds_bucket{le=\"+Inf\"}"), std::string::npos);
+  EXPECT_EQ(metrics.find("stockwire_ledger_commit_seconds_total"), std::string::npos);
+
+  // The coordinator's own figures at the top, the device's report under `reported` with its age.
+  ASSERT_TRUE(test::waitFor([&] { return till.status().value("queue_depth", -1) == 0; }, 20s));
+  json d = coord.device("till-1");
+  EXPECT_EQ(d["last_acked_seq"], d["last_applied_seq"]) << d.dump();
+  EXPECT_EQ(d["last_applied_seq"], 3);  // the sale, its void, the void of no sale (the second void recorded nothing)
+  ASSERT_TRUE(test::waitFor([&] { return coord.device("till-1").contains("reported"); }, 20s)) << d.dump();
+  d = coord.device("till-1");
+  EXPECT_TRUE(d["reported"].contains("at_ms")) << d.dump();
+  EXPECT_TRUE(d["reported"].contains("age_s"));
+  EXPECT_TRUE(d["reported"].contains("last_acked_seq"));
+}

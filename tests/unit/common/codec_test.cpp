@@ -107,6 +107,11 @@ TEST(Codec, RejectsWrongTypesAndValuesWithReasons) {
       {"id", 5, "malformed"},           {"id", "abc", "bad_event_id"}, {"type", "steal", "bad_type"},
       {"at", 1.5, "malformed"},         {"loc", "a/b", "bad_location"}, {"lines", "x", "malformed"},
       {"lines", json::array(), "no_lines"},
+      // A line's price check: a known check, a decimal catalog price, an override with one.
+      {"lines", json::array({{{"sku", "A"}, {"qty", 1}, {"pchk", "bogus"}}}), "bad_price_check"},
+      {"lines", json::array({{{"sku", "A"}, {"qty", 1}, {"pchk", 3}}}), "malformed"},
+      {"lines", json::array({{{"sku", "A"}, {"qty", 1}, {"pchk", "override"}, {"list", "x"}}}), "bad_decimal"},
+      {"lines", json::array({{{"sku", "A"}, {"qty", 1}, {"pchk", "override"}}}), "bad_price_check"},
   };
   for (const Case& c : cases) {
     json e = good;
