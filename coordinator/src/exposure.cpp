@@ -55,6 +55,15 @@ std::vector<DeviceAlert> deviceAlerts(const DeviceRow& d, int64_t now_ms, const 
   }
   // A store restored from an older copy reused seqs (see the Sequencer): critical until the
   // device has renumbered, then a warning for a day so IT sees it happened.
+  // A device's own last seq never falls below what the ledger applied from it under the same
+  // epoch, unless its store was put back to an older copy and it has not sold since (its next
+  // sale will be a seq conflict, see above).
+  if (auto st = common::decodeDeviceState(d.state_json);
+      st && st->online && !st->epoch.empty() && st->epoch == d.epoch && st->last_seq < d.last_applied_seq) {
+    out.push_back({d.device_id, "store_behind_ledger", "warning",
+                   "the device reports seq " + std::to_string(st->last_seq) + " as its last, the ledger has up to " +
+                       std::to_string(d.last_applied_seq) + " from it: its store may have been put back to an older copy"});
+  }
   if (d.resequencing != 0) {
     out.push_back({d.device_id, "seq_conflict", "critical",
                    "waiting for the device to renumber from seq " + std::to_string(d.resequencing) + ": " +

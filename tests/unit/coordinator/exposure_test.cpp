@@ -75,3 +75,32 @@ TEST(Exposure, WhatTheLedgerAlreadyAppliedIsNotCountedAsUnsynced) {
   EXPECT_EQ(e.queue_depth, 0u);
   EXPECT_EQ(e.oldest_unsynced_age_s, 0);
 }
+
+// A store put back to an older copy reports fewer events than the ledger has from it, and (until
+// its next sale conflicts) nothing else would tell IT.
+TEST(Exposure, AStoreBehindTheLedgerIsFlagged) {
+  DeviceRow d = device(true, 0, 0, 1);
+  d.epoch = "e1";
+  auto st = common::decodeDeviceState(d.state_json);
+  st->epoch = "e1";
+  d.state_json = common::encodeDeviceState(*st);
+  EXPECT_TRUE(codes(d).empty());
+  d.last_applied_seq = 130;
+  EXPECT_EQ(codes(d), std::vector<std::string>{"store_behind_ledger:warning"});
+  d.epoch = "e2";  // renumbered since: its report is of another numbering
+  EXPECT_TRUE(codes(d).empty());
+}
+
+// Issue 15 item 2: what IT sees while a device is told to renumber, and for a day after.
+TEST(Exposure, ASeqConflictIsCriticalUntilRenumberedThenAWarningForADay) {
+  DeviceRow d = device(true, 0, 0, 1);
+  d.resequencing = 42;
+  d.seq_conflicts = 1;
+  d.last_conflict = "seq 42 ...";
+  d.last_conflict_at_ms = kNow - 1000;
+  EXPECT_EQ(codes(d), std::vector<std::string>{"seq_conflict:critical"});
+  d.resequencing = 0;
+  EXPECT_EQ(codes(d), std::vector<std::string>{"seq_conflict:warning"});
+  d.last_conflict_at_ms = kNow - 25LL * 3600 * 1000;
+  EXPECT_TRUE(codes(d).empty());
+}
