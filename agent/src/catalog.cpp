@@ -143,6 +143,30 @@ Status PriceHandler::finishSnapshot(common::SqliteDb& db, const std::string& loc
   return del->run();
 }
 
+namespace {
+
+// The price entries of one SKU at a location (rows whose price does not parse are skipped: they
+// are checked when applied, and a row is never trusted blindly with money).
+Result<std::vector<common::PriceEntry>> priceEntries(common::SqliteDb& db, const std::string& loc,
+                                                     const std::string& sku) {
+  auto pe = db.prepare(
+      "SELECT origin, promotion, price, currency, starts_at_ms, ends_at_ms FROM price_entry WHERE location = ? AND sku = ?");
+  if (!pe) return pe.error();
+  pe->bind(1, loc).bind(2, sku);
+  std::vector<common::PriceEntry> entries;
+  while (true) {
+    auto p = pe->step();
+    if (!p) return p.error();
+    if (!*p) break;
+    auto d = common::Decimal::parse(pe->columnText(2));
+    if (!d) continue;
+    entries.push_back({pe->columnText(0), pe->columnText(1), *d, pe->columnText(3), pe->columnInt(4), pe->columnInt(5)});
+  }
+  return entries;
+}
+
+}  // namespace
+
 Result<std::vector<common::PriceFlag>> checkSalePrices(Store& store, const std::vector<common::Line>& lines,
                                                        int64_t now_ms) {
   const std::string& loc = store.location();
@@ -160,9 +184,6 @@ Result<std::vector<common::PriceFlag>> checkSalePrices(Store& store, const std::
     any->reset();
     auto item = db.prepare("SELECT weight_priced FROM catalog_item WHERE location = ? AND sku = ?");
     if (!item) return item.error();
-    auto pe = db.prepare(
-        "SELECT origin, promotion, price, currency, starts_at_ms, ends_at_ms FROM price_entry WHERE location = ? AND sku = ?");
-    if (!pe) return pe.error();
     for (size_t i = 0; i < lines.size(); ++i) {
       const common::Line& l = lines[i];
       const auto n = static_cast<uint32_t>(i + 1);
@@ -175,18 +196,9 @@ Result<std::vector<common::PriceFlag>> checkSalePrices(Store& store, const std::
         out.push_back({n, common::PriceCheck::kUncatalogued, std::nullopt});
         continue;
       }
-      std::vector<common::PriceEntry> entries;
-      pe->bind(1, loc).bind(2, l.sku);
-      while (true) {
-        auto p = pe->step();
-        if (!p) return p.error();
-        if (!*p) break;
-        auto d = common::Decimal::parse(pe->columnText(2));
-        if (!d) continue;
-        entries.push_back({pe->columnText(0), pe->columnText(1), *d, pe->columnText(3), pe->columnInt(4), pe->columnInt(5)});
-      }
-      pe->reset();
-      common::EffectivePrice price = common::resolvePrice(entries, now_ms);
+      auto entries = priceEntries(db, loc, l.sku);
+      if (!entries) return entries.error();
+      common::EffectivePrice price = common::resolvePrice(*entries, now_ms);
       std::optional<common::Decimal> list;
       if (price.current) list = price.current->price;
       if (!l.unit_price) {
@@ -238,18 +250,9 @@ Result<std::optional<json>> lookupItem(Store& store, const std::string& code, in
                 {"code", code},
                 {"matched", matched},
                 {"location", loc}};
-    auto pe = db.prepare(
-        "SELECT origin, promotion, price, currency, starts_at_ms, ends_at_ms FROM price_entry WHERE location = ? AND sku = ?");
-    if (!pe) return pe.error();
-    pe->bind(1, loc).bind(2, sku);
-    while (true) {
-      auto p = pe->step();
-      if (!p) return p.error();
-      if (!*p) break;
-      auto d = common::Decimal::parse(pe->columnText(2));
-      if (!d) continue;  // checked when applied; never trust a row blindly with money
-      entries.push_back({pe->columnText(0), pe->columnText(1), *d, pe->columnText(3), pe->columnInt(4), pe->columnInt(5)});
-    }
+    auto found = priceEntries(db, loc, sku);
+    if (!found) return found.error();
+    entries = std::move(*found);
     return {};
   });
   if (!s) return s.error();

@@ -456,15 +456,20 @@ Status Store::markAcked(uint64_t seq) {
                                                 " was never recorded here (last " + std::to_string(*last) + ")");
   }
   if (seq <= static_cast<uint64_t>(*cur)) return {};
+  if (auto s = writeAck(seq, clock_.nowMs()); !s) return s;
+  return txn->commit();
+}
+
+// Inside the caller's transaction: everything up to seq acknowledged at at_ms.
+Status Store::writeAck(uint64_t seq, int64_t at_ms) {
   auto st = db_.prepare("INSERT OR REPLACE INTO acks (through_seq, acked_at_ms) VALUES (?, ?)");
   if (!st) return st.error();
-  st->bind(1, static_cast<int64_t>(seq)).bind(2, clock_.nowMs());
+  st->bind(1, static_cast<int64_t>(seq)).bind(2, at_ms);
   if (auto s = st->run(); !s) return s;
   auto up = db_.prepare("UPDATE counters SET last_acked_seq = ? WHERE id = 1");
   if (!up) return up.error();
   up->bind(1, static_cast<int64_t>(seq));
-  if (auto s = up->run(); !s) return s;
-  return txn->commit();
+  return up->run();
 }
 
 Result<std::optional<Store::Resequenced>> Store::resequence(uint64_t conflict_seq, uint64_t coordinator_applied) {
@@ -531,14 +536,7 @@ Result<std::optional<Store::Resequenced>> Store::resequence(uint64_t conflict_se
   // What the coordinator has up to coordinator_applied is there, under its ids: acknowledged.
   r.acked_through = std::max(acked, std::min(coordinator_applied, conflict_seq - 1 + r.shift));
   if (r.acked_through > acked) {
-    auto st = db_.prepare("INSERT OR REPLACE INTO acks (through_seq, acked_at_ms) VALUES (?, ?)");
-    if (!st) return st.error();
-    st->bind(1, static_cast<int64_t>(r.acked_through)).bind(2, r.at_ms);
-    if (auto s = st->run(); !s) return s.error();
-    auto up = db_.prepare("UPDATE counters SET last_acked_seq = ? WHERE id = 1");
-    if (!up) return up.error();
-    up->bind(1, static_cast<int64_t>(r.acked_through));
-    if (auto s = up->run(); !s) return s.error();
+    if (auto s = writeAck(r.acked_through, r.at_ms); !s) return s.error();
   }
   r.old_epoch = epoch();
   r.new_epoch = common::newUuid();

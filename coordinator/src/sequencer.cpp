@@ -87,7 +87,7 @@ Offer Sequencer::offer(common::EventBatch batch, int64_t mono_now, const Committ
       return out;
     }
     // The device renumbered after the conflict it was told of: its new epoch starts here.
-    if (!d.undo) d.undo = Device::Undo{d.epoch, d.prev_epoch, d.resequencing};
+    remember(batch.device_id, d);
     out.verdict = Offer::Verdict::kEpochSwitch;
     out.previous_epoch = d.epoch;
     d.prev_epoch = retire(d.epoch, d.prev_epoch);
@@ -110,7 +110,7 @@ Offer Sequencer::offer(common::EventBatch batch, int64_t mono_now, const Committ
       have = h->second.event_id;
     }
     if (!have || *have == e.event_id) continue;
-    if (!d.undo) d.undo = Device::Undo{d.epoch, d.prev_epoch, d.resequencing};
+    remember(batch.device_id, d);
     out.verdict = Offer::Verdict::kConflict;
     out.conflict_seq = e.seq;
     out.existing_id = *have;
@@ -164,8 +164,18 @@ void Sequencer::commit(const std::string& device, uint64_t applied) {
   d.planned_ids.erase(d.planned_ids.begin(), d.planned_ids.upper_bound(d.committed));
 }
 
+// Before a switch or conflict mark in the open group: what rollbackAll() restores.
+void Sequencer::remember(const std::string& device, Device& d) {
+  if (d.undo) return;
+  d.undo = Device::Undo{d.epoch, d.prev_epoch, d.resequencing};
+  undone_.push_back(device);
+}
+
 void Sequencer::commitAll() {
-  for (auto& [id, d] : devices_) d.undo.reset();
+  for (const std::string& id : undone_) {
+    if (auto it = devices_.find(id); it != devices_.end()) it->second.undo.reset();
+  }
+  undone_.clear();
 }
 
 void Sequencer::rollbackAll() {
@@ -183,6 +193,7 @@ void Sequencer::rollbackAll() {
     while (!d.held.empty() && d.held.begin()->first <= d.committed) d.held.erase(d.held.begin());
     ++it;
   }
+  undone_.clear();
 }
 
 uint64_t Sequencer::applied(const std::string& device) const {

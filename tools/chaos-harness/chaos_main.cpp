@@ -123,6 +123,7 @@ class Run {
   std::map<std::string, std::set<std::string>> retired_;  // device -> event ids
   void restoreOldCopy(AgentSlot& a);
   bool drained(AgentSlot& a);
+  bool pauseDrainAndStop(AgentSlot& a);
 
   uint64_t rand(uint64_t lo, uint64_t hi) {
     std::lock_guard<std::mutex> lock(rng_mu_);
@@ -441,18 +442,26 @@ bool Run::drained(AgentSlot& a) {
   return false;
 }
 
+// Pauses the agent's cashier, waits (up to 10 s) for the agent to be in step with the ledger,
+// and stops it. Whether it was in step; the caller starts it and resumes the cashier.
+bool Run::pauseDrainAndStop(AgentSlot& a) {
+  a.paused = true;
+  auto until = Clock::now() + 10s;
+  // A sale already on its way when the pause began must be in the store before it is drained.
+  while (Clock::now() < until && !a.idle && !workload_stop_) std::this_thread::sleep_for(2ms);
+  while (Clock::now() < until && !drained(a)) std::this_thread::sleep_for(20ms);
+  bool ok = drained(a);
+  a.proc->kill9();
+  return ok;
+}
+
 void Run::restoreOldCopy(AgentSlot& a) {
   std::lock_guard<std::mutex> lock(a.mu);
   const std::string db = a.proc->db(), device = a.proc->deviceId();
   if (a.snapshot.empty()) {
     // A backup of a till in good order: taken while it is in step with the ledger (drained, no
     // conflict awaited), with the agent stopped so that the files are a consistent copy.
-    a.paused = true;
-    auto until = Clock::now() + 10s;
-    while (Clock::now() < until && !a.idle && !workload_stop_) std::this_thread::sleep_for(2ms);
-    while (Clock::now() < until && !drained(a)) std::this_thread::sleep_for(20ms);
-    bool ok = drained(a);
-    a.proc->kill9();
+    bool ok = pauseDrainAndStop(a);
     std::string copy = db + ".older-copy";
     if (ok && copyDbFiles(db, copy)) a.snapshot = copy;
     startAgent(a);
@@ -463,13 +472,7 @@ void Run::restoreOldCopy(AgentSlot& a) {
   }
   // What only the current files hold would be lost with them if it were not in the ledger (a
   // disk that is replaced loses its unsent sales): drain first, the cashier waiting.
-  a.paused = true;
-  auto until = Clock::now() + 10s;
-  // A sale already on its way when the pause began must be in the store before it is drained.
-  while (Clock::now() < until && !a.idle && !workload_stop_) std::this_thread::sleep_for(2ms);
-  while (Clock::now() < until && !drained(a)) std::this_thread::sleep_for(20ms);
-  bool ok = drained(a);
-  a.proc->kill9();
+  bool ok = pauseDrainAndStop(a);
   if (ok) {
     auto cur = common::SqliteDb::open({.path = db, .create = false, .read_only = true});
     std::set<std::string> ids;

@@ -166,6 +166,7 @@ class Store {
   common::Status init();
   common::Status recordLocalMoves(const common::Event& e);
   common::Status recordVoid(const common::Event& e);
+  common::Status writeAck(uint64_t seq, int64_t at_ms);
 
   StoreConfig config_;
   const common::Clock& clock_;

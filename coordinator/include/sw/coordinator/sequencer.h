@@ -114,11 +114,13 @@ class Sequencer {
     int64_t last_resend_request_mono = 0;
   };
 
+  void remember(const std::string& device, Device& d);
   static bool isRetired(const Device& d, const std::string& epoch);
   static std::string retire(const std::string& epoch, const std::string& retired);
 
   SequencerConfig config_;
   std::unordered_map<std::string, Device> devices_;
+  std::vector<std::string> undone_;  // devices with an undo in the open group
 };
 
 }  // namespace sw::coordinator
