@@ -1,5 +1,7 @@
 #include "sw/common/card_data.h"
 
+#include "sw/common/event.h"
+
 #include <algorithm>
 
 namespace sw::common {
@@ -140,7 +142,8 @@ std::vector<CardDataMatch> findCardData(std::string_view t) {
       ++i;
       continue;
     }
-    // A digit run, allowing single spaces or hyphens between digit groups.
+    // A digit run, allowing single spaces, hyphens or dots between digit groups (a number typed
+    // as 4111.1111.1111.1111 is still one).
     size_t start = i;
     size_t k = i;
     std::string joined;
@@ -150,7 +153,7 @@ std::vector<CardDataMatch> findCardData(std::string_view t) {
       if (isDigit(t[k])) {
         joined += t[k];
         ++k;
-      } else if ((t[k] == ' ' || t[k] == '-') && k + 1 < t.size() && isDigit(t[k + 1])) {
+      } else if ((t[k] == ' ' || t[k] == '-' || t[k] == '.') && k + 1 < t.size() && isDigit(t[k + 1])) {
         plain_runs.emplace_back(run_start, k);
         ++k;
         run_start = k;
@@ -196,6 +199,17 @@ std::string maskCardData(std::string_view text) {
     }
   }
   return out;
+}
+
+std::optional<std::string> cardDataInEvent(const Event& event) {
+  for (size_t i = 0; i < event.lines.size(); ++i) {
+    if (containsCardData(event.lines[i].sku)) return "lines[" + std::to_string(i) + "].sku";
+  }
+  if (containsCardData(event.reason)) return std::string("reason");
+  if (containsCardData(event.ref)) return std::string("ref");
+  if (containsCardData(event.other_location)) return std::string("other_location");
+  if (containsCardData(event.scope)) return std::string("scope");
+  return std::nullopt;
 }
 
 Error cardDataRefused(std::string_view where) {

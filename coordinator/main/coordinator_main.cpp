@@ -1,6 +1,8 @@
 // stockwire-coordinator: the ledger, ingest, and the HTTP API.
 
 #include <cstdio>
+#include <fstream>
+#include <sstream>
 #include <iostream>
 #include <string>
 #include <vector>
@@ -23,6 +25,7 @@
 #include "sw/coordinator/ledger.h"
 #include "sw/coordinator/orders.h"
 #include "sw/coordinator/pick_tasks.h"
+#include "sw/coordinator/registry.h"
 #include "sw/coordinator/reservations.h"
 
 namespace {
@@ -34,6 +37,10 @@ constexpr const char* kUsage = R"(stockwire-coordinator: keeps the inventory led
 Usage:
   stockwire-coordinator serve --broker URL --db PATH [--http HOST:PORT] [options]
   stockwire-coordinator verify --db PATH
+  stockwire-coordinator device add --db PATH --device ID --location LOC --role pos|handheld
+  stockwire-coordinator device import --db PATH --csv FILE     (rows: store,device_id,role; header first)
+  stockwire-coordinator device list --db PATH
+  stockwire-coordinator device revoke --db PATH --device ID [--reason TEXT]
   stockwire-coordinator channel-decode --channel shopify|amazon|ebay|woocommerce [--channels-config FILE] [--pretty] < payload.json
   stockwire-coordinator --help
 
@@ -59,6 +66,11 @@ serve options:
   --order-poll-ms N      how often each channel with a connector is polled for orders (default 60000)
   --ca FILE --cert FILE --key FILE   TLS files for ssl:// brokers
   --log-level LEVEL      debug, info (default), warn, error
+
+device: the device registry in the ledger file. Ingest takes batches only from registered, unrevoked
+devices, for the location registered here (anything else is quarantined with the reason); enrollment
+registers devices too. Changes reach a running coordinator within about a second; a revoked device
+id cannot be registered again.
 
 verify: recomputes every on-hand figure from the movement log and prints any that differ (exit 1 if any).
 
@@ -143,7 +155,10 @@ int serve(const std::vector<std::string>& raw) {
                              common::encodeCoordinatorState({false, session, clock.nowMs()}), 1, true};
   auto transport = common::makePahoTransport(mc);
 
+  auto registry = coordinator::DeviceRegistry::open(*args->get("db"), clock);
+  if (!registry) return fail(registry.error(), 3);
   coordinator::IngestConfig ic;
+  ic.registry = registry->get();
   ic.sequencer.reorder_timeout_ms = *reorder;
   ic.share_group = args->getOr("share-group", "");
   coordinator::IngestService ingest(**ledger, *transport, clock, ic, session);
@@ -233,6 +248,105 @@ int verify(const std::vector<std::string>& raw) {
   return diffs->empty() ? 0 : 1;
 }
 
+std::string registryRowText(const coordinator::RegisteredDevice& d) {
+  std::string out = d.device_id + " location=" + d.location + " role=" + coordinator::deviceRoleName(d.role) +
+                    " state=" + (d.revoked ? "revoked" : "active");
+  if (!d.cert_serial.empty()) out += " cert=" + d.cert_serial;
+  if (d.revoked && !d.revoked_reason.empty()) out += " reason=\"" + d.revoked_reason + "\"";
+  return out;
+}
+
+// Checks one registry row as IT typed it; the error names the field.
+common::Status checkDeviceRow(const std::string& device, const std::string& location, const std::string& role) {
+  if (!common::isValidId(device)) {
+    return common::Error::reject("bad_device", "device id '" + device + "' must be 1-64 of A-Z a-z 0-9 . _ : -");
+  }
+  if (!common::isValidId(location)) {
+    return common::Error::reject("bad_location", "location '" + location + "' must be 1-64 of A-Z a-z 0-9 . _ : -");
+  }
+  if (!coordinator::parseDeviceRole(role)) {
+    return common::Error::reject("bad_role", "role '" + role + "' must be pos or handheld");
+  }
+  return {};
+}
+
+int device(const std::vector<std::string>& raw) {
+  if (raw.empty()) {
+    return fail(common::Error::reject("bad_option", "device needs add, import, list or revoke (see --help)"), 2);
+  }
+  const std::string sub = raw[0];
+  std::vector<std::string> rest(raw.begin() + 1, raw.end());
+  auto args = common::Args::parse(rest, {"db", "device", "location", "role", "csv", "reason"}, {});
+  if (!args) return fail(args.error(), 2);
+  if (!args->has("db")) return fail(common::Error::reject("bad_option", "--db is required"), 2);
+  auto registry = coordinator::DeviceRegistry::open(*args->get("db"), common::SystemClock::instance());
+  if (!registry) return fail(registry.error(), 3);
+  coordinator::DeviceRegistry& reg = **registry;
+  if (sub == "add") {
+    for (const char* required : {"device", "location", "role"}) {
+      if (!args->has(required)) {
+        return fail(common::Error::reject("bad_option", std::string("--") + required + " is required"), 2);
+      }
+    }
+    const std::string id = *args->get("device"), loc = *args->get("location"), role = *args->get("role");
+    if (auto s = checkDeviceRow(id, loc, role); !s) return fail(s.error(), 2);
+    auto d = reg.upsert(id, loc, *coordinator::parseDeviceRole(role));
+    if (!d) return fail(d.error(), d.error().kind == common::ErrorKind::kReject ? 1 : 3);
+    std::printf("%s\n", registryRowText(*d).c_str());
+    return 0;
+  }
+  if (sub == "import") {
+    if (!args->has("csv")) return fail(common::Error::reject("bad_option", "--csv is required"), 2);
+    std::ifstream in(*args->get("csv"));
+    if (!in) return fail(common::Error::reject("bad_file", "cannot read " + *args->get("csv")), 2);
+    // Ids cannot hold commas or quotes (isValidId), so a plain split is exact.
+    std::string line;
+    int row = 0, added = 0, bad = 0;
+    while (std::getline(in, line)) {
+      ++row;
+      if (!line.empty() && line.back() == '\r') line.pop_back();
+      if (line.empty()) continue;
+      std::vector<std::string> f;
+      std::stringstream ss(line);
+      for (std::string cell; std::getline(ss, cell, ',');) f.push_back(cell);
+      if (row == 1) {
+        if (f != std::vector<std::string>{"store", "device_id", "role"}) {
+          return fail(common::Error::reject("bad_header", "the first row must be: store,device_id,role"), 2);
+        }
+        continue;
+      }
+      common::Status s = f.size() == 3 ? checkDeviceRow(f[1], f[0], f[2])
+                                       : common::Status(common::Error::reject("bad_row", "needs 3 fields"));
+      if (s) {
+        auto d = reg.upsert(f[1], f[0], *coordinator::parseDeviceRole(f[2]));
+        if (!d) s = d.error();
+      }
+      if (!s) {
+        std::fprintf(stderr, "row %d: %s\n", row, s.error().toString().c_str());
+        ++bad;
+        continue;
+      }
+      ++added;
+    }
+    std::printf("%d devices registered, %d rows refused\n", added, bad);
+    return bad == 0 ? 0 : 1;
+  }
+  if (sub == "list") {
+    for (const auto& d : reg.list()) std::printf("%s\n", registryRowText(d).c_str());
+    return 0;
+  }
+  if (sub == "revoke") {
+    if (!args->has("device")) return fail(common::Error::reject("bad_option", "--device is required"), 2);
+    if (auto s = reg.revoke(*args->get("device"), args->getOr("reason", "revoked by an administrator")); !s) {
+      return fail(s.error(), s.error().kind == common::ErrorKind::kReject ? 1 : 3);
+    }
+    std::printf("%s\n", registryRowText(*reg.find(*args->get("device"))).c_str());
+    return 0;
+  }
+  return fail(common::Error::reject("bad_option", "unknown device command '" + sub + "' (add, import, list, revoke)"),
+              2);
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -253,6 +367,7 @@ int main(int argc, char** argv) {
   }
   if (cmd == "serve") return serve(args);
   if (cmd == "verify") return verify(args);
+  if (cmd == "device") return device(args);
   if (cmd == "channel-decode") return coordinator::channels::runChannelDecode(args, std::cin, std::cout, std::cerr);
   std::fprintf(stderr, "stockwire-coordinator: unknown command '%s' (see --help)\n", cmd.c_str());
   return 2;

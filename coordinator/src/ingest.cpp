@@ -2,6 +2,7 @@
 
 #include <chrono>
 
+#include "sw/common/card_data.h"
 #include "sw/common/codec.h"
 #include "sw/common/crash_point.h"
 #include "sw/common/log.h"
@@ -69,14 +70,15 @@ size_t IngestService::heldCount(const std::string& device) {
   return sequencer_.heldCount(device);
 }
 
-IngestService::Message IngestService::decode(std::string_view topic, std::string_view payload) const {
+IngestService::Message IngestService::decode(std::string_view topic, std::string_view payload) {
   Message m;
   m.topic = std::string(topic);
   auto dt = topics::parseDeviceTopic(topic);
   auto bad = [&](common::Error e) {
     m.kind = Message::Kind::kBad;
     m.error = std::move(e);
-    m.payload = std::string(payload.substr(0, config_.max_quarantine_payload));
+    // Quarantine keeps what came, but never a card number: a forged or faulty device may send one.
+    m.payload = common::maskCardData(payload.substr(0, config_.max_quarantine_payload));
     return std::move(m);
   };
   if (!dt) return bad(common::Error::reject("bad_topic", "not a device topic"));
@@ -84,6 +86,25 @@ IngestService::Message IngestService::decode(std::string_view topic, std::string
   if (!common::isValidId(dt->device)) {
     m.device.clear();
     return bad(common::Error::reject("bad_device_id", "device id in topic is not valid"));
+  }
+  std::optional<RegisteredDevice> reg;
+  if (config_.registry != nullptr) {
+    reg = registered(dt->device);
+    if (dt->leaf == "state" && (!reg || reg->revoked)) {
+      m.kind = Message::Kind::kIgnored;  // not stored: a flood of them must not fill the quarantine
+      return m;
+    }
+    if (!reg) {
+      ++stats_.refused_identity;
+      return bad(common::Error::reject("unknown_device", "device '" + dt->device +
+                                                             "' is not registered (enroll it with a token from"
+                                                             " stockwire-provision): batch not applied"));
+    }
+    if (reg->revoked) {
+      ++stats_.refused_identity;
+      return bad(common::Error::reject("device_revoked", "device '" + dt->device + "' was revoked (" +
+                                                             reg->revoked_reason + "): batch kept here, not applied"));
+    }
   }
   if (dt->leaf == "state") {
     auto st = common::decodeDeviceState(payload);
@@ -99,9 +120,39 @@ IngestService::Message IngestService::decode(std::string_view topic, std::string
     return bad(common::Error::reject("topic_mismatch", "batch for device '" + batch->device_id +
                                                            "' published on another device's topic"));
   }
+  for (const common::Event& e : batch->events) {
+    if (reg && e.location != reg->location) {
+      ++stats_.refused_identity;
+      return bad(common::Error::reject("wrong_location", "event " + e.event_id + " is for location '" + e.location +
+                                                             "' but device '" + dt->device + "' is registered at '" +
+                                                             reg->location + "': batch not applied"));
+    }
+    if (auto field = common::cardDataInEvent(e)) {
+      ++stats_.refused_card_data;
+      return bad(common::Error::reject("card_data_refused", "event " + e.event_id + ": " + *field +
+                                                                " looks like payment card data: batch not applied,"
+                                                                " kept here with the digits masked"));
+    }
+  }
   m.kind = Message::Kind::kBatch;
   m.batch = std::move(*batch);
   return m;
+}
+
+std::optional<RegisteredDevice> IngestService::registered(const std::string& device) const {
+  // Changes made by another process (stockwire-coordinator device add/revoke) are picked up at
+  // once for a device not known yet, and within registry_refresh_ms for one known (a revocation).
+  auto d = config_.registry->find(device);
+  const int64_t now = clock_.monoMs();
+  int64_t last = registry_refreshed_mono_.load();
+  const bool due = now - last >= config_.registry_refresh_ms && registry_refreshed_mono_.compare_exchange_strong(last, now);
+  if (d && !d->revoked && !due) return d;
+  if (d && d->revoked) return d;  // revoked stays revoked
+  if (auto s = config_.registry->refreshIfChanged(); !s) {
+    SW_WARN(kLog) << "cannot re-read the device registry: " << s.error().toString();
+    return d;
+  }
+  return config_.registry->find(device);
 }
 
 void IngestService::enqueue(std::string_view topic, std::string_view payload) {
@@ -205,6 +256,10 @@ void IngestService::processGroup(std::deque<Message>& msgs, bool final_flush) {
     ++stats_.messages;
     if (m.kind == Message::Kind::kBad) {
       quarantine(m, m.error, m.payload);
+      continue;
+    }
+    if (m.kind == Message::Kind::kIgnored) {
+      ++stats_.states_ignored;
       continue;
     }
     if (m.kind == Message::Kind::kState) {

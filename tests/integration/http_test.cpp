@@ -345,6 +345,7 @@ TEST(HttpJson, QuarantinedBytesAreShownSafelyAndSayHow) {
   auto t = common::makePahoTransport(mc);
   t->start();
   ASSERT_TRUE(test::waitFor([&] { return t->isConnected(); }, 10s));
+  for (const char* d : {"till-x", "till-y", "till-z"}) test::registerDevice(coord.db(), d, "store-1");
   const std::string random_bytes("\xff\xfe\x00garbage\xc3\x28", 12);
   const std::string text_then_bad = "{\"v\":1,\"dev\":\"\xff world";  // JSON-ish, valid up to byte 14
   ASSERT_TRUE(t->publish(common::topics::events("till-x"), random_bytes, 1, false).ok());

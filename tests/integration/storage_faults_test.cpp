@@ -87,6 +87,7 @@ TEST_F(StorageFaults, FullDiskRefusesSalesCleanlyKeepsWhatWasStoredAndRecovers) 
   test::Broker broker;
   test::CoordinatorProc coord(dir_, broker.url());
   coord.start();
+  test::registerDevice(coord.db(), "till-1", "store-1");
   startAgent(broker.url(), /*reserve_mb=*/0);  // no reserve: let SQLite hit the real ENOSPC
   // Leave about 300 KiB free, then sell until the disk is full.
   ASSERT_EQ(inAgentNs("avail=$(df -k --output=avail " + disk_ + " | tail -1)\n"

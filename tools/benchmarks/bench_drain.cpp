@@ -107,6 +107,23 @@ int benchDrain(const std::vector<std::string>& raw) {
   // 3. The drain.
   test::CoordinatorProc coord(dir, broker.url());
   coord.start();
+  {  // The devices are registered, as IT does before they go live (not timed).
+    std::string csv = "store,device_id,role\n";
+    for (auto& st : stores) csv += st->location() + "," + st->deviceId() + ",pos\n";
+    const std::string path = dir.file("fleet.csv");
+    FILE* f = std::fopen(path.c_str(), "w");
+    if (f == nullptr || std::fputs(csv.c_str(), f) < 0 || std::fclose(f) != 0) {
+      std::fprintf(stderr, "cannot write %s\n", path.c_str());
+      return 1;
+    }
+    auto reg = test::Child::spawn({test::coordinatorBinary(), "device", "import", "--db", coord.db(), "--csv", path},
+                                  dir.file("register"));
+    auto rc = reg.wait(std::chrono::seconds(60));
+    if (!rc || *rc != 0) {
+      std::fprintf(stderr, "cannot register the devices: %s\n", reg.stderrText().c_str());
+      return 1;
+    }
+  }
   std::vector<std::unique_ptr<common::MqttTransport>> transports;
   std::vector<std::unique_ptr<agent::SyncLoop>> loops;
   agent::SyncConfig sc;

@@ -44,6 +44,18 @@ HttpReply httpPost(int port, const std::string& path, const std::string& body,
   return toReply(c.Post(path, h, body, "application/json"));
 }
 
+void registerDevice(const std::string& db, const std::string& device_id, const std::string& location,
+                    const std::string& kind) {
+  const std::string role = kind == "handheld" ? "handheld" : "pos";
+  auto child = Child::spawn({coordinatorBinary(), "device", "add", "--db", db, "--device", device_id, "--location",
+                             location, "--role", role},
+                            db + ".register-" + device_id);
+  auto rc = child.wait(std::chrono::seconds(30));
+  if (!rc || *rc != 0) {
+    throw std::runtime_error("cannot register " + device_id + " in " + db + ": " + child.stderrText());
+  }
+}
+
 CoordinatorProc::CoordinatorProc(const TempDir& dir, std::string broker_url, std::map<std::string, std::string> env,
                                  std::vector<std::string> extra_args)
     : dir_(dir.path()),
@@ -105,11 +117,13 @@ AgentProc::AgentProc(const TempDir& dir, std::string device_id, std::string loca
       broker_url_(std::move(broker_url)),
       kind_(std::move(kind)),
       db_(dir.file(device_id_ + ".db")),
+      registry_db_(dir.file("coordinator.db")),
       env_(std::move(env)),
       extra_args_(std::move(extra_args)) {}
 
 void AgentProc::start(const std::map<std::string, std::string>& extra_env) {
   if (port_ == 0) port_ = freePort();
+  if (starts_ == 0 && !registry_db_.empty()) registerDevice(registry_db_, device_id_, location_, kind_);
   auto env = env_;
   env.insert(extra_env.begin(), extra_env.end());
   std::vector<std::string> argv = {agentBinary(), "run", "--device-id", device_id_, "--location", location_,

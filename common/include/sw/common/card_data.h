@@ -4,8 +4,8 @@
 // looks like card data is refused before it reaches a database, a log line or MQTT.
 //
 // What counts as card data:
-//  - A PAN: 12-19 digits (single spaces or hyphens between digit groups allowed, as printed
-//    on cards), not part of a longer digit run, whose issuer prefix (IIN) and length match a
+//  - A PAN: 12-19 digits (single spaces, hyphens or dots between digit groups allowed, as printed
+//    or typed), not part of a longer digit run, whose issuer prefix (IIN) and length match a
 //    card brand (Visa, Mastercard, Amex, Discover, JCB, Diners, UnionPay, Maestro, Mir,
 //    RuPay, Verve, Troy, Dankort, InterPayment/InstaPayment) and whose Luhn check passes.
 //  - Track 2 data: [;]PAN=YYMM... and track 1 data: [%]B PAN ^NAME^ YYMM..., Luhn or not.
@@ -43,6 +43,12 @@ bool containsCardData(std::string_view text);
 std::string maskCardData(std::string_view text);
 // Masks the digits of `value` except its last four.
 std::string maskDigits(std::string_view value);
+
+struct Event;
+// The first free-text field of an event (sku, reason, ref, other location, scope) that holds card
+// data, named as the wire names it ("lines[2].sku", "reason"); nullopt when there is none. The
+// coordinator runs this at ingest: a device that skipped the check (or a forged event) is caught.
+std::optional<std::string> cardDataInEvent(const Event& event);
 
 // The one error every refusal uses; never contains the data itself.
 Error cardDataRefused(std::string_view where);

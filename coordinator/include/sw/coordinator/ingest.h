@@ -23,6 +23,7 @@
 #include "sw/common/clock.h"
 #include "sw/common/mqtt.h"
 #include "sw/coordinator/ledger.h"
+#include "sw/coordinator/registry.h"
 #include "sw/coordinator/sequencer.h"
 
 namespace sw::coordinator {
@@ -44,6 +45,15 @@ struct IngestConfig {
   // a ledger transaction (and an fsync) each.
   int64_t state_flush_ms = 500;
   std::string share_group;             // non-empty: subscribe with $share/<group>/ (several coordinators)
+  // Who may sync. A batch is taken only from a registered, unrevoked device, named by its topic
+  // (the broker's ACL ties the topic to the device's certificate), and only for the location the
+  // registry gives it; anything else is quarantined with the reason. `serve` always sets one;
+  // null (tests of the apply path only) takes every device at its word.
+  DeviceRegistry* registry = nullptr;
+  // The registry is re-read when another process changed it: at once when an unknown device
+  // sends (it may just have been registered), and at least this often for known ones (so a
+  // revocation made elsewhere takes effect within it).
+  int64_t registry_refresh_ms = 1000;
 };
 
 struct IngestStats {
@@ -59,6 +69,9 @@ struct IngestStats {
   std::atomic<uint64_t> commits{0};
   std::atomic<uint64_t> commit_failures{0};
   std::atomic<uint64_t> seq_conflicts{0};  // batches refused: a seq resent with another event id
+  std::atomic<uint64_t> refused_identity{0};  // batches from unknown or revoked devices, or for another store
+  std::atomic<uint64_t> refused_card_data{0};  // batches holding card data in a free-text field
+  std::atomic<uint64_t> states_ignored{0};     // state messages from devices not in the registry
   std::atomic<uint64_t> commit_us_total{0};
   // Ledger commit times as a histogram: commits that took at most kCommitBucketsMs[i] ms (each
   // counted once, in the first bucket it fits; /metrics shows them cumulative, Prometheus-style).
@@ -100,7 +113,7 @@ class IngestService {
  private:
   // A message as the callback thread leaves it: decoded, or the reason it could not be.
   struct Message {
-    enum class Kind { kBatch, kState, kBad };
+    enum class Kind { kBatch, kState, kBad, kIgnored };
     Kind kind = Kind::kBad;
     std::string topic;
     std::string device;          // from the topic
@@ -113,7 +126,9 @@ class IngestService {
   void enqueue(std::string_view topic, std::string_view payload);
   void run();
   void processGroup(std::deque<Message>& msgs, bool final_flush = false);
-  Message decode(std::string_view topic, std::string_view payload) const;
+  Message decode(std::string_view topic, std::string_view payload);
+  // The device as the registry has it, re-reading the registry on a miss (rate-limited).
+  std::optional<RegisteredDevice> registered(const std::string& device) const;
   void publishPresence(bool online);
   void publishAck(const std::string& device, const common::Ack& ack);
 
@@ -140,6 +155,7 @@ class IngestService {
   int64_t last_state_flush_mono_ = 0;
   // Apply thread only: the events vector of the last group, emptied, with its capacity.
   std::vector<ApplyEvent> spare_events_;
+  mutable std::atomic<int64_t> registry_refreshed_mono_{0};
 };
 
 }  // namespace sw::coordinator

@@ -15,7 +15,7 @@
 //   enroll_tokens_used(token_id PK, device_id, used_at_ms)
 // Thread safety: every method may be called from any thread (one mutex); lookups used on the
 // ingest path are served from an in-memory copy refreshed on every change made through this
-// object and, for changes made by another process on the same file, by refresh().
+// object and, for changes made by another process on the same file, by refreshIfChanged().
 
 #include <cstdint>
 #include <map>
@@ -73,15 +73,20 @@ class DeviceRegistry {
 
   // Re-reads the table (changes made by another process, e.g. stockwire-coordinator device add).
   common::Status refresh();
+  // Re-reads it only if any writer changed it since (one small query: every change bumps a
+  // generation counter in registry_meta).
+  common::Status refreshIfChanged();
 
  private:
   DeviceRegistry(common::SqliteDb db, const common::Clock& clock);
   common::Status loadLocked();
+  common::Status bumpLocked();
 
   mutable std::mutex mu_;
   common::SqliteDb db_;
   const common::Clock& clock_;
   std::map<std::string, RegisteredDevice, std::less<>> devices_;
+  int64_t generation_ = -1;
 };
 
 }  // namespace sw::coordinator

@@ -25,6 +25,11 @@ std::string httpGetText(int port, const std::string& path);
 HttpReply httpPost(int port, const std::string& path, const std::string& body,
                    const std::map<std::string, std::string>& headers = {});
 
+// Registers a device in the registry of the ledger at `db` (stockwire-coordinator device add), as IT
+// does before a device goes live; works before or while the coordinator runs. kind "till" is role pos.
+void registerDevice(const std::string& db, const std::string& device_id, const std::string& location,
+                    const std::string& kind = "till");
+
 class CoordinatorProc {
  public:
   CoordinatorProc(const TempDir& dir, std::string broker_url, std::map<std::string, std::string> env = {},
@@ -60,7 +65,10 @@ class AgentProc {
   AgentProc(const TempDir& dir, std::string device_id, std::string location, std::string broker_url,
             std::string kind = "till", std::map<std::string, std::string> env = {},
             std::vector<std::string> extra_args = {});
+  // The first start registers the device with the coordinator whose ledger is `registry_db`
+  // (default: coordinator.db in the same directory, where CoordinatorProc keeps it; empty: none).
   void start(const std::map<std::string, std::string>& extra_env = {});
+  void setRegistryDb(std::string db) { registry_db_ = std::move(db); }
   void kill9();
   void stop();
   bool running() { return child_.running(); }
@@ -81,6 +89,7 @@ class AgentProc {
   std::string broker_url_;
   std::string kind_;
   std::string db_;
+  std::string registry_db_;
   std::map<std::string, std::string> env_;
   std::vector<std::string> extra_args_;
   int port_ = 0;
