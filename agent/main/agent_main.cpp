@@ -1,6 +1,7 @@
 // stockwire-agent: the device daemon and its tools.
 
 #include <cstdio>
+#include <fstream>
 #include <cstdlib>
 #include <iostream>
 #include <string>
@@ -45,7 +46,8 @@ run options:
   --nearby LOC,LOC     also keep the stock views of these locations (handhelds answering "do we have it")
   --broker URL         MQTT broker, e.g. tcp://127.0.0.1:1883 or ssl://broker:8883
   --db PATH            the local SQLite store (created if missing; never replaced if damaged)
-  --http HOST:PORT     local API address (default 127.0.0.1:8700; port 0 = any free port)
+  --http HOST:PORT     local API address (default 127.0.0.1:8700; port 0 = any free port); loopback only
+  --api-token-file F   every API request must then send Authorization: Bearer <the file's first line>
   --ca FILE --cert FILE --key FILE   TLS files for ssl:// brokers
   --keepalive-s N      MQTT keepalive (default 5). A link that goes silent without closing is
                        noticed within about 2.5 N s (Paho pings after N s without traffic and gives up
@@ -101,7 +103,8 @@ Exit codes: 0 after SIGINT/SIGTERM, 2 on bad options, 3 when the store cannot be
 std::set<std::string> runOptions() {
   std::set<std::string> names = {
       "config", "device-id", "location", "kind", "broker", "db", "http", "ca", "cert", "key", "nearby",
-      "keepalive-s", "retention-hours", "reserve-mb", "ack-timeout-ms", "max-batch", "max-offline-hours", "max-queue", "min-disk-mb", "log-level"};
+      "keepalive-s", "retention-hours", "reserve-mb", "ack-timeout-ms", "max-batch", "max-offline-hours", "max-queue", "min-disk-mb", "log-level",
+      "api-token-file"};
   names.insert(agent::deviceOptionNames().begin(), agent::deviceOptionNames().end());
   return names;
 }
@@ -203,6 +206,19 @@ int runAgent(const std::vector<std::string>& raw) {
   downlink.addHandler(prices);
   agent::ExposureLimits limits{*max_off * 3600, static_cast<uint64_t>(*max_queue), *min_disk * 1024 * 1024};
   agent::AgentHttpApi api(**store, &sync, clock, limits);
+  if (args->has("api-token-file")) {
+    std::ifstream in(*args->get("api-token-file"));
+    std::string token;
+    std::getline(in, token);
+    while (!token.empty() && (token.back() == '\r' || token.back() == ' ')) token.pop_back();
+    if (!in && token.empty()) {
+      return fail(common::Error::reject("bad_option", "cannot read --api-token-file " + *args->get("api-token-file")), 2);
+    }
+    if (token.size() < 16) {
+      return fail(common::Error::reject("bad_option", "the --api-token-file token must be at least 16 characters"), 2);
+    }
+    api.setApiToken(token);
+  }
   api.setDownlink(&downlink);
   agent::Devices devices(**store, *devices_config, clock);
   if (auto s = devices.start(); !s) return fail(s.error(), 3);

@@ -2,8 +2,12 @@
 
 #include "sw/agent/http_api.h"
 
+#include <openssl/crypto.h>
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
+#include <cctype>
+#include <cstdio>
 
 #include "devices_http.h"
 #include "sw/agent/catalog.h"
@@ -28,6 +32,7 @@ struct AgentHttpApi::Impl {
   Devices* devices = nullptr;
   httplib::Server server;
   common::HttpServerRunner runner{server};
+  std::string api_token;  // empty: no token needed
 
   std::string statusJson();
 
@@ -76,7 +81,6 @@ struct AgentHttpApi::Impl {
   }
 
   void routes() {
-    server.set_payload_max_length(1 << 20);
     server.Post("/v1/sales", [this](const httplib::Request& req, httplib::Response& res) {
       record(req, res, parseSaleRequest(req.body, common::EventType::kSale));
     });
@@ -133,9 +137,80 @@ struct AgentHttpApi::Impl {
     server.set_logger([this](const httplib::Request&, const httplib::Response& res) {
       if (sync) sync->countRequest(res.status >= 400 && res.status < 500);
     });
-    common::installJsonErrorHandlers(server);
+    common::HttpServerLimits http_limits;  // 1 MiB bodies, 64 connections at once, idle ones dropped after 2 s
+    common::configureHttpServer(server, http_limits,
+                                [this](const httplib::Request& req, httplib::Response& res) { return guard(req, res); });
+  }
+
+  // "127.0.0.1:PORT", "localhost:PORT", "[::1]:PORT" (the port may be left out for 80 only).
+  bool isLocalAuthority(std::string_view a) const {
+    const std::string port = std::to_string(runner.port());
+    for (std::string_view host : {"127.0.0.1", "localhost", "[::1]"}) {
+      if (a.size() > host.size() && a.substr(0, host.size()) == host && a[host.size()] == ':' &&
+          a.substr(host.size() + 1) == port) {
+        return true;
+      }
+      if (a == host && port == "80") return true;
+    }
+    return false;
+  }
+
+  static std::string lower(std::string s) {
+    std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+    return s;
+  }
+
+  bool guard(const httplib::Request& req, httplib::Response& res) const {
+    const std::string host = lower(req.get_header_value("Host"));
+    if (!isLocalAuthority(host)) {
+      common::sendError(res, 421, Error::reject("foreign_host", "this API answers only requests for 127.0.0.1:" +
+                                                                    std::to_string(runner.port()) + " or localhost:" +
+                                                                    std::to_string(runner.port()) + " (Host was '" +
+                                                                    req.get_header_value("Host") + "')"));
+      return true;
+    }
+    if (req.has_header("Origin")) {
+      const std::string origin = lower(req.get_header_value("Origin"));
+      const std::string prefix = "http://";
+      if (origin.rfind(prefix, 0) != 0 || !isLocalAuthority(std::string_view(origin).substr(prefix.size()))) {
+        common::sendError(res, 403, Error::reject("foreign_origin", "requests from web pages of other origins are "
+                                                                    "refused (Origin was '" +
+                                                                        req.get_header_value("Origin") + "')"));
+        return true;
+      }
+    }
+    if (!api_token.empty()) {
+      const std::string auth = req.get_header_value("Authorization");
+      const std::string want = "Bearer " + api_token;
+      if (auth.size() != want.size() || CRYPTO_memcmp(auth.data(), want.data(), want.size()) != 0) {
+        res.set_header("WWW-Authenticate", "Bearer realm=\"stockwire-agent\"");
+        common::sendError(res, 401, Error::reject("unauthorized", "send Authorization: Bearer <the token in the "
+                                                                  "agent's --api-token-file>"));
+        return true;
+      }
+    }
+    if (req.method == "POST") {
+      std::string type = lower(req.get_header_value("Content-Type"));
+      type = type.substr(0, type.find(';'));
+      while (!type.empty() && type.back() == ' ') type.pop_back();
+      if (type != "application/json") {
+        common::sendError(res, 415, Error::reject("unsupported_media_type",
+                                                  "POST bodies must be sent as Content-Type: application/json (was '" +
+                                                      req.get_header_value("Content-Type") + "')"));
+        return true;
+      }
+    }
+    return false;
   }
 };
+
+static bool isLoopbackHost(const std::string& host) {
+  if (host == "localhost" || host == "::1" || host == "[::1]") return true;
+  unsigned a = 0, b = 0, c = 0, d = 0;
+  char extra = 0;
+  if (std::sscanf(host.c_str(), "%u.%u.%u.%u%c", &a, &b, &c, &d, &extra) != 4) return false;
+  return a == 127 && b < 256 && c < 256 && d < 256;
+}
 
 AgentHttpApi::AgentHttpApi(Store& store, SyncLoop* sync, const common::Clock& clock, ExposureLimits limits)
     : impl_(std::make_unique<Impl>(store, sync, clock, limits)) {
@@ -151,7 +226,15 @@ void AgentHttpApi::setDevices(Devices* devices) {
   if (devices) installDeviceRoutes(impl_->server, *devices);
 }
 
-common::Status AgentHttpApi::start(const std::string& host, int port) { return impl_->runner.start(host, port); }
+common::Status AgentHttpApi::start(const std::string& host, int port) {
+  if (!isLoopbackHost(host)) {
+    return Error::reject("http_not_local", "the agent's API serves this machine only: --http must be a loopback "
+                                           "address (127.0.0.1, ::1 or localhost), not '" + host + "'");
+  }
+  return impl_->runner.start(host, port);
+}
+
+void AgentHttpApi::setApiToken(std::string token) { impl_->api_token = std::move(token); }
 
 void AgentHttpApi::stop() {
   if (impl_) impl_->runner.stop();

@@ -18,4 +18,12 @@ httplib::Client makeHttpClient(const std::string& host, int port) {
   return c;
 }
 
+std::unique_ptr<httplib::SSLClient> makeHttpsClient(const std::string& host, int port, const std::string& ca_file) {
+  auto c = std::make_unique<httplib::SSLClient>(host, port);
+  c->set_tcp_nodelay(true);
+  c->set_ca_cert_path(ca_file.c_str());
+  c->enable_server_certificate_verification(true);
+  return c;
+}
+
 }  // namespace sw::common

@@ -1,9 +1,16 @@
 #include "sw/common/sqlite.h"
 
+#include <fcntl.h>
 #include <sqlite3.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
+#include <cerrno>
+#include <cstring>
 #include <mutex>
 #include <utility>
+
+#include "sw/common/log.h"
 
 namespace sw::common {
 
@@ -131,6 +138,27 @@ Result<SqliteDb> SqliteDb::open(const SqliteOptions& options) {
   } else {
     flags |= SQLITE_OPEN_READWRITE;
     if (options.create) flags |= SQLITE_OPEN_CREATE;
+  }
+  if (!options.read_only && options.path != ":memory:" && !options.path.empty()) {
+    // Ledgers and stores hold every sale: owner-only (0600). SQLite gives the -wal and -shm files
+    // the database file's mode, so the file is made 0600 before SQLite makes it, and an existing
+    // file (and its -wal/-shm) left with a wider mode is narrowed at every open.
+    // Only a file that does not exist yet is opened here: closing a descriptor of a database
+    // file this process already has open would drop every POSIX lock SQLite holds on it.
+    struct stat existing {};
+    if (options.create && ::stat(options.path.c_str(), &existing) != 0 && errno == ENOENT) {
+      int fd = ::open(options.path.c_str(), O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+      if (fd >= 0) ::close(fd);
+    }
+    for (const char* suffix : {"", "-wal", "-shm", "-journal"}) {
+      const std::string f = options.path + suffix;
+      struct stat st {};
+      if (::stat(f.c_str(), &st) == 0 && S_ISREG(st.st_mode) && (st.st_mode & 0077) != 0) {
+        if (::chmod(f.c_str(), st.st_mode & 0700) != 0) {
+          SW_WARN("sqlite") << "cannot make " << f << " owner-only: " << std::strerror(errno);
+        }
+      }
+    }
   }
   int rc = sqlite3_open_v2(options.path.c_str(), &db.db_, flags, nullptr);
   if (rc != SQLITE_OK) {

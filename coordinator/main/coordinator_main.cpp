@@ -15,6 +15,7 @@
 #include "sw/common/process.h"
 #include "sw/common/topics.h"
 #include "sw/common/uuid.h"
+#include "sw/coordinator/access.h"
 #include "sw/coordinator/channel_service.h"
 #include "sw/coordinator/channels/channel_decode.h"
 #include "sw/coordinator/catalog.h"
@@ -41,6 +42,9 @@ Usage:
   stockwire-coordinator device import --db PATH --csv FILE     (rows: store,device_id,role; header first)
   stockwire-coordinator device list --db PATH
   stockwire-coordinator device revoke --db PATH --device ID [--reason TEXT]
+  stockwire-coordinator token create --db PATH --name NAME --role admin|store_manager|viewer [--location LOC]
+  stockwire-coordinator token list --db PATH
+  stockwire-coordinator token revoke --db PATH --name NAME
   stockwire-coordinator channel-decode --channel shopify|amazon|ebay|woocommerce [--channels-config FILE] [--pretty] < payload.json
   stockwire-coordinator --help
 
@@ -49,6 +53,8 @@ serve options:
   --broker URL           MQTT broker, e.g. tcp://127.0.0.1:1883
   --db PATH              the ledger's SQLite file (created if missing)
   --http HOST:PORT       API and console address (default 127.0.0.1:8800; port 0 = any free port)
+  --tls-cert FILE --tls-key FILE  serve the API and console over HTTPS (PEM certificate chain and key)
+  --http-workers N       connections the API serves at once (default 256; idle ones are dropped after 2 s)
   --client-id ID         MQTT client id (default stockwire-coordinator)
   --share-group NAME     subscribe through $share/NAME/ so several coordinators split the devices
   --reorder-timeout-ms N hold a gap this long before asking the device to resend (default 1000)
@@ -72,6 +78,10 @@ devices, for the location registered here (anything else is quarantined with the
 registers devices too. Changes reach a running coordinator within about a second; a revoked device
 id cannot be registered again.
 
+token: API bearer tokens, kept hashed in the ledger file. create prints the token once (keep it:
+it cannot be shown again); a store_manager token needs --location, its own store. Every API route
+needs one except the console page, /healthz, channel webhooks (signed) and device enrollment.
+
 verify: recomputes every on-hand figure from the movement log and prints any that differ (exit 1 if any).
 
 channel-decode: reads one channel payload (Shopify orders/* webhook body; Amazon getOrders/getOrder/
@@ -88,7 +98,8 @@ const std::set<std::string> kServeOptions = {"config", "broker", "db", "http", "
                                              "alert-offline-hours", "alert-queue", "alert-disk-mb",
                                              "import-max-mb", "import-max-rows",
                                              "count-tie-ms", "channels-config",
-                                             "locations-config", "order-poll-ms"};
+                                             "locations-config", "order-poll-ms", "tls-cert", "tls-key",
+                                             "http-workers"};
 
 int fail(const common::Error& e, int code) {
   std::fprintf(stderr, "stockwire-coordinator: %s\n", e.toString().c_str());
@@ -209,7 +220,24 @@ int serve(const std::vector<std::string>& raw) {
     orders.ledgerChanged();
   });
   if (auto s = downlink.start(); !s) return fail(s.error(), 3);
-  coordinator::CoordinatorHttpApi api(**ledger, &ingest, clock, limits);
+  auto access = coordinator::SqliteAccess::open(*args->get("db"), clock);
+  if (!access) return fail(access.error(), 3);
+  coordinator::CoordinatorHttpOptions http_options;
+  http_options.limits = limits;
+  http_options.tls_cert_file = args->getOr("tls-cert", "");
+  http_options.tls_key_file = args->getOr("tls-key", "");
+  auto workers = args->getInt("http-workers", 256);
+  if (!workers) return fail(workers.error(), 2);
+  if (*workers <= 0) return fail(common::Error::reject("bad_option", "--http-workers must be positive"), 2);
+  http_options.http.max_workers = static_cast<size_t>(*workers);
+  http_options.http.max_waiting = 4 * static_cast<size_t>(*workers);
+  // Uploads may be as large as --import-max-mb; webhooks get 2 MiB, checked before the signature.
+  http_options.http.body_limits = {{"/v1/catalog", catalog_http.max_body_bytes},
+                                   {"/v1/prices", catalog_http.max_body_bytes},
+                                   {"/v1/channels/", 2u << 20}};
+  auto api_made = coordinator::CoordinatorHttpApi::make(**ledger, &ingest, clock, **access, http_options);
+  if (!api_made) return fail(api_made.error(), 2);
+  coordinator::CoordinatorHttpApi& api = **api_made;
   api.setDownlink(&downlink);
   api.setChannels(channels.availability(), channels.push());
   api.setCatalog(**catalog, catalog_http, [&downlink](const std::vector<std::string>& locs) { downlink.changed(locs); });
@@ -218,9 +246,10 @@ int serve(const std::vector<std::string>& raw) {
   if (auto s = ingest.start(); !s) return fail(s.error(), 3);
   channels.start();
   orders.start();
-  SW_INFO("coordinator") << "ledger " << *args->get("db") << ", broker " << mc.broker_url << ", console http://"
-                         << hp->first << ":" << api.port() << "/";
-  std::printf("listening http://%s:%d\n", hp->first.c_str(), api.port());
+  const char* scheme = http_options.tls_cert_file.empty() ? "http" : "https";
+  SW_INFO("coordinator") << "ledger " << *args->get("db") << ", broker " << mc.broker_url << ", console " << scheme
+                         << "://" << hp->first << ":" << api.port() << "/";
+  std::printf("listening %s://%s:%d\n", scheme, hp->first.c_str(), api.port());
   std::fflush(stdout);
 
   int sig = common::waitForTerminationSignal();
@@ -347,6 +376,45 @@ int device(const std::vector<std::string>& raw) {
               2);
 }
 
+int token(const std::vector<std::string>& raw) {
+  if (raw.empty()) return fail(common::Error::reject("bad_option", "token create|list|revoke (see --help)"), 2);
+  const std::string what = raw[0];
+  std::vector<std::string> rest(raw.begin() + 1, raw.end());
+  auto args = common::Args::parse(rest, {"db", "name", "role", "location"}, {});
+  if (!args) return fail(args.error(), 2);
+  if (!args->has("db")) return fail(common::Error::reject("bad_option", "--db is required"), 2);
+  auto access = coordinator::SqliteAccess::open(*args->get("db"), common::SystemClock::instance());
+  if (!access) return fail(access.error(), 3);
+  if (what == "create") {
+    if (!args->has("name") || !args->has("role")) {
+      return fail(common::Error::reject("bad_option", "token create needs --name and --role"), 2);
+    }
+    auto role = coordinator::parseRole(*args->get("role"));
+    if (!role) return fail(common::Error::reject("bad_option", "--role must be admin, store_manager or viewer"), 2);
+    auto secret = (*access)->createToken(*args->get("name"), *role, args->getOr("location", ""));
+    if (!secret) return fail(secret.error(), 2);
+    std::printf("%s\n", secret->c_str());
+    return 0;
+  }
+  if (what == "list") {
+    auto all = (*access)->tokens();
+    if (!all) return fail(all.error(), 3);
+    for (const auto& t : *all) {
+      std::printf("%s\t%s\t%s\t%s\n", t.name.c_str(), coordinator::roleName(t.role),
+                  t.location.empty() ? "-" : t.location.c_str(), t.revoked_at_ms ? "revoked" : "active");
+    }
+    return 0;
+  }
+  if (what == "revoke") {
+    if (!args->has("name")) return fail(common::Error::reject("bad_option", "token revoke needs --name"), 2);
+    auto done = (*access)->revokeToken(*args->get("name"));
+    if (!done) return fail(done.error(), 3);
+    if (!*done) return fail(common::Error::reject("unknown_token", "no token in force named " + *args->get("name")), 1);
+    return 0;
+  }
+  return fail(common::Error::reject("bad_option", "token " + what + ": use create, list or revoke"), 2);
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -368,6 +436,7 @@ int main(int argc, char** argv) {
   if (cmd == "serve") return serve(args);
   if (cmd == "verify") return verify(args);
   if (cmd == "device") return device(args);
+  if (cmd == "token") return token(args);
   if (cmd == "channel-decode") return coordinator::channels::runChannelDecode(args, std::cin, std::cout, std::cerr);
   std::fprintf(stderr, "stockwire-coordinator: unknown command '%s' (see --help)\n", cmd.c_str());
   return 2;

@@ -7,6 +7,7 @@
 #include "sw/common/http_server.h"
 #include "sw/common/json_text.h"
 #include "sw/common/log.h"
+#include "sw/coordinator/access.h"
 
 namespace sw::coordinator {
 
@@ -122,8 +123,23 @@ void installCatalogRoutes(httplib::Server& server, SqliteCatalog& catalog, const
     ImportFormat format;
     std::string body;
     if (!readUpload(req, res, reader, config.max_body_bytes, &format, &body)) return;
+    auto parsed = parsePriceImport(body, format, config.limits);
+    // A store manager changes its own store's prices only: one row for anything else refuses
+    // the whole upload (access_policy.h).
+    if (parsed && req.get_header_value(kPrincipalRoleHeader) == roleName(Role::kStoreManager)) {
+      const std::string own = req.get_header_value(kPrincipalLocationHeader);
+      for (const PriceRow& row : parsed->rows) {
+        if (row.location != own) {
+          return sendStatus(res, 403,
+                            Error::reject("forbidden", "row " + std::to_string(row.row) + ": a store_manager token for " +
+                                                           own + " may set prices of location " + own +
+                                                           " only (not " + (row.location.empty() ? "price list " + row.price_list : row.location) +
+                                                           "); nothing was changed"));
+        }
+      }
+    }
     answerImport<ParsedImport<PriceRow>>(
-        res, parsePriceImport(body, format, config.limits),
+        res, parsed,
         [&](const ParsedImport<PriceRow>& p) { return catalog.importPrices(p); }, changed, "prices");
   });
   server.Post("/v1/price-lists", [&catalog, changed](const httplib::Request& req, httplib::Response& res) {

@@ -13,6 +13,7 @@
 #include "ledger_routes.h"
 #include "sw/common/event.h"
 #include "sw/common/http_server.h"
+#include "sw/coordinator/access_policy.h"
 #include "sw/common/json_text.h"
 #include "sw/common/log.h"
 
@@ -21,18 +22,128 @@ namespace sw::coordinator {
 using common::Error;
 using nlohmann::json;
 
+std::unique_ptr<httplib::Server> makeServer(const CoordinatorHttpOptions& o) {
+  if (o.tls_cert_file.empty()) return std::make_unique<httplib::Server>();
+  return std::make_unique<httplib::SSLServer>(o.tls_cert_file.c_str(), o.tls_key_file.c_str());
+}
+
+bool isRead(const std::string& method) { return method == "GET" || method == "HEAD"; }
+
+// The error code an answer carries, for the audit log.
+std::string outcomeOf(const httplib::Response& res) {
+  if (res.status < 400) return "ok";
+  json j = json::parse(res.body, nullptr, false);
+  if (j.is_object() && j.contains("error") && j["error"].is_object() && j["error"].contains("code") &&
+      j["error"]["code"].is_string()) {
+    return j["error"]["code"].get<std::string>();
+  }
+  switch (res.status) {  // refusals answered before the body was read carry their text apart
+    case 401: return "unauthorized";
+    case 403: return "forbidden";
+    case 411: return "length_required";
+    case 413: return "body_too_large";
+    default: return "http_" + std::to_string(res.status);
+  }
+}
+
 struct CoordinatorHttpApi::Impl {
   SqliteLedger& ledger;
   IngestService* ingest;
   const common::Clock& clock;
+  SqliteAccess& access;
+  CoordinatorHttpOptions options;
   ExposureLimits limits;
   DownlinkService* downlink = nullptr;
   HttpCounters counters;
-  httplib::Server server;
+  std::unique_ptr<httplib::Server> server_owner;
+  httplib::Server& server;
   common::HttpServerRunner runner{server};
 
-  Impl(SqliteLedger& l, IngestService* i, const common::Clock& c, ExposureLimits x)
-      : ledger(l), ingest(i), clock(c), limits(x) {}
+  Impl(SqliteLedger& l, IngestService* i, const common::Clock& c, SqliteAccess& a, CoordinatorHttpOptions o)
+      : ledger(l), ingest(i), clock(c), access(a), options(std::move(o)), limits(options.limits),
+        server_owner(makeServer(options)), server(*server_owner) {}
+
+  // Before any body is read: who is calling (bearer token) and may they call this route.
+  bool guard(const httplib::Request& req, httplib::Response& res) {
+    auto& headers = const_cast<httplib::Request&>(req).headers;  // httplib's own object, see http_server.cpp
+    for (const char* h : {kPrincipalNameHeader, kPrincipalRoleHeader, kPrincipalLocationHeader}) headers.erase(h);
+    if (isPublicRoute(req.method, req.path)) return false;
+    const std::string auth = req.get_header_value("Authorization");
+    if (auth.rfind("Bearer ", 0) != 0) {
+      res.set_header("WWW-Authenticate", "Bearer realm=\"stockwire\"");
+      common::sendError(res, 401, Error::reject("unauthorized", req.method + " " + req.path +
+                                                                 " needs Authorization: Bearer <token> (make one with "
+                                                                 "stockwire-coordinator token create)"));
+      return true;
+    }
+    auto who = access.authenticate(std::string_view(auth).substr(7));
+    if (!who) {
+      common::sendError(res, who.error());
+      return true;
+    }
+    if (!*who) {
+      res.set_header("WWW-Authenticate", "Bearer realm=\"stockwire\", error=\"invalid_token\"");
+      common::sendError(res, 401, Error::reject("unauthorized", "the bearer token is unknown or revoked"));
+      return true;
+    }
+    headers.emplace(kPrincipalNameHeader, (*who)->name);
+    headers.emplace(kPrincipalRoleHeader, roleName((*who)->role));
+    headers.emplace(kPrincipalLocationHeader, (*who)->location);
+    AccessDecision d = decideAccess(**who, req.method, req.path);
+    if (!d.allowed) {
+      common::sendError(res, d.status, Error::reject(d.code, d.message));
+      return true;
+    }
+    return false;
+  }
+
+  // Every change, and every refused attempt at one, before its answer is sent.
+  void auditRequest(const httplib::Request& req, const httplib::Response& res) {
+    if (isRead(req.method)) return;
+    AuditEntry e;
+    e.at_ms = clock.nowMs();
+    e.who = req.get_header_value(kPrincipalNameHeader);
+    e.role = req.get_header_value(kPrincipalRoleHeader);
+    e.remote = req.remote_addr;
+    e.method = req.method;
+    e.path = req.path;
+    e.target = req.target.size() > 2048 ? req.target.substr(0, 2048) : req.target;
+    e.status = res.status;
+    e.outcome = outcomeOf(res);
+    if (auto s = access.recordAudit(e); !s) {
+      SW_ERROR("audit") << "not recorded: " << e.method << ' ' << e.path << " by '" << e.who << "' (" << e.status
+                        << "): " << s.error().toString();
+    }
+  }
+
+  void auditLog(const httplib::Request& req, httplib::Response& res) {
+    AuditQuery q;
+    q.who = req.get_param_value("who");
+    q.method = req.get_param_value("method");
+    q.path_prefix = req.get_param_value("path");
+    q.refused_only = req.get_param_value("refused") == "1";
+    try {
+      if (req.has_param("status")) q.status = std::stoi(req.get_param_value("status"));
+      if (req.has_param("since_ms")) q.since_ms = std::stoll(req.get_param_value("since_ms"));
+      if (req.has_param("until_ms")) q.until_ms = std::stoll(req.get_param_value("until_ms"));
+      if (req.has_param("before")) q.before_id = std::stoll(req.get_param_value("before"));
+      if (req.has_param("limit")) q.limit = std::stoll(req.get_param_value("limit"));
+    } catch (const std::exception&) {
+      return common::sendError(res, Error::reject("bad_param", "status, since_ms, until_ms, before and limit are numbers"));
+    }
+    if (q.limit < 1 || q.limit > 1000) return common::sendError(res, Error::reject("bad_limit", "limit must be 1-1000"));
+    auto rows = access.audit(q);
+    if (!rows) return common::sendError(res, rows.error());
+    json out = json::array();
+    for (const AuditEntry& e : *rows) {
+      out.push_back({{"id", e.id}, {"at_ms", e.at_ms}, {"who", e.who}, {"role", e.role}, {"remote", e.remote},
+                     {"method", e.method}, {"path", e.path}, {"target", e.target}, {"status", e.status},
+                     {"outcome", e.outcome}});
+    }
+    json page = {{"entries", out}};
+    if (static_cast<int64_t>(rows->size()) == q.limit) page["next_before"] = rows->back().id;
+    sendJson(res, page);
+  }
 
   static json alertJson(const DeviceAlert& a) {
     return {{"device_id", a.device_id}, {"code", a.code}, {"level", a.level}, {"message", a.message}};
@@ -317,15 +428,31 @@ struct CoordinatorHttpApi::Impl {
     server.Get("/", [](const httplib::Request&, httplib::Response& res) {
       res.set_content(kConsoleHtml, "text/html; charset=utf-8");
     });
+    server.Get("/v1/audit", [this](const httplib::Request& req, httplib::Response& res) { auditLog(req, res); });
     addLedgerRoutes(server, ledger, ingest, clock, counters);
-    common::installJsonErrorHandlers(server);
+    common::configureHttpServer(server, options.http,
+                                [this](const httplib::Request& req, httplib::Response& res) { return guard(req, res); });
+    server.set_post_routing_handler(
+        [this](const httplib::Request& req, httplib::Response& res) { auditRequest(req, res); });
   }
 };
 
-CoordinatorHttpApi::CoordinatorHttpApi(SqliteLedger& ledger, IngestService* ingest, const common::Clock& clock,
-                                       ExposureLimits limits)
-    : impl_(std::make_unique<Impl>(ledger, ingest, clock, limits)) {
-  impl_->routes();
+common::Result<std::unique_ptr<CoordinatorHttpApi>> CoordinatorHttpApi::make(SqliteLedger& ledger,
+                                                                           IngestService* ingest,
+                                                                           const common::Clock& clock,
+                                                                           SqliteAccess& access,
+                                                                           CoordinatorHttpOptions options) {
+  if (options.tls_cert_file.empty() != options.tls_key_file.empty()) {
+    return Error::reject("bad_option", "give both --tls-cert and --tls-key, or neither");
+  }
+  std::unique_ptr<CoordinatorHttpApi> api(new CoordinatorHttpApi());
+  api->impl_ = std::make_unique<Impl>(ledger, ingest, clock, access, std::move(options));
+  if (!api->impl_->server.is_valid()) {
+    return Error::reject("bad_tls", "cannot load the TLS certificate or key (" + api->impl_->options.tls_cert_file +
+                                        ", " + api->impl_->options.tls_key_file + "): PEM files expected");
+  }
+  api->impl_->routes();
+  return api;
 }
 
 CoordinatorHttpApi::~CoordinatorHttpApi() { stop(); }

@@ -20,7 +20,8 @@ test::HttpReply upload(int port, const std::string& path, const std::string& bod
   httplib::Client c = common::makeHttpClient("127.0.0.1", port);
   c.set_connection_timeout(2);
   c.set_read_timeout(20);
-  auto r = c.Post(path.c_str(), body, content_type.c_str());
+  httplib::Headers auth = {{"Authorization", "Bearer " + test::bearerForPort(port)}};
+  auto r = c.Post(path.c_str(), auth, body, content_type.c_str());
   test::HttpReply out;
   if (!r) return out;
   out.status = r->status;

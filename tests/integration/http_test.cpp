@@ -115,7 +115,10 @@ RawReply rawHttp(int port, const std::string& request) {
 
 // POST without a body, as `curl -X POST URL` sends it: no Content-Length, no Transfer-Encoding.
 RawReply postWithoutBody(int port, const std::string& path) {
-  return rawHttp(port, "POST " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n");
+  const std::string token = test::bearerForPort(port);
+  const std::string auth = token.empty() ? std::string() : "Authorization: Bearer " + token + "\r\n";
+  return rawHttp(port, "POST " + path + " HTTP/1.1\r\nHost: 127.0.0.1:" + std::to_string(port) +
+                           "\r\nContent-Type: application/json\r\n" + auth + "Connection: close\r\n\r\n");
 }
 
 std::string code(const json& body) { return body.is_object() ? body["error"].value("code", "") : ""; }
@@ -245,15 +248,18 @@ TEST(HttpErrors, TheAgentNamesWhatIsWrongWithARequest) {
   EXPECT_EQ(nope.status, 404);
   EXPECT_EQ(code(nope.body), "not_found");
   EXPECT_NE(message(nope.body).find("GET /v1/nope"), std::string::npos) << nope.body.dump();
-  // (httplib reads a body over the limit to its end before it answers, so send all of it.)
-  auto big = rawHttp(till.port(), "POST /v1/sales HTTP/1.1\r\nHost: x\r\nContent-Length: 2097152\r\n"
-                                  "Connection: close\r\n\r\n" + std::string(2097152, ' '));
+  // A body declared over the limit is refused before any of it is read (none is sent here: the
+  // answer comes without it).
+  const std::string host = "Host: 127.0.0.1:" + std::to_string(till.port()) + "\r\n";
+  auto big = rawHttp(till.port(), "POST /v1/sales HTTP/1.1\r\n" + host + "Content-Type: application/json\r\n"
+                                  "Content-Length: 2097152\r\nConnection: close\r\n\r\n");
   EXPECT_EQ(big.status, 413);
   EXPECT_EQ(code(big.body), "body_too_large") << big.body.dump();
-  auto framing = rawHttp(till.port(), "POST /v1/sales HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n"
-                                      "Connection: close\r\n\r\nzz\r\n");
-  EXPECT_EQ(framing.status, 400);
-  EXPECT_EQ(code(framing.body), "bad_http_request") << framing.body.dump();
+  // cpp-httplib 0.11 puts no limit on a chunked body: chunked request bodies are refused.
+  auto framing = rawHttp(till.port(), "POST /v1/sales HTTP/1.1\r\n" + host + "Content-Type: application/json\r\n"
+                                      "Transfer-Encoding: chunked\r\nConnection: close\r\n\r\nzz\r\n");
+  EXPECT_EQ(framing.status, 411);
+  EXPECT_EQ(code(framing.body), "length_required") << framing.body.dump();
 
   EXPECT_EQ(till.status()["last_seq"], 0);  // none of it recorded anything
 }
@@ -402,7 +408,7 @@ TEST(HttpJson, AnUploadInAnotherEncodingIsA400ThatNamesIt) {
   coord.start();
   auto post = [&](const std::string& body, const std::string& type) {
     httplib::Client c = common::makeHttpClient("127.0.0.1", coord.port());
-    auto r = c.Post("/v1/catalog", body, type.c_str());
+    auto r = c.Post("/v1/catalog", {{"Authorization", "Bearer " + coord.adminToken()}}, body, type.c_str());
     RawReply out;
     if (r) {
       out.status = r->status;

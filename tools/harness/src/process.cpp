@@ -158,7 +158,7 @@ std::string Child::stdoutText() const { return slurp(out_path_); }
 std::string Child::stderrText() const { return slurp(err_path_); }
 
 int Child::waitForHttpPort(std::chrono::milliseconds timeout) {
-  static const std::regex kRe(R"(listening http://[^:]+:(\d+))");
+  static const std::regex kRe(R"(listening https?://[^:]+:(\d+))");
   int port = -1;
   waitFor(
       [&] {

@@ -2,6 +2,10 @@
 
 #include <signal.h>
 
+#include <unistd.h>
+
+#include <atomic>
+#include <mutex>
 #include <stdexcept>
 
 #include "sw/common/http_socket.h"
@@ -9,6 +13,21 @@
 namespace sw::test {
 
 namespace {
+
+std::mutex g_bearer_mu;
+std::map<int, std::string> g_bearer;  // port -> token (test harness only: one table for every helper)
+
+httplib::Headers withBearer(int port, const std::map<std::string, std::string>& headers) {
+  httplib::Headers h(headers.begin(), headers.end());
+  auto it = h.find("Authorization");
+  if (it == h.end()) {
+    std::string token = bearerForPort(port);
+    if (!token.empty()) h.emplace("Authorization", "Bearer " + token);
+  } else if (it->second.empty()) {
+    h.erase(it);
+  }
+  return h;
+}
 
 HttpReply toReply(const httplib::Result& r) {
   HttpReply out;
@@ -20,18 +39,33 @@ HttpReply toReply(const httplib::Result& r) {
 
 }  // namespace
 
-HttpReply httpGet(int port, const std::string& path) {
+void setBearerForPort(int port, const std::string& token) {
+  std::lock_guard lock(g_bearer_mu);
+  if (token.empty()) {
+    g_bearer.erase(port);
+  } else {
+    g_bearer[port] = token;
+  }
+}
+
+std::string bearerForPort(int port) {
+  std::lock_guard lock(g_bearer_mu);
+  auto it = g_bearer.find(port);
+  return it == g_bearer.end() ? std::string() : it->second;
+}
+
+HttpReply httpGet(int port, const std::string& path, const std::map<std::string, std::string>& headers) {
   httplib::Client c = common::makeHttpClient("127.0.0.1", port);
   c.set_connection_timeout(2);
   c.set_read_timeout(10);
-  return toReply(c.Get(path));
+  return toReply(c.Get(path, withBearer(port, headers)));
 }
 
 std::string httpGetText(int port, const std::string& path) {
   httplib::Client c = common::makeHttpClient("127.0.0.1", port);
   c.set_connection_timeout(2);
   c.set_read_timeout(10);
-  auto r = c.Get(path);
+  auto r = c.Get(path, withBearer(port, {}));
   return r ? r->body : std::string();
 }
 
@@ -40,8 +74,7 @@ HttpReply httpPost(int port, const std::string& path, const std::string& body,
   httplib::Client c = common::makeHttpClient("127.0.0.1", port);
   c.set_connection_timeout(2);
   c.set_read_timeout(10);
-  httplib::Headers h(headers.begin(), headers.end());
-  return toReply(c.Post(path, h, body, "application/json"));
+  return toReply(c.Post(path, withBearer(port, headers), body, "application/json"));
 }
 
 void registerDevice(const std::string& db, const std::string& device_id, const std::string& location,
@@ -64,8 +97,31 @@ CoordinatorProc::CoordinatorProc(const TempDir& dir, std::string broker_url, std
       env_(std::move(env)),
       extra_args_(std::move(extra_args)) {}
 
+std::string CoordinatorProc::createToken(const std::string& name, const std::string& role,
+                                         const std::string& location) {
+  std::vector<std::string> argv = {coordinatorBinary(), "token", "create", "--db", db_, "--name", name, "--role", role};
+  if (!location.empty()) {
+    argv.push_back("--location");
+    argv.push_back(location);
+  }
+  Child c = Child::spawn(argv, dir_ + "/token-" + name);
+  auto status = c.wait(std::chrono::seconds(20));
+  std::string out = c.stdoutText();
+  while (!out.empty() && (out.back() == '\n' || out.back() == '\r')) out.pop_back();
+  if (!status || *status != 0 || out.empty()) {
+    throw std::runtime_error("token create " + name + " failed: " + c.stderrText());
+  }
+  return out;
+}
+
 void CoordinatorProc::start(const std::map<std::string, std::string>& extra_env) {
   if (port_ == 0) port_ = freePort();
+  if (admin_token_.empty()) {
+    // Several CoordinatorProcs may share one ledger file, one after the other: names are unique.
+    static std::atomic<int> made{0};
+    admin_token_ = createToken("harness-admin-" + std::to_string(getpid()) + "-" + std::to_string(++made), "admin");
+  }
+  setBearerForPort(port_, admin_token_);
   auto env = env_;
   env.insert(extra_env.begin(), extra_env.end());
   std::vector<std::string> argv = {coordinatorBinary(), "serve", "--broker", broker_url_, "--db", db_,

@@ -8,7 +8,13 @@
 //   GET  /v1/items/{sku-or-gtin}                           -> item, price now, local stock (catalog.h); 404 not_found
 //   POST /v1/scale/read, /v1/drawer/open, GET /v1/receipts, POST /v1/receipts/{id}/print,
 //   GET  /v1/scans, /v1/devices                            -> the till's serial devices (devices.h)
-// Runs cpp-httplib's server on its own thread pool (start/stop).
+// Runs cpp-httplib's server on its own bounded pool (start/stop).
+//
+// Only this machine may use it, and no web page it opens: start() refuses an address that is not
+// loopback; every request needs a Host naming the loopback address or localhost with the bound
+// port (421 otherwise: DNS rebinding), a browser's Origin must be that same address (403: CSRF),
+// a POST must say Content-Type: application/json (415: no form or text/plain POST from a page),
+// and with setApiToken() every request needs Authorization: Bearer <token> (401).
 
 #include <memory>
 #include <string>
@@ -42,7 +48,11 @@ class AgentHttpApi {
   // queue (set before start()).
   void setDevices(Devices* devices);
 
-  // Binds host:port (port 0 = any free port) and serves on a background thread.
+  // Every request must then carry "Authorization: Bearer <token>" (before start()).
+  void setApiToken(std::string token);
+
+  // Binds host:port (port 0 = any free port) and serves on a background thread. host must be a
+  // loopback address (127.0.0.0/8, ::1) or localhost.
   common::Status start(const std::string& host, int port);
   void stop();
   int port() const;

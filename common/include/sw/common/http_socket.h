@@ -11,6 +11,7 @@
 
 #include <httplib.h>
 
+#include <memory>
 #include <string>
 
 namespace sw::common {
@@ -23,5 +24,7 @@ void tuneHttpClient(httplib::Client& client);
 // An httplib::Client already tuned. scheme_host_port: "http://host:port".
 httplib::Client makeHttpClient(const std::string& scheme_host_port);
 httplib::Client makeHttpClient(const std::string& host, int port);
+// An HTTPS client, tuned the same way, that trusts the CA certificates in ca_file (PEM).
+std::unique_ptr<httplib::SSLClient> makeHttpsClient(const std::string& host, int port, const std::string& ca_file);
 
 }  // namespace sw::common

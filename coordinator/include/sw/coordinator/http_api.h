@@ -11,9 +11,11 @@
 //   POST /v1/channels/{c}/webhooks; GET /v1/orders, /v1/orders/{c}/{id}, /v1/tasks   see src/orders_http.h
 //   GET /v1/available?sku=SKU; GET /v1/channels, /v1/channels/dead-letters; POST .../replay, .../reconcile
 //                                            see src/channels_routes.h
+//   GET /v1/audit                            who changed what (admin)
 //   GET /metrics                             Prometheus text format
-//   GET /healthz                             liveness
-//   GET /                                    the web console
+//   GET /healthz                             liveness (no token)
+//   GET /                                    the web console (no token; it asks for one)
+// Every other route needs "Authorization: Bearer <token>" (access.h, access_policy.h).
 
 #include <memory>
 #include <functional>
@@ -21,7 +23,9 @@
 #include <vector>
 
 #include "sw/common/clock.h"
+#include "sw/common/http_limits.h"
 #include "sw/common/result.h"
+#include "sw/coordinator/access.h"
 #include "sw/coordinator/catalog.h"
 #include "sw/coordinator/availability.h"
 #include "sw/coordinator/channels/push_scheduler.h"
@@ -33,10 +37,20 @@
 
 namespace sw::coordinator {
 
+struct CoordinatorHttpOptions {
+  ExposureLimits limits;
+  // Both set: HTTPS (PEM files); both empty: plain HTTP.
+  std::string tls_cert_file;
+  std::string tls_key_file;
+  common::HttpServerLimits http;  // body limits, timeouts, workers (see common/http_server.h)
+};
+
 class CoordinatorHttpApi {
  public:
-  CoordinatorHttpApi(SqliteLedger& ledger, IngestService* ingest, const common::Clock& clock,
-                     ExposureLimits limits = {});
+  // Fails when the TLS files cannot be loaded.
+  static common::Result<std::unique_ptr<CoordinatorHttpApi>> make(SqliteLedger& ledger, IngestService* ingest,
+                                                                    const common::Clock& clock, SqliteAccess& access,
+                                                                    CoordinatorHttpOptions options = {});
   ~CoordinatorHttpApi();
   CoordinatorHttpApi(const CoordinatorHttpApi&) = delete;
   CoordinatorHttpApi& operator=(const CoordinatorHttpApi&) = delete;
@@ -59,6 +73,7 @@ class CoordinatorHttpApi {
   int port() const;
 
  private:
+  CoordinatorHttpApi() = default;
   struct Impl;
   std::unique_ptr<Impl> impl_;
 };

@@ -19,7 +19,9 @@ struct HttpReply {
   nlohmann::json body;
 };
 
-HttpReply httpGet(int port, const std::string& path);
+// Requests to a port a CoordinatorProc of this process listens on carry that coordinator's admin
+// bearer token, unless headers name "Authorization" themselves (an empty value: send none).
+HttpReply httpGet(int port, const std::string& path, const std::map<std::string, std::string>& headers = {});
 // The body as text (for non-JSON answers such as /metrics); empty if the request failed.
 std::string httpGetText(int port, const std::string& path);
 HttpReply httpPost(int port, const std::string& path, const std::string& body,
@@ -47,6 +49,10 @@ class CoordinatorProc {
   // on_hand for (sku, location), or nullopt if the ledger has no row.
   std::optional<int64_t> onHand(const std::string& sku, const std::string& location);
   nlohmann::json device(const std::string& device_id);
+  // The admin token made (with the CLI) at the first start; httpGet/httpPost send it.
+  const std::string& adminToken() const { return admin_token_; }
+  // stockwire-coordinator token create on this ledger; throws if it fails.
+  std::string createToken(const std::string& name, const std::string& role, const std::string& location = "");
 
  private:
   std::string dir_;
@@ -57,8 +63,13 @@ class CoordinatorProc {
   int port_ = 0;
   int starts_ = 0;
   std::string last_log_;
+  std::string admin_token_;
   Child child_;
 };
+
+// The bearer token httpGet/httpPost send to port (empty: none); CoordinatorProc sets its own.
+void setBearerForPort(int port, const std::string& token);
+std::string bearerForPort(int port);
 
 class AgentProc {
  public:
