@@ -10,6 +10,7 @@
 #include "sw/agent/devices.h"
 #include "sw/agent/handheld.h"
 #include "sw/agent/downlink.h"
+#include "sw/agent/enroll.h"
 #include "sw/agent/http_api.h"
 #include "sw/agent/scan_decode.h"
 #include "sw/agent/store.h"
@@ -32,9 +33,16 @@ constexpr const char* kUsage = R"(stockwire-agent: records sales and stock movem
 
 Usage:
   stockwire-agent run --device-id ID --location LOC --broker URL --db PATH [--http HOST:PORT] [options]
+  stockwire-agent enroll --token T --coordinator URL --dir DIR [--db PATH] [--http 127.0.0.1:PORT]
   stockwire-agent scan-decode [--rcn-country CC] [--current-year YYYY]
   stockwire-agent handheld [--agent URL] [--scanner PATH | --usb-vid HEX --usb-pid HEX] [options]
   stockwire-agent --help
+
+enroll: makes this device's key in DIR (0600; it never leaves the device), sends a CSR with the
+  one-time token from stockwire-provision token to the coordinator (URL = http://host:port) and
+  writes DIR/device.pem, DIR/ca-chain.pem and DIR/config.json; then run it with
+  stockwire-agent run --config DIR/config.json (mTLS to the broker). Exit 2 when refused (the
+  message says why and what to do), 3 when the coordinator cannot be reached.
 
 run options:
   --config FILE        JSON file with any of the options below (keys with '_' for '-');
@@ -225,6 +233,29 @@ int runAgent(const std::vector<std::string>& raw) {
   return 0;
 }
 
+int runEnroll(const std::vector<std::string>& raw) {
+  auto args = common::Args::parse(raw, {"token", "coordinator", "dir", "db", "http"}, {});
+  if (!args) return fail(args.error(), 2);
+  for (const char* required : {"token", "coordinator", "dir"}) {
+    if (!args->has(required)) return fail(common::Error::reject("bad_option", std::string("--") + required + " is required"), 2);
+  }
+  agent::EnrollOptions o;
+  o.token = *args->get("token");
+  o.coordinator_url = *args->get("coordinator");
+  o.dir = *args->get("dir");
+  o.db = args->getOr("db", "");
+  o.http = args->getOr("http", "");
+  auto config = agent::enroll(o, agent::httpEnrollPost(o.coordinator_url));
+  if (!config) {
+    std::fprintf(stderr, "stockwire-agent: %s\n", config.error().message.c_str());
+    return config.error().kind == common::ErrorKind::kRetry ? 3 : 2;
+  }
+  std::printf("enrolled %s at %s; run: stockwire-agent run --config %s/config.json\n",
+              (*config)["device_id"].get<std::string>().c_str(), (*config)["location"].get<std::string>().c_str(),
+              o.dir.c_str());
+  return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -244,6 +275,7 @@ int main(int argc, char** argv) {
     }
   }
   if (cmd == "run") return runAgent(args);
+  if (cmd == "enroll") return runEnroll(args);
   if (cmd == "handheld") return sw::agent::runHandheld(args);
   if (cmd == "scan-decode") return sw::agent::runScanDecode(args, std::cin, std::cout, std::cerr);
   std::fprintf(stderr, "stockwire-agent: unknown command '%s' (see --help)\n", cmd.c_str());
