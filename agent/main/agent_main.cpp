@@ -45,6 +45,9 @@ enroll: makes this device's key in DIR (0600; it never leaves the device), sends
   message says why and what to do), 3 when the coordinator cannot be reached.
 
 run options:
+  --identity-dir DIR   an enrolled device's identity (written by enroll, in its config.json): its
+                       certificate is renewed over MQTT when a third of its validity is left
+                       (checked every --renew-check-ms, default 60000), or at POST /v1/certificate/renew
   --config FILE        JSON file with any of the options below (keys with '_' for '-');
                        command-line options override it
   --device-id ID       this device's id (1-64 of A-Z a-z 0-9 . _ : -); also the MQTT client id
@@ -109,6 +112,7 @@ Exit codes: 0 after SIGINT/SIGTERM, 2 on bad options, 3 when the store cannot be
 std::set<std::string> runOptions() {
   std::set<std::string> names = {
       "config", "device-id", "location", "kind", "broker", "db", "http", "ca", "cert", "key", "nearby",
+      "identity-dir", "renew-check-ms",
       "keepalive-s", "retention-hours", "reserve-mb", "ack-timeout-ms", "max-batch", "max-offline-hours", "max-queue", "min-disk-mb", "log-level"};
   names.insert(agent::deviceOptionNames().begin(), agent::deviceOptionNames().end());
   return names;
@@ -186,6 +190,19 @@ int runAgent(const std::vector<std::string>& raw) {
   cfg.max_batch_events = static_cast<size_t>(*max_batch);
   cfg.initial_batch_events = std::min<size_t>(cfg.initial_batch_events, cfg.max_batch_events);
   agent::SyncLoop sync(**store, *transport, clock, cfg, session);
+  // An enrolled device renews its own certificate (--identity-dir, written by enroll).
+  std::unique_ptr<agent::CertRenewer> renewer;
+  if (auto identity = args->get("identity-dir")) {
+    auto check_ms = args->getInt("renew-check-ms", 60'000);
+    if (!check_ms) return fail(check_ms.error(), 2);
+    if (*check_ms <= 0) return fail(common::Error::reject("bad_option", "--renew-check-ms must be positive"), 2);
+    agent::RenewalConfig rc;
+    rc.identity_dir = *identity;
+    rc.device_id = sc.device_id;
+    rc.check_interval_ms = *check_ms;
+    renewer = std::make_unique<agent::CertRenewer>(*transport, clock, rc);
+    renewer->attach();
+  }
   std::vector<std::string> follow = {sc.location};
   if (auto nearby = args->get("nearby")) {
     size_t pos = 0;
@@ -215,9 +232,11 @@ int runAgent(const std::vector<std::string>& raw) {
   agent::Devices devices(**store, *devices_config, clock);
   if (auto s = devices.start(); !s) return fail(s.error(), 3);
   api.setDevices(&devices);
+  if (renewer) api.setCertRenewer(renewer.get());
   if (auto s = api.start(hp->first, hp->second); !s) return fail(s.error(), 2);
   downlink.start();
   sync.start();
+  if (renewer) renewer->start();
   SW_INFO("agent") << "device " << sc.device_id << " at " << sc.location << " (" << sc.kind << "), store "
                    << sc.path << ", API http://" << hp->first << ":" << api.port() << ", broker " << mc.broker_url;
   // Scripts read this line to find the API port when --http asks for port 0.
@@ -227,6 +246,7 @@ int runAgent(const std::vector<std::string>& raw) {
   int sig = common::waitForTerminationSignal();
   SW_INFO("agent") << "signal " << sig << ", stopping";
   api.stop();
+  if (renewer) renewer->stop();
   devices.stop();
   downlink.stop();
   sync.stop();

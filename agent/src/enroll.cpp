@@ -1,5 +1,7 @@
 #include "sw/agent/enroll.h"
 
+#include "sw/agent/cert_renewal.h"
+
 #include <sys/stat.h>
 
 #include <filesystem>
@@ -101,13 +103,13 @@ common::Result<json> enroll(const EnrollOptions& o, const EnrollPost& post) {
               {"kind", role == "handheld" ? "handheld" : "till"},
               {"broker", config.value("broker_url", "")},
               {"ca", dir + "/ca-chain.pem"},
-              {"cert", dir + "/device.pem"},
-              {"key", dir + "/device.key"},
+              {"cert", dir + "/current/device.pem"},
+              {"key", dir + "/current/device.key"},
+              {"identity_dir", dir},
               {"db", o.db.empty() ? dir + "/agent.db" : o.db},
               {"http", o.http.empty() ? "127.0.0.1:8700" : o.http}};
-  if (auto s = common::writeSecretFile(dir + "/device.key", *key); !s) return s.error();
-  if (auto s = common::writeFileAtomic(dir + "/device.pem", cert, 0644); !s) return s.error();
   if (auto s = common::writeFileAtomic(dir + "/ca-chain.pem", chain, 0644); !s) return s.error();
+  if (auto s = installIdentity(dir, *key, cert); !s) return s.error();
   if (auto s = common::writeFileAtomic(dir + "/config.json", run.dump(2) + "\n", 0600); !s) return s.error();
   return run;
 }

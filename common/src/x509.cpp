@@ -261,6 +261,15 @@ std::string normalizeSerial(std::string_view hex) {
   return out;
 }
 
+bool certMatchesKey(std::string_view cert_pem, std::string_view key_pem) {
+  auto cert = loadCert(cert_pem);
+  auto key = loadKey(key_pem);
+  if (!cert || !key) return false;
+  bool match = X509_check_private_key(cert->get(), key->get()) == 1;
+  ERR_clear_error();
+  return match;
+}
+
 Result<std::string> generateKey() {
   Key key(EVP_EC_gen("P-256"));
   if (!key) return internal("generating an EC P-256 key");

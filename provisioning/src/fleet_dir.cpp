@@ -75,6 +75,7 @@ std::string identityAcl(const std::vector<FleetDevice>& devices, const std::stri
     out += "topic write " + common::topics::events(d.device_id) + "\n";
     out += "topic write " + common::topics::state(d.device_id) + "\n";
     out += "topic write " + common::topics::request(d.device_id) + "\n";
+    out += "topic write " + common::topics::csr(d.device_id) + "\n";
     out += "topic read " + common::topics::ack(d.device_id) + "\n";
     out += "topic read " + common::topics::down(d.device_id, "#") + "\n";
     out += "topic read " + common::topics::notice(d.store) + "\n";

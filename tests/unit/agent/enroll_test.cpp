@@ -81,17 +81,18 @@ TEST_F(EnrollFixture, WritesKeyCertChainAndARunConfig) {
   EXPECT_EQ((*config)["kind"], "till");
   EXPECT_EQ((*config)["broker"], "ssl://127.0.0.1:8883");
   struct stat st {};
-  ASSERT_EQ(::stat(tmp.file("agent/device.key").c_str(), &st), 0);
+  ASSERT_EQ(::stat(tmp.file("agent/current/device.key").c_str(), &st), 0);
   EXPECT_EQ(st.st_mode & 0777, 0600u);
-  std::string key = common::readFile(tmp.file("agent/device.key")).value();
+  std::string key = common::readFile(tmp.file("agent/current/device.key")).value();
   // The request carried the CSR and the token, never the key.
   EXPECT_EQ(coord.sent.find("PRIVATE KEY"), std::string::npos);
   EXPECT_NE(coord.sent.find("CERTIFICATE REQUEST"), std::string::npos);
   auto saved = json::parse(common::readFile(tmp.file("agent/config.json")).value());
   EXPECT_EQ(saved, *config);
   EXPECT_EQ(common::x509::certInfo(common::readFile(saved["cert"]).value())->common_name, "till-7");
-  // The certificate is for the key the device kept: a CSR made from it has the same public key,
-  // which the issuing step copied; checked here by the CA verifying the certificate.
+  EXPECT_EQ(saved["key"], tmp.file("agent/current/device.key"));
+  // The certificate is for the key the device kept.
+  EXPECT_TRUE(common::x509::certMatchesKey(common::readFile(saved["cert"]).value(), key));
   EXPECT_TRUE(common::x509::verify(common::readFile(saved["cert"]).value(), common::readFile(saved["ca"]).value(), {})
                   .ok());
 }
@@ -103,7 +104,7 @@ TEST_F(EnrollFixture, ARefusalSaysWhyAndWritesNothing) {
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.error().code, "token_used");
   EXPECT_NE(r.error().message.find("new one"), std::string::npos);
-  EXPECT_FALSE(std::filesystem::exists(tmp.file("agent/device.key")));
+  EXPECT_FALSE(std::filesystem::exists(tmp.file("agent/current")));
   EXPECT_FALSE(std::filesystem::exists(tmp.file("agent/config.json")));
 }
 

@@ -194,6 +194,15 @@ TEST(X509, CsrNameMustMatchAndBeAValidDeviceId) {
   EXPECT_EQ(x509::makeCsr(key, "").error().code, "bad_cn");
 }
 
+TEST(X509, CertificateMatchesOnlyItsOwnKey) {
+  Fleet f = makeFleet();
+  std::string key = x509::generateKey().value();
+  std::string cert = x509::signClientCsr(f.issuing, x509::makeCsr(key, "till-1").value(), {{kNow, kNow + kDay}, ""}).value();
+  EXPECT_TRUE(x509::certMatchesKey(cert, key));
+  EXPECT_FALSE(x509::certMatchesKey(cert, x509::generateKey().value()));
+  EXPECT_FALSE(x509::certMatchesKey("garbage", key));
+}
+
 TEST(X509, SecretFilesAre0600AndReplacedWhole) {
   sw::test::TempDir dir;
   std::string path = dir.file("device.key");

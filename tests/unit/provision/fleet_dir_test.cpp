@@ -120,6 +120,7 @@ TEST(FleetDir, RevokingListsTheDevicesSerialsInTheCrlAndDropsItFromTheAcl) {
   std::string acl = f.acl().value();
   EXPECT_EQ(acl.find("till-1"), std::string::npos);
   EXPECT_NE(acl.find("user till-2\ntopic write sw/v1/dev/till-2/events\n"), std::string::npos);
+  EXPECT_NE(acl.find("topic write sw/v1/dev/till-2/csr\n"), std::string::npos);
   EXPECT_EQ(f.issueToken("till-1", kNow, kHour).error().code, "device_revoked");
   EXPECT_EQ(f.addDevice("store-1", "till-1", "pos", kNow).error().code, "device_revoked");
   EXPECT_EQ(f.revoke("nobody", kNow).error().code, "unknown_device");

@@ -1,8 +1,9 @@
 #pragma once
 // `stockwire-agent enroll`: the device's side of enrollment. It makes its EC P-256 key on the
 // device (written 0600 and never sent), a CSR with CN = the device id the token names, POSTs
-// {token, csr_pem} to the coordinator's /v1/enroll and writes, in DIR:
-//   device.key (0600), device.pem, ca-chain.pem, config.json
+// {token, csr_pem} to the coordinator's /v1/enroll and writes, in DIR (layout in cert_renewal.h):
+//   id-<serial>/device.key (0600), id-<serial>/device.pem, current -> id-<serial>,
+//   ca-chain.pem, config.json
 // config.json holds the options of `stockwire-agent run --config DIR/config.json`: device_id,
 // location, kind (till for role pos, handheld), broker (ssl://), ca, cert, key, db, http.
 // Nothing is written unless the coordinator issued the certificate; a failed attempt leaves an

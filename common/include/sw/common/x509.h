@@ -94,6 +94,10 @@ struct VerifyOptions {
 // are the trust anchors, the others intermediates).
 Status verify(std::string_view cert_pem, std::string_view chain_pem, const VerifyOptions& options);
 
+// True when the certificate's public key is key_pem's (a renewed certificate is for the key
+// the device made for it).
+bool certMatchesKey(std::string_view cert_pem, std::string_view key_pem);
+
 // Lower-cases hex and strips leading zeros, so serials from different tools compare equal;
 // empty if the text is not hex.
 std::string normalizeSerial(std::string_view hex);
