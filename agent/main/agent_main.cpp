@@ -11,6 +11,7 @@
 #include "sw/agent/devices.h"
 #include "sw/agent/handheld.h"
 #include "sw/agent/downlink.h"
+#include "sw/agent/enroll.h"
 #include "sw/agent/http_api.h"
 #include "sw/agent/scan_decode.h"
 #include "sw/agent/store.h"
@@ -33,11 +34,21 @@ constexpr const char* kUsage = R"(stockwire-agent: records sales and stock movem
 
 Usage:
   stockwire-agent run --device-id ID --location LOC --broker URL --db PATH [--http HOST:PORT] [options]
+  stockwire-agent enroll --token T --coordinator URL --dir DIR [--db PATH] [--http 127.0.0.1:PORT]
   stockwire-agent scan-decode [--rcn-country CC] [--current-year YYYY]
   stockwire-agent handheld [--agent URL] [--scanner PATH | --usb-vid HEX --usb-pid HEX] [options]
   stockwire-agent --help
 
+enroll: makes this device's key in DIR (0600; it never leaves the device), sends a CSR with the
+  one-time token from stockwire-provision token to the coordinator (URL = http://host:port) and
+  writes DIR/device.pem, DIR/ca-chain.pem and DIR/config.json; then run it with
+  stockwire-agent run --config DIR/config.json (mTLS to the broker). Exit 2 when refused (the
+  message says why and what to do), 3 when the coordinator cannot be reached.
+
 run options:
+  --identity-dir DIR   an enrolled device's identity (written by enroll, in its config.json): its
+                       certificate is renewed over MQTT when a third of its validity is left
+                       (checked every --renew-check-ms, default 60000), or at POST /v1/certificate/renew
   --config FILE        JSON file with any of the options below (keys with '_' for '-');
                        command-line options override it
   --device-id ID       this device's id (1-64 of A-Z a-z 0-9 . _ : -); also the MQTT client id
@@ -103,6 +114,7 @@ Exit codes: 0 after SIGINT/SIGTERM, 2 on bad options, 3 when the store cannot be
 std::set<std::string> runOptions() {
   std::set<std::string> names = {
       "config", "device-id", "location", "kind", "broker", "db", "http", "ca", "cert", "key", "nearby",
+      "identity-dir", "renew-check-ms",
       "keepalive-s", "retention-hours", "reserve-mb", "ack-timeout-ms", "max-batch", "max-offline-hours", "max-queue", "min-disk-mb", "log-level",
       "api-token-file"};
   names.insert(agent::deviceOptionNames().begin(), agent::deviceOptionNames().end());
@@ -181,6 +193,19 @@ int runAgent(const std::vector<std::string>& raw) {
   cfg.max_batch_events = static_cast<size_t>(*max_batch);
   cfg.initial_batch_events = std::min<size_t>(cfg.initial_batch_events, cfg.max_batch_events);
   agent::SyncLoop sync(**store, *transport, clock, cfg, session);
+  // An enrolled device renews its own certificate (--identity-dir, written by enroll).
+  std::unique_ptr<agent::CertRenewer> renewer;
+  if (auto identity = args->get("identity-dir")) {
+    auto check_ms = args->getInt("renew-check-ms", 60'000);
+    if (!check_ms) return fail(check_ms.error(), 2);
+    if (*check_ms <= 0) return fail(common::Error::reject("bad_option", "--renew-check-ms must be positive"), 2);
+    agent::RenewalConfig rc;
+    rc.identity_dir = *identity;
+    rc.device_id = sc.device_id;
+    rc.check_interval_ms = *check_ms;
+    renewer = std::make_unique<agent::CertRenewer>(*transport, clock, rc);
+    renewer->attach();
+  }
   std::vector<std::string> follow = {sc.location};
   if (auto nearby = args->get("nearby")) {
     size_t pos = 0;
@@ -223,9 +248,11 @@ int runAgent(const std::vector<std::string>& raw) {
   agent::Devices devices(**store, *devices_config, clock);
   if (auto s = devices.start(); !s) return fail(s.error(), 3);
   api.setDevices(&devices);
+  if (renewer) api.setCertRenewer(renewer.get());
   if (auto s = api.start(hp->first, hp->second); !s) return fail(s.error(), 2);
   downlink.start();
   sync.start();
+  if (renewer) renewer->start();
   SW_INFO("agent") << "device " << sc.device_id << " at " << sc.location << " (" << sc.kind << "), store "
                    << sc.path << ", API http://" << hp->first << ":" << api.port() << ", broker " << mc.broker_url;
   // Scripts read this line to find the API port when --http asks for port 0.
@@ -235,9 +262,33 @@ int runAgent(const std::vector<std::string>& raw) {
   int sig = common::waitForTerminationSignal();
   SW_INFO("agent") << "signal " << sig << ", stopping";
   api.stop();
+  if (renewer) renewer->stop();
   devices.stop();
   downlink.stop();
   sync.stop();
+  return 0;
+}
+
+int runEnroll(const std::vector<std::string>& raw) {
+  auto args = common::Args::parse(raw, {"token", "coordinator", "dir", "db", "http"}, {});
+  if (!args) return fail(args.error(), 2);
+  for (const char* required : {"token", "coordinator", "dir"}) {
+    if (!args->has(required)) return fail(common::Error::reject("bad_option", std::string("--") + required + " is required"), 2);
+  }
+  agent::EnrollOptions o;
+  o.token = *args->get("token");
+  o.coordinator_url = *args->get("coordinator");
+  o.dir = *args->get("dir");
+  o.db = args->getOr("db", "");
+  o.http = args->getOr("http", "");
+  auto config = agent::enroll(o, agent::httpEnrollPost(o.coordinator_url));
+  if (!config) {
+    std::fprintf(stderr, "stockwire-agent: %s\n", config.error().message.c_str());
+    return config.error().kind == common::ErrorKind::kRetry ? 3 : 2;
+  }
+  std::printf("enrolled %s at %s; run: stockwire-agent run --config %s/config.json\n",
+              (*config)["device_id"].get<std::string>().c_str(), (*config)["location"].get<std::string>().c_str(),
+              o.dir.c_str());
   return 0;
 }
 
@@ -260,6 +311,7 @@ int main(int argc, char** argv) {
     }
   }
   if (cmd == "run") return runAgent(args);
+  if (cmd == "enroll") return runEnroll(args);
   if (cmd == "handheld") return sw::agent::runHandheld(args);
   if (cmd == "scan-decode") return sw::agent::runScanDecode(args, std::cin, std::cout, std::cerr);
   std::fprintf(stderr, "stockwire-agent: unknown command '%s' (see --help)\n", cmd.c_str());

@@ -236,6 +236,21 @@ common::Status AgentHttpApi::start(const std::string& host, int port) {
 
 void AgentHttpApi::setApiToken(std::string token) { impl_->api_token = std::move(token); }
 
+void AgentHttpApi::setCertRenewer(CertRenewer* renewer) {
+  if (!renewer) return;
+  impl_->server.Get("/v1/certificate", [renewer](const httplib::Request&, httplib::Response& res) {
+    RenewalStatus st = renewer->status();
+    nlohmann::json j = {{"serial", st.serial}, {"not_after_ms", st.not_after_ms}, {"renewals", st.renewals},
+                        {"last_error", st.last_error}};
+    res.set_content(common::toJsonText(j), "application/json");
+  });
+  impl_->server.Post("/v1/certificate/renew", [renewer](const httplib::Request&, httplib::Response& res) {
+    renewer->renewNow();
+    res.status = 202;
+    res.set_content(R"({"requested":true})", "application/json");
+  });
+}
+
 void AgentHttpApi::stop() {
   if (impl_) impl_->runner.stop();
 }

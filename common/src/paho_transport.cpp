@@ -63,6 +63,15 @@ class PahoTransport final : public MqttTransport, private mqtt::callback {
 
   bool isConnected() const override { return connected_.load(); }
 
+  void reconnect() override {
+    try {
+      if (client_.is_connected()) client_.disconnect(std::chrono::milliseconds(500))->wait_for(1500);
+    } catch (const mqtt::exception& ex) {
+      SW_DEBUG(kLog) << config_.client_id << ": disconnect: " << ex.what();
+    }
+    connection_lost("reconnecting with new credentials");
+  }
+
   Status subscribe(std::string_view filter, int qos) override {
     {
       std::lock_guard<std::mutex> lock(mu_);

@@ -25,6 +25,7 @@ std::string down(std::string_view device, std::string_view kind) {
 }
 
 std::string request(std::string_view device) { return deviceTopic(device, "req"); }
+std::string csr(std::string_view device) { return deviceTopic(device, "csr"); }
 
 std::string notice(std::string_view location) {
   std::string t = "sw/v1/loc/";

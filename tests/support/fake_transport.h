@@ -22,6 +22,9 @@ class FakeTransport final : public common::MqttTransport {
   void start() override {}
   void stop() override { connected_ = false; }
   bool isConnected() const override { return connected_; }
+  // Counts reconnects (a renewed certificate); the connection stays up.
+  void reconnect() override { ++reconnects_; }
+  int reconnects() const { return reconnects_.load(); }
   common::Status subscribe(std::string_view filter, int) override {
     std::lock_guard<std::mutex> lock(mu_);
     subscriptions_.emplace_back(filter);
@@ -62,6 +65,7 @@ class FakeTransport final : public common::MqttTransport {
  private:
   std::mutex mu_;
   std::atomic<bool> connected_{false};
+  std::atomic<int> reconnects_{0};
   std::vector<Published> published_;
   std::vector<std::string> subscriptions_;
 };

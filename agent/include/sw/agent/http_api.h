@@ -19,6 +19,7 @@
 #include <memory>
 #include <string>
 
+#include "sw/agent/cert_renewal.h"
 #include "sw/agent/devices.h"
 #include "sw/agent/downlink.h"
 #include "sw/agent/store.h"
@@ -47,6 +48,9 @@ class AgentHttpApi {
   // The till's devices: adds their routes, and each recorded sale or return wakes the receipt
   // queue (set before start()).
   void setDevices(Devices* devices);
+  // GET /v1/certificate {serial, not_after_ms, renewals, last_error} and
+  // POST /v1/certificate/renew (202: asks for a new certificate now); set before start().
+  void setCertRenewer(CertRenewer* renewer);
 
   // Every request must then carry "Authorization: Bearer <token>" (before start()).
   void setApiToken(std::string token);

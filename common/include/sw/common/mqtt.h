@@ -59,6 +59,9 @@ class MqttTransport {
   virtual void start() = 0;
   // Disconnects cleanly (no will is sent) and stops reconnecting.
   virtual void stop() = 0;
+  // Disconnects cleanly and connects again at once, reading the TLS files anew (a renewed
+  // certificate). Connection handlers see false then true. No-op where there is nothing to reload.
+  virtual void reconnect() {}
   virtual bool isConnected() const = 0;
   // Remembered and renewed on every reconnect.
   virtual Status subscribe(std::string_view filter, int qos) = 0;

@@ -19,6 +19,10 @@ std::string down(std::string_view device, std::string_view kind);  // coordinato
 std::string request(std::string_view device);                      // device -> coordinator (downlink pulls)
 std::string notice(std::string_view location);                     // retained downlink versions per location
 inline constexpr std::string_view kRequestFilter = "sw/v1/dev/+/req";
+// Certificate renewal: the device's CSR (device -> coordinator, QoS 1); the answer comes on
+// down(device, "cert").
+std::string csr(std::string_view device);
+inline constexpr std::string_view kCsrFilter = "sw/v1/dev/+/csr";
 
 struct DeviceTopic {
   std::string device;

@@ -1,7 +1,7 @@
 #pragma once
 // A fleet as IT describes it (one CSV row per device), and what provisioning derives from it:
 // a Mosquitto ACL that confines each device to its own topics, and one agent config file per
-// device. Certificates are not issued here yet (see provisioning/README.md).
+// device. Certificates, enrollment and revocation are in fleet_dir.h.
 //
 // Fleet CSV, with a header row:
 //   device_id,location,kind,nearby
@@ -37,14 +37,17 @@ struct Fleet {
   std::vector<RowError> errors;  // rows left out, and why
 };
 
+// One CSV line into fields: commas separate, double quotes may wrap a field ("" is a quote).
+common::Result<std::vector<std::string>> splitCsvLine(std::string_view line);
+
 // Reads the CSV. A bad row is reported and left out; a missing or wrong header is an error.
 common::Result<Fleet> parseFleetCsv(std::string_view text);
 
-// Mosquitto acl_file text. Devices are matched by MQTT client id (the agent uses its device id)
-// or, with TLS client certificates and use_identity_as_username, by user name; either way a
+// Mosquitto acl_file text, bound to identities: one user block per device (the user name is
+// the CN of its TLS client certificate with use_identity_as_username), no pattern rules. A
 // device may publish only its own events, state and requests and read only its own acks and
 // downlink pages, its locations' notices and the coordinator's presence. The coordinator's user
-// may read and write everything under sw/v1/.
+// may read and write everything under sw/v1/. A client without a certificate user gets nothing.
 std::string mosquittoAcl(const Fleet& fleet, const std::string& coordinator_user);
 
 struct BundleOptions {
