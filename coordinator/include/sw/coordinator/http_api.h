@@ -33,6 +33,8 @@
 
 namespace sw::coordinator {
 
+class Enrollment;
+
 class CoordinatorHttpApi {
  public:
   CoordinatorHttpApi(SqliteLedger& ledger, IngestService* ingest, const common::Clock& clock,
@@ -53,6 +55,10 @@ class CoordinatorHttpApi {
 
   // Order webhooks, orders and pick tasks (src/orders_http.h; optional; before start()).
   void setOrders(OrderService& orders);
+
+  // POST /v1/enroll (src/enroll_http.h; optional; before start()). It takes no bearer token:
+  // the one-time enrollment token is its credential.
+  void setEnrollment(Enrollment& enrollment);
 
   common::Status start(const std::string& host, int port);
   void stop();
