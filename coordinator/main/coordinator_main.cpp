@@ -16,18 +16,20 @@
 #include "sw/common/topics.h"
 #include "sw/common/uuid.h"
 #include "sw/coordinator/access.h"
+#include "sw/coordinator/catalog.h"
+#include "sw/coordinator/cert_renewal.h"
 #include "sw/coordinator/channel_service.h"
 #include "sw/coordinator/channels/channel_decode.h"
-#include "sw/coordinator/catalog.h"
 #include "sw/coordinator/downlink.h"
+#include "sw/coordinator/enrollment.h"
 #include "sw/coordinator/http_api.h"
-#include "sw/coordinator/stock_view.h"
 #include "sw/coordinator/ingest.h"
 #include "sw/coordinator/ledger.h"
 #include "sw/coordinator/orders.h"
 #include "sw/coordinator/pick_tasks.h"
 #include "sw/coordinator/registry.h"
 #include "sw/coordinator/reservations.h"
+#include "sw/coordinator/stock_view.h"
 
 namespace {
 
@@ -70,7 +72,14 @@ serve options:
   --locations-config FILE  order routing: coordinates and costs per location, country centroids
                          (JSON, see coordinator/README.md "Orders"); without it every location ships at cost 0
   --order-poll-ms N      how often each channel with a connector is polled for orders (default 60000)
-  --ca FILE --cert FILE --key FILE   TLS files for ssl:// brokers
+  --mqtt-ca FILE --mqtt-cert FILE --mqtt-key FILE   the CA chain and this coordinator's MQTT client
+                         certificate and key (ssl:// brokers with client certificates; from
+                         stockwire-provision coordinator-cert). --ca/--cert/--key are the same.
+  --fleet-dir FLEET      enables POST /v1/enroll (devices enroll with a one-time token from
+                         stockwire-provision token) and watches FLEET/crl.pem (every 2 s): devices
+                         whose certificate it lists are marked revoked
+  --enroll-broker-url URL  broker URL handed to enrolled devices (default: --broker)
+  --enroll-validity-days N  validity of device certificates issued at enrollment and renewal (default 30)
   --log-level LEVEL      debug, info (default), warn, error
 
 device: the device registry in the ledger file. Ingest takes batches only from registered, unrevoked
@@ -99,7 +108,8 @@ const std::set<std::string> kServeOptions = {"config", "broker", "db", "http", "
                                              "import-max-mb", "import-max-rows",
                                              "count-tie-ms", "channels-config",
                                              "locations-config", "order-poll-ms", "tls-cert", "tls-key",
-                                             "http-workers"};
+                                             "http-workers", "mqtt-ca", "mqtt-cert", "mqtt-key", "fleet-dir",
+                                             "enroll-broker-url", "enroll-validity-days"};
 
 int fail(const common::Error& e, int code) {
   std::fprintf(stderr, "stockwire-coordinator: %s\n", e.toString().c_str());
@@ -158,9 +168,9 @@ int serve(const std::vector<std::string>& raw) {
   common::MqttConfig mc;
   mc.broker_url = *args->get("broker");
   mc.client_id = args->getOr("client-id", "stockwire-coordinator");
-  mc.ca_file = args->getOr("ca", "");
-  mc.cert_file = args->getOr("cert", "");
-  mc.key_file = args->getOr("key", "");
+  mc.ca_file = args->getOr("mqtt-ca", args->getOr("ca", ""));
+  mc.cert_file = args->getOr("mqtt-cert", args->getOr("cert", ""));
+  mc.key_file = args->getOr("mqtt-key", args->getOr("key", ""));
   mc.max_inflight = 256;
   mc.will = common::MqttWill{std::string(common::topics::kCoordinatorState),
                              common::encodeCoordinatorState({false, session, clock.nowMs()}), 1, true};
@@ -242,6 +252,29 @@ int serve(const std::vector<std::string>& raw) {
   api.setChannels(channels.availability(), channels.push());
   api.setCatalog(**catalog, catalog_http, [&downlink](const std::vector<std::string>& locs) { downlink.changed(locs); });
   api.setOrders(orders);
+  // Enrollment and the CRL watch (--fleet-dir) write to the registry ingest reads (one instance).
+  std::unique_ptr<coordinator::Enrollment> enrollment;
+  std::unique_ptr<coordinator::CrlWatcher> crl_watcher;
+  std::unique_ptr<coordinator::CertRenewalService> renewal;
+  if (args->has("fleet-dir")) {
+    auto validity_days = args->getInt("enroll-validity-days", 30);
+    if (!validity_days) return fail(validity_days.error(), 2);
+    if (*validity_days <= 0 || *validity_days > 825) {
+      return fail(common::Error::reject("bad_option", "--enroll-validity-days must be 1-825"), 2);
+    }
+    coordinator::EnrollmentConfig ec;
+    ec.fleet_dir = *args->get("fleet-dir");
+    ec.validity_ms = *validity_days * 86'400'000;
+    ec.broker_url = args->getOr("enroll-broker-url", mc.broker_url);
+    auto en = coordinator::Enrollment::open(ec, **registry, clock);
+    if (!en) return fail(en.error(), 2);
+    enrollment = std::move(*en);
+    api.setEnrollment(*enrollment);
+    crl_watcher = std::make_unique<coordinator::CrlWatcher>(*enrollment, 2000);
+    crl_watcher->start();
+    renewal = std::make_unique<coordinator::CertRenewalService>(*transport, *enrollment);
+    if (auto s = renewal->start(); !s) return fail(s.error(), 3);
+  }
   if (auto s = api.start(hp->first, hp->second); !s) return fail(s.error(), 2);
   if (auto s = ingest.start(); !s) return fail(s.error(), 3);
   channels.start();
@@ -255,6 +288,8 @@ int serve(const std::vector<std::string>& raw) {
   int sig = common::waitForTerminationSignal();
   SW_INFO("coordinator") << "signal " << sig << ", stopping";
   api.stop();
+  if (crl_watcher) crl_watcher->stop();
+  if (renewal) renewal->stop();
   orders.stop();
   channels.stop();
   downlink.stop();

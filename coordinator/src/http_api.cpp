@@ -7,6 +7,7 @@
 #include <sstream>
 
 #include "catalog_http.h"
+#include "enroll_http.h"
 #include "orders_http.h"
 #include "channels_routes.h"
 #include "console_html.h"
@@ -475,6 +476,8 @@ void CoordinatorHttpApi::setCatalog(SqliteCatalog& catalog, CatalogHttpConfig co
 }
 
 void CoordinatorHttpApi::setOrders(OrderService& orders) { installOrderRoutes(impl_->server, orders); }
+
+void CoordinatorHttpApi::setEnrollment(Enrollment& enrollment) { installEnrollRoutes(impl_->server, enrollment); }
 
 int CoordinatorHttpApi::port() const { return impl_->runner.port(); }
 

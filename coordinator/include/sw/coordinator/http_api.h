@@ -45,6 +45,9 @@ struct CoordinatorHttpOptions {
   common::HttpServerLimits http;  // body limits, timeouts, workers (see common/http_server.h)
 };
 
+
+class Enrollment;
+
 class CoordinatorHttpApi {
  public:
   // Fails when the TLS files cannot be loaded.
@@ -67,6 +70,10 @@ class CoordinatorHttpApi {
 
   // Order webhooks, orders and pick tasks (src/orders_http.h; optional; before start()).
   void setOrders(OrderService& orders);
+
+  // POST /v1/enroll (src/enroll_http.h; optional; before start()). It takes no bearer token:
+  // the one-time enrollment token is its credential.
+  void setEnrollment(Enrollment& enrollment);
 
   common::Status start(const std::string& host, int port);
   void stop();
