@@ -59,6 +59,7 @@ struct IngestStats {
   std::atomic<uint64_t> commits{0};
   std::atomic<uint64_t> commit_failures{0};
   std::atomic<uint64_t> seq_conflicts{0};  // batches refused: a seq resent with another event id
+  std::atomic<uint64_t> chain_breaks{0};   // events refused: not linked to the device's chain head
   std::atomic<uint64_t> commit_us_total{0};
   // Ledger commit times as a histogram: commits that took at most kCommitBucketsMs[i] ms (each
   // counted once, in the first bucket it fits; /metrics shows them cumulative, Prometheus-style).
@@ -140,6 +141,7 @@ class IngestService {
   int64_t last_state_flush_mono_ = 0;
   // Apply thread only: the events vector of the last group, emptied, with its capacity.
   std::vector<ApplyEvent> spare_events_;
+  std::unordered_map<std::string, int64_t> last_echo_;  // apply thread: each device's latest batch send time
 };
 
 }  // namespace sw::coordinator
