@@ -327,6 +327,15 @@ std::string AgentHttpApi::Impl::statusJson() {
     j["refused"] = ss.refused_reason;
     alerts.push_back({{"code", "refused_by_coordinator"}, {"message", ss.refused_reason}});
   }
+  j["bad_acks"] = ss.bad_acks;
+  if (ss.bad_acks > 0) {
+    j["last_bad_ack"] = {{"at_ms", ss.last_bad_ack_at_ms}, {"reason", ss.last_bad_ack}};
+    if (now - ss.last_bad_ack_at_ms < 24LL * 3600 * 1000) {
+      alerts.push_back({{"code", "bad_ack"},
+                        {"message", std::to_string(ss.bad_acks) + " inconsistent ack(s) ignored (forged?); last: " +
+                                        ss.last_bad_ack}});
+    }
+  }
   j["alerts"] = alerts;
   if (downlink) {
     json down = json::array();

@@ -7,6 +7,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "sw/common/chain.h"
 #include "sw/common/codec.h"
 #include "sw/common/crash_point.h"
 #include "sw/common/uuid.h"
@@ -47,6 +48,9 @@ const std::vector<std::string> kSchema = {
     // the till instead of reaching the coordinator as an anomaly.
     // Voids already in the outbox are added by Store::init() (the bodies are in the wire format).
     "CREATE TABLE voids (ref TEXT PRIMARY KEY, seq INTEGER NOT NULL, event_id TEXT NOT NULL) WITHOUT ROWID;",
+    // v5: the hash chain (common/chain.h): the hash of the last event recorded here. Empty in a
+    // store from before the chain: its next event links to the genesis hash.
+    "ALTER TABLE counters ADD COLUMN chain_head TEXT NOT NULL DEFAULT '';",
 };
 
 }  // namespace
@@ -160,9 +164,12 @@ Status Store::init() {
   p = db_.prepare("INSERT INTO voids (ref, seq, event_id) VALUES (?, ?, ?)");
   if (!p) return p.error();
   insert_void_ = std::move(*p);
-  p = db_.prepare("UPDATE counters SET last_seq = ? WHERE id = 1");
+  p = db_.prepare("UPDATE counters SET last_seq = ?, chain_head = ? WHERE id = 1");
   if (!p) return p.error();
   bump_seq_ = std::move(*p);
+  p = db_.prepare("SELECT last_seq, chain_head FROM counters WHERE id = 1");
+  if (!p) return p.error();
+  select_counters_ = std::move(*p);
   auto reader = common::SqliteDb::open({.path = config_.path, .create = false});
   if (!reader) return reader.error();
   reader_ = std::move(*reader);
@@ -241,14 +248,22 @@ Result<std::vector<Recorded>> Store::recordMany(const std::vector<EventDraft>& d
 
   auto txn = common::SqliteTxn::begin(db_);
   if (!txn) return failed(txn.error());
-  auto last = db_.queryInt("SELECT last_seq FROM counters WHERE id = 1");
-  if (!last) return failed(last.error());
+  auto cr = select_counters_.step();
+  if (!cr || !*cr) {
+    select_counters_.reset();
+    return failed(cr ? Error::fatal("corrupt_database", "no counters row") : cr.error());
+  }
+  uint64_t seq = static_cast<uint64_t>(select_counters_.columnInt(0));
+  std::string head = select_counters_.columnText(1);
+  select_counters_.reset();
+  if (head.empty()) head = std::string(common::kChainGenesis);
   std::vector<Recorded> out;
   out.reserve(events.size());
-  uint64_t seq = static_cast<uint64_t>(*last);
   for (size_t i = 0; i < events.size(); ++i) {
     common::Event& e = events[i];
     e.seq = ++seq;
+    e.prev_hash = head;
+    head = common::chainHash(e);
     std::string body = common::encodeEvent(e);
     insert_.bind(1, static_cast<int64_t>(e.seq)).bind(2, e.event_id);
     if (drafts[i].idempotency_key.empty()) {
@@ -264,7 +279,7 @@ Result<std::vector<Recorded>> Store::recordMany(const std::vector<EventDraft>& d
     if (auto s = recordLocalMoves(e); !s) return failed(s.error());
     out.push_back({e.seq, e.event_id, e.occurred_at_ms, false});
   }
-  bump_seq_.bind(1, static_cast<int64_t>(seq));
+  bump_seq_.bind(1, static_cast<int64_t>(seq)).bind(2, head);
   if (auto s = bump_seq_.run(); !s) return failed(s.error());
   if (auto s = txn->commit(); !s) return failed(s.error());
   last_failure_ = {};
@@ -472,7 +487,8 @@ Status Store::writeAck(uint64_t seq, int64_t at_ms) {
   return up->run();
 }
 
-Result<std::optional<Store::Resequenced>> Store::resequence(uint64_t conflict_seq, uint64_t coordinator_applied) {
+Result<std::optional<Store::Resequenced>> Store::resequence(uint64_t conflict_seq, uint64_t coordinator_applied,
+                                                           const std::string& coordinator_chain_head) {
   std::lock_guard<std::mutex> lock(mu_);
   auto txn = common::SqliteTxn::begin(db_);
   if (!txn) return txn.error();
@@ -533,6 +549,9 @@ Result<std::optional<Store::Resequenced>> Store::resequence(uint64_t conflict_se
       if (auto s = st->run(); !s) return s.error();
     }
   }
+  // The chain: what follows the coordinator's events must link to the last of them (its head
+  // from the conflict ack; none: it holds no chained event of ours, so the genesis hash).
+  if (auto s = relink(coordinator_applied + 1, coordinator_chain_head); !s) return s.error();
   // What the coordinator has up to coordinator_applied is there, under its ids: acknowledged.
   r.acked_through = std::max(acked, std::min(coordinator_applied, conflict_seq - 1 + r.shift));
   if (r.acked_through > acked) {
@@ -560,6 +579,38 @@ Result<std::optional<Store::Resequenced>> Store::resequence(uint64_t conflict_se
   prev_epoch_ = r.old_epoch;
   reseq_info_ = info;
   return std::optional<Resequenced>(r);
+}
+
+// Inside the caller's transaction: re-links every event from from_seq on to follow head.
+Status Store::relink(uint64_t from_seq, const std::string& head_in) {
+  std::string head = head_in.empty() ? std::string(common::kChainGenesis) : head_in;
+  auto sel = db_.prepare("SELECT seq, body FROM outbox WHERE seq >= ? ORDER BY seq");
+  if (!sel) return sel.error();
+  auto up = db_.prepare("UPDATE outbox SET body = ? WHERE seq = ?");
+  if (!up) return up.error();
+  sel->bind(1, static_cast<int64_t>(from_seq));
+  std::vector<std::pair<int64_t, std::string>> rows;
+  while (true) {
+    auto s = sel->step();
+    if (!s) return s.error();
+    if (!*s) break;
+    rows.emplace_back(sel->columnInt(0), sel->columnText(1));
+  }
+  sel->reset();
+  for (auto& [seq, body] : rows) {
+    auto e = common::decodeEvent(body);
+    if (!e) return Error::fatal("corrupt_database", "outbox seq " + std::to_string(seq) + ": " + e.error().message);
+    e->device_id = config_.device_id;
+    e->prev_hash = head;
+    head = common::chainHash(*e);
+    up->bindBlob(1, common::encodeEvent(*e)).bind(2, seq);
+    if (auto s = up->run(); !s) return s;
+  }
+  // No event after from_seq (all were the coordinator's): the next one links to its head.
+  auto st = db_.prepare("UPDATE counters SET chain_head = ? WHERE id = 1");
+  if (!st) return st.error();
+  st->bind(1, head);
+  return st->run();
 }
 
 Status Store::rewindAcked(uint64_t seq) {

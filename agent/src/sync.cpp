@@ -161,6 +161,15 @@ void SyncLoop::handleAck(std::string_view payload) {
   int64_t mono = clock_.monoMs();
   const std::string epoch = store_.epoch(), prev_epoch = store_.prevEpoch();
   if (!prev_epoch.empty() && ack->epoch == prev_epoch) return;  // answers a batch sent before we renumbered
+  if (std::string why = inconsistency(*ack, now); !why.empty()) {
+    SW_WARN(kLog) << "ignoring an inconsistent ack (applied " << ack->applied_seq << ", epoch " << ack->epoch
+                  << "): " << why;
+    std::lock_guard<std::mutex> lock(mu_);
+    ++status_.bad_acks;
+    status_.last_bad_ack = why;
+    status_.last_bad_ack_at_ms = now;
+    return;
+  }
   if (ack->conflict_seq && ack->error.empty() && ack->epoch == epoch) return handleConflict(*ack);
   if (!ack->error.empty() || (!ack->epoch.empty() && ack->epoch != epoch)) {
     std::string why = !ack->error.empty() ? ack->error
@@ -272,7 +281,7 @@ void SyncLoop::handleAck(std::string_view payload) {
 // epoch (the coordinator switches to it on the next batch, which names the old one), and go on.
 // Sales are never refused for this: only their seqs change.
 void SyncLoop::handleConflict(const common::Ack& ack) {
-  auto r = store_.resequence(*ack.conflict_seq, ack.applied_seq);
+  auto r = store_.resequence(*ack.conflict_seq, ack.applied_seq, ack.chain_head);
   if (!r) {
     SW_ERROR(kLog) << "seq conflict at " << *ack.conflict_seq << ": cannot renumber: " << r.error().toString();
     return;  // the next batch meets the same conflict, and its ack brings it again
@@ -289,6 +298,38 @@ void SyncLoop::handleConflict(const common::Ack& ack) {
   last_progress_mono_ = clock_.monoMs();
   std::lock_guard<std::mutex> lock(mu_);
   status_.last_ack_at_ms = clock_.nowMs();
+}
+
+bool SyncLoop::answersOurBatch(const common::Ack& ack) const {
+  return ack.echo_sent_at_ms > 0 &&
+         std::find(recent_sent_at_.begin(), recent_sent_at_.end(), ack.echo_sent_at_ms) != recent_sent_at_.end();
+}
+
+std::string SyncLoop::inconsistency(const common::Ack& ack, int64_t now) const {
+  if (ack.coord_time_ms <= 0 || ack.coord_time_ms > common::kMaxEventTimeMs) {
+    return "coordinator time " + std::to_string(ack.coord_time_ms) + " is not a time before 2100";
+  }
+  if (ack.coord_time_ms - now > common::kMaxClockOffsetMs || now - ack.coord_time_ms > common::kMaxClockOffsetMs) {
+    return "coordinator time " + std::to_string(ack.coord_time_ms) + " is more than ten years from ours";
+  }
+  if (ack.echo_sent_at_ms < 0 || ack.echo_sent_at_ms > now) {
+    return "it echoes a send time (" + std::to_string(ack.echo_sent_at_ms) + ") later than now";
+  }
+  if (answersOurBatch(ack)) return {};
+  // Not an answer to a batch of ours (a resend request, or forged): it may only confirm what was
+  // sent, under our epoch, forward.
+  if (!ack.error.empty()) return "a refusal that answers no batch this device sent";
+  if (ack.epoch != store_.epoch()) return "epoch '" + ack.epoch + "' is not this store's, and it answers no batch sent";
+  if (ack.conflict_seq) return "a seq conflict that answers no batch this device sent";
+  if (ack.applied_seq > std::max(highest_sent_, last_acked_)) {
+    return "it confirms seq " + std::to_string(ack.applied_seq) + ", but only up to " +
+           std::to_string(std::max(highest_sent_, last_acked_)) + " was sent";
+  }
+  if (ack.applied_seq < last_acked_) {
+    return "it moves the acknowledged seq back from " + std::to_string(last_acked_) + " to " +
+           std::to_string(ack.applied_seq);
+  }
+  return {};
 }
 
 void SyncLoop::sendWhatFits() {
@@ -339,6 +380,8 @@ void SyncLoop::sendWhatFits() {
       if (status_.clock_offset_known) header.clock_offset_ms = status_.clock_offset_ms;
     }
     std::string payload = common::encodeBatchFromEncodedEvents(header, bodies);
+    recent_sent_at_.push_back(header.sent_at_ms);
+    if (recent_sent_at_.size() > kRecentBatches) recent_sent_at_.pop_front();
     auto s = transport_.publish(common::topics::events(store_.deviceId()), payload, 1, false);
     if (!s) {
       SW_DEBUG(kLog) << "publish failed: " << s.error().toString();

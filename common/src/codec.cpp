@@ -11,6 +11,7 @@
 #include <string>
 
 #include "sw/common/batch_decoders.h"
+#include "sw/common/chain.h"
 
 namespace sw::common {
 namespace {
@@ -135,6 +136,7 @@ json eventToJson(const Event& e) {
   if (!e.reason.empty()) j["reason"] = e.reason;
   if (!e.ref.empty()) j["ref"] = e.ref;
   if (!e.scope.empty()) j["scope"] = e.scope;
+  if (!e.prev_hash.empty()) j["prev"] = e.prev_hash;
   return j;
 }
 
@@ -147,7 +149,7 @@ Result<Event> eventFromJson(const json& j) {
       !getString(j, "type", &type, &err) || !getInt(j, "at", &e.occurred_at_ms, &err) ||
       !getString(j, "loc", &e.location, &err) || !getString(j, "other", &e.other_location, &err, false) ||
       !getString(j, "reason", &e.reason, &err, false) || !getString(j, "ref", &e.ref, &err, false) ||
-      !getString(j, "scope", &e.scope, &err, false)) {
+      !getString(j, "scope", &e.scope, &err, false) || !getString(j, "prev", &e.prev_hash, &err, false)) {
     return err;
   }
   auto t = parseEventType(type);
@@ -337,6 +339,7 @@ std::string encodeAck(const Ack& ack, WireFormat format) {
   if (ack.resend_from) j["resend_from"] = *ack.resend_from;
   if (!ack.error.empty()) j["error"] = ack.error;
   if (ack.conflict_seq) j["conflict"] = *ack.conflict_seq;
+  if (!ack.chain_head.empty()) j["chain"] = ack.chain_head;
   return serialize(j, format);
 }
 
@@ -355,9 +358,11 @@ Result<Ack> decodeAck(std::string_view bytes, WireFormat format) {
   }
   if (!getUint(j, "applied", &a.applied_seq, &err) || !getString(j, "epoch", &a.epoch, &err, false) ||
       !getInt(j, "now", &a.coord_time_ms, &err) || !getInt(j, "echo", &a.echo_sent_at_ms, &err) ||
-      !getUint(j, "resend_from", &resend, &err, false) || !getString(j, "error", &a.error, &err, false)) {
+      !getUint(j, "resend_from", &resend, &err, false) || !getString(j, "error", &a.error, &err, false) ||
+      !getString(j, "chain", &a.chain_head, &err, false)) {
     return err;
   }
+  if (!a.chain_head.empty() && !isChainHash(a.chain_head)) return malformed("chain must be a SHA-256 hash in hex");
   if (j.contains("resend_from")) {
     if (resend == 0) return malformed("resend_from starts at 1");
     a.resend_from = resend;

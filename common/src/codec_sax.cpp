@@ -122,7 +122,7 @@ class BatchSax {
 
   // Per event, reset when one starts; the values themselves go straight into the Event.
   struct EventFields {
-    Got seq, id, type, at, loc, other, reason, ref, scope, lines;
+    Got seq, id, type, at, loc, other, reason, ref, scope, prev, lines;
     int64_t seq_value;
     std::optional<EventType> type_value;
     std::string bad_type;  // for the message, only when the type is unknown
@@ -220,6 +220,7 @@ bool BatchSax::key(std::string& k) {
       if (isKey(k, "reason")) return expectField(Expect::kString, &ev_.reason, &e.reason);
       if (isKey(k, "ref")) return expectField(Expect::kString, &ev_.ref, &e.ref);
       if (isKey(k, "scope")) return expectField(Expect::kString, &ev_.scope, &e.scope);
+      if (isKey(k, "prev")) return expectField(Expect::kString, &ev_.prev, &e.prev_hash);
       break;
     }
     case Ctx::kLine: {
@@ -433,7 +434,7 @@ bool BatchSax::end_array() {
 
 void BatchSax::beginEvent(size_t) {
   batch_.events.emplace_back();
-  ev_.seq = ev_.id = ev_.type = ev_.at = ev_.loc = ev_.other = ev_.reason = ev_.ref = ev_.scope = ev_.lines = Got::kAbsent;
+  ev_.seq = ev_.id = ev_.type = ev_.at = ev_.loc = ev_.other = ev_.reason = ev_.ref = ev_.scope = ev_.prev = ev_.lines = Got::kAbsent;
   ev_.seq_value = 0;
   ev_.type_value.reset();
   ev_.line_count = 0;
@@ -448,7 +449,8 @@ void BatchSax::finishEvent() {
   if (!checkUint(ev_.seq, ev_.seq_value, "seq", &err) || !checkString(ev_.id, "id", &err) ||
       !checkString(ev_.type, "type", &err) || !checkInt(ev_.at, "at", &err) || !checkString(ev_.loc, "loc", &err) ||
       !checkString(ev_.other, "other", &err, false) || !checkString(ev_.reason, "reason", &err, false) ||
-      !checkString(ev_.ref, "ref", &err, false) || !checkString(ev_.scope, "scope", &err, false)) {
+      !checkString(ev_.ref, "ref", &err, false) || !checkString(ev_.scope, "scope", &err, false) ||
+      !checkString(ev_.prev, "prev", &err, false)) {
     event_error_ = std::move(err);
   } else if (!ev_.type_value) {
     event_error_ = Error::reject("bad_type", "unknown event type '" + ev_.bad_type + "'");

@@ -91,6 +91,12 @@ Status validateEvent(const Event& e) {
     return bad("bad_scope", "scope is only for counts, and only \"location\" (a whole-location count session)");
   }
 
+  if (!e.prev_hash.empty()) {
+    bool hex = e.prev_hash.size() == 64;
+    for (char c : e.prev_hash) hex = hex && ((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'));
+    if (!hex) return bad("bad_prev_hash", "prev_hash must be 64 lower-case hex characters (SHA-256)");
+  }
+
   bool needs_lines = e.type != EventType::kVoid;
   if (needs_lines && e.lines.empty()) return bad("no_lines", "at least one line is needed");
   for (size_t i = 0; i < e.lines.size(); ++i) {

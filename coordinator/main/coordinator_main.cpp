@@ -40,6 +40,7 @@ constexpr const char* kUsage = R"(stockwire-coordinator: keeps the inventory led
 Usage:
   stockwire-coordinator serve --broker URL --db PATH [--http HOST:PORT] [options]
   stockwire-coordinator verify --db PATH
+  stockwire-coordinator verify --chain --db PATH [--device D]
   stockwire-coordinator device add --db PATH --device ID --location LOC --role pos|handheld
   stockwire-coordinator device import --db PATH --csv FILE     (rows: store,device_id,role; header first)
   stockwire-coordinator device list --db PATH
@@ -92,6 +93,8 @@ it cannot be shown again); a store_manager token needs --location, its own store
 needs one except the console page, /healthz, channel webhooks (signed) and device enrollment.
 
 verify: recomputes every on-hand figure from the movement log and prints any that differ (exit 1 if any).
+verify --chain: recomputes every device's (or D's) hash chain from the ledger's tables, end to end, and
+  prints one line per device: ok, unchained, or its first break (exit 1 if any device has one).
 
 channel-decode: reads one channel payload (Shopify orders/* webhook body; Amazon getOrders/getOrder/
 getOrderItems, searchOrders/getOrder 2026-01-01 or ORDER_CHANGE; eBay getOrders/getOrder; WooCommerce
@@ -298,11 +301,34 @@ int serve(const std::vector<std::string>& raw) {
 }
 
 int verify(const std::vector<std::string>& raw) {
-  auto args = common::Args::parse(raw, {"db"}, {});
+  auto args = common::Args::parse(raw, {"db", "device"}, {"chain"});
   if (!args) return fail(args.error(), 2);
   if (!args->has("db")) return fail(common::Error::reject("bad_option", "--db is required"), 2);
   auto ledger = coordinator::SqliteLedger::open({.path = *args->get("db")});
   if (!ledger) return fail(ledger.error(), 3);
+  if (args->has("chain")) {
+    auto checks = (*ledger)->verifyChain(args->getOr("device", ""));
+    if (!checks) return fail(checks.error(), 3);
+    size_t breaks = 0;
+    for (const auto& c : *checks) {
+      if (!c.ok) {
+        ++breaks;
+        std::printf("%s: BREAK at seq %llu: %s\n", c.device_id.c_str(), static_cast<unsigned long long>(c.break_seq),
+                    c.message.c_str());
+      } else if (c.chained_from == 0) {
+        std::printf("%s: unchained (no chained event yet)\n", c.device_id.c_str());
+      } else {
+        std::printf("%s: ok, %llu chained events from seq %llu, head %s\n", c.device_id.c_str(),
+                    static_cast<unsigned long long>(c.events_checked), static_cast<unsigned long long>(c.chained_from),
+                    c.head.c_str());
+      }
+    }
+    if (args->has("device") && checks->empty()) {
+      return fail(common::Error::reject("unknown_device", "no device " + args->getOr("device", "") + " in the ledger"), 1);
+    }
+    std::printf("%zu of %zu devices have a chain break\n", breaks, checks->size());
+    return breaks == 0 ? 0 : 1;
+  }
   auto diffs = (*ledger)->verifyOnHand();
   if (!diffs) return fail(diffs.error(), 3);
   for (const auto& d : *diffs) std::printf("%s\n", d.c_str());

@@ -28,7 +28,9 @@ common::Status IngestService::start() {
   auto devices = ledger_.loadDevices();
   if (!devices) return devices.error();
   for (const DeviceRow& d : *devices) {
-    if (!d.epoch.empty()) sequencer_.load(d.device_id, d.epoch, d.last_applied_seq, d.retired_epochs, d.resequencing);
+    if (!d.epoch.empty()) {
+      sequencer_.load(d.device_id, d.epoch, d.last_applied_seq, d.retired_epochs, d.resequencing, d.chain_head);
+    }
   }
   SW_INFO(kLog) << "loaded " << devices->size() << " devices";
   std::string prefix = config_.share_group.empty() ? "" : "$share/" + config_.share_group + "/";
@@ -217,6 +219,7 @@ void IngestService::processGroup(std::deque<Message>& msgs, bool final_flush) {
     std::string error;
     std::string epoch;
     std::optional<uint64_t> conflict;
+    std::string chain_head;  // with a conflict: what the renumbered events must link to
   };
   std::map<std::string, AckInfo> acks;
   auto quarantine = [&](const Message& m, const common::Error& e, const std::string& payload) {
@@ -275,6 +278,7 @@ void IngestService::processGroup(std::deque<Message>& msgs, bool final_flush) {
     Offer offer = sequencer_.offer(std::move(m.batch), mono, lookup);
     AckInfo& ai = acks[device];
     ai.echo = std::max(ai.echo, sent);
+    last_echo_[device] = std::max(last_echo_[device], sent);
     // Events held for the numbering the device has left behind are not dropped without a trace.
     if (!offer.dropped_held.empty()) {
       std::string lines;
@@ -311,6 +315,7 @@ void IngestService::processGroup(std::deque<Message>& msgs, bool final_flush) {
       group.conflicts[device] = {from, why};
       ai.conflict = from;
       ai.epoch = sequencer_.epoch(device);
+      ai.chain_head = sequencer_.chainHead(device);
       ++stats_.seq_conflicts;
       continue;
     }
@@ -339,6 +344,22 @@ void IngestService::processGroup(std::deque<Message>& msgs, bool final_flush) {
     stats_.duplicates += offer.duplicates;
     stats_.held += offer.held;
     stats_.dropped += offer.dropped;
+    if (offer.chain_break) {
+      // Not applied, nor anything after it from this device until an event that links arrives
+      // (the device's own, when the break was forged): visible in quarantine and on the device.
+      const common::Event& b = *offer.chain_break;
+      std::string why = "device '" + device + "' sent seq " + std::to_string(b.seq) + " (event " + b.event_id +
+                        ") linking to " + (b.prev_hash.empty() ? std::string("nothing (unchained)") : b.prev_hash) +
+                        ", but " +
+                        (offer.chain_expected.empty() ? std::string("its chain must start at the genesis hash")
+                                                      : "its chain head is " + offer.chain_expected) +
+                        ": a forged, replaced or lost event; not applied, nor the " +
+                        std::to_string(offer.chain_dropped) + " event(s) after it in the batch";
+      quarantine(m, common::Error::reject("chain_break", why), common::eventToJsonText(b));
+      group.chain_breaks[device] = why;
+      ++stats_.chain_breaks;
+    }
+    if (offer.chain_moved) group.chain_heads[device] = offer.chain_head;
     if (!offer.apply.empty()) group.cursors[device] = offer.apply.back().seq;
     events_in_group += offer.apply.size();
     for (common::Event& e : offer.apply) group.events.push_back({std::move(e), offset});
@@ -346,7 +367,7 @@ void IngestService::processGroup(std::deque<Message>& msgs, bool final_flush) {
   auto gaps = sequencer_.expiredGaps(mono);
   seq_lock.unlock();
   bool other_rows = !group.events.empty() || !group.quarantined.empty() || !group.new_devices.empty() ||
-                    !group.conflicts.empty() || !group.epoch_switches.empty();
+                    !group.conflicts.empty() || !group.epoch_switches.empty() || !group.chain_breaks.empty();
   if (!pending_states_.empty() &&
       (other_rows || final_flush || mono - last_state_flush_mono_ >= config_.state_flush_ms)) {
     for (auto& [device, st] : pending_states_) group.states.push_back(std::move(st));
@@ -399,6 +420,7 @@ void IngestService::processGroup(std::deque<Message>& msgs, bool final_flush) {
     ack.epoch = ai.epoch;
     ack.error = ai.error;
     ack.conflict_seq = ai.conflict;
+    if (ai.conflict) ack.chain_head = ai.chain_head;
     ack.coord_time_ms = now;
     ack.echo_sent_at_ms = ai.echo;
     publishAck(device, ack);
@@ -411,6 +433,8 @@ void IngestService::processGroup(std::deque<Message>& msgs, bool final_flush) {
       ack.applied_seq = std::min(sequencer_.applied(device), sequencer_.ackLimit(device, ack.epoch));
     }
     ack.resend_from = from;
+    // Echoes the device's last batch, so the device can tell this request from a forged ack.
+    if (auto e = last_echo_.find(device); e != last_echo_.end()) ack.echo_sent_at_ms = e->second;
     ack.coord_time_ms = now;
     ++stats_.resend_requests;
     SW_INFO(kLog) << device << ": gap after seq " << from - 1 << ", asking for a resend";

@@ -3,6 +3,7 @@
 #include <set>
 #include <unordered_set>
 
+#include "sw/common/chain.h"
 #include "sw/common/crash_point.h"
 #include "sw/common/uuid.h"
 
@@ -96,6 +97,17 @@ const std::vector<std::string> kSchema = {
     // catalog's price; no price; an uncatalogued SKU). The sale applied as sold.
     "CREATE TABLE price_flags (dev INTEGER NOT NULL, seq INTEGER NOT NULL, line INTEGER NOT NULL,"
     "  check_code TEXT NOT NULL, list_units INTEGER, PRIMARY KEY (dev, seq, line)) WITHOUT ROWID;",
+    // v4: the hash chain (common/chain.h). Each event's link to the one before it (NULL: recorded
+    // before the chain), each device's chain head and its chain breaks; and, for events applied
+    // without their full rows (a duplicate event id has no events row, a task confirmed twice no
+    // movements), their canonical bytes, so `verify --chain` can still recompute every link.
+    "ALTER TABLE events ADD COLUMN prev_hash TEXT;"
+    "ALTER TABLE devices ADD COLUMN chain_head TEXT NOT NULL DEFAULT '';"
+    "ALTER TABLE devices ADD COLUMN chain_breaks INTEGER NOT NULL DEFAULT 0;"
+    "ALTER TABLE devices ADD COLUMN last_chain_break TEXT NOT NULL DEFAULT '';"
+    "ALTER TABLE devices ADD COLUMN last_chain_break_at_ms INTEGER NOT NULL DEFAULT 0;"
+    "CREATE TABLE chain_kept (dev INTEGER NOT NULL, seq INTEGER NOT NULL, prev_hash TEXT NOT NULL,"
+    "  body BLOB NOT NULL, PRIMARY KEY (dev, seq)) WITHOUT ROWID;",
 };
 
 void optText(SqliteStmt& st, int idx, const std::string& v) {
@@ -107,8 +119,8 @@ void optText(SqliteStmt& st, int idx, const std::string& v) {
 }
 
 constexpr const char* kEventColumns =
-    "events (dev, seq, event_id, type, loc, other_loc, reason, ref, device_at_ms, at_ms, applied_at_ms, ord)";
-constexpr int kEventParams = 12;
+    "events (dev, seq, event_id, type, loc, other_loc, reason, ref, device_at_ms, at_ms, applied_at_ms, ord, prev_hash)";
+constexpr int kEventParams = 13;
 constexpr const char* kMoveColumns =
     "movements (dev, seq, line, ord, kind, loc, sku, qty, price_units, delta, at_ms, correction)";
 constexpr int kMoveParams = 12;
@@ -135,6 +147,7 @@ void bindEvent(SqliteStmt& st, int base, const common::Event& e, int64_t dev, in
     st.bindBlob(base + 8, common::uuidToBytes(e.ref));
   }
   st.bind(base + 9, e.occurred_at_ms).bind(base + 10, at).bind(base + 11, applied_at_ms).bind(base + 12, ord);
+  optText(st, base + 13, e.prev_hash);
 }
 
 struct MoveRow {
@@ -324,6 +337,11 @@ Status SqliteLedger::prepareStatements() {
        "UPDATE devices SET resequencing = ?1, seq_conflicts = seq_conflicts + 1, last_conflict = ?2,"
        " last_conflict_at_ms = ?3 WHERE id = ?4"},
       {&switch_epoch_, "UPDATE devices SET epoch = ?1, retired_epochs = ?2, resequencing = 0 WHERE id = ?3"},
+      {&set_chain_head_, "UPDATE devices SET chain_head = ?1 WHERE id = ?2"},
+      {&set_chain_break_,
+       "UPDATE devices SET chain_breaks = chain_breaks + 1, last_chain_break = ?1, last_chain_break_at_ms = ?2"
+       " WHERE id = ?3"},
+      {&ins_chain_kept_, "INSERT OR REPLACE INTO chain_kept (dev, seq, prev_hash, body) VALUES (?,?,?,?)"},
   };
   for (const Def& d : defs) {
     auto st = db_.prepare(d.sql);
@@ -616,8 +634,9 @@ Status SqliteLedger::applyEvent(const ApplyEvent& ae, int64_t applied_at_ms) {
   }
   bindEvent(ins_event_, 0, e, *dev, *loc, other, at, applied_at_ms, next_ord_++);
   if (auto s = ins_event_.run(); !s) {
-    if (s.error().code == "constraint") return anomaly("duplicate_event_id", duplicateMessage(e));
-    return s;
+    if (s.error().code != "constraint") return s;
+    if (auto k = keepChained(*dev, e); !k) return k;
+    return anomaly("duplicate_event_id", duplicateMessage(e));
   }
 
   auto insertMove = [&](int line, int64_t move_loc, int64_t sku, int64_t qty, std::optional<int64_t> price,
@@ -640,6 +659,7 @@ Status SqliteLedger::applyEvent(const ApplyEvent& ae, int64_t applied_at_ms) {
     if (claim && claim->first != *dev) {
       auto first = nameOf(devices_, claim->first);
       if (!first) return first.error();
+      if (auto k = keepChained(*dev, e); !k) return k;
       return anomaly("task_already_confirmed", "task " + e.ref + " was confirmed first by " + **first + " (seq " +
                                                    std::to_string(claim->second) + "); this " +
                                                    std::string(common::eventTypeName(e.type)) + " from " +
@@ -744,6 +764,12 @@ Status SqliteLedger::applyEvent(const ApplyEvent& ae, int64_t applied_at_ms) {
   return {};
 }
 
+Status SqliteLedger::keepChained(int64_t dev, const common::Event& e) {
+  if (e.prev_hash.empty()) return {};
+  ins_chain_kept_.bind(1, dev).bind(2, static_cast<int64_t>(e.seq)).bind(3, e.prev_hash).bindBlob(4, common::chainBytes(e));
+  return ins_chain_kept_.run();
+}
+
 Status SqliteLedger::recordAnomaly(int64_t dev, int64_t seq, const std::string& code, const std::string& message,
                                    int64_t at_ms) {
   ins_anomaly_.bind(1, dev).bind(2, seq).bind(3, code).bind(4, message).bind(5, at_ms);
@@ -801,6 +827,7 @@ Status SqliteLedger::flushStaged(int64_t applied_at_ms) {
     const common::Event& e = sg.ae->event;
     const int64_t seq = static_cast<int64_t>(e.seq);
     if (!inserted[i]) {
+      if (auto s = keepChained(sg.dev, e); !s) return s;
       if (auto s = recordAnomaly(sg.dev, seq, "duplicate_event_id", duplicateMessage(e), applied_at_ms); !s) return s;
       continue;
     }
@@ -887,6 +914,18 @@ Status SqliteLedger::commit(const ApplyGroup& group, CommitInfo* info) {
     if (!dev) return fail(dev.error());
     switch_epoch_.bind(1, sw.first).bind(2, sw.second).bind(3, *dev);
     if (auto s = switch_epoch_.run(); !s) return fail(s.error());
+  }
+  for (const auto& [device, head] : group.chain_heads) {
+    auto dev = intern(devices_, device);
+    if (!dev) return fail(dev.error());
+    set_chain_head_.bind(1, head).bind(2, *dev);
+    if (auto s = set_chain_head_.run(); !s) return fail(s.error());
+  }
+  for (const auto& [device, why] : group.chain_breaks) {
+    auto dev = intern(devices_, device);
+    if (!dev) return fail(dev.error());
+    set_chain_break_.bind(1, why).bind(2, group.applied_at_ms).bind(3, *dev);
+    if (auto s = set_chain_break_.run(); !s) return fail(s.error());
   }
   for (const std::string& device : group.internal_devices) {
     auto dev = intern(devices_, device);
@@ -979,7 +1018,8 @@ Result<std::vector<DeviceRow>> SqliteLedger::devices() {
   auto st = reader_.prepare(
       "SELECT device_id, epoch, last_applied_seq, kind, location, online, first_seen_ms, last_seen_ms,"
       " last_applied_at_ms, state_json, internal, retired_epochs, resequencing, seq_conflicts, last_conflict,"
-      " last_conflict_at_ms FROM devices ORDER BY device_id");
+      " last_conflict_at_ms, chain_head, chain_breaks, last_chain_break, last_chain_break_at_ms FROM devices"
+      " ORDER BY device_id");
   if (!st) return st.error();
   std::vector<DeviceRow> out;
   while (true) {
@@ -1003,6 +1043,10 @@ Result<std::vector<DeviceRow>> SqliteLedger::devices() {
     d.seq_conflicts = st->columnInt(13);
     d.last_conflict = st->columnText(14);
     d.last_conflict_at_ms = st->columnInt(15);
+    d.chain_head = st->columnText(16);
+    d.chain_breaks = st->columnInt(17);
+    d.last_chain_break = st->columnText(18);
+    d.last_chain_break_at_ms = st->columnInt(19);
     out.push_back(std::move(d));
   }
   return out;

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "sw/common/chain.h"
+
 namespace sw::coordinator {
 
 bool Sequencer::isRetired(const Device& d, const std::string& epoch) {
@@ -31,8 +33,10 @@ std::string Sequencer::retire(const std::string& epoch, const std::string& retir
 }
 
 void Sequencer::load(const std::string& device, const std::string& epoch, uint64_t last_applied,
-                     const std::string& prev_epoch, uint64_t resequencing) {
+                     const std::string& prev_epoch, uint64_t resequencing, const std::string& chain_head) {
   Device& d = devices_[device];
+  d.head_committed = chain_head;
+  d.head_planned = chain_head;
   d.epoch = epoch;
   d.prev_epoch = prev_epoch;
   d.resequencing = resequencing;
@@ -123,9 +127,15 @@ Offer Sequencer::offer(common::EventBatch batch, int64_t mono_now, const Committ
   }
   out.apply.reserve(batch.events.size());
   for (common::Event& e : batch.events) {
-    if (e.seq <= d.planned) {
+    if (out.chain_break) {
+      ++out.chain_dropped;
+    } else if (e.seq <= d.planned) {
       ++out.duplicates;
     } else if (e.seq == d.planned + 1) {
+      if (!link(d, e, out)) {
+        out.chain_break = std::move(e);
+        continue;
+      }
       d.planned = e.seq;
       d.planned_ids.emplace(e.seq, e.event_id);
       out.apply.push_back(std::move(e));
@@ -140,20 +150,42 @@ Offer Sequencer::offer(common::EventBatch batch, int64_t mono_now, const Committ
     }
   }
   // Held events that now continue the run.
-  while (!d.held.empty()) {
+  while (!d.held.empty() && !out.chain_break) {
     auto h = d.held.begin();
     if (h->first <= d.planned) {
       d.held.erase(h);
       continue;
     }
     if (h->first != d.planned + 1) break;
+    if (!link(d, h->second, out)) {
+      out.chain_break = std::move(h->second);
+      d.held.erase(h);
+      break;
+    }
     d.planned = h->first;
     d.planned_ids.emplace(h->first, h->second.event_id);
     out.apply.push_back(std::move(h->second));
     d.held.erase(h);
   }
   if (!d.held.empty() && out.apply.size() > 0) d.gap_since_mono = mono_now;  // progress restarts the wait
+  out.chain_head = d.head_planned;
   return out;
+}
+
+bool Sequencer::link(Device& d, const common::Event& e, Offer& out) {
+  if (d.head_planned.empty()) {
+    if (e.prev_hash.empty()) return true;  // unchained, as every device was before the chain
+    if (e.prev_hash != common::kChainGenesis) {
+      out.chain_expected.clear();
+      return false;
+    }
+  } else if (e.prev_hash != d.head_planned) {
+    out.chain_expected = d.head_planned;
+    return false;
+  }
+  d.head_planned = common::chainHash(e);
+  out.chain_moved = true;
+  return true;
 }
 
 void Sequencer::commit(const std::string& device, uint64_t applied) {
@@ -161,6 +193,7 @@ void Sequencer::commit(const std::string& device, uint64_t applied) {
   if (it == devices_.end()) return;
   Device& d = it->second;
   if (applied > d.committed) d.committed = applied;
+  if (d.committed == d.planned) d.head_committed = d.head_planned;
   d.planned_ids.erase(d.planned_ids.begin(), d.planned_ids.upper_bound(d.committed));
 }
 
@@ -182,6 +215,7 @@ void Sequencer::rollbackAll() {
   for (auto it = devices_.begin(); it != devices_.end();) {
     Device& d = it->second;
     d.planned = d.committed;
+    d.head_planned = d.head_committed;
     d.planned_ids.clear();
     if (d.undo) {
       d.epoch = d.undo->epoch;
@@ -223,6 +257,11 @@ std::string Sequencer::retiredEpochs(const std::string& device) const {
 uint64_t Sequencer::resequencing(const std::string& device) const {
   auto it = devices_.find(device);
   return it == devices_.end() ? 0 : it->second.resequencing;
+}
+
+std::string Sequencer::chainHead(const std::string& device) const {
+  auto it = devices_.find(device);
+  return it == devices_.end() ? std::string() : it->second.head_committed;
 }
 
 size_t Sequencer::heldCount(const std::string& device) const {

@@ -55,6 +55,12 @@ class SyncTest : public ::testing::Test {
     a.resend_from = resend;
     a.epoch = epoch.empty() ? store_->epoch() : epoch;
     a.coord_time_ms = clock_.nowMs();
+    // The coordinator's acks answer a batch: they echo its send time (the agent refuses acks
+    // that answer none and would refuse it, rewind or confirm what was not sent).
+    for (const auto& p : transport_.published()) {
+      if (p.topic != topics::events("till-1")) continue;
+      if (auto b = common::decodeBatch(p.payload); b) a.echo_sent_at_ms = b->sent_at_ms;
+    }
     transport_.deliver(topics::ack("till-1"), common::encodeAck(a));
   }
   // Acknowledges everything up to applied and waits until the store has recorded it.

@@ -1,6 +1,8 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
+#include "sw/common/batch_decoders.h"
+#include "sw/common/chain.h"
 #include "sw/common/codec.h"
 #include "sw/common/uuid.h"
 
@@ -27,6 +29,7 @@ EventBatch sampleBatch(size_t n) {
     if (e.type == EventType::kTransferOut) e.other_location = "store-2";
     if (e.type == EventType::kAdjust) e.reason = "damaged";
     if (e.type == EventType::kSale && i % 2 == 0) e.price_flags = {{1, PriceCheck::kOverride, Decimal::parse("9.99").value()}};
+    if (i % 4 != 3) e.prev_hash = i == 0 ? std::string(kChainGenesis) : chainHash(b.events.back());
     b.events.push_back(e);
   }
   return b;
@@ -72,7 +75,7 @@ TEST_P(CodecFormats, EveryTruncationIsRejectedNotCrashed) {
 }
 
 TEST_P(CodecFormats, AckRoundTrips) {
-  Ack a{42, 40, newUuid(), 1'700'000'000'000, 1'699'999'999'990, "", 17};
+  Ack a{42, 40, newUuid(), 1'700'000'000'000, 1'699'999'999'990, "", 17, ""};
   auto back = decodeAck(encodeAck(a, GetParam()), GetParam());
   ASSERT_TRUE(back.ok()) << back.error().toString();
   EXPECT_EQ(back->applied_seq, 42u);
@@ -84,6 +87,53 @@ TEST_P(CodecFormats, AckRoundTrips) {
 
 INSTANTIATE_TEST_SUITE_P(AllFormats, CodecFormats,
                          ::testing::Values(WireFormat::kJson, WireFormat::kCbor, WireFormat::kMsgPack));
+
+TEST(Codec, ChainLinksAreCheckedOnDecode) {
+  using nlohmann::json;
+  std::string epoch = newUuid();
+  auto batchWith = [&](json prev) {
+    json e = {{"seq", 1}, {"id", newUuid()}, {"type", "sale"}, {"at", 1700000000000}, {"loc", "store-1"},
+              {"lines", json::array({{{"sku", "A"}, {"qty", 1}}})}, {"prev", prev}};
+    return json{{"v", 1}, {"dev", "till-1"}, {"epoch", epoch}, {"sent", 1}, {"events", json::array({e})}}.dump();
+  };
+  auto ok = decodeBatch(batchWith(std::string(kChainGenesis)), WireFormat::kJson);
+  ASSERT_TRUE(ok.ok());
+  EXPECT_EQ(ok->events[0].prev_hash, kChainGenesis);
+  for (const json& bad : {json(12), json(nullptr), json::array()}) {
+    auto r = decodeBatch(batchWith(bad), WireFormat::kJson);
+    ASSERT_FALSE(r.ok()) << bad;
+    EXPECT_EQ(r.error().message, "field 'prev' must be a string");
+    EXPECT_EQ(decodeBatchDom(batchWith(bad), WireFormat::kJson).error().message, r.error().message);
+  }
+  for (const std::string bad : {std::string("abc"), std::string(63, 'a'), std::string(65, 'a'), std::string(64, 'A'),
+                                std::string(63, 'a') + "g"}) {
+    auto r = decodeBatch(batchWith(bad), WireFormat::kJson);
+    ASSERT_FALSE(r.ok()) << bad;
+    EXPECT_EQ(r.error().code, "bad_prev_hash");
+  }
+  // The hash covers every field: change any and it changes.
+  Event e = sampleBatch(1).events[0];
+  const std::string h = chainHash(e);
+  Event f = e;
+  f.lines[0].qty += 1;
+  EXPECT_NE(chainHash(f), h);
+  f = e;
+  f.prev_hash = std::string(63, '0') + "1";
+  EXPECT_NE(chainHash(f), h);
+  f = e;
+  f.price_flags.clear();
+  EXPECT_NE(chainHash(f), h);
+  // Acks carry the chain head on a conflict, and only a hash.
+  Ack a;
+  a.applied_seq = 5;
+  a.conflict_seq = 3;
+  a.chain_head = h;
+  auto back = decodeAck(encodeAck(a));
+  ASSERT_TRUE(back.ok());
+  EXPECT_EQ(back->chain_head, h);
+  a.chain_head = "nope";
+  EXPECT_FALSE(decodeAck(encodeAck(a)).ok());
+}
 
 TEST(Codec, RejectsWrongTypesAndValuesWithReasons) {
   using nlohmann::json;

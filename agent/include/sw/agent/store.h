@@ -5,7 +5,8 @@
 //
 // Tables (schema version in user_version):
 //   meta(key, value)            device_id, location, kind, epoch (store identity)
-//   counters(last_seq, last_acked_seq)   one row; seq is gapless per device
+//   counters(last_seq, last_acked_seq, chain_head)   one row; seq is gapless per device; chain_head
+//                               is the hash of the last event recorded (common/chain.h)
 //   outbox(seq PK, event_id UNIQUE, idem_key UNIQUE, recorded_at_ms, body)
 //   acks(through_seq PK, acked_at_ms)   one row per acknowledgement, for pruning after retention
 //   local_moves(seq, line): this device's own stock effects, pruned with their events
@@ -149,7 +150,10 @@ class Store {
     std::string old_epoch, new_epoch;
     int64_t at_ms = 0;
   };
-  common::Result<std::optional<Resequenced>> resequence(uint64_t conflict_seq, uint64_t coordinator_applied);
+  // The hash chain is rebuilt too: the events after coordinator_applied link, in order, to
+  // coordinator_chain_head (the conflict ack's; empty: the genesis hash).
+  common::Result<std::optional<Resequenced>> resequence(uint64_t conflict_seq, uint64_t coordinator_applied,
+                                                        const std::string& coordinator_chain_head = "");
   // The last resequence() and how many there have been (count 0: never).
   struct ResequenceInfo {
     int64_t count = 0;
@@ -167,6 +171,7 @@ class Store {
   common::Status recordLocalMoves(const common::Event& e);
   common::Status recordVoid(const common::Event& e);
   common::Status writeAck(uint64_t seq, int64_t at_ms);
+  common::Status relink(uint64_t from_seq, const std::string& head);
 
   StoreConfig config_;
   const common::Clock& clock_;
@@ -181,6 +186,7 @@ class Store {
   common::SqliteStmt find_idem_;
   common::SqliteStmt insert_;
   common::SqliteStmt bump_seq_;
+  common::SqliteStmt select_counters_;
   common::SqliteStmt select_pending_;
   common::SqliteStmt insert_move_;
   common::SqliteStmt select_moves_of_event_;

@@ -12,6 +12,14 @@
 // timeout), never below ack_timeout_ms: a coordinator busy draining a whole fleet is slow,
 // not gone. Batch size adapts: it doubles while acks flow back within half of ack_timeout_ms,
 // stays while they are slower (the coordinator's queue is deep), and halves after a resend.
+//
+// Acks are checked before anything is done with them (anyone who can publish on the ack topic
+// could otherwise stall or prune this device): an ack is refused, logged, counted and shown in
+// /v1/status (alert `bad_ack`) when its clock is out of bounds (coordinator time not a time
+// before 2100, or further than common::kMaxClockOffsetMs from ours; an echo later than now) or
+// when it does not answer a batch this device sent (its echo is none of the last 64 batches'
+// send times) and yet would confirm a seq not sent, move the acknowledged seq backwards, refuse
+// the device, name another epoch or report a seq conflict. Real acks after a refused one work.
 
 #include <atomic>
 #include <condition_variable>
@@ -59,6 +67,10 @@ struct SyncStatus {
   uint64_t batches_sent = 0;
   int64_t rto_ms = 0;            // current retransmission timeout
   int64_t srtt_ms = 0;           // smoothed ack round trip (0 until measured)
+  // Acks refused as inconsistent (see SyncLoop::handleAck): never acted on.
+  uint64_t bad_acks = 0;
+  std::string last_bad_ack;
+  int64_t last_bad_ack_at_ms = 0;
 };
 
 class SyncLoop {
@@ -92,6 +104,9 @@ class SyncLoop {
   void handleInbound(const Inbound& msg);
   void handleAck(std::string_view payload);
   void handleConflict(const common::Ack& ack);
+  // Why an ack cannot be the coordinator's answer to what this device sent (empty: it can).
+  std::string inconsistency(const common::Ack& ack, int64_t now) const;
+  bool answersOurBatch(const common::Ack& ack) const;
   void sendWhatFits();
   void publishState(bool online);
 
@@ -129,6 +144,8 @@ class SyncLoop {
   double srtt_ = 0, rttvar_ = 0;
   int64_t rto_ms_ = 0;
   uint64_t highest_sent_ = 0;  // seqs above last_acked_ up to this were sent at least once
+  std::deque<int64_t> recent_sent_at_;  // the header times of the last kRecentBatches batches sent
+  static constexpr size_t kRecentBatches = 64;
   int64_t best_rtt_ms_ = -1;
   int64_t best_rtt_mono_ = 0;
 };

@@ -63,6 +63,9 @@ struct Event {
   // every SKU at the location that is not in the lines was counted as 0).
   std::string scope;
   std::vector<PriceFlag> price_flags;  // sales only, at most one per line, in line order
+  // The hash chain (common/chain.h): the hash of this device's previous event, 64 lower-case hex
+  // (kChainGenesis for its first chained event). Empty: recorded before the chain existed.
+  std::string prev_hash;
   bool operator==(const Event&) const = default;
 };
 
@@ -116,6 +119,9 @@ struct Ack {
   // restored from an older copy): nothing of that batch was applied, and the device must renumber
   // its events from here on after applied_seq, under a new epoch.
   std::optional<uint64_t> conflict_seq;
+  // With conflict_seq: the hash of the event the ledger has at applied_seq (the chain head the
+  // renumbered events must link to); empty when the ledger holds no chained event of the device.
+  std::string chain_head;
 };
 
 // Device birth/update (retained) and death (the MQTT will).

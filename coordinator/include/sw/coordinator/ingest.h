@@ -72,6 +72,7 @@ struct IngestStats {
   std::atomic<uint64_t> refused_identity{0};  // batches from unknown or revoked devices, or for another store
   std::atomic<uint64_t> refused_card_data{0};  // batches holding card data in a free-text field
   std::atomic<uint64_t> states_ignored{0};     // state messages from devices not in the registry
+  std::atomic<uint64_t> chain_breaks{0};   // events refused: not linked to the device's chain head
   std::atomic<uint64_t> commit_us_total{0};
   // Ledger commit times as a histogram: commits that took at most kCommitBucketsMs[i] ms (each
   // counted once, in the first bucket it fits; /metrics shows them cumulative, Prometheus-style).
@@ -156,6 +157,7 @@ class IngestService {
   // Apply thread only: the events vector of the last group, emptied, with its capacity.
   std::vector<ApplyEvent> spare_events_;
   mutable std::atomic<int64_t> registry_refreshed_mono_{0};
+  std::unordered_map<std::string, int64_t> last_echo_;  // apply thread: each device's latest batch send time
 };
 
 }  // namespace sw::coordinator

@@ -57,6 +57,23 @@ struct DeviceRow {
   int64_t seq_conflicts = 0;
   std::string last_conflict;
   int64_t last_conflict_at_ms = 0;
+  // The hash chain: the hash of the device's last applied event (empty: never chained), how many
+  // chain breaks it has had and the last one.
+  std::string chain_head;
+  int64_t chain_breaks = 0;
+  std::string last_chain_break;
+  int64_t last_chain_break_at_ms = 0;
+};
+
+// One device's hash chain as `verify --chain` found it.
+struct ChainCheck {
+  std::string device_id;
+  bool ok = true;
+  uint64_t chained_from = 0;   // the first chained seq (0: none chained)
+  uint64_t events_checked = 0;  // chained events whose links held
+  uint64_t break_seq = 0;       // the first break (with ok false)
+  std::string message;
+  std::string head;  // the device's stored chain head
 };
 
 struct SeqConflict {
@@ -97,6 +114,8 @@ struct ApplyGroup {
   std::set<std::string> internal_devices;  // event sources that are the coordinator's own workers
   std::map<std::string, SeqConflict> conflicts;  // device -> the seq conflict it was told of
   std::map<std::string, std::pair<std::string, std::string>> epoch_switches;  // device -> (epoch, previous)
+  std::map<std::string, std::string> chain_heads;   // device -> its chain head after this group
+  std::map<std::string, std::string> chain_breaks;  // device -> the chain break it had in this group
   int64_t applied_at_ms = 0;
 };
 
@@ -311,6 +330,9 @@ class SqliteLedger {
 
   // Recomputes every on_hand row from the movement log; returns rows that differ (should be none).
   common::Result<std::vector<std::string>> verifyOnHand();
+  // Recomputes every device's hash chain (or only_device's) from the ledger's tables, end to end
+  // (src/ledger_chain.cpp), and reports the first break of each.
+  common::Result<std::vector<ChainCheck>> verifyChain(const std::string& only_device = "");
 
   // Test hook: called after the group's rows are written, before COMMIT. An error rolls the
   // transaction back as a failed COMMIT would.
@@ -336,6 +358,8 @@ class SqliteLedger {
   common::Status applyLocationCount(int64_t loc, const std::set<int64_t>& listed, const CountMark& mark);
   common::Status applyTransfer(const common::Event& e, int64_t dev, int64_t loc, int64_t at);
   common::Status flushOnHand(int64_t now_ms, int64_t version, CommitInfo* info);
+  // An event applied without its full rows (anomalies): its canonical bytes, for verifyChain().
+  common::Status keepChained(int64_t dev, const common::Event& e);
   common::Status recordAnomaly(int64_t dev, int64_t seq, const std::string& code, const std::string& message,
                                int64_t at_ms);
 
@@ -422,6 +446,9 @@ class SqliteLedger {
   common::SqliteStmt ins_transfer_in_;
   common::SqliteStmt set_transfer_out_;
   common::SqliteStmt set_transfer_in_;
+  common::SqliteStmt set_chain_head_;
+  common::SqliteStmt set_chain_break_;
+  common::SqliteStmt ins_chain_kept_;
   LedgerOptions options_;
   int64_t next_ord_ = 1;
   int64_t stock_ver_ = 0;

@@ -14,6 +14,13 @@
 // under an epoch the device has left are duplicates when the ledger has their events, else a
 // conflict answered under that epoch: a store put back to a copy from before a renumbering
 // renumbers again, and its switch may name that retired epoch.
+//
+// The hash chain (common/chain.h): each event applied must link to the hash of the device's event
+// before it (its chain head). A device that has never sent a chained event is accepted unchained;
+// its chain starts at its first chained event, which must link to kChainGenesis; from then on an
+// unchained event or a wrong link is a break. The breaking event is not applied (Offer::chain_break)
+// and the rest of its batch is dropped, so nothing after it from that device applies until an event
+// that links arrives (a forged event is followed by the device's own, which links).
 
 #include <cstdint>
 #include <functional>
@@ -50,6 +57,15 @@ struct Offer {
   std::vector<common::Event> dropped_held;
   std::string previous_epoch;  // on kEpochSwitch
   bool retired_epoch = false;  // the batch came under an epoch the device has left (see offer())
+  // A chain break: the event that did not link (not applied), the hash it had to link to (empty:
+  // the device is unchained, so only kChainGenesis starts it), and the batch's events after it,
+  // dropped (the device resends them).
+  std::optional<common::Event> chain_break;
+  std::string chain_expected;
+  size_t chain_dropped = 0;
+  // The device's chain head after `apply` (empty: unchained), and whether `apply` moved it.
+  std::string chain_head;
+  bool chain_moved = false;
 };
 
 // The event id the ledger holds at (device, seq), if any: how offers check resent seqs.
@@ -61,7 +77,7 @@ class Sequencer {
 
   // Restores a device's committed cursor at start-up (retired epochs and resequencing as stored).
   void load(const std::string& device, const std::string& epoch, uint64_t last_applied,
-            const std::string& retired_epochs = "", uint64_t resequencing = 0);
+            const std::string& retired_epochs = "", uint64_t resequencing = 0, const std::string& chain_head = "");
 
   // Takes a decoded batch and plans what to apply. Several offers may be planned before one commit.
   // lookup (optional) gives the committed event ids, for the conflict check of resent seqs.
@@ -86,6 +102,8 @@ class Sequencer {
   std::string retiredEpochs(const std::string& device) const;
   static constexpr size_t kMaxRetiredEpochs = 16;
   size_t heldCount(const std::string& device) const;
+  // The hash of the device's last committed event (empty: none chained).
+  std::string chainHead(const std::string& device) const;
 
   // Devices whose gap has been waiting longer than the reorder timeout; each is returned
   // at most once per timeout period. Value: the seq to resend from.
@@ -101,6 +119,7 @@ class Sequencer {
     uint64_t resequencing = 0;
     uint64_t committed = 0;
     uint64_t planned = 0;
+    std::string head_committed, head_planned;  // chain heads at committed and planned
     std::map<uint64_t, std::string> planned_ids;
     std::map<std::string, uint64_t> retired_conflicts;  // retired epoch -> lowest conflicting seq seen  // (committed, planned]: ids, for the conflict check
     // A switch or conflict mark made in the open group: undone by rollbackAll().
@@ -115,6 +134,8 @@ class Sequencer {
   };
 
   void remember(const std::string& device, Device& d);
+  // Whether e links to d's planned chain head; moves the head if it does, else fills out's break.
+  static bool link(Device& d, const common::Event& e, Offer& out);
   static bool isRetired(const Device& d, const std::string& epoch);
   static std::string retire(const std::string& epoch, const std::string& retired);
 

@@ -1,0 +1,14 @@
+// The only file of sw_common that touches OpenSSL.
+#include <openssl/sha.h>
+
+#include "sw/common/sha256.h"
+
+namespace sw::common {
+
+std::array<uint8_t, 32> sha256(std::string_view data) {
+  std::array<uint8_t, 32> out{};
+  SHA256(reinterpret_cast<const unsigned char*>(data.data()), data.size(), out.data());
+  return out;
+}
+
+}  // namespace sw::common
