@@ -846,7 +846,7 @@ Result<bool> OrderBook::retryFulfilment(int64_t id) {
 
 Result<RefundResult> OrderBook::applyRefund(const std::string& channel, const std::string& order_id,
                                             const std::string& refund_id, const std::string& line_id, int64_t quantity,
-                                            bool restock, const std::string& location) {
+                                            bool restock, const std::string& location, int64_t restock_limit) {
   std::lock_guard<std::mutex> lock(mu_);
   pending_holds_.clear();
   RefundResult out;
@@ -919,7 +919,8 @@ Result<RefundResult> OrderBook::applyRefund(const std::string& channel, const st
     if (!dr) return dr.error();
     int64_t already = done->columnInt(0);
     done->reset();
-    out.restocked = std::clamp<int64_t>(shipped_units - already, 0, left);
+    int64_t may = restock_limit >= 0 ? std::min(shipped_units, restock_limit) : shipped_units;
+    out.restocked = std::clamp<int64_t>(may - already, 0, left);
     out.location = location;
     if (out.location.empty()) {
       // Where the units shipped from (most units first): they come back there.
