@@ -128,6 +128,16 @@ struct Restock {
   int64_t applied_at_ms = 0;
 };
 
+// One refund line as applied (the refunds table): what it released and restocked.
+struct AppliedRefund {
+  std::string refund_id;
+  std::string line_id;
+  int64_t quantity = 0;
+  int64_t released = 0;
+  int64_t restocked = 0;
+  int64_t at_ms = 0;
+};
+
 inline constexpr const char* kRestockDevice = "coordinator-orders";
 
 struct Fulfilment {
@@ -166,6 +176,7 @@ struct BookOrder {
   std::string channel_cancel_error;
   int64_t channel_cancel_attempts = 0;
   std::vector<Restock> restocks;
+  std::vector<AppliedRefund> refunds;  // each (refund id, line) once, in the order applied
 };
 
 // What one change did, for those who must react (push scheduler, downlink).
