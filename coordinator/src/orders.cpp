@@ -346,7 +346,7 @@ Result<IntakeResult> OrderService::intakeUpdate(const NormalizedOrder& order, co
     refund_lines++;
     std::string location = mapLocation(existing.channel, r.location_ref);
     auto res = book_.applyRefund(existing.channel, existing.order_id, r.refund_id, r.line_id, r.quantity, r.restock,
-                                 location);
+                                 location, r.restock_limit);
     if (!res) return res.error();
     if (res->duplicate) {
       duplicates++;

@@ -59,6 +59,11 @@ json orderJson(const BookOrder& o) {
                         {"sku", r.sku}, {"location", r.location}, {"quantity", r.quantity}, {"state", r.state},
                         {"created_at_ms", r.created_at_ms}, {"applied_at_ms", r.applied_at_ms}});
   }
+  json refunds = json::array();
+  for (const AppliedRefund& r : o.refunds) {
+    refunds.push_back({{"refund_id", r.refund_id}, {"line_id", r.line_id}, {"quantity", r.quantity},
+                       {"released", r.released}, {"restocked", r.restocked}, {"at_ms", r.at_ms}});
+  }
   json cancel = nullptr;
   if (!o.channel_cancel.empty()) {
     cancel = {{"state", o.channel_cancel}, {"error", o.channel_cancel_error}, {"attempts", o.channel_cancel_attempts}};
@@ -68,7 +73,7 @@ json orderJson(const BookOrder& o) {
           {"channel_status", o.channel_status}, {"reason", o.reason}, {"ship_to_country", o.ship_to_country},
           {"pickup_location", o.pickup_location}, {"created_at_ms", o.created_at_ms},
           {"updated_at_ms", o.updated_at_ms}, {"lines", lines}, {"allocations", allocs}, {"tasks", tasks},
-          {"fulfilments", fulfilments}, {"channel_cancel", cancel}, {"restocks", restocks}};
+          {"fulfilments", fulfilments}, {"channel_cancel", cancel}, {"restocks", restocks}, {"refunds", refunds}};
 }
 
 void installOrderRoutes(httplib::Server& server, OrderService& orders) {

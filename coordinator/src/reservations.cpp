@@ -399,6 +399,18 @@ Result<std::optional<BookOrder>> OrderBook::order(const std::string& channel, co
     x.applied_at_ms = rs->columnInt(9);
     o.restocks.push_back(std::move(x));
   }
+  auto rf = db_.prepare(
+      "SELECT refund_id, line_id, quantity, released, restocked, at_ms FROM refunds WHERE channel = ? AND order_id = ?"
+      " ORDER BY rowid");
+  if (!rf) return rf.error();
+  rf->bind(1, channel).bind(2, order_id);
+  for (;;) {
+    auto rr = rf->step();
+    if (!rr) return rr.error();
+    if (!*rr) break;
+    o.refunds.push_back({rf->columnText(0), rf->columnText(1), rf->columnInt(2), rf->columnInt(3), rf->columnInt(4),
+                         rf->columnInt(5)});
+  }
   auto ln = db_.prepare("SELECT line_id, sku, quantity, released FROM order_lines WHERE channel = ? AND order_id = ? ORDER BY n");
   if (!ln) return ln.error();
   ln->bind(1, channel).bind(2, order_id);
@@ -846,7 +858,7 @@ Result<bool> OrderBook::retryFulfilment(int64_t id) {
 
 Result<RefundResult> OrderBook::applyRefund(const std::string& channel, const std::string& order_id,
                                             const std::string& refund_id, const std::string& line_id, int64_t quantity,
-                                            bool restock, const std::string& location) {
+                                            bool restock, const std::string& location, int64_t restock_limit) {
   std::lock_guard<std::mutex> lock(mu_);
   pending_holds_.clear();
   RefundResult out;
@@ -919,7 +931,21 @@ Result<RefundResult> OrderBook::applyRefund(const std::string& channel, const st
     if (!dr) return dr.error();
     int64_t already = done->columnInt(0);
     done->reset();
-    out.restocked = std::clamp<int64_t>(shipped_units - already, 0, left);
+    int64_t may = shipped_units;
+    if (restock_limit >= 0) {
+      // The channel's count also holds units it restocked that never left here (refunded before
+      // shipping: released from holds, not restocked). Counted as accounted for, which may
+      // restock too little (a released refund the channel did not restock), never too much.
+      auto rel = db_.prepare("SELECT COALESCE(SUM(released), 0) FROM refunds WHERE channel = ? AND order_id = ? AND line_id = ?");
+      if (!rel) return rel.error();
+      rel->bind(1, channel).bind(2, order_id).bind(3, line_id);
+      auto rr = rel->step();
+      if (!rr) return rr.error();
+      int64_t released_before = rel->columnInt(0);
+      rel->reset();
+      may = std::min(shipped_units, restock_limit - released_before);
+    }
+    out.restocked = std::clamp<int64_t>(may - already, 0, left);
     out.location = location;
     if (out.location.empty()) {
       // Where the units shipped from (most units first): they come back there.

@@ -3,7 +3,11 @@
 //     a failed item is {"id", "error":{...}} inside HTTP 200; stock_quantity only acts with
 //     manage_stock true), GET /products?sku=a,b, GET|PUT /products/{id},
 //   GET /orders?modified_after=&dates_are_gmt=&per_page=&page= (X-WP-Total, X-WP-TotalPages, Link),
-//   GET /orders/{id}, POST|GET /webhooks: order.created / order.updated deliveries signed with
+//   GET /orders/{id}, POST|GET /orders/{id}/refunds, GET /orders/{id}/refunds/{rid} (a refund's
+//     lines have negative quantities and name the order line in meta _refunded_item_id; with
+//     api_restock, the default, the units go back to the product and the order line counts them
+//     in meta _restock_refunded_items; the order lists only {id, reason, total} of each refund,
+//     and its date_modified moves, with an order.updated delivery), POST|GET /webhooks: order.created / order.updated deliveries signed with
 //   X-WC-Webhook-Signature, a ping on creation (form body webhook_id=<id>), disabled after
 //   --webhook-disable-after consecutive failed deliveries. WooCommerce itself never retries.
 // Auth: HTTP Basic (consumer key : consumer secret) or consumer_key/consumer_secret parameters.
@@ -71,6 +75,9 @@ class WooCommerceSim final : public ChannelSim {
     server.Get(b + "/orders", api("orders", [this](const httplib::Request& q, httplib::Response& r) { listOrders(q, r); }));
     server.Get(b + R"(/orders/(\d+))", api("order", [this](const httplib::Request& q, httplib::Response& r) { getOrder(q, r); }));
     server.Put(b + R"(/orders/(\d+))", api("order:update", [this](const httplib::Request& q, httplib::Response& r) { putOrder(q, r); }));
+    server.Get(b + R"(/orders/(\d+)/refunds)", api("order:refunds", [this](const httplib::Request& q, httplib::Response& r) { listRefunds(q, r); }));
+    server.Get(b + R"(/orders/(\d+)/refunds/(\d+))", api("order:refund", [this](const httplib::Request& q, httplib::Response& r) { getRefund(q, r); }));
+    server.Post(b + R"(/orders/(\d+)/refunds)", api("order:refunds:create", [this](const httplib::Request& q, httplib::Response& r) { createRefund(q, r); }));
     server.Post(b + R"(/orders/(\d+)/notes)", api("order:notes", [this](const httplib::Request& q, httplib::Response& r) { addNote(q, r); }));
     server.Post(b + "/webhooks", api("webhooks:create", [this](const httplib::Request& q, httplib::Response& r) { createWebhook(q, r); }));
     server.Get(b + "/webhooks", api("webhooks", [this](const httplib::Request& q, httplib::Response& r) { listWebhooks(q, r); }));
@@ -184,7 +191,7 @@ class WooCommerceSim final : public ChannelSim {
           *error = "price must look like 12.34";
           return false;
         }
-        o.lines.push_back({next_line_++, p->id, p->sku, p->name, *qty, *price});
+        o.lines.push_back({next_line_++, p->id, p->sku, p->name, *qty, *price, 0});
         takes.emplace_back(p, *qty);
       }
       for (auto& [p, qty] : takes) {
@@ -198,6 +205,32 @@ class WooCommerceSim final : public ChannelSim {
     }
     fire("order.created", order);
     *out = {{"order_id", std::to_string(order["id"].get<int64_t>())}, {"order", order}};
+    return true;
+  }
+
+  // POST /_sim/orders/<id>/refund takes the body of POST /orders/{id}/refunds.
+  bool refundOrder(const std::string& id, const json& body, json* out, std::string* error) override {
+    json refund, order;
+    {
+      std::lock_guard lock(mu_);
+      Order* o = nullptr;
+      for (Order& x : orders_) {
+        if (std::to_string(x.id) == id) o = &x;
+      }
+      if (!o) {
+        *error = "no order " + id;
+        return false;
+      }
+      int status = 0;
+      json err;
+      if (!makeRefund(*o, body, &refund, &status, &err)) {
+        *error = err.value("message", "refused");
+        return false;
+      }
+      order = orderJson(*o);
+    }
+    fire("order.updated", order);
+    *out = {{"order_id", id}, {"refund", refund}};
     return true;
   }
 
@@ -249,6 +282,21 @@ class WooCommerceSim final : public ChannelSim {
     std::string name;
     int64_t quantity = 0;
     int64_t price_cents = 0;
+    int64_t restocked = 0;  // refunded units put back (meta _restock_refunded_items)
+  };
+  struct RefundLine {
+    int64_t id = 0;
+    int64_t line_id = 0;
+    int64_t quantity = 0;  // positive here; negative in the JSON
+    int64_t cents = 0;
+  };
+  struct Refund {
+    int64_t id = 0;
+    int64_t created_ms = 0;
+    int64_t amount_cents = 0;
+    std::string reason;
+    bool api_refund = true;
+    std::vector<RefundLine> lines;
   };
   struct Order {
     int64_t id = 0;
@@ -260,6 +308,7 @@ class WooCommerceSim final : public ChannelSim {
     std::vector<Line> lines;
     std::vector<json> notes;
     std::string pickup_location;
+    std::vector<Refund> refunds;
   };
 
   json viewOf(const Order& o) const {
@@ -270,8 +319,14 @@ class WooCommerceSim final : public ChannelSim {
     for (const json& n : o.notes) {
       if (n.value("customer_note", false)) fs.push_back({{"note_id", n["id"]}, {"note", n["note"]}, {"date_created_gmt", n["date_created_gmt"]}});
     }
+    json refunds = json::array();
+    for (const Refund& r : o.refunds) {
+      json rl = json::array();
+      for (const RefundLine& x : r.lines) rl.push_back({{"line_id", std::to_string(x.line_id)}, {"quantity", x.quantity}});
+      refunds.push_back({{"refund_id", std::to_string(r.id)}, {"amount", money(r.amount_cents)}, {"lines", rl}});
+    }
     return {{"order_id", std::to_string(o.id)}, {"status", o.status}, {"cancelled", o.status == "cancelled"},
-            {"lines", lines}, {"fulfilments", fs}, {"notes", o.notes}};
+            {"lines", lines}, {"fulfilments", fs}, {"notes", o.notes}, {"refunds", refunds}};
   }
 
  public:
@@ -422,7 +477,12 @@ class WooCommerceSim final : public ChannelSim {
                        {"total", money(sub)},
                        {"total_tax", "0.00"},
                        {"taxes", json::array()},
-                       {"meta_data", json::array()},
+                       {"meta_data", l.restocked > 0 ? json::array({{{"id", l.id * 100 + 1},
+                                                                     {"key", "_restock_refunded_items"},
+                                                                     {"value", std::to_string(l.restocked)},
+                                                                     {"display_key", "_restock_refunded_items"},
+                                                                     {"display_value", std::to_string(l.restocked)}}})
+                                                     : json::array()},
                        {"sku", l.sku},
                        {"price", static_cast<double>(l.price_cents) / 100.0}});
     }
@@ -486,8 +546,133 @@ class WooCommerceSim final : public ChannelSim {
                                                                                {"display_value", o.pickup_location}}})}}})},
             {"fee_lines", json::array()},
             {"coupon_lines", json::array()},
-            {"refunds", json::array()},
+            {"refunds", refundSummaries(o)},
             {"_links", {{"self", json::array({{{"href", url}}})}, {"collection", json::array({{{"href", site() + kBase + "/orders"}}})}}}};
+  }
+
+  // What an order says of its refunds: id, reason and total only, newest first.
+  static json refundSummaries(const Order& o) {
+    json out = json::array();
+    for (auto it = o.refunds.rbegin(); it != o.refunds.rend(); ++it) {
+      out.push_back({{"id", it->id}, {"reason", it->reason}, {"total", money(-it->amount_cents)}});
+    }
+    return out;
+  }
+
+  json refundJson(const Order& o, const Refund& r) const {
+    json lines = json::array();
+    for (const RefundLine& rl : r.lines) {
+      const Line* l = nullptr;
+      for (const Line& x : o.lines) {
+        if (x.id == rl.line_id) l = &x;
+      }
+      if (!l) continue;
+      lines.push_back({{"id", rl.id},
+                       {"name", l->name},
+                       {"product_id", l->product_id},
+                       {"variation_id", 0},
+                       {"quantity", -rl.quantity},
+                       {"tax_class", ""},
+                       {"subtotal", money(-rl.cents)},
+                       {"subtotal_tax", "0.00"},
+                       {"total", money(-rl.cents)},
+                       {"total_tax", "0.00"},
+                       {"taxes", json::array()},
+                       {"meta_data", json::array({{{"id", rl.id * 100 + 1}, {"key", "_refunded_item_id"}, {"value", std::to_string(l->id)},
+                                                   {"display_key", "_refunded_item_id"}, {"display_value", std::to_string(l->id)}}})},
+                       {"sku", l->sku},
+                       {"price", -static_cast<double>(l->price_cents) / 100.0}});
+    }
+    std::string order_url = site() + kBase + "/orders/" + std::to_string(o.id);
+    return {{"id", r.id},
+            {"date_created", isoNoZone(r.created_ms + kSiteOffsetMinutes * 60'000LL)},
+            {"date_created_gmt", isoNoZone(r.created_ms)},
+            {"amount", money(r.amount_cents)},
+            {"reason", r.reason},
+            {"refunded_by", 1},
+            {"refunded_payment", r.api_refund},
+            {"meta_data", json::array()},
+            {"line_items", lines},
+            {"shipping_lines", json::array()},
+            {"tax_lines", json::array()},
+            {"fee_lines", json::array()},
+            {"_links", {{"self", json::array({{{"href", order_url + "/refunds/" + std::to_string(r.id)}}})},
+                        {"collection", json::array({{{"href", order_url + "/refunds"}}})},
+                        {"up", json::array({{{"href", order_url}}})}}}};
+  }
+
+  // A refund as POST /orders/{id}/refunds takes it: {amount?, reason?, api_refund?, api_restock?,
+  // line_items:[{id (the order line), quantity, refund_total?}]}. Under mu_. false: *status and
+  // *err say why (WooCommerce's codes).
+  bool makeRefund(Order& o, const json& body, json* out, int* status, json* err) {
+    auto fail = [&](int st, const std::string& code, const std::string& message) {
+      *status = st;
+      *err = wcError(code, message, st);
+      return false;
+    };
+    if (!body.is_object()) return fail(400, "woocommerce_rest_invalid_json", "Invalid JSON body passed.");
+    const json* items = body.contains("line_items") ? &body["line_items"] : nullptr;
+    if (items && !items->is_array()) return fail(400, "rest_invalid_param", "Invalid parameter(s): line_items");
+    Refund r;
+    r.id = next_refund_id_++;
+    r.created_ms = ctx_.nowMs();
+    r.reason = body.contains("reason") && body["reason"].is_string() ? body["reason"].get<std::string>() : "";
+    r.api_refund = !body.contains("api_refund") || body["api_refund"] != false;
+    bool restock = !body.contains("api_restock") || body["api_restock"] != false;
+    std::map<int64_t, int64_t> refunded_before;
+    for (const Refund& x : o.refunds) {
+      for (const RefundLine& rl : x.lines) refunded_before[rl.line_id] += rl.quantity;
+    }
+    int64_t lines_cents = 0;
+    if (items) {
+      for (const json& it : *items) {
+        auto id = it.is_object() && it.contains("id") ? wpInt(it["id"]) : std::nullopt;
+        auto qty = it.is_object() && it.contains("quantity") ? wpInt(it["quantity"]) : std::nullopt;
+        Line* l = nullptr;
+        for (Line& x : o.lines) {
+          if (id && x.id == *id) l = &x;
+        }
+        if (!l) return fail(400, "woocommerce_rest_invalid_order_item_id", "Invalid order item ID.");
+        if (!qty || *qty < 0 || *qty > l->quantity - refunded_before[l->id]) {
+          return fail(400, "woocommerce_rest_cannot_create_order_refund", "Invalid refund quantity.");
+        }
+        int64_t cents = l->price_cents * *qty;
+        if (it.contains("refund_total")) {
+          const json& t = it["refund_total"];
+          auto c = t.is_string() ? priceCents(t.get<std::string>()) : t.is_number() ? std::optional<int64_t>(std::llround(t.get<double>() * 100)) : std::nullopt;
+          if (!c) return fail(400, "rest_invalid_param", "Invalid parameter(s): refund_total");
+          cents = *c;
+        }
+        refunded_before[l->id] += *qty;
+        lines_cents += cents;
+        r.lines.push_back({next_refund_line_id_++, l->id, *qty, cents});
+      }
+    }
+    r.amount_cents = lines_cents;
+    if (body.contains("amount")) {
+      const json& a = body["amount"];
+      auto c = a.is_string() ? priceCents(a.get<std::string>()) : std::nullopt;
+      if (!c) return fail(400, "rest_invalid_param", "Invalid parameter(s): amount");
+      r.amount_cents = *c;  // takes precedence over the lines' totals
+    }
+    if (r.amount_cents <= 0) return fail(400, "woocommerce_rest_cannot_create_order_refund", "Refund amount must be greater than zero.");
+    if (restock) {
+      for (const RefundLine& rl : r.lines) {
+        for (Line& l : o.lines) {
+          if (l.id != rl.line_id || rl.quantity == 0) continue;
+          l.restocked += rl.quantity;
+          Product* p = byId(l.product_id);
+          if (p && p->manage_stock && p->stock_quantity) *p->stock_quantity += rl.quantity;
+        }
+      }
+    }
+    o.refunds.push_back(r);
+    bool all = true;
+    for (const Line& l : o.lines) all = all && refunded_before[l.id] >= l.quantity;
+    if (all) o.status = "refunded";
+    o.modified_ms = ctx_.nowMs();
+    *out = refundJson(o, o.refunds.back());
+    return true;
   }
 
   // Applies one create/update item; returns the product JSON or the per-item error.
@@ -801,6 +986,57 @@ class WooCommerceSim final : public ChannelSim {
   }
 
   // POST /orders/{id}/notes {"note","customer_note"}: 201 with the note.
+  Order* orderById(const std::string& id) {
+    for (Order& x : orders_) {
+      if (std::to_string(x.id) == id) return &x;
+    }
+    return nullptr;
+  }
+
+  // GET /orders/{id}/refunds: newest first, per_page/page like every list.
+  void listRefunds(const httplib::Request& req, httplib::Response& res) {
+    int64_t per_page, page;
+    if (!paging(req, res, &per_page, &page)) return;
+    std::lock_guard lock(mu_);
+    Order* o = orderById(req.matches[1]);
+    if (!o) return sendJson(res, 404, wcError("woocommerce_rest_shop_order_invalid_id", "Invalid ID.", 404));
+    json all = json::array();
+    for (auto it = o->refunds.rbegin(); it != o->refunds.rend(); ++it) all.push_back(refundJson(*o, *it));
+    int64_t total = static_cast<int64_t>(all.size());
+    json out = json::array();
+    for (int64_t i = (page - 1) * per_page; i < std::min(total, page * per_page); ++i) out.push_back(all[static_cast<size_t>(i)]);
+    res.set_header("X-WP-Total", std::to_string(total));
+    res.set_header("X-WP-TotalPages", std::to_string(std::max<int64_t>(1, (total + per_page - 1) / per_page)));
+    sendJson(res, 200, out);
+  }
+
+  void getRefund(const httplib::Request& req, httplib::Response& res) {
+    std::lock_guard lock(mu_);
+    Order* o = orderById(req.matches[1]);
+    if (o) {
+      for (const Refund& r : o->refunds) {
+        if (std::to_string(r.id) == req.matches[2]) return sendJson(res, 200, refundJson(*o, r));
+      }
+    }
+    sendJson(res, 404, wcError("woocommerce_rest_invalid_id", "Invalid ID.", 404));
+  }
+
+  void createRefund(const httplib::Request& req, httplib::Response& res) {
+    json body = json::parse(req.body, nullptr, false);
+    json refund, order;
+    {
+      std::lock_guard lock(mu_);
+      Order* o = orderById(req.matches[1]);
+      if (!o) return sendJson(res, 404, wcError("woocommerce_rest_shop_order_invalid_id", "Invalid ID.", 404));
+      int status = 0;
+      json err;
+      if (!makeRefund(*o, body, &refund, &status, &err)) return sendJson(res, status, err);
+      order = orderJson(*o);
+    }
+    fire("order.updated", order);
+    sendJson(res, 201, refund);
+  }
+
   void addNote(const httplib::Request& req, httplib::Response& res) {
     json body = json::parse(req.body, nullptr, false);
     if (!body.is_object() || !body.contains("note") || !body["note"].is_string() || body["note"].get<std::string>().empty()) {
@@ -950,6 +1186,8 @@ class WooCommerceSim final : public ChannelSim {
   int64_t next_product_ = 790;
   int64_t next_order_ = 730;
   int64_t next_line_ = 320;
+  int64_t next_refund_id_ = 740;
+  int64_t next_refund_line_id_ = 900;
   int64_t next_webhook_ = 142;
 };
 

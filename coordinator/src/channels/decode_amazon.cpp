@@ -1,7 +1,12 @@
 // Amazon orders: Orders API v0 (getOrders, getOrder, getOrderItems; ItemPrice is the price of
 // the whole line, so the unit price is ItemPrice / QuantityOrdered; Pending orders carry no
 // prices), Orders API 2026-01-01 (searchOrders, getOrder; unitPrice is per unit), and the
-// ORDER_CHANGE notification (bare, in an array, or inside an EventBridge envelope).
+// ORDER_CHANGE notification (bare, in an array, or inside an EventBridge envelope), and refunds
+// from the Finances API v0 (listFinancialEvents / listFinancialEventsByOrderId:
+// payload.FinancialEvents.RefundEventList[] ShipmentEvent {AmazonOrderId, PostedDate,
+// ShipmentItemAdjustmentList[{SellerSKU, OrderItemId, OrderAdjustmentItemId, QuantityShipped}]}).
+// A refund event says money went back, not that the item did: it releases the units' holds and
+// never restocks (a returned item is counted back in where it arrives).
 
 #include <map>
 
@@ -277,6 +282,62 @@ common::Status channelErrors(const json& j) {
   return Error::reject("channel_error", "Amazon answered with an error: " + str(e, "code") + ": " + str(e, "message"));
 }
 
+// The refunds of a Finances API FinancialEvents object: one "refund" event per order, each item
+// adjustment a release under its OrderAdjustmentItemId (PostedDate/OrderItemId when absent, the
+// same on every read), so a refund read again by a later poll is applied once.
+common::Status financialRefunds(const json& events, Merger* m) {
+  if (!events.is_object()) return Error::reject("bad_payload", "FinancialEvents is not an object");
+  const json* list = get(events, "RefundEventList");
+  if (!list || list->is_null()) return {};
+  if (!list->is_array()) return Error::reject("bad_payload", "RefundEventList is not an array");
+  for (const json& e : *list) {
+    if (!e.is_object()) return Error::reject("bad_refund", "a refund event is not an object");
+    std::string id = str(e, "AmazonOrderId");
+    if (id.empty()) return Error::reject("missing_order_id", "a refund event has no AmazonOrderId");
+    const json* items = get(e, "ShipmentItemAdjustmentList");
+    if (items && !items->is_null() && !items->is_array()) {
+      return Error::reject("bad_refund", "refund of " + id + ": ShipmentItemAdjustmentList is not an array");
+    }
+    if (items && items->is_array() && items->size() > kMaxLines) return Error::reject("too_many_lines", "refund of " + id + " has too many items");
+    NormalizedOrder& o = m->at(id);
+    if (o.channel_status.empty()) o.event = "refund";
+    std::string posted = str(e, "PostedDate");
+    if (o.updated_at.empty()) o.updated_at = posted;
+    if (!items || !items->is_array() || items->empty()) {
+      o.warnings.push_back("a refund of " + id + " posted " + posted + " names no items: nothing released");
+      continue;
+    }
+    for (const json& it : *items) {
+      if (!it.is_object()) return Error::reject("bad_refund", "refund of " + id + ": an item adjustment is not an object");
+      auto qty = wholeNumber(get(it, "QuantityShipped"));
+      if (!qty || *qty < 0) return Error::reject("bad_refund", "refund of " + id + ": an item without a whole QuantityShipped");
+      Release r;
+      r.line_id = str(it, "OrderItemId");
+      r.sku = str(it, "SellerSKU");
+      r.quantity = *qty;
+      r.reason = "refunded";
+      r.refund_id = str(it, "OrderAdjustmentItemId");
+      if (r.line_id.empty()) {
+        o.warnings.push_back("a refund item of " + id + " has no OrderItemId: nothing released");
+        continue;
+      }
+      if (r.refund_id.empty()) {
+        if (posted.empty()) {
+          o.warnings.push_back("refund item " + r.line_id + " of " + id + " has neither OrderAdjustmentItemId nor PostedDate");
+          continue;
+        }
+        r.refund_id = posted + "/" + r.line_id;
+      }
+      if (r.quantity == 0) {
+        o.warnings.push_back("refund " + r.refund_id + " of " + id + " is money only (QuantityShipped 0)");
+        continue;
+      }
+      o.releases.push_back(std::move(r));
+    }
+  }
+  return {};
+}
+
 common::Status one(const json& j, Merger* m) {
   if (!j.is_object()) return Error::reject("bad_payload", "expected a JSON object, got " + std::string(j.type_name()));
   if (const json* detail = get(j, "detail"); detail && detail->is_object() && j.contains("detail-type")) {
@@ -298,6 +359,10 @@ common::Status one(const json& j, Merger* m) {
   if (const json* payload = get(j, "payload")) {
     if (!payload->is_object()) return Error::reject("bad_payload", "payload is not an object");
     bool any = false;
+    if (const json* fe = get(*payload, "FinancialEvents")) {
+      if (auto s = financialRefunds(*fe, m); !s) return s;
+      any = true;
+    }
     if (const json* orders = get(*payload, "Orders")) {
       if (!orders->is_array()) return Error::reject("bad_payload", "payload.Orders is not an array");
       for (const json& o : *orders) {
@@ -314,7 +379,7 @@ common::Status one(const json& j, Merger* m) {
       if (auto s = v0Items(*payload, m); !s) return s;
       any = true;
     }
-    if (!any) return Error::reject("bad_payload", "payload is neither getOrders, getOrder nor getOrderItems");
+    if (!any) return Error::reject("bad_payload", "payload is neither getOrders, getOrder, getOrderItems nor listFinancialEvents");
     return {};
   }
   if (const json* orders = get(j, "orders")) {

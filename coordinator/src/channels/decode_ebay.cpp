@@ -1,6 +1,11 @@
 // eBay orders from the Fulfillment API: getOrders ({"orders":[...]}, paged) and getOrder (one
 // Order). lineItemCost is the line's price before discounts (unit price x quantity); sku is
 // optional (listings made outside the Inventory API have none: matched by legacyItemId).
+// Line refunds (lineItems[].refunds[], issued with issue_refund) are releases under their refundId.
+
+#include <algorithm>
+#include <map>
+#include <set>
 
 #include "json_read.h"
 #include "sw/coordinator/channels/order_decode.h"
@@ -41,6 +46,49 @@ std::string countryOf(const json* address) {
   if (!address) return "";
   std::string c = str(*address, "countryCode");
   return c.empty() ? str(*address, "country") : c;
+}
+
+// One lineItems[].refunds[] entry (LineItemRefund: amount, refundDate, refundId) -> a release.
+// eBay gives money, not units: the units are the whole units the amount pays for at the line's
+// unit price (lineItemCost / quantity), at most the line's quantity; less than one unit's worth
+// is a money-only refund (price adjustment) and releases nothing. eBay's refund never says the
+// item came back (returns are the Post-Order API's), so it is never a restock.
+common::Status lineRefund(const json& r, const OrderLine& l, const std::set<std::string>& failed, std::vector<Release>* out,
+                          std::map<std::string, int64_t>* per_line, std::vector<std::string>* warnings) {
+  std::string id = str(r, "refundId");
+  auto amount = ebayMoney(get(r, "amount"));
+  std::string what = amount ? amount->amount.toString() + " " + amount->currency : std::string("(no amount)");
+  if (id.empty()) {
+    warnings->push_back("line item " + l.line_id + " refunded " + what + " without a refundId: nothing released");
+    return {};
+  }
+  if (failed.count(id)) {
+    warnings->push_back("refund " + id + " of line item " + l.line_id + " FAILED at eBay: nothing released");
+    return {};
+  }
+  if (!amount || amount->amount.scaled() < 0) return Error::reject("bad_refund", "refund " + id + " has no non-negative amount");
+  if (!l.unit_price || l.unit_price->amount.scaled() <= 0 || l.quantity <= 0) {
+    warnings->push_back("refund " + id + " of line item " + l.line_id + ": the line has no price, so no units are known");
+    return {};
+  }
+  int64_t done = per_line->count(l.line_id) ? (*per_line)[l.line_id] : 0;
+  int64_t units = amount->amount.scaled() / l.unit_price->amount.scaled();
+  // A refund of the whole line cost is every unit, whatever rounding the unit price had.
+  if (l.line_total && amount->amount >= l.line_total->amount) units = l.quantity;
+  units = std::min(units, l.quantity - done);
+  if (units <= 0) {
+    warnings->push_back("refund " + id + " of line item " + l.line_id + " (" + what + ") is less than a unit: money only");
+    return {};
+  }
+  Release rel;
+  rel.line_id = l.line_id;
+  rel.sku = l.sku;
+  rel.quantity = units;
+  rel.reason = "refunded";
+  rel.refund_id = id;
+  (*per_line)[l.line_id] = done + units;
+  out->push_back(std::move(rel));
+  return {};
 }
 
 common::Result<NormalizedOrder> ebayOrder(const json& j) {
@@ -97,6 +145,14 @@ common::Result<NormalizedOrder> ebayOrder(const json& j) {
   if (o.customer_country.empty()) o.customer_country = countryOf(getPath(j, {"buyer", "taxAddress"}));
   if (cancel == "IN_PROGRESS") o.warnings.push_back("the buyer or seller has asked to cancel this order");
 
+  // Refunds eBay reports FAILED (paymentSummary.refunds[].refundStatus) gave nothing back.
+  std::set<std::string> failed;
+  if (const json* prs = getPath(j, {"paymentSummary", "refunds"}); prs && prs->is_array()) {
+    for (const json& r : *prs) {
+      if (str(r, "refundStatus") == "FAILED" && !str(r, "refundId").empty()) failed.insert(str(r, "refundId"));
+    }
+  }
+  std::map<std::string, int64_t> refunded;  // line item id -> units refunded by line refunds
   const json* items = get(j, "lineItems");
   if (!items) {
     o.lines_complete = false;
@@ -137,21 +193,22 @@ common::Result<NormalizedOrder> ebayOrder(const json& j) {
       } else {
         o.warnings.push_back("line item " + l.line_id + " has no lineItemCost");
       }
-      if (const json* refunds = arr(li, "refunds"); refunds && !refunds->empty()) {
+      if (const json* refunds = get(li, "refunds"); refunds && !refunds->is_null()) {
+        if (!refunds->is_array()) return Error::reject("bad_refunds", "line item " + l.line_id + ": refunds is not an array");
         for (const json& r : *refunds) {
-          auto amount = ebayMoney(get(r, "amount"));
-          o.warnings.push_back("line item " + l.line_id + " refunded " +
-                               (amount ? amount->amount.toString() + " " + amount->currency : std::string("(no amount)")) +
-                               ": eBay does not say how many units");
+          if (!r.is_object()) return Error::reject("bad_refund", "line item " + l.line_id + " has a refund that is not an object");
+          if (auto s = lineRefund(r, l, failed, &o.releases, &refunded, &o.warnings); !s) return s.error();
         }
       }
       o.lines.push_back(std::move(l));
     }
   }
   if (o.status == OrderStatus::kCancelled || o.status == OrderStatus::kRefunded) {
+    // Whatever the line refunds did not already give back goes back now.
     std::string reason = o.status == OrderStatus::kCancelled ? "cancelled" : "refunded";
     for (const OrderLine& l : o.lines) {
-      if (l.quantity > 0) o.releases.push_back({l.line_id, l.sku, l.quantity, reason, false});
+      int64_t rest = l.quantity - (refunded.count(l.line_id) ? refunded[l.line_id] : 0);
+      if (rest > 0) o.releases.push_back({l.line_id, l.sku, rest, reason, false});
     }
   }
   return o;

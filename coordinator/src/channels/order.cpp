@@ -86,6 +86,7 @@ json toJson(const NormalizedOrder& o) {
                         {"restock", r.restock}});
     if (!r.refund_id.empty()) releases.back()["refund_id"] = r.refund_id;
     if (!r.location_ref.empty()) releases.back()["location_ref"] = r.location_ref;
+    if (r.restock_limit >= 0) releases.back()["line_restocked_total"] = r.restock_limit;
   }
   json j = {{"channel", channelName(o.channel)},
             {"order_id", o.order_id},

@@ -19,6 +19,7 @@ namespace {
 
 constexpr const char* kBase = "/wp-json/wc/v3";
 constexpr size_t kSkusPerLookup = 50;
+constexpr int64_t kMaxRefundPages = 10;
 
 std::string base64(const std::string& in) {
   std::string out(4 * ((in.size() + 2) / 3) + 1, '\0');
@@ -278,6 +279,26 @@ common::Result<std::vector<ChannelLevel>> WooCommerceConnector::readQuantities(c
   return out;
 }
 
+// GET /orders/{id}/refunds, every page: the refund resources with their line items.
+common::Result<json> WooCommerceConnector::orderRefunds(const std::string& order_id) {
+  json all = json::array();
+  for (int64_t page_no = 1; page_no <= kMaxRefundPages; ++page_no) {
+    HttpRequest req;
+    req.target = std::string(kBase) + "/orders/" + order_id + "/refunds?per_page=100&page=" + std::to_string(page_no);
+    auto r = call(req, "list order refunds");
+    if (!r) return r.error();
+    std::string code;
+    if (r->status != 200) return detail::statusError(*r, "WooCommerce list order refunds", wooErrorText(*r, &code));
+    auto j = detail::responseJson(*r, "WooCommerce list order refunds");
+    if (!j) return j.error();
+    if (!j->is_array()) return Error::retry("bad_response", "WooCommerce refunds answer is not an array");
+    for (json& e : *j) all.push_back(std::move(e));
+    json tp = r->header("X-WP-TotalPages");
+    if (page_no >= detail::wholeNumber(&tp).value_or(1) || j->empty()) return all;
+  }
+  return Error::reject("too_many_refunds", "order " + order_id + " has more than " + std::to_string(kMaxRefundPages * 100) + " refunds");
+}
+
 common::Result<OrderPage> WooCommerceConnector::pollOrders(const OrderCursor& cursor) {
   std::string since = cursor.updated_since;
   if (since.empty() || !detail::parseIsoMs(since)) since = detail::formatIsoMs(clock_.nowMs() - config_.order_lookback_ms);
@@ -300,7 +321,18 @@ common::Result<OrderPage> WooCommerceConnector::pollOrders(const OrderCursor& cu
   if (!j->is_array()) return Error::retry("bad_response", "WooCommerce orders answer is not an array");
   OrderPage page;
   auto max_ms = detail::parseIsoMs(sweep_max_).value_or(0);
-  for (const json& o : *j) {
+  for (const json& listed : *j) {
+    // An order lists its refunds as {id, reason, total}: the refunded lines are in the refund
+    // resources, read here and put in their place. A failed read fails the page (the cursor stays).
+    json o = listed;
+    if (const json* refunds = o.is_object() ? detail::arr(o, "refunds") : nullptr; refunds && !refunds->empty()) {
+      auto id = detail::idText(detail::get(o, "id"));
+      if (id) {
+        auto full = orderRefunds(*id);
+        if (!full) return full.error();
+        o["refunds"] = std::move(*full);
+      }
+    }
     auto decoded = decodeWooCommerce(o);
     if (!decoded) {
       page.warnings.push_back(decoded.error().toString());

@@ -620,6 +620,166 @@ TEST(ShopifyDecode, RefundLinesCarryTheirRefundIdAndWhereTheyWereRestocked) {
   EXPECT_EQ(out["releases"][0]["refund_id"], "509562969");
 }
 
+// --- WooCommerce, eBay and Amazon refunds ---
+
+const Release* releaseOf(const NormalizedOrder& o, const std::string& refund_id, const std::string& line_id) {
+  for (const Release& r : o.releases) {
+    if (r.refund_id == refund_id && r.line_id == line_id) return &r;
+  }
+  return nullptr;
+}
+
+TEST(WooDecode, RefundListNamesItsOrderAndTheRefundedLines) {
+  auto orders = decodeOk(ChannelKind::kWooCommerce, readData("woocommerce/order-refunds.constructed.json"));
+  ASSERT_EQ(orders.size(), 1u);
+  const NormalizedOrder& o = orders[0];
+  EXPECT_EQ(o.order_id, "727") << "from _links.up";
+  EXPECT_EQ(o.event, "refund");
+  ASSERT_EQ(o.releases.size(), 2u);
+  const Release* r = releaseOf(o, "731", "316");
+  ASSERT_NE(r, nullptr) << "the refunded line is meta _refunded_item_id, not the refund line's own id";
+  EXPECT_EQ(r->quantity, 1) << "refund quantities are negative";
+  EXPECT_EQ(r->sku, "Bar3");
+  EXPECT_FALSE(r->restock) << "a refund alone does not say it was restocked";
+  // One refund alone, as GET /orders/727/refunds/731 answers.
+  json one = json::parse(readData("woocommerce/order-refunds.constructed.json"))[0];
+  auto single = decodeOk(ChannelKind::kWooCommerce, one.dump());
+  ASSERT_EQ(single.size(), 1u);
+  EXPECT_EQ(single[0].releases.size(), 1u);
+}
+
+TEST(WooDecode, OrderWithItsRefundsRestocksOnlyWhatTheLineSaysWasRestocked) {
+  json order = json::parse(readData("woocommerce/order.retrieve.response.json"));
+  order["refunds"] = json::parse(readData("woocommerce/order-refunds.constructed.json"));
+  // WooCommerce counts restocked refunded units on the order's own line.
+  order["line_items"][1]["meta_data"].push_back({{"id", 2121}, {"key", "_restock_refunded_items"}, {"value", "1"}});
+  auto orders = decodeOk(ChannelKind::kWooCommerce, order.dump());
+  ASSERT_EQ(orders.size(), 1u);
+  const NormalizedOrder& o = orders[0];
+  EXPECT_EQ(o.event, "order");
+  const Release* back = releaseOf(o, "731", "316");
+  ASSERT_NE(back, nullptr);
+  EXPECT_TRUE(back->restock);
+  EXPECT_EQ(back->restock_limit, 1);
+  const Release* kept = releaseOf(o, "730", "315");
+  ASSERT_NE(kept, nullptr);
+  EXPECT_FALSE(kept->restock) << "line 315 has no _restock_refunded_items";
+  for (const std::string& w : o.warnings) EXPECT_EQ(w.find("without their lines"), std::string::npos) << w;
+  // The order alone lists its refunds as {id, total}: a warning, no release.
+  json summary = json::parse(readData("woocommerce/order.retrieve.response.json"));
+  summary["refunds"] = json::array({{{"id", 730}, {"reason", ""}, {"total", "-3.00"}}});
+  auto s = decodeOk(ChannelKind::kWooCommerce, summary.dump());
+  EXPECT_TRUE(s[0].releases.empty());
+  ASSERT_FALSE(s[0].warnings.empty());
+}
+
+TEST(WooDecode, RefundedOrderReleasesOnlyWhatItsRefundsDidNot) {
+  json order = json::parse(readData("woocommerce/order.retrieve.response.json"));
+  order["status"] = "refunded";
+  order["refunds"] = json::array({json::parse(readData("woocommerce/order-refunds.constructed.json"))[1]});  // 1 of line 315
+  auto orders = decodeOk(ChannelKind::kWooCommerce, order.dump());
+  int64_t by_refund = 0, rest = 0;
+  for (const Release& r : orders[0].releases) {
+    if (r.line_id != "315") continue;
+    (r.refund_id.empty() ? rest : by_refund) += r.quantity;
+  }
+  EXPECT_EQ(by_refund, 1);
+  EXPECT_EQ(rest, 1) << "2 ordered, 1 refunded with lines: 1 more released by the status";
+}
+
+json ebayWithRefund(const std::string& amount, const std::string& refund_status) {
+  json d = json::parse(readData("ebay/getOrders.constructed.json"));
+  json o = d["orders"][0];
+  json& li = o["lineItems"][0];
+  li["refunds"] = json::array({{{"amount", {{"value", amount}, {"currency", li["lineItemCost"]["currency"]}}},
+                                {"refundDate", "2024-05-16T10:00:00.000Z"},
+                                {"refundId", "5000123456"}}});
+  o["paymentSummary"]["refunds"] = json::array({{{"refundId", "5000123456"}, {"refundStatus", refund_status},
+                                                 {"amount", {{"value", amount}, {"currency", "USD"}}}}});
+  return o;
+}
+
+TEST(EbayDecode, LineRefundReleasesTheUnitsItsAmountPaysFor) {
+  json o = ebayWithRefund("0", "REFUNDED");
+  const json& li = o["lineItems"][0];
+  auto line = decodeOk(ChannelKind::kEbay, o.dump())[0].lines[0];
+  ASSERT_TRUE(line.unit_price);
+  ASSERT_GE(line.quantity, 2) << "the sample's first line has several units";
+  std::string one_unit = line.unit_price->amount.toString();
+  auto orders = decodeOk(ChannelKind::kEbay, ebayWithRefund(one_unit, "REFUNDED").dump());
+  const Release* r = releaseOf(orders[0], "5000123456", li["lineItemId"]);
+  ASSERT_NE(r, nullptr);
+  EXPECT_EQ(r->quantity, 1);
+  EXPECT_FALSE(r->restock) << "eBay's refund never says the item came back";
+  // The whole line cost is every unit.
+  auto all = decodeOk(ChannelKind::kEbay, ebayWithRefund(li["lineItemCost"]["value"], "REFUNDED").dump());
+  EXPECT_EQ(releaseOf(all[0], "5000123456", li["lineItemId"])->quantity, line.quantity);
+  // Less than a unit is money only; a FAILED refund gave nothing back.
+  EXPECT_TRUE(decodeOk(ChannelKind::kEbay, ebayWithRefund("1.00", "REFUNDED").dump())[0].releases.empty());
+  EXPECT_TRUE(decodeOk(ChannelKind::kEbay, ebayWithRefund(one_unit, "FAILED").dump())[0].releases.empty());
+}
+
+TEST(EbayDecode, FullyRefundedOrderDoesNotReleaseRefundedUnitsTwice) {
+  json o = ebayWithRefund("0", "REFUNDED");
+  auto line = decodeOk(ChannelKind::kEbay, o.dump())[0].lines[0];
+  o = ebayWithRefund(line.unit_price->amount.toString(), "REFUNDED");
+  o["orderPaymentStatus"] = "FULLY_REFUNDED";
+  auto orders = decodeOk(ChannelKind::kEbay, o.dump());
+  int64_t total = 0;
+  for (const Release& r : orders[0].releases) {
+    if (r.line_id == line.line_id) total += r.quantity;
+  }
+  EXPECT_EQ(total, line.quantity);
+}
+
+TEST(AmazonDecode, FinancesRefundEventsAreReleasesUnderTheirAdjustmentIds) {
+  auto orders = decodeOk(ChannelKind::kAmazon, readData("amazon/listFinancialEventsByOrderId-refund.constructed.json"));
+  ASSERT_EQ(orders.size(), 1u);
+  const NormalizedOrder& o = orders[0];
+  EXPECT_EQ(o.order_id, "902-1845936-5435065");
+  EXPECT_EQ(o.event, "refund");
+  ASSERT_EQ(o.releases.size(), 1u);
+  EXPECT_EQ(o.releases[0].refund_id, "52986411826454");
+  EXPECT_EQ(o.releases[0].line_id, "68828574383266");
+  EXPECT_EQ(o.releases[0].sku, "NABetaASINB");
+  EXPECT_EQ(o.releases[0].quantity, 1);
+  EXPECT_FALSE(o.releases[0].restock) << "a refund event says money went back, not the item";
+  // Without OrderAdjustmentItemId the id is PostedDate/OrderItemId: the same on every read.
+  json j = json::parse(readData("amazon/listFinancialEventsByOrderId-refund.constructed.json"));
+  j["payload"]["FinancialEvents"]["RefundEventList"][0]["ShipmentItemAdjustmentList"][0].erase("OrderAdjustmentItemId");
+  auto again = decodeOk(ChannelKind::kAmazon, j.dump());
+  EXPECT_EQ(again[0].releases[0].refund_id, "2026-11-30T14:05:12Z/68828574383266");
+}
+
+TEST(DecodeBadInput, RefundPayloadsRefusedWithAReason) {
+  std::vector<BadCase> cases = {
+      {ChannelKind::kWooCommerce, R"({"id":731,"amount":"1.00","refunded_by":1,"line_items":[]})", "missing_order_id"},
+      {ChannelKind::kWooCommerce, R"({"amount":"1.00","refunded_by":1,"line_items":[],"_links":{"up":[{"href":"/orders/7"}]}})", "bad_refund"},
+      {ChannelKind::kWooCommerce, R"({"id":1,"refunded_by":1,"line_items":"x","_links":{"up":[{"href":"/orders/7"}]}})", "bad_refund"},
+      {ChannelKind::kWooCommerce, R"({"id":1,"refunded_by":1,"line_items":[{"quantity":2}],"_links":{"up":[{"href":"/orders/7"}]}})", "bad_refund"},
+      {ChannelKind::kWooCommerce, R"({"id":1,"refunded_by":1,"line_items":[{"quantity":"-x"}],"_links":{"up":[{"href":"/orders/7"}]}})", "bad_refund"},
+      {ChannelKind::kWooCommerce, R"([{"id":1,"refunded_by":1,"line_items":[],"_links":{"up":[{"href":"/orders/7"}]}},{"id":2,"refunded_by":1,"line_items":[],"_links":{"up":[{"href":"/orders/8"}]}}])", "mixed_orders"},
+      {ChannelKind::kWooCommerce, R"([{"id":1,"refunded_by":1,"line_items":[],"_links":{"up":[{"href":"/orders/7"}]}},{"id":2,"status":"processing"}])", "bad_refund"},
+      {ChannelKind::kWooCommerce, R"({"id":727,"status":"processing","line_items":[],"refunds":{"id":1}})", "bad_refunds"},
+      {ChannelKind::kWooCommerce, R"({"id":727,"status":"processing","line_items":[],"refunds":[{"id":1,"line_items":[{"quantity":1}]}]})", "bad_refund"},
+      {ChannelKind::kEbay, R"({"orderId":"1","lineItems":[{"lineItemId":"2","quantity":1,"refunds":{}}]})", "bad_refunds"},
+      {ChannelKind::kEbay, R"({"orderId":"1","lineItems":[{"lineItemId":"2","quantity":1,"refunds":[7]}]})", "bad_refund"},
+      {ChannelKind::kEbay, R"({"orderId":"1","lineItems":[{"lineItemId":"2","quantity":1,"refunds":[{"refundId":"9","amount":{"value":"-1","currency":"USD"}}]}]})", "bad_refund"},
+      {ChannelKind::kAmazon, R"({"payload":{"FinancialEvents":[]}})", "bad_payload"},
+      {ChannelKind::kAmazon, R"({"payload":{"FinancialEvents":{"RefundEventList":{}}}})", "bad_payload"},
+      {ChannelKind::kAmazon, R"({"payload":{"FinancialEvents":{"RefundEventList":[{"PostedDate":"x"}]}}})", "missing_order_id"},
+      {ChannelKind::kAmazon, R"({"payload":{"FinancialEvents":{"RefundEventList":[{"AmazonOrderId":"1","ShipmentItemAdjustmentList":"x"}]}}})", "bad_refund"},
+      {ChannelKind::kAmazon, R"({"payload":{"FinancialEvents":{"RefundEventList":[{"AmazonOrderId":"1","ShipmentItemAdjustmentList":[{"OrderItemId":"2","QuantityShipped":-1}]}]}}})", "bad_refund"},
+      {ChannelKind::kAmazon, R"({"payload":{"FinancialEvents":{"RefundEventList":[]}}})", "no_orders"},
+  };
+  for (const BadCase& c : cases) {
+    auto r = decodeOrders(c.channel, c.payload);
+    ASSERT_FALSE(r.ok()) << channelName(c.channel) << ": accepted " << c.payload.substr(0, 80);
+    EXPECT_EQ(r.error().code, c.code) << channelName(c.channel) << ": " << c.payload.substr(0, 80) << " -> " << r.error().toString();
+    EXPECT_FALSE(r.error().message.empty());
+  }
+}
+
 // --- Buy online, pick up in store ---
 
 TEST(PickupDecode, ShopifyShippingCodeBecomesAPickupOnlyWhenMapped) {

@@ -128,6 +128,16 @@ struct Restock {
   int64_t applied_at_ms = 0;
 };
 
+// One refund line as applied (the refunds table): what it released and restocked.
+struct AppliedRefund {
+  std::string refund_id;
+  std::string line_id;
+  int64_t quantity = 0;
+  int64_t released = 0;
+  int64_t restocked = 0;
+  int64_t at_ms = 0;
+};
+
 inline constexpr const char* kRestockDevice = "coordinator-orders";
 
 struct Fulfilment {
@@ -166,6 +176,7 @@ struct BookOrder {
   std::string channel_cancel_error;
   int64_t channel_cancel_attempts = 0;
   std::vector<Restock> restocks;
+  std::vector<AppliedRefund> refunds;  // each (refund id, line) once, in the order applied
 };
 
 // What one change did, for those who must react (push scheduler, downlink).
@@ -254,9 +265,11 @@ class OrderBook final : public ReservationView {
   // A refund line from the channel, applied once per (channel, refund id, line id): releases up to
   // `quantity` held units of the line; when `restock`, what is left of `quantity` and was shipped
   // (and not restocked before) becomes a pending Restock at `location` ("" = where it shipped from).
+  // restock_limit >= 0: the channel's count of the line's restocked units, all refunds together
+  // (WooCommerce); the line's restocks never go past it.
   common::Result<RefundResult> applyRefund(const std::string& channel, const std::string& order_id,
                                            const std::string& refund_id, const std::string& line_id, int64_t quantity,
-                                           bool restock, const std::string& location);
+                                           bool restock, const std::string& location, int64_t restock_limit = -1);
   // Units per line of every refund applied to this order so far.
   common::Result<std::map<std::string, int64_t>> refundedUnits(const std::string& channel, const std::string& order_id);
   common::Result<std::vector<Restock>> pendingRestocks(int64_t limit);

@@ -62,6 +62,10 @@ struct Release {
   std::string refund_id = {};
   // The channel's id of the place restocked units went back to (Shopify refund_line_items[].location_id).
   std::string location_ref = {};
+  // When >= 0: the channel counts restocks per line, not per refund (WooCommerce's
+  // _restock_refunded_items), and this is that count; a restock refund puts back at most it, less
+  // what earlier refunds of the line put back. -1: the refund says itself (restock).
+  int64_t restock_limit = -1;
 };
 
 // Buy online, pick up in store: what the payload says about where the buyer collects.

@@ -8,10 +8,13 @@
 //                body, a GraphQL Order node or an {"data":{"orders":...}} polling response
 //   amazon:      Orders v0 getOrders / getOrder / getOrderItems responses (or a JSON array of
 //                them, merged by AmazonOrderId), Orders 2026-01-01 searchOrders / getOrder,
-//                the ORDER_CHANGE notification (bare, in an array, or in an EventBridge envelope)
-//   ebay:        Fulfillment getOrders ({"orders":[...]}) or getOrder (one Order)
+//                the ORDER_CHANGE notification (bare, in an array, or in an EventBridge envelope),
+//                Finances v0 listFinancialEvents[ByOrderId] (RefundEventList: refund events)
+//   ebay:        Fulfillment getOrders ({"orders":[...]}) or getOrder (one Order); line refunds
+//                (lineItems[].refunds[]) are releases under their refundId
 //   woocommerce: the order JSON (REST GET or order.created/updated webhook), an array of orders,
-//                an orders/batch response
+//                an orders/batch response; order refunds (GET /orders/{id}/refunds, a list or one),
+//                alone or as the order's refunds[] entries
 
 #include <string_view>
 #include <vector>

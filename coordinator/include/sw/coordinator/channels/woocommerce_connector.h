@@ -64,6 +64,8 @@ class WooCommerceConnector final : public ChannelConnector {
   common::Result<HttpResponse> call(HttpRequest request, const std::string& what);
   // Looks up products by SKU (chunks of 50), refreshing the cache.
   common::Result<std::map<std::string, Product>> lookup(const std::vector<std::string>& skus);
+  // GET /orders/{id}/refunds (all pages): the refund resources, with their line items.
+  common::Result<nlohmann::json> orderRefunds(const std::string& order_id);
 
   WooCommerceConfig config_;
   std::unique_ptr<HttpClient> http_;
