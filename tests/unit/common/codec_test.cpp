@@ -105,7 +105,7 @@ TEST(Codec, ChainLinksAreCheckedOnDecode) {
     EXPECT_EQ(r.error().message, "field 'prev' must be a string");
     EXPECT_EQ(decodeBatchDom(batchWith(bad), WireFormat::kJson).error().message, r.error().message);
   }
-  for (const std::string bad : {std::string("abc"), std::string(63, 'a'), std::string(65, 'a'), std::string(64, 'A'),
+  for (const std::string& bad : {std::string("abc"), std::string(63, 'a'), std::string(65, 'a'), std::string(64, 'A'),
                                 std::string(63, 'a') + "g"}) {
     auto r = decodeBatch(batchWith(bad), WireFormat::kJson);
     ASSERT_FALSE(r.ok()) << bad;
