@@ -162,7 +162,8 @@ TEST_F(StoreTest, AStoreFromBeforeTheAcksTableKeepsItsAckTimes) {
     ASSERT_TRUE(db.ok()) << db.error().toString();
     for (const char* sql : {"ALTER TABLE outbox ADD COLUMN acked_at_ms INTEGER",
                             "UPDATE outbox SET acked_at_ms = (SELECT acked_at_ms FROM acks) WHERE seq <= 3",
-                            "DROP TABLE acks", "DROP TABLE voids", "PRAGMA user_version = 2"}) {
+                            "DROP TABLE acks", "DROP TABLE voids",
+                            "ALTER TABLE counters DROP COLUMN chain_head", "PRAGMA user_version = 2"}) {
       ASSERT_TRUE(db->exec(sql).ok()) << sql;
     }
   }
@@ -282,6 +283,7 @@ TEST_F(StoreTest, AStoreFromBeforeTheVoidsTableKnowsItsEarlierVoids) {
     auto db = common::SqliteDb::open({.path = dir_.file("agent.db"), .create = false});
     ASSERT_TRUE(db.ok());
     ASSERT_TRUE(db->exec("DROP TABLE voids").ok());
+    ASSERT_TRUE(db->exec("ALTER TABLE counters DROP COLUMN chain_head").ok());
     ASSERT_TRUE(db->exec("DELETE FROM meta WHERE key = 'voids_filled'").ok());
     ASSERT_TRUE(db->exec("PRAGMA user_version = 3").ok());
   }

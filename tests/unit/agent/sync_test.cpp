@@ -59,8 +59,9 @@ class SyncTest : public ::testing::Test {
     // that answer none and would refuse it, rewind or confirm what was not sent).
     for (const auto& p : transport_.published()) {
       if (p.topic != topics::events("till-1")) continue;
-      if (auto b = common::decodeBatch(p.payload); b) a.echo_sent_at_ms = b->sent_at_ms;
+      if (auto b = common::decodeBatch(p.payload); b) last_sent_at_ = b->sent_at_ms;
     }
+    a.echo_sent_at_ms = last_sent_at_;
     transport_.deliver(topics::ack("till-1"), common::encodeAck(a));
   }
   // Acknowledges everything up to applied and waits until the store has recorded it.
@@ -75,6 +76,7 @@ class SyncTest : public ::testing::Test {
       if (p.topic != topics::events("till-1")) continue;
       auto b = common::decodeBatch(p.payload);
       EXPECT_TRUE(b.ok());
+      last_sent_at_ = b->sent_at_ms;
       std::vector<uint64_t> seqs;
       for (const auto& e : b->events) seqs.push_back(e.seq);
       out.push_back(seqs);
@@ -105,6 +107,7 @@ class SyncTest : public ::testing::Test {
 
   test::TempDir dir_;
   common::ManualClock clock_;
+  int64_t last_sent_at_ = 0;  // the send time of the latest batch seen, echoed by ack()
   std::unique_ptr<agent::Store> store_;
   test::FakeTransport transport_;
   agent::SyncConfig config_;
