@@ -113,6 +113,8 @@ void DownlinkClient::handle(const Inbound& msg) {
     }
     return;
   }
+  // Certificates come on down/cert too; they are the renewer's (cert_renewer.h), not pages.
+  if (msg.topic == topics::down(store_.deviceId(), "cert")) return;
   auto page = common::decodeDownPage(msg.payload);
   if (!page) {
     SW_WARN(kLog) << "ignoring bad page on " << msg.topic << ": " << page.error().toString();

@@ -106,7 +106,7 @@ common::Result<json> enroll(const EnrollOptions& o, const EnrollPost& post) {
               {"cert", dir + "/current/device.pem"},
               {"key", dir + "/current/device.key"},
               {"identity_dir", dir},
-              {"db", o.db.empty() ? dir + "/agent.db" : o.db},
+              {"db", o.db.empty() ? dir + "/agent.db" : std::filesystem::absolute(o.db).string()},
               {"http", o.http.empty() ? "127.0.0.1:8700" : o.http}};
   if (auto s = common::writeFileAtomic(dir + "/ca-chain.pem", chain, 0644); !s) return s.error();
   if (auto s = installIdentity(dir, *key, cert); !s) return s.error();

@@ -275,7 +275,7 @@ int serve(const std::vector<std::string>& raw) {
     api.setEnrollment(*enrollment);
     crl_watcher = std::make_unique<coordinator::CrlWatcher>(*enrollment, 2000);
     crl_watcher->start();
-    renewal = std::make_unique<coordinator::CertRenewalService>(*transport, *enrollment);
+    renewal = std::make_unique<coordinator::CertRenewalService>(*transport, *enrollment, ic.share_group);
     if (auto s = renewal->start(); !s) return fail(s.error(), 3);
   }
   if (auto s = api.start(hp->first, hp->second); !s) return fail(s.error(), 2);

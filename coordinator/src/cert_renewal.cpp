@@ -15,8 +15,9 @@ constexpr size_t kMaxPayload = 32 * 1024;
 
 }  // namespace
 
-CertRenewalService::CertRenewalService(common::MqttTransport& transport, Enrollment& enrollment)
-    : transport_(transport), enrollment_(enrollment) {}
+CertRenewalService::CertRenewalService(common::MqttTransport& transport, Enrollment& enrollment,
+                                       std::string share_group)
+    : transport_(transport), enrollment_(enrollment), share_group_(std::move(share_group)) {}
 
 CertRenewalService::~CertRenewalService() { stop(); }
 
@@ -30,7 +31,8 @@ common::Status CertRenewalService::start() {
     cv_.notify_one();
   });
   worker_ = std::thread([this] { run(); });
-  return transport_.subscribe(common::topics::kCsrFilter, 1);
+  std::string prefix = share_group_.empty() ? "" : "$share/" + share_group_ + "/";
+  return transport_.subscribe(prefix + std::string(common::topics::kCsrFilter), 1);
 }
 
 void CertRenewalService::stop() {

@@ -66,7 +66,7 @@ common::Result<EnrollAnswer> Enrollment::enroll(std::string_view token_text, std
   std::lock_guard<std::mutex> lock(mu_);
   auto fresh = registry_.useToken(token->token_id, token->device_id);
   if (!fresh) return fresh.error();
-  if (!*fresh) return Error::reject("token_used", "this enrollment token was used already; issue a new one");
+  if (!*fresh) return Error::reject("token_used", "this enrollment token was used already");
   auto device = registry_.upsert(token->device_id, token->store, *role);
   if (!device) return device.error();
   auto answer = issue(*device, csr_pem);

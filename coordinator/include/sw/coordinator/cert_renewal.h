@@ -23,7 +23,8 @@ namespace sw::coordinator {
 
 class CertRenewalService {
  public:
-  CertRenewalService(common::MqttTransport& transport, Enrollment& enrollment);
+  // share_group: as IngestConfig::share_group, so that of several coordinators one answers each CSR.
+  CertRenewalService(common::MqttTransport& transport, Enrollment& enrollment, std::string share_group = "");
   ~CertRenewalService();
   CertRenewalService(const CertRenewalService&) = delete;
   CertRenewalService& operator=(const CertRenewalService&) = delete;
@@ -42,6 +43,7 @@ class CertRenewalService {
 
   common::MqttTransport& transport_;
   Enrollment& enrollment_;
+  std::string share_group_;
   std::mutex mu_;
   std::condition_variable cv_;
   std::deque<Request> queue_;
