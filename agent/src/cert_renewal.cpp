@@ -186,7 +186,7 @@ void CertRenewer::onAnswer(std::string_view payload) {
   // one in the answer: a renewal cannot move the device to another CA.
   auto trusted = common::readFile(config_.identity_dir + "/ca-chain.pem");
   if (!trusted) return bad(trusted.error().message);
-  if (auto v = common::x509::verify(cert, *trusted, {clock_.nowMs(), "", common::x509::Purpose::kClient}); !v) {
+  if (auto v = common::x509::verify(cert, *trusted, {clock_.nowMs(), "", common::x509::Purpose::kClient, ""}); !v) {
     return bad("the certificate does not verify against the fleet's CA: " + v.error().message);
   }
   if (auto s = installIdentity(config_.identity_dir, key, cert); !s) return bad(s.error().message);

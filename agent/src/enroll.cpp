@@ -31,7 +31,7 @@ std::string advice(const std::string& code) {
 
 }  // namespace
 
-common::Result<std::string> tokenDevice(const std::string& token) {
+common::Result<TokenClaims> tokenClaims(const std::string& token) {
   size_t first = token.find('.');
   size_t last = token.rfind('.');
   if (token.rfind("swe1.", 0) != 0 || first == last) {
@@ -41,17 +41,22 @@ common::Result<std::string> tokenDevice(const std::string& token) {
   if (!claims) return Error::reject("token_malformed", "the token's claims are not base64url");
   try {
     auto j = json::parse(*claims);
-    std::string dev = j.at("dev").get<std::string>();
-    if (!common::isValidId(dev)) return Error::reject("token_malformed", "the token names no valid device id");
-    return dev;
+    TokenClaims c{j.at("dev").get<std::string>(), j.value("ca", std::string())};
+    if (!common::isValidId(c.device_id)) return Error::reject("token_malformed", "the token names no valid device id");
+    if (!c.ca_sha256.empty() &&
+        (c.ca_sha256.size() != 64 || c.ca_sha256.find_first_not_of("0123456789abcdef") != std::string::npos)) {
+      return Error::reject("token_malformed", "the token's pinned CA is not a SHA-256");
+    }
+    return c;
   } catch (const json::exception&) {
     return Error::reject("token_malformed", "the token's claims are not JSON with a device id");
   }
 }
 
 common::Result<json> enroll(const EnrollOptions& o, const EnrollPost& post) {
-  auto device = tokenDevice(o.token);
-  if (!device) return device.error();
+  auto claims = tokenClaims(o.token);
+  if (!claims) return claims.error();
+  const std::string& device = claims->device_id;
   std::error_code ec;
   std::filesystem::create_directories(o.dir, ec);
   if (ec) return Error::reject("bad_dir", "cannot create " + o.dir + ": " + ec.message());
@@ -60,7 +65,7 @@ common::Result<json> enroll(const EnrollOptions& o, const EnrollPost& post) {
 
   auto key = common::x509::generateKey();
   if (!key) return key.error();
-  auto csr = common::x509::makeCsr(*key, *device);
+  auto csr = common::x509::makeCsr(*key, device);
   if (!csr) return csr.error();
   auto answer = post("/v1/enroll", json{{"token", o.token}, {"csr_pem", *csr}}.dump());
   if (!answer) return answer.error();
@@ -91,14 +96,17 @@ common::Result<json> enroll(const EnrollOptions& o, const EnrollPost& post) {
   }
   // The certificate must be for this key's device and verify against the chain it came with.
   auto info = common::x509::certInfo(cert);
-  if (!info || info->common_name != *device || config["device_id"] != *device) {
+  if (!info || info->common_name != device || config["device_id"] != device) {
     return Error::fatal("bad_answer", "the coordinator sent a certificate for another device");
   }
-  if (auto v = common::x509::verify(cert, chain, {0, "", common::x509::Purpose::kClient}); !v) {
-    return Error::fatal("bad_answer", "the certificate does not verify against the CA chain sent: " + v.error().message);
+  // The token pins the fleet's root: a chain with another root (a man in the middle) is refused.
+  if (auto v = common::x509::verify(cert, chain, {0, "", common::x509::Purpose::kClient, claims->ca_sha256}); !v) {
+    return Error::fatal("bad_answer", "the certificate does not verify against the CA chain sent" +
+                                          std::string(claims->ca_sha256.empty() ? "" : " and the root the token pins") +
+                                          ": " + v.error().message);
   }
   std::string role = config.value("role", "pos");
-  json run = {{"device_id", *device},
+  json run = {{"device_id", device},
               {"location", config.value("location", "")},
               {"kind", role == "handheld" ? "handheld" : "till"},
               {"broker", config.value("broker_url", "")},

@@ -19,6 +19,7 @@
 #include <ctime>
 #include <memory>
 
+#include "sw/common/crypto.h"
 #include "sw/common/event.h"
 
 namespace sw::common::x509 {
@@ -89,6 +90,13 @@ Result<Cert> loadCert(std::string_view pem) {
   Cert cert(PEM_read_bio_X509(in.get(), nullptr, nullptr, nullptr));
   if (!cert) return reject("bad_cert", "not a PEM certificate");
   return cert;
+}
+
+std::string fingerprint(X509* cert) {
+  unsigned char md[EVP_MAX_MD_SIZE];
+  unsigned int len = 0;
+  if (X509_digest(cert, EVP_sha256(), md, &len) != 1) return "";
+  return crypto::hex(std::string_view(reinterpret_cast<const char*>(md), len));
 }
 
 Result<std::vector<Cert>> loadCerts(std::string_view pem) {
@@ -441,6 +449,7 @@ Result<CertInfo> certInfo(std::string_view cert_pem) {
   info.not_before_ms = timeMs(X509_get0_notBefore(cert->get()));
   info.not_after_ms = timeMs(X509_get0_notAfter(cert->get()));
   info.is_ca = X509_check_ca(cert->get()) != 0;
+  info.sha256_hex = fingerprint(cert->get());
   return info;
 }
 
@@ -452,13 +461,23 @@ Status verify(std::string_view cert_pem, std::string_view chain_pem, const Verif
   Store store(X509_STORE_new());
   CertStack untrusted(sk_X509_new_null());
   if (!store || !untrusted) return internal("new store");
+  bool anchor_found = false;
   for (auto& c : *chain) {
     if (X509_self_signed(c.get(), 0) == 1) {
+      if (!options.anchor_sha256.empty()) {
+        if (fingerprint(c.get()) != options.anchor_sha256) {
+          return Error::reject("cert_untrusted", "the CA chain holds a root other than the one pinned");
+        }
+        anchor_found = true;
+      }
       if (X509_STORE_add_cert(store.get(), c.get()) != 1) return internal("adding a trust anchor");
     } else {
       if (sk_X509_push(untrusted.get(), c.get()) == 0) return internal("adding an intermediate");
       (void)c.release();
     }
+  }
+  if (!options.anchor_sha256.empty() && !anchor_found) {
+    return Error::reject("cert_untrusted", "the CA chain does not hold the pinned root");
   }
   unsigned long flags = 0;
   if (!options.crl_pem.empty()) {

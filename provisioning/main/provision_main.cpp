@@ -39,7 +39,8 @@ ca init:  creates FLEET (0700): a root CA (root.key can be kept offline afterwar
 device:   registers devices in FLEET/devices.csv. import reads rows store,device_id,role (a header
           row with those names is optional); bad rows are listed with their row numbers and left
           out (exit 1). Registering regenerates the ACL of every broker made by `broker`.
-token:    prints a one-time enrollment token for a registered device (default valid 24 hours):
+token:    prints a one-time enrollment token for a registered device (default valid 24 hours; it
+          pins the fleet root, so the device trusts no other CA):
           stockwire-agent enroll --token T --coordinator URL.
 broker:   writes DIR/mosquitto.conf (TLS listener on P, client certificates required, the CN is
           the user name, no anonymous access, the CRL, set_tcp_nodelay), DIR/acl (one user per
@@ -52,8 +53,9 @@ coordinator-cert: DIR/coordinator.{key,pem} and DIR/ca-chain.pem, the coordinato
           --mqtt-cert DIR/coordinator.pem --mqtt-key DIR/coordinator.key
 revoke:   marks the device revoked, regenerates FLEET/crl.pem and every broker's acl and crl.pem,
           and sends SIGHUP to the broker whose pid is in FILE. On SIGHUP Mosquitto 2.0 reloads the
-          ACL (the device can no longer publish or read anything at once); it reads the CRL only
-          when it starts, so a revoked certificate is refused at connect after a broker restart.
+          ACL and the CRL: the device can no longer publish or read anything, and its certificate
+          is refused at connect, at once. A coordinator run with --fleet-dir FLEET marks it
+          revoked in its registry within about 2 s.
 crl:      regenerates the CRL (it is valid 365 days) and the brokers' copies.
 acl:      prints the identity-bound ACL (no pattern rules) for FLEET, or for a fleet CSV.
 bundle:   writes DIR/<device_id>.json for each device of a fleet CSV (device_id,location,kind[,nearby]).

@@ -15,20 +15,28 @@ constexpr std::string_view kPrefix = "swe1.";
 
 bool validRole(const std::string& r) { return r == "pos" || r == "handheld"; }
 
+bool isSha256Hex(const std::string& s) {
+  return s.size() == 64 && s.find_first_not_of("0123456789abcdef") == std::string::npos;
+}
+
 }  // namespace
 
 common::Result<std::string> issueEnrollToken(std::string_view key, const std::string& device_id,
                                              const std::string& store, const std::string& role, int64_t now_ms,
-                                             int64_t ttl_ms) {
+                                             int64_t ttl_ms, const std::string& ca_sha256) {
   if (key.size() < 16) return Error::fatal("bad_enroll_key", "the enrollment key is too short");
   if (!common::isValidId(device_id) || !common::isValidId(store) || !validRole(role)) {
     return Error::reject("bad_token_claims", "a token needs a valid device id, store and role (pos or handheld)");
   }
   if (ttl_ms <= 0) return Error::reject("bad_ttl", "the token's lifetime must be positive");
+  if (!ca_sha256.empty() && !isSha256Hex(ca_sha256)) {
+    return Error::reject("bad_token_claims", "the pinned CA must be a SHA-256 in lower-case hex");
+  }
   auto id = crypto::randomBytes(16);
   if (!id) return id.error();
   nlohmann::json claims = {{"dev", device_id}, {"store", store}, {"role", role},
                            {"id", crypto::hex(*id)}, {"exp", now_ms + ttl_ms}};
+  if (!ca_sha256.empty()) claims["ca"] = ca_sha256;
   std::string signed_part = std::string(kPrefix) + crypto::base64UrlEncode(claims.dump());
   return signed_part + "." + crypto::base64UrlEncode(crypto::hmacSha256(key, signed_part));
 }
@@ -53,10 +61,12 @@ common::Result<EnrollToken> verifyEnrollToken(std::string_view key, std::string_
     t.role = j.at("role").get<std::string>();
     t.token_id = j.at("id").get<std::string>();
     t.expires_at_ms = j.at("exp").get<int64_t>();
+    t.ca_sha256 = j.value("ca", std::string());
   } catch (const nlohmann::json::exception&) {
     return malformed();
   }
-  if (!common::isValidId(t.device_id) || !common::isValidId(t.store) || !validRole(t.role) || t.token_id.size() != 32) {
+  if (!common::isValidId(t.device_id) || !common::isValidId(t.store) || !validRole(t.role) || t.token_id.size() != 32 ||
+      (!t.ca_sha256.empty() && !isSha256Hex(t.ca_sha256))) {
     return malformed();
   }
   if (now_ms >= t.expires_at_ms) return Error::reject("token_expired", "the enrollment token has expired; issue a new one");

@@ -249,7 +249,11 @@ common::Result<std::string> FleetDir::issueToken(const std::string& device_id, i
     if (d.revoked) return Error::reject("device_revoked", "device " + device_id + " is revoked");
     auto key = enrollKey();
     if (!key) return key.error();
-    return issueEnrollToken(*key, d.device_id, d.store, d.role, now_ms, ttl_ms);
+    auto root = common::readFile(path("root.pem"));
+    if (!root) return root.error();
+    auto root_info = x509::certInfo(*root);
+    if (!root_info) return root_info.error();
+    return issueEnrollToken(*key, d.device_id, d.store, d.role, now_ms, ttl_ms, root_info->sha256_hex);
   }
   return Error::reject("unknown_device", "device " + device_id + " is not registered (device add)");
 }

@@ -116,6 +116,22 @@ TEST_F(EnrollFixture, ACertificateForAnotherDeviceIsNotSaved) {
   EXPECT_FALSE(std::filesystem::exists(tmp.file("agent/config.json")));
 }
 
+TEST_F(EnrollFixture, TheTokenPinsTheFleetRootAgainstAManInTheMiddle) {
+  // Something between the device and the coordinator answers with its own CA (and so could send
+  // the device to its own broker): the token names the real fleet's root, so nothing is saved.
+  test::TempDir other_dir;
+  FakeCoordinator rogue{provision::FleetDir::init(other_dir.file("fleet"), common::SystemClock().nowMs()).value()};
+  auto r = agent::enroll(opts, [&](const std::string& p, const std::string& b) { return rogue(p, b); });
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().code, "bad_answer");
+  EXPECT_NE(r.error().message.find("pins"), std::string::npos) << r.error().message;
+  EXPECT_FALSE(std::filesystem::exists(tmp.file("agent/config.json")));
+  EXPECT_FALSE(std::filesystem::exists(tmp.file("agent/current")));
+  auto claims = agent::tokenClaims(opts.token);
+  ASSERT_TRUE(claims.ok());
+  EXPECT_EQ(claims->ca_sha256, common::x509::certInfo(common::readFile(tmp.file("fleet/root.pem")).value())->sha256_hex);
+}
+
 TEST_F(EnrollFixture, AGarbledTokenIsRefusedBeforeAnyRequest) {
   opts.token = "not-a-token";
   auto r = agent::enroll(opts, post());

@@ -215,3 +215,22 @@ TEST(X509, SecretFilesAre0600AndReplacedWhole) {
   EXPECT_EQ(writeSecretFile(dir.file("no/such/dir/key"), "x").error().code, "write_failed");
   EXPECT_EQ(readFile(dir.file("missing")).error().code, "read_failed");
 }
+
+TEST(X509, APinnedRootIsTheOnlyAnchor) {
+  Fleet mine = makeFleet("mine");
+  Fleet other = makeFleet("other");
+  const std::string pin = x509::certInfo(mine.root.cert_pem)->sha256_hex;
+  ASSERT_EQ(pin.size(), 64u);
+  EXPECT_NE(pin, x509::certInfo(other.root.cert_pem)->sha256_hex);
+  x509::VerifyOptions o = at(kNow);
+  o.anchor_sha256 = pin;
+  EXPECT_TRUE(x509::verify(clientCert(mine, "till-1"), mine.chain, o).ok());
+  // Another fleet's chain, even if its certificate verifies against it, is refused.
+  EXPECT_EQ(x509::verify(clientCert(other, "till-1"), other.chain, o).error().code, "cert_untrusted");
+  // The pinned root with a second root beside it (a man in the middle adding his own) is refused.
+  EXPECT_EQ(x509::verify(clientCert(other, "till-1"), mine.chain + other.chain, o).error().code, "cert_untrusted");
+  EXPECT_EQ(x509::verify(clientCert(mine, "till-1"), mine.chain + other.root.cert_pem, o).error().code,
+            "cert_untrusted");
+  // A chain without any root is refused when a root is pinned.
+  EXPECT_EQ(x509::verify(clientCert(mine, "till-1"), mine.issuing.cert_pem, o).error().code, "cert_untrusted");
+}

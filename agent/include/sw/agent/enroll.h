@@ -31,8 +31,13 @@ struct EnrollOptions {
 // when the coordinator cannot be reached.
 using EnrollPost = std::function<common::Result<std::pair<int, std::string>>(const std::string& path, const std::string& body)>;
 
-// The device id a token names (the token is checked by the coordinator, not here).
-common::Result<std::string> tokenDevice(const std::string& token);
+// What a token says (its MAC is checked by the coordinator, not here): the device id, and the
+// SHA-256 of the fleet root it pins (empty in tokens from before the pin).
+struct TokenClaims {
+  std::string device_id;
+  std::string ca_sha256;
+};
+common::Result<TokenClaims> tokenClaims(const std::string& token);
 
 // Returns config.json's content. Errors carry the coordinator's code (token_used,
 // token_expired, token_forged, csr_cn_mismatch, device_revoked, ...) and a message saying what

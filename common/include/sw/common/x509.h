@@ -80,6 +80,7 @@ struct CertInfo {
   int64_t not_before_ms = 0;
   int64_t not_after_ms = 0;
   bool is_ca = false;
+  std::string sha256_hex;  // SHA-256 of the certificate's DER encoding, lower-case hex
 };
 // The first certificate of a PEM text.
 Result<CertInfo> certInfo(std::string_view cert_pem);
@@ -89,6 +90,9 @@ struct VerifyOptions {
   int64_t at_ms = 0;     // 0 = now
   std::string crl_pem;   // when set, the leaf is checked against it (it must be the issuer's)
   Purpose purpose = Purpose::kAny;
+  // When set, the one trust anchor: chain_pem must hold a self-signed certificate with this
+  // SHA-256 (CertInfo::sha256_hex) and no other self-signed one.
+  std::string anchor_sha256;
 };
 // Verifies the first certificate of cert_pem against chain_pem (self-signed certificates in it
 // are the trust anchors, the others intermediates).
