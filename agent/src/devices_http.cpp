@@ -14,6 +14,7 @@
 #include <nlohmann/json.hpp>
 
 #include "sw/agent/catalog.h"
+#include "sw/common/http_json.h"
 #include "sw/common/http_server.h"
 #include "sw/common/log.h"
 
@@ -24,14 +25,8 @@ using nlohmann::json;
 
 namespace {
 
-void sendJson(httplib::Response& res, int status, const json& j) {
-  res.status = status;
-  res.set_content(j.dump(-1, ' ', false, json::error_handler_t::replace), "application/json");
-}
-
 void notAttached(httplib::Response& res, const char* device) {
-  sendJson(res, 404, {{"error", {{"code", "not_configured"}, {"kind", "reject"},
-                                 {"message", std::string("this agent has no ") + device + " configured"}}}});
+  common::sendError(res, 404, Error::reject("not_configured", std::string("this agent has no ") + device + " configured"));
 }
 
 // The scale answered, but with a state that is no weight to sell: 409, so a POS tells it
@@ -41,14 +36,6 @@ bool isWeightState(const Error& e) {
          e.code == "no_reading";
 }
 
-int64_t intParam(const httplib::Request& req, const char* name, int64_t fallback, int64_t lo, int64_t hi) {
-  if (!req.has_param(name)) return fallback;
-  try {
-    return std::clamp<int64_t>(std::stoll(req.get_param_value(name)), lo, hi);
-  } catch (...) {
-    return fallback;
-  }
-}
 
 void scaleRead(Devices& d, const httplib::Request& req, httplib::Response& res) {
   if (!d.scale) return notAttached(res, "scale");
@@ -93,7 +80,7 @@ void scaleRead(Devices& d, const httplib::Request& req, httplib::Response& res) 
   auto w = d.scale->readStable();
   if (!w) {
     if (isWeightState(w.error())) {
-      return sendJson(res, 409, {{"error", {{"code", w.error().code}, {"kind", "retry"}, {"message", w.error().message}}}});
+      return common::sendError(res, 409, Error::retry(w.error().code, w.error().message));
     }
     return common::sendError(res, w.error());
   }
@@ -109,13 +96,13 @@ void scaleRead(Devices& d, const httplib::Request& req, httplib::Response& res) 
     // The line to send to POST /v1/sales as it is: weighed goods sell in grams.
     out["line"] = {{"sku", sku}, {"qty", grams}, {"unit_price", price->toString()}};
   }
-  sendJson(res, 200, out);
+  common::sendJson(res, out);
 }
 
 }  // namespace
 
 void installDeviceRoutes(httplib::Server& server, Devices& d) {
-  server.Get("/v1/devices", [&d](const httplib::Request&, httplib::Response& res) { sendJson(res, 200, d.statusJson()); });
+  server.Get("/v1/devices", [&d](const httplib::Request&, httplib::Response& res) { common::sendJson(res, d.statusJson()); });
   server.Post("/v1/scale/read", [&d](const httplib::Request& req, httplib::Response& res) { scaleRead(d, req, res); });
   server.Post("/v1/drawer/open", [&d](const httplib::Request&, httplib::Response& res) {
     if (!d.drawer) return notAttached(res, "cash drawer");
@@ -123,7 +110,7 @@ void installDeviceRoutes(httplib::Server& server, Devices& d) {
       SW_WARN("devices") << "drawer: " << s.error().toString();
       return common::sendError(res, s.error());
     }
-    sendJson(res, 200, {{"opened", true}});
+    common::sendJson(res, {{"opened", true}});
   });
   server.Get("/v1/receipts", [&d](const httplib::Request& req, httplib::Response& res) {
     if (!d.receipts) return notAttached(res, "receipt printer");
@@ -131,20 +118,26 @@ void installDeviceRoutes(httplib::Server& server, Devices& d) {
     if (!state.empty() && state != "pending" && state != "printed" && state != "held") {
       return common::sendError(res, Error::reject("bad_state", "state is pending, printed or held"));
     }
-    auto list = d.receipts->list(static_cast<size_t>(intParam(req, "limit", 50, 1, 500)), state);
+    auto limit = common::queryInt(req, "limit", 50, 1, 500);
+    if (!limit) return common::sendError(res, limit.error());
+    auto list = d.receipts->list(static_cast<size_t>(*limit), state);
     if (!list) return common::sendError(res, list.error());
-    sendJson(res, 200, *list);
+    common::sendJson(res, *list);
   });
   server.Post(R"(/v1/receipts/(\d{1,18})/print)", [&d](const httplib::Request& req, httplib::Response& res) {
     if (!d.receipts) return notAttached(res, "receipt printer");
     auto r = d.receipts->reprint(std::stoll(req.matches[1].str()));
     if (!r) return common::sendError(res, r.error());
-    sendJson(res, 202, *r);
+    common::sendJson(res, *r, 202);
   });
   server.Get("/v1/scans", [&d](const httplib::Request& req, httplib::Response& res) {
     if (!d.scanner) return notAttached(res, "scanner");
-    uint64_t after = static_cast<uint64_t>(intParam(req, "after", 0, 0, INT64_MAX));
-    int wait_ms = static_cast<int>(intParam(req, "wait_ms", 0, 0, 10'000));
+    auto after_param = common::queryInt(req, "after", 0, 0, INT64_MAX);
+    if (!after_param) return common::sendError(res, after_param.error());
+    auto wait_param = common::queryInt(req, "wait_ms", 0, 0, 10'000);
+    if (!wait_param) return common::sendError(res, wait_param.error());
+    const uint64_t after = static_cast<uint64_t>(*after_param);
+    const int wait_ms = static_cast<int>(*wait_param);
     json scans = json::array();
     uint64_t last = after;
     for (const ScanRecord& s : d.scanner->since(after, wait_ms)) {
@@ -154,7 +147,7 @@ void installDeviceRoutes(httplib::Server& server, Devices& d) {
       scans.push_back(std::move(j));
       last = s.id;
     }
-    sendJson(res, 200, {{"scans", scans}, {"last_id", last}});
+    common::sendJson(res, {{"scans", scans}, {"last_id", last}});
   });
 }
 

@@ -14,6 +14,7 @@
 #include "sw/agent/requests.h"
 #include "sw/agent/tasks.h"
 #include "sw/common/codec.h"
+#include "sw/common/http_json.h"
 #include "sw/common/http_server.h"
 #include "sw/common/json_text.h"
 #include "sw/common/log.h"
@@ -22,6 +23,7 @@ namespace sw::agent {
 
 using common::Error;
 using nlohmann::json;
+using common::sendJson;
 
 struct AgentHttpApi::Impl {
   Store& store;
@@ -76,8 +78,7 @@ struct AgentHttpApi::Impl {
       }
       out["price_checks"] = std::move(checks);
     }
-    res.status = rec->duplicate ? 200 : 201;
-    res.set_content(common::toJsonText(out), "application/json");
+    sendJson(res, out, rec->duplicate ? 200 : 201);
   }
 
   void routes() {
@@ -106,13 +107,13 @@ struct AgentHttpApi::Impl {
         locs.push_back({{"location", e.location}, {"estimate", e.estimate}, {"in_view", e.in_view},
                         {"view_on_hand", e.view_on_hand}, {"own_unsynced_moves", e.own_unsynced_moves}});
       }
-      res.set_content(common::toJsonText(json{{"sku", sku}, {"locations", locs}}), "application/json");
+      sendJson(res, json{{"sku", sku}, {"locations", locs}});
     });
     server.Get(R"(/v1/items/([^/]{1,128}))", [this](const httplib::Request& req, httplib::Response& res) {
       auto item = lookupItem(store, req.matches[1].str(), clock.nowMs());
       if (!item) return common::sendError(res, item.error());
       if (!*item) return common::sendError(res, Error::reject("not_found", "no item with this SKU or GTIN in the local catalog"));
-      res.set_content((*item)->dump(-1, ' ', false, json::error_handler_t::replace), "application/json");
+      sendJson(res, **item);
     });
     server.Get(R"(/v1/events/(\d{1,19}))", [this](const httplib::Request& req, httplib::Response& res) {
       auto e = store.eventAt(std::stoull(req.matches[1].str()));
@@ -122,7 +123,7 @@ struct AgentHttpApi::Impl {
     server.Get("/v1/tasks", [this](const httplib::Request&, httplib::Response& res) {
       auto tasks = listPickTasks(store);
       if (!tasks) return common::sendError(res, tasks.error());
-      res.set_content(common::toJsonText(*tasks), "application/json");
+      sendJson(res, *tasks);
     });
     server.Post(R"(/v1/tasks/([0-9a-fA-F-]{36})/confirm)", [this](const httplib::Request& req, httplib::Response& res) {
       auto done = confirmPickTask(store, req.matches[1].str(), req.body);
@@ -131,8 +132,7 @@ struct AgentHttpApi::Impl {
         return common::sendError(res, done.error());
       }
       if (sync && !done->value("duplicate", false)) sync->notify();
-      res.status = done->value("duplicate", false) ? 200 : 201;
-      res.set_content(common::toJsonText(*done), "application/json");
+      sendJson(res, *done, done->value("duplicate", false) ? 200 : 201);
     });
     server.set_logger([this](const httplib::Request&, const httplib::Response& res) {
       if (sync) sync->countRequest(res.status >= 400 && res.status < 500);
@@ -242,7 +242,7 @@ void AgentHttpApi::setCertRenewer(CertRenewer* renewer) {
     RenewalStatus st = renewer->status();
     nlohmann::json j = {{"serial", st.serial}, {"not_after_ms", st.not_after_ms}, {"renewals", st.renewals},
                         {"last_error", st.last_error}};
-    res.set_content(common::toJsonText(j), "application/json");
+    sendJson(res, j);
   });
   impl_->server.Post("/v1/certificate/renew", [renewer](const httplib::Request&, httplib::Response& res) {
     renewer->renewNow();

@@ -4,6 +4,7 @@
 
 #include "sw/common/event.h"
 #include "sw/common/http_errors.h"
+#include "sw/common/http_json.h"
 #include "sw/common/http_server.h"
 #include "sw/common/json_text.h"
 #include "sw/common/log.h"
@@ -13,14 +14,11 @@ namespace sw::coordinator {
 
 using common::Error;
 using nlohmann::json;
+using common::sendJson;
 
 namespace {
 
 // Row errors quote the upload, which may not be UTF-8: never let that fail the answer.
-void sendJson(httplib::Response& res, const json& j, int status = 200) {
-  res.status = status;
-  res.set_content(j.dump(-1, ' ', false, json::error_handler_t::replace), "application/json");
-}
 
 void sendStatus(httplib::Response& res, int status, const Error& e) {
   res.status = status;

@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 
 #include "sw/common/event.h"
+#include "sw/common/http_json.h"
 #include "sw/common/http_server.h"
 #include "sw/common/json_text.h"
 
@@ -12,28 +13,9 @@ namespace sw::coordinator {
 
 using common::Error;
 using nlohmann::json;
+using common::sendJson;
 
 namespace {
-
-void sendJson(httplib::Response& res, const json& j, int status = 200) {
-  res.status = status;
-  res.set_content(common::toJsonText(j), "application/json");
-}
-
-// A whole number parameter in [min, max], or fallback when absent.
-common::Result<int64_t> intParam(const httplib::Request& req, const char* name, int64_t fallback, int64_t min,
-                                 int64_t max) {
-  if (!req.has_param(name)) return fallback;
-  const std::string v = req.get_param_value(name);
-  try {
-    size_t used = 0;
-    long long n = std::stoll(v, &used);
-    if (used == v.size() && n >= min && n <= max) return static_cast<int64_t>(n);
-  } catch (const std::exception&) {
-  }
-  return Error::reject("bad_param", std::string(name) + " must be a whole number from " + std::to_string(min) +
-                                        " to " + std::to_string(max));
-}
 
 Error noChannels() {
   return Error::reject("channels_disabled", "no channel is enabled: start serve with --channels-config PATH");
@@ -67,7 +49,7 @@ void addChannelRoutes(httplib::Server& server, Availability& availability, chann
 
   server.Get("/v1/channels/dead-letters", [push](const httplib::Request& req, httplib::Response& res) {
     if (!push) return common::sendError(res, noChannels());
-    auto limit = intParam(req, "limit", 500, 1, 100'000);
+    auto limit = common::queryInt(req, "limit", 500, 1, 100'000);
     if (!limit) return common::sendError(res, limit.error());
     bool all = req.get_param_value("all") == "1";
     auto rows = push->deadLetters(all, *limit);
@@ -94,7 +76,7 @@ void addChannelRoutes(httplib::Server& server, Availability& availability, chann
 
   server.Post(R"(/v1/channels/([^/]{1,64})/reconcile)", [push](const httplib::Request& req, httplib::Response& res) {
     if (!push) return common::sendError(res, noChannels());
-    auto wait = intParam(req, "wait_ms", 30'000, 0, 600'000);
+    auto wait = common::queryInt(req, "wait_ms", 30'000, 0, 600'000);
     if (!wait) return common::sendError(res, wait.error());
     auto r = push->reconcile(req.matches[1].str(), std::chrono::milliseconds(*wait));
     if (!r) return common::sendError(res, r.error());

@@ -2,6 +2,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "sw/common/http_json.h"
 #include "sw/common/http_errors.h"
 #include "sw/common/json_text.h"
 
@@ -40,7 +41,7 @@ void installEnrollRoutes(httplib::Server& server, Enrollment& enrollment) {
                           {"location", answer->location},
                           {"role", answer->role},
                           {"broker_url", answer->broker_url}}}};
-    res.set_content(common::toJsonText(j), "application/json");
+    common::sendJson(res, j);
   });
 }
 

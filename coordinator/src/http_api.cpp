@@ -13,6 +13,7 @@
 #include "console_html.h"
 #include "ledger_routes.h"
 #include "sw/common/event.h"
+#include "sw/common/http_json.h"
 #include "sw/common/http_server.h"
 #include "sw/coordinator/access_policy.h"
 #include "sw/common/json_text.h"
@@ -22,6 +23,7 @@ namespace sw::coordinator {
 
 using common::Error;
 using nlohmann::json;
+using common::sendJson;
 
 std::unique_ptr<httplib::Server> makeServer(const CoordinatorHttpOptions& o) {
   if (o.tls_cert_file.empty()) return std::make_unique<httplib::Server>();
@@ -123,16 +125,19 @@ struct CoordinatorHttpApi::Impl {
     q.method = req.get_param_value("method");
     q.path_prefix = req.get_param_value("path");
     q.refused_only = req.get_param_value("refused") == "1";
-    try {
-      if (req.has_param("status")) q.status = std::stoi(req.get_param_value("status"));
-      if (req.has_param("since_ms")) q.since_ms = std::stoll(req.get_param_value("since_ms"));
-      if (req.has_param("until_ms")) q.until_ms = std::stoll(req.get_param_value("until_ms"));
-      if (req.has_param("before")) q.before_id = std::stoll(req.get_param_value("before"));
-      if (req.has_param("limit")) q.limit = std::stoll(req.get_param_value("limit"));
-    } catch (const std::exception&) {
-      return common::sendError(res, Error::reject("bad_param", "status, since_ms, until_ms, before and limit are numbers"));
+    auto status = common::queryInt(req, "status", q.status, 0, 999);
+    auto since = common::queryInt(req, "since_ms", q.since_ms, 0, INT64_MAX);
+    auto until = common::queryInt(req, "until_ms", q.until_ms, 0, INT64_MAX);
+    auto before = common::queryInt(req, "before", q.before_id, 0, INT64_MAX);
+    auto limit = common::queryInt(req, "limit", q.limit, 1, 1000);
+    for (const auto* r : {&status, &since, &until, &before, &limit}) {
+      if (!*r) return common::sendError(res, r->error());
     }
-    if (q.limit < 1 || q.limit > 1000) return common::sendError(res, Error::reject("bad_limit", "limit must be 1-1000"));
+    q.status = static_cast<int>(*status);
+    q.since_ms = *since;
+    q.until_ms = *until;
+    q.before_id = *before;
+    q.limit = *limit;
     auto rows = access.audit(q);
     if (!rows) return common::sendError(res, rows.error());
     json out = json::array();
@@ -148,10 +153,6 @@ struct CoordinatorHttpApi::Impl {
 
   static json alertJson(const DeviceAlert& a) {
     return {{"device_id", a.device_id}, {"code", a.code}, {"level", a.level}, {"message", a.message}};
-  }
-
-  static void sendJson(httplib::Response& res, const json& j) {
-    res.set_content(common::toJsonText(j), "application/json");
   }
 
   void stock(const httplib::Request& req, httplib::Response& res) {
@@ -258,36 +259,20 @@ struct CoordinatorHttpApi::Impl {
   }
 
   void quarantine(const httplib::Request& req, httplib::Response& res) {
-    int64_t limit = 100;
-    if (req.has_param("limit")) {
-      try {
-        limit = std::stoll(req.get_param_value("limit"));
-      } catch (const std::exception&) {
-        return common::sendError(res, Error::reject("bad_limit", "limit must be a number"));
-      }
-      if (limit < 1 || limit > 10'000) return common::sendError(res, Error::reject("bad_limit", "limit must be 1-10000"));
-    }
-    auto rows = ledger.quarantine(limit);
+    auto limit = common::queryInt(req, "limit", 100, 1, 10'000);
+    if (!limit) return common::sendError(res, limit.error());
+    auto payload_max = common::queryInt(req, "payload_max", 1024, 0, 1 << 20);
+    if (!payload_max) return common::sendError(res, payload_max.error());
+    auto rows = ledger.quarantine(*limit);
     if (!rows) return common::sendError(res, rows.error());
     // Anything here may be any bytes a client published. The payload is shown as text while it
     // is UTF-8 and in base64 from its first bad byte on (bytesJson says which); the other
     // fields are dumped with U+FFFD for bad bytes (toJsonText).
-    int64_t payload_max = 1024;
-    if (req.has_param("payload_max")) {
-      try {
-        payload_max = std::stoll(req.get_param_value("payload_max"));
-      } catch (const std::exception&) {
-        payload_max = -1;
-      }
-      if (payload_max < 0 || payload_max > 1 << 20) {
-        return common::sendError(res, Error::reject("bad_param", "payload_max must be a whole number of bytes, 0-1048576"));
-      }
-    }
     json out = json::array();
     for (const QuarantineRow& q : *rows) {
       out.push_back({{"received_at_ms", q.received_at_ms}, {"topic", q.topic}, {"device_id", q.device_id},
                      {"code", q.code}, {"reason", q.reason}, {"payload_bytes", q.payload.size()},
-                     {"payload", common::bytesJson(q.payload, static_cast<size_t>(payload_max))}});
+                     {"payload", common::bytesJson(q.payload, static_cast<size_t>(*payload_max))}});
     }
     sendJson(res, {{"quarantined", out}});
   }
@@ -301,16 +286,11 @@ struct CoordinatorHttpApi::Impl {
       return common::sendError(
           res, Error::reject("missing_param", "give ?device=ID[&from_seq=N&limit=M] or ?sku=SKU&location=LOC"));
     }
-    uint64_t from = 1;
-    int64_t limit = 500;
-    try {
-      if (req.has_param("from_seq")) from = std::stoull(req.get_param_value("from_seq"));
-      if (req.has_param("limit")) limit = std::stoll(req.get_param_value("limit"));
-    } catch (const std::exception&) {
-      return common::sendError(res, Error::reject("bad_param", "from_seq and limit must be numbers"));
-    }
-    if (limit < 1 || limit > 10'000) return common::sendError(res, Error::reject("bad_limit", "limit must be 1-10000"));
-    auto rows = ledger.eventsForDevice(device, from, limit);
+    auto from = common::queryInt(req, "from_seq", 1, 0, INT64_MAX);
+    if (!from) return common::sendError(res, from.error());
+    auto limit = common::queryInt(req, "limit", 500, 1, 10'000);
+    if (!limit) return common::sendError(res, limit.error());
+    auto rows = ledger.eventsForDevice(device, static_cast<uint64_t>(*from), *limit);
     if (!rows) return common::sendError(res, rows.error());
     json out = json::array();
     for (const LedgerEvent& e : *rows) {
@@ -341,7 +321,7 @@ struct CoordinatorHttpApi::Impl {
       out.push_back(std::move(je));
     }
     json page = {{"events", out}};
-    if (!rows->empty() && static_cast<int64_t>(rows->size()) == limit) page["next_from_seq"] = rows->back().seq + 1;
+    if (!rows->empty() && static_cast<int64_t>(rows->size()) == *limit) page["next_from_seq"] = rows->back().seq + 1;
     sendJson(res, page);
   }
 

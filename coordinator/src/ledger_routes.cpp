@@ -7,6 +7,7 @@
 
 #include "sw/common/decimal.h"
 #include "sw/common/event.h"
+#include "sw/common/http_json.h"
 #include "sw/common/http_server.h"
 #include "sw/common/json_text.h"
 
@@ -15,25 +16,11 @@ namespace {
 
 using common::Error;
 using nlohmann::json;
+using common::sendJson;
 
 // The industry's mark for inventory record accuracy (share of counted SKU-locations whose
 // record matched the count within tolerance).
 constexpr double kAccuracyTargetPct = 98.0;
-
-void sendJson(httplib::Response& res, const json& j) { res.set_content(common::toJsonText(j), "application/json"); }
-
-// A non-negative integer query parameter, or def when absent.
-common::Result<int64_t> intParam(const httplib::Request& req, const char* name, int64_t def, int64_t max) {
-  if (!req.has_param(name)) return def;
-  const std::string v = req.get_param_value(name);
-  char* end = nullptr;
-  errno = 0;
-  long long n = std::strtoll(v.c_str(), &end, 10);
-  if (v.empty() || *end != '\0' || errno != 0 || n < 0 || n > max) {
-    return Error::reject("bad_param", std::string(name) + " must be a whole number from 0 to " + std::to_string(max));
-  }
-  return static_cast<int64_t>(n);
-}
 
 json moveJson(const MovementRow& m) {
   json j = {{"device_id", m.device_id}, {"seq", m.seq},       {"line", m.line},
@@ -87,8 +74,8 @@ double percentile(const std::vector<int64_t>& sorted, double p) {
 void discrepancies(SqliteLedger& ledger, const httplib::Request& req, httplib::Response& res) {
   const std::string location = req.get_param_value("location"), sku = req.get_param_value("sku");
   if (!validFilter(location, sku, res)) return;
-  auto tolerance = intParam(req, "tolerance", 0, 1'000'000);
-  auto max_moves = intParam(req, "max_moves", 50, 1000);
+  auto tolerance = common::queryInt(req, "tolerance", 0, 0, 1'000'000);
+  auto max_moves = common::queryInt(req, "max_moves", 50, 0, 1000);
   if (!tolerance) return common::sendError(res, tolerance.error());
   if (!max_moves) return common::sendError(res, max_moves.error());
   const bool all = req.get_param_value("all") == "1";
@@ -135,7 +122,7 @@ void discrepancies(SqliteLedger& ledger, const httplib::Request& req, httplib::R
 void transfers(SqliteLedger& ledger, const httplib::Request& req, httplib::Response& res) {
   const std::string location = req.get_param_value("location"), sku = req.get_param_value("sku");
   if (!validFilter(location, sku, res)) return;
-  auto limit = intParam(req, "limit", 1000, 10'000);
+  auto limit = common::queryInt(req, "limit", 1000, 1, 10'000);
   if (!limit) return common::sendError(res, limit.error());
   auto rows = ledger.transfers(location, sku, req.get_param_value("open") == "1", *limit);
   if (!rows) return common::sendError(res, rows.error());
@@ -150,8 +137,8 @@ void transfers(SqliteLedger& ledger, const httplib::Request& req, httplib::Respo
 
 void kpis(SqliteLedger& ledger, IngestService* ingest, const common::Clock& clock, const HttpCounters& counters,
           const httplib::Request& req, httplib::Response& res) {
-  auto tolerance = intParam(req, "tolerance", 0, 1'000'000);
-  auto window_h = intParam(req, "window_h", 24, 24 * 366);
+  auto tolerance = common::queryInt(req, "tolerance", 0, 0, 1'000'000);
+  auto window_h = common::queryInt(req, "window_h", 24, 0, 24 * 366);
   if (!tolerance) return common::sendError(res, tolerance.error());
   if (!window_h) return common::sendError(res, window_h.error());
   auto counts = ledger.countDiscrepancies("", "", 0);
@@ -232,12 +219,10 @@ void anomalies(SqliteLedger& ledger, const httplib::Request& req, httplib::Respo
     return common::sendError(res, Error::reject("bad_device", "device must be 1-64 of [A-Za-z0-9._:-]"));
   }
   if (code.size() > 64) return common::sendError(res, Error::reject("bad_code", "code is at most 64 characters"));
-  auto before = intParam(req, "before", 0, INT64_MAX);
+  auto before = common::queryInt(req, "before", 0, 0, INT64_MAX);
   if (!before) return common::sendError(res, before.error());
-  auto limit = intParam(req, "limit", 100, 10'000);
-  if (!limit || *limit == 0) {
-    return common::sendError(res, limit ? Error::reject("bad_limit", "limit must be 1-10000") : limit.error());
-  }
+  auto limit = common::queryInt(req, "limit", 100, 1, 10'000);
+  if (!limit) return common::sendError(res, limit.error());
   auto rows = ledger.anomalies(device, code, *before, *limit);
   if (!rows) return common::sendError(res, rows.error());
   json out = json::array();
@@ -260,12 +245,10 @@ void eventsForKey(SqliteLedger& ledger, const httplib::Request& req, httplib::Re
     return common::sendError(res, Error::reject("missing_param", "give ?sku=SKU&location=LOC[&after=N&limit=M]"));
   }
   if (!validFilter(location, sku, res)) return;
-  auto after = intParam(req, "after", 0, INT64_MAX);
-  auto limit = intParam(req, "limit", 500, 10'000);
+  auto after = common::queryInt(req, "after", 0, 0, INT64_MAX);
+  auto limit = common::queryInt(req, "limit", 500, 1, 10'000);
   if (!after) return common::sendError(res, after.error());
-  if (!limit || *limit == 0) {
-    return common::sendError(res, limit ? Error::reject("bad_limit", "limit must be 1-10000") : limit.error());
-  }
+  if (!limit) return common::sendError(res, limit.error());
   auto rows = ledger.movementsFor(location, sku, *after, *limit);
   if (!rows) return common::sendError(res, rows.error());
   json out = json::array();

@@ -2,6 +2,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "sw/common/http_json.h"
 #include "sw/common/http_server.h"
 #include "sw/common/json_text.h"
 #include "sw/coordinator/pick_tasks.h"
@@ -10,6 +11,7 @@ namespace sw::coordinator {
 
 using common::Error;
 using nlohmann::json;
+using common::sendJson;
 
 json orderJson(const BookOrder& o) {
   json lines = json::array();
@@ -81,24 +83,16 @@ void installOrderRoutes(httplib::Server& server, OrderService& orders) {
     channels::HeaderList headers;
     for (const auto& [k, v] : req.headers) headers.emplace_back(k, v);
     auto answer = orders.webhook(req.matches[1].str(), headers, req.body);
-    res.status = answer.http_status;
-    res.set_content(common::toJsonText(answer.body), "application/json");
+    sendJson(res, answer.body, answer.http_status);
   });
   server.Get("/v1/orders", [&orders](const httplib::Request& req, httplib::Response& res) {
-    int64_t limit = 100;
-    if (req.has_param("limit")) {
-      try {
-        limit = std::stoll(req.get_param_value("limit"));
-      } catch (const std::exception&) {
-        limit = -1;
-      }
-      if (limit < 1 || limit > 10'000) return common::sendError(res, Error::reject("bad_limit", "limit must be 1-10000"));
-    }
-    auto list = orders.book().orders(req.get_param_value("status"), limit);
+    auto limit = common::queryInt(req, "limit", 100, 1, 10'000);
+    if (!limit) return common::sendError(res, limit.error());
+    auto list = orders.book().orders(req.get_param_value("status"), *limit);
     if (!list) return common::sendError(res, list.error());
     json out = json::array();
     for (const BookOrder& o : *list) out.push_back(orderJson(o));
-    res.set_content(common::toJsonText(json{{"orders", out}}), "application/json");
+    sendJson(res, json{{"orders", out}});
   });
   // What a person must do by hand: fulfilments a channel refused, rejected orders to cancel in the
   // channel's back office (no API) or whose cancellation the channel refused.
@@ -120,20 +114,20 @@ void installOrderRoutes(httplib::Server& server, OrderService& orders) {
                     {"needs_manual_cancel", o.channel_cancel == kCancelManual}, {"error", o.channel_cancel_error},
                     {"attempts", o.channel_cancel_attempts}, {"updated_at_ms", o.updated_at_ms}});
     }
-    res.set_content(common::toJsonText(json{{"failed_fulfilments", fs}, {"cancels", cs}}), "application/json");
+    sendJson(res, json{{"failed_fulfilments", fs}, {"cancels", cs}});
   });
   server.Post(R"(/v1/fulfilments/(\d{1,18})/retry)", [&orders](const httplib::Request& req, httplib::Response& res) {
     auto ok = orders.book().retryFulfilment(std::stoll(req.matches[1].str()));
     if (!ok) return common::sendError(res, ok.error());
     if (!*ok) return common::sendError(res, Error::reject("not_found", "no failed fulfilment with this id"));
     orders.ledgerChanged();  // the worker reports it again soon
-    res.set_content(common::toJsonText(json{{"ok", true}, {"status", "pending"}}), "application/json");
+    sendJson(res, json{{"ok", true}, {"status", "pending"}});
   });
   server.Get(R"(/v1/orders/([a-z]{1,20})/([^/]{1,128}))", [&orders](const httplib::Request& req, httplib::Response& res) {
     auto o = orders.book().order(req.matches[1].str(), req.matches[2].str());
     if (!o) return common::sendError(res, o.error());
     if (!*o) return common::sendError(res, Error::reject("not_found", "no such order"));
-    res.set_content(common::toJsonText(orderJson(**o)), "application/json");
+    sendJson(res, orderJson(**o));
   });
   server.Get("/v1/tasks", [&orders](const httplib::Request&, httplib::Response& res) {
     auto tasks = orders.book().openTasks();
@@ -144,7 +138,7 @@ void installOrderRoutes(httplib::Server& server, OrderService& orders) {
       item["location"] = t.location;
       out.push_back(std::move(item));
     }
-    res.set_content(common::toJsonText(json{{"tasks", out}}), "application/json");
+    sendJson(res, json{{"tasks", out}});
   });
 }
 

@@ -399,6 +399,24 @@ TEST(HttpJson, QuarantinedBytesAreShownSafelyAndSayHow) {
   t->stop();
 }
 
+// Query numbers were parsed four ways: "10abc" passed as 10 on some routes, from_seq=-1 wrapped
+// round to 2^64-1. Every route now refuses them the same way: 400 bad_param.
+TEST(HttpApi, EveryRouteRefusesASloppyNumberTheSameWay) {
+  test::TempDir dir;
+  test::Broker broker;
+  test::CoordinatorProc coord(dir, broker.url());
+  coord.start();
+  for (const char* path : {"/v1/quarantine?limit=10abc", "/v1/events?device=till-1&from_seq=-1",
+                           "/v1/events?device=till-1&limit=10abc", "/v1/orders?limit=10abc", "/v1/audit?limit=1e3",
+                           "/v1/anomalies?limit=0", "/v1/events?sku=A&location=store-1&after=+1",
+                           "/v1/kpis?window_h=%2010", "/v1/discrepancies?tolerance=-1"}) {
+    auto r = test::httpGet(coord.port(), path);
+    EXPECT_EQ(r.status, 400) << path << " " << r.body.dump();
+    EXPECT_EQ(code(r.body), "bad_param") << path << " " << r.body.dump();
+  }
+  EXPECT_EQ(test::httpGet(coord.port(), "/v1/events?device=till-1&from_seq=1&limit=10").status, 200);
+}
+
 // A UTF-16 export (what Excel's "Unicode text" writes) got a 500; a wrong encoding is a 400
 // that says so, and nothing is imported.
 TEST(HttpJson, AnUploadInAnotherEncodingIsA400ThatNamesIt) {
