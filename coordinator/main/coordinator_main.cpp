@@ -1,8 +1,6 @@
 // stockwire-coordinator: the ledger, ingest, and the HTTP API.
 
 #include <cstdio>
-#include <fstream>
-#include <sstream>
 #include <iostream>
 #include <string>
 #include <vector>
@@ -10,6 +8,8 @@
 #include "sw/common/args.h"
 #include "sw/common/codec.h"
 #include "sw/common/crash_point.h"
+#include "sw/common/csv.h"
+#include "sw/common/files.h"
 #include "sw/common/log.h"
 #include "sw/common/paho_transport.h"
 #include "sw/common/process.h"
@@ -387,32 +387,28 @@ int device(const std::vector<std::string>& raw) {
   }
   if (sub == "import") {
     if (!args->has("csv")) return fail(common::Error::reject("bad_option", "--csv is required"), 2);
-    std::ifstream in(*args->get("csv"));
-    if (!in) return fail(common::Error::reject("bad_file", "cannot read " + *args->get("csv")), 2);
-    // Ids cannot hold commas or quotes (isValidId), so a plain split is exact.
-    std::string line;
-    int row = 0, added = 0, bad = 0;
-    while (std::getline(in, line)) {
-      ++row;
-      if (!line.empty() && line.back() == '\r') line.pop_back();
-      if (line.empty()) continue;
-      std::vector<std::string> f;
-      std::stringstream ss(line);
-      for (std::string cell; std::getline(ss, cell, ',');) f.push_back(cell);
-      if (row == 1) {
-        if (f != std::vector<std::string>{"store", "device_id", "role"}) {
+    auto text = common::readFile(*args->get("csv"));
+    if (!text) return fail(common::Error::reject("bad_file", "cannot read " + *args->get("csv")), 2);
+    int added = 0, bad = 0;
+    bool header = true;
+    for (const common::CsvRow& r : common::readCsvRows(*text)) {
+      const std::vector<std::string>& f = r.fields;
+      if (header) {
+        header = false;
+        if (r.error || f != std::vector<std::string>{"store", "device_id", "role"}) {
           return fail(common::Error::reject("bad_header", "the first row must be: store,device_id,role"), 2);
         }
         continue;
       }
-      common::Status s = f.size() == 3 ? checkDeviceRow(f[1], f[0], f[2])
-                                       : common::Status(common::Error::reject("bad_row", "needs 3 fields"));
+      common::Status s = r.error ? common::Status(common::Error::reject(r.error->code, r.error->message))
+                         : f.size() == 3 ? checkDeviceRow(f[1], f[0], f[2])
+                                         : common::Status(common::Error::reject("bad_row", "needs 3 fields"));
       if (s) {
         auto d = reg.upsert(f[1], f[0], *coordinator::parseDeviceRole(f[2]));
         if (!d) s = d.error();
       }
       if (!s) {
-        std::fprintf(stderr, "row %d: %s\n", row, s.error().toString().c_str());
+        std::fprintf(stderr, "line %zu: %s\n", r.line, s.error().toString().c_str());
         ++bad;
         continue;
       }

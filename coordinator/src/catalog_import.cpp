@@ -6,6 +6,7 @@
 #include <map>
 #include <set>
 
+#include "sw/common/csv.h"
 #include "sw/common/event.h"
 #include "sw/common/gtin.h"
 #include "sw/common/pricing.h"
@@ -75,106 +76,6 @@ std::string quote(std::string_view s) {
   return "'" + out + (s.size() > 40 ? "...'" : "'");
 }
 
-// RFC 4180 CSV: ',' separated, '"' quoted with "" inside quotes, LF or CRLF line ends, a field
-// in quotes may span lines. Blank lines are skipped. A row with broken quoting is reported and
-// reading goes on at the next line; an unterminated quote ends the upload's rows there.
-class CsvReader {
- public:
-  CsvReader(std::string_view body, size_t max_row_bytes) : s_(body), max_row_bytes_(max_row_bytes) {}
-
-  // False at the end. On a row error, *error is set and fields are incomplete.
-  bool next(size_t* row, std::vector<std::string>* fields, std::optional<RowError>* error) {
-    fields->clear();
-    error->reset();
-    // Skip blank lines.
-    while (p_ < s_.size() && (s_[p_] == '\n' || s_[p_] == '\r')) {
-      if (s_[p_] == '\n') ++line_;
-      ++p_;
-    }
-    if (p_ >= s_.size()) return false;
-    *row = line_;
-    size_t start = p_;
-    std::string field;
-    bool in_quotes = false;
-    bool was_quoted = false;
-    auto fail = [&](const char* code, std::string message) {
-      *error = RowError{*row, code, std::move(message)};
-      // Resume at the next line: the row's remaining fields cannot be trusted.
-      while (p_ < s_.size() && s_[p_] != '\n') ++p_;
-      if (p_ < s_.size()) {
-        ++p_;
-        ++line_;
-      }
-      return true;
-    };
-    while (true) {
-      if (p_ - start > max_row_bytes_) {
-        // Too long: find where it ends (quotes respected) without keeping it.
-        while (p_ < s_.size()) {
-          char c = s_[p_++];
-          if (c == '"') in_quotes = !in_quotes;
-          else if (c == '\n') {
-            ++line_;
-            if (!in_quotes) break;
-          }
-        }
-        *error = RowError{*row, "row_too_long", "the row is longer than " + std::to_string(max_row_bytes_) + " bytes"};
-        return true;
-      }
-      if (p_ >= s_.size()) {
-        if (in_quotes) {
-          *error = RowError{*row, "unterminated_quote", "a quoted field is not closed before the end of the body"};
-          return true;
-        }
-        fields->push_back(std::move(field));
-        return true;
-      }
-      char c = s_[p_++];
-      if (in_quotes) {
-        if (c == '"') {
-          if (p_ < s_.size() && s_[p_] == '"') {
-            field += '"';
-            ++p_;
-          } else {
-            in_quotes = false;
-            if (p_ < s_.size() && s_[p_] != ',' && s_[p_] != '\n' && s_[p_] != '\r') {
-              return fail("bad_quote", "text after a closing quote (write a quote inside quotes as \"\")");
-            }
-          }
-        } else {
-          if (c == '\n') ++line_;
-          field += c;
-        }
-        continue;
-      }
-      if (c == ',') {
-        fields->push_back(std::move(field));
-        field.clear();
-        was_quoted = false;
-      } else if (c == '"') {
-        if (!field.empty() || was_quoted) return fail("bad_quote", "a quote inside an unquoted field (quote the whole field)");
-        in_quotes = true;
-        was_quoted = true;
-      } else if (c == '\r') {
-        if (p_ < s_.size() && s_[p_] == '\n') continue;
-        field += c;
-      } else if (c == '\n') {
-        ++line_;
-        fields->push_back(std::move(field));
-        return true;
-      } else {
-        field += c;
-      }
-    }
-  }
-
- private:
-  std::string_view s_;
-  size_t max_row_bytes_;
-  size_t p_ = 0;
-  size_t line_ = 1;
-};
-
 struct Columns {
   std::vector<std::string> required;
   std::vector<std::string> optional;
@@ -184,10 +85,10 @@ struct Columns {
 };
 
 common::Result<std::vector<Record>> readCsv(std::string_view body, const Columns& cols, const ImportLimits& limits) {
-  CsvReader reader(body, limits.max_row_bytes);
+  common::CsvReader reader(body, limits.max_row_bytes);
   size_t row = 0;
   std::vector<std::string> fields;
-  std::optional<RowError> error;
+  std::optional<common::CsvRowError> error;
   if (!reader.next(&row, &fields, &error)) return Error::reject("empty_body", "the upload has no header row");
   if (error) return Error::reject("bad_header", "line " + std::to_string(row) + ": " + error->message);
   std::vector<std::string> header;
@@ -215,7 +116,7 @@ common::Result<std::vector<Record>> readCsv(std::string_view body, const Columns
     Record rec;
     rec.row = row;
     if (error) {
-      rec.error = error;
+      rec.error = RowError{error->line, error->code, error->message};
     } else if (fields.size() != header.size()) {
       rec.error = RowError{row, "wrong_field_count", "the row has " + std::to_string(fields.size()) +
                                                          " fields, the header " + std::to_string(header.size())};

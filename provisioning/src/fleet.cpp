@@ -2,6 +2,7 @@
 
 #include <set>
 
+#include "sw/common/csv.h"
 #include "sw/common/event.h"
 
 namespace sw::provision {
@@ -23,48 +24,16 @@ std::vector<std::string> splitList(const std::string& s) {
 
 }  // namespace
 
-common::Result<std::vector<std::string>> splitCsvLine(std::string_view line) {
-  std::vector<std::string> out(1);
-  bool quoted = false;
-  for (size_t i = 0; i < line.size(); ++i) {
-    char c = line[i];
-    if (quoted) {
-      if (c == '"' && i + 1 < line.size() && line[i + 1] == '"') {
-        out.back() += '"';
-        ++i;
-      } else if (c == '"') {
-        quoted = false;
-      } else {
-        out.back() += c;
-      }
-    } else if (c == '"' && out.back().empty()) {
-      quoted = true;
-    } else if (c == ',') {
-      out.emplace_back();
-    } else {
-      out.back() += c;
-    }
-  }
-  if (quoted) return Error::reject("bad_csv", "a quoted field is not closed");
-  return out;
-}
-
 common::Result<Fleet> parseFleetCsv(std::string_view text) {
   Fleet fleet;
   std::set<std::string> seen;
   size_t row = 0;
   bool header = true;
-  size_t pos = 0;
-  while (pos < text.size()) {
-    size_t nl = text.find('\n', pos);
-    std::string_view line = text.substr(pos, nl == std::string_view::npos ? std::string_view::npos : nl - pos);
-    pos = nl == std::string_view::npos ? text.size() : nl + 1;
-    if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
-    if (line.empty()) continue;
-    auto fields = splitCsvLine(line);
+  for (const common::CsvRow& r : common::readCsvRows(text)) {
+    const std::vector<std::string>* fields = &r.fields;
     if (header) {
       header = false;
-      if (!fields || fields->size() < 3 || (*fields)[0] != "device_id" || (*fields)[1] != "location" ||
+      if (r.error || fields->size() < 3 || (*fields)[0] != "device_id" || (*fields)[1] != "location" ||
           (*fields)[2] != "kind" || (fields->size() > 3 && (*fields)[3] != "nearby") || fields->size() > 4) {
         return Error::reject("bad_header", "the first row must be: device_id,location,kind[,nearby]");
       }
@@ -74,8 +43,8 @@ common::Result<Fleet> parseFleetCsv(std::string_view text) {
     auto bad = [&](const std::string& code, const std::string& message) {
       fleet.errors.push_back({row, code, message});
     };
-    if (!fields) {
-      bad(fields.error().code, fields.error().message);
+    if (r.error) {
+      bad(r.error->code, r.error->message);
       continue;
     }
     if (fields->size() < 3 || fields->size() > 4) {

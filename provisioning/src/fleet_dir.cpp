@@ -12,6 +12,7 @@
 #include <set>
 
 #include "sw/common/crypto.h"
+#include "sw/common/csv.h"
 #include "sw/common/event.h"
 #include "sw/common/files.h"
 #include "sw/common/topics.h"
@@ -26,6 +27,7 @@ namespace x509 = common::x509;
 
 constexpr int64_t kDayMs = 86'400'000;
 constexpr const char* kDevicesHeader = "store,device_id,role,state,changed_at_ms";
+const std::vector<std::string> kDevicesColumns = {"store", "device_id", "role", "state", "changed_at_ms"};
 constexpr const char* kIssuedHeader = "subject,serial_hex,not_after_ms,issued_at_ms";
 
 bool validRole(const std::string& r) { return r == "pos" || r == "handheld"; }
@@ -133,18 +135,17 @@ common::Result<std::vector<FleetDevice>> FleetDir::devices() const {
   if (!text) return text.error();
   std::vector<FleetDevice> out;
   bool header = true;
-  for (std::string_view line : lines(*text)) {
-    if (line.empty()) continue;
+  for (const common::CsvRow& r : common::readCsvRows(*text)) {
+    const std::vector<std::string>& f = r.fields;
     if (header) {
       header = false;
-      if (line != kDevicesHeader) return Error::fatal("bad_fleet", path("devices.csv") + " has a wrong header");
+      if (r.error || f != kDevicesColumns) return Error::fatal("bad_fleet", path("devices.csv") + " has a wrong header");
       continue;
     }
-    auto f = splitCsvLine(line);
-    if (!f || f->size() != 5 || ((*f)[3] != "active" && (*f)[3] != "revoked")) {
-      return Error::fatal("bad_fleet", path("devices.csv") + " has a damaged row: " + std::string(line));
+    if (r.error || f.size() != 5 || (f[3] != "active" && f[3] != "revoked")) {
+      return Error::fatal("bad_fleet", path("devices.csv") + " has a damaged row at line " + std::to_string(r.line));
     }
-    out.push_back({(*f)[0], (*f)[1], (*f)[2], (*f)[3] == "revoked", toInt((*f)[4])});
+    out.push_back({f[0], f[1], f[2], f[3] == "revoked", toInt(f[4])});
   }
   return out;
 }
@@ -178,22 +179,17 @@ common::Result<ImportResult> FleetDir::importCsv(std::string_view text, int64_t 
   for (size_t i = 0; i < existing->size(); ++i) index[(*existing)[i].device_id] = i;
   ImportResult result;
   std::set<std::string> in_file;
-  size_t row = 0;
   bool first = true;
-  for (std::string_view line : lines(text)) {
-    ++row;
-    if (line.empty()) continue;
-    auto fields = splitCsvLine(line);
+  for (const common::CsvRow& r : common::readCsvRows(text)) {
+    const std::vector<std::string>* fields = &r.fields;
     if (first) {
       first = false;
-      if (fields && fields->size() == 3 && (*fields)[0] == "store" && (*fields)[1] == "device_id" &&
-          (*fields)[2] == "role") {
-        continue;
-      }
+      if (!r.error && *fields == std::vector<std::string>{"store", "device_id", "role"}) continue;
     }
+    const size_t row = r.line;
     auto bad = [&](const std::string& code, const std::string& message) { result.errors.push_back({row, code, message}); };
-    if (!fields) {
-      bad(fields.error().code, fields.error().message);
+    if (r.error) {
+      bad(r.error->code, r.error->message);
       continue;
     }
     if (fields->size() != 3) {
@@ -285,15 +281,14 @@ common::Result<std::vector<IssuedCert>> FleetDir::issued() const {
   if (!text) return text.error();
   std::vector<IssuedCert> out;
   bool header = true;
-  for (std::string_view line : lines(*text)) {
-    if (line.empty()) continue;
+  for (const common::CsvRow& r : common::readCsvRows(*text)) {
     if (header) {
       header = false;
       continue;
     }
-    auto f = splitCsvLine(line);
-    if (!f || f->size() != 4) continue;  // a line cut by a crash mid-append
-    out.push_back({(*f)[0], (*f)[1], toInt((*f)[2]), toInt((*f)[3])});
+    const std::vector<std::string>& f = r.fields;
+    if (r.error || f.size() != 4) continue;  // a line cut by a crash mid-append
+    out.push_back({f[0], f[1], toInt(f[2]), toInt(f[3])});
   }
   return out;
 }

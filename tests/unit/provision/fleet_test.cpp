@@ -14,7 +14,7 @@ TEST(Fleet, ReadsDevicesAndReportsEveryBadRowWithoutDroppingTheGoodOnes) {
       "hh-2,store-2,forklift,\n"
       "hh-3,store-2,handheld,store-2\n"
       "\"hh-4\",store-2,handheld\n"
-      "hh-5,\"store-2,till\n"
+      "hh-5,st\"ore-2,till\n"
       "a,b\n");
   ASSERT_TRUE(f.ok()) << f.error().toString();
   ASSERT_EQ(f->devices.size(), 3u);
@@ -23,7 +23,7 @@ TEST(Fleet, ReadsDevicesAndReportsEveryBadRowWithoutDroppingTheGoodOnes) {
   std::vector<std::string> codes;
   for (const auto& e : f->errors) codes.push_back(std::to_string(e.row) + ":" + e.code);
   EXPECT_EQ(codes, (std::vector<std::string>{"3:bad_device_id", "4:duplicate_device", "5:bad_kind", "6:bad_nearby",
-                                             "8:bad_csv", "9:bad_columns"}));
+                                             "8:bad_quote", "9:bad_columns"}));
 }
 
 TEST(Fleet, AWrongHeaderOrAnEmptyFileIsRefused) {

@@ -37,9 +37,6 @@ struct Fleet {
   std::vector<RowError> errors;  // rows left out, and why
 };
 
-// One CSV line into fields: commas separate, double quotes may wrap a field ("" is a quote).
-common::Result<std::vector<std::string>> splitCsvLine(std::string_view line);
-
 // Reads the CSV. A bad row is reported and left out; a missing or wrong header is an error.
 common::Result<Fleet> parseFleetCsv(std::string_view text);
 
