@@ -18,6 +18,7 @@
 #include "sw/agent/sync.h"
 #include "sw/agent/tasks.h"
 #include "sw/common/args.h"
+#include "sw/common/cli.h"
 #include "sw/common/codec.h"
 #include "sw/common/crash_point.h"
 #include "sw/common/log.h"
@@ -297,23 +298,11 @@ int runEnroll(const std::vector<std::string>& raw) {
 int main(int argc, char** argv) {
   sw::common::blockTerminationSignals();
   sw::common::initCrashPoints();
-  std::vector<std::string> args(argv + 1, argv + argc);
-  if (args.empty() || args[0] == "--help" || args[0] == "-h" || args[0] == "help") {
-    std::fputs(kUsage, args.empty() ? stderr : stdout);
-    return args.empty() ? 2 : 0;
-  }
-  std::string cmd = args[0];
-  args.erase(args.begin());
-  for (const auto& a : args) {
-    if (a == "--help" || a == "-h") {
-      std::fputs(kUsage, stdout);
-      return 0;
-    }
-  }
-  if (cmd == "run") return runAgent(args);
-  if (cmd == "enroll") return runEnroll(args);
-  if (cmd == "handheld") return sw::agent::runHandheld(args);
-  if (cmd == "scan-decode") return sw::agent::runScanDecode(args, std::cin, std::cout, std::cerr);
-  std::fprintf(stderr, "stockwire-agent: unknown command '%s' (see --help)\n", cmd.c_str());
-  return 2;
+  return sw::common::runCli("stockwire-agent", kUsage, argc, argv,
+                            {{"run", runAgent},
+                             {"enroll", runEnroll},
+                             {"handheld", sw::agent::runHandheld},
+                             {"scan-decode", [](const std::vector<std::string>& args) {
+                                return sw::agent::runScanDecode(args, std::cin, std::cout, std::cerr);
+                              }}});
 }

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "sw/common/args.h"
+#include "sw/common/cli.h"
 #include "sw/common/codec.h"
 #include "sw/common/crash_point.h"
 #include "sw/common/csv.h"
@@ -477,24 +478,12 @@ int token(const std::vector<std::string>& raw) {
 int main(int argc, char** argv) {
   sw::common::blockTerminationSignals();
   sw::common::initCrashPoints();
-  std::vector<std::string> args(argv + 1, argv + argc);
-  if (args.empty() || args[0] == "--help" || args[0] == "-h" || args[0] == "help") {
-    std::fputs(kUsage, args.empty() ? stderr : stdout);
-    return args.empty() ? 2 : 0;
-  }
-  std::string cmd = args[0];
-  args.erase(args.begin());
-  for (const auto& a : args) {
-    if (a == "--help" || a == "-h") {
-      std::fputs(kUsage, stdout);
-      return 0;
-    }
-  }
-  if (cmd == "serve") return serve(args);
-  if (cmd == "verify") return verify(args);
-  if (cmd == "device") return device(args);
-  if (cmd == "token") return token(args);
-  if (cmd == "channel-decode") return coordinator::channels::runChannelDecode(args, std::cin, std::cout, std::cerr);
-  std::fprintf(stderr, "stockwire-coordinator: unknown command '%s' (see --help)\n", cmd.c_str());
-  return 2;
+  return sw::common::runCli("stockwire-coordinator", kUsage, argc, argv,
+                            {{"serve", serve},
+                             {"verify", verify},
+                             {"device", device},
+                             {"token", token},
+                             {"channel-decode", [](const std::vector<std::string>& args) {
+                                return sw::coordinator::channels::runChannelDecode(args, std::cin, std::cout, std::cerr);
+                              }}});
 }

@@ -7,12 +7,12 @@
 
 #include <signal.h>
 
+#include "sw/common/args.h"
+#include "sw/common/cli.h"
 #include "sw/common/clock.h"
 #include "sw/common/files.h"
-#include "sw/provision/fleet_dir.h"
-
-#include "sw/common/args.h"
 #include "sw/provision/fleet.h"
+#include "sw/provision/fleet_dir.h"
 
 namespace {
 
@@ -99,16 +99,7 @@ bool hup(const common::Args& a) {
   return true;
 }
 
-}  // namespace
-
-int main(int argc, char** argv) {
-  std::vector<std::string> args(argv + 1, argv + argc);
-  if (args.empty() || args[0] == "--help" || args[0] == "-h") {
-    std::fputs(kUsage, args.empty() ? stderr : stdout);
-    return args.empty() ? 2 : 0;
-  }
-  const std::string cmd = args[0];
-  args.erase(args.begin());
+int runCommand(const std::string& cmd, const std::vector<std::string>& args) {
   const int64_t now = common::SystemClock().nowMs();
   if (cmd == "ca") {
     if (args.empty() || args[0] != "init") return fail("usage: ca init --dir FLEET", 2);
@@ -267,4 +258,14 @@ int main(int argc, char** argv) {
     return fleet->errors.empty() ? 0 : 1;
   }
   return fail("unknown command '" + cmd + "' (see --help)", 2);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::vector<common::CliCommand> commands;
+  for (const char* name : {"ca", "device", "token", "broker", "coordinator-cert", "revoke", "crl", "acl", "bundle"}) {
+    commands.push_back({name, [name](const std::vector<std::string>& args) { return runCommand(name, args); }});
+  }
+  return common::runCli("stockwire-provision", kUsage, argc, argv, commands);
 }

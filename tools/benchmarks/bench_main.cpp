@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "bench.h"
+#include "sw/common/cli.h"
 #include "sw/common/log.h"
 
 namespace sw::bench {
@@ -80,19 +81,11 @@ Usage:
 }  // namespace
 
 int main(int argc, char** argv) {
-  std::vector<std::string> args(argv + 1, argv + argc);
-  if (args.empty() || args[0] == "--help" || args[0] == "-h") {
-    std::fputs(kUsage, args.empty() ? stderr : stdout);
-    return args.empty() ? 2 : 0;
-  }
   sw::common::setLogLevel(sw::common::LogLevel::kWarn);
-  std::string cmd = args[0];
-  args.erase(args.begin());
-  if (cmd == "codec") return sw::bench::benchCodec(args);
-  if (cmd == "drain") return sw::bench::benchDrain(args);
-  if (cmd == "ledger") return sw::bench::benchLedger(args);
-  if (cmd == "channels") return sw::bench::benchChannels(args);
-  if (cmd == "agent") return sw::bench::benchAgent(args);
-  std::fprintf(stderr, "stockwire-bench: unknown benchmark '%s'\n", cmd.c_str());
-  return 2;
+  return sw::common::runCli("stockwire-bench", kUsage, argc, argv,
+                            {{"codec", sw::bench::benchCodec},
+                             {"drain", sw::bench::benchDrain},
+                             {"ledger", sw::bench::benchLedger},
+                             {"channels", sw::bench::benchChannels},
+                             {"agent", sw::bench::benchAgent}});
 }

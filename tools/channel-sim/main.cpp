@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "sim_core.h"
+#include "sw/common/cli.h"
 #include "sw/common/args.h"
 #include "sw/common/http_socket.h"
 #include "sw/common/process.h"
@@ -78,12 +79,7 @@ std::string fromFlagOrEnv(const sw::common::Args& args, const char* flag, const 
 int main(int argc, char** argv) {
   sw::common::blockTerminationSignals();
   std::vector<std::string> raw(argv + 1, argv + argc);
-  for (const auto& a : raw) {
-    if (a == "--help" || a == "-h") {
-      std::fputs(kUsage, stdout);
-      return 0;
-    }
-  }
+  if (int code = 0; sw::common::answerHelpOrVersion("stockwire-channel-sim", kUsage, raw, &code)) return code;
   auto args = sw::common::Args::parse(
       raw,
       {"channel", "host", "port", "seed", "listings", "access-token", "consumer-key", "consumer-secret", "webhook-secret",

@@ -26,6 +26,7 @@
 #include <thread>
 #include <vector>
 
+#include "sw/common/cli.h"
 #include "sw/common/args.h"
 #include "sw/common/codec.h"
 #include "sw/common/http_socket.h"
@@ -677,12 +678,7 @@ RunResult Run::execute(bool keep) {
 
 int main(int argc, char** argv) {
   std::vector<std::string> raw(argv + 1, argv + argc);
-  for (const auto& a : raw) {
-    if (a == "--help" || a == "-h") {
-      std::fputs(kUsage, stdout);
-      return 0;
-    }
-  }
+  if (int code = 0; sw::common::answerHelpOrVersion("stockwire-chaos", kUsage, raw, &code)) return code;
   auto args = common::Args::parse(raw, {"runs", "seed", "duration", "agents", "faults"}, {"keep", "verbose"});
   if (!args) {
     std::fprintf(stderr, "stockwire-chaos: %s\n", args.error().toString().c_str());

@@ -22,6 +22,7 @@
 #include <vector>
 
 #include "pseudo_terminal.h"
+#include "sw/common/cli.h"
 #include "sw/common/args.h"
 #include "sw/fw/escpos.h"
 #include "sw/fw/scale.h"
@@ -494,12 +495,7 @@ class Emulator {
 
 int main(int argc, char** argv) {
   std::vector<std::string> raw(argv + 1, argv + argc);
-  for (const auto& a : raw) {
-    if (a == "--help" || a == "-h") {
-      std::fputs(kUsage, stdout);
-      return 0;
-    }
-  }
+  if (int code = 0; sw::common::answerHelpOrVersion("stockwire-device-emulator", kUsage, raw, &code)) return code;
   auto args = common::Args::parse(raw, {"device", "protocol", "link", "suffix", "ssi-type", "ssi-max", "script", "byte-delay-ms"}, {});
   if (!args) {
     std::fprintf(stderr, "stockwire-device-emulator: %s\n", args.error().message.c_str());

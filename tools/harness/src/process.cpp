@@ -8,6 +8,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -133,6 +134,12 @@ bool Child::running() {
 int Child::kill(int sig) {
   if (pid_ <= 0 || reaped_) return status_;
   ::kill(pid_, sig);
+  // A child that does not stop on sig within 30 s is killed: a test must never hang here.
+  if (sig != SIGKILL && !waitFor([&] { return !running(); }, std::chrono::seconds(30))) {
+    std::fprintf(stderr, "harness: pid %d ignored signal %d for 30 s; killing it\n", static_cast<int>(pid_), sig);
+    ::kill(pid_, SIGKILL);
+  }
+  if (reaped_) return status_;
   int st = 0;
   waitpid(pid_, &st, 0);
   reaped_ = true;
