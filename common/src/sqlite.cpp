@@ -47,36 +47,39 @@ SqliteStmt& SqliteStmt::operator=(SqliteStmt&& other) noexcept {
   if (this != &other) {
     if (stmt_) sqlite3_finalize(stmt_);
     stmt_ = other.stmt_;
+    bind_rc_ = other.bind_rc_;
     other.stmt_ = nullptr;
   }
   return *this;
 }
 
-SqliteStmt& SqliteStmt::bind(int index, int64_t value) {
-  sqlite3_bind_int64(stmt_, index, value);
+SqliteStmt& SqliteStmt::checkBind(int rc) {
+  if (rc != SQLITE_OK && bind_rc_ == SQLITE_OK) bind_rc_ = rc;
   return *this;
 }
 
+SqliteStmt& SqliteStmt::bind(int index, int64_t value) { return checkBind(sqlite3_bind_int64(stmt_, index, value)); }
+
 SqliteStmt& SqliteStmt::bind(int index, std::string_view text) {
-  sqlite3_bind_text(stmt_, index, text.data(), static_cast<int>(text.size()), SQLITE_TRANSIENT);
-  return *this;
+  return checkBind(sqlite3_bind_text(stmt_, index, text.data(), static_cast<int>(text.size()), SQLITE_TRANSIENT));
 }
 
 SqliteStmt& SqliteStmt::bindBlob(int index, std::string_view bytes) {
-  sqlite3_bind_blob(stmt_, index, bytes.data(), static_cast<int>(bytes.size()), SQLITE_TRANSIENT);
-  return *this;
+  return checkBind(sqlite3_bind_blob(stmt_, index, bytes.data(), static_cast<int>(bytes.size()), SQLITE_TRANSIENT));
 }
 
-SqliteStmt& SqliteStmt::bindNull(int index) {
-  sqlite3_bind_null(stmt_, index);
-  return *this;
-}
+SqliteStmt& SqliteStmt::bindNull(int index) { return checkBind(sqlite3_bind_null(stmt_, index)); }
 
 SqliteStmt& SqliteStmt::bind(int index, const std::optional<int64_t>& value) {
   return value ? bind(index, *value) : bindNull(index);
 }
 
 Result<bool> SqliteStmt::step() {
+  if (bind_rc_ != SQLITE_OK) {
+    Error e = sqliteError(bind_rc_, "bind", sqlite3_errstr(bind_rc_));
+    reset();
+    return e;
+  }
   int rc = sqlite3_step(stmt_);
   if (rc == SQLITE_ROW) return true;
   if (rc == SQLITE_DONE) return false;
@@ -96,6 +99,7 @@ Status SqliteStmt::run() {
 void SqliteStmt::reset() {
   sqlite3_reset(stmt_);
   sqlite3_clear_bindings(stmt_);
+  bind_rc_ = SQLITE_OK;
 }
 
 int64_t SqliteStmt::columnInt(int col) const { return sqlite3_column_int64(stmt_, col); }
@@ -288,6 +292,39 @@ Status SqliteTxn::commit() {
     return s;
   }
   return {};
+}
+
+Result<SqliteReadTxn> SqliteReadTxn::begin(SqliteDb& db) {
+  if (auto s = db.exec("BEGIN"); !s) return s.error();
+  return SqliteReadTxn(&db);
+}
+
+SqliteReadTxn::~SqliteReadTxn() {
+  // A read transaction changed nothing: ending it either way only releases the snapshot.
+  if (db_ && !sqlite3_get_autocommit(db_->handle())) (void)db_->exec("ROLLBACK");
+}
+
+Result<SqliteSavepoint> SqliteSavepoint::begin(SqliteDb& db, std::string name) {
+  if (auto s = db.exec("SAVEPOINT " + name); !s) return s.error();
+  return SqliteSavepoint(&db, std::move(name));
+}
+
+SqliteSavepoint::~SqliteSavepoint() {
+  if (db_) (void)rollback();
+}
+
+Status SqliteSavepoint::release() {
+  SqliteDb* db = db_;
+  db_ = nullptr;
+  return db ? db->exec("RELEASE " + name_) : Status{};
+}
+
+Status SqliteSavepoint::rollback() {
+  SqliteDb* db = db_;
+  db_ = nullptr;
+  if (!db) return {};
+  if (auto s = db->exec("ROLLBACK TO " + name_); !s) return s;
+  return db->exec("RELEASE " + name_);
 }
 
 }  // namespace sw::common

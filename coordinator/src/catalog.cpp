@@ -47,19 +47,13 @@ std::string listScope(const std::string& p) { return "list:" + p; }
 // Runs fn inside SAVEPOINT row: a row that fails on a constraint is rolled back alone and
 // reported; a disk or I/O error ends the whole import.
 Status inSavepoint(common::SqliteDb& db, const std::function<Status()>& fn, std::optional<Error>* row_error) {
-  if (auto s = db.exec("SAVEPOINT import_row"); !s) return s;
+  auto sp = common::SqliteSavepoint::begin(db, "import_row");
+  if (!sp) return sp.error();
   Status s = fn();
-  if (!s && s.error().kind == common::ErrorKind::kReject) {
-    *row_error = s.error();
-    if (auto r = db.exec("ROLLBACK TO import_row"); !r) return r;
-    return db.exec("RELEASE import_row");
-  }
-  if (!s) {
-    (void)db.exec("ROLLBACK TO import_row");
-    (void)db.exec("RELEASE import_row");
-    return s;
-  }
-  return db.exec("RELEASE import_row");
+  if (s) return sp->release();
+  if (s.error().kind != common::ErrorKind::kReject) return s;  // the savepoint is rolled back on the way out
+  *row_error = s.error();
+  return sp->rollback();
 }
 
 // "<o>:<n>:<promotion><sku>" -> parts; see PriceProvider.

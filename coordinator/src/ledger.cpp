@@ -1217,11 +1217,8 @@ namespace {
 Result<StockViewPage> readStockPage(common::SqliteDb& db, const std::string& location, const std::string& device,
                                     const std::string& rows_sql, const std::function<void(SqliteStmt&)>& bind,
                                     size_t max_rows) {
-  if (auto s = db.exec("BEGIN"); !s) return s.error();
-  struct EndRead {
-    common::SqliteDb& db;
-    ~EndRead() { (void)db.exec("COMMIT"); }
-  } end{db};
+  auto txn = common::SqliteReadTxn::begin(db);
+  if (!txn) return txn.error();
   StockViewPage page;
   auto v = db.prepare("SELECT COALESCE(MAX(ver), 0) FROM on_hand WHERE loc = (SELECT id FROM locations WHERE name = ?)");
   if (!v) return v.error();

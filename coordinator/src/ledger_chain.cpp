@@ -43,12 +43,8 @@ Result<std::vector<ChainCheck>> SqliteLedger::verifyChain(const std::string& onl
   if (!flags) return flags.error();
   auto kept = reader_.prepare("SELECT seq, prev_hash, body FROM chain_kept WHERE dev = ? ORDER BY seq");
   if (!kept) return kept.error();
-  auto txn = reader_.exec("BEGIN");
+  auto txn = common::SqliteReadTxn::begin(reader_);
   if (!txn) return txn.error();
-  struct EndRead {
-    common::SqliteDb& db;
-    ~EndRead() { (void)db.exec("COMMIT"); }
-  } end{reader_};
 
   std::vector<ChainCheck> out;
   devs->bind(1, only_device);

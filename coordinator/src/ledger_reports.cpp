@@ -52,16 +52,6 @@ struct KeyMove {
   int64_t applied_at = 0;
 };
 
-template <typename F>
-common::Status eachRow(SqliteStmt& st, F&& f) {
-  while (true) {
-    auto r = st.step();
-    if (!r) return r.error();
-    if (!*r) return {};
-    f(st);
-  }
-}
-
 // Statements prepared once per report and bound again for each key: a report such as verify
 // visits every (location, SKU), and preparing per key cost more than running the queries.
 class Statements {
@@ -93,7 +83,7 @@ Result<std::vector<KeyMark>> loadMarks(Statements& db, int64_t loc, int64_t sku)
       " e.seq = m.seq WHERE m.loc = ? AND m.sku = ? AND m.kind = 'count'");
   if (!st) return st.error();
   (*st)->bind(1, loc).bind(2, sku);
-  if (auto s = eachRow(**st, [&](SqliteStmt& r) {
+  if (auto s = (*st)->eachRow([&](SqliteStmt& r) {
         marks.push_back({{r.columnInt(0), r.columnInt(1), r.columnInt(2), std::string(r.columnView(3))},
                          r.columnInt(4), false});
       });
@@ -103,7 +93,7 @@ Result<std::vector<KeyMark>> loadMarks(Statements& db, int64_t loc, int64_t sku)
   auto ls = db.get("SELECT at_ms, dev, seq, event_id FROM location_counts WHERE loc = ?");
   if (!ls) return ls.error();
   (*ls)->bind(1, loc);
-  if (auto s = eachRow(**ls, [&](SqliteStmt& r) {
+  if (auto s = (*ls)->eachRow([&](SqliteStmt& r) {
         std::string id(r.columnView(3));
         bool listed = std::any_of(marks.begin(), marks.end(), [&](const KeyMark& m) { return m.mark.id == id; });
         if (!listed) marks.push_back({{r.columnInt(0), r.columnInt(1), r.columnInt(2), id}, 0, true});
@@ -126,7 +116,7 @@ Result<std::vector<KeyMove>> loadMoves(Statements& db, int64_t loc, int64_t sku,
       (with_zero ? "" : " AND m.delta <> 0") + " ORDER BY m.ord LIMIT ?4");
   if (!st) return st.error();
   (*st)->bind(1, loc).bind(2, sku).bind(3, after_ord).bind(4, limit);
-  if (auto s = eachRow(**st, [&](SqliteStmt& r) {
+  if (auto s = (*st)->eachRow([&](SqliteStmt& r) {
         KeyMove m;
         m.ord = r.columnInt(0);
         m.dev = r.columnInt(1);
@@ -183,7 +173,7 @@ Result<std::optional<int64_t>> idOf(common::SqliteDb& db, const char* table, con
 
 Result<std::vector<std::string>> SqliteLedger::verifyOnHand() {
   std::lock_guard<std::mutex> lock(read_mu_);
-  auto txn = reader_.exec("BEGIN");
+  auto txn = common::SqliteReadTxn::begin(reader_);
   if (!txn) return txn.error();
   struct Key3 {
     int64_t loc, sku;
@@ -195,11 +185,8 @@ Result<std::vector<std::string>> SqliteLedger::verifyOnHand() {
       "WITH k AS (SELECT DISTINCT loc, sku FROM movements UNION SELECT loc, sku FROM on_hand)"
       " SELECT k.loc, k.sku, l.name || '/' || s.sku, o.qty FROM k JOIN locations l ON l.id = k.loc"
       " JOIN skus s ON s.id = k.sku LEFT JOIN on_hand o ON o.loc = k.loc AND o.sku = k.sku");
-  if (!st) {
-    (void)reader_.exec("ROLLBACK");
-    return st.error();
-  }
-  auto s = eachRow(*st, [&](SqliteStmt& r) {
+  if (!st) return st.error();
+  auto s = st->eachRow([&](SqliteStmt& r) {
     keys.push_back({r.columnInt(0), r.columnInt(1), r.columnText(2),
                     r.columnIsNull(3) ? std::nullopt : std::optional<int64_t>(r.columnInt(3))});
   });
@@ -223,7 +210,6 @@ Result<std::vector<std::string>> SqliteLedger::verifyOnHand() {
     }
   }
   stmts.clear();
-  (void)reader_.exec("COMMIT");
   if (!s) return s.error();
   return out;
 }
@@ -231,7 +217,8 @@ Result<std::vector<std::string>> SqliteLedger::verifyOnHand() {
 Result<std::vector<CountDiscrepancy>> SqliteLedger::countDiscrepancies(const std::string& location,
                                                                        const std::string& sku, size_t max_moves) {
   std::lock_guard<std::mutex> lock(read_mu_);
-  if (auto b = reader_.exec("BEGIN"); !b) return b.error();
+  auto txn = common::SqliteReadTxn::begin(reader_);
+  if (!txn) return txn.error();
   struct Row {
     int64_t loc, sku;
     std::string location, sku_name;
@@ -247,7 +234,7 @@ Result<std::vector<CountDiscrepancy>> SqliteLedger::countDiscrepancies(const std
     s = st.error();
   } else {
     st->bind(1, location).bind(2, sku);
-    s = eachRow(*st, [&](SqliteStmt& r) { rows.push_back({r.columnInt(0), r.columnInt(1), r.columnText(2), r.columnText(3)}); });
+    s = st->eachRow([&](SqliteStmt& r) { rows.push_back({r.columnInt(0), r.columnInt(1), r.columnText(2), r.columnText(3)}); });
   }
   Statements stmts(reader_);
   for (const Row& row : rows) {
@@ -298,7 +285,6 @@ Result<std::vector<CountDiscrepancy>> SqliteLedger::countDiscrepancies(const std
     out.push_back(std::move(d));
   }
   stmts.clear();
-  (void)reader_.exec("COMMIT");
   if (!s) return s.error();
   return out;
 }
@@ -306,7 +292,8 @@ Result<std::vector<CountDiscrepancy>> SqliteLedger::countDiscrepancies(const std
 Result<std::vector<MovementRow>> SqliteLedger::movementsFor(const std::string& location, const std::string& sku,
                                                             int64_t after, int64_t limit) {
   std::lock_guard<std::mutex> lock(read_mu_);
-  if (auto b = reader_.exec("BEGIN"); !b) return b.error();
+  auto txn = common::SqliteReadTxn::begin(reader_);
+  if (!txn) return txn.error();
   auto run = [&]() -> Result<std::vector<MovementRow>> {
     auto loc = idOf(reader_, "locations", "name", location);
     if (!loc) return loc.error();
@@ -327,7 +314,6 @@ Result<std::vector<MovementRow>> SqliteLedger::movementsFor(const std::string& l
     return out;
   };
   auto out = run();
-  (void)reader_.exec("COMMIT");
   return out;
 }
 
@@ -344,7 +330,7 @@ Result<std::vector<TransferRow>> SqliteLedger::transfers(const std::string& loca
   if (!st) return st.error();
   st->bind(1, location).bind(2, sku).bind(3, open_only ? 1 : 0).bind(4, limit);
   std::vector<TransferRow> out;
-  auto s = eachRow(*st, [&](SqliteStmt& r) {
+  auto s = st->eachRow([&](SqliteStmt& r) {
     TransferRow t;
     t.id = r.columnInt(0);
     t.from_location = r.columnText(1);
@@ -371,7 +357,7 @@ Result<std::vector<int64_t>> SqliteLedger::syncLatencies(int64_t since_ms, int64
   if (!st) return st.error();
   st->bind(1, since_ms).bind(2, max_events);
   std::vector<int64_t> out;
-  auto s = eachRow(*st, [&](SqliteStmt& r) { out.push_back(r.columnInt(0)); });
+  auto s = st->eachRow([&](SqliteStmt& r) { out.push_back(r.columnInt(0)); });
   if (!s) return s.error();
   std::sort(out.begin(), out.end());
   return out;

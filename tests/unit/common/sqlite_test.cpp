@@ -97,3 +97,66 @@ TEST(Sqlite, ConstraintViolationIsAReject) {
   EXPECT_EQ(s.error().code, "constraint");
   EXPECT_EQ(s.error().kind, ErrorKind::kReject);
 }
+
+TEST(Sqlite, RowsOneRowAndAFailedBindIsAnErrorNotAMissingParameter) {
+  sw::test::TempDir dir;
+  auto db = SqliteDb::open({.path = dir.file("rows.db")});
+  ASSERT_TRUE(db.ok());
+  ASSERT_TRUE(db->exec("CREATE TABLE t (k INTEGER PRIMARY KEY, v TEXT); INSERT INTO t VALUES (1,'a'),(2,'b'),(3,'c')").ok());
+  auto st = db->prepare("SELECT k, v FROM t WHERE k >= ? ORDER BY k");
+  ASSERT_TRUE(st.ok());
+  std::string seen;
+  st->bind(1, int64_t{2});
+  ASSERT_TRUE(st->eachRow([&](sw::common::SqliteStmt& r) { seen += r.columnText(1); }).ok());
+  EXPECT_EQ(seen, "bc");
+  // eachRow reset the statement: it runs again with new bindings.
+  st->bind(1, int64_t{3});
+  std::string first;
+  auto one = st->firstRow([&](sw::common::SqliteStmt& r) { first = r.columnText(1); });
+  ASSERT_TRUE(one.ok());
+  EXPECT_TRUE(*one);
+  EXPECT_EQ(first, "c");
+  st->bind(1, int64_t{9});
+  EXPECT_FALSE(*st->firstRow([](sw::common::SqliteStmt&) {}));
+  // A parameter index past the statement's: refused at step, not run with the parameter NULL.
+  st->bind(2, int64_t{1});
+  auto bad = st->step();
+  ASSERT_FALSE(bad.ok());
+  EXPECT_NE(bad.error().message.find("bind"), std::string::npos) << bad.error().toString();
+  // The failed bind is forgotten with the reset that followed.
+  st->bind(1, int64_t{1});
+  EXPECT_TRUE(*st->step());
+}
+
+TEST(Sqlite, ReadTransactionsSeeOneSnapshotAndSavepointsUndoAlone) {
+  sw::test::TempDir dir;
+  auto writer = SqliteDb::open({.path = dir.file("snap.db")});
+  ASSERT_TRUE(writer.ok());
+  ASSERT_TRUE(writer->exec("CREATE TABLE t (v INTEGER); INSERT INTO t VALUES (1)").ok());
+  auto reader = SqliteDb::open({.path = dir.file("snap.db")});
+  ASSERT_TRUE(reader.ok());
+  {
+    auto txn = sw::common::SqliteReadTxn::begin(*reader);
+    ASSERT_TRUE(txn.ok());
+    EXPECT_EQ(*reader->queryInt("SELECT COUNT(*) FROM t"), 1);
+    ASSERT_TRUE(writer->exec("INSERT INTO t VALUES (2)").ok());
+    EXPECT_EQ(*reader->queryInt("SELECT COUNT(*) FROM t"), 1);  // the snapshot holds
+  }
+  EXPECT_EQ(*reader->queryInt("SELECT COUNT(*) FROM t"), 2);  // ended: the new row is seen
+  auto txn = sw::common::SqliteTxn::begin(*writer);
+  ASSERT_TRUE(txn.ok());
+  ASSERT_TRUE(writer->exec("INSERT INTO t VALUES (3)").ok());
+  {
+    auto sp = sw::common::SqliteSavepoint::begin(*writer, "row");
+    ASSERT_TRUE(sp.ok());
+    ASSERT_TRUE(writer->exec("INSERT INTO t VALUES (4)").ok());
+  }  // not released: rolled back to the savepoint
+  {
+    auto sp = sw::common::SqliteSavepoint::begin(*writer, "row");
+    ASSERT_TRUE(sp.ok());
+    ASSERT_TRUE(writer->exec("INSERT INTO t VALUES (5)").ok());
+    ASSERT_TRUE(sp->release().ok());
+  }
+  ASSERT_TRUE(txn->commit().ok());
+  EXPECT_EQ(*reader->queryText("SELECT group_concat(v) FROM (SELECT v FROM t ORDER BY v)"), "1,2,3,5");
+}

@@ -22,12 +22,14 @@ class SqliteStmt {
   SqliteStmt() = default;
   explicit SqliteStmt(sqlite3_stmt* stmt) : stmt_(stmt) {}
   ~SqliteStmt();
-  SqliteStmt(SqliteStmt&& other) noexcept : stmt_(other.stmt_) { other.stmt_ = nullptr; }
+  SqliteStmt(SqliteStmt&& other) noexcept : stmt_(other.stmt_), bind_rc_(other.bind_rc_) { other.stmt_ = nullptr; }
   SqliteStmt& operator=(SqliteStmt&& other) noexcept;
   SqliteStmt(const SqliteStmt&) = delete;
   SqliteStmt& operator=(const SqliteStmt&) = delete;
 
-  // Binding is 1-based, as in SQLite. Text and blobs are copied (SQLITE_TRANSIENT).
+  // Binding is 1-based, as in SQLite. Text and blobs are copied (SQLITE_TRANSIENT). A bind that
+  // fails (an index out of range, out of memory) is remembered and reported by the next step()
+  // or run() instead of running the statement with a parameter missing; reset() forgets it.
   SqliteStmt& bind(int index, int64_t value);
   SqliteStmt& bind(int index, std::string_view text);
   SqliteStmt& bindBlob(int index, std::string_view bytes);
@@ -38,6 +40,27 @@ class SqliteStmt {
   Result<bool> step();
   // step() that expects no row back (INSERT/UPDATE/DELETE).
   Status run();
+  // Steps through every row, calling f(*this) for each; then resets (bindings cleared).
+  template <typename F>
+  Status eachRow(F&& f) {
+    while (true) {
+      auto r = step();
+      if (!r) return r.error();
+      if (!*r) break;
+      f(*this);
+    }
+    reset();
+    return {};
+  }
+  // The first row only: f(*this) when there is one, then resets. True when there was a row.
+  template <typename F>
+  Result<bool> firstRow(F&& f) {
+    auto r = step();
+    if (!r) return r.error();
+    if (*r) f(*this);
+    reset();
+    return *r;
+  }
   void reset();
 
   int64_t columnInt(int col) const;
@@ -48,7 +71,9 @@ class SqliteStmt {
   sqlite3_stmt* raw() const { return stmt_; }
 
  private:
+  SqliteStmt& checkBind(int rc);
   sqlite3_stmt* stmt_ = nullptr;
+  int bind_rc_ = 0;  // SQLITE_OK, or the first failed bind since the last reset
 };
 
 struct SqliteOptions {
@@ -112,6 +137,43 @@ class SqliteTxn {
  private:
   explicit SqliteTxn(SqliteDb* db) : db_(db) {}
   SqliteDb* db_;
+};
+
+// BEGIN (deferred) on construction, ended on destruction: every read inside sees one snapshot of
+// the database (WAL), so figures read by several statements agree.
+class SqliteReadTxn {
+ public:
+  static Result<SqliteReadTxn> begin(SqliteDb& db);
+  SqliteReadTxn(SqliteReadTxn&& other) noexcept : db_(other.db_) { other.db_ = nullptr; }
+  SqliteReadTxn(const SqliteReadTxn&) = delete;
+  SqliteReadTxn& operator=(const SqliteReadTxn&) = delete;
+  SqliteReadTxn& operator=(SqliteReadTxn&&) = delete;
+  ~SqliteReadTxn();
+
+ private:
+  explicit SqliteReadTxn(SqliteDb* db) : db_(db) {}
+  SqliteDb* db_;
+};
+
+// SAVEPOINT inside an open transaction: release() keeps what was done since; rollback(), or
+// destruction without release(), undoes it alone (the transaction goes on).
+class SqliteSavepoint {
+ public:
+  static Result<SqliteSavepoint> begin(SqliteDb& db, std::string name);
+  SqliteSavepoint(SqliteSavepoint&& other) noexcept : db_(other.db_), name_(std::move(other.name_)) {
+    other.db_ = nullptr;
+  }
+  SqliteSavepoint(const SqliteSavepoint&) = delete;
+  SqliteSavepoint& operator=(const SqliteSavepoint&) = delete;
+  SqliteSavepoint& operator=(SqliteSavepoint&&) = delete;
+  ~SqliteSavepoint();
+  Status release();
+  Status rollback();  // to the savepoint, and releases it
+
+ private:
+  SqliteSavepoint(SqliteDb* db, std::string name) : db_(db), name_(std::move(name)) {}
+  SqliteDb* db_;
+  std::string name_;
 };
 
 // Maps an SQLite result code to our error kinds: full disk, read-only and I/O errors are
