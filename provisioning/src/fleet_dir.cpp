@@ -404,7 +404,11 @@ common::Status FleetDir::writeBroker(const std::string& out_dir, const BrokerOpt
       "keyfile " + out + "/server.key\n"
       "crlfile " + out + "/crl.pem\n"
       "require_certificate true\n"
-      "use_identity_as_username true\n";
+      "use_identity_as_username true\n"
+      "# The client id becomes the certificate's identity too: a device that picks another's\n"
+      "# client id cannot take that device's connection over (MQTT hands an id to its newest\n"
+      "# connection).\n"
+      "use_username_as_clientid true\n";
   for (const auto& [name, text, mode] : std::vector<std::tuple<std::string, std::string, mode_t>>{
            {"server.key", *key, 0600},
            {"server.pem", *cert, 0644},

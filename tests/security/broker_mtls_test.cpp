@@ -41,7 +41,8 @@ class BrokerMtls : public ::testing::Test {
 
 TEST_F(BrokerMtls, TheGeneratedConfigIsMutualTlsWithIdentityAclAndNoPatterns) {
   std::string conf = common::readFile(fleet.brokerDir() + "/mosquitto.conf").value();
-  for (const char* line : {"require_certificate true\n", "use_identity_as_username true\n", "allow_anonymous false\n",
+  for (const char* line : {"require_certificate true\n", "use_identity_as_username true\n",
+                           "use_username_as_clientid true\n", "allow_anonymous false\n",
                            "set_tcp_nodelay true\n", "crlfile ", "cafile ", "acl_file "}) {
     EXPECT_NE(conf.find(line), std::string::npos) << line;
   }
@@ -83,6 +84,20 @@ TEST_F(BrokerMtls, ADeviceCannotPublishAsAnotherDeviceEvenWithItsClientId) {
   ASSERT_TRUE(test::waitFor([&] { return coord.has("sw/v1/dev/till-1/events mine"); }, 10s));
   // Messages on one connection are decided in order: the forged ones were dropped.
   for (const auto& m : coord.all()) EXPECT_EQ(m.find("forged"), std::string::npos) << m;
+}
+
+// MQTT hands a client id to its newest connection: a device that picked another's id would
+// disconnect it at every try. The broker replaces the client id with the certificate's identity.
+TEST_F(BrokerMtls, AnotherDevicesClientIdDoesNotTakeItsConnectionOver) {
+  test::TlsClient real(fleet.url(), "till-2", fleet.chain(), fleet.issue("till-2"), {});
+  ASSERT_TRUE(test::waitFor([&] { return real.t->isConnected(); }, 10s));
+  test::TlsClient liar(fleet.url(), "till-2", fleet.chain(), fleet.issue("till-1"), {});
+  ASSERT_TRUE(test::waitFor([&] { return liar.t->isConnected(); }, 10s));
+  // A takeover happens before the new connection is acknowledged, so it would be logged by now.
+  EXPECT_EQ(fleet.countInLog("already connected, closing old connection"), 0u) << fleet.brokerLog();
+  EXPECT_EQ(fleet.countInLog(" as till-2 "), 1u) << fleet.brokerLog();
+  EXPECT_GE(fleet.countInLog(" as till-1 "), 1u) << fleet.brokerLog();
+  EXPECT_TRUE(real.t->isConnected());
 }
 
 TEST_F(BrokerMtls, ADeviceCannotWriteItsAckTopicNorAnyDownlinkNorNotices) {
