@@ -3,6 +3,11 @@
 //   Feeds 2021-06-30: createFeedDocument, PUT to the pre-signed URL, createFeed (202), getFeed,
 //                     getFeedDocument, the processing report (JSON_LISTINGS_FEED)
 //   Orders v0: getOrders (CreatedAfter/LastUpdatedAfter, NextToken), getOrder, getOrderItems
+//   Finances v0: listFinancialEvents (PostedAfter, PostedBefore at most two minutes ago,
+//     MaxResultsPerPage 1-100, NextToken), listFinancialEventsByOrderId: the RefundEventList of
+//     refunds made with POST /_sim/orders/<id>/refund {"lines":[{"line_id","quantity"}]} (one
+//     ShipmentItemAdjustment per line, with its OrderAdjustmentItemId and QuantityShipped; the
+//     order itself is not changed, as on Amazon, and no stock comes back)
 // Every answer has x-amzn-RequestId; every operation has its own token bucket (the published
 // usage plan, scaled by --rate-scale) with x-amzn-RateLimit-Limit; 429 QuotaExceeded when empty.
 // Accepted listing changes become visible after --apply-delay-ms (ACCEPTED is not "applied").
@@ -14,6 +19,7 @@
 #include <map>
 #include <regex>
 #include <set>
+#include <tuple>
 
 #include "sim_core.h"
 
@@ -30,7 +36,7 @@ constexpr Plan kPlans[] = {
     {"patchListingsItem", 5, 5},   {"getListingsItem", 5, 10},   {"createFeedDocument", 0.5, 15},
     {"createFeed", 0.0083, 15},    {"getFeed", 2, 15},           {"getFeedDocument", 0.0222, 10},
     {"getOrders", 0.0167, 20},     {"getOrder", 0.5, 30},        {"getOrderItems", 0.5, 30},
-    {"confirmShipment", 2, 10},
+    {"confirmShipment", 2, 10},    {"listFinancialEvents", 0.5, 30}, {"listFinancialEventsByOrderId", 0.5, 30},
 };
 
 const std::set<std::string> kStatuses = {"Pending", "Unshipped", "PartiallyShipped", "Shipped", "Canceled",
@@ -126,6 +132,12 @@ class AmazonSim final : public ChannelSim {
     server.Get(R"(/orders/v0/orders/([^/]+))", api("getOrder", [this](const httplib::Request& q, httplib::Response& r) { getOrder(q, r); }));
     server.Get(R"(/orders/v0/orders/([^/]+)/orderItems)",
                api("getOrderItems", [this](const httplib::Request& q, httplib::Response& r) { getOrderItems(q, r); }));
+    server.Get("/finances/v0/financialEvents", api("listFinancialEvents", [this](const httplib::Request& q, httplib::Response& r) {
+                 financialEvents(q, r, "");
+               }));
+    server.Get(R"(/finances/v0/orders/([^/]+)/financialEvents)",
+               api("listFinancialEventsByOrderId",
+                   [this](const httplib::Request& q, httplib::Response& r) { financialEvents(q, r, q.matches[1]); }));
     server.Post(R"(/orders/v0/orders/([^/]+)/shipmentConfirmation)",
                 api("confirmShipment", [this](const httplib::Request& q, httplib::Response& r) { confirmShipment(q, r); }));
     // The pre-signed S3 URLs: authorised by their signature, not by the SP-API token.
@@ -254,6 +266,39 @@ class AmazonSim final : public ChannelSim {
     return true;
   }
 
+  bool refundOrder(const std::string& id, const json& body, json* out, std::string* error) override {
+    std::lock_guard lock(mu_);
+    const Order* o = findOrder(id);
+    if (!o) {
+      *error = "no order " + id;
+      return false;
+    }
+    if (!body.contains("lines") || !body["lines"].is_array() || body["lines"].empty()) {
+      *error = "give {\"lines\":[{\"line_id\",\"quantity\"}]}";
+      return false;
+    }
+    RefundEvent e;
+    e.order_id = id;
+    e.posted_ms = ctx_.nowMs();
+    for (const json& want : body["lines"]) {
+      const OrderItem* item = nullptr;
+      for (const OrderItem& it : o->items) {
+        if (it.id == want.value("line_id", std::string())) item = &it;
+      }
+      const int64_t qty = want.value("quantity", int64_t{0});
+      if (!item || qty <= 0 || qty > item->quantity) {
+        *error = "no order item " + want.value("line_id", std::string()) + " with that many units";
+        return false;
+      }
+      const std::string adjustment = std::to_string(70000000000000LL + static_cast<int64_t>(refunds_.size()) * 100 +
+                                                    static_cast<int64_t>(e.items.size()));
+      e.items.emplace_back(item->id, adjustment, qty, item->price_cents * qty / item->quantity);
+    }
+    refunds_.push_back(e);
+    *out = {{"order_id", id}, {"refund_event", refundJson(e, o->currency)}};
+    return true;
+  }
+
   bool cancelOrder(const std::string& id, json* out, std::string* error) override {
     std::lock_guard lock(mu_);
     for (Order& o : orders_) {
@@ -340,6 +385,11 @@ class AmazonSim final : public ChannelSim {
     std::string country;
     std::vector<OrderItem> items;
     std::vector<Package> packages;
+  };
+  struct RefundEvent {
+    std::string order_id;
+    int64_t posted_ms = 0;
+    std::vector<std::tuple<std::string, std::string, int64_t, int64_t>> items;  // item id, adjustment id, qty, cents
   };
 
   static int64_t shippedOf(const Order& o, const std::string& item_id) {
@@ -1017,6 +1067,94 @@ class AmazonSim final : public ChannelSim {
     sendJson(res, 200, {{"payload", payload}});
   }
 
+  // A ShipmentEvent of RefundEventList (Finances v0).
+  json refundJson(const RefundEvent& e, const std::string& currency) const {
+    json items = json::array();
+    for (const auto& [item_id, adjustment, qty, cents] : e.items) {
+      std::string sku;
+      if (const Order* o = findOrder(e.order_id)) {
+        for (const OrderItem& it : o->items) {
+          if (it.id == item_id) sku = it.sku;
+        }
+      }
+      items.push_back({{"SellerSKU", sku},
+                       {"OrderItemId", item_id},
+                       {"OrderAdjustmentItemId", adjustment},
+                       {"QuantityShipped", qty},
+                       {"ItemChargeAdjustmentList",
+                        json::array({{{"ChargeType", "Principal"},
+                                      {"ChargeAmount", {{"CurrencyCode", currency}, {"CurrencyAmount", -static_cast<double>(cents) / 100}}}}})}});
+    }
+    return {{"AmazonOrderId", e.order_id},
+            {"SellerOrderId", e.order_id},
+            {"MarketplaceName", "Amazon.com"},
+            {"PostedDate", isoUtc(e.posted_ms, false)},
+            {"ShipmentItemAdjustmentList", items}};
+  }
+
+  // GET /finances/v0/financialEvents and /finances/v0/orders/{id}/financialEvents.
+  void financialEvents(const httplib::Request& req, httplib::Response& res, const std::string& order_id) {
+    json filter;
+    int64_t offset = 0;
+    const int64_t now = ctx_.nowMs();
+    if (req.has_param("NextToken")) {
+      json t = json::parse(base64Decode(req.get_param_value("NextToken")), nullptr, false);
+      if (t.is_discarded() || !t.is_object() || !t.contains("f") || !t.contains("o") || !t["o"].is_number_integer()) {
+        return sendJson(res, 400, errorList("InvalidInput", "Invalid NextToken."));
+      }
+      filter = t["f"];
+      offset = t["o"].get<int64_t>();
+    } else {
+      int64_t after = 0, before = now - 120'000;
+      if (order_id.empty()) {
+        if (!req.has_param("PostedAfter")) return sendJson(res, 400, errorList("InvalidInput", "PostedAfter is required."));
+        auto a = parseIso(req.get_param_value("PostedAfter"));
+        if (!a) return sendJson(res, 400, errorList("InvalidInput", "Invalid PostedAfter: expected ISO 8601."));
+        after = *a;
+      }
+      if (req.has_param("PostedBefore")) {
+        auto b = parseIso(req.get_param_value("PostedBefore"));
+        if (!b || *b > now - 120'000 || *b <= after) {
+          return sendJson(res, 400, errorList("InvalidInput", "PostedBefore must be after PostedAfter and at least two minutes ago."));
+        }
+        before = *b;
+      }
+      int64_t page = 100;
+      if (req.has_param("MaxResultsPerPage")) {
+        json v = req.get_param_value("MaxResultsPerPage");
+        auto n = jsonInt(v, true);
+        if (!n || *n < 1 || *n > 100) return sendJson(res, 400, errorList("InvalidInput", "MaxResultsPerPage must be 1 to 100."));
+        page = *n;
+      }
+      filter = {{"after", after}, {"before", before}, {"page", page}, {"order", order_id}};
+    }
+    std::lock_guard lock(mu_);
+    const std::string only = filter["order"].get<std::string>();
+    if (!only.empty() && !findOrder(only)) {
+      return sendJson(res, 404, errorList("NotFound", "Order " + only + " was not found."));
+    }
+    std::vector<const RefundEvent*> match;
+    for (const RefundEvent& e : refunds_) {
+      if (!only.empty() && e.order_id != only) continue;
+      // With --rate-scale the simulator runs faster than Amazon: events become listable at once,
+      // PostedBefore only bounds what an explicit PostedBefore asks for.
+      if (e.posted_ms < filter["after"].get<int64_t>()) continue;
+      if (req.has_param("PostedBefore") && e.posted_ms > filter["before"].get<int64_t>()) continue;
+      match.push_back(&e);
+    }
+    const int64_t page = filter["page"].get<int64_t>();
+    json list = json::array();
+    for (int64_t i = offset; i < static_cast<int64_t>(match.size()) && i < offset + page; ++i) {
+      const Order* o = findOrder(match[i]->order_id);
+      list.push_back(refundJson(*match[i], o ? o->currency : "USD"));
+    }
+    json payload = {{"FinancialEvents", {{"ShipmentEventList", json::array()}, {"RefundEventList", list}}}};
+    if (offset + page < static_cast<int64_t>(match.size())) {
+      payload["NextToken"] = base64Encode(json{{"f", filter}, {"o", offset + page}}.dump());
+    }
+    sendJson(res, 200, {{"payload", payload}});
+  }
+
   const Order* findOrder(const std::string& id) const {
     for (const Order& o : orders_) {
       if (o.id == id) return &o;
@@ -1045,6 +1183,7 @@ class AmazonSim final : public ChannelSim {
   std::map<std::string, Document> documents_;
   std::map<std::string, Feed> feeds_;
   std::vector<Order> orders_;
+  std::vector<RefundEvent> refunds_;
   uint64_t next_asin_ = 71000001;
   uint64_t next_order_ = 1;
   uint64_t next_item_ = 68828574383266ULL;

@@ -3,6 +3,12 @@
 //     and errors per entry), GET /inventory_item/{sku}, GET /offer?sku=
 //   Fulfillment v1: GET /order (filter=lastmodifieddate:[..]|creationdate:[..]|
 //     orderfulfillmentstatus:{..}, brackets percent-encoded; limit/offset/next), GET /order/{id}
+//   Refunds (POST /_sim/orders/<id>/refund {"lines":[{"line_id","quantity"}],"status"?}): what
+//     issue_refund leaves on the order: a LineItemRefund (amount = the units' share of the line
+//     cost, refundDate, refundId) in lineItems[].refunds[], an OrderRefund with refundStatus
+//     (REFUNDED, or FAILED/PENDING when asked) in paymentSummary.refunds[], orderPaymentStatus
+//     PARTIALLY_REFUNDED or FULLY_REFUNDED, and a new lastModifiedDate. Stock is not put back
+//     (an eBay refund is money; returns are the Post-Order API's).
 // A listing shows min(inventory item quantity, offer availableQuantity); each listing can be
 // revised --revisions-per-day times per UTC day (then errorId 25019); each API has a daily call
 // quota (then HTTP 429).
@@ -200,6 +206,46 @@ class EbaySim final : public ChannelSim {
     return true;
   }
 
+  bool refundOrder(const std::string& id, const json& body, json* out, std::string* error) override {
+    std::lock_guard lock(mu_);
+    Order* o = nullptr;
+    for (Order& c : orders_) {
+      if (c.id == id) o = &c;
+    }
+    if (!o) {
+      *error = "no order " + id;
+      return false;
+    }
+    const json* lines = body.contains("lines") && body["lines"].is_array() ? &body["lines"] : nullptr;
+    std::string status = body.value("status", std::string("REFUNDED"));
+    if (!lines || lines->empty() || (status != "REFUNDED" && status != "FAILED" && status != "PENDING")) {
+      *error = "give {\"lines\":[{\"line_id\",\"quantity\"}]} and optionally \"status\": REFUNDED, FAILED or PENDING";
+      return false;
+    }
+    const std::string refund_id = "5" + std::to_string(100000000 + static_cast<int64_t>(o->refunds.size()) * 7919 +
+                                                       static_cast<int64_t>(std::hash<std::string>{}(id) % 1000000));
+    const int64_t now = ctx_.nowMs();
+    int64_t total = 0;
+    for (const json& want : *lines) {
+      Line* line = nullptr;
+      for (Line& l : o->lines) {
+        if (l.id == want.value("line_id", std::string())) line = &l;
+      }
+      const int64_t qty = want.value("quantity", int64_t{0});
+      if (!line || qty <= 0 || qty > line->quantity) {
+        *error = "no line " + want.value("line_id", std::string()) + " with that many units";
+        return false;
+      }
+      const int64_t cents = line->cost_cents * qty / line->quantity;
+      line->refunds.push_back({refund_id, cents, now});
+      total += cents;
+    }
+    o->refunds.push_back({refund_id, status, total, now});
+    o->updated_ms = now;
+    *out = {{"order_id", id}, {"refund_id", refund_id}, {"order", orderJson(*o)}};
+    return true;
+  }
+
   bool cancelOrder(const std::string& id, json* out, std::string* error) override {
     std::lock_guard lock(mu_);
     for (Order& o : orders_) {
@@ -247,6 +293,12 @@ class EbaySim final : public ChannelSim {
     std::string title;
     int64_t quantity = 0;
     int64_t cost_cents = 0;
+    struct Refund {
+      std::string id;
+      int64_t amount_cents = 0;
+      int64_t at_ms = 0;
+    };
+    std::vector<Refund> refunds;
   };
   struct Fulfillment {
     std::string id;  // the tracking number when one was given (as eBay does), else a number
@@ -265,6 +317,13 @@ class EbaySim final : public ChannelSim {
     std::string pickup_location_key;
     std::vector<Line> lines;
     std::vector<Fulfillment> fulfillments;
+    struct Refund {
+      std::string id;
+      std::string status;  // REFUNDED, FAILED or PENDING
+      int64_t amount_cents = 0;
+      int64_t at_ms = 0;
+    };
+    std::vector<Refund> refunds;
   };
 
   static int64_t shippedOf(const Order& o, const std::string& line_id) {
@@ -606,6 +665,37 @@ class EbaySim final : public ChannelSim {
                         {"size", offers.size()}, {"total", offers.size()}});
   }
 
+  json lineRefunds(const Order& o, const Line& l) const {
+    json out = json::array();
+    for (const Line::Refund& r : l.refunds) {
+      out.push_back({{"amount", {{"value", money(r.amount_cents)}, {"currency", o.currency}}},
+                     {"refundDate", isoUtc(r.at_ms)},
+                     {"refundId", r.id},
+                     {"refundReferenceId", "ref-" + r.id}});
+    }
+    return out;
+  }
+  json orderRefunds(const Order& o) const {
+    json out = json::array();
+    for (const Order::Refund& r : o.refunds) {
+      out.push_back({{"amount", {{"value", money(r.amount_cents)}, {"currency", o.currency}}},
+                     {"refundDate", isoUtc(r.at_ms)},
+                     {"refundId", r.id},
+                     {"refundReferenceId", "ref-" + r.id},
+                     {"refundStatus", r.status}});
+    }
+    return out;
+  }
+  static std::string paymentStatus(const Order& o, int64_t total_cents) {
+    if (o.cancelled) return "FULLY_REFUNDED";
+    int64_t refunded = 0;
+    for (const Order::Refund& r : o.refunds) {
+      if (r.status == "REFUNDED") refunded += r.amount_cents;
+    }
+    if (refunded == 0) return "PAID";
+    return refunded >= total_cents ? "FULLY_REFUNDED" : "PARTIALLY_REFUNDED";
+  }
+
   json orderJson(const Order& o) const {
     int64_t total = 0;
     json lines = json::array();
@@ -625,7 +715,7 @@ class EbaySim final : public ChannelSim {
                  {"appliedPromotions", json::array()},
                  {"taxes", json::array()},
                  {"properties", {{"buyerProtection", true}}},
-                 {"refunds", json::array()},
+                 {"refunds", lineRefunds(o, l)},
                  {"lineItemFulfillmentInstructions", {{"shipByDate", isoUtc(o.created_ms + 3 * kDayMs)}, {"guaranteedDelivery", false}}}};
       if (!l.omit_sku) li["sku"] = l.sku;
       lines.push_back(std::move(li));
@@ -636,14 +726,14 @@ class EbaySim final : public ChannelSim {
             {"creationDate", isoUtc(o.created_ms)},
             {"lastModifiedDate", isoUtc(o.updated_ms)},
             {"orderFulfillmentStatus", orderStatus(o)},
-            {"orderPaymentStatus", o.cancelled ? "FULLY_REFUNDED" : "PAID"},
+            {"orderPaymentStatus", paymentStatus(o, total)},
             {"sellerId", "stockwire_sim"},
             {"buyer", {{"username", "sim_buyer_" + o.id.substr(0, 2)}}},
             {"pricingSummary", {{"priceSubtotal", price}, {"deliveryCost", {{"value", "0.0"}, {"currency", o.currency}}}, {"total", price}}},
             {"cancelStatus", o.cancelled ? json{{"cancelState", "CANCELED"}, {"cancelledDate", isoUtc(o.updated_ms)},
                                                 {"cancelRequests", json::array()}}
                                          : json{{"cancelState", "NONE_REQUESTED"}, {"cancelRequests", json::array()}}},
-            {"paymentSummary", {{"totalDueSeller", price}, {"refunds", json::array()}, {"payments", json::array()}}},
+            {"paymentSummary", {{"totalDueSeller", price}, {"refunds", orderRefunds(o)}, {"payments", json::array()}}},
             {"fulfillmentStartInstructions",
              !o.pickup_location_key.empty()
                  ? json::array({{{"fulfillmentInstructionsType", "PREPARE_FOR_PICKUP"},

@@ -28,6 +28,7 @@ constexpr UsagePlan kPlans[] = {
     {"patchListingsItem", 5, 5},      {"getListingsItem", 5, 10},  {"createFeedDocument", 0.5, 15},
     {"createFeed", 0.0083, 15},       {"getFeed", 2, 15},          {"getFeedDocument", 0.0222, 10},
     {"getOrders", 0.0167, 20},        {"getOrderItems", 0.5, 30},  {"confirmShipment", 2, 10},
+    {"listFinancialEvents", 0.5, 30},
 };
 
 constexpr const char* kFeedContentType = "application/json; charset=UTF-8";
@@ -427,7 +428,17 @@ common::Result<OrderPage> AmazonConnector::pollOrders(const OrderCursor& cursor)
   if (since.empty()) since = detail::formatIsoMs(clock_.nowMs() - config_.order_lookback_ms);
   if (cursor.page_token.empty() && pending_orders_.empty()) {
     next_token_.clear();
+    finance_token_.clear();
     max_updated_ = since;
+  }
+  if (cursor.page_token == "refunds" && !finance_token_.empty()) {
+    pollRefunds(&page);
+    if (!finance_token_.empty()) {
+      page.next_page_token = "refunds";
+    } else {
+      page.next_updated_since = max_updated_.empty() ? since : max_updated_;
+    }
+    return page;
   }
   // 1. List orders when none are waiting for their items.
   if (pending_orders_.empty() && (cursor.page_token.empty() || !next_token_.empty())) {
@@ -490,9 +501,51 @@ common::Result<OrderPage> AmazonConnector::pollOrders(const OrderCursor& cursor)
   } else if (!next_token_.empty()) {
     page.next_page_token = "next";
   } else {
-    page.next_updated_since = max_updated_.empty() ? since : max_updated_;
+    // 3. The orders are read: the refunds posted in the lookback window (Finances v0). They are
+    // read again on every sweep; each item adjustment is applied once (its OrderAdjustmentItemId).
+    pollRefunds(&page);
+    if (!finance_token_.empty()) {
+      page.next_page_token = "refunds";
+    } else {
+      page.next_updated_since = max_updated_.empty() ? since : max_updated_;
+    }
   }
   return page;
+}
+
+void AmazonConnector::pollRefunds(OrderPage* page) {
+  HttpRequest req;
+  req.target = "/finances/v0/financialEvents?MaxResultsPerPage=100";
+  req.target += finance_token_.empty()
+                    ? "&PostedAfter=" + urlEncode(detail::formatIsoMs(clock_.nowMs() - config_.order_lookback_ms))
+                    : "&NextToken=" + urlEncode(finance_token_);
+  finance_token_.clear();
+  auto r = call("listFinancialEvents", req);
+  // Refunds wait for the next sweep when they cannot be read now: the orders stand on their own.
+  if (!r) {
+    page->warnings.push_back("refunds not read: " + r.error().toString());
+    return;
+  }
+  if (r->status != 200) {
+    page->warnings.push_back("refunds not read: Amazon listFinancialEvents " + std::to_string(r->status) + " " +
+                             errorListText(*r));
+    return;
+  }
+  auto j = detail::responseJson(*r, "Amazon listFinancialEvents");
+  if (!j) {
+    page->warnings.push_back(j.error().toString());
+    return;
+  }
+  const json* events = getPath(*j, {"payload", "FinancialEvents"});
+  if (events && events->is_object()) {
+    auto decoded = decodeAmazon(json{{"payload", {{"FinancialEvents", *events}}}});
+    if (!decoded) {
+      page->warnings.push_back("refunds: " + decoded.error().toString());
+    } else {
+      for (NormalizedOrder& n : *decoded) page->orders.push_back(std::move(n));
+    }
+  }
+  finance_token_ = detail::strPath(*j, {"payload", "NextToken"});
 }
 
 common::Result<std::string> AmazonConnector::reportFulfilment(const FulfilmentReport& report) {

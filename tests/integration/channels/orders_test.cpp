@@ -657,5 +657,111 @@ TEST_F(OrdersTest, WooCommerceRefundsReleaseOrRestockOnceAcrossPollsAndRestarts)
   EXPECT_EQ(events["events"].size(), 1u) << events.dump();
 }
 
+// Issue 15 item 16, eBay: issue_refund leaves LineItemRefunds (money, not units) on the order and
+// a new lastModifiedDate, so polling sees them. A refund of units not yet shipped releases their
+// hold once, across polls and a kill -9 restart; a FAILED refund releases nothing; an eBay refund
+// never restocks (returns are another API), so refunding a shipped unit changes no stock.
+TEST_F(OrdersTest, EbayLineRefundsReleaseHeldUnitsOnceAndNeverRestock) {
+  start({"ebay"}, {"E-1"});
+  auto& hh = agent("hh-wh", "wh-1", "handheld");
+  receive(hh, "E-1", 10);
+  ASSERT_TRUE(test::waitFor([&] { return coord_->onHand("E-1", "wh-1") == 10; }, 30s));
+  int port = sims_.at("ebay")->port();
+  auto ebayRefund = [&](const std::string& id, const std::string& line, int64_t qty, const std::string& status) {
+    json body = {{"lines", {{{"line_id", line}, {"quantity", qty}}}}, {"status", status}};
+    return test::httpPost(port, "/_sim/orders/" + id + "/refund", body.dump());
+  };
+  std::string a = idOf(sims_.at("ebay")->order({{"lines", {{{"sku", "E-1"}, {"quantity", 4}, {"price", "5.00"}}}}}));
+  ASSERT_TRUE(test::waitFor([&] { return orderStatus("ebay", a) == "accepted"; }, 60s)) << logs();
+  std::string a_line = order("ebay", a)["lines"][0]["line_id"];
+
+  auto r1 = ebayRefund(a, a_line, 1, "REFUNDED");
+  ASSERT_EQ(r1.status, 201) << r1.body.dump();
+  EXPECT_EQ(r1.body["order"]["lineItems"][0]["refunds"][0]["amount"]["value"], "5.00") << r1.body.dump();
+  EXPECT_EQ(r1.body["order"]["orderPaymentStatus"], "PARTIALLY_REFUNDED");
+  ASSERT_TRUE(test::waitFor([&] { return lineOf("ebay", a, a_line).value("released", 0) == 1; }, 30s))
+      << order("ebay", a).dump() << logs();
+  EXPECT_EQ(lineOf("ebay", a, a_line)["reserved"], 3);
+
+  // A refund eBay could not pay out gives nothing back.
+  ASSERT_EQ(ebayRefund(a, a_line, 1, "FAILED").status, 201);
+  // The coordinator dies; a second unit is refunded meanwhile. After the restart polling reads
+  // the order with all three refunds: only the new paid one releases, and only once.
+  coord_->kill9();
+  ASSERT_EQ(ebayRefund(a, a_line, 1, "REFUNDED").status, 201);
+  coord_->start();
+  ASSERT_TRUE(test::waitFor([&] { return lineOf("ebay", a, a_line).value("released", 0) == 2; }, 60s))
+      << order("ebay", a).dump() << logs();
+  EXPECT_EQ(lineOf("ebay", a, a_line)["reserved"], 2);
+  EXPECT_EQ(coord_->onHand("E-1", "wh-1"), 10) << "a release is not a movement";
+
+  // The two held units are picked and shipped; a refund of one of them puts nothing back.
+  ASSERT_TRUE(test::waitFor([&] {
+    json t = tasksOn(hh);
+    return t.size() == 1 && t[0]["lines"][0]["qty"] == 2;
+  }, 30s)) << tasksOn(hh).dump();
+  ASSERT_TRUE(test::waitFor([&] { return pickOrder(hh, "ebay", a) == 1; }, 30s)) << order("ebay", a).dump();
+  ASSERT_TRUE(test::waitFor([&] { return orderStatus("ebay", a) == "shipped"; }, 60s)) << order("ebay", a).dump();
+  ASSERT_TRUE(test::waitFor([&] { return coord_->onHand("E-1", "wh-1") == 8; }, 30s));
+  ASSERT_EQ(ebayRefund(a, a_line, 1, "REFUNDED").status, 201);
+  // More polls go by (a second order is taken in after the refund) and nothing changes.
+  std::string b = idOf(sims_.at("ebay")->order({{"lines", {{{"sku", "E-1"}, {"quantity", 1}, {"price", "5.00"}}}}}));
+  ASSERT_TRUE(test::waitFor([&] { return orderStatus("ebay", b) == "accepted"; }, 60s)) << logs();
+  json o = order("ebay", a);
+  EXPECT_EQ(lineOf("ebay", a, a_line).value("released", 0), 2) << o.dump();
+  EXPECT_EQ(o.value("restocks", json::array()).size(), 0u) << o.dump();
+  EXPECT_EQ(coord_->onHand("E-1", "wh-1"), 8);
+}
+
+// Issue 15 item 16, Amazon: refunds are Finances API events (listFinancialEvents RefundEventList),
+// not a change of the order. Polling reads them after the orders; a refunded item not yet shipped
+// releases its hold once, across polls and a kill -9 restart; Amazon's refund never restocks, so
+// refunding a shipped unit changes no stock.
+TEST_F(OrdersTest, AmazonRefundEventsReleaseHeldUnitsOnceAndNeverRestock) {
+  start({"amazon"}, {"A-1"});
+  auto& hh = agent("hh-wh", "wh-1", "handheld");
+  receive(hh, "A-1", 10);
+  ASSERT_TRUE(test::waitFor([&] { return coord_->onHand("A-1", "wh-1") == 10; }, 30s));
+  int port = sims_.at("amazon")->port();
+  auto amazonRefund = [&](const std::string& id, const std::string& line, int64_t qty) {
+    json body = {{"lines", {{{"line_id", line}, {"quantity", qty}}}}};
+    return test::httpPost(port, "/_sim/orders/" + id + "/refund", body.dump());
+  };
+  std::string a = idOf(sims_.at("amazon")->order({{"lines", {{{"sku", "A-1"}, {"quantity", 4}, {"price", "5.00"}}}}}));
+  ASSERT_TRUE(test::waitFor([&] { return orderStatus("amazon", a) == "accepted"; }, 60s)) << logs();
+  std::string a_line = order("amazon", a)["lines"][0]["line_id"];
+
+  auto r1 = amazonRefund(a, a_line, 1);
+  ASSERT_EQ(r1.status, 201) << r1.body.dump();
+  EXPECT_EQ(r1.body["refund_event"]["ShipmentItemAdjustmentList"][0]["QuantityShipped"], 1) << r1.body.dump();
+  ASSERT_TRUE(test::waitFor([&] { return lineOf("amazon", a, a_line).value("released", 0) == 1; }, 30s))
+      << order("amazon", a).dump() << logs();
+  EXPECT_EQ(lineOf("amazon", a, a_line)["reserved"], 3);
+
+  coord_->kill9();
+  ASSERT_EQ(amazonRefund(a, a_line, 1).status, 201);
+  coord_->start();
+  ASSERT_TRUE(test::waitFor([&] { return lineOf("amazon", a, a_line).value("released", 0) == 2; }, 60s))
+      << order("amazon", a).dump() << logs();
+  EXPECT_EQ(lineOf("amazon", a, a_line)["reserved"], 2);
+  EXPECT_EQ(coord_->onHand("A-1", "wh-1"), 10) << "a release is not a movement";
+
+  ASSERT_TRUE(test::waitFor([&] {
+    json t = tasksOn(hh);
+    return t.size() == 1 && t[0]["lines"][0]["qty"] == 2;
+  }, 30s)) << tasksOn(hh).dump();
+  ASSERT_TRUE(test::waitFor([&] { return pickOrder(hh, "amazon", a) == 1; }, 30s)) << order("amazon", a).dump();
+  ASSERT_TRUE(test::waitFor([&] { return orderStatus("amazon", a) == "shipped"; }, 60s)) << order("amazon", a).dump();
+  ASSERT_TRUE(test::waitFor([&] { return coord_->onHand("A-1", "wh-1") == 8; }, 30s));
+  ASSERT_EQ(amazonRefund(a, a_line, 1).status, 201);
+  // More sweeps go by (a second order is taken in after the refund) and nothing changes.
+  std::string b = idOf(sims_.at("amazon")->order({{"lines", {{{"sku", "A-1"}, {"quantity", 1}, {"price", "5.00"}}}}}));
+  ASSERT_TRUE(test::waitFor([&] { return orderStatus("amazon", b) == "accepted"; }, 60s)) << logs();
+  json o = order("amazon", a);
+  EXPECT_EQ(lineOf("amazon", a, a_line).value("released", 0), 2) << o.dump();
+  EXPECT_EQ(o.value("restocks", json::array()).size(), 0u) << o.dump();
+  EXPECT_EQ(coord_->onHand("A-1", "wh-1"), 8);
+}
+
 }  // namespace
 }  // namespace sw

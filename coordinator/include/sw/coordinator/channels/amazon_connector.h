@@ -63,6 +63,8 @@ class AmazonConnector final : public ChannelConnector {
   size_t pendingFeeds() const;
 
  private:
+  // Step 3 of a sweep: one page of refund events (Finances v0 listFinancialEvents) into page.
+  void pollRefunds(OrderPage* page);
   struct PendingFeed {
     std::string feed_id;
     std::vector<std::string> skus;  // messageId = index + 1
@@ -85,6 +87,7 @@ class AmazonConnector final : public ChannelConnector {
   std::deque<nlohmann::json> pending_orders_;
   std::atomic<size_t> pending_count_{0};  // pending_orders_.size(), readable from any thread
   std::string next_token_;
+  std::string finance_token_;  // listFinancialEvents NextToken of the sweep under way
   std::string max_updated_;
 };
 
