@@ -1008,17 +1008,33 @@ class AmazonSim final : public ChannelSim {
     return items;
   }
 
+  // A NextToken this simulator made: the first page's filter and the offset reached.
+  static bool readNextToken(const std::string& token, json* filter, int64_t* offset) {
+    json t = json::parse(base64Decode(token), nullptr, false);
+    if (t.is_discarded() || !t.is_object() || !t.contains("f") || !t.contains("o") || !t["o"].is_number_integer()) {
+      return false;
+    }
+    *filter = t["f"];
+    *offset = t["o"].get<int64_t>();
+    return true;
+  }
+  // MaxResultsPerPage (1-100, default 100), or nullopt when it is not that.
+  static std::optional<int64_t> maxResultsPerPage(const httplib::Request& req) {
+    if (!req.has_param("MaxResultsPerPage")) return 100;
+    json v = req.get_param_value("MaxResultsPerPage");
+    auto n = jsonInt(v, true);
+    if (!n || *n < 1 || *n > 100) return std::nullopt;
+    return *n;
+  }
+
   void getOrders(const httplib::Request& req, httplib::Response& res) {
     if (!checkMarketplace(req, res, "MarketplaceIds")) return;
     json filter;
     int64_t offset = 0;
     if (req.has_param("NextToken")) {
-      json t = json::parse(base64Decode(req.get_param_value("NextToken")), nullptr, false);
-      if (t.is_discarded() || !t.is_object() || !t.contains("f") || !t.contains("o") || !t["o"].is_number_integer()) {
+      if (!readNextToken(req.get_param_value("NextToken"), &filter, &offset)) {
         return sendJson(res, 400, errorList("InvalidInput", "Invalid NextToken."));
       }
-      filter = t["f"];
-      offset = t["o"].get<int64_t>();
     } else {
       bool created = req.has_param("CreatedAfter");
       bool updated = req.has_param("LastUpdatedAfter");
@@ -1029,14 +1045,9 @@ class AmazonSim final : public ChannelSim {
       std::string key = created ? "CreatedAfter" : "LastUpdatedAfter";
       auto after = parseIso(req.get_param_value(key));
       if (!after) return sendJson(res, 400, errorList("InvalidInput", "Invalid " + key + ": expected ISO 8601."));
-      int64_t page = 100;
-      if (req.has_param("MaxResultsPerPage")) {
-        json v = req.get_param_value("MaxResultsPerPage");
-        auto n = jsonInt(v, true);
-        if (!n || *n < 1 || *n > 100) return sendJson(res, 400, errorList("InvalidInput", "MaxResultsPerPage must be 1 to 100."));
-        page = *n;
-      }
-      filter = {{"by", created ? "created" : "updated"}, {"after", *after}, {"page", page}, {"before", ctx_.nowMs()},
+      auto page = maxResultsPerPage(req);
+      if (!page) return sendJson(res, 400, errorList("InvalidInput", "MaxResultsPerPage must be 1 to 100."));
+      filter = {{"by", created ? "created" : "updated"}, {"after", *after}, {"page", *page}, {"before", ctx_.nowMs()},
                 {"statuses", req.has_param("OrderStatuses") ? json(splitList(req.get_param_value("OrderStatuses"))) : json::array()}};
     }
     std::lock_guard lock(mu_);
@@ -1098,12 +1109,9 @@ class AmazonSim final : public ChannelSim {
     int64_t offset = 0;
     const int64_t now = ctx_.nowMs();
     if (req.has_param("NextToken")) {
-      json t = json::parse(base64Decode(req.get_param_value("NextToken")), nullptr, false);
-      if (t.is_discarded() || !t.is_object() || !t.contains("f") || !t.contains("o") || !t["o"].is_number_integer()) {
+      if (!readNextToken(req.get_param_value("NextToken"), &filter, &offset)) {
         return sendJson(res, 400, errorList("InvalidInput", "Invalid NextToken."));
       }
-      filter = t["f"];
-      offset = t["o"].get<int64_t>();
     } else {
       int64_t after = 0, before = now - 120'000;
       if (order_id.empty()) {
@@ -1119,14 +1127,9 @@ class AmazonSim final : public ChannelSim {
         }
         before = *b;
       }
-      int64_t page = 100;
-      if (req.has_param("MaxResultsPerPage")) {
-        json v = req.get_param_value("MaxResultsPerPage");
-        auto n = jsonInt(v, true);
-        if (!n || *n < 1 || *n > 100) return sendJson(res, 400, errorList("InvalidInput", "MaxResultsPerPage must be 1 to 100."));
-        page = *n;
-      }
-      filter = {{"after", after}, {"before", before}, {"page", page}, {"order", order_id}};
+      auto page = maxResultsPerPage(req);
+      if (!page) return sendJson(res, 400, errorList("InvalidInput", "MaxResultsPerPage must be 1 to 100."));
+      filter = {{"after", after}, {"before", before}, {"page", *page}, {"order", order_id}};
     }
     std::lock_guard lock(mu_);
     const std::string only = filter["order"].get<std::string>();

@@ -431,7 +431,9 @@ common::Result<OrderPage> AmazonConnector::pollOrders(const OrderCursor& cursor)
     finance_token_.clear();
     max_updated_ = since;
   }
-  if (cursor.page_token == "refunds" && !finance_token_.empty()) {
+  // 3. After the orders, the refunds posted in the lookback window (Finances v0). They are read
+  // again on every sweep; each item adjustment is applied once (its OrderAdjustmentItemId).
+  auto refunds = [&]() {
     pollRefunds(&page);
     if (!finance_token_.empty()) {
       page.next_page_token = "refunds";
@@ -439,7 +441,8 @@ common::Result<OrderPage> AmazonConnector::pollOrders(const OrderCursor& cursor)
       page.next_updated_since = max_updated_.empty() ? since : max_updated_;
     }
     return page;
-  }
+  };
+  if (cursor.page_token == "refunds" && !finance_token_.empty()) return refunds();
   // 1. List orders when none are waiting for their items.
   if (pending_orders_.empty() && (cursor.page_token.empty() || !next_token_.empty())) {
     HttpRequest req;
@@ -501,14 +504,7 @@ common::Result<OrderPage> AmazonConnector::pollOrders(const OrderCursor& cursor)
   } else if (!next_token_.empty()) {
     page.next_page_token = "next";
   } else {
-    // 3. The orders are read: the refunds posted in the lookback window (Finances v0). They are
-    // read again on every sweep; each item adjustment is applied once (its OrderAdjustmentItemId).
-    pollRefunds(&page);
-    if (!finance_token_.empty()) {
-      page.next_page_token = "refunds";
-    } else {
-      page.next_updated_since = max_updated_.empty() ? since : max_updated_;
-    }
+    return refunds();
   }
   return page;
 }
