@@ -1,6 +1,7 @@
 #include "sim_core.h"
 
 #include "sw/common/http_socket.h"
+#include "sw/common/iso_time.h"
 
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
@@ -355,46 +356,9 @@ std::string isoOffset(int64_t ms, int offset_minutes) {
 std::string isoNoZone(int64_t ms) { return isoUtc(ms, false).substr(0, 19); }
 
 std::optional<int64_t> parseIso(const std::string& s) {
-  int y, mo, d, h, mi, sec;
-  if (s.size() < 19 || std::sscanf(s.c_str(), "%4d-%2d-%2dT%2d:%2d:%2d", &y, &mo, &d, &h, &mi, &sec) != 6) {
-    return std::nullopt;
-  }
-  if (mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || sec > 60) return std::nullopt;
-  size_t i = 19;
-  int64_t frac = 0;
-  if (i < s.size() && s[i] == '.') {
-    ++i;
-    int64_t scale = 100;
-    size_t start = i;
-    while (i < s.size() && std::isdigit(static_cast<unsigned char>(s[i]))) {
-      frac += (s[i] - '0') * scale;
-      scale /= 10;
-      ++i;
-    }
-    if (i == start) return std::nullopt;
-  }
-  int64_t offset = 0;
-  if (i < s.size()) {
-    if (s[i] == 'Z') {
-      ++i;
-    } else if (s[i] == '+' || s[i] == '-') {
-      int oh = 0, om = 0;
-      if (std::sscanf(s.c_str() + i + 1, "%2d:%2d", &oh, &om) != 2) return std::nullopt;
-      offset = (s[i] == '-' ? -1 : 1) * (oh * 60 + om);
-      i += 6;
-    } else {
-      return std::nullopt;
-    }
-  }
-  if (i != s.size()) return std::nullopt;
-  std::tm tm{};
-  tm.tm_year = y - 1900;
-  tm.tm_mon = mo - 1;
-  tm.tm_mday = d;
-  tm.tm_hour = h;
-  tm.tm_min = mi;
-  tm.tm_sec = sec;
-  return (static_cast<int64_t>(timegm(&tm)) - offset * 60) * 1000 + frac;
+  auto ms = common::parseIsoMs(s, common::IsoPolicy::kChannel);
+  if (!ms) return std::nullopt;
+  return *ms;
 }
 
 void sendJson(httplib::Response& res, int status, const json& body) {

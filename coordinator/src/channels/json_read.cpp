@@ -6,6 +6,8 @@
 #include <cmath>
 #include <ctime>
 
+#include "sw/common/iso_time.h"
+
 namespace sw::coordinator::channels::detail {
 
 const json* get(const json& j, std::string_view key) {
@@ -138,78 +140,12 @@ common::Decimal divide(common::Decimal total, int64_t qty, bool* exact) {
   return common::Decimal::fromUnits(q);
 }
 
-namespace {
-bool digits(std::string_view s, size_t pos, size_t n, int* out) {
-  if (pos + n > s.size()) return false;
-  int v = 0;
-  for (size_t i = pos; i < pos + n; ++i) {
-    if (s[i] < '0' || s[i] > '9') return false;
-    v = v * 10 + (s[i] - '0');
-  }
-  *out = v;
-  return true;
-}
-}  // namespace
-
 std::optional<int64_t> parseIsoMs(std::string_view s) {
-  int y, mo, d, h, mi, sec;
-  if (!digits(s, 0, 4, &y) || s.size() < 19 || s[4] != '-' || !digits(s, 5, 2, &mo) || s[7] != '-' ||
-      !digits(s, 8, 2, &d) || (s[10] != 'T' && s[10] != ' ') || !digits(s, 11, 2, &h) || s[13] != ':' ||
-      !digits(s, 14, 2, &mi) || s[16] != ':' || !digits(s, 17, 2, &sec)) {
-    return std::nullopt;
-  }
-  if (mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || sec > 60) return std::nullopt;
-  size_t i = 19;
-  int64_t frac_ms = 0;
-  if (i < s.size() && s[i] == '.') {
-    ++i;
-    int n = 0;
-    int64_t scale = 100;
-    while (i < s.size() && s[i] >= '0' && s[i] <= '9') {
-      if (n < 3) frac_ms += (s[i] - '0') * scale;
-      scale /= 10;
-      ++n;
-      ++i;
-    }
-    if (n == 0) return std::nullopt;
-  }
-  int64_t offset_min = 0;
-  if (i < s.size()) {
-    if (s[i] == 'Z' || s[i] == 'z') {
-      ++i;
-    } else if (s[i] == '+' || s[i] == '-') {
-      int sign = s[i] == '-' ? -1 : 1;
-      int oh, om;
-      if (!digits(s, i + 1, 2, &oh)) return std::nullopt;
-      size_t j = i + 3;
-      if (j < s.size() && s[j] == ':') ++j;
-      if (!digits(s, j, 2, &om)) return std::nullopt;
-      offset_min = sign * (oh * 60 + om);
-      i = j + 2;
-    } else {
-      return std::nullopt;
-    }
-  }
-  if (i != s.size()) return std::nullopt;
-  std::tm tm{};
-  tm.tm_year = y - 1900;
-  tm.tm_mon = mo - 1;
-  tm.tm_mday = d;
-  tm.tm_hour = h;
-  tm.tm_min = mi;
-  tm.tm_sec = sec;
-  int64_t secs = static_cast<int64_t>(timegm(&tm));
-  return (secs - offset_min * 60) * 1000 + frac_ms;
+  auto ms = common::parseIsoMs(s, common::IsoPolicy::kChannel);
+  if (!ms) return std::nullopt;
+  return *ms;
 }
 
-std::string formatIsoMs(int64_t ms) {
-  std::time_t secs = static_cast<std::time_t>(ms / 1000);
-  std::tm tm{};
-  gmtime_r(&secs, &tm);
-  char buf[80];
-  std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
-                tm.tm_hour, tm.tm_min, tm.tm_sec, static_cast<int>(ms % 1000));
-  return buf;
-}
+std::string formatIsoMs(int64_t ms) { return common::formatIsoMs(ms); }
 
 }  // namespace sw::coordinator::channels::detail
