@@ -52,6 +52,14 @@ CertRenewer::CertRenewer(common::MqttTransport& transport, const common::Clock& 
 CertRenewer::~CertRenewer() { stop(); }
 
 void CertRenewer::attach() {
+  // GET /v1/certificate answers from the first request on, before the worker's first pass.
+  if (auto cert = common::readFile(config_.identity_dir + "/current/device.pem")) {
+    if (auto info = common::x509::certInfo(*cert)) {
+      std::lock_guard<std::mutex> lock(mu_);
+      status_.serial = info->serial_hex;
+      status_.not_after_ms = info->not_after_ms;
+    }
+  }
   const std::string topic = common::topics::down(config_.device_id, "cert");
   transport_.addMessageHandler(topic, [this](std::string_view, std::string_view payload) { onAnswer(payload); });
   (void)transport_.subscribe(topic, 1);

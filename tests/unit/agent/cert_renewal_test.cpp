@@ -79,6 +79,9 @@ struct RenewalFixture : ::testing::Test {
 TEST_F(RenewalFixture, OnDemandRenewalReplacesKeyAndCertificateTogetherAndReconnects) {
   agent::CertRenewer r(transport, clock, {dir, "till-1", 60'000, 60'000});
   r.attach();
+  // The certificate in use is known before the worker runs (the API answers from the start).
+  EXPECT_EQ("id-" + r.status().serial, linkTarget(dir + "/current"));
+  EXPECT_GT(r.status().not_after_ms, clock.nowMs());
   r.start();
   std::string before = linkTarget(dir + "/current");
   std::string old_key = common::readFile(dir + "/current/device.key").value();
