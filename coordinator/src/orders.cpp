@@ -228,6 +228,10 @@ Result<IntakeResult> OrderService::intakeNew(const NormalizedOrder& received) {
     auto c = channel_locations_.find(channel);
     channels::resolvePickup(order, c == channel_locations_.end() ? kNone : c->second);
   }
+  if (order.event == "refund" && order.lines.empty()) {
+    // A refund delivery alone (Amazon Finances events) for an order never taken in: not an order.
+    return IntakeResult{"unknown_order", false, "refund of an order not taken in: nothing held to release"};
+  }
   if (!order.lines_complete) {
     // Amazon getOrders without getOrderItems: nothing to reserve from yet; the full order comes later.
     return IntakeResult{"incomplete", false, "order has no lines yet"};

@@ -323,3 +323,22 @@ TEST_F(OrderBookTest, ARejectedOrderWithoutAConnectorNeedsAManualCancel) {
   ASSERT_EQ(a->cancels.size(), 1u);
   EXPECT_EQ(a->cancels[0].order_id, "x1");
 }
+
+// A refund delivery alone (Amazon's Finances events carry no order lines) for an order never taken
+// in is not an order: nothing is booked and nothing held. (From the refunds2 branch.)
+TEST_F(OrderBookTest, ARefundOfAnOrderNeverTakenInBooksNothing) {
+  receive("wh-1", "A", 5);
+  NormalizedOrder refund;
+  refund.channel = ChannelKind::kAmazon;
+  refund.order_id = "113-0000000-0000000";
+  refund.event = "refund";
+  refund.releases.push_back({"I1", "A", 1, "refunded", false, "ADJ1"});
+  auto r = service_->intake(refund);
+  ASSERT_TRUE(r.ok()) << r.error().toString();
+  EXPECT_FALSE(r->is_new);
+  EXPECT_EQ(r->status, "unknown_order");
+  auto o = book_->order("amazon", refund.order_id);
+  ASSERT_TRUE(o.ok());
+  EXPECT_FALSE(o->has_value());
+  EXPECT_EQ(held("A"), 0);
+}
