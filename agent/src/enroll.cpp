@@ -10,6 +10,7 @@
 #include "sw/common/event.h"
 #include "sw/common/files.h"
 #include "sw/common/http_socket.h"
+#include "sw/common/sha256.h"
 #include "sw/common/x509.h"
 
 namespace sw::agent {
@@ -43,8 +44,7 @@ common::Result<TokenClaims> tokenClaims(const std::string& token) {
     auto j = json::parse(*claims);
     TokenClaims c{j.at("dev").get<std::string>(), j.value("ca", std::string())};
     if (!common::isValidId(c.device_id)) return Error::reject("token_malformed", "the token names no valid device id");
-    if (!c.ca_sha256.empty() &&
-        (c.ca_sha256.size() != 64 || c.ca_sha256.find_first_not_of("0123456789abcdef") != std::string::npos)) {
+    if (!c.ca_sha256.empty() && !common::isSha256Hex(c.ca_sha256)) {
       return Error::reject("token_malformed", "the token's pinned CA is not a SHA-256");
     }
     return c;

@@ -42,13 +42,7 @@ int hexValue(char c) {
 
 }  // namespace
 
-bool isChainHash(std::string_view text) {
-  if (text.size() != kChainHashHexLength) return false;
-  for (char c : text) {
-    if (hexValue(c) < 0) return false;
-  }
-  return true;
-}
+bool isChainHash(std::string_view text) { return isSha256Hex(text); }
 
 std::string chainBytes(const Event& e) {
   std::string out;

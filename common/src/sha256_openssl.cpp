@@ -11,4 +11,8 @@ std::array<uint8_t, 32> sha256(std::string_view data) {
   return out;
 }
 
+bool isSha256Hex(std::string_view text) {
+  return text.size() == 64 && text.find_first_not_of("0123456789abcdef") == std::string_view::npos;
+}
+
 }  // namespace sw::common

@@ -4,6 +4,7 @@
 
 #include "sw/common/crypto.h"
 #include "sw/common/event.h"
+#include "sw/common/sha256.h"
 
 namespace sw::provision {
 namespace {
@@ -15,9 +16,6 @@ constexpr std::string_view kPrefix = "swe1.";
 
 bool validRole(const std::string& r) { return r == "pos" || r == "handheld"; }
 
-bool isSha256Hex(const std::string& s) {
-  return s.size() == 64 && s.find_first_not_of("0123456789abcdef") == std::string::npos;
-}
 
 }  // namespace
 
@@ -29,7 +27,7 @@ common::Result<std::string> issueEnrollToken(std::string_view key, const std::st
     return Error::reject("bad_token_claims", "a token needs a valid device id, store and role (pos or handheld)");
   }
   if (ttl_ms <= 0) return Error::reject("bad_ttl", "the token's lifetime must be positive");
-  if (!ca_sha256.empty() && !isSha256Hex(ca_sha256)) {
+  if (!ca_sha256.empty() && !common::isSha256Hex(ca_sha256)) {
     return Error::reject("bad_token_claims", "the pinned CA must be a SHA-256 in lower-case hex");
   }
   auto id = crypto::randomBytes(16);
@@ -66,7 +64,7 @@ common::Result<EnrollToken> verifyEnrollToken(std::string_view key, std::string_
     return malformed();
   }
   if (!common::isValidId(t.device_id) || !common::isValidId(t.store) || !validRole(t.role) || t.token_id.size() != 32 ||
-      (!t.ca_sha256.empty() && !isSha256Hex(t.ca_sha256))) {
+      (!t.ca_sha256.empty() && !common::isSha256Hex(t.ca_sha256))) {
     return malformed();
   }
   if (now_ms >= t.expires_at_ms) return Error::reject("token_expired", "the enrollment token has expired; issue a new one");
