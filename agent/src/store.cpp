@@ -507,24 +507,13 @@ Result<std::optional<Store::Resequenced>> Store::resequence(uint64_t conflict_se
     const auto shift = static_cast<int64_t>(r.shift), from = static_cast<int64_t>(conflict_seq);
     // Each body carries its seq: re-encode it. Rows move through negative seqs so that no
     // renumbered row meets one not yet renumbered.
-    auto sel = db_.prepare("SELECT seq, body FROM outbox WHERE seq >= ? ORDER BY seq");
-    if (!sel) return sel.error();
+    auto events = outboxFrom(from);
+    if (!events) return events.error();
     auto up = db_.prepare("UPDATE outbox SET seq = ?, body = ? WHERE seq = ?");
     if (!up) return up.error();
-    sel->bind(1, from);
-    std::vector<std::pair<int64_t, std::string>> rows;
-    while (true) {
-      auto s = sel->step();
-      if (!s) return s.error();
-      if (!*s) break;
-      rows.emplace_back(sel->columnInt(0), sel->columnText(1));
-    }
-    sel->reset();
-    for (auto& [seq, body] : rows) {
-      auto e = common::decodeEvent(body);
-      if (!e) return Error::fatal("corrupt_database", "outbox seq " + std::to_string(seq) + ": " + e.error().message);
-      e->seq = static_cast<uint64_t>(seq + shift);
-      up->bind(1, -(seq + shift)).bindBlob(2, common::encodeEvent(*e)).bind(3, seq);
+    for (auto& [seq, e] : *events) {
+      e.seq = static_cast<uint64_t>(seq + shift);
+      up->bind(1, -(seq + shift)).bindBlob(2, common::encodeEvent(e)).bind(3, seq);
       if (auto s = up->run(); !s) return s.error();
     }
     std::vector<std::string> sql = {
@@ -582,28 +571,34 @@ Result<std::optional<Store::Resequenced>> Store::resequence(uint64_t conflict_se
 }
 
 // Inside the caller's transaction: re-links every event from from_seq on to follow head.
-Status Store::relink(uint64_t from_seq, const std::string& head_in) {
-  std::string head = head_in.empty() ? std::string(common::kChainGenesis) : head_in;
+Result<std::vector<std::pair<int64_t, common::Event>>> Store::outboxFrom(int64_t from_seq) {
   auto sel = db_.prepare("SELECT seq, body FROM outbox WHERE seq >= ? ORDER BY seq");
   if (!sel) return sel.error();
-  auto up = db_.prepare("UPDATE outbox SET body = ? WHERE seq = ?");
-  if (!up) return up.error();
-  sel->bind(1, static_cast<int64_t>(from_seq));
+  sel->bind(1, from_seq);
   std::vector<std::pair<int64_t, std::string>> rows;
-  while (true) {
-    auto s = sel->step();
-    if (!s) return s.error();
-    if (!*s) break;
-    rows.emplace_back(sel->columnInt(0), sel->columnText(1));
+  if (auto s = sel->eachRow([&](common::SqliteStmt& r) { rows.emplace_back(r.columnInt(0), r.columnText(1)); }); !s) {
+    return s.error();
   }
-  sel->reset();
-  for (auto& [seq, body] : rows) {
+  std::vector<std::pair<int64_t, common::Event>> out;
+  for (const auto& [seq, body] : rows) {
     auto e = common::decodeEvent(body);
     if (!e) return Error::fatal("corrupt_database", "outbox seq " + std::to_string(seq) + ": " + e.error().message);
-    e->device_id = config_.device_id;
-    e->prev_hash = head;
-    head = common::chainHash(*e);
-    up->bindBlob(1, common::encodeEvent(*e)).bind(2, seq);
+    out.emplace_back(seq, std::move(*e));
+  }
+  return out;
+}
+
+Status Store::relink(uint64_t from_seq, const std::string& head_in) {
+  std::string head = head_in.empty() ? std::string(common::kChainGenesis) : head_in;
+  auto events = outboxFrom(static_cast<int64_t>(from_seq));
+  if (!events) return events.error();
+  auto up = db_.prepare("UPDATE outbox SET body = ? WHERE seq = ?");
+  if (!up) return up.error();
+  for (auto& [seq, e] : *events) {
+    e.device_id = config_.device_id;
+    e.prev_hash = head;
+    head = common::chainHash(e);
+    up->bindBlob(1, common::encodeEvent(e)).bind(2, seq);
     if (auto s = up->run(); !s) return s;
   }
   // No event after from_seq (all were the coordinator's): the next one links to its head.

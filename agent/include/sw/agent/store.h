@@ -18,6 +18,7 @@
 #include <mutex>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "sw/common/clock.h"
@@ -172,6 +173,9 @@ class Store {
   common::Status recordVoid(const common::Event& e);
   common::Status writeAck(uint64_t seq, int64_t at_ms);
   common::Status relink(uint64_t from_seq, const std::string& head);
+  // The outbox events from from_seq on, decoded, in seq order (a body that does not decode is
+  // corrupt_database).
+  common::Result<std::vector<std::pair<int64_t, common::Event>>> outboxFrom(int64_t from_seq);
 
   StoreConfig config_;
   const common::Clock& clock_;
