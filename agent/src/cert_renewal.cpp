@@ -51,14 +51,18 @@ CertRenewer::CertRenewer(common::MqttTransport& transport, const common::Clock& 
 
 CertRenewer::~CertRenewer() { stop(); }
 
+common::Result<common::x509::CertInfo> CertRenewer::currentCertificate() const {
+  auto cert = common::readFile(config_.identity_dir + "/current/device.pem");
+  if (!cert) return cert.error();
+  return common::x509::certInfo(*cert);
+}
+
 void CertRenewer::attach() {
   // GET /v1/certificate answers from the first request on, before the worker's first pass.
-  if (auto cert = common::readFile(config_.identity_dir + "/current/device.pem")) {
-    if (auto info = common::x509::certInfo(*cert)) {
-      std::lock_guard<std::mutex> lock(mu_);
-      status_.serial = info->serial_hex;
-      status_.not_after_ms = info->not_after_ms;
-    }
+  if (auto info = currentCertificate()) {
+    std::lock_guard<std::mutex> lock(mu_);
+    status_.serial = info->serial_hex;
+    status_.not_after_ms = info->not_after_ms;
   }
   const std::string topic = common::topics::down(config_.device_id, "cert");
   transport_.addMessageHandler(topic, [this](std::string_view, std::string_view payload) { onAnswer(payload); });
@@ -107,8 +111,7 @@ void CertRenewer::run() {
       lock.lock();
     }
     lock.unlock();
-    auto cert = common::readFile(config_.identity_dir + "/current/device.pem");
-    auto info = cert ? common::x509::certInfo(*cert) : common::Result<common::x509::CertInfo>(cert.error());
+    auto info = currentCertificate();
     const int64_t now = clock_.nowMs();
     const bool connected = transport_.isConnected();
     lock.lock();

@@ -25,6 +25,7 @@
 #include "sw/common/clock.h"
 #include "sw/common/mqtt.h"
 #include "sw/common/result.h"
+#include "sw/common/x509.h"
 
 namespace sw::agent {
 
@@ -61,6 +62,8 @@ class CertRenewer {
   RenewalStatus status() const;
 
  private:
+  // The certificate in use (DIR/current/device.pem).
+  common::Result<common::x509::CertInfo> currentCertificate() const;
   void run();
   void request();
   void onAnswer(std::string_view payload);
