@@ -10,7 +10,7 @@
 #include <string>
 
 #include "sw/common/gtin.h"
-#include "sw/coordinator/catalog_import.h"
+#include "sw/coordinator/catalog/catalog_import.h"
 
 using namespace sw;
 using namespace sw::coordinator;

@@ -9,8 +9,8 @@
 #include "sw/common/chain.h"
 #include "sw/common/codec.h"
 #include "sw/common/uuid.h"
-#include "sw/coordinator/ledger.h"
-#include "sw/coordinator/sequencer.h"
+#include "sw/coordinator/ledger/ledger.h"
+#include "sw/coordinator/ingest/sequencer.h"
 #include "test_support.h"
 
 using namespace sw;

@@ -16,7 +16,7 @@
 
 #include "stack.h"
 #include "sw/common/http_socket.h"
-#include "sw/coordinator/access_policy.h"
+#include "sw/coordinator/api/access_policy.h"
 
 using namespace sw;
 using namespace std::chrono_literals;

@@ -12,8 +12,8 @@
 #include "raw_limits.h"
 #include "sw/common/args.h"
 #include "sw/common/uuid.h"
-#include "sw/coordinator/ingest.h"
-#include "sw/coordinator/ledger.h"
+#include "sw/coordinator/ingest/ingest.h"
+#include "sw/coordinator/ledger/ledger.h"
 #include "sw/harness/process.h"
 
 namespace sw::bench {

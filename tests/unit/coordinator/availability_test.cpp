@@ -5,7 +5,7 @@
 #include <nlohmann/json.hpp>
 
 #include "sw/common/uuid.h"
-#include "sw/coordinator/availability.h"
+#include "sw/coordinator/channels/availability.h"
 #include "test_support.h"
 
 using namespace sw;

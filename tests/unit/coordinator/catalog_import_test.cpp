@@ -2,7 +2,7 @@
 
 #include <gtest/gtest.h>
 
-#include "sw/coordinator/catalog_import.h"
+#include "sw/coordinator/catalog/catalog_import.h"
 
 using namespace sw;
 using coordinator::ImportFormat;

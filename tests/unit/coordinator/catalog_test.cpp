@@ -5,7 +5,7 @@
 #include <set>
 
 #include "sw/common/clock.h"
-#include "sw/coordinator/catalog.h"
+#include "sw/coordinator/catalog/catalog.h"
 #include "test_support.h"
 
 using namespace sw;

@@ -1,7 +1,7 @@
 #include <gtest/gtest.h>
 
 #include "sw/common/codec.h"
-#include "sw/coordinator/exposure.h"
+#include "sw/coordinator/fleet/exposure.h"
 
 using namespace sw;
 using coordinator::DeviceRow;

@@ -22,8 +22,8 @@
 #include <tuple>
 
 #include "sw/common/uuid.h"
-#include "sw/coordinator/ledger.h"
-#include "sw/coordinator/sequencer.h"
+#include "sw/coordinator/ledger/ledger.h"
+#include "sw/coordinator/ingest/sequencer.h"
 #include "test_support.h"
 
 using namespace sw;

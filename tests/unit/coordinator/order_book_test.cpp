@@ -8,8 +8,8 @@
 #include <thread>
 
 #include "sw/common/uuid.h"
-#include "sw/coordinator/orders.h"
-#include "sw/coordinator/pick_tasks.h"
+#include "sw/coordinator/orders/order_service.h"
+#include "sw/coordinator/orders/pick_tasks.h"
 #include "test_support.h"
 
 using namespace sw;

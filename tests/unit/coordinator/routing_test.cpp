@@ -5,7 +5,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "sw/coordinator/routing.h"
+#include "sw/coordinator/orders/routing.h"
 
 using namespace sw::coordinator;
 using nlohmann::json;

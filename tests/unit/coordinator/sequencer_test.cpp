@@ -4,7 +4,7 @@
 #include <optional>
 
 #include "sw/common/uuid.h"
-#include "sw/coordinator/sequencer.h"
+#include "sw/coordinator/ingest/sequencer.h"
 
 using namespace sw;
 using coordinator::Offer;

@@ -1,0 +1,88 @@
+#pragma once
+// The coordinator's HTTP API (cpp-httplib):
+//   GET /v1/stock?sku=SKU | ?location=LOC   on-hand per location and SKU
+//   GET /v1/devices                          each device's sync state, offline exposure and alerts
+//   GET /v1/alerts                           devices close to or past an exposure limit
+//   GET /v1/events?device=ID&from_seq=N      a device's applied events, paged (next_from_seq)
+//   GET /v1/events?sku=SKU&location=LOC      one figure's movements, paged (next_after)
+//   GET /v1/discrepancies, /v1/transfers, /v1/kpis   see src/ledger_routes.h
+//   GET /v1/quarantine?limit=N               refused messages and why
+//   POST /v1/catalog, /v1/prices, /v1/price-lists; GET /v1/catalog/{code}, /v1/prices   see src/catalog_http.h
+//   POST /v1/channels/{c}/webhooks; GET /v1/orders, /v1/orders/{c}/{id}, /v1/tasks   see src/orders_http.h
+//   GET /v1/available?sku=SKU; GET /v1/channels, /v1/channels/dead-letters; POST .../replay, .../reconcile
+//                                            see src/channels_routes.h
+//   GET /v1/audit                            who changed what (admin)
+//   GET /metrics                             Prometheus text format
+//   GET /healthz                             liveness (no token)
+//   GET /                                    the web console (no token; it asks for one)
+// Every other route needs "Authorization: Bearer <token>" (access.h, access_policy.h).
+
+#include <memory>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "sw/common/clock.h"
+#include "sw/common/http_limits.h"
+#include "sw/common/result.h"
+#include "sw/coordinator/api/access.h"
+#include "sw/coordinator/catalog/catalog.h"
+#include "sw/coordinator/channels/availability.h"
+#include "sw/coordinator/channels/push_scheduler.h"
+#include "sw/coordinator/downlink/downlink.h"
+#include "sw/coordinator/fleet/exposure.h"
+#include "sw/coordinator/ingest/ingest.h"
+#include "sw/coordinator/ledger/ledger.h"
+#include "sw/coordinator/orders/order_service.h"
+
+namespace sw::coordinator {
+
+struct CoordinatorHttpOptions {
+  ExposureLimits limits;
+  // Both set: HTTPS (PEM files); both empty: plain HTTP.
+  std::string tls_cert_file;
+  std::string tls_key_file;
+  common::HttpServerLimits http;  // body limits, timeouts, workers (see common/http_server.h)
+};
+
+
+class Enrollment;
+
+class CoordinatorHttpApi {
+ public:
+  // Fails when the TLS files cannot be loaded.
+  static common::Result<std::unique_ptr<CoordinatorHttpApi>> make(SqliteLedger& ledger, IngestService* ingest,
+                                                                    const common::Clock& clock, SqliteAccess& access,
+                                                                    CoordinatorHttpOptions options = {});
+  ~CoordinatorHttpApi();
+  CoordinatorHttpApi(const CoordinatorHttpApi&) = delete;
+  CoordinatorHttpApi& operator=(const CoordinatorHttpApi&) = delete;
+
+  // Downlink figures in /metrics (optional; set before start()).
+  void setDownlink(DownlinkService* downlink);
+  // Available-to-sell and channel push routes (src/channels_routes.h; before start()). push is
+  // null when no channel is enabled.
+  void setChannels(Availability& availability, channels::PushScheduler* push);
+  // Catalog and price routes (src/catalog_http.h; optional; before start()). changed(locations)
+  // is called after an import changed something (empty: every location).
+  void setCatalog(SqliteCatalog& catalog, CatalogHttpConfig config,
+                  std::function<void(const std::vector<std::string>&)> changed);
+
+  // Order webhooks, orders and pick tasks (src/orders_http.h; optional; before start()).
+  void setOrders(OrderService& orders);
+
+  // POST /v1/enroll (src/enroll_http.h; optional; before start()). It takes no bearer token:
+  // the one-time enrollment token is its credential.
+  void setEnrollment(Enrollment& enrollment);
+
+  common::Status start(const std::string& host, int port);
+  void stop();
+  int port() const;
+
+ private:
+  CoordinatorHttpApi() = default;
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace sw::coordinator

@@ -1,0 +1,94 @@
+#include "sw/coordinator/api/access_policy.h"
+
+#include <regex>
+
+namespace sw::coordinator {
+
+namespace {
+
+bool isRead(const std::string& method) { return method == "GET" || method == "HEAD"; }
+
+}  // namespace
+
+bool isPublicRoute(const std::string& method, const std::string& path) {
+  // The console page holds no data (it asks for a token and sends it with every call).
+  if (isRead(method) && (path == "/" || path == "/healthz")) return true;
+  if (method == "POST") {
+    // Channel webhooks are authenticated by their HMAC signature (orders_http.cpp).
+    static const std::regex kWebhook(R"(/v1/channels/[^/]{1,64}/webhooks)");
+    if (std::regex_match(path, kWebhook)) return true;
+    // Device enrollment: its credential is the one-time enrollment token in the body.
+    if (path == "/v1/enroll") return true;
+  }
+  return false;
+}
+
+RouteAccess routeAccess(const std::string& method, const std::string& path) {
+  if (isPublicRoute(method, path)) return RouteAccess::kPublic;
+  if (isRead(method)) return path == "/v1/audit" ? RouteAccess::kAdminRead : RouteAccess::kRead;
+  // A store manager may change its own store's prices; the route checks every row's location.
+  if (method == "POST" && path == "/v1/prices") return RouteAccess::kStoreWrite;
+  return RouteAccess::kAdminWrite;
+}
+
+AccessDecision decideAccess(const Principal& who, const std::string& method, const std::string& path) {
+  const RouteAccess access = routeAccess(method, path);
+  auto refuse = [&](std::string message) {
+    return AccessDecision{false, 403, "forbidden",
+                          "token '" + who.name + "' (" + roleName(who.role) + ") may not " + method + " " + path + ": " +
+                              std::move(message)};
+  };
+  switch (access) {
+    case RouteAccess::kPublic:
+    case RouteAccess::kRead:
+      return {true, 200, "", ""};
+    case RouteAccess::kAdminRead:
+      if (who.role == Role::kAdmin) return {true, 200, "", ""};
+      return refuse("only admin tokens read this");
+    case RouteAccess::kStoreWrite:
+      if (who.role == Role::kAdmin || who.role == Role::kStoreManager) return {true, 200, "", ""};
+      return refuse("viewer tokens cannot change anything");
+    case RouteAccess::kAdminWrite:
+      if (who.role == Role::kAdmin) return {true, 200, "", ""};
+      return refuse(who.role == Role::kViewer ? "viewer tokens cannot change anything" : "only admin tokens do this");
+  }
+  return refuse("unknown route");
+}
+
+const std::vector<RouteExample>& apiRoutes() {
+  static const std::vector<RouteExample> kAll = {
+      {"GET", "/", RouteAccess::kPublic},
+      {"GET", "/healthz", RouteAccess::kPublic},
+      {"GET", "/metrics", RouteAccess::kRead},
+      {"GET", "/v1/stock", RouteAccess::kRead},
+      {"GET", "/v1/devices", RouteAccess::kRead},
+      {"GET", "/v1/alerts", RouteAccess::kRead},
+      {"GET", "/v1/events", RouteAccess::kRead},
+      {"GET", "/v1/quarantine", RouteAccess::kRead},
+      {"GET", "/v1/anomalies", RouteAccess::kRead},
+      {"GET", "/v1/discrepancies", RouteAccess::kRead},
+      {"GET", "/v1/transfers", RouteAccess::kRead},
+      {"GET", "/v1/kpis", RouteAccess::kRead},
+      {"GET", "/v1/catalog/SKU-1", RouteAccess::kRead},
+      {"GET", "/v1/prices", RouteAccess::kRead},
+      {"GET", "/v1/price-lists", RouteAccess::kRead},
+      {"GET", "/v1/available", RouteAccess::kRead},
+      {"GET", "/v1/channels", RouteAccess::kRead},
+      {"GET", "/v1/channels/dead-letters", RouteAccess::kRead},
+      {"GET", "/v1/orders", RouteAccess::kRead},
+      {"GET", "/v1/orders/attention", RouteAccess::kRead},
+      {"GET", "/v1/orders/shopify/1", RouteAccess::kRead},
+      {"GET", "/v1/tasks", RouteAccess::kRead},
+      {"GET", "/v1/audit", RouteAccess::kAdminRead},
+      {"POST", "/v1/catalog", RouteAccess::kAdminWrite},
+      {"POST", "/v1/prices", RouteAccess::kStoreWrite},
+      {"POST", "/v1/price-lists", RouteAccess::kAdminWrite},
+      {"POST", "/v1/channels/dead-letters/1/replay", RouteAccess::kAdminWrite},
+      {"POST", "/v1/channels/shopify/reconcile", RouteAccess::kAdminWrite},
+      {"POST", "/v1/fulfilments/1/retry", RouteAccess::kAdminWrite},
+      {"POST", "/v1/channels/shopify/webhooks", RouteAccess::kPublic},
+  };
+  return kAll;
+}
+
+}  // namespace sw::coordinator

@@ -1,0 +1,295 @@
+// cpp-httplib adapter for the coordinator's API and console.
+
+#include "sw/coordinator/api/http_api.h"
+
+#include <nlohmann/json.hpp>
+
+#include <sstream>
+
+#include "console_html.h"
+#include "kpis.h"
+#include "sw/common/event.h"
+#include "sw/common/http_json.h"
+#include "sw/common/http_server.h"
+#include "sw/common/json_text.h"
+#include "sw/common/log.h"
+#include "sw/coordinator/api/access_policy.h"
+#include "sw/coordinator/catalog/routes.h"
+#include "sw/coordinator/channels/routes.h"
+#include "sw/coordinator/fleet/routes.h"
+#include "sw/coordinator/ingest/routes.h"
+#include "sw/coordinator/ledger/routes.h"
+#include "sw/coordinator/orders/routes.h"
+
+namespace sw::coordinator {
+
+using common::Error;
+using nlohmann::json;
+using common::sendJson;
+
+std::unique_ptr<httplib::Server> makeServer(const CoordinatorHttpOptions& o) {
+  if (o.tls_cert_file.empty()) return std::make_unique<httplib::Server>();
+  return std::make_unique<httplib::SSLServer>(o.tls_cert_file.c_str(), o.tls_key_file.c_str());
+}
+
+bool isRead(const std::string& method) { return method == "GET" || method == "HEAD"; }
+
+// The error code an answer carries, for the audit log.
+std::string outcomeOf(const httplib::Response& res) {
+  if (res.status < 400) return "ok";
+  json j = json::parse(res.body, nullptr, false);
+  if (j.is_object() && j.contains("error") && j["error"].is_object() && j["error"].contains("code") &&
+      j["error"]["code"].is_string()) {
+    return j["error"]["code"].get<std::string>();
+  }
+  switch (res.status) {  // refusals answered before the body was read carry their text apart
+    case 401: return "unauthorized";
+    case 403: return "forbidden";
+    case 411: return "length_required";
+    case 413: return "body_too_large";
+    default: return "http_" + std::to_string(res.status);
+  }
+}
+
+struct CoordinatorHttpApi::Impl {
+  SqliteLedger& ledger;
+  IngestService* ingest;
+  const common::Clock& clock;
+  SqliteAccess& access;
+  CoordinatorHttpOptions options;
+  ExposureLimits limits;
+  DownlinkService* downlink = nullptr;
+  HttpCounters counters;
+  std::unique_ptr<httplib::Server> server_owner;
+  httplib::Server& server;
+  common::HttpServerRunner runner{server};
+
+  Impl(SqliteLedger& l, IngestService* i, const common::Clock& c, SqliteAccess& a, CoordinatorHttpOptions o)
+      : ledger(l), ingest(i), clock(c), access(a), options(std::move(o)), limits(options.limits),
+        server_owner(makeServer(options)), server(*server_owner) {}
+
+  // Before any body is read: who is calling (bearer token) and may they call this route.
+  bool guard(const httplib::Request& req, httplib::Response& res) {
+    auto& headers = const_cast<httplib::Request&>(req).headers;  // httplib's own object, see http_server.cpp
+    for (const char* h : {kPrincipalNameHeader, kPrincipalRoleHeader, kPrincipalLocationHeader}) headers.erase(h);
+    if (isPublicRoute(req.method, req.path)) return false;
+    const std::string auth = req.get_header_value("Authorization");
+    if (auth.rfind("Bearer ", 0) != 0) {
+      res.set_header("WWW-Authenticate", "Bearer realm=\"stockwire\"");
+      common::sendError(res, 401, Error::reject("unauthorized", req.method + " " + req.path +
+                                                                 " needs Authorization: Bearer <token> (make one with "
+                                                                 "stockwire-coordinator token create)"));
+      return true;
+    }
+    auto who = access.authenticate(std::string_view(auth).substr(7));
+    if (!who) {
+      common::sendError(res, who.error());
+      return true;
+    }
+    if (!*who) {
+      res.set_header("WWW-Authenticate", "Bearer realm=\"stockwire\", error=\"invalid_token\"");
+      common::sendError(res, 401, Error::reject("unauthorized", "the bearer token is unknown or revoked"));
+      return true;
+    }
+    headers.emplace(kPrincipalNameHeader, (*who)->name);
+    headers.emplace(kPrincipalRoleHeader, roleName((*who)->role));
+    headers.emplace(kPrincipalLocationHeader, (*who)->location);
+    AccessDecision d = decideAccess(**who, req.method, req.path);
+    if (!d.allowed) {
+      common::sendError(res, d.status, Error::reject(d.code, d.message));
+      return true;
+    }
+    return false;
+  }
+
+  // Every change, and every refused attempt at one, before its answer is sent.
+  void auditRequest(const httplib::Request& req, const httplib::Response& res) {
+    if (isRead(req.method)) return;
+    AuditEntry e;
+    e.at_ms = clock.nowMs();
+    e.who = req.get_header_value(kPrincipalNameHeader);
+    e.role = req.get_header_value(kPrincipalRoleHeader);
+    e.remote = req.remote_addr;
+    e.method = req.method;
+    e.path = req.path;
+    e.target = req.target.size() > 2048 ? req.target.substr(0, 2048) : req.target;
+    e.status = res.status;
+    e.outcome = outcomeOf(res);
+    if (auto s = access.recordAudit(e); !s) {
+      SW_ERROR("audit") << "not recorded: " << e.method << ' ' << e.path << " by '" << e.who << "' (" << e.status
+                        << "): " << s.error().toString();
+    }
+  }
+
+  void auditLog(const httplib::Request& req, httplib::Response& res) {
+    AuditQuery q;
+    q.who = req.get_param_value("who");
+    q.method = req.get_param_value("method");
+    q.path_prefix = req.get_param_value("path");
+    q.refused_only = req.get_param_value("refused") == "1";
+    auto status = common::queryInt(req, "status", q.status, 0, 999);
+    auto since = common::queryInt(req, "since_ms", q.since_ms, 0, INT64_MAX);
+    auto until = common::queryInt(req, "until_ms", q.until_ms, 0, INT64_MAX);
+    auto before = common::queryInt(req, "before", q.before_id, 0, INT64_MAX);
+    auto limit = common::queryInt(req, "limit", q.limit, 1, 1000);
+    for (const auto* r : {&status, &since, &until, &before, &limit}) {
+      if (!*r) return common::sendError(res, r->error());
+    }
+    q.status = static_cast<int>(*status);
+    q.since_ms = *since;
+    q.until_ms = *until;
+    q.before_id = *before;
+    q.limit = *limit;
+    auto rows = access.audit(q);
+    if (!rows) return common::sendError(res, rows.error());
+    json out = json::array();
+    for (const AuditEntry& e : *rows) {
+      out.push_back({{"id", e.id}, {"at_ms", e.at_ms}, {"who", e.who}, {"role", e.role}, {"remote", e.remote},
+                     {"method", e.method}, {"path", e.path}, {"target", e.target}, {"status", e.status},
+                     {"outcome", e.outcome}});
+    }
+    json page = {{"entries", out}};
+    if (static_cast<int64_t>(rows->size()) == q.limit) page["next_before"] = rows->back().id;
+    sendJson(res, page);
+  }
+
+  void metrics(httplib::Response& res) {
+    std::ostringstream o;
+    auto counter = [&](const char* name, const char* help, uint64_t v) {
+      o << "# HELP " << name << ' ' << help << "\n# TYPE " << name << " counter\n" << name << ' ' << v << '\n';
+    };
+    auto gauge = [&](const char* name, const char* help, int64_t v) {
+      o << "# HELP " << name << ' ' << help << "\n# TYPE " << name << " gauge\n" << name << ' ' << v << '\n';
+    };
+    if (ingest) {
+      const IngestStats& s = ingest->stats();
+      counter("stockwire_ingest_messages_total", "MQTT messages received from devices", s.messages);
+      counter("stockwire_ingest_batches_total", "Event batches decoded", s.batches);
+      counter("stockwire_ingest_events_applied_total", "Events applied to the ledger", s.events_applied);
+      counter("stockwire_ingest_duplicates_total", "Events received again and skipped", s.duplicates);
+      counter("stockwire_ingest_held_total", "Events held behind a gap", s.held);
+      counter("stockwire_ingest_dropped_total", "Events beyond the hold limit, left for resend", s.dropped);
+      counter("stockwire_ingest_quarantined_total", "Messages quarantined as malformed or invalid", s.quarantined);
+      counter("stockwire_ingest_acks_total", "Acks published", s.acks);
+      counter("stockwire_ingest_resend_requests_total", "Resend requests for gaps", s.resend_requests);
+      counter("stockwire_ingest_seq_conflicts_total", "Batches refused: a seq sent again with another event",
+              s.seq_conflicts);
+      counter("stockwire_ledger_commits_total", "Ledger transactions committed", s.commits);
+      counter("stockwire_ledger_commit_failures_total", "Ledger transactions that failed", s.commit_failures);
+      o << "# HELP stockwire_ledger_commit_seconds Ledger transaction (commit) times\n"
+           "# TYPE stockwire_ledger_commit_seconds histogram\n";
+      uint64_t cumulative = 0;
+      for (size_t i = 0; i < s.commit_buckets.size(); ++i) {
+        cumulative += s.commit_buckets[i].load();
+        o << "stockwire_ledger_commit_seconds_bucket{le=\"";
+        if (i < IngestStats::kCommitBucketsMs.size()) {
+          o << IngestStats::kCommitBucketsMs[i] / 1000;
+        } else {
+          o << "+Inf";
+        }
+        o << "\"} " << cumulative << '\n';
+      }
+      o << "stockwire_ledger_commit_seconds_sum " << static_cast<double>(s.commit_us_total.load()) / 1e6 << '\n'
+        << "stockwire_ledger_commit_seconds_count " << cumulative << '\n';
+      gauge("stockwire_ingest_queue_depth", "Messages waiting for the apply thread", s.queue_depth);
+    }
+    if (downlink) {
+      DownlinkStats d = downlink->stats();
+      counter("stockwire_downlink_requests_total", "Downlink requests from devices", d.requests);
+      counter("stockwire_downlink_pages_total", "Downlink pages sent to devices", d.pages);
+      counter("stockwire_downlink_notices_total", "Downlink notices published", d.notices);
+      counter("stockwire_downlink_bad_requests_total", "Downlink requests refused", d.bad_requests);
+    }
+    if (auto counts = ledger.anomalyCounts()) {
+      o << "# HELP stockwire_ledger_anomalies Applied events the ledger could not fully honour, by code\n"
+           "# TYPE stockwire_ledger_anomalies gauge\n";
+      for (const auto& [code, n] : *counts) o << "stockwire_ledger_anomalies{code=\"" << code << "\"} " << n << '\n';
+    }
+    auto devs = ledger.devices();
+    if (devs) {
+      std::erase_if(*devs, [](const DeviceRow& d) { return d.internal; });
+      int64_t online = 0, warning = 0, critical = 0, queued = 0;
+      for (const auto& d : *devs) {
+        online += d.online ? 1 : 0;
+        queued += static_cast<int64_t>(exposureOf(d, clock.nowMs()).queue_depth);
+        for (const DeviceAlert& a : deviceAlerts(d, clock.nowMs(), limits)) (a.level == "critical" ? critical : warning)++;
+      }
+      gauge("stockwire_devices", "Devices known to the ledger", static_cast<int64_t>(devs->size()));
+      gauge("stockwire_devices_online", "Devices whose last state is online", online);
+      gauge("stockwire_devices_unsynced_events", "Events devices reported as not yet applied", queued);
+      o << "# HELP stockwire_device_alerts Device exposure alerts by level\n# TYPE stockwire_device_alerts gauge\n"
+        << "stockwire_device_alerts{level=\"warning\"} " << warning << "\nstockwire_device_alerts{level=\"critical\"} "
+        << critical << "\n";
+    }
+    res.set_content(o.str(), "text/plain; version=0.0.4");
+  }
+
+  void routes() {
+    server.Get("/metrics", [this](const httplib::Request&, httplib::Response& res) { metrics(res); });
+    server.Get("/healthz", [this](const httplib::Request&, httplib::Response& res) {
+      sendJson(res, {{"ok", true}, {"mqtt_connected", ingest && ingest->connected()}});
+    });
+    server.Get("/", [](const httplib::Request&, httplib::Response& res) {
+      res.set_content(kConsoleHtml, "text/html; charset=utf-8");
+    });
+    server.Get("/v1/audit", [this](const httplib::Request& req, httplib::Response& res) { auditLog(req, res); });
+    addRoutes(server, ledger);
+    addRoutes(server, ledger, clock, limits,
+              [this](const std::string& device) -> uint64_t { return ingest ? ingest->heldCount(device) : 0; });
+    if (ingest) addRoutes(server, *ingest);
+    addKpiRoutes(server, ledger, ingest, clock, counters);
+    server.set_logger([this](const httplib::Request&, const httplib::Response& res) {
+      counters.requests.fetch_add(1, std::memory_order_relaxed);
+      if (res.status >= 400 && res.status < 500) counters.rejected.fetch_add(1, std::memory_order_relaxed);
+    });
+    common::configureHttpServer(server, options.http,
+                                [this](const httplib::Request& req, httplib::Response& res) { return guard(req, res); });
+    server.set_post_routing_handler(
+        [this](const httplib::Request& req, httplib::Response& res) { auditRequest(req, res); });
+  }
+};
+
+common::Result<std::unique_ptr<CoordinatorHttpApi>> CoordinatorHttpApi::make(SqliteLedger& ledger,
+                                                                           IngestService* ingest,
+                                                                           const common::Clock& clock,
+                                                                           SqliteAccess& access,
+                                                                           CoordinatorHttpOptions options) {
+  if (options.tls_cert_file.empty() != options.tls_key_file.empty()) {
+    return Error::reject("bad_option", "give both --tls-cert and --tls-key, or neither");
+  }
+  std::unique_ptr<CoordinatorHttpApi> api(new CoordinatorHttpApi());
+  api->impl_ = std::make_unique<Impl>(ledger, ingest, clock, access, std::move(options));
+  if (!api->impl_->server.is_valid()) {
+    return Error::reject("bad_tls", "cannot load the TLS certificate or key (" + api->impl_->options.tls_cert_file +
+                                        ", " + api->impl_->options.tls_key_file + "): PEM files expected");
+  }
+  api->impl_->routes();
+  return api;
+}
+
+CoordinatorHttpApi::~CoordinatorHttpApi() { stop(); }
+
+common::Status CoordinatorHttpApi::start(const std::string& host, int port) { return impl_->runner.start(host, port); }
+
+void CoordinatorHttpApi::stop() {
+  if (impl_) impl_->runner.stop();
+}
+
+void CoordinatorHttpApi::setDownlink(DownlinkService* downlink) { impl_->downlink = downlink; }
+
+void CoordinatorHttpApi::setChannels(Availability& availability, channels::PushScheduler* push) {
+  addRoutes(impl_->server, availability, push);
+}
+
+void CoordinatorHttpApi::setCatalog(SqliteCatalog& catalog, CatalogHttpConfig config,
+                                    std::function<void(const std::vector<std::string>&)> changed) {
+  addRoutes(impl_->server, catalog, impl_->clock, config, std::move(changed));
+}
+
+void CoordinatorHttpApi::setOrders(OrderService& orders) { addRoutes(impl_->server, orders); }
+
+void CoordinatorHttpApi::setEnrollment(Enrollment& enrollment) { addRoutes(impl_->server, enrollment); }
+
+int CoordinatorHttpApi::port() const { return impl_->runner.port(); }
+
+}  // namespace sw::coordinator

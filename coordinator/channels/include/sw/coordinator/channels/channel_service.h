@@ -1,0 +1,54 @@
+#pragma once
+// What `serve --channels-config PATH` starts: available-to-sell rules, one connector per enabled
+// channel and the push scheduler that keeps each channel's listings at the computed figure.
+//
+// The config file (kept outside the repository; secrets in it or in the environment):
+//   {"defaults": {...}, "exposure": {...},                 rules: see availability.h
+//    "push": {"reconcile_interval_s": 86400, "reconcile_at_start": true, "backoff_initial_ms": 250,
+//             "backoff_max_ms": 30000, "accepted_readback_ms": 1000, "refresh_interval_s": 30},
+//    "channels": {"shopify": {"enabled": true, "connector": {...connector_factory.h...}, rules...},
+//                 "amazon": {...}, "ebay": {...}, "woocommerce": {...}}}
+// A channel is pushed to when it has a "connector" and "enabled" is not false. Rules apply to
+// every channel named in the file. Without a file, /v1/available covers all four channels with
+// the default rules (every location, nothing held back) and nothing is pushed.
+// Dead letters go to "<ledger path>.channels" (its own SQLite file).
+
+#include <memory>
+#include <string>
+
+#include "sw/common/clock.h"
+#include "sw/common/result.h"
+#include "sw/coordinator/channels/availability.h"
+#include "sw/coordinator/channels/push_scheduler.h"
+#include "sw/coordinator/ledger/ledger.h"
+
+namespace sw::coordinator {
+
+class ChannelService {
+ public:
+  // config_path empty: no file (see above). Errors are fatal config errors, with the reason.
+  static common::Result<std::unique_ptr<ChannelService>> open(const std::string& config_path,
+                                                              const std::string& ledger_path, SqliteLedger& ledger,
+                                                              ReservationView& reservations,
+                                                              const common::Clock& clock);
+  ~ChannelService();
+
+  Availability& availability() { return *availability_; }
+  channels::PushScheduler* push() { return push_.get(); }  // null when no channel is enabled
+
+  void start();
+  void stop();
+  // The ledger committed: these (location, SKU) figures changed. Non-blocking.
+  void stockChanged(const CommitInfo& info);
+  // Reservations of a SKU changed (orders). Non-blocking.
+  void skuChanged(const std::string& sku);
+
+ private:
+  ChannelService() = default;
+  std::unique_ptr<SqliteSalesHistory> sales_;
+  std::unique_ptr<Availability> availability_;
+  std::unique_ptr<channels::DeadLetterStore> dead_;
+  std::unique_ptr<channels::PushScheduler> push_;
+};
+
+}  // namespace sw::coordinator

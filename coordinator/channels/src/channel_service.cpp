@@ -1,0 +1,136 @@
+#include "sw/coordinator/channels/channel_service.h"
+
+#include <fstream>
+#include <set>
+#include <sstream>
+
+#include <nlohmann/json.hpp>
+
+#include "sw/common/log.h"
+#include "sw/coordinator/channels/connector_factory.h"
+
+namespace sw::coordinator {
+
+using common::Error;
+using common::Result;
+using nlohmann::json;
+
+namespace {
+
+Error bad(const std::string& what) { return Error::fatal("bad_config", "channels config: " + what); }
+
+Result<channels::PushOptions> pushOptions(const json& config) {
+  channels::PushOptions o;
+  auto it = config.find("push");
+  if (it == config.end()) return o;
+  if (!it->is_object()) return bad("push must be an object");
+  for (const auto& [k, v] : it->items()) {
+    if (k == "reconcile_at_start") {
+      if (!v.is_boolean()) return bad("push.reconcile_at_start must be true or false");
+      o.reconcile_at_start = v.get<bool>();
+      continue;
+    }
+    int64_t* target = k == "reconcile_interval_s"   ? &o.reconcile_interval_s
+                      : k == "backoff_initial_ms"   ? &o.backoff_initial_ms
+                      : k == "backoff_max_ms"       ? &o.backoff_max_ms
+                      : k == "accepted_readback_ms" ? &o.accepted_readback_ms
+                      : k == "accepted_timeout_ms"  ? &o.accepted_timeout_ms
+                      : k == "max_stale"            ? &o.max_stale
+                      : k == "refresh_interval_s"   ? &o.refresh_interval_s
+                                                    : nullptr;
+    if (!target) return bad("unknown key '" + k + "' in push");
+    if (!v.is_number_integer() || v.get<int64_t>() < 0) return bad("push." + k + " must be a whole number >= 0");
+    *target = v.get<int64_t>();
+  }
+  if (o.backoff_initial_ms <= 0 || o.backoff_max_ms < o.backoff_initial_ms) {
+    return bad("push.backoff_initial_ms must be > 0 and <= backoff_max_ms");
+  }
+  return o;
+}
+
+}  // namespace
+
+Result<std::unique_ptr<ChannelService>> ChannelService::open(const std::string& config_path,
+                                                            const std::string& ledger_path, SqliteLedger& ledger,
+                                                            ReservationView& reservations,
+                                                            const common::Clock& clock) {
+  json config = json::object();
+  if (!config_path.empty()) {
+    std::ifstream in(config_path);
+    if (!in) return bad("cannot read " + config_path);
+    std::stringstream text;
+    text << in.rdbuf();
+    config = json::parse(text.str(), nullptr, false);
+    if (config.is_discarded()) return bad(config_path + " is not valid JSON");
+  }
+  auto rules = parseAvailabilityConfig(config);
+  if (!rules) return rules.error();
+  if (config_path.empty()) {
+    for (const char* ch : {"shopify", "amazon", "ebay", "woocommerce"}) rules->channels[ch].channel = ch;
+  }
+  auto push_options = pushOptions(config);
+  if (!push_options) return push_options.error();
+
+  std::unique_ptr<ChannelService> s(new ChannelService());
+  auto sales = SqliteSalesHistory::open(ledger_path);
+  if (!sales) return sales.error();
+  s->sales_ = std::move(*sales);
+  s->availability_ = std::make_unique<Availability>(ledger, *s->sales_, reservations, *rules, clock);
+
+  std::vector<std::pair<std::string, std::unique_ptr<channels::ChannelConnector>>> connectors;
+  if (auto chs = config.find("channels"); chs != config.end()) {
+    for (const auto& [name, c] : chs->items()) {
+      auto conn_cfg = c.find("connector");
+      if (conn_cfg == c.end()) continue;
+      if (auto en = c.find("enabled"); en != c.end()) {
+        if (!en->is_boolean()) return bad("channels." + name + ".enabled must be true or false");
+        if (!en->get<bool>()) continue;
+      }
+      json cc = *conn_cfg;
+      if (!cc.is_object()) return bad("channels." + name + ".connector must be an object");
+      if (!cc.contains("channel")) cc["channel"] = name;
+      if (cc["channel"] != name) return bad("channels." + name + ".connector.channel says " + cc["channel"].dump());
+      auto conn = channels::makeConnector(cc, clock);
+      if (!conn) return Error::fatal(conn.error().code, "channels." + name + ": " + conn.error().message);
+      connectors.emplace_back(name, std::move(*conn));
+    }
+  }
+  if (connectors.empty()) return s;
+
+  auto dead = channels::DeadLetterStore::open(ledger_path + ".channels");
+  if (!dead) return dead.error();
+  s->dead_ = std::move(*dead);
+  Availability* a = s->availability_.get();
+  SqliteSalesHistory* h = s->sales_.get();
+  s->push_ = std::make_unique<channels::PushScheduler>(
+      [a](const std::string& ch, const std::string& sku) { return a->availableToSell(ch, sku); },
+      [h] { return h->skus(); }, *s->dead_, clock, *push_options);
+  for (auto& [name, conn] : connectors) {
+    SW_INFO("channels") << "pushing available-to-sell to " << name;
+    s->push_->addChannel(name, std::move(conn));
+  }
+  return s;
+}
+
+ChannelService::~ChannelService() { stop(); }
+
+void ChannelService::start() {
+  if (push_) push_->start();
+}
+
+void ChannelService::stop() {
+  if (push_) push_->stop();
+}
+
+void ChannelService::stockChanged(const CommitInfo& info) {
+  if (!push_) return;
+  std::set<std::string> skus;
+  for (const auto& [loc, sku] : info.changed) skus.insert(sku);
+  push_->stockChanged({skus.begin(), skus.end()});
+}
+
+void ChannelService::skuChanged(const std::string& sku) {
+  if (push_) push_->skuChanged(sku);
+}
+
+}  // namespace sw::coordinator

@@ -1,0 +1,34 @@
+#pragma once
+// HTTP routes of the fleet (cpp-httplib adapter, routes.cpp).
+//
+// addRoutes(server, enrollment), installed by CoordinatorHttpApi::setEnrollment:
+//   POST /v1/enroll   body {"token":"swe1....","csr_pem":"-----BEGIN CERTIFICATE REQUEST-----..."} (at most 32 KiB)
+//     200 {"certificate_pem","ca_pem","not_after_ms","config":{"device_id","location","role","broker_url"}}
+//     400/401/409 {"error":{code,kind,message}} (codes in sw/coordinator/fleet/enrollment.h)
+//   This route takes no bearer token: the one-time enrollment token is the credential.
+//
+// addRoutes(server, ledger, clock, limits, held), always installed:
+//   GET /v1/devices   every device: sync position, what it last reported, exposure, alerts
+//   GET /v1/alerts    every device alert (offline_long, unsynced_too_old, queue_too_deep, ...)
+
+#include <httplib.h>
+
+#include <cstdint>
+#include <functional>
+#include <string>
+
+#include "sw/common/clock.h"
+#include "sw/coordinator/fleet/enrollment.h"
+#include "sw/coordinator/fleet/exposure.h"
+#include "sw/coordinator/ledger/ledger.h"
+
+namespace sw::coordinator {
+
+// Events of a device held behind a gap (ingest's sequencer); may be empty.
+using HeldCount = std::function<uint64_t(const std::string& device_id)>;
+
+void addRoutes(httplib::Server& server, Enrollment& enrollment);
+void addRoutes(httplib::Server& server, SqliteLedger& ledger, const common::Clock& clock, ExposureLimits limits,
+               HeldCount held);
+
+}  // namespace sw::coordinator

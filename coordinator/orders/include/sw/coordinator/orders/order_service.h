@@ -1,0 +1,183 @@
+#pragma once
+// Order intake, routing and fulfilment: online orders come in (webhooks and polling), stock is
+// reserved under the strict policy, each line is routed to a store or warehouse, a pick task
+// goes down to that location's handhelds (downlink kind "tasks", see pick_tasks.h), the
+// handheld's pick comes back as ledger events that name the task, and the fulfilment with a
+// tracking number is reported to the channel.
+//
+// Strict policy: an order is accepted only if, for each of its SKUs, available-to-sell on its
+// channel (Availability::availableToSell, which already subtracts every open reservation)
+// covers the units it asks for at that moment. Check and reserve happen under one mutex, so
+// two orders can never both take the last unit. Otherwise nothing is reserved and the order
+// is kept as rejected_no_stock. Lines without a SKU (gift cards, custom items) hold no stock
+// and are listed with a warning.
+//
+// A pick confirmed on a handheld is recorded by the agent as a `sale` event (the picked units)
+// with ref = task id, and a `count` of 0 for each SKU it was short of (the picker took all
+// there was), same ref. When the ledger has applied the first event naming an open task, the
+// task is done: picked units become shipped, short units go back to unrouted and are routed
+// again (never to a location that was already short for that line).
+//
+// Rejected orders are cancelled at the channel (ChannelConnector::cancelOrder) where its API can;
+// where it cannot (Amazon, eBay) they are marked "manual" for a person (GET /v1/orders/attention).
+// A refund line that names its refund is applied once per (refund id, line): held units are
+// released, and shipped units the channel says were restocked go back into the ledger as a
+// `return` event at the receiving location (virtual device "coordinator-orders", see reservations.h).
+//
+// Threads: webhook() and intake() are called from HTTP threads; one worker thread owned here
+// polls channels, scans the ledger for confirmations, routes what waits and reports fulfilments.
+
+#include <atomic>
+#include <condition_variable>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "sw/common/clock.h"
+#include "sw/common/result.h"
+#include "sw/coordinator/channels/availability.h"
+#include "sw/coordinator/channels/connector.h"
+#include "sw/coordinator/channels/webhook.h"
+#include "sw/coordinator/ledger/ledger.h"
+#include "sw/coordinator/orders/order_book.h"
+#include "sw/coordinator/orders/routing.h"
+
+namespace sw::coordinator {
+
+struct OrdersConfig {
+  int64_t poll_interval_ms = 60'000;  // per channel; the connector's rate limit may make it longer
+  int64_t tick_ms = 500;              // how often the worker looks at the ledger and the queue anyway
+  int64_t fulfilment_retry_max_ms = 60'000;
+};
+
+struct IntakeResult {
+  std::string status;  // the order's state after this delivery (see reservations.h)
+  bool is_new = false;
+  std::string reason;
+};
+
+struct OrdersStats {
+  std::atomic<uint64_t> webhooks{0};
+  std::atomic<uint64_t> webhook_duplicates{0};
+  std::atomic<uint64_t> webhook_bad_signatures{0};
+  std::atomic<uint64_t> accepted{0};
+  std::atomic<uint64_t> rejected_no_stock{0};
+  std::atomic<uint64_t> cancelled{0};
+  std::atomic<uint64_t> polls{0};
+  std::atomic<uint64_t> poll_errors{0};
+  std::atomic<uint64_t> tasks_completed{0};
+  std::atomic<uint64_t> fulfilments_reported{0};
+  std::atomic<uint64_t> fulfilment_errors{0};
+  std::atomic<uint64_t> fulfilments_failed{0};  // refused for good (shown by GET /v1/orders/attention)
+  std::atomic<uint64_t> channel_cancels{0};     // rejected orders the channel cancelled
+  std::atomic<uint64_t> manual_cancels{0};      // rejected orders a person must cancel (no API)
+  std::atomic<uint64_t> refunds_applied{0};
+  std::atomic<uint64_t> refunds_duplicate{0};
+  std::atomic<uint64_t> units_restocked{0};
+};
+
+class OrderService {
+ public:
+  // availability may be null: then available-to-sell is on-hand over every location minus every
+  // reservation (no safety stock, no exposure buffer).
+  OrderService(OrderBook& book, SqliteLedger& ledger, Availability* availability, RoutingConfig routing,
+               const common::Clock& clock, OrdersConfig config = {});
+  ~OrderService();
+  OrderService(const OrderService&) = delete;
+  OrderService& operator=(const OrderService&) = delete;
+
+  // Before start(). The connector is used only by this service's worker (polling, fulfilments).
+  void addConnector(std::unique_ptr<channels::ChannelConnector> connector);
+  void setWebhookSecret(channels::ChannelKind channel, std::string secret);
+  // The channel's own ids of stores/locations -> Stockwire locations (pickup stores, where refunded
+  // units were restocked): channels.<name>.channel_locations of the channels config.
+  void setChannelLocations(channels::ChannelKind channel, std::map<std::string, std::string> locations);
+  // The ledger took restocked units from this service (not from ingest): stock views and channel
+  // pushes follow from here, as for ingest's commits.
+  void setLedgerCommitHook(std::function<void(const CommitInfo&)> hook) { ledger_hook_ = std::move(hook); }
+  // Held units of a SKU changed (the push scheduler re-sends its available-to-sell).
+  void setSkuChangedHook(std::function<void(const std::string& sku)> hook) { sku_changed_ = std::move(hook); }
+  // Pick tasks changed at these locations (the downlink republishes their notices).
+  void setTasksChangedHook(std::function<void(const std::vector<std::string>&)> hook) { tasks_changed_ = std::move(hook); }
+
+  void start();
+  void stop();
+
+  // The ledger committed something: look for task confirmations soon (cheap; any thread).
+  void ledgerChanged();
+  // Runs one round of the worker's work now (tests; also used by the worker).
+  void workOnce();
+
+  struct WebhookAnswer {
+    int http_status = 200;
+    nlohmann::json body;
+  };
+  WebhookAnswer webhook(const std::string& channel, const channels::HeaderList& headers, const std::string& body);
+
+  common::Result<IntakeResult> intake(const channels::NormalizedOrder& order);
+
+  OrderBook& book() { return book_; }
+  const OrdersStats& stats() const { return stats_; }
+
+ private:
+  common::Result<IntakeResult> intakeLocked(const channels::NormalizedOrder& order);  // intake_mu_ held
+  common::Result<IntakeResult> intakeNew(const channels::NormalizedOrder& order);
+  common::Result<IntakeResult> intakeUpdate(const channels::NormalizedOrder& order, const BookOrder& existing);
+  common::Result<int64_t> availableToSell(const std::string& channel, const std::string& sku);
+  common::Result<FreeStock> freeStock(const std::vector<std::string>& skus);
+  void notify(const BookChange& change);
+  void run();
+  void pollChannels();
+  void scanConfirmations();
+  void routeWaiting();
+  void reportFulfilments();
+  void cancelRejected();
+  void applyRestocks();
+  std::string mapLocation(const std::string& channel, const std::string& channel_ref) const;
+
+  OrderBook& book_;
+  SqliteLedger& ledger_;
+  Availability* availability_;
+  RoutingConfig routing_;
+  const common::Clock& clock_;
+  OrdersConfig config_;
+  std::map<std::string, std::unique_ptr<channels::ChannelConnector>> connectors_;  // by channel name
+  std::map<std::string, std::string> secrets_;
+  std::map<std::string, std::map<std::string, std::string>> channel_locations_;  // by channel name
+  std::function<void(const CommitInfo&)> ledger_hook_;
+  std::function<void(const std::string&)> sku_changed_;
+  std::function<void(const std::vector<std::string>&)> tasks_changed_;
+  OrdersStats stats_;
+
+  std::mutex intake_mu_;  // check-and-reserve, and every other change to an order, one at a time
+  std::mutex work_mu_;    // one workOnce() at a time
+  std::mutex mu_;
+  std::condition_variable cv_;
+  bool stop_ = true;
+  bool kicked_ = false;
+  std::thread thread_;
+  std::map<std::string, int64_t> next_poll_ms_;          // worker only
+  std::map<int64_t, int64_t> next_fulfilment_try_ms_;   // worker only
+  std::map<std::string, int64_t> next_cancel_try_ms_;   // worker only, by channel/order id
+};
+
+}  // namespace sw::coordinator
+
+namespace sw::coordinator {
+
+// What `serve` builds: routing from the locations config (routing.h; "" = none: every location
+// ships at cost 0), and for each channel in the channels config (channel_service.h) that has a
+// "connector" and is not "enabled": false, its own connector for polling and fulfilments and
+// its webhook secret (connector_factory.h: from the file or the environment).
+common::Result<std::unique_ptr<OrderService>> makeOrderService(OrderBook& book, SqliteLedger& ledger,
+                                                               Availability* availability,
+                                                               const std::string& channels_config_path,
+                                                               const std::string& locations_config_path,
+                                                               const common::Clock& clock, OrdersConfig config);
+
+}  // namespace sw::coordinator

@@ -1,0 +1,740 @@
+#include "sw/coordinator/orders/order_service.h"
+
+#include <algorithm>
+#include <set>
+
+#include <nlohmann/json.hpp>
+
+#include "sw/common/log.h"
+#include "sw/common/uuid.h"
+
+namespace sw::coordinator {
+
+using channels::ChannelKind;
+using channels::NormalizedOrder;
+using channels::OrderStatus;
+using common::Error;
+using common::Result;
+using nlohmann::json;
+
+namespace {
+
+constexpr std::string_view kLog = "orders";
+constexpr size_t kMaxScanEvents = 500;
+
+bool endsOrder(OrderStatus s) {
+  return s == OrderStatus::kCancelled || s == OrderStatus::kRefunded || s == OrderStatus::kFailed;
+}
+
+// The units a line asks for now (after edits and removals where the channel says).
+int64_t wanted(const channels::OrderLine& l) { return std::max<int64_t>(0, l.current_quantity.value_or(l.quantity)); }
+
+std::string trackingFor(const std::string& task_id) {
+  std::string hex;
+  for (char c : task_id) {
+    if (c != '-') hex += static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+    if (hex.size() == 12) break;
+  }
+  return "SW" + hex;
+}
+
+}  // namespace
+
+OrderService::OrderService(OrderBook& book, SqliteLedger& ledger, Availability* availability, RoutingConfig routing,
+                           const common::Clock& clock, OrdersConfig config)
+    : book_(book),
+      ledger_(ledger),
+      availability_(availability),
+      routing_(std::move(routing)),
+      clock_(clock),
+      config_(config) {}
+
+OrderService::~OrderService() { stop(); }
+
+void OrderService::addConnector(std::unique_ptr<channels::ChannelConnector> connector) {
+  std::string name = channels::channelName(connector->kind());
+  connectors_[name] = std::move(connector);
+}
+
+void OrderService::setWebhookSecret(ChannelKind channel, std::string secret) {
+  secrets_[channels::channelName(channel)] = std::move(secret);
+}
+
+void OrderService::setChannelLocations(ChannelKind channel, std::map<std::string, std::string> locations) {
+  channel_locations_[channels::channelName(channel)] = std::move(locations);
+}
+
+std::string OrderService::mapLocation(const std::string& channel, const std::string& channel_ref) const {
+  auto c = channel_locations_.find(channel);
+  if (c == channel_locations_.end() || channel_ref.empty()) return "";
+  auto it = c->second.find(channel_ref);
+  return it == c->second.end() ? "" : it->second;
+}
+
+void OrderService::start() {
+  std::lock_guard<std::mutex> lock(mu_);
+  if (!stop_) return;
+  stop_ = false;
+  thread_ = std::thread([this] { run(); });
+}
+
+void OrderService::stop() {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    stop_ = true;
+  }
+  cv_.notify_all();
+  if (thread_.joinable()) thread_.join();
+}
+
+void OrderService::ledgerChanged() {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    kicked_ = true;
+  }
+  cv_.notify_all();
+}
+
+void OrderService::run() {
+  std::unique_lock<std::mutex> lock(mu_);
+  while (!stop_) {
+    cv_.wait_for(lock, std::chrono::milliseconds(config_.tick_ms), [&] { return stop_ || kicked_; });
+    if (stop_) break;
+    kicked_ = false;
+    lock.unlock();
+    workOnce();
+    lock.lock();
+  }
+}
+
+void OrderService::workOnce() {
+  std::lock_guard<std::mutex> lock(work_mu_);
+  pollChannels();
+  scanConfirmations();
+  routeWaiting();
+  reportFulfilments();
+  cancelRejected();
+  applyRestocks();
+}
+
+void OrderService::notify(const BookChange& change) {
+  if (sku_changed_) {
+    for (const std::string& sku : change.skus) sku_changed_(sku);
+  }
+  if (tasks_changed_ && !change.locations.empty()) tasks_changed_(change.locations);
+}
+
+// ------------------------------------------------------------------ webhooks
+
+OrderService::WebhookAnswer OrderService::webhook(const std::string& channel_name, const channels::HeaderList& headers,
+                                                  const std::string& body) {
+  stats_.webhooks++;
+  auto errorBody = [](const std::string& code, const std::string& message) {
+    return json{{"error", {{"code", code}, {"message", message}}}};
+  };
+  auto kind = channels::parseChannel(channel_name);
+  if (!kind) return {404, errorBody("unknown_channel", kind.error().message)};
+  auto secret = secrets_.find(channel_name);
+  if (secret == secrets_.end() || secret->second.empty()) {
+    return {503, errorBody("no_secret", "no webhook secret is configured for " + channel_name)};
+  }
+  auto delivery = channels::parseWebhook(*kind, headers, body, secret->second);
+  if (!delivery) {
+    const Error& e = delivery.error();
+    if (e.code == "signature_missing" || e.code == "signature_mismatch") {
+      stats_.webhook_bad_signatures++;
+      SW_WARN(kLog) << channel_name << " webhook refused: " << e.toString();
+      return {401, errorBody(e.code, e.message)};
+    }
+    if (e.kind == common::ErrorKind::kFatal) return {503, errorBody(e.code, e.message)};
+    return {400, errorBody(e.code, e.message)};
+  }
+  if (delivery->kind == channels::WebhookKind::kPing) return {200, {{"ok", true}, {"ping", true}}};
+  if (delivery->kind == channels::WebhookKind::kOther) return {200, {{"ok", true}, {"ignored", delivery->topic}}};
+
+  // One delivery at a time from here, so a retried delivery that races its first attempt
+  // waits and then finds it seen.
+  std::lock_guard<std::mutex> lock(intake_mu_);
+  if (!delivery->delivery_id.empty()) {
+    auto first = book_.firstDelivery(channel_name, delivery->delivery_id);
+    if (!first) return {500, errorBody(first.error().code, first.error().message)};
+    if (!*first) {
+      stats_.webhook_duplicates++;
+      return {200, {{"ok", true}, {"duplicate", true}, {"delivery_id", delivery->delivery_id}}};
+    }
+  }
+  json results = json::array();
+  for (const NormalizedOrder& o : delivery->orders) {
+    auto r = intakeLocked(o);
+    if (!r) {
+      // Answer 5xx so the channel delivers again (Shopify retries; Woo orders are also polled).
+      SW_WARN(kLog) << channel_name << " order " << o.order_id << ": " << r.error().toString();
+      return {500, errorBody(r.error().code, r.error().message)};
+    }
+    results.push_back({{"order_id", o.order_id}, {"status", r->status}, {"new", r->is_new}, {"reason", r->reason}});
+  }
+  return {200, {{"ok", true}, {"topic", delivery->topic}, {"orders", results}}};
+}
+
+// ------------------------------------------------------------------ intake
+
+Result<IntakeResult> OrderService::intake(const NormalizedOrder& order) {
+  std::lock_guard<std::mutex> lock(intake_mu_);
+  return intakeLocked(order);
+}
+
+Result<IntakeResult> OrderService::intakeLocked(const NormalizedOrder& order) {
+  std::string channel = channels::channelName(order.channel);
+  auto existing = book_.order(channel, order.order_id);
+  if (!existing) return existing.error();
+  if (*existing) return intakeUpdate(order, **existing);
+  return intakeNew(order);
+}
+
+Result<int64_t> OrderService::availableToSell(const std::string& channel, const std::string& sku) {
+  if (availability_) {
+    auto a = availability_->availableToSell(channel, sku);
+    if (a || a.error().code != "unknown_channel") return a;
+  }
+  // No availability rules for this channel: everything on hand anywhere, minus every hold.
+  auto rows = ledger_.stockForSku(sku);
+  if (!rows) return rows.error();
+  int64_t on_hand = 0;
+  for (const StockRow& r : *rows) on_hand += r.on_hand;
+  int64_t held = 0;
+  for (const auto& [loc, n] : book_.reservedByLocation(sku)) held += n;
+  return std::max<int64_t>(0, on_hand - held);
+}
+
+Result<FreeStock> OrderService::freeStock(const std::vector<std::string>& skus) {
+  FreeStock free;
+  for (const std::string& sku : skus) {
+    auto rows = ledger_.stockForSku(sku);
+    if (!rows) return rows.error();
+    auto held = book_.reservedByLocation(sku);
+    for (const StockRow& r : *rows) {
+      auto h = held.find(r.location);
+      free[r.location][sku] = r.on_hand - (h == held.end() ? 0 : h->second);
+    }
+  }
+  return free;
+}
+
+Result<IntakeResult> OrderService::intakeNew(const NormalizedOrder& received) {
+  std::string channel = channels::channelName(received.channel);
+  NormalizedOrder order = received;
+  {
+    static const std::map<std::string, std::string> kNone;
+    auto c = channel_locations_.find(channel);
+    channels::resolvePickup(order, c == channel_locations_.end() ? kNone : c->second);
+  }
+  if (order.event == "refund" && order.lines.empty()) {
+    // A refund delivery alone (Amazon Finances events) for an order never taken in: not an order.
+    return IntakeResult{"unknown_order", false, "refund of an order not taken in: nothing held to release"};
+  }
+  if (!order.lines_complete) {
+    // Amazon getOrders without getOrderItems: nothing to reserve from yet; the full order comes later.
+    return IntakeResult{"incomplete", false, "order has no lines yet"};
+  }
+  OrderBook::NewOrder in;
+  BookOrder& o = in.order;
+  o.channel = channel;
+  o.order_id = order.order_id;
+  o.order_name = order.order_name;
+  o.channel_status = order.channel_status;
+  o.ship_to_country = order.ship_to_country.empty() ? order.customer_country : order.ship_to_country;
+  o.pickup_location = order.pickup.location;
+  o.normalized = channels::toJson(order);
+  std::map<std::string, int64_t> need;
+  std::vector<std::string> notes;
+  if (!o.pickup_location.empty()) notes.push_back("pickup at " + o.pickup_location + " (" + order.pickup.ref + ")");
+  for (const std::string& w : order.warnings) {
+    if (w.rfind("pickup", 0) == 0) notes.push_back(w);
+  }
+  for (const channels::OrderLine& l : order.lines) {
+    if (l.sku_missing || l.sku.empty()) {
+      notes.push_back("line " + l.line_id + " has no SKU: no stock held for it");
+      continue;
+    }
+    int64_t q = wanted(l);
+    o.lines.push_back({l.line_id, l.sku, q, 0});
+    if (q > 0) need[l.sku] += q;
+  }
+  if (endsOrder(order.status)) {
+    o.status = kOrderCancelled;
+    o.reason = "cancelled before it was taken in";
+    auto r = book_.insertOrder(in);
+    if (!r) return r.error();
+    stats_.cancelled++;
+    return IntakeResult{o.status, true, o.reason};
+  }
+  // Strict policy: every SKU must be covered by what this channel may sell right now.
+  for (const auto& [sku, n] : need) {
+    auto ats = availableToSell(channel, sku);
+    if (!ats) return ats.error();
+    if (*ats < n) {
+      o.status = kOrderRejectedNoStock;
+      o.reason = sku + ": " + std::to_string(n) + " ordered, " + std::to_string(*ats) + " available to sell on " + channel;
+      o.channel_cancel = kCancelPending;  // the channel is told (cancelRejected)
+      auto r = book_.insertOrder(in);
+      if (!r) return r.error();
+      stats_.rejected_no_stock++;
+      SW_INFO(kLog) << channel << " order " << order.order_id << " rejected: " << o.reason;
+      ledgerChanged();  // wake the worker: it tells the channel to cancel the order
+      return IntakeResult{o.status, true, o.reason};
+    }
+  }
+  o.status = kOrderAccepted;
+  std::vector<std::string> skus;
+  for (const auto& [sku, n] : need) skus.push_back(sku);
+  auto free = freeStock(skus);
+  if (!free) return free.error();
+  RouteRequest rr;
+  rr.ship_to_country = o.ship_to_country;
+  rr.pickup_location = o.pickup_location;
+  for (const BookLine& l : o.lines) {
+    if (l.quantity > 0) rr.lines.push_back({l.line_id, l.sku, l.quantity});
+  }
+  RoutePlan plan = planRoute(routing_, rr, *free);
+  for (const std::string& n : plan.notes) notes.push_back(n);
+  std::map<std::string, size_t> task_of;  // location -> index in in.tasks
+  for (const RouteAssignment& a : plan.assignments) {
+    BookAllocation al;
+    al.line_id = a.line_id;
+    al.sku = a.sku;
+    al.location = a.location;
+    al.quantity = a.quantity;
+    al.state = a.location.empty() ? "reserved" : "tasked";
+    if (!a.location.empty()) {
+      auto it = task_of.find(a.location);
+      if (it == task_of.end()) {
+        PickTask t;
+        t.task_id = common::newUuid();
+        t.channel = channel;
+        t.order_id = order.order_id;
+        t.location = a.location;
+        in.tasks.push_back(t);
+        it = task_of.emplace(a.location, in.tasks.size() - 1).first;
+      }
+      PickTask& t = in.tasks[it->second];
+      al.task_id = t.task_id;
+      t.lines.push_back({a.line_id, a.sku, a.quantity, static_cast<int64_t>(in.allocations.size())});
+    }
+    in.allocations.push_back(al);
+  }
+  std::string reason;
+  for (const std::string& n : notes) reason += (reason.empty() ? "" : "; ") + n;
+  o.reason = reason;
+  auto change = book_.insertOrder(in);
+  if (!change) return change.error();
+  stats_.accepted++;
+  notify(*change);
+  return IntakeResult{o.status, true, reason};
+}
+
+Result<IntakeResult> OrderService::intakeUpdate(const NormalizedOrder& order, const BookOrder& existing) {
+  // An order is taken once: later deliveries only cancel it, release units or restock refunds.
+  if (existing.status == kOrderRejectedNoStock || existing.status == kOrderCancelled) {
+    return IntakeResult{existing.status, false, "already " + existing.status};
+  }
+  BookChange all;
+  auto merge = [&all](const BookChange& c) {
+    all.skus.insert(all.skus.end(), c.skus.begin(), c.skus.end());
+    all.locations.insert(all.locations.end(), c.locations.begin(), c.locations.end());
+  };
+  // Refund lines that name their refund: each (refund, line) once, whichever delivery brings it
+  // (Shopify sends a refund in refunds/create and again inside orders/updated).
+  int64_t refund_lines = 0, duplicates = 0, released_units = 0, restocked_units = 0;
+  for (const channels::Release& r : order.releases) {
+    if (r.refund_id.empty() || r.line_id.empty() || r.quantity <= 0) continue;
+    refund_lines++;
+    std::string location = mapLocation(existing.channel, r.location_ref);
+    auto res = book_.applyRefund(existing.channel, existing.order_id, r.refund_id, r.line_id, r.quantity, r.restock,
+                                 location, r.restock_limit);
+    if (!res) return res.error();
+    if (res->duplicate) {
+      duplicates++;
+      stats_.refunds_duplicate++;
+      continue;
+    }
+    stats_.refunds_applied++;
+    released_units += res->released;
+    restocked_units += res->restocked;
+    stats_.units_restocked += static_cast<uint64_t>(res->restocked);
+    if (res->restocked > 0) {
+      SW_INFO(kLog) << existing.channel << " order " << existing.order_id << " refund " << r.refund_id << ": "
+                    << res->restocked << " x " << r.sku << " back in stock at " << res->location;
+    }
+    merge(res->change);
+  }
+  if (order.status == OrderStatus::kCancelled || order.status == OrderStatus::kFailed) {
+    auto change = book_.cancelOrder(existing.channel, existing.order_id, order.channel_status);
+    if (!change) return change.error();
+    stats_.cancelled++;
+    merge(*change);
+    notify(all);
+    if (restocked_units > 0) ledgerChanged();
+    return IntakeResult{kOrderCancelled, false, "cancelled at the channel"};
+  }
+  // Other releases: a refund delivery without refund ids carries only that refund's units; an
+  // order update carries the line's current quantity, so what to release is what it lost (less
+  // what refunds with ids already accounted for) minus what was already released.
+  std::map<std::string, int64_t> release;
+  for (const channels::Release& r : order.releases) {
+    if (order.event == "refund" && r.refund_id.empty()) release[r.line_id] += r.quantity;
+  }
+  if (order.event != "refund") {
+    auto refunded = book_.refundedUnits(existing.channel, existing.order_id);
+    if (!refunded) return refunded.error();
+    std::map<std::string, int64_t> lost;
+    for (const channels::Release& r : order.releases) {
+      if (r.refund_id.empty()) lost[r.line_id] += r.quantity;
+    }
+    for (const channels::OrderLine& l : order.lines) {
+      if (!l.current_quantity) continue;
+      auto rf = refunded->find(l.line_id);
+      int64_t by_refunds = rf == refunded->end() ? 0 : rf->second;
+      lost[l.line_id] = std::max(lost[l.line_id], l.quantity - *l.current_quantity - by_refunds);
+    }
+    for (const BookLine& bl : existing.lines) {
+      auto it = lost.find(bl.line_id);
+      if (it == lost.end()) continue;
+      // bl.quantity was the wanted quantity at intake; lost is measured from the ordered quantity.
+      const channels::OrderLine* ol = nullptr;
+      for (const auto& l : order.lines) {
+        if (l.line_id == bl.line_id) ol = &l;
+      }
+      int64_t ordered = ol ? ol->quantity : bl.quantity;
+      int64_t lost_since_intake = it->second - (ordered - bl.quantity);
+      int64_t more = lost_since_intake - bl.released;
+      if (more > 0) release[bl.line_id] += more;
+    }
+  }
+  for (const auto& [line, n] : release) {
+    if (n <= 0) continue;
+    auto c = book_.releaseLine(existing.channel, existing.order_id, line, n);
+    if (!c) return c.error();
+    merge(*c);
+  }
+  notify(all);
+  if (restocked_units > 0) ledgerChanged();  // the worker writes the restock into the ledger
+  std::string status = existing.status;
+  if (!release.empty() || refund_lines > duplicates) {
+    auto after = book_.order(existing.channel, existing.order_id);
+    if (after && *after) status = (*after)->status;
+  }
+  std::string reason;
+  if (refund_lines > 0) {
+    reason = refund_lines == duplicates ? "refund seen before"
+                                        : "refund: " + std::to_string(released_units) + " held units released, " +
+                                              std::to_string(restocked_units) + " shipped units restocked";
+  }
+  if (!release.empty()) reason += std::string(reason.empty() ? "" : "; ") + "units released";
+  if (reason.empty()) reason = "seen before";
+  return IntakeResult{status, false, reason};
+}
+
+// ------------------------------------------------------------------ worker
+
+void OrderService::pollChannels() {
+  int64_t now = clock_.monoMs();
+  for (auto& [name, conn] : connectors_) {
+    auto due = next_poll_ms_.find(name);
+    if (due != next_poll_ms_.end() && now < due->second) continue;
+    if (int64_t wait = conn->msUntilReady(channels::Operation::kPollOrders); wait > 0) {
+      next_poll_ms_[name] = now + wait;
+      continue;
+    }
+    auto cur = book_.cursor(name);
+    if (!cur) {
+      SW_WARN(kLog) << "cursor for " << name << ": " << cur.error().toString();
+      continue;
+    }
+    channels::OrderCursor c{cur->first, cur->second};
+    stats_.polls++;
+    auto page = conn->pollOrders(c);
+    if (!page) {
+      stats_.poll_errors++;
+      SW_WARN(kLog) << "polling " << name << ": " << page.error().toString();
+      next_poll_ms_[name] = now + std::max<int64_t>(config_.poll_interval_ms, conn->msUntilReady(channels::Operation::kPollOrders));
+      continue;
+    }
+    bool ok = true;
+    for (const NormalizedOrder& o : page->orders) {
+      auto r = intake(o);
+      if (!r) {
+        SW_WARN(kLog) << name << " order " << o.order_id << ": " << r.error().toString();
+        ok = false;
+        break;
+      }
+    }
+    // The cursor moves only past pages whose orders were all taken in.
+    if (ok) {
+      common::Status s = page->next_page_token.empty() ? book_.setCursor(name, page->next_updated_since, "")
+                                                       : book_.setCursor(name, c.updated_since, page->next_page_token);
+      if (!s) SW_WARN(kLog) << "saving the " << name << " cursor: " << s.error().toString();
+    }
+    // More pages: go on at the next round; otherwise wait for the poll interval.
+    next_poll_ms_[name] = ok && !page->next_page_token.empty() ? now : now + config_.poll_interval_ms;
+  }
+}
+
+void OrderService::scanConfirmations() {
+  auto open = book_.openTasks();
+  if (!open) {
+    SW_WARN(kLog) << "open tasks: " << open.error().toString();
+    return;
+  }
+  std::map<std::string, const PickTask*> by_id;
+  std::set<std::string> locations;
+  for (const PickTask& t : *open) {
+    by_id[t.task_id] = &t;
+    locations.insert(t.location);
+  }
+  auto devices = ledger_.devices();
+  if (!devices) return;
+  for (const DeviceRow& d : *devices) {
+    auto from = book_.scanned(d.device_id);
+    if (!from) continue;
+    if (d.last_applied_seq <= *from) continue;
+    if (by_id.empty() || (!d.location.empty() && !locations.count(d.location))) {
+      // Task ids are fresh UUIDs: events applied while no task was open at the device's
+      // location cannot name one, so they need not be read. (A device that has not told its
+      // location yet is read.)
+      (void)book_.setScanned(d.device_id, d.last_applied_seq);
+      continue;
+    }
+    uint64_t seq = *from;
+    while (seq < d.last_applied_seq) {
+      auto events = ledger_.eventsForDevice(d.device_id, seq + 1, kMaxScanEvents);
+      if (!events || events->empty()) break;
+      bool stop = false;
+      for (const LedgerEvent& e : *events) {
+        // An event naming a task but moving nothing is a second confirmation the ledger refused
+        // (task_already_confirmed): the device that confirmed first carries the pick.
+        if (!e.ref.empty() && !e.moves.empty()) {
+          auto it = by_id.find(e.ref);
+          if (it != by_id.end()) {
+            // The first event naming the task carries the pick (a sale of what was picked, or,
+            // when nothing was picked, only the short counts).
+            std::map<std::string, int64_t> picked;
+            if (e.type == "sale") {
+              for (const LedgerEvent::Move& m : e.moves) picked[m.sku] += m.qty;
+            }
+            auto change = book_.completeTask(e.ref, picked, trackingFor(e.ref));
+            if (!change) {
+              SW_WARN(kLog) << "task " << e.ref << ": " << change.error().toString();
+              stop = true;  // look again next round, from this event
+              break;
+            }
+            stats_.tasks_completed++;
+            SW_INFO(kLog) << "task " << e.ref << " at " << it->second->location << " confirmed by " << d.device_id;
+            by_id.erase(it);
+            notify(*change);
+          }
+        }
+        seq = e.seq;
+      }
+      if (stop) break;
+      (void)book_.setScanned(d.device_id, seq);
+    }
+  }
+}
+
+void OrderService::routeWaiting() {
+  auto waiting = book_.unrouted(100);
+  if (!waiting || waiting->empty()) return;
+  std::lock_guard<std::mutex> lock(intake_mu_);
+  for (const BookAllocation& a : *waiting) {
+    auto ref = book_.orderOfAllocation(a.id);
+    if (!ref) continue;
+    auto order = book_.order(ref->channel, ref->order_id);
+    if (!order || !*order) continue;
+    std::set<std::string> short_at;
+    for (const BookAllocation& x : (*order)->allocations) {
+      if (x.line_id == a.line_id && x.state == "short") short_at.insert(x.location);
+    }
+    auto free = freeStock({a.sku});
+    if (!free) continue;
+    for (const std::string& loc : short_at) free->erase(loc);
+    RouteRequest rr;
+    rr.ship_to_country = (*order)->ship_to_country;
+    rr.pickup_location = (*order)->pickup_location;
+    rr.lines.push_back({a.line_id, a.sku, a.quantity});
+    RoutingConfig cfg = routing_;
+    for (const std::string& loc : short_at) cfg.locations.erase(loc);
+    RoutePlan plan = planRoute(cfg, rr, *free);
+    for (const RouteAssignment& as : plan.assignments) {
+      if (as.location.empty()) continue;
+      auto change = book_.routeAllocation(a.id, as.location, as.quantity, common::newUuid());
+      if (!change) {
+        SW_WARN(kLog) << "routing allocation " << a.id << ": " << change.error().toString();
+        break;
+      }
+      SW_INFO(kLog) << ref->channel << " order " << ref->order_id << ": " << as.quantity << " x " << a.sku
+                    << " routed to " << as.location;
+      notify(*change);
+    }
+  }
+}
+
+void OrderService::reportFulfilments() {
+  auto pending = book_.pendingFulfilments(50);
+  if (!pending) return;
+  int64_t now = clock_.monoMs();
+  for (const Fulfilment& f : *pending) {
+    auto due = next_fulfilment_try_ms_.find(f.id);
+    if (due != next_fulfilment_try_ms_.end() && now < due->second) continue;
+    auto conn = connectors_.find(f.channel);
+    int64_t backoff = std::min<int64_t>(config_.fulfilment_retry_max_ms, int64_t{500} << std::min<int64_t>(f.attempts, 16));
+    if (conn == connectors_.end()) {
+      if (f.attempts == 0) (void)book_.fulfilmentFailed(f.id, "no connector configured for " + f.channel);
+      next_fulfilment_try_ms_[f.id] = now + config_.fulfilment_retry_max_ms;
+      continue;
+    }
+    if (conn->second->msUntilReady(channels::Operation::kOrderUpdate) > 0) continue;
+    channels::FulfilmentReport rep;
+    rep.order_id = f.order_id;
+    rep.tracking_number = f.tracking_number;
+    rep.ship_from = f.location;
+    rep.package_number = f.id;
+    rep.shipped_at_ms = f.created_at_ms;
+    for (const TaskLine& l : f.lines) rep.lines.push_back({l.line_id, l.sku, l.quantity});
+    auto order = book_.order(f.channel, f.order_id);
+    rep.order_complete = order && *order && (*order)->status == kOrderShipped;
+    auto r = conn->second->reportFulfilment(rep);
+    if (!r) {
+      stats_.fulfilment_errors++;
+      SW_WARN(kLog) << f.channel << " order " << f.order_id << " fulfilment: " << r.error().toString();
+      if (r.error().kind == common::ErrorKind::kReject) {
+        // The channel refused this report for good: a person must look (GET /v1/orders/attention).
+        stats_.fulfilments_failed++;
+        (void)book_.fulfilmentGaveUp(f.id, r.error().code + ": " + r.error().message);
+        next_fulfilment_try_ms_.erase(f.id);
+        continue;
+      }
+      (void)book_.fulfilmentFailed(f.id, r.error().code + ": " + r.error().message);
+      next_fulfilment_try_ms_[f.id] = now + backoff;
+      continue;
+    }
+    if (auto s = book_.fulfilmentReported(f.id, *r); !s) {
+      SW_WARN(kLog) << "fulfilment " << f.id << ": " << s.error().toString();
+      continue;
+    }
+    stats_.fulfilments_reported++;
+    next_fulfilment_try_ms_.erase(f.id);
+  }
+}
+
+void OrderService::cancelRejected() {
+  auto orders = book_.ordersToCancel(20);
+  if (!orders) return;
+  int64_t now = clock_.monoMs();
+  for (const BookOrder& o : *orders) {
+    std::string key = o.channel + "/" + o.order_id;
+    auto due = next_cancel_try_ms_.find(key);
+    if (due != next_cancel_try_ms_.end() && now < due->second) continue;
+    auto conn = connectors_.find(o.channel);
+    if (conn == connectors_.end()) {
+      stats_.manual_cancels++;
+      (void)book_.setChannelCancel(o.channel, o.order_id, kCancelManual,
+                                   "no connector configured for " + o.channel + ": cancel it at the channel by hand");
+      continue;
+    }
+    if (conn->second->msUntilReady(channels::Operation::kOrderUpdate) > 0) continue;
+    auto r = conn->second->cancelOrder({o.order_id, "not enough stock: " + o.reason});
+    if (r) {
+      stats_.channel_cancels++;
+      SW_INFO(kLog) << o.channel << " order " << o.order_id << " cancelled at the channel (" << *r << ")";
+      (void)book_.setChannelCancel(o.channel, o.order_id, kCancelDone, "");
+      next_cancel_try_ms_.erase(key);
+      continue;
+    }
+    const common::Error& e = r.error();
+    if (e.code == "not_supported") {
+      stats_.manual_cancels++;
+      SW_WARN(kLog) << o.channel << " order " << o.order_id << " needs a manual cancel: " << e.message;
+      (void)book_.setChannelCancel(o.channel, o.order_id, kCancelManual, e.message);
+      next_cancel_try_ms_.erase(key);
+    } else if (e.kind == common::ErrorKind::kReject) {
+      SW_WARN(kLog) << o.channel << " order " << o.order_id << " cancel refused: " << e.toString();
+      (void)book_.setChannelCancel(o.channel, o.order_id, kCancelFailed, e.code + ": " + e.message);
+      next_cancel_try_ms_.erase(key);
+    } else {
+      int64_t backoff = std::min<int64_t>(config_.fulfilment_retry_max_ms,
+                                          int64_t{500} << std::min<int64_t>(o.channel_cancel_attempts, 16));
+      (void)book_.setChannelCancel(o.channel, o.order_id, kCancelPending, e.code + ": " + e.message);
+      next_cancel_try_ms_[key] = now + backoff;
+    }
+  }
+}
+
+void OrderService::applyRestocks() {
+  auto pending = book_.pendingRestocks(200);
+  if (!pending || pending->empty()) return;
+  auto devices = ledger_.devices();
+  if (!devices) return;
+  uint64_t last = 0;
+  bool known = false;
+  for (const DeviceRow& d : *devices) {
+    if (d.device_id == kRestockDevice) {
+      last = d.last_applied_seq;
+      known = true;
+    }
+  }
+  // The ledger's cursor for the virtual device is the truth: restocks up to it are in the ledger
+  // (a crash between the ledger's commit and ours is repaired here), the rest go in now, in seq order.
+  int64_t done_up_to = 0;
+  uint64_t next = last + 1;
+  ApplyGroup group;
+  group.applied_at_ms = clock_.nowMs();
+  for (const Restock& r : *pending) {
+    if (r.seq <= static_cast<int64_t>(last)) {
+      done_up_to = r.seq;
+      continue;
+    }
+    if (static_cast<uint64_t>(r.seq) != next) {
+      SW_WARN(kLog) << "restock " << r.seq << " does not follow the ledger's seq " << next - 1 << " for " << kRestockDevice;
+      break;
+    }
+    common::Event e;
+    e.device_id = kRestockDevice;
+    e.seq = static_cast<uint64_t>(r.seq);
+    e.event_id = r.event_id;
+    e.type = common::EventType::kReturn;
+    e.occurred_at_ms = group.applied_at_ms;
+    e.location = r.location;
+    e.lines.push_back({r.sku, r.quantity, std::nullopt});
+    e.reason = ("refund " + r.refund_id + " of " + r.channel + " order " + r.order_id).substr(0, common::kMaxReasonLength);
+    if (auto v = common::validateEvent(e); !v) {
+      SW_WARN(kLog) << "restock " << r.seq << " cannot go into the ledger: " << v.error().toString();
+      break;
+    }
+    group.events.push_back({std::move(e), 0});
+    ++next;
+  }
+  if (!group.events.empty()) {
+    if (!known) group.new_devices[kRestockDevice] = "orders";
+    group.internal_devices.insert(kRestockDevice);
+    group.cursors[kRestockDevice] = next - 1;
+    DeviceStateUpdate state;
+    state.device_id = kRestockDevice;
+    state.online = true;
+    state.kind = "coordinator";
+    state.state_json = "{}";
+    state.at_ms = group.applied_at_ms;
+    group.states.push_back(state);
+    CommitInfo info;
+    if (auto s = ledger_.commit(group, &info); !s) {
+      SW_WARN(kLog) << "restocks into the ledger: " << s.error().toString();
+      return;  // tried again next round
+    }
+    done_up_to = static_cast<int64_t>(next - 1);
+    if (ledger_hook_) ledger_hook_(info);
+  }
+  if (done_up_to > 0) {
+    if (auto s = book_.restocksApplied(done_up_to); !s) SW_WARN(kLog) << "restocks applied: " << s.error().toString();
+  }
+}
+
+}  // namespace sw::coordinator
