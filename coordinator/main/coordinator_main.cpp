@@ -202,7 +202,7 @@ int serve(const std::vector<std::string>& raw) {
   coordinator::PriceProvider prices_down(**catalog);
   downlink.addProvider(catalog_down);
   downlink.addProvider(prices_down);
-  // Orders and their reservations live in their own file next to the ledger (reservations.h).
+  // Orders and their reservations live in their own file next to the ledger (orders/order_book.h).
   auto order_book = coordinator::OrderBook::open(*args->get("db") + ".orders", clock);
   if (!order_book) return fail(order_book.error(), 3);
   auto channel_service = coordinator::ChannelService::open(args->getOr("channels-config", ""), *args->get("db"),

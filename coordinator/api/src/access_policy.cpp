@@ -14,7 +14,7 @@ bool isPublicRoute(const std::string& method, const std::string& path) {
   // The console page holds no data (it asks for a token and sends it with every call).
   if (isRead(method) && (path == "/" || path == "/healthz")) return true;
   if (method == "POST") {
-    // Channel webhooks are authenticated by their HMAC signature (orders_http.cpp).
+    // Channel webhooks are authenticated by their HMAC signature (orders/src/routes.cpp).
     static const std::regex kWebhook(R"(/v1/channels/[^/]{1,64}/webhooks)");
     if (std::regex_match(path, kWebhook)) return true;
     // Device enrollment: its credential is the one-time enrollment token in the body.

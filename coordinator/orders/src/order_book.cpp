@@ -1,4 +1,4 @@
-// SQLite adapter for the order book (see reservations.h for the tables and states).
+// SQLite adapter for the order book (see order_book.h for the tables and states).
 
 #include "sw/coordinator/orders/order_book.h"
 

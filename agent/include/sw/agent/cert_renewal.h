@@ -9,7 +9,7 @@
 // CertRenewer renews the certificate when less than a third of its validity remains (checked
 // every check_interval_ms) or when renewNow() is called: it makes a new key (in memory until the
 // answer), publishes a CSR on sw/v1/dev/{device}/csr and takes the answer from
-// sw/v1/dev/{device}/down/cert (see coordinator/include/sw/coordinator/cert_renewal.h). The new
+// sw/v1/dev/{device}/down/cert (see coordinator/fleet/include/sw/coordinator/fleet/cert_renewal.h). The new
 // certificate must be for this device, for the new key and verify against DIR/ca-chain.pem (the
 // chain from enrollment; the answer's ca_pem is not trusted, so the CA cannot change); then
 // it is installed and the transport reconnects with it. Events are untouched: the outbox is

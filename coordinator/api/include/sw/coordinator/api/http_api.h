@@ -1,16 +1,13 @@
 #pragma once
-// The coordinator's HTTP API (cpp-httplib):
-//   GET /v1/stock?sku=SKU | ?location=LOC   on-hand per location and SKU
-//   GET /v1/devices                          each device's sync state, offline exposure and alerts
-//   GET /v1/alerts                           devices close to or past an exposure limit
-//   GET /v1/events?device=ID&from_seq=N      a device's applied events, paged (next_from_seq)
-//   GET /v1/events?sku=SKU&location=LOC      one figure's movements, paged (next_after)
-//   GET /v1/discrepancies, /v1/transfers, /v1/kpis   see src/ledger_routes.h
-//   GET /v1/quarantine?limit=N               refused messages and why
-//   POST /v1/catalog, /v1/prices, /v1/price-lists; GET /v1/catalog/{code}, /v1/prices   see src/catalog_http.h
-//   POST /v1/channels/{c}/webhooks; GET /v1/orders, /v1/orders/{c}/{id}, /v1/tasks   see src/orders_http.h
+// The coordinator's HTTP API (cpp-httplib): one server, each subsystem's routes.h on it.
+//   GET /v1/stock, /v1/events, /v1/anomalies, /v1/discrepancies, /v1/transfers   ledger/routes.h
+//   GET /v1/devices, /v1/alerts; POST /v1/enroll                                   fleet/routes.h
+//   GET /v1/quarantine?limit=N               refused messages and why             ingest/routes.h
+//   POST /v1/catalog, /v1/prices, /v1/price-lists; GET /v1/catalog/{code}, /v1/prices   catalog/routes.h
+//   POST /v1/channels/{c}/webhooks; GET /v1/orders, /v1/orders/{c}/{id}, /v1/tasks   orders/routes.h
 //   GET /v1/available?sku=SKU; GET /v1/channels, /v1/channels/dead-letters; POST .../replay, .../reconcile
-//                                            see src/channels_routes.h
+//                                                                                  channels/routes.h
+//   GET /v1/kpis                             accuracy, latency, error rates       src/kpis.h
 //   GET /v1/audit                            who changed what (admin)
 //   GET /metrics                             Prometheus text format
 //   GET /healthz                             liveness (no token)
@@ -60,18 +57,18 @@ class CoordinatorHttpApi {
 
   // Downlink figures in /metrics (optional; set before start()).
   void setDownlink(DownlinkService* downlink);
-  // Available-to-sell and channel push routes (src/channels_routes.h; before start()). push is
+  // Available-to-sell and channel push routes (channels/routes.h; before start()). push is
   // null when no channel is enabled.
   void setChannels(Availability& availability, channels::PushScheduler* push);
-  // Catalog and price routes (src/catalog_http.h; optional; before start()). changed(locations)
+  // Catalog and price routes (catalog/routes.h; optional; before start()). changed(locations)
   // is called after an import changed something (empty: every location).
   void setCatalog(SqliteCatalog& catalog, CatalogHttpConfig config,
                   std::function<void(const std::vector<std::string>&)> changed);
 
-  // Order webhooks, orders and pick tasks (src/orders_http.h; optional; before start()).
+  // Order webhooks, orders and pick tasks (orders/routes.h; optional; before start()).
   void setOrders(OrderService& orders);
 
-  // POST /v1/enroll (src/enroll_http.h; optional; before start()). It takes no bearer token:
+  // POST /v1/enroll (fleet/routes.h; optional; before start()). It takes no bearer token:
   // the one-time enrollment token is its credential.
   void setEnrollment(Enrollment& enrollment);
 

@@ -63,7 +63,7 @@ struct ImportOutcome {
   bool all_locations = false;
 };
 
-// Limits for POST /v1/catalog and /v1/prices (routes in src/catalog_http.cpp).
+// Limits for POST /v1/catalog and /v1/prices (routes in catalog/routes.h).
 struct CatalogHttpConfig {
   size_t max_body_bytes = 32u << 20;  // larger: 413 body_too_large
   ImportLimits limits;                 // more rows: 413 too_many_rows

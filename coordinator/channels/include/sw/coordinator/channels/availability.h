@@ -44,7 +44,7 @@
 
 namespace sw::coordinator {
 
-class ReservationView {  // implemented by the orders code in reservations.h/.cpp; consumed here
+class ReservationView {  // implemented by the orders code in orders/order_book.h; consumed here
  public:
   virtual ~ReservationView() = default;
   // Units held by open orders (not yet shipped or released) for this SKU, per location ("" = not yet routed).

@@ -1,5 +1,5 @@
 #pragma once
-// HTTP routes for available-to-sell and the channel push scheduler (see channels_routes.cpp):
+// HTTP routes for available-to-sell and the channel push scheduler (see src/routes.cpp):
 //   GET  /v1/available?sku=SKU                     per channel: the figure and every term of it
 //   GET  /v1/channels                              per channel: queue, last push, rate state, counts,
 //                                                  last reconciliation

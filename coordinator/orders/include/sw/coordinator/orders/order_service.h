@@ -22,7 +22,7 @@
 // where it cannot (Amazon, eBay) they are marked "manual" for a person (GET /v1/orders/attention).
 // A refund line that names its refund is applied once per (refund id, line): held units are
 // released, and shipped units the channel says were restocked go back into the ledger as a
-// `return` event at the receiving location (virtual device "coordinator-orders", see reservations.h).
+// `return` event at the receiving location (virtual device "coordinator-orders", see order_book.h).
 //
 // Threads: webhook() and intake() are called from HTTP threads; one worker thread owned here
 // polls channels, scans the ledger for confirmations, routes what waits and reports fulfilments.
@@ -56,7 +56,7 @@ struct OrdersConfig {
 };
 
 struct IntakeResult {
-  std::string status;  // the order's state after this delivery (see reservations.h)
+  std::string status;  // the order's state after this delivery (see order_book.h)
   bool is_new = false;
   std::string reason;
 };
