@@ -205,7 +205,10 @@ int serve(const std::vector<std::string>& raw) {
   // Orders and their reservations live in their own file next to the ledger (orders/order_book.h).
   auto order_book = coordinator::OrderBook::open(*args->get("db") + ".orders", clock);
   if (!order_book) return fail(order_book.error(), 3);
-  auto channel_service = coordinator::ChannelService::open(args->getOr("channels-config", ""), *args->get("db"),
+  // The channels file is read once; each channel has one connector, shared by pushes and orders.
+  auto channel_registry = coordinator::channels::ChannelRegistry::open(args->getOr("channels-config", ""), clock);
+  if (!channel_registry) return fail(channel_registry.error(), 2);
+  auto channel_service = coordinator::ChannelService::open(**channel_registry, *args->get("db"),
                                                            **ledger, **order_book, clock);
   if (!channel_service) return fail(channel_service.error(), 2);
   coordinator::ChannelService& channels = **channel_service;
@@ -215,7 +218,7 @@ int serve(const std::vector<std::string>& raw) {
   if (*poll_ms <= 0) return fail(common::Error::reject("bad_option", "--order-poll-ms must be positive"), 2);
   orders_config.poll_interval_ms = *poll_ms;
   auto order_service = coordinator::makeOrderService(**order_book, **ledger, &channels.availability(),
-                                                     args->getOr("channels-config", ""),
+                                                     **channel_registry,
                                                      args->getOr("locations-config", ""), clock, orders_config);
   if (!order_service) return fail(order_service.error(), 2);
   coordinator::OrderService& orders = **order_service;

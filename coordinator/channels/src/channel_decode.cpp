@@ -9,6 +9,7 @@
 
 #include "sw/common/args.h"
 #include "sw/common/http_errors.h"
+#include "sw/coordinator/channels/channel_registry.h"
 #include "sw/coordinator/channels/order_decode.h"
 
 namespace sw::coordinator::channels {
@@ -32,15 +33,12 @@ int runChannelDecode(const std::vector<std::string>& raw, std::istream& in, std:
   // With the channels config, a pickup reference is mapped to a Stockwire location as intake does.
   std::map<std::string, std::string> channel_locations;
   if (auto cfg_path = args->get("channels-config")) {
-    std::ifstream cfg_in(*cfg_path);
-    std::stringstream text;
-    text << cfg_in.rdbuf();
-    auto cfg = nlohmann::json::parse(text.str(), nullptr, false);
-    if (!cfg_in || cfg.is_discarded()) {
-      err << "stockwire-coordinator channel-decode: cannot read the channels config " << *cfg_path << " as JSON\n";
+    auto cfg = readChannelsConfig(*cfg_path);
+    if (!cfg) {
+      err << "stockwire-coordinator channel-decode: " << cfg.error().message << "\n";
       return 2;
     }
-    auto map = channelLocations(cfg, *channel);
+    auto map = channelLocations(*cfg, *channel);
     if (!map) {
       err << "stockwire-coordinator channel-decode: " << map.error().message << "\n";
       return 2;

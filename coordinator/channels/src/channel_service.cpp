@@ -1,13 +1,10 @@
 #include "sw/coordinator/channels/channel_service.h"
 
-#include <fstream>
 #include <set>
-#include <sstream>
 
 #include <nlohmann/json.hpp>
 
 #include "sw/common/log.h"
-#include "sw/coordinator/channels/connector_factory.h"
 
 namespace sw::coordinator {
 
@@ -50,22 +47,14 @@ Result<channels::PushOptions> pushOptions(const json& config) {
 
 }  // namespace
 
-Result<std::unique_ptr<ChannelService>> ChannelService::open(const std::string& config_path,
+Result<std::unique_ptr<ChannelService>> ChannelService::open(const channels::ChannelRegistry& registry,
                                                             const std::string& ledger_path, SqliteLedger& ledger,
                                                             ReservationView& reservations,
                                                             const common::Clock& clock) {
-  json config = json::object();
-  if (!config_path.empty()) {
-    std::ifstream in(config_path);
-    if (!in) return bad("cannot read " + config_path);
-    std::stringstream text;
-    text << in.rdbuf();
-    config = json::parse(text.str(), nullptr, false);
-    if (config.is_discarded()) return bad(config_path + " is not valid JSON");
-  }
+  const json& config = registry.config();
   auto rules = parseAvailabilityConfig(config);
   if (!rules) return rules.error();
-  if (config_path.empty()) {
+  if (!registry.fromFile()) {
     for (const char* ch : {"shopify", "amazon", "ebay", "woocommerce"}) rules->channels[ch].channel = ch;
   }
   auto push_options = pushOptions(config);
@@ -77,25 +66,8 @@ Result<std::unique_ptr<ChannelService>> ChannelService::open(const std::string& 
   s->sales_ = std::move(*sales);
   s->availability_ = std::make_unique<Availability>(ledger, *s->sales_, reservations, *rules, clock);
 
-  std::vector<std::pair<std::string, std::unique_ptr<channels::ChannelConnector>>> connectors;
-  if (auto chs = config.find("channels"); chs != config.end()) {
-    for (const auto& [name, c] : chs->items()) {
-      auto conn_cfg = c.find("connector");
-      if (conn_cfg == c.end()) continue;
-      if (auto en = c.find("enabled"); en != c.end()) {
-        if (!en->is_boolean()) return bad("channels." + name + ".enabled must be true or false");
-        if (!en->get<bool>()) continue;
-      }
-      json cc = *conn_cfg;
-      if (!cc.is_object()) return bad("channels." + name + ".connector must be an object");
-      if (!cc.contains("channel")) cc["channel"] = name;
-      if (cc["channel"] != name) return bad("channels." + name + ".connector.channel says " + cc["channel"].dump());
-      auto conn = channels::makeConnector(cc, clock);
-      if (!conn) return Error::fatal(conn.error().code, "channels." + name + ": " + conn.error().message);
-      connectors.emplace_back(name, std::move(*conn));
-    }
-  }
-  if (connectors.empty()) return s;
+  std::vector<std::string> names = registry.enabled();
+  if (names.empty()) return s;
 
   auto dead = channels::DeadLetterStore::open(ledger_path + ".channels");
   if (!dead) return dead.error();
@@ -105,9 +77,9 @@ Result<std::unique_ptr<ChannelService>> ChannelService::open(const std::string& 
   s->push_ = std::make_unique<channels::PushScheduler>(
       [a](const std::string& ch, const std::string& sku) { return a->availableToSell(ch, sku); },
       [h] { return h->skus(); }, *s->dead_, clock, *push_options);
-  for (auto& [name, conn] : connectors) {
+  for (const auto& name : names) {
     SW_INFO("channels") << "pushing available-to-sell to " << name;
-    s->push_->addChannel(name, std::move(conn));
+    s->push_->addChannel(name, registry.connector(name));
   }
   return s;
 }

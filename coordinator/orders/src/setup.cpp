@@ -1,11 +1,10 @@
-// Builds the order service from the config files (see makeOrderService in orders.h).
+// Builds the order service from the config files (see makeOrderService in order_service.h).
 
 #include <fstream>
 #include <sstream>
 
 #include <nlohmann/json.hpp>
 
-#include "sw/coordinator/channels/connector_factory.h"
 #include "sw/coordinator/orders/order_service.h"
 
 namespace sw::coordinator {
@@ -29,7 +28,7 @@ common::Result<json> readJsonFile(const std::string& path, const char* what) {
 
 common::Result<std::unique_ptr<OrderService>> makeOrderService(OrderBook& book, SqliteLedger& ledger,
                                                                Availability* availability,
-                                                               const std::string& channels_config_path,
+                                                               const channels::ChannelRegistry& registry,
                                                                const std::string& locations_config_path,
                                                                const common::Clock& clock, OrdersConfig config) {
   RoutingConfig routing;
@@ -45,28 +44,14 @@ common::Result<std::unique_ptr<OrderService>> makeOrderService(OrderBook& book, 
     routing = std::move(*r);
   }
   auto service = std::make_unique<OrderService>(book, ledger, availability, std::move(routing), clock, config);
-  if (channels_config_path.empty()) return service;
-  auto j = readJsonFile(channels_config_path, "channels config");
-  if (!j) return j.error();
-  if (!j->is_object() || !j->contains("channels") || !(*j)["channels"].is_object()) return service;
-  for (const auto& [name, ch] : (*j)["channels"].items()) {
-    if (auto kind = channels::parseChannel(name)) {
-      auto map = channels::channelLocations(*j, *kind);
-      if (!map) return map.error();
-      service->setChannelLocations(*kind, std::move(*map));
+  for (const auto& [kind, map] : registry.channelLocations()) service->setChannelLocations(kind, map);
+  for (const auto& name : registry.enabled()) {
+    auto conn = registry.connector(name);
+    auto kind = conn->kind();
+    if (kind == channels::ChannelKind::kShopify || kind == channels::ChannelKind::kWooCommerce) {
+      service->setWebhookSecret(kind, registry.webhookSecret(name));
     }
-    if (!ch.is_object() || !ch.contains("connector")) continue;
-    if (ch.contains("enabled") && ch["enabled"].is_boolean() && !ch["enabled"].get<bool>()) continue;
-    auto kind = channels::parseChannel(name);
-    if (!kind) return kind.error();
-    auto conn = channels::makeConnector(ch["connector"], clock);
-    if (!conn) return conn.error();
-    if (*kind == channels::ChannelKind::kShopify || *kind == channels::ChannelKind::kWooCommerce) {
-      auto secret = channels::webhookSecret(ch["connector"]);
-      if (!secret) return secret.error();
-      service->setWebhookSecret(*kind, *secret);
-    }
-    service->addConnector(std::move(*conn));
+    service->addConnector(std::move(conn));
   }
   return service;
 }

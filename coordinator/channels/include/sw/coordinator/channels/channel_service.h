@@ -1,6 +1,7 @@
 #pragma once
-// What `serve --channels-config PATH` starts: available-to-sell rules, one connector per enabled
-// channel and the push scheduler that keeps each channel's listings at the computed figure.
+// What `serve --channels-config PATH` starts: available-to-sell rules and the push scheduler that
+// keeps each enabled channel's listings at the computed figure, through the channel's one
+// connector in the ChannelRegistry (channel_registry.h).
 //
 // The config file (kept outside the repository; secrets in it or in the environment):
 //   {"defaults": {...}, "exposure": {...},                 rules: see availability.h
@@ -19,6 +20,7 @@
 #include "sw/common/clock.h"
 #include "sw/common/result.h"
 #include "sw/coordinator/channels/availability.h"
+#include "sw/coordinator/channels/channel_registry.h"
 #include "sw/coordinator/channels/push_scheduler.h"
 #include "sw/coordinator/ledger/ledger.h"
 
@@ -26,8 +28,9 @@ namespace sw::coordinator {
 
 class ChannelService {
  public:
-  // config_path empty: no file (see above). Errors are fatal config errors, with the reason.
-  static common::Result<std::unique_ptr<ChannelService>> open(const std::string& config_path,
+  // The registry holds the file and the connectors (one per channel, shared with order intake).
+  // Errors are fatal config errors, with the reason.
+  static common::Result<std::unique_ptr<ChannelService>> open(const channels::ChannelRegistry& registry,
                                                               const std::string& ledger_path, SqliteLedger& ledger,
                                                               ReservationView& reservations,
                                                               const common::Clock& clock);

@@ -41,6 +41,7 @@
 #include "sw/common/clock.h"
 #include "sw/common/result.h"
 #include "sw/coordinator/channels/availability.h"
+#include "sw/coordinator/channels/channel_registry.h"
 #include "sw/coordinator/channels/connector.h"
 #include "sw/coordinator/channels/webhook.h"
 #include "sw/coordinator/ledger/ledger.h"
@@ -171,12 +172,12 @@ class OrderService {
 namespace sw::coordinator {
 
 // What `serve` builds: routing from the locations config (routing.h; "" = none: every location
-// ships at cost 0), and for each channel in the channels config (channel_service.h) that has a
-// "connector" and is not "enabled": false, its own connector for polling and fulfilments and
-// its webhook secret (connector_factory.h: from the file or the environment).
+// ships at cost 0), and for each enabled channel of the registry (channel_registry.h) a handle on
+// its one connector, the same the push scheduler uses (one rate limit per channel), its webhook
+// secret and its channel_locations map.
 common::Result<std::unique_ptr<OrderService>> makeOrderService(OrderBook& book, SqliteLedger& ledger,
                                                                Availability* availability,
-                                                               const std::string& channels_config_path,
+                                                               const channels::ChannelRegistry& registry,
                                                                const std::string& locations_config_path,
                                                                const common::Clock& clock, OrdersConfig config);
 
