@@ -18,9 +18,7 @@
 // Reconciliation reads every known SKU back from the channel (readQuantities, in chunks between
 // push rounds) and queues a push for each that differs from the computed figure.
 //
-// Dead letters live in their own SQLite file (DeadLetterStore), not in the ledger: the ledger's
-// schema is versioned on its own and this list is operational state, not stock history.
-// Replaying a dead letter marks it replayed and queues the SKU again: the value then sent is
+// Refused items go to the dead-letter list (dead_letters.h). Replaying a dead letter marks it replayed and queues the SKU again: the value then sent is
 // the figure computed at that moment, not the stale one that was refused.
 
 #include <chrono>
@@ -37,39 +35,12 @@
 
 #include "sw/common/clock.h"
 #include "sw/common/result.h"
-#include "sw/common/sqlite.h"
 #include "sw/coordinator/channels/connector.h"
+#include "sw/coordinator/channels/dead_letters.h"
 
 namespace sw::coordinator::channels {
 
-struct DeadLetter {
-  int64_t id = 0;
-  std::string channel;
-  std::string sku;
-  int64_t quantity = 0;
-  std::string code;
-  std::string message;
-  int64_t attempts = 0;
-  int64_t created_at_ms = 0;
-  std::optional<int64_t> replayed_at_ms;
-};
-nlohmann::json toJson(const DeadLetter& d);
-
-class DeadLetterStore {
- public:
-  static common::Result<std::unique_ptr<DeadLetterStore>> open(const std::string& path);
-  common::Result<int64_t> add(const DeadLetter& d);
-  // Newest first.
-  common::Result<std::vector<DeadLetter>> list(bool include_replayed, int64_t limit);
-  // Reject "not_found" or "already_replayed".
-  common::Result<DeadLetter> markReplayed(int64_t id, int64_t now_ms);
-  common::Result<int64_t> openCount();
-
- private:
-  DeadLetterStore() = default;
-  std::mutex mu_;
-  common::SqliteDb db_;
-};
+class ChannelWorker;
 
 struct PushOptions {
   int64_t backoff_initial_ms = 250;
@@ -153,16 +124,14 @@ class PushScheduler {
   std::vector<std::string> channels() const;
 
  private:
-  struct Worker;
-  void run(Worker& w);
-  Worker* find(const std::string& channel) const;
+  ChannelWorker* find(const std::string& channel) const;
 
   AtsFunction ats_;
   SkuListFunction skus_;
   DeadLetterStore& dead_;
   const common::Clock& clock_;
   const PushOptions options_;
-  std::vector<std::unique_ptr<Worker>> workers_;
+  std::vector<std::unique_ptr<ChannelWorker>> workers_;  // one thread each (src/channel_worker.h)
   bool started_ = false;
 };
 

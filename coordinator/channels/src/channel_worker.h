@@ -1,0 +1,160 @@
+#pragma once
+// One channel's push worker: the thread and the state behind one channel of the PushScheduler
+// (push_scheduler.h says what it does and why). Internal to sw_channels.
+//
+// Threads: run() is the worker thread. changed(), status(), reconcile(), replay() and stop()
+// may be called from any thread; they touch only what mu_ guards. What is marked "worker thread
+// only" is read and written by run() and the steps it calls, never under mu_.
+
+#include <chrono>
+#include <condition_variable>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <set>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "sw/common/clock.h"
+#include "sw/common/result.h"
+#include "sw/coordinator/channels/connector.h"
+#include "sw/coordinator/channels/dead_letters.h"
+#include "sw/coordinator/channels/push_scheduler.h"
+
+namespace sw::coordinator::channels {
+
+class ChannelWorker {
+ public:
+  ChannelWorker(std::string name, std::unique_ptr<ChannelConnector> connector, const AtsFunction& ats,
+                const SkuListFunction& skus, DeadLetterStore& dead_letters, const common::Clock& clock,
+                const PushOptions& options);
+  ~ChannelWorker();
+  ChannelWorker(const ChannelWorker&) = delete;
+  ChannelWorker& operator=(const ChannelWorker&) = delete;
+
+  const std::string& name() const { return name_; }
+  void start();
+  // Asks the thread to stop (returns at once); join() waits for it.
+  void requestStop();
+  void join();
+
+  // These SKUs' figures may have changed (counted as change notices).
+  void changed(const std::vector<std::string>& skus);
+  ChannelStatus status() const;
+  // Starts a reconciliation unless one runs, and waits up to `wait` for it.
+  ReconcileReport reconcile(std::chrono::milliseconds wait);
+  // A dead letter of this SKU was replayed: send it again from scratch.
+  void replay(const std::string& sku);
+
+ private:
+  struct Pending {
+    uint64_t gen = 0;  // bumped by every change: a result only retires the generation it sent
+    int64_t not_before_ms = 0;
+    int64_t attempts = 0;
+    int64_t stale = 0;
+    bool solo = false;  // a batch containing it was refused as a whole: send it alone
+  };
+  struct Ready {  // a SKU due now, as taken from pending_
+    std::string sku;
+    uint64_t gen = 0;
+    int64_t attempts = 0;
+    bool solo = false;
+  };
+  struct Candidate {  // a due SKU with the figure computed for it
+    Ready r;
+    int64_t value = 0;
+  };
+  struct Accepted {
+    int64_t value = 0;
+    int64_t sent_at_ms = 0;
+    int64_t check_at_ms = 0;
+    int64_t delay_ms = 0;
+  };
+  struct Key {
+    int64_t value = 0;
+    std::optional<int64_t> expected;
+    std::string key;
+  };
+  struct ReconcileJob {
+    ReconcileReport report;         // under mu_
+    std::vector<std::string> skus;  // worker thread only
+    size_t pos = 0;
+    bool loaded = false;
+    int64_t errors_in_row = 0;
+  };
+
+  // ---- one turn of the worker ---------------------------------------------------------------
+  void run();
+  // Takes the SKUs due now and the reconciliation to work on; returns when to wake otherwise.
+  int64_t takeDue(int64_t now, std::vector<Ready>& ready, std::shared_ptr<ReconcileJob>& job);
+  // Every refresh_interval_s: every SKU sent is due again (the exposure buffer grows with time).
+  // True when it queued anything.
+  bool refreshIfDue(int64_t now);
+  // One push round. Returns ms to wait (the channel is not ready), or 0 when it went on.
+  int64_t pushRound(std::vector<Ready>& ready);
+  std::vector<Candidate> computeFigures(std::vector<Ready>& ready, int64_t now);
+  std::vector<Candidate> chooseBatch(std::vector<Candidate>& candidates) const;
+  // Reads SKUs never asked about before they are sent. nullopt: send what is left of the batch;
+  // a value: pushRound returns it (a wait, or 0 when nothing is left to send now).
+  std::optional<int64_t> readUnknown(std::vector<Candidate>& batch, int64_t now);
+  void send(const std::vector<Candidate>& batch);
+  void sendFailed(const std::vector<Candidate>& batch, const common::Error& e, int64_t now);
+  void applyResults(const std::vector<Candidate>& batch, const PushResult& res, int64_t now);
+  // Follows items a channel accepted to apply later. True if it did anything.
+  bool checkAccepted();
+  // One chunk of a reconciliation. Returns ms to wait before the next chunk can be read (0 = went on).
+  int64_t reconcileStep(ReconcileJob& job);
+
+  // ---- helpers --------------------------------------------------------------------------------
+  void setError(const std::string& e);
+  void retryLater(const std::string& sku, int64_t at_ms, bool count_attempt);
+  void deadLetter(const std::string& sku, int64_t value, const std::string& code, const std::string& message,
+                  int64_t attempts);
+  void markLocked(const std::string& sku, int64_t not_before_ms);  // caller holds mu_
+  void mark(const std::string& sku);
+  void finish(const std::string& sku, uint64_t gen);
+  void markUnlisted(const std::string& sku);
+  void markListed(const ChannelLevel& l);
+  std::shared_ptr<ReconcileJob> newJobLocked();
+  int64_t backoffMs(int64_t attempts) const;
+
+  const std::string name_;
+  const std::unique_ptr<ChannelConnector> conn_;
+  const AtsFunction& ats_;
+  const SkuListFunction& skus_;
+  DeadLetterStore& dead_;
+  const common::Clock& clock_;
+  const PushOptions& options_;
+  std::thread thread_;
+
+  mutable std::mutex mu_;
+  std::condition_variable cv_;       // wakes the worker
+  std::condition_variable done_cv_;  // a reconciliation finished
+  bool stop_ = false;
+  bool poked_ = false;
+  std::map<std::string, Pending> pending_;
+  uint64_t next_gen_ = 1;
+  std::shared_ptr<ReconcileJob> job_;
+  ChannelStatus stats_;
+  int64_t next_reconcile_ms_ = 0;
+
+  // Worker thread only.
+  std::map<std::string, int64_t> known_;  // what the channel was last seen (or told) to hold
+  // SKUs the channel has no listing for, as the channel itself said: a read found none, or a
+  // push was answered kNotListed. Not pushed, so a SKU sold in stores but never listed online
+  // does not fill the dead-letter list. Only a reconciliation's read that finds a listing takes
+  // one off (then the figure is pushed).
+  std::set<std::string> unlisted_;
+  // SKUs a read found listed (quantity or not). A SKU in neither set has never been asked
+  // about: it is read before its first push on every channel.
+  std::set<std::string> listed_;
+  std::map<std::string, Accepted> accepted_;
+  std::map<std::string, Key> keys_;  // one idempotency key per logical change, reused on retry
+  int64_t next_collect_ms_ = 0;
+  int64_t next_refresh_ms_ = 0;
+};
+
+}  // namespace sw::coordinator::channels
