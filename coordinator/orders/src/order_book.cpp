@@ -70,7 +70,19 @@ const std::vector<std::string> kSchema = {
     "CREATE INDEX fulfilments_by_status ON fulfilments(status);",
 };
 
-bool isHeld(const std::string& state) { return state == "reserved" || state == "tasked"; }
+// Reads a state column. A word this version does not know (the file was edited, or written by a
+// newer version) is kept in `bad`, and the caller returns badState(bad) once the rows are read:
+// never taken silently as another state.
+template <typename E>
+E stateColumn(const SqliteStmt& st, int col, std::optional<E> (*parse)(std::string_view), const char* what,
+              std::string& bad) {
+  std::string word = st.columnText(col);
+  if (auto e = parse(word)) return *e;
+  if (bad.empty()) bad = std::string(what) + " '" + word + "' is not a state this version knows";
+  return E{};
+}
+
+Error badState(const std::string& bad) { return Error::fatal("bad_state", "order book: " + bad); }
 
 json taskLinesJson(const std::vector<TaskLine>& lines) {
   json a = json::array();
@@ -99,10 +111,8 @@ constexpr const char* kFulfilmentColumns =
 
 Result<std::vector<Fulfilment>> readFulfilments(common::SqliteStmt& st) {
   std::vector<Fulfilment> out;
-  for (;;) {
-    auto r = st.step();
-    if (!r) return r.error();
-    if (!*r) break;
+  std::string bad;
+  if (auto each_ok = st.eachRow([&](const common::SqliteStmt&) {
     Fulfilment f;
     f.id = st.columnInt(0);
     f.channel = st.columnText(1);
@@ -111,14 +121,27 @@ Result<std::vector<Fulfilment>> readFulfilments(common::SqliteStmt& st) {
     f.location = st.columnText(4);
     f.tracking_number = st.columnText(5);
     f.lines = taskLinesFrom(st.columnText(6));
-    f.status = st.columnText(7);
+    f.status = stateColumn(st, 7, parseFulfilmentStatus, "fulfilments.status", bad);
     f.attempts = st.columnInt(8);
     f.last_error = st.columnText(9);
     f.channel_fulfilment_id = st.columnText(10);
     f.created_at_ms = st.columnInt(11);
     f.reported_at_ms = st.columnInt(12);
     out.push_back(std::move(f));
-  }
+  }); !each_ok) return each_ok.error();
+  if (!bad.empty()) return badState(bad);
+  return out;
+}
+
+// Columns: id, line_id, sku, location, quantity, state, task_id.
+Result<std::vector<BookAllocation>> readAllocations(SqliteStmt& st) {
+  std::vector<BookAllocation> out;
+  std::string bad;
+  if (auto each_ok = st.eachRow([&](const SqliteStmt& row) {
+    out.push_back({row.columnInt(0), row.columnText(1), row.columnText(2), row.columnText(3), row.columnInt(4),
+                   stateColumn(row, 5, parseAllocationState, "allocations.state", bad), row.columnText(6)});
+  }); !each_ok) return each_ok.error();
+  if (!bad.empty()) return badState(bad);
   return out;
 }
 
@@ -143,12 +166,9 @@ Status OrderBook::loadHeld() {
       "SELECT sku, location, SUM(quantity) FROM allocations WHERE state IN ('reserved', 'tasked') GROUP BY sku, location");
   if (!st) return st.error();
   held_.clear();
-  for (;;) {
-    auto r = st->step();
-    if (!r) return r.error();
-    if (!*r) break;
+  if (auto each_ok = st->eachRow([&](const common::SqliteStmt&) {
     held_[st->columnText(0)][st->columnText(1)] = st->columnInt(2);
-  }
+  }); !each_ok) return each_ok.error();
   return {};
 }
 
@@ -224,9 +244,9 @@ Result<BookChange> OrderBook::insertOrder(const NewOrder& in) {
       " pickup_location, created_at_ms, updated_at_ms, normalized, channel_cancel)"
       " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
   if (!st) return st.error();
-  st->bind(1, o.channel).bind(2, o.order_id).bind(3, o.order_name).bind(4, o.status).bind(5, o.channel_status)
+  st->bind(1, o.channel).bind(2, o.order_id).bind(3, o.order_name).bind(4, toString(o.status)).bind(5, o.channel_status)
       .bind(6, o.reason).bind(7, o.ship_to_country).bind(8, o.pickup_location).bind(9, now).bind(10, now)
-      .bind(11, o.normalized.dump()).bind(12, o.channel_cancel);
+      .bind(11, o.normalized.dump()).bind(12, toString(o.channel_cancel));
   if (auto s = st->run(); !s) return s.error();
   auto ln = db_.prepare(
       "INSERT INTO order_lines (channel, order_id, line_id, sku, quantity, released, n) VALUES (?, ?, ?, ?, ?, 0, ?)");
@@ -246,7 +266,7 @@ Result<BookChange> OrderBook::insertOrder(const NewOrder& in) {
   for (const BookAllocation& a : in.allocations) {
     if (!isHeld(a.state)) return Error::reject("bad_allocation", "a new order's allocations are reserved or tasked");
     al->bind(1, o.channel).bind(2, o.order_id).bind(3, a.line_id).bind(4, a.sku).bind(5, a.location)
-        .bind(6, a.quantity).bind(7, a.state).bind(8, a.task_id).bind(9, now);
+        .bind(6, a.quantity).bind(7, toString(a.state)).bind(8, a.task_id).bind(9, now);
     if (auto s = al->run(); !s) return s.error();
     ids.push_back(db_.lastInsertRowid());
     skus.insert(a.sku);
@@ -275,15 +295,7 @@ Result<std::vector<BookAllocation>> OrderBook::allocationsOf(const std::string& 
       " ORDER BY id");
   if (!st) return st.error();
   st->bind(1, channel).bind(2, order_id);
-  std::vector<BookAllocation> out;
-  for (;;) {
-    auto r = st->step();
-    if (!r) return r.error();
-    if (!*r) break;
-    out.push_back({st->columnInt(0), st->columnText(1), st->columnText(2), st->columnText(3), st->columnInt(4),
-                   st->columnText(5), st->columnText(6)});
-  }
-  return out;
+  return readAllocations(*st);
 }
 
 Status OrderBook::readTaskLines(PickTask& t) {
@@ -291,12 +303,9 @@ Status OrderBook::readTaskLines(PickTask& t) {
   if (!st) return st.error();
   st->bind(1, t.task_id);
   t.lines.clear();
-  for (;;) {
-    auto r = st->step();
-    if (!r) return r.error();
-    if (!*r) break;
+  if (auto each_ok = st->eachRow([&](const common::SqliteStmt&) {
     t.lines.push_back({st->columnText(0), st->columnText(1), st->columnInt(2), st->columnInt(3)});
-  }
+  }); !each_ok) return each_ok.error();
   st->reset();
   // The order's prices, from the order as taken in (orders.normalized).
   t.line_prices.clear();
@@ -322,21 +331,20 @@ Status OrderBook::readTaskLines(PickTask& t) {
 // Columns: task_id, channel, order_id, location, status, ver, created_at_ms, order_name.
 Result<std::vector<PickTask>> OrderBook::readTasks(SqliteStmt& st) {
   std::vector<PickTask> out;
-  for (;;) {
-    auto r = st.step();
-    if (!r) return r.error();
-    if (!*r) break;
+  std::string bad;
+  if (auto each_ok = st.eachRow([&](const common::SqliteStmt&) {
     PickTask t;
     t.task_id = st.columnText(0);
     t.channel = st.columnText(1);
     t.order_id = st.columnText(2);
     t.location = st.columnText(3);
-    t.status = st.columnText(4);
+    t.status = stateColumn(st, 4, parseTaskStatus, "tasks.status", bad);
     t.ver = st.columnInt(5);
     t.created_at_ms = st.columnInt(6);
     t.order_name = st.columnText(7);
     out.push_back(std::move(t));
-  }
+  }); !each_ok) return each_ok.error();
+  if (!bad.empty()) return badState(bad);
   st.reset();
   for (PickTask& t : out) {
     if (auto s = readTaskLines(t); !s) return s.error();
@@ -359,11 +367,12 @@ Result<std::optional<BookOrder>> OrderBook::order(const std::string& channel, co
   auto r = st->step();
   if (!r) return r.error();
   if (!*r) return std::optional<BookOrder>{};
+  std::string bad;
   BookOrder o;
   o.channel = channel;
   o.order_id = order_id;
   o.order_name = st->columnText(0);
-  o.status = st->columnText(1);
+  o.status = stateColumn(*st, 1, parseOrderState, "orders.status", bad);
   o.channel_status = st->columnText(2);
   o.reason = st->columnText(3);
   o.ship_to_country = st->columnText(4);
@@ -371,7 +380,7 @@ Result<std::optional<BookOrder>> OrderBook::order(const std::string& channel, co
   o.created_at_ms = st->columnInt(6);
   o.updated_at_ms = st->columnInt(7);
   o.normalized = json::parse(st->columnText(8), nullptr, false);
-  o.channel_cancel = st->columnText(9);
+  o.channel_cancel = stateColumn(*st, 9, parseChannelCancel, "orders.channel_cancel", bad);
   o.channel_cancel_error = st->columnText(10);
   o.channel_cancel_attempts = st->columnInt(11);
   st->reset();
@@ -380,10 +389,7 @@ Result<std::optional<BookOrder>> OrderBook::order(const std::string& channel, co
       " FROM restocks WHERE channel = ? AND order_id = ? ORDER BY seq");
   if (!rs) return rs.error();
   rs->bind(1, channel).bind(2, order_id);
-  for (;;) {
-    auto rr = rs->step();
-    if (!rr) return rr.error();
-    if (!*rr) break;
+  if (auto each_ok = rs->eachRow([&](const common::SqliteStmt&) {
     Restock x;
     x.seq = rs->columnInt(0);
     x.event_id = rs->columnText(1);
@@ -394,32 +400,27 @@ Result<std::optional<BookOrder>> OrderBook::order(const std::string& channel, co
     x.sku = rs->columnText(4);
     x.location = rs->columnText(5);
     x.quantity = rs->columnInt(6);
-    x.state = rs->columnText(7);
+    x.state = stateColumn(*rs, 7, parseRestockState, "restocks.state", bad);
     x.created_at_ms = rs->columnInt(8);
     x.applied_at_ms = rs->columnInt(9);
     o.restocks.push_back(std::move(x));
-  }
+  }); !each_ok) return each_ok.error();
+  if (!bad.empty()) return badState(bad);
   auto rf = db_.prepare(
       "SELECT refund_id, line_id, quantity, released, restocked, at_ms FROM refunds WHERE channel = ? AND order_id = ?"
       " ORDER BY rowid");
   if (!rf) return rf.error();
   rf->bind(1, channel).bind(2, order_id);
-  for (;;) {
-    auto rr = rf->step();
-    if (!rr) return rr.error();
-    if (!*rr) break;
+  if (auto each_ok = rf->eachRow([&](const common::SqliteStmt&) {
     o.refunds.push_back({rf->columnText(0), rf->columnText(1), rf->columnInt(2), rf->columnInt(3), rf->columnInt(4),
                          rf->columnInt(5)});
-  }
+  }); !each_ok) return each_ok.error();
   auto ln = db_.prepare("SELECT line_id, sku, quantity, released FROM order_lines WHERE channel = ? AND order_id = ? ORDER BY n");
   if (!ln) return ln.error();
   ln->bind(1, channel).bind(2, order_id);
-  for (;;) {
-    auto lr = ln->step();
-    if (!lr) return lr.error();
-    if (!*lr) break;
+  if (auto each_ok = ln->eachRow([&](const common::SqliteStmt&) {
     o.lines.push_back({ln->columnText(0), ln->columnText(1), ln->columnInt(2), ln->columnInt(3)});
-  }
+  }); !each_ok) return each_ok.error();
   auto allocs = allocationsOf(channel, order_id);
   if (!allocs) return allocs.error();
   o.allocations = std::move(*allocs);
@@ -438,20 +439,18 @@ Result<std::optional<BookOrder>> OrderBook::order(const std::string& channel, co
   return std::optional<BookOrder>(std::move(o));
 }
 
-Result<std::vector<BookOrder>> OrderBook::orders(const std::string& status, int64_t limit) {
+Result<std::vector<BookOrder>> OrderBook::orders(std::optional<OrderState> status, int64_t limit) {
   std::vector<std::pair<std::string, std::string>> keys;
   {
     std::lock_guard<std::mutex> lock(mu_);
     auto st = db_.prepare(
         "SELECT channel, order_id FROM orders WHERE ? = '' OR status = ? ORDER BY created_at_ms DESC, rowid DESC LIMIT ?");
     if (!st) return st.error();
-    st->bind(1, status).bind(2, status).bind(3, limit);
-    for (;;) {
-      auto r = st->step();
-      if (!r) return r.error();
-      if (!*r) break;
+    std::string word = status ? toString(*status) : "";
+    st->bind(1, word).bind(2, word).bind(3, limit);
+    if (auto each_ok = st->eachRow([&](const common::SqliteStmt&) {
       keys.emplace_back(st->columnText(0), st->columnText(1));
-    }
+    }); !each_ok) return each_ok.error();
   }
   std::vector<BookOrder> out;
   for (const auto& [c, id] : keys) {
@@ -500,14 +499,14 @@ Result<BookChange> OrderBook::releaseAllocations(const std::vector<BookAllocatio
       upd->bind(1, a.quantity).bind(2, std::string("released")).bind(3, a.id);
       if (auto s = upd->run(); !s) return s.error();
     } else {
-      upd->bind(1, a.quantity - take).bind(2, a.state).bind(3, a.id);
+      upd->bind(1, a.quantity - take).bind(2, toString(a.state)).bind(3, a.id);
       if (auto s = upd->run(); !s) return s.error();
       ins->bind(1, take).bind(2, clock_.nowMs()).bind(3, a.id);
       if (auto s = ins->run(); !s) return s.error();
     }
     pending_holds_.emplace_back(a.sku, a.location, -take);
     skus.insert(a.sku);
-    if (a.state == "tasked" && !a.task_id.empty()) {
+    if (a.state == AllocationState::kTasked && !a.task_id.empty()) {
       tl->bind(1, take).bind(2, a.id);
       if (auto s = tl->run(); !s) return s.error();
       touched_tasks.insert(a.task_id);
@@ -558,12 +557,9 @@ Result<BookChange> OrderBook::cancelOrder(const std::string& channel, const std:
   if (!open) return open.error();
   open->bind(1, channel).bind(2, order_id);
   std::vector<std::pair<std::string, std::string>> tasks;
-  for (;;) {
-    auto r = open->step();
-    if (!r) return r.error();
-    if (!*r) break;
+  if (auto each_ok = open->eachRow([&](const common::SqliteStmt&) {
     tasks.emplace_back(open->columnText(0), open->columnText(1));
-  }
+  }); !each_ok) return each_ok.error();
   for (const auto& [id, loc] : tasks) {
     auto ver = nextVer();
     if (!ver) return ver.error();
@@ -596,7 +592,7 @@ Result<BookChange> OrderBook::releaseLine(const std::string& channel, const std:
     if (a.line_id == line_id && isHeld(a.state)) line.push_back(a);
   }
   // Unrouted units first, then routed but not yet on a task, then those on a task.
-  auto rank = [](const BookAllocation& a) { return a.location.empty() ? 0 : a.state == "reserved" ? 1 : 2; };
+  auto rank = [](const BookAllocation& a) { return a.location.empty() ? 0 : a.state == AllocationState::kReserved ? 1 : 2; };
   std::stable_sort(line.begin(), line.end(), [&](const auto& x, const auto& y) { return rank(x) < rank(y); });
   auto change = releaseAllocations(line, quantity, {});
   if (!change) return change.error();
@@ -618,15 +614,7 @@ Result<std::vector<BookAllocation>> OrderBook::unrouted(int64_t limit) {
       " WHERE state = 'reserved' AND location = '' ORDER BY id LIMIT ?");
   if (!st) return st.error();
   st->bind(1, limit);
-  std::vector<BookAllocation> out;
-  for (;;) {
-    auto r = st->step();
-    if (!r) return r.error();
-    if (!*r) break;
-    out.push_back({st->columnInt(0), st->columnText(1), st->columnText(2), st->columnText(3), st->columnInt(4),
-                   st->columnText(5), st->columnText(6)});
-  }
-  return out;
+  return readAllocations(*st);
 }
 
 Result<OrderBook::OrderRef> OrderBook::orderOfAllocation(int64_t allocation_id) {
@@ -720,7 +708,7 @@ Result<BookChange> OrderBook::completeTask(const std::string& task_id, const std
   if (!tasks) return tasks.error();
   if (tasks->empty()) return Error::reject("not_found", "no task " + task_id);
   const PickTask& t = tasks->front();
-  if (t.status != "open") return BookChange{};
+  if (t.status != TaskStatus::kOpen) return BookChange{};
   std::map<std::string, int64_t> left = picked;
   std::vector<TaskLine> shipped;
   std::set<std::string> skus;
@@ -884,9 +872,9 @@ Result<RefundResult> OrderBook::applyRefund(const std::string& channel, const st
     if (a.line_id != line_id) continue;
     sku = a.sku;
     if (isHeld(a.state)) held.push_back(a);
-    if (a.state == "shipped") shipped_at[a.location] += a.quantity;
+    if (a.state == AllocationState::kShipped) shipped_at[a.location] += a.quantity;
   }
-  auto rank = [](const BookAllocation& a) { return a.location.empty() ? 0 : a.state == "reserved" ? 1 : 2; };
+  auto rank = [](const BookAllocation& a) { return a.location.empty() ? 0 : a.state == AllocationState::kReserved ? 1 : 2; };
   std::stable_sort(held.begin(), held.end(), [&](const auto& x, const auto& y) { return rank(x) < rank(y); });
   int64_t held_units = 0;
   for (const BookAllocation& a : held) held_units += a.quantity;
@@ -989,12 +977,9 @@ Result<std::map<std::string, int64_t>> OrderBook::refundedUnits(const std::strin
   if (!st) return st.error();
   st->bind(1, channel).bind(2, order_id);
   std::map<std::string, int64_t> out;
-  for (;;) {
-    auto r = st->step();
-    if (!r) return r.error();
-    if (!*r) break;
+  if (auto each_ok = st->eachRow([&](const common::SqliteStmt&) {
     out[st->columnText(0)] = st->columnInt(1);
-  }
+  }); !each_ok) return each_ok.error();
   return out;
 }
 
@@ -1006,10 +991,7 @@ Result<std::vector<Restock>> OrderBook::pendingRestocks(int64_t limit) {
   if (!st) return st.error();
   st->bind(1, limit);
   std::vector<Restock> out;
-  for (;;) {
-    auto r = st->step();
-    if (!r) return r.error();
-    if (!*r) break;
+  if (auto each_ok = st->eachRow([&](const common::SqliteStmt&) {
     Restock x;
     x.seq = st->columnInt(0);
     x.event_id = st->columnText(1);
@@ -1020,10 +1002,10 @@ Result<std::vector<Restock>> OrderBook::pendingRestocks(int64_t limit) {
     x.sku = st->columnText(6);
     x.location = st->columnText(7);
     x.quantity = st->columnInt(8);
-    x.state = "pending";
+    x.state = RestockState::kPending;
     x.created_at_ms = st->columnInt(9);
     out.push_back(std::move(x));
-  }
+  }); !each_ok) return each_ok.error();
   return out;
 }
 
@@ -1042,12 +1024,9 @@ Result<std::vector<BookOrder>> OrderBook::ordersToCancel(int64_t limit) {
     auto st = db_.prepare("SELECT channel, order_id FROM orders WHERE channel_cancel = 'pending' ORDER BY created_at_ms LIMIT ?");
     if (!st) return st.error();
     st->bind(1, limit);
-    for (;;) {
-      auto r = st->step();
-      if (!r) return r.error();
-      if (!*r) break;
+    if (auto each_ok = st->eachRow([&](const common::SqliteStmt&) {
       keys.emplace_back(st->columnText(0), st->columnText(1));
-    }
+    }); !each_ok) return each_ok.error();
   }
   std::vector<BookOrder> out;
   for (const auto& [c, id] : keys) {
@@ -1058,14 +1037,14 @@ Result<std::vector<BookOrder>> OrderBook::ordersToCancel(int64_t limit) {
   return out;
 }
 
-Status OrderBook::setChannelCancel(const std::string& channel, const std::string& order_id, const std::string& state,
+Status OrderBook::setChannelCancel(const std::string& channel, const std::string& order_id, ChannelCancel state,
                                    const std::string& error) {
   std::lock_guard<std::mutex> lock(mu_);
   auto st = db_.prepare(
       "UPDATE orders SET channel_cancel = ?, channel_cancel_error = ?, channel_cancel_attempts = channel_cancel_attempts + 1,"
       " updated_at_ms = ? WHERE channel = ? AND order_id = ?");
   if (!st) return st.error();
-  st->bind(1, state).bind(2, error).bind(3, clock_.nowMs()).bind(4, channel).bind(5, order_id);
+  st->bind(1, toString(state)).bind(2, error).bind(3, clock_.nowMs()).bind(4, channel).bind(5, order_id);
   return st->run();
 }
 
@@ -1084,23 +1063,22 @@ Result<OrderBook::Attention> OrderBook::attention(int64_t limit) {
       " ORDER BY updated_at_ms DESC LIMIT ?");
   if (!cs) return cs.error();
   cs->bind(1, limit);
-  for (;;) {
-    auto r = cs->step();
-    if (!r) return r.error();
-    if (!*r) break;
+  std::string bad;
+  if (auto each_ok = cs->eachRow([&](const common::SqliteStmt&) {
     BookOrder o;
     o.channel = cs->columnText(0);
     o.order_id = cs->columnText(1);
     o.order_name = cs->columnText(2);
-    o.status = cs->columnText(3);
+    o.status = stateColumn(*cs, 3, parseOrderState, "orders.status", bad);
     o.reason = cs->columnText(4);
-    o.channel_cancel = cs->columnText(5);
+    o.channel_cancel = stateColumn(*cs, 5, parseChannelCancel, "orders.channel_cancel", bad);
     o.channel_cancel_error = cs->columnText(6);
     o.channel_cancel_attempts = cs->columnInt(7);
     o.created_at_ms = cs->columnInt(8);
     o.updated_at_ms = cs->columnInt(9);
     out.cancels.push_back(std::move(o));
-  }
+  }); !each_ok) return each_ok.error();
+  if (!bad.empty()) return badState(bad);
   return out;
 }
 

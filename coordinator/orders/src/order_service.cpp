@@ -261,30 +261,30 @@ Result<IntakeResult> OrderService::intakeNew(const NormalizedOrder& received) {
     if (q > 0) need[l.sku] += q;
   }
   if (endsOrder(order.status)) {
-    o.status = kOrderCancelled;
+    o.status = OrderState::kCancelled;
     o.reason = "cancelled before it was taken in";
     auto r = book_.insertOrder(in);
     if (!r) return r.error();
     stats_.cancelled++;
-    return IntakeResult{o.status, true, o.reason};
+    return IntakeResult{toString(o.status), true, o.reason};
   }
   // Strict policy: every SKU must be covered by what this channel may sell right now.
   for (const auto& [sku, n] : need) {
     auto ats = availableToSell(channel, sku);
     if (!ats) return ats.error();
     if (*ats < n) {
-      o.status = kOrderRejectedNoStock;
+      o.status = OrderState::kRejectedNoStock;
       o.reason = sku + ": " + std::to_string(n) + " ordered, " + std::to_string(*ats) + " available to sell on " + channel;
-      o.channel_cancel = kCancelPending;  // the channel is told (cancelRejected)
+      o.channel_cancel = ChannelCancel::kPending;  // the channel is told (cancelRejected)
       auto r = book_.insertOrder(in);
       if (!r) return r.error();
       stats_.rejected_no_stock++;
       SW_INFO(kLog) << channel << " order " << order.order_id << " rejected: " << o.reason;
       ledgerChanged();  // wake the worker: it tells the channel to cancel the order
-      return IntakeResult{o.status, true, o.reason};
+      return IntakeResult{toString(o.status), true, o.reason};
     }
   }
-  o.status = kOrderAccepted;
+  o.status = OrderState::kAccepted;
   std::vector<std::string> skus;
   for (const auto& [sku, n] : need) skus.push_back(sku);
   auto free = freeStock(skus);
@@ -304,7 +304,7 @@ Result<IntakeResult> OrderService::intakeNew(const NormalizedOrder& received) {
     al.sku = a.sku;
     al.location = a.location;
     al.quantity = a.quantity;
-    al.state = a.location.empty() ? "reserved" : "tasked";
+    al.state = a.location.empty() ? AllocationState::kReserved : AllocationState::kTasked;
     if (!a.location.empty()) {
       auto it = task_of.find(a.location);
       if (it == task_of.end()) {
@@ -329,13 +329,13 @@ Result<IntakeResult> OrderService::intakeNew(const NormalizedOrder& received) {
   if (!change) return change.error();
   stats_.accepted++;
   notify(*change);
-  return IntakeResult{o.status, true, reason};
+  return IntakeResult{toString(o.status), true, reason};
 }
 
 Result<IntakeResult> OrderService::intakeUpdate(const NormalizedOrder& order, const BookOrder& existing) {
   // An order is taken once: later deliveries only cancel it, release units or restock refunds.
-  if (existing.status == kOrderRejectedNoStock || existing.status == kOrderCancelled) {
-    return IntakeResult{existing.status, false, "already " + existing.status};
+  if (existing.status == OrderState::kRejectedNoStock || existing.status == OrderState::kCancelled) {
+    return IntakeResult{toString(existing.status), false, std::string("already ") + toString(existing.status)};
   }
   BookChange all;
   auto merge = [&all](const BookChange& c) {
@@ -374,7 +374,7 @@ Result<IntakeResult> OrderService::intakeUpdate(const NormalizedOrder& order, co
     merge(*change);
     notify(all);
     if (restocked_units > 0) ledgerChanged();
-    return IntakeResult{kOrderCancelled, false, "cancelled at the channel"};
+    return IntakeResult{toString(OrderState::kCancelled), false, "cancelled at the channel"};
   }
   // Other releases: a refund delivery without refund ids carries only that refund's units; an
   // order update carries the line's current quantity, so what to release is what it lost (less
@@ -418,10 +418,10 @@ Result<IntakeResult> OrderService::intakeUpdate(const NormalizedOrder& order, co
   }
   notify(all);
   if (restocked_units > 0) ledgerChanged();  // the worker writes the restock into the ledger
-  std::string status = existing.status;
+  std::string status = toString(existing.status);
   if (!release.empty() || refund_lines > duplicates) {
     auto after = book_.order(existing.channel, existing.order_id);
-    if (after && *after) status = (*after)->status;
+    if (after && *after) status = toString((*after)->status);
   }
   std::string reason;
   if (refund_lines > 0) {
@@ -552,7 +552,7 @@ void OrderService::routeWaiting() {
     if (!order || !*order) continue;
     std::set<std::string> short_at;
     for (const BookAllocation& x : (*order)->allocations) {
-      if (x.line_id == a.line_id && x.state == "short") short_at.insert(x.location);
+      if (x.line_id == a.line_id && x.state == AllocationState::kShort) short_at.insert(x.location);
     }
     auto free = freeStock({a.sku});
     if (!free) continue;
@@ -601,7 +601,7 @@ void OrderService::reportFulfilments() {
     rep.shipped_at_ms = f.created_at_ms;
     for (const TaskLine& l : f.lines) rep.lines.push_back({l.line_id, l.sku, l.quantity});
     auto order = book_.order(f.channel, f.order_id);
-    rep.order_complete = order && *order && (*order)->status == kOrderShipped;
+    rep.order_complete = order && *order && (*order)->status == OrderState::kShipped;
     auto r = conn->second->reportFulfilment(rep);
     if (!r) {
       stats_.fulfilment_errors++;
@@ -637,7 +637,7 @@ void OrderService::cancelRejected() {
     auto conn = connectors_.find(o.channel);
     if (conn == connectors_.end()) {
       stats_.manual_cancels++;
-      (void)book_.setChannelCancel(o.channel, o.order_id, kCancelManual,
+      (void)book_.setChannelCancel(o.channel, o.order_id, ChannelCancel::kManual,
                                    "no connector configured for " + o.channel + ": cancel it at the channel by hand");
       continue;
     }
@@ -646,7 +646,7 @@ void OrderService::cancelRejected() {
     if (r) {
       stats_.channel_cancels++;
       SW_INFO(kLog) << o.channel << " order " << o.order_id << " cancelled at the channel (" << *r << ")";
-      (void)book_.setChannelCancel(o.channel, o.order_id, kCancelDone, "");
+      (void)book_.setChannelCancel(o.channel, o.order_id, ChannelCancel::kDone, "");
       next_cancel_try_ms_.erase(key);
       continue;
     }
@@ -654,16 +654,16 @@ void OrderService::cancelRejected() {
     if (e.code == "not_supported") {
       stats_.manual_cancels++;
       SW_WARN(kLog) << o.channel << " order " << o.order_id << " needs a manual cancel: " << e.message;
-      (void)book_.setChannelCancel(o.channel, o.order_id, kCancelManual, e.message);
+      (void)book_.setChannelCancel(o.channel, o.order_id, ChannelCancel::kManual, e.message);
       next_cancel_try_ms_.erase(key);
     } else if (e.kind == common::ErrorKind::kReject) {
       SW_WARN(kLog) << o.channel << " order " << o.order_id << " cancel refused: " << e.toString();
-      (void)book_.setChannelCancel(o.channel, o.order_id, kCancelFailed, e.code + ": " + e.message);
+      (void)book_.setChannelCancel(o.channel, o.order_id, ChannelCancel::kFailed, e.code + ": " + e.message);
       next_cancel_try_ms_.erase(key);
     } else {
       int64_t backoff = std::min<int64_t>(config_.fulfilment_retry_max_ms,
                                           int64_t{500} << std::min<int64_t>(o.channel_cancel_attempts, 16));
-      (void)book_.setChannelCancel(o.channel, o.order_id, kCancelPending, e.code + ": " + e.message);
+      (void)book_.setChannelCancel(o.channel, o.order_id, ChannelCancel::kPending, e.code + ": " + e.message);
       next_cancel_try_ms_[key] = now + backoff;
     }
   }

@@ -18,7 +18,7 @@ json taskItem(const PickTask& t) {
     lines.push_back(std::move(jl));
   }
   return {{"task_id", t.task_id}, {"order_id", t.order_id}, {"order_name", t.order_name}, {"channel", t.channel},
-          {"status", t.status}, {"ver", t.ver}, {"lines", lines}};
+          {"status", toString(t.status)}, {"ver", t.ver}, {"lines", lines}};
 }
 
 common::Result<common::DownPage> PickTaskProvider::page(const common::DownRequest& req, const std::string&,

@@ -19,15 +19,21 @@ json orderJson(const BookOrder& o) {
     int64_t held = 0, shipped = 0, released = 0, short_units = 0, unrouted = 0;
     for (const BookAllocation& a : o.allocations) {
       if (a.line_id != l.line_id) continue;
-      if (a.state == "reserved" || a.state == "tasked") {
-        held += a.quantity;
-        if (a.location.empty()) unrouted += a.quantity;
-      } else if (a.state == "shipped") {
-        shipped += a.quantity;
-      } else if (a.state == "released") {
-        released += a.quantity;
-      } else if (a.state == "short") {
-        short_units += a.quantity;
+      switch (a.state) {
+        case AllocationState::kReserved:
+        case AllocationState::kTasked:
+          held += a.quantity;
+          if (a.location.empty()) unrouted += a.quantity;
+          break;
+        case AllocationState::kShipped:
+          shipped += a.quantity;
+          break;
+        case AllocationState::kReleased:
+          released += a.quantity;
+          break;
+        case AllocationState::kShort:
+          short_units += a.quantity;
+          break;
       }
     }
     lines.push_back({{"line_id", l.line_id}, {"sku", l.sku}, {"quantity", l.quantity}, {"reserved", held},
@@ -36,7 +42,7 @@ json orderJson(const BookOrder& o) {
   json allocs = json::array();
   for (const BookAllocation& a : o.allocations) {
     allocs.push_back({{"id", a.id}, {"line_id", a.line_id}, {"sku", a.sku}, {"location", a.location},
-                      {"quantity", a.quantity}, {"state", a.state}, {"task_id", a.task_id}});
+                      {"quantity", a.quantity}, {"state", toString(a.state)}, {"task_id", a.task_id}});
   }
   json tasks = json::array();
   for (const PickTask& t : o.tasks) {
@@ -50,7 +56,7 @@ json orderJson(const BookOrder& o) {
     json fl = json::array();
     for (const TaskLine& l : f.lines) fl.push_back({{"line_id", l.line_id}, {"sku", l.sku}, {"quantity", l.quantity}});
     fulfilments.push_back({{"id", f.id}, {"task_id", f.task_id}, {"location", f.location},
-                           {"tracking_number", f.tracking_number}, {"lines", fl}, {"status", f.status},
+                           {"tracking_number", f.tracking_number}, {"lines", fl}, {"status", toString(f.status)},
                            {"attempts", f.attempts}, {"last_error", f.last_error},
                            {"channel_fulfilment_id", f.channel_fulfilment_id}, {"created_at_ms", f.created_at_ms},
                            {"reported_at_ms", f.reported_at_ms}});
@@ -58,7 +64,7 @@ json orderJson(const BookOrder& o) {
   json restocks = json::array();
   for (const Restock& r : o.restocks) {
     restocks.push_back({{"seq", r.seq}, {"event_id", r.event_id}, {"refund_id", r.refund_id}, {"line_id", r.line_id},
-                        {"sku", r.sku}, {"location", r.location}, {"quantity", r.quantity}, {"state", r.state},
+                        {"sku", r.sku}, {"location", r.location}, {"quantity", r.quantity}, {"state", toString(r.state)},
                         {"created_at_ms", r.created_at_ms}, {"applied_at_ms", r.applied_at_ms}});
   }
   json refunds = json::array();
@@ -67,11 +73,11 @@ json orderJson(const BookOrder& o) {
                        {"released", r.released}, {"restocked", r.restocked}, {"at_ms", r.at_ms}});
   }
   json cancel = nullptr;
-  if (!o.channel_cancel.empty()) {
-    cancel = {{"state", o.channel_cancel}, {"error", o.channel_cancel_error}, {"attempts", o.channel_cancel_attempts}};
-    if (o.channel_cancel == kCancelManual) cancel["needs_manual_cancel"] = true;
+  if (o.channel_cancel != ChannelCancel::kNone) {
+    cancel = {{"state", toString(o.channel_cancel)}, {"error", o.channel_cancel_error}, {"attempts", o.channel_cancel_attempts}};
+    if (o.channel_cancel == ChannelCancel::kManual) cancel["needs_manual_cancel"] = true;
   }
-  return {{"channel", o.channel}, {"order_id", o.order_id}, {"order_name", o.order_name}, {"status", o.status},
+  return {{"channel", o.channel}, {"order_id", o.order_id}, {"order_name", o.order_name}, {"status", toString(o.status)},
           {"channel_status", o.channel_status}, {"reason", o.reason}, {"ship_to_country", o.ship_to_country},
           {"pickup_location", o.pickup_location}, {"created_at_ms", o.created_at_ms},
           {"updated_at_ms", o.updated_at_ms}, {"lines", lines}, {"allocations", allocs}, {"tasks", tasks},
@@ -88,7 +94,15 @@ void addRoutes(httplib::Server& server, OrderService& orders) {
   server.Get("/v1/orders", [&orders](const httplib::Request& req, httplib::Response& res) {
     auto limit = common::queryInt(req, "limit", 100, 1, 10'000);
     if (!limit) return common::sendError(res, limit.error());
-    auto list = orders.book().orders(req.get_param_value("status"), *limit);
+    std::optional<OrderState> status;
+    if (req.has_param("status")) {
+      status = parseOrderState(req.get_param_value("status"));
+      if (!status) {
+        return common::sendError(res, common::Error::reject("bad_param", "status must be accepted, rejected_no_stock, "
+                                                                         "partially_shipped, shipped or cancelled"));
+      }
+    }
+    auto list = orders.book().orders(status, *limit);
     if (!list) return common::sendError(res, list.error());
     json out = json::array();
     for (const BookOrder& o : *list) out.push_back(orderJson(o));
@@ -110,8 +124,9 @@ void addRoutes(httplib::Server& server, OrderService& orders) {
     json cs = json::array();
     for (const BookOrder& o : a->cancels) {
       cs.push_back({{"channel", o.channel}, {"order_id", o.order_id}, {"order_name", o.order_name},
-                    {"status", o.status}, {"reason", o.reason}, {"channel_cancel", o.channel_cancel},
-                    {"needs_manual_cancel", o.channel_cancel == kCancelManual}, {"error", o.channel_cancel_error},
+                    {"status", toString(o.status)}, {"reason", o.reason},
+                    {"channel_cancel", toString(o.channel_cancel)},
+                    {"needs_manual_cancel", o.channel_cancel == ChannelCancel::kManual}, {"error", o.channel_cancel_error},
                     {"attempts", o.channel_cancel_attempts}, {"updated_at_ms", o.updated_at_ms}});
     }
     sendJson(res, json{{"failed_fulfilments", fs}, {"cancels", cs}});

@@ -110,8 +110,8 @@ TEST_F(OrderBookTest, ConcurrentOrdersNeverTakeMoreThanThereIs) {
       for (int i = 0; i < 4; ++i) {
         auto r = service_->intake(order("o" + std::to_string(t) + "-" + std::to_string(i), "A", 1));
         if (!r) failed++;
-        else if (r->status == kOrderAccepted) accepted++;
-        else if (r->status == kOrderRejectedNoStock) rejected++;
+        else if (r->status == toString(OrderState::kAccepted)) accepted++;
+        else if (r->status == toString(OrderState::kRejectedNoStock)) rejected++;
       }
     });
   }
@@ -145,7 +145,7 @@ TEST_F(OrderBookTest, AnOrderIsTakenOnceAndACancellationReleasesIt) {
   auto before = book_->taskVersion(loc);
   r = service_->intake(order("1", "A", 2, OrderStatus::kCancelled));
   ASSERT_TRUE(r.ok());
-  EXPECT_EQ(r->status, kOrderCancelled);
+  EXPECT_EQ(r->status, toString(OrderState::kCancelled));
   EXPECT_EQ(held("A"), 0);
   EXPECT_TRUE(book_->openTasks()->empty());
   // The cancelled task goes down as a change, so the handheld drops it.
@@ -223,7 +223,7 @@ TEST_F(OrderBookTest, AShortPickShipsWhatWasPickedAndReroutesTheRestElsewhere) {
   service_->workOnce();
   auto o = book_->order("shopify", "1");
   ASSERT_TRUE(o.ok() && *o);
-  EXPECT_EQ((*o)->status, kOrderPartiallyShipped);
+  EXPECT_EQ((*o)->status, OrderState::kPartiallyShipped);
   ASSERT_EQ((*o)->fulfilments.size(), 1u);
   EXPECT_EQ((*o)->fulfilments[0].lines.at(0).quantity, 1);
   EXPECT_FALSE((*o)->fulfilments[0].tracking_number.empty());
@@ -236,7 +236,7 @@ TEST_F(OrderBookTest, AShortPickShipsWhatWasPickedAndReroutesTheRestElsewhere) {
   receive("store-1", "A", 1, common::EventType::kSale, tasks->front().task_id);
   service_->workOnce();
   o = book_->order("shopify", "1");
-  EXPECT_EQ((*o)->status, kOrderShipped);
+  EXPECT_EQ((*o)->status, OrderState::kShipped);
   EXPECT_EQ((*o)->fulfilments.size(), 2u);
   EXPECT_EQ(held("A"), 0);
 }
@@ -246,7 +246,7 @@ TEST_F(OrderBookTest, AShortPickShipsWhatWasPickedAndReroutesTheRestElsewhere) {
 // refund delivered again (or after a restart) changes nothing. A refund without restock does not.
 TEST_F(OrderBookTest, ARestockRefundGoesIntoTheLedgerOnce) {
   receive("wh-1", "R", 3);
-  ASSERT_EQ(service_->intake(order("o1", "R", 2))->status, kOrderAccepted);
+  ASSERT_EQ(service_->intake(order("o1", "R", 2))->status, toString(OrderState::kAccepted));
   auto tasks = book_->openTasks();
   ASSERT_TRUE(tasks.ok());
   ASSERT_EQ(tasks->size(), 1u);
@@ -284,7 +284,7 @@ TEST_F(OrderBookTest, ARestockRefundGoesIntoTheLedgerOnce) {
   auto o = book_->order("shopify", "o1");
   ASSERT_TRUE(o.ok() && *o);
   ASSERT_EQ((*o)->restocks.size(), 1u);
-  EXPECT_EQ((*o)->restocks[0].state, "applied");
+  EXPECT_EQ((*o)->restocks[0].state, RestockState::kApplied);
   EXPECT_EQ((*o)->restocks[0].location, "wh-1");
   auto events = ledger_->eventsForDevice(kRestockDevice, 1, 10);
   ASSERT_TRUE(events.ok());
@@ -312,11 +312,11 @@ TEST_F(OrderBookTest, ARestockRefundGoesIntoTheLedgerOnce) {
 TEST_F(OrderBookTest, ARejectedOrderWithoutAConnectorNeedsAManualCancel) {
   auto r = service_->intake(order("x1", "NONE", 1));
   ASSERT_TRUE(r.ok());
-  ASSERT_EQ(r->status, kOrderRejectedNoStock);
-  EXPECT_EQ((*book_->order("shopify", "x1"))->channel_cancel, kCancelPending);
+  ASSERT_EQ(r->status, toString(OrderState::kRejectedNoStock));
+  EXPECT_EQ((*book_->order("shopify", "x1"))->channel_cancel, ChannelCancel::kPending);
   service_->workOnce();
   auto o = book_->order("shopify", "x1");
-  EXPECT_EQ((*o)->channel_cancel, kCancelManual);
+  EXPECT_EQ((*o)->channel_cancel, ChannelCancel::kManual);
   EXPECT_NE((*o)->channel_cancel_error.find("no connector"), std::string::npos);
   auto a = book_->attention(10);
   ASSERT_TRUE(a.ok());
@@ -341,4 +341,52 @@ TEST_F(OrderBookTest, ARefundOfAnOrderNeverTakenInBooksNothing) {
   ASSERT_TRUE(o.ok());
   EXPECT_FALSE(o->has_value());
   EXPECT_EQ(held("A"), 0);
+}
+
+namespace {
+
+// States are enums in code and words in the tables; every value goes to its word and back.
+TEST(OrderStates, EveryValueHasOneWordAndComesBack) {
+  for (auto s : {OrderState::kAccepted, OrderState::kRejectedNoStock, OrderState::kPartiallyShipped,
+                 OrderState::kShipped, OrderState::kCancelled}) {
+    EXPECT_EQ(parseOrderState(toString(s)), s);
+    EXPECT_EQ(nlohmann::json(s), toString(s));  // JSON gets the word, never a number
+  }
+  for (auto s : {AllocationState::kReserved, AllocationState::kTasked, AllocationState::kShipped,
+                 AllocationState::kReleased, AllocationState::kShort}) {
+    EXPECT_EQ(parseAllocationState(toString(s)), s);
+  }
+  for (auto s : {TaskStatus::kOpen, TaskStatus::kDone, TaskStatus::kCancelled}) EXPECT_EQ(parseTaskStatus(toString(s)), s);
+  for (auto s : {FulfilmentStatus::kPending, FulfilmentStatus::kReported, FulfilmentStatus::kFailed}) {
+    EXPECT_EQ(parseFulfilmentStatus(toString(s)), s);
+  }
+  for (auto s : {RestockState::kPending, RestockState::kApplied}) EXPECT_EQ(parseRestockState(toString(s)), s);
+  for (auto s : {ChannelCancel::kNone, ChannelCancel::kPending, ChannelCancel::kDone, ChannelCancel::kManual,
+                 ChannelCancel::kFailed}) {
+    EXPECT_EQ(parseChannelCancel(toString(s)), s);
+  }
+  EXPECT_STREQ(toString(ChannelCancel::kNone), "");
+  EXPECT_STREQ(toString(OrderState::kRejectedNoStock), "rejected_no_stock");
+  EXPECT_FALSE(parseOrderState("Accepted"));
+  EXPECT_FALSE(parseAllocationState(""));
+  EXPECT_FALSE(parseTaskStatus("open "));
+}
+
+}  // namespace
+
+// A state word no version writes (the file edited by hand) is an error naming it, never read as
+// some other state.
+TEST_F(OrderBookTest, AnUnknownStateInTheFileIsAnErrorNotAGuess) {
+  receive("wh-1", "A", 5);
+  auto r = service_->intake(order("o1", "A", 2));
+  ASSERT_TRUE(r.ok()) << r.error().toString();
+  {
+    auto db = common::SqliteDb::open({.path = dir_.file("ledger.db.orders")});
+    ASSERT_TRUE(db.ok()) << db.error().toString();
+    ASSERT_TRUE(db->exec("UPDATE allocations SET state = 'lost'").ok());
+  }
+  auto o = book_->order("shopify", "o1");
+  ASSERT_FALSE(o.ok());
+  EXPECT_EQ(o.error().code, "bad_state");
+  EXPECT_NE(o.error().message.find("allocations.state 'lost'"), std::string::npos) << o.error().message;
 }

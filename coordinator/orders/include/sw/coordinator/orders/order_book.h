@@ -9,7 +9,7 @@
 // never reads it.
 //
 // Tables:
-//   orders(channel, order_id) PK      status (see OrderState), the channel's own status, the
+//   orders(channel, order_id) PK      status (OrderState, states.h), the channel's own status, the
 //                                     normalised order as received first (JSON), why it was rejected
 //   order_lines(channel, order_id, line_id) PK   sku, quantity, units released by cancel/refund
 //   allocations(id)                   units of one line held at one location ("" = not routed yet):
@@ -48,21 +48,9 @@
 #include "sw/common/result.h"
 #include "sw/common/sqlite.h"
 #include "sw/coordinator/channels/availability.h"
+#include "sw/coordinator/orders/states.h"
 
 namespace sw::coordinator {
-
-// Order states, as GET /v1/orders shows them.
-//   accepted           stock reserved for every line (some may still wait for routing)
-//   rejected_no_stock  strict policy: available-to-sell did not cover a line when the order came in;
-//                      nothing was reserved; the channel is told to cancel it (channel_cancel below)
-//   partially_shipped  some units shipped, others still held
-//   shipped            every held unit shipped (short units that could not be re-routed stay held)
-//   cancelled          cancelled or fully refunded at the channel: held units released
-inline constexpr const char* kOrderAccepted = "accepted";
-inline constexpr const char* kOrderRejectedNoStock = "rejected_no_stock";
-inline constexpr const char* kOrderPartiallyShipped = "partially_shipped";
-inline constexpr const char* kOrderShipped = "shipped";
-inline constexpr const char* kOrderCancelled = "cancelled";
 
 struct BookLine {
   std::string line_id;
@@ -77,7 +65,7 @@ struct BookAllocation {
   std::string sku;
   std::string location;  // "" = not routed yet
   int64_t quantity = 0;  // held units (reserved/tasked), or shipped/released/short units
-  std::string state;     // reserved, tasked, shipped, released, short
+  AllocationState state = AllocationState::kReserved;
   std::string task_id;
 };
 
@@ -94,7 +82,7 @@ struct PickTask {
   std::string order_id;
   std::string order_name;
   std::string location;
-  std::string status;  // open, done, cancelled
+  TaskStatus status = TaskStatus::kOpen;
   int64_t ver = 0;
   int64_t created_at_ms = 0;
   std::vector<TaskLine> lines;
@@ -102,15 +90,6 @@ struct PickTask {
   // at the order's price, so online revenue is in the ledger.
   std::map<std::string, std::pair<std::string, std::string>> line_prices;
 };
-
-// Telling the channel to cancel an order Stockwire rejected (orders.channel_cancel):
-//   ""         nothing to do;  "pending"  to be sent (retried with backoff);  "done"  the channel cancelled it;
-//   "manual"   the channel's API has no seller cancel: a person must cancel it in the channel's back office;
-//   "failed"   the channel refused (channel_cancel_error says why): a person must look.
-inline constexpr const char* kCancelPending = "pending";
-inline constexpr const char* kCancelDone = "done";
-inline constexpr const char* kCancelManual = "manual";
-inline constexpr const char* kCancelFailed = "failed";
 
 // Shipped units a channel refund put back as stock.
 struct Restock {
@@ -123,7 +102,7 @@ struct Restock {
   std::string sku;
   std::string location;
   int64_t quantity = 0;
-  std::string state;  // pending, applied
+  RestockState state = RestockState::kPending;
   int64_t created_at_ms = 0;
   int64_t applied_at_ms = 0;
 };
@@ -148,7 +127,7 @@ struct Fulfilment {
   std::string location;
   std::string tracking_number;
   std::vector<TaskLine> lines;  // picked units (quantity > 0 only)
-  std::string status;           // pending, reported, failed (the channel refused it: a person must look)
+  FulfilmentStatus status = FulfilmentStatus::kPending;
   int64_t attempts = 0;
   std::string last_error;
   std::string channel_fulfilment_id;
@@ -160,7 +139,7 @@ struct BookOrder {
   std::string channel;
   std::string order_id;
   std::string order_name;
-  std::string status;
+  OrderState status = OrderState::kAccepted;
   std::string channel_status;
   std::string reason;  // why rejected, or notes
   std::string ship_to_country;
@@ -172,7 +151,7 @@ struct BookOrder {
   std::vector<BookAllocation> allocations;
   std::vector<PickTask> tasks;
   std::vector<Fulfilment> fulfilments;
-  std::string channel_cancel;  // see kCancel*
+  ChannelCancel channel_cancel = ChannelCancel::kNone;
   std::string channel_cancel_error;
   int64_t channel_cancel_attempts = 0;
   std::vector<Restock> restocks;
@@ -207,11 +186,11 @@ class OrderBook final : public ReservationView {
   common::Result<bool> firstDelivery(const std::string& channel, const std::string& delivery_id);
 
   common::Result<std::optional<BookOrder>> order(const std::string& channel, const std::string& order_id);
-  // Newest first. status "" = any.
-  common::Result<std::vector<BookOrder>> orders(const std::string& status, int64_t limit);
+  // Newest first. status nullopt = any.
+  common::Result<std::vector<BookOrder>> orders(std::optional<OrderState> status, int64_t limit);
 
   // A new order with its lines and its first allocations (and tasks for the routed ones),
-  // all in one transaction. allocations[i].state must be "reserved" or "tasked".
+  // all in one transaction. allocations[i] must be held (reserved or tasked).
   struct NewOrder {
     BookOrder order;  // lines filled; allocations/tasks ignored
     std::vector<BookAllocation> allocations;
@@ -278,7 +257,7 @@ class OrderBook final : public ReservationView {
 
   // Channel cancellation of rejected orders.
   common::Result<std::vector<BookOrder>> ordersToCancel(int64_t limit);
-  common::Status setChannelCancel(const std::string& channel, const std::string& order_id, const std::string& state,
+  common::Status setChannelCancel(const std::string& channel, const std::string& order_id, ChannelCancel state,
                                   const std::string& error);
   // What a person must look at: failed fulfilments, cancels that are manual or failed.
   struct Attention {
