@@ -72,7 +72,7 @@ Status Store::init() {
   auto db = common::SqliteDb::open({.path = config_.path, .quick_check = existed});
   if (!db) return db.error();
   db_ = std::move(*db);
-  if (auto s = db_.migrate(kSchema); !s) return s;
+  if (auto s = db_.migrate({"agent_store", kSchema, "user_version"}); !s) return s;
 
   auto get = db_.prepare("SELECT value FROM meta WHERE key = ?");
   if (!get) return get.error();

@@ -249,18 +249,89 @@ Result<std::string> SqliteDb::queryText(std::string_view sql) {
   return st->columnText(0);
 }
 
-Status SqliteDb::migrate(const std::vector<std::string>& steps) {
-  auto v = queryInt("PRAGMA user_version");
+namespace {
+
+constexpr const char* kVersionsTable =
+    "CREATE TABLE IF NOT EXISTS schema_versions (component TEXT PRIMARY KEY, version INTEGER NOT NULL)";
+
+// The version an earlier release recorded for this component its own way (see SqliteSchema::legacy).
+Result<int64_t> legacyVersion(SqliteDb& db, const std::string& legacy) {
+  if (legacy.empty()) return int64_t{0};
+  if (legacy == "user_version") return db.queryInt("PRAGMA user_version");
+  auto st = db.prepare("SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = ?");
+  if (!st) return st.error();
+  st->bind(1, legacy);
+  int64_t tables = 0;
+  if (auto r = st->firstRow([&](const SqliteStmt& row) { tables = row.columnInt(0); }); !r) return r.error();
+  if (tables == 0) return int64_t{0};
+  auto v = db.prepare("SELECT CAST(value AS INTEGER) FROM \"" + legacy + "\" WHERE key = 'schema'");
   if (!v) return v.error();
-  if (*v > static_cast<int64_t>(steps.size())) {
-    return Error::fatal("schema_too_new", path_ + " has schema version " + std::to_string(*v) +
-                                              ", newer than this program knows (" + std::to_string(steps.size()) + ")");
-  }
-  for (size_t i = static_cast<size_t>(*v); i < steps.size(); ++i) {
+  int64_t version = 0;
+  if (auto r = v->firstRow([&](const SqliteStmt& row) { version = row.columnInt(0); }); !r) return r.error();
+  return version;
+}
+
+Status setVersion(SqliteDb& db, const SqliteSchema& schema, int64_t version) {
+  auto st = db.prepare(
+      "INSERT INTO schema_versions (component, version) VALUES (?, ?)"
+      " ON CONFLICT (component) DO UPDATE SET version = excluded.version");
+  if (!st) return st.error();
+  st->bind(1, schema.component).bind(2, version);
+  if (auto s = st->run(); !s) return s;
+  if (schema.legacy == "user_version") return db.exec("PRAGMA user_version=" + std::to_string(version));
+  return {};
+}
+
+}  // namespace
+
+Result<int64_t> SqliteDb::schemaVersion(std::string_view component) {
+  if (auto s = exec(kVersionsTable); !s) return s.error();
+  auto st = prepare("SELECT version FROM schema_versions WHERE component = ?");
+  if (!st) return st.error();
+  st->bind(1, component);
+  int64_t version = 0;
+  if (auto r = st->firstRow([&](const SqliteStmt& row) { version = row.columnInt(0); }); !r) return r.error();
+  return version;
+}
+
+Status SqliteDb::migrate(const SqliteSchema& schema) {
+  const auto known = static_cast<int64_t>(schema.steps.size());
+  int64_t version = 0;
+  {
+    // The first open after an upgrade to schema_versions takes the version from where it was kept.
     auto txn = SqliteTxn::begin(*this);
     if (!txn) return txn.error();
-    if (auto s = exec(steps[i]); !s) return s.error();
-    if (auto s = exec("PRAGMA user_version=" + std::to_string(i + 1)); !s) return s.error();
+    if (auto s = exec(kVersionsTable); !s) return s.error();
+    auto st = prepare("SELECT version FROM schema_versions WHERE component = ?");
+    if (!st) return st.error();
+    st->bind(1, schema.component);
+    auto found = st->firstRow([&](const SqliteStmt& row) { version = row.columnInt(0); });
+    if (!found) return found.error();
+    if (!*found) {
+      auto legacy = legacyVersion(*this, schema.legacy);
+      if (!legacy) return legacy.error();
+      version = *legacy;
+      if (version > 0 && version <= known) {
+        if (auto s = setVersion(*this, schema, version); !s) return s.error();
+      }
+    }
+    if (version > known) {
+      return Error::fatal("schema_too_new", path_ + ": the " + schema.component + " tables have schema version " +
+                                                std::to_string(version) + ", newer than this program knows (" +
+                                                std::to_string(known) +
+                                                "); refusing to open them (run the newer version, or restore a backup "
+                                                "made by this one)");
+    }
+    if (auto s = txn->commit(); !s) return s.error();
+  }
+  for (int64_t i = version; i < known; ++i) {
+    auto txn = SqliteTxn::begin(*this);
+    if (!txn) return txn.error();
+    if (auto s = exec(schema.steps[static_cast<size_t>(i)]); !s) {
+      return Error::fatal(s.error().code, path_ + ": " + schema.component + " schema step " + std::to_string(i + 1) +
+                                              " failed: " + s.error().message);
+    }
+    if (auto s = setVersion(*this, schema, i + 1); !s) return s.error();
     if (auto s = txn->commit(); !s) return s.error();
   }
   return {};

@@ -10,13 +10,16 @@ using common::Status;
 
 namespace {
 
-const char* kSchema =
+// Steps of the access tables (versioned in schema_versions; releases before that had no version:
+// step 1 creates the tables only where they are missing, so it also adopts their files).
+const common::SqliteSchema kSchema = {"access", {
     "CREATE TABLE IF NOT EXISTS api_tokens (name TEXT PRIMARY KEY, sha256 TEXT NOT NULL UNIQUE,"
     " role TEXT NOT NULL, location TEXT NOT NULL, created_at_ms INTEGER NOT NULL,"
     " revoked_at_ms INTEGER NOT NULL DEFAULT 0);"
     "CREATE TABLE IF NOT EXISTS audit_log (id INTEGER PRIMARY KEY AUTOINCREMENT, at_ms INTEGER NOT NULL,"
     " who TEXT NOT NULL, role TEXT NOT NULL, remote TEXT NOT NULL, method TEXT NOT NULL, path TEXT NOT NULL,"
-    " target TEXT NOT NULL, status INTEGER NOT NULL, outcome TEXT NOT NULL);";
+    " target TEXT NOT NULL, status INTEGER NOT NULL, outcome TEXT NOT NULL);",
+}, ""};
 
 }  // namespace
 
@@ -40,7 +43,7 @@ Result<std::unique_ptr<SqliteAccess>> SqliteAccess::open(const std::string& path
   // Shares the file with the ledger's writer: wait for it rather than fail a request.
   auto db = common::SqliteDb::open({.path = path, .busy_timeout_ms = 30'000});
   if (!db) return db.error();
-  if (auto s = db->exec(kSchema); !s) return s.error();
+  if (auto s = db->migrate(kSchema); !s) return s.error();
   return std::unique_ptr<SqliteAccess>(new SqliteAccess(std::move(*db), clock));
 }
 

@@ -20,9 +20,9 @@ using nlohmann::json;
 
 namespace {
 
-const char* kSchema =
-    "CREATE TABLE IF NOT EXISTS catalog_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);"
-    "INSERT OR IGNORE INTO catalog_meta (key, value) VALUES ('schema', '1');"
+// Steps of the catalog's tables (versioned in schema_versions; releases before that kept '1' in
+// catalog_meta, which is read once and then left alone).
+const common::SqliteSchema kSchema = {"catalog", {
     "CREATE TABLE IF NOT EXISTS catalog_counters (name TEXT PRIMARY KEY, value INTEGER NOT NULL);"
     "INSERT OR IGNORE INTO catalog_counters (name, value) VALUES ('catalog', 0), ('prices', 0);"
     "CREATE TABLE IF NOT EXISTS catalog_items (sku TEXT PRIMARY KEY, name TEXT NOT NULL, unit TEXT NOT NULL,"
@@ -37,7 +37,8 @@ const char* kSchema =
     " PRIMARY KEY (scope, sku, promotion));"
     "CREATE INDEX IF NOT EXISTS price_entries_by_ver ON price_entries (scope, ver);"
     "CREATE TABLE IF NOT EXISTS price_list_map (location TEXT PRIMARY KEY, price_list TEXT NOT NULL,"
-    " ver INTEGER NOT NULL);";
+    " ver INTEGER NOT NULL);",
+}, "catalog_meta"};
 
 constexpr const char* kDefaultList = "default";
 
@@ -87,13 +88,7 @@ Status SqliteCatalog::init(const std::string& path) {
   auto db = common::SqliteDb::open({.path = path, .busy_timeout_ms = 30'000});
   if (!db) return db.error();
   db_ = std::move(*db);
-  auto txn = common::SqliteTxn::begin(db_);
-  if (!txn) return txn.error();
-  if (auto s = db_.exec(kSchema); !s) return s;
-  auto schema = db_.queryText("SELECT value FROM catalog_meta WHERE key = 'schema'");
-  if (!schema) return schema.error();
-  if (*schema != "1") return Error::fatal("schema_too_new", "catalog tables have schema " + *schema + ", this build knows 1");
-  return txn->commit();
+  return db_.migrate(kSchema);
 }
 
 Result<int64_t> SqliteCatalog::nextVersion(const char* counter) {

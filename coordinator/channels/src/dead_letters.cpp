@@ -55,7 +55,7 @@ Result<std::unique_ptr<DeadLetterStore>> DeadLetterStore::open(const std::string
   auto db = common::SqliteDb::open({.path = path});
   if (!db) return db.error();
   s->db_ = std::move(*db);
-  if (auto m = s->db_.migrate(kDeadLetterSchema); !m) return m.error();
+  if (auto m = s->db_.migrate({"dead_letters", kDeadLetterSchema, "user_version"}); !m) return m.error();
   return s;
 }
 

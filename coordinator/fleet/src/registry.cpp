@@ -12,10 +12,10 @@ using common::Status;
 
 namespace {
 
-// Steps of the registry's own schema (kept in registry_meta, not user_version: the ledger owns that).
-constexpr const char* kSchema =
+// Steps of the registry's tables (versioned in schema_versions; releases before that kept '1'
+// under 'schema' in registry_meta, which is read once; registry_meta keeps the generation).
+const common::SqliteSchema kSchema = {"registry", {
     "CREATE TABLE IF NOT EXISTS registry_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);"
-    "INSERT OR IGNORE INTO registry_meta VALUES ('schema', '1');"
     "INSERT OR IGNORE INTO registry_meta VALUES ('generation', '0');"
     "CREATE TABLE IF NOT EXISTS device_registry (device_id TEXT PRIMARY KEY, location TEXT NOT NULL,"
     "  role TEXT NOT NULL, state TEXT NOT NULL DEFAULT 'active', cert_serial TEXT NOT NULL DEFAULT '',"
@@ -23,7 +23,8 @@ constexpr const char* kSchema =
     "  revoked_at_ms INTEGER NOT NULL DEFAULT 0, revoked_reason TEXT NOT NULL DEFAULT '',"
     "  updated_at_ms INTEGER NOT NULL DEFAULT 0);"
     "CREATE TABLE IF NOT EXISTS enroll_tokens_used (token_id TEXT PRIMARY KEY, device_id TEXT NOT NULL,"
-    "  used_at_ms INTEGER NOT NULL);";
+    "  used_at_ms INTEGER NOT NULL);",
+}, "registry_meta"};
 
 }  // namespace
 
@@ -49,17 +50,7 @@ Result<std::unique_ptr<DeviceRegistry>> DeviceRegistry::open(const std::string& 
   auto db = common::SqliteDb::open({.path = path, .busy_timeout_ms = 30'000});
   if (!db) return db.error();
   std::unique_ptr<DeviceRegistry> r(new DeviceRegistry(std::move(*db), clock));
-  {
-    auto txn = common::SqliteTxn::begin(r->db_);
-    if (!txn) return txn.error();
-    if (auto s = r->db_.exec(kSchema); !s) return s.error();
-    auto schema = r->db_.queryText("SELECT value FROM registry_meta WHERE key = 'schema'");
-    if (!schema) return schema.error();
-    if (*schema != "1") {
-      return Error::fatal("schema_too_new", "device registry has schema " + *schema + ", this build knows 1");
-    }
-    if (auto s = txn->commit(); !s) return s.error();
-  }
+  if (auto s = r->db_.migrate(kSchema); !s) return s.error();
   std::lock_guard<std::mutex> lock(r->mu_);
   if (auto s = r->loadLocked(); !s) return s.error();
   return r;

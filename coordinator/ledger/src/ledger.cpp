@@ -209,7 +209,7 @@ Status SqliteLedger::init(const LedgerOptions& options) {
   if (!db) return db.error();
   db_ = std::move(*db);
   options_ = options;
-  if (auto s = db_.migrate(kSchema); !s) return s;
+  if (auto s = db_.migrate({"ledger", kSchema, "user_version"}); !s) return s;
   if (options_.count_tie_ms < -1) return Error::reject("bad_option", "count_tie_ms cannot be negative");
   auto tie = db_.queryInt("SELECT COALESCE((SELECT value FROM settings WHERE key = 'count_tie_ms'), -1)");
   if (!tie) return tie.error();

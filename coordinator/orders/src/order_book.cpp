@@ -157,7 +157,7 @@ Status OrderBook::init(const std::string& path) {
   auto db = common::SqliteDb::open({.path = path});
   if (!db) return db.error();
   db_ = std::move(*db);
-  if (auto s = db_.migrate(kSchema); !s) return s;
+  if (auto s = db_.migrate({"orders", kSchema, "user_version"}); !s) return s;
   return loadHeld();
 }
 

@@ -157,13 +157,15 @@ TEST_F(StoreTest, AStoreFromBeforeTheAcksTableKeepsItsAckTimes) {
     ASSERT_TRUE(store->markAcked(3).ok());
   }
   {
-    // Put the file back to schema 2: ack times on the outbox rows, no acks table.
+    // Put the file back to schema 2 as that release wrote it: ack times on the outbox rows, no acks
+    // table, the version in user_version only.
     auto db = common::SqliteDb::open({.path = dir_.file("agent.db"), .create = false});
     ASSERT_TRUE(db.ok()) << db.error().toString();
     for (const char* sql : {"ALTER TABLE outbox ADD COLUMN acked_at_ms INTEGER",
                             "UPDATE outbox SET acked_at_ms = (SELECT acked_at_ms FROM acks) WHERE seq <= 3",
                             "DROP TABLE acks", "DROP TABLE voids",
-                            "ALTER TABLE counters DROP COLUMN chain_head", "PRAGMA user_version = 2"}) {
+                            "ALTER TABLE counters DROP COLUMN chain_head", "DROP TABLE schema_versions",
+                            "PRAGMA user_version = 2"}) {
       ASSERT_TRUE(db->exec(sql).ok()) << sql;
     }
   }
@@ -285,6 +287,7 @@ TEST_F(StoreTest, AStoreFromBeforeTheVoidsTableKnowsItsEarlierVoids) {
     ASSERT_TRUE(db->exec("DROP TABLE voids").ok());
     ASSERT_TRUE(db->exec("ALTER TABLE counters DROP COLUMN chain_head").ok());
     ASSERT_TRUE(db->exec("DELETE FROM meta WHERE key = 'voids_filled'").ok());
+    ASSERT_TRUE(db->exec("DROP TABLE schema_versions").ok());  // as a release before it wrote the file
     ASSERT_TRUE(db->exec("PRAGMA user_version = 3").ok());
   }
   auto store = open();

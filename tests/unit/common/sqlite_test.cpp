@@ -42,15 +42,75 @@ TEST(Sqlite, MigratesStepByStepAndRefusesNewerSchema) {
   std::string path = dir.file("m.db");
   {
     auto db = SqliteDb::open({.path = path});
-    ASSERT_TRUE(db->migrate({"CREATE TABLE a(x)"}).ok());
-    EXPECT_EQ(*db->queryInt("PRAGMA user_version"), 1);
-    ASSERT_TRUE(db->migrate({"CREATE TABLE a(x)", "CREATE TABLE b(y)"}).ok());
+    ASSERT_TRUE(db->migrate({"own", {"CREATE TABLE a(x)"}, "user_version"}).ok());
+    EXPECT_EQ(*db->schemaVersion("own"), 1);
+    EXPECT_EQ(*db->queryInt("PRAGMA user_version"), 1);  // kept for releases that read it
+    ASSERT_TRUE(db->migrate({"own", {"CREATE TABLE a(x)", "CREATE TABLE b(y)"}, "user_version"}).ok());
+    EXPECT_EQ(*db->schemaVersion("own"), 2);
     EXPECT_EQ(*db->queryInt("PRAGMA user_version"), 2);
   }
   auto db = SqliteDb::open({.path = path});
-  auto s = db->migrate({"CREATE TABLE a(x)"});
+  auto s = db->migrate({"own", {"CREATE TABLE a(x)"}, "user_version"});
   ASSERT_FALSE(s.ok());
   EXPECT_EQ(s.error().code, "schema_too_new");
+  EXPECT_NE(s.error().message.find("the own tables have schema version 2, newer than this program knows (1)"),
+            std::string::npos)
+      << s.error().message;
+  EXPECT_EQ(*db->schemaVersion("own"), 2);  // a refused downgrade changes nothing
+}
+
+// Several components in one file, each with its own version; neither touches user_version
+// unless it owns it.
+TEST(Sqlite, ComponentsInOneFileKeepTheirOwnVersions) {
+  sw::test::TempDir dir;
+  auto db = SqliteDb::open({.path = dir.file("m.db")});
+  ASSERT_TRUE(db->migrate({"first", {"CREATE TABLE a(x)", "CREATE TABLE b(x)", "CREATE TABLE c(x)"}, "user_version"}).ok());
+  ASSERT_TRUE(db->migrate({"second", {"CREATE TABLE d(x)"}, ""}).ok());
+  EXPECT_EQ(*db->schemaVersion("first"), 3);
+  EXPECT_EQ(*db->schemaVersion("second"), 1);
+  EXPECT_EQ(*db->schemaVersion("third"), 0);
+  EXPECT_EQ(*db->queryInt("PRAGMA user_version"), 3);
+  ASSERT_TRUE(db->migrate({"second", {"CREATE TABLE d(x)", "ALTER TABLE d ADD COLUMN y"}, ""}).ok());
+  EXPECT_EQ(*db->schemaVersion("second"), 2);
+  EXPECT_EQ(*db->queryInt("PRAGMA user_version"), 3);
+}
+
+// Files written before schema_versions: the version is taken once from where it was kept, and
+// only the steps after it run.
+TEST(Sqlite, AnEarlierReleasesVersionIsAdoptedOnce) {
+  sw::test::TempDir dir;
+  auto db = SqliteDb::open({.path = dir.file("m.db")});
+  ASSERT_TRUE(db->exec("CREATE TABLE a(x); PRAGMA user_version=1;"
+                       "CREATE TABLE old_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);"
+                       "INSERT INTO old_meta VALUES ('schema', '1'); CREATE TABLE t(x);").ok());
+  // Step 1 would fail if it ran again (the tables exist): it must not.
+  ASSERT_TRUE(db->migrate({"own", {"CREATE TABLE a(x)", "CREATE TABLE b(y)"}, "user_version"}).ok());
+  EXPECT_EQ(*db->schemaVersion("own"), 2);
+  ASSERT_TRUE(db->migrate({"meta", {"CREATE TABLE t(x)", "CREATE TABLE u(x)"}, "old_meta"}).ok());
+  EXPECT_EQ(*db->schemaVersion("meta"), 2);
+  EXPECT_EQ(*db->queryInt("SELECT COUNT(*) FROM sqlite_master WHERE name IN ('b', 'u')"), 2);
+  // A legacy table that is not there means a component never created: every step runs.
+  ASSERT_TRUE(db->migrate({"fresh", {"CREATE TABLE v(x)"}, "missing_meta"}).ok());
+  EXPECT_EQ(*db->schemaVersion("fresh"), 1);
+  // A legacy version newer than this code is refused like any other.
+  ASSERT_TRUE(db->exec("CREATE TABLE new_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);"
+                       "INSERT INTO new_meta VALUES ('schema', '5');").ok());
+  auto s = db->migrate({"newer", {"CREATE TABLE w(x)"}, "new_meta"});
+  ASSERT_FALSE(s.ok());
+  EXPECT_EQ(s.error().code, "schema_too_new");
+  EXPECT_EQ(*db->schemaVersion("newer"), 0);
+}
+
+// A step that fails leaves the component at the version before it, with nothing of the step kept.
+TEST(Sqlite, AFailedStepLeavesThePreviousVersion) {
+  sw::test::TempDir dir;
+  auto db = SqliteDb::open({.path = dir.file("m.db")});
+  ASSERT_TRUE(db->migrate({"own", {"CREATE TABLE a(x)"}, ""}).ok());
+  auto s = db->migrate({"own", {"CREATE TABLE a(x)", "CREATE TABLE b(y); INSERT INTO nowhere VALUES (1)"}, ""});
+  ASSERT_FALSE(s.ok());
+  EXPECT_NE(s.error().message.find("own schema step 2 failed"), std::string::npos) << s.error().message;
+  EXPECT_EQ(*db->schemaVersion("own"), 1);
+  EXPECT_EQ(*db->queryInt("SELECT COUNT(*) FROM sqlite_master WHERE name = 'b'"), 0);
 }
 
 TEST(Sqlite, AFileThatIsNotADatabaseIsReportedAndLeftAlone) {

@@ -87,6 +87,20 @@ struct SqliteOptions {
   int page_size = 0;
 };
 
+// One component's tables, versioned on their own: one file may hold several components (the
+// ledger file holds the ledger, registry, catalog and access tables). Versions are kept in the
+// table schema_versions (component, version); step i moves the component from version i to i+1,
+// each step and its new version in one transaction, so a crash leaves either version.
+struct SqliteSchema {
+  std::string component;           // e.g. "ledger", "catalog"
+  std::vector<std::string> steps;  // never edit a released step: add one
+  // How releases before schema_versions recorded this component's version, read once when
+  // schema_versions has no row for it: "user_version" (PRAGMA user_version; then every step also
+  // sets user_version, so those releases still refuse a newer file), or the name of a table
+  // with rows (key, value) holding ('schema', version); "" = none (a new component: version 0).
+  std::string legacy;
+};
+
 class SqliteDb {
  public:
   // Opens the database and applies/verifies WAL + synchronous=FULL. A file that is not a
@@ -106,9 +120,12 @@ class SqliteDb {
   Result<int64_t> queryInt(std::string_view sql);
   Result<std::string> queryText(std::string_view sql);
 
-  // Brings the schema to steps.size(): step i moves user_version i to i+1, each in its own transaction.
-  // A database newer than this code is refused (fatal).
-  Status migrate(const std::vector<std::string>& steps);
+  // Brings one component's tables to schema.steps.size() (see SqliteSchema). A component whose
+  // recorded version is newer than this code knows is refused (fatal "schema_too_new": a
+  // downgrade), and nothing is changed.
+  Status migrate(const SqliteSchema& schema);
+  // The version recorded for a component (0: none yet).
+  Result<int64_t> schemaVersion(std::string_view component);
 
   int64_t lastInsertRowid() const;
   int changes() const;

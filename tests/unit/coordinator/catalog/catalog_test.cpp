@@ -180,3 +180,41 @@ TEST_F(CatalogTest, PricePagesCoverBothScopesAndAMappingChangeForcesASnapshot) {
   auto bad = cat_->pricePage({"prices", "store-1", 1, "s:garbage"}, 10);
   EXPECT_FALSE(bad.ok());
 }
+
+namespace {
+
+// A ledger file from a release before schema_versions keeps the catalog's version in
+// catalog_meta: it is adopted (nothing recreated, the items kept) and a newer one is refused.
+TEST(CatalogSchema, AnEarlierReleasesFileIsAdoptedAndANewerOneRefused) {
+  test::TempDir dir;
+  common::ManualClock clock;
+  {
+    auto c = coordinator::SqliteCatalog::open(dir.file("ledger.db"), clock);
+    ASSERT_TRUE(c.ok()) << c.error().toString();
+    auto p = coordinator::parseCatalogImport("sku,gtins,name,unit,weight_priced,tax_class\nA,,Apple,each,0,std\n",
+                                             ImportFormat::kCsv);
+    ASSERT_TRUE(p.ok());
+    ASSERT_TRUE((*c)->importCatalog(*p).ok());
+  }
+  {
+    auto db = common::SqliteDb::open({.path = dir.file("ledger.db")});
+    ASSERT_TRUE(db.ok());
+    ASSERT_TRUE(db->exec("DELETE FROM schema_versions WHERE component = 'catalog';"
+                         "CREATE TABLE catalog_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);"
+                         "INSERT INTO catalog_meta VALUES ('schema', '1');").ok());
+  }
+  {
+    auto c = coordinator::SqliteCatalog::open(dir.file("ledger.db"), clock);
+    ASSERT_TRUE(c.ok()) << c.error().toString();
+    auto item = (*c)->item("A");
+    ASSERT_TRUE(item.ok() && *item) << "the item an earlier release stored is still there";
+    auto db = common::SqliteDb::open({.path = dir.file("ledger.db")});
+    EXPECT_EQ(*db->schemaVersion("catalog"), 1);
+    ASSERT_TRUE(db->exec("UPDATE schema_versions SET version = 2 WHERE component = 'catalog'").ok());
+  }
+  auto c = coordinator::SqliteCatalog::open(dir.file("ledger.db"), clock);
+  ASSERT_FALSE(c.ok());
+  EXPECT_EQ(c.error().code, "schema_too_new");
+}
+
+}  // namespace
