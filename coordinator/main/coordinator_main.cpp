@@ -25,7 +25,7 @@
 #include "sw/coordinator/fleet/enrollment.h"
 #include "sw/coordinator/api/http_api.h"
 #include "sw/coordinator/ingest/ingest.h"
-#include "sw/coordinator/ledger/ledger.h"
+#include "sw/coordinator/ledger/sqlite_ledger.h"
 #include "sw/coordinator/orders/order_service.h"
 #include "sw/coordinator/orders/pick_tasks.h"
 #include "sw/coordinator/fleet/registry.h"

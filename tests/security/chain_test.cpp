@@ -9,7 +9,7 @@
 #include "sw/common/chain.h"
 #include "sw/common/codec.h"
 #include "sw/common/uuid.h"
-#include "sw/coordinator/ledger/ledger.h"
+#include "sw/coordinator/ledger/sqlite_ledger.h"
 #include "sw/coordinator/ingest/sequencer.h"
 #include "test_support.h"
 

@@ -13,7 +13,7 @@
 #include "sw/common/args.h"
 #include "sw/common/uuid.h"
 #include "sw/coordinator/ingest/ingest.h"
-#include "sw/coordinator/ledger/ledger.h"
+#include "sw/coordinator/ledger/sqlite_ledger.h"
 #include "sw/harness/process.h"
 
 namespace sw::bench {

@@ -52,7 +52,7 @@ std::string outcomeOf(const httplib::Response& res) {
 }
 
 struct CoordinatorHttpApi::Impl {
-  SqliteLedger& ledger;
+  Ledger& ledger;
   IngestService* ingest;
   const common::Clock& clock;
   SqliteAccess& access;
@@ -64,7 +64,7 @@ struct CoordinatorHttpApi::Impl {
   httplib::Server& server;
   common::HttpServerRunner runner{server};
 
-  Impl(SqliteLedger& l, IngestService* i, const common::Clock& c, SqliteAccess& a, CoordinatorHttpOptions o)
+  Impl(Ledger& l, IngestService* i, const common::Clock& c, SqliteAccess& a, CoordinatorHttpOptions o)
       : ledger(l), ingest(i), clock(c), access(a), options(std::move(o)), limits(options.limits),
         server_owner(makeServer(options)), server(*server_owner) {}
 
@@ -249,7 +249,7 @@ struct CoordinatorHttpApi::Impl {
   }
 };
 
-common::Result<std::unique_ptr<CoordinatorHttpApi>> CoordinatorHttpApi::make(SqliteLedger& ledger,
+common::Result<std::unique_ptr<CoordinatorHttpApi>> CoordinatorHttpApi::make(Ledger& ledger,
                                                                            IngestService* ingest,
                                                                            const common::Clock& clock,
                                                                            SqliteAccess& access,

@@ -24,7 +24,7 @@ double percentile(const std::vector<int64_t>& sorted, double p) {
   return static_cast<double>(sorted[std::min(i, sorted.size() - 1)]);
 }
 
-void kpis(SqliteLedger& ledger, IngestService* ingest, const common::Clock& clock, const HttpCounters& counters,
+void kpis(Ledger& ledger, IngestService* ingest, const common::Clock& clock, const HttpCounters& counters,
           const httplib::Request& req, httplib::Response& res) {
   auto tolerance = common::queryInt(req, "tolerance", 0, 0, 1'000'000);
   auto window_h = common::queryInt(req, "window_h", 24, 0, 24 * 366);
@@ -103,7 +103,7 @@ void kpis(SqliteLedger& ledger, IngestService* ingest, const common::Clock& cloc
 
 }  // namespace
 
-void addKpiRoutes(httplib::Server& server, SqliteLedger& ledger, IngestService* ingest, const common::Clock& clock,
+void addKpiRoutes(httplib::Server& server, Ledger& ledger, IngestService* ingest, const common::Clock& clock,
                   HttpCounters& counters) {
   server.Get("/v1/kpis", [&ledger, ingest, &clock, &counters](const httplib::Request& req, httplib::Response& res) {
     kpis(ledger, ingest, clock, counters, req, res);

@@ -20,7 +20,7 @@ struct HttpCounters {
 };
 
 // ingest may be null (an API over a ledger alone).
-void addKpiRoutes(httplib::Server& server, SqliteLedger& ledger, IngestService* ingest, const common::Clock& clock,
+void addKpiRoutes(httplib::Server& server, Ledger& ledger, IngestService* ingest, const common::Clock& clock,
                   HttpCounters& counters);
 
 }  // namespace sw::coordinator

@@ -188,7 +188,7 @@ Result<AvailabilityConfig> parseAvailabilityConfig(const json& config) {
 
 // ---- computation ---------------------------------------------------------------------------
 
-Availability::Availability(SqliteLedger& ledger, SalesHistory& sales, ReservationView& reservations,
+Availability::Availability(Ledger& ledger, SalesHistory& sales, ReservationView& reservations,
                            AvailabilityConfig config, const common::Clock& clock)
     : ledger_(ledger), sales_(sales), reservations_(reservations), config_(std::move(config)), clock_(clock) {}
 

@@ -48,7 +48,7 @@ Result<channels::PushOptions> pushOptions(const json& config) {
 }  // namespace
 
 Result<std::unique_ptr<ChannelService>> ChannelService::open(const channels::ChannelRegistry& registry,
-                                                            const std::string& ledger_path, SqliteLedger& ledger,
+                                                            const std::string& ledger_path, Ledger& ledger,
                                                             ReservationView& reservations,
                                                             const common::Clock& clock) {
   const json& config = registry.config();

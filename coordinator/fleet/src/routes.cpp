@@ -26,7 +26,7 @@ json alertJson(const DeviceAlert& a) {
 }
 
 
-void devices(SqliteLedger& ledger, const common::Clock& clock, const ExposureLimits& limits,
+void devices(Ledger& ledger, const common::Clock& clock, const ExposureLimits& limits,
              const HeldCount& held, httplib::Response& res) {
   auto rows = ledger.devices();
   if (!rows) return common::sendError(res, rows.error());
@@ -75,7 +75,7 @@ void devices(SqliteLedger& ledger, const common::Clock& clock, const ExposureLim
 }
 
 
-void alerts(SqliteLedger& ledger, const common::Clock& clock, const ExposureLimits& limits,
+void alerts(Ledger& ledger, const common::Clock& clock, const ExposureLimits& limits,
             httplib::Response& res) {
   auto rows = ledger.devices();
   if (!rows) return common::sendError(res, rows.error());
@@ -117,7 +117,7 @@ void addRoutes(httplib::Server& server, Enrollment& enrollment) {
   });
 }
 
-void addRoutes(httplib::Server& server, SqliteLedger& ledger, const common::Clock& clock, ExposureLimits limits,
+void addRoutes(httplib::Server& server, Ledger& ledger, const common::Clock& clock, ExposureLimits limits,
                HeldCount held) {
   server.Get("/v1/devices", [&ledger, &clock, limits, held](const httplib::Request&, httplib::Response& res) {
     devices(ledger, clock, limits, held, res);

@@ -13,7 +13,7 @@ namespace sw::coordinator {
 namespace topics = common::topics;
 constexpr std::string_view kLog = "ingest";
 
-IngestService::IngestService(SqliteLedger& ledger, common::MqttTransport& transport, const common::Clock& clock,
+IngestService::IngestService(Ledger& ledger, common::MqttTransport& transport, const common::Clock& clock,
                              IngestConfig config, std::string session)
     : ledger_(ledger),
       transport_(transport),

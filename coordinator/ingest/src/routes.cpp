@@ -12,7 +12,7 @@ namespace {
 using nlohmann::json;
 using common::sendJson;
 
-void quarantine(SqliteLedger& ledger, const httplib::Request& req, httplib::Response& res) {
+void quarantine(Ledger& ledger, const httplib::Request& req, httplib::Response& res) {
   auto limit = common::queryInt(req, "limit", 100, 1, 10'000);
   if (!limit) return common::sendError(res, limit.error());
   auto payload_max = common::queryInt(req, "payload_max", 1024, 0, 1 << 20);

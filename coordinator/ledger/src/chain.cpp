@@ -8,7 +8,7 @@
 
 #include "sw/common/chain.h"
 #include "sw/common/uuid.h"
-#include "sw/coordinator/ledger/ledger.h"
+#include "sw/coordinator/ledger/sqlite_ledger.h"
 
 namespace sw::coordinator {
 

@@ -1,4 +1,4 @@
-#include "sw/coordinator/ledger/ledger.h"
+#include "sw/coordinator/ledger/sqlite_ledger.h"
 
 #include <set>
 #include <unordered_set>

@@ -11,7 +11,7 @@
 #include <map>
 
 #include "sw/common/uuid.h"
-#include "sw/coordinator/ledger/ledger.h"
+#include "sw/coordinator/ledger/sqlite_ledger.h"
 
 namespace sw::coordinator {
 

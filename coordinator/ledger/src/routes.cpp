@@ -63,7 +63,7 @@ bool validFilter(const std::string& location, const std::string& sku, httplib::R
 }
 
 
-void discrepancies(SqliteLedger& ledger, const httplib::Request& req, httplib::Response& res) {
+void discrepancies(Ledger& ledger, const httplib::Request& req, httplib::Response& res) {
   const std::string location = req.get_param_value("location"), sku = req.get_param_value("sku");
   if (!validFilter(location, sku, res)) return;
   auto tolerance = common::queryInt(req, "tolerance", 0, 0, 1'000'000);
@@ -111,7 +111,7 @@ void discrepancies(SqliteLedger& ledger, const httplib::Request& req, httplib::R
                  {"count_tie_ms", ledger.countTieMs()}});
 }
 
-void transfers(SqliteLedger& ledger, const httplib::Request& req, httplib::Response& res) {
+void transfers(Ledger& ledger, const httplib::Request& req, httplib::Response& res) {
   const std::string location = req.get_param_value("location"), sku = req.get_param_value("sku");
   if (!validFilter(location, sku, res)) return;
   auto limit = common::queryInt(req, "limit", 1000, 1, 10'000);
@@ -128,7 +128,7 @@ void transfers(SqliteLedger& ledger, const httplib::Request& req, httplib::Respo
 }
 
 // GET /v1/anomalies[?device=D&code=C&before=ID&limit=N]: newest first.
-void anomalies(SqliteLedger& ledger, const httplib::Request& req, httplib::Response& res) {
+void anomalies(Ledger& ledger, const httplib::Request& req, httplib::Response& res) {
   const std::string device = req.get_param_value("device"), code = req.get_param_value("code");
   if (!device.empty() && !common::isValidId(device)) {
     return common::sendError(res, Error::reject("bad_device", "device must be 1-64 of [A-Za-z0-9._:-]"));
@@ -152,7 +152,7 @@ void anomalies(SqliteLedger& ledger, const httplib::Request& req, httplib::Respo
   sendJson(res, page);
 }
 
-void eventsForKey(SqliteLedger& ledger, const httplib::Request& req, httplib::Response& res) {
+void eventsForKey(Ledger& ledger, const httplib::Request& req, httplib::Response& res) {
   const std::string location = req.get_param_value("location"), sku = req.get_param_value("sku");
   if (location.empty() || sku.empty()) {
     return common::sendError(res, Error::reject("missing_param", "give ?sku=SKU&location=LOC[&after=N&limit=M]"));
@@ -183,7 +183,7 @@ void eventsForKey(SqliteLedger& ledger, const httplib::Request& req, httplib::Re
   sendJson(res, page);
 }
 
-void stock(SqliteLedger& ledger, const httplib::Request& req, httplib::Response& res) {
+void stock(Ledger& ledger, const httplib::Request& req, httplib::Response& res) {
   if (req.has_param("sku")) {
     std::string sku = req.get_param_value("sku");
     if (!common::isValidSku(sku)) return common::sendError(res, Error::reject("bad_sku", "sku is not valid"));
@@ -229,7 +229,7 @@ void stock(SqliteLedger& ledger, const httplib::Request& req, httplib::Response&
 }
 
 
-void eventsForDevice(SqliteLedger& ledger, const httplib::Request& req, httplib::Response& res) {
+void eventsForDevice(Ledger& ledger, const httplib::Request& req, httplib::Response& res) {
   std::string device = req.get_param_value("device");
   if (!common::isValidId(device)) {
     return common::sendError(
@@ -277,7 +277,7 @@ void eventsForDevice(SqliteLedger& ledger, const httplib::Request& req, httplib:
 
 }  // namespace
 
-void addRoutes(httplib::Server& server, SqliteLedger& ledger) {
+void addRoutes(httplib::Server& server, Ledger& ledger) {
   server.Get("/v1/stock", [&ledger](const httplib::Request& req, httplib::Response& res) { stock(ledger, req, res); });
   server.Get("/v1/events", [&ledger](const httplib::Request& req, httplib::Response& res) {
     if (!req.has_param("device") && (req.has_param("sku") || req.has_param("location"))) {

@@ -40,7 +40,7 @@ std::string trackingFor(const std::string& task_id) {
 
 }  // namespace
 
-OrderService::OrderService(OrderBook& book, SqliteLedger& ledger, Availability* availability, RoutingConfig routing,
+OrderService::OrderService(OrderBook& book, Ledger& ledger, Availability* availability, RoutingConfig routing,
                            const common::Clock& clock, OrdersConfig config)
     : book_(book),
       ledger_(ledger),

@@ -26,7 +26,7 @@ common::Result<json> readJsonFile(const std::string& path, const char* what) {
 
 }  // namespace
 
-common::Result<std::unique_ptr<OrderService>> makeOrderService(OrderBook& book, SqliteLedger& ledger,
+common::Result<std::unique_ptr<OrderService>> makeOrderService(OrderBook& book, Ledger& ledger,
                                                                Availability* availability,
                                                                const channels::ChannelRegistry& registry,
                                                                const std::string& locations_config_path,

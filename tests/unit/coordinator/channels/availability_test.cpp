@@ -6,6 +6,7 @@
 
 #include "sw/common/uuid.h"
 #include "sw/coordinator/channels/availability.h"
+#include "sw/coordinator/ledger/sqlite_ledger.h"
 #include "test_support.h"
 
 using namespace sw;

@@ -22,7 +22,7 @@
 #include <tuple>
 
 #include "sw/common/uuid.h"
-#include "sw/coordinator/ledger/ledger.h"
+#include "sw/coordinator/ledger/sqlite_ledger.h"
 #include "sw/coordinator/ingest/sequencer.h"
 #include "test_support.h"
 

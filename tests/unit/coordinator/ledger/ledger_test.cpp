@@ -3,7 +3,7 @@
 #include <set>
 
 #include "sw/common/uuid.h"
-#include "sw/coordinator/ledger/ledger.h"
+#include "sw/coordinator/ledger/sqlite_ledger.h"
 #include "test_support.h"
 
 using namespace sw;

@@ -10,6 +10,7 @@
 #include "sw/common/uuid.h"
 #include "sw/coordinator/orders/order_service.h"
 #include "sw/coordinator/orders/pick_tasks.h"
+#include "sw/coordinator/ledger/sqlite_ledger.h"
 #include "test_support.h"
 
 using namespace sw;

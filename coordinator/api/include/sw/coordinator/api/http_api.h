@@ -48,7 +48,7 @@ class Enrollment;
 class CoordinatorHttpApi {
  public:
   // Fails when the TLS files cannot be loaded.
-  static common::Result<std::unique_ptr<CoordinatorHttpApi>> make(SqliteLedger& ledger, IngestService* ingest,
+  static common::Result<std::unique_ptr<CoordinatorHttpApi>> make(Ledger& ledger, IngestService* ingest,
                                                                     const common::Clock& clock, SqliteAccess& access,
                                                                     CoordinatorHttpOptions options = {});
   ~CoordinatorHttpApi();

@@ -151,7 +151,7 @@ nlohmann::json toJson(const AtsBreakdown& b);
 
 class Availability {
  public:
-  Availability(SqliteLedger& ledger, SalesHistory& sales, ReservationView& reservations, AvailabilityConfig config,
+  Availability(Ledger& ledger, SalesHistory& sales, ReservationView& reservations, AvailabilityConfig config,
                const common::Clock& clock);
 
   // What channel `channel` ("shopify", "amazon", "ebay", "woocommerce") may offer of sku now.
@@ -165,7 +165,7 @@ class Availability {
  private:
   bool serves(const ChannelAtsConfig& ch, const std::string& location) const;
 
-  SqliteLedger& ledger_;
+  Ledger& ledger_;
   SalesHistory& sales_;
   ReservationView& reservations_;
   const AvailabilityConfig config_;

@@ -31,7 +31,7 @@ class ChannelService {
   // The registry holds the file and the connectors (one per channel, shared with order intake).
   // Errors are fatal config errors, with the reason.
   static common::Result<std::unique_ptr<ChannelService>> open(const channels::ChannelRegistry& registry,
-                                                              const std::string& ledger_path, SqliteLedger& ledger,
+                                                              const std::string& ledger_path, Ledger& ledger,
                                                               ReservationView& reservations,
                                                               const common::Clock& clock);
   ~ChannelService();

@@ -14,14 +14,14 @@ namespace sw::coordinator {
 
 class StockViewProvider final : public DownlinkProvider {
  public:
-  explicit StockViewProvider(SqliteLedger& ledger) : ledger_(ledger) {}
+  explicit StockViewProvider(Ledger& ledger) : ledger_(ledger) {}
   std::string kind() const override { return "stock"; }
   common::Result<int64_t> version(const std::string& location) override { return ledger_.stockVersion(location); }
   common::Result<common::DownPage> page(const common::DownRequest& request, const std::string& device,
                                         size_t max_items) override;
 
  private:
-  SqliteLedger& ledger_;
+  Ledger& ledger_;
 };
 
 }  // namespace sw::coordinator

@@ -28,7 +28,7 @@ namespace sw::coordinator {
 using HeldCount = std::function<uint64_t(const std::string& device_id)>;
 
 void addRoutes(httplib::Server& server, Enrollment& enrollment);
-void addRoutes(httplib::Server& server, SqliteLedger& ledger, const common::Clock& clock, ExposureLimits limits,
+void addRoutes(httplib::Server& server, Ledger& ledger, const common::Clock& clock, ExposureLimits limits,
                HeldCount held);
 
 }  // namespace sw::coordinator

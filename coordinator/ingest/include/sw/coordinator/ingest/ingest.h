@@ -89,9 +89,9 @@ struct IngestStats {
 
 class IngestService {
  public:
-  IngestService(SqliteLedger& ledger, common::MqttTransport& transport, const common::Clock& clock,
+  IngestService(Ledger& ledger, common::MqttTransport& transport, const common::Clock& clock,
                 IngestConfig config, std::string session);
-  SqliteLedger& ledger() { return ledger_; }
+  Ledger& ledger() { return ledger_; }
   ~IngestService();
   IngestService(const IngestService&) = delete;
   IngestService& operator=(const IngestService&) = delete;
@@ -134,7 +134,7 @@ class IngestService {
   void publishPresence(bool online);
   void publishAck(const std::string& device, const common::Ack& ack);
 
-  SqliteLedger& ledger_;
+  Ledger& ledger_;
   common::MqttTransport& transport_;
   const common::Clock& clock_;
   IngestConfig config_;

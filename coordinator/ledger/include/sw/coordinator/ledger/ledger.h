@@ -1,6 +1,7 @@
 #pragma once
-// The inventory ledger on SQLite: an append-only event and movement log, and an
-// on-hand table per (location, SKU) derived from it.
+// The inventory ledger: an append-only event and movement log, and an on-hand table per
+// (location, SKU) derived from it. This header is what its users see (the row types and the
+// Ledger interface); the SQLite store is sqlite_ledger.h.
 //
 // Tables (names are interned: devices, locations and skus map names to integer ids):
 //   devices(id, device_id, epoch, last_applied_seq, kind, location, online, last_seen_ms, state_json, ...)
@@ -33,7 +34,6 @@
 #include "sw/common/clock.h"
 #include "sw/common/event.h"
 #include "sw/common/result.h"
-#include "sw/common/sqlite.h"
 
 namespace sw::coordinator {
 
@@ -245,226 +245,67 @@ struct CountDiscrepancy {
 
 inline constexpr int64_t kDefaultCountTieMs = 2000;
 
-struct LedgerOptions {
-  std::string path;
-  int64_t cache_mib = 64;
-  // Counts and movements from different devices whose corrected times are this close cannot be
-  // ordered safely (clock offsets are estimates). Such a movement is treated as seen by the
-  // count (absorbed), never applied on top of it: at worst a sale is missed until the next
-  // count, but nothing is ever counted twice. Discrepancies flag these movements "ambiguous".
-  // Fixed when the ledger is created (every figure depends on it): -1 keeps the stored value
-  // (kDefaultCountTieMs for a new ledger); another value than the stored one is refused.
-  int64_t count_tie_ms = -1;
-};
 
-class SqliteLedger {
+// What the rest of the coordinator needs of the ledger: availability, orders, reports, routes,
+// the downlink and ingest take a Ledger&, so a second store can stand behind it without touching
+// them. SqliteLedger (sqlite_ledger.h) is the one there is.
+class Ledger {
  public:
-  // Pages of a new ledger. A catch-up group touches nearly every leaf of the movement index
-  // and of on_hand, so larger pages mean fewer pages, fewer WAL frames (one pwrite(2) each) and
-  // shallower trees for the same rows. tools/bench drain, alternating runs, checkpoint every
-  // 125 MiB either way: 16 KiB gave 101.5k, 118.5k and 111.1k events/s; 4 KiB gave 97.5k, 98.0k
-  // and 103.2k (coordinator 8.1-9.6 against 9.1-9.8 us CPU per event). A small live commit
-  // writes each page it touches whole, so 16 KiB rather than larger.
-  static constexpr int kPageSize = 16384;
-  static common::Result<std::unique_ptr<SqliteLedger>> open(const LedgerOptions& options);
+  virtual ~Ledger() = default;
 
-  common::Result<std::vector<DeviceRow>> loadDevices();
+  virtual common::Result<std::vector<DeviceRow>> loadDevices() = 0;
   // Applies the whole group in one transaction, or nothing. info (optional) says what changed.
-  common::Status commit(const ApplyGroup& group, CommitInfo* info = nullptr);
+  virtual common::Status commit(const ApplyGroup& group, CommitInfo* info = nullptr) = 0;
 
-  // Reads (on a separate connection, safe from any thread).
-  common::Result<std::vector<StockRow>> stockForSku(const std::string& sku);
-  common::Result<std::vector<StockRow>> stockForLocation(const std::string& location);
-  common::Result<std::vector<DeviceRow>> devices();
-  common::Result<int64_t> countRows(const std::string& table);
-  common::Result<std::vector<QuarantineRow>> quarantine(int64_t limit);
+  // Reads: safe from any thread, and never wait for a commit.
+  virtual common::Result<std::vector<StockRow>> stockForSku(const std::string& sku) = 0;
+  virtual common::Result<std::vector<StockRow>> stockForLocation(const std::string& location) = 0;
+  virtual common::Result<std::vector<DeviceRow>> devices() = 0;
+  virtual common::Result<int64_t> countRows(const std::string& table) = 0;
+  virtual common::Result<std::vector<QuarantineRow>> quarantine(int64_t limit) = 0;
   // Anomalies newest first, with id < before_id (0: from the newest); device and code filter if set.
-  common::Result<std::vector<AnomalyRow>> anomalies(const std::string& device, const std::string& code,
-                                                    int64_t before_id, int64_t limit);
+  virtual common::Result<std::vector<AnomalyRow>> anomalies(const std::string& device, const std::string& code,
+                                                            int64_t before_id, int64_t limit) = 0;
   // The event id applied at (device, seq), if there is one.
-  common::Result<std::optional<std::string>> eventIdAt(const std::string& device, uint64_t seq);
+  virtual common::Result<std::optional<std::string>> eventIdAt(const std::string& device, uint64_t seq) = 0;
   // Sale lines the tills flagged (common::PriceCheck names), by device and check.
-  common::Result<std::map<std::string, std::map<std::string, int64_t>>> priceFlagsByDevice();
+  virtual common::Result<std::map<std::string, std::map<std::string, int64_t>>> priceFlagsByDevice() = 0;
   // How many anomalies there are of each code.
-  common::Result<std::map<std::string, int64_t>> anomalyCounts();
+  virtual common::Result<std::map<std::string, int64_t>> anomalyCounts() = 0;
   // A device's applied events from from_seq on, in seq order.
-  common::Result<std::vector<LedgerEvent>> eventsForDevice(const std::string& device, uint64_t from_seq,
-                                                           int64_t limit);
+  virtual common::Result<std::vector<LedgerEvent>> eventsForDevice(const std::string& device, uint64_t from_seq,
+                                                                   int64_t limit) = 0;
 
   // Stock views: each on_hand row carries the version of the commit that last changed it.
-  common::Result<int64_t> stockVersion(const std::string& location);
+  virtual common::Result<int64_t> stockVersion(const std::string& location) = 0;
   // Rows of a location changed after `after_version` (version order), or, for a snapshot, rows
   // with sku > after_sku (key order). Both consistent with one read transaction.
-  common::Result<StockViewPage> stockChanges(const std::string& location, const std::string& device,
-                                             int64_t after_version, const std::string& after_sku, size_t max_rows);
-  common::Result<StockViewPage> stockSnapshot(const std::string& location, const std::string& device,
-                                              const std::string& after_sku, size_t max_rows);
-  common::Result<std::vector<std::string>> locationNames();
+  virtual common::Result<StockViewPage> stockChanges(const std::string& location, const std::string& device,
+                                                     int64_t after_version, const std::string& after_sku, size_t max_rows) = 0;
+  virtual common::Result<StockViewPage> stockSnapshot(const std::string& location, const std::string& device,
+                                                      const std::string& after_sku, size_t max_rows) = 0;
+  virtual common::Result<std::vector<std::string>> locationNames() = 0;
 
   // Transfers touching a location (empty: all); open_only: still in transit.
-  common::Result<std::vector<TransferRow>> transfers(const std::string& location, const std::string& sku,
-                                                     bool open_only, int64_t limit);
+  virtual common::Result<std::vector<TransferRow>> transfers(const std::string& location, const std::string& sku,
+                                                             bool open_only, int64_t limit) = 0;
   // Latest count per (location, SKU), filtered by either if non-empty.
-  common::Result<std::vector<CountDiscrepancy>> countDiscrepancies(const std::string& location,
-                                                                   const std::string& sku, size_t max_moves);
+  virtual common::Result<std::vector<CountDiscrepancy>> countDiscrepancies(const std::string& location,
+                                                                           const std::string& sku, size_t max_moves) = 0;
   // The movement log of one (location, SKU) in apply order, after apply order `after`.
-  common::Result<std::vector<MovementRow>> movementsFor(const std::string& location, const std::string& sku,
-                                                        int64_t after, int64_t limit);
+  virtual common::Result<std::vector<MovementRow>> movementsFor(const std::string& location, const std::string& sku,
+                                                                int64_t after, int64_t limit) = 0;
   // Applied minus occurred (corrected) time, in ms, of the newest `max_events` events applied
   // at or after since_ms, sorted ascending.
-  common::Result<std::vector<int64_t>> syncLatencies(int64_t since_ms, int64_t max_events);
-  int64_t countTieMs() const { return options_.count_tie_ms; }
-
-  // The count a (location, SKU) figure starts from. Counts are ordered by (corrected time,
-  // event id): a total order that does not depend on the order in which they arrive.
-  struct CountMark {
-    int64_t at = 0;
-    int64_t dev = 0;
-    int64_t seq = 0;
-    std::string id;  // 16-byte event id
-    bool newerThan(const CountMark& o) const { return at != o.at ? at > o.at : id > o.id; }
-  };
-  // Whether the count saw the movement (dev, seq) at corrected time at: the one rule behind every
-  // figure, applied when events arrive (ledger.cpp) and when figures are explained (ledger_reports.cpp).
-  bool absorbs(const CountMark& c, int64_t dev, int64_t seq, int64_t at) const;
+  virtual common::Result<std::vector<int64_t>> syncLatencies(int64_t since_ms, int64_t max_events) = 0;
+  // Movements this close to a count are absorbed by it (LedgerOptions::count_tie_ms).
+  virtual int64_t countTieMs() const = 0;
 
   // Recomputes every on_hand row from the movement log; returns rows that differ (should be none).
-  common::Result<std::vector<std::string>> verifyOnHand();
+  virtual common::Result<std::vector<std::string>> verifyOnHand() = 0;
   // Recomputes every device's hash chain (or only_device's) from the ledger's tables, end to end
-  // (src/ledger_chain.cpp), and reports the first break of each.
-  common::Result<std::vector<ChainCheck>> verifyChain(const std::string& only_device = "");
-
-  // Test hook: called after the group's rows are written, before COMMIT. An error rolls the
-  // transaction back as a failed COMMIT would.
-  void setBeforeCommitHook(std::function<common::Status()> hook) { before_commit_ = std::move(hook); }
-
- private:
-  SqliteLedger() = default;
-  common::Status init(const LedgerOptions& options);
-  common::Status prepareStatements();
-  common::Status applyEvent(const ApplyEvent& ae, int64_t applied_at_ms);
-  struct OnHand {
-    int64_t qty = 0;
-    std::optional<CountMark> count;
-    std::optional<int64_t> counted;
-    bool dirty = false;
-    bool stored = false;  // a row exists in the database (committed)
-  };
-  using Key = std::pair<int64_t, int64_t>;  // (location id, sku id)
-  common::Result<OnHand*> onHand(Key key);
-  void markDirty(Key key, OnHand& oh);
-  common::Status applyDelta(Key key, int64_t delta, int64_t at_ms, int64_t dev, int64_t seq);
-  common::Status applyCount(Key key, int64_t counted, const CountMark& mark);
-  common::Status applyLocationCount(int64_t loc, const std::set<int64_t>& listed, const CountMark& mark);
-  common::Status applyTransfer(const common::Event& e, int64_t dev, int64_t loc, int64_t at);
-  common::Status flushOnHand(int64_t now_ms, int64_t version, CommitInfo* info);
-  // An event applied without its full rows (anomalies): its canonical bytes, for verifyChain().
-  common::Status keepChained(int64_t dev, const common::Event& e);
-  common::Status recordAnomaly(int64_t dev, int64_t seq, const std::string& code, const std::string& message,
-                               int64_t at_ms);
-
-  // Plain events (sale, return, receive, adjust: lines at one location, nothing to look up) are
-  // staged and written kInsertRows at a time, each table with one multi-row INSERT OR IGNORE:
-  // one statement instead of 64 saves its start and end, and OR IGNORE means a statement that
-  // cannot abort, so SQLite keeps no statement journal for it (a multi-row plain INSERT does,
-  // and is several times slower). Any other event first flushes what is staged, so it sees
-  // every earlier event in the database.
-  static constexpr int kInsertRows = 64;
-  struct Staged {
-    const ApplyEvent* ae;
-    int64_t dev, loc, at, ord;  // ord is the event's; its lines take ord + 1, ord + 2, ...
-    size_t first_sku;           // its lines' SKU ids start here in staged_skus_
-  };
-  common::Status stageEvent(const ApplyEvent& ae, int64_t applied_at_ms);
-  common::Status flushStaged(int64_t applied_at_ms);
-  std::vector<Staged> staged_;
-  std::vector<int64_t> staged_skus_;
-
-  // Names (devices, locations, SKUs) are stored once and referred to by integer ids, which
-  // keeps every index key small and fast to compare.
-  struct Interner {
-    const char* table;
-    const char* column;
-    std::unordered_map<std::string, int64_t> ids;
-    std::unordered_map<int64_t, std::string> names;  // the same, by id
-    std::vector<std::string> added;  // in the open transaction: forgotten if it rolls back
-    common::SqliteStmt find;
-    common::SqliteStmt insert;
-    common::SqliteStmt by_id;
-  };
-  common::Result<int64_t> intern(Interner& in, const std::string& name);
-  // The name of an id, from the database when no event since the start has named it (a
-  // whole-location count reaches SKUs only by id).
-  common::Result<const std::string*> nameOf(Interner& in, int64_t id);
-  // intern() for names that repeat from one event to the next (a batch's device and location).
-  struct LastName {
-    std::string name;
-    int64_t id = 0;
-  };
-  common::Result<int64_t> internRepeated(Interner& in, LastName& last, const std::string& name);
-  LastName last_device_, last_location_;
-  common::Status prepareInterner(Interner& in);
-
-  std::mutex write_mu_;
-  common::SqliteDb db_;
-  std::mutex read_mu_;
-  common::SqliteDb reader_;
-  Interner devices_{"devices", "device_id", {}, {}, {}, {}, {}, {}};
-  Interner locations_{"locations", "name", {}, {}, {}, {}, {}, {}};
-  Interner skus_{"skus", "sku", {}, {}, {}, {}, {}, {}};
-  common::SqliteStmt ins_event_;
-  common::SqliteStmt ins_move_;
-  common::SqliteStmt ins_event_or_ignore_;  // one staged event
-  common::SqliteStmt ins_events_many_;      // kInsertRows staged events
-  common::SqliteStmt ins_moves_many_;       // kInsertRows of their lines
-  common::SqliteStmt sel_event_by_id_;
-  common::SqliteStmt sel_onhand_;
-  common::SqliteStmt up_onhand_;
-  common::SqliteStmt set_onhand_;
-  common::SqliteStmt sum_after_;
-  common::SqliteStmt sel_ref_moves_;
-  common::SqliteStmt up_device_;
-  common::SqliteStmt set_epoch_;
-  common::SqliteStmt ins_quarantine_;
-  common::SqliteStmt up_state_;
-  common::SqliteStmt mark_voided_;
-  common::SqliteStmt ins_anomaly_;
-  common::SqliteStmt sel_claim_;
-  common::SqliteStmt ins_price_flag_;
-  common::SqliteStmt ins_claim_;
-  common::SqliteStmt set_internal_;
-  common::SqliteStmt set_conflict_;
-  common::SqliteStmt switch_epoch_;
-  common::SqliteStmt sel_event_id_at_;  // on reader_
-  common::SqliteStmt sel_loc_count_;
-  common::SqliteStmt ins_loc_count_;
-  common::SqliteStmt sel_loc_skus_;
-  common::SqliteStmt match_early_receipt_;
-  common::SqliteStmt match_shipment_ref_;
-  common::SqliteStmt match_shipment_fifo_;
-  common::SqliteStmt ins_transfer_out_;
-  common::SqliteStmt ins_transfer_in_;
-  common::SqliteStmt set_transfer_out_;
-  common::SqliteStmt set_transfer_in_;
-  common::SqliteStmt set_chain_head_;
-  common::SqliteStmt set_chain_break_;
-  common::SqliteStmt ins_chain_kept_;
-  LedgerOptions options_;
-  int64_t next_ord_ = 1;
-  int64_t stock_ver_ = 0;
-  struct KeyHash {
-    size_t operator()(const Key& k) const noexcept {
-      return std::hash<int64_t>()(k.first * 1'000'003 + k.second);
-    }
-  };
-  // on_hand rows as committed, plus this transaction's changes (dirty_). Kept across commits
-  // (this ledger is the only writer), dropped whole when a transaction rolls back or it grows
-  // past kOnHandCacheMax rows.
-  static constexpr size_t kOnHandCacheMax = 2'000'000;
-  std::unordered_map<Key, OnHand, KeyHash> onhand_cache_;
-  std::vector<Key> dirty_;
-  std::function<common::Status()> before_commit_;
-  static constexpr int64_t kCheckpointBytes = 125LL * 1024 * 1024;
+  // (chain.cpp for SQLite), and reports the first break of each.
+  virtual common::Result<std::vector<ChainCheck>> verifyChain(const std::string& only_device = "") = 0;
 };
 
 }  // namespace sw::coordinator

@@ -15,6 +15,6 @@
 
 namespace sw::coordinator {
 
-void addRoutes(httplib::Server& server, SqliteLedger& ledger);
+void addRoutes(httplib::Server& server, Ledger& ledger);
 
 }  // namespace sw::coordinator

@@ -86,7 +86,7 @@ class OrderService {
  public:
   // availability may be null: then available-to-sell is on-hand over every location minus every
   // reservation (no safety stock, no exposure buffer).
-  OrderService(OrderBook& book, SqliteLedger& ledger, Availability* availability, RoutingConfig routing,
+  OrderService(OrderBook& book, Ledger& ledger, Availability* availability, RoutingConfig routing,
                const common::Clock& clock, OrdersConfig config = {});
   ~OrderService();
   OrderService(const OrderService&) = delete;
@@ -142,7 +142,7 @@ class OrderService {
   std::string mapLocation(const std::string& channel, const std::string& channel_ref) const;
 
   OrderBook& book_;
-  SqliteLedger& ledger_;
+  Ledger& ledger_;
   Availability* availability_;
   RoutingConfig routing_;
   const common::Clock& clock_;
@@ -175,7 +175,7 @@ namespace sw::coordinator {
 // ships at cost 0), and for each enabled channel of the registry (channel_registry.h) a handle on
 // its one connector, the same the push scheduler uses (one rate limit per channel), its webhook
 // secret and its channel_locations map.
-common::Result<std::unique_ptr<OrderService>> makeOrderService(OrderBook& book, SqliteLedger& ledger,
+common::Result<std::unique_ptr<OrderService>> makeOrderService(OrderBook& book, Ledger& ledger,
                                                                Availability* availability,
                                                                const channels::ChannelRegistry& registry,
                                                                const std::string& locations_config_path,
