@@ -1,5 +1,7 @@
 #include "sw/common/downlink.h"
 
+#include <charconv>
+
 #include "sw/common/event.h"
 
 namespace sw::common {
@@ -109,5 +111,25 @@ Result<DownNotice> decodeDownNotice(std::string_view bytes) {
   }
   return n;
 }
+
+Result<std::optional<DeltaCursor>> parseDeltaCursor(std::string_view c, bool with_key) {
+  if (c.empty()) return std::optional<DeltaCursor>{};
+  const Error bad = Error::reject("bad_cursor", "unreadable cursor");
+  if (c.substr(0, 2) != "d:") return bad;
+  std::string_view rest = c.substr(2);
+  size_t colon = with_key ? rest.find(':') : rest.size();
+  if (colon == std::string_view::npos) return bad;
+  DeltaCursor out;
+  auto [p, ec] = std::from_chars(rest.data(), rest.data() + colon, out.version);
+  if (ec != std::errc() || p != rest.data() + colon) return bad;
+  if (with_key) out.key = std::string(rest.substr(colon + 1));
+  return std::optional<DeltaCursor>(std::move(out));
+}
+
+std::string deltaCursor(int64_t version, std::string_view key) {
+  return "d:" + std::to_string(version) + ":" + std::string(key);
+}
+
+std::string deltaCursor(int64_t version) { return "d:" + std::to_string(version); }
 
 }  // namespace sw::common

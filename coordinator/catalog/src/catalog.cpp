@@ -444,17 +444,10 @@ Result<common::DownPage> SqliteCatalog::catalogPage(const common::DownRequest& r
     if (!st) return st.error();
     st->bind(1, c.empty() ? "" : c.substr(2)).bind(2, static_cast<int64_t>(max_items) + 1);
   } else {
-    int64_t after_ver = -1;
-    std::string after_sku;
-    if (c.rfind("d:", 0) == 0) {
-      size_t colon = c.find(':', 2);
-      if (colon == std::string::npos) return Error::reject("bad_cursor", "unreadable cursor");
-      auto [p, ec] = std::from_chars(c.data() + 2, c.data() + colon, after_ver);
-      if (ec != std::errc() || p != c.data() + colon) return Error::reject("bad_cursor", "unreadable cursor");
-      after_sku = c.substr(colon + 1);
-    } else if (!c.empty()) {
-      return Error::reject("bad_cursor", "unreadable cursor");
-    }
+    auto cursor = common::parseDeltaCursor(c, true);
+    if (!cursor) return cursor.error();
+    int64_t after_ver = *cursor ? (*cursor)->version : -1;
+    std::string after_sku = *cursor ? (*cursor)->key : "";
     st = db_.prepare(std::string(cols) + " WHERE ver > ? OR (ver = ? AND sku > ?) ORDER BY ver, sku LIMIT ?");
     if (!st) return st.error();
     st->bind(1, after_ver < 0 ? req.have : after_ver).bind(2, after_ver).bind(3, after_sku)
@@ -487,7 +480,7 @@ Result<common::DownPage> SqliteCatalog::catalogPage(const common::DownRequest& r
     if (out.more) out.cursor = "s:" + last_sku;
   } else if (out.more) {
     out.version = req.have;
-    out.cursor = "d:" + std::to_string(last_ver) + ":" + last_sku;
+    out.cursor = common::deltaCursor(last_ver, last_sku);
   } else {
     out.version = std::max(req.have, *current);
   }
@@ -552,18 +545,11 @@ Result<common::DownPage> SqliteCatalog::pricePage(const common::DownRequest& req
       }
     }
   } else {
-    int64_t after_ver = -1;
+    auto cursor = common::parseDeltaCursor(c, true);
+    if (!cursor) return cursor.error();
+    int64_t after_ver = *cursor ? (*cursor)->version : -1;
     std::string o, sku, promo;
-    if (c.rfind("d:", 0) == 0) {
-      size_t colon = c.find(':', 2);
-      if (colon == std::string::npos) return Error::reject("bad_cursor", "unreadable cursor");
-      auto [p, ec] = std::from_chars(c.data() + 2, c.data() + colon, after_ver);
-      if (ec != std::errc() || p != c.data() + colon || !parsePriceKey(std::string_view(c).substr(colon + 1), &o, &sku, &promo)) {
-        return Error::reject("bad_cursor", "unreadable cursor");
-      }
-    } else if (!c.empty()) {
-      return Error::reject("bad_cursor", "unreadable cursor");
-    }
+    if (*cursor && !parsePriceKey((*cursor)->key, &o, &sku, &promo)) return Error::reject("bad_cursor", "unreadable cursor");
     auto st = db_.prepare(std::string("SELECT o, ") + cols +
                           " FROM (SELECT CASE WHEN scope = ?1 THEN 'L' ELSE 'P' END AS o, * FROM price_entries"
                           " WHERE scope IN (?1, ?2) AND ver >= ?3)"
@@ -597,7 +583,7 @@ Result<common::DownPage> SqliteCatalog::pricePage(const common::DownRequest& req
     if (out.more) out.cursor = "s:" + last_key;
   } else if (out.more) {
     out.version = req.have;
-    out.cursor = "d:" + std::to_string(last_ver) + ":" + last_key;
+    out.cursor = common::deltaCursor(last_ver, last_key);
   } else {
     out.version = std::max(req.have, current);
   }

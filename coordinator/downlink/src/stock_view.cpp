@@ -15,17 +15,10 @@ common::Result<common::DownPage> StockViewProvider::page(const common::DownReque
   if (snapshot) {
     rows = ledger_.stockSnapshot(req.location, device, c.empty() ? "" : c.substr(2), max_items);
   } else {
-    int64_t after_ver = req.have;
-    std::string after_sku;
-    if (c.rfind("d:", 0) == 0) {
-      size_t colon = c.find(':', 2);
-      if (colon == std::string::npos) return common::Error::reject("bad_cursor", "unreadable cursor");
-      auto [p, ec] = std::from_chars(c.data() + 2, c.data() + colon, after_ver);
-      if (ec != std::errc() || p != c.data() + colon) return common::Error::reject("bad_cursor", "unreadable cursor");
-      after_sku = c.substr(colon + 1);
-    } else if (!c.empty()) {
-      return common::Error::reject("bad_cursor", "unreadable cursor");
-    }
+    auto cursor = common::parseDeltaCursor(c, true);
+    if (!cursor) return cursor.error();
+    int64_t after_ver = *cursor ? (*cursor)->version : req.have;
+    std::string after_sku = *cursor ? (*cursor)->key : "";
     rows = ledger_.stockChanges(req.location, device, after_ver, after_sku, max_items);
   }
   if (!rows) return rows.error();
@@ -39,7 +32,7 @@ common::Result<common::DownPage> StockViewProvider::page(const common::DownReque
     if (out.more) out.cursor = "s:" + rows->rows.back().sku;
   } else if (out.more) {
     out.version = req.have;  // not there yet: the cursor carries the position
-    out.cursor = "d:" + std::to_string(rows->rows.back().version) + ":" + rows->rows.back().sku;
+    out.cursor = common::deltaCursor(rows->rows.back().version, rows->rows.back().sku);
   } else {
     out.version = std::max(req.have, rows->version);
   }

@@ -43,13 +43,9 @@ common::Result<common::DownPage> PickTaskProvider::page(const common::DownReques
     if (out.more) out.cursor = "s:" + tasks->back().task_id;
     return out;
   }
-  int64_t after = req.have;
-  if (c.rfind("d:", 0) == 0) {
-    auto [p, ec] = std::from_chars(c.data() + 2, c.data() + c.size(), after);
-    if (ec != std::errc() || p != c.data() + c.size()) return Error::reject("bad_cursor", "unreadable cursor");
-  } else if (!c.empty()) {
-    return Error::reject("bad_cursor", "unreadable cursor");
-  }
+  auto cursor = common::parseDeltaCursor(c, false);
+  if (!cursor) return cursor.error();
+  int64_t after = *cursor ? (*cursor)->version : req.have;
   auto tasks = book_.tasksChangedAfter(req.location, after, max_items + 1);
   if (!tasks) return tasks.error();
   out.more = tasks->size() > max_items;
@@ -57,7 +53,7 @@ common::Result<common::DownPage> PickTaskProvider::page(const common::DownReques
   for (const PickTask& t : *tasks) out.items.push_back(taskItem(t));
   if (out.more) {
     out.version = req.have;
-    out.cursor = "d:" + std::to_string(tasks->back().ver);
+    out.cursor = common::deltaCursor(tasks->back().ver);
   } else {
     out.version = tasks->empty() ? std::max(req.have, after) : std::max(req.have, tasks->back().ver);
   }

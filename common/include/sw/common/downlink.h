@@ -18,6 +18,7 @@
 
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -50,6 +51,18 @@ struct DownNotice {
   std::map<std::string, int64_t> versions;
   int64_t at_ms = 0;
 };
+
+// Where a page of changes stops: "d:<version>:<key>" (the last item sent, by version then key), or
+// "d:<version>" for kinds whose versions are unique per item. The snapshot cursor is "s:<key>".
+struct DeltaCursor {
+  int64_t version = 0;
+  std::string key;
+};
+// The one reader of delta cursors. "" -> nullopt (start after `have`); anything that is not a
+// cursor of this shape -> reject "bad_cursor". with_key: "d:<version>:<key>", else "d:<version>".
+Result<std::optional<DeltaCursor>> parseDeltaCursor(std::string_view cursor, bool with_key);
+std::string deltaCursor(int64_t version, std::string_view key);  // with a key
+std::string deltaCursor(int64_t version);                          // without
 
 std::string encodeDownRequest(const DownRequest& r);
 Result<DownRequest> decodeDownRequest(std::string_view bytes);
