@@ -63,8 +63,9 @@ Result<int64_t> Args::getInt(const std::string& name, int64_t fallback) const {
 }
 
 Result<std::vector<std::string>> mergeConfigFile(const std::vector<std::string>& argv,
-                                                 const std::set<std::string>& value_options) {
-  auto pre = Args::parse(argv, value_options, {});
+                                                 const std::set<std::string>& value_options,
+                                                 const std::set<std::string>& flags) {
+  auto pre = Args::parse(argv, value_options, flags);
   if (!pre) return pre.error();
   auto path = pre->get("config");
   if (!path) return argv;
@@ -101,6 +102,74 @@ Result<std::pair<std::string, int>> parseHostPort(const std::string& text) {
     return Error::reject("bad_address", "'" + text + "' has no valid port");
   }
   return std::make_pair(host, port);
+}
+
+OptionTable::OptionTable(std::vector<OptionSpec> specs) : specs_(std::move(specs)) {}
+
+Result<ParsedOptions> OptionTable::parse(const std::vector<std::string>& argv) const {
+  std::set<std::string> values, flags;
+  for (const OptionSpec& o : specs_) (o.kind == OptionSpec::Kind::kFlag ? flags : values).insert(o.name);
+  std::vector<std::string> merged = argv;
+  if (values.count("config")) {
+    auto m = mergeConfigFile(argv, values, flags);
+    if (!m) return m.error();
+    merged = std::move(*m);
+  }
+  auto args = Args::parse(merged, values, flags);
+  if (!args) return args.error();
+  ParsedOptions out;
+  out.args_ = std::move(*args);
+  for (const OptionSpec& o : specs_) {
+    if (o.required && !out.args_.has(o.name)) return Error::reject("bad_option", "--" + o.name + " is required");
+    out.fallbacks_[o.name] = o.fallback;
+    if (o.kind != OptionSpec::Kind::kInt) continue;
+    int64_t fallback = 0;
+    if (!o.fallback.empty()) {
+      auto [p, ec] = std::from_chars(o.fallback.data(), o.fallback.data() + o.fallback.size(), fallback);
+      if (ec != std::errc() || p != o.fallback.data() + o.fallback.size()) {
+        return Error::fatal("bad_option_table", "the default of --" + o.name + " is not a whole number");
+      }
+    }
+    auto v = out.args_.getInt(o.name, fallback);
+    if (!v) return v.error();
+    if (*v < o.min || *v > o.max) {
+      std::string range = o.max == INT64_MAX ? "at least " + std::to_string(o.min)
+                                             : "from " + std::to_string(o.min) + " to " + std::to_string(o.max);
+      return Error::reject("bad_option", "--" + o.name + " must be " + range + ", got " + std::to_string(*v));
+    }
+    out.integers_[o.name] = *v;
+  }
+  return out;
+}
+
+std::string ParsedOptions::text(const std::string& name) const {
+  if (auto v = args_.get(name)) return *v;
+  auto it = fallbacks_.find(name);
+  return it == fallbacks_.end() ? "" : it->second;
+}
+
+int64_t ParsedOptions::integer(const std::string& name) const {
+  auto it = integers_.find(name);
+  return it == integers_.end() ? 0 : it->second;
+}
+
+std::string OptionTable::help() const {
+  constexpr size_t kColumn = 27;  // where the help text starts
+  std::string out;
+  for (const OptionSpec& o : specs_) {
+    std::string head = "  --" + o.name + (o.value.empty() ? "" : " " + o.value);
+    std::string text = o.help;
+    if (!o.fallback.empty()) text += " (default " + o.fallback + ")";
+    if (o.required) text += " (required)";
+    out += head;
+    out += head.size() + 2 <= kColumn ? std::string(kColumn - head.size(), ' ') : "\n" + std::string(kColumn, ' ');
+    for (char c : text) {
+      out += c;
+      if (c == '\n') out += std::string(kColumn, ' ');
+    }
+    out += "\n";
+  }
+  return out;
 }
 
 }  // namespace sw::common

@@ -53,36 +53,7 @@ Usage:
   stockwire-coordinator --help
 
 serve options:
-  --config FILE          JSON file with any of these options (keys with '_' for '-')
-  --broker URL           MQTT broker, e.g. tcp://127.0.0.1:1883
-  --db PATH              the ledger's SQLite file (created if missing)
-  --http HOST:PORT       API and console address (default 127.0.0.1:8800; port 0 = any free port)
-  --tls-cert FILE --tls-key FILE  serve the API and console over HTTPS (PEM certificate chain and key)
-  --http-workers N       connections the API serves at once (default 256; idle ones are dropped after 2 s)
-  --client-id ID         MQTT client id (default stockwire-coordinator)
-  --share-group NAME     subscribe through $share/NAME/ so several coordinators split the devices
-  --reorder-timeout-ms N hold a gap this long before asking the device to resend (default 1000)
-  --alert-offline-hours N  alert when a device is offline or holds unsynced events this long (default 12)
-  --alert-queue N          alert when a device holds this many unsynced events (default 100000)
-  --alert-disk-mb N        alert when a device has less free disk than this (default 256)
-  --count-tie-ms N       movements from other devices this close to a count are taken as seen by it
-                         (never counted twice); fixed when the ledger is created (default 2000)
-  --import-max-mb N     largest catalog/price upload accepted, in MiB (default 32; larger: 413)
-  --import-max-rows N   most rows in one catalog/price upload (default 100000; more: 413)
-  --channels-config FILE  available-to-sell rules and channel connectors (JSON, see
-                         coordinator/README.md); channels with a connector get pushed to
-  --locations-config FILE  order routing: coordinates and costs per location, country centroids
-                         (JSON, see coordinator/README.md "Orders"); without it every location ships at cost 0
-  --order-poll-ms N      how often each channel with a connector is polled for orders (default 60000)
-  --mqtt-ca FILE --mqtt-cert FILE --mqtt-key FILE   the CA chain and this coordinator's MQTT client
-                         certificate and key (ssl:// brokers with client certificates; from
-                         stockwire-provision coordinator-cert). --ca/--cert/--key are the same.
-  --fleet-dir FLEET      enables POST /v1/enroll (devices enroll with a one-time token from
-                         stockwire-provision token) and watches FLEET/crl.pem (every 2 s): devices
-                         whose certificate it lists are marked revoked
-  --enroll-broker-url URL  broker URL handed to enrolled devices (default: --broker)
-  --enroll-validity-days N  validity of device certificates issued at enrollment and renewal (default 30)
-  --log-level LEVEL      debug, info (default), warn, error
+@SERVE_OPTIONS@
 
 device: the device registry in the ledger file. Ingest takes batches only from registered, unrevoked
 devices, for the location registered here (anything else is quarantined with the reason); enrollment
@@ -106,14 +77,62 @@ mapped through channels.<channel>.channel_locations and shown as pickup.location
 Exit codes: 0 after SIGINT/SIGTERM, 2 on bad options, 3 when the ledger cannot be opened.
 )";
 
-const std::set<std::string> kServeOptions = {"config", "broker", "db", "http", "client-id", "share-group",
-                                             "reorder-timeout-ms", "ca", "cert", "key", "log-level",
-                                             "alert-offline-hours", "alert-queue", "alert-disk-mb",
-                                             "import-max-mb", "import-max-rows",
-                                             "count-tie-ms", "channels-config",
-                                             "locations-config", "order-poll-ms", "tls-cert", "tls-key",
-                                             "http-workers", "mqtt-ca", "mqtt-cert", "mqtt-key", "fleet-dir",
-                                             "enroll-broker-url", "enroll-validity-days"};
+using Kind = common::OptionSpec::Kind;
+
+// serve's options, declared once: parsing, ranges, defaults and the help text all come from here.
+const common::OptionTable& serveOptions() {
+  static const common::OptionTable table({
+      {"config", Kind::kText, "FILE", "", 0, 0, "JSON file with any of these options (keys with '_' for '-')"},
+      {"broker", Kind::kText, "URL", "", 0, 0, "MQTT broker, e.g. tcp://127.0.0.1:1883", true},
+      {"db", Kind::kText, "PATH", "", 0, 0, "the ledger's SQLite file (created if missing)", true},
+      {"http", Kind::kText, "HOST:PORT", "127.0.0.1:8800", 0, 0, "API and console address (port 0 = any free port)"},
+      {"tls-cert", Kind::kText, "FILE", "", 0, 0, "with --tls-key: serve the API and console over HTTPS (PEM chain)"},
+      {"tls-key", Kind::kText, "FILE", "", 0, 0, "the key of --tls-cert (PEM)"},
+      {"http-workers", Kind::kInt, "N", "256", 1, 100'000,
+       "connections the API serves at once (idle ones are dropped after 2 s)"},
+      {"client-id", Kind::kText, "ID", "stockwire-coordinator", 0, 0, "MQTT client id"},
+      {"share-group", Kind::kText, "NAME", "", 0, 0, "subscribe through $share/NAME/ so several coordinators split the devices"},
+      {"reorder-timeout-ms", Kind::kInt, "N", "1000", 1, 3'600'000,
+       "hold a gap this long before asking the device to resend"},
+      {"alert-offline-hours", Kind::kInt, "N", "12", 1, 24 * 365,
+       "alert when a device is offline or holds unsynced events this long"},
+      {"alert-queue", Kind::kInt, "N", "100000", 1, INT64_MAX, "alert when a device holds this many unsynced events"},
+      {"alert-disk-mb", Kind::kInt, "N", "256", 1, 1 << 30, "alert when a device has less free disk than this"},
+      {"count-tie-ms", Kind::kInt, "N", "", 0, 86'400'000,
+       "movements from other devices this close to a count are taken as seen by it\n(never counted twice); "
+       "fixed when the ledger is created (default 2000)"},
+      {"import-max-mb", Kind::kInt, "N", "32", 1, 4096, "largest catalog/price upload accepted, in MiB (larger: 413)"},
+      {"import-max-rows", Kind::kInt, "N", "100000", 1, 100'000'000, "most rows in one catalog/price upload (more: 413)"},
+      {"channels-config", Kind::kText, "FILE", "", 0, 0,
+       "available-to-sell rules and channel connectors (JSON, see\ncoordinator/README.md); channels with a "
+       "connector get pushed to"},
+      {"locations-config", Kind::kText, "FILE", "", 0, 0,
+       "order routing: coordinates and costs per location, country centroids\n(JSON, see coordinator/README.md "
+       "\"Orders\"); without it every location ships at cost 0"},
+      {"order-poll-ms", Kind::kInt, "N", "60000", 1, 86'400'000,
+       "how often each channel with a connector is polled for orders"},
+      {"mqtt-ca", Kind::kText, "FILE", "", 0, 0, "the CA chain of an ssl:// broker (from stockwire-provision coordinator-cert)"},
+      {"mqtt-cert", Kind::kText, "FILE", "", 0, 0, "this coordinator's MQTT client certificate"},
+      {"mqtt-key", Kind::kText, "FILE", "", 0, 0, "its key"},
+      {"ca", Kind::kText, "FILE", "", 0, 0, "the same as --mqtt-ca"},
+      {"cert", Kind::kText, "FILE", "", 0, 0, "the same as --mqtt-cert"},
+      {"key", Kind::kText, "FILE", "", 0, 0, "the same as --mqtt-key"},
+      {"fleet-dir", Kind::kText, "FLEET", "", 0, 0,
+       "enables POST /v1/enroll (devices enroll with a one-time token from\nstockwire-provision token) and watches "
+       "FLEET/crl.pem (every 2 s): devices\nwhose certificate it lists are marked revoked"},
+      {"enroll-broker-url", Kind::kText, "URL", "", 0, 0, "broker URL handed to enrolled devices (default: --broker)"},
+      {"enroll-validity-days", Kind::kInt, "N", "30", 1, 825,
+       "validity of device certificates issued at enrollment and renewal"},
+      {"log-level", Kind::kText, "LEVEL", "info", 0, 0, "debug, info, warn or error"},
+  });
+  return table;
+}
+
+std::string usage() {
+  std::string u = kUsage;
+  u.replace(u.find("@SERVE_OPTIONS@\n"), 16, serveOptions().help());
+  return u;
+}
 
 int fail(const common::Error& e, int code) {
   std::fprintf(stderr, "stockwire-coordinator: %s\n", e.toString().c_str());
@@ -121,71 +140,50 @@ int fail(const common::Error& e, int code) {
 }
 
 int serve(const std::vector<std::string>& raw) {
-  auto argv = common::mergeConfigFile(raw, kServeOptions);
-  if (!argv) return fail(argv.error(), 2);
-  auto args = common::Args::parse(*argv, kServeOptions, {});
-  if (!args) return fail(args.error(), 2);
-  for (const char* required : {"broker", "db"}) {
-    if (!args->has(required)) return fail(common::Error::reject("bad_option", std::string("--") + required + " is required"), 2);
-  }
+  auto opts = serveOptions().parse(raw);
+  if (!opts) return fail(opts.error(), 2);
   common::LogLevel level;
-  if (!common::parseLogLevel(args->getOr("log-level", "info"), &level)) {
+  if (!common::parseLogLevel(opts->text("log-level"), &level)) {
     return fail(common::Error::reject("bad_option", "--log-level must be debug, info, warn or error"), 2);
   }
   common::setLogLevel(level);
-  auto hp = common::parseHostPort(args->getOr("http", "127.0.0.1:8800"));
+  auto hp = common::parseHostPort(opts->text("http"));
   if (!hp) return fail(hp.error(), 2);
-  auto reorder = args->getInt("reorder-timeout-ms", 1000);
-  auto alert_h = args->getInt("alert-offline-hours", 12);
-  auto alert_q = args->getInt("alert-queue", 100'000);
-  auto alert_d = args->getInt("alert-disk-mb", 256);
-  for (auto* r : {&reorder, &alert_h, &alert_q, &alert_d}) {
-    if (!*r) return fail(r->error(), 2);
-    if (**r <= 0) return fail(common::Error::reject("bad_option", "numeric options must be positive"), 2);
-  }
   coordinator::ExposureLimits limits;
-  limits.max_offline_s = *alert_h * 3600;
-  limits.max_queue_depth = static_cast<uint64_t>(*alert_q);
-  limits.min_disk_free_bytes = *alert_d << 20;
+  limits.max_offline_s = opts->integer("alert-offline-hours") * 3600;
+  limits.max_queue_depth = static_cast<uint64_t>(opts->integer("alert-queue"));
+  limits.min_disk_free_bytes = opts->integer("alert-disk-mb") << 20;
 
-  auto tie = args->getInt("count-tie-ms", -1);
-  if (!tie) return fail(tie.error(), 2);
-  if (args->has("count-tie-ms") && *tie < 0) {
-    return fail(common::Error::reject("bad_option", "--count-tie-ms cannot be negative"), 2);
-  }
-  auto ledger = coordinator::SqliteLedger::open({.path = *args->get("db"), .count_tie_ms = *tie});
+  const std::string db = opts->text("db");
+  // -1: the value the ledger was created with (a new ledger: its default).
+  const int64_t tie = opts->has("count-tie-ms") ? opts->integer("count-tie-ms") : -1;
+  auto ledger = coordinator::SqliteLedger::open({.path = db, .count_tie_ms = tie});
   if (!ledger) return fail(ledger.error(), ledger.error().code == "bad_option" ? 2 : 3);
 
   const common::Clock& clock = common::SystemClock::instance();
-  auto import_mb = args->getInt("import-max-mb", 32);
-  auto import_rows = args->getInt("import-max-rows", 100'000);
-  for (auto* r : {&import_mb, &import_rows}) {
-    if (!*r) return fail(r->error(), 2);
-    if (**r <= 0) return fail(common::Error::reject("bad_option", "--import-max-* must be positive"), 2);
-  }
   coordinator::CatalogHttpConfig catalog_http;
-  catalog_http.max_body_bytes = static_cast<size_t>(*import_mb) << 20;
-  catalog_http.limits.max_rows = static_cast<size_t>(*import_rows);
-  auto catalog = coordinator::SqliteCatalog::open(*args->get("db"), clock);
+  catalog_http.max_body_bytes = static_cast<size_t>(opts->integer("import-max-mb")) << 20;
+  catalog_http.limits.max_rows = static_cast<size_t>(opts->integer("import-max-rows"));
+  auto catalog = coordinator::SqliteCatalog::open(db, clock);
   if (!catalog) return fail(catalog.error(), 3);
   std::string session = common::newUuid();
   common::MqttConfig mc;
-  mc.broker_url = *args->get("broker");
-  mc.client_id = args->getOr("client-id", "stockwire-coordinator");
-  mc.ca_file = args->getOr("mqtt-ca", args->getOr("ca", ""));
-  mc.cert_file = args->getOr("mqtt-cert", args->getOr("cert", ""));
-  mc.key_file = args->getOr("mqtt-key", args->getOr("key", ""));
+  mc.broker_url = opts->text("broker");
+  mc.client_id = opts->text("client-id");
+  mc.ca_file = opts->has("mqtt-ca") ? opts->text("mqtt-ca") : opts->text("ca");
+  mc.cert_file = opts->has("mqtt-cert") ? opts->text("mqtt-cert") : opts->text("cert");
+  mc.key_file = opts->has("mqtt-key") ? opts->text("mqtt-key") : opts->text("key");
   mc.max_inflight = 256;
   mc.will = common::MqttWill{std::string(common::topics::kCoordinatorState),
                              common::encodeCoordinatorState({false, session, clock.nowMs()}), 1, true};
   auto transport = common::makePahoTransport(mc);
 
-  auto registry = coordinator::DeviceRegistry::open(*args->get("db"), clock);
+  auto registry = coordinator::DeviceRegistry::open(db, clock);
   if (!registry) return fail(registry.error(), 3);
   coordinator::IngestConfig ic;
   ic.registry = registry->get();
-  ic.sequencer.reorder_timeout_ms = *reorder;
-  ic.share_group = args->getOr("share-group", "");
+  ic.sequencer.reorder_timeout_ms = opts->integer("reorder-timeout-ms");
+  ic.share_group = opts->text("share-group");
   coordinator::IngestService ingest(**ledger, *transport, clock, ic, session);
   coordinator::SqliteLedger* ledger_ptr = ledger->get();
   coordinator::SqliteCatalog* catalog_ptr = catalog->get();
@@ -203,23 +201,20 @@ int serve(const std::vector<std::string>& raw) {
   downlink.addProvider(catalog_down);
   downlink.addProvider(prices_down);
   // Orders and their reservations live in their own file next to the ledger (orders/order_book.h).
-  auto order_book = coordinator::OrderBook::open(*args->get("db") + ".orders", clock);
+  auto order_book = coordinator::OrderBook::open(db + ".orders", clock);
   if (!order_book) return fail(order_book.error(), 3);
   // The channels file is read once; each channel has one connector, shared by pushes and orders.
-  auto channel_registry = coordinator::channels::ChannelRegistry::open(args->getOr("channels-config", ""), clock);
+  auto channel_registry = coordinator::channels::ChannelRegistry::open(opts->text("channels-config"), clock);
   if (!channel_registry) return fail(channel_registry.error(), 2);
-  auto channel_service = coordinator::ChannelService::open(**channel_registry, *args->get("db"),
+  auto channel_service = coordinator::ChannelService::open(**channel_registry, db,
                                                            **ledger, **order_book, clock);
   if (!channel_service) return fail(channel_service.error(), 2);
   coordinator::ChannelService& channels = **channel_service;
   coordinator::OrdersConfig orders_config;
-  auto poll_ms = args->getInt("order-poll-ms", 60'000);
-  if (!poll_ms) return fail(poll_ms.error(), 2);
-  if (*poll_ms <= 0) return fail(common::Error::reject("bad_option", "--order-poll-ms must be positive"), 2);
-  orders_config.poll_interval_ms = *poll_ms;
+  orders_config.poll_interval_ms = opts->integer("order-poll-ms");
   auto order_service = coordinator::makeOrderService(**order_book, **ledger, &channels.availability(),
                                                      **channel_registry,
-                                                     args->getOr("locations-config", ""), clock, orders_config);
+                                                     opts->text("locations-config"), clock, orders_config);
   if (!order_service) return fail(order_service.error(), 2);
   coordinator::OrderService& orders = **order_service;
   orders.setSkuChangedHook([&channels](const std::string& sku) { channels.skuChanged(sku); });
@@ -237,17 +232,15 @@ int serve(const std::vector<std::string>& raw) {
     orders.ledgerChanged();
   });
   if (auto s = downlink.start(); !s) return fail(s.error(), 3);
-  auto access = coordinator::SqliteAccess::open(*args->get("db"), clock);
+  auto access = coordinator::SqliteAccess::open(db, clock);
   if (!access) return fail(access.error(), 3);
   coordinator::CoordinatorHttpOptions http_options;
   http_options.limits = limits;
-  http_options.tls_cert_file = args->getOr("tls-cert", "");
-  http_options.tls_key_file = args->getOr("tls-key", "");
-  auto workers = args->getInt("http-workers", 256);
-  if (!workers) return fail(workers.error(), 2);
-  if (*workers <= 0) return fail(common::Error::reject("bad_option", "--http-workers must be positive"), 2);
-  http_options.http.max_workers = static_cast<size_t>(*workers);
-  http_options.http.max_waiting = 4 * static_cast<size_t>(*workers);
+  http_options.tls_cert_file = opts->text("tls-cert");
+  http_options.tls_key_file = opts->text("tls-key");
+  const auto workers = static_cast<size_t>(opts->integer("http-workers"));
+  http_options.http.max_workers = workers;
+  http_options.http.max_waiting = 4 * workers;
   // Uploads may be as large as --import-max-mb; webhooks get 2 MiB, checked before the signature.
   http_options.http.body_limits = {{"/v1/catalog", catalog_http.max_body_bytes},
                                    {"/v1/prices", catalog_http.max_body_bytes},
@@ -263,16 +256,11 @@ int serve(const std::vector<std::string>& raw) {
   std::unique_ptr<coordinator::Enrollment> enrollment;
   std::unique_ptr<coordinator::CrlWatcher> crl_watcher;
   std::unique_ptr<coordinator::CertRenewalService> renewal;
-  if (args->has("fleet-dir")) {
-    auto validity_days = args->getInt("enroll-validity-days", 30);
-    if (!validity_days) return fail(validity_days.error(), 2);
-    if (*validity_days <= 0 || *validity_days > 825) {
-      return fail(common::Error::reject("bad_option", "--enroll-validity-days must be 1-825"), 2);
-    }
+  if (opts->has("fleet-dir")) {
     coordinator::EnrollmentConfig ec;
-    ec.fleet_dir = *args->get("fleet-dir");
-    ec.validity_ms = *validity_days * 86'400'000;
-    ec.broker_url = args->getOr("enroll-broker-url", mc.broker_url);
+    ec.fleet_dir = opts->text("fleet-dir");
+    ec.validity_ms = opts->integer("enroll-validity-days") * 86'400'000;
+    ec.broker_url = opts->has("enroll-broker-url") ? opts->text("enroll-broker-url") : mc.broker_url;
     auto en = coordinator::Enrollment::open(ec, **registry, clock);
     if (!en) return fail(en.error(), 2);
     enrollment = std::move(*en);
@@ -287,7 +275,7 @@ int serve(const std::vector<std::string>& raw) {
   channels.start();
   orders.start();
   const char* scheme = http_options.tls_cert_file.empty() ? "http" : "https";
-  SW_INFO("coordinator") << "ledger " << *args->get("db") << ", broker " << mc.broker_url << ", console " << scheme
+  SW_INFO("coordinator") << "ledger " << db << ", broker " << mc.broker_url << ", console " << scheme
                          << "://" << hp->first << ":" << api.port() << "/";
   std::printf("listening %s://%s:%d\n", scheme, hp->first.c_str(), api.port());
   std::fflush(stdout);
@@ -481,7 +469,7 @@ int token(const std::vector<std::string>& raw) {
 int main(int argc, char** argv) {
   sw::common::blockTerminationSignals();
   sw::common::initCrashPoints();
-  return sw::common::runCli("stockwire-coordinator", kUsage, argc, argv,
+  return sw::common::runCli("stockwire-coordinator", usage(), argc, argv,
                             {{"serve", serve},
                              {"verify", verify},
                              {"device", device},

@@ -90,6 +90,11 @@ class WebhookReceiver {
     });
     if (!runner_.start("127.0.0.1", 0)) throw std::runtime_error("webhook receiver did not start");
   }
+  // The server stops before the members its handler writes are destroyed (ThreadSanitizer saw a
+  // delivery land in a vector being destroyed).
+  ~WebhookReceiver() { runner_.stop(); }
+  WebhookReceiver(const WebhookReceiver&) = delete;
+  WebhookReceiver& operator=(const WebhookReceiver&) = delete;
   std::string url() const { return "http://127.0.0.1:" + std::to_string(runner_.port()) + "/hook"; }
   void answerWith(int status) {
     std::lock_guard lock(mu_);

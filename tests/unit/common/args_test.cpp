@@ -46,3 +46,84 @@ TEST(Args, HostPort) {
   EXPECT_FALSE(parseHostPort("localhost").ok());
   EXPECT_FALSE(parseHostPort("h:99999").ok());
 }
+
+namespace {
+
+using Kind = OptionSpec::Kind;
+
+const OptionTable& table() {
+  static const OptionTable t({
+      {"config", Kind::kText, "FILE", "", 0, 0, "a JSON file of these options"},
+      {"db", Kind::kText, "PATH", "", 0, 0, "the file", true},
+      {"workers", Kind::kInt, "N", "256", 1, 1000, "how many"},
+      {"limit", Kind::kInt, "N", "5", 0, INT64_MAX, "at most"},
+      {"name", Kind::kText, "NAME", "till", 0, 0, "what it is called\nover two lines"},
+      {"pretty", Kind::kFlag, "", "", 0, 0, "indent"},
+  });
+  return t;
+}
+
+}  // namespace
+
+// One table gives the defaults every reader sees, the range checks and the help text.
+TEST(OptionTable, DefaultsRangesAndRequiredOptionsComeFromTheTable) {
+  auto o = table().parse({"--db", "x.db"});
+  ASSERT_TRUE(o.ok()) << o.error().toString();
+  EXPECT_EQ(o->text("db"), "x.db");
+  EXPECT_EQ(o->integer("workers"), 256);
+  EXPECT_EQ(o->text("name"), "till");
+  EXPECT_FALSE(o->has("workers"));
+  EXPECT_FALSE(o->flag("pretty"));
+  o = table().parse({"--db", "x.db", "--workers=7", "--pretty", "--limit", "0"});
+  ASSERT_TRUE(o.ok()) << o.error().toString();
+  EXPECT_EQ(o->integer("workers"), 7);
+  EXPECT_EQ(o->integer("limit"), 0);
+  EXPECT_TRUE(o->flag("pretty"));
+
+  auto missing = table().parse({"--workers", "7"});
+  ASSERT_FALSE(missing.ok());
+  EXPECT_EQ(missing.error().message, "--db is required");
+  auto low = table().parse({"--db", "x", "--workers", "0"});
+  ASSERT_FALSE(low.ok());
+  EXPECT_EQ(low.error().message, "--workers must be from 1 to 1000, got 0");
+  auto negative = table().parse({"--db", "x", "--limit", "-1"});
+  ASSERT_FALSE(negative.ok());
+  EXPECT_EQ(negative.error().message, "--limit must be at least 0, got -1");
+  for (const char* bad : {"10abc", "+1", "1e3", ""}) {
+    auto r = table().parse({"--db", "x", "--workers", bad});
+    ASSERT_FALSE(r.ok()) << bad;
+    EXPECT_EQ(r.error().code, "bad_option") << bad;
+  }
+  EXPECT_EQ(table().parse({"--db", "x", "--pretty=yes"}).error().code, "bad_option");
+  EXPECT_EQ(table().parse({"--db", "x", "--wrokers", "3"}).error().code, "bad_option");
+}
+
+TEST(OptionTable, AConfigFileIsCheckedLikeTheCommandLine) {
+  sw::test::TempDir dir;
+  std::string path = dir.file("c.json");
+  std::ofstream(path) << R"({"db": "from-file.db", "workers": 2000})";
+  auto r = table().parse({"--config", path});
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().message, "--workers must be from 1 to 1000, got 2000");
+  auto o = table().parse({"--config", path, "--workers", "3"});  // the command line wins
+  ASSERT_TRUE(o.ok()) << o.error().toString();
+  EXPECT_EQ(o->text("db"), "from-file.db");
+  EXPECT_EQ(o->integer("workers"), 3);
+}
+
+TEST(OptionTable, HelpListsEveryOptionWithItsDefault) {
+  std::string help = table().help();
+  EXPECT_NE(help.find("  --db PATH                the file (required)\n"), std::string::npos) << help;
+  EXPECT_NE(help.find("  --workers N              how many (default 256)\n"), std::string::npos) << help;
+  EXPECT_NE(help.find("what it is called\n                           over two lines (default till)\n"),
+            std::string::npos)
+      << help;
+  EXPECT_NE(help.find("  --pretty                 indent\n"), std::string::npos) << help;
+}
+
+TEST(OptionTable, ADefaultThatIsNoNumberIsAnErrorInTheTable) {
+  OptionTable t({{"n", Kind::kInt, "N", "lots", 0, 10, "a number"}});
+  auto r = t.parse({});
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().code, "bad_option_table");
+}

@@ -2,6 +2,7 @@
 // Command-line options: "--name value", "--name=value" and bare "--flag".
 // Every option must be declared; unknown ones are errors, so typos do not pass silently.
 
+#include <cstdint>
 #include <map>
 #include <optional>
 #include <set>
@@ -32,8 +33,54 @@ class Args {
 
 // If argv has --config FILE, adds each key of that JSON object as "--key value" unless the
 // command line already gives it ('_' in keys reads as '-'). Unknown keys are errors.
+// Flags may be on the command line but not in the file.
 Result<std::vector<std::string>> mergeConfigFile(const std::vector<std::string>& argv,
-                                                 const std::set<std::string>& value_options);
+                                                 const std::set<std::string>& value_options,
+                                                 const std::set<std::string>& flags = {});
+
+// One option of a command, declared once: what --help says, what parse() accepts and checks,
+// and the default every reader gets.
+struct OptionSpec {
+  enum class Kind { kText, kInt, kFlag };
+  std::string name;       // without "--"
+  Kind kind = Kind::kText;
+  std::string value;      // the placeholder --help shows: "URL", "N", "FILE"
+  std::string fallback;   // the default ("" = none); for kInt, a whole number
+  int64_t min = 0;        // kInt: the range it must be in
+  int64_t max = INT64_MAX;
+  std::string help;       // may hold "\n" for more lines
+  bool required = false;
+};
+
+// A command's options, parsed with the table that declares them.
+class ParsedOptions {
+ public:
+  bool has(const std::string& name) const { return args_.has(name); }  // given, not defaulted
+  std::string text(const std::string& name) const;                      // the value or the default
+  int64_t integer(const std::string& name) const;                       // checked at parse
+  bool flag(const std::string& name) const { return args_.has(name); }
+  const Args& args() const { return args_; }
+
+ private:
+  friend class OptionTable;
+  Args args_;
+  std::map<std::string, std::string> fallbacks_;
+  std::map<std::string, int64_t> integers_;
+};
+
+class OptionTable {
+ public:
+  explicit OptionTable(std::vector<OptionSpec> specs);
+  // --config FILE (when "config" is declared) merged first, then: unknown options, a value
+  // missing, a required option absent, a number that is not whole or outside its range are each
+  // a reject "bad_option" naming the option (and the range).
+  Result<ParsedOptions> parse(const std::vector<std::string>& argv) const;
+  // The options part of --help: "  --name VALUE  help (default D)", one option after another.
+  std::string help() const;
+
+ private:
+  std::vector<OptionSpec> specs_;
+};
 
 // "127.0.0.1:8080" -> host, port. Port 0 allowed (any free port).
 Result<std::pair<std::string, int>> parseHostPort(const std::string& text);
