@@ -47,29 +47,7 @@ enroll: makes this device's key in DIR (0600; it never leaves the device), sends
   message says why and what to do), 3 when the coordinator cannot be reached.
 
 run options:
-  --identity-dir DIR   an enrolled device's identity (written by enroll, in its config.json): its
-                       certificate is renewed over MQTT when a third of its validity is left
-                       (checked every --renew-check-ms, default 60000), or at POST /v1/certificate/renew
-  --config FILE        JSON file with any of the options below (keys with '_' for '-');
-                       command-line options override it
-  --device-id ID       this device's id (1-64 of A-Z a-z 0-9 . _ : -); also the MQTT client id
-  --location LOC       the store or warehouse this device records for
-  --kind KIND          till (default) or handheld
-  --nearby LOC,LOC     also keep the stock views of these locations (handhelds answering "do we have it")
-  --broker URL         MQTT broker, e.g. tcp://127.0.0.1:1883 or ssl://broker:8883
-  --db PATH            the local SQLite store (created if missing; never replaced if damaged)
-  --http HOST:PORT     local API address (default 127.0.0.1:8700; port 0 = any free port); loopback only
-  --api-token-file F   every API request must then send Authorization: Bearer <the file's first line>
-  --ca FILE --cert FILE --key FILE   TLS files for ssl:// brokers
-  --keepalive-s N      MQTT keepalive (default 5). A link that goes silent without closing is
-                       noticed within about 2.5 N s (Paho pings after N s without traffic and gives up
-                       1.5 N s later), and /v1/status then says broker_connected false
-  --retention-hours N  keep acknowledged events this long before pruning (default 168)
-  --reserve-mb N       refuse new events when less than N MiB are free on the store's disk (default 16)
-  --ack-timeout-ms N   resend from the last ack after this much silence (default 3000)
-  --max-batch N        largest batch in events (default 1000)
-  --max-offline-hours N / --max-queue N / --min-disk-mb N   alert limits shown in /v1/status
-  --log-level LEVEL    debug, info (default), warn, error
+@RUN_OPTIONS@
 
 run options, the till's serial devices (each optional; PATH is a tty, a pty or a udev symlink,
 reopened after an unplug; S is serial settings such as 9600,8N1 or 115200,8N1,rtscts):
@@ -112,14 +90,61 @@ Local API (JSON): POST /v1/sales, /v1/returns, /v1/voids, /v1/movements; GET /v1
 Exit codes: 0 after SIGINT/SIGTERM, 2 on bad options, 3 when the store cannot be opened.
 )";
 
-std::set<std::string> runOptions() {
-  std::set<std::string> names = {
-      "config", "device-id", "location", "kind", "broker", "db", "http", "ca", "cert", "key", "nearby",
-      "identity-dir", "renew-check-ms",
-      "keepalive-s", "retention-hours", "reserve-mb", "ack-timeout-ms", "max-batch", "max-offline-hours", "max-queue", "min-disk-mb", "log-level",
-      "api-token-file"};
-  names.insert(agent::deviceOptionNames().begin(), agent::deviceOptionNames().end());
-  return names;
+using Kind = common::OptionSpec::Kind;
+
+// run's options, declared once: parsing, ranges, defaults and the help text all come from here.
+// The serial devices' options are accepted here and read by agent::parseDevicesConfig (their
+// help is the section after this table).
+const common::OptionTable& runOptions() {
+  static const common::OptionTable table([] {
+    std::vector<common::OptionSpec> specs = {
+        {"identity-dir", Kind::kText, "DIR", "", 0, 0,
+         "an enrolled device's identity (written by enroll, in its config.json): its\ncertificate is renewed "
+         "over MQTT when a third of its validity is left\n(checked every --renew-check-ms), or at POST "
+         "/v1/certificate/renew"},
+        {"renew-check-ms", Kind::kInt, "N", "60000", 1, 86'400'000, "how often the certificate's age is checked"},
+        {"config", Kind::kText, "FILE", "", 0, 0,
+         "JSON file with any of these options (keys with '_' for '-');\ncommand-line options override it"},
+        {"device-id", Kind::kText, "ID", "", 0, 0,
+         "this device's id (1-64 of A-Z a-z 0-9 . _ : -); also the MQTT client id", true},
+        {"location", Kind::kText, "LOC", "", 0, 0, "the store or warehouse this device records for", true},
+        {"kind", Kind::kText, "KIND", "till", 0, 0, "till or handheld"},
+        {"nearby", Kind::kText, "LOC,LOC", "", 0, 0,
+         "also keep the stock views of these locations (handhelds answering \"do we have it\")"},
+        {"broker", Kind::kText, "URL", "", 0, 0, "MQTT broker, e.g. tcp://127.0.0.1:1883 or ssl://broker:8883", true},
+        {"db", Kind::kText, "PATH", "", 0, 0, "the local SQLite store (created if missing; never replaced if damaged)",
+         true},
+        {"http", Kind::kText, "HOST:PORT", "127.0.0.1:8700", 0, 0,
+         "local API address (port 0 = any free port); loopback only"},
+        {"api-token-file", Kind::kText, "F", "", 0, 0,
+         "every API request must then send Authorization: Bearer <the file's first line>"},
+        {"ca", Kind::kText, "FILE", "", 0, 0, "the CA chain of an ssl:// broker"},
+        {"cert", Kind::kText, "FILE", "", 0, 0, "this device's client certificate"},
+        {"key", Kind::kText, "FILE", "", 0, 0, "its key"},
+        {"keepalive-s", Kind::kInt, "N", "5", 1, 65535,
+         "MQTT keepalive. A link that goes silent without closing is\nnoticed within about 2.5 N s (Paho pings "
+         "after N s without traffic and gives up\n1.5 N s later), and /v1/status then says broker_connected false"},
+        {"retention-hours", Kind::kInt, "N", "168", 1, 24 * 3650, "keep acknowledged events this long before pruning"},
+        {"reserve-mb", Kind::kInt, "N", "16", 0, 1 << 20,
+         "refuse new events when less than N MiB are free on the store's disk"},
+        {"ack-timeout-ms", Kind::kInt, "N", "3000", 1, 3'600'000, "resend from the last ack after this much silence"},
+        {"max-batch", Kind::kInt, "N", "1000", 1, 1'000'000, "largest batch in events"},
+        {"max-offline-hours", Kind::kInt, "N", "24", 1, 24 * 365,
+         "alert when offline or holding unsynced events this long"},
+        {"max-queue", Kind::kInt, "N", "200000", 1, INT64_MAX, "alert when holding this many unsynced events"},
+        {"min-disk-mb", Kind::kInt, "N", "256", 1, 1 << 30, "alert when less disk than this is free"},
+        {"log-level", Kind::kText, "LEVEL", "info", 0, 0, "debug, info, warn or error"},
+    };
+    for (const auto& name : agent::deviceOptionNames()) specs.push_back({name, Kind::kText, "", "", 0, 0, ""});
+    return specs;
+  }());
+  return table;
+}
+
+std::string usage() {
+  std::string u = kUsage;
+  u.replace(u.find("@RUN_OPTIONS@\n"), 14, runOptions().help());
+  return u;
 }
 
 int fail(const common::Error& e, int code) {
@@ -128,59 +153,39 @@ int fail(const common::Error& e, int code) {
 }
 
 int runAgent(const std::vector<std::string>& raw) {
-  const std::set<std::string> run_options = runOptions();
-  auto argv = common::mergeConfigFile(raw, run_options);
-  if (!argv) return fail(argv.error(), 2);
-  auto args = common::Args::parse(*argv, run_options, {});
-  if (!args) return fail(args.error(), 2);
-  for (const char* required : {"device-id", "location", "broker", "db"}) {
-    if (!args->has(required)) return fail(common::Error::reject("bad_option", std::string("--") + required + " is required"), 2);
-  }
+  auto opts = runOptions().parse(raw);
+  if (!opts) return fail(opts.error(), 2);
+  const common::Args* args = &opts->args();
   common::LogLevel level;
-  if (!common::parseLogLevel(args->getOr("log-level", "info"), &level)) {
+  if (!common::parseLogLevel(opts->text("log-level"), &level)) {
     return fail(common::Error::reject("bad_option", "--log-level must be debug, info, warn or error"), 2);
   }
   common::setLogLevel(level);
-  auto hp = common::parseHostPort(args->getOr("http", "127.0.0.1:8700"));
+  auto hp = common::parseHostPort(opts->text("http"));
   if (!hp) return fail(hp.error(), 2);
-  auto devices_config = agent::parseDevicesConfig(*args, *args->get("location"));
+  auto devices_config = agent::parseDevicesConfig(*args, opts->text("location"));
   if (!devices_config) return fail(devices_config.error(), 2);
-  auto retention_h = args->getInt("retention-hours", 168);
-  auto ack_timeout = args->getInt("ack-timeout-ms", 3000);
-  auto max_batch = args->getInt("max-batch", 1000);
-  auto max_off = args->getInt("max-offline-hours", 24);
-  auto max_queue = args->getInt("max-queue", 200'000);
-  auto min_disk = args->getInt("min-disk-mb", 256);
-  auto keepalive = args->getInt("keepalive-s", 5);
-  auto reserve = args->getInt("reserve-mb", 16);
-  if (!reserve) return fail(reserve.error(), 2);
-  if (*reserve < 0) return fail(common::Error::reject("bad_option", "--reserve-mb cannot be negative"), 2);
-  for (auto* r : {&retention_h, &ack_timeout, &max_batch, &max_off, &max_queue, &min_disk, &keepalive}) {
-    if (!*r) return fail(r->error(), 2);
-    if (**r <= 0) return fail(common::Error::reject("bad_option", "numeric options must be positive"), 2);
-  }
 
   // SW_TEST_CLOCK_SKEW_MS gives this device a wrong wall clock (the chaos harness jumps it by a day).
   const char* skew_env = std::getenv("SW_TEST_CLOCK_SKEW_MS");
   common::SkewedClock clock(common::SystemClock::instance(), skew_env ? std::strtoll(skew_env, nullptr, 10) : 0);
   agent::StoreConfig sc;
-  sc.path = *args->get("db");
-  sc.device_id = *args->get("device-id");
-  sc.location = *args->get("location");
-  sc.kind = args->getOr("kind", "till");
-  sc.min_free_bytes = *reserve * 1024 * 1024;
+  sc.path = opts->text("db");
+  sc.device_id = opts->text("device-id");
+  sc.location = opts->text("location");
+  sc.kind = opts->text("kind");
+  sc.min_free_bytes = opts->integer("reserve-mb") * 1024 * 1024;
   auto store = agent::Store::open(sc, clock);
   if (!store) return fail(store.error(), 3);
 
   std::string session = common::newUuid();
   common::MqttConfig mc;
-  mc.broker_url = *args->get("broker");
+  mc.broker_url = opts->text("broker");
   mc.client_id = sc.device_id;
-  mc.ca_file = args->getOr("ca", "");
-  mc.cert_file = args->getOr("cert", "");
-  mc.key_file = args->getOr("key", "");
-  if (*keepalive > 65535) return fail(common::Error::reject("bad_option", "--keepalive-s is at most 65535"), 2);
-  mc.keepalive_s = static_cast<int>(*keepalive);
+  mc.ca_file = opts->text("ca");
+  mc.cert_file = opts->text("cert");
+  mc.key_file = opts->text("key");
+  mc.keepalive_s = static_cast<int>(opts->integer("keepalive-s"));
   common::DeviceState death;
   death.online = false;
   death.session = session;
@@ -189,21 +194,18 @@ int runAgent(const std::vector<std::string>& raw) {
   auto transport = common::makePahoTransport(mc);
 
   agent::SyncConfig cfg;
-  cfg.retention_ms = *retention_h * 3600 * 1000;
-  cfg.ack_timeout_ms = *ack_timeout;
-  cfg.max_batch_events = static_cast<size_t>(*max_batch);
+  cfg.retention_ms = opts->integer("retention-hours") * 3600 * 1000;
+  cfg.ack_timeout_ms = opts->integer("ack-timeout-ms");
+  cfg.max_batch_events = static_cast<size_t>(opts->integer("max-batch"));
   cfg.initial_batch_events = std::min<size_t>(cfg.initial_batch_events, cfg.max_batch_events);
   agent::SyncLoop sync(**store, *transport, clock, cfg, session);
   // An enrolled device renews its own certificate (--identity-dir, written by enroll).
   std::unique_ptr<agent::CertRenewer> renewer;
   if (auto identity = args->get("identity-dir")) {
-    auto check_ms = args->getInt("renew-check-ms", 60'000);
-    if (!check_ms) return fail(check_ms.error(), 2);
-    if (*check_ms <= 0) return fail(common::Error::reject("bad_option", "--renew-check-ms must be positive"), 2);
     agent::RenewalConfig rc;
     rc.identity_dir = *identity;
     rc.device_id = sc.device_id;
-    rc.check_interval_ms = *check_ms;
+    rc.check_interval_ms = opts->integer("renew-check-ms");
     renewer = std::make_unique<agent::CertRenewer>(*transport, clock, rc);
     renewer->attach();
   }
@@ -230,7 +232,9 @@ int runAgent(const std::vector<std::string>& raw) {
   agent::PriceHandler prices;
   downlink.addHandler(catalog);
   downlink.addHandler(prices);
-  agent::ExposureLimits limits{*max_off * 3600, static_cast<uint64_t>(*max_queue), *min_disk * 1024 * 1024};
+  agent::ExposureLimits limits{opts->integer("max-offline-hours") * 3600,
+                              static_cast<uint64_t>(opts->integer("max-queue")),
+                              opts->integer("min-disk-mb") * 1024 * 1024};
   agent::AgentHttpApi api(**store, &sync, clock, limits);
   if (args->has("api-token-file")) {
     std::ifstream in(*args->get("api-token-file"));
@@ -298,7 +302,7 @@ int runEnroll(const std::vector<std::string>& raw) {
 int main(int argc, char** argv) {
   sw::common::blockTerminationSignals();
   sw::common::initCrashPoints();
-  return sw::common::runCli("stockwire-agent", kUsage, argc, argv,
+  return sw::common::runCli("stockwire-agent", usage(), argc, argv,
                             {{"run", runAgent},
                              {"enroll", runEnroll},
                              {"handheld", sw::agent::runHandheld},

@@ -157,6 +157,7 @@ std::string OptionTable::help() const {
   constexpr size_t kColumn = 27;  // where the help text starts
   std::string out;
   for (const OptionSpec& o : specs_) {
+    if (o.help.empty()) continue;
     std::string head = "  --" + o.name + (o.value.empty() ? "" : " " + o.value);
     std::string text = o.help;
     if (!o.fallback.empty()) text += " (default " + o.fallback + ")";

@@ -48,7 +48,7 @@ struct OptionSpec {
   std::string fallback;   // the default ("" = none); for kInt, a whole number
   int64_t min = 0;        // kInt: the range it must be in
   int64_t max = INT64_MAX;
-  std::string help;       // may hold "\n" for more lines
+  std::string help;       // may hold "\n" for more lines; "" = accepted, described elsewhere in --help
   bool required = false;
 };
 
