@@ -271,6 +271,16 @@ Result<int64_t> legacyVersion(SqliteDb& db, const std::string& legacy) {
   return version;
 }
 
+// The version schema_versions holds for a component (the table must exist); nullopt: no row.
+Result<std::optional<int64_t>> storedVersion(SqliteDb& db, std::string_view component) {
+  auto st = db.prepare("SELECT version FROM schema_versions WHERE component = ?");
+  if (!st) return st.error();
+  st->bind(1, component);
+  std::optional<int64_t> version;
+  if (auto r = st->firstRow([&](const SqliteStmt& row) { version = row.columnInt(0); }); !r) return r.error();
+  return version;
+}
+
 Status setVersion(SqliteDb& db, const SqliteSchema& schema, int64_t version) {
   auto st = db.prepare(
       "INSERT INTO schema_versions (component, version) VALUES (?, ?)"
@@ -286,12 +296,9 @@ Status setVersion(SqliteDb& db, const SqliteSchema& schema, int64_t version) {
 
 Result<int64_t> SqliteDb::schemaVersion(std::string_view component) {
   if (auto s = exec(kVersionsTable); !s) return s.error();
-  auto st = prepare("SELECT version FROM schema_versions WHERE component = ?");
-  if (!st) return st.error();
-  st->bind(1, component);
-  int64_t version = 0;
-  if (auto r = st->firstRow([&](const SqliteStmt& row) { version = row.columnInt(0); }); !r) return r.error();
-  return version;
+  auto version = storedVersion(*this, component);
+  if (!version) return version.error();
+  return version->value_or(0);
 }
 
 Status SqliteDb::migrate(const SqliteSchema& schema) {
@@ -302,12 +309,11 @@ Status SqliteDb::migrate(const SqliteSchema& schema) {
     auto txn = SqliteTxn::begin(*this);
     if (!txn) return txn.error();
     if (auto s = exec(kVersionsTable); !s) return s.error();
-    auto st = prepare("SELECT version FROM schema_versions WHERE component = ?");
-    if (!st) return st.error();
-    st->bind(1, schema.component);
-    auto found = st->firstRow([&](const SqliteStmt& row) { version = row.columnInt(0); });
-    if (!found) return found.error();
-    if (!*found) {
+    auto stored = storedVersion(*this, schema.component);
+    if (!stored) return stored.error();
+    if (*stored) {
+      version = **stored;
+    } else {
       auto legacy = legacyVersion(*this, schema.legacy);
       if (!legacy) return legacy.error();
       version = *legacy;

@@ -440,18 +440,25 @@ Result<std::optional<BookOrder>> OrderBook::order(const std::string& channel, co
 }
 
 Result<std::vector<BookOrder>> OrderBook::orders(std::optional<OrderState> status, int64_t limit) {
+  const std::string word = status ? toString(*status) : "";
+  return ordersOf(
+      "SELECT channel, order_id FROM orders WHERE ? = '' OR status = ? ORDER BY created_at_ms DESC, rowid DESC LIMIT ?",
+      [&](SqliteStmt& st) { st.bind(1, word).bind(2, word).bind(3, limit); });
+}
+
+Result<std::vector<BookOrder>> OrderBook::ordersOf(const char* keys_sql, const std::function<void(SqliteStmt&)>& bind) {
   std::vector<std::pair<std::string, std::string>> keys;
   {
     std::lock_guard<std::mutex> lock(mu_);
-    auto st = db_.prepare(
-        "SELECT channel, order_id FROM orders WHERE ? = '' OR status = ? ORDER BY created_at_ms DESC, rowid DESC LIMIT ?");
+    auto st = db_.prepare(keys_sql);
     if (!st) return st.error();
-    std::string word = status ? toString(*status) : "";
-    st->bind(1, word).bind(2, word).bind(3, limit);
-    if (auto each_ok = st->eachRow([&](const common::SqliteStmt&) {
-      keys.emplace_back(st->columnText(0), st->columnText(1));
-    }); !each_ok) return each_ok.error();
+    bind(*st);
+    if (auto each_ok = st->eachRow([&](const SqliteStmt& row) { keys.emplace_back(row.columnText(0), row.columnText(1)); });
+        !each_ok) {
+      return each_ok.error();
+    }
   }
+  // Each order is read on its own (order() takes the lock again): lines, allocations, tasks, ...
   std::vector<BookOrder> out;
   for (const auto& [c, id] : keys) {
     auto o = order(c, id);
@@ -1018,23 +1025,8 @@ Status OrderBook::restocksApplied(int64_t up_to_seq) {
 }
 
 Result<std::vector<BookOrder>> OrderBook::ordersToCancel(int64_t limit) {
-  std::vector<std::pair<std::string, std::string>> keys;
-  {
-    std::lock_guard<std::mutex> lock(mu_);
-    auto st = db_.prepare("SELECT channel, order_id FROM orders WHERE channel_cancel = 'pending' ORDER BY created_at_ms LIMIT ?");
-    if (!st) return st.error();
-    st->bind(1, limit);
-    if (auto each_ok = st->eachRow([&](const common::SqliteStmt&) {
-      keys.emplace_back(st->columnText(0), st->columnText(1));
-    }); !each_ok) return each_ok.error();
-  }
-  std::vector<BookOrder> out;
-  for (const auto& [c, id] : keys) {
-    auto o = order(c, id);
-    if (!o) return o.error();
-    if (*o) out.push_back(std::move(**o));
-  }
-  return out;
+  return ordersOf("SELECT channel, order_id FROM orders WHERE channel_cancel = 'pending' ORDER BY created_at_ms LIMIT ?",
+                  [&](SqliteStmt& st) { st.bind(1, limit); });
 }
 
 Status OrderBook::setChannelCancel(const std::string& channel, const std::string& order_id, ChannelCancel state,

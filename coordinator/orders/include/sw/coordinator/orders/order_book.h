@@ -34,6 +34,7 @@
 // Threads: every method may be called from any thread (one mutex around the connection).
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -284,6 +285,9 @@ class OrderBook final : public ReservationView {
   common::Status readTaskLines(PickTask& t);
   common::Status insertTask(const PickTask& t);
   common::Status updateOrderStatus(const std::string& channel, const std::string& order_id);
+  // The orders whose (channel, order_id) keys_sql selects, each read whole; bind fills its parameters.
+  common::Result<std::vector<BookOrder>> ordersOf(const char* keys_sql,
+                                                  const std::function<void(common::SqliteStmt&)>& bind);
   common::Result<std::vector<BookAllocation>> allocationsOf(const std::string& channel, const std::string& order_id);
   common::Result<BookChange> releaseAllocations(const std::vector<BookAllocation>& allocs, int64_t quantity,
                                                 BookChange change);
