@@ -207,7 +207,7 @@ int serve(const std::vector<std::string>& raw) {
   auto channel_registry = coordinator::channels::ChannelRegistry::open(opts->text("channels-config"), clock);
   if (!channel_registry) return fail(channel_registry.error(), 2);
   auto channel_service = coordinator::ChannelService::open(**channel_registry, db,
-                                                           **ledger, **order_book, clock);
+                                                           **ledger, (*order_book)->holds(), clock);
   if (!channel_service) return fail(channel_service.error(), 2);
   coordinator::ChannelService& channels = **channel_service;
   coordinator::OrdersConfig orders_config;
@@ -219,7 +219,7 @@ int serve(const std::vector<std::string>& raw) {
   coordinator::OrderService& orders = **order_service;
   orders.setSkuChangedHook([&channels](const std::string& sku) { channels.skuChanged(sku); });
   orders.setTasksChangedHook([&downlink](const std::vector<std::string>& locs) { downlink.changed(locs); });
-  coordinator::PickTaskProvider tasks_down(**order_book);
+  coordinator::PickTaskProvider tasks_down((*order_book)->tasks());
   downlink.addProvider(tasks_down);
   // Refunded units the order service puts back into the ledger change stock like ingest does.
   orders.setLedgerCommitHook([&downlink, &channels](const coordinator::CommitInfo& info) {

@@ -156,7 +156,7 @@ OrderService::WebhookAnswer OrderService::webhook(const std::string& channel_nam
   // waits and then finds it seen.
   std::lock_guard<std::mutex> lock(intake_mu_);
   if (!delivery->delivery_id.empty()) {
-    auto first = book_.firstDelivery(channel_name, delivery->delivery_id);
+    auto first = book_.progress().firstDelivery(channel_name, delivery->delivery_id);
     if (!first) return {500, errorBody(first.error().code, first.error().message)};
     if (!*first) {
       stats_.webhook_duplicates++;
@@ -202,7 +202,7 @@ Result<int64_t> OrderService::availableToSell(const std::string& channel, const 
   int64_t on_hand = 0;
   for (const StockRow& r : *rows) on_hand += r.on_hand;
   int64_t held = 0;
-  for (const auto& [loc, n] : book_.reservedByLocation(sku)) held += n;
+  for (const auto& [loc, n] : book_.holds().reservedByLocation(sku)) held += n;
   return std::max<int64_t>(0, on_hand - held);
 }
 
@@ -211,7 +211,7 @@ Result<FreeStock> OrderService::freeStock(const std::vector<std::string>& skus) 
   for (const std::string& sku : skus) {
     auto rows = ledger_.stockForSku(sku);
     if (!rows) return rows.error();
-    auto held = book_.reservedByLocation(sku);
+    auto held = book_.holds().reservedByLocation(sku);
     for (const StockRow& r : *rows) {
       auto h = held.find(r.location);
       free[r.location][sku] = r.on_hand - (h == held.end() ? 0 : h->second);
@@ -445,7 +445,7 @@ void OrderService::pollChannels() {
       next_poll_ms_[name] = now + wait;
       continue;
     }
-    auto cur = book_.cursor(name);
+    auto cur = book_.progress().cursor(name);
     if (!cur) {
       SW_WARN(kLog) << "cursor for " << name << ": " << cur.error().toString();
       continue;
@@ -470,8 +470,8 @@ void OrderService::pollChannels() {
     }
     // The cursor moves only past pages whose orders were all taken in.
     if (ok) {
-      common::Status s = page->next_page_token.empty() ? book_.setCursor(name, page->next_updated_since, "")
-                                                       : book_.setCursor(name, c.updated_since, page->next_page_token);
+      common::Status s = page->next_page_token.empty() ? book_.progress().setCursor(name, page->next_updated_since, "")
+                                                       : book_.progress().setCursor(name, c.updated_since, page->next_page_token);
       if (!s) SW_WARN(kLog) << "saving the " << name << " cursor: " << s.error().toString();
     }
     // More pages: go on at the next round; otherwise wait for the poll interval.
@@ -480,7 +480,7 @@ void OrderService::pollChannels() {
 }
 
 void OrderService::scanConfirmations() {
-  auto open = book_.openTasks();
+  auto open = book_.tasks().open();
   if (!open) {
     SW_WARN(kLog) << "open tasks: " << open.error().toString();
     return;
@@ -494,14 +494,14 @@ void OrderService::scanConfirmations() {
   auto devices = ledger_.devices();
   if (!devices) return;
   for (const DeviceRow& d : *devices) {
-    auto from = book_.scanned(d.device_id);
+    auto from = book_.progress().scanned(d.device_id);
     if (!from) continue;
     if (d.last_applied_seq <= *from) continue;
     if (by_id.empty() || (!d.location.empty() && !locations.count(d.location))) {
       // Task ids are fresh UUIDs: events applied while no task was open at the device's
       // location cannot name one, so they need not be read. (A device that has not told its
       // location yet is read.)
-      (void)book_.setScanned(d.device_id, d.last_applied_seq);
+      (void)book_.progress().setScanned(d.device_id, d.last_applied_seq);
       continue;
     }
     uint64_t seq = *from;
@@ -536,17 +536,17 @@ void OrderService::scanConfirmations() {
         seq = e.seq;
       }
       if (stop) break;
-      (void)book_.setScanned(d.device_id, seq);
+      (void)book_.progress().setScanned(d.device_id, seq);
     }
   }
 }
 
 void OrderService::routeWaiting() {
-  auto waiting = book_.unrouted(100);
+  auto waiting = book_.holds().unrouted(100);
   if (!waiting || waiting->empty()) return;
   std::lock_guard<std::mutex> lock(intake_mu_);
   for (const BookAllocation& a : *waiting) {
-    auto ref = book_.orderOfAllocation(a.id);
+    auto ref = book_.holds().orderOf(a.id);
     if (!ref) continue;
     auto order = book_.order(ref->channel, ref->order_id);
     if (!order || !*order) continue;
@@ -579,7 +579,7 @@ void OrderService::routeWaiting() {
 }
 
 void OrderService::reportFulfilments() {
-  auto pending = book_.pendingFulfilments(50);
+  auto pending = book_.fulfilments().pending(50);
   if (!pending) return;
   int64_t now = clock_.monoMs();
   for (const Fulfilment& f : *pending) {
@@ -588,7 +588,7 @@ void OrderService::reportFulfilments() {
     auto conn = connectors_.find(f.channel);
     int64_t backoff = std::min<int64_t>(config_.fulfilment_retry_max_ms, int64_t{500} << std::min<int64_t>(f.attempts, 16));
     if (conn == connectors_.end()) {
-      if (f.attempts == 0) (void)book_.fulfilmentFailed(f.id, "no connector configured for " + f.channel);
+      if (f.attempts == 0) (void)book_.fulfilments().triedAndFailed(f.id, "no connector configured for " + f.channel);
       next_fulfilment_try_ms_[f.id] = now + config_.fulfilment_retry_max_ms;
       continue;
     }
@@ -609,15 +609,15 @@ void OrderService::reportFulfilments() {
       if (r.error().kind == common::ErrorKind::kReject) {
         // The channel refused this report for good: a person must look (GET /v1/orders/attention).
         stats_.fulfilments_failed++;
-        (void)book_.fulfilmentGaveUp(f.id, r.error().code + ": " + r.error().message);
+        (void)book_.fulfilments().gaveUp(f.id, r.error().code + ": " + r.error().message);
         next_fulfilment_try_ms_.erase(f.id);
         continue;
       }
-      (void)book_.fulfilmentFailed(f.id, r.error().code + ": " + r.error().message);
+      (void)book_.fulfilments().triedAndFailed(f.id, r.error().code + ": " + r.error().message);
       next_fulfilment_try_ms_[f.id] = now + backoff;
       continue;
     }
-    if (auto s = book_.fulfilmentReported(f.id, *r); !s) {
+    if (auto s = book_.fulfilments().reported(f.id, *r); !s) {
       SW_WARN(kLog) << "fulfilment " << f.id << ": " << s.error().toString();
       continue;
     }

@@ -31,9 +31,9 @@ common::Result<common::DownPage> PickTaskProvider::page(const common::DownReques
   if (req.have == 0 || c.rfind("s:", 0) == 0) {
     // Read the version first: a task that changes while the pages are read gets a higher one
     // and follows as a change.
-    auto ver = book_.taskVersion(req.location);
+    auto ver = tasks_.version(req.location);
     if (!ver) return ver.error();
-    auto tasks = book_.openTasksAt(req.location, c.empty() ? "" : c.substr(2), max_items + 1);
+    auto tasks = tasks_.openAt(req.location, c.empty() ? "" : c.substr(2), max_items + 1);
     if (!tasks) return tasks.error();
     out.snapshot = true;
     out.more = tasks->size() > max_items;
@@ -46,7 +46,7 @@ common::Result<common::DownPage> PickTaskProvider::page(const common::DownReques
   auto cursor = common::parseDeltaCursor(c, false);
   if (!cursor) return cursor.error();
   int64_t after = *cursor ? (*cursor)->version : req.have;
-  auto tasks = book_.tasksChangedAfter(req.location, after, max_items + 1);
+  auto tasks = tasks_.changedAfter(req.location, after, max_items + 1);
   if (!tasks) return tasks.error();
   out.more = tasks->size() > max_items;
   if (out.more) tasks->resize(max_items);

@@ -132,7 +132,7 @@ void addRoutes(httplib::Server& server, OrderService& orders) {
     sendJson(res, json{{"failed_fulfilments", fs}, {"cancels", cs}});
   });
   server.Post(R"(/v1/fulfilments/(\d{1,18})/retry)", [&orders](const httplib::Request& req, httplib::Response& res) {
-    auto ok = orders.book().retryFulfilment(std::stoll(req.matches[1].str()));
+    auto ok = orders.book().fulfilments().retry(std::stoll(req.matches[1].str()));
     if (!ok) return common::sendError(res, ok.error());
     if (!*ok) return common::sendError(res, Error::reject("not_found", "no failed fulfilment with this id"));
     orders.ledgerChanged();  // the worker reports it again soon
@@ -145,7 +145,7 @@ void addRoutes(httplib::Server& server, OrderService& orders) {
     sendJson(res, orderJson(**o));
   });
   server.Get("/v1/tasks", [&orders](const httplib::Request&, httplib::Response& res) {
-    auto tasks = orders.book().openTasks();
+    auto tasks = orders.book().tasks().open();
     if (!tasks) return common::sendError(res, tasks.error());
     json out = json::array();
     for (const PickTask& t : *tasks) {

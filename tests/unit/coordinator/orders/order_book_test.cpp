@@ -87,7 +87,7 @@ class OrderBookTest : public ::testing::Test {
   }
   int64_t held(const std::string& sku) {
     int64_t n = 0;
-    for (const auto& [loc, q] : book_->reservedByLocation(sku)) n += q;
+    for (const auto& [loc, q] : book_->holds().reservedByLocation(sku)) n += q;
     return n;
   }
 
@@ -121,7 +121,7 @@ TEST_F(OrderBookTest, ConcurrentOrdersNeverTakeMoreThanThereIs) {
   EXPECT_EQ(accepted.load(), 5);
   EXPECT_EQ(rejected.load(), 27);
   EXPECT_EQ(held("A"), 5);
-  auto by = book_->reservedByLocation("A");
+  auto by = book_->holds().reservedByLocation("A");
   EXPECT_EQ(by["wh-1"], 3);
   EXPECT_EQ(by["store-1"], 2);
   // Held units are rebuilt from the rows after a restart.
@@ -139,19 +139,19 @@ TEST_F(OrderBookTest, AnOrderIsTakenOnceAndACancellationReleasesIt) {
   ASSERT_TRUE(r.ok());
   EXPECT_FALSE(r->is_new);
   EXPECT_EQ(held("A"), 2);
-  auto tasks = book_->openTasks();
+  auto tasks = book_->tasks().open();
   ASSERT_TRUE(tasks.ok());
   ASSERT_EQ(tasks->size(), 1u);
   std::string loc = tasks->front().location;
-  auto before = book_->taskVersion(loc);
+  auto before = book_->tasks().version(loc);
   r = service_->intake(order("1", "A", 2, OrderStatus::kCancelled));
   ASSERT_TRUE(r.ok());
   EXPECT_EQ(r->status, toString(OrderState::kCancelled));
   EXPECT_EQ(held("A"), 0);
-  EXPECT_TRUE(book_->openTasks()->empty());
+  EXPECT_TRUE(book_->tasks().open()->empty());
   // The cancelled task goes down as a change, so the handheld drops it.
-  EXPECT_GT(*book_->taskVersion(loc), *before);
-  PickTaskProvider provider(*book_);
+  EXPECT_GT(*book_->tasks().version(loc), *before);
+  PickTaskProvider provider(book_->tasks());
   auto page = provider.page({"tasks", loc, *before, ""}, "hh", 10);
   ASSERT_TRUE(page.ok());
   ASSERT_EQ(page->items.size(), 1u);
@@ -197,7 +197,7 @@ TEST_F(OrderBookTest, ARefundOfAShippedUnitSeenFirstByPollingIsStillRestocked) {
   receive("wh-1", "A", 2);
   receive("store-1", "A", 5);
   ASSERT_TRUE(service_->intake(order("1", "A", 3)).ok());
-  auto tasks = book_->openTasks();
+  auto tasks = book_->tasks().open();
   ASSERT_TRUE(tasks.ok());
   ASSERT_EQ(tasks->size(), 1u);
   ASSERT_TRUE(book_->completeTask(tasks->front().task_id, {{"A", 2}}, "SW1").ok());
@@ -214,7 +214,7 @@ TEST_F(OrderBookTest, AShortPickShipsWhatWasPickedAndReroutesTheRestElsewhere) {
   receive("wh-1", "A", 2);
   receive("store-1", "A", 3);
   ASSERT_TRUE(service_->intake(order("1", "A", 2)).ok());
-  auto tasks = book_->openTasks();
+  auto tasks = book_->tasks().open();
   ASSERT_EQ(tasks->size(), 1u);
   EXPECT_EQ(tasks->front().location, "wh-1");  // cheaper, and has both units
   std::string task = tasks->front().task_id;
@@ -228,10 +228,10 @@ TEST_F(OrderBookTest, AShortPickShipsWhatWasPickedAndReroutesTheRestElsewhere) {
   ASSERT_EQ((*o)->fulfilments.size(), 1u);
   EXPECT_EQ((*o)->fulfilments[0].lines.at(0).quantity, 1);
   EXPECT_FALSE((*o)->fulfilments[0].tracking_number.empty());
-  auto by = book_->reservedByLocation("A");
+  auto by = book_->holds().reservedByLocation("A");
   EXPECT_EQ(by["store-1"], 1);  // re-routed, never back to wh-1
   EXPECT_EQ(by.count("wh-1"), 0u);
-  tasks = book_->openTasks();
+  tasks = book_->tasks().open();
   ASSERT_EQ(tasks->size(), 1u);
   EXPECT_EQ(tasks->front().location, "store-1");
   receive("store-1", "A", 1, common::EventType::kSale, tasks->front().task_id);
@@ -248,7 +248,7 @@ TEST_F(OrderBookTest, AShortPickShipsWhatWasPickedAndReroutesTheRestElsewhere) {
 TEST_F(OrderBookTest, ARestockRefundGoesIntoTheLedgerOnce) {
   receive("wh-1", "R", 3);
   ASSERT_EQ(service_->intake(order("o1", "R", 2))->status, toString(OrderState::kAccepted));
-  auto tasks = book_->openTasks();
+  auto tasks = book_->tasks().open();
   ASSERT_TRUE(tasks.ok());
   ASSERT_EQ(tasks->size(), 1u);
   ASSERT_TRUE(book_->completeTask(tasks->front().task_id, {{"R", 2}}, "SW1").ok());

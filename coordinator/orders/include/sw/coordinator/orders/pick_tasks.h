@@ -9,20 +9,20 @@
 // "d:<ver>" continues a run of changes.
 
 #include "sw/coordinator/downlink/downlink.h"
-#include "sw/coordinator/orders/order_book.h"
+#include "sw/coordinator/orders/tasks.h"
 
 namespace sw::coordinator {
 
 class PickTaskProvider final : public DownlinkProvider {
  public:
-  explicit PickTaskProvider(OrderBook& book) : book_(book) {}
+  explicit PickTaskProvider(TaskBook& tasks) : tasks_(tasks) {}
   std::string kind() const override { return "tasks"; }
-  common::Result<int64_t> version(const std::string& location) override { return book_.taskVersion(location); }
+  common::Result<int64_t> version(const std::string& location) override { return tasks_.version(location); }
   common::Result<common::DownPage> page(const common::DownRequest& request, const std::string& device,
                                         size_t max_items) override;
 
  private:
-  OrderBook& book_;
+  TaskBook& tasks_;
 };
 
 nlohmann::json taskItem(const PickTask& task);
