@@ -87,23 +87,9 @@ std::vector<std::string> splitList(const std::string& s) {
   return out;
 }
 
-std::string cents(int64_t c) {
-  char buf[40];
-  std::snprintf(buf, sizeof buf, "%s%lld.%02lld", c < 0 ? "-" : "", static_cast<long long>(std::llabs(c) / 100),
-                static_cast<long long>(std::llabs(c) % 100));
-  return buf;
-}
+class AmazonSim final : public SimWithOrderViews<AmazonSim> {
+  friend class SimWithOrderViews<AmazonSim>;
 
-std::optional<int64_t> priceCents(const std::string& p) {
-  std::smatch m;
-  static const std::regex re(R"((\d{1,9})(?:\.(\d{1,2}))?)");
-  if (!std::regex_match(p, m, re)) return std::nullopt;
-  std::string frac = m[2].str();
-  frac.resize(2, '0');
-  return std::stoll(m[1].str()) * 100 + std::stoll(frac);
-}
-
-class AmazonSim final : public ChannelSim {
  public:
   explicit AmazonSim(SimContext& ctx) : ctx_(ctx) {
     double scale = ctx.options().rate_scale;
@@ -155,20 +141,12 @@ class AmazonSim final : public ChannelSim {
     sendJson(res, 429, errorList("QuotaExceeded", "You exceeded your quota for the requested resource."));
   }
 
-  bool seed(const json& body, json* out, std::string* error) override {
+  SeedRules seedRules() const override { return {}; }
+  bool seed(const std::vector<SeedListing>& listings, json* out, std::string*) override {
     std::lock_guard lock(mu_);
     json created = json::array();
-    for (const json& l : body["listings"]) {
-      if (!l.is_object() || !l.contains("sku") || !l["sku"].is_string() || l["sku"].get<std::string>().empty()) {
-        *error = "each listing needs a non-empty string sku";
-        return false;
-      }
-      auto qty = l.contains("quantity") ? jsonInt(l["quantity"]) : std::optional<int64_t>(0);
-      if (!qty || *qty < 0) {
-        *error = "quantity must be a whole number >= 0";
-        return false;
-      }
-      std::string sku = l["sku"];
+    for (const SeedListing& l : listings) {
+      const std::string& sku = l.sku;
       Listing& li = listings_[sku];
       if (li.sku.empty()) {
         li.sku = sku;
@@ -177,11 +155,11 @@ class AmazonSim final : public ChannelSim {
         li.asin = asin;
         li.created_ms = ctx_.nowMs();
       }
-      li.product_type = l.value("product_type", "PRODUCT");
-      li.title = l.value("title", "Product " + sku);
-      li.price = l.value("price", "10.00");
-      li.quantity = *qty;
-      created.push_back({{"sku", sku}, {"asin", li.asin}, {"product_type", li.product_type}, {"quantity", *qty}});
+      li.product_type = textField(*l.raw, "product_type", "PRODUCT");
+      li.title = l.title;
+      li.price = l.price;
+      li.quantity = l.quantity;
+      created.push_back({{"sku", sku}, {"asin", li.asin}, {"product_type", li.product_type}, {"quantity", l.quantity}});
     }
     *out = {{"seller_id", ctx_.options().seller_id}, {"marketplace_id", kMarketplace}, {"listings", created}};
     return true;
@@ -203,11 +181,9 @@ class AmazonSim final : public ChannelSim {
     return out;
   }
 
-  bool createOrder(const json& body, json* out, std::string* error) override {
+  bool createOrder(const OrderRequest& request, const json& body, json* out, std::string* error) override {
     std::lock_guard lock(mu_);
-    std::string currency = body.value("currency", "USD");
-    std::string country = body.value("country", "US");
-    std::string status = body.value("status", "Unshipped");
+    std::string status = textField(body, "status", "Unshipped");
     if (!kStatuses.count(status)) {
       *error = "status must be an Amazon OrderStatus";
       return false;
@@ -222,30 +198,24 @@ class AmazonSim final : public ChannelSim {
     o.created_ms = now;
     o.updated_ms = now;
     o.status = status;
-    o.currency = currency;
-    o.country = country;
+    o.currency = request.currency;
+    o.country = request.country;
     std::vector<std::pair<Listing*, int64_t>> takes;
-    for (const json& l : body["lines"]) {
-      auto qty = l.is_object() && l.contains("quantity") ? jsonInt(l["quantity"]) : std::nullopt;
-      if (!qty || *qty < 1) {
-        *error = "each line needs a quantity >= 1";
-        return false;
-      }
-      std::string sku = l.value("sku", "");
-      auto it = listings_.find(sku);
+    for (const OrderLineRequest& l : request.lines) {
+      auto it = listings_.find(l.sku);
       if (it == listings_.end()) {
-        *error = "no listing with SKU " + sku;
+        *error = "no listing with SKU " + l.sku;
         return false;
       }
-      auto price = priceCents(l.value("price", it->second.price));
+      auto price = parseCents(l.price.value_or(it->second.price));
       if (!price) {
         *error = "price must look like 12.34";
         return false;
       }
       char item_id[20];
       std::snprintf(item_id, sizeof item_id, "%014llu", static_cast<unsigned long long>(next_item_++));
-      o.items.push_back({item_id, sku, it->second.asin, it->second.title, *qty, *price * *qty});
-      takes.emplace_back(&it->second, *qty);
+      o.items.push_back({item_id, l.sku, it->second.asin, it->second.title, l.quantity, *price * l.quantity});
+      takes.emplace_back(&it->second, l.quantity);
     }
     for (auto& [li, qty] : takes) li->quantity = std::max<int64_t>(0, li->quantity - qty);
     int64_t pending_ms = body.value("pending_ms", static_cast<int64_t>(0));
@@ -505,22 +475,6 @@ class AmazonSim final : public ChannelSim {
     return {{"order_id", o.id}, {"status", o.status}, {"cancelled", o.status == "Canceled"}, {"lines", lines}, {"fulfilments", fs}};
   }
 
- public:
-  json orderView(const std::string& id) override {
-    std::lock_guard lock(mu_);
-    for (const Order& o : orders_) {
-      if (o.id == id) return viewOf(o);
-    }
-    return nullptr;
-  }
-  json ordersView() override {
-    std::lock_guard lock(mu_);
-    json list = json::array();
-    for (const Order& o : orders_) list.push_back(viewOf(o));
-    return list;
-  }
-
- private:
 
   using Handler = std::function<void(const httplib::Request&, httplib::Response&)>;
 
@@ -979,7 +933,7 @@ class AmazonSim final : public ChannelSim {
               {"IsISPU", false},
               {"IsAccessPointOrder", false},
               {"ShippingAddress", {{"City", "SEATTLE"}, {"StateOrRegion", "WA"}, {"PostalCode", "98101"}, {"CountryCode", o.country}}}};
-    if (o.status != "Pending") j["OrderTotal"] = {{"CurrencyCode", o.currency}, {"Amount", cents(total)}};
+    if (o.status != "Pending") j["OrderTotal"] = {{"CurrencyCode", o.currency}, {"Amount", centsText(total)}};
     return j;
   }
 
@@ -999,7 +953,7 @@ class AmazonSim final : public ChannelSim {
                 {"IsTransparency", false},
                 {"SerialNumberRequired", false}};
       if (o.status != "Pending") {
-        j["ItemPrice"] = {{"CurrencyCode", o.currency}, {"Amount", cents(it.price_cents)}};
+        j["ItemPrice"] = {{"CurrencyCode", o.currency}, {"Amount", centsText(it.price_cents)}};
         j["ItemTax"] = {{"CurrencyCode", o.currency}, {"Amount", "0.00"}};
         j["PromotionDiscount"] = {{"CurrencyCode", o.currency}, {"Amount", "0.00"}};
       }

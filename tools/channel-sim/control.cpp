@@ -71,9 +71,12 @@ void installControl(httplib::Server& server, SimContext& ctx, ChannelSim& sim) {
     if (body.is_discarded() || !body.is_object() || !body.contains("listings") || !body["listings"].is_array()) {
       return bad(res, 400, "expected {\"listings\":[{\"sku\":...,\"quantity\":...}]}");
     }
+    std::vector<SeedListing> listings;
     json out;
     std::string error;
-    if (!sim.seed(body, &out, &error)) return bad(res, 400, error);
+    if (!readSeedListings(body, sim.seedRules(), &listings, &error) || !sim.seed(listings, &out, &error)) {
+      return bad(res, 400, error);
+    }
     sendJson(res, 200, out);
   });
   server.Post("/_sim/orders", [&sim, bad](const httplib::Request& req, httplib::Response& res) {
@@ -82,9 +85,12 @@ void installControl(httplib::Server& server, SimContext& ctx, ChannelSim& sim) {
         body["lines"].empty()) {
       return bad(res, 400, "expected {\"lines\":[{\"sku\":...,\"quantity\":...,\"price\":\"9.99\"}]}");
     }
+    OrderRequest request;
     json out;
     std::string error;
-    if (!sim.createOrder(body, &out, &error)) return bad(res, 400, error);
+    if (!readOrderRequest(body, &request, &error) || !sim.createOrder(request, body, &out, &error)) {
+      return bad(res, 400, error);
+    }
     sendJson(res, 201, out);
   });
   server.Post(R"(/_sim/orders/([^/]+)/cancel)", [&sim, bad](const httplib::Request& req, httplib::Response& res) {

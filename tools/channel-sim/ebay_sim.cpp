@@ -36,22 +36,9 @@ json ebayError(int id, const std::string& domain, const std::string& category, c
 }
 json errors(json e) { return {{"errors", json::array({std::move(e)})}}; }
 
-std::string money(int64_t cents) {
-  char buf[40];
-  std::snprintf(buf, sizeof buf, "%lld.%02lld", static_cast<long long>(cents / 100), static_cast<long long>(cents % 100));
-  return buf;
-}
+class EbaySim final : public SimWithOrderViews<EbaySim> {
+  friend class SimWithOrderViews<EbaySim>;
 
-std::optional<int64_t> priceCents(const std::string& p) {
-  std::smatch m;
-  static const std::regex re(R"((\d{1,9})(?:\.(\d{1,2}))?)");
-  if (!std::regex_match(p, m, re)) return std::nullopt;
-  std::string frac = m[2].str();
-  frac.resize(2, '0');
-  return std::stoll(m[1].str()) * 100 + std::stoll(frac);
-}
-
-class EbaySim final : public ChannelSim {
  public:
   explicit EbaySim(SimContext& ctx) : ctx_(ctx) {}
 
@@ -85,41 +72,34 @@ class EbaySim final : public ChannelSim {
     sendJson(res, 429, errors(ebayError(2001, "ACCESS", "REQUEST", "Too many requests. The request limit has been reached for the resource.")));
   }
 
-  bool seed(const json& body, json* out, std::string* error) override {
+  SeedRules seedRules() const override { return {}; }
+  bool seed(const std::vector<SeedListing>& listings, json* out, std::string* error) override {
     std::lock_guard lock(mu_);
     json created = json::array();
-    for (const json& l : body["listings"]) {
-      if (!l.is_object() || !l.contains("sku") || !l["sku"].is_string() || l["sku"].get<std::string>().empty()) {
-        *error = "each listing needs a non-empty string sku";
-        return false;
-      }
-      auto qty = l.contains("quantity") ? jsonInt(l["quantity"]) : std::optional<int64_t>(0);
-      if (!qty || *qty < 0) {
-        *error = "quantity must be a whole number >= 0";
-        return false;
-      }
-      auto offer_qty = l.contains("offer_quantity") ? jsonInt(l["offer_quantity"]) : qty;
+    for (const SeedListing& s : listings) {
+      const json& l = *s.raw;
+      const std::string& sku = s.sku;
+      auto offer_qty = l.contains("offer_quantity") ? jsonInt(l["offer_quantity"]) : std::optional<int64_t>(s.quantity);
       if (!offer_qty || *offer_qty < 0) {
         *error = "offer_quantity must be a whole number >= 0";
         return false;
       }
-      std::string sku = l["sku"];
       Item& it = items_[sku];
       it.sku = sku;
-      it.title = l.contains("title") && l["title"].is_string() ? l["title"].get<std::string>() : "Product " + sku;
-      it.quantity = *qty;
+      it.title = s.title;
+      it.quantity = s.quantity;
       bool with_offer = !l.contains("offer") || l["offer"] != false;
       if (with_offer && it.offers.empty()) {
         Offer o;
         o.offer_id = std::to_string(next_offer_++);
         o.listing_id = std::to_string(next_listing_++);
-        o.price_cents = priceCents(l.contains("price") && l["price"].is_string() ? l["price"].get<std::string>() : "10.00").value_or(1000);
+        o.price_cents = parseCents(s.price).value_or(1000);
         it.offers.push_back(o);
       }
       for (Offer& o : it.offers) o.available = *offer_qty;
       json offers = json::array();
       for (const Offer& o : it.offers) offers.push_back({{"offerId", o.offer_id}, {"listingId", o.listing_id}});
-      created.push_back({{"sku", sku}, {"quantity", *qty}, {"offers", offers}});
+      created.push_back({{"sku", sku}, {"quantity", s.quantity}, {"offers", offers}});
     }
     *out = {{"marketplace_id", "EBAY_US"}, {"listings", created}};
     return true;
@@ -148,10 +128,8 @@ class EbaySim final : public ChannelSim {
     return out;
   }
 
-  bool createOrder(const json& body, json* out, std::string* error) override {
+  bool createOrder(const OrderRequest& request, const json& body, json* out, std::string* error) override {
     std::lock_guard lock(mu_);
-    std::string currency = body.contains("currency") && body["currency"].is_string() ? body["currency"].get<std::string>() : "USD";
-    std::string country = body.contains("country") && body["country"].is_string() ? body["country"].get<std::string>() : "US";
     int64_t now = ctx_.nowMs();
     Order o;
     char id[32];
@@ -162,40 +140,33 @@ class EbaySim final : public ChannelSim {
     o.id = id;
     o.created_ms = now;
     o.updated_ms = now;
-    o.currency = currency;
-    o.country = country;
+    o.currency = request.currency;
+    o.country = request.country;
     if (body.contains("pickup_location_key") && body["pickup_location_key"].is_string()) {
       o.pickup_location_key = body["pickup_location_key"];  // In-Store Pickup at this merchant location
     }
     std::vector<std::pair<Item*, int64_t>> takes;
-    for (const json& l : body["lines"]) {
-      auto qty = l.is_object() && l.contains("quantity") ? jsonInt(l["quantity"]) : std::nullopt;
-      if (!qty || *qty < 1) {
-        *error = "each line needs a quantity >= 1";
-        return false;
-      }
-      std::string sku = l.contains("sku") && l["sku"].is_string() ? l["sku"].get<std::string>() : "";
-      auto it = items_.find(sku);
+    for (const OrderLineRequest& l : request.lines) {
+      auto it = items_.find(l.sku);
       if (it == items_.end() || it->second.offers.empty()) {
-        *error = "no listing (with an offer) for SKU " + sku;
+        *error = "no listing (with an offer) for SKU " + l.sku;
         return false;
       }
-      auto price = priceCents(l.contains("price") && l["price"].is_string() ? l["price"].get<std::string>()
-                                                                            : money(it->second.offers[0].price_cents));
+      auto price = parseCents(l.price.value_or(centsText(it->second.offers[0].price_cents)));
       if (!price) {
         *error = "price must look like 12.34";
         return false;
       }
       Line line;
       line.id = std::to_string(next_line_++);
-      line.sku = sku;
-      line.omit_sku = l.contains("omit_sku") && l["omit_sku"] == true;
+      line.sku = l.sku;
+      line.omit_sku = l.raw->contains("omit_sku") && (*l.raw)["omit_sku"] == true;
       line.legacy_item = it->second.offers[0].listing_id;
       line.title = it->second.title;
-      line.quantity = *qty;
-      line.cost_cents = *price * *qty;
+      line.quantity = l.quantity;
+      line.cost_cents = *price * l.quantity;
       o.lines.push_back(line);
-      takes.emplace_back(&it->second, *qty);
+      takes.emplace_back(&it->second, l.quantity);
     }
     for (auto& [item, qty] : takes) {
       item->quantity = std::max<int64_t>(0, item->quantity - qty);
@@ -208,10 +179,7 @@ class EbaySim final : public ChannelSim {
 
   bool refundOrder(const std::string& id, const json& body, json* out, std::string* error) override {
     std::lock_guard lock(mu_);
-    Order* o = nullptr;
-    for (Order& c : orders_) {
-      if (c.id == id) o = &c;
-    }
+    Order* o = findOrder(id);
     if (!o) {
       *error = "no order " + id;
       return false;
@@ -450,23 +418,14 @@ class EbaySim final : public ChannelSim {
     return {{"order_id", o.id}, {"status", orderStatus(o)}, {"cancelled", o.cancelled}, {"lines", lines}, {"fulfilments", fs}};
   }
 
- public:
-  json orderView(const std::string& id) override {
-    std::lock_guard lock(mu_);
-    for (const Order& o : orders_) {
-      if (o.id == id) return viewOf(o);
+  using Handler = std::function<void(const httplib::Request&, httplib::Response&)>;
+
+  Order* findOrder(const std::string& id) {
+    for (Order& o : orders_) {
+      if (o.id == id) return &o;
     }
     return nullptr;
   }
-  json ordersView() override {
-    std::lock_guard lock(mu_);
-    json list = json::array();
-    for (const Order& o : orders_) list.push_back(viewOf(o));
-    return list;
-  }
-
- private:
-  using Handler = std::function<void(const httplib::Request&, httplib::Response&)>;
 
   static int64_t listed(const Item& it) {
     if (it.offers.empty()) return it.quantity;
@@ -582,7 +541,7 @@ class EbaySim final : public ChannelSim {
           std::optional<int64_t> price;
           if (of.contains("price")) {
             const json& p = of["price"];
-            price = p.is_object() && p.contains("value") && p["value"].is_string() ? priceCents(p["value"].get<std::string>()) : std::nullopt;
+            price = p.is_object() && p.contains("value") && p["value"].is_string() ? parseCents(p["value"].get<std::string>()) : std::nullopt;
             if (!price) {
               entryFail(sku, oid, 400, ebayError(25003, "API_INVENTORY", "REQUEST", "Invalid price."));
               bad = true;
@@ -657,7 +616,7 @@ class EbaySim final : public ChannelSim {
                         {"marketplaceId", "EBAY_US"},
                         {"format", "FIXED_PRICE"},
                         {"availableQuantity", o.available},
-                        {"pricingSummary", {{"price", {{"value", money(o.price_cents)}, {"currency", "USD"}}}}},
+                        {"pricingSummary", {{"price", {{"value", centsText(o.price_cents)}, {"currency", "USD"}}}}},
                         {"listing", {{"listingId", o.listing_id}, {"listingStatus", "ACTIVE"}}},
                         {"status", "PUBLISHED"}});
     }
@@ -668,7 +627,7 @@ class EbaySim final : public ChannelSim {
   json lineRefunds(const Order& o, const Line& l) const {
     json out = json::array();
     for (const Line::Refund& r : l.refunds) {
-      out.push_back({{"amount", {{"value", money(r.amount_cents)}, {"currency", o.currency}}},
+      out.push_back({{"amount", {{"value", centsText(r.amount_cents)}, {"currency", o.currency}}},
                      {"refundDate", isoUtc(r.at_ms)},
                      {"refundId", r.id},
                      {"refundReferenceId", "ref-" + r.id}});
@@ -678,7 +637,7 @@ class EbaySim final : public ChannelSim {
   json orderRefunds(const Order& o) const {
     json out = json::array();
     for (const Order::Refund& r : o.refunds) {
-      out.push_back({{"amount", {{"value", money(r.amount_cents)}, {"currency", o.currency}}},
+      out.push_back({{"amount", {{"value", centsText(r.amount_cents)}, {"currency", o.currency}}},
                      {"refundDate", isoUtc(r.at_ms)},
                      {"refundId", r.id},
                      {"refundReferenceId", "ref-" + r.id},
@@ -704,13 +663,13 @@ class EbaySim final : public ChannelSim {
       json li = {{"lineItemId", l.id},
                  {"legacyItemId", l.legacy_item},
                  {"title", l.title},
-                 {"lineItemCost", {{"value", money(l.cost_cents)}, {"currency", o.currency}}},
+                 {"lineItemCost", {{"value", centsText(l.cost_cents)}, {"currency", o.currency}}},
                  {"quantity", l.quantity},
                  {"soldFormat", "FIXED_PRICE"},
                  {"listingMarketplaceId", "EBAY_US"},
                  {"purchaseMarketplaceId", "EBAY_US"},
                  {"lineItemFulfillmentStatus", lineStatus(o, l)},
-                 {"total", {{"value", money(l.cost_cents)}, {"currency", o.currency}}},
+                 {"total", {{"value", centsText(l.cost_cents)}, {"currency", o.currency}}},
                  {"deliveryCost", {{"shippingCost", {{"value", "0.0"}, {"currency", o.currency}}}}},
                  {"appliedPromotions", json::array()},
                  {"taxes", json::array()},
@@ -720,7 +679,7 @@ class EbaySim final : public ChannelSim {
       if (!l.omit_sku) li["sku"] = l.sku;
       lines.push_back(std::move(li));
     }
-    json price = {{"value", money(total)}, {"currency", o.currency}};
+    json price = {{"value", centsText(total)}, {"currency", o.currency}};
     return {{"orderId", o.id},
             {"legacyOrderId", o.lines.empty() ? o.id : o.lines[0].legacy_item + "-" + o.lines[0].id + "!" + std::to_string(o.created_ms % 100000)},
             {"creationDate", isoUtc(o.created_ms)},

@@ -161,8 +161,10 @@ int main(int argc, char** argv) {
     std::stringstream ss;
     ss << in.rdbuf();
     json seed_body = json::parse(ss.str(), nullptr, false);
+    std::vector<SeedListing> listings;
     json out;
-    if (!in || seed_body.is_discarded() || !sim->seed(seed_body, &out, &error)) {
+    if (!in || seed_body.is_discarded() || !readSeedListings(seed_body, sim->seedRules(), &listings, &error) ||
+        !sim->seed(listings, &out, &error)) {
       return fail("cannot seed listings from " + *file + (error.empty() ? "" : ": " + error));
     }
   }

@@ -40,22 +40,12 @@ json moneyV2(const std::string& amount, const std::string& currency) {
   return {{"__typename", "MoneyV2"}, {"amount", amount}, {"currencyCode", currency}};
 }
 
-// "12.5" * 3 -> "37.50" (prices in the simulator have at most 2 decimals)
-std::string times(const std::string& price, int64_t qty) {
-  auto dot = price.find('.');
-  std::string whole = price.substr(0, dot);
-  std::string frac = dot == std::string::npos ? "" : price.substr(dot + 1);
-  frac.resize(2, '0');
-  int64_t cents = std::stoll(whole.empty() ? "0" : whole) * 100 + std::stoll(frac.substr(0, 2));
-  cents *= qty;
-  char buf[40];
-  std::snprintf(buf, sizeof buf, "%lld.%02lld", static_cast<long long>(cents / 100), static_cast<long long>(cents % 100));
-  return buf;
-}
+// "12.5" * 3 -> "37.50" (prices in the simulator are checked by parseCents first; "0.00" otherwise)
+std::string times(const std::string& price, int64_t qty) { return centsText(parseCents(price).value_or(0) * qty); }
 
-bool validPrice(const std::string& p) { return std::regex_match(p, std::regex(R"(\d{1,9}(\.\d{1,2})?)")); }
+class ShopifySim final : public SimWithOrderViews<ShopifySim> {
+  friend class SimWithOrderViews<ShopifySim>;
 
-class ShopifySim final : public ChannelSim {
  public:
   explicit ShopifySim(SimContext& ctx) : ctx_(ctx), available_(ctx.options().bucket_size), at_ms_(ctx.monoMs()) {}
 
@@ -79,20 +69,12 @@ class ShopifySim final : public ChannelSim {
     sendJson(res, 200, throttledBody(kMutationCost));
   }
 
-  bool seed(const json& body, json* out, std::string* error) override {
+  SeedRules seedRules() const override { return {.negative_quantity = true}; }
+  bool seed(const std::vector<SeedListing>& listings, json* out, std::string*) override {
     std::lock_guard lock(mu_);
     json created = json::array();
-    for (const json& l : body["listings"]) {
-      if (!l.is_object() || !l.contains("sku") || !l["sku"].is_string() || l["sku"].get<std::string>().empty()) {
-        *error = "each listing needs a non-empty string sku";
-        return false;
-      }
-      auto qty = l.contains("quantity") ? jsonInt(l["quantity"]) : std::optional<int64_t>(0);
-      if (!qty) {
-        *error = "quantity must be a whole number";
-        return false;
-      }
-      std::string sku = l["sku"].get<std::string>();
+    for (const SeedListing& l : listings) {
+      const std::string& sku = l.sku;
       Item* item = bySku(sku);
       if (!item) {
         Item it;
@@ -100,17 +82,17 @@ class ShopifySim final : public ChannelSim {
         it.variant_id = next_variant_id_++;
         it.product_id = next_product_id_++;
         it.sku = sku;
-        it.title = l.value("title", "Product " + sku);
-        it.price = l.value("price", "10.00");
+        it.title = l.title;
+        it.price = l.price;
         items_.push_back(it);
         sku_index_[sku] = items_.size() - 1;
         id_index_[std::to_string(it.id)] = items_.size() - 1;
         item = &items_.back();
       }
-      item->available = *qty;
-      item->on_hand = *qty;
+      item->available = l.quantity;
+      item->on_hand = l.quantity;
       created.push_back({{"sku", sku}, {"inventory_item_id", gid("InventoryItem", item->id)},
-                         {"variant_id", gid("ProductVariant", item->variant_id)}, {"quantity", *qty}});
+                         {"variant_id", gid("ProductVariant", item->variant_id)}, {"quantity", l.quantity}});
     }
     *out = {{"location_id", gid("Location", kLocationId)}, {"listings", created}};
     return true;
@@ -132,47 +114,40 @@ class ShopifySim final : public ChannelSim {
     return out;
   }
 
-  bool createOrder(const json& body, json* out, std::string* error) override {
+  bool createOrder(const OrderRequest& request, const json& body, json* out, std::string* error) override {
     json order;
     {
       std::lock_guard lock(mu_);
-      std::string currency = body.value("currency", "USD");
-      std::string presentment = body.value("presentment_currency", currency);
-      std::string rate = body.value("presentment_rate", "1");
-      std::string country = body.value("country", "US");
+      const std::string& currency = request.currency;
+      std::string presentment = textField(body, "presentment_currency", currency);
+      std::string rate = textField(body, "presentment_rate", "1");
+      const std::string& country = request.country;
       int64_t now = ctx_.nowMs();
       uint64_t id = next_order_id_++;
       json lines = json::array();
       std::string total = "0.00";
       std::vector<std::pair<Item*, int64_t>> takes;
       int64_t total_cents = 0;
-      for (const json& l : body["lines"]) {
-        if (!l.is_object()) {
-          *error = "each line is an object";
-          return false;
-        }
-        auto qty = l.contains("quantity") ? jsonInt(l["quantity"]) : std::nullopt;
-        if (!qty || *qty < 1) {
-          *error = "each line needs a quantity >= 1";
-          return false;
-        }
-        std::string sku = l.contains("sku") && l["sku"].is_string() ? l["sku"].get<std::string>() : "";
+      for (const OrderLineRequest& line : request.lines) {
+        const json& l = *line.raw;
+        const std::string& sku = line.sku;
+        const int64_t qty = line.quantity;
         Item* item = sku.empty() ? nullptr : bySku(sku);
         if (!sku.empty() && !item) {
           *error = "no listing with SKU " + sku;
           return false;
         }
-        std::string price = l.value("price", item ? item->price : std::string("10.00"));
-        if (!validPrice(price)) {
+        std::string price = line.price.value_or(item ? item->price : std::string("10.00"));
+        if (!parseCents(price)) {
           *error = "price must look like 12.34";
           return false;
         }
-        std::string pres_price = l.value("presentment_price", price);
+        std::string pres_price = textField(l, "presentment_price", price);
         uint64_t line_id = next_line_id_++;
         json li = {{"id", line_id},
                    {"admin_graphql_api_id", gid("LineItem", line_id)},
-                   {"current_quantity", *qty},
-                   {"fulfillable_quantity", *qty},
+                   {"current_quantity", qty},
+                   {"fulfillable_quantity", qty},
                    {"fulfillment_service", "manual"},
                    {"fulfillment_status", nullptr},
                    {"gift_card", false},
@@ -183,7 +158,7 @@ class ShopifySim final : public ChannelSim {
                    {"product_exists", item != nullptr},
                    {"product_id", item ? json(item->product_id) : json(nullptr)},
                    {"variant_id", item ? json(item->variant_id) : json(nullptr)},
-                   {"quantity", *qty},
+                   {"quantity", qty},
                    {"requires_shipping", true},
                    {"sales_line_item_group_id", l.contains("group_id") ? l["group_id"] : json(nullptr)},
                    {"sku", sku.empty() ? json(nullptr) : json(sku)},
@@ -193,13 +168,10 @@ class ShopifySim final : public ChannelSim {
                    {"tax_lines", json::array()},
                    {"discount_allocations", json::array()}};
         lines.push_back(std::move(li));
-        total_cents += static_cast<int64_t>(std::stod(times(price, *qty)) * 100 + 0.5);
-        if (item) takes.emplace_back(item, *qty);
+        total_cents += *parseCents(price) * qty;
+        if (item) takes.emplace_back(item, qty);
       }
-      char buf[40];
-      std::snprintf(buf, sizeof buf, "%lld.%02lld", static_cast<long long>(total_cents / 100),
-                    static_cast<long long>(total_cents % 100));
-      total = buf;
+      total = centsText(total_cents);
       for (auto& [item, qty] : takes) {
         item->available -= qty;  // committed to the order: no longer available
       }
@@ -212,8 +184,8 @@ class ShopifySim final : public ChannelSim {
           *error = "shipping_line is {\"code\", \"title\"?, \"price\"?}";
           return false;
         }
-        std::string price = sl.value("price", std::string("0.00"));
-        if (!validPrice(price)) {
+        std::string price = textField(sl, "price", "0.00");
+        if (!parseCents(price)) {
           *error = "price must look like 12.34";
           return false;
         }
@@ -384,18 +356,6 @@ class ShopifySim final : public ChannelSim {
     return true;
   }
 
-  json orderView(const std::string& id) override {
-    std::lock_guard lock(mu_);
-    Order* o = findOrder(id);
-    if (!o) return nullptr;
-    return viewOf(*o);
-  }
-  json ordersView() override {
-    std::lock_guard lock(mu_);
-    json list = json::array();
-    for (const Order& o : orders_) list.push_back(viewOf(o));
-    return list;
-  }
 
  private:
   static constexpr uint64_t kLocationId = 98765432109876543ULL;  // above 2^53, like real ids

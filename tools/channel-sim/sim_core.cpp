@@ -9,6 +9,8 @@
 #include <charconv>
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
+#include <regex>
 #include <ctime>
 
 namespace sw::channelsim {
@@ -380,6 +382,81 @@ std::optional<int64_t> jsonInt(const json& v, bool allow_string) {
     if (ec == std::errc() && p == s.data() + s.size() && !s.empty()) return out;
   }
   return std::nullopt;
+}
+
+std::optional<int64_t> parseCents(const std::string& text) {
+  static const std::regex re(R"((\d{1,9})(?:\.(\d{1,2}))?)");
+  std::smatch m;
+  if (!std::regex_match(text, m, re)) return std::nullopt;
+  std::string frac = m[2].str();
+  frac.resize(2, '0');
+  return std::stoll(m[1].str()) * 100 + std::stoll(frac);
+}
+
+std::string centsText(int64_t cents) {
+  char buf[40];
+  std::snprintf(buf, sizeof buf, "%s%lld.%02lld", cents < 0 ? "-" : "", static_cast<long long>(std::llabs(cents) / 100),
+                static_cast<long long>(std::llabs(cents) % 100));
+  return buf;
+}
+
+std::string textField(const json& body, const char* name, const std::string& fallback) {
+  if (!body.is_object()) return fallback;
+  auto it = body.find(name);
+  return it != body.end() && it->is_string() ? it->get<std::string>() : fallback;
+}
+
+bool readSeedListings(const json& body, SeedRules rules, std::vector<SeedListing>* out, std::string* error) {
+  out->clear();
+  if (!body.is_object() || !body.contains("listings") || !body["listings"].is_array()) {
+    *error = "expected {\"listings\":[...]}";
+    return false;
+  }
+  for (const json& l : body["listings"]) {
+    if (!l.is_object() || !l.contains("sku") || !l["sku"].is_string() ||
+        (!rules.sku_may_be_empty && l["sku"].get<std::string>().empty())) {
+      *error = rules.sku_may_be_empty ? "each listing needs a string sku (\"\" for a product without SKU)"
+                                      : "each listing needs a non-empty string sku";
+      return false;
+    }
+    auto qty = l.contains("quantity") ? jsonInt(l["quantity"]) : std::optional<int64_t>(0);
+    if (!qty || (!rules.negative_quantity && *qty < 0)) {
+      *error = rules.negative_quantity ? "quantity must be a whole number" : "quantity must be a whole number >= 0";
+      return false;
+    }
+    SeedListing s;
+    s.sku = l["sku"].get<std::string>();
+    s.quantity = *qty;
+    s.title = textField(l, "title", "Product " + s.sku);
+    s.price = textField(l, "price", "10.00");
+    s.raw = &l;
+    out->push_back(std::move(s));
+  }
+  return true;
+}
+
+bool readOrderRequest(const json& body, OrderRequest* out, std::string* error) {
+  if (!body.is_object() || !body.contains("lines") || !body["lines"].is_array()) {
+    *error = "expected {\"lines\":[...]}";
+    return false;
+  }
+  out->currency = textField(body, "currency", "USD");
+  out->country = textField(body, "country", "US");
+  out->lines.clear();
+  for (const json& l : body["lines"]) {
+    auto qty = l.is_object() && l.contains("quantity") ? jsonInt(l["quantity"]) : std::nullopt;
+    if (!qty || *qty < 1) {
+      *error = "each line needs a quantity >= 1";
+      return false;
+    }
+    OrderLineRequest line;
+    line.sku = textField(l, "sku", "");
+    line.quantity = *qty;
+    if (l.contains("price") && l["price"].is_string()) line.price = l["price"].get<std::string>();
+    line.raw = &l;
+    out->lines.push_back(std::move(line));
+  }
+  return true;
 }
 
 }  // namespace sw::channelsim

@@ -167,6 +167,46 @@ class SimContext {
   std::map<std::string, std::map<int, int64_t>> stats_;
 };
 
+// What the control API asks of every simulator, read one way (sim_core.cpp).
+//
+// Money in the simulators is whole cents in an int64_t: parseCents reads "12", "12.5" and
+// "12.34" (no sign, at most 9 digits before the point), centsText writes "-12.50".
+std::optional<int64_t> parseCents(const std::string& text);
+std::string centsText(int64_t cents);
+
+// A string field, or fallback when it is absent or not a string.
+std::string textField(const json& body, const char* name, const std::string& fallback);
+
+// One listing of POST /_sim/listings {"listings":[{"sku","quantity","title","price",...}]}.
+struct SeedListing {
+  std::string sku;
+  int64_t quantity = 0;       // 0 when absent
+  std::string title;          // "Product <sku>" when absent
+  std::string price;          // "10.00" when absent; parseCents reads it
+  const json* raw = nullptr;  // the listing as sent, for the channel's own fields
+};
+struct SeedRules {
+  bool sku_may_be_empty = false;   // WooCommerce: a product without a SKU
+  bool negative_quantity = false;  // Shopify, WooCommerce: stock may go below zero
+};
+bool readSeedListings(const json& body, SeedRules rules, std::vector<SeedListing>* out, std::string* error);
+
+// POST /_sim/orders {"lines":[{"sku","quantity","price"}],"currency","country",...}: every line an
+// object with a whole quantity >= 1; the sku and price as given (the simulator checks them
+// against its listings).
+struct OrderLineRequest {
+  std::string sku;                   // "" when absent
+  int64_t quantity = 0;
+  std::optional<std::string> price;  // nullopt: the listing's price
+  const json* raw = nullptr;
+};
+struct OrderRequest {
+  std::string currency;  // "USD" when absent
+  std::string country;   // "US" when absent
+  std::vector<OrderLineRequest> lines;
+};
+bool readOrderRequest(const json& body, OrderRequest* out, std::string* error);
+
 // A simulated channel: its API routes plus what the control API needs.
 class ChannelSim {
  public:
@@ -175,11 +215,13 @@ class ChannelSim {
   // Injected faults, answered the way this channel answers them.
   virtual void sendServerError(const httplib::Request& req, httplib::Response& res) = 0;
   virtual void sendThrottled(const httplib::Request& req, httplib::Response& res) = 0;
-  // POST /_sim/listings {"listings":[{"sku":"A-1","quantity":5,...}]}: returns what was created.
-  virtual bool seed(const json& body, json* out, std::string* error) = 0;
+  // POST /_sim/listings {"listings":[{"sku":"A-1","quantity":5,...}]}, read by readSeedListings
+  // with this channel's rules: returns what was created.
+  virtual SeedRules seedRules() const = 0;
+  virtual bool seed(const std::vector<SeedListing>& listings, json* out, std::string* error) = 0;
   virtual std::vector<ListingView> listings() = 0;
-  // POST /_sim/orders {"lines":[{"sku","quantity","price"}],"currency","country",...}
-  virtual bool createOrder(const json& body, json* out, std::string* error) = 0;
+  // POST /_sim/orders, read by readOrderRequest; body for the channel's own fields.
+  virtual bool createOrder(const OrderRequest& request, const json& body, json* out, std::string* error) = 0;
   virtual bool cancelOrder(const std::string& id, json* out, std::string* error) = 0;
   // POST /_sim/orders/<id>/refund: a refund made at the channel (where the simulator has one).
   virtual bool refundOrder(const std::string& id, const json& body, json* out, std::string* error) {
@@ -191,6 +233,26 @@ class ChannelSim {
   // (tracking number, lines) and whether it was cancelled. null: no such order.
   virtual json orderView(const std::string& id) = 0;
   virtual json ordersView() = 0;
+};
+
+// A simulator whose orders are found by `findOrder(id)` and listed from `orders_`, all under `mu_`,
+// each shown by `viewOf(order)` (Sim declares this class a friend): GET /_sim/orders[/<id>] for it.
+template <typename Sim>
+class SimWithOrderViews : public ChannelSim {
+ public:
+  json orderView(const std::string& id) override {
+    Sim& sim = static_cast<Sim&>(*this);
+    std::lock_guard lock(sim.mu_);
+    const auto* o = sim.findOrder(id);
+    return o ? sim.viewOf(*o) : json(nullptr);
+  }
+  json ordersView() override {
+    Sim& sim = static_cast<Sim&>(*this);
+    std::lock_guard lock(sim.mu_);
+    json list = json::array();
+    for (const auto& o : sim.orders_) list.push_back(sim.viewOf(o));
+    return list;
+  }
 };
 
 std::unique_ptr<ChannelSim> makeShopifySim(SimContext& ctx);

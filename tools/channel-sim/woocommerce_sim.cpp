@@ -32,26 +32,12 @@ json wcError(const std::string& code, const std::string& message, int status, js
   return {{"code", code}, {"message", message}, {"data", data}};
 }
 
-std::string money(int64_t cents) {
-  char buf[40];
-  std::snprintf(buf, sizeof buf, "%s%lld.%02lld", cents < 0 ? "-" : "", static_cast<long long>(std::llabs(cents) / 100),
-                static_cast<long long>(std::llabs(cents) % 100));
-  return buf;
-}
-
-std::optional<int64_t> priceCents(const std::string& p) {
-  std::smatch m;
-  static const std::regex re(R"((\d{1,9})(?:\.(\d{1,2}))?)");
-  if (!std::regex_match(p, m, re)) return std::nullopt;
-  std::string frac = m[2].str();
-  frac.resize(2, '0');
-  return std::stoll(m[1].str()) * 100 + std::stoll(frac);
-}
-
 // WordPress reads integers from numbers or numeric strings.
 std::optional<int64_t> wpInt(const json& v) { return jsonInt(v, true); }
 
-class WooCommerceSim final : public ChannelSim {
+class WooCommerceSim final : public SimWithOrderViews<WooCommerceSim> {
+  friend class SimWithOrderViews<WooCommerceSim>;
+
  public:
   explicit WooCommerceSim(SimContext& ctx) : ctx_(ctx) {
     const SimOptions& o = ctx.options();
@@ -94,20 +80,13 @@ class WooCommerceSim final : public ChannelSim {
     sendJson(res, 429, wcError("rest_too_many_requests", "Too many requests.", 429));
   }
 
-  bool seed(const json& body, json* out, std::string* error) override {
+  SeedRules seedRules() const override { return {.sku_may_be_empty = true, .negative_quantity = true}; }
+  bool seed(const std::vector<SeedListing>& listings, json* out, std::string*) override {
     std::lock_guard lock(mu_);
     json created = json::array();
-    for (const json& l : body["listings"]) {
-      if (!l.is_object() || !l.contains("sku") || !l["sku"].is_string()) {
-        *error = "each listing needs a string sku (\"\" for a product without SKU)";
-        return false;
-      }
-      auto qty = l.contains("quantity") ? jsonInt(l["quantity"]) : std::optional<int64_t>(0);
-      if (!qty) {
-        *error = "quantity must be a whole number";
-        return false;
-      }
-      std::string sku = l["sku"];
+    for (const SeedListing& s : listings) {
+      const json& l = *s.raw;
+      const std::string& sku = s.sku;
       Product* p = sku.empty() ? nullptr : bySku(sku);
       if (!p) {
         Product np;
@@ -118,15 +97,15 @@ class WooCommerceSim final : public ChannelSim {
         products_.push_back(np);
         p = &products_.back();
       }
-      p->name = l.contains("title") && l["title"].is_string() ? l["title"].get<std::string>() : "Product " + sku;
-      p->price_cents = priceCents(l.contains("price") && l["price"].is_string() ? l["price"].get<std::string>() : "10.00").value_or(1000);
+      p->name = s.title;
+      p->price_cents = parseCents(s.price).value_or(1000);
       p->manage_stock = !l.contains("manage_stock") || l["manage_stock"] == true;
       if (p->manage_stock) {
-        p->stock_quantity = *qty;
+        p->stock_quantity = s.quantity;
       } else {
         p->stock_quantity.reset();
       }
-      created.push_back({{"sku", sku}, {"id", p->id}, {"manage_stock", p->manage_stock}, {"quantity", *qty}});
+      created.push_back({{"sku", sku}, {"id", p->id}, {"manage_stock", p->manage_stock}, {"quantity", s.quantity}});
     }
     *out = {{"listings", created}};
     return true;
@@ -149,31 +128,25 @@ class WooCommerceSim final : public ChannelSim {
     return out;
   }
 
-  bool createOrder(const json& body, json* out, std::string* error) override {
+  bool createOrder(const OrderRequest& request, const json& body, json* out, std::string* error) override {
     json order;
     {
       std::lock_guard lock(mu_);
-      std::string currency = body.contains("currency") && body["currency"].is_string() ? body["currency"].get<std::string>() : "USD";
-      std::string country = body.contains("country") && body["country"].is_string() ? body["country"].get<std::string>() : "US";
-      std::string status = body.contains("status") && body["status"].is_string() ? body["status"].get<std::string>() : "processing";
+      std::string status = textField(body, "status", "processing");
       int64_t now = ctx_.nowMs();
       Order o;
       o.id = next_order_++;
       o.created_ms = now;
       o.modified_ms = now;
       o.status = status;
-      o.currency = currency;
-      o.country = country;
+      o.currency = request.currency;
+      o.country = request.country;
       if (body.contains("pickup_location") && body["pickup_location"].is_string()) {
         o.pickup_location = body["pickup_location"];  // the block checkout's local pickup at this place
       }
       std::vector<std::pair<Product*, int64_t>> takes;
-      for (const json& l : body["lines"]) {
-        auto qty = l.is_object() && l.contains("quantity") ? jsonInt(l["quantity"]) : std::nullopt;
-        if (!qty || *qty < 1) {
-          *error = "each line needs a quantity >= 1";
-          return false;
-        }
+      for (const OrderLineRequest& line : request.lines) {
+        const json& l = *line.raw;
         Product* p = nullptr;
         if (l.contains("product_id")) {
           auto pid = jsonInt(l["product_id"]);
@@ -185,14 +158,13 @@ class WooCommerceSim final : public ChannelSim {
           *error = "each line needs the sku or product_id of a seeded product";
           return false;
         }
-        auto price = l.contains("price") && l["price"].is_string() ? priceCents(l["price"].get<std::string>())
-                                                                   : std::optional<int64_t>(p->price_cents);
+        auto price = line.price ? parseCents(*line.price) : std::optional<int64_t>(p->price_cents);
         if (!price) {
           *error = "price must look like 12.34";
           return false;
         }
-        o.lines.push_back({next_line_++, p->id, p->sku, p->name, *qty, *price, 0});
-        takes.emplace_back(p, *qty);
+        o.lines.push_back({next_line_++, p->id, p->sku, p->name, line.quantity, *price, 0});
+        takes.emplace_back(p, line.quantity);
       }
       for (auto& [p, qty] : takes) {
         if (p->manage_stock && p->stock_quantity) {
@@ -323,28 +295,12 @@ class WooCommerceSim final : public ChannelSim {
     for (const Refund& r : o.refunds) {
       json rl = json::array();
       for (const RefundLine& x : r.lines) rl.push_back({{"line_id", std::to_string(x.line_id)}, {"quantity", x.quantity}});
-      refunds.push_back({{"refund_id", std::to_string(r.id)}, {"amount", money(r.amount_cents)}, {"lines", rl}});
+      refunds.push_back({{"refund_id", std::to_string(r.id)}, {"amount", centsText(r.amount_cents)}, {"lines", rl}});
     }
     return {{"order_id", std::to_string(o.id)}, {"status", o.status}, {"cancelled", o.status == "cancelled"},
             {"lines", lines}, {"fulfilments", fs}, {"notes", o.notes}, {"refunds", refunds}};
   }
 
- public:
-  json orderView(const std::string& id) override {
-    std::lock_guard lock(mu_);
-    for (const Order& o : orders_) {
-      if (std::to_string(o.id) == id) return viewOf(o);
-    }
-    return nullptr;
-  }
-  json ordersView() override {
-    std::lock_guard lock(mu_);
-    json list = json::array();
-    for (const Order& o : orders_) list.push_back(viewOf(o));
-    return list;
-  }
-
- private:
   struct Webhook {
     int64_t id = 0;
     std::string name;
@@ -429,8 +385,8 @@ class WooCommerceSim final : public ChannelSim {
             {"description", ""},
             {"short_description", ""},
             {"sku", p.sku},
-            {"price", money(p.price_cents)},
-            {"regular_price", money(p.price_cents)},
+            {"price", centsText(p.price_cents)},
+            {"regular_price", centsText(p.price_cents)},
             {"sale_price", ""},
             {"on_sale", false},
             {"purchasable", true},
@@ -472,9 +428,9 @@ class WooCommerceSim final : public ChannelSim {
                        {"variation_id", 0},
                        {"quantity", l.quantity},
                        {"tax_class", ""},
-                       {"subtotal", money(sub)},
+                       {"subtotal", centsText(sub)},
                        {"subtotal_tax", "0.00"},
-                       {"total", money(sub)},
+                       {"total", centsText(sub)},
                        {"total_tax", "0.00"},
                        {"taxes", json::array()},
                        {"meta_data", l.restocked > 0 ? json::array({{{"id", l.id * 100 + 1},
@@ -512,7 +468,7 @@ class WooCommerceSim final : public ChannelSim {
             {"shipping_total", "0.00"},
             {"shipping_tax", "0.00"},
             {"cart_tax", "0.00"},
-            {"total", money(total)},
+            {"total", centsText(total)},
             {"total_tax", "0.00"},
             {"prices_include_tax", false},
             {"customer_id", 0},
@@ -554,7 +510,7 @@ class WooCommerceSim final : public ChannelSim {
   static json refundSummaries(const Order& o) {
     json out = json::array();
     for (auto it = o.refunds.rbegin(); it != o.refunds.rend(); ++it) {
-      out.push_back({{"id", it->id}, {"reason", it->reason}, {"total", money(-it->amount_cents)}});
+      out.push_back({{"id", it->id}, {"reason", it->reason}, {"total", centsText(-it->amount_cents)}});
     }
     return out;
   }
@@ -573,9 +529,9 @@ class WooCommerceSim final : public ChannelSim {
                        {"variation_id", 0},
                        {"quantity", -rl.quantity},
                        {"tax_class", ""},
-                       {"subtotal", money(-rl.cents)},
+                       {"subtotal", centsText(-rl.cents)},
                        {"subtotal_tax", "0.00"},
-                       {"total", money(-rl.cents)},
+                       {"total", centsText(-rl.cents)},
                        {"total_tax", "0.00"},
                        {"taxes", json::array()},
                        {"meta_data", json::array({{{"id", rl.id * 100 + 1}, {"key", "_refunded_item_id"}, {"value", std::to_string(l->id)},
@@ -587,7 +543,7 @@ class WooCommerceSim final : public ChannelSim {
     return {{"id", r.id},
             {"date_created", isoNoZone(r.created_ms + kSiteOffsetMinutes * 60'000LL)},
             {"date_created_gmt", isoNoZone(r.created_ms)},
-            {"amount", money(r.amount_cents)},
+            {"amount", centsText(r.amount_cents)},
             {"reason", r.reason},
             {"refunded_by", 1},
             {"refunded_payment", r.api_refund},
@@ -639,7 +595,7 @@ class WooCommerceSim final : public ChannelSim {
         int64_t cents = l->price_cents * *qty;
         if (it.contains("refund_total")) {
           const json& t = it["refund_total"];
-          auto c = t.is_string() ? priceCents(t.get<std::string>()) : t.is_number() ? std::optional<int64_t>(std::llround(t.get<double>() * 100)) : std::nullopt;
+          auto c = t.is_string() ? parseCents(t.get<std::string>()) : t.is_number() ? std::optional<int64_t>(std::llround(t.get<double>() * 100)) : std::nullopt;
           if (!c) return fail(400, "rest_invalid_param", "Invalid parameter(s): refund_total");
           cents = *c;
         }
@@ -651,7 +607,7 @@ class WooCommerceSim final : public ChannelSim {
     r.amount_cents = lines_cents;
     if (body.contains("amount")) {
       const json& a = body["amount"];
-      auto c = a.is_string() ? priceCents(a.get<std::string>()) : std::nullopt;
+      auto c = a.is_string() ? parseCents(a.get<std::string>()) : std::nullopt;
       if (!c) return fail(400, "rest_invalid_param", "Invalid parameter(s): amount");
       r.amount_cents = *c;  // takes precedence over the lines' totals
     }
@@ -713,7 +669,7 @@ class WooCommerceSim final : public ChannelSim {
     }
     std::optional<int64_t> price;
     if (item.contains("regular_price")) {
-      price = item["regular_price"].is_string() ? priceCents(item["regular_price"].get<std::string>()) : std::nullopt;
+      price = item["regular_price"].is_string() ? parseCents(item["regular_price"].get<std::string>()) : std::nullopt;
       if (!price) return {{"id", id_json}, {"error", wcError("rest_invalid_param", "Invalid parameter(s): regular_price", 400)}};
     }
     if (item.contains("sku") && item["sku"].is_string() && !create) {
@@ -986,7 +942,7 @@ class WooCommerceSim final : public ChannelSim {
   }
 
   // POST /orders/{id}/notes {"note","customer_note"}: 201 with the note.
-  Order* orderById(const std::string& id) {
+  Order* findOrder(const std::string& id) {
     for (Order& x : orders_) {
       if (std::to_string(x.id) == id) return &x;
     }
@@ -998,7 +954,7 @@ class WooCommerceSim final : public ChannelSim {
     int64_t per_page, page;
     if (!paging(req, res, &per_page, &page)) return;
     std::lock_guard lock(mu_);
-    Order* o = orderById(req.matches[1]);
+    Order* o = findOrder(req.matches[1]);
     if (!o) return sendJson(res, 404, wcError("woocommerce_rest_shop_order_invalid_id", "Invalid ID.", 404));
     json all = json::array();
     for (auto it = o->refunds.rbegin(); it != o->refunds.rend(); ++it) all.push_back(refundJson(*o, *it));
@@ -1012,7 +968,7 @@ class WooCommerceSim final : public ChannelSim {
 
   void getRefund(const httplib::Request& req, httplib::Response& res) {
     std::lock_guard lock(mu_);
-    Order* o = orderById(req.matches[1]);
+    Order* o = findOrder(req.matches[1]);
     if (o) {
       for (const Refund& r : o->refunds) {
         if (std::to_string(r.id) == req.matches[2]) return sendJson(res, 200, refundJson(*o, r));
@@ -1026,7 +982,7 @@ class WooCommerceSim final : public ChannelSim {
     json refund, order;
     {
       std::lock_guard lock(mu_);
-      Order* o = orderById(req.matches[1]);
+      Order* o = findOrder(req.matches[1]);
       if (!o) return sendJson(res, 404, wcError("woocommerce_rest_shop_order_invalid_id", "Invalid ID.", 404));
       int status = 0;
       json err;
