@@ -280,12 +280,8 @@ TEST(HttpErrors, TheCoordinatorNamesWhatIsWrongWithARequest) {
     coord.stop();
   }
   test::ChannelSim sim("woocommerce");
-  sim.seed(json::array({{{"sku", "SKU-1"}, {"quantity", 0}}}));
-  json cfg = {{"channels",
-               {{"woocommerce",
-                 {{"connector",
-                   {{"channel", "woocommerce"}, {"base_url", sim.url()}, {"consumer_key", sim.consumerKey()},
-                    {"consumer_secret", sim.consumerSecret()}, {"webhook_secret", "whsec-1"}}}}}}}};
+  json seeded = sim.seed(json::array({{{"sku", "SKU-1"}, {"quantity", 0}}}));
+  json cfg = {{"channels", {{"woocommerce", {{"connector", sim.connectorConfig(seeded, "whsec-1")}}}}}};
   {
     std::ofstream out(dir.file("channels.json"));
     out << cfg.dump();

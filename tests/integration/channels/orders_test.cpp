@@ -40,16 +40,8 @@ class OrdersTest : public ::testing::Test {
       // The channels think they have plenty: only the coordinator can stop an oversell.
       for (const auto& sku : skus) listings.push_back({{"sku", sku}, {"quantity", 1000}});
       json seeded = sim->seed(listings);
-      json conn = {{"channel", ch}, {"base_url", sim->url()}};
-      if (ch == "shopify" || ch == "woocommerce") conn["webhook_secret"] = secret;
-      if (ch == "shopify") conn.update({{"access_token", sim->token()}, {"location_id", seeded["location_id"]}});
-      if (ch == "amazon") conn.update({{"access_token", sim->token()}, {"seller_id", seeded["seller_id"]}});
-      if (ch == "ebay") conn["access_token"] = sim->token();
-      if (ch == "woocommerce") {
-        conn.update({{"consumer_key", sim->consumerKey()}, {"consumer_secret", sim->consumerSecret()}});
-      }
       json c = rules.value(ch, json::object());
-      c["connector"] = conn;
+      c["connector"] = sim->connectorConfig(seeded, secret);
       cfg_channels[ch] = c;
       secrets_[ch] = secret;
       sims_[ch] = std::move(sim);

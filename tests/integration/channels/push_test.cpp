@@ -34,17 +34,9 @@ class PushTest : public ::testing::Test {
       json listings = json::array();
       for (const auto& sku : skus) listings.push_back({{"sku", sku}, {"quantity", 0}});
       json seeded = sim->seed(listings);
-      json conn = {{"channel", ch}, {"base_url", sim->url()}};
-      // Order intake (the same file) wants webhook secrets for Shopify and WooCommerce.
-      if (ch == "shopify" || ch == "woocommerce") conn["webhook_secret"] = "whsec-" + common::newUuid();
-      if (ch == "shopify") conn.update({{"access_token", sim->token()}, {"location_id", seeded["location_id"]}});
-      if (ch == "amazon") conn.update({{"access_token", sim->token()}, {"seller_id", seeded["seller_id"]}});
-      if (ch == "ebay") conn["access_token"] = sim->token();
-      if (ch == "woocommerce") {
-        conn.update({{"consumer_key", sim->consumerKey()}, {"consumer_secret", sim->consumerSecret()}});
-      }
       json c = rules.value(ch, json::object());
-      c["connector"] = conn;
+      // Order intake (the same file) wants webhook secrets for Shopify and WooCommerce.
+      c["connector"] = sim->connectorConfig(seeded, "whsec-" + common::newUuid());
       cfg_channels[ch] = c;
       sims_[ch] = std::move(sim);
     }

@@ -23,7 +23,7 @@ class ChannelSim {
  public:
   // channel: shopify|amazon|ebay|woocommerce; extra: more flags.
   ChannelSim(const std::string& channel, std::vector<std::string> extra = {})
-      : token_(common::newUuid()), key_("ck_" + common::newUuid()), secret_("cs_" + common::newUuid()) {
+      : channel_(channel), token_(common::newUuid()), key_("ck_" + common::newUuid()), secret_("cs_" + common::newUuid()) {
     std::vector<std::string> argv = {binaryPath("tools/channel-sim", "stockwire-channel-sim"), "--channel", channel, "--port", "0"};
     if (channel == "woocommerce") {
       argv.insert(argv.end(), {"--consumer-key", key_, "--consumer-secret", secret_});
@@ -43,6 +43,24 @@ class ChannelSim {
   const std::string& consumerKey() const { return key_; }
   const std::string& consumerSecret() const { return secret_; }
   std::string logs() const { return child_.stderrText(); }
+
+  // The one way tests write this simulator into a channels file: the `connector` block with its URL
+  // and credentials, the ids seed() answered (Shopify location_id, Amazon seller_id), and for
+  // Shopify and WooCommerce the webhook secret order intake checks (when given).
+  nlohmann::json connectorConfig(const nlohmann::json& seeded, const std::string& webhook_secret = "") const {
+    nlohmann::json conn = {{"channel", channel_}, {"base_url", url()}};
+    if (channel_ == "woocommerce") {
+      conn.update({{"consumer_key", key_}, {"consumer_secret", secret_}});
+    } else {
+      conn["access_token"] = token_;
+    }
+    if (channel_ == "shopify") conn["location_id"] = seeded.at("location_id");
+    if (channel_ == "amazon") conn["seller_id"] = seeded.at("seller_id");
+    if (!webhook_secret.empty() && (channel_ == "shopify" || channel_ == "woocommerce")) {
+      conn["webhook_secret"] = webhook_secret;
+    }
+    return conn;
+  }
 
   nlohmann::json seed(const nlohmann::json& listings) {
     auto r = httpPost(port_, "/_sim/listings", nlohmann::json{{"listings", listings}}.dump());
@@ -65,6 +83,7 @@ class ChannelSim {
 
  private:
   TempDir dir_;
+  std::string channel_;
   std::string token_;
   std::string key_;
   std::string secret_;
