@@ -19,8 +19,12 @@ int httpStatusFor(const Error& error) {
   return 500;
 }
 
+nlohmann::json errorBody(const Error& error) {
+  return {{"error", {{"code", error.code}, {"kind", errorKindName(error.kind)}, {"message", error.message}}}};
+}
+
 std::string errorJson(const Error& error) {
-  nlohmann::json j = {{"error", {{"code", error.code}, {"kind", errorKindName(error.kind)}, {"message", error.message}}}};
+  nlohmann::json j = errorBody(error);
   // Messages may quote outside input (a parse error, an uploaded row): never fail on its bytes.
   return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }

@@ -306,6 +306,9 @@ TEST(HttpErrors, TheCoordinatorNamesWhatIsWrongWithARequest) {
   auto hook = test::httpPost(coord.port(), "/v1/channels/Etsy2/webhooks", "{}");
   EXPECT_EQ(hook.status, 404);
   EXPECT_EQ(code(hook.body), "unknown_channel") << hook.body.dump();
+  // The webhook answers in the one error shape too: code, kind and message.
+  EXPECT_EQ(hook.body["error"].value("kind", ""), "reject") << hook.body.dump();
+  EXPECT_NE(message(hook.body).find("Etsy2"), std::string::npos) << hook.body.dump();
   auto wait = postWithoutBody(coord.port(), "/v1/channels/woocommerce/reconcile?wait_ms=soon");
   EXPECT_EQ(code(wait.body), "bad_param") << wait.body.dump();
 

@@ -3,6 +3,7 @@
 #include <nlohmann/json.hpp>
 
 #include "sw/common/event.h"
+#include "sw/common/http_errors.h"
 #include "sw/common/log.h"
 #include "sw/common/topics.h"
 
@@ -66,7 +67,7 @@ void CertRenewalService::answer(const Request& r) {
     csr = j.at("csr_pem").get<std::string>();
   } catch (const nlohmann::json::exception&) {
     SW_WARN(kLog) << r.device << ": bad renewal request";
-    out["error"] = {{"code", "bad_request"}, {"message", "expected {v, id, csr_pem}"}};
+    out["error"] = common::errorBody(common::Error::reject("bad_request", "expected {v, id, csr_pem}"))["error"];
   }
   if (!out.contains("error")) {
     auto issued = enrollment_.renew(r.device, csr);
@@ -76,7 +77,7 @@ void CertRenewalService::answer(const Request& r) {
       out["not_after_ms"] = issued->not_after_ms;
     } else {
       SW_WARN(kLog) << r.device << ": renewal refused: " << issued.error().toString();
-      out["error"] = {{"code", issued.error().code}, {"message", issued.error().message}};
+      out["error"] = common::errorBody(issued.error())["error"];
     }
   }
   if (auto s = transport_.publish(common::topics::down(r.device, "cert"), out.dump(), 1, false); !s) {

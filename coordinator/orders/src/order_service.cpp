@@ -5,6 +5,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "sw/common/http_errors.h"
 #include "sw/common/log.h"
 #include "sw/common/uuid.h"
 
@@ -129,14 +130,12 @@ void OrderService::notify(const BookChange& change) {
 OrderService::WebhookAnswer OrderService::webhook(const std::string& channel_name, const channels::HeaderList& headers,
                                                   const std::string& body) {
   stats_.webhooks++;
-  auto errorBody = [](const std::string& code, const std::string& message) {
-    return json{{"error", {{"code", code}, {"message", message}}}};
-  };
+  using common::errorBody;
   auto kind = channels::parseChannel(channel_name);
-  if (!kind) return {404, errorBody("unknown_channel", kind.error().message)};
+  if (!kind) return {404, errorBody(Error::reject("unknown_channel", kind.error().message))};
   auto secret = secrets_.find(channel_name);
   if (secret == secrets_.end() || secret->second.empty()) {
-    return {503, errorBody("no_secret", "no webhook secret is configured for " + channel_name)};
+    return {503, errorBody(Error::retry("no_secret", "no webhook secret is configured for " + channel_name))};
   }
   auto delivery = channels::parseWebhook(*kind, headers, body, secret->second);
   if (!delivery) {
@@ -144,10 +143,10 @@ OrderService::WebhookAnswer OrderService::webhook(const std::string& channel_nam
     if (e.code == "signature_missing" || e.code == "signature_mismatch") {
       stats_.webhook_bad_signatures++;
       SW_WARN(kLog) << channel_name << " webhook refused: " << e.toString();
-      return {401, errorBody(e.code, e.message)};
+      return {401, errorBody(e)};
     }
-    if (e.kind == common::ErrorKind::kFatal) return {503, errorBody(e.code, e.message)};
-    return {400, errorBody(e.code, e.message)};
+    if (e.kind == common::ErrorKind::kFatal) return {503, errorBody(e)};
+    return {400, errorBody(e)};
   }
   if (delivery->kind == channels::WebhookKind::kPing) return {200, {{"ok", true}, {"ping", true}}};
   if (delivery->kind == channels::WebhookKind::kOther) return {200, {{"ok", true}, {"ignored", delivery->topic}}};
@@ -157,7 +156,7 @@ OrderService::WebhookAnswer OrderService::webhook(const std::string& channel_nam
   std::lock_guard<std::mutex> lock(intake_mu_);
   if (!delivery->delivery_id.empty()) {
     auto first = book_.progress().firstDelivery(channel_name, delivery->delivery_id);
-    if (!first) return {500, errorBody(first.error().code, first.error().message)};
+    if (!first) return {500, errorBody(first.error())};
     if (!*first) {
       stats_.webhook_duplicates++;
       return {200, {{"ok", true}, {"duplicate", true}, {"delivery_id", delivery->delivery_id}}};
@@ -169,7 +168,7 @@ OrderService::WebhookAnswer OrderService::webhook(const std::string& channel_nam
     if (!r) {
       // Answer 5xx so the channel delivers again (Shopify retries; Woo orders are also polled).
       SW_WARN(kLog) << channel_name << " order " << o.order_id << ": " << r.error().toString();
-      return {500, errorBody(r.error().code, r.error().message)};
+      return {500, errorBody(r.error())};
     }
     results.push_back({{"order_id", o.order_id}, {"status", r->status}, {"new", r->is_new}, {"reason", r->reason}});
   }

@@ -6,7 +6,7 @@
 // sw/v1/dev/{device}/down/cert, which only the coordinator may write.
 //   request: {"v":1,"id":"<request id>","csr_pem":"..."}
 //   answer:  {"v":1,"id":"...","certificate_pem":"...","ca_pem":"...","not_after_ms":N}
-//            or {"v":1,"id":"...","error":{"code":"...","message":"..."}}
+//            or {"v":1,"id":"...","error":{"code":"...","kind":"...","message":"..."}}
 // Threads: requests are queued by the transport's handler (at most 256; more are dropped, the
 // device asks again) and signed on this service's own worker, between start() and stop().
 
