@@ -12,8 +12,8 @@ json taskItem(const PickTask& t) {
   for (const TaskLine& l : t.lines) {
     json jl = {{"line_id", l.line_id}, {"sku", l.sku}, {"qty", l.quantity}};
     if (auto p = t.line_prices.find(l.line_id); p != t.line_prices.end()) {
-      jl["unit_price"] = p->second.first;
-      if (!p->second.second.empty()) jl["currency"] = p->second.second;
+      jl["unit_price"] = p->second.amount.toString();
+      if (!p->second.currency.empty()) jl["currency"] = p->second.currency;
     }
     lines.push_back(std::move(jl));
   }

@@ -198,8 +198,10 @@ Status TaskBook::readLinesLocked(PickTask& t) {
         !l["unit_price"].is_string()) {
       continue;
     }
+    auto price = common::Decimal::parse(l["unit_price"].get<std::string>());
+    if (!price) continue;  // the order was stored by channels::toJson, which writes prices this way
     std::string currency = l.contains("currency") && l["currency"].is_string() ? l["currency"].get<std::string>() : "";
-    t.line_prices[l["line_id"].get<std::string>()] = {l["unit_price"].get<std::string>(), currency};
+    t.line_prices[l["line_id"].get<std::string>()] = {*price, currency};
   }
   return {};
 }

@@ -34,4 +34,11 @@ class Decimal {
   int64_t v_ = 0;
 };
 
+// An amount in a currency, as a channel, a till or a price list gave it: the one money type.
+struct Money {
+  Decimal amount;
+  std::string currency;  // ISO 4217; "" when the source did not say
+  bool operator==(const Money&) const = default;
+};
+
 }  // namespace sw::common

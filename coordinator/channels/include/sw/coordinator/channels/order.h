@@ -30,10 +30,7 @@ common::Result<ChannelKind> parseChannel(std::string_view name);
 enum class OrderStatus { kPending, kOpen, kPartiallyFulfilled, kFulfilled, kCancelled, kRefunded, kFailed, kUnknown };
 const char* orderStatusName(OrderStatus status);
 
-struct Money {
-  common::Decimal amount;
-  std::string currency;  // ISO 4217, as the channel gave it
-};
+using Money = common::Money;  // the currency as the channel gave it
 
 struct OrderLine {
   std::string line_id;          // the channel's line/order-item id

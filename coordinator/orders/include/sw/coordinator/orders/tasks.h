@@ -13,6 +13,7 @@
 #include <utility>
 #include <vector>
 
+#include "sw/common/decimal.h"
 #include "sw/common/result.h"
 #include "sw/common/sqlite.h"
 #include "sw/coordinator/orders/book_change.h"
@@ -39,7 +40,7 @@ struct PickTask {
   std::vector<TaskLine> lines;
   // line_id -> the order line's unit price and currency as the channel gave them: the pick sells
   // at the order's price, so online revenue is in the ledger.
-  std::map<std::string, std::pair<std::string, std::string>> line_prices;
+  std::map<std::string, common::Money> line_prices;
 };
 
 class TaskBook {
