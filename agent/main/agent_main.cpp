@@ -31,73 +31,34 @@ namespace {
 
 using namespace sw;
 
-constexpr const char* kUsage = R"(stockwire-agent: records sales and stock movements on a device and syncs them.
+constexpr const char* kAbout =
+    "stockwire-agent: records sales and stock movements on a device and syncs them.";
 
-Usage:
-  stockwire-agent run --device-id ID --location LOC --broker URL --db PATH [--http HOST:PORT] [options]
-  stockwire-agent enroll --token T --coordinator URL --dir DIR [--db PATH] [--http 127.0.0.1:PORT]
-  stockwire-agent scan-decode [--rcn-country CC] [--current-year YYYY]
-  stockwire-agent handheld [--agent URL] [--scanner PATH | --usb-vid HEX --usb-pid HEX] [options]
-  stockwire-agent --help
-
-enroll: makes this device's key in DIR (0600; it never leaves the device), sends a CSR with the
-  one-time token from stockwire-provision token to the coordinator (URL = http://host:port) and
-  writes DIR/device.pem, DIR/ca-chain.pem and DIR/config.json; then run it with
-  stockwire-agent run --config DIR/config.json (mTLS to the broker). Exit 2 when refused (the
-  message says why and what to do), 3 when the coordinator cannot be reached.
-
-run options:
-@RUN_OPTIONS@
-
-run options, the till's serial devices (each optional; PATH is a tty, a pty or a udev symlink,
-reopened after an unplug; S is serial settings such as 9600,8N1 or 115200,8N1,rtscts):
-  --scanner PATH       barcode scanner; decoded scans at GET /v1/scans
-  --scanner-model M    line (default: CR/LF or a pause ends a scan) or ssi (Zebra SSI)
-  --scanner-settings S default 9600,8N1
-  --scale PATH         scale, read by POST /v1/scale/read
-  --scale-model M      toledo (default, 8213/SASI), mt-sics or cas
-  --scale-settings S   default 9600,7E1 for toledo, else 9600,8N1
-  --scale-unit U       the unit a Toledo scale weighs in (kg default, g, lb, oz)
-  --scale-settle-ms N  how long a read waits for a moving weight to settle (default 3000)
-  --printer PATH       ESC/POS receipt printer: every sale and return gets a receipt, queued in
-                       the store and printed by a worker (GET /v1/receipts, POST /v1/receipts/ID/print)
-  --printer-model M    escpos (default; the only one)
-  --printer-settings S default 9600,8N1
-  --drawer D           cash drawer for POST /v1/drawer/open: printer (on the printer's kick-out
-                       port) or PATH (a port of its own that takes the same ESC p pulse)
-  --drawer-model M     escpos-pin2 (default) or escpos-pin5: the kick-out connector pin
-  --drawer-settings S  the drawer's own port, default 9600,8N1
-  --receipt-header T / --receipt-footer T / --receipt-width N (default: the location / none / 42)
-  --receipt-keep-days N  printed receipts stay reprintable this long (default 30)
-  --rcn-country CC     variable-measure EAN-13 layouts for decoded scans
-
-scan-decode: reads scanner messages (AIM id first, one per line) on stdin and prints one
-  JSON object per line: symbology, validity, GTIN and GS1 AI values, or the error.
-  --rcn-country CC     interpret variable-measure EAN-13 (prefix 20-29) with CC's layouts
-  --current-year YYYY  the year for the YYMMDD century rule (default: today)
-
-handheld: line-mode receive / count / transfer / pick workflows for a person with a scanner,
-  recorded through the running agent's local API (type help inside).
-  --agent URL              the agent's API (default http://127.0.0.1:8700)
-  --scanner PATH           a serial scanner (termios; a pty or /dev/ttyACM0); scans also come from stdin
-  --usb-vid HEX --usb-pid HEX   find the scanner by USB ids (libserialport), also after a replug
-  --scanner-settings S     serial settings, default 9600,8N1
-  --scanner-protocol P     line (default; CR/LF or pause ends a scan) or ssi (Zebra SSI packets)
-  --rcn-country CC         variable-measure EAN-13 layouts (SE NO DE DK GB FI EE LV LT)
-
-Local API (JSON): POST /v1/sales, /v1/returns, /v1/voids, /v1/movements; GET /v1/status;
+constexpr const char* kNotes = R"(Local API (JSON): POST /v1/sales, /v1/returns, /v1/voids, /v1/movements; GET /v1/status;
   devices: POST /v1/scale/read, /v1/drawer/open; GET /v1/receipts, /v1/scans, /v1/devices.
-Exit codes: 0 after SIGINT/SIGTERM, 2 on bad options, 3 when the store cannot be opened.
+Exit codes: 0 after SIGINT/SIGTERM, 2 on bad options (enroll: or refused), 3 when the store cannot be
+opened (enroll: the coordinator cannot be reached).
+)";
+
+constexpr const char* kRunNotes = R"(The till's serial devices (--scanner ... --rcn-country above) are each optional; PATH is a tty,
+a pty or a udev symlink, reopened after an unplug; S is serial settings such as 9600,8N1 or
+115200,8N1,rtscts.
+)";
+
+constexpr const char* kEnrollNotes = R"(enroll makes this device's key in DIR (0600; it never leaves the device), sends a CSR with the
+one-time token from stockwire-provision token to the coordinator (URL = http://host:port) and writes
+DIR/device.pem, DIR/ca-chain.pem and DIR/config.json; then run it with
+stockwire-agent run --config DIR/config.json (mTLS to the broker). Exit 2 when refused (the message
+says why and what to do), 3 when the coordinator cannot be reached.
 )";
 
 using Kind = common::OptionSpec::Kind;
 
 // run's options, declared once: parsing, ranges, defaults and the help text all come from here.
-// The serial devices' options are accepted here and read by agent::parseDevicesConfig (their
-// help is the section after this table).
-const common::OptionTable& runOptions() {
-  static const common::OptionTable table([] {
-    std::vector<common::OptionSpec> specs = {
+// The serial devices' options (agent::deviceOptions) follow them and are read by
+// agent::parseDevicesConfig.
+std::vector<common::OptionSpec> runOptions() {
+  return {
         {"identity-dir", Kind::kText, "DIR", "", 0, 0,
          "an enrolled device's identity (written by enroll, in its config.json): its\ncertificate is renewed "
          "over MQTT when a third of its validity is left\n(checked every --renew-check-ms), or at POST "
@@ -134,17 +95,7 @@ const common::OptionTable& runOptions() {
         {"max-queue", Kind::kInt, "N", "200000", 1, INT64_MAX, "alert when holding this many unsynced events"},
         {"min-disk-mb", Kind::kInt, "N", "256", 1, 1 << 30, "alert when less disk than this is free"},
         {"log-level", Kind::kText, "LEVEL", "info", 0, 0, "debug, info, warn or error"},
-    };
-    for (const auto& name : agent::deviceOptionNames()) specs.push_back({name, Kind::kText, "", "", 0, 0, ""});
-    return specs;
-  }());
-  return table;
-}
-
-std::string usage() {
-  std::string u = kUsage;
-  u.replace(u.find("@RUN_OPTIONS@\n"), 14, runOptions().help());
-  return u;
+  };
 }
 
 int fail(const common::Error& e, int code) {
@@ -152,9 +103,8 @@ int fail(const common::Error& e, int code) {
   return code;
 }
 
-int runAgent(const std::vector<std::string>& raw) {
-  auto opts = runOptions().parse(raw);
-  if (!opts) return fail(opts.error(), 2);
+int runAgent(const common::ParsedOptions& parsed) {
+  const common::ParsedOptions* opts = &parsed;
   const common::Args* args = &opts->args();
   common::LogLevel level;
   if (!common::parseLogLevel(opts->text("log-level"), &level)) {
@@ -274,18 +224,13 @@ int runAgent(const std::vector<std::string>& raw) {
   return 0;
 }
 
-int runEnroll(const std::vector<std::string>& raw) {
-  auto args = common::Args::parse(raw, {"token", "coordinator", "dir", "db", "http"}, {});
-  if (!args) return fail(args.error(), 2);
-  for (const char* required : {"token", "coordinator", "dir"}) {
-    if (!args->has(required)) return fail(common::Error::reject("bad_option", std::string("--") + required + " is required"), 2);
-  }
+int runEnroll(const common::ParsedOptions& args) {
   agent::EnrollOptions o;
-  o.token = *args->get("token");
-  o.coordinator_url = *args->get("coordinator");
-  o.dir = *args->get("dir");
-  o.db = args->getOr("db", "");
-  o.http = args->getOr("http", "");
+  o.token = args.text("token");
+  o.coordinator_url = args.text("coordinator");
+  o.dir = args.text("dir");
+  o.db = args.text("db");
+  o.http = args.text("http");
   auto config = agent::enroll(o, agent::httpEnrollPost(o.coordinator_url));
   if (!config) {
     std::fprintf(stderr, "stockwire-agent: %s\n", config.error().message.c_str());
@@ -297,16 +242,37 @@ int runEnroll(const std::vector<std::string>& raw) {
   return 0;
 }
 
+// Every command and its options, declared once: --help, the checks and the dispatch come from here.
+common::CliProgram program() {
+  return {
+      "stockwire-agent",
+      kAbout,
+      {
+          {"run", "the device daemon: record, sync, serve the local API and the till's devices",
+           common::OptionTable({runOptions(), agent::deviceOptions()}), runAgent, kRunNotes},
+          {"enroll", "enroll this device with a one-time token: key, certificate and config",
+           common::OptionTable({
+               {"token", Kind::kText, "T", "", 0, 0, "the one-time token from stockwire-provision token", true},
+               {"coordinator", Kind::kText, "URL", "", 0, 0, "the coordinator, http://host:port", true},
+               {"dir", Kind::kText, "DIR", "", 0, 0, "where the identity and config.json go", true},
+               {"db", Kind::kText, "PATH", "", 0, 0, "the store path written into config.json (default DIR/agent.db)"},
+               {"http", Kind::kText, "HOST:PORT", "", 0, 0, "the local API address written into config.json"},
+           }),
+           runEnroll, kEnrollNotes},
+          {"handheld", "line-mode receive / count / transfer / pick through the running agent (type help inside)",
+           agent::handheldOptions(), agent::runHandheld},
+          {"scan-decode", "decode scanner messages (AIM id first, one per line) from stdin, one JSON object per line",
+           agent::scanDecodeOptions(),
+           [](const common::ParsedOptions& o) { return agent::runScanDecode(o, std::cin, std::cout, std::cerr); }},
+      },
+      kNotes,
+  };
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
   sw::common::blockTerminationSignals();
   sw::common::initCrashPoints();
-  return sw::common::runCli("stockwire-agent", usage(), argc, argv,
-                            {{"run", runAgent},
-                             {"enroll", runEnroll},
-                             {"handheld", sw::agent::runHandheld},
-                             {"scan-decode", [](const std::vector<std::string>& args) {
-                                return sw::agent::runScanDecode(args, std::cin, std::cout, std::cerr);
-                              }}});
+  return sw::common::runCli(program(), argc, argv);
 }

@@ -90,12 +90,37 @@ std::string gramsText(int64_t grams, const std::string& unit) {
 
 // ---------------------------------------------------------------- configuration
 
-const std::set<std::string>& deviceOptionNames() {
-  static const std::set<std::string> kNames = {
-      "scanner", "scanner-model", "scanner-settings", "scale", "scale-model", "scale-settings", "scale-unit",
-      "scale-settle-ms", "printer", "printer-model", "printer-settings", "drawer", "drawer-model", "drawer-settings", "receipt-header",
-      "receipt-footer", "receipt-width", "receipt-keep-days", "rcn-country"};
-  return kNames;
+const std::vector<common::OptionSpec>& deviceOptions() {
+  using Kind = common::OptionSpec::Kind;
+  // PATH is a tty, a pty or a udev symlink, reopened after an unplug; S is serial settings such
+  // as 9600,8N1 or 115200,8N1,rtscts. Each device is optional.
+  static const std::vector<common::OptionSpec> kOptions = {
+      {"scanner", Kind::kText, "PATH", "", 0, 0, "barcode scanner; decoded scans at GET /v1/scans"},
+      {"scanner-model", Kind::kText, "M", "", 0, 0, "line (default: CR/LF or a pause ends a scan) or ssi (Zebra SSI)"},
+      {"scanner-settings", Kind::kText, "S", "", 0, 0, "the scanner's serial settings (default 9600,8N1)"},
+      {"scale", Kind::kText, "PATH", "", 0, 0, "scale, read by POST /v1/scale/read"},
+      {"scale-model", Kind::kText, "M", "", 0, 0, "toledo (default, 8213/SASI), mt-sics or cas"},
+      {"scale-settings", Kind::kText, "S", "", 0, 0, "default 9600,7E1 for toledo, else 9600,8N1"},
+      {"scale-unit", Kind::kText, "U", "", 0, 0, "the unit a Toledo scale weighs in (kg default, g, lb, oz)"},
+      {"scale-settle-ms", Kind::kText, "N", "", 0, 0,
+       "how long a read waits for a moving weight to settle, 0-30000 (default 3000)"},
+      {"printer", Kind::kText, "PATH", "", 0, 0,
+       "ESC/POS receipt printer: every sale and return gets a receipt, queued in\nthe store and printed by a "
+       "worker (GET /v1/receipts, POST /v1/receipts/ID/print)"},
+      {"printer-model", Kind::kText, "M", "", 0, 0, "escpos (default; the only one)"},
+      {"printer-settings", Kind::kText, "S", "", 0, 0, "default 9600,8N1"},
+      {"drawer", Kind::kText, "D", "", 0, 0,
+       "cash drawer for POST /v1/drawer/open: printer (on the printer's kick-out\nport) or PATH (a port of its own "
+       "that takes the same ESC p pulse)"},
+      {"drawer-model", Kind::kText, "M", "", 0, 0, "escpos-pin2 (default) or escpos-pin5: the kick-out connector pin"},
+      {"drawer-settings", Kind::kText, "S", "", 0, 0, "the drawer's own port, default 9600,8N1"},
+      {"receipt-header", Kind::kText, "T", "", 0, 0, "the receipt's first line (default: the location)"},
+      {"receipt-footer", Kind::kText, "T", "", 0, 0, "its last line (default none)"},
+      {"receipt-width", Kind::kText, "N", "", 0, 0, "characters per line, 24-80 (default 42)"},
+      {"receipt-keep-days", Kind::kText, "N", "", 0, 0, "printed receipts stay reprintable this long (default 30)"},
+      {"rcn-country", Kind::kText, "CC", "", 0, 0, "variable-measure EAN-13 layouts for decoded scans"},
+  };
+  return kOptions;
 }
 
 Result<DevicesConfig> parseDevicesConfig(const common::Args& args, const std::string& location) {

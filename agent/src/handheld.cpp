@@ -404,14 +404,24 @@ void HandheldSession::startPick(const std::string& task_id) {
 
 // ------------------------------------------------------------------ the subcommand
 
-int runHandheld(const std::vector<std::string>& argv) {
-  auto args = common::Args::parse(
-      argv, {"agent", "scanner", "scanner-settings", "scanner-protocol", "usb-vid", "usb-pid", "rcn-country"}, {});
-  if (!args) {
-    std::fprintf(stderr, "stockwire-agent handheld: %s\n", args.error().message.c_str());
-    return 2;
-  }
-  auto client = makeHttpAgentClient(args->getOr("agent", "http://127.0.0.1:8700"));
+const common::OptionTable& handheldOptions() {
+  using Kind = common::OptionSpec::Kind;
+  static const common::OptionTable table({
+      {"agent", Kind::kText, "URL", "http://127.0.0.1:8700", 0, 0, "the agent's local API"},
+      {"scanner", Kind::kText, "PATH", "", 0, 0,
+       "a serial scanner (termios; a pty or /dev/ttyACM0); scans also come from stdin"},
+      {"usb-vid", Kind::kText, "HEX", "", 0, 0, "with --usb-pid: find the scanner by USB ids (libserialport), also after a replug"},
+      {"usb-pid", Kind::kText, "HEX", "", 0, 0, "the scanner's USB product id"},
+      {"scanner-settings", Kind::kText, "S", "9600,8N1", 0, 0, "serial settings"},
+      {"scanner-protocol", Kind::kText, "P", "line", 0, 0, "line (CR/LF or pause ends a scan) or ssi (Zebra SSI packets)"},
+      {"rcn-country", Kind::kText, "CC", "", 0, 0, "variable-measure EAN-13 layouts (SE NO DE DK GB FI EE LV LT)"},
+  });
+  return table;
+}
+
+int runHandheld(const common::ParsedOptions& parsed) {
+  const common::Args* args = &parsed.args();
+  auto client = makeHttpAgentClient(parsed.text("agent"));
   if (!client) {
     std::fprintf(stderr, "stockwire-agent handheld: %s\n", client.error().message.c_str());
     return 2;
@@ -437,13 +447,13 @@ int runHandheld(const std::vector<std::string>& argv) {
 
   std::unique_ptr<fw::ScannerReader> scanner;
   if (args->has("scanner") || args->has("usb-vid")) {
-    auto settings = fw::parseSerialSettings(args->getOr("scanner-settings", "9600,8N1"));
+    auto settings = fw::parseSerialSettings(parsed.text("scanner-settings"));
     if (!settings) {
       std::fprintf(stderr, "stockwire-agent handheld: %s\n", settings.error().message.c_str());
       return 2;
     }
     fw::ScannerConfig sc;
-    std::string proto = args->getOr("scanner-protocol", "line");
+    std::string proto = parsed.text("scanner-protocol");
     if (proto == "ssi") sc.mode = fw::ScannerMode::kSsi;
     else if (proto != "line") {
       std::fprintf(stderr, "stockwire-agent handheld: --scanner-protocol must be line or ssi\n");

@@ -42,27 +42,27 @@ std::string scanDecodeJson(std::string_view line, const fw::ScanDecodeOptions& o
   return dump(j);
 }
 
-int runScanDecode(const std::vector<std::string>& args, std::istream& in, std::ostream& out, std::ostream& err) {
-  auto parsed = common::Args::parse(args, {"rcn-country", "current-year"}, {});
-  if (!parsed) {
-    err << "stockwire-agent scan-decode: " << parsed.error().message << "\n";
-    return 2;
-  }
+const common::OptionTable& scanDecodeOptions() {
+  using Kind = common::OptionSpec::Kind;
+  static const common::OptionTable table({
+      {"rcn-country", Kind::kText, "CC", "", 0, 0, "interpret variable-measure EAN-13 (prefix 20-29) with CC's layouts"},
+      {"current-year", Kind::kInt, "YYYY", "0", 0, 9999, "the year for the YYMMDD century rule (0 = this year)"},
+  });
+  return table;
+}
+
+int runScanDecode(const common::ParsedOptions& parsed, std::istream& in, std::ostream& out, std::ostream& err) {
   fw::ScanDecodeOptions options;
-  if (auto country = parsed->get("rcn-country")) {
-    options.rcn_layouts = fw::rcnLayoutsForCountry(*country);
+  if (parsed.has("rcn-country")) {
+    const std::string country = parsed.text("rcn-country");
+    options.rcn_layouts = fw::rcnLayoutsForCountry(country);
     if (options.rcn_layouts.empty()) {
-      err << "stockwire-agent scan-decode: no variable-measure layouts for country '" << *country
+      err << "stockwire-agent scan-decode: no variable-measure layouts for country '" << country
           << "' (known: SE NO DE DK GB FI EE LV LT)\n";
       return 2;
     }
   }
-  auto year = parsed->getInt("current-year", 0);
-  if (!year || *year < 0 || *year > 9999) {
-    err << "stockwire-agent scan-decode: --current-year must be a four-digit year\n";
-    return 2;
-  }
-  options.gs1.current_year = static_cast<int>(*year);
+  options.gs1.current_year = static_cast<int>(parsed.integer("current-year"));
   std::string line;
   while (std::getline(in, line)) {
     while (!line.empty() && (line.back() == '\r' || line.back() == '\n')) line.pop_back();

@@ -33,6 +33,7 @@ Result<Args> Args::parse(const std::vector<std::string>& argv, const std::set<st
       } else {
         return Error::reject("bad_option", "--" + name + " needs a value");
       }
+      a.all_values_[name].push_back(a.values_[name]);
     } else {
       return Error::reject("bad_option", "unknown option --" + name + " (see --help)");
     }
@@ -44,6 +45,11 @@ std::optional<std::string> Args::get(const std::string& name) const {
   auto it = values_.find(name);
   if (it == values_.end()) return std::nullopt;
   return it->second;
+}
+
+std::vector<std::string> Args::all(const std::string& name) const {
+  auto it = all_values_.find(name);
+  return it == all_values_.end() ? std::vector<std::string>{} : it->second;
 }
 
 std::string Args::getOr(const std::string& name, const std::string& fallback) const {
@@ -106,6 +112,10 @@ Result<std::pair<std::string, int>> parseHostPort(const std::string& text) {
 
 OptionTable::OptionTable(std::vector<OptionSpec> specs) : specs_(std::move(specs)) {}
 
+OptionTable::OptionTable(const std::vector<std::vector<OptionSpec>>& groups) {
+  for (const auto& g : groups) specs_.insert(specs_.end(), g.begin(), g.end());
+}
+
 Result<ParsedOptions> OptionTable::parse(const std::vector<std::string>& argv) const {
   std::set<std::string> values, flags;
   for (const OptionSpec& o : specs_) (o.kind == OptionSpec::Kind::kFlag ? flags : values).insert(o.name);
@@ -117,6 +127,9 @@ Result<ParsedOptions> OptionTable::parse(const std::vector<std::string>& argv) c
   }
   auto args = Args::parse(merged, values, flags);
   if (!args) return args.error();
+  if (!args->positional().empty()) {
+    return Error::reject("bad_option", "unexpected argument '" + args->positional().front() + "' (see --help)");
+  }
   ParsedOptions out;
   out.args_ = std::move(*args);
   for (const OptionSpec& o : specs_) {
@@ -158,7 +171,8 @@ std::string OptionTable::help() const {
   std::string out;
   for (const OptionSpec& o : specs_) {
     if (o.help.empty()) continue;
-    std::string head = "  --" + o.name + (o.value.empty() ? "" : " " + o.value);
+    std::string head = "  --" + o.name + (o.value.empty() ? "" : " " + o.value) +
+                       (o.kind == OptionSpec::Kind::kList ? " ..." : "");
     std::string text = o.help;
     if (!o.fallback.empty()) text += " (default " + o.fallback + ")";
     if (o.required) text += " (required)";

@@ -1,24 +1,126 @@
 #include "sw/common/cli.h"
 
+#include <algorithm>
 #include <cstdio>
 
 #include "sw/common/version.h"
 
 namespace sw::common {
 
+namespace {
+
+bool isHelp(const std::string& a) { return a == "--help" || a == "-h"; }
+
+void printVersion(std::string_view program) {
+  std::printf("%.*s %.*s\n", static_cast<int>(program.size()), program.data(), static_cast<int>(version().size()),
+              version().data());
+}
+
+void write(std::FILE* f, const std::string& text) { std::fwrite(text.data(), 1, text.size(), f); }
+
+// How many leading words of args name this command (0 = not it).
+size_t matchWords(const std::string& name, const std::vector<std::string>& args) {
+  size_t words = 0;
+  size_t start = 0;
+  while (start <= name.size()) {
+    size_t end = name.find(' ', start);
+    if (end == std::string::npos) end = name.size();
+    if (words >= args.size() || args[words] != name.substr(start, end - start)) return 0;
+    ++words;
+    start = end + 1;
+  }
+  return words;
+}
+
+}  // namespace
+
 std::string_view version() { return kStockwireVersion; }
+
+std::string programHelp(const CliProgram& p) {
+  std::string out = p.about + "\n\nUsage: " + p.name + " COMMAND [options]   (" + p.name +
+                    " COMMAND --help lists a command's options)\n       " + p.name + " --help | --version\n\nCommands:\n";
+  size_t width = 0;
+  for (const CliCommand& c : p.commands) width = std::max(width, c.name.size());
+  for (const CliCommand& c : p.commands) {
+    out += "  " + c.name + std::string(width - c.name.size() + 2, ' ') + c.summary + "\n";
+  }
+  if (!p.notes.empty()) out += "\n" + p.notes;
+  if (!out.empty() && out.back() != '\n') out += "\n";
+  return out;
+}
+
+std::string commandHelp(const CliProgram& p, const CliCommand& c) {
+  std::string out = "Usage: " + p.name + " " + c.name + " [options]\n" + c.summary + "\n";
+  std::string options = c.options.help();
+  out += options.empty() ? "\nNo options.\n" : "\nOptions:\n" + options;
+  if (!c.notes.empty()) out += "\n" + c.notes;
+  if (out.back() != '\n') out += "\n";
+  return out;
+}
+
+int runCli(const CliProgram& p, int argc, char** argv) {
+  std::vector<std::string> args(argv + 1, argv + argc);
+  if (args.empty()) {
+    write(stderr, programHelp(p));
+    return 2;
+  }
+  if (args[0] == "help" || isHelp(args[0])) {
+    write(stdout, programHelp(p));
+    return 0;
+  }
+  if (args[0] == "--version") {
+    printVersion(p.name);
+    return 0;
+  }
+  const CliCommand* found = nullptr;
+  size_t words = 0;
+  for (const CliCommand& c : p.commands) {
+    if (size_t n = matchWords(c.name, args); n > words) {
+      found = &c;
+      words = n;
+    }
+  }
+  if (!found) {
+    std::string subs;
+    for (const CliCommand& c : p.commands) {
+      if (c.name.rfind(args[0] + " ", 0) == 0) subs += (subs.empty() ? "" : ", ") + c.name.substr(args[0].size() + 1);
+    }
+    if (!subs.empty()) {
+      std::fprintf(stderr, "%s: %s needs one of: %s (see --help)\n", p.name.c_str(), args[0].c_str(), subs.c_str());
+    } else {
+      std::fprintf(stderr, "%s: unknown command '%s' (see --help)\n", p.name.c_str(), args[0].c_str());
+    }
+    return 2;
+  }
+  std::vector<std::string> rest(args.begin() + static_cast<std::ptrdiff_t>(words), args.end());
+  for (const std::string& a : rest) {
+    if (isHelp(a)) {
+      write(stdout, commandHelp(p, *found));
+      return 0;
+    }
+    if (a == "--version") {
+      printVersion(p.name);
+      return 0;
+    }
+  }
+  auto parsed = found->options.parse(rest);
+  if (!parsed) {
+    std::fprintf(stderr, "%s %s: %s\n", p.name.c_str(), found->name.c_str(), parsed.error().toString().c_str());
+    return 2;
+  }
+  return found->run(*parsed);
+}
 
 bool answerHelpOrVersion(std::string_view program, std::string_view usage, const std::vector<std::string>& args,
                          int* exit_code) {
   for (const std::string& a : args) {
-    if (a == "--help" || a == "-h") {
+    if (isHelp(a)) {
       std::fwrite(usage.data(), 1, usage.size(), stdout);
       *exit_code = 0;
       return true;
     }
     if (a == "--version") {
-      std::printf("%.*s %.*s\n", static_cast<int>(program.size()), program.data(), static_cast<int>(version().size()),
-                  version().data());
+      printVersion(program);
       *exit_code = 0;
       return true;
     }
@@ -27,7 +129,7 @@ bool answerHelpOrVersion(std::string_view program, std::string_view usage, const
 }
 
 int runCli(std::string_view program, std::string_view usage, int argc, char** argv,
-           const std::vector<CliCommand>& commands) {
+           const std::vector<RawCliCommand>& commands) {
   std::vector<std::string> args(argv + 1, argv + argc);
   if (args.empty()) {
     std::fwrite(usage.data(), 1, usage.size(), stderr);
@@ -37,7 +139,7 @@ int runCli(std::string_view program, std::string_view usage, int argc, char** ar
   if (int code = 0; answerHelpOrVersion(program, usage, args, &code)) return code;
   const std::string cmd = args[0];
   args.erase(args.begin());
-  for (const CliCommand& c : commands) {
+  for (const RawCliCommand& c : commands) {
     if (c.name == cmd) return c.run(args);
   }
   std::fprintf(stderr, "%.*s: unknown command '%s' (see --help)\n", static_cast<int>(program.size()), program.data(),

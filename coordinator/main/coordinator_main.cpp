@@ -36,26 +36,9 @@ namespace {
 
 using namespace sw;
 
-constexpr const char* kUsage = R"(stockwire-coordinator: keeps the inventory ledger and takes device events in.
+constexpr const char* kAbout = "stockwire-coordinator: keeps the inventory ledger and takes device events in.";
 
-Usage:
-  stockwire-coordinator serve --broker URL --db PATH [--http HOST:PORT] [options]
-  stockwire-coordinator verify --db PATH
-  stockwire-coordinator verify --chain --db PATH [--device D]
-  stockwire-coordinator device add --db PATH --device ID --location LOC --role pos|handheld
-  stockwire-coordinator device import --db PATH --csv FILE     (rows: store,device_id,role; header first)
-  stockwire-coordinator device list --db PATH
-  stockwire-coordinator device revoke --db PATH --device ID [--reason TEXT]
-  stockwire-coordinator token create --db PATH --name NAME --role admin|store_manager|viewer [--location LOC]
-  stockwire-coordinator token list --db PATH
-  stockwire-coordinator token revoke --db PATH --name NAME
-  stockwire-coordinator channel-decode --channel shopify|amazon|ebay|woocommerce [--channels-config FILE] [--pretty] < payload.json
-  stockwire-coordinator --help
-
-serve options:
-@SERVE_OPTIONS@
-
-device: the device registry in the ledger file. Ingest takes batches only from registered, unrevoked
+constexpr const char* kNotes = R"(device: the device registry in the ledger file. Ingest takes batches only from registered, unrevoked
 devices, for the location registered here (anything else is quarantined with the reason); enrollment
 registers devices too. Changes reach a running coordinator within about a second; a revoked device
 id cannot be registered again.
@@ -64,24 +47,15 @@ token: API bearer tokens, kept hashed in the ledger file. create prints the toke
 it cannot be shown again); a store_manager token needs --location, its own store. Every API route
 needs one except the console page, /healthz, channel webhooks (signed) and device enrollment.
 
-verify: recomputes every on-hand figure from the movement log and prints any that differ (exit 1 if any).
-verify --chain: recomputes every device's (or D's) hash chain from the ledger's tables, end to end, and
-  prints one line per device: ok, unchained, or its first break (exit 1 if any device has one).
-
-channel-decode: reads one channel payload (Shopify orders/* webhook body; Amazon getOrders/getOrder/
-getOrderItems, searchOrders/getOrder 2026-01-01 or ORDER_CHANGE; eBay getOrders/getOrder; WooCommerce
-order JSON) on stdin and prints each order, normalised, as one JSON object per line; a payload it cannot
-use gives {"error":{...}} and exit code 1. With --channels-config, a pickup order's store reference is
-mapped through channels.<channel>.channel_locations and shown as pickup.location.
-
-Exit codes: 0 after SIGINT/SIGTERM, 2 on bad options, 3 when the ledger cannot be opened.
+Exit codes: 0 after SIGINT/SIGTERM (serve) or success, 1 when a check found differences or a row
+was refused, 2 on bad options, 3 when the ledger cannot be opened.
 )";
 
 using Kind = common::OptionSpec::Kind;
 
 // serve's options, declared once: parsing, ranges, defaults and the help text all come from here.
-const common::OptionTable& serveOptions() {
-  static const common::OptionTable table({
+std::vector<common::OptionSpec> serveOptions() {
+  return {
       {"config", Kind::kText, "FILE", "", 0, 0, "JSON file with any of these options (keys with '_' for '-')"},
       {"broker", Kind::kText, "URL", "", 0, 0, "MQTT broker, e.g. tcp://127.0.0.1:1883", true},
       {"db", Kind::kText, "PATH", "", 0, 0, "the ledger's SQLite file (created if missing)", true},
@@ -124,14 +98,7 @@ const common::OptionTable& serveOptions() {
       {"enroll-validity-days", Kind::kInt, "N", "30", 1, 825,
        "validity of device certificates issued at enrollment and renewal"},
       {"log-level", Kind::kText, "LEVEL", "info", 0, 0, "debug, info, warn or error"},
-  });
-  return table;
-}
-
-std::string usage() {
-  std::string u = kUsage;
-  u.replace(u.find("@SERVE_OPTIONS@\n"), 16, serveOptions().help());
-  return u;
+  };
 }
 
 int fail(const common::Error& e, int code) {
@@ -139,9 +106,8 @@ int fail(const common::Error& e, int code) {
   return code;
 }
 
-int serve(const std::vector<std::string>& raw) {
-  auto opts = serveOptions().parse(raw);
-  if (!opts) return fail(opts.error(), 2);
+int serve(const common::ParsedOptions& parsed) {
+  const common::ParsedOptions* opts = &parsed;
   common::LogLevel level;
   if (!common::parseLogLevel(opts->text("log-level"), &level)) {
     return fail(common::Error::reject("bad_option", "--log-level must be debug, info, warn or error"), 2);
@@ -292,14 +258,11 @@ int serve(const std::vector<std::string>& raw) {
   return 0;
 }
 
-int verify(const std::vector<std::string>& raw) {
-  auto args = common::Args::parse(raw, {"db", "device"}, {"chain"});
-  if (!args) return fail(args.error(), 2);
-  if (!args->has("db")) return fail(common::Error::reject("bad_option", "--db is required"), 2);
-  auto ledger = coordinator::SqliteLedger::open({.path = *args->get("db")});
+int verify(const common::ParsedOptions& args) {
+  auto ledger = coordinator::SqliteLedger::open({.path = args.text("db")});
   if (!ledger) return fail(ledger.error(), 3);
-  if (args->has("chain")) {
-    auto checks = (*ledger)->verifyChain(args->getOr("device", ""));
+  if (args.flag("chain")) {
+    auto checks = (*ledger)->verifyChain(args.text("device"));
     if (!checks) return fail(checks.error(), 3);
     size_t breaks = 0;
     for (const auto& c : *checks) {
@@ -315,8 +278,8 @@ int verify(const std::vector<std::string>& raw) {
                     c.head.c_str());
       }
     }
-    if (args->has("device") && checks->empty()) {
-      return fail(common::Error::reject("unknown_device", "no device " + args->getOr("device", "") + " in the ledger"), 1);
+    if (args.has("device") && checks->empty()) {
+      return fail(common::Error::reject("unknown_device", "no device " + args.text("device") + " in the ledger"), 1);
     }
     std::printf("%zu of %zu devices have a chain break\n", breaks, checks->size());
     return breaks == 0 ? 0 : 1;
@@ -352,116 +315,159 @@ common::Status checkDeviceRow(const std::string& device, const std::string& loca
   return {};
 }
 
-int device(const std::vector<std::string>& raw) {
-  if (raw.empty()) {
-    return fail(common::Error::reject("bad_option", "device needs add, import, list or revoke (see --help)"), 2);
-  }
-  const std::string sub = raw[0];
-  std::vector<std::string> rest(raw.begin() + 1, raw.end());
-  auto args = common::Args::parse(rest, {"db", "device", "location", "role", "csv", "reason"}, {});
-  if (!args) return fail(args.error(), 2);
-  if (!args->has("db")) return fail(common::Error::reject("bad_option", "--db is required"), 2);
-  auto registry = coordinator::DeviceRegistry::open(*args->get("db"), common::SystemClock::instance());
-  if (!registry) return fail(registry.error(), 3);
-  coordinator::DeviceRegistry& reg = **registry;
-  if (sub == "add") {
-    for (const char* required : {"device", "location", "role"}) {
-      if (!args->has(required)) {
-        return fail(common::Error::reject("bad_option", std::string("--") + required + " is required"), 2);
-      }
-    }
-    const std::string id = *args->get("device"), loc = *args->get("location"), role = *args->get("role");
-    if (auto s = checkDeviceRow(id, loc, role); !s) return fail(s.error(), 2);
-    auto d = reg.upsert(id, loc, *coordinator::parseDeviceRole(role));
-    if (!d) return fail(d.error(), d.error().kind == common::ErrorKind::kReject ? 1 : 3);
-    std::printf("%s\n", registryRowText(*d).c_str());
-    return 0;
-  }
-  if (sub == "import") {
-    if (!args->has("csv")) return fail(common::Error::reject("bad_option", "--csv is required"), 2);
-    auto text = common::readFile(*args->get("csv"));
-    if (!text) return fail(common::Error::reject("bad_file", "cannot read " + *args->get("csv")), 2);
-    int added = 0, bad = 0;
-    bool header = true;
-    for (const common::CsvRow& r : common::readCsvRows(*text)) {
-      const std::vector<std::string>& f = r.fields;
-      if (header) {
-        header = false;
-        if (r.error || f != std::vector<std::string>{"store", "device_id", "role"}) {
-          return fail(common::Error::reject("bad_header", "the first row must be: store,device_id,role"), 2);
-        }
-        continue;
-      }
-      common::Status s = r.error ? common::Status(common::Error::reject(r.error->code, r.error->message))
-                         : f.size() == 3 ? checkDeviceRow(f[1], f[0], f[2])
-                                         : common::Status(common::Error::reject("bad_row", "needs 3 fields"));
-      if (s) {
-        auto d = reg.upsert(f[1], f[0], *coordinator::parseDeviceRole(f[2]));
-        if (!d) s = d.error();
-      }
-      if (!s) {
-        std::fprintf(stderr, "line %zu: %s\n", r.line, s.error().toString().c_str());
-        ++bad;
-        continue;
-      }
-      ++added;
-    }
-    std::printf("%d devices registered, %d rows refused\n", added, bad);
-    return bad == 0 ? 0 : 1;
-  }
-  if (sub == "list") {
-    for (const auto& d : reg.list()) std::printf("%s\n", registryRowText(d).c_str());
-    return 0;
-  }
-  if (sub == "revoke") {
-    if (!args->has("device")) return fail(common::Error::reject("bad_option", "--device is required"), 2);
-    if (auto s = reg.revoke(*args->get("device"), args->getOr("reason", "revoked by an administrator")); !s) {
-      return fail(s.error(), s.error().kind == common::ErrorKind::kReject ? 1 : 3);
-    }
-    std::printf("%s\n", registryRowText(*reg.find(*args->get("device"))).c_str());
-    return 0;
-  }
-  return fail(common::Error::reject("bad_option", "unknown device command '" + sub + "' (add, import, list, revoke)"),
-              2);
+common::Result<std::unique_ptr<coordinator::DeviceRegistry>> openRegistry(const common::ParsedOptions& args) {
+  return coordinator::DeviceRegistry::open(args.text("db"), common::SystemClock::instance());
 }
 
-int token(const std::vector<std::string>& raw) {
-  if (raw.empty()) return fail(common::Error::reject("bad_option", "token create|list|revoke (see --help)"), 2);
-  const std::string what = raw[0];
-  std::vector<std::string> rest(raw.begin() + 1, raw.end());
-  auto args = common::Args::parse(rest, {"db", "name", "role", "location"}, {});
-  if (!args) return fail(args.error(), 2);
-  if (!args->has("db")) return fail(common::Error::reject("bad_option", "--db is required"), 2);
-  auto access = coordinator::SqliteAccess::open(*args->get("db"), common::SystemClock::instance());
+int deviceAdd(const common::ParsedOptions& args) {
+  const std::string id = args.text("device"), loc = args.text("location"), role = args.text("role");
+  if (auto s = checkDeviceRow(id, loc, role); !s) return fail(s.error(), 2);
+  auto registry = openRegistry(args);
+  if (!registry) return fail(registry.error(), 3);
+  auto d = (*registry)->upsert(id, loc, *coordinator::parseDeviceRole(role));
+  if (!d) return fail(d.error(), d.error().kind == common::ErrorKind::kReject ? 1 : 3);
+  std::printf("%s\n", registryRowText(*d).c_str());
+  return 0;
+}
+
+int deviceImport(const common::ParsedOptions& args) {
+  auto registry = openRegistry(args);
+  if (!registry) return fail(registry.error(), 3);
+  coordinator::DeviceRegistry& reg = **registry;
+  auto text = common::readFile(args.text("csv"));
+  if (!text) return fail(common::Error::reject("bad_file", "cannot read " + args.text("csv")), 2);
+  int added = 0, bad = 0;
+  bool header = true;
+  for (const common::CsvRow& r : common::readCsvRows(*text)) {
+    const std::vector<std::string>& f = r.fields;
+    if (header) {
+      header = false;
+      if (r.error || f != std::vector<std::string>{"store", "device_id", "role"}) {
+        return fail(common::Error::reject("bad_header", "the first row must be: store,device_id,role"), 2);
+      }
+      continue;
+    }
+    common::Status s = r.error ? common::Status(common::Error::reject(r.error->code, r.error->message))
+                       : f.size() == 3 ? checkDeviceRow(f[1], f[0], f[2])
+                                       : common::Status(common::Error::reject("bad_row", "needs 3 fields"));
+    if (s) {
+      auto d = reg.upsert(f[1], f[0], *coordinator::parseDeviceRole(f[2]));
+      if (!d) s = d.error();
+    }
+    if (!s) {
+      std::fprintf(stderr, "line %zu: %s\n", r.line, s.error().toString().c_str());
+      ++bad;
+      continue;
+    }
+    ++added;
+  }
+  std::printf("%d devices registered, %d rows refused\n", added, bad);
+  return bad == 0 ? 0 : 1;
+}
+
+int deviceList(const common::ParsedOptions& args) {
+  auto registry = openRegistry(args);
+  if (!registry) return fail(registry.error(), 3);
+  for (const auto& d : (*registry)->list()) std::printf("%s\n", registryRowText(d).c_str());
+  return 0;
+}
+
+int deviceRevoke(const common::ParsedOptions& args) {
+  auto registry = openRegistry(args);
+  if (!registry) return fail(registry.error(), 3);
+  const std::string id = args.text("device");
+  if (auto s = (*registry)->revoke(id, args.text("reason")); !s) {
+    return fail(s.error(), s.error().kind == common::ErrorKind::kReject ? 1 : 3);
+  }
+  std::printf("%s\n", registryRowText(*(*registry)->find(id)).c_str());
+  return 0;
+}
+
+common::Result<std::unique_ptr<coordinator::SqliteAccess>> openAccess(const common::ParsedOptions& args) {
+  return coordinator::SqliteAccess::open(args.text("db"), common::SystemClock::instance());
+}
+
+int tokenCreate(const common::ParsedOptions& args) {
+  auto role = coordinator::parseRole(args.text("role"));
+  if (!role) return fail(common::Error::reject("bad_option", "--role must be admin, store_manager or viewer"), 2);
+  auto access = openAccess(args);
   if (!access) return fail(access.error(), 3);
-  if (what == "create") {
-    if (!args->has("name") || !args->has("role")) {
-      return fail(common::Error::reject("bad_option", "token create needs --name and --role"), 2);
-    }
-    auto role = coordinator::parseRole(*args->get("role"));
-    if (!role) return fail(common::Error::reject("bad_option", "--role must be admin, store_manager or viewer"), 2);
-    auto secret = (*access)->createToken(*args->get("name"), *role, args->getOr("location", ""));
-    if (!secret) return fail(secret.error(), 2);
-    std::printf("%s\n", secret->c_str());
-    return 0;
+  auto secret = (*access)->createToken(args.text("name"), *role, args.text("location"));
+  if (!secret) return fail(secret.error(), 2);
+  std::printf("%s\n", secret->c_str());
+  return 0;
+}
+
+int tokenList(const common::ParsedOptions& args) {
+  auto access = openAccess(args);
+  if (!access) return fail(access.error(), 3);
+  auto all = (*access)->tokens();
+  if (!all) return fail(all.error(), 3);
+  for (const auto& t : *all) {
+    std::printf("%s\t%s\t%s\t%s\n", t.name.c_str(), coordinator::roleName(t.role),
+                t.location.empty() ? "-" : t.location.c_str(), t.revoked_at_ms ? "revoked" : "active");
   }
-  if (what == "list") {
-    auto all = (*access)->tokens();
-    if (!all) return fail(all.error(), 3);
-    for (const auto& t : *all) {
-      std::printf("%s\t%s\t%s\t%s\n", t.name.c_str(), coordinator::roleName(t.role),
-                  t.location.empty() ? "-" : t.location.c_str(), t.revoked_at_ms ? "revoked" : "active");
-    }
-    return 0;
-  }
-  if (what == "revoke") {
-    if (!args->has("name")) return fail(common::Error::reject("bad_option", "token revoke needs --name"), 2);
-    auto done = (*access)->revokeToken(*args->get("name"));
-    if (!done) return fail(done.error(), 3);
-    if (!*done) return fail(common::Error::reject("unknown_token", "no token in force named " + *args->get("name")), 1);
-    return 0;
-  }
-  return fail(common::Error::reject("bad_option", "token " + what + ": use create, list or revoke"), 2);
+  return 0;
+}
+
+int tokenRevoke(const common::ParsedOptions& args) {
+  auto access = openAccess(args);
+  if (!access) return fail(access.error(), 3);
+  auto done = (*access)->revokeToken(args.text("name"));
+  if (!done) return fail(done.error(), 3);
+  if (!*done) return fail(common::Error::reject("unknown_token", "no token in force named " + args.text("name")), 1);
+  return 0;
+}
+
+// Every command and its options, declared once: --help, the checks and the dispatch come from here.
+common::CliProgram program() {
+  const common::OptionSpec db{"db", Kind::kText, "PATH", "", 0, 0, "the ledger's SQLite file", true};
+  auto text = [](const char* name, const char* value, const char* help, bool required = false, const char* fallback = "") {
+    return common::OptionSpec{name, Kind::kText, value, fallback, 0, 0, help, required};
+  };
+  return {
+      "stockwire-coordinator",
+      kAbout,
+      {
+          {"serve", "run the coordinator: ingest, the ledger, channels, orders, the API and console",
+           common::OptionTable(serveOptions()), serve},
+          {"verify",
+           "recompute every on-hand figure from the movement log and print those that differ (exit 1 if any)",
+           common::OptionTable({db,
+                                {"chain", Kind::kFlag, "", "", 0, 0,
+                                 "instead recompute every device's hash chain end to end: one line per\n"
+                                 "device, ok, unchained or its first break (exit 1 if any has one)"},
+                                text("device", "D", "with --chain: only this device")}),
+           verify},
+          {"device add", "register a device for a location (pos or handheld)",
+           common::OptionTable({db, text("device", "ID", "the device id", true),
+                                text("location", "LOC", "its location", true),
+                                text("role", "ROLE", "pos or handheld", true)}),
+           deviceAdd},
+          {"device import", "register devices from a CSV file (rows: store,device_id,role; header first)",
+           common::OptionTable({db, text("csv", "FILE", "the CSV file", true)}), deviceImport},
+          {"device list", "list the registered devices", common::OptionTable({db}), deviceList},
+          {"device revoke", "revoke a device: its batches are quarantined from then on",
+           common::OptionTable({db, text("device", "ID", "the device id", true),
+                                text("reason", "TEXT", "why (kept in the registry)", false, "revoked by an administrator")}),
+           deviceRevoke},
+          {"token create", "create an API token and print it once",
+           common::OptionTable({db, text("name", "NAME", "what it is for", true),
+                                text("role", "ROLE", "admin, store_manager or viewer", true),
+                                text("location", "LOC", "a store_manager's own store (required for that role)")}),
+           tokenCreate},
+          {"token list", "list the API tokens (name, role, location, state)", common::OptionTable({db}), tokenList},
+          {"token revoke", "revoke an API token by name",
+           common::OptionTable({db, text("name", "NAME", "the token's name", true)}), tokenRevoke},
+          {"channel-decode", "print each order of a channel payload on stdin, normalised, one JSON object per line",
+           coordinator::channels::channelDecodeOptions(),
+           [](const common::ParsedOptions& o) {
+             return coordinator::channels::channelDecode(o, std::cin, std::cout, std::cerr);
+           },
+           coordinator::channels::kChannelDecodeNotes},
+      },
+      kNotes,
+  };
 }
 
 }  // namespace
@@ -469,12 +475,5 @@ int token(const std::vector<std::string>& raw) {
 int main(int argc, char** argv) {
   sw::common::blockTerminationSignals();
   sw::common::initCrashPoints();
-  return sw::common::runCli("stockwire-coordinator", usage(), argc, argv,
-                            {{"serve", serve},
-                             {"verify", verify},
-                             {"device", device},
-                             {"token", token},
-                             {"channel-decode", [](const std::vector<std::string>& args) {
-                                return sw::coordinator::channels::runChannelDecode(args, std::cin, std::cout, std::cerr);
-                              }}});
+  return sw::common::runCli(program(), argc, argv);
 }

@@ -14,26 +14,37 @@
 
 namespace sw::coordinator::channels {
 
+const common::OptionTable& channelDecodeOptions() {
+  using Kind = common::OptionSpec::Kind;
+  static const common::OptionTable table({
+      {"channel", Kind::kText, "NAME", "", 0, 0, "shopify, amazon, ebay or woocommerce", true},
+      {"channels-config", Kind::kText, "FILE", "", 0, 0,
+       "map a pickup order's store reference through channels.<channel>.channel_locations"},
+      {"pretty", Kind::kFlag, "", "", 0, 0, "indent each order"},
+  });
+  return table;
+}
+
 int runChannelDecode(const std::vector<std::string>& raw, std::istream& in, std::ostream& out, std::ostream& err) {
-  auto args = common::Args::parse(raw, {"channel", "channels-config"}, {"pretty"});
+  auto args = channelDecodeOptions().parse(raw);
   if (!args) {
     err << "stockwire-coordinator channel-decode: " << args.error().message << "\n";
     return 2;
   }
-  auto name = args->get("channel");
-  if (!name) {
-    err << "stockwire-coordinator channel-decode: --channel shopify|amazon|ebay|woocommerce is required\n";
-    return 2;
-  }
-  auto channel = parseChannel(*name);
+  return channelDecode(*args, in, out, err);
+}
+
+int channelDecode(const common::ParsedOptions& args, std::istream& in, std::ostream& out, std::ostream& err) {
+  const std::string name = args.text("channel");
+  auto channel = parseChannel(name);
   if (!channel) {
     err << "stockwire-coordinator channel-decode: " << channel.error().message << "\n";
     return 2;
   }
   // With the channels config, a pickup reference is mapped to a Stockwire location as intake does.
   std::map<std::string, std::string> channel_locations;
-  if (auto cfg_path = args->get("channels-config")) {
-    auto cfg = readChannelsConfig(*cfg_path);
+  if (args.has("channels-config")) {
+    auto cfg = readChannelsConfig(args.text("channels-config"));
     if (!cfg) {
       err << "stockwire-coordinator channel-decode: " << cfg.error().message << "\n";
       return 2;
@@ -58,7 +69,7 @@ int runChannelDecode(const std::vector<std::string>& raw, std::istream& in, std:
     err << "stockwire-coordinator channel-decode: " << orders.error().toString() << "\n";
     return 1;
   }
-  int indent = args->has("pretty") ? 2 : -1;
+  int indent = args.flag("pretty") ? 2 : -1;
   for (NormalizedOrder& o : *orders) {
     resolvePickup(o, channel_locations);
     out << toJson(o).dump(indent) << "\n";

@@ -8,7 +8,8 @@ namespace sw::agent {
 namespace {
 
 common::Result<DevicesConfig> parse(std::vector<std::string> argv) {
-  std::set<std::string> names = deviceOptionNames();
+  std::set<std::string> names;
+  for (const common::OptionSpec& o : deviceOptions()) names.insert(o.name);
   auto args = common::Args::parse(argv, names, {});
   if (!args) return args.error();
   return parseDevicesConfig(*args, "store-1");

@@ -74,8 +74,9 @@ struct DevicesConfig {
   std::string rcn_country;  // variable-measure EAN-13 layouts for decoded scans
 };
 
-// The run options that configure devices (for the agent's option list and config file).
-const std::set<std::string>& deviceOptionNames();
+// The run options that configure devices, declared once with their help (part of `run`'s table,
+// so of its --help and config file); parseDevicesConfig reads and checks them.
+const std::vector<common::OptionSpec>& deviceOptions();
 // --scanner PATH --scanner-model line|ssi --scanner-settings 9600,8N1
 // --scale PATH --scale-model toledo|mt-sics|cas --scale-settings S --scale-unit kg --scale-settle-ms N
 // --printer PATH --printer-model escpos --printer-settings S

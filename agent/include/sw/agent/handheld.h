@@ -27,6 +27,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "sw/common/args.h"
 #include "sw/common/result.h"
 #include "sw/fw/scan.h"
 
@@ -113,6 +114,7 @@ class HandheldSession {
 };
 
 // The subcommand: stdin lines, plus a serial scanner with --scanner. Returns the exit code.
-int runHandheld(const std::vector<std::string>& args);
+const common::OptionTable& handheldOptions();
+int runHandheld(const common::ParsedOptions& options);
 
 }  // namespace sw::agent

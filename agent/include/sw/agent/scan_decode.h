@@ -13,6 +13,8 @@
 #include <string_view>
 #include <vector>
 
+#include "sw/common/args.h"
+
 #include "sw/fw/scan.h"
 
 namespace sw::agent {
@@ -22,6 +24,7 @@ std::string scanDecodeJson(std::string_view line, const fw::ScanDecodeOptions& o
 
 // The subcommand: parses args (--rcn-country CC, --current-year YYYY), then decodes every
 // line of `in`. Returns the exit code: 0, or 2 on bad options.
-int runScanDecode(const std::vector<std::string>& args, std::istream& in, std::ostream& out, std::ostream& err);
+const common::OptionTable& scanDecodeOptions();
+int runScanDecode(const common::ParsedOptions& options, std::istream& in, std::ostream& out, std::ostream& err);
 
 }  // namespace sw::agent

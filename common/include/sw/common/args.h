@@ -20,13 +20,15 @@ class Args {
                             const std::set<std::string>& flags);
 
   bool has(const std::string& name) const { return values_.count(name) > 0 || flags_.count(name) > 0; }
-  std::optional<std::string> get(const std::string& name) const;
+  std::optional<std::string> get(const std::string& name) const;  // the last value given
+  std::vector<std::string> all(const std::string& name) const;      // every value, in order
   std::string getOr(const std::string& name, const std::string& fallback) const;
   Result<int64_t> getInt(const std::string& name, int64_t fallback) const;
   const std::vector<std::string>& positional() const { return positional_; }
 
  private:
   std::map<std::string, std::string> values_;
+  std::map<std::string, std::vector<std::string>> all_values_;
   std::set<std::string> flags_;
   std::vector<std::string> positional_;
 };
@@ -41,7 +43,7 @@ Result<std::vector<std::string>> mergeConfigFile(const std::vector<std::string>&
 // One option of a command, declared once: what --help says, what parse() accepts and checks,
 // and the default every reader gets.
 struct OptionSpec {
-  enum class Kind { kText, kInt, kFlag };
+  enum class Kind { kText, kInt, kFlag, kList };  // kList: text, may be given more than once
   std::string name;       // without "--"
   Kind kind = Kind::kText;
   std::string value;      // the placeholder --help shows: "URL", "N", "FILE"
@@ -59,6 +61,7 @@ class ParsedOptions {
   std::string text(const std::string& name) const;                      // the value or the default
   int64_t integer(const std::string& name) const;                       // checked at parse
   bool flag(const std::string& name) const { return args_.has(name); }
+  std::vector<std::string> list(const std::string& name) const { return args_.all(name); }  // kList
   const Args& args() const { return args_; }
 
  private:
@@ -71,9 +74,13 @@ class ParsedOptions {
 class OptionTable {
  public:
   explicit OptionTable(std::vector<OptionSpec> specs);
+  // One table made of several (a command's own options and a shared group such as the till's
+  // serial devices), in that order.
+  explicit OptionTable(const std::vector<std::vector<OptionSpec>>& groups);
   // --config FILE (when "config" is declared) merged first, then: unknown options, a value
   // missing, a required option absent, a number that is not whole or outside its range are each
-  // a reject "bad_option" naming the option (and the range).
+  // a reject "bad_option" naming the option (and the range), as is an argument that is not an
+  // option at all.
   Result<ParsedOptions> parse(const std::vector<std::string>& argv) const;
   // The options part of --help: "  --name VALUE  help (default D)", one option after another.
   std::string help() const;

@@ -1,13 +1,19 @@
 #pragma once
-// The one `main` dispatch for our binaries: `prog COMMAND [options]`, `--help`/`-h`/`help` (usage
-// on stdout, exit 0; no arguments at all: usage on stderr, exit 2), `--version`, and an unknown
-// command named as such (exit 2). A command that takes --help itself (none yet) sees it only
-// after the dispatcher, which answers --help anywhere on the line first.
+// The one `main` dispatch for our binaries: `prog COMMAND [SUBCOMMAND] [options]`.
+//
+// A program declares its commands once (CliProgram): each with a one-line summary and its
+// OptionTable. From that come `prog --help` (the command list, then the program's own notes),
+// `prog COMMAND --help` (the command's options with defaults and ranges), `--version`, the option
+// checks (an error names the option, exit 2) and the dispatch. `help` reads as `--help`; no
+// arguments at all print the usage on stderr (exit 2); an unknown command is named as such
+// (exit 2), and a command word that needs a sub-command lists the ones it has.
 
 #include <functional>
 #include <string>
 #include <string_view>
 #include <vector>
+
+#include "sw/common/args.h"
 
 namespace sw::common {
 
@@ -15,12 +21,32 @@ namespace sw::common {
 std::string_view version();
 
 struct CliCommand {
+  std::string name;     // "serve", or the words of a sub-command: "device add"
+  std::string summary;  // one line, shown in the command list and atop the command's --help
+  OptionTable options;
+  std::function<int(const ParsedOptions& options)> run;
+  std::string notes = "";  // more text for the command's --help (after its options)
+};
+
+struct CliProgram {
+  std::string name;   // "stockwire-coordinator"
+  std::string about;  // the first paragraph of --help
+  std::vector<CliCommand> commands;
+  std::string notes = "";  // the paragraphs after the command list (exit codes, what is where)
+};
+
+int runCli(const CliProgram& program, int argc, char** argv);
+// The texts runCli prints for --help.
+std::string programHelp(const CliProgram& program);
+std::string commandHelp(const CliProgram& program, const CliCommand& command);
+
+// For tools with hand-written usage and raw arguments (the benchmarks, the harnesses).
+struct RawCliCommand {
   std::string name;
   std::function<int(const std::vector<std::string>& args)> run;
 };
-
 int runCli(std::string_view program, std::string_view usage, int argc, char** argv,
-           const std::vector<CliCommand>& commands);
+           const std::vector<RawCliCommand>& commands);
 
 // For binaries without commands: true when args asked for --help or --version, which have then
 // been answered (*exit_code set).

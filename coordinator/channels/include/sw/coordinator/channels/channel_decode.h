@@ -8,8 +8,19 @@
 #include <string>
 #include <vector>
 
+#include "sw/common/args.h"
+
 namespace sw::coordinator::channels {
 
+const common::OptionTable& channelDecodeOptions();
+int channelDecode(const common::ParsedOptions& options, std::istream& in, std::ostream& out, std::ostream& err);
+// The same, parsing args with channelDecodeOptions() first.
 int runChannelDecode(const std::vector<std::string>& args, std::istream& in, std::ostream& out, std::ostream& err);
+
+// What `channel-decode --help` says beyond its options.
+inline constexpr const char* kChannelDecodeNotes =
+    "Payloads: a Shopify orders/* webhook body; Amazon getOrders, getOrder, getOrderItems, searchOrders /\n"
+    "getOrder 2026-01-01 or ORDER_CHANGE; eBay getOrders or getOrder; WooCommerce order JSON. A payload it\n"
+    "cannot use gives {\"error\":{...}} on stdout and exit code 1.\n";
 
 }  // namespace sw::coordinator::channels

@@ -1,0 +1,62 @@
+// Every command of the three product binaries, as IT runs them: each listed by `--help` answers
+// its own `--help` (exit 0, its options), and refuses an option it does not have (exit 2).
+
+#include <gtest/gtest.h>
+
+#include <sstream>
+
+#include "mtls_fleet.h"
+
+namespace sw::test {
+namespace {
+
+// The command names in a program's --help: the lines after "Commands:" up to the first blank line.
+std::vector<std::string> commandsOf(const std::string& help) {
+  std::vector<std::string> out;
+  std::istringstream in(help.substr(help.find("Commands:\n") + 10));
+  std::string line;
+  while (std::getline(in, line) && !line.empty()) {
+    // "  device add   summary": the name is the words before the run of two spaces.
+    std::string name = line.substr(2, line.find("  ", 2) - 2);
+    out.push_back(name);
+  }
+  return out;
+}
+
+std::vector<std::string> words(const std::string& name) {
+  std::vector<std::string> out;
+  std::istringstream in(name);
+  for (std::string w; in >> w;) out.push_back(w);
+  return out;
+}
+
+TEST(Cli, EveryCommandAnswersItsHelpAndRefusesAnUnknownOption) {
+  TempDir dir;
+  const std::vector<std::pair<std::string, std::string>> binaries = {
+      {"agent", "stockwire-agent"}, {"coordinator", "stockwire-coordinator"}, {"provisioning", "stockwire-provision"}};
+  for (const auto& [folder, name] : binaries) {
+    const std::string bin = binaryPath(folder, name);
+    ToolRun top = runTool({bin, "--help"}, dir.file(name));
+    ASSERT_EQ(top.exit_code, 0) << name << ": " << top.err;
+    std::vector<std::string> commands = commandsOf(top.out);
+    EXPECT_GE(commands.size(), 4u) << top.out;
+    for (const std::string& cmd : commands) {
+      std::vector<std::string> argv = {bin};
+      for (const std::string& w : words(cmd)) argv.push_back(w);
+      argv.push_back("--help");
+      ToolRun help = runTool(argv, dir.file(name));
+      EXPECT_EQ(help.exit_code, 0) << name << " " << cmd << ": " << help.err;
+      EXPECT_EQ(help.out.rfind("Usage: " + name + " " + cmd + " [options]\n", 0), 0u) << help.out;
+      argv.back() = "--no-such-option";
+      ToolRun bad = runTool(argv, dir.file(name));
+      EXPECT_EQ(bad.exit_code, 2) << name << " " << cmd;
+      EXPECT_NE(bad.err.find("unknown option --no-such-option"), std::string::npos) << bad.err;
+    }
+    ToolRun version = runTool({bin, "--version"}, dir.file(name));
+    EXPECT_EQ(version.exit_code, 0);
+    EXPECT_EQ(version.out.rfind(name + " ", 0), 0u) << version.out;
+  }
+}
+
+}  // namespace
+}  // namespace sw::test
