@@ -13,7 +13,9 @@ using nlohmann::json;
 
 namespace {
 
-const char* kTables =
+// Step 1 is what releases before schema versions created (IF NOT EXISTS): it leaves their tables as
+// they are and records version 1.
+const std::vector<std::string> kSchema = {
     "CREATE TABLE IF NOT EXISTS catalog_item (location TEXT NOT NULL, sku TEXT NOT NULL, name TEXT NOT NULL,"
     " unit TEXT NOT NULL, weight_priced INTEGER NOT NULL, tax_class TEXT NOT NULL, active INTEGER NOT NULL,"
     " gtins TEXT NOT NULL, ver INTEGER NOT NULL, gen INTEGER NOT NULL, PRIMARY KEY (location, sku));"
@@ -24,7 +26,8 @@ const char* kTables =
     " promotion TEXT NOT NULL, price TEXT NOT NULL, currency TEXT NOT NULL, starts_at_ms INTEGER NOT NULL,"
     " ends_at_ms INTEGER NOT NULL, ver INTEGER NOT NULL, gen INTEGER NOT NULL,"
     " PRIMARY KEY (location, origin, sku, promotion));"
-    "CREATE INDEX IF NOT EXISTS price_entry_by_sku ON price_entry (location, sku);";
+    "CREATE INDEX IF NOT EXISTS price_entry_by_sku ON price_entry (location, sku);",
+};
 
 bool isStr(const json& j, const char* k) { return j.contains(k) && j[k].is_string(); }
 bool isBool(const json& j, const char* k) { return j.contains(k) && j[k].is_boolean(); }
@@ -43,7 +46,7 @@ json priceJson(const common::PriceEntry& e) {
 }  // namespace
 
 Status createCatalogTables(Store& store) {
-  return store.transaction([](common::SqliteDb& db) { return db.exec(kTables); });
+  return store.migrate({"agent_catalog", kSchema, ""});
 }
 
 Status CatalogHandler::apply(common::SqliteDb& db, const common::DownPage& page, int64_t generation) {

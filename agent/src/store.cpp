@@ -368,6 +368,11 @@ Status Store::transaction(const std::function<Status(common::SqliteDb&)>& fn) {
   return txn->commit();
 }
 
+Status Store::migrate(const common::SqliteSchema& schema) {
+  std::lock_guard<std::mutex> lock(mu_);
+  return db_.migrate(schema);
+}
+
 Status Store::read(const std::function<Status(common::SqliteDb&)>& fn) {
   std::lock_guard<std::mutex> lock(mu_);
   return fn(db_);

@@ -13,14 +13,17 @@ using nlohmann::json;
 
 namespace {
 
-constexpr const char* kTable =
+// Step 1 is what releases before schema versions created (IF NOT EXISTS): it leaves their tables as
+// they are and records version 1.
+const std::vector<std::string> kSchema = {
     "CREATE TABLE IF NOT EXISTS pick_tasks (task_id TEXT PRIMARY KEY, location TEXT NOT NULL,"
     " order_id TEXT NOT NULL, order_name TEXT NOT NULL, channel TEXT NOT NULL, lines TEXT NOT NULL,"
     " ver INTEGER NOT NULL, gen INTEGER NOT NULL, confirmed_seq INTEGER, confirmed_at_ms INTEGER);"
     // Tasks the coordinator reported no longer open (done, perhaps on another device, or
     // cancelled), so a late confirmation here is refused instead of taking the stock again.
     "CREATE TABLE IF NOT EXISTS pick_tasks_closed (task_id TEXT PRIMARY KEY, status TEXT NOT NULL,"
-    " confirmed_seq INTEGER, closed_at_ms INTEGER NOT NULL)";
+    " confirmed_seq INTEGER, closed_at_ms INTEGER NOT NULL)",
+};
 
 // Closed tasks are remembered this long (a confirmation later than that finds no task at all).
 constexpr int64_t kClosedKeepMs = 30LL * 24 * 3600 * 1000;
@@ -39,11 +42,11 @@ bool validLines(const json& lines) {
 }  // namespace
 
 Status ensurePickTaskTable(Store& store) {
-  return store.transaction([](common::SqliteDb& db) { return db.exec(kTable); });
+  return store.migrate({"agent_tasks", kSchema, ""});
 }
 
+// The handlers run after ensurePickTaskTable (at the agent's start).
 Status PickTaskHandler::apply(common::SqliteDb& db, const common::DownPage& page, int64_t generation) {
-  if (auto s = db.exec(kTable); !s) return s;
   auto up = db.prepare(
       "INSERT INTO pick_tasks (task_id, location, order_id, order_name, channel, lines, ver, gen)"
       " VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (task_id) DO UPDATE SET lines = excluded.lines,"
@@ -83,7 +86,6 @@ Status PickTaskHandler::apply(common::SqliteDb& db, const common::DownPage& page
 }
 
 Status PickTaskHandler::finishSnapshot(common::SqliteDb& db, const std::string& location, int64_t generation) {
-  if (auto s = db.exec(kTable); !s) return s;
   auto del = db.prepare("DELETE FROM pick_tasks WHERE location = ? AND gen < ?");
   if (!del) return del.error();
   del->bind(1, location).bind(2, generation);

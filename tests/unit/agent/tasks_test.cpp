@@ -1,5 +1,6 @@
 #include <gtest/gtest.h>
 
+#include "sw/agent/catalog.h"
 #include "sw/agent/tasks.h"
 #include "sw/common/http_errors.h"
 #include "sw/common/uuid.h"
@@ -18,6 +19,7 @@ class PickTaskTest : public ::testing::Test {
                                 clock_);
     ASSERT_TRUE(s.ok()) << s.error().toString();
     store_ = std::move(*s);
+    ASSERT_TRUE(agent::ensurePickTaskTable(*store_).ok());  // as the agent does at start
   }
   // One downlink page of tasks, as the coordinator sends it.
   void page(json items) {
@@ -63,4 +65,34 @@ TEST_F(PickTaskTest, ARetryOfThisDevicesOwnConfirmStaysADuplicateAfterTheTaskClo
   ASSERT_TRUE(again.ok()) << again.error().toString();
   EXPECT_EQ((*again)["duplicate"], true);
   EXPECT_EQ(store_->stats()->last_seq, 1u);
+}
+
+// The agent's pick-task, catalog and receipt tables have schema versions of their own; a file from
+// before that (tables made with CREATE IF NOT EXISTS, no version recorded) keeps its rows.
+TEST_F(PickTaskTest, TablesFromBeforeSchemaVersionsKeepTheirRowsAndGetVersionOne) {
+  const std::string id = common::newUuid();
+  page(json::array({task(id, "open")}));
+  ASSERT_TRUE(store_->transaction([](common::SqliteDb& db) {
+                return db.exec("DELETE FROM schema_versions WHERE component = 'agent_tasks'");
+              }).ok());
+  ASSERT_TRUE(agent::ensurePickTaskTable(*store_).ok());
+  ASSERT_TRUE(agent::createCatalogTables(*store_).ok());
+  std::map<std::string, int64_t> versions;
+  int64_t tasks = -1;
+  ASSERT_TRUE(store_->read([&](common::SqliteDb& db) -> common::Status {
+                auto st = db.prepare("SELECT component, version FROM schema_versions");
+                if (!st) return st.error();
+                if (auto s = st->eachRow([&](const common::SqliteStmt& r) { versions[r.columnText(0)] = r.columnInt(1); });
+                    !s) {
+                  return s;
+                }
+                auto n = db.prepare("SELECT COUNT(*) FROM pick_tasks");
+                if (!n) return n.error();
+                if (auto r = n->step(); !r) return r.error();
+                tasks = n->columnInt(0);
+                return {};
+              }).ok());
+  EXPECT_EQ(versions["agent_tasks"], 1);
+  EXPECT_EQ(versions["agent_catalog"], 1);
+  EXPECT_EQ(tasks, 1);
 }

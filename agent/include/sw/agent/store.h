@@ -121,6 +121,9 @@ class Store {
   // or just under the store's lock for reads.
   common::Status transaction(const std::function<common::Status(common::SqliteDb&)>& fn);
   common::Status read(const std::function<common::Status(common::SqliteDb&)>& fn);
+  // Brings another component's tables in this file to its schema (catalog, receipts, pick tasks:
+  // each its own version in schema_versions, sqlite.h).
+  common::Status migrate(const common::SqliteSchema& schema);
   // Decodes one stored event (any seq still in the store), for inspection and tests.
   common::Result<common::Event> eventAt(uint64_t seq);
 
