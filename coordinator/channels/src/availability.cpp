@@ -14,54 +14,6 @@ using common::Error;
 using common::Result;
 using nlohmann::json;
 
-// ---- sales history on the ledger file -------------------------------------------------------
-
-Result<std::unique_ptr<SqliteSalesHistory>> SqliteSalesHistory::open(const std::string& ledger_path) {
-  std::unique_ptr<SqliteSalesHistory> h(new SqliteSalesHistory());
-  // The ledger has created the file and its schema; this connection only reads.
-  auto db = common::SqliteDb::open({.path = ledger_path, .create = false});
-  if (!db) return db.error();
-  h->db_ = std::move(*db);
-  // Ids first so the (loc, sku, at_ms) index answers the range.
-  auto st = h->db_.prepare(
-      "SELECT COALESCE(SUM(m.qty), 0) FROM movements m"
-      " WHERE m.loc = (SELECT id FROM locations WHERE name = ?1)"
-      "   AND m.sku = (SELECT id FROM skus WHERE sku = ?2)"
-      "   AND m.at_ms > ?3 AND m.at_ms <= ?4 AND m.kind = 'sale'");
-  if (!st) return st.error();
-  h->sold_ = std::move(*st);
-  return h;
-}
-
-Result<int64_t> SqliteSalesHistory::unitsSold(const std::string& location, const std::string& sku, int64_t end_ms,
-                                              int64_t window_ms) {
-  std::lock_guard lock(mu_);
-  sold_.reset();
-  sold_.bind(1, location).bind(2, sku).bind(3, end_ms - window_ms).bind(4, end_ms);
-  auto row = sold_.step();
-  if (!row) {
-    sold_.reset();
-    return row.error();
-  }
-  int64_t units = *row ? sold_.columnInt(0) : 0;
-  sold_.reset();
-  return units;
-}
-
-Result<std::vector<std::string>> SqliteSalesHistory::skus() {
-  std::lock_guard lock(mu_);
-  auto st = db_.prepare("SELECT sku FROM skus ORDER BY sku");
-  if (!st) return st.error();
-  std::vector<std::string> out;
-  while (true) {
-    auto row = st->step();
-    if (!row) return row.error();
-    if (!*row) break;
-    out.push_back(st->columnText(0));
-  }
-  return out;
-}
-
 // ---- config ------------------------------------------------------------------------------
 
 namespace {

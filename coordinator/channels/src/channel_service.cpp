@@ -61,7 +61,7 @@ Result<std::unique_ptr<ChannelService>> ChannelService::open(const channels::Cha
   if (!push_options) return push_options.error();
 
   std::unique_ptr<ChannelService> s(new ChannelService());
-  auto sales = SqliteSalesHistory::open(ledger_path);
+  auto sales = ledger.openSalesHistory();
   if (!sales) return sales.error();
   s->sales_ = std::move(*sales);
   s->availability_ = std::make_unique<Availability>(ledger, *s->sales_, reservations, *rules, clock);
@@ -73,7 +73,7 @@ Result<std::unique_ptr<ChannelService>> ChannelService::open(const channels::Cha
   if (!dead) return dead.error();
   s->dead_ = std::move(*dead);
   Availability* a = s->availability_.get();
-  SqliteSalesHistory* h = s->sales_.get();
+  SalesHistory* h = s->sales_.get();
   s->push_ = std::make_unique<channels::PushScheduler>(
       [a](const std::string& ch, const std::string& sku) { return a->availableToSell(ch, sku); },
       [h] { return h->skus(); }, *s->dead_, clock, *push_options);

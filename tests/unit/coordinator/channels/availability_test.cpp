@@ -34,7 +34,7 @@ class AvailabilityTest : public ::testing::Test {
     auto l = coordinator::SqliteLedger::open({.path = dir_.file("ledger.db")});
     ASSERT_TRUE(l.ok()) << l.error().toString();
     ledger_ = std::move(*l);
-    auto h = coordinator::SqliteSalesHistory::open(dir_.file("ledger.db"));
+    auto h = ledger_->openSalesHistory();
     ASSERT_TRUE(h.ok()) << h.error().toString();
     sales_ = std::move(*h);
   }
@@ -87,7 +87,7 @@ class AvailabilityTest : public ::testing::Test {
   test::TempDir dir_;
   common::ManualClock clock_{1'800'000'000'000};
   std::unique_ptr<coordinator::SqliteLedger> ledger_;
-  std::unique_ptr<coordinator::SqliteSalesHistory> sales_;
+  std::unique_ptr<coordinator::SalesHistory> sales_;
   FakeReservations reservations_;
   std::map<std::string, uint64_t> seq_;
   std::set<std::string> known_;

@@ -57,30 +57,6 @@ class NoReservations final : public ReservationView {
   std::map<std::string, int64_t> reservedByLocation(const std::string&) override { return {}; }
 };
 
-// Units of `sku` sold at `location` with corrected time in (end_ms − window_ms, end_ms].
-class SalesHistory {
- public:
-  virtual ~SalesHistory() = default;
-  virtual common::Result<int64_t> unitsSold(const std::string& location, const std::string& sku, int64_t end_ms,
-                                            int64_t window_ms) = 0;
-};
-
-// Reads the ledger's movements table on its own read connection (thread-safe, serialised).
-class SqliteSalesHistory final : public SalesHistory {
- public:
-  static common::Result<std::unique_ptr<SqliteSalesHistory>> open(const std::string& ledger_path);
-  common::Result<int64_t> unitsSold(const std::string& location, const std::string& sku, int64_t end_ms,
-                                    int64_t window_ms) override;
-  // Every SKU the ledger knows, for reconciliation with the channels.
-  common::Result<std::vector<std::string>> skus();
-
- private:
-  SqliteSalesHistory() = default;
-  std::mutex mu_;
-  common::SqliteDb db_;
-  common::SqliteStmt sold_;
-};
-
 // One level of rules; unset fields fall through to the next, less specific level.
 struct AtsRule {
   std::optional<int64_t> safety_stock;

@@ -48,7 +48,7 @@ class ChannelService {
 
  private:
   ChannelService() = default;
-  std::unique_ptr<SqliteSalesHistory> sales_;
+  std::unique_ptr<SalesHistory> sales_;
   std::unique_ptr<Availability> availability_;
   std::unique_ptr<channels::DeadLetterStore> dead_;
   std::unique_ptr<channels::PushScheduler> push_;

@@ -306,6 +306,20 @@ class Ledger {
   // Recomputes every device's hash chain (or only_device's) from the ledger's tables, end to end
   // (chain.cpp for SQLite), and reports the first break of each.
   virtual common::Result<std::vector<ChainCheck>> verifyChain(const std::string& only_device = "") = 0;
+
+  // A reader of sales for available-to-sell (exposure) and of the SKUs for reconciliation, on a
+  // connection of its own so the push worker never queues behind the API's reads.
+  virtual common::Result<std::unique_ptr<class SalesHistory>> openSalesHistory() = 0;
+};
+
+class SalesHistory {
+ public:
+  virtual ~SalesHistory() = default;
+  // Units of `sku` sold at `location` with corrected time in (end_ms - window_ms, end_ms].
+  virtual common::Result<int64_t> unitsSold(const std::string& location, const std::string& sku, int64_t end_ms,
+                                            int64_t window_ms) = 0;
+  // Every SKU the ledger knows, for reconciliation with the channels.
+  virtual common::Result<std::vector<std::string>> skus() = 0;
 };
 
 }  // namespace sw::coordinator

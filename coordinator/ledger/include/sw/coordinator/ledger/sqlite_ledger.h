@@ -108,6 +108,8 @@ class SqliteLedger final : public Ledger {
   // Recomputes every device's hash chain (or only_device's) from the ledger's tables, end to end
   // (src/ledger_chain.cpp), and reports the first break of each.
   common::Result<std::vector<ChainCheck>> verifyChain(const std::string& only_device = "") override;
+  // A read-only connection of its own on the ledger file (sales_history.cpp).
+  common::Result<std::unique_ptr<SalesHistory>> openSalesHistory() override;
 
   // Test hook: called after the group's rows are written, before COMMIT. An error rolls the
   // transaction back as a failed COMMIT would.
