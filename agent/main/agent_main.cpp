@@ -105,7 +105,6 @@ int fail(const common::Error& e, int code) {
 
 int runAgent(const common::ParsedOptions& parsed) {
   const common::ParsedOptions* opts = &parsed;
-  const common::Args* args = &opts->args();
   common::LogLevel level;
   if (!common::parseLogLevel(opts->text("log-level"), &level)) {
     return fail(common::Error::reject("bad_option", "--log-level must be debug, info, warn or error"), 2);
@@ -113,7 +112,7 @@ int runAgent(const common::ParsedOptions& parsed) {
   common::setLogLevel(level);
   auto hp = common::parseHostPort(opts->text("http"));
   if (!hp) return fail(hp.error(), 2);
-  auto devices_config = agent::parseDevicesConfig(*args, opts->text("location"));
+  auto devices_config = agent::parseDevicesConfig(opts->args(), opts->text("location"));
   if (!devices_config) return fail(devices_config.error(), 2);
 
   // SW_TEST_CLOCK_SKEW_MS gives this device a wrong wall clock (the chaos harness jumps it by a day).
@@ -151,20 +150,21 @@ int runAgent(const common::ParsedOptions& parsed) {
   agent::SyncLoop sync(**store, *transport, clock, cfg, session);
   // An enrolled device renews its own certificate (--identity-dir, written by enroll).
   std::unique_ptr<agent::CertRenewer> renewer;
-  if (auto identity = args->get("identity-dir")) {
+  if (opts->has("identity-dir")) {
     agent::RenewalConfig rc;
-    rc.identity_dir = *identity;
+    rc.identity_dir = opts->text("identity-dir");
     rc.device_id = sc.device_id;
     rc.check_interval_ms = opts->integer("renew-check-ms");
     renewer = std::make_unique<agent::CertRenewer>(*transport, clock, rc);
     renewer->attach();
   }
   std::vector<std::string> follow = {sc.location};
-  if (auto nearby = args->get("nearby")) {
+  if (opts->has("nearby")) {
+    const std::string nearby = opts->text("nearby");
     size_t pos = 0;
-    while (pos < nearby->size()) {
-      size_t comma = nearby->find(',', pos);
-      std::string loc = nearby->substr(pos, comma == std::string::npos ? std::string::npos : comma - pos);
+    while (pos < nearby.size()) {
+      size_t comma = nearby.find(',', pos);
+      std::string loc = nearby.substr(pos, comma == std::string::npos ? std::string::npos : comma - pos);
       if (!common::isValidId(loc)) return fail(common::Error::reject("bad_option", "--nearby: bad location '" + loc + "'"), 2);
       if (loc != sc.location) follow.push_back(loc);
       if (comma == std::string::npos) break;
@@ -186,13 +186,14 @@ int runAgent(const common::ParsedOptions& parsed) {
                               static_cast<uint64_t>(opts->integer("max-queue")),
                               opts->integer("min-disk-mb") * 1024 * 1024};
   agent::AgentHttpApi api(**store, &sync, clock, limits);
-  if (args->has("api-token-file")) {
-    std::ifstream in(*args->get("api-token-file"));
+  if (opts->has("api-token-file")) {
+    const std::string token_file = opts->text("api-token-file");
+    std::ifstream in(token_file);
     std::string token;
     std::getline(in, token);
     while (!token.empty() && (token.back() == '\r' || token.back() == ' ')) token.pop_back();
     if (!in && token.empty()) {
-      return fail(common::Error::reject("bad_option", "cannot read --api-token-file " + *args->get("api-token-file")), 2);
+      return fail(common::Error::reject("bad_option", "cannot read --api-token-file " + token_file), 2);
     }
     if (token.size() < 16) {
       return fail(common::Error::reject("bad_option", "the --api-token-file token must be at least 16 characters"), 2);

@@ -1,5 +1,6 @@
 #include "sw/agent/handheld.h"
 
+#include <charconv>
 #include <condition_variable>
 #include <cstdio>
 #include <cstdlib>
@@ -411,7 +412,7 @@ const common::OptionTable& handheldOptions() {
       {"scanner", Kind::kText, "PATH", "", 0, 0,
        "a serial scanner (termios; a pty or /dev/ttyACM0); scans also come from stdin"},
       {"usb-vid", Kind::kText, "HEX", "", 0, 0, "with --usb-pid: find the scanner by USB ids (libserialport), also after a replug"},
-      {"usb-pid", Kind::kText, "HEX", "", 0, 0, "the scanner's USB product id"},
+      {"usb-pid", Kind::kText, "HEX", "", 0, 0, "the scanner's USB product id (default: any)"},
       {"scanner-settings", Kind::kText, "S", "9600,8N1", 0, 0, "serial settings"},
       {"scanner-protocol", Kind::kText, "P", "line", 0, 0, "line (CR/LF or pause ends a scan) or ssi (Zebra SSI packets)"},
       {"rcn-country", Kind::kText, "CC", "", 0, 0, "variable-measure EAN-13 layouts (SE NO DE DK GB FI EE LV LT)"},
@@ -419,15 +420,27 @@ const common::OptionTable& handheldOptions() {
   return table;
 }
 
+namespace {
+
+// A USB id as lsusb prints it: 1-4 hex digits, optionally after 0x.
+std::optional<int> usbId(std::string text) {
+  if (text.rfind("0x", 0) == 0 || text.rfind("0X", 0) == 0) text = text.substr(2);
+  int v = 0;
+  auto [p, ec] = std::from_chars(text.data(), text.data() + text.size(), v, 16);
+  if (text.empty() || text.size() > 4 || ec != std::errc() || p != text.data() + text.size()) return std::nullopt;
+  return v;
+}
+
+}  // namespace
+
 int runHandheld(const common::ParsedOptions& parsed) {
-  const common::Args* args = &parsed.args();
   auto client = makeHttpAgentClient(parsed.text("agent"));
   if (!client) {
     std::fprintf(stderr, "stockwire-agent handheld: %s\n", client.error().message.c_str());
     return 2;
   }
   HandheldOptions options;
-  if (auto c = args->get("rcn-country")) options.scan.rcn_layouts = fw::rcnLayoutsForCountry(*c);
+  if (parsed.has("rcn-country")) options.scan.rcn_layouts = fw::rcnLayoutsForCountry(parsed.text("rcn-country"));
 
   // One queue fed by stdin, the scanner and the termination signal; handled on this thread.
   struct Input {
@@ -446,7 +459,7 @@ int runHandheld(const common::ParsedOptions& parsed) {
   };
 
   std::unique_ptr<fw::ScannerReader> scanner;
-  if (args->has("scanner") || args->has("usb-vid")) {
+  if (parsed.has("scanner") || parsed.has("usb-vid")) {
     auto settings = fw::parseSerialSettings(parsed.text("scanner-settings"));
     if (!settings) {
       std::fprintf(stderr, "stockwire-agent handheld: %s\n", settings.error().message.c_str());
@@ -460,13 +473,19 @@ int runHandheld(const common::ParsedOptions& parsed) {
       return 2;
     }
     fw::PortOpener opener;
-    if (args->has("usb-vid")) {
+    if (parsed.has("usb-vid")) {
+      auto vid = usbId(parsed.text("usb-vid"));
+      auto pid = parsed.has("usb-pid") ? usbId(parsed.text("usb-pid")) : std::optional<int>(-1);  // -1: any
+      if (!vid || !pid) {
+        std::fprintf(stderr, "stockwire-agent handheld: --usb-vid and --usb-pid are USB ids in hex (e.g. 05e0 1300)\n");
+        return 2;
+      }
       fw::PortMatch m;
-      m.usb_vid = static_cast<int>(std::stol(args->getOr("usb-vid", "-1"), nullptr, 16));
-      m.usb_pid = static_cast<int>(std::stol(args->getOr("usb-pid", "-1"), nullptr, 16));
+      m.usb_vid = *vid;
+      m.usb_pid = *pid;
       opener = fw::libSerialPortOpener(m, *settings);
     } else {
-      opener = fw::termiosOpener(*args->get("scanner"), *settings);
+      opener = fw::termiosOpener(parsed.text("scanner"), *settings);
     }
     scanner = std::make_unique<fw::ScannerReader>(
         opener, sc,

@@ -57,15 +57,24 @@ std::string Args::getOr(const std::string& name, const std::string& fallback) co
   return v ? *v : fallback;
 }
 
+namespace {
+
+// A whole number as an option's value: digits with an optional '-', nothing else.
+Result<int64_t> parseWholeOption(const std::string& name, const std::string& text) {
+  int64_t out = 0;
+  auto [p, ec] = std::from_chars(text.data(), text.data() + text.size(), out);
+  if (text.empty() || ec != std::errc() || p != text.data() + text.size()) {
+    return Error::reject("bad_option", "--" + name + " must be a whole number, got '" + text + "'");
+  }
+  return out;
+}
+
+}  // namespace
+
 Result<int64_t> Args::getInt(const std::string& name, int64_t fallback) const {
   auto v = get(name);
   if (!v) return fallback;
-  int64_t out = 0;
-  auto [p, ec] = std::from_chars(v->data(), v->data() + v->size(), out);
-  if (ec != std::errc() || p != v->data() + v->size()) {
-    return Error::reject("bad_option", "--" + name + " must be a whole number, got '" + *v + "'");
-  }
-  return out;
+  return parseWholeOption(name, *v);
 }
 
 Result<std::vector<std::string>> mergeConfigFile(const std::vector<std::string>& argv,
@@ -138,12 +147,13 @@ Result<ParsedOptions> OptionTable::parse(const std::vector<std::string>& argv) c
     if (o.kind != OptionSpec::Kind::kInt) continue;
     int64_t fallback = 0;
     if (!o.fallback.empty()) {
-      auto [p, ec] = std::from_chars(o.fallback.data(), o.fallback.data() + o.fallback.size(), fallback);
-      if (ec != std::errc() || p != o.fallback.data() + o.fallback.size()) {
-        return Error::fatal("bad_option_table", "the default of --" + o.name + " is not a whole number");
-      }
+      // The table's own default goes through the same check as a value typed on the command line.
+      auto f = parseWholeOption(o.name, o.fallback);
+      if (!f) return Error::fatal("bad_option_table", "the default of --" + o.name + " is not a whole number");
+      fallback = *f;
     }
-    auto v = out.args_.getInt(o.name, fallback);
+    auto given = out.args_.get(o.name);
+    auto v = given ? parseWholeOption(o.name, *given) : Result<int64_t>(fallback);
     if (!v) return v.error();
     if (*v < o.min || *v > o.max) {
       std::string range = o.max == INT64_MAX ? "at least " + std::to_string(o.min)
