@@ -21,7 +21,7 @@ Error bad(const std::string& what) { return Error::fatal("bad_config", "channels
 }  // namespace
 
 // One channel's connector and the lock every handle takes around a call that talks to it.
-struct ChannelRegistry::Shared {
+struct SharedConnector {
   std::mutex mu;
   std::unique_ptr<ChannelConnector> connector;
 };
@@ -32,8 +32,8 @@ namespace {
 class SharedHandle final : public ChannelConnector {
  public:
   using Lock = std::lock_guard<std::mutex>;
-  SharedHandle(std::mutex& mu, ChannelConnector& c, std::shared_ptr<void> keep)
-      : mu_(mu), c_(c), keep_(std::move(keep)) {}
+  explicit SharedHandle(std::shared_ptr<SharedConnector> shared)
+      : shared_(std::move(shared)), mu_(shared_->mu), c_(*shared_->connector) {}
 
   ChannelKind kind() const override { return c_.kind(); }
   size_t maxBatch() const override { return c_.maxBatch(); }
@@ -67,9 +67,9 @@ class SharedHandle final : public ChannelConnector {
   }
 
  private:
+  std::shared_ptr<SharedConnector> shared_;  // kept alive as long as any handle
   std::mutex& mu_;
   ChannelConnector& c_;
-  std::shared_ptr<void> keep_;  // the Shared both refer into
 };
 
 }  // namespace
@@ -131,7 +131,7 @@ Result<std::unique_ptr<ChannelRegistry>> ChannelRegistry::fromConfig(const json&
       if (!secret) return Error::fatal(secret.error().code, "channels." + name + ": " + secret.error().message);
       ch.webhook_secret = std::move(*secret);
     }
-    ch.shared = std::make_shared<Shared>();
+    ch.shared = std::make_shared<SharedConnector>();
     ch.shared->connector = std::move(*conn);
     r->channels_.push_back(std::move(ch));
   }
@@ -148,7 +148,7 @@ std::vector<std::string> ChannelRegistry::enabled() const {
 
 std::unique_ptr<ChannelConnector> ChannelRegistry::connector(const std::string& name) const {
   for (const auto& c : channels_) {
-    if (c.name == name) return std::make_unique<SharedHandle>(c.shared->mu, *c.shared->connector, c.shared);
+    if (c.name == name) return std::make_unique<SharedHandle>(c.shared);
   }
   return nullptr;
 }

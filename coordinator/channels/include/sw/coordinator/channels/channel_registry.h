@@ -29,6 +29,8 @@ namespace sw::coordinator::channels {
 // file ("cannot read", "is not valid JSON", "must be a JSON object").
 common::Result<nlohmann::json> readChannelsConfig(const std::string& path);
 
+struct SharedConnector;  // one channel's connector and its lock (channel_registry.cpp)
+
 class ChannelRegistry {
  public:
   // path empty: no file (no connector; availability then covers all four channels by default).
@@ -55,10 +57,9 @@ class ChannelRegistry {
   const std::map<ChannelKind, std::map<std::string, std::string>>& channelLocations() const { return locations_; }
 
  private:
-  struct Shared;
   struct Channel {
     std::string name;
-    std::shared_ptr<Shared> shared;
+    std::shared_ptr<SharedConnector> shared;
     std::string webhook_secret;
   };
   ChannelRegistry() = default;
