@@ -39,16 +39,29 @@ Error sqliteError(int rc, std::string_view context, std::string_view detail) {
   }
 }
 
-SqliteStmt::~SqliteStmt() {
-  if (stmt_) sqlite3_finalize(stmt_);
+SqliteStmt::~SqliteStmt() { release(); }
+
+void SqliteStmt::release() {
+  if (!stmt_) return;
+  if (lent_) {
+    sqlite3_reset(stmt_);
+    sqlite3_clear_bindings(stmt_);
+    *lent_ = false;
+  } else {
+    sqlite3_finalize(stmt_);
+  }
+  stmt_ = nullptr;
+  lent_ = nullptr;
 }
 
 SqliteStmt& SqliteStmt::operator=(SqliteStmt&& other) noexcept {
   if (this != &other) {
-    if (stmt_) sqlite3_finalize(stmt_);
+    release();
     stmt_ = other.stmt_;
     bind_rc_ = other.bind_rc_;
+    lent_ = other.lent_;
     other.stmt_ = nullptr;
+    other.lent_ = nullptr;
   }
   return *this;
 }
@@ -116,14 +129,24 @@ std::string_view SqliteStmt::columnView(int col) const {
 bool SqliteStmt::columnIsNull(int col) const { return sqlite3_column_type(stmt_, col) == SQLITE_NULL; }
 
 SqliteDb::~SqliteDb() {
+  dropCache();
   if (db_) sqlite3_close_v2(db_);
+}
+
+void SqliteDb::dropCache() {
+  // A statement still lent out when its connection goes is a caller's bug; it is finalized with
+  // the rest (close_v2 would otherwise keep the connection alive for it).
+  for (auto& [sql, c] : cache_) sqlite3_finalize(c.stmt);
+  cache_.clear();
 }
 
 SqliteDb& SqliteDb::operator=(SqliteDb&& other) noexcept {
   if (this != &other) {
+    dropCache();
     if (db_) sqlite3_close_v2(db_);
     db_ = other.db_;
     path_ = std::move(other.path_);
+    cache_ = std::move(other.cache_);
     other.db_ = nullptr;
   }
   return *this;
@@ -229,6 +252,22 @@ Result<SqliteStmt> SqliteDb::prepare(std::string_view sql) {
                               nullptr);
   if (rc != SQLITE_OK) return sqliteError(rc, "prepare", sqlite3_errmsg(db_));
   return SqliteStmt(stmt);
+}
+
+Result<SqliteStmt> SqliteDb::cached(std::string_view sql) {
+  auto it = cache_.find(sql);
+  if (it == cache_.end()) {
+    if (cache_.size() >= kStatementCacheSize) return prepare(sql);
+    auto st = prepare(sql);
+    if (!st) return st.error();
+    it = cache_.emplace(std::string(sql), Cached{st->stmt_, false}).first;
+    st->stmt_ = nullptr;  // the cache owns it now
+  }
+  if (it->second.lent) return prepare(sql);
+  it->second.lent = true;
+  SqliteStmt out(it->second.stmt);
+  out.lent_ = &it->second.lent;
+  return out;
 }
 
 Result<int64_t> SqliteDb::queryInt(std::string_view sql) {

@@ -46,7 +46,7 @@ int64_t Holds::heldAt(const std::string& sku, const std::string& location) {
 
 Result<std::vector<BookAllocation>> Holds::unrouted(int64_t limit) {
   std::lock_guard<std::mutex> lock(store_.mu);
-  auto st = store_.db.prepare(std::string(kAllocationColumns) + "WHERE state = 'reserved' AND location = '' ORDER BY id LIMIT ?");
+  auto st = store_.db.cached(std::string(kAllocationColumns) + "WHERE state = 'reserved' AND location = '' ORDER BY id LIMIT ?");
   if (!st) return st.error();
   st->bind(1, limit);
   return readAllocations(*st);
@@ -54,7 +54,7 @@ Result<std::vector<BookAllocation>> Holds::unrouted(int64_t limit) {
 
 Result<OrderRef> Holds::orderOf(int64_t allocation_id) {
   std::lock_guard<std::mutex> lock(store_.mu);
-  auto st = store_.db.prepare("SELECT channel, order_id FROM allocations WHERE id = ?");
+  auto st = store_.db.cached("SELECT channel, order_id FROM allocations WHERE id = ?");
   if (!st) return st.error();
   st->bind(1, allocation_id);
   auto r = st->step();
@@ -64,7 +64,7 @@ Result<OrderRef> Holds::orderOf(int64_t allocation_id) {
 }
 
 Status Holds::loadLocked() {
-  auto st = store_.db.prepare(
+  auto st = store_.db.cached(
       "SELECT sku, location, SUM(quantity) FROM allocations WHERE state IN ('reserved', 'tasked') GROUP BY sku, location");
   if (!st) return st.error();
   held_.clear();
@@ -72,14 +72,14 @@ Status Holds::loadLocked() {
 }
 
 Result<std::vector<BookAllocation>> Holds::ofOrderLocked(const OrderRef& order) {
-  auto st = store_.db.prepare(std::string(kAllocationColumns) + "WHERE channel = ? AND order_id = ? ORDER BY id");
+  auto st = store_.db.cached(std::string(kAllocationColumns) + "WHERE channel = ? AND order_id = ? ORDER BY id");
   if (!st) return st.error();
   st->bind(1, order.channel).bind(2, order.order_id);
   return readAllocations(*st);
 }
 
 Result<int64_t> Holds::insertLocked(const OrderRef& order, const BookAllocation& a) {
-  auto st = store_.db.prepare(
+  auto st = store_.db.cached(
       "INSERT INTO allocations (channel, order_id, line_id, sku, location, quantity, state, task_id, created_at_ms)"
       " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)");
   if (!st) return st.error();
@@ -90,14 +90,14 @@ Result<int64_t> Holds::insertLocked(const OrderRef& order, const BookAllocation&
 }
 
 Status Holds::setLocked(int64_t id, int64_t quantity, AllocationState state) {
-  auto st = store_.db.prepare("UPDATE allocations SET quantity = ?, state = ? WHERE id = ?");
+  auto st = store_.db.cached("UPDATE allocations SET quantity = ?, state = ? WHERE id = ?");
   if (!st) return st.error();
   st->bind(1, quantity).bind(2, toString(state)).bind(3, id);
   return st->run();
 }
 
 Result<Holds::Unrouted> Holds::unroutedLocked(int64_t id) {
-  auto st = store_.db.prepare(
+  auto st = store_.db.cached(
       "SELECT channel, order_id, line_id, sku, quantity FROM allocations WHERE id = ? AND state = 'reserved' AND location = ''");
   if (!st) return st.error();
   st->bind(1, id);
@@ -108,8 +108,8 @@ Result<Holds::Unrouted> Holds::unroutedLocked(int64_t id) {
 }
 
 Status Holds::takeLocked(int64_t id, int64_t units, int64_t had) {
-  auto st = units < had ? store_.db.prepare("UPDATE allocations SET quantity = quantity - ?1 WHERE id = ?2")
-                        : store_.db.prepare("DELETE FROM allocations WHERE id = ?2");
+  auto st = units < had ? store_.db.cached("UPDATE allocations SET quantity = quantity - ?1 WHERE id = ?2")
+                        : store_.db.cached("DELETE FROM allocations WHERE id = ?2");
   if (!st) return st.error();
   if (units < had) st->bind(1, units);
   st->bind(2, id);
@@ -120,7 +120,7 @@ Result<std::vector<TaskUnitsTaken>> Holds::releaseLocked(const std::vector<BookA
                                                          std::vector<std::string>* skus) {
   std::vector<TaskUnitsTaken> taken;
   // The released part of a lot split off keeps the lot's line, location and task.
-  auto split = store_.db.prepare(
+  auto split = store_.db.cached(
       "INSERT INTO allocations (channel, order_id, line_id, sku, location, quantity, state, task_id, created_at_ms)"
       " SELECT channel, order_id, line_id, sku, location, ?, 'released', task_id, ? FROM allocations WHERE id = ?");
   if (!split) return split.error();

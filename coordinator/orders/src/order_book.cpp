@@ -142,7 +142,7 @@ Result<BookChange> OrderBook::insertOrder(const NewOrder& in) {
     const BookOrder& o = in.order;
     const OrderRef ref{o.channel, o.order_id};
     int64_t now = store_->clock.nowMs();
-    auto st = store_->db.prepare(
+    auto st = store_->db.cached(
         "INSERT INTO orders (channel, order_id, order_name, status, channel_status, reason, ship_to_country,"
         " pickup_location, created_at_ms, updated_at_ms, normalized, channel_cancel)"
         " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
@@ -151,7 +151,7 @@ Result<BookChange> OrderBook::insertOrder(const NewOrder& in) {
         .bind(5, o.channel_status).bind(6, o.reason).bind(7, o.ship_to_country).bind(8, o.pickup_location)
         .bind(9, now).bind(10, now).bind(11, o.normalized.dump()).bind(12, toString(o.channel_cancel));
     if (auto r = st->run(); !r) return r;
-    auto ln = store_->db.prepare(
+    auto ln = store_->db.cached(
         "INSERT INTO order_lines (channel, order_id, line_id, sku, quantity, released, n) VALUES (?, ?, ?, ?, ?, 0, ?)");
     if (!ln) return ln.error();
     int64_t n = 0;
@@ -192,7 +192,7 @@ Result<std::optional<BookOrder>> OrderBook::order(const std::string& channel, co
 }
 
 Result<std::optional<BookOrder>> OrderBook::orderLocked(const OrderRef& ref) {
-  auto st = store_->db.prepare(
+  auto st = store_->db.cached(
       "SELECT order_name, status, channel_status, reason, ship_to_country, pickup_location, created_at_ms,"
       " updated_at_ms, normalized, channel_cancel, channel_cancel_error, channel_cancel_attempts"
       " FROM orders WHERE channel = ? AND order_id = ?");
@@ -220,7 +220,7 @@ Result<std::optional<BookOrder>> OrderBook::orderLocked(const OrderRef& ref) {
   st->reset();
   if (!bad.empty()) return badState(bad);
   if (auto s = readRefundsLocked(o); !s) return s.error();
-  auto ln = store_->db.prepare(
+  auto ln = store_->db.cached(
       "SELECT line_id, sku, quantity, released FROM order_lines WHERE channel = ? AND order_id = ? ORDER BY n");
   if (!ln) return ln.error();
   ln->bind(1, ref.channel).bind(2, ref.order_id);
@@ -250,7 +250,7 @@ Result<std::vector<BookOrder>> OrderBook::ordersOf(const char* keys_sql, const s
   std::vector<OrderRef> keys;
   {
     std::lock_guard<std::mutex> lock(store_->mu);
-    auto st = store_->db.prepare(keys_sql);
+    auto st = store_->db.cached(keys_sql);
     if (!st) return st.error();
     bind(*st);
     if (auto each_ok = st->eachRow([&](const SqliteStmt& row) { keys.push_back({row.columnText(0), row.columnText(1)}); });
@@ -269,7 +269,7 @@ Result<std::vector<BookOrder>> OrderBook::ordersOf(const char* keys_sql, const s
 }
 
 Status OrderBook::updateOrderStatusLocked(const OrderRef& order) {
-  auto st = store_->db.prepare(
+  auto st = store_->db.cached(
       "UPDATE orders SET updated_at_ms = ?1, status = CASE"
       "  WHEN status IN ('rejected_no_stock', 'cancelled') THEN status"
       "  WHEN shipped > 0 AND held > 0 THEN 'partially_shipped'"
@@ -310,7 +310,7 @@ Result<BookChange> OrderBook::cancelOrder(const std::string& channel, const std:
     change = std::move(*released);
     // Tasks still open (all their units were released above, so none should be) are cancelled too.
     if (auto c = tasks_->cancelOpenLocked(ref, &change.locations); !c) return c;
-    auto st = store_->db.prepare(
+    auto st = store_->db.cached(
         "UPDATE orders SET status = 'cancelled', channel_status = ?, updated_at_ms = ? WHERE channel = ? AND order_id = ?");
     if (!st) return st.error();
     st->bind(1, channel_status).bind(2, store_->clock.nowMs()).bind(3, channel).bind(4, order_id);
@@ -337,7 +337,7 @@ Result<BookChange> OrderBook::releaseLine(const std::string& channel, const std:
     auto released = releaseLocked(line, quantity);
     if (!released) return released.error();
     change = std::move(*released);
-    auto ul = store_->db.prepare(
+    auto ul = store_->db.cached(
         "UPDATE order_lines SET released = released + ? WHERE channel = ? AND order_id = ? AND line_id = ?");
     if (!ul) return ul.error();
     ul->bind(1, quantity).bind(2, channel).bind(3, order_id).bind(4, line_id);
@@ -432,7 +432,7 @@ Result<std::vector<BookOrder>> OrderBook::ordersToCancel(int64_t limit) {
 Status OrderBook::setChannelCancel(const std::string& channel, const std::string& order_id, ChannelCancel state,
                                    const std::string& error) {
   std::lock_guard<std::mutex> lock(store_->mu);
-  auto st = store_->db.prepare(
+  auto st = store_->db.cached(
       "UPDATE orders SET channel_cancel = ?, channel_cancel_error = ?, channel_cancel_attempts = channel_cancel_attempts + 1,"
       " updated_at_ms = ? WHERE channel = ? AND order_id = ?");
   if (!st) return st.error();
@@ -446,7 +446,7 @@ Result<OrderBook::Attention> OrderBook::attention(int64_t limit) {
   if (!failed) return failed.error();
   out.failed_fulfilments = std::move(*failed);
   std::lock_guard<std::mutex> lock(store_->mu);
-  auto cs = store_->db.prepare(
+  auto cs = store_->db.cached(
       "SELECT channel, order_id, order_name, status, reason, channel_cancel, channel_cancel_error,"
       " channel_cancel_attempts, created_at_ms, updated_at_ms FROM orders WHERE channel_cancel IN ('manual', 'failed')"
       " ORDER BY updated_at_ms DESC LIMIT ?");

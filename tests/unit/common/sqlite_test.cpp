@@ -220,3 +220,45 @@ TEST(Sqlite, ReadTransactionsSeeOneSnapshotAndSavepointsUndoAlone) {
   ASSERT_TRUE(txn->commit().ok());
   EXPECT_EQ(*reader->queryText("SELECT group_concat(v) FROM (SELECT v FROM t ORDER BY v)"), "1,2,3,5");
 }
+
+// The statement cache lends one compiled statement per SQL text: given back reset (bindings
+// cleared) when the borrower is done, and never shared by two borrowers at once.
+TEST(Sqlite, TheStatementCacheLendsOneStatementAtATimeAndTakesItBackReset) {
+  sw::test::TempDir dir;
+  auto db = SqliteDb::open({.path = dir.file("c.db")});
+  ASSERT_TRUE(db.ok()) << db.error().toString();
+  ASSERT_TRUE(db->exec("CREATE TABLE t (v INTEGER); INSERT INTO t VALUES (1), (2), (3);").ok());
+  const char* sql = "SELECT v FROM t WHERE v >= ? ORDER BY v";
+  sqlite3_stmt* first = nullptr;
+  {
+    auto st = db->cached(sql);
+    ASSERT_TRUE(st.ok()) << st.error().toString();
+    first = st->raw();
+    st->bind(1, int64_t{2});
+    auto r = st->step();  // left mid-iteration on purpose
+    ASSERT_TRUE(r.ok() && *r);
+    EXPECT_EQ(st->columnInt(0), 2);
+    // A nested use of the same SQL gets a statement of its own, from the start.
+    auto nested = db->cached(sql);
+    ASSERT_TRUE(nested.ok());
+    EXPECT_NE(nested->raw(), first);
+    nested->bind(1, int64_t{3});
+    ASSERT_TRUE(nested->step().ok());
+    EXPECT_EQ(nested->columnInt(0), 3);
+  }
+  {
+    auto again = db->cached(sql);
+    ASSERT_TRUE(again.ok());
+    EXPECT_EQ(again->raw(), first);  // the same compiled statement, back from the start
+    int64_t rows = 0;
+    again->bind(1, int64_t{1});
+    ASSERT_TRUE(again->eachRow([&](const SqliteStmt&) { ++rows; }).ok());
+    EXPECT_EQ(rows, 3);
+  }
+  // Moving the connection keeps its cache.
+  SqliteDb moved = std::move(*db);
+  auto kept = moved.cached(sql);
+  ASSERT_TRUE(kept.ok());
+  EXPECT_EQ(kept->raw(), first);
+  EXPECT_FALSE(moved.cached("SELECT nope FROM t").ok());  // a bad statement is an error, not cached
+}

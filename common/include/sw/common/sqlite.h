@@ -1,9 +1,11 @@
 #pragma once
 // Thin RAII adapter over the SQLite C API, with the durability settings every
 // Stockwire database uses: WAL, synchronous=FULL (checked, not assumed),
-// busy_timeout, foreign keys, and a schema versioned with user_version.
+// busy_timeout, foreign keys; per-component schema versions (SqliteSchema), row iteration,
+// checked binds, a statement cache, write and read transactions and savepoints.
 
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -22,7 +24,10 @@ class SqliteStmt {
   SqliteStmt() = default;
   explicit SqliteStmt(sqlite3_stmt* stmt) : stmt_(stmt) {}
   ~SqliteStmt();
-  SqliteStmt(SqliteStmt&& other) noexcept : stmt_(other.stmt_), bind_rc_(other.bind_rc_) { other.stmt_ = nullptr; }
+  SqliteStmt(SqliteStmt&& other) noexcept : stmt_(other.stmt_), bind_rc_(other.bind_rc_), lent_(other.lent_) {
+    other.stmt_ = nullptr;
+    other.lent_ = nullptr;
+  }
   SqliteStmt& operator=(SqliteStmt&& other) noexcept;
   SqliteStmt(const SqliteStmt&) = delete;
   SqliteStmt& operator=(const SqliteStmt&) = delete;
@@ -71,9 +76,12 @@ class SqliteStmt {
   sqlite3_stmt* raw() const { return stmt_; }
 
  private:
+  friend class SqliteDb;
   SqliteStmt& checkBind(int rc);
+  void release();
   sqlite3_stmt* stmt_ = nullptr;
   int bind_rc_ = 0;  // SQLITE_OK, or the first failed bind since the last reset
+  bool* lent_ = nullptr;  // a statement of SqliteDb's cache: reset and given back, not finalized
 };
 
 struct SqliteOptions {
@@ -109,13 +117,22 @@ class SqliteDb {
 
   SqliteDb() = default;
   ~SqliteDb();
-  SqliteDb(SqliteDb&& other) noexcept : db_(other.db_), path_(std::move(other.path_)) { other.db_ = nullptr; }
+  SqliteDb(SqliteDb&& other) noexcept
+      : db_(other.db_), path_(std::move(other.path_)), cache_(std::move(other.cache_)) {
+    other.db_ = nullptr;
+  }
   SqliteDb& operator=(SqliteDb&& other) noexcept;
   SqliteDb(const SqliteDb&) = delete;
   SqliteDb& operator=(const SqliteDb&) = delete;
 
   Status exec(std::string_view sql);
   Result<SqliteStmt> prepare(std::string_view sql);
+  // The statement cache: the same as prepare(), but the compiled statement is kept on this
+  // connection and lent out; when the returned SqliteStmt goes away it is reset and given back
+  // instead of finalized. A statement still out when the same SQL is asked for again (a nested
+  // use) is not shared: that caller gets a fresh one. At most kStatementCacheSize are kept.
+  Result<SqliteStmt> cached(std::string_view sql);
+  static constexpr size_t kStatementCacheSize = 256;
   // Single integer from the first column of the first row (e.g. a PRAGMA).
   Result<int64_t> queryInt(std::string_view sql);
   Result<std::string> queryText(std::string_view sql);
@@ -136,8 +153,14 @@ class SqliteDb {
   Error lastError(std::string_view context) const;
 
  private:
+  struct Cached {
+    sqlite3_stmt* stmt = nullptr;
+    bool lent = false;
+  };
+  void dropCache();
   sqlite3* db_ = nullptr;
   std::string path_;
+  std::map<std::string, Cached, std::less<>> cache_;  // node addresses stay put, moves included
 };
 
 // BEGIN IMMEDIATE on construction; rolls back on destruction unless commit() succeeded.
