@@ -1,6 +1,10 @@
 #include "sw/common/args.h"
 
+#include <cctype>
+#include <cerrno>
 #include <charconv>
+#include <cmath>
+#include <cstdlib>
 #include <fstream>
 
 #include <nlohmann/json.hpp>
@@ -67,6 +71,25 @@ Result<int64_t> parseWholeOption(const std::string& name, const std::string& tex
     return Error::reject("bad_option", "--" + name + " must be a whole number, got '" + text + "'");
   }
   return out;
+}
+
+// A kNumber option's value (or its default, "" = 0): finite, in [min, max].
+Result<double> parseNumberOption(const OptionSpec& o, const std::optional<std::string>& given) {
+  const std::string text = given ? *given : (o.fallback.empty() ? "0" : o.fallback);
+  char* end = nullptr;
+  errno = 0;
+  double v = std::strtod(text.c_str(), &end);
+  if (text.empty() || end != text.c_str() + text.size() || errno == ERANGE || !std::isfinite(v) ||
+      std::isspace(static_cast<unsigned char>(text[0]))) {
+    if (!given) return Error::fatal("bad_option_table", "the default of --" + o.name + " is not a number");
+    return Error::reject("bad_option", "--" + o.name + " must be a number, got '" + text + "'");
+  }
+  if (v < static_cast<double>(o.min) || v > static_cast<double>(o.max)) {
+    std::string range = o.max == INT64_MAX ? "at least " + std::to_string(o.min)
+                                           : "from " + std::to_string(o.min) + " to " + std::to_string(o.max);
+    return Error::reject("bad_option", "--" + o.name + " must be " + range + ", got " + text);
+  }
+  return v;
 }
 
 }  // namespace
@@ -144,6 +167,12 @@ Result<ParsedOptions> OptionTable::parse(const std::vector<std::string>& argv) c
   for (const OptionSpec& o : specs_) {
     if (o.required && !out.args_.has(o.name)) return Error::reject("bad_option", "--" + o.name + " is required");
     out.fallbacks_[o.name] = o.fallback;
+    if (o.kind == OptionSpec::Kind::kNumber) {
+      auto v = parseNumberOption(o, out.args_.get(o.name));
+      if (!v) return v.error();
+      out.numbers_[o.name] = *v;
+      continue;
+    }
     if (o.kind != OptionSpec::Kind::kInt) continue;
     int64_t fallback = 0;
     if (!o.fallback.empty()) {
@@ -169,6 +198,11 @@ std::string ParsedOptions::text(const std::string& name) const {
   if (auto v = args_.get(name)) return *v;
   auto it = fallbacks_.find(name);
   return it == fallbacks_.end() ? "" : it->second;
+}
+
+double ParsedOptions::number(const std::string& name) const {
+  auto it = numbers_.find(name);
+  return it == numbers_.end() ? 0 : it->second;
 }
 
 int64_t ParsedOptions::integer(const std::string& name) const {

@@ -111,40 +111,33 @@ int runCli(const CliProgram& p, int argc, char** argv) {
   return found->run(*parsed);
 }
 
-bool answerHelpOrVersion(std::string_view program, std::string_view usage, const std::vector<std::string>& args,
-                         int* exit_code) {
-  for (const std::string& a : args) {
-    if (isHelp(a)) {
-      std::fwrite(usage.data(), 1, usage.size(), stdout);
-      *exit_code = 0;
-      return true;
-    }
-    if (a == "--version") {
-      printVersion(program);
-      *exit_code = 0;
-      return true;
-    }
-  }
-  return false;
+std::string toolHelp(const CliTool& t) {
+  std::string out = t.about + "\n\nUsage: " + t.name + " [options]\n";
+  std::string options = t.options.help();
+  if (!options.empty()) out += "\nOptions:\n" + options;
+  if (!t.notes.empty()) out += "\n" + t.notes;
+  if (out.back() != '\n') out += "\n";
+  return out;
 }
 
-int runCli(std::string_view program, std::string_view usage, int argc, char** argv,
-           const std::vector<RawCliCommand>& commands) {
+int runTool(const CliTool& t, int argc, char** argv) {
   std::vector<std::string> args(argv + 1, argv + argc);
-  if (args.empty()) {
-    std::fwrite(usage.data(), 1, usage.size(), stderr);
+  for (const std::string& a : args) {
+    if (isHelp(a)) {
+      write(stdout, toolHelp(t));
+      return 0;
+    }
+    if (a == "--version") {
+      printVersion(t.name);
+      return 0;
+    }
+  }
+  auto parsed = t.options.parse(args);
+  if (!parsed) {
+    std::fprintf(stderr, "%s: %s\n", t.name.c_str(), parsed.error().toString().c_str());
     return 2;
   }
-  if (args[0] == "help") args[0] = "--help";
-  if (int code = 0; answerHelpOrVersion(program, usage, args, &code)) return code;
-  const std::string cmd = args[0];
-  args.erase(args.begin());
-  for (const RawCliCommand& c : commands) {
-    if (c.name == cmd) return c.run(args);
-  }
-  std::fprintf(stderr, "%.*s: unknown command '%s' (see --help)\n", static_cast<int>(program.size()), program.data(),
-               cmd.c_str());
-  return 2;
+  return t.run(*parsed);
 }
 
 }  // namespace sw::common

@@ -1,4 +1,4 @@
-// Every command of the three product binaries, as IT runs them: each listed by `--help` answers
+// Every command of every binary, as IT (or a developer) runs it: each listed by `--help` answers
 // its own `--help` (exit 0, its options), and refuses an option it does not have (exit 2).
 
 #include <gtest/gtest.h>
@@ -32,8 +32,10 @@ std::vector<std::string> words(const std::string& name) {
 
 TEST(Cli, EveryCommandAnswersItsHelpAndRefusesAnUnknownOption) {
   TempDir dir;
-  const std::vector<std::pair<std::string, std::string>> binaries = {
-      {"agent", "stockwire-agent"}, {"coordinator", "stockwire-coordinator"}, {"provisioning", "stockwire-provision"}};
+  const std::vector<std::pair<std::string, std::string>> binaries = {{"agent", "stockwire-agent"},
+                                                                     {"coordinator", "stockwire-coordinator"},
+                                                                     {"provisioning", "stockwire-provision"},
+                                                                     {"tools/benchmarks", "stockwire-bench"}};
   for (const auto& [folder, name] : binaries) {
     const std::string bin = binaryPath(folder, name);
     ToolRun top = runTool({bin, "--help"}, dir.file(name));
@@ -55,6 +57,24 @@ TEST(Cli, EveryCommandAnswersItsHelpAndRefusesAnUnknownOption) {
     ToolRun version = runTool({bin, "--version"}, dir.file(name));
     EXPECT_EQ(version.exit_code, 0);
     EXPECT_EQ(version.out.rfind(name + " ", 0), 0u) << version.out;
+  }
+}
+
+// The binaries without commands: --help from their table, an unknown option refused.
+TEST(Cli, EveryToolAnswersItsHelpAndRefusesAnUnknownOption) {
+  TempDir dir;
+  const std::vector<std::pair<std::string, std::string>> tools = {{"tools/channel-sim", "stockwire-channel-sim"},
+                                                                  {"tools/emulators", "stockwire-device-emulator"},
+                                                                  {"tools/chaos-harness", "stockwire-chaos"}};
+  for (const auto& [folder, name] : tools) {
+    const std::string bin = binaryPath(folder, name);
+    ToolRun help = runTool({bin, "--help"}, dir.file(name));
+    EXPECT_EQ(help.exit_code, 0) << name << ": " << help.err;
+    EXPECT_NE(help.out.find("Usage: " + name + " [options]\n"), std::string::npos) << help.out;
+    EXPECT_NE(help.out.find("Options:\n"), std::string::npos) << help.out;
+    ToolRun bad = runTool({bin, "--no-such-option"}, dir.file(name));
+    EXPECT_EQ(bad.exit_code, 2) << name;
+    EXPECT_NE(bad.err.find("unknown option --no-such-option"), std::string::npos) << bad.err;
   }
 }
 

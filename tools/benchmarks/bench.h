@@ -6,6 +6,8 @@
 #include <sys/types.h>
 #include <vector>
 
+#include "sw/common/args.h"
+
 #include "sw/common/event.h"
 
 namespace sw::bench {
@@ -18,11 +20,11 @@ struct DrainWorkload {
   static common::Line line(int64_t d, int64_t i);
 };
 
-int benchCodec(const std::vector<std::string>& args);
-int benchDrain(const std::vector<std::string>& args);
-int benchLedger(const std::vector<std::string>& args);
-int benchChannels(const std::vector<std::string>& args);
-int benchAgent(const std::vector<std::string>& args);
+int benchCodec(const common::ParsedOptions& options);
+int benchDrain(const common::ParsedOptions& options);
+int benchLedger(const common::ParsedOptions& options);
+int benchChannels(const common::ParsedOptions& options);
+int benchAgent(const common::ParsedOptions& options);
 
 // Percentile (0-100) of a sample, nearest-rank. The vector is sorted in place.
 double percentile(std::vector<double>& v, double p);

@@ -154,14 +154,9 @@ int run(int64_t sales, int64_t raw_commits, int64_t warmup) {
 
 }  // namespace
 
-int benchAgent(const std::vector<std::string>& raw) {
-  auto args = common::Args::parse(raw, {"sales", "raw-commits", "warmup"}, {});
-  if (!args) {
-    std::fprintf(stderr, "agent: %s\n", args.error().toString().c_str());
-    return 2;
-  }
+int benchAgent(const common::ParsedOptions& args) {
   try {
-    return run(*args->getInt("sales", 2000), *args->getInt("raw-commits", 2000), *args->getInt("warmup", 3000));
+    return run(args.integer("sales"), args.integer("raw-commits"), args.integer("warmup"));
   } catch (const std::exception& e) {
     std::fprintf(stderr, "agent: %s\n", e.what());
     return 1;

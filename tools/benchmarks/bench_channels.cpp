@@ -241,16 +241,11 @@ int throughput(int64_t seconds, int64_t nskus) {
 
 }  // namespace
 
-int benchChannels(const std::vector<std::string>& raw) {
-  auto args = common::Args::parse(raw, {"sales", "pace-ms", "seconds", "skus"}, {});
-  if (!args) {
-    std::fprintf(stderr, "channels: %s\n", args.error().toString().c_str());
-    return 2;
-  }
+int benchChannels(const common::ParsedOptions& args) {
   try {
-    int rc = latency(*args->getInt("sales", 200), *args->getInt("pace-ms", 300));
+    int rc = latency(args.integer("sales"), args.integer("pace-ms"));
     if (rc != 0) return rc;
-    return throughput(*args->getInt("seconds", 20), *args->getInt("skus", 100));
+    return throughput(args.integer("seconds"), args.integer("skus"));
   } catch (const std::exception& e) {
     std::fprintf(stderr, "channels: %s\n", e.what());
     return 1;

@@ -10,7 +10,7 @@
 
 namespace sw::bench {
 
-int benchCodec(const std::vector<std::string>&) {
+int benchCodec(const common::ParsedOptions&) {
   using common::WireFormat;
   common::EventBatch b;
   b.device_id = "till-0042";

@@ -52,14 +52,13 @@ common::Line DrainWorkload::line(int64_t d, int64_t i) {
   return {"SKU-" + std::to_string(10000 + (i * 7 + d) % 5000), 1 + i % 3, common::Decimal::parse("12.99").value()};
 }
 
-int benchDrain(const std::vector<std::string>& raw) {
-  auto args = common::Args::parse(raw, {"devices", "events"}, {});
-  if (!args) {
-    std::fprintf(stderr, "drain: %s\n", args.error().toString().c_str());
+int benchDrain(const common::ParsedOptions& args) {
+  int64_t devices = args.integer("devices");
+  int64_t total = args.integer("events");
+  if (total < devices) {
+    std::fprintf(stderr, "drain: --events must be at least --devices\n");
     return 2;
   }
-  int64_t devices = *args->getInt("devices", 100);
-  int64_t total = *args->getInt("events", 1'000'000);
   int64_t per_device = total / devices;
   test::TempDir dir;
   std::printf("drain: %lld events buffered on %lld devices, drained into the coordinator's SQLite ledger\n",

@@ -28,19 +28,14 @@ double threadCpuSeconds() {
 
 }  // namespace
 
-int benchLedger(const std::vector<std::string>& raw) {
-  auto args = common::Args::parse(raw, {"devices", "events", "group", "cache-mib"}, {});
-  if (!args) {
-    std::fprintf(stderr, "ledger: %s\n", args.error().toString().c_str());
-    return 2;
-  }
-  int64_t devices = *args->getInt("devices", 100);
-  int64_t total = *args->getInt("events", 1'000'000);
-  // The coordinator's largest group, which a catch-up fills.
-  int64_t group_events = *args->getInt("group", static_cast<int64_t>(coordinator::IngestConfig{}.max_group_events));
-  int64_t cache_mib = *args->getInt("cache-mib", coordinator::LedgerOptions{}.cache_mib);
-  if (devices < 1 || total < devices || group_events < 1 || cache_mib < 1) {
-    std::fprintf(stderr, "ledger: need devices >= 1, events >= devices, group >= 1, cache-mib >= 1\n");
+int benchLedger(const common::ParsedOptions& args) {
+  int64_t devices = args.integer("devices");
+  int64_t total = args.integer("events");
+  // Default: the coordinator's largest group, which a catch-up fills.
+  int64_t group_events = args.integer("group");
+  int64_t cache_mib = args.integer("cache-mib");
+  if (total < devices) {
+    std::fprintf(stderr, "ledger: --events must be at least --devices\n");
     return 2;
   }
   int64_t per_device = total / devices;

@@ -12,6 +12,8 @@
 #include "bench.h"
 #include "sw/common/cli.h"
 #include "sw/common/log.h"
+#include "sw/coordinator/ingest/ingest.h"
+#include "sw/coordinator/ledger/sqlite_ledger.h"
 
 namespace sw::bench {
 
@@ -56,36 +58,55 @@ double writtenBytes(pid_t pid) {
 
 namespace {
 
-constexpr const char* kUsage = R"(stockwire-bench: measures Stockwire against the raw limits of this machine.
+using sw::common::OptionSpec;
+using sw::common::OptionTable;
+using Kind = OptionSpec::Kind;
 
-Usage:
-  stockwire-bench codec        size and speed of JSON, CBOR and MessagePack batches
-  stockwire-bench drain [--devices N] [--events N]
-                               a backlog on N devices (default 100, 1,000,000 events) drained
-                               into the coordinator's SQLite ledger, beside raw SQLite and Mosquitto
-  stockwire-bench ledger [--devices N] [--events N] [--group N] [--cache-mib N]
-                               the drain's workload applied straight to the coordinator's ledger
-                               (no MQTT, one thread, groups of N events, default 64,000 as in
-                               a catch-up; page cache --cache-mib, default 64 as in the coordinator)
-  stockwire-bench channels [--sales N] [--pace-ms N] [--seconds N] [--skus N]
-                               (a) sale on a till -> quantity visible in each of the four channel
-                               simulators, p50/p99 (default 200 sales, one every 300 ms); (b) updates/s
-                               achieved under Amazon's binding patch limit beside what it allows
-  stockwire-bench agent [--sales N] [--raw-commits N] [--warmup N]
-                               a durable sale on the real agent over HTTP (one kept-alive
-                               connection, a fresh one per sale) and through its Store directly,
-                               p50/p99/max beside a raw synchronous=FULL SQLite commit; the
-                               agent's idle and busy RSS (default 2,000 sales per path)
-)";
+OptionSpec whole(const char* name, int64_t fallback, int64_t min, int64_t max, const char* help) {
+  return {name, Kind::kInt, "N", std::to_string(fallback), min, max, help};
+}
+
+// Every benchmark and its options, declared once: --help, the checks and the dispatch come from here.
+sw::common::CliProgram program() {
+  const OptionSpec devices = whole("devices", 100, 1, 100'000, "devices the backlog is spread over");
+  const OptionSpec events = whole("events", 1'000'000, 1, 1'000'000'000, "events in the backlog");
+  return {
+      "stockwire-bench",
+      "stockwire-bench: measures Stockwire against the raw limits of this machine.",
+      {
+          {"codec", "size and speed of JSON, CBOR and MessagePack batches", OptionTable(std::vector<OptionSpec>{}),
+           sw::bench::benchCodec},
+          {"drain",
+           "a backlog drained into the coordinator's SQLite ledger over MQTT, beside raw SQLite and Mosquitto",
+           OptionTable({devices, events}), sw::bench::benchDrain},
+          {"ledger", "the drain's workload applied straight to the ledger (no MQTT, one thread, groups as in a catch-up)",
+           OptionTable({devices, events,
+                        whole("group", static_cast<int64_t>(sw::coordinator::IngestConfig{}.max_group_events), 1,
+                              10'000'000, "events per group (the coordinator's largest)"),
+                        whole("cache-mib", sw::coordinator::LedgerOptions{}.cache_mib, 1, 1 << 20,
+                              "page cache, MiB (as in the coordinator)")}),
+           sw::bench::benchLedger},
+          {"channels",
+           "(a) sale on a till -> quantity visible on each of the four channel simulators, p50/p99; (b) updates/s "
+           "achieved under Amazon's binding patch limit beside what it allows",
+           OptionTable({whole("sales", 200, 1, 1'000'000, "(a) sales"),
+                        whole("pace-ms", 300, 1, 3'600'000, "(a) one sale every this many ms"),
+                        whole("seconds", 20, 1, 3'600, "(b) how long"), whole("skus", 100, 1, 100'000, "(b) SKUs changed")}),
+           sw::bench::benchChannels},
+          {"agent",
+           "a durable sale on the real agent over HTTP (kept-alive and fresh connections) and through its Store, "
+           "p50/p99/max beside a raw synchronous=FULL SQLite commit; the agent's idle and busy RSS",
+           OptionTable({whole("sales", 2000, 1, 10'000'000, "sales per path"),
+                        whole("raw-commits", 2000, 1, 10'000'000, "raw SQLite commits measured"),
+                        whole("warmup", 3000, 0, 10'000'000, "sales before measuring")}),
+           sw::bench::benchAgent},
+      },
+  };
+}
 
 }  // namespace
 
 int main(int argc, char** argv) {
   sw::common::setLogLevel(sw::common::LogLevel::kWarn);
-  return sw::common::runCli("stockwire-bench", kUsage, argc, argv,
-                            {{"codec", sw::bench::benchCodec},
-                             {"drain", sw::bench::benchDrain},
-                             {"ledger", sw::bench::benchLedger},
-                             {"channels", sw::bench::benchChannels},
-                             {"agent", sw::bench::benchAgent}});
+  return sw::common::runCli(program(), argc, argv);
 }

@@ -19,125 +19,102 @@ namespace {
 
 using namespace sw::channelsim;
 
-constexpr const char* kUsage = R"(stockwire-channel-sim: simulates one online channel's API on a local port.
+using Kind = sw::common::OptionSpec::Kind;
 
-Usage:
-  stockwire-channel-sim --channel shopify|amazon|ebay|woocommerce [--port N] [options]
+// Every option, declared once: parsing, ranges, defaults and --help come from here.
+std::vector<sw::common::OptionSpec> simOptions() {
+  const SimOptions d;
+  auto text = [](const char* name, const char* value, const char* help, std::string fallback = "") {
+    return sw::common::OptionSpec{name, Kind::kText, value, std::move(fallback), 0, 0, help};
+  };
+  auto whole = [](const char* name, int64_t fallback, int64_t min, int64_t max, const char* help) {
+    return sw::common::OptionSpec{name, Kind::kInt, "N", std::to_string(fallback), min, max, help};
+  };
+  auto number = [](const char* name, const char* fallback, int64_t min, int64_t max, const char* help) {
+    return sw::common::OptionSpec{name, Kind::kNumber, "X", fallback, min, max, help};
+  };
+  return {
+      {"channel", Kind::kText, "NAME", "", 0, 0, "shopify, amazon, ebay or woocommerce", true},
+      text("host", "H", "bind address", d.host),
+      whole("port", 0, 0, 65535, "port (0 = any free port; the line \"listening http://H:P\" says which)"),
+      whole("seed", 1, 0, INT64_MAX, "random seed for injected faults"),
+      text("listings", "FILE", "JSON {\"listings\":[{\"sku\":\"A-1\",\"quantity\":5}]} to seed at start"),
+      text("access-token", "T", "Shopify/Amazon/eBay token (or SW_SIM_ACCESS_TOKEN); required for those"),
+      text("consumer-key", "K", "WooCommerce consumer key (or SW_SIM_CONSUMER_KEY); required for it"),
+      text("consumer-secret", "S", "WooCommerce consumer secret (or SW_SIM_CONSUMER_SECRET)"),
+      text("webhook-secret", "S", "Shopify app secret / WooCommerce webhook secret (or SW_SIM_WEBHOOK_SECRET)"),
+      text("webhook-url", "URL", "deliver orders/create, order.created, ... here (needs the webhook secret)"),
+      whole("webhook-retries", d.webhook_retries, 1, 100, "Shopify delivery attempts (WooCommerce never retries)"),
+      whole("webhook-retry-ms", d.webhook_retry_ms, 0, 3'600'000, "first retry delay, doubling"),
+      number("bucket-size", "2000", 1, 1'000'000'000, "Shopify cost bucket, points"),
+      number("restore-rate", "100", 1, 1'000'000'000, "Shopify bucket restore rate, points/s"),
+      number("rate-scale", "1", 0, 1'000'000, "Amazon: multiply every usage plan's rate and burst (> 0)"),
+      whole("inventory-calls-per-day", d.inventory_calls_per_day, 1, INT64_MAX, "eBay inventory call quota"),
+      whole("fulfillment-calls-per-day", d.fulfillment_calls_per_day, 1, INT64_MAX, "eBay fulfillment call quota"),
+      whole("revisions-per-day", d.revisions_per_day, 1, 1'000'000, "eBay revisions per listing per UTC day"),
+      whole("batch-limit", d.batch_limit, 1, 1'000'000, "WooCommerce items per products/batch"),
+      text("seller-id", "ID", "Amazon seller id in paths and feed headers", d.seller_id),
+      text("shop-domain", "D", "Shopify X-Shopify-Shop-Domain", d.shop_domain),
+      whole("apply-delay-ms", d.apply_delay_ms, 0, 3'600'000, "Amazon: an ACCEPTED listings PATCH becomes visible after this"),
+      whole("feed-delay-ms", d.feed_delay_ms, 0, 3'600'000, "Amazon: feeds go IN_QUEUE -> IN_PROGRESS -> DONE over this"),
+      {"gzip-reports", Kind::kFlag, "", "", 0, 0, "Amazon: processing reports GZIP-compressed"},
+      number("error-rate", "0", 0, 1, "share of API requests answered with a 5xx"),
+      number("hang-rate", "0", 0, 1, "share of API requests that hang for --hang-ms, then 504"),
+      whole("hang-ms", d.faults.hang_ms, 0, 3'600'000, "how long a hung request hangs"),
+      whole("slow-ms", 0, 0, 3'600'000, "added to every API request"),
+      whole("throttle-for-ms", 0, 0, 86'400'000, "a throttling storm from the start, this long"),
+  };
+}
 
-Options:
-  --host H                 bind address (default 127.0.0.1)
-  --port N                 port (default 0 = any free port; the line "listening http://H:P" says which)
-  --seed N                 random seed for injected faults (default 1)
-  --listings FILE          JSON {"listings":[{"sku":"A-1","quantity":5}]} to seed at start
-Credentials (flag or environment; the simulator refuses to start without them):
-  --access-token T         Shopify/Amazon/eBay token            (SW_SIM_ACCESS_TOKEN)
-  --consumer-key K         WooCommerce consumer key             (SW_SIM_CONSUMER_KEY)
-  --consumer-secret S      WooCommerce consumer secret          (SW_SIM_CONSUMER_SECRET)
-  --webhook-secret S       Shopify app secret / Woo webhook secret (SW_SIM_WEBHOOK_SECRET)
-Webhooks (Shopify, WooCommerce):
-  --webhook-url URL        deliver orders/create, order.created, ... here
-  --webhook-retries N      Shopify delivery attempts (default 8; WooCommerce never retries)
-  --webhook-retry-ms N     first retry delay, doubling (default 1000)
-Rate limits:
-  --bucket-size N --restore-rate N      Shopify cost bucket (default 2000 points, 100 points/s)
-  --rate-scale X                        Amazon: multiply every usage plan (default 1)
-  --inventory-calls-per-day N --fulfillment-calls-per-day N   eBay (default 2000000 / 100000)
-  --revisions-per-day N                 eBay revisions per listing per day (default 250)
-  --batch-limit N                       WooCommerce batch items (default 100)
-Amazon:
-  --seller-id ID  --apply-delay-ms N (default 100)  --feed-delay-ms N (default 500)  --gzip-reports
-Faults (also at runtime: POST /_sim/faults):
-  --error-rate X  --hang-rate X  --hang-ms N  --slow-ms N  --throttle-for-ms N
-)";
+constexpr const char* kNotes =
+    "Faults can also be set at runtime: POST /_sim/faults (see tools/channel-sim/README.md, which lists\n"
+    "the control API).\n";
 
 int fail(const std::string& message) {
   std::fprintf(stderr, "stockwire-channel-sim: %s\n", message.c_str());
   return 2;
 }
 
-bool number(const sw::common::Args& args, const char* name, double* out, std::string* error) {
-  auto v = args.get(name);
-  if (!v) return true;
-  char* end = nullptr;
-  double d = std::strtod(v->c_str(), &end);
-  if (!end || *end != '\0' || v->empty()) {
-    *error = std::string("--") + name + " must be a number";
-    return false;
-  }
-  *out = d;
-  return true;
-}
-
-std::string fromFlagOrEnv(const sw::common::Args& args, const char* flag, const char* env) {
-  if (auto v = args.get(flag)) return *v;
+std::string fromFlagOrEnv(const sw::common::ParsedOptions& args, const char* flag, const char* env) {
+  if (args.has(flag)) return args.text(flag);
   const char* e = std::getenv(env);
   return e ? e : "";
 }
 
-}  // namespace
-
-int main(int argc, char** argv) {
-  sw::common::blockTerminationSignals();
-  std::vector<std::string> raw(argv + 1, argv + argc);
-  if (int code = 0; sw::common::answerHelpOrVersion("stockwire-channel-sim", kUsage, raw, &code)) return code;
-  auto args = sw::common::Args::parse(
-      raw,
-      {"channel", "host", "port", "seed", "listings", "access-token", "consumer-key", "consumer-secret", "webhook-secret",
-       "webhook-url", "webhook-retries", "webhook-retry-ms", "bucket-size", "restore-rate", "rate-scale",
-       "inventory-calls-per-day", "fulfillment-calls-per-day", "revisions-per-day", "batch-limit", "seller-id",
-       "apply-delay-ms", "feed-delay-ms", "error-rate", "hang-rate", "hang-ms", "slow-ms", "throttle-for-ms", "shop-domain"},
-      {"gzip-reports"});
-  if (!args) return fail(args.error().message);
+int runSim(const sw::common::ParsedOptions& args) {
   SimOptions o;
-  o.channel = args->getOr("channel", "");
+  o.channel = args.text("channel");
   if (o.channel != "shopify" && o.channel != "amazon" && o.channel != "ebay" && o.channel != "woocommerce") {
     return fail("--channel must be shopify, amazon, ebay or woocommerce (see --help)");
   }
-  o.host = args->getOr("host", o.host);
-  std::string error;
-  auto integer = [&](const char* name, int64_t fallback, int64_t* out) {
-    auto v = args->getInt(name, fallback);
-    if (!v) {
-      error = v.error().message;
-      return false;
-    }
-    *out = *v;
-    return true;
-  };
-  int64_t port = 0, seed = 1, retries = o.webhook_retries, revisions = o.revisions_per_day, batch = o.batch_limit;
-  int64_t hang_ms = o.faults.hang_ms, throttle_ms = 0;
-  if (!integer("port", 0, &port) || !integer("seed", 1, &seed) || !integer("webhook-retries", retries, &retries) ||
-      !integer("webhook-retry-ms", o.webhook_retry_ms, &o.webhook_retry_ms) ||
-      !integer("inventory-calls-per-day", o.inventory_calls_per_day, &o.inventory_calls_per_day) ||
-      !integer("fulfillment-calls-per-day", o.fulfillment_calls_per_day, &o.fulfillment_calls_per_day) ||
-      !integer("revisions-per-day", revisions, &revisions) || !integer("batch-limit", batch, &batch) ||
-      !integer("apply-delay-ms", o.apply_delay_ms, &o.apply_delay_ms) ||
-      !integer("feed-delay-ms", o.feed_delay_ms, &o.feed_delay_ms) || !integer("hang-ms", hang_ms, &hang_ms) ||
-      !integer("slow-ms", 0, &o.faults.slow_ms) || !integer("throttle-for-ms", 0, &throttle_ms)) {
-    return fail(error);
-  }
-  if (!number(*args, "bucket-size", &o.bucket_size, &error) || !number(*args, "restore-rate", &o.restore_rate, &error) ||
-      !number(*args, "rate-scale", &o.rate_scale, &error) || !number(*args, "error-rate", &o.faults.error_rate, &error) ||
-      !number(*args, "hang-rate", &o.faults.hang_rate, &error)) {
-    return fail(error);
-  }
-  if (port < 0 || port > 65535) return fail("--port must be 0..65535");
-  if (o.bucket_size <= 0 || o.restore_rate <= 0 || o.rate_scale <= 0) return fail("rate settings must be positive");
-  if (batch < 1 || revisions < 1 || retries < 1) return fail("--batch-limit, --revisions-per-day, --webhook-retries must be >= 1");
-  o.port = static_cast<int>(port);
-  o.seed = static_cast<uint64_t>(seed);
-  o.webhook_retries = static_cast<int>(retries);
-  o.revisions_per_day = static_cast<int>(revisions);
-  o.batch_limit = static_cast<int>(batch);
-  o.faults.hang_ms = hang_ms;
-  o.gzip_reports = args->has("gzip-reports");
-  o.seller_id = args->getOr("seller-id", o.seller_id);
-  o.shop_domain = args->getOr("shop-domain", o.shop_domain);
-  o.webhook_url = args->getOr("webhook-url", "");
-  o.access_token = fromFlagOrEnv(*args, "access-token", "SW_SIM_ACCESS_TOKEN");
-  o.consumer_key = fromFlagOrEnv(*args, "consumer-key", "SW_SIM_CONSUMER_KEY");
-  o.consumer_secret = fromFlagOrEnv(*args, "consumer-secret", "SW_SIM_CONSUMER_SECRET");
-  o.webhook_secret = fromFlagOrEnv(*args, "webhook-secret", "SW_SIM_WEBHOOK_SECRET");
+  o.host = args.text("host");
+  o.port = static_cast<int>(args.integer("port"));
+  o.seed = static_cast<uint64_t>(args.integer("seed"));
+  o.webhook_retries = static_cast<int>(args.integer("webhook-retries"));
+  o.webhook_retry_ms = args.integer("webhook-retry-ms");
+  o.bucket_size = args.number("bucket-size");
+  o.restore_rate = args.number("restore-rate");
+  o.rate_scale = args.number("rate-scale");
+  if (o.rate_scale <= 0) return fail("--rate-scale must be more than 0");
+  o.inventory_calls_per_day = args.integer("inventory-calls-per-day");
+  o.fulfillment_calls_per_day = args.integer("fulfillment-calls-per-day");
+  o.revisions_per_day = static_cast<int>(args.integer("revisions-per-day"));
+  o.batch_limit = static_cast<int>(args.integer("batch-limit"));
+  o.apply_delay_ms = args.integer("apply-delay-ms");
+  o.feed_delay_ms = args.integer("feed-delay-ms");
+  o.faults.error_rate = args.number("error-rate");
+  o.faults.hang_rate = args.number("hang-rate");
+  o.faults.hang_ms = args.integer("hang-ms");
+  o.faults.slow_ms = args.integer("slow-ms");
+  const int64_t throttle_ms = args.integer("throttle-for-ms");
+  o.gzip_reports = args.flag("gzip-reports");
+  o.seller_id = args.text("seller-id");
+  o.shop_domain = args.text("shop-domain");
+  o.webhook_url = args.text("webhook-url");
+  o.access_token = fromFlagOrEnv(args, "access-token", "SW_SIM_ACCESS_TOKEN");
+  o.consumer_key = fromFlagOrEnv(args, "consumer-key", "SW_SIM_CONSUMER_KEY");
+  o.consumer_secret = fromFlagOrEnv(args, "consumer-secret", "SW_SIM_CONSUMER_SECRET");
+  o.webhook_secret = fromFlagOrEnv(args, "webhook-secret", "SW_SIM_WEBHOOK_SECRET");
   if (o.channel == "woocommerce") {
     if (o.consumer_key.empty() || o.consumer_secret.empty()) return fail("WooCommerce needs --consumer-key and --consumer-secret");
     if (!o.webhook_url.empty() && o.webhook_secret.empty()) return fail("--webhook-url needs --webhook-secret");
@@ -147,7 +124,7 @@ int main(int argc, char** argv) {
   if (o.channel == "shopify" && !o.webhook_url.empty() && o.webhook_secret.empty()) {
     return fail("--webhook-url needs --webhook-secret");
   }
-
+  std::string error;
   SimContext ctx(o);
   if (throttle_ms > 0) ctx.setFaults(json{{"throttle_for_ms", throttle_ms}}, &error);
   std::unique_ptr<ChannelSim> sim;
@@ -156,8 +133,9 @@ int main(int argc, char** argv) {
   if (o.channel == "ebay") sim = makeEbaySim(ctx);
   if (o.channel == "woocommerce") sim = makeWooCommerceSim(ctx);
 
-  if (auto file = args->get("listings")) {
-    std::ifstream in(*file);
+  if (args.has("listings")) {
+    const std::string file = args.text("listings");
+    std::ifstream in(file);
     std::stringstream ss;
     ss << in.rdbuf();
     json seed_body = json::parse(ss.str(), nullptr, false);
@@ -165,7 +143,7 @@ int main(int argc, char** argv) {
     json out;
     if (!in || seed_body.is_discarded() || !readSeedListings(seed_body, sim->seedRules(), &listings, &error) ||
         !sim->seed(listings, &out, &error)) {
-      return fail("cannot seed listings from " + *file + (error.empty() ? "" : ": " + error));
+      return fail("cannot seed listings from " + file + (error.empty() ? "" : ": " + error));
     }
   }
 
@@ -186,4 +164,13 @@ int main(int argc, char** argv) {
   server.stop();
   runner.join();
   return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  sw::common::blockTerminationSignals();
+  return sw::common::runTool({"stockwire-channel-sim", "stockwire-channel-sim: simulates one online channel's API on a local port.",
+                              sw::common::OptionTable(simOptions()), runSim, kNotes},
+                             argc, argv);
 }

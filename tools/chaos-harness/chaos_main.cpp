@@ -46,20 +46,9 @@ using namespace std::chrono_literals;
 using nlohmann::json;
 using Clock = std::chrono::steady_clock;
 
-constexpr const char* kUsage = R"(stockwire-chaos: fault injection with a lost/duplicated checker.
+constexpr const char* kAbout = "stockwire-chaos: fault injection with a lost/duplicated checker.";
 
-Usage: stockwire-chaos [--runs N] [--seed S] [--duration SECONDS] [--agents K] [--faults LIST] [--keep] [--verbose]
-
-  --runs N        independent runs (default 5); run i uses seed S+i
-  --seed S        base seed (default: from the clock, printed)
-  --duration SEC  workload and faults per run (default 12)
-  --agents K      agents per run, 2..8 (default 4; the last one is a handheld)
-  --faults LIST   only these faults (comma-separated names as printed, e.g.
-                  coordinator_crash_point,broker_kill9); default: all
-  --keep          keep each run's directory (logs, databases) even when it passes
-  --verbose       print every fault as it is injected
-
-Faults: agent SIGKILL at named crash points (after local commit, after publish, before and
+constexpr const char* kNotes = R"(Faults: agent SIGKILL at named crash points (after local commit, after publish, before and
 after marking acked) and at random; coordinator SIGKILL mid-batch, after commit before ack,
 and at random; Mosquitto SIGKILL and restart (no persistence: in-flight messages are lost);
 network cuts, black holes and latency (agents' and coordinator's links separately);
@@ -70,6 +59,21 @@ copy is taken, the next time the agent is drained, stopped and its files replace
 so it reuses seqs the ledger already has under other events; the events only the replaced files
 held are then checked as the retired copy's).
 )";
+
+// Every option, declared once: parsing, ranges, defaults and --help come from here.
+std::vector<common::OptionSpec> chaosOptions() {
+  using Kind = common::OptionSpec::Kind;
+  return {
+      {"runs", Kind::kInt, "N", "5", 1, 100'000, "independent runs; run i uses seed S+i"},
+      {"seed", Kind::kInt, "S", "", 0, INT64_MAX / 2, "base seed (default: from the clock, printed)"},
+      {"duration", Kind::kInt, "SEC", "12", 1, 86'400, "workload and faults per run, seconds"},
+      {"agents", Kind::kInt, "K", "4", 2, 8, "agents per run (the last one is a handheld)"},
+      {"faults", Kind::kText, "LIST", "", 0, 0,
+       "only these faults (comma-separated names as printed, e.g.\ncoordinator_crash_point,broker_kill9); default: all"},
+      {"keep", Kind::kFlag, "", "", 0, 0, "keep each run's directory (logs, databases) even when it passes"},
+      {"verbose", Kind::kFlag, "", "", 0, 0, "print every fault as it is injected"},
+  };
+}
 
 const char* kFaultNames[] = {"agent_crash_point", "agent_kill9", "coordinator_crash_point", "coordinator_kill9",
                              "broker_kill9", "network_cut", "network_blackhole", "network_latency",
@@ -676,34 +680,17 @@ RunResult Run::execute(bool keep) {
 
 }  // namespace
 
-int main(int argc, char** argv) {
-  std::vector<std::string> raw(argv + 1, argv + argc);
-  if (int code = 0; sw::common::answerHelpOrVersion("stockwire-chaos", kUsage, raw, &code)) return code;
-  auto args = common::Args::parse(raw, {"runs", "seed", "duration", "agents", "faults"}, {"keep", "verbose"});
-  if (!args) {
-    std::fprintf(stderr, "stockwire-chaos: %s\n", args.error().toString().c_str());
-    return 2;
-  }
-  auto runs = args->getInt("runs", 5);
-  auto seed = args->getInt("seed", std::chrono::system_clock::now().time_since_epoch().count() % 1'000'000);
-  auto duration = args->getInt("duration", 12);
-  auto agents = args->getInt("agents", 4);
-  for (auto* r : {&runs, &seed, &duration, &agents}) {
-    if (!*r) {
-      std::fprintf(stderr, "stockwire-chaos: %s\n", r->error().toString().c_str());
-      return 2;
-    }
-  }
-  if (*agents < 2 || *agents > 8 || *runs < 1 || *duration < 1) {
-    std::fprintf(stderr, "stockwire-chaos: --agents 2..8, --runs and --duration at least 1\n");
-    return 2;
-  }
+int runChaos(const common::ParsedOptions& args) {
+  const int64_t runs = args.integer("runs"), duration = args.integer("duration"), agents = args.integer("agents");
+  const int64_t seed = args.has("seed") ? args.integer("seed")
+                                        : std::chrono::system_clock::now().time_since_epoch().count() % 1'000'000;
   std::vector<std::string> faults;
-  if (auto list = args->get("faults")) {
+  if (args.has("faults")) {
+    const std::string list = args.text("faults");
     size_t pos = 0;
-    while (pos <= list->size()) {
-      size_t comma = list->find(',', pos);
-      std::string name = list->substr(pos, comma == std::string::npos ? std::string::npos : comma - pos);
+    while (pos <= list.size()) {
+      size_t comma = list.find(',', pos);
+      std::string name = list.substr(pos, comma == std::string::npos ? std::string::npos : comma - pos);
       if (std::find(std::begin(kFaultNames), std::end(kFaultNames), name) == std::end(kFaultNames)) {
         std::fprintf(stderr, "stockwire-chaos: unknown fault '%s'\n", name.c_str());
         return 2;
@@ -717,15 +704,15 @@ int main(int argc, char** argv) {
   }
   common::setLogLevel(common::LogLevel::kError);
   std::signal(SIGPIPE, SIG_IGN);
-  std::printf("stockwire-chaos: %lld runs, seed %lld, %lld s each, %lld agents\n", static_cast<long long>(*runs),
-              static_cast<long long>(*seed), static_cast<long long>(*duration), static_cast<long long>(*agents));
+  std::printf("stockwire-chaos: %lld runs, seed %lld, %lld s each, %lld agents\n", static_cast<long long>(runs),
+              static_cast<long long>(seed), static_cast<long long>(duration), static_cast<long long>(agents));
   RunResult total;
   uint64_t failed = 0, total_faults = 0;
   std::map<std::string, int> fault_kinds;
-  for (int64_t i = 0; i < *runs; ++i) {
-    uint64_t s = static_cast<uint64_t>(*seed + i);
-    Run run(s, static_cast<int>(*agents), static_cast<int>(*duration), args->has("verbose"), faults);
-    RunResult r = run.execute(args->has("keep"));
+  for (int64_t i = 0; i < runs; ++i) {
+    uint64_t s = static_cast<uint64_t>(seed + i);
+    Run run(s, static_cast<int>(agents), static_cast<int>(duration), args.flag("verbose"), faults);
+    RunResult r = run.execute(args.flag("keep"));
     uint64_t n_faults = 0;
     std::string kinds;
     for (auto& [k, n] : r.faults) {
@@ -744,7 +731,7 @@ int main(int argc, char** argv) {
     if (!r.ok()) ++failed;
     std::printf("run %lld/%lld seed=%llu: events=%llu acked=%llu faults=%llu lost=%llu duplicated=%llu order=%llu "
                 "unexpected=%llu ledger_mismatch=%llu %s (%.1fs)\n",
-                static_cast<long long>(i + 1), static_cast<long long>(*runs), static_cast<unsigned long long>(s),
+                static_cast<long long>(i + 1), static_cast<long long>(runs), static_cast<unsigned long long>(s),
                 static_cast<unsigned long long>(r.ledger_events), static_cast<unsigned long long>(r.acked),
                 static_cast<unsigned long long>(n_faults), static_cast<unsigned long long>(r.lost),
                 static_cast<unsigned long long>(r.duplicated), static_cast<unsigned long long>(r.order),
@@ -758,11 +745,15 @@ int main(int argc, char** argv) {
   for (auto& [k, n] : fault_kinds) kinds += (kinds.empty() ? "" : " ") + k + "=" + std::to_string(n);
   std::printf("total: runs=%lld failed=%llu events=%llu acked=%llu faults=%llu lost=%llu duplicated=%llu order=%llu "
               "unexpected=%llu ledger_mismatch=%llu\n       faults: %s\n",
-              static_cast<long long>(*runs), static_cast<unsigned long long>(failed),
+              static_cast<long long>(runs), static_cast<unsigned long long>(failed),
               static_cast<unsigned long long>(total.ledger_events), static_cast<unsigned long long>(total.acked),
               static_cast<unsigned long long>(total_faults), static_cast<unsigned long long>(total.lost),
               static_cast<unsigned long long>(total.duplicated), static_cast<unsigned long long>(total.order),
               static_cast<unsigned long long>(total.unexpected), static_cast<unsigned long long>(total.mismatch),
               kinds.c_str());
   return failed == 0 ? 0 : 1;
+}
+
+int main(int argc, char** argv) {
+  return sw::common::runTool({"stockwire-chaos", kAbout, common::OptionTable(chaosOptions()), runChaos, kNotes}, argc, argv);
 }

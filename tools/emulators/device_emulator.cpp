@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <charconv>
 #include <cerrno>
 #include <chrono>
 #include <cstdio>
@@ -32,22 +33,9 @@ namespace {
 
 using namespace sw;
 
-constexpr const char* kUsage = R"(stockwire-device-emulator: an emulated serial device on a pseudo-terminal.
+constexpr const char* kAbout = "stockwire-device-emulator: an emulated serial device on a pseudo-terminal.";
 
-Usage:
-  stockwire-device-emulator --device scanner|scale|printer [--protocol P] [options]
-
-  --device D        scanner, scale or printer
-  --protocol P      scanner: line (default) or ssi; scale: toledo (default), mt-sics, cas;
-                    printer: escpos (default)
-  --link PATH       keep a symlink at PATH pointing at the current pty (survives unplug/plug)
-  --suffix S        scanner line mode: cr (default), crlf, lf, none
-  --ssi-type HEX    SSI symbology type byte for scans (default 03, Code 128)
-  --ssi-max N       barcode bytes per SSI packet (default 200; smaller forces multi-packet)
-  --script FILE     read commands from FILE instead of stdin
-  --byte-delay-ms N send each byte N ms apart (a slow device)
-
-Prints "pty PATH" when the port is ready (again after each plug) and one line per event.
+constexpr const char* kNotes = R"(Prints "pty PATH" when the port is ready (again after each plug) and one line per event.
 Commands (one per line, stdin or --script), escapes in TEXT: \r \n \t \\ \xHH {GS}
   scan TEXT                  scanner: send a scan (suffix or SSI packets added)
   raw HEX...                 send raw bytes (garbage, partial frames)
@@ -64,6 +52,22 @@ Commands (one per line, stdin or --script), escapes in TEXT: \r \n \t \\ \xHH {G
   echo TEXT                  print TEXT (a marker for scripts)
   quit
 )";
+
+// Every option, declared once: parsing, ranges, defaults and --help come from here.
+std::vector<common::OptionSpec> emulatorOptions() {
+  using Kind = common::OptionSpec::Kind;
+  return {
+      {"device", Kind::kText, "D", "", 0, 0, "scanner, scale or printer", true},
+      {"protocol", Kind::kText, "P", "", 0, 0,
+       "scanner: line (default) or ssi; scale: toledo (default), mt-sics, cas;\nprinter: escpos (default)"},
+      {"link", Kind::kText, "PATH", "", 0, 0, "keep a symlink at PATH pointing at the current pty (survives unplug/plug)"},
+      {"suffix", Kind::kText, "S", "cr", 0, 0, "scanner line mode: cr, crlf, lf, none"},
+      {"ssi-type", Kind::kText, "HEX", "03", 0, 0, "SSI symbology type byte for scans (03 is Code 128)"},
+      {"ssi-max", Kind::kInt, "N", "200", 1, 255, "barcode bytes per SSI packet (smaller forces multi-packet)"},
+      {"script", Kind::kText, "FILE", "", 0, 0, "read commands from FILE instead of stdin"},
+      {"byte-delay-ms", Kind::kInt, "N", "0", 0, 60'000, "send each byte N ms apart (a slow device)"},
+  };
+}
 
 volatile sig_atomic_t g_stop = 0;
 void onSignal(int) { g_stop = 1; }
@@ -493,22 +497,15 @@ class Emulator {
 
 }  // namespace
 
-int main(int argc, char** argv) {
-  std::vector<std::string> raw(argv + 1, argv + argc);
-  if (int code = 0; sw::common::answerHelpOrVersion("stockwire-device-emulator", kUsage, raw, &code)) return code;
-  auto args = common::Args::parse(raw, {"device", "protocol", "link", "suffix", "ssi-type", "ssi-max", "script", "byte-delay-ms"}, {});
-  if (!args) {
-    std::fprintf(stderr, "stockwire-device-emulator: %s\n", args.error().message.c_str());
-    return 2;
-  }
+int runEmulator(const common::ParsedOptions& args) {
   Options o;
-  o.device = args->getOr("device", "");
+  o.device = args.text("device");
   if (o.device != "scanner" && o.device != "scale" && o.device != "printer") {
     std::fprintf(stderr, "stockwire-device-emulator: --device must be scanner, scale or printer\n");
     return 2;
   }
   std::string def = o.device == "scanner" ? "line" : o.device == "scale" ? "toledo" : "escpos";
-  o.protocol = args->getOr("protocol", def);
+  o.protocol = args.has("protocol") ? args.text("protocol") : def;
   bool ok_protocol = (o.device == "scanner" && (o.protocol == "line" || o.protocol == "ssi")) ||
                      (o.device == "scale" && (o.protocol == "toledo" || o.protocol == "mt-sics" || o.protocol == "cas")) ||
                      (o.device == "printer" && o.protocol == "escpos");
@@ -516,8 +513,8 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "stockwire-device-emulator: protocol '%s' does not fit a %s\n", o.protocol.c_str(), o.device.c_str());
     return 2;
   }
-  o.link = args->getOr("link", "");
-  std::string suffix = args->getOr("suffix", "cr");
+  o.link = args.text("link");
+  std::string suffix = args.text("suffix");
   if (suffix == "cr") o.suffix = "\r";
   else if (suffix == "crlf") o.suffix = "\r\n";
   else if (suffix == "lf") o.suffix = "\n";
@@ -526,9 +523,16 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "stockwire-device-emulator: --suffix must be cr, crlf, lf or none\n");
     return 2;
   }
-  o.ssi_type = static_cast<uint8_t>(std::stoi(args->getOr("ssi-type", "03"), nullptr, 16));
-  o.ssi_max = static_cast<size_t>(std::max<int64_t>(1, args->getInt("ssi-max", 200).ok() ? *args->getInt("ssi-max", 200) : 200));
-  o.byte_delay_ms = static_cast<int>(args->getInt("byte-delay-ms", 0).ok() ? *args->getInt("byte-delay-ms", 0) : 0);
+  const std::string ssi_type = args.text("ssi-type");
+  unsigned type = 0;
+  auto [tp, tec] = std::from_chars(ssi_type.data(), ssi_type.data() + ssi_type.size(), type, 16);
+  if (ssi_type.empty() || ssi_type.size() > 2 || tec != std::errc() || tp != ssi_type.data() + ssi_type.size()) {
+    std::fprintf(stderr, "stockwire-device-emulator: --ssi-type is one byte in hex, e.g. 03\n");
+    return 2;
+  }
+  o.ssi_type = static_cast<uint8_t>(type);
+  o.ssi_max = static_cast<size_t>(args.integer("ssi-max"));
+  o.byte_delay_ms = static_cast<int>(args.integer("byte-delay-ms"));
 
   signal(SIGINT, onSignal);
   signal(SIGTERM, onSignal);
@@ -536,11 +540,11 @@ int main(int argc, char** argv) {
 
   int cmd_fd = 0;
   std::ifstream script;
-  bool from_script = args->has("script");
+  bool from_script = args.has("script");
   if (from_script) {
-    script.open(*args->get("script"));
+    script.open(args.text("script"));
     if (!script) {
-      std::fprintf(stderr, "stockwire-device-emulator: cannot read %s\n", args->get("script")->c_str());
+      std::fprintf(stderr, "stockwire-device-emulator: cannot read %s\n", args.text("script").c_str());
       return 2;
     }
   }
@@ -603,4 +607,9 @@ int main(int argc, char** argv) {
   }
   say("bye");
   return 0;
+}
+
+int main(int argc, char** argv) {
+  return sw::common::runTool({"stockwire-device-emulator", kAbout, common::OptionTable(emulatorOptions()), runEmulator, kNotes},
+                             argc, argv);
 }

@@ -1,42 +1,10 @@
-// The one main dispatch (common/cli.h): commands, help, version, unknown commands.
+// The one main dispatch (common/cli.h): commands, help, version, unknown commands; tools without commands.
 
 #include <gtest/gtest.h>
 
 #include "sw/common/cli.h"
 
 using namespace sw;
-
-namespace {
-
-int run(std::vector<std::string> args, std::vector<std::string>* seen) {
-  std::vector<char*> argv{const_cast<char*>("prog")};
-  for (auto& a : args) argv.push_back(a.data());
-  return common::runCli("prog", "usage\n", static_cast<int>(argv.size()), argv.data(),
-                        {{"go", [seen](const std::vector<std::string>& a) {
-                            *seen = a;
-                            return 7;
-                          }}});
-}
-
-}  // namespace
-
-TEST(Cli, DispatchesHelpsVersionsAndRefuses) {
-  std::vector<std::string> seen;
-  EXPECT_EQ(run({"go", "--x", "1"}, &seen), 7);
-  EXPECT_EQ(seen, (std::vector<std::string>{"--x", "1"}));
-  seen.clear();
-  EXPECT_EQ(run({}, &seen), 2);
-  EXPECT_EQ(run({"nope"}, &seen), 2);
-  EXPECT_EQ(run({"help"}, &seen), 0);
-  EXPECT_EQ(run({"go", "--help"}, &seen), 0);  // answered before the command runs
-  EXPECT_EQ(run({"--version"}, &seen), 0);
-  EXPECT_TRUE(seen.empty());
-  EXPECT_FALSE(common::version().empty());
-  int code = -1;
-  EXPECT_FALSE(common::answerHelpOrVersion("prog", "usage\n", {"--port", "1"}, &code));
-  EXPECT_TRUE(common::answerHelpOrVersion("prog", "usage\n", {"--port", "1", "-h"}, &code));
-  EXPECT_EQ(code, 0);
-}
 
 namespace {
 
@@ -105,4 +73,36 @@ TEST(Cli, DeclaredCommandsParseTheirOwnOptionsAndAnswerTheirOwnHelp) {
   EXPECT_NE(serve.find("Usage: prog serve [options]\nrun it\n"), std::string::npos) << serve;
   EXPECT_NE(serve.find("--workers N              how many (default 4)"), std::string::npos) << serve;
   EXPECT_NE(common::commandHelp(p, p.commands[1]).find("--host NAME ..."), std::string::npos);
+}
+
+TEST(Cli, AToolWithoutCommandsChecksItsOptionsAndAnswersHelpAndVersion) {
+  using Kind = common::OptionSpec::Kind;
+  double seen = -1;
+  common::CliTool tool{"tool", "tool: one job.",
+                       common::OptionTable({{"rate", Kind::kNumber, "X", "0.5", 0, 1, "a share"}}),
+                       [&seen](const common::ParsedOptions& o) {
+                         seen = o.number("rate");
+                         return 0;
+                       },
+                       "More words.\n"};
+  auto run = [&tool](std::vector<std::string> args) {
+    std::vector<char*> argv{const_cast<char*>("tool")};
+    for (auto& a : args) argv.push_back(a.data());
+    return common::runTool(tool, static_cast<int>(argv.size()), argv.data());
+  };
+  EXPECT_EQ(run({}), 0);
+  EXPECT_EQ(seen, 0.5);  // the default
+  EXPECT_EQ(run({"--rate", "0.25"}), 0);
+  EXPECT_EQ(seen, 0.25);
+  seen = -1;
+  EXPECT_EQ(run({"--rate", "2"}), 2);      // out of range
+  EXPECT_EQ(run({"--rate", "lots"}), 2);   // not a number
+  EXPECT_EQ(run({"--rate", "nan"}), 2);    // not finite
+  EXPECT_EQ(run({"--help"}), 0);
+  EXPECT_EQ(run({"--version"}), 0);
+  EXPECT_EQ(seen, -1);
+  std::string help = common::toolHelp(tool);
+  EXPECT_EQ(help.rfind("tool: one job.\n\nUsage: tool [options]\n", 0), 0u) << help;
+  EXPECT_NE(help.find("--rate X"), std::string::npos) << help;
+  EXPECT_NE(help.find("More words.\n"), std::string::npos) << help;
 }

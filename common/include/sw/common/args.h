@@ -43,12 +43,13 @@ Result<std::vector<std::string>> mergeConfigFile(const std::vector<std::string>&
 // One option of a command, declared once: what --help says, what parse() accepts and checks,
 // and the default every reader gets.
 struct OptionSpec {
-  enum class Kind { kText, kInt, kFlag, kList };  // kList: text, may be given more than once
+  // kList: text, may be given more than once; kNumber: a decimal number ("0.25", "1e3").
+  enum class Kind { kText, kInt, kFlag, kList, kNumber };
   std::string name;       // without "--"
   Kind kind = Kind::kText;
   std::string value;      // the placeholder --help shows: "URL", "N", "FILE"
   std::string fallback;   // the default ("" = none); for kInt, a whole number
-  int64_t min = 0;        // kInt: the range it must be in
+  int64_t min = 0;        // kInt, kNumber: the range it must be in
   int64_t max = INT64_MAX;
   std::string help;       // may hold "\n" for more lines; "" = accepted, described elsewhere in --help
   bool required = false;
@@ -60,6 +61,7 @@ class ParsedOptions {
   bool has(const std::string& name) const { return args_.has(name); }  // given, not defaulted
   std::string text(const std::string& name) const;                      // the value or the default
   int64_t integer(const std::string& name) const;                       // checked at parse
+  double number(const std::string& name) const;                         // kNumber, checked at parse
   bool flag(const std::string& name) const { return args_.has(name); }
   std::vector<std::string> list(const std::string& name) const { return args_.all(name); }  // kList
   const Args& args() const { return args_; }
@@ -69,6 +71,7 @@ class ParsedOptions {
   Args args_;
   std::map<std::string, std::string> fallbacks_;
   std::map<std::string, int64_t> integers_;
+  std::map<std::string, double> numbers_;
 };
 
 class OptionTable {

@@ -40,17 +40,16 @@ int runCli(const CliProgram& program, int argc, char** argv);
 std::string programHelp(const CliProgram& program);
 std::string commandHelp(const CliProgram& program, const CliCommand& command);
 
-// For tools with hand-written usage and raw arguments (the benchmarks, the harnesses).
-struct RawCliCommand {
+// A binary without commands (the simulators, emulators, harnesses): its options declared once,
+// `prog --help` (about, options, notes) and `--version` answered, the options checked (exit 2).
+struct CliTool {
   std::string name;
-  std::function<int(const std::vector<std::string>& args)> run;
+  std::string about;
+  OptionTable options;
+  std::function<int(const ParsedOptions& options)> run;
+  std::string notes = "";
 };
-int runCli(std::string_view program, std::string_view usage, int argc, char** argv,
-           const std::vector<RawCliCommand>& commands);
-
-// For binaries without commands: true when args asked for --help or --version, which have then
-// been answered (*exit_code set).
-bool answerHelpOrVersion(std::string_view program, std::string_view usage, const std::vector<std::string>& args,
-                         int* exit_code);
+int runTool(const CliTool& tool, int argc, char** argv);
+std::string toolHelp(const CliTool& tool);
 
 }  // namespace sw::common
