@@ -20,14 +20,13 @@ using detail::arr;
 using detail::get;
 using detail::getPath;
 using detail::idText;
+using detail::kMaxLines;
 using detail::str;
 using detail::strPath;
 using detail::wholeNumber;
 using nlohmann::json;
 
 namespace {
-
-constexpr size_t kMaxLines = 5000;
 
 OrderStatus v0Status(const std::string& s) {
   if (s == "Pending" || s == "PendingAvailability") return OrderStatus::kPending;

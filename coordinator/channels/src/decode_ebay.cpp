@@ -17,14 +17,13 @@ using detail::arr;
 using detail::get;
 using detail::getPath;
 using detail::idText;
+using detail::kMaxLines;
 using detail::str;
 using detail::strPath;
 using detail::wholeNumber;
 using nlohmann::json;
 
 namespace {
-
-constexpr size_t kMaxLines = 5000;
 
 std::optional<Money> ebayMoney(const json* m) {
   if (!m) return std::nullopt;

@@ -21,14 +21,13 @@ using detail::arr;
 using detail::get;
 using detail::getPath;
 using detail::idText;
+using detail::kMaxLines;
 using detail::str;
 using detail::strPath;
 using detail::wholeNumber;
 using nlohmann::json;
 
 namespace {
-
-constexpr size_t kMaxLines = 5000;
 
 OrderStatus wooStatus(const std::string& s) {
   if (s == "pending" || s == "on-hold" || s == "checkout-draft") return OrderStatus::kPending;

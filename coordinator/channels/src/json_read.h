@@ -2,6 +2,7 @@
 // Careful reading of JSON from outside: nothing here throws, wrong types read as absent.
 // Internal to the channels code.
 
+#include <cstddef>
 #include <cstdint>
 #include <initializer_list>
 #include <optional>
@@ -13,6 +14,11 @@
 #include "sw/common/decimal.h"
 
 namespace sw::coordinator::channels::detail {
+
+// The most lines (items, refund lines) any decoder takes from one order: more is refused as
+// too_many_lines, never cut short.
+inline constexpr size_t kMaxLines = 5000;
+
 
 using nlohmann::json;
 
