@@ -547,10 +547,7 @@ Result<json> ReceiptQueue::list(size_t limit, const std::string& state) {
         " FROM receipt WHERE (? = '' OR state = ?) ORDER BY id DESC LIMIT ?");
     if (!st) return st.error();
     st->bind(1, state).bind(2, state).bind(3, static_cast<int64_t>(limit));
-    while (true) {
-      auto r = st->step();
-      if (!r) return r.error();
-      if (!*r) break;
+    if (auto each_ok = st->eachRow([&](const common::SqliteStmt&) {
       json body = json::parse(st->columnText(10), nullptr, false);
       out.push_back({{"id", st->columnInt(0)}, {"seq", st->columnInt(1)}, {"event_id", st->columnText(2)},
                      {"type", st->columnText(3)}, {"state", st->columnText(4)}, {"attempts", st->columnInt(5)},
@@ -559,6 +556,8 @@ Result<json> ReceiptQueue::list(size_t limit, const std::string& state) {
                      {"printed_at_ms", st->columnIsNull(9) ? json(nullptr) : json(st->columnInt(9))},
                      {"total", body.is_discarded() ? json(nullptr) : body.value("total", json(nullptr))},
                      {"lines", body.is_discarded() ? json::array() : body.value("lines", json::array())}});
+    }); !each_ok) {
+      return each_ok.error();
     }
     return {};
   });

@@ -24,15 +24,14 @@ Status DownlinkClient::loadStates() {
     auto st = db.prepare("SELECT kind, location, version, snapshot_version, cursor, updated_at_ms FROM down_state");
     if (!st) return st.error();
     std::lock_guard<std::mutex> lock(mu_);
-    while (true) {
-      auto r = st->step();
-      if (!r) return r.error();
-      if (!*r) break;
+    if (auto each_ok = st->eachRow([&](const common::SqliteStmt&) {
       DownState& s = states_[{st->columnText(0), st->columnText(1)}];
       s.version = st->columnInt(2);
       s.snapshot_version = st->columnInt(3);
       s.cursor = st->columnText(4);
       s.updated_at_ms = st->columnInt(5);
+    }); !each_ok) {
+      return each_ok.error();
     }
     return {};
   });

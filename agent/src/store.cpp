@@ -386,26 +386,24 @@ Result<std::vector<StockEstimate>> Store::estimateStock(const std::string& sku) 
       " LEFT JOIN stock_view_meta m ON m.location = v.location WHERE v.sku = ?");
   if (!view) return view.error();
   view->bind(1, sku);
-  while (true) {
-    auto r = view->step();
-    if (!r) return r.error();
-    if (!*r) break;
+  if (auto each_ok = view->eachRow([&](const common::SqliteStmt&) {
     StockEstimate& e = by_loc[view->columnText(0)];
     e.location = view->columnText(0);
     e.in_view = true;
     e.view_on_hand = view->columnInt(1);
     e.view_includes_seq = static_cast<uint64_t>(view->columnInt(2));
+  }); !each_ok) {
+    return each_ok.error();
   }
   // This device's locations without a view row yet still get an estimate from its own moves.
   auto own_locs = db_.prepare("SELECT DISTINCT location FROM local_moves WHERE sku = ?");
   if (!own_locs) return own_locs.error();
   own_locs->bind(1, sku);
-  while (true) {
-    auto r = own_locs->step();
-    if (!r) return r.error();
-    if (!*r) break;
+  if (auto each_ok = own_locs->eachRow([&](const common::SqliteStmt&) {
     StockEstimate& e = by_loc[own_locs->columnText(0)];
     e.location = own_locs->columnText(0);
+  }); !each_ok) {
+    return each_ok.error();
   }
   auto meta = db_.prepare("SELECT device_applied_seq FROM stock_view_meta WHERE location = ?");
   if (!meta) return meta.error();
@@ -422,16 +420,15 @@ Result<std::vector<StockEstimate>> Store::estimateStock(const std::string& sku) 
     }
     e.estimate = e.view_on_hand;
     moves->bind(1, sku).bind(2, loc).bind(3, static_cast<int64_t>(e.view_includes_seq));
-    while (true) {
-      auto r = moves->step();
-      if (!r) return r.error();
-      if (!*r) break;
+    if (auto each_ok = moves->eachRow([&](const common::SqliteStmt&) {
       ++e.own_unsynced_moves;
       if (moves->columnText(0) == "count") {
         e.estimate = moves->columnInt(1);
       } else {
         e.estimate += moves->columnInt(1);
       }
+    }); !each_ok) {
+      return each_ok.error();
     }
     moves->reset();
     out.push_back(e);

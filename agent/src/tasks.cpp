@@ -100,13 +100,12 @@ common::Result<json> listPickTasks(Store& store) {
         "SELECT task_id, order_id, order_name, channel, location, lines FROM pick_tasks"
         " WHERE confirmed_seq IS NULL ORDER BY ver");
     if (!st) return st.error();
-    for (;;) {
-      auto r = st->step();
-      if (!r) return r.error();
-      if (!*r) break;
+    if (auto each_ok = st->eachRow([&](const common::SqliteStmt&) {
       out.push_back({{"task_id", st->columnText(0)}, {"order_id", st->columnText(1)},
                      {"order_name", st->columnText(2)}, {"channel", st->columnText(3)},
                      {"location", st->columnText(4)}, {"lines", json::parse(st->columnText(5), nullptr, false)}});
+    }); !each_ok) {
+      return each_ok.error();
     }
     return {};
   });

@@ -76,10 +76,7 @@ Result<std::vector<TokenInfo>> SqliteAccess::tokens() {
   auto st = db_.prepare("SELECT name, role, location, created_at_ms, revoked_at_ms FROM api_tokens ORDER BY name");
   if (!st) return st.error();
   std::vector<TokenInfo> out;
-  for (;;) {
-    auto r = st->step();
-    if (!r) return r.error();
-    if (!*r) break;
+  if (auto each_ok = st->eachRow([&](const common::SqliteStmt&) {
     TokenInfo t;
     t.name = st->columnText(0);
     t.role = parseRole(st->columnText(1)).value_or(Role::kViewer);
@@ -87,6 +84,8 @@ Result<std::vector<TokenInfo>> SqliteAccess::tokens() {
     t.created_at_ms = st->columnInt(3);
     t.revoked_at_ms = st->columnInt(4);
     out.push_back(std::move(t));
+  }); !each_ok) {
+    return each_ok.error();
   }
   return out;
 }
@@ -152,10 +151,7 @@ Result<std::vector<AuditEntry>> SqliteAccess::audit(const AuditQuery& q) {
   if (q.before_id > 0) st->bind(7, q.before_id);
   st->bind(8, q.limit);
   std::vector<AuditEntry> out;
-  for (;;) {
-    auto r = st->step();
-    if (!r) return r.error();
-    if (!*r) break;
+  if (auto each_ok = st->eachRow([&](const common::SqliteStmt&) {
     AuditEntry e;
     e.id = st->columnInt(0);
     e.at_ms = st->columnInt(1);
@@ -168,6 +164,8 @@ Result<std::vector<AuditEntry>> SqliteAccess::audit(const AuditQuery& q) {
     e.status = static_cast<int>(st->columnInt(8));
     e.outcome = st->columnText(9);
     out.push_back(std::move(e));
+  }); !each_ok) {
+    return each_ok.error();
   }
   return out;
 }

@@ -247,11 +247,10 @@ Result<ImportOutcome> SqliteCatalog::importPrices(const ParsedImport<PriceRow>& 
     } else {
       mapped->reset();
       mapped->bind(1, row.price_list);
-      while (true) {
-        auto m = mapped->step();
-        if (!m) return m.error();
-        if (!*m) break;
+      if (auto each_ok = mapped->eachRow([&](const common::SqliteStmt&) {
         locations.insert(mapped->columnText(0));
+      }); !each_ok) {
+        return each_ok.error();
       }
     }
   }
@@ -303,11 +302,10 @@ Result<std::vector<PriceListMapping>> SqliteCatalog::priceLists() {
   auto st = db_.prepare("SELECT location, price_list FROM price_list_map ORDER BY location");
   if (!st) return st.error();
   std::vector<PriceListMapping> out;
-  while (true) {
-    auto r = st->step();
-    if (!r) return r.error();
-    if (!*r) break;
+  if (auto each_ok = st->eachRow([&](const common::SqliteStmt&) {
     out.push_back({st->columnText(0), st->columnText(1)});
+  }); !each_ok) {
+    return each_ok.error();
   }
   return out;
 }
@@ -318,11 +316,10 @@ Result<std::vector<std::string>> SqliteCatalog::locations() {
       "SELECT location FROM price_list_map UNION SELECT DISTINCT substr(scope, 5) FROM price_entries WHERE scope LIKE 'loc:%'");
   if (!st) return st.error();
   std::vector<std::string> out;
-  while (true) {
-    auto r = st->step();
-    if (!r) return r.error();
-    if (!*r) break;
+  if (auto each_ok = st->eachRow([&](const common::SqliteStmt&) {
     out.push_back(st->columnText(0));
+  }); !each_ok) {
+    return each_ok.error();
   }
   return out;
 }
@@ -397,10 +394,7 @@ Result<std::vector<common::PriceEntry>> SqliteCatalog::priceEntries(const std::s
   std::string ls = locScope(location);
   st->bind(1, sku).bind(2, ls).bind(3, listScope(listOf(location)));
   std::vector<common::PriceEntry> out;
-  while (true) {
-    auto r = st->step();
-    if (!r) return r.error();
-    if (!*r) break;
+  if (auto each_ok = st->eachRow([&](const common::SqliteStmt&) {
     common::PriceEntry e;
     e.origin = st->columnText(0) == ls ? "location" : "price_list";
     e.promotion = st->columnText(1);
@@ -409,6 +403,8 @@ Result<std::vector<common::PriceEntry>> SqliteCatalog::priceEntries(const std::s
     e.starts_at_ms = st->columnInt(4);
     e.ends_at_ms = st->columnInt(5);
     out.push_back(std::move(e));
+  }); !each_ok) {
+    return each_ok.error();
   }
   return out;
 }

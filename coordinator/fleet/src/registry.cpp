@@ -82,10 +82,7 @@ Status DeviceRegistry::loadLocked() {
       " revoked_reason FROM device_registry");
   if (!st) return st.error();
   std::map<std::string, RegisteredDevice, std::less<>> fresh;
-  while (true) {
-    auto row = st->step();
-    if (!row) return row.error();
-    if (!*row) break;
+  if (auto each_ok = st->eachRow([&](const common::SqliteStmt&) {
     RegisteredDevice d;
     d.device_id = st->columnText(0);
     d.location = st->columnText(1);
@@ -97,6 +94,8 @@ Status DeviceRegistry::loadLocked() {
     d.revoked_at_ms = st->columnInt(7);
     d.revoked_reason = st->columnText(8);
     fresh.emplace(d.device_id, std::move(d));
+  }); !each_ok) {
+    return each_ok.error();
   }
   devices_ = std::move(fresh);
   generation_ = *g;

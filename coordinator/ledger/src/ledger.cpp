@@ -975,10 +975,7 @@ namespace {
 
 Result<std::vector<StockRow>> readStock(SqliteStmt& st) {
   std::vector<StockRow> out;
-  while (true) {
-    auto r = st.step();
-    if (!r) return r.error();
-    if (!*r) break;
+  if (auto each_ok = st.eachRow([&](const common::SqliteStmt&) {
     StockRow row;
     row.location = st.columnText(0);
     row.sku = st.columnText(1);
@@ -987,6 +984,8 @@ Result<std::vector<StockRow>> readStock(SqliteStmt& st) {
     if (!st.columnIsNull(4)) row.last_counted = st.columnInt(4);
     row.updated_at_ms = st.columnInt(5);
     out.push_back(std::move(row));
+  }); !each_ok) {
+    return each_ok.error();
   }
   return out;
 }
@@ -1022,10 +1021,7 @@ Result<std::vector<DeviceRow>> SqliteLedger::devices() {
       " ORDER BY device_id");
   if (!st) return st.error();
   std::vector<DeviceRow> out;
-  while (true) {
-    auto r = st->step();
-    if (!r) return r.error();
-    if (!*r) break;
+  if (auto each_ok = st->eachRow([&](const common::SqliteStmt&) {
     DeviceRow d;
     d.device_id = st->columnText(0);
     d.epoch = st->columnText(1);
@@ -1048,6 +1044,8 @@ Result<std::vector<DeviceRow>> SqliteLedger::devices() {
     d.last_chain_break = st->columnText(18);
     d.last_chain_break_at_ms = st->columnInt(19);
     out.push_back(std::move(d));
+  }); !each_ok) {
+    return each_ok.error();
   }
   return out;
 }
@@ -1068,12 +1066,11 @@ Result<std::vector<QuarantineRow>> SqliteLedger::quarantine(int64_t limit) {
   if (!st) return st.error();
   st->bind(1, limit);
   std::vector<QuarantineRow> out;
-  while (true) {
-    auto r = st->step();
-    if (!r) return r.error();
-    if (!*r) break;
+  if (auto each_ok = st->eachRow([&](const common::SqliteStmt&) {
     out.push_back({st->columnInt(0), st->columnText(1), st->columnText(2), st->columnText(3), st->columnText(4),
                    st->columnText(5)});
+  }); !each_ok) {
+    return each_ok.error();
   }
   return out;
 }
@@ -1088,12 +1085,11 @@ Result<std::vector<AnomalyRow>> SqliteLedger::anomalies(const std::string& devic
   if (!st) return st.error();
   st->bind(1, before_id).bind(2, device).bind(3, code).bind(4, limit);
   std::vector<AnomalyRow> out;
-  while (true) {
-    auto r = st->step();
-    if (!r) return r.error();
-    if (!*r) break;
+  if (auto each_ok = st->eachRow([&](const common::SqliteStmt&) {
     out.push_back({st->columnInt(0), st->columnText(1), static_cast<uint64_t>(st->columnInt(2)), st->columnText(3),
                    st->columnText(4), st->columnInt(5)});
+  }); !each_ok) {
+    return each_ok.error();
   }
   return out;
 }
@@ -1122,11 +1118,10 @@ Result<std::map<std::string, std::map<std::string, int64_t>>> SqliteLedger::pric
       " GROUP BY d.device_id, p.check_code");
   if (!st) return st.error();
   std::map<std::string, std::map<std::string, int64_t>> out;
-  while (true) {
-    auto r = st->step();
-    if (!r) return r.error();
-    if (!*r) break;
+  if (auto each_ok = st->eachRow([&](const common::SqliteStmt&) {
     out[st->columnText(0)][st->columnText(1)] = st->columnInt(2);
+  }); !each_ok) {
+    return each_ok.error();
   }
   return out;
 }
@@ -1136,11 +1131,10 @@ Result<std::map<std::string, int64_t>> SqliteLedger::anomalyCounts() {
   auto st = reader_.prepare("SELECT code, COUNT(*) FROM anomalies GROUP BY code");
   if (!st) return st.error();
   std::map<std::string, int64_t> out;
-  while (true) {
-    auto r = st->step();
-    if (!r) return r.error();
-    if (!*r) break;
+  if (auto each_ok = st->eachRow([&](const common::SqliteStmt&) {
     out[st->columnText(0)] = st->columnInt(1);
+  }); !each_ok) {
+    return each_ok.error();
   }
   return out;
 }
@@ -1161,10 +1155,7 @@ Result<std::vector<LedgerEvent>> SqliteLedger::eventsForDevice(const std::string
   if (!st) return st.error();
   st->bind(1, device).bind(2, static_cast<int64_t>(from_seq)).bind(3, limit);
   std::vector<LedgerEvent> out;
-  while (true) {
-    auto r = st->step();
-    if (!r) return r.error();
-    if (!*r) break;
+  if (auto each_ok = st->eachRow([&](const common::SqliteStmt&) {
     uint64_t seq = static_cast<uint64_t>(st->columnInt(0));
     if (out.empty() || out.back().seq != seq) {
       LedgerEvent e;
@@ -1195,6 +1186,8 @@ Result<std::vector<LedgerEvent>> SqliteLedger::eventsForDevice(const std::string
       if (!st->columnIsNull(19)) m.list_price_units = st->columnInt(19);
       out.back().moves.push_back(std::move(m));
     }
+  }); !each_ok) {
+    return each_ok.error();
   }
   return out;
 }
@@ -1277,11 +1270,10 @@ Result<std::vector<std::string>> SqliteLedger::locationNames() {
   auto st = reader_.prepare("SELECT name FROM locations UNION SELECT location FROM devices WHERE location != ''");
   if (!st) return st.error();
   std::vector<std::string> out;
-  while (true) {
-    auto r = st->step();
-    if (!r) return r.error();
-    if (!*r) break;
+  if (auto each_ok = st->eachRow([&](const common::SqliteStmt&) {
     out.push_back(st->columnText(0));
+  }); !each_ok) {
+    return each_ok.error();
   }
   return out;
 }
