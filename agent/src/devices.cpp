@@ -4,6 +4,7 @@
 #include "sw/agent/devices.h"
 
 #include <algorithm>
+#include <cstdlib>
 #include <chrono>
 
 #include "sw/agent/scan_decode.h"
@@ -96,63 +97,90 @@ const std::vector<common::OptionSpec>& deviceOptions() {
   // as 9600,8N1 or 115200,8N1,rtscts. Each device is optional.
   static const std::vector<common::OptionSpec> kOptions = {
       {"scanner", Kind::kText, "PATH", "", 0, 0, "barcode scanner; decoded scans at GET /v1/scans"},
-      {"scanner-model", Kind::kText, "M", "", 0, 0, "line (default: CR/LF or a pause ends a scan) or ssi (Zebra SSI)"},
-      {"scanner-settings", Kind::kText, "S", "", 0, 0, "the scanner's serial settings (default 9600,8N1)"},
+      {"scanner-model", Kind::kText, "M", "line", 0, 0, "line (CR/LF or a pause ends a scan) or ssi (Zebra SSI)"},
+      {"scanner-settings", Kind::kText, "S", "9600,8N1", 0, 0, "the scanner's serial settings"},
       {"scale", Kind::kText, "PATH", "", 0, 0, "scale, read by POST /v1/scale/read"},
-      {"scale-model", Kind::kText, "M", "", 0, 0, "toledo (default, 8213/SASI), mt-sics or cas"},
-      {"scale-settings", Kind::kText, "S", "", 0, 0, "default 9600,7E1 for toledo, else 9600,8N1"},
-      {"scale-unit", Kind::kText, "U", "", 0, 0, "the unit a Toledo scale weighs in (kg default, g, lb, oz)"},
-      {"scale-settle-ms", Kind::kText, "N", "", 0, 0,
-       "how long a read waits for a moving weight to settle, 0-30000 (default 3000)"},
+      {"scale-model", Kind::kText, "M", "toledo", 0, 0, "toledo (8213/SASI), mt-sics or cas"},
+      {"scale-settings", Kind::kText, "S", "", 0, 0, "the scale's serial settings (default 9600,7E1 for toledo, else 9600,8N1)"},
+      {"scale-unit", Kind::kText, "U", "kg", 0, 0, "the unit a Toledo scale weighs in: kg, g, lb or oz"},
+      {"scale-settle-ms", Kind::kInt, "N", "3000", 0, 30'000, "how long a read waits for a moving weight to settle"},
       {"printer", Kind::kText, "PATH", "", 0, 0,
        "ESC/POS receipt printer: every sale and return gets a receipt, queued in\nthe store and printed by a "
        "worker (GET /v1/receipts, POST /v1/receipts/ID/print)"},
-      {"printer-model", Kind::kText, "M", "", 0, 0, "escpos (default; the only one)"},
-      {"printer-settings", Kind::kText, "S", "", 0, 0, "default 9600,8N1"},
+      {"printer-model", Kind::kText, "M", "escpos", 0, 0, "escpos (the only one)"},
+      {"printer-settings", Kind::kText, "S", "9600,8N1", 0, 0, "the printer's serial settings"},
       {"drawer", Kind::kText, "D", "", 0, 0,
        "cash drawer for POST /v1/drawer/open: printer (on the printer's kick-out\nport) or PATH (a port of its own "
        "that takes the same ESC p pulse)"},
-      {"drawer-model", Kind::kText, "M", "", 0, 0, "escpos-pin2 (default) or escpos-pin5: the kick-out connector pin"},
-      {"drawer-settings", Kind::kText, "S", "", 0, 0, "the drawer's own port, default 9600,8N1"},
+      {"drawer-model", Kind::kText, "M", "escpos-pin2", 0, 0, "escpos-pin2 or escpos-pin5: the kick-out connector pin"},
+      {"drawer-settings", Kind::kText, "S", "9600,8N1", 0, 0, "the drawer's own port's serial settings"},
       {"receipt-header", Kind::kText, "T", "", 0, 0, "the receipt's first line (default: the location)"},
       {"receipt-footer", Kind::kText, "T", "", 0, 0, "its last line (default none)"},
-      {"receipt-width", Kind::kText, "N", "", 0, 0, "characters per line, 24-80 (default 42)"},
-      {"receipt-keep-days", Kind::kText, "N", "", 0, 0, "printed receipts stay reprintable this long (default 30)"},
+      {"receipt-width", Kind::kInt, "N", "42", 24, 80, "characters per receipt line"},
+      {"receipt-keep-days", Kind::kInt, "N", "30", 1, 3650, "printed receipts stay reprintable this long"},
       {"rcn-country", Kind::kText, "CC", "", 0, 0, "variable-measure EAN-13 layouts for decoded scans"},
   };
   return kOptions;
 }
 
+namespace {
+
+const common::OptionSpec& deviceOption(const std::string& name) {
+  for (const common::OptionSpec& o : deviceOptions()) {
+    if (o.name == name) return o;
+  }
+  std::abort();  // a name not in the table is a bug here, not an input error
+}
+
+// An option's value, or its default from the table.
+std::string value(const common::Args& args, const std::string& name) {
+  return args.getOr(name, deviceOption(name).fallback);
+}
+
+// A whole-number option, checked against the table's range (the Args may come from anywhere).
+Result<int64_t> whole(const common::Args& args, const std::string& name) {
+  const common::OptionSpec& o = deviceOption(name);
+  auto v = args.getInt(name, std::stoll(o.fallback));
+  if (!v) return v.error();
+  if (*v < o.min || *v > o.max) {
+    return Error::reject("bad_option", "--" + name + " must be from " + std::to_string(o.min) + " to " +
+                                           std::to_string(o.max) + ", got " + std::to_string(*v));
+  }
+  return v;
+}
+
+}  // namespace
+
 Result<DevicesConfig> parseDevicesConfig(const common::Args& args, const std::string& location) {
   DevicesConfig c;
   c.scanner_port = args.getOr("scanner", "");
-  std::string scanner_model = args.getOr("scanner-model", "line");
+  std::string scanner_model = value(args, "scanner-model");
   if (scanner_model == "line") c.scanner_mode = fw::ScannerMode::kLine;
   else if (scanner_model == "ssi") c.scanner_mode = fw::ScannerMode::kSsi;
   else return Error::reject("bad_option", "--scanner-model must be line or ssi");
-  auto ss = settingsOption(args, "scanner-settings", "9600,8N1");
+  auto ss = settingsOption(args, "scanner-settings", value(args, "scanner-settings"));
   if (!ss) return ss.error();
   c.scanner_settings = *ss;
 
   c.scale_port = args.getOr("scale", "");
-  auto model = fw::parseScaleProtocol(args.getOr("scale-model", "toledo"));
+  auto model = fw::parseScaleProtocol(value(args, "scale-model"));
   if (!model) return Error::reject("bad_option", "--scale-model must be toledo, mt-sics or cas");
   c.scale_model = *model;
   // Toledo 8213 scales usually run 9600 7E1; MT-SICS and CAS 9600 8N1 (shared/firmware/PROTOCOLS.md).
   auto sc = settingsOption(args, "scale-settings", c.scale_model == fw::ScaleProtocol::kToledo ? "9600,7E1" : "9600,8N1");
   if (!sc) return sc.error();
   c.scale_settings = *sc;
-  c.scale_unit = args.getOr("scale-unit", "kg");
+  c.scale_unit = value(args, "scale-unit");
   if (c.scale_unit != "kg" && c.scale_unit != "g" && c.scale_unit != "lb" && c.scale_unit != "oz") {
     return Error::reject("bad_option", "--scale-unit must be kg, g, lb or oz");
   }
-  auto settle = args.getInt("scale-settle-ms", 3000);
-  if (!settle || *settle < 0 || *settle > 30'000) return Error::reject("bad_option", "--scale-settle-ms is 0..30000");
+  auto settle = whole(args, "scale-settle-ms");
+  if (!settle) return settle.error();
   c.scale_settle_ms = static_cast<int>(*settle);
 
   c.printer_port = args.getOr("printer", "");
-  if (args.getOr("printer-model", "escpos") != "escpos") return Error::reject("bad_option", "--printer-model must be escpos");
-  auto ps = settingsOption(args, "printer-settings", "9600,8N1");
+  if (value(args, "printer-model") != "escpos") return Error::reject("bad_option", "--printer-model must be escpos");
+  auto ps = settingsOption(args, "printer-settings", value(args, "printer-settings"));
   if (!ps) return ps.error();
   c.printer_settings = *ps;
 
@@ -160,21 +188,21 @@ Result<DevicesConfig> parseDevicesConfig(const common::Args& args, const std::st
   if (c.drawer == "printer" && c.printer_port.empty()) {
     return Error::reject("bad_option", "--drawer printer needs --printer (the drawer hangs on the printer's kick-out port)");
   }
-  std::string drawer_model = args.getOr("drawer-model", "escpos-pin2");
+  std::string drawer_model = value(args, "drawer-model");
   if (drawer_model == "escpos-pin2") c.drawer_pin = 2;
   else if (drawer_model == "escpos-pin5") c.drawer_pin = 5;
   else return Error::reject("bad_option", "--drawer-model must be escpos-pin2 or escpos-pin5");
-  auto ds = settingsOption(args, "drawer-settings", "9600,8N1");
+  auto ds = settingsOption(args, "drawer-settings", value(args, "drawer-settings"));
   if (!ds) return ds.error();
   c.drawer_settings = *ds;
 
   c.receipt_header = args.getOr("receipt-header", location);
   c.receipt_footer = args.getOr("receipt-footer", "");
-  auto width = args.getInt("receipt-width", 42);
-  if (!width || *width < 24 || *width > 80) return Error::reject("bad_option", "--receipt-width is 24..80 characters");
+  auto width = whole(args, "receipt-width");
+  if (!width) return width.error();
   c.receipt_width = static_cast<int>(*width);
-  auto keep = args.getInt("receipt-keep-days", 30);
-  if (!keep || *keep < 1 || *keep > 3650) return Error::reject("bad_option", "--receipt-keep-days is 1..3650");
+  auto keep = whole(args, "receipt-keep-days");
+  if (!keep) return keep.error();
   c.receipt_keep_days = static_cast<int>(*keep);
   c.rcn_country = args.getOr("rcn-country", "");
   if (!c.rcn_country.empty() && fw::rcnLayoutsForCountry(c.rcn_country).empty()) {
