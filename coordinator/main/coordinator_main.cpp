@@ -18,6 +18,7 @@
 #include "sw/common/uuid.h"
 #include "sw/coordinator/api/access.h"
 #include "sw/coordinator/catalog/catalog.h"
+#include "sw/coordinator/fleet/alert_notifier.h"
 #include "sw/coordinator/fleet/cert_renewal.h"
 #include "sw/coordinator/channels/channel_service.h"
 #include "sw/coordinator/channels/channel_decode.h"
@@ -72,6 +73,12 @@ std::vector<common::OptionSpec> serveOptions() {
        "alert when a device is offline or holds unsynced events this long"},
       {"alert-queue", Kind::kInt, "N", "100000", 1, INT64_MAX, "alert when a device holds this many unsynced events"},
       {"alert-disk-mb", Kind::kInt, "N", "256", 1, 1 << 30, "alert when a device has less free disk than this"},
+      {"alert-webhook", Kind::kText, "URL", "", 0, 0,
+       "POST every critical device alert raised or cleared here, retried until\n2xx (fleet/alert_notifier.h)"},
+      {"alert-webhook-secret-file", Kind::kText, "FILE", "", 0, 0,
+       "sign each notification: X-Stockwire-Signature, HMAC-SHA256 with the\nfile's first line"},
+      {"alert-webhook-ca", Kind::kText, "FILE", "", 0, 0, "an https:// webhook's CA certificates (PEM)"},
+      {"alert-webhook-interval-ms", Kind::kInt, "N", "5000", 50, 3'600'000, "how often alerts are checked"},
       {"count-tie-ms", Kind::kInt, "N", "", 0, 86'400'000,
        "movements from other devices this close to a count are taken as seen by it\n(never counted twice); "
        "fixed when the ledger is created (default 2000)"},
@@ -236,10 +243,29 @@ int serve(const common::ParsedOptions& parsed) {
     renewal = std::make_unique<coordinator::CertRenewalService>(*transport, *enrollment, ic.share_group);
     if (auto s = renewal->start(); !s) return fail(s.error(), 3);
   }
+  // Critical alerts leave the console through a webhook, when one is configured.
+  std::unique_ptr<coordinator::AlertNotifier> notifier;
+  if (opts->has("alert-webhook")) {
+    coordinator::AlertWebhookConfig wc;
+    wc.url = opts->text("alert-webhook");
+    wc.ca_file = opts->text("alert-webhook-ca");
+    wc.interval_ms = opts->integer("alert-webhook-interval-ms");
+    if (opts->has("alert-webhook-secret-file")) {
+      auto secret = common::readFile(opts->text("alert-webhook-secret-file"));
+      if (!secret) return fail(common::Error::reject("bad_option", "cannot read --alert-webhook-secret-file"), 2);
+      wc.secret = secret->substr(0, secret->find_first_of("\r\n"));
+      if (wc.secret.empty()) return fail(common::Error::reject("bad_option", "--alert-webhook-secret-file is empty"), 2);
+    }
+    coordinator::Ledger& alert_ledger = **ledger;
+    auto made = coordinator::AlertNotifier::create(wc, [&alert_ledger] { return alert_ledger.devices(); }, limits, clock);
+    if (!made) return fail(made.error(), 2);
+    notifier = std::move(*made);
+  }
   if (auto s = api.start(hp->first, hp->second); !s) return fail(s.error(), 2);
   if (auto s = ingest.start(); !s) return fail(s.error(), 3);
   channels.start();
   orders.start();
+  if (notifier) notifier->start();
   const char* scheme = http_options.tls_cert_file.empty() ? "http" : "https";
   SW_INFO("coordinator") << "ledger " << db << ", broker " << mc.broker_url << ", console " << scheme
                          << "://" << hp->first << ":" << api.port() << "/";
@@ -248,6 +274,7 @@ int serve(const common::ParsedOptions& parsed) {
 
   int sig = common::waitForTerminationSignal();
   SW_INFO("coordinator") << "signal " << sig << ", stopping";
+  if (notifier) notifier->stop();
   api.stop();
   if (crl_watcher) crl_watcher->stop();
   if (renewal) renewal->stop();
