@@ -18,6 +18,7 @@
 #include "sw/common/http_server.h"
 #include "sw/common/json_text.h"
 #include "sw/common/log.h"
+#include "sw/common/metrics.h"
 
 namespace sw::agent {
 
@@ -35,8 +36,10 @@ struct AgentHttpApi::Impl {
   httplib::Server server;
   common::HttpServerRunner runner{server};
   std::string api_token;  // empty: no token needed
+  common::LatencyHistogram record_latency;  // store.record: from the parsed request to durable
 
   std::string statusJson();
+  std::string metricsText();
 
   Impl(Store& s, SyncLoop* y, const common::Clock& c, ExposureLimits l) : store(s), sync(y), clock(c), limits(l) {}
 
@@ -59,7 +62,9 @@ struct AgentHttpApi::Impl {
         SW_WARN("http") << "price check skipped: " << flags.error().toString();
       }
     }
+    const int64_t t0 = clock.monoMs();
     auto rec = store.record(*draft);
+    record_latency.observeUs(static_cast<uint64_t>(std::max<int64_t>(0, clock.monoMs() - t0)) * 1000);
     if (!rec) {
       SW_WARN("http") << req.path << " refused: " << rec.error().toString();
       return common::sendError(res, rec.error());
@@ -96,6 +101,9 @@ struct AgentHttpApi::Impl {
     });
     server.Get("/v1/status", [this](const httplib::Request&, httplib::Response& res) {
       res.set_content(statusJson(), "application/json");
+    });
+    server.Get("/metrics", [this](const httplib::Request&, httplib::Response& res) {
+      res.set_content(metricsText(), common::kPrometheusContentType);
     });
     server.Get(R"(/v1/stock/([^/]{1,64}))", [this](const httplib::Request& req, httplib::Response& res) {
       std::string sku = req.matches[1].str();
@@ -258,6 +266,42 @@ void AgentHttpApi::stop() {
 int AgentHttpApi::port() const { return impl_->runner.port(); }
 
 std::string AgentHttpApi::statusJson() { return impl_->statusJson(); }
+
+// This device's figures for Prometheus (served on the loopback API like the rest; with
+// --api-token-file the scraper sends the token too).
+std::string AgentHttpApi::Impl::metricsText() {
+  common::PrometheusText p;
+  if (auto st = store.stats()) {
+    const int64_t now = clock.nowMs();
+    const int64_t age_s =
+        st->oldest_unsynced_recorded_at_ms ? std::max<int64_t>(0, (now - st->oldest_unsynced_recorded_at_ms) / 1000) : 0;
+    p.gauge("stockwire_agent_last_seq", "Seq of the newest event recorded", static_cast<double>(st->last_seq));
+    p.gauge("stockwire_agent_last_acked_seq", "Seq up to which the coordinator has applied",
+            static_cast<double>(st->last_acked_seq));
+    p.gauge("stockwire_agent_queue_depth", "Events recorded and not yet applied by the coordinator",
+            static_cast<double>(st->queue_depth));
+    p.gauge("stockwire_agent_oldest_unsynced_age_seconds", "Age of the oldest event not yet applied", static_cast<double>(age_s));
+    p.gauge("stockwire_agent_disk_free_bytes", "Free bytes on the store's disk", static_cast<double>(st->disk_free_bytes));
+    p.gauge("stockwire_agent_stored_events", "Events kept in the local store", static_cast<double>(st->stored_events));
+    p.gauge("stockwire_agent_store_write_failing", "1 while new events are being refused (disk full, read-only)",
+            st->last_write_failure.at_ms != 0 ? 1 : 0);
+  }
+  p.histogram("stockwire_agent_record_seconds", "Time to record one event durably (store commit)", record_latency);
+  if (sync) {
+    SyncStatus s = sync->status();
+    p.gauge("stockwire_agent_broker_connected", "1 while connected to the MQTT broker", s.broker_connected ? 1 : 0);
+    p.gauge("stockwire_agent_coordinator_online", "1 while the coordinator answers", s.coordinator_online ? 1 : 0);
+    p.counter("stockwire_agent_batches_sent_total", "Event batches published", s.batches_sent);
+    p.counter("stockwire_agent_resends_total", "Resends after a lost connection, a silence or a resend request", s.resends);
+    p.counter("stockwire_agent_bad_acks_total", "Acks refused as inconsistent", s.bad_acks);
+    p.gauge("stockwire_agent_ack_rtt_seconds", "Smoothed ack round trip", static_cast<double>(s.srtt_ms) / 1000);
+    p.gauge("stockwire_agent_clock_offset_seconds", "Coordinator clock minus this device's",
+            static_cast<double>(s.clock_offset_ms) / 1000);
+    p.counter("stockwire_agent_http_requests_total", "Local API requests answered", sync->requestCount());
+    p.counter("stockwire_agent_http_rejected_total", "Local API requests answered with a 4xx", sync->rejectedRequestCount());
+  }
+  return p.str();
+}
 
 std::string AgentHttpApi::Impl::statusJson() {
   json j = {{"device_id", store.deviceId()}, {"location", store.location()}, {"kind", store.kind()},

@@ -103,3 +103,28 @@ TEST(AgentApi, StatusShowsTheBrokerLinkCutOrSilentAndBackAgain) {
   loseSellAndRegain([&] { net.blackhole(); }, 90s);
   EXPECT_EQ(coord.onHand("SKU-1", "store-1"), -2);
 }
+
+// Issue 18: each agent serves its own /metrics on its loopback API, with the same figures as
+// /v1/status and a histogram of how long recording an event durably took.
+TEST(AgentApi, MetricsShowTheStoreTheSyncAndTheRecordTimes) {
+  test::TempDir dir;
+  test::Broker broker;
+  test::CoordinatorProc coord(dir, broker.url());
+  coord.start();
+  test::AgentProc till(dir, "till-1", "store-1", broker.url());
+  till.start();
+  ASSERT_EQ(till.sell("M-1", 2).status, 201);
+  ASSERT_EQ(till.sell("M-1", 1).status, 201);
+  ASSERT_TRUE(test::waitFor([&] { return till.status().value("queue_depth", int64_t{-1}) == 0; }, 30s));
+  std::string m = test::httpGetText(till.port(), "/metrics");
+  auto has = [&](const std::string& line) { return m.find(line + "\n") != std::string::npos; };
+  EXPECT_TRUE(has("# TYPE stockwire_agent_last_seq gauge")) << m;
+  EXPECT_TRUE(has("stockwire_agent_last_seq 2")) << m;
+  EXPECT_TRUE(has("stockwire_agent_last_acked_seq 2")) << m;
+  EXPECT_TRUE(has("stockwire_agent_queue_depth 0")) << m;
+  EXPECT_TRUE(has("stockwire_agent_broker_connected 1")) << m;
+  EXPECT_TRUE(has("# TYPE stockwire_agent_record_seconds histogram")) << m;
+  EXPECT_TRUE(has("stockwire_agent_record_seconds_count 2")) << m;
+  EXPECT_TRUE(has("stockwire_agent_record_seconds_bucket{le=\"+Inf\"} 2")) << m;
+  EXPECT_NE(m.find("stockwire_agent_http_requests_total "), std::string::npos) << m;
+}

@@ -13,6 +13,7 @@
 #include "sw/common/http_server.h"
 #include "sw/common/json_text.h"
 #include "sw/common/log.h"
+#include "sw/common/metrics.h"
 #include "sw/coordinator/api/access_policy.h"
 #include "sw/coordinator/catalog/routes.h"
 #include "sw/coordinator/channels/routes.h"
@@ -176,21 +177,9 @@ struct CoordinatorHttpApi::Impl {
               s.seq_conflicts);
       counter("stockwire_ledger_commits_total", "Ledger transactions committed", s.commits);
       counter("stockwire_ledger_commit_failures_total", "Ledger transactions that failed", s.commit_failures);
-      o << "# HELP stockwire_ledger_commit_seconds Ledger transaction (commit) times\n"
-           "# TYPE stockwire_ledger_commit_seconds histogram\n";
-      uint64_t cumulative = 0;
-      for (size_t i = 0; i < s.commit_buckets.size(); ++i) {
-        cumulative += s.commit_buckets[i].load();
-        o << "stockwire_ledger_commit_seconds_bucket{le=\"";
-        if (i < IngestStats::kCommitBucketsMs.size()) {
-          o << IngestStats::kCommitBucketsMs[i] / 1000;
-        } else {
-          o << "+Inf";
-        }
-        o << "\"} " << cumulative << '\n';
-      }
-      o << "stockwire_ledger_commit_seconds_sum " << static_cast<double>(s.commit_us_total.load()) / 1e6 << '\n'
-        << "stockwire_ledger_commit_seconds_count " << cumulative << '\n';
+      common::PrometheusText h;
+      h.histogram("stockwire_ledger_commit_seconds", "Ledger transaction (commit) times", s.commit_latency);
+      o << h.str();
       gauge("stockwire_ingest_queue_depth", "Messages waiting for the apply thread", s.queue_depth);
     }
     if (downlink) {

@@ -21,6 +21,7 @@
 #include <thread>
 
 #include "sw/common/clock.h"
+#include "sw/common/metrics.h"
 #include "sw/common/mqtt.h"
 #include "sw/coordinator/ledger/ledger.h"
 #include "sw/coordinator/fleet/registry.h"
@@ -73,17 +74,9 @@ struct IngestStats {
   std::atomic<uint64_t> refused_card_data{0};  // batches holding card data in a free-text field
   std::atomic<uint64_t> states_ignored{0};     // state messages from devices not in the registry
   std::atomic<uint64_t> chain_breaks{0};   // events refused: not linked to the device's chain head
-  std::atomic<uint64_t> commit_us_total{0};
-  // Ledger commit times as a histogram: commits that took at most kCommitBucketsMs[i] ms (each
-  // counted once, in the first bucket it fits; /metrics shows them cumulative, Prometheus-style).
-  static constexpr std::array<double, 12> kCommitBucketsMs = {0.5, 1, 2.5, 5, 10, 25, 50, 100, 250, 500, 1000, 2500};
-  std::array<std::atomic<uint64_t>, kCommitBucketsMs.size() + 1> commit_buckets{};  // the last: +Inf
-  void recordCommit(uint64_t us) {
-    commit_us_total += us;
-    size_t i = 0;
-    while (i < kCommitBucketsMs.size() && static_cast<double>(us) > kCommitBucketsMs[i] * 1000) ++i;
-    ++commit_buckets[i];
-  }
+  // Ledger commit (transaction) times, for /metrics.
+  common::LatencyHistogram commit_latency;
+  void recordCommit(uint64_t us) { commit_latency.observeUs(us); }
   std::atomic<int64_t> queue_depth{0};
 };
 

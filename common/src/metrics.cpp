@@ -1,0 +1,45 @@
+#include "sw/common/metrics.h"
+
+namespace sw::common {
+
+uint64_t LatencyHistogram::count() const {
+  uint64_t n = 0;
+  for (const auto& b : buckets_) n += b.load(std::memory_order_relaxed);
+  return n;
+}
+
+void PrometheusText::family(std::string_view name, std::string_view help, std::string_view type) {
+  out_ << "# HELP " << name << ' ' << help << "\n# TYPE " << name << ' ' << type << '\n';
+}
+
+void PrometheusText::sample(std::string_view name_and_labels, double value) {
+  out_ << name_and_labels << ' ' << value << '\n';
+}
+
+void PrometheusText::counter(std::string_view name, std::string_view help, uint64_t value) {
+  family(name, help, "counter");
+  out_ << name << ' ' << value << '\n';
+}
+
+void PrometheusText::gauge(std::string_view name, std::string_view help, double value) {
+  family(name, help, "gauge");
+  out_ << name << ' ' << value << '\n';
+}
+
+void PrometheusText::histogram(std::string_view name, std::string_view help, const LatencyHistogram& h) {
+  family(name, help, "histogram");
+  uint64_t cumulative = 0;
+  for (size_t i = 0; i <= LatencyHistogram::kBucketsMs.size(); ++i) {
+    cumulative += h.bucket(i);
+    out_ << name << "_bucket{le=\"";
+    if (i < LatencyHistogram::kBucketsMs.size()) {
+      out_ << LatencyHistogram::kBucketsMs[i] / 1000;
+    } else {
+      out_ << "+Inf";
+    }
+    out_ << "\"} " << cumulative << '\n';
+  }
+  out_ << name << "_sum " << static_cast<double>(h.sumUs()) / 1e6 << '\n' << name << "_count " << cumulative << '\n';
+}
+
+}  // namespace sw::common
