@@ -28,10 +28,15 @@ void PrometheusText::gauge(std::string_view name, std::string_view help, double 
 
 void PrometheusText::histogram(std::string_view name, std::string_view help, const LatencyHistogram& h) {
   family(name, help, "histogram");
+  histogramSamples(name, "", h);
+}
+
+void PrometheusText::histogramSamples(std::string_view name, std::string_view labels, const LatencyHistogram& h) {
+  const std::string prefix = labels.empty() ? "" : std::string(labels) + ",";
   uint64_t cumulative = 0;
   for (size_t i = 0; i <= LatencyHistogram::kBucketsMs.size(); ++i) {
     cumulative += h.bucket(i);
-    out_ << name << "_bucket{le=\"";
+    out_ << name << "_bucket{" << prefix << "le=\"";
     if (i < LatencyHistogram::kBucketsMs.size()) {
       out_ << LatencyHistogram::kBucketsMs[i] / 1000;
     } else {
@@ -39,7 +44,9 @@ void PrometheusText::histogram(std::string_view name, std::string_view help, con
     }
     out_ << "\"} " << cumulative << '\n';
   }
-  out_ << name << "_sum " << static_cast<double>(h.sumUs()) / 1e6 << '\n' << name << "_count " << cumulative << '\n';
+  const std::string braces = labels.empty() ? "" : "{" + std::string(labels) + "}";
+  out_ << name << "_sum" << braces << ' ' << static_cast<double>(h.sumUs()) / 1e6 << '\n'
+       << name << "_count" << braces << ' ' << cumulative << '\n';
 }
 
 }  // namespace sw::common

@@ -261,6 +261,10 @@ int serve(const common::ParsedOptions& parsed) {
     if (!made) return fail(made.error(), 2);
     notifier = std::move(*made);
   }
+  api.addMetrics([&channels](common::PrometheusText& out) {
+    if (coordinator::channels::PushScheduler* push = channels.push()) push->writeMetrics(out);
+  });
+  api.addMetrics([&orders](common::PrometheusText& out) { orders.writeMetrics(out); });
   if (auto s = api.start(hp->first, hp->second); !s) return fail(s.error(), 2);
   if (auto s = ingest.start(); !s) return fail(s.error(), 3);
   channels.start();

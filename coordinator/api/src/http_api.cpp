@@ -53,6 +53,7 @@ std::string outcomeOf(const httplib::Response& res) {
 }
 
 struct CoordinatorHttpApi::Impl {
+  std::vector<std::function<void(common::PrometheusText&)>> metric_sources;
   Ledger& ledger;
   IngestService* ingest;
   const common::Clock& clock;
@@ -210,7 +211,12 @@ struct CoordinatorHttpApi::Impl {
         << "stockwire_device_alerts{level=\"warning\"} " << warning << "\nstockwire_device_alerts{level=\"critical\"} "
         << critical << "\n";
     }
-    res.set_content(o.str(), "text/plain; version=0.0.4");
+    for (const auto& source : metric_sources) {
+      common::PrometheusText more;
+      source(more);
+      o << more.str();
+    }
+    res.set_content(o.str(), common::kPrometheusContentType);
   }
 
   void routes() {
@@ -276,6 +282,10 @@ void CoordinatorHttpApi::setCatalog(SqliteCatalog& catalog, CatalogHttpConfig co
 }
 
 void CoordinatorHttpApi::setOrders(OrderService& orders) { addRoutes(impl_->server, orders); }
+
+void CoordinatorHttpApi::addMetrics(std::function<void(common::PrometheusText&)> source) {
+  impl_->metric_sources.push_back(std::move(source));
+}
 
 void CoordinatorHttpApi::setEnrollment(Enrollment& enrollment) { addRoutes(impl_->server, enrollment); }
 

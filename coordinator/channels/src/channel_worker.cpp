@@ -371,8 +371,10 @@ void ChannelWorker::send(const std::vector<Candidate>& batch) {
     u.idempotency_key = key.key;
     updates.push_back(std::move(u));
   }
+  const int64_t sent_at = clock_.monoMs();
   auto res = conn_->pushQuantities(updates);
   int64_t now = clock_.monoMs();
+  push_latency_.observeUs(static_cast<uint64_t>(std::max<int64_t>(0, now - sent_at)) * 1000);
   {
     std::lock_guard lock(mu_);
     stats_.calls++;

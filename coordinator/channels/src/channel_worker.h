@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "sw/common/clock.h"
+#include "sw/common/metrics.h"
 #include "sw/common/result.h"
 #include "sw/coordinator/channels/connector.h"
 #include "sw/coordinator/channels/dead_letters.h"
@@ -44,6 +45,8 @@ class ChannelWorker {
   // These SKUs' figures may have changed (counted as change notices).
   void changed(const std::vector<std::string>& skus);
   ChannelStatus status() const;
+  // How long each pushQuantities call to the channel took (its API's answer time, rate waits not included).
+  const common::LatencyHistogram& pushLatency() const { return push_latency_; }
   // Starts a reconciliation unless one runs, and waits up to `wait` for it.
   ReconcileReport reconcile(std::chrono::milliseconds wait);
   // A dead letter of this SKU was replayed: send it again from scratch.
@@ -139,6 +142,7 @@ class ChannelWorker {
   uint64_t next_gen_ = 1;
   std::shared_ptr<ReconcileJob> job_;
   ChannelStatus stats_;
+  common::LatencyHistogram push_latency_;
   int64_t next_reconcile_ms_ = 0;
 
   // Worker thread only.

@@ -96,6 +96,34 @@ std::vector<ChannelStatus> PushScheduler::status() const {
   return out;
 }
 
+void PushScheduler::writeMetrics(common::PrometheusText& out) const {
+  std::vector<ChannelStatus> all = status();
+  auto family = [&](const char* name, const char* help, const char* type, auto value) {
+    out.family(name, help, type);
+    for (const ChannelStatus& s : all) {
+      out.sample(std::string(name) + "{channel=\"" + s.channel + "\"}", static_cast<double>(value(s)));
+    }
+  };
+  family("stockwire_channel_items_pushed_total", "Items a channel applied or accepted", "counter",
+         [](const ChannelStatus& s) { return s.pushed; });
+  family("stockwire_channel_items_dead_lettered_total", "Items a channel refused for good (dead letters)", "counter",
+         [](const ChannelStatus& s) { return s.failed; });
+  family("stockwire_channel_items_retried_total", "Item attempts that must be tried again", "counter",
+         [](const ChannelStatus& s) { return s.retried; });
+  family("stockwire_channel_push_calls_total", "Quantity update calls made", "counter",
+         [](const ChannelStatus& s) { return s.calls; });
+  family("stockwire_channel_queue", "SKUs waiting to be computed and sent", "gauge",
+         [](const ChannelStatus& s) { return s.queue; });
+  family("stockwire_channel_awaiting_accept", "Items accepted and not yet seen applied", "gauge",
+         [](const ChannelStatus& s) { return s.awaiting_accept; });
+  family("stockwire_channel_not_listed", "SKUs the channel has no listing for", "gauge",
+         [](const ChannelStatus& s) { return s.not_listed; });
+  out.family("stockwire_channel_push_seconds", "Time a quantity update call to the channel took", "histogram");
+  for (const auto& w : workers_) {
+    out.histogramSamples("stockwire_channel_push_seconds", "channel=\"" + w->name() + "\"", w->pushLatency());
+  }
+}
+
 Result<ReconcileReport> PushScheduler::reconcile(const std::string& channel, std::chrono::milliseconds wait) {
   ChannelWorker* w = find(channel);
   if (!w) return Error::reject("unknown_channel", "channel '" + channel + "' is not enabled");

@@ -440,6 +440,19 @@ Status OrderBook::setChannelCancel(const std::string& channel, const std::string
   return st->run();
 }
 
+Result<std::map<OrderState, int64_t>> OrderBook::countByState() {
+  std::lock_guard<std::mutex> lock(store_->mu);
+  auto st = store_->db.cached("SELECT status, COUNT(*) FROM orders GROUP BY status");
+  if (!st) return st.error();
+  std::map<OrderState, int64_t> out;
+  std::string bad;
+  if (auto each_ok = st->eachRow([&](const SqliteStmt& row) {
+    out[stateColumn(row, 0, parseOrderState, "orders.status", bad)] += row.columnInt(1);
+  }); !each_ok) return each_ok.error();
+  if (!bad.empty()) return badState(bad);
+  return out;
+}
+
 Result<OrderBook::Attention> OrderBook::attention(int64_t limit) {
   Attention out;
   auto failed = fulfilments_->failed(limit);

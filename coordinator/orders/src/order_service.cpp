@@ -125,6 +125,26 @@ void OrderService::notify(const BookChange& change) {
   if (tasks_changed_ && !change.locations.empty()) tasks_changed_(change.locations);
 }
 
+void OrderService::writeMetrics(common::PrometheusText& out) {
+  const OrdersStats& s = stats_;
+  out.counter("stockwire_orders_webhooks_total", "Channel webhook deliveries received", s.webhooks.load());
+  out.counter("stockwire_orders_webhook_bad_signatures_total", "Webhook deliveries refused: bad or no signature",
+              s.webhook_bad_signatures.load());
+  out.counter("stockwire_orders_accepted_total", "Orders taken in and reserved", s.accepted.load());
+  out.counter("stockwire_orders_rejected_no_stock_total", "Orders refused for want of stock", s.rejected_no_stock.load());
+  out.counter("stockwire_orders_poll_errors_total", "Order polls that failed", s.poll_errors.load());
+  out.counter("stockwire_orders_fulfilments_reported_total", "Fulfilments the channel took", s.fulfilments_reported.load());
+  out.counter("stockwire_orders_fulfilment_errors_total", "Fulfilment reports that failed (retried)", s.fulfilment_errors.load());
+  out.counter("stockwire_orders_fulfilments_failed_total", "Fulfilments the channel refused for good", s.fulfilments_failed.load());
+  out.counter("stockwire_orders_refunds_applied_total", "Refund lines applied", s.refunds_applied.load());
+  if (auto by_state = book_.countByState()) {
+    out.family("stockwire_orders", "Orders in the order book by state", "gauge");
+    for (const auto& [state, n] : *by_state) {
+      out.sample(std::string("stockwire_orders{state=\"") + toString(state) + "\"}", static_cast<double>(n));
+    }
+  }
+}
+
 // ------------------------------------------------------------------ webhooks
 
 OrderService::WebhookAnswer OrderService::webhook(const std::string& channel_name, const channels::HeaderList& headers,

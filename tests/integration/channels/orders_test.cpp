@@ -281,6 +281,10 @@ TEST_F(OrdersTest, WebhooksAreSignedDedupedAndACancellationReleasesTheReservatio
   ASSERT_EQ(o["lines"].size(), 1u);
   EXPECT_EQ(o["lines"][0]["reserved"], 2);
   EXPECT_EQ(o["tasks"].size(), 1u);
+  // /metrics counts it (issue 18): one order accepted, two deliveries refused for their signature.
+  std::string m = test::httpGetText(coord_->port(), "/metrics");
+  EXPECT_NE(m.find("stockwire_orders{state=\"accepted\"} 1\n"), std::string::npos) << m;
+  EXPECT_NE(m.find("stockwire_orders_webhook_bad_signatures_total 2\n"), std::string::npos) << m;
 
   // Cancelled at the channel: the cancellation webhook releases the units and the pick task.
   ASSERT_EQ(test::httpPost(sims_.at("shopify")->port(), "/_sim/orders/" + id + "/cancel", "{}").status / 100, 2);

@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <fstream>
+#include <regex>
 
 #include "sim_fixture.h"
 
@@ -112,6 +113,45 @@ TEST_F(PushTest, ASaleOnATillReachesEveryChannelsListing) {
   }
   // Shopify got compare-and-set: it shows the update applied, not refused as stale.
   EXPECT_EQ(channelStatus("shopify")["stale"], 0);
+  // /metrics says the same, per channel, with how long each call took (issue 18).
+  std::string m = test::httpGetText(coord_->port(), "/metrics");
+  EXPECT_NE(m.find("# TYPE stockwire_channel_push_seconds histogram\n"), std::string::npos) << m;
+  for (const auto& ch : kAll) {
+    const std::string label = "{channel=\"" + ch + "\"}";
+    EXPECT_NE(m.find("stockwire_channel_items_dead_lettered_total" + label + " 0\n"), std::string::npos) << ch << m;
+    EXPECT_NE(m.find("stockwire_channel_push_seconds_bucket{channel=\"" + ch + "\",le=\"+Inf\"} "), std::string::npos)
+        << ch << m;
+    size_t at = m.find("stockwire_channel_items_pushed_total" + label + " ");
+    ASSERT_NE(at, std::string::npos) << ch << m;
+    EXPECT_GE(std::stoll(m.substr(at + std::string("stockwire_channel_items_pushed_total").size() + label.size() + 1)), 2)
+        << ch;
+  }
+  // Every metric the shipped Grafana dashboard queries is served, by this coordinator or the agent.
+  const std::string agent_metrics = test::httpGetText(till_->port(), "/metrics");
+  std::ifstream file(std::string(SW_SOURCE_DIR) + "/tools/grafana/stockwire-dashboard.json");
+  json dashboard = json::parse(file, nullptr, false);
+  ASSERT_TRUE(dashboard.is_object() && dashboard.contains("panels"));
+  const std::regex metric_name(R"(stockwire_[a-z_]+)");
+  size_t names = 0;
+  for (const json& panel : dashboard["panels"]) {
+    for (const json& target : panel["targets"]) {
+      const std::string expr = target["expr"];
+      for (auto it = std::sregex_iterator(expr.begin(), expr.end(), metric_name); it != std::sregex_iterator(); ++it) {
+        std::string name = it->str();
+        for (const char* suffix : {"_bucket", "_sum", "_count"}) {
+          const std::string sfx = suffix;
+          if (name.size() > sfx.size() && name.compare(name.size() - sfx.size(), sfx.size(), sfx) == 0) {
+            name.resize(name.size() - sfx.size());
+          }
+        }
+        const std::string type_line = "# TYPE " + name + " ";
+        EXPECT_TRUE(m.find(type_line) != std::string::npos || agent_metrics.find(type_line) != std::string::npos)
+            << panel["title"] << ": " << name << " is not served";
+        ++names;
+      }
+    }
+  }
+  EXPECT_GE(names, 20u);
 }
 
 TEST_F(PushTest, ManyChangesDuringAThrottlingStormArriveAsFewPushesWithTheFinalValue) {

@@ -38,6 +38,8 @@ class PrometheusText {
   void gauge(std::string_view name, std::string_view help, double value);
   // A histogram in seconds, from a LatencyHistogram.
   void histogram(std::string_view name, std::string_view help, const LatencyHistogram& h);
+  // The samples of one labelled histogram of a family (labels: `channel="amazon"`), after family().
+  void histogramSamples(std::string_view name, std::string_view labels, const LatencyHistogram& h);
   // The # HELP / # TYPE lines of a family whose samples (with labels) the caller then adds by sample().
   void family(std::string_view name, std::string_view help, std::string_view type);
   void sample(std::string_view name_and_labels, double value);

@@ -14,13 +14,14 @@
 //   GET /                                    the web console (no token; it asks for one)
 // Every other route needs "Authorization: Bearer <token>" (access.h, access_policy.h).
 
-#include <memory>
 #include <functional>
+#include <memory>
 #include <string>
 #include <vector>
 
 #include "sw/common/clock.h"
 #include "sw/common/http_limits.h"
+#include "sw/common/metrics.h"
 #include "sw/common/result.h"
 #include "sw/coordinator/api/access.h"
 #include "sw/coordinator/catalog/catalog.h"
@@ -67,6 +68,10 @@ class CoordinatorHttpApi {
 
   // Order webhooks, orders and pick tasks (orders/routes.h; optional; before start()).
   void setOrders(OrderService& orders);
+
+  // More figures for GET /metrics from a subsystem (channels, orders): called on every scrape,
+  // from an HTTP worker thread (optional; before start()).
+  void addMetrics(std::function<void(common::PrometheusText&)> source);
 
   // POST /v1/enroll (fleet/routes.h; optional; before start()). It takes no bearer token:
   // the one-time enrollment token is its credential.

@@ -34,6 +34,7 @@
 #include <nlohmann/json_fwd.hpp>
 
 #include "sw/common/clock.h"
+#include "sw/common/metrics.h"
 #include "sw/common/result.h"
 #include "sw/coordinator/channels/connector.h"
 #include "sw/coordinator/channels/dead_letters.h"
@@ -121,6 +122,9 @@ class PushScheduler {
   common::Result<std::vector<DeadLetter>> deadLetters(bool include_replayed, int64_t limit);
 
   std::vector<ChannelStatus> status() const;
+  // Per channel, labelled channel="...": items pushed, dead-lettered and retried, calls, their
+  // latency, the queue and what awaits acceptance (for /metrics).
+  void writeMetrics(common::PrometheusText& out) const;
   std::vector<std::string> channels() const;
 
  private:

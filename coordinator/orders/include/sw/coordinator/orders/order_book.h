@@ -181,6 +181,8 @@ class OrderBook {
     std::vector<BookOrder> cancels;  // channel_cancel manual or failed (lines and allocations not filled)
   };
   common::Result<Attention> attention(int64_t limit);
+  // How many orders are in each state (states with none are left out).
+  common::Result<std::map<OrderState, int64_t>> countByState();
 
  private:
   explicit OrderBook(const common::Clock& clock);

@@ -39,6 +39,7 @@
 #include <vector>
 
 #include "sw/common/clock.h"
+#include "sw/common/metrics.h"
 #include "sw/common/result.h"
 #include "sw/coordinator/channels/availability.h"
 #include "sw/coordinator/channels/channel_registry.h"
@@ -124,6 +125,8 @@ class OrderService {
 
   OrderBook& book() { return book_; }
   const OrdersStats& stats() const { return stats_; }
+  // The counters above and the orders in each state, for /metrics.
+  void writeMetrics(common::PrometheusText& out);
 
  private:
   common::Result<IntakeResult> intakeLocked(const channels::NormalizedOrder& order);  // intake_mu_ held
