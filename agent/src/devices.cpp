@@ -139,14 +139,7 @@ std::string value(const common::Args& args, const std::string& name) {
 
 // A whole-number option, checked against the table's range (the Args may come from anywhere).
 Result<int64_t> whole(const common::Args& args, const std::string& name) {
-  const common::OptionSpec& o = deviceOption(name);
-  auto v = args.getInt(name, std::stoll(o.fallback));
-  if (!v) return v.error();
-  if (*v < o.min || *v > o.max) {
-    return Error::reject("bad_option", "--" + name + " must be from " + std::to_string(o.min) + " to " +
-                                           std::to_string(o.max) + ", got " + std::to_string(*v));
-  }
-  return v;
+  return common::wholeOption(deviceOption(name), args);
 }
 
 }  // namespace

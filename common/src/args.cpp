@@ -73,6 +73,12 @@ Result<int64_t> parseWholeOption(const std::string& name, const std::string& tex
   return out;
 }
 
+// "from 1 to 64" / "at least 0": what a range error says of the option's range.
+std::string rangeText(const OptionSpec& o) {
+  return o.max == INT64_MAX ? "at least " + std::to_string(o.min)
+                            : "from " + std::to_string(o.min) + " to " + std::to_string(o.max);
+}
+
 // A kNumber option's value (or its default, "" = 0): finite, in [min, max].
 Result<double> parseNumberOption(const OptionSpec& o, const std::optional<std::string>& given) {
   const std::string text = given ? *given : (o.fallback.empty() ? "0" : o.fallback);
@@ -85,14 +91,29 @@ Result<double> parseNumberOption(const OptionSpec& o, const std::optional<std::s
     return Error::reject("bad_option", "--" + o.name + " must be a number, got '" + text + "'");
   }
   if (v < static_cast<double>(o.min) || v > static_cast<double>(o.max)) {
-    std::string range = o.max == INT64_MAX ? "at least " + std::to_string(o.min)
-                                           : "from " + std::to_string(o.min) + " to " + std::to_string(o.max);
-    return Error::reject("bad_option", "--" + o.name + " must be " + range + ", got " + text);
+    return Error::reject("bad_option", "--" + o.name + " must be " + rangeText(o) + ", got " + text);
   }
   return v;
 }
 
 }  // namespace
+
+Result<int64_t> wholeOption(const OptionSpec& o, const Args& args) {
+  int64_t fallback = 0;
+  if (!o.fallback.empty()) {
+    // The table's own default goes through the same check as a value typed on the command line.
+    auto f = parseWholeOption(o.name, o.fallback);
+    if (!f) return Error::fatal("bad_option_table", "the default of --" + o.name + " is not a whole number");
+    fallback = *f;
+  }
+  auto given = args.get(o.name);
+  auto v = given ? parseWholeOption(o.name, *given) : Result<int64_t>(fallback);
+  if (!v) return v.error();
+  if (*v < o.min || *v > o.max) {
+    return Error::reject("bad_option", "--" + o.name + " must be " + rangeText(o) + ", got " + std::to_string(*v));
+  }
+  return v;
+}
 
 Result<int64_t> Args::getInt(const std::string& name, int64_t fallback) const {
   auto v = get(name);
@@ -174,21 +195,8 @@ Result<ParsedOptions> OptionTable::parse(const std::vector<std::string>& argv) c
       continue;
     }
     if (o.kind != OptionSpec::Kind::kInt) continue;
-    int64_t fallback = 0;
-    if (!o.fallback.empty()) {
-      // The table's own default goes through the same check as a value typed on the command line.
-      auto f = parseWholeOption(o.name, o.fallback);
-      if (!f) return Error::fatal("bad_option_table", "the default of --" + o.name + " is not a whole number");
-      fallback = *f;
-    }
-    auto given = out.args_.get(o.name);
-    auto v = given ? parseWholeOption(o.name, *given) : Result<int64_t>(fallback);
+    auto v = wholeOption(o, out.args_);
     if (!v) return v.error();
-    if (*v < o.min || *v > o.max) {
-      std::string range = o.max == INT64_MAX ? "at least " + std::to_string(o.min)
-                                             : "from " + std::to_string(o.min) + " to " + std::to_string(o.max);
-      return Error::reject("bad_option", "--" + o.name + " must be " + range + ", got " + std::to_string(*v));
-    }
     out.integers_[o.name] = *v;
   }
   return out;

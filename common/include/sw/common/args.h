@@ -55,6 +55,10 @@ struct OptionSpec {
   bool required = false;
 };
 
+// One kInt option's value from args (its default when absent), checked against its range: the
+// check OptionTable::parse makes, for code that holds Args (agent::parseDevicesConfig).
+Result<int64_t> wholeOption(const OptionSpec& spec, const Args& args);
+
 // A command's options, parsed with the table that declares them.
 class ParsedOptions {
  public:
