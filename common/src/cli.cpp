@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <functional>
 
 #include "sw/common/version.h"
 
@@ -30,6 +31,29 @@ size_t matchWords(const std::string& name, const std::vector<std::string>& args)
     start = end + 1;
   }
   return words;
+}
+
+// --help or --version anywhere in args is answered at once; otherwise the options are checked
+// (an error as "who: ...", exit 2) and run gets them.
+int answerOrRun(const std::string& program, const std::string& who, const std::function<std::string()>& help,
+                const OptionTable& options, const std::function<int(const ParsedOptions&)>& run,
+                const std::vector<std::string>& args) {
+  for (const std::string& a : args) {
+    if (isHelp(a)) {
+      write(stdout, help());
+      return 0;
+    }
+    if (a == "--version") {
+      printVersion(program);
+      return 0;
+    }
+  }
+  auto parsed = options.parse(args);
+  if (!parsed) {
+    std::fprintf(stderr, "%s: %s\n", who.c_str(), parsed.error().toString().c_str());
+    return 2;
+  }
+  return run(*parsed);
 }
 
 }  // namespace
@@ -93,22 +117,8 @@ int runCli(const CliProgram& p, int argc, char** argv) {
     return 2;
   }
   std::vector<std::string> rest(args.begin() + static_cast<std::ptrdiff_t>(words), args.end());
-  for (const std::string& a : rest) {
-    if (isHelp(a)) {
-      write(stdout, commandHelp(p, *found));
-      return 0;
-    }
-    if (a == "--version") {
-      printVersion(p.name);
-      return 0;
-    }
-  }
-  auto parsed = found->options.parse(rest);
-  if (!parsed) {
-    std::fprintf(stderr, "%s %s: %s\n", p.name.c_str(), found->name.c_str(), parsed.error().toString().c_str());
-    return 2;
-  }
-  return found->run(*parsed);
+  return answerOrRun(p.name, p.name + " " + found->name, [&] { return commandHelp(p, *found); }, found->options,
+                     found->run, rest);
 }
 
 std::string toolHelp(const CliTool& t) {
@@ -121,23 +131,8 @@ std::string toolHelp(const CliTool& t) {
 }
 
 int runTool(const CliTool& t, int argc, char** argv) {
-  std::vector<std::string> args(argv + 1, argv + argc);
-  for (const std::string& a : args) {
-    if (isHelp(a)) {
-      write(stdout, toolHelp(t));
-      return 0;
-    }
-    if (a == "--version") {
-      printVersion(t.name);
-      return 0;
-    }
-  }
-  auto parsed = t.options.parse(args);
-  if (!parsed) {
-    std::fprintf(stderr, "%s: %s\n", t.name.c_str(), parsed.error().toString().c_str());
-    return 2;
-  }
-  return t.run(*parsed);
+  return answerOrRun(t.name, t.name, [&] { return toolHelp(t); }, t.options, t.run,
+                     std::vector<std::string>(argv + 1, argv + argc));
 }
 
 }  // namespace sw::common
