@@ -103,38 +103,37 @@ int fail(const common::Error& e, int code) {
   return code;
 }
 
-int runAgent(const common::ParsedOptions& parsed) {
-  const common::ParsedOptions* opts = &parsed;
+int runAgent(const common::ParsedOptions& opts) {
   common::LogLevel level;
-  if (!common::parseLogLevel(opts->text("log-level"), &level)) {
+  if (!common::parseLogLevel(opts.text("log-level"), &level)) {
     return fail(common::Error::reject("bad_option", "--log-level must be debug, info, warn or error"), 2);
   }
   common::setLogLevel(level);
-  auto hp = common::parseHostPort(opts->text("http"));
+  auto hp = common::parseHostPort(opts.text("http"));
   if (!hp) return fail(hp.error(), 2);
-  auto devices_config = agent::parseDevicesConfig(opts->args(), opts->text("location"));
+  auto devices_config = agent::parseDevicesConfig(opts.args(), opts.text("location"));
   if (!devices_config) return fail(devices_config.error(), 2);
 
   // SW_TEST_CLOCK_SKEW_MS gives this device a wrong wall clock (the chaos harness jumps it by a day).
   const char* skew_env = std::getenv("SW_TEST_CLOCK_SKEW_MS");
   common::SkewedClock clock(common::SystemClock::instance(), skew_env ? std::strtoll(skew_env, nullptr, 10) : 0);
   agent::StoreConfig sc;
-  sc.path = opts->text("db");
-  sc.device_id = opts->text("device-id");
-  sc.location = opts->text("location");
-  sc.kind = opts->text("kind");
-  sc.min_free_bytes = opts->integer("reserve-mb") * 1024 * 1024;
+  sc.path = opts.text("db");
+  sc.device_id = opts.text("device-id");
+  sc.location = opts.text("location");
+  sc.kind = opts.text("kind");
+  sc.min_free_bytes = opts.integer("reserve-mb") * 1024 * 1024;
   auto store = agent::Store::open(sc, clock);
   if (!store) return fail(store.error(), 3);
 
   std::string session = common::newUuid();
   common::MqttConfig mc;
-  mc.broker_url = opts->text("broker");
+  mc.broker_url = opts.text("broker");
   mc.client_id = sc.device_id;
-  mc.ca_file = opts->text("ca");
-  mc.cert_file = opts->text("cert");
-  mc.key_file = opts->text("key");
-  mc.keepalive_s = static_cast<int>(opts->integer("keepalive-s"));
+  mc.ca_file = opts.text("ca");
+  mc.cert_file = opts.text("cert");
+  mc.key_file = opts.text("key");
+  mc.keepalive_s = static_cast<int>(opts.integer("keepalive-s"));
   common::DeviceState death;
   death.online = false;
   death.session = session;
@@ -143,24 +142,24 @@ int runAgent(const common::ParsedOptions& parsed) {
   auto transport = common::makePahoTransport(mc);
 
   agent::SyncConfig cfg;
-  cfg.retention_ms = opts->integer("retention-hours") * 3600 * 1000;
-  cfg.ack_timeout_ms = opts->integer("ack-timeout-ms");
-  cfg.max_batch_events = static_cast<size_t>(opts->integer("max-batch"));
+  cfg.retention_ms = opts.integer("retention-hours") * 3600 * 1000;
+  cfg.ack_timeout_ms = opts.integer("ack-timeout-ms");
+  cfg.max_batch_events = static_cast<size_t>(opts.integer("max-batch"));
   cfg.initial_batch_events = std::min<size_t>(cfg.initial_batch_events, cfg.max_batch_events);
   agent::SyncLoop sync(**store, *transport, clock, cfg, session);
   // An enrolled device renews its own certificate (--identity-dir, written by enroll).
   std::unique_ptr<agent::CertRenewer> renewer;
-  if (opts->has("identity-dir")) {
+  if (opts.has("identity-dir")) {
     agent::RenewalConfig rc;
-    rc.identity_dir = opts->text("identity-dir");
+    rc.identity_dir = opts.text("identity-dir");
     rc.device_id = sc.device_id;
-    rc.check_interval_ms = opts->integer("renew-check-ms");
+    rc.check_interval_ms = opts.integer("renew-check-ms");
     renewer = std::make_unique<agent::CertRenewer>(*transport, clock, rc);
     renewer->attach();
   }
   std::vector<std::string> follow = {sc.location};
-  if (opts->has("nearby")) {
-    const std::string nearby = opts->text("nearby");
+  if (opts.has("nearby")) {
+    const std::string nearby = opts.text("nearby");
     size_t pos = 0;
     while (pos < nearby.size()) {
       size_t comma = nearby.find(',', pos);
@@ -182,12 +181,12 @@ int runAgent(const common::ParsedOptions& parsed) {
   agent::PriceHandler prices;
   downlink.addHandler(catalog);
   downlink.addHandler(prices);
-  agent::ExposureLimits limits{opts->integer("max-offline-hours") * 3600,
-                              static_cast<uint64_t>(opts->integer("max-queue")),
-                              opts->integer("min-disk-mb") * 1024 * 1024};
+  agent::ExposureLimits limits{opts.integer("max-offline-hours") * 3600,
+                              static_cast<uint64_t>(opts.integer("max-queue")),
+                              opts.integer("min-disk-mb") * 1024 * 1024};
   agent::AgentHttpApi api(**store, &sync, clock, limits);
-  if (opts->has("api-token-file")) {
-    const std::string token_file = opts->text("api-token-file");
+  if (opts.has("api-token-file")) {
+    const std::string token_file = opts.text("api-token-file");
     std::ifstream in(token_file);
     std::string token;
     std::getline(in, token);

@@ -113,39 +113,38 @@ int fail(const common::Error& e, int code) {
   return code;
 }
 
-int serve(const common::ParsedOptions& parsed) {
-  const common::ParsedOptions* opts = &parsed;
+int serve(const common::ParsedOptions& opts) {
   common::LogLevel level;
-  if (!common::parseLogLevel(opts->text("log-level"), &level)) {
+  if (!common::parseLogLevel(opts.text("log-level"), &level)) {
     return fail(common::Error::reject("bad_option", "--log-level must be debug, info, warn or error"), 2);
   }
   common::setLogLevel(level);
-  auto hp = common::parseHostPort(opts->text("http"));
+  auto hp = common::parseHostPort(opts.text("http"));
   if (!hp) return fail(hp.error(), 2);
   coordinator::ExposureLimits limits;
-  limits.max_offline_s = opts->integer("alert-offline-hours") * 3600;
-  limits.max_queue_depth = static_cast<uint64_t>(opts->integer("alert-queue"));
-  limits.min_disk_free_bytes = opts->integer("alert-disk-mb") << 20;
+  limits.max_offline_s = opts.integer("alert-offline-hours") * 3600;
+  limits.max_queue_depth = static_cast<uint64_t>(opts.integer("alert-queue"));
+  limits.min_disk_free_bytes = opts.integer("alert-disk-mb") << 20;
 
-  const std::string db = opts->text("db");
+  const std::string db = opts.text("db");
   // -1: the value the ledger was created with (a new ledger: its default).
-  const int64_t tie = opts->has("count-tie-ms") ? opts->integer("count-tie-ms") : -1;
+  const int64_t tie = opts.has("count-tie-ms") ? opts.integer("count-tie-ms") : -1;
   auto ledger = coordinator::SqliteLedger::open({.path = db, .count_tie_ms = tie});
   if (!ledger) return fail(ledger.error(), ledger.error().code == "bad_option" ? 2 : 3);
 
   const common::Clock& clock = common::SystemClock::instance();
   coordinator::CatalogHttpConfig catalog_http;
-  catalog_http.max_body_bytes = static_cast<size_t>(opts->integer("import-max-mb")) << 20;
-  catalog_http.limits.max_rows = static_cast<size_t>(opts->integer("import-max-rows"));
+  catalog_http.max_body_bytes = static_cast<size_t>(opts.integer("import-max-mb")) << 20;
+  catalog_http.limits.max_rows = static_cast<size_t>(opts.integer("import-max-rows"));
   auto catalog = coordinator::SqliteCatalog::open(db, clock);
   if (!catalog) return fail(catalog.error(), 3);
   std::string session = common::newUuid();
   common::MqttConfig mc;
-  mc.broker_url = opts->text("broker");
-  mc.client_id = opts->text("client-id");
-  mc.ca_file = opts->has("mqtt-ca") ? opts->text("mqtt-ca") : opts->text("ca");
-  mc.cert_file = opts->has("mqtt-cert") ? opts->text("mqtt-cert") : opts->text("cert");
-  mc.key_file = opts->has("mqtt-key") ? opts->text("mqtt-key") : opts->text("key");
+  mc.broker_url = opts.text("broker");
+  mc.client_id = opts.text("client-id");
+  mc.ca_file = opts.has("mqtt-ca") ? opts.text("mqtt-ca") : opts.text("ca");
+  mc.cert_file = opts.has("mqtt-cert") ? opts.text("mqtt-cert") : opts.text("cert");
+  mc.key_file = opts.has("mqtt-key") ? opts.text("mqtt-key") : opts.text("key");
   mc.max_inflight = 256;
   mc.will = common::MqttWill{std::string(common::topics::kCoordinatorState),
                              common::encodeCoordinatorState({false, session, clock.nowMs()}), 1, true};
@@ -155,8 +154,8 @@ int serve(const common::ParsedOptions& parsed) {
   if (!registry) return fail(registry.error(), 3);
   coordinator::IngestConfig ic;
   ic.registry = registry->get();
-  ic.sequencer.reorder_timeout_ms = opts->integer("reorder-timeout-ms");
-  ic.share_group = opts->text("share-group");
+  ic.sequencer.reorder_timeout_ms = opts.integer("reorder-timeout-ms");
+  ic.share_group = opts.text("share-group");
   coordinator::IngestService ingest(**ledger, *transport, clock, ic, session);
   coordinator::SqliteLedger* ledger_ptr = ledger->get();
   coordinator::SqliteCatalog* catalog_ptr = catalog->get();
@@ -177,17 +176,17 @@ int serve(const common::ParsedOptions& parsed) {
   auto order_book = coordinator::OrderBook::open(db + ".orders", clock);
   if (!order_book) return fail(order_book.error(), 3);
   // The channels file is read once; each channel has one connector, shared by pushes and orders.
-  auto channel_registry = coordinator::channels::ChannelRegistry::open(opts->text("channels-config"), clock);
+  auto channel_registry = coordinator::channels::ChannelRegistry::open(opts.text("channels-config"), clock);
   if (!channel_registry) return fail(channel_registry.error(), 2);
   auto channel_service = coordinator::ChannelService::open(**channel_registry, db,
                                                            **ledger, (*order_book)->holds(), clock);
   if (!channel_service) return fail(channel_service.error(), 2);
   coordinator::ChannelService& channels = **channel_service;
   coordinator::OrdersConfig orders_config;
-  orders_config.poll_interval_ms = opts->integer("order-poll-ms");
+  orders_config.poll_interval_ms = opts.integer("order-poll-ms");
   auto order_service = coordinator::makeOrderService(**order_book, **ledger, &channels.availability(),
                                                      **channel_registry,
-                                                     opts->text("locations-config"), clock, orders_config);
+                                                     opts.text("locations-config"), clock, orders_config);
   if (!order_service) return fail(order_service.error(), 2);
   coordinator::OrderService& orders = **order_service;
   orders.setSkuChangedHook([&channels](const std::string& sku) { channels.skuChanged(sku); });
@@ -209,9 +208,9 @@ int serve(const common::ParsedOptions& parsed) {
   if (!access) return fail(access.error(), 3);
   coordinator::CoordinatorHttpOptions http_options;
   http_options.limits = limits;
-  http_options.tls_cert_file = opts->text("tls-cert");
-  http_options.tls_key_file = opts->text("tls-key");
-  const auto workers = static_cast<size_t>(opts->integer("http-workers"));
+  http_options.tls_cert_file = opts.text("tls-cert");
+  http_options.tls_key_file = opts.text("tls-key");
+  const auto workers = static_cast<size_t>(opts.integer("http-workers"));
   http_options.http.max_workers = workers;
   http_options.http.max_waiting = 4 * workers;
   // Uploads may be as large as --import-max-mb; webhooks get 2 MiB, checked before the signature.
@@ -229,11 +228,11 @@ int serve(const common::ParsedOptions& parsed) {
   std::unique_ptr<coordinator::Enrollment> enrollment;
   std::unique_ptr<coordinator::CrlWatcher> crl_watcher;
   std::unique_ptr<coordinator::CertRenewalService> renewal;
-  if (opts->has("fleet-dir")) {
+  if (opts.has("fleet-dir")) {
     coordinator::EnrollmentConfig ec;
-    ec.fleet_dir = opts->text("fleet-dir");
-    ec.validity_ms = opts->integer("enroll-validity-days") * 86'400'000;
-    ec.broker_url = opts->has("enroll-broker-url") ? opts->text("enroll-broker-url") : mc.broker_url;
+    ec.fleet_dir = opts.text("fleet-dir");
+    ec.validity_ms = opts.integer("enroll-validity-days") * 86'400'000;
+    ec.broker_url = opts.has("enroll-broker-url") ? opts.text("enroll-broker-url") : mc.broker_url;
     auto en = coordinator::Enrollment::open(ec, **registry, clock);
     if (!en) return fail(en.error(), 2);
     enrollment = std::move(*en);
@@ -245,13 +244,13 @@ int serve(const common::ParsedOptions& parsed) {
   }
   // Critical alerts leave the console through a webhook, when one is configured.
   std::unique_ptr<coordinator::AlertNotifier> notifier;
-  if (opts->has("alert-webhook")) {
+  if (opts.has("alert-webhook")) {
     coordinator::AlertWebhookConfig wc;
-    wc.url = opts->text("alert-webhook");
-    wc.ca_file = opts->text("alert-webhook-ca");
-    wc.interval_ms = opts->integer("alert-webhook-interval-ms");
-    if (opts->has("alert-webhook-secret-file")) {
-      auto secret = common::readFile(opts->text("alert-webhook-secret-file"));
+    wc.url = opts.text("alert-webhook");
+    wc.ca_file = opts.text("alert-webhook-ca");
+    wc.interval_ms = opts.integer("alert-webhook-interval-ms");
+    if (opts.has("alert-webhook-secret-file")) {
+      auto secret = common::readFile(opts.text("alert-webhook-secret-file"));
       if (!secret) return fail(common::Error::reject("bad_option", "cannot read --alert-webhook-secret-file"), 2);
       wc.secret = secret->substr(0, secret->find_first_of("\r\n"));
       if (wc.secret.empty()) return fail(common::Error::reject("bad_option", "--alert-webhook-secret-file is empty"), 2);
