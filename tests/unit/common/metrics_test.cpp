@@ -28,3 +28,15 @@ TEST(Metrics, AHistogramIsWrittenCumulativeInSeconds) {
   EXPECT_NE(t.find("# TYPE x_total counter\nx_total 7\n"), std::string::npos) << t;
   EXPECT_NE(t.find("# TYPE x_ratio gauge\nx_ratio 0.5\n"), std::string::npos) << t;
 }
+
+// A byte count or a seq is written in full, never rounded to six digits.
+TEST(Metrics, LargeWholeValuesAreWrittenExactly) {
+  PrometheusText p;
+  p.gauge("disk_free_bytes", "free", 50'000'123'456.0);
+  p.gauge("offset_seconds", "offset", 0.123456789);
+  p.sample("seq{device=\"a\"}", 9'007'199'254'740'992.0);
+  std::string t = p.str();
+  EXPECT_NE(t.find("disk_free_bytes 50000123456\n"), std::string::npos) << t;
+  EXPECT_NE(t.find("offset_seconds 0.123456789\n"), std::string::npos) << t;
+  EXPECT_NE(t.find("seq{device=\"a\"} 9007199254740992\n"), std::string::npos) << t;
+}
