@@ -4,7 +4,6 @@
 
 #include <nlohmann/json.hpp>
 
-#include <sstream>
 
 #include "console_html.h"
 #include "kpis.h"
@@ -156,13 +155,9 @@ struct CoordinatorHttpApi::Impl {
   }
 
   void metrics(httplib::Response& res) {
-    std::ostringstream o;
-    auto counter = [&](const char* name, const char* help, uint64_t v) {
-      o << "# HELP " << name << ' ' << help << "\n# TYPE " << name << " counter\n" << name << ' ' << v << '\n';
-    };
-    auto gauge = [&](const char* name, const char* help, int64_t v) {
-      o << "# HELP " << name << ' ' << help << "\n# TYPE " << name << " gauge\n" << name << ' ' << v << '\n';
-    };
+    common::PrometheusText o;
+    auto counter = [&](const char* name, const char* help, uint64_t v) { o.counter(name, help, v); };
+    auto gauge = [&](const char* name, const char* help, int64_t v) { o.gauge(name, help, static_cast<double>(v)); };
     if (ingest) {
       const IngestStats& s = ingest->stats();
       counter("stockwire_ingest_messages_total", "MQTT messages received from devices", s.messages);
@@ -178,9 +173,7 @@ struct CoordinatorHttpApi::Impl {
               s.seq_conflicts);
       counter("stockwire_ledger_commits_total", "Ledger transactions committed", s.commits);
       counter("stockwire_ledger_commit_failures_total", "Ledger transactions that failed", s.commit_failures);
-      common::PrometheusText h;
-      h.histogram("stockwire_ledger_commit_seconds", "Ledger transaction (commit) times", s.commit_latency);
-      o << h.str();
+      o.histogram("stockwire_ledger_commit_seconds", "Ledger transaction (commit) times", s.commit_latency);
       gauge("stockwire_ingest_queue_depth", "Messages waiting for the apply thread", s.queue_depth);
     }
     if (downlink) {
@@ -191,9 +184,10 @@ struct CoordinatorHttpApi::Impl {
       counter("stockwire_downlink_bad_requests_total", "Downlink requests refused", d.bad_requests);
     }
     if (auto counts = ledger.anomalyCounts()) {
-      o << "# HELP stockwire_ledger_anomalies Applied events the ledger could not fully honour, by code\n"
-           "# TYPE stockwire_ledger_anomalies gauge\n";
-      for (const auto& [code, n] : *counts) o << "stockwire_ledger_anomalies{code=\"" << code << "\"} " << n << '\n';
+      o.family("stockwire_ledger_anomalies", "Applied events the ledger could not fully honour, by code", "gauge");
+      for (const auto& [code, n] : *counts) {
+        o.sample("stockwire_ledger_anomalies{code=\"" + code + "\"}", static_cast<double>(n));
+      }
     }
     auto devs = ledger.devices();
     if (devs) {
@@ -207,15 +201,11 @@ struct CoordinatorHttpApi::Impl {
       gauge("stockwire_devices", "Devices known to the ledger", static_cast<int64_t>(devs->size()));
       gauge("stockwire_devices_online", "Devices whose last state is online", online);
       gauge("stockwire_devices_unsynced_events", "Events devices reported as not yet applied", queued);
-      o << "# HELP stockwire_device_alerts Device exposure alerts by level\n# TYPE stockwire_device_alerts gauge\n"
-        << "stockwire_device_alerts{level=\"warning\"} " << warning << "\nstockwire_device_alerts{level=\"critical\"} "
-        << critical << "\n";
+      o.family("stockwire_device_alerts", "Device exposure alerts by level", "gauge");
+      o.sample("stockwire_device_alerts{level=\"warning\"}", static_cast<double>(warning));
+      o.sample("stockwire_device_alerts{level=\"critical\"}", static_cast<double>(critical));
     }
-    for (const auto& source : metric_sources) {
-      common::PrometheusText more;
-      source(more);
-      o << more.str();
-    }
+    for (const auto& source : metric_sources) source(o);
     res.set_content(o.str(), common::kPrometheusContentType);
   }
 
