@@ -77,6 +77,8 @@ SqliteStmt& SqliteStmt::bind(int index, std::string_view text) {
   return checkBind(sqlite3_bind_text(stmt_, index, text.data(), static_cast<int>(text.size()), SQLITE_TRANSIENT));
 }
 
+SqliteStmt& SqliteStmt::bindDouble(int index, double value) { return checkBind(sqlite3_bind_double(stmt_, index, value)); }
+
 SqliteStmt& SqliteStmt::bindBlob(int index, std::string_view bytes) {
   return checkBind(sqlite3_bind_blob(stmt_, index, bytes.data(), static_cast<int>(bytes.size()), SQLITE_TRANSIENT));
 }
@@ -116,6 +118,8 @@ void SqliteStmt::reset() {
 }
 
 int64_t SqliteStmt::columnInt(int col) const { return sqlite3_column_int64(stmt_, col); }
+
+double SqliteStmt::columnDouble(int col) const { return sqlite3_column_double(stmt_, col); }
 
 std::string SqliteStmt::columnText(int col) const { return std::string(columnView(col)); }
 

@@ -15,7 +15,11 @@ namespace sw::common {
 // bucket it fits; written cumulative, as Prometheus wants), with their sum. Lock-free.
 class LatencyHistogram {
  public:
-  static constexpr std::array<double, 14> kBucketsMs = {0.1, 0.25, 0.5, 1, 2.5, 5, 10, 25, 50, 100, 250, 500, 1000, 2500};
+  // Up to an hour: sync latencies (occurred -> applied) of a device back from an offline spell
+  // are minutes, and a histogram that stops at 2.5 s would put them all in +Inf.
+  static constexpr std::array<double, 20> kBucketsMs = {0.1, 0.25, 0.5, 1,      2.5,    5,      10,
+                                                        25,  50,   100, 250,    500,    1000,   2500,
+                                                        5000, 10'000, 30'000, 60'000, 300'000, 3'600'000};
 
   void observeUs(uint64_t us) {
     sum_us_.fetch_add(us, std::memory_order_relaxed);

@@ -38,6 +38,7 @@ class SqliteStmt {
   SqliteStmt& bind(int index, int64_t value);
   SqliteStmt& bind(int index, std::string_view text);
   SqliteStmt& bindBlob(int index, std::string_view bytes);
+  SqliteStmt& bindDouble(int index, double value);  // named apart: bind(i, 5) must not be ambiguous
   SqliteStmt& bindNull(int index);
   SqliteStmt& bind(int index, const std::optional<int64_t>& value);
 
@@ -69,6 +70,7 @@ class SqliteStmt {
   void reset();
 
   int64_t columnInt(int col) const;
+  double columnDouble(int col) const;
   std::string columnText(int col) const;
   std::string_view columnView(int col) const;  // valid until the next step/reset
   bool columnIsNull(int col) const;
