@@ -363,4 +363,34 @@ Result<std::vector<int64_t>> SqliteLedger::syncLatencies(int64_t since_ms, int64
   return out;
 }
 
+Result<std::vector<SalesFigure>> SqliteLedger::salesApplied(int64_t after_ms, int64_t until_ms) {
+  std::lock_guard<std::mutex> lock(read_mu_);
+  auto st = reader_.prepare(
+      "SELECT l.name, d.internal, e.type, SUM(m.qty), SUM(COALESCE(m.price_units, 0) * m.qty)"
+      " FROM events e JOIN movements m ON m.dev = e.dev AND m.seq = e.seq"
+      " JOIN devices d ON d.id = e.dev JOIN locations l ON l.id = m.loc"
+      " WHERE e.applied_at_ms > ? AND e.applied_at_ms <= ? AND e.type IN ('sale', 'return') AND e.voided_by IS NULL"
+      " GROUP BY l.name, d.internal, e.type ORDER BY l.name, d.internal");
+  if (!st) return st.error();
+  st->bind(1, after_ms).bind(2, until_ms);
+  std::vector<SalesFigure> out;
+  auto s = st->eachRow([&](SqliteStmt& r) {
+    std::string location = r.columnText(0);
+    bool internal = r.columnInt(1) != 0;
+    if (out.empty() || out.back().location != location || out.back().internal != internal) {
+      out.push_back({.location = location, .internal = internal});
+    }
+    SalesFigure& f = out.back();
+    if (r.columnText(2) == "sale") {
+      f.sold_units += r.columnInt(3);
+      f.sold_amount += r.columnInt(4);
+    } else {
+      f.returned_units += r.columnInt(3);
+      f.returned_amount += r.columnInt(4);
+    }
+  });
+  if (!s) return s.error();
+  return out;
+}
+
 }  // namespace sw::coordinator

@@ -453,6 +453,49 @@ Result<std::map<OrderState, int64_t>> OrderBook::countByState() {
   return out;
 }
 
+Result<OrderBook::KpiFigures> OrderBook::kpiFigures(int64_t after_ms, int64_t until_ms) {
+  std::lock_guard<std::mutex> lock(store_->mu);
+  auto rt = common::SqliteReadTxn::begin(store_->db);  // the three reads see one snapshot
+  if (!rt) return rt.error();
+  KpiFigures out;
+  auto acc = store_->db.cached(
+      "SELECT COUNT(*), COALESCE(SUM(complete), 0) FROM (SELECT"
+      "  NOT EXISTS (SELECT 1 FROM fulfilments f WHERE f.channel = o.channel AND f.order_id = o.order_id"
+      "              AND f.status <> 'reported')"
+      "  AND NOT EXISTS (SELECT 1 FROM order_lines l WHERE l.channel = o.channel AND l.order_id = o.order_id"
+      "                  AND l.sku <> '' AND l.quantity - l.released >"
+      "                  (SELECT COALESCE(SUM(a.quantity), 0) FROM allocations a WHERE a.channel = l.channel"
+      "                   AND a.order_id = l.order_id AND a.line_id = l.line_id AND a.state = 'shipped')) AS complete"
+      " FROM orders o WHERE o.status = 'shipped' AND NOT EXISTS (SELECT 1 FROM fulfilments f"
+      "  WHERE f.channel = o.channel AND f.order_id = o.order_id AND f.status = 'pending'))");
+  if (!acc) return acc.error();
+  if (auto r = acc->firstRow([&](const SqliteStmt& row) {
+        out.shipped_settled = row.columnInt(0);
+        out.shipped_complete = row.columnInt(1);
+      }); !r) {
+    return r.error();
+  }
+  auto ref = store_->db.cached(
+      "SELECT COALESCE(SUM(MAX(quantity - released, 0)), 0) FROM refunds WHERE at_ms > ? AND at_ms <= ?");
+  if (!ref) return ref.error();
+  ref->bind(1, after_ms).bind(2, until_ms);
+  if (auto r = ref->firstRow([&](const SqliteStmt& row) { out.refunded_shipped_units = row.columnInt(0); }); !r) {
+    return r.error();
+  }
+  auto units = store_->db.cached(
+      "SELECT o.channel, COALESCE(SUM(l.quantity), 0) FROM orders o JOIN order_lines l"
+      " ON l.channel = o.channel AND l.order_id = o.order_id"
+      " WHERE o.created_at_ms > ? AND o.created_at_ms <= ? AND o.status <> 'rejected_no_stock' GROUP BY o.channel");
+  if (!units) return units.error();
+  units->bind(1, after_ms).bind(2, until_ms);
+  if (auto s = units->eachRow([&](const SqliteStmt& row) {
+        out.ordered_units_by_channel[row.columnText(0)] = row.columnInt(1);
+      }); !s) {
+    return s.error();
+  }
+  return out;
+}
+
 Result<OrderBook::Attention> OrderBook::attention(int64_t limit) {
   Attention out;
   auto failed = fulfilments_->failed(limit);

@@ -173,6 +173,18 @@ struct CommitInfo {
   std::vector<std::string> locations;                        // distinct locations of `changed`
 };
 
+// Sale and return lines of the events the ledger applied in a window, at one location (sales
+// voided by the time of the read left out). Amounts are the tills' unit prices times units, where
+// the line had a price. internal: the coordinator's own worker (restocks of channel refunds).
+struct SalesFigure {
+  std::string location;
+  bool internal = false;
+  int64_t sold_units = 0;
+  int64_t sold_amount = 0;    // common::Decimal scaled units (4 fraction digits)
+  int64_t returned_units = 0;
+  int64_t returned_amount = 0;
+};
+
 // One row of a location's stock view as sent down to its devices.
 struct StockViewRow {
   std::string sku;
@@ -298,6 +310,8 @@ class Ledger {
   // Applied minus occurred (corrected) time, in ms, of the newest `max_events` events applied
   // at or after since_ms, sorted ascending.
   virtual common::Result<std::vector<int64_t>> syncLatencies(int64_t since_ms, int64_t max_events) = 0;
+  // Sales and returns of the events applied in (after_ms, until_ms], by location (and internal).
+  virtual common::Result<std::vector<SalesFigure>> salesApplied(int64_t after_ms, int64_t until_ms) = 0;
   // Movements this close to a count are absorbed by it (LedgerOptions::count_tie_ms).
   virtual int64_t countTieMs() const = 0;
 

@@ -88,6 +88,7 @@ class SqliteLedger final : public Ledger {
   // Applied minus occurred (corrected) time, in ms, of the newest `max_events` events applied
   // at or after since_ms, sorted ascending.
   common::Result<std::vector<int64_t>> syncLatencies(int64_t since_ms, int64_t max_events) override;
+  common::Result<std::vector<SalesFigure>> salesApplied(int64_t after_ms, int64_t until_ms) override;
   int64_t countTieMs() const override { return options_.count_tie_ms; }
 
   // The count a (location, SKU) figure starts from. Counts are ordered by (corrected time,

@@ -183,6 +183,22 @@ class OrderBook {
   common::Result<Attention> attention(int64_t limit);
   // How many orders are in each state (states with none are left out).
   common::Result<std::map<OrderState, int64_t>> countByState();
+  // Figures for the KPIs (api/kpi_figures.h, coordinator/README.md "KPIs" defines them).
+  struct KpiFigures {
+    // Orders shipped (nothing held any more, something shipped) whose every fulfilment the
+    // channel has answered (none pending): the orders whose outcome is known.
+    int64_t shipped_settled = 0;
+    // Of those, the ones shipped complete: every line with a SKU shipped its units in full
+    // (ordered less released by cancel or refund before shipping) and every fulfilment reported
+    // (the channel accepted it; a refused one is failed).
+    int64_t shipped_complete = 0;
+    // Refund lines applied in (after, until]: the units that had shipped (refunded less released
+    // from holds), i.e. units sold and then refunded.
+    int64_t refunded_shipped_units = 0;
+    // Units of the orders taken in during (after, until], rejected ones left out, by channel.
+    std::map<std::string, int64_t> ordered_units_by_channel;
+  };
+  common::Result<KpiFigures> kpiFigures(int64_t after_ms, int64_t until_ms);
 
  private:
   explicit OrderBook(const common::Clock& clock);
