@@ -52,8 +52,14 @@ void ChannelWorker::join() {
 
 void ChannelWorker::changed(const std::vector<std::string>& skus) {
   {
+    const int64_t now = clock_.monoMs();
     std::lock_guard lock(mu_);
-    for (const auto& sku : skus) markLocked(sku, 0);
+    for (const auto& sku : skus) {
+      markLocked(sku, 0);
+      Pending& p = pending_[sku];
+      if (p.changed_at_ms < 0) p.changed_at_ms = now;
+      p.last_changed_at_ms = now;
+    }
     stats_.changes += static_cast<int64_t>(skus.size());
   }
   cv_.notify_one();
@@ -116,7 +122,7 @@ void ChannelWorker::setError(const std::string& e) {
 void ChannelWorker::retryLater(const std::string& sku, int64_t at_ms, bool count_attempt) {
   std::lock_guard lock(mu_);
   auto it = pending_.find(sku);
-  if (it == pending_.end()) it = pending_.emplace(sku, Pending{next_gen_++, 0, 0, 0, false}).first;
+  if (it == pending_.end()) it = pending_.emplace(sku, Pending{next_gen_++, 0, 0, 0, false, -1, -1}).first;
   if (count_attempt) it->second.attempts++;
   it->second.not_before_ms = std::max(it->second.not_before_ms, at_ms);
 }
@@ -155,6 +161,24 @@ void ChannelWorker::finish(const std::string& sku, uint64_t gen) {
   std::lock_guard lock(mu_);
   auto it = pending_.find(sku);
   if (it != pending_.end() && it->second.gen == gen) pending_.erase(it);
+}
+
+void ChannelWorker::recordAccepted(const Ready& r, int64_t now) {
+  if (r.changed_at_ms < 0) return;
+  const int64_t ms = std::max<int64_t>(0, now - r.changed_at_ms);
+  change_latency_.observeUs(static_cast<uint64_t>(ms) * 1000);
+  std::lock_guard lock(mu_);
+  if (change_samples_.size() < kMaxChangeSamples) change_samples_.push_back(ms);
+  auto it = pending_.find(r.sku);
+  // Changed again since it was taken (finish() will keep it): the newest notice is not covered.
+  if (it != pending_.end() && it->second.gen != r.gen) it->second.changed_at_ms = it->second.last_changed_at_ms;
+}
+
+std::vector<int64_t> ChannelWorker::takeChangeLatencies() {
+  std::lock_guard lock(mu_);
+  std::vector<int64_t> out;
+  out.swap(change_samples_);
+  return out;
 }
 
 void ChannelWorker::markUnlisted(const std::string& sku) {
@@ -220,7 +244,7 @@ int64_t ChannelWorker::takeDue(int64_t now, std::vector<Ready>& ready, std::shar
   poked_ = false;
   for (auto& [sku, p] : pending_) {
     if (p.not_before_ms <= now) {
-      if (ready.size() < options_.max_compute_per_round) ready.push_back({sku, p.gen, p.attempts, p.solo});
+      if (ready.size() < options_.max_compute_per_round) ready.push_back({sku, p.gen, p.attempts, p.solo, p.changed_at_ms});
     } else {
       wake = std::min(wake, p.not_before_ms);
     }
@@ -426,6 +450,7 @@ void ChannelWorker::applyResults(const std::vector<Candidate>& batch, const Push
         known_[c.r.sku] = c.value;
         accepted_.erase(c.r.sku);
         keys_.erase(c.r.sku);
+        recordAccepted(c.r, now);
         finish(c.r.sku, c.r.gen);
         pushed++;
         break;
@@ -433,6 +458,7 @@ void ChannelWorker::applyResults(const std::vector<Candidate>& batch, const Push
         known_[c.r.sku] = c.value;
         accepted_[c.r.sku] = {c.value, now, now + options_.accepted_readback_ms, options_.accepted_readback_ms};
         keys_.erase(c.r.sku);
+        recordAccepted(c.r, now);
         finish(c.r.sku, c.r.gen);
         pushed++;
         break;

@@ -47,6 +47,13 @@ class ChannelWorker {
   ChannelStatus status() const;
   // How long each pushQuantities call to the channel took (its API's answer time, rate waits not included).
   const common::LatencyHistogram& pushLatency() const { return push_latency_; }
+  // From a change notice (a ledger commit or a reservation: stockChanged/skuChanged) to the
+  // channel's answer applying or accepting the figure that covers it (retries, backoff and rate
+  // waits included).
+  const common::LatencyHistogram& changeLatency() const { return change_latency_; }
+  // The same, each in ms, since the last call (at most kMaxChangeSamples are kept between calls).
+  std::vector<int64_t> takeChangeLatencies();
+  static constexpr size_t kMaxChangeSamples = 100'000;
   // Starts a reconciliation unless one runs, and waits up to `wait` for it.
   ReconcileReport reconcile(std::chrono::milliseconds wait);
   // A dead letter of this SKU was replayed: send it again from scratch.
@@ -59,12 +66,17 @@ class ChannelWorker {
     int64_t attempts = 0;
     int64_t stale = 0;
     bool solo = false;  // a batch containing it was refused as a whole: send it alone
+    // Monotonic ms of the first change notice no answer has covered yet, and of the newest one
+    // (-1: none; a refresh or replay is not a change notice).
+    int64_t changed_at_ms = -1;
+    int64_t last_changed_at_ms = -1;
   };
   struct Ready {  // a SKU due now, as taken from pending_
     std::string sku;
     uint64_t gen = 0;
     int64_t attempts = 0;
     bool solo = false;
+    int64_t changed_at_ms = -1;  // Pending::changed_at_ms when taken
   };
   struct Candidate {  // a due SKU with the figure computed for it
     Ready r;
@@ -119,6 +131,9 @@ class ChannelWorker {
   void markLocked(const std::string& sku, int64_t not_before_ms);  // caller holds mu_
   void mark(const std::string& sku);
   void finish(const std::string& sku, uint64_t gen);
+  // The channel applied or accepted r's figure at `now`: its change latency, and a change that
+  // came in since r was taken starts its own clock.
+  void recordAccepted(const Ready& r, int64_t now);
   void markUnlisted(const std::string& sku);
   void markListed(const ChannelLevel& l);
   std::shared_ptr<ReconcileJob> newJobLocked();
@@ -143,6 +158,8 @@ class ChannelWorker {
   std::shared_ptr<ReconcileJob> job_;
   ChannelStatus stats_;
   common::LatencyHistogram push_latency_;
+  common::LatencyHistogram change_latency_;
+  std::vector<int64_t> change_samples_;  // ms, since the last takeChangeLatencies()
   int64_t next_reconcile_ms_ = 0;
 
   // Worker thread only.

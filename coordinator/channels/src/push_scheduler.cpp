@@ -122,6 +122,18 @@ void PushScheduler::writeMetrics(common::PrometheusText& out) const {
   for (const auto& w : workers_) {
     out.histogramSamples("stockwire_channel_push_seconds", "channel=\"" + w->name() + "\"", w->pushLatency());
   }
+  out.family("stockwire_channel_latency_seconds",
+             "Stock change (ledger commit or reservation) to the channel applying or accepting its figure",
+             "histogram");
+  for (const auto& w : workers_) {
+    out.histogramSamples("stockwire_channel_latency_seconds", "channel=\"" + w->name() + "\"", w->changeLatency());
+  }
+}
+
+std::map<std::string, std::vector<int64_t>> PushScheduler::takeChangeLatencies() {
+  std::map<std::string, std::vector<int64_t>> out;
+  for (const auto& w : workers_) out[w->name()] = w->takeChangeLatencies();
+  return out;
 }
 
 Result<ReconcileReport> PushScheduler::reconcile(const std::string& channel, std::chrono::milliseconds wait) {

@@ -1,5 +1,6 @@
 #include "sw/coordinator/ingest/ingest.h"
 
+#include <algorithm>
 #include <chrono>
 
 #include "sw/common/card_data.h"
@@ -394,6 +395,10 @@ void IngestService::processGroup(std::deque<Message>& msgs, bool final_flush) {
       stats_.recordCommit(static_cast<uint64_t>(
           std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - t0).count()));
       stats_.events_applied += events_in_group;
+      for (const ApplyEvent& ae : group.events) {
+        const int64_t ms = group.applied_at_ms - (ae.event.occurred_at_ms + ae.clock_offset_ms);
+        stats_.sync_latency.observeUs(static_cast<uint64_t>(std::max<int64_t>(0, ms)) * 1000);
+      }
       {
         std::lock_guard<std::mutex> lock(seq_mu_);
         for (const auto& [device, seq] : group.cursors) sequencer_.commit(device, seq);

@@ -125,6 +125,9 @@ class PushScheduler {
   // Per channel, labelled channel="...": items pushed, dead-lettered and retried, calls, their
   // latency, the queue and what awaits acceptance (for /metrics).
   void writeMetrics(common::PrometheusText& out) const;
+  // Per channel, change notice to the channel's answer applying or accepting it, in ms, of every
+  // such answer since the last call (for the KPI history; ChannelWorker::takeChangeLatencies).
+  std::map<std::string, std::vector<int64_t>> takeChangeLatencies();
   std::vector<std::string> channels() const;
 
  private:

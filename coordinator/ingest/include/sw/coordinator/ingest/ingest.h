@@ -77,6 +77,9 @@ struct IngestStats {
   // Ledger commit (transaction) times, for /metrics.
   common::LatencyHistogram commit_latency;
   void recordCommit(uint64_t us) { commit_latency.observeUs(us); }
+  // Occurred (device time corrected by its clock offset) to applied, of every event applied:
+  // the same figure as the ledger's syncLatencies, observed as each group commits.
+  common::LatencyHistogram sync_latency;
   std::atomic<int64_t> queue_depth{0};
 };
 
