@@ -25,6 +25,8 @@
 #include "sw/coordinator/downlink/downlink.h"
 #include "sw/coordinator/fleet/enrollment.h"
 #include "sw/coordinator/api/http_api.h"
+#include "sw/coordinator/api/kpi_sampler.h"
+#include "sw/coordinator/api/kpi_series.h"
 #include "sw/coordinator/ingest/ingest.h"
 #include "sw/coordinator/ledger/sqlite_ledger.h"
 #include "sw/coordinator/orders/order_service.h"
@@ -92,6 +94,10 @@ std::vector<common::OptionSpec> serveOptions() {
        "\"Orders\"); without it every location ships at cost 0"},
       {"order-poll-ms", Kind::kInt, "N", "60000", 1, 86'400'000,
        "how often each channel with a connector is polled for orders"},
+      {"kpi-sample-ms", Kind::kInt, "N", "60000", 50, 86'400'000,
+       "how often the KPI history (GET /v1/kpis/history) takes a sample"},
+      {"kpi-retention-h", Kind::kInt, "N", "744", 1, 24 * 3660,
+       "KPI history older than this is deleted at each sample (744 h = 31 days)"},
       {"mqtt-ca", Kind::kText, "FILE", "", 0, 0, "the CA chain of an ssl:// broker (from stockwire-provision coordinator-cert)"},
       {"mqtt-cert", Kind::kText, "FILE", "", 0, 0, "this coordinator's MQTT client certificate"},
       {"mqtt-key", Kind::kText, "FILE", "", 0, 0, "its key"},
@@ -224,6 +230,18 @@ int serve(const common::ParsedOptions& opts) {
   api.setChannels(channels.availability(), channels.push());
   api.setCatalog(**catalog, catalog_http, [&downlink](const std::vector<std::string>& locs) { downlink.changed(locs); });
   api.setOrders(orders);
+  // The KPI history, in the ledger file, sampled on a thread of its own (api/kpi_sampler.h).
+  auto kpi_store = coordinator::SqliteKpiSeries::open(db);
+  if (!kpi_store) return fail(kpi_store.error(), 3);
+  const coordinator::KpiSamplerOptions kpi_options{.interval_ms = opts.integer("kpi-sample-ms"),
+                                                   .retention_h = opts.integer("kpi-retention-h")};
+  api.setKpiHistory(**kpi_store, kpi_options);
+  coordinator::KpiSampler kpi_sampler({.ledger = ledger->get(),
+                                       .ingest = &ingest,
+                                       .push = channels.push(),
+                                       .orders = order_book->get(),
+                                       .http = &api.httpCounters()},
+                                      **kpi_store, clock, kpi_options);
   // Enrollment and the CRL watch (--fleet-dir) write to the registry ingest reads (one instance).
   std::unique_ptr<coordinator::Enrollment> enrollment;
   std::unique_ptr<coordinator::CrlWatcher> crl_watcher;
@@ -269,6 +287,7 @@ int serve(const common::ParsedOptions& opts) {
   channels.start();
   orders.start();
   if (notifier) notifier->start();
+  kpi_sampler.start();
   const char* scheme = http_options.tls_cert_file.empty() ? "http" : "https";
   SW_INFO("coordinator") << "ledger " << db << ", broker " << mc.broker_url << ", console " << scheme
                          << "://" << hp->first << ":" << api.port() << "/";
@@ -277,6 +296,7 @@ int serve(const common::ParsedOptions& opts) {
 
   int sig = common::waitForTerminationSignal();
   SW_INFO("coordinator") << "signal " << sig << ", stopping";
+  kpi_sampler.stop();
   if (notifier) notifier->stop();
   api.stop();
   if (crl_watcher) crl_watcher->stop();

@@ -4,6 +4,11 @@
 
 #include <nlohmann/json.hpp>
 
+#include <map>
+#include <mutex>
+#include <regex>
+#include <set>
+#include <tuple>
 
 #include "console_html.h"
 #include "kpis.h"
@@ -34,6 +39,28 @@ std::unique_ptr<httplib::Server> makeServer(const CoordinatorHttpOptions& o) {
 
 bool isRead(const std::string& method) { return method == "GET" || method == "HEAD"; }
 
+std::string httpRouteLabel(const std::string& path) {
+  static const std::set<std::string, std::less<>> kExact = {
+      "/", "/healthz", "/metrics", "/v1/alerts", "/v1/anomalies", "/v1/audit", "/v1/available", "/v1/catalog",
+      "/v1/channels", "/v1/channels/dead-letters", "/v1/devices", "/v1/discrepancies", "/v1/enroll", "/v1/events",
+      "/v1/kpis", "/v1/kpis/history", "/v1/orders", "/v1/orders/attention", "/v1/price-lists", "/v1/prices",
+      "/v1/quarantine", "/v1/stock", "/v1/tasks", "/v1/transfers"};
+  if (kExact.count(path)) return path;
+  // The routes with a value in their path, as they are registered (catalog/, channels/, orders/ routes.cpp).
+  static const std::vector<std::pair<std::regex, std::string>> kPatterns = {
+      {std::regex(R"(/v1/catalog/[^/]{1,64})"), "/v1/catalog/{code}"},
+      {std::regex(R"(/v1/orders/[a-z]{1,20}/[^/]{1,128})"), "/v1/orders/{channel}/{id}"},
+      {std::regex(R"(/v1/channels/dead-letters/[^/]{1,64}/replay)"), "/v1/channels/dead-letters/{id}/replay"},
+      {std::regex(R"(/v1/channels/[^/]{1,64}/reconcile)"), "/v1/channels/{channel}/reconcile"},
+      {std::regex(R"(/v1/channels/[^/]{1,64}/webhooks)"), "/v1/channels/{channel}/webhooks"},
+      {std::regex(R"(/v1/fulfilments/\d{1,18}/retry)"), "/v1/fulfilments/{id}/retry"},
+  };
+  for (const auto& [re, label] : kPatterns) {
+    if (std::regex_match(path, re)) return label;
+  }
+  return "other";
+}
+
 // The error code an answer carries, for the audit log.
 std::string outcomeOf(const httplib::Response& res) {
   if (res.status < 400) return "ok";
@@ -61,6 +88,10 @@ struct CoordinatorHttpApi::Impl {
   ExposureLimits limits;
   DownlinkService* downlink = nullptr;
   HttpCounters counters;
+  KpiRouteExtras kpi_extras;
+  // Requests by (method, route label, status) for /metrics: bounded by the route table.
+  std::mutex requests_mu;
+  std::map<std::tuple<std::string, std::string, int>, uint64_t> requests_by_route;
   std::unique_ptr<httplib::Server> server_owner;
   httplib::Server& server;
   common::HttpServerRunner runner{server};
@@ -175,6 +206,9 @@ struct CoordinatorHttpApi::Impl {
       counter("stockwire_ledger_commit_failures_total", "Ledger transactions that failed", s.commit_failures);
       o.histogram("stockwire_ledger_commit_seconds", "Ledger transaction (commit) times", s.commit_latency);
       gauge("stockwire_ingest_queue_depth", "Messages waiting for the apply thread", s.queue_depth);
+      o.histogram("stockwire_sync_latency_seconds",
+                  "Occurred (device time corrected by its clock offset) to applied in the ledger, per event",
+                  s.sync_latency);
     }
     if (downlink) {
       DownlinkStats d = downlink->stats();
@@ -205,6 +239,16 @@ struct CoordinatorHttpApi::Impl {
       o.sample("stockwire_device_alerts{level=\"warning\"}", static_cast<double>(warning));
       o.sample("stockwire_device_alerts{level=\"critical\"}", static_cast<double>(critical));
     }
+    {
+      std::lock_guard lock(requests_mu);
+      o.family("stockwire_http_requests_total", "API requests answered, by method, route and status", "counter");
+      for (const auto& [key, n] : requests_by_route) {
+        const auto& [method, route, code] = key;
+        o.sample("stockwire_http_requests_total{method=\"" + method + "\",route=\"" + route + "\",code=\"" +
+                     std::to_string(code) + "\"}",
+                 static_cast<double>(n));
+      }
+    }
     for (const auto& source : metric_sources) source(o);
     res.set_content(o.str(), common::kPrometheusContentType);
   }
@@ -222,10 +266,17 @@ struct CoordinatorHttpApi::Impl {
     addRoutes(server, ledger, clock, limits,
               [this](const std::string& device) -> uint64_t { return ingest ? ingest->heldCount(device) : 0; });
     if (ingest) addRoutes(server, *ingest);
-    addKpiRoutes(server, ledger, ingest, clock, counters);
-    server.set_logger([this](const httplib::Request&, const httplib::Response& res) {
+    addKpiRoutes(server, ledger, ingest, clock, counters, kpi_extras);
+    server.set_logger([this](const httplib::Request& req, const httplib::Response& res) {
       counters.requests.fetch_add(1, std::memory_order_relaxed);
       if (res.status >= 400 && res.status < 500) counters.rejected.fetch_add(1, std::memory_order_relaxed);
+      if (res.status >= 500) counters.failed.fetch_add(1, std::memory_order_relaxed);
+      static const std::set<std::string, std::less<>> kMethods = {"GET", "HEAD", "POST", "PUT", "DELETE", "PATCH",
+                                                                  "OPTIONS"};
+      std::string method = kMethods.count(req.method) ? req.method : "other";
+      const int code = res.status >= 100 && res.status <= 599 ? res.status : 0;
+      std::lock_guard lock(requests_mu);
+      ++requests_by_route[{std::move(method), httpRouteLabel(req.path), code}];
     });
     common::configureHttpServer(server, options.http,
                                 [this](const httplib::Request& req, httplib::Response& res) { return guard(req, res); });
@@ -271,7 +322,17 @@ void CoordinatorHttpApi::setCatalog(SqliteCatalog& catalog, CatalogHttpConfig co
   addRoutes(impl_->server, catalog, impl_->clock, config, std::move(changed));
 }
 
-void CoordinatorHttpApi::setOrders(OrderService& orders) { addRoutes(impl_->server, orders); }
+void CoordinatorHttpApi::setOrders(OrderService& orders) {
+  addRoutes(impl_->server, orders);
+  impl_->kpi_extras.orders = &orders.book();
+}
+
+void CoordinatorHttpApi::setKpiHistory(SqliteKpiSeries& history, KpiSamplerOptions options) {
+  impl_->kpi_extras.history = &history;
+  impl_->kpi_extras.history_options = options;
+}
+
+const HttpCounters& CoordinatorHttpApi::httpCounters() const { return impl_->counters; }
 
 void CoordinatorHttpApi::addMetrics(std::function<void(common::PrometheusText&)> source) {
   impl_->metric_sources.push_back(std::move(source));

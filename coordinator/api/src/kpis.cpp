@@ -2,8 +2,9 @@
 
 #include <nlohmann/json.hpp>
 
-#include <cmath>
-#include <cstdlib>
+#include <regex>
+#include <string>
+#include <vector>
 
 #include "sw/common/http_json.h"
 #include "sw/common/http_server.h"
@@ -12,39 +13,25 @@ namespace sw::coordinator {
 namespace {
 
 using nlohmann::json;
+using common::Error;
 using common::sendJson;
 
-// The industry's mark for inventory record accuracy (share of counted SKU-locations whose
-// record matched the count within tolerance).
-constexpr double kAccuracyTargetPct = 98.0;
-
-double percentile(const std::vector<int64_t>& sorted, double p) {
-  if (sorted.empty()) return 0;
-  size_t i = static_cast<size_t>(std::ceil(p / 100.0 * static_cast<double>(sorted.size()))) - 1;
-  return static_cast<double>(sorted[std::min(i, sorted.size() - 1)]);
-}
+json pctOrNull(const std::optional<double>& pct) { return pct ? json(*pct) : json(nullptr); }
 
 void kpis(Ledger& ledger, IngestService* ingest, const common::Clock& clock, const HttpCounters& counters,
-          const httplib::Request& req, httplib::Response& res) {
+          const KpiRouteExtras& extras, const httplib::Request& req, httplib::Response& res) {
   auto tolerance = common::queryInt(req, "tolerance", 0, 0, 1'000'000);
   auto window_h = common::queryInt(req, "window_h", 24, 0, 24 * 366);
   if (!tolerance) return common::sendError(res, tolerance.error());
   if (!window_h) return common::sendError(res, window_h.error());
-  auto counts = ledger.countDiscrepancies("", "", 0);
-  if (!counts) return common::sendError(res, counts.error());
-  int64_t within = 0;
-  for (const CountDiscrepancy& d : *counts) within += std::llabs(d.difference()) <= *tolerance ? 1 : 0;
-  json accuracy = {{"counted_sku_locations", counts->size()},
-                   {"within_tolerance", within},
+  auto inv = inventoryAccuracy(ledger, *tolerance);
+  if (!inv) return common::sendError(res, inv.error());
+  json accuracy = {{"counted_sku_locations", inv->counted},
+                   {"within_tolerance", inv->within},
                    {"tolerance_units", *tolerance},
-                   {"target_pct", kAccuracyTargetPct}};
-  if (!counts->empty()) {
-    double pct = 100.0 * static_cast<double>(within) / static_cast<double>(counts->size());
-    accuracy["accuracy_pct"] = pct;
-    accuracy["meets_target"] = pct >= kAccuracyTargetPct;
-  } else {
-    accuracy["accuracy_pct"] = nullptr;
-  }
+                   {"target_pct", kInventoryAccuracyTargetPct},
+                   {"accuracy_pct", pctOrNull(inv->pct())}};
+  if (auto pct = inv->pct()) accuracy["meets_target"] = *pct >= kInventoryAccuracyTargetPct;
   // Occurred (device time corrected by its reported clock offset) to applied in the ledger.
   const int64_t kMaxSample = 100'000;
   auto lat = ledger.syncLatencies(clock.nowMs() - *window_h * 3'600'000, kMaxSample);
@@ -68,10 +55,12 @@ void kpis(Ledger& ledger, IngestService* ingest, const common::Clock& clock, con
         messages ? static_cast<double>(quarantined_now) / static_cast<double>(messages) : 0.0;
   }
   // Rejected requests: this API's own 4xx answers, and what each device reports of its local API.
-  uint64_t reqs = counters.requests.load(), rejected = counters.rejected.load();
+  uint64_t reqs = counters.requests.load(), rejected = counters.rejected.load(), failed = counters.failed.load();
   errors["http_requests"] = reqs;
   errors["http_rejected"] = rejected;
   errors["http_rejected_rate"] = reqs ? static_cast<double>(rejected) / static_cast<double>(reqs) : 0.0;
+  errors["http_failed"] = failed;
+  errors["http_failed_rate"] = reqs ? static_cast<double>(failed) / static_cast<double>(reqs) : 0.0;
   auto devs = ledger.devices();
   if (devs) {
     int64_t dev_rejected = 0, dev_requests = 0;
@@ -97,16 +86,91 @@ void kpis(Ledger& ledger, IngestService* ingest, const common::Clock& clock, con
     for (const auto& [check, n] : checks) totals[check] = totals.value(check, int64_t{0}) + n;
   }
   json price_checks = {{"totals", totals}, {"by_device", by_device}};
+  // Orders shipped complete, and units back against units sold in the window (kpi_figures.h).
+  const int64_t now = clock.nowMs();
+  auto order_kpis = orderKpis(ledger, extras.orders, now - *window_h * 3'600'000, now);
+  if (!order_kpis) return common::sendError(res, order_kpis.error());
+  const FulfilmentAccuracy& f = order_kpis->fulfilment;
+  json fulfilment = {{"shipped_settled_orders", f.settled},
+                     {"shipped_complete_orders", f.complete},
+                     {"target_pct", kFulfilmentAccuracyTargetPct},
+                     {"accuracy_pct", pctOrNull(f.pct())}};
+  if (auto pct = f.pct()) fulfilment["meets_target"] = *pct >= kFulfilmentAccuracyTargetPct;
+  const ReturnRate& r = order_kpis->returns;
+  json returns = {{"window_h", *window_h},
+                  {"units_sold", r.sold_units},
+                  {"units_returned", r.returned_units},
+                  {"units_refunded", r.refunded_units},
+                  {"return_rate_pct", pctOrNull(r.pct())}};
   sendJson(res, {{"inventory_accuracy", accuracy}, {"sync_latency", latency}, {"errors", errors},
-                 {"price_checks", price_checks}});
+                 {"price_checks", price_checks}, {"fulfilment_accuracy", fulfilment}, {"return_rate", returns}});
+}
+
+// series=a,b (names of [a-z0-9_], at most 64 of them; empty or absent: every series).
+common::Result<std::vector<std::string>> seriesNames(const httplib::Request& req) {
+  std::vector<std::string> out;
+  const std::string text = req.get_param_value("series");
+  if (text.empty()) return out;
+  static const std::regex kName("[a-z0-9_]{1,64}");
+  size_t start = 0;
+  while (start <= text.size()) {
+    size_t comma = text.find(',', start);
+    if (comma == std::string::npos) comma = text.size();
+    std::string name = text.substr(start, comma - start);
+    if (!std::regex_match(name, kName)) {
+      return Error::reject("bad_param", "series: '" + name.substr(0, 64) +
+                                            "' is not a series name (1-64 of a-z 0-9 _, comma-separated)");
+    }
+    out.push_back(std::move(name));
+    if (out.size() > 64) return Error::reject("bad_param", "series: at most 64 names");
+    start = comma + 1;
+  }
+  return out;
+}
+
+void history(const common::Clock& clock, const KpiRouteExtras& extras, const httplib::Request& req,
+             httplib::Response& res) {
+  if (!extras.history) {
+    return common::sendError(res, 404, Error::reject("not_found", "this coordinator keeps no KPI history"));
+  }
+  const int64_t now = clock.nowMs();
+  auto names = seriesNames(req);
+  auto since = common::queryInt(req, "since_ms", now - 24 * 3'600'000, 0, INT64_MAX);
+  auto until = common::queryInt(req, "until_ms", now, 0, INT64_MAX);
+  if (!names) return common::sendError(res, names.error());
+  if (!since) return common::sendError(res, since.error());
+  if (!until) return common::sendError(res, until.error());
+  if (*since > *until) {
+    return common::sendError(res, Error::reject("bad_param", "since_ms must not be after until_ms"));
+  }
+  auto rows = extras.history->query(*names, *since, *until);
+  if (!rows) return common::sendError(res, rows.error());
+  json series = json::array();
+  for (const KpiSeries& s : *rows) {
+    json points = json::array();
+    for (const auto& [at, value] : s.points) points.push_back(json::array({at, value}));
+    json one = {{"name", s.name}, {"unit", s.unit}, {"labels", s.labels}};
+    if (s.target) one["target"] = *s.target;
+    one["points"] = std::move(points);
+    series.push_back(std::move(one));
+  }
+  sendJson(res, {{"interval_ms", extras.history_options.interval_ms},
+                 {"retention_h", extras.history_options.retention_h},
+                 {"since_ms", *since},
+                 {"until_ms", *until},
+                 {"series", std::move(series)}});
 }
 
 }  // namespace
 
 void addKpiRoutes(httplib::Server& server, Ledger& ledger, IngestService* ingest, const common::Clock& clock,
-                  HttpCounters& counters) {
-  server.Get("/v1/kpis", [&ledger, ingest, &clock, &counters](const httplib::Request& req, httplib::Response& res) {
-    kpis(ledger, ingest, clock, counters, req, res);
+                  const HttpCounters& counters, const KpiRouteExtras& extras) {
+  server.Get("/v1/kpis", [&ledger, ingest, &clock, &counters, &extras](const httplib::Request& req,
+                                                                       httplib::Response& res) {
+    kpis(ledger, ingest, clock, counters, extras, req, res);
+  });
+  server.Get("/v1/kpis/history", [&clock, &extras](const httplib::Request& req, httplib::Response& res) {
+    history(clock, extras, req, res);
   });
 }
 

@@ -1,26 +1,33 @@
 #pragma once
-// GET /v1/kpis[?tolerance=N&window_h=H]: inventory accuracy, sync latency, error rates and price
-// checks, from the ledger, ingest's counters and this API's own answers. Private to sw_api.
+// GET /v1/kpis[?tolerance=N&window_h=H]: inventory accuracy, sync latency, error rates, price
+// checks, fulfilment accuracy and return rate, from the ledger, the order book, ingest's counters
+// and this API's own answers (the figures: api/kpi_figures.h, shared with the KPI sampler).
+// GET /v1/kpis/history[?series=a,b&since_ms=&until_ms=]: the sampler's points (api/kpi_series.h).
+// Private to sw_api.
 
 #include <httplib.h>
 
-#include <atomic>
 #include <cstdint>
 
 #include "sw/common/clock.h"
+#include "sw/coordinator/api/kpi_figures.h"
+#include "sw/coordinator/api/kpi_sampler.h"
+#include "sw/coordinator/api/kpi_series.h"
 #include "sw/coordinator/ingest/ingest.h"
 #include "sw/coordinator/ledger/ledger.h"
+#include "sw/coordinator/orders/order_book.h"
 
 namespace sw::coordinator {
 
-// Counted by the server's logger: every request, and those answered 4xx (rejected).
-struct HttpCounters {
-  std::atomic<uint64_t> requests{0};
-  std::atomic<uint64_t> rejected{0};
+// What the routes read besides the ledger, set before the server starts (null: not there).
+struct KpiRouteExtras {
+  OrderBook* orders = nullptr;
+  SqliteKpiSeries* history = nullptr;
+  KpiSamplerOptions history_options;
 };
 
-// ingest may be null (an API over a ledger alone).
+// ingest may be null (an API over a ledger alone). extras is read at each request.
 void addKpiRoutes(httplib::Server& server, Ledger& ledger, IngestService* ingest, const common::Clock& clock,
-                  HttpCounters& counters);
+                  const HttpCounters& counters, const KpiRouteExtras& extras);
 
 }  // namespace sw::coordinator

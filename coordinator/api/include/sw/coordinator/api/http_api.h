@@ -7,7 +7,8 @@
 //   POST /v1/channels/{c}/webhooks; GET /v1/orders, /v1/orders/{c}/{id}, /v1/tasks   orders/routes.h
 //   GET /v1/available?sku=SKU; GET /v1/channels, /v1/channels/dead-letters; POST .../replay, .../reconcile
 //                                                                                  channels/routes.h
-//   GET /v1/kpis                             accuracy, latency, error rates       src/kpis.h
+//   GET /v1/kpis                             accuracy, latency, error rates, fulfilment, returns  src/kpis.h
+//   GET /v1/kpis/history?series=&since_ms=&until_ms=   the KPI sampler's points    src/kpis.h
 //   GET /v1/audit                            who changed what (admin)
 //   GET /metrics                             Prometheus text format
 //   GET /healthz                             liveness (no token)
@@ -24,6 +25,9 @@
 #include "sw/common/metrics.h"
 #include "sw/common/result.h"
 #include "sw/coordinator/api/access.h"
+#include "sw/coordinator/api/kpi_figures.h"
+#include "sw/coordinator/api/kpi_sampler.h"
+#include "sw/coordinator/api/kpi_series.h"
 #include "sw/coordinator/catalog/catalog.h"
 #include "sw/coordinator/channels/availability.h"
 #include "sw/coordinator/channels/push_scheduler.h"
@@ -45,6 +49,10 @@ struct CoordinatorHttpOptions {
 
 
 class Enrollment;
+
+// The label /metrics gives a request's path (stockwire_http_requests_total{route=...}): the
+// route's pattern ("/v1/orders/{channel}/{id}"), never the raw path; "other" for a path no route has.
+std::string httpRouteLabel(const std::string& path);
 
 class CoordinatorHttpApi {
  public:
@@ -76,6 +84,12 @@ class CoordinatorHttpApi {
   // POST /v1/enroll (fleet/routes.h; optional; before start()). It takes no bearer token:
   // the one-time enrollment token is its credential.
   void setEnrollment(Enrollment& enrollment);
+
+  // GET /v1/kpis/history from the KPI sampler's store (optional; before start(): without it the
+  // route answers 404).
+  void setKpiHistory(SqliteKpiSeries& history, KpiSamplerOptions options);
+  // This server's request counters (the KPI sampler's HTTP error rates).
+  const HttpCounters& httpCounters() const;
 
   common::Status start(const std::string& host, int port);
   void stop();
