@@ -391,3 +391,58 @@ TEST_F(OrderBookTest, AnUnknownStateInTheFileIsAnErrorNotAGuess) {
   EXPECT_EQ(o.error().code, "bad_state");
   EXPECT_NE(o.error().message.find("allocations.state 'lost'"), std::string::npos) << o.error().message;
 }
+
+// The KPI figures (coordinator/README.md "KPI history"): an order counts for fulfilment accuracy
+// once it shipped and every report has an answer; it is complete when every unit shipped and the
+// channel accepted every report. A partly shipped order is not counted yet.
+TEST_F(OrderBookTest, FulfilmentAccuracyCountsSettledShippedOrdersAndRefundsCountShippedUnits) {
+  receive("wh-1", "A", 3);
+  const int64_t start = clock_.nowMs();
+  clock_.advanceMs(1);
+  auto ship = [&](const std::string& id, int64_t qty, int64_t picked) {
+    ASSERT_EQ(service_->intake(order(id, "A", qty))->status, toString(OrderState::kAccepted));
+    auto tasks = book_->tasks().open();
+    ASSERT_TRUE(tasks.ok());
+    ASSERT_EQ(tasks->size(), 1u);
+    ASSERT_TRUE(book_->completeTask(tasks->front().task_id, {{"A", picked}}, "SW-" + id).ok());
+  };
+  auto figures = [&] {
+    auto f = book_->kpiFigures(start, clock_.nowMs());
+    EXPECT_TRUE(f.ok()) << f.error().toString();
+    return f.ok() ? *f : OrderBook::KpiFigures{};
+  };
+  auto pendingFulfilment = [&](const std::string& id) -> int64_t {
+    auto p = book_->fulfilments().pending(100);
+    for (const Fulfilment& f : *p) {
+      if (f.order_id == id) return f.id;
+    }
+    return 0;
+  };
+  ship("1", 2, 2);
+  // Shipped, but Shopify has not answered the report yet: not settled.
+  EXPECT_EQ(figures().shipped_settled, 0);
+  ASSERT_TRUE(book_->fulfilments().reported(pendingFulfilment("1"), "gid://1").ok());
+  EXPECT_EQ(figures().shipped_settled, 1);
+  EXPECT_EQ(figures().shipped_complete, 1);
+  // Shipped, and the channel refused the report: settled, not complete.
+  ship("2", 1, 1);
+  ASSERT_TRUE(book_->fulfilments().gaveUp(pendingFulfilment("2"), "unknown line").ok());
+  // Taken in and held, not shipped yet: not counted.
+  receive("wh-1", "A", 1);
+  ASSERT_EQ(service_->intake(order("3", "A", 1))->status, toString(OrderState::kAccepted));
+  auto f = figures();
+  EXPECT_EQ(f.shipped_settled, 2);
+  EXPECT_EQ(f.shipped_complete, 1);
+  EXPECT_EQ(f.ordered_units_by_channel, (std::map<std::string, int64_t>{{"shopify", 4}}));
+  EXPECT_EQ(f.refunded_shipped_units, 0);
+  // One shipped unit of order 1 refunded: sold, then back.
+  clock_.advanceMs(1);
+  ASSERT_TRUE(service_->intake(refundOf("1", "A", 2, "R-1")).ok());
+  EXPECT_EQ(figures().refunded_shipped_units, 1);
+  // A window that ends before all this holds none of it (fulfilment accuracy is the whole book).
+  auto before = book_->kpiFigures(0, start);
+  ASSERT_TRUE(before.ok());
+  EXPECT_TRUE(before->ordered_units_by_channel.empty());
+  EXPECT_EQ(before->refunded_shipped_units, 0);
+  EXPECT_EQ(before->shipped_settled, 2);
+}
