@@ -97,7 +97,7 @@ std::vector<common::OptionSpec> serveOptions() {
       {"kpi-sample-ms", Kind::kInt, "N", "60000", 50, 86'400'000,
        "how often the KPI history (GET /v1/kpis/history) takes a sample"},
       {"kpi-retention-h", Kind::kInt, "N", "744", 1, 24 * 3660,
-       "KPI history older than this is deleted at each sample (744 h = 31 days)"},
+       "KPI history older than this is deleted at each sample (31 days)"},
       {"mqtt-ca", Kind::kText, "FILE", "", 0, 0, "the CA chain of an ssl:// broker (from stockwire-provision coordinator-cert)"},
       {"mqtt-cert", Kind::kText, "FILE", "", 0, 0, "this coordinator's MQTT client certificate"},
       {"mqtt-key", Kind::kText, "FILE", "", 0, 0, "its key"},

@@ -172,7 +172,8 @@ Result<std::vector<KpiValue>> KpiSampler::collect(int64_t now) {
   }
   for (const auto& [loc, figures] : by_location) {
     add("sales_units", "units", static_cast<double>(figures.first), {{"location", loc}});
-    add("sales_amount", "currency", static_cast<double>(figures.second) / static_cast<double>(common::Decimal::kScale), {{"location", loc}});
+    const double amount = static_cast<double>(figures.second) / static_cast<double>(common::Decimal::kScale);
+    add("sales_amount", "currency", amount, {{"location", loc}});
   }
   if (sources_.orders) {
     auto book = sources_.orders->kpiFigures(after, now);
