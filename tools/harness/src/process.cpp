@@ -72,22 +72,31 @@ bool waitFor(const std::function<bool()>& pred, std::chrono::milliseconds timeou
 }
 
 Child::~Child() {
-  if (pid_ > 0 && !reaped_) kill(SIGKILL);
+  if (pid_ > 0 && own_group_) {
+    killGroup(SIGKILL);
+  } else if (pid_ > 0 && !reaped_) {
+    kill(SIGKILL);
+  }
 }
 
 Child::Child(Child&& o) noexcept
     : pid_(o.pid_), out_path_(std::move(o.out_path_)), err_path_(std::move(o.err_path_)), reaped_(o.reaped_),
-      status_(o.status_) {
+      own_group_(o.own_group_), status_(o.status_) {
   o.pid_ = -1;
 }
 
 Child& Child::operator=(Child&& o) noexcept {
   if (this != &o) {
-    if (pid_ > 0 && !reaped_) kill(SIGKILL);
+    if (pid_ > 0 && own_group_) {
+      killGroup(SIGKILL);
+    } else if (pid_ > 0 && !reaped_) {
+      kill(SIGKILL);
+    }
     pid_ = o.pid_;
     out_path_ = std::move(o.out_path_);
     err_path_ = std::move(o.err_path_);
     reaped_ = o.reaped_;
+    own_group_ = o.own_group_;
     status_ = o.status_;
     o.pid_ = -1;
   }
@@ -95,13 +104,14 @@ Child& Child::operator=(Child&& o) noexcept {
 }
 
 Child Child::spawn(const std::vector<std::string>& argv, const std::string& log_prefix,
-                   const std::map<std::string, std::string>& env) {
+                   const std::map<std::string, std::string>& env, Group group) {
   Child c;
   c.out_path_ = log_prefix + ".out";
   c.err_path_ = log_prefix + ".err";
   pid_t pid = fork();
   if (pid < 0) throw std::runtime_error("fork failed");
   if (pid == 0) {
+    if (group == Group::kOwn) setpgid(0, 0);
     int out = open(c.out_path_.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
     int err = open(c.err_path_.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
     dup2(out, 1);
@@ -114,6 +124,11 @@ Child Child::spawn(const std::vector<std::string>& argv, const std::string& log_
     args.push_back(nullptr);
     execv(args[0], args.data());
     _exit(127);
+  }
+  if (group == Group::kOwn) {
+    // Also from the parent, so that the group exists before spawn returns (no race with killGroup).
+    setpgid(pid, pid);
+    c.own_group_ = true;
   }
   c.pid_ = pid;
   return c;
@@ -144,6 +159,17 @@ int Child::kill(int sig) {
   waitpid(pid_, &st, 0);
   reaped_ = true;
   status_ = st;
+  return st;
+}
+
+int Child::killGroup(int sig) {
+  if (pid_ <= 0 || !own_group_) return kill(sig);
+  // The group outlives its leader while members remain, and its id is not reused meanwhile. Once
+  // this returns the group is gone and its id may be reused: it is never signalled again.
+  ::kill(-pid_, sig);
+  const int st = kill(sig);
+  ::kill(-pid_, SIGKILL);
+  own_group_ = false;
   return st;
 }
 

@@ -46,12 +46,18 @@ class Child {
   Child(const Child&) = delete;
   Child& operator=(const Child&) = delete;
 
+  // kOwn: the child leads a new process group, so killGroup() also ends what it starts itself
+  // (chromedriver's Chromium and its helpers), even after the child is gone.
+  enum class Group { kInherit, kOwn };
   static Child spawn(const std::vector<std::string>& argv, const std::string& log_prefix,
-                     const std::map<std::string, std::string>& env = {});
+                     const std::map<std::string, std::string>& env = {}, Group group = Group::kInherit);
   pid_t pid() const { return pid_; }
   bool running();
   // Sends sig and waits for the exit; returns the wait status.
   int kill(int sig);
+  // For a child spawned with Group::kOwn: sends sig to its whole process group, waits for the child
+  // as kill() does, then SIGKILLs whatever of the group is still there. Returns the child's status.
+  int killGroup(int sig);
   // Waits up to timeout for exit; nullopt if still running.
   std::optional<int> wait(std::chrono::milliseconds timeout);
   std::string stdoutText() const;
@@ -64,6 +70,7 @@ class Child {
   std::string out_path_;
   std::string err_path_;
   bool reaped_ = false;
+  bool own_group_ = false;
   int status_ = 0;
 };
 

@@ -1,0 +1,153 @@
+#include "scenario.h"
+
+#include <fstream>
+#include <stdexcept>
+
+#include "sw/common/uuid.h"
+
+namespace sw::test {
+
+namespace {
+
+using nlohmann::json;
+using namespace std::chrono_literals;
+
+// Each step waits for what it caused; on a shared, noisy machine that can take a while.
+constexpr auto kStep = 30s;
+
+}  // namespace
+
+ConsoleScenario::ConsoleScenario() {
+  startChannels();
+  startFleet();
+  makeHistory();
+  takeOnlineOrder();
+  takeDeviceOffline();
+}
+
+ConsoleScenario::~ConsoleScenario() = default;
+
+std::string ConsoleScenario::url() const { return "http://127.0.0.1:" + std::to_string(port()); }
+
+HttpReply ConsoleScenario::get(const std::string& path, const std::string& token) {
+  return httpGet(port(), path, {{"Authorization", "Bearer " + token}});
+}
+
+AgentProc& ConsoleScenario::agent(const std::string& device_id) {
+  auto it = agents_.find(device_id);
+  if (it == agents_.end()) throw std::runtime_error("the console scenario has no device " + device_id);
+  return *it->second;
+}
+
+ChannelSim& ConsoleScenario::channel(const std::string& name) {
+  auto it = channels_.find(name);
+  if (it == channels_.end()) throw std::runtime_error("the console scenario has no channel " + name);
+  return *it->second;
+}
+
+// Shopify lists SKU-1; Amazon lists SKU-1 and, with a product type the connector does not send,
+// ODD-1 (as push_test.cpp's RefusedItemsAreDeadLetteredAndReplayable does).
+void ConsoleScenario::startChannels() {
+  json cfg_channels = json::object();
+  auto add = [&](const std::string& name, std::vector<std::string> flags, const json& listings) {
+    auto sim = std::make_unique<ChannelSim>(name, std::move(flags));
+    json seeded = sim->seed(listings);
+    cfg_channels[name] = {{"connector", sim->connectorConfig(seeded, "whsec-" + common::newUuid())}};
+    channels_[name] = std::move(sim);
+  };
+  add(kOrderChannel, {}, json::array({{{"sku", kSku}, {"quantity", 0}}}));
+  add(kBrokenChannel, {"--apply-delay-ms", "20", "--rate-scale", "50"},
+      json::array({{{"sku", kSku}, {"quantity", 0}}, {{"sku", kRefusedSku}, {"quantity", 0}, {"product_type", "LUGGAGE"}}}));
+  std::ofstream(dir_.file("channels.json"))
+      << json{{"channels", cfg_channels}, {"push", {{"backoff_initial_ms", 50}, {"accepted_readback_ms", 100}}}}.dump(2);
+  std::ofstream(dir_.file("locations.json")) << json::object().dump();
+}
+
+void ConsoleScenario::startFleet() {
+  // --count-tie-ms 0: the agents share this machine's clock and each step waits for the one before
+  // (as in ledger_scenarios_test.cpp), so events are ordered by time alone.
+  coordinator_ = std::make_unique<CoordinatorProc>(
+      dir_, broker_.url(), std::map<std::string, std::string>{},
+      std::vector<std::string>{"--channels-config", dir_.file("channels.json"), "--locations-config",
+                               dir_.file("locations.json"), "--order-poll-ms", "100", "--count-tie-ms", "0"});
+  coordinator_->start();
+  tokens_.viewer = coordinator_->createToken("console-viewer", "viewer");
+  tokens_.store_manager = coordinator_->createToken("console-store-manager", "store_manager", kStore1);
+  tokens_.admin = coordinator_->createToken("console-admin", "admin");
+  for (const auto& [id, location, kind] : {std::tuple{"till-1", kStore1, "till"}, std::tuple{"hh-1", kStore1, "handheld"},
+                                           std::tuple{"till-2", kStore2, "till"}}) {
+    auto a = std::make_unique<AgentProc>(dir_, id, location, broker_.url(), kind);
+    a->start();
+    agents_[id] = std::move(a);
+  }
+}
+
+void ConsoleScenario::makeHistory() {
+  auto must = [&](const HttpReply& r, const std::string& what) {
+    if (r.status != 201) throw std::runtime_error(what + " answered " + std::to_string(r.status) + ": " + r.body.dump());
+  };
+  auto until = [&](const std::function<bool()>& pred, const std::string& what) {
+    if (!waitFor(pred, kStep)) throw std::runtime_error("console scenario: no " + what + "; coordinator log:\n" + logs());
+  };
+  AgentProc& till1 = agent("till-1");
+  AgentProc& hh1 = agent("hh-1");
+  AgentProc& till2 = agent("till-2");
+  must(hh1.movement({{"type", "receive"}, {"lines", {{{"sku", kSku}, {"qty", 20}}, {{"sku", kRefusedSku}, {"qty", 5}}}}}),
+       "receive at store-1");
+  must(till2.movement({{"type", "receive"}, {"lines", {{{"sku", kSku}, {"qty", 10}}}}}), "receive at store-2");
+  until([&] { return coordinator_->onHand(kSku, kStore1) == 20 && coordinator_->onHand(kSku, kStore2) == 10; },
+        "received stock in the ledger");
+  must(till1.sell(kSku, 2, "9.99"), "sale on till-1");
+  must(till2.sell(kSku, 1, "9.99"), "sale on till-2");
+  until([&] { return coordinator_->onHand(kSku, kStore1) == 18 && coordinator_->onHand(kSku, kStore2) == 9; },
+        "sales in the ledger");
+  // The handheld counts 15 where 18 are expected.
+  must(hh1.movement({{"type", "count"}, {"sku", kSku}, {"counted", kCounted}}), "count at store-1");
+  until(
+      [&] {
+        auto d = httpGet(port(), std::string("/v1/discrepancies?location=") + kStore1);
+        return coordinator_->onHand(kSku, kStore1) == kCounted && d.status == 200 && d.body["counts"].size() == 1;
+      },
+      "count discrepancy");
+  until(
+      [&] {
+        auto dl = httpGet(port(), "/v1/channels/dead-letters");
+        for (const auto& l : dl.body.value("dead_letters", json::array())) {
+          if (l.value("sku", "") == kRefusedSku && l.value("channel", "") == kBrokenChannel) return true;
+        }
+        return false;
+      },
+      "dead letter for the refused listing");
+}
+
+void ConsoleScenario::takeOnlineOrder() {
+  json created = channel(kOrderChannel).order({{"lines", {{{"sku", kSku}, {"quantity", 1}, {"price", "10.00"}}}}, {"country", "US"}});
+  const json& id = created["order_id"];
+  order_id_ = id.is_string() ? id.get<std::string>() : id.dump();
+  const std::string path = std::string("/v1/orders/") + kOrderChannel + "/" + order_id_;
+  if (!waitFor([&] { return httpGet(port(), path).body.value("status", "") == "accepted"; }, kStep)) {
+    throw std::runtime_error("console scenario: the online order " + order_id_ + " was not accepted: " +
+                             httpGet(port(), path).body.dump() + "\ncoordinator log:\n" + logs());
+  }
+}
+
+void ConsoleScenario::takeDeviceOffline() {
+  AgentProc& off = agent(kOfflineDevice);
+  if (!waitFor([&] { return off.status().value("queue_depth", -1) == 0; }, kStep)) {
+    throw std::runtime_error(std::string("console scenario: ") + kOfflineDevice + " did not sync: " + off.status().dump());
+  }
+  off.stop();
+  auto fleetShows = [&] {
+    auto r = httpGet(port(), "/v1/devices");
+    if (r.status != 200) return false;
+    std::map<std::string, bool> online;
+    for (const auto& d : r.body["devices"]) online[d["device_id"].get<std::string>()] = d.value("online", false);
+    return online == std::map<std::string, bool>{{"till-1", true}, {"hh-1", true}, {"till-2", false}};
+  };
+  if (!waitFor(fleetShows, kStep)) {
+    throw std::runtime_error("console scenario: /v1/devices does not show till-1 and hh-1 online and till-2 offline: " +
+                             httpGet(port(), "/v1/devices").body.dump());
+  }
+}
+
+}  // namespace sw::test
