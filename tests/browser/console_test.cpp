@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <map>
+#include <set>
 #include <string>
 
 #include "console_fixture.h"
@@ -100,6 +101,80 @@ TEST_F(ConsoleDevices, EveryRoleCanLogInAndSeesTheFleet) {
         << browser().pageText();
     console().screenshot(std::string("devices-") + role);
   }
+}
+
+class ConsolePages : public test::ConsoleTest {};
+
+// Each page's table holds what the API answers for the same token.
+TEST_F(ConsolePages, ChannelsShowTheDeadLetterAndOnlyAdminsGetTheReplayButton) {
+  const auto& t = scenario().tokens();
+  auto dead = scenario().get("/v1/channels/dead-letters", t.viewer);
+  ASSERT_EQ(dead.status, 200) << dead.body.dump();
+  ASSERT_FALSE(dead.body["dead_letters"].empty()) << "the scenario breaks " << test::ConsoleScenario::kBrokenChannel;
+  const std::string id = std::to_string(dead.body["dead_letters"][0]["id"].get<int64_t>());
+  for (const auto& [role, token] : {std::pair{"viewer", t.viewer}, std::pair{"admin", t.admin}}) {
+    SCOPED_TRACE(role);
+    console().login(token);
+    console().openRoute("#/channels", "#dead-letters tbody tr");
+    auto rows = console().tableRows("#dead-letters");
+    ASSERT_EQ(rows.size(), dead.body["dead_letters"].size());
+    EXPECT_EQ(rows[0][0], id);
+    EXPECT_EQ(rows[0][1], test::ConsoleScenario::kBrokenChannel);
+    EXPECT_EQ(rows[0][2], test::ConsoleScenario::kRefusedSku);
+    auto channels = scenario().get("/v1/channels", token);
+    EXPECT_EQ(console().tableRows("#channels").size(), channels.body["channels"].size());
+    const bool has_button = browser().execute("return document.querySelectorAll('#dead-letters button').length > 0;")
+                                .get<bool>();
+    EXPECT_EQ(has_button, std::string(role) == "admin") << "write actions only for roles that may do them";
+    console().screenshot(std::string("channels-") + role);
+    console().forgetLogin();
+  }
+}
+
+TEST_F(ConsolePages, OrdersTasksAndKpiChartsMatchTheApi) {
+  const auto& viewer = scenario().tokens().viewer;
+  console().login(viewer);
+  console().openRoute("#/orders", "#orders tbody tr");
+  auto orders = scenario().get("/v1/orders?limit=500", viewer);
+  ASSERT_EQ(orders.status, 200);
+  EXPECT_EQ(console().tableRows("#orders").size(), orders.body["orders"].size());
+  bool found = false;
+  for (const auto& row : console().tableRows("#orders")) {
+    for (const auto& c : row) found = found || c.find(scenario().orderId()) != std::string::npos;
+  }
+  EXPECT_TRUE(found) << browser().pageText();
+  EXPECT_EQ(console().tableRows("#tasks").size(), scenario().get("/v1/tasks", viewer).body["tasks"].size());
+  console().screenshot("orders");
+
+  console().openRoute("#/kpis", "#charts svg");
+  auto history = scenario().get("/v1/kpis/history", viewer);
+  ASSERT_EQ(history.status, 200);
+  std::set<std::string> names;
+  for (const auto& s : history.body["series"]) names.insert(s["name"].get<std::string>());
+  EXPECT_TRUE(test::waitFor([&] {
+    return browser().execute("return document.querySelectorAll('#charts svg').length;").get<size_t>() >= names.size();
+  }, 30s)) << "one chart per series name";
+  console().screenshot("kpis");
+
+  console().openRoute("#/stock", "#discrepancies tbody tr");
+  auto disc = scenario().get("/v1/discrepancies", viewer);
+  auto rows = console().tableRows("#discrepancies");
+  ASSERT_EQ(rows.size(), disc.body["counts"].size());
+  EXPECT_EQ(rows[0][4], std::to_string(disc.body["counts"][0]["difference"].get<int64_t>()));
+  console().screenshot("stock");
+}
+
+TEST_F(ConsolePages, ADevicePageShowsItsRecentEventsAsTheLedgerHasThem) {
+  const auto& viewer = scenario().tokens().viewer;
+  console().login(viewer);
+  console().openRoute("#/fleet/till-1", "#device-events tbody tr");
+  auto ev = scenario().get("/v1/events?device=till-1&from_seq=1&limit=50", viewer);
+  ASSERT_EQ(ev.status, 200);
+  auto rows = console().tableRows("#device-events");
+  ASSERT_EQ(rows.size(), ev.body["events"].size());
+  EXPECT_EQ(rows[0][0], std::to_string(ev.body["events"].back()["seq"].get<uint64_t>())) << "newest first";
+  EXPECT_FALSE(console().tableRows("#device-sync").empty());
+  console().screenshot("device");
 }
 
 }  // namespace

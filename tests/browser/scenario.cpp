@@ -69,7 +69,7 @@ void ConsoleScenario::startFleet() {
   coordinator_ = std::make_unique<CoordinatorProc>(
       dir_, broker_.url(), std::map<std::string, std::string>{},
       std::vector<std::string>{"--channels-config", dir_.file("channels.json"), "--locations-config",
-                               dir_.file("locations.json"), "--order-poll-ms", "100", "--count-tie-ms", "0"});
+                               dir_.file("locations.json"), "--order-poll-ms", "100", "--count-tie-ms", "0", "--kpi-sample-ms", "200"});
   coordinator_->start();
   tokens_.viewer = coordinator_->createToken("console-viewer", "viewer");
   tokens_.store_manager = coordinator_->createToken("console-store-manager", "store_manager", kStore1);

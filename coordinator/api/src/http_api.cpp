@@ -44,7 +44,7 @@ std::string httpRouteLabel(const std::string& path) {
       "/", "/healthz", "/metrics", "/v1/alerts", "/v1/anomalies", "/v1/audit", "/v1/available", "/v1/catalog",
       "/v1/channels", "/v1/channels/dead-letters", "/v1/devices", "/v1/discrepancies", "/v1/enroll", "/v1/events",
       "/v1/kpis", "/v1/kpis/history", "/v1/orders", "/v1/orders/attention", "/v1/price-lists", "/v1/prices",
-      "/v1/quarantine", "/v1/stock", "/v1/tasks", "/v1/transfers"};
+      "/v1/quarantine", "/v1/stock", "/v1/tasks", "/v1/transfers", "/v1/whoami"};
   if (kExact.count(path)) return path;
   // The routes with a value in their path, as they are registered (catalog/, channels/, orders/ routes.cpp).
   static const std::vector<std::pair<std::regex, std::string>> kPatterns = {
@@ -262,6 +262,12 @@ struct CoordinatorHttpApi::Impl {
       res.set_content(kConsoleHtml, "text/html; charset=utf-8");
     });
     server.Get("/v1/audit", [this](const httplib::Request& req, httplib::Response& res) { auditLog(req, res); });
+    // Who the token is (the console shows write actions to the roles that may do them).
+    server.Get("/v1/whoami", [](const httplib::Request& req, httplib::Response& res) {
+      sendJson(res, {{"name", req.get_header_value(kPrincipalNameHeader)},
+                     {"role", req.get_header_value(kPrincipalRoleHeader)},
+                     {"location", req.get_header_value(kPrincipalLocationHeader)}});
+    });
     addRoutes(server, ledger);
     addRoutes(server, ledger, clock, limits,
               [this](const std::string& device) -> uint64_t { return ingest ? ingest->heldCount(device) : 0; });

@@ -10,6 +10,7 @@
 //   GET /v1/kpis                             accuracy, latency, error rates, fulfilment, returns  src/kpis.h
 //   GET /v1/kpis/history?series=&since_ms=&until_ms=   the KPI sampler's points    src/kpis.h
 //   GET /v1/audit                            who changed what (admin)
+//   GET /v1/whoami                           the calling token's name, role and location
 //   GET /metrics                             Prometheus text format
 //   GET /healthz                             liveness (no token)
 //   GET /                                    the web console (no token; it asks for one)
