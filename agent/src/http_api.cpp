@@ -283,6 +283,11 @@ std::string AgentHttpApi::Impl::metricsText() {
     p.gauge("stockwire_agent_oldest_unsynced_age_seconds", "Age of the oldest event not yet applied", static_cast<double>(age_s));
     p.gauge("stockwire_agent_disk_free_bytes", "Free bytes on the store's disk", static_cast<double>(st->disk_free_bytes));
     p.gauge("stockwire_agent_stored_events", "Events kept in the local store", static_cast<double>(st->stored_events));
+    if (st->disk_time_left_s >= 0) {
+      p.gauge("stockwire_agent_disk_time_left_seconds",
+              "Until the store refuses writes, at the last hour's recording rate, if nothing is pruned",
+              static_cast<double>(st->disk_time_left_s));
+    }
     p.gauge("stockwire_agent_store_write_failing", "1 while new events are being refused (disk full, read-only)",
             st->last_write_failure.at_ms != 0 ? 1 : 0);
   }
@@ -328,6 +333,7 @@ std::string AgentHttpApi::Impl::statusJson() {
     j["queue_depth"] = st->queue_depth;
     j["oldest_unsynced_age_s"] = age_s;
     j["disk_free_bytes"] = st->disk_free_bytes;
+    if (st->disk_time_left_s >= 0) j["disk_time_left_s"] = st->disk_time_left_s;
     j["stored_events"] = st->stored_events;
     const ExposureLimits& l = limits;
     if (age_s > l.max_offline_s * 8 / 10) {

@@ -2,6 +2,7 @@
 
 #include <sys/statvfs.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <map>
 
@@ -19,6 +20,12 @@ using common::Result;
 using common::Status;
 
 namespace {
+
+// The recording rate behind StoreStats::disk_time_left_s: the last hour (at least a minute).
+constexpr int64_t kRateWindowMs = 3'600'000;
+constexpr int64_t kMinRateWindowMs = 60'000;
+constexpr size_t kMaxRecentWrites = 65'536;  // beyond this many commits an hour, the oldest are forgotten
+constexpr int64_t kRowOverheadBytes = 48;    // a row's header and rowid/key in its b-tree page, per row
 
 const std::vector<std::string> kSchema = {
     // v1
@@ -63,6 +70,7 @@ Result<std::unique_ptr<Store>> Store::open(const StoreConfig& config, const comm
     return Error::reject("bad_location", "location must be 1-64 of [A-Za-z0-9._:-]");
   }
   std::unique_ptr<Store> store(new Store(config, clock));
+  store->opened_at_mono_ms_ = clock.monoMs();
   if (auto s = store->init(); !s) return s.error();
   return store;
 }
@@ -259,12 +267,17 @@ Result<std::vector<Recorded>> Store::recordMany(const std::vector<EventDraft>& d
   if (head.empty()) head = std::string(common::kChainGenesis);
   std::vector<Recorded> out;
   out.reserve(events.size());
+  int64_t written = 0;
   for (size_t i = 0; i < events.size(); ++i) {
     common::Event& e = events[i];
     e.seq = ++seq;
     e.prev_hash = head;
     head = common::chainHash(e);
     std::string body = common::encodeEvent(e);
+    // The outbox row and its two unique indexes (event id, idempotency key), and a local_moves
+    // row per line; SQLite's page slack is not counted.
+    written += static_cast<int64_t>(body.size() + 2 * (e.event_id.size() + drafts[i].idempotency_key.size())) +
+               kRowOverheadBytes * static_cast<int64_t>(1 + e.lines.size());
     insert_.bind(1, static_cast<int64_t>(e.seq)).bind(2, e.event_id);
     if (drafts[i].idempotency_key.empty()) {
       insert_.bindNull(3);
@@ -283,6 +296,10 @@ Result<std::vector<Recorded>> Store::recordMany(const std::vector<EventDraft>& d
   if (auto s = bump_seq_.run(); !s) return failed(s.error());
   if (auto s = txn->commit(); !s) return failed(s.error());
   last_failure_ = {};
+  const int64_t mono = clock_.monoMs();
+  pruneRecentWrites(mono);
+  recent_writes_.emplace_back(mono, written);
+  recent_bytes_ += written;
   common::crashPoint("agent.after_local_commit");
   return out;
 }
@@ -698,7 +715,23 @@ Result<StoreStats> Store::stats() {
   s.stored_events = *oldest == 0 ? 0 : s.last_seq - static_cast<uint64_t>(*oldest) + 1;
   s.disk_free_bytes = freeBytes();
   s.last_write_failure = last_failure_;
+  const int64_t mono = clock_.monoMs();
+  pruneRecentWrites(mono);
+  const int64_t window_ms = std::clamp<int64_t>(mono - opened_at_mono_ms_, kMinRateWindowMs, kRateWindowMs);
+  s.recent_bytes_per_s = static_cast<double>(recent_bytes_) * 1000.0 / static_cast<double>(window_ms);
+  if (s.disk_free_bytes >= 0 && s.recent_bytes_per_s > 0) {
+    const int64_t headroom = std::max<int64_t>(0, s.disk_free_bytes - config_.min_free_bytes);
+    s.disk_time_left_s = static_cast<int64_t>(static_cast<double>(headroom) / s.recent_bytes_per_s);
+  }
   return s;
+}
+
+void Store::pruneRecentWrites(int64_t mono_ms) {
+  while (!recent_writes_.empty() &&
+         (recent_writes_.front().first <= mono_ms - kRateWindowMs || recent_writes_.size() > kMaxRecentWrites)) {
+    recent_bytes_ -= recent_writes_.front().second;
+    recent_writes_.pop_front();
+  }
 }
 
 Result<common::Event> Store::eventAt(uint64_t seq) {

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 
+#include "sw/common/cli.h"
 #include "sw/common/codec.h"
 #include "sw/common/crash_point.h"
 #include "sw/common/log.h"
@@ -109,7 +110,7 @@ void SyncLoop::run() {
       bool due = mono - last_state_mono_ >= config_.state_interval_ms;
       if (!due && mono - last_state_mono_ >= config_.state_min_interval_ms) {
         auto st = store_.stats();
-        due = st && st->queue_depth != last_state_depth_;
+        due = st && (st->queue_depth != last_state_depth_ || st->last_seq != last_state_seq_);
       }
       if (due) {
         publishState(true);
@@ -120,7 +121,10 @@ void SyncLoop::run() {
     if (mono - last_prune_mono_ >= config_.prune_interval_ms) {
       last_prune_mono_ = mono;
       auto n = store_.prune(config_.retention_ms);
-      if (!n) SW_WARN(kLog) << "prune failed: " << n.error().toString();
+      if (!n) {
+        SW_WARN(kLog) << "prune failed: " << n.error().toString();
+        noteError("prune failed: " + n.error().toString());
+      }
       else if (*n > 0) SW_INFO(kLog) << "pruned " << *n << " acknowledged events past retention";
     }
     lock.lock();
@@ -155,6 +159,7 @@ void SyncLoop::handleAck(std::string_view payload) {
   auto ack = common::decodeAck(payload);
   if (!ack) {
     SW_WARN(kLog) << "ignoring bad ack: " << ack.error().toString();
+    noteError("ignored a bad ack: " + ack.error().toString());
     return;
   }
   int64_t now = clock_.nowMs();
@@ -168,6 +173,7 @@ void SyncLoop::handleAck(std::string_view payload) {
     ++status_.bad_acks;
     status_.last_bad_ack = why;
     status_.last_bad_ack_at_ms = now;
+    noteErrorLocked("ignored an inconsistent ack: " + why);
     return;
   }
   if (ack->conflict_seq && ack->error.empty() && ack->epoch == epoch) return handleConflict(*ack);
@@ -179,6 +185,7 @@ void SyncLoop::handleAck(std::string_view payload) {
     if (!status_.refused) SW_ERROR(kLog) << "coordinator refused this device: " << why;
     status_.refused = true;
     status_.refused_reason = why;
+    noteErrorLocked("refused by the coordinator: " + why);
     return;
   }
   // An ack older than one already handled (a duplicate delivered late) must not rewind anything;
@@ -196,6 +203,7 @@ void SyncLoop::handleAck(std::string_view payload) {
       SW_ERROR(kLog) << "cannot resend what the coordinator lost: " << s.error().toString();
       status_.refused = true;
       status_.refused_reason = "the coordinator lost acknowledged events: " + s.error().message;
+      noteErrorLocked(status_.refused_reason);
       return;
     }
     last_acked_ = ack->applied_seq;
@@ -217,6 +225,7 @@ void SyncLoop::handleAck(std::string_view payload) {
         status_.refused = true;
         status_.refused_reason = s.error().message;
       }
+      noteErrorLocked("cannot record an ack: " + s.error().toString());
       return;
     }
     common::crashPoint("agent.after_mark_acked");
@@ -284,6 +293,7 @@ void SyncLoop::handleConflict(const common::Ack& ack) {
   auto r = store_.resequence(*ack.conflict_seq, ack.applied_seq, ack.chain_head);
   if (!r) {
     SW_ERROR(kLog) << "seq conflict at " << *ack.conflict_seq << ": cannot renumber: " << r.error().toString();
+    noteError("seq conflict at " + std::to_string(*ack.conflict_seq) + ": cannot renumber: " + r.error().toString());
     return;  // the next batch meets the same conflict, and its ack brings it again
   }
   if (!*r) return;  // already handled
@@ -364,11 +374,13 @@ void SyncLoop::sendWhatFits() {
     auto pending = store_.pending(next_seq_, want, max_bytes);
     if (!pending) {
       SW_WARN(kLog) << "cannot read outbox: " << pending.error().toString();
+      noteError("cannot read the outbox: " + pending.error().toString());
       return;
     }
     if (pending->empty()) return;
     if (pending->front().seq != next_seq_) {
       SW_ERROR(kLog) << "outbox does not continue at seq " << next_seq_ << " (found " << pending->front().seq << ")";
+      noteError("the outbox does not continue at seq " + std::to_string(next_seq_));
       return;
     }
     std::vector<std::string_view> bodies;
@@ -404,6 +416,16 @@ void SyncLoop::countRequest(bool rejected) {
   if (rejected) rejected_requests_.fetch_add(1, std::memory_order_relaxed);
 }
 
+void SyncLoop::noteErrorLocked(std::string why) {
+  status_.last_error = std::move(why);
+  status_.last_error_at_ms = clock_.nowMs();
+}
+
+void SyncLoop::noteError(std::string why) {
+  std::lock_guard<std::mutex> lock(mu_);
+  noteErrorLocked(std::move(why));
+}
+
 void SyncLoop::publishState(bool online) {
   common::DeviceState st;
   st.online = online;
@@ -414,6 +436,7 @@ void SyncLoop::publishState(bool online) {
   st.at_ms = clock_.nowMs();
   st.requests = requests_.load();
   st.rejected_requests = rejected_requests_.load();
+  st.version = std::string(common::version());
   if (auto s = store_.stats(); s) {
     st.last_seq = s->last_seq;
     st.last_acked_seq = s->last_acked_seq;
@@ -421,11 +444,22 @@ void SyncLoop::publishState(bool online) {
     st.oldest_unsynced_age_s =
         s->oldest_unsynced_recorded_at_ms ? std::max<int64_t>(0, (st.at_ms - s->oldest_unsynced_recorded_at_ms) / 1000) : 0;
     st.disk_free_bytes = s->disk_free_bytes;
+    st.disk_time_left_s = s->disk_time_left_s;
     last_state_depth_ = s->queue_depth;
+    last_state_seq_ = s->last_seq;
+    // The device's last error: the store's last failed write or the sync loop's, whichever is newer.
+    if (s->last_write_failure.at_ms > 0) {
+      st.last_error = s->last_write_failure.code + ": " + s->last_write_failure.message;
+      st.last_error_at_ms = s->last_write_failure.at_ms;
+    }
   }
   {
     std::lock_guard<std::mutex> lock(mu_);
     st.clock_offset_ms = status_.clock_offset_ms;
+    if (!status_.last_error.empty() && status_.last_error_at_ms >= st.last_error_at_ms) {
+      st.last_error = status_.last_error;
+      st.last_error_at_ms = status_.last_error_at_ms;
+    }
   }
   (void)transport_.publish(common::topics::state(store_.deviceId()), common::encodeDeviceState(st), 1, true);
 }

@@ -384,6 +384,12 @@ std::string encodeDeviceState(const DeviceState& s) {
     j["clock_offset_ms"] = s.clock_offset_ms;
     j["requests"] = s.requests;
     j["rejected_requests"] = s.rejected_requests;
+    if (!s.version.empty()) j["version"] = s.version;
+    if (s.disk_time_left_s >= 0) j["disk_time_left_s"] = s.disk_time_left_s;
+    if (!s.last_error.empty()) {
+      j["last_error"] = s.last_error;
+      j["last_error_at"] = s.last_error_at_ms;
+    }
   }
   return j.dump();
 }
@@ -409,7 +415,11 @@ Result<DeviceState> decodeDeviceState(std::string_view bytes) {
         !getInt(j, "clock_offset_ms", &s.clock_offset_ms, &err) ||
         // Absent from agents older than these counters.
         !getUint(j, "requests", &s.requests, &err, false) ||
-        !getUint(j, "rejected_requests", &s.rejected_requests, &err, false)) {
+        !getUint(j, "rejected_requests", &s.rejected_requests, &err, false) ||
+        !getString(j, "version", &s.version, &err, false) ||
+        !getInt(j, "disk_time_left_s", &s.disk_time_left_s, &err, false) ||
+        !getString(j, "last_error", &s.last_error, &err, false) ||
+        !getInt(j, "last_error_at", &s.last_error_at_ms, &err, false)) {
       return err;
     }
   }

@@ -75,6 +75,8 @@ std::vector<common::OptionSpec> serveOptions() {
        "alert when a device is offline or holds unsynced events this long"},
       {"alert-queue", Kind::kInt, "N", "100000", 1, INT64_MAX, "alert when a device holds this many unsynced events"},
       {"alert-disk-mb", Kind::kInt, "N", "256", 1, 1 << 30, "alert when a device has less free disk than this"},
+      {"alert-disk-hours", Kind::kInt, "N", "24", 1, 24 * 365,
+       "alert when a device holding unsynced events fills its disk within this many hours at its recent rate"},
       {"alert-webhook", Kind::kText, "URL", "", 0, 0,
        "POST every critical device alert raised or cleared here, retried until\n2xx (fleet/alert_notifier.h)"},
       {"alert-webhook-secret-file", Kind::kText, "FILE", "", 0, 0,
@@ -131,6 +133,7 @@ int serve(const common::ParsedOptions& opts) {
   limits.max_offline_s = opts.integer("alert-offline-hours") * 3600;
   limits.max_queue_depth = static_cast<uint64_t>(opts.integer("alert-queue"));
   limits.min_disk_free_bytes = opts.integer("alert-disk-mb") << 20;
+  limits.min_disk_time_left_s = opts.integer("alert-disk-hours") * 3600;
 
   const std::string db = opts.text("db");
   // -1: the value the ledger was created with (a new ledger: its default).
@@ -282,6 +285,7 @@ int serve(const common::ParsedOptions& opts) {
     if (coordinator::channels::PushScheduler* push = channels.push()) push->writeMetrics(out);
   });
   api.addMetrics([&orders](common::PrometheusText& out) { orders.writeMetrics(out); });
+  api.addLivePart("kpis", [&kpi_sampler] { return kpi_sampler.samples(); });
   if (auto s = api.start(hp->first, hp->second); !s) return fail(s.error(), 2);
   if (auto s = ingest.start(); !s) return fail(s.error(), 3);
   channels.start();

@@ -90,7 +90,8 @@ TableRows Console::tableRows(const std::string& selector) {
     const t = document.querySelector(arguments[0]);
     if (!t) return null;
     const bodies = t.matches('tbody') ? [t] : Array.from(t.tBodies || []);
-    return bodies.flatMap(b => Array.from(b.rows)).map(r => Array.from(r.cells).map(c => c.innerText.trim()));
+    return bodies.flatMap(b => Array.from(b.rows)).filter(r => !r.classList.contains('group'))
+                 .map(r => Array.from(r.cells).map(c => c.innerText.trim()));
   )JS",
                                json::array({selector}));
   if (!rows.is_array()) throw WebDriverError("no table matches " + selector + " at " + browser_.currentUrl());

@@ -47,7 +47,8 @@ class Console {
   // The element's innerText, trimmed; throws WebDriverError if nothing matches.
   std::string text(const std::string& selector);
   // The body rows of the table `selector` names (a <table> or a <tbody>), each as its cells'
-  // innerText, trimmed; throws WebDriverError if nothing matches.
+  // innerText, trimmed; heading rows inside the body (class "group", e.g. a store's name over its
+  // devices) are left out. Throws WebDriverError if nothing matches.
   TableRows tableRows(const std::string& selector);
 
   // Writes a screenshot to screenshot_dir/<Suite.Test>-<page>.png and returns its path.

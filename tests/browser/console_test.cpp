@@ -103,6 +103,79 @@ TEST_F(ConsoleDevices, EveryRoleCanLogInAndSeesTheFleet) {
   }
 }
 
+// The fleet grouped by store, with what each device reported (software version) as the API has it.
+TEST_F(ConsoleDevices, TheFleetIsGroupedByStoreAndShowsEachDevicesSoftwareVersion) {
+  const auto& viewer = scenario().tokens().viewer;
+  console().login(viewer);
+  console().openRoute("", "#devices tbody tr.group");
+  auto api = scenario().get("/v1/devices", viewer);
+  ASSERT_EQ(api.status, 200);
+  std::map<std::string, std::string> versions;  // device -> reported version
+  std::set<std::string> stores;
+  for (const json& d : api.body["devices"]) {
+    versions[d["device_id"].get<std::string>()] = d.value("reported", json::object()).value("version", "");
+    stores.insert(d["location"].get<std::string>());
+  }
+  EXPECT_EQ(api.body["summary"]["stores"], stores.size());
+  std::map<std::string, std::string> shown;
+  EXPECT_TRUE(test::waitFor([&] {
+    shown.clear();
+    for (const auto& row : console().tableRows("#devices")) {
+      if (row.size() > 3) shown[row[0]] = row[3];  // device, store, kind, software
+    }
+    return shown == versions;
+  }, 30s)) << browser().pageText();
+  for (const auto& [device, version] : versions) EXPECT_FALSE(version.empty()) << device << " reported no version";
+  const auto groups =
+      browser().execute("return Array.from(document.querySelectorAll('#devices tr.group')).map(r => r.innerText);");
+  ASSERT_EQ(groups.size(), stores.size()) << groups.dump();
+  size_t i = 0;
+  for (const auto& store : stores) EXPECT_EQ(groups[i++].get<std::string>().rfind(store, 0), 0u) << groups.dump();
+  for (const char* field : {"devices", "online", "offline", "stores"}) {
+    const auto tile = browser()
+                           .execute("const t = document.querySelector('#fleet-tiles [data-field=\"' + arguments[0] +"
+                                    " '\"] .v'); return t ? t.textContent : '';",
+                                    json::array({field}))
+                           .get<std::string>();
+    EXPECT_EQ(tile, std::to_string(api.body["summary"][field].get<int64_t>())) << field;
+  }
+  console().screenshot("fleet-grouped");
+}
+
+// Live: with the page open, a sale at a till reaches the page through GET /v1/stream, without a
+// reload (a value set in the page survives), and the device page shows the ledger's new seq.
+TEST_F(ConsoleDevices, ADevicePageFollowsASaleThroughTheLiveStreamWithoutReloading) {
+  const auto& viewer = scenario().tokens().viewer;
+  console().login(viewer);
+  console().openRoute("#/fleet/till-1", "#device-facts");
+  ASSERT_TRUE(test::waitFor([&] { return browser().execute("return window.swLive.connected;").get<bool>(); }, 30s))
+      << console().text("#live");
+  EXPECT_EQ(console().text("#live"), "live");
+  browser().execute("window.swNotReloaded = true;");
+  const auto before = browser().execute("return window.swLive.events;").get<int64_t>();
+  auto sale = scenario().agent("till-1").sell("LIVE-1", 1);
+  ASSERT_EQ(sale.status, 201);
+  const uint64_t seq = sale.body["seq"].get<uint64_t>();
+  ASSERT_TRUE(test::waitFor([&] {
+    auto d = scenario().get("/v1/devices?device=till-1", viewer);
+    return d.body["devices"][0].value("last_applied_seq", uint64_t{0}) >= seq;
+  }, 30s));
+  EXPECT_TRUE(test::waitFor([&] { return browser().execute("return window.swLive.events;").get<int64_t>() > before; }, 30s))
+      << "no change event reached the page";
+  const auto applied_tile = [&] {
+    return browser()
+        .execute("const t = document.querySelector('#device-facts [data-field=\"applied up to seq\"] .v');"
+                 "return t ? t.textContent : '';")
+        .get<std::string>();
+  };
+  EXPECT_TRUE(test::waitFor([&] { return applied_tile() == std::to_string(seq); }, 30s)) << applied_tile();
+  EXPECT_TRUE(browser().execute("return window.swNotReloaded === true;").get<bool>()) << "the page was reloaded";
+  const auto rows = console().tableRows("#device-events");
+  ASSERT_FALSE(rows.empty());
+  EXPECT_EQ(rows[0][0], std::to_string(seq)) << "the newest event first";
+  console().screenshot("device-live");
+}
+
 class ConsolePages : public test::ConsoleTest {};
 
 // Each page's table holds what the API answers for the same token.
@@ -144,6 +217,21 @@ TEST_F(ConsolePages, OrdersTasksAndKpiChartsMatchTheApi) {
   }
   EXPECT_TRUE(found) << browser().pageText();
   EXPECT_EQ(console().tableRows("#tasks").size(), scenario().get("/v1/tasks", viewer).body["tasks"].size());
+  // Fulfilments with what the channel answered, and refunds, one row each as the API has them.
+  size_t fulfilments = 0, refunds = 0;
+  std::string answer;
+  for (const auto& o : orders.body["orders"]) {
+    fulfilments += o["fulfilments"].size();
+    refunds += o["refunds"].size();
+    for (const auto& f : o["fulfilments"]) {
+      if (!f.value("channel_fulfilment_id", "").empty()) answer = f["channel_fulfilment_id"].get<std::string>();
+    }
+  }
+  EXPECT_EQ(console().tableRows("#fulfilments").size(), fulfilments);
+  EXPECT_EQ(console().tableRows("#refunds").size(), refunds);
+  if (!answer.empty()) {
+    EXPECT_NE(console().text("#fulfilments").find("accepted as " + answer), std::string::npos);
+  }
   console().screenshot("orders");
 
   console().openRoute("#/kpis", "#charts svg");

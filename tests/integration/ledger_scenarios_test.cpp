@@ -8,6 +8,7 @@
 
 #include <gtest/gtest.h>
 
+#include "sw/common/cli.h"
 #include "sw/harness/proxy.h"
 #include "stack.h"
 
@@ -180,4 +181,34 @@ TEST(LedgerScenarios, CountsVoidsAnomaliesAndDeviceFiguresReadAsTheyHappened) {
   EXPECT_TRUE(d["reported"].contains("at_ms")) << d.dump();
   EXPECT_TRUE(d["reported"].contains("age_s"));
   EXPECT_TRUE(d["reported"].contains("last_acked_seq"));
+  EXPECT_EQ(d["reported"].value("version", ""), std::string(common::version())) << d.dump();
+  // It has recorded events within the hour: the time its disk lasts at that rate is known.
+  ASSERT_TRUE(test::waitFor([&] { return coord.device("till-1")["reported"].contains("disk_time_left_s"); }, 20s))
+      << coord.device("till-1").dump();
+  d = coord.device("till-1");
+  EXPECT_GT(d["reported"]["disk_time_left_s"].get<int64_t>(), 0);
+  EXPECT_EQ(d["disk_time_left_s"], d["reported"]["disk_time_left_s"]) << "online: not counted down";
+
+  // The list filters and pages for a large fleet; the summary stays the whole fleet's.
+  json page = get(coord.port(), "/v1/devices?limit=1&offset=1");
+  EXPECT_EQ(page["total"], 2) << page.dump();
+  EXPECT_EQ(page["matched"], 2);
+  EXPECT_EQ(page["limit"], 1);
+  ASSERT_EQ(page["devices"].size(), 1u);
+  EXPECT_EQ(page["devices"][0]["device_id"], "till-1") << "by store, then id: hh-1, till-1";
+  EXPECT_EQ(page["summary"]["devices"], 2);
+  EXPECT_EQ(page["summary"]["online"], 2);
+  EXPECT_EQ(page["summary"]["stores"], 1);
+  json found = get(coord.port(), "/v1/devices?q=HH-");
+  ASSERT_EQ(found["devices"].size(), 1u) << found.dump();
+  EXPECT_EQ(found["devices"][0]["device_id"], "hh-1");
+  EXPECT_EQ(found["matched"], 1);
+  EXPECT_EQ(get(coord.port(), "/v1/devices?device=till-1")["devices"].size(), 1u);
+  EXPECT_EQ(get(coord.port(), "/v1/devices?state=offline")["devices"].size(), 0u);
+  EXPECT_EQ(get(coord.port(), "/v1/devices?location=store-9")["devices"].size(), 0u);
+  EXPECT_EQ(get(coord.port(), "/v1/devices?offset=5")["devices"].size(), 0u);
+  EXPECT_EQ(test::httpGet(coord.port(), "/v1/devices?state=asleep").status, 400);
+  EXPECT_EQ(test::httpGet(coord.port(), "/v1/devices?limit=1001").status, 400);
+  EXPECT_EQ(test::httpGet(coord.port(), "/v1/devices?offset=-1").status, 400);
+  EXPECT_EQ(test::httpGet(coord.port(), "/v1/devices?q=" + std::string(65, 'x')).status, 400);
 }

@@ -124,6 +124,14 @@ TEST_F(Enrollment, AnEnrolledTillSellsOverMutualTlsAndTheLedgerHoldsExactlyItsSa
   EXPECT_EQ(config["location"], "store-1");
   for (int q : {1, 2, 3}) sell(till, q);
   EXPECT_TRUE(ledgerShows(-6));
+  // IT sees the certificate the device enrolled with, from the registry, and no expiry alert.
+  auto devices = test::httpGet(coord->port(), "/v1/devices?device=till-1");
+  ASSERT_EQ(devices.body["devices"].size(), 1u) << devices.body.dump();
+  const auto& cert = devices.body["devices"][0]["certificate"];
+  EXPECT_FALSE(cert.value("serial", "").empty()) << devices.body.dump();
+  EXPECT_GT(cert.value("expires_in_s", int64_t{0}), 7 * 86400);
+  EXPECT_EQ(cert["serial"], test::httpGet(till, "/v1/certificate").body["serial"]);
+  EXPECT_EQ(devices.body.dump().find("cert_expir"), std::string::npos);
   EXPECT_TRUE(agentDrained(till));
   EXPECT_EQ(coordinatorTool({"verify", "--db", coord->db()}), 0) << last_tool_out;
   EXPECT_EQ(coordinatorTool({"verify", "--chain", "--db", coord->db()}), 0) << last_tool_out;

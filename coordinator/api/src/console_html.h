@@ -4,8 +4,10 @@
 // (gone when the tab closes), sends it as a bearer token on every call, and says so plainly on
 // 401/403. Pages by hash route: #/fleet (and #/fleet/DEVICE), #/stock, #/channels, #/orders,
 // #/kpis (SVG charts of GET /v1/kpis/history). Write buttons (replay, reconcile, retry) are shown
-// to admin tokens only (GET /v1/whoami); the API refuses them to other roles anyway. Live means
-// re-read every 2 s (no server-sent events yet).
+// to admin tokens only (GET /v1/whoami); the API refuses them to other roles anyway. Live: the
+// page re-reads the API when GET /v1/stream (server-sent events) says something changed, and
+// polls every 2 s while the stream is unavailable. The fleet is filtered and paged by the API
+// (GET /v1/devices?limit&offset&q&state), 200 devices a page, grouped by store.
 
 namespace sw::coordinator {
 
@@ -27,6 +29,9 @@ inline constexpr const char* kConsoleHtml = R"HTML(<!doctype html>
  th { background: #eef1f6; } .num { text-align: right; font-variant-numeric: tabular-nums; }
  .off { color: #a33; font-weight: 600; } .on { color: #276738; }
  tr.crit { background: #fde8e8; } tr.warn { background: #fff6dc; }
+ td.crit { background: #f7c1c1; font-weight: 600; } td.warn { background: #ffe7a3; } td.err { color: #a33; max-width: 18rem; }
+ tr.group th { background: #dfe6f3; text-align: left; }
+ #live { font-size: .8rem; color: #cfd6e4; } #live.on::before { content: '\25CF  '; color: #5ad17a; }
  .tiles { display: flex; gap: .7rem; flex-wrap: wrap; margin: .4rem 0 1rem; }
  .tile { background: #fff; border: 1px solid #d8dce4; border-radius: 6px; padding: .5rem .8rem; min-width: 8rem; }
  .tile .v { font-size: 1.4rem; font-weight: 600; display: block; } .tile .l { font-size: .78rem; color: #5a6275; }
@@ -39,7 +44,7 @@ inline constexpr const char* kConsoleHtml = R"HTML(<!doctype html>
 <body>
 <header><h1>Stockwire</h1>
 <nav id="nav" hidden><a href="#/fleet">Fleet</a><a href="#/stock">Stock</a><a href="#/channels">Channels</a><a href="#/orders">Orders</a><a href="#/kpis">KPIs</a></nav>
-<span id="who" hidden><span id="whoname"></span> <button id="logout">Log out</button></span></header>
+<span id="who" hidden><span id="live"></span> <span id="whoname"></span> <button id="logout">Log out</button></span></header>
 <div id="err"></div>
 <form id="login" hidden>
 <p>Enter an API token (<code>stockwire-coordinator token create --db PATH --name NAME --role viewer</code>).</p>
@@ -49,11 +54,12 @@ inline constexpr const char* kConsoleHtml = R"HTML(<!doctype html>
 <main id="main" hidden>
 <section id="page-fleet" data-page="fleet" hidden>
 <div class="tiles" id="fleet-tiles"></div>
-<p><label>Search <input id="fleet-q" placeholder="device, store or kind"></label>
-<label>Show <select id="fleet-state"><option value="">all</option><option value="offline">offline</option><option value="alerts">with alerts</option></select></label>
+<p><label>Search <input id="fleet-q" placeholder="device, store, kind or version"></label>
+<label>Show <select id="fleet-state"><option value="">all</option><option value="offline">offline</option><option value="online">online</option><option value="alerts">with alerts</option><option value="critical">critical</option></select></label>
 <span class="muted" id="fleet-count"></span> <button id="fleet-prev">&lt;</button> <button id="fleet-next">&gt;</button></p>
-<table id="devices"><thead><tr><th>device</th><th>store</th><th>kind</th><th>state</th><th class="num">queue</th>
-<th class="num">oldest unsynced</th><th class="num">disk free</th><th class="num">clock offset</th><th>last seen</th><th>alerts</th></tr></thead><tbody></tbody></table>
+<table id="devices"><thead><tr><th>device</th><th>store</th><th>kind</th><th>software</th><th>state</th><th class="num">queue</th>
+<th class="num">oldest unsynced</th><th class="num">disk free</th><th class="num">disk full in</th><th class="num">clock offset</th><th>certificate</th>
+<th>last error</th><th>last seen</th><th>alerts</th></tr></thead><tbody></tbody></table>
 <div id="device-detail"></div>
 </section>
 <section id="page-stock" data-page="stock" hidden>
@@ -78,7 +84,13 @@ inline constexpr const char* kConsoleHtml = R"HTML(<!doctype html>
 <div class="tiles" id="order-tiles"></div>
 <table id="orders"><thead><tr><th>channel</th><th>order</th><th>state</th><th>routing</th><th class="num">lines</th><th>updated</th></tr></thead><tbody></tbody></table>
 <h2>Pick tasks</h2>
-<table id="tasks"><thead><tr><th>task</th><th>order</th><th>location</th><th>state</th><th>lines</th></tr></thead><tbody></tbody></table>
+<table id="tasks"><thead><tr><th>task</th><th>order</th><th>location (its handhelds)</th><th>state</th><th>lines</th></tr></thead><tbody></tbody></table>
+<h2>Fulfilments and what the channel answered</h2>
+<table id="fulfilments"><thead><tr><th>order</th><th>channel</th><th>from</th><th>tracking</th><th>lines</th><th>state</th>
+<th class="num">attempts</th><th>channel's answer</th><th>reported</th></tr></thead><tbody></tbody></table>
+<h2>Refunds</h2>
+<table id="refunds"><thead><tr><th>order</th><th>channel</th><th>refund</th><th>line</th><th class="num">qty</th><th class="num">released</th>
+<th class="num">restocked</th><th>when</th></tr></thead><tbody></tbody></table>
 <h2>Needs attention</h2>
 <table id="attention"><thead><tr><th>what</th><th>channel</th><th>order</th><th>error</th><th></th></tr></thead><tbody></tbody></table>
 </section>
@@ -139,37 +151,67 @@ function button(td, label, path, done) {
   td.appendChild(b);
 }
 
+// Which alert codes make which fleet cell stand out (the device's alerts from the API).
+const kCellAlerts = {queue: ['queue_too_deep'], unsynced: ['unsynced_too_old'], disk: ['disk_low'], left: ['disk_filling'],
+  clock: ['clock_skew'], cert: ['cert_expiring', 'cert_expired'], state: ['offline_long']};
+function marked(td, d, key) {
+  const hits = d.alerts.filter((a) => kCellAlerts[key].includes(a.code));
+  if (hits.length) td.classList.add(hits.some((a) => a.level === 'critical') ? 'crit' : 'warn');
+  return td;
+}
+function deviceRow(tr, d) {
+  if (d.alerts.some((a) => a.level === 'critical')) tr.className = 'crit'; else if (d.alerts.length) tr.className = 'warn';
+  const rep = d.reported || {};
+  const a = el('a', d.device_id); a.href = '#/fleet/' + encodeURIComponent(d.device_id);
+  cell(tr, '').appendChild(a); cell(tr, d.location); cell(tr, d.kind); cell(tr, rep.version || '');
+  marked(cell(tr, d.online ? 'online' : 'offline for ' + dur(d.offline_s), d.online ? 'on' : 'off'), d, 'state');
+  marked(cell(tr, d.queue_depth ?? '', 'num'), d, 'queue'); marked(cell(tr, dur(d.oldest_unsynced_age_s), 'num'), d, 'unsynced');
+  marked(cell(tr, bytes(d.disk_free_bytes), 'num'), d, 'disk'); marked(cell(tr, dur(d.disk_time_left_s), 'num'), d, 'left');
+  marked(cell(tr, d.clock_offset_ms !== undefined ? d.clock_offset_ms + ' ms' : '', 'num'), d, 'clock');
+  marked(cell(tr, d.certificate ? (d.certificate.expires_in_s > 0 ? 'in ' + dur(d.certificate.expires_in_s) : 'expired') : ''), d, 'cert');
+  const le = rep.last_error; cell(tr, le ? le.message + ' (' + when(le.at_ms) + ')' : '', 'err');
+  cell(tr, when(d.last_seen_ms)); cell(tr, d.alerts.map((x) => x.level + ': ' + x.message).join('; '));
+}
 async function fleet() {
-  const j = await api('/v1/devices');
-  const all = j.devices.slice().sort((a, b) => (a.location + a.device_id).localeCompare(b.location + b.device_id));
-  const box = $('#fleet-tiles'); box.innerHTML = '';
-  const off = all.filter((d) => !d.online).length;
-  const crit = all.filter((d) => d.alerts.some((a) => a.level === 'critical')).length;
-  tile(box, 'devices', all.length); tile(box, 'online', all.length - off, 'good'); tile(box, 'offline', off, off ? 'bad' : '');
-  tile(box, 'critical alerts', crit, crit ? 'bad' : '');
-  tile(box, 'unsynced events', all.reduce((n, d) => n + (d.queue_depth || 0), 0));
-  tile(box, 'stores', new Set(all.map((d) => d.location)).size);
-  const q = $('#fleet-q').value.trim().toLowerCase(), st = $('#fleet-state').value;
-  let rows = all.filter((d) => !q || (d.device_id + ' ' + d.location + ' ' + d.kind).toLowerCase().includes(q));
-  if (st === 'offline') rows = rows.filter((d) => !d.online);
-  if (st === 'alerts') rows = rows.filter((d) => d.alerts.length);
-  const pages = Math.max(1, Math.ceil(rows.length / kPageSize)); fleetPage = Math.min(fleetPage, pages - 1);
-  $('#fleet-count').textContent = rows.length + ' shown, page ' + (fleetPage + 1) + ' of ' + pages;
-  fill('#devices', rows.slice(fleetPage * kPageSize, (fleetPage + 1) * kPageSize), (tr, d) => {
-    if (d.alerts.some((a) => a.level === 'critical')) tr.className = 'crit'; else if (d.alerts.length) tr.className = 'warn';
-    const a = el('a', d.device_id); a.href = '#/fleet/' + encodeURIComponent(d.device_id);
-    cell(tr, '').appendChild(a); cell(tr, d.location); cell(tr, d.kind);
-    cell(tr, d.online ? 'online' : 'offline for ' + dur(d.offline_s), d.online ? 'on' : 'off');
-    cell(tr, d.queue_depth ?? '', 'num'); cell(tr, dur(d.oldest_unsynced_age_s), 'num');
-    cell(tr, bytes(d.disk_free_bytes), 'num'); cell(tr, d.clock_offset_ms !== undefined ? d.clock_offset_ms + ' ms' : '', 'num');
-    cell(tr, when(d.last_seen_ms)); cell(tr, d.alerts.map((x) => x.level + ': ' + x.message).join('; '));
-  });
   const parts = location.hash.split('/');
+  const q = $('#fleet-q').value.trim(), st = $('#fleet-state').value;
+  // The API filters and pages (thousands of devices); the tiles are its summary of the whole fleet.
+  const query = (page) => '/v1/devices?limit=' + kPageSize + '&offset=' + page * kPageSize + (q ? '&q=' + encodeURIComponent(q) : '') + (st ? '&state=' + st : '');
+  let j = await api(query(fleetPage));
+  const pages = Math.max(1, Math.ceil(j.matched / kPageSize));
+  if (fleetPage >= pages) { fleetPage = pages - 1; j = await api(query(fleetPage)); }
+  const s = j.summary, box = $('#fleet-tiles'); box.innerHTML = '';
+  tile(box, 'devices', s.devices); tile(box, 'online', s.online, 'good'); tile(box, 'offline', s.offline, s.offline ? 'bad' : '');
+  tile(box, 'critical alerts', s.critical, s.critical ? 'bad' : ''); tile(box, 'warnings', s.warning);
+  tile(box, 'unsynced events', s.unsynced_events); tile(box, 'stores', s.stores);
+  $('#fleet-count').textContent = j.matched + ' of ' + j.total + ' devices match; ' + (j.devices.length ? 'showing ' + (j.offset + 1) + '–' + (j.offset + j.devices.length) + ', ' : '') + 'page ' + (fleetPage + 1) + ' of ' + pages;
+  // Grouped by store: a heading row per store (class group), then its devices.
+  const tb = $('#devices tbody'); tb.innerHTML = '';
+  const stores = new Map();
+  for (const d of j.devices) { if (!stores.has(d.location)) stores.set(d.location, []); stores.get(d.location).push(d); }
+  for (const [loc, list] of stores) {
+    const g = document.createElement('tr'); g.className = 'group';
+    const off = list.filter((d) => !d.online).length;
+    const th = el('th', loc + ' — ' + list.length + ' device' + (list.length > 1 ? 's' : '') + (off ? ', ' + off + ' offline' : '')); th.colSpan = 15;
+    g.appendChild(th); tb.appendChild(g);
+    for (const d of list) { const tr = document.createElement('tr'); deviceRow(tr, d); tb.appendChild(tr); }
+  }
   const detail = $('#device-detail'); detail.innerHTML = '';
   if (parts.length > 2) {
-    const id = decodeURIComponent(parts[2]), d = all.find((x) => x.device_id === id);
+    const id = decodeURIComponent(parts[2]);
+    const one = await api('/v1/devices?device=' + encodeURIComponent(id));
+    const d = one.devices[0];
     if (!d) { detail.appendChild(el('p', 'no device ' + id)); return; }
     detail.appendChild(el('h2', 'Device ' + id + ' (' + d.kind + ' at ' + d.location + ')'));
+    const rep = d.reported || {}, facts = el('div', null, 'tiles'); facts.id = 'device-facts';
+    tile(facts, 'state', d.online ? 'online' : 'offline for ' + dur(d.offline_s), d.online ? 'good' : 'bad');
+    tile(facts, 'software', rep.version || 'not reported');
+    tile(facts, 'applied up to seq', d.last_applied_seq);
+    tile(facts, 'queue', d.queue_depth ?? 'n/a'); tile(facts, 'disk free', bytes(d.disk_free_bytes) || 'n/a');
+    tile(facts, 'disk full in', d.disk_time_left_s !== undefined ? dur(d.disk_time_left_s) : 'n/a');
+    tile(facts, 'certificate expires', d.certificate ? when(d.certificate.not_after_ms) : 'not enrolled here');
+    tile(facts, 'last error', rep.last_error ? rep.last_error.message : 'none', rep.last_error ? 'bad' : '');
+    detail.appendChild(facts);
     const from = Math.max(1, d.last_applied_seq - 49);
     const ev = await api('/v1/events?device=' + encodeURIComponent(id) + '&from_seq=' + from + '&limit=50');
     const t = el('table'); t.id = 'device-events';
@@ -249,8 +291,28 @@ async function orders() {
     cell(tr, (o.allocations || []).map((a) => a.quantity + '×' + a.sku + '@' + (a.location || 'unrouted')).join(', ') + (o.reason ? ' — ' + o.reason : ''));
     cell(tr, (o.lines || []).length, 'num'); cell(tr, when(o.updated_at_ms));
   });
+  const name = (o) => o.order_name || o.order_id;
+  const fl = [], rf = [];
+  for (const o of list) {
+    for (const f of o.fulfilments || []) fl.push({o, f});
+    for (const r of o.refunds || []) rf.push({o, r});
+  }
+  fill('#fulfilments', fl, (tr, {o, f}) => {
+    cell(tr, name(o)); cell(tr, o.channel); cell(tr, f.location); cell(tr, f.tracking_number); cell(tr, f.lines.map((l) => l.quantity + '×' + l.sku).join(', '));
+    cell(tr, f.status); cell(tr, f.attempts, 'num');
+    cell(tr, f.last_error ? 'refused: ' + f.last_error : (f.channel_fulfilment_id ? 'accepted as ' + f.channel_fulfilment_id : 'not answered yet'), f.last_error ? 'err' : '');
+    cell(tr, when(f.reported_at_ms));
+  });
+  fill('#refunds', rf, (tr, {o, r}) => {
+    cell(tr, name(o)); cell(tr, o.channel); cell(tr, r.refund_id); cell(tr, r.line_id); cell(tr, r.quantity, 'num');
+    cell(tr, r.released, 'num'); cell(tr, r.restocked, 'num'); cell(tr, when(r.at_ms));
+  });
   const t = await api('/v1/tasks');
-  fill('#tasks', t.tasks, (tr, x) => { cell(tr, x.task_id); cell(tr, x.order_name || x.order_id); cell(tr, x.location); cell(tr, x.status); cell(tr, x.lines.map((l) => l.qty + '×' + l.sku).join(', ')); });
+  // Who has a task: it goes down to every handheld at its location.
+  const locs = [...new Set(t.tasks.map((x) => x.location))];
+  const hands = {};
+  for (const l of locs) hands[l] = (await api('/v1/devices?location=' + encodeURIComponent(l))).devices.filter((d) => d.kind === 'handheld').map((d) => d.device_id + (d.online ? '' : ' (offline)'));
+  fill('#tasks', t.tasks, (tr, x) => { cell(tr, x.task_id); cell(tr, x.order_name || x.order_id); cell(tr, x.location + (hands[x.location] && hands[x.location].length ? ' (' + hands[x.location].join(', ') + ')' : ' (no handheld)')); cell(tr, x.status); cell(tr, x.lines.map((l) => l.qty + '×' + l.sku).join(', ')); });
   const a = await api('/v1/orders/attention');
   const rows = a.failed_fulfilments.map((f) => ({what: 'fulfilment refused', f})).concat(a.cancels.map((c) => ({what: 'cancel ' + c.channel_cancel, c})));
   fill('#attention', rows, (tr, r) => {
@@ -309,23 +371,65 @@ async function kpis() {
 
 const pages = {fleet, stock, channels, orders, kpis};
 function current() { const p = (location.hash.split('/')[1] || 'fleet'); return pages[p] ? p : 'fleet'; }
-let busy = false;
+let busy = false, again = false;
 async function refresh() {
-  if (!token() || busy) return;
+  if (!token()) return;
+  if (busy) { again = true; return; }  // one more pass after this one: a change came in meanwhile
   busy = true;
   const p = current();
   for (const s of document.querySelectorAll('section[data-page]')) s.hidden = s.dataset.page !== p;
   for (const a of document.querySelectorAll('#nav a')) a.className = a.getAttribute('href') === '#/' + p ? 'cur' : '';
   try { await pages[p](); if ($('#err').textContent.startsWith('cannot reach')) $('#err').textContent = ''; }
   catch (e) { if (!['unauthorized', 'refused'].includes(e.message)) $('#err').textContent = 'cannot reach the coordinator: ' + e; }
-  finally { busy = false; }
+  finally { busy = false; if (again) { again = false; refresh(); } }
+}
+// Live: GET /v1/stream (server-sent events, read with fetch so the token goes in a header) says
+// which parts changed; the page re-reads the API then, at most once per kMinGapMs. Without the
+// stream (refused, or the link dropped) the page polls every kPollMs and tries again.
+const kMinGapMs = 500, kPollMs = 2000, kLiveTickMs = 15000;
+const live = {connected: false, events: 0, controller: null};
+window.swLive = live;  // read by the browser tests
+let lastRefresh = 0, pending = null;
+function soon() {
+  if (pending) return;
+  const wait = Math.max(0, lastRefresh + kMinGapMs - Date.now());
+  pending = setTimeout(() => { pending = null; lastRefresh = Date.now(); refresh(); }, wait);
+}
+function setLive(on, why) {
+  live.connected = on; const b = $('#live'); b.className = on ? 'on' : '';
+  b.textContent = on ? 'live' : 'polling every ' + kPollMs / 1000 + ' s' + (why ? ' (' + why + ')' : '');
+}
+async function stream() {
+  if (!token() || live.controller) return;
+  const ctl = new AbortController(); live.controller = ctl;
+  let why = '';
+  try {
+    const r = await fetch('/v1/stream', {headers: {'Authorization': 'Bearer ' + token()}, signal: ctl.signal});
+    if (r.status !== 200) { why = 'stream refused: HTTP ' + r.status; throw new Error(why); }
+    setLive(true);
+    const reader = r.body.getReader(), dec = new TextDecoder();
+    let buf = '';
+    for (;;) {
+      const {value, done} = await reader.read();
+      if (done) break;
+      buf += dec.decode(value, {stream: true});
+      let i;
+      while ((i = buf.indexOf('\n\n')) >= 0) {
+        const msg = buf.slice(0, i); buf = buf.slice(i + 2);
+        const ev = (msg.match(/^event: (.*)$/m) || [])[1];
+        if (ev === 'change') { live.events++; soon(); }
+      }
+    }
+  } catch (e) { if (!why) why = 'stream lost'; }
+  live.controller = null; setLive(false, why);
+  if (token()) setTimeout(stream, 3000);
 }
 async function start() {
   try { who = await api('/v1/whoami'); } catch (e) { return; }
   $('#whoname').textContent = who.name + ' (' + who.role + (who.location ? ', ' + who.location : '') + ')';
-  showMain(); refresh();
+  showMain(); refresh(); stream();
 }
-$('#look').onclick = refresh; $('#fleet-q').oninput = () => { fleetPage = 0; refresh(); }; $('#fleet-state').onchange = refresh; $('#kpi-range').onchange = refresh;
+$('#look').onclick = refresh; $('#fleet-q').oninput = () => { fleetPage = 0; refresh(); }; $('#fleet-state').onchange = () => { fleetPage = 0; refresh(); }; $('#kpi-range').onchange = refresh;
 $('#fleet-prev').onclick = () => { fleetPage = Math.max(0, fleetPage - 1); refresh(); }; $('#fleet-next').onclick = () => { fleetPage++; refresh(); };
 window.onhashchange = refresh;
 $('#login').onsubmit = async (ev) => {
@@ -334,9 +438,10 @@ $('#login').onsubmit = async (ev) => {
   sessionStorage.setItem(kTokenKey, t); $('#token').value = ''; $('#err').textContent = '';
   start();
 };
-$('#logout').onclick = () => { sessionStorage.removeItem(kTokenKey); who = null; showLogin('Logged out.'); };
+$('#logout').onclick = () => { sessionStorage.removeItem(kTokenKey); who = null; if (live.controller) live.controller.abort(); showLogin('Logged out.'); };
 if (token()) start(); else showLogin('');
-setInterval(refresh, 2000);  // live: every page re-reads the API every 2 s
+// While live, a slow tick keeps durations ("offline for") current; without the stream, poll.
+setInterval(() => { if (!live.connected || Date.now() - lastRefresh >= kLiveTickMs) { lastRefresh = Date.now(); refresh(); } }, kPollMs);
 </script>
 </body>
 </html>

@@ -12,6 +12,7 @@
 
 #include "console_html.h"
 #include "kpis.h"
+#include "sw/coordinator/api/live_stream.h"
 #include "sw/common/event.h"
 #include "sw/common/http_json.h"
 #include "sw/common/http_server.h"
@@ -44,7 +45,7 @@ std::string httpRouteLabel(const std::string& path) {
       "/", "/healthz", "/metrics", "/v1/alerts", "/v1/anomalies", "/v1/audit", "/v1/available", "/v1/catalog",
       "/v1/channels", "/v1/channels/dead-letters", "/v1/devices", "/v1/discrepancies", "/v1/enroll", "/v1/events",
       "/v1/kpis", "/v1/kpis/history", "/v1/orders", "/v1/orders/attention", "/v1/price-lists", "/v1/prices",
-      "/v1/quarantine", "/v1/stock", "/v1/tasks", "/v1/transfers", "/v1/whoami"};
+      "/v1/quarantine", "/v1/stock", "/v1/stream", "/v1/tasks", "/v1/transfers", "/v1/whoami"};
   if (kExact.count(path)) return path;
   // The routes with a value in their path, as they are registered (catalog/, channels/, orders/ routes.cpp).
   static const std::vector<std::pair<std::regex, std::string>> kPatterns = {
@@ -95,6 +96,8 @@ struct CoordinatorHttpApi::Impl {
   std::unique_ptr<httplib::Server> server_owner;
   httplib::Server& server;
   common::HttpServerRunner runner{server};
+  // Each live stream holds an HTTP worker: a quarter of them at most.
+  LiveStream live{clock, {.max_streams = static_cast<int>(std::max<size_t>(1, options.http.max_workers / 4))}};
 
   Impl(Ledger& l, IngestService* i, const common::Clock& c, SqliteAccess& a, CoordinatorHttpOptions o)
       : ledger(l), ingest(i), clock(c), access(a), options(std::move(o)), limits(options.limits),
@@ -269,9 +272,22 @@ struct CoordinatorHttpApi::Impl {
                      {"location", req.get_header_value(kPrincipalLocationHeader)}});
     });
     addRoutes(server, ledger);
-    addRoutes(server, ledger, clock, limits,
-              [this](const std::string& device) -> uint64_t { return ingest ? ingest->heldCount(device) : 0; });
-    if (ingest) addRoutes(server, *ingest);
+    addRoutes(
+        server, ledger, clock, limits,
+        [this](const std::string& device) -> uint64_t { return ingest ? ingest->heldCount(device) : 0; },
+        [this](const std::string& device) -> std::optional<RegisteredDevice> {
+          if (!ingest || !ingest->registry()) return std::nullopt;
+          return ingest->registry()->find(device);
+        });
+    if (ingest) {
+      addRoutes(server, *ingest);
+      live.addPart("ledger", [this] {
+        return ingest->stats().events_applied.load() + ingest->stats().quarantined.load();
+      });
+      // Every batch and state message (a will included) may change what /v1/devices shows.
+      live.addPart("devices", [this] { return ingest->stats().messages.load(); });
+    }
+    live.addRoute(server);
     addKpiRoutes(server, ledger, ingest, clock, counters, kpi_extras);
     server.set_logger([this](const httplib::Request& req, const httplib::Response& res) {
       counters.requests.fetch_add(1, std::memory_order_relaxed);
@@ -314,13 +330,24 @@ CoordinatorHttpApi::~CoordinatorHttpApi() { stop(); }
 common::Status CoordinatorHttpApi::start(const std::string& host, int port) { return impl_->runner.start(host, port); }
 
 void CoordinatorHttpApi::stop() {
-  if (impl_) impl_->runner.stop();
+  if (!impl_) return;
+  impl_->live.stop();  // open streams end within a poll, so the workers can be joined
+  impl_->runner.stop();
 }
 
 void CoordinatorHttpApi::setDownlink(DownlinkService* downlink) { impl_->downlink = downlink; }
 
 void CoordinatorHttpApi::setChannels(Availability& availability, channels::PushScheduler* push) {
   addRoutes(impl_->server, availability, push);
+  if (!push) return;
+  impl_->live.addPart("channels", [push] {
+    uint64_t v = 0;
+    for (const channels::ChannelStatus& c : push->status()) {
+      v += static_cast<uint64_t>(c.pushed + c.failed + c.retried + c.stale + c.calls + c.changes) + c.queue +
+           c.awaiting_accept + static_cast<uint64_t>(c.reconcile ? c.reconcile->finished_at_ms : 0);
+    }
+    return v;
+  });
 }
 
 void CoordinatorHttpApi::setCatalog(SqliteCatalog& catalog, CatalogHttpConfig config,
@@ -330,6 +357,12 @@ void CoordinatorHttpApi::setCatalog(SqliteCatalog& catalog, CatalogHttpConfig co
 
 void CoordinatorHttpApi::setOrders(OrderService& orders) {
   addRoutes(impl_->server, orders);
+  impl_->live.addPart("orders", [&orders] {
+    const OrdersStats& st = orders.stats();  // polls that found nothing new are left out
+    return st.accepted.load() + st.rejected_no_stock.load() + st.cancelled.load() + st.tasks_completed.load() +
+           st.fulfilments_reported.load() + st.fulfilment_errors.load() + st.fulfilments_failed.load() +
+           st.channel_cancels.load() + st.manual_cancels.load() + st.refunds_applied.load();
+  });
   impl_->kpi_extras.orders = &orders.book();
 }
 
@@ -339,6 +372,10 @@ void CoordinatorHttpApi::setKpiHistory(SqliteKpiSeries& history, KpiSamplerOptio
 }
 
 const HttpCounters& CoordinatorHttpApi::httpCounters() const { return impl_->counters; }
+
+void CoordinatorHttpApi::addLivePart(const std::string& name, std::function<uint64_t()> version) {
+  impl_->live.addPart(name, std::move(version));
+}
 
 void CoordinatorHttpApi::addMetrics(std::function<void(common::PrometheusText&)> source) {
   impl_->metric_sources.push_back(std::move(source));

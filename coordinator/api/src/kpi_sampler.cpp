@@ -89,7 +89,9 @@ Status KpiSampler::sampleOnce() {
   const int64_t now = clock_.nowMs();
   auto values = collect(now);
   if (!values) return values.error();
-  return store_.append(now, *values, now - options_.retention_h * 3'600'000);
+  if (auto s = store_.append(now, *values, now - options_.retention_h * 3'600'000); !s) return s;
+  samples_.fetch_add(1);
+  return common::Status{};
 }
 
 Result<std::vector<KpiValue>> KpiSampler::collect(int64_t now) {

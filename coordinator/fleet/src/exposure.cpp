@@ -1,5 +1,6 @@
 #include "sw/coordinator/fleet/exposure.h"
 
+#include <algorithm>
 #include <cstdlib>
 
 #include "sw/common/codec.h"
@@ -18,6 +19,10 @@ Exposure exposureOf(const DeviceRow& d, int64_t now_ms) {
   e.disk_free_bytes = st->disk_free_bytes;
   e.clock_offset_ms = st->clock_offset_ms;
   e.oldest_unsynced_age_s = st->oldest_unsynced_age_s;
+  if (st->disk_time_left_s >= 0) {
+    const int64_t silent_s = d.last_seen_ms > 0 ? std::max<int64_t>(0, (now_ms - d.last_seen_ms) / 1000) : 0;
+    e.disk_time_left_s = std::max<int64_t>(0, st->disk_time_left_s - (d.online ? 0 : silent_s));
+  }
   // Since that message the oldest unsynced event has aged by the time the coordinator has not
   // heard from the device, unless the ledger has caught up with everything it had.
   if (e.queue_depth > 0 && d.last_applied_seq < st->last_seq) {
@@ -53,13 +58,23 @@ std::vector<DeviceAlert> deviceAlerts(const DeviceRow& d, int64_t now_ms, const 
                    std::to_string(e.disk_free_bytes >> 20) + " MiB free (limit " +
                        std::to_string(l.min_disk_free_bytes >> 20) + " MiB)"});
   }
+  // Synced events are pruned, so the rate fills the disk only while events stay unsynced.
+  if (e.disk_time_left_s >= 0 && e.disk_time_left_s < l.min_disk_time_left_s && (e.offline_s > 0 || e.queue_depth > 0)) {
+    out.push_back({d.device_id, "disk_filling", e.disk_time_left_s < l.min_disk_time_left_s / 4 ? "critical" : "warning",
+                   "the store's disk is full in " + hours(e.disk_time_left_s) + " at the recent sales rate (limit " +
+                       hours(l.min_disk_time_left_s) + ")"});
+  }
   // A store restored from an older copy reused seqs (see the Sequencer): critical until the
   // device has renumbered, then a warning for a day so IT sees it happened.
   // A device's own last seq never falls below what the ledger applied from it under the same
   // epoch, unless its store was put back to an older copy and it has not sold since (its next
   // sale will be a seq conflict, see above).
+  // A report sent before the ledger applied the device's newest events is merely stale (the
+  // device has sold since it said it); only one sent after them (its time, corrected by its
+  // clock offset, later than the ledger's apply time) shows a store that went back.
   if (auto st = common::decodeDeviceState(d.state_json);
-      st && st->online && !st->epoch.empty() && st->epoch == d.epoch && st->last_seq < d.last_applied_seq) {
+      st && st->online && !st->epoch.empty() && st->epoch == d.epoch && st->last_seq < d.last_applied_seq &&
+      st->at_ms + st->clock_offset_ms > d.last_applied_at_ms) {
     out.push_back({d.device_id, "store_behind_ledger", "warning",
                    "the device reports seq " + std::to_string(st->last_seq) + " as its last, the ledger has up to " +
                        std::to_string(d.last_applied_seq) + " from it: its store may have been put back to an older copy"});

@@ -2,6 +2,11 @@
 
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
+#include <cctype>
+#include <set>
+#include <tuple>
+
 #include "sw/common/http_json.h"
 #include "sw/common/http_errors.h"
 #include "sw/common/json_text.h"
@@ -26,63 +31,168 @@ json alertJson(const DeviceAlert& a) {
 }
 
 
-void devices(Ledger& ledger, const common::Clock& clock, const ExposureLimits& limits,
-             const HeldCount& held, httplib::Response& res) {
+// The certificate the registry last recorded for the device, and alerts as its expiry nears.
+constexpr int64_t kCertWarnS = 7 * 24 * 3600;
+
+void certificate(const std::optional<RegisteredDevice>& reg, int64_t now, json* j, std::vector<DeviceAlert>* alerts) {
+  if (!reg || reg->cert_not_after_ms <= 0) return;
+  const int64_t left_s = (reg->cert_not_after_ms - now) / 1000;
+  if (j) {
+    (*j)["certificate"] = {{"serial", reg->cert_serial}, {"not_after_ms", reg->cert_not_after_ms},
+                           {"expires_in_s", left_s}};
+  }
+  if (reg->revoked) return;
+  if (left_s <= 0) {
+    alerts->push_back({reg->device_id, "cert_expired", "critical",
+                       "its certificate expired " + std::to_string(-left_s / 3600) + " h ago: it cannot reconnect"});
+  } else if (left_s < kCertWarnS) {
+    alerts->push_back({reg->device_id, "cert_expiring", "warning",
+                       "its certificate expires in " + std::to_string(left_s / 3600) + " h and was not renewed"});
+  }
+}
+
+std::vector<DeviceAlert> alertsOf(const DeviceRow& d, int64_t now, const ExposureLimits& limits,
+                                  const std::optional<RegisteredDevice>& reg, json* j) {
+  std::vector<DeviceAlert> out = deviceAlerts(d, now, limits);
+  certificate(reg, now, j, &out);
+  return out;
+}
+
+std::string lower(std::string s) {
+  for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return s;
+}
+
+json deviceJson(const DeviceRow& d, int64_t now, const ExposureLimits& limits, const HeldCount& held,
+                const CertLookup& cert, std::vector<DeviceAlert>* alerts_out) {
+  // What the coordinator knows itself comes first: it acknowledges exactly what it applied.
+  json j = {{"device_id", d.device_id}, {"epoch", d.epoch}, {"kind", d.kind}, {"location", d.location},
+            {"online", d.online}, {"last_applied_seq", d.last_applied_seq},
+            {"last_acked_seq", d.last_applied_seq}, {"first_seen_ms", d.first_seen_ms},
+            {"last_seen_ms", d.last_seen_ms}, {"last_applied_at_ms", d.last_applied_at_ms}};
+  if (held) j["held_events"] = held(d.device_id);
+  j["seq_conflicts"] = d.seq_conflicts;
+  if (d.seq_conflicts > 0) {
+    j["last_seq_conflict"] = {{"at_ms", d.last_conflict_at_ms}, {"message", d.last_conflict},
+                              {"pending", d.resequencing != 0}};
+  }
+  Exposure e = exposureOf(d, now);
+  if (e.known) {
+    j["queue_depth"] = e.queue_depth;
+    j["oldest_unsynced_age_s"] = e.oldest_unsynced_age_s;
+    j["disk_free_bytes"] = e.disk_free_bytes;
+    if (e.disk_time_left_s >= 0) j["disk_time_left_s"] = e.disk_time_left_s;
+    j["clock_offset_ms"] = e.clock_offset_ms;
+  }
+  j["offline_s"] = e.offline_s;
+  // What the device last said about itself, labelled with when it said it (device clock)
+  // and how long ago the coordinator heard it: these figures can be seconds stale.
+  json st = json::parse(d.state_json, nullptr, false);
+  if (st.is_object() && st.contains("at") && st["at"].is_number_integer()) {
+    json rep = json::object();
+    for (const char* k : {"last_seq", "last_acked_seq", "queue_depth", "oldest_unsynced_age_s", "disk_free_bytes",
+                          "disk_time_left_s", "clock_offset_ms", "version"}) {
+      if (st.contains(k)) rep[k] = st[k];
+    }
+    if (st.contains("last_error")) rep["last_error"] = {{"message", st["last_error"]}, {"at_ms", st.value("last_error_at", 0)}};
+    rep["at_ms"] = st["at"];
+    if (d.last_seen_ms > 0) rep["age_s"] = std::max<int64_t>(0, (now - d.last_seen_ms) / 1000);
+    j["reported"] = std::move(rep);
+  }
+  std::vector<DeviceAlert> alerts = alertsOf(d, now, limits, cert ? cert(d.device_id) : std::nullopt, &j);
+  json aj = json::array();
+  for (const DeviceAlert& a : alerts) aj.push_back(alertJson(a));
+  j["alerts"] = std::move(aj);
+  if (alerts_out) *alerts_out = std::move(alerts);
+  return j;
+}
+
+bool hasLevel(const std::vector<DeviceAlert>& alerts, const char* level) {
+  return std::any_of(alerts.begin(), alerts.end(), [level](const DeviceAlert& a) { return a.level == level; });
+}
+
+// GET /v1/devices[?device=ID][&location=L][&q=TEXT][&state=online|offline|alerts|critical][&limit=N&offset=K]
+void devices(Ledger& ledger, const common::Clock& clock, const ExposureLimits& limits, const HeldCount& held,
+             const CertLookup& cert, const httplib::Request& req, httplib::Response& res) {
+  auto limit = common::queryInt(req, "limit", 0, 0, 1000);
+  if (!limit) return common::sendError(res, limit.error());
+  auto offset = common::queryInt(req, "offset", 0, 0, INT32_MAX);
+  if (!offset) return common::sendError(res, offset.error());
+  const std::string state = req.get_param_value("state");
+  if (!state.empty() && state != "online" && state != "offline" && state != "alerts" && state != "critical") {
+    return common::sendError(
+        res, Error::reject("bad_state", "state must be online, offline, alerts or critical"));
+  }
+  const std::string q = lower(req.get_param_value("q"));
+  if (q.size() > 64) return common::sendError(res, Error::reject("bad_query", "q is longer than 64 characters"));
+  const std::string only = req.get_param_value("device"), location = req.get_param_value("location");
   auto rows = ledger.devices();
   if (!rows) return common::sendError(res, rows.error());
-  int64_t now = clock.nowMs();
-  json out = json::array();
+  std::vector<const DeviceRow*> sorted;
   for (const DeviceRow& d : *rows) {
-    if (d.internal) continue;  // the coordinator's own workers (the orders worker) are not devices
-    // What the coordinator knows itself comes first: it acknowledges exactly what it applied.
-    json j = {{"device_id", d.device_id}, {"epoch", d.epoch}, {"kind", d.kind}, {"location", d.location},
-              {"online", d.online}, {"last_applied_seq", d.last_applied_seq},
-              {"last_acked_seq", d.last_applied_seq}, {"first_seen_ms", d.first_seen_ms},
-              {"last_seen_ms", d.last_seen_ms}, {"last_applied_at_ms", d.last_applied_at_ms}};
-    if (held) j["held_events"] = held(d.device_id);
-    j["seq_conflicts"] = d.seq_conflicts;
-    if (d.seq_conflicts > 0) {
-      j["last_seq_conflict"] = {{"at_ms", d.last_conflict_at_ms}, {"message", d.last_conflict},
-                                {"pending", d.resequencing != 0}};
+    if (!d.internal) sorted.push_back(&d);  // the coordinator's own workers (the orders worker) are not devices
+  }
+  std::sort(sorted.begin(), sorted.end(), [](const DeviceRow* a, const DeviceRow* b) {
+    return std::tie(a->location, a->device_id) < std::tie(b->location, b->device_id);
+  });
+  const int64_t now = clock.nowMs();
+  // The summary covers the whole fleet; the list, what matches, one page of it.
+  int64_t online = 0, critical = 0, warning = 0, matched = 0;
+  uint64_t unsynced = 0;
+  std::set<std::string> stores;
+  json out = json::array();
+  for (const DeviceRow* d : sorted) {
+    std::vector<DeviceAlert> alerts;
+    json j = deviceJson(*d, now, limits, held, cert, &alerts);
+    const bool crit = hasLevel(alerts, "critical");
+    online += d->online ? 1 : 0;
+    critical += crit ? 1 : 0;
+    warning += !crit && hasLevel(alerts, "warning") ? 1 : 0;
+    unsynced += j.value("queue_depth", uint64_t{0});
+    stores.insert(d->location);
+    if (!only.empty() && d->device_id != only) continue;
+    if (!location.empty() && d->location != location) continue;
+    if (state == "online" && !d->online) continue;
+    if (state == "offline" && d->online) continue;
+    if (state == "alerts" && alerts.empty()) continue;
+    if (state == "critical" && !crit) continue;
+    if (!q.empty()) {
+      std::string hay = lower(d->device_id + " " + d->location + " " + d->kind);
+      if (j.contains("reported")) hay += " " + lower(j["reported"].value("version", std::string()));
+      if (hay.find(q) == std::string::npos) continue;
     }
-    Exposure e = exposureOf(d, now);
-    if (e.known) {
-      j["queue_depth"] = e.queue_depth;
-      j["oldest_unsynced_age_s"] = e.oldest_unsynced_age_s;
-      j["disk_free_bytes"] = e.disk_free_bytes;
-      j["clock_offset_ms"] = e.clock_offset_ms;
-    }
-    j["offline_s"] = e.offline_s;
-    // What the device last said about itself, labelled with when it said it (device clock)
-    // and how long ago the coordinator heard it: these figures can be seconds stale.
-    json st = json::parse(d.state_json, nullptr, false);
-    if (st.is_object() && st.contains("at") && st["at"].is_number_integer()) {
-      json rep = json::object();
-      for (const char* k : {"last_seq", "last_acked_seq", "queue_depth", "oldest_unsynced_age_s", "disk_free_bytes",
-                            "clock_offset_ms"}) {
-        if (st.contains(k)) rep[k] = st[k];
-      }
-      rep["at_ms"] = st["at"];
-      if (d.last_seen_ms > 0) rep["age_s"] = std::max<int64_t>(0, (now - d.last_seen_ms) / 1000);
-      j["reported"] = std::move(rep);
-    }
-    json alerts = json::array();
-    for (const DeviceAlert& a : deviceAlerts(d, now, limits)) alerts.push_back(alertJson(a));
-    j["alerts"] = alerts;
+    ++matched;
+    if (matched <= *offset || (*limit > 0 && matched > *offset + *limit)) continue;
     out.push_back(std::move(j));
   }
-  sendJson(res, {{"devices", out}});
+  json body = {{"devices", std::move(out)},
+               {"total", sorted.size()},
+               {"matched", matched},
+               {"offset", *offset},
+               {"summary",
+                {{"devices", sorted.size()},
+                 {"online", online},
+                 {"offline", static_cast<int64_t>(sorted.size()) - online},
+                 {"critical", critical},
+                 {"warning", warning},
+                 {"unsynced_events", unsynced},
+                 {"stores", stores.size()}}}};
+  if (*limit > 0) body["limit"] = *limit;
+  sendJson(res, body);
 }
 
 
-void alerts(Ledger& ledger, const common::Clock& clock, const ExposureLimits& limits,
+void alerts(Ledger& ledger, const common::Clock& clock, const ExposureLimits& limits, const CertLookup& cert,
             httplib::Response& res) {
   auto rows = ledger.devices();
   if (!rows) return common::sendError(res, rows.error());
   json out = json::array();
+  const int64_t now = clock.nowMs();
   for (const DeviceRow& d : *rows) {
     if (d.internal) continue;
-    for (const DeviceAlert& a : deviceAlerts(d, clock.nowMs(), limits)) out.push_back(alertJson(a));
+    for (const DeviceAlert& a : alertsOf(d, now, limits, cert ? cert(d.device_id) : std::nullopt, nullptr)) {
+      out.push_back(alertJson(a));
+    }
   }
   sendJson(res, {{"alerts", out}});
 }
@@ -118,12 +228,12 @@ void addRoutes(httplib::Server& server, Enrollment& enrollment) {
 }
 
 void addRoutes(httplib::Server& server, Ledger& ledger, const common::Clock& clock, ExposureLimits limits,
-               HeldCount held) {
-  server.Get("/v1/devices", [&ledger, &clock, limits, held](const httplib::Request&, httplib::Response& res) {
-    devices(ledger, clock, limits, held, res);
+               HeldCount held, CertLookup cert) {
+  server.Get("/v1/devices", [&ledger, &clock, limits, held, cert](const httplib::Request& req, httplib::Response& res) {
+    devices(ledger, clock, limits, held, cert, req, res);
   });
-  server.Get("/v1/alerts", [&ledger, &clock, limits](const httplib::Request&, httplib::Response& res) {
-    alerts(ledger, clock, limits, res);
+  server.Get("/v1/alerts", [&ledger, &clock, limits, cert](const httplib::Request&, httplib::Response& res) {
+    alerts(ledger, clock, limits, cert, res);
   });
 }
 

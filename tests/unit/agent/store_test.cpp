@@ -206,6 +206,29 @@ TEST_F(StoreTest, OldestUnsyncedAge) {
   EXPECT_EQ(store->stats()->oldest_unsynced_recorded_at_ms, 0);
 }
 
+// Time left on the disk follows what recording took in the last hour: unknown before any
+// write, shrinking as the rate grows, unknown again once the hour has passed with no writes.
+TEST_F(StoreTest, DiskTimeLeftFollowsTheLastHoursRecordingRate) {
+  auto store = open();
+  EXPECT_EQ(store->stats()->disk_time_left_s, -1);
+  ASSERT_TRUE(store->record(saleDraft()).ok());
+  clock_.advanceMs(600'000);
+  auto one = store->stats();
+  ASSERT_TRUE(one.ok());
+  ASSERT_GT(one->disk_free_bytes, 0);
+  ASSERT_GT(one->recent_bytes_per_s, 0.0);
+  // One event's estimated size over ten minutes; the reserve is 0 in this config.
+  EXPECT_EQ(one->disk_time_left_s,
+            static_cast<int64_t>(static_cast<double>(one->disk_free_bytes) / one->recent_bytes_per_s));
+  for (int i = 0; i < 9; ++i) ASSERT_TRUE(store->record(saleDraft()).ok());
+  auto ten = store->stats();
+  EXPECT_NEAR(ten->recent_bytes_per_s, 10 * one->recent_bytes_per_s, one->recent_bytes_per_s * 0.5);
+  EXPECT_LT(ten->disk_time_left_s, one->disk_time_left_s / 5);
+  clock_.advanceMs(3'600'000);
+  EXPECT_EQ(store->stats()->disk_time_left_s, -1);
+  EXPECT_EQ(store->stats()->recent_bytes_per_s, 0.0);
+}
+
 TEST_F(StoreTest, StoreOfAnotherDeviceIsRefused) {
   { open(); }
   auto other = Store::open(config("till-2"), clock_);

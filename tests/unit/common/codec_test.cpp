@@ -194,10 +194,30 @@ TEST(Codec, StateMessagesRoundTrip) {
   s.oldest_unsynced_age_s = 30;
   s.disk_free_bytes = 1 << 30;
   s.clock_offset_ms = -12;
+  s.version = "stockwire 1.2.3";
+  s.disk_time_left_s = 86400;
+  s.last_error = "disk_full: only 10 KiB free";
+  s.last_error_at_ms = 4;
   auto back = decodeDeviceState(encodeDeviceState(s));
   ASSERT_TRUE(back.ok());
   EXPECT_EQ(back->queue_depth, 7u);
   EXPECT_EQ(back->clock_offset_ms, -12);
+  EXPECT_EQ(back->version, "stockwire 1.2.3");
+  EXPECT_EQ(back->disk_time_left_s, 86400);
+  EXPECT_EQ(back->last_error, "disk_full: only 10 KiB free");
+  EXPECT_EQ(back->last_error_at_ms, 4);
+  // An agent older than the version, time-left and error fields: they read as unknown.
+  auto old_json = nlohmann::json::parse(encodeDeviceState(s));
+  for (const char* k : {"version", "disk_time_left_s", "last_error", "last_error_at"}) old_json.erase(k);
+  auto old = decodeDeviceState(old_json.dump());
+  ASSERT_TRUE(old.ok());
+  EXPECT_EQ(old->version, "");
+  EXPECT_EQ(old->disk_time_left_s, -1);
+  EXPECT_EQ(old->last_error, "");
+  // Wrong types are refused, not guessed.
+  auto bad = nlohmann::json::parse(encodeDeviceState(s));
+  bad["disk_time_left_s"] = "soon";
+  EXPECT_FALSE(decodeDeviceState(bad.dump()).ok());
   DeviceState dead;
   dead.session = s.session;
   auto d = decodeDeviceState(encodeDeviceState(dead));

@@ -13,6 +13,7 @@
 //   down_state(kind, location): downlink versions held (see downlink.h); stock_view, stock_view_meta
 
 #include <cstdint>
+#include <deque>
 #include <functional>
 #include <memory>
 #include <mutex>
@@ -87,6 +88,12 @@ struct StoreStats {
   int64_t disk_free_bytes = -1;
   uint64_t stored_events = 0;
   WriteFailure last_write_failure;
+  // What recording took in the last hour (or since the store opened, if less; at least a
+  // minute): estimated on-disk bytes per second, and how long the free space above the
+  // reserve (StoreConfig::min_free_bytes) lasts at that rate if nothing is pruned (the device
+  // stays offline). -1: nothing recorded in the window, or the free space is unknown.
+  double recent_bytes_per_s = 0;
+  int64_t disk_time_left_s = -1;
 };
 
 class Store {
@@ -200,6 +207,12 @@ class Store {
   common::SqliteStmt find_void_;
   common::SqliteStmt insert_void_;
   WriteFailure last_failure_;  // guarded by mu_
+  // Committed writes of the last hour: (monotonic ms, estimated bytes), one per transaction;
+  // guarded by mu_.
+  std::deque<std::pair<int64_t, int64_t>> recent_writes_;
+  int64_t recent_bytes_ = 0;
+  int64_t opened_at_mono_ms_ = 0;
+  void pruneRecentWrites(int64_t mono_ms);
 };
 
 }  // namespace sw::agent

@@ -48,7 +48,7 @@ struct SyncConfig {
   int64_t ack_timeout_ms = 3000;        // the least silence before resending from the last ack
   int64_t max_ack_timeout_ms = 120'000; // the most
   int64_t state_interval_ms = 5000;     // the state topic is refreshed at least this often...
-  int64_t state_min_interval_ms = 1000; // ...and at most this often when the queue changes
+  int64_t state_min_interval_ms = 1000; // ...and at most this often when the queue or the last seq changes
   int64_t retention_ms = 7LL * 24 * 3600 * 1000;  // acked events are kept this long, then pruned
   int64_t prune_interval_ms = 60'000;
   bool wait_for_coordinator = true;     // send only while the coordinator's presence is online
@@ -71,6 +71,9 @@ struct SyncStatus {
   uint64_t bad_acks = 0;
   std::string last_bad_ack;
   int64_t last_bad_ack_at_ms = 0;
+  // The sync loop's most recent error (refusal, bad ack, outbox read), reported in the state.
+  std::string last_error;
+  int64_t last_error_at_ms = 0;
 };
 
 class SyncLoop {
@@ -109,6 +112,9 @@ class SyncLoop {
   bool answersOurBatch(const common::Ack& ack) const;
   void sendWhatFits();
   void publishState(bool online);
+  // Records the loop's last error (noteErrorLocked: mu_ held).
+  void noteError(std::string why);
+  void noteErrorLocked(std::string why);
 
   Store& store_;
   common::MqttTransport& transport_;
@@ -133,6 +139,7 @@ class SyncLoop {
   int64_t last_progress_mono_ = 0;
   int64_t last_state_mono_ = -1'000'000;
   uint64_t last_state_depth_ = UINT64_MAX;
+  uint64_t last_state_seq_ = 0;  // last_seq in the last state published
   int64_t last_prune_mono_ = 0;
   int64_t newest_ack_coord_ms_ = 0;
   struct InFlight {

@@ -140,6 +140,11 @@ struct DeviceState {
   int64_t clock_offset_ms = 0;
   uint64_t requests = 0;           // answered by the device's local API since it started
   uint64_t rejected_requests = 0;  // of those, refused with a 4xx
+  // Absent (empty, -1, 0) from agents older than these fields.
+  std::string version;             // the agent's software version (common::version())
+  int64_t disk_time_left_s = -1;   // until the store refuses writes at the last hour's recording rate; -1 unknown
+  std::string last_error;          // the device's most recent error, empty if none
+  int64_t last_error_at_ms = 0;
 };
 
 // The coordinator's retained presence; agents send only while it is online.

@@ -11,7 +11,7 @@ namespace {
 constexpr int64_t kNow = 1'800'000'000'000;
 
 DeviceRow device(bool online, uint64_t queue, int64_t age_s, int64_t seen_ago_s, int64_t disk = 1LL << 40,
-                 int64_t clock_ms = 0) {
+                 int64_t clock_ms = 0, int64_t time_left_s = -1) {
   common::DeviceState s;
   s.online = true;
   s.session = "s";
@@ -22,6 +22,7 @@ DeviceRow device(bool online, uint64_t queue, int64_t age_s, int64_t seen_ago_s,
   s.oldest_unsynced_age_s = age_s;
   s.disk_free_bytes = disk;
   s.clock_offset_ms = clock_ms;
+  s.disk_time_left_s = time_left_s;
   DeviceRow d;
   d.device_id = "till-1";
   d.online = online;
@@ -87,6 +88,10 @@ TEST(Exposure, AStoreBehindTheLedgerIsFlagged) {
   EXPECT_TRUE(codes(d).empty());
   d.last_applied_seq = 130;
   EXPECT_EQ(codes(d), std::vector<std::string>{"store_behind_ledger:warning"});
+  // The same report sent before the ledger applied seq 130 is only stale: the device sold since.
+  d.last_applied_at_ms = kNow;
+  EXPECT_TRUE(codes(d).empty());
+  d.last_applied_at_ms = 0;
   d.epoch = "e2";  // renumbered since: its report is of another numbering
   EXPECT_TRUE(codes(d).empty());
 }
@@ -103,4 +108,30 @@ TEST(Exposure, ASeqConflictIsCriticalUntilRenumberedThenAWarningForADay) {
   EXPECT_EQ(codes(d), std::vector<std::string>{"seq_conflict:warning"});
   d.last_conflict_at_ms = kNow - 25LL * 3600 * 1000;
   EXPECT_TRUE(codes(d).empty());
+}
+
+// Time left on the disk counts down while the device is silent, and raises an alert only while
+// events stay unsynced there (synced ones are pruned, so a connected device's disk does not fill).
+TEST(Exposure, DiskTimeLeftCountsDownWhileOfflineAndAlertsOnlyWhenEventsWait) {
+  const int64_t day = 24 * 3600;
+  auto online = coordinator::exposureOf(device(true, 0, 0, 60, 1LL << 40, 0, 10 * 3600), kNow);
+  EXPECT_EQ(online.disk_time_left_s, 10 * 3600);
+  EXPECT_TRUE(codes(device(true, 0, 0, 60, 1LL << 40, 0, 10 * 3600)).empty());
+  // Offline for 2 h after saying 10 h: 8 h left, under the 24 h mark.
+  auto off = device(false, 30, 60, 2 * 3600, 1LL << 40, 0, 10 * 3600);
+  EXPECT_EQ(coordinator::exposureOf(off, kNow).disk_time_left_s, 8 * 3600);
+  auto c = codes(off);
+  EXPECT_NE(std::find(c.begin(), c.end(), "disk_filling:warning"), c.end());
+  // Under a quarter of the mark: critical; never below zero.
+  auto late = device(false, 30, 60, 20 * 3600, 1LL << 40, 0, 10 * 3600);
+  EXPECT_EQ(coordinator::exposureOf(late, kNow).disk_time_left_s, 0);
+  c = codes(late);
+  EXPECT_NE(std::find(c.begin(), c.end(), "disk_filling:critical"), c.end());
+  // Unknown (an older agent, or nothing recorded lately): no figure and no alert.
+  EXPECT_EQ(coordinator::exposureOf(device(false, 30, 60, 3600), kNow).disk_time_left_s, -1);
+  c = codes(device(false, 30, 60, 3600));
+  EXPECT_EQ(std::find(c.begin(), c.end(), "disk_filling:warning"), c.end());
+  // Plenty left: nothing.
+  c = codes(device(false, 30, 60, 3600, 1LL << 40, 0, 30 * day));
+  EXPECT_EQ(std::find(c.begin(), c.end(), "disk_filling:warning"), c.end());
 }

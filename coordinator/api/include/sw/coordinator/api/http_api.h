@@ -91,6 +91,9 @@ class CoordinatorHttpApi {
   void setKpiHistory(SqliteKpiSeries& history, KpiSamplerOptions options);
   // This server's request counters (the KPI sampler's HTTP error rates).
   const HttpCounters& httpCounters() const;
+  // A part of GET /v1/stream (api/live_stream.h): its fingerprint changes when it does. The
+  // ledger, devices, channels and orders parts are added by the setters above; serve adds "kpis".
+  void addLivePart(const std::string& name, std::function<uint64_t()> version);
 
   common::Status start(const std::string& host, int port);
   void stop();

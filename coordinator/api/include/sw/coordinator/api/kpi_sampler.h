@@ -8,6 +8,7 @@
 // time in (previous sample, this sample], the process counters (ingest, channels, HTTP) as the
 // difference from the previous sample (the first one after start: from start()).
 
+#include <atomic>
 #include <condition_variable>
 #include <cstdint>
 #include <map>
@@ -60,6 +61,8 @@ class KpiSampler {
   common::Result<std::vector<KpiValue>> collect(int64_t now_ms);
 
   const KpiSamplerOptions& options() const { return options_; }
+  // Samples written since start (the console's live stream re-reads the charts when it moves).
+  uint64_t samples() const { return samples_.load(); }
 
  private:
   struct Counters {
@@ -81,6 +84,7 @@ class KpiSampler {
   std::condition_variable cv_;
   bool stop_ = false;
   std::thread thread_;
+  std::atomic<uint64_t> samples_{0};
 };
 
 }  // namespace sw::coordinator

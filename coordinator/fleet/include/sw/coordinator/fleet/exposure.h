@@ -15,11 +15,14 @@ struct ExposureLimits {
   uint64_t max_queue_depth = 100'000;       // unsynced events on one device
   int64_t min_disk_free_bytes = 256LL << 20;
   int64_t max_clock_offset_ms = 60'000;     // device clock this far from the coordinator's
+  // Disk time left at the device's recording rate, while it is offline or holding unsynced
+  // events: a warning below this, critical below a quarter of it.
+  int64_t min_disk_time_left_s = 24 * 3600;
 };
 
 struct DeviceAlert {
   std::string device_id;
-  std::string code;   // offline_long, unsynced_too_old, queue_too_deep, disk_low, clock_skew
+  std::string code;   // offline_long, unsynced_too_old, queue_too_deep, disk_low, disk_filling, clock_skew, ...
   std::string level;  // warning or critical
   std::string message;
 };
@@ -30,6 +33,9 @@ struct Exposure {
   int64_t oldest_unsynced_age_s = 0;  // grows while the device is silent
   int64_t offline_s = 0;               // 0 when online
   int64_t disk_free_bytes = -1;
+  // Until its store refuses writes at its last hour's recording rate (-1 unknown); counted down
+  // by the time the coordinator has not heard from it, since it may be selling offline.
+  int64_t disk_time_left_s = -1;
   int64_t clock_offset_ms = 0;
   bool known = false;                  // the device has sent a state message
 };

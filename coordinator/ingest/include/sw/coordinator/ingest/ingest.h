@@ -101,6 +101,8 @@ class IngestService {
   // Connected to the broker with its subscriptions in place.
   bool connected() const { return transport_.isConnected(); }
   size_t heldCount(const std::string& device);
+  // The registry ingest trusts (may be null in tests without one).
+  const DeviceRegistry* registry() const { return config_.registry; }
 
   // Called on the apply thread after each commit that changed on-hand figures (set before
   // start): stock views and channel pushes follow from here. Keep it short.
