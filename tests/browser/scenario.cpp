@@ -22,6 +22,7 @@ ConsoleScenario::ConsoleScenario() {
   startFleet();
   makeHistory();
   takeOnlineOrder();
+  shipAndRefundOrder();
   takeDeviceOffline();
 }
 
@@ -128,6 +129,40 @@ void ConsoleScenario::takeOnlineOrder() {
   if (!waitFor([&] { return httpGet(port(), path).body.value("status", "") == "accepted"; }, kStep)) {
     throw std::runtime_error("console scenario: the online order " + order_id_ + " was not accepted: " +
                              httpGet(port(), path).body.dump() + "\ncoordinator log:\n" + logs());
+  }
+}
+
+// hh-1 picks the order's task, the coordinator reports the fulfilment to Shopify (which answers
+// with its fulfilment id), then Shopify refunds the unit as returned (the coordinator restocks it).
+void ConsoleScenario::shipAndRefundOrder() {
+  AgentProc& hh = agent("hh-1");
+  const std::string path = std::string("/v1/orders/") + kOrderChannel + "/" + order_id_;
+  auto fail = [&](const std::string& what) {
+    throw std::runtime_error("console scenario: " + what + ": " + httpGet(port(), path).body.dump() +
+                             "\ncoordinator log:\n" + logs());
+  };
+  const bool picked = waitFor([&] {
+    for (const json& t : httpGet(hh.port(), "/v1/tasks").body.value("tasks", json::array())) {
+      json lines = json::array();
+      for (const json& l : t["lines"]) lines.push_back({{"sku", l["sku"]}, {"picked", l["qty"]}});
+      auto r = httpPost(hh.port(), "/v1/tasks/" + t["task_id"].get<std::string>() + "/confirm", json{{"lines", lines}}.dump());
+      if (r.status == 201) return true;
+    }
+    return false;
+  }, kStep);
+  if (!picked) fail("hh-1 got no pick task to confirm");
+  const bool reported = waitFor([&] {
+    json o = httpGet(port(), path).body;
+    return o.value("status", "") == "shipped" && o["fulfilments"].size() == 1 &&
+           o["fulfilments"][0].value("status", "") == "reported";
+  }, kStep);
+  if (!reported) fail("the fulfilment was not reported to Shopify");
+  const std::string line_id = httpGet(port(), path).body["lines"][0]["line_id"];
+  auto refund = httpPost(channel(kOrderChannel).port(), "/_sim/orders/" + order_id_ + "/refund",
+                         json{{"lines", {{{"line_id", line_id}, {"quantity", 1}, {"restock_type", "return"}}}}}.dump());
+  if (refund.status != 201) fail("the simulator refused the refund: " + refund.body.dump());
+  if (!waitFor([&] { return httpGet(port(), path).body.value("refunds", json::array()).size() == 1; }, kStep)) {
+    fail("the refund was not taken in");
   }
 }
 

@@ -3,7 +3,8 @@
 // page is opened:
 //   - a private Mosquitto (Broker) and the real coordinator (CoordinatorProc) with order intake
 //     (polling every 100 ms) and the push scheduler, against two channel simulators:
-//     Shopify (healthy; one online order is taken in and accepted) and Amazon (broken on purpose:
+//     Shopify (healthy; one online order is taken in and accepted, picked by hh-1, reported
+//     shipped to Shopify, then refunded as returned) and Amazon (broken on purpose:
 //     its listing of kRefusedSku has a product type the connector does not send, so Amazon refuses
 //     every update of it and the coordinator dead-letters it);
 //   - three agents (AgentProc): till-1 and handheld hh-1 at store-1, till-2 at store-2;
@@ -69,6 +70,7 @@ class ConsoleScenario {
   void startFleet();
   void makeHistory();
   void takeOnlineOrder();
+  void shipAndRefundOrder();
   void takeDeviceOffline();
 
   TempDir dir_;
