@@ -189,10 +189,23 @@ void ChannelWorker::markUnlisted(const std::string& sku) {
   keys_.erase(sku);
 }
 
+void ChannelWorker::remember(const std::string& sku, int64_t quantity, const char* how) {
+  known_[sku] = quantity;
+  std::lock_guard lock(mu_);
+  shows_[sku] = {quantity, clock_.nowMs(), how};
+}
+
+std::optional<ChannelShows> ChannelWorker::shows(const std::string& sku) const {
+  std::lock_guard lock(mu_);
+  auto it = shows_.find(sku);
+  if (it == shows_.end()) return std::nullopt;
+  return it->second;
+}
+
 void ChannelWorker::markListed(const ChannelLevel& l) {
   unlisted_.erase(l.sku);
   listed_.insert(l.sku);
-  if (l.quantity) known_[l.sku] = *l.quantity;
+  if (l.quantity) remember(l.sku, *l.quantity, "read");
 }
 
 // ---- the worker's loop ----------------------------------------------------------------------------
@@ -447,7 +460,7 @@ void ChannelWorker::applyResults(const std::vector<Candidate>& batch, const Push
     const ItemResult& r = res.items[i];
     switch (r.outcome) {
       case ItemOutcome::kApplied:
-        known_[c.r.sku] = c.value;
+        remember(c.r.sku, c.value, "applied");
         accepted_.erase(c.r.sku);
         keys_.erase(c.r.sku);
         recordAccepted(c.r, now);
@@ -455,7 +468,7 @@ void ChannelWorker::applyResults(const std::vector<Candidate>& batch, const Push
         pushed++;
         break;
       case ItemOutcome::kAccepted:
-        known_[c.r.sku] = c.value;
+        remember(c.r.sku, c.value, "accepted");
         accepted_[c.r.sku] = {c.value, now, now + options_.accepted_readback_ms, options_.accepted_readback_ms};
         keys_.erase(c.r.sku);
         recordAccepted(c.r, now);
@@ -465,7 +478,7 @@ void ChannelWorker::applyResults(const std::vector<Candidate>& batch, const Push
       case ItemOutcome::kStale: {
         stale++;
         if (r.channel_quantity) {
-          known_[c.r.sku] = *r.channel_quantity;
+          remember(c.r.sku, *r.channel_quantity, "read");
         } else {
           known_.erase(c.r.sku);  // read again before the next compare-and-set
         }
@@ -563,7 +576,7 @@ bool ChannelWorker::checkAccepted() {
     if (now - a->second.sent_at_ms >= options_.accepted_timeout_ms) {
       // Accepted but never applied: what the channel shows is what it holds; send again.
       if (l.quantity) {
-        known_[l.sku] = *l.quantity;
+        remember(l.sku, *l.quantity, "read");
       } else {
         known_.erase(l.sku);
       }

@@ -58,6 +58,8 @@ class ChannelWorker {
   ReconcileReport reconcile(std::chrono::milliseconds wait);
   // A dead letter of this SKU was replayed: send it again from scratch.
   void replay(const std::string& sku);
+  // What the channel last showed for sku (any thread).
+  std::optional<ChannelShows> shows(const std::string& sku) const;
 
  private:
   struct Pending {
@@ -160,10 +162,13 @@ class ChannelWorker {
   common::LatencyHistogram push_latency_;
   common::LatencyHistogram change_latency_;
   std::vector<int64_t> change_samples_;  // ms, since the last takeChangeLatencies()
+  std::map<std::string, ChannelShows> shows_;  // known_'s figures with their time, for the API
   int64_t next_reconcile_ms_ = 0;
 
   // Worker thread only.
   std::map<std::string, int64_t> known_;  // what the channel was last seen (or told) to hold
+  // Sets known_ and, under mu_, what shows() answers (when and how it was learned).
+  void remember(const std::string& sku, int64_t quantity, const char* how);
   // SKUs the channel has no listing for, as the channel itself said: a read found none, or a
   // push was answered kNotListed. Not pushed, so a SKU sold in stores but never listed online
   // does not fill the dead-letter list. Only a reconciliation's read that finds a listing takes

@@ -90,6 +90,12 @@ std::vector<std::string> PushScheduler::channels() const {
   return out;
 }
 
+std::optional<ChannelShows> PushScheduler::shows(const std::string& channel, const std::string& sku) const {
+  ChannelWorker* w = find(channel);
+  if (!w) return std::nullopt;
+  return w->shows(sku);
+}
+
 std::vector<ChannelStatus> PushScheduler::status() const {
   std::vector<ChannelStatus> out;
   for (const auto& w : workers_) out.push_back(w->status());

@@ -24,7 +24,7 @@ Error noChannels() {
 }  // namespace
 
 void addRoutes(httplib::Server& server, Availability& availability, channels::PushScheduler* push) {
-  server.Get("/v1/available", [&availability](const httplib::Request& req, httplib::Response& res) {
+  server.Get("/v1/available", [&availability, push](const httplib::Request& req, httplib::Response& res) {
     std::string sku = req.get_param_value("sku");
     if (!req.has_param("sku")) return common::sendError(res, Error::reject("missing_param", "give ?sku=SKU"));
     if (!common::isValidSku(sku)) return common::sendError(res, Error::reject("bad_sku", "sku is not valid"));
@@ -33,7 +33,11 @@ void addRoutes(httplib::Server& server, Availability& availability, channels::Pu
       if (req.has_param("channel") && req.get_param_value("channel") != ch) continue;
       auto b = availability.explain(ch, sku);
       if (!b) return common::sendError(res, b.error());
-      out.push_back(toJson(*b));
+      json j = toJson(*b);
+      if (auto shown = push ? push->shows(ch, sku) : std::nullopt) {
+        j["channel_shows"] = {{"quantity", shown->quantity}, {"at_ms", shown->at_ms}, {"how", shown->how}};
+      }
+      out.push_back(std::move(j));
     }
     sendJson(res, {{"sku", sku}, {"channels", out}});
   });

@@ -270,6 +270,13 @@ TEST_F(PushTest, AvailableToSellShowsEveryTermAndTheChannelsGetIt) {
   ASSERT_TRUE(test::waitFor([&] { return shows("shopify", "P-1") == 98 && shows("ebay", "P-1") == 30; }, 30s))
       << logs();
   json s = available("P-1", "shopify");
+  // What each channel last took from us, as the channel itself holds it.
+  ASSERT_TRUE(test::waitFor([&] { return available("P-1", "shopify").contains("channel_shows"); }, 30s)) << s.dump();
+  s = available("P-1", "shopify");
+  EXPECT_EQ(s["channel_shows"]["quantity"], shows("shopify", "P-1")) << s.dump();
+  EXPECT_TRUE(s["channel_shows"]["how"] == "applied" || s["channel_shows"]["how"] == "accepted") << s.dump();
+  EXPECT_GT(s["channel_shows"]["at_ms"].get<int64_t>(), 0);
+  EXPECT_EQ(available("P-1", "ebay")["channel_shows"]["quantity"], shows("ebay", "P-1"));
   EXPECT_EQ(s["on_hand"], 100);
   EXPECT_EQ(s["safety_stock"], 2);
   EXPECT_EQ(s["reserved"], 0);

@@ -97,6 +97,14 @@ struct ChannelStatus {
 };
 nlohmann::json toJson(const ChannelStatus& s);
 
+// What a channel was last seen or told to hold for one SKU: the figure it applied or accepted
+// from us, or read back from it.
+struct ChannelShows {
+  int64_t quantity = 0;
+  int64_t at_ms = 0;
+  std::string how;  // "applied", "accepted" (not yet seen applied), "read"
+};
+
 class PushScheduler {
  public:
   PushScheduler(AtsFunction ats, SkuListFunction skus, DeadLetterStore& dead_letters, const common::Clock& clock,
@@ -122,6 +130,8 @@ class PushScheduler {
   common::Result<std::vector<DeadLetter>> deadLetters(bool include_replayed, int64_t limit);
 
   std::vector<ChannelStatus> status() const;
+  // What `channel` last showed for `sku` (nullopt: not known yet, or no such channel).
+  std::optional<ChannelShows> shows(const std::string& channel, const std::string& sku) const;
   // Per channel, labelled channel="...": items pushed, dead-lettered and retried, calls, their
   // latency, the queue and what awaits acceptance (for /metrics).
   void writeMetrics(common::PrometheusText& out) const;

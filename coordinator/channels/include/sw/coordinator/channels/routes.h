@@ -1,6 +1,8 @@
 #pragma once
 // HTTP routes for available-to-sell and the channel push scheduler (see src/routes.cpp):
-//   GET  /v1/available?sku=SKU                     per channel: the figure and every term of it
+//   GET  /v1/available?sku=SKU                     per channel: the figure and every term of it, and
+//                                                  channel_shows {quantity, at_ms, how}: what the
+//                                                  channel last applied, accepted or was read to hold
 //   GET  /v1/channels                              per channel: queue, last push, rate state, counts,
 //                                                  last reconciliation
 //   GET  /v1/channels/dead-letters[?all=1&limit=N] items a channel refused (newest first)
