@@ -85,6 +85,15 @@ std::string Console::text(const std::string& selector) {
   return t.get<std::string>();
 }
 
+std::string Console::tile(const std::string& box, const std::string& field) {
+  json v = browser_.execute(R"JS(
+    const t = document.querySelector(arguments[0] + ' [data-field="' + arguments[1] + '"] .v');
+    return t ? t.textContent : '';
+  )JS",
+                            json::array({box, field}));
+  return v.is_string() ? v.get<std::string>() : "";
+}
+
 TableRows Console::tableRows(const std::string& selector) {
   json rows = browser_.execute(R"JS(
     const t = document.querySelector(arguments[0]);

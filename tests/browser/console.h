@@ -46,6 +46,9 @@ class Console {
   bool visible(const std::string& selector);
   // The element's innerText, trimmed; throws WebDriverError if nothing matches.
   std::string text(const std::string& selector);
+  // The value of the tile labelled `field` (its data-field) inside `box` (e.g. "#fleet-tiles"),
+  // or "" if there is none.
+  std::string tile(const std::string& box, const std::string& field);
   // The body rows of the table `selector` names (a <table> or a <tbody>), each as its cells'
   // innerText, trimmed; heading rows inside the body (class "group", e.g. a store's name over its
   // devices) are left out. Throws WebDriverError if nothing matches.

@@ -132,12 +132,7 @@ TEST_F(ConsoleDevices, TheFleetIsGroupedByStoreAndShowsEachDevicesSoftwareVersio
   size_t i = 0;
   for (const auto& store : stores) EXPECT_EQ(groups[i++].get<std::string>().rfind(store, 0), 0u) << groups.dump();
   for (const char* field : {"devices", "online", "offline", "stores"}) {
-    const auto tile = browser()
-                           .execute("const t = document.querySelector('#fleet-tiles [data-field=\"' + arguments[0] +"
-                                    " '\"] .v'); return t ? t.textContent : '';",
-                                    json::array({field}))
-                           .get<std::string>();
-    EXPECT_EQ(tile, std::to_string(api.body["summary"][field].get<int64_t>())) << field;
+    EXPECT_EQ(console().tile("#fleet-tiles", field), std::to_string(api.body["summary"][field].get<int64_t>())) << field;
   }
   console().screenshot("fleet-grouped");
 }
@@ -162,12 +157,7 @@ TEST_F(ConsoleDevices, ADevicePageFollowsASaleThroughTheLiveStreamWithoutReloadi
   }, 30s));
   EXPECT_TRUE(test::waitFor([&] { return browser().execute("return window.swLive.events;").get<int64_t>() > before; }, 30s))
       << "no change event reached the page";
-  const auto applied_tile = [&] {
-    return browser()
-        .execute("const t = document.querySelector('#device-facts [data-field=\"applied up to seq\"] .v');"
-                 "return t ? t.textContent : '';")
-        .get<std::string>();
-  };
+  const auto applied_tile = [&] { return console().tile("#device-facts", "applied up to seq"); };
   EXPECT_TRUE(test::waitFor([&] { return applied_tile() == std::to_string(seq); }, 30s)) << applied_tile();
   EXPECT_TRUE(browser().execute("return window.swNotReloaded === true;").get<bool>()) << "the page was reloaded";
   const auto rows = console().tableRows("#device-events");
