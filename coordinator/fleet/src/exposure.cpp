@@ -95,4 +95,18 @@ std::vector<DeviceAlert> deviceAlerts(const DeviceRow& d, int64_t now_ms, const 
   return out;
 }
 
+std::vector<DeviceAlert> certificateAlerts(const RegisteredDevice& reg, int64_t now_ms) {
+  if (reg.revoked || reg.cert_not_after_ms <= 0) return {};
+  const int64_t left_s = (reg.cert_not_after_ms - now_ms) / 1000;
+  if (left_s <= 0) {
+    return {{reg.device_id, "cert_expired", "critical",
+             "its certificate expired " + std::to_string(-left_s / 3600) + " h ago: it cannot reconnect"}};
+  }
+  if (left_s < kCertWarnS) {
+    return {{reg.device_id, "cert_expiring", "warning",
+             "its certificate expires in " + std::to_string(left_s / 3600) + " h and was not renewed"}};
+  }
+  return {};
+}
+
 }  // namespace sw::coordinator

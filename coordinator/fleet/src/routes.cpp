@@ -7,6 +7,7 @@
 #include <set>
 #include <tuple>
 
+#include "sw/common/codec.h"
 #include "sw/common/http_json.h"
 #include "sw/common/http_errors.h"
 #include "sw/common/json_text.h"
@@ -31,30 +32,19 @@ json alertJson(const DeviceAlert& a) {
 }
 
 
-// The certificate the registry last recorded for the device, and alerts as its expiry nears.
-constexpr int64_t kCertWarnS = 7 * 24 * 3600;
-
-void certificate(const std::optional<RegisteredDevice>& reg, int64_t now, json* j, std::vector<DeviceAlert>* alerts) {
+// The registry's record of the device's certificate, and the alerts as its expiry nears.
+void certificate(const std::optional<RegisteredDevice>& reg, int64_t now, json* j) {
   if (!reg || reg->cert_not_after_ms <= 0) return;
-  const int64_t left_s = (reg->cert_not_after_ms - now) / 1000;
-  if (j) {
-    (*j)["certificate"] = {{"serial", reg->cert_serial}, {"not_after_ms", reg->cert_not_after_ms},
-                           {"expires_in_s", left_s}};
-  }
-  if (reg->revoked) return;
-  if (left_s <= 0) {
-    alerts->push_back({reg->device_id, "cert_expired", "critical",
-                       "its certificate expired " + std::to_string(-left_s / 3600) + " h ago: it cannot reconnect"});
-  } else if (left_s < kCertWarnS) {
-    alerts->push_back({reg->device_id, "cert_expiring", "warning",
-                       "its certificate expires in " + std::to_string(left_s / 3600) + " h and was not renewed"});
-  }
+  (*j)["certificate"] = {{"serial", reg->cert_serial}, {"not_after_ms", reg->cert_not_after_ms},
+                         {"expires_in_s", (reg->cert_not_after_ms - now) / 1000}};
 }
 
 std::vector<DeviceAlert> alertsOf(const DeviceRow& d, int64_t now, const ExposureLimits& limits,
-                                  const std::optional<RegisteredDevice>& reg, json* j) {
+                                  const std::optional<RegisteredDevice>& reg) {
   std::vector<DeviceAlert> out = deviceAlerts(d, now, limits);
-  certificate(reg, now, j, &out);
+  if (reg) {
+    for (DeviceAlert& a : certificateAlerts(*reg, now)) out.push_back(std::move(a));
+  }
   return out;
 }
 
@@ -63,8 +53,8 @@ std::string lower(std::string s) {
   return s;
 }
 
-json deviceJson(const DeviceRow& d, int64_t now, const ExposureLimits& limits, const HeldCount& held,
-                const CertLookup& cert, std::vector<DeviceAlert>* alerts_out) {
+json deviceJson(const DeviceRow& d, int64_t now, const HeldCount& held, const std::optional<RegisteredDevice>& reg,
+                const std::vector<DeviceAlert>& alerts) {
   // What the coordinator knows itself comes first: it acknowledges exactly what it applied.
   json j = {{"device_id", d.device_id}, {"epoch", d.epoch}, {"kind", d.kind}, {"location", d.location},
             {"online", d.online}, {"last_applied_seq", d.last_applied_seq},
@@ -99,11 +89,10 @@ json deviceJson(const DeviceRow& d, int64_t now, const ExposureLimits& limits, c
     if (d.last_seen_ms > 0) rep["age_s"] = std::max<int64_t>(0, (now - d.last_seen_ms) / 1000);
     j["reported"] = std::move(rep);
   }
-  std::vector<DeviceAlert> alerts = alertsOf(d, now, limits, cert ? cert(d.device_id) : std::nullopt, &j);
+  certificate(reg, now, &j);
   json aj = json::array();
   for (const DeviceAlert& a : alerts) aj.push_back(alertJson(a));
   j["alerts"] = std::move(aj);
-  if (alerts_out) *alerts_out = std::move(alerts);
   return j;
 }
 
@@ -142,13 +131,14 @@ void devices(Ledger& ledger, const common::Clock& clock, const ExposureLimits& l
   std::set<std::string> stores;
   json out = json::array();
   for (const DeviceRow* d : sorted) {
-    std::vector<DeviceAlert> alerts;
-    json j = deviceJson(*d, now, limits, held, cert, &alerts);
+    // Every device's alerts and queue make the summary; JSON is built for the page only.
+    const std::optional<RegisteredDevice> reg = cert ? cert(d->device_id) : std::nullopt;
+    const std::vector<DeviceAlert> alerts = alertsOf(*d, now, limits, reg);
     const bool crit = hasLevel(alerts, "critical");
     online += d->online ? 1 : 0;
     critical += crit ? 1 : 0;
     warning += !crit && hasLevel(alerts, "warning") ? 1 : 0;
-    unsynced += j.value("queue_depth", uint64_t{0});
+    unsynced += exposureOf(*d, now).queue_depth;
     stores.insert(d->location);
     if (!only.empty() && d->device_id != only) continue;
     if (!location.empty() && d->location != location) continue;
@@ -158,12 +148,12 @@ void devices(Ledger& ledger, const common::Clock& clock, const ExposureLimits& l
     if (state == "critical" && !crit) continue;
     if (!q.empty()) {
       std::string hay = lower(d->device_id + " " + d->location + " " + d->kind);
-      if (j.contains("reported")) hay += " " + lower(j["reported"].value("version", std::string()));
+      if (auto st = common::decodeDeviceState(d->state_json)) hay += " " + lower(st->version);
       if (hay.find(q) == std::string::npos) continue;
     }
     ++matched;
     if (matched <= *offset || (*limit > 0 && matched > *offset + *limit)) continue;
-    out.push_back(std::move(j));
+    out.push_back(deviceJson(*d, now, held, reg, alerts));
   }
   json body = {{"devices", std::move(out)},
                {"total", sorted.size()},
@@ -190,7 +180,7 @@ void alerts(Ledger& ledger, const common::Clock& clock, const ExposureLimits& li
   const int64_t now = clock.nowMs();
   for (const DeviceRow& d : *rows) {
     if (d.internal) continue;
-    for (const DeviceAlert& a : alertsOf(d, now, limits, cert ? cert(d.device_id) : std::nullopt, nullptr)) {
+    for (const DeviceAlert& a : alertsOf(d, now, limits, cert ? cert(d.device_id) : std::nullopt)) {
       out.push_back(alertJson(a));
     }
   }

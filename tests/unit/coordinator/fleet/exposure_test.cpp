@@ -135,3 +135,24 @@ TEST(Exposure, DiskTimeLeftCountsDownWhileOfflineAndAlertsOnlyWhenEventsWait) {
   c = codes(device(false, 30, 60, 3600, 1LL << 40, 0, 30 * day));
   EXPECT_EQ(std::find(c.begin(), c.end(), "disk_filling:warning"), c.end());
 }
+
+// The registry's certificate: a warning in its last week, critical once expired, nothing for a
+// revoked device (it may not come back) or one without a recorded certificate.
+TEST(Exposure, ACertificateNearItsEndWarnsAndAnExpiredOneIsCritical) {
+  coordinator::RegisteredDevice reg;
+  reg.device_id = "till-1";
+  auto levels = [&](int64_t left_s) {
+    reg.cert_not_after_ms = kNow + left_s * 1000;
+    std::vector<std::string> out;
+    for (const auto& a : coordinator::certificateAlerts(reg, kNow)) out.push_back(a.code + ":" + a.level);
+    return out;
+  };
+  EXPECT_TRUE(levels(30 * 86400).empty());
+  EXPECT_EQ(levels(6 * 86400), std::vector<std::string>{"cert_expiring:warning"});
+  EXPECT_EQ(levels(-3600), std::vector<std::string>{"cert_expired:critical"});
+  reg.revoked = true;
+  EXPECT_TRUE(levels(-3600).empty());
+  reg.revoked = false;
+  reg.cert_not_after_ms = 0;
+  EXPECT_TRUE(coordinator::certificateAlerts(reg, kNow).empty());
+}

@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "sw/coordinator/fleet/registry.h"
 #include "sw/coordinator/ledger/ledger.h"
 
 namespace sw::coordinator {
@@ -42,5 +43,11 @@ struct Exposure {
 
 Exposure exposureOf(const DeviceRow& device, int64_t now_ms);
 std::vector<DeviceAlert> deviceAlerts(const DeviceRow& device, int64_t now_ms, const ExposureLimits& limits);
+
+// A certificate the registry says was issued and not renewed: cert_expiring (warning) under
+// kCertWarnS left, cert_expired (critical) once past. None for a revoked device or one with no
+// recorded certificate.
+inline constexpr int64_t kCertWarnS = 7 * 24 * 3600;
+std::vector<DeviceAlert> certificateAlerts(const RegisteredDevice& device, int64_t now_ms);
 
 }  // namespace sw::coordinator
