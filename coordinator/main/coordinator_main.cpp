@@ -280,6 +280,11 @@ int serve(const common::ParsedOptions& opts) {
     auto made = coordinator::AlertNotifier::create(wc, [&alert_ledger] { return alert_ledger.devices(); }, limits, clock);
     if (!made) return fail(made.error(), 2);
     notifier = std::move(*made);
+    coordinator::DeviceRegistry& alert_registry = **registry;
+    notifier->setExtraAlerts([&alert_registry](const coordinator::DeviceRow& d, int64_t now) {
+      auto reg = alert_registry.find(d.device_id);
+      return reg ? coordinator::certificateAlerts(*reg, now) : std::vector<coordinator::DeviceAlert>{};
+    });
   }
   api.addMetrics([&channels](common::PrometheusText& out) {
     if (coordinator::channels::PushScheduler* push = channels.push()) push->writeMetrics(out);

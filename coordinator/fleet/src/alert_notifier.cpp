@@ -98,7 +98,11 @@ void AlertNotifier::scan() {
   const int64_t now = clock_.nowMs();
   std::map<std::string, DeviceAlert> critical;
   for (const DeviceRow& d : *devices) {
-    for (DeviceAlert& a : deviceAlerts(d, now, limits_)) {
+    std::vector<DeviceAlert> alerts = deviceAlerts(d, now, limits_);
+    if (extra_) {
+      for (DeviceAlert& a : extra_(d, now)) alerts.push_back(std::move(a));
+    }
+    for (DeviceAlert& a : alerts) {
       if (a.level == "critical") critical.emplace(keyOf(a), std::move(a));
     }
   }

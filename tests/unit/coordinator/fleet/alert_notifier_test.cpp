@@ -155,3 +155,33 @@ TEST(AlertNotifier, AWebhookThatIsNoHttpUrlIsRefused) {
     EXPECT_FALSE(made.ok()) << bad;
   }
 }
+
+// The registry's certificate alerts (serve adds them through setExtraAlerts) leave the console too.
+TEST(AlertNotifier, ExtraAlertsSuchAsAnExpiredCertificateArePostedAsWell) {
+  Receiver receiver(0);
+  std::vector<DeviceRow> devices = {deviceWithDisk("till-1", 1LL << 40)};  // healthy by its own report
+  coordinator::AlertWebhookConfig wc;
+  wc.url = receiver.url();
+  wc.secret = "hook-secret";
+  wc.interval_ms = 20;
+  wc.retry_initial_ms = 20;
+  auto made = coordinator::AlertNotifier::create(
+      wc, [&]() -> common::Result<std::vector<DeviceRow>> { return devices; }, {}, common::SystemClock::instance());
+  ASSERT_TRUE(made.ok()) << made.error().toString();
+  coordinator::AlertNotifier& n = **made;
+  n.setExtraAlerts([](const DeviceRow& d, int64_t now) {
+    coordinator::RegisteredDevice reg;
+    reg.device_id = d.device_id;
+    reg.cert_not_after_ms = now - 7'200'000;  // expired two hours ago
+    return coordinator::certificateAlerts(reg, now);
+  });
+  n.start();
+  ASSERT_TRUE(test::waitFor([&] { return n.stats().delivered == 1; }, 10s));
+  auto got = receiver.got();
+  ASSERT_EQ(got.size(), 1u);
+  json body = json::parse(got[0].body);
+  EXPECT_EQ(body["alert"]["device_id"], "till-1");
+  EXPECT_EQ(body["alert"]["code"], "cert_expired");
+  EXPECT_EQ(body["alert"]["level"], "critical");
+  n.stop();
+}

@@ -70,6 +70,11 @@ class AlertNotifier {
   AlertNotifier(const AlertNotifier&) = delete;
   AlertNotifier& operator=(const AlertNotifier&) = delete;
 
+  // More alerts of a device beyond deviceAlerts() (serve adds the registry's certificate alerts,
+  // exposure.h certificateAlerts); before start().
+  using ExtraAlerts = std::function<std::vector<DeviceAlert>(const DeviceRow& device, int64_t now_ms)>;
+  void setExtraAlerts(ExtraAlerts extra) { extra_ = std::move(extra); }
+
   void start();
   void stop();
   AlertNotifierStats stats();
@@ -90,6 +95,7 @@ class AlertNotifier {
 
   AlertWebhookConfig config_;
   DeviceSource devices_;
+  ExtraAlerts extra_;
   ExposureLimits limits_;
   const common::Clock& clock_;
   std::string scheme_host_port_;
