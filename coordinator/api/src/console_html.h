@@ -95,8 +95,9 @@ inline constexpr const char* kConsoleHtml = R"HTML(<!doctype html>
 <table id="attention"><thead><tr><th>what</th><th>channel</th><th>order</th><th>error</th><th></th></tr></thead><tbody></tbody></table>
 </section>
 <section id="page-kpis" data-page="kpis" hidden>
-<p><label>Range <select id="kpi-range"><option value="3600000">1 hour</option><option value="21600000">6 hours</option>
-<option value="86400000" selected>24 hours</option><option value="604800000">7 days</option><option value="2678400000">31 days</option></select></label>
+<p><label>Range <select id="kpi-range"><option value="auto" selected>since sampling began (up to 24 hours)</option>
+<option value="3600000">1 hour</option><option value="21600000">6 hours</option>
+<option value="86400000">24 hours</option><option value="604800000">7 days</option><option value="2678400000">31 days</option></select></label>
 <span class="muted" id="kpi-note"></span></p>
 <div class="tiles" id="kpi-tiles"></div>
 <div id="charts"></div>
@@ -335,7 +336,8 @@ function chart(title, unit, series, since, until, target) {
   add('text', {x: L, y: 14, 'font-size': 12, 'font-weight': 600}, title + ' (' + unit + ')');
   add('line', {x1: L, y1: H - B, x2: W - R, y2: H - B, stroke: '#888'}); add('line', {x1: L, y1: T, x2: L, y2: H - B, stroke: '#888'});
   for (let i = 0; i <= 4; i++) { const v = max * i / 4; add('text', {x: L - 4, y: y(v) + 4, 'font-size': 10, 'text-anchor': 'end'}, v >= 100 ? v.toFixed(0) : v.toPrecision(2)); }
-  for (let i = 0; i <= 3; i++) { const t = since + (until - since) * i / 3; add('text', {x: x(t), y: H - B + 14, 'font-size': 10, 'text-anchor': i === 3 ? 'end' : (i === 0 ? 'start' : 'middle')}, new Date(t).toISOString().slice(5, 16).replace('T', ' ')); }
+  const short = until - since <= 3 * 3600000;  // hh:mm:ss within a few hours, else mm-dd hh:mm
+  for (let i = 0; i <= 3; i++) { const t = since + (until - since) * i / 3, iso = new Date(t).toISOString(); add('text', {x: x(t), y: H - B + 14, 'font-size': 10, 'text-anchor': i === 3 ? 'end' : (i === 0 ? 'start' : 'middle')}, short ? iso.slice(11, 19) : iso.slice(5, 16).replace('T', ' ')); }
   add('text', {x: W - R, y: H - 4, 'font-size': 10, 'text-anchor': 'end'}, 'time (UTC)');
   if (target) { add('line', {x1: L, y1: y(target), x2: W - R, y2: y(target), stroke: '#c33', 'stroke-dasharray': '4 3'}); add('text', {x: W - R, y: y(target) - 3, 'font-size': 10, 'text-anchor': 'end', fill: '#c33'}, 'target ' + target); }
   const colours = ['#2f6fdb', '#e07b00', '#2a9d55', '#9b3fc2', '#c33', '#555'];
@@ -360,9 +362,18 @@ async function kpis() {
   tile(box, 'sync latency p50', k.sync_latency.p50_ms !== undefined ? k.sync_latency.p50_ms + ' ms' : 'n/a');
   tile(box, 'sync latency p99', k.sync_latency.p99_ms !== undefined ? k.sync_latency.p99_ms + ' ms' : 'n/a');
   tile(box, 'quarantined messages', k.errors.quarantined_messages);
-  const range = Number($('#kpi-range').value), until = Date.now(), since = until - range;
-  const h = await api('/v1/kpis/history?since_ms=' + since + '&until_ms=' + until);
-  $('#kpi-note').textContent = 'sampled every ' + (h.interval_ms < 1000 ? h.interval_ms + ' ms' : Math.round(h.interval_ms / 1000) + ' s') + ', kept ' + h.retention_h + ' h';
+  const pick = $('#kpi-range').value, auto = pick === 'auto';
+  const until = Date.now(), from = until - (auto ? 86400000 : Number(pick));
+  const h = await api('/v1/kpis/history?since_ms=' + from + '&until_ms=' + until);
+  // "auto": the x axis starts at the first sample of the last 24 hours, so a new coordinator's
+  // few minutes fill the chart instead of its last pixel.
+  let since = from;
+  if (auto) {
+    let first = until;
+    for (const s of h.series) for (const p of s.points) first = Math.min(first, p[0]);
+    since = Math.max(from, first - Math.max(1000, (until - first) * 0.05));
+  }
+  $('#kpi-note').textContent = 'sampled every ' + (h.interval_ms < 1000 ? h.interval_ms + ' ms' : Math.round(h.interval_ms / 1000) + ' s') + ', kept ' + h.retention_h + ' h; showing ' + when(since) + ' to ' + when(until) + ' UTC';
   const byName = new Map();
   for (const s of h.series) { if (!byName.has(s.name)) byName.set(s.name, []); byName.get(s.name).push(s); }
   const c = $('#charts'); c.innerHTML = '';
