@@ -216,6 +216,8 @@ TEST_F(ConsoleStock, SearchListsWhatTheCatalogSearchAnswersAndChoosingAnItemShow
   const auto& viewer = scenario().tokens().viewer;
   console().login(viewer);
   console().openRoute("#/stock", "#stock-q");
+  // The box is in the page from the start; the stock page shows once the page has switched to it.
+  console().waitForVisible("#stock-q");
   EXPECT_FALSE(console().visible("#stock-matches")) << "nothing listed before anything is typed";
 
   // A name prefix: the two names that start with it, then the one that holds it.
