@@ -1,11 +1,16 @@
 // The web console at / in headless Chromium, against the console scenario (scenario.h): the
-// login, and the devices table compared with what GET /v1/devices answers with the same token.
+// login, the devices table compared with what GET /v1/devices answers with the same token, each
+// page's tables against the API, and the stock page's item search against GET /v1/catalog?q=.
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <cctype>
+#include <cstdio>
 #include <map>
 #include <set>
 #include <string>
+#include <vector>
 
 #include "console_fixture.h"
 #include "sw/common/uuid.h"
@@ -254,6 +259,94 @@ TEST_F(ConsolePages, ADevicePageShowsItsRecentEventsAsTheLedgerHasThem) {
   EXPECT_EQ(rows[0][0], std::to_string(ev.body["events"].back()["seq"].get<uint64_t>())) << "newest first";
   EXPECT_FALSE(console().tableRows("#device-sync").empty());
   console().screenshot("device");
+}
+
+class ConsoleStock : public test::ConsoleTest {
+ protected:
+  // The SKUs GET /v1/catalog?q= answers, in its order.
+  std::vector<std::string> apiSearch(const std::string& q, const std::string& token) {
+    std::string enc;
+    for (unsigned char c : q) {
+      char b[4];
+      std::snprintf(b, sizeof b, "%%%02X", c);
+      enc += std::isalnum(c) ? std::string(1, static_cast<char>(c)) : std::string(b);
+    }
+    auto r = scenario().get("/v1/catalog?q=" + enc, token);
+    EXPECT_EQ(r.status, 200) << q << ": " << r.body.dump();
+    std::vector<std::string> out;
+    for (const json& it : r.body.value("items", json::array())) out.push_back(it["sku"].get<std::string>());
+    return out;
+  }
+  // Types q into the search box as a person does, replacing what was there.
+  void typeSearch(const std::string& q) {
+    const std::string box = browser().findElement("#stock-q");
+    browser().clear(box);
+    browser().sendKeys(box, q);
+  }
+  // The SKUs the matches table lists (its first column), in its order.
+  std::vector<std::string> listed() {
+    std::vector<std::string> out;
+    for (const auto& row : console().tableRows("#stock-matches")) out.push_back(row.empty() ? "" : row[0]);
+    return out;
+  }
+};
+
+TEST_F(ConsoleStock, SearchListsWhatTheCatalogSearchAnswersAndChoosingAnItemShowsItsStock) {
+  const auto& viewer = scenario().tokens().viewer;
+  console().login(viewer);
+  console().openRoute("#/stock", "#stock-q");
+  // The box is in the page from the start; the stock page shows once the page has switched to it.
+  console().waitForVisible("#stock-q");
+  EXPECT_FALSE(console().visible("#stock-matches")) << "nothing listed before anything is typed";
+
+  // A name prefix: the two names that start with it, then the one that holds it.
+  const auto by_name = apiSearch("penc", viewer);
+  ASSERT_EQ(by_name, (std::vector<std::string>{"SKU-1", "SKU-2", "SKU-3"}));
+  typeSearch("penc");
+  std::vector<std::string> shown;
+  EXPECT_TRUE(test::waitFor([&] { return (shown = listed()) == by_name && console().visible("#stock-matches"); }, 30s))
+      << "listed: " << testing::PrintToString(shown) << "\n" << browser().pageText();
+  EXPECT_EQ(console().text("#stock-q-note"), "3 matches");
+  const auto rows = console().tableRows("#stock-matches");
+  ASSERT_EQ(rows.size(), 3u);
+  EXPECT_EQ(rows[0], (std::vector<std::string>{"SKU-1", "Pencil HB", "04006381333931"}));
+  console().screenshot("stock-search-name");
+
+  // A piece of a barcode (SKU-1's EAN-13 4006381333931).
+  const auto by_barcode = apiSearch("8133393", viewer);
+  ASSERT_EQ(by_barcode, (std::vector<std::string>{ConsoleScenario::kSku}));
+  typeSearch("8133393");
+  EXPECT_TRUE(test::waitFor([&] { return (shown = listed()) == by_barcode; }, 30s))
+      << "listed: " << testing::PrintToString(shown) << "\n" << browser().pageText();
+  console().screenshot("stock-search-barcode");
+
+  // Choosing it shows its stock per location as GET /v1/stock?sku= has it.
+  browser().click(browser().findElement(std::string("#stock-matches button[data-sku=\"") + ConsoleScenario::kSku + "\"]"));
+  auto stock = scenario().get(std::string("/v1/stock?sku=") + ConsoleScenario::kSku, viewer);
+  ASSERT_EQ(stock.status, 200) << stock.body.dump();
+  std::set<std::vector<std::string>> expected;
+  for (const json& l : stock.body["locations"]) {
+    expected.insert({l["location"].get<std::string>(), ConsoleScenario::kSku, std::to_string(l["on_hand"].get<int64_t>())});
+  }
+  ASSERT_EQ(expected.size(), 2u) << "both stores hold it: " << stock.body.dump();
+  std::set<std::vector<std::string>> got;
+  EXPECT_TRUE(test::waitFor([&] {
+    got.clear();
+    for (const auto& row : console().tableRows("#stock")) {
+      if (row.size() >= 3) got.insert({row[0], row[1], row[2]});
+    }
+    return got == expected;
+  }, 30s)) << "the stock table shows " << testing::PrintToString(got) << "\n" << browser().pageText();
+  EXPECT_EQ(browser().execute("return document.querySelector('#sku').value;").get<std::string>(), ConsoleScenario::kSku);
+  // Its movements at the first location listed, as many as the ledger's movement log holds.
+  const std::string first = stock.body["locations"][0]["location"].get<std::string>();
+  auto moves = scenario().get(std::string("/v1/events?sku=") + ConsoleScenario::kSku + "&location=" + first, viewer);
+  ASSERT_EQ(moves.status, 200) << moves.body.dump();
+  const size_t n = std::min<size_t>(100, moves.body.value("movements", json::array()).size());
+  ASSERT_GT(n, 0u) << moves.body.dump();
+  EXPECT_TRUE(test::waitFor([&] { return console().tableRows("#moves").size() == n; }, 30s))
+      << "movements at " << first << ": " << moves.body.dump() << "\n" << browser().pageText();
+  console().screenshot("stock-search-chosen");
 }
 
 }  // namespace

@@ -3,6 +3,7 @@
 #include <fstream>
 #include <stdexcept>
 
+#include "sw/common/http_socket.h"
 #include "sw/common/uuid.h"
 
 namespace sw::test {
@@ -24,6 +25,7 @@ ConsoleScenario::ConsoleScenario() {
   takeOnlineOrder();
   shipAndRefundOrder();
   takeDeviceOffline();
+  importCatalog();
 }
 
 ConsoleScenario::~ConsoleScenario() = default;
@@ -182,6 +184,18 @@ void ConsoleScenario::takeDeviceOffline() {
   if (!waitFor(fleetShows, kStep)) {
     throw std::runtime_error("console scenario: /v1/devices does not show till-1 and hh-1 online and till-2 offline: " +
                              httpGet(port(), "/v1/devices").body.dump());
+  }
+}
+
+void ConsoleScenario::importCatalog() {
+  httplib::Client c = common::makeHttpClient("127.0.0.1", port());
+  c.set_connection_timeout(2);
+  c.set_read_timeout(20);
+  auto r = c.Post("/v1/catalog", {{"Authorization", "Bearer " + tokens_.admin}}, kCatalogCsv, "text/csv");
+  json body = r ? json::parse(r->body, nullptr, false) : json();
+  if (!r || r->status != 200 || !body.is_object() || body.value("applied", 0) != 5) {
+    throw std::runtime_error("console scenario: the catalog import answered " +
+                             (r ? std::to_string(r->status) + ": " + r->body : std::string("nothing")));
   }
 }
 

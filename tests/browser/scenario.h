@@ -10,7 +10,10 @@
 //   - three agents (AgentProc): till-1 and handheld hh-1 at store-1, till-2 at store-2;
 //   - stock received at both stores, a sale on each till, a count at store-1 that finds 3 fewer
 //     than expected (a discrepancy of -3), then till-2 stopped: it shows offline;
-//   - API tokens for the three roles, made with `stockwire-coordinator token create`.
+//   - API tokens for the three roles, made with `stockwire-coordinator token create`;
+//   - last (so the history above is what it was before there was one), a catalog of five items
+//     (kCatalogCsv) for the stock page's search: three whose names hold "pencil" and barcodes
+//     of 8, 12 and 13 digits.
 // Construction throws std::runtime_error (with the coordinator's log) if the state is not reached.
 
 #include <map>
@@ -33,6 +36,14 @@ class ConsoleScenario {
   static constexpr const char* kOrderChannel = "shopify";
   static constexpr const char* kBrokenChannel = "amazon";
   static constexpr const char* kOfflineDevice = "till-2";
+  // The catalog imported (POST /v1/catalog): SKU-1 is "Pencil HB" with EAN-13 4006381333931.
+  static constexpr const char* kCatalogCsv =
+      "sku,gtins,name,unit,weight_priced,tax_class\n"
+      "SKU-1,4006381333931,Pencil HB,each,false,std\n"
+      "SKU-2,96385074,Pencil case,each,false,std\n"
+      "SKU-3,,Sharpener for pencils,each,false,std\n"
+      "ODD-1,5901234123457,Suitcase (odd size),each,false,std\n"
+      "INK-1,036000291452,Ink cartridge,each,false,std\n";
   // SKU-1 at store-1: 20 received, 2 sold on till-1, counted 15 (expected 18), so on hand 15.
   static constexpr int64_t kCounted = 15;
   static constexpr int64_t kCountDifference = -3;
@@ -72,6 +83,7 @@ class ConsoleScenario {
   void takeOnlineOrder();
   void shipAndRefundOrder();
   void takeDeviceOffline();
+  void importCatalog();
 
   TempDir dir_;
   Broker broker_;

@@ -3,7 +3,11 @@
 
 #include <gtest/gtest.h>
 
+#include <cctype>
 #include <chrono>
+#include <cstdio>
+#include <string>
+#include <vector>
 
 #include "stack.h"
 #include "sw/agent/handheld.h"
@@ -75,6 +79,24 @@ json settledState(test::AgentProc& a, const std::string& kind, const std::string
       },
       20s);
   return d;
+}
+
+// s percent-encoded for a query string (every byte but letters and digits).
+std::string urlEncode(const std::string& s) {
+  std::string out;
+  for (unsigned char c : s) {
+    char b[4];
+    std::snprintf(b, sizeof b, "%%%02X", c);
+    out += std::isalnum(c) ? std::string(1, static_cast<char>(c)) : std::string(b);
+  }
+  return out;
+}
+
+// The SKUs of a search answer, in its order.
+std::vector<std::string> skusOf(const json& answer) {
+  std::vector<std::string> out;
+  for (const json& it : answer.value("items", json::array())) out.push_back(it["sku"].get<std::string>());
+  return out;
 }
 
 const char* kCatalog =
@@ -282,4 +304,92 @@ TEST(Catalog, ANewDeviceGetsASnapshotAndAPriceListChangeReloadsTheStore) {
       << hh.status().dump();
   EXPECT_GE(settledState(hh, "prices", "store-2")["snapshot_pages"].get<int>(), 6);
   EXPECT_EQ(test::httpGet(coord.port(), "/v1/price-lists").body["mappings"][0]["price_list"], "north");
+}
+
+// GET /v1/catalog?q=: the console's stock search, over HTTP with each role, and refused input.
+TEST(Catalog, SearchFindsItemsBySkuNameOrBarcodePrefixesFirstAndRefusesBadQueries) {
+  test::TempDir dir;
+  test::Broker broker;
+  test::CoordinatorProc coord(dir, broker.url());
+  coord.start();
+  auto cat = csv(coord, "/v1/catalog",
+                 "sku,gtins,name,unit,weight_priced,tax_class\n"
+                 "SKU-1,4006381333931,Pencil HB,each,false,std\n"
+                 "SKU-2,96385074|036000291452,Ham,kg,true,food\n"
+                 "SKU-3,,Sharpener for pencils,each,false,std\n"
+                 "PEN-1,,Ballpoint pen,each,false,std\n"
+                 "T-1,,100% cotton,each,false,std\n"
+                 "T-2,,100 cotton,each,false,std\n"
+                 "A_B,,Underscore,each,false,std\n"
+                 "D-1,,Crème brûlée,each,false,food\n");
+  ASSERT_EQ(cat.status, 200) << cat.body.dump();
+  ASSERT_EQ(cat.body["applied"], 8) << cat.body.dump();
+  const std::string viewer = coord.createToken("search-viewer", "viewer");
+  auto search = [&](const std::string& query) {
+    return test::httpGet(coord.port(), "/v1/catalog" + query, {{"Authorization", "Bearer " + viewer}});
+  };
+  auto q = [&](const std::string& text) { return search("?q=" + urlEncode(text)); };
+
+  auto pen = q("PEN");
+  ASSERT_EQ(pen.status, 200) << pen.body.dump();
+  EXPECT_EQ(skusOf(pen.body), (std::vector<std::string>{"PEN-1", "SKU-1", "SKU-3"}));
+  EXPECT_EQ(pen.body["truncated"], false);
+  EXPECT_EQ(pen.body["items"][0]["match"], "prefix");
+  EXPECT_EQ(pen.body["items"][1]["match"], "prefix");
+  EXPECT_EQ(pen.body["items"][2]["match"], "partial");
+  // Each item as GET /v1/catalog/{sku} has it, with how it matched.
+  json one = pen.body["items"][1];
+  one.erase("match");
+  EXPECT_EQ(one, test::httpGet(coord.port(), "/v1/catalog/SKU-1").body);
+
+  // Barcodes: the start of a printed form (EAN-8 96385074, UPC-A 036000291452), or a piece.
+  EXPECT_EQ(skusOf(q("9638").body), std::vector<std::string>{"SKU-2"});
+  EXPECT_EQ(q("0360").body["items"][0]["match"], "prefix");
+  EXPECT_EQ(skusOf(q("8133393").body), std::vector<std::string>{"SKU-1"});
+  EXPECT_EQ(q("8133393").body["items"][0]["match"], "partial");
+
+  // Wildcards are characters like any other; SQL in q is text.
+  EXPECT_EQ(skusOf(q("100%").body), std::vector<std::string>{"T-1"});
+  EXPECT_EQ(skusOf(q("_").body), std::vector<std::string>{"A_B"});
+  EXPECT_EQ(skusOf(q("%").body), std::vector<std::string>{"T-1"});
+  auto sql = q("' OR '1'='1");
+  EXPECT_EQ(sql.status, 200);
+  EXPECT_TRUE(sql.body["items"].empty()) << sql.body.dump();
+  // UTF-8, case-insensitively.
+  EXPECT_EQ(skusOf(q("CRÈME").body), std::vector<std::string>{"D-1"});
+  EXPECT_EQ(skusOf(q("brûlée").body), std::vector<std::string>{"D-1"});
+  EXPECT_TRUE(q("creme").body["items"].empty());
+
+  // limit: default 50, 1 to 500; truncated says there were more.
+  auto first = search("?q=sku&limit=2");
+  EXPECT_EQ(skusOf(first.body), (std::vector<std::string>{"SKU-1", "SKU-2"}));
+  EXPECT_EQ(first.body["truncated"], true);
+  EXPECT_EQ(search("?q=sku&limit=3").body["truncated"], false);
+  EXPECT_EQ(search("?q=sku&limit=500").status, 200);
+
+  // Refused, with what to send instead.
+  for (const std::string& bad : {std::string(""), std::string("?q="), std::string("?q=%20%20"), std::string("?limit=5")}) {
+    auto r = search(bad);
+    EXPECT_EQ(r.status, 400) << bad << " " << r.body.dump();
+    EXPECT_EQ(r.body["error"]["code"], "missing_param") << bad;
+    EXPECT_NE(r.body["error"]["message"].get<std::string>().find("?q="), std::string::npos) << r.body.dump();
+  }
+  for (const std::string& bad : {"?q=" + std::string(65, 'x'), std::string("?q=caf%E9"), std::string("?q=a%00b"),
+                                 std::string("?q=a&limit=0"), std::string("?q=a&limit=501"), std::string("?q=a&limit=5x")}) {
+    auto r = search(bad);
+    EXPECT_EQ(r.status, 400) << bad << " " << r.body.dump();
+    EXPECT_EQ(r.body["error"]["code"], "bad_param") << bad << " " << r.body.dump();
+  }
+  EXPECT_EQ(search("?q=" + std::string(64, 'x')).status, 200);
+  EXPECT_NE(search("?q=" + std::string(65, 'x')).body["error"]["message"].get<std::string>().find("at most 64"),
+            std::string::npos);
+  EXPECT_EQ(test::httpGet(coord.port(), "/v1/catalog?q=pen", {{"Authorization", ""}}).status, 401);
+
+  // A read: never in the audit log, counted under its own route label in /metrics.
+  auto audit = test::httpGet(coord.port(), "/v1/audit?method=GET");
+  ASSERT_EQ(audit.status, 200) << audit.body.dump();
+  EXPECT_TRUE(audit.body["entries"].empty()) << audit.body.dump();
+  const std::string metrics = test::httpGetText(coord.port(), "/metrics");
+  EXPECT_NE(metrics.find(R"(stockwire_http_requests_total{method="GET",route="/v1/catalog",code="200"})"), std::string::npos);
+  EXPECT_NE(metrics.find(R"(stockwire_http_requests_total{method="GET",route="/v1/catalog",code="400"})"), std::string::npos);
 }

@@ -331,6 +331,7 @@ TEST_F(CoordinatorFixture, InjectionAndTraversalStringsInEveryParameterChangeNot
       {"/v1/kpis", {"tolerance", "window_h"}},
       {"/v1/kpis/history", {"series", "since_ms", "until_ms"}},
       {"/v1/prices", {"sku", "location"}},
+      {"/v1/catalog", {"q", "limit"}},
       {"/v1/available", {"sku", "channel"}},
       {"/v1/channels/dead-letters", {"channel", "limit", "before"}},
       {"/v1/orders", {"channel", "status", "limit", "before"}},

@@ -72,6 +72,7 @@ const std::vector<RouteExample>& apiRoutes() {
       {"GET", "/v1/whoami", RouteAccess::kRead},
       {"GET", "/v1/stream", RouteAccess::kRead},
       {"GET", "/v1/kpis/history", RouteAccess::kRead},
+      {"GET", "/v1/catalog", RouteAccess::kRead},
       {"GET", "/v1/catalog/SKU-1", RouteAccess::kRead},
       {"GET", "/v1/prices", RouteAccess::kRead},
       {"GET", "/v1/price-lists", RouteAccess::kRead},

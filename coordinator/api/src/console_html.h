@@ -2,7 +2,8 @@
 // The web console: one static page (no CDN, no build step) that reads the JSON API. The page holds
 // no data and is served without a token; it asks for an API token, keeps it in sessionStorage
 // (gone when the tab closes), sends it as a bearer token on every call, and says so plainly on
-// 401/403. Pages by hash route: #/fleet (and #/fleet/DEVICE), #/stock, #/channels, #/orders,
+// 401/403. Pages by hash route: #/fleet (and #/fleet/DEVICE), #/stock (with a search of the catalog
+// by SKU, name or barcode as you type), #/channels, #/orders,
 // #/kpis (SVG charts of GET /v1/kpis/history). Write buttons (replay, reconcile, retry) are shown
 // to admin tokens only (GET /v1/whoami); the API refuses them to other roles anyway. Live: the
 // page re-reads the API when GET /v1/stream (server-sent events) says something changed, and
@@ -63,6 +64,8 @@ inline constexpr const char* kConsoleHtml = R"HTML(<!doctype html>
 <div id="device-detail"></div>
 </section>
 <section id="page-stock" data-page="stock" hidden>
+<p><label>Find an item <input id="stock-q" type="search" placeholder="SKU, name or barcode" maxlength="64" size="30" autocomplete="off"></label> <span class="muted" id="stock-q-note"></span></p>
+<table id="stock-matches" hidden><thead><tr><th>sku</th><th>name</th><th>barcodes</th></tr></thead><tbody></tbody></table>
 <p><label>SKU <input id="sku" placeholder="SKU-1"></label> <label>or location <input id="loc" placeholder="store-1"></label> <button id="look">Look up</button></p>
 <table id="stock"><thead><tr><th>location</th><th>sku</th><th class="num">on hand</th><th>last count</th></tr></thead><tbody></tbody></table>
 <h2>Available per channel</h2>
@@ -262,6 +265,28 @@ async function stock() {
     cell(r, e.delta ?? (e.movements || []).reduce((n, m) => n + (m.sku === sku ? m.delta : 0), 0), 'num');
   });
 }
+
+// The stock page's item search: GET /v1/catalog?q= once typing pauses for 250 ms, each match a
+// button that looks its SKU up in the tables below. An answer to an older query is dropped.
+let stockQuery = 0, stockTimer = null;
+function showMatches(items, note) {
+  $('#stock-matches').hidden = !items.length; $('#stock-q-note').textContent = note;
+  fill('#stock-matches', items, (tr, it) => {
+    const b = el('button', it.sku); b.dataset.sku = it.sku; b.onclick = () => { $('#sku').value = it.sku; refresh(); };
+    cell(tr, '').appendChild(b); cell(tr, it.name + (it.active ? '' : ' (retired)')); cell(tr, it.gtins.join(', '));
+  });
+}
+async function stockSearch() {
+  const q = $('#stock-q').value.trim(), n = ++stockQuery;
+  if (!q) return showMatches([], '');
+  let j;
+  try { j = await api('/v1/catalog?q=' + encodeURIComponent(q) + '&limit=50'); }
+  catch (e) { if (n === stockQuery) showMatches([], ['unauthorized', 'refused'].includes(e.message) ? '' : 'search failed: ' + e); return; }
+  if (n !== stockQuery) return;
+  const k = j.items.length;
+  showMatches(j.items, !k ? 'no item matches' : j.truncated ? 'the first ' + k + ' matches; type more to narrow them' : k + (k === 1 ? ' match' : ' matches'));
+}
+$('#stock-q').oninput = () => { clearTimeout(stockTimer); stockTimer = setTimeout(stockSearch, 250); };
 
 async function channels() {
   const j = await api('/v1/channels');

@@ -42,6 +42,34 @@ const common::SqliteSchema kSchema = {"catalog", {
 
 constexpr const char* kDefaultList = "default";
 
+// The columns itemFrom() reads, in its order.
+constexpr const char* kItemColumns = "sku, name, unit, weight_priced, tax_class, active, gtins, ver, updated_at_ms";
+
+// The stored GTIN list (a JSON array of strings); anything unreadable counts as none.
+std::vector<std::string> gtinsFrom(const std::string& stored) {
+  std::vector<std::string> out;
+  json g = json::parse(stored, nullptr, false);
+  if (!g.is_array()) return out;
+  for (const json& x : g) {
+    if (x.is_string()) out.push_back(x.get<std::string>());
+  }
+  return out;
+}
+
+CatalogItem itemFrom(const SqliteStmt& st) {
+  CatalogItem it;
+  it.sku = st.columnText(0);
+  it.name = st.columnText(1);
+  it.unit = st.columnText(2);
+  it.weight_priced = st.columnInt(3) != 0;
+  it.tax_class = st.columnText(4);
+  it.active = st.columnInt(5) != 0;
+  it.gtins = gtinsFrom(st.columnText(6));
+  it.version = st.columnInt(7);
+  it.updated_at_ms = st.columnInt(8);
+  return it;
+}
+
 std::string locScope(const std::string& l) { return "loc:" + l; }
 std::string listScope(const std::string& p) { return "list:" + p; }
 
@@ -326,31 +354,6 @@ Result<std::vector<std::string>> SqliteCatalog::locations() {
 
 Result<std::optional<CatalogItem>> SqliteCatalog::item(const std::string& code) {
   std::lock_guard<std::mutex> lock(mu_);
-  auto find = [&](const std::string& sku) -> Result<std::optional<CatalogItem>> {
-    auto st = db_.prepare(
-        "SELECT sku, name, unit, weight_priced, tax_class, active, gtins, ver, updated_at_ms FROM catalog_items WHERE sku = ?");
-    if (!st) return st.error();
-    st->bind(1, sku);
-    auto r = st->step();
-    if (!r) return r.error();
-    if (!*r) return std::optional<CatalogItem>();
-    CatalogItem it;
-    it.sku = st->columnText(0);
-    it.name = st->columnText(1);
-    it.unit = st->columnText(2);
-    it.weight_priced = st->columnInt(3) != 0;
-    it.tax_class = st->columnText(4);
-    it.active = st->columnInt(5) != 0;
-    json g = json::parse(st->columnText(6), nullptr, false);
-    if (g.is_array()) {
-      for (const json& x : g) {
-        if (x.is_string()) it.gtins.push_back(x.get<std::string>());
-      }
-    }
-    it.version = st->columnInt(7);
-    it.updated_at_ms = st->columnInt(8);
-    return std::optional<CatalogItem>(std::move(it));
-  };
   // A scanned code that is a valid GTIN is looked up as one first; SKUs may be digits too.
   if (auto g = common::normalizeGtin(code)) {
     auto st = db_.prepare("SELECT sku FROM catalog_gtins WHERE gtin = ?");
@@ -358,9 +361,48 @@ Result<std::optional<CatalogItem>> SqliteCatalog::item(const std::string& code) 
     st->bind(1, *g);
     auto r = st->step();
     if (!r) return r.error();
-    if (*r) return find(st->columnText(0));
+    if (*r) return itemBySku(st->columnText(0));
   }
-  return find(code);
+  return itemBySku(code);
+}
+
+Result<std::optional<CatalogItem>> SqliteCatalog::itemBySku(const std::string& sku) {
+  auto st = db_.prepare(std::string("SELECT ") + kItemColumns + " FROM catalog_items WHERE sku = ?");
+  if (!st) return st.error();
+  st->bind(1, sku);
+  auto r = st->step();
+  if (!r) return r.error();
+  if (!*r) return std::optional<CatalogItem>();
+  return std::optional<CatalogItem>(itemFrom(*st));
+}
+
+Result<CatalogSearch> SqliteCatalog::search(std::string_view query, size_t limit) {
+  auto key = searchKey(query);
+  if (!key) return key.error();
+  // Barcodes are digits: a key with anything else cannot match one, and the stored list need
+  // not be read for the items it does not match.
+  const bool digits = key->find_first_not_of("0123456789") == std::string::npos;
+  std::lock_guard<std::mutex> lock(mu_);
+  // In SKU order, so each kind of match arrives already sorted and the first limit + 1 of each
+  // are all that can be answered (or show that there are more).
+  auto st = db_.prepare(std::string("SELECT ") + kItemColumns + " FROM catalog_items ORDER BY sku");
+  if (!st) return st.error();
+  std::vector<CatalogHit> prefix, partial;
+  if (auto each_ok = st->eachRow([&](const SqliteStmt& row) {
+    std::vector<std::string> gtins = digits ? gtinsFrom(row.columnText(6)) : std::vector<std::string>();
+    auto m = matchItem(*key, row.columnText(0), row.columnText(1), gtins);
+    if (!m) return;
+    auto& into = *m == SearchMatch::kPrefix ? prefix : partial;
+    if (into.size() <= limit) into.push_back({itemFrom(row), *m});
+  }); !each_ok) {
+    return each_ok.error();
+  }
+  CatalogSearch out;
+  out.truncated = prefix.size() + partial.size() > limit;
+  out.hits = std::move(prefix);
+  for (CatalogHit& h : partial) out.hits.push_back(std::move(h));
+  if (out.hits.size() > limit) out.hits.resize(limit);
+  return out;
 }
 
 Result<int64_t> SqliteCatalog::mappingVersion(const std::string& location) {

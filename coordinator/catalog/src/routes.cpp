@@ -18,6 +18,10 @@ using common::sendJson;
 
 namespace {
 
+// GET /v1/catalog?q=: how many items an answer holds unless told, and at most.
+constexpr int64_t kSearchDefaultLimit = 50;
+constexpr int64_t kSearchMaxLimit = 500;
+
 // Row errors quote the upload, which may not be UTF-8: never let that fail the answer.
 
 void sendStatus(httplib::Response& res, int status, const Error& e) {
@@ -169,6 +173,20 @@ void addRoutes(httplib::Server& server, SqliteCatalog& catalog, const common::Cl
     json out = json::array();
     for (const auto& m : *maps) out.push_back({{"location", m.location}, {"price_list", m.price_list}});
     sendJson(res, {{"default", "default"}, {"mappings", out}});
+  });
+  // The console's stock search. Reads only, so it is not audited (as no GET is).
+  server.Get("/v1/catalog", [&catalog](const httplib::Request& req, httplib::Response& res) {
+    auto limit = common::queryInt(req, "limit", kSearchDefaultLimit, 1, kSearchMaxLimit);
+    if (!limit) return common::sendError(res, limit.error());
+    auto found = catalog.search(req.get_param_value("q"), static_cast<size_t>(*limit));
+    if (!found) return common::sendError(res, found.error());
+    json items = json::array();
+    for (const CatalogHit& h : found->hits) {
+      json j = itemJson(h.item);
+      j["match"] = searchMatchName(h.match);
+      items.push_back(std::move(j));
+    }
+    sendJson(res, {{"items", items}, {"truncated", found->truncated}});
   });
   server.Get(R"(/v1/catalog/([^/]{1,64}))", [&catalog](const httplib::Request& req, httplib::Response& res) {
     auto it = catalog.item(req.matches[1].str());

@@ -181,6 +181,90 @@ TEST_F(CatalogTest, PricePagesCoverBothScopesAndAMappingChangeForcesASnapshot) {
   EXPECT_FALSE(bad.ok());
 }
 
+// The SKUs search() answers, in its order, each with "p" (prefix) or "~" (partial) in front.
+std::vector<std::string> found(coordinator::SqliteCatalog& cat, std::string_view q, size_t limit = 50,
+                               bool* truncated = nullptr) {
+  auto r = cat.search(q, limit);
+  EXPECT_TRUE(r.ok()) << q << ": " << r.error().toString();
+  std::vector<std::string> out;
+  if (!r) return out;
+  for (const auto& h : r->hits) out.push_back((h.match == coordinator::SearchMatch::kPrefix ? "p " : "~ ") + h.item.sku);
+  if (truncated) *truncated = r->truncated;
+  return out;
+}
+
+using Found = std::vector<std::string>;
+
+TEST_F(CatalogTest, SearchRanksPrefixMatchesFirstThenBySkuAndSaysWhenThereIsMore) {
+  items("SKU-3,,Sharpener for pencils,each,false,std\n"
+        "SKU-1,4006381333931,Pencil HB,each,false,std\n"
+        "PEN-1,036000291452,Ballpoint pen,each,false,std\n"
+        "SKU-2,96385074,Pencil case,each,false,std\n"
+        "INK-1,,Ink,each,false,std\n");
+  EXPECT_EQ(found(*cat_, "Penc"), (Found{"p SKU-1", "p SKU-2", "~ SKU-3"}));
+  EXPECT_EQ(found(*cat_, "pen"), (Found{"p PEN-1", "p SKU-1", "p SKU-2", "~ SKU-3"}));
+  EXPECT_EQ(found(*cat_, "sku-"), (Found{"p SKU-1", "p SKU-2", "p SKU-3"}));
+  EXPECT_EQ(found(*cat_, "KU"), (Found{"~ SKU-1", "~ SKU-2", "~ SKU-3"}));
+  EXPECT_EQ(found(*cat_, "  ink "), (Found{"p INK-1"}));
+  EXPECT_EQ(found(*cat_, "nothing like it"), Found{});
+
+  // Barcodes as printed: the start of one is a prefix match, a piece of one partial.
+  EXPECT_EQ(found(*cat_, "4006"), (Found{"p SKU-1"}));
+  EXPECT_EQ(found(*cat_, "8133393"), (Found{"~ SKU-1"}));
+  EXPECT_EQ(found(*cat_, "9638507"), (Found{"p SKU-2"}));
+  EXPECT_EQ(found(*cat_, "0360002"), (Found{"p PEN-1"}));
+
+  // The limit keeps the best ranked; truncated says more matched.
+  bool more = false;
+  EXPECT_EQ(found(*cat_, "pen", 2, &more), (Found{"p PEN-1", "p SKU-1"}));
+  EXPECT_TRUE(more);
+  EXPECT_EQ(found(*cat_, "pen", 4, &more).size(), 4u);
+  EXPECT_FALSE(more);
+  EXPECT_EQ(found(*cat_, "pen", 3, &more), (Found{"p PEN-1", "p SKU-1", "p SKU-2"}));
+  EXPECT_TRUE(more) << "the partial match is left out";
+
+  // The whole item comes back; a retired one is found too.
+  auto retire = coordinator::parseCatalogImport(
+      "sku,gtins,name,unit,weight_priced,tax_class,active\nSKU-2,96385074,Pencil case,each,false,std,false\n",
+      ImportFormat::kCsv);
+  ASSERT_TRUE(retire.ok());
+  ASSERT_EQ(cat_->importCatalog(*retire)->changed, 1u);
+  auto r = cat_->search("pencil c", 10);
+  ASSERT_TRUE(r.ok());
+  ASSERT_EQ(r->hits.size(), 1u);
+  EXPECT_EQ(r->hits[0].item.sku, "SKU-2");
+  EXPECT_EQ(r->hits[0].item.name, "Pencil case");
+  EXPECT_EQ(r->hits[0].item.gtins, std::vector<std::string>{"00000096385074"});
+  EXPECT_FALSE(r->hits[0].item.active);
+}
+
+TEST_F(CatalogTest, SearchTakesWildcardsLiterallyMatchesNonAsciiAndRefusesBadQueries) {
+  items("T-1,,100% cotton,each,false,std\n"
+        "T-2,,100 cotton,each,false,std\n"
+        "A_B,,Underscore,each,false,std\n"
+        "AXB,,Other,each,false,std\n"
+        "D-1,,Crème brûlée,each,false,std\n"
+        "M-1,,МОЛОКО 3.2,l,false,food\n");
+  EXPECT_EQ(found(*cat_, "100%"), (Found{"p T-1"}));
+  EXPECT_EQ(found(*cat_, "%"), (Found{"~ T-1"}));
+  EXPECT_EQ(found(*cat_, "a_b"), (Found{"p A_B"}));
+  EXPECT_EQ(found(*cat_, "_"), (Found{"~ A_B"}));
+  EXPECT_EQ(found(*cat_, "' OR '1'='1"), Found{});
+  EXPECT_EQ(found(*cat_, "CRÈME B"), (Found{"p D-1"}));
+  EXPECT_EQ(found(*cat_, "BRÛLÉE"), (Found{"~ D-1"}));
+  EXPECT_EQ(found(*cat_, "creme"), Found{});
+  EXPECT_EQ(found(*cat_, "молоко"), (Found{"p M-1"}));
+
+  for (const auto& [q, code] : {std::pair<std::string, std::string>{"", "missing_param"}, {"   ", "missing_param"},
+                                {std::string(65, 'x'), "bad_param"}, {"caf\xe9", "bad_param"}, {"a\nb", "bad_param"}}) {
+    auto r = cat_->search(q, 10);
+    ASSERT_FALSE(r.ok()) << q;
+    EXPECT_EQ(r.error().code, code) << q;
+    EXPECT_EQ(r.error().kind, common::ErrorKind::kReject) << q;
+  }
+  EXPECT_EQ(found(*cat_, std::string(64, 'x')), Found{});
+}
+
 namespace {
 
 // A ledger file from a release before schema_versions keeps the catalog's version in

@@ -3,7 +3,8 @@
 //   GET /v1/stock, /v1/events, /v1/anomalies, /v1/discrepancies, /v1/transfers   ledger/routes.h
 //   GET /v1/devices, /v1/alerts; POST /v1/enroll                                   fleet/routes.h
 //   GET /v1/quarantine?limit=N               refused messages and why             ingest/routes.h
-//   POST /v1/catalog, /v1/prices, /v1/price-lists; GET /v1/catalog/{code}, /v1/prices   catalog/routes.h
+//   POST /v1/catalog, /v1/prices, /v1/price-lists; GET /v1/catalog/{code}, /v1/catalog?q=, /v1/prices
+//                                                                                  catalog/routes.h
 //   POST /v1/channels/{c}/webhooks; GET /v1/orders, /v1/orders/{c}/{id}, /v1/tasks   orders/routes.h
 //   GET /v1/available?sku=SKU; GET /v1/channels, /v1/channels/dead-letters; POST .../replay, .../reconcile
 //                                                                                  channels/routes.h

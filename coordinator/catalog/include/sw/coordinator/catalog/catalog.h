@@ -1,7 +1,8 @@
 #pragma once
 // Catalog and prices on the coordinator: what the imports (POST /v1/catalog, /v1/prices)
-// write, what GET /v1/catalog/{code} and GET /v1/prices read, and the two downlink kinds that
-// send them to the stores ("catalog" and "prices"; protocol in common/downlink.h).
+// write, what GET /v1/catalog/{code}, GET /v1/catalog?q= (the search) and GET /v1/prices read,
+// and the two downlink kinds that send them to the stores ("catalog" and "prices"; protocol in
+// common/downlink.h).
 //
 // Tables (in the ledger's SQLite file, on this class's own connection; WAL, synchronous=FULL;
 // created with CREATE TABLE IF NOT EXISTS and recorded as catalog_meta.schema = 1, because the
@@ -32,11 +33,13 @@
 #include <mutex>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "sw/common/pricing.h"
 #include "sw/common/sqlite.h"
 #include "sw/coordinator/catalog/catalog_import.h"
+#include "sw/coordinator/catalog/catalog_search.h"
 #include "sw/coordinator/downlink/downlink.h"
 
 namespace sw::coordinator {
@@ -51,6 +54,16 @@ struct CatalogItem {
   bool active = true;
   int64_t version = 0;
   int64_t updated_at_ms = 0;
+};
+
+// What search() found: prefix matches first, then partial ones, each in SKU order.
+struct CatalogHit {
+  CatalogItem item;
+  SearchMatch match = SearchMatch::kPrefix;
+};
+struct CatalogSearch {
+  std::vector<CatalogHit> hits;  // at most `limit`
+  bool truncated = false;        // more items matched than were given
 };
 
 struct ImportOutcome {
@@ -89,6 +102,10 @@ class SqliteCatalog {
 
   // By SKU, or by GTIN (any of 8/12/13/14 digits with a valid check digit).
   common::Result<std::optional<CatalogItem>> item(const std::string& sku_or_gtin);
+  // Items whose SKU, name or barcode starts with or holds `query` (rules in catalog_search.h),
+  // retired ones too. Bad queries: the errors of searchKey(). Reads every item (no index helps a
+  // match inside a name), keeping at most 2 * (limit + 1) of them.
+  common::Result<CatalogSearch> search(std::string_view query, size_t limit);
   std::string priceListOf(const std::string& location);  // "default" when not mapped
   // The entries a location sees for one SKU (origin "location" or "price_list").
   common::Result<std::vector<common::PriceEntry>> priceEntries(const std::string& sku, const std::string& location);
@@ -107,6 +124,7 @@ class SqliteCatalog {
   common::Result<int64_t> nextVersion(const char* counter);
   common::Result<int64_t> mappingVersion(const std::string& location);
   std::string listOf(const std::string& location);  // priceListOf without the lock
+  common::Result<std::optional<CatalogItem>> itemBySku(const std::string& sku);  // without the lock
 
   const common::Clock& clock_;
   std::mutex mu_;

@@ -4,6 +4,10 @@
 //   POST /v1/prices         same shape
 //   POST /v1/price-lists    {"mappings":[{"location","price_list"}]}; GET /v1/price-lists
 //   GET  /v1/catalog/{sku-or-gtin}
+//   GET  /v1/catalog?q=TEXT[&limit=N]   {"items":[{item..., "match":"prefix"|"partial"}], "truncated"}
+//        items whose SKU, name or barcode starts with (first) or holds q, case-insensitively, then
+//        by SKU (catalog_search.h); limit 1-500, default 50; q missing, blank, over 64 characters,
+//        not UTF-8 or with control characters: 400 (missing_param, bad_param)
 //   GET  /v1/prices?sku=SKU&location=LOC   current effective price, base, active and scheduled promotions
 // An upload with some bad rows applies the good ones and answers 200 with the errors; one
 // where no row could be applied answers 422. Whole-upload problems: 415 (content type), 400
