@@ -200,11 +200,15 @@ async function fleet() {
     g.appendChild(th); tb.appendChild(g);
     for (const d of list) { const tr = document.createElement('tr'); deviceRow(tr, d); tb.appendChild(tr); }
   }
-  const detail = $('#device-detail'); detail.innerHTML = '';
+  const detail = $('#device-detail');
   if (parts.length > 2) {
+    // Everything is fetched first and the section rebuilt at once: a refresh never shows it half made.
     const id = decodeURIComponent(parts[2]);
     const one = await api('/v1/devices?device=' + encodeURIComponent(id));
     const d = one.devices[0];
+    const ev = d ? await api('/v1/events?device=' + encodeURIComponent(id) + '&from_seq=' + Math.max(1, d.last_applied_seq - 49) + '&limit=50') : null;
+    const qj = d ? await api('/v1/quarantine?limit=1000&payload_max=200') : null;
+    detail.innerHTML = '';
     if (!d) { detail.appendChild(el('p', 'no device ' + id)); return; }
     detail.appendChild(el('h2', 'Device ' + id + ' (' + d.kind + ' at ' + d.location + ')'));
     const rep = d.reported || {}, facts = el('div', null, 'tiles'); facts.id = 'device-facts';
@@ -216,8 +220,6 @@ async function fleet() {
     tile(facts, 'certificate expires', d.certificate ? when(d.certificate.not_after_ms) : 'not enrolled here');
     tile(facts, 'last error', rep.last_error ? rep.last_error.message : 'none', rep.last_error ? 'bad' : '');
     detail.appendChild(facts);
-    const from = Math.max(1, d.last_applied_seq - 49);
-    const ev = await api('/v1/events?device=' + encodeURIComponent(id) + '&from_seq=' + from + '&limit=50');
     const t = el('table'); t.id = 'device-events';
     t.innerHTML = '<thead><tr><th class="num">seq</th><th>type</th><th>occurred</th><th>applied</th><th>movements</th></tr></thead><tbody></tbody>';
     detail.appendChild(el('h2', 'Recent events')); detail.appendChild(t);
@@ -234,11 +236,12 @@ async function fleet() {
     fill('#device-sync', [...batches.entries()].sort((x, y) => y[0] - x[0]), (tr, [at, b]) => {
       cell(tr, when(at)); cell(tr, b.lo + '–' + b.hi); cell(tr, b.n, 'num'); cell(tr, dur(Math.round(b.lag / 1000)), 'num');
     });
-    const qj = await api('/v1/quarantine?limit=1000&payload_max=200');
     const qt = el('table'); qt.id = 'device-quarantine';
     qt.innerHTML = '<thead><tr><th>received</th><th>code</th><th>reason</th></tr></thead><tbody></tbody>';
     detail.appendChild(el('h2', 'Quarantined messages')); detail.appendChild(qt);
     fill('#device-quarantine', qj.quarantined.filter((x) => x.device_id === id), (tr, x) => { cell(tr, when(x.received_at_ms)); cell(tr, x.code); cell(tr, x.reason); });
+  } else {
+    detail.innerHTML = '';
   }
 }
 
@@ -423,6 +426,9 @@ async function refresh() {
 // which parts changed; the page re-reads the API then, at most once per kMinGapMs. Without the
 // stream (refused, or the link dropped) the page polls every kPollMs and tries again.
 const kMinGapMs = 500, kPollMs = 2000, kLiveTickMs = 15000;
+// Which parts of the stream each page shows (a KPI sample does not redraw the fleet).
+const kPageParts = {fleet: ['devices', 'ledger'], stock: ['ledger', 'channels', 'orders'], channels: ['channels'],
+  orders: ['orders', 'ledger', 'devices'], kpis: ['kpis']};
 const live = {connected: false, events: 0, controller: null};
 window.swLive = live;  // read by the browser tests
 let lastRefresh = 0, pending = null;
@@ -453,7 +459,11 @@ async function stream() {
       while ((i = buf.indexOf('\n\n')) >= 0) {
         const msg = buf.slice(0, i); buf = buf.slice(i + 2);
         const ev = (msg.match(/^event: (.*)$/m) || [])[1];
-        if (ev === 'change') { live.events++; soon(); }
+        if (ev === 'change') {
+          live.events++;
+          const data = JSON.parse((msg.match(/^data: (.*)$/m) || [])[1] || '{}');
+          if ((data.changed || []).some((part) => kPageParts[current()].includes(part))) soon();
+        }
       }
     }
   } catch (e) { if (!why) why = 'stream lost'; }
