@@ -245,6 +245,14 @@ TEST_F(ConsolePages, OrdersTasksAndKpiChartsMatchTheApi) {
   auto rows = console().tableRows("#discrepancies");
   ASSERT_EQ(rows.size(), disc.body["counts"].size());
   EXPECT_EQ(rows[0][4], std::to_string(disc.body["counts"][0]["difference"].get<int64_t>()));
+  // The movements since the count before, which explain the difference, each named in the row.
+  const json& explained = disc.body["counts"][0]["explained_by"];
+  ASSERT_FALSE(explained.empty()) << disc.body.dump();
+  ASSERT_GE(rows[0].size(), 7u);
+  for (const json& m : explained) {
+    const std::string named = " by " + m["device_id"].get<std::string>() + " #" + std::to_string(m["seq"].get<uint64_t>());
+    EXPECT_NE(rows[0][6].find(named), std::string::npos) << rows[0][6] << " lacks" << named;
+  }
   console().screenshot("stock");
 }
 
@@ -346,6 +354,23 @@ TEST_F(ConsoleStock, SearchListsWhatTheCatalogSearchAnswersAndChoosingAnItemShow
   ASSERT_GT(n, 0u) << moves.body.dump();
   EXPECT_TRUE(test::waitFor([&] { return console().tableRows("#moves").size() == n; }, 30s))
       << "movements at " << first << ": " << moves.body.dump() << "\n" << browser().pageText();
+  // Available per channel, and what each channel last showed, as GET /v1/available has them.
+  auto available = scenario().get(std::string("/v1/available?sku=") + ConsoleScenario::kSku, viewer);
+  ASSERT_EQ(available.status, 200);
+  std::map<std::string, std::string> want, have;  // channel -> "available | channel shows quantity"
+  for (const json& c : available.body["channels"]) {
+    want[c["channel"].get<std::string>()] =
+        std::to_string(c["available"].get<int64_t>()) + " | " +
+        (c.contains("channel_shows") ? std::to_string(c["channel_shows"]["quantity"].get<int64_t>()) : "not");
+  }
+  ASSERT_FALSE(want.empty());
+  EXPECT_TRUE(test::waitFor([&] {
+    have.clear();
+    for (const auto& row : console().tableRows("#available")) {
+      if (row.size() >= 7) have[row[0]] = row[5] + " | " + row[6].substr(0, row[6].find(' '));
+    }
+    return have == want;
+  }, 30s)) << testing::PrintToString(have) << " vs " << testing::PrintToString(want);
   console().screenshot("stock-search-chosen");
 }
 

@@ -69,11 +69,11 @@ inline constexpr const char* kConsoleHtml = R"HTML(<!doctype html>
 <p><label>SKU <input id="sku" placeholder="SKU-1"></label> <label>or location <input id="loc" placeholder="store-1"></label> <button id="look">Look up</button></p>
 <table id="stock"><thead><tr><th>location</th><th>sku</th><th class="num">on hand</th><th>last count</th></tr></thead><tbody></tbody></table>
 <h2>Available per channel</h2>
-<table id="available"><thead><tr><th>channel</th><th class="num">on hand</th><th class="num">reserved</th><th class="num">safety</th><th class="num">exposure buffer</th><th class="num">available</th></tr></thead><tbody></tbody></table>
+<table id="available"><thead><tr><th>channel</th><th class="num">on hand</th><th class="num">reserved</th><th class="num">safety</th><th class="num">exposure buffer</th><th class="num">available</th><th>channel shows</th></tr></thead><tbody></tbody></table>
 <h2>Movements</h2>
 <table id="moves"><thead><tr><th>applied</th><th>device</th><th>type</th><th>location</th><th class="num">delta</th></tr></thead><tbody></tbody></table>
 <h2>Discrepancies from counts</h2>
-<table id="discrepancies"><thead><tr><th>location</th><th>sku</th><th class="num">expected</th><th class="num">counted</th><th class="num">difference</th></tr></thead><tbody></tbody></table>
+<table id="discrepancies"><thead><tr><th>location</th><th>sku</th><th class="num">expected</th><th class="num">counted</th><th class="num">difference</th><th>counted</th><th>since the count before: what explains it</th></tr></thead><tbody></tbody></table>
 <h2>Transfers in flight</h2>
 <table id="transfers"><thead><tr><th>from</th><th>to</th><th>sku</th><th class="num">qty</th></tr></thead><tbody></tbody></table>
 </section>
@@ -251,7 +251,13 @@ async function stock() {
   const tr = await api('/v1/transfers?open=1' + (sku ? '&' + p('sku', sku) : '') + (loc ? '&' + p('location', loc) : ''));
   fill('#transfers', tr.transfers || [], (r, t) => { cell(r, t.from_location ?? t.from); cell(r, t.to_location ?? t.to); cell(r, t.sku); cell(r, t.sent ?? '', 'num'); });
   const dq = await api('/v1/discrepancies?' + (sku ? p('sku', sku) : '') + (loc ? '&' + p('location', loc) : ''));
-  fill('#discrepancies', dq.counts || [], (r, d) => { cell(r, d.location); cell(r, d.sku); cell(r, d.expected, 'num'); cell(r, d.counted, 'num'); cell(r, d.difference, 'num'); });
+  fill('#discrepancies', dq.counts || [], (r, d) => {
+    cell(r, d.location); cell(r, d.sku); cell(r, d.expected, 'num'); cell(r, d.counted, 'num'); cell(r, d.difference, 'num');
+    cell(r, when(d.count.at_ms) + ' by ' + d.count.device_id + (d.previous_count ? '; before: ' + d.previous_count.counted + ' at ' + when(d.previous_count.at_ms) : ''));
+    const moves = (d.explained_by || []).map((m) => m.type + ' ' + (m.delta > 0 ? '+' : '') + m.delta + ' by ' + m.device_id + ' #' + m.seq + (m.late ? ' (arrived late)' : '') + (m.ambiguous ? ' (same moment)' : ''));
+    const more = (d.explained_by_total || 0) - moves.length;
+    cell(r, (moves.length ? moves.join('; ') : 'no movement since') + (more > 0 ? '; ' + more + ' more' : ''));
+  });
   if (!sku && !loc) return;
   const j = await api('/v1/stock?' + (sku ? p('sku', sku) : p('location', loc)));
   fill('#stock', j.locations || j.skus || [], (r, row) => {
@@ -260,7 +266,10 @@ async function stock() {
   });
   if (!sku) return;
   const av = await api('/v1/available?' + p('sku', sku)).catch(() => ({channels: []}));
-  fill('#available', av.channels, (r, c) => { cell(r, c.channel); cell(r, c.on_hand, 'num'); cell(r, c.reserved, 'num'); cell(r, c.safety_stock, 'num'); cell(r, c.exposure_buffer, 'num'); cell(r, c.available, 'num'); });
+  fill('#available', av.channels, (r, c) => {
+    cell(r, c.channel); cell(r, c.on_hand, 'num'); cell(r, c.reserved, 'num'); cell(r, c.safety_stock, 'num'); cell(r, c.exposure_buffer, 'num'); cell(r, c.available, 'num');
+    const cs = c.channel_shows; cell(r, cs ? cs.quantity + ' (' + cs.how + ' ' + when(cs.at_ms) + ')' : 'not pushed or read yet');
+  });
   const first = (j.locations || [])[0];
   const mv = await api('/v1/events?' + p('sku', sku) + '&' + p('location', loc || (first ? first.location : ''))).catch(() => ({events: []}));
   fill('#moves', (mv.events || mv.movements || []).slice(-100).reverse(), (r, e) => {
