@@ -27,7 +27,9 @@ class RecordingPublisher final : public loadgen::Publisher {
     std::string topic, payload;
     bool retain;
   };
+  uint32_t maxPacketSize() const override { return max_packet; }
   bool up = true;
+  uint32_t max_packet = 0;
   std::vector<Message> sent;
 };
 
@@ -275,4 +277,18 @@ TEST_F(SimDeviceTest, EventsRecordedOfflineCountAsCatchUp) {
   EXPECT_EQ(lag_.catch_up.count(), 2u);
   EXPECT_EQ(lag_.live.count(), 0u);
   EXPECT_EQ(lag_.catch_up.percentileMs(99), 5000);
+}
+
+TEST_F(SimDeviceTest, BatchesStayUnderTheBrokersPacketLimit) {
+  out_.max_packet = 1200;  // half of it for events (as the agent keeps room for the rest)
+  record(8);
+  device_.connected();
+  coordinatorOnline("c1");
+  pump();
+  for (const auto& m : out_.sent) EXPECT_LE(m.payload.size(), 1200u) << m.topic;
+  auto batches = takeBatches();
+  EXPECT_GT(batches.size(), 2u);  // smaller than the 4 events a batch may hold, so more of them
+  size_t events = 0;
+  for (const auto& b : batches) events += b.events.size();
+  EXPECT_EQ(events, 8u);
 }

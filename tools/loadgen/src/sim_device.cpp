@@ -222,6 +222,11 @@ void SimDevice::sendWhatFits(Publisher& out, int64_t now_ms, int64_t mono) {
     batch_events_ = std::max<size_t>(1, batch_events_ / 2);
   }
   const uint64_t window = config_.window_batches * batch_events_;
+  // As the agent: under the broker's announced packet limit, topic and header overhead kept aside.
+  size_t max_bytes = config_.max_batch_bytes;
+  if (const uint32_t broker_max = out.maxPacketSize(); broker_max > 0) {
+    max_bytes = std::min<size_t>(max_bytes, broker_max > 2048 ? broker_max - 1024 : broker_max / 2);
+  }
   std::vector<std::string_view> bodies;
   while (in_flight < window) {
     const size_t want = std::min<uint64_t>(batch_events_, window - in_flight);
@@ -232,7 +237,7 @@ void SimDevice::sendWhatFits(Publisher& out, int64_t now_ms, int64_t mono) {
     size_t bytes = 0;
     for (; i < outbox_.size() && bodies.size() < want; ++i) {
       const std::string& b = outbox_[i].body;
-      if (!bodies.empty() && bytes + b.size() > config_.max_batch_bytes) break;
+      if (!bodies.empty() && bytes + b.size() > max_bytes) break;
       bytes += b.size();
       bodies.push_back(b);
     }

@@ -98,6 +98,7 @@ class MqttConnection final : public Publisher {
   // QoS 0 or 1. False when not up, when the broker's Receive Maximum of QoS 1 messages is in
   // flight, or when the packet is over the broker's Maximum Packet Size.
   bool publish(const std::string& topic, std::string_view payload, int qos, bool retain) override;
+  uint32_t maxPacketSize() const override { return max_packet_; }
   // Keepalive (PINGREQ after keepalive_s without sending; lost when it is not answered within
   // keepalive_s) and the connect timeout. Call every few milliseconds.
   void service(int64_t mono_ms);

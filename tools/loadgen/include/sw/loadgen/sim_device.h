@@ -34,6 +34,8 @@ class Publisher {
   virtual ~Publisher() = default;
   // Hands a message to the connection; false when it cannot take it now (not connected).
   virtual bool publish(const std::string& topic, std::string_view payload, int qos, bool retain) = 0;
+  // The largest packet the broker accepts, as it announced in CONNACK; 0 if it did not.
+  virtual uint32_t maxPacketSize() const { return 0; }
 };
 
 struct DeviceIdentity {
