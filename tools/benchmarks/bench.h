@@ -25,6 +25,7 @@ int benchDrain(const common::ParsedOptions& options);
 int benchLedger(const common::ParsedOptions& options);
 int benchChannels(const common::ParsedOptions& options);
 int benchAgent(const common::ParsedOptions& options);
+int benchFleet(const common::ParsedOptions& options);
 
 // Percentile (0-100) of a sample, nearest-rank. The vector is sorted in place.
 double percentile(std::vector<double>& v, double p);
@@ -32,5 +33,7 @@ double percentile(std::vector<double>& v, double p);
 double cpuSeconds(pid_t pid);
 // Bytes a process has caused to be written to storage so far (/proc/PID/io); -1 if unreadable.
 double writtenBytes(pid_t pid);
+// A /proc/PID/status field in KiB (VmRSS, VmHWM), or -1.
+long procStatusKib(pid_t pid, const std::string& field);
 
 }  // namespace sw::bench

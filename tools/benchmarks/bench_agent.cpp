@@ -44,16 +44,6 @@ Figures figuresOf(std::vector<double> ms) {
   return f;
 }
 
-// A /proc/PID/status field in KiB (VmRSS, VmHWM), or -1.
-long procStatusKib(pid_t pid, const std::string& field) {
-  std::ifstream in("/proc/" + std::to_string(pid) + "/status");
-  std::string line;
-  while (std::getline(in, line)) {
-    if (line.rfind(field + ":", 0) == 0) return std::stol(line.substr(field.size() + 1));
-  }
-  return -1;
-}
-
 const std::string kSaleBody = R"({"lines":[{"sku":"SKU-1001","qty":1,"unit_price":"4.99"}]})";
 
 // One sale per call on `client`; throws on anything but 201.

@@ -4,6 +4,7 @@
 #include <cmath>
 #include <cstdio>
 #include <cstring>
+#include <fstream>
 #include <string>
 #include <vector>
 #include <sys/wait.h>
@@ -12,6 +13,7 @@
 #include "bench.h"
 #include "sw/common/cli.h"
 #include "sw/common/log.h"
+#include "sw/agent/sync.h"
 #include "sw/coordinator/ingest/ingest.h"
 #include "sw/coordinator/ledger/sqlite_ledger.h"
 
@@ -52,6 +54,16 @@ double writtenBytes(pid_t pid) {
   }
   std::fclose(f);
   return v;
+}
+
+// A /proc/PID/status field in KiB (VmRSS, VmHWM), or -1.
+long procStatusKib(pid_t pid, const std::string& field) {
+  std::ifstream in("/proc/" + std::to_string(pid) + "/status");
+  std::string line;
+  while (std::getline(in, line)) {
+    if (line.rfind(field + ":", 0) == 0) return std::stol(line.substr(field.size() + 1));
+  }
+  return -1;
 }
 
 }  // namespace sw::bench
@@ -100,6 +112,21 @@ sw::common::CliProgram program() {
                         whole("raw-commits", 2000, 1, 10'000'000, "raw SQLite commits measured"),
                         whole("warmup", 3000, 0, 10'000'000, "sales before measuring")}),
            sw::bench::benchAgent},
+          {"fleet",
+           "simulated tills (tools/loadgen) held by one coordinator on SQLite at a steady sales rate: devices held, "
+           "memory per device, ingest lag, CPU, events/s, beside raw limits",
+           OptionTable({whole("devices", 10'000, 1, 1'000'000, "simulated devices"),
+                        {"rate", Kind::kNumber, "X", "500", 0, 10'000'000, "sales per second, fleet-wide"},
+                        whole("seconds", 60, 1, 86'400, "the measured window"),
+                        whole("idle-s", 10, 0, 3'600, "the fleet held with nothing sold, before selling"),
+                        whole("warmup-s", 10, 0, 3'600, "selling before the window"),
+                        whole("threads", 1, 1, 64, "the fleet's worker threads"),
+                        {"connect-per-s", Kind::kNumber, "X", "500", 1, 1'000'000, "connections opened per second"},
+                        whole("connect-wait-s", 600, 1, 86'400, "give the fleet this long to connect"),
+                        whole("state-interval-ms", sw::agent::SyncConfig{}.state_interval_ms, 100, 3'600'000,
+                              "each device's retained state at least this often (the agent's default)"),
+                        {"json", Kind::kText, "FILE", "", 0, 0, "also write the figures here as JSON"}}),
+           sw::bench::benchFleet},
       },
   };
 }

@@ -3,6 +3,7 @@
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
+#include <functional>
 #include <mutex>
 #include <stdexcept>
 #include <thread>
@@ -11,6 +12,7 @@
 #include "bench.h"
 #include "sw/common/paho_transport.h"
 #include "sw/common/sqlite.h"
+#include "sw/loadgen/mqtt_client.h"
 
 namespace sw::bench {
 
@@ -96,6 +98,66 @@ RawMqtt measureRawMqtt(const std::string& broker_url, size_t messages, size_t pa
   sub->stop();
   double s = seconds(t0, t1);
   return {static_cast<double>(received.load()) / s, static_cast<double>(received.load() * payload_bytes) / s};
+}
+
+namespace {
+
+// One side of the round trip: counts connects, hands messages on.
+class Side final : public loadgen::MqttConnection::Handler {
+ public:
+  bool up = false;
+  std::function<void(std::string_view)> on_message;
+  void mqttUp() override { up = true; }
+  void mqttFailed(const std::string& why) override { throw std::runtime_error("raw round trip: " + why); }
+  void mqttLost(const std::string& why) override { throw std::runtime_error("raw round trip: " + why); }
+  void mqttMessage(std::string_view, std::string_view payload) override { on_message(payload); }
+};
+
+}  // namespace
+
+RawRoundTrip measureRawMqttRoundTrip(const std::string& broker_url, size_t exchanges, size_t payload_bytes) {
+  auto addr = loadgen::parseBrokerUrl(broker_url);
+  if (!addr) throw std::runtime_error(addr.error().toString());
+  const common::Clock& clock = common::SystemClock::instance();
+  auto loop = loadgen::EventLoop::create(clock);
+  if (!loop) throw std::runtime_error(loop.error().toString());
+  Side echo_side, ask_side;
+  loadgen::MqttConnection echo(**loop, {*addr, "raw-echo", 60, 10'000, {"raw/ping"}}, echo_side);
+  loadgen::MqttConnection ask(**loop, {*addr, "raw-ask", 60, 10'000, {"raw/pong"}}, ask_side);
+  size_t answers = 0;
+  echo_side.on_message = [&](std::string_view payload) { (void)echo.publish("raw/pong", payload, 1, false); };
+  ask_side.on_message = [&](std::string_view) { ++answers; };
+  echo.connect(std::nullopt);
+  ask.connect(std::nullopt);
+  const std::string payload(payload_bytes, 'r');
+  // Until both subscriptions are in place: a ping every 100 ms until one comes back.
+  const int64_t t_setup = clock.monoMs();
+  int64_t last_ping = -1'000;
+  while (answers == 0) {
+    if (clock.monoMs() - t_setup > 10'000) throw std::runtime_error("raw round trip: no answer in 10 s");
+    if (echo_side.up && ask_side.up && clock.monoMs() - last_ping >= 100) {
+      last_ping = clock.monoMs();
+      (void)ask.publish("raw/ping", payload, 1, false);
+    }
+    (*loop)->run(5);
+  }
+  // Answers to the setup pings still on their way are let through first.
+  const int64_t settle = clock.monoMs();
+  while (clock.monoMs() - settle < 200) (*loop)->run(10);
+  std::vector<double> ms;
+  for (size_t i = 0; i < exchanges; ++i) {
+    const size_t before = answers;
+    auto t0 = std::chrono::steady_clock::now();
+    if (!ask.publish("raw/ping", payload, 1, false)) throw std::runtime_error("raw round trip: publish refused");
+    while (answers == before) {
+      if (seconds(t0, std::chrono::steady_clock::now()) > 10) throw std::runtime_error("raw round trip: no answer");
+      (*loop)->run(10);
+    }
+    ms.push_back(seconds(t0, std::chrono::steady_clock::now()) * 1000);
+  }
+  echo.drop(loadgen::mqtt::kReasonNormal);
+  ask.drop(loadgen::mqtt::kReasonNormal);
+  return {percentile(ms, 50), percentile(ms, 99)};
 }
 
 }  // namespace sw::bench

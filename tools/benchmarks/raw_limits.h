@@ -29,4 +29,14 @@ struct RawMqtt {
 // QoS 1 publish -> subscribe through the broker at broker_url, `window` publishes in flight.
 RawMqtt measureRawMqtt(const std::string& broker_url, size_t messages, size_t payload_bytes, int window);
 
+struct RawRoundTrip {
+  double p50_ms = 0;
+  double p99_ms = 0;
+};
+// One QoS 1 message there and its QoS 1 answer back through the broker (a client publishes,
+// another answers on a second topic), one exchange at a time, on the load generator's client
+// (TCP_NODELAY; Paho's client leaves Nagle on and answers in about 80 ms here): the least a
+// device's batch and its ack can take.
+RawRoundTrip measureRawMqttRoundTrip(const std::string& broker_url, size_t exchanges, size_t payload_bytes);
+
 }  // namespace sw::bench

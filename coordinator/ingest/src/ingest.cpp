@@ -163,12 +163,24 @@ void IngestService::enqueue(std::string_view topic, std::string_view payload) {
   if (!dt || (dt->leaf != "events" && dt->leaf != "state")) return;  // not ours
   Message m = decode(topic, payload);  // on the transport's thread, outside the lock
   std::unique_lock<std::mutex> lock(mu_);
-  room_cv_.wait(lock, [&] { return stop_ || queue_.size() < config_.queue_capacity; });
+  // A full queue holds the broker back only while the apply thread is draining it. Paho calls
+  // this holding the client's lock, which every publish takes: waiting while the apply thread
+  // publishes acks (or runs its hooks) would stop both for good, and the broker would drop the
+  // connection for its missed keepalives. Then the queue may pass its capacity by what arrives.
+  room_cv_.wait(lock, [&] { return stop_ || queue_.size() < config_.queue_capacity || !draining_; });
   if (stop_) return;
   queue_.push_back(std::move(m));
   stats_.queue_depth = static_cast<int64_t>(queue_.size());
   lock.unlock();
   cv_.notify_one();
+}
+
+void IngestService::endDraining() {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    draining_ = false;
+  }
+  room_cv_.notify_all();
 }
 
 void IngestService::publishPresence(bool online) {
@@ -191,6 +203,13 @@ void IngestService::run() {
     if (stop_) break;
     bool connected = connected_event_;
     connected_event_ = false;
+    if (connected) {
+      lock.unlock();
+      publishPresence(true);
+      lock.lock();
+    }
+    // From here to its commit the group calls no MQTT (see enqueue()).
+    draining_ = true;
     // Take whole messages up to the event budget (a batch is never split).
     std::deque<Message> msgs;
     size_t events = 0;
@@ -202,8 +221,8 @@ void IngestService::run() {
     stats_.queue_depth = static_cast<int64_t>(queue_.size());
     lock.unlock();
     room_cv_.notify_all();
-    if (connected) publishPresence(true);
     processGroup(msgs);
+    endDraining();
     lock.lock();
   }
   lock.unlock();
@@ -382,6 +401,7 @@ void IngestService::processGroup(std::deque<Message>& msgs, bool final_flush) {
     auto t0 = std::chrono::steady_clock::now();
     CommitInfo info;
     auto s = ledger_.commit(group, &info);
+    endDraining();  // what follows may publish, and the hooks take other subsystems' locks
     if (!s) {
       committed = false;
       ++stats_.commit_failures;
@@ -407,6 +427,9 @@ void IngestService::processGroup(std::deque<Message>& msgs, bool final_flush) {
       if (stock_changed_ && !info.changed.empty()) stock_changed_(info);
     }
   }
+  // A group with nothing to write (only duplicates, or resend requests) did not commit: it is
+  // past its draining part all the same, before the acks below publish (see enqueue()).
+  endDraining();
   group.events.clear();  // keeps the vector's memory for the next group (see above)
   spare_events_.swap(group.events);
   if (!committed) return;

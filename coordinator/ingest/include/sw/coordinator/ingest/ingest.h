@@ -3,10 +3,11 @@
 // exactly once and in seq order per device, and acknowledges what is durable.
 //
 // Threads: the transport's callback thread decodes and validates each message and
-// enqueues the result (a bounded queue; when it is full the callback waits, which stops
-// the broker from sending more); one apply thread owned here takes everything queued,
-// plans it with the Sequencer, commits it to the ledger in one transaction, and only then
-// publishes acks. Decoding and applying thus run in parallel.
+// enqueues the result (a bounded queue; when it is full the callback waits while the apply
+// thread drains it, which stops the broker from sending more, but never while the apply thread
+// publishes, which needs the lock Paho holds during the callback); one apply thread owned here
+// takes everything queued, plans it with the Sequencer, commits it to the ledger in one
+// transaction, and only then publishes acks. Decoding and applying thus run in parallel.
 // A message that cannot be decoded or validated is quarantined with its reason.
 
 #include <array>
@@ -130,6 +131,8 @@ class IngestService {
   // The device as the registry has it, re-reading the registry on a miss (rate-limited).
   std::optional<RegisteredDevice> registered(const std::string& device) const;
   void publishPresence(bool online);
+  // The apply thread is past its group's commit: a callback waiting for room stops waiting.
+  void endDraining();
   void publishAck(const std::string& device, const common::Ack& ack);
 
   Ledger& ledger_;
@@ -144,6 +147,9 @@ class IngestService {
   std::condition_variable cv_;       // apply thread waits for messages
   std::condition_variable room_cv_;  // callback waits for room
   std::deque<Message> queue_;
+  // Under mu_: the apply thread is taking and committing a group, which calls no MQTT, so a
+  // callback may wait for room (see enqueue()); false from the commit on (acks, hooks) and idle.
+  bool draining_ = false;
   bool stop_ = false;
   bool connected_event_ = false;
   std::thread thread_;
