@@ -45,7 +45,12 @@ TEST(LedgerScenarios, ACountWhileATillIsOfflineAbsorbsItsEarlierSalesAndTransfer
   EXPECT_FALSE(till.status().value("online", true));
   EXPECT_EQ(till.movement({{"type", "recieve"}, {"sku", "SKU-1"}, {"qty", 1}}).status, 400);  // a typo, refused
   ASSERT_EQ(till.sell("SKU-1", 2).status, 201);  // before the count: the shelf no longer has them
+  const auto sold_at = std::chrono::steady_clock::now();
   ASSERT_TRUE(test::waitFor([&] { return till.status().value("queue_depth", 0) == 1; }, 10s));
+  // The ledger orders the two by their occurred times, corrected by each device's clock offset,
+  // which is known to within half an ack round trip (tens of ms on a loaded machine): the count
+  // comes half a second after the sale, so that it is after it whatever that error.
+  ASSERT_TRUE(test::waitFor([&] { return std::chrono::steady_clock::now() - sold_at >= 500ms; }, 10s));
 
   // The handheld counts 15 (3 went missing besides the 2 sold), then the till sells 1 more.
   ASSERT_EQ(hh.movement({{"type", "count"}, {"sku", "SKU-1"}, {"counted", 15}}).status, 201);
