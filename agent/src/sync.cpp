@@ -235,16 +235,8 @@ void SyncLoop::handleAck(std::string_view payload) {
     while (!in_flight_.empty() && in_flight_.front().last_seq <= last_acked_) {
       const InFlight& f = in_flight_.front();
       if (!f.resent) {
-        double r = static_cast<double>(mono - f.sent_mono);
-        if (srtt_ == 0) {
-          srtt_ = r;
-          rttvar_ = r / 2;
-        } else {
-          rttvar_ = 0.75 * rttvar_ + 0.25 * std::abs(srtt_ - r);
-          srtt_ = 0.875 * srtt_ + 0.125 * r;
-        }
-        rto_ms_ = std::clamp(static_cast<int64_t>(srtt_ + std::max(100.0, 4 * rttvar_)), config_.ack_timeout_ms,
-                             config_.max_ack_timeout_ms);
+        rto_ms_ = rtt_.observe(static_cast<double>(mono - f.sent_mono), config_.ack_timeout_ms,
+                               config_.max_ack_timeout_ms);
       }
       in_flight_.pop_front();
     }
@@ -252,7 +244,7 @@ void SyncLoop::handleAck(std::string_view payload) {
   std::lock_guard<std::mutex> lock(mu_);
   status_.last_ack_at_ms = now;
   status_.rto_ms = rto_ms_;
-  status_.srtt_ms = static_cast<int64_t>(srtt_);
+  status_.srtt_ms = static_cast<int64_t>(rtt_.srtt_ms);
   if (ack->resend_from) {
     uint64_t from = std::max(last_acked_ + 1, *ack->resend_from);
     if (from < next_seq_) {
@@ -261,7 +253,7 @@ void SyncLoop::handleAck(std::string_view payload) {
       ++status_.resends;
       status_.batch_events = std::max<size_t>(1, status_.batch_events / 2);
     }
-  } else if (progressed && srtt_ < static_cast<double>(config_.ack_timeout_ms) / 2) {
+  } else if (progressed && rtt_.srtt_ms < static_cast<double>(config_.ack_timeout_ms) / 2) {
     // The coordinator is taking batches in: allow bigger ones. Growing only when an ack covered
     // everything in flight left most devices of a catch-up at the first size, since a backlogged
     // coordinator acks part of a window at a time; a window of 4 x 64 events a round trip then

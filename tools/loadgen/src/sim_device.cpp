@@ -149,16 +149,8 @@ void SimDevice::handleAck(std::string_view payload, int64_t now, int64_t mono, L
     while (!in_flight_.empty() && in_flight_.front().last_seq <= c_.acked) {
       const InFlight& f = in_flight_.front();
       if (!f.resent) {
-        const double r = static_cast<double>(mono - f.sent_mono);
-        if (srtt_ == 0) {
-          srtt_ = r;
-          rttvar_ = r / 2;
-        } else {
-          rttvar_ = 0.75 * rttvar_ + 0.25 * std::abs(srtt_ - r);
-          srtt_ = 0.875 * srtt_ + 0.125 * r;
-        }
-        rto_ms_ = std::clamp(static_cast<int64_t>(srtt_ + std::max(100.0, 4 * rttvar_)), config_.ack_timeout_ms,
-                             config_.max_ack_timeout_ms);
+        rto_ms_ = rtt_.observe(static_cast<double>(mono - f.sent_mono), config_.ack_timeout_ms,
+                               config_.max_ack_timeout_ms);
       }
       in_flight_.pop_front();
     }
@@ -172,7 +164,7 @@ void SimDevice::handleAck(std::string_view payload, int64_t now, int64_t mono, L
       ++c_.rewinds;
       batch_events_ = std::max<size_t>(1, batch_events_ / 2);
     }
-  } else if (progressed && srtt_ < static_cast<double>(config_.ack_timeout_ms) / 2) {
+  } else if (progressed && rtt_.srtt_ms < static_cast<double>(config_.ack_timeout_ms) / 2) {
     batch_events_ = std::min(config_.max_batch_events, batch_events_ * 2);
   }
   next_seq_ = std::max(next_seq_, c_.acked + 1);

@@ -30,6 +30,7 @@
 #include <thread>
 
 #include "sw/agent/store.h"
+#include "sw/common/rtt.h"
 #include "sw/common/clock.h"
 #include "sw/common/mqtt.h"
 
@@ -148,7 +149,7 @@ class SyncLoop {
     bool resent;  // Karn: no round-trip sample from a batch that was sent more than once
   };
   std::deque<InFlight> in_flight_;
-  double srtt_ = 0, rttvar_ = 0;
+  common::RttEstimator rtt_;
   int64_t rto_ms_ = 0;
   uint64_t highest_sent_ = 0;  // seqs above last_acked_ up to this were sent at least once
   std::deque<int64_t> recent_sent_at_;  // the header times of the last kRecentBatches batches sent

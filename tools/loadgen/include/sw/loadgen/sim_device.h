@@ -23,6 +23,7 @@
 #include <vector>
 
 #include "sw/agent/sync.h"
+#include "sw/common/rtt.h"
 #include "sw/common/event.h"
 #include "sw/loadgen/lag_histogram.h"
 
@@ -138,7 +139,7 @@ class SimDevice {
   uint64_t last_state_seq_ = 0;
   int64_t newest_ack_coord_ms_ = 0;
   std::deque<InFlight> in_flight_;
-  double srtt_ = 0, rttvar_ = 0;
+  common::RttEstimator rtt_;
   int64_t rto_ms_;
   std::deque<int64_t> recent_sent_at_;
   static constexpr size_t kRecentBatches = 64;
