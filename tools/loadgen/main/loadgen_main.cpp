@@ -294,8 +294,7 @@ sw::common::CliProgram program() {
           {"run", "connect the fleet, sell, drain, report what each device recorded and had acknowledged",
            sw::common::OptionTable(runOptions()), run},
           {"fleet-csv",
-           "print the fleet as a registry CSV (store,device_id,role) for\n"
-           "`stockwire-coordinator device import --db DB --csv FILE`",
+           "print the fleet as a registry CSV (store,device_id,role) for `stockwire-coordinator device import`",
            sw::common::OptionTable(fleetOptions()), fleetCsv},
       },
       "Exit codes: 0 every device drained (and --check-http found the ledger equal to what was\n"
