@@ -144,6 +144,7 @@ Offer Sequencer::offer(common::EventBatch batch, int64_t mono_now, const Committ
     } else if (d.held.size() < config_.max_held_per_device) {
       if (d.held.empty()) d.gap_since_mono = mono_now;
       d.held.emplace(e.seq, std::move(e));
+      with_held_.insert(batch.device_id);
       ++out.held;
     } else {
       ++out.dropped;
@@ -271,8 +272,16 @@ size_t Sequencer::heldCount(const std::string& device) const {
 
 std::vector<std::pair<std::string, uint64_t>> Sequencer::expiredGaps(int64_t mono_now) {
   std::vector<std::pair<std::string, uint64_t>> out;
-  for (auto& [id, d] : devices_) {
-    if (d.held.empty()) continue;
+  // Only the devices that held something since they were last seen here: not the whole fleet
+  // after every commit (at 10,000 devices that scan was a quarter of the coordinator's CPU).
+  for (auto it = with_held_.begin(); it != with_held_.end();) {
+    auto dev = devices_.find(*it);
+    if (dev == devices_.end() || dev->second.held.empty()) {
+      it = with_held_.erase(it);
+      continue;
+    }
+    const std::string& id = *it++;
+    Device& d = dev->second;
     if (mono_now - d.gap_since_mono < config_.reorder_timeout_ms) continue;
     if (mono_now - d.last_resend_request_mono < config_.reorder_timeout_ms) continue;
     d.last_resend_request_mono = mono_now;

@@ -27,6 +27,13 @@ common::EventBatch batch(uint64_t from, uint64_t to, const std::string& epoch = 
   return b;
 }
 
+common::EventBatch batchOf(const std::string& device, uint64_t from, uint64_t to) {
+  common::EventBatch b = batch(from, to);
+  b.device_id = device;
+  for (auto& e : b.events) e.device_id = device;
+  return b;
+}
+
 std::vector<uint64_t> seqs(const Offer& o) {
   std::vector<uint64_t> out;
   for (const auto& e : o.apply) out.push_back(e.seq);
@@ -77,6 +84,27 @@ TEST(Sequencer, UnfilledGapAsksForAResendOncePerTimeout) {
   EXPECT_EQ(gaps[0].second, 3u);
   EXPECT_TRUE(s.expiredGaps(1500).empty());
   EXPECT_EQ(s.expiredGaps(2000).size(), 1u);
+}
+
+// Only devices holding events are looked at: a gap filled is never asked for, and one that opens
+// again later (after the device left that list) is asked for again.
+TEST(Sequencer, AGapFilledIsNotAskedForAndANewOneIs) {
+  Sequencer s({.reorder_timeout_ms = 1000, .max_held_per_device = 100});
+  s.load("till-1", kEpoch, 0);
+  s.load("till-2", kEpoch, 0);
+  (void)s.offer(batch(3, 4), 0);                         // till-1: 1-2 missing
+  (void)s.offer(batchOf("till-2", 3, 3), 0);             // till-2: 1-2 missing
+  (void)s.offer(batch(1, 2), 10);                        // till-1's gap filled
+  auto gaps = s.expiredGaps(1000);
+  ASSERT_EQ(gaps.size(), 1u);
+  EXPECT_EQ(gaps[0].first, "till-2");
+  (void)s.offer(batchOf("till-2", 1, 2), 1100);
+  EXPECT_TRUE(s.expiredGaps(3000).empty()) << "both gaps filled";
+  (void)s.offer(batch(7, 7), 3000);                       // till-1: 5-6 missing now
+  gaps = s.expiredGaps(4000);
+  ASSERT_EQ(gaps.size(), 1u);
+  EXPECT_EQ(gaps[0].first, "till-1");
+  EXPECT_EQ(gaps[0].second, 5u);
 }
 
 TEST(Sequencer, HoldIsBounded) {

@@ -25,6 +25,7 @@
 #include <cstdint>
 #include <functional>
 #include <map>
+#include <set>
 #include <optional>
 #include <string>
 #include <unordered_map>
@@ -141,6 +142,9 @@ class Sequencer {
 
   SequencerConfig config_;
   std::unordered_map<std::string, Device> devices_;
+  // Devices that have held events since expiredGaps() last found them empty: the only ones it
+  // looks at. A device enters when an event is held (the only way held grows).
+  std::set<std::string> with_held_;
   std::vector<std::string> undone_;  // devices with an undo in the open group
 };
 
