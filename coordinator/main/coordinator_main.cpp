@@ -28,7 +28,7 @@
 #include "sw/coordinator/api/kpi_sampler.h"
 #include "sw/coordinator/api/kpi_series.h"
 #include "sw/coordinator/ingest/ingest.h"
-#include "sw/coordinator/ledger/sqlite_ledger.h"
+#include "sw/coordinator/ledger/sql_ledger.h"
 #include "sw/coordinator/orders/order_service.h"
 #include "sw/coordinator/orders/pick_tasks.h"
 #include "sw/coordinator/fleet/registry.h"
@@ -61,7 +61,12 @@ std::vector<common::OptionSpec> serveOptions() {
   return {
       {"config", Kind::kText, "FILE", "", 0, 0, "JSON file with any of these options (keys with '_' for '-')"},
       {"broker", Kind::kText, "URL", "", 0, 0, "MQTT broker, e.g. tcp://127.0.0.1:1883", true},
-      {"db", Kind::kText, "PATH", "", 0, 0, "the ledger's SQLite file (created if missing)", true},
+      {"db", Kind::kText, "PATH|URL", "", 0, 0,
+       "the ledger: a SQLite file (created if missing), or a PostgreSQL database as\n"
+       "postgresql://user@host:port/db (its tables are created if missing)", true},
+      {"local-db", Kind::kText, "PATH", "", 0, 0,
+       "with --db postgresql://...: the SQLite file for what is not on PostgreSQL yet\n"
+       "(catalog, device registry, access tokens, order book, KPI series); otherwise --db holds them"},
       {"http", Kind::kText, "HOST:PORT", "127.0.0.1:8800", 0, 0, "API and console address (port 0 = any free port)"},
       {"tls-cert", Kind::kText, "FILE", "", 0, 0, "with --tls-key: serve the API and console over HTTPS (PEM chain)"},
       {"tls-key", Kind::kText, "FILE", "", 0, 0, "the key of --tls-cert (PEM)"},
@@ -135,10 +140,21 @@ int serve(const common::ParsedOptions& opts) {
   limits.min_disk_free_bytes = opts.integer("alert-disk-mb") << 20;
   limits.min_disk_time_left_s = opts.integer("alert-disk-hours") * 3600;
 
-  const std::string db = opts.text("db");
+  const std::string ledger_db = opts.text("db");
+  // The components still on SQLite only: in --db's file, or beside a PostgreSQL ledger in --local-db.
+  const std::string db = common::isPostgresUrl(ledger_db) ? opts.text("local-db") : ledger_db;
+  if (db.empty()) {
+    return fail(common::Error::reject("bad_option",
+                                      "with --db postgresql://..., --local-db PATH must name the SQLite file for the "
+                                      "catalog, device registry, access tokens, order book and KPI series"),
+                2);
+  }
+  if (!common::isPostgresUrl(ledger_db) && opts.has("local-db")) {
+    return fail(common::Error::reject("bad_option", "--local-db goes with --db postgresql://... only"), 2);
+  }
   // -1: the value the ledger was created with (a new ledger: its default).
   const int64_t tie = opts.has("count-tie-ms") ? opts.integer("count-tie-ms") : -1;
-  auto ledger = coordinator::SqliteLedger::open({.path = db, .count_tie_ms = tie});
+  auto ledger = coordinator::SqlLedger::open({.path = ledger_db, .count_tie_ms = tie});
   if (!ledger) return fail(ledger.error(), ledger.error().code == "bad_option" ? 2 : 3);
 
   const common::Clock& clock = common::SystemClock::instance();
@@ -166,7 +182,7 @@ int serve(const common::ParsedOptions& opts) {
   ic.sequencer.reorder_timeout_ms = opts.integer("reorder-timeout-ms");
   ic.share_group = opts.text("share-group");
   coordinator::IngestService ingest(**ledger, *transport, clock, ic, session);
-  coordinator::SqliteLedger* ledger_ptr = ledger->get();
+  coordinator::SqlLedger* ledger_ptr = ledger->get();
   coordinator::SqliteCatalog* catalog_ptr = catalog->get();
   coordinator::DownlinkService downlink(*transport, clock, {}, [ledger_ptr, catalog_ptr] {
     auto names = ledger_ptr->locationNames();
@@ -298,7 +314,7 @@ int serve(const common::ParsedOptions& opts) {
   if (notifier) notifier->start();
   kpi_sampler.start();
   const char* scheme = http_options.tls_cert_file.empty() ? "http" : "https";
-  SW_INFO("coordinator") << "ledger " << db << ", broker " << mc.broker_url << ", console " << scheme
+  SW_INFO("coordinator") << "ledger " << (*ledger)->describe() << ", broker " << mc.broker_url << ", console " << scheme
                          << "://" << hp->first << ":" << api.port() << "/";
   std::printf("listening %s://%s:%d\n", scheme, hp->first.c_str(), api.port());
   std::fflush(stdout);
@@ -318,7 +334,7 @@ int serve(const common::ParsedOptions& opts) {
 }
 
 int verify(const common::ParsedOptions& args) {
-  auto ledger = coordinator::SqliteLedger::open({.path = args.text("db")});
+  auto ledger = coordinator::SqlLedger::open({.path = args.text("db")});
   if (!ledger) return fail(ledger.error(), 3);
   if (args.flag("chain")) {
     auto checks = (*ledger)->verifyChain(args.text("device"));
@@ -481,6 +497,8 @@ int tokenRevoke(const common::ParsedOptions& args) {
 // Every command and its options, declared once: --help, the checks and the dispatch come from here.
 common::CliProgram program() {
   const common::OptionSpec db{"db", Kind::kText, "PATH", "", 0, 0, "the ledger's SQLite file", true};
+  const common::OptionSpec ledger_db{"db", Kind::kText, "PATH|URL", "", 0, 0,
+                                     "the ledger: its SQLite file or postgresql://... URL", true};
   auto text = [](const char* name, const char* value, const char* help, bool required = false, const char* fallback = "") {
     return common::OptionSpec{name, Kind::kText, value, fallback, 0, 0, help, required};
   };
@@ -492,7 +510,7 @@ common::CliProgram program() {
            common::OptionTable(serveOptions()), serve},
           {"verify",
            "recompute every on-hand figure from the movement log and print those that differ (exit 1 if any)",
-           common::OptionTable({db,
+           common::OptionTable({ledger_db,
                                 {"chain", Kind::kFlag, "", "", 0, 0,
                                  "instead recompute every device's hash chain end to end: one line per\n"
                                  "device, ok, unchained or its first break (exit 1 if any has one)"},

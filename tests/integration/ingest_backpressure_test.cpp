@@ -9,7 +9,7 @@
 #include "stack.h"
 #include "sw/common/paho_transport.h"
 #include "sw/coordinator/ingest/ingest.h"
-#include "sw/coordinator/ledger/sqlite_ledger.h"
+#include "sw/coordinator/ledger/sql_ledger.h"
 #include "sw/loadgen/fleet.h"
 
 using namespace sw;
@@ -18,7 +18,7 @@ using namespace std::chrono_literals;
 TEST(IngestBackpressure, AFullQueueNeverStopsTheAcks) {
   test::TempDir dir;
   test::Broker broker;
-  auto ledger = coordinator::SqliteLedger::open({.path = dir.file("ledger.db")});
+  auto ledger = coordinator::SqlLedger::open({.path = dir.file("ledger.db")});
   ASSERT_TRUE(ledger.ok()) << ledger.error().toString();
   common::MqttConfig mc;
   mc.broker_url = broker.url();

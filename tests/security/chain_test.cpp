@@ -1,5 +1,5 @@
 // Security suite, hash chain (issue 16): real agent stores (SQLite), the coordinator's Sequencer
-// and SqliteLedger, and verify --chain's recomputation, against forged, replaced and replayed events.
+// and SqlLedger, and verify --chain's recomputation, against forged, replaced and replayed events.
 
 #include <gtest/gtest.h>
 
@@ -9,7 +9,7 @@
 #include "sw/common/chain.h"
 #include "sw/common/codec.h"
 #include "sw/common/uuid.h"
-#include "sw/coordinator/ledger/sqlite_ledger.h"
+#include "sw/coordinator/ledger/sql_ledger.h"
 #include "sw/coordinator/ingest/sequencer.h"
 #include "test_support.h"
 
@@ -27,7 +27,7 @@ class ChainTest : public ::testing::Test {
                                 clock_);
     ASSERT_TRUE(s.ok());
     store_ = std::move(*s);
-    auto l = coordinator::SqliteLedger::open({.path = dir_.file("ledger.db")});
+    auto l = coordinator::SqlLedger::open({.path = dir_.file("ledger.db")});
     ASSERT_TRUE(l.ok());
     ledger_ = std::move(*l);
   }
@@ -93,7 +93,7 @@ class ChainTest : public ::testing::Test {
   test::TempDir dir_;
   common::ManualClock clock_;
   std::unique_ptr<agent::Store> store_;
-  std::unique_ptr<coordinator::SqliteLedger> ledger_;
+  std::unique_ptr<coordinator::SqlLedger> ledger_;
   coordinator::Sequencer seq_{coordinator::SequencerConfig{}};
 };
 

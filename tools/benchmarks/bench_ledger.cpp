@@ -1,5 +1,5 @@
 // tools/bench ledger: the coordinator's apply path alone. The drain's workload (one-line sales
-// spread over 100 devices, 20 locations and 5,000 SKUs each) is applied to a fresh SqliteLedger
+// spread over 100 devices, 20 locations and 5,000 SKUs each) is applied to a fresh SqlLedger
 // in groups, on one thread, as the ingest thread does; no MQTT, no decoding. It shows how much of
 // the drain's time is the ledger itself, beside raw SQLite batched inserts in the same run.
 
@@ -13,7 +13,7 @@
 #include "sw/common/args.h"
 #include "sw/common/uuid.h"
 #include "sw/coordinator/ingest/ingest.h"
-#include "sw/coordinator/ledger/sqlite_ledger.h"
+#include "sw/coordinator/ledger/sql_ledger.h"
 #include "sw/harness/process.h"
 
 namespace sw::bench {
@@ -40,7 +40,7 @@ int benchLedger(const common::ParsedOptions& args) {
   }
   int64_t per_device = total / devices;
   test::TempDir dir;
-  auto ledger = coordinator::SqliteLedger::open({.path = dir.file("ledger.db"), .cache_mib = cache_mib});
+  auto ledger = coordinator::SqlLedger::open({.path = dir.file("ledger.db"), .cache_mib = cache_mib});
   if (!ledger) {
     std::fprintf(stderr, "ledger: %s\n", ledger.error().toString().c_str());
     return 1;

@@ -15,7 +15,7 @@
 #include "sw/common/log.h"
 #include "sw/agent/sync.h"
 #include "sw/coordinator/ingest/ingest.h"
-#include "sw/coordinator/ledger/sqlite_ledger.h"
+#include "sw/coordinator/ledger/sql_ledger.h"
 
 namespace sw::bench {
 

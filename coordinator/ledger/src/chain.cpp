@@ -8,7 +8,7 @@
 
 #include "sw/common/chain.h"
 #include "sw/common/uuid.h"
-#include "sw/coordinator/ledger/sqlite_ledger.h"
+#include "sw/coordinator/ledger/sql_ledger.h"
 
 namespace sw::coordinator {
 
@@ -24,26 +24,26 @@ struct Chained {
 
 }  // namespace
 
-Result<std::vector<ChainCheck>> SqliteLedger::verifyChain(const std::string& only_device) {
+Result<std::vector<ChainCheck>> SqlLedger::verifyChain(const std::string& only_device) {
   std::lock_guard<std::mutex> lock(read_mu_);
-  auto devs = reader_.prepare("SELECT id, device_id, chain_head FROM devices WHERE internal = 0 AND (?1 = '' OR device_id = ?1)"
+  auto devs = reader_->prepare("SELECT id, device_id, chain_head FROM devices WHERE internal = 0 AND (?1 = '' OR device_id = ?1)"
                               " ORDER BY device_id");
   if (!devs) return devs.error();
-  auto evs = reader_.prepare(
+  auto evs = reader_->prepare(
       "SELECT e.seq, e.event_id, e.type, l.name, COALESCE(o.name, ''), COALESCE(e.reason, ''), e.ref, e.device_at_ms,"
       " COALESCE(e.prev_hash, ''), EXISTS (SELECT 1 FROM location_counts c WHERE c.dev = e.dev AND c.seq = e.seq)"
       " FROM events e JOIN locations l ON l.id = e.loc LEFT JOIN locations o ON o.id = e.other_loc"
       " WHERE e.dev = ? ORDER BY e.seq");
   if (!evs) return evs.error();
-  auto moves = reader_.prepare(
+  auto moves = reader_->prepare(
       "SELECT s.sku, m.qty, m.price_units FROM movements m JOIN skus s ON s.id = m.sku WHERE m.dev = ? AND m.seq = ?"
       " ORDER BY m.line");
   if (!moves) return moves.error();
-  auto flags = reader_.prepare("SELECT line, check_code, list_units FROM price_flags WHERE dev = ? AND seq = ? ORDER BY line");
+  auto flags = reader_->prepare("SELECT line, check_code, list_units FROM price_flags WHERE dev = ? AND seq = ? ORDER BY line");
   if (!flags) return flags.error();
-  auto kept = reader_.prepare("SELECT seq, prev_hash, body FROM chain_kept WHERE dev = ? ORDER BY seq");
+  auto kept = reader_->prepare("SELECT seq, prev_hash, body FROM chain_kept WHERE dev = ? ORDER BY seq");
   if (!kept) return kept.error();
-  auto txn = common::SqliteReadTxn::begin(reader_);
+  auto txn = common::SqlReadTxn::begin(*reader_);
   if (!txn) return txn.error();
 
   std::vector<ChainCheck> out;

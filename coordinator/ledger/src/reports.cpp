@@ -5,19 +5,19 @@
 // One rule decides everything here and in ledger.cpp: a figure starts from the newest count of
 // its (location, SKU) (by corrected time, then event id), whether that count listed the SKU or
 // was a whole-location session that did not (counted 0); every movement the count did not see
-// (SqliteLedger::absorbs) is added on top.
+// (SqlLedger::absorbs) is added on top.
 
 #include <algorithm>
 #include <map>
 
 #include "sw/common/uuid.h"
-#include "sw/coordinator/ledger/sqlite_ledger.h"
+#include "sw/coordinator/ledger/sql_ledger.h"
 
 namespace sw::coordinator {
 
 using common::Error;
 using common::Result;
-using common::SqliteStmt;
+using common::SqlStmt;
 
 std::string TransferRow::status() const {
   if (!sent) return "receipt_without_shipment";
@@ -30,7 +30,7 @@ std::string TransferRow::status() const {
 namespace {
 
 struct KeyMark {
-  SqliteLedger::CountMark mark;
+  SqlLedger::CountMark mark;
   int64_t counted = 0;
   bool session = false;  // implied by a whole-location session that did not list the SKU
 };
@@ -56,8 +56,8 @@ struct KeyMove {
 // visits every (location, SKU), and preparing per key cost more than running the queries.
 class Statements {
  public:
-  explicit Statements(common::SqliteDb& db) : db_(db) {}
-  Result<SqliteStmt*> get(const std::string& sql) {
+  explicit Statements(common::SqlDb& db) : db_(db) {}
+  Result<SqlStmt*> get(const std::string& sql) {
     auto it = stmts_.find(sql);
     if (it == stmts_.end()) {
       auto st = db_.prepare(sql);
@@ -71,8 +71,8 @@ class Statements {
   void clear() { stmts_.clear(); }
 
  private:
-  common::SqliteDb& db_;
-  std::map<std::string, SqliteStmt> stmts_;
+  common::SqlDb& db_;
+  std::map<std::string, SqlStmt> stmts_;
 };
 
 // Every count that bears on (loc, sku), oldest first.
@@ -83,7 +83,7 @@ Result<std::vector<KeyMark>> loadMarks(Statements& db, int64_t loc, int64_t sku)
       " e.seq = m.seq WHERE m.loc = ? AND m.sku = ? AND m.kind = 'count'");
   if (!st) return st.error();
   (*st)->bind(1, loc).bind(2, sku);
-  if (auto s = (*st)->eachRow([&](SqliteStmt& r) {
+  if (auto s = (*st)->eachRow([&](SqlStmt& r) {
         marks.push_back({{r.columnInt(0), r.columnInt(1), r.columnInt(2), std::string(r.columnView(3))},
                          r.columnInt(4), false});
       });
@@ -93,7 +93,7 @@ Result<std::vector<KeyMark>> loadMarks(Statements& db, int64_t loc, int64_t sku)
   auto ls = db.get("SELECT at_ms, dev, seq, event_id FROM location_counts WHERE loc = ?");
   if (!ls) return ls.error();
   (*ls)->bind(1, loc);
-  if (auto s = (*ls)->eachRow([&](SqliteStmt& r) {
+  if (auto s = (*ls)->eachRow([&](SqlStmt& r) {
         std::string id(r.columnView(3));
         bool listed = std::any_of(marks.begin(), marks.end(), [&](const KeyMark& m) { return m.mark.id == id; });
         if (!listed) marks.push_back({{r.columnInt(0), r.columnInt(1), r.columnInt(2), id}, 0, true});
@@ -116,7 +116,7 @@ Result<std::vector<KeyMove>> loadMoves(Statements& db, int64_t loc, int64_t sku,
       (with_zero ? "" : " AND m.delta <> 0") + " ORDER BY m.ord LIMIT ?4");
   if (!st) return st.error();
   (*st)->bind(1, loc).bind(2, sku).bind(3, after_ord).bind(4, limit);
-  if (auto s = (*st)->eachRow([&](SqliteStmt& r) {
+  if (auto s = (*st)->eachRow([&](SqlStmt& r) {
         KeyMove m;
         m.ord = r.columnInt(0);
         m.dev = r.columnInt(1);
@@ -158,7 +158,7 @@ MovementRow toRow(const KeyMove& m) {
   return r;
 }
 
-Result<std::optional<int64_t>> idOf(common::SqliteDb& db, const char* table, const char* column,
+Result<std::optional<int64_t>> idOf(common::SqlDb& db, const char* table, const char* column,
                                     const std::string& name) {
   auto st = db.prepare(std::string("SELECT id FROM ") + table + " WHERE " + column + " = ?");
   if (!st) return st.error();
@@ -171,9 +171,9 @@ Result<std::optional<int64_t>> idOf(common::SqliteDb& db, const char* table, con
 
 }  // namespace
 
-Result<std::vector<std::string>> SqliteLedger::verifyOnHand() {
+Result<std::vector<std::string>> SqlLedger::verifyOnHand() {
   std::lock_guard<std::mutex> lock(read_mu_);
-  auto txn = common::SqliteReadTxn::begin(reader_);
+  auto txn = common::SqlReadTxn::begin(*reader_);
   if (!txn) return txn.error();
   struct Key3 {
     int64_t loc, sku;
@@ -181,17 +181,17 @@ Result<std::vector<std::string>> SqliteLedger::verifyOnHand() {
     std::optional<int64_t> on_hand;
   };
   std::vector<Key3> keys;
-  auto st = reader_.prepare(
+  auto st = reader_->prepare(
       "WITH k AS (SELECT DISTINCT loc, sku FROM movements UNION SELECT loc, sku FROM on_hand)"
       " SELECT k.loc, k.sku, l.name || '/' || s.sku, o.qty FROM k JOIN locations l ON l.id = k.loc"
       " JOIN skus s ON s.id = k.sku LEFT JOIN on_hand o ON o.loc = k.loc AND o.sku = k.sku");
   if (!st) return st.error();
-  auto s = st->eachRow([&](SqliteStmt& r) {
+  auto s = st->eachRow([&](SqlStmt& r) {
     keys.push_back({r.columnInt(0), r.columnInt(1), r.columnText(2),
                     r.columnIsNull(3) ? std::nullopt : std::optional<int64_t>(r.columnInt(3))});
   });
   std::vector<std::string> out;
-  Statements stmts(reader_);
+  Statements stmts(*reader_);
   for (const Key3& k : keys) {
     if (!s) break;
     auto marks = loadMarks(stmts, k.loc, k.sku);
@@ -214,17 +214,17 @@ Result<std::vector<std::string>> SqliteLedger::verifyOnHand() {
   return out;
 }
 
-Result<std::vector<CountDiscrepancy>> SqliteLedger::countDiscrepancies(const std::string& location,
+Result<std::vector<CountDiscrepancy>> SqlLedger::countDiscrepancies(const std::string& location,
                                                                        const std::string& sku, size_t max_moves) {
   std::lock_guard<std::mutex> lock(read_mu_);
-  auto txn = common::SqliteReadTxn::begin(reader_);
+  auto txn = common::SqlReadTxn::begin(*reader_);
   if (!txn) return txn.error();
   struct Row {
     int64_t loc, sku;
     std::string location, sku_name;
   };
   std::vector<Row> rows;
-  auto st = reader_.prepare(
+  auto st = reader_->prepare(
       "SELECT o.loc, o.sku, l.name, s.sku FROM on_hand o JOIN locations l ON l.id = o.loc"
       " JOIN skus s ON s.id = o.sku WHERE o.count_at_ms IS NOT NULL AND (?1 = '' OR l.name = ?1)"
       " AND (?2 = '' OR s.sku = ?2) ORDER BY l.name, s.sku");
@@ -234,9 +234,9 @@ Result<std::vector<CountDiscrepancy>> SqliteLedger::countDiscrepancies(const std
     s = st.error();
   } else {
     st->bind(1, location).bind(2, sku);
-    s = st->eachRow([&](SqliteStmt& r) { rows.push_back({r.columnInt(0), r.columnInt(1), r.columnText(2), r.columnText(3)}); });
+    s = st->eachRow([&](SqlStmt& r) { rows.push_back({r.columnInt(0), r.columnInt(1), r.columnText(2), r.columnText(3)}); });
   }
-  Statements stmts(reader_);
+  Statements stmts(*reader_);
   for (const Row& row : rows) {
     if (!s) break;
     auto marks = loadMarks(stmts, row.loc, row.sku);
@@ -289,19 +289,19 @@ Result<std::vector<CountDiscrepancy>> SqliteLedger::countDiscrepancies(const std
   return out;
 }
 
-Result<std::vector<MovementRow>> SqliteLedger::movementsFor(const std::string& location, const std::string& sku,
+Result<std::vector<MovementRow>> SqlLedger::movementsFor(const std::string& location, const std::string& sku,
                                                             int64_t after, int64_t limit) {
   std::lock_guard<std::mutex> lock(read_mu_);
-  auto txn = common::SqliteReadTxn::begin(reader_);
+  auto txn = common::SqlReadTxn::begin(*reader_);
   if (!txn) return txn.error();
   auto run = [&]() -> Result<std::vector<MovementRow>> {
-    auto loc = idOf(reader_, "locations", "name", location);
+    auto loc = idOf(*reader_, "locations", "name", location);
     if (!loc) return loc.error();
-    auto sk = idOf(reader_, "skus", "sku", sku);
+    auto sk = idOf(*reader_, "skus", "sku", sku);
     if (!sk) return sk.error();
     std::vector<MovementRow> out;
     if (!*loc || !*sk) return out;
-    Statements stmts(reader_);
+    Statements stmts(*reader_);
     auto marks = loadMarks(stmts, **loc, **sk);
     if (!marks) return marks.error();
     auto moves = loadMoves(stmts, **loc, **sk, after, limit, true);
@@ -317,10 +317,10 @@ Result<std::vector<MovementRow>> SqliteLedger::movementsFor(const std::string& l
   return out;
 }
 
-Result<std::vector<TransferRow>> SqliteLedger::transfers(const std::string& location, const std::string& sku,
+Result<std::vector<TransferRow>> SqlLedger::transfers(const std::string& location, const std::string& sku,
                                                          bool open_only, int64_t limit) {
   std::lock_guard<std::mutex> lock(read_mu_);
-  auto st = reader_.prepare(
+  auto st = reader_->prepare(
       "SELECT t.id, f.name, o.name, s.sku, t.sent, t.sent_at_ms, COALESCE(od.device_id, ''), t.out_seq, t.received,"
       " t.received_at_ms, COALESCE(id.device_id, ''), t.in_seq FROM transfers t"
       " JOIN locations f ON f.id = t.from_loc JOIN locations o ON o.id = t.to_loc JOIN skus s ON s.id = t.sku"
@@ -330,7 +330,7 @@ Result<std::vector<TransferRow>> SqliteLedger::transfers(const std::string& loca
   if (!st) return st.error();
   st->bind(1, location).bind(2, sku).bind(3, open_only ? 1 : 0).bind(4, limit);
   std::vector<TransferRow> out;
-  auto s = st->eachRow([&](SqliteStmt& r) {
+  auto s = st->eachRow([&](SqlStmt& r) {
     TransferRow t;
     t.id = r.columnInt(0);
     t.from_location = r.columnText(1);
@@ -350,22 +350,22 @@ Result<std::vector<TransferRow>> SqliteLedger::transfers(const std::string& loca
   return out;
 }
 
-Result<std::vector<int64_t>> SqliteLedger::syncLatencies(int64_t since_ms, int64_t max_events) {
+Result<std::vector<int64_t>> SqlLedger::syncLatencies(int64_t since_ms, int64_t max_events) {
   std::lock_guard<std::mutex> lock(read_mu_);
-  auto st = reader_.prepare(
+  auto st = reader_->prepare(
       "SELECT applied_at_ms - at_ms FROM events WHERE applied_at_ms >= ? ORDER BY ord DESC LIMIT ?");
   if (!st) return st.error();
   st->bind(1, since_ms).bind(2, max_events);
   std::vector<int64_t> out;
-  auto s = st->eachRow([&](SqliteStmt& r) { out.push_back(r.columnInt(0)); });
+  auto s = st->eachRow([&](SqlStmt& r) { out.push_back(r.columnInt(0)); });
   if (!s) return s.error();
   std::sort(out.begin(), out.end());
   return out;
 }
 
-Result<std::vector<SalesFigure>> SqliteLedger::salesApplied(int64_t after_ms, int64_t until_ms) {
+Result<std::vector<SalesFigure>> SqlLedger::salesApplied(int64_t after_ms, int64_t until_ms) {
   std::lock_guard<std::mutex> lock(read_mu_);
-  auto st = reader_.prepare(
+  auto st = reader_->prepare(
       "SELECT l.name, d.internal, e.type, SUM(m.qty), SUM(COALESCE(m.price_units, 0) * m.qty)"
       " FROM events e JOIN movements m ON m.dev = e.dev AND m.seq = e.seq"
       " JOIN devices d ON d.id = e.dev JOIN locations l ON l.id = m.loc"
@@ -374,7 +374,7 @@ Result<std::vector<SalesFigure>> SqliteLedger::salesApplied(int64_t after_ms, in
   if (!st) return st.error();
   st->bind(1, after_ms).bind(2, until_ms);
   std::vector<SalesFigure> out;
-  auto s = st->eachRow([&](SqliteStmt& r) {
+  auto s = st->eachRow([&](SqlStmt& r) {
     std::string location = r.columnText(0);
     bool internal = r.columnInt(1) != 0;
     if (out.empty() || out.back().location != location || out.back().internal != internal) {

@@ -1,8 +1,8 @@
-// Sales history on the ledger file: a read-only connection of its own (see Ledger::openSalesHistory).
+// Sales history on the ledger's store: a connection of its own (see Ledger::openSalesHistory).
 
 #include <mutex>
 
-#include "sw/coordinator/ledger/sqlite_ledger.h"
+#include "sw/coordinator/ledger/sql_ledger.h"
 
 namespace sw::coordinator {
 
@@ -10,16 +10,16 @@ using common::Result;
 
 namespace {
 
-class SqliteSalesHistory final : public SalesHistory {
+class SqlSalesHistory final : public SalesHistory {
  public:
-  static Result<std::unique_ptr<SalesHistory>> open(const std::string& ledger_path) {
-    std::unique_ptr<SqliteSalesHistory> h(new SqliteSalesHistory());
-    // The ledger has created the file and its schema; this connection only reads.
-    auto db = common::SqliteDb::open({.path = ledger_path, .create = false});
+  static Result<std::unique_ptr<SalesHistory>> open(const LedgerOptions& options) {
+    std::unique_ptr<SqlSalesHistory> h(new SqlSalesHistory());
+    // The ledger has created the store and its schema; this connection only reads.
+    auto db = SqlLedger::connect(options, false);
     if (!db) return db.error();
     h->db_ = std::move(*db);
     // Ids first so the (loc, sku, at_ms) index answers the range.
-    auto st = h->db_.prepare(
+    auto st = h->db_->prepare(
         "SELECT COALESCE(SUM(m.qty), 0) FROM movements m"
         " WHERE m.loc = (SELECT id FROM locations WHERE name = ?1)"
         "   AND m.sku = (SELECT id FROM skus WHERE sku = ?2)"
@@ -46,24 +46,24 @@ class SqliteSalesHistory final : public SalesHistory {
 
   Result<std::vector<std::string>> skus() override {
     std::lock_guard lock(mu_);
-    auto st = db_.prepare("SELECT sku FROM skus ORDER BY sku");
+    auto st = db_->prepare("SELECT sku FROM skus ORDER BY sku");
     if (!st) return st.error();
     std::vector<std::string> out;
-    if (auto each_ok = st->eachRow([&](const common::SqliteStmt& row) { out.push_back(row.columnText(0)); }); !each_ok) {
+    if (auto each_ok = st->eachRow([&](const common::SqlStmt& row) { out.push_back(row.columnText(0)); }); !each_ok) {
       return each_ok.error();
     }
     return out;
   }
 
  private:
-  SqliteSalesHistory() = default;
+  SqlSalesHistory() = default;
   std::mutex mu_;
-  common::SqliteDb db_;
-  common::SqliteStmt sold_;
+  std::unique_ptr<common::SqlDb> db_;
+  common::SqlStmt sold_;
 };
 
 }  // namespace
 
-Result<std::unique_ptr<SalesHistory>> SqliteLedger::openSalesHistory() { return SqliteSalesHistory::open(options_.path); }
+Result<std::unique_ptr<SalesHistory>> SqlLedger::openSalesHistory() { return SqlSalesHistory::open(options_); }
 
 }  // namespace sw::coordinator

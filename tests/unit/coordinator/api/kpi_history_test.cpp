@@ -6,7 +6,7 @@
 #include "sw/common/uuid.h"
 #include "sw/coordinator/api/kpi_sampler.h"
 #include "sw/coordinator/api/kpi_series.h"
-#include "sw/coordinator/ledger/sqlite_ledger.h"
+#include "sw/coordinator/ledger/sql_ledger.h"
 #include "sw/coordinator/orders/order_book.h"
 #include "test_support.h"
 
@@ -115,7 +115,7 @@ TEST(KpiSeriesStore, EachAppendDeletesWhatIsOlderThanTheRetentionSoTheTableStays
 class KpiSamplerTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    auto l = coordinator::SqliteLedger::open({.path = dir_.file("ledger.db")});
+    auto l = coordinator::SqlLedger::open({.path = dir_.file("ledger.db")});
     ASSERT_TRUE(l.ok()) << l.error().toString();
     ledger_ = std::move(*l);
     auto b = coordinator::OrderBook::open(dir_.file("ledger.db.orders"), clock_);
@@ -159,7 +159,7 @@ class KpiSamplerTest : public ::testing::Test {
 
   test::TempDir dir_;
   common::ManualClock clock_;
-  std::unique_ptr<coordinator::SqliteLedger> ledger_;
+  std::unique_ptr<coordinator::SqlLedger> ledger_;
   std::unique_ptr<coordinator::OrderBook> book_;
   std::unique_ptr<SqliteKpiSeries> store_;
   std::map<std::string, uint64_t> seq_;

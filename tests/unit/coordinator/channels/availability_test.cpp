@@ -6,7 +6,7 @@
 
 #include "sw/common/uuid.h"
 #include "sw/coordinator/channels/availability.h"
-#include "sw/coordinator/ledger/sqlite_ledger.h"
+#include "sw/coordinator/ledger/sql_ledger.h"
 #include "test_support.h"
 
 using namespace sw;
@@ -31,7 +31,7 @@ constexpr int64_t kHour = 3600 * 1000;
 class AvailabilityTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    auto l = coordinator::SqliteLedger::open({.path = dir_.file("ledger.db")});
+    auto l = coordinator::SqlLedger::open({.path = dir_.file("ledger.db")});
     ASSERT_TRUE(l.ok()) << l.error().toString();
     ledger_ = std::move(*l);
     auto h = ledger_->openSalesHistory();
@@ -86,7 +86,7 @@ class AvailabilityTest : public ::testing::Test {
 
   test::TempDir dir_;
   common::ManualClock clock_{1'800'000'000'000};
-  std::unique_ptr<coordinator::SqliteLedger> ledger_;
+  std::unique_ptr<coordinator::SqlLedger> ledger_;
   std::unique_ptr<coordinator::SalesHistory> sales_;
   FakeReservations reservations_;
   std::map<std::string, uint64_t> seq_;

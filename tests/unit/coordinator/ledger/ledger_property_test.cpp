@@ -22,7 +22,7 @@
 #include <tuple>
 
 #include "sw/common/uuid.h"
-#include "sw/coordinator/ledger/sqlite_ledger.h"
+#include "sw/coordinator/ledger/sql_ledger.h"
 #include "sw/coordinator/ingest/sequencer.h"
 #include "test_support.h"
 
@@ -213,7 +213,7 @@ class History {
 
 // Delivers every device's events as the network would: in batches, all devices' batches in a
 // random order, some twice, each through the Sequencer; the ledger commits what it releases.
-void deliver(std::vector<Device>& devices, coordinator::SqliteLedger& ledger, std::mt19937_64& rng) {
+void deliver(std::vector<Device>& devices, coordinator::SqlLedger& ledger, std::mt19937_64& rng) {
   std::vector<common::EventBatch> batches;
   for (const Device& d : devices) {
     std::string epoch = common::newUuid();
@@ -251,7 +251,7 @@ void deliver(std::vector<Device>& devices, coordinator::SqliteLedger& ledger, st
   for (const Device& d : devices) ASSERT_EQ(seq.applied(d.id), d.events.size()) << d.id << " not fully applied";
 }
 
-std::map<Key, int64_t> ledgerFigures(coordinator::SqliteLedger& ledger) {
+std::map<Key, int64_t> ledgerFigures(coordinator::SqlLedger& ledger) {
   std::map<Key, int64_t> out;
   for (const char* loc : {"store-1", "store-2"}) {
     auto rows = ledger.stockForLocation(loc);
@@ -262,8 +262,8 @@ std::map<Key, int64_t> ledgerFigures(coordinator::SqliteLedger& ledger) {
   return out;
 }
 
-std::unique_ptr<coordinator::SqliteLedger> openLedger(const test::TempDir& dir, const std::string& name) {
-  auto l = coordinator::SqliteLedger::open({.path = dir.file(name), .count_tie_ms = kTieMs});
+std::unique_ptr<coordinator::SqlLedger> openLedger(const test::TempDir& dir, const std::string& name) {
+  auto l = coordinator::SqlLedger::open({.path = dir.file(name), .count_tie_ms = kTieMs});
   EXPECT_TRUE(l.ok()) << l.error().toString();
   return l ? std::move(*l) : nullptr;
 }

@@ -10,7 +10,7 @@
 #include "sw/common/uuid.h"
 #include "sw/coordinator/orders/order_service.h"
 #include "sw/coordinator/orders/pick_tasks.h"
-#include "sw/coordinator/ledger/sqlite_ledger.h"
+#include "sw/coordinator/ledger/sql_ledger.h"
 #include "test_support.h"
 
 using namespace sw;
@@ -24,7 +24,7 @@ namespace {
 class OrderBookTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    auto l = SqliteLedger::open({.path = dir_.file("ledger.db")});
+    auto l = SqlLedger::open({.path = dir_.file("ledger.db")});
     ASSERT_TRUE(l.ok()) << l.error().toString();
     ledger_ = std::move(*l);
     reopen();
@@ -93,7 +93,7 @@ class OrderBookTest : public ::testing::Test {
 
   test::TempDir dir_;
   common::ManualClock clock_;
-  std::unique_ptr<SqliteLedger> ledger_;
+  std::unique_ptr<SqlLedger> ledger_;
   std::unique_ptr<OrderBook> book_;
   std::unique_ptr<OrderService> service_;
   std::map<std::string, uint64_t> seq_;

@@ -1,7 +1,7 @@
 #pragma once
 // The inventory ledger: an append-only event and movement log, and an on-hand table per
 // (location, SKU) derived from it. This header is what its users see (the row types and the
-// Ledger interface); the SQLite store is sqlite_ledger.h.
+// Ledger interface); the SQLite store is sql_ledger.h.
 //
 // Tables (names are interned: devices, locations and skus map names to integer ids):
 //   devices(id, device_id, epoch, last_applied_seq, kind, location, online, last_seen_ms, state_json, ...)
@@ -260,7 +260,7 @@ inline constexpr int64_t kDefaultCountTieMs = 2000;
 
 // What the rest of the coordinator needs of the ledger: availability, orders, reports, routes,
 // the downlink and ingest take a Ledger&, so a second store can stand behind it without touching
-// them. SqliteLedger (sqlite_ledger.h) is the one there is.
+// them. SqlLedger (sql_ledger.h) is the one there is.
 class Ledger {
  public:
   virtual ~Ledger() = default;

@@ -1,6 +1,11 @@
 #pragma once
-// The ledger on SQLite (see ledger.h for the tables and rules; Ledger is its interface). Only
-// what opens a ledger includes this: the coordinator's main, tools, benchmarks and tests.
+// The ledger on SQL (see ledger.h for the tables and rules; Ledger is its interface): on SQLite,
+// the embedded default, or on PostgreSQL when LedgerOptions::path is a postgresql:// URL. One
+// implementation on common::SqlDb (sql.h) for both, with the schema written for each. Only what
+// opens a ledger includes this: the coordinator's main, tools, benchmarks and tests.
+//
+// This ledger is the only writer of its store: it keeps names, on-hand rows and the apply order
+// in memory between commits. Two coordinators must not write one PostgreSQL ledger at once.
 
 #include <cstdint>
 #include <functional>
@@ -15,12 +20,13 @@
 #include "sw/common/clock.h"
 #include "sw/common/event.h"
 #include "sw/common/result.h"
-#include "sw/common/sqlite.h"
+#include "sw/common/sql.h"
 #include "sw/coordinator/ledger/ledger.h"
 
 namespace sw::coordinator {
 
 struct LedgerOptions {
+  // A SQLite file, or a PostgreSQL database as a libpq URL (postgresql://user@host:port/db).
   std::string path;
   int64_t cache_mib = 64;
   // Counts and movements from different devices whose corrected times are this close cannot be
@@ -32,7 +38,7 @@ struct LedgerOptions {
   int64_t count_tie_ms = -1;
 };
 
-class SqliteLedger final : public Ledger {
+class SqlLedger final : public Ledger {
  public:
   // Pages of a new ledger. A catch-up group touches nearly every leaf of the movement index
   // and of on_hand, so larger pages mean fewer pages, fewer WAL frames (one pwrite(2) each) and
@@ -41,7 +47,11 @@ class SqliteLedger final : public Ledger {
   // and 103.2k (coordinator 8.1-9.6 against 9.1-9.8 us CPU per event). A small live commit
   // writes each page it touches whole, so 16 KiB rather than larger.
   static constexpr int kPageSize = 16384;
-  static common::Result<std::unique_ptr<SqliteLedger>> open(const LedgerOptions& options);
+  static common::Result<std::unique_ptr<SqlLedger>> open(const LedgerOptions& options);
+  // A connection to the ledger's store (create: the writer's, which may create a SQLite file).
+  static common::Result<std::unique_ptr<common::SqlDb>> connect(const LedgerOptions& options, bool create);
+  common::SqlDialect dialect() const { return db_->dialect(); }
+  std::string describe() const { return db_->describe(); }
 
   common::Result<std::vector<DeviceRow>> loadDevices() override;
   // Applies the whole group in one transaction, or nothing. info (optional) says what changed.
@@ -117,7 +127,7 @@ class SqliteLedger final : public Ledger {
   void setBeforeCommitHook(std::function<common::Status()> hook) { before_commit_ = std::move(hook); }
 
  private:
-  SqliteLedger() = default;
+  SqlLedger() = default;
   common::Status init(const LedgerOptions& options);
   common::Status prepareStatements();
   common::Status applyEvent(const ApplyEvent& ae, int64_t applied_at_ms);
@@ -166,9 +176,9 @@ class SqliteLedger final : public Ledger {
     std::unordered_map<std::string, int64_t> ids;
     std::unordered_map<int64_t, std::string> names;  // the same, by id
     std::vector<std::string> added;  // in the open transaction: forgotten if it rolls back
-    common::SqliteStmt find;
-    common::SqliteStmt insert;
-    common::SqliteStmt by_id;
+    common::SqlStmt find;
+    common::SqlStmt insert;
+    common::SqlStmt by_id;
   };
   common::Result<int64_t> intern(Interner& in, const std::string& name);
   // The name of an id, from the database when no event since the start has named it (a
@@ -184,49 +194,48 @@ class SqliteLedger final : public Ledger {
   common::Status prepareInterner(Interner& in);
 
   std::mutex write_mu_;
-  common::SqliteDb db_;
+  std::unique_ptr<common::SqlDb> db_;
   std::mutex read_mu_;
-  common::SqliteDb reader_;
+  std::unique_ptr<common::SqlDb> reader_;
   Interner devices_{"devices", "device_id", {}, {}, {}, {}, {}, {}};
   Interner locations_{"locations", "name", {}, {}, {}, {}, {}, {}};
   Interner skus_{"skus", "sku", {}, {}, {}, {}, {}, {}};
-  common::SqliteStmt ins_event_;
-  common::SqliteStmt ins_move_;
-  common::SqliteStmt ins_event_or_ignore_;  // one staged event
-  common::SqliteStmt ins_events_many_;      // kInsertRows staged events
-  common::SqliteStmt ins_moves_many_;       // kInsertRows of their lines
-  common::SqliteStmt sel_event_by_id_;
-  common::SqliteStmt sel_onhand_;
-  common::SqliteStmt up_onhand_;
-  common::SqliteStmt set_onhand_;
-  common::SqliteStmt sum_after_;
-  common::SqliteStmt sel_ref_moves_;
-  common::SqliteStmt up_device_;
-  common::SqliteStmt set_epoch_;
-  common::SqliteStmt ins_quarantine_;
-  common::SqliteStmt up_state_;
-  common::SqliteStmt mark_voided_;
-  common::SqliteStmt ins_anomaly_;
-  common::SqliteStmt sel_claim_;
-  common::SqliteStmt ins_price_flag_;
-  common::SqliteStmt ins_claim_;
-  common::SqliteStmt set_internal_;
-  common::SqliteStmt set_conflict_;
-  common::SqliteStmt switch_epoch_;
-  common::SqliteStmt sel_event_id_at_;  // on reader_
-  common::SqliteStmt sel_loc_count_;
-  common::SqliteStmt ins_loc_count_;
-  common::SqliteStmt sel_loc_skus_;
-  common::SqliteStmt match_early_receipt_;
-  common::SqliteStmt match_shipment_ref_;
-  common::SqliteStmt match_shipment_fifo_;
-  common::SqliteStmt ins_transfer_out_;
-  common::SqliteStmt ins_transfer_in_;
-  common::SqliteStmt set_transfer_out_;
-  common::SqliteStmt set_transfer_in_;
-  common::SqliteStmt set_chain_head_;
-  common::SqliteStmt set_chain_break_;
-  common::SqliteStmt ins_chain_kept_;
+  common::SqlStmt ins_move_;
+  common::SqlStmt ins_event_or_ignore_;  // one staged event
+  common::SqlStmt ins_events_many_;      // kInsertRows staged events
+  common::SqlStmt ins_moves_many_;       // kInsertRows of their lines
+  common::SqlStmt sel_event_by_id_;
+  common::SqlStmt sel_onhand_;
+  common::SqlStmt up_onhand_;
+  common::SqlStmt set_onhand_;
+  common::SqlStmt sum_after_;
+  common::SqlStmt sel_ref_moves_;
+  common::SqlStmt up_device_;
+  common::SqlStmt set_epoch_;
+  common::SqlStmt ins_quarantine_;
+  common::SqlStmt up_state_;
+  common::SqlStmt mark_voided_;
+  common::SqlStmt ins_anomaly_;
+  common::SqlStmt sel_claim_;
+  common::SqlStmt ins_price_flag_;
+  common::SqlStmt ins_claim_;
+  common::SqlStmt set_internal_;
+  common::SqlStmt set_conflict_;
+  common::SqlStmt switch_epoch_;
+  common::SqlStmt sel_event_id_at_;  // on reader_
+  common::SqlStmt sel_loc_count_;
+  common::SqlStmt ins_loc_count_;
+  common::SqlStmt sel_loc_skus_;
+  common::SqlStmt match_early_receipt_;
+  common::SqlStmt match_shipment_ref_;
+  common::SqlStmt match_shipment_fifo_;
+  common::SqlStmt ins_transfer_out_;
+  common::SqlStmt ins_transfer_in_;
+  common::SqlStmt set_transfer_out_;
+  common::SqlStmt set_transfer_in_;
+  common::SqlStmt set_chain_head_;
+  common::SqlStmt set_chain_break_;
+  common::SqlStmt ins_chain_kept_;
   LedgerOptions options_;
   int64_t next_ord_ = 1;
   int64_t stock_ver_ = 0;

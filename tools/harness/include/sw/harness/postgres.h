@@ -1,0 +1,58 @@
+#pragma once
+// A private PostgreSQL for tests and benchmarks: `initdb` into a temp dir, `postgres` on a free
+// port on 127.0.0.1 (trust authentication for one user, `stockwire`, on loopback only), stopped
+// and removed on destruction. PostgreSQL refuses to run as root: as root (CI) the server runs
+// as an unprivileged user (SW_PG_USER, else `postgres` if that user exists, else `nobody`),
+// started through setpriv(1) so that the pid we hold is the server's own. The server's binaries
+// come from SW_PG_BINDIR, else the newest /usr/lib/postgresql/N/bin (Debian's layout).
+
+#include <sys/types.h>
+
+#include <string>
+
+#include "sw/harness/process.h"
+
+namespace sw::test {
+
+class Postgres {
+ public:
+  struct Options {
+    // false: fsync, full_page_writes and synchronous_commit off (a test's data need not survive
+    // a power cut of the machine); true: the server's durable defaults, for benchmarks.
+    bool durable = false;
+    int max_connections = 100;
+  };
+  Postgres();
+  explicit Postgres(Options options);
+  ~Postgres();
+  Postgres(const Postgres&) = delete;
+  Postgres& operator=(const Postgres&) = delete;
+
+  void start();   // initdb on the first start; throws with the server's log when it fails
+  void stop();    // SIGINT: fast shutdown
+  void kill9();   // SIGKILL the postmaster
+  bool running();
+  int port() const { return port_; }
+  // A new, empty database; returns its URL.
+  std::string createDatabase(const std::string& name);
+  // postgresql://stockwire@127.0.0.1:PORT/DB
+  std::string url(const std::string& database = "postgres") const;
+  // Runs SQL with psql against a database; returns its stdout (throws on failure).
+  std::string psql(const std::string& database, const std::string& sql);
+  static std::string binDir();
+  // Whether a PostgreSQL server is installed here (tests skip with a reason if not).
+  static bool available();
+
+ private:
+  std::vector<std::string> asServerUser(std::vector<std::string> argv) const;
+  Options options_;
+  TempDir dir_;
+  std::string data_;
+  int port_;
+  bool initialised_ = false;
+  uid_t uid_ = 0;
+  gid_t gid_ = 0;
+  Child child_;
+};
+
+}  // namespace sw::test
