@@ -35,6 +35,7 @@
 #include "sw/common/sqlite.h"
 #include "sw/common/topics.h"
 #include "sw/common/uuid.h"
+#include "sw/harness/postgres.h"
 #include "sw/harness/process.h"
 #include "sw/harness/proxy.h"
 #include "sw/harness/stack.h"
@@ -53,7 +54,8 @@ after marking acked) and at random; coordinator SIGKILL mid-batch, after commit 
 and at random; Mosquitto SIGKILL and restart (no persistence: in-flight messages are lost);
 network cuts, black holes and latency (agents' and coordinator's links separately);
 duplicated and reordered batches (old batches published again); a device clock jumping a
-day backwards or forwards; the coordinator offline for a long stretch while agents sell; an
+day backwards or forwards; the coordinator offline for a long stretch while agents sell; with
+--ledger postgresql, the ledger's PostgreSQL SIGKILLed and restarted (postgres_kill9); an
 agent's database put back to an older copy of itself (agent_restore_old_copy: the first time a
 copy is taken, the next time the agent is drained, stopped and its files replaced by the copy,
 so it reuses seqs the ledger already has under other events; the events only the replaced files
@@ -70,6 +72,9 @@ std::vector<common::OptionSpec> chaosOptions() {
       {"agents", Kind::kInt, "K", "4", 2, 8, "agents per run (the last one is a handheld)"},
       {"faults", Kind::kText, "LIST", "", 0, 0,
        "only these faults (comma-separated names as printed, e.g.\ncoordinator_crash_point,broker_kill9); default: all"},
+      {"ledger", Kind::kText, "STORE", "sqlite", 0, 0,
+       "the coordinator's ledger: sqlite (its file), or postgresql (a private PostgreSQL,\n"
+       "a database per run; adds the fault postgres_kill9)"},
       {"keep", Kind::kFlag, "", "", 0, 0, "keep each run's directory (logs, databases) even when it passes"},
       {"verbose", Kind::kFlag, "", "", 0, 0, "print every fault as it is injected"},
   };
@@ -77,7 +82,8 @@ std::vector<common::OptionSpec> chaosOptions() {
 
 const char* kFaultNames[] = {"agent_crash_point", "agent_kill9", "coordinator_crash_point", "coordinator_kill9",
                              "broker_kill9", "network_cut", "network_blackhole", "network_latency",
-                             "duplicate_reorder", "clock_jump", "coordinator_offline_long", "agent_restore_old_copy"};
+                             "duplicate_reorder", "clock_jump", "coordinator_offline_long", "agent_restore_old_copy",
+                             "postgres_kill9"};
 
 const char* kAgentCrashPoints[] = {"agent.after_local_commit", "agent.after_publish", "agent.before_mark_acked",
                                    "agent.after_mark_acked"};
@@ -102,9 +108,10 @@ struct RunResult {
 
 class Run {
  public:
-  Run(uint64_t seed, int agents, int duration_s, bool verbose, std::vector<std::string> faults)
+  // pg: the PostgreSQL the ledger goes in (a new database for this run); null: SQLite.
+  Run(uint64_t seed, int agents, int duration_s, bool verbose, std::vector<std::string> faults, test::Postgres* pg)
       : seed_(seed), n_agents_(agents), duration_s_(duration_s), verbose_(verbose), faults_(std::move(faults)),
-        rng_(seed) {}
+        rng_(seed), pg_(pg) {}
 
   RunResult execute(bool keep);
 
@@ -168,6 +175,7 @@ class Run {
   std::unique_ptr<test::TcpProxy> agent_net_;
   std::unique_ptr<test::TcpProxy> coord_net_;
   std::unique_ptr<test::CoordinatorProc> coord_;
+  test::Postgres* pg_;
   std::mutex coord_mu_;
   bool coord_down_on_purpose_ = false;  // guarded by coord_mu_
   std::vector<std::unique_ptr<AgentSlot>> agents_;
@@ -401,6 +409,18 @@ void Run::nemesis() {
       case 11:
         restoreOldCopy(a);
         break;
+      case 12: {  // the ledger's PostgreSQL dies and comes back: the coordinator's commits fail meanwhile
+        if (!pg_) break;
+        pg_->kill9();
+        note("postgres_kill9");
+        std::this_thread::sleep_for(std::chrono::milliseconds(rand(100, 1500)));
+        try {
+          pg_->start();
+        } catch (const std::exception& ex) {
+          std::printf("    [%5.1fs] postgres did not restart: %s\n", elapsed(), ex.what());
+        }
+        break;
+      }
       case 10: {
         {
           std::lock_guard<std::mutex> lock(coord_mu_);
@@ -601,7 +621,7 @@ void Run::check() {
   result_.acked = acked_.size();
   // The ledger's on-hand figures must equal what its movement log says.
   coord_->stop();
-  auto v = test::Child::spawn({test::coordinatorBinary(), "verify", "--db", coord_->db()}, dir_->file("verify"));
+  auto v = test::Child::spawn({test::coordinatorBinary(), "verify", "--db", coord_->ledgerDb()}, dir_->file("verify"));
   auto st = v.wait(120s);
   if (!st || !WIFEXITED(*st) || WEXITSTATUS(*st) != 0) {
     std::string out = v.stdoutText();
@@ -620,6 +640,7 @@ RunResult Run::execute(bool keep) {
   std::string agent_url = agent_net_->url();
   std::string coord_url = "tcp://127.0.0.1:" + std::to_string(coord_net_->port());
   coord_ = std::make_unique<test::CoordinatorProc>(*dir_, coord_url);
+  if (pg_) coord_->setLedgerUrl(pg_->createDatabase("chaos_" + std::to_string(seed_)));
   for (int i = 0; i < n_agents_; ++i) {
     auto slot = std::make_unique<AgentSlot>();
     bool handheld = i + 1 == n_agents_;
@@ -702,16 +723,34 @@ int runChaos(const common::ParsedOptions& args) {
   } else {
     faults.assign(std::begin(kFaultNames), std::end(kFaultNames));
   }
+  const std::string ledger = args.text("ledger");
+  if (ledger != "sqlite" && ledger != "postgresql") {
+    std::fprintf(stderr, "stockwire-chaos: --ledger must be sqlite or postgresql\n");
+    return 2;
+  }
+  std::unique_ptr<test::Postgres> pg;
+  if (ledger == "postgresql") {
+    // The nemesis thread restarts it (postgres_kill9): it must outlive that thread.
+    pg = std::make_unique<test::Postgres>(test::Postgres::Options{.stop_with_starting_thread = false});
+    pg->start();
+  } else {
+    if (args.has("faults") && std::find(faults.begin(), faults.end(), "postgres_kill9") != faults.end()) {
+      std::fprintf(stderr, "stockwire-chaos: postgres_kill9 needs --ledger postgresql\n");
+      return 2;
+    }
+    std::erase(faults, std::string("postgres_kill9"));
+  }
   common::setLogLevel(common::LogLevel::kError);
   std::signal(SIGPIPE, SIG_IGN);
-  std::printf("stockwire-chaos: %lld runs, seed %lld, %lld s each, %lld agents\n", static_cast<long long>(runs),
-              static_cast<long long>(seed), static_cast<long long>(duration), static_cast<long long>(agents));
+  std::printf("stockwire-chaos: %lld runs, seed %lld, %lld s each, %lld agents, ledger on %s\n",
+              static_cast<long long>(runs), static_cast<long long>(seed), static_cast<long long>(duration),
+              static_cast<long long>(agents), ledger.c_str());
   RunResult total;
   uint64_t failed = 0, total_faults = 0;
   std::map<std::string, int> fault_kinds;
   for (int64_t i = 0; i < runs; ++i) {
     uint64_t s = static_cast<uint64_t>(seed + i);
-    Run run(s, static_cast<int>(agents), static_cast<int>(duration), args.flag("verbose"), faults);
+    Run run(s, static_cast<int>(agents), static_cast<int>(duration), args.flag("verbose"), faults, pg.get());
     RunResult r = run.execute(args.flag("keep"));
     uint64_t n_faults = 0;
     std::string kinds;

@@ -152,3 +152,27 @@ TEST_F(PgDbTest, SchemaStepsApplyOnceAndANewerSchemaIsRefused) {
   ASSERT_FALSE(db_->migrate(broken).ok());
   EXPECT_EQ(*db_->schemaVersion("thing"), 2);
 }
+
+// The harness's kill9() and start() (tools/chaos --ledger postgresql relies on them), and a
+// connection living through it: the first call after is a retry, the next one works.
+TEST(PgServer, KilledAndStartedAgainAConnectionCarriesOn) {
+  test::Postgres server;
+  server.start();
+  std::string url = server.createDatabase("restart");
+  auto db = PgDb::open({.url = url});
+  ASSERT_TRUE(db.ok()) << db.error().toString();
+  ASSERT_TRUE((*db)->exec("CREATE TABLE t (id BIGINT PRIMARY KEY)").ok());
+  ASSERT_TRUE((*db)->exec("INSERT INTO t VALUES (1)").ok());
+  for (int i = 0; i < 3; ++i) {
+    server.kill9();
+    EXPECT_FALSE(server.running());
+    server.start();
+    auto lost = (*db)->exec("INSERT INTO t VALUES (" + std::to_string(i + 2) + ")");
+    if (!lost.ok()) {
+      EXPECT_EQ(lost.error().kind, common::ErrorKind::kRetry) << lost.error().toString();
+      auto again = (*db)->exec("INSERT INTO t VALUES (" + std::to_string(i + 2) + ")");
+      ASSERT_TRUE(again.ok()) << again.error().toString() << "\n" << server.log();
+    }
+  }
+  EXPECT_EQ(*(*db)->queryInt("SELECT count(*) FROM t"), 4);
+}

@@ -78,9 +78,9 @@ Postgres::~Postgres() {
 }
 
 std::vector<std::string> Postgres::asServerUser(std::vector<std::string> argv) const {
-  // setpriv execs the command (the pid we hold is the server's), and --pdeathsig stops the
-  // server if the test process dies without its destructors (fast shutdown).
-  std::vector<std::string> out = {"/usr/bin/setpriv", "--pdeathsig=INT"};
+  // setpriv execs the command (the pid we hold is the server's); see stop_with_starting_thread.
+  std::vector<std::string> out = {"/usr/bin/setpriv"};
+  if (options_.stop_with_starting_thread) out.push_back("--pdeathsig=INT");
   if (geteuid() == 0) {
     for (std::string a : {"--reuid=" + std::to_string(uid_), "--regid=" + std::to_string(gid_), std::string("--clear-groups")}) {
       out.push_back(a);
@@ -108,17 +108,22 @@ void Postgres::start() {
                                    "-c", "listen_addresses=127.0.0.1", "-c", "unix_socket_directories=",
                                    "-c", "max_connections=" + std::to_string(options_.max_connections)};
   if (!options_.durable) {
-    for (const char* c : {"fsync=off", "full_page_writes=off", "synchronous_commit=off"}) {
+    // Only what matters if the machine loses power: a killed server still has every commit
+    // (synchronous_commit stays on: off would lose the last commits of a SIGKILLed server).
+    for (const char* c : {"fsync=off", "full_page_writes=off"}) {
       argv.push_back("-c");
       argv.push_back(c);
     }
   }
-  child_ = Child::spawn(asServerUser(argv), dir_.file("postgres"));
+  // In a group of its own: kill9() takes the postmaster and its backends together, as the loss
+  // of the server's machine would (a postmaster killed alone leaves backends holding its shared
+  // memory, and a new one refuses to start until they have gone).
+  child_ = Child::spawn(asServerUser(argv), dir_.file("postgres"), {}, Child::Group::kOwn);
   // Up once it answers a query (it accepts connections a moment before it is ready).
   bool up = waitFor(
       [&] {
         if (!child_.running()) return true;
-        return runToEnd({bin + "/pg_isready", "-q", "-h", "127.0.0.1", "-p", std::to_string(port_)},
+        return runToEnd({bin + "/pg_isready", "-q", "-h", "127.0.0.1", "-p", std::to_string(port_), "-U", "stockwire", "-d", "postgres"},
                         dir_.file("pg_isready"), std::chrono::seconds(10)) == 0;
       },
       std::chrono::seconds(60), std::chrono::milliseconds(50));
@@ -126,7 +131,7 @@ void Postgres::start() {
 }
 
 void Postgres::stop() { child_.kill(SIGINT); }
-void Postgres::kill9() { child_.kill(SIGKILL); }
+void Postgres::kill9() { child_.killGroup(SIGKILL); }
 bool Postgres::running() { return child_.running(); }
 
 std::string Postgres::url(const std::string& database) const {

@@ -126,6 +126,10 @@ void CoordinatorProc::start(const std::map<std::string, std::string>& extra_env)
   env.insert(extra_env.begin(), extra_env.end());
   std::vector<std::string> argv = {coordinatorBinary(), "serve", "--broker", broker_url_, "--db", db_,
                                    "--http", "127.0.0.1:" + std::to_string(port_), "--reorder-timeout-ms", "300"};
+  if (!ledger_url_.empty()) {
+    argv[5] = ledger_url_;
+    argv.insert(argv.end(), {"--local-db", db_});
+  }
   argv.insert(argv.end(), extra_args_.begin(), extra_args_.end());
   last_log_ = dir_ + "/coordinator." + std::to_string(++starts_);
   child_ = Child::spawn(argv, last_log_, env);

@@ -17,10 +17,14 @@ namespace sw::test {
 class Postgres {
  public:
   struct Options {
-    // false: fsync, full_page_writes and synchronous_commit off (a test's data need not survive
-    // a power cut of the machine); true: the server's durable defaults, for benchmarks.
+    // false: fsync and full_page_writes off (a test's data need not survive a power cut of the
+    // machine; a killed server keeps every commit); true: the server's defaults, for benchmarks.
     bool durable = false;
     int max_connections = 100;
+    // The server gets SIGINT when the thread that started it ends (PR_SET_PDEATHSIG through
+    // setpriv), so a test process that dies without its destructors leaves no server behind.
+    // Off where a short-lived thread restarts the server (tools/chaos's nemesis).
+    bool stop_with_starting_thread = true;
   };
   Postgres();
   explicit Postgres(Options options);
@@ -30,7 +34,7 @@ class Postgres {
 
   void start();   // initdb on the first start; throws with the server's log when it fails
   void stop();    // SIGINT: fast shutdown
-  void kill9();   // SIGKILL the postmaster
+  void kill9();   // SIGKILL the server: the postmaster and every backend
   bool running();
   int port() const { return port_; }
   // A new, empty database; returns its URL.
@@ -39,6 +43,7 @@ class Postgres {
   std::string url(const std::string& database = "postgres") const;
   // Runs SQL with psql against a database; returns its stdout (throws on failure).
   std::string psql(const std::string& database, const std::string& sql);
+  std::string log() const { return child_.stderrText(); }  // the server's log (this start)
   static std::string binDir();
   // Whether a PostgreSQL server is installed here (tests skip with a reason if not).
   static bool available();

@@ -44,6 +44,10 @@ class CoordinatorProc {
   pid_t pid() const { return child_.pid(); }
   int port() const { return port_; }
   std::string db() const { return db_; }
+  // The ledger on PostgreSQL (serve --db URL --local-db db()); empty: in db() on SQLite.
+  void setLedgerUrl(std::string url) { ledger_url_ = std::move(url); }
+  // What `verify --db` takes: the PostgreSQL URL, or db().
+  std::string ledgerDb() const { return ledger_url_.empty() ? db_ : ledger_url_; }
   const std::string& lastStartLog() const { return last_log_; }
   std::string logs() const { return child_.stderrText(); }
   // on_hand for (sku, location), or nullopt if the ledger has no row.
@@ -58,6 +62,7 @@ class CoordinatorProc {
   std::string dir_;
   std::string broker_url_;
   std::string db_;
+  std::string ledger_url_;
   std::map<std::string, std::string> env_;
   std::vector<std::string> extra_args_;
   int port_ = 0;

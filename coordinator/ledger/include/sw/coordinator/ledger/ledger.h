@@ -1,7 +1,7 @@
 #pragma once
 // The inventory ledger: an append-only event and movement log, and an on-hand table per
 // (location, SKU) derived from it. This header is what its users see (the row types and the
-// Ledger interface); the SQLite store is sql_ledger.h.
+// Ledger interface); its store, on SQLite or PostgreSQL, is sql_ledger.h.
 //
 // Tables (names are interned: devices, locations and skus map names to integer ids):
 //   devices(id, device_id, epoch, last_applied_seq, kind, location, online, last_seen_ms, state_json, ...)
