@@ -266,6 +266,9 @@ common::CliProgram program() {
            [](const common::ParsedOptions& o) { return agent::runScanDecode(o, std::cin, std::cout, std::cerr); }},
       },
       kNotes,
+      // The components of the store file (--db), in the order run creates them.
+      {agent::Store::schemaVersion(), agent::pickTaskSchemaVersion(), agent::catalogSchemaVersion(),
+       agent::ReceiptQueue::schemaVersion()},
   };
 }
 

@@ -18,6 +18,7 @@
 #include "sw/common/uuid.h"
 #include "sw/coordinator/api/access.h"
 #include "sw/coordinator/catalog/catalog.h"
+#include "sw/coordinator/channels/dead_letters.h"
 #include "sw/coordinator/fleet/alert_notifier.h"
 #include "sw/coordinator/fleet/cert_renewal.h"
 #include "sw/coordinator/channels/channel_service.h"
@@ -526,6 +527,11 @@ common::CliProgram program() {
            coordinator::channels::kChannelDecodeNotes},
       },
       kNotes,
+      // The components of its files: the ledger file (--db), DB.orders and DB.channels (dead letters).
+      {coordinator::SqliteLedger::schemaVersion(), coordinator::DeviceRegistry::schemaVersion(),
+       coordinator::SqliteCatalog::schemaVersion(), coordinator::SqliteAccess::schemaVersion(),
+       coordinator::SqliteKpiSeries::schemaVersion(), coordinator::OrderBook::schemaVersion(),
+       coordinator::channels::DeadLetterStore::schemaVersion()},
   };
 }
 

@@ -198,6 +198,11 @@ bool isPlain(const common::Event& e) {
 
 }  // namespace
 
+common::SchemaVersion SqliteLedger::schemaVersion() {
+  // The same component name as its migrate() call.
+  return {"ledger", static_cast<int64_t>(kSchema.size())};
+}
+
 Result<std::unique_ptr<SqliteLedger>> SqliteLedger::open(const LedgerOptions& options) {
   std::unique_ptr<SqliteLedger> l(new SqliteLedger());
   if (auto s = l->init(options); !s) return s.error();

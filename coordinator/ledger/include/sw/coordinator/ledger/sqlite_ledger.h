@@ -12,6 +12,7 @@
 #include <string>
 #include <unordered_map>
 #include <vector>
+#include "sw/common/build_info.h"
 #include "sw/common/clock.h"
 #include "sw/common/event.h"
 #include "sw/common/result.h"
@@ -42,6 +43,8 @@ class SqliteLedger final : public Ledger {
   // writes each page it touches whole, so 16 KiB rather than larger.
   static constexpr int kPageSize = 16384;
   static common::Result<std::unique_ptr<SqliteLedger>> open(const LedgerOptions& options);
+  // The schema version open() brings its tables to (for --version).
+  static common::SchemaVersion schemaVersion();
 
   common::Result<std::vector<DeviceRow>> loadDevices() override;
   // Applies the whole group in one transaction, or nothing. info (optional) says what changed.
