@@ -1,7 +1,13 @@
 #include "sw/common/process.h"
 
-#include <csignal>
 #include <pthread.h>
+
+#include <cerrno>
+#include <csignal>
+#include <string>
+
+#include "sw/common/log.h"
+#include "sw/common/sd_notify.h"
 
 namespace sw::common {
 namespace {
@@ -28,6 +34,28 @@ int waitForTerminationSignal() {
   sigset_t set = terminationSet();
   int sig = 0;
   sigwait(&set, &sig);
+  return sig;
+}
+
+int serveUntilTerminated(const ServiceNotifier& notifier, std::string_view status) {
+  auto send = [&notifier](const std::string& state) {
+    if (auto s = notifier.notify(state); !s) SW_WARN("process") << "sd_notify " << state << ": " << s.error().toString();
+  };
+  send("READY=1\nSTATUS=" + std::string(status));
+  const sigset_t set = terminationSet();
+  const auto ping = notifier.watchdogPing();
+  int sig = 0;
+  if (ping.count() == 0) {
+    sigwait(&set, &sig);
+  } else {
+    const timespec wait{static_cast<time_t>(ping.count() / 1000), static_cast<long>(ping.count() % 1000) * 1'000'000};
+    while (true) {
+      send("WATCHDOG=1");
+      sig = sigtimedwait(&set, nullptr, &wait);
+      if (sig > 0) break;  // otherwise EAGAIN (the ping is due) or EINTR
+    }
+  }
+  send("STOPPING=1");
   return sig;
 }
 

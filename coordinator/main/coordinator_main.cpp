@@ -14,6 +14,7 @@
 #include "sw/common/log.h"
 #include "sw/common/paho_transport.h"
 #include "sw/common/process.h"
+#include "sw/common/sd_notify.h"
 #include "sw/common/topics.h"
 #include "sw/common/uuid.h"
 #include "sw/coordinator/api/access.h"
@@ -304,7 +305,10 @@ int serve(const common::ParsedOptions& opts) {
   std::printf("listening %s://%s:%d\n", scheme, hp->first.c_str(), api.port());
   std::fflush(stdout);
 
-  int sig = common::waitForTerminationSignal();
+  // Under systemd (Type=notify): ready now, the watchdog pinged while this thread waits.
+  int sig = common::serveUntilTerminated(common::ServiceNotifier::fromEnvironment(),
+                                         std::string("serving ") + scheme + "://" + hp->first + ":" +
+                                             std::to_string(api.port()) + ", ledger " + db);
   SW_INFO("coordinator") << "signal " << sig << ", stopping";
   kpi_sampler.stop();
   if (notifier) notifier->stop();
