@@ -38,8 +38,14 @@ int waitForTerminationSignal() {
 }
 
 int serveUntilTerminated(const ServiceNotifier& notifier, std::string_view status) {
-  auto send = [&notifier](const std::string& state) {
-    if (auto s = notifier.notify(state); !s) SW_WARN("process") << "sd_notify " << state << ": " << s.error().toString();
+  // A service manager that stopped listening would otherwise be logged at every watchdog ping.
+  bool warned = false;
+  auto send = [&notifier, &warned](const std::string& state) {
+    auto s = notifier.notify(state);
+    if (!s && !warned) {
+      SW_WARN("process") << "sd_notify " << state << ": " << s.error().toString() << " (later failures not logged)";
+      warned = true;
+    }
   };
   send("READY=1\nSTATUS=" + std::string(status));
   const sigset_t set = terminationSet();

@@ -16,7 +16,7 @@ int waitForTerminationSignal();
 // What a daemon's main thread does once it serves: tells the service manager READY=1 with
 // STATUS=status, then waits for SIGINT or SIGTERM, sending WATCHDOG=1 every
 // notifier.watchdogPing() meanwhile, and STOPPING=1 when the signal comes. Returns the signal.
-// A notice that cannot be sent is logged, and the daemon goes on.
+// The first notice that cannot be sent is logged, and the daemon goes on.
 int serveUntilTerminated(const ServiceNotifier& notifier, std::string_view status);
 
 }  // namespace sw::common
