@@ -24,6 +24,7 @@
 #include "sw/common/log.h"
 #include "sw/common/paho_transport.h"
 #include "sw/common/process.h"
+#include "sw/common/sd_notify.h"
 #include "sw/common/topics.h"
 #include "sw/common/uuid.h"
 
@@ -214,7 +215,11 @@ int runAgent(const common::ParsedOptions& opts) {
   std::printf("listening http://%s:%d\n", hp->first.c_str(), api.port());
   std::fflush(stdout);
 
-  int sig = common::waitForTerminationSignal();
+  // Under systemd (Type=notify): ready now (recording does not wait for the broker), the
+  // watchdog pinged while this thread waits.
+  int sig = common::serveUntilTerminated(common::ServiceNotifier::fromEnvironment(),
+                                         "device " + sc.device_id + " recording, API http://" + hp->first + ":" +
+                                             std::to_string(api.port()));
   SW_INFO("agent") << "signal " << sig << ", stopping";
   api.stop();
   if (renewer) renewer->stop();
@@ -266,6 +271,9 @@ common::CliProgram program() {
            [](const common::ParsedOptions& o) { return agent::runScanDecode(o, std::cin, std::cout, std::cerr); }},
       },
       kNotes,
+      // The components of the store file (--db), in the order run creates them.
+      {agent::Store::schemaVersion(), agent::pickTaskSchemaVersion(), agent::catalogSchemaVersion(),
+       agent::ReceiptQueue::schemaVersion()},
   };
 }
 

@@ -15,6 +15,7 @@ namespace {
 
 // Step 1 is what releases before schema versions created (IF NOT EXISTS): it leaves their tables as
 // they are and records version 1.
+constexpr const char* kComponent = "agent_catalog";
 const std::vector<std::string> kSchema = {
     "CREATE TABLE IF NOT EXISTS catalog_item (location TEXT NOT NULL, sku TEXT NOT NULL, name TEXT NOT NULL,"
     " unit TEXT NOT NULL, weight_priced INTEGER NOT NULL, tax_class TEXT NOT NULL, active INTEGER NOT NULL,"
@@ -46,8 +47,10 @@ json priceJson(const common::PriceEntry& e) {
 }  // namespace
 
 Status createCatalogTables(Store& store) {
-  return store.migrate({"agent_catalog", kSchema, ""});
+  return store.migrate({kComponent, kSchema, ""});
 }
+
+common::SchemaVersion catalogSchemaVersion() { return {kComponent, static_cast<int64_t>(kSchema.size())}; }
 
 Status CatalogHandler::apply(common::SqliteDb& db, const common::DownPage& page, int64_t generation) {
   auto up = db.prepare(

@@ -335,19 +335,29 @@ ReceiptQueue::ReceiptQueue(Store& store, PrinterLink& printer, const common::Clo
 
 ReceiptQueue::~ReceiptQueue() { stop(); }
 
+namespace {
+
+// Step 1 is what releases before schema versions created (IF NOT EXISTS): it leaves their
+// tables as they are and records version 1.
+constexpr const char* kReceiptComponent = "agent_receipts";
+const std::vector<std::string> kReceiptSchema = {
+    "CREATE TABLE IF NOT EXISTS receipt (id INTEGER PRIMARY KEY AUTOINCREMENT, seq INTEGER NOT NULL UNIQUE,"
+    " event_id TEXT NOT NULL, type TEXT NOT NULL, created_at_ms INTEGER NOT NULL, body TEXT NOT NULL,"
+    " state TEXT NOT NULL, attempts INTEGER NOT NULL DEFAULT 0, last_error TEXT NOT NULL DEFAULT '',"
+    " printed_at_ms INTEGER, prints INTEGER NOT NULL DEFAULT 0);"
+    "CREATE INDEX IF NOT EXISTS receipt_pending ON receipt(state, id);"
+    "CREATE TABLE IF NOT EXISTS receipt_cursor (id INTEGER PRIMARY KEY CHECK (id = 1), through_seq INTEGER NOT NULL);"
+    "INSERT OR IGNORE INTO receipt_cursor (id, through_seq) SELECT 1, last_seq FROM counters;",
+};
+
+}  // namespace
+
 Status ReceiptQueue::createTables(Store& store) {
-  // Step 1 is what releases before schema versions created (IF NOT EXISTS): it leaves their
-  // tables as they are and records version 1.
-  static const std::vector<std::string> kSchema = {
-      "CREATE TABLE IF NOT EXISTS receipt (id INTEGER PRIMARY KEY AUTOINCREMENT, seq INTEGER NOT NULL UNIQUE,"
-      " event_id TEXT NOT NULL, type TEXT NOT NULL, created_at_ms INTEGER NOT NULL, body TEXT NOT NULL,"
-      " state TEXT NOT NULL, attempts INTEGER NOT NULL DEFAULT 0, last_error TEXT NOT NULL DEFAULT '',"
-      " printed_at_ms INTEGER, prints INTEGER NOT NULL DEFAULT 0);"
-      "CREATE INDEX IF NOT EXISTS receipt_pending ON receipt(state, id);"
-      "CREATE TABLE IF NOT EXISTS receipt_cursor (id INTEGER PRIMARY KEY CHECK (id = 1), through_seq INTEGER NOT NULL);"
-      "INSERT OR IGNORE INTO receipt_cursor (id, through_seq) SELECT 1, last_seq FROM counters;",
-  };
-  return store.migrate({"agent_receipts", kSchema, ""});
+  return store.migrate({kReceiptComponent, kReceiptSchema, ""});
+}
+
+common::SchemaVersion ReceiptQueue::schemaVersion() {
+  return {kReceiptComponent, static_cast<int64_t>(kReceiptSchema.size())};
 }
 
 Status ReceiptQueue::ingest() {

@@ -27,6 +27,7 @@ constexpr int64_t kMinRateWindowMs = 60'000;
 constexpr size_t kMaxRecentWrites = 65'536;  // beyond this many commits an hour, the oldest are forgotten
 constexpr int64_t kRowOverheadBytes = 48;    // a row's header and rowid/key in its b-tree page, per row
 
+constexpr const char* kComponent = "agent_store";
 const std::vector<std::string> kSchema = {
     // v1
     "CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);"
@@ -80,7 +81,7 @@ Status Store::init() {
   auto db = common::SqliteDb::open({.path = config_.path, .quick_check = existed});
   if (!db) return db.error();
   db_ = std::move(*db);
-  if (auto s = db_.migrate({"agent_store", kSchema, "user_version"}); !s) return s;
+  if (auto s = db_.migrate({kComponent, kSchema, "user_version"}); !s) return s;
 
   auto get = db_.prepare("SELECT value FROM meta WHERE key = ?");
   if (!get) return get.error();
@@ -384,6 +385,8 @@ Status Store::transaction(const std::function<Status(common::SqliteDb&)>& fn) {
   if (auto s = fn(db_); !s) return s;
   return txn->commit();
 }
+
+common::SchemaVersion Store::schemaVersion() { return {kComponent, static_cast<int64_t>(kSchema.size())}; }
 
 Status Store::migrate(const common::SqliteSchema& schema) {
   std::lock_guard<std::mutex> lock(mu_);

@@ -15,6 +15,7 @@ namespace {
 
 // Step 1 is what releases before schema versions created (IF NOT EXISTS): it leaves their tables as
 // they are and records version 1.
+constexpr const char* kComponent = "agent_tasks";
 const std::vector<std::string> kSchema = {
     "CREATE TABLE IF NOT EXISTS pick_tasks (task_id TEXT PRIMARY KEY, location TEXT NOT NULL,"
     " order_id TEXT NOT NULL, order_name TEXT NOT NULL, channel TEXT NOT NULL, lines TEXT NOT NULL,"
@@ -42,8 +43,10 @@ bool validLines(const json& lines) {
 }  // namespace
 
 Status ensurePickTaskTable(Store& store) {
-  return store.migrate({"agent_tasks", kSchema, ""});
+  return store.migrate({kComponent, kSchema, ""});
 }
+
+common::SchemaVersion pickTaskSchemaVersion() { return {kComponent, static_cast<int64_t>(kSchema.size())}; }
 
 // The handlers run after ensurePickTaskTable (at the agent's start).
 Status PickTaskHandler::apply(common::SqliteDb& db, const common::DownPage& page, int64_t generation) {

@@ -4,18 +4,12 @@
 #include <cstdio>
 #include <functional>
 
-#include "sw/common/version.h"
 
 namespace sw::common {
 
 namespace {
 
 bool isHelp(const std::string& a) { return a == "--help" || a == "-h"; }
-
-void printVersion(std::string_view program) {
-  std::printf("%.*s %.*s\n", static_cast<int>(program.size()), program.data(), static_cast<int>(version().size()),
-              version().data());
-}
 
 void write(std::FILE* f, const std::string& text) { std::fwrite(text.data(), 1, text.size(), f); }
 
@@ -35,7 +29,7 @@ size_t matchWords(const std::string& name, const std::vector<std::string>& args)
 
 // --help or --version anywhere in args is answered at once; otherwise the options are checked
 // (an error as "who: ...", exit 2) and run gets them.
-int answerOrRun(const std::string& program, const std::string& who, const std::function<std::string()>& help,
+int answerOrRun(const std::string& version_text, const std::string& who, const std::function<std::string()>& help,
                 const OptionTable& options, const std::function<int(const ParsedOptions&)>& run,
                 const std::vector<std::string>& args) {
   for (const std::string& a : args) {
@@ -44,7 +38,7 @@ int answerOrRun(const std::string& program, const std::string& who, const std::f
       return 0;
     }
     if (a == "--version") {
-      printVersion(program);
+      write(stdout, version_text);
       return 0;
     }
   }
@@ -57,8 +51,6 @@ int answerOrRun(const std::string& program, const std::string& who, const std::f
 }
 
 }  // namespace
-
-std::string_view version() { return kStockwireVersion; }
 
 std::string programHelp(const CliProgram& p) {
   std::string out = p.about + "\n\nUsage: " + p.name + " COMMAND [options]   (" + p.name +
@@ -93,7 +85,7 @@ int runCli(const CliProgram& p, int argc, char** argv) {
     return 0;
   }
   if (args[0] == "--version") {
-    printVersion(p.name);
+    write(stdout, versionText(p.name, p.schemas));
     return 0;
   }
   const CliCommand* found = nullptr;
@@ -117,8 +109,8 @@ int runCli(const CliProgram& p, int argc, char** argv) {
     return 2;
   }
   std::vector<std::string> rest(args.begin() + static_cast<std::ptrdiff_t>(words), args.end());
-  return answerOrRun(p.name, p.name + " " + found->name, [&] { return commandHelp(p, *found); }, found->options,
-                     found->run, rest);
+  return answerOrRun(versionText(p.name, p.schemas), p.name + " " + found->name,
+                     [&] { return commandHelp(p, *found); }, found->options, found->run, rest);
 }
 
 std::string toolHelp(const CliTool& t) {
@@ -131,7 +123,7 @@ std::string toolHelp(const CliTool& t) {
 }
 
 int runTool(const CliTool& t, int argc, char** argv) {
-  return answerOrRun(t.name, t.name, [&] { return toolHelp(t); }, t.options, t.run,
+  return answerOrRun(versionText(t.name, t.schemas), t.name, [&] { return toolHelp(t); }, t.options, t.run,
                      std::vector<std::string>(argv + 1, argv + argc));
 }
 

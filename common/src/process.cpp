@@ -1,7 +1,13 @@
 #include "sw/common/process.h"
 
-#include <csignal>
 #include <pthread.h>
+
+#include <cerrno>
+#include <csignal>
+#include <string>
+
+#include "sw/common/log.h"
+#include "sw/common/sd_notify.h"
 
 namespace sw::common {
 namespace {
@@ -28,6 +34,34 @@ int waitForTerminationSignal() {
   sigset_t set = terminationSet();
   int sig = 0;
   sigwait(&set, &sig);
+  return sig;
+}
+
+int serveUntilTerminated(const ServiceNotifier& notifier, std::string_view status) {
+  // A service manager that stopped listening would otherwise be logged at every watchdog ping.
+  bool warned = false;
+  auto send = [&notifier, &warned](const std::string& state) {
+    auto s = notifier.notify(state);
+    if (!s && !warned) {
+      SW_WARN("process") << "sd_notify " << state << ": " << s.error().toString() << " (later failures not logged)";
+      warned = true;
+    }
+  };
+  send("READY=1\nSTATUS=" + std::string(status));
+  const sigset_t set = terminationSet();
+  const auto ping = notifier.watchdogPing();
+  int sig = 0;
+  if (ping.count() == 0) {
+    sigwait(&set, &sig);
+  } else {
+    const timespec wait{static_cast<time_t>(ping.count() / 1000), static_cast<long>(ping.count() % 1000) * 1'000'000};
+    while (true) {
+      send("WATCHDOG=1");
+      sig = sigtimedwait(&set, nullptr, &wait);
+      if (sig > 0) break;  // otherwise EAGAIN (the ping is due) or EINTR
+    }
+  }
+  send("STOPPING=1");
   return sig;
 }
 

@@ -14,10 +14,12 @@
 #include "sw/common/log.h"
 #include "sw/common/paho_transport.h"
 #include "sw/common/process.h"
+#include "sw/common/sd_notify.h"
 #include "sw/common/topics.h"
 #include "sw/common/uuid.h"
 #include "sw/coordinator/api/access.h"
 #include "sw/coordinator/catalog/catalog.h"
+#include "sw/coordinator/channels/dead_letters.h"
 #include "sw/coordinator/fleet/alert_notifier.h"
 #include "sw/coordinator/fleet/cert_renewal.h"
 #include "sw/coordinator/channels/channel_service.h"
@@ -319,7 +321,10 @@ int serve(const common::ParsedOptions& opts) {
   std::printf("listening %s://%s:%d\n", scheme, hp->first.c_str(), api.port());
   std::fflush(stdout);
 
-  int sig = common::waitForTerminationSignal();
+  // Under systemd (Type=notify): ready now, the watchdog pinged while this thread waits.
+  int sig = common::serveUntilTerminated(common::ServiceNotifier::fromEnvironment(),
+                                         std::string("serving ") + scheme + "://" + hp->first + ":" +
+                                             std::to_string(api.port()) + ", ledger " + db);
   SW_INFO("coordinator") << "signal " << sig << ", stopping";
   kpi_sampler.stop();
   if (notifier) notifier->stop();
@@ -544,6 +549,11 @@ common::CliProgram program() {
            coordinator::channels::kChannelDecodeNotes},
       },
       kNotes,
+      // The components of its files: the ledger file (--db), DB.orders and DB.channels (dead letters).
+      {coordinator::SqlLedger::schemaVersion(), coordinator::DeviceRegistry::schemaVersion(),
+       coordinator::SqliteCatalog::schemaVersion(), coordinator::SqliteAccess::schemaVersion(),
+       coordinator::SqliteKpiSeries::schemaVersion(), coordinator::OrderBook::schemaVersion(),
+       coordinator::channels::DeadLetterStore::schemaVersion()},
   };
 }
 

@@ -39,6 +39,10 @@ std::optional<Role> parseRole(std::string_view name) {
   return std::nullopt;
 }
 
+common::SchemaVersion SqliteAccess::schemaVersion() {
+  return common::schemaVersionOf(kSchema);
+}
+
 Result<std::unique_ptr<SqliteAccess>> SqliteAccess::open(const std::string& path, const common::Clock& clock) {
   // Shares the file with the ledger's writer: wait for it rather than fail a request.
   auto db = common::SqliteDb::open({.path = path, .busy_timeout_ms = 30'000});

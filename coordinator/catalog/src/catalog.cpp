@@ -105,6 +105,10 @@ std::string priceKey(const std::string& o, const std::string& sku, const std::st
 
 }  // namespace
 
+common::SchemaVersion SqliteCatalog::schemaVersion() {
+  return common::schemaVersionOf(kSchema);
+}
+
 Result<std::unique_ptr<SqliteCatalog>> SqliteCatalog::open(const std::string& path, const common::Clock& clock) {
   std::unique_ptr<SqliteCatalog> c(new SqliteCatalog(clock));
   if (auto s = c->init(path); !s) return s.error();

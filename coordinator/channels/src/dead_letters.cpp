@@ -50,6 +50,11 @@ json toJson(const DeadLetter& d) {
           {"replayed_at_ms", d.replayed_at_ms ? json(*d.replayed_at_ms) : json(nullptr)}};
 }
 
+common::SchemaVersion DeadLetterStore::schemaVersion() {
+  // The same component name as its migrate() call.
+  return {"dead_letters", static_cast<int64_t>(kDeadLetterSchema.size())};
+}
+
 Result<std::unique_ptr<DeadLetterStore>> DeadLetterStore::open(const std::string& path) {
   std::unique_ptr<DeadLetterStore> s(new DeadLetterStore());
   auto db = common::SqliteDb::open({.path = path});

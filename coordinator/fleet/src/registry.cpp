@@ -45,6 +45,10 @@ std::optional<DeviceRole> parseDeviceRole(std::string_view text) {
 DeviceRegistry::DeviceRegistry(common::SqliteDb db, const common::Clock& clock)
     : db_(std::move(db)), clock_(clock) {}
 
+common::SchemaVersion DeviceRegistry::schemaVersion() {
+  return common::schemaVersionOf(kSchema);
+}
+
 Result<std::unique_ptr<DeviceRegistry>> DeviceRegistry::open(const std::string& path, const common::Clock& clock) {
   // Shares the file with the ledger's writer: wait for it rather than fail an enrollment.
   auto db = common::SqliteDb::open({.path = path, .busy_timeout_ms = 30'000});

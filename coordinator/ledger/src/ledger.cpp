@@ -270,6 +270,11 @@ bool isPlain(const common::Event& e) {
 
 }  // namespace
 
+common::SchemaVersion SqlLedger::schemaVersion() {
+  // The same component name as its migrate() call; the version of the SQLite schema (kSchema).
+  return {"ledger", static_cast<int64_t>(kSchema.size())};
+}
+
 Result<std::unique_ptr<SqlLedger>> SqlLedger::open(const LedgerOptions& options) {
   std::unique_ptr<SqlLedger> l(new SqlLedger());
   if (auto s = l->init(options); !s) return s.error();

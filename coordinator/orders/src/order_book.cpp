@@ -106,6 +106,11 @@ OrderBook::OrderBook(const common::Clock& clock)
 
 OrderBook::~OrderBook() = default;
 
+common::SchemaVersion OrderBook::schemaVersion() {
+  // The same component name as its migrate() call.
+  return {"orders", static_cast<int64_t>(kSchema.size())};
+}
+
 Result<std::unique_ptr<OrderBook>> OrderBook::open(const std::string& path, const common::Clock& clock) {
   std::unique_ptr<OrderBook> book(new OrderBook(clock));
   if (auto s = book->init(path); !s) return s.error();

@@ -2,7 +2,10 @@
 
 #include <gtest/gtest.h>
 
+#include <regex>
+
 #include "sw/common/cli.h"
+#include "sw/common/sqlite.h"
 
 using namespace sw;
 
@@ -105,4 +108,16 @@ TEST(Cli, AToolWithoutCommandsChecksItsOptionsAndAnswersHelpAndVersion) {
   EXPECT_EQ(help.rfind("tool: one job.\n\nUsage: tool [options]\n", 0), 0u) << help;
   EXPECT_NE(help.find("--rate X"), std::string::npos) << help;
   EXPECT_NE(help.find("More words.\n"), std::string::npos) << help;
+}
+
+TEST(Cli, VersionTextNamesTheVersionTheCommitAndEachSchema) {
+  common::SqliteSchema ledger{"ledger", {"CREATE TABLE a (x);", "CREATE TABLE b (y);"}, ""};
+  std::string text = common::versionText("prog", {common::schemaVersionOf(ledger), {"orders", 7}});
+  EXPECT_EQ(text, "prog " + std::string(common::version()) + "\ncommit " + std::string(common::gitCommit()) +
+                      "\nschemas ledger 2, orders 7\n");
+  EXPECT_EQ(common::versionText("tool", {}), "tool " + std::string(common::version()) + "\ncommit " +
+                                                 std::string(common::gitCommit()) + "\nschemas none\n");
+  // Built from this checkout: a 12-digit commit, "-dirty" when tracked files differed.
+  const std::string commit(common::gitCommit());
+  EXPECT_TRUE(std::regex_match(commit, std::regex("[0-9a-f]{12}(-dirty)?|unknown"))) << commit;
 }

@@ -25,6 +25,8 @@
 namespace sw::agent {
 
 common::Status createCatalogTables(Store& store);
+// The version createCatalogTables brings them to (component agent_catalog).
+common::SchemaVersion catalogSchemaVersion();
 
 // Items: {"sku","gtins","name","unit","weight_priced","tax_class","active","ver"}.
 class CatalogHandler final : public DownlinkHandler {

@@ -172,6 +172,8 @@ class ReceiptQueue {
   ~ReceiptQueue();
   // Creates the tables; the cursor starts at the store's last seq.
   static common::Status createTables(Store& store);
+  // The version createTables brings them to (component agent_receipts).
+  static common::SchemaVersion schemaVersion();
   void start();
   void stop();
   // A sale or return was recorded: look at the outbox now (cheap; never blocks on the printer).

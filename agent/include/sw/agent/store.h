@@ -22,6 +22,7 @@
 #include <utility>
 #include <vector>
 
+#include "sw/common/build_info.h"
 #include "sw/common/clock.h"
 #include "sw/common/event.h"
 #include "sw/common/result.h"
@@ -131,6 +132,8 @@ class Store {
   // Brings another component's tables in this file to its schema (catalog, receipts, pick tasks:
   // each its own version in schema_versions, sqlite.h).
   common::Status migrate(const common::SqliteSchema& schema);
+  // The version open() brings the store's own tables (component agent_store) to.
+  static common::SchemaVersion schemaVersion();
   // Decodes one stored event (any seq still in the store), for inspection and tests.
   common::Result<common::Event> eventAt(uint64_t seq);
 

@@ -33,6 +33,8 @@ namespace sw::agent {
 
 // Creates the pick_tasks table if it is missing (idempotent).
 common::Status ensurePickTaskTable(Store& store);
+// The version ensurePickTaskTable brings them to (component agent_tasks).
+common::SchemaVersion pickTaskSchemaVersion();
 
 class PickTaskHandler final : public DownlinkHandler {
  public:

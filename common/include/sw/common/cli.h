@@ -3,7 +3,8 @@
 //
 // A program declares its commands once (CliProgram): each with a one-line summary and its
 // OptionTable. From that come `prog --help` (the command list, then the program's own notes),
-// `prog COMMAND --help` (the command's options with defaults and ranges), `--version`, the option
+// `prog COMMAND --help` (the command's options with defaults and ranges), `--version` (version,
+// git commit and the program's database schema versions: build_info.h), the option
 // checks (an error names the option, exit 2) and the dispatch. `help` reads as `--help`; no
 // arguments at all print the usage on stderr (exit 2); an unknown command is named as such
 // (exit 2), and a command word that needs a sub-command lists the ones it has.
@@ -14,11 +15,9 @@
 #include <vector>
 
 #include "sw/common/args.h"
+#include "sw/common/build_info.h"
 
 namespace sw::common {
-
-// "stockwire <version>" from the CMake project version.
-std::string_view version();
 
 struct CliCommand {
   std::string name;     // "serve", or the words of a sub-command: "device add"
@@ -33,6 +32,7 @@ struct CliProgram {
   std::string about;  // the first paragraph of --help
   std::vector<CliCommand> commands;
   std::string notes = "";  // the paragraphs after the command list (exit codes, what is where)
+  std::vector<SchemaVersion> schemas = {};  // the database components it owns, for --version
 };
 
 int runCli(const CliProgram& program, int argc, char** argv);
@@ -48,6 +48,7 @@ struct CliTool {
   OptionTable options;
   std::function<int(const ParsedOptions& options)> run;
   std::string notes = "";
+  std::vector<SchemaVersion> schemas = {};
 };
 int runTool(const CliTool& tool, int argc, char** argv);
 std::string toolHelp(const CliTool& tool);

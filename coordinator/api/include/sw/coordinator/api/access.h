@@ -14,6 +14,7 @@
 #include <string_view>
 #include <vector>
 
+#include "sw/common/build_info.h"
 #include "sw/common/clock.h"
 #include "sw/common/result.h"
 #include "sw/common/sqlite.h"
@@ -77,6 +78,8 @@ common::Result<std::string> newTokenSecret();
 class SqliteAccess {
  public:
   static common::Result<std::unique_ptr<SqliteAccess>> open(const std::string& path, const common::Clock& clock);
+  // The schema version open() brings its tables to (for --version).
+  static common::SchemaVersion schemaVersion();
 
   // Makes a token and returns its secret (the only time it is seen). A store manager needs its
   // location; the other roles take none. Names are unique, revoked ones included.

@@ -17,6 +17,7 @@
 #include <utility>
 #include <vector>
 
+#include "sw/common/build_info.h"
 #include "sw/common/result.h"
 #include "sw/common/sqlite.h"
 
@@ -47,6 +48,8 @@ class SqliteKpiSeries {
   static constexpr int64_t kMaxPoints = 200'000;
 
   static common::Result<std::unique_ptr<SqliteKpiSeries>> open(const std::string& path);
+  // The schema version open() brings its tables to (for --version).
+  static common::SchemaVersion schemaVersion();
 
   // One sample: a point per value at at_ms (a second one at the same at_ms replaces it), then
   // every point before delete_before_ms removed; one transaction.

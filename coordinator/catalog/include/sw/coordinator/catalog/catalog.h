@@ -36,6 +36,7 @@
 #include <string_view>
 #include <vector>
 
+#include "sw/common/build_info.h"
 #include "sw/common/pricing.h"
 #include "sw/common/sqlite.h"
 #include "sw/coordinator/catalog/catalog_import.h"
@@ -91,6 +92,8 @@ class SqliteCatalog {
  public:
   static common::Result<std::unique_ptr<SqliteCatalog>> open(const std::string& path,
                                                              const common::Clock& clock);
+  // The schema version open() brings its tables to (for --version).
+  static common::SchemaVersion schemaVersion();
 
   // Rows with errors (also those found here: unknown_sku, gtin_in_use) are left out; the
   // good rows are written in one transaction, all or none (a disk error refuses them all).

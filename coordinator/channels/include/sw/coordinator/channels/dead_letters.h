@@ -16,6 +16,7 @@
 
 #include <nlohmann/json_fwd.hpp>
 
+#include "sw/common/build_info.h"
 #include "sw/common/result.h"
 #include "sw/common/sqlite.h"
 
@@ -37,6 +38,8 @@ nlohmann::json toJson(const DeadLetter& d);
 class DeadLetterStore {
  public:
   static common::Result<std::unique_ptr<DeadLetterStore>> open(const std::string& path);
+  // The schema version open() brings its tables to (for --version).
+  static common::SchemaVersion schemaVersion();
   common::Result<int64_t> add(const DeadLetter& d);
   // Newest first.
   common::Result<std::vector<DeadLetter>> list(bool include_replayed, int64_t limit);

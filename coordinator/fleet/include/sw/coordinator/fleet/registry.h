@@ -25,6 +25,7 @@
 #include <string>
 #include <vector>
 
+#include "sw/common/build_info.h"
 #include "sw/common/clock.h"
 #include "sw/common/result.h"
 #include "sw/common/sqlite.h"
@@ -51,6 +52,8 @@ class DeviceRegistry {
  public:
   static common::Result<std::unique_ptr<DeviceRegistry>> open(const std::string& path,
                                                               const common::Clock& clock);
+  // The schema version open() brings its tables to (for --version).
+  static common::SchemaVersion schemaVersion();
 
   // Adds a device, or updates the store and role of one that is not revoked. A revoked device
   // id cannot come back (kReject `device_revoked`): a replacement gets a new id.

@@ -17,6 +17,7 @@
 #include <string>
 #include <unordered_map>
 #include <vector>
+#include "sw/common/build_info.h"
 #include "sw/common/clock.h"
 #include "sw/common/event.h"
 #include "sw/common/result.h"
@@ -48,6 +49,8 @@ class SqlLedger final : public Ledger {
   // writes each page it touches whole, so 16 KiB rather than larger.
   static constexpr int kPageSize = 16384;
   static common::Result<std::unique_ptr<SqlLedger>> open(const LedgerOptions& options);
+  // The schema version open() brings a SQLite ledger's tables to (for --version).
+  static common::SchemaVersion schemaVersion();
   // A connection to the ledger's store (create: the writer's, which may create a SQLite file).
   static common::Result<std::unique_ptr<common::SqlDb>> connect(const LedgerOptions& options, bool create);
   common::SqlDialect dialect() const { return db_->dialect(); }

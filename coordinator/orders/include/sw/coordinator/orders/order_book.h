@@ -36,6 +36,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "sw/common/build_info.h"
 #include "sw/common/clock.h"
 #include "sw/common/result.h"
 #include "sw/common/sqlite.h"
@@ -118,6 +119,8 @@ struct RefundResult {
 class OrderBook {
  public:
   static common::Result<std::unique_ptr<OrderBook>> open(const std::string& path, const common::Clock& clock);
+  // The schema version open() brings its tables to (for --version).
+  static common::SchemaVersion schemaVersion();
   ~OrderBook();
   OrderBook(const OrderBook&) = delete;
   OrderBook& operator=(const OrderBook&) = delete;
