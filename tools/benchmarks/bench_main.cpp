@@ -96,7 +96,9 @@ sw::common::CliProgram program() {
                         whole("group", static_cast<int64_t>(sw::coordinator::IngestConfig{}.max_group_events), 1,
                               10'000'000, "events per group (the coordinator's largest)"),
                         whole("cache-mib", sw::coordinator::LedgerOptions{}.cache_mib, 1, 1 << 20,
-                              "page cache, MiB (as in the coordinator)")}),
+                              "page cache, MiB (as in the coordinator)"),
+                        {"store", OptionSpec::Kind::kText, "STORE", "sqlite", 0, 0,
+                         "sqlite, postgresql (a private server, durable settings) or both"}}),
            sw::bench::benchLedger},
           {"channels",
            "(a) sale on a till -> quantity visible on each of the four channel simulators, p50/p99; (b) updates/s "

@@ -22,16 +22,21 @@ double seconds(std::chrono::steady_clock::time_point a, std::chrono::steady_cloc
 }
 }  // namespace
 
-RawSqlite measureRawSqliteInsert(const std::string& dir, size_t rows, size_t batch, size_t row_bytes) {
-  auto db = common::SqliteDb::open({.path = dir + "/raw-insert.db"});
-  if (!db) throw std::runtime_error(db.error().toString());
-  (void)db->exec("CREATE TABLE t (k INTEGER PRIMARY KEY, a TEXT, b INTEGER, c BLOB)");
-  auto st = db->prepare("INSERT INTO t (k, a, b, c) VALUES (?, ?, ?, ?)");
+RawSqlite measureRawInsert(common::SqlDb& db, size_t rows, size_t batch, size_t row_bytes) {
+  const bool sqlite = db.dialect() == common::SqlDialect::kSqlite;
+  (void)db.exec("DROP TABLE IF EXISTS raw_insert");
+  if (auto s = db.exec(sqlite ? "CREATE TABLE raw_insert (k INTEGER PRIMARY KEY, a TEXT, b INTEGER, c BLOB)"
+                              : "CREATE TABLE raw_insert (k BIGINT PRIMARY KEY, a TEXT, b BIGINT, c BYTEA)");
+      !s) {
+    throw std::runtime_error(s.error().toString());
+  }
+  auto st = db.prepare("INSERT INTO raw_insert (k, a, b, c) VALUES (?, ?, ?, ?)");
+  if (!st) throw std::runtime_error(st.error().toString());
   std::string blob(row_bytes, 'x');
   auto t0 = std::chrono::steady_clock::now();
   size_t k = 0;
   while (k < rows) {
-    auto txn = common::SqliteTxn::begin(*db);
+    auto txn = common::SqlTxn::begin(db);
     for (size_t i = 0; i < batch && k < rows; ++i, ++k) {
       st->bind(1, static_cast<int64_t>(k)).bind(2, std::string_view("store-0042")).bind(3, static_cast<int64_t>(k % 97));
       st->bindBlob(4, blob);
@@ -40,7 +45,14 @@ RawSqlite measureRawSqliteInsert(const std::string& dir, size_t rows, size_t bat
     (void)txn->commit();
   }
   auto t1 = std::chrono::steady_clock::now();
+  (void)db.exec("DROP TABLE raw_insert");
   return {static_cast<double>(rows) / seconds(t0, t1)};
+}
+
+RawSqlite measureRawSqliteInsert(const std::string& dir, size_t rows, size_t batch, size_t row_bytes) {
+  auto db = common::SqliteSqlDb::open({.path = dir + "/raw-insert.db"});
+  if (!db) throw std::runtime_error(db.error().toString());
+  return measureRawInsert(**db, rows, batch, row_bytes);
 }
 
 RawCommit measureRawSqliteCommit(const std::string& dir, size_t commits, size_t warmup) {

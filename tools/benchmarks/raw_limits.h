@@ -4,6 +4,8 @@
 #include <cstddef>
 #include <string>
 
+#include "sw/common/sql.h"
+
 namespace sw::bench {
 
 struct RawSqlite {
@@ -11,6 +13,8 @@ struct RawSqlite {
 };
 // Inserts `rows` rows of about `row_bytes` bytes in transactions of `batch` rows into a fresh file in dir.
 RawSqlite measureRawSqliteInsert(const std::string& dir, size_t rows, size_t batch, size_t row_bytes);
+// The same, one row per statement, into a table of its own on any SQL store (sql.h).
+RawSqlite measureRawInsert(common::SqlDb& db, size_t rows, size_t batch, size_t row_bytes);
 
 struct RawCommit {
   double p50_ms = 0;
