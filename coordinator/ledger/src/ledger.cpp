@@ -196,6 +196,7 @@ constexpr int kEventParams = 13;
 constexpr const char* kMoveColumns =
     "movements (dev, seq, line, ord, kind, loc, sku, qty, price_units, delta, at_ms, correction)";
 constexpr int kMoveParams = 12;
+constexpr int kOnHandParams = 10;
 
 // " VALUES (?,?,...)" with `rows` rows of `params` parameters.
 std::string valuesSql(int params, int rows) {
@@ -445,6 +446,17 @@ Status SqlLedger::prepareStatements() {
     if (!st) return st.error();
     *d.stmt = std::move(*st);
   }
+  if (db_->dialect() == common::SqlDialect::kPostgres) {
+    // On PostgreSQL each statement is a round trip: on-hand rows go kInsertRows per upsert.
+    auto st = db_->prepare(
+        "INSERT INTO on_hand (loc, sku, qty, count_at_ms, counted, updated_at_ms, ver, count_dev, count_seq, count_id)" +
+        valuesSql(kOnHandParams, kInsertRows) +
+        " ON CONFLICT (loc, sku) DO UPDATE SET qty = excluded.qty, count_at_ms = excluded.count_at_ms,"
+        " counted = excluded.counted, updated_at_ms = excluded.updated_at_ms, ver = excluded.ver,"
+        " count_dev = excluded.count_dev, count_seq = excluded.count_seq, count_id = excluded.count_id");
+    if (!st) return st.error();
+    up_onhand_many_ = std::move(*st);
+  }
   auto move_ord = db_->queryInt("SELECT COALESCE(MAX(ord), 0) FROM movements");
   if (!move_ord) return move_ord.error();
   auto event_ord = db_->queryInt("SELECT COALESCE(MAX(ord), 0) FROM events");
@@ -690,17 +702,35 @@ Status SqlLedger::applyTransfer(const common::Event& e, int64_t dev, int64_t loc
 
 Status SqlLedger::flushOnHand(int64_t now_ms, int64_t version, CommitInfo* info) {
   std::set<int64_t> locs;
-  for (const Key& key : dirty_) {
-    const OnHand& oh = onhand_cache_.at(key);
-    // The cache knows whether the row exists: a plain UPDATE then costs one lookup, not two.
-    SqlStmt& st = oh.stored ? set_onhand_ : up_onhand_;
-    st.bind(1, key.first).bind(2, key.second).bind(3, oh.qty).bind(5, oh.counted).bind(6, now_ms).bind(7, version);
+  auto bindRow = [&](SqlStmt& st, int base, const Key& key, const OnHand& oh) {
+    st.bind(base + 1, key.first).bind(base + 2, key.second).bind(base + 3, oh.qty).bind(base + 5, oh.counted)
+        .bind(base + 6, now_ms).bind(base + 7, version);
     if (oh.count) {
-      st.bind(4, oh.count->at).bind(8, oh.count->dev).bind(9, oh.count->seq).bindBlob(10, oh.count->id);
+      st.bind(base + 4, oh.count->at).bind(base + 8, oh.count->dev).bind(base + 9, oh.count->seq)
+          .bindBlob(base + 10, oh.count->id);
     } else {
-      st.bindNull(4).bindNull(8).bindNull(9).bindNull(10);
+      st.bindNull(base + 4).bindNull(base + 8).bindNull(base + 9).bindNull(base + 10);
     }
-    if (auto s = st.run(); !s) return s;
+  };
+  size_t batched = 0;  // dirty_ rows written by multi-row upserts (PostgreSQL)
+  if (up_onhand_many_) {
+    for (; dirty_.size() - batched >= kInsertRows; batched += kInsertRows) {
+      for (int r = 0; r < kInsertRows; ++r) {
+        const Key& key = dirty_[batched + static_cast<size_t>(r)];
+        bindRow(up_onhand_many_, r * kOnHandParams, key, onhand_cache_.at(key));
+      }
+      if (auto s = up_onhand_many_.run(); !s) return s;
+    }
+  }
+  for (size_t i = 0; i < dirty_.size(); ++i) {
+    const Key& key = dirty_[i];
+    const OnHand& oh = onhand_cache_.at(key);
+    if (i >= batched) {
+      // The cache knows whether the row exists: a plain UPDATE then costs one lookup, not two.
+      SqlStmt& st = oh.stored ? set_onhand_ : up_onhand_;
+      bindRow(st, 0, key, oh);
+      if (auto s = st.run(); !s) return s;
+    }
     if (info) {
       auto loc = nameOf(locations_, key.first);
       if (!loc) return loc.error();

@@ -210,6 +210,7 @@ class SqlLedger final : public Ledger {
   common::SqlStmt sel_event_by_id_;
   common::SqlStmt sel_onhand_;
   common::SqlStmt up_onhand_;
+  common::SqlStmt up_onhand_many_;  // PostgreSQL only: kInsertRows rows per upsert
   common::SqlStmt set_onhand_;
   common::SqlStmt sum_after_;
   common::SqlStmt sel_ref_moves_;
