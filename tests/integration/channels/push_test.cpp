@@ -338,11 +338,12 @@ std::string isoIn(std::chrono::milliseconds offset) {
 }
 
 // Issue 20: a scheduled promotion from the catalog appears and ends on the channel and on the till,
-// at its start and end, with the channel's markup from the channels config. Only WooCommerce
-// pushes prices so far; the promotion's window is in real time (the coordinator runs on the
+// at its start and end, with each channel's rules from the channels config. WooCommerce (regular
+// and sale price) and eBay (the offer price is the price now) push prices so far; the promotion's window is in real time (the coordinator runs on the
 // system clock), long enough to be seen under load, and every check waits on a condition.
 TEST_F(PushTest, APromotionAppearsAndEndsOnTheChannelAndTheTill) {
-  start({"woocommerce"}, {"P-1"}, {{"woocommerce", {{"prices", {{"markup_pct", 10}}}}}});
+  start({"woocommerce", "ebay"}, {"P-1"},
+        {{"woocommerce", {{"prices", {{"markup_pct", 10}}}}}, {"ebay", {{"prices", {{"markup_pct", "10"}, {"round_to_99", true}}}}}});
   receive("P-1", 5);
   ASSERT_EQ(csv("/v1/catalog", "sku,gtins,name,unit,weight_priced,tax_class\nP-1,,Scarf,each,false,std\n").status, 200);
   auto r = csv("/v1/prices", "sku,price,currency,price_list,location,promotion,starts_at,ends_at\n"
@@ -351,13 +352,17 @@ TEST_F(PushTest, APromotionAppearsAndEndsOnTheChannelAndTheTill) {
   ASSERT_EQ(r.status, 200) << r.body.dump();
   ASSERT_EQ(r.body["applied"], 2) << r.body.dump();
   auto prices = [&] { return sims_.at("woocommerce")->listing("P-1")["prices"]; };
+  auto ebayPrice = [&] { return sims_.at("ebay")->listing("P-1")["offers"][0]["price"]["value"]; };
 
   json p;
   ASSERT_TRUE(test::waitFor([&] { return (p = prices())["regular_price"] == "11.00"; }, 30s)) << p.dump() << logs();
+  ASSERT_TRUE(test::waitFor([&] { return ebayPrice() == "10.99" || ebayPrice() == "7.99"; }, 30s))  // 11.00 -> .99
+      << sims_.at("ebay")->listing("P-1").dump() << logs();
   // The promotion starts: the coordinator pushes the sale price (it sends none before the start).
   ASSERT_TRUE(test::waitFor([&] { return (p = prices())["sale_price"] == "7.70"; }, 30s)) << p.dump() << logs();
   EXPECT_EQ(p["regular_price"], "11.00");
   ASSERT_TRUE(test::waitFor([&] { return tillPrice("P-1") == "7.00"; }, 30s)) << till_->status().dump();
+  ASSERT_TRUE(test::waitFor([&] { return ebayPrice() == "7.99"; }, 30s)) << sims_.at("ebay")->listing("P-1").dump();  // 7.70 -> .99
   EXPECT_TRUE(test::waitFor([&] { return (p = prices())["on_sale"] == true; }, 10s)) << p.dump();
   // And ends: the sale price is taken off again, and the till is back at the base price.
   ASSERT_TRUE(test::waitFor([&] { return (p = prices())["sale_price"].is_null(); }, 60s)) << p.dump() << logs();
@@ -365,11 +370,14 @@ TEST_F(PushTest, APromotionAppearsAndEndsOnTheChannelAndTheTill) {
   EXPECT_EQ(p["price"], "11.00");
   EXPECT_EQ(p["on_sale"], false);
   ASSERT_TRUE(test::waitFor([&] { return tillPrice("P-1") == "10.00"; }, 30s)) << till_->status().dump();
-  EXPECT_EQ(sims_.at("woocommerce")->listing("P-1")["quantity"], 5);  // prices left the stock figure alone
-  json s = channelStatus("woocommerce");
-  EXPECT_EQ(s["prices"]["state"], "on") << s.dump();
-  EXPECT_GE(s["prices"]["pushed"], 3) << s.dump();
-  EXPECT_EQ(s["failed"], 0) << s.dump();
+  ASSERT_TRUE(test::waitFor([&] { return ebayPrice() == "10.99"; }, 30s)) << sims_.at("ebay")->listing("P-1").dump();
+  for (const char* ch : {"woocommerce", "ebay"}) {
+    EXPECT_TRUE(test::waitFor([&] { return shows(ch, "P-1") == 5; }, 30s)) << ch;  // prices left the stock figure alone
+    json s = channelStatus(ch);
+    EXPECT_EQ(s["prices"]["state"], "on") << s.dump();
+    EXPECT_GE(s["prices"]["pushed"], 3) << s.dump();
+    EXPECT_EQ(s["failed"], 0) << s.dump();
+  }
 }
 
 }  // namespace
