@@ -61,7 +61,9 @@ void ChannelWorker::changed(const std::vector<std::string>& skus) {
       Pending& p = pending_[sku];
       if (p.changed_at_ms < 0) p.changed_at_ms = now;
       p.last_changed_at_ms = now;
-      if (prices_ && !price_pending_.count(sku)) markPriceLocked(sku, 0);  // a SKU new to the ledger is priced too
+      // Its price is computed again too (one catalog read; nothing is sent when unchanged), so a SKU
+      // new to the ledger gets its price with its first stock change.
+      if (prices_ && !price_pending_.count(sku)) markPriceLocked(sku, 0);
     }
     stats_.changes += static_cast<int64_t>(skus.size());
   }
