@@ -339,10 +339,11 @@ std::string isoIn(std::chrono::milliseconds offset) {
 
 // Issue 20: a scheduled promotion from the catalog appears and ends on the channel and on the till,
 // at its start and end, with each channel's rules from the channels config. WooCommerce (regular
-// and sale price) and eBay (the offer price is the price now) push prices so far; the promotion's window is in real time (the coordinator runs on the
+// and sale price), eBay (the offer price is the price now) and Shopify (price and compareAtPrice,
+// no rules) push prices so far, Amazon not yet; the promotion's window is in real time (the coordinator runs on the
 // system clock), long enough to be seen under load, and every check waits on a condition.
 TEST_F(PushTest, APromotionAppearsAndEndsOnTheChannelAndTheTill) {
-  start({"woocommerce", "ebay"}, {"P-1"},
+  start({"woocommerce", "ebay", "shopify"}, {"P-1"},
         {{"woocommerce", {{"prices", {{"markup_pct", 10}}}}}, {"ebay", {{"prices", {{"markup_pct", "10"}, {"round_to_99", true}}}}}});
   receive("P-1", 5);
   ASSERT_EQ(csv("/v1/catalog", "sku,gtins,name,unit,weight_priced,tax_class\nP-1,,Scarf,each,false,std\n").status, 200);
@@ -353,6 +354,7 @@ TEST_F(PushTest, APromotionAppearsAndEndsOnTheChannelAndTheTill) {
   ASSERT_EQ(r.body["applied"], 2) << r.body.dump();
   auto prices = [&] { return sims_.at("woocommerce")->listing("P-1")["prices"]; };
   auto ebayPrice = [&] { return sims_.at("ebay")->listing("P-1")["offers"][0]["price"]["value"]; };
+  auto shopify = [&] { return sims_.at("shopify")->listing("P-1")["variant"]; };
 
   json p;
   ASSERT_TRUE(test::waitFor([&] { return (p = prices())["regular_price"] == "11.00"; }, 30s)) << p.dump() << logs();
@@ -363,6 +365,7 @@ TEST_F(PushTest, APromotionAppearsAndEndsOnTheChannelAndTheTill) {
   EXPECT_EQ(p["regular_price"], "11.00");
   ASSERT_TRUE(test::waitFor([&] { return tillPrice("P-1") == "7.00"; }, 30s)) << till_->status().dump();
   ASSERT_TRUE(test::waitFor([&] { return ebayPrice() == "7.99"; }, 30s)) << sims_.at("ebay")->listing("P-1").dump();  // 7.70 -> .99
+  ASSERT_TRUE(test::waitFor([&] { return (p = shopify())["price"] == "7.00" && p["compare_at_price"] == "10.00"; }, 30s)) << p.dump();
   EXPECT_TRUE(test::waitFor([&] { return (p = prices())["on_sale"] == true; }, 10s)) << p.dump();
   // And ends: the sale price is taken off again, and the till is back at the base price.
   ASSERT_TRUE(test::waitFor([&] { return (p = prices())["sale_price"].is_null(); }, 60s)) << p.dump() << logs();
@@ -371,7 +374,8 @@ TEST_F(PushTest, APromotionAppearsAndEndsOnTheChannelAndTheTill) {
   EXPECT_EQ(p["on_sale"], false);
   ASSERT_TRUE(test::waitFor([&] { return tillPrice("P-1") == "10.00"; }, 30s)) << till_->status().dump();
   ASSERT_TRUE(test::waitFor([&] { return ebayPrice() == "10.99"; }, 30s)) << sims_.at("ebay")->listing("P-1").dump();
-  for (const char* ch : {"woocommerce", "ebay"}) {
+  ASSERT_TRUE(test::waitFor([&] { return (p = shopify())["price"] == "10.00" && p["compare_at_price"].is_null(); }, 30s)) << p.dump();
+  for (const char* ch : {"woocommerce", "ebay", "shopify"}) {
     EXPECT_TRUE(test::waitFor([&] { return shows(ch, "P-1") == 5; }, 30s)) << ch;  // prices left the stock figure alone
     json s = channelStatus(ch);
     EXPECT_EQ(s["prices"]["state"], "on") << s.dump();
