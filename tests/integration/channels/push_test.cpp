@@ -339,11 +339,11 @@ std::string isoIn(std::chrono::milliseconds offset) {
 
 // Issue 20: a scheduled promotion from the catalog appears and ends on the channel and on the till,
 // at its start and end, with each channel's rules from the channels config. WooCommerce (regular
-// and sale price), eBay (the offer price is the price now) and Shopify (price and compareAtPrice,
-// no rules) push prices so far, Amazon not yet; the promotion's window is in real time (the coordinator runs on the
+// and sale price), eBay (the offer price is the price now), Shopify (price and compareAtPrice, no
+// rules) and Amazon (purchasable_offer our_price and discounted_price, no rules); the promotion's window is in real time (the coordinator runs on the
 // system clock), long enough to be seen under load, and every check waits on a condition.
 TEST_F(PushTest, APromotionAppearsAndEndsOnTheChannelAndTheTill) {
-  start({"woocommerce", "ebay", "shopify"}, {"P-1"},
+  start(kAll, {"P-1"},
         {{"woocommerce", {{"prices", {{"markup_pct", 10}}}}}, {"ebay", {{"prices", {{"markup_pct", "10"}, {"round_to_99", true}}}}}});
   receive("P-1", 5);
   ASSERT_EQ(csv("/v1/catalog", "sku,gtins,name,unit,weight_priced,tax_class\nP-1,,Scarf,each,false,std\n").status, 200);
@@ -355,6 +355,7 @@ TEST_F(PushTest, APromotionAppearsAndEndsOnTheChannelAndTheTill) {
   auto prices = [&] { return sims_.at("woocommerce")->listing("P-1")["prices"]; };
   auto ebayPrice = [&] { return sims_.at("ebay")->listing("P-1")["offers"][0]["price"]["value"]; };
   auto shopify = [&] { return sims_.at("shopify")->listing("P-1")["variant"]; };
+  auto amazon = [&] { return sims_.at("amazon")->listing("P-1")["purchasable_offer"]; };
 
   json p;
   ASSERT_TRUE(test::waitFor([&] { return (p = prices())["regular_price"] == "11.00"; }, 30s)) << p.dump() << logs();
@@ -366,6 +367,7 @@ TEST_F(PushTest, APromotionAppearsAndEndsOnTheChannelAndTheTill) {
   ASSERT_TRUE(test::waitFor([&] { return tillPrice("P-1") == "7.00"; }, 30s)) << till_->status().dump();
   ASSERT_TRUE(test::waitFor([&] { return ebayPrice() == "7.99"; }, 30s)) << sims_.at("ebay")->listing("P-1").dump();  // 7.70 -> .99
   ASSERT_TRUE(test::waitFor([&] { return (p = shopify())["price"] == "7.00" && p["compare_at_price"] == "10.00"; }, 30s)) << p.dump();
+  ASSERT_TRUE(test::waitFor([&] { return (p = amazon())["discounted_price"] == "7.00" && p["our_price"] == "10.00"; }, 30s)) << p.dump();
   EXPECT_TRUE(test::waitFor([&] { return (p = prices())["on_sale"] == true; }, 10s)) << p.dump();
   // And ends: the sale price is taken off again, and the till is back at the base price.
   ASSERT_TRUE(test::waitFor([&] { return (p = prices())["sale_price"].is_null(); }, 60s)) << p.dump() << logs();
@@ -375,7 +377,8 @@ TEST_F(PushTest, APromotionAppearsAndEndsOnTheChannelAndTheTill) {
   ASSERT_TRUE(test::waitFor([&] { return tillPrice("P-1") == "10.00"; }, 30s)) << till_->status().dump();
   ASSERT_TRUE(test::waitFor([&] { return ebayPrice() == "10.99"; }, 30s)) << sims_.at("ebay")->listing("P-1").dump();
   ASSERT_TRUE(test::waitFor([&] { return (p = shopify())["price"] == "10.00" && p["compare_at_price"].is_null(); }, 30s)) << p.dump();
-  for (const char* ch : {"woocommerce", "ebay", "shopify"}) {
+  ASSERT_TRUE(test::waitFor([&] { return (p = amazon())["discounted_price"].is_null() && p["price"] == "10.00"; }, 30s)) << p.dump();
+  for (const std::string& ch : kAll) {
     EXPECT_TRUE(test::waitFor([&] { return shows(ch, "P-1") == 5; }, 30s)) << ch;  // prices left the stock figure alone
     json s = channelStatus(ch);
     EXPECT_EQ(s["prices"]["state"], "on") << s.dump();
