@@ -349,7 +349,7 @@ TEST_F(PushTest, APromotionAppearsAndEndsOnTheChannelAndTheTill) {
   ASSERT_EQ(csv("/v1/catalog", "sku,gtins,name,unit,weight_priced,tax_class\nP-1,,Scarf,each,false,std\n").status, 200);
   auto r = csv("/v1/prices", "sku,price,currency,price_list,location,promotion,starts_at,ends_at\n"
                              "P-1,10.00,USD,default,,,,\n"
-                             "P-1,7.00,USD,default,,WINTER," + isoIn(3s) + "," + isoIn(15s) + "\n");
+                             "P-1,7.00,USD,default,,WINTER," + isoIn(3s) + "," + isoIn(30s) + "\n");
   ASSERT_EQ(r.status, 200) << r.body.dump();
   ASSERT_EQ(r.body["applied"], 2) << r.body.dump();
   auto prices = [&] { return sims_.at("woocommerce")->listing("P-1")["prices"]; };
