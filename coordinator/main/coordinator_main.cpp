@@ -209,6 +209,10 @@ int serve(const common::ParsedOptions& opts) {
                                                            **ledger, (*order_book)->holds(), clock);
   if (!channel_service) return fail(channel_service.error(), 2);
   coordinator::ChannelService& channels = **channel_service;
+  // Channels are priced from the same catalog and price lists as the tills (channel price rules on top).
+  channels.setPriceSource([catalog_ptr](const std::string& sku, const std::string& location) {
+    return catalog_ptr->priceEntries(sku, location);
+  });
   coordinator::OrdersConfig orders_config;
   orders_config.poll_interval_ms = opts.integer("order-poll-ms");
   auto order_service = coordinator::makeOrderService(**order_book, **ledger, &channels.availability(),
@@ -249,7 +253,10 @@ int serve(const common::ParsedOptions& opts) {
   coordinator::CoordinatorHttpApi& api = **api_made;
   api.setDownlink(&downlink);
   api.setChannels(channels.availability(), channels.push());
-  api.setCatalog(**catalog, catalog_http, [&downlink](const std::vector<std::string>& locs) { downlink.changed(locs); });
+  api.setCatalog(**catalog, catalog_http, [&downlink, &channels](const std::vector<std::string>& locs) {
+    downlink.changed(locs);
+    channels.pricesChanged();
+  });
   api.setOrders(orders);
   // The KPI history, in the ledger file, sampled on a thread of its own (api/kpi_sampler.h).
   auto kpi_store = coordinator::SqliteKpiSeries::open(db);

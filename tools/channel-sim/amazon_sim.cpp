@@ -176,6 +176,19 @@ class AmazonSim final : public SimWithOrderViews<AmazonSim> {
       v.updated_at_ms = l.updated_ms;
       v.update_count = l.update_count;
       v.extra = {{"product_type", l.product_type}, {"pending_submissions", l.pending}};
+      if (l.offer) {
+        const Listing::Offer& o = *l.offer;
+        int64_t now = ctx_.nowMs();
+        bool discounted = o.discounted_cents && now >= o.discount_start_ms && now < o.discount_end_ms;
+        v.extra["purchasable_offer"] = {
+            {"currency", o.currency},
+            {"our_price", centsText(o.our_price_cents)},
+            {"discounted_price", o.discounted_cents ? json(centsText(*o.discounted_cents)) : json(nullptr)},
+            {"start_at", o.discounted_cents ? json(isoUtc(o.discount_start_ms)) : json(nullptr)},
+            {"end_at", o.discounted_cents ? json(isoUtc(o.discount_end_ms)) : json(nullptr)},
+            {"price", centsText(discounted ? *o.discounted_cents : o.our_price_cents)},
+            {"updates", l.price_updates}};
+      }
       out.push_back(v);
     }
     return out;
@@ -310,6 +323,16 @@ class AmazonSim final : public SimWithOrderViews<AmazonSim> {
     int64_t updated_ms = 0;
     int64_t update_count = 0;
     int64_t pending = 0;  // accepted submissions not yet applied
+    // purchasable_offer, once a PATCH set it (applied like stock, after apply_delay_ms)
+    struct Offer {
+      std::string currency;
+      int64_t our_price_cents = 0;
+      std::optional<int64_t> discounted_cents;
+      int64_t discount_start_ms = 0;
+      int64_t discount_end_ms = 0;
+    };
+    std::optional<Offer> offer;
+    int64_t price_updates = 0;
   };
   struct Document {
     std::string content_type;
@@ -562,6 +585,65 @@ class AmazonSim final : public SimWithOrderViews<AmazonSim> {
     return out;
   }
 
+  // One schedule entry's value_with_tax (a JSON number, at most 2 decimals, >= 0), or nullopt.
+  static std::optional<int64_t> scheduleCents(const json& list, const json** entry) {
+    if (!list.is_array() || list.size() != 1 || !list[0].is_object() || !list[0].contains("schedule")) return std::nullopt;
+    const json& sched = list[0]["schedule"];
+    if (!sched.is_array() || sched.size() != 1 || !sched[0].is_object() || !sched[0].contains("value_with_tax")) return std::nullopt;
+    const json& v = sched[0]["value_with_tax"];
+    if (!v.is_number() || v.get<double>() < 0) return std::nullopt;
+    double cents = v.get<double>() * 100;
+    if (std::abs(cents - std::round(cents)) > 1e-6) return std::nullopt;
+    *entry = &sched[0];
+    return std::llround(cents);
+  }
+
+  // Reads a purchasable_offer value ([{marketplace_id, currency, our_price, discounted_price?}]);
+  // nullopt + issues when it is not valid (the processing report's wording for a missing our_price).
+  std::optional<Listing::Offer> purchasableOffer(const json& value, json* issues) {
+    auto invalid = [&](const std::string& message) {
+      issues->push_back(issue("90000900", message, json::array({"purchasable_offer"})));
+      return std::nullopt;
+    };
+    if (!value.is_array() || value.size() != 1 || !value[0].is_object()) return invalid("The attributes are invalid.");
+    const json& o = value[0];
+    if (o.value("marketplace_id", "") != kMarketplace) return invalid("purchasable_offer.marketplace_id must be " + std::string(kMarketplace) + ".");
+    if (!o.contains("currency") || !o["currency"].is_string() || o["currency"] != "USD") {
+      return invalid("purchasable_offer.currency must be the marketplace's currency (USD).");
+    }
+    Listing::Offer out;
+    out.currency = "USD";
+    const json* entry = nullptr;
+    auto ours = o.contains("our_price") ? scheduleCents(o["our_price"], &entry) : std::nullopt;
+    if (!ours) {
+      issues->push_back(issue("99022", "The field '\"prices\"' for the attribute 'purchasable_offer.our_price' does not have enough values. "
+                                       "The required minimum is '1' value(s).", json::array({"purchasable_offer.our_price"})));
+      return std::nullopt;
+    }
+    out.our_price_cents = *ours;
+    if (o.contains("discounted_price")) {
+      auto d = scheduleCents(o["discounted_price"], &entry);
+      if (!d) return invalid("purchasable_offer.discounted_price needs one schedule with value_with_tax.");
+      int64_t from = 0, to = 0;
+      bool dated = false;
+      if (entry->contains("start_at") && (*entry)["start_at"].is_string() && entry->contains("end_at") && (*entry)["end_at"].is_string()) {
+        auto f = parseIso((*entry)["start_at"].get<std::string>());
+        auto t = parseIso((*entry)["end_at"].get<std::string>());
+        if (f && t) {
+          from = *f;
+          to = *t;
+          dated = to > from;
+        }
+      }
+      if (!dated) return invalid("purchasable_offer.discounted_price needs start_at before end_at (ISO 8601).");
+      if (*d >= out.our_price_cents) return invalid("purchasable_offer.discounted_price must be below our_price.");
+      out.discounted_cents = *d;
+      out.discount_start_ms = from;
+      out.discount_end_ms = to;
+    }
+    return out;
+  }
+
   void patch(const httplib::Request& req, httplib::Response& res) {
     if (!checkSeller(req, res) || !checkMarketplace(req, res, "marketplaceIds")) return;
     if (req.get_header_value("Content-Type").rfind("application/json", 0) != 0) {
@@ -586,6 +668,7 @@ class AmazonSim final : public SimWithOrderViews<AmazonSim> {
     bool preview = req.get_param_value("mode") == "VALIDATION_PREVIEW";
     json issues = json::array();
     std::optional<int64_t> quantity;
+    std::optional<Listing::Offer> offer;
     std::lock_guard lock(mu_);
     auto it = listings_.find(sku);
     if (it == listings_.end()) {
@@ -595,6 +678,14 @@ class AmazonSim final : public SimWithOrderViews<AmazonSim> {
                                             "' does not match the product type of this listing ('" + it->second.product_type + "')."));
     } else {
       for (const json& p : body["patches"]) {
+        if (p["path"] == "/attributes/purchasable_offer" && p["op"] != "delete") {
+          offer = p.contains("value") ? purchasableOffer(p["value"], &issues) : std::nullopt;
+          if (!offer) {
+            if (issues.empty()) issues.push_back(issue("90000900", "The attributes are invalid.", json::array({"purchasable_offer"})));
+            break;
+          }
+          continue;
+        }
         if (p["path"] != "/attributes/fulfillment_availability") continue;  // other attributes are accepted unchanged
         if (p["op"] == "delete") {
           quantity = 0;
@@ -626,6 +717,19 @@ class AmazonSim final : public SimWithOrderViews<AmazonSim> {
           l->second.quantity = q;
           l->second.updated_ms = ctx_.nowMs();
           ++l->second.update_count;
+          --l->second.pending;
+        });
+      }
+      if (offer) {
+        ++it->second.pending;
+        Listing::Offer o = *offer;
+        ctx_.schedule(ctx_.options().apply_delay_ms, [this, sku, o] {
+          std::lock_guard l2(mu_);
+          auto l = listings_.find(sku);
+          if (l == listings_.end()) return;
+          l->second.offer = o;
+          ++l->second.price_updates;
+          l->second.updated_ms = ctx_.nowMs();
           --l->second.pending;
         });
       }

@@ -120,6 +120,8 @@ class EbaySim final : public SimWithOrderViews<EbaySim> {
       for (const Offer& o : it.offers) {
         auto r = o.revisions.find(day);
         offers.push_back({{"offerId", o.offer_id}, {"listingId", o.listing_id}, {"availableQuantity", o.available},
+                          {"price", {{"value", centsText(o.price_cents)}, {"currency", o.currency}}},
+                          {"price_updates", o.price_updates},
                           {"revisions_today", r == o.revisions.end() ? 0 : r->second}});
       }
       v.extra = {{"inventory_quantity", it.quantity}, {"offers", offers}};
@@ -243,6 +245,8 @@ class EbaySim final : public SimWithOrderViews<EbaySim> {
     std::string listing_id;
     int64_t available = 0;
     int64_t price_cents = 1000;
+    std::string currency = "USD";
+    int64_t price_updates = 0;          // bulk_update_price_quantity entries that set the price
     std::map<int64_t, int> revisions;  // UTC day -> revisions that day
   };
   struct Item {
@@ -542,7 +546,9 @@ class EbaySim final : public SimWithOrderViews<EbaySim> {
           if (of.contains("price")) {
             const json& p = of["price"];
             price = p.is_object() && p.contains("value") && p["value"].is_string() ? parseCents(p["value"].get<std::string>()) : std::nullopt;
-            if (!price) {
+            // Amount.currency: the listing's marketplace currency (USD here), as eBay requires.
+            bool currency_ok = p.is_object() && (!p.contains("currency") || p["currency"] == offer->currency);
+            if (!price || !currency_ok) {
               entryFail(sku, oid, 400, ebayError(25003, "API_INVENTORY", "REQUEST", "Invalid price."));
               bad = true;
               break;
@@ -573,7 +579,10 @@ class EbaySim final : public SimWithOrderViews<EbaySim> {
         if (avail) o->available = *avail;
       }
       for (auto& [o, price] : offer_prices) {
-        if (price) o->price_cents = *price;
+        if (price) {
+          o->price_cents = *price;
+          ++o->price_updates;
+        }
       }
       for (Offer* o : revised) ++o->revisions[day];
       item.updated_ms = now;

@@ -2,6 +2,7 @@
 //   POST /admin/api/{version}/graphql.json (X-Shopify-Access-Token)
 //   mutation inventorySetQuantities (changeFromQuantity and @idempotent mandatory from 2026-04),
 //   query inventoryItems / inventoryItem / orders / order (with fulfillmentOrders, fulfillments) / shop,
+//   mutation productVariantsBulkUpdate (variant price and compareAtPrice, userErrors per variant),
 //   mutation fulfillmentCreate (fulfillment orders, remaining quantities, trackingInfo) and orderCancel,
 //   the calculated-cost leaky bucket with extensions.cost on every answer, THROTTLED on HTTP 200,
 //   orders/create and orders/cancelled webhooks signed with X-Shopify-Hmac-Sha256.
@@ -108,7 +109,10 @@ class ShopifySim final : public SimWithOrderViews<ShopifySim> {
       v.channel_id = gid("InventoryItem", it.id);
       v.updated_at_ms = it.updated_at_ms;
       v.update_count = it.update_count;
-      v.extra = {{"on_hand", it.on_hand}, {"location_id", gid("Location", kLocationId)}};
+      v.extra = {{"on_hand", it.on_hand}, {"location_id", gid("Location", kLocationId)},
+                 {"variant", {{"id", gid("ProductVariant", it.variant_id)}, {"product_id", gid("Product", it.product_id)},
+                              {"price", it.price}, {"compare_at_price", it.compare_at ? json(*it.compare_at) : json(nullptr)},
+                              {"price_updates", it.price_updates}}}};
       out.push_back(v);
     }
     return out;
@@ -368,6 +372,8 @@ class ShopifySim final : public SimWithOrderViews<ShopifySim> {
     std::string sku;
     std::string title;
     std::string price;
+    std::optional<std::string> compare_at;  // compareAtPrice (null: none)
+    int64_t price_updates = 0;              // variants productVariantsBulkUpdate changed
     int64_t available = 0;
     int64_t on_hand = 0;
     int64_t updated_at_ms = 0;
@@ -650,8 +656,13 @@ class ShopifySim final : public SimWithOrderViews<ShopifySim> {
             {"tracked", true},
             {"inventoryLevel", {{"__choose", "locationId"}, {"options", {{gid("Location", kLocationId), level}}}}},
             {"inventoryLevels", {{"__connection", json::array({level})}}},
-            {"variant", {{"__typename", "ProductVariant"}, {"id", gid("ProductVariant", it.variant_id)}, {"sku", it.sku},
-                         {"price", it.price}, {"inventoryQuantity", it.available}, {"title", it.title}}}};
+            {"variant", variantFull(it)}};
+  }
+  json variantFull(const Item& it) const {
+    return {{"__typename", "ProductVariant"}, {"id", gid("ProductVariant", it.variant_id)}, {"sku", it.sku},
+            {"price", it.price}, {"compareAtPrice", it.compare_at ? json(*it.compare_at) : json(nullptr)},
+            {"inventoryQuantity", it.available}, {"title", it.title},
+            {"product", {{"__typename", "Product"}, {"id", gid("Product", it.product_id)}}}};
   }
   json orderFull(const Order& o) const {
     const json& r = o.body;
@@ -918,6 +929,7 @@ class ShopifySim final : public SimWithOrderViews<ShopifySim> {
   bool mutate(const GqlField& f, const json& variables, const std::string& version, json* out, GqlFailure* failure) {
     if (f.name == "fulfillmentCreate") return fulfillmentCreate(f, variables, out, failure);
     if (f.name == "orderCancel") return orderCancel(f, variables, out, failure);
+    if (f.name == "productVariantsBulkUpdate") return productVariantsBulkUpdate(f, variables, out, failure);
     if (f.name != "inventorySetQuantities") {
       return fail(failure, f, "Field '" + f.name + "' doesn't exist on type 'Mutation'",
                   {{"code", "undefinedField"}, {"typeName", "Mutation"}, {"fieldName", f.name}});
@@ -1145,6 +1157,98 @@ class ShopifySim final : public SimWithOrderViews<ShopifySim> {
 
   static json plainUserError(json field, const std::string& message) {
     return {{"__typename", "UserError"}, {"field", std::move(field)}, {"message", message}};
+  }
+
+  // productVariantsBulkUpdate(productId: ID!, variants: [ProductVariantsBulkInput!]!, allowPartialUpdates):
+  // variant price and compareAtPrice (money strings; compareAtPrice null clears it). Shape errors are
+  // top-level GraphQL errors; an unknown product or variant, a bad amount, or a compareAtPrice not above
+  // the price is a userError (ProductVariantsBulkUpdateUserError) and, without allowPartialUpdates,
+  // nothing changes.
+  bool productVariantsBulkUpdate(const GqlField& f, const json& variables, json* out, GqlFailure* failure) {
+    json args;
+    if (!mutationArgs(f, variables, {"productId", "variants", "allowPartialUpdates"}, {"productId", "variants"}, &args, failure)) {
+      return false;
+    }
+    auto shapeError = [&](const std::string& path, const std::string& explanation) {
+      return fail(failure, f, "Variable $variants of type [ProductVariantsBulkInput!]! was provided invalid value for " + path +
+                                  " (" + explanation + ")",
+                  {{"problems", json::array({{{"path", path}, {"explanation", explanation}}})}});
+    };
+    if (!args["productId"].is_string()) return fail(failure, f, "Argument 'productId' on Field 'productVariantsBulkUpdate' has an invalid value");
+    const json& variants = args["variants"];
+    if (!variants.is_array()) return shapeError("", "Expected a list");
+    if (variants.size() > kMaxInputList) return shapeError("", "at most 250 entries");
+    for (size_t i = 0; i < variants.size(); ++i) {
+      const json& v = variants[i];
+      std::string p = std::to_string(i);
+      if (!v.is_object()) return shapeError(p, "Expected an object");
+      for (const auto& [k, val] : v.items()) {
+        if (k != "id" && k != "price" && k != "compareAtPrice") return shapeError(p + "." + k, "Field is not defined on ProductVariantsBulkInput");
+      }
+      if (!v.contains("id") || !v["id"].is_string()) return shapeError(p + ".id", "Expected value to not be null");
+      if (v.contains("price") && !v["price"].is_string()) return shapeError(p + ".price", "Could not coerce value to Money");
+      if (v.contains("compareAtPrice") && !v["compareAtPrice"].is_null() && !v["compareAtPrice"].is_string()) {
+        return shapeError(p + ".compareAtPrice", "Could not coerce value to Money");
+      }
+    }
+    auto userError = [](const std::string& code, json field, const std::string& message) {
+      return json{{"__typename", "ProductVariantsBulkUpdateUserError"}, {"code", code}, {"field", std::move(field)}, {"message", message}};
+    };
+    bool partial = args.value("allowPartialUpdates", false);  // the caller holds mu_
+    std::string product = args["productId"];
+    bool product_known = false;
+    for (const Item& it : items_) product_known = product_known || gid("Product", it.product_id) == product;
+    json errors = json::array();
+    std::vector<std::pair<Item*, const json*>> changes;
+    if (!product_known) {
+      errors.push_back(userError("PRODUCT_DOES_NOT_EXIST", json::array({"productId"}), "Product does not exist"));
+    } else {
+      for (size_t i = 0; i < variants.size(); ++i) {
+        const json& v = variants[i];
+        Item* item = nullptr;
+        for (Item& it : items_) {
+          if (gid("ProductVariant", it.variant_id) == v["id"] && gid("Product", it.product_id) == product) item = &it;
+        }
+        json field = json::array({"variants", std::to_string(i)});
+        if (!item) {
+          errors.push_back(userError("PRODUCT_VARIANT_DOES_NOT_EXIST", field, "Product variant does not exist"));
+          continue;
+        }
+        auto price = v.contains("price") ? parseCents(v["price"].get<std::string>()) : parseCents(item->price);
+        if (!price) {
+          field.push_back("price");
+          errors.push_back(userError("INVALID", field, "Price is invalid"));
+          continue;
+        }
+        if (v.contains("compareAtPrice") && v["compareAtPrice"].is_string()) {
+          auto cmp = parseCents(v["compareAtPrice"].get<std::string>());
+          if (!cmp || *cmp <= *price) {
+            field.push_back("compareAtPrice");
+            errors.push_back(userError("COMPARE_AT_PRICE_LOWER_THAN_PRICE", field, "Compare at price needs to be higher than price"));
+            continue;
+          }
+        }
+        changes.emplace_back(item, &v);
+      }
+    }
+    json updated = json::array();
+    if (errors.empty() || partial) {
+      for (auto& [item, v] : changes) {
+        if (v->contains("price")) item->price = centsText(*parseCents((*v)["price"].get<std::string>()));
+        if (v->contains("compareAtPrice")) {
+          const json& c = (*v)["compareAtPrice"];
+          item->compare_at = c.is_null() ? std::optional<std::string>() : std::optional<std::string>(centsText(*parseCents(c.get<std::string>())));
+        }
+        ++item->price_updates;
+        item->updated_at_ms = ctx_.nowMs();
+        updated.push_back(variantFull(*item));
+      }
+    }
+    json payload = {{"__typename", "ProductVariantsBulkUpdatePayload"},
+                    {"product", product_known ? json{{"__typename", "Product"}, {"id", product}} : json(nullptr)},
+                    {"productVariants", errors.empty() || partial ? updated : json(nullptr)},
+                    {"userErrors", errors}};
+    return projectInto(f, payload, variables, out, failure);
   }
 
   // fulfillmentCreate(fulfillment: FulfillmentInput!, message: String): all or nothing.

@@ -1,7 +1,9 @@
 // WooCommerce REST API v3 (/wp-json/wc/v3), as much of it as Stockwire uses:
 //   POST /products/batch (create/update/delete, at most --batch-limit items in all, else 413;
 //     a failed item is {"id", "error":{...}} inside HTTP 200; stock_quantity only acts with
-//     manage_stock true), GET /products?sku=a,b, GET|PUT /products/{id},
+//     manage_stock true; regular_price, sale_price ("" ends the sale, and its dates),
+//     date_on_sale_from[_gmt] / date_on_sale_to[_gmt] (no zone: _gmt UTC, else the shop's zone;
+//     null clears), a bad one is rest_invalid_param; price and on_sale follow the dates), GET /products?sku=a,b, GET|PUT /products/{id},
 //   GET /orders?modified_after=&dates_are_gmt=&per_page=&page= (X-WP-Total, X-WP-TotalPages, Link),
 //   GET /orders/{id}, POST|GET /orders/{id}/refunds, GET /orders/{id}/refunds/{rid} (a refund's
 //     lines have negative quantities and name the order line in meta _refunded_item_id; with
@@ -122,7 +124,14 @@ class WooCommerceSim final : public SimWithOrderViews<WooCommerceSim> {
       v.updated_at_ms = p.update_count ? p.modified_ms : 0;
       v.update_count = p.update_count;
       v.extra = {{"manage_stock", p.manage_stock}, {"stock_quantity", p.stock_quantity ? json(*p.stock_quantity) : json(nullptr)},
-                 {"stock_status", stockStatus(p)}};
+                 {"stock_status", stockStatus(p)},
+                 {"prices", {{"price", centsText(onSale(p) ? *p.sale_cents : p.price_cents)},
+                             {"regular_price", centsText(p.price_cents)},
+                             {"sale_price", p.sale_cents ? json(centsText(*p.sale_cents)) : json(nullptr)},
+                             {"on_sale", onSale(p)},
+                             {"date_on_sale_from_gmt", p.sale_from_ms ? json(isoNoZone(*p.sale_from_ms)) : json(nullptr)},
+                             {"date_on_sale_to_gmt", p.sale_to_ms ? json(isoNoZone(*p.sale_to_ms)) : json(nullptr)},
+                             {"updates", p.price_updates}}}};
       out.push_back(v);
     }
     return out;
@@ -158,7 +167,7 @@ class WooCommerceSim final : public SimWithOrderViews<WooCommerceSim> {
           *error = "each line needs the sku or product_id of a seeded product";
           return false;
         }
-        auto price = line.price ? parseCents(*line.price) : std::optional<int64_t>(p->price_cents);
+        auto price = line.price ? parseCents(*line.price) : std::optional<int64_t>(onSale(*p) ? *p->sale_cents : p->price_cents);
         if (!price) {
           *error = "price must look like 12.34";
           return false;
@@ -240,12 +249,16 @@ class WooCommerceSim final : public SimWithOrderViews<WooCommerceSim> {
     int64_t id = 0;
     std::string sku;
     std::string name;
-    int64_t price_cents = 1000;
+    int64_t price_cents = 1000;                 // regular_price
+    std::optional<int64_t> sale_cents;          // sale_price ("" = none)
+    std::optional<int64_t> sale_from_ms;        // date_on_sale_from_gmt (null = from now)
+    std::optional<int64_t> sale_to_ms;          // date_on_sale_to_gmt (null = open-ended)
     bool manage_stock = true;
     std::optional<int64_t> stock_quantity;
     int64_t created_ms = 0;
     int64_t modified_ms = 0;
     int64_t update_count = 0;
+    int64_t price_updates = 0;  // items that set a price or sale field through the API
   };
   struct Line {
     int64_t id = 0;
@@ -325,6 +338,31 @@ class WooCommerceSim final : public SimWithOrderViews<WooCommerceSim> {
     }
     return nullptr;
   }
+  // As WooCommerce's is_on_sale(): a sale price below the regular one, inside its dates
+  // (WooCommerce's cron also ends scheduled sales; here the dates are read at each answer).
+  bool onSale(const Product& p) const {
+    if (!p.sale_cents || *p.sale_cents >= p.price_cents) return false;
+    int64_t now = ctx_.nowMs();
+    if (p.sale_from_ms && now < *p.sale_from_ms) return false;
+    if (p.sale_to_ms && now >= *p.sale_to_ms) return false;
+    return true;
+  }
+
+  // A product date as the REST API takes it: "2026-11-27T10:00:00" (no zone; the _gmt fields
+  // are UTC, the others the shop's zone), also with a Z. null or "" clears the date.
+  // false: not a date.
+  static bool saleDate(const json& v, bool gmt, std::optional<int64_t>* out) {
+    if (v.is_null() || (v.is_string() && v.get<std::string>().empty())) {
+      out->reset();
+      return true;
+    }
+    if (!v.is_string()) return false;
+    auto ms = parseIso(v.get<std::string>());
+    if (!ms) return false;
+    *out = gmt ? *ms : *ms - kSiteOffsetMinutes * 60'000LL;
+    return true;
+  }
+
   static std::string stockStatus(const Product& p) {
     if (!p.manage_stock) return "instock";
     return p.stock_quantity.value_or(0) > 0 ? "instock" : "outofstock";
@@ -385,10 +423,14 @@ class WooCommerceSim final : public SimWithOrderViews<WooCommerceSim> {
             {"description", ""},
             {"short_description", ""},
             {"sku", p.sku},
-            {"price", centsText(p.price_cents)},
+            {"price", centsText(onSale(p) ? *p.sale_cents : p.price_cents)},
             {"regular_price", centsText(p.price_cents)},
-            {"sale_price", ""},
-            {"on_sale", false},
+            {"sale_price", p.sale_cents ? centsText(*p.sale_cents) : ""},
+            {"date_on_sale_from", p.sale_from_ms ? json(isoNoZone(*p.sale_from_ms + kSiteOffsetMinutes * 60'000LL)) : json(nullptr)},
+            {"date_on_sale_from_gmt", p.sale_from_ms ? json(isoNoZone(*p.sale_from_ms)) : json(nullptr)},
+            {"date_on_sale_to", p.sale_to_ms ? json(isoNoZone(*p.sale_to_ms + kSiteOffsetMinutes * 60'000LL)) : json(nullptr)},
+            {"date_on_sale_to_gmt", p.sale_to_ms ? json(isoNoZone(*p.sale_to_ms)) : json(nullptr)},
+            {"on_sale", onSale(p)},
             {"purchasable", true},
             {"total_sales", 0},
             {"virtual", false},
@@ -672,6 +714,38 @@ class WooCommerceSim final : public SimWithOrderViews<WooCommerceSim> {
       price = item["regular_price"].is_string() ? parseCents(item["regular_price"].get<std::string>()) : std::nullopt;
       if (!price) return {{"id", id_json}, {"error", wcError("rest_invalid_param", "Invalid parameter(s): regular_price", 400)}};
     }
+    std::optional<std::optional<int64_t>> sale;  // outer: sent; inner nullopt: "" (no sale)
+    if (item.contains("sale_price")) {
+      const json& v = item["sale_price"];
+      if (v.is_string() && v.get<std::string>().empty()) {
+        sale = std::optional<int64_t>();
+      } else {
+        auto c = v.is_string() ? parseCents(v.get<std::string>()) : std::nullopt;
+        if (!c) return {{"id", id_json}, {"error", wcError("rest_invalid_param", "Invalid parameter(s): sale_price", 400,
+                                                            {{"sale_price", "sale_price is not of type string."}})}};
+        sale = c;
+      }
+    }
+    std::optional<std::optional<int64_t>> from, to;
+    for (const char* k : {"date_on_sale_from", "date_on_sale_from_gmt", "date_on_sale_to", "date_on_sale_to_gmt"}) {
+      if (!item.contains(k)) continue;
+      std::string key = k;
+      bool gmt = key.size() > 4 && key.compare(key.size() - 4, 4, "_gmt") == 0;
+      std::optional<int64_t> value;
+      if (!saleDate(item[k], gmt, &value)) {
+        return {{"id", id_json}, {"error", wcError("rest_invalid_param", "Invalid parameter(s): " + key, 400,
+                                                    {{key, "Invalid date."}})}};
+      }
+      (key.rfind("date_on_sale_from", 0) == 0 ? from : to) = value;
+    }
+    {
+      std::optional<int64_t> f = from ? *from : p->sale_from_ms;
+      std::optional<int64_t> t = to ? *to : p->sale_to_ms;
+      if (f && t && *t <= *f) {
+        return {{"id", id_json}, {"error", wcError("rest_invalid_param", "Invalid parameter(s): date_on_sale_to", 400,
+                                                    {{"date_on_sale_to", "The sale end date must be after its start date."}})}};
+      }
+    }
     if (item.contains("sku") && item["sku"].is_string() && !create) {
       std::string sku = item["sku"];
       Product* other = bySku(sku);
@@ -681,6 +755,14 @@ class WooCommerceSim final : public SimWithOrderViews<WooCommerceSim> {
     if (item.contains("name") && item["name"].is_string()) p->name = item["name"];
     if (manage) p->manage_stock = *manage;
     if (price) p->price_cents = *price;
+    if (sale) p->sale_cents = *sale;
+    if (from) p->sale_from_ms = *from;
+    if (to) p->sale_to_ms = *to;
+    if (sale && !*sale) {  // WooCommerce clears the dates with the sale price
+      p->sale_from_ms.reset();
+      p->sale_to_ms.reset();
+    }
+    if (price || sale || from || to) ++p->price_updates;
     // stock_quantity only acts when the product manages stock.
     if (p->manage_stock) {
       if (qty) p->stock_quantity = *qty;

@@ -140,14 +140,15 @@ common::Result<PushResult> AmazonConnector::pushQuantities(const std::vector<Qua
   return pushPatches(updates);
 }
 
-common::Result<PushResult> AmazonConnector::pushPatches(const std::vector<QuantityUpdate>& updates) {
+common::Result<PushResult> AmazonConnector::patchEach(const std::vector<std::string>& skus, const PatchFor& patch_for,
+                                                      const OnAccepted& on_accepted) {
   PushResult out;
   bool stop = false;
   std::string stop_code;
   std::string stop_message;
-  for (const QuantityUpdate& u : updates) {
+  for (size_t i = 0; i < skus.size(); ++i) {
     ItemResult r;
-    r.sku = u.sku;
+    r.sku = skus[i];
     if (stop) {
       r.outcome = ItemOutcome::kRetry;
       r.code = stop_code;
@@ -156,22 +157,17 @@ common::Result<PushResult> AmazonConnector::pushPatches(const std::vector<Quanti
       out.items.push_back(std::move(r));
       continue;
     }
-    if (u.quantity < 0) {
-      r.outcome = ItemOutcome::kRejected;
-      r.code = "bad_quantity";
-      r.message = "quantity must not be negative";
+    std::optional<json> patches = patch_for(i, r);
+    if (!patches) {  // patch_for decided r
       out.items.push_back(std::move(r));
       continue;
     }
     HttpRequest req;
     req.method = "PATCH";
-    req.target = "/listings/2021-08-01/items/" + urlEncode(config_.seller_id) + "/" + urlEncode(u.sku) +
+    req.target = "/listings/2021-08-01/items/" + urlEncode(config_.seller_id) + "/" + urlEncode(skus[i]) +
                  "?marketplaceIds=" + urlEncode(config_.marketplace_id) + "&issueLocale=en_US";
     req.content_type = "application/json";
-    json value = json::array({{{"fulfillment_channel_code", config_.fulfillment_channel_code}, {"quantity", u.quantity}}});
-    req.body = json{{"productType", config_.product_type},
-                    {"patches", json::array({{{"op", "replace"}, {"path", "/attributes/fulfillment_availability"}, {"value", value}}})}}
-                   .dump();
+    req.body = json{{"productType", config_.product_type}, {"patches", std::move(*patches)}}.dump();
     auto resp = call("patchListingsItem", req);
     if (!resp) {
       if (resp.error().kind == common::ErrorKind::kFatal) return resp.error();
@@ -192,8 +188,8 @@ common::Result<PushResult> AmazonConnector::pushPatches(const std::vector<Quanti
       if (status == "ACCEPTED") {
         r.outcome = ItemOutcome::kAccepted;
         r.submission_id = str(*j, "submissionId");
-        r.channel_quantity = u.quantity;
         r.message = "accepted; Amazon applies it asynchronously";
+        on_accepted(i, r);
       } else if (status == "INVALID") {
         r.outcome = ItemOutcome::kRejected;
         r.message = issuesText(j->contains("issues") ? (*j)["issues"] : json(), &r.code);
@@ -215,6 +211,50 @@ common::Result<PushResult> AmazonConnector::pushPatches(const std::vector<Quanti
     out.items.push_back(std::move(r));
   }
   return out;
+}
+
+common::Result<PushResult> AmazonConnector::pushPatches(const std::vector<QuantityUpdate>& updates) {
+  std::vector<std::string> skus;
+  for (const QuantityUpdate& u : updates) skus.push_back(u.sku);
+  auto patch_for = [&](size_t i, ItemResult& r) -> std::optional<json> {
+    if (updates[i].quantity < 0) {
+      r.outcome = ItemOutcome::kRejected;
+      r.code = "bad_quantity";
+      r.message = "quantity must not be negative";
+      return std::nullopt;
+    }
+    json value = json::array({{{"fulfillment_channel_code", config_.fulfillment_channel_code}, {"quantity", updates[i].quantity}}});
+    return json::array({{{"op", "replace"}, {"path", "/attributes/fulfillment_availability"}, {"value", value}}});
+  };
+  return patchEach(skus, patch_for, [&](size_t i, ItemResult& r) { r.channel_quantity = updates[i].quantity; });
+}
+
+// purchasable_offer: our_price always; discounted_price with the promotion's window while one runs
+// (Amazon ends it at end_at on its own; the push scheduler also sends the offer without it then).
+// A PATCH per SKU, accepted and applied later like stock.
+common::Result<PushResult> AmazonConnector::pushPrices(const std::vector<PriceUpdate>& updates) {
+  std::vector<std::string> skus;
+  for (const PriceUpdate& u : updates) skus.push_back(u.price.sku);
+  auto amount = [](const common::Decimal& d) { return json::parse(d.toString()); };  // a JSON number, as the schema has it
+  auto patch_for = [&](size_t i, ItemResult& r) -> std::optional<json> {
+    const ChannelPrice& p = updates[i].price;
+    if (p.currency.size() != 3) {
+      r.outcome = ItemOutcome::kRejected;
+      r.code = "bad_currency";
+      r.message = "Amazon needs an ISO 4217 currency, got '" + p.currency + "'";
+      return std::nullopt;
+    }
+    json offer = {{"marketplace_id", config_.marketplace_id},
+                  {"currency", p.currency},
+                  {"our_price", json::array({{{"schedule", json::array({{{"value_with_tax", amount(p.regular)}}})}}})}};
+    if (p.sale) {
+      offer["discounted_price"] = json::array({{{"schedule", json::array({{{"value_with_tax", amount(*p.sale)},
+                                                                            {"start_at", detail::formatIsoMs(p.sale_starts_ms)},
+                                                                            {"end_at", detail::formatIsoMs(p.sale_ends_ms)}}})}}});
+    }
+    return json::array({{{"op", "replace"}, {"path", "/attributes/purchasable_offer"}, {"value", json::array({offer})}}});
+  };
+  return patchEach(skus, patch_for, [](size_t, ItemResult&) {});
 }
 
 common::Result<PushResult> AmazonConnector::pushFeed(const std::vector<QuantityUpdate>& updates) {

@@ -45,6 +45,10 @@ class SharedHandle final : public ChannelConnector {
     Lock lock(mu_);
     return c_.pushQuantities(updates);
   }
+  Result<PushResult> pushPrices(const std::vector<PriceUpdate>& updates) override {
+    Lock lock(mu_);
+    return c_.pushPrices(updates);
+  }
   Result<std::vector<ChannelLevel>> readQuantities(const std::vector<std::string>& skus) override {
     Lock lock(mu_);
     return c_.readQuantities(skus);

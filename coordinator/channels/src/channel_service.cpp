@@ -61,6 +61,18 @@ Result<std::unique_ptr<ChannelService>> ChannelService::open(const channels::Cha
   if (!push_options) return push_options.error();
 
   std::unique_ptr<ChannelService> s(new ChannelService());
+  if (auto chans = config.find("channels"); chans != config.end() && chans->is_object()) {
+    for (const auto& [name, c] : chans->items()) {
+      channels::PriceRules r;
+      if (auto pr = c.is_object() ? c.find("prices") : c.end(); c.is_object() && pr != c.end()) {
+        auto parsed = channels::parsePriceRules(*pr);
+        if (!parsed) return bad(name + "." + parsed.error().message);
+        r = *parsed;
+      }
+      if (r.price_location.empty()) r.price_location = name;
+      s->price_rules_[name] = r;
+    }
+  }
   auto sales = ledger.openSalesHistory();
   if (!sales) return sales.error();
   s->sales_ = std::move(*sales);
@@ -85,6 +97,32 @@ Result<std::unique_ptr<ChannelService>> ChannelService::open(const channels::Cha
 }
 
 ChannelService::~ChannelService() { stop(); }
+
+void ChannelService::setPriceSource(PriceSource source) {
+  if (!push_) return;
+  std::map<std::string, channels::PriceRules> rules = price_rules_;
+  push_->setPrices([rules, source = std::move(source)](const std::string& ch, const std::string& sku,
+                                                       int64_t now_ms) -> Result<channels::PriceQuote> {
+    auto it = rules.find(ch);
+    channels::PriceRules r;
+    if (it != rules.end()) {
+      r = it->second;
+    } else {
+      r.price_location = ch;
+    }
+    channels::PriceQuote q;
+    if (!r.enabled) return q;
+    auto entries = source(sku, r.price_location);
+    if (!entries) return entries.error();
+    q.price = channels::channelPrice(sku, *entries, now_ms, r);
+    q.next_change_ms = channels::nextPriceChangeMs(*entries, now_ms);
+    return q;
+  });
+}
+
+void ChannelService::pricesChanged() {
+  if (push_) push_->pricesChanged();
+}
 
 void ChannelService::start() {
   if (push_) push_->start();

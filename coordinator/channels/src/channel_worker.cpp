@@ -10,12 +10,13 @@ namespace sw::coordinator::channels {
 using common::Error;
 
 ChannelWorker::ChannelWorker(std::string name, std::unique_ptr<ChannelConnector> connector, const AtsFunction& ats,
-                             const SkuListFunction& skus, DeadLetterStore& dead_letters, const common::Clock& clock,
-                             const PushOptions& options)
+                             const SkuListFunction& skus, const PriceFunction& prices, DeadLetterStore& dead_letters,
+                             const common::Clock& clock, const PushOptions& options)
     : name_(std::move(name)),
       conn_(std::move(connector)),
       ats_(ats),
       skus_(skus),
+      prices_(prices),
       dead_(dead_letters),
       clock_(clock),
       options_(options) {
@@ -31,6 +32,7 @@ void ChannelWorker::start() {
   {
     std::lock_guard lock(mu_);
     if (options_.reconcile_at_start) job_ = newJobLocked();
+    price_resend_all_ = static_cast<bool>(prices_);
     next_reconcile_ms_ = clock_.monoMs() + options_.reconcile_interval_s * 1000;
   }
   next_refresh_ms_ = clock_.monoMs() + options_.refresh_interval_s * 1000;
@@ -59,6 +61,9 @@ void ChannelWorker::changed(const std::vector<std::string>& skus) {
       Pending& p = pending_[sku];
       if (p.changed_at_ms < 0) p.changed_at_ms = now;
       p.last_changed_at_ms = now;
+      // Its price is computed again too (one catalog read; nothing is sent when unchanged), so a SKU
+      // new to the ledger gets its price with its first stock change.
+      if (prices_ && !price_pending_.count(sku)) markPriceLocked(sku, 0);
     }
     stats_.changes += static_cast<int64_t>(skus.size());
   }
@@ -71,6 +76,7 @@ ChannelStatus ChannelWorker::status() const {
     std::lock_guard lock(mu_);
     s = stats_;
     s.queue = pending_.size();
+    s.price_queue = price_pending_.size();
     if (job_) s.reconcile = job_->report;
   }
   s.rate = conn_->rateState();  // documented as callable from any thread
@@ -96,6 +102,7 @@ void ChannelWorker::replay(const std::string& sku) {
     markLocked(sku, 0);
     pending_[sku].stale = 0;
     pending_[sku].attempts = 0;
+    if (prices_) markPriceLocked(sku, 0);  // a price dead letter replays through the same call
   }
   cv_.notify_one();
 }
@@ -104,6 +111,7 @@ void ChannelWorker::replay(const std::string& sku) {
 
 std::shared_ptr<ChannelWorker::ReconcileJob> ChannelWorker::newJobLocked() {
   auto job = std::make_shared<ReconcileJob>();
+  if (prices_) price_resend_all_ = true;  // prices are not read back: a reconciliation sends them all again
   job->report.channel = name_;
   job->report.started_at_ms = clock_.nowMs();
   return job;
@@ -228,6 +236,17 @@ void ChannelWorker::run() {
         wake = std::min(wake, now + wait);
       } else {
         went_on = true;
+      }
+    }
+    if (prices_) {
+      int64_t wait = std::min<int64_t>(priceRound(now), 60'000);
+      if (wait > 0) {
+        wake = std::min(wake, now + wait);
+      } else if (wait == 0) {
+        std::lock_guard lock(mu_);
+        for (const auto& [sku, p] : price_pending_) {
+          if (p.not_before_ms <= now) went_on = true;
+        }
       }
     }
     if (checkAccepted()) {  // paced by next_collect_ms_

@@ -30,8 +30,8 @@ namespace sw::coordinator::channels {
 class ChannelWorker {
  public:
   ChannelWorker(std::string name, std::unique_ptr<ChannelConnector> connector, const AtsFunction& ats,
-                const SkuListFunction& skus, DeadLetterStore& dead_letters, const common::Clock& clock,
-                const PushOptions& options);
+                const SkuListFunction& skus, const PriceFunction& prices, DeadLetterStore& dead_letters,
+                const common::Clock& clock, const PushOptions& options);
   ~ChannelWorker();
   ChannelWorker(const ChannelWorker&) = delete;
   ChannelWorker& operator=(const ChannelWorker&) = delete;
@@ -44,6 +44,8 @@ class ChannelWorker {
 
   // These SKUs' figures may have changed (counted as change notices).
   void changed(const std::vector<std::string>& skus);
+  // Every SKU's price is to be computed again (catalog import).
+  void pricesChanged();
   ChannelStatus status() const;
   // How long each pushQuantities call to the channel took (its API's answer time, rate waits not included).
   const common::LatencyHistogram& pushLatency() const { return push_latency_; }
@@ -125,6 +127,20 @@ class ChannelWorker {
   // One chunk of a reconciliation. Returns ms to wait before the next chunk can be read (0 = went on).
   int64_t reconcileStep(ReconcileJob& job);
 
+  // ---- prices (channel_worker_prices.cpp) ---------------------------------------------------------
+  struct PricePending {
+    uint64_t gen = 0;
+    int64_t not_before_ms = 0;
+    int64_t attempts = 0;
+  };
+  // One price round: promotion timers that are due, then up to maxBatch() due SKUs priced and sent.
+  // Returns ms to wait (the channel is not ready, or the next timer), or 0 when it went on.
+  int64_t priceRound(int64_t now);
+  void markPriceLocked(const std::string& sku, int64_t not_before_ms);  // caller holds mu_
+  void priceTimersDue(int64_t wall);
+  void applyPriceResults(const std::vector<PriceUpdate>& batch, const std::vector<PricePending>& taken,
+                         const PushResult& res, int64_t now);
+
   // ---- helpers --------------------------------------------------------------------------------
   void setError(const std::string& e);
   void retryLater(const std::string& sku, int64_t at_ms, bool count_attempt);
@@ -145,6 +161,7 @@ class ChannelWorker {
   const std::unique_ptr<ChannelConnector> conn_;
   const AtsFunction& ats_;
   const SkuListFunction& skus_;
+  const PriceFunction& prices_;
   DeadLetterStore& dead_;
   const common::Clock& clock_;
   const PushOptions& options_;
@@ -164,6 +181,10 @@ class ChannelWorker {
   std::vector<int64_t> change_samples_;  // ms, since the last takeChangeLatencies()
   std::map<std::string, ChannelShows> shows_;  // known_'s figures with their time, for the API
   int64_t next_reconcile_ms_ = 0;
+  std::map<std::string, PricePending> price_pending_;
+  bool prices_unsupported_ = false;
+  bool price_resend_all_ = false;  // set at start and by each reconciliation: every price is sent again
+  bool reprice_all_ = false;       // set by pricesChanged(): every price is computed again
 
   // Worker thread only.
   std::map<std::string, int64_t> known_;  // what the channel was last seen (or told) to hold
@@ -181,6 +202,8 @@ class ChannelWorker {
   std::map<std::string, Key> keys_;  // one idempotency key per logical change, reused on retry
   int64_t next_collect_ms_ = 0;
   int64_t next_refresh_ms_ = 0;
+  std::map<std::string, ChannelPrice> price_known_;  // what the channel was last told (and applied)
+  std::map<std::string, int64_t> price_timers_;      // SKU -> wall ms of its next promotion start or end
 };
 
 }  // namespace sw::coordinator::channels

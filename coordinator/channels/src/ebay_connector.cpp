@@ -120,26 +120,20 @@ common::Result<std::vector<EbayConnector::Offer>> EbayConnector::offers(const st
   return out;
 }
 
-common::Result<PushResult> EbayConnector::pushQuantities(const std::vector<QuantityUpdate>& updates) {
-  if (updates.empty()) return PushResult{};
-  if (updates.size() > kMaxPerCall) {
+common::Result<PushResult> EbayConnector::bulkUpdate(const std::vector<std::string>& skus, const EntryFor& entry_for,
+                                                     const OnApplied& on_applied) {
+  if (skus.empty()) return PushResult{};
+  if (skus.size() > kMaxPerCall) {
     return Error::reject("batch_too_large", "eBay takes at most 25 SKUs per bulk_update_price_quantity");
   }
   PushResult out;
-  out.items.resize(updates.size());
+  out.items.resize(skus.size());
   json requests = json::array();
   std::vector<size_t> sent;
-  for (size_t i = 0; i < updates.size(); ++i) {
-    const QuantityUpdate& u = updates[i];
+  for (size_t i = 0; i < skus.size(); ++i) {
     ItemResult& r = out.items[i];
-    r.sku = u.sku;
-    if (u.quantity < 0) {
-      r.outcome = ItemOutcome::kRejected;
-      r.code = "bad_quantity";
-      r.message = "quantity must not be negative";
-      continue;
-    }
-    auto offer_list = offers(u.sku, false);
+    r.sku = skus[i];
+    auto offer_list = offers(skus[i], false);
     if (!offer_list) {
       if (offer_list.error().kind == common::ErrorKind::kFatal) return offer_list.error();
       r.outcome = ItemOutcome::kRetry;
@@ -147,20 +141,17 @@ common::Result<PushResult> EbayConnector::pushQuantities(const std::vector<Quant
       r.message = offer_list.error().message;
       continue;
     }
-    if (!budget_.tryUse(u.sku)) {
+    std::optional<json> entry = entry_for(i, *offer_list, r);
+    if (!entry) continue;  // entry_for decided r
+    if (!budget_.tryUse(skus[i])) {
       r.outcome = ItemOutcome::kRetry;
       r.code = "revision_budget";
       r.message = "this listing has used its " + std::to_string(config_.revisions_per_listing_per_day) + " revisions today";
       r.retry_after_ms = budget_.msUntilReset();
       continue;
     }
-    json entry = {{"sku", u.sku}, {"shipToLocationAvailability", {{"quantity", u.quantity}}}};
-    if (!offer_list->empty()) {
-      json offers_json = json::array();
-      for (const Offer& o : *offer_list) offers_json.push_back({{"offerId", o.offer_id}, {"availableQuantity", u.quantity}});
-      entry["offers"] = std::move(offers_json);
-    }
-    requests.push_back(std::move(entry));
+    (*entry)["sku"] = skus[i];
+    requests.push_back(std::move(*entry));
     sent.push_back(i);
   }
   if (sent.empty()) return out;
@@ -191,12 +182,12 @@ common::Result<PushResult> EbayConnector::pushQuantities(const std::vector<Quant
         r.code = "no_entry";
         r.message = "the 207 answer has no entry for this SKU";
       } else {
-        r.channel_quantity = updates[i].quantity;
+        on_applied(i, r);
       }
       continue;
     }
     r.outcome = ItemOutcome::kApplied;
-    r.channel_quantity = updates[i].quantity;
+    on_applied(i, r);
     for (const json* e : it->second) {
       auto status = detail::wholeNumber(get(*e, "statusCode")).value_or(0);
       if (status == 200) continue;
@@ -225,6 +216,57 @@ common::Result<PushResult> EbayConnector::pushQuantities(const std::vector<Quant
     }
   }
   return out;
+}
+
+common::Result<PushResult> EbayConnector::pushQuantities(const std::vector<QuantityUpdate>& updates) {
+  std::vector<std::string> skus;
+  for (const QuantityUpdate& u : updates) skus.push_back(u.sku);
+  auto entry_for = [&](size_t i, const std::vector<Offer>& offer_list, ItemResult& r) -> std::optional<json> {
+    const QuantityUpdate& u = updates[i];
+    if (u.quantity < 0) {
+      r.outcome = ItemOutcome::kRejected;
+      r.code = "bad_quantity";
+      r.message = "quantity must not be negative";
+      return std::nullopt;
+    }
+    json entry = {{"shipToLocationAvailability", {{"quantity", u.quantity}}}};
+    if (!offer_list.empty()) {
+      json offers_json = json::array();
+      for (const Offer& o : offer_list) offers_json.push_back({{"offerId", o.offer_id}, {"availableQuantity", u.quantity}});
+      entry["offers"] = std::move(offers_json);
+    }
+    return entry;
+  };
+  return bulkUpdate(skus, entry_for, [&](size_t i, ItemResult& r) { r.channel_quantity = updates[i].quantity; });
+}
+
+// eBay's offer price is one price: bulk_update_price_quantity has no sale price or dates (markdown
+// sales are the Marketing API's), so a running promotion's price is sent as the offer price and
+// the regular price again when it ends (the push scheduler's timers do both).
+common::Result<PushResult> EbayConnector::pushPrices(const std::vector<PriceUpdate>& updates) {
+  std::vector<std::string> skus;
+  for (const PriceUpdate& u : updates) skus.push_back(u.price.sku);
+  auto entry_for = [&](size_t i, const std::vector<Offer>& offer_list, ItemResult& r) -> std::optional<json> {
+    const ChannelPrice& p = updates[i].price;
+    if (offer_list.empty()) {
+      r.outcome = ItemOutcome::kNotListed;  // no offer: nothing is priced on eBay
+      r.code = "no_offer";
+      r.message = "eBay has no offer for " + p.sku;
+      return std::nullopt;
+    }
+    if (p.currency.size() != 3) {
+      r.outcome = ItemOutcome::kRejected;
+      r.code = "bad_currency";
+      r.message = "eBay needs an ISO 4217 currency, got '" + p.currency + "'";
+      return std::nullopt;
+    }
+    json offers_json = json::array();
+    for (const Offer& o : offer_list) {
+      offers_json.push_back({{"offerId", o.offer_id}, {"price", {{"value", p.current().toString()}, {"currency", p.currency}}}});
+    }
+    return json{{"offers", std::move(offers_json)}};
+  };
+  return bulkUpdate(skus, entry_for, [](size_t, ItemResult&) {});
 }
 
 common::Result<std::vector<ChannelLevel>> EbayConnector::readQuantities(const std::vector<std::string>& skus) {

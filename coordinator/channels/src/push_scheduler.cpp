@@ -42,6 +42,11 @@ json toJson(const ChannelStatus& s) {
             {"changes", s.changes},
             {"skipped_unchanged", s.skipped_unchanged},
             {"not_listed", s.not_listed},
+            {"prices", {{"state", s.prices},
+                        {"queue", s.price_queue},
+                        {"pushed", s.prices_pushed},
+                        {"calls", s.price_calls},
+                        {"timers", s.price_timers}}},
             {"rate", rate}};
   j["reconcile"] = s.reconcile ? toJson(*s.reconcile) : json(nullptr);
   return j;
@@ -55,8 +60,14 @@ PushScheduler::PushScheduler(AtsFunction ats, SkuListFunction skus, DeadLetterSt
 
 PushScheduler::~PushScheduler() { stop(); }
 
+void PushScheduler::setPrices(PriceFunction prices) { prices_ = std::move(prices); }
+
+void PushScheduler::pricesChanged() {
+  for (auto& w : workers_) w->pricesChanged();
+}
+
 void PushScheduler::addChannel(const std::string& name, std::unique_ptr<ChannelConnector> connector) {
-  workers_.push_back(std::make_unique<ChannelWorker>(name, std::move(connector), ats_, skus_, dead_, clock_, options_));
+  workers_.push_back(std::make_unique<ChannelWorker>(name, std::move(connector), ats_, skus_, prices_, dead_, clock_, options_));
 }
 
 void PushScheduler::start() {

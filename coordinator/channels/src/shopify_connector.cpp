@@ -10,6 +10,7 @@
 
 namespace sw::coordinator::channels {
 
+using common::Decimal;
 using common::Error;
 using detail::get;
 using detail::getPath;
@@ -31,6 +32,11 @@ constexpr const char* kLookupQuery = R"(query StockwireItems($first: Int!, $quer
   inventoryItems(first: $first, query: $query) {
     nodes { id sku inventoryLevel(locationId: $locationId) { quantities(names: [NAME]) { name quantity } } }
   }
+})";
+
+// Prices are set on the variant: its id and its product's (productVariantsBulkUpdate takes both).
+constexpr const char* kVariantQuery = R"(query StockwireVariants($first: Int!, $query: String!) {
+  inventoryItems(first: $first, query: $query) { nodes { sku variant { id product { id } } } }
 })";
 
 constexpr const char* kOrdersQuery = R"(query StockwireOrders($first: Int!, $after: String, $query: String!, $lines: Int!) {
@@ -253,6 +259,129 @@ common::Result<std::vector<ChannelLevel>> ShopifyConnector::lookup(const std::ve
       }
       item_ids_[skus[i]] = it->second.channel_item_id;
       out.push_back(it->second);
+    }
+  }
+  return out;
+}
+
+// productVariantsBulkUpdate, one aliased field per product in one request: the variant's price is
+// what a buyer pays now and, while a promotion runs, compareAtPrice the regular price (Shopify's
+// "was" price; it has no sale dates, so the push scheduler's timers start and end the sale).
+common::Result<PushResult> ShopifyConnector::pushPrices(const std::vector<PriceUpdate>& updates) {
+  PushResult out;
+  out.items.resize(updates.size());
+  if (updates.empty()) return out;
+  if (updates.size() > kMaxQuantitiesPerCall) {
+    return Error::reject("batch_too_large", "Shopify takes at most 250 list inputs per call");
+  }
+  std::vector<std::string> unknown;
+  {
+    std::lock_guard lock(ids_mu_);
+    for (const PriceUpdate& u : updates) {
+      if (!variants_.count(u.price.sku)) unknown.push_back(u.price.sku);
+    }
+  }
+  for (size_t start = 0; start < unknown.size(); start += kMaxSkusPerLookup) {
+    size_t end = std::min(unknown.size(), start + kMaxSkusPerLookup);
+    std::string search;
+    for (size_t i = start; i < end; ++i) search += (i == start ? "" : " OR ") + std::string("sku:") + searchValue(unknown[i]);
+    auto j = graphql(kVariantQuery, {{"first", static_cast<int>(end - start)}, {"query", search}}, 2 + 3.0 * static_cast<double>(end - start));
+    if (!j) return j.error();
+    if (const json* nodes = getPath(*j, {"data", "inventoryItems", "nodes"}); nodes && nodes->is_array()) {
+      std::lock_guard lock(ids_mu_);
+      for (const json& n : *nodes) {
+        std::string sku = str(n, "sku");
+        std::string variant = detail::strPath(n, {"variant", "id"});
+        std::string product = detail::strPath(n, {"variant", "product", "id"});
+        if (!sku.empty() && !variant.empty() && !product.empty()) variants_[sku] = {variant, product};
+      }
+    }
+  }
+  std::map<std::string, std::vector<size_t>> by_product;
+  std::map<std::string, std::string> variant_of;  // sku -> variant gid
+  for (size_t i = 0; i < updates.size(); ++i) {
+    ItemResult& r = out.items[i];
+    r.sku = updates[i].price.sku;
+    std::lock_guard lock(ids_mu_);
+    auto it = variants_.find(r.sku);
+    if (it == variants_.end()) {
+      r.outcome = ItemOutcome::kNotListed;
+      r.code = "unknown_sku";
+      r.message = "no Shopify variant has SKU " + r.sku;
+      continue;
+    }
+    by_product[it->second.product].push_back(i);
+    variant_of[r.sku] = it->second.variant;
+  }
+  if (by_product.empty()) return out;
+  std::string decl, body;
+  json vars = json::object();
+  std::vector<std::pair<std::string, std::vector<size_t>>> fields;
+  for (const auto& [product, idx] : by_product) {
+    std::string n = std::to_string(fields.size());
+    decl += std::string(decl.empty() ? "" : ", ") + "$p" + n + ": ID!, $v" + n + ": [ProductVariantsBulkInput!]!";
+    body += "  p" + n + ": productVariantsBulkUpdate(productId: $p" + n + ", variants: $v" + n +
+            ") { productVariants { id price compareAtPrice } userErrors { code field message } }\n";
+    json variants = json::array();
+    for (size_t i : idx) {
+      const ChannelPrice& p = updates[i].price;
+      variants.push_back({{"id", variant_of[p.sku]},
+                          {"price", p.current().toString()},
+                          {"compareAtPrice", p.sale ? json(p.regular.toString()) : json(nullptr)}});
+    }
+    vars["p" + n] = product;
+    vars["v" + n] = std::move(variants);
+    fields.emplace_back("p" + n, idx);
+  }
+  std::string query = "mutation StockwirePrices(" + decl + ") {\n" + body + "}";
+  auto j = graphql(query, vars, kMutationCost * static_cast<double>(fields.size()));
+  if (!j) return j.error();
+  for (const auto& [alias, idx] : fields) {
+    const json* payload = getPath(*j, {"data", alias});
+    std::map<std::string, const json*> shown;  // variant gid -> what the answer shows
+    if (const json* pv = payload ? get(*payload, "productVariants") : nullptr; pv && pv->is_array()) {
+      for (const json& v : *pv) shown[str(v, "id")] = &v;
+    }
+    std::string error_code, error_message;
+    bool product_gone = false;
+    if (const json* errs = payload ? get(*payload, "userErrors") : nullptr; errs && errs->is_array() && !errs->empty()) {
+      error_code = str(errs->at(0), "code");
+      error_message = str(errs->at(0), "message");
+      product_gone = error_code == "PRODUCT_DOES_NOT_EXIST";
+    }
+    for (size_t i : idx) {
+      ItemResult& r = out.items[i];
+      const ChannelPrice& p = updates[i].price;
+      auto it = shown.find(variant_of[p.sku]);
+      if (it != shown.end()) {
+        auto price = Decimal::parse(str(*it->second, "price"));
+        const json* cmp = get(*it->second, "compareAtPrice");
+        bool cmp_ok = p.sale ? (cmp && cmp->is_string() && Decimal::parse(cmp->get<std::string>()) &&
+                                *Decimal::parse(cmp->get<std::string>()) == p.regular)
+                             : (!cmp || cmp->is_null());
+        if (price && *price == p.current() && cmp_ok) {
+          r.outcome = ItemOutcome::kApplied;
+          continue;
+        }
+        r.outcome = ItemOutcome::kRetry;
+        r.code = "not_applied";
+        r.message = "the variant answered with price " + str(*it->second, "price");
+        continue;
+      }
+      if (error_code.empty()) {
+        r.outcome = ItemOutcome::kRetry;
+        r.code = "no_entry";
+        r.message = "the answer does not show this variant";
+        continue;
+      }
+      // All or nothing without allowPartialUpdates: one bad variant refuses its product's others.
+      r.code = error_code;
+      r.message = error_message;
+      r.outcome = product_gone || error_code == "PRODUCT_VARIANT_DOES_NOT_EXIST" ? ItemOutcome::kNotListed : ItemOutcome::kRejected;
+      if (r.outcome == ItemOutcome::kNotListed) {
+        std::lock_guard lock(ids_mu_);
+        variants_.erase(p.sku);
+      }
     }
   }
   return out;

@@ -10,6 +10,7 @@
 
 namespace sw::coordinator::channels {
 
+using common::Decimal;
 using common::Error;
 using detail::get;
 using detail::str;
@@ -148,17 +149,18 @@ common::Result<std::map<std::string, WooCommerceConnector::Product>> WooCommerce
   return out;
 }
 
-common::Result<PushResult> WooCommerceConnector::pushQuantities(const std::vector<QuantityUpdate>& updates) {
-  if (updates.empty()) return PushResult{};
-  if (updates.size() > batch_limit_.load()) {
+common::Result<PushResult> WooCommerceConnector::batchUpdate(const std::vector<std::string>& skus, const ItemFields& fields,
+                                                             const JudgeProduct& judge) {
+  if (skus.empty()) return PushResult{};
+  if (skus.size() > batch_limit_.load()) {
     return Error::reject("batch_too_large", "WooCommerce takes at most " + std::to_string(batch_limit_.load()) +
-                                                " items per batch, got " + std::to_string(updates.size()));
+                                                " items per batch, got " + std::to_string(skus.size()));
   }
   std::vector<std::string> unknown;
   {
     std::lock_guard lock(mu_);
-    for (const QuantityUpdate& u : updates) {
-      if (!ids_.count(u.sku)) unknown.push_back(u.sku);
+    for (const std::string& sku : skus) {
+      if (!ids_.count(sku)) unknown.push_back(sku);
     }
   }
   if (!unknown.empty()) {
@@ -166,23 +168,22 @@ common::Result<PushResult> WooCommerceConnector::pushQuantities(const std::vecto
     if (!found) return found.error();
   }
   PushResult out;
-  out.items.resize(updates.size());
+  out.items.resize(skus.size());
   json update = json::array();
   std::map<int64_t, size_t> by_id;
-  for (size_t i = 0; i < updates.size(); ++i) {
-    const QuantityUpdate& u = updates[i];
+  for (size_t i = 0; i < skus.size(); ++i) {
     ItemResult& r = out.items[i];
-    r.sku = u.sku;
+    r.sku = skus[i];
     int64_t id = 0;
     {
       std::lock_guard lock(mu_);
-      auto it = ids_.find(u.sku);
+      auto it = ids_.find(skus[i]);
       if (it != ids_.end()) id = it->second;
     }
     if (id == 0) {
       r.outcome = ItemOutcome::kNotListed;  // GET products?sku= found no product
       r.code = "unknown_sku";
-      r.message = "no WooCommerce product has SKU " + u.sku;
+      r.message = "no WooCommerce product has SKU " + skus[i];
       continue;
     }
     if (by_id.count(id)) {
@@ -191,8 +192,8 @@ common::Result<PushResult> WooCommerceConnector::pushQuantities(const std::vecto
       r.message = "the same product twice in one batch";
       continue;
     }
-    json item = {{"id", id}, {"stock_quantity", u.quantity}};
-    if (config_.enable_manage_stock) item["manage_stock"] = true;
+    json item = fields(i);
+    item["id"] = id;
     update.push_back(std::move(item));
     by_id[id] = i;
   }
@@ -214,7 +215,7 @@ common::Result<PushResult> WooCommerceConnector::pushQuantities(const std::vecto
   if (resp->status != 200) return detail::statusError(*resp, "WooCommerce products/batch", wooErrorText(*resp, &code));
   auto j = detail::responseJson(*resp, "WooCommerce products/batch");
   if (!j) return j.error();
-  std::vector<bool> seen(updates.size(), false);
+  std::vector<bool> seen(skus.size(), false);
   if (const json* list = detail::arr(*j, "update")) {
     for (const json& p : *list) {
       auto id = detail::wholeNumber(get(p, "id"));
@@ -234,22 +235,7 @@ common::Result<PushResult> WooCommerceConnector::pushQuantities(const std::vecto
         }
         continue;
       }
-      auto qty = detail::wholeNumber(get(p, "stock_quantity"));
-      const json* ms = get(p, "manage_stock");
-      bool managed = ms && ms->is_boolean() && ms->get<bool>();
-      if (managed && qty && *qty == updates[i].quantity) {
-        r.outcome = ItemOutcome::kApplied;
-        r.channel_quantity = *qty;
-      } else if (!managed) {
-        r.outcome = ItemOutcome::kRejected;
-        r.code = "stock_not_managed";
-        r.message = "the product does not manage stock, so stock_quantity is ignored";
-      } else {
-        r.outcome = ItemOutcome::kRetry;
-        r.code = "not_applied";
-        r.message = "the product answered with stock_quantity " + (qty ? std::to_string(*qty) : std::string("null"));
-        r.channel_quantity = qty;
-      }
+      judge(i, p, r);
     }
   }
   for (const auto& [id, i] : by_id) {
@@ -259,6 +245,72 @@ common::Result<PushResult> WooCommerceConnector::pushQuantities(const std::vecto
     out.items[i].message = "the batch answer has no entry for product " + std::to_string(id);
   }
   return out;
+}
+
+common::Result<PushResult> WooCommerceConnector::pushQuantities(const std::vector<QuantityUpdate>& updates) {
+  std::vector<std::string> skus;
+  for (const QuantityUpdate& u : updates) skus.push_back(u.sku);
+  auto fields = [&](size_t i) {
+    json item = {{"stock_quantity", updates[i].quantity}};
+    if (config_.enable_manage_stock) item["manage_stock"] = true;
+    return item;
+  };
+  auto judge = [&](size_t i, const json& p, ItemResult& r) {
+    auto qty = detail::wholeNumber(get(p, "stock_quantity"));
+    const json* ms = get(p, "manage_stock");
+    bool managed = ms && ms->is_boolean() && ms->get<bool>();
+    if (managed && qty && *qty == updates[i].quantity) {
+      r.outcome = ItemOutcome::kApplied;
+      r.channel_quantity = *qty;
+    } else if (!managed) {
+      r.outcome = ItemOutcome::kRejected;
+      r.code = "stock_not_managed";
+      r.message = "the product does not manage stock, so stock_quantity is ignored";
+    } else {
+      r.outcome = ItemOutcome::kRetry;
+      r.code = "not_applied";
+      r.message = "the product answered with stock_quantity " + (qty ? std::to_string(*qty) : std::string("null"));
+      r.channel_quantity = qty;
+    }
+  };
+  return batchUpdate(skus, fields, judge);
+}
+
+// Sale dates go in the _gmt fields ("2026-11-27T10:00:00", no zone): date_on_sale_from/_to
+// without _gmt are in the shop's own time zone, which the connector does not know.
+common::Result<PushResult> WooCommerceConnector::pushPrices(const std::vector<PriceUpdate>& updates) {
+  std::vector<std::string> skus;
+  for (const PriceUpdate& u : updates) skus.push_back(u.price.sku);
+  auto gmt = [](int64_t ms) { return detail::formatIsoMs(ms).substr(0, 19); };
+  auto fields = [&](size_t i) {
+    const ChannelPrice& p = updates[i].price;
+    json item = {{"regular_price", p.regular.toString()}};
+    if (p.sale) {
+      item["sale_price"] = p.sale->toString();
+      item["date_on_sale_from_gmt"] = gmt(p.sale_starts_ms);
+      item["date_on_sale_to_gmt"] = gmt(p.sale_ends_ms);
+    } else {
+      item["sale_price"] = "";  // ends a sale the product shows
+      item["date_on_sale_from_gmt"] = nullptr;
+      item["date_on_sale_to_gmt"] = nullptr;
+    }
+    return item;
+  };
+  auto judge = [&](size_t i, const json& prod, ItemResult& r) {
+    const ChannelPrice& p = updates[i].price;
+    auto regular = Decimal::parse(str(prod, "regular_price"));
+    std::string sale_text = str(prod, "sale_price");
+    auto sale = Decimal::parse(sale_text);
+    bool sale_matches = sale_text.empty() ? !p.sale : (sale && p.sale && *sale == *p.sale);
+    if (regular && *regular == p.regular && sale_matches) {
+      r.outcome = ItemOutcome::kApplied;
+    } else {
+      r.outcome = ItemOutcome::kRetry;
+      r.code = "not_applied";
+      r.message = "the product answered with regular_price '" + str(prod, "regular_price") + "', sale_price '" + sale_text + "'";
+    }
+  };
+  return batchUpdate(skus, fields, judge);
 }
 
 common::Result<std::vector<ChannelLevel>> WooCommerceConnector::readQuantities(const std::vector<std::string>& skus) {

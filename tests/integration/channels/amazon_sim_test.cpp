@@ -4,6 +4,7 @@
 
 #include "sim_fixture.h"
 #include "sw/common/clock.h"
+#include "sw/common/http_socket.h"
 #include "sw/coordinator/channels/amazon_connector.h"
 
 namespace sw::coordinator::channels {
@@ -20,12 +21,14 @@ class AmazonSimTest : public ::testing::Test {
     json seeded = sim_->seed(json::array({{{"sku", "A 1/x"}, {"quantity", 5}}, {{"sku", "B-2"}, {"quantity", 3}}}));
     c.access_token = sim_->token();
     c.seller_id = seeded["seller_id"];
+    seller_ = c.seller_id;
     auto conn = AmazonConnector::create(c, sim_->client(), common::SystemClock::instance());
     ASSERT_TRUE(conn.ok()) << conn.error().toString();
     conn_ = std::move(*conn);
   }
   std::unique_ptr<ChannelSim> sim_;
   std::unique_ptr<AmazonConnector> conn_;
+  std::string seller_;
 };
 
 TEST_F(AmazonSimTest, AcceptedIsNotAppliedUntilLater) {
@@ -42,6 +45,69 @@ TEST_F(AmazonSimTest, AcceptedIsNotAppliedUntilLater) {
   EXPECT_EQ((*levels)[0].quantity, 7);
   EXPECT_FALSE((*levels)[1].found);
   EXPECT_EQ(conn_->rateState().source, "x-amzn-RateLimit-Limit");
+}
+
+TEST_F(AmazonSimTest, PurchasableOfferWithAScheduledDiscountIsAcceptedThenApplied) {
+  start();
+  int64_t now = common::SystemClock::instance().nowMs();
+  ChannelPrice p;
+  p.sku = "B-2";
+  p.currency = "USD";
+  p.regular = *common::Decimal::parse("19.99");
+  p.sale = *common::Decimal::parse("14.99");
+  p.promotion = "P1";
+  p.sale_starts_ms = now - 60'000;
+  p.sale_ends_ms = now + 3'600'000;
+  ChannelPrice none = p;
+  none.sku = "NOPE";
+  auto r = conn_->pushPrices({{p}, {none}});
+  ASSERT_TRUE(r.ok()) << r.error().toString();
+  EXPECT_EQ(r->items[0].outcome, ItemOutcome::kAccepted) << r->items[0].message;
+  EXPECT_EQ(r->items[1].outcome, ItemOutcome::kNotListed) << r->items[1].code;
+  json o;
+  ASSERT_TRUE(test::waitFor([&] { return (o = sim_->listing("B-2")).contains("purchasable_offer"); }, 10s)) << o.dump();
+  EXPECT_EQ(o["purchasable_offer"]["our_price"], "19.99");
+  EXPECT_EQ(o["purchasable_offer"]["discounted_price"], "14.99");
+  EXPECT_EQ(o["purchasable_offer"]["price"], "14.99");
+  EXPECT_EQ(o["quantity"], 3);
+  ChannelPrice ended = p;
+  ended.sale.reset();
+  auto e = conn_->pushPrices({{ended}});
+  ASSERT_TRUE(e.ok());
+  EXPECT_EQ(e->items[0].outcome, ItemOutcome::kAccepted);
+  ASSERT_TRUE(test::waitFor([&] { return sim_->listing("B-2")["purchasable_offer"]["discounted_price"].is_null(); }, 10s));
+  EXPECT_EQ(sim_->listing("B-2")["purchasable_offer"]["price"], "19.99");
+}
+
+TEST_F(AmazonSimTest, BadPurchasableOffersAreInvalidAndChangeNothing) {
+  start({"--rate-scale", "100"});  // seven PATCHes at once: more than the published burst of 5
+  auto patch = [&](const json& value) {
+    json body = {{"productType", "PRODUCT"}, {"patches", json::array({{{"op", "replace"}, {"path", "/attributes/purchasable_offer"}, {"value", value}}})}};
+    httplib::Client c = common::makeHttpClient("127.0.0.1", sim_->port());
+    httplib::Headers h = {{"x-amz-access-token", sim_->token()}};
+    auto res = c.Patch(("/listings/2021-08-01/items/" + seller_ + "/B-2?marketplaceIds=ATVPDKIKX0DER").c_str(), h, body.dump(), "application/json");
+    return res ? json::parse(res->body, nullptr, false) : json();
+  };
+  json ok_offer = {{"marketplace_id", "ATVPDKIKX0DER"}, {"currency", "USD"}, {"our_price", json::array({{{"schedule", json::array({{{"value_with_tax", 9.99}}})}}})}};
+  json no_price = ok_offer;
+  no_price.erase("our_price");
+  json string_price = ok_offer;
+  string_price["our_price"][0]["schedule"][0]["value_with_tax"] = "9.99";
+  json euros = ok_offer;
+  euros["currency"] = "EUR";
+  json undated = ok_offer;
+  undated["discounted_price"] = json::array({{{"schedule", json::array({{{"value_with_tax", 5.0}}})}}});
+  json above = ok_offer;
+  above["discounted_price"] = json::array({{{"schedule", json::array({{{"value_with_tax", 12.0}, {"start_at", "2026-01-01T00:00:00Z"}, {"end_at", "2026-01-02T00:00:00Z"}}})}}});
+  for (const json& bad : {json::array({no_price}), json::array({string_price}), json::array({euros}), json::array({undated}),
+                          json::array({above}), json("9.99")}) {
+    json r = patch(bad);
+    EXPECT_EQ(r["status"], "INVALID") << bad.dump() << " " << r.dump();
+    EXPECT_FALSE(r["issues"].empty()) << r.dump();
+  }
+  EXPECT_EQ(patch(json::array({no_price}))["issues"][0]["code"], "99022");
+  EXPECT_FALSE(sim_->listing("B-2").contains("purchasable_offer"));
+  EXPECT_EQ(sim_->listing("B-2")["pending_submissions"], 0);
 }
 
 TEST_F(AmazonSimTest, QuotaExceededTeachesTheRate) {

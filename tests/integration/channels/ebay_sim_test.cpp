@@ -47,6 +47,59 @@ TEST_F(EbaySimTest, MultiStatusPerItemAndBothQuantitiesSet) {
   EXPECT_FALSE((*after)[1].found);
 }
 
+ChannelPrice ebayPrice(const std::string& sku, const char* regular, const char* sale = nullptr, const char* currency = "USD") {
+  ChannelPrice p;
+  p.sku = sku;
+  p.currency = currency;
+  p.regular = *common::Decimal::parse(regular);
+  if (sale) {
+    p.sale = *common::Decimal::parse(sale);
+    p.promotion = "P1";
+    p.sale_starts_ms = 1;
+    p.sale_ends_ms = 2;
+  }
+  return p;
+}
+
+TEST_F(EbaySimTest, OfferPriceIsThePriceNowAndLeavesQuantitiesAlone) {
+  start();
+  auto r = conn_->pushPrices({{ebayPrice("A1", "19.99", "14.99")}, {ebayPrice("B2", "5.00")}, {ebayPrice("ZZ", "1.00")}});
+  ASSERT_TRUE(r.ok()) << r.error().toString();
+  EXPECT_EQ(r->items[0].outcome, ItemOutcome::kApplied) << r->items[0].message;
+  EXPECT_EQ(r->items[1].outcome, ItemOutcome::kApplied) << r->items[1].message;
+  EXPECT_EQ(r->items[2].outcome, ItemOutcome::kNotListed);  // no offer for it
+  json a1 = sim_->listing("A1");
+  EXPECT_EQ(a1["offers"][0]["price"]["value"], "14.99");  // the running promotion's price
+  EXPECT_EQ(a1["offers"][0]["price"]["currency"], "USD");
+  EXPECT_EQ(a1["quantity"], 5);
+  EXPECT_EQ(sim_->listing("B2")["offers"][0]["price"]["value"], "5.00");
+  EXPECT_EQ(sim_->listing("B2")["quantity"], 2);
+  auto end = conn_->pushPrices({{ebayPrice("A1", "19.99")}});  // the promotion ended
+  ASSERT_TRUE(end.ok());
+  EXPECT_EQ(end->items[0].outcome, ItemOutcome::kApplied);
+  EXPECT_EQ(sim_->listing("A1")["offers"][0]["price"]["value"], "19.99");
+}
+
+TEST_F(EbaySimTest, BadPricesAreRefusedPerEntryAndChangeNothing) {
+  start();
+  auto wrong = conn_->pushPrices({{ebayPrice("A1", "9.99", nullptr, "EUR")}});  // not the listing's currency
+  ASSERT_TRUE(wrong.ok()) << wrong.error().toString();
+  EXPECT_EQ(wrong->items[0].outcome, ItemOutcome::kRejected);
+  EXPECT_EQ(wrong->items[0].code, "25003");
+  std::string offer = sim_->listing("A1")["offers"][0]["offerId"];
+  for (const json& price : {json{{"value", 9.99}, {"currency", "USD"}}, json{{"value", "nine"}}, json("9.99")}) {
+    json body = {{"requests", json::array({{{"sku", "A1"}, {"offers", json::array({{{"offerId", offer}, {"price", price}}})}}})}};
+    auto r = test::httpPost(sim_->port(), "/sell/inventory/v1/bulk_update_price_quantity", body.dump(),
+                            {{"Authorization", "Bearer " + sim_->token()}});
+    ASSERT_EQ(r.status, 207) << price.dump() << " " << r.body.dump();
+    EXPECT_EQ(r.body["responses"][0]["statusCode"], 400);
+    EXPECT_EQ(r.body["responses"][0]["errors"][0]["errorId"], 25003) << r.body.dump();
+  }
+  json a1 = sim_->listing("A1");
+  EXPECT_EQ(a1["offers"][0]["price"]["value"], "10.00");
+  EXPECT_EQ(a1["offers"][0]["price_updates"], 0);
+}
+
 TEST_F(EbaySimTest, RevisionBudgetPerListingPerDay) {
   start({"--revisions-per-day", "2"});
   for (int i = 0; i < 2; ++i) {

@@ -8,6 +8,8 @@
 #include <regex>
 
 #include "sim_fixture.h"
+#include "sw/common/http_socket.h"
+#include "sw/common/pricing.h"
 
 namespace sw {
 namespace {
@@ -88,6 +90,24 @@ class PushTest : public ::testing::Test {
     ASSERT_EQ(till_->movement({{"type", "receive"}, {"lines", {{{"sku", sku}, {"qty", qty}}}}}).status, 201);
   }
   std::string logs() { return coord_->logs(); }
+  test::HttpReply csv(const std::string& path, const std::string& body) {
+    httplib::Client c = common::makeHttpClient("127.0.0.1", coord_->port());
+    c.set_connection_timeout(2);
+    c.set_read_timeout(20);
+    httplib::Headers auth = {{"Authorization", "Bearer " + coord_->adminToken()}};
+    auto r = c.Post(path.c_str(), auth, body, "text/csv");
+    test::HttpReply out;
+    if (!r) return out;
+    out.status = r->status;
+    out.body = json::parse(r->body, nullptr, false);
+    return out;
+  }
+  // What the till charges now for sku (its own copy of the catalog and prices), "" when unknown.
+  std::string tillPrice(const std::string& sku) {
+    auto r = test::httpGet(till_->port(), "/v1/items/" + sku);
+    if (r.status != 200 || !r.body["price"].is_object()) return "";
+    return r.body["price"]["price"].get<std::string>();
+  }
 
   test::TempDir dir_;
   test::Broker broker_;
@@ -304,6 +324,67 @@ TEST_F(PushTest, AvailableToSellShowsEveryTermAndTheChannelsGetIt) {
 
   EXPECT_EQ(test::httpGet(coord_->port(), "/v1/available").status, 400);
   EXPECT_EQ(test::httpGet(coord_->port(), "/v1/available?sku=P-1").body["channels"].size(), 2u);
+}
+
+}  // namespace
+}  // namespace sw
+
+namespace sw {
+namespace {
+
+std::string isoIn(std::chrono::milliseconds offset) {
+  auto now = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch());
+  return common::formatIsoUtcMs((now + offset).count());
+}
+
+// Issue 20: a scheduled promotion from the catalog appears and ends on the channel and on the till,
+// at its start and end, with each channel's rules from the channels config. WooCommerce (regular
+// and sale price), eBay (the offer price is the price now), Shopify (price and compareAtPrice, no
+// rules) and Amazon (purchasable_offer our_price and discounted_price, no rules); the promotion's window is in real time (the coordinator runs on the
+// system clock), long enough to be seen under load, and every check waits on a condition.
+TEST_F(PushTest, APromotionAppearsAndEndsOnTheChannelAndTheTill) {
+  start(kAll, {"P-1"},
+        {{"woocommerce", {{"prices", {{"markup_pct", 10}}}}}, {"ebay", {{"prices", {{"markup_pct", "10"}, {"round_to_99", true}}}}}});
+  receive("P-1", 5);
+  ASSERT_EQ(csv("/v1/catalog", "sku,gtins,name,unit,weight_priced,tax_class\nP-1,,Scarf,each,false,std\n").status, 200);
+  auto r = csv("/v1/prices", "sku,price,currency,price_list,location,promotion,starts_at,ends_at\n"
+                             "P-1,10.00,USD,default,,,,\n"
+                             "P-1,7.00,USD,default,,WINTER," + isoIn(3s) + "," + isoIn(30s) + "\n");
+  ASSERT_EQ(r.status, 200) << r.body.dump();
+  ASSERT_EQ(r.body["applied"], 2) << r.body.dump();
+  auto prices = [&] { return sims_.at("woocommerce")->listing("P-1")["prices"]; };
+  auto ebayPrice = [&] { return sims_.at("ebay")->listing("P-1")["offers"][0]["price"]["value"]; };
+  auto shopify = [&] { return sims_.at("shopify")->listing("P-1")["variant"]; };
+  auto amazon = [&] { return sims_.at("amazon")->listing("P-1")["purchasable_offer"]; };
+
+  json p;
+  ASSERT_TRUE(test::waitFor([&] { return (p = prices())["regular_price"] == "11.00"; }, 30s)) << p.dump() << logs();
+  ASSERT_TRUE(test::waitFor([&] { return ebayPrice() == "10.99" || ebayPrice() == "7.99"; }, 30s))  // 11.00 -> .99
+      << sims_.at("ebay")->listing("P-1").dump() << logs();
+  // The promotion starts: the coordinator pushes the sale price (it sends none before the start).
+  ASSERT_TRUE(test::waitFor([&] { return (p = prices())["sale_price"] == "7.70"; }, 30s)) << p.dump() << logs();
+  EXPECT_EQ(p["regular_price"], "11.00");
+  ASSERT_TRUE(test::waitFor([&] { return tillPrice("P-1") == "7.00"; }, 30s)) << till_->status().dump();
+  ASSERT_TRUE(test::waitFor([&] { return ebayPrice() == "7.99"; }, 30s)) << sims_.at("ebay")->listing("P-1").dump();  // 7.70 -> .99
+  ASSERT_TRUE(test::waitFor([&] { return (p = shopify())["price"] == "7.00" && p["compare_at_price"] == "10.00"; }, 30s)) << p.dump();
+  ASSERT_TRUE(test::waitFor([&] { return (p = amazon())["discounted_price"] == "7.00" && p["our_price"] == "10.00"; }, 30s)) << p.dump();
+  EXPECT_TRUE(test::waitFor([&] { return (p = prices())["on_sale"] == true; }, 10s)) << p.dump();
+  // And ends: the sale price is taken off again, and the till is back at the base price.
+  ASSERT_TRUE(test::waitFor([&] { return (p = prices())["sale_price"].is_null(); }, 60s)) << p.dump() << logs();
+  EXPECT_EQ(p["regular_price"], "11.00");
+  EXPECT_EQ(p["price"], "11.00");
+  EXPECT_EQ(p["on_sale"], false);
+  ASSERT_TRUE(test::waitFor([&] { return tillPrice("P-1") == "10.00"; }, 30s)) << till_->status().dump();
+  ASSERT_TRUE(test::waitFor([&] { return ebayPrice() == "10.99"; }, 30s)) << sims_.at("ebay")->listing("P-1").dump();
+  ASSERT_TRUE(test::waitFor([&] { return (p = shopify())["price"] == "10.00" && p["compare_at_price"].is_null(); }, 30s)) << p.dump();
+  ASSERT_TRUE(test::waitFor([&] { return (p = amazon())["discounted_price"].is_null() && p["price"] == "10.00"; }, 30s)) << p.dump();
+  for (const std::string& ch : kAll) {
+    EXPECT_TRUE(test::waitFor([&] { return shows(ch, "P-1") == 5; }, 30s)) << ch;  // prices left the stock figure alone
+    json s = channelStatus(ch);
+    EXPECT_EQ(s["prices"]["state"], "on") << s.dump();
+    EXPECT_GE(s["prices"]["pushed"], 3) << s.dump();
+    EXPECT_EQ(s["failed"], 0) << s.dump();
+  }
 }
 
 }  // namespace

@@ -53,6 +53,69 @@ TEST_F(ShopifySimTest, PushAppliesAndTheListingShowsIt) {
   EXPECT_EQ(s.refill_per_sec, 100);
 }
 
+ChannelPrice shopPrice(const std::string& sku, const char* regular, const char* sale = nullptr) {
+  ChannelPrice p;
+  p.sku = sku;
+  p.currency = "USD";
+  p.regular = *common::Decimal::parse(regular);
+  if (sale) {
+    p.sale = *common::Decimal::parse(sale);
+    p.promotion = "P1";
+  }
+  return p;
+}
+
+TEST_F(ShopifySimTest, VariantPriceAndCompareAtPriceAreSetAndASaleEnded) {
+  start();
+  auto r = conn_->pushPrices({{shopPrice("A-1", "19.99", "14.99")}, {shopPrice("B-2", "5.00")}, {shopPrice("NONE", "1.00")}});
+  ASSERT_TRUE(r.ok()) << r.error().toString();
+  EXPECT_EQ(r->items[0].outcome, ItemOutcome::kApplied) << r->items[0].message;
+  EXPECT_EQ(r->items[1].outcome, ItemOutcome::kApplied) << r->items[1].message;
+  EXPECT_EQ(r->items[2].outcome, ItemOutcome::kNotListed);
+  json a = sim_->listing("A-1")["variant"];
+  EXPECT_EQ(a["price"], "14.99");
+  EXPECT_EQ(a["compare_at_price"], "19.99");
+  json b = sim_->listing("B-2")["variant"];
+  EXPECT_EQ(b["price"], "5.00");
+  EXPECT_EQ(b["compare_at_price"], nullptr);
+  EXPECT_EQ(sim_->listing("A-1")["quantity"], 5);
+  auto end = conn_->pushPrices({{shopPrice("A-1", "19.99")}});
+  ASSERT_TRUE(end.ok()) << end.error().toString();
+  EXPECT_EQ(end->items[0].outcome, ItemOutcome::kApplied) << end->items[0].message;
+  a = sim_->listing("A-1")["variant"];
+  EXPECT_EQ(a["price"], "19.99");
+  EXPECT_EQ(a["compare_at_price"], nullptr);
+}
+
+TEST_F(ShopifySimTest, BadVariantPricesAreRefusedAndChangeNothing) {
+  start();
+  json a = sim_->listing("A-1")["variant"];
+  std::string mutation = "mutation M($p: ID!, $v: [ProductVariantsBulkInput!]!) { productVariantsBulkUpdate(productId: $p, variants: $v) "
+                         "{ productVariants { id price } userErrors { code field message } } }";
+  auto post = [&](const json& vars) {
+    return test::httpPost(sim_->port(), "/admin/api/2026-04/graphql.json", json{{"query", mutation}, {"variables", vars}}.dump(),
+                          {{"X-Shopify-Access-Token", sim_->token()}});
+  };
+  // Shapes GraphQL itself refuses: top-level errors, no data.
+  for (const json& v : {json::array({{{"id", a["id"]}, {"price", 9.99}}}), json::array({{{"price", "9.99"}}}),
+                        json::array({{{"id", a["id"]}, {"cost", "1.00"}}})}) {
+    auto r = post({{"p", a["product_id"]}, {"v", v}});
+    ASSERT_EQ(r.status, 200) << r.body.dump();
+    ASSERT_TRUE(r.body.contains("errors")) << v.dump() << " " << r.body.dump();
+  }
+  // What the mutation refuses: userErrors with a code.
+  auto lower = post({{"p", a["product_id"]}, {"v", json::array({{{"id", a["id"]}, {"price", "9.99"}, {"compareAtPrice", "5.00"}}})}});
+  ASSERT_EQ(lower.status, 200);
+  EXPECT_EQ(lower.body["data"]["productVariantsBulkUpdate"]["userErrors"][0]["code"], "COMPARE_AT_PRICE_LOWER_THAN_PRICE") << lower.body.dump();
+  auto unknown = post({{"p", a["product_id"]}, {"v", json::array({{{"id", "gid://shopify/ProductVariant/1"}, {"price", "9.99"}}})}});
+  EXPECT_EQ(unknown.body["data"]["productVariantsBulkUpdate"]["userErrors"][0]["code"], "PRODUCT_VARIANT_DOES_NOT_EXIST") << unknown.body.dump();
+  auto product = post({{"p", "gid://shopify/Product/1"}, {"v", json::array({{{"id", a["id"]}, {"price", "9.99"}}})}});
+  EXPECT_EQ(product.body["data"]["productVariantsBulkUpdate"]["userErrors"][0]["code"], "PRODUCT_DOES_NOT_EXIST") << product.body.dump();
+  json after = sim_->listing("A-1")["variant"];
+  EXPECT_EQ(after["price"], a["price"]);
+  EXPECT_EQ(after["price_updates"], 0);
+}
+
 TEST_F(ShopifySimTest, StaleCompareAndSetChangesNothing) {
   start();
   auto r = conn_->pushQuantities({{"A-1", 9, 4, common::newUuid()}});

@@ -5,6 +5,7 @@
 #include "sim_fixture.h"
 #include "sw/common/clock.h"
 #include "sw/common/http_socket.h"
+#include "sw/common/pricing.h"
 #include "sw/coordinator/channels/woocommerce_connector.h"
 
 namespace sw::coordinator::channels {
@@ -74,6 +75,74 @@ TEST_F(WooSimTest, StockQuantityNeedsManageStock) {
   ASSERT_TRUE(levels.ok());
   EXPECT_EQ((*levels)[0].quantity, 5);
   EXPECT_EQ((*levels)[1].quantity, 10);
+}
+
+ChannelPrice wooPrice(const std::string& sku, const char* regular, const char* sale = nullptr, int64_t from = 0, int64_t to = 0) {
+  ChannelPrice p;
+  p.sku = sku;
+  p.currency = "USD";
+  p.regular = *common::Decimal::parse(regular);
+  if (sale) {
+    p.sale = *common::Decimal::parse(sale);
+    p.promotion = "P1";
+    p.sale_starts_ms = from;
+    p.sale_ends_ms = to;
+  }
+  return p;
+}
+
+TEST_F(WooSimTest, PricesAndScheduledSalesAreSetAndEnded) {
+  start();
+  int64_t now = common::SystemClock::instance().nowMs();
+  int64_t hour = 3'600'000;
+  auto r = conn_->pushPrices({{wooPrice("W0", "19.99", "14.99", now - hour, now + hour)},
+                              {wooPrice("W1", "9.99", "7.99", now + hour, now + 2 * hour)},
+                              {wooPrice("NOPE", "1.00")}});
+  ASSERT_TRUE(r.ok()) << r.error().toString();
+  EXPECT_EQ(r->items[0].outcome, ItemOutcome::kApplied) << r->items[0].message;
+  EXPECT_EQ(r->items[1].outcome, ItemOutcome::kApplied) << r->items[1].message;
+  EXPECT_EQ(r->items[2].outcome, ItemOutcome::kNotListed);
+  json w0 = sim_->listing("W0")["prices"];
+  EXPECT_EQ(w0["regular_price"], "19.99");
+  EXPECT_EQ(w0["sale_price"], "14.99");
+  EXPECT_EQ(w0["on_sale"], true);
+  EXPECT_EQ(w0["price"], "14.99");
+  json w1 = sim_->listing("W1")["prices"];
+  EXPECT_EQ(w1["sale_price"], "7.99");
+  EXPECT_EQ(w1["on_sale"], false);  // its window has not started
+  EXPECT_EQ(w1["price"], "9.99");
+  EXPECT_EQ(w1["date_on_sale_from_gmt"], common::formatIsoUtcMs(now + hour).substr(0, 19));
+  EXPECT_EQ(sim_->listing("W0")["quantity"], 10);  // prices leave stock alone
+
+  auto end = conn_->pushPrices({{wooPrice("W0", "19.99")}});  // the promotion is over
+  ASSERT_TRUE(end.ok()) << end.error().toString();
+  EXPECT_EQ(end->items[0].outcome, ItemOutcome::kApplied) << end->items[0].message;
+  w0 = sim_->listing("W0")["prices"];
+  EXPECT_EQ(w0["sale_price"], nullptr);
+  EXPECT_EQ(w0["on_sale"], false);
+  EXPECT_EQ(w0["price"], "19.99");
+  EXPECT_EQ(w0["date_on_sale_to_gmt"], nullptr);
+}
+
+TEST_F(WooSimTest, BadPriceFieldsAreRefusedPerItemAndChangeNothing) {
+  start();
+  std::string path = "/wp-json/wc/v3/products/batch?consumer_key=" + sim_->consumerKey() +
+                     "&consumer_secret=" + sim_->consumerSecret();
+  int64_t id = std::stoll(sim_->listing("W0")["channel_id"].get<std::string>());
+  for (const json& bad : {json{{"id", id}, {"sale_price", 4.5}}, json{{"id", id}, {"regular_price", "ten"}},
+                          json{{"id", id}, {"sale_price", "5.00"}, {"date_on_sale_from_gmt", "next tuesday"}},
+                          json{{"id", id}, {"date_on_sale_from_gmt", "2026-12-02T00:00:00"}, {"date_on_sale_to_gmt", "2026-12-01T00:00:00"}}}) {
+    auto r = test::httpPost(sim_->port(), path, json{{"update", json::array({bad})}}.dump(), {{"Authorization", ""}});
+    ASSERT_EQ(r.status, 200) << r.body.dump();
+    const json& item = r.body["update"][0];
+    ASSERT_TRUE(item.contains("error")) << bad.dump() << " -> " << item.dump();
+    EXPECT_EQ(item["error"]["code"], "rest_invalid_param") << bad.dump();
+    EXPECT_EQ(item["error"]["data"]["status"], 400);
+  }
+  json w0 = sim_->listing("W0")["prices"];
+  EXPECT_EQ(w0["regular_price"], "10.00");
+  EXPECT_EQ(w0["sale_price"], nullptr);
+  EXPECT_EQ(w0["updates"], 0);
 }
 
 TEST_F(WooSimTest, WebhooksPingSignAndGetDisabledAfterFailures) {

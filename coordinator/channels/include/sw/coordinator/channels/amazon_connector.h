@@ -5,6 +5,8 @@
 //          200 INVALID is a rejection with Amazon's issues. At or above the threshold: one
 //          JSON_LISTINGS_FEED (createFeedDocument -> PUT to the pre-signed URL -> createFeed 202);
 //          collectAccepted() follows the feed to its processing report.
+//   price: one Listings Items PATCH per SKU, purchasable_offer (our_price, discounted_price with
+//          start_at/end_at while a promotion runs); kAccepted like stock, never a feed.
 //   read:  getListingsItem with includedData=fulfillmentAvailability, one SKU per call.
 //   poll:  Orders v0 getOrders (LastUpdatedAfter, NextToken) + getOrderItems per order.
 //   fulfil: Orders v0 confirmShipment; no cancel operation exists in Orders v0.
@@ -14,6 +16,7 @@
 
 #include <atomic>
 #include <deque>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -47,6 +50,9 @@ class AmazonConnector final : public ChannelConnector {
   size_t maxBatch() const override { return config_.max_batch; }
   bool supportsCompareAndSet() const override { return false; }
   common::Result<PushResult> pushQuantities(const std::vector<QuantityUpdate>& updates) override;
+  // PATCH /attributes/purchasable_offer per SKU: our_price, and discounted_price with start_at/end_at
+  // while a promotion runs. Accepted (kAccepted) and applied by Amazon later.
+  common::Result<PushResult> pushPrices(const std::vector<PriceUpdate>& updates) override;
   common::Result<std::vector<ChannelLevel>> readQuantities(const std::vector<std::string>& skus) override;
   common::Result<OrderPage> pollOrders(const OrderCursor& cursor) override;
   common::Result<std::vector<ItemResult>> collectAccepted() override;
@@ -74,6 +80,12 @@ class AmazonConnector final : public ChannelConnector {
   // One call of a rate-limited operation: gated by the local bucket, rate learned from the answer.
   common::Result<HttpResponse> call(const std::string& operation, HttpRequest request);
   common::Result<PushResult> pushPatches(const std::vector<QuantityUpdate>& updates);
+  // One PATCH per SKU: patch_for(i, result) gives skus[i]'s patches, or nullopt having decided the
+  // result; on_accepted(i, result) when Amazon answered ACCEPTED. Throttling stops the rest (kRetry).
+  using PatchFor = std::function<std::optional<nlohmann::json>(size_t, ItemResult&)>;
+  using OnAccepted = std::function<void(size_t, ItemResult&)>;
+  common::Result<PushResult> patchEach(const std::vector<std::string>& skus, const PatchFor& patch_for,
+                                       const OnAccepted& on_accepted);
   common::Result<PushResult> pushFeed(const std::vector<QuantityUpdate>& updates);
   common::Result<std::vector<ItemResult>> feedResults(const PendingFeed& feed, const std::string& document_id);
 

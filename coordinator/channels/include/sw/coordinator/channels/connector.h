@@ -19,6 +19,7 @@
 
 #include "sw/common/result.h"
 #include "sw/coordinator/channels/order.h"
+#include "sw/coordinator/channels/price_rules.h"
 
 namespace sw::coordinator::channels {
 
@@ -32,6 +33,13 @@ struct QuantityUpdate {
   // One key per logical change, reused on every retry of that change (Shopify @idempotent).
   // Empty: the connector makes one up for this call only.
   std::string idempotency_key;
+};
+
+// One SKU's price on one channel, after the channel's price rules (price_rules.h): the regular
+// price and, while a promotion runs, its price with its window. Absolute, like a quantity: sending
+// it twice is harmless, and a price without `sale` ends any sale the channel shows.
+struct PriceUpdate {
+  ChannelPrice price;
 };
 
 enum class ItemOutcome {
@@ -137,6 +145,11 @@ class ChannelConnector {
   // channel refused outright (400 on the whole batch); kFatal for credentials the channel does
   // not accept. Otherwise every update has its own ItemResult.
   virtual common::Result<PushResult> pushQuantities(const std::vector<QuantityUpdate>& updates) = 0;
+
+  // Sends prices: one ItemResult per update (kApplied when the channel's answer shows the price;
+  // channel_quantity is not used). Errors as for pushQuantities. A connector whose channel
+  // prices are not done yet answers Error reject "not_supported".
+  virtual common::Result<PushResult> pushPrices(const std::vector<PriceUpdate>& updates);
 
   // What the channel shows now for these SKUs (for read-back and nightly reconciliation).
   virtual common::Result<std::vector<ChannelLevel>> readQuantities(const std::vector<std::string>& skus) = 0;

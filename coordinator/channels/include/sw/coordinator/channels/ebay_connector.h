@@ -6,11 +6,14 @@
 //          207 Multi-Status with a statusCode and errors per entry, read entry by entry.
 //          A listing can be revised 250 times per calendar day: counted here, and a listing the
 //          channel says is used up waits until the next UTC midnight (kRetry, retry_after_ms).
+//   price: the same call with only offers[{offerId, price{value, currency}}]: the price now (eBay's
+//          offer has no sale price; see pushPrices).
 //   read:  getInventoryItem + getOffers per SKU: min(item quantity, offer availableQuantity).
 //   poll:  Fulfillment getOrders with filter=lastmodifieddate:[since..] (brackets percent-encoded),
 //          limit/offset paging.
 //   rate:  daily call quotas: a 429 blocks the API (exponential backoff, Retry-After honoured).
 
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -44,6 +47,9 @@ class EbayConnector final : public ChannelConnector {
   size_t maxBatch() const override { return kMaxPerCall; }
   bool supportsCompareAndSet() const override { return false; }
   common::Result<PushResult> pushQuantities(const std::vector<QuantityUpdate>& updates) override;
+  // bulk_update_price_quantity with offers[{offerId, price{value, currency}}] only (no quantity):
+  // the price a buyer pays now (a running promotion's, else the regular one).
+  common::Result<PushResult> pushPrices(const std::vector<PriceUpdate>& updates) override;
   common::Result<std::vector<ChannelLevel>> readQuantities(const std::vector<std::string>& skus) override;
   common::Result<OrderPage> pollOrders(const OrderCursor& cursor) override;
   // createShippingFulfillment: lineItems [{lineItemId, quantity}], shippedDate, shippingCarrierCode,
@@ -72,6 +78,13 @@ class EbayConnector final : public ChannelConnector {
   common::Result<HttpResponse> call(Backoff& backoff, HttpRequest request, const std::string& what);
   // The offers of a SKU (cached once known); empty when the SKU has none.
   common::Result<std::vector<Offer>> offers(const std::string& sku, bool refresh);
+  // One bulk_update_price_quantity call: entry_for(i, offers, result) gives skus[i]'s request entry
+  // (without "sku"), or nullopt having decided the result itself; on_applied(i, result) when eBay
+  // answered 200 for it. The 207 entries, revision budget and offer cache are handled here.
+  using EntryFor = std::function<std::optional<nlohmann::json>(size_t, const std::vector<Offer>&, ItemResult&)>;
+  using OnApplied = std::function<void(size_t, ItemResult&)>;
+  common::Result<PushResult> bulkUpdate(const std::vector<std::string>& skus, const EntryFor& entry_for,
+                                        const OnApplied& on_applied);
 
   EbayConfig config_;
   std::unique_ptr<HttpClient> http_;

@@ -15,6 +15,11 @@
 //   - per item: kApplied done; kAccepted read back later (and collectAccepted for feeds);
 //     kStale re-read and resend; kRetry backoff (the channel's retry_after_ms when it gave one,
 //     else doubling from backoff_initial_ms); kRejected to the dead-letter list.
+// Prices go through the same worker (setPrices): a SKU's price is computed at send time from the
+// catalog and the channel's rules, coalesced, skipped when equal to what the channel was sent,
+// batched to maxBatch() and paced by msUntilReady(); kRetry backs off, kRejected is
+// dead-lettered (code "price:<channel code>"). A promotion's start and end are timers: at each,
+// the SKU's price is computed and pushed again.
 // Reconciliation reads every known SKU back from the channel (readQuantities, in chunks between
 // push rounds) and queues a push for each that differs from the computed figure.
 //
@@ -63,6 +68,16 @@ using AtsFunction = std::function<common::Result<int64_t>(const std::string& cha
 // Every SKU the ledger knows (for reconciliation).
 using SkuListFunction = std::function<common::Result<std::vector<std::string>>()>;
 
+// The price a channel should show for a SKU at wall-clock time now_ms (the catalog's effective
+// price through the channel's price rules: price_rules.h), and when that answer may change next
+// (a promotion starts or ends), so the worker pushes again then.
+struct PriceQuote {
+  std::optional<ChannelPrice> price;       // nullopt: no catalog price, nothing to send
+  std::optional<int64_t> next_change_ms;   // wall clock
+};
+using PriceFunction =
+    std::function<common::Result<PriceQuote>(const std::string& channel, const std::string& sku, int64_t now_ms)>;
+
 struct ReconcileReport {
   std::string channel;
   bool done = false;
@@ -92,6 +107,13 @@ struct ChannelStatus {
   int64_t changes = 0;        // change notices received
   int64_t skipped_unchanged = 0;  // computed figure equal to what the channel shows, or SKU not listed
   size_t not_listed = 0;          // SKUs the channel has no listing for (not pushed)
+  // Prices (PushScheduler::setPrices): "off" (no price source, or "prices": false for this channel),
+  // "on", or "not_supported" (the connector does not push prices yet).
+  std::string prices = "off";
+  size_t price_queue = 0;        // SKUs whose price waits to be computed and sent
+  int64_t prices_pushed = 0;     // prices the channel applied or accepted
+  int64_t price_calls = 0;       // pushPrices calls
+  size_t price_timers = 0;       // SKUs with a promotion start or end still to come
   RateState rate;
   std::optional<ReconcileReport> reconcile;
 };
@@ -113,6 +135,9 @@ class PushScheduler {
   PushScheduler(const PushScheduler&) = delete;
   PushScheduler& operator=(const PushScheduler&) = delete;
 
+  // Before start(): where prices come from. Without it, no prices are pushed. A channel
+  // whose quote function answers nullopt for every SKU is simply not priced.
+  void setPrices(PriceFunction prices);
   // Before start().
   void addChannel(const std::string& name, std::unique_ptr<ChannelConnector> connector);
   void start();
@@ -121,6 +146,9 @@ class PushScheduler {
   // On-hand or reservations changed for these SKUs; cheap and non-blocking (any thread).
   void stockChanged(const std::vector<std::string>& skus);
   void skuChanged(const std::string& sku);
+  // Catalog prices changed (an import, a price-list mapping): every SKU's price is computed again
+  // on every channel; a price equal to what the channel was sent is not sent. Non-blocking.
+  void pricesChanged();
 
   // Starts a full reconciliation of one channel and waits up to `wait` for it to finish.
   // Reject "unknown_channel".
@@ -145,6 +173,7 @@ class PushScheduler {
 
   AtsFunction ats_;
   SkuListFunction skus_;
+  PriceFunction prices_;
   DeadLetterStore& dead_;
   const common::Clock& clock_;
   const PushOptions options_;

@@ -4,6 +4,8 @@
 //          the caller has no expectation) and @idempotent(key:), mandatory from 2026-04.
 //          The mutation is all-or-nothing: when some items fail (stale, unknown item), the
 //          others are sent once more on their own, under a key derived from the first.
+//   price: productVariantsBulkUpdate (one aliased field per product) with price and compareAtPrice;
+//          variant and product ids from inventoryItems { sku variant { id product { id } } } (cached).
 //   read:  inventoryItems(query: "sku:'A' OR sku:'B'") with inventoryLevel(locationId:) quantities;
 //          also how SKUs are mapped to InventoryItem ids (cached).
 //   poll:  orders(query: "updated_at:>='…'", sortKey: UPDATED_AT) with cursor paging.
@@ -52,6 +54,9 @@ class ShopifyConnector final : public ChannelConnector {
   size_t maxBatch() const override { return kMaxQuantitiesPerCall; }
   bool supportsCompareAndSet() const override { return true; }
   common::Result<PushResult> pushQuantities(const std::vector<QuantityUpdate>& updates) override;
+  // productVariantsBulkUpdate per product (aliased, one request): variant price = the price now,
+  // compareAtPrice = the regular price while a promotion runs, else null.
+  common::Result<PushResult> pushPrices(const std::vector<PriceUpdate>& updates) override;
   common::Result<std::vector<ChannelLevel>> readQuantities(const std::vector<std::string>& skus) override;
   common::Result<OrderPage> pollOrders(const OrderCursor& cursor) override;
   common::Result<std::string> reportFulfilment(const FulfilmentReport& report) override;
@@ -76,6 +81,11 @@ class ShopifyConnector final : public ChannelConnector {
   CostBucket bucket_;
   mutable std::mutex ids_mu_;
   std::map<std::string, std::string> item_ids_;  // sku -> gid://shopify/InventoryItem/…
+  struct Variant {
+    std::string variant;  // gid://shopify/ProductVariant/…
+    std::string product;  // gid://shopify/Product/…
+  };
+  std::map<std::string, Variant> variants_;  // sku -> its variant, from the same lookup
 };
 
 }  // namespace sw::coordinator::channels

@@ -6,12 +6,15 @@
 //          batch limit the answer is 413 woocommerce_rest_request_entity_too_large, whose message
 //          states the limit: maxBatch() learns it from there.
 //          Simple products only; variations (products/{id}/variations/batch) are not handled yet.
+//   price: the same products/batch with regular_price, sale_price ("" ends a sale) and
+//          date_on_sale_from_gmt / date_on_sale_to_gmt (the promotion's window, UTC).
 //   read:  GET products?sku=… (stock_quantity when manage_stock is on).
 //   poll:  GET orders?modified_after=…&dates_are_gmt=true&orderby=modified&order=asc&page=N
 //          with X-WP-TotalPages.
 //   rate:  none in WooCommerce itself; hosts may answer 429 (Retry-After honoured, else backoff).
 
 #include <atomic>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -43,6 +46,7 @@ class WooCommerceConnector final : public ChannelConnector {
   size_t maxBatch() const override { return batch_limit_.load(); }
   bool supportsCompareAndSet() const override { return false; }
   common::Result<PushResult> pushQuantities(const std::vector<QuantityUpdate>& updates) override;
+  common::Result<PushResult> pushPrices(const std::vector<PriceUpdate>& updates) override;
   common::Result<std::vector<ChannelLevel>> readQuantities(const std::vector<std::string>& skus) override;
   common::Result<OrderPage> pollOrders(const OrderCursor& cursor) override;
   // WooCommerce core has no shipment object: the tracking number goes into a customer note
@@ -64,6 +68,12 @@ class WooCommerceConnector final : public ChannelConnector {
   common::Result<HttpResponse> call(HttpRequest request, const std::string& what);
   // Looks up products by SKU (chunks of 50), refreshing the cache.
   common::Result<std::map<std::string, Product>> lookup(const std::vector<std::string>& skus);
+  // POST products/batch with fields(i) for skus[i] (looked up by SKU first); judge(i, product, result)
+  // decides each product the answer gives back. Per-item errors, 413 and unknown SKUs are handled here.
+  using ItemFields = std::function<nlohmann::json(size_t)>;
+  using JudgeProduct = std::function<void(size_t, const nlohmann::json&, ItemResult&)>;
+  common::Result<PushResult> batchUpdate(const std::vector<std::string>& skus, const ItemFields& fields,
+                                         const JudgeProduct& judge);
   // GET /orders/{id}/refunds (all pages): the refund resources, with their line items.
   common::Result<nlohmann::json> orderRefunds(const std::string& order_id);
 
