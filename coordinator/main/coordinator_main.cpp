@@ -66,6 +66,9 @@ std::vector<common::OptionSpec> serveOptions() {
       {"db", Kind::kText, "PATH|URL", "", 0, 0,
        "the ledger: a SQLite file (created if missing), or a PostgreSQL database as\n"
        "postgresql://user@host:port/db (its tables are created if missing)", true},
+      {"ledger-lease-ms", Kind::kInt, "MS", "30000", 1000, 3'600'000,
+       "with --db postgresql://...: how long this coordinator's writer lease lasts without a\n"
+       "commit; another coordinator takes the ledger over once it has run out"},
       {"local-db", Kind::kText, "PATH", "", 0, 0,
        "with --db postgresql://...: the SQLite file for what is not on PostgreSQL yet\n"
        "(catalog, device registry, access tokens, order book, KPI series); otherwise --db holds them"},
@@ -156,7 +159,10 @@ int serve(const common::ParsedOptions& opts) {
   }
   // -1: the value the ledger was created with (a new ledger: its default).
   const int64_t tie = opts.has("count-tie-ms") ? opts.integer("count-tie-ms") : -1;
-  auto ledger = coordinator::SqlLedger::open({.path = ledger_db, .count_tie_ms = tie});
+  // On PostgreSQL the MQTT client id names the writer: a restart retakes its lease at once, a second
+  // coordinator (another client id) is refused while this one holds it.
+  auto ledger = coordinator::SqlLedger::open({.path = ledger_db, .count_tie_ms = tie, .writer_id = opts.text("client-id"),
+                                              .lease_ms = opts.integer("ledger-lease-ms")});
   if (!ledger) return fail(ledger.error(), ledger.error().code == "bad_option" ? 2 : 3);
 
   const common::Clock& clock = common::SystemClock::instance();
@@ -346,7 +352,8 @@ int serve(const common::ParsedOptions& opts) {
 }
 
 int verify(const common::ParsedOptions& args) {
-  auto ledger = coordinator::SqlLedger::open({.path = args.text("db")});
+  // For reading: a running coordinator keeps its writer lease.
+  auto ledger = coordinator::SqlLedger::open({.path = args.text("db"), .writer_id = ""});
   if (!ledger) return fail(ledger.error(), 3);
   if (args.flag("chain")) {
     auto checks = (*ledger)->verifyChain(args.text("device"));

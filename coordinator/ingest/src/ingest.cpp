@@ -1,5 +1,8 @@
 #include "sw/coordinator/ingest/ingest.h"
 
+#include <signal.h>
+#include <unistd.h>
+
 #include <algorithm>
 #include <chrono>
 
@@ -406,6 +409,12 @@ void IngestService::processGroup(std::deque<Message>& msgs, bool final_flush) {
       committed = false;
       ++stats_.commit_failures;
       SW_ERROR(kLog) << "ledger commit failed, nothing acknowledged (devices will resend): " << s.error().toString();
+      if (s.error().code == "lease_lost") {
+        // Another coordinator writes this ledger now: stop (as on SIGTERM) rather than fail every
+        // group; a service manager's restart then waits for the lease (ledger_taken).
+        SW_ERROR(kLog) << "stopping: this coordinator no longer holds the ledger's writer lease";
+        ::kill(::getpid(), SIGTERM);
+      }
       // States not written are kept for the next try unless a newer one has come meanwhile.
       for (DeviceStateUpdate& st : group.states) pending_states_.try_emplace(st.device_id, std::move(st));
       std::lock_guard<std::mutex> lock(seq_mu_);

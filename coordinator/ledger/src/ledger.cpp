@@ -180,7 +180,13 @@ const std::vector<std::string> kPgSchema = {
     "CREATE VIEW v_transfers AS SELECT t.id, f.name AS from_location, o.name AS to_location, s.sku, t.sent,"
     "  t.sent_at_ms, t.received, t.received_at_ms FROM transfers t JOIN locations f ON f.id = t.from_loc"
     "  JOIN locations o ON o.id = t.to_loc JOIN skus s ON s.id = t.sku;",
+    // v2: the one writer lease (SqlLedger::acquireLease): who writes, its fencing token, until when.
+    "CREATE TABLE writer_lease (id BIGINT PRIMARY KEY CHECK (id = 1), holder TEXT NOT NULL, token BIGINT NOT NULL,"
+    "  expires_at_ms BIGINT NOT NULL);",
 };
+
+// The database server's clock in ms: leases are judged by one clock whatever the writers' say.
+constexpr const char* kPgNowMs = "(EXTRACT(EPOCH FROM clock_timestamp()) * 1000)::BIGINT";
 
 void optText(SqlStmt& st, int idx, const std::string& v) {
   if (v.empty()) {
@@ -336,7 +342,47 @@ Status SqlLedger::init(const LedgerOptions& options) {
     if (!page) return page.error();
     if (auto s = db_->exec("PRAGMA wal_autocheckpoint=" + std::to_string(kCheckpointBytes / *page)); !s) return s;
   }
-  return prepareStatements();
+  if (auto s = prepareStatements(); !s) return s;
+  return sqlite ? Status{} : acquireLease();
+}
+
+Status SqlLedger::acquireLease() {
+  if (options_.writer_id.empty()) return {};
+  const std::string now = kPgNowMs;
+  auto take = db_->prepare(
+      "INSERT INTO writer_lease (id, holder, token, expires_at_ms) VALUES (1, ?1, 1, " + now + " + ?2)"
+      " ON CONFLICT (id) DO UPDATE SET holder = excluded.holder, token = writer_lease.token + 1,"
+      " expires_at_ms = excluded.expires_at_ms"
+      " WHERE writer_lease.holder = excluded.holder OR writer_lease.expires_at_ms < " + now + " RETURNING token");
+  if (!take) return take.error();
+  take->bind(1, options_.writer_id).bind(2, options_.lease_ms);
+  auto got = take->firstRow([&](const SqlStmt& row) { lease_token_ = row.columnInt(0); });
+  if (!got) return got.error();
+  if (!*got) {
+    auto who = db_->prepare("SELECT holder, expires_at_ms - " + now + " FROM writer_lease WHERE id = 1");
+    if (!who) return who.error();
+    std::string holder;
+    int64_t left = 0;
+    auto r = who->firstRow([&](const SqlStmt& row) {
+      holder = row.columnText(0);
+      left = row.columnInt(1);
+    });
+    if (!r) return r.error();
+    return Error::retry("ledger_taken", db_->describe() + " is written by '" + holder + "' (its lease runs " +
+                                            std::to_string(std::max<int64_t>(left, 0)) +
+                                            " ms more); one coordinator writes a ledger at a time");
+  }
+  auto renew = db_->prepare("UPDATE writer_lease SET expires_at_ms = " + now + " + ?2 WHERE id = 1 AND token = ?1");
+  if (!renew) return renew.error();
+  renew_lease_ = std::move(*renew);
+  return {};
+}
+
+SqlLedger::~SqlLedger() {
+  if (lease_token_ == 0 || !db_) return;
+  std::lock_guard<std::mutex> lock(write_mu_);
+  auto give = db_->prepare("UPDATE writer_lease SET expires_at_ms = 0 WHERE id = 1 AND token = ?");
+  if (give) (void)give->bind(1, lease_token_).run();
 }
 
 Status SqlLedger::prepareInterner(Interner& in) {
@@ -1082,6 +1128,18 @@ Status SqlLedger::commit(const ApplyGroup& group, CommitInfo* info) {
     up_state_.bind(1, *dev).bind(2, static_cast<int64_t>(u.online)).bind(3, u.kind).bind(4, u.location)
         .bind(5, u.state_json).bind(6, u.at_ms).bind(7, static_cast<int64_t>(u.online));
     if (auto s = up_state_.run(); !s) return fail(s.error());
+  }
+  if (db_->dialect() == common::SqlDialect::kPostgres) {
+    // Fencing: this commit goes through only while this ledger still holds the writer lease.
+    if (lease_token_ == 0) {
+      return fail(Error::reject("read_only", db_->describe() + " was opened for reading (no writer id)"));
+    }
+    renew_lease_.bind(1, lease_token_).bind(2, options_.lease_ms);
+    if (auto s = renew_lease_.run(); !s) return fail(s.error());
+    if (db_->changes() != 1) {
+      return fail(Error::fatal("lease_lost", "another writer has taken " + db_->describe() + "'s lease from '" +
+                                                 options_.writer_id + "'; nothing of this group was written"));
+    }
   }
   if (before_commit_) {
     if (auto s = before_commit_(); !s) return fail(s.error());

@@ -131,7 +131,13 @@ void CoordinatorProc::start(const std::map<std::string, std::string>& extra_env)
     argv.insert(argv.end(), {"--local-db", db_});
   }
   argv.insert(argv.end(), extra_args_.begin(), extra_args_.end());
-  last_log_ = dir_ + "/coordinator." + std::to_string(++starts_);
+  // Named by the client id when it is not the default one, so two coordinators sharing a directory
+  // keep their logs apart.
+  std::string name = "coordinator";
+  for (size_t i = 0; i + 1 < extra_args_.size(); ++i) {
+    if (extra_args_[i] == "--client-id") name += "-" + extra_args_[i + 1];
+  }
+  last_log_ = dir_ + "/" + name + "." + std::to_string(++starts_);
   child_ = Child::spawn(argv, last_log_, env);
   if (child_.waitForHttpPort(std::chrono::seconds(20)) != port_) {
     throw std::runtime_error("coordinator did not start: " + child_.stderrText());

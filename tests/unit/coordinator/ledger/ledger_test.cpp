@@ -2,6 +2,7 @@
 
 #include <set>
 
+#include "sw/common/postgres.h"
 #include "sw/common/uuid.h"
 #include "sw/coordinator/ledger/sql_ledger.h"
 #include "ledger_stores.h"
@@ -499,4 +500,63 @@ TEST_P(LedgerTest, PriceChecksFromTheTillAreKeptBesideTheSale) {
   EXPECT_EQ((*events)[0].moves[0].price_check, "override");
   EXPECT_EQ((*events)[0].moves[0].list_price_units, common::Decimal::parse("7.99")->scaled());
   EXPECT_TRUE((*events)[1].moves[0].price_check.empty());
+}
+
+// What only PostgreSQL has: the one writer lease (LedgerOptions::writer_id), several coordinators
+// being able to reach one ledger there.
+class PgLedgerTest : public LedgerFixture {
+ protected:
+  std::string store() const override { return "postgresql"; }
+  // Opens a second ledger object on the same database.
+  common::Result<std::unique_ptr<coordinator::SqlLedger>> openAs(const std::string& writer) {
+    return coordinator::SqlLedger::open({.path = target_, .writer_id = writer});
+  }
+};
+
+TEST_F(PgLedgerTest, OneWriterAtATimeAndTheSameWriterTakesItsLeaseBackAtOnce) {
+  apply({event("till-1", EventType::kReceive, 10, {{"A", 5, std::nullopt}})});
+  auto other = openAs("coordinator-b");
+  ASSERT_FALSE(other.ok());
+  EXPECT_EQ(other.error().code, "ledger_taken");
+  EXPECT_NE(other.error().message.find("stockwire-ledger"), std::string::npos) << other.error().message;
+  // Opened for reading (verify): reads work, commits are refused.
+  auto reader = openAs("");
+  ASSERT_TRUE(reader.ok()) << reader.error().toString();
+  EXPECT_TRUE((*reader)->verifyOnHand()->empty());
+  ApplyGroup g;
+  g.applied_at_ms = 1;
+  auto refused = (*reader)->commit(g);
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ(refused.error().code, "read_only");
+  // The same writer (a coordinator restarted after SIGKILL) takes it back without waiting.
+  auto again = openAs("stockwire-ledger");
+  ASSERT_TRUE(again.ok()) << again.error().toString();
+  // Given up on destruction: another writer may then take it.
+  again->reset();
+  ledger_.reset();
+  auto b = openAs("coordinator-b");
+  ASSERT_TRUE(b.ok()) << b.error().toString();
+}
+
+TEST_F(PgLedgerTest, AWriterWhoseLeaseWasTakenCannotCommit) {
+  apply({event("till-1", EventType::kReceive, 10, {{"A", 5, std::nullopt}})});
+  // The lease runs out (this writer stalled), and another takes the ledger over.
+  auto admin = common::PgDb::open({.url = target_});
+  ASSERT_TRUE(admin.ok());
+  ASSERT_TRUE((*admin)->exec("UPDATE writer_lease SET expires_at_ms = 0").ok());
+  auto b = openAs("coordinator-b");
+  ASSERT_TRUE(b.ok()) << b.error().toString();
+  // The stalled writer's next group is fenced off whole.
+  ApplyGroup g;
+  g.applied_at_ms = 2;
+  common::Event sale = event("till-1", EventType::kSale, 20, {{"A", 1, std::nullopt}});
+  g.cursors["till-1"] = sale.seq;
+  g.events.push_back({sale, 0});
+  auto lost = ledger_->commit(g);
+  ASSERT_FALSE(lost.ok());
+  EXPECT_EQ(lost.error().code, "lease_lost");
+  EXPECT_EQ(onHand("A"), 5);
+  // The new writer applies the same group.
+  ASSERT_TRUE((*b)->commit(g).ok());
+  EXPECT_EQ(onHand("A"), 4);
 }

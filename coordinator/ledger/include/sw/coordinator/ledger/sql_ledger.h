@@ -5,7 +5,8 @@
 // opens a ledger includes this: the coordinator's main, tools, benchmarks and tests.
 //
 // This ledger is the only writer of its store: it keeps names, on-hand rows and the apply order
-// in memory between commits. Two coordinators must not write one PostgreSQL ledger at once.
+// in memory between commits. On PostgreSQL, where several coordinators can reach one ledger, that
+// is enforced by a writer lease (table writer_lease, see LedgerOptions::writer_id).
 
 #include <cstdint>
 #include <functional>
@@ -37,6 +38,14 @@ struct LedgerOptions {
   // Fixed when the ledger is created (every figure depends on it): -1 keeps the stored value
   // (kDefaultCountTieMs for a new ledger); another value than the stored one is refused.
   int64_t count_tie_ms = -1;
+  // PostgreSQL: who writes. open() takes the ledger's one writer lease for this id (refused with
+  // retry "ledger_taken" while another id holds an unexpired one; the same id takes it back at
+  // once, so a restarted coordinator need not wait), every commit renews it in its transaction and
+  // fails with fatal "lease_lost" if another writer has taken it since (fencing: the old writer
+  // cannot commit after a takeover), and destruction gives it up. Empty: opened for reading
+  // (verify); commit() is refused. SQLite ignores it.
+  std::string writer_id = "stockwire-ledger";
+  int64_t lease_ms = 30'000;  // how long a lease lasts without a commit (server clock)
 };
 
 class SqlLedger final : public Ledger {
@@ -131,6 +140,13 @@ class SqlLedger final : public Ledger {
 
  private:
   SqlLedger() = default;
+ public:
+  ~SqlLedger() override;
+
+ private:
+  common::Status acquireLease();
+  int64_t lease_token_ = 0;  // PostgreSQL: the fencing token of the lease held (0: none)
+  common::SqlStmt renew_lease_;
   common::Status init(const LedgerOptions& options);
   common::Status prepareStatements();
   common::Status applyEvent(const ApplyEvent& ae, int64_t applied_at_ms);

@@ -1,0 +1,109 @@
+// The coordinator with its ledger on PostgreSQL (serve --db postgresql://... --local-db PATH), with
+// real processes: Mosquitto, stockwire-coordinator, stockwire-agent and a private PostgreSQL.
+
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <sys/wait.h>
+
+#include "stack.h"
+#include "sw/harness/postgres.h"
+
+using namespace sw;
+using namespace std::chrono_literals;
+using nlohmann::json;
+
+namespace {
+
+class PostgresLedger : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    pg_.start();
+    url_ = pg_.createDatabase("ledger");
+  }
+  void waitForSync(test::CoordinatorProc& coord, test::AgentProc& agent) {
+    bool ok = test::waitFor(
+        [&] {
+          json s = agent.status();
+          if (!s.is_object() || s["queue_depth"] != 0) return false;
+          json d = coord.device(s["device_id"]);
+          return d.is_object() && d["last_applied_seq"] == s["last_seq"];
+        },
+        60s, 50ms);
+    ASSERT_TRUE(ok) << "agent never drained: " << agent.status().dump() << "\ncoordinator log:\n" << coord.logs();
+  }
+  int verify(const std::vector<std::string>& extra = {}) {
+    std::vector<std::string> argv = {test::coordinatorBinary(), "verify", "--db", url_};
+    argv.insert(argv.end(), extra.begin(), extra.end());
+    auto c = test::Child::spawn(argv, dir_.file("verify"));
+    auto st = c.wait(60s);
+    return st && WIFEXITED(*st) ? WEXITSTATUS(*st) : -1;
+  }
+  test::TempDir dir_;
+  test::Postgres pg_;
+  std::string url_;
+  test::Broker broker_;
+};
+
+}  // namespace
+
+// A coordinator killed with SIGKILL while tills sell; a second one (another client id) is refused
+// while the first one's lease runs, then takes the ledger over; nothing is lost or applied twice.
+TEST_F(PostgresLedger, ASecondCoordinatorTakesOverOnceTheKilledOnesLeaseRunsOut) {
+  test::CoordinatorProc a(dir_, broker_.url(), {}, {"--ledger-lease-ms", "2000"});
+  a.setLedgerUrl(url_);
+  a.start();
+  test::AgentProc till(dir_, "till-1", "store-1", broker_.url());
+  till.start();
+  ASSERT_EQ(till.movement({{"type", "receive"}, {"sku", "SKU-1"}, {"qty", 100}}).status, 201);
+  for (int i = 0; i < 10; ++i) ASSERT_EQ(till.sell("SKU-1", 1).status, 201);
+  waitForSync(a, till);
+  EXPECT_EQ(a.onHand("SKU-1", "store-1"), 90);
+
+  // While A holds the lease, B cannot write the ledger: it stops at start with ledger_taken.
+  test::CoordinatorProc b(dir_, broker_.url(), {}, {"--client-id", "coordinator-b", "--ledger-lease-ms", "2000"});
+  b.setLedgerUrl(url_);
+  std::string refused;
+  try {
+    b.start();
+  } catch (const std::runtime_error& e) {
+    refused = e.what();
+  }
+  EXPECT_NE(refused.find("ledger_taken"), std::string::npos) << refused;
+
+  a.kill9();
+  // The tills go on selling while no coordinator runs.
+  for (int i = 0; i < 15; ++i) ASSERT_EQ(till.sell("SKU-1", 2).status, 201);
+  // B starts as soon as A's lease has run out (a service manager's restarts would do the same).
+  bool started = test::waitFor(
+      [&] {
+        try {
+          b.start();
+          return true;
+        } catch (const std::runtime_error&) {
+          return false;
+        }
+      },
+      30s, 200ms);
+  ASSERT_TRUE(started) << b.logs();
+  waitForSync(b, till);
+  EXPECT_EQ(b.onHand("SKU-1", "store-1"), 60);
+  EXPECT_EQ(b.device("till-1")["last_applied_seq"], 26);
+  auto pg_events = pg_.psql("ledger", "SELECT count(*) FROM events");
+  EXPECT_EQ(pg_events, "26");
+  b.stop();
+  EXPECT_EQ(verify(), 0);
+  EXPECT_EQ(verify({"--chain"}), 0);
+}
+
+// serve refuses a PostgreSQL ledger without --local-db, and --local-db without one.
+TEST_F(PostgresLedger, LocalDbGoesWithAPostgresLedgerOnly) {
+  auto run = [&](std::vector<std::string> args) {
+    std::vector<std::string> argv = {test::coordinatorBinary(), "serve", "--broker", broker_.url()};
+    argv.insert(argv.end(), args.begin(), args.end());
+    auto c = test::Child::spawn(argv, dir_.file("serve"));
+    auto st = c.wait(30s);
+    return st && WIFEXITED(*st) ? WEXITSTATUS(*st) : -1;
+  };
+  EXPECT_EQ(run({"--db", url_}), 2);
+  EXPECT_EQ(run({"--db", dir_.file("x.db"), "--local-db", dir_.file("y.db")}), 2);
+}
