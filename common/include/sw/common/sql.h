@@ -181,7 +181,6 @@ class SqliteSqlDb final : public SqlDb {
   bool inTransaction() const override;
   Status migrate(const SqliteSchema& schema) override { return db_.migrate(schema); }
   Result<int64_t> schemaVersion(std::string_view component) override { return db_.schemaVersion(component); }
-  SqliteDb& sqlite() { return db_; }
 
  private:
   SqliteDb db_;

@@ -62,7 +62,6 @@ class SqlLedger final : public Ledger {
   static common::SchemaVersion schemaVersion();
   // A connection to the ledger's store (create: the writer's, which may create a SQLite file).
   static common::Result<std::unique_ptr<common::SqlDb>> connect(const LedgerOptions& options, bool create);
-  common::SqlDialect dialect() const { return db_->dialect(); }
   std::string describe() const { return db_->describe(); }
 
   common::Result<std::vector<DeviceRow>> loadDevices() override;
