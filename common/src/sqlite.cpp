@@ -6,8 +6,11 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <chrono>
 #include <cstring>
+#include <filesystem>
 #include <mutex>
+#include <thread>
 #include <utility>
 
 #include "sw/common/log.h"
@@ -445,6 +448,83 @@ Status SqliteSavepoint::rollback() {
   if (!db) return {};
   if (auto s = db->exec("ROLLBACK TO " + name_); !s) return s;
   return db->exec("RELEASE " + name_);
+}
+
+Status sqliteCopy(const std::string& from, const std::string& to) {
+  struct stat st {};
+  if (::stat(from.c_str(), &st) != 0 || !S_ISREG(st.st_mode)) {
+    return Error::reject("not_found", "no database file " + from);
+  }
+  auto close = [](sqlite3* db) {
+    if (db) sqlite3_close_v2(db);
+  };
+  std::unique_ptr<sqlite3, decltype(close)> src(nullptr, close), dst(nullptr, close);
+  sqlite3* raw = nullptr;
+  // Read-write without create: a reader of a WAL database may need to write its -shm.
+  int rc = sqlite3_open_v2(from.c_str(), &raw, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, nullptr);
+  src.reset(raw);
+  if (rc != SQLITE_OK) return sqliteError(rc, "open " + from, raw ? sqlite3_errmsg(raw) : "cannot open");
+  sqlite3_busy_timeout(src.get(), 5000);
+  const std::string tmp = to + ".tmp";
+  for (const char* suffix : {"", "-wal", "-shm", "-journal"}) ::unlink((tmp + suffix).c_str());
+  int fd = ::open(tmp.c_str(), O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+  if (fd < 0) return Error::retry("write_failed", "cannot create " + tmp + ": " + std::strerror(errno));
+  ::close(fd);
+  auto cleanup = [&tmp](Error e) {
+    for (const char* suffix : {"", "-wal", "-shm", "-journal"}) ::unlink((tmp + suffix).c_str());
+    return e;
+  };
+  raw = nullptr;
+  rc = sqlite3_open_v2(tmp.c_str(), &raw, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, nullptr);
+  dst.reset(raw);
+  if (rc != SQLITE_OK) return cleanup(sqliteError(rc, "open " + tmp, raw ? sqlite3_errmsg(raw) : "cannot open"));
+  sqlite3_backup* b = sqlite3_backup_init(dst.get(), "main", src.get(), "main");
+  if (!b) return cleanup(sqliteError(sqlite3_errcode(dst.get()), "back up " + from, sqlite3_errmsg(dst.get())));
+  // All pages in one step: one read transaction on the source, so one moment's database. A
+  // writer holding the source (rollback journal only; WAL readers never wait) is waited for.
+  for (int tries = 0;; ++tries) {
+    rc = sqlite3_backup_step(b, -1);
+    if ((rc == SQLITE_BUSY || rc == SQLITE_LOCKED) && tries < 100) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+      continue;
+    }
+    break;
+  }
+  int fin = sqlite3_backup_finish(b);
+  if (rc != SQLITE_DONE) {
+    Error e = sqliteError(rc, "back up " + from, sqlite3_errstr(rc));
+    if ((rc & 0xff) == SQLITE_NOTADB || (rc & 0xff) == SQLITE_CORRUPT) {
+      e = Error::fatal("corrupt_database", from + " is not a valid SQLite database (" + e.message + ")");
+    }
+    return cleanup(e);
+  }
+  if (fin != SQLITE_OK) return cleanup(sqliteError(fin, "back up " + from, sqlite3_errmsg(dst.get())));
+  // The copy's pages all in the main file (a WAL-mode copy checkpoints on close).
+  dst.reset();
+  src.reset();
+  fd = ::open(tmp.c_str(), O_RDWR | O_CLOEXEC);
+  if (fd < 0 || ::fsync(fd) != 0) {
+    Error e = Error::retry("write_failed", "cannot fsync " + tmp + ": " + std::strerror(errno));
+    if (fd >= 0) ::close(fd);
+    return cleanup(e);
+  }
+  ::close(fd);
+  for (const char* suffix : {"-wal", "-shm", "-journal"}) ::unlink((tmp + suffix).c_str());
+  for (const char* suffix : {"-wal", "-shm", "-journal"}) {
+    if (::unlink((to + suffix).c_str()) != 0 && errno != ENOENT) {
+      return cleanup(Error::retry("write_failed", "cannot remove " + to + suffix + ": " + std::strerror(errno)));
+    }
+  }
+  if (::rename(tmp.c_str(), to.c_str()) != 0) {
+    return cleanup(Error::retry("write_failed", "cannot rename " + tmp + " to " + to + ": " + std::strerror(errno)));
+  }
+  std::string dir = std::filesystem::path(to).parent_path().string();
+  int dfd = ::open(dir.empty() ? "." : dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (dfd >= 0) {
+    ::fsync(dfd);
+    ::close(dfd);
+  }
+  return {};
 }
 
 }  // namespace sw::common

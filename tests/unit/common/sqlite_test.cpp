@@ -1,7 +1,11 @@
 #include <gtest/gtest.h>
+#include <sys/stat.h>
 
+#include <filesystem>
 #include <fstream>
+#include <iterator>
 
+#include "sw/common/files.h"
 #include "sw/common/sqlite.h"
 #include "test_support.h"
 
@@ -261,4 +265,55 @@ TEST(Sqlite, TheStatementCacheLendsOneStatementAtATimeAndTakesItBackReset) {
   ASSERT_TRUE(kept.ok());
   EXPECT_EQ(kept->raw(), first);
   EXPECT_FALSE(moved.cached("SELECT nope FROM t").ok());  // a bad statement is an error, not cached
+}
+
+// The online backup: a copy of one moment while the source stays open with uncheckpointed WAL
+// frames, written over a target whose stale -wal must not be replayed into it.
+TEST(SqliteCopy, CopiesAnOpenDatabaseWithItsWalAndReplacesTheTarget) {
+  sw::test::TempDir dir;
+  auto src = SqliteDb::open({.path = dir.file("src.db")});
+  ASSERT_TRUE(src.ok()) << src.error().toString();
+  ASSERT_TRUE(src->exec("PRAGMA wal_autocheckpoint=0; CREATE TABLE t(x); INSERT INTO t VALUES (1), (2), (3)").ok());
+  // An old target with its own WAL frames, left as a crashed process would leave them.
+  auto old = SqliteDb::open({.path = dir.file("dst.db")});
+  ASSERT_TRUE(old.ok());
+  ASSERT_TRUE(old->exec("PRAGMA wal_autocheckpoint=0; CREATE TABLE other(y); INSERT INTO other VALUES (9)").ok());
+  ASSERT_TRUE(sqliteCopy(dir.file("src.db"), dir.file("dst.db")).ok());
+  old = SqliteDb{};
+
+  ASSERT_TRUE(src->exec("INSERT INTO t VALUES (4)").ok());  // after the copy's moment
+  auto dst = SqliteDb::open({.path = dir.file("dst.db"), .quick_check = true});
+  ASSERT_TRUE(dst.ok()) << dst.error().toString();
+  EXPECT_EQ(*dst->queryInt("SELECT count(*) FROM t"), 3);
+  EXPECT_EQ(*dst->queryInt("SELECT count(*) FROM sqlite_master WHERE name = 'other'"), 0);
+  struct stat st {};
+  ASSERT_EQ(::stat(dir.file("dst.db").c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 0777, 0600u);
+}
+
+TEST(SqliteCopy, RefusesAMissingOrBrokenSourceAndLeavesTheTarget) {
+  sw::test::TempDir dir;
+  { std::ofstream(dir.file("dst.db")) << "keep me"; }
+  auto missing = sqliteCopy(dir.file("none.db"), dir.file("dst.db"));
+  ASSERT_FALSE(missing.ok());
+  EXPECT_EQ(missing.error().code, "not_found");
+  { std::ofstream(dir.file("junk.db")) << std::string(8192, 'x'); }
+  auto junk = sqliteCopy(dir.file("junk.db"), dir.file("dst.db"));
+  ASSERT_FALSE(junk.ok());
+  EXPECT_EQ(junk.error().code, "corrupt_database") << junk.error().toString();
+  std::ifstream in(dir.file("dst.db"));
+  std::string kept((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  EXPECT_EQ(kept, "keep me");
+  EXPECT_FALSE(std::filesystem::exists(dir.file("dst.db.tmp")));
+}
+
+TEST(FileLock, OneHolderAtATime) {
+  sw::test::TempDir dir;
+  auto a = FileLock::tryLock(dir.file("x.lock"));
+  ASSERT_TRUE(a.ok()) << a.error().toString();
+  auto b = FileLock::tryLock(dir.file("x.lock"));
+  ASSERT_FALSE(b.ok());
+  EXPECT_EQ(b.error().code, "in_use");
+  *a = FileLock{};  // released
+  EXPECT_TRUE(FileLock::tryLock(dir.file("x.lock")).ok());
 }

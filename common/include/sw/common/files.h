@@ -25,4 +25,23 @@ inline Status writeSecretFile(const std::string& path, std::string_view content)
   return writeFileAtomic(path, content, 0600);
 }
 
+// An exclusive advisory lock (flock) on a file, created 0600 if missing: held until the object
+// goes away or the process ends, however it ends (SIGKILL included). One process at a time owns
+// what the lock names (e.g. a coordinator's SQLite files).
+class FileLock {
+ public:
+  // kReject `in_use` when another process (or another FileLock here) holds it; kRetry
+  // `write_failed` when the file cannot be created.
+  static Result<FileLock> tryLock(const std::string& path);
+  FileLock() = default;
+  FileLock(FileLock&& other) noexcept : fd_(other.fd_) { other.fd_ = -1; }
+  FileLock& operator=(FileLock&& other) noexcept;
+  FileLock(const FileLock&) = delete;
+  FileLock& operator=(const FileLock&) = delete;
+  ~FileLock();
+
+ private:
+  int fd_ = -1;
+};
+
 }  // namespace sw::common

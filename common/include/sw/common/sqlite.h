@@ -222,4 +222,13 @@ class SqliteSavepoint {
 // retry, corruption is fatal, constraint violations are reject.
 Error sqliteError(int rc, std::string_view context, std::string_view detail);
 
+// Copies the database at `from` to `to` with SQLite's online backup: `from` may be open and
+// written by another process meanwhile, and the copy is the database as of one moment (its
+// committed transactions, WAL included). Written to a 0600 temp file beside `to`, fsynced, then
+// renamed over `to` (whose stale -wal and -shm are removed first: SQLite would replay them into
+// the new file) and the directory fsynced. kReject `not_found` when `from` does not exist,
+// fatal `corrupt_database` when it is not a database, kRetry `write_failed` when `to` cannot
+// be written; `to` is left as it was on any failure.
+Status sqliteCopy(const std::string& from, const std::string& to);
+
 }  // namespace sw::common
