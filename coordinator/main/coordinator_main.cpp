@@ -1,6 +1,7 @@
 // stockwire-coordinator: the ledger, ingest, and the HTTP API.
 
 #include <cstdio>
+#include <filesystem>
 #include <iostream>
 #include <string>
 #include <vector>
@@ -15,6 +16,7 @@
 #include "sw/common/paho_transport.h"
 #include "sw/common/process.h"
 #include "sw/common/sd_notify.h"
+#include "sw/common/sqlite.h"
 #include "sw/common/topics.h"
 #include "sw/common/uuid.h"
 #include "sw/coordinator/api/access.h"
@@ -55,6 +57,17 @@ needs one except the console page, /healthz, channel webhooks (signed) and devic
 Exit codes: 0 after SIGINT/SIGTERM (serve) or success, 1 when a check found differences or a row
 was refused, 2 on bad options, 3 when the ledger cannot be opened.
 )";
+
+constexpr const char* kBackupNotes = R"(backup copies the ledger file, then DB.orders and DB.channels, each with SQLite's online backup:
+the coordinator keeps running and each copy is its file as of one moment. restore needs the
+coordinator stopped (it is refused while one runs on those files). A restored ledger knows less
+than the devices were told: at its next start each device is asked to resend from what the
+ledger holds, and the devices resend from the events they retain (see the agent's retention).
+On PostgreSQL, back up the ledger with pg_dump or pg_basebackup and the --local-db file here.
+)";
+
+// Beside the SQLite files: held by serve and restore, one process at a time.
+constexpr const char* kLockSuffix = ".lock";
 
 using Kind = common::OptionSpec::Kind;
 
@@ -164,6 +177,14 @@ int serve(const common::ParsedOptions& opts) {
   auto ledger = coordinator::SqlLedger::open({.path = ledger_db, .count_tie_ms = tie, .writer_id = opts.text("client-id"),
                                               .lease_ms = opts.integer("ledger-lease-ms")});
   if (!ledger) return fail(ledger.error(), ledger.error().code == "bad_option" ? 2 : 3);
+  // One coordinator at a time on these SQLite files; restore takes the same lock. Taken after the
+  // ledger so that a second coordinator on a PostgreSQL ledger is told ledger_taken first.
+  auto files_lock = common::FileLock::tryLock(db + kLockSuffix);
+  if (!files_lock) {
+    common::Error e = files_lock.error();
+    if (e.code == "in_use") e.message = "another coordinator is running on " + db + " (" + e.message + ")";
+    return fail(e, 3);
+  }
 
   const common::Clock& clock = common::SystemClock::instance();
   coordinator::CatalogHttpConfig catalog_http;
@@ -351,6 +372,65 @@ int serve(const common::ParsedOptions& opts) {
   return 0;
 }
 
+// The SQLite files of one coordinator: the ledger file (or --local-db), then the order book and
+// the channels' dead letters beside it. A backup copies each that exists; a restore puts back
+// exactly the backup's set.
+constexpr const char* kFileSuffixes[] = {"", ".orders", ".channels"};
+
+int backup(const common::ParsedOptions& args) {
+  const std::string db = args.text("db"), to = args.text("to");
+  if (common::isPostgresUrl(db)) {
+    return fail(common::Error::reject("bad_option",
+                                      "a PostgreSQL ledger is backed up with PostgreSQL's own tools (pg_dump, or "
+                                      "pg_basebackup with WAL archiving); back up the --local-db file with "
+                                      "backup --db LOCAL_DB"),
+                2);
+  }
+  if (!std::filesystem::exists(db)) return fail(common::Error::reject("not_found", "no ledger file " + db), 3);
+  for (const char* suffix : kFileSuffixes) {
+    const std::string from = db + suffix;
+    if (!std::filesystem::exists(from)) continue;
+    if (auto s = common::sqliteCopy(from, to + suffix); !s) return fail(s.error(), 3);
+    std::printf("%s -> %s\n", from.c_str(), (to + suffix).c_str());
+  }
+  return 0;
+}
+
+int restore(const common::ParsedOptions& args) {
+  const std::string db = args.text("db"), from = args.text("from");
+  if (common::isPostgresUrl(db)) {
+    return fail(common::Error::reject("bad_option", "restore puts back SQLite files: give --db the ledger file or "
+                                                    "the --local-db file"),
+                2);
+  }
+  auto lock = common::FileLock::tryLock(db + kLockSuffix);
+  if (!lock) {
+    common::Error e = lock.error();
+    if (e.code == "in_use") e.message = "a coordinator is running on " + db + ": stop it first (" + e.message + ")";
+    return fail(e, 3);
+  }
+  // The backup must be a ledger this build can open: checked before anything is replaced.
+  {
+    auto check = common::SqliteDb::open({.path = from, .create = false, .read_only = true, .quick_check = true});
+    if (!check) return fail(check.error(), 3);
+    auto v = check->queryInt("SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'events'");
+    if (!v) return fail(v.error(), 3);
+    if (*v == 0) return fail(common::Error::reject("not_a_ledger", from + " holds no Stockwire ledger"), 3);
+  }
+  for (const char* suffix : kFileSuffixes) {
+    const std::string src = from + suffix, dst = db + suffix;
+    if (std::filesystem::exists(src)) {
+      if (auto s = common::sqliteCopy(src, dst); !s) return fail(s.error(), 3);
+      std::printf("%s -> %s\n", src.c_str(), dst.c_str());
+    } else if (suffix[0] != '\0') {
+      // Not in the backup: what is there now belongs to a later state, and goes.
+      for (const char* part : {"", "-wal", "-shm", "-journal"}) std::filesystem::remove(dst + part);
+    }
+  }
+  std::printf("restored; at its next start the coordinator asks each device for what it no longer has\n");
+  return 0;
+}
+
 int verify(const common::ParsedOptions& args) {
   // For reading: a running coordinator keeps its writer lease.
   auto ledger = coordinator::SqlLedger::open({.path = args.text("db"), .writer_id = ""});
@@ -535,6 +615,12 @@ common::CliProgram program() {
                                  "device, ok, unchained or its first break (exit 1 if any has one)"},
                                 text("device", "D", "with --chain: only this device")}),
            verify},
+          {"backup", "copy the coordinator's SQLite files while it runs (one consistent moment per file)",
+           common::OptionTable({ledger_db, text("to", "FILE", "where: FILE, FILE.orders, FILE.channels", true)}),
+           backup, kBackupNotes},
+          {"restore", "put a backup back in place of the coordinator's files (the coordinator stopped)",
+           common::OptionTable({db, text("from", "FILE", "the backup (as written by backup --to FILE)", true)}),
+           restore},
           {"device add", "register a device for a location (pos or handheld)",
            common::OptionTable({db, text("device", "ID", "the device id", true),
                                 text("location", "LOC", "its location", true),
