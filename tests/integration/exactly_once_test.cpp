@@ -423,3 +423,50 @@ TEST_F(ExactlyOnce, ACoordinatorRestoredFromABackupTakenWhileItRanEndsExact) {
   EXPECT_EQ(coord_.onHand("SKU-1", "store-1"), 100 - 5 - 14 - 9);
   expectVerified();
 }
+
+// Issue 21, rollout: the agent restarted under a till that keeps ringing sales up, twice, as a
+// package upgrade does (SIGTERM, then the new binary on the same store and port). A sale that got
+// no answer is sent again with the same Idempotency-Key, as a till client does: every sale is
+// recorded once, none is lost, and all of them reach the ledger once.
+TEST_F(ExactlyOnce, AnAgentRestartedWhileATillSellsRecordsEverySaleOnce) {
+  coord_.start();
+  test::AgentProc till(dir_, "till-1", "store-1", broker_.url());
+  till.start();
+  ASSERT_EQ(till.movement({{"type", "receive"}, {"sku", "SKU-1"}, {"qty", 1000}}).status, 201);
+  constexpr int kSales = 150;
+  std::atomic<int> sold{0}, unanswered{0};
+  std::atomic<bool> refused{false};
+  std::thread seller([&] {
+    for (int i = 0; i < kSales && !refused; ++i) {
+      json body = {{"lines", {{{"sku", "SKU-1"}, {"qty", 1}, {"unit_price", "2.50"}}}}};
+      const std::string key = "till-1-sale-" + std::to_string(i);
+      auto give_up = std::chrono::steady_clock::now() + 60s;
+      while (true) {
+        auto r = test::httpPost(till.port(), "/v1/sales", body.dump(), {{"Idempotency-Key", key}});
+        if (r.status == 200 || r.status == 201) break;
+        if (r.status != 0 && r.status < 500) refused = true;  // a refusal is a failure, not a retry
+        if (refused || std::chrono::steady_clock::now() > give_up) return;
+        ++unanswered;
+        std::this_thread::sleep_for(20ms);  // the till's retry pace while the agent restarts
+      }
+      ++sold;
+    }
+  });
+  for (int restart : {30, 90}) {
+    ASSERT_TRUE(test::waitFor([&] { return sold >= restart || refused; }, 60s, 5ms));
+    till.stop();
+    till.start();
+  }
+  seller.join();
+  ASSERT_FALSE(refused);
+  ASSERT_EQ(sold, kSales) << "sales left unanswered for a minute";
+  EXPECT_GT(unanswered, 0) << "the restarts came while the till was selling";
+  waitForSync(till);
+
+  auto events = ledgerEvents("till-1");
+  EXPECT_EQ(events.size(), 1u + kSales) << "each sale once (" << unanswered << " retries)";
+  uint64_t expect = 1;
+  for (const auto& [seq, e] : events) EXPECT_EQ(seq, expect++);
+  EXPECT_EQ(coord_.onHand("SKU-1", "store-1"), 1000 - kSales);
+  EXPECT_EQ(till.status()["queue_depth"], 0);
+}
