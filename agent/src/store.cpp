@@ -388,6 +388,8 @@ Status Store::transaction(const std::function<Status(common::SqliteDb&)>& fn) {
 
 common::SchemaVersion Store::schemaVersion() { return {kComponent, static_cast<int64_t>(kSchema.size())}; }
 
+const std::vector<std::string>& Store::schemaSteps() { return kSchema; }
+
 Status Store::migrate(const common::SqliteSchema& schema) {
   std::lock_guard<std::mutex> lock(mu_);
   return db_.migrate(schema);

@@ -371,3 +371,115 @@ TEST_F(StoreTest, ResequenceRenumbersUnsentEventsAfterWhatTheCoordinatorHas) {
   EXPECT_EQ(store->resequenceInfo().count, 1);
   EXPECT_EQ(store->stats()->last_seq, 11u);
 }
+
+// Issue 21, upgrades: a store left by a build of each earlier schema version, with sales not yet
+// sent, opens on this build with every one of them still to send, in order, under the same epoch;
+// a retried sale still finds its first recording and the next one follows them. The rows are
+// written in the columns every version's outbox has, with today's event bodies (the wire encoding
+// is versioned apart from the tables).
+TEST_F(StoreTest, AStoreOfEachEarlierSchemaVersionKeepsItsUnsentSales) {
+  struct Row {
+    int64_t seq, recorded_at_ms;
+    std::string event_id, idem_key, type, body;
+  };
+  std::vector<Row> rows;
+  std::string epoch;
+  {
+    auto scratch = Store::open({.path = dir_.file("scratch.db"), .device_id = "till-1", .location = "store-1",
+                                .kind = "till", .min_free_bytes = 0},
+                               clock_);
+    ASSERT_TRUE(scratch.ok()) << scratch.error().toString();
+    for (int i = 1; i <= 3; ++i) ASSERT_TRUE((*scratch)->record(saleDraft(i, "sale-" + std::to_string(i))).ok());
+    epoch = (*scratch)->epoch();
+    ASSERT_TRUE((*scratch)
+                    ->read([&](common::SqliteDb& db) -> common::Status {
+                      auto st = db.prepare("SELECT seq, recorded_at_ms, event_id, idem_key, type, body FROM outbox"
+                                           " ORDER BY seq");
+                      if (!st) return st.error();
+                      return st->eachRow([&](const common::SqliteStmt& r) {
+                        rows.push_back({r.columnInt(0), r.columnInt(1), r.columnText(2), r.columnText(3),
+                                        r.columnText(4), r.columnText(5)});
+                      });
+                    })
+                    .ok());
+  }
+  ASSERT_EQ(rows.size(), 3u);
+  const auto& steps = Store::schemaSteps();
+  ASSERT_GE(steps.size(), 2u);
+  for (size_t version = 1; version < steps.size(); ++version) {
+    SCOPED_TRACE("schema version " + std::to_string(version));
+    const std::string path = dir_.file("v" + std::to_string(version) + ".db");
+    {
+      auto db = common::SqliteDb::open({.path = path});
+      ASSERT_TRUE(db.ok());
+      ASSERT_TRUE(db->migrate({"agent_store", std::vector<std::string>(steps.begin(), steps.begin() + version),
+                               "user_version"})
+                      .ok());
+      auto meta = db->prepare("INSERT INTO meta (key, value) VALUES ('device_id', 'till-1'), ('epoch', ?)");
+      ASSERT_TRUE(meta.ok());
+      meta->bind(1, epoch);
+      ASSERT_TRUE(meta->run().ok());
+      for (const Row& r : rows) {
+        auto ins = db->prepare(
+            "INSERT INTO outbox (seq, recorded_at_ms, event_id, idem_key, type, body) VALUES (?, ?, ?, ?, ?, ?)");
+        ASSERT_TRUE(ins.ok());
+        ins->bind(1, r.seq).bind(2, r.recorded_at_ms).bind(3, r.event_id).bind(4, r.idem_key).bind(5, r.type);
+        ins->bindBlob(6, r.body);
+        ASSERT_TRUE(ins->run().ok());
+      }
+      ASSERT_TRUE(db->exec("UPDATE counters SET last_seq = 3").ok());
+    }
+    auto store = Store::open({.path = path, .device_id = "till-1", .location = "store-1", .kind = "till",
+                              .min_free_bytes = 0},
+                             clock_);
+    ASSERT_TRUE(store.ok()) << store.error().toString();
+    EXPECT_EQ((*store)->epoch(), epoch);
+    auto pending = (*store)->pending(1, 100, 1 << 20);
+    ASSERT_TRUE(pending.ok());
+    ASSERT_EQ(pending->size(), 3u);
+    for (size_t i = 0; i < 3; ++i) {
+      EXPECT_EQ((*pending)[i].seq, i + 1);
+      EXPECT_EQ((*pending)[i].body, rows[i].body);
+    }
+    auto again = (*store)->record(saleDraft(2, "sale-2"));
+    ASSERT_TRUE(again.ok());
+    EXPECT_EQ(again->seq, 2u) << "a retried sale is the one already recorded";
+    auto next = (*store)->record(saleDraft(4));
+    ASSERT_TRUE(next.ok());
+    EXPECT_EQ(next->seq, 4u);
+    EXPECT_TRUE(again->duplicate);
+    int64_t now_version = 0;
+    ASSERT_TRUE((*store)
+                    ->read([&](common::SqliteDb& db) -> common::Status {
+                      auto v = db.schemaVersion("agent_store");
+                      if (!v) return v.error();
+                      now_version = *v;
+                      return {};
+                    })
+                    .ok());
+    EXPECT_EQ(now_version, static_cast<int64_t>(steps.size()));
+  }
+}
+
+// A downgrade: a store a newer build has migrated is refused, with what to do, and left as it was.
+TEST_F(StoreTest, AStoreOfANewerSchemaIsRefusedAndLeftAsItWas) {
+  {
+    auto store = open();
+    ASSERT_TRUE(store->record(saleDraft(1)).ok());
+  }
+  const auto newer = static_cast<int64_t>(Store::schemaSteps().size()) + 1;
+  {
+    auto db = common::SqliteDb::open({.path = dir_.file("agent.db")});
+    ASSERT_TRUE(db.ok());
+    ASSERT_TRUE(db->exec("UPDATE schema_versions SET version = " + std::to_string(newer) +
+                         " WHERE component = 'agent_store'")
+                    .ok());
+  }
+  auto refused = Store::open(config(), clock_);
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ(refused.error().code, "schema_too_new") << refused.error().toString();
+  auto db = common::SqliteDb::open({.path = dir_.file("agent.db")});
+  ASSERT_TRUE(db.ok());
+  EXPECT_EQ(*db->queryInt("SELECT version FROM schema_versions WHERE component = 'agent_store'"), newer);
+  EXPECT_EQ(*db->queryInt("SELECT count(*) FROM outbox"), 1);
+}

@@ -134,6 +134,9 @@ class Store {
   common::Status migrate(const common::SqliteSchema& schema);
   // The version open() brings the store's own tables (component agent_store) to.
   static common::SchemaVersion schemaVersion();
+  // The steps of the store's own schema, in order: step i takes version i to i+1 (tests build a
+  // store of each earlier version from them).
+  static const std::vector<std::string>& schemaSteps();
   // Decodes one stored event (any seq still in the store), for inspection and tests.
   common::Result<common::Event> eventAt(uint64_t seq);
 
