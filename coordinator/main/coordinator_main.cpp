@@ -409,13 +409,15 @@ int restore(const common::ParsedOptions& args) {
     if (e.code == "in_use") e.message = "a coordinator is running on " + db + ": stop it first (" + e.message + ")";
     return fail(e, 3);
   }
-  // The backup must be a ledger this build can open: checked before anything is replaced.
+  // The backup must be a coordinator's file (a ledger, or the --local-db of a PostgreSQL one) that
+  // passes its integrity check: checked before anything is replaced.
   {
     auto check = common::SqliteDb::open({.path = from, .create = false, .read_only = true, .quick_check = true});
     if (!check) return fail(check.error(), 3);
-    auto v = check->queryInt("SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'events'");
+    auto v = check->queryInt(
+        "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name IN ('events', 'schema_versions')");
     if (!v) return fail(v.error(), 3);
-    if (*v == 0) return fail(common::Error::reject("not_a_ledger", from + " holds no Stockwire ledger"), 3);
+    if (*v == 0) return fail(common::Error::reject("not_a_ledger", from + " holds no Stockwire coordinator tables"), 3);
   }
   for (const char* suffix : kFileSuffixes) {
     const std::string src = from + suffix, dst = db + suffix;
