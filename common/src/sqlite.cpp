@@ -184,7 +184,7 @@ Result<SqliteDb> SqliteDb::open(const SqliteOptions& options) {
       int fd = ::open(options.path.c_str(), O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
       if (fd >= 0) ::close(fd);
     }
-    for (const char* suffix : {"", "-wal", "-shm", "-journal"}) {
+    for (const char* suffix : kSqliteFileSuffixes) {
       const std::string f = options.path + suffix;
       struct stat st {};
       if (::stat(f.c_str(), &st) == 0 && S_ISREG(st.st_mode) && (st.st_mode & 0077) != 0) {
@@ -450,6 +450,17 @@ Status SqliteSavepoint::rollback() {
   return db->exec("RELEASE " + name_);
 }
 
+Status removeSqliteFiles(const std::string& path, bool sidecars_only) {
+  for (const char* suffix : kSqliteFileSuffixes) {
+    if (sidecars_only && *suffix == '\0') continue;
+    const std::string f = path + suffix;
+    if (::unlink(f.c_str()) != 0 && errno != ENOENT) {
+      return Error::retry("write_failed", "cannot remove " + f + ": " + std::strerror(errno));
+    }
+  }
+  return {};
+}
+
 Status sqliteCopy(const std::string& from, const std::string& to) {
   struct stat st {};
   if (::stat(from.c_str(), &st) != 0 || !S_ISREG(st.st_mode)) {
@@ -466,12 +477,12 @@ Status sqliteCopy(const std::string& from, const std::string& to) {
   if (rc != SQLITE_OK) return sqliteError(rc, "open " + from, raw ? sqlite3_errmsg(raw) : "cannot open");
   sqlite3_busy_timeout(src.get(), 5000);
   const std::string tmp = to + ".tmp";
-  for (const char* suffix : {"", "-wal", "-shm", "-journal"}) ::unlink((tmp + suffix).c_str());
+  (void)removeSqliteFiles(tmp);  // a crashed copy's leftovers; failing that, the create below says why
   int fd = ::open(tmp.c_str(), O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
   if (fd < 0) return Error::retry("write_failed", "cannot create " + tmp + ": " + std::strerror(errno));
   ::close(fd);
   auto cleanup = [&tmp](Error e) {
-    for (const char* suffix : {"", "-wal", "-shm", "-journal"}) ::unlink((tmp + suffix).c_str());
+    (void)removeSqliteFiles(tmp);
     return e;
   };
   raw = nullptr;
@@ -509,12 +520,8 @@ Status sqliteCopy(const std::string& from, const std::string& to) {
     return cleanup(e);
   }
   ::close(fd);
-  for (const char* suffix : {"-wal", "-shm", "-journal"}) ::unlink((tmp + suffix).c_str());
-  for (const char* suffix : {"-wal", "-shm", "-journal"}) {
-    if (::unlink((to + suffix).c_str()) != 0 && errno != ENOENT) {
-      return cleanup(Error::retry("write_failed", "cannot remove " + to + suffix + ": " + std::strerror(errno)));
-    }
-  }
+  (void)removeSqliteFiles(tmp, /*sidecars_only=*/true);
+  if (auto s = removeSqliteFiles(to, /*sidecars_only=*/true); !s) return cleanup(s.error());
   if (::rename(tmp.c_str(), to.c_str()) != 0) {
     return cleanup(Error::retry("write_failed", "cannot rename " + tmp + " to " + to + ": " + std::strerror(errno)));
   }

@@ -426,7 +426,7 @@ int restore(const common::ParsedOptions& args) {
       std::printf("%s -> %s\n", src.c_str(), dst.c_str());
     } else if (suffix[0] != '\0') {
       // Not in the backup: what is there now belongs to a later state, and goes.
-      for (const char* part : {"", "-wal", "-shm", "-journal"}) std::filesystem::remove(dst + part);
+      if (auto s = common::removeSqliteFiles(dst); !s) return fail(s.error(), 3);
     }
   }
   std::printf("restored; at its next start the coordinator asks each device for what it no longer has\n");

@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <map>
+#include <array>
 #include <memory>
 #include <optional>
 #include <string>
@@ -221,6 +222,13 @@ class SqliteSavepoint {
 // Maps an SQLite result code to our error kinds: full disk, read-only and I/O errors are
 // retry, corruption is fatal, constraint violations are reject.
 Error sqliteError(int rc, std::string_view context, std::string_view detail);
+
+// A database file's own name, then the files SQLite keeps beside it: WAL, shared memory, rollback
+// journal. Whatever moves, narrows or removes a database does so to all of them.
+inline constexpr std::array<const char*, 4> kSqliteFileSuffixes = {"", "-wal", "-shm", "-journal"};
+// Removes the files SQLite keeps beside `path` (and `path` itself unless sidecars_only); missing
+// ones are no error. kRetry `write_failed` with the file and errno text otherwise.
+Status removeSqliteFiles(const std::string& path, bool sidecars_only = false);
 
 // Copies the database at `from` to `to` with SQLite's online backup: `from` may be open and
 // written by another process meanwhile, and the copy is the database as of one moment (its
