@@ -63,7 +63,8 @@ the coordinator keeps running and each copy is its file as of one moment. restor
 coordinator stopped (it is refused while one runs on those files). A restored ledger knows less
 than the devices were told: at its next start each device is asked to resend from what the
 ledger holds, and the devices resend from the events they retain (see the agent's retention).
-On PostgreSQL, back up the ledger with pg_dump or pg_basebackup and the --local-db file here.
+On PostgreSQL, back up the ledger and the order book (both in that database) with pg_dump or
+pg_basebackup, and the --local-db file here.
 )";
 
 // Beside the SQLite files: held by serve and restore, one process at a time.
@@ -84,7 +85,8 @@ std::vector<common::OptionSpec> serveOptions() {
        "commit; another coordinator takes the ledger over once it has run out"},
       {"local-db", Kind::kText, "PATH", "", 0, 0,
        "with --db postgresql://...: the SQLite file for what is not on PostgreSQL yet\n"
-       "(catalog, device registry, access tokens, order book, KPI series); otherwise --db holds them"},
+       "(catalog, device registry, access tokens, KPI series, dead letters; the order\n"
+       "book is in PostgreSQL too); otherwise --db holds them"},
       {"http", Kind::kText, "HOST:PORT", "127.0.0.1:8800", 0, 0, "API and console address (port 0 = any free port)"},
       {"tls-cert", Kind::kText, "FILE", "", 0, 0, "with --tls-key: serve the API and console over HTTPS (PEM chain)"},
       {"tls-key", Kind::kText, "FILE", "", 0, 0, "the key of --tls-cert (PEM)"},
@@ -164,7 +166,7 @@ int serve(const common::ParsedOptions& opts) {
   if (db.empty()) {
     return fail(common::Error::reject("bad_option",
                                       "with --db postgresql://..., --local-db PATH must name the SQLite file for the "
-                                      "catalog, device registry, access tokens, order book and KPI series"),
+                                      "catalog, device registry, access tokens, KPI series and channel dead letters"),
                 2);
   }
   if (!common::isPostgresUrl(ledger_db) && opts.has("local-db")) {
@@ -226,9 +228,21 @@ int serve(const common::ParsedOptions& opts) {
   coordinator::PriceProvider prices_down(**catalog);
   downlink.addProvider(catalog_down);
   downlink.addProvider(prices_down);
-  // Orders and their reservations live in their own file next to the ledger (orders/order_book.h).
-  auto order_book = coordinator::OrderBook::open(db + ".orders", clock);
+  // Orders and their reservations (orders/order_book.h): in their own file next to a SQLite
+  // ledger; in a PostgreSQL ledger's database, so every coordinator on it shares one order book,
+  // except where an earlier release left its file beside --local-db (kept, not moved).
+  std::string orders_target = db + ".orders";
+  if (common::isPostgresUrl(ledger_db)) {
+    if (std::filesystem::exists(orders_target)) {
+      SW_WARN("coordinator") << "the order book stays in " << orders_target
+                             << " (an earlier release's file); a new installation keeps it in PostgreSQL";
+    } else {
+      orders_target = ledger_db;
+    }
+  }
+  auto order_book = coordinator::OrderBook::open(orders_target, clock);
   if (!order_book) return fail(order_book.error(), 3);
+  if (orders_target == ledger_db) (*order_book)->fenceWith((*ledger)->leaseToken());
   // The channels file is read once; each channel has one connector, shared by pushes and orders.
   auto channel_registry = coordinator::channels::ChannelRegistry::open(opts.text("channels-config"), clock);
   if (!channel_registry) return fail(channel_registry.error(), 2);
@@ -382,7 +396,7 @@ int backup(const common::ParsedOptions& args) {
   if (common::isPostgresUrl(db)) {
     return fail(common::Error::reject("bad_option",
                                       "a PostgreSQL ledger is backed up with PostgreSQL's own tools (pg_dump, or "
-                                      "pg_basebackup with WAL archiving); back up the --local-db file with "
+                                      "pg_basebackup with WAL archiving), the order book with it; back up the --local-db file with "
                                       "backup --db LOCAL_DB"),
                 2);
   }

@@ -5,7 +5,7 @@
 #include "sw/common/postgres.h"
 #include "sw/common/uuid.h"
 #include "sw/coordinator/ledger/sql_ledger.h"
-#include "ledger_stores.h"
+#include "sql_stores.h"
 #include "test_support.h"
 
 using namespace sw;

@@ -1,16 +1,20 @@
-// The order book and order intake on a real SQLite ledger and order book (no network): strict
+// The order book and order intake on a real ledger and order book (no network): strict
 // check-and-reserve under concurrency, cancellation releases, pick completion with a short
-// re-route, and held units surviving a reopen.
+// re-route, and held units surviving a reopen. Every TEST_P runs on both stores the order book
+// has: SQLite files, and a private PostgreSQL (sql_stores.h) with ledger and book in one database
+// as `serve` puts them.
 
 #include <gtest/gtest.h>
 
 #include <atomic>
 #include <thread>
 
+#include "sw/common/postgres.h"
 #include "sw/common/uuid.h"
 #include "sw/coordinator/orders/order_service.h"
 #include "sw/coordinator/orders/pick_tasks.h"
 #include "sw/coordinator/ledger/sql_ledger.h"
+#include "sql_stores.h"
 #include "test_support.h"
 
 using namespace sw;
@@ -21,10 +25,10 @@ using channels::OrderStatus;
 
 namespace {
 
-class OrderBookTest : public ::testing::Test {
+class OrderBookTest : public ::testing::TestWithParam<std::string> {
  protected:
   void SetUp() override {
-    auto l = SqlLedger::open({.path = dir_.file("ledger.db")});
+    auto l = SqlLedger::open({.path = test::ledgerTarget(GetParam(), dir_)});
     ASSERT_TRUE(l.ok()) << l.error().toString();
     ledger_ = std::move(*l);
     reopen();
@@ -32,7 +36,7 @@ class OrderBookTest : public ::testing::Test {
   void reopen() {
     service_.reset();
     book_.reset();
-    auto b = OrderBook::open(dir_.file("ledger.db.orders"), clock_);
+    auto b = OrderBook::open(test::orderBookTarget(GetParam(), dir_), clock_);
     ASSERT_TRUE(b.ok()) << b.error().toString();
     book_ = std::move(*b);
     auto routing = parseRoutingConfig(nlohmann::json::parse(
@@ -85,6 +89,18 @@ class OrderBookTest : public ::testing::Test {
     o.releases.push_back({"L-" + id, sku, 1, restock ? "returned" : "refunded", restock, refund_id});
     return o;
   }
+  // Another connection to the order book's store, as a person with SQL would have.
+  std::unique_ptr<common::SqlDb> rawBook() {
+    const std::string target = test::orderBookTarget(GetParam(), dir_);
+    if (common::isPostgresUrl(target)) {
+      auto db = common::PgDb::open({.url = target});
+      EXPECT_TRUE(db.ok()) << db.error().toString();
+      return db ? std::move(*db) : nullptr;
+    }
+    auto db = common::SqliteSqlDb::open({.path = target});
+    EXPECT_TRUE(db.ok()) << db.error().toString();
+    return db ? std::move(*db) : nullptr;
+  }
   int64_t held(const std::string& sku) {
     int64_t n = 0;
     for (const auto& [loc, q] : book_->holds().reservedByLocation(sku)) n += q;
@@ -99,9 +115,12 @@ class OrderBookTest : public ::testing::Test {
   std::map<std::string, uint64_t> seq_;
 };
 
+INSTANTIATE_TEST_SUITE_P(Stores, OrderBookTest, ::testing::Values("sqlite", "postgresql"),
+                         [](const ::testing::TestParamInfo<std::string>& p) { return p.param; });
+
 }  // namespace
 
-TEST_F(OrderBookTest, ConcurrentOrdersNeverTakeMoreThanThereIs) {
+TEST_P(OrderBookTest, ConcurrentOrdersNeverTakeMoreThanThereIs) {
   receive("wh-1", "A", 3);
   receive("store-1", "A", 2);
   std::atomic<int> accepted{0}, rejected{0}, failed{0};
@@ -129,7 +148,7 @@ TEST_F(OrderBookTest, ConcurrentOrdersNeverTakeMoreThanThereIs) {
   EXPECT_EQ(held("A"), 5);
 }
 
-TEST_F(OrderBookTest, AnOrderIsTakenOnceAndACancellationReleasesIt) {
+TEST_P(OrderBookTest, AnOrderIsTakenOnceAndACancellationReleasesIt) {
   receive("wh-1", "A", 5);
   auto r = service_->intake(order("1", "A", 2));
   ASSERT_TRUE(r.ok());
@@ -158,7 +177,7 @@ TEST_F(OrderBookTest, AnOrderIsTakenOnceAndACancellationReleasesIt) {
   EXPECT_EQ(page->items[0]["status"], "cancelled");
 }
 
-TEST_F(OrderBookTest, ARefundReleasesOnlyWhatIsStillHeld) {
+TEST_P(OrderBookTest, ARefundReleasesOnlyWhatIsStillHeld) {
   receive("wh-1", "A", 5);
   ASSERT_TRUE(service_->intake(order("1", "A", 3)).ok());
   NormalizedOrder refund = order("1", "A", 3);
@@ -171,7 +190,7 @@ TEST_F(OrderBookTest, ARefundReleasesOnlyWhatIsStillHeld) {
 // Shopify GraphQL polling sees a refund only as a lower current quantity, without the refund's
 // id; the refunds/create webhook brings the same units again with the id. Whichever comes first,
 // the units are released once.
-TEST_F(OrderBookTest, ARefundSeenFirstAsALowerQuantityIsNotReleasedTwice) {
+TEST_P(OrderBookTest, ARefundSeenFirstAsALowerQuantityIsNotReleasedTwice) {
   receive("wh-1", "A", 10);
   ASSERT_TRUE(service_->intake(order("1", "A", 3)).ok());
   ASSERT_TRUE(service_->intake(order("2", "A", 3)).ok());
@@ -193,7 +212,7 @@ TEST_F(OrderBookTest, ARefundSeenFirstAsALowerQuantityIsNotReleasedTwice) {
 // Two of three units shipped, the third still held; the buyer returns a shipped unit. Polling sees
 // the line at 2 first and releases the held unit (two shipped, nothing more to send); the refund
 // webhook then restocks the returned unit rather than counting it as the released one.
-TEST_F(OrderBookTest, ARefundOfAShippedUnitSeenFirstByPollingIsStillRestocked) {
+TEST_P(OrderBookTest, ARefundOfAShippedUnitSeenFirstByPollingIsStillRestocked) {
   receive("wh-1", "A", 2);
   receive("store-1", "A", 5);
   ASSERT_TRUE(service_->intake(order("1", "A", 3)).ok());
@@ -210,7 +229,7 @@ TEST_F(OrderBookTest, ARefundOfAShippedUnitSeenFirstByPollingIsStillRestocked) {
   EXPECT_EQ(held("A"), 0);
 }
 
-TEST_F(OrderBookTest, AShortPickShipsWhatWasPickedAndReroutesTheRestElsewhere) {
+TEST_P(OrderBookTest, AShortPickShipsWhatWasPickedAndReroutesTheRestElsewhere) {
   receive("wh-1", "A", 2);
   receive("store-1", "A", 3);
   ASSERT_TRUE(service_->intake(order("1", "A", 2)).ok());
@@ -245,7 +264,7 @@ TEST_F(OrderBookTest, AShortPickShipsWhatWasPickedAndReroutesTheRestElsewhere) {
 // A refund of shipped units that the channel says were restocked puts them back at the location
 // they shipped from, as a ledger `return` of the virtual device coordinator-orders, once: the same
 // refund delivered again (or after a restart) changes nothing. A refund without restock does not.
-TEST_F(OrderBookTest, ARestockRefundGoesIntoTheLedgerOnce) {
+TEST_P(OrderBookTest, ARestockRefundGoesIntoTheLedgerOnce) {
   receive("wh-1", "R", 3);
   ASSERT_EQ(service_->intake(order("o1", "R", 2))->status, toString(OrderState::kAccepted));
   auto tasks = book_->tasks().open();
@@ -310,7 +329,7 @@ TEST_F(OrderBookTest, ARestockRefundGoesIntoTheLedgerOnce) {
 
 // A rejected order waits for the channel to be told; with no connector for the channel it is
 // marked for a person to cancel by hand, and shows among what needs attention.
-TEST_F(OrderBookTest, ARejectedOrderWithoutAConnectorNeedsAManualCancel) {
+TEST_P(OrderBookTest, ARejectedOrderWithoutAConnectorNeedsAManualCancel) {
   auto r = service_->intake(order("x1", "NONE", 1));
   ASSERT_TRUE(r.ok());
   ASSERT_EQ(r->status, toString(OrderState::kRejectedNoStock));
@@ -327,7 +346,7 @@ TEST_F(OrderBookTest, ARejectedOrderWithoutAConnectorNeedsAManualCancel) {
 
 // A refund delivery alone (Amazon's Finances events carry no order lines) for an order never taken
 // in is not an order: nothing is booked and nothing held. (From the refunds2 branch.)
-TEST_F(OrderBookTest, ARefundOfAnOrderNeverTakenInBooksNothing) {
+TEST_P(OrderBookTest, ARefundOfAnOrderNeverTakenInBooksNothing) {
   receive("wh-1", "A", 5);
   NormalizedOrder refund;
   refund.channel = ChannelKind::kAmazon;
@@ -377,13 +396,13 @@ TEST(OrderStates, EveryValueHasOneWordAndComesBack) {
 
 // A state word no version writes (the file edited by hand) is an error naming it, never read as
 // some other state.
-TEST_F(OrderBookTest, AnUnknownStateInTheFileIsAnErrorNotAGuess) {
+TEST_P(OrderBookTest, AnUnknownStateInTheFileIsAnErrorNotAGuess) {
   receive("wh-1", "A", 5);
   auto r = service_->intake(order("o1", "A", 2));
   ASSERT_TRUE(r.ok()) << r.error().toString();
   {
-    auto db = common::SqliteDb::open({.path = dir_.file("ledger.db.orders")});
-    ASSERT_TRUE(db.ok()) << db.error().toString();
+    auto db = rawBook();
+    ASSERT_TRUE(db);
     ASSERT_TRUE(db->exec("UPDATE allocations SET state = 'lost'").ok());
   }
   auto o = book_->order("shopify", "o1");
@@ -395,7 +414,7 @@ TEST_F(OrderBookTest, AnUnknownStateInTheFileIsAnErrorNotAGuess) {
 // The KPI figures (coordinator/README.md "KPI history"): an order counts for fulfilment accuracy
 // once it shipped and every report has an answer; it is complete when every unit shipped and the
 // channel accepted every report. A partly shipped order is not counted yet.
-TEST_F(OrderBookTest, FulfilmentAccuracyCountsSettledShippedOrdersAndRefundsCountShippedUnits) {
+TEST_P(OrderBookTest, FulfilmentAccuracyCountsSettledShippedOrdersAndRefundsCountShippedUnits) {
   receive("wh-1", "A", 3);
   const int64_t start = clock_.nowMs();
   clock_.advanceMs(1);
@@ -445,4 +464,51 @@ TEST_F(OrderBookTest, FulfilmentAccuracyCountsSettledShippedOrdersAndRefundsCoun
   EXPECT_TRUE(before->ordered_units_by_channel.empty());
   EXPECT_EQ(before->refunded_shipped_units, 0);
   EXPECT_EQ(before->shipped_settled, 2);
+}
+
+// On PostgreSQL the book's writes are fenced by the ledger's writer lease (OrderBook::fenceWith):
+// once another coordinator has taken the lease over, the old one reserves nothing more, and the
+// new one, fenced with its own token, carries on with the same book.
+class PgOrderBookTest : public OrderBookTest {};
+
+TEST_P(PgOrderBookTest, AfterATakeoverTheOldCoordinatorCannotReserve) {
+  receive("wh-1", "A", 5);
+  ASSERT_NE(ledger_->leaseToken(), 0);
+  book_->fenceWith(ledger_->leaseToken());
+  ASSERT_EQ(service_->intake(order("o1", "A", 2))->status, toString(OrderState::kAccepted));
+  // This coordinator stalls past its lease and another takes the ledger over.
+  auto db = rawBook();
+  ASSERT_TRUE(db);
+  ASSERT_TRUE(db->exec("UPDATE writer_lease SET expires_at_ms = 0").ok());
+  auto b = SqlLedger::open({.path = test::ledgerTarget(GetParam(), dir_), .writer_id = "coordinator-b"});
+  ASSERT_TRUE(b.ok()) << b.error().toString();
+  ASSERT_NE((*b)->leaseToken(), ledger_->leaseToken());
+  auto refused = service_->intake(order("o2", "A", 1));
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ(refused.error().code, "lease_lost") << refused.error().toString();
+  auto cancel = book_->cancelOrder("shopify", "o1", "cancelled");
+  ASSERT_FALSE(cancel.ok());
+  EXPECT_EQ(cancel.error().code, "lease_lost");
+  EXPECT_FALSE(*book_->order("shopify", "o2"));
+  EXPECT_EQ(held("A"), 2);
+  // The new coordinator's book, on the same tables, fenced with its token.
+  auto book_b = OrderBook::open(test::orderBookTarget(GetParam(), dir_), clock_);
+  ASSERT_TRUE(book_b.ok()) << book_b.error().toString();
+  (*book_b)->fenceWith((*b)->leaseToken());
+  auto cancelled = (*book_b)->cancelOrder("shopify", "o1", "cancelled");
+  ASSERT_TRUE(cancelled.ok()) << cancelled.error().toString();
+  EXPECT_EQ((*book_b)->order("shopify", "o1")->value().status, OrderState::kCancelled);
+}
+
+INSTANTIATE_TEST_SUITE_P(Stores, PgOrderBookTest, ::testing::Values("postgresql"),
+                         [](const ::testing::TestParamInfo<std::string>& p) { return p.param; });
+
+// Both stores are at the version --version prints for the order book: the PostgreSQL steps are
+// the SQLite ones, step for step.
+TEST_P(OrderBookTest, TheBookIsAtTheVersionThisBuildKnows) {
+  auto db = rawBook();
+  ASSERT_TRUE(db);
+  auto v = db->schemaVersion("orders");
+  ASSERT_TRUE(v.ok()) << v.error().toString();
+  EXPECT_EQ(*v, OrderBook::schemaVersion().version);
 }

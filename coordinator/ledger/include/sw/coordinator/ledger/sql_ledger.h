@@ -63,6 +63,8 @@ class SqlLedger final : public Ledger {
   // A connection to the ledger's store (create: the writer's, which may create a SQLite file).
   static common::Result<std::unique_ptr<common::SqlDb>> connect(const LedgerOptions& options, bool create);
   std::string describe() const { return db_->describe(); }
+  // PostgreSQL: the fencing token of the writer lease this ledger holds (0: none, or SQLite).
+  int64_t leaseToken() const { return lease_token_; }
 
   common::Result<std::vector<DeviceRow>> loadDevices() override;
   // Applies the whole group in one transaction, or nothing. info (optional) says what changed.
