@@ -93,7 +93,9 @@ std::vector<common::OptionSpec> serveOptions() {
       {"http-workers", Kind::kInt, "N", "256", 1, 100'000,
        "connections the API serves at once (idle ones are dropped after 2 s)"},
       {"client-id", Kind::kText, "ID", "stockwire-coordinator", 0, 0, "MQTT client id"},
-      {"share-group", Kind::kText, "NAME", "", 0, 0, "subscribe through $share/NAME/ so several coordinators split the devices"},
+      {"share-group", Kind::kText, "NAME", "", 0, 0, "subscribe through $share/NAME/. Not a way to split a fleet between\n"
+       "coordinators yet: the broker would hand one device's batches to several of them (each\n"
+       "ledger takes one coordinator at a time: a file lock, or PostgreSQL's writer lease)"},
       {"reorder-timeout-ms", Kind::kInt, "N", "1000", 1, 3'600'000,
        "hold a gap this long before asking the device to resend"},
       {"alert-offline-hours", Kind::kInt, "N", "12", 1, 24 * 365,
@@ -212,6 +214,10 @@ int serve(const common::ParsedOptions& opts) {
   ic.registry = registry->get();
   ic.sequencer.reorder_timeout_ms = opts.integer("reorder-timeout-ms");
   ic.share_group = opts.text("share-group");
+  if (!ic.share_group.empty()) {
+    SW_WARN("coordinator") << "--share-group " << ic.share_group << ": only one coordinator may take the fleet's "
+                           << "batches at a time (several splitting one fleet is not built yet)";
+  }
   coordinator::IngestService ingest(**ledger, *transport, clock, ic, session);
   coordinator::SqlLedger* ledger_ptr = ledger->get();
   coordinator::SqliteCatalog* catalog_ptr = catalog->get();
