@@ -6,6 +6,7 @@
 #include "sw/common/uuid.h"
 #include "sw/coordinator/ledger/sql_ledger.h"
 #include "ledger_stores.h"
+#include "schema_upgrade.h"
 #include "test_support.h"
 
 using namespace sw;
@@ -559,4 +560,146 @@ TEST_F(PgLedgerTest, AWriterWhoseLeaseWasTakenCannotCommit) {
   // The new writer applies the same group.
   ASSERT_TRUE((*b)->commit(g).ok());
   EXPECT_EQ(onHand("A"), 4);
+}
+
+// Issue 21, upgrades: a ledger file of each earlier schema version (SqlLedger::schemaSteps(), each
+// recorded in schema_versions and, as releases before that table did, in user_version only) with
+// applied events, device cursors, on-hand figures (one from a count) and a transfer in transit
+// opens on this build with all of it as it was and carries on: the next event of a device applies
+// after its cursor, and the file is at the current version.
+TEST_F(SqliteLedgerTest, ALedgerOfEachEarlierSchemaVersionKeepsWhatItApplied) {
+  // What an earlier release had applied, written by this one (the columns each version has).
+  apply({event("hh-1", EventType::kReceive, 100, {{"A", 10, std::nullopt}, {"B", 4, std::nullopt}})});
+  apply({event("till-1", EventType::kSale, 200, {{"A", 2, common::Decimal::parse("9.99").value()}}),
+         event("till-1", EventType::kReturn, 300, {{"A", 1, std::nullopt}})});
+  apply({event("hh-1", EventType::kCount, 10'000, {{"B", 3, std::nullopt}})});
+  common::Event shipped = event("hh-1", EventType::kTransferOut, 20'000, {{"A", 2, std::nullopt}});
+  shipped.other_location = "store-2";
+  apply({shipped});
+  ASSERT_EQ(onHand("A"), 7);
+  ASSERT_EQ(onHand("B"), 3);
+  auto scratch_events = ledger_->eventsForDevice("till-1", 1, 10);
+  ASSERT_TRUE(scratch_events.ok());
+  ASSERT_EQ(scratch_events->size(), 2u);
+  std::string epoch;
+  auto scratch_devices = ledger_->devices();
+  ASSERT_TRUE(scratch_devices.ok());
+  for (const auto& d : *scratch_devices) {
+    if (d.device_id == "till-1") epoch = d.epoch;
+  }
+  ASSERT_FALSE(epoch.empty());
+  ledger_.reset();
+
+  const auto& steps = coordinator::SqlLedger::schemaSteps();
+  ASSERT_GE(steps.size(), 2u);
+  const common::SqliteSchema schema{"ledger", steps, "user_version"};
+  const auto earlier = test::earlierSchemas(steps.size(), static_cast<int64_t>(steps.size()));
+  for (const test::EarlierSchema& e : earlier) {
+    SCOPED_TRACE(e.describe());
+    const std::string path = dir_.file("v" + std::to_string(e.version) + "-" + std::to_string(int(e.record)) + ".db");
+    std::map<std::string, std::vector<std::string>> copied;
+    ASSERT_NO_FATAL_FAILURE(test::buildEarlierSchema(path, schema, e, target_, &copied));
+    ASSERT_TRUE(copied.count("events") && copied.count("on_hand") && copied.count("devices"));
+    if (e.version >= 2) {
+      ASSERT_TRUE(copied.count("transfers"));
+    }
+
+    auto opened = coordinator::SqlLedger::open({.path = path});
+    ASSERT_TRUE(opened.ok()) << opened.error().toString();
+    auto& l = **opened;
+    test::expectRowsKept(copied, path, target_);
+    EXPECT_EQ(test::versionsOf(path, "ledger"), std::make_pair(int64_t(steps.size()), int64_t(steps.size())));
+    auto devices = l.devices();
+    ASSERT_TRUE(devices.ok());
+    std::map<std::string, uint64_t> cursors;
+    for (const auto& d : *devices) cursors[d.device_id] = d.last_applied_seq;
+    EXPECT_EQ(cursors, (std::map<std::string, uint64_t>{{"hh-1", 3}, {"till-1", 2}}));
+    auto events = l.eventsForDevice("till-1", 1, 10);
+    ASSERT_TRUE(events.ok());
+    ASSERT_EQ(events->size(), 2u);
+    for (size_t i = 0; i < 2; ++i) {
+      EXPECT_EQ((*events)[i].event_id, (*scratch_events)[i].event_id);
+      EXPECT_EQ((*events)[i].moves.size(), 1u);
+    }
+    auto a = l.stockForSku("A");
+    auto b = l.stockForSku("B");
+    ASSERT_TRUE(a.ok() && b.ok());
+    ASSERT_EQ(a->size(), 1u);
+    ASSERT_EQ(b->size(), 1u);
+    EXPECT_EQ((*a)[0].on_hand, 7);
+    EXPECT_EQ((*b)[0].on_hand, 3);
+    EXPECT_EQ((*b)[0].last_counted, 3);
+    EXPECT_TRUE(l.verifyOnHand()->empty());
+    if (e.version >= 2) {  // transfers are kept from v2 on
+      auto in_transit = l.transfers("", "A", true, 10);
+      ASSERT_TRUE(in_transit.ok());
+      ASSERT_EQ(in_transit->size(), 1u);
+      EXPECT_EQ((*in_transit)[0].to_location, "store-2");
+      EXPECT_EQ((*in_transit)[0].sent, 2);
+    }
+
+    // The next event of the till, after its cursor; and the count still absorbs an earlier
+    // sale of B that arrives late.
+    common::Event next;
+    next.device_id = "till-1";
+    next.seq = 3;
+    next.event_id = common::newUuid();
+    next.type = EventType::kSale;
+    next.occurred_at_ms = 30'000;
+    next.location = "store-1";
+    next.lines = {{"A", 1, std::nullopt}};
+    common::Event late = next;
+    late.seq = 4;
+    late.event_id = common::newUuid();
+    late.occurred_at_ms = 5'000;
+    late.lines = {{"B", 1, std::nullopt}};
+    ApplyGroup g;
+    g.applied_at_ms = 40'000;
+    g.cursors["till-1"] = 4;
+    g.events = {{next, 0}, {late, 0}};
+    auto committed = l.commit(g);
+    ASSERT_TRUE(committed.ok()) << committed.error().toString();
+    EXPECT_EQ((*l.stockForSku("A"))[0].on_hand, 6);
+    EXPECT_EQ((*l.stockForSku("B"))[0].on_hand, 3);
+    auto after = l.devices();
+    ASSERT_TRUE(after.ok());
+    for (const auto& d : *after) {
+      if (d.device_id == "till-1") {
+        EXPECT_EQ(d.last_applied_seq, 4u);
+        EXPECT_EQ(d.epoch, epoch);
+      }
+    }
+    EXPECT_TRUE(l.verifyOnHand()->empty());
+  }
+}
+
+// A downgrade, on either store: a ledger a newer build has migrated is refused, saying which
+// version it found, which this build supports and what to do, and is left as it was.
+TEST_P(LedgerTest, ALedgerOfANewerSchemaIsRefusedAndLeftAsItWas) {
+  apply({event("till-1", EventType::kReceive, 100, {{"A", 10, std::nullopt}}),
+         event("till-1", EventType::kSale, 200, {{"A", 2, std::nullopt}})});
+  ledger_.reset();
+  const bool sqlite = store() == "sqlite";
+  const auto known = static_cast<int64_t>(
+      coordinator::SqlLedger::schemaSteps(sqlite ? common::SqlDialect::kSqlite : common::SqlDialect::kPostgres).size());
+  {
+    auto db = coordinator::SqlLedger::connect({.path = target_}, false);
+    ASSERT_TRUE(db.ok()) << db.error().toString();
+    ASSERT_EQ(*(*db)->schemaVersion("ledger"), known);
+    ASSERT_TRUE((*db)->exec("UPDATE schema_versions SET version = " + std::to_string(known + 1) +
+                            " WHERE component = 'ledger'")
+                    .ok());
+  }
+  const std::string before = sqlite ? test::contentsOf(target_) : "";
+  auto refused = coordinator::SqlLedger::open({.path = target_});
+  ASSERT_FALSE(refused.ok());
+  EXPECT_TRUE(test::refusedAsTooNew(refused.error(), "ledger", known + 1, known));
+  if (sqlite) {
+    EXPECT_EQ(test::contentsOf(target_), before);
+  }
+  auto db = coordinator::SqlLedger::connect({.path = target_}, false);
+  ASSERT_TRUE(db.ok()) << db.error().toString();
+  EXPECT_EQ(*(*db)->schemaVersion("ledger"), known + 1);
+  EXPECT_EQ(*(*db)->queryInt("SELECT count(*) FROM events"), 2);
+  EXPECT_EQ(*(*db)->queryInt("SELECT qty FROM on_hand"), 8);
 }
