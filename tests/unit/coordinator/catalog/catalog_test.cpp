@@ -328,14 +328,16 @@ TEST_F(CatalogTest, ACatalogOfEachEarlierSchemaKeepsItsItemsBarcodesAndPrices) {
   for (const test::EarlierSchema& e : earlier) {
     SCOPED_TRACE(e.describe());
     const std::string path = dir_.file("v" + std::to_string(e.version) + "-" + std::to_string(int(e.record)) + ".db");
-    std::map<std::string, std::vector<std::string>> copied;
-    ASSERT_NO_FATAL_FAILURE(test::buildEarlierSchema(path, schema, e, scratch, &copied));
-    ASSERT_TRUE(copied.count("catalog_items") && copied.count("catalog_gtins") && copied.count("price_entries"));
+    test::EarlierFile built;
+    ASSERT_NO_FATAL_FAILURE(test::buildEarlierSchema(path, schema, e, scratch, &built));
+    for (const char* table : {"catalog_items", "catalog_gtins", "price_entries", "price_list_map"}) {
+      ASSERT_TRUE(built.tables.count(table)) << table;
+    }
 
     auto opened = coordinator::SqliteCatalog::open(path, clock_);
     ASSERT_TRUE(opened.ok()) << opened.error().toString();
     auto& c = **opened;
-    test::expectRowsKept(copied, path, scratch);
+    test::expectRowsKept(built, path);
     EXPECT_EQ(test::versionsOf(path, "catalog").first, static_cast<int64_t>(steps.size()));
     auto pen = c.item("4006381333931");
     ASSERT_TRUE(pen.ok() && *pen) << "found by its barcode";

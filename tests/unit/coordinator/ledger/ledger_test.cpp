@@ -597,17 +597,17 @@ TEST_F(SqliteLedgerTest, ALedgerOfEachEarlierSchemaVersionKeepsWhatItApplied) {
   for (const test::EarlierSchema& e : earlier) {
     SCOPED_TRACE(e.describe());
     const std::string path = dir_.file("v" + std::to_string(e.version) + "-" + std::to_string(int(e.record)) + ".db");
-    std::map<std::string, std::vector<std::string>> copied;
-    ASSERT_NO_FATAL_FAILURE(test::buildEarlierSchema(path, schema, e, target_, &copied));
-    ASSERT_TRUE(copied.count("events") && copied.count("on_hand") && copied.count("devices"));
+    test::EarlierFile built;
+    ASSERT_NO_FATAL_FAILURE(test::buildEarlierSchema(path, schema, e, target_, &built));
+    ASSERT_TRUE(built.tables.count("events") && built.tables.count("on_hand") && built.tables.count("devices"));
     if (e.version >= 2) {
-      ASSERT_TRUE(copied.count("transfers"));
+      ASSERT_TRUE(built.tables.count("transfers"));
     }
 
     auto opened = coordinator::SqlLedger::open({.path = path});
     ASSERT_TRUE(opened.ok()) << opened.error().toString();
     auto& l = **opened;
-    test::expectRowsKept(copied, path, target_);
+    test::expectRowsKept(built, path);
     EXPECT_EQ(test::versionsOf(path, "ledger"), std::make_pair(int64_t(steps.size()), int64_t(steps.size())));
     auto devices = l.devices();
     ASSERT_TRUE(devices.ok());

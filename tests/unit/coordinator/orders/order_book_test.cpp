@@ -474,15 +474,16 @@ TEST_F(OrderBookTest, AnOrderBookOfEachEarlierSchemaVersionKeepsItsOrdersAndHold
   const common::SqliteSchema schema{"orders", steps, "user_version"};
   for (const test::EarlierSchema& e : test::earlierSchemas(steps.size(), static_cast<int64_t>(steps.size()))) {
     SCOPED_TRACE(e.describe());
-    const std::string path = dir_.file("v" + std::to_string(e.version) + "-" + std::to_string(int(e.record)) + ".orders");
-    std::map<std::string, std::vector<std::string>> copied;
-    ASSERT_NO_FATAL_FAILURE(test::buildEarlierSchema(path, schema, e, scratch, &copied));
-    ASSERT_TRUE(copied.count("orders") && copied.count("allocations") && copied.count("tasks"));
+    const std::string path =
+        dir_.file("v" + std::to_string(e.version) + "-" + std::to_string(int(e.record)) + ".orders");
+    test::EarlierFile built;
+    ASSERT_NO_FATAL_FAILURE(test::buildEarlierSchema(path, schema, e, scratch, &built));
+    ASSERT_TRUE(built.tables.count("orders") && built.tables.count("allocations") && built.tables.count("tasks"));
 
     auto opened = OrderBook::open(path, clock_);
     ASSERT_TRUE(opened.ok()) << opened.error().toString();
     auto& book = **opened;
-    test::expectRowsKept(copied, path, scratch);
+    test::expectRowsKept(built, path);
     EXPECT_EQ(test::versionsOf(path, "orders"), std::make_pair(int64_t(steps.size()), int64_t(steps.size())));
     auto o = book.order("shopify", "1");
     ASSERT_TRUE(o.ok() && *o);
