@@ -766,7 +766,7 @@ TEST_F(SqliteLedgerUpgradeTest, ALedgerOfEachEarlierSchemaVersionKeepsWhatItAppl
 
 // The same on PostgreSQL, whose ledger has steps of its own (SqlLedger::schemaSteps(kPostgres)):
 // a database of each earlier version opens with that history and carries on, at the current version.
-TEST_F(PgLedgerUpgradeTest, ALedgerOfEachEarlierPostgresqlSchemaVersionKeepsWhatItApplied) {
+TEST_F(PgLedgerUpgradeTest, ALedgerOfEachEarlierSchemaVersionOnPostgresqlKeepsWhatItApplied) {
   ASSERT_NO_FATAL_FAILURE(applyHistory());
   ledger_.reset();
   auto scratch = coordinator::SqlLedger::connect({.path = target_}, false);
