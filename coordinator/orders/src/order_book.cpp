@@ -166,6 +166,8 @@ common::SchemaVersion OrderBook::schemaVersion() {
   return {"orders", static_cast<int64_t>(kSchema.size())};
 }
 
+const std::vector<std::string>& OrderBook::schemaSteps() { return kSchema; }
+
 Result<std::unique_ptr<OrderBook>> OrderBook::open(const std::string& path, const common::Clock& clock) {
   std::unique_ptr<OrderBook> book(new OrderBook(clock));
   if (auto s = book->init(path); !s) return s.error();

@@ -15,6 +15,7 @@
 #include "sw/coordinator/orders/pick_tasks.h"
 #include "sw/coordinator/ledger/sql_ledger.h"
 #include "sql_stores.h"
+#include "schema_upgrade.h"
 #include "test_support.h"
 
 using namespace sw;
@@ -511,4 +512,106 @@ TEST_P(OrderBookTest, TheBookIsAtTheVersionThisBuildKnows) {
   auto v = db->schemaVersion("orders");
   ASSERT_TRUE(v.ok()) << v.error().toString();
   EXPECT_EQ(*v, OrderBook::schemaVersion().version);
+}
+
+// The SQLite file's own history (issue 21): the order book on PostgreSQL is new in this release,
+// so it has no earlier version of its own to upgrade from yet.
+class SqliteOrderBookTest : public OrderBookTest {};
+INSTANTIATE_TEST_SUITE_P(Stores, SqliteOrderBookTest, ::testing::Values("sqlite"),
+                         [](const ::testing::TestParamInfo<std::string>& p) { return p.param; });
+
+// Issue 21, upgrades: an order book of each earlier schema version (OrderBook::schemaSteps(), each
+// recorded in schema_versions and, as releases before that table did, in user_version only) with
+// an order whose lines hold stock, a pick task for them and a second order partly refunded opens
+// on this build with all of it as it was (the units still held, the task still open), and the
+// pick completes: the order ships and nothing stays held. The file is at the current version.
+TEST_P(SqliteOrderBookTest, AnOrderBookOfEachEarlierSchemaVersionKeepsItsOrdersAndHolds) {
+  receive("wh-1", "A", 5);
+  receive("wh-1", "B", 5);
+  ASSERT_EQ(service_->intake(order("1", "A", 2))->status, toString(OrderState::kAccepted));
+  ASSERT_EQ(service_->intake(order("2", "B", 3))->status, toString(OrderState::kAccepted));
+  ASSERT_TRUE(service_->intake(refundOf("2", "B", 3, "refund-1")).ok());
+  ASSERT_EQ(held("A"), 2);
+  ASSERT_EQ(held("B"), 2);
+  auto first = book_->order("shopify", "1");
+  ASSERT_TRUE(first.ok() && *first);
+  ASSERT_EQ((*first)->tasks.size(), 1u);
+  const PickTask task = (*first)->tasks[0];
+  const std::string scratch = dir_.file("ledger.db.orders");
+  service_.reset();
+  book_.reset();
+
+  const auto& steps = OrderBook::schemaSteps();
+  ASSERT_GE(steps.size(), 2u);
+  const common::SqliteSchema schema{"orders", steps, "user_version"};
+  for (const test::EarlierSchema& e : test::earlierSchemas(steps.size(), static_cast<int64_t>(steps.size()))) {
+    SCOPED_TRACE(e.describe());
+    const std::string path =
+        dir_.file("v" + std::to_string(e.version) + "-" + std::to_string(int(e.record)) + ".orders");
+    test::EarlierFile built;
+    ASSERT_NO_FATAL_FAILURE(test::buildEarlierSchema(path, schema, e, scratch, &built));
+    ASSERT_TRUE(built.tables.count("orders") && built.tables.count("allocations") && built.tables.count("tasks"));
+
+    auto opened = OrderBook::open(path, clock_);
+    ASSERT_TRUE(opened.ok()) << opened.error().toString();
+    auto& book = **opened;
+    test::expectRowsKept(built, path);
+    EXPECT_EQ(test::versionsOf(path, "orders"), std::make_pair(int64_t(steps.size()), int64_t(steps.size())));
+    auto o = book.order("shopify", "1");
+    ASSERT_TRUE(o.ok() && *o);
+    EXPECT_EQ((*o)->status, OrderState::kAccepted);
+    ASSERT_EQ((*o)->lines.size(), 1u);
+    EXPECT_EQ((*o)->lines[0].sku, "A");
+    EXPECT_EQ((*o)->lines[0].quantity, 2);
+    ASSERT_EQ((*o)->allocations.size(), 1u);
+    EXPECT_EQ((*o)->allocations[0].quantity, 2);
+    EXPECT_EQ((*o)->allocations[0].state, AllocationState::kTasked);
+    EXPECT_EQ(book.holds().reservedByLocation("A"), (std::map<std::string, int64_t>{{"wh-1", 2}}));
+    EXPECT_EQ(book.holds().reservedByLocation("B"), (std::map<std::string, int64_t>{{"wh-1", 2}}));
+    auto open_tasks = book.tasks().open();
+    ASSERT_TRUE(open_tasks.ok());
+    ASSERT_EQ(open_tasks->size(), 2u);
+    auto got = book.tasks().get(task.task_id);
+    ASSERT_TRUE(got.ok() && *got);
+    EXPECT_EQ((*got)->status, TaskStatus::kOpen);
+    EXPECT_EQ((*got)->location, "wh-1");
+    ASSERT_EQ((*got)->lines.size(), 1u);
+    EXPECT_EQ((*got)->lines[0].quantity, 2);
+    auto second = book.order("shopify", "2");
+    ASSERT_TRUE(second.ok() && *second);
+    EXPECT_EQ((*second)->status, OrderState::kAccepted);
+    if (e.version >= 2) {  // refunds are kept from v2 on
+      EXPECT_EQ(*book.refundedUnits("shopify", "2"), (std::map<std::string, int64_t>{{"L-2", 1}}));
+    }
+
+    // The pick comes back: the order ships, its units are no longer held, and its fulfilment waits
+    // to be told to the channel.
+    auto done = book.completeTask(task.task_id, {{"A", 2}}, "track-1");
+    ASSERT_TRUE(done.ok()) << done.error().toString();
+    o = book.order("shopify", "1");
+    ASSERT_TRUE(o.ok() && *o);
+    EXPECT_EQ((*o)->status, OrderState::kShipped);
+    ASSERT_EQ((*o)->fulfilments.size(), 1u);
+    EXPECT_EQ((*o)->fulfilments[0].status, FulfilmentStatus::kPending);
+    EXPECT_TRUE(book.holds().reservedByLocation("A").empty());
+    EXPECT_GT(*book.tasks().version("wh-1"), task.ver);
+  }
+}
+
+// A downgrade: an order book a newer build has migrated is refused, saying which version it found,
+// which this build supports and what to do, and is left as it was.
+TEST_P(SqliteOrderBookTest, AnOrderBookOfANewerSchemaIsRefusedAndLeftAsItWas) {
+  receive("wh-1", "A", 5);
+  ASSERT_TRUE(service_->intake(order("1", "A", 2)).ok());
+  service_.reset();
+  book_.reset();
+  const std::string path = dir_.file("ledger.db.orders");
+  const auto known = static_cast<int64_t>(OrderBook::schemaSteps().size());
+  ASSERT_NO_FATAL_FAILURE(test::setSchemaVersion(path, "orders", known + 1));
+  const std::string before = test::contentsOf(path);
+  ASSERT_NE(before.find("orders 'shopify'|'1'"), std::string::npos) << before;
+  auto refused = OrderBook::open(path, clock_);
+  ASSERT_FALSE(refused.ok());
+  EXPECT_TRUE(test::refusedAsTooNew(refused.error(), "orders", known + 1, known));
+  EXPECT_EQ(test::contentsOf(path), before);
 }

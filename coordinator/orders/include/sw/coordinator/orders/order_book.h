@@ -126,6 +126,9 @@ class OrderBook {
   static common::Result<std::unique_ptr<OrderBook>> open(const std::string& target, const common::Clock& clock);
   // The schema version open() brings its tables to (for --version).
   static common::SchemaVersion schemaVersion();
+  // The steps of its schema, in order: step i takes version i to i+1 (tests build a file of each
+  // earlier version from them).
+  static const std::vector<std::string>& schemaSteps();
   ~OrderBook();
   OrderBook(const OrderBook&) = delete;
   OrderBook& operator=(const OrderBook&) = delete;
