@@ -16,7 +16,7 @@ using coordinator::ApplyGroup;
 
 namespace {
 
-// The ledger's contract: every TEST_P runs on SQLite and on PostgreSQL (ledger_stores.h).
+// The ledger's contract: every TEST_P runs on SQLite and on PostgreSQL (sql_stores.h).
 class LedgerFixture : public ::testing::Test {
  protected:
   virtual std::string store() const = 0;
