@@ -235,7 +235,13 @@ SetOut functionalAck997(const GroupAck& ack) {
 Result<std::string> write997(const PartnerConfig& config, ControlNumbers& numbers, const WriteTime& time,
                              const std::vector<GroupAck>& acks) {
   std::vector<SetOut> sets;
-  for (const GroupAck& a : acks) sets.push_back(functionalAck997(a));
+  for (const GroupAck& a : acks) {
+    // AK101 and AK102 are mandatory: a group without GS01 or GS06 cannot be named in a 997.
+    if (a.functional_id.empty() || a.control.empty()) {
+      return Error::reject("x12_bad_value", "997: a group without its functional id (GS01) or control number (GS06) cannot be acknowledged");
+    }
+    sets.push_back(functionalAck997(a));
+  }
   return writeInterchange(config, numbers, time, "FA", sets);
 }
 

@@ -171,6 +171,17 @@ TEST(X12FunctionalAck, ABrokenGroupIsRejectedWhole) {
   EXPECT_EQ(readBack(*text), ack);
 }
 
+TEST(X12FunctionalAck, AGroupWithoutItsControlNumberCannotBeAcknowledged) {
+  // Found by fuzz_x12: GS06 missing, so AK102 would be empty and the 997 unreadable.
+  ParsedFile received = parseX12(replaced(goodInterchange(), "*1200*7*X*", "*1200**X*"));
+  GroupAck ack = ackFor(received.interchanges[0].groups.at(0));
+  EXPECT_EQ(ack.codes, (std::vector<int>{ak9::kBadControlNumber, ak9::kControlNumberMismatch}));  // GE02 7 is not ""
+  CountingControlNumbers numbers;
+  auto text = write997(toPartner(), numbers, kTime, {ack});
+  ASSERT_FALSE(text.ok());
+  EXPECT_EQ(text.error().code, "x12_bad_value");
+}
+
 TEST(X12FunctionalAck, SeveralGroupsInOne997Interchange) {
   ParsedFile a = parseX12(readSample("850.node-x12.edi"));
   ParsedFile b = parseX12(readSample("855.node-x12.edi"));

@@ -88,7 +88,8 @@ struct GroupAck {  // AK1 .. AK9
 GroupAck ackFor(const FunctionalGroup& received);
 // The 997 set for one received group (AK1, the AK2 loops, AK9).
 SetOut functionalAck997(const GroupAck& ack);
-// One 997 interchange acknowledging these groups (one 997 set each), in an FA group.
+// One 997 interchange acknowledging these groups (one 997 set each), in an FA group. A group
+// without GS01 or GS06 cannot be named (AK101/AK102 are mandatory) and is refused.
 common::Result<std::string> write997(const PartnerConfig& config, ControlNumbers& numbers, const WriteTime& time,
                                      const std::vector<GroupAck>& acks);
 // What a partner's 997 says about our groups.
