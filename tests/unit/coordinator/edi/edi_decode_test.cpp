@@ -10,6 +10,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "sw/coordinator/edi/documents.h"
 #include "sw/coordinator/edi/edi_decode.h"
 #include "x12_test_data.h"
 
@@ -121,6 +122,36 @@ TEST(EdiDecode, ABrokenSetOrGroupGivesItsCode) {
   Decoded e = decodeFile(empty.path());
   EXPECT_EQ(e.code, 1);
   EXPECT_EQ(e.lines.at(0)["error"]["code"], "x12_ta1_023");
+}
+
+TEST(EdiDecode, Our997AndTa1DecodeAsTheyWereWritten) {
+  PartnerConfig c;
+  c.sender_id = "RECEIVER";
+  c.receiver_id = "SENDER";
+  CountingControlNumbers numbers;
+  const WriteTime time{"20261207", "1405"};
+  ParsedFile received = parseX12(test::replaced(test::goodInterchange(), "SE*5*", "SE*8*"));
+  auto ack = write997(c, numbers, time, {ackFor(received.interchanges[0].groups[0])});
+  ASSERT_TRUE(ack.ok());
+  TempFile ack_file(*ack);
+  Decoded a = decodeFile(ack_file.path());
+  ASSERT_EQ(a.code, 0) << a.err;
+  const json& doc = a.lines.at(0)["document"];
+  EXPECT_EQ(doc["type"], "functional_ack");
+  EXPECT_EQ(doc["group_control"], "7");
+  EXPECT_EQ(doc["status"], "rejected");
+  EXPECT_EQ(doc["sets"][0]["codes"], json::array({ak5::kSegmentCountMismatch}));
+
+  ParsedFile broken = parseX12(test::replaced(test::goodInterchange(), "IEA*1*", "IEA*2*"));
+  auto ta1 = writeTa1(c, numbers, time, broken.interchanges[0]);
+  ASSERT_TRUE(ta1.ok());
+  TempFile ta1_file(*ta1);
+  Decoded t = decodeFile(ta1_file.path());
+  ASSERT_EQ(t.code, 0) << t.err;
+  ASSERT_EQ(t.lines.size(), 1u);
+  EXPECT_EQ(t.lines[0]["ta1"][0]["note"], "021");
+  EXPECT_EQ(t.lines[0]["ta1"][0]["status"], "R");
+  EXPECT_EQ(t.lines[0]["ta1"][0]["control"], "000000001");
 }
 
 TEST(EdiDecode, AnOrderItsReaderRefusesIsAnError) {
