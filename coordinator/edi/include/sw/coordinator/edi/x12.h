@@ -206,8 +206,9 @@ struct InterchangeKey {
 };
 InterchangeKey keyOf(const Interchange& interchange);
 bool isDuplicate(const std::set<InterchangeKey>& seen, const Interchange& interchange);
-// Marks an interchange already seen as rejected with TA1 note 025 (its groups are left as read, so
-// nothing in it is taken in). Returns whether it was a duplicate.
+// Marks an interchange already seen as rejected with TA1 note 025, in place of any other note (a
+// duplicate is refused whatever else is wrong with it); its groups are left as read, and nothing in
+// it is to be taken in. Returns whether it was a duplicate.
 bool rejectIfDuplicate(const std::set<InterchangeKey>& seen, Interchange& interchange);
 
 // The functional id code (GS01) a transaction set belongs in: "850" -> "PO". "" for one we do not know.
