@@ -27,6 +27,7 @@
 #include "sw/coordinator/channels/channel_service.h"
 #include "sw/coordinator/channels/channel_decode.h"
 #include "sw/coordinator/downlink/downlink.h"
+#include "sw/coordinator/edi/edi_decode.h"
 #include "sw/coordinator/fleet/enrollment.h"
 #include "sw/coordinator/api/http_api.h"
 #include "sw/coordinator/api/kpi_sampler.h"
@@ -669,6 +670,10 @@ common::CliProgram program() {
              return coordinator::channels::channelDecode(o, std::cin, std::cout, std::cerr);
            },
            coordinator::channels::kChannelDecodeNotes},
+          {"edi-decode", "print each transaction set of an X12 EDI file, normalised, one JSON object per line",
+           coordinator::edi::ediDecodeOptions(),
+           [](const common::ParsedOptions& o) { return coordinator::edi::ediDecode(o, std::cout, std::cerr); },
+           coordinator::edi::kEdiDecodeNotes},
       },
       kNotes,
       // The components of its files: the ledger file (--db), DB.orders and DB.channels (dead letters).
@@ -684,5 +689,14 @@ common::CliProgram program() {
 int main(int argc, char** argv) {
   sw::common::blockTerminationSignals();
   sw::common::initCrashPoints();
+  // edi-decode FILE: the shared option parser takes options only, so a bare FILE becomes --file FILE.
+  if (argc > 1 && std::string(argv[1]) == "edi-decode") {
+    std::vector<std::string> rest = sw::coordinator::edi::ediDecodeArgs(std::vector<std::string>(argv + 2, argv + argc));
+    std::vector<std::string> words = {argv[0], argv[1]};
+    words.insert(words.end(), rest.begin(), rest.end());
+    std::vector<char*> args;
+    for (std::string& w : words) args.push_back(w.data());
+    return sw::common::runCli(program(), static_cast<int>(args.size()), args.data());
+  }
   return sw::common::runCli(program(), argc, argv);
 }
