@@ -482,6 +482,19 @@ Result<std::vector<PendingEvent>> Store::pending(uint64_t from_seq, size_t max_e
   return out;
 }
 
+Result<std::optional<PendingEvent>> Store::retained(uint64_t seq) {
+  std::lock_guard<std::mutex> lock(read_mu_);
+  auto st = reader_.prepare("SELECT seq, body FROM outbox WHERE seq = ?");
+  if (!st) return st.error();
+  st->bind(1, static_cast<int64_t>(seq));
+  std::optional<PendingEvent> out;
+  auto r = st->firstRow([&](const common::SqliteStmt& row) {
+    out = PendingEvent{static_cast<uint64_t>(row.columnInt(0)), row.columnText(1)};
+  });
+  if (!r) return r.error();
+  return out;
+}
+
 Status Store::markAcked(uint64_t seq) {
   std::lock_guard<std::mutex> lock(mu_);
   auto txn = common::SqliteTxn::begin(db_);

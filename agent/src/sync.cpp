@@ -144,6 +144,7 @@ void SyncLoop::handleInbound(const Inbound& msg) {
       next_seq_ = last_acked_ + 1;
       in_flight_.clear();
       last_progress_mono_ = clock_.monoMs();
+      probe_ = last_acked_ > 0;
     }
     coordinator_session_ = cs->online ? cs->session : "";
     if (status_.coordinator_online != cs->online) {
@@ -360,6 +361,31 @@ void SyncLoop::sendWhatFits() {
   size_t max_bytes = config_.max_batch_bytes;
   if (uint32_t broker_max = transport_.maxPacketSize(); broker_max > 0) {
     max_bytes = std::min<size_t>(max_bytes, broker_max > 2048 ? broker_max - 1024 : broker_max / 2);
+  }
+  if (probe_ && in_flight == 0) {
+    // The coordinator may have less than it acknowledged (restored from a backup), and a device
+    // with nothing new to send would not tell it until its next sale: the last acknowledged event
+    // goes once more. A coordinator that has it answers with the same ack; one that lost it holds
+    // it behind the gap and asks for a resend from what it has (handleAck rewinds for that,
+    // as the request answers this batch). Nothing else changes here.
+    probe_ = false;
+    auto kept = store_.retained(last_acked_);
+    if (!kept) {
+      SW_WARN(kLog) << "cannot read the last acknowledged event: " << kept.error().toString();
+    } else if (*kept) {
+      common::BatchHeader header{store_.deviceId(), store_.epoch(), clock_.nowMs(), std::nullopt, store_.prevEpoch()};
+      {
+        std::lock_guard<std::mutex> lock(mu_);
+        if (status_.clock_offset_known) header.clock_offset_ms = status_.clock_offset_ms;
+      }
+      std::vector<std::string_view> bodies = {(*kept)->body};
+      std::string payload = common::encodeBatchFromEncodedEvents(header, bodies);
+      recent_sent_at_.push_back(header.sent_at_ms);
+      if (recent_sent_at_.size() > kRecentBatches) recent_sent_at_.pop_front();
+      if (auto s = transport_.publish(common::topics::events(store_.deviceId()), payload, 1, false); !s) {
+        SW_DEBUG(kLog) << "probe publish failed: " << s.error().toString();
+      }
+    }
   }
   while (in_flight < window) {
     size_t want = std::min<uint64_t>(batch_events, window - in_flight);

@@ -26,10 +26,10 @@ debs=$(cd "$root/tmp/debs" && for f in *.deb; do printf '/tmp/debs/%s ' "$f"; do
 
 in_root() { chroot "$root" "$@"; }
 
-# Waits (up to 30 s) for a daemon's "listening" line on stdout.
+# Waits (up to 60 s) for a daemon's "listening" line on stdout.
 wait_listening() {
   i=0
-  while [ $i -lt 300 ]; do
+  while [ $i -lt 600 ]; do
     grep -q '^listening ' "$1" 2>/dev/null && return 0
     kill -0 "$2" 2>/dev/null || return 1
     sleep 0.1
@@ -84,7 +84,7 @@ chroot --userspec=stockwire:stockwire "$root" /usr/bin/stockwire-agent run --con
 apid=$!
 synced=0
 i=0
-while [ $i -lt 300 ]; do
+while [ $i -lt 600 ]; do
   synced=$(sqlite3 "file:$root/var/lib/stockwire/ledger.db?mode=ro" \
     "SELECT count(*) FROM v_movements WHERE device_id = 'till-1' AND sku = 'UPG-1' AND kind = 'sale'" 2>/dev/null || echo 0)
   [ "$synced" -ge "$sold" ] && [ "$sold" -gt 0 ] && break

@@ -59,7 +59,10 @@ day backwards or forwards; the coordinator offline for a long stretch while agen
 agent's database put back to an older copy of itself (agent_restore_old_copy: the first time a
 copy is taken, the next time the agent is drained, stopped and its files replaced by the copy,
 so it reuses seqs the ledger already has under other events; the events only the replaced files
-held are then checked as the retired copy's).
+held are then checked as the retired copy's); with the SQLite ledger, the coordinator's files
+put back from a backup (coordinator_restore_backup: `backup` while it runs and sales go on, a
+second or two later SIGKILL, `restore` from that backup and a start: the ledger then knows less
+than the devices were told, and they resend what it lost from the events they retain).
 )";
 
 // Every option, declared once: parsing, ranges, defaults and --help come from here.
@@ -83,7 +86,7 @@ std::vector<common::OptionSpec> chaosOptions() {
 const char* kFaultNames[] = {"agent_crash_point", "agent_kill9", "coordinator_crash_point", "coordinator_kill9",
                              "broker_kill9", "network_cut", "network_blackhole", "network_latency",
                              "duplicate_reorder", "clock_jump", "coordinator_offline_long", "agent_restore_old_copy",
-                             "postgres_kill9"};
+                             "postgres_kill9", "coordinator_restore_backup"};
 
 const char* kAgentCrashPoints[] = {"agent.after_local_commit", "agent.after_publish", "agent.before_mark_acked",
                                    "agent.after_mark_acked"};
@@ -99,11 +102,12 @@ struct RunResult {
   uint64_t unexpected = 0;      // in the ledger but in no agent's store
   uint64_t mismatch = 0;        // on-hand rows that differ from the movement log
   bool stuck = false;           // did not drain after healing
+  bool tool_failed = false;     // the coordinator's backup or restore command failed
   std::map<std::string, int> faults;
   double seconds = 0;
   std::string dir;
   std::string note;
-  bool ok() const { return !lost && !duplicated && !order && !unexpected && !mismatch && !stuck; }
+  bool ok() const { return !lost && !duplicated && !order && !unexpected && !mismatch && !stuck && !tool_failed; }
 };
 
 class Run {
@@ -134,6 +138,7 @@ class Run {
   std::mutex retired_mu_;
   std::map<std::string, std::set<std::string>> retired_;  // device -> event ids
   void restoreOldCopy(AgentSlot& a);
+  void restoreCoordinatorBackup();
   bool drained(AgentSlot& a);
   bool pauseDrainAndStop(AgentSlot& a);
 
@@ -178,6 +183,7 @@ class Run {
   test::Postgres* pg_;
   std::mutex coord_mu_;
   bool coord_down_on_purpose_ = false;  // guarded by coord_mu_
+  std::atomic<bool> tool_failed_{false};  // a backup or restore command failed (coordinator_restore_backup)
   std::vector<std::unique_ptr<AgentSlot>> agents_;
 
   std::unique_ptr<common::MqttTransport> replay_;
@@ -409,6 +415,9 @@ void Run::nemesis() {
       case 11:
         restoreOldCopy(a);
         break;
+      case 13:
+        restoreCoordinatorBackup();
+        break;
       case 12: {  // the ledger's PostgreSQL dies and comes back: the coordinator's commits fail meanwhile
         if (!pg_) break;
         pg_->kill9();
@@ -478,6 +487,37 @@ bool Run::pauseDrainAndStop(AgentSlot& a) {
   bool ok = drained(a);
   a.proc->kill9();
   return ok;
+}
+
+// The coordinator's own `backup` while it runs, sales going on for a while after it, then a crash
+// and its own `restore` from that backup (SQLite ledger only: PostgreSQL has its own tools).
+void Run::restoreCoordinatorBackup() {
+  if (pg_) return;
+  const std::string backup = dir_->file("coordinator-backup.db");
+  std::string db;
+  {
+    std::lock_guard<std::mutex> lock(coord_mu_);
+    if (!coord_->running()) return;
+    db = coord_->ledgerDb();
+  }
+  auto b = test::Child::spawn({test::coordinatorBinary(), "backup", "--db", db, "--to", backup}, dir_->file("backup"));
+  auto bs = b.wait(60s);
+  if (!bs || !WIFEXITED(*bs) || WEXITSTATUS(*bs) != 0) {
+    tool_failed_ = true;
+    note("coordinator_restore_backup", "backup failed: " + b.stderrText());
+    return;
+  }
+  std::this_thread::sleep_for(std::chrono::milliseconds(rand(500, 2500)));
+  std::lock_guard<std::mutex> lock(coord_mu_);
+  coord_down_on_purpose_ = true;
+  coord_->kill9();
+  auto r = test::Child::spawn({test::coordinatorBinary(), "restore", "--db", db, "--from", backup}, dir_->file("restore"));
+  auto rs = r.wait(60s);
+  const bool restored = rs && WIFEXITED(*rs) && WEXITSTATUS(*rs) == 0;
+  if (!restored) tool_failed_ = true;
+  coord_down_on_purpose_ = false;
+  startCoordinator();
+  note("coordinator_restore_backup", restored ? "restored" : "restore failed: " + r.stderrText());
 }
 
 void Run::restoreOldCopy(AgentSlot& a) {
@@ -617,6 +657,8 @@ void Run::check() {
   for (const Acked& a : acked_) {
     if (!ids_in_ledger.count(a.event_id)) lost_ids.insert(a.event_id);
   }
+  result_.tool_failed = tool_failed_;
+  if (tool_failed_) result_.note += (result_.note.empty() ? "" : "; ") + std::string("a coordinator backup or restore failed");
   result_.lost = lost_ids.size();
   result_.acked = acked_.size();
   // The ledger's on-hand figures must equal what its movement log says.
@@ -739,6 +781,14 @@ int runChaos(const common::ParsedOptions& args) {
       return 2;
     }
     std::erase(faults, std::string("postgres_kill9"));
+  }
+  if (ledger == "postgresql") {
+    if (args.has("faults") &&
+        std::find(faults.begin(), faults.end(), "coordinator_restore_backup") != faults.end()) {
+      std::fprintf(stderr, "stockwire-chaos: coordinator_restore_backup needs the SQLite ledger (PostgreSQL has its own backups)\n");
+      return 2;
+    }
+    std::erase(faults, std::string("coordinator_restore_backup"));
   }
   common::setLogLevel(common::LogLevel::kError);
   std::signal(SIGPIPE, SIG_IGN);

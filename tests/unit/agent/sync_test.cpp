@@ -315,6 +315,32 @@ TEST_F(SyncTest, ACoordinatorThatLostAcknowledgedEventsGetsThemAgain) {
   EXPECT_FALSE(sync_->status().refused);
 }
 
+// A device with nothing left to send hears a new coordinator session come online (a restart,
+// perhaps from a backup): it sends its last acknowledged event once more, and a coordinator that
+// lost it asks for a resend from what it has, answering that batch, and gets the rest again.
+TEST_F(SyncTest, ANewCoordinatorSessionHearsTheLastAcknowledgedEventOnceMore) {
+  record(6);
+  startSync();
+  coordinatorOnline("c1");
+  ASSERT_TRUE(test::waitFor([&] { return eventsPublished() == 6; }, 2s));
+  ASSERT_NO_FATAL_FAILURE(ackAndWait(6));
+  takeBatches();
+  coordinatorOnline("c1");  // the same session again (a retained message redelivered): nothing
+  ASSERT_NO_FATAL_FAILURE(waitForALoopPass());
+  EXPECT_TRUE(takeBatches().empty());
+  coordinatorOnline("c2");
+  ASSERT_TRUE(test::waitFor([&] { return eventsPublished() == 1; }, 2s));
+  EXPECT_EQ(takeBatches(), (std::vector<std::vector<uint64_t>>{{6}}));
+  ASSERT_NO_FATAL_FAILURE(waitForALoopPass());
+  EXPECT_TRUE(takeBatches().empty());  // once
+  EXPECT_EQ(store_->stats()->last_acked_seq, 6u);
+  clock_.advanceMs(10);
+  ack(3, 4);
+  ASSERT_TRUE(test::waitFor([&] { return eventsPublished() == 3; }, 2s));
+  EXPECT_EQ(takeBatches()[0], (std::vector<uint64_t>{4, 5, 6}));
+  EXPECT_EQ(store_->stats()->last_acked_seq, 3u);
+}
+
 TEST_F(SyncTest, AStaleAckDeliveredLateDoesNotRewind) {
   record(6);
   startSync();

@@ -111,6 +111,9 @@ class Store {
 
   // Up to max_events (and about max_bytes) unacked events with seq >= from_seq, in seq order.
   common::Result<std::vector<PendingEvent>> pending(uint64_t from_seq, size_t max_events, size_t max_bytes);
+  // The event at seq, acknowledged or not, while the outbox still holds it (acknowledged events
+  // are kept for the retention period); nullopt once pruned.
+  common::Result<std::optional<PendingEvent>> retained(uint64_t seq);
 
   // Everything up to seq is applied by the coordinator. Never moves backwards.
   common::Status markAcked(uint64_t seq);

@@ -135,6 +135,9 @@ class SyncLoop {
   // Loop-thread state (read by status() under mu_).
   SyncStatus status_;
   std::string coordinator_session_;
+  // A new coordinator session came online: the last acknowledged event goes once more (see
+  // sendWhatFits), so a coordinator restored from a backup learns what it no longer has.
+  bool probe_ = false;
   uint64_t last_acked_ = 0;
   uint64_t next_seq_ = 1;              // next seq to send
   int64_t last_progress_mono_ = 0;
