@@ -67,6 +67,9 @@ const std::vector<std::string> kSchema = {
     "ALTER TABLE orders ADD COLUMN channel_cancel_attempts INTEGER NOT NULL DEFAULT 0;"
     "CREATE INDEX orders_by_cancel ON orders(channel_cancel);"
     "CREATE INDEX fulfilments_by_status ON fulfilments(status);",
+    // v3: the routing decision (routing.h toJson(RoutePlan)) and its re-routes
+    "ALTER TABLE orders ADD COLUMN routing TEXT NOT NULL DEFAULT '';"
+    "CREATE INDEX tasks_by_created ON tasks(created_at_ms);",
 };
 
 }  // namespace
@@ -149,12 +152,13 @@ Result<BookChange> OrderBook::insertOrder(const NewOrder& in) {
     int64_t now = store_->clock.nowMs();
     auto st = store_->db.cached(
         "INSERT INTO orders (channel, order_id, order_name, status, channel_status, reason, ship_to_country,"
-        " pickup_location, created_at_ms, updated_at_ms, normalized, channel_cancel)"
-        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+        " pickup_location, created_at_ms, updated_at_ms, normalized, channel_cancel, routing)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
     if (!st) return st.error();
     st->bind(1, o.channel).bind(2, o.order_id).bind(3, o.order_name).bind(4, toString(o.status))
         .bind(5, o.channel_status).bind(6, o.reason).bind(7, o.ship_to_country).bind(8, o.pickup_location)
-        .bind(9, now).bind(10, now).bind(11, o.normalized.dump()).bind(12, toString(o.channel_cancel));
+        .bind(9, now).bind(10, now).bind(11, o.normalized.dump()).bind(12, toString(o.channel_cancel))
+        .bind(13, o.routing.is_null() ? std::string() : o.routing.dump());
     if (auto r = st->run(); !r) return r;
     auto ln = store_->db.cached(
         "INSERT INTO order_lines (channel, order_id, line_id, sku, quantity, released, n) VALUES (?, ?, ?, ?, ?, 0, ?)");
@@ -191,6 +195,28 @@ Result<BookChange> OrderBook::insertOrder(const NewOrder& in) {
   return change;
 }
 
+Status OrderBook::recordReroute(const std::string& channel, const std::string& order_id, const json& plan) {
+  return write([&]() -> Status {
+    auto st = store_->db.cached("SELECT routing FROM orders WHERE channel = ? AND order_id = ?");
+    if (!st) return st.error();
+    st->bind(1, channel).bind(2, order_id);
+    auto r = st->step();
+    if (!r) return r.error();
+    if (!*r) return Error::reject("not_found", "no such order");
+    json routing = st->columnText(0).empty() ? json::object() : json::parse(st->columnText(0), nullptr, false);
+    st->reset();
+    if (!routing.is_object()) routing = json::object();
+    json& reroutes = routing["reroutes"];
+    if (!reroutes.is_array()) reroutes = json::array();
+    reroutes.push_back(plan);
+    while (reroutes.size() > kMaxReroutesKept) reroutes.erase(reroutes.begin());
+    auto up = store_->db.cached("UPDATE orders SET routing = ? WHERE channel = ? AND order_id = ?");
+    if (!up) return up.error();
+    up->bind(1, routing.dump()).bind(2, channel).bind(3, order_id);
+    return up->run();
+  });
+}
+
 Result<std::optional<BookOrder>> OrderBook::order(const std::string& channel, const std::string& order_id) {
   std::lock_guard<std::mutex> lock(store_->mu);
   return orderLocked({channel, order_id});
@@ -199,7 +225,7 @@ Result<std::optional<BookOrder>> OrderBook::order(const std::string& channel, co
 Result<std::optional<BookOrder>> OrderBook::orderLocked(const OrderRef& ref) {
   auto st = store_->db.cached(
       "SELECT order_name, status, channel_status, reason, ship_to_country, pickup_location, created_at_ms,"
-      " updated_at_ms, normalized, channel_cancel, channel_cancel_error, channel_cancel_attempts"
+      " updated_at_ms, normalized, channel_cancel, channel_cancel_error, channel_cancel_attempts, routing"
       " FROM orders WHERE channel = ? AND order_id = ?");
   if (!st) return st.error();
   st->bind(1, ref.channel).bind(2, ref.order_id);
@@ -222,6 +248,10 @@ Result<std::optional<BookOrder>> OrderBook::orderLocked(const OrderRef& ref) {
   o.channel_cancel = stateColumn(*st, 9, parseChannelCancel, "orders.channel_cancel", bad);
   o.channel_cancel_error = st->columnText(10);
   o.channel_cancel_attempts = st->columnInt(11);
+  if (std::string routing = st->columnText(12); !routing.empty()) {
+    o.routing = json::parse(routing, nullptr, false);
+    if (o.routing.is_discarded()) o.routing = nullptr;
+  }
   st->reset();
   if (!bad.empty()) return badState(bad);
   if (auto s = readRefundsLocked(o); !s) return s.error();

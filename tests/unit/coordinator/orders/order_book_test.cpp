@@ -10,6 +10,7 @@
 #include "sw/common/uuid.h"
 #include "sw/coordinator/orders/order_service.h"
 #include "sw/coordinator/orders/pick_tasks.h"
+#include "sw/coordinator/orders/postal_points.h"
 #include "sw/coordinator/ledger/sql_ledger.h"
 #include "test_support.h"
 
@@ -445,4 +446,61 @@ TEST_F(OrderBookTest, FulfilmentAccuracyCountsSettledShippedOrdersAndRefundsCoun
   EXPECT_TRUE(before->ordered_units_by_channel.empty());
   EXPECT_EQ(before->refunded_shipped_units, 0);
   EXPECT_EQ(before->shipped_settled, 2);
+}
+
+// Issue 23 on real SQLite: intake places the customer by the order's ZIP code, routes to the
+// nearer warehouse, keeps the decision (options and costs) in the order across a reopen, passes
+// over a warehouse that shipped its daily capacity, and records a short pick's re-route.
+TEST_F(OrderBookTest, RoutingByZipIsKeptWithTheOrderAndCapacityAndReroutesFollowTheSameRules) {
+  auto routing = parseRoutingConfig(nlohmann::json::parse(R"({"locations": {
+      "wh-east": {"lat": 40.71, "lon": -74.0, "cost": 1, "cost_per_km": 0.01},
+      "wh-west": {"lat": 37.77, "lon": -122.42, "cost": 1, "cost_per_km": 0.01, "daily_capacity": 1}}})"));
+  ASSERT_TRUE(routing.ok());
+  auto points = PostalPoints::parse("US,94103,37.773,-122.411,CA\nUS,10001,40.75,-73.997,NY\n");
+  ASSERT_TRUE(points.ok());
+  routing->postal = std::make_shared<const PostalPoints>(std::move(*points));
+  service_ = std::make_unique<OrderService>(*book_, *ledger_, nullptr, *routing, clock_);
+  receive("wh-east", "A", 5);
+  receive("wh-west", "A", 5);
+  auto sf = [&](const std::string& id) {
+    NormalizedOrder o = order(id, "A", 1);
+    o.ship_to_country = "US";
+    o.ship_to = {"94103-1234", "San Francisco", "CA"};
+    return o;
+  };
+  ASSERT_TRUE(service_->intake(sf("1")).ok());
+  auto o = book_->order("shopify", "1");
+  ASSERT_TRUE(o.ok() && *o);
+  ASSERT_EQ((*o)->tasks.size(), 1u);
+  EXPECT_EQ((*o)->tasks[0].location, "wh-west");
+  const nlohmann::json& r = (*o)->routing;
+  EXPECT_EQ(r["ship_to_source"], "postal");
+  EXPECT_EQ(r["options"].size(), 2u);
+  EXPECT_EQ(r["options"][0]["locations"][0], "wh-west");
+  EXPECT_TRUE(r["options"][0]["chosen"].get<bool>());
+  EXPECT_GT(r["options"][1]["cost"].get<double>(), 40.0);  // ~4,130 km x 0.01 from New York
+  // wh-west has shipped its one parcel today: the next San Francisco order goes east.
+  ASSERT_TRUE(service_->intake(sf("2")).ok());
+  o = book_->order("shopify", "2");
+  EXPECT_EQ((*o)->tasks.at(0).location, "wh-east");
+  EXPECT_NE((*o)->reason.find("wh-west has shipped its daily capacity"), std::string::npos) << (*o)->reason;
+  // The next day it ships again.
+  clock_.advanceMs(86'400'000);
+  ASSERT_TRUE(service_->intake(sf("3")).ok());
+  o = book_->order("shopify", "3");
+  EXPECT_EQ((*o)->tasks.at(0).location, "wh-west");
+  // Order 3's pick comes back short at wh-west: the unit is re-routed east, and the order says so.
+  std::string task = (*o)->tasks.at(0).task_id;
+  receive("wh-west", "A", 0, common::EventType::kCount, task);
+  service_->workOnce();
+  reopen();  // the decision is in the file, not in memory
+  o = book_->order("shopify", "3");
+  ASSERT_TRUE(o.ok() && *o);
+  EXPECT_EQ((*o)->routing["ship_to_source"], "postal");
+  ASSERT_EQ((*o)->routing["reroutes"].size(), 1u) << (*o)->routing.dump();
+  const nlohmann::json& again = (*o)->routing["reroutes"][0];
+  EXPECT_EQ(again["ship_to_source"], "postal");
+  EXPECT_EQ(again["excluded"], nlohmann::json::array({"wh-west"}));
+  EXPECT_EQ(again["options"][0]["locations"][0], "wh-east");
+  EXPECT_EQ(book_->holds().reservedByLocation("A")["wh-east"], 2);  // order 2's unit and order 3's
 }

@@ -134,6 +134,10 @@ class OrderService {
   common::Result<IntakeResult> intakeUpdate(const channels::NormalizedOrder& order, const BookOrder& existing);
   common::Result<int64_t> availableToSell(const std::string& channel, const std::string& sku);
   common::Result<FreeStock> freeStock(const std::vector<std::string>& skus);
+  // Where the order goes (its postal code, region or country: postal_points.h) and each location's
+  // parcels today, for planRoute; the lines are the caller's.
+  RouteRequest routeRequest(const std::string& country, const nlohmann::json& normalized,
+                            const std::string& pickup_location);
   void notify(const BookChange& change);
   void run();
   void pollChannels();
