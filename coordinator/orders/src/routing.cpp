@@ -123,7 +123,10 @@ common::Result<RoutingConfig> parseRoutingConfig(const json& j) {
         RoutingLocation rl;
         rl.name = name;
         std::optional<double> lat, lon;
-        for (const auto& [k, x] : l.items()) {
+        for (const auto& item : l.items()) {
+          // Not a structured binding: clang before 16 cannot capture one in the lambda below.
+          const std::string& k = item.key();
+          const json& x = item.value();
           auto num = [&](double* out) -> bool {
             if (!x.is_number()) return false;
             *out = x.get<double>();
