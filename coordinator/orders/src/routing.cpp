@@ -189,7 +189,9 @@ common::Result<RoutingConfig> parseRoutingConfig(const json& j) {
 
 namespace {
 
-// One planning run: the request, what each candidate may ship, and the cost of a shipment.
+// One planning run: the request, what each candidate may ship (precomputed per candidate and
+// SKU), and the cost of a shipment. Candidates and SKUs are indices, so weighing every pair of
+// locations costs arithmetic, not map lookups and strings.
 class Planner {
  public:
   Planner(const RoutingConfig& config, const RouteRequest& req, const FreeStock& free)
@@ -201,6 +203,14 @@ class Planner {
       if (it != config.countries.end()) {
         dest_ = it->second;
         source_ = "country";
+      }
+    }
+    for (const RouteLine& l : req.lines) {
+      auto it = std::find(skus_.begin(), skus_.end(), l.sku);
+      line_sku_.push_back(static_cast<size_t>(it - skus_.begin()));
+      if (it == skus_.end()) {
+        skus_.push_back(l.sku);
+        sku_kg_.push_back(config.weightOf(l.sku));
       }
     }
   }
@@ -226,62 +236,79 @@ class Planner {
     return (used == req_.shipped_today.end() ? 0 : used->second) < c->second.daily_capacity;
   }
 
-  double shipmentCost(const std::string& loc, double kg) const {
+  // Adds a candidate; returns its index.
+  size_t addCandidate(const std::string& loc) {
+    Candidate c;
+    c.name = loc;
     auto it = config_.locations.find(loc);
-    if (it == config_.locations.end()) return 0.0;
-    const RoutingLocation& l = it->second;
-    double km = dest_ && l.point ? distanceKm(*l.point, *dest_) : 0.0;
-    return l.cost + (l.rates ? l.rates->priceFor(km, kg) : l.cost_per_km * km);
+    c.config = it == config_.locations.end() ? nullptr : &it->second;
+    c.km = c.config && dest_ && c.config->point ? distanceKm(*c.config->point, *dest_) : 0.0;
+    for (const std::string& sku : skus_) c.usable.push_back(usable(loc, sku));
+    c.holds_any = std::any_of(c.usable.begin(), c.usable.end(), [](int64_t u) { return u > 0; });
+    candidates_.push_back(std::move(c));
+    return candidates_.size() - 1;
+  }
+  const std::string& name(size_t c) const { return candidates_[c].name; }
+  bool holdsAny(size_t c) const { return candidates_[c].holds_any; }
+  size_t size() const { return candidates_.size(); }
+
+  double shipmentCost(size_t c, double kg) const {
+    const Candidate& x = candidates_[c];
+    if (!x.config) return 0.0;
+    return x.config->cost + (x.config->rates ? x.config->rates->priceFor(x.km, kg) : x.config->cost_per_km * x.km);
   }
 
-  double pickupCost(const std::string& loc) const {
-    auto it = config_.locations.find(loc);
-    return it == config_.locations.end() ? 0.0 : it->second.pickup_cost;
-  }
-
-  // Assigns each open line from the locations in turn, as much as each can; returns per location
-  // the kg it ships, or nullopt when the locations cannot ship everything (or one ships nothing).
-  std::optional<std::vector<double>> fill(const std::vector<std::string>& locs,
-                                          std::vector<RouteAssignment>* out) const {
-    std::vector<double> kg(locs.size(), 0.0);
-    std::map<std::pair<size_t, std::string>, int64_t> used;
-    for (const RouteLine& l : req_.lines) {
+  // Every open line from the candidates in turn, each as much as it can. The total cost of the
+  // shipments (split penalty included), or nullopt when they cannot ship everything or one of
+  // them would ship nothing. With out: the assignments.
+  std::optional<double> fill(const std::vector<size_t>& locs, std::vector<RouteAssignment>* out) const {
+    double kg[2] = {0, 0};
+    std::vector<double> kg_more(locs.size() > 2 ? locs.size() : 0, 0.0);
+    auto kgAt = [&](size_t i) -> double& { return i < 2 ? kg[i] : kg_more[i]; };
+    std::vector<int64_t> used(locs.size() * skus_.size(), 0);
+    std::vector<bool> ships(locs.size(), false);
+    for (size_t li = 0; li < req_.lines.size(); ++li) {
+      const RouteLine& l = req_.lines[li];
+      size_t sku = line_sku_[li];
       int64_t open = l.quantity;
       for (size_t i = 0; i < locs.size() && open > 0; ++i) {
-        int64_t& u = used[{i, l.sku}];
-        int64_t can = std::min(open, usable(locs[i], l.sku) - u);
+        int64_t& u = used[i * skus_.size() + sku];
+        int64_t can = std::min(open, candidates_[locs[i]].usable[sku] - u);
         if (can <= 0) continue;
-        if (out) out->push_back({l.line_id, l.sku, locs[i], can});
+        if (out) out->push_back({l.line_id, l.sku, candidates_[locs[i]].name, can});
         u += can;
         open -= can;
-        kg[i] += static_cast<double>(can) * config_.weightOf(l.sku);
+        kgAt(i) += static_cast<double>(can) * sku_kg_[sku];
+        ships[i] = true;
       }
       if (open > 0) return std::nullopt;
     }
-    return kg;
-  }
-
-  double costOf(const std::vector<std::string>& locs, const std::vector<double>& kg) const {
-    double c = 0;
-    for (size_t i = 0; i < locs.size(); ++i) c += shipmentCost(locs[i], kg[i]);
-    return c + config_.split_penalty * static_cast<double>(locs.size() > 0 ? locs.size() - 1 : 0);
+    double cost = 0;
+    for (size_t i = 0; i < locs.size(); ++i) {
+      if (!ships[i] && locs.size() > 1) return std::nullopt;
+      cost += shipmentCost(locs[i], kgAt(i));
+    }
+    return cost + config_.split_penalty * static_cast<double>(locs.size() - 1);
   }
 
  private:
+  struct Candidate {
+    std::string name;
+    const RoutingLocation* config = nullptr;
+    double km = 0;
+    std::vector<int64_t> usable;  // per SKU of the order
+    bool holds_any = false;
+  };
   const RoutingConfig& config_;
   const RouteRequest& req_;
   const FreeStock& free_;
   std::optional<GeoPoint> dest_;
   std::string source_;
+  std::vector<std::string> skus_;  // the order's distinct SKUs
+  std::vector<double> sku_kg_;
+  std::vector<size_t> line_sku_;   // line -> index in skus_
+  std::vector<Candidate> candidates_;
 };
-
-// Each location ships at least one unit in the option (otherwise it is not a split).
-bool everyoneShips(const std::vector<std::string>& locs, const std::vector<RouteAssignment>& as) {
-  for (const std::string& l : locs) {
-    if (std::none_of(as.begin(), as.end(), [&](const RouteAssignment& a) { return a.location == l; })) return false;
-  }
-  return true;
-}
 
 }  // namespace
 
@@ -308,23 +335,6 @@ RoutePlan planRoute(const RoutingConfig& config, const RouteRequest& req, const 
   plan.ship_to_source = p.source();
   if (!p.dest()) plan.notes.push_back("ship-to point unknown: distance not used");
 
-  auto finish = [&](std::vector<RouteOption> options, const RouteOption* chosen) {
-    plan.options_weighed = options.size();
-    std::stable_sort(options.begin(), options.end(), [](const RouteOption& a, const RouteOption& b) {
-      if (a.cost != b.cost) return a.cost < b.cost;
-      if (a.locations.size() != b.locations.size()) return a.locations.size() < b.locations.size();
-      return a.locations < b.locations;
-    });
-    if (chosen) {
-      for (RouteOption& o : options) o.chosen = o.kind == chosen->kind && o.locations == chosen->locations;
-    }
-    // Keep the cheapest and always the chosen one.
-    std::vector<RouteOption> kept;
-    for (const RouteOption& o : options) {
-      if (kept.size() < RoutePlan::kMaxOptions || o.chosen) kept.push_back(o);
-    }
-    plan.options = std::move(kept);
-  };
   auto leftover = [&](const std::vector<RouteLine>& open) {
     for (const RouteLine& l : open) {
       if (l.quantity > 0) plan.assignments.push_back({l.line_id, l.sku, "", l.quantity});
@@ -344,18 +354,18 @@ RoutePlan planRoute(const RoutingConfig& config, const RouteRequest& req, const 
     }
     if (any) {
       plan.shipments = 1;
-      plan.cost = p.pickupCost(req.pickup_location);
+      auto it = config.locations.find(req.pickup_location);
+      plan.cost = it == config.locations.end() ? 0.0 : it->second.pickup_cost;
     }
-    RouteOption o{"pickup", {req.pickup_location}, plan.cost, true};
-    finish({o}, &o);
+    plan.options = {RouteOption{"pickup", {req.pickup_location}, plan.cost, true}};
+    plan.options_weighed = 1;
     plan.notes.push_back("pickup at " + req.pickup_location);
     leftover(open);
     return plan;
   }
 
-  std::vector<std::string> candidates;
   if (config.locations.empty()) {
-    for (const auto& [loc, skus] : free) candidates.push_back(loc);
+    for (const auto& [loc, skus] : free) p.addCandidate(loc);
   } else {
     for (const auto& [name, l] : config.locations) {
       if (!l.ships) continue;
@@ -363,99 +373,111 @@ RoutePlan planRoute(const RoutingConfig& config, const RouteRequest& req, const 
         plan.notes.push_back(name + " has shipped its daily capacity");
         continue;
       }
-      candidates.push_back(name);
+      p.addCandidate(name);
     }
   }
 
-  // Rule 2: every single location, and every pair (both orders: the first ships what it can).
-  std::vector<RouteOption> options;
-  std::optional<size_t> best;
-  auto consider = [&](std::vector<std::string> locs) {
-    std::vector<RouteAssignment> as;
-    auto kg = p.fill(locs, &as);
-    if (!kg || (locs.size() > 1 && !everyoneShips(locs, as))) return;
-    RouteOption o{locs.size() == 1 ? "single" : "split", locs, p.costOf(locs, *kg), false};
-    options.push_back(o);
-    const RouteOption* b = best ? &options[*best] : nullptr;
-    if (!b || o.cost < b->cost - 1e-9 || (std::abs(o.cost - b->cost) <= 1e-9 && (o.locations.size() < b->locations.size() ||
-                                                                                (o.locations.size() == b->locations.size() && o.locations < b->locations)))) {
-      best = options.size() - 1;
-    }
+  // Rule 2: every single location, and every ordered pair of locations holding some of the order
+  // (the first ships what it can, the second the rest).
+  struct Weighed {
+    size_t a, b;  // b == a: a single location
+    double cost;
   };
-  for (const std::string& a : candidates) consider({a});
-  // Only locations holding some of the order take part in pairs.
-  std::vector<std::string> holders;
-  for (const std::string& loc : candidates) {
-    if (std::any_of(req.lines.begin(), req.lines.end(), [&](const RouteLine& l) { return p.usable(loc, l.sku) > 0; })) {
-      holders.push_back(loc);
+  std::vector<Weighed> weighed;
+  std::vector<size_t> one(1), two(2);
+  for (size_t a = 0; a < p.size(); ++a) {
+    if (!p.holdsAny(a) && !req.lines.empty()) continue;
+    one[0] = a;
+    if (auto c = p.fill(one, nullptr)) {
+      weighed.push_back({a, a, *c});
+      continue;  // a ships everything itself: a pair with a first would leave its partner nothing
+    }
+    for (size_t b = 0; b < p.size(); ++b) {
+      if (b == a || !p.holdsAny(b)) continue;
+      two[0] = a;
+      two[1] = b;
+      if (auto c = p.fill(two, nullptr)) weighed.push_back({a, b, *c});
     }
   }
-  for (size_t i = 0; i < holders.size(); ++i) {
-    for (size_t j = 0; j < holders.size(); ++j) {
-      if (i != j) consider({holders[i], holders[j]});
+  if (!weighed.empty()) {
+    // Cheapest first; ties: fewer shipments, then the names.
+    std::sort(weighed.begin(), weighed.end(), [&](const Weighed& x, const Weighed& y) {
+      if (x.cost != y.cost) return x.cost < y.cost;
+      if ((x.a != x.b) != (y.a != y.b)) return x.a == x.b;
+      if (x.a != y.a) return p.name(x.a) < p.name(y.a);
+      return p.name(x.b) < p.name(y.b);
+    });
+    const Weighed& best = weighed.front();
+    std::vector<size_t> locs = best.a == best.b ? std::vector<size_t>{best.a} : std::vector<size_t>{best.a, best.b};
+    (void)p.fill(locs, &plan.assignments);
+    plan.shipments = static_cast<int>(locs.size());
+    plan.cost = best.cost;
+    plan.options_weighed = weighed.size();
+    for (size_t i = 0; i < weighed.size() && i < RoutePlan::kMaxOptions; ++i) {
+      const Weighed& w = weighed[i];
+      RouteOption o{w.a == w.b ? "single" : "split", {p.name(w.a)}, w.cost, i == 0};
+      if (w.a != w.b) o.locations.push_back(p.name(w.b));
+      plan.options.push_back(std::move(o));
     }
-  }
-  if (best) {
-    RouteOption chosen = options[*best];
-    (void)p.fill(chosen.locations, &plan.assignments);
-    plan.shipments = static_cast<int>(chosen.locations.size());
-    plan.cost = chosen.cost;
-    if (chosen.locations.size() == 1) {
-      plan.notes.push_back("one shipment from " + chosen.locations[0]);
+    if (locs.size() == 1) {
+      plan.notes.push_back("one shipment from " + p.name(best.a));
     } else {
-      plan.notes.push_back("split: " + chosen.locations[0] + " + " + chosen.locations[1] + " costs less than any one location");
+      plan.notes.push_back("split: " + p.name(best.a) + " + " + p.name(best.b) + " costs less than any one location");
     }
-    finish(std::move(options), &chosen);
     return plan;
   }
 
   // Rule 3: fewest splits, greedily.
   std::vector<RouteLine> open = req.lines;
-  std::map<std::string, std::map<std::string, int64_t>> used;
-  std::set<std::string> taken;
+  std::vector<std::map<std::string, int64_t>> used(p.size());
+  std::set<size_t> taken;
   RouteOption greedy{"split", {}, 0, true};
   for (;;) {
-    std::string pick;
+    std::optional<size_t> pick;
     int64_t pick_units = 0;
     double pick_cost = 0;
-    for (const std::string& loc : candidates) {
-      if (taken.count(loc)) continue;
+    for (size_t c = 0; c < p.size(); ++c) {
+      if (taken.count(c)) continue;
       std::map<std::string, int64_t> need;
       for (const RouteLine& l : open) need[l.sku] += l.quantity;
       int64_t units = 0;
       double kg = 0;
       for (const auto& [sku, n] : need) {
-        int64_t u = std::min(n, p.usable(loc, sku));
+        int64_t u = std::min(n, p.usable(p.name(c), sku));
         units += u;
         kg += static_cast<double>(u) * config.weightOf(sku);
       }
-      double c = p.shipmentCost(loc, kg);
-      if (units > pick_units || (units == pick_units && units > 0 && c < pick_cost)) {
-        pick = loc;
+      double cost = p.shipmentCost(c, kg);
+      if (units > pick_units || (units == pick_units && units > 0 && cost < pick_cost)) {
+        pick = c;
         pick_units = units;
-        pick_cost = c;
+        pick_cost = cost;
       }
     }
-    if (pick.empty()) break;
-    taken.insert(pick);
+    if (!pick) break;
+    taken.insert(*pick);
+    const std::string& at = p.name(*pick);
     double kg = 0;
     for (RouteLine& l : open) {
-      int64_t can = std::min(l.quantity, p.usable(pick, l.sku) - used[pick][l.sku]);
+      int64_t can = std::min(l.quantity, p.usable(at, l.sku) - used[*pick][l.sku]);
       if (can <= 0) continue;
-      plan.assignments.push_back({l.line_id, l.sku, pick, can});
-      used[pick][l.sku] += can;
+      plan.assignments.push_back({l.line_id, l.sku, at, can});
+      used[*pick][l.sku] += can;
       l.quantity -= can;
       kg += static_cast<double>(can) * config.weightOf(l.sku);
     }
     plan.shipments++;
-    plan.cost += p.shipmentCost(pick, kg) + (plan.shipments > 1 ? config.split_penalty : 0.0);
-    greedy.locations.push_back(pick);
-    plan.notes.push_back("shipment " + std::to_string(plan.shipments) + " from " + pick);
+    plan.cost += p.shipmentCost(*pick, kg) + (plan.shipments > 1 ? config.split_penalty : 0.0);
+    greedy.locations.push_back(at);
+    plan.notes.push_back("shipment " + std::to_string(plan.shipments) + " from " + at);
   }
   greedy.cost = plan.cost;
   bool rest = std::any_of(open.begin(), open.end(), [](const RouteLine& l) { return l.quantity > 0; });
   if (rest) plan.notes.push_back("not enough free stock anywhere: the rest waits unrouted");
-  if (!greedy.locations.empty()) finish({greedy}, &greedy);
+  if (!greedy.locations.empty()) {
+    plan.options = {greedy};
+    plan.options_weighed = 1;
+  }
   leftover(open);
   return plan;
 }
