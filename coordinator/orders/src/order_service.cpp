@@ -256,7 +256,11 @@ RouteRequest OrderService::routeRequest(const std::string& country, const json& 
   // Daily capacity: the parcels each location was given since midnight UTC.
   int64_t now = clock_.nowMs();
   auto today = book_.tasks().createdSince(now - now % 86'400'000);
-  if (today) rr.shipped_today = std::move(*today);
+  if (today) {
+    rr.shipped_today = std::move(*today);
+  } else {
+    SW_WARN(kLog) << "daily capacity not applied to this routing: " << today.error().toString();
+  }
   return rr;
 }
 
