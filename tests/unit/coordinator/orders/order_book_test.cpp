@@ -504,3 +504,29 @@ TEST_F(OrderBookTest, RoutingByZipIsKeptWithTheOrderAndCapacityAndReroutesFollow
   EXPECT_EQ(again["options"][0]["locations"][0], "wh-east");
   EXPECT_EQ(book_->holds().reservedByLocation("A")["wh-east"], 2);  // order 2's unit and order 3's
 }
+
+// Orders schema v3 adds the routing column: an order book of v2 (made here by taking v3's additions
+// back out of a file) opens, keeps its orders (their routing null), and routes new ones as v3 does.
+TEST_F(OrderBookTest, AVersion2OrderBookGainsTheRoutingColumnAndKeepsItsOrders) {
+  receive("wh-1", "A", 5);
+  ASSERT_TRUE(service_->intake(order("old", "A", 1)).ok());
+  service_.reset();
+  book_.reset();
+  {
+    auto db = common::SqliteDb::open({.path = dir_.file("ledger.db.orders")});
+    ASSERT_TRUE(db.ok()) << db.error().toString();
+    ASSERT_TRUE(db->exec("DROP INDEX tasks_by_created; ALTER TABLE orders DROP COLUMN routing;"
+                         "UPDATE schema_versions SET version = 2 WHERE component = 'orders'").ok());
+  }
+  EXPECT_EQ(OrderBook::schemaVersion().version, 3);
+  reopen();
+  auto old = book_->order("shopify", "old");
+  ASSERT_TRUE(old.ok() && *old) << (old.ok() ? "missing" : old.error().toString());
+  EXPECT_TRUE((*old)->routing.is_null());
+  EXPECT_EQ((*old)->tasks.size(), 1u);
+  ASSERT_TRUE(service_->intake(order("new", "A", 1)).ok());
+  auto fresh = book_->order("shopify", "new");
+  ASSERT_TRUE(fresh.ok() && *fresh);
+  EXPECT_EQ((*fresh)->routing["shipments"], 1);
+  EXPECT_EQ((*fresh)->routing["ship_to_source"], "none");
+}
