@@ -5,9 +5,11 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <fstream>
 #include <thread>
 
 #include "sw/common/uuid.h"
+#include "sw/coordinator/channels/channel_registry.h"
 #include "sw/coordinator/orders/order_service.h"
 #include "sw/coordinator/orders/pick_tasks.h"
 #include "sw/coordinator/orders/postal_points.h"
@@ -529,4 +531,45 @@ TEST_F(OrderBookTest, AVersion2OrderBookGainsTheRoutingColumnAndKeepsItsOrders) 
   ASSERT_TRUE(fresh.ok() && *fresh);
   EXPECT_EQ((*fresh)->routing["shipments"], 1);
   EXPECT_EQ((*fresh)->routing["ship_to_source"], "none");
+}
+
+// The locations config's postal_codes: a path relative to the config file, loaded at start; a
+// missing or malformed data file stops makeOrderService with a reason (the coordinator exits).
+TEST_F(OrderBookTest, TheLocationsConfigNamesThePostalDataRelativeToItself) {
+  common::ManualClock clock;
+  auto registry = channels::ChannelRegistry::open("", clock);
+  ASSERT_TRUE(registry.ok()) << registry.error().toString();
+  auto write = [&](const std::string& name, const std::string& text) {
+    std::ofstream out(dir_.file(name));
+    out << text;
+  };
+  write("pc.csv", "US,94103,37.773,-122.411,CA\n");
+  write("locations.json", R"({"locations": {"wh-east": {"lat": 40.71, "lon": -74.0, "cost": 1, "cost_per_km": 0.01},
+                                          "wh-west": {"lat": 37.77, "lon": -122.42, "cost": 1, "cost_per_km": 0.01}},
+                            "postal_codes": "pc.csv"})");
+  service_.reset();
+  auto made = makeOrderService(*book_, *ledger_, nullptr, **registry, dir_.file("locations.json"), clock_, {});
+  ASSERT_TRUE(made.ok()) << made.error().toString();
+  service_ = std::move(*made);
+  receive("wh-east", "A", 5);
+  receive("wh-west", "A", 5);
+  NormalizedOrder o = order("sf", "A", 1);
+  o.ship_to_country = "US";
+  o.ship_to.postal_code = "94103";
+  ASSERT_TRUE(service_->intake(o).ok());
+  auto got = book_->order("shopify", "sf");
+  ASSERT_TRUE(got.ok() && *got);
+  EXPECT_EQ((*got)->routing["ship_to_source"], "postal");
+  EXPECT_EQ((*got)->tasks.at(0).location, "wh-west");
+
+  write("missing.json", R"({"postal_codes": "none.csv"})");
+  auto missing = makeOrderService(*book_, *ledger_, nullptr, **registry, dir_.file("missing.json"), clock_, {});
+  ASSERT_FALSE(missing.ok());
+  EXPECT_NE(missing.error().message.find("locations config postal_codes"), std::string::npos) << missing.error().message;
+  EXPECT_NE(missing.error().message.find("none.csv"), std::string::npos) << missing.error().message;
+  write("bad.csv", "US,94103,37.773,-122.411,CA\nUS,94104,north,1\n");
+  write("bad.json", R"({"postal_codes": "bad.csv"})");
+  auto bad = makeOrderService(*book_, *ledger_, nullptr, **registry, dir_.file("bad.json"), clock_, {});
+  ASSERT_FALSE(bad.ok());
+  EXPECT_NE(bad.error().message.find("postal data line 2"), std::string::npos) << bad.error().message;
 }
