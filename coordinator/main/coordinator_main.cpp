@@ -249,6 +249,7 @@ int serve(const common::ParsedOptions& opts) {
   coordinator::OrderService& orders = **order_service;
   orders.setSkuChangedHook([&channels](const std::string& sku) { channels.skuChanged(sku); });
   orders.setTasksChangedHook([&downlink](const std::vector<std::string>& locs) { downlink.changed(locs); });
+  orders.setWeightSource([catalog_ptr](const std::string& sku) { return catalog_ptr->shipWeightKg(sku); });
   coordinator::PickTaskProvider tasks_down((*order_book)->tasks());
   downlink.addProvider(tasks_down);
   // Refunded units the order service puts back into the ledger change stock like ingest does.

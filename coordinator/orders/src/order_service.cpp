@@ -240,6 +240,14 @@ Result<FreeStock> OrderService::freeStock(const std::vector<std::string>& skus) 
   return free;
 }
 
+RouteLine OrderService::routeLine(const std::string& line_id, const std::string& sku, int64_t quantity) const {
+  RouteLine l{line_id, sku, quantity};
+  if (weight_of_) {
+    if (auto kg = weight_of_(sku)) l.weight_kg = *kg;
+  }
+  return l;
+}
+
 RouteRequest OrderService::routeRequest(const std::string& country, const json& normalized,
                                         const std::string& pickup_location) {
   RouteRequest rr;
@@ -335,7 +343,7 @@ Result<IntakeResult> OrderService::intakeNew(const NormalizedOrder& received) {
   if (!free) return free.error();
   RouteRequest rr = routeRequest(o.ship_to_country, o.normalized, o.pickup_location);
   for (const BookLine& l : o.lines) {
-    if (l.quantity > 0) rr.lines.push_back({l.line_id, l.sku, l.quantity});
+    if (l.quantity > 0) rr.lines.push_back(routeLine(l.line_id, l.sku, l.quantity));
   }
   RoutePlan plan = planRoute(routing_, rr, *free);
   o.routing = toJson(plan);
@@ -602,7 +610,7 @@ void OrderService::routeWaiting() {
     for (const std::string& loc : short_at) free->erase(loc);
     // The same rules, point and costs as the first routing, without the locations that came back short.
     RouteRequest rr = routeRequest((*order)->ship_to_country, (*order)->normalized, (*order)->pickup_location);
-    rr.lines.push_back({a.line_id, a.sku, a.quantity});
+    rr.lines.push_back(routeLine(a.line_id, a.sku, a.quantity));
     RoutingConfig cfg = routing_;
     for (const std::string& loc : short_at) cfg.locations.erase(loc);
     RoutePlan plan = planRoute(cfg, rr, *free);

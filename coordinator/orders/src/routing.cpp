@@ -210,7 +210,7 @@ class Planner {
       line_sku_.push_back(static_cast<size_t>(it - skus_.begin()));
       if (it == skus_.end()) {
         skus_.push_back(l.sku);
-        sku_kg_.push_back(config.weightOf(l.sku));
+        sku_kg_.push_back(l.weight_kg >= 0 ? l.weight_kg : config.weightOf(l.sku));
       }
     }
   }
@@ -249,6 +249,11 @@ class Planner {
     return candidates_.size() - 1;
   }
   const std::string& name(size_t c) const { return candidates_[c].name; }
+  // One unit's weight: the first line's with this SKU, else the config's.
+  double weightOf(const std::string& sku) const {
+    auto it = std::find(skus_.begin(), skus_.end(), sku);
+    return it == skus_.end() ? config_.weightOf(sku) : sku_kg_[static_cast<size_t>(it - skus_.begin())];
+  }
   bool holdsAny(size_t c) const { return candidates_[c].holds_any; }
   size_t size() const { return candidates_.size(); }
 
@@ -445,7 +450,7 @@ RoutePlan planRoute(const RoutingConfig& config, const RouteRequest& req, const 
       for (const auto& [sku, n] : need) {
         int64_t u = std::min(n, p.usable(p.name(c), sku));
         units += u;
-        kg += static_cast<double>(u) * config.weightOf(sku);
+        kg += static_cast<double>(u) * p.weightOf(sku);
       }
       double cost = p.shipmentCost(c, kg);
       if (units > pick_units || (units == pick_units && units > 0 && cost < pick_cost)) {
@@ -464,7 +469,7 @@ RoutePlan planRoute(const RoutingConfig& config, const RouteRequest& req, const 
       plan.assignments.push_back({l.line_id, l.sku, at, can});
       used[*pick][l.sku] += can;
       l.quantity -= can;
-      kg += static_cast<double>(can) * config.weightOf(l.sku);
+      kg += static_cast<double>(can) * p.weightOf(l.sku);
     }
     plan.shipments++;
     plan.cost += p.shipmentCost(*pick, kg) + (plan.shipments > 1 ? config.split_penalty : 0.0);

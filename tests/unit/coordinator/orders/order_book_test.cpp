@@ -573,3 +573,22 @@ TEST_F(OrderBookTest, TheLocationsConfigNamesThePostalDataRelativeToItself) {
   ASSERT_FALSE(bad.ok());
   EXPECT_NE(bad.error().message.find("postal data line 2"), std::string::npos) << bad.error().message;
 }
+
+// The catalog's shipping weight (setWeightSource) prices the parcel; without one the config's
+// default weight does.
+TEST_F(OrderBookTest, TheCatalogsWeightPricesTheParcel) {
+  auto routing = parseRoutingConfig(nlohmann::json::parse(R"({"locations": {"wh-1": {"lat": 52.5, "lon": 13.4,
+      "cost": 1, "rates": {"km": [1000], "kg": [1, 5], "price": [[5, 8]], "extra_per_kg": 1}}}})"));
+  ASSERT_TRUE(routing.ok());
+  service_ = std::make_unique<OrderService>(*book_, *ledger_, nullptr, *routing, clock_);
+  receive("wh-1", "A", 5);
+  receive("wh-1", "B", 5);
+  service_->setWeightSource([](const std::string& sku) -> std::optional<double> {
+    if (sku == "A") return 10.0;
+    return std::nullopt;
+  });
+  ASSERT_TRUE(service_->intake(order("a", "A", 1)).ok());
+  ASSERT_TRUE(service_->intake(order("b", "B", 1)).ok());
+  EXPECT_DOUBLE_EQ((*book_->order("shopify", "a"))->routing["cost"].get<double>(), 1 + 8 + 5 * 1);  // 10 kg: 5 over the last tier
+  EXPECT_DOUBLE_EQ((*book_->order("shopify", "b"))->routing["cost"].get<double>(), 1 + 5);          // the default 1 kg
+}

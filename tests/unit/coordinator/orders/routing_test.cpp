@@ -321,3 +321,14 @@ TEST(RoutingCost, BadRateTablesAndNewKeysAreRefused) {
   EXPECT_FALSE(bad(R"(, "rates": {"km": [100], "kg": [1], "price": [[1]], "extra_per_kg": 0.5}, "safety_stock": 2, "daily_capacity": 10)",
                    R"(, "weights_kg": {"A": 0.2}, "default_weight_kg": 2, "postal_codes": "x.csv.gz")"));
 }
+
+TEST(RoutingCost, TheCatalogWeightOnTheLineWinsOverTheConfigs) {
+  // The config says HEAVY is 4 kg; the catalog says 0.8: the lightest tier (1 + 5) instead of 1 + 8.
+  FreeStock free = {{"wh-west", {{"HEAVY", 5}}}};
+  RouteRequest r;
+  r.lines = {{"1", "HEAVY", 1, 0.8}};
+  r.ship_to = kOakland;
+  EXPECT_DOUBLE_EQ(planRoute(usConfig(), r, free).cost, 6);
+  r.lines[0].weight_kg = -1;  // none from the catalog: the config's 4 kg
+  EXPECT_DOUBLE_EQ(planRoute(usConfig(), r, free).cost, 9);
+}

@@ -34,6 +34,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -104,6 +105,11 @@ class OrderService {
   void setLedgerCommitHook(std::function<void(const CommitInfo&)> hook) { ledger_hook_ = std::move(hook); }
   // Held units of a SKU changed (the push scheduler re-sends its available-to-sell).
   void setSkuChangedHook(std::function<void(const std::string& sku)> hook) { sku_changed_ = std::move(hook); }
+  // The shipping weight of one unit of a SKU in kg (the catalog's weight_kg), which routing prices
+  // parcels by; nullopt: the locations config's weights_kg, else its default_weight_kg.
+  void setWeightSource(std::function<std::optional<double>(const std::string& sku)> source) {
+    weight_of_ = std::move(source);
+  }
   // Pick tasks changed at these locations (the downlink republishes their notices).
   void setTasksChangedHook(std::function<void(const std::vector<std::string>&)> hook) { tasks_changed_ = std::move(hook); }
 
@@ -138,6 +144,8 @@ class OrderService {
   // parcels today, for planRoute; the lines are the caller's.
   RouteRequest routeRequest(const std::string& country, const nlohmann::json& normalized,
                             const std::string& pickup_location);
+  // A route line with the catalog's weight of the SKU when there is one.
+  RouteLine routeLine(const std::string& line_id, const std::string& sku, int64_t quantity) const;
   void notify(const BookChange& change);
   void run();
   void pollChannels();
@@ -160,6 +168,7 @@ class OrderService {
   std::function<void(const CommitInfo&)> ledger_hook_;
   std::function<void(const std::string&)> sku_changed_;
   std::function<void(const std::vector<std::string>&)> tasks_changed_;
+  std::function<std::optional<double>(const std::string&)> weight_of_;
   OrdersStats stats_;
 
   std::mutex intake_mu_;  // check-and-reserve, and every other change to an order, one at a time

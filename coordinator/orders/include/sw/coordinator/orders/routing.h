@@ -20,8 +20,9 @@
 //      unrouted.
 // Cost of a shipment from L of w kg over d km (great circle to the ship-to point; 0 km when it is
 // unknown) = L.cost + (L has a rate table ? its price for (d, w) : L.cost_per_km × d). A rate table
-// is what carriers publish: price per distance band (or zone) and weight tier. Weights per SKU come
-// from "weights_kg" in the config (default_weight_kg for the rest).
+// is what carriers publish: price per distance band (or zone) and weight tier. A unit's weight is
+// the line's (the catalog's weight_kg, filled in by the order service), else "weights_kg" in the
+// config, else default_weight_kg.
 //
 // Pure: no I/O, no clock; unit-tested in tests/unit/coordinator/orders/routing_test.cpp.
 
@@ -99,6 +100,7 @@ struct RouteLine {
   std::string line_id;
   std::string sku;
   int64_t quantity = 0;
+  double weight_kg = -1;  // of one unit, from the catalog; < 0: the config's weights_kg / default_weight_kg
 };
 
 struct RouteRequest {
