@@ -195,6 +195,54 @@ Result<BookChange> OrderBook::insertOrder(const NewOrder& in) {
   return change;
 }
 
+Result<int64_t> OrderBook::eraseShipTo(int64_t before_ms, int64_t limit) {
+  int64_t erased = 0;
+  Status s = write([&]() -> Status {
+    auto st = store_->db.cached(
+        "SELECT channel, order_id, normalized, routing FROM orders WHERE updated_at_ms < ?"
+        " AND status IN ('shipped', 'cancelled', 'rejected_no_stock')"
+        " AND (normalized LIKE '%\"ship_to\":{%' OR routing LIKE '%\"ship_to\":[%') LIMIT ?");
+    if (!st) return st.error();
+    st->bind(1, before_ms).bind(2, limit);
+    struct Row {
+      std::string channel, order_id, normalized, routing;
+    };
+    std::vector<Row> rows;
+    for (;;) {
+      auto r = st->step();
+      if (!r) return r.error();
+      if (!*r) break;
+      rows.push_back({st->columnText(0), st->columnText(1), st->columnText(2), st->columnText(3)});
+    }
+    st->reset();
+    auto up = store_->db.cached("UPDATE orders SET normalized = ?, routing = ? WHERE channel = ? AND order_id = ?");
+    if (!up) return up.error();
+    for (const Row& row : rows) {
+      json n = json::parse(row.normalized, nullptr, false);
+      if (n.is_object()) n.erase("ship_to");
+      std::string routing = row.routing;
+      if (!routing.empty()) {
+        json r = json::parse(routing, nullptr, false);
+        if (r.is_object()) {
+          r.erase("ship_to");
+          if (r.contains("reroutes") && r["reroutes"].is_array()) {
+            for (json& x : r["reroutes"]) {
+              if (x.is_object()) x.erase("ship_to");
+            }
+          }
+          routing = r.dump();
+        }
+      }
+      up->bind(1, n.is_discarded() ? row.normalized : n.dump()).bind(2, routing).bind(3, row.channel).bind(4, row.order_id);
+      if (auto w = up->run(); !w) return w;
+      erased++;
+    }
+    return {};
+  });
+  if (!s) return s.error();
+  return erased;
+}
+
 Status OrderBook::recordReroute(const std::string& channel, const std::string& order_id, const json& plan) {
   return write([&]() -> Status {
     auto st = store_->db.cached("SELECT routing FROM orders WHERE channel = ? AND order_id = ?");

@@ -117,6 +117,19 @@ void OrderService::workOnce() {
   reportFulfilments();
   cancelRejected();
   applyRestocks();
+  eraseOldShipTo();
+}
+
+void OrderService::eraseOldShipTo() {
+  if (config_.ship_to_retention_ms <= 0 || clock_.monoMs() < next_erase_mono_ms_) return;
+  auto n = book_.eraseShipTo(clock_.nowMs() - config_.ship_to_retention_ms, 500);
+  if (!n) {
+    SW_WARN(kLog) << "erasing shipping places past their retention: " << n.error().toString();
+  } else if (*n > 0) {
+    SW_INFO(kLog) << "erased the shipping place of " << *n << " orders past their retention";
+  }
+  // Again soon while there is a backlog, else once a minute.
+  next_erase_mono_ms_ = clock_.monoMs() + (n && *n == 500 ? 0 : 60'000);
 }
 
 void OrderService::notify(const BookChange& change) {

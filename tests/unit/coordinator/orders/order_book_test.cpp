@@ -592,3 +592,42 @@ TEST_F(OrderBookTest, TheCatalogsWeightPricesTheParcel) {
   EXPECT_DOUBLE_EQ((*book_->order("shopify", "a"))->routing["cost"].get<double>(), 1 + 8 + 5 * 1);  // 10 kg: 5 over the last tier
   EXPECT_DOUBLE_EQ((*book_->order("shopify", "b"))->routing["cost"].get<double>(), 1 + 5);          // the default 1 kg
 }
+
+// Customer-data retention (--ship-to-retention-days): once an order is over and unchanged for the
+// retention, its postal code, city, region and routing point are erased; the source and options of
+// the decision stay; an order still open keeps them.
+TEST_F(OrderBookTest, TheShippingPlaceIsErasedOnceAnOrderIsOverAndPastItsRetention) {
+  auto routing = parseRoutingConfig(nlohmann::json::parse(R"({"locations": {"wh-1": {"lat": 52.5, "lon": 13.4}}})"));
+  ASSERT_TRUE(routing.ok());
+  auto points = PostalPoints::parse("US,94103,37.773,-122.411,CA\n");
+  ASSERT_TRUE(points.ok());
+  routing->postal = std::make_shared<const PostalPoints>(std::move(*points));
+  OrdersConfig cfg;
+  cfg.ship_to_retention_ms = 86'400'000;
+  service_ = std::make_unique<OrderService>(*book_, *ledger_, nullptr, *routing, clock_, cfg);
+  receive("wh-1", "A", 5);
+  auto sf = [&](const std::string& id, OrderStatus status) {
+    NormalizedOrder o = order(id, "A", 1, status);
+    o.ship_to_country = "US";
+    o.ship_to = {"94103", "San Francisco", "CA"};
+    return o;
+  };
+  ASSERT_TRUE(service_->intake(sf("over", OrderStatus::kOpen)).ok());
+  ASSERT_TRUE(service_->intake(sf("open", OrderStatus::kOpen)).ok());
+  ASSERT_TRUE(service_->intake(sf("over", OrderStatus::kCancelled)).ok());
+  ASSERT_EQ((*book_->order("shopify", "over"))->status, OrderState::kCancelled);
+  service_->workOnce();  // within the retention: nothing erased
+  EXPECT_TRUE((*book_->order("shopify", "over"))->normalized.contains("ship_to"));
+  clock_.advanceMs(86'400'000 + 1);
+  service_->workOnce();
+  auto over = book_->order("shopify", "over");
+  ASSERT_TRUE(over.ok() && *over);
+  EXPECT_FALSE((*over)->normalized.contains("ship_to")) << (*over)->normalized.dump();
+  EXPECT_FALSE((*over)->routing.contains("ship_to")) << (*over)->routing.dump();
+  EXPECT_EQ((*over)->routing["ship_to_source"], "postal");
+  EXPECT_EQ((*over)->normalized["ship_to_country"], "US");
+  auto open = book_->order("shopify", "open");
+  EXPECT_EQ((*open)->normalized["ship_to"]["postal_code"], "94103");
+  EXPECT_TRUE((*open)->routing.contains("ship_to"));
+  EXPECT_EQ(*book_->eraseShipTo(clock_.nowMs(), 100), 0);  // nothing left to erase
+}

@@ -155,6 +155,11 @@ class OrderBook {
   common::Result<BookChange> releaseLine(const std::string& channel, const std::string& order_id,
                                          const std::string& line_id, int64_t quantity);
   // Routes `quantity` units of an unrouted allocation (Holds::unrouted) to `location` with a new open task.
+  // Customer-data retention: for orders that are over (shipped, cancelled, rejected) and last
+  // changed before before_ms, removes where the customer is: normalized.ship_to (postal code, city,
+  // region) and the ship_to point of routing and of each re-route (the source, options and costs
+  // stay). At most `limit` orders a call; returns how many were erased.
+  common::Result<int64_t> eraseShipTo(int64_t before_ms, int64_t limit);
   // Appends a re-route's plan (toJson(RoutePlan)) to the order's routing["reroutes"], keeping the
   // last kMaxReroutesKept.
   common::Status recordReroute(const std::string& channel, const std::string& order_id, const nlohmann::json& plan);

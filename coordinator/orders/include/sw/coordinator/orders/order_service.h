@@ -56,6 +56,10 @@ struct OrdersConfig {
   int64_t poll_interval_ms = 60'000;  // per channel; the connector's rate limit may make it longer
   int64_t tick_ms = 500;              // how often the worker looks at the ledger and the queue anyway
   int64_t fulfilment_retry_max_ms = 60'000;
+  // Customer-data retention of the shipping place (postal code, city, region, the routing point):
+  // erased from orders that are over and unchanged for this long (OrderBook::eraseShipTo). 0: kept
+  // as long as the order.
+  int64_t ship_to_retention_ms = 0;
 };
 
 struct IntakeResult {
@@ -154,6 +158,7 @@ class OrderService {
   void reportFulfilments();
   void cancelRejected();
   void applyRestocks();
+  void eraseOldShipTo();
   std::string mapLocation(const std::string& channel, const std::string& channel_ref) const;
 
   OrderBook& book_;
@@ -170,6 +175,7 @@ class OrderService {
   std::function<void(const std::vector<std::string>&)> tasks_changed_;
   std::function<std::optional<double>(const std::string&)> weight_of_;
   OrdersStats stats_;
+  int64_t next_erase_mono_ms_ = 0;
 
   std::mutex intake_mu_;  // check-and-reserve, and every other change to an order, one at a time
   std::mutex work_mu_;    // one workOnce() at a time
