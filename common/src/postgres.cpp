@@ -5,6 +5,7 @@
 #include <cstdlib>
 #include <vector>
 
+#include "schema_too_new.h"
 #include "sw/common/log.h"
 
 namespace sw::common {
@@ -365,11 +366,7 @@ Status PgDb::migrate(const SqliteSchema& schema) {
     if (auto s = exec(kVersionsTable); !s) return s;
     auto version = schemaVersion(schema.component);
     if (!version) return version.error();
-    if (*version > known) {
-      return Error::fatal("schema_too_new", described_ + ": the " + schema.component + " schema is at version " +
-                                                std::to_string(*version) + ", newer than this software knows (" +
-                                                std::to_string(known) + "); refusing to downgrade it");
-    }
+    if (*version > known) return schemaTooNew(described_, schema.component, *version, known);
     if (*version == known) return txn->commit();
     if (auto s = exec(schema.steps[static_cast<size_t>(*version)]); !s) {
       return Error::fatal(s.error().code, described_ + ": " + schema.component + " schema step " +

@@ -23,7 +23,48 @@ class SqliteImpl final : public SqlStmt::Impl {
   SqliteStmt st_;
 };
 
+// A statement of SqlDb::cached(): forwards to the one it lends, and gives it back (reset) to the
+// pool when the caller is done with it.
+class LentImpl final : public SqlStmt::Impl {
+ public:
+  using Pool = std::unordered_map<std::string, std::vector<std::unique_ptr<SqlStmt::Impl>>>;
+  LentImpl(std::unique_ptr<SqlStmt::Impl> inner, std::weak_ptr<Pool> home, std::string sql)
+      : inner_(std::move(inner)), home_(std::move(home)), sql_(std::move(sql)) {}
+  ~LentImpl() override {
+    inner_->reset();
+    if (auto pool = home_.lock()) (*pool)[sql_].push_back(std::move(inner_));
+  }
+  void bindInt(int index, int64_t value) override { inner_->bindInt(index, value); }
+  void bindText(int index, std::string_view text) override { inner_->bindText(index, text); }
+  void bindBlob(int index, std::string_view bytes) override { inner_->bindBlob(index, bytes); }
+  void bindNull(int index) override { inner_->bindNull(index); }
+  Result<bool> step() override { return inner_->step(); }
+  void reset() override { inner_->reset(); }
+  int64_t columnInt(int col) const override { return inner_->columnInt(col); }
+  std::string_view columnView(int col) const override { return inner_->columnView(col); }
+  bool columnIsNull(int col) const override { return inner_->columnIsNull(col); }
+
+ private:
+  std::unique_ptr<SqlStmt::Impl> inner_;
+  std::weak_ptr<Pool> home_;
+  std::string sql_;
+};
+
 }  // namespace
+
+Result<SqlStmt> SqlDb::cached(std::string_view sql) {
+  std::string key(sql);
+  std::unique_ptr<SqlStmt::Impl> impl;
+  if (auto it = pool_->find(key); it != pool_->end() && !it->second.empty()) {
+    impl = std::move(it->second.back());
+    it->second.pop_back();
+  } else {
+    auto st = prepare(sql);
+    if (!st) return st.error();
+    impl = std::move(*st).release();
+  }
+  return SqlStmt(std::make_unique<LentImpl>(std::move(impl), pool_, std::move(key)));
+}
 
 Result<std::unique_ptr<SqliteSqlDb>> SqliteSqlDb::open(const SqliteOptions& options) {
   auto db = SqliteDb::open(options);
@@ -33,6 +74,12 @@ Result<std::unique_ptr<SqliteSqlDb>> SqliteSqlDb::open(const SqliteOptions& opti
 
 Result<SqlStmt> SqliteSqlDb::prepare(std::string_view sql) {
   auto st = db_.prepare(sql);
+  if (!st) return st.error();
+  return SqlStmt(std::make_unique<SqliteImpl>(std::move(*st)));
+}
+
+Result<SqlStmt> SqliteSqlDb::cached(std::string_view sql) {
+  auto st = db_.cached(sql);
   if (!st) return st.error();
   return SqlStmt(std::make_unique<SqliteImpl>(std::move(*st)));
 }

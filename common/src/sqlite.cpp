@@ -13,6 +13,7 @@
 #include <thread>
 #include <utility>
 
+#include "schema_too_new.h"
 #include "sw/common/log.h"
 
 namespace sw::common {
@@ -340,6 +341,14 @@ Status setVersion(SqliteDb& db, const SqliteSchema& schema, int64_t version) {
 
 }  // namespace
 
+Error schemaTooNew(std::string_view where, std::string_view component, int64_t found, int64_t known) {
+  return Error::fatal("schema_too_new", std::string(where) + ": the " + std::string(component) +
+                                            " tables have schema version " + std::to_string(found) +
+                                            ", newer than this program knows (" + std::to_string(known) +
+                                            "); refusing to open them (run the newer version, or restore a backup "
+                                            "made by this one)");
+}
+
 Result<int64_t> SqliteDb::schemaVersion(std::string_view component) {
   if (auto s = exec(kVersionsTable); !s) return s.error();
   auto version = storedVersion(*this, component);
@@ -367,13 +376,7 @@ Status SqliteDb::migrate(const SqliteSchema& schema) {
         if (auto s = setVersion(*this, schema, version); !s) return s.error();
       }
     }
-    if (version > known) {
-      return Error::fatal("schema_too_new", path_ + ": the " + schema.component + " tables have schema version " +
-                                                std::to_string(version) + ", newer than this program knows (" +
-                                                std::to_string(known) +
-                                                "); refusing to open them (run the newer version, or restore a backup "
-                                                "made by this one)");
-    }
+    if (version > known) return schemaTooNew(path_, schema.component, version, known);
     if (auto s = txn->commit(); !s) return s.error();
   }
   for (int64_t i = version; i < known; ++i) {

@@ -27,6 +27,7 @@
 #include "sw/coordinator/channels/channel_service.h"
 #include "sw/coordinator/channels/channel_decode.h"
 #include "sw/coordinator/downlink/downlink.h"
+#include "sw/coordinator/edi/edi_decode.h"
 #include "sw/coordinator/fleet/enrollment.h"
 #include "sw/coordinator/api/http_api.h"
 #include "sw/coordinator/api/kpi_sampler.h"
@@ -63,7 +64,8 @@ the coordinator keeps running and each copy is its file as of one moment. restor
 coordinator stopped (it is refused while one runs on those files). A restored ledger knows less
 than the devices were told: at its next start each device is asked to resend from what the
 ledger holds, and the devices resend from the events they retain (see the agent's retention).
-On PostgreSQL, back up the ledger with pg_dump or pg_basebackup and the --local-db file here.
+On PostgreSQL, back up the ledger and the order book (both in that database) with pg_dump or
+pg_basebackup, and the --local-db file here.
 )";
 
 // Beside the SQLite files: held by serve and restore, one process at a time.
@@ -84,14 +86,17 @@ std::vector<common::OptionSpec> serveOptions() {
        "commit; another coordinator takes the ledger over once it has run out"},
       {"local-db", Kind::kText, "PATH", "", 0, 0,
        "with --db postgresql://...: the SQLite file for what is not on PostgreSQL yet\n"
-       "(catalog, device registry, access tokens, order book, KPI series); otherwise --db holds them"},
+       "(catalog, device registry, access tokens, KPI series, dead letters; the order\n"
+       "book is in PostgreSQL too); otherwise --db holds them"},
       {"http", Kind::kText, "HOST:PORT", "127.0.0.1:8800", 0, 0, "API and console address (port 0 = any free port)"},
       {"tls-cert", Kind::kText, "FILE", "", 0, 0, "with --tls-key: serve the API and console over HTTPS (PEM chain)"},
       {"tls-key", Kind::kText, "FILE", "", 0, 0, "the key of --tls-cert (PEM)"},
       {"http-workers", Kind::kInt, "N", "256", 1, 100'000,
        "connections the API serves at once (idle ones are dropped after 2 s)"},
       {"client-id", Kind::kText, "ID", "stockwire-coordinator", 0, 0, "MQTT client id"},
-      {"share-group", Kind::kText, "NAME", "", 0, 0, "subscribe through $share/NAME/ so several coordinators split the devices"},
+      {"share-group", Kind::kText, "NAME", "", 0, 0, "subscribe through $share/NAME/. Not a way to split a fleet between\n"
+       "coordinators yet: the broker would hand one device's batches to several of them (each\n"
+       "ledger takes one coordinator at a time: a file lock, or PostgreSQL's writer lease)"},
       {"reorder-timeout-ms", Kind::kInt, "N", "1000", 1, 3'600'000,
        "hold a gap this long before asking the device to resend"},
       {"alert-offline-hours", Kind::kInt, "N", "12", 1, 24 * 365,
@@ -167,7 +172,7 @@ int serve(const common::ParsedOptions& opts) {
   if (db.empty()) {
     return fail(common::Error::reject("bad_option",
                                       "with --db postgresql://..., --local-db PATH must name the SQLite file for the "
-                                      "catalog, device registry, access tokens, order book and KPI series"),
+                                      "catalog, device registry, access tokens, KPI series and channel dead letters"),
                 2);
   }
   if (!common::isPostgresUrl(ledger_db) && opts.has("local-db")) {
@@ -213,6 +218,10 @@ int serve(const common::ParsedOptions& opts) {
   ic.registry = registry->get();
   ic.sequencer.reorder_timeout_ms = opts.integer("reorder-timeout-ms");
   ic.share_group = opts.text("share-group");
+  if (!ic.share_group.empty()) {
+    SW_WARN("coordinator") << "--share-group " << ic.share_group << ": only one coordinator may take the fleet's "
+                           << "batches at a time (several splitting one fleet is not built yet)";
+  }
   coordinator::IngestService ingest(**ledger, *transport, clock, ic, session);
   coordinator::SqlLedger* ledger_ptr = ledger->get();
   coordinator::SqliteCatalog* catalog_ptr = catalog->get();
@@ -229,9 +238,21 @@ int serve(const common::ParsedOptions& opts) {
   coordinator::PriceProvider prices_down(**catalog);
   downlink.addProvider(catalog_down);
   downlink.addProvider(prices_down);
-  // Orders and their reservations live in their own file next to the ledger (orders/order_book.h).
-  auto order_book = coordinator::OrderBook::open(db + ".orders", clock);
+  // Orders and their reservations (orders/order_book.h): in their own file next to a SQLite
+  // ledger; in a PostgreSQL ledger's database, so every coordinator on it shares one order book,
+  // except where an earlier release left its file beside --local-db (kept, not moved).
+  std::string orders_target = db + ".orders";
+  if (common::isPostgresUrl(ledger_db)) {
+    if (std::filesystem::exists(orders_target)) {
+      SW_WARN("coordinator") << "the order book stays in " << orders_target
+                             << " (an earlier release's file); a new installation keeps it in PostgreSQL";
+    } else {
+      orders_target = ledger_db;
+    }
+  }
+  auto order_book = coordinator::OrderBook::open(orders_target, clock);
   if (!order_book) return fail(order_book.error(), 3);
+  if (orders_target == ledger_db) (*order_book)->fenceWith((*ledger)->leaseToken());
   // The channels file is read once; each channel has one connector, shared by pushes and orders.
   auto channel_registry = coordinator::channels::ChannelRegistry::open(opts.text("channels-config"), clock);
   if (!channel_registry) return fail(channel_registry.error(), 2);
@@ -387,7 +408,7 @@ int backup(const common::ParsedOptions& args) {
   if (common::isPostgresUrl(db)) {
     return fail(common::Error::reject("bad_option",
                                       "a PostgreSQL ledger is backed up with PostgreSQL's own tools (pg_dump, or "
-                                      "pg_basebackup with WAL archiving); back up the --local-db file with "
+                                      "pg_basebackup with WAL archiving), the order book with it; back up the --local-db file with "
                                       "backup --db LOCAL_DB"),
                 2);
   }
@@ -654,6 +675,10 @@ common::CliProgram program() {
              return coordinator::channels::channelDecode(o, std::cin, std::cout, std::cerr);
            },
            coordinator::channels::kChannelDecodeNotes},
+          {"edi-decode", "print each transaction set of an X12 EDI file, normalised, one JSON object per line",
+           coordinator::edi::ediDecodeOptions(),
+           [](const common::ParsedOptions& o) { return coordinator::edi::ediDecode(o, std::cout, std::cerr); },
+           coordinator::edi::kEdiDecodeNotes},
       },
       kNotes,
       // The components of its files: the ledger file (--db), DB.orders and DB.channels (dead letters).
@@ -669,5 +694,14 @@ common::CliProgram program() {
 int main(int argc, char** argv) {
   sw::common::blockTerminationSignals();
   sw::common::initCrashPoints();
+  // edi-decode FILE: the shared option parser takes options only, so a bare FILE becomes --file FILE.
+  if (argc > 1 && std::string(argv[1]) == "edi-decode") {
+    std::vector<std::string> rest = sw::coordinator::edi::ediDecodeArgs(std::vector<std::string>(argv + 2, argv + argc));
+    std::vector<std::string> words = {argv[0], argv[1]};
+    words.insert(words.end(), rest.begin(), rest.end());
+    std::vector<char*> args;
+    for (std::string& w : words) args.push_back(w.data());
+    return sw::common::runCli(program(), static_cast<int>(args.size()), args.data());
+  }
   return sw::common::runCli(program(), argc, argv);
 }

@@ -235,9 +235,10 @@ TEST_F(Packages, TheUnpackedAgentAndCoordinatorRunFromTheirConfig) {
 // As an admin installs them: dpkg -i of all four into an overlay over / in a private mount
 // namespace (tests/package/install_in_overlay.sh; this machine is untouched), so the maintainer
 // scripts really run: the stockwire user and /var/lib/stockwire 0700, the conffiles registered,
-// both daemons started as that user on their packaged config, a reinstall (the upgrade path)
-// keeping an edited config, and a purge keeping the data. Needs root and overlayfs.
-TEST_F(Packages, InstallRunReinstallAndPurgeAsAnAdminWould) {
+// both daemons started as that user on their packaged config, a reinstall keeping an edited
+// config, an upgrade from an earlier version with sales waiting unsent, and a purge keeping the
+// data. Needs root and overlayfs.
+TEST_F(Packages, InstallRunReinstallUpgradeAndPurgeAsAnAdminWould) {
   if (geteuid() != 0) GTEST_SKIP() << "needs root (a private mount namespace with an overlay over /)";
   if (!fs::exists("/usr/bin/unshare")) GTEST_SKIP() << "needs unshare (util-linux)";
   ASSERT_EQ(debs_.size(), kPackages.size());
@@ -272,6 +273,15 @@ TEST_F(Packages, InstallRunReinstallAndPurgeAsAnAdminWould) {
   EXPECT_EQ(facts["reinstall"], "ok") << readText(dir_->file("overlay/reinstall.log"));
   EXPECT_EQ(facts["edited_config"], "1");
   EXPECT_EQ(facts["datadir_after_reinstall"], "700 stockwire");
+  // Installed over an earlier version of the packages (install=ok above is that upgrade) with
+  // five sales waiting unsent: all five reach the ledger once, after it.
+  EXPECT_EQ(facts["prev_install"], "ok") << readText(dir_->file("overlay/prev-install.log"));
+  EXPECT_NE(facts["prev_version"].find("~prev"), std::string::npos) << facts["prev_version"];
+  EXPECT_EQ(facts["device_add"], "") << readText(dir_->file("overlay/device-add.log"));
+  EXPECT_EQ(facts["sold_before_upgrade"], "5") << readText(dir_->file("overlay/agent-prev.err"));
+  EXPECT_EQ(facts["upgraded_to"], "new");
+  EXPECT_EQ(facts["synced_after_upgrade"], "5") << readText(dir_->file("overlay/coordinator-up.err"))
+                                                 << readText(dir_->file("overlay/agent-up.err"));
   EXPECT_EQ(facts["purge"], "ok") << readText(dir_->file("overlay/purge.log"));
   EXPECT_EQ(facts["binary_after_purge"], "gone");
   EXPECT_EQ(facts["config_after_purge"], "gone");

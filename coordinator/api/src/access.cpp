@@ -43,6 +43,8 @@ common::SchemaVersion SqliteAccess::schemaVersion() {
   return common::schemaVersionOf(kSchema);
 }
 
+const std::vector<std::string>& SqliteAccess::schemaSteps() { return kSchema.steps; }
+
 Result<std::unique_ptr<SqliteAccess>> SqliteAccess::open(const std::string& path, const common::Clock& clock) {
   // Shares the file with the ledger's writer: wait for it rather than fail a request.
   auto db = common::SqliteDb::open({.path = path, .busy_timeout_ms = 30'000});

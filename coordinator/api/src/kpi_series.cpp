@@ -37,6 +37,8 @@ common::SchemaVersion SqliteKpiSeries::schemaVersion() {
   return common::schemaVersionOf(kSchema);
 }
 
+const std::vector<std::string>& SqliteKpiSeries::schemaSteps() { return kSchema.steps; }
+
 Result<std::unique_ptr<SqliteKpiSeries>> SqliteKpiSeries::open(const std::string& path) {
   // Shares the file with the ledger's writer: wait for it rather than lose a sample.
   auto db = common::SqliteDb::open({.path = path, .busy_timeout_ms = 30'000});

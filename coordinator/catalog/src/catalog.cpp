@@ -113,6 +113,8 @@ common::SchemaVersion SqliteCatalog::schemaVersion() {
   return common::schemaVersionOf(kSchema);
 }
 
+const std::vector<std::string>& SqliteCatalog::schemaSteps() { return kSchema.steps; }
+
 Result<std::unique_ptr<SqliteCatalog>> SqliteCatalog::open(const std::string& path, const common::Clock& clock) {
   std::unique_ptr<SqliteCatalog> c(new SqliteCatalog(clock));
   if (auto s = c->init(path); !s) return s.error();

@@ -55,6 +55,8 @@ common::SchemaVersion DeadLetterStore::schemaVersion() {
   return {"dead_letters", static_cast<int64_t>(kDeadLetterSchema.size())};
 }
 
+const std::vector<std::string>& DeadLetterStore::schemaSteps() { return kDeadLetterSchema; }
+
 Result<std::unique_ptr<DeadLetterStore>> DeadLetterStore::open(const std::string& path) {
   std::unique_ptr<DeadLetterStore> s(new DeadLetterStore());
   auto db = common::SqliteDb::open({.path = path});

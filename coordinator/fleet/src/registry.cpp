@@ -49,6 +49,8 @@ common::SchemaVersion DeviceRegistry::schemaVersion() {
   return common::schemaVersionOf(kSchema);
 }
 
+const std::vector<std::string>& DeviceRegistry::schemaSteps() { return kSchema.steps; }
+
 Result<std::unique_ptr<DeviceRegistry>> DeviceRegistry::open(const std::string& path, const common::Clock& clock) {
   // Shares the file with the ledger's writer: wait for it rather than fail an enrollment.
   auto db = common::SqliteDb::open({.path = path, .busy_timeout_ms = 30'000});

@@ -282,6 +282,10 @@ common::SchemaVersion SqlLedger::schemaVersion() {
   return {"ledger", static_cast<int64_t>(kSchema.size())};
 }
 
+const std::vector<std::string>& SqlLedger::schemaSteps(common::SqlDialect dialect) {
+  return dialect == common::SqlDialect::kPostgres ? kPgSchema : kSchema;
+}
+
 Result<std::unique_ptr<SqlLedger>> SqlLedger::open(const LedgerOptions& options) {
   std::unique_ptr<SqlLedger> l(new SqlLedger());
   if (auto s = l->init(options); !s) return s.error();

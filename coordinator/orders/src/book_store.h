@@ -2,6 +2,7 @@
 // Internal to sw_orders: what the parts of one order book share (order_book.h), and the row
 // helpers more than one part uses.
 
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -12,7 +13,7 @@
 
 #include "sw/common/clock.h"
 #include "sw/common/result.h"
-#include "sw/common/sqlite.h"
+#include "sw/common/sql.h"
 #include "sw/coordinator/orders/tasks.h"
 
 namespace sw::coordinator {
@@ -21,14 +22,15 @@ struct BookStore {
   explicit BookStore(const common::Clock& c) : clock(c) {}
   const common::Clock& clock;
   std::mutex mu;  // around db, and every part's memory (Holds)
-  common::SqliteDb db;
+  std::unique_ptr<common::SqlDb> db;  // SQLite or PostgreSQL (OrderBook::open)
+  int64_t writer_lease_token = 0;     // OrderBook::fenceWith (0: not fenced)
 };
 
 // Reads a state column. A word this version does not know (the file was edited, or written by a
 // newer version) is kept in `bad`, and the caller returns badState(bad) once the rows are read:
 // never taken silently as another state.
 template <typename E>
-E stateColumn(const common::SqliteStmt& st, int col, std::optional<E> (*parse)(std::string_view), const char* what,
+E stateColumn(const common::SqlStmt& st, int col, std::optional<E> (*parse)(std::string_view), const char* what,
               std::string& bad) {
   std::string word = st.columnText(col);
   if (auto e = parse(word)) return *e;

@@ -7,22 +7,22 @@
 namespace sw::coordinator {
 
 using common::Result;
-using common::SqliteStmt;
+using common::SqlStmt;
 using common::Status;
 
 Result<std::vector<Fulfilment>> FulfilmentBook::pending(int64_t limit) {
   std::lock_guard<std::mutex> lock(store_.mu);
-  return queryLocked("WHERE status = 'pending' ORDER BY id LIMIT ?", [&](SqliteStmt& st) { st.bind(1, limit); });
+  return queryLocked("WHERE status = 'pending' ORDER BY id LIMIT ?", [&](SqlStmt& st) { st.bind(1, limit); });
 }
 
 Result<std::vector<Fulfilment>> FulfilmentBook::failed(int64_t limit) {
   std::lock_guard<std::mutex> lock(store_.mu);
-  return queryLocked("WHERE status = 'failed' ORDER BY id DESC LIMIT ?", [&](SqliteStmt& st) { st.bind(1, limit); });
+  return queryLocked("WHERE status = 'failed' ORDER BY id DESC LIMIT ?", [&](SqlStmt& st) { st.bind(1, limit); });
 }
 
 Status FulfilmentBook::reported(int64_t id, const std::string& channel_fulfilment_id) {
   std::lock_guard<std::mutex> lock(store_.mu);
-  auto st = store_.db.cached(
+  auto st = store_.db->cached(
       "UPDATE fulfilments SET status = 'reported', attempts = attempts + 1, channel_fulfilment_id = ?,"
       " reported_at_ms = ?, last_error = '' WHERE id = ?");
   if (!st) return st.error();
@@ -32,7 +32,7 @@ Status FulfilmentBook::reported(int64_t id, const std::string& channel_fulfilmen
 
 Status FulfilmentBook::triedAndFailed(int64_t id, const std::string& error) {
   std::lock_guard<std::mutex> lock(store_.mu);
-  auto st = store_.db.cached("UPDATE fulfilments SET attempts = attempts + 1, last_error = ? WHERE id = ?");
+  auto st = store_.db->cached("UPDATE fulfilments SET attempts = attempts + 1, last_error = ? WHERE id = ?");
   if (!st) return st.error();
   st->bind(1, error).bind(2, id);
   return st->run();
@@ -40,7 +40,7 @@ Status FulfilmentBook::triedAndFailed(int64_t id, const std::string& error) {
 
 Status FulfilmentBook::gaveUp(int64_t id, const std::string& error) {
   std::lock_guard<std::mutex> lock(store_.mu);
-  auto st = store_.db.cached("UPDATE fulfilments SET status = 'failed', attempts = attempts + 1, last_error = ? WHERE id = ?");
+  auto st = store_.db->cached("UPDATE fulfilments SET status = 'failed', attempts = attempts + 1, last_error = ? WHERE id = ?");
   if (!st) return st.error();
   st->bind(1, error).bind(2, id);
   return st->run();
@@ -48,16 +48,16 @@ Status FulfilmentBook::gaveUp(int64_t id, const std::string& error) {
 
 Result<bool> FulfilmentBook::retry(int64_t id) {
   std::lock_guard<std::mutex> lock(store_.mu);
-  auto st = store_.db.cached("UPDATE fulfilments SET status = 'pending' WHERE id = ? AND status = 'failed'");
+  auto st = store_.db->cached("UPDATE fulfilments SET status = 'pending' WHERE id = ? AND status = 'failed'");
   if (!st) return st.error();
   st->bind(1, id);
   if (auto s = st->run(); !s) return s.error();
-  return store_.db.changes() > 0;
+  return store_.db->changes() > 0;
 }
 
 Status FulfilmentBook::recordLocked(const PickTask& t, const std::vector<TaskLine>& shipped,
                                     const std::string& tracking) {
-  auto f = store_.db.cached(
+  auto f = store_.db->cached(
       "INSERT INTO fulfilments (channel, order_id, task_id, location, tracking, lines, status, created_at_ms)"
       " VALUES (?, ?, ?, ?, ?, ?, 'pending', ?)");
   if (!f) return f.error();
@@ -68,13 +68,13 @@ Status FulfilmentBook::recordLocked(const PickTask& t, const std::vector<TaskLin
 
 Result<std::vector<Fulfilment>> FulfilmentBook::ofOrderLocked(const OrderRef& order) {
   return queryLocked("WHERE channel = ? AND order_id = ? ORDER BY id",
-                     [&](SqliteStmt& st) { st.bind(1, order.channel).bind(2, order.order_id); });
+                     [&](SqlStmt& st) { st.bind(1, order.channel).bind(2, order.order_id); });
 }
 
 // One reader for every query of fulfilments.
 Result<std::vector<Fulfilment>> FulfilmentBook::queryLocked(const char* where_order_limit,
-                                                            const std::function<void(SqliteStmt&)>& bind) {
-  auto st = store_.db.cached(
+                                                            const std::function<void(SqlStmt&)>& bind) {
+  auto st = store_.db->cached(
       std::string("SELECT id, channel, order_id, task_id, location, tracking, lines, status, attempts, last_error,"
                   " channel_fulfilment_id, created_at_ms, reported_at_ms FROM fulfilments ") +
       where_order_limit);
@@ -82,7 +82,7 @@ Result<std::vector<Fulfilment>> FulfilmentBook::queryLocked(const char* where_or
   bind(*st);
   std::vector<Fulfilment> out;
   std::string bad;
-  if (auto each_ok = st->eachRow([&](const SqliteStmt& row) {
+  if (auto each_ok = st->eachRow([&](const SqlStmt& row) {
     Fulfilment f;
     f.id = row.columnInt(0);
     f.channel = row.columnText(1);

@@ -10,17 +10,17 @@ namespace sw::coordinator {
 
 using common::Error;
 using common::Result;
-using common::SqliteStmt;
+using common::SqlStmt;
 using common::Status;
 
 namespace {
 
 constexpr const char* kAllocationColumns = "SELECT id, line_id, sku, location, quantity, state, task_id FROM allocations ";
 
-Result<std::vector<BookAllocation>> readAllocations(SqliteStmt& st) {
+Result<std::vector<BookAllocation>> readAllocations(SqlStmt& st) {
   std::vector<BookAllocation> out;
   std::string bad;
-  if (auto each_ok = st.eachRow([&](const SqliteStmt& row) {
+  if (auto each_ok = st.eachRow([&](const SqlStmt& row) {
     out.push_back({row.columnInt(0), row.columnText(1), row.columnText(2), row.columnText(3), row.columnInt(4),
                    stateColumn(row, 5, parseAllocationState, "allocations.state", bad), row.columnText(6)});
   }); !each_ok) return each_ok.error();
@@ -46,7 +46,7 @@ int64_t Holds::heldAt(const std::string& sku, const std::string& location) {
 
 Result<std::vector<BookAllocation>> Holds::unrouted(int64_t limit) {
   std::lock_guard<std::mutex> lock(store_.mu);
-  auto st = store_.db.cached(std::string(kAllocationColumns) + "WHERE state = 'reserved' AND location = '' ORDER BY id LIMIT ?");
+  auto st = store_.db->cached(std::string(kAllocationColumns) + "WHERE state = 'reserved' AND location = '' ORDER BY id LIMIT ?");
   if (!st) return st.error();
   st->bind(1, limit);
   return readAllocations(*st);
@@ -54,7 +54,7 @@ Result<std::vector<BookAllocation>> Holds::unrouted(int64_t limit) {
 
 Result<OrderRef> Holds::orderOf(int64_t allocation_id) {
   std::lock_guard<std::mutex> lock(store_.mu);
-  auto st = store_.db.cached("SELECT channel, order_id FROM allocations WHERE id = ?");
+  auto st = store_.db->cached("SELECT channel, order_id FROM allocations WHERE id = ?");
   if (!st) return st.error();
   st->bind(1, allocation_id);
   auto r = st->step();
@@ -64,40 +64,43 @@ Result<OrderRef> Holds::orderOf(int64_t allocation_id) {
 }
 
 Status Holds::loadLocked() {
-  auto st = store_.db.cached(
+  auto st = store_.db->cached(
       "SELECT sku, location, SUM(quantity) FROM allocations WHERE state IN ('reserved', 'tasked') GROUP BY sku, location");
   if (!st) return st.error();
   held_.clear();
-  return st->eachRow([&](const SqliteStmt& row) { held_[row.columnText(0)][row.columnText(1)] = row.columnInt(2); });
+  return st->eachRow([&](const SqlStmt& row) { held_[row.columnText(0)][row.columnText(1)] = row.columnInt(2); });
 }
 
 Result<std::vector<BookAllocation>> Holds::ofOrderLocked(const OrderRef& order) {
-  auto st = store_.db.cached(std::string(kAllocationColumns) + "WHERE channel = ? AND order_id = ? ORDER BY id");
+  auto st = store_.db->cached(std::string(kAllocationColumns) + "WHERE channel = ? AND order_id = ? ORDER BY id");
   if (!st) return st.error();
   st->bind(1, order.channel).bind(2, order.order_id);
   return readAllocations(*st);
 }
 
 Result<int64_t> Holds::insertLocked(const OrderRef& order, const BookAllocation& a) {
-  auto st = store_.db.cached(
+  auto st = store_.db->cached(
       "INSERT INTO allocations (channel, order_id, line_id, sku, location, quantity, state, task_id, created_at_ms)"
-      " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)");
+      " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id");
   if (!st) return st.error();
   st->bind(1, order.channel).bind(2, order.order_id).bind(3, a.line_id).bind(4, a.sku).bind(5, a.location)
       .bind(6, a.quantity).bind(7, toString(a.state)).bind(8, a.task_id).bind(9, store_.clock.nowMs());
-  if (auto s = st->run(); !s) return s.error();
-  return store_.db.lastInsertRowid();
+  int64_t id = 0;
+  auto r = st->firstRow([&](const SqlStmt& row) { id = row.columnInt(0); });
+  if (!r) return r.error();
+  if (!*r) return Error::fatal("no_id", "order book: an allocation was inserted without an id");
+  return id;
 }
 
 Status Holds::setLocked(int64_t id, int64_t quantity, AllocationState state) {
-  auto st = store_.db.cached("UPDATE allocations SET quantity = ?, state = ? WHERE id = ?");
+  auto st = store_.db->cached("UPDATE allocations SET quantity = ?, state = ? WHERE id = ?");
   if (!st) return st.error();
   st->bind(1, quantity).bind(2, toString(state)).bind(3, id);
   return st->run();
 }
 
 Result<Holds::Unrouted> Holds::unroutedLocked(int64_t id) {
-  auto st = store_.db.cached(
+  auto st = store_.db->cached(
       "SELECT channel, order_id, line_id, sku, quantity FROM allocations WHERE id = ? AND state = 'reserved' AND location = ''");
   if (!st) return st.error();
   st->bind(1, id);
@@ -108,11 +111,14 @@ Result<Holds::Unrouted> Holds::unroutedLocked(int64_t id) {
 }
 
 Status Holds::takeLocked(int64_t id, int64_t units, int64_t had) {
-  auto st = units < had ? store_.db.cached("UPDATE allocations SET quantity = quantity - ?1 WHERE id = ?2")
-                        : store_.db.cached("DELETE FROM allocations WHERE id = ?2");
+  auto st = units < had ? store_.db->cached("UPDATE allocations SET quantity = quantity - ?1 WHERE id = ?2")
+                        : store_.db->cached("DELETE FROM allocations WHERE id = ?1");
   if (!st) return st.error();
-  if (units < had) st->bind(1, units);
-  st->bind(2, id);
+  if (units < had) {
+    st->bind(1, units).bind(2, id);
+  } else {
+    st->bind(1, id);
+  }
   return st->run();
 }
 
@@ -120,7 +126,7 @@ Result<std::vector<TaskUnitsTaken>> Holds::releaseLocked(const std::vector<BookA
                                                          std::vector<std::string>* skus) {
   std::vector<TaskUnitsTaken> taken;
   // The released part of a lot split off keeps the lot's line, location and task.
-  auto split = store_.db.cached(
+  auto split = store_.db->cached(
       "INSERT INTO allocations (channel, order_id, line_id, sku, location, quantity, state, task_id, created_at_ms)"
       " SELECT channel, order_id, line_id, sku, location, ?, 'released', task_id, ? FROM allocations WHERE id = ?");
   if (!split) return split.error();

@@ -9,7 +9,7 @@
 namespace sw::coordinator {
 
 using common::Result;
-using common::SqliteStmt;
+using common::SqlStmt;
 using common::Status;
 
 Result<RefundResult> OrderBook::applyRefund(const std::string& channel, const std::string& order_id,
@@ -19,7 +19,7 @@ Result<RefundResult> OrderBook::applyRefund(const std::string& channel, const st
   if (quantity <= 0) return out;
   const OrderRef ref{channel, order_id};
   Status s = write([&]() -> Status {
-    auto seen = store_->db.cached("SELECT 1 FROM refunds WHERE channel = ? AND refund_id = ? AND line_id = ?");
+    auto seen = store_->db->cached("SELECT 1 FROM refunds WHERE channel = ? AND refund_id = ? AND line_id = ?");
     if (!seen) return seen.error();
     seen->bind(1, channel).bind(2, refund_id).bind(3, line_id);
     auto sr = seen->step();
@@ -48,7 +48,7 @@ Result<RefundResult> OrderBook::applyRefund(const std::string& channel, const st
     // has shipped; only held units beyond that are released. So a refund whose units an order update
     // already released (Shopify GraphQL polling sees a refund only as a lower current quantity,
     // without its id) releases nothing more, and a refund of shipped units does not take held ones.
-    auto ln = store_->db.cached(
+    auto ln = store_->db->cached(
         "SELECT l.quantity, l.released, (SELECT COALESCE(SUM(f.quantity), 0) FROM refunds f"
         "  WHERE f.channel = l.channel AND f.order_id = l.order_id AND f.line_id = l.line_id)"
         " FROM order_lines l WHERE l.channel = ? AND l.order_id = ? AND l.line_id = ?");
@@ -71,14 +71,14 @@ Result<RefundResult> OrderBook::applyRefund(const std::string& channel, const st
     // count to the refund's: order updates release what a line lost less what refunds account for,
     // minus the line's count, so no unit is counted on both sides.
     if (int64_t covered = std::min(released_by_updates, quantity - out.released); covered > 0) {
-      auto ul = store_->db.cached("UPDATE order_lines SET released = released - ? WHERE channel = ? AND order_id = ? AND line_id = ?");
+      auto ul = store_->db->cached("UPDATE order_lines SET released = released - ? WHERE channel = ? AND order_id = ? AND line_id = ?");
       if (!ul) return ul.error();
       ul->bind(1, covered).bind(2, channel).bind(3, order_id).bind(4, line_id);
       if (auto r = ul->run(); !r) return r;
     }
     int64_t left = quantity - out.released;
     if (restock && left > 0 && !sku.empty()) {
-      auto done = store_->db.cached("SELECT COALESCE(SUM(quantity), 0) FROM restocks WHERE channel = ? AND order_id = ? AND line_id = ?");
+      auto done = store_->db->cached("SELECT COALESCE(SUM(quantity), 0) FROM restocks WHERE channel = ? AND order_id = ? AND line_id = ?");
       if (!done) return done.error();
       done->bind(1, channel).bind(2, order_id).bind(3, line_id);
       auto dr = done->step();
@@ -90,7 +90,7 @@ Result<RefundResult> OrderBook::applyRefund(const std::string& channel, const st
         // The channel's count also holds units it restocked that never left here (refunded before
         // shipping: released from holds, not restocked). Counted as accounted for, which may
         // restock too little (a released refund the channel did not restock), never too much.
-        auto rel = store_->db.cached("SELECT COALESCE(SUM(released), 0) FROM refunds WHERE channel = ? AND order_id = ? AND line_id = ?");
+        auto rel = store_->db->cached("SELECT COALESCE(SUM(released), 0) FROM refunds WHERE channel = ? AND order_id = ? AND line_id = ?");
         if (!rel) return rel.error();
         rel->bind(1, channel).bind(2, order_id).bind(3, line_id);
         auto rr = rel->step();
@@ -112,9 +112,9 @@ Result<RefundResult> OrderBook::applyRefund(const std::string& channel, const st
         }
       }
       if (out.restocked > 0 && !out.location.empty()) {
-        auto ins = store_->db.cached(
-            "INSERT INTO restocks (event_id, channel, order_id, refund_id, line_id, sku, location, quantity, state,"
-            " created_at_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'pending', ?)");
+        auto ins = store_->db->cached(
+            "INSERT INTO restocks (seq, event_id, channel, order_id, refund_id, line_id, sku, location, quantity, state,"
+            " created_at_ms) SELECT COALESCE(MAX(seq), 0) + 1, ?, ?, ?, ?, ?, ?, ?, ?, 'pending', ? FROM restocks");
         if (!ins) return ins.error();
         ins->bind(1, common::newUuid()).bind(2, channel).bind(3, order_id).bind(4, refund_id).bind(5, line_id).bind(6, sku)
             .bind(7, out.location).bind(8, out.restocked).bind(9, store_->clock.nowMs());
@@ -123,7 +123,7 @@ Result<RefundResult> OrderBook::applyRefund(const std::string& channel, const st
         out.restocked = 0;
       }
     }
-    auto rec = store_->db.cached(
+    auto rec = store_->db->cached(
         "INSERT INTO refunds (channel, refund_id, line_id, order_id, quantity, released, restocked, at_ms)"
         " VALUES (?, ?, ?, ?, ?, ?, ?, ?)");
     if (!rec) return rec.error();
@@ -138,11 +138,11 @@ Result<RefundResult> OrderBook::applyRefund(const std::string& channel, const st
 
 Result<std::map<std::string, int64_t>> OrderBook::refundedUnits(const std::string& channel, const std::string& order_id) {
   std::lock_guard<std::mutex> lock(store_->mu);
-  auto st = store_->db.cached("SELECT line_id, SUM(quantity) FROM refunds WHERE channel = ? AND order_id = ? GROUP BY line_id");
+  auto st = store_->db->cached("SELECT line_id, SUM(quantity) FROM refunds WHERE channel = ? AND order_id = ? GROUP BY line_id");
   if (!st) return st.error();
   st->bind(1, channel).bind(2, order_id);
   std::map<std::string, int64_t> out;
-  if (auto each_ok = st->eachRow([&](const common::SqliteStmt&) {
+  if (auto each_ok = st->eachRow([&](const common::SqlStmt&) {
     out[st->columnText(0)] = st->columnInt(1);
   }); !each_ok) return each_ok.error();
   return out;
@@ -150,13 +150,13 @@ Result<std::map<std::string, int64_t>> OrderBook::refundedUnits(const std::strin
 
 Result<std::vector<Restock>> OrderBook::pendingRestocks(int64_t limit) {
   std::lock_guard<std::mutex> lock(store_->mu);
-  auto st = store_->db.cached(
+  auto st = store_->db->cached(
       "SELECT seq, event_id, channel, order_id, refund_id, line_id, sku, location, quantity, created_at_ms"
       " FROM restocks WHERE state = 'pending' ORDER BY seq LIMIT ?");
   if (!st) return st.error();
   st->bind(1, limit);
   std::vector<Restock> out;
-  if (auto each_ok = st->eachRow([&](const common::SqliteStmt&) {
+  if (auto each_ok = st->eachRow([&](const common::SqlStmt&) {
     Restock x;
     x.seq = st->columnInt(0);
     x.event_id = st->columnText(1);
@@ -176,7 +176,7 @@ Result<std::vector<Restock>> OrderBook::pendingRestocks(int64_t limit) {
 
 Status OrderBook::restocksApplied(int64_t up_to_seq) {
   std::lock_guard<std::mutex> lock(store_->mu);
-  auto st = store_->db.cached("UPDATE restocks SET state = 'applied', applied_at_ms = ? WHERE state = 'pending' AND seq <= ?");
+  auto st = store_->db->cached("UPDATE restocks SET state = 'applied', applied_at_ms = ? WHERE state = 'pending' AND seq <= ?");
   if (!st) return st.error();
   st->bind(1, store_->clock.nowMs()).bind(2, up_to_seq);
   return st->run();
@@ -185,12 +185,12 @@ Status OrderBook::restocksApplied(int64_t up_to_seq) {
 // The order's restocks and applied refund lines.
 Status OrderBook::readRefundsLocked(BookOrder& o) {
   std::string bad;
-  auto rs = store_->db.cached(
+  auto rs = store_->db->cached(
       "SELECT seq, event_id, refund_id, line_id, sku, location, quantity, state, created_at_ms, applied_at_ms"
       " FROM restocks WHERE channel = ? AND order_id = ? ORDER BY seq");
   if (!rs) return rs.error();
   rs->bind(1, o.channel).bind(2, o.order_id);
-  if (auto each_ok = rs->eachRow([&](const common::SqliteStmt&) {
+  if (auto each_ok = rs->eachRow([&](const common::SqlStmt&) {
     Restock x;
     x.seq = rs->columnInt(0);
     x.event_id = rs->columnText(1);
@@ -206,12 +206,12 @@ Status OrderBook::readRefundsLocked(BookOrder& o) {
     x.applied_at_ms = rs->columnInt(9);
     o.restocks.push_back(std::move(x));
   }); !each_ok) return each_ok;
-  auto rf = store_->db.cached(
+  auto rf = store_->db->cached(
       "SELECT refund_id, line_id, quantity, released, restocked, at_ms FROM refunds WHERE channel = ? AND order_id = ?"
       " ORDER BY rowid");
   if (!rf) return rf.error();
   rf->bind(1, o.channel).bind(2, o.order_id);
-  if (auto each_ok = rf->eachRow([&](const common::SqliteStmt&) {
+  if (auto each_ok = rf->eachRow([&](const common::SqlStmt&) {
     o.refunds.push_back({rf->columnText(0), rf->columnText(1), rf->columnInt(2), rf->columnInt(3), rf->columnInt(4),
                          rf->columnInt(5)});
   }); !each_ok) return each_ok;

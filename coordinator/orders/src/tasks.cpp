@@ -10,7 +10,7 @@ namespace sw::coordinator {
 
 using common::Error;
 using common::Result;
-using common::SqliteStmt;
+using common::SqlStmt;
 using common::Status;
 using nlohmann::json;
 
@@ -21,7 +21,7 @@ using nlohmann::json;
 
 Result<std::vector<PickTask>> TaskBook::open() {
   std::lock_guard<std::mutex> lock(store_.mu);
-  auto st = store_.db.cached(SW_TASK_COLUMNS "WHERE t.status = 'open' ORDER BY t.ver");
+  auto st = store_.db->cached(SW_TASK_COLUMNS "WHERE t.status = 'open' ORDER BY t.ver");
   if (!st) return st.error();
   return readLocked(*st);
 }
@@ -33,7 +33,7 @@ Result<std::optional<PickTask>> TaskBook::get(const std::string& task_id) {
 
 Result<std::map<std::string, int64_t>> TaskBook::createdSince(int64_t since_ms) {
   std::lock_guard<std::mutex> lock(store_.mu);
-  auto st = store_.db.cached(
+  auto st = store_.db->cached(
       "SELECT location, COUNT(*) FROM tasks WHERE created_at_ms >= ? AND status != 'cancelled' GROUP BY location");
   if (!st) return st.error();
   st->bind(1, since_ms);
@@ -50,7 +50,7 @@ Result<std::map<std::string, int64_t>> TaskBook::createdSince(int64_t since_ms) 
 
 Result<int64_t> TaskBook::version(const std::string& location) {
   std::lock_guard<std::mutex> lock(store_.mu);
-  auto st = store_.db.cached("SELECT COALESCE(MAX(ver), 0) FROM tasks WHERE location = ?");
+  auto st = store_.db->cached("SELECT COALESCE(MAX(ver), 0) FROM tasks WHERE location = ?");
   if (!st) return st.error();
   st->bind(1, location);
   auto r = st->step();
@@ -60,7 +60,7 @@ Result<int64_t> TaskBook::version(const std::string& location) {
 
 Result<std::vector<PickTask>> TaskBook::changedAfter(const std::string& location, int64_t after_ver, size_t limit) {
   std::lock_guard<std::mutex> lock(store_.mu);
-  auto st = store_.db.cached(SW_TASK_COLUMNS "WHERE t.location = ? AND t.ver > ? ORDER BY t.ver LIMIT ?");
+  auto st = store_.db->cached(SW_TASK_COLUMNS "WHERE t.location = ? AND t.ver > ? ORDER BY t.ver LIMIT ?");
   if (!st) return st.error();
   st->bind(1, location).bind(2, after_ver).bind(3, static_cast<int64_t>(limit));
   return readLocked(*st);
@@ -69,7 +69,7 @@ Result<std::vector<PickTask>> TaskBook::changedAfter(const std::string& location
 Result<std::vector<PickTask>> TaskBook::openAt(const std::string& location, const std::string& after_task_id,
                                                size_t limit) {
   std::lock_guard<std::mutex> lock(store_.mu);
-  auto st = store_.db.cached(SW_TASK_COLUMNS
+  auto st = store_.db->cached(SW_TASK_COLUMNS
                               "WHERE t.location = ? AND t.status = 'open' AND t.task_id > ? ORDER BY t.task_id LIMIT ?");
   if (!st) return st.error();
   st->bind(1, location).bind(2, after_task_id).bind(3, static_cast<int64_t>(limit));
@@ -77,7 +77,7 @@ Result<std::vector<PickTask>> TaskBook::openAt(const std::string& location, cons
 }
 
 Result<std::optional<PickTask>> TaskBook::getLocked(const std::string& task_id) {
-  auto st = store_.db.cached(SW_TASK_COLUMNS "WHERE t.task_id = ?");
+  auto st = store_.db->cached(SW_TASK_COLUMNS "WHERE t.task_id = ?");
   if (!st) return st.error();
   st->bind(1, task_id);
   auto tasks = readLocked(*st);
@@ -87,14 +87,14 @@ Result<std::optional<PickTask>> TaskBook::getLocked(const std::string& task_id) 
 }
 
 Result<std::vector<PickTask>> TaskBook::ofOrderLocked(const OrderRef& order) {
-  auto st = store_.db.cached(SW_TASK_COLUMNS "WHERE t.channel = ? AND t.order_id = ? ORDER BY t.created_at_ms, t.ver");
+  auto st = store_.db->cached(SW_TASK_COLUMNS "WHERE t.channel = ? AND t.order_id = ? ORDER BY t.created_at_ms, t.ver");
   if (!st) return st.error();
   st->bind(1, order.channel).bind(2, order.order_id);
   return readLocked(*st);
 }
 
 Result<int64_t> TaskBook::nextVerLocked() {
-  auto st = store_.db.cached("UPDATE counters SET value = value + 1 WHERE name = 'task_ver' RETURNING value");
+  auto st = store_.db->cached("UPDATE counters SET value = value + 1 WHERE name = 'task_ver' RETURNING value");
   if (!st) return st.error();
   auto r = st->step();
   if (!r) return r.error();
@@ -103,7 +103,7 @@ Result<int64_t> TaskBook::nextVerLocked() {
 }
 
 Status TaskBook::insertLocked(const PickTask& t) {
-  auto st = store_.db.cached(
+  auto st = store_.db->cached(
       "INSERT INTO tasks (task_id, channel, order_id, location, status, ver, created_at_ms, updated_at_ms)"
       " VALUES (?, ?, ?, ?, ?, ?, ?, ?)");
   if (!st) return st.error();
@@ -113,7 +113,7 @@ Status TaskBook::insertLocked(const PickTask& t) {
   st->bind(1, t.task_id).bind(2, t.channel).bind(3, t.order_id).bind(4, t.location).bind(5, toString(TaskStatus::kOpen))
       .bind(6, *ver).bind(7, now).bind(8, now);
   if (auto s = st->run(); !s) return s;
-  auto ln = store_.db.cached(
+  auto ln = store_.db->cached(
       "INSERT INTO task_lines (task_id, n, line_id, sku, quantity, allocation_id) VALUES (?, ?, ?, ?, ?, ?)");
   if (!ln) return ln.error();
   int64_t n = 0;
@@ -125,7 +125,7 @@ Status TaskBook::insertLocked(const PickTask& t) {
 }
 
 Status TaskBook::shrinkLocked(const std::vector<TaskUnitsTaken>& taken, std::vector<std::string>* locations) {
-  auto tl = store_.db.cached("UPDATE task_lines SET quantity = quantity - ? WHERE allocation_id = ?");
+  auto tl = store_.db->cached("UPDATE task_lines SET quantity = quantity - ? WHERE allocation_id = ?");
   if (!tl) return tl.error();
   std::set<std::string> touched;
   for (const TaskUnitsTaken& t : taken) {
@@ -135,8 +135,8 @@ Status TaskBook::shrinkLocked(const std::vector<TaskUnitsTaken>& taken, std::vec
   }
   // A task that lost units is re-issued (new version) or, when nothing is left, cancelled.
   for (const std::string& id : touched) {
-    if (auto s = store_.db.exec("DELETE FROM task_lines WHERE quantity <= 0"); !s) return s;
-    auto left = store_.db.cached("SELECT COUNT(*) FROM task_lines WHERE task_id = ?");
+    if (auto s = store_.db->exec("DELETE FROM task_lines WHERE quantity <= 0"); !s) return s;
+    auto left = store_.db->cached("SELECT COUNT(*) FROM task_lines WHERE task_id = ?");
     if (!left) return left.error();
     left->bind(1, id);
     auto r = left->step();
@@ -145,7 +145,7 @@ Status TaskBook::shrinkLocked(const std::vector<TaskUnitsTaken>& taken, std::vec
     left->reset();
     auto ver = nextVerLocked();
     if (!ver) return ver.error();
-    auto ut = store_.db.cached(
+    auto ut = store_.db->cached(
         "UPDATE tasks SET ver = ?, updated_at_ms = ?, status = CASE WHEN ? THEN 'cancelled' ELSE status END"
         " WHERE task_id = ? AND status = 'open' RETURNING location");
     if (!ut) return ut.error();
@@ -158,18 +158,18 @@ Status TaskBook::shrinkLocked(const std::vector<TaskUnitsTaken>& taken, std::vec
 }
 
 Status TaskBook::cancelOpenLocked(const OrderRef& order, std::vector<std::string>* locations) {
-  auto open = store_.db.cached("SELECT task_id, location FROM tasks WHERE channel = ? AND order_id = ? AND status = 'open'");
+  auto open = store_.db->cached("SELECT task_id, location FROM tasks WHERE channel = ? AND order_id = ? AND status = 'open'");
   if (!open) return open.error();
   open->bind(1, order.channel).bind(2, order.order_id);
   std::vector<std::pair<std::string, std::string>> tasks;
-  if (auto each_ok = open->eachRow([&](const SqliteStmt& row) { tasks.emplace_back(row.columnText(0), row.columnText(1)); });
+  if (auto each_ok = open->eachRow([&](const SqlStmt& row) { tasks.emplace_back(row.columnText(0), row.columnText(1)); });
       !each_ok) {
     return each_ok;
   }
   for (const auto& [id, loc] : tasks) {
     auto ver = nextVerLocked();
     if (!ver) return ver.error();
-    auto ut = store_.db.cached("UPDATE tasks SET status = 'cancelled', ver = ?, updated_at_ms = ? WHERE task_id = ?");
+    auto ut = store_.db->cached("UPDATE tasks SET status = 'cancelled', ver = ?, updated_at_ms = ? WHERE task_id = ?");
     if (!ut) return ut.error();
     ut->bind(1, *ver).bind(2, store_.clock.nowMs()).bind(3, id);
     if (auto s = ut->run(); !s) return s;
@@ -181,24 +181,24 @@ Status TaskBook::cancelOpenLocked(const OrderRef& order, std::vector<std::string
 Status TaskBook::doneLocked(const std::string& task_id) {
   auto ver = nextVerLocked();
   if (!ver) return ver.error();
-  auto ut = store_.db.cached("UPDATE tasks SET status = 'done', ver = ?, updated_at_ms = ? WHERE task_id = ?");
+  auto ut = store_.db->cached("UPDATE tasks SET status = 'done', ver = ?, updated_at_ms = ? WHERE task_id = ?");
   if (!ut) return ut.error();
   ut->bind(1, *ver).bind(2, store_.clock.nowMs()).bind(3, task_id);
   return ut->run();
 }
 
 Status TaskBook::readLinesLocked(PickTask& t) {
-  auto st = store_.db.cached("SELECT line_id, sku, quantity, allocation_id FROM task_lines WHERE task_id = ? ORDER BY n");
+  auto st = store_.db->cached("SELECT line_id, sku, quantity, allocation_id FROM task_lines WHERE task_id = ? ORDER BY n");
   if (!st) return st.error();
   st->bind(1, t.task_id);
   t.lines.clear();
-  if (auto each_ok = st->eachRow([&](const SqliteStmt& row) {
+  if (auto each_ok = st->eachRow([&](const SqlStmt& row) {
     t.lines.push_back({row.columnText(0), row.columnText(1), row.columnInt(2), row.columnInt(3)});
   }); !each_ok) return each_ok;
   st->reset();
   // The order's prices, from the order as taken in (orders.normalized).
   t.line_prices.clear();
-  auto o = store_.db.cached("SELECT normalized FROM orders WHERE channel = ? AND order_id = ?");
+  auto o = store_.db->cached("SELECT normalized FROM orders WHERE channel = ? AND order_id = ?");
   if (!o) return o.error();
   o->bind(1, t.channel).bind(2, t.order_id);
   auto r = o->step();
@@ -219,10 +219,10 @@ Status TaskBook::readLinesLocked(PickTask& t) {
   return {};
 }
 
-Result<std::vector<PickTask>> TaskBook::readLocked(SqliteStmt& st) {
+Result<std::vector<PickTask>> TaskBook::readLocked(SqlStmt& st) {
   std::vector<PickTask> out;
   std::string bad;
-  if (auto each_ok = st.eachRow([&](const SqliteStmt& row) {
+  if (auto each_ok = st.eachRow([&](const SqlStmt& row) {
     PickTask t;
     t.task_id = row.columnText(0);
     t.channel = row.columnText(1);

@@ -4,6 +4,7 @@
 
 #include "sw/agent/store.h"
 #include "sw/common/codec.h"
+#include "schema_upgrade.h"
 #include "test_support.h"
 
 using namespace sw;
@@ -477,7 +478,7 @@ TEST_F(StoreTest, AStoreOfANewerSchemaIsRefusedAndLeftAsItWas) {
   }
   auto refused = Store::open(config(), clock_);
   ASSERT_FALSE(refused.ok());
-  EXPECT_EQ(refused.error().code, "schema_too_new") << refused.error().toString();
+  EXPECT_TRUE(test::refusedAsTooNew(refused.error(), "agent_store", newer, newer - 1));
   auto db = common::SqliteDb::open({.path = dir_.file("agent.db")});
   ASSERT_TRUE(db.ok());
   EXPECT_EQ(*db->queryInt("SELECT version FROM schema_versions WHERE component = 'agent_store'"), newer);

@@ -11,6 +11,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
 #include "sw/common/result.h"
@@ -102,6 +103,8 @@ class SqlStmt {
   std::string columnText(int col) const { return std::string(impl_->columnView(col)); }
   bool columnIsNull(int col) const { return impl_->columnIsNull(col); }
   explicit operator bool() const { return impl_ != nullptr; }
+  // Gives up the statement (for SqlDb::cached, which keeps it).
+  std::unique_ptr<Impl> release() && { return std::move(impl_); }
 
  private:
   std::unique_ptr<Impl> impl_;
@@ -116,6 +119,11 @@ class SqlDb {
   virtual std::string describe() const = 0;
   virtual Status exec(std::string_view sql) = 0;
   virtual Result<SqlStmt> prepare(std::string_view sql) = 0;
+  // The statement cache: prepare() once per SQL text, the statement kept on this connection and
+  // lent out; when the returned SqlStmt goes away it is reset and given back. A statement still
+  // out when the same SQL is asked for again (a nested use) is not shared: that caller gets
+  // another one. (SQLite: SqliteDb::cached. PostgreSQL: a server-side prepared statement each.)
+  virtual Result<SqlStmt> cached(std::string_view sql);
   virtual Result<int64_t> queryInt(std::string_view sql) = 0;
   // Rows changed by the last INSERT/UPDATE/DELETE run on this connection.
   virtual int64_t changes() const = 0;
@@ -130,6 +138,12 @@ class SqlDb {
   // transaction; a newer recorded version than this code knows is refused (schema_too_new).
   virtual Status migrate(const SqliteSchema& schema) = 0;
   virtual Result<int64_t> schemaVersion(std::string_view component) = 0;
+
+ private:
+  // Idle statements of cached(), by SQL text. Shared with the statements lent out, which give
+  // themselves back only while it exists.
+  using StmtPool = std::unordered_map<std::string, std::vector<std::unique_ptr<SqlStmt::Impl>>>;
+  std::shared_ptr<StmtPool> pool_ = std::make_shared<StmtPool>();
 };
 
 // BEGIN on construction; rolls back on destruction unless commit() succeeded.
@@ -172,6 +186,7 @@ class SqliteSqlDb final : public SqlDb {
   std::string describe() const override { return db_.path(); }
   Status exec(std::string_view sql) override { return db_.exec(sql); }
   Result<SqlStmt> prepare(std::string_view sql) override;
+  Result<SqlStmt> cached(std::string_view sql) override;
   Result<int64_t> queryInt(std::string_view sql) override { return db_.queryInt(sql); }
   int64_t changes() const override { return db_.changes(); }
   Status begin() override { return db_.exec("BEGIN IMMEDIATE"); }

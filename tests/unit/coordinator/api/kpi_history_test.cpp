@@ -8,6 +8,7 @@
 #include "sw/coordinator/api/kpi_series.h"
 #include "sw/coordinator/ledger/sql_ledger.h"
 #include "sw/coordinator/orders/order_book.h"
+#include "schema_upgrade.h"
 #include "test_support.h"
 
 using namespace sw;
@@ -226,3 +227,28 @@ TEST_F(KpiSamplerTest, PointsOlderThanTheRetentionAreDeletedAtEachSample) {
 }
 
 }  // namespace
+
+// Issue 21: the KPI history's first schema is its only one so far (it was new with
+// schema_versions; no earlier release to upgrade from): a file a newer build migrated is refused,
+// saying which version it found, which this build supports and what to do, and left as it was.
+TEST(KpiSeriesStore, AHistoryOfANewerSchemaIsRefusedAndLeftAsItWas) {
+  test::TempDir dir;
+  const std::string path = dir.file("ledger.db");
+  {
+    auto store = openStore(path);
+    ASSERT_TRUE(store);
+    KpiValue v;
+    v.name = "queue_depth";
+    v.unit = "count";
+    v.value = 3;
+    ASSERT_TRUE(store->append(1'000, {v}, 0).ok());
+  }
+  const auto known = static_cast<int64_t>(SqliteKpiSeries::schemaSteps().size());
+  ASSERT_NO_FATAL_FAILURE(test::setSchemaVersion(path, "kpi_history", known + 1));
+  const std::string before = test::contentsOf(path);
+  ASSERT_NE(before.find("kpi_points 1|1000|3.0"), std::string::npos) << before;
+  auto refused = SqliteKpiSeries::open(path);
+  ASSERT_FALSE(refused.ok());
+  EXPECT_TRUE(test::refusedAsTooNew(refused.error(), "kpi_history", known + 1, known));
+  EXPECT_EQ(test::contentsOf(path), before);
+}

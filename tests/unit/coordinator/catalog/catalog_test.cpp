@@ -6,6 +6,7 @@
 
 #include "sw/common/clock.h"
 #include "sw/coordinator/catalog/catalog.h"
+#include "schema_upgrade.h"
 #include "test_support.h"
 
 using namespace sw;
@@ -329,3 +330,91 @@ TEST_F(CatalogTest, TheShippingWeightIsKeptInGramsAndAChangeOfItIsAChange) {
 }
 
 }  // namespace
+
+// Issue 21, upgrades: a catalog as each earlier release left it (the one before schema_versions,
+// which kept '1' in catalog_meta, and each version before SqliteCatalog::schemaSteps().size() in
+// schema_versions) with items, their barcodes, prices by location and by price list, a promotion
+// and a location's price list opens on this build with all of it as it was: an item found by its
+// barcode, each location's prices, the same downlink versions; a further upload works and the
+// catalog is at the current version.
+TEST_F(CatalogTest, ACatalogOfEachEarlierSchemaKeepsItsItemsBarcodesAndPrices) {
+  items("A,4006381333931,Pen,each,false,std\nB,,Ham,kg,true,food\n");
+  prices("A,1.00,EUR,store-1,,,,\nA,0.80,EUR,store-1,,wk,2026-01-01T00:00:00Z,2026-01-08T00:00:00Z\n"
+         "B,2.00,EUR,,north,,,\n");
+  ASSERT_TRUE(cat_->setPriceLists({{"store-2", "north"}}).ok());
+  const int64_t catalog_version = *cat_->catalogVersion();
+  const int64_t store1_prices = *cat_->priceVersion("store-1");
+  const int64_t store2_prices = *cat_->priceVersion("store-2");
+  cat_.reset();
+  const std::string scratch = dir_.file("ledger.db");
+
+  const auto& steps = coordinator::SqliteCatalog::schemaSteps();
+  const common::SqliteSchema schema{"catalog", steps, "catalog_meta"};
+  const auto earlier = test::earlierSchemas(steps.size(), 1);  // catalog_meta only ever said '1'
+  ASSERT_FALSE(earlier.empty());
+  for (const test::EarlierSchema& e : earlier) {
+    SCOPED_TRACE(e.describe());
+    const std::string path = dir_.file("v" + std::to_string(e.version) + "-" + std::to_string(int(e.record)) + ".db");
+    test::EarlierFile built;
+    ASSERT_NO_FATAL_FAILURE(test::buildEarlierSchema(path, schema, e, scratch, &built));
+    for (const char* table : {"catalog_items", "catalog_gtins", "price_entries", "price_list_map"}) {
+      ASSERT_TRUE(built.tables.count(table)) << table;
+    }
+
+    auto opened = coordinator::SqliteCatalog::open(path, clock_);
+    ASSERT_TRUE(opened.ok()) << opened.error().toString();
+    auto& c = **opened;
+    test::expectRowsKept(built, path);
+    EXPECT_EQ(test::versionsOf(path, "catalog").first, static_cast<int64_t>(steps.size()));
+    auto pen = c.item("4006381333931");
+    ASSERT_TRUE(pen.ok() && *pen) << "found by its barcode";
+    EXPECT_EQ((*pen)->sku, "A");
+    EXPECT_EQ((*pen)->name, "Pen");
+    auto ham = c.item("B");
+    ASSERT_TRUE(ham.ok() && *ham);
+    EXPECT_TRUE((*ham)->weight_priced);
+    auto a = c.priceEntries("A", "store-1");
+    ASSERT_TRUE(a.ok());
+    ASSERT_EQ(a->size(), 2u);  // the base price and the promotion
+    std::set<std::string> a_prices;
+    for (const auto& p : *a) a_prices.insert(p.price.toString() + " " + p.currency + " " + p.promotion);
+    EXPECT_EQ(a_prices, (std::set<std::string>{"1.00 EUR ", "0.80 EUR wk"}));
+    EXPECT_EQ(c.priceListOf("store-2"), "north");
+    auto b = c.priceEntries("B", "store-2");
+    ASSERT_TRUE(b.ok());
+    ASSERT_EQ(b->size(), 1u);
+    EXPECT_EQ((*b)[0].origin, "price_list");
+    EXPECT_EQ(*c.catalogVersion(), catalog_version);
+    EXPECT_EQ(*c.priceVersion("store-1"), store1_prices);
+    EXPECT_EQ(*c.priceVersion("store-2"), store2_prices);
+
+    // A further upload: a new item takes the next version and keeps its barcode to itself.
+    auto p = coordinator::parseCatalogImport("sku,gtins,name,unit,weight_priced,tax_class\n"
+                                             "C,4006381333931,Ink,each,false,std\nD,,Pad,each,false,std\n",
+                                             ImportFormat::kCsv);
+    ASSERT_TRUE(p.ok());
+    auto o = c.importCatalog(*p);
+    ASSERT_TRUE(o.ok()) << o.error().toString();
+    EXPECT_EQ(o->applied, 1u);
+    ASSERT_EQ(o->errors.size(), 1u);
+    EXPECT_EQ(o->errors[0].code, "gtin_in_use");
+    EXPECT_EQ(o->version, catalog_version + 1);
+    EXPECT_TRUE(c.item("D")->has_value());
+  }
+}
+
+// A downgrade: a catalog a newer build has migrated is refused, saying which version it found,
+// which this build supports and what to do, and the file is left as it was.
+TEST_F(CatalogTest, ACatalogOfANewerSchemaIsRefusedAndLeftAsItWas) {
+  items("A,4006381333931,Pen,each,false,std\n");
+  cat_.reset();
+  const std::string path = dir_.file("ledger.db");
+  const auto known = static_cast<int64_t>(coordinator::SqliteCatalog::schemaSteps().size());
+  ASSERT_NO_FATAL_FAILURE(test::setSchemaVersion(path, "catalog", known + 1));
+  const std::string before = test::contentsOf(path);
+  ASSERT_NE(before.find("catalog_gtins '04006381333931'|'A'"), std::string::npos) << before;
+  auto refused = coordinator::SqliteCatalog::open(path, clock_);
+  ASSERT_FALSE(refused.ok());
+  EXPECT_TRUE(test::refusedAsTooNew(refused.error(), "catalog", known + 1, known));
+  EXPECT_EQ(test::contentsOf(path), before);
+}

@@ -5,7 +5,8 @@
 #include "sw/common/postgres.h"
 #include "sw/common/uuid.h"
 #include "sw/coordinator/ledger/sql_ledger.h"
-#include "ledger_stores.h"
+#include "schema_upgrade.h"
+#include "sql_stores.h"
 #include "test_support.h"
 
 using namespace sw;
@@ -15,7 +16,7 @@ using coordinator::ApplyGroup;
 
 namespace {
 
-// The ledger's contract: every TEST_P runs on SQLite and on PostgreSQL (ledger_stores.h).
+// The ledger's contract: every TEST_P runs on SQLite and on PostgreSQL (sql_stores.h).
 class LedgerFixture : public ::testing::Test {
  protected:
   virtual std::string store() const = 0;
@@ -559,4 +560,265 @@ TEST_F(PgLedgerTest, AWriterWhoseLeaseWasTakenCannotCommit) {
   // The new writer applies the same group.
   ASSERT_TRUE((*b)->commit(g).ok());
   EXPECT_EQ(onHand("A"), 4);
+}
+
+namespace {
+
+// Issue 21, upgrades: what an earlier release had applied (written by this one, then copied into
+// a ledger of an earlier schema in the columns that version has), and what must still hold once
+// this build has opened it.
+class LedgerUpgradeTest : public LedgerFixture {
+ protected:
+  // Applied events, two devices' cursors, on-hand figures (one from a count), a transfer in transit.
+  void applyHistory() {
+    apply({event("hh-1", EventType::kReceive, 100, {{"A", 10, std::nullopt}, {"B", 4, std::nullopt}})});
+    apply({event("till-1", EventType::kSale, 200, {{"A", 2, common::Decimal::parse("9.99").value()}}),
+           event("till-1", EventType::kReturn, 300, {{"A", 1, std::nullopt}})});
+    apply({event("hh-1", EventType::kCount, 10'000, {{"B", 3, std::nullopt}})});
+    common::Event shipped = event("hh-1", EventType::kTransferOut, 20'000, {{"A", 2, std::nullopt}});
+    shipped.other_location = "store-2";
+    apply({shipped});
+    ASSERT_EQ(onHand("A"), 7);
+    ASSERT_EQ(onHand("B"), 3);
+    auto events = ledger_->eventsForDevice("till-1", 1, 10);
+    ASSERT_TRUE(events.ok());
+    ASSERT_EQ(events->size(), 2u);
+    for (const auto& e : *events) event_ids_.push_back(e.event_id);
+    auto devices = ledger_->devices();
+    ASSERT_TRUE(devices.ok());
+    for (const auto& d : *devices) {
+      if (d.device_id == "till-1") epoch_ = d.epoch;
+    }
+    ASSERT_FALSE(epoch_.empty());
+  }
+
+  // The upgraded ledger shows that history and carries on: the till's next event applies after its
+  // cursor, and the count still absorbs an earlier sale of B that arrives late.
+  void expectHistoryKeptAndCarriesOn(coordinator::SqlLedger& l, bool has_transfers) {
+    auto devices = l.devices();
+    ASSERT_TRUE(devices.ok());
+    std::map<std::string, uint64_t> cursors;
+    for (const auto& d : *devices) cursors[d.device_id] = d.last_applied_seq;
+    EXPECT_EQ(cursors, (std::map<std::string, uint64_t>{{"hh-1", 3}, {"till-1", 2}}));
+    auto events = l.eventsForDevice("till-1", 1, 10);
+    ASSERT_TRUE(events.ok());
+    ASSERT_EQ(events->size(), 2u);
+    for (size_t i = 0; i < 2; ++i) {
+      EXPECT_EQ((*events)[i].event_id, event_ids_[i]);
+      EXPECT_EQ((*events)[i].moves.size(), 1u);
+    }
+    auto a = l.stockForSku("A");
+    auto b = l.stockForSku("B");
+    ASSERT_TRUE(a.ok() && b.ok());
+    ASSERT_EQ(a->size(), 1u);
+    ASSERT_EQ(b->size(), 1u);
+    EXPECT_EQ((*a)[0].on_hand, 7);
+    EXPECT_EQ((*b)[0].on_hand, 3);
+    EXPECT_EQ((*b)[0].last_counted, 3);
+    EXPECT_TRUE(l.verifyOnHand()->empty());
+    if (has_transfers) {
+      auto in_transit = l.transfers("", "A", true, 10);
+      ASSERT_TRUE(in_transit.ok());
+      ASSERT_EQ(in_transit->size(), 1u);
+      EXPECT_EQ((*in_transit)[0].to_location, "store-2");
+      EXPECT_EQ((*in_transit)[0].sent, 2);
+    }
+
+    common::Event next;
+    next.device_id = "till-1";
+    next.seq = 3;
+    next.event_id = common::newUuid();
+    next.type = EventType::kSale;
+    next.occurred_at_ms = 30'000;
+    next.location = "store-1";
+    next.lines = {{"A", 1, std::nullopt}};
+    common::Event late = next;
+    late.seq = 4;
+    late.event_id = common::newUuid();
+    late.occurred_at_ms = 5'000;
+    late.lines = {{"B", 1, std::nullopt}};
+    common::Event elsewhere = next;  // a new device at a new location, selling a new SKU
+    elsewhere.device_id = "till-9";
+    elsewhere.seq = 1;
+    elsewhere.event_id = common::newUuid();
+    elsewhere.location = "store-9";
+    elsewhere.lines = {{"Z", 1, std::nullopt}};
+    ApplyGroup g;
+    g.applied_at_ms = 40'000;
+    g.new_devices["till-9"] = common::newUuid();
+    g.cursors = {{"till-1", 4}, {"till-9", 1}};
+    g.events = {{next, 0}, {late, 0}, {elsewhere, 0}};
+    auto committed = l.commit(g);
+    ASSERT_TRUE(committed.ok()) << committed.error().toString();
+    EXPECT_EQ((*l.stockForSku("A"))[0].on_hand, 6);
+    EXPECT_EQ((*l.stockForSku("B"))[0].on_hand, 3);
+    EXPECT_EQ((*l.stockForSku("Z"))[0].on_hand, -1);
+    auto after = l.devices();
+    ASSERT_TRUE(after.ok());
+    ASSERT_EQ(after->size(), 3u);
+    for (const auto& d : *after) {
+      if (d.device_id == "till-1") {
+        EXPECT_EQ(d.last_applied_seq, 4u);
+        EXPECT_EQ(d.epoch, epoch_);
+      }
+    }
+    EXPECT_TRUE(l.verifyOnHand()->empty());
+  }
+
+  std::vector<std::string> event_ids_;
+  std::string epoch_;
+};
+
+class SqliteLedgerUpgradeTest : public LedgerUpgradeTest {
+ protected:
+  std::string store() const override { return "sqlite"; }
+};
+
+class PgLedgerUpgradeTest : public LedgerUpgradeTest {
+ protected:
+  std::string store() const override { return "postgresql"; }
+};
+
+// Copies into `to` the rows of every table it has from the PostgreSQL database `from`, in the
+// columns `to` has, as text (PostgreSQL reads each back as its column's type), then moves each
+// identity column's sequence past the ids copied (rows an earlier release wrote took theirs from it).
+void copyPgRows(common::SqlDb& to, common::SqlDb& from) {
+  auto tables = to.prepare("SELECT table_name FROM information_schema.tables WHERE table_schema = current_schema()"
+                           " AND table_type = 'BASE TABLE' AND table_name <> 'schema_versions' ORDER BY 1");
+  ASSERT_TRUE(tables.ok());
+  std::vector<std::string> names;
+  ASSERT_TRUE(tables->eachRow([&](const common::SqlStmt& r) { names.push_back(r.columnText(0)); }).ok());
+  ASSERT_FALSE(names.empty());
+  for (const std::string& table : names) {
+    auto cols = to.prepare("SELECT column_name, is_identity FROM information_schema.columns"
+                           " WHERE table_schema = current_schema() AND table_name = ? ORDER BY ordinal_position");
+    ASSERT_TRUE(cols.ok());
+    cols->bind(1, table);
+    std::vector<std::string> columns, identities;
+    ASSERT_TRUE(cols->eachRow([&](const common::SqlStmt& r) {
+                       columns.push_back(r.columnText(0));
+                       if (r.columnText(1) == "YES") identities.push_back(r.columnText(0));
+                     })
+                    .ok());
+    std::string select, insert, params;
+    for (const std::string& c : columns) {
+      select += (select.empty() ? "" : ", ") + c + "::text";
+      insert += (insert.empty() ? "" : ", ") + c;
+      params += params.empty() ? "?" : ", ?";
+    }
+    auto read = from.prepare("SELECT " + select + " FROM " + table);
+    ASSERT_TRUE(read.ok()) << table << ": " << read.error().toString();
+    std::vector<std::vector<std::optional<std::string>>> rows;
+    ASSERT_TRUE(read->eachRow([&](const common::SqlStmt& r) {
+                       rows.emplace_back();
+                       for (size_t i = 0; i < columns.size(); ++i) {
+                         const int col = static_cast<int>(i);
+                         rows.back().push_back(r.columnIsNull(col) ? std::nullopt
+                                                                   : std::optional<std::string>(r.columnText(col)));
+                       }
+                     })
+                    .ok());
+    for (const auto& row : rows) {
+      auto ins = to.prepare("INSERT INTO " + table + " (" + insert + ") VALUES (" + params + ")");
+      ASSERT_TRUE(ins.ok()) << table << ": " << ins.error().toString();
+      for (size_t i = 0; i < row.size(); ++i) {
+        if (row[i]) {
+          ins->bind(static_cast<int>(i) + 1, *row[i]);
+        } else {
+          ins->bindNull(static_cast<int>(i) + 1);
+        }
+      }
+      auto s = ins->run();
+      ASSERT_TRUE(s.ok()) << table << ": " << s.error().toString();
+    }
+    for (const std::string& c : identities) {
+      ASSERT_TRUE(to.exec("SELECT setval(pg_get_serial_sequence('" + table + "', '" + c + "'), max(" + c + ")) FROM " +
+                          table + " HAVING count(*) > 0")
+                      .ok());
+    }
+  }
+}
+
+}  // namespace
+
+// A ledger file of each earlier schema version (SqlLedger::schemaSteps(), each recorded in
+// schema_versions and, as releases before that table did, in user_version only) opens on this
+// build with every row as it was and carries on; the file is at the current version.
+TEST_F(SqliteLedgerUpgradeTest, ALedgerOfEachEarlierSchemaVersionKeepsWhatItApplied) {
+  ASSERT_NO_FATAL_FAILURE(applyHistory());
+  ledger_.reset();
+  const auto& steps = coordinator::SqlLedger::schemaSteps();
+  ASSERT_GE(steps.size(), 2u);
+  const common::SqliteSchema schema{"ledger", steps, "user_version"};
+  for (const test::EarlierSchema& e : test::earlierSchemas(steps.size(), static_cast<int64_t>(steps.size()))) {
+    SCOPED_TRACE(e.describe());
+    const std::string path = dir_.file("v" + std::to_string(e.version) + "-" + std::to_string(int(e.record)) + ".db");
+    test::EarlierFile built;
+    ASSERT_NO_FATAL_FAILURE(test::buildEarlierSchema(path, schema, e, target_, &built));
+    ASSERT_TRUE(built.tables.count("events") && built.tables.count("on_hand") && built.tables.count("devices"));
+    auto opened = coordinator::SqlLedger::open({.path = path});
+    ASSERT_TRUE(opened.ok()) << opened.error().toString();
+    test::expectRowsKept(built, path);
+    EXPECT_EQ(test::versionsOf(path, "ledger"), std::make_pair(int64_t(steps.size()), int64_t(steps.size())));
+    expectHistoryKeptAndCarriesOn(**opened, built.tables.count("transfers") > 0);
+  }
+}
+
+// The same on PostgreSQL, whose ledger has steps of its own (SqlLedger::schemaSteps(kPostgres)):
+// a database of each earlier version opens with that history and carries on, at the current version.
+TEST_F(PgLedgerUpgradeTest, ALedgerOfEachEarlierSchemaVersionOnPostgresqlKeepsWhatItApplied) {
+  ASSERT_NO_FATAL_FAILURE(applyHistory());
+  ledger_.reset();
+  auto scratch = coordinator::SqlLedger::connect({.path = target_}, false);
+  ASSERT_TRUE(scratch.ok()) << scratch.error().toString();
+  const auto& steps = coordinator::SqlLedger::schemaSteps(common::SqlDialect::kPostgres);
+  ASSERT_GE(steps.size(), 2u);
+  for (size_t version = 1; version < steps.size(); ++version) {
+    SCOPED_TRACE("schema version " + std::to_string(version));
+    const std::string target = test::ledgerTarget(store(), dir_, "v" + std::to_string(version));
+    {
+      auto db = coordinator::SqlLedger::connect({.path = target}, true);
+      ASSERT_TRUE(db.ok()) << db.error().toString();
+      auto migrated = (*db)->migrate({"ledger", {steps.begin(), steps.begin() + version}, ""});
+      ASSERT_TRUE(migrated.ok()) << migrated.error().toString();
+      ASSERT_NO_FATAL_FAILURE(copyPgRows(**db, **scratch));
+    }
+    auto opened = coordinator::SqlLedger::open({.path = target});
+    ASSERT_TRUE(opened.ok()) << opened.error().toString();
+    ASSERT_NO_FATAL_FAILURE(expectHistoryKeptAndCarriesOn(**opened, true));
+    auto db = coordinator::SqlLedger::connect({.path = target}, false);
+    ASSERT_TRUE(db.ok());
+    EXPECT_EQ(*(*db)->schemaVersion("ledger"), static_cast<int64_t>(steps.size()));
+  }
+}
+
+// A downgrade, on either store: a ledger a newer build has migrated is refused, saying which
+// version it found, which this build supports and what to do, and is left as it was.
+TEST_P(LedgerTest, ALedgerOfANewerSchemaIsRefusedAndLeftAsItWas) {
+  apply({event("till-1", EventType::kReceive, 100, {{"A", 10, std::nullopt}}),
+         event("till-1", EventType::kSale, 200, {{"A", 2, std::nullopt}})});
+  ledger_.reset();
+  const bool sqlite = store() == "sqlite";
+  const auto known = static_cast<int64_t>(
+      coordinator::SqlLedger::schemaSteps(sqlite ? common::SqlDialect::kSqlite : common::SqlDialect::kPostgres).size());
+  {
+    auto db = coordinator::SqlLedger::connect({.path = target_}, false);
+    ASSERT_TRUE(db.ok()) << db.error().toString();
+    ASSERT_EQ(*(*db)->schemaVersion("ledger"), known);
+    ASSERT_TRUE((*db)->exec("UPDATE schema_versions SET version = " + std::to_string(known + 1) +
+                            " WHERE component = 'ledger'")
+                    .ok());
+  }
+  const std::string before = sqlite ? test::contentsOf(target_) : "";
+  auto refused = coordinator::SqlLedger::open({.path = target_});
+  ASSERT_FALSE(refused.ok());
+  EXPECT_TRUE(test::refusedAsTooNew(refused.error(), "ledger", known + 1, known));
+  if (sqlite) {
+    EXPECT_EQ(test::contentsOf(target_), before);
+  }
+  auto db = coordinator::SqlLedger::connect({.path = target_}, false);
+  ASSERT_TRUE(db.ok()) << db.error().toString();
+  EXPECT_EQ(*(*db)->schemaVersion("ledger"), known + 1);
+  EXPECT_EQ(*(*db)->queryInt("SELECT count(*) FROM events"), 2);
+  EXPECT_EQ(*(*db)->queryInt("SELECT qty FROM on_hand"), 8);
 }

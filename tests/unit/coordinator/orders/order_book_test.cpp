@@ -1,6 +1,8 @@
-// The order book and order intake on a real SQLite ledger and order book (no network): strict
+// The order book and order intake on a real ledger and order book (no network): strict
 // check-and-reserve under concurrency, cancellation releases, pick completion with a short
-// re-route, and held units surviving a reopen.
+// re-route, and held units surviving a reopen. Every TEST_P runs on both stores the order book
+// has: SQLite files, and a private PostgreSQL (sql_stores.h) with ledger and book in one database
+// as `serve` puts them.
 
 #include <gtest/gtest.h>
 
@@ -8,12 +10,15 @@
 #include <fstream>
 #include <thread>
 
+#include "sw/common/postgres.h"
 #include "sw/common/uuid.h"
 #include "sw/coordinator/channels/channel_registry.h"
 #include "sw/coordinator/orders/order_service.h"
 #include "sw/coordinator/orders/pick_tasks.h"
 #include "sw/coordinator/orders/postal_points.h"
 #include "sw/coordinator/ledger/sql_ledger.h"
+#include "sql_stores.h"
+#include "schema_upgrade.h"
 #include "test_support.h"
 
 using namespace sw;
@@ -24,10 +29,10 @@ using channels::OrderStatus;
 
 namespace {
 
-class OrderBookTest : public ::testing::Test {
+class OrderBookTest : public ::testing::TestWithParam<std::string> {
  protected:
   void SetUp() override {
-    auto l = SqlLedger::open({.path = dir_.file("ledger.db")});
+    auto l = SqlLedger::open({.path = test::ledgerTarget(GetParam(), dir_)});
     ASSERT_TRUE(l.ok()) << l.error().toString();
     ledger_ = std::move(*l);
     reopen();
@@ -35,7 +40,7 @@ class OrderBookTest : public ::testing::Test {
   void reopen() {
     service_.reset();
     book_.reset();
-    auto b = OrderBook::open(dir_.file("ledger.db.orders"), clock_);
+    auto b = OrderBook::open(test::orderBookTarget(GetParam(), dir_), clock_);
     ASSERT_TRUE(b.ok()) << b.error().toString();
     book_ = std::move(*b);
     auto routing = parseRoutingConfig(nlohmann::json::parse(
@@ -88,6 +93,18 @@ class OrderBookTest : public ::testing::Test {
     o.releases.push_back({"L-" + id, sku, 1, restock ? "returned" : "refunded", restock, refund_id});
     return o;
   }
+  // Another connection to the order book's store, as a person with SQL would have.
+  std::unique_ptr<common::SqlDb> rawBook() {
+    const std::string target = test::orderBookTarget(GetParam(), dir_);
+    if (common::isPostgresUrl(target)) {
+      auto db = common::PgDb::open({.url = target});
+      EXPECT_TRUE(db.ok()) << db.error().toString();
+      return db ? std::move(*db) : nullptr;
+    }
+    auto db = common::SqliteSqlDb::open({.path = target});
+    EXPECT_TRUE(db.ok()) << db.error().toString();
+    return db ? std::move(*db) : nullptr;
+  }
   int64_t held(const std::string& sku) {
     int64_t n = 0;
     for (const auto& [loc, q] : book_->holds().reservedByLocation(sku)) n += q;
@@ -102,9 +119,12 @@ class OrderBookTest : public ::testing::Test {
   std::map<std::string, uint64_t> seq_;
 };
 
+INSTANTIATE_TEST_SUITE_P(Stores, OrderBookTest, ::testing::Values("sqlite", "postgresql"),
+                         [](const ::testing::TestParamInfo<std::string>& p) { return p.param; });
+
 }  // namespace
 
-TEST_F(OrderBookTest, ConcurrentOrdersNeverTakeMoreThanThereIs) {
+TEST_P(OrderBookTest, ConcurrentOrdersNeverTakeMoreThanThereIs) {
   receive("wh-1", "A", 3);
   receive("store-1", "A", 2);
   std::atomic<int> accepted{0}, rejected{0}, failed{0};
@@ -132,7 +152,7 @@ TEST_F(OrderBookTest, ConcurrentOrdersNeverTakeMoreThanThereIs) {
   EXPECT_EQ(held("A"), 5);
 }
 
-TEST_F(OrderBookTest, AnOrderIsTakenOnceAndACancellationReleasesIt) {
+TEST_P(OrderBookTest, AnOrderIsTakenOnceAndACancellationReleasesIt) {
   receive("wh-1", "A", 5);
   auto r = service_->intake(order("1", "A", 2));
   ASSERT_TRUE(r.ok());
@@ -161,7 +181,7 @@ TEST_F(OrderBookTest, AnOrderIsTakenOnceAndACancellationReleasesIt) {
   EXPECT_EQ(page->items[0]["status"], "cancelled");
 }
 
-TEST_F(OrderBookTest, ARefundReleasesOnlyWhatIsStillHeld) {
+TEST_P(OrderBookTest, ARefundReleasesOnlyWhatIsStillHeld) {
   receive("wh-1", "A", 5);
   ASSERT_TRUE(service_->intake(order("1", "A", 3)).ok());
   NormalizedOrder refund = order("1", "A", 3);
@@ -174,7 +194,7 @@ TEST_F(OrderBookTest, ARefundReleasesOnlyWhatIsStillHeld) {
 // Shopify GraphQL polling sees a refund only as a lower current quantity, without the refund's
 // id; the refunds/create webhook brings the same units again with the id. Whichever comes first,
 // the units are released once.
-TEST_F(OrderBookTest, ARefundSeenFirstAsALowerQuantityIsNotReleasedTwice) {
+TEST_P(OrderBookTest, ARefundSeenFirstAsALowerQuantityIsNotReleasedTwice) {
   receive("wh-1", "A", 10);
   ASSERT_TRUE(service_->intake(order("1", "A", 3)).ok());
   ASSERT_TRUE(service_->intake(order("2", "A", 3)).ok());
@@ -196,7 +216,7 @@ TEST_F(OrderBookTest, ARefundSeenFirstAsALowerQuantityIsNotReleasedTwice) {
 // Two of three units shipped, the third still held; the buyer returns a shipped unit. Polling sees
 // the line at 2 first and releases the held unit (two shipped, nothing more to send); the refund
 // webhook then restocks the returned unit rather than counting it as the released one.
-TEST_F(OrderBookTest, ARefundOfAShippedUnitSeenFirstByPollingIsStillRestocked) {
+TEST_P(OrderBookTest, ARefundOfAShippedUnitSeenFirstByPollingIsStillRestocked) {
   receive("wh-1", "A", 2);
   receive("store-1", "A", 5);
   ASSERT_TRUE(service_->intake(order("1", "A", 3)).ok());
@@ -213,7 +233,7 @@ TEST_F(OrderBookTest, ARefundOfAShippedUnitSeenFirstByPollingIsStillRestocked) {
   EXPECT_EQ(held("A"), 0);
 }
 
-TEST_F(OrderBookTest, AShortPickShipsWhatWasPickedAndReroutesTheRestElsewhere) {
+TEST_P(OrderBookTest, AShortPickShipsWhatWasPickedAndReroutesTheRestElsewhere) {
   receive("wh-1", "A", 2);
   receive("store-1", "A", 3);
   ASSERT_TRUE(service_->intake(order("1", "A", 2)).ok());
@@ -248,7 +268,7 @@ TEST_F(OrderBookTest, AShortPickShipsWhatWasPickedAndReroutesTheRestElsewhere) {
 // A refund of shipped units that the channel says were restocked puts them back at the location
 // they shipped from, as a ledger `return` of the virtual device coordinator-orders, once: the same
 // refund delivered again (or after a restart) changes nothing. A refund without restock does not.
-TEST_F(OrderBookTest, ARestockRefundGoesIntoTheLedgerOnce) {
+TEST_P(OrderBookTest, ARestockRefundGoesIntoTheLedgerOnce) {
   receive("wh-1", "R", 3);
   ASSERT_EQ(service_->intake(order("o1", "R", 2))->status, toString(OrderState::kAccepted));
   auto tasks = book_->tasks().open();
@@ -313,7 +333,7 @@ TEST_F(OrderBookTest, ARestockRefundGoesIntoTheLedgerOnce) {
 
 // A rejected order waits for the channel to be told; with no connector for the channel it is
 // marked for a person to cancel by hand, and shows among what needs attention.
-TEST_F(OrderBookTest, ARejectedOrderWithoutAConnectorNeedsAManualCancel) {
+TEST_P(OrderBookTest, ARejectedOrderWithoutAConnectorNeedsAManualCancel) {
   auto r = service_->intake(order("x1", "NONE", 1));
   ASSERT_TRUE(r.ok());
   ASSERT_EQ(r->status, toString(OrderState::kRejectedNoStock));
@@ -330,7 +350,7 @@ TEST_F(OrderBookTest, ARejectedOrderWithoutAConnectorNeedsAManualCancel) {
 
 // A refund delivery alone (Amazon's Finances events carry no order lines) for an order never taken
 // in is not an order: nothing is booked and nothing held. (From the refunds2 branch.)
-TEST_F(OrderBookTest, ARefundOfAnOrderNeverTakenInBooksNothing) {
+TEST_P(OrderBookTest, ARefundOfAnOrderNeverTakenInBooksNothing) {
   receive("wh-1", "A", 5);
   NormalizedOrder refund;
   refund.channel = ChannelKind::kAmazon;
@@ -380,13 +400,13 @@ TEST(OrderStates, EveryValueHasOneWordAndComesBack) {
 
 // A state word no version writes (the file edited by hand) is an error naming it, never read as
 // some other state.
-TEST_F(OrderBookTest, AnUnknownStateInTheFileIsAnErrorNotAGuess) {
+TEST_P(OrderBookTest, AnUnknownStateInTheFileIsAnErrorNotAGuess) {
   receive("wh-1", "A", 5);
   auto r = service_->intake(order("o1", "A", 2));
   ASSERT_TRUE(r.ok()) << r.error().toString();
   {
-    auto db = common::SqliteDb::open({.path = dir_.file("ledger.db.orders")});
-    ASSERT_TRUE(db.ok()) << db.error().toString();
+    auto db = rawBook();
+    ASSERT_TRUE(db);
     ASSERT_TRUE(db->exec("UPDATE allocations SET state = 'lost'").ok());
   }
   auto o = book_->order("shopify", "o1");
@@ -398,7 +418,7 @@ TEST_F(OrderBookTest, AnUnknownStateInTheFileIsAnErrorNotAGuess) {
 // The KPI figures (coordinator/README.md "KPI history"): an order counts for fulfilment accuracy
 // once it shipped and every report has an answer; it is complete when every unit shipped and the
 // channel accepted every report. A partly shipped order is not counted yet.
-TEST_F(OrderBookTest, FulfilmentAccuracyCountsSettledShippedOrdersAndRefundsCountShippedUnits) {
+TEST_P(OrderBookTest, FulfilmentAccuracyCountsSettledShippedOrdersAndRefundsCountShippedUnits) {
   receive("wh-1", "A", 3);
   const int64_t start = clock_.nowMs();
   clock_.advanceMs(1);
@@ -453,7 +473,7 @@ TEST_F(OrderBookTest, FulfilmentAccuracyCountsSettledShippedOrdersAndRefundsCoun
 // Issue 23 on real SQLite: intake places the customer by the order's ZIP code, routes to the
 // nearer warehouse, keeps the decision (options and costs) in the order across a reopen, passes
 // over a warehouse that shipped its daily capacity, and records a short pick's re-route.
-TEST_F(OrderBookTest, RoutingByZipIsKeptWithTheOrderAndCapacityAndReroutesFollowTheSameRules) {
+TEST_P(OrderBookTest, RoutingByZipIsKeptWithTheOrderAndCapacityAndReroutesFollowTheSameRules) {
   auto routing = parseRoutingConfig(nlohmann::json::parse(R"({"locations": {
       "wh-east": {"lat": 40.71, "lon": -74.0, "cost": 1, "cost_per_km": 0.01},
       "wh-west": {"lat": 37.77, "lon": -122.42, "cost": 1, "cost_per_km": 0.01, "daily_capacity": 1}}})"));
@@ -507,35 +527,9 @@ TEST_F(OrderBookTest, RoutingByZipIsKeptWithTheOrderAndCapacityAndReroutesFollow
   EXPECT_EQ(book_->holds().reservedByLocation("A")["wh-east"], 2);  // order 2's unit and order 3's
 }
 
-// Orders schema v3 adds the routing column: an order book of v2 (made here by taking v3's additions
-// back out of a file) opens, keeps its orders (their routing null), and routes new ones as v3 does.
-TEST_F(OrderBookTest, AVersion2OrderBookGainsTheRoutingColumnAndKeepsItsOrders) {
-  receive("wh-1", "A", 5);
-  ASSERT_TRUE(service_->intake(order("old", "A", 1)).ok());
-  service_.reset();
-  book_.reset();
-  {
-    auto db = common::SqliteDb::open({.path = dir_.file("ledger.db.orders")});
-    ASSERT_TRUE(db.ok()) << db.error().toString();
-    ASSERT_TRUE(db->exec("DROP INDEX tasks_by_created; ALTER TABLE orders DROP COLUMN routing;"
-                         "UPDATE schema_versions SET version = 2 WHERE component = 'orders'").ok());
-  }
-  EXPECT_EQ(OrderBook::schemaVersion().version, 3);
-  reopen();
-  auto old = book_->order("shopify", "old");
-  ASSERT_TRUE(old.ok() && *old) << (old.ok() ? "missing" : old.error().toString());
-  EXPECT_TRUE((*old)->routing.is_null());
-  EXPECT_EQ((*old)->tasks.size(), 1u);
-  ASSERT_TRUE(service_->intake(order("new", "A", 1)).ok());
-  auto fresh = book_->order("shopify", "new");
-  ASSERT_TRUE(fresh.ok() && *fresh);
-  EXPECT_EQ((*fresh)->routing["shipments"], 1);
-  EXPECT_EQ((*fresh)->routing["ship_to_source"], "none");
-}
-
 // The locations config's postal_codes: a path relative to the config file, loaded at start; a
 // missing or malformed data file stops makeOrderService with a reason (the coordinator exits).
-TEST_F(OrderBookTest, TheLocationsConfigNamesThePostalDataRelativeToItself) {
+TEST_P(OrderBookTest, TheLocationsConfigNamesThePostalDataRelativeToItself) {
   common::ManualClock clock;
   auto registry = channels::ChannelRegistry::open("", clock);
   ASSERT_TRUE(registry.ok()) << registry.error().toString();
@@ -576,7 +570,7 @@ TEST_F(OrderBookTest, TheLocationsConfigNamesThePostalDataRelativeToItself) {
 
 // The catalog's shipping weight (setWeightSource) prices the parcel; without one the config's
 // default weight does.
-TEST_F(OrderBookTest, TheCatalogsWeightPricesTheParcel) {
+TEST_P(OrderBookTest, TheCatalogsWeightPricesTheParcel) {
   auto routing = parseRoutingConfig(nlohmann::json::parse(R"({"locations": {"wh-1": {"lat": 52.5, "lon": 13.4,
       "cost": 1, "rates": {"km": [1000], "kg": [1, 5], "price": [[5, 8]], "extra_per_kg": 1}}}})"));
   ASSERT_TRUE(routing.ok());
@@ -596,7 +590,7 @@ TEST_F(OrderBookTest, TheCatalogsWeightPricesTheParcel) {
 // Customer-data retention (--ship-to-retention-days): once an order is over and unchanged for the
 // retention, its postal code, city, region and routing point are erased; the source and options of
 // the decision stay; an order still open keeps them.
-TEST_F(OrderBookTest, TheShippingPlaceIsErasedOnceAnOrderIsOverAndPastItsRetention) {
+TEST_P(OrderBookTest, TheShippingPlaceIsErasedOnceAnOrderIsOverAndPastItsRetention) {
   auto routing = parseRoutingConfig(nlohmann::json::parse(R"({"locations": {"wh-1": {"lat": 52.5, "lon": 13.4}}})"));
   ASSERT_TRUE(routing.ok());
   auto points = PostalPoints::parse("US,94103,37.773,-122.411,CA\n");
@@ -630,4 +624,153 @@ TEST_F(OrderBookTest, TheShippingPlaceIsErasedOnceAnOrderIsOverAndPastItsRetenti
   EXPECT_EQ((*open)->normalized["ship_to"]["postal_code"], "94103");
   EXPECT_TRUE((*open)->routing.contains("ship_to"));
   EXPECT_EQ(*book_->eraseShipTo(clock_.nowMs(), 100), 0);  // nothing left to erase
+}
+
+// On PostgreSQL the book's writes are fenced by the ledger's writer lease (OrderBook::fenceWith):
+// once another coordinator has taken the lease over, the old one reserves nothing more, and the
+// new one, fenced with its own token, carries on with the same book.
+class PgOrderBookTest : public OrderBookTest {};
+
+TEST_P(PgOrderBookTest, AfterATakeoverTheOldCoordinatorCannotReserve) {
+  receive("wh-1", "A", 5);
+  ASSERT_NE(ledger_->leaseToken(), 0);
+  book_->fenceWith(ledger_->leaseToken());
+  ASSERT_EQ(service_->intake(order("o1", "A", 2))->status, toString(OrderState::kAccepted));
+  // This coordinator stalls past its lease and another takes the ledger over.
+  auto db = rawBook();
+  ASSERT_TRUE(db);
+  ASSERT_TRUE(db->exec("UPDATE writer_lease SET expires_at_ms = 0").ok());
+  auto b = SqlLedger::open({.path = test::ledgerTarget(GetParam(), dir_), .writer_id = "coordinator-b"});
+  ASSERT_TRUE(b.ok()) << b.error().toString();
+  ASSERT_NE((*b)->leaseToken(), ledger_->leaseToken());
+  auto refused = service_->intake(order("o2", "A", 1));
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ(refused.error().code, "lease_lost") << refused.error().toString();
+  auto cancel = book_->cancelOrder("shopify", "o1", "cancelled");
+  ASSERT_FALSE(cancel.ok());
+  EXPECT_EQ(cancel.error().code, "lease_lost");
+  EXPECT_FALSE(*book_->order("shopify", "o2"));
+  EXPECT_EQ(held("A"), 2);
+  // The new coordinator's book, on the same tables, fenced with its token.
+  auto book_b = OrderBook::open(test::orderBookTarget(GetParam(), dir_), clock_);
+  ASSERT_TRUE(book_b.ok()) << book_b.error().toString();
+  (*book_b)->fenceWith((*b)->leaseToken());
+  auto cancelled = (*book_b)->cancelOrder("shopify", "o1", "cancelled");
+  ASSERT_TRUE(cancelled.ok()) << cancelled.error().toString();
+  EXPECT_EQ((*book_b)->order("shopify", "o1")->value().status, OrderState::kCancelled);
+}
+
+INSTANTIATE_TEST_SUITE_P(Stores, PgOrderBookTest, ::testing::Values("postgresql"),
+                         [](const ::testing::TestParamInfo<std::string>& p) { return p.param; });
+
+// Both stores are at the version --version prints for the order book: the PostgreSQL steps are
+// the SQLite ones, step for step.
+TEST_P(OrderBookTest, TheBookIsAtTheVersionThisBuildKnows) {
+  auto db = rawBook();
+  ASSERT_TRUE(db);
+  auto v = db->schemaVersion("orders");
+  ASSERT_TRUE(v.ok()) << v.error().toString();
+  EXPECT_EQ(*v, OrderBook::schemaVersion().version);
+}
+
+// The SQLite file's own history (issue 21): the order book on PostgreSQL is new in this release,
+// so it has no earlier version of its own to upgrade from yet.
+class SqliteOrderBookTest : public OrderBookTest {};
+INSTANTIATE_TEST_SUITE_P(Stores, SqliteOrderBookTest, ::testing::Values("sqlite"),
+                         [](const ::testing::TestParamInfo<std::string>& p) { return p.param; });
+
+// Issue 21, upgrades: an order book of each earlier schema version (OrderBook::schemaSteps(), each
+// recorded in schema_versions and, as releases before that table did, in user_version only) with
+// an order whose lines hold stock, a pick task for them and a second order partly refunded opens
+// on this build with all of it as it was (the units still held, the task still open), and the
+// pick completes: the order ships and nothing stays held. The file is at the current version.
+TEST_P(SqliteOrderBookTest, AnOrderBookOfEachEarlierSchemaVersionKeepsItsOrdersAndHolds) {
+  receive("wh-1", "A", 5);
+  receive("wh-1", "B", 5);
+  ASSERT_EQ(service_->intake(order("1", "A", 2))->status, toString(OrderState::kAccepted));
+  ASSERT_EQ(service_->intake(order("2", "B", 3))->status, toString(OrderState::kAccepted));
+  ASSERT_TRUE(service_->intake(refundOf("2", "B", 3, "refund-1")).ok());
+  ASSERT_EQ(held("A"), 2);
+  ASSERT_EQ(held("B"), 2);
+  auto first = book_->order("shopify", "1");
+  ASSERT_TRUE(first.ok() && *first);
+  ASSERT_EQ((*first)->tasks.size(), 1u);
+  const PickTask task = (*first)->tasks[0];
+  const std::string scratch = dir_.file("ledger.db.orders");
+  service_.reset();
+  book_.reset();
+
+  const auto& steps = OrderBook::schemaSteps();
+  ASSERT_GE(steps.size(), 2u);
+  const common::SqliteSchema schema{"orders", steps, "user_version"};
+  for (const test::EarlierSchema& e : test::earlierSchemas(steps.size(), static_cast<int64_t>(steps.size()))) {
+    SCOPED_TRACE(e.describe());
+    const std::string path =
+        dir_.file("v" + std::to_string(e.version) + "-" + std::to_string(int(e.record)) + ".orders");
+    test::EarlierFile built;
+    ASSERT_NO_FATAL_FAILURE(test::buildEarlierSchema(path, schema, e, scratch, &built));
+    ASSERT_TRUE(built.tables.count("orders") && built.tables.count("allocations") && built.tables.count("tasks"));
+
+    auto opened = OrderBook::open(path, clock_);
+    ASSERT_TRUE(opened.ok()) << opened.error().toString();
+    auto& book = **opened;
+    test::expectRowsKept(built, path);
+    EXPECT_EQ(test::versionsOf(path, "orders"), std::make_pair(int64_t(steps.size()), int64_t(steps.size())));
+    auto o = book.order("shopify", "1");
+    ASSERT_TRUE(o.ok() && *o);
+    EXPECT_EQ((*o)->status, OrderState::kAccepted);
+    ASSERT_EQ((*o)->lines.size(), 1u);
+    EXPECT_EQ((*o)->lines[0].sku, "A");
+    EXPECT_EQ((*o)->lines[0].quantity, 2);
+    ASSERT_EQ((*o)->allocations.size(), 1u);
+    EXPECT_EQ((*o)->allocations[0].quantity, 2);
+    EXPECT_EQ((*o)->allocations[0].state, AllocationState::kTasked);
+    EXPECT_EQ(book.holds().reservedByLocation("A"), (std::map<std::string, int64_t>{{"wh-1", 2}}));
+    EXPECT_EQ(book.holds().reservedByLocation("B"), (std::map<std::string, int64_t>{{"wh-1", 2}}));
+    auto open_tasks = book.tasks().open();
+    ASSERT_TRUE(open_tasks.ok());
+    ASSERT_EQ(open_tasks->size(), 2u);
+    auto got = book.tasks().get(task.task_id);
+    ASSERT_TRUE(got.ok() && *got);
+    EXPECT_EQ((*got)->status, TaskStatus::kOpen);
+    EXPECT_EQ((*got)->location, "wh-1");
+    ASSERT_EQ((*got)->lines.size(), 1u);
+    EXPECT_EQ((*got)->lines[0].quantity, 2);
+    auto second = book.order("shopify", "2");
+    ASSERT_TRUE(second.ok() && *second);
+    EXPECT_EQ((*second)->status, OrderState::kAccepted);
+    if (e.version >= 2) {  // refunds are kept from v2 on
+      EXPECT_EQ(*book.refundedUnits("shopify", "2"), (std::map<std::string, int64_t>{{"L-2", 1}}));
+    }
+
+    // The pick comes back: the order ships, its units are no longer held, and its fulfilment waits
+    // to be told to the channel.
+    auto done = book.completeTask(task.task_id, {{"A", 2}}, "track-1");
+    ASSERT_TRUE(done.ok()) << done.error().toString();
+    o = book.order("shopify", "1");
+    ASSERT_TRUE(o.ok() && *o);
+    EXPECT_EQ((*o)->status, OrderState::kShipped);
+    ASSERT_EQ((*o)->fulfilments.size(), 1u);
+    EXPECT_EQ((*o)->fulfilments[0].status, FulfilmentStatus::kPending);
+    EXPECT_TRUE(book.holds().reservedByLocation("A").empty());
+    EXPECT_GT(*book.tasks().version("wh-1"), task.ver);
+  }
+}
+
+// A downgrade: an order book a newer build has migrated is refused, saying which version it found,
+// which this build supports and what to do, and is left as it was.
+TEST_P(SqliteOrderBookTest, AnOrderBookOfANewerSchemaIsRefusedAndLeftAsItWas) {
+  receive("wh-1", "A", 5);
+  ASSERT_TRUE(service_->intake(order("1", "A", 2)).ok());
+  service_.reset();
+  book_.reset();
+  const std::string path = dir_.file("ledger.db.orders");
+  const auto known = static_cast<int64_t>(OrderBook::schemaSteps().size());
+  ASSERT_NO_FATAL_FAILURE(test::setSchemaVersion(path, "orders", known + 1));
+  const std::string before = test::contentsOf(path);
+  ASSERT_NE(before.find("orders 'shopify'|'1'"), std::string::npos) << before;
+  auto refused = OrderBook::open(path, clock_);
+  ASSERT_FALSE(refused.ok());
+  EXPECT_TRUE(test::refusedAsTooNew(refused.error(), "orders", known + 1, known));
+  EXPECT_EQ(test::contentsOf(path), before);
 }

@@ -80,6 +80,9 @@ class SqliteAccess {
   static common::Result<std::unique_ptr<SqliteAccess>> open(const std::string& path, const common::Clock& clock);
   // The schema version open() brings its tables to (for --version).
   static common::SchemaVersion schemaVersion();
+  // The steps of its schema, in order: step i takes version i to i+1 (tests build a file of each
+  // earlier version from them).
+  static const std::vector<std::string>& schemaSteps();
 
   // Makes a token and returns its secret (the only time it is seen). A store manager needs its
   // location; the other roles take none. Names are unique, revoked ones included.

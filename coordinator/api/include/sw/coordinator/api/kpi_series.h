@@ -50,6 +50,9 @@ class SqliteKpiSeries {
   static common::Result<std::unique_ptr<SqliteKpiSeries>> open(const std::string& path);
   // The schema version open() brings its tables to (for --version).
   static common::SchemaVersion schemaVersion();
+  // The steps of its schema, in order: step i takes version i to i+1 (tests build a file of each
+  // earlier version from them).
+  static const std::vector<std::string>& schemaSteps();
 
   // One sample: a point per value at at_ms (a second one at the same at_ms replaces it), then
   // every point before delete_before_ms removed; one transaction.

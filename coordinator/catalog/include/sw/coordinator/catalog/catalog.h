@@ -96,6 +96,9 @@ class SqliteCatalog {
                                                              const common::Clock& clock);
   // The schema version open() brings its tables to (for --version).
   static common::SchemaVersion schemaVersion();
+  // The steps of its schema, in order: step i takes version i to i+1 (tests build a file of each
+  // earlier version from them).
+  static const std::vector<std::string>& schemaSteps();
 
   // Rows with errors (also those found here: unknown_sku, gtin_in_use) are left out; the
   // good rows are written in one transaction, all or none (a disk error refuses them all).

@@ -40,6 +40,9 @@ class DeadLetterStore {
   static common::Result<std::unique_ptr<DeadLetterStore>> open(const std::string& path);
   // The schema version open() brings its tables to (for --version).
   static common::SchemaVersion schemaVersion();
+  // The steps of its schema, in order: step i takes version i to i+1 (tests build a file of each
+  // earlier version from them).
+  static const std::vector<std::string>& schemaSteps();
   common::Result<int64_t> add(const DeadLetter& d);
   // Newest first.
   common::Result<std::vector<DeadLetter>> list(bool include_replayed, int64_t limit);

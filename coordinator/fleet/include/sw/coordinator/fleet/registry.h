@@ -54,6 +54,9 @@ class DeviceRegistry {
                                                               const common::Clock& clock);
   // The schema version open() brings its tables to (for --version).
   static common::SchemaVersion schemaVersion();
+  // The steps of its schema, in order: step i takes version i to i+1 (tests build a file of each
+  // earlier version from them).
+  static const std::vector<std::string>& schemaSteps();
 
   // Adds a device, or updates the store and role of one that is not revoked. A revoked device
   // id cannot come back (kReject `device_revoked`): a replacement gets a new id.

@@ -60,9 +60,14 @@ class SqlLedger final : public Ledger {
   static common::Result<std::unique_ptr<SqlLedger>> open(const LedgerOptions& options);
   // The schema version open() brings a SQLite ledger's tables to (for --version).
   static common::SchemaVersion schemaVersion();
+  // The steps of the ledger's schema on SQLite or on PostgreSQL, in order: step i takes version i
+  // to i+1 (tests build a ledger of each earlier version from them).
+  static const std::vector<std::string>& schemaSteps(common::SqlDialect dialect = common::SqlDialect::kSqlite);
   // A connection to the ledger's store (create: the writer's, which may create a SQLite file).
   static common::Result<std::unique_ptr<common::SqlDb>> connect(const LedgerOptions& options, bool create);
   std::string describe() const { return db_->describe(); }
+  // PostgreSQL: the fencing token of the writer lease this ledger holds (0: none, or SQLite).
+  int64_t leaseToken() const { return lease_token_; }
 
   common::Result<std::vector<DeviceRow>> loadDevices() override;
   // Applies the whole group in one transaction, or nothing. info (optional) says what changed.

@@ -11,7 +11,7 @@
 #include <vector>
 
 #include "sw/common/result.h"
-#include "sw/common/sqlite.h"
+#include "sw/common/sql.h"
 #include "sw/coordinator/orders/book_change.h"
 #include "sw/coordinator/orders/states.h"
 #include "sw/coordinator/orders/tasks.h"
@@ -58,7 +58,7 @@ class FulfilmentBook {
   common::Status recordLocked(const PickTask& t, const std::vector<TaskLine>& shipped, const std::string& tracking);
   common::Result<std::vector<Fulfilment>> ofOrderLocked(const OrderRef& order);
   common::Result<std::vector<Fulfilment>> queryLocked(const char* where_order_limit,
-                                                      const std::function<void(common::SqliteStmt&)>& bind);
+                                                      const std::function<void(common::SqlStmt&)>& bind);
 
   BookStore& store_;
 };

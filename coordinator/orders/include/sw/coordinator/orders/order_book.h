@@ -1,8 +1,12 @@
 #pragma once
-// The order book: online orders as Stockwire took them in, and what became of them. One SQLite
-// file next to the ledger (`<ledger path>.orders`), WAL and synchronous=FULL like the ledger,
-// written only through these classes. A separate file keeps order intake from queueing behind
-// the ledger's large ingest transactions, and the ledger never reads it.
+// The order book: online orders as Stockwire took them in, and what became of them, written only
+// through these classes. Its store is SQLite or PostgreSQL (the same SQL through common::SqlDb):
+//   - with a SQLite ledger, its own SQLite file next to it (`<ledger path>.orders`), WAL and
+//     synchronous=FULL like the ledger: a separate file keeps order intake from queueing behind
+//     the ledger's large ingest transactions;
+//   - with a PostgreSQL ledger, its tables in the same database (its own connection), so that
+//     every coordinator on that database sees one order book (coordinator/README.md).
+// The ledger never reads it.
 //
 // It is split by aggregate, each part owning its tables (one schema, component "orders"):
 //   OrderBook (this file, order_book.cpp, refunds.cpp)
@@ -39,7 +43,7 @@
 #include "sw/common/build_info.h"
 #include "sw/common/clock.h"
 #include "sw/common/result.h"
-#include "sw/common/sqlite.h"
+#include "sw/common/sql.h"
 #include "sw/coordinator/orders/book_change.h"
 #include "sw/coordinator/orders/fulfilments.h"
 #include "sw/coordinator/orders/holds.h"
@@ -121,12 +125,25 @@ struct RefundResult {
 
 class OrderBook {
  public:
-  static common::Result<std::unique_ptr<OrderBook>> open(const std::string& path, const common::Clock& clock);
+  // target: a SQLite file, or a postgresql:// URL.
+  static common::Result<std::unique_ptr<OrderBook>> open(const std::string& target, const common::Clock& clock);
   // The schema version open() brings its tables to (for --version).
   static common::SchemaVersion schemaVersion();
+  // The steps of its schema, in order: step i takes version i to i+1 (tests build a file of each
+  // earlier version from them).
+  static const std::vector<std::string>& schemaSteps();
   ~OrderBook();
   OrderBook(const OrderBook&) = delete;
   OrderBook& operator=(const OrderBook&) = delete;
+
+  // PostgreSQL: every write over the parts (insertOrder, cancelOrder, releaseLine, routeAllocation,
+  // completeTask, applyRefund) first reads the ledger's writer lease row FOR SHARE in its own
+  // transaction and is refused (fatal "lease_lost") unless the lease still has this token
+  // (SqlLedger::leaseToken): a coordinator whose lease another has taken cannot reserve, route or
+  // complete anything after the takeover, and a takeover waits for a write in flight to end. The
+  // parts' own single-row writes (a fulfilment reported, a cancel's outcome, intake cursors) are
+  // not fenced. Set before use; 0 (the default) fences nothing.
+  void fenceWith(int64_t writer_lease_token);
 
   // The parts (see the top of this file).
   Holds& holds() { return *holds_; }
@@ -217,7 +234,7 @@ class OrderBook {
 
  private:
   explicit OrderBook(const common::Clock& clock);
-  common::Status init(const std::string& path);
+  common::Status init(const std::string& target);
   // One write over the parts: the lock, a transaction, fn, and the held units fn staged applied
   // to memory only once the transaction commits (on an error, nothing is kept).
   common::Status write(const std::function<common::Status()>& fn);
@@ -226,7 +243,7 @@ class OrderBook {
   common::Result<BookChange> releaseLocked(const std::vector<BookAllocation>& allocs, int64_t quantity);
   // The orders whose (channel, order_id) keys_sql selects, each read whole; bind fills its parameters.
   common::Result<std::vector<BookOrder>> ordersOf(const char* keys_sql,
-                                                  const std::function<void(common::SqliteStmt&)>& bind);
+                                                  const std::function<void(common::SqlStmt&)>& bind);
   common::Result<std::optional<BookOrder>> orderLocked(const OrderRef& ref);
   common::Status readRefundsLocked(BookOrder& o);
 

@@ -15,7 +15,7 @@
 
 #include "sw/common/decimal.h"
 #include "sw/common/result.h"
-#include "sw/common/sqlite.h"
+#include "sw/common/sql.h"
 #include "sw/coordinator/orders/book_change.h"
 #include "sw/coordinator/orders/states.h"
 
@@ -74,7 +74,7 @@ class TaskBook {
   common::Status doneLocked(const std::string& task_id);
   common::Result<int64_t> nextVerLocked();
   // Columns: SW_TASK_COLUMNS (tasks.cpp).
-  common::Result<std::vector<PickTask>> readLocked(common::SqliteStmt& st);
+  common::Result<std::vector<PickTask>> readLocked(common::SqlStmt& st);
   common::Status readLinesLocked(PickTask& t);
 
   BookStore& store_;
