@@ -124,6 +124,9 @@ std::vector<common::OptionSpec> serveOptions() {
        "\"Orders\"); without it every location ships at cost 0"},
       {"order-poll-ms", Kind::kInt, "N", "60000", 1, 86'400'000,
        "how often each channel with a connector is polled for orders"},
+      {"ship-to-retention-days", Kind::kInt, "N", "0", 0, 36'500,
+       "erase an order's shipping postal code, city, region and routing point\nthis many days after it is over "
+       "(shipped, cancelled, rejected); 0: keep them"},
       {"kpi-sample-ms", Kind::kInt, "N", "60000", 50, 86'400'000,
        "how often the KPI history (GET /v1/kpis/history) takes a sample"},
       {"kpi-retention-h", Kind::kInt, "N", "744", 1, 24 * 3660,
@@ -263,6 +266,7 @@ int serve(const common::ParsedOptions& opts) {
   });
   coordinator::OrdersConfig orders_config;
   orders_config.poll_interval_ms = opts.integer("order-poll-ms");
+  orders_config.ship_to_retention_ms = opts.integer("ship-to-retention-days") * 86'400'000;
   auto order_service = coordinator::makeOrderService(**order_book, **ledger, &channels.availability(),
                                                      **channel_registry,
                                                      opts.text("locations-config"), clock, orders_config);
@@ -270,6 +274,7 @@ int serve(const common::ParsedOptions& opts) {
   coordinator::OrderService& orders = **order_service;
   orders.setSkuChangedHook([&channels](const std::string& sku) { channels.skuChanged(sku); });
   orders.setTasksChangedHook([&downlink](const std::vector<std::string>& locs) { downlink.changed(locs); });
+  orders.setWeightSource([catalog_ptr](const std::string& sku) { return catalog_ptr->shipWeightKg(sku); });
   coordinator::PickTaskProvider tasks_down((*order_book)->tasks());
   downlink.addProvider(tasks_down);
   // Refunded units the order service puts back into the ledger change stock like ingest does.

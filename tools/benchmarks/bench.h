@@ -26,6 +26,7 @@ int benchLedger(const common::ParsedOptions& options);
 int benchChannels(const common::ParsedOptions& options);
 int benchAgent(const common::ParsedOptions& options);
 int benchFleet(const common::ParsedOptions& options);
+int benchRouting(const common::ParsedOptions& options);
 
 // Percentile (0-100) of a sample, nearest-rank. The vector is sorted in place.
 double percentile(std::vector<double>& v, double p);

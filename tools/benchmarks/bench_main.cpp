@@ -129,6 +129,25 @@ sw::common::CliProgram program() {
                               "each device's retained state at least this often (the agent's default)"),
                         {"json", Kind::kText, "FILE", "", 0, 0, "also write the figures here as JSON"}}),
            sw::bench::benchFleet},
+          {"routing",
+           "a month of generated orders over real US ZIP codes for a chain of warehouses and stores, routed three "
+           "ways (nearest warehouse only, the country-centroid router, the new one) and priced with the same carrier "
+           "rates: cost, distance, splits, unfilled orders, savings, decisions/s beside a raw nearest-location scan",
+           OptionTable({{"postal-codes", Kind::kText, "FILE", "coordinator/orders/data/us_postal_codes.csv.gz", 0, 0,
+                         "the postal-code data (run from the source tree)"},
+                        whole("warehouses", 2, 1, 6, "warehouses (Columbus, Dallas, Reno, Allentown, Atlanta, Kansas City)"),
+                        whole("stores", 20, 0, 48, "stores, in the largest metros first"),
+                        whole("days", 30, 1, 366, "days of orders (stock replenished nightly)"),
+                        whole("orders-per-day", 1000, 1, 1'000'000, "orders a day"),
+                        whole("skus", 200, 4, 100'000, "SKUs"), whole("seed", 1, 0, 1'000'000'000, "random seed"),
+                        {"store-rate-factor", Kind::kNumber, "X", "1", 0, 10,
+                         "stores' carrier prices as a multiple of the warehouses' (1: one contract for the chain)"},
+                        {"store-handling", Kind::kNumber, "X", "2.5", 0, 1000,
+                         "handling per parcel at a store (a warehouse's is 1.5)"},
+                        {"store-range", Kind::kNumber, "X", "0.4", 0, 1, "share of the SKUs (the most popular) a store carries"},
+                        whole("store-depth", 12, 2, 1'000'000, "most units of a SKU a store holds after replenishment"),
+                        {"json", Kind::kText, "FILE", "", 0, 0, "also write the figures here as JSON"}}),
+           sw::bench::benchRouting},
       },
   };
 }

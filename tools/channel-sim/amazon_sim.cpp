@@ -213,6 +213,7 @@ class AmazonSim final : public SimWithOrderViews<AmazonSim> {
     o.status = status;
     o.currency = request.currency;
     o.country = request.country;
+    o.ship_to = request.ship_to;
     std::vector<std::pair<Listing*, int64_t>> takes;
     for (const OrderLineRequest& l : request.lines) {
       auto it = listings_.find(l.sku);
@@ -376,6 +377,7 @@ class AmazonSim final : public SimWithOrderViews<AmazonSim> {
     std::string status;
     std::string currency;
     std::string country;
+    ShipToRequest ship_to;  // "" parts: the sample address's
     std::vector<OrderItem> items;
     std::vector<Package> packages;
   };
@@ -1036,7 +1038,10 @@ class AmazonSim final : public SimWithOrderViews<AmazonSim> {
               {"IsSoldByAB", false},
               {"IsISPU", false},
               {"IsAccessPointOrder", false},
-              {"ShippingAddress", {{"City", "SEATTLE"}, {"StateOrRegion", "WA"}, {"PostalCode", "98101"}, {"CountryCode", o.country}}}};
+              {"ShippingAddress", {{"City", o.ship_to.city.empty() ? "SEATTLE" : o.ship_to.city},
+                                   {"StateOrRegion", o.ship_to.region.empty() ? "WA" : o.ship_to.region},
+                                   {"PostalCode", o.ship_to.postal_code.empty() ? "98101" : o.ship_to.postal_code},
+                                   {"CountryCode", o.country}}}};
     if (o.status != "Pending") j["OrderTotal"] = {{"CurrencyCode", o.currency}, {"Amount", centsText(total)}};
     return j;
   }

@@ -144,6 +144,7 @@ class EbaySim final : public SimWithOrderViews<EbaySim> {
     o.updated_ms = now;
     o.currency = request.currency;
     o.country = request.country;
+    o.ship_to = request.ship_to;
     if (body.contains("pickup_location_key") && body["pickup_location_key"].is_string()) {
       o.pickup_location_key = body["pickup_location_key"];  // In-Store Pickup at this merchant location
     }
@@ -285,6 +286,7 @@ class EbaySim final : public SimWithOrderViews<EbaySim> {
     int64_t updated_ms = 0;
     std::string currency;
     std::string country;
+    ShipToRequest ship_to;  // "" parts: the sample address's
     bool cancelled = false;
     std::string pickup_location_key;
     std::vector<Line> lines;
@@ -715,8 +717,10 @@ class EbaySim final : public SimWithOrderViews<EbaySim> {
                            {"shippingStep", {{"shippingCarrierCode", "USPS"},
                                              {"shippingServiceCode", "USPSPriority"},
                                              {"shipTo", {{"fullName", "Sam Buyer"},
-                                                         {"contactAddress", {{"addressLine1", "1 Main St"}, {"city", "San Jose"},
-                                                                             {"stateOrProvince", "CA"}, {"postalCode", "95125"},
+                                                         {"contactAddress", {{"addressLine1", "1 Main St"},
+                                                                             {"city", o.ship_to.city.empty() ? "San Jose" : o.ship_to.city},
+                                                                             {"stateOrProvince", o.ship_to.region.empty() ? "CA" : o.ship_to.region},
+                                                                             {"postalCode", o.ship_to.postal_code.empty() ? "95125" : o.ship_to.postal_code},
                                                                              {"country", o.country}}},
                                                          {"primaryPhone", {{"phoneNumber", "4085551234"}}},
                                                          {"email", "buyer@example.com"}}}}}}})},

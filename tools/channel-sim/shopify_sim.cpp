@@ -209,8 +209,11 @@ class ShopifySim final : public SimWithOrderViews<ShopifySim> {
       }
       std::string created = isoOffset(now, kShopOffsetMinutes);
       uint64_t number = 1000 + (id - kFirstOrderId) + 1;
-      json address = {{"first_name", "Sam"}, {"last_name", "Buyer"}, {"address1", "1 Main St"}, {"city", "Springfield"},
-                      {"zip", "00000"}, {"country", country}, {"country_code", country}, {"latitude", nullptr},
+      auto given = [](const std::string& v, const char* fallback) { return v.empty() ? std::string(fallback) : v; };
+      json address = {{"first_name", "Sam"}, {"last_name", "Buyer"}, {"address1", "1 Main St"},
+                      {"city", given(request.ship_to.city, "Springfield")}, {"zip", given(request.ship_to.postal_code, "00000")},
+                      {"province_code", request.ship_to.region.empty() ? json(nullptr) : json(request.ship_to.region)},
+                      {"country", country}, {"country_code", country}, {"latitude", nullptr},
                       {"longitude", nullptr}, {"name", "Sam Buyer"}};
       order = {{"id", id},
                {"admin_graphql_api_id", gid("Order", id)},
@@ -734,8 +737,10 @@ class ShopifySim final : public SimWithOrderViews<ShopifySim> {
                          {"note", rf["note"]},
                          {"refundLineItems", {{"__connection", items}}}});
     }
-    json address = {{"__typename", "MailingAddress"}, {"countryCodeV2", r["shipping_address"]["country_code"]},
-                    {"country", r["shipping_address"]["country"]}};
+    const json& sa = r["shipping_address"];
+    json address = {{"__typename", "MailingAddress"}, {"countryCodeV2", sa["country_code"]}, {"country", sa["country"]},
+                    {"zip", sa.value("zip", json(nullptr))}, {"city", sa.value("city", json(nullptr))},
+                    {"provinceCode", sa.value("province_code", json(nullptr))}};
     return {{"__typename", "Order"},
             {"id", r["admin_graphql_api_id"]},
             {"legacyResourceId", std::to_string(r["id"].get<uint64_t>())},

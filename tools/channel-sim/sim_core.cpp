@@ -442,6 +442,15 @@ bool readOrderRequest(const json& body, OrderRequest* out, std::string* error) {
   }
   out->currency = textField(body, "currency", "USD");
   out->country = textField(body, "country", "US");
+  out->ship_to = {};
+  if (body.contains("ship_to")) {
+    const json& s = body["ship_to"];
+    if (!s.is_object()) {
+      *error = "ship_to must be an object {\"postal_code\",\"city\",\"region\"}";
+      return false;
+    }
+    out->ship_to = {textField(s, "postal_code", ""), textField(s, "city", ""), textField(s, "region", "")};
+  }
   out->lines.clear();
   for (const json& l : body["lines"]) {
     auto qty = l.is_object() && l.contains("quantity") ? jsonInt(l["quantity"]) : std::nullopt;

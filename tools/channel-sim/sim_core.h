@@ -191,7 +191,7 @@ struct SeedRules {
 };
 bool readSeedListings(const json& body, SeedRules rules, std::vector<SeedListing>* out, std::string* error);
 
-// POST /_sim/orders {"lines":[{"sku","quantity","price"}],"currency","country",...}: every line an
+// POST /_sim/orders {"lines":[{"sku","quantity","price"}],"currency","country","ship_to",...}: every line an
 // object with a whole quantity >= 1; the sku and price as given (the simulator checks them
 // against its listings).
 struct OrderLineRequest {
@@ -200,9 +200,15 @@ struct OrderLineRequest {
   std::optional<std::string> price;  // nullopt: the listing's price
   const json* raw = nullptr;
 };
+// "ship_to": {"postal_code","city","region"} (each optional): where the order is shipped; each
+// simulator fills what is not given from its own sample address.
+struct ShipToRequest {
+  std::string postal_code, city, region;
+};
 struct OrderRequest {
   std::string currency;  // "USD" when absent
   std::string country;   // "US" when absent
+  ShipToRequest ship_to;
   std::vector<OrderLineRequest> lines;
 };
 bool readOrderRequest(const json& body, OrderRequest* out, std::string* error);

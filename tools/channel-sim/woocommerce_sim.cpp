@@ -150,6 +150,7 @@ class WooCommerceSim final : public SimWithOrderViews<WooCommerceSim> {
       o.status = status;
       o.currency = request.currency;
       o.country = request.country;
+      o.ship_to = request.ship_to;
       if (body.contains("pickup_location") && body["pickup_location"].is_string()) {
         o.pickup_location = body["pickup_location"];  // the block checkout's local pickup at this place
       }
@@ -290,6 +291,7 @@ class WooCommerceSim final : public SimWithOrderViews<WooCommerceSim> {
     std::string status;
     std::string currency;
     std::string country;
+    ShipToRequest ship_to;  // "" parts: the sample address's
     std::vector<Line> lines;
     std::vector<json> notes;
     std::string pickup_location;
@@ -487,7 +489,9 @@ class WooCommerceSim final : public SimWithOrderViews<WooCommerceSim> {
     int64_t local_c = o.created_ms + kSiteOffsetMinutes * 60'000LL;
     int64_t local_m = o.modified_ms + kSiteOffsetMinutes * 60'000LL;
     json address = {{"first_name", "Sam"}, {"last_name", "Buyer"}, {"company", ""}, {"address_1", "969 Market"}, {"address_2", ""},
-                    {"city", "San Francisco"}, {"state", "CA"}, {"postcode", "94103"}, {"country", o.country}};
+                    {"city", o.ship_to.city.empty() ? "San Francisco" : o.ship_to.city},
+                    {"state", o.ship_to.region.empty() ? "CA" : o.ship_to.region},
+                    {"postcode", o.ship_to.postal_code.empty() ? "94103" : o.ship_to.postal_code}, {"country", o.country}};
     json billing = address;
     billing["email"] = "buyer@example.com";
     billing["phone"] = "(555) 555-5555";

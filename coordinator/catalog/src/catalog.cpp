@@ -38,12 +38,15 @@ const common::SqliteSchema kSchema = {"catalog", {
     "CREATE INDEX IF NOT EXISTS price_entries_by_ver ON price_entries (scope, ver);"
     "CREATE TABLE IF NOT EXISTS price_list_map (location TEXT PRIMARY KEY, price_list TEXT NOT NULL,"
     " ver INTEGER NOT NULL);",
+    // 2: the shipping weight of one unit, in grams (0 = not given), for order routing
+    "ALTER TABLE catalog_items ADD COLUMN ship_weight_g INTEGER NOT NULL DEFAULT 0;",
 }, "catalog_meta"};
 
 constexpr const char* kDefaultList = "default";
 
 // The columns itemFrom() reads, in its order.
-constexpr const char* kItemColumns = "sku, name, unit, weight_priced, tax_class, active, gtins, ver, updated_at_ms";
+constexpr const char* kItemColumns =
+    "sku, name, unit, weight_priced, tax_class, active, gtins, ver, updated_at_ms, ship_weight_g";
 
 // The stored GTIN list (a JSON array of strings); anything unreadable counts as none.
 std::vector<std::string> gtinsFrom(const std::string& stored) {
@@ -67,6 +70,7 @@ CatalogItem itemFrom(const SqliteStmt& st) {
   it.gtins = gtinsFrom(st.columnText(6));
   it.version = st.columnInt(7);
   it.updated_at_ms = st.columnInt(8);
+  it.ship_weight_g = st.columnInt(9);
   return it;
 }
 
@@ -143,12 +147,14 @@ Result<ImportOutcome> SqliteCatalog::importCatalog(const ParsedImport<CatalogRow
   auto txn = common::SqliteTxn::begin(db_);
   if (!txn) return txn.error();
   auto owner = db_.prepare("SELECT sku FROM catalog_gtins WHERE gtin = ?");
-  auto cur = db_.prepare("SELECT name, unit, weight_priced, tax_class, active, gtins FROM catalog_items WHERE sku = ?");
+  auto cur = db_.prepare(
+      "SELECT name, unit, weight_priced, tax_class, active, gtins, ship_weight_g FROM catalog_items WHERE sku = ?");
   auto up = db_.prepare(
-      "INSERT INTO catalog_items (sku, name, unit, weight_priced, tax_class, active, gtins, ver, updated_at_ms)"
-      " VALUES (?,?,?,?,?,?,?,?,?) ON CONFLICT (sku) DO UPDATE SET name = excluded.name, unit = excluded.unit,"
-      " weight_priced = excluded.weight_priced, tax_class = excluded.tax_class, active = excluded.active,"
-      " gtins = excluded.gtins, ver = excluded.ver, updated_at_ms = excluded.updated_at_ms");
+      "INSERT INTO catalog_items (sku, name, unit, weight_priced, tax_class, active, gtins, ver, updated_at_ms,"
+      " ship_weight_g) VALUES (?,?,?,?,?,?,?,?,?,?) ON CONFLICT (sku) DO UPDATE SET name = excluded.name,"
+      " unit = excluded.unit, weight_priced = excluded.weight_priced, tax_class = excluded.tax_class,"
+      " active = excluded.active, gtins = excluded.gtins, ver = excluded.ver, updated_at_ms = excluded.updated_at_ms,"
+      " ship_weight_g = excluded.ship_weight_g");
   auto drop = db_.prepare("DELETE FROM catalog_gtins WHERE sku = ?");
   auto add = db_.prepare("INSERT INTO catalog_gtins (gtin, sku) VALUES (?, ?)");
   for (auto* st : {&owner, &cur, &up, &drop, &add}) {
@@ -176,7 +182,7 @@ Result<ImportOutcome> SqliteCatalog::importCatalog(const ParsedImport<CatalogRow
       if (!r) return r.error();
       if (*r && cur->columnText(0) == row.name && cur->columnText(1) == row.unit &&
           (cur->columnInt(2) != 0) == row.weight_priced && cur->columnText(3) == row.tax_class &&
-          (cur->columnInt(4) != 0) == row.active && cur->columnText(5) == gtins) {
+          (cur->columnInt(4) != 0) == row.active && cur->columnText(5) == gtins && cur->columnInt(6) == row.ship_weight_g) {
         return {};  // unchanged: no new version, nothing sent down
       }
       cur->reset();
@@ -188,7 +194,8 @@ Result<ImportOutcome> SqliteCatalog::importCatalog(const ParsedImport<CatalogRow
       }
       up->reset();
       up->bind(1, row.sku).bind(2, row.name).bind(3, row.unit).bind(4, int64_t{row.weight_priced})
-          .bind(5, row.tax_class).bind(6, int64_t{row.active}).bind(7, gtins).bind(8, out.version).bind(9, now);
+          .bind(5, row.tax_class).bind(6, int64_t{row.active}).bind(7, gtins).bind(8, out.version).bind(9, now)
+          .bind(10, row.ship_weight_g);
       if (auto w = up->run(); !w) return w;
       drop->reset();
       drop->bind(1, row.sku);
@@ -370,6 +377,18 @@ Result<std::optional<CatalogItem>> SqliteCatalog::item(const std::string& code) 
     if (*r) return itemBySku(st->columnText(0));
   }
   return itemBySku(code);
+}
+
+std::optional<double> SqliteCatalog::shipWeightKg(const std::string& sku) {
+  std::lock_guard<std::mutex> lock(mu_);
+  auto st = db_.cached("SELECT ship_weight_g FROM catalog_items WHERE sku = ?");
+  if (!st) return std::nullopt;
+  st->bind(1, sku);
+  auto r = st->step();
+  std::optional<double> kg;
+  if (r && *r && st->columnInt(0) > 0) kg = static_cast<double>(st->columnInt(0)) / 1000.0;
+  st->reset();
+  return kg;
 }
 
 Result<std::optional<CatalogItem>> SqliteCatalog::itemBySku(const std::string& sku) {

@@ -3,6 +3,8 @@
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
+#include <charconv>
+#include <cmath>
 #include <map>
 #include <set>
 
@@ -341,7 +343,7 @@ bool isWeightUnit(std::string_view unit) { return unit == "kg" || unit == "g" ||
 
 common::Result<ParsedImport<CatalogRow>> parseCatalogImport(std::string_view body, ImportFormat format,
                                                             const ImportLimits& limits) {
-  Columns cols{{"sku", "gtins", "name", "unit", "weight_priced", "tax_class"}, {"active"}};
+  Columns cols{{"sku", "gtins", "name", "unit", "weight_priced", "tax_class"}, {"active", "weight_kg"}};
   auto recs = readRecords(body, format, cols, limits);
   if (!recs) return recs.error();
   ParsedImport<CatalogRow> out;
@@ -379,6 +381,25 @@ common::Result<ParsedImport<CatalogRow>> parseCatalogImport(std::string_view bod
     row.tax_class = f.str("tax_class", true);
     if (!f.error && !common::isValidId(row.tax_class)) f.fail("bad_tax_class", "tax_class must be 1-64 of [A-Za-z0-9._:-]");
     row.active = f.boolean("active", false, true);
+    // The shipping weight of one unit (routing prices parcels by it): a decimal string or a number
+    // of kg, more than 0 and at most 1000, kept in grams.
+    if (!f.error && f.has("weight_kg") && !(rec.fields["weight_kg"].is_string() && trimmed(rec.fields["weight_kg"].get<std::string>()).empty())) {
+      const json& w = rec.fields["weight_kg"];
+      std::optional<double> kg;
+      if (w.is_number()) {
+        kg = w.get<double>();
+      } else if (w.is_string()) {
+        std::string t = trimmed(w.get<std::string>());
+        double d = 0;
+        auto [p, ec] = std::from_chars(t.data(), t.data() + t.size(), d);
+        if (ec == std::errc() && p == t.data() + t.size()) kg = d;
+      }
+      if (!kg || !(*kg > 0 && *kg <= 1000)) {
+        f.fail("bad_weight", "weight_kg must be a number of kg above 0 and at most 1000, such as \"0.45\"");
+      } else {
+        row.ship_weight_g = std::max<int64_t>(1, static_cast<int64_t>(std::llround(*kg * 1000)));
+      }
+    }
     if (f.error) out.errors.push_back(*f.error);
     else out.rows.push_back(std::move(row));
   }

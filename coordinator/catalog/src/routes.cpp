@@ -30,9 +30,11 @@ void sendStatus(httplib::Response& res, int status, const Error& e) {
 }
 
 json itemJson(const CatalogItem& it) {
-  return {{"sku", it.sku},       {"gtins", it.gtins},         {"name", it.name},
-          {"unit", it.unit},     {"weight_priced", it.weight_priced}, {"tax_class", it.tax_class},
-          {"active", it.active}, {"version", it.version},     {"updated_at_ms", it.updated_at_ms}};
+  json j = {{"sku", it.sku},       {"gtins", it.gtins},         {"name", it.name},
+            {"unit", it.unit},     {"weight_priced", it.weight_priced}, {"tax_class", it.tax_class},
+            {"active", it.active}, {"version", it.version},     {"updated_at_ms", it.updated_at_ms}};
+  if (it.ship_weight_g > 0) j["weight_kg"] = static_cast<double>(it.ship_weight_g) / 1000.0;
+  return j;
 }
 
 json entryJson(const common::PriceEntry& e) {

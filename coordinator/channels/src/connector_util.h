@@ -10,6 +10,7 @@
 
 #include "sw/common/result.h"
 #include "sw/coordinator/channels/connector.h"
+#include "sw/coordinator/channels/gzip.h"
 #include "sw/coordinator/channels/http_client.h"
 
 namespace sw::coordinator::channels::detail {
@@ -28,8 +29,7 @@ common::Result<nlohmann::json> responseJson(const HttpResponse& r, const std::st
 // logical changes gets the same key on every retry.
 std::string derivedKey(const std::vector<std::string>& parts);
 
-// gzip/zlib-compressed bytes to plain (zlib adapter); error if not valid or larger than max_out.
-common::Result<std::string> gunzip(std::string_view data, size_t max_out);
+using channels::gunzip;  // sw/coordinator/channels/gzip.h
 
 // Items that were all refused for one reason.
 PushResult allItems(const std::vector<QuantityUpdate>& updates, ItemOutcome outcome, const std::string& code,

@@ -99,6 +99,7 @@ common::Status v0Order(const json& j, Merger* m) {
     o.currency = t->currency;
   }
   o.ship_to_country = strPath(j, {"ShippingAddress", "CountryCode"});
+  o.ship_to = detail::shipToPlace(get(j, "ShippingAddress"), "PostalCode", "City", "StateOrRegion", &o.warnings);
   if (o.status == OrderStatus::kPending) o.prices_pending = true;
   // In-store pickup: IsISPU; the store is named per item (OrderItem.StoreChainStoreId, from
   // getOrderItems) or by the supply source the order is to be filled from.
@@ -175,6 +176,8 @@ common::Status newOrder(const json& j, Merger* m) {
     o.currency = t->currency;
   }
   o.ship_to_country = strPath(j, {"recipient", "deliveryAddress", "countryCode"});
+  o.ship_to = detail::shipToPlace(getPath(j, {"recipient", "deliveryAddress"}), "postalCode", "city", "stateOrRegion",
+                                  &o.warnings);
   if (const json* programs = arr(j, "programs")) {
     for (const json& p : *programs) {
       // The 2026-01-01 order names no store for IN_STORE_PICK_UP: resolvePickup warns about it.

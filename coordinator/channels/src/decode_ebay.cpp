@@ -125,8 +125,13 @@ common::Result<NormalizedOrder> ebayOrder(const json& j) {
   }
   if (const json* fsi = arr(j, "fulfillmentStartInstructions"); fsi && !fsi->empty()) {
     const json& first = fsi->at(0);
-    o.ship_to_country = countryOf(getPath(first, {"shippingStep", "shipTo", "contactAddress"}));
-    if (o.ship_to_country.empty()) o.ship_to_country = countryOf(get(first, "finalDestinationAddress"));
+    const json* ship_to = getPath(first, {"shippingStep", "shipTo", "contactAddress"});
+    o.ship_to_country = countryOf(ship_to);
+    if (o.ship_to_country.empty()) {
+      ship_to = get(first, "finalDestinationAddress");
+      o.ship_to_country = countryOf(ship_to);
+    }
+    o.ship_to = detail::shipToPlace(ship_to, "postalCode", "city", "stateOrProvince", &o.warnings);
     // In-store pickup: the instruction names the merchant's store by its inventory location key.
     for (const json& fi : *fsi) {
       std::string type = str(fi, "fulfillmentInstructionsType");

@@ -121,6 +121,10 @@ common::Result<NormalizedOrder> restOrder(const json& j) {
   }
   o.status = restStatus(j, &o.channel_status);
   o.ship_to_country = strPath(j, {"shipping_address", "country_code"});
+  o.ship_to = detail::shipToPlace(get(j, "shipping_address"), "zip", "city", "province_code", &o.warnings);
+  if (o.ship_to.region.empty()) {
+    if (const json* a = get(j, "shipping_address")) o.ship_to.region = detail::addressPart(get(*a, "province"), 64, "region", &o.warnings);
+  }
   o.customer_country = strPath(j, {"billing_address", "country_code"});
   if (o.customer_country.empty()) o.customer_country = strPath(j, {"customer", "default_address", "country_code"});
 
@@ -295,6 +299,7 @@ common::Result<NormalizedOrder> graphqlOrder(const json& n) {
   if (auto t = moneyOf(getPath(n, {"totalPriceSet", "shopMoney"}), "amount", "currencyCode")) o.total = t->amount;
   o.status = graphqlStatus(n, &o.channel_status);
   o.ship_to_country = strPath(n, {"shippingAddress", "countryCodeV2"});
+  o.ship_to = detail::shipToPlace(get(n, "shippingAddress"), "zip", "city", "provinceCode", &o.warnings);
   o.customer_country = strPath(n, {"billingAddress", "countryCodeV2"});
   const json* li = get(n, "lineItems");
   if (!li) {

@@ -136,7 +136,12 @@ common::Result<NormalizedOrder> wooOrder(const json& j) {
   o.total = detail::money(get(j, "total"));
   o.ship_to_country = strPath(j, {"shipping", "country"});
   o.customer_country = strPath(j, {"billing", "country"});
-  if (o.ship_to_country.empty()) o.ship_to_country = o.customer_country;
+  o.ship_to = detail::shipToPlace(get(j, "shipping"), "postcode", "city", "state", &o.warnings);
+  if (o.ship_to_country.empty()) {
+    // No shipping address (a virtual or pickup order): the billing address stands in, as for the country.
+    o.ship_to_country = o.customer_country;
+    if (o.ship_to.empty()) o.ship_to = detail::shipToPlace(get(j, "billing"), "postcode", "city", "state", &o.warnings);
+  }
 
   // Local pickup: the classic "local_pickup" shipping method, or the block checkout's
   // "pickup_location" method whose meta_data "pickup_location" names the chosen place.

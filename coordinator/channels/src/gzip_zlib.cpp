@@ -1,10 +1,10 @@
-// zlib adapter: inflates gzip (Amazon's GZIP-compressed feed processing reports).
+// zlib adapter: inflates gzip (Amazon's GZIP-compressed feed processing reports, the postal-code data).
 
 #include <zlib.h>
 
-#include "connector_util.h"
+#include "sw/coordinator/channels/gzip.h"
 
-namespace sw::coordinator::channels::detail {
+namespace sw::coordinator::channels {
 
 common::Result<std::string> gunzip(std::string_view data, size_t max_out) {
   z_stream zs{};
@@ -36,4 +36,4 @@ common::Result<std::string> gunzip(std::string_view data, size_t max_out) {
   return out;
 }
 
-}  // namespace sw::coordinator::channels::detail
+}  // namespace sw::coordinator::channels

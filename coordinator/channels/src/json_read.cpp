@@ -1,5 +1,7 @@
 #include "json_read.h"
 
+#include <algorithm>
+
 #include <charconv>
 #include <cstdio>
 #include <cstdlib>
@@ -34,6 +36,33 @@ std::string str(const json& j, std::string_view key) {
 std::string strPath(const json& j, std::initializer_list<std::string_view> path) {
   const json* v = getPath(j, path);
   return v && v->is_string() ? v->get<std::string>() : std::string();
+}
+
+std::string addressPart(const json* v, size_t max_len, std::string_view what, std::vector<std::string>* warnings) {
+  if (!v || !v->is_string()) return "";
+  const std::string& raw = v->get_ref<const std::string&>();
+  size_t b = raw.find_first_not_of(" \t");
+  if (b == std::string::npos) return "";
+  size_t e = raw.find_last_not_of(" \t");
+  std::string t = raw.substr(b, e - b + 1);
+  bool control = std::any_of(t.begin(), t.end(), [](char c) { return static_cast<unsigned char>(c) < 0x20 || c == 0x7f; });
+  if (t.size() > max_len || control) {
+    warnings->push_back(std::string("the shipping address's ") + std::string(what) +
+                        (control ? " holds a control character" : " is longer than " + std::to_string(max_len) + " bytes") +
+                        ": not used for routing");
+    return "";
+  }
+  return t;
+}
+
+ShipToPlace shipToPlace(const json* address, std::string_view postal_key, std::string_view city_key,
+                        std::string_view region_key, std::vector<std::string>* warnings) {
+  ShipToPlace p;
+  if (!address || !address->is_object()) return p;
+  p.postal_code = addressPart(get(*address, postal_key), 16, "postal code", warnings);
+  p.city = addressPart(get(*address, city_key), 80, "city", warnings);
+  p.region = addressPart(get(*address, region_key), 64, "region", warnings);
+  return p;
 }
 
 const json* arr(const json& j, std::string_view key) {

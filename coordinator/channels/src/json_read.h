@@ -8,10 +8,12 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
 #include "sw/common/decimal.h"
+#include "sw/coordinator/channels/order.h"
 
 namespace sw::coordinator::channels::detail {
 
@@ -40,6 +42,16 @@ std::optional<common::Decimal> money(const json* v);
 std::optional<common::Decimal> moneyText(std::string_view text);
 // total / qty to 4 decimals, half-even; *exact tells whether anything was lost.
 common::Decimal divide(common::Decimal total, int64_t qty, bool* exact);
+
+// One part of a postal address (postal code, city, region) from v: a string, trimmed of spaces;
+// "" when absent or not a string. A part longer than max_len bytes, or holding a control
+// character, is refused: "" and a warning naming `what` in *warnings.
+std::string addressPart(const json* v, size_t max_len, std::string_view what, std::vector<std::string>* warnings);
+
+// The postal code, city and region of an address object, under the channel's own key names
+// (each through addressPart: postal code at most 16 bytes, city 80, region 64).
+ShipToPlace shipToPlace(const json* address, std::string_view postal_key, std::string_view city_key,
+                        std::string_view region_key, std::vector<std::string>* warnings);
 
 // ISO 8601 with optional fraction and zone (Z, +hh:mm, -hhmm; none = UTC) to Unix ms.
 std::optional<int64_t> parseIsoMs(std::string_view text);

@@ -104,6 +104,11 @@ json toJson(const NormalizedOrder& o) {
             {"lines", std::move(lines)},
             {"releases", std::move(releases)},
             {"warnings", o.warnings}};
+  if (!o.ship_to.empty()) {
+    j["ship_to"] = {{"postal_code", orNull(o.ship_to.postal_code)},
+                    {"city", orNull(o.ship_to.city)},
+                    {"region", orNull(o.ship_to.region)}};
+  }
   if (!o.marketplace.empty()) j["marketplace"] = o.marketplace;
   if (o.prices_pending) j["prices_pending"] = true;
   if (!o.delivery_id.empty()) j["delivery_id"] = o.delivery_id;

@@ -45,7 +45,7 @@ constexpr const char* kOrdersQuery = R"(query StockwireOrders($first: Int!, $aft
     nodes {
       id name createdAt updatedAt cancelledAt displayFinancialStatus displayFulfillmentStatus currencyCode
       totalPriceSet { shopMoney { amount currencyCode } }
-      shippingAddress { countryCodeV2 }
+      shippingAddress { countryCodeV2 zip city provinceCode }
       billingAddress { countryCodeV2 }
       lineItems(first: $lines) {
         pageInfo { hasNextPage }

@@ -68,6 +68,9 @@ const std::vector<std::string> kSchema = {
     "ALTER TABLE orders ADD COLUMN channel_cancel_attempts INTEGER NOT NULL DEFAULT 0;"
     "CREATE INDEX orders_by_cancel ON orders(channel_cancel);"
     "CREATE INDEX fulfilments_by_status ON fulfilments(status);",
+    // v3: the routing decision (routing.h toJson(RoutePlan)) and its re-routes
+    "ALTER TABLE orders ADD COLUMN routing TEXT NOT NULL DEFAULT '';"
+    "CREATE INDEX tasks_by_created ON tasks(created_at_ms);",
 };
 
 // The same tables on PostgreSQL, step for step (the same version means the same tables): 64-bit
@@ -122,6 +125,9 @@ const std::vector<std::string> kPgSchema = {
     "ALTER TABLE orders ADD COLUMN channel_cancel_attempts BIGINT NOT NULL DEFAULT 0;"
     "CREATE INDEX orders_by_cancel ON orders(channel_cancel);"
     "CREATE INDEX fulfilments_by_status ON fulfilments(status);",
+    // v3
+    "ALTER TABLE orders ADD COLUMN routing TEXT NOT NULL DEFAULT '';"
+    "CREATE INDEX tasks_by_created ON tasks(created_at_ms);",
 };
 
 }  // namespace
@@ -233,12 +239,13 @@ Result<BookChange> OrderBook::insertOrder(const NewOrder& in) {
     int64_t now = store_->clock.nowMs();
     auto st = store_->db->cached(
         "INSERT INTO orders (channel, order_id, order_name, status, channel_status, reason, ship_to_country,"
-        " pickup_location, created_at_ms, updated_at_ms, normalized, channel_cancel)"
-        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+        " pickup_location, created_at_ms, updated_at_ms, normalized, channel_cancel, routing)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
     if (!st) return st.error();
     st->bind(1, o.channel).bind(2, o.order_id).bind(3, o.order_name).bind(4, toString(o.status))
         .bind(5, o.channel_status).bind(6, o.reason).bind(7, o.ship_to_country).bind(8, o.pickup_location)
-        .bind(9, now).bind(10, now).bind(11, o.normalized.dump()).bind(12, toString(o.channel_cancel));
+        .bind(9, now).bind(10, now).bind(11, o.normalized.dump()).bind(12, toString(o.channel_cancel))
+        .bind(13, o.routing.is_null() ? std::string() : o.routing.dump());
     if (auto r = st->run(); !r) return r;
     auto ln = store_->db->cached(
         "INSERT INTO order_lines (channel, order_id, line_id, sku, quantity, released, n) VALUES (?, ?, ?, ?, ?, 0, ?)");
@@ -275,6 +282,76 @@ Result<BookChange> OrderBook::insertOrder(const NewOrder& in) {
   return change;
 }
 
+Result<int64_t> OrderBook::eraseShipTo(int64_t before_ms, int64_t limit) {
+  int64_t erased = 0;
+  Status s = write([&]() -> Status {
+    auto st = store_->db->cached(
+        "SELECT channel, order_id, normalized, routing FROM orders WHERE updated_at_ms < ?"
+        " AND status IN ('shipped', 'cancelled', 'rejected_no_stock')"
+        " AND (normalized LIKE '%\"ship_to\":{%' OR routing LIKE '%\"ship_to\":[%') LIMIT ?");
+    if (!st) return st.error();
+    st->bind(1, before_ms).bind(2, limit);
+    struct Row {
+      std::string channel, order_id, normalized, routing;
+    };
+    std::vector<Row> rows;
+    for (;;) {
+      auto r = st->step();
+      if (!r) return r.error();
+      if (!*r) break;
+      rows.push_back({st->columnText(0), st->columnText(1), st->columnText(2), st->columnText(3)});
+    }
+    st->reset();
+    auto up = store_->db->cached("UPDATE orders SET normalized = ?, routing = ? WHERE channel = ? AND order_id = ?");
+    if (!up) return up.error();
+    for (const Row& row : rows) {
+      json n = json::parse(row.normalized, nullptr, false);
+      if (n.is_object()) n.erase("ship_to");
+      std::string routing = row.routing;
+      if (!routing.empty()) {
+        json r = json::parse(routing, nullptr, false);
+        if (r.is_object()) {
+          r.erase("ship_to");
+          if (r.contains("reroutes") && r["reroutes"].is_array()) {
+            for (json& x : r["reroutes"]) {
+              if (x.is_object()) x.erase("ship_to");
+            }
+          }
+          routing = r.dump();
+        }
+      }
+      up->bind(1, n.is_discarded() ? row.normalized : n.dump()).bind(2, routing).bind(3, row.channel).bind(4, row.order_id);
+      if (auto w = up->run(); !w) return w;
+      erased++;
+    }
+    return {};
+  });
+  if (!s) return s.error();
+  return erased;
+}
+
+Status OrderBook::recordReroute(const std::string& channel, const std::string& order_id, const json& plan) {
+  return write([&]() -> Status {
+    auto st = store_->db->cached("SELECT routing FROM orders WHERE channel = ? AND order_id = ?");
+    if (!st) return st.error();
+    st->bind(1, channel).bind(2, order_id);
+    auto r = st->step();
+    if (!r) return r.error();
+    if (!*r) return Error::reject("not_found", "no such order");
+    json routing = st->columnText(0).empty() ? json::object() : json::parse(st->columnText(0), nullptr, false);
+    st->reset();
+    if (!routing.is_object()) routing = json::object();
+    json& reroutes = routing["reroutes"];
+    if (!reroutes.is_array()) reroutes = json::array();
+    reroutes.push_back(plan);
+    while (reroutes.size() > kMaxReroutesKept) reroutes.erase(reroutes.begin());
+    auto up = store_->db->cached("UPDATE orders SET routing = ? WHERE channel = ? AND order_id = ?");
+    if (!up) return up.error();
+    up->bind(1, routing.dump()).bind(2, channel).bind(3, order_id);
+    return up->run();
+  });
+}
+
 Result<std::optional<BookOrder>> OrderBook::order(const std::string& channel, const std::string& order_id) {
   std::lock_guard<std::mutex> lock(store_->mu);
   return orderLocked({channel, order_id});
@@ -283,7 +360,7 @@ Result<std::optional<BookOrder>> OrderBook::order(const std::string& channel, co
 Result<std::optional<BookOrder>> OrderBook::orderLocked(const OrderRef& ref) {
   auto st = store_->db->cached(
       "SELECT order_name, status, channel_status, reason, ship_to_country, pickup_location, created_at_ms,"
-      " updated_at_ms, normalized, channel_cancel, channel_cancel_error, channel_cancel_attempts"
+      " updated_at_ms, normalized, channel_cancel, channel_cancel_error, channel_cancel_attempts, routing"
       " FROM orders WHERE channel = ? AND order_id = ?");
   if (!st) return st.error();
   st->bind(1, ref.channel).bind(2, ref.order_id);
@@ -306,6 +383,10 @@ Result<std::optional<BookOrder>> OrderBook::orderLocked(const OrderRef& ref) {
   o.channel_cancel = stateColumn(*st, 9, parseChannelCancel, "orders.channel_cancel", bad);
   o.channel_cancel_error = st->columnText(10);
   o.channel_cancel_attempts = st->columnInt(11);
+  if (std::string routing = st->columnText(12); !routing.empty()) {
+    o.routing = json::parse(routing, nullptr, false);
+    if (o.routing.is_discarded()) o.routing = nullptr;
+  }
   st->reset();
   if (!bad.empty()) return badState(bad);
   if (auto s = readRefundsLocked(o); !s) return s.error();

@@ -8,6 +8,7 @@
 #include "sw/common/http_errors.h"
 #include "sw/common/log.h"
 #include "sw/common/uuid.h"
+#include "sw/coordinator/orders/postal_points.h"
 
 namespace sw::coordinator {
 
@@ -116,6 +117,19 @@ void OrderService::workOnce() {
   reportFulfilments();
   cancelRejected();
   applyRestocks();
+  eraseOldShipTo();
+}
+
+void OrderService::eraseOldShipTo() {
+  if (config_.ship_to_retention_ms <= 0 || clock_.monoMs() < next_erase_mono_ms_) return;
+  auto n = book_.eraseShipTo(clock_.nowMs() - config_.ship_to_retention_ms, 500);
+  if (!n) {
+    SW_WARN(kLog) << "erasing shipping places past their retention: " << n.error().toString();
+  } else if (*n > 0) {
+    SW_INFO(kLog) << "erased the shipping place of " << *n << " orders past their retention";
+  }
+  // Again soon while there is a backlog, else once a minute.
+  next_erase_mono_ms_ = clock_.monoMs() + (n && *n == 500 ? 0 : 60'000);
 }
 
 void OrderService::notify(const BookChange& change) {
@@ -239,6 +253,38 @@ Result<FreeStock> OrderService::freeStock(const std::vector<std::string>& skus) 
   return free;
 }
 
+RouteLine OrderService::routeLine(const std::string& line_id, const std::string& sku, int64_t quantity) const {
+  RouteLine l{line_id, sku, quantity};
+  if (weight_of_) {
+    if (auto kg = weight_of_(sku)) l.weight_kg = *kg;
+  }
+  return l;
+}
+
+RouteRequest OrderService::routeRequest(const std::string& country, const json& normalized,
+                                        const std::string& pickup_location) {
+  RouteRequest rr;
+  rr.ship_to_country = country;
+  rr.pickup_location = pickup_location;
+  const json* place = normalized.is_object() && normalized.contains("ship_to") ? &normalized["ship_to"] : nullptr;
+  auto part = [&](const char* key) -> std::string {
+    if (!place || !place->is_object() || !place->contains(key) || !(*place)[key].is_string()) return "";
+    return (*place)[key].get<std::string>();
+  };
+  ShipToPoint at = locateShipTo(routing_.postal.get(), routing_.countries, country, part("region"), part("postal_code"));
+  rr.ship_to = at.point;
+  rr.ship_to_source = toString(at.source);
+  // Daily capacity: the parcels each location was given since midnight UTC.
+  int64_t now = clock_.nowMs();
+  auto today = book_.tasks().createdSince(now - now % 86'400'000);
+  if (today) {
+    rr.shipped_today = std::move(*today);
+  } else {
+    SW_WARN(kLog) << "daily capacity not applied to this routing: " << today.error().toString();
+  }
+  return rr;
+}
+
 Result<IntakeResult> OrderService::intakeNew(const NormalizedOrder& received) {
   std::string channel = channels::channelName(received.channel);
   NormalizedOrder order = received;
@@ -308,13 +354,12 @@ Result<IntakeResult> OrderService::intakeNew(const NormalizedOrder& received) {
   for (const auto& [sku, n] : need) skus.push_back(sku);
   auto free = freeStock(skus);
   if (!free) return free.error();
-  RouteRequest rr;
-  rr.ship_to_country = o.ship_to_country;
-  rr.pickup_location = o.pickup_location;
+  RouteRequest rr = routeRequest(o.ship_to_country, o.normalized, o.pickup_location);
   for (const BookLine& l : o.lines) {
-    if (l.quantity > 0) rr.lines.push_back({l.line_id, l.sku, l.quantity});
+    if (l.quantity > 0) rr.lines.push_back(routeLine(l.line_id, l.sku, l.quantity));
   }
   RoutePlan plan = planRoute(routing_, rr, *free);
+  o.routing = toJson(plan);
   for (const std::string& n : plan.notes) notes.push_back(n);
   std::map<std::string, size_t> task_of;  // location -> index in in.tasks
   for (const RouteAssignment& a : plan.assignments) {
@@ -576,13 +621,23 @@ void OrderService::routeWaiting() {
     auto free = freeStock({a.sku});
     if (!free) continue;
     for (const std::string& loc : short_at) free->erase(loc);
-    RouteRequest rr;
-    rr.ship_to_country = (*order)->ship_to_country;
-    rr.pickup_location = (*order)->pickup_location;
-    rr.lines.push_back({a.line_id, a.sku, a.quantity});
+    // The same rules, point and costs as the first routing, without the locations that came back short.
+    RouteRequest rr = routeRequest((*order)->ship_to_country, (*order)->normalized, (*order)->pickup_location);
+    rr.lines.push_back(routeLine(a.line_id, a.sku, a.quantity));
     RoutingConfig cfg = routing_;
     for (const std::string& loc : short_at) cfg.locations.erase(loc);
     RoutePlan plan = planRoute(cfg, rr, *free);
+    if (std::any_of(plan.assignments.begin(), plan.assignments.end(), [](const RouteAssignment& x) { return !x.location.empty(); })) {
+      json entry = toJson(plan);
+      entry["line_id"] = a.line_id;
+      entry["sku"] = a.sku;
+      entry["quantity"] = a.quantity;
+      std::vector<std::string> excluded(short_at.begin(), short_at.end());
+      entry["excluded"] = excluded;
+      if (auto s = book_.recordReroute(ref->channel, ref->order_id, entry); !s) {
+        SW_WARN(kLog) << "recording the re-route of allocation " << a.id << ": " << s.error().toString();
+      }
+    }
     for (const RouteAssignment& as : plan.assignments) {
       if (as.location.empty()) continue;
       auto change = book_.routeAllocation(a.id, as.location, as.quantity, common::newUuid());

@@ -81,7 +81,8 @@ json orderJson(const BookOrder& o) {
           {"channel_status", o.channel_status}, {"reason", o.reason}, {"ship_to_country", o.ship_to_country},
           {"pickup_location", o.pickup_location}, {"created_at_ms", o.created_at_ms},
           {"updated_at_ms", o.updated_at_ms}, {"lines", lines}, {"allocations", allocs}, {"tasks", tasks},
-          {"fulfilments", fulfilments}, {"channel_cancel", cancel}, {"restocks", restocks}, {"refunds", refunds}};
+          {"fulfilments", fulfilments}, {"channel_cancel", cancel}, {"restocks", restocks}, {"refunds", refunds},
+          {"routing", o.routing}};
 }
 
 void addRoutes(httplib::Server& server, OrderService& orders) {

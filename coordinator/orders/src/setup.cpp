@@ -1,11 +1,13 @@
 // Builds the order service from the config files (see makeOrderService in order_service.h).
 
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 
 #include <nlohmann/json.hpp>
 
 #include "sw/coordinator/orders/order_service.h"
+#include "sw/coordinator/orders/postal_points.h"
 
 namespace sw::coordinator {
 
@@ -38,6 +40,13 @@ common::Result<std::unique_ptr<OrderService>> makeOrderService(OrderBook& book, 
     auto r = parseRoutingConfig(*j);
     if (!r) return r.error();
     routing = std::move(*r);
+    if (!routing.postal_codes_path.empty()) {
+      std::filesystem::path file(routing.postal_codes_path);
+      if (file.is_relative()) file = std::filesystem::path(locations_config_path).parent_path() / file;
+      auto points = PostalPoints::load(file.string());
+      if (!points) return Error::reject(points.error().code, "locations config postal_codes: " + points.error().message);
+      routing.postal = std::make_shared<const PostalPoints>(std::move(*points));
+    }
   } else {
     auto r = parseRoutingConfig(json::object());
     if (!r) return r.error();

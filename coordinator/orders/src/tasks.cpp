@@ -31,6 +31,23 @@ Result<std::optional<PickTask>> TaskBook::get(const std::string& task_id) {
   return getLocked(task_id);
 }
 
+Result<std::map<std::string, int64_t>> TaskBook::createdSince(int64_t since_ms) {
+  std::lock_guard<std::mutex> lock(store_.mu);
+  auto st = store_.db->cached(
+      "SELECT location, COUNT(*) FROM tasks WHERE created_at_ms >= ? AND status != 'cancelled' GROUP BY location");
+  if (!st) return st.error();
+  st->bind(1, since_ms);
+  std::map<std::string, int64_t> out;
+  for (;;) {
+    auto r = st->step();
+    if (!r) return r.error();
+    if (!*r) break;
+    out[st->columnText(0)] = st->columnInt(1);
+  }
+  st->reset();
+  return out;
+}
+
 Result<int64_t> TaskBook::version(const std::string& location) {
   std::lock_guard<std::mutex> lock(store_.mu);
   auto st = store_.db->cached("SELECT COALESCE(MAX(ver), 0) FROM tasks WHERE location = ?");

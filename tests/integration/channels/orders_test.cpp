@@ -451,6 +451,59 @@ TEST_F(OrdersTest, PickupOrdersAreRoutedToTheChosenStore) {
   ASSERT_TRUE(test::waitFor([&] { return tasksOn(hh_store).size() == 2; }, 30s));
 }
 
+// Issue 23: orders far apart in one country, placed on the four simulators with their own
+// shipping addresses, go to the warehouse nearer the customer's ZIP code (not the one nearer the
+// country's centroid), and GET /v1/orders/{id} says how the customer was placed and what was weighed.
+TEST_F(OrdersTest, OrdersAcrossTheUsAreRoutedByTheCustomersZipCode) {
+  // Reno is nearer the US centroid than Allentown: before issue 23 every order went there.
+  // The centroid is ~1,810 km from Reno and ~1,990 km from Allentown: the 1,900 km band tells them apart.
+  json rates = {{"km", {300, 1500, 1900, 6000}}, {"kg", {1, 5}}, {"price", {{6, 8}, {9, 12}, {11, 14}, {13, 17}}}};
+  json locations = {{"locations",
+                     {{"wh-east", {{"lat", 40.60}, {"lon", -75.47}, {"cost", 1.0}, {"rates", rates}}},
+                      {"wh-west", {{"lat", 39.52}, {"lon", -119.81}, {"cost", 1.0}, {"rates", rates}}}}},
+                    {"postal_codes", SW_POSTAL_DATA}};
+  start(kAll, {"Z-1"}, json::object(), locations);
+  auto& east = agent("hh-east", "wh-east", "handheld");
+  auto& west = agent("hh-west", "wh-west", "handheld");
+  receive(east, "Z-1", 20);
+  receive(west, "Z-1", 20);
+  ASSERT_TRUE(test::waitFor([&] { return coord_->onHand("Z-1", "wh-east") == 20 && coord_->onHand("Z-1", "wh-west") == 20; }, 30s));
+  auto place = [&](const std::string& ch, json ship_to) {
+    return idOf(sims_.at(ch)->order({{"lines", {{{"sku", "Z-1"}, {"quantity", 1}, {"price", "5.00"}}}}, {"ship_to", ship_to}}));
+  };
+  struct Placed {
+    std::string channel, id, want_location, want_source;
+  };
+  std::vector<Placed> placed = {
+      {"shopify", place("shopify", {{"postal_code", "10001"}, {"city", "New York"}, {"region", "NY"}}), "wh-east", "postal"},
+      {"woocommerce", place("woocommerce", {{"postal_code", "94103"}, {"city", "San Francisco"}, {"region", "CA"}}), "wh-west", "postal"},
+      {"ebay", place("ebay", {{"postal_code", "98101-2778"}, {"city", "Seattle"}, {"region", "WA"}}), "wh-west", "postal"},
+      {"amazon", place("amazon", {{"postal_code", "02108"}, {"city", "BOSTON"}, {"region", "MA"}}), "wh-east", "postal"},
+      // A ZIP the data does not have: its state (Florida, by name) places it; a made-up one alone: the country.
+      {"woocommerce", place("woocommerce", {{"postal_code", "00000"}, {"city", "Miami"}, {"region", "Florida"}}), "wh-east", "region"},
+      {"shopify", place("shopify", json::object()), "wh-west", "country"},
+  };
+  ASSERT_TRUE(test::waitFor([&] {
+    return std::all_of(placed.begin(), placed.end(), [&](const Placed& p) { return orderStatus(p.channel, p.id) == "accepted"; });
+  }, 90s)) << logs();
+  for (const Placed& p : placed) {
+    json o = order(p.channel, p.id);
+    ASSERT_EQ(o["tasks"].size(), 1u) << o.dump();
+    EXPECT_EQ(o["tasks"][0]["location"], p.want_location) << p.channel << " " << o["routing"].dump();
+    const json& r = o["routing"];
+    EXPECT_EQ(r.value("ship_to_source", ""), p.want_source) << p.channel << " " << r.dump();
+    EXPECT_EQ(r["shipments"], 1);
+    ASSERT_EQ(r["options"].size(), 2u) << r.dump();  // each warehouse alone (either one holds it all)
+    EXPECT_TRUE(r["options"][0]["chosen"].get<bool>());
+    EXPECT_EQ(r["options"][0]["locations"][0], p.want_location);
+    EXPECT_LT(r["options"][0]["cost"].get<double>(), r["options"][1]["cost"].get<double>()) << r.dump();
+  }
+  // The decision shows the point to about a kilometre: New York's ZIP, not Kansas.
+  json ny = order("shopify", placed[0].id)["routing"]["ship_to"];
+  EXPECT_NEAR(ny[0].get<double>(), 40.75, 0.05) << ny.dump();
+  EXPECT_NEAR(ny[1].get<double>(), -74.0, 0.05) << ny.dump();
+}
+
 // Orders the strict policy rejects are cancelled at the channel where its API can (Shopify
 // orderCancel, WooCommerce status cancelled); Amazon and eBay have no seller cancel in their
 // contracts, so those orders are marked for a person and listed by GET /v1/orders/attention.

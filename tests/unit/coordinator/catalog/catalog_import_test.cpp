@@ -255,3 +255,33 @@ TEST(PriceImport, BadDecimalsDatesScopesAndDuplicates) {
   ASSERT_TRUE(j.ok());
   EXPECT_EQ(errorAt(*j, 1), "bad_price");  // a JSON number is not exact
 }
+
+TEST(CatalogImport, TheOptionalShippingWeightIsKgAboveZeroKeptInGrams) {
+  std::string head = "sku,gtins,name,unit,weight_priced,tax_class,weight_kg\n";
+  auto p = parseCatalogImport(head + "A,,Pen,each,false,std,0.0125\n"
+                                     "B,,Box,each,false,std,\n"
+                                     "C,,Cask,each,false,std, 250 \n"
+                                     "D,,Dust,each,false,std,0\n"
+                                     "E,,Elephant,each,false,std,1000.5\n"
+                                     "F,,Fog,each,false,std,heavy\n"
+                                     "G,,Gas,each,false,std,-1\n"
+                                     "H,,Hat,each,false,std,0.0001\n",
+                              kCsv);
+  ASSERT_TRUE(p.ok()) << p.error().toString();
+  ASSERT_EQ(p->rows.size(), 4u);
+  EXPECT_EQ(p->rows[0].ship_weight_g, 13);  // 12.5 g rounds to 13
+  EXPECT_EQ(p->rows[1].ship_weight_g, 0);   // not given
+  EXPECT_EQ(p->rows[2].ship_weight_g, 250'000);
+  EXPECT_EQ(p->rows[3].ship_weight_g, 1);   // above 0 but under a gram: 1 g, never "not given"
+  for (size_t row : {5u, 6u, 7u, 8u}) EXPECT_EQ(errorAt(*p, row), "bad_weight") << row;
+  auto j = parseCatalogImport(
+      R"({"sku":"A","gtins":[],"name":"Pen","unit":"each","weight_priced":false,"tax_class":"std","weight_kg":0.45})"
+      "\n"
+      R"({"sku":"B","gtins":[],"name":"Box","unit":"each","weight_priced":false,"tax_class":"std","weight_kg":true})"
+      "\n",
+      kJsonl);
+  ASSERT_TRUE(j.ok()) << j.error().toString();
+  ASSERT_EQ(j->rows.size(), 1u);
+  EXPECT_EQ(j->rows[0].ship_weight_g, 450);
+  EXPECT_EQ(errorAt(*j, 2), "bad_weight");
+}

@@ -284,7 +284,9 @@ TEST(CatalogSchema, AnEarlierReleasesFileIsAdoptedAndANewerOneRefused) {
   {
     auto db = common::SqliteDb::open({.path = dir.file("ledger.db")});
     ASSERT_TRUE(db.ok());
-    ASSERT_TRUE(db->exec("DELETE FROM schema_versions WHERE component = 'catalog';"
+    // As the release before catalog schema step 2 left it: no ship_weight_g column, '1' in catalog_meta.
+    ASSERT_TRUE(db->exec("ALTER TABLE catalog_items DROP COLUMN ship_weight_g;"
+                         "DELETE FROM schema_versions WHERE component = 'catalog';"
                          "CREATE TABLE catalog_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);"
                          "INSERT INTO catalog_meta VALUES ('schema', '1');").ok());
   }
@@ -293,13 +295,38 @@ TEST(CatalogSchema, AnEarlierReleasesFileIsAdoptedAndANewerOneRefused) {
     ASSERT_TRUE(c.ok()) << c.error().toString();
     auto item = (*c)->item("A");
     ASSERT_TRUE(item.ok() && *item) << "the item an earlier release stored is still there";
+    EXPECT_EQ((*item)->ship_weight_g, 0);
     auto db = common::SqliteDb::open({.path = dir.file("ledger.db")});
-    EXPECT_EQ(*db->schemaVersion("catalog"), 1);
-    ASSERT_TRUE(db->exec("UPDATE schema_versions SET version = 2 WHERE component = 'catalog'").ok());
+    EXPECT_EQ(*db->schemaVersion("catalog"), 2);  // adopted as 1, then step 2 (the weight column)
+    ASSERT_TRUE(db->exec("UPDATE schema_versions SET version = 3 WHERE component = 'catalog'").ok());
   }
   auto c = coordinator::SqliteCatalog::open(dir.file("ledger.db"), clock);
   ASSERT_FALSE(c.ok());
   EXPECT_EQ(c.error().code, "schema_too_new");
+}
+
+TEST_F(CatalogTest, TheShippingWeightIsKeptInGramsAndAChangeOfItIsAChange) {
+  auto p = coordinator::parseCatalogImport("sku,gtins,name,unit,weight_priced,tax_class,weight_kg\n"
+                                           "A,,Anvil,each,false,std,12.5\nB,,Bolt,each,false,std,\n",
+                                           ImportFormat::kCsv);
+  ASSERT_TRUE(p.ok());
+  ASSERT_TRUE(p->errors.empty());
+  auto o = cat_->importCatalog(*p);
+  ASSERT_TRUE(o.ok());
+  EXPECT_EQ(o->changed, 2u);
+  EXPECT_EQ((*cat_->item("A"))->ship_weight_g, 12'500);
+  ASSERT_TRUE(cat_->shipWeightKg("A"));
+  EXPECT_DOUBLE_EQ(*cat_->shipWeightKg("A"), 12.5);
+  EXPECT_FALSE(cat_->shipWeightKg("B"));     // none given
+  EXPECT_FALSE(cat_->shipWeightKg("NOPE"));  // no such SKU
+  // The same file again changes nothing; another weight is a change.
+  EXPECT_EQ(cat_->importCatalog(*p)->changed, 0u);
+  auto heavier = coordinator::parseCatalogImport("sku,gtins,name,unit,weight_priced,tax_class,weight_kg\n"
+                                                 "A,,Anvil,each,false,std,13\n",
+                                                 ImportFormat::kCsv);
+  ASSERT_TRUE(heavier.ok());
+  EXPECT_EQ(cat_->importCatalog(*heavier)->changed, 1u);
+  EXPECT_DOUBLE_EQ(*cat_->shipWeightKg("A"), 13.0);
 }
 
 }  // namespace

@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <fstream>
 #include <sstream>
 
@@ -881,6 +882,121 @@ TEST(PickupDecode, ChannelLocationsConfigIsChecked) {
   EXPECT_FALSE(channelLocations(cfg, ChannelKind::kEbay).ok());
   cfg["channels"]["ebay"]["channel_locations"] = {{"STORE-7", ""}};
   EXPECT_FALSE(channelLocations(cfg, ChannelKind::kEbay).ok());
+}
+
+// --- Ship-to place (issue 23): the postal code, city and region each channel gives ---
+
+namespace shipto {
+ShipToPlace first(ChannelKind c, const std::string& payload) {
+  auto orders = decodeOk(c, payload);
+  EXPECT_FALSE(orders.empty());
+  return orders.empty() ? ShipToPlace{} : orders[0].ship_to;
+}
+}  // namespace shipto
+
+TEST(ShipToDecode, EveryChannelsSampleGivesPostalCodeCityAndRegion) {
+  ShipToPlace s = shipto::first(ChannelKind::kShopify, readData("shopify/orders-create-webhook.example.json"));
+  EXPECT_EQ(s.postal_code, "40003");
+  EXPECT_EQ(s.city, "Shippington");
+  EXPECT_EQ(s.region, "KY");  // province_code, not the billing address's
+  s = shipto::first(ChannelKind::kAmazon, readData("amazon/getOrder.example.json"));
+  EXPECT_EQ(s.postal_code, "48817");  // ShippingAddress, not DefaultShipFromLocationAddress's 98121-2778
+  EXPECT_EQ(s.city, "Canton");
+  EXPECT_EQ(s.region, "MI");
+  s = shipto::first(ChannelKind::kAmazon, readData("amazon/getOrder-2026-01-01.example.json"));
+  EXPECT_EQ(s.postal_code, "M1 2AB");
+  EXPECT_EQ(s.city, "Manchester");
+  EXPECT_EQ(s.region, "England");
+  auto ebay = decodeOk(ChannelKind::kEbay, readData("ebay/getOrders.constructed.json"));
+  ASSERT_EQ(ebay.size(), 2u);
+  EXPECT_EQ(ebay[0].ship_to.postal_code, "51147");
+  EXPECT_EQ(ebay[0].ship_to.city, "Koeln");
+  EXPECT_EQ(ebay[0].ship_to.region, "");
+  EXPECT_EQ(ebay[1].ship_to.postal_code, "73301");
+  EXPECT_EQ(ebay[1].ship_to.region, "TX");
+  s = shipto::first(ChannelKind::kWooCommerce, readData("woocommerce/order.retrieve.response.json"));
+  EXPECT_EQ(s.postal_code, "94103");
+  EXPECT_EQ(s.city, "San Francisco");
+  EXPECT_EQ(s.region, "CA");
+}
+
+TEST(ShipToDecode, ShopifyGraphqlAndProvinceNameFallback) {
+  json page = {{"data",
+                {{"orders",
+                  {{"nodes", json::array({{{"id", "gid://shopify/Order/1"},
+                                           {"shippingAddress",
+                                            {{"countryCodeV2", "US"}, {"zip", "10001"}, {"city", "New York"},
+                                             {"provinceCode", "NY"}}},
+                                           {"lineItems", {{"nodes", json::array()}}}}})}}}}}};
+  ShipToPlace s = shipto::first(ChannelKind::kShopify, page.dump());
+  EXPECT_EQ(s.postal_code, "10001");
+  EXPECT_EQ(s.region, "NY");
+  json rest = json::parse(readData("shopify/orders-create-webhook.example.json"));
+  rest["shipping_address"]["province_code"] = nullptr;
+  EXPECT_EQ(shipto::first(ChannelKind::kShopify, rest.dump()).region, "Kentucky");
+}
+
+TEST(ShipToDecode, WooOrderWithoutShippingAddressUsesTheBillingOne) {
+  json o = json::parse(readData("woocommerce/order.retrieve.response.json"));
+  o["shipping"] = {{"country", ""}, {"postcode", ""}};
+  o["billing"]["postcode"] = "10001";
+  o["billing"]["city"] = "New York";
+  o["billing"]["state"] = "NY";
+  auto orders = decodeOk(ChannelKind::kWooCommerce, o.dump());
+  ASSERT_EQ(orders.size(), 1u);
+  EXPECT_EQ(orders[0].ship_to.postal_code, "10001");
+  EXPECT_EQ(orders[0].ship_to_country, "US");
+}
+
+TEST(DecodeBadInput, ShipToPartsThatAreNotUsableAreDroppedWithAWarningAndTheOrderStillDecodes) {
+  json base = json::parse(readData("woocommerce/order.retrieve.response.json"));
+  auto decodeWith = [&](const json& postcode, const json& city) {
+    json o = base;
+    o["shipping"]["postcode"] = postcode;
+    o["shipping"]["city"] = city;
+    auto orders = decodeOk(ChannelKind::kWooCommerce, o.dump());
+    EXPECT_EQ(orders.size(), 1u);
+    return orders.empty() ? NormalizedOrder{} : orders[0];
+  };
+  // Wrong types read as absent, without a warning (as every other field).
+  NormalizedOrder o = decodeWith(94103, json::array({"x"}));
+  EXPECT_EQ(o.ship_to.postal_code, "");
+  EXPECT_EQ(o.ship_to.city, "");
+  EXPECT_EQ(o.ship_to.region, "CA");
+  EXPECT_EQ(o.lines.size(), 2u);
+  // Spaces around are trimmed; only spaces is absent.
+  o = decodeWith("  94103 ", "   ");
+  EXPECT_EQ(o.ship_to.postal_code, "94103");
+  EXPECT_EQ(o.ship_to.city, "");
+  // Too long, or a control character: dropped, and a person is told.
+  size_t before = decodeWith("94103", "x").warnings.size();
+  o = decodeWith(std::string(17, '9'), std::string("San\nFrancisco"));
+  EXPECT_EQ(o.ship_to.postal_code, "");
+  EXPECT_EQ(o.ship_to.city, "");
+  ASSERT_EQ(o.warnings.size(), before + 2);
+  auto warned = [&](const std::string& what) {
+    return std::any_of(o.warnings.begin(), o.warnings.end(), [&](const std::string& w) { return w.find(what) != std::string::npos; });
+  };
+  EXPECT_TRUE(warned("the shipping address's postal code is longer than 16 bytes"));
+  EXPECT_TRUE(warned("the shipping address's city holds a control character"));
+  EXPECT_EQ(decodeWith(std::string(16, '9'), "x").ship_to.postal_code, std::string(16, '9'));
+  // The shipping address not an object: nothing from it, the order still decodes.
+  json bad = base;
+  bad["shipping"] = "94103";
+  auto orders = decodeOk(ChannelKind::kWooCommerce, bad.dump());
+  ASSERT_EQ(orders.size(), 1u);
+  EXPECT_EQ(orders[0].ship_to_country, "US");  // the billing address stands in, as for a missing one
+  EXPECT_EQ(orders[0].ship_to.postal_code, "94103");
+}
+
+TEST(ShipToDecode, PrintedOnlyWhenGiven) {
+  auto orders = decodeOk(ChannelKind::kWooCommerce, readData("woocommerce/order.retrieve.response.json"));
+  ASSERT_EQ(orders.size(), 1u);
+  auto j = toJson(orders[0]);
+  EXPECT_EQ(j["ship_to"]["postal_code"], "94103");
+  EXPECT_EQ(j["ship_to"]["region"], "CA");
+  orders[0].ship_to = {};
+  EXPECT_FALSE(toJson(orders[0]).contains("ship_to"));
 }
 
 }  // namespace

@@ -7,12 +7,15 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <fstream>
 #include <thread>
 
 #include "sw/common/postgres.h"
 #include "sw/common/uuid.h"
+#include "sw/coordinator/channels/channel_registry.h"
 #include "sw/coordinator/orders/order_service.h"
 #include "sw/coordinator/orders/pick_tasks.h"
+#include "sw/coordinator/orders/postal_points.h"
 #include "sw/coordinator/ledger/sql_ledger.h"
 #include "sql_stores.h"
 #include "schema_upgrade.h"
@@ -465,6 +468,162 @@ TEST_P(OrderBookTest, FulfilmentAccuracyCountsSettledShippedOrdersAndRefundsCoun
   EXPECT_TRUE(before->ordered_units_by_channel.empty());
   EXPECT_EQ(before->refunded_shipped_units, 0);
   EXPECT_EQ(before->shipped_settled, 2);
+}
+
+// Issue 23 on real SQLite: intake places the customer by the order's ZIP code, routes to the
+// nearer warehouse, keeps the decision (options and costs) in the order across a reopen, passes
+// over a warehouse that shipped its daily capacity, and records a short pick's re-route.
+TEST_P(OrderBookTest, RoutingByZipIsKeptWithTheOrderAndCapacityAndReroutesFollowTheSameRules) {
+  auto routing = parseRoutingConfig(nlohmann::json::parse(R"({"locations": {
+      "wh-east": {"lat": 40.71, "lon": -74.0, "cost": 1, "cost_per_km": 0.01},
+      "wh-west": {"lat": 37.77, "lon": -122.42, "cost": 1, "cost_per_km": 0.01, "daily_capacity": 1}}})"));
+  ASSERT_TRUE(routing.ok());
+  auto points = PostalPoints::parse("US,94103,37.773,-122.411,CA\nUS,10001,40.75,-73.997,NY\n");
+  ASSERT_TRUE(points.ok());
+  routing->postal = std::make_shared<const PostalPoints>(std::move(*points));
+  service_ = std::make_unique<OrderService>(*book_, *ledger_, nullptr, *routing, clock_);
+  receive("wh-east", "A", 5);
+  receive("wh-west", "A", 5);
+  auto sf = [&](const std::string& id) {
+    NormalizedOrder o = order(id, "A", 1);
+    o.ship_to_country = "US";
+    o.ship_to = {"94103-1234", "San Francisco", "CA"};
+    return o;
+  };
+  ASSERT_TRUE(service_->intake(sf("1")).ok());
+  auto o = book_->order("shopify", "1");
+  ASSERT_TRUE(o.ok() && *o);
+  ASSERT_EQ((*o)->tasks.size(), 1u);
+  EXPECT_EQ((*o)->tasks[0].location, "wh-west");
+  const nlohmann::json& r = (*o)->routing;
+  EXPECT_EQ(r["ship_to_source"], "postal");
+  EXPECT_EQ(r["options"].size(), 2u);
+  EXPECT_EQ(r["options"][0]["locations"][0], "wh-west");
+  EXPECT_TRUE(r["options"][0]["chosen"].get<bool>());
+  EXPECT_GT(r["options"][1]["cost"].get<double>(), 40.0);  // ~4,130 km x 0.01 from New York
+  // wh-west has shipped its one parcel today: the next San Francisco order goes east.
+  ASSERT_TRUE(service_->intake(sf("2")).ok());
+  o = book_->order("shopify", "2");
+  EXPECT_EQ((*o)->tasks.at(0).location, "wh-east");
+  EXPECT_NE((*o)->reason.find("wh-west has shipped its daily capacity"), std::string::npos) << (*o)->reason;
+  // The next day it ships again.
+  clock_.advanceMs(86'400'000);
+  ASSERT_TRUE(service_->intake(sf("3")).ok());
+  o = book_->order("shopify", "3");
+  EXPECT_EQ((*o)->tasks.at(0).location, "wh-west");
+  // Order 3's pick comes back short at wh-west: the unit is re-routed east, and the order says so.
+  std::string task = (*o)->tasks.at(0).task_id;
+  receive("wh-west", "A", 0, common::EventType::kCount, task);
+  service_->workOnce();
+  reopen();  // the decision is in the file, not in memory
+  o = book_->order("shopify", "3");
+  ASSERT_TRUE(o.ok() && *o);
+  EXPECT_EQ((*o)->routing["ship_to_source"], "postal");
+  ASSERT_EQ((*o)->routing["reroutes"].size(), 1u) << (*o)->routing.dump();
+  const nlohmann::json& again = (*o)->routing["reroutes"][0];
+  EXPECT_EQ(again["ship_to_source"], "postal");
+  EXPECT_EQ(again["excluded"], nlohmann::json::array({"wh-west"}));
+  EXPECT_EQ(again["options"][0]["locations"][0], "wh-east");
+  EXPECT_EQ(book_->holds().reservedByLocation("A")["wh-east"], 2);  // order 2's unit and order 3's
+}
+
+// The locations config's postal_codes: a path relative to the config file, loaded at start; a
+// missing or malformed data file stops makeOrderService with a reason (the coordinator exits).
+TEST_P(OrderBookTest, TheLocationsConfigNamesThePostalDataRelativeToItself) {
+  common::ManualClock clock;
+  auto registry = channels::ChannelRegistry::open("", clock);
+  ASSERT_TRUE(registry.ok()) << registry.error().toString();
+  auto write = [&](const std::string& name, const std::string& text) {
+    std::ofstream out(dir_.file(name));
+    out << text;
+  };
+  write("pc.csv", "US,94103,37.773,-122.411,CA\n");
+  write("locations.json", R"({"locations": {"wh-east": {"lat": 40.71, "lon": -74.0, "cost": 1, "cost_per_km": 0.01},
+                                          "wh-west": {"lat": 37.77, "lon": -122.42, "cost": 1, "cost_per_km": 0.01}},
+                            "postal_codes": "pc.csv"})");
+  service_.reset();
+  auto made = makeOrderService(*book_, *ledger_, nullptr, **registry, dir_.file("locations.json"), clock_, {});
+  ASSERT_TRUE(made.ok()) << made.error().toString();
+  service_ = std::move(*made);
+  receive("wh-east", "A", 5);
+  receive("wh-west", "A", 5);
+  NormalizedOrder o = order("sf", "A", 1);
+  o.ship_to_country = "US";
+  o.ship_to.postal_code = "94103";
+  ASSERT_TRUE(service_->intake(o).ok());
+  auto got = book_->order("shopify", "sf");
+  ASSERT_TRUE(got.ok() && *got);
+  EXPECT_EQ((*got)->routing["ship_to_source"], "postal");
+  EXPECT_EQ((*got)->tasks.at(0).location, "wh-west");
+
+  write("missing.json", R"({"postal_codes": "none.csv"})");
+  auto missing = makeOrderService(*book_, *ledger_, nullptr, **registry, dir_.file("missing.json"), clock_, {});
+  ASSERT_FALSE(missing.ok());
+  EXPECT_NE(missing.error().message.find("locations config postal_codes"), std::string::npos) << missing.error().message;
+  EXPECT_NE(missing.error().message.find("none.csv"), std::string::npos) << missing.error().message;
+  write("bad.csv", "US,94103,37.773,-122.411,CA\nUS,94104,north,1\n");
+  write("bad.json", R"({"postal_codes": "bad.csv"})");
+  auto bad = makeOrderService(*book_, *ledger_, nullptr, **registry, dir_.file("bad.json"), clock_, {});
+  ASSERT_FALSE(bad.ok());
+  EXPECT_NE(bad.error().message.find("postal data line 2"), std::string::npos) << bad.error().message;
+}
+
+// The catalog's shipping weight (setWeightSource) prices the parcel; without one the config's
+// default weight does.
+TEST_P(OrderBookTest, TheCatalogsWeightPricesTheParcel) {
+  auto routing = parseRoutingConfig(nlohmann::json::parse(R"({"locations": {"wh-1": {"lat": 52.5, "lon": 13.4,
+      "cost": 1, "rates": {"km": [1000], "kg": [1, 5], "price": [[5, 8]], "extra_per_kg": 1}}}})"));
+  ASSERT_TRUE(routing.ok());
+  service_ = std::make_unique<OrderService>(*book_, *ledger_, nullptr, *routing, clock_);
+  receive("wh-1", "A", 5);
+  receive("wh-1", "B", 5);
+  service_->setWeightSource([](const std::string& sku) -> std::optional<double> {
+    if (sku == "A") return 10.0;
+    return std::nullopt;
+  });
+  ASSERT_TRUE(service_->intake(order("a", "A", 1)).ok());
+  ASSERT_TRUE(service_->intake(order("b", "B", 1)).ok());
+  EXPECT_DOUBLE_EQ((*book_->order("shopify", "a"))->routing["cost"].get<double>(), 1 + 8 + 5 * 1);  // 10 kg: 5 over the last tier
+  EXPECT_DOUBLE_EQ((*book_->order("shopify", "b"))->routing["cost"].get<double>(), 1 + 5);          // the default 1 kg
+}
+
+// Customer-data retention (--ship-to-retention-days): once an order is over and unchanged for the
+// retention, its postal code, city, region and routing point are erased; the source and options of
+// the decision stay; an order still open keeps them.
+TEST_P(OrderBookTest, TheShippingPlaceIsErasedOnceAnOrderIsOverAndPastItsRetention) {
+  auto routing = parseRoutingConfig(nlohmann::json::parse(R"({"locations": {"wh-1": {"lat": 52.5, "lon": 13.4}}})"));
+  ASSERT_TRUE(routing.ok());
+  auto points = PostalPoints::parse("US,94103,37.773,-122.411,CA\n");
+  ASSERT_TRUE(points.ok());
+  routing->postal = std::make_shared<const PostalPoints>(std::move(*points));
+  OrdersConfig cfg;
+  cfg.ship_to_retention_ms = 86'400'000;
+  service_ = std::make_unique<OrderService>(*book_, *ledger_, nullptr, *routing, clock_, cfg);
+  receive("wh-1", "A", 5);
+  auto sf = [&](const std::string& id, OrderStatus status) {
+    NormalizedOrder o = order(id, "A", 1, status);
+    o.ship_to_country = "US";
+    o.ship_to = {"94103", "San Francisco", "CA"};
+    return o;
+  };
+  ASSERT_TRUE(service_->intake(sf("over", OrderStatus::kOpen)).ok());
+  ASSERT_TRUE(service_->intake(sf("open", OrderStatus::kOpen)).ok());
+  ASSERT_TRUE(service_->intake(sf("over", OrderStatus::kCancelled)).ok());
+  ASSERT_EQ((*book_->order("shopify", "over"))->status, OrderState::kCancelled);
+  service_->workOnce();  // within the retention: nothing erased
+  EXPECT_TRUE((*book_->order("shopify", "over"))->normalized.contains("ship_to"));
+  clock_.advanceMs(86'400'000 + 1);
+  service_->workOnce();
+  auto over = book_->order("shopify", "over");
+  ASSERT_TRUE(over.ok() && *over);
+  EXPECT_FALSE((*over)->normalized.contains("ship_to")) << (*over)->normalized.dump();
+  EXPECT_FALSE((*over)->routing.contains("ship_to")) << (*over)->routing.dump();
+  EXPECT_EQ((*over)->routing["ship_to_source"], "postal");
+  EXPECT_EQ((*over)->normalized["ship_to_country"], "US");
+  auto open = book_->order("shopify", "open");
+  EXPECT_EQ((*open)->normalized["ship_to"]["postal_code"], "94103");
+  EXPECT_TRUE((*open)->routing.contains("ship_to"));
+  EXPECT_EQ(*book_->eraseShipTo(clock_.nowMs(), 100), 0);  // nothing left to erase
 }
 
 // On PostgreSQL the book's writes are fenced by the ledger's writer lease (OrderBook::fenceWith):

@@ -7,7 +7,8 @@
 // Tables (in the ledger's SQLite file, on this class's own connection; WAL, synchronous=FULL;
 // created with CREATE TABLE IF NOT EXISTS and recorded as catalog_meta.schema = 1, because the
 // file's user_version belongs to the ledger's migrations):
-//   catalog_items(sku PK, name, unit, weight_priced, tax_class, active, gtins JSON, ver, updated_at_ms)
+//   catalog_items(sku PK, name, unit, weight_priced, tax_class, active, gtins JSON, ver, updated_at_ms,
+//                 ship_weight_g: the shipping weight of one unit, 0 = not given; schema step 2)
 //   catalog_gtins(gtin PK, sku)                       GTIN-14 -> SKU, one owner per GTIN
 //   price_entries(scope, sku, promotion, price_units, currency, starts_at_ms, ends_at_ms, ver, updated_at_ms)
 //       scope "loc:L" (one location) or "list:P" (a price list); promotion '' is the base price
@@ -55,6 +56,7 @@ struct CatalogItem {
   bool active = true;
   int64_t version = 0;
   int64_t updated_at_ms = 0;
+  int64_t ship_weight_g = 0;  // the shipping weight of one unit; 0 = not given (import "weight_kg")
 };
 
 // What search() found: prefix matches first, then partial ones, each in SKU order.
@@ -108,6 +110,9 @@ class SqliteCatalog {
 
   // By SKU, or by GTIN (any of 8/12/13/14 digits with a valid check digit).
   common::Result<std::optional<CatalogItem>> item(const std::string& sku_or_gtin);
+  // The shipping weight of one unit of a SKU in kg, for order routing; nullopt when the catalog
+  // has none (or no such SKU, or the read failed).
+  std::optional<double> shipWeightKg(const std::string& sku);
   // Items whose SKU, name or barcode starts with or holds `query` (rules in catalog_search.h),
   // retired ones too. Bad queries: the errors of searchKey(). Reads every item (no index helps a
   // match inside a name), keeping at most 2 * (limit + 1) of them.

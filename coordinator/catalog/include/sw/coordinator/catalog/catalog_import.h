@@ -51,6 +51,7 @@ struct CatalogRow {
   bool weight_priced = false;
   std::string tax_class;
   bool active = true;
+  int64_t ship_weight_g = 0;  // optional "weight_kg" (the shipping weight of one unit), in grams; 0 = not given
 };
 
 struct PriceRow {

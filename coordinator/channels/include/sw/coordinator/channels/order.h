@@ -73,6 +73,16 @@ struct Pickup {
   std::string location;    // the Stockwire location `ref` maps to (channel config "channel_locations"); "" = not mapped
 };
 
+// Where the parcel goes, as far as routing needs it (no name, street or phone is kept). Each part
+// is what the channel sent, trimmed; a part that is too long or holds control characters is
+// dropped with a warning (addressPart in json_read.h). The country is NormalizedOrder::ship_to_country.
+struct ShipToPlace {
+  std::string postal_code;  // as given ("94103", "94103-1234", "SW1A 1AA")
+  std::string city;
+  std::string region;       // state/province as the channel gives it ("CA", "KY", sometimes a full name)
+  bool empty() const { return postal_code.empty() && city.empty() && region.empty(); }
+};
+
 struct NormalizedOrder {
   ChannelKind channel = ChannelKind::kShopify;
   std::string order_id;    // exact, as a string
@@ -85,6 +95,7 @@ struct NormalizedOrder {
   std::string currency;
   std::optional<common::Decimal> total;
   std::string ship_to_country;    // ISO 3166-1 alpha-2 where the channel gives it
+  ShipToPlace ship_to;            // postal code, city, region of the shipping address
   std::string customer_country;   // billing/buyer country
   std::string marketplace;        // Amazon marketplace id, eBay marketplace
   bool prices_pending = false;    // Amazon Pending orders carry no prices yet

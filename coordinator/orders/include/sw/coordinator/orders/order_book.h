@@ -100,6 +100,9 @@ struct BookOrder {
   int64_t created_at_ms = 0;
   int64_t updated_at_ms = 0;
   nlohmann::json normalized;  // the order as first received (channels::toJson)
+  // How it was routed (routing.h toJson(RoutePlan): where the customer is and how that was found,
+  // the options weighed and their costs), with "reroutes": the plans of later re-routes. null: none.
+  nlohmann::json routing;
   std::vector<BookLine> lines;
   std::vector<BookAllocation> allocations;
   std::vector<PickTask> tasks;
@@ -169,6 +172,15 @@ class OrderBook {
   common::Result<BookChange> releaseLine(const std::string& channel, const std::string& order_id,
                                          const std::string& line_id, int64_t quantity);
   // Routes `quantity` units of an unrouted allocation (Holds::unrouted) to `location` with a new open task.
+  // Customer-data retention: for orders that are over (shipped, cancelled, rejected) and last
+  // changed before before_ms, removes where the customer is: normalized.ship_to (postal code, city,
+  // region) and the ship_to point of routing and of each re-route (the source, options and costs
+  // stay). At most `limit` orders a call; returns how many were erased.
+  common::Result<int64_t> eraseShipTo(int64_t before_ms, int64_t limit);
+  // Appends a re-route's plan (toJson(RoutePlan)) to the order's routing["reroutes"], keeping the
+  // last kMaxReroutesKept.
+  common::Status recordReroute(const std::string& channel, const std::string& order_id, const nlohmann::json& plan);
+  static constexpr size_t kMaxReroutesKept = 10;
   common::Result<BookChange> routeAllocation(int64_t allocation_id, const std::string& location,
                                              int64_t quantity, const std::string& task_id);
   // A task's pick came back: picked[sku] units shipped (per line, in line order); the rest of

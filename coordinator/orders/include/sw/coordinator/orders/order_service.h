@@ -34,6 +34,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -55,6 +56,10 @@ struct OrdersConfig {
   int64_t poll_interval_ms = 60'000;  // per channel; the connector's rate limit may make it longer
   int64_t tick_ms = 500;              // how often the worker looks at the ledger and the queue anyway
   int64_t fulfilment_retry_max_ms = 60'000;
+  // Customer-data retention of the shipping place (postal code, city, region, the routing point):
+  // erased from orders that are over and unchanged for this long (OrderBook::eraseShipTo). 0: kept
+  // as long as the order.
+  int64_t ship_to_retention_ms = 0;
 };
 
 struct IntakeResult {
@@ -104,6 +109,11 @@ class OrderService {
   void setLedgerCommitHook(std::function<void(const CommitInfo&)> hook) { ledger_hook_ = std::move(hook); }
   // Held units of a SKU changed (the push scheduler re-sends its available-to-sell).
   void setSkuChangedHook(std::function<void(const std::string& sku)> hook) { sku_changed_ = std::move(hook); }
+  // The shipping weight of one unit of a SKU in kg (the catalog's weight_kg), which routing prices
+  // parcels by; nullopt: the locations config's weights_kg, else its default_weight_kg.
+  void setWeightSource(std::function<std::optional<double>(const std::string& sku)> source) {
+    weight_of_ = std::move(source);
+  }
   // Pick tasks changed at these locations (the downlink republishes their notices).
   void setTasksChangedHook(std::function<void(const std::vector<std::string>&)> hook) { tasks_changed_ = std::move(hook); }
 
@@ -134,6 +144,12 @@ class OrderService {
   common::Result<IntakeResult> intakeUpdate(const channels::NormalizedOrder& order, const BookOrder& existing);
   common::Result<int64_t> availableToSell(const std::string& channel, const std::string& sku);
   common::Result<FreeStock> freeStock(const std::vector<std::string>& skus);
+  // Where the order goes (its postal code, region or country: postal_points.h) and each location's
+  // parcels today, for planRoute; the lines are the caller's.
+  RouteRequest routeRequest(const std::string& country, const nlohmann::json& normalized,
+                            const std::string& pickup_location);
+  // A route line with the catalog's weight of the SKU when there is one.
+  RouteLine routeLine(const std::string& line_id, const std::string& sku, int64_t quantity) const;
   void notify(const BookChange& change);
   void run();
   void pollChannels();
@@ -142,6 +158,7 @@ class OrderService {
   void reportFulfilments();
   void cancelRejected();
   void applyRestocks();
+  void eraseOldShipTo();
   std::string mapLocation(const std::string& channel, const std::string& channel_ref) const;
 
   OrderBook& book_;
@@ -156,7 +173,9 @@ class OrderService {
   std::function<void(const CommitInfo&)> ledger_hook_;
   std::function<void(const std::string&)> sku_changed_;
   std::function<void(const std::vector<std::string>&)> tasks_changed_;
+  std::function<std::optional<double>(const std::string&)> weight_of_;
   OrdersStats stats_;
+  int64_t next_erase_mono_ms_ = 0;
 
   std::mutex intake_mu_;  // check-and-reserve, and every other change to an order, one at a time
   std::mutex work_mu_;    // one workOnce() at a time

@@ -50,6 +50,9 @@ class TaskBook {
   TaskBook& operator=(const TaskBook&) = delete;
 
   common::Result<std::vector<PickTask>> open();
+  // Per location, the tasks (parcels to pick) created at or after since_ms and not cancelled: what
+  // the location's daily capacity has used (routing.h).
+  common::Result<std::map<std::string, int64_t>> createdSince(int64_t since_ms);
   common::Result<std::optional<PickTask>> get(const std::string& task_id);
   // Downlink (kind "tasks"): versions and pages per location.
   common::Result<int64_t> version(const std::string& location);
