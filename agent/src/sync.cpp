@@ -215,7 +215,12 @@ void SyncLoop::handleAck(std::string_view payload) {
   // An ack confirms only what this device has sent: the coordinator may hold more under this
   // device's seqs (this store was restored from an older copy), and events not yet sent must be
   // compared with what it holds (a seq conflict, handleConflict()) before counting as applied.
-  const uint64_t applied = std::min(ack->applied_seq, std::max(highest_sent_, last_acked_));
+  // And at most what was sent up to the batch it answers: a batch sent after that one may not have
+  // reached the coordinator yet (the probe after a new coordinator session answers for one
+  // acknowledged event, while the new events after it wait to be compared).
+  uint64_t cap = std::max(highest_sent_, last_acked_);
+  if (auto through = answeredThrough(*ack)) cap = std::min(cap, std::max(*through, last_acked_));
+  const uint64_t applied = std::min(ack->applied_seq, cap);
   bool progressed = applied > last_acked_;
   if (progressed) {
     common::crashPoint("agent.before_mark_acked");
@@ -303,9 +308,25 @@ void SyncLoop::handleConflict(const common::Ack& ack) {
   status_.last_ack_at_ms = clock_.nowMs();
 }
 
-bool SyncLoop::answersOurBatch(const common::Ack& ack) const {
-  return ack.echo_sent_at_ms > 0 &&
-         std::find(recent_sent_at_.begin(), recent_sent_at_.end(), ack.echo_sent_at_ms) != recent_sent_at_.end();
+std::optional<uint64_t> SyncLoop::answeredThrough(const common::Ack& ack) const {
+  if (ack.echo_sent_at_ms <= 0) return std::nullopt;
+  // Batches of one window often go out in the same millisecond, and the coordinator echoes the
+  // latest it has taken: the last of them. But a probe among them caps it at the probe's seq (the
+  // ack may answer the probe alone; the batches after it are confirmed by a later answer).
+  std::optional<uint64_t> through;
+  for (const Sent& s : recent_sent_) {
+    if (s.sent_at_ms != ack.echo_sent_at_ms) continue;
+    if (s.probe) return s.highest_seq;
+    through = std::max(through.value_or(0), s.highest_seq);
+  }
+  return through;
+}
+
+bool SyncLoop::answersOurBatch(const common::Ack& ack) const { return answeredThrough(ack).has_value(); }
+
+void SyncLoop::rememberSent(int64_t sent_at_ms, uint64_t highest_seq, bool probe) {
+  recent_sent_.push_back({sent_at_ms, highest_seq, probe});
+  if (recent_sent_.size() > kRecentBatches) recent_sent_.pop_front();
 }
 
 std::string SyncLoop::inconsistency(const common::Ack& ack, int64_t now) const {
@@ -380,8 +401,9 @@ void SyncLoop::sendWhatFits() {
       }
       std::vector<std::string_view> bodies = {(*kept)->body};
       std::string payload = common::encodeBatchFromEncodedEvents(header, bodies);
-      recent_sent_at_.push_back(header.sent_at_ms);
-      if (recent_sent_at_.size() > kRecentBatches) recent_sent_at_.pop_front();
+      // Its answer confirms at most this seq, whatever is sent after it meanwhile: a store put back
+      // to an older copy has new events above it that the coordinator must compare first.
+      rememberSent(header.sent_at_ms, last_acked_, true);
       if (auto s = transport_.publish(common::topics::events(store_.deviceId()), payload, 1, false); !s) {
         SW_DEBUG(kLog) << "probe publish failed: " << s.error().toString();
       }
@@ -410,8 +432,7 @@ void SyncLoop::sendWhatFits() {
       if (status_.clock_offset_known) header.clock_offset_ms = status_.clock_offset_ms;
     }
     std::string payload = common::encodeBatchFromEncodedEvents(header, bodies);
-    recent_sent_at_.push_back(header.sent_at_ms);
-    if (recent_sent_at_.size() > kRecentBatches) recent_sent_at_.pop_front();
+    rememberSent(header.sent_at_ms, next_seq_ + pending->size() - 1, false);
     auto s = transport_.publish(common::topics::events(store_.deviceId()), payload, 1, false);
     if (!s) {
       SW_DEBUG(kLog) << "publish failed: " << s.error().toString();

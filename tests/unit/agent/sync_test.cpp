@@ -341,6 +341,31 @@ TEST_F(SyncTest, ANewCoordinatorSessionHearsTheLastAcknowledgedEventOnceMore) {
   EXPECT_EQ(store_->stats()->last_acked_seq, 3u);
 }
 
+// The probe's answer confirms the probe's seq and nothing sent after it: a store put back to an
+// older copy numbers its new events with seqs the coordinator may hold under other events, so they
+// wait to be compared, whatever cursor the coordinator answers the probe with.
+TEST_F(SyncTest, TheAnswerToTheProbeConfirmsNothingSentAfterIt) {
+  record(6);
+  startSync();
+  coordinatorOnline("c1");
+  ASSERT_TRUE(test::waitFor([&] { return eventsPublished() == 6; }, 2s));
+  ASSERT_NO_FATAL_FAILURE(ackAndWait(6));
+  takeBatches();
+  transport_.deliver(std::string(topics::kCoordinatorState), common::encodeCoordinatorState({false, "c1", clock_.nowMs()}));
+  record(2);
+  coordinatorOnline("c2");
+  ASSERT_TRUE(test::waitFor([&] { return eventsPublished() == 3; }, 2s));
+  EXPECT_EQ(takeBatches(), (std::vector<std::vector<uint64_t>>{{6}, {7, 8}}));
+  ack(8);  // echoes the probe (sent in the same millisecond as 7-8 here)
+  ASSERT_NO_FATAL_FAILURE(waitForALoopPass());
+  EXPECT_EQ(store_->stats()->last_acked_seq, 6u);
+  clock_.advanceMs(10);
+  record(1);  // a batch of its own, answered on its own: that confirms it and what came before
+  ASSERT_TRUE(test::waitFor([&] { return eventsPublished() == 1; }, 2s));
+  takeBatches();
+  ASSERT_NO_FATAL_FAILURE(ackAndWait(9));
+}
+
 TEST_F(SyncTest, AStaleAckDeliveredLateDoesNotRewind) {
   record(6);
   startSync();

@@ -26,6 +26,7 @@
 #include <cstdint>
 #include <deque>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
 
@@ -111,6 +112,10 @@ class SyncLoop {
   // Why an ack cannot be the coordinator's answer to what this device sent (empty: it can).
   std::string inconsistency(const common::Ack& ack, int64_t now) const;
   bool answersOurBatch(const common::Ack& ack) const;
+  // The highest seq sent up to and including the batch this ack answers (nullopt: none of ours).
+  // An ack confirms at most that: batches sent after it may not have been compared yet.
+  std::optional<uint64_t> answeredThrough(const common::Ack& ack) const;
+  void rememberSent(int64_t sent_at_ms, uint64_t highest_seq, bool probe);
   void sendWhatFits();
   void publishState(bool online);
   // Records the loop's last error (noteErrorLocked: mu_ held).
@@ -155,7 +160,12 @@ class SyncLoop {
   common::RttEstimator rtt_;
   int64_t rto_ms_ = 0;
   uint64_t highest_sent_ = 0;  // seqs above last_acked_ up to this were sent at least once
-  std::deque<int64_t> recent_sent_at_;  // the header times of the last kRecentBatches batches sent
+  struct Sent {
+    int64_t sent_at_ms;    // the batch header's time, which acks echo
+    uint64_t highest_seq;  // its last seq (the probe: the acknowledged seq it repeats)
+    bool probe;
+  };
+  std::deque<Sent> recent_sent_;  // the last kRecentBatches batches sent
   static constexpr size_t kRecentBatches = 64;
   int64_t best_rtt_ms_ = -1;
   int64_t best_rtt_mono_ = 0;
