@@ -6,6 +6,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "sw/common/csv.h"
 #include "sw/coordinator/channels/gzip.h"
 
 namespace sw::coordinator {
@@ -84,26 +85,22 @@ common::Result<PostalPoints> PostalPoints::parse(std::string_view text) {
     size_t n = 0;
   };
   std::map<std::string, Sum> sums;
+  // The one CSV reader (common/csv.h); a row whose first field starts with '#' is a comment.
+  common::CsvReader reader(text);
   size_t line_no = 0;
-  while (!text.empty()) {
-    size_t nl = text.find('\n');
-    std::string_view line = text.substr(0, nl);
-    text = nl == std::string_view::npos ? std::string_view() : text.substr(nl + 1);
-    line_no++;
-    line = trim(line);
-    if (line.empty() || line.front() == '#') continue;
+  std::vector<std::string> fields;
+  std::optional<common::CsvRowError> row_error;
+  while (reader.next(&line_no, &fields, &row_error)) {
     auto bad = [&](const std::string& why) {
       return Error::reject("bad_postal_data", "postal data line " + std::to_string(line_no) + ": " + why);
     };
+    if (row_error) return bad(row_error->message);
+    if (fields.empty() || trim(fields[0]).starts_with('#')) continue;
+    if (fields.size() == 1 && trim(fields[0]).empty()) continue;  // only blanks
+    if (fields.size() > 5) return bad("more than 5 fields (country,postal_code,lat,lon,region)");
     std::string_view f[5];
-    size_t n = 0;
-    for (;;) {
-      size_t comma = line.find(',');
-      if (n == 5) return bad("more than 5 fields (country,postal_code,lat,lon,region)");
-      f[n++] = trim(line.substr(0, comma));
-      if (comma == std::string_view::npos) break;
-      line = line.substr(comma + 1);
-    }
+    const size_t n = fields.size();
+    for (size_t i = 0; i < n; ++i) f[i] = trim(fields[i]);
     if (n < 4) return bad("fewer than 4 fields (country,postal_code,lat,lon[,region])");
     if (!countryCode(f[0])) return bad("country must be two letters");
     std::string country = upper(f[0]);
