@@ -45,6 +45,13 @@ Result<Args> Args::parse(const std::vector<std::string>& argv, const std::set<st
   return a;
 }
 
+void Args::takePositionalAs(const std::string& name) {
+  if (positional_.empty()) return;
+  values_[name] = positional_.front();
+  all_values_[name].push_back(positional_.front());
+  positional_.erase(positional_.begin());
+}
+
 std::optional<std::string> Args::get(const std::string& name) const {
   auto it = values_.find(name);
   if (it == values_.end()) return std::nullopt;
@@ -180,6 +187,9 @@ Result<ParsedOptions> OptionTable::parse(const std::vector<std::string>& argv) c
   }
   auto args = Args::parse(merged, values, flags);
   if (!args) return args.error();
+  for (const OptionSpec& o : specs_) {
+    if (o.positional && o.kind == OptionSpec::Kind::kText && !args->has(o.name)) args->takePositionalAs(o.name);
+  }
   if (!args->positional().empty()) {
     return Error::reject("bad_option", "unexpected argument '" + args->positional().front() + "' (see --help)");
   }
@@ -228,6 +238,7 @@ std::string OptionTable::help() const {
     std::string text = o.help;
     if (!o.fallback.empty()) text += " (default " + o.fallback + ")";
     if (o.required) text += " (required)";
+    if (o.positional) text += " (or give " + (o.value.empty() ? o.name : o.value) + " alone, without --" + o.name + ")";
     out += head;
     out += head.size() + 2 <= kColumn ? std::string(kColumn - head.size(), ' ') : "\n" + std::string(kColumn, ' ');
     for (char c : text) {

@@ -719,14 +719,5 @@ common::CliProgram program() {
 int main(int argc, char** argv) {
   sw::common::blockTerminationSignals();
   sw::common::initCrashPoints();
-  // edi-decode FILE: the shared option parser takes options only, so a bare FILE becomes --file FILE.
-  if (argc > 1 && std::string(argv[1]) == "edi-decode") {
-    std::vector<std::string> rest = sw::coordinator::edi::ediDecodeArgs(std::vector<std::string>(argv + 2, argv + argc));
-    std::vector<std::string> words = {argv[0], argv[1]};
-    words.insert(words.end(), rest.begin(), rest.end());
-    std::vector<char*> args;
-    for (std::string& w : words) args.push_back(w.data());
-    return sw::common::runCli(program(), static_cast<int>(args.size()), args.data());
-  }
   return sw::common::runCli(program(), argc, argv);
 }

@@ -142,23 +142,10 @@ common::Error problemOf(const ParsedFile& file) {
 const common::OptionTable& ediDecodeOptions() {
   using Kind = common::OptionSpec::Kind;
   static const common::OptionTable table({
-      {"file", Kind::kText, "FILE", "", 0, 0, "the X12 file (or give it bare: edi-decode FILE)", true},
+      {"file", Kind::kText, "FILE", "", 0, 0, "the X12 file", true, true},
       {"pretty", Kind::kFlag, "", "", 0, 0, "indent each set"},
   });
   return table;
-}
-
-std::vector<std::string> ediDecodeArgs(std::vector<std::string> args) {
-  for (size_t i = 0; i < args.size(); ++i) {
-    if (args[i] == "--file") {
-      ++i;  // its value stays as it is
-      continue;
-    }
-    if (args[i].rfind("--", 0) == 0) continue;
-    args[i] = "--file=" + args[i];
-    break;
-  }
-  return args;
 }
 
 int ediDecode(const common::ParsedOptions& args, std::ostream& out, std::ostream& err) {

@@ -127,3 +127,22 @@ TEST(OptionTable, ADefaultThatIsNoNumberIsAnErrorInTheTable) {
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.error().code, "bad_option_table");
 }
+
+// An option declared positional may be given alone, without its name; once, and not both ways.
+// Other bare arguments stay errors, and options without the mark never take one.
+TEST(OptionTable, APositionalOptionMayBeGivenWithoutItsName) {
+  using Kind = OptionSpec::Kind;
+  OptionTable t({{"file", Kind::kText, "FILE", "", 0, 0, "the file", true, true},
+                 {"pretty", Kind::kFlag, "", "", 0, 0, "indent"}});
+  auto bare = t.parse({"--pretty", "a.edi"});
+  ASSERT_TRUE(bare.ok()) << bare.error().toString();
+  EXPECT_EQ(bare->text("file"), "a.edi");
+  EXPECT_TRUE(bare->has("file"));
+  EXPECT_EQ(t.parse({"--file", "b.edi"})->text("file"), "b.edi");
+  auto both = t.parse({"--file", "b.edi", "a.edi"});
+  ASSERT_FALSE(both.ok());
+  EXPECT_EQ(both.error().message, "unexpected argument 'a.edi' (see --help)");
+  EXPECT_FALSE(t.parse({"a.edi", "b.edi"}).ok());
+  EXPECT_EQ(t.parse({}).error().message, "--file is required");
+  EXPECT_EQ(table().parse({"--db", "x", "stray"}).error().code, "bad_option");
+}

@@ -25,6 +25,9 @@ class Args {
   std::string getOr(const std::string& name, const std::string& fallback) const;
   Result<int64_t> getInt(const std::string& name, int64_t fallback) const;
   const std::vector<std::string>& positional() const { return positional_; }
+  // Takes the first positional argument as the value of option `name` (OptionTable::parse, for
+  // an OptionSpec::positional).
+  void takePositionalAs(const std::string& name);
 
  private:
   std::map<std::string, std::string> values_;
@@ -53,6 +56,9 @@ struct OptionSpec {
   int64_t max = INT64_MAX;
   std::string help;       // may hold "\n" for more lines; "" = accepted, described elsewhere in --help
   bool required = false;
+  // kText: may also be given bare, as the command's one argument that is not an option
+  // ("edi-decode FILE" for "edi-decode --file FILE"); giving both is refused.
+  bool positional = false;
 };
 
 // One kInt option's value from args (its default when absent), checked against its range: the
@@ -87,7 +93,7 @@ class OptionTable {
   // --config FILE (when "config" is declared) merged first, then: unknown options, a value
   // missing, a required option absent, a number that is not whole or outside its range are each
   // a reject "bad_option" naming the option (and the range), as is an argument that is not an
-  // option at all.
+  // option at all (except one, for a positional option not given by name).
   Result<ParsedOptions> parse(const std::vector<std::string>& argv) const;
   // The options part of --help: "  --name VALUE  help (default D)", one option after another.
   std::string help() const;

@@ -28,7 +28,7 @@ struct Decoded {
 Decoded decodeFile(const std::string& path, std::vector<std::string> extra = {}) {
   std::vector<std::string> args = {path};
   args.insert(args.end(), extra.begin(), extra.end());
-  auto parsed = ediDecodeOptions().parse(ediDecodeArgs(args));
+  auto parsed = ediDecodeOptions().parse(args);
   EXPECT_TRUE(parsed.ok()) << (parsed.ok() ? "" : parsed.error().toString());
   Decoded r;
   if (!parsed.ok()) return r;
@@ -178,21 +178,24 @@ TEST(EdiDecode, NonUtf8BytesAreReplacedNotThrown) {
 }
 
 TEST(EdiDecode, AMissingFileIsExitCode2) {
-  auto parsed = ediDecodeOptions().parse(ediDecodeArgs({"/nonexistent/x.edi"}));
+  auto parsed = ediDecodeOptions().parse({"/nonexistent/x.edi"});
   ASSERT_TRUE(parsed.ok());
   std::ostringstream out, err;
   EXPECT_EQ(ediDecode(*parsed, out, err), 2);
   EXPECT_NE(err.str().find("cannot open"), std::string::npos);
 }
 
-TEST(EdiDecode, TheBareFileBecomesTheFileOption) {
+TEST(EdiDecode, TheFileIsGivenBareOrAsTheFileOption) {
   using V = std::vector<std::string>;
-  EXPECT_EQ(ediDecodeArgs(V{"a.edi"}), (V{"--file=a.edi"}));
-  EXPECT_EQ(ediDecodeArgs(V{"--pretty", "a.edi"}), (V{"--pretty", "--file=a.edi"}));
-  EXPECT_EQ(ediDecodeArgs(V{"--file", "a.edi"}), (V{"--file", "a.edi"}));
-  EXPECT_EQ(ediDecodeArgs(V{"a.edi", "b.edi"}), (V{"--file=a.edi", "b.edi"}));  // the second is refused by the parser
-  EXPECT_FALSE(ediDecodeOptions().parse(ediDecodeArgs(V{"a.edi", "b.edi"})).ok());
-  EXPECT_FALSE(ediDecodeOptions().parse(ediDecodeArgs(V{})).ok());  // FILE is required
+  for (const V& args : {V{"a.edi"}, V{"--pretty", "a.edi"}, V{"a.edi", "--pretty"}, V{"--file", "a.edi"}, V{"--file=a.edi"}}) {
+    auto parsed = ediDecodeOptions().parse(args);
+    ASSERT_TRUE(parsed.ok()) << args.front() << ": " << parsed.error().toString();
+    EXPECT_EQ(parsed->text("file"), "a.edi");
+  }
+  EXPECT_FALSE(ediDecodeOptions().parse(V{"a.edi", "b.edi"}).ok());              // one file
+  EXPECT_FALSE(ediDecodeOptions().parse(V{"--file", "a.edi", "b.edi"}).ok());    // not both ways
+  EXPECT_FALSE(ediDecodeOptions().parse(V{}).ok());                              // FILE is required
+  EXPECT_NE(ediDecodeOptions().help().find("or give FILE alone, without --file"), std::string::npos);
 }
 
 }  // namespace

@@ -27,9 +27,6 @@ common::Error problemOf(const ParsedFile& file);
 
 const common::OptionTable& ediDecodeOptions();
 int ediDecode(const common::ParsedOptions& options, std::ostream& out, std::ostream& err);
-// The command line of edi-decode with a bare FILE taken as --file FILE (the shared option parser
-// takes options only).
-std::vector<std::string> ediDecodeArgs(std::vector<std::string> args);
 
 inline constexpr const char* kEdiDecodeNotes =
     "FILE is an X12 interchange file (ISA ... IEA, several allowed), given bare or as --file FILE.\n"
