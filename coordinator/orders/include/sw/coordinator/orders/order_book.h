@@ -16,15 +16,16 @@
 //     order_lines(channel, order_id, line_id) PK   sku, quantity, units released by cancel/refund
 //     refunds(channel, refund_id, line_id) PK      each refund line applied once, whatever delivery
 //                                       brought it: units released from holds, units restocked
-//     restocks(seq) PK                  shipped units a refund put back on the shelf, as ledger
+//     restocks(seq) PK                  shipped units a refund put back on the shelf (or units picked
+//                                       for a task no longer open: kLatePickRef), as ledger
 //                                       `return` events of the virtual device "coordinator-orders"
 //                                       (seq = that device's seq): pending -> applied
 //   Holds (holds.h)                     allocations: the units each order line holds where
 //   TaskBook (tasks.h)                  tasks, task_lines, counters: pick tasks and their versions
 //   FulfilmentBook (fulfilments.h)      fulfilments: what shipped and whether the channel was told
 //   IntakeProgress (intake_progress.h)  deliveries, cursors, ledger_scan
-// A change that spans parts (a new order, a cancel, a route, a pick coming back, a refund) is an
-// OrderBook method: one transaction over every part it touches. The parts answer reads and their
+// A change that spans parts (a new order, a cancel, a route, a pick coming back, a task withdrawn
+// from an offline location, a refund) is an OrderBook method: one transaction over every part it touches. The parts answer reads and their
 // own single-table writes.
 //
 // Threads: every method of every part may be called from any thread (one mutex around the
@@ -149,7 +150,7 @@ class OrderBook {
   OrderBook& operator=(const OrderBook&) = delete;
 
   // PostgreSQL: every write over the parts (insertOrder, cancelOrder, releaseLine, routeAllocation,
-  // completeTask, applyRefund) first reads the ledger's writer lease row FOR SHARE in its own
+  // completeTask, withdrawTask, restockLatePick, applyRefund) first reads the ledger's writer lease row FOR SHARE in its own
   // transaction and is refused (fatal "lease_lost") unless the lease still has this token
   // (SqlLedger::leaseToken): a coordinator whose lease another has taken cannot reserve, route or
   // complete anything after the takeover, and a takeover waits for a write in flight to end. The

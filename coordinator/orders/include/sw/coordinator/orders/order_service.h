@@ -18,6 +18,13 @@
 // task is done: picked units become shipped, short units go back to unrouted and are routed
 // again (never to a location that was already short for that line).
 //
+// A location whose every device has been offline longer than reroute_offline_after_ms has its open
+// tasks withdrawn and their orders re-routed by the same router elsewhere (whole tasks only; a task
+// nobody else can take stays, explained in the order's routing). A pick of a withdrawn (or
+// cancelled) task that reaches the ledger later is put back on that location's shelf as a restock,
+// once, with a late_pick anomaly: the order ships only from where it went (coordinator/README.md
+// "A location goes offline").
+//
 // Rejected orders are cancelled at the channel (ChannelConnector::cancelOrder) where its API can;
 // where it cannot (Amazon, eBay) they are marked "manual" for a person (GET /v1/orders/attention).
 // A refund line that names its refund is applied once per (refund id, line): held units are
