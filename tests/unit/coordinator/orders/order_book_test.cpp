@@ -10,6 +10,8 @@
 #include <fstream>
 #include <thread>
 
+#include "sw/common/http_server.h"
+#include "sw/common/http_socket.h"
 #include "sw/common/postgres.h"
 #include "sw/common/uuid.h"
 #include "sw/coordinator/channels/channel_registry.h"
@@ -871,13 +873,11 @@ TEST_P(OrderBookTest, AnOfflineLocationsOpenTasksAreReroutedToALocationWithStock
   // What GET /v1/orders/shopify/1 answers.
   httplib::Server server;
   addRoutes(server, *service_);
-  const int port = server.bind_to_any_port("127.0.0.1");
-  ASSERT_GT(port, 0);
-  std::thread serving([&] { server.listen_after_bind(); });
-  httplib::Client client("127.0.0.1", port);
+  common::HttpServerRunner runner(server);
+  ASSERT_TRUE(runner.start("127.0.0.1", 0).ok());
+  httplib::Client client = common::makeHttpClient("127.0.0.1", runner.port());
   auto res = client.Get("/v1/orders/shopify/1");
-  server.stop();
-  serving.join();
+  runner.stop();
   ASSERT_TRUE(res);
   ASSERT_EQ(res->status, 200) << res->body;
   nlohmann::json body = nlohmann::json::parse(res->body);
