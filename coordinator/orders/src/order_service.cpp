@@ -975,6 +975,14 @@ void OrderService::applyRestocks() {
       SW_WARN(kLog) << "restock " << r.seq << " does not follow the ledger's seq " << next - 1 << " for " << kRestockDevice;
       break;
     }
+    const bool late_pick = r.refund_id.rfind(kLatePickRef, 0) == 0;
+    // A late pick may carry a count of 0 (the bin found empty): its units go back only once they
+    // are clearly after it, or the count would absorb them (Ledger::countTieMs). Those after
+    // wait with it: restocks go in in seq order.
+    if (late_pick && group.applied_at_ms <= r.created_at_ms + ledger_.countTieMs()) {
+      ledgerChanged();
+      break;
+    }
     common::Event e;
     e.device_id = kRestockDevice;
     e.seq = static_cast<uint64_t>(r.seq);
@@ -983,7 +991,6 @@ void OrderService::applyRestocks() {
     e.occurred_at_ms = group.applied_at_ms;
     e.location = r.location;
     e.lines.push_back({r.sku, r.quantity, std::nullopt});
-    const bool late_pick = r.refund_id.rfind(kLatePickRef, 0) == 0;
     std::optional<AnomalyRow> late_pick_anomaly;
     if (late_pick) {
       const std::string task = r.refund_id.substr(kLatePickRef.size());

@@ -1018,6 +1018,8 @@ TEST_P(OrderBookTest, APickOfAWithdrawnTaskThatComesBackLateEndsWithExactStock) 
   receive("wh-1", "A", 2, common::EventType::kSale, first);  // the offline pick, arriving now
   EXPECT_EQ(onHandAt("wh-1", "A"), 0);
   service_->workOnce();
+  clock_.advanceMs(ledger_->countTieMs() + 1);  // put back clear of any count in the pick
+  service_->workOnce();
   EXPECT_EQ(onHandAt("wh-1", "A"), 2) << "the picked units are back on wh-1's shelf";
   EXPECT_EQ(onHandAt("store-1", "A"), 1);
   service_->workOnce();
@@ -1058,4 +1060,29 @@ TEST_P(OrderBookTest, APickOfAWithdrawnTaskThatComesBackLateEndsWithExactStock) 
   ASSERT_TRUE(r.ok()) << r.error().toString();
   service_->workOnce();
   EXPECT_EQ(onHandAt("store-1", "A"), 3) << "both shipped units back where they shipped from";
+}
+
+// The same rule for a task cancelled with its order: a handheld that picked it before hearing of
+// the cancel has sold units no order ships; they go back on the shelf, once. A pick short of
+// some units puts back only what it took (its count of 0 stands before the return).
+TEST_P(OrderBookTest, APickOfATaskCancelledWithItsOrderIsPutBack) {
+  receive("wh-1", "A", 3);
+  ASSERT_TRUE(service_->intake(order("1", "A", 3)).ok());
+  const std::string task = openAt("wh-1").at(0).task_id;
+  ASSERT_TRUE(service_->intake(order("1", "A", 3, OrderStatus::kCancelled)).ok());
+  EXPECT_TRUE(openAt("wh-1").empty());
+  receive("wh-1", "A", 2, common::EventType::kSale, task);  // picked 2 of 3 offline...
+  receive("wh-1", "A", 0, common::EventType::kCount, task);  // ...and found the bin empty
+  EXPECT_EQ(onHandAt("wh-1", "A"), 0);
+  service_->workOnce();
+  EXPECT_EQ(onHandAt("wh-1", "A"), 0) << "not yet: the count would absorb a return this close to it";
+  clock_.advanceMs(ledger_->countTieMs() + 1);
+  service_->workOnce();
+  EXPECT_EQ(onHandAt("wh-1", "A"), 2) << "the 2 picked units, back, on top of the count";
+  auto o = book_->order("shopify", "1");
+  EXPECT_EQ((*o)->status, OrderState::kCancelled);
+  EXPECT_TRUE((*o)->fulfilments.empty());
+  ASSERT_EQ((*o)->restocks.size(), 1u);
+  EXPECT_EQ((*o)->restocks[0].quantity, 2);
+  EXPECT_EQ(service_->stats().late_pick_units.load(), 2u);
 }
