@@ -978,11 +978,8 @@ void OrderService::applyRestocks() {
     const bool late_pick = r.refund_id.rfind(kLatePickRef, 0) == 0;
     // A late pick may carry a count of 0 (the bin found empty): its units go back only once they
     // are clearly after it, or the count would absorb them (Ledger::countTieMs). Those after
-    // wait with it: restocks go in in seq order.
-    if (late_pick && group.applied_at_ms <= r.created_at_ms + ledger_.countTieMs()) {
-      ledgerChanged();
-      break;
-    }
+    // wait with it: restocks go in in seq order (the worker's next tick, 500 ms, tries again).
+    if (late_pick && group.applied_at_ms <= r.created_at_ms + ledger_.countTieMs()) break;
     common::Event e;
     e.device_id = kRestockDevice;
     e.seq = static_cast<uint64_t>(r.seq);
