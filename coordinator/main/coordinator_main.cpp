@@ -127,6 +127,9 @@ std::vector<common::OptionSpec> serveOptions() {
       {"ship-to-retention-days", Kind::kInt, "N", "0", 0, 36'500,
        "erase an order's shipping postal code, city, region and routing point\nthis many days after it is over "
        "(shipped, cancelled, rejected); 0: keep them"},
+      {"reroute-offline-after-s", Kind::kInt, "N", "1800", 0, 30 * 86'400,
+       "when every device at a location has been offline this long, withdraw its\nopen pick tasks and re-route "
+       "their orders elsewhere (a pick that comes\nback later for a withdrawn task is put back on the shelf); 0: never"},
       {"kpi-sample-ms", Kind::kInt, "N", "60000", 50, 86'400'000,
        "how often the KPI history (GET /v1/kpis/history) takes a sample"},
       {"kpi-retention-h", Kind::kInt, "N", "744", 1, 24 * 3660,
@@ -292,6 +295,7 @@ int serve(const common::ParsedOptions& opts) {
   coordinator::OrdersConfig orders_config;
   orders_config.poll_interval_ms = opts.integer("order-poll-ms");
   orders_config.ship_to_retention_ms = opts.integer("ship-to-retention-days") * 86'400'000;
+  orders_config.reroute_offline_after_ms = opts.integer("reroute-offline-after-s") * 1000;
   auto order_service = coordinator::makeOrderService(**order_book, **ledger, &channels.availability(),
                                                      **channel_registry,
                                                      opts.text("locations-config"), clock, orders_config);

@@ -1107,6 +1107,13 @@ Status SqlLedger::commit(const ApplyGroup& group, CommitInfo* info) {
     set_chain_break_.bind(1, why).bind(2, group.applied_at_ms).bind(3, *dev);
     if (auto s = set_chain_break_.run(); !s) return fail(s.error());
   }
+  for (const AnomalyRow& a : group.anomalies) {
+    auto dev = intern(devices_, a.device_id);
+    if (!dev) return fail(dev.error());
+    if (auto s = recordAnomaly(*dev, static_cast<int64_t>(a.seq), a.code, a.message, group.applied_at_ms); !s) {
+      return fail(s.error());
+    }
+  }
   for (const std::string& device : group.internal_devices) {
     auto dev = intern(devices_, device);
     if (!dev) return fail(dev.error());

@@ -7,6 +7,7 @@
 
 #include "book_store.h"
 #include "sw/common/postgres.h"
+#include "sw/common/uuid.h"
 
 namespace sw::coordinator {
 
@@ -331,25 +332,138 @@ Result<int64_t> OrderBook::eraseShipTo(int64_t before_ms, int64_t limit) {
 }
 
 Status OrderBook::recordReroute(const std::string& channel, const std::string& order_id, const json& plan) {
-  return write([&]() -> Status {
-    auto st = store_->db->cached("SELECT routing FROM orders WHERE channel = ? AND order_id = ?");
-    if (!st) return st.error();
-    st->bind(1, channel).bind(2, order_id);
-    auto r = st->step();
-    if (!r) return r.error();
-    if (!*r) return Error::reject("not_found", "no such order");
-    json routing = st->columnText(0).empty() ? json::object() : json::parse(st->columnText(0), nullptr, false);
-    st->reset();
-    if (!routing.is_object()) routing = json::object();
-    json& reroutes = routing["reroutes"];
-    if (!reroutes.is_array()) reroutes = json::array();
-    reroutes.push_back(plan);
-    while (reroutes.size() > kMaxReroutesKept) reroutes.erase(reroutes.begin());
-    auto up = store_->db->cached("UPDATE orders SET routing = ? WHERE channel = ? AND order_id = ?");
-    if (!up) return up.error();
-    up->bind(1, routing.dump()).bind(2, channel).bind(3, order_id);
-    return up->run();
+  return write([&]() -> Status { return appendRerouteLocked({channel, order_id}, plan); });
+}
+
+Status OrderBook::appendRerouteLocked(const OrderRef& order, const json& plan) {
+  auto st = store_->db->cached("SELECT routing FROM orders WHERE channel = ? AND order_id = ?");
+  if (!st) return st.error();
+  st->bind(1, order.channel).bind(2, order.order_id);
+  auto r = st->step();
+  if (!r) return r.error();
+  if (!*r) return Error::reject("not_found", "no such order");
+  json routing = st->columnText(0).empty() ? json::object() : json::parse(st->columnText(0), nullptr, false);
+  st->reset();
+  if (!routing.is_object()) routing = json::object();
+  json& reroutes = routing["reroutes"];
+  if (!reroutes.is_array()) reroutes = json::array();
+  reroutes.push_back(plan);
+  while (reroutes.size() > kMaxReroutesKept) reroutes.erase(reroutes.begin());
+  auto up = store_->db->cached("UPDATE orders SET routing = ? WHERE channel = ? AND order_id = ?");
+  if (!up) return up.error();
+  up->bind(1, routing.dump()).bind(2, order.channel).bind(3, order.order_id);
+  return up->run();
+}
+
+Result<BookChange> OrderBook::withdrawTask(const std::string& task_id, const std::vector<TaskMove>& moves,
+                                           const json& reroute) {
+  BookChange change;
+  Status s = write([&]() -> Status {
+    auto found = tasks_->getLocked(task_id);
+    if (!found) return found.error();
+    if (!*found) return Error::reject("not_found", "no task " + task_id);
+    const PickTask& t = **found;
+    if (t.status != TaskStatus::kOpen) return Error::reject("not_open", "task " + task_id + " is no longer open");
+    const OrderRef ref{t.channel, t.order_id};
+    // Every unit of every line placed, nowhere back at the task's own location.
+    std::map<std::string, int64_t> placed;
+    for (const TaskMove& m : moves) {
+      if (m.quantity <= 0 || m.location.empty() || m.location == t.location) {
+        return Error::reject("bad_moves", "a move of task " + task_id + " goes nowhere");
+      }
+      placed[m.line_id] += m.quantity;
+    }
+    std::map<std::string, const TaskLine*> line_of;
+    for (const TaskLine& l : t.lines) {
+      line_of[l.line_id] = &l;
+      if (placed[l.line_id] != l.quantity) {
+        return Error::reject("bad_moves", "the moves of task " + task_id + " do not place line " + l.line_id + " whole");
+      }
+    }
+    if (placed.size() != line_of.size()) return Error::reject("bad_moves", "a move names a line the task does not have");
+    auto allocs = holds_->ofOrderLocked(ref);
+    if (!allocs) return allocs.error();
+    for (const TaskLine& l : t.lines) {
+      auto a = std::find_if(allocs->begin(), allocs->end(), [&](const BookAllocation& x) { return x.id == l.allocation_id; });
+      if (a == allocs->end() || a->state != AllocationState::kTasked || a->quantity != l.quantity) {
+        return Error::fatal("task_holds", "task " + task_id + " line " + l.line_id + " does not match its allocation");
+      }
+      if (auto r = holds_->takeLocked(l.allocation_id, l.quantity, l.quantity); !r) return r;
+      holds_->stage(l.sku, t.location, -l.quantity);
+      change.skus.push_back(l.sku);
+    }
+    if (auto r = tasks_->cancelLocked(task_id); !r) return r;
+    change.locations.push_back(t.location);
+    // One new task per location, its lines in the order the moves name them.
+    std::map<std::string, PickTask> to;
+    std::vector<std::string> order_of;
+    for (const TaskMove& m : moves) {
+      const TaskLine& l = *line_of[m.line_id];
+      auto [it, fresh] = to.try_emplace(m.location);
+      PickTask& nt = it->second;
+      if (fresh) {
+        nt.task_id = common::newUuid();
+        nt.channel = t.channel;
+        nt.order_id = t.order_id;
+        nt.location = m.location;
+        order_of.push_back(m.location);
+      }
+      auto id = holds_->insertLocked(ref, {0, l.line_id, l.sku, m.location, m.quantity, AllocationState::kTasked, nt.task_id});
+      if (!id) return id.error();
+      nt.lines.push_back({l.line_id, l.sku, m.quantity, *id});
+      holds_->stage(l.sku, m.location, m.quantity);
+    }
+    json entry = reroute;
+    json new_tasks = json::array();
+    for (const std::string& loc : order_of) {
+      if (auto r = tasks_->insertLocked(to[loc]); !r) return r;
+      new_tasks.push_back({{"location", loc}, {"task_id", to[loc].task_id}});
+      change.locations.push_back(loc);
+    }
+    entry["new_tasks"] = new_tasks;
+    if (auto r = appendRerouteLocked(ref, entry); !r) return r;
+    return updateOrderStatusLocked(ref);
   });
+  if (!s) return s.error();
+  change.skus = sortedUnique(std::move(change.skus));
+  change.locations = sortedUnique(std::move(change.locations));
+  return change;
+}
+
+Result<int64_t> OrderBook::restockLatePick(const std::string& task_id, const std::map<std::string, int64_t>& picked) {
+  int64_t units = 0;
+  Status s = write([&]() -> Status {
+    auto found = tasks_->getLocked(task_id);
+    if (!found) return found.error();
+    if (!*found) return Error::reject("not_found", "no task " + task_id);
+    const PickTask& t = **found;
+    if (t.status != TaskStatus::kCancelled) return {};
+    const std::string ref = std::string(kLatePickRef) + task_id;
+    auto seen = store_->db->cached("SELECT COUNT(*) FROM restocks WHERE channel = ? AND order_id = ? AND refund_id = ?");
+    if (!seen) return seen.error();
+    seen->bind(1, t.channel).bind(2, t.order_id).bind(3, ref);
+    int64_t before = 0;
+    if (auto r = seen->firstRow([&](const SqlStmt& row) { before = row.columnInt(0); }); !r) return r.error();
+    if (before > 0) return {};
+    auto ins = store_->db->cached(
+        "INSERT INTO restocks (seq, event_id, channel, order_id, refund_id, line_id, sku, location, quantity, state,"
+        " created_at_ms) SELECT COALESCE(MAX(seq), 0) + 1, ?, ?, ?, ?, ?, ?, ?, ?, 'pending', ? FROM restocks");
+    if (!ins) return ins.error();
+    for (const auto& [sku, qty] : picked) {
+      if (qty <= 0) continue;
+      std::string line_id;
+      for (const TaskLine& l : t.lines) {
+        if (l.sku == sku) line_id = l.line_id;
+      }
+      ins->bind(1, common::newUuid()).bind(2, t.channel).bind(3, t.order_id).bind(4, ref).bind(5, line_id)
+          .bind(6, sku).bind(7, t.location).bind(8, qty).bind(9, store_->clock.nowMs());
+      if (auto r = ins->run(); !r) return r;
+      units += qty;
+    }
+    return {};
+  });
+  if (!s) return s.error();
+  return units;
 }
 
 Result<std::optional<BookOrder>> OrderBook::order(const std::string& channel, const std::string& order_id) {

@@ -23,6 +23,11 @@ namespace {
 
 constexpr std::string_view kLog = "orders";
 constexpr size_t kMaxScanEvents = 500;
+// A pick for a cancelled task is looked for this long after the task was created (a device may
+// have picked it offline and send the pick days later).
+constexpr int64_t kLatePickWindowMs = 30LL * 86'400'000;
+// A task at an offline location that no other location could take is tried again this often.
+constexpr int64_t kWithdrawRetryMs = 60'000;
 
 bool endsOrder(OrderStatus s) {
   return s == OrderStatus::kCancelled || s == OrderStatus::kRefunded || s == OrderStatus::kFailed;
@@ -41,6 +46,20 @@ std::string trackingFor(const std::string& task_id) {
 }
 
 }  // namespace
+
+std::set<std::string> offlineLocations(const std::vector<DeviceRow>& devices, int64_t now_ms, int64_t after_ms) {
+  std::set<std::string> offline, present;
+  if (after_ms <= 0) return offline;
+  for (const DeviceRow& d : devices) {
+    if (d.internal || d.location.empty()) continue;
+    // Offline as the fleet view counts it (fleet/exposure.h offline_s): not online, for as long as
+    // it has not been heard from. A device that never told its presence is not known to be offline.
+    const bool gone = !d.online && !d.state_json.empty() && d.last_seen_ms > 0 && now_ms - d.last_seen_ms >= after_ms;
+    (gone ? offline : present).insert(d.location);
+  }
+  for (const std::string& loc : present) offline.erase(loc);
+  return offline;
+}
 
 OrderService::OrderService(OrderBook& book, Ledger& ledger, Availability* availability, RoutingConfig routing,
                            const common::Clock& clock, OrdersConfig config)
@@ -113,6 +132,7 @@ void OrderService::workOnce() {
   std::lock_guard<std::mutex> lock(work_mu_);
   pollChannels();
   scanConfirmations();
+  rerouteOffline();
   routeWaiting();
   reportFulfilments();
   cancelRejected();
@@ -151,6 +171,10 @@ void OrderService::writeMetrics(common::PrometheusText& out) {
   out.counter("stockwire_orders_fulfilment_errors_total", "Fulfilment reports that failed (retried)", s.fulfilment_errors.load());
   out.counter("stockwire_orders_fulfilments_failed_total", "Fulfilments the channel refused for good", s.fulfilments_failed.load());
   out.counter("stockwire_orders_refunds_applied_total", "Refund lines applied", s.refunds_applied.load());
+  out.counter("stockwire_orders_tasks_withdrawn_total", "Pick tasks withdrawn from offline locations and re-routed",
+              s.tasks_withdrawn.load());
+  out.counter("stockwire_orders_late_pick_units_total", "Units picked for a task no longer open, put back on the shelf",
+              s.late_pick_units.load());
   if (auto by_state = book_.countByState()) {
     out.family("stockwire_orders", "Orders in the order book by state", "gauge");
     for (const auto& [state, n] : *by_state) {
@@ -358,8 +382,21 @@ Result<IntakeResult> OrderService::intakeNew(const NormalizedOrder& received) {
   for (const BookLine& l : o.lines) {
     if (l.quantity > 0) rr.lines.push_back(routeLine(l.line_id, l.sku, l.quantity));
   }
-  RoutePlan plan = planRoute(routing_, rr, *free);
+  // Nothing new goes to a location whose every device is offline (a pickup order's store stays its store).
+  RoutingConfig cfg = routing_;
+  std::set<std::string> away;
+  for (const std::string& loc : offline_) {
+    if (loc != o.pickup_location) away.insert(loc);
+  }
+  exclude(away, cfg, *free);
+  RoutePlan plan = planRoute(cfg, rr, *free);
   o.routing = toJson(plan);
+  if (!away.empty()) {
+    o.routing["excluded"] = std::vector<std::string>(away.begin(), away.end());
+    std::string names;
+    for (const std::string& loc : away) names += (names.empty() ? "" : ", ") + loc;
+    notes.push_back("not routed to " + names + ": every device there offline");
+  }
   for (const std::string& n : plan.notes) notes.push_back(n);
   std::map<std::string, size_t> task_of;  // location -> index in in.tasks
   for (const RouteAssignment& a : plan.assignments) {
@@ -555,16 +592,24 @@ void OrderService::scanConfirmations() {
     by_id[t.task_id] = &t;
     locations.insert(t.location);
   }
+  // Tasks cancelled lately (withdrawn from an offline location, or their order cancelled): a
+  // device that had one may have picked it offline and its pick may still come.
+  auto cancelled = book_.tasks().cancelledSince(clock_.nowMs() - kLatePickWindowMs);
+  if (!cancelled) {
+    SW_WARN(kLog) << "cancelled tasks: " << cancelled.error().toString();
+    return;
+  }
+  for (const auto& [id, loc] : *cancelled) locations.insert(loc);
   auto devices = ledger_.devices();
   if (!devices) return;
   for (const DeviceRow& d : *devices) {
     auto from = book_.progress().scanned(d.device_id);
     if (!from) continue;
     if (d.last_applied_seq <= *from) continue;
-    if (by_id.empty() || (!d.location.empty() && !locations.count(d.location))) {
-      // Task ids are fresh UUIDs: events applied while no task was open at the device's
-      // location cannot name one, so they need not be read. (A device that has not told its
-      // location yet is read.)
+    if (locations.empty() || (!d.location.empty() && !locations.count(d.location))) {
+      // Task ids are fresh UUIDs: events applied while no task was open or lately cancelled at
+      // the device's location cannot name one, so they need not be read. (A device that has not
+      // told its location yet is read.)
       (void)book_.progress().setScanned(d.device_id, d.last_applied_seq);
       continue;
     }
@@ -595,6 +640,12 @@ void OrderService::scanConfirmations() {
             SW_INFO(kLog) << "task " << e.ref << " at " << it->second->location << " confirmed by " << d.device_id;
             by_id.erase(it);
             notify(*change);
+          } else if (e.type == "sale" && cancelled->count(e.ref)) {
+            if (auto late = latePick(e, d.device_id); !late) {
+              SW_WARN(kLog) << "late pick of task " << e.ref << ": " << late.error().toString();
+              stop = true;  // look again next round, from this event
+              break;
+            }
           }
         }
         seq = e.seq;
@@ -602,6 +653,155 @@ void OrderService::scanConfirmations() {
       if (stop) break;
       (void)book_.progress().setScanned(d.device_id, seq);
     }
+  }
+}
+
+common::Status OrderService::latePick(const LedgerEvent& e, const std::string& device) {
+  // The sale moved these units off the location's stock, but no order ships them any more (the
+  // order went elsewhere, or was cancelled): they go back on the shelf there, once.
+  std::map<std::string, int64_t> picked;
+  for (const LedgerEvent::Move& m : e.moves) picked[m.sku] += m.qty;
+  auto units = book_.restockLatePick(e.ref, picked);
+  if (!units) return units.error();
+  if (*units > 0) {
+    stats_.late_pick_units += static_cast<uint64_t>(*units);
+    SW_WARN(kLog) << "task " << e.ref << " was no longer open when " << device << " confirmed its pick (seq " << e.seq
+                  << "): " << *units << " units go back on the shelf at " << e.location;
+    ledgerChanged();  // the worker writes the restock into the ledger
+  }
+  return {};
+}
+
+void OrderService::exclude(const std::set<std::string>& locations, RoutingConfig& config, FreeStock& free) const {
+  for (const std::string& loc : locations) {
+    config.locations.erase(loc);
+    free.erase(loc);
+  }
+}
+
+void OrderService::rerouteOffline() {
+  if (config_.reroute_offline_after_ms <= 0) return;
+  auto devices = ledger_.devices();
+  if (!devices) {
+    SW_WARN(kLog) << "device presence: " << devices.error().toString();
+    return;
+  }
+  std::set<std::string> offline = offlineLocations(*devices, clock_.nowMs(), config_.reroute_offline_after_ms);
+  std::lock_guard<std::mutex> lock(intake_mu_);
+  if (offline != offline_) {
+    for (const std::string& loc : offline) {
+      if (!offline_.count(loc)) SW_WARN(kLog) << loc << ": every device offline for "
+                                              << config_.reroute_offline_after_ms / 1000 << " s or more: its pick tasks are re-routed";
+    }
+    for (const std::string& loc : offline_) {
+      if (!offline.count(loc)) SW_INFO(kLog) << loc << ": a device is back: routed to again";
+    }
+    offline_ = offline;
+  }
+  if (offline.empty()) {
+    next_withdraw_try_ms_.clear();
+    return;
+  }
+  auto open = book_.tasks().open();
+  if (!open) {
+    SW_WARN(kLog) << "open tasks: " << open.error().toString();
+    return;
+  }
+  const int64_t mono = clock_.monoMs();
+  for (const PickTask& t : *open) {
+    if (!offline.count(t.location)) continue;
+    auto due = next_withdraw_try_ms_.find(t.task_id);
+    if (due != next_withdraw_try_ms_.end() && mono < due->second) continue;
+    next_withdraw_try_ms_[t.task_id] = mono + kWithdrawRetryMs;
+    auto order = book_.order(t.channel, t.order_id);
+    if (!order || !*order) continue;
+    const BookOrder& o = **order;
+    json entry;
+    json lines = json::array();
+    std::vector<std::string> skus;
+    for (const TaskLine& l : t.lines) {
+      lines.push_back({{"line_id", l.line_id}, {"sku", l.sku}, {"quantity", l.quantity}});
+      skus.push_back(l.sku);
+    }
+    // Never to a location that is offline too, nor back to one that came back short for a line.
+    std::set<std::string> excluded = offline;
+    for (const BookAllocation& a : o.allocations) {
+      if (a.state != AllocationState::kShort) continue;
+      for (const TaskLine& l : t.lines) {
+        if (a.line_id == l.line_id) excluded.insert(a.location);
+      }
+    }
+    std::string why;
+    std::vector<TaskMove> moves;
+    if (!o.pickup_location.empty()) {
+      why = "a pickup order: the customer collects it at " + o.pickup_location + ", so it waits there";
+    } else {
+      auto free = freeStock(skus);
+      if (!free) continue;
+      RouteRequest rr = routeRequest(o.ship_to_country, o.normalized, o.pickup_location);
+      for (const TaskLine& l : t.lines) rr.lines.push_back(routeLine(l.line_id, l.sku, l.quantity));
+      RoutingConfig cfg = routing_;
+      exclude(excluded, cfg, *free);
+      // The same rules, point and costs as the first routing, without the offline locations.
+      RoutePlan plan = planRoute(cfg, rr, *free);
+      entry = toJson(plan);
+      int64_t placed = 0, wanted_units = 0;
+      for (const TaskLine& l : t.lines) wanted_units += l.quantity;
+      for (const RouteAssignment& a : plan.assignments) {
+        if (a.location.empty()) continue;
+        moves.push_back({a.line_id, a.location, a.quantity});
+        placed += a.quantity;
+      }
+      if (placed != wanted_units) {
+        moves.clear();
+        why = "no other location can take every unit of this task now (" + std::to_string(placed) + " of " +
+              std::to_string(wanted_units) + "): it stays at " + t.location + " until one can or a device there is back";
+      }
+    }
+    entry["reason"] = "location_offline";
+    entry["from"] = t.location;
+    entry["task_id"] = t.task_id;
+    entry["lines"] = lines;
+    entry["excluded"] = std::vector<std::string>(excluded.begin(), excluded.end());
+    entry["at_ms"] = clock_.nowMs();
+    if (moves.empty()) {
+      // Said once per task, not at every try.
+      bool said = false;
+      if (o.routing.is_object() && o.routing.contains("reroutes") && o.routing["reroutes"].is_array()) {
+        for (const json& r : o.routing["reroutes"]) {
+          said = said || (r.is_object() && r.value("task_id", "") == t.task_id && r.value("outcome", "") == "stayed");
+        }
+      }
+      if (!said) {
+        entry["outcome"] = "stayed";
+        entry["why"] = why;
+        if (auto s = book_.recordReroute(t.channel, t.order_id, entry); !s) {
+          SW_WARN(kLog) << "recording why task " << t.task_id << " stays: " << s.error().toString();
+        }
+        SW_WARN(kLog) << t.channel << " order " << t.order_id << ": task " << t.task_id << " stays at " << t.location
+                      << " (offline): " << why;
+      }
+      continue;
+    }
+    entry["outcome"] = "rerouted";
+    auto change = book_.withdrawTask(t.task_id, moves, entry);
+    if (!change) {
+      // not_open: its pick came back first, and completes it as usual.
+      if (change.error().code != "not_open") {
+        SW_WARN(kLog) << "withdrawing task " << t.task_id << ": " << change.error().toString();
+      }
+      continue;
+    }
+    next_withdraw_try_ms_.erase(t.task_id);
+    stats_.tasks_withdrawn++;
+    SW_INFO(kLog) << t.channel << " order " << t.order_id << ": task " << t.task_id << " withdrawn from " << t.location
+                  << " (offline) and re-routed";
+    notify(*change);
+  }
+  // Forget tries of tasks that are gone.
+  for (auto it = next_withdraw_try_ms_.begin(); it != next_withdraw_try_ms_.end();) {
+    bool still = std::any_of(open->begin(), open->end(), [&](const PickTask& t) { return t.task_id == it->first; });
+    it = still ? std::next(it) : next_withdraw_try_ms_.erase(it);
   }
 }
 
@@ -620,20 +820,24 @@ void OrderService::routeWaiting() {
     }
     auto free = freeStock({a.sku});
     if (!free) continue;
-    for (const std::string& loc : short_at) free->erase(loc);
-    // The same rules, point and costs as the first routing, without the locations that came back short.
+    // The same rules, point and costs as the first routing, without the locations that came back
+    // short, nor offline ones (a pickup order's store stays its store).
+    std::set<std::string> excluded = short_at;
+    for (const std::string& loc : offline_) {
+      if (loc != (*order)->pickup_location) excluded.insert(loc);
+    }
     RouteRequest rr = routeRequest((*order)->ship_to_country, (*order)->normalized, (*order)->pickup_location);
     rr.lines.push_back(routeLine(a.line_id, a.sku, a.quantity));
     RoutingConfig cfg = routing_;
-    for (const std::string& loc : short_at) cfg.locations.erase(loc);
+    exclude(excluded, cfg, *free);
     RoutePlan plan = planRoute(cfg, rr, *free);
     if (std::any_of(plan.assignments.begin(), plan.assignments.end(), [](const RouteAssignment& x) { return !x.location.empty(); })) {
       json entry = toJson(plan);
+      entry["reason"] = "short_pick";
       entry["line_id"] = a.line_id;
       entry["sku"] = a.sku;
       entry["quantity"] = a.quantity;
-      std::vector<std::string> excluded(short_at.begin(), short_at.end());
-      entry["excluded"] = excluded;
+      entry["excluded"] = std::vector<std::string>(excluded.begin(), excluded.end());
       if (auto s = book_.recordReroute(ref->channel, ref->order_id, entry); !s) {
         SW_WARN(kLog) << "recording the re-route of allocation " << a.id << ": " << s.error().toString();
       }
@@ -771,6 +975,11 @@ void OrderService::applyRestocks() {
       SW_WARN(kLog) << "restock " << r.seq << " does not follow the ledger's seq " << next - 1 << " for " << kRestockDevice;
       break;
     }
+    const bool late_pick = r.refund_id.rfind(kLatePickRef, 0) == 0;
+    // A late pick may carry a count of 0 (the bin found empty): its units go back only once they
+    // are clearly after it, or the count would absorb them (Ledger::countTieMs). Those after
+    // wait with it: restocks go in in seq order (the worker's next tick, 500 ms, tries again).
+    if (late_pick && group.applied_at_ms <= r.created_at_ms + ledger_.countTieMs()) break;
     common::Event e;
     e.device_id = kRestockDevice;
     e.seq = static_cast<uint64_t>(r.seq);
@@ -779,12 +988,26 @@ void OrderService::applyRestocks() {
     e.occurred_at_ms = group.applied_at_ms;
     e.location = r.location;
     e.lines.push_back({r.sku, r.quantity, std::nullopt});
-    e.reason = ("refund " + r.refund_id + " of " + r.channel + " order " + r.order_id).substr(0, common::kMaxReasonLength);
+    std::optional<AnomalyRow> late_pick_anomaly;
+    if (late_pick) {
+      const std::string task = r.refund_id.substr(kLatePickRef.size());
+      e.reason = ("pick of task " + task + " no longer open").substr(0, common::kMaxReasonLength);
+      // Someone has these units in hand at the location: a person should see that they go back.
+      late_pick_anomaly = AnomalyRow{0, kRestockDevice, static_cast<uint64_t>(r.seq), "late_pick",
+                                     "task " + task + " of " + r.channel + " order " + r.order_id +
+                                         " was withdrawn or cancelled before its pick came back: " +
+                                         std::to_string(r.quantity) + " x " + r.sku + " put back at " + r.location +
+                                         " (the order ships from where it was re-routed, if anywhere)",
+                                     0};
+    } else {
+      e.reason = ("refund " + r.refund_id + " of " + r.channel + " order " + r.order_id).substr(0, common::kMaxReasonLength);
+    }
     if (auto v = common::validateEvent(e); !v) {
       SW_WARN(kLog) << "restock " << r.seq << " cannot go into the ledger: " << v.error().toString();
       break;
     }
     group.events.push_back({std::move(e), 0});
+    if (late_pick_anomaly) group.anomalies.push_back(std::move(*late_pick_anomaly));
     ++next;
   }
   if (!group.events.empty()) {

@@ -78,7 +78,8 @@ Result<RefundResult> OrderBook::applyRefund(const std::string& channel, const st
     }
     int64_t left = quantity - out.released;
     if (restock && left > 0 && !sku.empty()) {
-      auto done = store_->db->cached("SELECT COALESCE(SUM(quantity), 0) FROM restocks WHERE channel = ? AND order_id = ? AND line_id = ?");
+      auto done = store_->db->cached("SELECT COALESCE(SUM(quantity), 0) FROM restocks WHERE channel = ? AND order_id = ? AND line_id = ?"
+          " AND substr(refund_id, 1, 10) <> 'late_pick:'");  // kLatePickRef: not a refund's
       if (!done) return done.error();
       done->bind(1, channel).bind(2, order_id).bind(3, line_id);
       auto dr = done->step();

@@ -48,6 +48,18 @@ Result<std::map<std::string, int64_t>> TaskBook::createdSince(int64_t since_ms) 
   return out;
 }
 
+Result<std::map<std::string, std::string>> TaskBook::cancelledSince(int64_t since_ms) {
+  std::lock_guard<std::mutex> lock(store_.mu);
+  auto st = store_.db->cached("SELECT task_id, location FROM tasks WHERE created_at_ms >= ? AND status = 'cancelled'");
+  if (!st) return st.error();
+  st->bind(1, since_ms);
+  std::map<std::string, std::string> out;
+  if (auto each_ok = st->eachRow([&](const SqlStmt& row) { out[row.columnText(0)] = row.columnText(1); }); !each_ok) {
+    return each_ok.error();
+  }
+  return out;
+}
+
 Result<int64_t> TaskBook::version(const std::string& location) {
   std::lock_guard<std::mutex> lock(store_.mu);
   auto st = store_.db->cached("SELECT COALESCE(MAX(ver), 0) FROM tasks WHERE location = ?");
@@ -182,6 +194,16 @@ Status TaskBook::doneLocked(const std::string& task_id) {
   auto ver = nextVerLocked();
   if (!ver) return ver.error();
   auto ut = store_.db->cached("UPDATE tasks SET status = 'done', ver = ?, updated_at_ms = ? WHERE task_id = ?");
+  if (!ut) return ut.error();
+  ut->bind(1, *ver).bind(2, store_.clock.nowMs()).bind(3, task_id);
+  return ut->run();
+}
+
+Status TaskBook::cancelLocked(const std::string& task_id) {
+  auto ver = nextVerLocked();
+  if (!ver) return ver.error();
+  auto ut = store_.db->cached(
+      "UPDATE tasks SET status = 'cancelled', ver = ?, updated_at_ms = ? WHERE task_id = ? AND status = 'open'");
   if (!ut) return ut.error();
   ut->bind(1, *ver).bind(2, store_.clock.nowMs()).bind(3, task_id);
   return ut->run();

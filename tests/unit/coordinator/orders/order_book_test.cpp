@@ -10,12 +10,15 @@
 #include <fstream>
 #include <thread>
 
+#include "sw/common/http_server.h"
+#include "sw/common/http_socket.h"
 #include "sw/common/postgres.h"
 #include "sw/common/uuid.h"
 #include "sw/coordinator/channels/channel_registry.h"
 #include "sw/coordinator/orders/order_service.h"
 #include "sw/coordinator/orders/pick_tasks.h"
 #include "sw/coordinator/orders/postal_points.h"
+#include "sw/coordinator/orders/routes.h"
 #include "sw/coordinator/ledger/sql_ledger.h"
 #include "sql_stores.h"
 #include "schema_upgrade.h"
@@ -105,6 +108,38 @@ class OrderBookTest : public ::testing::TestWithParam<std::string> {
     EXPECT_TRUE(db.ok()) << db.error().toString();
     return db ? std::move(*db) : nullptr;
   }
+  // A device's presence as its state messages bring it: online (a full state), or offline (the
+  // MQTT will, which carries no figures). The device is hh-<loc> unless named.
+  void presence(const std::string& loc, bool online, const std::string& device = "") {
+    DeviceStateUpdate u;
+    u.device_id = device.empty() ? "hh-" + loc : device;
+    u.online = online;
+    u.kind = "handheld";
+    u.location = loc;
+    u.state_json = online ? R"({"online":true})" : "";
+    u.at_ms = clock_.nowMs();
+    ApplyGroup g;
+    g.applied_at_ms = clock_.nowMs();
+    g.states.push_back(u);
+    ASSERT_TRUE(ledger_->commit(g).ok());
+  }
+  int64_t onHandAt(const std::string& loc, const std::string& sku) {
+    auto rows = ledger_->stockForSku(sku);
+    EXPECT_TRUE(rows.ok());
+    int64_t n = 0;
+    for (const StockRow& r : *rows) n += r.location == loc ? r.on_hand : 0;
+    return n;
+  }
+  std::vector<PickTask> openAt(const std::string& loc) {
+    auto tasks = book_->tasks().open();
+    EXPECT_TRUE(tasks.ok());
+    std::vector<PickTask> out;
+    for (const PickTask& t : *tasks) {
+      if (t.location == loc) out.push_back(t);
+    }
+    return out;
+  }
+  static constexpr int64_t kGraceMs = OrdersConfig{}.reroute_offline_after_ms;
   int64_t held(const std::string& sku) {
     int64_t n = 0;
     for (const auto& [loc, q] : book_->holds().reservedByLocation(sku)) n += q;
@@ -773,4 +808,281 @@ TEST_P(SqliteOrderBookTest, AnOrderBookOfANewerSchemaIsRefusedAndLeftAsItWas) {
   ASSERT_FALSE(refused.ok());
   EXPECT_TRUE(test::refusedAsTooNew(refused.error(), "orders", known + 1, known));
   EXPECT_EQ(test::contentsOf(path), before);
+}
+
+// ------------------------------------------------------------ a location goes offline
+
+// Every device at wh-1 offline past the grace: its open task is withdrawn (cancelled, so its
+// handhelds drop it from their downlink) and the order re-routed by the same router to store-1,
+// which has the stock; the hold moves with it. store-1's own task is left alone, and while wh-1
+// stays offline a new order is not routed there. GET /v1/orders/{channel}/{id} shows the re-route
+// with its reason and the options weighed.
+TEST_P(OrderBookTest, AnOfflineLocationsOpenTasksAreReroutedToALocationWithStock) {
+  receive("wh-1", "A", 2);
+  receive("store-1", "A", 3);
+  receive("store-1", "B", 1);
+  presence("wh-1", true);
+  presence("store-1", true);
+  ASSERT_TRUE(service_->intake(order("1", "A", 2)).ok());
+  ASSERT_TRUE(service_->intake(order("2", "B", 1)).ok());
+  ASSERT_EQ(openAt("wh-1").size(), 1u);  // cheaper, and has both units
+  ASSERT_EQ(openAt("store-1").size(), 1u);
+  const std::string withdrawn = openAt("wh-1")[0].task_id;
+  const std::string untouched = openAt("store-1")[0].task_id;
+  PickTaskProvider downlink(book_->tasks());
+  const int64_t device_has = *book_->tasks().version("wh-1");  // what wh-1's handheld took down
+
+  presence("wh-1", false);
+  clock_.advanceMs(kGraceMs - 1000);
+  service_->workOnce();
+  EXPECT_EQ(openAt("wh-1").size(), 1u) << "not yet past the grace";
+  clock_.advanceMs(1000);
+  service_->workOnce();
+
+  EXPECT_TRUE(openAt("wh-1").empty());
+  auto at_store = openAt("store-1");
+  ASSERT_EQ(at_store.size(), 2u);
+  EXPECT_TRUE(at_store[0].task_id == untouched || at_store[1].task_id == untouched) << "store-1's task kept";
+  auto by = book_->holds().reservedByLocation("A");
+  EXPECT_EQ(by["store-1"], 2);
+  EXPECT_EQ(by.count("wh-1"), 0u);
+  auto gone = book_->tasks().get(withdrawn);
+  ASSERT_TRUE(gone.ok() && *gone);
+  EXPECT_EQ((*gone)->status, TaskStatus::kCancelled);
+  EXPECT_EQ((*book_->order("shopify", "2"))->tasks.at(0).task_id, untouched);
+  EXPECT_EQ((*book_->order("shopify", "2"))->tasks.at(0).status, TaskStatus::kOpen);
+
+  // The handheld, back: the change it is given drops the task; a fresh snapshot has none.
+  auto changes = downlink.page({"tasks", "wh-1", device_has, ""}, "hh-wh-1", 100);
+  ASSERT_TRUE(changes.ok()) << changes.error().toString();
+  ASSERT_EQ(changes->items.size(), 1u);
+  EXPECT_EQ(changes->items[0]["task_id"], withdrawn);
+  EXPECT_EQ(changes->items[0]["status"], "cancelled");
+  auto snapshot = downlink.page({"tasks", "wh-1", 0, ""}, "hh-wh-1", 100);
+  ASSERT_TRUE(snapshot.ok());
+  EXPECT_TRUE(snapshot->items.empty());
+
+  // A new order while wh-1 is offline goes to store-1, and says why.
+  receive("wh-1", "C", 1);
+  receive("store-1", "C", 1);
+  auto third = service_->intake(order("3", "C", 1));
+  ASSERT_TRUE(third.ok());
+  EXPECT_NE(third->reason.find("not routed to wh-1: every device there offline"), std::string::npos) << third->reason;
+  EXPECT_EQ((*book_->order("shopify", "3"))->tasks.at(0).location, "store-1");
+
+  // What GET /v1/orders/shopify/1 answers.
+  httplib::Server server;
+  addRoutes(server, *service_);
+  common::HttpServerRunner runner(server);
+  ASSERT_TRUE(runner.start("127.0.0.1", 0).ok());
+  httplib::Client client = common::makeHttpClient("127.0.0.1", runner.port());
+  auto res = client.Get("/v1/orders/shopify/1");
+  runner.stop();
+  ASSERT_TRUE(res);
+  ASSERT_EQ(res->status, 200) << res->body;
+  nlohmann::json body = nlohmann::json::parse(res->body);
+  const nlohmann::json& reroutes = body["routing"]["reroutes"];
+  ASSERT_EQ(reroutes.size(), 1u) << body["routing"].dump();
+  const nlohmann::json& r = reroutes[0];
+  EXPECT_EQ(r["reason"], "location_offline");
+  EXPECT_EQ(r["outcome"], "rerouted");
+  EXPECT_EQ(r["from"], "wh-1");
+  EXPECT_EQ(r["task_id"], withdrawn);
+  EXPECT_EQ(r["excluded"], nlohmann::json::array({"wh-1"}));
+  EXPECT_EQ(r["lines"], nlohmann::json::parse(R"([{"line_id": "L-1", "sku": "A", "quantity": 2}])"));
+  EXPECT_GE(r["options_weighed"].get<int64_t>(), 1);
+  ASSERT_FALSE(r["options"].empty());
+  EXPECT_EQ(r["options"][0]["locations"], nlohmann::json::array({"store-1"}));
+  EXPECT_TRUE(r["options"][0]["chosen"].get<bool>());
+  ASSERT_EQ(r["new_tasks"].size(), 1u);
+  EXPECT_EQ(r["new_tasks"][0]["location"], "store-1");
+  EXPECT_EQ(body["lines"][0]["reserved"], 2);
+  EXPECT_EQ(service_->stats().tasks_withdrawn.load(), 1u);
+}
+
+// A location that comes back before the grace keeps its tasks; so does one where any device is
+// still online, and one whose devices never said whether they are there.
+TEST_P(OrderBookTest, ALocationBackBeforeTheGraceKeepsItsTasks) {
+  receive("wh-1", "A", 2);
+  receive("store-1", "A", 3);
+  presence("wh-1", true);
+  ASSERT_TRUE(service_->intake(order("1", "A", 1)).ok());
+  ASSERT_EQ(openAt("wh-1").size(), 1u);
+  const std::string task = openAt("wh-1")[0].task_id;
+  presence("wh-1", false);
+  clock_.advanceMs(kGraceMs - 60'000);
+  service_->workOnce();
+  presence("wh-1", true);  // back, 29 minutes later
+  clock_.advanceMs(kGraceMs);
+  service_->workOnce();
+  ASSERT_EQ(openAt("wh-1").size(), 1u);
+  EXPECT_EQ(openAt("wh-1")[0].task_id, task);
+  // Offline again, but another device at wh-1 is online the whole time.
+  presence("wh-1", true, "hh2-wh-1");
+  presence("wh-1", false);
+  clock_.advanceMs(2 * kGraceMs);
+  service_->workOnce();
+  ASSERT_EQ(openAt("wh-1").size(), 1u);
+  EXPECT_EQ(openAt("wh-1")[0].task_id, task);
+  auto o = book_->order("shopify", "1");
+  EXPECT_FALSE((*o)->routing.contains("reroutes")) << (*o)->routing.dump();
+  // With the grace at 0 nothing is ever withdrawn.
+  presence("wh-1", false, "hh2-wh-1");
+  clock_.advanceMs(2 * kGraceMs);
+  OrdersConfig never;
+  never.reroute_offline_after_ms = 0;
+  OrderService off(*book_, *ledger_, nullptr, parseRoutingConfig(nlohmann::json::parse(
+      R"({"locations": {"wh-1": {"lat": 52.5, "lon": 13.4, "cost": 1}, "store-1": {"lat": 52.5, "lon": 13.4, "cost": 2}}})")).value(),
+      clock_, never);
+  off.workOnce();
+  ASSERT_EQ(openAt("wh-1").size(), 1u);
+  service_->workOnce();
+  EXPECT_TRUE(openAt("wh-1").empty()) << "both devices offline past the grace";
+}
+
+TEST(OfflineLocations, EveryDeviceThereOfflineForTheGraceAndPresenceKnown) {
+  auto dev = [](const std::string& id, const std::string& loc, bool online, int64_t seen, bool told = true) {
+    DeviceRow d;
+    d.device_id = id;
+    d.location = loc;
+    d.online = online;
+    d.last_seen_ms = seen;
+    d.state_json = told ? "{}" : "";
+    return d;
+  };
+  DeviceRow internal = dev(kRestockDevice, "", true, 0);
+  internal.internal = true;
+  std::vector<DeviceRow> rows = {dev("a1", "a", false, 1000), dev("a2", "a", false, 5000),
+                                 dev("b1", "b", false, 1000), dev("b2", "b", true, 1000),
+                                 dev("c1", "c", false, 1000, false), dev("d1", "d", false, 9000), internal};
+  EXPECT_EQ(offlineLocations(rows, 10'000, 5000), (std::set<std::string>{"a"}));
+  EXPECT_EQ(offlineLocations(rows, 14'000, 5000), (std::set<std::string>{"a", "d"}));
+  EXPECT_TRUE(offlineLocations(rows, 14'000, 0).empty());
+}
+
+// No other location has the stock: the task stays where it is (never cancelled), the order's
+// routing says why once, and when stock turns up elsewhere it moves.
+TEST_P(OrderBookTest, AnOfflineLocationsTaskStaysWhenNoOtherLocationCanFillIt) {
+  receive("wh-1", "A", 2);
+  receive("store-1", "A", 1);  // one unit: not the whole task
+  presence("wh-1", true);
+  ASSERT_TRUE(service_->intake(order("1", "A", 2)).ok());
+  const std::string task = openAt("wh-1").at(0).task_id;
+  presence("wh-1", false);
+  clock_.advanceMs(kGraceMs);
+  service_->workOnce();
+  clock_.advanceMs(120'000);
+  service_->workOnce();
+  ASSERT_EQ(openAt("wh-1").size(), 1u);
+  EXPECT_EQ(openAt("wh-1")[0].task_id, task);
+  EXPECT_EQ(book_->holds().reservedByLocation("A")["wh-1"], 2);
+  auto o = book_->order("shopify", "1");
+  EXPECT_EQ((*o)->status, OrderState::kAccepted);
+  ASSERT_EQ((*o)->routing["reroutes"].size(), 1u) << "said once: " << (*o)->routing.dump();
+  const nlohmann::json& r = (*o)->routing["reroutes"][0];
+  EXPECT_EQ(r["reason"], "location_offline");
+  EXPECT_EQ(r["outcome"], "stayed");
+  EXPECT_NE(r["why"].get<std::string>().find("no other location can take every unit of this task now (1 of 2)"),
+            std::string::npos) << r.dump();
+  EXPECT_TRUE(r.contains("options"));
+  // Stock arrives at store-1: at the next try the task moves.
+  receive("store-1", "A", 4);
+  clock_.advanceMs(60'000);
+  service_->workOnce();
+  EXPECT_TRUE(openAt("wh-1").empty());
+  ASSERT_EQ(openAt("store-1").size(), 1u);
+  o = book_->order("shopify", "1");
+  ASSERT_EQ((*o)->routing["reroutes"].size(), 2u);
+  EXPECT_EQ((*o)->routing["reroutes"][1]["outcome"], "rerouted");
+}
+
+// The hard case: wh-1's handheld took the task down, went offline, picked it there, and its pick
+// reached the ledger only after the order had been re-routed to store-1 and shipped from there.
+// The order ships once (store-1's fulfilment only); the late pick's units go back on wh-1's shelf
+// through the restock path, once, with an anomaly saying so; stock ends exact at both.
+TEST_P(OrderBookTest, APickOfAWithdrawnTaskThatComesBackLateEndsWithExactStock) {
+  receive("wh-1", "A", 2);
+  receive("store-1", "A", 3);
+  presence("wh-1", true);
+  ASSERT_TRUE(service_->intake(order("1", "A", 2)).ok());
+  const std::string first = openAt("wh-1").at(0).task_id;
+  presence("wh-1", false);
+  clock_.advanceMs(kGraceMs);
+  service_->workOnce();
+  ASSERT_EQ(openAt("store-1").size(), 1u);
+  const std::string second = openAt("store-1")[0].task_id;
+  receive("store-1", "A", 2, common::EventType::kSale, second);
+  service_->workOnce();
+  EXPECT_EQ((*book_->order("shopify", "1"))->status, OrderState::kShipped);
+
+  receive("wh-1", "A", 2, common::EventType::kSale, first);  // the offline pick, arriving now
+  EXPECT_EQ(onHandAt("wh-1", "A"), 0);
+  service_->workOnce();
+  clock_.advanceMs(ledger_->countTieMs() + 1);  // put back clear of any count in the pick
+  service_->workOnce();
+  EXPECT_EQ(onHandAt("wh-1", "A"), 2) << "the picked units are back on wh-1's shelf";
+  EXPECT_EQ(onHandAt("store-1", "A"), 1);
+  service_->workOnce();
+  reopen();
+  service_->workOnce();
+  EXPECT_EQ(onHandAt("wh-1", "A"), 2) << "put back once";
+  EXPECT_EQ(onHandAt("store-1", "A"), 1);
+
+  auto o = book_->order("shopify", "1");
+  ASSERT_TRUE(o.ok() && *o);
+  EXPECT_EQ((*o)->status, OrderState::kShipped);
+  ASSERT_EQ((*o)->fulfilments.size(), 1u) << "shipped once";
+  EXPECT_EQ((*o)->fulfilments[0].location, "store-1");
+  EXPECT_EQ(held("A"), 0);
+  ASSERT_EQ((*o)->restocks.size(), 1u);
+  EXPECT_EQ((*o)->restocks[0].refund_id, std::string(kLatePickRef) + first);
+  EXPECT_EQ((*o)->restocks[0].location, "wh-1");
+  EXPECT_EQ((*o)->restocks[0].quantity, 2);
+  EXPECT_EQ((*o)->restocks[0].state, RestockState::kApplied);
+  auto anomalies = ledger_->anomalies("", "late_pick", 0, 10);
+  ASSERT_TRUE(anomalies.ok());
+  ASSERT_EQ(anomalies->size(), 1u);
+  EXPECT_NE(anomalies->at(0).message.find(first), std::string::npos) << anomalies->at(0).message;
+  auto events = ledger_->eventsForDevice(kRestockDevice, 1, 10);
+  ASSERT_TRUE(events.ok());
+  ASSERT_EQ(events->size(), 1u);
+  EXPECT_EQ(events->front().type, "return");
+
+  // A refund of the shipped units, restocked, is not held back by the late pick's restock of the same line.
+  NormalizedOrder refund = order("1", "A", 2);
+  refund.event = "refund";
+  refund.lines_complete = false;
+  channels::Release back{"L-1", "A", 2, "returned", true};
+  back.refund_id = "RF-1";
+  back.location_ref = "";
+  refund.releases = {back};
+  auto r = service_->intake(refund);
+  ASSERT_TRUE(r.ok()) << r.error().toString();
+  service_->workOnce();
+  EXPECT_EQ(onHandAt("store-1", "A"), 3) << "both shipped units back where they shipped from";
+}
+
+// The same rule for a task cancelled with its order: a handheld that picked it before hearing of
+// the cancel has sold units no order ships; they go back on the shelf, once. A pick short of
+// some units puts back only what it took (its count of 0 stands before the return).
+TEST_P(OrderBookTest, APickOfATaskCancelledWithItsOrderIsPutBack) {
+  receive("wh-1", "A", 3);
+  ASSERT_TRUE(service_->intake(order("1", "A", 3)).ok());
+  const std::string task = openAt("wh-1").at(0).task_id;
+  ASSERT_TRUE(service_->intake(order("1", "A", 3, OrderStatus::kCancelled)).ok());
+  EXPECT_TRUE(openAt("wh-1").empty());
+  receive("wh-1", "A", 2, common::EventType::kSale, task);  // picked 2 of 3 offline...
+  receive("wh-1", "A", 0, common::EventType::kCount, task);  // ...and found the bin empty
+  EXPECT_EQ(onHandAt("wh-1", "A"), 0);
+  service_->workOnce();
+  EXPECT_EQ(onHandAt("wh-1", "A"), 0) << "not yet: the count would absorb a return this close to it";
+  clock_.advanceMs(ledger_->countTieMs() + 1);
+  service_->workOnce();
+  EXPECT_EQ(onHandAt("wh-1", "A"), 2) << "the 2 picked units, back, on top of the count";
+  auto o = book_->order("shopify", "1");
+  EXPECT_EQ((*o)->status, OrderState::kCancelled);
+  EXPECT_TRUE((*o)->fulfilments.empty());
+  ASSERT_EQ((*o)->restocks.size(), 1u);
+  EXPECT_EQ((*o)->restocks[0].quantity, 2);
+  EXPECT_EQ(service_->stats().late_pick_units.load(), 2u);
 }

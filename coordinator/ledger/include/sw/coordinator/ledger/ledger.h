@@ -104,6 +104,17 @@ struct DeviceStateUpdate {
   int64_t at_ms = 0;  // coordinator time of receipt
 };
 
+// An applied event the ledger could not fully honour (see ledger.cpp: a void of an unknown
+// sale, a pick task confirmed a second time, a duplicate event id, ...).
+struct AnomalyRow {
+  int64_t id = 0;
+  std::string device_id;
+  uint64_t seq = 0;
+  std::string code;
+  std::string message;
+  int64_t at_ms = 0;
+};
+
 // Everything one commit writes.
 struct ApplyGroup {
   std::vector<ApplyEvent> events;  // each device's events in seq order, contiguous
@@ -116,6 +127,9 @@ struct ApplyGroup {
   std::map<std::string, std::pair<std::string, std::string>> epoch_switches;  // device -> (epoch, previous)
   std::map<std::string, std::string> chain_heads;   // device -> its chain head after this group
   std::map<std::string, std::string> chain_breaks;  // device -> the chain break it had in this group
+  // Recorded as given (device_id, seq, code, message; at = applied_at_ms): what the coordinator's own
+  // workers found about an event of theirs (the orders worker: a pick of a withdrawn task put back).
+  std::vector<AnomalyRow> anomalies;
   int64_t applied_at_ms = 0;
 };
 
@@ -156,16 +170,6 @@ struct LedgerEvent {
   std::vector<Move> moves;
 };
 
-// An applied event the ledger could not fully honour (see ledger.cpp: a void of an unknown
-// sale, a pick task confirmed a second time, a duplicate event id, ...).
-struct AnomalyRow {
-  int64_t id = 0;
-  std::string device_id;
-  uint64_t seq = 0;
-  std::string code;
-  std::string message;
-  int64_t at_ms = 0;
-};
 
 // What a commit changed, for those who react to it (stock views, channel pushes).
 struct CommitInfo {

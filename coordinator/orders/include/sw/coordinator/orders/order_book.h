@@ -16,15 +16,16 @@
 //     order_lines(channel, order_id, line_id) PK   sku, quantity, units released by cancel/refund
 //     refunds(channel, refund_id, line_id) PK      each refund line applied once, whatever delivery
 //                                       brought it: units released from holds, units restocked
-//     restocks(seq) PK                  shipped units a refund put back on the shelf, as ledger
+//     restocks(seq) PK                  shipped units a refund put back on the shelf (or units picked
+//                                       for a task no longer open: kLatePickRef), as ledger
 //                                       `return` events of the virtual device "coordinator-orders"
 //                                       (seq = that device's seq): pending -> applied
 //   Holds (holds.h)                     allocations: the units each order line holds where
 //   TaskBook (tasks.h)                  tasks, task_lines, counters: pick tasks and their versions
 //   FulfilmentBook (fulfilments.h)      fulfilments: what shipped and whether the channel was told
 //   IntakeProgress (intake_progress.h)  deliveries, cursors, ledger_scan
-// A change that spans parts (a new order, a cancel, a route, a pick coming back, a refund) is an
-// OrderBook method: one transaction over every part it touches. The parts answer reads and their
+// A change that spans parts (a new order, a cancel, a route, a pick coming back, a task withdrawn
+// from an offline location, a refund) is an OrderBook method: one transaction over every part it touches. The parts answer reads and their
 // own single-table writes.
 //
 // Threads: every method of every part may be called from any thread (one mutex around the
@@ -36,6 +37,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -87,6 +89,17 @@ struct AppliedRefund {
 };
 
 inline constexpr const char* kRestockDevice = "coordinator-orders";
+// A Restock's refund_id for units a device picked for a task that was no longer open (withdrawn
+// from an offline location, or its order cancelled): this prefix and the task id. Such restocks
+// are not refunds: they never count against a refund's restock limit.
+inline constexpr std::string_view kLatePickRef = "late_pick:";
+
+// Units of a withdrawn task's line sent to another location (OrderBook::withdrawTask).
+struct TaskMove {
+  std::string line_id;
+  std::string location;
+  int64_t quantity = 0;
+};
 
 struct BookOrder {
   std::string channel;
@@ -137,7 +150,7 @@ class OrderBook {
   OrderBook& operator=(const OrderBook&) = delete;
 
   // PostgreSQL: every write over the parts (insertOrder, cancelOrder, releaseLine, routeAllocation,
-  // completeTask, applyRefund) first reads the ledger's writer lease row FOR SHARE in its own
+  // completeTask, withdrawTask, restockLatePick, applyRefund) first reads the ledger's writer lease row FOR SHARE in its own
   // transaction and is refused (fatal "lease_lost") unless the lease still has this token
   // (SqlLedger::leaseToken): a coordinator whose lease another has taken cannot reserve, route or
   // complete anything after the takeover, and a takeover waits for a write in flight to end. The
@@ -200,6 +213,19 @@ class OrderBook {
   static constexpr size_t kMaxReroutesKept = 10;
   common::Result<BookChange> routeAllocation(int64_t allocation_id, const std::string& location,
                                              int64_t quantity, const std::string& task_id);
+  // An open task withdrawn from its location (every device there offline too long, OrderService):
+  // the task cancelled (a new version: its devices drop it from their downlink), its held units
+  // moved to the locations `moves` names, one new open task per location, and `reroute` appended
+  // to routing["reroutes"], all in one transaction. The moves must place every unit of every line
+  // of the task (bad_moves otherwise): a task moves whole or not at all. Refused with not_open when
+  // the task is no longer open (its pick came back first): nothing changes.
+  common::Result<BookChange> withdrawTask(const std::string& task_id, const std::vector<TaskMove>& moves,
+                                          const nlohmann::json& reroute);
+  // A device's pick for a task that was no longer open (withdrawn or cancelled) reached the
+  // ledger: picked[sku] units sold at the task's location that no order will ship. Each becomes a
+  // pending Restock there (refund_id kLatePickRef + task id), once per task: a second call for
+  // the same task (the event read again after a restart) restocks nothing. Returns the units.
+  common::Result<int64_t> restockLatePick(const std::string& task_id, const std::map<std::string, int64_t>& picked);
   // A task's pick came back: picked[sku] units shipped (per line, in line order); the rest of
   // each line goes back to "" (to be re-routed) and is counted as short. Records a pending
   // fulfilment when anything was picked. Done once: a task that is not open is left alone.
@@ -263,6 +289,8 @@ class OrderBook {
                                                   const std::function<void(common::SqlStmt&)>& bind);
   common::Result<std::optional<BookOrder>> orderLocked(const OrderRef& ref);
   common::Status readRefundsLocked(BookOrder& o);
+  // routing["reroutes"] of the order gains `plan`, keeping the last kMaxReroutesKept.
+  common::Status appendRerouteLocked(const OrderRef& order, const nlohmann::json& plan);
 
   std::unique_ptr<BookStore> store_;
   std::unique_ptr<Holds> holds_;

@@ -18,6 +18,13 @@
 // task is done: picked units become shipped, short units go back to unrouted and are routed
 // again (never to a location that was already short for that line).
 //
+// A location whose every device has been offline longer than reroute_offline_after_ms has its open
+// tasks withdrawn and their orders re-routed by the same router elsewhere (whole tasks only; a task
+// nobody else can take stays, explained in the order's routing). A pick of a withdrawn (or
+// cancelled) task that reaches the ledger later is put back on that location's shelf as a restock,
+// once, with a late_pick anomaly: the order ships only from where it went (coordinator/README.md
+// "A location goes offline").
+//
 // Rejected orders are cancelled at the channel (ChannelConnector::cancelOrder) where its API can;
 // where it cannot (Amazon, eBay) they are marked "manual" for a person (GET /v1/orders/attention).
 // A refund line that names its refund is applied once per (refund id, line): held units are
@@ -35,6 +42,7 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <set>
 #include <string>
 #include <thread>
 #include <vector>
@@ -60,7 +68,18 @@ struct OrdersConfig {
   // erased from orders that are over and unchanged for this long (OrderBook::eraseShipTo). 0: kept
   // as long as the order.
   int64_t ship_to_retention_ms = 0;
+  // A location goes offline for routing when every device there (each agent at a location gets its
+  // pick tasks) has been offline this long (its presence, as the fleet view shows it: not online,
+  // last seen this long ago). Then its open pick tasks are withdrawn and their orders re-routed
+  // (rerouteOffline), and nothing new is routed there until a device is back. 0: never.
+  int64_t reroute_offline_after_ms = 30 * 60'000;
 };
+
+// The locations whose every device has been offline at least after_ms at now_ms: devices with a
+// location, not the coordinator's own (internal), that have sent a state message (presence known);
+// a location with any device online, seen more recently, or whose presence is unknown is not
+// offline. after_ms <= 0: none.
+std::set<std::string> offlineLocations(const std::vector<DeviceRow>& devices, int64_t now_ms, int64_t after_ms);
 
 struct IntakeResult {
   std::string status;  // the order's state after this delivery (see order_book.h)
@@ -86,6 +105,8 @@ struct OrdersStats {
   std::atomic<uint64_t> refunds_applied{0};
   std::atomic<uint64_t> refunds_duplicate{0};
   std::atomic<uint64_t> units_restocked{0};
+  std::atomic<uint64_t> tasks_withdrawn{0};     // from offline locations, their orders re-routed
+  std::atomic<uint64_t> late_pick_units{0};     // picked for a task no longer open: put back on the shelf
 };
 
 class OrderService {
@@ -154,6 +175,14 @@ class OrderService {
   void run();
   void pollChannels();
   void scanConfirmations();
+  // A pick event naming a task that is no longer open (withdrawn or cancelled): its units back.
+  common::Status latePick(const LedgerEvent& e, const std::string& device);
+  // Refreshes offline_, then withdraws the open tasks at offline locations and re-routes their
+  // orders (see OrdersConfig): a task moves whole when other locations can take all of it, else
+  // it stays and its order's routing says why.
+  void rerouteOffline();
+  // The routing config and free stock without these locations (nothing is routed there).
+  void exclude(const std::set<std::string>& locations, RoutingConfig& config, FreeStock& free) const;
   void routeWaiting();
   void reportFulfilments();
   void cancelRejected();
@@ -178,6 +207,7 @@ class OrderService {
   int64_t next_erase_mono_ms_ = 0;
 
   std::mutex intake_mu_;  // check-and-reserve, and every other change to an order, one at a time
+  std::set<std::string> offline_;  // offline locations as the worker last saw them (intake_mu_)
   std::mutex work_mu_;    // one workOnce() at a time
   std::mutex mu_;
   std::condition_variable cv_;
@@ -187,6 +217,7 @@ class OrderService {
   std::map<std::string, int64_t> next_poll_ms_;          // worker only
   std::map<int64_t, int64_t> next_fulfilment_try_ms_;   // worker only
   std::map<std::string, int64_t> next_cancel_try_ms_;   // worker only, by channel/order id
+  std::map<std::string, int64_t> next_withdraw_try_ms_;  // worker only, by task id: no other place could fill it
 };
 
 }  // namespace sw::coordinator

@@ -54,6 +54,10 @@ class TaskBook {
   // the location's daily capacity has used (routing.h).
   common::Result<std::map<std::string, int64_t>> createdSince(int64_t since_ms);
   common::Result<std::optional<PickTask>> get(const std::string& task_id);
+  // Tasks created at or after since_ms that are cancelled (withdrawn from an offline location, or
+  // their order cancelled): task id -> location. A pick for one may still come back from a device
+  // that picked it offline (OrderService puts its units back on the shelf).
+  common::Result<std::map<std::string, std::string>> cancelledSince(int64_t since_ms);
   // Downlink (kind "tasks"): versions and pages per location.
   common::Result<int64_t> version(const std::string& location);
   common::Result<std::vector<PickTask>> changedAfter(const std::string& location, int64_t after_ver, size_t limit);
@@ -72,6 +76,8 @@ class TaskBook {
   // Every open task of the order cancelled; adds their locations.
   common::Status cancelOpenLocked(const OrderRef& order, std::vector<std::string>* locations);
   common::Status doneLocked(const std::string& task_id);
+  // One open task cancelled (a new version, so its location's devices drop it).
+  common::Status cancelLocked(const std::string& task_id);
   common::Result<int64_t> nextVerLocked();
   // Columns: SW_TASK_COLUMNS (tasks.cpp).
   common::Result<std::vector<PickTask>> readLocked(common::SqlStmt& st);
