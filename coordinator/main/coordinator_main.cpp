@@ -191,13 +191,18 @@ struct ServeRun {
   int http_port = -1;                                // the port of the first start (--http may say 0)
 };
 
-// Takes the lock beside the SQLite files, finishing a restore a crash interrupted.
-common::Status lockFiles(const std::string& db, ServeRun& run) {
+// Takes the lock beside the SQLite files, finishing a restore a crash interrupted. files_open:
+// the ledger is open already, so a restore committed meanwhile must not be finished under it.
+common::Status lockFiles(const std::string& db, ServeRun& run, bool files_open) {
   auto lock = common::FileLock::tryLock(db + kLockSuffix);
   if (!lock) {
     common::Error e = lock.error();
     if (e.code == "in_use") e.message = "another coordinator is running on " + db + " (" + e.message + ")";
     return e;
+  }
+  if (files_open && coordinator::restorePending(db)) {
+    return common::Error::retry("restore_pending", "a restore of " + db + " was committed while this coordinator "
+                                                   "started: start it again to finish it");
   }
   run.files_lock = std::move(*lock);
   auto finished = coordinator::finishInterruptedRestore(db);
@@ -231,7 +236,7 @@ int serveOnce(const common::ParsedOptions& opts, ServeRun& run) {
   }
   // A restore committed and then interrupted is finished before anything opens the files.
   if (!run.files_lock && coordinator::restorePending(db)) {
-    if (auto s = lockFiles(db, run); !s) return fail(s.error(), 3);
+    if (auto s = lockFiles(db, run, /*files_open=*/false); !s) return fail(s.error(), 3);
   }
   // -1: the value the ledger was created with (a new ledger: its default).
   const int64_t tie = opts.has("count-tie-ms") ? opts.integer("count-tie-ms") : -1;
@@ -244,7 +249,7 @@ int serveOnce(const common::ParsedOptions& opts, ServeRun& run) {
   // ledger so that a second coordinator on a PostgreSQL ledger is told ledger_taken first.
   // Held until serve returns, through every rebuild.
   if (!run.files_lock) {
-    if (auto s = lockFiles(db, run); !s) return fail(s.error(), 3);
+    if (auto s = lockFiles(db, run, /*files_open=*/true); !s) return fail(s.error(), 3);
   }
 
   const common::Clock& clock = common::SystemClock::instance();
@@ -666,9 +671,9 @@ int restoreLive(const common::ParsedOptions& args, const std::string& db, const 
       const auto& run = last.body["restore"];
       const std::string state = run.value("state", std::string());
       if (state == "done") {
-        for (const auto& f : run["files"]) std::printf("%s -> %s\n", from.c_str(), f.get<std::string>().c_str());
-        std::printf("restored; the coordinator serves from the backup and asks each device for what it no longer "
-                    "has\n");
+        std::printf("restored from %s:\n", from.c_str());
+        for (const auto& f : run["files"]) std::printf("  %s\n", f.get<std::string>().c_str());
+        std::printf("the coordinator serves from the backup and asks each device for what it no longer has\n");
         return 0;
       }
       if (state == "failed") {
@@ -724,8 +729,9 @@ int restore(const common::ParsedOptions& args) {
   if (auto s = coordinator::stageBackup(from, db); !s) return fail(s.error(), 3);
   auto files = coordinator::commitStagedBackup(db);
   if (!files) return fail(files.error(), 3);
-  for (const std::string& f : *files) std::printf("%s -> %s\n", from.c_str(), f.c_str());
-  std::printf("restored; at its next start the coordinator asks each device for what it no longer has\n");
+  std::printf("restored from %s:\n", from.c_str());
+  for (const std::string& f : *files) std::printf("  %s\n", f.c_str());
+  std::printf("at its next start the coordinator asks each device for what it no longer has\n");
   return 0;
 }
 

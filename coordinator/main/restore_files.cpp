@@ -97,7 +97,7 @@ common::Result<std::vector<std::string>> swap(const std::string& db,
     const std::string target = db + suffix, staged = target + kStagedSuffix;
     if (verb == "remove") {
       if (auto s = common::removeSqliteFiles(target); !s) return s.error();
-      done.push_back(target + " removed");
+      done.push_back(target + " removed (not in the backup)");
       continue;
     }
     if (exists(staged)) {
@@ -108,7 +108,7 @@ common::Result<std::vector<std::string>> swap(const std::string& db,
         return Error::retry("write_failed", "cannot rename " + staged + " to " + target + ": " + std::strerror(errno));
       }
     }  // else put in place before a crash
-    done.push_back(target);
+    done.push_back(target + " put in place");
   }
   fsyncDirOf(db);
   if (::unlink(journalPath(db).c_str()) != 0 && errno != ENOENT) {
@@ -180,8 +180,8 @@ common::Result<bool> finishInterruptedRestore(const std::string& db) {
   std::vector<std::pair<std::string, std::string>> steps;
   if (std::string bad = readJournal(db, &steps); !bad.empty()) {
     return Error::fatal("bad_restore_journal", journalPath(db) + ": " + bad +
-                                                   " (an interrupted restore cannot be finished: restore the "
-                                                   "backup again with the coordinator stopped)");
+                                                   " (an interrupted restore cannot be finished from it: remove "
+                                                   "it and restore the backup again with the coordinator stopped)");
   }
   auto done = swap(db, steps);
   if (!done) return done.error();

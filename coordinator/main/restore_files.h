@@ -41,7 +41,8 @@ common::Status stageBackup(const std::string& from, const std::string& db);
 void dropStagedBackup(const std::string& db);
 
 // Steps 2 and 3, with every connection to db's files closed: the staged files become the
-// live ones. Returns the files put in place (and removed, marked "removed").
+// live ones. Returns what was done, a line per file ("DB.orders put in place", "DB.channels removed
+// (not in the backup)").
 common::Result<std::vector<std::string>> commitStagedBackup(const std::string& db);
 
 // At start, before anything opens db's files (with the lock beside them held): finishes a
