@@ -91,7 +91,8 @@ program's; the files are replaced through a journal (DB.restore-journal), so a c
 finished at the next start, never left as a mix of old and new files. A restored ledger knows less
 than the devices were told: each device is asked to resend from what the ledger holds, and resends
 from the events it retains. The API tokens, device registry and catalog are the backup's too.
-Exit codes: 0 restored, 1 refused (bad backup, not an admin token), 2 bad options, 3 failed.
+Exit codes: 0 restored; 1 refused, nothing changed (a backup that cannot be restored, a token that
+is not an admin's); 2 bad options; 3 failed (or no outcome could be read: see the coordinator's log).
 )";
 
 // Beside the SQLite files: held by serve and restore, one process at a time.
@@ -725,7 +726,8 @@ int restore(const common::ParsedOptions& args) {
   } else if (*done) {
     std::printf("finished a restore of %s that was interrupted\n", db.c_str());
   }
-  if (auto s = coordinator::checkBackup(from, db, knownSchemas()); !s) return fail(s.error(), 3);
+  // Refused as a running coordinator refuses it (exit 1); nothing was changed.
+  if (auto s = coordinator::checkBackup(from, db, knownSchemas()); !s) return fail(s.error(), 1);
   if (auto s = coordinator::stageBackup(from, db); !s) return fail(s.error(), 3);
   auto files = coordinator::commitStagedBackup(db);
   if (!files) return fail(files.error(), 3);
