@@ -27,7 +27,7 @@ class SqliteImpl final : public SqlStmt::Impl {
 // pool when the caller is done with it.
 class LentImpl final : public SqlStmt::Impl {
  public:
-  using Pool = std::unordered_map<std::string, std::vector<std::unique_ptr<SqlStmt::Impl>>>;
+  using Pool = SqlDb::StmtPool;
   LentImpl(std::unique_ptr<SqlStmt::Impl> inner, std::weak_ptr<Pool> home, std::string sql)
       : inner_(std::move(inner)), home_(std::move(home)), sql_(std::move(sql)) {}
   ~LentImpl() override {

@@ -179,6 +179,35 @@ int fail(const common::Error& e, int code) {
   return code;
 }
 
+// A PostgreSQL ledger's order book lived in `<local-db>.orders` before it could be in PostgreSQL.
+// Such a file is copied in once and then renamed `<file>.imported-<ms>` (kept, no longer read); a
+// crash between the copy and the rename leaves a file whose orders the book holds, renamed at the
+// next start. A file beside a book that holds other orders stops serve: nothing is merged.
+common::Status importOldOrderBook(coordinator::OrderBook& book, const std::string& old_book) {
+  auto imported = book.importSqliteBook(old_book);
+  if (!imported) {
+    common::Error e = imported.error();
+    e.message = "cannot move " + old_book + " into PostgreSQL: " + e.message;
+    return e;
+  }
+  const std::string kept = old_book + ".imported-" + std::to_string(common::SystemClock::instance().nowMs());
+  std::error_code ec;
+  std::filesystem::rename(old_book, kept, ec);
+  if (ec) return common::Error::fatal("io", "rename " + old_book + " to " + kept + ": " + ec.message());
+  for (const char* side : {"-wal", "-shm"}) std::filesystem::remove(old_book + side, ec);
+  if (imported->already_imported) {
+    SW_INFO("coordinator") << "the order book " << old_book << " was moved into PostgreSQL before (every order "
+                           << "of it is there); kept as " << kept;
+    return {};
+  }
+  int64_t orders = imported->rows.count("orders") ? imported->rows.at("orders") : 0;
+  int64_t rows = 0;
+  for (const auto& [table, n] : imported->rows) rows += n;
+  SW_INFO("coordinator") << "moved the order book " << old_book << " into PostgreSQL: " << orders << " orders, "
+                         << rows << " rows; the file is kept as " << kept;
+  return {};
+}
+
 // Where a running coordinator's API answers, for the CLI beside it (restore): written at start.
 std::string apiFile(const std::string& db) { return db + ".api"; }
 
@@ -298,20 +327,16 @@ int serveOnce(const common::ParsedOptions& opts, ServeRun& run) {
   downlink.addProvider(catalog_down);
   downlink.addProvider(prices_down);
   // Orders and their reservations (orders/order_book.h): in their own file next to a SQLite
-  // ledger; in a PostgreSQL ledger's database, so every coordinator on it shares one order book,
-  // except where an earlier release left its file beside --local-db (kept, not moved).
+  // ledger; in a PostgreSQL ledger's database, so every coordinator on it shares one order book.
+  // A file an earlier release kept beside --local-db is moved in once (importSqliteBook).
   std::string orders_target = db + ".orders";
-  if (common::isPostgresUrl(ledger_db)) {
-    if (std::filesystem::exists(orders_target)) {
-      SW_WARN("coordinator") << "the order book stays in " << orders_target
-                             << " (an earlier release's file); a new installation keeps it in PostgreSQL";
-    } else {
-      orders_target = ledger_db;
-    }
-  }
+  if (common::isPostgresUrl(ledger_db)) orders_target = ledger_db;
   auto order_book = coordinator::OrderBook::open(orders_target, clock);
   if (!order_book) return fail(order_book.error(), 3);
   if (orders_target == ledger_db) (*order_book)->fenceWith((*ledger)->leaseToken());
+  if (const std::string old_book = db + ".orders"; orders_target != old_book && std::filesystem::exists(old_book)) {
+    if (auto s = importOldOrderBook(**order_book, old_book); !s) return fail(s.error(), 3);
+  }
   // The channels file is read once; each channel has one connector, shared by pushes and orders.
   auto channel_registry = coordinator::channels::ChannelRegistry::open(opts.text("channels-config"), clock);
   if (!channel_registry) return fail(channel_registry.error(), 2);

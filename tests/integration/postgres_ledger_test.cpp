@@ -1,13 +1,18 @@
 // The coordinator with its ledger on PostgreSQL (serve --db postgresql://... --local-db PATH), with
-// real processes: Mosquitto, stockwire-coordinator, stockwire-agent and a private PostgreSQL.
+// real processes: Mosquitto, stockwire-coordinator, stockwire-agent and a private PostgreSQL; and
+// an earlier release's order book file moved into it.
 
 #include <gtest/gtest.h>
 #include <signal.h>
 #include <sys/wait.h>
 
+#include <filesystem>
 #include <fstream>
 
 #include "stack.h"
+#include "sw/common/clock.h"
+#include "sw/coordinator/ledger/sql_ledger.h"
+#include "sw/coordinator/orders/order_service.h"
 #include "sw/harness/postgres.h"
 
 using namespace sw;
@@ -144,4 +149,60 @@ TEST_F(PostgresLedger, ARestoreWhileItRunsIsRefusedWithPointersToPostgresTools) 
   ASSERT_EQ(till.sell("SKU-1", 1).status, 201);
   waitForSync(coord, till);
   EXPECT_EQ(coord.device("till-1")["last_applied_seq"], 2);
+}
+
+// The order book an earlier release kept in its own SQLite file beside --local-db is moved into
+// PostgreSQL at the first start (and the file kept under another name); a second file beside a
+// book that now holds orders stops serve rather than being merged or silently left unread.
+TEST_F(PostgresLedger, AnEarlierReleasesOrderBookFileIsMovedIntoPostgresOnce) {
+  test::CoordinatorProc coord(dir_, broker_.url());
+  coord.setLedgerUrl(url_);
+  const std::string old_book = coord.db() + ".orders";
+  auto writeOldBook = [&](const std::string& order_id) {
+    common::ManualClock clock;
+    auto ledger = coordinator::SqlLedger::open({.path = url_, .writer_id = "earlier-release"});
+    ASSERT_TRUE(ledger.ok()) << ledger.error().toString();
+    auto book = coordinator::OrderBook::open(old_book, clock);
+    ASSERT_TRUE(book.ok()) << book.error().toString();
+    auto routing = coordinator::parseRoutingConfig(json::parse(R"({"locations": {"wh-1": {"lat": 1, "lon": 1}}})"));
+    ASSERT_TRUE(routing.ok());
+    coordinator::OrderService service(**book, **ledger, nullptr, *routing, clock);
+    coordinator::channels::NormalizedOrder o;
+    o.channel = coordinator::channels::ChannelKind::kShopify;
+    o.order_id = order_id;
+    o.lines.push_back({});
+    o.lines[0].line_id = "L1";
+    o.lines[0].sku = "SKU-9";
+    o.lines[0].quantity = 2;
+    ASSERT_TRUE(service.intake(o).ok());
+  };
+  writeOldBook("W-1");
+  ASSERT_TRUE(std::filesystem::exists(old_book));
+
+  coord.start();
+  auto got = test::httpGet(coord.port(), "/v1/orders/shopify/W-1");
+  ASSERT_EQ(got.status, 200) << got.body.dump() << "\n" << coord.logs();
+  EXPECT_EQ(got.body["lines"][0]["sku"], "SKU-9") << got.body.dump();
+  EXPECT_FALSE(std::filesystem::exists(old_book));
+  bool kept = false;
+  for (const auto& f : std::filesystem::directory_iterator(dir_.path())) {
+    kept = kept || f.path().filename().string().rfind("coordinator.db.orders.imported-", 0) == 0 ||
+           f.path().string().rfind(old_book + ".imported-", 0) == 0;
+  }
+  EXPECT_TRUE(kept) << "the file is kept under another name";
+  EXPECT_NE(coord.logs().find("moved the order book"), std::string::npos) << coord.logs();
+  coord.stop();
+  EXPECT_EQ(pg_.psql("ledger", "SELECT count(*) FROM orders"), "1");
+
+  // Another book beside it now: refused at start, nothing merged.
+  writeOldBook("W-2");
+  std::string refused;
+  try {
+    coord.start();
+  } catch (const std::runtime_error& e) {
+    refused = e.what();
+  }
+  EXPECT_NE(refused.find("already holds orders"), std::string::npos) << refused;
+  EXPECT_TRUE(std::filesystem::exists(old_book));
+  EXPECT_EQ(pg_.psql("ledger", "SELECT count(*) FROM orders"), "1");
 }

@@ -139,10 +139,11 @@ class SqlDb {
   virtual Status migrate(const SqliteSchema& schema) = 0;
   virtual Result<int64_t> schemaVersion(std::string_view component) = 0;
 
- private:
-  // Idle statements of cached(), by SQL text. Shared with the statements lent out, which give
-  // themselves back only while it exists.
+  // Idle statements of cached(), by SQL text. Shared with the statements lent out (sql.cpp), which
+  // give themselves back only while it exists.
   using StmtPool = std::unordered_map<std::string, std::vector<std::unique_ptr<SqlStmt::Impl>>>;
+
+ private:
   std::shared_ptr<StmtPool> pool_ = std::make_shared<StmtPool>();
 };
 

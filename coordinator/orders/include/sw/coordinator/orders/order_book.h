@@ -145,6 +145,23 @@ class OrderBook {
   // not fenced. Set before use; 0 (the default) fences nothing.
   void fenceWith(int64_t writer_lease_token);
 
+  // Moving a SQLite order book (`<local-db>.orders`, where releases before the PostgreSQL order
+  // book kept it beside a PostgreSQL ledger) into this one (book_import.cpp). The file is opened
+  // and brought to this build's schema first; then every row of every table is copied in one
+  // transaction (fenced as above), row counts checked, identity sequences moved past the copied
+  // ids, and the counter `imported_sqlite_book` set, so a second import of the same file is known
+  // for what it is (already_imported: every order of the file is in the book; nothing copied).
+  // Refused ("book_not_empty", nothing written) when this book already holds orders or tasks of
+  // its own, or took in a book before and the file holds orders it lacks: two books are never
+  // merged. SQLite books cannot import (bad_option).
+  struct ImportOutcome {
+    bool already_imported = false;      // the file was taken in before: nothing copied
+    std::map<std::string, int64_t> rows;  // table -> rows copied
+  };
+  common::Result<ImportOutcome> importSqliteBook(const std::string& sqlite_path);
+  // The tables of the order book, the same on both stores (what importSqliteBook copies).
+  static const std::vector<std::string>& tableNames();
+
   // The parts (see the top of this file).
   Holds& holds() { return *holds_; }
   TaskBook& tasks() { return *tasks_; }
