@@ -1,6 +1,7 @@
 #include "sw/common/process.h"
 
 #include <pthread.h>
+#include <unistd.h>
 
 #include <cerrno>
 #include <csignal>
@@ -17,6 +18,7 @@ sigset_t terminationSet() {
   sigemptyset(&set);
   sigaddset(&set, SIGINT);
   sigaddset(&set, SIGTERM);
+  sigaddset(&set, SIGUSR1);
   return set;
 }
 
@@ -30,14 +32,21 @@ void blockTerminationSignals() {
   std::signal(SIGXFSZ, SIG_IGN);
 }
 
+int wakeSignal() { return SIGUSR1; }
+
+void wakeMainThread() { ::kill(::getpid(), SIGUSR1); }
+
 int waitForTerminationSignal() {
   sigset_t set = terminationSet();
   int sig = 0;
-  sigwait(&set, &sig);
+  do {
+    sigwait(&set, &sig);
+  } while (sig == SIGUSR1);
   return sig;
 }
 
-int serveUntilTerminated(const ServiceNotifier& notifier, std::string_view status) {
+int serveUntilTerminated(const ServiceNotifier& notifier, std::string_view status,
+                         const std::function<bool()>& woken) {
   // A service manager that stopped listening would otherwise be logged at every watchdog ping.
   bool warned = false;
   auto send = [&notifier, &warned](const std::string& state) {
@@ -51,17 +60,21 @@ int serveUntilTerminated(const ServiceNotifier& notifier, std::string_view statu
   const sigset_t set = terminationSet();
   const auto ping = notifier.watchdogPing();
   int sig = 0;
+  // A wake signal nobody asked for (sent from outside) is taken and ignored.
+  auto done = [&woken](int s) { return s > 0 && (s != SIGUSR1 || (woken && woken())); };
   if (ping.count() == 0) {
-    sigwait(&set, &sig);
+    do {
+      sigwait(&set, &sig);
+    } while (!done(sig));
   } else {
     const timespec wait{static_cast<time_t>(ping.count() / 1000), static_cast<long>(ping.count() % 1000) * 1'000'000};
     while (true) {
       send("WATCHDOG=1");
       sig = sigtimedwait(&set, nullptr, &wait);
-      if (sig > 0) break;  // otherwise EAGAIN (the ping is due) or EINTR
+      if (done(sig)) break;  // otherwise EAGAIN (the ping is due), EINTR or an unwanted wake
     }
   }
-  send("STOPPING=1");
+  send(sig == SIGUSR1 ? "RELOADING=1\nSTATUS=rebuilding" : "STOPPING=1");
   return sig;
 }
 

@@ -1,9 +1,18 @@
 // stockwire-coordinator: the ledger, ingest, and the HTTP API.
 
+#include <httplib.h>
+#include <pthread.h>
+
+#include <chrono>
+#include <csignal>
 #include <cstdio>
 #include <filesystem>
 #include <iostream>
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <optional>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "sw/common/args.h"
@@ -12,6 +21,7 @@
 #include "sw/common/crash_point.h"
 #include "sw/common/csv.h"
 #include "sw/common/files.h"
+#include "sw/common/http_socket.h"
 #include "sw/common/log.h"
 #include "sw/common/paho_transport.h"
 #include "sw/common/process.h"
@@ -32,6 +42,7 @@
 #include "sw/coordinator/api/http_api.h"
 #include "sw/coordinator/api/kpi_sampler.h"
 #include "sw/coordinator/api/kpi_series.h"
+#include "sw/coordinator/api/restore_desk.h"
 #include "sw/coordinator/ingest/ingest.h"
 #include "sw/coordinator/ledger/sql_ledger.h"
 #include "sw/coordinator/orders/order_service.h"
@@ -39,6 +50,7 @@
 #include "sw/coordinator/fleet/registry.h"
 #include "sw/coordinator/orders/order_book.h"
 #include "sw/coordinator/downlink/stock_view.h"
+#include "restore_files.h"
 
 namespace {
 
@@ -60,12 +72,27 @@ was refused, 2 on bad options, 3 when the ledger cannot be opened.
 )";
 
 constexpr const char* kBackupNotes = R"(backup copies the ledger file, then DB.orders and DB.channels, each with SQLite's online backup:
-the coordinator keeps running and each copy is its file as of one moment. restore needs the
-coordinator stopped (it is refused while one runs on those files). A restored ledger knows less
-than the devices were told: at its next start each device is asked to resend from what the
-ledger holds, and the devices resend from the events they retain (see the agent's retention).
+the coordinator keeps running and each copy is its file as of one moment. restore puts one back,
+with the coordinator running (asked over its API with an admin token) or stopped (restore --help).
+A restored ledger knows less than the devices were told: each device is asked to resend from
+what the ledger holds, and the devices resend from the events they retain (see the agent's retention).
 On PostgreSQL, back up the ledger and the order book (both in that database) with pg_dump or
 pg_basebackup, and the --local-db file here.
+)";
+
+constexpr const char* kRestoreNotes = R"(With the coordinator stopped, restore puts the backup's files in place itself. While a coordinator
+runs on --db (it holds DB.lock), restore asks it over its API (POST /v1/admin/restore, an admin token
+from --token-file), which checks the backup and stages a copy of it beside the live files while it
+goes on serving, then stops taking batches (what is not committed is not acknowledged; devices send
+it again), stops every service and closes every file, puts the staged files in place, and starts
+every service again on them, in the same process; restore waits for that outcome. Either way the
+backup must pass SQLite's quick_check, be a coordinator's, and hold no schema newer than this
+program's; the files are replaced through a journal (DB.restore-journal), so a crash midway is
+finished at the next start, never left as a mix of old and new files. A restored ledger knows less
+than the devices were told: each device is asked to resend from what the ledger holds, and resends
+from the events it retains. The API tokens, device registry and catalog are the backup's too.
+Exit codes: 0 restored; 1 refused, nothing changed (a backup that cannot be restored, a token that
+is not an admin's); 2 bad options; 3 failed (or no outcome could be read: see the coordinator's log).
 )";
 
 // Beside the SQLite files: held by serve and restore, one process at a time.
@@ -184,14 +211,44 @@ common::Status importOldOrderBook(coordinator::OrderBook& book, const std::strin
   return {};
 }
 
-int serve(const common::ParsedOptions& opts) {
-  common::LogLevel level;
-  if (!common::parseLogLevel(opts.text("log-level"), &level)) {
-    return fail(common::Error::reject("bad_option", "--log-level must be debug, info, warn or error"), 2);
+// Where a running coordinator's API answers, for the CLI beside it (restore): written at start.
+std::string apiFile(const std::string& db) { return db + ".api"; }
+
+// What lasts while serve builds its services again on restored files: the lock on the files,
+// the restore desk (POST /v1/admin/restore) and the HTTP port.
+struct ServeRun {
+  std::optional<common::FileLock> files_lock;
+  std::unique_ptr<coordinator::RestoreDesk> desk;
+  std::optional<coordinator::RestoreRun> restoring;  // files replaced; `done` once serving again
+  bool restore_wanted = false;                       // serveOnce returned to carry a restore out
+  int http_port = -1;                                // the port of the first start (--http may say 0)
+};
+
+// Takes the lock beside the SQLite files, finishing a restore a crash interrupted. files_open:
+// the ledger is open already, so a restore committed meanwhile must not be finished under it.
+common::Status lockFiles(const std::string& db, ServeRun& run, bool files_open) {
+  auto lock = common::FileLock::tryLock(db + kLockSuffix);
+  if (!lock) {
+    common::Error e = lock.error();
+    if (e.code == "in_use") e.message = "another coordinator is running on " + db + " (" + e.message + ")";
+    return e;
   }
-  common::setLogLevel(level);
+  if (files_open && coordinator::restorePending(db)) {
+    return common::Error::retry("restore_pending", "a restore of " + db + " was committed while this coordinator "
+                                                   "started: start it again to finish it");
+  }
+  run.files_lock = std::move(*lock);
+  auto finished = coordinator::finishInterruptedRestore(db);
+  if (!finished) return finished.error();
+  if (*finished) SW_WARN("coordinator") << "finished a restore of " << db << " that was interrupted";
+  return {};
+}
+
+// One build of every service on the files, serving until a signal or a restore that is ready.
+int serveOnce(const common::ParsedOptions& opts, ServeRun& run) {
   auto hp = common::parseHostPort(opts.text("http"));
   if (!hp) return fail(hp.error(), 2);
+  if (run.http_port >= 0) hp->second = run.http_port;
   coordinator::ExposureLimits limits;
   limits.max_offline_s = opts.integer("alert-offline-hours") * 3600;
   limits.max_queue_depth = static_cast<uint64_t>(opts.integer("alert-queue"));
@@ -210,6 +267,10 @@ int serve(const common::ParsedOptions& opts) {
   if (!common::isPostgresUrl(ledger_db) && opts.has("local-db")) {
     return fail(common::Error::reject("bad_option", "--local-db goes with --db postgresql://... only"), 2);
   }
+  // A restore committed and then interrupted is finished before anything opens the files.
+  if (!run.files_lock && coordinator::restorePending(db)) {
+    if (auto s = lockFiles(db, run, /*files_open=*/false); !s) return fail(s.error(), 3);
+  }
   // -1: the value the ledger was created with (a new ledger: its default).
   const int64_t tie = opts.has("count-tie-ms") ? opts.integer("count-tie-ms") : -1;
   // On PostgreSQL the MQTT client id names the writer: a restart retakes its lease at once, a second
@@ -219,11 +280,9 @@ int serve(const common::ParsedOptions& opts) {
   if (!ledger) return fail(ledger.error(), ledger.error().code == "bad_option" ? 2 : 3);
   // One coordinator at a time on these SQLite files; restore takes the same lock. Taken after the
   // ledger so that a second coordinator on a PostgreSQL ledger is told ledger_taken first.
-  auto files_lock = common::FileLock::tryLock(db + kLockSuffix);
-  if (!files_lock) {
-    common::Error e = files_lock.error();
-    if (e.code == "in_use") e.message = "another coordinator is running on " + db + " (" + e.message + ")";
-    return fail(e, 3);
+  // Held until serve returns, through every rebuild.
+  if (!run.files_lock) {
+    if (auto s = lockFiles(db, run, /*files_open=*/true); !s) return fail(s.error(), 3);
   }
 
   const common::Clock& clock = common::SystemClock::instance();
@@ -319,6 +378,19 @@ int serve(const common::ParsedOptions& opts) {
   if (auto s = downlink.start(); !s) return fail(s.error(), 3);
   auto access = coordinator::SqliteAccess::open(db, clock);
   if (!access) return fail(access.error(), 3);
+  if (run.restoring) {
+    // The request was audited in the file that is gone: the restored audit log says it happened.
+    coordinator::AuditEntry e;
+    e.at_ms = clock.nowMs();
+    e.who = run.restoring->requested_by;
+    e.role = "admin";
+    e.method = "POST";
+    e.path = "/v1/admin/restore";
+    e.target = "restore " + run.restoring->id + " from " + run.restoring->from;
+    e.status = 202;
+    e.outcome = "restored";
+    if (auto s = (*access)->recordAudit(e); !s) SW_ERROR("audit") << "restore not recorded: " << s.error().toString();
+  }
   coordinator::CoordinatorHttpOptions http_options;
   http_options.limits = limits;
   http_options.tls_cert_file = opts.text("tls-cert");
@@ -340,6 +412,7 @@ int serve(const common::ParsedOptions& opts) {
     channels.pricesChanged();
   });
   api.setOrders(orders);
+  api.setRestoreDesk(*run.desk);
   // The KPI history, in the ledger file, sampled on a thread of its own (api/kpi_sampler.h).
   auto kpi_store = coordinator::SqliteKpiSeries::open(db);
   if (!kpi_store) return fail(kpi_store.error(), 3);
@@ -407,14 +480,43 @@ int serve(const common::ParsedOptions& opts) {
   const char* scheme = http_options.tls_cert_file.empty() ? "http" : "https";
   SW_INFO("coordinator") << "ledger " << (*ledger)->describe() << ", broker " << mc.broker_url << ", console " << scheme
                          << "://" << hp->first << ":" << api.port() << "/";
-  std::printf("listening %s://%s:%d\n", scheme, hp->first.c_str(), api.port());
-  std::fflush(stdout);
+  if (run.http_port < 0) {
+    run.http_port = api.port();
+    // For restore on this machine (restoreLive): where the API answers.
+    std::string host = hp->first;
+    if (host.empty() || host == "0.0.0.0") host = "127.0.0.1";
+    if (host == "::") host = "::1";
+    if (host.find(':') != std::string::npos) host = "[" + host + "]";
+    const std::string url = std::string(scheme) + "://" + host + ":" + std::to_string(api.port());
+    if (auto s = common::writeFileAtomic(apiFile(db), url + "\n", 0600); !s) {
+      SW_WARN("coordinator") << "restore while running will need --api: " << s.error().toString();
+    }
+    std::printf("listening %s://%s:%d\n", scheme, hp->first.c_str(), api.port());
+    std::fflush(stdout);
+  }
+  if (run.restoring) {
+    // Serving from the restored files under a new session: each device sends its last
+    // acknowledged event again, finds the ledger behind it and is asked for the rest.
+    SW_INFO("coordinator") << "restore " << run.restoring->id << " done: serving from " << run.restoring->from
+                           << "'s files, devices are asked to resend what the ledger no longer has";
+    run.desk->finish(run.restoring->id, {});
+    run.restoring.reset();
+  }
 
-  // Under systemd (Type=notify): ready now, the watchdog pinged while this thread waits.
+  // Under systemd (Type=notify): ready now, the watchdog pinged while this thread waits; woken
+  // early by a restore that is ready (RestoreDesk).
+  coordinator::RestoreDesk& desk = *run.desk;
   int sig = common::serveUntilTerminated(common::ServiceNotifier::fromEnvironment(),
                                          std::string("serving ") + scheme + "://" + hp->first + ":" +
-                                             std::to_string(api.port()) + ", ledger " + db);
-  SW_INFO("coordinator") << "signal " << sig << ", stopping";
+                                             std::to_string(api.port()) + ", ledger " + db,
+                                         [&desk] { return desk.ready(); });
+  run.restore_wanted = sig == common::wakeSignal();
+  if (run.restore_wanted) {
+    SW_INFO("coordinator") << "a restore is ready: ingest paused (batches not yet committed are not acknowledged), "
+                           << "every service stopping";
+  } else {
+    SW_INFO("coordinator") << "signal " << sig << ", stopping";
+  }
   kpi_sampler.stop();
   if (notifier) notifier->stop();
   api.stop();
@@ -427,10 +529,68 @@ int serve(const common::ParsedOptions& opts) {
   return 0;
 }
 
-// The SQLite files of one coordinator: the ledger file (or --local-db), then the order book and
-// the channels' dead letters beside it. A backup copies each that exists; a restore puts back
-// exactly the backup's set.
-constexpr const char* kFileSuffixes[] = {"", ".orders", ".channels"};
+std::vector<common::SchemaVersion> knownSchemas();
+
+// serve: builds every service and serves; a restore asked over the API (RestoreDesk) stops them
+// all, puts the backup's files in place and builds them again on those files, in this process.
+int serve(const common::ParsedOptions& opts) {
+  common::LogLevel level;
+  if (!common::parseLogLevel(opts.text("log-level"), &level)) {
+    return fail(common::Error::reject("bad_option", "--log-level must be debug, info, warn or error"), 2);
+  }
+  common::setLogLevel(level);
+  const std::string ledger_db = opts.text("db");
+  const std::string db = common::isPostgresUrl(ledger_db) ? opts.text("local-db") : ledger_db;
+  ServeRun run;
+  std::string refusal;
+  if (common::isPostgresUrl(ledger_db)) {
+    refusal = "the ledger and the order book are in PostgreSQL: restore them with PostgreSQL's tools (pg_restore of a "
+              "pg_dump, or a base backup with point-in-time recovery); the --local-db file is put back with the "
+              "coordinator stopped (restore --db LOCAL_DB --from FILE)";
+  }
+  const std::vector<common::SchemaVersion> known = knownSchemas();
+  run.desk = std::make_unique<coordinator::RestoreDesk>(
+      common::SystemClock::instance(),
+      [db, known](const std::string& from) -> common::Status {
+        if (auto s = coordinator::checkBackup(from, db, known); !s) return s;
+        return coordinator::stageBackup(from, db);
+      },
+      [] { common::wakeMainThread(); }, refusal);
+  while (true) {
+    run.restore_wanted = false;
+    const int rc = serveOnce(opts, run);
+    if (run.restoring) {
+      // Built on the restored files, it did not come up: the outcome is the error it exited with.
+      run.desk->finish(run.restoring->id,
+                       common::Error::fatal("start_failed", "the coordinator did not start on the restored files "
+                                                            "(see its log); it exits"));
+      return rc == 0 ? 3 : rc;
+    }
+    if (!run.restore_wanted) return rc;
+    // Every service is gone, and with it every connection to the files.
+    std::optional<coordinator::RestoreRun> taken = run.desk->takeReady();
+    if (!taken) continue;
+    auto files = coordinator::commitStagedBackup(db);
+    if (!files) {
+      run.desk->finish(taken->id, files.error());
+      if (coordinator::restorePending(db)) {
+        // Committed but not all in place: serving now could mix old and new files. The next start
+        // finishes it (lockFiles).
+        return fail(common::Error::fatal("restore_unfinished", "the restore of " + db + " was committed but not "
+                                                               "finished (" + files.error().toString() +
+                                                               "); it is finished at the next start"),
+                    3);
+      }
+      coordinator::dropStagedBackup(db);
+      SW_ERROR("coordinator") << "restore " << taken->id << " failed before any file was replaced ("
+                              << files.error().toString() << "): serving the files as they were";
+      continue;
+    }
+    for (const std::string& f : *files) SW_INFO("coordinator") << "restore " << taken->id << ": " << f;
+    run.desk->filesReplaced(taken->id, *files);
+    run.restoring = taken;
+  }
+}
 
 int backup(const common::ParsedOptions& args) {
   const std::string db = args.text("db"), to = args.text("to");
@@ -442,7 +602,12 @@ int backup(const common::ParsedOptions& args) {
                 2);
   }
   if (!std::filesystem::exists(db)) return fail(common::Error::reject("not_found", "no ledger file " + db), 3);
-  for (const char* suffix : kFileSuffixes) {
+  if (coordinator::restorePending(db)) {
+    return fail(common::Error::reject("restore_pending", "a restore of " + db + " was interrupted: start the "
+                                                         "coordinator (or run restore again) to finish it first"),
+                3);
+  }
+  for (const char* suffix : coordinator::kCoordinatorFileSuffixes) {
     const std::string from = db + suffix;
     if (!std::filesystem::exists(from)) continue;
     if (auto s = common::sqliteCopy(from, to + suffix); !s) return fail(s.error(), 3);
@@ -451,40 +616,153 @@ int backup(const common::ParsedOptions& args) {
   return 0;
 }
 
-int restore(const common::ParsedOptions& args) {
-  const std::string db = args.text("db"), from = args.text("from");
-  if (common::isPostgresUrl(db)) {
-    return fail(common::Error::reject("bad_option", "restore puts back SQLite files: give --db the ledger file or "
-                                                    "the --local-db file"),
+struct ApiAnswer {
+  int status = 0;  // 0: no answer (not listening, connection lost)
+  nlohmann::json body;
+  std::string transport_error;
+};
+
+// One request to the coordinator's API with an admin token (restore while it runs).
+ApiAnswer callApi(const std::string& url, const std::string& ca, const std::string& token, const std::string& method,
+                  const std::string& path, const std::string& body) {
+  httplib::Client c = common::makeHttpClient(url);
+  if (!ca.empty()) c.set_ca_cert_path(ca.c_str());
+  // Staging a large backup takes as long as copying it.
+  c.set_read_timeout(std::chrono::hours(1));
+  c.set_connection_timeout(std::chrono::seconds(5));
+  httplib::Headers h = {{"Authorization", "Bearer " + token}};
+  httplib::Result r = method == "POST" ? c.Post(path, h, body, "application/json") : c.Get(path, h);
+  ApiAnswer a;
+  if (!r) {
+    a.transport_error = httplib::to_string(r.error());
+    return a;
+  }
+  a.status = r->status;
+  a.body = nlohmann::json::parse(r->body, nullptr, false);
+  return a;
+}
+
+std::string apiErrorText(const ApiAnswer& a) {
+  if (a.status == 0) return "no answer (" + a.transport_error + ")";
+  if (a.body.is_object() && a.body.contains("error") && a.body["error"].is_object()) {
+    const auto& e = a.body["error"];
+    return "HTTP " + std::to_string(a.status) + " " + e.value("code", std::string()) + ": " +
+           e.value("message", std::string());
+  }
+  return "HTTP " + std::to_string(a.status);
+}
+
+// restore against a running coordinator: asked over its API (admin token), then its outcome
+// waited for through the moment its services (the API too) are rebuilt.
+int restoreLive(const common::ParsedOptions& args, const std::string& db, const std::string& from) {
+  // main() blocks SIGINT and SIGTERM for the daemons; waiting here, Ctrl-C must still end it (the
+  // restore goes on in the coordinator, whose GET /v1/admin/restore tells its outcome).
+  sigset_t stop_signals;
+  sigemptyset(&stop_signals);
+  sigaddset(&stop_signals, SIGINT);
+  sigaddset(&stop_signals, SIGTERM);
+  pthread_sigmask(SIG_UNBLOCK, &stop_signals, nullptr);
+  std::string url = args.text("api");
+  if (url.empty()) {
+    auto text = common::readFile(apiFile(db));
+    if (!text) {
+      return fail(common::Error::reject("no_api", "a coordinator runs on " + db + " but " + apiFile(db) +
+                                                      " does not say where its API is: give --api URL"),
+                  2);
+    }
+    url = text->substr(0, text->find_first_of("\r\n"));
+  }
+  if (!args.has("token-file")) {
+    return fail(common::Error::reject("bad_option", "a coordinator runs on " + db +
+                                                        ": it restores while it runs when asked with an admin "
+                                                        "token: give --token-file FILE (or stop it first)"),
                 2);
   }
-  auto lock = common::FileLock::tryLock(db + kLockSuffix);
-  if (!lock) {
-    common::Error e = lock.error();
-    if (e.code == "in_use") e.message = "a coordinator is running on " + db + ": stop it first (" + e.message + ")";
-    return fail(e, 3);
+  auto token_text = common::readFile(args.text("token-file"));
+  if (!token_text) return fail(common::Error::reject("bad_option", "cannot read --token-file " + args.text("token-file")), 2);
+  const std::string token = token_text->substr(0, token_text->find_first_of("\r\n"));
+  const std::string ca = args.text("api-ca");
+  ApiAnswer asked = callApi(url, ca, token, "POST", "/v1/admin/restore", nlohmann::json{{"from", from}}.dump());
+  if (asked.status != 202) {
+    std::fprintf(stderr, "stockwire-coordinator: the coordinator at %s refused the restore: %s\n", url.c_str(),
+                 apiErrorText(asked).c_str());
+    return asked.status == 0 || asked.status >= 500 ? 3 : 1;
   }
-  // The backup must be a coordinator's file (a ledger, or the --local-db of a PostgreSQL one) that
-  // passes its integrity check: checked before anything is replaced.
-  {
-    auto check = common::SqliteDb::open({.path = from, .create = false, .read_only = true, .quick_check = true});
-    if (!check) return fail(check.error(), 3);
-    auto v = check->queryInt(
-        "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name IN ('events', 'schema_versions')");
-    if (!v) return fail(v.error(), 3);
-    if (*v == 0) return fail(common::Error::reject("not_a_ledger", from + " holds no Stockwire coordinator tables"), 3);
-  }
-  for (const char* suffix : kFileSuffixes) {
-    const std::string src = from + suffix, dst = db + suffix;
-    if (std::filesystem::exists(src)) {
-      if (auto s = common::sqliteCopy(src, dst); !s) return fail(s.error(), 3);
-      std::printf("%s -> %s\n", src.c_str(), dst.c_str());
-    } else if (suffix[0] != '\0') {
-      // Not in the backup: what is there now belongs to a later state, and goes.
-      if (auto s = common::removeSqliteFiles(dst); !s) return fail(s.error(), 3);
+  const std::string id = asked.body["restore"].value("id", std::string());
+  std::printf("restore %s accepted by %s: backup checked and staged; the coordinator stops its services, puts it in "
+              "place and starts them again\n",
+              id.c_str(), url.c_str());
+  std::fflush(stdout);
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(args.integer("wait-s"));
+  ApiAnswer last;
+  while (std::chrono::steady_clock::now() < deadline) {
+    last = callApi(url, ca, token, "GET", "/v1/admin/restore/" + id, "");
+    if (last.status == 200 && last.body.is_object() && last.body.contains("restore")) {
+      const auto& run = last.body["restore"];
+      const std::string state = run.value("state", std::string());
+      if (state == "done") {
+        std::printf("restored from %s:\n", from.c_str());
+        for (const auto& f : run["files"]) std::printf("  %s\n", f.get<std::string>().c_str());
+        std::printf("the coordinator serves from the backup and asks each device for what it no longer has\n");
+        return 0;
+      }
+      if (state == "failed") {
+        const bool changed = run.value("files_changed", false);
+        std::fprintf(stderr, "stockwire-coordinator: restore %s failed (%s): %s\n", id.c_str(),
+                     changed ? "the files were replaced" : "nothing was replaced",
+                     run.contains("error") ? run["error"].dump().c_str() : "");
+        return 3;
+      }
+    } else if (last.status == 401) {
+      std::fprintf(stderr,
+                   "stockwire-coordinator: restore %s: the coordinator serves again, from the backup, whose tokens "
+                   "do not include this one: read the outcome with one of its admin tokens (GET "
+                   "/v1/admin/restore/%s) or in its log\n",
+                   id.c_str(), id.c_str());
+      return 3;
+    } else if (last.status == 404) {
+      std::fprintf(stderr, "stockwire-coordinator: restore %s: the coordinator restarted and no longer knows it (see "
+                   "its log; a committed restore is finished at its start)\n", id.c_str());
+      return 3;
     }
+    // No answer while the API is rebuilt, or still restoring: ask again.
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
   }
-  std::printf("restored; at its next start the coordinator asks each device for what it no longer has\n");
+  std::fprintf(stderr, "stockwire-coordinator: restore %s: no outcome within --wait-s (last: %s)\n", id.c_str(),
+               last.status == 200 ? last.body.dump().c_str() : apiErrorText(last).c_str());
+  return 3;
+}
+
+int restore(const common::ParsedOptions& args) {
+  const std::string db = args.text("db");
+  if (common::isPostgresUrl(db)) {
+    return fail(common::Error::reject("bad_option",
+                                      "a PostgreSQL ledger (and the order book in it) is restored with PostgreSQL's "
+                                      "own tools: pg_restore of a pg_dump, or a base backup with point-in-time "
+                                      "recovery; restore puts back SQLite files: give --db the --local-db file "
+                                      "(with the coordinator stopped)"),
+                2);
+  }
+  std::error_code ec;
+  // The coordinator may run elsewhere than here: it is given the backup's full path.
+  const std::string from = std::filesystem::absolute(args.text("from"), ec).lexically_normal().string();
+  auto lock = common::FileLock::tryLock(db + kLockSuffix);
+  if (!lock && lock.error().code == "in_use") return restoreLive(args, db, from);
+  if (!lock) return fail(lock.error(), 3);
+  // Nobody runs on the files: put the backup in place here, the same steps a running one takes.
+  if (auto done = coordinator::finishInterruptedRestore(db); !done) {
+    return fail(done.error(), 3);
+  } else if (*done) {
+    std::printf("finished a restore of %s that was interrupted\n", db.c_str());
+  }
+  // Refused as a running coordinator refuses it (exit 1); nothing was changed.
+  if (auto s = coordinator::checkBackup(from, db, knownSchemas()); !s) return fail(s.error(), 1);
+  if (auto s = coordinator::stageBackup(from, db); !s) return fail(s.error(), 3);
+  auto files = coordinator::commitStagedBackup(db);
+  if (!files) return fail(files.error(), 3);
+  std::printf("restored from %s:\n", from.c_str());
+  for (const std::string& f : *files) std::printf("  %s\n", f.c_str());
+  std::printf("at its next start the coordinator asks each device for what it no longer has\n");
   return 0;
 }
 
@@ -675,9 +953,14 @@ common::CliProgram program() {
           {"backup", "copy the coordinator's SQLite files while it runs (one consistent moment per file)",
            common::OptionTable({ledger_db, text("to", "FILE", "where: FILE, FILE.orders, FILE.channels", true)}),
            backup, kBackupNotes},
-          {"restore", "put a backup back in place of the coordinator's files (the coordinator stopped)",
-           common::OptionTable({db, text("from", "FILE", "the backup (as written by backup --to FILE)", true)}),
-           restore},
+          {"restore", "put a backup back in place of the coordinator's files, while it runs or with it stopped",
+           common::OptionTable(
+               {db, text("from", "FILE", "the backup (as written by backup --to FILE)", true),
+                text("token-file", "FILE", "while a coordinator runs on --db: an admin API token (first line)"),
+                text("api", "URL", "while it runs: its API (default: the URL it wrote to DB.api)"),
+                text("api-ca", "FILE", "the CA certificates of an https:// API (PEM)"),
+                {"wait-s", Kind::kInt, "SEC", "600", 1, 86'400, "while it runs: how long to wait for the outcome"}}),
+           restore, kRestoreNotes},
           {"device add", "register a device for a location (pos or handheld)",
            common::OptionTable({db, text("device", "ID", "the device id", true),
                                 text("location", "LOC", "its location", true),
@@ -710,12 +993,16 @@ common::CliProgram program() {
            coordinator::edi::kEdiDecodeNotes},
       },
       kNotes,
-      // The components of its files: the ledger file (--db), DB.orders and DB.channels (dead letters).
-      {coordinator::SqlLedger::schemaVersion(), coordinator::DeviceRegistry::schemaVersion(),
-       coordinator::SqliteCatalog::schemaVersion(), coordinator::SqliteAccess::schemaVersion(),
-       coordinator::SqliteKpiSeries::schemaVersion(), coordinator::OrderBook::schemaVersion(),
-       coordinator::channels::DeadLetterStore::schemaVersion()},
+      knownSchemas(),
   };
+}
+
+// The components of its files: the ledger file (--db), DB.orders and DB.channels (dead letters).
+std::vector<common::SchemaVersion> knownSchemas() {
+  return {coordinator::SqlLedger::schemaVersion(), coordinator::DeviceRegistry::schemaVersion(),
+          coordinator::SqliteCatalog::schemaVersion(), coordinator::SqliteAccess::schemaVersion(),
+          coordinator::SqliteKpiSeries::schemaVersion(), coordinator::OrderBook::schemaVersion(),
+          coordinator::channels::DeadLetterStore::schemaVersion()};
 }
 
 }  // namespace

@@ -7,6 +7,7 @@
 #include <sys/wait.h>
 
 #include <filesystem>
+#include <fstream>
 
 #include "stack.h"
 #include "sw/common/clock.h"
@@ -112,6 +113,42 @@ TEST_F(PostgresLedger, LocalDbGoesWithAPostgresLedgerOnly) {
   };
   EXPECT_EQ(run({"--db", url_}), 2);
   EXPECT_EQ(run({"--db", dir_.file("x.db"), "--local-db", dir_.file("y.db")}), 2);
+}
+
+// Issue 21: a coordinator whose ledger is in PostgreSQL refuses to restore while it runs (409
+// postgresql_ledger, pointing at PostgreSQL's tools), through the API and through the CLI on its
+// --local-db file, and goes on serving what it had.
+TEST_F(PostgresLedger, ARestoreWhileItRunsIsRefusedWithPointersToPostgresTools) {
+  test::CoordinatorProc coord(dir_, broker_.url());
+  coord.setLedgerUrl(url_);
+  coord.start();
+  test::AgentProc till(dir_, "till-1", "store-1", broker_.url());
+  till.start();
+  ASSERT_EQ(till.sell("SKU-1", 1).status, 201);
+  waitForSync(coord, till);
+  const std::string backup = dir_.file("local-backup.db");
+  auto b = test::Child::spawn({test::coordinatorBinary(), "backup", "--db", coord.db(), "--to", backup},
+                              dir_.file("backup"));
+  ASSERT_EQ(b.wait(60s).value_or(-1), 0) << b.stderrText();
+
+  auto api = test::httpPost(coord.port(), "/v1/admin/restore", json{{"from", backup}}.dump());
+  EXPECT_EQ(api.status, 409) << api.body.dump();
+  EXPECT_EQ(api.body["error"]["code"], "postgresql_ledger");
+  EXPECT_NE(api.body["error"]["message"].get<std::string>().find("pg_restore"), std::string::npos);
+
+  const std::string token = dir_.file("admin-token");
+  std::ofstream(token) << coord.adminToken() << "\n";
+  auto cli = test::Child::spawn({test::coordinatorBinary(), "restore", "--db", coord.db(), "--from", backup,
+                                 "--token-file", token},
+                                dir_.file("restore"));
+  auto st = cli.wait(60s);
+  ASSERT_TRUE(st.has_value());
+  EXPECT_EQ(WIFEXITED(*st) ? WEXITSTATUS(*st) : -1, 1) << cli.stderrText();
+  EXPECT_NE(cli.stderrText().find("postgresql_ledger"), std::string::npos) << cli.stderrText();
+
+  ASSERT_EQ(till.sell("SKU-1", 1).status, 201);
+  waitForSync(coord, till);
+  EXPECT_EQ(coord.device("till-1")["last_applied_seq"], 2);
 }
 
 // The order book an earlier release kept in its own SQLite file beside --local-db is moved into

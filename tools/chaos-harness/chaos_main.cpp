@@ -29,6 +29,7 @@
 #include "sw/common/cli.h"
 #include "sw/common/args.h"
 #include "sw/common/codec.h"
+#include "sw/common/files.h"
 #include "sw/common/http_socket.h"
 #include "sw/common/log.h"
 #include "sw/common/paho_transport.h"
@@ -62,7 +63,11 @@ so it reuses seqs the ledger already has under other events; the events only the
 held are then checked as the retired copy's); with the SQLite ledger, the coordinator's files
 put back from a backup (coordinator_restore_backup: `backup` while it runs and sales go on, a
 second or two later SIGKILL, `restore` from that backup and a start: the ledger then knows less
-than the devices were told, and they resend what it lost from the events they retain).
+than the devices were told, and they resend what it lost from the events they retain); and the
+same backup restored while the coordinator runs (coordinator_restore_live: `restore` with an
+admin token asks the running coordinator, which swaps its files and rebuilds its services in the
+same process; one time in three the coordinator was started armed to SIGKILL itself midway
+through the swap, and its next start must finish the restore).
 )";
 
 // Every option, declared once: parsing, ranges, defaults and --help come from here.
@@ -86,7 +91,7 @@ std::vector<common::OptionSpec> chaosOptions() {
 const char* kFaultNames[] = {"agent_crash_point", "agent_kill9", "coordinator_crash_point", "coordinator_kill9",
                              "broker_kill9", "network_cut", "network_blackhole", "network_latency",
                              "duplicate_reorder", "clock_jump", "coordinator_offline_long", "agent_restore_old_copy",
-                             "postgres_kill9", "coordinator_restore_backup"};
+                             "postgres_kill9", "coordinator_restore_backup", "coordinator_restore_live"};
 
 const char* kAgentCrashPoints[] = {"agent.after_local_commit", "agent.after_publish", "agent.before_mark_acked",
                                    "agent.after_mark_acked"};
@@ -139,6 +144,7 @@ class Run {
   std::map<std::string, std::set<std::string>> retired_;  // device -> event ids
   void restoreOldCopy(AgentSlot& a);
   void restoreCoordinatorBackup();
+  void restoreCoordinatorLive();
   bool drained(AgentSlot& a);
   bool pauseDrainAndStop(AgentSlot& a);
 
@@ -183,7 +189,8 @@ class Run {
   test::Postgres* pg_;
   std::mutex coord_mu_;
   bool coord_down_on_purpose_ = false;  // guarded by coord_mu_
-  std::atomic<bool> tool_failed_{false};  // a backup or restore command failed (coordinator_restore_backup)
+  // a backup or restore command failed (coordinator_restore_backup, coordinator_restore_live)
+  std::atomic<bool> tool_failed_{false};
   std::vector<std::unique_ptr<AgentSlot>> agents_;
 
   std::unique_ptr<common::MqttTransport> replay_;
@@ -418,6 +425,9 @@ void Run::nemesis() {
       case 13:
         restoreCoordinatorBackup();
         break;
+      case 14:
+        restoreCoordinatorLive();
+        break;
       case 12: {  // the ledger's PostgreSQL dies and comes back: the coordinator's commits fail meanwhile
         if (!pg_) break;
         pg_->kill9();
@@ -518,6 +528,73 @@ void Run::restoreCoordinatorBackup() {
   coord_down_on_purpose_ = false;
   startCoordinator();
   note("coordinator_restore_backup", restored ? "restored" : "restore failed: " + r.stderrText());
+}
+
+// The coordinator's own `backup` while it runs, sales going on, then `restore` while it still runs
+// (asked over its API with an admin token): it swaps its files and rebuilds its services without
+// exiting. One time in three it is first restarted armed to SIGKILL itself inside the swap (after
+// the journal, or with one file replaced): the start after must finish the restore.
+void Run::restoreCoordinatorLive() {
+  if (pg_) return;
+  const std::string backup = dir_->file("coordinator-live-backup.db");
+  std::string db;
+  {
+    std::lock_guard<std::mutex> lock(coord_mu_);
+    if (!coord_->running()) return;
+    db = coord_->ledgerDb();
+  }
+  auto b = test::Child::spawn({test::coordinatorBinary(), "backup", "--db", db, "--to", backup}, dir_->file("backup"));
+  auto bs = b.wait(60s);
+  if (!bs || !WIFEXITED(*bs) || WEXITSTATUS(*bs) != 0) {
+    tool_failed_ = true;
+    note("coordinator_restore_live", "backup failed: " + b.stderrText());
+    return;
+  }
+  std::this_thread::sleep_for(std::chrono::milliseconds(rand(300, 2000)));
+  std::lock_guard<std::mutex> lock(coord_mu_);
+  if (!coord_->running()) return;
+  std::string crash;
+  if (rand(0, 2) == 0) {
+    crash = rand(0, 1) == 0 ? "coordinator.restore_after_journal" : "coordinator.restore_mid_swap";
+    coord_down_on_purpose_ = true;
+    coord_->stop();
+    startCoordinator({{"SW_CRASH_POINT", crash}, {"SW_CRASH_AFTER", crash == "coordinator.restore_mid_swap" ? "2" : "1"}});
+    if (!coord_->running()) {
+      coord_down_on_purpose_ = false;
+      return;
+    }
+  }
+  const std::string token_file = dir_->file("restore-admin-token");
+  if (auto s = common::writeSecretFile(token_file, coord_->adminToken() + "\n"); !s) {
+    tool_failed_ = true;
+    note("coordinator_restore_live", "token file: " + s.error().toString());
+    coord_down_on_purpose_ = false;
+    return;
+  }
+  auto r = test::Child::spawn({test::coordinatorBinary(), "restore", "--db", db, "--from", backup, "--token-file",
+                               token_file, "--wait-s", "120"},
+                              dir_->file("restore-live"));
+  if (crash.empty()) {
+    auto rs = r.wait(150s);
+    const bool restored = rs && WIFEXITED(*rs) && WEXITSTATUS(*rs) == 0;
+    if (!restored) tool_failed_ = true;
+    note("coordinator_restore_live", restored ? "restored while running" : "restore failed: " + r.stderrText());
+    return;
+  }
+  // Armed: the coordinator dies inside the swap; its next start finishes the restore.
+  const auto until = Clock::now() + 60s;
+  while (coord_->running() && Clock::now() < until) std::this_thread::sleep_for(10ms);
+  const bool died = !coord_->running();
+  r.kill(SIGKILL);  // its outcome died with the coordinator
+  const bool journal = std::filesystem::exists(db + ".restore-journal");
+  coord_down_on_purpose_ = false;
+  startCoordinator();
+  const bool finished = !std::filesystem::exists(db + ".restore-journal") && coord_->running();
+  if (!died || !journal || !finished) tool_failed_ = true;
+  note("coordinator_restore_live", crash + (died && journal && finished ? ": finished at the next start"
+                                                                        : ": NOT finished (died " +
+                                                                              std::to_string(died) + ", journal " +
+                                                                              std::to_string(journal) + ")"));
 }
 
 void Run::restoreOldCopy(AgentSlot& a) {
@@ -783,12 +860,14 @@ int runChaos(const common::ParsedOptions& args) {
     std::erase(faults, std::string("postgres_kill9"));
   }
   if (ledger == "postgresql") {
-    if (args.has("faults") &&
-        std::find(faults.begin(), faults.end(), "coordinator_restore_backup") != faults.end()) {
-      std::fprintf(stderr, "stockwire-chaos: coordinator_restore_backup needs the SQLite ledger (PostgreSQL has its own backups)\n");
-      return 2;
+    for (const char* sqlite_only : {"coordinator_restore_backup", "coordinator_restore_live"}) {
+      if (args.has("faults") && std::find(faults.begin(), faults.end(), sqlite_only) != faults.end()) {
+        std::fprintf(stderr, "stockwire-chaos: %s needs the SQLite ledger (PostgreSQL has its own backups)\n",
+                     sqlite_only);
+        return 2;
+      }
+      std::erase(faults, std::string(sqlite_only));
     }
-    std::erase(faults, std::string("coordinator_restore_backup"));
   }
   common::setLogLevel(common::LogLevel::kError);
   std::signal(SIGPIPE, SIG_IGN);

@@ -25,7 +25,10 @@ bool isPublicRoute(const std::string& method, const std::string& path) {
 
 RouteAccess routeAccess(const std::string& method, const std::string& path) {
   if (isPublicRoute(method, path)) return RouteAccess::kPublic;
-  if (isRead(method)) return path == "/v1/audit" ? RouteAccess::kAdminRead : RouteAccess::kRead;
+  if (isRead(method)) {
+    const bool admin_only = path == "/v1/audit" || path.rfind("/v1/admin/", 0) == 0;
+    return admin_only ? RouteAccess::kAdminRead : RouteAccess::kRead;
+  }
   // A store manager may change its own store's prices; the route checks every row's location.
   if (method == "POST" && path == "/v1/prices") return RouteAccess::kStoreWrite;
   return RouteAccess::kAdminWrite;
@@ -84,6 +87,8 @@ const std::vector<RouteExample>& apiRoutes() {
       {"GET", "/v1/orders/shopify/1", RouteAccess::kRead},
       {"GET", "/v1/tasks", RouteAccess::kRead},
       {"GET", "/v1/audit", RouteAccess::kAdminRead},
+      {"GET", "/v1/admin/restore", RouteAccess::kAdminRead},
+      {"POST", "/v1/admin/restore", RouteAccess::kAdminWrite},
       {"POST", "/v1/catalog", RouteAccess::kAdminWrite},
       {"POST", "/v1/prices", RouteAccess::kStoreWrite},
       {"POST", "/v1/price-lists", RouteAccess::kAdminWrite},

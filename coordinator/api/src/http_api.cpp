@@ -42,9 +42,9 @@ bool isRead(const std::string& method) { return method == "GET" || method == "HE
 
 std::string httpRouteLabel(const std::string& path) {
   static const std::set<std::string, std::less<>> kExact = {
-      "/", "/healthz", "/metrics", "/v1/alerts", "/v1/anomalies", "/v1/audit", "/v1/available", "/v1/catalog",
-      "/v1/channels", "/v1/channels/dead-letters", "/v1/devices", "/v1/discrepancies", "/v1/enroll", "/v1/events",
-      "/v1/kpis", "/v1/kpis/history", "/v1/orders", "/v1/orders/attention", "/v1/price-lists", "/v1/prices",
+      "/", "/healthz", "/metrics", "/v1/admin/restore", "/v1/alerts", "/v1/anomalies", "/v1/audit", "/v1/available",
+      "/v1/catalog", "/v1/channels", "/v1/channels/dead-letters", "/v1/devices", "/v1/discrepancies", "/v1/enroll",
+      "/v1/events", "/v1/kpis", "/v1/kpis/history", "/v1/orders", "/v1/orders/attention", "/v1/price-lists", "/v1/prices",
       "/v1/quarantine", "/v1/stock", "/v1/stream", "/v1/tasks", "/v1/transfers", "/v1/whoami"};
   if (kExact.count(path)) return path;
   // The routes with a value in their path, as they are registered (catalog/, channels/, orders/ routes.cpp).
@@ -55,6 +55,7 @@ std::string httpRouteLabel(const std::string& path) {
       {std::regex(R"(/v1/channels/[^/]{1,64}/reconcile)"), "/v1/channels/{channel}/reconcile"},
       {std::regex(R"(/v1/channels/[^/]{1,64}/webhooks)"), "/v1/channels/{channel}/webhooks"},
       {std::regex(R"(/v1/fulfilments/\d{1,18}/retry)"), "/v1/fulfilments/{id}/retry"},
+      {std::regex(R"(/v1/admin/restore/[0-9a-f-]{36})"), "/v1/admin/restore/{id}"},
   };
   for (const auto& [re, label] : kPatterns) {
     if (std::regex_match(path, re)) return label;
@@ -382,6 +383,8 @@ void CoordinatorHttpApi::addMetrics(std::function<void(common::PrometheusText&)>
 }
 
 void CoordinatorHttpApi::setEnrollment(Enrollment& enrollment) { addRoutes(impl_->server, enrollment); }
+
+void CoordinatorHttpApi::setRestoreDesk(RestoreDesk& desk) { addRoutes(impl_->server, desk); }
 
 int CoordinatorHttpApi::port() const { return impl_->runner.port(); }
 

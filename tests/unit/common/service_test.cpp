@@ -11,13 +11,17 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include <atomic>
+#include <csignal>
 #include <cstddef>
 #include <cstdlib>
 #include <cstring>
 #include <string>
+#include <thread>
 
 #include "sw/common/log.h"
 #include "sw/common/log_style.h"
+#include "sw/common/process.h"
 #include "sw/common/sd_notify.h"
 #include "test_support.h"
 
@@ -87,6 +91,40 @@ TEST(ServiceNotifier, SendsEachNoticeAsOneDatagramToAPathSocket) {
   ASSERT_TRUE(notifier.notify("WATCHDOG=1"));
   EXPECT_EQ(listener.next(), "READY=1\nSTATUS=serving");
   EXPECT_EQ(listener.next(), "WATCHDOG=1");
+}
+
+// The coordinator's restore while it runs wakes its main thread: a wake it wants returns with
+// RELOADING=1 (not STOPPING=1), one it does not want (sent from outside) is taken and ignored,
+// and SIGTERM still stops it.
+TEST(ServeUntilTerminated, ReturnsForAWakeItWantsIgnoresOneItDoesNotAndStopsOnSigterm) {
+  sigset_t old;
+  pthread_sigmask(SIG_BLOCK, nullptr, &old);
+  common::blockTerminationSignals();
+  test::TempDir dir;
+  const std::string path = dir.file("notify");
+  NotifyListener listener(path);
+  ASSERT_TRUE(listener.bound());
+  common::ServiceNotifier notifier(path, 0);
+  std::atomic<int> asked{0};
+  // The first wake is not wanted; the second, sent once the first was looked at, is.
+  std::thread waker([&asked] {
+    common::wakeMainThread();
+    while (asked.load() < 1) std::this_thread::yield();
+    common::wakeMainThread();
+  });
+  int sig = common::serveUntilTerminated(notifier, "serving", [&asked] { return ++asked >= 2; });
+  waker.join();
+  EXPECT_EQ(sig, common::wakeSignal());
+  EXPECT_EQ(asked.load(), 2);
+  EXPECT_EQ(listener.next(), "READY=1\nSTATUS=serving");
+  EXPECT_EQ(listener.next(), "RELOADING=1\nSTATUS=rebuilding");
+
+  ::kill(::getpid(), SIGTERM);  // blocked: pending until the call below takes it
+  sig = common::serveUntilTerminated(notifier, "serving again", [] { return true; });
+  EXPECT_EQ(sig, SIGTERM);
+  EXPECT_EQ(listener.next(), "READY=1\nSTATUS=serving again");
+  EXPECT_EQ(listener.next(), "STOPPING=1");
+  pthread_sigmask(SIG_SETMASK, &old, nullptr);
 }
 
 TEST(ServiceNotifier, ReachesAnAbstractSocket) {

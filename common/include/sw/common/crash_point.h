@@ -5,7 +5,8 @@
 // point is one predictable branch. The set-up is read once, at start, by initCrashPoints().
 //
 // Points: agent.after_local_commit, agent.after_publish, agent.before_mark_acked,
-//         agent.after_mark_acked, coordinator.mid_batch, coordinator.after_commit_before_ack
+//         agent.after_mark_acked, coordinator.mid_batch, coordinator.after_commit_before_ack,
+//         coordinator.restore_after_journal, coordinator.restore_mid_swap (main/restore_files.h)
 
 namespace sw::common {
 

@@ -11,6 +11,7 @@
 //   GET /v1/kpis                             accuracy, latency, error rates, fulfilment, returns  src/kpis.h
 //   GET /v1/kpis/history?series=&since_ms=&until_ms=   the KPI sampler's points    src/kpis.h
 //   GET /v1/audit                            who changed what (admin)
+//   POST /v1/admin/restore; GET /v1/admin/restore[/{id}]   restore while it runs (admin)  restore_desk.h
 //   GET /v1/whoami                           the calling token's name, role and location
 //   GET /metrics                             Prometheus text format
 //   GET /healthz                             liveness (no token)
@@ -30,6 +31,7 @@
 #include "sw/coordinator/api/kpi_figures.h"
 #include "sw/coordinator/api/kpi_sampler.h"
 #include "sw/coordinator/api/kpi_series.h"
+#include "sw/coordinator/api/restore_desk.h"
 #include "sw/coordinator/catalog/catalog.h"
 #include "sw/coordinator/channels/availability.h"
 #include "sw/coordinator/channels/push_scheduler.h"
@@ -86,6 +88,10 @@ class CoordinatorHttpApi {
   // POST /v1/enroll (fleet/routes.h; optional; before start()). It takes no bearer token:
   // the one-time enrollment token is its credential.
   void setEnrollment(Enrollment& enrollment);
+
+  // POST /v1/admin/restore and its GETs (restore_desk.h; optional; before start()). The desk
+  // outlives this server: serve builds a new one on the restored files.
+  void setRestoreDesk(RestoreDesk& desk);
 
   // GET /v1/kpis/history from the KPI sampler's store (optional; before start(): without it the
   // route answers 404).
