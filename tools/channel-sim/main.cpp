@@ -1,5 +1,5 @@
 // stockwire-channel-sim: a local stand-in for one online sales channel's API (Shopify,
-// Amazon SP-API, eBay, WooCommerce), built from the contracts in shared/contracts/.
+// Amazon SP-API, eBay, WooCommerce, Walmart Marketplace), built from the contracts in shared/contracts/.
 // See tools/channel-sim/README.md.
 
 #include <cstdio>
@@ -34,12 +34,18 @@ std::vector<sw::common::OptionSpec> simOptions() {
     return sw::common::OptionSpec{name, Kind::kNumber, "X", fallback, min, max, help};
   };
   return {
-      {"channel", Kind::kText, "NAME", "", 0, 0, "shopify, amazon, ebay or woocommerce", true},
+      {"channel", Kind::kText, "NAME", "", 0, 0, "shopify, amazon, ebay, woocommerce or walmart", true},
       text("host", "H", "bind address", d.host),
       whole("port", 0, 0, 65535, "port (0 = any free port; the line \"listening http://H:P\" says which)"),
       whole("seed", 1, 0, INT64_MAX, "random seed for injected faults"),
       text("listings", "FILE", "JSON {\"listings\":[{\"sku\":\"A-1\",\"quantity\":5}]} to seed at start"),
       text("access-token", "T", "Shopify/Amazon/eBay token (or SW_SIM_ACCESS_TOKEN); required for those"),
+      text("client-id", "ID", "Walmart client id (or SW_SIM_CLIENT_ID); required for it"),
+      text("client-secret", "S", "Walmart client secret (or SW_SIM_CLIENT_SECRET); required for it"),
+      whole("token-life-s", d.walmart_token_life_s, 1, 86'400, "Walmart: seconds an access token lives"),
+      whole("api-calls", d.walmart_api_calls, 1, 1'000'000'000, "Walmart: each API's allotment per --api-window-ms"),
+      whole("api-window-ms", d.walmart_api_window_ms, 1, 86'400'000, "Walmart: the allotment's window (refilled gradually)"),
+      whole("feed-max-bytes", d.walmart_feed_max_bytes, 1, 1'000'000'000, "Walmart: a bigger feed file is 413"),
       text("consumer-key", "K", "WooCommerce consumer key (or SW_SIM_CONSUMER_KEY); required for it"),
       text("consumer-secret", "S", "WooCommerce consumer secret (or SW_SIM_CONSUMER_SECRET)"),
       text("webhook-secret", "S", "Shopify app secret / WooCommerce webhook secret (or SW_SIM_WEBHOOK_SECRET)"),
@@ -56,7 +62,7 @@ std::vector<sw::common::OptionSpec> simOptions() {
       text("seller-id", "ID", "Amazon seller id in paths and feed headers", d.seller_id),
       text("shop-domain", "D", "Shopify X-Shopify-Shop-Domain", d.shop_domain),
       whole("apply-delay-ms", d.apply_delay_ms, 0, 3'600'000, "Amazon: an ACCEPTED listings PATCH becomes visible after this"),
-      whole("feed-delay-ms", d.feed_delay_ms, 0, 3'600'000, "Amazon: feeds go IN_QUEUE -> IN_PROGRESS -> DONE over this"),
+      whole("feed-delay-ms", d.feed_delay_ms, 0, 3'600'000, "Amazon/Walmart: feeds are processed over this"),
       {"gzip-reports", Kind::kFlag, "", "", 0, 0, "Amazon: processing reports GZIP-compressed"},
       number("error-rate", "0", 0, 1, "share of API requests answered with a 5xx"),
       number("hang-rate", "0", 0, 1, "share of API requests that hang for --hang-ms, then 504"),
@@ -84,8 +90,9 @@ std::string fromFlagOrEnv(const sw::common::ParsedOptions& args, const char* fla
 int runSim(const sw::common::ParsedOptions& args) {
   SimOptions o;
   o.channel = args.text("channel");
-  if (o.channel != "shopify" && o.channel != "amazon" && o.channel != "ebay" && o.channel != "woocommerce") {
-    return fail("--channel must be shopify, amazon, ebay or woocommerce (see --help)");
+  if (o.channel != "shopify" && o.channel != "amazon" && o.channel != "ebay" && o.channel != "woocommerce" &&
+      o.channel != "walmart") {
+    return fail("--channel must be shopify, amazon, ebay, woocommerce or walmart (see --help)");
   }
   o.host = args.text("host");
   o.port = static_cast<int>(args.integer("port"));
@@ -112,12 +119,20 @@ int runSim(const sw::common::ParsedOptions& args) {
   o.shop_domain = args.text("shop-domain");
   o.webhook_url = args.text("webhook-url");
   o.access_token = fromFlagOrEnv(args, "access-token", "SW_SIM_ACCESS_TOKEN");
+  o.client_id = fromFlagOrEnv(args, "client-id", "SW_SIM_CLIENT_ID");
+  o.client_secret = fromFlagOrEnv(args, "client-secret", "SW_SIM_CLIENT_SECRET");
+  o.walmart_token_life_s = args.integer("token-life-s");
+  o.walmart_api_calls = args.integer("api-calls");
+  o.walmart_api_window_ms = args.integer("api-window-ms");
+  o.walmart_feed_max_bytes = args.integer("feed-max-bytes");
   o.consumer_key = fromFlagOrEnv(args, "consumer-key", "SW_SIM_CONSUMER_KEY");
   o.consumer_secret = fromFlagOrEnv(args, "consumer-secret", "SW_SIM_CONSUMER_SECRET");
   o.webhook_secret = fromFlagOrEnv(args, "webhook-secret", "SW_SIM_WEBHOOK_SECRET");
   if (o.channel == "woocommerce") {
     if (o.consumer_key.empty() || o.consumer_secret.empty()) return fail("WooCommerce needs --consumer-key and --consumer-secret");
     if (!o.webhook_url.empty() && o.webhook_secret.empty()) return fail("--webhook-url needs --webhook-secret");
+  } else if (o.channel == "walmart") {
+    if (o.client_id.empty() || o.client_secret.empty()) return fail("Walmart needs --client-id and --client-secret");
   } else if (o.access_token.empty()) {
     return fail("--access-token (or SW_SIM_ACCESS_TOKEN) is required");
   }
@@ -132,6 +147,7 @@ int runSim(const sw::common::ParsedOptions& args) {
   if (o.channel == "amazon") sim = makeAmazonSim(ctx);
   if (o.channel == "ebay") sim = makeEbaySim(ctx);
   if (o.channel == "woocommerce") sim = makeWooCommerceSim(ctx);
+  if (o.channel == "walmart") sim = makeWalmartSim(ctx);
 
   if (args.has("listings")) {
     const std::string file = args.text("listings");

@@ -1,5 +1,5 @@
 #pragma once
-// What the four channel simulators share: options, fault injection, a timer for work the
+// What the channel simulators share: options, fault injection, a timer for work the
 // channel does later (Amazon's asynchronous apply, feed processing), webhook delivery, the
 // listing view and the control API (/_sim/...).
 
@@ -63,6 +63,13 @@ struct SimOptions {
   int64_t inventory_calls_per_day = 2'000'000;
   int64_t fulfillment_calls_per_day = 100'000;
   int revisions_per_day = 250;
+  // Walmart
+  std::string client_id;      // client credentials POST /v3/token accepts
+  std::string client_secret;
+  int64_t walmart_token_life_s = 900;
+  int64_t walmart_api_calls = 1'000;       // each API's allotment per window, refilled gradually
+  int64_t walmart_api_window_ms = 60'000;
+  int64_t walmart_feed_max_bytes = 5 * 1024 * 1024;
   // WooCommerce
   int batch_limit = 100;
   int webhook_disable_after = 5;
@@ -265,6 +272,7 @@ std::unique_ptr<ChannelSim> makeShopifySim(SimContext& ctx);
 std::unique_ptr<ChannelSim> makeAmazonSim(SimContext& ctx);
 std::unique_ptr<ChannelSim> makeEbaySim(SimContext& ctx);
 std::unique_ptr<ChannelSim> makeWooCommerceSim(SimContext& ctx);
+std::unique_ptr<ChannelSim> makeWalmartSim(SimContext& ctx);
 
 // The /_sim control API on a server.
 void installControl(httplib::Server& server, SimContext& ctx, ChannelSim& sim);

@@ -78,8 +78,8 @@ Result<AvailabilityConfig> parseAvailabilityConfig(const json& config) {
   if (!chs->is_object()) return bad("channels must be an object keyed by channel name");
   for (const auto& [name, c] : chs->items()) {
     const std::string where = "channels." + name;
-    if (name != "shopify" && name != "amazon" && name != "ebay" && name != "woocommerce") {
-      return bad("unknown channel '" + name + "' (shopify, amazon, ebay, woocommerce)");
+    if (name != "shopify" && name != "amazon" && name != "ebay" && name != "woocommerce" && name != "walmart") {
+      return bad("unknown channel '" + name + "' (shopify, amazon, ebay, woocommerce, walmart)");
     }
     if (!c.is_object()) return bad(where + " must be an object");
     if (auto s = checkKeys(c, {"enabled", "connector", "push", "locations", "safety_stock", "percent", "cap", "skus",

@@ -17,7 +17,7 @@ namespace sw::coordinator::channels {
 const common::OptionTable& channelDecodeOptions() {
   using Kind = common::OptionSpec::Kind;
   static const common::OptionTable table({
-      {"channel", Kind::kText, "NAME", "", 0, 0, "shopify, amazon, ebay or woocommerce", true},
+      {"channel", Kind::kText, "NAME", "", 0, 0, "shopify, amazon, ebay, woocommerce or walmart", true},
       {"channels-config", Kind::kText, "FILE", "", 0, 0,
        "map a pickup order's store reference through channels.<channel>.channel_locations"},
       {"pretty", Kind::kFlag, "", "", 0, 0, "indent each order"},

@@ -55,7 +55,7 @@ Result<std::unique_ptr<ChannelService>> ChannelService::open(const channels::Cha
   auto rules = parseAvailabilityConfig(config);
   if (!rules) return rules.error();
   if (!registry.fromFile()) {
-    for (const char* ch : {"shopify", "amazon", "ebay", "woocommerce"}) rules->channels[ch].channel = ch;
+    for (const char* ch : {"shopify", "amazon", "ebay", "woocommerce", "walmart"}) rules->channels[ch].channel = ch;
   }
   auto push_options = pushOptions(config);
   if (!push_options) return push_options.error();

@@ -1,5 +1,6 @@
 #include "sw/coordinator/channels/connector_factory.h"
 
+#include <algorithm>
 #include <cstdlib>
 #include <set>
 
@@ -9,6 +10,7 @@
 #include "sw/coordinator/channels/ebay_connector.h"
 #include "sw/coordinator/channels/http_client.h"
 #include "sw/coordinator/channels/shopify_connector.h"
+#include "sw/coordinator/channels/walmart_connector.h"
 #include "sw/coordinator/channels/woocommerce_connector.h"
 
 namespace sw::coordinator::channels {
@@ -151,6 +153,26 @@ common::Result<std::unique_ptr<ChannelConnector>> makeConnector(const json& conf
       c.batch_limit = static_cast<size_t>(std::max<int64_t>(1, limit));
       if (auto s = rd.unknownKeys(); !s) return s.error();
       auto conn = WooCommerceConnector::create(std::move(c), std::move(*http), clock);
+      if (!conn) return conn.error();
+      out = std::move(*conn);
+      break;
+    }
+    case ChannelKind::kWalmart: {
+      WalmartConfig c;
+      SW_TRY_ASSIGN(id, rd.secret("client_id", "SW_WALMART_CLIENT_ID"));
+      SW_TRY_ASSIGN(secret, rd.secret("client_secret", "SW_WALMART_CLIENT_SECRET"));
+      SW_TRY_ASSIGN(svc, rd.string("service_name", c.service_name));
+      SW_TRY_ASSIGN(channel_type, rd.string("channel_type", c.channel_type));
+      SW_TRY_ASSIGN(threshold, rd.number("feed_threshold", static_cast<int64_t>(c.feed_threshold)));
+      SW_TRY_ASSIGN(max_batch, rd.number("max_batch", static_cast<int64_t>(c.max_batch)));
+      c.client_id = id;
+      c.client_secret = secret;
+      c.service_name = svc;
+      c.channel_type = channel_type;
+      c.feed_threshold = static_cast<size_t>(std::max<int64_t>(1, threshold));
+      c.max_batch = static_cast<size_t>(std::clamp<int64_t>(max_batch, 1, 10'000));
+      if (auto s = rd.unknownKeys(); !s) return s.error();
+      auto conn = WalmartConnector::create(std::move(c), std::move(*http), clock);
       if (!conn) return conn.error();
       out = std::move(*conn);
       break;

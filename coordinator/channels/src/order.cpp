@@ -16,6 +16,8 @@ const char* channelName(ChannelKind kind) {
       return "ebay";
     case ChannelKind::kWooCommerce:
       return "woocommerce";
+    case ChannelKind::kWalmart:
+      return "walmart";
   }
   return "unknown";
 }
@@ -25,7 +27,8 @@ common::Result<ChannelKind> parseChannel(std::string_view name) {
   if (name == "amazon") return ChannelKind::kAmazon;
   if (name == "ebay") return ChannelKind::kEbay;
   if (name == "woocommerce" || name == "woo") return ChannelKind::kWooCommerce;
-  return common::Error::reject("bad_channel", "channel must be shopify, amazon, ebay or woocommerce, not '" +
+  if (name == "walmart") return ChannelKind::kWalmart;
+  return common::Error::reject("bad_channel", "channel must be shopify, amazon, ebay, woocommerce or walmart, not '" +
                                                   std::string(name.substr(0, 40)) + "'");
 }
 

@@ -113,6 +113,8 @@ common::Result<std::vector<NormalizedOrder>> decodeOrders(ChannelKind channel, s
         return decodeEbay(*j);
       case ChannelKind::kWooCommerce:
         return decodeWooCommerce(*j);
+      case ChannelKind::kWalmart:
+        return decodeWalmart(*j);
     }
   } catch (const json::exception& e) {
     // The decoders read through json_read.h and should never get here; belt and braces.

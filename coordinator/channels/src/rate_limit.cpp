@@ -5,6 +5,8 @@
 #include <cmath>
 #include <cstdlib>
 
+#include "sw/common/iso_time.h"
+
 namespace sw::coordinator::channels {
 
 namespace {
@@ -184,6 +186,86 @@ int DailyRevisionBudget::used(const std::string& key) const {
 int64_t DailyRevisionBudget::msUntilReset() const {
   int64_t now = clock_.nowMs();
   return 86'400'000 - now % 86'400'000;
+}
+
+// --- WalmartQuota ---
+
+std::optional<int64_t> parseReplenishmentTime(const std::string& text) {
+  if (text.empty() || text.size() > 40) return std::nullopt;
+  bool digits = std::all_of(text.begin(), text.end(), [](char c) { return c >= '0' && c <= '9'; });
+  if (digits) {
+    if (text.size() > 15) return std::nullopt;
+    int64_t v = 0;
+    auto [p, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
+    if (ec != std::errc() || p != text.data() + text.size()) return std::nullopt;
+    return text.size() <= 11 ? v * 1000 : v;
+  }
+  auto iso = common::parseIsoMs(text, common::IsoPolicy::kChannel);
+  if (!iso) return std::nullopt;
+  return *iso;
+}
+
+int64_t WalmartQuota::replenishMonoLocked(const std::string& text) const {
+  auto at = parseReplenishmentTime(text);
+  if (!at) return 0;
+  // Wall clock to monotonic: how far ahead it is now. Never more than a day (a wrong clock must not
+  // stop a channel for longer).
+  int64_t ahead = std::clamp<int64_t>(*at - clock_.nowMs(), 0, 86'400'000);
+  return clock_.monoMs() + ahead;
+}
+
+void WalmartQuota::observe(const std::string& token_count, const std::string& replenishment_time) {
+  int64_t n = 0;
+  auto [p, ec] = std::from_chars(token_count.data(), token_count.data() + token_count.size(), n);
+  bool have_count = !token_count.empty() && ec == std::errc() && p == token_count.data() + token_count.size() && n >= 0;
+  std::lock_guard lock(mu_);
+  if (int64_t at = replenishMonoLocked(replenishment_time); at > 0) replenish_mono_ = at;
+  if (!have_count) return;
+  known_ = true;
+  tokens_ = n;
+  capacity_ = std::max(capacity_, n);
+}
+
+void WalmartQuota::onCall() {
+  std::lock_guard lock(mu_);
+  if (known_ && tokens_ > 0) --tokens_;
+}
+
+void WalmartQuota::onThrottled(const std::string& replenishment_time) {
+  int64_t wait = 0;
+  {
+    std::lock_guard lock(mu_);
+    ++throttled_;
+    known_ = true;
+    tokens_ = 0;
+    if (int64_t at = replenishMonoLocked(replenishment_time); at > 0) {
+      replenish_mono_ = at;
+      wait = std::max<int64_t>(1, at - clock_.monoMs());
+    }
+  }
+  backoff_.onRefused(wait);
+}
+
+int64_t WalmartQuota::msUntilAllowed() const {
+  int64_t b = backoff_.msUntilAllowed();
+  std::lock_guard lock(mu_);
+  if (!known_ || tokens_ > 0) return b;
+  int64_t now = clock_.monoMs();
+  // Out of calls: wait for the replenishment Walmart announced; once it has passed, one call may find out.
+  int64_t until = replenish_mono_ > now ? replenish_mono_ - now : 0;
+  return std::max(b, until);
+}
+
+RateState WalmartQuota::state() const {
+  std::lock_guard lock(mu_);
+  RateState s;
+  s.known = known_;
+  s.capacity = static_cast<double>(capacity_);
+  s.available = static_cast<double>(tokens_);
+  s.blocked_until_ms = std::max(backoff_.blockedUntil(), tokens_ == 0 && known_ ? replenish_mono_ : 0);
+  s.throttled_count = throttled_;
+  s.source = known_ ? "X-Current-Token-Count / X-Next-Replenishment-Time" : "not yet reported";
+  return s;
 }
 
 bool parseRateHeader(const std::string& text, double* out) {

@@ -10,6 +10,8 @@
 #include <thread>
 
 #include "sim_fixture.h"
+#include "sw/common/clock.h"
+#include "sw/coordinator/channels/walmart_connector.h"
 
 namespace sw {
 namespace {
@@ -817,4 +819,64 @@ TEST_F(OrdersTest, AmazonRefundEventsReleaseHeldUnitsOnceAndNeverRestock) {
 }
 
 }  // namespace
+// Issue 22, Walmart: stock reaches the listing (single PUT /v3/inventory after the read that finds
+// it), a released order is taken in, acknowledged, picked and shipped with Stockwire's tracking number,
+// an order without stock is cancelled at Walmart (its units back on the listing), a customer's
+// cancellation releases the reservation, and a seller refund of a shipped unit is seen by polling
+// once and gives nothing back (a Walmart refund is money).
+TEST_F(OrdersTest, WalmartOrdersAreTakenInShippedCancelledAndRefunded) {
+  start({"walmart"}, {"W-1", "W-0"});
+  auto& hh = agent("hh-wh", "wh-1", "handheld");
+  receive(hh, "W-1", 10);
+  ChannelSim& sim = *sims_.at("walmart");
+  ASSERT_TRUE(test::waitFor([&] { return sim.listing("W-1")["quantity"] == 10; }, 30s)) << sim.listing("W-1").dump() << logs();
+
+  std::string a = idOf(sim.order({{"lines", {{{"sku", "W-1"}, {"quantity", 2}, {"price", "8.00"}}}},
+                                  {"ship_to", {{"postal_code", "72712"}, {"city", "Bentonville"}, {"region", "AR"}}}}));
+  ASSERT_TRUE(test::waitFor([&] { return orderStatus("walmart", a) == "accepted"; }, 60s)) << logs();
+  ASSERT_TRUE(test::waitFor([&] { return simOrder("walmart", a)["lines"][0]["acknowledged"] == 2; }, 30s)) << simOrder("walmart", a).dump();
+  int picked = 0;
+  ASSERT_TRUE(test::waitFor([&] { return (picked += pickAll(hh)) >= 1; }, 30s)) << hh.status().dump();
+  ASSERT_TRUE(test::waitFor([&] {
+    json o = order("walmart", a);
+    return o["status"] == "shipped" && o["fulfilments"].size() == 1 && o["fulfilments"][0]["status"] == "reported";
+  }, 60s)) << order("walmart", a).dump() << logs();
+  std::string tracking = order("walmart", a)["fulfilments"][0]["tracking_number"];
+  json at = simOrder("walmart", a);
+  EXPECT_EQ(at["lines"][0]["fulfilled"], 2) << at.dump();
+  ASSERT_EQ(at["fulfilments"].size(), 1u);
+  EXPECT_EQ(at["fulfilments"][0]["tracking_number"], tracking);
+  ASSERT_TRUE(test::waitFor([&] { return sim.listing("W-1")["quantity"] == 8; }, 30s)) << sim.listing("W-1").dump();
+
+  // No stock: refused and cancelled at Walmart by the connector.
+  std::string none = idOf(sim.order({{"lines", {{{"sku", "W-0"}, {"quantity", 1}, {"price", "3.00"}}}}}));
+  ASSERT_TRUE(test::waitFor([&] {
+    json o = order("walmart", none);
+    return o.is_object() && o["channel_cancel"].is_object() && o["channel_cancel"].value("state", "") == "done";
+  }, 60s)) << order("walmart", none).dump() << logs();
+  EXPECT_EQ(orderStatus("walmart", none), "rejected_no_stock");
+  EXPECT_EQ(simOrder("walmart", none)["cancelled"], true);
+
+  // The customer cancels at Walmart: polling sees it and the reservation goes.
+  std::string c = idOf(sim.order({{"lines", {{{"sku", "W-1"}, {"quantity", 3}, {"price", "8.00"}}}}}));
+  ASSERT_TRUE(test::waitFor([&] { return orderStatus("walmart", c) == "accepted"; }, 60s)) << logs();
+  ASSERT_EQ(test::httpPost(sim.port(), "/_sim/orders/" + c + "/cancel", "{}").status, 200);
+  ASSERT_TRUE(test::waitFor([&] { return orderStatus("walmart", c) == "cancelled"; }, 60s)) << order("walmart", c).dump() << logs();
+
+  // A seller refund of one shipped unit, made through the connector's refund call.
+  coordinator::channels::WalmartConfig wc;
+  wc.client_id = sim.consumerKey();
+  wc.client_secret = sim.consumerSecret();
+  auto conn = coordinator::channels::WalmartConnector::create(wc, sim.client(), common::SystemClock::instance());
+  ASSERT_TRUE(conn.ok()) << conn.error().toString();
+  auto refunded = (*conn)->refundLines(a, {{"1", {*common::Decimal::parse("8.00"), "USD"}, false, "Customer Changed Mind"}});
+  ASSERT_TRUE(refunded.ok()) << refunded.error().toString();
+  ASSERT_TRUE(test::waitFor([&] { return refundsOf("walmart", a) == 1; }, 60s)) << order("walmart", a).dump() << logs();
+  // More polls go by (another order is taken in after the refund): still one refund, stock unchanged.
+  std::string d = idOf(sim.order({{"lines", {{{"sku", "W-1"}, {"quantity", 1}, {"price", "8.00"}}}}}));
+  ASSERT_TRUE(test::waitFor([&] { return orderStatus("walmart", d) == "accepted"; }, 60s)) << logs();
+  EXPECT_EQ(refundsOf("walmart", a), 1u);
+  EXPECT_EQ(coord_->onHand("W-1", "wh-1"), 8) << "a refund of a shipped unit gives nothing back";
+}
+
 }  // namespace sw

@@ -38,8 +38,11 @@ class PushTest : public ::testing::Test {
       for (const auto& sku : skus) listings.push_back({{"sku", sku}, {"quantity", 0}});
       json seeded = sim->seed(listings);
       json c = rules.value(ch, json::object());
-      // Order intake (the same file) wants webhook secrets for Shopify and WooCommerce.
+      // Order intake (the same file) wants webhook secrets for Shopify and WooCommerce. A "connector"
+      // in the rules adds options to the simulator's connector block.
+      json extra = c.value("connector", json::object());
       c["connector"] = sim->connectorConfig(seeded, "whsec-" + common::newUuid());
+      c["connector"].update(extra);
       cfg_channels[ch] = c;
       sims_[ch] = std::move(sim);
     }
@@ -229,6 +232,29 @@ TEST_F(PushTest, AStoreOnlySkuIsNotListedOnEveryChannelAndMakesNoDeadLetter) {
   EXPECT_EQ(r.body["reconcile"]["drifted"], 1) << r.body.dump();
   ASSERT_TRUE(test::waitFor([&] { return shows("ebay", "STORE-ONLY") == 4; }, 30s)) << logs();
   EXPECT_EQ(channelStatus("ebay")["not_listed"], 0);
+}
+
+// Issue 22, Walmart: with a feed threshold of 1 every push is an inventory feed. The feed ends PROCESSED
+// with one item failed (a listing Walmart refuses): that item is a dead letter with Walmart's code and
+// the quantity sent, nothing changes on its listing, and the other SKU's figure is applied.
+TEST_F(PushTest, AWalmartFeedItemThatFailsIsADeadLetterNotASuccess) {
+  start({"walmart"}, {"W-1"}, json{{"walmart", {{"connector", {{"feed_threshold", 1}}}}}}, json::object(),
+        {{"walmart", {"--feed-delay-ms", "100"}}});
+  sims_["walmart"]->seed(json::array({{{"sku", "BAD-1"}, {"quantity", 0}, {"ingestion_error", "the item is blocked"}}}));
+  receive("W-1", 4);
+  receive("BAD-1", 5);
+  ASSERT_TRUE(test::waitFor([&] { return shows("walmart", "W-1") == 4; }, 30s)) << logs() << channelStatus("walmart").dump();
+  ASSERT_TRUE(test::waitFor([&] { return channelStatus("walmart")["failed"] == 1; }, 30s)) << logs() << channelStatus("walmart").dump();
+  auto dl = test::httpGet(coord_->port(), "/v1/channels/dead-letters");
+  ASSERT_EQ(dl.status, 200);
+  ASSERT_EQ(dl.body["dead_letters"].size(), 1u) << dl.body.dump();
+  json letter = dl.body["dead_letters"][0];
+  EXPECT_EQ(letter["channel"], "walmart");
+  EXPECT_EQ(letter["sku"], "BAD-1");
+  EXPECT_EQ(letter["quantity"], 5);
+  EXPECT_EQ(letter["code"], "SIM_INGESTION_ERROR");
+  EXPECT_EQ(shows("walmart", "BAD-1"), 0) << "a failed feed item changes nothing";
+  EXPECT_GE(sims_["walmart"]->listing("W-1")["feed_updates"].get<int64_t>(), 1) << "it went by feed";
 }
 
 TEST_F(PushTest, RefusedItemsAreDeadLetteredAndReplayable) {

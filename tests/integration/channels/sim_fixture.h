@@ -21,12 +21,15 @@ namespace sw::test {
 
 class ChannelSim {
  public:
-  // channel: shopify|amazon|ebay|woocommerce; extra: more flags.
+  // channel: shopify|amazon|ebay|woocommerce|walmart; extra: more flags. WooCommerce's consumer key and
+  // secret double as Walmart's client id and secret.
   ChannelSim(const std::string& channel, std::vector<std::string> extra = {})
       : channel_(channel), token_(common::newUuid()), key_("ck_" + common::newUuid()), secret_("cs_" + common::newUuid()) {
     std::vector<std::string> argv = {binaryPath("tools/channel-sim", "stockwire-channel-sim"), "--channel", channel, "--port", "0"};
     if (channel == "woocommerce") {
       argv.insert(argv.end(), {"--consumer-key", key_, "--consumer-secret", secret_});
+    } else if (channel == "walmart") {
+      argv.insert(argv.end(), {"--client-id", key_, "--client-secret", secret_});
     } else {
       argv.insert(argv.end(), {"--access-token", token_});
     }
@@ -51,6 +54,8 @@ class ChannelSim {
     nlohmann::json conn = {{"channel", channel_}, {"base_url", url()}};
     if (channel_ == "woocommerce") {
       conn.update({{"consumer_key", key_}, {"consumer_secret", secret_}});
+    } else if (channel_ == "walmart") {
+      conn.update({{"client_id", key_}, {"client_secret", secret_}});
     } else {
       conn["access_token"] = token_;
     }

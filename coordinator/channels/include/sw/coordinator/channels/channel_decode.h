@@ -20,7 +20,8 @@ int runChannelDecode(const std::vector<std::string>& args, std::istream& in, std
 // What `channel-decode --help` says beyond its options.
 inline constexpr const char* kChannelDecodeNotes =
     "Payloads: a Shopify orders/* webhook body; Amazon getOrders, getOrder, getOrderItems, searchOrders /\n"
-    "getOrder 2026-01-01 or ORDER_CHANGE; eBay getOrders or getOrder; WooCommerce order JSON. A payload it\n"
-    "cannot use gives {\"error\":{...}} on stdout and exit code 1.\n";
+    "getOrder 2026-01-01 or ORDER_CHANGE; eBay getOrders or getOrder; WooCommerce order JSON; Walmart\n"
+    "orders/released, orders or orders/{id} (and the acknowledge, shipping, cancel and refund answers).\n"
+    "A payload it cannot use gives {\"error\":{...}} on stdout and exit code 1.\n";
 
 }  // namespace sw::coordinator::channels

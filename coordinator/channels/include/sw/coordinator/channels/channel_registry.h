@@ -33,7 +33,7 @@ struct SharedConnector;  // one channel's connector and its lock (channel_regist
 
 class ChannelRegistry {
  public:
-  // path empty: no file (no connector; availability then covers all four channels by default).
+  // path empty: no file (no connector; availability then covers all five channels by default).
   static common::Result<std::unique_ptr<ChannelRegistry>> open(const std::string& path, const common::Clock& clock,
                                                               const EnvLookup& env = processEnv);
   static common::Result<std::unique_ptr<ChannelRegistry>> fromConfig(const nlohmann::json& config, bool from_file,

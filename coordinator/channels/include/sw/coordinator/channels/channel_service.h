@@ -12,7 +12,7 @@
 // A channel's "prices" object (price_rules.h) gives its price rules; its prices are pushed once
 // setPriceSource() says where catalog prices come from.
 // A channel is pushed to when it has a "connector" and "enabled" is not false. Rules apply to
-// every channel named in the file. Without a file, /v1/available covers all four channels with
+// every channel named in the file. Without a file, /v1/available covers all five channels with
 // the default rules (every location, nothing held back) and nothing is pushed.
 // Dead letters go to "<ledger path>.channels" (its own SQLite file).
 

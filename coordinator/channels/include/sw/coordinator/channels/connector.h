@@ -1,5 +1,5 @@
 #pragma once
-// One interface for every online sales channel (Shopify, Amazon, eBay, WooCommerce).
+// One interface for every online sales channel (Shopify, Amazon, eBay, WooCommerce, Walmart).
 //
 // A connector speaks one channel's real API over HTTP and reports, per item, what the
 // channel did with each quantity it was sent. It never sleeps and never retries on its

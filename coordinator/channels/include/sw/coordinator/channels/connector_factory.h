@@ -6,7 +6,7 @@
 // For each secret "x": "x" gives it literally, "x_env" names the variable, and without either
 // the default variable is read (SW_SHOPIFY_ACCESS_TOKEN, SW_SHOPIFY_WEBHOOK_SECRET,
 // SW_AMAZON_ACCESS_TOKEN, SW_EBAY_ACCESS_TOKEN, SW_WOO_CONSUMER_KEY, SW_WOO_CONSUMER_SECRET,
-// SW_WOO_WEBHOOK_SECRET). Unknown keys are errors, so a typo does not pass silently.
+// SW_WOO_WEBHOOK_SECRET, SW_WALMART_CLIENT_ID, SW_WALMART_CLIENT_SECRET). Unknown keys are errors, so a typo does not pass silently.
 
 #include <functional>
 #include <memory>

@@ -19,7 +19,7 @@
 
 namespace sw::coordinator::channels {
 
-enum class ChannelKind { kShopify, kAmazon, kEbay, kWooCommerce };
+enum class ChannelKind { kShopify, kAmazon, kEbay, kWooCommerce, kWalmart };
 const char* channelName(ChannelKind kind);
 common::Result<ChannelKind> parseChannel(std::string_view name);
 

@@ -15,6 +15,9 @@
 //   woocommerce: the order JSON (REST GET or order.created/updated webhook), an array of orders,
 //                an orders/batch response; order refunds (GET /orders/{id}/refunds, a list or one),
 //                alone or as the order's refunds[] entries
+//   walmart:     Orders v3 getAllReleasedOrders / getAllOrders ({"list":{"meta","elements":{"order":[...]}}}),
+//                getAnOrder and the acknowledge/shipping/cancel/refund answers ({"order":{...}}), a bare
+//                purchase order, or an array of any of them (decode_walmart.cpp)
 
 #include <string_view>
 #include <vector>
@@ -41,5 +44,6 @@ common::Result<std::vector<NormalizedOrder>> decodeShopify(const nlohmann::json&
 common::Result<std::vector<NormalizedOrder>> decodeAmazon(const nlohmann::json& j);
 common::Result<std::vector<NormalizedOrder>> decodeEbay(const nlohmann::json& j);
 common::Result<std::vector<NormalizedOrder>> decodeWooCommerce(const nlohmann::json& j);
+common::Result<std::vector<NormalizedOrder>> decodeWalmart(const nlohmann::json& j);
 
 }  // namespace sw::coordinator::channels

@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <map>
 #include <mutex>
+#include <optional>
 #include <string>
 
 #include "sw/common/clock.h"
@@ -103,6 +104,38 @@ class DailyRevisionBudget {
   mutable int64_t day_ = -1;
   mutable std::map<std::string, int> used_;
 };
+
+// Walmart's per-seller, per-API allotment, as each answer announces it: X-Current-Token-Count (calls
+// left in this window) and X-Next-Replenishment-Time (when more are given). Nothing is assumed before
+// the first answer: until then every call is allowed. A call is counted against the learned count;
+// at 0, or after a 429, nothing is allowed until the replenishment time (or, without one, until a
+// doubling backoff ends). The biggest count seen is kept as the capacity.
+class WalmartQuota {
+ public:
+  explicit WalmartQuota(const common::Clock& clock) : clock_(clock), backoff_(clock, 1'000, 3'600'000) {}
+  // One answer's headers ("" when absent). replenish_at_ms is wall-clock ms (parseReplenishmentTime).
+  void observe(const std::string& token_count, const std::string& replenishment_time);
+  // A call is about to be made.
+  void onCall();
+  void onThrottled(const std::string& replenishment_time);
+  int64_t msUntilAllowed() const;
+  RateState state() const;
+
+ private:
+  int64_t replenishMonoLocked(const std::string& text) const;
+  const common::Clock& clock_;
+  Backoff backoff_;
+  mutable std::mutex mu_;
+  bool known_ = false;
+  int64_t tokens_ = 0;
+  int64_t capacity_ = 0;
+  int64_t replenish_mono_ = 0;  // monotonic ms of the next replenishment, 0 = not said
+  int64_t throttled_ = 0;
+};
+
+// X-Next-Replenishment-Time as wall-clock ms: epoch milliseconds (13 digits), epoch seconds
+// (10 digits) or ISO 8601; nullopt otherwise.
+std::optional<int64_t> parseReplenishmentTime(const std::string& text);
 
 // Seconds as a string ("5.0", "0.0167") from x-amzn-RateLimit-Limit; false if not a positive number.
 bool parseRateHeader(const std::string& text, double* out);
