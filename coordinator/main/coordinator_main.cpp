@@ -39,6 +39,7 @@
 #include "sw/coordinator/fleet/registry.h"
 #include "sw/coordinator/orders/order_book.h"
 #include "sw/coordinator/downlink/stock_view.h"
+#include "sw/coordinator/wholesale/wholesale_service.h"
 
 namespace {
 
@@ -122,6 +123,10 @@ std::vector<common::OptionSpec> serveOptions() {
       {"locations-config", Kind::kText, "FILE", "", 0, 0,
        "order routing: coordinates and costs per location, country centroids\n(JSON, see coordinator/README.md "
        "\"Orders\"); without it every location ships at cost 0"},
+      {"wholesale", Kind::kText, "FILE", "", 0, 0,
+       "wholesale X12 trading partners: ids, folder pair, 846 rules, items (JSON,\nsee "
+       "coordinator/wholesale/README.md); their state in DB.wholesale"},
+      {"wholesale-tick-ms", Kind::kInt, "N", "1000", 10, 3'600'000, "how often partners' inbound folders are looked at"},
       {"order-poll-ms", Kind::kInt, "N", "60000", 1, 86'400'000,
        "how often each channel with a connector is polled for orders"},
       {"ship-to-retention-days", Kind::kInt, "N", "0", 0, 36'500,
@@ -275,6 +280,25 @@ int serve(const common::ParsedOptions& opts) {
   orders.setSkuChangedHook([&channels](const std::string& sku) { channels.skuChanged(sku); });
   orders.setTasksChangedHook([&downlink](const std::vector<std::string>& locs) { downlink.changed(locs); });
   orders.setWeightSource([catalog_ptr](const std::string& sku) { return catalog_ptr->shipWeightKg(sku); });
+  // Wholesale partners over X12 files (--wholesale): their orders through the same intake, their
+  // fulfilments through a connector of the order service (856, 810), their state in DB.wholesale.
+  std::unique_ptr<coordinator::wholesale::WholesaleStore> wholesale_store;
+  std::unique_ptr<coordinator::SalesHistory> wholesale_sales;
+  std::unique_ptr<coordinator::wholesale::WholesaleService> wholesale;
+  if (opts.has("wholesale")) {
+    auto wcfg = coordinator::wholesale::loadWholesaleConfig(opts.text("wholesale"));
+    if (!wcfg) return fail(wcfg.error(), 2);
+    auto wstore = coordinator::wholesale::WholesaleStore::open(db + ".wholesale");
+    if (!wstore) return fail(wstore.error(), 3);
+    wholesale_store = std::move(*wstore);
+    auto sales = (*ledger)->openSalesHistory();
+    if (!sales) return fail(sales.error(), 3);
+    wholesale_sales = std::move(*sales);
+    wholesale = std::make_unique<coordinator::wholesale::WholesaleService>(
+        std::move(*wcfg), *wholesale_store, orders, **ledger, *wholesale_sales, (*order_book)->holds(), clock,
+        coordinator::wholesale::WholesaleOptions{.tick_ms = opts.integer("wholesale-tick-ms")});
+    wholesale->attach();
+  }
   coordinator::PickTaskProvider tasks_down((*order_book)->tasks());
   downlink.addProvider(tasks_down);
   // Refunded units the order service puts back into the ledger change stock like ingest does.
@@ -311,6 +335,7 @@ int serve(const common::ParsedOptions& opts) {
     channels.pricesChanged();
   });
   api.setOrders(orders);
+  if (wholesale) api.setWholesale(*wholesale);
   // The KPI history, in the ledger file, sampled on a thread of its own (api/kpi_sampler.h).
   auto kpi_store = coordinator::SqliteKpiSeries::open(db);
   if (!kpi_store) return fail(kpi_store.error(), 3);
@@ -373,6 +398,7 @@ int serve(const common::ParsedOptions& opts) {
   if (auto s = ingest.start(); !s) return fail(s.error(), 3);
   channels.start();
   orders.start();
+  if (wholesale) wholesale->start();
   if (notifier) notifier->start();
   kpi_sampler.start();
   const char* scheme = http_options.tls_cert_file.empty() ? "http" : "https";
@@ -391,6 +417,7 @@ int serve(const common::ParsedOptions& opts) {
   api.stop();
   if (crl_watcher) crl_watcher->stop();
   if (renewal) renewal->stop();
+  if (wholesale) wholesale->stop();
   orders.stop();
   channels.stop();
   downlink.stop();
@@ -399,9 +426,9 @@ int serve(const common::ParsedOptions& opts) {
 }
 
 // The SQLite files of one coordinator: the ledger file (or --local-db), then the order book and
-// the channels' dead letters beside it. A backup copies each that exists; a restore puts back
-// exactly the backup's set.
-constexpr const char* kFileSuffixes[] = {"", ".orders", ".channels"};
+// the channels' dead letters and the wholesale channel's files and control numbers beside it. A
+// backup copies each that exists; a restore puts back exactly the backup's set.
+constexpr const char* kFileSuffixes[] = {"", ".orders", ".channels", ".wholesale"};
 
 int backup(const common::ParsedOptions& args) {
   const std::string db = args.text("db"), to = args.text("to");

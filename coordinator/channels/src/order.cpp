@@ -16,6 +16,8 @@ const char* channelName(ChannelKind kind) {
       return "ebay";
     case ChannelKind::kWooCommerce:
       return "woocommerce";
+    case ChannelKind::kWholesale:
+      return "wholesale";
   }
   return "unknown";
 }

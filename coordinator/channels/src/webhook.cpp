@@ -111,6 +111,7 @@ common::Result<WebhookDelivery> parseWebhook(ChannelKind channel, const HeaderLi
     }
     case ChannelKind::kAmazon:
     case ChannelKind::kEbay:
+    case ChannelKind::kWholesale:
       return Error::reject("not_pushed", std::string(channelName(channel)) +
                                              " orders are polled; this endpoint takes Shopify and WooCommerce webhooks only");
   }
