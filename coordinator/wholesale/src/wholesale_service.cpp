@@ -236,9 +236,13 @@ void WholesaleService::run() {
 void WholesaleService::workOnce() {
   std::lock_guard<std::mutex> lock(work_mu_);
   for (const Partner& p : config_.partners) {
-    if (auto s = recoverOutbound(p); !s) {
-      stats_.errors++;
-      SW_WARN(kLog) << p.id << " outbound: " << s.error().toString();
+    if (!recovered_.count(p.id)) {
+      if (auto s = recoverOutbound(p); !s) {
+        stats_.errors++;
+        SW_WARN(kLog) << p.id << " outbound: " << s.error().toString();
+      } else {
+        recovered_.insert(p.id);
+      }
     }
     if (auto s = takeInbound(p); !s) {
       stats_.errors++;
@@ -254,6 +258,8 @@ void WholesaleService::workOnce() {
 // ------------------------------------------------------------------ out
 
 Status WholesaleService::recoverOutbound(const Partner& p) {
+  // Under the emit lock: a ".pending" file of an emit in flight (on the orders worker) is not a leftover.
+  std::lock_guard<std::mutex> lock(emit_mu_);
   std::error_code ec;
   std::vector<fs::path> leftovers;
   for (const auto& entry : fs::directory_iterator(p.outbound_dir, ec)) {
@@ -289,7 +295,15 @@ Result<SentFile> WholesaleService::emit(const Partner& p, const std::string& kin
   std::lock_guard<std::mutex> lock(emit_mu_);
   auto before = store_.sent(p.id, kind, ref);
   if (!before) return before.error();
-  if (*before) return **before;
+  if (*before) {
+    // Recorded, and its rename failed (disk trouble): finish it now.
+    const std::string left = (fs::path(p.outbound_dir) / ("." + (*before)->name + kPending)).string();
+    std::error_code ec;
+    if (fs::exists(left, ec)) {
+      if (auto s = moveFile(left, (fs::path(p.outbound_dir) / (*before)->name).string()); !s) return s.error();
+    }
+    return **before;
+  }
   DurableControlNumbers numbers(store_, p.id);
   auto bytes = build(numbers, edi::WriteTime::fromUnixMs(clock_.nowMs()));
   if (!bytes) return bytes.error();

@@ -20,8 +20,9 @@
 //
 // Out: every file is written as ".<name>.pending" (temp file, fsync, rename), recorded in
 // sent_files, then renamed to <name>: the gateway only ever sees whole files, and a file is sent
-// once (a ".pending" file left by a crash is renamed if it was recorded, removed if not; what it
-// was for is then written again with new control numbers). Control numbers come from
+// once (a ".pending" file left by a crash is renamed if it was recorded, removed if not, at the
+// first round after start, under the emit lock; what it was for is then written again with new
+// control numbers). Control numbers come from
 // control_numbers, each given out once per partner, across restarts.
 //   855  at intake, from what intake did: the order accepted and every unit of the line routed to
 //        a location: IA; accepted with units not yet routed (reserved, waiting for a location that
@@ -45,6 +46,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <set>
 #include <string>
 #include <thread>
 #include <vector>
@@ -130,6 +132,7 @@ class WholesaleService {
   Availability availability_;
   WholesaleStats stats_;
   std::map<std::string, int64_t> next_846_ms_;  // wall clock, worker only
+  std::set<std::string> recovered_;             // partners whose outbound leftovers were seen to (worker only)
 
   std::mutex emit_mu_;
   std::mutex work_mu_;
