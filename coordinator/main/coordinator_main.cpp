@@ -712,7 +712,8 @@ common::CliProgram program() {
       {coordinator::SqlLedger::schemaVersion(), coordinator::DeviceRegistry::schemaVersion(),
        coordinator::SqliteCatalog::schemaVersion(), coordinator::SqliteAccess::schemaVersion(),
        coordinator::SqliteKpiSeries::schemaVersion(), coordinator::OrderBook::schemaVersion(),
-       coordinator::channels::DeadLetterStore::schemaVersion()},
+       coordinator::channels::DeadLetterStore::schemaVersion(),
+       coordinator::wholesale::WholesaleStore::schemaVersion()},
   };
 }
 
