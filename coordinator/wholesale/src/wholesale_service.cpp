@@ -97,6 +97,16 @@ void recomputeGroup(edi::FunctionalGroup& g) {
   }
 }
 
+// An answer that cannot be written for this input (a value holding one of our separators, a group
+// without a control number to name) is noted in the file's detail, and the file is done: only
+// transient errors (disk, database) leave it to be handled again, so one bad file never blocks
+// the partner's folder.
+Status answerProblem(const Error& e, const std::string& what, std::vector<std::string>& notes) {
+  if (e.kind != common::ErrorKind::kReject) return e;
+  notes.push_back(what + " could not be written: " + e.message);
+  return {};
+}
+
 std::string nineDigits(uint64_t n) {
   std::string s = std::to_string(n);
   return std::string(s.size() < 9 ? 9 - s.size() : 0, '0') + s;
@@ -393,6 +403,11 @@ struct WholesaleService::Handled {
 };
 
 Status WholesaleService::handleFile(const Partner& p, const ReceivedFile& file) {
+  if (file.size > static_cast<int64_t>(edi::kMaxFileBytes)) {
+    // Kept in the archive, not read: no X12 file of ours is this large, and nothing in it can be trusted.
+    return store_.finishFile(file.id, "unreadable",
+                             "larger than " + std::to_string(edi::kMaxFileBytes) + " bytes: not read", {}, clock_.nowMs());
+  }
   auto data = common::readFile(file.archived_as);
   if (!data) return Error::retry("read_failed", "cannot read the archived " + file.archived_as);
   edi::ParsedFile parsed = edi::parseX12(*data);
@@ -450,14 +465,16 @@ Status WholesaleService::handleInterchange(const Partner& p, const ReceivedFile&
     auto ta1 = emit(p, "TA1", at, "", [&](edi::ControlNumbers& n, const edi::WriteTime& t) {
       return edi::writeTa1(e, n, t, ic);
     });
-    return ta1 ? Status{} : Status(ta1.error());
+    return ta1 ? Status{} : answerProblem(ta1.error(), "the TA1", h.notes);
   }
   h.taken.push_back(edi::keyOf(ic));
   if (ic.ack_requested == "1") {
     auto ta1 = emit(p, "TA1", at, "", [&](edi::ControlNumbers& n, const edi::WriteTime& t) {
       return edi::writeTa1(e, n, t, ic);
     });
-    if (!ta1) return ta1.error();
+    if (!ta1) {
+      if (auto s = answerProblem(ta1.error(), "the TA1", h.notes); !s) return s;
+    }
   }
   std::vector<edi::GroupAck> acks;
   std::vector<std::string> pos;
@@ -510,18 +527,27 @@ Status WholesaleService::handleInterchange(const Partner& p, const ReceivedFile&
       }
     }
     if (!g.codes.empty()) h.notes.push_back("group " + g.control + ": " + g.message);
-    // A 997 answers every group but a group of 997s (an acknowledgment is not acknowledged).
-    if (g.functional_id != "FA") acks.push_back(edi::ackFor(g));
+    // A 997 answers every group but a group of 997s (an acknowledgment is not acknowledged), and
+    // one without GS01 or GS06 cannot be named in an AK1.
+    if (g.functional_id.empty() || g.control.empty()) {
+      h.notes.push_back("a group without GS01 or GS06 cannot be acknowledged");
+    } else if (g.functional_id != "FA") {
+      acks.push_back(edi::ackFor(g));
+    }
   }
   h.outcomes.push_back(any_rejected ? "rejected" : any_partial ? "partial" : "accepted");
   if (!acks.empty()) {
     auto fa = emit(p, "997", at, "FA", [&](edi::ControlNumbers& n, const edi::WriteTime& t) {
       return edi::write997(e, n, t, acks);
     });
-    if (!fa) return fa.error();
+    if (!fa) {
+      if (auto s = answerProblem(fa.error(), "the 997", h.notes); !s) return s;
+    }
   }
   for (const std::string& po : pos) {
-    if (auto s = send855(p, po); !s) return s;
+    if (auto s = send855(p, po); !s) {
+      if (auto s2 = answerProblem(s.error(), "the 855 of PO " + po, h.notes); !s2) return s2;
+    }
   }
   return {};
 }

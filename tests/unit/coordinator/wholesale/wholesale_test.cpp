@@ -130,10 +130,12 @@ class WholesaleTest : public ::testing::Test {
   }
 
   // The partner's side: an 850 interchange as its translator writes it.
-  std::string x12_850(uint64_t isa13, const std::string& po, const std::vector<PoLine>& lines) {
+  std::string x12_850(uint64_t isa13, const std::string& po, const std::vector<PoLine>& lines,
+                      edi::Separators separators = {'*', '>', '~', '^'}) {
     edi::PartnerConfig them;
     them.sender_id = "ACME";
     them.receiver_id = "STOCKWIRE";
+    them.separators = separators;
     edi::CountingControlNumbers numbers(isa13, isa13 + 100, 1);
     edi::SetOut set{"850", {}};
     set.segments.push_back({"BEG", {"00", "SA", po, "", "20261201"}});
@@ -418,6 +420,25 @@ TEST_F(WholesaleTest, ABrokenEnvelopeGetsATa1AndNothingIsTakenIn) {
   EXPECT_EQ(sent("TA1").size(), 2u);
   EXPECT_FALSE(order("PO-7"));
   EXPECT_NE(log().at(0).detail.find("not partner acme"), std::string::npos) << log().at(0).detail;
+}
+
+// The partner separates elements with '|', and its PO number holds our '*': X12 has no escape, so
+// our 855 cannot carry it. The order is taken, the file is done with the reason, and the next file
+// of the folder is not held up.
+TEST_F(WholesaleTest, AnAnswerThatCannotBeWrittenIsNotedAndDoesNotBlockTheFolder) {
+  receive("WIDGET-S", 10);
+  drop("a.edi", x12_850(7020, "PO*20", {{"1", 1, "9.25", "AB3542"}}, {'|', '>', '~', '^'}));
+  drop("b.edi", x12_850(7021, "PO-21", {{"1", 1, "9.25", "AB3542"}}));
+  service_->workOnce();
+  auto files = log();
+  ASSERT_EQ(files.size(), 2u);
+  EXPECT_EQ(files[1].name, "a.edi");
+  EXPECT_EQ(files[1].state, "done");
+  EXPECT_NE(files[1].detail.find("the 855 of PO PO*20 could not be written"), std::string::npos) << files[1].detail;
+  EXPECT_TRUE(order("PO*20"));
+  EXPECT_EQ(files[0].outcome, "accepted");
+  EXPECT_EQ(sent("855").size(), 1u);
+  EXPECT_EQ(sent("997").size(), 2u);
 }
 
 TEST_F(WholesaleTest, ARestartKeepsControlNumbersTheFileLogAndTheSeenInterchanges) {
