@@ -603,6 +603,10 @@ Result<std::string> WholesaleService::takePurchaseOrder(const Partner& p, const 
   // The PO's lines first: an 855 or ASN after a crash finds them even if intake was the last thing done.
   PurchaseOrderRow row{p.id, po.po_number, o.order_id, po.date, doc, file.id, clock_.nowMs()};
   if (auto s = store_.recordPurchaseOrder(row); !s) return s.error();
+  if (std::all_of(o.lines.begin(), o.lines.end(), [](const channels::OrderLine& l) { return l.sku_missing; })) {
+    // Nothing we sell: no order at all; its 855 rejects every line.
+    return std::string("no line names an item of partner ") + p.id + ": not taken in";
+  }
   auto r = orders_.intake(o);
   if (!r) return r.error();
   if (r->is_new) stats_.orders++;
@@ -616,13 +620,14 @@ Status WholesaleService::send855(const Partner& p, const std::string& po_number)
   if (!*row) return Error::reject("unknown_po", "no purchase order " + po_number + " of " + p.id);
   auto order = orders_.book().order(channels::channelName(ChannelKind::kWholesale), (*row)->order_id);
   if (!order) return order.error();
-  if (!*order) return {};  // not an order (an incomplete one): nothing to acknowledge yet
-  const BookOrder& o = **order;
-  if (o.status == OrderState::kCancelled) return {};  // the partner cancelled it (BEG01 01)
+  // No order: none of its lines names an item we sell (takePurchaseOrder), every line is rejected.
+  if (*order && (*order)->status == OrderState::kCancelled) return {};  // the partner cancelled it (BEG01 01)
+  const BookOrder none;
+  const BookOrder& o = *order ? **order : none;
   edi::PoAck ack;
   ack.po_number = po_number;
   ack.po_date = (*row)->po_date;
-  const bool refused = o.status == OrderState::kRejectedNoStock;
+  const bool refused = !*order || o.status == OrderState::kRejectedNoStock;
   for (const json& l : (*row)->document["lines"]) {
     edi::PoAckLine al;
     al.line = str(l, "po_line");

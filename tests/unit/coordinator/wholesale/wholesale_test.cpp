@@ -326,6 +326,17 @@ TEST_F(WholesaleTest, AnOrderBeyondThePartnersCapIsRefusedWithAnRd855) {
   EXPECT_EQ(after->channel_cancel, ChannelCancel::kDone) << after->channel_cancel_error;
 }
 
+TEST_F(WholesaleTest, APurchaseOrderOfNothingWeSellIsNoOrderAndItsLinesAreRejected) {
+  drop("po.edi", x12_850(7022, "PO-22", {{"1", 1, "1.00", "NOT-OURS"}, {"2", 2, "1.00", "NOR-THIS"}}));
+  service_->workOnce();
+  EXPECT_FALSE(order("PO-22"));
+  auto pr = sent("855");
+  ASSERT_EQ(pr.size(), 1u);
+  EXPECT_EQ(find(setOf(pr[0]), "BAK")->element(2), "RD");
+  EXPECT_EQ(find(setOf(pr[0]), "ACK", 1)->element(1), "IR");
+  EXPECT_EQ(log().at(0).outcome, "accepted");  // the file was fine; the 855 says no
+}
+
 TEST_F(WholesaleTest, ADuplicateInterchangeGetsTa1025AndNoSecondOrder) {
   receive("WIDGET-S", 4);
   const std::string x = x12_850(7003, "PO-3", {{"1", 1, "9.25", "AB3542"}});
