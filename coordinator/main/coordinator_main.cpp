@@ -51,6 +51,7 @@
 #include "sw/coordinator/orders/order_book.h"
 #include "sw/coordinator/downlink/stock_view.h"
 #include "restore_files.h"
+#include "sw/coordinator/wholesale/wholesale_service.h"
 
 namespace {
 
@@ -71,11 +72,12 @@ Exit codes: 0 after SIGINT/SIGTERM (serve) or success, 1 when a check found diff
 was refused, 2 on bad options, 3 when the ledger cannot be opened.
 )";
 
-constexpr const char* kBackupNotes = R"(backup copies the ledger file, then DB.orders and DB.channels, each with SQLite's online backup:
+constexpr const char* kBackupNotes = R"(backup copies the ledger file, then DB.orders, DB.channels and DB.wholesale, each with SQLite's online backup:
 the coordinator keeps running and each copy is its file as of one moment. restore puts one back,
 with the coordinator running (asked over its API with an admin token) or stopped (restore --help).
 A restored ledger knows less than the devices were told: each device is asked to resend from
 what the ledger holds, and the devices resend from the events they retain (see the agent's retention).
+Wholesale control numbers never go back: those the live DB.wholesale is at are kept.
 On PostgreSQL, back up the ledger and the order book (both in that database) with pg_dump or
 pg_basebackup, and the --local-db file here.
 )";
@@ -149,6 +151,10 @@ std::vector<common::OptionSpec> serveOptions() {
       {"locations-config", Kind::kText, "FILE", "", 0, 0,
        "order routing: coordinates and costs per location, country centroids\n(JSON, see coordinator/README.md "
        "\"Orders\"); without it every location ships at cost 0"},
+      {"wholesale", Kind::kText, "FILE", "", 0, 0,
+       "wholesale X12 trading partners: ids, folder pair, 846 rules, items (JSON,\nsee "
+       "coordinator/wholesale/README.md); their state in DB.wholesale"},
+      {"wholesale-tick-ms", Kind::kInt, "N", "1000", 10, 3'600'000, "how often partners' inbound folders are looked at"},
       {"order-poll-ms", Kind::kInt, "N", "60000", 1, 86'400'000,
        "how often each channel with a connector is polled for orders"},
       {"ship-to-retention-days", Kind::kInt, "N", "0", 0, 36'500,
@@ -363,6 +369,25 @@ int serveOnce(const common::ParsedOptions& opts, ServeRun& run) {
   orders.setSkuChangedHook([&channels](const std::string& sku) { channels.skuChanged(sku); });
   orders.setTasksChangedHook([&downlink](const std::vector<std::string>& locs) { downlink.changed(locs); });
   orders.setWeightSource([catalog_ptr](const std::string& sku) { return catalog_ptr->shipWeightKg(sku); });
+  // Wholesale partners over X12 files (--wholesale): their orders through the same intake, their
+  // fulfilments through a connector of the order service (856, 810), their state in DB.wholesale.
+  std::unique_ptr<coordinator::wholesale::WholesaleStore> wholesale_store;
+  std::unique_ptr<coordinator::SalesHistory> wholesale_sales;
+  std::unique_ptr<coordinator::wholesale::WholesaleService> wholesale;
+  if (opts.has("wholesale")) {
+    auto wcfg = coordinator::wholesale::loadWholesaleConfig(opts.text("wholesale"));
+    if (!wcfg) return fail(wcfg.error(), 2);
+    auto wstore = coordinator::wholesale::WholesaleStore::open(db + ".wholesale");
+    if (!wstore) return fail(wstore.error(), 3);
+    wholesale_store = std::move(*wstore);
+    auto sales = (*ledger)->openSalesHistory();
+    if (!sales) return fail(sales.error(), 3);
+    wholesale_sales = std::move(*sales);
+    wholesale = std::make_unique<coordinator::wholesale::WholesaleService>(
+        std::move(*wcfg), *wholesale_store, orders, **ledger, *wholesale_sales, (*order_book)->holds(), clock,
+        coordinator::wholesale::WholesaleOptions{.tick_ms = opts.integer("wholesale-tick-ms")});
+    wholesale->attach();
+  }
   coordinator::PickTaskProvider tasks_down((*order_book)->tasks());
   downlink.addProvider(tasks_down);
   // Refunded units the order service puts back into the ledger change stock like ingest does.
@@ -413,6 +438,7 @@ int serveOnce(const common::ParsedOptions& opts, ServeRun& run) {
   });
   api.setOrders(orders);
   api.setRestoreDesk(*run.desk);
+  if (wholesale) api.setWholesale(*wholesale);
   // The KPI history, in the ledger file, sampled on a thread of its own (api/kpi_sampler.h).
   auto kpi_store = coordinator::SqliteKpiSeries::open(db);
   if (!kpi_store) return fail(kpi_store.error(), 3);
@@ -475,6 +501,7 @@ int serveOnce(const common::ParsedOptions& opts, ServeRun& run) {
   if (auto s = ingest.start(); !s) return fail(s.error(), 3);
   channels.start();
   orders.start();
+  if (wholesale) wholesale->start();
   if (notifier) notifier->start();
   kpi_sampler.start();
   const char* scheme = http_options.tls_cert_file.empty() ? "http" : "https";
@@ -522,6 +549,7 @@ int serveOnce(const common::ParsedOptions& opts, ServeRun& run) {
   api.stop();
   if (crl_watcher) crl_watcher->stop();
   if (renewal) renewal->stop();
+  if (wholesale) wholesale->stop();
   orders.stop();
   channels.stop();
   downlink.stop();
@@ -951,7 +979,7 @@ common::CliProgram program() {
                                 text("device", "D", "with --chain: only this device")}),
            verify},
           {"backup", "copy the coordinator's SQLite files while it runs (one consistent moment per file)",
-           common::OptionTable({ledger_db, text("to", "FILE", "where: FILE, FILE.orders, FILE.channels", true)}),
+           common::OptionTable({ledger_db, text("to", "FILE", "where: FILE, FILE.orders, FILE.channels, FILE.wholesale", true)}),
            backup, kBackupNotes},
           {"restore", "put a backup back in place of the coordinator's files, while it runs or with it stopped",
            common::OptionTable(
@@ -1002,7 +1030,8 @@ std::vector<common::SchemaVersion> knownSchemas() {
   return {coordinator::SqlLedger::schemaVersion(), coordinator::DeviceRegistry::schemaVersion(),
           coordinator::SqliteCatalog::schemaVersion(), coordinator::SqliteAccess::schemaVersion(),
           coordinator::SqliteKpiSeries::schemaVersion(), coordinator::OrderBook::schemaVersion(),
-          coordinator::channels::DeadLetterStore::schemaVersion()};
+          coordinator::channels::DeadLetterStore::schemaVersion(),
+          coordinator::wholesale::WholesaleStore::schemaVersion()};
 }
 
 }  // namespace

@@ -7,10 +7,12 @@
 #include <cstring>
 #include <filesystem>
 #include <sstream>
+#include <tuple>
 
 #include "sw/common/crash_point.h"
 #include "sw/common/files.h"
 #include "sw/common/sqlite.h"
+#include "sw/coordinator/wholesale/wholesale_store.h"
 
 namespace sw::coordinator {
 namespace {
@@ -155,8 +157,49 @@ void dropStagedBackup(const std::string& db) {
   }
 }
 
+common::Status carryControlNumbersForward(const std::string& db) {
+  const std::string live = db + ".wholesale";
+  const std::string staged = live + kStagedSuffix;
+  if (!exists(live)) return {};
+  std::vector<std::tuple<std::string, std::string, int64_t>> numbers;
+  {
+    auto from = common::SqliteDb::open({.path = live, .read_only = true});
+    if (!from) return from.error();
+    auto st = from->prepare("SELECT partner, kind, last FROM control_numbers");
+    if (!st) return st.error();
+    if (auto s = st->eachRow([&](const common::SqliteStmt& r) {
+          numbers.emplace_back(r.columnText(0), r.columnText(1), r.columnInt(2));
+        });
+        !s) {
+      return s;
+    }
+  }
+  if (numbers.empty()) return {};
+  // A backup from before the wholesale channel has no such file: one is made, holding only these.
+  if (!exists(staged)) {
+    auto made = wholesale::WholesaleStore::open(staged);
+    if (!made) return made.error();
+  }
+  auto to = common::SqliteDb::open({.path = staged});
+  if (!to) return to.error();
+  auto txn = common::SqliteTxn::begin(*to);
+  if (!txn) return txn.error();
+  auto up = to->prepare("INSERT INTO control_numbers (partner, kind, last) VALUES (?1, ?2, ?3)"
+                           " ON CONFLICT (partner, kind) DO UPDATE SET last = MAX(last, excluded.last)");
+  if (!up) return up.error();
+  for (const auto& [partner, kind, last] : numbers) {
+    if (auto s = up->bind(1, partner).bind(2, kind).bind(3, last).run(); !s) return s;
+  }
+  if (auto s = txn->commit(); !s) return s;
+  return {};
+}
+
 common::Result<std::vector<std::string>> commitStagedBackup(const std::string& db) {
   if (!exists(db + kStagedSuffix)) return Error::reject("not_staged", "no staged backup beside " + db);
+  // Before the commit point, so a crash before it leaves the old files and the staged ones alike.
+  if (auto s = carryControlNumbersForward(db); !s) {
+    return Error::fatal(s.error().code, "keeping the wholesale control numbers ahead: " + s.error().message);
+  }
   std::vector<std::pair<std::string, std::string>> steps;
   std::string journal;
   for (const char* suffix : kCoordinatorFileSuffixes) {

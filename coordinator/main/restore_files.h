@@ -22,9 +22,9 @@
 
 namespace sw::coordinator {
 
-// The coordinator's files: the ledger file (or --local-db), then the order book and the
-// channels' dead letters beside it.
-inline constexpr const char* kCoordinatorFileSuffixes[] = {"", ".orders", ".channels"};
+// The coordinator's files: the ledger file (or --local-db), then the order book, the channels'
+// dead letters and the wholesale channel's file log and control numbers beside it.
+inline constexpr const char* kCoordinatorFileSuffixes[] = {"", ".orders", ".channels", ".wholesale"};
 
 // Checks that `from` (and its .orders and .channels, where present) is a coordinator's backup
 // this program can open: each file passes SQLite's quick_check, the main one holds the
@@ -44,6 +44,11 @@ void dropStagedBackup(const std::string& db);
 // live ones. Returns what was done, a line per file ("DB.orders put in place", "DB.channels removed
 // (not in the backup)").
 common::Result<std::vector<std::string>> commitStagedBackup(const std::string& db);
+// Control numbers sent to a trading partner are never sent again (partners refuse a duplicate
+// ISA13): before the commit, each of the live DB.wholesale's control numbers that is ahead of the
+// staged file's is carried into it (a staged file is made when the backup has none). Called by
+// commitStagedBackup; every connection to the files closed.
+common::Status carryControlNumbersForward(const std::string& db);
 
 // At start, before anything opens db's files (with the lock beside them held): finishes a
 // restore whose journal is there, and removes staged files no journal names. true when a

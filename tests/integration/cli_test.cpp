@@ -167,7 +167,7 @@ TEST(Cli, VersionSchemasAreWhatTheRunningBinariesRecord) {
   const VersionInfo coordinator = checkVersion(coordinatorBinary(), "stockwire-coordinator", dir);
 
   std::map<std::string, int64_t> coord_files;
-  for (const char* suffix : {"", ".orders", ".channels"}) {
+  for (const char* suffix : {"", ".orders", ".channels", ".wholesale"}) {
     for (const auto& [c, v] : recordedSchemas(coord.db() + suffix)) coord_files[c] = v;
   }
   ASSERT_FALSE(coord_files.empty());

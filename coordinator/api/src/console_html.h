@@ -82,6 +82,10 @@ inline constexpr const char* kConsoleHtml = R"HTML(<!doctype html>
 <th class="num">rate tokens</th><th>last push</th><th>last error</th><th>reconcile</th><th></th></tr></thead><tbody></tbody></table>
 <h2>Dead letters</h2>
 <table id="dead-letters"><thead><tr><th>id</th><th>channel</th><th>sku</th><th class="num">qty</th><th>code</th><th>message</th><th>when</th><th></th></tr></thead><tbody></tbody></table>
+<h2>Wholesale partners (X12)</h2>
+<table id="wholesale-partners"><thead><tr><th>partner</th><th>ISA ids (them / us)</th><th>version</th><th>inbound folder</th><th class="num">items</th><th class="num">846 every s</th><th class="num">unacknowledged</th></tr></thead><tbody></tbody></table>
+<h2>Wholesale files received</h2>
+<table id="wholesale-files"><thead><tr><th>id</th><th>partner</th><th>file</th><th>outcome</th><th>detail</th><th>when</th></tr></thead><tbody></tbody></table>
 </section>
 <section id="page-orders" data-page="orders" hidden>
 <div class="tiles" id="order-tiles"></div>
@@ -313,6 +317,17 @@ async function channels() {
   fill('#dead-letters', d.dead_letters, (tr, x) => {
     cell(tr, x.id, 'num'); cell(tr, x.channel); cell(tr, x.sku); cell(tr, x.quantity, 'num'); cell(tr, x.code); cell(tr, x.message); cell(tr, when(x.created_at_ms));
     button(cell(tr, ''), 'Replay', '/v1/channels/dead-letters/' + x.id + '/replay');
+  });
+  // The wholesale channel answers 404 when serve runs without --wholesale: no rows then.
+  const w = await api('/v1/wholesale/partners').catch(() => ({partners: []}));
+  fill('#wholesale-partners', w.partners, (tr, p) => {
+    cell(tr, p.id); cell(tr, p.them.qualifier + '/' + p.them.id + ' / ' + p.us.qualifier + '/' + p.us.id); cell(tr, p.version);
+    cell(tr, p.folders.inbound); cell(tr, p.items, 'num'); cell(tr, p.inventory_interval_s, 'num'); cell(tr, p.unacknowledged, 'num');
+  });
+  const f = w.partners.length ? await api('/v1/wholesale/files?limit=50').catch(() => ({files: []})) : {files: []};
+  fill('#wholesale-files', f.files, (tr, x) => {
+    cell(tr, x.id, 'num'); cell(tr, x.partner); cell(tr, x.name); cell(tr, x.state === 'done' ? x.outcome : x.state); cell(tr, x.detail);
+    cell(tr, when(x.received_at_ms));
   });
 }
 

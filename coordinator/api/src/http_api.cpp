@@ -26,6 +26,7 @@
 #include "sw/coordinator/ingest/routes.h"
 #include "sw/coordinator/ledger/routes.h"
 #include "sw/coordinator/orders/routes.h"
+#include "sw/coordinator/wholesale/routes.h"
 
 namespace sw::coordinator {
 
@@ -45,7 +46,8 @@ std::string httpRouteLabel(const std::string& path) {
       "/", "/healthz", "/metrics", "/v1/admin/restore", "/v1/alerts", "/v1/anomalies", "/v1/audit", "/v1/available",
       "/v1/catalog", "/v1/channels", "/v1/channels/dead-letters", "/v1/devices", "/v1/discrepancies", "/v1/enroll",
       "/v1/events", "/v1/kpis", "/v1/kpis/history", "/v1/orders", "/v1/orders/attention", "/v1/price-lists", "/v1/prices",
-      "/v1/quarantine", "/v1/stock", "/v1/stream", "/v1/tasks", "/v1/transfers", "/v1/whoami"};
+      "/v1/quarantine", "/v1/stock", "/v1/stream", "/v1/tasks", "/v1/transfers", "/v1/whoami",
+      "/v1/wholesale/files", "/v1/wholesale/partners"};
   if (kExact.count(path)) return path;
   // The routes with a value in their path, as they are registered (catalog/, channels/, orders/ routes.cpp).
   static const std::vector<std::pair<std::regex, std::string>> kPatterns = {
@@ -56,6 +58,8 @@ std::string httpRouteLabel(const std::string& path) {
       {std::regex(R"(/v1/channels/[^/]{1,64}/webhooks)"), "/v1/channels/{channel}/webhooks"},
       {std::regex(R"(/v1/fulfilments/\d{1,18}/retry)"), "/v1/fulfilments/{id}/retry"},
       {std::regex(R"(/v1/admin/restore/[0-9a-f-]{36})"), "/v1/admin/restore/{id}"},
+      {std::regex(R"(/v1/wholesale/partners/[^/]{1,64}/(unacknowledged|sent|available))"),
+       "/v1/wholesale/partners/{id}/{what}"},
   };
   for (const auto& [re, label] : kPatterns) {
     if (std::regex_match(path, re)) return label;
@@ -365,6 +369,14 @@ void CoordinatorHttpApi::setOrders(OrderService& orders) {
            st.channel_cancels.load() + st.manual_cancels.load() + st.refunds_applied.load();
   });
   impl_->kpi_extras.orders = &orders.book();
+}
+
+void CoordinatorHttpApi::setWholesale(wholesale::WholesaleService& wholesale) {
+  wholesale::addRoutes(impl_->server, wholesale);
+  impl_->live.addPart("wholesale", [&wholesale] {
+    const wholesale::WholesaleStats& st = wholesale.stats();
+    return st.files.load() + st.sent.load();
+  });
 }
 
 void CoordinatorHttpApi::setKpiHistory(SqliteKpiSeries& history, KpiSamplerOptions options) {

@@ -177,6 +177,8 @@ common::Result<std::unique_ptr<ChannelConnector>> makeConnector(const json& conf
       out = std::move(*conn);
       break;
     }
+    case ChannelKind::kWholesale:  // parseChannel never gives it: partners are in --wholesale
+      return Error::fatal("bad_config", "wholesale partners are configured by serve --wholesale FILE");
   }
   return out;
 }

@@ -18,6 +18,8 @@ const char* channelName(ChannelKind kind) {
       return "woocommerce";
     case ChannelKind::kWalmart:
       return "walmart";
+    case ChannelKind::kWholesale:
+      return "wholesale";
   }
   return "unknown";
 }

@@ -115,6 +115,8 @@ common::Result<std::vector<NormalizedOrder>> decodeOrders(ChannelKind channel, s
         return decodeWooCommerce(*j);
       case ChannelKind::kWalmart:
         return decodeWalmart(*j);
+      case ChannelKind::kWholesale:
+        return Error::reject("bad_channel", "wholesale orders are X12 850 files: read them with edi-decode");
     }
   } catch (const json::exception& e) {
     // The decoders read through json_read.h and should never get here; belt and braces.

@@ -112,6 +112,7 @@ common::Result<WebhookDelivery> parseWebhook(ChannelKind channel, const HeaderLi
     case ChannelKind::kAmazon:
     case ChannelKind::kEbay:
     case ChannelKind::kWalmart:
+    case ChannelKind::kWholesale:
       return Error::reject("not_pushed", std::string(channelName(channel)) +
                                              " orders are polled; this endpoint takes Shopify and WooCommerce webhooks only");
   }

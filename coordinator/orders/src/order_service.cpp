@@ -85,6 +85,10 @@ void OrderService::setChannelLocations(ChannelKind channel, std::map<std::string
   channel_locations_[channels::channelName(channel)] = std::move(locations);
 }
 
+void OrderService::setAvailabilitySource(ChannelKind channel, AvailabilitySource source) {
+  availability_sources_[channels::channelName(channel)] = std::move(source);
+}
+
 std::string OrderService::mapLocation(const std::string& channel, const std::string& channel_ref) const {
   auto c = channel_locations_.find(channel);
   if (c == channel_locations_.end() || channel_ref.empty()) return "";
@@ -358,8 +362,9 @@ Result<IntakeResult> OrderService::intakeNew(const NormalizedOrder& received) {
     return IntakeResult{toString(o.status), true, o.reason};
   }
   // Strict policy: every SKU must be covered by what this channel may sell right now.
+  auto source = availability_sources_.find(channel);
   for (const auto& [sku, n] : need) {
-    auto ats = availableToSell(channel, sku);
+    auto ats = source != availability_sources_.end() ? source->second(order, sku) : availableToSell(channel, sku);
     if (!ats) return ats.error();
     if (*ats < n) {
       o.status = OrderState::kRejectedNoStock;

@@ -8,6 +8,8 @@
 //   POST /v1/channels/{c}/webhooks; GET /v1/orders, /v1/orders/{c}/{id}, /v1/tasks   orders/routes.h
 //   GET /v1/available?sku=SKU; GET /v1/channels, /v1/channels/dead-letters; POST .../replay, .../reconcile
 //                                                                                  channels/routes.h
+//   GET /v1/wholesale/partners, .../{id}/unacknowledged, .../{id}/sent, .../{id}/available; /v1/wholesale/files
+//                                                                                  wholesale/routes.h
 //   GET /v1/kpis                             accuracy, latency, error rates, fulfilment, returns  src/kpis.h
 //   GET /v1/kpis/history?series=&since_ms=&until_ms=   the KPI sampler's points    src/kpis.h
 //   GET /v1/audit                            who changed what (admin)
@@ -40,6 +42,7 @@
 #include "sw/coordinator/ingest/ingest.h"
 #include "sw/coordinator/ledger/ledger.h"
 #include "sw/coordinator/orders/order_service.h"
+#include "sw/coordinator/wholesale/wholesale_service.h"
 
 namespace sw::coordinator {
 
@@ -80,6 +83,10 @@ class CoordinatorHttpApi {
 
   // Order webhooks, orders and pick tasks (orders/routes.h; optional; before start()).
   void setOrders(OrderService& orders);
+
+  // Wholesale partners, their sent and unacknowledged files and the received-file log
+  // (wholesale/routes.h; optional; before start()).
+  void setWholesale(wholesale::WholesaleService& wholesale);
 
   // More figures for GET /metrics from a subsystem (channels, orders): called on every scrape,
   // from an HTTP worker thread (optional; before start()).

@@ -19,7 +19,9 @@
 
 namespace sw::coordinator::channels {
 
-enum class ChannelKind { kShopify, kAmazon, kEbay, kWooCommerce, kWalmart };
+// kWholesale: X12 EDI trading partners (coordinator/wholesale): its orders come from 850 files,
+// not from a connector of the channels config, so parseChannel does not name it.
+enum class ChannelKind { kShopify, kAmazon, kEbay, kWooCommerce, kWalmart, kWholesale };
 const char* channelName(ChannelKind kind);
 common::Result<ChannelKind> parseChannel(std::string_view name);
 

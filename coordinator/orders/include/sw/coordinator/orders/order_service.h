@@ -125,6 +125,12 @@ class OrderService {
   // The channel's own ids of stores/locations -> Stockwire locations (pickup stores, where refunded
   // units were restocked): channels.<name>.channel_locations of the channels config.
   void setChannelLocations(channels::ChannelKind channel, std::map<std::string, std::string> locations);
+  // Available-to-sell for one channel's orders in place of Availability (before start()): the
+  // wholesale channel's is per trading partner, which the order names. Asked under the same lock
+  // as the reservation, so the strict policy holds as for the other channels.
+  using AvailabilitySource =
+      std::function<common::Result<int64_t>(const channels::NormalizedOrder& order, const std::string& sku)>;
+  void setAvailabilitySource(channels::ChannelKind channel, AvailabilitySource source);
   // The ledger took restocked units from this service (not from ingest): stock views and channel
   // pushes follow from here, as for ingest's commits.
   void setLedgerCommitHook(std::function<void(const CommitInfo&)> hook) { ledger_hook_ = std::move(hook); }
@@ -199,6 +205,7 @@ class OrderService {
   std::map<std::string, std::unique_ptr<channels::ChannelConnector>> connectors_;  // by channel name
   std::map<std::string, std::string> secrets_;
   std::map<std::string, std::map<std::string, std::string>> channel_locations_;  // by channel name
+  std::map<std::string, AvailabilitySource> availability_sources_;               // by channel name
   std::function<void(const CommitInfo&)> ledger_hook_;
   std::function<void(const std::string&)> sku_changed_;
   std::function<void(const std::vector<std::string>&)> tasks_changed_;

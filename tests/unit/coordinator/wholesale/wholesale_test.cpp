@@ -1,0 +1,704 @@
+// The wholesale channel with its real parts: a SQLite ledger, order book and wholesale store in a
+// temp dir, the order service, a partner's inbound, outbound and archive folders, and a clock
+// moved by hand. Files are dropped into the inbound folder as the partner's gateway would, a round
+// of the worker is run, and what appears in the outbound folder is read back with sw_edi as the
+// partner would. Nothing sleeps or waits.
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include <nlohmann/json.hpp>
+
+#include "sw/common/uuid.h"
+#include "sw/coordinator/edi/documents.h"
+#include "sw/coordinator/edi/x12.h"
+#include "sw/coordinator/ledger/sql_ledger.h"
+#include "sw/coordinator/orders/order_service.h"
+#include "sw/coordinator/wholesale/wholesale_service.h"
+#include "schema_upgrade.h"
+#include "test_support.h"
+
+using namespace sw;
+using namespace sw::coordinator;
+using namespace sw::coordinator::wholesale;
+using nlohmann::json;
+namespace fs = std::filesystem;
+
+namespace {
+
+// A line of a partner's 850: its PO101, quantity, price and vendor item number.
+struct PoLine {
+  std::string line;
+  int64_t quantity;
+  std::string price;
+  std::string vendor_item;
+};
+
+const edi::Segment* find(const std::vector<edi::Segment>& segs, const std::string& id, size_t nth = 0) {
+  for (const edi::Segment& s : segs) {
+    if (s.id == id && nth-- == 0) return &s;
+  }
+  return nullptr;
+}
+size_t count(const std::vector<edi::Segment>& segs, const std::string& id) {
+  size_t n = 0;
+  for (const edi::Segment& s : segs) n += s.id == id;
+  return n;
+}
+
+class WholesaleTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    for (const char* d : {"in", "out", "archive"}) fs::create_directories(dir_.file(d));
+    auto l = SqlLedger::open({.path = dir_.file("ledger.db")});
+    ASSERT_TRUE(l.ok()) << l.error().toString();
+    ledger_ = std::move(*l);
+    auto sales = ledger_->openSalesHistory();
+    ASSERT_TRUE(sales.ok());
+    sales_ = std::move(*sales);
+    open();
+  }
+  json partnerJson() {
+    return {{"id", "acme"},
+            {"us", {{"qualifier", "ZZ"}, {"id", "STOCKWIRE"}}},
+            {"them", {{"qualifier", "ZZ"}, {"id", "ACME"}}},
+            {"line_breaks", true},
+            {"folders", {{"inbound", dir_.file("in")}, {"outbound", dir_.file("out")}, {"archive", dir_.file("archive")}}},
+            {"inventory", {{"interval_s", 3600}, {"cap", 5}}},
+            {"items", json::array({{{"sku", "WIDGET-S"}, {"ids", {{"VN", "AB3542"}, {"UP", "012345678905"}}}},
+                                   {{"sku", "WIDGET-M"}, {"ids", {{"VN", "RD5322"}}}}})},
+            {"ship_from", "Stockwire DC"},
+            {"carrier_scac", "UPSN"}};
+  }
+  // The whole stack as serve builds it; again after close() is a restart.
+  void open() {
+    auto b = OrderBook::open(dir_.file("ledger.db.orders"), clock_);
+    ASSERT_TRUE(b.ok()) << b.error().toString();
+    book_ = std::move(*b);
+    auto routing = parseRoutingConfig(json::parse(R"({"locations": {"wh-1": {"lat": 52.5, "lon": 13.4, "cost": 1}}})"));
+    ASSERT_TRUE(routing.ok());
+    orders_ = std::make_unique<OrderService>(*book_, *ledger_, nullptr, *routing, clock_);
+    auto store = WholesaleStore::open(dir_.file("ledger.db.wholesale"));
+    ASSERT_TRUE(store.ok()) << store.error().toString();
+    store_ = std::move(*store);
+    auto cfg = parseWholesaleConfig(json{{"partners", json::array({partnerJson()})}});
+    ASSERT_TRUE(cfg.ok()) << cfg.error().toString();
+    service_ = std::make_unique<WholesaleService>(std::move(*cfg), *store_, *orders_, *ledger_, *sales_, book_->holds(),
+                                                  clock_);
+    service_->attach();
+  }
+  void close() {
+    service_.reset();
+    store_.reset();
+    orders_.reset();
+    book_.reset();
+  }
+  const Partner& partner() { return service_->config().partners.at(0); }
+
+  void commitEvent(const std::string& loc, common::EventType type, std::vector<common::Line> lines,
+                   const std::string& ref = "") {
+    common::Event e;
+    e.device_id = "hh-" + loc;
+    e.seq = ++seq_[e.device_id];
+    e.event_id = common::newUuid();
+    e.type = type;
+    e.occurred_at_ms = clock_.nowMs();
+    e.location = loc;
+    e.ref = ref;
+    e.lines = std::move(lines);
+    ApplyGroup g;
+    g.applied_at_ms = clock_.nowMs();
+    if (seq_[e.device_id] == 1) g.new_devices[e.device_id] = common::newUuid();
+    g.cursors[e.device_id] = e.seq;
+    g.events.push_back({e, 0});
+    ASSERT_TRUE(ledger_->commit(g).ok());
+  }
+  void receive(const std::string& sku, int64_t qty) {
+    commitEvent("wh-1", common::EventType::kReceive, {{sku, qty, std::nullopt}});
+  }
+  // The handheld picks every open task in full: one sale naming the task, as the agent records it.
+  void pickAll() {
+    auto open_tasks = book_->tasks().open();
+    ASSERT_TRUE(open_tasks.ok());
+    for (const PickTask& t : *open_tasks) {
+      std::vector<common::Line> lines;
+      for (const TaskLine& l : t.lines) lines.push_back({l.sku, l.quantity, std::nullopt});
+      commitEvent(t.location, common::EventType::kSale, lines, t.task_id);
+    }
+  }
+
+  // The partner's side: an 850 interchange as its translator writes it.
+  std::string x12_850(uint64_t isa13, const std::string& po, const std::vector<PoLine>& lines,
+                      edi::Separators separators = {'*', '>', '~', '^'}) {
+    edi::PartnerConfig them;
+    them.sender_id = "ACME";
+    them.receiver_id = "STOCKWIRE";
+    them.separators = separators;
+    edi::CountingControlNumbers numbers(isa13, isa13 + 100, 1);
+    edi::SetOut set{"850", {}};
+    set.segments.push_back({"BEG", {"00", "SA", po, "", "20261201"}});
+    set.segments.push_back({"N1", {"ST", "XYZ RETAIL", "9", "0003947268292"}});
+    set.segments.push_back({"N4", {"SOLON", "OH", "44139", "US"}});
+    for (const PoLine& l : lines) {
+      set.segments.push_back({"PO1", {l.line, std::to_string(l.quantity), "EA", l.price, "", "VN", l.vendor_item}});
+    }
+    set.segments.push_back({"CTT", {std::to_string(lines.size())}});
+    auto x = edi::writeInterchange(them, numbers, edi::WriteTime::fromUnixMs(clock_.nowMs()), "PO", {set});
+    EXPECT_TRUE(x.ok()) << x.error().toString();
+    return x.ok() ? *x : "";
+  }
+  // The partner's 997 for one of our groups.
+  std::string x12_997(uint64_t isa13, const std::string& functional_id, const std::string& group_control,
+                      const std::vector<std::string>& sets) {
+    edi::PartnerConfig them;
+    them.sender_id = "ACME";
+    them.receiver_id = "STOCKWIRE";
+    edi::CountingControlNumbers numbers(isa13, isa13 + 100, 1);
+    edi::GroupAck ack;
+    ack.functional_id = functional_id;
+    ack.control = group_control;
+    ack.declared_sets = ack.received_sets = ack.accepted_sets = static_cast<int64_t>(sets.size());
+    for (const std::string& s : sets) ack.sets.push_back({"855", s, edi::AckStatus::kAccepted, {}, {}});
+    auto x = edi::write997(them, numbers, edi::WriteTime::fromUnixMs(clock_.nowMs()), {ack});
+    EXPECT_TRUE(x.ok()) << x.error().toString();
+    return x.ok() ? *x : "";
+  }
+  void drop(const std::string& name, const std::string& content) {
+    std::ofstream out(dir_.file("in/" + name), std::ios::binary);
+    out << content;
+  }
+  // Files in a folder whose names start with prefix, by name.
+  std::vector<std::string> filesIn(const std::string& folder, const std::string& prefix = "") {
+    std::vector<std::string> out;
+    for (const auto& e : fs::directory_iterator(dir_.file(folder))) {
+      std::string n = e.path().filename().string();
+      if (n.rfind(prefix, 0) == 0) out.push_back(n);
+    }
+    std::sort(out.begin(), out.end());
+    return out;
+  }
+  // Every outbound file of a kind ("855"), parsed as the partner would; each must be clean.
+  std::vector<edi::ParsedFile> sent(const std::string& kind) {
+    std::vector<edi::ParsedFile> out;
+    for (const std::string& n : filesIn("out", kind + "-")) {
+      std::ifstream in(dir_.file("out/" + n), std::ios::binary);
+      std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+      edi::ParsedFile f = edi::parseX12(text);
+      EXPECT_TRUE(f.clean()) << n << ": " << f.firstProblem();
+      EXPECT_EQ(f.interchanges.at(0).sender_id, "STOCKWIRE");
+      EXPECT_EQ(f.interchanges.at(0).receiver_id, "ACME");
+      out.push_back(std::move(f));
+    }
+    return out;
+  }
+  const std::vector<edi::Segment>& setOf(const edi::ParsedFile& f) { return f.interchanges.at(0).groups.at(0).sets.at(0).segments; }
+  std::optional<BookOrder> order(const std::string& po) {
+    auto o = book_->order("wholesale", "acme:" + po);
+    EXPECT_TRUE(o.ok());
+    return o.ok() ? *o : std::nullopt;
+  }
+  int64_t held(const std::string& sku) {
+    int64_t n = 0;
+    for (const auto& [loc, q] : book_->holds().reservedByLocation(sku)) n += q;
+    return n;
+  }
+  std::vector<ReceivedFile> log() {
+    auto f = store_->files("", 100);
+    EXPECT_TRUE(f.ok());
+    return f.ok() ? *f : std::vector<ReceivedFile>{};
+  }
+
+  test::TempDir dir_;
+  common::ManualClock clock_{1'796'000'000'000};
+  std::unique_ptr<SqlLedger> ledger_;
+  std::unique_ptr<SalesHistory> sales_;
+  std::unique_ptr<OrderBook> book_;
+  std::unique_ptr<OrderService> orders_;
+  std::unique_ptr<WholesaleStore> store_;
+  std::unique_ptr<WholesaleService> service_;
+  std::map<std::string, uint64_t> seq_;
+};
+
+}  // namespace
+
+TEST_F(WholesaleTest, An850BecomesARoutedOrderAnsweredBy997And855AndItsPickBringsAnAsnAndAnInvoice) {
+  receive("WIDGET-S", 4);
+  receive("WIDGET-M", 10);
+  drop("po-1.edi", x12_850(7001, "PO-1", {{"1", 3, "9.25", "AB3542"}, {"2", 2, "13.79", "RD5322"}, {"3", 1, "4.35", "ZZ999"}}));
+  service_->workOnce();
+
+  // The file is archived and logged; the inbound folder is empty.
+  EXPECT_TRUE(filesIn("in").empty());
+  ASSERT_EQ(filesIn("archive").size(), 1u);
+  auto files = log();
+  ASSERT_EQ(files.size(), 1u);
+  EXPECT_EQ(files[0].state, "done");
+  EXPECT_EQ(files[0].outcome, "accepted") << files[0].detail;
+  EXPECT_EQ(files[0].name, "po-1.edi");
+  EXPECT_TRUE(fs::exists(files[0].archived_as));
+
+  // An order like an online one: accepted, reserved and routed to wh-1 with a pick task.
+  auto o = order("PO-1");
+  ASSERT_TRUE(o);
+  EXPECT_EQ(o->status, OrderState::kAccepted) << o->reason;
+  EXPECT_EQ(held("WIDGET-S"), 3);
+  EXPECT_EQ(held("WIDGET-M"), 2);
+  auto tasks = book_->tasks().open();
+  ASSERT_TRUE(tasks.ok());
+  ASSERT_EQ(tasks->size(), 1u);
+  EXPECT_EQ(tasks->front().location, "wh-1");
+
+  // The 997: the PO group accepted with its one set.
+  auto acks = sent("997");
+  ASSERT_EQ(acks.size(), 1u);
+  auto fa = edi::readFunctionalAck(acks[0].interchanges[0].groups[0].sets[0]);
+  ASSERT_TRUE(fa.ok()) << fa.error().toString();
+  EXPECT_EQ(fa->functional_id, "PO");
+  EXPECT_EQ(fa->control, "7101");
+  EXPECT_EQ(fa->status, edi::AckStatus::kAccepted);
+  EXPECT_EQ(fa->accepted_sets, 1);
+
+  // The 855: accepted with changes, lines 1 and 2 accepted, line 3 (no such item) rejected.
+  auto pr = sent("855");
+  ASSERT_EQ(pr.size(), 1u);
+  const auto& s855 = setOf(pr[0]);
+  ASSERT_TRUE(find(s855, "BAK"));
+  EXPECT_EQ(find(s855, "BAK")->element(2), "AC");
+  EXPECT_EQ(find(s855, "BAK")->element(3), "PO-1");
+  ASSERT_EQ(count(s855, "ACK"), 3u);
+  EXPECT_EQ(find(s855, "ACK", 0)->element(1), "IA");
+  EXPECT_EQ(find(s855, "ACK", 0)->element(2), "3");
+  EXPECT_EQ(find(s855, "ACK", 1)->element(1), "IA");
+  EXPECT_EQ(find(s855, "ACK", 2)->element(1), "IR");
+
+  // The handheld picks: the task completes, and an 856 and an 810 go out.
+  ASSERT_NO_FATAL_FAILURE(pickAll());
+  orders_->workOnce();
+  EXPECT_EQ(order("PO-1")->status, OrderState::kShipped);
+  auto asns = sent("856");
+  ASSERT_EQ(asns.size(), 1u);
+  const auto& s856 = setOf(asns[0]);
+  ASSERT_EQ(count(s856, "HL"), 4u);  // shipment > order > 2 items
+  EXPECT_EQ(find(s856, "HL", 0)->element(3), "S");
+  EXPECT_EQ(find(s856, "HL", 1)->element(3), "O");
+  EXPECT_EQ(find(s856, "HL", 1)->element(2), "1");  // the order's parent is the shipment
+  EXPECT_EQ(find(s856, "HL", 2)->element(3), "I");
+  EXPECT_EQ(find(s856, "HL", 2)->element(2), "2");
+  EXPECT_EQ(find(s856, "PRF")->element(1), "PO-1");
+  EXPECT_EQ(find(s856, "TD5")->element(3), "UPSN");
+  ASSERT_TRUE(find(s856, "REF"));
+  EXPECT_EQ(find(s856, "REF")->element(1), "CN");
+  EXPECT_FALSE(find(s856, "REF")->element(2).empty());
+  EXPECT_EQ(find(s856, "LIN", 0)->element(3), "AB3542");
+  EXPECT_EQ(find(s856, "SN1", 0)->element(2), "3");
+  EXPECT_EQ(find(s856, "SN1", 1)->element(2), "2");
+  auto invoices = sent("810");
+  ASSERT_EQ(invoices.size(), 1u);
+  const auto& s810 = setOf(invoices[0]);
+  EXPECT_EQ(find(s810, "BIG")->element(4), "PO-1");
+  ASSERT_EQ(count(s810, "IT1"), 2u);
+  EXPECT_EQ(find(s810, "TDS")->element(1), "5533");  // 3 x 9.25 + 2 x 13.79
+  // The fulfilment is reported: not tried again.
+  auto f = book_->fulfilments().pending(10);
+  ASSERT_TRUE(f.ok());
+  EXPECT_TRUE(f->empty());
+  orders_->workOnce();
+  EXPECT_EQ(sent("856").size(), 1u);
+}
+
+TEST_F(WholesaleTest, AnOrderBeyondThePartnersCapIsRefusedWithAnRd855) {
+  receive("WIDGET-S", 50);  // the partner's cap is 5
+  drop("po-2.edi", x12_850(7002, "PO-2", {{"1", 6, "9.25", "AB3542"}}));
+  service_->workOnce();
+  auto o = order("PO-2");
+  ASSERT_TRUE(o);
+  EXPECT_EQ(o->status, OrderState::kRejectedNoStock);
+  EXPECT_EQ(held("WIDGET-S"), 0);
+  auto pr = sent("855");
+  ASSERT_EQ(pr.size(), 1u);
+  EXPECT_EQ(find(setOf(pr[0]), "BAK")->element(2), "RD");
+  EXPECT_EQ(find(setOf(pr[0]), "ACK")->element(1), "IR");
+  // The order service's cancel of a refused order is the 855 already sent.
+  orders_->workOnce();
+  auto after = order("PO-2");
+  EXPECT_EQ(after->channel_cancel, ChannelCancel::kDone) << after->channel_cancel_error;
+}
+
+TEST_F(WholesaleTest, APurchaseOrderOfNothingWeSellIsNoOrderAndItsLinesAreRejected) {
+  drop("po.edi", x12_850(7022, "PO-22", {{"1", 1, "1.00", "NOT-OURS"}, {"2", 2, "1.00", "NOR-THIS"}}));
+  service_->workOnce();
+  EXPECT_FALSE(order("PO-22"));
+  auto pr = sent("855");
+  ASSERT_EQ(pr.size(), 1u);
+  EXPECT_EQ(find(setOf(pr[0]), "BAK")->element(2), "RD");
+  EXPECT_EQ(find(setOf(pr[0]), "ACK", 1)->element(1), "IR");
+  EXPECT_EQ(log().at(0).outcome, "accepted");  // the file was fine; the 855 says no
+}
+
+TEST_F(WholesaleTest, ADuplicateInterchangeGetsTa1025AndNoSecondOrder) {
+  receive("WIDGET-S", 4);
+  const std::string x = x12_850(7003, "PO-3", {{"1", 1, "9.25", "AB3542"}});
+  drop("a.edi", x);
+  service_->workOnce();
+  drop("b.edi", x);  // the gateway delivers it again
+  service_->workOnce();
+  auto ta1 = sent("TA1");
+  ASSERT_EQ(ta1.size(), 1u);
+  ASSERT_EQ(ta1[0].interchanges[0].ta1s.size(), 1u);
+  const edi::Segment& t = ta1[0].interchanges[0].ta1s[0];
+  EXPECT_EQ(t.element(1), "000007003");
+  EXPECT_EQ(t.element(4), "R");
+  EXPECT_EQ(t.element(5), "025");
+  EXPECT_EQ(sent("997").size(), 1u);  // only the first was acknowledged
+  EXPECT_EQ(sent("855").size(), 1u);
+  EXPECT_EQ(held("WIDGET-S"), 1);
+  auto files = log();
+  ASSERT_EQ(files.size(), 2u);
+  EXPECT_EQ(files[0].outcome, "duplicate");  // newest first
+  EXPECT_EQ(files[1].outcome, "accepted");
+  EXPECT_EQ(filesIn("archive").size(), 2u);  // both kept
+}
+
+TEST_F(WholesaleTest, ABrokenSetGetsARejecting997AndNoOrder) {
+  receive("WIDGET-S", 4);
+  std::string x = x12_850(7004, "PO-4", {{"1", 1, "9.25", "AB3542"}});
+  // SE01 says one segment more than there are.
+  auto se = x.find("SE*");
+  ASSERT_NE(se, std::string::npos);
+  size_t star = x.find('*', se + 3);
+  int n = std::stoi(x.substr(se + 3, star - se - 3));
+  x.replace(se + 3, star - se - 3, std::to_string(n + 1));
+  drop("broken.edi", x);
+  service_->workOnce();
+  EXPECT_FALSE(order("PO-4"));
+  EXPECT_EQ(held("WIDGET-S"), 0);
+  auto acks = sent("997");
+  ASSERT_EQ(acks.size(), 1u);
+  auto fa = edi::readFunctionalAck(acks[0].interchanges[0].groups[0].sets[0]);
+  ASSERT_TRUE(fa.ok());
+  EXPECT_EQ(fa->status, edi::AckStatus::kRejected);
+  ASSERT_EQ(fa->sets.size(), 1u);
+  EXPECT_EQ(fa->sets[0].status, edi::AckStatus::kRejected);
+  EXPECT_EQ(fa->sets[0].codes, std::vector<int>{edi::ak5::kSegmentCountMismatch});
+  EXPECT_TRUE(sent("855").empty());
+  EXPECT_EQ(log().at(0).outcome, "rejected");
+}
+
+TEST_F(WholesaleTest, ASetTheReaderRefusesGetsARejecting997) {
+  // An 850 without BEG passes the envelope but is no purchase order.
+  edi::PartnerConfig them;
+  them.sender_id = "ACME";
+  them.receiver_id = "STOCKWIRE";
+  edi::CountingControlNumbers numbers(7005, 7105, 1);
+  edi::SetOut set{"850", {{"PO1", {"1", "1", "EA", "9.25", "", "VN", "AB3542"}}, {"CTT", {"1"}}}};
+  auto x = edi::writeInterchange(them, numbers, edi::WriteTime::fromUnixMs(clock_.nowMs()), "PO", {set});
+  ASSERT_TRUE(x.ok());
+  drop("nobeg.edi", *x);
+  service_->workOnce();
+  auto acks = sent("997");
+  ASSERT_EQ(acks.size(), 1u);
+  auto fa = edi::readFunctionalAck(acks[0].interchanges[0].groups[0].sets[0]);
+  ASSERT_TRUE(fa.ok());
+  EXPECT_EQ(fa->status, edi::AckStatus::kRejected);
+  EXPECT_EQ(fa->sets.at(0).status, edi::AckStatus::kRejected);
+  EXPECT_EQ(fa->sets.at(0).codes, std::vector<int>{edi::ak5::kSegmentsInError});
+  EXPECT_TRUE(book_->orders(std::nullopt, 10)->empty());
+}
+
+TEST_F(WholesaleTest, ABrokenEnvelopeGetsATa1AndNothingIsTakenIn) {
+  receive("WIDGET-S", 4);
+  std::string x = x12_850(7006, "PO-6", {{"1", 1, "9.25", "AB3542"}});
+  auto iea = x.find("IEA*1*000007006");
+  ASSERT_NE(iea, std::string::npos);
+  x.replace(iea, 15, "IEA*1*000007999");
+  drop("env.edi", x);
+  service_->workOnce();
+  auto ta1 = sent("TA1");
+  ASSERT_EQ(ta1.size(), 1u);
+  EXPECT_EQ(ta1[0].interchanges[0].ta1s.at(0).element(5), "001");
+  EXPECT_TRUE(sent("997").empty());
+  EXPECT_FALSE(order("PO-6"));
+  EXPECT_EQ(log().at(0).outcome, "envelope_rejected");
+  // An interchange from someone else in this partner's folder is refused too (TA1 006).
+  std::string other = x12_850(7007, "PO-7", {{"1", 1, "9.25", "AB3542"}});
+  auto acme = other.find("ACME           ");
+  ASSERT_NE(acme, std::string::npos);
+  other.replace(acme, 15, "EVILCO         ");
+  drop("other.edi", other);
+  service_->workOnce();
+  EXPECT_EQ(sent("TA1").size(), 2u);
+  EXPECT_FALSE(order("PO-7"));
+  EXPECT_NE(log().at(0).detail.find("not partner acme"), std::string::npos) << log().at(0).detail;
+}
+
+// The partner separates elements with '|', and its PO number holds our '*': X12 has no escape, so
+// our 855 cannot carry it. The order is taken, the file is done with the reason, and the next file
+// of the folder is not held up.
+TEST_F(WholesaleTest, AnAnswerThatCannotBeWrittenIsNotedAndDoesNotBlockTheFolder) {
+  receive("WIDGET-S", 10);
+  drop("a.edi", x12_850(7020, "PO*20", {{"1", 1, "9.25", "AB3542"}}, {'|', '>', '~', '^'}));
+  drop("b.edi", x12_850(7021, "PO-21", {{"1", 1, "9.25", "AB3542"}}));
+  service_->workOnce();
+  auto files = log();
+  ASSERT_EQ(files.size(), 2u);
+  EXPECT_EQ(files[1].name, "a.edi");
+  EXPECT_EQ(files[1].state, "done");
+  EXPECT_NE(files[1].detail.find("the 855 of PO PO*20 could not be written"), std::string::npos) << files[1].detail;
+  EXPECT_TRUE(order("PO*20"));
+  EXPECT_EQ(files[0].outcome, "accepted");
+  EXPECT_EQ(sent("855").size(), 1u);
+  EXPECT_EQ(sent("997").size(), 2u);
+}
+
+TEST_F(WholesaleTest, ARestartKeepsControlNumbersTheFileLogAndTheSeenInterchanges) {
+  receive("WIDGET-S", 4);
+  const std::string first = x12_850(7008, "PO-8", {{"1", 1, "9.25", "AB3542"}});
+  drop("a.edi", first);
+  service_->workOnce();
+  auto before = store_->sentFiles("acme", 100);
+  ASSERT_TRUE(before.ok());
+  ASSERT_FALSE(before->empty());
+  std::set<std::string> interchanges, groups;
+  for (const SentFile& f : *before) {
+    interchanges.insert(f.interchange);
+    groups.insert(f.group_control);
+  }
+  close();
+  open();
+  drop("b.edi", x12_850(7009, "PO-9", {{"1", 1, "9.25", "AB3542"}}));
+  drop("c.edi", first);  // and the first again: still a duplicate after the restart
+  service_->workOnce();
+  auto after = store_->sentFiles("acme", 100);
+  ASSERT_TRUE(after.ok());
+  EXPECT_GT(after->size(), before->size());
+  for (const SentFile& f : *after) {
+    if (f.id <= before->front().id) continue;
+    EXPECT_FALSE(interchanges.count(f.interchange)) << "ISA13 " << f.interchange << " used twice";
+    if (!f.group_control.empty()) {
+      EXPECT_FALSE(groups.count(f.group_control)) << "GS06 " << f.group_control;
+    }
+  }
+  auto files = log();
+  ASSERT_EQ(files.size(), 3u);
+  EXPECT_EQ(files[2].name, "a.edi");
+  EXPECT_EQ(files[1].name, "b.edi");
+  EXPECT_EQ(files[1].outcome, "accepted");
+  EXPECT_EQ(files[0].outcome, "duplicate");
+  EXPECT_TRUE(order("PO-9"));
+}
+
+TEST_F(WholesaleTest, The846ReflectsAvailableStockAndTheCapOnItsSchedule) {
+  receive("WIDGET-S", 10);
+  receive("WIDGET-M", 3);
+  service_->workOnce();
+  auto first = sent("846");
+  ASSERT_EQ(first.size(), 1u);
+  const auto& s = setOf(first[0]);
+  ASSERT_EQ(count(s, "LIN"), 2u);
+  // The item's ids from the partners file (by qualifier): UP and VN.
+  EXPECT_EQ(find(s, "LIN", 0)->element(2), "UP");
+  EXPECT_EQ(find(s, "LIN", 0)->element(3), "012345678905");
+  EXPECT_EQ(find(s, "LIN", 0)->element(5), "AB3542");
+  EXPECT_EQ(find(s, "QTY", 0)->element(1), "33");
+  EXPECT_EQ(find(s, "QTY", 0)->element(2), "5");  // 10 on hand, capped at 5
+  EXPECT_EQ(find(s, "QTY", 1)->element(2), "3");
+
+  // Not again before the interval.
+  clock_.advanceMs(3'599'000);
+  service_->workOnce();
+  EXPECT_EQ(sent("846").size(), 1u);
+
+  // An order holds 2 of WIDGET-M: the next 846 offers what is left.
+  drop("po.edi", x12_850(7010, "PO-10", {{"1", 2, "13.79", "RD5322"}}));
+  service_->workOnce();
+  ASSERT_EQ(order("PO-10")->status, OrderState::kAccepted);
+  clock_.advanceMs(1'000);
+  service_->workOnce();
+  auto all = sent("846");
+  ASSERT_EQ(all.size(), 2u);
+  EXPECT_EQ(find(setOf(all[1]), "QTY", 1)->element(2), "1");
+  auto ats = service_->availableToSell(partner(), "WIDGET-M");
+  ASSERT_TRUE(ats.ok());
+  EXPECT_EQ(*ats, 1);
+}
+
+TEST_F(WholesaleTest, APartners997ForOur855MarksItAcknowledged) {
+  receive("WIDGET-S", 4);
+  drop("po.edi", x12_850(7011, "PO-11", {{"1", 1, "9.25", "AB3542"}}));
+  service_->workOnce();
+  auto unacked = store_->unacknowledged("acme");
+  ASSERT_TRUE(unacked.ok());
+  const SentFile* ours = nullptr;
+  for (const SentFile& f : *unacked) {
+    if (f.kind == "855") ours = &f;
+    EXPECT_NE(f.kind, "997");  // an acknowledgment is not acknowledged
+  }
+  ASSERT_TRUE(ours);
+  const SentFile our855 = *ours;
+  drop("ack.edi", x12_997(7012, "PR", our855.group_control, our855.sets));
+  service_->workOnce();
+  unacked = store_->unacknowledged("acme");
+  ASSERT_TRUE(unacked.ok());
+  for (const SentFile& f : *unacked) EXPECT_NE(f.kind, "855");
+  auto acked = store_->sent("acme", "855", "po:PO-11");
+  ASSERT_TRUE(acked.ok() && *acked);
+  EXPECT_EQ((*acked)->ack_status, "accepted");
+  EXPECT_EQ(log().at(0).outcome, "accepted");
+  EXPECT_EQ(sent("997").size(), 1u);  // the partner's 997 got no 997 back
+}
+
+// The rule: a file is recorded (received) before it is moved to the archive, and done after it
+// was handled. Each crash leaves it where the next round finds it, and handling it again takes
+// nothing twice.
+TEST_F(WholesaleTest, AFileIsNeverLostWhereverACrashStopsIt) {
+  receive("WIDGET-S", 10);
+  // Crash after recording, before the move: the file is still in the inbound folder.
+  drop("one.edi", x12_850(7013, "PO-13", {{"1", 1, "9.25", "AB3542"}}));
+  const std::string archived1 = dir_.file("archive/crashed-one.edi");
+  ASSERT_TRUE(store_->beginFile("acme", "one.edi", 10, archived1, clock_.nowMs()).ok());
+  // Crash after the move, before it was handled.
+  const std::string archived2 = dir_.file("archive/crashed-two.edi");
+  {
+    std::ofstream out(archived2, std::ios::binary);
+    out << x12_850(7014, "PO-14", {{"1", 1, "9.25", "AB3542"}});
+  }
+  ASSERT_TRUE(store_->beginFile("acme", "two.edi", 10, archived2, clock_.nowMs()).ok());
+  close();
+  open();
+  service_->workOnce();
+  EXPECT_TRUE(filesIn("in").empty());
+  EXPECT_TRUE(fs::exists(archived1));
+  EXPECT_TRUE(fs::exists(archived2));
+  EXPECT_TRUE(order("PO-13"));
+  EXPECT_TRUE(order("PO-14"));
+  auto files = log();
+  ASSERT_EQ(files.size(), 2u);
+  for (const ReceivedFile& f : files) EXPECT_EQ(f.outcome, "accepted") << f.name << ": " << f.detail;
+
+  // Crash after handling, before it was recorded done: handled again, nothing taken or sent twice.
+  const size_t out_before = filesIn("out").size();
+  {
+    auto raw = common::SqliteDb::open({.path = dir_.file("ledger.db.wholesale")});
+    ASSERT_TRUE(raw.ok());
+    ASSERT_TRUE(raw->exec("UPDATE received_files SET state = 'received' WHERE name = 'one.edi';"
+                          "DELETE FROM interchanges_seen WHERE control = '000007013'")
+                    .ok());
+  }
+  close();
+  open();
+  service_->workOnce();
+  EXPECT_EQ(filesIn("out").size(), out_before + 0u);
+  EXPECT_EQ(held("WIDGET-S"), 2);
+  EXPECT_EQ(log().size(), 2u);
+  EXPECT_EQ(log().at(1).state, "done");
+}
+
+TEST_F(WholesaleTest, AFileHalfWrittenToOutboundIsSentOnceOrNotAtAll) {
+  // A crash after the file was recorded and before its rename: renamed at the next round.
+  SentFile f;
+  f.partner = "acme";
+  f.kind = "846";
+  f.ref = "inventory:1";
+  f.name = "846-000000900.x12";
+  f.interchange = "000000900";
+  f.group_control = "900";
+  f.functional_id = "IB";
+  ASSERT_TRUE(store_->recordSent(f).ok());
+  { std::ofstream(dir_.file("out/.846-000000900.x12.pending")) << "ISA"; }
+  // One not recorded: removed (what it was for is written again when next due).
+  { std::ofstream(dir_.file("out/.855-000000901.x12.pending")) << "ISA"; }
+  service_->workOnce();
+  auto names = filesIn("out");
+  EXPECT_TRUE(std::find(names.begin(), names.end(), "846-000000900.x12") != names.end());
+  for (const std::string& n : names) EXPECT_NE(n[0], '.') << n;
+  EXPECT_TRUE(std::find(names.begin(), names.end(), "855-000000901.x12") == names.end());
+}
+
+TEST(WholesaleConfigTest, BadConfigsAreRefusedWithTheKeyNamed) {
+  test::TempDir dir;
+  fs::create_directories(dir.file("in"));
+  json good = {{"id", "acme"},
+               {"us", {{"id", "STOCKWIRE"}}},
+               {"them", {{"id", "ACME"}}},
+               {"folders", {{"inbound", dir.file("in")}, {"outbound", dir.file("out")}, {"archive", dir.file("arc")}}},
+               {"items", json::array({{{"sku", "A"}}})}};
+  ASSERT_TRUE(parseWholesaleConfig(json{{"partners", json::array({good})}}).ok());
+  EXPECT_TRUE(fs::is_directory(dir.file("out")));
+  auto refused = [&](json p, const std::string& words) {
+    auto r = parseWholesaleConfig(json{{"partners", json::array({p})}});
+    if (r.ok()) return ::testing::AssertionFailure() << "accepted: " << p.dump();
+    if (r.error().code != "bad_wholesale_config" || r.error().message.find(words) == std::string::npos) {
+      return ::testing::AssertionFailure() << r.error().toString();
+    }
+    return ::testing::AssertionSuccess();
+  };
+  json p = good;
+  p["colour"] = "red";
+  EXPECT_TRUE(refused(p, "unknown key \"colour\""));
+  p = good;
+  p.erase("folders");
+  EXPECT_TRUE(refused(p, "\"folders\" is required"));
+  p = good;
+  p["id"] = "Acme Corp";
+  EXPECT_TRUE(refused(p, "\"id\" must be"));
+  p = good;
+  p["usage"] = "X";
+  EXPECT_TRUE(refused(p, "\"usage\" must be P"));
+  p = good;
+  p["folders"]["inbound"] = dir.file("nowhere");
+  EXPECT_TRUE(refused(p, "does not exist"));
+  p = good;
+  p["folders"]["outbound"] = dir.file("in");
+  EXPECT_TRUE(refused(p, "three different folders"));
+  p = good;
+  p["us"]["id"] = "THIS-ID-IS-FAR-TOO-LONG";
+  EXPECT_TRUE(refused(p, "partner acme"));
+  p = good;
+  p["items"] = json::array();
+  EXPECT_TRUE(refused(p, "\"items\""));
+  p = good;
+  p["inventory"] = {{"percent", 120}};
+  EXPECT_TRUE(refused(p, "\"percent\""));
+  auto twice = parseWholesaleConfig(json{{"partners", json::array({good, good})}});
+  ASSERT_FALSE(twice.ok());
+  EXPECT_NE(twice.error().message.find("listed twice"), std::string::npos);
+}
+
+TEST(WholesaleSchema, AStoreOfANewerSchemaIsRefusedAndLeftAsItWas) {
+  test::TempDir dir;
+  const std::string path = dir.file("ledger.db.wholesale");
+  {
+    auto s = WholesaleStore::open(path);
+    ASSERT_TRUE(s.ok()) << s.error().toString();
+    ASSERT_TRUE((*s)->beginFile("acme", "a.edi", 1, "/x/a.edi", 1).ok());
+    ASSERT_TRUE((*s)->nextControl("acme", edi::ControlKind::kInterchange).ok());
+  }
+  const auto known = static_cast<int64_t>(WholesaleStore::schemaSteps().size());
+  EXPECT_EQ(test::versionsOf(path, "wholesale").first, known);
+  ASSERT_NO_FATAL_FAILURE(test::setSchemaVersion(path, "wholesale", known + 1));
+  const std::string before = test::contentsOf(path);
+  ASSERT_NE(before.find("received_files 1|'acme'|'a.edi'"), std::string::npos) << before;
+  auto refusal = WholesaleStore::open(path);
+  ASSERT_FALSE(refusal.ok());
+  EXPECT_TRUE(test::refusedAsTooNew(refusal.error(), "wholesale", known + 1, known));
+  EXPECT_EQ(test::contentsOf(path), before);
+}
+
+TEST(WholesaleSchema, ControlNumbersAreNeverGivenTwiceAcrossReopens) {
+  test::TempDir dir;
+  const std::string path = dir.file("w.db");
+  std::set<uint64_t> seen;
+  for (int round = 0; round < 3; ++round) {
+    auto s = WholesaleStore::open(path);
+    ASSERT_TRUE(s.ok());
+    for (int i = 0; i < 5; ++i) {
+      auto n = (*s)->nextControl("acme", edi::ControlKind::kInterchange);
+      ASSERT_TRUE(n.ok());
+      EXPECT_TRUE(seen.insert(*n).second) << *n;
+    }
+    // Another partner counts on its own.
+    EXPECT_EQ(*(*s)->nextControl("other-" + std::to_string(round), edi::ControlKind::kInterchange), 1u);
+  }
+}
