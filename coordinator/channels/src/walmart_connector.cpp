@@ -287,6 +287,34 @@ common::Result<PushResult> WalmartConnector::pushQuantities(const std::vector<Qu
   return pushEach(updates);
 }
 
+common::Result<std::optional<HttpResponse>> WalmartConnector::callForItem(const std::string& api, HttpRequest request,
+                                                                          bool first, ItemResult& r, bool& stop) {
+  auto resp = call(api, std::move(request));
+  if (resp) return std::optional<HttpResponse>(std::move(*resp));
+  const bool allotment = resp.error().code == "http_429" || resp.error().code == "rate_limited";
+  // Fatal, or the first SKU failing for another reason than the allotment: the whole push fails.
+  if (resp.error().kind == common::ErrorKind::kFatal || (first && !allotment)) return resp.error();
+  r.outcome = ItemOutcome::kRetry;
+  r.code = resp.error().code;
+  r.message = resp.error().message;
+  r.retry_after_ms = quota(api).msUntilAllowed();
+  if (allotment) stop = true;
+  return std::optional<HttpResponse>();
+}
+
+void WalmartConnector::refusedItem(const HttpResponse& resp, const std::string& code, const std::string& text,
+                                   ItemResult& r) {
+  if (resp.status == 404) {
+    r.outcome = ItemOutcome::kNotListed;
+  } else if (resp.status >= 500 || resp.status == 408) {
+    r.outcome = ItemOutcome::kRetry;
+  } else {
+    r.outcome = ItemOutcome::kRejected;
+  }
+  r.code = code.empty() ? "http_" + std::to_string(resp.status) : code;
+  r.message = text;
+}
+
 common::Result<PushResult> WalmartConnector::pushEach(const std::vector<QuantityUpdate>& updates) {
   PushResult out;
   out.items.resize(updates.size());
@@ -313,17 +341,10 @@ common::Result<PushResult> WalmartConnector::pushEach(const std::vector<Quantity
     req.target = "/v3/inventory?sku=" + urlEncode(u.sku);
     req.content_type = "application/json";
     req.body = json{{"sku", u.sku}, {"quantity", {{"unit", "EACH"}, {"amount", u.quantity}}}}.dump();
-    auto resp = call("updateInventory", req);
-    if (!resp) {
-      if (resp.error().kind == common::ErrorKind::kFatal) return resp.error();
-      if (i == 0 && resp.error().code != "http_429" && resp.error().code != "rate_limited") return resp.error();
-      r.outcome = ItemOutcome::kRetry;
-      r.code = resp.error().code;
-      r.message = resp.error().message;
-      r.retry_after_ms = quota("updateInventory").msUntilAllowed();
-      if (resp.error().code == "http_429" || resp.error().code == "rate_limited") stop = true;
-      continue;
-    }
+    auto answered = callForItem("updateInventory", std::move(req), i == 0, r, stop);
+    if (!answered) return answered.error();
+    if (!*answered) continue;
+    const HttpResponse* resp = &**answered;
     std::string code;
     std::string text = errorText(*resp, &code);
     if (resp->status == 200) {
@@ -333,20 +354,10 @@ common::Result<PushResult> WalmartConnector::pushEach(const std::vector<Quantity
       if (j) {
         if (auto q = detail::wholeNumber(getPath(*j, {"quantity", "amount"}))) r.channel_quantity = q;
       }
-    } else if (resp->status == 404) {
-      r.outcome = ItemOutcome::kNotListed;
-      r.code = code.empty() ? "http_404" : code;
-      r.message = text;
-    } else if (resp->status >= 500 || resp->status == 408) {
-      r.outcome = ItemOutcome::kRetry;
-      r.code = code.empty() ? "http_" + std::to_string(resp->status) : code;
-      r.message = text;
     } else if (resp->status == 403) {
       return detail::statusError(*resp, "Walmart updateInventory", text);
     } else {
-      r.outcome = ItemOutcome::kRejected;
-      r.code = code.empty() ? "http_" + std::to_string(resp->status) : code;
-      r.message = text;
+      refusedItem(*resp, code, text, r);
     }
   }
   return out;
@@ -567,17 +578,10 @@ common::Result<PushResult> WalmartConnector::pushPrices(const std::vector<PriceU
     req.target = "/v3/price";
     req.content_type = "application/json";
     req.body = priceBody(p).dump();
-    auto resp = call("updatePrice", req);
-    if (!resp) {
-      if (resp.error().kind == common::ErrorKind::kFatal) return resp.error();
-      if (i == 0 && resp.error().code != "http_429" && resp.error().code != "rate_limited") return resp.error();
-      r.outcome = ItemOutcome::kRetry;
-      r.code = resp.error().code;
-      r.message = resp.error().message;
-      r.retry_after_ms = quota("updatePrice").msUntilAllowed();
-      if (resp.error().code == "http_429" || resp.error().code == "rate_limited") stop = true;
-      continue;
-    }
+    auto answered = callForItem("updatePrice", std::move(req), i == 0, r, stop);
+    if (!answered) return answered.error();
+    if (!*answered) continue;
+    const HttpResponse* resp = &**answered;
     std::string code;
     std::string text = errorText(*resp, &code);
     if (resp->status == 200) {
@@ -593,18 +597,8 @@ common::Result<PushResult> WalmartConnector::pushPrices(const std::vector<PriceU
       } else {
         r.outcome = ItemOutcome::kApplied;
       }
-    } else if (resp->status == 404) {
-      r.outcome = ItemOutcome::kNotListed;
-      r.code = code.empty() ? "http_404" : code;
-      r.message = text;
-    } else if (resp->status >= 500 || resp->status == 408) {
-      r.outcome = ItemOutcome::kRetry;
-      r.code = code.empty() ? "http_" + std::to_string(resp->status) : code;
-      r.message = text;
     } else {
-      r.outcome = ItemOutcome::kRejected;
-      r.code = code.empty() ? "http_" + std::to_string(resp->status) : code;
-      r.message = text;
+      refusedItem(*resp, code, text, r);
     }
   }
   return out;

@@ -32,6 +32,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -132,6 +133,13 @@ class WalmartConnector final : public ChannelConnector {
   // token and sends once more; a 429 blocks the API and is a retry error.
   common::Result<HttpResponse> call(const std::string& api, HttpRequest request);
   common::Result<PushResult> pushEach(const std::vector<QuantityUpdate>& updates);
+  // One SKU's call of pushEach or pushPrices: the answer, or none with r a retry when only this
+  // SKU's call failed (stop set once the allotment is used up); an error ends the whole push
+  // (fatal, or the first SKU's call failing for another reason than the allotment).
+  common::Result<std::optional<HttpResponse>> callForItem(const std::string& api, HttpRequest request, bool first,
+                                                          ItemResult& r, bool& stop);
+  // A SKU's answer other than success: 404 not listed, 408 or 5xx a retry, else refused.
+  static void refusedItem(const HttpResponse& resp, const std::string& code, const std::string& text, ItemResult& r);
   common::Result<PushResult> pushFeed(const std::vector<QuantityUpdate>& updates);
   // Reads the next page of a feed; true when the feed is finished (its results complete).
   common::Result<bool> followFeed(PendingFeed& feed);
