@@ -145,6 +145,9 @@ class Run {
   void restoreOldCopy(AgentSlot& a);
   void restoreCoordinatorBackup();
   void restoreCoordinatorLive();
+  // The running coordinator's own `backup` into `file`: its ledger file, or "" (not running,
+  // PostgreSQL, or the backup failed: then noted for `fault` and the run marked failed).
+  std::string backupRunningCoordinator(const std::string& fault, const std::string& file);
   bool drained(AgentSlot& a);
   bool pauseDrainAndStop(AgentSlot& a);
 
@@ -501,22 +504,28 @@ bool Run::pauseDrainAndStop(AgentSlot& a) {
 
 // The coordinator's own `backup` while it runs, sales going on for a while after it, then a crash
 // and its own `restore` from that backup (SQLite ledger only: PostgreSQL has its own tools).
-void Run::restoreCoordinatorBackup() {
-  if (pg_) return;
-  const std::string backup = dir_->file("coordinator-backup.db");
+std::string Run::backupRunningCoordinator(const std::string& fault, const std::string& file) {
+  if (pg_) return "";
   std::string db;
   {
     std::lock_guard<std::mutex> lock(coord_mu_);
-    if (!coord_->running()) return;
+    if (!coord_->running()) return "";
     db = coord_->ledgerDb();
   }
-  auto b = test::Child::spawn({test::coordinatorBinary(), "backup", "--db", db, "--to", backup}, dir_->file("backup"));
+  auto b = test::Child::spawn({test::coordinatorBinary(), "backup", "--db", db, "--to", file}, dir_->file("backup"));
   auto bs = b.wait(60s);
   if (!bs || !WIFEXITED(*bs) || WEXITSTATUS(*bs) != 0) {
     tool_failed_ = true;
-    note("coordinator_restore_backup", "backup failed: " + b.stderrText());
-    return;
+    note(fault, "backup failed: " + b.stderrText());
+    return "";
   }
+  return db;
+}
+
+void Run::restoreCoordinatorBackup() {
+  const std::string backup = dir_->file("coordinator-backup.db");
+  const std::string db = backupRunningCoordinator("coordinator_restore_backup", backup);
+  if (db.empty()) return;
   std::this_thread::sleep_for(std::chrono::milliseconds(rand(500, 2500)));
   std::lock_guard<std::mutex> lock(coord_mu_);
   coord_down_on_purpose_ = true;
@@ -535,21 +544,9 @@ void Run::restoreCoordinatorBackup() {
 // exiting. One time in three it is first restarted armed to SIGKILL itself inside the swap (after
 // the journal, or with one file replaced): the start after must finish the restore.
 void Run::restoreCoordinatorLive() {
-  if (pg_) return;
   const std::string backup = dir_->file("coordinator-live-backup.db");
-  std::string db;
-  {
-    std::lock_guard<std::mutex> lock(coord_mu_);
-    if (!coord_->running()) return;
-    db = coord_->ledgerDb();
-  }
-  auto b = test::Child::spawn({test::coordinatorBinary(), "backup", "--db", db, "--to", backup}, dir_->file("backup"));
-  auto bs = b.wait(60s);
-  if (!bs || !WIFEXITED(*bs) || WEXITSTATUS(*bs) != 0) {
-    tool_failed_ = true;
-    note("coordinator_restore_live", "backup failed: " + b.stderrText());
-    return;
-  }
+  const std::string db = backupRunningCoordinator("coordinator_restore_live", backup);
+  if (db.empty()) return;
   std::this_thread::sleep_for(std::chrono::milliseconds(rand(300, 2000)));
   std::lock_guard<std::mutex> lock(coord_mu_);
   if (!coord_->running()) return;
