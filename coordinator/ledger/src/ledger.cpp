@@ -394,6 +394,7 @@ Status SqlLedger::acquireLease() {
 }
 
 SqlLedger::~SqlLedger() {
+  stopListening();
   std::lock_guard<std::mutex> lock(write_mu_);
   releasePartitions();
   if (lease_token_ == 0 || !db_) return;
@@ -1115,8 +1116,16 @@ Status SqlLedger::commit(const ApplyGroup& group, CommitInfo* info) {
     if (!s) return fail(s.error());
   }
   if (auto s = flushStaged(group.applied_at_ms); !s) return fail(s.error());
-  // Split, a stock version is the commit's first apply order number (see kOrdBlock).
-  if (auto s = flushOnHand(group.applied_at_ms, split ? saved_ord : stock_ver_ + 1, info); !s) return fail(s.error());
+  // Split, a stock version is the commit's first apply order number (see kOrdBlock), and what
+  // changed is told to the other coordinators when this commits (notifyOthers).
+  CommitInfo told;
+  CommitInfo* changed = info ? info : (split ? &told : nullptr);
+  if (auto s = flushOnHand(group.applied_at_ms, split ? saved_ord : stock_ver_ + 1, changed); !s) {
+    return fail(s.error());
+  }
+  if (split && !changed->changed.empty()) {
+    if (auto s = notifyOthers(*changed); !s) return fail(s.error());
+  }
   for (const auto& [device, c] : group.conflicts) {
     auto dev = intern(devices_, device);
     if (!dev) return fail(dev.error());
@@ -1246,14 +1255,24 @@ Result<std::vector<StockRow>> SqlLedger::stockForLocation(const std::string& loc
   return readStock(*st);
 }
 
-Result<std::vector<DeviceRow>> SqlLedger::devices() {
+Result<std::vector<DeviceRow>> SqlLedger::devices() { return readDevices(nullptr); }
+
+Result<std::optional<DeviceRow>> SqlLedger::deviceRow(const std::string& device) {
+  auto rows = readDevices(&device);
+  if (!rows) return rows.error();
+  if (rows->empty()) return std::optional<DeviceRow>();
+  return std::optional<DeviceRow>(std::move(rows->front()));
+}
+
+Result<std::vector<DeviceRow>> SqlLedger::readDevices(const std::string* only) {
   std::lock_guard<std::mutex> lock(read_mu_);
   auto st = reader_->prepare(
-      "SELECT device_id, epoch, last_applied_seq, kind, location, online, first_seen_ms, last_seen_ms,"
-      " last_applied_at_ms, state_json, internal, retired_epochs, resequencing, seq_conflicts, last_conflict,"
-      " last_conflict_at_ms, chain_head, chain_breaks, last_chain_break, last_chain_break_at_ms FROM devices"
-      " ORDER BY device_id");
+      std::string("SELECT device_id, epoch, last_applied_seq, kind, location, online, first_seen_ms, last_seen_ms,"
+                  " last_applied_at_ms, state_json, internal, retired_epochs, resequencing, seq_conflicts, last_conflict,"
+                  " last_conflict_at_ms, chain_head, chain_breaks, last_chain_break, last_chain_break_at_ms FROM devices") +
+      (only ? " WHERE device_id = ?" : " ORDER BY device_id"));
   if (!st) return st.error();
+  if (only) st->bind(1, *only);
   std::vector<DeviceRow> out;
   if (auto each_ok = st->eachRow([&](const common::SqlStmt&) {
     DeviceRow d;

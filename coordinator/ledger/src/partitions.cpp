@@ -21,7 +21,12 @@
 //   partitions whose lease has run out, and gives up (highest first) what it holds beyond that.
 
 #include <algorithm>
+#include <chrono>
 
+#include <nlohmann/json.hpp>
+
+#include "sw/common/log.h"
+#include "sw/common/postgres.h"
 #include "sw/coordinator/ledger/sql_ledger.h"
 
 namespace sw::coordinator {
@@ -281,6 +286,84 @@ void SqlLedger::releasePartitions() {
   if (gone) (void)gone->bind(1, options_.writer_id).run();
   std::lock_guard<std::mutex> hl(held_mu_);
   held_.clear();
+}
+
+namespace {
+
+constexpr const char* kStockChannel = "stockwire_stock";
+// A NOTIFY payload must stay under 8000 bytes: keys are sent in chunks of about this much.
+constexpr size_t kNotifyBytes = 6000;
+
+}  // namespace
+
+Status SqlLedger::notifyOthers(const CommitInfo& changed) {
+  auto st = db_->cached(std::string("SELECT pg_notify('") + kStockChannel + "', ?)");
+  if (!st) return st.error();
+  nlohmann::json keys = nlohmann::json::array();
+  size_t bytes = 0;
+  auto send = [&]() -> Status {
+    if (keys.empty()) return {};
+    const std::string payload = nlohmann::json{{"from", options_.writer_id}, {"changed", keys}}.dump();
+    keys = nlohmann::json::array();
+    bytes = 0;
+    auto r = st->bind(1, payload).firstRow([](const SqlStmt&) {});
+    if (!r) return r.error();
+    return {};
+  };
+  for (const auto& [loc, sku] : changed.changed) {
+    keys.push_back({loc, sku});
+    bytes += loc.size() + sku.size() + 8;
+    if (bytes >= kNotifyBytes) {
+      if (auto s = send(); !s) return s;
+    }
+  }
+  return send();
+}
+
+Status SqlLedger::listenToOthers(std::function<void(const CommitInfo&)> fn) {
+  if (options_.partitions <= 0) return {};
+  stopListening();
+  listening_ = true;
+  listener_ = std::thread([this, fn = std::move(fn)] {
+    std::unique_ptr<common::PgDb> conn;
+    while (listening_) {
+      if (!conn) {
+        auto c = common::PgDb::open({.url = options_.path, .application_name = "stockwire-listen"});
+        Status listening = c ? (*c)->exec(std::string("LISTEN ") + kStockChannel) : Status(c.error());
+        if (!listening) {
+          SW_WARN("ledger") << "cannot listen for other coordinators' stock changes, trying again: "
+                            << listening.error().toString();
+          for (int i = 0; i < 10 && listening_; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+          continue;
+        }
+        conn = std::move(*c);
+      }
+      auto got = conn->waitNotifications(200);
+      if (!got) {
+        SW_WARN("ledger") << "stopped listening for other coordinators' stock changes: " << got.error().toString();
+        conn.reset();
+        continue;
+      }
+      for (const std::string& payload : *got) {
+        auto j = nlohmann::json::parse(payload, nullptr, false);
+        if (!j.is_object() || j.value("from", std::string()) == options_.writer_id) continue;
+        CommitInfo info;
+        std::set<std::string> locs;
+        for (const auto& k : j.value("changed", nlohmann::json::array())) {
+          if (!k.is_array() || k.size() != 2 || !k[0].is_string() || !k[1].is_string()) continue;
+          info.changed.emplace_back(k[0].get<std::string>(), k[1].get<std::string>());
+          if (locs.insert(info.changed.back().first).second) info.locations.push_back(info.changed.back().first);
+        }
+        if (!info.changed.empty()) fn(info);
+      }
+    }
+  });
+  return {};
+}
+
+void SqlLedger::stopListening() {
+  listening_ = false;
+  if (listener_.joinable()) listener_.join();
 }
 
 }  // namespace sw::coordinator

@@ -302,3 +302,36 @@ TEST_F(PartitionTest, TwoCoordinatorsAddingTheSameNameAtOnceBothCommit) {
   EXPECT_EQ(onHand(*a, "NEW", locationIn(4)), 3);
   EXPECT_EQ(*(*admin)->queryInt("SELECT COUNT(*) FROM skus WHERE sku = 'NEW'"), 1);
 }
+
+// The primary's channels and downlink follow stock applied by any coordinator (LISTEN/NOTIFY).
+TEST_F(PartitionTest, WhatAnotherCoordinatorCommitsIsToldToTheListenerAndItsOwnIsNot) {
+  auto a = open("coord-a");
+  auto b = open("coord-b");
+  ASSERT_TRUE(a && b);
+  maintain(*a);
+  std::mutex mu;
+  std::condition_variable cv;
+  std::vector<coordinator::CommitInfo> told;
+  ASSERT_TRUE(b->listenToOthers([&](const coordinator::CommitInfo& info) {
+    std::lock_guard<std::mutex> lock(mu);
+    told.push_back(info);
+    cv.notify_all();
+  }).ok());
+  ASSERT_TRUE(a->listenToOthers([&](const coordinator::CommitInfo&) { ADD_FAILURE() << "a was told its own"; }).ok());
+  // The listener may not be listening yet: commit until it hears one (at most 10 s).
+  const std::string loc = locationIn(6);
+  std::unique_lock<std::mutex> lock(mu);
+  for (int i = 0; i < 100 && told.empty(); ++i) {
+    lock.unlock();
+    ASSERT_TRUE(a->commit(group("till-1", EventType::kReceive, loc, "SKU-" + std::to_string(i), 1)).ok());
+    lock.lock();
+    cv.wait_for(lock, std::chrono::milliseconds(100), [&] { return !told.empty(); });
+  }
+  ASSERT_FALSE(told.empty());
+  ASSERT_EQ(told[0].changed.size(), 1u);
+  EXPECT_EQ(told[0].changed[0].first, loc);
+  EXPECT_EQ(told[0].locations, std::vector<std::string>{loc});
+  lock.unlock();
+  b->stopListening();
+  a->stopListening();
+}

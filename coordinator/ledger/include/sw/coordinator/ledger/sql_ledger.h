@@ -8,6 +8,7 @@
 // in memory between commits. On PostgreSQL, where several coordinators can reach one ledger, that
 // is enforced by a writer lease (table writer_lease, see LedgerOptions::writer_id).
 
+#include <atomic>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -16,6 +17,7 @@
 #include <optional>
 #include <set>
 #include <string>
+#include <thread>
 #include <unordered_map>
 #include <vector>
 #include "sw/common/build_info.h"
@@ -87,6 +89,13 @@ class SqlLedger final : public Ledger {
   common::Result<PartitionChange> maintainPartitions() override;
   // Split ledger: the partitions held now, in order (for /metrics and tests).
   std::vector<int> heldPartitions() const;
+  // Split ledger: what the other coordinators' commits changed (their on_hand rows, as CommitInfo),
+  // called on a thread of its own (LISTEN stockwire_stock on a connection of its own, opened again
+  // if it breaks), so that the primary's channels, downlink and orders follow stock applied
+  // anywhere. A change committed while no connection listened is not told: the channels'
+  // periodic reconcile covers it. Stopped by stopListening() or destruction.
+  common::Status listenToOthers(std::function<void(const CommitInfo&)> fn);
+  void stopListening();
 
   common::Result<std::vector<DeviceRow>> loadDevices() override;
   // Applies the whole group in one transaction, or nothing. info (optional) says what changed.
@@ -96,6 +105,7 @@ class SqlLedger final : public Ledger {
   common::Result<std::vector<StockRow>> stockForSku(const std::string& sku) override;
   common::Result<std::vector<StockRow>> stockForLocation(const std::string& location) override;
   common::Result<std::vector<DeviceRow>> devices() override;
+  common::Result<std::optional<DeviceRow>> deviceRow(const std::string& device) override;
   common::Result<int64_t> countRows(const std::string& table) override;
   common::Result<std::vector<QuarantineRow>> quarantine(int64_t limit) override;
   // Anomalies newest first, with id < before_id (0: from the newest); device and code filter if set.
@@ -177,6 +187,10 @@ class SqlLedger final : public Ledger {
   common::Status fencePartitions(const ApplyGroup& group, bool* foreign);
   common::Status freshOrdBlock();
   void releasePartitions();
+  // In the commit's transaction: pg_notify of its changed keys, delivered when it commits.
+  common::Status notifyOthers(const CommitInfo& changed);
+  std::thread listener_;
+  std::atomic<bool> listening_{false};
   struct HeldPartition {
     int64_t token = 0;
     int64_t gen = 0;  // the lease row's generation as this holder last wrote or saw it
@@ -192,6 +206,7 @@ class SqlLedger final : public Ledger {
   int64_t lease_token_ = 0;  // PostgreSQL: the fencing token of the lease held (0: none)
   common::SqlStmt renew_lease_;
   common::Status init(const LedgerOptions& options);
+  common::Result<std::vector<DeviceRow>> readDevices(const std::string* only);  // null: every device
   common::Status prepareStatements();
   common::Status applyEvent(const ApplyEvent& ae, int64_t applied_at_ms);
   struct OnHand {
