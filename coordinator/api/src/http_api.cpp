@@ -214,6 +214,14 @@ struct CoordinatorHttpApi::Impl {
       counter("stockwire_ledger_commit_failures_total", "Ledger transactions that failed", s.commit_failures);
       o.histogram("stockwire_ledger_commit_seconds", "Ledger transaction (commit) times", s.commit_latency);
       gauge("stockwire_ingest_queue_depth", "Messages waiting for the apply thread", s.queue_depth);
+      if (ledger.partitions() > 0) {
+        gauge("stockwire_partitions", "Partitions the split ledger's locations are hashed to", ledger.partitions());
+        gauge("stockwire_partitions_held", "Partitions this coordinator holds (applies the devices of)",
+              s.partitions_held);
+        counter("stockwire_partitions_taken_total", "Partitions taken (free, or run out)", s.partitions_taken);
+        counter("stockwire_partitions_given_total", "Partitions given up or lost", s.partitions_given);
+        counter("stockwire_ingest_not_ours_total", "Messages of devices another coordinator applies", s.not_ours);
+      }
       o.histogram("stockwire_sync_latency_seconds",
                   "Occurred (device time corrected by its clock offset) to applied in the ledger, per event",
                   s.sync_latency);

@@ -84,7 +84,8 @@ Status SqlLedger::initPartitions() {
   }
   if (*stored != want) {
     return Error::reject("bad_option", db_->describe() + " is split in " + std::to_string(*stored) +
-                                           " partitions (fixed when it was first split), not " + std::to_string(want));
+                                           " partitions (fixed when it was first split), not " + std::to_string(want) +
+                                           ": start it with --partitions " + std::to_string(*stored));
   }
   auto rows = db_->prepare("INSERT INTO partition_lease (part, holder, token, gen, expires_at_ms)"
                            " SELECT g, '', 0, 0, 0 FROM generate_series(0, ?1 - 1) g ON CONFLICT (part) DO NOTHING");
