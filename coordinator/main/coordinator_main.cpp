@@ -131,8 +131,8 @@ std::vector<common::OptionSpec> serveOptions() {
        "connections the API serves at once (idle ones are dropped after 2 s)"},
       {"client-id", Kind::kText, "ID", "stockwire-coordinator", 0, 0, "MQTT client id"},
       {"share-group", Kind::kText, "NAME", "", 0, 0, "subscribe through $share/NAME/. Not a way to split a fleet between\n"
-       "coordinators yet: the broker would hand one device's batches to several of them (each\n"
-       "ledger takes one coordinator at a time: a file lock, or PostgreSQL's writer lease)"},
+       "coordinators: the broker would hand one device's batches to several of them; use\n"
+       "--partitions for that"},
       {"reorder-timeout-ms", Kind::kInt, "N", "1000", 1, 3'600'000,
        "hold a gap this long before asking the device to resend"},
       {"alert-offline-hours", Kind::kInt, "N", "12", 1, 24 * 365,
@@ -333,7 +333,7 @@ int serveOnce(const common::ParsedOptions& opts, ServeRun& run) {
   const bool split = (*ledger)->partitions() > 0;
   if (!ic.share_group.empty()) {
     SW_WARN("coordinator") << "--share-group " << ic.share_group << ": only one coordinator may take the fleet's "
-                           << "batches at a time (several splitting one fleet is not built yet)";
+                           << "batches at a time (to split a fleet, use --partitions)";
   }
   coordinator::IngestService ingest(**ledger, *transport, clock, ic, session);
   coordinator::SqlLedger* ledger_ptr = ledger->get();

@@ -228,9 +228,12 @@ void IngestService::checkPartitions() {
   stats_.partitions_taken += ch->acquired.size();
   stats_.partitions_given += ch->lost.size();
   auto partitionOfDevice = [this](const std::string& device) { return partitionOf(config_.registry->find(device), device); };
-  {
+  const int64_t mono = clock_.monoMs();
+  if (!moved.empty() || mono - last_device_sweep_mono_ >= kDeviceSweepMs) {
     // A device whose partition changed hands, or that moved to a location of a partition not
-    // held here, is forgotten: its cursor is read again before it is applied here next.
+    // held here (its registry entry changed), is forgotten: its cursor is read again before it
+    // is applied here next. Every device is looked at: at each change, else every few seconds.
+    last_device_sweep_mono_ = mono;
     std::lock_guard<std::mutex> lock(seq_mu_);
     for (const std::string& d : sequencer_.deviceIds()) {
       const int p = partitionOfDevice(d);

@@ -179,6 +179,8 @@ class IngestService {
   std::function<void(const PartitionChange&)> partition_hook_;
   int partitions_ = 0;                 // Ledger::partitions() at start
   int64_t next_partition_check_mono_ = 0;
+  int64_t last_device_sweep_mono_ = 0;
+  static constexpr int64_t kDeviceSweepMs = 5000;
   std::atomic<bool> republish_presence_{false};  // another coordinator's went offline (split)
   // Apply thread only: the newest state of each device not yet written (see state_flush_ms).
   std::map<std::string, DeviceStateUpdate> pending_states_;
