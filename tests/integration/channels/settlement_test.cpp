@@ -49,7 +49,7 @@ class SettlementTest : public ::testing::Test {
 
   json order(const std::string& id) {
     auto r = test::httpGet(coord_->port(), "/v1/orders/shopify/" + id);
-    return r.status == 200 ? r.body : json();
+    return r.status == 200 && r.body.is_object() ? r.body : json::object();
   }
   // An order placed at the simulator, once the coordinator has accepted it.
   std::string placed(const std::string& sku, int qty) {
