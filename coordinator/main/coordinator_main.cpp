@@ -53,6 +53,7 @@
 #include "sw/coordinator/orders/order_book.h"
 #include "sw/coordinator/downlink/stock_view.h"
 #include "restore_files.h"
+#include "sw/coordinator/settlements/settlement_service.h"
 #include "sw/coordinator/wholesale/wholesale_service.h"
 
 namespace {
@@ -459,6 +460,11 @@ int serveOnce(const common::ParsedOptions& opts, ServeRun& run) {
   api.setOrders(orders);
   api.setRestoreDesk(*run.desk);
   if (wholesale) api.setWholesale(*wholesale);
+  // Payouts the channels made, matched to the order book, kept beside the dead letters (DB.channels).
+  auto settlement_store = coordinator::settlements::SettlementStore::open(db + ".channels");
+  if (!settlement_store) return fail(settlement_store.error(), 3);
+  coordinator::settlements::SettlementService settlements(**channel_registry, **order_book, **settlement_store, clock);
+  api.setSettlements(settlements);
   // The KPI history, in the ledger file, sampled on a thread of its own (api/kpi_sampler.h).
   auto kpi_store = coordinator::SqliteKpiSeries::open(db);
   if (!kpi_store) return fail(kpi_store.error(), 3);
@@ -1100,12 +1106,13 @@ common::CliProgram program() {
   };
 }
 
-// The components of its files: the ledger file (--db), DB.orders and DB.channels (dead letters).
+// The components of its files: the ledger file (--db), DB.orders and DB.channels (dead letters, settlements).
 std::vector<common::SchemaVersion> knownSchemas() {
   return {coordinator::SqlLedger::schemaVersion(), coordinator::DeviceRegistry::schemaVersion(),
           coordinator::SqliteCatalog::schemaVersion(), coordinator::SqliteAccess::schemaVersion(),
           coordinator::SqliteKpiSeries::schemaVersion(), coordinator::OrderBook::schemaVersion(),
           coordinator::channels::DeadLetterStore::schemaVersion(),
+          coordinator::settlements::SettlementStore::schemaVersion(),
           coordinator::wholesale::WholesaleStore::schemaVersion()};
 }
 

@@ -14,6 +14,11 @@ common::Result<std::string> ChannelConnector::cancelOrder(const CancelRequest&) 
                                                     ": this connector cannot cancel orders");
 }
 
+common::Result<PayoutPage> ChannelConnector::fetchPayouts(const PayoutCursor&) {
+  return common::Error::reject("not_supported", std::string(channelName(kind())) +
+                                                    ": this connector does not read payouts yet");
+}
+
 common::Result<PushResult> ChannelConnector::pushPrices(const std::vector<PriceUpdate>&) {
   return common::Error::reject("not_supported", std::string(channelName(kind())) +
                                                     ": this connector does not push prices yet");
