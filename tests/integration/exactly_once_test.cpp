@@ -30,16 +30,9 @@ class ExactlyOnce : public ::testing::Test {
 
   // Waits until the agent has nothing unacknowledged and the coordinator has applied up to its last seq.
   void waitForSync(test::AgentProc& agent, std::chrono::seconds timeout = 30s) {
-    bool ok = test::waitFor(
-        [&] {
-          json s = agent.status();
-          if (!s.is_object() || s["queue_depth"] != 0) return false;
-          json d = coord_.device(s["device_id"]);
-          return d.is_object() && d["last_applied_seq"] == s["last_seq"];
-        },
-        timeout, 50ms);
-    ASSERT_TRUE(ok) << "agent never drained: " << agent.status().dump() << "\nagent log:\n"
-                    << agent.logs() << "\ncoordinator log:\n" << coord_.logs();
+    ASSERT_TRUE(test::waitForSync(coord_, agent, timeout))
+        << "agent never drained: " << agent.status().dump() << "\nagent log:\n" << agent.logs()
+        << "\ncoordinator log:\n" << coord_.logs();
   }
 
   // Every event the coordinator holds for a device, by seq.

@@ -28,15 +28,8 @@ class PostgresLedger : public ::testing::Test {
     url_ = pg_.createDatabase("ledger");
   }
   void waitForSync(test::CoordinatorProc& coord, test::AgentProc& agent) {
-    bool ok = test::waitFor(
-        [&] {
-          json s = agent.status();
-          if (!s.is_object() || s["queue_depth"] != 0) return false;
-          json d = coord.device(s["device_id"]);
-          return d.is_object() && d["last_applied_seq"] == s["last_seq"];
-        },
-        60s, 50ms);
-    ASSERT_TRUE(ok) << "agent never drained: " << agent.status().dump() << "\ncoordinator log:\n" << coord.logs();
+    ASSERT_TRUE(test::waitForSync(coord, agent, 60s))
+        << "agent never drained: " << agent.status().dump() << "\ncoordinator log:\n" << coord.logs();
   }
   int verify(const std::vector<std::string>& extra = {}) {
     std::vector<std::string> argv = {test::coordinatorBinary(), "verify", "--db", url_};

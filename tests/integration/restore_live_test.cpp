@@ -56,16 +56,9 @@ class RestoreLive : public ::testing::Test {
   }
 
   void waitForSync(test::AgentProc& agent) {
-    bool ok = test::waitFor(
-        [&] {
-          json s = agent.status();
-          if (!s.is_object() || s["queue_depth"] != 0) return false;
-          json d = coord_.device(s["device_id"]);
-          return d.is_object() && d["last_applied_seq"] == s["last_seq"];
-        },
-        60s, 50ms);
-    ASSERT_TRUE(ok) << "agent never drained: " << agent.status().dump() << "\nagent log:\n"
-                    << agent.logs() << "\ncoordinator log:\n" << coord_.logs();
+    ASSERT_TRUE(test::waitForSync(coord_, agent, 60s))
+        << "agent never drained: " << agent.status().dump() << "\nagent log:\n" << agent.logs()
+        << "\ncoordinator log:\n" << coord_.logs();
   }
 
   std::map<uint64_t, json> ledgerEvents(const std::string& device) {

@@ -55,15 +55,8 @@ class SplitLedger : public ::testing::Test {
   }
 
   void waitForSync(test::CoordinatorProc& coord, test::AgentProc& agent) {
-    bool ok = test::waitFor(
-        [&] {
-          json s = agent.status();
-          if (!s.is_object() || s["queue_depth"] != 0) return false;
-          json d = coord.device(s["device_id"]);
-          return d.is_object() && d["last_applied_seq"] == s["last_seq"];
-        },
-        90s, 50ms);
-    ASSERT_TRUE(ok) << "agent never drained: " << agent.status().dump() << "\ncoordinator log:\n" << coord.logs();
+    ASSERT_TRUE(test::waitForSync(coord, agent, 90s))
+        << "agent never drained: " << agent.status().dump() << "\ncoordinator log:\n" << coord.logs();
   }
 
   test::TempDir dir_a_, dir_b_, dir_tills_;

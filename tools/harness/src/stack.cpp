@@ -214,4 +214,15 @@ HttpReply AgentProc::sell(const std::string& sku, int64_t qty, const std::string
 
 HttpReply AgentProc::movement(const nlohmann::json& body) { return httpPost(port_, "/v1/movements", body.dump()); }
 
+bool waitForSync(CoordinatorProc& coord, AgentProc& agent, std::chrono::milliseconds timeout) {
+  return waitFor(
+      [&] {
+        nlohmann::json s = agent.status();
+        if (!s.is_object() || s["queue_depth"] != 0) return false;
+        nlohmann::json d = coord.device(s["device_id"]);
+        return d.is_object() && d["last_applied_seq"] == s["last_seq"];
+      },
+      timeout, std::chrono::milliseconds(50));
+}
+
 }  // namespace sw::test

@@ -113,4 +113,8 @@ class AgentProc {
   Child child_;
 };
 
+// Waits until the agent has nothing unacknowledged and the coordinator's ledger has applied up to
+// its last seq (GET /v1/devices); false if that did not happen within timeout.
+bool waitForSync(CoordinatorProc& coord, AgentProc& agent, std::chrono::milliseconds timeout);
+
 }  // namespace sw::test
