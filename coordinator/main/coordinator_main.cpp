@@ -49,6 +49,7 @@
 #include "sw/coordinator/orders/pick_tasks.h"
 #include "sw/coordinator/fleet/registry.h"
 #include "sw/coordinator/orders/order_book.h"
+#include "sw/coordinator/orders/revenue.h"
 #include "sw/coordinator/downlink/stock_view.h"
 #include "restore_files.h"
 #include "sw/coordinator/wholesale/wholesale_service.h"
@@ -346,6 +347,9 @@ int serveOnce(const common::ParsedOptions& opts, ServeRun& run) {
   if (const std::string old_book = db + ".orders"; orders_target != old_book && std::filesystem::exists(old_book)) {
     if (auto s = importOldOrderBook(**order_book, old_book); !s) return fail(s.error(), 3);
   }
+  // Revenue lines and journal exports (orders/revenue.h): beside the order book, in its file or database.
+  auto revenue = coordinator::RevenueBook::open(orders_target, clock);
+  if (!revenue) return fail(revenue.error(), 3);
   // The channels file is read once; each channel has one connector, shared by pushes and orders.
   auto channel_registry = coordinator::channels::ChannelRegistry::open(opts.text("channels-config"), clock);
   if (!channel_registry) return fail(channel_registry.error(), 2);
@@ -437,6 +441,7 @@ int serveOnce(const common::ParsedOptions& opts, ServeRun& run) {
     channels.pricesChanged();
   });
   api.setOrders(orders);
+  api.setRevenue(**revenue);
   api.setRestoreDesk(*run.desk);
   if (wholesale) api.setWholesale(*wholesale);
   // The KPI history, in the ledger file, sampled on a thread of its own (api/kpi_sampler.h).
@@ -1030,7 +1035,7 @@ std::vector<common::SchemaVersion> knownSchemas() {
   return {coordinator::SqlLedger::schemaVersion(), coordinator::DeviceRegistry::schemaVersion(),
           coordinator::SqliteCatalog::schemaVersion(), coordinator::SqliteAccess::schemaVersion(),
           coordinator::SqliteKpiSeries::schemaVersion(), coordinator::OrderBook::schemaVersion(),
-          coordinator::channels::DeadLetterStore::schemaVersion(),
+          coordinator::RevenueBook::schemaVersion(), coordinator::channels::DeadLetterStore::schemaVersion(),
           coordinator::wholesale::WholesaleStore::schemaVersion()};
 }
 

@@ -12,6 +12,7 @@
 
 #include "console_html.h"
 #include "kpis.h"
+#include "sales_routes.h"
 #include "sw/coordinator/api/live_stream.h"
 #include "sw/common/event.h"
 #include "sw/common/http_json.h"
@@ -369,6 +370,10 @@ void CoordinatorHttpApi::setOrders(OrderService& orders) {
            st.channel_cancels.load() + st.manual_cancels.load() + st.refunds_applied.load();
   });
   impl_->kpi_extras.orders = &orders.book();
+}
+
+void CoordinatorHttpApi::setRevenue(RevenueBook& revenue) {
+  addSalesRoutes(impl_->server, impl_->ledger, impl_->clock, impl_->kpi_extras, revenue);
 }
 
 void CoordinatorHttpApi::setWholesale(wholesale::WholesaleService& wholesale) {
