@@ -370,6 +370,7 @@ int serveOnce(const common::ParsedOptions& opts, ServeRun& run) {
                                                      opts.text("locations-config"), clock, orders_config);
   if (!order_service) return fail(order_service.error(), 2);
   coordinator::OrderService& orders = **order_service;
+  orders.setRevenue(revenue->get());  // till sales, picks and refunds become revenue lines
   orders.setSkuChangedHook([&channels](const std::string& sku) { channels.skuChanged(sku); });
   orders.setTasksChangedHook([&downlink](const std::vector<std::string>& locs) { downlink.changed(locs); });
   orders.setWeightSource([catalog_ptr](const std::string& sku) { return catalog_ptr->shipWeightKg(sku); });

@@ -156,6 +156,11 @@ Status addLine(SalesFigures& f, const RevenueLine& l) {
       f.units_returned += l.units;
       if (auto s = addTo(f.refunds, minus(l.gross, l.discount)); !s) return s;
       return addTo(f.tax, Decimal::fromUnits(-l.tax.scaled()));
+    case RevenueKind::kVoid:
+      f.units_sold -= l.units;
+      if (auto s = addTo(f.gross, Decimal::fromUnits(-l.gross.scaled())); !s) return s;
+      if (auto s = addTo(f.discounts, Decimal::fromUnits(-l.discount.scaled())); !s) return s;
+      return addTo(f.tax, Decimal::fromUnits(-l.tax.scaled()));
     case RevenueKind::kFee:
       return addTo(f.fees, l.gross);
     case RevenueKind::kPayout:

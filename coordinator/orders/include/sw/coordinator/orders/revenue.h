@@ -12,6 +12,8 @@
 //                                  `source` names where it came from, so a fact is recorded once.
 //   journal_numbers(day, channel, location, currency) PK   the number a day's journal entry of one
 //                                  channel and store keeps on every export of that day
+//   revenue_scan(device) PK        the last seq of each device whose applied events the orders
+//                                  worker has turned into revenue lines (revenue_sources.h)
 //   journal_exports(id) PK         every export: day, format, revision (1, 2, ... when that day's
 //                                  figures changed since the export before), digest, re-export mark
 //
@@ -35,8 +37,9 @@
 namespace sw::coordinator {
 
 // sale/return: a till's or handheld's; order: units of an online order picked and shipped;
-// refund: a channel's refund of shipped units; fee: what a channel charged; payout: what it paid.
-enum class RevenueKind { kSale, kReturn, kOrder, kRefund, kFee, kPayout };
+// refund: a channel's refund of shipped units; fee: what a channel charged; payout: what it paid;
+// void: a till's sale taken back whole (its lines, reversed).
+enum class RevenueKind { kSale, kReturn, kOrder, kRefund, kFee, kPayout, kVoid };
 const char* revenueKindName(RevenueKind kind);
 std::optional<RevenueKind> parseRevenueKind(std::string_view name);
 
@@ -92,6 +95,18 @@ class RevenueBook {
   // was. Every line is checked first (a bad one refuses the whole call, nothing written).
   // Returns how many were new.
   common::Result<int64_t> record(const std::vector<RevenueLine>& lines);
+  // The events of `device` up to `seq` are recorded: their lines, and for each void the lines of
+  // the sale it names reversed (kind void), all with the cursor in one transaction. Returns how
+  // many lines were new.
+  struct TillVoid {
+    std::string void_event_id;
+    std::string sale_event_id;
+    int64_t at_ms = 0;
+  };
+  common::Result<int64_t> recordScanned(const std::string& device, uint64_t seq, const std::vector<RevenueLine>& lines,
+                                        const std::vector<TillVoid>& voids);
+  // The seq recordScanned last took for `device` (0: none).
+  common::Result<uint64_t> scannedUpTo(const std::string& device);
   // Lines with from_ms <= at_ms < until_ms, by time then source.
   common::Result<std::vector<RevenueLine>> lines(int64_t from_ms, int64_t until_ms);
 
@@ -112,6 +127,8 @@ class RevenueBook {
  private:
   explicit RevenueBook(const common::Clock& clock) : clock_(clock) {}
   common::Status init(const std::string& target);
+  common::Result<int64_t> insertLocked(const std::vector<RevenueLine>& lines);
+  common::Result<std::vector<RevenueLine>> voidLinesLocked(const TillVoid& v);
 
   const common::Clock& clock_;
   std::mutex mu_;

@@ -46,9 +46,9 @@ inline constexpr int64_t kMaxReportDays = 366;
 common::Result<SalesQuery> parseSalesQuery(const std::map<std::string, std::string>& params, int64_t today);
 
 struct SalesFigures {
-  int64_t units_sold = 0;      // sale + order units
+  int64_t units_sold = 0;      // sale + order units, less voided ones
   int64_t units_returned = 0;  // return + refund units
-  common::Decimal gross;       // sale + order, before discounts
+  common::Decimal gross;       // sale + order, before discounts (voided sales taken out)
   common::Decimal discounts;   // sale + order discounts
   common::Decimal refunds;     // return + refund amounts, less their discounts, before tax
   common::Decimal fees;        // what channels charged
