@@ -708,14 +708,15 @@ void OrderService::recordTillRevenue() {
   if (!revenue_) return;
   auto devices = ledger_.devices();
   if (!devices) return;
+  auto cursors = revenue_->scanCursors();
+  if (!cursors) {
+    SW_WARN(kLog) << "revenue cursors: " << cursors.error().toString();
+    return;
+  }
   for (const DeviceRow& d : *devices) {
     if (d.internal) continue;
-    auto from = revenue_->scannedUpTo(d.device_id);
-    if (!from) {
-      SW_WARN(kLog) << "revenue cursor of " << d.device_id << ": " << from.error().toString();
-      return;
-    }
-    uint64_t seq = *from;
+    auto from = cursors->find(d.device_id);
+    uint64_t seq = from == cursors->end() ? 0 : from->second;
     while (seq < d.last_applied_seq) {
       auto events = ledger_.eventsForDevice(d.device_id, seq + 1, kMaxScanEvents);
       if (!events || events->empty()) break;

@@ -165,15 +165,14 @@ Result<int64_t> RevenueBook::insertLocked(const std::vector<RevenueLine>& lines)
   return added;
 }
 
-Result<uint64_t> RevenueBook::scannedUpTo(const std::string& device) {
+Result<std::map<std::string, uint64_t>> RevenueBook::scanCursors() {
   std::lock_guard<std::mutex> lock(mu_);
-  auto st = db_->cached("SELECT seq FROM revenue_scan WHERE device = ?");
+  auto st = db_->cached("SELECT device, seq FROM revenue_scan");
   if (!st) return st.error();
-  st->bind(1, device);
-  uint64_t seq = 0;
-  auto r = st->firstRow([&](const SqlStmt& row) { seq = static_cast<uint64_t>(row.columnInt(0)); });
-  if (!r) return r.error();
-  return seq;
+  std::map<std::string, uint64_t> out;
+  auto s = st->eachRow([&](const SqlStmt& row) { out[row.columnText(0)] = static_cast<uint64_t>(row.columnInt(1)); });
+  if (!s) return s.error();
+  return out;
 }
 
 Result<int64_t> RevenueBook::recordScanned(const std::string& device, uint64_t seq, const std::vector<RevenueLine>& lines,

@@ -105,8 +105,9 @@ class RevenueBook {
   };
   common::Result<int64_t> recordScanned(const std::string& device, uint64_t seq, const std::vector<RevenueLine>& lines,
                                         const std::vector<TillVoid>& voids);
-  // The seq recordScanned last took for `device` (0: none).
-  common::Result<uint64_t> scannedUpTo(const std::string& device);
+  // The seq recordScanned last took, by device (a device not there: 0), read at once so a round
+  // over a large fleet is one query.
+  common::Result<std::map<std::string, uint64_t>> scanCursors();
   // Lines with from_ms <= at_ms < until_ms, by time then source.
   common::Result<std::vector<RevenueLine>> lines(int64_t from_ms, int64_t until_ms);
 
