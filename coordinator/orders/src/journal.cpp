@@ -2,6 +2,7 @@
 
 #include "sw/coordinator/orders/journal.h"
 
+#include <array>
 #include <set>
 
 #include "sw/common/sha256.h"

@@ -2,6 +2,7 @@
 
 #include "sw/coordinator/orders/revenue_sources.h"
 
+#include <algorithm>
 #include <cstdlib>
 
 #include "sw/coordinator/orders/order_book.h"

@@ -2,6 +2,7 @@
 
 #include "sw/coordinator/orders/sales_report.h"
 
+#include <cstdio>
 #include <tuple>
 
 #include "sw/common/iso_time.h"
