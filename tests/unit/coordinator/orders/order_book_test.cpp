@@ -505,6 +505,24 @@ TEST_P(OrderBookTest, FulfilmentAccuracyCountsSettledShippedOrdersAndRefundsCoun
   EXPECT_TRUE(before->ordered_units_by_channel.empty());
   EXPECT_EQ(before->refunded_shipped_units, 0);
   EXPECT_EQ(before->shipped_settled, 2);
+  // Shipped in full and accepted, but picked more than two days after it was taken in: settled,
+  // not on time, so not counted as complete; one picked just in time is.
+  receive("wh-1", "A", 2);
+  ASSERT_EQ(service_->intake(order("4", "A", 1))->status, toString(OrderState::kAccepted));
+  ASSERT_EQ(service_->intake(order("5", "A", 1))->status, toString(OrderState::kAccepted));
+  auto open = book_->tasks().open();
+  ASSERT_TRUE(open.ok());
+  std::map<std::string, std::string> task_of;  // order -> its open task (order 3's is held open)
+  for (const PickTask& t : *open) task_of[t.order_id] = t.task_id;
+  ASSERT_TRUE(task_of.count("4") && task_of.count("5"));
+  clock_.advanceMs(OrderBook::kShipOnTimeMs);
+  ASSERT_TRUE(book_->completeTask(task_of["5"], {{"A", 1}}, "SW-5").ok());
+  clock_.advanceMs(1);
+  ASSERT_TRUE(book_->completeTask(task_of["4"], {{"A", 1}}, "SW-4").ok());
+  ASSERT_TRUE(book_->fulfilments().reported(pendingFulfilment("4"), "gid://4").ok());
+  ASSERT_TRUE(book_->fulfilments().reported(pendingFulfilment("5"), "gid://5").ok());
+  EXPECT_EQ(figures().shipped_settled, 4);
+  EXPECT_EQ(figures().shipped_complete, 2);  // orders 1 and 5
 }
 
 // Issue 23 on real SQLite: intake places the customer by the order's ZIP code, routes to the
