@@ -51,6 +51,7 @@
 #include "sw/coordinator/orders/pick_tasks.h"
 #include "sw/coordinator/fleet/registry.h"
 #include "sw/coordinator/orders/order_book.h"
+#include "sw/coordinator/orders/revenue.h"
 #include "sw/coordinator/downlink/stock_view.h"
 #include "restore_files.h"
 #include "sw/coordinator/settlements/settlement_service.h"
@@ -365,6 +366,9 @@ int serveOnce(const common::ParsedOptions& opts, ServeRun& run) {
       (*ledger)->isPrimary() && orders_target != old_book && std::filesystem::exists(old_book)) {
     if (auto s = importOldOrderBook(**order_book, old_book); !s) return fail(s.error(), 3);
   }
+  // Revenue lines and journal exports (orders/revenue.h): beside the order book, in its file or database.
+  auto revenue = coordinator::RevenueBook::open(orders_target, clock);
+  if (!revenue) return fail(revenue.error(), 3);
   // The channels file is read once; each channel has one connector, shared by pushes and orders.
   auto channel_registry = coordinator::channels::ChannelRegistry::open(opts.text("channels-config"), clock);
   if (!channel_registry) return fail(channel_registry.error(), 2);
@@ -385,6 +389,7 @@ int serveOnce(const common::ParsedOptions& opts, ServeRun& run) {
                                                      opts.text("locations-config"), clock, orders_config);
   if (!order_service) return fail(order_service.error(), 2);
   coordinator::OrderService& orders = **order_service;
+  orders.setRevenue(revenue->get());  // till sales, picks and refunds become revenue lines
   orders.setSkuChangedHook([&channels](const std::string& sku) { channels.skuChanged(sku); });
   orders.setTasksChangedHook([&downlink](const std::vector<std::string>& locs) { downlink.changed(locs); });
   orders.setWeightSource([catalog_ptr](const std::string& sku) { return catalog_ptr->shipWeightKg(sku); });
@@ -458,6 +463,7 @@ int serveOnce(const common::ParsedOptions& opts, ServeRun& run) {
     channels.pricesChanged();
   });
   api.setOrders(orders);
+  api.setRevenue(**revenue);
   api.setRestoreDesk(*run.desk);
   if (wholesale) api.setWholesale(*wholesale);
   // Payouts the channels made, matched to the order book, kept beside the dead letters (DB.channels).
@@ -1111,7 +1117,7 @@ std::vector<common::SchemaVersion> knownSchemas() {
   return {coordinator::SqlLedger::schemaVersion(), coordinator::DeviceRegistry::schemaVersion(),
           coordinator::SqliteCatalog::schemaVersion(), coordinator::SqliteAccess::schemaVersion(),
           coordinator::SqliteKpiSeries::schemaVersion(), coordinator::OrderBook::schemaVersion(),
-          coordinator::channels::DeadLetterStore::schemaVersion(),
+          coordinator::RevenueBook::schemaVersion(), coordinator::channels::DeadLetterStore::schemaVersion(),
           coordinator::settlements::SettlementStore::schemaVersion(),
           coordinator::wholesale::WholesaleStore::schemaVersion()};
 }

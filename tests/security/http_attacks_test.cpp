@@ -213,6 +213,38 @@ TEST_F(CoordinatorFixture, AViewerTokenIsRefusedOnEveryWriteRoute) {
   EXPECT_EQ(ledger(), before);
 }
 
+// The money routes (coordinator/README.md "Revenue, the sales report and the accounting export"):
+// the report for admins and store managers, the journal export (which records each export) for
+// admins only; their parameters refused with bad_param; nothing in the ledger changes.
+TEST_F(CoordinatorFixture, TheSalesReportIsForManagersAndTheJournalExportForAdminsOnly) {
+  const std::string before = ledger();
+  const std::string report = "/v1/reports/sales?from=2026-12-01&to=2026-12-07&period=week";
+  const std::string journal = "/v1/exports/journal?day=2020-01-01&format=quickbooks";
+  EXPECT_EQ(call(coord->port(), "GET", report, bearer(viewer)).status, 403);
+  EXPECT_EQ(code(call(coord->port(), "GET", journal, bearer(viewer)).body), "forbidden");
+  EXPECT_EQ(call(coord->port(), "GET", journal, bearer(manager1)).status, 403);
+  auto managed = call(coord->port(), "GET", report, bearer(manager1));
+  ASSERT_EQ(managed.status, 200) << managed.body.dump();
+  EXPECT_TRUE(managed.body["rows"].is_array()) << managed.body.dump();
+  EXPECT_TRUE(managed.body["fulfilment_accuracy"].contains("shipped_settled_orders")) << managed.body.dump();
+  EXPECT_EQ(managed.body["period"], "week");
+  // An admin's export of a day without sales: the header alone, the same on a second export.
+  const std::string first = test::httpGetText(coord->port(), journal);
+  EXPECT_EQ(first, "Journal No,Journal Date,Account Name,Debits,Credits,Description,Location,Class\r\n");
+  EXPECT_EQ(test::httpGetText(coord->port(), journal), first);
+  for (const char* bad : {"/v1/reports/sales?from=2026-02-30", "/v1/reports/sales?to=2026-12-07&to=2026-12-08",
+                          "/v1/reports/sales?by=store", "/v1/reports/sales?format=xml", "/v1/reports/sales?q=1",
+                          "/v1/reports/sales?from=2026-12-08&to=2026-12-01", "/v1/exports/journal?day=2026-12-07",
+                          "/v1/exports/journal?format=netsuite", "/v1/exports/journal?day=yesterday&format=netsuite",
+                          "/v1/exports/journal?day=2026-12-07&format=excel",
+                          "/v1/exports/journal?day=2026-12-07&format=netsuite&day=2026-12-08"}) {
+    auto r = call(coord->port(), "GET", bad, {});
+    EXPECT_EQ(r.status, 400) << bad << " " << r.body.dump();
+    EXPECT_EQ(code(r.body), "bad_param") << bad << " " << r.body.dump();
+  }
+  EXPECT_EQ(ledger(), before);
+}
+
 TEST_F(CoordinatorFixture, AStoreManagerCannotWriteAnotherStoreOrAdminRoutes) {
   const std::string before = ledger();
   httplib::Client c = common::makeHttpClient("127.0.0.1", coord->port());

@@ -26,10 +26,15 @@ bool isPublicRoute(const std::string& method, const std::string& path) {
 RouteAccess routeAccess(const std::string& method, const std::string& path) {
   if (isPublicRoute(method, path)) return RouteAccess::kPublic;
   if (isRead(method)) {
-    // Payouts are the business's bank deposits and fees: admins only, like the audit log.
-    const bool admin_only =
-        path == "/v1/audit" || path.rfind("/v1/admin/", 0) == 0 || path == "/v1/settlements" || path.rfind("/v1/settlements/", 0) == 0;
-    return admin_only ? RouteAccess::kAdminRead : RouteAccess::kRead;
+    // Payouts are the business's bank deposits and fees, and the accounting export records each
+    // export (the books' own data): admins only. The sales report's money figures: admins and
+    // store managers.
+    const bool admin_only = path == "/v1/audit" || path.rfind("/v1/admin/", 0) == 0 ||
+                            path == "/v1/settlements" || path.rfind("/v1/settlements/", 0) == 0 ||
+                            path.rfind("/v1/exports/", 0) == 0;
+    if (admin_only) return RouteAccess::kAdminRead;
+    if (path.rfind("/v1/reports/", 0) == 0) return RouteAccess::kManagerRead;
+    return RouteAccess::kRead;
   }
   // A store manager may change its own store's prices; the route checks every row's location.
   if (method == "POST" && path == "/v1/prices") return RouteAccess::kStoreWrite;
@@ -50,6 +55,9 @@ AccessDecision decideAccess(const Principal& who, const std::string& method, con
     case RouteAccess::kAdminRead:
       if (who.role == Role::kAdmin) return {true, 200, "", ""};
       return refuse("only admin tokens read this");
+    case RouteAccess::kManagerRead:
+      if (who.role == Role::kAdmin || who.role == Role::kStoreManager) return {true, 200, "", ""};
+      return refuse("only admin and store_manager tokens read this");
     case RouteAccess::kStoreWrite:
       if (who.role == Role::kAdmin || who.role == Role::kStoreManager) return {true, 200, "", ""};
       return refuse("viewer tokens cannot change anything");
@@ -96,6 +104,8 @@ const std::vector<RouteExample>& apiRoutes() {
       {"GET", "/v1/settlements/shopify/623721858", RouteAccess::kAdminRead},
       {"POST", "/v1/settlements/shopify/fetch", RouteAccess::kAdminWrite},
       {"GET", "/v1/admin/restore", RouteAccess::kAdminRead},
+      {"GET", "/v1/reports/sales", RouteAccess::kManagerRead},
+      {"GET", "/v1/exports/journal", RouteAccess::kAdminRead},
       {"POST", "/v1/admin/restore", RouteAccess::kAdminWrite},
       {"POST", "/v1/catalog", RouteAccess::kAdminWrite},
       {"POST", "/v1/prices", RouteAccess::kStoreWrite},

@@ -12,6 +12,7 @@
 
 #include "console_html.h"
 #include "kpis.h"
+#include "sales_routes.h"
 #include "sw/coordinator/api/live_stream.h"
 #include "sw/common/event.h"
 #include "sw/common/http_json.h"
@@ -46,6 +47,7 @@ std::string httpRouteLabel(const std::string& path) {
   static const std::set<std::string, std::less<>> kExact = {
       "/", "/healthz", "/metrics", "/v1/admin/restore", "/v1/alerts", "/v1/anomalies", "/v1/audit", "/v1/available",
       "/v1/catalog", "/v1/channels", "/v1/channels/dead-letters", "/v1/devices", "/v1/discrepancies", "/v1/enroll",
+      "/v1/exports/journal", "/v1/reports/sales",
       "/v1/events", "/v1/kpis", "/v1/kpis/history", "/v1/orders", "/v1/orders/attention", "/v1/price-lists", "/v1/prices",
       "/v1/quarantine", "/v1/settlements", "/v1/stock", "/v1/stream", "/v1/tasks", "/v1/transfers", "/v1/whoami",
       "/v1/wholesale/files", "/v1/wholesale/partners"};
@@ -384,6 +386,10 @@ void CoordinatorHttpApi::setOrders(OrderService& orders) {
 
 void CoordinatorHttpApi::setSettlements(settlements::SettlementService& settlements) {
   settlements::addRoutes(impl_->server, settlements);
+}
+
+void CoordinatorHttpApi::setRevenue(RevenueBook& revenue) {
+  addSalesRoutes(impl_->server, impl_->ledger, impl_->clock, impl_->kpi_extras, revenue);
 }
 
 void CoordinatorHttpApi::setWholesale(wholesale::WholesaleService& wholesale) {

@@ -10,13 +10,35 @@
 #include "sw/common/http_server.h"
 
 namespace sw::coordinator {
+
+using nlohmann::json;
+
+namespace {
+json pctOrNull(const std::optional<double>& pct) { return pct ? json(*pct) : json(nullptr); }
+}  // namespace
+
+nlohmann::json fulfilmentAccuracyJson(const FulfilmentAccuracy& f) {
+  json out = {{"shipped_settled_orders", f.settled},
+              {"shipped_complete_orders", f.complete},
+              {"target_pct", kFulfilmentAccuracyTargetPct},
+              {"accuracy_pct", pctOrNull(f.pct())}};
+  if (auto pct = f.pct()) out["meets_target"] = *pct >= kFulfilmentAccuracyTargetPct;
+  return out;
+}
+
+nlohmann::json returnRateJson(const ReturnRate& r, int64_t window_h) {
+  return {{"window_h", window_h},
+          {"units_sold", r.sold_units},
+          {"units_returned", r.returned_units},
+          {"units_refunded", r.refunded_units},
+          {"return_rate_pct", pctOrNull(r.pct())}};
+}
+
 namespace {
 
 using nlohmann::json;
 using common::Error;
 using common::sendJson;
-
-json pctOrNull(const std::optional<double>& pct) { return pct ? json(*pct) : json(nullptr); }
 
 void kpis(Ledger& ledger, IngestService* ingest, const common::Clock& clock, const HttpCounters& counters,
           const KpiRouteExtras& extras, const httplib::Request& req, httplib::Response& res) {
@@ -90,18 +112,8 @@ void kpis(Ledger& ledger, IngestService* ingest, const common::Clock& clock, con
   const int64_t now = clock.nowMs();
   auto order_kpis = orderKpis(ledger, extras.orders, now - *window_h * 3'600'000, now);
   if (!order_kpis) return common::sendError(res, order_kpis.error());
-  const FulfilmentAccuracy& f = order_kpis->fulfilment;
-  json fulfilment = {{"shipped_settled_orders", f.settled},
-                     {"shipped_complete_orders", f.complete},
-                     {"target_pct", kFulfilmentAccuracyTargetPct},
-                     {"accuracy_pct", pctOrNull(f.pct())}};
-  if (auto pct = f.pct()) fulfilment["meets_target"] = *pct >= kFulfilmentAccuracyTargetPct;
-  const ReturnRate& r = order_kpis->returns;
-  json returns = {{"window_h", *window_h},
-                  {"units_sold", r.sold_units},
-                  {"units_returned", r.returned_units},
-                  {"units_refunded", r.refunded_units},
-                  {"return_rate_pct", pctOrNull(r.pct())}};
+  json fulfilment = fulfilmentAccuracyJson(order_kpis->fulfilment);
+  json returns = returnRateJson(order_kpis->returns, *window_h);
   sendJson(res, {{"inventory_accuracy", accuracy}, {"sync_latency", latency}, {"errors", errors},
                  {"price_checks", price_checks}, {"fulfilment_accuracy", fulfilment}, {"return_rate", returns}});
 }

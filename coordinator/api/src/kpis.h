@@ -9,6 +9,8 @@
 
 #include <cstdint>
 
+#include <nlohmann/json.hpp>
+
 #include "sw/common/clock.h"
 #include "sw/coordinator/api/kpi_figures.h"
 #include "sw/coordinator/api/kpi_sampler.h"
@@ -25,6 +27,10 @@ struct KpiRouteExtras {
   SqliteKpiSeries* history = nullptr;
   KpiSamplerOptions history_options;
 };
+
+// The fulfilment_accuracy and return_rate objects of GET /v1/kpis (also in GET /v1/reports/sales).
+nlohmann::json fulfilmentAccuracyJson(const FulfilmentAccuracy& f);
+nlohmann::json returnRateJson(const ReturnRate& r, int64_t window_h);
 
 // ingest may be null (an API over a ledger alone). extras is read at each request.
 void addKpiRoutes(httplib::Server& server, Ledger& ledger, IngestService* ingest, const common::Clock& clock,

@@ -749,10 +749,13 @@ Result<OrderBook::KpiFigures> OrderBook::kpiFigures(int64_t after_ms, int64_t un
       "  AND NOT EXISTS (SELECT 1 FROM order_lines l WHERE l.channel = o.channel AND l.order_id = o.order_id"
       "                  AND l.sku <> '' AND l.quantity - l.released >"
       "                  (SELECT COALESCE(SUM(a.quantity), 0) FROM allocations a WHERE a.channel = l.channel"
-      "                   AND a.order_id = l.order_id AND a.line_id = l.line_id AND a.state = 'shipped')) THEN 1 ELSE 0 END AS complete"
+      "                   AND a.order_id = l.order_id AND a.line_id = l.line_id AND a.state = 'shipped'))"
+      "  AND NOT EXISTS (SELECT 1 FROM fulfilments f WHERE f.channel = o.channel AND f.order_id = o.order_id"
+      "                  AND f.created_at_ms > o.created_at_ms + ?) THEN 1 ELSE 0 END AS complete"
       " FROM orders o WHERE o.status = 'shipped' AND NOT EXISTS (SELECT 1 FROM fulfilments f"
       "  WHERE f.channel = o.channel AND f.order_id = o.order_id AND f.status = 'pending')) AS settled");
   if (!acc) return acc.error();
+  acc->bind(1, kShipOnTimeMs);
   if (auto r = acc->firstRow([&](const SqlStmt& row) {
         out.shipped_settled = row.columnInt(0);
         out.shipped_complete = row.columnInt(1);

@@ -9,6 +9,7 @@
 #include "sw/common/log.h"
 #include "sw/common/uuid.h"
 #include "sw/coordinator/orders/postal_points.h"
+#include "sw/coordinator/orders/revenue_sources.h"
 
 namespace sw::coordinator {
 
@@ -43,6 +44,34 @@ std::string trackingFor(const std::string& task_id) {
     if (hex.size() == 12) break;
   }
   return "SW" + hex;
+}
+
+// A pick's money (revenue_sources.h), when revenue is recorded at all.
+common::Status recordPickRevenue(RevenueBook* revenue, const PickTask& task, const std::map<std::string, int64_t>& picked,
+                                 int64_t at_ms) {
+  if (!revenue) return {};
+  auto lines = pickRevenue(task, picked, at_ms);
+  if (!lines) return lines.error();
+  if (lines->empty()) return {};
+  auto n = revenue->record(*lines);
+  if (!n) return n.error();
+  return {};
+}
+
+// An order line's unit price and currency in the order as taken in (channels::toJson).
+std::optional<common::Money> orderLinePrice(const json& normalized, const std::string& line_id) {
+  if (!normalized.is_object() || !normalized.contains("lines") || !normalized["lines"].is_array()) return std::nullopt;
+  for (const json& l : normalized["lines"]) {
+    if (!l.is_object() || l.value("line_id", json()) != line_id || !l.contains("unit_price") ||
+        !l["unit_price"].is_string()) {
+      continue;
+    }
+    auto price = common::Decimal::parse(l["unit_price"].get<std::string>());
+    if (!price) return std::nullopt;
+    const json currency = l.value("currency", json());
+    return common::Money{*price, currency.is_string() ? currency.get<std::string>() : ""};
+  }
+  return std::nullopt;
 }
 
 }  // namespace
@@ -136,6 +165,7 @@ void OrderService::workOnce() {
   std::lock_guard<std::mutex> lock(work_mu_);
   pollChannels();
   scanConfirmations();
+  recordTillRevenue();
   rerouteOffline();
   routeWaiting();
   reportFulfilments();
@@ -524,6 +554,12 @@ Result<IntakeResult> OrderService::intakeUpdate(const NormalizedOrder& order, co
   }
   notify(all);
   if (restocked_units > 0) ledgerChanged();  // the worker writes the restock into the ledger
+  if (refund_lines > 0) {
+    // Each applied refund line once (by its source), so a delivery after a failed write records it.
+    if (auto s = recordRefundRevenue(order, existing.channel, existing.order_id); !s) {
+      SW_WARN(kLog) << existing.channel << " order " << existing.order_id << " refund revenue: " << s.error().toString();
+    }
+  }
   std::string status = toString(existing.status);
   if (!release.empty() || refund_lines > duplicates) {
     auto after = book_.order(existing.channel, existing.order_id);
@@ -635,6 +671,13 @@ void OrderService::scanConfirmations() {
             if (e.type == "sale") {
               for (const LedgerEvent::Move& m : e.moves) picked[m.sku] += m.qty;
             }
+            // The order's money for what was picked, before the task is closed: written again
+            // (once, by its source) if closing it fails and this event is read again.
+            if (auto s = recordPickRevenue(revenue_, *it->second, picked, e.at_ms); !s) {
+              SW_WARN(kLog) << "task " << e.ref << " revenue: " << s.error().toString();
+              stop = true;
+              break;
+            }
             auto change = book_.completeTask(e.ref, picked, trackingFor(e.ref));
             if (!change) {
               SW_WARN(kLog) << "task " << e.ref << ": " << change.error().toString();
@@ -659,6 +702,75 @@ void OrderService::scanConfirmations() {
       (void)book_.progress().setScanned(d.device_id, seq);
     }
   }
+}
+
+void OrderService::recordTillRevenue() {
+  if (!revenue_) return;
+  auto devices = ledger_.devices();
+  if (!devices) return;
+  auto cursors = revenue_->scanCursors();
+  if (!cursors) {
+    SW_WARN(kLog) << "revenue cursors: " << cursors.error().toString();
+    return;
+  }
+  for (const DeviceRow& d : *devices) {
+    if (d.internal) continue;
+    auto from = cursors->find(d.device_id);
+    uint64_t seq = from == cursors->end() ? 0 : from->second;
+    while (seq < d.last_applied_seq) {
+      auto events = ledger_.eventsForDevice(d.device_id, seq + 1, kMaxScanEvents);
+      if (!events || events->empty()) break;
+      std::vector<RevenueLine> lines;
+      std::vector<RevenueBook::TillVoid> voids;
+      for (const LedgerEvent& e : *events) {
+        auto till = tillRevenue(e);
+        if (!till) {
+          SW_WARN(kLog) << "revenue of " << d.device_id << " seq " << e.seq << ": " << till.error().toString();
+        } else {
+          lines.insert(lines.end(), till->lines.begin(), till->lines.end());
+          if (till->void_of) voids.push_back(*till->void_of);
+        }
+      }
+      const uint64_t last = events->back().seq;
+      if (auto n = revenue_->recordScanned(d.device_id, last, lines, voids); !n) {
+        SW_WARN(kLog) << "revenue of " << d.device_id << ": " << n.error().toString();
+        return;  // again next round, from the same cursor
+      }
+      seq = last;
+    }
+  }
+}
+
+common::Status OrderService::recordRefundRevenue(const NormalizedOrder& delivery, const std::string& channel,
+                                         const std::string& order_id) {
+  if (!revenue_) return {};
+  auto order = book_.order(channel, order_id);
+  if (!order) return order.error();
+  if (!*order) return {};
+  const BookOrder& o = **order;
+  std::vector<RevenueLine> lines;
+  for (const AppliedRefund& r : o.refunds) {
+    const int64_t shipped = r.quantity - r.released;
+    if (shipped <= 0 || r.refund_id.rfind(kLatePickRef, 0) == 0) continue;
+    RefundFacts f{channel, order_id, r.refund_id, r.line_id, "", "", shipped, std::nullopt, r.at_ms};
+    for (const BookLine& bl : o.lines) {
+      if (bl.line_id == r.line_id) f.sku = bl.sku;
+    }
+    for (const BookAllocation& a : o.allocations) {
+      if (a.line_id == r.line_id && a.state == AllocationState::kShipped) f.location = a.location;
+    }
+    for (const channels::OrderLine& l : delivery.lines) {
+      if (l.line_id == r.line_id && l.unit_price) f.unit_price = *l.unit_price;
+    }
+    if (!f.unit_price) f.unit_price = orderLinePrice(o.normalized, r.line_id);
+    auto line = refundRevenue(f);
+    if (!line) return line.error();
+    lines.push_back(std::move(*line));
+  }
+  if (lines.empty()) return {};
+  auto n = revenue_->record(lines);
+  if (!n) return n.error();
+  return {};
 }
 
 common::Status OrderService::latePick(const LedgerEvent& e, const std::string& device) {

@@ -5,6 +5,8 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <chrono>
+#include <ctime>
 #include <fstream>
 #include <set>
 #include <thread>
@@ -594,6 +596,35 @@ TEST_F(OrdersTest, ARestockRefundIsAppliedOnceEvenIfDeliveredAgain) {
   EXPECT_EQ(o["restocks"][0]["quantity"], 1);
   json events = test::httpGet(coord_->port(), "/v1/events?device=coordinator-orders&from_seq=1").body;
   ASSERT_EQ(events["events"].size(), 1u) << events.dump();
+
+  // The money (coordinator/README.md "Revenue, ..."): the pick at the order's price, 2 x 4.00, and
+  // the refunded shipped unit, 4.00, once each; the restock and the handheld's pick event add
+  // nothing. Yesterday to tomorrow (UTC), so a run across midnight still finds them.
+  const int64_t today = std::chrono::duration_cast<std::chrono::hours>(
+                            std::chrono::system_clock::now().time_since_epoch()).count() / 24;
+  auto day = [](int64_t days) {
+    const std::time_t t = static_cast<std::time_t>(days * 86'400);
+    std::tm tm{};
+    gmtime_r(&t, &tm);
+    char buf[16];
+    std::strftime(buf, sizeof buf, "%Y-%m-%d", &tm);
+    return std::string(buf);
+  };
+  const std::string report = "/v1/reports/sales?by=channel&from=" + day(today - 1) + "&to=" + day(today + 1);
+  json sales;
+  ASSERT_TRUE(test::waitFor([&] {
+    sales = test::httpGet(coord_->port(), report).body;
+    return sales["rows"].is_array() && sales["rows"].size() == 1 && sales["rows"][0]["units_returned"] == 1;
+  }, 30s)) << sales.dump() << logs();
+  const json& row = sales["rows"][0];
+  EXPECT_EQ(row["channel"], "shopify") << row.dump();
+  EXPECT_EQ(row["units_sold"], 2) << row.dump();
+  EXPECT_EQ(row["gross"], "8.00") << row.dump();
+  EXPECT_EQ(row["refunds"], "4.00") << row.dump();
+  EXPECT_EQ(row["net"], "4.00") << row.dump();
+  EXPECT_EQ(row["return_rate_pct"], "50.00") << row.dump();
+  EXPECT_EQ(sales["fulfilment_accuracy"]["shipped_settled_orders"], 1) << sales.dump();
+  EXPECT_EQ(sales["fulfilment_accuracy"]["shipped_complete_orders"], 1) << sales.dump();
 }
 
 }  // namespace sw

@@ -19,6 +19,8 @@
 #include "sw/coordinator/orders/pick_tasks.h"
 #include "sw/coordinator/orders/postal_points.h"
 #include "sw/coordinator/orders/routes.h"
+#include "sw/coordinator/orders/revenue.h"
+#include "sw/coordinator/orders/sales_report.h"
 #include "sw/coordinator/ledger/sql_ledger.h"
 #include "sql_stores.h"
 #include "schema_upgrade.h"
@@ -503,6 +505,24 @@ TEST_P(OrderBookTest, FulfilmentAccuracyCountsSettledShippedOrdersAndRefundsCoun
   EXPECT_TRUE(before->ordered_units_by_channel.empty());
   EXPECT_EQ(before->refunded_shipped_units, 0);
   EXPECT_EQ(before->shipped_settled, 2);
+  // Shipped in full and accepted, but picked more than two days after it was taken in: settled,
+  // not on time, so not counted as complete; one picked just in time is.
+  receive("wh-1", "A", 2);
+  ASSERT_EQ(service_->intake(order("4", "A", 1))->status, toString(OrderState::kAccepted));
+  ASSERT_EQ(service_->intake(order("5", "A", 1))->status, toString(OrderState::kAccepted));
+  auto open = book_->tasks().open();
+  ASSERT_TRUE(open.ok());
+  std::map<std::string, std::string> task_of;  // order -> its open task (order 3's is held open)
+  for (const PickTask& t : *open) task_of[t.order_id] = t.task_id;
+  ASSERT_TRUE(task_of.count("4") && task_of.count("5"));
+  clock_.advanceMs(OrderBook::kShipOnTimeMs);
+  ASSERT_TRUE(book_->completeTask(task_of["5"], {{"A", 1}}, "SW-5").ok());
+  clock_.advanceMs(1);
+  ASSERT_TRUE(book_->completeTask(task_of["4"], {{"A", 1}}, "SW-4").ok());
+  ASSERT_TRUE(book_->fulfilments().reported(pendingFulfilment("4"), "gid://4").ok());
+  ASSERT_TRUE(book_->fulfilments().reported(pendingFulfilment("5"), "gid://5").ok());
+  EXPECT_EQ(figures().shipped_settled, 4);
+  EXPECT_EQ(figures().shipped_complete, 2);  // orders 1 and 5
 }
 
 // Issue 23 on real SQLite: intake places the customer by the order's ZIP code, routes to the
@@ -1085,4 +1105,71 @@ TEST_P(OrderBookTest, APickOfATaskCancelledWithItsOrderIsPutBack) {
   ASSERT_EQ((*o)->restocks.size(), 1u);
   EXPECT_EQ((*o)->restocks[0].quantity, 2);
   EXPECT_EQ(service_->stats().late_pick_units.load(), 2u);
+}
+
+// ------------------------------------------------------------ revenue from the worker
+
+// A day as the orders worker sees it: priced till sales, a return and a void at store-1, a Shopify
+// order picked at wh-1 and one unit of it refunded. Every fact becomes revenue (revenue.h) once,
+// however often the worker runs: the till's lines at its prices (no currency or tax: the till
+// sends none), the pick at the order's price and currency, the refund of a shipped unit at that
+// price; the void takes its sale back; the pick's own `sale` event and the receipts give none.
+TEST_P(OrderBookTest, ADayOfTillSalesPicksAndRefundsBecomesRevenueOnce) {
+  auto revenue = RevenueBook::open(test::orderBookTarget(GetParam(), dir_), clock_);
+  ASSERT_TRUE(revenue.ok()) << revenue.error().toString();
+  service_->setRevenue(revenue->get());
+  auto till = [&](common::EventType type, std::vector<common::Line> lines, const std::string& ref = "") {
+    common::Event e;
+    e.device_id = "till-1";
+    e.seq = ++seq_[e.device_id];
+    e.event_id = common::newUuid();
+    e.type = type;
+    e.occurred_at_ms = clock_.nowMs();
+    e.location = "store-1";
+    e.ref = ref;
+    e.lines = std::move(lines);
+    ApplyGroup g;
+    g.applied_at_ms = clock_.nowMs();
+    if (e.seq == 1) g.new_devices[e.device_id] = common::newUuid();
+    g.cursors[e.device_id] = e.seq;
+    g.events.push_back({e, 0});
+    EXPECT_TRUE(ledger_->commit(g).ok());
+    return e.event_id;
+  };
+  const auto price = [](const char* p) { return std::optional<common::Decimal>(*common::Decimal::parse(p)); };
+  receive("wh-1", "A", 5);
+  receive("store-1", "A", 10);
+  till(common::EventType::kSale, {{"A", 2, price("10.00")}, {"B", 1, price("5.50")}});
+  till(common::EventType::kReturn, {{"A", 1, price("10.00")}});
+  const std::string voided = till(common::EventType::kSale, {{"A", 1, price("10.00")}});
+  till(common::EventType::kVoid, {}, voided);
+
+  NormalizedOrder o = order("1", "A", 2);
+  o.lines[0].unit_price = common::Money{*common::Decimal::parse("12.00"), "USD"};
+  ASSERT_EQ(service_->intake(o)->status, toString(OrderState::kAccepted));
+  ASSERT_EQ(openAt("wh-1").size(), 1u);
+  receive("wh-1", "A", 2, common::EventType::kSale, openAt("wh-1")[0].task_id);  // the handheld's pick
+  service_->workOnce();
+  ASSERT_TRUE(service_->intake(refundOf("1", "A", 2, "r1")).ok());  // one shipped unit, no restock
+  service_->workOnce();
+  service_->workOnce();
+  ASSERT_TRUE(service_->intake(refundOf("1", "A", 2, "r1")).ok());  // delivered again
+
+  const int64_t today = clock_.nowMs() / kDayMs;
+  auto q = parseSalesQuery({}, today);
+  ASSERT_TRUE(q.ok());
+  auto lines = (*revenue)->lines(q->fromMs(), q->untilMs());
+  ASSERT_TRUE(lines.ok()) << lines.error().toString();
+  EXPECT_EQ(lines->size(), 7u);  // 2 + 1 + 1 sold and returned, 1 voided, 1 picked, 1 refunded
+  auto report = buildSalesReport(*q, *lines);
+  ASSERT_TRUE(report.ok());
+  const std::string day = reportDayText(today);
+  EXPECT_EQ(salesReportCsv(*report),
+            "period,channel,location,sku,currency,units_sold,units_returned,gross,discounts,refunds,net,tax,fees,"
+            "return_rate_pct\r\n" +
+                // 2 + 1 sold, 1 voided, 1 back: 20.00 + 10.00 - 10.00 sold, 10.00 refunded
+                day + ",pos,store-1,A,,2,1,20.00,0.00,10.00,10.00,0.00,0.00,50.00\r\n" + day +
+                ",pos,store-1,B,,1,0,5.50,0.00,0.00,5.50,0.00,0.00,0.00\r\n" +
+                // 2 x 12.00 picked, one refunded
+                day + ",shopify,wh-1,A,USD,2,1,24.00,0.00,12.00,12.00,0.00,0.00,50.00\r\n");
 }

@@ -12,7 +12,8 @@ namespace sw::coordinator {
 enum class RouteAccess {
   kPublic,      // no token: the console page (holds no data), liveness, channel webhooks (HMAC), enrollment
   kRead,        // any role
-  kAdminRead,   // admin only (the audit log)
+  kAdminRead,   // admin only (the audit log, the accounting export)
+  kManagerRead, // admin and store managers (the sales report)
   kStoreWrite,  // admin; a store manager for its own location only (checked by the route on its rows)
   kAdminWrite,  // admin only
 };

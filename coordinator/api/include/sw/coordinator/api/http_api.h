@@ -43,6 +43,7 @@
 #include "sw/coordinator/ingest/ingest.h"
 #include "sw/coordinator/ledger/ledger.h"
 #include "sw/coordinator/orders/order_service.h"
+#include "sw/coordinator/orders/revenue.h"
 #include "sw/coordinator/settlements/settlement_service.h"
 #include "sw/coordinator/wholesale/wholesale_service.h"
 
@@ -85,6 +86,10 @@ class CoordinatorHttpApi {
 
   // Order webhooks, orders and pick tasks (orders/routes.h; optional; before start()).
   void setOrders(OrderService& orders);
+
+  // GET /v1/reports/sales and GET /v1/exports/journal from the revenue lines (api/src/sales_routes.h;
+  // optional; before start(); after setOrders for the report's fulfilment accuracy and return rate).
+  void setRevenue(RevenueBook& revenue);
 
   // Wholesale partners, their sent and unacknowledged files and the received-file log
   // (wholesale/routes.h; optional; before start()).

@@ -263,9 +263,10 @@ class OrderBook {
     // Orders shipped (nothing held any more, something shipped) whose every fulfilment the
     // channel has answered (none pending): the orders whose outcome is known.
     int64_t shipped_settled = 0;
-    // Of those, the ones shipped complete: every line with a SKU shipped its units in full
-    // (ordered less released by cancel or refund before shipping) and every fulfilment reported
-    // (the channel accepted it; a refused one is failed).
+    // Of those, the ones shipped complete and on time: every line with a SKU shipped its units in
+    // full (ordered less released by cancel or refund before shipping), every fulfilment reported
+    // (the channel accepted it; a refused one is failed), and every parcel picked within
+    // kShipOnTimeMs of the order's intake (orders carry no promised ship date).
     int64_t shipped_complete = 0;
     // Refund lines applied in (after, until]: the units that had shipped (refunded less released
     // from holds), i.e. units sold and then refunded.
@@ -274,6 +275,8 @@ class OrderBook {
     std::map<std::string, int64_t> ordered_units_by_channel;
   };
   common::Result<KpiFigures> kpiFigures(int64_t after_ms, int64_t until_ms);
+  // On time: picked (its fulfilment recorded) within two days of the order's intake.
+  static constexpr int64_t kShipOnTimeMs = 48LL * 3'600'000;
 
  private:
   explicit OrderBook(const common::Clock& clock);

@@ -56,6 +56,7 @@
 #include "sw/coordinator/channels/webhook.h"
 #include "sw/coordinator/ledger/ledger.h"
 #include "sw/coordinator/orders/order_book.h"
+#include "sw/coordinator/orders/revenue.h"
 #include "sw/coordinator/orders/routing.h"
 
 namespace sw::coordinator {
@@ -119,6 +120,10 @@ class OrderService {
   OrderService(const OrderService&) = delete;
   OrderService& operator=(const OrderService&) = delete;
 
+  // Before start(). Where the worker records revenue (revenue.h, revenue_sources.h): till sales,
+  // returns and voids from the applied events, order picks as they complete, channel refunds of
+  // shipped units as they are applied. Null (the default): none is recorded.
+  void setRevenue(RevenueBook* revenue) { revenue_ = revenue; }
   // Before start(). The connector is used only by this service's worker (polling, fulfilments).
   void addConnector(std::unique_ptr<channels::ChannelConnector> connector);
   void setWebhookSecret(channels::ChannelKind channel, std::string secret);
@@ -181,6 +186,11 @@ class OrderService {
   void run();
   void pollChannels();
   void scanConfirmations();
+  // Till sales, returns and voids applied since each device's revenue cursor into revenue_.
+  void recordTillRevenue();
+  // The order's applied refund lines, the units that had shipped, at the lines' prices: once each.
+  common::Status recordRefundRevenue(const channels::NormalizedOrder& delivery, const std::string& channel,
+                                     const std::string& order_id);
   // A pick event naming a task that is no longer open (withdrawn or cancelled): its units back.
   common::Status latePick(const LedgerEvent& e, const std::string& device);
   // Refreshes offline_, then withdraws the open tasks at offline locations and re-routes their
@@ -198,6 +208,7 @@ class OrderService {
 
   OrderBook& book_;
   Ledger& ledger_;
+  RevenueBook* revenue_ = nullptr;
   Availability* availability_;
   RoutingConfig routing_;
   const common::Clock& clock_;
