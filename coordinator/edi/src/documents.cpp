@@ -324,6 +324,38 @@ Result<GroupAck> readFunctionalAck(const TransactionSet& set) {
   return ack;
 }
 
+// ---- TA1 ----
+
+Result<InterchangeAck> readInterchangeAck(const Segment& ta1) {
+  if (ta1.id != "TA1") return refuse("TA1", "segment " + ta1.id.substr(0, 3) + " is not a TA1");
+  auto digits = [](const std::string& v, size_t n) {
+    return v.size() == n && std::all_of(v.begin(), v.end(), [](char c) { return c >= '0' && c <= '9'; });
+  };
+  if (ta1.elements.size() < 5) return refuse("TA1", "TA1 has " + std::to_string(ta1.elements.size()) + " elements, needs 5");
+  InterchangeAck ack;
+  ack.control = ta1.element(1);
+  ack.date = ta1.element(2);
+  ack.time = ta1.element(3);
+  if (!digits(ack.control, 9)) return refuse("TA1", "TA101 (the interchange control number) must be 9 digits");
+  if (!digits(ack.date, 6)) return refuse("TA1", "TA102 (the interchange date) must be YYMMDD");
+  if (!digits(ack.time, 4)) return refuse("TA1", "TA103 (the interchange time) must be HHMM");
+  const std::string& st = ta1.element(4);
+  if (st == "A") {
+    ack.status = AckStatus::kAccepted;
+  } else if (st == "E") {
+    ack.status = AckStatus::kAcceptedWithErrors;
+  } else if (st == "R") {
+    ack.status = AckStatus::kRejected;
+  } else {
+    return refuse("TA1", "TA104 '" + st.substr(0, 8) + "' is not A, E or R");
+  }
+  if (!digits(ta1.element(5), 3)) return refuse("TA1", "TA105 (the note code) must be 3 digits");
+  ack.note = std::stoi(ta1.element(5));
+  if (ack.status == AckStatus::kAccepted && ack.note != 0) return refuse("TA1", "TA104 A with note " + ta1.element(5) + " (an error)");
+  if (ack.status == AckStatus::kRejected && ack.note == 0) return refuse("TA1", "TA104 R needs a note code in TA105");
+  return ack;
+}
+
 // ---- 846 ----
 
 Result<SetOut> inventoryAdvice846(const InventoryAdvice& advice) {

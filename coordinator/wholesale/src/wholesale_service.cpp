@@ -476,6 +476,21 @@ Status WholesaleService::handleInterchange(const Partner& p, const ReceivedFile&
       if (auto s = answerProblem(ta1.error(), "the TA1", h.notes); !s) return s;
     }
   }
+  // The partner's TA1s for interchanges we sent (an interchange acknowledgment: not answered).
+  for (const edi::Segment& seg : ic.ta1s) {
+    auto ack = edi::readInterchangeAck(seg);
+    if (!ack) {
+      h.notes.push_back("TA1 in interchange " + ic.control + " refused: " + ack.error().message);
+      continue;
+    }
+    const std::string status = edi::ackStatusText(ack->status);
+    std::string detail = "TA1 " + status + (ack->note == 0 ? "" : " note " + seg.element(5)) + " (in interchange " + ic.control + ")";
+    auto matched = store_.acknowledgeInterchange(p.id, ack->control, status, ack->note, detail, clock_.nowMs());
+    if (!matched) return matched.error();
+    if (ack->status == edi::AckStatus::kRejected && *matched) stats_.interchanges_refused++;
+    h.notes.push_back("TA1 for our interchange " + ack->control + ": " + status +
+                      (ack->note == 0 ? "" : " note " + seg.element(5)) + (*matched ? "" : " (no such interchange was sent)"));
+  }
   std::vector<edi::GroupAck> acks;
   std::vector<std::string> pos;
   bool any_rejected = false, any_partial = false;

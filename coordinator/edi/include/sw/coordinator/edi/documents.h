@@ -95,6 +95,18 @@ common::Result<std::string> write997(const PartnerConfig& config, ControlNumbers
 // What a partner's 997 says about our groups.
 common::Result<GroupAck> readFunctionalAck(const TransactionSet& set);
 
+// ---- TA1 interchange acknowledgment (read; writeTa1 is in x12_write.h) ----
+struct InterchangeAck {
+  std::string control;  // TA101: the acknowledged interchange's ISA13 (9 digits)
+  std::string date;     // TA102: its ISA09 (YYMMDD)
+  std::string time;     // TA103: its ISA10 (HHMM)
+  AckStatus status = AckStatus::kAccepted;  // TA104: A, E or R (P is not a TA1 code)
+  int note = 0;         // TA105 (I18), 0 = no error
+};
+// What a partner's TA1 (Interchange::ta1s) says about one of our interchanges. Refuses
+// (x12_bad_TA1) a segment that is not a TA1, or whose elements do not have X12's form.
+common::Result<InterchangeAck> readInterchangeAck(const Segment& ta1);
+
 // ---- 846 inventory advice (write) ----
 struct InventoryItem {
   std::vector<ProductId> ids;  // LIN02/LIN03, ...
