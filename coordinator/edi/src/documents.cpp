@@ -394,7 +394,8 @@ const char* lineAckCode(LineAck ack) {
 }
 
 std::string PoAck::ackType() const {
-  bool all_accepted = std::all_of(lines.begin(), lines.end(), [](const PoAckLine& l) { return l.status == LineAck::kAccepted; });
+  bool all_accepted = std::all_of(lines.begin(), lines.end(),
+                                  [](const PoAckLine& l) { return l.status == LineAck::kAccepted && l.backordered == 0; });
   bool all_rejected = std::all_of(lines.begin(), lines.end(), [](const PoAckLine& l) { return l.status == LineAck::kRejected; });
   if (all_accepted) return "AD";
   if (all_rejected) return "RD";
@@ -408,11 +409,15 @@ Result<SetOut> poAck855(const PoAck& ack) {
   set.segments.push_back({"BAK", {"00", ack.ackType(), ack.po_number, ack.po_date}});
   for (const PoAckLine& l : ack.lines) {
     if (auto ok = needIds("855 line " + l.line, l.ids); !ok) return ok.error();
-    if (l.quantity < 0 || l.ordered < 0) return Error::reject("x12_bad_value", "855: a quantity below 0");
+    if (l.quantity < 0 || l.ordered < 0 || l.backordered < 0) return Error::reject("x12_bad_value", "855: a quantity below 0");
+    if (l.backordered > 0 && l.status == LineAck::kRejected) {
+      return Error::reject("x12_bad_value", "855 line " + l.line + ": a rejected line has no backordered part");
+    }
     SegmentOut po1{"PO1", {l.line, std::to_string(l.ordered), l.unit, l.unit_price, ""}};
     appendIds(po1.elements, l.ids);
     set.segments.push_back(po1);
     set.segments.push_back({"ACK", {lineAckCode(l.status), std::to_string(l.quantity), l.unit}});
+    if (l.backordered > 0) set.segments.push_back({"ACK", {lineAckCode(LineAck::kBackordered), std::to_string(l.backordered), l.unit}});
   }
   set.segments.push_back({"CTT", {std::to_string(ack.lines.size())}});
   return set;

@@ -70,7 +70,8 @@ class WholesaleTest : public ::testing::Test {
             {"items", json::array({{{"sku", "WIDGET-S"}, {"ids", {{"VN", "AB3542"}, {"UP", "012345678905"}}}},
                                    {{"sku", "WIDGET-M"}, {"ids", {{"VN", "RD5322"}}}}})},
             {"ship_from", "Stockwire DC"},
-            {"carrier_scac", "UPSN"}};
+            {"carrier_scac", "UPSN"},
+            {"partial_lines", partial_lines_}};
   }
   // The whole stack as serve builds it; again after close() is a restart.
   void open() {
@@ -219,6 +220,7 @@ class WholesaleTest : public ::testing::Test {
   std::unique_ptr<WholesaleStore> store_;
   std::unique_ptr<WholesaleService> service_;
   std::map<std::string, uint64_t> seq_;
+  bool partial_lines_ = false;
 };
 
 }  // namespace
@@ -547,6 +549,46 @@ TEST_F(WholesaleTest, APartners997ForOur855MarksItAcknowledged) {
   EXPECT_EQ((*acked)->ack_status, "accepted");
   EXPECT_EQ(log().at(0).outcome, "accepted");
   EXPECT_EQ(sent("997").size(), 1u);  // the partner's 997 got no 997 back
+}
+
+// Issue 22, partial_lines: a line short of stock is accepted for what the partner's available-to-sell
+// covers and backordered for the rest (855: ACK*IA with the available units, then ACK*IB with the
+// remainder); a line with nothing available is backordered whole; only the accepted units are held.
+TEST_F(WholesaleTest, APartialLineIsAcceptedForWhatIsAvailableAndBackorderedForTheRest) {
+  close();
+  partial_lines_ = true;
+  open();
+  receive("WIDGET-S", 3);
+  drop("po.edi", x12_850(7041, "PO-41", {{"1", 5, "9.25", "AB3542"}, {"2", 2, "4.00", "RD5322"}}));
+  service_->workOnce();
+  auto o = order("PO-41");
+  ASSERT_TRUE(o) << log().at(0).detail;
+  EXPECT_EQ(o->status, OrderState::kAccepted) << o->reason;
+  ASSERT_EQ(o->lines.size(), 1u) << "nothing of line 2 is available: it is not in the order";
+  EXPECT_EQ(o->lines[0].line_id, "1");
+  EXPECT_EQ(o->lines[0].quantity, 3);
+  EXPECT_EQ(held("WIDGET-S"), 3);
+  auto acks = sent("855");
+  ASSERT_EQ(acks.size(), 1u);
+  std::vector<std::string> got;
+  for (const edi::Segment& seg : setOf(acks[0])) {
+    if (seg.id == "BAK") got.push_back("BAK " + seg.element(2));
+    if (seg.id == "PO1") got.push_back("PO1 " + seg.element(1) + " " + seg.element(2));
+    if (seg.id == "ACK") got.push_back("ACK " + seg.element(1) + " " + seg.element(2));
+  }
+  EXPECT_EQ(got, (std::vector<std::string>{"BAK AC", "PO1 1 5", "ACK IA 3", "ACK IB 2", "PO1 2 2", "ACK IB 2"}));
+
+  // Nothing of a PO available at all: no order, every line backordered.
+  drop("po2.edi", x12_850(7042, "PO-42", {{"1", 4, "9.25", "AB3542"}}));
+  service_->workOnce();
+  EXPECT_FALSE(order("PO-42"));
+  acks = sent("855");
+  ASSERT_EQ(acks.size(), 2u);
+  got.clear();
+  for (const edi::Segment& seg : setOf(acks[1])) {
+    if (seg.id == "ACK" || seg.id == "BAK") got.push_back(seg.id + " " + seg.element(seg.id == "BAK" ? 3 : 1));
+  }
+  EXPECT_EQ(got, (std::vector<std::string>{"BAK PO-42", "ACK IB"}));
 }
 
 // Issue 22: a partner's TA1 (its interchange acknowledgment) is matched to the interchange we sent

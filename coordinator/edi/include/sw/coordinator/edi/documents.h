@@ -135,6 +135,9 @@ struct PoAckLine {
   std::vector<ProductId> ids;
   LineAck status = LineAck::kAccepted;
   int64_t quantity = 0;  // ACK02: the quantity accepted, backordered or rejected
+  // Part of a line: with status IA (or IB), the rest of the line backordered, as a second ACK
+  // (ACK*IB*backordered) after the first. 0: the line has one ACK.
+  int64_t backordered = 0;
 };
 struct PoAck {
   std::string po_number;  // BAK03
