@@ -1,6 +1,7 @@
 #include "sw/common/postgres.h"
 
 #include <libpq-fe.h>
+#include <poll.h>
 
 #include <cstdlib>
 #include <vector>
@@ -380,6 +381,28 @@ Status PgDb::migrate(const SqliteSchema& schema) {
     if (auto s = set->run(); !s) return s;
     if (auto s = txn->commit(); !s) return s;
   }
+}
+
+Result<std::vector<std::string>> PgDb::waitNotifications(int timeout_ms) {
+  std::vector<std::string> out;
+  auto take = [&] {
+    while (PGnotify* n = PQnotifies(conn_)) {
+      out.emplace_back(n->extra ? n->extra : "");
+      PQfreemem(n);
+    }
+  };
+  take();
+  if (!out.empty()) return out;
+  const int fd = PQsocket(conn_);
+  if (fd < 0) return Error::retry("connection_lost", "postgres: no connection to " + described_);
+  pollfd p{fd, POLLIN, 0};
+  const int r = ::poll(&p, 1, timeout_ms);
+  if (r < 0) return out;  // a signal: the caller waits again
+  if (r > 0 && PQconsumeInput(conn_) == 0) {
+    return Error::retry("connection_lost", "postgres: " + std::string(PQerrorMessage(conn_)) + " (" + described_ + ")");
+  }
+  take();
+  return out;
 }
 
 }  // namespace sw::common

@@ -2,7 +2,9 @@
 
 #include <httplib.h>
 #include <pthread.h>
+#include <unistd.h>
 
+#include <atomic>
 #include <chrono>
 #include <csignal>
 #include <cstdio>
@@ -51,6 +53,7 @@
 #include "sw/coordinator/orders/order_book.h"
 #include "sw/coordinator/downlink/stock_view.h"
 #include "restore_files.h"
+#include "sw/coordinator/settlements/settlement_service.h"
 #include "sw/coordinator/wholesale/wholesale_service.h"
 
 namespace {
@@ -113,6 +116,11 @@ std::vector<common::OptionSpec> serveOptions() {
       {"ledger-lease-ms", Kind::kInt, "MS", "30000", 1000, 3'600'000,
        "with --db postgresql://...: how long this coordinator's writer lease lasts without a\n"
        "commit; another coordinator takes the ledger over once it has run out"},
+      {"partitions", Kind::kInt, "N", "0", 0, 4096,
+       "with --db postgresql://...: split the fleet between every coordinator started on the\n"
+       "ledger with the same N (locations hashed to N partitions, each leased by one of them;\n"
+       "the first to hold the writer lease also runs orders, channels and the downlink). 0: one\n"
+       "coordinator writes the whole ledger (a standby waits for its writer lease)"},
       {"local-db", Kind::kText, "PATH", "", 0, 0,
        "with --db postgresql://...: the SQLite file for what is not on PostgreSQL yet\n"
        "(catalog, device registry, access tokens, KPI series, dead letters; the order\n"
@@ -124,8 +132,8 @@ std::vector<common::OptionSpec> serveOptions() {
        "connections the API serves at once (idle ones are dropped after 2 s)"},
       {"client-id", Kind::kText, "ID", "stockwire-coordinator", 0, 0, "MQTT client id"},
       {"share-group", Kind::kText, "NAME", "", 0, 0, "subscribe through $share/NAME/. Not a way to split a fleet between\n"
-       "coordinators yet: the broker would hand one device's batches to several of them (each\n"
-       "ledger takes one coordinator at a time: a file lock, or PostgreSQL's writer lease)"},
+       "coordinators: the broker would hand one device's batches to several of them; use\n"
+       "--partitions for that"},
       {"reorder-timeout-ms", Kind::kInt, "N", "1000", 1, 3'600'000,
        "hold a gap this long before asking the device to resend"},
       {"alert-offline-hours", Kind::kInt, "N", "12", 1, 24 * 365,
@@ -281,8 +289,12 @@ int serveOnce(const common::ParsedOptions& opts, ServeRun& run) {
   const int64_t tie = opts.has("count-tie-ms") ? opts.integer("count-tie-ms") : -1;
   // On PostgreSQL the MQTT client id names the writer: a restart retakes its lease at once, a second
   // coordinator (another client id) is refused while this one holds it.
+  if (opts.integer("partitions") > 0 && !common::isPostgresUrl(ledger_db)) {
+    return fail(common::Error::reject("bad_option", "--partitions goes with --db postgresql://... only"), 2);
+  }
   auto ledger = coordinator::SqlLedger::open({.path = ledger_db, .count_tie_ms = tie, .writer_id = opts.text("client-id"),
-                                              .lease_ms = opts.integer("ledger-lease-ms")});
+                                              .lease_ms = opts.integer("ledger-lease-ms"),
+                                              .partitions = static_cast<int>(opts.integer("partitions"))});
   if (!ledger) return fail(ledger.error(), ledger.error().code == "bad_option" ? 2 : 3);
   // One coordinator at a time on these SQLite files; restore takes the same lock. Taken after the
   // ledger so that a second coordinator on a PostgreSQL ledger is told ledger_taken first.
@@ -315,9 +327,14 @@ int serveOnce(const common::ParsedOptions& opts, ServeRun& run) {
   ic.registry = registry->get();
   ic.sequencer.reorder_timeout_ms = opts.integer("reorder-timeout-ms");
   ic.share_group = opts.text("share-group");
+  ic.partition_check_ms = std::max<int64_t>(200, opts.integer("ledger-lease-ms") / 3);
+  // A split ledger (--partitions): a secondary (another coordinator holds the writer lease) applies
+  // its partitions and serves the API; orders, channels, wholesale and the downlink run on the
+  // primary only, and start here when this one takes the writer lease over (primaryServices).
+  const bool split = (*ledger)->partitions() > 0;
   if (!ic.share_group.empty()) {
     SW_WARN("coordinator") << "--share-group " << ic.share_group << ": only one coordinator may take the fleet's "
-                           << "batches at a time (several splitting one fleet is not built yet)";
+                           << "batches at a time (to split a fleet, use --partitions)";
   }
   coordinator::IngestService ingest(**ledger, *transport, clock, ic, session);
   coordinator::SqlLedger* ledger_ptr = ledger->get();
@@ -342,8 +359,10 @@ int serveOnce(const common::ParsedOptions& opts, ServeRun& run) {
   if (common::isPostgresUrl(ledger_db)) orders_target = ledger_db;
   auto order_book = coordinator::OrderBook::open(orders_target, clock);
   if (!order_book) return fail(order_book.error(), 3);
-  if (orders_target == ledger_db) (*order_book)->fenceWith((*ledger)->leaseToken());
-  if (const std::string old_book = db + ".orders"; orders_target != old_book && std::filesystem::exists(old_book)) {
+  // A secondary's order book writes nothing (-1 is never a lease token) until it is the primary.
+  if (orders_target == ledger_db) (*order_book)->fenceWith((*ledger)->isPrimary() ? (*ledger)->leaseToken() : -1);
+  if (const std::string old_book = db + ".orders";
+      (*ledger)->isPrimary() && orders_target != old_book && std::filesystem::exists(old_book)) {
     if (auto s = importOldOrderBook(**order_book, old_book); !s) return fail(s.error(), 3);
   }
   // The channels file is read once; each channel has one connector, shared by pushes and orders.
@@ -395,12 +414,14 @@ int serveOnce(const common::ParsedOptions& opts, ServeRun& run) {
     downlink.changed(info.locations);
     channels.stockChanged(info);
   });
-  ingest.setStockChangedHook([&downlink, &channels, &orders](const coordinator::CommitInfo& info) {
+  // Orders, channels and the downlink run on the primary only (a split ledger's secondaries apply).
+  std::atomic<bool> primary_started{false};
+  ingest.setStockChangedHook([&downlink, &channels, &orders, &primary_started](const coordinator::CommitInfo& info) {
+    if (!primary_started) return;
     downlink.changed(info.locations);
     channels.stockChanged(info);
     orders.ledgerChanged();
   });
-  if (auto s = downlink.start(); !s) return fail(s.error(), 3);
   auto access = coordinator::SqliteAccess::open(db, clock);
   if (!access) return fail(access.error(), 3);
   if (run.restoring) {
@@ -439,6 +460,11 @@ int serveOnce(const common::ParsedOptions& opts, ServeRun& run) {
   api.setOrders(orders);
   api.setRestoreDesk(*run.desk);
   if (wholesale) api.setWholesale(*wholesale);
+  // Payouts the channels made, matched to the order book, kept beside the dead letters (DB.channels).
+  auto settlement_store = coordinator::settlements::SettlementStore::open(db + ".channels");
+  if (!settlement_store) return fail(settlement_store.error(), 3);
+  coordinator::settlements::SettlementService settlements(**channel_registry, **order_book, **settlement_store, clock);
+  api.setSettlements(settlements);
   // The KPI history, in the ledger file, sampled on a thread of its own (api/kpi_sampler.h).
   auto kpi_store = coordinator::SqliteKpiSeries::open(db);
   if (!kpi_store) return fail(kpi_store.error(), 3);
@@ -498,10 +524,53 @@ int serveOnce(const common::ParsedOptions& opts, ServeRun& run) {
   api.addMetrics([&orders](common::PrometheusText& out) { orders.writeMetrics(out); });
   api.addLivePart("kpis", [&kpi_sampler] { return kpi_sampler.samples(); });
   if (auto s = api.start(hp->first, hp->second); !s) return fail(s.error(), 2);
+  // What the primary runs: started now, or by a secondary once it holds the writer lease.
+  coordinator::SqlLedger& sql_ledger = **ledger;
+  coordinator::OrderBook& book = **order_book;
+  auto primaryServices = [&]() -> common::Status {
+    if (primary_started) return {};
+    if (orders_target == ledger_db) book.fenceWith(sql_ledger.leaseToken());
+    if (auto s = downlink.start(); !s) return s;
+    channels.start();
+    orders.start();
+    if (wholesale) wholesale->start();
+    if (split) {
+      // Stock applied by the other coordinators reaches channels, the downlink and orders too.
+      if (auto s = sql_ledger.listenToOthers([&downlink, &channels, &orders](const coordinator::CommitInfo& info) {
+            downlink.changed(info.locations);
+            channels.stockChanged(info);
+            orders.ledgerChanged();
+          });
+          !s) {
+        return s;
+      }
+    }
+    primary_started = true;
+    return {};
+  };
+  std::atomic<bool> promote{false};
+  if (split) {
+    ingest.setPartitionHook([&sql_ledger, &promote](const coordinator::PartitionChange& ch) {
+      if (ch.writer_lost) {
+        SW_ERROR("coordinator") << "stopping: this coordinator no longer holds the ledger's writer lease";
+        ::kill(::getpid(), SIGTERM);
+        return;
+      }
+      if (sql_ledger.isPrimary() || promote) return;
+      if (auto s = sql_ledger.tryBecomePrimary(); s) {
+        SW_INFO("coordinator") << "took the writer lease over: starting orders, channels and the downlink here";
+        promote = true;
+        common::wakeMainThread();
+      }
+    });
+  }
+  if (sql_ledger.isPrimary()) {
+    if (auto s = primaryServices(); !s) return fail(s.error(), 3);
+  } else {
+    SW_INFO("coordinator") << "secondary: applying this coordinator's partitions; orders, channels and the downlink "
+                           << "run where the writer lease is";
+  }
   if (auto s = ingest.start(); !s) return fail(s.error(), 3);
-  channels.start();
-  orders.start();
-  if (wholesale) wholesale->start();
   if (notifier) notifier->start();
   kpi_sampler.start();
   const char* scheme = http_options.tls_cert_file.empty() ? "http" : "https";
@@ -533,10 +602,21 @@ int serveOnce(const common::ParsedOptions& opts, ServeRun& run) {
   // Under systemd (Type=notify): ready now, the watchdog pinged while this thread waits; woken
   // early by a restore that is ready (RestoreDesk).
   coordinator::RestoreDesk& desk = *run.desk;
-  int sig = common::serveUntilTerminated(common::ServiceNotifier::fromEnvironment(),
-                                         std::string("serving ") + scheme + "://" + hp->first + ":" +
-                                             std::to_string(api.port()) + ", ledger " + db,
-                                         [&desk] { return desk.ready(); });
+  int sig = 0;
+  while (true) {
+    sig = common::serveUntilTerminated(common::ServiceNotifier::fromEnvironment(),
+                                       std::string("serving ") + scheme + "://" + hp->first + ":" +
+                                           std::to_string(api.port()) + ", ledger " + db,
+                                       [&desk, &promote, &primary_started] {
+                                         return desk.ready() || (promote && !primary_started);
+                                       });
+    if (sig != common::wakeSignal() || desk.ready() || !promote || primary_started) break;
+    if (auto s = primaryServices(); !s) {
+      SW_ERROR("coordinator") << "cannot start the primary's services: " << s.error().toString();
+      sig = SIGTERM;
+      break;
+    }
+  }
   run.restore_wanted = sig == common::wakeSignal();
   if (run.restore_wanted) {
     SW_INFO("coordinator") << "a restore is ready: ingest paused (batches not yet committed are not acknowledged), "
@@ -549,6 +629,7 @@ int serveOnce(const common::ParsedOptions& opts, ServeRun& run) {
   api.stop();
   if (crl_watcher) crl_watcher->stop();
   if (renewal) renewal->stop();
+  sql_ledger.stopListening();
   if (wholesale) wholesale->stop();
   orders.stop();
   channels.stop();
@@ -1025,12 +1106,13 @@ common::CliProgram program() {
   };
 }
 
-// The components of its files: the ledger file (--db), DB.orders and DB.channels (dead letters).
+// The components of its files: the ledger file (--db), DB.orders and DB.channels (dead letters, settlements).
 std::vector<common::SchemaVersion> knownSchemas() {
   return {coordinator::SqlLedger::schemaVersion(), coordinator::DeviceRegistry::schemaVersion(),
           coordinator::SqliteCatalog::schemaVersion(), coordinator::SqliteAccess::schemaVersion(),
           coordinator::SqliteKpiSeries::schemaVersion(), coordinator::OrderBook::schemaVersion(),
           coordinator::channels::DeadLetterStore::schemaVersion(),
+          coordinator::settlements::SettlementStore::schemaVersion(),
           coordinator::wholesale::WholesaleStore::schemaVersion()};
 }
 

@@ -7,6 +7,7 @@
 //   POST /_sim/listings                    {"listings":[{"sku","quantity",...}]} seeds listings
 //   POST /_sim/orders                      {"lines":[{"sku","quantity","price"}],"currency","country"}
 //   POST /_sim/orders/<id>/cancel          POST /_sim/orders/<id>/refund (Shopify)
+//   POST /_sim/payouts                     (Shopify: payouts.h)
 //   GET  /_sim/orders[/<id>]               each order as the channel holds it: fulfilments, cancelled
 //   GET  /_sim/webhooks                    delivery log;  GET /_sim/stats  requests per operation and status
 
@@ -104,6 +105,15 @@ void installControl(httplib::Server& server, SimContext& ctx, ChannelSim& sim) {
     json out;
     std::string error;
     if (body.is_discarded() || !sim.refundOrder(req.matches[1], body, &out, &error)) {
+      return bad(res, 400, error.empty() ? "body is not JSON" : error);
+    }
+    sendJson(res, 201, out);
+  });
+  server.Post("/_sim/payouts", [&sim, bad](const httplib::Request& req, httplib::Response& res) {
+    json body = req.body.empty() ? json::object() : json::parse(req.body, nullptr, false);
+    json out;
+    std::string error;
+    if (body.is_discarded() || !sim.createPayout(body, &out, &error)) {
       return bad(res, 400, error.empty() ? "body is not JSON" : error);
     }
     sendJson(res, 201, out);

@@ -6,13 +6,20 @@
 //   mutation fulfillmentCreate (fulfillment orders, remaining quantities, trackingInfo) and orderCancel,
 //   the calculated-cost leaky bucket with extensions.cost on every answer, THROTTLED on HTTP 200,
 //   orders/create and orders/cancelled webhooks signed with X-Shopify-Hmac-Sha256.
+// Shopify Payments through the Admin REST API (payouts.h holds what was charged and refunded):
+//   GET /admin/api/{version}/shopify_payments/payouts.json (date_min, date_max, status, limit, page_info)
+//   GET /admin/api/{version}/shopify_payments/balance/transactions.json (payout_id, limit, page_info)
+//   Link header paging (rel="next"/"previous" with page_info; page_info takes only limit beside it),
+//   X-Shopify-Shop-Api-Call-Limit from a 40-request bucket leaking 2 a second, 429 with Retry-After.
 
 #include <algorithm>
+#include <cmath>
 #include <map>
 #include <regex>
 #include <set>
 
 #include "graphql.h"
+#include "payouts.h"
 #include "search_query.h"
 #include "sim_core.h"
 
@@ -56,6 +63,26 @@ class ShopifySim final : public SimWithOrderViews<ShopifySim> {
       if (!injectFault(ctx_, *this, req, res)) handle(req, res);
       ctx_.count("graphql", res.status);
     });
+    server.Get(R"(/admin/api/([^/]+)/shopify_payments/payouts\.json)", [this](const httplib::Request& req, httplib::Response& res) {
+      if (!injectFault(ctx_, *this, req, res) && restAllowed(req, res)) listPayouts(req, res);
+      ctx_.count("payouts", res.status);
+    });
+    server.Get(R"(/admin/api/([^/]+)/shopify_payments/balance/transactions\.json)",
+               [this](const httplib::Request& req, httplib::Response& res) {
+                 if (!injectFault(ctx_, *this, req, res) && restAllowed(req, res)) listTransactions(req, res);
+                 ctx_.count("balance_transactions", res.status);
+               });
+  }
+
+  bool createPayout(const json& body, json* out, std::string* error) override {
+    std::lock_guard lock(mu_);
+    SimPayout p;
+    int64_t now = ctx_.nowMs();
+    if (!payouts_.makePayout(body, now, isoUtc(now).substr(0, 10), &p, error)) return false;
+    json txs = json::array();
+    for (const PayoutEntry& e : p.entries) txs.push_back(transactionJson(p, e));
+    *out = {{"payout", payoutJson(p)}, {"transactions", txs}};
+    return true;
   }
 
   void sendServerError(const httplib::Request&, httplib::Response& res) override {
@@ -63,7 +90,11 @@ class ShopifySim final : public SimWithOrderViews<ShopifySim> {
                                                   {"extensions", {{"code", "INTERNAL_SERVER_ERROR"}}}}})}});
   }
 
-  void sendThrottled(const httplib::Request&, httplib::Response& res) override {
+  void sendThrottled(const httplib::Request& req, httplib::Response& res) override {
+    if (req.path.find("/shopify_payments/") != std::string::npos) {  // REST: 429 with Retry-After
+      res.set_header("Retry-After", "1.0");
+      return sendJson(res, 429, {{"errors", "Exceeded 2 calls per second for api client. Reduce request rates to resume uninterrupted service."}});
+    }
     std::lock_guard lock(mu_);
     refill();
     available_ = 0;  // a storm: the bucket is empty for as long as it lasts
@@ -256,6 +287,7 @@ class ShopifySim final : public SimWithOrderViews<ShopifySim> {
         fo.lines.push_back({next_fo_line_id_++, li["id"].get<uint64_t>(), q, q});
       }
       orders_.push_back({order, now, {fo}, {}});
+      if (order["financial_status"] == "paid") payouts_.charge(std::to_string(id), total_cents, currency, now);
     }
     sendWebhook("orders/create", order);
     *out = {{"order_id", std::to_string(order["id"].get<uint64_t>())}, {"order", order}};
@@ -282,6 +314,7 @@ class ShopifySim final : public SimWithOrderViews<ShopifySim> {
       o->body["updated_at"] = isoOffset(now, kShopOffsetMinutes);
       o->updated_ms = now;
       cancelLocked(*o, "customer", true);
+      payouts_.voidCharge(id);
       order = o->body;
     }
     sendWebhook("orders/cancelled", order);
@@ -352,6 +385,9 @@ class ShopifySim final : public SimWithOrderViews<ShopifySim> {
                 {"transactions", json::array()},
                 {"order_adjustments", json::array()}};
       o->body["refunds"].push_back(refund);
+      int64_t refunded_cents = 0;
+      for (const json& it : items) refunded_cents += parseCents(it["subtotal"].get<std::string>()).value_or(0);
+      payouts_.refund(id, std::to_string(refund_id), refunded_cents, now);
       o->body["financial_status"] = "partially_refunded";
       o->body["updated_at"] = isoOffset(now, kShopOffsetMinutes);
       o->updated_ms = now;
@@ -414,6 +450,150 @@ class ShopifySim final : public SimWithOrderViews<ShopifySim> {
     nlohmann::json errors;
     bool with_data_null = false;
   };
+
+  // ---- Shopify Payments (REST) ----
+  static constexpr double kRestBucket = 40;
+  static constexpr double kRestLeakPerSec = 2;
+
+  json payoutJson(const SimPayout& p) const {
+    return {{"id", std::stoull(p.id)}, {"status", "paid"}, {"date", p.date}, {"currency", p.currency},
+            {"amount", centsText(p.amount_cents)},
+            {"summary", {{"adjustments_fee_amount", "0.00"}, {"charges_fee_amount", "0.00"}}}};
+  }
+  json transactionJson(const SimPayout& p, const PayoutEntry& e) const {
+    const bool adjustment = e.type == "adjustment";
+    return {{"id", std::stoull(e.id)},
+            {"type", e.type},
+            {"test", false},
+            {"payout_id", std::stoull(p.id)},
+            {"payout_status", "paid"},
+            {"currency", p.currency},
+            {"amount", centsText(e.amount_cents)},
+            {"fee", centsText(e.fee_cents)},
+            {"net", centsText(e.amount_cents - e.fee_cents)},
+            {"source_id", std::stoull(e.source_id)},
+            {"source_type", e.type == "payout" ? "payout" : e.type},
+            {"source_order_id", e.order_id.empty() ? json(nullptr) : json(std::stoull(e.order_id))},
+            {"source_order_transaction_id", e.order_id.empty() ? json(nullptr) : json(std::stoull(e.source_id))},
+            {"adjustment_reason", adjustment ? json(e.description) : json(nullptr)},
+            {"processed_at", isoUtc(e.at_ms, false)}};
+  }
+
+  // The token, the version and the REST call limit, for every REST call; false when answered.
+  bool restAllowed(const httplib::Request& req, httplib::Response& res) {
+    if (req.get_header_value("X-Shopify-Access-Token") != ctx_.options().access_token) {
+      sendJson(res, 401, {{"errors", "[API] Invalid API key or access token (unrecognized login or wrong password)"}});
+      return false;
+    }
+    if (!std::regex_match(req.matches[1].str(), std::regex(R"(\d{4}-(01|04|07|10)|unstable)"))) {
+      sendJson(res, 404, {{"errors", "Not Found"}});
+      return false;
+    }
+    std::lock_guard lock(mu_);
+    int64_t now = ctx_.monoMs();
+    rest_used_ = std::max(0.0, rest_used_ - static_cast<double>(now - rest_at_ms_) * kRestLeakPerSec / 1000.0);
+    rest_at_ms_ = now;
+    if (rest_used_ + 1 > kRestBucket) {
+      res.set_header("Retry-After", "1.0");
+      sendJson(res, 429, {{"errors", "Exceeded 2 calls per second for api client. Reduce request rates to resume uninterrupted service."}});
+      return false;
+    }
+    rest_used_ += 1;
+    res.set_header("X-Shopify-Shop-Api-Call-Limit",
+                   std::to_string(static_cast<int>(std::ceil(rest_used_))) + "/" + std::to_string(static_cast<int>(kRestBucket)));
+    return true;
+  }
+
+  // limit (1..250, default 50) and the offset a page_info stands for; false when answered.
+  // The page_info also carries the query it pages ("o<offset>" + "p<payout id>" for transactions): *query.
+  bool restPage(const httplib::Request& req, httplib::Response& res, const std::set<std::string>& filters, size_t* offset,
+                int64_t* limit, std::string* query) {
+    *limit = 50;
+    if (req.has_param("limit")) {
+      auto l = jsonInt(json(req.get_param_value("limit")), true);
+      if (!l || *l < 1 || *l > 250) {
+        sendJson(res, 400, {{"errors", {{"limit", "must be between 1 and 250"}}}});
+        return false;
+      }
+      *limit = *l;
+    }
+    *offset = 0;
+    if (req.has_param("page_info")) {
+      for (const auto& [k, v] : req.params) {
+        if (k != "page_info" && k != "limit" && filters.count(k)) {
+          sendJson(res, 400, {{"errors", {{"page_info", "cannot be combined with other parameters than limit"}}}});
+          return false;
+        }
+      }
+      std::string info = req.get_param_value("page_info");
+      size_t p = info.find('p');
+      auto o = info.size() > 1 && info[0] == 'o' ? jsonInt(json(info.substr(1, p == std::string::npos ? p : p - 1)), true)
+                                                 : std::nullopt;
+      if (p != std::string::npos) *query = info.substr(p + 1);
+      if (!o) {
+        sendJson(res, 400, {{"errors", {{"page_info", "Invalid value."}}}});
+        return false;
+      }
+      *offset = static_cast<size_t>(*o);
+    }
+    return true;
+  }
+
+  void setLinks(const httplib::Request& req, httplib::Response& res, size_t offset, int64_t limit, size_t total,
+                const std::string& query) {
+    std::string base = "http://" + req.get_header_value("Host") + req.path + "?limit=" + std::to_string(limit) + "&page_info=o";
+    const std::string tail = query.empty() ? "" : "p" + query;
+    std::string link;
+    if (offset > 0) link = "<" + base + std::to_string(offset > static_cast<size_t>(limit) ? offset - limit : 0) + tail + ">; rel=\"previous\"";
+    if (offset + static_cast<size_t>(limit) < total) {
+      link += (link.empty() ? "" : ", ") + std::string("<") + base + std::to_string(offset + limit) + tail + ">; rel=\"next\"";
+    }
+    if (!link.empty()) res.set_header("Link", link);
+  }
+
+  void listPayouts(const httplib::Request& req, httplib::Response& res) {
+    size_t offset = 0;
+    int64_t limit = 0;
+    std::string unused;
+    if (!restPage(req, res, {"date_min", "date_max", "date", "status", "since_id", "last_id"}, &offset, &limit, &unused)) return;
+    std::string date_min = req.get_param_value("date_min"), date_max = req.get_param_value("date_max");
+    std::string status = req.get_param_value("status");
+    static const std::regex kDate(R"(\d{4}-\d{2}-\d{2})");
+    if ((!date_min.empty() && !std::regex_match(date_min, kDate)) || (!date_max.empty() && !std::regex_match(date_max, kDate))) {
+      return sendJson(res, 400, {{"errors", {{"date", "must be a date in the format YYYY-MM-DD"}}}});
+    }
+    std::lock_guard lock(mu_);
+    std::vector<json> all;
+    const auto& list = payouts_.payouts();
+    for (auto it = list.rbegin(); it != list.rend(); ++it) {  // newest first, as Shopify lists them
+      if (!date_min.empty() && it->date < date_min) continue;
+      if (!date_max.empty() && it->date > date_max) continue;
+      if (!status.empty() && status != "paid") continue;
+      all.push_back(payoutJson(*it));
+    }
+    json page = json::array();
+    for (size_t i = offset; i < all.size() && page.size() < static_cast<size_t>(limit); ++i) page.push_back(all[i]);
+    setLinks(req, res, offset, limit, all.size(), "");
+    sendJson(res, 200, {{"payouts", page}});
+  }
+
+  void listTransactions(const httplib::Request& req, httplib::Response& res) {
+    size_t offset = 0;
+    int64_t limit = 0;
+    std::string paged;
+    if (!restPage(req, res, {"payout_id", "since_id", "last_id", "test", "payout_status"}, &offset, &limit, &paged)) return;
+    std::lock_guard lock(mu_);
+    std::string payout_id = req.has_param("page_info") ? paged : req.get_param_value("payout_id");
+    std::vector<json> all;
+    for (const SimPayout& p : payouts_.payouts()) {
+      if (!payout_id.empty() && p.id != payout_id) continue;
+      for (const PayoutEntry& e : p.entries) all.push_back(transactionJson(p, e));
+    }
+    json page = json::array();
+    for (size_t i = offset; i < all.size() && page.size() < static_cast<size_t>(limit); ++i) page.push_back(all[i]);
+    setLinks(req, res, offset, limit, all.size(), payout_id);
+    sendJson(res, 200, {{"transactions", page}});
+  }
 
   Item* bySku(const std::string& sku) {
     auto it = sku_index_.find(sku);
@@ -1493,6 +1673,9 @@ class ShopifySim final : public SimWithOrderViews<ShopifySim> {
   uint64_t next_refund_id_ = 9301234567890120001ULL;
   uint64_t next_refund_line_id_ = 1101234567890120001ULL;
   uint64_t next_job_id_ = 1;
+  PayoutBook payouts_{FeeRule{}, 623721858ULL};
+  double rest_used_ = 0;       // the REST call bucket
+  int64_t rest_at_ms_ = 0;
 };
 
 }  // namespace

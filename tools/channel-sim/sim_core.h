@@ -242,6 +242,13 @@ class ChannelSim {
     *error = "this simulator does not make refunds";
     return false;
   }
+  // POST /_sim/payouts (payouts.h): a payout of what was charged and refunded since the last one,
+  // answered with the payout and its lines as the channel's API shows them.
+  virtual bool createPayout(const json& body, json* out, std::string* error) {
+    (void)body, (void)out;
+    *error = "this simulator does not make payouts";
+    return false;
+  }
   // GET /_sim/orders[/<id>]: each order's state as the channel holds it, with its fulfilments
   // (tracking number, lines) and whether it was cancelled. null: no such order.
   virtual json orderView(const std::string& id) = 0;

@@ -67,7 +67,12 @@ than the devices were told, and they resend what it lost from the events they re
 same backup restored while the coordinator runs (coordinator_restore_live: `restore` with an
 admin token asks the running coordinator, which swaps its files and rebuilds its services in the
 same process; one time in three the coordinator was started armed to SIGKILL itself midway
-through the swap, and its next start must finish the restore).
+through the swap, and its next start must finish the restore). With --coordinators 2 (and
+--ledger postgresql) two coordinators split the fleet (serve --partitions 2: store-1's tills on
+one, store-2's on the other once they have balanced), and coordinator_split_kill9 SIGKILLs one
+of the two in the middle of a batch (restarted armed with the coordinator.mid_batch crash point,
+so it dies inside its next commits): the other takes its partitions over when its lease (1 s)
+has run out, and the killed one takes its share back once it is up again.
 )";
 
 // Every option, declared once: parsing, ranges, defaults and --help come from here.
@@ -83,6 +88,9 @@ std::vector<common::OptionSpec> chaosOptions() {
       {"ledger", Kind::kText, "STORE", "sqlite", 0, 0,
        "the coordinator's ledger: sqlite (its file), or postgresql (a private PostgreSQL,\n"
        "a database per run; adds the fault postgres_kill9)"},
+      {"coordinators", Kind::kInt, "N", "1", 1, 2,
+       "with --ledger postgresql: 2 runs two coordinators splitting the fleet (--partitions 2);\n"
+       "adds the fault coordinator_split_kill9"},
       {"keep", Kind::kFlag, "", "", 0, 0, "keep each run's directory (logs, databases) even when it passes"},
       {"verbose", Kind::kFlag, "", "", 0, 0, "print every fault as it is injected"},
   };
@@ -91,7 +99,8 @@ std::vector<common::OptionSpec> chaosOptions() {
 const char* kFaultNames[] = {"agent_crash_point", "agent_kill9", "coordinator_crash_point", "coordinator_kill9",
                              "broker_kill9", "network_cut", "network_blackhole", "network_latency",
                              "duplicate_reorder", "clock_jump", "coordinator_offline_long", "agent_restore_old_copy",
-                             "postgres_kill9", "coordinator_restore_backup", "coordinator_restore_live"};
+                             "postgres_kill9", "coordinator_restore_backup", "coordinator_restore_live",
+                             "coordinator_split_kill9"};
 
 const char* kAgentCrashPoints[] = {"agent.after_local_commit", "agent.after_publish", "agent.before_mark_acked",
                                    "agent.after_mark_acked"};
@@ -118,9 +127,11 @@ struct RunResult {
 class Run {
  public:
   // pg: the PostgreSQL the ledger goes in (a new database for this run); null: SQLite.
-  Run(uint64_t seed, int agents, int duration_s, bool verbose, std::vector<std::string> faults, test::Postgres* pg)
+  // coordinators 2: two splitting the fleet on pg (which must be set).
+  Run(uint64_t seed, int agents, int duration_s, bool verbose, std::vector<std::string> faults, test::Postgres* pg,
+      int coordinators = 1)
       : seed_(seed), n_agents_(agents), duration_s_(duration_s), verbose_(verbose), faults_(std::move(faults)),
-        rng_(seed), pg_(pg) {}
+        rng_(seed), pg_(pg), split_(coordinators == 2) {}
 
   RunResult execute(bool keep);
 
@@ -166,6 +177,7 @@ class Run {
 
   void startAgent(AgentSlot& a, const std::map<std::string, std::string>& env = {});
   void startCoordinator(const std::map<std::string, std::string>& env = {});
+  void startCoordinator(test::CoordinatorProc& coord, const std::map<std::string, std::string>& env = {});
   void workload(size_t index);
   void nemesis();
   void supervisor();
@@ -190,6 +202,10 @@ class Run {
   std::unique_ptr<test::TcpProxy> coord_net_;
   std::unique_ptr<test::CoordinatorProc> coord_;
   test::Postgres* pg_;
+  // Split (--coordinators 2): the second coordinator, in a directory of its own (its --local-db).
+  bool split_ = false;
+  std::unique_ptr<test::TempDir> dir2_;
+  std::unique_ptr<test::CoordinatorProc> coord2_;
   std::mutex coord_mu_;
   bool coord_down_on_purpose_ = false;  // guarded by coord_mu_
   // a backup or restore command failed (coordinator_restore_backup, coordinator_restore_live)
@@ -219,8 +235,12 @@ void Run::startAgent(AgentSlot& a, const std::map<std::string, std::string>& env
 }
 
 void Run::startCoordinator(const std::map<std::string, std::string>& env) {
+  startCoordinator(*coord_, env);
+}
+
+void Run::startCoordinator(test::CoordinatorProc& coord, const std::map<std::string, std::string>& env) {
   try {
-    coord_->start(env);
+    coord.start(env);
   } catch (const std::exception& ex) {
     if (verbose_) std::printf("    [%5.1fs] coordinator start failed: %s\n", elapsed(), ex.what());
   }
@@ -307,6 +327,7 @@ void Run::supervisor() {
     {
       std::lock_guard<std::mutex> lock(coord_mu_);
       if (!coord_->running() && !coord_down_on_purpose_) startCoordinator();
+      if (coord2_ && !coord2_->running()) startCoordinator(*coord2_);
     }
     std::this_thread::sleep_for(50ms);
   }
@@ -431,6 +452,15 @@ void Run::nemesis() {
       case 14:
         restoreCoordinatorLive();
         break;
+      case 15: {  // one of the two coordinators splitting the fleet dies in the middle of a batch
+        std::lock_guard<std::mutex> lock(coord_mu_);
+        test::CoordinatorProc& victim = rand(0, 1) == 0 ? *coord_ : *coord2_;
+        victim.kill9();
+        startCoordinator(victim, {{"SW_CRASH_POINT", "coordinator.mid_batch"},
+                                  {"SW_CRASH_AFTER", std::to_string(rand(1, 10))}});
+        note("coordinator_split_kill9", &victim == coord_.get() ? "coord-a" : "coord-b");
+        break;
+      }
       case 12: {  // the ledger's PostgreSQL dies and comes back: the coordinator's commits fail meanwhile
         if (!pg_) break;
         pg_->kill9();
@@ -755,18 +785,32 @@ RunResult Run::execute(bool keep) {
   coord_net_ = std::make_unique<test::TcpProxy>(broker_->port());
   std::string agent_url = agent_net_->url();
   std::string coord_url = "tcp://127.0.0.1:" + std::to_string(coord_net_->port());
-  coord_ = std::make_unique<test::CoordinatorProc>(*dir_, coord_url);
+  auto splitArgs = [&](const std::string& id) -> std::vector<std::string> {
+    if (!split_) return {};
+    return {"--client-id", id, "--partitions", "2", "--ledger-lease-ms", "1000"};
+  };
+  coord_ = std::make_unique<test::CoordinatorProc>(*dir_, coord_url, std::map<std::string, std::string>{},
+                                                   splitArgs("coord-a"));
   if (pg_) coord_->setLedgerUrl(pg_->createDatabase("chaos_" + std::to_string(seed_)));
+  if (split_) {
+    dir2_ = std::make_unique<test::TempDir>();
+    coord2_ = std::make_unique<test::CoordinatorProc>(*dir2_, coord_url, std::map<std::string, std::string>{},
+                                                      splitArgs("coord-b"));
+    coord2_->setLedgerUrl(coord_->ledgerDb());
+  }
   for (int i = 0; i < n_agents_; ++i) {
     auto slot = std::make_unique<AgentSlot>();
     bool handheld = i + 1 == n_agents_;
     std::string id = handheld ? "hh-1" : "till-" + std::to_string(i + 1);
     std::string loc = i % 2 == 0 ? "store-1" : "store-2";
     slot->proc = std::make_unique<test::AgentProc>(*dir_, id, loc, agent_url, handheld ? "handheld" : "till");
+    // Each coordinator has its own registry: the fleet is in both.
+    if (coord2_) test::registerDevice(coord2_->db(), id, loc, handheld ? "handheld" : "till");
     agents_.push_back(std::move(slot));
   }
   try {
     startCoordinator();
+    if (coord2_) startCoordinator(*coord2_);
     for (auto& slot : agents_) startAgent(*slot);
     replayer(true);
 
@@ -789,6 +833,10 @@ RunResult Run::execute(bool keep) {
       std::lock_guard<std::mutex> lock(coord_mu_);
       coord_->kill9();
       startCoordinator();
+      if (coord2_) {
+        coord2_->kill9();
+        startCoordinator(*coord2_);
+      }
     }
     for (auto& slot : agents_) {
       std::lock_guard<std::mutex> lock(slot->mu);
@@ -808,9 +856,11 @@ RunResult Run::execute(bool keep) {
   replayer(false);
   for (auto& slot : agents_) slot->proc->stop();
   coord_->stop();
+  if (coord2_) coord2_->stop();
   result_.seconds = elapsed();
   if (!result_.ok() || keep) setenv("SW_KEEP_TMP", "1", 1);
   dir_.reset();
+  dir2_.reset();
   unsetenv("SW_KEEP_TMP");
   return result_;
 }
@@ -856,6 +906,18 @@ int runChaos(const common::ParsedOptions& args) {
     }
     std::erase(faults, std::string("postgres_kill9"));
   }
+  const int coordinators = static_cast<int>(args.integer("coordinators"));
+  if (coordinators == 2 && ledger != "postgresql") {
+    std::fprintf(stderr, "stockwire-chaos: --coordinators 2 needs --ledger postgresql\n");
+    return 2;
+  }
+  if (coordinators == 1) {
+    if (args.has("faults") && std::find(faults.begin(), faults.end(), "coordinator_split_kill9") != faults.end()) {
+      std::fprintf(stderr, "stockwire-chaos: coordinator_split_kill9 needs --coordinators 2\n");
+      return 2;
+    }
+    std::erase(faults, std::string("coordinator_split_kill9"));
+  }
   if (ledger == "postgresql") {
     for (const char* sqlite_only : {"coordinator_restore_backup", "coordinator_restore_live"}) {
       if (args.has("faults") && std::find(faults.begin(), faults.end(), sqlite_only) != faults.end()) {
@@ -868,15 +930,16 @@ int runChaos(const common::ParsedOptions& args) {
   }
   common::setLogLevel(common::LogLevel::kError);
   std::signal(SIGPIPE, SIG_IGN);
-  std::printf("stockwire-chaos: %lld runs, seed %lld, %lld s each, %lld agents, ledger on %s\n",
+  std::printf("stockwire-chaos: %lld runs, seed %lld, %lld s each, %lld agents, ledger on %s, %d coordinator(s)\n",
               static_cast<long long>(runs), static_cast<long long>(seed), static_cast<long long>(duration),
-              static_cast<long long>(agents), ledger.c_str());
+              static_cast<long long>(agents), ledger.c_str(), coordinators);
   RunResult total;
   uint64_t failed = 0, total_faults = 0;
   std::map<std::string, int> fault_kinds;
   for (int64_t i = 0; i < runs; ++i) {
     uint64_t s = static_cast<uint64_t>(seed + i);
-    Run run(s, static_cast<int>(agents), static_cast<int>(duration), args.flag("verbose"), faults, pg.get());
+    Run run(s, static_cast<int>(agents), static_cast<int>(duration), args.flag("verbose"), faults, pg.get(),
+            coordinators);
     RunResult r = run.execute(args.flag("keep"));
     uint64_t n_faults = 0;
     std::string kinds;

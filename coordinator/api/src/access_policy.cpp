@@ -26,7 +26,9 @@ bool isPublicRoute(const std::string& method, const std::string& path) {
 RouteAccess routeAccess(const std::string& method, const std::string& path) {
   if (isPublicRoute(method, path)) return RouteAccess::kPublic;
   if (isRead(method)) {
-    const bool admin_only = path == "/v1/audit" || path.rfind("/v1/admin/", 0) == 0;
+    // Payouts are the business's bank deposits and fees: admins only, like the audit log.
+    const bool admin_only =
+        path == "/v1/audit" || path.rfind("/v1/admin/", 0) == 0 || path == "/v1/settlements" || path.rfind("/v1/settlements/", 0) == 0;
     return admin_only ? RouteAccess::kAdminRead : RouteAccess::kRead;
   }
   // A store manager may change its own store's prices; the route checks every row's location.
@@ -90,6 +92,9 @@ const std::vector<RouteExample>& apiRoutes() {
       {"GET", "/v1/wholesale/partners/acme/unacknowledged", RouteAccess::kRead},
       {"GET", "/v1/wholesale/files", RouteAccess::kRead},
       {"GET", "/v1/audit", RouteAccess::kAdminRead},
+      {"GET", "/v1/settlements", RouteAccess::kAdminRead},
+      {"GET", "/v1/settlements/shopify/623721858", RouteAccess::kAdminRead},
+      {"POST", "/v1/settlements/shopify/fetch", RouteAccess::kAdminWrite},
       {"GET", "/v1/admin/restore", RouteAccess::kAdminRead},
       {"POST", "/v1/admin/restore", RouteAccess::kAdminWrite},
       {"POST", "/v1/catalog", RouteAccess::kAdminWrite},

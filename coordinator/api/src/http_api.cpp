@@ -26,6 +26,7 @@
 #include "sw/coordinator/ingest/routes.h"
 #include "sw/coordinator/ledger/routes.h"
 #include "sw/coordinator/orders/routes.h"
+#include "sw/coordinator/settlements/routes.h"
 #include "sw/coordinator/wholesale/routes.h"
 
 namespace sw::coordinator {
@@ -46,7 +47,7 @@ std::string httpRouteLabel(const std::string& path) {
       "/", "/healthz", "/metrics", "/v1/admin/restore", "/v1/alerts", "/v1/anomalies", "/v1/audit", "/v1/available",
       "/v1/catalog", "/v1/channels", "/v1/channels/dead-letters", "/v1/devices", "/v1/discrepancies", "/v1/enroll",
       "/v1/events", "/v1/kpis", "/v1/kpis/history", "/v1/orders", "/v1/orders/attention", "/v1/price-lists", "/v1/prices",
-      "/v1/quarantine", "/v1/stock", "/v1/stream", "/v1/tasks", "/v1/transfers", "/v1/whoami",
+      "/v1/quarantine", "/v1/settlements", "/v1/stock", "/v1/stream", "/v1/tasks", "/v1/transfers", "/v1/whoami",
       "/v1/wholesale/files", "/v1/wholesale/partners"};
   if (kExact.count(path)) return path;
   // The routes with a value in their path, as they are registered (catalog/, channels/, orders/ routes.cpp).
@@ -58,6 +59,8 @@ std::string httpRouteLabel(const std::string& path) {
       {std::regex(R"(/v1/channels/[^/]{1,64}/reconcile)"), "/v1/channels/{channel}/reconcile"},
       {std::regex(R"(/v1/channels/[^/]{1,64}/webhooks)"), "/v1/channels/{channel}/webhooks"},
       {std::regex(R"(/v1/fulfilments/\d{1,18}/retry)"), "/v1/fulfilments/{id}/retry"},
+      {std::regex(R"(/v1/settlements/[^/]{1,64}/fetch)"), "/v1/settlements/{channel}/fetch"},
+      {std::regex(R"(/v1/settlements/[^/]{1,64}/[^/]{1,64})"), "/v1/settlements/{channel}/{payout_id}"},
       {std::regex(R"(/v1/admin/restore/[0-9a-f-]{36})"), "/v1/admin/restore/{id}"},
       {std::regex(R"(/v1/wholesale/partners/[^/]{1,64}/(unacknowledged|sent|available))"),
        "/v1/wholesale/partners/{id}/{what}"},
@@ -215,6 +218,14 @@ struct CoordinatorHttpApi::Impl {
       counter("stockwire_ledger_commit_failures_total", "Ledger transactions that failed", s.commit_failures);
       o.histogram("stockwire_ledger_commit_seconds", "Ledger transaction (commit) times", s.commit_latency);
       gauge("stockwire_ingest_queue_depth", "Messages waiting for the apply thread", s.queue_depth);
+      if (ledger.partitions() > 0) {
+        gauge("stockwire_partitions", "Partitions the split ledger's locations are hashed to", ledger.partitions());
+        gauge("stockwire_partitions_held", "Partitions this coordinator holds (applies the devices of)",
+              s.partitions_held);
+        counter("stockwire_partitions_taken_total", "Partitions taken (free, or run out)", s.partitions_taken);
+        counter("stockwire_partitions_given_total", "Partitions given up or lost", s.partitions_given);
+        counter("stockwire_ingest_not_ours_total", "Messages of devices another coordinator applies", s.not_ours);
+      }
       o.histogram("stockwire_sync_latency_seconds",
                   "Occurred (device time corrected by its clock offset) to applied in the ledger, per event",
                   s.sync_latency);
@@ -370,6 +381,10 @@ void CoordinatorHttpApi::setOrders(OrderService& orders) {
            st.channel_cancels.load() + st.manual_cancels.load() + st.refunds_applied.load();
   });
   impl_->kpi_extras.orders = &orders.book();
+}
+
+void CoordinatorHttpApi::setSettlements(settlements::SettlementService& settlements) {
+  settlements::addRoutes(impl_->server, settlements);
 }
 
 void CoordinatorHttpApi::setWholesale(wholesale::WholesaleService& wholesale) {

@@ -127,6 +127,8 @@ int64_t AmazonConnector::msUntilReady(Operation op, size_t items) const {
       return bucket(pending_count_.load() == 0 ? "getOrders" : "getOrderItems").msUntilToken();
     case Operation::kOrderUpdate:
       return bucket("confirmShipment").msUntilToken();
+    case Operation::kPayouts:
+      return 0;  // fetchPayouts is not done for Amazon (it answers not_supported without a call)
   }
   return 0;
 }

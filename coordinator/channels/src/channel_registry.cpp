@@ -77,6 +77,10 @@ class SharedHandle final : public ChannelConnector {
     Lock lock(mu_);
     return c_.refundOrder(request);
   }
+  Result<PayoutPage> fetchPayouts(const PayoutCursor& cursor) override {
+    Lock lock(mu_);
+    return c_.fetchPayouts(cursor);
+  }
 
  private:
   std::shared_ptr<SharedConnector> shared_;  // kept alive as long as any handle

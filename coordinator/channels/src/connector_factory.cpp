@@ -103,6 +103,9 @@ common::Result<std::unique_ptr<ChannelConnector>> makeConnector(const json& conf
       SW_TRY_ASSIGN(token, rd.secret("access_token", "SW_SHOPIFY_ACCESS_TOKEN"));
       SW_TRY_ASSIGN(location, rd.string("location_id", ""));
       SW_TRY_ASSIGN(name, rd.string("quantity_name", c.quantity_name));
+      SW_TRY_ASSIGN(payout_page, rd.number("payout_page_size", c.payout_page_size));
+      if (payout_page < 1 || payout_page > 250) return Error::fatal("bad_config", "payout_page_size must be 1..250");
+      c.payout_page_size = static_cast<int>(payout_page);
       c.api_version = version;
       c.access_token = token;
       c.location_id = location;

@@ -1,4 +1,4 @@
-// Defaults for channels whose connector cannot report fulfilments, cancel or refund orders or push prices.
+// Defaults for channels whose connector cannot report fulfilments, cancel or refund orders, read payouts or push prices.
 
 #include "sw/coordinator/channels/connector.h"
 
@@ -17,6 +17,11 @@ common::Result<std::string> ChannelConnector::cancelOrder(const CancelRequest&) 
 common::Result<NormalizedOrder> ChannelConnector::refundOrder(const RefundRequest&) {
   return common::Error::reject("not_supported", std::string(channelName(kind())) +
                                                     ": this connector cannot issue refunds");
+}
+
+common::Result<PayoutPage> ChannelConnector::fetchPayouts(const PayoutCursor&) {
+  return common::Error::reject("not_supported", std::string(channelName(kind())) +
+                                                    ": this connector does not read payouts yet");
 }
 
 common::Result<PushResult> ChannelConnector::pushPrices(const std::vector<PriceUpdate>&) {

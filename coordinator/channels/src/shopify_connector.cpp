@@ -207,6 +207,7 @@ common::Result<json> ShopifyConnector::graphql(const std::string& query, const j
 }
 
 int64_t ShopifyConnector::msUntilReady(Operation op, size_t items) const {
+  if (op == Operation::kPayouts) return rest_.msUntilAllowed();
   double cost = kMutationCost;
   if (op == Operation::kRead) cost = 2 + 3.0 * static_cast<double>(std::min<size_t>(items, kMaxSkusPerLookup));
   if (op == Operation::kPollOrders) cost = 2 + config_.order_page_size * (kOrderNodeCost + 5.0 * config_.order_lines_per_page);

@@ -177,6 +177,8 @@ int64_t WalmartConnector::msUntilReady(Operation op, size_t items) const {
       return std::max({token, quota("releasedOrders").msUntilAllowed(), quota("orders").msUntilAllowed()});
     case Operation::kOrderUpdate:
       return std::max(token, quota("orderUpdate").msUntilAllowed());
+    case Operation::kPayouts:
+      return 0;  // fetchPayouts is not done for Walmart (it answers not_supported without a call)
   }
   return 0;
 }

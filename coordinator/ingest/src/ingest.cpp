@@ -5,12 +5,14 @@
 
 #include <algorithm>
 #include <chrono>
+#include <set>
 
 #include "sw/common/card_data.h"
 #include "sw/common/codec.h"
 #include "sw/common/crash_point.h"
 #include "sw/common/log.h"
 #include "sw/common/topics.h"
+#include "sw/common/uuid.h"
 
 namespace sw::coordinator {
 
@@ -29,14 +31,33 @@ IngestService::IngestService(Ledger& ledger, common::MqttTransport& transport, c
 IngestService::~IngestService() { stop(); }
 
 common::Status IngestService::start() {
-  auto devices = ledger_.loadDevices();
-  if (!devices) return devices.error();
-  for (const DeviceRow& d : *devices) {
-    if (!d.epoch.empty()) {
-      sequencer_.load(d.device_id, d.epoch, d.last_applied_seq, d.retired_epochs, d.resequencing, d.chain_head);
+  partitions_ = ledger_.partitions();
+  if (partitions_ > 0) {
+    // Split: only the devices of the partitions taken now (checkPartitions loads them).
+    if (config_.registry == nullptr) {
+      return common::Error::reject("bad_option", "a split ledger needs the device registry (devices are placed "
+                                                 "by their registered location)");
     }
+    checkPartitions();
+    // Another coordinator's presence gone offline (its will) would hold every device back: this
+    // one's is published again (checked by the apply thread).
+    transport_.addMessageHandler(std::string(topics::kCoordinatorState), [this](std::string_view, std::string_view p) {
+      auto cs = common::decodeCoordinatorState(p);
+      if (!cs || cs->online) return;
+      republish_presence_ = true;
+      cv_.notify_one();
+    });
+    if (auto s = transport_.subscribe(std::string(topics::kCoordinatorState), 1); !s) return s;
+  } else {
+    auto devices = ledger_.loadDevices();
+    if (!devices) return devices.error();
+    for (const DeviceRow& d : *devices) {
+      if (!d.epoch.empty()) {
+        sequencer_.load(d.device_id, d.epoch, d.last_applied_seq, d.retired_epochs, d.resequencing, d.chain_head);
+      }
+    }
+    SW_INFO(kLog) << "loaded " << devices->size() << " devices";
   }
-  SW_INFO(kLog) << "loaded " << devices->size() << " devices";
   std::string prefix = config_.share_group.empty() ? "" : "$share/" + config_.share_group + "/";
   for (std::string_view filter : {topics::kEventsFilter, topics::kStateFilter}) {
     transport_.addMessageHandler(std::string(filter),
@@ -96,6 +117,14 @@ IngestService::Message IngestService::decode(std::string_view topic, std::string
   std::optional<RegisteredDevice> reg;
   if (config_.registry != nullptr) {
     reg = registered(dt->device);
+    if (partitions_ > 0) {
+      // Split: another coordinator's device is left to it, not even decoded.
+      m.partition = partitionOf(reg, dt->device);
+      if (!ours(m)) {
+        m.kind = Message::Kind::kNotOurs;
+        return m;
+      }
+    }
     if (dt->leaf == "state" && (!reg || reg->revoked)) {
       m.kind = Message::Kind::kIgnored;  // not stored: a flood of them must not fill the quarantine
       return m;
@@ -178,6 +207,75 @@ void IngestService::enqueue(std::string_view topic, std::string_view payload) {
   cv_.notify_one();
 }
 
+int IngestService::partitionOf(const std::optional<RegisteredDevice>& reg, const std::string& device) const {
+  return locationPartition(reg ? reg->location : "device:" + device, partitions_);
+}
+
+bool IngestService::ours(const Message& m) const {
+  return partitions_ == 0 || ledger_.holdsPartition(m.partition);
+}
+
+void IngestService::checkPartitions() {
+  next_partition_check_mono_ = clock_.monoMs() + config_.partition_check_ms;
+  auto ch = ledger_.maintainPartitions();
+  if (!ch) {
+    SW_WARN(kLog) << "cannot renew this coordinator's partitions (they run out with their lease): "
+                  << ch.error().toString();
+    return;
+  }
+  std::set<int> moved(ch->acquired.begin(), ch->acquired.end());
+  moved.insert(ch->lost.begin(), ch->lost.end());
+  stats_.partitions_taken += ch->acquired.size();
+  stats_.partitions_given += ch->lost.size();
+  auto partitionOfDevice = [this](const std::string& device) { return partitionOf(config_.registry->find(device), device); };
+  const int64_t mono = clock_.monoMs();
+  if (!moved.empty() || mono - last_device_sweep_mono_ >= kDeviceSweepMs) {
+    // A device whose partition changed hands, or that moved to a location of a partition not
+    // held here (its registry entry changed), is forgotten: its cursor is read again before it
+    // is applied here next. Every device is looked at: at each change, else every few seconds.
+    last_device_sweep_mono_ = mono;
+    std::lock_guard<std::mutex> lock(seq_mu_);
+    for (const std::string& d : sequencer_.deviceIds()) {
+      const int p = partitionOfDevice(d);
+      if (moved.count(p) || !ledger_.holdsPartition(p)) sequencer_.forget(d);
+    }
+  }
+  for (auto it = pending_states_.begin(); it != pending_states_.end();) {
+    it = ledger_.holdsPartition(partitionOfDevice(it->first)) ? std::next(it) : pending_states_.erase(it);
+  }
+  if (!ch->acquired.empty()) {
+    auto rows = ledger_.loadDevices();
+    if (!rows) {
+      SW_WARN(kLog) << "cannot read the devices of the partitions taken (read one by one as they send): "
+                    << rows.error().toString();
+    } else {
+      size_t loaded = 0;
+      std::lock_guard<std::mutex> lock(seq_mu_);
+      for (const DeviceRow& d : *rows) {
+        if (d.epoch.empty() || sequencer_.known(d.device_id) || !ledger_.holdsPartition(partitionOfDevice(d.device_id))) {
+          continue;
+        }
+        sequencer_.load(d.device_id, d.epoch, d.last_applied_seq, d.retired_epochs, d.resequencing, d.chain_head);
+        ++loaded;
+      }
+      SW_INFO(kLog) << "took " << ch->acquired.size() << " partition(s) (" << ch->coordinators
+                    << " coordinator(s) alive): " << loaded << " devices read from the ledger";
+    }
+    // A new session: every device starts again from its last ack, and those of the partitions
+    // taken find their batches applied here (what the last holder committed is acknowledged).
+    session_ = common::newUuid();
+    if (transport_.isConnected()) publishPresence(true);
+  }
+  if (!ch->lost.empty()) {
+    SW_INFO(kLog) << "gave up or lost " << ch->lost.size() << " partition(s) (" << ch->coordinators
+                  << " coordinator(s) alive)";
+  }
+  int64_t held = 0;
+  for (int p = 0; p < partitions_; ++p) held += ledger_.holdsPartition(p) ? 1 : 0;
+  stats_.partitions_held = held;
+  if (partition_hook_) partition_hook_(*ch);
+}
+
 void IngestService::endDraining() {
   {
     std::lock_guard<std::mutex> lock(mu_);
@@ -202,8 +300,19 @@ void IngestService::publishAck(const std::string& device, const common::Ack& ack
 void IngestService::run() {
   std::unique_lock<std::mutex> lock(mu_);
   while (!stop_) {
-    cv_.wait_for(lock, std::chrono::milliseconds(100), [&] { return stop_ || !queue_.empty() || connected_event_; });
+    cv_.wait_for(lock, std::chrono::milliseconds(100),
+                 [&] { return stop_ || !queue_.empty() || connected_event_ || republish_presence_; });
     if (stop_) break;
+    if (partitions_ > 0) {
+      const bool republish = republish_presence_.exchange(false);
+      if (republish || clock_.monoMs() >= next_partition_check_mono_) {
+        lock.unlock();
+        if (clock_.monoMs() >= next_partition_check_mono_) checkPartitions();
+        if (republish && transport_.isConnected()) publishPresence(true);
+        lock.lock();
+        if (stop_) break;
+      }
+    }
     bool connected = connected_event_;
     connected_event_ = false;
     if (connected) {
@@ -236,6 +345,7 @@ void IngestService::run() {
 void IngestService::processGroup(std::deque<Message>& msgs, bool final_flush) {
   ApplyGroup group;
   group.applied_at_ms = clock_.nowMs();
+  group.held_partitions_only = partitions_ > 0;
   int64_t mono = clock_.monoMs();
   struct AckInfo {
     int64_t echo = 0;
@@ -279,6 +389,10 @@ void IngestService::processGroup(std::deque<Message>& msgs, bool final_flush) {
     return *id;
   };
   for (Message& m : msgs) {
+    if (m.kind == Message::Kind::kNotOurs || !ours(m)) {
+      ++stats_.not_ours;  // another coordinator's (or became so while it waited here)
+      continue;
+    }
     ++stats_.messages;
     if (m.kind == Message::Kind::kBad) {
       quarantine(m, m.error, m.payload);
@@ -298,6 +412,19 @@ void IngestService::processGroup(std::deque<Message>& msgs, bool final_flush) {
     int64_t offset = m.batch.clock_offset_ms.value_or(0);
     int64_t sent = m.batch.sent_at_ms;
     std::string epoch = m.batch.epoch;
+    if (partitions_ > 0 && !sequencer_.known(device)) {
+      // Split: a device not read when its partition was taken (new, or moved here) is read now.
+      auto row = ledger_.deviceRow(device);
+      if (!row) {
+        SW_WARN(kLog) << "cannot read device " << device << " from the ledger, batch left for its resend: "
+                      << row.error().toString();
+        continue;
+      }
+      if (*row && !(*row)->epoch.empty()) {
+        const DeviceRow& d = **row;
+        sequencer_.load(d.device_id, d.epoch, d.last_applied_seq, d.retired_epochs, d.resequencing, d.chain_head);
+      }
+    }
     Offer offer = sequencer_.offer(std::move(m.batch), mono, lookup);
     AckInfo& ai = acks[device];
     ai.echo = std::max(ai.echo, sent);
@@ -409,6 +536,9 @@ void IngestService::processGroup(std::deque<Message>& msgs, bool final_flush) {
       committed = false;
       ++stats_.commit_failures;
       SW_ERROR(kLog) << "ledger commit failed, nothing acknowledged (devices will resend): " << s.error().toString();
+      if (s.error().code == "partition_lost" || s.error().code == "partition_not_held") {
+        next_partition_check_mono_ = 0;  // learn what is held now before the next group
+      }
       if (s.error().code == "lease_lost") {
         // Another coordinator writes this ledger now: stop (as on SIGTERM) rather than fail every
         // group; a service manager's restart then waits for the lease (ledger_taken).

@@ -51,6 +51,18 @@ void Sequencer::reset(const std::string& device, const std::string& epoch, uint6
   load(device, epoch, last_applied);
 }
 
+void Sequencer::forget(const std::string& device) {
+  devices_.erase(device);
+  with_held_.erase(device);
+}
+
+std::vector<std::string> Sequencer::deviceIds() const {
+  std::vector<std::string> out;
+  out.reserve(devices_.size());
+  for (const auto& [id, d] : devices_) out.push_back(id);
+  return out;
+}
+
 Offer Sequencer::offer(common::EventBatch batch, int64_t mono_now, const CommittedIdLookup& lookup) {
   Offer out;
   auto it = devices_.find(batch.device_id);

@@ -183,10 +183,14 @@ const std::vector<std::string> kPgSchema = {
     // v2: the one writer lease (SqlLedger::acquireLease): who writes, its fencing token, until when.
     "CREATE TABLE writer_lease (id BIGINT PRIMARY KEY CHECK (id = 1), holder TEXT NOT NULL, token BIGINT NOT NULL,"
     "  expires_at_ms BIGINT NOT NULL);",
+    // v3: a ledger split between coordinators (partitions.cpp): a lease per partition of the
+    // locations, who is alive, and the blocks apply order numbers are taken from.
+    "CREATE TABLE partition_lease (part INTEGER PRIMARY KEY, holder TEXT NOT NULL, token BIGINT NOT NULL,"
+    "  gen BIGINT NOT NULL, expires_at_ms BIGINT NOT NULL);"
+    "CREATE TABLE coordinator_presence (holder TEXT PRIMARY KEY, expires_at_ms BIGINT NOT NULL,"
+    "  partitions INTEGER NOT NULL DEFAULT 0);"
+    "CREATE SEQUENCE ord_blocks;",
 };
-
-// The database server's clock in ms: leases are judged by one clock whatever the writers' say.
-constexpr const char* kPgNowMs = "(EXTRACT(EPOCH FROM clock_timestamp()) * 1000)::BIGINT";
 
 void optText(SqlStmt& st, int idx, const std::string& v) {
   if (v.empty()) {
@@ -347,7 +351,14 @@ Status SqlLedger::init(const LedgerOptions& options) {
     if (auto s = db_->exec("PRAGMA wal_autocheckpoint=" + std::to_string(kCheckpointBytes / *page)); !s) return s;
   }
   if (auto s = prepareStatements(); !s) return s;
-  return sqlite ? Status{} : acquireLease();
+  if (sqlite) {
+    if (options_.partitions > 0) {
+      return Error::reject("bad_option", "a ledger is split between coordinators on PostgreSQL only, not on " +
+                                             db_->describe());
+    }
+    return {};
+  }
+  return initPartitions();
 }
 
 Status SqlLedger::acquireLease() {
@@ -383,8 +394,10 @@ Status SqlLedger::acquireLease() {
 }
 
 SqlLedger::~SqlLedger() {
-  if (lease_token_ == 0 || !db_) return;
+  stopListening();
   std::lock_guard<std::mutex> lock(write_mu_);
+  releasePartitions();
+  if (lease_token_ == 0 || !db_) return;
   auto give = db_->prepare("UPDATE writer_lease SET expires_at_ms = 0 WHERE id = 1 AND token = ?");
   if (give) (void)give->bind(1, lease_token_).run();
 }
@@ -393,7 +406,13 @@ Status SqlLedger::prepareInterner(Interner& in) {
   auto f = db_->prepare(std::string("SELECT id FROM ") + in.table + " WHERE " + in.column + " = ?");
   if (!f) return f.error();
   in.find = std::move(*f);
-  auto i = db_->prepare(std::string("INSERT INTO ") + in.table + " (" + in.column + ") VALUES (?) RETURNING id");
+  // On PostgreSQL another coordinator may add the same name meanwhile (a split ledger): then
+  // nothing is returned and intern() reads the id it committed.
+  const std::string on_conflict = db_->dialect() == common::SqlDialect::kPostgres
+                                      ? std::string(" ON CONFLICT (") + in.column + ") DO NOTHING"
+                                      : std::string();
+  auto i = db_->prepare(std::string("INSERT INTO ") + in.table + " (" + in.column + ") VALUES (?)" + on_conflict +
+                        " RETURNING id");
   if (!i) return i.error();
   in.insert = std::move(*i);
   auto b = db_->prepare(std::string("SELECT ") + in.column + " FROM " + in.table + " WHERE id = ?");
@@ -561,13 +580,20 @@ Result<int64_t> SqlLedger::intern(Interner& in, const std::string& name) {
     in.find.reset();
     in.insert.bind(1, name);
     auto ins = in.insert.step();
-    if (!ins || !*ins) {
+    if (!ins) {
       in.insert.reset();
-      return ins ? Error::fatal("intern", "no id returned") : ins.error();
+      return ins.error();
     }
-    id = in.insert.columnInt(0);
-    in.insert.reset();
-    in.added.push_back(name);
+    if (*ins) {
+      id = in.insert.columnInt(0);
+      in.insert.reset();
+      in.added.push_back(name);
+    } else {
+      in.insert.reset();  // added by another coordinator since the find (its transaction committed)
+      auto again = in.find.bind(1, name).firstRow([&](const SqlStmt& row) { id = row.columnInt(0); });
+      if (!again) return again.error();
+      if (!*again) return Error::retry("intern", std::string("no ") + in.table + " row for '" + name + "'");
+    }
   }
   in.ids.emplace(name, id);
   in.names.emplace(id, name);
@@ -1066,6 +1092,14 @@ Status SqlLedger::commit(const ApplyGroup& group, CommitInfo* info) {
   };
   auto txn = common::SqlTxn::begin(*db_);
   if (!txn) return fail(txn.error());
+  // A split ledger: the partitions written are fenced before anything is read (partitions.cpp).
+  bool foreign = false;
+  const bool split = options_.partitions > 0;
+  if (split) {
+    auto fenced = fencePartitions(group, &foreign);
+    saved_ord = next_ord_;  // a block taken by the fence is kept even if this group fails
+    if (!fenced) return fail(fenced.error());
+  }
   for (const auto& [device, epoch] : group.new_devices) {
     auto dev = intern(devices_, device);
     if (!dev) return fail(dev.error());
@@ -1082,7 +1116,16 @@ Status SqlLedger::commit(const ApplyGroup& group, CommitInfo* info) {
     if (!s) return fail(s.error());
   }
   if (auto s = flushStaged(group.applied_at_ms); !s) return fail(s.error());
-  if (auto s = flushOnHand(group.applied_at_ms, stock_ver_ + 1, info); !s) return fail(s.error());
+  // Split, a stock version is the commit's first apply order number (see kOrdBlock), and what
+  // changed is told to the other coordinators when this commits (notifyOthers).
+  CommitInfo told;
+  CommitInfo* changed = info ? info : (split ? &told : nullptr);
+  if (auto s = flushOnHand(group.applied_at_ms, split ? saved_ord : stock_ver_ + 1, changed); !s) {
+    return fail(s.error());
+  }
+  if (split && !changed->changed.empty()) {
+    if (auto s = notifyOthers(*changed); !s) return fail(s.error());
+  }
   for (const auto& [device, c] : group.conflicts) {
     auto dev = intern(devices_, device);
     if (!dev) return fail(dev.error());
@@ -1140,7 +1183,7 @@ Status SqlLedger::commit(const ApplyGroup& group, CommitInfo* info) {
         .bind(5, u.state_json).bind(6, u.at_ms).bind(7, static_cast<int64_t>(u.online));
     if (auto s = up_state_.run(); !s) return fail(s.error());
   }
-  if (db_->dialect() == common::SqlDialect::kPostgres) {
+  if (db_->dialect() == common::SqlDialect::kPostgres && !split) {
     // Fencing: this commit goes through only while this ledger still holds the writer lease.
     if (lease_token_ == 0) {
       return fail(Error::reject("read_only", db_->describe() + " was opened for reading (no writer id)"));
@@ -1167,6 +1210,7 @@ Status SqlLedger::commit(const ApplyGroup& group, CommitInfo* info) {
     oh.stored = true;
   }
   dirty_.clear();
+  if (foreign) onhand_cache_.clear();  // rows of partitions others hold: theirs to keep
   return {};
 }
 
@@ -1211,14 +1255,24 @@ Result<std::vector<StockRow>> SqlLedger::stockForLocation(const std::string& loc
   return readStock(*st);
 }
 
-Result<std::vector<DeviceRow>> SqlLedger::devices() {
+Result<std::vector<DeviceRow>> SqlLedger::devices() { return readDevices(nullptr); }
+
+Result<std::optional<DeviceRow>> SqlLedger::deviceRow(const std::string& device) {
+  auto rows = readDevices(&device);
+  if (!rows) return rows.error();
+  if (rows->empty()) return std::optional<DeviceRow>();
+  return std::optional<DeviceRow>(std::move(rows->front()));
+}
+
+Result<std::vector<DeviceRow>> SqlLedger::readDevices(const std::string* only) {
   std::lock_guard<std::mutex> lock(read_mu_);
   auto st = reader_->prepare(
-      "SELECT device_id, epoch, last_applied_seq, kind, location, online, first_seen_ms, last_seen_ms,"
-      " last_applied_at_ms, state_json, internal, retired_epochs, resequencing, seq_conflicts, last_conflict,"
-      " last_conflict_at_ms, chain_head, chain_breaks, last_chain_break, last_chain_break_at_ms FROM devices"
-      " ORDER BY device_id");
+      std::string("SELECT device_id, epoch, last_applied_seq, kind, location, online, first_seen_ms, last_seen_ms,"
+                  " last_applied_at_ms, state_json, internal, retired_epochs, resequencing, seq_conflicts, last_conflict,"
+                  " last_conflict_at_ms, chain_head, chain_breaks, last_chain_break, last_chain_break_at_ms FROM devices") +
+      (only ? " WHERE device_id = ?" : " ORDER BY device_id"));
   if (!st) return st.error();
+  if (only) st->bind(1, *only);
   std::vector<DeviceRow> out;
   if (auto each_ok = st->eachRow([&](const common::SqlStmt&) {
     DeviceRow d;

@@ -13,6 +13,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "sw/common/sql.h"
 
@@ -52,6 +53,11 @@ class PgDb final : public SqlDb {
   static std::string translate(std::string_view sqlite_sql, int* params = nullptr);
   // The URL without its password, for logs and messages.
   static std::string redactUrl(std::string_view url);
+
+  // LISTEN/NOTIFY: after exec("LISTEN channel"), waits up to timeout_ms for notifications on
+  // this connection and returns their payloads (none: the time passed). A broken connection is
+  // an error (retry); its LISTEN is gone with it, so the caller opens a new one.
+  Result<std::vector<std::string>> waitNotifications(int timeout_ms);
 
   // Used by statements (postgres.cpp).
   pg_conn* conn() const { return conn_; }

@@ -8,6 +8,7 @@
 //   POST /v1/channels/{c}/webhooks; GET /v1/orders, /v1/orders/{c}/{id}, /v1/tasks   orders/routes.h
 //   GET /v1/available?sku=SKU; GET /v1/channels, /v1/channels/dead-letters; POST .../replay, .../reconcile
 //                                                                                  channels/routes.h
+//   GET /v1/settlements, /v1/settlements/{channel}/{payout_id}, POST .../{channel}/fetch   settlements/routes.h
 //   GET /v1/wholesale/partners, .../{id}/unacknowledged, .../{id}/sent, .../{id}/available; /v1/wholesale/files
 //                                                                                  wholesale/routes.h
 //   GET /v1/kpis                             accuracy, latency, error rates, fulfilment, returns  src/kpis.h
@@ -42,6 +43,7 @@
 #include "sw/coordinator/ingest/ingest.h"
 #include "sw/coordinator/ledger/ledger.h"
 #include "sw/coordinator/orders/order_service.h"
+#include "sw/coordinator/settlements/settlement_service.h"
 #include "sw/coordinator/wholesale/wholesale_service.h"
 
 namespace sw::coordinator {
@@ -87,6 +89,10 @@ class CoordinatorHttpApi {
   // Wholesale partners, their sent and unacknowledged files and the received-file log
   // (wholesale/routes.h; optional; before start()).
   void setWholesale(wholesale::WholesaleService& wholesale);
+
+  // Payouts fetched from the channels and matched to the order book (settlements/routes.h;
+  // optional; before start()).
+  void setSettlements(settlements::SettlementService& settlements);
 
   // More figures for GET /metrics from a subsystem (channels, orders): called on every scrape,
   // from an HTTP worker thread (optional; before start()).

@@ -20,6 +20,7 @@
 #include "sw/common/result.h"
 #include "sw/coordinator/channels/order.h"
 #include "sw/coordinator/channels/price_rules.h"
+#include "sw/coordinator/channels/settlement.h"
 
 namespace sw::coordinator::channels {
 
@@ -144,8 +145,8 @@ struct RefundRequest {
 };
 
 // Operations a caller may ask msUntilReady() about.
-// kOrderUpdate: reportFulfilment(), cancelOrder() and refundOrder().
-enum class Operation { kPush, kRead, kPollOrders, kOrderUpdate };
+// kOrderUpdate: reportFulfilment(), cancelOrder() and refundOrder(); kPayouts: fetchPayouts().
+enum class Operation { kPush, kRead, kPollOrders, kOrderUpdate, kPayouts };
 
 class ChannelConnector {
  public:
@@ -189,6 +190,11 @@ class ChannelConnector {
   // Returns what the channel said (a job id, the new status). A channel whose API has no seller
   // cancel answers Error reject "not_supported": the order needs a person (Amazon, eBay).
   virtual common::Result<std::string> cancelOrder(const CancelRequest& request);
+
+  // One page of what the channel paid out (settlement.h), each payout with all its lines
+  // (Shopify Payments payouts and their balance transactions). Errors as for pushQuantities.
+  // A connector whose channel's payouts are not read yet answers Error reject "not_supported".
+  virtual common::Result<PayoutPage> fetchPayouts(const PayoutCursor& cursor);
 
   // Refunds units of an order at the channel (Walmart refundOrderLines). Returns the order as the
   // channel shows it afterwards, whose releases carry the channel's refund ids, for the caller to

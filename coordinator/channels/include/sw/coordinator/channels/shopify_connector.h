@@ -15,6 +15,10 @@
 //          units already fulfilled and returns the fulfillment that carries the tracking number.
 //   cancel: orderCancel(orderId, reason: INVENTORY, restock: false (Stockwire sets the quantity),
 //          refund: true, notifyCustomer: true); userErrors on an order already cancelled count as done.
+//   payouts: Admin REST shopify_payments/payouts.json?date_min=&limit= (Link header page_info
+//          paging), and for each payout shopify_payments/balance/transactions.json?payout_id=&limit=250
+//          (all its pages); the REST limit is its own: a 429 holds REST calls for Retry-After (else a
+//          doubling backoff), X-Shopify-Shop-Api-Call-Limit at its maximum holds them for one leak (0.5 s).
 //   rate:  the calculated-cost bucket from extensions.cost.throttleStatus on every answer;
 //          THROTTLED (HTTP 200, or 429) is a retry error with the bucket updated.
 
@@ -40,6 +44,8 @@ struct ShopifyConfig {
   int order_page_size = 8;       // orders per page; with 20 lines each this stays under 1000 points
   int order_lines_per_page = 20;
   int64_t order_lookback_ms = 24LL * 3600 * 1000;
+  int payout_page_size = 10;        // payouts per page (each page then reads their transactions)
+  int64_t payout_lookback_days = 30;
 };
 
 class ShopifyConnector final : public ChannelConnector {
@@ -61,6 +67,7 @@ class ShopifyConnector final : public ChannelConnector {
   common::Result<OrderPage> pollOrders(const OrderCursor& cursor) override;
   common::Result<std::string> reportFulfilment(const FulfilmentReport& report) override;
   common::Result<std::string> cancelOrder(const CancelRequest& request) override;
+  common::Result<PayoutPage> fetchPayouts(const PayoutCursor& cursor) override;
   RateState rateState() const override { return bucket_.state(); }
   int64_t msUntilReady(Operation op, size_t items = 1) const override;
 
@@ -69,7 +76,10 @@ class ShopifyConnector final : public ChannelConnector {
 
  private:
   ShopifyConnector(ShopifyConfig config, std::unique_ptr<HttpClient> http, const common::Clock& clock)
-      : config_(std::move(config)), http_(std::move(http)), clock_(clock), bucket_(clock) {}
+      : config_(std::move(config)), http_(std::move(http)), clock_(clock), bucket_(clock), rest_(clock, 1'000, 60'000) {}
+  // One Admin REST GET (target after /admin/api/{version}/): the answer when it is 200, else an
+  // Error (429 retry with the REST backoff updated).
+  common::Result<HttpResponse> restGet(const std::string& target, const std::string& what);
   common::Result<nlohmann::json> graphql(const std::string& query, const nlohmann::json& variables, double cost_guess);
   common::Result<std::vector<ChannelLevel>> lookup(const std::vector<std::string>& skus);
   common::Result<PushResult> setOnce(const std::vector<QuantityUpdate>& updates, const std::vector<std::string>& ids,
@@ -79,6 +89,7 @@ class ShopifyConnector final : public ChannelConnector {
   std::unique_ptr<HttpClient> http_;
   const common::Clock& clock_;
   CostBucket bucket_;
+  Backoff rest_;  // the REST Admin API's own limit (payouts)
   mutable std::mutex ids_mu_;
   std::map<std::string, std::string> item_ids_;  // sku -> gid://shopify/InventoryItem/…
   struct Variant {

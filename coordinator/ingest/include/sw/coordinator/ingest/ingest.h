@@ -56,6 +56,9 @@ struct IngestConfig {
   // sends (it may just have been registered), and at least this often for known ones (so a
   // revocation made elsewhere takes effect within it).
   int64_t registry_refresh_ms = 1000;
+  // A ledger split between coordinators (Ledger::partitions() > 0): how often the partitions
+  // held are renewed, balanced and taken over (Ledger::maintainPartitions); a third of the lease.
+  int64_t partition_check_ms = 1000;
 };
 
 struct IngestStats {
@@ -75,6 +78,12 @@ struct IngestStats {
   std::atomic<uint64_t> refused_card_data{0};  // batches holding card data in a free-text field
   std::atomic<uint64_t> states_ignored{0};     // state messages from devices not in the registry
   std::atomic<uint64_t> chain_breaks{0};   // events refused: not linked to the device's chain head
+  // A split ledger: messages of devices whose partition another coordinator holds (left to it),
+  // partitions held now, and how many times they were taken or given up.
+  std::atomic<uint64_t> not_ours{0};
+  std::atomic<int64_t> partitions_held{0};
+  std::atomic<uint64_t> partitions_taken{0};
+  std::atomic<uint64_t> partitions_given{0};
   // Ledger commit (transaction) times, for /metrics.
   common::LatencyHistogram commit_latency;
   void recordCommit(uint64_t us) { commit_latency.observeUs(us); }
@@ -108,13 +117,16 @@ class IngestService {
   // Called on the apply thread after each commit that changed on-hand figures (set before
   // start): stock views and channel pushes follow from here. Keep it short.
   void setStockChangedHook(std::function<void(const CommitInfo&)> hook) { stock_changed_ = std::move(hook); }
+  // A split ledger: called on the apply thread after each maintenance step (partitions taken or
+  // lost, the writer lease lost); keep it short.
+  void setPartitionHook(std::function<void(const PartitionChange&)> hook) { partition_hook_ = std::move(hook); }
   // Test hook: called after a group is committed and before its acks are published.
   void setAfterCommitHook(std::function<void()> hook) { after_commit_ = std::move(hook); }
 
  private:
   // A message as the callback thread leaves it: decoded, or the reason it could not be.
   struct Message {
-    enum class Kind { kBatch, kState, kBad, kIgnored };
+    enum class Kind { kBatch, kState, kBad, kIgnored, kNotOurs };
     Kind kind = Kind::kBad;
     std::string topic;
     std::string device;          // from the topic
@@ -123,6 +135,7 @@ class IngestService {
     std::string state_json;      // kState: the payload as received
     common::Error error;         // kBad
     std::string payload;         // kBad: kept for the quarantine
+    int partition = 0;           // a split ledger: the device's (its registered location's)
   };
   void enqueue(std::string_view topic, std::string_view payload);
   void run();
@@ -134,6 +147,13 @@ class IngestService {
   // The apply thread is past its group's commit: a callback waiting for room stops waiting.
   void endDraining();
   void publishAck(const std::string& device, const common::Ack& ack);
+  // A split ledger (apply thread): renew, balance and take partitions; devices of partitions gone
+  // or taken are forgotten, those taken are read again from the ledger and asked to resend.
+  void checkPartitions();
+  // The partition of a device's messages: its registered location's (or, unregistered, its id's).
+  int partitionOf(const std::optional<RegisteredDevice>& reg, const std::string& device) const;
+  // Whether this coordinator applies the message now (always, unless split).
+  bool ours(const Message& m) const;
 
   Ledger& ledger_;
   common::MqttTransport& transport_;
@@ -156,6 +176,12 @@ class IngestService {
   std::mutex seq_mu_;  // guards sequencer_ for heldCount() from other threads
   std::function<void()> after_commit_;
   std::function<void(const CommitInfo&)> stock_changed_;
+  std::function<void(const PartitionChange&)> partition_hook_;
+  int partitions_ = 0;                 // Ledger::partitions() at start
+  int64_t next_partition_check_mono_ = 0;
+  int64_t last_device_sweep_mono_ = 0;
+  static constexpr int64_t kDeviceSweepMs = 5000;
+  std::atomic<bool> republish_presence_{false};  // another coordinator's went offline (split)
   // Apply thread only: the newest state of each device not yet written (see state_flush_ms).
   std::map<std::string, DeviceStateUpdate> pending_states_;
   int64_t last_state_flush_mono_ = 0;

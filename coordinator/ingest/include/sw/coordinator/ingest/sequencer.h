@@ -112,6 +112,10 @@ class Sequencer {
 
   // An operator accepted a device's new store: forget the old epoch and cursor.
   void reset(const std::string& device, const std::string& epoch, uint64_t last_applied);
+  // Another coordinator applies this device now (a split ledger): forget it whole, events held
+  // included (the device resends them to whoever applies it); load() it again when it comes back.
+  void forget(const std::string& device);
+  std::vector<std::string> deviceIds() const;
 
  private:
   struct Device {

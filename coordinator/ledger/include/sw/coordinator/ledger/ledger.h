@@ -28,6 +28,7 @@
 #include <optional>
 #include <set>
 #include <string>
+#include <string_view>
 #include <unordered_map>
 #include <vector>
 
@@ -131,7 +132,24 @@ struct ApplyGroup {
   // workers found about an event of theirs (the orders worker: a pick of a withdrawn task put back).
   std::vector<AnomalyRow> anomalies;
   int64_t applied_at_ms = 0;
+  // A ledger split into partitions (LedgerOptions::partitions): ingest applies only what the
+  // partitions it holds cover, and sets this so that a group touching any other is refused
+  // (retry "partition_not_held"). Unset (the orders worker's groups), a partition held by another
+  // coordinator is written under its lease row's lock, and its holder told (see sql_ledger.h).
+  bool held_partitions_only = false;
 };
+
+// Which partitions a coordinator took or gave up (Ledger::maintainPartitions).
+struct PartitionChange {
+  std::vector<int> acquired;
+  std::vector<int> lost;     // taken over (its lease ran out) or given up to balance the share
+  bool writer_lost = false;  // this coordinator held the writer lease and no longer does
+  int coordinators = 1;      // coordinators alive on the ledger, this one included
+};
+
+// The partition a location's figures belong to, of `partitions` (FNV-1a of its name): every
+// device at a location is applied by the one coordinator holding its partition.
+int locationPartition(std::string_view location, int partitions);
 
 struct StockRow {
   std::string location;
@@ -272,11 +290,27 @@ class Ledger {
   virtual common::Result<std::vector<DeviceRow>> loadDevices() = 0;
   // Applies the whole group in one transaction, or nothing. info (optional) says what changed.
   virtual common::Status commit(const ApplyGroup& group, CommitInfo* info = nullptr) = 0;
+  // A ledger split between coordinators (PostgreSQL, LedgerOptions::partitions): how many
+  // partitions (0: not split, this coordinator applies every device), whether this coordinator
+  // holds one now, and the periodic step that renews what it holds, takes its share of what is
+  // free and gives up what is beyond its share.
+  virtual int partitions() const { return 0; }
+  virtual bool holdsPartition(int /*partition*/) const { return true; }
+  virtual common::Result<PartitionChange> maintainPartitions() { return PartitionChange{}; }
 
   // Reads: safe from any thread, and never wait for a commit.
   virtual common::Result<std::vector<StockRow>> stockForSku(const std::string& sku) = 0;
   virtual common::Result<std::vector<StockRow>> stockForLocation(const std::string& location) = 0;
   virtual common::Result<std::vector<DeviceRow>> devices() = 0;
+  // One device's row, if the ledger has one (as committed; on the reader connection).
+  virtual common::Result<std::optional<DeviceRow>> deviceRow(const std::string& device) {
+    auto all = devices();
+    if (!all) return all.error();
+    for (DeviceRow& d : *all) {
+      if (d.device_id == device) return std::optional<DeviceRow>(std::move(d));
+    }
+    return std::optional<DeviceRow>();
+  }
   virtual common::Result<int64_t> countRows(const std::string& table) = 0;
   virtual common::Result<std::vector<QuarantineRow>> quarantine(int64_t limit) = 0;
   // Anomalies newest first, with id < before_id (0: from the newest); device and code filter if set.

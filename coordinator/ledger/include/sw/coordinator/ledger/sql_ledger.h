@@ -8,6 +8,7 @@
 // in memory between commits. On PostgreSQL, where several coordinators can reach one ledger, that
 // is enforced by a writer lease (table writer_lease, see LedgerOptions::writer_id).
 
+#include <atomic>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -16,6 +17,7 @@
 #include <optional>
 #include <set>
 #include <string>
+#include <thread>
 #include <unordered_map>
 #include <vector>
 #include "sw/common/build_info.h"
@@ -46,6 +48,16 @@ struct LedgerOptions {
   // (verify); commit() is refused. SQLite ignores it.
   std::string writer_id = "stockwire-ledger";
   int64_t lease_ms = 30'000;  // how long a lease lasts without a commit (server clock)
+  // PostgreSQL: split the ledger between coordinators (0: one writer, as above). Locations are
+  // hashed to this many partitions (locationPartition), fixed when the first coordinator split
+  // the ledger (another count is refused, and so is an unsplit writer once it is split). Each
+  // coordinator (its writer_id) takes a lease on its share of them (table partition_lease:
+  // holder, fencing token, generation, expiry on the server's clock), renewed by
+  // maintainPartitions() and by every commit that writes them, and applies only the devices of
+  // what it holds. The writer lease is then the primary's: the one coordinator running the order
+  // book, channels and downlink; the others open without it (isPrimary() false) and take it when
+  // it runs out. See partitions.cpp.
+  int partitions = 0;
 };
 
 class SqlLedger final : public Ledger {
@@ -68,6 +80,22 @@ class SqlLedger final : public Ledger {
   std::string describe() const { return db_->describe(); }
   // PostgreSQL: the fencing token of the writer lease this ledger holds (0: none, or SQLite).
   int64_t leaseToken() const { return lease_token_; }
+  // Split ledger: whether this coordinator holds the writer lease (always true when not split).
+  bool isPrimary() const { return options_.partitions <= 0 || lease_token_ != 0; }
+  // Split ledger: try to take the writer lease (a secondary, when the primary's has run out).
+  common::Status tryBecomePrimary();
+  int partitions() const override { return options_.partitions; }
+  bool holdsPartition(int partition) const override;
+  common::Result<PartitionChange> maintainPartitions() override;
+  // Split ledger: the partitions held now, in order (for /metrics and tests).
+  std::vector<int> heldPartitions() const;
+  // Split ledger: what the other coordinators' commits changed (their on_hand rows, as CommitInfo),
+  // called on a thread of its own (LISTEN stockwire_stock on a connection of its own, opened again
+  // if it breaks), so that the primary's channels, downlink and orders follow stock applied
+  // anywhere. A change committed while no connection listened is not told: the channels'
+  // periodic reconcile covers it. Stopped by stopListening() or destruction.
+  common::Status listenToOthers(std::function<void(const CommitInfo&)> fn);
+  void stopListening();
 
   common::Result<std::vector<DeviceRow>> loadDevices() override;
   // Applies the whole group in one transaction, or nothing. info (optional) says what changed.
@@ -77,6 +105,7 @@ class SqlLedger final : public Ledger {
   common::Result<std::vector<StockRow>> stockForSku(const std::string& sku) override;
   common::Result<std::vector<StockRow>> stockForLocation(const std::string& location) override;
   common::Result<std::vector<DeviceRow>> devices() override;
+  common::Result<std::optional<DeviceRow>> deviceRow(const std::string& device) override;
   common::Result<int64_t> countRows(const std::string& table) override;
   common::Result<std::vector<QuarantineRow>> quarantine(int64_t limit) override;
   // Anomalies newest first, with id < before_id (0: from the newest); device and code filter if set.
@@ -148,10 +177,36 @@ class SqlLedger final : public Ledger {
   ~SqlLedger() override;
 
  private:
+  // The database server's clock in ms: leases are judged by one clock whatever the writers' say.
+  static constexpr const char* kPgNowMs = "(EXTRACT(EPOCH FROM clock_timestamp()) * 1000)::BIGINT";
   common::Status acquireLease();
+  // Split ledger (partitions.cpp): set up at open; within a commit, renew (held) or lock and mark
+  // (not held) the lease of every partition the group writes, before anything is read from the
+  // cache; a fresh block of apply order numbers.
+  common::Status initPartitions();
+  common::Status fencePartitions(const ApplyGroup& group, bool* foreign);
+  common::Status freshOrdBlock();
+  void releasePartitions();
+  // In the commit's transaction: pg_notify of its changed keys, delivered when it commits.
+  common::Status notifyOthers(const CommitInfo& changed);
+  std::thread listener_;
+  std::atomic<bool> listening_{false};
+  struct HeldPartition {
+    int64_t token = 0;
+    int64_t gen = 0;  // the lease row's generation as this holder last wrote or saw it
+  };
+  mutable std::mutex held_mu_;       // held_ is read by holdsPartition() from ingest's callback thread
+  std::map<int, HeldPartition> held_;  // written under write_mu_ and held_mu_
+  // Apply order numbers (ord) of a split ledger come in blocks of kOrdBlock from the sequence
+  // ord_blocks: a block taken later is above every number given before by any coordinator, and
+  // one is taken whenever what a coordinator holds changes, so a location's ord (and stock
+  // version, which is its commit's first ord) only grows whoever applies it.
+  static constexpr int64_t kOrdBlock = int64_t{1} << 30;
+  int64_t ord_block_end_ = INT64_MAX;
   int64_t lease_token_ = 0;  // PostgreSQL: the fencing token of the lease held (0: none)
   common::SqlStmt renew_lease_;
   common::Status init(const LedgerOptions& options);
+  common::Result<std::vector<DeviceRow>> readDevices(const std::string* only);  // null: every device
   common::Status prepareStatements();
   common::Status applyEvent(const ApplyEvent& ae, int64_t applied_at_ms);
   struct OnHand {
