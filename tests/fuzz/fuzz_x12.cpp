@@ -1,4 +1,4 @@
-// X12 files from a wholesale partner through the envelope parser, the typed readers and
+// X12 files from a wholesale partner through the envelope parser, the typed readers (850, 997, TA1) and
 // edi-decode's JSON. Must never crash; every refusal must carry its X12 code and a reason; a
 // clean group's 997, written by us, must parse clean and read back to the same acknowledgment;
 // a rejected interchange with a readable ISA must be answerable with a TA1 that parses clean.
@@ -27,6 +27,11 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const WriteTime time{"20261207", "1405"};
   for (const Interchange& ic : file.interchanges) {
     if (!ic.accepted() && ic.message.empty()) std::abort();
+    for (const Segment& t : ic.ta1s) {
+      auto ack = readInterchangeAck(t);
+      if (ack.ok() && ack->control.size() != 9) std::abort();
+      if (!ack.ok() && (ack.error().code != "x12_bad_TA1" || ack.error().message.empty())) std::abort();
+    }
     if (!ic.accepted() && ic.header_read) {
       CountingControlNumbers numbers;
       auto ta1 = writeTa1(back, numbers, time, ic);

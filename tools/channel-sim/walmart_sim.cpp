@@ -33,6 +33,16 @@ namespace sw::channelsim {
 
 namespace {
 
+// RefundChargeType.refundReason in orders.json: Walmart takes no other reason.
+const std::set<std::string> kRefundReasons = {"BillingError", "TaxExemptCustomer", "ItemNotAsAdvertised", "IncorrectItemReceived",
+                                              "CancelledYetShipped", "ItemNotReceivedByCustomer", "IncorrectShippingPrice",
+                                              "DamagedItem", "DefectiveItem", "CustomerChangedMind", "CustomerReceivedItemLate",
+                                              "Missing Parts / Instructions", "Finance -> Goodwill", "Finance -> Rollback",
+                                              "Buyer canceled", "Customer returned item", "General adjustment",
+                                              "Merchandise not received", "Quality -> Missing Parts / Instructions",
+                                              "Shipping & Delivery -> Damaged",
+                                              "Shipping & Delivery -> Shipping Price Discrepancy", "Others"};
+
 json wmError(const std::string& code, const std::string& field, const std::string& description,
              const std::string& category = "DATA") {
   return {{"code", code}, {"field", field}, {"description", description}, {"info", description}, {"severity", "ERROR"},
@@ -951,7 +961,9 @@ class WalmartSim final : public SimWithOrderViews<WalmartSim> {
                                    : nullptr;
           auto a = amount ? centsOf(*amount) : std::nullopt;
           if (!a || *a >= 0) return badBody(res, "chargeAmount", "refund amounts are negative numbers");
-          if (!c.contains("refundReason") || !c["refundReason"].is_string()) return badBody(res, "refundReason", "each refund charge needs a refundReason");
+          if (!c.contains("refundReason") || !c["refundReason"].is_string() || !kRefundReasons.count(c["refundReason"].get<std::string>())) {
+            return badBody(res, "refundReason", "each refund charge needs a refundReason from RefundChargeType's enum");
+          }
           cents -= *a;
         }
       }

@@ -113,6 +113,7 @@ const std::vector<RouteExample>& apiRoutes() {
       {"POST", "/v1/channels/dead-letters/1/replay", RouteAccess::kAdminWrite},
       {"POST", "/v1/channels/shopify/reconcile", RouteAccess::kAdminWrite},
       {"POST", "/v1/fulfilments/1/retry", RouteAccess::kAdminWrite},
+      {"POST", "/v1/orders/walmart/1/refund", RouteAccess::kAdminWrite},
       {"POST", "/v1/channels/shopify/webhooks", RouteAccess::kPublic},
   };
   return kAll;

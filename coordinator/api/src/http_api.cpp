@@ -56,6 +56,7 @@ std::string httpRouteLabel(const std::string& path) {
   static const std::vector<std::pair<std::regex, std::string>> kPatterns = {
       {std::regex(R"(/v1/catalog/[^/]{1,64})"), "/v1/catalog/{code}"},
       {std::regex(R"(/v1/orders/[a-z]{1,20}/[^/]{1,128})"), "/v1/orders/{channel}/{id}"},
+      {std::regex(R"(/v1/orders/[a-z]{1,20}/[^/]{1,128}/refund)"), "/v1/orders/{channel}/{id}/refund"},
       {std::regex(R"(/v1/channels/dead-letters/[^/]{1,64}/replay)"), "/v1/channels/dead-letters/{id}/replay"},
       {std::regex(R"(/v1/channels/[^/]{1,64}/reconcile)"), "/v1/channels/{channel}/reconcile"},
       {std::regex(R"(/v1/channels/[^/]{1,64}/webhooks)"), "/v1/channels/{channel}/webhooks"},

@@ -61,6 +61,10 @@ class SharedHandle final : public ChannelConnector {
     Lock lock(mu_);
     return c_.collectAccepted();
   }
+  Result<std::vector<ItemResult>> collectAcceptedPrices() override {
+    Lock lock(mu_);
+    return c_.collectAcceptedPrices();
+  }
   Result<std::string> reportFulfilment(const FulfilmentReport& report) override {
     Lock lock(mu_);
     return c_.reportFulfilment(report);
@@ -68,6 +72,10 @@ class SharedHandle final : public ChannelConnector {
   Result<std::string> cancelOrder(const CancelRequest& request) override {
     Lock lock(mu_);
     return c_.cancelOrder(request);
+  }
+  Result<NormalizedOrder> refundOrder(const RefundRequest& request) override {
+    Lock lock(mu_);
+    return c_.refundOrder(request);
   }
   Result<PayoutPage> fetchPayouts(const PayoutCursor& cursor) override {
     Lock lock(mu_);

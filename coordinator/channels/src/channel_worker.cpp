@@ -254,6 +254,11 @@ void ChannelWorker::run() {
       stats_.awaiting_accept = accepted_.size();
     }
     if (!accepted_.empty()) wake = std::min(wake, next_collect_ms_);
+    if (checkAcceptedPrices(clock_.monoMs())) {
+      std::lock_guard lock(mu_);
+      stats_.prices_awaiting = price_accepted_.size();
+    }
+    if (!price_accepted_.empty()) wake = std::min(wake, next_price_collect_ms_);
     if (job) {
       int64_t wait = std::min<int64_t>(reconcileStep(*job), 60'000);
       if (wait > 0) {

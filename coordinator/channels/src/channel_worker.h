@@ -140,6 +140,9 @@ class ChannelWorker {
   void priceTimersDue(int64_t wall);
   void applyPriceResults(const std::vector<PriceUpdate>& batch, const std::vector<PricePending>& taken,
                          const PushResult& res, int64_t now);
+  // Follows prices a channel accepted into a feed (collectAcceptedPrices) to each item's result:
+  // a refused one is a dead letter, one not applied is priced and sent again. True if it asked.
+  bool checkAcceptedPrices(int64_t now);
 
   // ---- helpers --------------------------------------------------------------------------------
   void setError(const std::string& e);
@@ -204,6 +207,15 @@ class ChannelWorker {
   int64_t next_refresh_ms_ = 0;
   std::map<std::string, ChannelPrice> price_known_;  // what the channel was last told (and applied)
   std::map<std::string, int64_t> price_timers_;      // SKU -> wall ms of its next promotion start or end
+  struct PriceAccepted {
+    ChannelPrice price;   // what was sent
+    std::string feed_id;  // what it was accepted under: only that feed's result counts
+    int64_t attempts = 0;
+  };
+  // Prices accepted with reported_later, by SKU, until their result comes in (or a newer price for
+  // the SKU is sent, which makes the older result irrelevant).
+  std::map<std::string, PriceAccepted> price_accepted_;
+  int64_t next_price_collect_ms_ = 0;
 };
 
 }  // namespace sw::coordinator::channels

@@ -182,14 +182,20 @@ void ChannelWorker::applyPriceResults(const std::vector<PriceUpdate>& batch, con
       auto it = price_pending_.find(price.sku);
       if (it != price_pending_.end() && it->second.gen == taken[i].gen) price_pending_.erase(it);
     };
+    // A newer price for the SKU was sent: what an older feed says of it no longer matters.
+    price_accepted_.erase(price.sku);
     switch (r.outcome) {
       case ItemOutcome::kApplied:
       case ItemOutcome::kAccepted: {
         price_known_[price.sku] = price;
+        if (r.outcome == ItemOutcome::kAccepted && r.reported_later) {
+          price_accepted_[price.sku] = {price, r.submission_id, taken[i].attempts + 1};
+        }
         finishPrice();
         std::lock_guard lock(mu_);
         stats_.prices_pushed++;
         stats_.last_push_at_ms = clock_.nowMs();
+        stats_.prices_awaiting = price_accepted_.size();
         break;
       }
       case ItemOutcome::kNotListed:
@@ -212,6 +218,45 @@ void ChannelWorker::applyPriceResults(const std::vector<PriceUpdate>& batch, con
       }
     }
   }
+}
+
+bool ChannelWorker::checkAcceptedPrices(int64_t now) {
+  if (price_accepted_.empty() || now < next_price_collect_ms_) return false;
+  next_price_collect_ms_ = now + 250;
+  auto fin = conn_->collectAcceptedPrices();
+  if (!fin) {
+    setError("prices: collectAcceptedPrices: " + fin.error().toString());
+    return true;
+  }
+  for (const ItemResult& r : *fin) {
+    auto a = price_accepted_.find(r.sku);
+    if (a == price_accepted_.end() || a->second.feed_id != r.submission_id) continue;  // superseded
+    const PriceAccepted sent = a->second;
+    price_accepted_.erase(a);
+    if (r.outcome == ItemOutcome::kApplied) continue;
+    // Not applied: the channel does not hold this price, so it is not what it was last told.
+    auto known = price_known_.find(r.sku);
+    if (known != price_known_.end() && known->second == sent.price) price_known_.erase(known);
+    {
+      std::lock_guard lock(mu_);
+      stats_.prices_failed++;
+    }
+    if (r.outcome == ItemOutcome::kNotListed) {
+      markUnlisted(r.sku);
+    } else if (r.outcome == ItemOutcome::kRejected) {
+      deadLetter(r.sku, cents(sent.price), "price:" + r.code, r.message, sent.attempts);
+    } else {
+      std::lock_guard lock(mu_);
+      PricePending& pp = price_pending_[r.sku];
+      pp.gen = next_gen_++;
+      pp.attempts = sent.attempts;
+      int64_t wait = r.retry_after_ms > 0 ? r.retry_after_ms : backoffMs(sent.attempts);
+      pp.not_before_ms = std::max(pp.not_before_ms, now + wait);
+      stats_.retried++;
+      poked_ = true;
+    }
+  }
+  return true;
 }
 
 }  // namespace sw::coordinator::channels

@@ -1,4 +1,4 @@
-// Defaults for channels whose connector cannot report fulfilments, cancel orders or push prices.
+// Defaults for channels whose connector cannot report fulfilments, cancel or refund orders, read payouts or push prices.
 
 #include "sw/coordinator/channels/connector.h"
 
@@ -12,6 +12,11 @@ common::Result<std::string> ChannelConnector::reportFulfilment(const FulfilmentR
 common::Result<std::string> ChannelConnector::cancelOrder(const CancelRequest&) {
   return common::Error::reject("not_supported", std::string(channelName(kind())) +
                                                     ": this connector cannot cancel orders");
+}
+
+common::Result<NormalizedOrder> ChannelConnector::refundOrder(const RefundRequest&) {
+  return common::Error::reject("not_supported", std::string(channelName(kind())) +
+                                                    ": this connector cannot issue refunds");
 }
 
 common::Result<PayoutPage> ChannelConnector::fetchPayouts(const PayoutCursor&) {

@@ -46,7 +46,9 @@ json toJson(const ChannelStatus& s) {
                         {"queue", s.price_queue},
                         {"pushed", s.prices_pushed},
                         {"calls", s.price_calls},
-                        {"timers", s.price_timers}}},
+                        {"timers", s.price_timers},
+                        {"awaiting", s.prices_awaiting},
+                        {"failed", s.prices_failed}}},
             {"rate", rate}};
   j["reconcile"] = s.reconcile ? toJson(*s.reconcile) : json(nullptr);
   return j;

@@ -365,6 +365,41 @@ common::Result<PushResult> WalmartConnector::pushEach(const std::vector<Quantity
   return out;
 }
 
+common::Result<std::string> WalmartConnector::postFeed(const std::string& feed_type, const std::string& api,
+                                                      const json& document) {
+  HttpRequest req;
+  req.method = "POST";
+  req.target = "/v3/feeds?feedType=" + feed_type;
+  req.content_type = std::string("multipart/form-data; boundary=") + kFeedBoundary;
+  req.body = std::string("--") + kFeedBoundary + "\r\nContent-Disposition: form-data; name=\"file\"; filename=\"" + feed_type +
+             ".json\"\r\nContent-Type: application/json\r\n\r\n" + document.dump() + "\r\n--" + kFeedBoundary + "--\r\n";
+  const std::string what = "Walmart " + feed_type + " feed";
+  auto resp = call(api, req);
+  if (!resp) return resp.error();
+  if (resp->status == 413) {
+    return Error::retry("http_413", what + ": file too large (" + std::to_string(req.body.size()) + " bytes): send fewer items per feed");
+  }
+  if (resp->status != 200 && resp->status != 202) return detail::statusError(*resp, what, errorText(*resp));
+  auto j = detail::responseJson(*resp, what);
+  if (!j) return j.error();
+  std::string feed_id = str(*j, "feedId");
+  if (feed_id.empty()) return Error::retry("bad_response", what + ": answer has no feedId");
+  return feed_id;
+}
+
+void WalmartConnector::feedAccepted(PendingFeed feed, PushResult& out) {
+  for (ItemResult& r : out.items) {
+    if (r.code.empty()) {
+      r.outcome = ItemOutcome::kAccepted;
+      r.submission_id = feed.feed_id;
+      r.reported_later = true;
+      r.message = "in feed " + feed.feed_id;
+    }
+  }
+  std::lock_guard lock(mu_);
+  feeds_.push_back(std::move(feed));
+}
+
 common::Result<PushResult> WalmartConnector::pushFeed(const std::vector<QuantityUpdate>& updates) {
   PushResult out;
   out.items.resize(updates.size());
@@ -389,34 +424,41 @@ common::Result<PushResult> WalmartConnector::pushFeed(const std::vector<Quantity
   }
   if (inventory.empty()) return out;
   json document = {{"InventoryHeader", {{"version", "1.4"}}}, {"Inventory", std::move(inventory)}};
-  HttpRequest req;
-  req.method = "POST";
-  req.target = "/v3/feeds?feedType=inventory";
-  req.content_type = std::string("multipart/form-data; boundary=") + kFeedBoundary;
-  req.body = std::string("--") + kFeedBoundary +
-             "\r\nContent-Disposition: form-data; name=\"file\"; filename=\"inventory.json\"\r\n"
-             "Content-Type: application/json\r\n\r\n" +
-             document.dump() + "\r\n--" + kFeedBoundary + "--\r\n";
-  auto resp = call("feeds", req);
-  if (!resp) return resp.error();
-  if (resp->status == 413) {
-    return Error::retry("http_413", "Walmart inventory feed: file too large (" + std::to_string(req.body.size()) +
-                                        " bytes): send fewer items per feed");
-  }
-  if (resp->status != 200 && resp->status != 202) return detail::statusError(*resp, "Walmart inventory feed", errorText(*resp));
-  auto j = detail::responseJson(*resp, "Walmart inventory feed");
-  if (!j) return j.error();
-  feed.feed_id = str(*j, "feedId");
-  if (feed.feed_id.empty()) return Error::retry("bad_response", "Walmart inventory feed: answer has no feedId");
-  for (ItemResult& r : out.items) {
-    if (r.code.empty()) {
-      r.outcome = ItemOutcome::kAccepted;
-      r.submission_id = feed.feed_id;
-      r.message = "in feed " + feed.feed_id;
+  auto feed_id = postFeed("inventory", "feeds", document);
+  if (!feed_id) return feed_id.error();
+  feed.feed_id = *feed_id;
+  feedAccepted(std::move(feed), out);
+  return out;
+}
+
+// A price feed (spec 1.7): {"PriceHeader":{"version":"1.7"},"Price":[{"sku","pricing":[...]}]}, each
+// entry the body a single PUT /v3/price would send. Walmart says a SKU twice in one feed may fail
+// (which price wins is not defined), so a SKU given twice is refused here instead.
+common::Result<PushResult> WalmartConnector::pushPriceFeed(const std::vector<PriceUpdate>& updates) {
+  PushResult out;
+  out.items.resize(updates.size());
+  PendingFeed feed;
+  feed.prices = true;
+  json prices = json::array();
+  for (size_t i = 0; i < updates.size(); ++i) {
+    const ChannelPrice& p = updates[i].price;
+    ItemResult& r = out.items[i];
+    r.sku = p.sku;
+    if (!priceUsable(p, r)) continue;
+    if (!feed.sent.emplace(p.sku, p.current().scaled()).second) {
+      r.outcome = ItemOutcome::kRejected;
+      r.code = "duplicate_sku";
+      r.message = "the SKU is twice in one price feed";
+      continue;
     }
+    prices.push_back(priceBody(p));
   }
-  std::lock_guard lock(mu_);
-  feeds_.push_back(std::move(feed));
+  if (prices.empty()) return out;
+  json document = {{"PriceHeader", {{"version", "1.7"}}}, {"Price", std::move(prices)}};
+  auto feed_id = postFeed("price", "priceFeeds", document);
+  if (!feed_id) return feed_id.error();
+  feed.feed_id = *feed_id;
+  feedAccepted(std::move(feed), out);
   return out;
 }
 
@@ -435,8 +477,9 @@ common::Result<bool> WalmartConnector::followFeed(PendingFeed& feed) {
     ItemResult ir;
     ir.sku = sku;
     ir.submission_id = feed.feed_id;
+    ir.reported_later = true;
     auto it = feed.sent.find(sku);
-    if (it != feed.sent.end()) ir.channel_quantity = it->second;
+    if (it != feed.sent.end() && !feed.prices) ir.channel_quantity = it->second;
     return ir;
   };
   if (s->status == "ERROR") {
@@ -492,36 +535,48 @@ common::Result<bool> WalmartConnector::followFeed(PendingFeed& feed) {
   return true;
 }
 
-common::Result<std::vector<ItemResult>> WalmartConnector::collectAccepted() {
+common::Result<std::vector<ItemResult>> WalmartConnector::collectAccepted() { return collectFeeds(false); }
+
+common::Result<std::vector<ItemResult>> WalmartConnector::collectAcceptedPrices() { return collectFeeds(true); }
+
+common::Result<std::vector<ItemResult>> WalmartConnector::collectFeeds(bool prices) {
   std::vector<ItemResult> out;
-  size_t n = pendingFeeds();
-  for (size_t i = 0; i < n; ++i) {
-    PendingFeed feed;
-    {
-      std::lock_guard lock(mu_);
-      if (feeds_.empty()) break;
-      feed = std::move(feeds_.front());
-      feeds_.pop_front();
+  std::deque<PendingFeed> mine;  // this kind's feeds, taken out while they are followed
+  {
+    std::lock_guard lock(mu_);
+    for (auto it = feeds_.begin(); it != feeds_.end();) {
+      if (it->prices == prices) {
+        mine.push_back(std::move(*it));
+        it = feeds_.erase(it);
+      } else {
+        ++it;
+      }
     }
-    // A feed's item pages are read one call at a time; a call that fails leaves the feed for next time.
-    common::Result<bool> done = false;
-    while (true) {
-      done = followFeed(feed);
+  }
+  std::optional<Error> failed;
+  while (!mine.empty()) {
+    PendingFeed feed = std::move(mine.front());
+    mine.pop_front();
+    // A feed's item pages are read one call at a time; a call that fails leaves the feed, and every
+    // feed not looked at yet, for next time.
+    bool finished = false;
+    while (!failed) {
+      auto done = followFeed(feed);
+      if (!done) {
+        failed = done.error();
+      } else if (*done) {
+        finished = true;
+      }
       if (!done || *done || feed.next_offset == 0) break;
     }
-    if (done && *done) {
+    if (finished) {
       out.insert(out.end(), feed.results.begin(), feed.results.end());
       continue;
     }
-    {
-      std::lock_guard lock(mu_);
-      feeds_.push_back(std::move(feed));
-    }
-    if (!done) {
-      if (done.error().kind == common::ErrorKind::kFatal || out.empty()) return done.error();
-      break;
-    }
+    std::lock_guard lock(mu_);
+    feeds_.push_back(std::move(feed));
   }
+  if (failed && (failed->kind == common::ErrorKind::kFatal || out.empty())) return *failed;
   return out;
 }
 
@@ -554,7 +609,22 @@ common::Result<std::vector<ChannelLevel>> WalmartConnector::readQuantities(const
 
 // ---- prices -------------------------------------------------------------------------------------
 
+bool WalmartConnector::priceUsable(const ChannelPrice& p, ItemResult& r) {
+  if (p.currency.size() == 3) return true;
+  r.outcome = ItemOutcome::kRejected;
+  r.code = "bad_currency";
+  r.message = "Walmart needs an ISO 4217 currency, got '" + p.currency + "'";
+  return false;
+}
+
+// Below feed_threshold one PUT /v3/price per SKU (applied when answered); at or above it one price
+// feed, followed to each item's result by collectAcceptedPrices(), as inventory feeds are.
 common::Result<PushResult> WalmartConnector::pushPrices(const std::vector<PriceUpdate>& updates) {
+  if (updates.empty()) return PushResult{};
+  if (updates.size() > config_.max_batch) {
+    return Error::reject("batch_too_large", "at most " + std::to_string(config_.max_batch) + " prices per push");
+  }
+  if (updates.size() >= config_.feed_threshold) return pushPriceFeed(updates);
   PushResult out;
   out.items.resize(updates.size());
   bool stop = false;
@@ -562,12 +632,7 @@ common::Result<PushResult> WalmartConnector::pushPrices(const std::vector<PriceU
     const ChannelPrice& p = updates[i].price;
     ItemResult& r = out.items[i];
     r.sku = p.sku;
-    if (p.currency.size() != 3) {
-      r.outcome = ItemOutcome::kRejected;
-      r.code = "bad_currency";
-      r.message = "Walmart needs an ISO 4217 currency, got '" + p.currency + "'";
-      continue;
-    }
+    if (!priceUsable(p, r)) continue;
     if (stop) {
       r.outcome = ItemOutcome::kRetry;
       r.code = "rate_limited";
@@ -803,6 +868,77 @@ common::Result<std::string> WalmartConnector::cancelOrder(const CancelRequest& r
   return std::string("Cancelled");
 }
 
+bool isWalmartRefundReason(const std::string& reason) {
+  static const std::set<std::string> kReasons = {"BillingError",
+                                                 "TaxExemptCustomer",
+                                                 "ItemNotAsAdvertised",
+                                                 "IncorrectItemReceived",
+                                                 "CancelledYetShipped",
+                                                 "ItemNotReceivedByCustomer",
+                                                 "IncorrectShippingPrice",
+                                                 "DamagedItem",
+                                                 "DefectiveItem",
+                                                 "CustomerChangedMind",
+                                                 "CustomerReceivedItemLate",
+                                                 "Missing Parts / Instructions",
+                                                 "Finance -> Goodwill",
+                                                 "Finance -> Rollback",
+                                                 "Buyer canceled",
+                                                 "Customer returned item",
+                                                 "General adjustment",
+                                                 "Merchandise not received",
+                                                 "Quality -> Missing Parts / Instructions",
+                                                 "Shipping & Delivery -> Damaged",
+                                                 "Shipping & Delivery -> Shipping Price Discrepancy",
+                                                 "Others"};
+  return kReasons.count(reason) > 0;
+}
+
+// The units' price on each line, from the order as Walmart holds it: the PRODUCT charge (the line
+// total) when every unit is refunded, else the unit price times the units.
+common::Result<NormalizedOrder> WalmartConnector::refundOrder(const RefundRequest& request) {
+  if (request.order_id.empty()) return Error::reject("bad_order_id", "no Walmart purchase order id");
+  if (request.lines.empty()) return Error::reject("nothing_refunded", "a refund needs at least one line");
+  const std::string reason = request.reason.empty() ? "CustomerChangedMind" : request.reason;
+  if (!isWalmartRefundReason(reason)) {
+    return Error::reject("bad_refund_reason", "'" + reason.substr(0, 60) + "' is not one of Walmart's refund reasons");
+  }
+  HttpRequest get_req;
+  get_req.target = "/v3/orders/" + urlEncode(request.order_id);
+  auto g = call("orders", get_req);
+  if (!g) return g.error();
+  if (g->status != 200) return detail::statusError(*g, "Walmart getAnOrder", errorText(*g));
+  auto gj = detail::responseJson(*g, "Walmart getAnOrder");
+  if (!gj) return gj.error();
+  auto decoded = decodeWalmart(*gj);
+  if (!decoded) return Error::retry("bad_response", "Walmart getAnOrder: " + decoded.error().message);
+  const NormalizedOrder& o = decoded->front();
+  std::vector<WalmartRefundLine> lines;
+  std::set<std::string> seen;
+  for (const RefundLine& want : request.lines) {
+    auto l = std::find_if(o.lines.begin(), o.lines.end(), [&](const OrderLine& x) { return x.line_id == want.line_id; });
+    if (l == o.lines.end()) return Error::reject("unknown_line", "Walmart order " + request.order_id + " has no line " + want.line_id);
+    if (!seen.insert(want.line_id).second) return Error::reject("bad_refund", "line " + want.line_id + " is named twice");
+    if (want.quantity <= 0 || want.quantity > l->quantity) {
+      return Error::reject("bad_refund", "line " + want.line_id + " has " + std::to_string(l->quantity) + " units; cannot refund " +
+                                             std::to_string(want.quantity));
+    }
+    WalmartRefundLine r;
+    r.line_id = want.line_id;
+    r.reason = reason;
+    r.comment = request.note;
+    if (want.quantity == l->quantity && l->line_total) {
+      r.amount = *l->line_total;
+    } else if (l->unit_price) {
+      r.amount = {common::Decimal::fromUnits(l->unit_price->amount.scaled() * want.quantity), l->unit_price->currency};
+    } else {
+      return Error::reject("no_price", "Walmart order " + request.order_id + " line " + want.line_id + " has no PRODUCT charge");
+    }
+    lines.push_back(std::move(r));
+  }
+  return refundLines(request.order_id, lines);
+}
+
 common::Result<NormalizedOrder> WalmartConnector::refundLines(const std::string& order_id,
                                                               const std::vector<WalmartRefundLine>& lines) {
   if (order_id.empty()) return Error::reject("bad_order_id", "no Walmart purchase order id");
@@ -812,12 +948,15 @@ common::Result<NormalizedOrder> WalmartConnector::refundLines(const std::string&
     if (l.line_id.empty() || l.amount.amount.scaled() <= 0 || l.amount.currency.size() != 3) {
       return Error::reject("bad_refund", "each refund line needs a lineNumber and a positive amount with its currency");
     }
+    if (!isWalmartRefundReason(l.reason)) {
+      return Error::reject("bad_refund_reason", "'" + l.reason.substr(0, 60) + "' is not one of Walmart's refund reasons");
+    }
     json charge = {{"chargeType", "PRODUCT"},
                    {"chargeName", "Item Price"},
                    {"chargeAmount", {{"currency", l.amount.currency}, {"amount", amountJson(common::Decimal::fromUnits(-l.amount.amount.scaled()))}}}};
     out_lines.push_back({{"lineNumber", l.line_id},
                          {"isFullRefund", l.full},
-                         {"refunds", {{"refund", json::array({{{"refundComments", l.reason},
+                         {"refunds", {{"refund", json::array({{{"refundComments", l.comment.empty() ? l.reason : l.comment},
                                                                {"refundCharges", {{"refundCharge", json::array({{{"refundReason", l.reason},
                                                                                                                  {"charge", charge}}})}}}}})}}}});
   }

@@ -324,6 +324,38 @@ Result<GroupAck> readFunctionalAck(const TransactionSet& set) {
   return ack;
 }
 
+// ---- TA1 ----
+
+Result<InterchangeAck> readInterchangeAck(const Segment& ta1) {
+  if (ta1.id != "TA1") return refuse("TA1", "segment " + ta1.id.substr(0, 3) + " is not a TA1");
+  auto digits = [](const std::string& v, size_t n) {
+    return v.size() == n && std::all_of(v.begin(), v.end(), [](char c) { return c >= '0' && c <= '9'; });
+  };
+  if (ta1.elements.size() < 5) return refuse("TA1", "TA1 has " + std::to_string(ta1.elements.size()) + " elements, needs 5");
+  InterchangeAck ack;
+  ack.control = ta1.element(1);
+  ack.date = ta1.element(2);
+  ack.time = ta1.element(3);
+  if (!digits(ack.control, 9)) return refuse("TA1", "TA101 (the interchange control number) must be 9 digits");
+  if (!digits(ack.date, 6)) return refuse("TA1", "TA102 (the interchange date) must be YYMMDD");
+  if (!digits(ack.time, 4)) return refuse("TA1", "TA103 (the interchange time) must be HHMM");
+  const std::string& st = ta1.element(4);
+  if (st == "A") {
+    ack.status = AckStatus::kAccepted;
+  } else if (st == "E") {
+    ack.status = AckStatus::kAcceptedWithErrors;
+  } else if (st == "R") {
+    ack.status = AckStatus::kRejected;
+  } else {
+    return refuse("TA1", "TA104 '" + st.substr(0, 8) + "' is not A, E or R");
+  }
+  if (!digits(ta1.element(5), 3)) return refuse("TA1", "TA105 (the note code) must be 3 digits");
+  ack.note = std::stoi(ta1.element(5));
+  if (ack.status == AckStatus::kAccepted && ack.note != 0) return refuse("TA1", "TA104 A with note " + ta1.element(5) + " (an error)");
+  if (ack.status == AckStatus::kRejected && ack.note == 0) return refuse("TA1", "TA104 R needs a note code in TA105");
+  return ack;
+}
+
 // ---- 846 ----
 
 Result<SetOut> inventoryAdvice846(const InventoryAdvice& advice) {
@@ -362,7 +394,8 @@ const char* lineAckCode(LineAck ack) {
 }
 
 std::string PoAck::ackType() const {
-  bool all_accepted = std::all_of(lines.begin(), lines.end(), [](const PoAckLine& l) { return l.status == LineAck::kAccepted; });
+  bool all_accepted = std::all_of(lines.begin(), lines.end(),
+                                  [](const PoAckLine& l) { return l.status == LineAck::kAccepted && l.backordered == 0; });
   bool all_rejected = std::all_of(lines.begin(), lines.end(), [](const PoAckLine& l) { return l.status == LineAck::kRejected; });
   if (all_accepted) return "AD";
   if (all_rejected) return "RD";
@@ -376,11 +409,15 @@ Result<SetOut> poAck855(const PoAck& ack) {
   set.segments.push_back({"BAK", {"00", ack.ackType(), ack.po_number, ack.po_date}});
   for (const PoAckLine& l : ack.lines) {
     if (auto ok = needIds("855 line " + l.line, l.ids); !ok) return ok.error();
-    if (l.quantity < 0 || l.ordered < 0) return Error::reject("x12_bad_value", "855: a quantity below 0");
+    if (l.quantity < 0 || l.ordered < 0 || l.backordered < 0) return Error::reject("x12_bad_value", "855: a quantity below 0");
+    if (l.backordered > 0 && l.status == LineAck::kRejected) {
+      return Error::reject("x12_bad_value", "855 line " + l.line + ": a rejected line has no backordered part");
+    }
     SegmentOut po1{"PO1", {l.line, std::to_string(l.ordered), l.unit, l.unit_price, ""}};
     appendIds(po1.elements, l.ids);
     set.segments.push_back(po1);
     set.segments.push_back({"ACK", {lineAckCode(l.status), std::to_string(l.quantity), l.unit}});
+    if (l.backordered > 0) set.segments.push_back({"ACK", {lineAckCode(LineAck::kBackordered), std::to_string(l.backordered), l.unit}});
   }
   set.segments.push_back({"CTT", {std::to_string(ack.lines.size())}});
   return set;

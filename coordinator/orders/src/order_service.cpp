@@ -1064,6 +1064,57 @@ void OrderService::cancelRejected() {
   }
 }
 
+Result<OrderService::RefundOutcome> OrderService::refund(const std::string& channel, const channels::RefundRequest& request) {
+  if (request.lines.empty()) return Error::reject("nothing_refunded", "a refund needs at least one line");
+  // One at a time with the worker's rounds: the connector is theirs too, and a second refund of the
+  // same order is checked against the book after the first one is in it.
+  std::lock_guard<std::mutex> work(work_mu_);
+  auto conn = connectors_.find(channel);
+  if (conn == connectors_.end()) return Error::reject("no_connector", "no connector is configured for channel '" + channel + "'");
+  auto before = book_.order(channel, request.order_id);
+  if (!before) return before.error();
+  if (!*before) return Error::reject("not_found", "no " + channel + " order " + request.order_id);
+  std::map<std::string, int64_t> refunded;
+  for (const AppliedRefund& r : (*before)->refunds) refunded[r.line_id] += r.quantity;
+  std::set<std::string> named;
+  for (const channels::RefundLine& l : request.lines) {
+    auto line = std::find_if((*before)->lines.begin(), (*before)->lines.end(), [&](const BookLine& b) { return b.line_id == l.line_id; });
+    if (line == (*before)->lines.end()) return Error::reject("unknown_line", "order " + request.order_id + " has no line " + l.line_id);
+    if (!named.insert(l.line_id).second) return Error::reject("bad_refund", "line " + l.line_id + " is named twice");
+    const int64_t left = line->quantity - refunded[l.line_id];
+    if (l.quantity <= 0 || l.quantity > left) {
+      return Error::reject("over_refund", "line " + l.line_id + " has " + std::to_string(left) + " units not refunded yet; cannot refund " +
+                                              std::to_string(l.quantity));
+    }
+  }
+  if (int64_t wait = conn->second->msUntilReady(channels::Operation::kOrderUpdate); wait > 0) {
+    return Error::retry("rate_limited", channel + " order updates are held back for " + std::to_string(wait) + " ms");
+  }
+  auto answered = conn->second->refundOrder(request);
+  if (!answered) return answered.error();
+  SW_INFO(kLog) << channel << " order " << request.order_id << ": refund issued at the channel";
+  RefundOutcome out;
+  // The refund is made: from here on nothing is an error the caller could retry (that would refund
+  // twice). What the book could not take now, the next poll brings.
+  auto taken = intake(*answered);
+  if (!taken) {
+    out.book_error = taken.error().toString();
+    SW_WARN(kLog) << channel << " order " << request.order_id << ": refunded at the channel, not yet in the book ("
+                  << out.book_error << "); the next poll brings it";
+    return out;
+  }
+  out.intake = *taken;
+  auto after = book_.order(channel, request.order_id);
+  if (after && *after) {
+    std::set<std::pair<std::string, std::string>> had;
+    for (const AppliedRefund& r : (*before)->refunds) had.emplace(r.refund_id, r.line_id);
+    for (const AppliedRefund& r : (*after)->refunds) {
+      if (!had.count({r.refund_id, r.line_id})) out.refunds.push_back(r);
+    }
+  }
+  return out;
+}
+
 void OrderService::applyRestocks() {
   auto pending = book_.pendingRestocks(200);
   if (!pending || pending->empty()) return;

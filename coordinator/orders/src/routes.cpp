@@ -145,6 +145,42 @@ void addRoutes(httplib::Server& server, OrderService& orders) {
     if (!*o) return common::sendError(res, Error::reject("not_found", "no such order"));
     sendJson(res, orderJson(**o));
   });
+  // A refund issued at the channel (OrderService::refund): {"lines":[{"line_id","quantity"}],
+  // "reason"?: the channel's reason code, "note"?: free text}.
+  server.Post(R"(/v1/orders/([a-z]{1,20})/([^/]{1,128})/refund)", [&orders](const httplib::Request& req, httplib::Response& res) {
+    json body = json::parse(req.body, nullptr, false);
+    auto bad = [&](const std::string& why) { common::sendError(res, Error::reject("bad_request", why)); };
+    if (!body.is_object()) return bad("the body must be a JSON object {\"lines\":[{\"line_id\",\"quantity\"}]}");
+    for (const auto& [k, v] : body.items()) {
+      if (k != "lines" && k != "reason" && k != "note") return bad("unknown key '" + k.substr(0, 40) + "'");
+    }
+    channels::RefundRequest request;
+    request.order_id = req.matches[2].str();
+    for (const char* key : {"reason", "note"}) {
+      if (!body.contains(key)) continue;
+      if (!body[key].is_string() || body[key].get<std::string>().size() > 500) return bad(std::string(key) + " must be a string of at most 500 bytes");
+      (std::string(key) == "reason" ? request.reason : request.note) = body[key].get<std::string>();
+    }
+    if (!body.contains("lines") || !body["lines"].is_array() || body["lines"].empty() || body["lines"].size() > 500) {
+      return bad("lines must be a list of 1 to 500 {\"line_id\",\"quantity\"}");
+    }
+    for (const json& l : body["lines"]) {
+      if (!l.is_object() || !l.contains("line_id") || !l["line_id"].is_string() || l["line_id"].get<std::string>().empty() ||
+          l["line_id"].get<std::string>().size() > 128 || !l.contains("quantity") || !l["quantity"].is_number_integer() || l.size() != 2) {
+        return bad("each line is {\"line_id\": text, \"quantity\": a whole number}");
+      }
+      request.lines.push_back({l["line_id"].get<std::string>(), l["quantity"].get<int64_t>()});
+    }
+    auto r = orders.refund(req.matches[1].str(), request);
+    if (!r) return common::sendError(res, r.error());
+    json refunds = json::array();
+    for (const AppliedRefund& a : r->refunds) {
+      refunds.push_back({{"refund_id", a.refund_id}, {"line_id", a.line_id}, {"quantity", a.quantity}, {"released", a.released}});
+    }
+    json out = {{"ok", true}, {"refunds", refunds}, {"status", r->intake.status}};
+    if (!r->book_error.empty()) out["book_error"] = r->book_error;
+    sendJson(res, out);
+  });
   server.Get("/v1/tasks", [&orders](const httplib::Request&, httplib::Response& res) {
     auto tasks = orders.book().tasks().open();
     if (!tasks) return common::sendError(res, tasks.error());

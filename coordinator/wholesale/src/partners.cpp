@@ -155,6 +155,8 @@ Result<Partner> parsePartner(const json& p, size_t index) {
   SW_TRY_ASSIGN(usage, k.text("usage", std::string("P")));
   if (usage != "P" && usage != "T") return bad(where, "\"usage\" must be P (production) or T (test)");
   e.usage = usage[0];
+  SW_TRY_ASSIGN(partial, k.flag("partial_lines", false));
+  out.partial_lines = partial;
   SW_TRY_ASSIGN(ta1, k.flag("request_ta1", false));
   SW_TRY_ASSIGN(breaks, k.flag("line_breaks", false));
   e.request_ta1 = ta1;

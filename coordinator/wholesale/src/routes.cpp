@@ -33,6 +33,8 @@ void addRoutes(httplib::Server& server, WholesaleService& w) {
     for (const Partner& p : w.config().partners) {
       auto unacked = w.store().unacknowledged(p.id);
       if (!unacked) return common::sendError(res, unacked.error());
+      auto refused = w.store().refusedInterchanges(p.id);
+      if (!refused) return common::sendError(res, refused.error());
       const edi::PartnerConfig& e = p.envelope;
       out.push_back({{"id", p.id},
                      {"us", {{"qualifier", e.sender_qualifier}, {"id", e.sender_id}}},
@@ -42,7 +44,8 @@ void addRoutes(httplib::Server& server, WholesaleService& w) {
                      {"folders", {{"inbound", p.inbound_dir}, {"outbound", p.outbound_dir}, {"archive", p.archive_dir}}},
                      {"inventory_interval_s", p.inventory.interval_ms / 1000},
                      {"items", p.items.size()},
-                     {"unacknowledged", unacked->size()}});
+                     {"unacknowledged", unacked->size()},
+                     {"interchanges_refused", refused->size()}});
     }
     sendJson(res, json{{"partners", out}});
   });
@@ -51,7 +54,11 @@ void addRoutes(httplib::Server& server, WholesaleService& w) {
     if (!p) return;
     auto list = w.store().unacknowledged(p->id);
     if (!list) return common::sendError(res, list.error());
-    sendJson(res, json{{"partner", p->id}, {"unacknowledged", listJson(*list)}});
+    // Interchanges the partner's TA1 rejected: nothing in them reached the partner (their groups
+    // are in the list above too, as no 997 can come for them).
+    auto refused = w.store().refusedInterchanges(p->id);
+    if (!refused) return common::sendError(res, refused.error());
+    sendJson(res, json{{"partner", p->id}, {"unacknowledged", listJson(*list)}, {"interchanges_refused", listJson(*refused)}});
   });
   server.Get(R"(/v1/wholesale/partners/([^/]{1,64})/sent)", [&w](const httplib::Request& req, httplib::Response& res) {
     const Partner* p = partnerOr404(w, req, res);

@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <filesystem>
+#include <map>
 #include <set>
 
 #include <nlohmann/json.hpp>
@@ -476,6 +477,21 @@ Status WholesaleService::handleInterchange(const Partner& p, const ReceivedFile&
       if (auto s = answerProblem(ta1.error(), "the TA1", h.notes); !s) return s;
     }
   }
+  // The partner's TA1s for interchanges we sent (an interchange acknowledgment: not answered).
+  for (const edi::Segment& seg : ic.ta1s) {
+    auto ack = edi::readInterchangeAck(seg);
+    if (!ack) {
+      h.notes.push_back("TA1 in interchange " + ic.control + " refused: " + ack.error().message);
+      continue;
+    }
+    const std::string status = edi::ackStatusText(ack->status);
+    std::string detail = "TA1 " + status + (ack->note == 0 ? "" : " note " + seg.element(5)) + " (in interchange " + ic.control + ")";
+    auto matched = store_.acknowledgeInterchange(p.id, ack->control, status, ack->note, detail, clock_.nowMs());
+    if (!matched) return matched.error();
+    if (ack->status == edi::AckStatus::kRejected && *matched) stats_.interchanges_refused++;
+    h.notes.push_back("TA1 for our interchange " + ack->control + ": " + status +
+                      (ack->note == 0 ? "" : " note " + seg.element(5)) + (*matched ? "" : " (no such interchange was sent)"));
+  }
   std::vector<edi::GroupAck> acks;
   std::vector<std::string> pos;
   bool any_rejected = false, any_partial = false;
@@ -575,6 +591,7 @@ Result<std::string> WholesaleService::takePurchaseOrder(const Partner& p, const 
   }
   size_t position = 0;
   std::set<std::string> line_ids;
+  std::map<std::string, int64_t> offered;  // partial_lines: what earlier lines of this PO took, by SKU
   for (const edi::PurchaseOrderLine& l : po.lines) {
     ++position;
     channels::OrderLine line;
@@ -591,21 +608,35 @@ Result<std::string> WholesaleService::takePurchaseOrder(const Partner& p, const 
     }
     line.title = l.description;
     if (!l.ids.empty()) line.channel_item_id = l.ids.front().qualifier + ":" + l.ids.front().value;
-    o.lines.push_back(line);
-    doc["lines"].push_back({{"line", line.line_id},
-                            {"po_line", l.line},
-                            {"sku", line.sku},
-                            {"quantity", l.quantity},
-                            {"unit", l.unit.empty() ? "EA" : l.unit},
-                            {"unit_price", l.unit_price},
-                            {"ids", idsJson(l.ids)}});
+    // partial_lines: the line is taken for what the partner's available-to-sell covers now (read
+    // before intake, which checks it again under its lock) and the rest backordered in the 855.
+    int64_t backordered = 0;
+    if (p.partial_lines && !line.sku_missing && po.purpose != "01") {
+      auto ats = availableToSell(p, line.sku);
+      if (!ats) return ats.error();
+      const int64_t can = std::clamp<int64_t>(*ats - offered[line.sku], 0, line.quantity);
+      backordered = line.quantity - can;
+      line.quantity = can;
+      offered[line.sku] += can;
+    }
+    if (line.quantity > 0 || line.sku_missing) o.lines.push_back(line);
+    json dl = {{"line", line.line_id},
+               {"po_line", l.line},
+               {"sku", line.sku},
+               {"quantity", l.quantity},
+               {"unit", l.unit.empty() ? "EA" : l.unit},
+               {"unit_price", l.unit_price},
+               {"ids", idsJson(l.ids)}};
+    if (backordered > 0) dl["backordered"] = backordered;
+    doc["lines"].push_back(std::move(dl));
   }
   // The PO's lines first: an 855 or ASN after a crash finds them even if intake was the last thing done.
   PurchaseOrderRow row{p.id, po.po_number, o.order_id, po.date, doc, file.id, clock_.nowMs()};
   if (auto s = store_.recordPurchaseOrder(row); !s) return s.error();
   if (std::all_of(o.lines.begin(), o.lines.end(), [](const channels::OrderLine& l) { return l.sku_missing; })) {
-    // Nothing we sell: no order at all; its 855 rejects every line.
-    return std::string("no line names an item of partner ") + p.id + ": not taken in";
+    // Nothing we sell (its 855 rejects every line), or nothing available now (partial_lines: its
+    // 855 backorders every line we sell): no order at all.
+    return std::string("no line names an item of partner ") + p.id + " that is available now: not taken in";
   }
   auto r = orders_.intake(o);
   if (!r) return r.error();
@@ -637,9 +668,14 @@ Status WholesaleService::send855(const Partner& p, const std::string& po_number)
     al.ids = idsOf(l["ids"]);
     al.quantity = al.ordered;
     const std::string line_id = str(l, "line");
-    if (refused || str(l, "sku").empty()) {
+    const int64_t backordered = l.contains("backordered") ? num(l, "backordered") : 0;
+    if (!str(l, "sku").empty() && backordered >= al.ordered && al.ordered > 0 && !(*order && refused)) {
+      al.status = edi::LineAck::kBackordered;  // partial_lines, nothing of the line available
+    } else if (refused || str(l, "sku").empty()) {
       al.status = edi::LineAck::kRejected;
     } else {
+      al.quantity = al.ordered - backordered;
+      al.backordered = backordered;
       int64_t unrouted = 0;
       for (const BookAllocation& a : o.allocations) {
         if (a.line_id == line_id && a.location.empty() && a.state == AllocationState::kReserved) unrouted += a.quantity;

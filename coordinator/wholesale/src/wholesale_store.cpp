@@ -33,6 +33,12 @@ const std::vector<std::string> kSchema = {
     "  partner TEXT NOT NULL, po_number TEXT NOT NULL, order_id TEXT NOT NULL, po_date TEXT NOT NULL,"
     "  document TEXT NOT NULL, file_id INTEGER NOT NULL, created_at_ms INTEGER NOT NULL,"
     "  PRIMARY KEY (partner, po_number));",
+    // v2: the partner's TA1 for each interchange we sent (issue 22)
+    "ALTER TABLE sent_files ADD COLUMN ta1_status TEXT NOT NULL DEFAULT '';"
+    "ALTER TABLE sent_files ADD COLUMN ta1_note INTEGER NOT NULL DEFAULT 0;"
+    "ALTER TABLE sent_files ADD COLUMN ta1_detail TEXT NOT NULL DEFAULT '';"
+    "ALTER TABLE sent_files ADD COLUMN ta1_at_ms INTEGER NOT NULL DEFAULT 0;"
+    "CREATE INDEX sent_files_interchange ON sent_files(partner, interchange);",
 };
 
 const char* kindName(edi::ControlKind kind) {
@@ -67,7 +73,7 @@ ReceivedFile readFile(const SqliteStmt& st) {
 
 constexpr const char* kSentColumns =
     "SELECT id, partner, kind, ref, name, interchange, group_control, functional_id, sets, sent_at_ms, ack_status,"
-    " ack_detail, ack_at_ms FROM sent_files";
+    " ack_detail, ack_at_ms, ta1_status, ta1_note, ta1_detail, ta1_at_ms FROM sent_files";
 
 SentFile readSent(const SqliteStmt& st) {
   SentFile f;
@@ -89,6 +95,10 @@ SentFile readSent(const SqliteStmt& st) {
   f.ack_status = st.columnText(10);
   f.ack_detail = st.columnText(11);
   f.ack_at_ms = st.columnInt(12);
+  f.ta1_status = st.columnText(13);
+  f.ta1_note = static_cast<int>(st.columnInt(14));
+  f.ta1_detail = st.columnText(15);
+  f.ta1_at_ms = st.columnInt(16);
   return f;
 }
 
@@ -122,7 +132,10 @@ json toJson(const SentFile& f) {
           {"sent_at_ms", f.sent_at_ms},
           {"ack_status", f.ack_status.empty() ? json(nullptr) : json(f.ack_status)},
           {"ack_detail", f.ack_detail},
-          {"ack_at_ms", f.ack_at_ms == 0 ? json(nullptr) : json(f.ack_at_ms)}};
+          {"ack_at_ms", f.ack_at_ms == 0 ? json(nullptr) : json(f.ack_at_ms)},
+          {"ta1", f.ta1_status.empty() ? json(nullptr)
+                                       : json{{"status", f.ta1_status}, {"note", f.ta1_note}, {"detail", f.ta1_detail},
+                                              {"at_ms", f.ta1_at_ms}}}};
 }
 
 common::SchemaVersion WholesaleStore::schemaVersion() { return {"wholesale", static_cast<int64_t>(kSchema.size())}; }
@@ -283,6 +296,28 @@ Result<int> WholesaleStore::acknowledge(const std::string& partner, const std::s
       .bind(6, control);
   if (auto r = st->run(); !r) return r.error();
   return db_.changes();
+}
+
+Result<int> WholesaleStore::acknowledgeInterchange(const std::string& partner, const std::string& interchange,
+                                                   const std::string& status, int note, const std::string& detail,
+                                                   int64_t now_ms) {
+  std::lock_guard lock(mu_);
+  auto st = db_.cached(
+      "UPDATE sent_files SET ta1_status = ?, ta1_note = ?, ta1_detail = ?, ta1_at_ms = ? WHERE partner = ? AND interchange = ?");
+  if (!st) return st.error();
+  st->bind(1, status).bind(2, int64_t{note}).bind(3, detail.substr(0, 2000)).bind(4, now_ms).bind(5, partner).bind(6, interchange);
+  if (auto r = st->run(); !r) return r.error();
+  return db_.changes();
+}
+
+Result<std::vector<SentFile>> WholesaleStore::refusedInterchanges(const std::string& partner) {
+  std::lock_guard lock(mu_);
+  auto st = db_.prepare(std::string(kSentColumns) + " WHERE partner = ? AND ta1_status = 'rejected' ORDER BY id");
+  if (!st) return st.error();
+  st->bind(1, partner);
+  std::vector<SentFile> out;
+  if (auto s = st->eachRow([&](const SqliteStmt& r) { out.push_back(readSent(r)); }); !s) return s.error();
+  return out;
 }
 
 Result<std::vector<SentFile>> WholesaleStore::sentFiles(const std::string& partner, int64_t limit) {

@@ -853,8 +853,10 @@ TEST_F(OrdersTest, AmazonRefundEventsReleaseHeldUnitsOnceAndNeverRestock) {
 // Issue 22, Walmart: stock reaches the listing (single PUT /v3/inventory after the read that finds
 // it), a released order is taken in, acknowledged, picked and shipped with Stockwire's tracking number,
 // an order without stock is cancelled at Walmart (its units back on the listing), a customer's
-// cancellation releases the reservation, and a seller refund of a shipped unit is seen by polling
-// once and gives nothing back (a Walmart refund is money).
+// cancellation releases the reservation, and a seller refund of a shipped unit issued by the
+// coordinator (POST /v1/orders/walmart/{id}/refund) is in the book at once and once, polling brings
+// nothing twice, and it gives nothing back (a Walmart refund is money); refunds the book or Walmart
+// refuse change nothing.
 TEST_F(OrdersTest, WalmartOrdersAreTakenInShippedCancelledAndRefunded) {
   start({"walmart"}, {"W-1", "W-0"});
   auto& hh = agent("hh-wh", "wh-1", "handheld");
@@ -894,15 +896,41 @@ TEST_F(OrdersTest, WalmartOrdersAreTakenInShippedCancelledAndRefunded) {
   ASSERT_EQ(test::httpPost(sim.port(), "/_sim/orders/" + c + "/cancel", "{}").status, 200);
   ASSERT_TRUE(test::waitFor([&] { return orderStatus("walmart", c) == "cancelled"; }, 60s)) << order("walmart", c).dump() << logs();
 
-  // A seller refund of one shipped unit, made through the connector's refund call.
-  coordinator::channels::WalmartConfig wc;
-  wc.client_id = sim.consumerKey();
-  wc.client_secret = sim.consumerSecret();
-  auto conn = coordinator::channels::WalmartConnector::create(wc, sim.client(), common::SystemClock::instance());
-  ASSERT_TRUE(conn.ok()) << conn.error().toString();
-  auto refunded = (*conn)->refundLines(a, {{"1", {*common::Decimal::parse("8.00"), "USD"}, false, "Customer Changed Mind"}});
-  ASSERT_TRUE(refunded.ok()) << refunded.error().toString();
-  ASSERT_TRUE(test::waitFor([&] { return refundsOf("walmart", a) == 1; }, 60s)) << order("walmart", a).dump() << logs();
+  // A seller refund of one shipped unit, issued by the coordinator: Walmart's refund call, and the
+  // refund in the book at once under Walmart's refund id.
+  auto refund = [&](const std::string& id, json body) { return test::httpPost(coord_->port(), "/v1/orders/walmart/" + id + "/refund", body.dump()); };
+  auto issued = refund(a, {{"lines", {{{"line_id", "1"}, {"quantity", 1}}}}, {"reason", "DamagedItem"}, {"note", "box crushed"}});
+  ASSERT_EQ(issued.status, 200) << issued.body.dump() << logs();
+  ASSERT_EQ(issued.body["refunds"].size(), 1u) << issued.body.dump();
+  EXPECT_EQ(issued.body["refunds"][0]["line_id"], "1");
+  EXPECT_EQ(issued.body["refunds"][0]["quantity"], 1);
+  EXPECT_EQ(issued.body["refunds"][0]["refund_id"], a + "/1/refund/1");
+  EXPECT_EQ(refundsOf("walmart", a), 1u) << "in the book before any poll";
+  json line = simOrder("walmart", a)["lines"][0];
+  EXPECT_EQ(line["refunded"], 1) << line.dump();
+  // What Walmart was sent, as it shows it on the line: one unit's price (8.00), negative, with the reason.
+  json shown = simOrder("walmart", a)["order"]["orderLines"]["orderLine"][0]["refund"];
+  json charge = shown["refundCharges"]["refundCharge"][0];
+  EXPECT_DOUBLE_EQ(charge["charge"]["chargeAmount"]["amount"].get<double>(), -8.0) << shown.dump();
+  EXPECT_EQ(charge["charge"]["chargeType"], "PRODUCT");
+  EXPECT_EQ(charge["refundReason"], "DamagedItem");
+  EXPECT_EQ(shown["refundComments"], "box crushed");
+  // Refusals change nothing, at the channel or in the book.
+  auto over = refund(a, {{"lines", {{{"line_id", "1"}, {"quantity", 2}}}}});
+  EXPECT_EQ(over.status, 400) << over.body.dump();
+  EXPECT_EQ(over.body["error"]["code"], "over_refund");
+  EXPECT_EQ(refund(a, {{"lines", {{{"line_id", "9"}, {"quantity", 1}}}}}).body["error"]["code"], "unknown_line");
+  EXPECT_EQ(refund(a, {{"lines", {{{"line_id", "1"}, {"quantity", 1}}}}, {"reason", "because"}}).body["error"]["code"], "bad_refund_reason");
+  EXPECT_EQ(refund("999", {{"lines", {{{"line_id", "1"}, {"quantity", 1}}}}}).status, 404);
+  EXPECT_EQ(refund(a, {{"lines", "all"}}).status, 400);
+  EXPECT_EQ(test::httpPost(coord_->port(), "/v1/orders/walmart/" + a + "/refund", "not json").status, 400);
+  EXPECT_EQ(test::httpPost(coord_->port(), "/v1/orders/shopify/" + a + "/refund", json{{"lines", {{{"line_id", "1"}, {"quantity", 1}}}}}.dump()).body["error"]["code"],
+            "no_connector");
+  // An order nothing of which has shipped: Walmart refuses the refund.
+  auto unshipped = refund(c, {{"lines", {{{"line_id", "1"}, {"quantity", 1}}}}});
+  EXPECT_EQ(unshipped.status, 400) << unshipped.body.dump();
+  EXPECT_EQ(refundsOf("walmart", c), 0u);
+  EXPECT_EQ(simOrder("walmart", a)["lines"][0]["refunded"], 1) << "nothing more refunded at Walmart";
   // More polls go by (another order is taken in after the refund): still one refund, stock unchanged.
   std::string d = idOf(sim.order({{"lines", {{{"sku", "W-1"}, {"quantity", 1}, {"price", "8.00"}}}}}));
   ASSERT_TRUE(test::waitFor([&] { return orderStatus("walmart", d) == "accepted"; }, 60s)) << logs();

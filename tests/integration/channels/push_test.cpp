@@ -257,6 +257,47 @@ TEST_F(PushTest, AWalmartFeedItemThatFailsIsADeadLetterNotASuccess) {
   EXPECT_GE(sims_["walmart"]->listing("W-1")["feed_updates"].get<int64_t>(), 1) << "it went by feed";
 }
 
+// Issue 22, Walmart prices: with a feed threshold of 2 a catalog price import of two SKUs goes as one
+// price feed. It ends PROCESSED with one item failed: that price is a dead letter (code price:<Walmart's
+// code>, the refused price in cents), its listing keeps its price, and the other SKU's price is applied.
+TEST_F(PushTest, AWalmartPriceFeedItemThatFailsIsADeadLetterNotASuccess) {
+  start({"walmart"}, {"W-1"}, json{{"walmart", {{"connector", {{"feed_threshold", 2}}}}}}, json::object(),
+        {{"walmart", {"--feed-delay-ms", "100"}}});
+  sims_["walmart"]->seed(json::array({{{"sku", "BAD-1"}, {"quantity", 0}, {"ingestion_error", "the item is blocked"}}}));
+  receive("W-1", 4);
+  receive("BAD-1", 5);
+  ASSERT_TRUE(test::waitFor([&] { return shows("walmart", "W-1") == 4; }, 30s)) << logs() << channelStatus("walmart").dump();
+  ASSERT_EQ(csv("/v1/catalog", "sku,gtins,name,unit,weight_priced,tax_class\nW-1,,Mug,each,false,std\nBAD-1,,Cup,each,false,std\n").status,
+            200);
+  auto r = csv("/v1/prices", "sku,price,currency,price_list,location,promotion,starts_at,ends_at\n"
+                             "W-1,12.34,USD,default,,,,\n"
+                             "BAD-1,23.45,USD,default,,,,\n");
+  ASSERT_EQ(r.status, 200) << r.body.dump();
+  auto price = [&](const std::string& sku) { return sims_["walmart"]->listing(sku)["price"]; };
+  ASSERT_TRUE(test::waitFor([&] { return price("W-1")["currentPrice"] == "12.34"; }, 30s))
+      << logs() << channelStatus("walmart").dump() << price("W-1").dump();
+  EXPECT_GE(sims_["walmart"]->listing("W-1")["feed_updates"].get<int64_t>(), 1) << "it went by feed";
+  json letter;
+  ASSERT_TRUE(test::waitFor(
+      [&] {
+        auto dl = test::httpGet(coord_->port(), "/v1/channels/dead-letters");
+        for (const json& l : dl.body["dead_letters"]) {
+          if (l["code"].get<std::string>().rfind("price:", 0) == 0) letter = l;
+        }
+        return !letter.is_null();
+      },
+      30s))
+      << logs() << channelStatus("walmart").dump();
+  EXPECT_EQ(letter["channel"], "walmart");
+  EXPECT_EQ(letter["sku"], "BAD-1");
+  EXPECT_EQ(letter["code"], "price:SIM_INGESTION_ERROR");
+  EXPECT_EQ(letter["quantity"], 2345) << "the refused price in cents";
+  EXPECT_EQ(price("BAD-1")["currentPrice"], "10.00") << "a failed feed item changes nothing";
+  json s = channelStatus("walmart");
+  EXPECT_EQ(s["prices"]["failed"], 1) << s.dump();
+  EXPECT_EQ(s["prices"]["awaiting"], 0) << s.dump();
+}
+
 TEST_F(PushTest, RefusedItemsAreDeadLetteredAndReplayable) {
   start({"amazon"}, {"P-1"});
   // A listing of another product type than the connector sends: Amazon refuses every PATCH (INVALID).

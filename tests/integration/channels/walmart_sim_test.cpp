@@ -1,6 +1,7 @@
 // The Walmart connector against the real simulator process: the token and the WM_* headers, a token
 // that expires and is renewed, single updates and an inventory feed that ends PROCESSED with failed
-// items, the allotment learned from the headers and a 429, prices, and orders polled with nextCursor,
+// items, the allotment learned from the headers and a 429, prices one by one and as a price feed with
+// failed items, and orders polled with nextCursor,
 // acknowledged, shipped with tracking, cancelled and refunded.
 
 #include <gtest/gtest.h>
@@ -192,6 +193,65 @@ TEST_F(WalmartSimTest, PricesBaseAndReduced) {
   EXPECT_EQ(sim_->listing("B2")["price"]["currentPriceType"], "BASE");
 }
 
+// Issue 22: many prices go as one price feed; the simulator processes it per item, and the item it
+// refuses (a listing seeded to fail ingestion) and one it does not have come back refused while the
+// others are applied, exactly as for inventory feeds.
+TEST_F(WalmartSimTest, APriceFeedEndsProcessedWithFailedItemsThatAreNotApplied) {
+  start({"--feed-delay-ms", "100"});
+  std::vector<PriceUpdate> updates;
+  for (int i = 0; i < 22; ++i) {
+    ChannelPrice p;
+    p.sku = "S" + std::to_string(i);
+    p.currency = "USD";
+    p.regular = *common::Decimal::parse(std::to_string(20 + i) + ".49");
+    if (i == 3) p.sale = *common::Decimal::parse("9.99");
+    updates.push_back({p});
+  }
+  ChannelPrice retired;
+  retired.sku = "C3";
+  retired.currency = "USD";
+  retired.regular = *common::Decimal::parse("55.00");
+  ChannelPrice missing = retired;
+  missing.sku = "NOPE";
+  updates.push_back({retired});
+  updates.push_back({missing});
+  auto r = conn_->pushPrices(updates);
+  ASSERT_TRUE(r.ok()) << r.error().toString();
+  for (const ItemResult& i : r->items) {
+    EXPECT_EQ(i.outcome, ItemOutcome::kAccepted) << i.sku;
+    EXPECT_TRUE(i.reported_later) << i.sku;
+  }
+  std::vector<ItemResult> results;
+  ASSERT_TRUE(test::waitFor(
+      [&] {
+        auto c = conn_->collectAcceptedPrices();
+        if (!c.ok()) return false;
+        results.insert(results.end(), c->begin(), c->end());
+        return results.size() == updates.size();
+      },
+      20s));
+  std::map<std::string, ItemResult> by;
+  for (const ItemResult& i : results) by[i.sku] = i;
+  EXPECT_EQ(by["S0"].outcome, ItemOutcome::kApplied);
+  EXPECT_EQ(by["S21"].outcome, ItemOutcome::kApplied);
+  EXPECT_EQ(by["C3"].outcome, ItemOutcome::kRejected);
+  EXPECT_EQ(by["C3"].code, "SIM_INGESTION_ERROR");
+  EXPECT_EQ(by["NOPE"].outcome, ItemOutcome::kRejected);
+  EXPECT_EQ(by["NOPE"].code, "SIM_SKU_NOT_FOUND");
+  EXPECT_EQ(sim_->listing("S5")["price"]["currentPrice"], "25.49");
+  json s3 = sim_->listing("S3")["price"];
+  EXPECT_EQ(s3["currentPriceType"], "REDUCED");
+  EXPECT_EQ(s3["currentPrice"], "9.99");
+  EXPECT_EQ(s3["comparisonPrice"], "23.49");
+  EXPECT_EQ(sim_->listing("S5")["feed_updates"], 1) << "by feed, not by PUT";
+  EXPECT_EQ(sim_->listing("S5")["price_updates"], 1);
+  EXPECT_EQ(sim_->listing("C3")["price"]["currentPrice"], "10.00") << "a failed item changes nothing";
+  EXPECT_EQ(conn_->pendingFeeds(), 0u);
+  auto inventory = conn_->collectAccepted();
+  ASSERT_TRUE(inventory.ok());
+  EXPECT_TRUE(inventory->empty()) << "price results are not quantities";
+}
+
 TEST_F(WalmartSimTest, OrdersArePagedAcknowledgedShippedCancelledAndRefunded) {
   WalmartConfig c;
   c.order_page_size = 2;
@@ -250,13 +310,13 @@ TEST_F(WalmartSimTest, OrdersArePagedAcknowledgedShippedCancelledAndRefunded) {
   EXPECT_EQ(conn_->cancelOrder({ids[1], "again"}).error().code, "nothing_to_cancel");
 
   // A refund of one shipped B2 unit (5.00).
-  auto refunded = conn_->refundLines(ids[0], {{"2", {*common::Decimal::parse("5.00"), "USD"}, false, "Customer Changed Mind"}});
+  auto refunded = conn_->refundLines(ids[0], {{"2", {*common::Decimal::parse("5.00"), "USD"}, false, "CustomerChangedMind", ""}});
   ASSERT_TRUE(refunded.ok()) << refunded.error().toString();
   ASSERT_EQ(refunded->releases.size(), 1u);
   EXPECT_EQ(refunded->releases[0].quantity, 1);
   EXPECT_EQ(refunded->releases[0].reason, "refunded");
   EXPECT_EQ(refunded->releases[0].refund_id, ids[0] + "/2/refund/1");
-  auto bad_refund = conn_->refundLines(ids[2], {{"1", {*common::Decimal::parse("12.00"), "USD"}, true, "x"}});
+  auto bad_refund = conn_->refundLines(ids[2], {{"1", {*common::Decimal::parse("12.00"), "USD"}, true, "DamagedItem", ""}});
   ASSERT_FALSE(bad_refund.ok()) << "nothing of that order has shipped";
   EXPECT_EQ(bad_refund.error().kind, common::ErrorKind::kReject);
 
@@ -269,6 +329,28 @@ TEST_F(WalmartSimTest, OrdersArePagedAcknowledgedShippedCancelledAndRefunded) {
   EXPECT_EQ(second.at(ids[0]).releases[0].refund_id, ids[0] + "/2/refund/1");
   EXPECT_EQ(second.at(ids[1]).status, OrderStatus::kCancelled);
   EXPECT_EQ(second.at(ids[1]).releases.size(), 2u);
+
+  // refundOrder (what the coordinator's refund calls): units, priced from Walmart's own PRODUCT charge.
+  auto whole = conn_->refundOrder({ids[0], {{"1", 1}}, "DefectiveItem", "broken on arrival"});
+  ASSERT_TRUE(whole.ok()) << whole.error().toString();
+  bool line1 = false;
+  for (const Release& r : whole->releases) line1 = line1 || (r.line_id == "1" && r.refund_id == ids[0] + "/1/refund/1" && r.quantity == 1);
+  EXPECT_TRUE(line1) << toJson(*whole).dump();
+  json shown = view(ids[0])["order"]["orderLines"]["orderLine"][0]["refund"];
+  json charge = shown["refundCharges"]["refundCharge"][0];
+  EXPECT_DOUBLE_EQ(charge["charge"]["chargeAmount"]["amount"].get<double>(), -12.0) << shown.dump();
+  EXPECT_EQ(charge["refundReason"], "DefectiveItem");
+  EXPECT_EQ(shown["refundComments"], "broken on arrival");
+  EXPECT_EQ(view(ids[0])["lines"][0]["refunded"], 1);
+  // Refused before anything is sent: a reason not on Walmart's list, a line the order lacks, more
+  // units than it has.
+  for (const RefundRequest& bad : {RefundRequest{ids[0], {{"2", 1}}, "Because", ""}, RefundRequest{ids[0], {{"7", 1}}, "", ""},
+                                   RefundRequest{ids[0], {{"2", 3}}, "", ""}}) {
+    auto r = conn_->refundOrder(bad);
+    ASSERT_FALSE(r.ok());
+    EXPECT_EQ(r.error().kind, common::ErrorKind::kReject) << r.error().toString();
+  }
+  EXPECT_EQ(view(ids[0])["lines"][1]["refunded"], 1) << "only the refund of one B2 unit above";
 }
 
 }  // namespace

@@ -28,6 +28,10 @@ class PricedConnector final : public ChannelConnector {
     std::vector<std::vector<PriceUpdate>> price_calls;  // every pushPrices, as sent
     std::map<std::string, std::vector<ItemOutcome>> script;
     size_t quantity_calls = 0;
+    // kAccepted prices go into feed "F<n>" (n = the price call) and are reported later: what
+    // collectAcceptedPrices() hands out next (and then forgets).
+    std::vector<ItemResult> feed_results;
+    size_t collects = 0;
   };
   explicit PricedConnector(std::shared_ptr<Shared> s) : s_(std::move(s)) {}
   ChannelKind kind() const override { return ChannelKind::kWooCommerce; }
@@ -59,9 +63,18 @@ class PricedConnector final : public ChannelConnector {
         r.message = "Invalid parameter(s): regular_price";
       }
       if (r.outcome == ItemOutcome::kRetry) r.retry_after_ms = 5;
+      if (r.outcome == ItemOutcome::kAccepted) {
+        r.submission_id = "F" + std::to_string(s_->price_calls.size());
+        r.reported_later = true;
+      }
       out.items.push_back(r);
     }
     return out;
+  }
+  common::Result<std::vector<ItemResult>> collectAcceptedPrices() override {
+    std::lock_guard lock(s_->mu);
+    s_->collects++;
+    return std::move(s_->feed_results);
   }
   common::Result<std::vector<ChannelLevel>> readQuantities(const std::vector<std::string>& skus) override {
     std::vector<ChannelLevel> out;
@@ -194,6 +207,61 @@ TEST_F(PricePushTest, RefusedPricesAreDeadLetteredAndRetriesBackOff) {
   ASSERT_TRUE(replayed.ok()) << replayed.error().toString();
   ASSERT_TRUE(test::waitFor([&] { return status().prices_pushed == 1; }, 10s));
   EXPECT_EQ(priceCalls(), 3u);
+}
+
+// Issue 22 (Walmart's price feeds): a price accepted into a feed is followed to its result. One not
+// applied is priced and sent again; one refused is a dead letter with the price in cents; a result
+// from an older feed than the SKU's newest price is ignored.
+TEST_F(PricePushTest, APriceAcceptedIntoAFeedIsFollowedToItsResult) {
+  {
+    std::lock_guard lock(ch_->mu);
+    ch_->script["A"] = {ItemOutcome::kAccepted, ItemOutcome::kAccepted};
+  }
+  auto report = [&](const std::string& feed, ItemOutcome outcome) {
+    std::lock_guard lock(ch_->mu);
+    ItemResult r;
+    r.sku = "A";
+    r.outcome = outcome;
+    r.submission_id = feed;
+    r.reported_later = true;
+    if (outcome == ItemOutcome::kRejected) {
+      r.code = "ERR_PRICE";
+      r.message = "price below the floor";
+    }
+    ch_->feed_results.push_back(r);
+  };
+  auto collects = [&] {
+    std::lock_guard lock(ch_->mu);
+    return ch_->collects;
+  };
+  start();
+  ASSERT_TRUE(test::waitFor([&] { return priceCalls() == 1 && status().prices_awaiting == 1; }, 10s));
+  EXPECT_EQ(status().prices_pushed, 1) << "accepted counts as pushed, as for quantities";
+  ASSERT_TRUE(test::waitFor([&] { return collects() >= 1; }, 10s));
+
+  report("F1", ItemOutcome::kRetry);  // not applied: send again
+  size_t seen = collects();
+  clock_.advanceMs(300);  // the next look at the feed
+  ASSERT_TRUE(test::waitFor([&] { return collects() > seen; }, 10s));
+  clock_.advanceMs(10);  // past the backoff
+  ASSERT_TRUE(test::waitFor([&] { return priceCalls() == 2; }, 10s));
+  EXPECT_EQ(lastSent().regular, *Decimal::parse("11.00"));
+  ASSERT_TRUE(test::waitFor([&] { return status().prices_awaiting == 1; }, 10s));
+
+  report("F1", ItemOutcome::kApplied);   // an older feed's word: ignored
+  report("F2", ItemOutcome::kRejected);  // the newest: refused
+  seen = collects();
+  clock_.advanceMs(300);
+  ASSERT_TRUE(test::waitFor([&] { return collects() > seen && status().failed == 1; }, 10s));
+  auto letters = dead_->list(false, 10);
+  ASSERT_TRUE(letters.ok());
+  ASSERT_EQ(letters->size(), 1u);
+  EXPECT_EQ((*letters)[0].sku, "A");
+  EXPECT_EQ((*letters)[0].code, "price:ERR_PRICE");
+  EXPECT_EQ((*letters)[0].quantity, 1100);
+  EXPECT_EQ(status().prices_failed, 2);
+  EXPECT_EQ(status().prices_awaiting, 0u);
+  EXPECT_EQ(priceCalls(), 2u) << "a refused price is not sent again by itself";
 }
 
 TEST_F(PricePushTest, AConnectorWithoutPricesTurnsThemOffAndKeepsPushingStock) {

@@ -604,6 +604,7 @@ TEST_F(WalmartTest, ShipmentAndCancelBodies) {
 }
 
 TEST_F(WalmartTest, PricesAreBaseOrReducedWithTheRegularPriceToCompare) {
+  make(10);  // three prices, below this connector's feed threshold: one PUT each
   std::vector<json> bodies;
   answer([&](const HttpRequest& r) -> common::Result<HttpResponse> {
     bodies.push_back(json::parse(r.body));
@@ -623,6 +624,118 @@ TEST_F(WalmartTest, PricesAreBaseOrReducedWithTheRegularPriceToCompare) {
   EXPECT_EQ(bodies[1]["pricing"][0]["currentPriceType"], "REDUCED");
   EXPECT_DOUBLE_EQ(bodies[1]["pricing"][0]["currentPrice"]["amount"].get<double>(), 15.5);
   EXPECT_DOUBLE_EQ(bodies[1]["pricing"][0]["comparisonPrice"]["amount"].get<double>(), 20.0);
+}
+
+// Issue 22: at or above the feed threshold prices go as one price feed (spec 1.7), followed to each
+// item's result exactly as an inventory feed is, and only by collectAcceptedPrices(): a PROCESSED
+// feed's failed item is refused (a dead letter), never applied.
+TEST_F(WalmartTest, ManyPricesGoAsOnePriceFeedFollowedToEachItem) {
+  std::string feed_status = "INPROGRESS";
+  std::vector<std::string> posted;
+  answer([&](const HttpRequest& r) -> common::Result<HttpResponse> {
+    if (r.method == "POST" && r.target == "/v3/feeds?feedType=price") {
+      posted.push_back(r.body);
+      return jsonResponse(200, R"({"feedId":"P1@AQMB"})");
+    }
+    if (r.method == "POST" && r.target == "/v3/feeds?feedType=inventory") return jsonResponse(200, R"({"feedId":"F1@AQMB"})");
+    if (r.target.rfind("/v3/feeds/P1%40AQMB?includeDetails=true", 0) == 0) {
+      if (feed_status != "PROCESSED") return jsonResponse(200, feedStatus(feed_status, nullptr, 4).dump());
+      return jsonResponse(200, feedStatus("PROCESSED",
+                                          json::array({item("A", "SUCCESS"), item("B", "DATA_ERROR", "ERR_PRICE"), item("C", "TIMEOUT_ERROR")}),
+                                          4)
+                                   .dump());
+    }
+    if (r.target.rfind("/v3/feeds/F1%40AQMB", 0) == 0) return jsonResponse(200, feedStatus("INPROGRESS", nullptr, 3).dump());
+    return jsonResponse(500, "{}");
+  });
+  auto price = [](const std::string& sku, const char* regular, std::optional<const char*> sale = std::nullopt) {
+    ChannelPrice p{sku, "USD", common::Decimal::parse(regular).value(), std::nullopt, "", 0, 0};
+    if (sale) p.sale = common::Decimal::parse(*sale).value();
+    return PriceUpdate{p};
+  };
+  PriceUpdate bad_currency = price("E", "1.00");
+  bad_currency.price.currency = "";
+  auto r = conn_->pushPrices({price("A", "9.99"), price("B", "20.00", "15.50"), price("C", "3.00"), price("D", "4.00"), price("A", "8.00"),
+                              bad_currency});
+  ASSERT_TRUE(r.ok()) << r.error().toString();
+  ASSERT_EQ(posted.size(), 1u) << "one feed, no PUT /v3/price";
+  EXPECT_TRUE(apiRequests().size() == 1u) << "no single-item calls";
+  EXPECT_NE(posted[0].find("name=\"file\""), std::string::npos) << "multipart part file";
+  auto doc_at = posted[0].find("\r\n\r\n{") + 4;
+  json doc = json::parse(posted[0].substr(doc_at, posted[0].find("\r\n", doc_at) - doc_at));
+  EXPECT_EQ(doc["PriceHeader"]["version"], "1.7");
+  ASSERT_EQ(doc["Price"].size(), 4u) << doc.dump();
+  EXPECT_EQ(doc["Price"][0]["sku"], "A");
+  EXPECT_EQ(doc["Price"][0]["pricing"][0]["currentPriceType"], "BASE");
+  EXPECT_DOUBLE_EQ(doc["Price"][0]["pricing"][0]["currentPrice"]["amount"].get<double>(), 9.99);
+  EXPECT_EQ(doc["Price"][1]["pricing"][0]["currentPriceType"], "REDUCED");
+  EXPECT_DOUBLE_EQ(doc["Price"][1]["pricing"][0]["currentPrice"]["amount"].get<double>(), 15.5);
+  EXPECT_DOUBLE_EQ(doc["Price"][1]["pricing"][0]["comparisonPrice"]["amount"].get<double>(), 20.0);
+  EXPECT_EQ(doc["Price"][1]["pricing"][0]["comparisonPriceType"], "BASE");
+  for (size_t i = 0; i < 4; ++i) {
+    EXPECT_EQ(r->items[i].outcome, ItemOutcome::kAccepted) << i;
+    EXPECT_EQ(r->items[i].submission_id, "P1@AQMB");
+    EXPECT_TRUE(r->items[i].reported_later);
+  }
+  EXPECT_EQ(r->items[4].outcome, ItemOutcome::kRejected);
+  EXPECT_EQ(r->items[4].code, "duplicate_sku");
+  EXPECT_EQ(r->items[5].outcome, ItemOutcome::kRejected);
+  EXPECT_EQ(r->items[5].code, "bad_currency");
+
+  // An inventory feed at the same time: each kind is followed only by its own call.
+  ASSERT_TRUE(conn_->pushQuantities({{"A", 1, std::nullopt, ""}, {"B", 2, std::nullopt, ""}, {"C", 3, std::nullopt, ""}}).ok());
+  EXPECT_EQ(conn_->pendingFeeds(), 2u);
+  auto quantities = conn_->collectAccepted();
+  ASSERT_TRUE(quantities.ok());
+  EXPECT_TRUE(quantities->empty());
+  for (const HttpRequest& q : apiRequests()) EXPECT_EQ(q.target.find("/v3/feeds/P1"), std::string::npos) << q.target;
+  auto waiting = conn_->collectAcceptedPrices();
+  ASSERT_TRUE(waiting.ok());
+  EXPECT_TRUE(waiting->empty()) << "INPROGRESS: nothing final yet";
+
+  feed_status = "PROCESSED";
+  auto done = conn_->collectAcceptedPrices();
+  ASSERT_TRUE(done.ok()) << done.error().toString();
+  std::map<std::string, ItemResult> by;
+  for (const ItemResult& i : *done) by[i.sku] = i;
+  ASSERT_EQ(by.size(), 4u);
+  EXPECT_EQ(by["A"].outcome, ItemOutcome::kApplied);
+  EXPECT_EQ(by["B"].outcome, ItemOutcome::kRejected) << "PROCESSED, but this item failed";
+  EXPECT_EQ(by["B"].code, "ERR_PRICE");
+  EXPECT_FALSE(by["B"].channel_quantity) << "a price is not a quantity";
+  EXPECT_EQ(by["C"].outcome, ItemOutcome::kRetry);
+  EXPECT_EQ(by["D"].outcome, ItemOutcome::kRetry);
+  EXPECT_EQ(by["D"].code, "no_item_status");
+  for (const auto& [sku, i] : by) EXPECT_EQ(i.submission_id, "P1@AQMB") << sku;
+  EXPECT_EQ(conn_->pendingFeeds(), 1u) << "the inventory feed is still followed";
+}
+
+TEST_F(WalmartTest, FewPricesStayOnePutEachAndAFailedPriceFeedPostFailsTheCall) {
+  int puts = 0;
+  answer([&](const HttpRequest& r) -> common::Result<HttpResponse> {
+    if (r.method == "PUT" && r.target == "/v3/price") {
+      ++puts;
+      return jsonResponse(200, R"({"ItemPriceResponse":{"mart":"WALMART_US","message":"Thank you."}})");
+    }
+    if (r.method == "POST") return jsonResponse(429, R"({"errors":[{"code":"REQUEST_THRESHOLD_VIOLATED.GMP_GATEWAY_API"}]})");
+    return jsonResponse(500, "{}");
+  });
+  ChannelPrice p{"A", "USD", common::Decimal::parse("1.00").value(), std::nullopt, "", 0, 0};
+  ChannelPrice q = p;
+  q.sku = "B";
+  auto few = conn_->pushPrices({{p}, {q}});
+  ASSERT_TRUE(few.ok()) << few.error().toString();
+  EXPECT_EQ(puts, 2) << "below the threshold of 3";
+  EXPECT_EQ(few->items[0].outcome, ItemOutcome::kApplied);
+  EXPECT_FALSE(few->items[0].reported_later);
+  ChannelPrice c = p;
+  c.sku = "C";
+  auto many = conn_->pushPrices({{p}, {q}, {c}});
+  ASSERT_FALSE(many.ok()) << "the feed as a whole was throttled";
+  EXPECT_EQ(many.error().kind, common::ErrorKind::kRetry);
+  EXPECT_EQ(conn_->pendingFeeds(), 0u);
+  EXPECT_GT(conn_->apiState("priceFeeds").blocked_until_ms, 0) << "its own allotment";
+  EXPECT_EQ(conn_->apiState("feeds").blocked_until_ms, 0) << "inventory feeds are not held back";
 }
 
 TEST(WalmartFactory, ConfigNeedsBothCredentialsAndRefusesUnknownKeys) {

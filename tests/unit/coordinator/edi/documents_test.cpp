@@ -230,5 +230,65 @@ TEST(X12FunctionalAck, ABroken997IsRefused) {
   EXPECT_EQ(rejected->sets.at(0).notes.at(0).elements.at(0).copy, "XXX");
 }
 
+// Issue 22: a partner's TA1 for one of our interchanges, as the parser keeps it at interchange
+// level; the TA1 we write reads back to what it says; every malformed one is refused with a reason.
+TEST(X12InterchangeAck, ATa1ReadsBackAndABrokenOneIsRefused) {
+  auto ta1sOf = [](const std::string& segments) {
+    ParsedFile f = parseX12(test::kIsa + segments + "IEA*0*000000001~");
+    EXPECT_TRUE(f.clean()) << f.firstProblem();
+    return f.interchanges.at(0).ta1s;
+  };
+  auto ours = ta1sOf("TA1*000000123*261207*1405*R*006~TA1*000000124*261207*1405*A*000~TA1*000000125*261207*1405*E*024~");
+  ASSERT_EQ(ours.size(), 3u);
+  auto rejected = readInterchangeAck(ours[0]);
+  ASSERT_TRUE(rejected.ok()) << rejected.error().toString();
+  EXPECT_EQ(rejected->control, "000000123");
+  EXPECT_EQ(rejected->date, "261207");
+  EXPECT_EQ(rejected->time, "1405");
+  EXPECT_EQ(rejected->status, AckStatus::kRejected);
+  EXPECT_EQ(rejected->note, 6);
+  EXPECT_EQ(readInterchangeAck(ours[1])->status, AckStatus::kAccepted);
+  EXPECT_EQ(readInterchangeAck(ours[2])->status, AckStatus::kAcceptedWithErrors);
+  EXPECT_EQ(readInterchangeAck(ours[2])->note, 24);
+
+  // What writeTa1 writes for a broken interchange reads back to its control number and note.
+  ParsedFile broken = parseX12(replaced(goodInterchange(), "IEA*1*000000001", "IEA*1*000000002"));
+  ASSERT_FALSE(broken.interchanges.at(0).accepted());
+  PartnerConfig back;
+  back.sender_id = "STOCKWIRE";
+  back.receiver_id = "PARTNER";
+  CountingControlNumbers numbers;
+  auto written = writeTa1(back, numbers, {"20261207", "1405"}, broken.interchanges.at(0));
+  ASSERT_TRUE(written.ok()) << written.error().toString();
+  ParsedFile again = parseX12(*written);
+  ASSERT_TRUE(again.clean()) << again.firstProblem();
+  auto read = readInterchangeAck(again.interchanges.at(0).ta1s.at(0));
+  ASSERT_TRUE(read.ok()) << read.error().toString();
+  EXPECT_EQ(read->control, broken.interchanges.at(0).control);
+  EXPECT_EQ(read->status, AckStatus::kRejected);
+  EXPECT_EQ(read->note, broken.interchanges.at(0).note);
+
+  for (const char* bad : {"TA1*00000012*261207*1405*A*000~",    // TA101 not 9 digits
+                          "TA1*00000012X*261207*1405*A*000~",   // nor digits
+                          "TA1*000000123*2612*1405*A*000~",     // TA102
+                          "TA1*000000123*261207*14*A*000~",     // TA103
+                          "TA1*000000123*261207*1405*P*000~",   // TA104 P is a 997 code
+                          "TA1*000000123*261207*1405*A*6~",     // TA105 not 3 digits
+                          "TA1*000000123*261207*1405*A*006~",   // accepted with an error note
+                          "TA1*000000123*261207*1405*R*000~",   // rejected without one
+                          "TA1*000000123*261207*1405*A~",       // no TA105
+                          "TA1~"}) {
+    auto segs = ta1sOf(bad);
+    ASSERT_EQ(segs.size(), 1u) << bad;
+    auto r = readInterchangeAck(segs[0]);
+    ASSERT_FALSE(r.ok()) << bad;
+    EXPECT_EQ(r.error().code, "x12_bad_TA1") << bad;
+    EXPECT_FALSE(r.error().message.empty()) << bad;
+  }
+  Segment not_ta1;
+  not_ta1.id = "AK1";
+  EXPECT_FALSE(readInterchangeAck(not_ta1).ok());
+}
+
 }  // namespace
 }  // namespace sw::coordinator::edi

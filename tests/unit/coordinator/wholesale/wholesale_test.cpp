@@ -70,7 +70,8 @@ class WholesaleTest : public ::testing::Test {
             {"items", json::array({{{"sku", "WIDGET-S"}, {"ids", {{"VN", "AB3542"}, {"UP", "012345678905"}}}},
                                    {{"sku", "WIDGET-M"}, {"ids", {{"VN", "RD5322"}}}}})},
             {"ship_from", "Stockwire DC"},
-            {"carrier_scac", "UPSN"}};
+            {"carrier_scac", "UPSN"},
+            {"partial_lines", partial_lines_}};
   }
   // The whole stack as serve builds it; again after close() is a restart.
   void open() {
@@ -219,6 +220,7 @@ class WholesaleTest : public ::testing::Test {
   std::unique_ptr<WholesaleStore> store_;
   std::unique_ptr<WholesaleService> service_;
   std::map<std::string, uint64_t> seq_;
+  bool partial_lines_ = false;
 };
 
 }  // namespace
@@ -549,6 +551,116 @@ TEST_F(WholesaleTest, APartners997ForOur855MarksItAcknowledged) {
   EXPECT_EQ(sent("997").size(), 1u);  // the partner's 997 got no 997 back
 }
 
+// Issue 22, partial_lines: a line short of stock is accepted for what the partner's available-to-sell
+// covers and backordered for the rest (855: ACK*IA with the available units, then ACK*IB with the
+// remainder); a line with nothing available is backordered whole; only the accepted units are held.
+TEST_F(WholesaleTest, APartialLineIsAcceptedForWhatIsAvailableAndBackorderedForTheRest) {
+  close();
+  partial_lines_ = true;
+  open();
+  receive("WIDGET-S", 3);
+  drop("po.edi", x12_850(7041, "PO-41", {{"1", 5, "9.25", "AB3542"}, {"2", 2, "4.00", "RD5322"}}));
+  service_->workOnce();
+  auto o = order("PO-41");
+  ASSERT_TRUE(o) << log().at(0).detail;
+  EXPECT_EQ(o->status, OrderState::kAccepted) << o->reason;
+  ASSERT_EQ(o->lines.size(), 1u) << "nothing of line 2 is available: it is not in the order";
+  EXPECT_EQ(o->lines[0].line_id, "1");
+  EXPECT_EQ(o->lines[0].quantity, 3);
+  EXPECT_EQ(held("WIDGET-S"), 3);
+  auto acks = sent("855");
+  ASSERT_EQ(acks.size(), 1u);
+  std::vector<std::string> got;
+  for (const edi::Segment& seg : setOf(acks[0])) {
+    if (seg.id == "BAK") got.push_back("BAK " + seg.element(2));
+    if (seg.id == "PO1") got.push_back("PO1 " + seg.element(1) + " " + seg.element(2));
+    if (seg.id == "ACK") got.push_back("ACK " + seg.element(1) + " " + seg.element(2));
+  }
+  EXPECT_EQ(got, (std::vector<std::string>{"BAK AC", "PO1 1 5", "ACK IA 3", "ACK IB 2", "PO1 2 2", "ACK IB 2"}));
+
+  // Nothing of a PO available at all: no order, every line backordered.
+  drop("po2.edi", x12_850(7042, "PO-42", {{"1", 4, "9.25", "AB3542"}}));
+  service_->workOnce();
+  EXPECT_FALSE(order("PO-42"));
+  acks = sent("855");
+  ASSERT_EQ(acks.size(), 2u);
+  got.clear();
+  for (const edi::Segment& seg : setOf(acks[1])) {
+    if (seg.id == "ACK" || seg.id == "BAK") got.push_back(seg.id + " " + seg.element(seg.id == "BAK" ? 3 : 1));
+  }
+  EXPECT_EQ(got, (std::vector<std::string>{"BAK PO-42", "ACK IB"}));
+}
+
+// Issue 22: a partner's TA1 (its interchange acknowledgment) is matched to the interchange we sent
+// (TA101 = our ISA13): an accepted one is recorded on it, a rejected one lists the interchange as
+// refused beside the unacknowledged groups; a TA1 for an interchange we never sent, or one that is
+// not well formed, is noted in the file's detail and changes nothing. A TA1 is not answered.
+TEST_F(WholesaleTest, APartnersTa1IsMatchedToOurInterchangeAndARejectedOneIsListed) {
+  receive("WIDGET-S", 4);
+  drop("po1.edi", x12_850(7021, "PO-21", {{"1", 1, "9.25", "AB3542"}}));
+  drop("po2.edi", x12_850(7022, "PO-22", {{"1", 1, "9.25", "AB3542"}}));
+  service_->workOnce();
+  auto a = store_->sent("acme", "855", "po:PO-21");
+  auto b = store_->sent("acme", "855", "po:PO-22");
+  ASSERT_TRUE(a.ok() && *a && b.ok() && *b);
+  const SentFile first = **a, second = **b;
+  const size_t answers_before = filesIn("out").size();
+  // The partner's translator: an interchange carrying TA1s and no group (its ISA as writeTa1 writes
+  // one, the TA1 segments ours, IEA01 = 0).
+  auto ta1s = [&](uint64_t isa13, const std::vector<std::vector<std::string>>& segments) {
+    edi::PartnerConfig them;
+    them.sender_id = "ACME";
+    them.receiver_id = "STOCKWIRE";
+    edi::CountingControlNumbers numbers(isa13, isa13 + 1, 1);
+    const edi::Interchange any = edi::parseX12(x12_850(1, "X", {})).interchanges.at(0);
+    auto written = edi::writeTa1(them, numbers, edi::WriteTime::fromUnixMs(clock_.nowMs()), any);
+    EXPECT_TRUE(written.ok());
+    std::string out = written.ok() ? written->substr(0, written->find("TA1*")) : "";
+    for (const auto& seg : segments) {
+      out += "TA1";
+      for (const std::string& e : seg) out += "*" + e;
+      out += "~";
+    }
+    char ctl[16];
+    std::snprintf(ctl, sizeof ctl, "%09llu", static_cast<unsigned long long>(isa13));
+    return out + "IEA*0*" + ctl + "~";
+  };
+  drop("ta1.edi", ta1s(7030, {{first.interchange, "261201", "1200", "A", "000"},
+                              {second.interchange, "261201", "1200", "R", "006"},
+                              {"000099999", "261201", "1200", "R", "001"}}));
+  drop("ta1-bad.edi", ta1s(7031, {{first.interchange, "261201", "1200", "P", "000"}, {"12", "261201", "1200", "A", "000"}}));
+  service_->workOnce();
+
+  auto after_a = store_->sent("acme", "855", "po:PO-21");
+  auto after_b = store_->sent("acme", "855", "po:PO-22");
+  ASSERT_TRUE(after_a.ok() && *after_a && after_b.ok() && *after_b);
+  EXPECT_EQ((*after_a)->ta1_status, "accepted");
+  EXPECT_EQ((*after_a)->ta1_note, 0);
+  EXPECT_EQ((*after_b)->ta1_status, "rejected");
+  EXPECT_EQ((*after_b)->ta1_note, 6);
+  EXPECT_NE((*after_b)->ta1_detail.find("note 006"), std::string::npos) << (*after_b)->ta1_detail;
+  auto refused = store_->refusedInterchanges("acme");
+  ASSERT_TRUE(refused.ok());
+  ASSERT_EQ(refused->size(), 1u);
+  EXPECT_EQ(refused->at(0).ref, "po:PO-22");
+  EXPECT_EQ(toJson(refused->at(0))["ta1"]["status"], "rejected");
+  auto unacked = store_->unacknowledged("acme");
+  ASSERT_TRUE(unacked.ok());
+  bool listed = false;
+  for (const SentFile& f : *unacked) listed = listed || f.ref == "po:PO-22";
+  EXPECT_TRUE(listed) << "its group got no 997 either";
+  EXPECT_EQ(service_->stats().interchanges_refused, 1u);
+
+  std::map<std::string, ReceivedFile> by;
+  for (const ReceivedFile& f : log()) by[f.name] = f;
+  EXPECT_EQ(by["ta1.edi"].outcome, "accepted");
+  EXPECT_NE(by["ta1.edi"].detail.find("000099999: rejected note 001 (no such interchange was sent)"), std::string::npos)
+      << by["ta1.edi"].detail;
+  EXPECT_NE(by["ta1-bad.edi"].detail.find("TA104 'P' is not A, E or R"), std::string::npos) << by["ta1-bad.edi"].detail;
+  EXPECT_NE(by["ta1-bad.edi"].detail.find("TA101"), std::string::npos) << by["ta1-bad.edi"].detail;
+  EXPECT_EQ(filesIn("out").size(), answers_before) << "a TA1 is not answered (no group, no TA1 asked for)";
+}
+
 // The rule: a file is recorded (received) before it is moved to the archive, and done after it
 // was handled. Each crash leaves it where the next round finds it, and handling it again takes
 // nothing twice.
@@ -664,6 +776,57 @@ TEST(WholesaleConfigTest, BadConfigsAreRefusedWithTheKeyNamed) {
   auto twice = parseWholesaleConfig(json{{"partners", json::array({good, good})}});
   ASSERT_FALSE(twice.ok());
   EXPECT_NE(twice.error().message.find("listed twice"), std::string::npos);
+}
+
+// Version 2 added the partner's TA1 to sent_files: a version 1 file opens with every row kept, its
+// sent files without a TA1, and takes one.
+TEST(WholesaleSchema, AStoreOfEachEarlierSchemaKeepsItsRowsAndTakesATa1) {
+  test::TempDir dir;
+  const std::string scratch = dir.file("scratch.wholesale");
+  {
+    auto s = WholesaleStore::open(scratch);
+    ASSERT_TRUE(s.ok()) << s.error().toString();
+    auto id = (*s)->beginFile("acme", "a.edi", 10, "/x/a.edi", 1);
+    ASSERT_TRUE(id.ok());
+    ASSERT_TRUE((*s)->finishFile(*id, "accepted", "PO 1", {{"ZZ", "ACME", "000000001"}}, 2).ok());
+    ASSERT_TRUE((*s)->nextControl("acme", edi::ControlKind::kInterchange).ok());
+    SentFile f;
+    f.partner = "acme";
+    f.kind = "855";
+    f.ref = "po:PO-1";
+    f.name = "855-000000001.x12";
+    f.interchange = "000000001";
+    f.group_control = "1";
+    f.functional_id = "PR";
+    f.sets = {"0001"};
+    f.sent_at_ms = 3;
+    ASSERT_TRUE((*s)->recordSent(f).ok());
+  }
+  const auto& steps = WholesaleStore::schemaSteps();
+  ASSERT_GE(steps.size(), 2u);
+  const common::SqliteSchema schema{"wholesale", steps, ""};
+  for (const test::EarlierSchema& e : test::earlierSchemas(steps.size(), 0)) {
+    SCOPED_TRACE(e.describe());
+    const std::string path = dir.file("v" + std::to_string(e.version) + ".wholesale");
+    test::EarlierFile built;
+    ASSERT_NO_FATAL_FAILURE(test::buildEarlierSchema(path, schema, e, scratch, &built));
+    auto opened = WholesaleStore::open(path);
+    ASSERT_TRUE(opened.ok()) << opened.error().toString();
+    auto& s = **opened;
+    test::expectRowsKept(built, path);
+    EXPECT_EQ(test::versionsOf(path, "wholesale").first, static_cast<int64_t>(steps.size()));
+    auto sent = s.sent("acme", "855", "po:PO-1");
+    ASSERT_TRUE(sent.ok() && *sent);
+    EXPECT_EQ((*sent)->ta1_status, "");
+    auto seen = s.seen("acme", {"ZZ", "ACME", "000000001"});
+    ASSERT_TRUE(seen.ok());
+    EXPECT_TRUE(*seen);
+    EXPECT_EQ(*s.acknowledgeInterchange("acme", "000000001", "rejected", 6, "TA1 rejected note 006", 4), 1);
+    auto refused = s.refusedInterchanges("acme");
+    ASSERT_TRUE(refused.ok());
+    ASSERT_EQ(refused->size(), 1u);
+    EXPECT_EQ(*s.nextControl("acme", edi::ControlKind::kInterchange), 2u) << "the numbers go on";
+  }
 }
 
 TEST(WholesaleSchema, AStoreOfANewerSchemaIsRefusedAndLeftAsItWas) {

@@ -64,6 +64,9 @@ struct ItemResult {
   std::optional<int64_t> channel_quantity;  // what the channel holds, when it said so
   int64_t retry_after_ms = 0;               // kRetry: earliest sensible retry, 0 = unknown
   std::string submission_id;                // kAccepted: Amazon submissionId or feedId
+  // kAccepted: the connector follows this item to its final outcome and reports it later, from
+  // collectAccepted() for a quantity and collectAcceptedPrices() for a price (Walmart's feeds).
+  bool reported_later = false;
 };
 
 struct PushResult {
@@ -128,8 +131,21 @@ struct CancelRequest {
   std::string reason;  // for people (the channel's note / staff note)
 };
 
+// Money back to a buyer for units of an order's lines, issued by Stockwire at the channel (the
+// units coming back, if they do, are the channel's business: a refund here restocks nothing).
+struct RefundLine {
+  std::string line_id;  // the channel's line id
+  int64_t quantity = 0;  // units refunded, each at the line's unit price
+};
+struct RefundRequest {
+  std::string order_id;
+  std::vector<RefundLine> lines;
+  std::string reason;  // the channel's reason code where it has a list (Walmart refundReason); "" = the connector's default
+  std::string note;    // free text for the buyer and the channel's staff (Walmart refundComments)
+};
+
 // Operations a caller may ask msUntilReady() about.
-// kOrderUpdate: reportFulfilment() and cancelOrder(); kPayouts: fetchPayouts().
+// kOrderUpdate: reportFulfilment(), cancelOrder() and refundOrder(); kPayouts: fetchPayouts().
 enum class Operation { kPush, kRead, kPollOrders, kOrderUpdate, kPayouts };
 
 class ChannelConnector {
@@ -160,6 +176,9 @@ class ChannelConnector {
 
   // Async channels (Amazon feeds): outcomes of items reported kAccepted earlier that are now final.
   virtual common::Result<std::vector<ItemResult>> collectAccepted() { return std::vector<ItemResult>{}; }
+  // The same for prices a pushPrices() answered kAccepted with reported_later (Walmart's price feeds):
+  // each result carries the submission_id it was accepted under.
+  virtual common::Result<std::vector<ItemResult>> collectAcceptedPrices() { return std::vector<ItemResult>{}; }
 
   // Tells the channel these units shipped (Shopify fulfillmentCreate, Amazon confirmShipment,
   // eBay createShippingFulfillment, WooCommerce order note + status). Returns the channel's id
@@ -176,6 +195,13 @@ class ChannelConnector {
   // (Shopify Payments payouts and their balance transactions). Errors as for pushQuantities.
   // A connector whose channel's payouts are not read yet answers Error reject "not_supported".
   virtual common::Result<PayoutPage> fetchPayouts(const PayoutCursor& cursor);
+
+  // Refunds units of an order at the channel (Walmart refundOrderLines). Returns the order as the
+  // channel shows it afterwards, whose releases carry the channel's refund ids, for the caller to
+  // take in as any delivery (so the refund is applied once, whichever delivery brings it). kReject
+  // means the channel refused this refund (more than was shipped, an unknown line); a channel whose
+  // API cannot refund answers Error reject "not_supported".
+  virtual common::Result<NormalizedOrder> refundOrder(const RefundRequest& request);
 
   virtual RateState rateState() const = 0;
   // Milliseconds until an operation of this kind is expected not to be throttled (0 = now),

@@ -114,6 +114,8 @@ struct ChannelStatus {
   int64_t prices_pushed = 0;     // prices the channel applied or accepted
   int64_t price_calls = 0;       // pushPrices calls
   size_t price_timers = 0;       // SKUs with a promotion start or end still to come
+  size_t prices_awaiting = 0;    // prices accepted into a feed whose per-item result is not in yet
+  int64_t prices_failed = 0;     // prices a feed's result refused (dead letters) or left unapplied
   RateState rate;
   std::optional<ReconcileReport> reconcile;
 };

@@ -11,9 +11,12 @@
 //          feedId; collectAccepted() follows GET /v3/feeds/{feedId}?includeDetails=true (offset/limit
 //          paging, 50 a page) to each item's ingestionStatus: a PROCESSED feed can hold failed items,
 //          which are kRejected (dead letters), never applied.
-//   price: PUT /v3/price per SKU: BASE price, or while a promotion runs the promotion's price as
-//          currentPriceType REDUCED with the regular price as comparisonPrice (BASE). Price feeds are not
-//          sent (see coordinator/README.md: partial).
+//   price: fewer than feed_threshold prices: PUT /v3/price per SKU: BASE price, or while a promotion
+//          runs the promotion's price as currentPriceType REDUCED with the regular price as
+//          comparisonPrice (BASE). At or above it: one price feed (POST /v3/feeds?feedType=price, part
+//          "file", spec 1.7, each entry the PUT's body), every item kAccepted with the feedId and
+//          reported_later; collectAcceptedPrices() follows it exactly as collectAccepted() follows an
+//          inventory feed (failed items of a PROCESSED feed kRejected).
 //   read:  GET /v3/inventory?sku= per SKU (404: not listed).
 //   poll:  a sweep is two queries, each paged with meta.nextCursor (a query string passed back as is):
 //          GET /v3/orders/released (orders in Created status, createdStartDate = now - lookback), all
@@ -22,8 +25,9 @@
 //   fulfil: POST /v3/orders/{id}/shipping, one orderLine per shipped line, status Shipped with trackingInfo.
 //   cancel: GET /v3/orders/{id} for the lines' open units, then POST /v3/orders/{id}/cancel
 //          (SELLER_CANCEL_OUT_OF_STOCK).
-//   refund: refundLines() (not on ChannelConnector: no other channel lets Stockwire refund), POST
-//          /v3/orders/{id}/refund with negative PRODUCT charges.
+//   refund: refundOrder(): GET /v3/orders/{id} for each line's PRODUCT charge, then refundLines(): POST
+//          /v3/orders/{id}/refund, per line the units' price as a negative PRODUCT charge with a
+//          refundReason from Walmart's list (isFullRefund false: Walmart refunds the item price only).
 //   rate:  per API, what Walmart says in X-Current-Token-Count / X-Next-Replenishment-Time (WalmartQuota,
 //          rate_limit.h): a call is not made while the learned count is 0 before the replenishment time;
 //          a 429 blocks the API until that time (or a doubling backoff when the header is absent).
@@ -87,8 +91,11 @@ struct WalmartRefundLine {
   std::string line_id;  // lineNumber
   common::Money amount;  // positive; sent negative, as Walmart wants
   bool full = false;     // isFullRefund
-  std::string reason = "Customer Changed Mind";
+  std::string reason = "CustomerChangedMind";  // refundReason: one of kWalmartRefundReasons
+  std::string comment;                         // refundComments ("" = the reason)
 };
+// RefundChargeType.refundReason's enum in orders.json.
+bool isWalmartRefundReason(const std::string& reason);
 
 class WalmartConnector final : public ChannelConnector {
  public:
@@ -103,24 +110,27 @@ class WalmartConnector final : public ChannelConnector {
   common::Result<std::vector<ChannelLevel>> readQuantities(const std::vector<std::string>& skus) override;
   common::Result<OrderPage> pollOrders(const OrderCursor& cursor) override;
   common::Result<std::vector<ItemResult>> collectAccepted() override;
+  common::Result<std::vector<ItemResult>> collectAcceptedPrices() override;
   common::Result<std::string> reportFulfilment(const FulfilmentReport& report) override;
   common::Result<std::string> cancelOrder(const CancelRequest& request) override;
+  common::Result<NormalizedOrder> refundOrder(const RefundRequest& request) override;
   RateState rateState() const override;
   int64_t msUntilReady(Operation op, size_t items = 1) const override;
 
   // POST /v3/orders/{id}/refund; returns the order as Walmart answers it, decoded.
   common::Result<NormalizedOrder> refundLines(const std::string& order_id, const std::vector<WalmartRefundLine>& lines);
 
-  // For tests and metrics: what one API's quota looks like ("updateInventory", "feeds", "getFeedStatus",
-  // "updatePrice", "getInventory", "releasedOrders", "orders", "orderUpdate", "token").
+  // For tests and metrics: what one API's quota looks like ("updateInventory", "feeds" (inventory feeds),
+  // "priceFeeds", "getFeedStatus", "updatePrice", "getInventory", "releasedOrders", "orders", "orderUpdate", "token").
   RateState apiState(const std::string& api) const;
-  size_t pendingFeeds() const;
+  size_t pendingFeeds() const;  // inventory and price feeds not finished yet
   int64_t tokenRenewals() const;
 
  private:
   struct PendingFeed {
     std::string feed_id;
-    std::map<std::string, int64_t> sent;  // sku -> quantity sent in the feed
+    bool prices = false;                    // a price feed (else inventory)
+    std::map<std::string, int64_t> sent;  // sku -> quantity (price: scaled price) sent in the feed
     int64_t next_offset = 0;                // PROCESSED: the next page of item details to read
     std::vector<ItemResult> results;        // read so far
   };
@@ -141,6 +151,16 @@ class WalmartConnector final : public ChannelConnector {
   // A SKU's answer other than success: 404 not listed, 408 or 5xx a retry, else refused.
   static void refusedItem(const HttpResponse& resp, const std::string& code, const std::string& text, ItemResult& r);
   common::Result<PushResult> pushFeed(const std::vector<QuantityUpdate>& updates);
+  common::Result<PushResult> pushPriceFeed(const std::vector<PriceUpdate>& updates);
+  // POST /v3/feeds?feedType=<feed_type> with the document as multipart part "file", on quota `api`:
+  // the feedId.
+  common::Result<std::string> postFeed(const std::string& feed_type, const std::string& api, const nlohmann::json& document);
+  // Every item of out not refused already is kAccepted in the feed, which is kept to be followed.
+  void feedAccepted(PendingFeed feed, PushResult& out);
+  // False (r refused) when Walmart cannot take this price at all.
+  static bool priceUsable(const ChannelPrice& p, ItemResult& r);
+  // collectAccepted() (prices false) and collectAcceptedPrices(): follows every feed of that kind.
+  common::Result<std::vector<ItemResult>> collectFeeds(bool prices);
   // Reads the next page of a feed; true when the feed is finished (its results complete).
   common::Result<bool> followFeed(PendingFeed& feed);
   common::Result<OrderPage> ordersPage(const std::string& api, const std::string& target, bool acknowledge,

@@ -95,6 +95,18 @@ common::Result<std::string> write997(const PartnerConfig& config, ControlNumbers
 // What a partner's 997 says about our groups.
 common::Result<GroupAck> readFunctionalAck(const TransactionSet& set);
 
+// ---- TA1 interchange acknowledgment (read; writeTa1 is in x12_write.h) ----
+struct InterchangeAck {
+  std::string control;  // TA101: the acknowledged interchange's ISA13 (9 digits)
+  std::string date;     // TA102: its ISA09 (YYMMDD)
+  std::string time;     // TA103: its ISA10 (HHMM)
+  AckStatus status = AckStatus::kAccepted;  // TA104: A, E or R (P is not a TA1 code)
+  int note = 0;         // TA105 (I18), 0 = no error
+};
+// What a partner's TA1 (Interchange::ta1s) says about one of our interchanges. Refuses
+// (x12_bad_TA1) a segment that is not a TA1, or whose elements do not have X12's form.
+common::Result<InterchangeAck> readInterchangeAck(const Segment& ta1);
+
 // ---- 846 inventory advice (write) ----
 struct InventoryItem {
   std::vector<ProductId> ids;  // LIN02/LIN03, ...
@@ -123,6 +135,9 @@ struct PoAckLine {
   std::vector<ProductId> ids;
   LineAck status = LineAck::kAccepted;
   int64_t quantity = 0;  // ACK02: the quantity accepted, backordered or rejected
+  // Part of a line: with status IA (or IB), the rest of the line backordered, as a second ACK
+  // (ACK*IB*backordered) after the first. 0: the line has one ACK.
+  int64_t backordered = 0;
 };
 struct PoAck {
   std::string po_number;  // BAK03

@@ -25,6 +25,7 @@
 // once, with a late_pick anomaly: the order ships only from where it went (coordinator/README.md
 // "A location goes offline").
 //
+// Refunds issued by Stockwire (refund()) go through the channel's connector (refundOrder; Walmart).
 // Rejected orders are cancelled at the channel (ChannelConnector::cancelOrder) where its API can;
 // where it cannot (Amazon, eBay) they are marked "manual" for a person (GET /v1/orders/attention).
 // A refund line that names its refund is applied once per (refund id, line): held units are
@@ -164,6 +165,21 @@ class OrderService {
   WebhookAnswer webhook(const std::string& channel, const channels::HeaderList& headers, const std::string& body);
 
   common::Result<IntakeResult> intake(const channels::NormalizedOrder& order);
+
+  // A refund Stockwire issues at the channel (POST /v1/orders/{channel}/{id}/refund): checked
+  // against the book (a known order and lines, no more units than each line has left unrefunded),
+  // sent with the channel's refund call (ChannelConnector::refundOrder), and the order as the channel
+  // answers it taken in like any delivery, so the refund is in the book at once, once, under the
+  // channel's own refund id (the next poll brings it again and changes nothing). Runs between the
+  // worker's rounds (work_mu_): the connector is used by one thread at a time, and two refunds of
+  // one order are checked one after the other. A refusal (the book's, or the channel's kReject) has
+  // changed nothing; a retry error means the channel was not asked or did not answer.
+  struct RefundOutcome {
+    std::vector<AppliedRefund> refunds;  // the book's refund lines this refund added
+    IntakeResult intake;                 // what taking the channel's answer in did
+    std::string book_error;              // the refund was made, but the book could not take it in now
+  };
+  common::Result<RefundOutcome> refund(const std::string& channel, const channels::RefundRequest& request);
 
   OrderBook& book() { return book_; }
   const OrdersStats& stats() const { return stats_; }

@@ -61,6 +61,10 @@ struct Partner {
   std::string country = "US";   // ship-to country when the 850's N4 gives none
   std::string ship_from;        // 856 N1*SF name
   std::string carrier_scac;     // 856 TD503
+  // A line short of stock is accepted for what the partner's available-to-sell covers and the rest
+  // backordered (855: ACK*IA + ACK*IB), instead of the strict policy refusing the whole PO. The
+  // backordered units are not reserved and not shipped later by Stockwire.
+  bool partial_lines = false;
 
   // Our SKU for an 850 line: the item whose ids match one of the line's, else the line's VN, SK,
   // IN or BP value as it is (a partner ordering by our own item numbers). "" when none.

@@ -10,7 +10,8 @@
 //      TA1 and nothing in it is taken in; each functional group of an accepted interchange gets a
 //      997 (FA groups excepted: a 997 is never acknowledged); accepted 850s become orders through
 //      OrderService::intake (channel "wholesale", order id "<partner>:<PO number>"), each
-//      answered with an 855; a partner's 997 marks our group acknowledged;
+//      answered with an 855; a partner's 997 marks our group acknowledged, and a partner's TA1
+//      (at interchange level, TA101 = our ISA13) our interchange accepted or rejected;
 //   4. recorded done, with its outcome, in one transaction with the interchanges it took in.
 // The file is always in the inbound folder or in the archive, never only in memory. After a crash
 // between 1 and 2 the row is "received" and the file still in inbound under its name: it is moved
@@ -72,6 +73,7 @@ struct WholesaleStats {
   std::atomic<uint64_t> orders{0};
   std::atomic<uint64_t> rejected_interchanges{0};
   std::atomic<uint64_t> duplicates{0};
+  std::atomic<uint64_t> interchanges_refused{0};  // our interchanges a partner's TA1 rejected
   std::atomic<uint64_t> sent{0};
   std::atomic<uint64_t> errors{0};
 };

@@ -13,8 +13,9 @@
 //                                   never given twice, even if what it was for is never written
 //   sent_files(id), UNIQUE(partner, kind, ref)
 //                                   every file written to a partner's outbound folder: its control
-//                                   numbers, what it answers or reports (ref), and for groups the
-//                                   partner must acknowledge the 997 that came back
+//                                   numbers, what it answers or reports (ref), for groups the
+//                                   partner must acknowledge the 997 that came back, and the
+//                                   partner's TA1 for the interchange when it sent one (v2)
 //   purchase_orders(partner, po_number) PK   each 850 taken in: the order it became and the lines
 //                                   as the partner wrote them (for the 855, 856 and 810)
 //
@@ -69,6 +70,11 @@ struct SentFile {
   std::string ack_status;
   std::string ack_detail;
   int64_t ack_at_ms = 0;
+  // The partner's TA1 for the interchange (ISA13): "" none, else accepted, accepted_with_errors, rejected.
+  std::string ta1_status;
+  int ta1_note = 0;  // TA105
+  std::string ta1_detail;
+  int64_t ta1_at_ms = 0;
 };
 nlohmann::json toJson(const SentFile& f);
 
@@ -117,6 +123,12 @@ class WholesaleStore {
   common::Result<int> acknowledge(const std::string& partner, const std::string& functional_id,
                                   const std::string& group_control, const std::string& status,
                                   const std::string& detail, int64_t now_ms);
+  // The partner's TA1 for our interchange ISA13 = interchange (nine digits): the number of sent files
+  // it matched (0 or 1).
+  common::Result<int> acknowledgeInterchange(const std::string& partner, const std::string& interchange,
+                                             const std::string& status, int note, const std::string& detail, int64_t now_ms);
+  // Interchanges we sent that the partner's TA1 rejected, oldest first.
+  common::Result<std::vector<SentFile>> refusedInterchanges(const std::string& partner);
   common::Result<std::vector<SentFile>> sentFiles(const std::string& partner, int64_t limit);
   // When the newest file of a kind went to the partner (0: never): the 846 schedule across restarts.
   common::Result<int64_t> lastSentAt(const std::string& partner, const std::string& kind);
