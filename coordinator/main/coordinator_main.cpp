@@ -421,11 +421,14 @@ int serveOnce(const common::ParsedOptions& opts, ServeRun& run) {
   });
   // Orders, channels and the downlink run on the primary only (a split ledger's secondaries apply).
   std::atomic<bool> primary_started{false};
-  ingest.setStockChangedHook([&downlink, &channels, &orders, &primary_started](const coordinator::CommitInfo& info) {
-    if (!primary_started) return;
+  // Stock this coordinator applied (ingest) or another one did (a split ledger's LISTEN).
+  auto followStock = [&downlink, &channels, &orders](const coordinator::CommitInfo& info) {
     downlink.changed(info.locations);
     channels.stockChanged(info);
     orders.ledgerChanged();
+  };
+  ingest.setStockChangedHook([&followStock, &primary_started](const coordinator::CommitInfo& info) {
+    if (primary_started) followStock(info);
   });
   auto access = coordinator::SqliteAccess::open(db, clock);
   if (!access) return fail(access.error(), 3);
@@ -542,14 +545,7 @@ int serveOnce(const common::ParsedOptions& opts, ServeRun& run) {
     if (wholesale) wholesale->start();
     if (split) {
       // Stock applied by the other coordinators reaches channels, the downlink and orders too.
-      if (auto s = sql_ledger.listenToOthers([&downlink, &channels, &orders](const coordinator::CommitInfo& info) {
-            downlink.changed(info.locations);
-            channels.stockChanged(info);
-            orders.ledgerChanged();
-          });
-          !s) {
-        return s;
-      }
+      if (auto s = sql_ledger.listenToOthers(followStock); !s) return s;
     }
     primary_started = true;
     return {};

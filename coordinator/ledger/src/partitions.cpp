@@ -155,32 +155,25 @@ Result<PartitionChange> SqlLedger::maintainPartitions() {
     }
   }
   bool changed = false;
-  auto renew = db_->cached("UPDATE partition_lease SET expires_at_ms = " + now +
-                           " + ?3 WHERE part = ?1 AND token = ?2 RETURNING gen");
-  if (!renew) return renew.error();
   std::vector<int> mine;
   for (const auto& [part, h] : held_) mine.push_back(part);
   for (int part : mine) {
     HeldPartition& h = held_.at(part);
-    int64_t gen = 0;
-    auto got = renew->bind(1, part).bind(2, h.token).bind(3, options_.lease_ms).firstRow(
-        [&](const SqlStmt& row) { gen = row.columnInt(0); });
-    if (!got) return got.error();
-    if (!*got) {
+    auto gen = renewPartition(part, h.token);
+    if (!gen) return gen.error();
+    if (!*gen) {
       std::lock_guard<std::mutex> hl(held_mu_);
       held_.erase(part);
       ch.lost.push_back(part);
       changed = true;
-    } else if (gen != h.gen) {
-      h.gen = gen;
+    } else if (**gen != h.gen) {
+      h.gen = **gen;
       changed = true;
     }
   }
-  auto give = db_->cached("UPDATE partition_lease SET holder = '', expires_at_ms = 0 WHERE part = ?1 AND token = ?2");
-  if (!give) return give.error();
   while (held_.size() > share) {
     auto last = std::prev(held_.end());
-    if (auto s = give->bind(1, last->first).bind(2, last->second.token).run(); !s) return s.error();
+    if (auto s = givePartition(last->first, last->second.token); !s) return s.error();
     ch.lost.push_back(last->first);
     std::lock_guard<std::mutex> hl(held_mu_);
     held_.erase(last);
@@ -220,6 +213,23 @@ Result<PartitionChange> SqlLedger::maintainPartitions() {
   return ch;
 }
 
+Result<std::optional<int64_t>> SqlLedger::renewPartition(int part, int64_t token) {
+  auto renew = db_->cached(std::string("UPDATE partition_lease SET expires_at_ms = ") + kPgNowMs +
+                           " + ?3 WHERE part = ?1 AND token = ?2 RETURNING gen");
+  if (!renew) return renew.error();
+  std::optional<int64_t> gen;
+  auto got = renew->bind(1, part).bind(2, token).bind(3, options_.lease_ms).firstRow(
+      [&](const SqlStmt& row) { gen = row.columnInt(0); });
+  if (!got) return got.error();
+  return gen;
+}
+
+Status SqlLedger::givePartition(int part, int64_t token) {
+  auto give = db_->cached("UPDATE partition_lease SET holder = '', expires_at_ms = 0 WHERE part = ?1 AND token = ?2");
+  if (!give) return give.error();
+  return give->bind(1, part).bind(2, token).run();
+}
+
 Status SqlLedger::fencePartitions(const ApplyGroup& group, bool* foreign) {
   *foreign = false;
   if (options_.writer_id.empty()) {
@@ -232,7 +242,6 @@ Status SqlLedger::fencePartitions(const ApplyGroup& group, bool* foreign) {
     last = &ae.event.location;
     parts.insert(locationPartition(*last, options_.partitions));
   }
-  const std::string now = kPgNowMs;
   bool reset = false;
   for (int part : parts) {  // in order: two commits lock rows in the same order
     std::optional<HeldPartition> held;
@@ -241,21 +250,16 @@ Status SqlLedger::fencePartitions(const ApplyGroup& group, bool* foreign) {
       if (auto it = held_.find(part); it != held_.end()) held = it->second;
     }
     if (held) {
-      auto renew = db_->cached("UPDATE partition_lease SET expires_at_ms = " + now +
-                               " + ?3 WHERE part = ?1 AND token = ?2 RETURNING gen");
-      if (!renew) return renew.error();
-      int64_t gen = 0;
-      auto got = renew->bind(1, part).bind(2, held->token).bind(3, options_.lease_ms).firstRow(
-          [&](const SqlStmt& row) { gen = row.columnInt(0); });
-      if (!got) return got.error();
-      if (!*got) {
+      auto gen = renewPartition(part, held->token);
+      if (!gen) return gen.error();
+      if (!*gen) {
         return Error::retry("partition_lost", "another coordinator has taken partition " + std::to_string(part) +
                                                   " from '" + options_.writer_id + "': nothing of this group was written");
       }
-      if (gen != held->gen) {
+      if (**gen != held->gen) {
         reset = true;
         std::lock_guard<std::mutex> hl(held_mu_);
-        if (auto it = held_.find(part); it != held_.end()) it->second.gen = gen;
+        if (auto it = held_.find(part); it != held_.end()) it->second.gen = **gen;
       }
     } else if (group.held_partitions_only) {
       return Error::retry("partition_not_held", "'" + options_.writer_id + "' does not hold partition " +
@@ -279,10 +283,7 @@ Status SqlLedger::fencePartitions(const ApplyGroup& group, bool* foreign) {
 
 void SqlLedger::releasePartitions() {
   if (options_.partitions <= 0 || !db_) return;
-  auto give = db_->prepare("UPDATE partition_lease SET holder = '', expires_at_ms = 0 WHERE part = ?1 AND token = ?2");
-  if (give) {
-    for (const auto& [part, h] : held_) (void)give->bind(1, part).bind(2, h.token).run();
-  }
+  for (const auto& [part, h] : held_) (void)givePartition(part, h.token);
   auto gone = db_->prepare("DELETE FROM coordinator_presence WHERE holder = ?");
   if (gone) (void)gone->bind(1, options_.writer_id).run();
   std::lock_guard<std::mutex> hl(held_mu_);

@@ -294,23 +294,16 @@ class Ledger {
   // partitions (0: not split, this coordinator applies every device), whether this coordinator
   // holds one now, and the periodic step that renews what it holds, takes its share of what is
   // free and gives up what is beyond its share.
-  virtual int partitions() const { return 0; }
-  virtual bool holdsPartition(int /*partition*/) const { return true; }
-  virtual common::Result<PartitionChange> maintainPartitions() { return PartitionChange{}; }
+  virtual int partitions() const = 0;
+  virtual bool holdsPartition(int partition) const = 0;
+  virtual common::Result<PartitionChange> maintainPartitions() = 0;
 
   // Reads: safe from any thread, and never wait for a commit.
   virtual common::Result<std::vector<StockRow>> stockForSku(const std::string& sku) = 0;
   virtual common::Result<std::vector<StockRow>> stockForLocation(const std::string& location) = 0;
   virtual common::Result<std::vector<DeviceRow>> devices() = 0;
   // One device's row, if the ledger has one (as committed; on the reader connection).
-  virtual common::Result<std::optional<DeviceRow>> deviceRow(const std::string& device) {
-    auto all = devices();
-    if (!all) return all.error();
-    for (DeviceRow& d : *all) {
-      if (d.device_id == device) return std::optional<DeviceRow>(std::move(d));
-    }
-    return std::optional<DeviceRow>();
-  }
+  virtual common::Result<std::optional<DeviceRow>> deviceRow(const std::string& device) = 0;
   virtual common::Result<int64_t> countRows(const std::string& table) = 0;
   virtual common::Result<std::vector<QuarantineRow>> quarantine(int64_t limit) = 0;
   // Anomalies newest first, with id < before_id (0: from the newest); device and code filter if set.

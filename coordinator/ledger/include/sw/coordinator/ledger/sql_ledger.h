@@ -187,6 +187,10 @@ class SqlLedger final : public Ledger {
   common::Status fencePartitions(const ApplyGroup& group, bool* foreign);
   common::Status freshOrdBlock();
   void releasePartitions();
+  // A held partition's lease renewed by its token: its generation, or nullopt if another
+  // coordinator has taken it since. givePartition: given up (free for anyone at once).
+  common::Result<std::optional<int64_t>> renewPartition(int part, int64_t token);
+  common::Status givePartition(int part, int64_t token);
   // In the commit's transaction: pg_notify of its changed keys, delivered when it commits.
   common::Status notifyOthers(const CommitInfo& changed);
   std::thread listener_;
