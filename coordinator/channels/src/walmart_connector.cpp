@@ -818,23 +818,30 @@ common::Result<std::string> WalmartConnector::reportFulfilment(const FulfilmentR
   return "shipped:" + report.order_id + (report.tracking_number.empty() ? "" : ":" + report.tracking_number);
 }
 
-common::Result<std::string> WalmartConnector::cancelOrder(const CancelRequest& request) {
-  if (request.order_id.empty()) return Error::reject("bad_order_id", "no Walmart purchase order id");
-  HttpRequest get_req;
-  get_req.target = "/v3/orders/" + urlEncode(request.order_id);
-  auto g = call("orders", get_req);
+common::Result<WalmartConnector::FetchedOrder> WalmartConnector::fetchOrder(const std::string& order_id) {
+  HttpRequest req;
+  req.target = "/v3/orders/" + urlEncode(order_id);
+  auto g = call("orders", req);
   if (!g) return g.error();
   if (g->status != 200) return detail::statusError(*g, "Walmart getAnOrder", errorText(*g));
   auto gj = detail::responseJson(*g, "Walmart getAnOrder");
   if (!gj) return gj.error();
   auto decoded = decodeWalmart(*gj);
   if (!decoded) return Error::retry("bad_response", "Walmart getAnOrder: " + decoded.error().message);
-  const NormalizedOrder& o = decoded->front();
+  return FetchedOrder{std::move(*gj), std::move(decoded->front())};
+}
+
+common::Result<std::string> WalmartConnector::cancelOrder(const CancelRequest& request) {
+  if (request.order_id.empty()) return Error::reject("bad_order_id", "no Walmart purchase order id");
+  auto fetched = fetchOrder(request.order_id);
+  if (!fetched) return fetched.error();
+  const json& raw = fetched->raw;
+  const NormalizedOrder& o = fetched->order;
   // Units still open on each line: ordered, less cancelled and shipped (what the statuses say).
   std::map<std::string, int64_t> gone;
   for (const Release& rel : o.releases) gone[rel.line_id] += rel.quantity;
   json lines = json::array();
-  const json* raw_lines = getPath(gj->contains("order") ? (*gj)["order"] : *gj, {"orderLines", "orderLine"});
+  const json* raw_lines = getPath(raw.contains("order") ? raw.at("order") : raw, {"orderLines", "orderLine"});
   for (const OrderLine& l : o.lines) {
     int64_t shipped = 0;
     if (raw_lines && raw_lines->is_array()) {
@@ -903,16 +910,9 @@ common::Result<NormalizedOrder> WalmartConnector::refundOrder(const RefundReques
   if (!isWalmartRefundReason(reason)) {
     return Error::reject("bad_refund_reason", "'" + reason.substr(0, 60) + "' is not one of Walmart's refund reasons");
   }
-  HttpRequest get_req;
-  get_req.target = "/v3/orders/" + urlEncode(request.order_id);
-  auto g = call("orders", get_req);
-  if (!g) return g.error();
-  if (g->status != 200) return detail::statusError(*g, "Walmart getAnOrder", errorText(*g));
-  auto gj = detail::responseJson(*g, "Walmart getAnOrder");
-  if (!gj) return gj.error();
-  auto decoded = decodeWalmart(*gj);
-  if (!decoded) return Error::retry("bad_response", "Walmart getAnOrder: " + decoded.error().message);
-  const NormalizedOrder& o = decoded->front();
+  auto fetched = fetchOrder(request.order_id);
+  if (!fetched) return fetched.error();
+  const NormalizedOrder& o = fetched->order;
   std::vector<WalmartRefundLine> lines;
   std::set<std::string> seen;
   for (const RefundLine& want : request.lines) {

@@ -143,6 +143,12 @@ class WalmartConnector final : public ChannelConnector {
   // token and sends once more; a 429 blocks the API and is a retry error.
   common::Result<HttpResponse> call(const std::string& api, HttpRequest request);
   common::Result<PushResult> pushEach(const std::vector<QuantityUpdate>& updates);
+  // GET /v3/orders/{id} (getAnOrder): the answer as Walmart gave it, and decoded.
+  struct FetchedOrder {
+    nlohmann::json raw;
+    NormalizedOrder order;
+  };
+  common::Result<FetchedOrder> fetchOrder(const std::string& order_id);
   // One SKU's call of pushEach or pushPrices: the answer, or none with r a retry when only this
   // SKU's call failed (stop set once the allotment is used up); an error ends the whole push
   // (fatal, or the first SKU's call failing for another reason than the allotment).
