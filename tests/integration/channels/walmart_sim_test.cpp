@@ -6,6 +6,7 @@
 
 #include <gtest/gtest.h>
 
+#include <functional>
 #include <map>
 
 #include "sim_fixture.h"
@@ -33,6 +34,24 @@ class WalmartSimTest : public ::testing::Test {
     auto conn = WalmartConnector::create(c, sim_->client(), common::SystemClock::instance());
     ASSERT_TRUE(conn.ok()) << conn.error().toString();
     conn_ = std::move(*conn);
+  }
+  // The results of the items accepted into feeds, collected (collectAccepted or
+  // collectAcceptedPrices) until there are `expected`; by SKU. Empty if they did not come in 20 s.
+  std::map<std::string, ItemResult> collectFeedResults(
+      const std::function<common::Result<std::vector<ItemResult>>()>& collect, size_t expected) {
+    std::vector<ItemResult> results;
+    const bool all = test::waitFor(
+        [&] {
+          auto c = collect();
+          if (!c.ok()) return false;
+          results.insert(results.end(), c->begin(), c->end());
+          return results.size() == expected;
+        },
+        20s);
+    std::map<std::string, ItemResult> by;
+    if (!all) return by;
+    for (const ItemResult& i : results) by[i.sku] = i;
+    return by;
   }
   json walmart() { return test::httpGet(sim_->port(), "/_sim/walmart").body; }
   json view(const std::string& id) { return test::httpGet(sim_->port(), "/_sim/orders/" + id).body; }
@@ -114,17 +133,8 @@ TEST_F(WalmartSimTest, AFeedEndsProcessedWithFailedItemsThatAreNotApplied) {
   auto r = conn_->pushQuantities(updates);
   ASSERT_TRUE(r.ok()) << r.error().toString();
   for (const ItemResult& i : r->items) EXPECT_EQ(i.outcome, ItemOutcome::kAccepted) << i.sku;
-  std::vector<ItemResult> results;
-  ASSERT_TRUE(test::waitFor(
-      [&] {
-        auto c = conn_->collectAccepted();
-        if (!c.ok()) return false;
-        results.insert(results.end(), c->begin(), c->end());
-        return results.size() == updates.size();
-      },
-      20s));
-  std::map<std::string, ItemResult> by;
-  for (const ItemResult& i : results) by[i.sku] = i;
+  std::map<std::string, ItemResult> by = collectFeedResults([&] { return conn_->collectAccepted(); }, updates.size());
+  ASSERT_FALSE(by.empty()) << "the feed's results did not all come";
   EXPECT_EQ(by["S0"].outcome, ItemOutcome::kApplied);
   EXPECT_EQ(by["S21"].outcome, ItemOutcome::kApplied);
   EXPECT_EQ(by["C3"].outcome, ItemOutcome::kRejected);
@@ -221,17 +231,8 @@ TEST_F(WalmartSimTest, APriceFeedEndsProcessedWithFailedItemsThatAreNotApplied) 
     EXPECT_EQ(i.outcome, ItemOutcome::kAccepted) << i.sku;
     EXPECT_TRUE(i.reported_later) << i.sku;
   }
-  std::vector<ItemResult> results;
-  ASSERT_TRUE(test::waitFor(
-      [&] {
-        auto c = conn_->collectAcceptedPrices();
-        if (!c.ok()) return false;
-        results.insert(results.end(), c->begin(), c->end());
-        return results.size() == updates.size();
-      },
-      20s));
-  std::map<std::string, ItemResult> by;
-  for (const ItemResult& i : results) by[i.sku] = i;
+  std::map<std::string, ItemResult> by = collectFeedResults([&] { return conn_->collectAcceptedPrices(); }, updates.size());
+  ASSERT_FALSE(by.empty()) << "the feed's results did not all come";
   EXPECT_EQ(by["S0"].outcome, ItemOutcome::kApplied);
   EXPECT_EQ(by["S21"].outcome, ItemOutcome::kApplied);
   EXPECT_EQ(by["C3"].outcome, ItemOutcome::kRejected);
