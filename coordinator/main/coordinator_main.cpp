@@ -61,6 +61,10 @@ namespace {
 
 using namespace sw;
 
+// serve on a split ledger whose writer lease another coordinator took (EX_TEMPFAIL): its service
+// manager starts it again (Restart=on-failure), and it serves as a secondary.
+constexpr int kExitWriterLost = 75;
+
 constexpr const char* kAbout = "stockwire-coordinator: keeps the inventory ledger and takes device events in.";
 
 constexpr const char* kNotes = R"(device: the device registry in the ledger file. Ingest takes batches only from registered, unrevoked
@@ -551,10 +555,15 @@ int serveOnce(const common::ParsedOptions& opts, ServeRun& run) {
     return {};
   };
   std::atomic<bool> promote{false};
+  std::atomic<bool> writer_lost{false};
   if (split) {
-    ingest.setPartitionHook([&sql_ledger, &promote](const coordinator::PartitionChange& ch) {
+    ingest.setPartitionHook([&sql_ledger, &promote, &writer_lost](const coordinator::PartitionChange& ch) {
       if (ch.writer_lost) {
-        SW_ERROR("coordinator") << "stopping: this coordinator no longer holds the ledger's writer lease";
+        // Orders, channels and the downlink stop with the process (their writes are fenced by the
+        // lease already); it exits 75 so that its service manager starts it again, a secondary.
+        SW_ERROR("coordinator") << "stopping: this coordinator no longer holds the ledger's writer lease (exit "
+                                << kExitWriterLost << ": started again, it serves as a secondary)";
+        writer_lost = true;
         ::kill(::getpid(), SIGTERM);
         return;
       }
@@ -637,7 +646,7 @@ int serveOnce(const common::ParsedOptions& opts, ServeRun& run) {
   channels.stop();
   downlink.stop();
   ingest.stop();
-  return 0;
+  return writer_lost ? kExitWriterLost : 0;
 }
 
 std::vector<common::SchemaVersion> knownSchemas();

@@ -6,6 +6,8 @@
 #include <gtest/gtest.h>
 #include <sys/wait.h>
 
+#include <csignal>
+
 #include <sstream>
 
 #include "stack.h"
@@ -125,6 +127,40 @@ TEST_F(SplitLedger, TwoCoordinatorsApplyTheirShareAndTheOneKilledMidSaleIsTakenO
   auto st = verify.wait(60s);
   ASSERT_TRUE(st && WIFEXITED(*st));
   EXPECT_EQ(WEXITSTATUS(*st), 0) << verify.stderrText();
+}
+
+// A primary stalled past its lease (SIGSTOP: every thread of it, the lease keeper's too) is taken
+// over. Resumed, it finds its writer lease gone, stops and exits 75, so that its service manager
+// starts it again (Restart=on-failure); started again it serves as a secondary.
+TEST_F(SplitLedger, APrimaryStalledPastItsLeaseIsTakenOverAndExits75WhenResumed) {
+  auto a = coordinator(dir_a_, "coord-a");
+  auto b = coordinator(dir_b_, "coord-b");
+  a->start();
+  ASSERT_TRUE(test::waitFor([&] { return metric(a->port(), "stockwire_partitions_held") == kParts; }, 30s, 50ms))
+      << a->logs();
+  b->start();
+  auto shared = [&] {
+    return metric(a->port(), "stockwire_partitions_held") == kParts / 2 &&
+           metric(b->port(), "stockwire_partitions_held") == kParts / 2;
+  };
+  ASSERT_TRUE(test::waitFor(shared, 30s, 50ms)) << a->logs() << b->logs();
+  ASSERT_EQ(::kill(a->pid(), SIGSTOP), 0);
+  ASSERT_TRUE(test::waitFor(
+      [&] {
+        return metric(b->port(), "stockwire_partitions_held") == kParts &&
+               b->logs().find("took the writer lease over") != std::string::npos;
+      },
+      30s, 50ms))
+      << b->logs();
+  ASSERT_EQ(::kill(a->pid(), SIGCONT), 0);
+  auto st = a->wait(30s);
+  ASSERT_TRUE(st) << "the stalled primary did not stop once resumed:\n" << a->logs();
+  ASSERT_TRUE(WIFEXITED(*st)) << *st;
+  EXPECT_EQ(WEXITSTATUS(*st), 75) << a->logs();
+  EXPECT_NE(a->logs().find("no longer holds the ledger's writer lease"), std::string::npos) << a->logs();
+  a->start();
+  ASSERT_TRUE(test::waitFor(shared, 30s, 50ms)) << a->logs() << b->logs();
+  EXPECT_NE(a->logs().find("secondary: applying this coordinator's partitions"), std::string::npos) << a->logs();
 }
 
 // Once split, a coordinator without --partitions (or with another count) is refused at start.

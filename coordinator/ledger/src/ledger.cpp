@@ -387,19 +387,24 @@ Status SqlLedger::acquireLease() {
                                             std::to_string(std::max<int64_t>(left, 0)) +
                                             " ms more); one coordinator writes a ledger at a time");
   }
-  auto renew = db_->prepare("UPDATE writer_lease SET expires_at_ms = " + now + " + ?2 WHERE id = 1 AND token = ?1");
+  auto renew = db_->prepare(renewWriterLeaseSql());
   if (!renew) return renew.error();
   renew_lease_ = std::move(*renew);
   return {};
 }
 
+std::string SqlLedger::renewWriterLeaseSql() {
+  return std::string("UPDATE writer_lease SET expires_at_ms = ") + kPgNowMs + " + ?2 WHERE id = 1 AND token = ?1";
+}
+
 SqlLedger::~SqlLedger() {
   stopListening();
+  stopKeeping();
   std::lock_guard<std::mutex> lock(write_mu_);
   releasePartitions();
   if (lease_token_ == 0 || !db_) return;
   auto give = db_->prepare("UPDATE writer_lease SET expires_at_ms = 0 WHERE id = 1 AND token = ?");
-  if (give) (void)give->bind(1, lease_token_).run();
+  if (give) (void)give->bind(1, lease_token_.load()).run();
 }
 
 Status SqlLedger::prepareInterner(Interner& in) {
@@ -598,6 +603,33 @@ Result<int64_t> SqlLedger::intern(Interner& in, const std::string& name) {
   in.ids.emplace(name, id);
   in.names.emplace(id, name);
   return id;
+}
+
+Status SqlLedger::internNewNames(const ApplyGroup& group) {
+  // A name a transaction adds holds its unique index entry locked until it commits. Two
+  // coordinators on one PostgreSQL adding the same new names in different orders (two stores'
+  // batches each bringing SKUs A and B) would each wait for the other: a deadlock, one group
+  // refused. Added here first, every table's new names in sorted order and the tables always
+  // in the same order, one of them waits for the other's commit and then reads its id.
+  std::set<std::string> devices, locations, skus;
+  auto note = [](const Interner& in, std::set<std::string>& into, const std::string& name) {
+    if (!name.empty() && !in.ids.contains(name)) into.insert(name);
+  };
+  for (const auto& [device, epoch] : group.new_devices) note(devices_, devices, device);
+  for (const ApplyEvent& ae : group.events) {
+    note(devices_, devices, ae.event.device_id);
+    note(locations_, locations, ae.event.location);
+    note(locations_, locations, ae.event.other_location);
+    for (const common::Line& l : ae.event.lines) note(skus_, skus, l.sku);
+  }
+  const std::pair<Interner*, const std::set<std::string>*> tables[] = {
+      {&devices_, &devices}, {&locations_, &locations}, {&skus_, &skus}};
+  for (const auto& [in, names] : tables) {
+    for (const std::string& name : *names) {
+      if (auto id = intern(*in, name); !id) return id.error();
+    }
+  }
+  return {};
 }
 
 Result<std::vector<DeviceRow>> SqlLedger::loadDevices() { return devices(); }
@@ -1100,6 +1132,9 @@ Status SqlLedger::commit(const ApplyGroup& group, CommitInfo* info) {
     saved_ord = next_ord_;  // a block taken by the fence is kept even if this group fails
     if (!fenced) return fail(fenced.error());
   }
+  if (db_->dialect() == common::SqlDialect::kPostgres) {
+    if (auto s = internNewNames(group); !s) return fail(s.error());
+  }
   for (const auto& [device, epoch] : group.new_devices) {
     auto dev = intern(devices_, device);
     if (!dev) return fail(dev.error());
@@ -1188,7 +1223,7 @@ Status SqlLedger::commit(const ApplyGroup& group, CommitInfo* info) {
     if (lease_token_ == 0) {
       return fail(Error::reject("read_only", db_->describe() + " was opened for reading (no writer id)"));
     }
-    renew_lease_.bind(1, lease_token_).bind(2, options_.lease_ms);
+    renew_lease_.bind(1, lease_token_.load()).bind(2, options_.lease_ms);
     if (auto s = renew_lease_.run(); !s) return fail(s.error());
     if (db_->changes() != 1) {
       return fail(Error::fatal("lease_lost", "another writer has taken " + db_->describe() + "'s lease from '" +

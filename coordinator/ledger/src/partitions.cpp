@@ -19,9 +19,13 @@
 //   number) only grow, whoever applies there.
 // - Shares. Each coordinator renews its presence; with C alive, each takes up to ceil(N / C)
 //   partitions whose lease has run out, and gives up (highest first) what it holds beyond that.
+// - Renewal. Presence, the writer lease and the partitions held are renewed by a thread of their
+//   own (keepLeases), on a connection of their own, as well as by maintainPartitions() on the
+//   apply thread: a long commit does not let them run out.
 
 #include <algorithm>
 #include <chrono>
+#include <mutex>
 
 #include <nlohmann/json.hpp>
 
@@ -30,6 +34,17 @@
 #include "sw/coordinator/ledger/sql_ledger.h"
 
 namespace sw::coordinator {
+
+namespace {
+
+// ?1 holder, ?2 lease ms, ?3 partitions held; now: the server's clock in ms.
+std::string presenceSql(const std::string& now) {
+  return "INSERT INTO coordinator_presence (holder, expires_at_ms, partitions) VALUES (?1, " + now +
+         " + ?2, ?3) ON CONFLICT (holder) DO UPDATE SET expires_at_ms = excluded.expires_at_ms,"
+         " partitions = excluded.partitions";
+}
+
+}  // namespace
 
 using common::Error;
 using common::Result;
@@ -99,7 +114,70 @@ Status SqlLedger::initPartitions() {
   if (auto s = freshOrdBlock(); !s) return s;
   // The writer lease makes this coordinator the primary; another may hold it (a secondary).
   if (auto s = acquireLease(); !s && s.error().code != "ledger_taken") return s;
+  std::lock_guard<std::mutex> lock(keeper_mu_);
+  keeping_ = true;
+  keeper_ = std::thread([this] { keepLeases(); });
   return {};
+}
+
+void SqlLedger::keepLeases() {
+  std::unique_ptr<common::SqlDb> conn;
+  std::unique_lock<std::mutex> lock(keeper_mu_);
+  const auto every = std::chrono::milliseconds(std::max<int64_t>(100, options_.lease_ms / 3));
+  while (keeping_) {
+    if (keeper_cv_.wait_for(lock, every, [this] { return !keeping_; })) break;
+    lock.unlock();
+    if (auto s = renewLeasesOnce(conn); !s) {
+      SW_WARN("ledger") << "cannot renew this coordinator's leases from the keeper (the apply thread still does): "
+                        << s.error().toString();
+      conn.reset();
+    }
+    lock.lock();
+  }
+}
+
+Status SqlLedger::renewLeasesOnce(std::unique_ptr<common::SqlDb>& conn) {
+  if (!conn) {
+    auto c = common::PgDb::open({.url = options_.path, .application_name = "stockwire-leases"});
+    if (!c) return c.error();
+    conn = std::move(*c);
+  }
+  std::vector<std::pair<int, int64_t>> held;
+  {
+    std::lock_guard<std::mutex> hl(held_mu_);
+    for (const auto& [part, h] : held_) held.emplace_back(part, h.token);
+  }
+  auto here = conn->cached(presenceSql(kPgNowMs));
+  if (!here) return here.error();
+  here->bind(1, options_.writer_id).bind(2, options_.lease_ms).bind(3, static_cast<int64_t>(held.size()));
+  if (auto s = here->run(); !s) return s;
+  if (const int64_t token = lease_token_; token != 0) {
+    auto renew = conn->cached(renewWriterLeaseSql());
+    if (!renew) return renew.error();
+    if (auto s = renew->bind(1, token).bind(2, options_.lease_ms).run(); !s) return s;
+  }
+  // By token and holder (a partition given up keeps its token, with no holder), and never waiting:
+  // a row locked is in a commit of this coordinator's, which renews it, or in another's attempt
+  // to take it, which finds it unexpired.
+  auto renew = conn->cached(std::string("UPDATE partition_lease SET expires_at_ms = ") + kPgNowMs +
+                            " + ?3 WHERE part = (SELECT part FROM partition_lease WHERE part = ?1 AND token = ?2"
+                            " AND holder = ?4 FOR UPDATE SKIP LOCKED)");
+  if (!renew) return renew.error();
+  for (const auto& [part, token] : held) {
+    if (auto s = renew->bind(1, part).bind(2, token).bind(3, options_.lease_ms).bind(4, options_.writer_id).run(); !s) {
+      return s;
+    }
+  }
+  return {};
+}
+
+void SqlLedger::stopKeeping() {
+  {
+    std::lock_guard<std::mutex> lock(keeper_mu_);
+    keeping_ = false;
+  }
+  keeper_cv_.notify_all();
+  if (keeper_.joinable()) keeper_.join();
 }
 
 Status SqlLedger::tryBecomePrimary() {
@@ -135,9 +213,7 @@ Result<PartitionChange> SqlLedger::maintainPartitions() {
   std::lock_guard<std::mutex> lock(write_mu_);
   const std::string now = kPgNowMs;
   const size_t n = static_cast<size_t>(options_.partitions);
-  auto here = db_->cached("INSERT INTO coordinator_presence (holder, expires_at_ms, partitions) VALUES (?1, " + now +
-                          " + ?2, ?3) ON CONFLICT (holder) DO UPDATE SET expires_at_ms = excluded.expires_at_ms,"
-                          " partitions = excluded.partitions");
+  auto here = db_->cached(presenceSql(now));
   if (!here) return here.error();
   here->bind(1, options_.writer_id).bind(2, options_.lease_ms).bind(3, static_cast<int64_t>(held_.size()));
   if (auto s = here->run(); !s) return s.error();
@@ -147,7 +223,7 @@ Result<PartitionChange> SqlLedger::maintainPartitions() {
   const size_t share = (n + static_cast<size_t>(ch.coordinators) - 1) / static_cast<size_t>(ch.coordinators);
   // The primary's writer lease: its commits renew partitions, not it.
   if (lease_token_ != 0) {
-    renew_lease_.bind(1, lease_token_).bind(2, options_.lease_ms);
+    renew_lease_.bind(1, lease_token_.load()).bind(2, options_.lease_ms);
     if (auto s = renew_lease_.run(); !s) return s.error();
     if (db_->changes() != 1) {
       ch.writer_lost = true;

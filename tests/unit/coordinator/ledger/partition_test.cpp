@@ -32,8 +32,8 @@ class PartitionTest : public ::testing::Test {
  protected:
   void SetUp() override { target_ = test::ledgerTarget("postgresql", dir_); }
 
-  std::unique_ptr<SqlLedger> open(const std::string& writer, int partitions = kParts) {
-    auto l = SqlLedger::open({.path = target_, .writer_id = writer, .lease_ms = 60'000, .partitions = partitions});
+  std::unique_ptr<SqlLedger> open(const std::string& writer, int partitions = kParts, int64_t lease_ms = 60'000) {
+    auto l = SqlLedger::open({.path = target_, .writer_id = writer, .lease_ms = lease_ms, .partitions = partitions});
     EXPECT_TRUE(l.ok()) << l.error().toString();
     return l.ok() ? std::move(*l) : nullptr;
   }
@@ -301,6 +301,76 @@ TEST_F(PartitionTest, TwoCoordinatorsAddingTheSameNameAtOnceBothCommit) {
   EXPECT_EQ(onHand(*a, "NEW", locationIn(0)), 2);
   EXPECT_EQ(onHand(*a, "NEW", locationIn(4)), 3);
   EXPECT_EQ(*(*admin)->queryInt("SELECT COUNT(*) FROM skus WHERE sku = 'NEW'"), 1);
+}
+
+// Two coordinators whose batches bring the same new SKUs in other orders: each adds a group's new
+// names in sorted order, so one waits for the other instead of both waiting on each other. The
+// other coordinator here is a plain connection adding SKU-A and then SKU-B in its own open
+// transaction; the ledger's group names SKU-B first. Had the ledger added SKU-B before waiting on
+// SKU-A, the connection's SKU-B would wait on the ledger: a deadlock, and PostgreSQL refuses one.
+TEST_F(PartitionTest, NewSkusNamedInOtherOrdersAreAddedInOneOrderSoNoCommitDeadlocks) {
+  auto a = open("coord-a");
+  ASSERT_TRUE(a);
+  maintain(*a);
+  auto other = common::PgDb::open({.url = target_});
+  ASSERT_TRUE(other.ok());
+  auto txn = common::SqlTxn::begin(**other);
+  ASSERT_TRUE(txn.ok());
+  ASSERT_TRUE((*other)->exec("INSERT INTO skus (sku) VALUES ('SKU-A')").ok());
+  ApplyGroup g = group("till-a", EventType::kReceive, locationIn(0), "SKU-B", 2);
+  g.events[0].event.lines.push_back({"SKU-A", 5, std::nullopt});
+  std::atomic<bool> committed{false};
+  common::Status applied;
+  std::thread ta([&] {
+    applied = a->commit(g);
+    committed = true;
+  });
+  auto admin = common::PgDb::open({.url = target_});
+  ASSERT_TRUE(admin.ok());
+  bool waiting = false;
+  for (int i = 0; i < 3000 && !committed && !waiting; ++i) {
+    auto n = (*admin)->queryInt("SELECT COUNT(*) FROM pg_locks WHERE NOT granted");
+    ASSERT_TRUE(n.ok());
+    waiting = *n > 0;
+    if (!waiting) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  EXPECT_TRUE(waiting) << "the ledger's commit did not wait on the other's uncommitted SKU-A";
+  auto second = (*other)->exec("INSERT INTO skus (sku) VALUES ('SKU-B')");
+  EXPECT_TRUE(second.ok()) << second.error().toString();
+  EXPECT_TRUE(txn->commit().ok());
+  ta.join();
+  EXPECT_TRUE(applied.ok()) << applied.error().toString();
+  EXPECT_EQ(onHand(*a, "SKU-B", locationIn(0)), 2);
+  EXPECT_EQ(onHand(*a, "SKU-A", locationIn(0)), 5);
+  EXPECT_EQ(*(*admin)->queryInt("SELECT COUNT(*) FROM skus WHERE sku IN ('SKU-A', 'SKU-B')"), 2);
+}
+
+// The leases are renewed off the apply thread: a coordinator whose apply thread does no
+// maintenance for twice its lease (a long catch-up of commits, as under load) keeps its
+// presence, its partitions and the writer lease, and another coordinator takes none of them.
+TEST_F(PartitionTest, LeasesAreKeptWhileTheApplyThreadDoesNoMaintenance) {
+  auto a = open("coord-a", kParts, 900);
+  ASSERT_TRUE(a);
+  maintain(*a);
+  ASSERT_EQ(a->heldPartitions().size(), static_cast<size_t>(kParts));
+  ASSERT_TRUE(a->isPrimary());
+  ASSERT_TRUE(a->commit(group("till-a", EventType::kReceive, locationIn(1), "A", 5)).ok());
+  std::this_thread::sleep_for(std::chrono::milliseconds(2000));
+  auto b = open("coord-b", kParts, 900);
+  ASSERT_TRUE(b);
+  auto took = maintain(*b);
+  EXPECT_EQ(took.coordinators, 2);
+  EXPECT_TRUE(took.acquired.empty()) << took.acquired.size() << " partition(s) taken from a live coordinator";
+  auto primary = b->tryBecomePrimary();
+  ASSERT_FALSE(primary.ok());
+  EXPECT_EQ(primary.error().code, "ledger_taken");
+  EXPECT_FALSE(b->isPrimary());
+  // a goes on: its commits are not fenced, and its next maintenance balances the shares.
+  ASSERT_TRUE(a->commit(group("till-a", EventType::kSale, locationIn(1), "A", 1)).ok());
+  auto gave = maintain(*a);
+  EXPECT_TRUE(gave.lost.size() == static_cast<size_t>(kParts / 2) && !gave.writer_lost);
+  EXPECT_TRUE(a->isPrimary());
+  EXPECT_EQ(maintain(*b).acquired.size(), static_cast<size_t>(kParts / 2));
 }
 
 // The primary's channels and downlink follow stock applied by any coordinator (LISTEN/NOTIFY).

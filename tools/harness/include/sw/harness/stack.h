@@ -41,6 +41,8 @@ class CoordinatorProc {
   void kill9();
   void stop();  // SIGTERM, waits
   bool running() { return child_.running(); }
+  // Waits up to timeout for it to exit by itself: its wait status, or nullopt if still running.
+  std::optional<int> wait(std::chrono::milliseconds timeout) { return child_.wait(timeout); }
   pid_t pid() const { return child_.pid(); }
   int port() const { return port_; }
   std::string db() const { return db_; }

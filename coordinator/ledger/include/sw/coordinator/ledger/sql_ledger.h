@@ -9,6 +9,7 @@
 // is enforced by a writer lease (table writer_lease, see LedgerOptions::writer_id).
 
 #include <atomic>
+#include <condition_variable>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -180,6 +181,7 @@ class SqlLedger final : public Ledger {
   // The database server's clock in ms: leases are judged by one clock whatever the writers' say.
   static constexpr const char* kPgNowMs = "(EXTRACT(EPOCH FROM clock_timestamp()) * 1000)::BIGINT";
   common::Status acquireLease();
+  static std::string renewWriterLeaseSql();  // ?1 token, ?2 lease ms
   // Split ledger (partitions.cpp): set up at open; within a commit, renew (held) or lock and mark
   // (not held) the lease of every partition the group writes, before anything is read from the
   // cache; a fresh block of apply order numbers.
@@ -195,6 +197,18 @@ class SqlLedger final : public Ledger {
   common::Status notifyOthers(const CommitInfo& changed);
   std::thread listener_;
   std::atomic<bool> listening_{false};
+  // Split ledger: a thread of its own, on a connection of its own, renews this coordinator's
+  // presence, writer lease and held partitions every third of the lease, whatever the apply
+  // thread is doing. Commits of seconds under load once let them run out: partitions went back
+  // and forth, and the primary lost its writer lease. It only renews; what is held changes in
+  // maintainPartitions() (which renews too) and in commits.
+  void keepLeases();
+  common::Status renewLeasesOnce(std::unique_ptr<common::SqlDb>& conn);
+  void stopKeeping();
+  std::thread keeper_;
+  std::mutex keeper_mu_;
+  std::condition_variable keeper_cv_;
+  bool keeping_ = false;
   struct HeldPartition {
     int64_t token = 0;
     int64_t gen = 0;  // the lease row's generation as this holder last wrote or saw it
@@ -207,7 +221,8 @@ class SqlLedger final : public Ledger {
   // version, which is its commit's first ord) only grows whoever applies it.
   static constexpr int64_t kOrdBlock = int64_t{1} << 30;
   int64_t ord_block_end_ = INT64_MAX;
-  int64_t lease_token_ = 0;  // PostgreSQL: the fencing token of the lease held (0: none)
+  // PostgreSQL: the fencing token of the lease held (0: none). Read by the keeper's thread.
+  std::atomic<int64_t> lease_token_{0};
   common::SqlStmt renew_lease_;
   common::Status init(const LedgerOptions& options);
   common::Result<std::vector<DeviceRow>> readDevices(const std::string* only);  // null: every device
@@ -274,6 +289,9 @@ class SqlLedger final : public Ledger {
   common::Result<int64_t> internRepeated(Interner& in, LastName& last, const std::string& name);
   LastName last_device_, last_location_;
   common::Status prepareInterner(Interner& in);
+  // On PostgreSQL, the names a group adds, before it is applied: each table's in sorted order,
+  // the tables always in one order (see the definition).
+  common::Status internNewNames(const ApplyGroup& group);
 
   std::mutex write_mu_;
   std::unique_ptr<common::SqlDb> db_;
