@@ -25,14 +25,6 @@ namespace sw::bench {
 
 namespace {
 
-// One figure from a /metrics page (test::httpGetText(port, "/metrics")); 0 if it is not there.
-uint64_t metric(const std::string& page, const std::string& name) {
-  std::regex re("\n" + name + " ([0-9]+)");
-  std::smatch m;
-  if (std::regex_search(page, m, re)) return std::stoull(m[1].str());
-  return 0;
-}
-
 struct CpuMark {
   double coordinator, devices, broker;
   double coordinator_written;
@@ -107,21 +99,9 @@ int benchDrain(const common::ParsedOptions& args) {
   test::CoordinatorProc coord(dir, broker.url());
   coord.start();
   {  // The devices are registered, as IT does before they go live (not timed).
-    std::string csv = "store,device_id,role\n";
-    for (auto& st : stores) csv += st->location() + "," + st->deviceId() + ",pos\n";
-    const std::string path = dir.file("fleet.csv");
-    FILE* f = std::fopen(path.c_str(), "w");
-    if (f == nullptr || std::fputs(csv.c_str(), f) < 0 || std::fclose(f) != 0) {
-      std::fprintf(stderr, "cannot write %s\n", path.c_str());
-      return 1;
-    }
-    auto reg = test::Child::spawn({test::coordinatorBinary(), "device", "import", "--db", coord.db(), "--csv", path},
-                                  dir.file("register"));
-    auto rc = reg.wait(std::chrono::seconds(60));
-    if (!rc || *rc != 0) {
-      std::fprintf(stderr, "cannot register the devices: %s\n", reg.stderrText().c_str());
-      return 1;
-    }
+    std::vector<std::pair<std::string, std::string>> tills;
+    for (auto& st : stores) tills.emplace_back(st->location(), st->deviceId());
+    if (!importDevices(coord.db(), tills, dir.file("fleet.csv"))) return 1;
   }
   std::vector<std::unique_ptr<common::MqttTransport>> transports;
   std::vector<std::unique_ptr<agent::SyncLoop>> loops;
@@ -144,8 +124,8 @@ int benchDrain(const common::ParsedOptions& args) {
   while (applied < target) {
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
     const std::string page = test::httpGetText(coord.port(), "/metrics");
-    applied = metric(page, "stockwire_ingest_events_applied_total");
-    uint64_t depth = metric(page, "stockwire_ingest_queue_depth");
+    applied = metricValue(page, "stockwire_ingest_events_applied_total");
+    uint64_t depth = metricValue(page, "stockwire_ingest_queue_depth");
     ++depth_samples;
     depth_sum += depth;
     if (depth > 0) ++depth_nonzero;
@@ -168,16 +148,10 @@ int benchDrain(const common::ParsedOptions& args) {
     batches_sent += st.batches_sent;
     resends += st.resends;
   }
-  {
-    // Side by side: Paho pauses about a second in every disconnect (paho.mqtt.c issue #889), so
-    // stopping 100 devices one after the other took over a minute and a half.
-    std::vector<std::thread> stoppers;
-    for (auto& l : loops) stoppers.emplace_back([&l] { l->stop(); });
-    for (auto& t : stoppers) t.join();
-  }
+  stopSideBySide(loops);
   const std::string page = test::httpGetText(coord.port(), "/metrics");
-  uint64_t commits = metric(page, "stockwire_ledger_commits_total");
-  uint64_t dups = metric(page, "stockwire_ingest_duplicates_total");
+  uint64_t commits = metricValue(page, "stockwire_ledger_commits_total");
+  uint64_t dups = metricValue(page, "stockwire_ingest_duplicates_total");
   double commit_s = 0;
   {
     std::smatch m;

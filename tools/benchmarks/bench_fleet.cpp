@@ -65,13 +65,6 @@ int64_t coordinatorOnline(int port) {
   return r.body["summary"].value("online", int64_t{-1});
 }
 
-bool writeText(const std::string& path, const std::string& text) {
-  std::ofstream out(path);
-  out << text;
-  out.close();
-  return static_cast<bool>(out);
-}
-
 }  // namespace
 
 int benchFleet(const common::ParsedOptions& args) {

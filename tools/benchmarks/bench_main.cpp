@@ -5,7 +5,9 @@
 #include <cstdio>
 #include <cstring>
 #include <fstream>
+#include <regex>
 #include <string>
+#include <thread>
 #include <vector>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -16,6 +18,7 @@
 #include "sw/agent/sync.h"
 #include "sw/coordinator/ingest/ingest.h"
 #include "sw/coordinator/ledger/sql_ledger.h"
+#include "sw/harness/process.h"
 
 namespace sw::bench {
 
@@ -64,6 +67,44 @@ long procStatusKib(pid_t pid, const std::string& field) {
     if (line.rfind(field + ":", 0) == 0) return std::stol(line.substr(field.size() + 1));
   }
   return -1;
+}
+
+uint64_t metricValue(const std::string& page, const std::string& name) {
+  std::regex re("\n" + name + " ([0-9]+)");
+  std::smatch m;
+  if (std::regex_search(page, m, re)) return std::stoull(m[1].str());
+  return 0;
+}
+
+bool writeText(const std::string& path, const std::string& text) {
+  std::ofstream out(path);
+  out << text;
+  out.close();
+  return static_cast<bool>(out);
+}
+
+bool importDevices(const std::string& db, const std::vector<std::pair<std::string, std::string>>& tills,
+                   const std::string& csv_path) {
+  std::string csv = "store,device_id,role\n";
+  for (const auto& [location, device] : tills) csv += location + "," + device + ",pos\n";
+  if (!writeText(csv_path, csv)) {
+    std::fprintf(stderr, "cannot write %s\n", csv_path.c_str());
+    return false;
+  }
+  auto reg = test::Child::spawn({test::coordinatorBinary(), "device", "import", "--db", db, "--csv", csv_path},
+                                csv_path + ".import");
+  auto rc = reg.wait(std::chrono::seconds(60));
+  if (!rc || *rc != 0) {
+    std::fprintf(stderr, "cannot register the devices: %s\n", reg.stderrText().c_str());
+    return false;
+  }
+  return true;
+}
+
+void stopSideBySide(std::vector<std::unique_ptr<agent::SyncLoop>>& loops) {
+  std::vector<std::thread> stoppers;
+  for (auto& l : loops) stoppers.emplace_back([&l] { l->stop(); });
+  for (auto& t : stoppers) t.join();
 }
 
 }  // namespace sw::bench
@@ -129,6 +170,18 @@ sw::common::CliProgram program() {
                               "each device's retained state at least this often (the agent's default)"),
                         {"json", Kind::kText, "FILE", "", 0, 0, "also write the figures here as JSON"}}),
            sw::bench::benchFleet},
+          {"scale",
+           "one backlog drained by 1..N coordinators splitting one PostgreSQL ledger (serve --partitions) and by one "
+           "on SQLite, beside raw PostgreSQL inserts from one and two connections and raw SQLite inserts; the ledger "
+           "checked exact after each",
+           OptionTable({whole("devices", 72, 1, 100'000, "devices the backlog is spread over (72 over 24 locations: 3 each)"),
+                        whole("events", 200'000, 1, 1'000'000'000, "events in the backlog"),
+                        whole("locations", 24, 1, 100'000, "locations, spread evenly over the partitions"),
+                        whole("partitions", 12, 1, 4096, "partitions of the ledger (divisible by 1..N keeps shares even)"),
+                        whole("coordinators", 3, 1, 8, "the most coordinators run"),
+                        whole("lease-ms", 10'000, 300, 3'600'000, "the coordinators' --ledger-lease-ms"),
+                        {"json", Kind::kText, "FILE", "", 0, 0, "also write the figures here as JSON"}}),
+           sw::bench::benchScale},
           {"routing",
            "a month of generated orders over real US ZIP codes for a chain of warehouses and stores, routed three "
            "ways (nearest warehouse only, the country-centroid router, the new one) and priced with the same carrier "

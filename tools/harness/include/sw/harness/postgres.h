@@ -37,6 +37,7 @@ class Postgres {
   void kill9();   // SIGKILL the server: the postmaster and every backend
   bool running();
   int port() const { return port_; }
+  pid_t pid() const { return child_.pid(); }  // the postmaster
   // A new, empty database; returns its URL.
   std::string createDatabase(const std::string& name);
   // postgresql://stockwire@127.0.0.1:PORT/DB
