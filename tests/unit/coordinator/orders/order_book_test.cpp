@@ -499,12 +499,22 @@ TEST_P(OrderBookTest, FulfilmentAccuracyCountsSettledShippedOrdersAndRefundsCoun
   clock_.advanceMs(1);
   ASSERT_TRUE(service_->intake(refundOf("1", "A", 2, "R-1")).ok());
   EXPECT_EQ(figures().refunded_shipped_units, 1);
-  // A window that ends before all this holds none of it (fulfilment accuracy is the whole book).
+  // A window that ends before all this holds none of it: the orders count in the window where
+  // their last parcel was picked, so a report's days show the orders they shipped.
   auto before = book_->kpiFigures(0, start);
   ASSERT_TRUE(before.ok());
   EXPECT_TRUE(before->ordered_units_by_channel.empty());
   EXPECT_EQ(before->refunded_shipped_units, 0);
-  EXPECT_EQ(before->shipped_settled, 2);
+  EXPECT_EQ(before->shipped_settled, 0);
+  EXPECT_EQ(before->shipped_complete, 0);
+  // One store's figures: the orders with a parcel picked there (a store manager's report).
+  auto here = book_->kpiFigures(start, clock_.nowMs(), "wh-1");
+  ASSERT_TRUE(here.ok()) << here.error().toString();
+  EXPECT_EQ(here->shipped_settled, 2);
+  EXPECT_EQ(here->shipped_complete, 1);
+  auto elsewhere = book_->kpiFigures(start, clock_.nowMs(), "store-9");
+  ASSERT_TRUE(elsewhere.ok()) << elsewhere.error().toString();
+  EXPECT_EQ(elsewhere->shipped_settled, 0);
   // Shipped in full and accepted, but picked more than two days after it was taken in: settled,
   // not on time, so not counted as complete; one picked just in time is.
   receive("wh-1", "A", 2);
