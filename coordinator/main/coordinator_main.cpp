@@ -488,6 +488,7 @@ int serveOnce(const common::ParsedOptions& opts, ServeRun& run) {
                                        .ingest = &ingest,
                                        .push = channels.push(),
                                        .orders = order_book->get(),
+                                       .revenue = revenue->get(),
                                        .http = &api.httpCounters()},
                                       **kpi_store, clock, kpi_options);
   // Enrollment and the CRL watch (--fleet-dir) write to the registry ingest reads (one instance).

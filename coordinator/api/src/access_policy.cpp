@@ -27,8 +27,8 @@ RouteAccess routeAccess(const std::string& method, const std::string& path) {
   if (isPublicRoute(method, path)) return RouteAccess::kPublic;
   if (isRead(method)) {
     // Payouts are the business's bank deposits and fees, and the accounting export records each
-    // export (the books' own data): admins only. The sales report's money figures: admins and
-    // store managers.
+    // export (the books' own data): admins only. The sales report's money figures: admins, and
+    // store managers for their own store (sales_routes.cpp narrows the report to it).
     const bool admin_only = path == "/v1/audit" || path.rfind("/v1/admin/", 0) == 0 ||
                             path == "/v1/settlements" || path.rfind("/v1/settlements/", 0) == 0 ||
                             path.rfind("/v1/exports/", 0) == 0;

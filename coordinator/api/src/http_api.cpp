@@ -390,6 +390,7 @@ void CoordinatorHttpApi::setSettlements(settlements::SettlementService& settleme
 }
 
 void CoordinatorHttpApi::setRevenue(RevenueBook& revenue) {
+  impl_->kpi_extras.revenue = &revenue;
   addSalesRoutes(impl_->server, impl_->ledger, impl_->clock, impl_->kpi_extras, revenue);
 }
 

@@ -5,6 +5,7 @@
 #include <cstdlib>
 
 #include "sw/coordinator/fleet/exposure.h"
+#include "sw/coordinator/orders/sales_report.h"
 
 namespace sw::coordinator {
 
@@ -37,21 +38,52 @@ common::Result<InventoryAccuracy> inventoryAccuracy(Ledger& ledger, int64_t tole
   return out;
 }
 
-common::Result<OrderKpis> orderKpis(Ledger& ledger, OrderBook* orders, int64_t after_ms, int64_t until_ms) {
+namespace {
+
+// The report's figures over (after, until] (RevenueBook::lines takes [from, until)).
+common::Result<ReturnRate> revenueReturnRate(RevenueBook& revenue, const KpiScope& scope) {
+  auto lines = revenue.lines(scope.after_ms + 1, scope.until_ms + 1);
+  if (!lines) return lines.error();
+  SalesFigures all;
+  int64_t refunded = 0;
+  for (const RevenueLine& l : *lines) {
+    if (!scope.location.empty() && l.location != scope.location) continue;
+    if (auto s = addLine(all, l); !s) return s.error();
+    if (l.kind == RevenueKind::kRefund) refunded += l.units;
+  }
+  ReturnRate out;
+  out.sold_units = all.units_sold;
+  out.refunded_units = refunded;
+  out.returned_units = all.units_returned - refunded;
+  return out;
+}
+
+}  // namespace
+
+common::Result<OrderKpis> orderKpis(Ledger& ledger, OrderBook* orders, RevenueBook* revenue, const KpiScope& scope) {
+  if (!scope.location.empty() && !revenue) {
+    return common::Error::reject("no_revenue", "the KPIs of one location need the revenue book");
+  }
   OrderKpis out;
-  auto sales = ledger.salesApplied(after_ms, until_ms);
-  if (!sales) return sales.error();
-  for (const SalesFigure& f : *sales) {
-    out.returns.sold_units += f.sold_units;
-    // The orders worker's `return` events are restocks of channel refunds, counted from the book.
-    if (!f.internal) out.returns.returned_units += f.returned_units;
+  if (revenue) {
+    auto rate = revenueReturnRate(*revenue, scope);
+    if (!rate) return rate.error();
+    out.returns = *rate;
+  } else {
+    auto sales = ledger.salesApplied(scope.after_ms, scope.until_ms);
+    if (!sales) return sales.error();
+    for (const SalesFigure& f : *sales) {
+      out.returns.sold_units += f.sold_units;
+      // The orders worker's `return` events are restocks of channel refunds, counted from the book.
+      if (!f.internal) out.returns.returned_units += f.returned_units;
+    }
   }
   if (orders) {
-    auto book = orders->kpiFigures(after_ms, until_ms);
+    auto book = orders->kpiFigures(scope.after_ms, scope.until_ms, scope.location);
     if (!book) return book.error();
     out.fulfilment.settled = book->shipped_settled;
     out.fulfilment.complete = book->shipped_complete;
-    out.returns.refunded_units = book->refunded_shipped_units;
+    if (!revenue) out.returns.refunded_units = book->refunded_shipped_units;
   }
   return out;
 }

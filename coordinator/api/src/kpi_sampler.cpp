@@ -154,7 +154,7 @@ Result<std::vector<KpiValue>> KpiSampler::collect(int64_t now) {
   auto accuracy = inventoryAccuracy(ledger, 0);
   if (!accuracy) return accuracy.error();
   if (auto pct = accuracy->pct()) add("inventory_accuracy_pct", "%", *pct, {}, kInventoryAccuracyTargetPct);
-  auto orders = orderKpis(ledger, sources_.orders, now - kReturnRateWindowMs, now);
+  auto orders = orderKpis(ledger, sources_.orders, sources_.revenue, {now - kReturnRateWindowMs, now, ""});
   if (!orders) return orders.error();
   if (auto pct = orders->fulfilment.pct()) add("fulfilment_accuracy_pct", "%", *pct, {}, kFulfilmentAccuracyTargetPct);
   if (auto pct = orders->returns.pct()) add("return_rate_pct", "%", *pct);

@@ -110,7 +110,7 @@ void kpis(Ledger& ledger, IngestService* ingest, const common::Clock& clock, con
   json price_checks = {{"totals", totals}, {"by_device", by_device}};
   // Orders shipped complete, and units back against units sold in the window (kpi_figures.h).
   const int64_t now = clock.nowMs();
-  auto order_kpis = orderKpis(ledger, extras.orders, now - *window_h * 3'600'000, now);
+  auto order_kpis = orderKpis(ledger, extras.orders, extras.revenue, {now - *window_h * 3'600'000, now, ""});
   if (!order_kpis) return common::sendError(res, order_kpis.error());
   json fulfilment = fulfilmentAccuracyJson(order_kpis->fulfilment);
   json returns = returnRateJson(order_kpis->returns, *window_h);

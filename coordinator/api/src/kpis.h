@@ -24,6 +24,7 @@ namespace sw::coordinator {
 // What the routes read besides the ledger, set before the server starts (null: not there).
 struct KpiRouteExtras {
   OrderBook* orders = nullptr;
+  RevenueBook* revenue = nullptr;  // the return rate from the sales report's figures (kpi_figures.h)
   SqliteKpiSeries* history = nullptr;
   KpiSamplerOptions history_options;
 };

@@ -2,6 +2,7 @@
 
 #include "sw/common/http_json.h"
 #include "sw/common/http_server.h"
+#include "sw/coordinator/api/access.h"
 #include "sw/coordinator/orders/journal.h"
 #include "sw/coordinator/orders/sales_report.h"
 
@@ -18,6 +19,19 @@ void salesReport(Ledger& ledger, const common::Clock& clock, const KpiRouteExtra
   if (!params) return common::sendError(res, params.error());
   auto query = parseSalesQuery(*params, clock.nowMs() / kDayMs);
   if (!query) return common::sendError(res, query.error());
+  // A store manager reads its own store's report (access_policy.h): without location= it gets
+  // that store's, and asking for another store is refused.
+  if (req.get_header_value(kPrincipalRoleHeader) == roleName(Role::kStoreManager)) {
+    const std::string own = req.get_header_value(kPrincipalLocationHeader);
+    if (query->location.empty()) {
+      query->location = own;
+    } else if (query->location != own) {
+      return common::sendError(res, 403,
+                               Error::reject("forbidden", "a store_manager token for " + own +
+                                                              " reads the sales of location " + own + " only (not " +
+                                                              query->location + ")"));
+    }
+  }
   auto lines = revenue.lines(query->fromMs(), query->untilMs());
   if (!lines) return common::sendError(res, lines.error());
   auto report = buildSalesReport(*query, *lines);
@@ -28,8 +42,8 @@ void salesReport(Ledger& ledger, const common::Clock& clock, const KpiRouteExtra
     res.set_content(salesReportCsv(*report), "text/csv; charset=utf-8");
     return;
   }
-  // The same figures, by the same code, as GET /v1/kpis, over the report's days.
-  auto kpis = orderKpis(ledger, extras.orders, query->fromMs() - 1, query->untilMs() - 1);
+  // The same figures, by the same code, as GET /v1/kpis, over the report's days and location.
+  auto kpis = orderKpis(ledger, extras.orders, &revenue, {query->fromMs() - 1, query->untilMs() - 1, query->location});
   if (!kpis) return common::sendError(res, kpis.error());
   json body = salesReportJson(*query, *report);
   body["fulfilment_accuracy"] = fulfilmentAccuracyJson(kpis->fulfilment);

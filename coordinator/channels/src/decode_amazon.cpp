@@ -9,6 +9,7 @@
 // never restocks (a returned item is counted back in where it arrives).
 
 #include <map>
+#include <utility>
 
 #include "json_read.h"
 #include "sw/coordinator/channels/order_decode.h"
@@ -148,6 +149,15 @@ common::Status v0Items(const json& payload, Merger* m) {
       if (o.currency.empty()) o.currency = price->currency;
     } else {
       o.prices_pending = true;
+    }
+    // ItemTax and PromotionDiscount are the whole item's (all QuantityOrdered units).
+    for (auto [key, charge] : {std::pair{"ItemTax", &l.tax}, std::pair{"PromotionDiscount", &l.discount}}) {
+      const json* given = get(it, key);
+      if (!given) continue;
+      auto money = amazonMoney(given, "Amount", "CurrencyCode");
+      if (!money || !detail::addCharge(*charge, *money)) {
+        o.warnings.push_back("order item " + l.line_id + ": " + key + " is not a readable amount");
+      }
     }
     l.cancel_requested = truthy(getPath(it, {"BuyerRequestedCancel", "IsBuyerRequestedCancel"}));
     std::string store = str(it, "StoreChainStoreId");

@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <map>
 #include <set>
+#include <tuple>
 
 #include "json_read.h"
 #include "sw/coordinator/channels/order_decode.h"
@@ -196,6 +197,24 @@ common::Result<NormalizedOrder> ebayOrder(const json& j) {
         }
       } else {
         o.warnings.push_back("line item " + l.line_id + " has no lineItemCost");
+      }
+      // The line's taxes[].amount and appliedPromotions[].discountAmount (both always returned,
+      // empty when none), in the seller's currency (`value`).
+      for (auto [list, key, charge] : {std::tuple{"taxes", "amount", &l.tax},
+                                       std::tuple{"appliedPromotions", "discountAmount", &l.discount}}) {
+        const json* parts = arr(li, list);
+        if (!parts) continue;
+        bool readable = true;
+        for (const json& p : *parts) {
+          auto m = p.is_object() ? ebayMoney(get(p, key)) : std::nullopt;
+          readable = readable && m && detail::addCharge(*charge, *m);
+        }
+        if (!readable) {
+          charge->reset();
+          o.warnings.push_back("line item " + l.line_id + ": " + list + " holds an amount that cannot be read");
+        } else if (!*charge && l.line_total) {
+          *charge = Money{common::Decimal(), l.line_total->currency};
+        }
       }
       if (const json* refunds = get(li, "refunds"); refunds && !refunds->is_null()) {
         if (!refunds->is_array()) return Error::reject("bad_refunds", "line item " + l.line_id + ": refunds is not an array");

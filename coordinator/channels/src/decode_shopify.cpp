@@ -45,6 +45,39 @@ std::optional<Money> moneyOf(const json* m, std::string_view amount_key, std::st
   return Money{*amount, cur};
 }
 
+// A REST amount in shop money: `<key>_set.shop_money`, else `<key>` in the order's currency.
+std::optional<Money> shopAmount(const json& j, const std::string& key, const std::string& currency) {
+  if (auto m = moneyOf(getPath(j, {key + "_set", "shop_money"}), "amount", "currency_code")) {
+    if (m->currency.empty()) m->currency = currency;
+    return m;
+  }
+  if (auto a = detail::money(get(j, key))) return Money{*a, currency};
+  return std::nullopt;
+}
+
+// A line's tax (its tax_lines) and discounts (its discount_allocations, else total_discount).
+void readLineCharges(const json& li, const std::string& currency, OrderLine& l, std::vector<std::string>& warnings) {
+  auto sum = [&](const char* list, const char* key, std::optional<Money>& out, const char* what) {
+    const json* parts = arr(li, list);
+    if (!parts) return false;
+    for (const json& p : *parts) {
+      auto m = p.is_object() ? shopAmount(p, key, currency) : std::nullopt;
+      if (!m || !detail::addCharge(out, *m)) {
+        warnings.push_back("line " + l.line_id + ": a " + what + " without a readable amount; the line's " + what +
+                           " is not known");
+        out.reset();
+        return true;
+      }
+    }
+    if (!out) out = Money{common::Decimal(), currency};  // an empty list: none
+    return true;
+  };
+  sum("tax_lines", "price", l.tax, "tax");
+  if (!sum("discount_allocations", "amount", l.discount, "discount")) {
+    if (auto d = shopAmount(li, "total_discount", currency); d && d->amount.scaled() >= 0) l.discount = d;
+  }
+}
+
 OrderStatus restStatus(const json& j, std::string* raw) {
   std::string fin = str(j, "financial_status");
   std::string ful = str(j, "fulfillment_status");
@@ -170,6 +203,7 @@ common::Result<NormalizedOrder> restOrder(const json& j) {
       auto pres = moneyOf(getPath(li, {"price_set", "presentment_money"}), "amount", "currency_code");
       if (pres && shop && pres->currency != shop->currency) l.presentment_unit_price = pres;
       if (!l.unit_price) o.warnings.push_back("line " + l.line_id + " has no price");
+      readLineCharges(li, o.currency, l, o.warnings);
       o.lines.push_back(std::move(l));
     }
   }

@@ -135,11 +135,19 @@ common::Result<NormalizedOrder> walmartOrder(const json& j) {
       l.sku_missing = true;
       o.warnings.push_back("order line " + l.line_id + " has no sku");
     }
+    bool tax_unreadable = false;
     if (auto s = forEach(listIn(li, "charges", "charge"), "charge",
                          [&](const json& c) -> common::Status {
                            if (str(c, "chargeType") != "PRODUCT") return {};
                            auto m = walmartMoney(get(c, "chargeAmount"));
                            if (!m) return Error::reject("bad_charge", "order line " + l.line_id + ": a PRODUCT charge has no amount");
+                           // The charge's tax (tax.taxAmount), when it has one.
+                           if (const json* t = getPath(c, {"tax", "taxAmount"})) {
+                             auto tax = walmartMoney(t);
+                             if (!tax || !detail::addCharge(l.tax, *tax)) {
+                               tax_unreadable = true;
+                             }
+                           }
                            if (!l.line_total) {
                              l.line_total = *m;
                              return {};
@@ -151,6 +159,12 @@ common::Result<NormalizedOrder> walmartOrder(const json& j) {
                          });
         !s) {
       return s;
+    }
+    if (tax_unreadable) {
+      l.tax.reset();
+      o.warnings.push_back("order line " + l.line_id + ": a PRODUCT charge's tax cannot be read");
+    } else if (!l.tax && l.line_total) {
+      l.tax = Money{common::Decimal(), l.line_total->currency};  // no tax on its charges
     }
     if (l.line_total) {
       if (l.quantity > 0) {

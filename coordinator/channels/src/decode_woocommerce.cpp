@@ -207,6 +207,16 @@ common::Result<NormalizedOrder> wooOrder(const json& j) {
       }
       if (auto total = detail::money(get(li, "total"))) l.line_total = Money{*total, o.currency};
       if (!l.unit_price) o.warnings.push_back("line " + l.line_id + " has no price");
+      // total_tax is the tax on `total`; coupons take `total` below `subtotal`: that is the discount.
+      if (auto tax = detail::money(get(li, "total_tax")); tax && !detail::addCharge(l.tax, Money{*tax, o.currency})) {
+        o.warnings.push_back("line " + l.line_id + ": total_tax is negative");
+      }
+      int64_t off = 0;
+      if (subtotal && l.line_total &&
+          (__builtin_sub_overflow(subtotal->scaled(), l.line_total->amount.scaled(), &off) ||
+           !detail::addCharge(l.discount, Money{common::Decimal::fromUnits(off), o.currency}))) {
+        o.warnings.push_back("line " + l.line_id + ": total is above subtotal (or out of range): no discount read");
+      }
       o.lines.push_back(std::move(l));
     }
   }

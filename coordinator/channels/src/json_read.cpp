@@ -153,6 +153,20 @@ std::optional<common::Decimal> money(const json* v) {
   return std::nullopt;
 }
 
+bool addCharge(std::optional<Money>& total, const Money& part) {
+  if (part.amount.scaled() < 0) return false;
+  if (!total) {
+    total = part;
+    return true;
+  }
+  int64_t sum = 0;
+  if (total->currency != part.currency || __builtin_add_overflow(total->amount.scaled(), part.amount.scaled(), &sum)) {
+    return false;
+  }
+  total->amount = common::Decimal::fromUnits(sum);
+  return true;
+}
+
 common::Decimal divide(common::Decimal total, int64_t qty, bool* exact) {
   if (qty <= 0) {
     *exact = false;

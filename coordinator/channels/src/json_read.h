@@ -43,6 +43,11 @@ std::optional<common::Decimal> moneyText(std::string_view text);
 // total / qty to 4 decimals, half-even; *exact tells whether anything was lost.
 common::Decimal divide(common::Decimal total, int64_t qty, bool* exact);
 
+// Adds `part` to a line's running charge (its tax, its discounts): the first part sets it. A part
+// that is negative, in another currency, or that would overflow is not added; false says so (the
+// decoder warns and leaves the charge unknown).
+bool addCharge(std::optional<Money>& total, const Money& part);
+
 // One part of a postal address (postal code, city, region) from v: a string, trimmed of spaces;
 // "" when absent or not a string. A part longer than max_len bytes, or holding a control
 // character, is refused: "" and a warning naming `what` in *warnings.

@@ -76,6 +76,8 @@ json toJson(const NormalizedOrder& o) {
     if (l.current_quantity) jl["current_quantity"] = *l.current_quantity;
     if (l.presentment_unit_price) jl["presentment_unit_price"] = moneyJson(l.presentment_unit_price);
     if (l.line_total) jl["line_total"] = moneyJson(l.line_total);
+    if (l.tax) jl["tax"] = moneyJson(l.tax);
+    if (l.discount) jl["discount"] = moneyJson(l.discount);
     if (!l.title.empty()) jl["title"] = l.title;
     if (!l.channel_item_id.empty()) jl["channel_item_id"] = l.channel_item_id;
     if (!l.group_id.empty()) jl["group_id"] = l.group_id;

@@ -737,7 +737,7 @@ Result<std::map<OrderState, int64_t>> OrderBook::countByState() {
   return out;
 }
 
-Result<OrderBook::KpiFigures> OrderBook::kpiFigures(int64_t after_ms, int64_t until_ms) {
+Result<OrderBook::KpiFigures> OrderBook::kpiFigures(int64_t after_ms, int64_t until_ms, const std::string& location) {
   std::lock_guard<std::mutex> lock(store_->mu);
   auto rt = common::SqlReadTxn::begin(*store_->db);  // the three reads see one snapshot
   if (!rt) return rt.error();
@@ -753,9 +753,14 @@ Result<OrderBook::KpiFigures> OrderBook::kpiFigures(int64_t after_ms, int64_t un
       "  AND NOT EXISTS (SELECT 1 FROM fulfilments f WHERE f.channel = o.channel AND f.order_id = o.order_id"
       "                  AND f.created_at_ms > o.created_at_ms + ?) THEN 1 ELSE 0 END AS complete"
       " FROM orders o WHERE o.status = 'shipped' AND NOT EXISTS (SELECT 1 FROM fulfilments f"
-      "  WHERE f.channel = o.channel AND f.order_id = o.order_id AND f.status = 'pending')) AS settled");
+      "  WHERE f.channel = o.channel AND f.order_id = o.order_id AND f.status = 'pending')"
+      "  AND (SELECT MAX(f.created_at_ms) FROM fulfilments f WHERE f.channel = o.channel AND f.order_id = o.order_id)"
+      "      > ? AND (SELECT MAX(f.created_at_ms) FROM fulfilments f WHERE f.channel = o.channel"
+      "                AND f.order_id = o.order_id) <= ?"
+      "  AND (CAST(? AS TEXT) = '' OR EXISTS (SELECT 1 FROM fulfilments f WHERE f.channel = o.channel"
+      "       AND f.order_id = o.order_id AND f.location = ?))) AS settled");
   if (!acc) return acc.error();
-  acc->bind(1, kShipOnTimeMs);
+  acc->bind(1, kShipOnTimeMs).bind(2, after_ms).bind(3, until_ms).bind(4, location).bind(5, location);
   if (auto r = acc->firstRow([&](const SqlStmt& row) {
         out.shipped_settled = row.columnInt(0);
         out.shipped_complete = row.columnInt(1);

@@ -763,6 +763,12 @@ common::Status OrderService::recordRefundRevenue(const NormalizedOrder& delivery
       if (l.line_id == r.line_id && l.unit_price) f.unit_price = *l.unit_price;
     }
     if (!f.unit_price) f.unit_price = orderLinePrice(o.normalized, r.line_id);
+    // The line's tax and discounts as the order was taken in (the refund gives its share back).
+    if (o.normalized.is_object() && o.normalized.contains("lines") && o.normalized["lines"].is_array()) {
+      for (const json& l : o.normalized["lines"]) {
+        if (l.is_object() && l.value("line_id", json()) == r.line_id) f.charges = orderLineCharges(l);
+      }
+    }
     auto line = refundRevenue(f);
     if (!line) return line.error();
     lines.push_back(std::move(*line));

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cstdlib>
+#include <utility>
 
 #include "sw/coordinator/orders/order_book.h"
 
@@ -42,6 +43,33 @@ Result<TillRevenue> tillRevenue(const LedgerEvent& e) {
   return out;
 }
 
+LineCharges orderLineCharges(const nlohmann::json& line) {
+  LineCharges out;
+  if (!line.is_object()) return out;
+  const nlohmann::json q = line.value("quantity", nlohmann::json());
+  if (q.is_number_integer()) out.quantity = q.get<int64_t>();
+  const nlohmann::json currency = line.value("currency", nlohmann::json());
+  for (auto [key, field] : {std::pair{"tax", &out.tax}, std::pair{"discount", &out.discount}}) {
+    const nlohmann::json m = line.value(key, nlohmann::json());
+    if (!m.is_object() || !m.contains("amount") || !m["amount"].is_string() || m.value("currency", nlohmann::json()) != currency) {
+      continue;
+    }
+    auto amount = Decimal::parse(m["amount"].get<std::string>());
+    if (amount && amount->scaled() >= 0) *field = *amount;
+  }
+  return out;
+}
+
+Decimal shareOf(const Decimal& whole, int64_t units, int64_t of_units) {
+  if (of_units <= 0 || units <= 0) return Decimal();
+  if (units >= of_units) return whole;
+  // whole * units / of_units, half up, in 128 bits (GCC's, hence __extension__; the result fits
+  // 64 bits: units < of_units).
+  __extension__ using Wide = __int128;
+  const Wide twice = static_cast<Wide>(whole.scaled()) * units * 2 / of_units;
+  return Decimal::fromUnits(static_cast<int64_t>((twice + 1) / 2));
+}
+
 Result<std::vector<RevenueLine>> pickRevenue(const PickTask& task, const std::map<std::string, int64_t>& picked,
                                              int64_t at_ms) {
   std::map<std::string, int64_t> left = picked;
@@ -66,6 +94,10 @@ Result<std::vector<RevenueLine>> pickRevenue(const PickTask& task, const std::ma
       l.gross = *amount;
       l.currency = p->second.currency;
     }
+    if (auto c = task.line_charges.find(tl.line_id); c != task.line_charges.end()) {
+      l.tax = shareOf(c->second.tax, units, c->second.quantity);
+      l.discount = shareOf(c->second.discount, units, c->second.quantity);
+    }
     out.push_back(std::move(l));
   }
   return out;
@@ -86,6 +118,8 @@ Result<RevenueLine> refundRevenue(const RefundFacts& r) {
     if (!amount) return amount.error();
     l.gross = *amount;
     l.currency = r.unit_price->currency;
+    l.tax = shareOf(r.charges.tax, r.units, r.charges.quantity);
+    l.discount = shareOf(r.charges.discount, r.units, r.charges.quantity);
   }
   return l;
 }

@@ -5,6 +5,7 @@
 #include <set>
 
 #include "book_store.h"
+#include "sw/coordinator/orders/revenue_sources.h"
 
 namespace sw::coordinator {
 
@@ -220,6 +221,7 @@ Status TaskBook::readLinesLocked(PickTask& t) {
   st->reset();
   // The order's prices, from the order as taken in (orders.normalized).
   t.line_prices.clear();
+  t.line_charges.clear();
   auto o = store_.db->cached("SELECT normalized FROM orders WHERE channel = ? AND order_id = ?");
   if (!o) return o.error();
   o->bind(1, t.channel).bind(2, t.order_id);
@@ -237,6 +239,7 @@ Status TaskBook::readLinesLocked(PickTask& t) {
     if (!price) continue;  // the order was stored by channels::toJson, which writes prices this way
     std::string currency = l.contains("currency") && l["currency"].is_string() ? l["currency"].get<std::string>() : "";
     t.line_prices[l["line_id"].get<std::string>()] = {*price, currency};
+    t.line_charges[l["line_id"].get<std::string>()] = orderLineCharges(l);
   }
   return {};
 }

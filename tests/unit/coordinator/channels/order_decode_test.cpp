@@ -451,6 +451,102 @@ TEST(WooDecode, FloatPriceKeepsItsDecimals) {
   EXPECT_EQ(orders[0].lines[0].unit_price->amount.toString(), "12.99");
 }
 
+// --- tax and discounts per line (issue 20, "Revenue in one place") ---
+
+bool hasWarning(const NormalizedOrder& o, const std::string& part) {
+  return std::any_of(o.warnings.begin(), o.warnings.end(),
+                     [&](const std::string& w) { return w.find(part) != std::string::npos; });
+}
+
+// Shopify: tax_lines[] and discount_allocations[] of the whole line, in shop money; empty lists
+// are none; an amount that cannot be read leaves the charge unknown, with a warning.
+TEST(LineCharges, ShopifyTaxLinesAndDiscountAllocations) {
+  json o = json::parse(readData("shopify/orders-create-webhook.example.json"));
+  auto plain = decodeOk(ChannelKind::kShopify, o.dump());
+  ASSERT_FALSE(plain.empty());
+  EXPECT_EQ(plain[0].lines[0].tax->amount.toString(), "0.00");
+  EXPECT_EQ(plain[0].lines[0].discount->amount.toString(), "0.00");
+  json& li = o["line_items"][0];
+  li["tax_lines"] = json::array({{{"price", "5.40"}, {"rate", 0.06}, {"title", "State"},
+                                  {"price_set", {{"shop_money", {{"amount", "5.40"}, {"currency_code", "USD"}}}}}},
+                                 {{"price", "1.35"}, {"rate", 0.015}, {"title", "County"}}});
+  li["discount_allocations"] = json::array(
+      {{{"amount", "9.00"}, {"amount_set", {{"shop_money", {{"amount", "9.00"}, {"currency_code", "USD"}}}}}}});
+  auto charged = decodeOk(ChannelKind::kShopify, o.dump());
+  const OrderLine& l = charged[0].lines[0];
+  EXPECT_EQ(l.tax->amount.toString(), "6.75");
+  EXPECT_EQ(l.tax->currency, "USD");
+  EXPECT_EQ(l.discount->amount.toString(), "9.00");
+  json j = toJson(charged[0]);
+  EXPECT_EQ(j["lines"][0]["tax"], (json{{"amount", "6.75"}, {"currency", "USD"}})) << j["lines"][0].dump();
+  EXPECT_EQ(j["lines"][0]["discount"]["amount"], "9.00");
+  li["tax_lines"][1]["price"] = "lots";
+  li["discount_allocations"][0]["amount_set"]["shop_money"]["amount"] = "-9.00";
+  auto bad = decodeOk(ChannelKind::kShopify, o.dump());
+  EXPECT_FALSE(bad[0].lines[0].tax);
+  EXPECT_FALSE(bad[0].lines[0].discount);
+  EXPECT_TRUE(hasWarning(bad[0], "tax without a readable amount")) << json(bad[0].warnings).dump();
+  EXPECT_TRUE(hasWarning(bad[0], "discount without a readable amount")) << json(bad[0].warnings).dump();
+  EXPECT_FALSE(toJson(bad[0])["lines"][0].contains("tax"));
+}
+
+// Amazon getOrderItems: ItemTax and PromotionDiscount are the item's (all its units).
+TEST(LineCharges, AmazonItemTaxAndPromotionDiscount) {
+  json p = json::parse(readData("amazon/getOrderItems.example.json"));
+  json& it = p["payload"]["OrderItems"][1];
+  it["ItemTax"] = {{"CurrencyCode", "JPY"}, {"Amount", "1.80"}};
+  it["PromotionDiscount"] = {{"CurrencyCode", "JPY"}, {"Amount", "2.00"}};
+  p["payload"]["OrderItems"][0]["ItemTax"] = {{"CurrencyCode", "JPY"}, {"Amount", json::array()}};
+  auto orders = decodeOk(ChannelKind::kAmazon, p.dump());
+  const OrderLine* two = lineBySku(orders[0], "CBA_OTF_5");
+  ASSERT_NE(two, nullptr);
+  EXPECT_EQ(two->tax->amount.toString(), "1.80");
+  EXPECT_EQ(two->tax->currency, "JPY");
+  EXPECT_EQ(two->discount->amount.toString(), "2.00");
+  const OrderLine* one = lineBySku(orders[0], "CBA_OTF_1");
+  ASSERT_NE(one, nullptr);
+  EXPECT_FALSE(one->tax);
+  EXPECT_FALSE(one->discount);  // not given: not known
+  EXPECT_TRUE(hasWarning(orders[0], "ItemTax is not a readable amount")) << json(orders[0].warnings).dump();
+}
+
+// eBay: taxes[].amount and appliedPromotions[].discountAmount, always returned (empty: none).
+TEST(LineCharges, EbayTaxesAndAppliedPromotions) {
+  json p = json::parse(readData("ebay/getOrders.constructed.json"));
+  json& li = p["orders"][0]["lineItems"][0];
+  li["taxes"] = json::array({{{"amount", {{"value", "3.20"}, {"currency", "USD"}}}, {"taxType", "STATE_SALES_TAX"}}});
+  li["appliedPromotions"] = json::array(
+      {{{"promotionId", "5000"}, {"description", "10% off"}, {"discountAmount", {{"value", "4.00"}, {"currency", "USD"}}}}});
+  auto orders = decodeOk(ChannelKind::kEbay, p.dump());
+  EXPECT_EQ(orders[0].lines[0].tax->amount.toString(), "3.20");
+  EXPECT_EQ(orders[0].lines[0].discount->amount.toString(), "4.00");
+  EXPECT_EQ(orders[0].lines[1].tax->amount.toString(), "0.00");  // []: none
+  EXPECT_FALSE(orders[1].lines[0].tax);                          // not returned: not known
+  li["taxes"][0]["amount"] = "3.20";  // not an Amount
+  auto bad = decodeOk(ChannelKind::kEbay, p.dump());
+  EXPECT_FALSE(bad[0].lines[0].tax);
+  EXPECT_TRUE(hasWarning(bad[0], "taxes holds an amount that cannot be read")) << json(bad[0].warnings).dump();
+}
+
+// WooCommerce: total_tax, and subtotal - total (what coupons took off).
+TEST(LineCharges, WooCommerceTotalTaxAndCoupons) {
+  json o = json::parse(readData("woocommerce/order.retrieve.response.json"));
+  o["line_items"][1]["total"] = "10.80";  // a 10% coupon on 12.00
+  auto orders = decodeOk(ChannelKind::kWooCommerce, o.dump());
+  EXPECT_EQ(orders[0].lines[0].tax->amount.toString(), "0.45");
+  EXPECT_EQ(orders[0].lines[0].discount->amount.toString(), "0.00");
+  EXPECT_EQ(orders[0].lines[1].tax->amount.toString(), "0.90");
+  EXPECT_EQ(orders[0].lines[1].discount->amount.toString(), "1.20");
+  EXPECT_EQ(orders[0].lines[1].unit_price->amount.toString(), "12.00") << "the price before the coupon";
+  o["line_items"][1]["total"] = "13.00";  // above subtotal
+  o["line_items"][1]["total_tax"] = "-0.90";
+  auto bad = decodeOk(ChannelKind::kWooCommerce, o.dump());
+  EXPECT_FALSE(bad[0].lines[1].discount);
+  EXPECT_FALSE(bad[0].lines[1].tax);
+  EXPECT_TRUE(hasWarning(bad[0], "total is above subtotal")) << json(bad[0].warnings).dump();
+  EXPECT_TRUE(hasWarning(bad[0], "total_tax is negative")) << json(bad[0].warnings).dump();
+}
+
 // --- outside input that is wrong ---
 
 struct BadCase {

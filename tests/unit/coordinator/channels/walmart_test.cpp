@@ -54,8 +54,28 @@ TEST(WalmartDecode, ReleasedOrdersPageFromTheSpec) {
   EXPECT_EQ(o.lines[0].quantity, 1) << "the string quantity \"1\"";
   ASSERT_TRUE(o.lines[0].unit_price);
   EXPECT_EQ(o.lines[0].unit_price->amount.toString(), "99.00") << "the PRODUCT charge, not SHIPPING";
+  ASSERT_TRUE(o.lines[0].tax);
+  EXPECT_EQ(o.lines[0].tax->amount.toString(), "7.92") << "the PRODUCT charge's tax.taxAmount";
+  EXPECT_EQ(o.lines[0].tax->currency, "USD");
   EXPECT_EQ(o.currency, "USD");
   EXPECT_TRUE(o.releases.empty());
+}
+
+// A PRODUCT charge's tax that cannot be read leaves the line's tax unknown, with a warning; a
+// line whose charges carry no tax has none.
+TEST(WalmartDecode, AChargesTaxThatCannotBeReadIsNotGuessed) {
+  json page = json::parse(readWalmart("getAllReleasedOrders.example.json"));
+  json& charges = page["list"]["elements"]["order"][0]["orderLines"]["orderLine"][0]["charges"]["charge"];
+  charges[0]["tax"]["taxAmount"]["amount"] = "n/a";
+  page["list"]["elements"]["order"][1]["orderLines"]["orderLine"][0]["charges"]["charge"][0].erase("tax");
+  auto r = decodeOrders(ChannelKind::kWalmart, page.dump());
+  ASSERT_TRUE(r.ok()) << r.error().toString();
+  EXPECT_FALSE((*r)[0].lines[0].tax);
+  bool warned = false;
+  for (const std::string& w : (*r)[0].warnings) warned = warned || w.find("tax cannot be read") != std::string::npos;
+  EXPECT_TRUE(warned) << json((*r)[0].warnings).dump();
+  ASSERT_TRUE((*r)[1].lines[0].tax);
+  EXPECT_EQ((*r)[1].lines[0].tax->amount.toString(), "0.00");
 }
 
 TEST(WalmartDecode, ShippedCancelledAndRefundedOrdersFromTheSpec) {

@@ -499,12 +499,22 @@ TEST_P(OrderBookTest, FulfilmentAccuracyCountsSettledShippedOrdersAndRefundsCoun
   clock_.advanceMs(1);
   ASSERT_TRUE(service_->intake(refundOf("1", "A", 2, "R-1")).ok());
   EXPECT_EQ(figures().refunded_shipped_units, 1);
-  // A window that ends before all this holds none of it (fulfilment accuracy is the whole book).
+  // A window that ends before all this holds none of it: the orders count in the window where
+  // their last parcel was picked, so a report's days show the orders they shipped.
   auto before = book_->kpiFigures(0, start);
   ASSERT_TRUE(before.ok());
   EXPECT_TRUE(before->ordered_units_by_channel.empty());
   EXPECT_EQ(before->refunded_shipped_units, 0);
-  EXPECT_EQ(before->shipped_settled, 2);
+  EXPECT_EQ(before->shipped_settled, 0);
+  EXPECT_EQ(before->shipped_complete, 0);
+  // One store's figures: the orders with a parcel picked there (a store manager's report).
+  auto here = book_->kpiFigures(start, clock_.nowMs(), "wh-1");
+  ASSERT_TRUE(here.ok()) << here.error().toString();
+  EXPECT_EQ(here->shipped_settled, 2);
+  EXPECT_EQ(here->shipped_complete, 1);
+  auto elsewhere = book_->kpiFigures(start, clock_.nowMs(), "store-9");
+  ASSERT_TRUE(elsewhere.ok()) << elsewhere.error().toString();
+  EXPECT_EQ(elsewhere->shipped_settled, 0);
   // Shipped in full and accepted, but picked more than two days after it was taken in: settled,
   // not on time, so not counted as complete; one picked just in time is.
   receive("wh-1", "A", 2);
@@ -1110,7 +1120,7 @@ TEST_P(OrderBookTest, APickOfATaskCancelledWithItsOrderIsPutBack) {
 // ------------------------------------------------------------ revenue from the worker
 
 // A day as the orders worker sees it: priced till sales, a return and a void at store-1, a Shopify
-// order picked at wh-1 and one unit of it refunded. Every fact becomes revenue (revenue.h) once,
+// order (with its line's tax and discount) picked at wh-1 and one unit of it refunded. Every fact becomes revenue (revenue.h) once,
 // however often the worker runs: the till's lines at its prices (no currency or tax: the till
 // sends none), the pick at the order's price and currency, the refund of a shipped unit at that
 // price; the void takes its sale back; the pick's own `sale` event and the receipts give none.
@@ -1146,6 +1156,9 @@ TEST_P(OrderBookTest, ADayOfTillSalesPicksAndRefundsBecomesRevenueOnce) {
 
   NormalizedOrder o = order("1", "A", 2);
   o.lines[0].unit_price = common::Money{*common::Decimal::parse("12.00"), "USD"};
+  // The channel's tax and discount of the whole line (2 units), as the decoders read them.
+  o.lines[0].tax = common::Money{*common::Decimal::parse("3.00"), "USD"};
+  o.lines[0].discount = common::Money{*common::Decimal::parse("2.00"), "USD"};
   ASSERT_EQ(service_->intake(o)->status, toString(OrderState::kAccepted));
   ASSERT_EQ(openAt("wh-1").size(), 1u);
   receive("wh-1", "A", 2, common::EventType::kSale, openAt("wh-1")[0].task_id);  // the handheld's pick
@@ -1170,6 +1183,7 @@ TEST_P(OrderBookTest, ADayOfTillSalesPicksAndRefundsBecomesRevenueOnce) {
                 // 2 + 1 sold, 1 voided, 1 back: 20.00 + 10.00 - 10.00 sold, 10.00 refunded
                 day + ",pos,store-1,A,,2,1,20.00,0.00,10.00,10.00,0.00,0.00,50.00\r\n" + day +
                 ",pos,store-1,B,,1,0,5.50,0.00,0.00,5.50,0.00,0.00,0.00\r\n" +
-                // 2 x 12.00 picked, one refunded
-                day + ",shopify,wh-1,A,USD,2,1,24.00,0.00,12.00,12.00,0.00,0.00,50.00\r\n");
+                // 2 x 12.00 picked with the line's 2.00 off and 3.00 tax; one refunded with its
+                // half of both: 12.00 - 1.00 back, 1.50 tax given back
+                day + ",shopify,wh-1,A,USD,2,1,24.00,2.00,11.00,11.00,1.50,0.00,50.00\r\n");
 }

@@ -9,6 +9,7 @@
 #include "sw/common/postgres.h"
 #include "sw/coordinator/orders/journal.h"
 #include "sw/coordinator/orders/revenue.h"
+#include "sw/coordinator/orders/revenue_sources.h"
 #include "sw/coordinator/orders/sales_report.h"
 #include "schema_upgrade.h"
 #include "sql_stores.h"
@@ -140,6 +141,48 @@ TEST(RevenueAmounts, UnitPriceTimesUnitsIsExactAndOverflowIsRefused) {
   EXPECT_EQ(toCents(dec("2.345")).toString(), "2.35");
   EXPECT_EQ(toCents(dec("-2.345")).toString(), "-2.35");
   EXPECT_EQ(toCents(dec("2.3449")).toString(), "2.34");
+}
+
+// An order line's tax and discounts are the whole line's: a pick or refund of some of its units
+// takes its share, half up; the whole line takes them exactly (revenue_sources.h).
+TEST(RevenueCharges, APartOfALineTakesItsShareOfTheLinesTaxAndDiscount) {
+  EXPECT_EQ(shareOf(dec("1.00"), 1, 3).toString(), "0.3333");
+  EXPECT_EQ(shareOf(dec("1.00"), 2, 3).toString(), "0.6667");
+  EXPECT_EQ(shareOf(dec("1.00"), 3, 3).toString(), "1.00");
+  EXPECT_EQ(shareOf(dec("0.0001"), 1, 2).toString(), "0.0001");  // half up
+  EXPECT_EQ(shareOf(dec("5.00"), 1, 0).toString(), "0.00");       // no quantity known: none
+  EXPECT_EQ(shareOf(Decimal::fromUnits(INT64_MAX), 1, 2).scaled(), INT64_MAX / 2 + 1);  // no overflow
+
+  // As channels::toJson writes them; a charge in another currency, negative or unreadable is 0.
+  auto charges = orderLineCharges(nlohmann::json::parse(R"({"line_id":"1","quantity":3,"unit_price":"4.00",
+      "currency":"USD","tax":{"amount":"0.90","currency":"USD"},"discount":{"amount":"1.50","currency":"USD"}})"));
+  EXPECT_EQ(charges, (LineCharges{dec("0.90"), dec("1.50"), 3}));
+  for (const char* bad : {R"({"quantity":3,"currency":"USD","tax":{"amount":"0.90","currency":"EUR"}})",
+                          R"({"quantity":3,"currency":"USD","tax":{"amount":"-0.90","currency":"USD"}})",
+                          R"({"quantity":3,"currency":"USD","tax":{"amount":0.9,"currency":"USD"}})",
+                          R"({"quantity":3,"currency":"USD","tax":"0.90"})", R"([])"}) {
+    EXPECT_EQ(orderLineCharges(nlohmann::json::parse(bad)).tax.scaled(), 0) << bad;
+  }
+
+  PickTask task;
+  task.task_id = "t1";
+  task.channel = "shopify";
+  task.order_id = "o1";
+  task.location = "wh-1";
+  task.lines = {{"L1", "A", 3, 1}};
+  task.line_prices["L1"] = {dec("4.00"), "USD"};
+  task.line_charges["L1"] = {dec("0.90"), dec("1.50"), 3};
+  auto part = pickRevenue(task, {{"A", 2}}, 1'000);
+  ASSERT_TRUE(part.ok()) << part.error().toString();
+  ASSERT_EQ(part->size(), 1u);
+  EXPECT_EQ((*part)[0].gross.toString(), "8.00");
+  EXPECT_EQ((*part)[0].tax.toString(), "0.60");
+  EXPECT_EQ((*part)[0].discount.toString(), "1.00");
+  auto refund = refundRevenue({"shopify", "o1", "r1", "L1", "A", "wh-1", 1, common::Money{dec("4.00"), "USD"}, 2'000,
+                               {dec("0.90"), dec("1.50"), 3}});
+  ASSERT_TRUE(refund.ok()) << refund.error().toString();
+  EXPECT_EQ(refund->tax.toString(), "0.30");
+  EXPECT_EQ(refund->discount.toString(), "0.50");
 }
 
 // By day, channel, location and SKU, worked out line by line from aDay() (see its comments).

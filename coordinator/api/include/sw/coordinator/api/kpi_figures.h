@@ -12,6 +12,7 @@
 #include "sw/common/result.h"
 #include "sw/coordinator/ledger/ledger.h"
 #include "sw/coordinator/orders/order_book.h"
+#include "sw/coordinator/orders/revenue.h"
 
 namespace sw::coordinator {
 
@@ -45,21 +46,32 @@ struct FulfilmentAccuracy {
   std::optional<double> pct() const;
 };
 
-// Units back against units sold, in (after, until]: `return` events at the tills and handhelds
-// plus channel refunds of shipped units, over `sale` events (till sales and shipped channel picks).
+// Units back against units sold, in (after, until]. With a revenue book (revenue.h), the sales
+// report's own figures (addLine in sales_report.h over the revenue lines): units of till sales and
+// order picks less voided ones, against till returns plus channel refunds of shipped units. Without
+// one (an API over a ledger alone): `return` events at the tills and handhelds plus the book's
+// refunds of shipped units, over `sale` events.
 struct ReturnRate {
   int64_t sold_units = 0;
-  int64_t returned_units = 0;  // device `return` events (restocks of channel refunds left out: counted below)
+  int64_t returned_units = 0;  // till and handheld returns (restocks of channel refunds left out: counted below)
   int64_t refunded_units = 0;  // channel refund lines, the units that had shipped
   std::optional<double> pct() const;
 };
 
-// Both from one read of the order book; orders may be null (no order book: zero orders).
+// Both from one read of the order book; orders and revenue may be null (no order book: zero
+// orders). A location narrows both to one store (a store manager's report): the return rate to
+// its revenue lines, the fulfilment accuracy to orders with a parcel shipped from it; it needs
+// the revenue book (refused without one).
 struct OrderKpis {
   FulfilmentAccuracy fulfilment;
   ReturnRate returns;
 };
-common::Result<OrderKpis> orderKpis(Ledger& ledger, OrderBook* orders, int64_t after_ms, int64_t until_ms);
+struct KpiScope {
+  int64_t after_ms = 0;
+  int64_t until_ms = 0;
+  std::string location;  // "" = every location
+};
+common::Result<OrderKpis> orderKpis(Ledger& ledger, OrderBook* orders, RevenueBook* revenue, const KpiScope& scope);
 
 // Offline exposure across the fleet (the coordinator's own workers left out).
 struct FleetExposure {

@@ -39,6 +39,7 @@ struct KpiSources {
   IngestService* ingest = nullptr;
   channels::PushScheduler* push = nullptr;
   OrderBook* orders = nullptr;
+  RevenueBook* revenue = nullptr;  // the return rate from the revenue lines (kpi_figures.h)
   const HttpCounters* http = nullptr;
 };
 

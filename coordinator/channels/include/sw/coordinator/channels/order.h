@@ -43,6 +43,10 @@ struct OrderLine {
   std::optional<Money> unit_price;          // shop/seller currency; nullopt when not known yet (Amazon Pending)
   std::optional<Money> presentment_unit_price;  // what the buyer saw, when in another currency
   std::optional<Money> line_total;
+  // The whole line's tax and discounts (all `quantity` units) as the channel gave them, never
+  // negative; nullopt when the channel said nothing (or something unreadable: a warning says so).
+  std::optional<Money> tax;
+  std::optional<Money> discount;
   std::string title;
   std::string channel_item_id;  // product/variant/ASIN/legacy item id, to match a line without SKU
   std::string group_id;         // bundle membership (Shopify sales_line_item_group_id)

@@ -261,7 +261,8 @@ class OrderBook {
   // Figures for the KPIs (api/kpi_figures.h, coordinator/README.md "KPIs" defines them).
   struct KpiFigures {
     // Orders shipped (nothing held any more, something shipped) whose every fulfilment the
-    // channel has answered (none pending): the orders whose outcome is known.
+    // channel has answered (none pending): the orders whose outcome is known; those whose last
+    // parcel was picked in (after, until] (so a report's days count the orders they shipped).
     int64_t shipped_settled = 0;
     // Of those, the ones shipped complete and on time: every line with a SKU shipped its units in
     // full (ordered less released by cancel or refund before shipping), every fulfilment reported
@@ -274,7 +275,9 @@ class OrderBook {
     // Units of the orders taken in during (after, until], rejected ones left out, by channel.
     std::map<std::string, int64_t> ordered_units_by_channel;
   };
-  common::Result<KpiFigures> kpiFigures(int64_t after_ms, int64_t until_ms);
+  // location: only orders with a parcel picked there (refunded_shipped_units and
+  // ordered_units_by_channel are not narrowed: the book keeps no location for them); "" = all.
+  common::Result<KpiFigures> kpiFigures(int64_t after_ms, int64_t until_ms, const std::string& location = "");
   // On time: picked (its fulfilment recorded) within two days of the order's intake.
   static constexpr int64_t kShipOnTimeMs = 48LL * 3'600'000;
 

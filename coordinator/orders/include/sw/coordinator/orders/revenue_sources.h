@@ -10,6 +10,8 @@
 #include <string>
 #include <vector>
 
+#include <nlohmann/json.hpp>
+
 #include "sw/common/decimal.h"
 #include "sw/common/result.h"
 #include "sw/coordinator/ledger/ledger.h"
@@ -29,9 +31,19 @@ struct TillRevenue {
 };
 common::Result<TillRevenue> tillRevenue(const LedgerEvent& event);
 
+// An order line's tax and discounts in the order as taken in (channels::toJson: "tax" and
+// "discount" as {amount, currency}, "quantity"); a charge that is missing, unreadable, negative or
+// in a currency other than the line's price is 0.
+LineCharges orderLineCharges(const nlohmann::json& line);
+
+// `units` of a line's `of_units`' share of `whole` (its tax, its discount), rounded half up to
+// the 4 decimals a Decimal keeps: the whole line's units get it exactly. of_units <= 0: 0.
+common::Decimal shareOf(const common::Decimal& whole, int64_t units, int64_t of_units);
+
 // A pick task's pick came back at `at_ms`: picked[sku] units, spread over the task's lines in
 // line order as OrderBook::completeTask does; each at the order line's price and currency
-// (PickTask::line_prices; none known: amount 0, currency "").
+// (PickTask::line_prices; none known: amount 0, currency "") with its share of the line's tax and
+// discounts (PickTask::line_charges).
 common::Result<std::vector<RevenueLine>> pickRevenue(const PickTask& task, const std::map<std::string, int64_t>& picked,
                                                      int64_t at_ms);
 
@@ -41,6 +53,7 @@ struct RefundFacts {
   int64_t units = 0;
   std::optional<common::Money> unit_price;
   int64_t at_ms = 0;
+  LineCharges charges = {};  // the order line's (its share is the refund's)
 };
 common::Result<RevenueLine> refundRevenue(const RefundFacts& refund);
 

@@ -28,6 +28,16 @@ struct TaskLine {
   int64_t allocation_id = 0;
 };
 
+// An order line's tax and discounts as the channel gave them for the whole line (all `quantity`
+// units; revenue_sources.h shares them out over the units picked or refunded), in the line's
+// price currency. Absent from the order as taken in: 0.
+struct LineCharges {
+  common::Decimal tax;
+  common::Decimal discount;
+  int64_t quantity = 0;
+  bool operator==(const LineCharges&) const = default;
+};
+
 struct PickTask {
   std::string task_id;  // a UUID: the agent's pick events carry it as their ref
   std::string channel;
@@ -41,6 +51,8 @@ struct PickTask {
   // line_id -> the order line's unit price and currency as the channel gave them: the pick sells
   // at the order's price, so online revenue is in the ledger.
   std::map<std::string, common::Money> line_prices;
+  // line_id -> that order line's tax and discounts (the lines that have a price).
+  std::map<std::string, LineCharges> line_charges;
 };
 
 class TaskBook {
