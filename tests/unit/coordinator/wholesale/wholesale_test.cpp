@@ -975,6 +975,9 @@ TEST(WholesaleConfigTest, BadConfigsAreRefusedWithTheKeyNamed) {
   p = good;
   p["inventory"] = {{"percent", 120}};
   EXPECT_TRUE(refused(p, "\"percent\""));
+  p = good;
+  p["ship_backorders"] = "yes";
+  EXPECT_TRUE(refused(p, "\"ship_backorders\" must be true or false"));
   auto twice = parseWholesaleConfig(json{{"partners", json::array({good, good})}});
   ASSERT_FALSE(twice.ok());
   EXPECT_NE(twice.error().message.find("listed twice"), std::string::npos);
