@@ -173,6 +173,33 @@ TEST_F(ConsoleDevices, ADevicePageFollowsASaleThroughTheLiveStreamWithoutReloadi
 
 class ConsolePages : public test::ConsoleTest {};
 
+// Issue 22: the channels page lists Walmart among the channels and the wholesale partner with its
+// received-file log, as the API has them.
+TEST_F(ConsolePages, ChannelsListWalmartAndTheWholesalePartnerWithItsFiles) {
+  const auto& t = scenario().tokens();
+  console().login(t.viewer);
+  console().openRoute("#/channels", "#wholesale-files tbody tr");
+  std::set<std::string> names;
+  for (const auto& row : console().tableRows("#channels")) names.insert(row.at(0));
+  EXPECT_TRUE(names.count(test::ConsoleScenario::kWalmartChannel)) << "channels shown: " << names.size();
+  auto partners = scenario().get("/v1/wholesale/partners", t.viewer);
+  ASSERT_EQ(partners.status, 200) << partners.body.dump();
+  auto prow = console().tableRows("#wholesale-partners");
+  ASSERT_EQ(prow.size(), partners.body["partners"].size());
+  ASSERT_EQ(prow.size(), 1u);
+  EXPECT_EQ(prow[0][0], test::ConsoleScenario::kWholesalePartner);
+  EXPECT_EQ(prow[0][1], "ZZ/ABCMUSICSUPPLY / ZZ/ARIBAEDI");
+  auto files = scenario().get("/v1/wholesale/files?limit=50", t.viewer);
+  auto frow = console().tableRows("#wholesale-files");
+  ASSERT_EQ(frow.size(), files.body["files"].size());
+  ASSERT_EQ(frow.size(), 1u);
+  EXPECT_EQ(frow[0][2], "810a.edi-net.edi");
+  EXPECT_EQ(frow[0][3], "envelope_rejected");
+  EXPECT_NE(frow[0][4].find("TA1 note 11"), std::string::npos) << frow[0][4];
+  console().screenshot("channels-wholesale");
+  console().forgetLogin();
+}
+
 // Each page's table holds what the API answers for the same token.
 TEST_F(ConsolePages, ChannelsShowTheDeadLetterAndOnlyAdminsGetTheReplayButton) {
   const auto& t = scenario().tokens();

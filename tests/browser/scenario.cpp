@@ -1,8 +1,10 @@
 #include "scenario.h"
 
+#include <filesystem>
 #include <fstream>
 #include <stdexcept>
 
+#include "sw/common/files.h"
 #include "sw/common/http_socket.h"
 #include "sw/common/uuid.h"
 
@@ -61,6 +63,17 @@ void ConsoleScenario::startChannels() {
   add(kOrderChannel, {}, json::array({{{"sku", kSku}, {"quantity", 0}}}));
   add(kBrokenChannel, {"--apply-delay-ms", "20", "--rate-scale", "50"},
       json::array({{{"sku", kSku}, {"quantity", 0}}, {{"sku", kRefusedSku}, {"quantity", 0}, {"product_type", "LUGGAGE"}}}));
+  // Walmart lists SKU-1 too (issue 22: the console lists it among the channels).
+  add(kWalmartChannel, {}, json::array({{{"sku", kSku}, {"quantity", 0}}}));
+  // A wholesale partner over X12 files (issue 22), with the ids of the EDI.Net sample dropped in later.
+  for (const char* d : {"edi-in", "edi-out", "edi-archive"}) std::filesystem::create_directories(dir_.file(d));
+  json partner = {{"id", kWholesalePartner},
+                  {"us", {{"qualifier", "ZZ"}, {"id", "ARIBAEDI"}}},
+                  {"them", {{"qualifier", "ZZ"}, {"id", "ABCMUSICSUPPLY"}}},
+                  {"folders", {{"inbound", dir_.file("edi-in")}, {"outbound", dir_.file("edi-out")}, {"archive", dir_.file("edi-archive")}}},
+                  {"inventory", {{"interval_s", 3600}}},
+                  {"items", json::array({{{"sku", kSku}, {"ids", {{"VN", "PENCIL-HB"}}}}})}};
+  std::ofstream(dir_.file("partners.json")) << json{{"partners", json::array({partner})}}.dump(2);
   std::ofstream(dir_.file("channels.json"))
       << json{{"channels", cfg_channels}, {"push", {{"backoff_initial_ms", 50}, {"accepted_readback_ms", 100}}}}.dump(2);
   std::ofstream(dir_.file("locations.json")) << json::object().dump();
@@ -72,7 +85,8 @@ void ConsoleScenario::startFleet() {
   coordinator_ = std::make_unique<CoordinatorProc>(
       dir_, broker_.url(), std::map<std::string, std::string>{},
       std::vector<std::string>{"--channels-config", dir_.file("channels.json"), "--locations-config",
-                               dir_.file("locations.json"), "--order-poll-ms", "100", "--count-tie-ms", "0", "--kpi-sample-ms", "200"});
+                               dir_.file("locations.json"), "--order-poll-ms", "100", "--count-tie-ms", "0", "--kpi-sample-ms", "200",
+                               "--wholesale", dir_.file("partners.json"), "--wholesale-tick-ms", "100"});
   coordinator_->start();
   tokens_.viewer = coordinator_->createToken("console-viewer", "viewer");
   tokens_.store_manager = coordinator_->createToken("console-store-manager", "store_manager", kStore1);
@@ -121,6 +135,17 @@ void ConsoleScenario::makeHistory() {
         return false;
       },
       "dead letter for the refused listing");
+  // The partner's gateway drops the EDI.Net 810 sample: refused for its unpadded ISA (TA1 note 011).
+  auto sample = common::readFile(std::string(SW_X12_TEST_DATA) + "/810a.edi-net.edi");
+  if (!sample) throw std::runtime_error("console scenario: no X12 sample: " + sample.error().message);
+  std::ofstream(dir_.file("edi-in/.incoming"), std::ios::binary) << *sample;
+  std::filesystem::rename(dir_.file("edi-in/.incoming"), dir_.file("edi-in/810a.edi-net.edi"));
+  until(
+      [&] {
+        auto f = httpGet(port(), "/v1/wholesale/files");
+        return f.status == 200 && f.body["files"].size() == 1 && f.body["files"][0].value("state", "") == "done";
+      },
+      "wholesale file in the log");
 }
 
 void ConsoleScenario::takeOnlineOrder() {

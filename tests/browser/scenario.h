@@ -7,6 +7,8 @@
 //     shipped to Shopify, then refunded as returned) and Amazon (broken on purpose:
 //     its listing of kRefusedSku has a product type the connector does not send, so Amazon refuses
 //     every update of it and the coordinator dead-letters it);
+//     Walmart (healthy, lists SKU-1); a wholesale X12 partner (serve --wholesale) whose gateway
+//     drops the EDI.Net 810 sample, refused for its unpadded ISA (TA1 note 011);
 //   - three agents (AgentProc): till-1 and handheld hh-1 at store-1, till-2 at store-2;
 //   - stock received at both stores, a sale on each till, a count at store-1 that finds 3 fewer
 //     than expected (a discrepancy of -3), then till-2 stopped: it shows offline;
@@ -35,6 +37,8 @@ class ConsoleScenario {
   static constexpr const char* kRefusedSku = "ODD-1";    // Amazon refuses it: one dead letter
   static constexpr const char* kOrderChannel = "shopify";
   static constexpr const char* kBrokenChannel = "amazon";
+  static constexpr const char* kWalmartChannel = "walmart";
+  static constexpr const char* kWholesalePartner = "abc";  // X12 over a folder pair; its one file refused
   static constexpr const char* kOfflineDevice = "till-2";
   // The catalog imported (POST /v1/catalog): SKU-1 is "Pencil HB" with EAN-13 4006381333931.
   static constexpr const char* kCatalogCsv =

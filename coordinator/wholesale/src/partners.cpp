@@ -157,6 +157,8 @@ Result<Partner> parsePartner(const json& p, size_t index) {
   e.usage = usage[0];
   SW_TRY_ASSIGN(partial, k.flag("partial_lines", false));
   out.partial_lines = partial;
+  SW_TRY_ASSIGN(ship_backorders, k.flag("ship_backorders", true));  // only partial_lines backorders units
+  out.ship_backorders = ship_backorders;
   SW_TRY_ASSIGN(ta1, k.flag("request_ta1", false));
   SW_TRY_ASSIGN(breaks, k.flag("line_breaks", false));
   e.request_ta1 = ta1;

@@ -10,6 +10,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "sw/common/crash_point.h"
 #include "sw/common/files.h"
 #include "sw/common/log.h"
 #include "sw/common/uuid.h"
@@ -251,9 +252,17 @@ void WholesaleService::workOnce() {
       if (auto s = recoverOutbound(p); !s) {
         stats_.errors++;
         SW_WARN(kLog) << p.id << " outbound: " << s.error().toString();
+      } else if (auto s2 = readArchiveAgain(p); !s2) {
+        stats_.errors++;
+        SW_WARN(kLog) << p.id << " archive: " << s2.error().toString();
       } else {
         recovered_.insert(p.id);
       }
+    }
+    // Backorders owed before what is new: the oldest PO is served first.
+    if (auto s = releaseBackorders(p); !s) {
+      stats_.errors++;
+      SW_WARN(kLog) << p.id << " backorders: " << s.error().toString();
     }
     if (auto s = takeInbound(p); !s) {
       stats_.errors++;
@@ -397,13 +406,53 @@ Status WholesaleService::takeInbound(const Partner& p) {
   return {};
 }
 
+// A file in the archive the received-file log does not know was taken in after the backup that
+// was restored (the log, the seen interchanges and the purchase orders are the backup's; the
+// archive folder is not part of it): it is read again, oldest first, as if it had just arrived, so
+// a PO received after the backup is not lost. Its 997 and 855 are sent again, with new control
+// numbers (those sent before the restore are not known any more). Only at the first round.
+Status WholesaleService::readArchiveAgain(const Partner& p) {
+  auto known = store_.archivedNames(p.id);
+  if (!known) return known.error();
+  std::error_code ec;
+  std::vector<std::tuple<fs::file_time_type, std::string, int64_t>> unknown;
+  for (const auto& entry : fs::directory_iterator(p.archive_dir, ec)) {
+    std::string name = entry.path().filename().string();
+    if (name.empty() || name[0] == '.' || !entry.is_regular_file(ec) || known->count(name)) continue;
+    unknown.emplace_back(entry.last_write_time(ec), name, static_cast<int64_t>(entry.file_size(ec)));
+  }
+  if (ec) return Error::retry("read_failed", "cannot list " + p.archive_dir + ": " + ec.message());
+  std::sort(unknown.begin(), unknown.end());
+  for (const auto& [mtime, name, size] : unknown) {
+    // Archived as "<CCYYMMDD>-<8 characters>-<the name it came in with>".
+    std::string original = name;
+    if (name.size() > 18 && name[8] == '-' && name[17] == '-') original = name.substr(18);
+    const std::string path = (fs::path(p.archive_dir) / name).string();
+    const int64_t now = clock_.nowMs();
+    auto id = store_.beginFile(p.id, original, size, path, now);
+    if (!id) return id.error();
+    SW_WARN(kLog) << p.id << ": " << name << " is archived but not in the file log (received after the restored "
+                  << "backup): read again";
+    ReceivedFile f;
+    f.id = *id;
+    f.partner = p.id;
+    f.name = original;
+    f.size = size;
+    f.archived_as = path;
+    f.received_at_ms = now;
+    f.state = "received";
+    if (auto s = handleFile(p, f, "read again from the archive (received after the restored backup)"); !s) return s;
+  }
+  return {};
+}
+
 struct WholesaleService::Handled {
   std::vector<edi::InterchangeKey> taken;
   std::vector<std::string> outcomes;  // per interchange
   std::vector<std::string> notes;
 };
 
-Status WholesaleService::handleFile(const Partner& p, const ReceivedFile& file) {
+Status WholesaleService::handleFile(const Partner& p, const ReceivedFile& file, const std::string& first_note) {
   if (file.size > static_cast<int64_t>(edi::kMaxFileBytes)) {
     // Kept in the archive, not read: no X12 file of ours is this large, and nothing in it can be trusted.
     return store_.finishFile(file.id, "unreadable",
@@ -413,6 +462,7 @@ Status WholesaleService::handleFile(const Partner& p, const ReceivedFile& file) 
   if (!data) return Error::retry("read_failed", "cannot read the archived " + file.archived_as);
   edi::ParsedFile parsed = edi::parseX12(*data);
   Handled h;
+  if (!first_note.empty()) h.notes.push_back(first_note);
   for (const std::string& w : parsed.warnings) h.notes.push_back("warning: " + w);
   for (size_t i = 0; i < parsed.interchanges.size(); ++i) {
     if (auto s = handleInterchange(p, file, i, parsed.interchanges[i], h); !s) return s;
@@ -428,6 +478,7 @@ Status WholesaleService::handleFile(const Partner& p, const ReceivedFile& file) 
   std::string detail;
   for (const std::string& n : h.notes) detail += (detail.empty() ? "" : "; ") + n;
   SW_INFO(kLog) << p.id << ": " << file.name << " " << outcome << (detail.empty() ? "" : ": " + detail);
+  common::crashPoint("wholesale.before_file_done");
   return store_.finishFile(file.id, outcome, detail, h.taken, clock_.nowMs());
 }
 
@@ -552,6 +603,8 @@ Status WholesaleService::handleInterchange(const Partner& p, const ReceivedFile&
     }
   }
   h.outcomes.push_back(any_rejected ? "rejected" : any_partial ? "partial" : "accepted");
+  // Orders taken in, nothing answered yet (the file is still "received": handled again after a crash).
+  common::crashPoint("wholesale.after_intake");
   if (!acks.empty()) {
     auto fa = emit(p, "997", at, "FA", [&](edi::ControlNumbers& n, const edi::WriteTime& t) {
       return edi::write997(e, n, t, acks);
@@ -560,6 +613,7 @@ Status WholesaleService::handleInterchange(const Partner& p, const ReceivedFile&
       if (auto s = answerProblem(fa.error(), "the 997", h.notes); !s) return s;
     }
   }
+  common::crashPoint("wholesale.after_997");
   for (const std::string& po : pos) {
     if (auto s = send855(p, po); !s) {
       if (auto s2 = answerProblem(s.error(), "the 855 of PO " + po, h.notes); !s2) return s2;
@@ -589,6 +643,11 @@ Result<std::string> WholesaleService::takePurchaseOrder(const Partner& p, const 
     o.ship_to.region = st->state;
     doc["ship_to"] = {{"name", st->name}, {"id_qualifier", st->id_qualifier}, {"id", st->id}};
   }
+  // Where it goes, for routing a backorder released later.
+  doc["place"] = {{"country", o.ship_to_country},
+                  {"postal_code", o.ship_to.postal_code},
+                  {"city", o.ship_to.city},
+                  {"region", o.ship_to.region}};
   size_t position = 0;
   std::set<std::string> line_ids;
   std::map<std::string, int64_t> offered;  // partial_lines: what earlier lines of this PO took, by SKU
@@ -632,7 +691,13 @@ Result<std::string> WholesaleService::takePurchaseOrder(const Partner& p, const 
   }
   // The PO's lines first: an 855 or ASN after a crash finds them even if intake was the last thing done.
   PurchaseOrderRow row{p.id, po.po_number, o.order_id, po.date, doc, file.id, clock_.nowMs()};
-  if (auto s = store_.recordPurchaseOrder(row); !s) return s.error();
+  const bool owes = p.partial_lines && p.ship_backorders &&
+                    std::any_of(doc["lines"].begin(), doc["lines"].end(), [](const json& l) { return num(l, "backordered") > 0; });
+  if (auto s = store_.recordPurchaseOrder(row, owes); !s) return s.error();
+  if (po.purpose == "01") {
+    // The partner cancels the PO: no more backorders of it, and its releases not shipped yet are cancelled.
+    if (auto s = cancelBackorders(p, po.po_number, o); !s) return s.error();
+  }
   if (std::all_of(o.lines.begin(), o.lines.end(), [](const channels::OrderLine& l) { return l.sku_missing; })) {
     // Nothing we sell (its 855 rejects every line), or nothing available now (partial_lines: its
     // 855 backorders every line we sell): no order at all.
@@ -643,6 +708,138 @@ Result<std::string> WholesaleService::takePurchaseOrder(const Partner& p, const 
   if (r->is_new) stats_.orders++;
   return std::string(r->is_new ? "order " : "order seen before, ") + o.order_id + " " + r->status +
          (r->reason.empty() ? "" : " (" + r->reason + ")");
+}
+
+// ------------------------------------------------------------------ backorders
+
+namespace {
+
+constexpr const char* kBackorder = "/backorder-";
+
+// The order of a release: the PO's lines (as the 850 had them) with the release's quantities.
+channels::NormalizedOrder releaseOrder(const Partner& p, const PurchaseOrderRow& po, const BackorderRelease& r) {
+  channels::NormalizedOrder o;
+  o.channel = ChannelKind::kWholesale;
+  o.order_id = r.order_id;
+  o.order_name = po.po_number + " backorder " + std::to_string(r.release);
+  o.event = "order";
+  o.status = channels::OrderStatus::kOpen;
+  o.channel_status = "backorder " + std::to_string(r.release) + " of 850 " + po.po_number;
+  o.created_at = po.po_date;
+  o.currency = p.currency;
+  const json& place = po.document.contains("place") ? po.document["place"] : json::object();
+  o.ship_to_country = str(place, "country").empty() ? p.country : str(place, "country");
+  o.ship_to.postal_code = str(place, "postal_code");
+  o.ship_to.city = str(place, "city");
+  o.ship_to.region = str(place, "region");
+  for (const json& l : po.document["lines"]) {
+    const std::string line_id = str(l, "line");
+    if (!r.lines.contains(line_id) || !r.lines[line_id].is_number_integer()) continue;
+    channels::OrderLine line;
+    line.line_id = line_id;
+    line.sku = str(l, "sku");
+    line.quantity = r.lines[line_id].get<int64_t>();
+    if (auto d = common::Decimal::parse(str(l, "unit_price"))) line.unit_price = common::Money{*d, p.currency};
+    const std::vector<edi::ProductId> ids = idsOf(l["ids"]);
+    if (!ids.empty()) line.channel_item_id = ids.front().qualifier + ":" + ids.front().value;
+    o.lines.push_back(line);
+  }
+  return o;
+}
+
+}  // namespace
+
+Status WholesaleService::cancelBackorders(const Partner& p, const std::string& po_number,
+                                          const channels::NormalizedOrder& cancel) {
+  if (auto s = store_.closeBackorders(p.id, po_number); !s) return s;
+  auto releases = store_.releases(p.id, po_number);
+  if (!releases) return releases.error();
+  for (const BackorderRelease& r : *releases) {
+    channels::NormalizedOrder o = cancel;
+    o.order_id = r.order_id;
+    auto done = orders_.intake(o);
+    if (!done) return done.error();
+  }
+  return {};
+}
+
+// Backordered units (partial_lines with ship_backorders) are owed until shipped: each round, what
+// the partner's available-to-sell covers of them now becomes a release, an order of its own
+// ("<partner>:<PO>/backorder-<n>") reserved, routed, picked and reported (856 + 810 with the PO's
+// number and lines) like the PO's first part. The release is recorded before its intake, so a
+// crash between the two takes it in at the next round under the same order id (taken once). A
+// release the strict policy refuses (another order took the stock first) owes its units again.
+Status WholesaleService::releaseBackorders(const Partner& p) {
+  if (!p.partial_lines || !p.ship_backorders) return {};
+  auto pos = store_.backorderedPurchaseOrders(p.id);
+  if (!pos) return pos.error();
+  const std::string channel = channels::channelName(ChannelKind::kWholesale);
+  for (const PurchaseOrderRow& po : *pos) {
+    // Its 855 rejected every line (the strict policy refused the order), or the partner cancelled it.
+    auto first = orders_.book().order(channel, po.order_id);
+    if (!first) return first.error();
+    if (*first && ((*first)->status == OrderState::kRejectedNoStock || (*first)->status == OrderState::kCancelled)) {
+      if (auto s = store_.closeBackorders(p.id, po.po_number); !s) return s;
+      continue;
+    }
+    std::map<std::string, int64_t> owed;  // line id -> units backordered and not released
+    for (const json& l : po.document["lines"]) {
+      if (num(l, "backordered") > 0) owed[str(l, "line")] = num(l, "backordered");
+    }
+    auto releases = store_.releases(p.id, po.po_number);
+    if (!releases) return releases.error();
+    int64_t next = 1;
+    for (const BackorderRelease& r : *releases) {
+      next = r.release + 1;
+      auto o = orders_.book().order(channel, r.order_id);
+      if (!o) return o.error();
+      if (!*o) {
+        // Recorded, and stopped before its intake.
+        auto taken = orders_.intake(releaseOrder(p, po, r));
+        if (!taken) return taken.error();
+        o = orders_.book().order(channel, r.order_id);
+        if (!o) return o.error();
+      }
+      if (*o && (*o)->status == OrderState::kRejectedNoStock) continue;  // still owed
+      for (const auto& [line, q] : r.lines.items()) {
+        if (q.is_number_integer()) owed[line] -= q.get<int64_t>();
+      }
+    }
+    BackorderRelease r;
+    r.partner = p.id;
+    r.po_number = po.po_number;
+    r.release = next;
+    r.order_id = orderIdFor(p.id, po.po_number) + kBackorder + std::to_string(next);
+    r.created_at_ms = clock_.nowMs();
+    bool any_owed = false;
+    std::map<std::string, int64_t> offered;  // by SKU, within this release
+    for (const json& l : po.document["lines"]) {
+      const std::string line = str(l, "line"), sku = str(l, "sku");
+      auto it = owed.find(line);
+      if (it == owed.end() || it->second <= 0 || sku.empty()) continue;
+      any_owed = true;
+      auto ats = availableToSell(p, sku);
+      if (!ats) return ats.error();
+      const int64_t can = std::clamp<int64_t>(*ats - offered[sku], 0, it->second);
+      if (can == 0) continue;
+      offered[sku] += can;
+      r.lines[line] = can;
+    }
+    if (!any_owed) {
+      SW_INFO(kLog) << p.id << ": every backordered unit of PO " << po.po_number << " is released";
+      if (auto s = store_.closeBackorders(p.id, po.po_number); !s) return s;
+      continue;
+    }
+    if (r.lines.empty()) continue;  // nothing available yet
+    if (auto s = store_.recordRelease(r); !s) return s;
+    common::crashPoint("wholesale.after_backorder_recorded");
+    auto taken = orders_.intake(releaseOrder(p, po, r));
+    if (!taken) return taken.error();
+    if (taken->is_new) stats_.orders++;
+    SW_INFO(kLog) << p.id << ": backorder " << r.release << " of PO " << po.po_number << " (" << r.lines.dump()
+                  << ") taken in: " << taken->status << (taken->reason.empty() ? "" : " (" + taken->reason + ")");
+  }
+  return {};
 }
 
 Status WholesaleService::send855(const Partner& p, const std::string& po_number) {
@@ -723,6 +920,10 @@ Result<std::string> WholesaleService::reportShipment(const channels::FulfilmentR
   std::string partner_id, po_number;
   const Partner* p = splitOrderId(report.order_id, &partner_id, &po_number) ? config_.find(partner_id) : nullptr;
   if (!p) return Error::reject("unknown_partner", "no wholesale partner for order " + report.order_id);
+  // A release of backordered units ships under the PO it is part of.
+  auto release = store_.releaseOf(report.order_id);
+  if (!release) return release.error();
+  if (*release) po_number = (*release)->po_number;
   auto row = store_.purchaseOrder(p->id, po_number);
   if (!row) return row.error();
   if (!*row) return Error::reject("unknown_po", "no purchase order " + po_number + " of " + p->id);
@@ -795,6 +996,13 @@ Result<std::string> WholesaleService::confirmCancel(const channels::CancelReques
   std::string partner_id, po_number;
   const Partner* p = splitOrderId(request.order_id, &partner_id, &po_number) ? config_.find(partner_id) : nullptr;
   if (!p) return Error::reject("unknown_partner", "no wholesale partner for order " + request.order_id);
+  auto release = store_.releaseOf(request.order_id);
+  if (!release) return release.error();
+  if (*release) {
+    // The 855 said backordered: a release refused (or cancelled) tells the partner nothing new.
+    return "backorder " + std::to_string((*release)->release) + " of PO " + (*release)->po_number +
+           " not shipped now: its units stay backordered";
+  }
   auto sent = store_.sent(p->id, "855", "po:" + po_number);
   if (!sent) return sent.error();
   if (!*sent) return Error::retry("no_855_yet", "the 855 refusing " + po_number + " is not written yet");

@@ -39,6 +39,12 @@ const std::vector<std::string> kSchema = {
     "ALTER TABLE sent_files ADD COLUMN ta1_detail TEXT NOT NULL DEFAULT '';"
     "ALTER TABLE sent_files ADD COLUMN ta1_at_ms INTEGER NOT NULL DEFAULT 0;"
     "CREATE INDEX sent_files_interchange ON sent_files(partner, interchange);",
+    // v3: backordered units shipped when stock arrives (issue 22): which POs still owe some, and
+    // each release of them taken in as an order of its own
+    "ALTER TABLE purchase_orders ADD COLUMN backorders_open INTEGER NOT NULL DEFAULT 0;"
+    "CREATE TABLE backorder_releases ("
+    "  order_id TEXT PRIMARY KEY, partner TEXT NOT NULL, po_number TEXT NOT NULL, release INTEGER NOT NULL,"
+    "  lines TEXT NOT NULL, created_at_ms INTEGER NOT NULL, UNIQUE (partner, po_number, release));",
 };
 
 const char* kindName(edi::ControlKind kind) {
@@ -340,37 +346,126 @@ Result<int64_t> WholesaleStore::lastSentAt(const std::string& partner, const std
   return at;
 }
 
-common::Status WholesaleStore::recordPurchaseOrder(const PurchaseOrderRow& po) {
+common::Status WholesaleStore::recordPurchaseOrder(const PurchaseOrderRow& po, bool backorders_open) {
   std::lock_guard lock(mu_);
   auto st = db_.cached(
-      "INSERT OR IGNORE INTO purchase_orders (partner, po_number, order_id, po_date, document, file_id, created_at_ms)"
-      " VALUES (?, ?, ?, ?, ?, ?, ?)");
+      "INSERT OR IGNORE INTO purchase_orders (partner, po_number, order_id, po_date, document, file_id, created_at_ms,"
+      " backorders_open) VALUES (?, ?, ?, ?, ?, ?, ?, ?)");
   if (!st) return st.error();
   st->bind(1, po.partner).bind(2, po.po_number).bind(3, po.order_id).bind(4, po.po_date).bind(5, po.document.dump())
-      .bind(6, po.file_id).bind(7, po.created_at_ms);
+      .bind(6, po.file_id).bind(7, po.created_at_ms).bind(8, int64_t{backorders_open ? 1 : 0});
   return st->run();
+}
+
+namespace {
+
+constexpr const char* kPoColumns =
+    "SELECT partner, po_number, order_id, po_date, document, file_id, created_at_ms FROM purchase_orders";
+
+PurchaseOrderRow readPo(const SqliteStmt& row) {
+  PurchaseOrderRow p;
+  p.partner = row.columnText(0);
+  p.po_number = row.columnText(1);
+  p.order_id = row.columnText(2);
+  p.po_date = row.columnText(3);
+  p.document = json::parse(row.columnText(4), nullptr, false);
+  p.file_id = row.columnInt(5);
+  p.created_at_ms = row.columnInt(6);
+  return p;
+}
+
+constexpr const char* kReleaseColumns =
+    "SELECT order_id, partner, po_number, release, lines, created_at_ms FROM backorder_releases";
+
+BackorderRelease readRelease(const SqliteStmt& row) {
+  BackorderRelease r;
+  r.order_id = row.columnText(0);
+  r.partner = row.columnText(1);
+  r.po_number = row.columnText(2);
+  r.release = row.columnInt(3);
+  r.lines = json::parse(row.columnText(4), nullptr, false);
+  if (!r.lines.is_object()) r.lines = json::object();
+  r.created_at_ms = row.columnInt(5);
+  return r;
+}
+
+}  // namespace
+
+Result<std::vector<PurchaseOrderRow>> WholesaleStore::backorderedPurchaseOrders(const std::string& partner) {
+  std::lock_guard lock(mu_);
+  auto st = db_.prepare(std::string(kPoColumns) +
+                        " WHERE partner = ? AND backorders_open = 1 ORDER BY created_at_ms, po_number");
+  if (!st) return st.error();
+  st->bind(1, partner);
+  std::vector<PurchaseOrderRow> out;
+  if (auto s = st->eachRow([&](const SqliteStmt& row) { out.push_back(readPo(row)); }); !s) return s.error();
+  return out;
+}
+
+common::Status WholesaleStore::closeBackorders(const std::string& partner, const std::string& po_number) {
+  std::lock_guard lock(mu_);
+  auto st = db_.cached("UPDATE purchase_orders SET backorders_open = 0 WHERE partner = ? AND po_number = ?");
+  if (!st) return st.error();
+  st->bind(1, partner).bind(2, po_number);
+  return st->run();
+}
+
+Result<std::vector<BackorderRelease>> WholesaleStore::releases(const std::string& partner, const std::string& po_number) {
+  std::lock_guard lock(mu_);
+  auto st = db_.prepare(std::string(kReleaseColumns) + " WHERE partner = ? AND po_number = ? ORDER BY release");
+  if (!st) return st.error();
+  st->bind(1, partner).bind(2, po_number);
+  std::vector<BackorderRelease> out;
+  if (auto s = st->eachRow([&](const SqliteStmt& row) { out.push_back(readRelease(row)); }); !s) return s.error();
+  return out;
+}
+
+Result<std::optional<BackorderRelease>> WholesaleStore::releaseOf(const std::string& order_id) {
+  std::lock_guard lock(mu_);
+  auto st = db_.prepare(std::string(kReleaseColumns) + " WHERE order_id = ?");
+  if (!st) return st.error();
+  st->bind(1, order_id);
+  std::optional<BackorderRelease> out;
+  if (auto r = st->firstRow([&](const SqliteStmt& row) { out = readRelease(row); }); !r) return r.error();
+  return out;
+}
+
+common::Status WholesaleStore::recordRelease(const BackorderRelease& r) {
+  std::lock_guard lock(mu_);
+  auto st = db_.cached(
+      "INSERT INTO backorder_releases (order_id, partner, po_number, release, lines, created_at_ms)"
+      " VALUES (?, ?, ?, ?, ?, ?)");
+  if (!st) return st.error();
+  st->bind(1, r.order_id).bind(2, r.partner).bind(3, r.po_number).bind(4, r.release).bind(5, r.lines.dump())
+      .bind(6, r.created_at_ms);
+  return st->run();
+}
+
+Result<std::set<std::string>> WholesaleStore::archivedNames(const std::string& partner) {
+  std::lock_guard lock(mu_);
+  auto st = db_.prepare("SELECT archived_as FROM received_files WHERE partner = ?");
+  if (!st) return st.error();
+  st->bind(1, partner);
+  std::set<std::string> out;
+  if (auto s = st->eachRow([&](const SqliteStmt& row) {
+        const std::string path = row.columnText(0);
+        const size_t slash = path.find_last_of('/');
+        out.insert(slash == std::string::npos ? path : path.substr(slash + 1));
+      });
+      !s) {
+    return s.error();
+  }
+  return out;
 }
 
 Result<std::optional<PurchaseOrderRow>> WholesaleStore::purchaseOrder(const std::string& partner,
                                                                       const std::string& po_number) {
   std::lock_guard lock(mu_);
-  auto st = db_.prepare(
-      "SELECT partner, po_number, order_id, po_date, document, file_id, created_at_ms FROM purchase_orders"
-      " WHERE partner = ? AND po_number = ?");
+  auto st = db_.prepare(std::string(kPoColumns) + " WHERE partner = ? AND po_number = ?");
   if (!st) return st.error();
   st->bind(1, partner).bind(2, po_number);
   std::optional<PurchaseOrderRow> out;
-  auto r = st->firstRow([&](const SqliteStmt& row) {
-    PurchaseOrderRow p;
-    p.partner = row.columnText(0);
-    p.po_number = row.columnText(1);
-    p.order_id = row.columnText(2);
-    p.po_date = row.columnText(3);
-    p.document = json::parse(row.columnText(4), nullptr, false);
-    p.file_id = row.columnInt(5);
-    p.created_at_ms = row.columnInt(6);
-    out = std::move(p);
-  });
+  auto r = st->firstRow([&](const SqliteStmt& row) { out = readPo(row); });
   if (!r) return r.error();
   return out;
 }

@@ -166,11 +166,17 @@ TEST_F(WholesaleE2ETest, ASamplePurchaseOrderIsTakenInAcknowledgedPickedShippedA
 
 namespace sw {
 
-// A restore while the coordinator runs never numbers an interchange again: the partner refuses a
-// repeated ISA13. The backup is taken before any file was sent; the partner's 850 is answered (997,
-// 855), the backup is restored, and the same purchase order dropped again (the restored file log
-// has not seen it) is answered with interchange numbers after those sent before the restore.
-TEST_F(WholesaleE2ETest, AControlNumberIsNeverGivenAgainAfterARestore) {
+// A restore while the coordinator runs loses no purchase order and never numbers an interchange
+// again (the partner refuses a repeated ISA13). The backup is taken before any file came in; the
+// partner's 850 is answered (997, 855); the backup is restored. The restored file log and order
+// book have not seen that file, but it is in the archive: it is read again, so the PO is an order
+// again, answered with interchange numbers after those sent before the restore. The partner
+// sending the same interchange again is then a duplicate (TA1 025), not a second order.
+TEST_F(WholesaleE2ETest, APoIsNotLostAndAControlNumberIsNeverGivenAgainAfterARestore) {
+  json lines = json::array();
+  for (const auto& [vn, sku] : kItems) lines.push_back({{"sku", sku}, {"qty", 1000}});
+  ASSERT_EQ(hh_->movement({{"type", "receive"}, {"lines", lines}}).status, 201);
+  ASSERT_TRUE(test::waitFor([&] { return coord_->onHand("WIDGET-O", "wh-1") == 1000; }, 30s)) << coord_->logs();
   auto tool = [&](const std::vector<std::string>& args, const std::string& log) {
     std::vector<std::string> argv = {test::coordinatorBinary()};
     argv.insert(argv.end(), args.begin(), args.end());
@@ -193,21 +199,104 @@ TEST_F(WholesaleE2ETest, AControlNumberIsNeverGivenAgainAfterARestore) {
     std::sort(out.begin(), out.end());
     return out;
   };
+  const std::string order_path = "/v1/orders/wholesale/xyz:08292233294";
   drop("first.edi");
   ASSERT_TRUE(test::waitFor([&] { return controls().size() == 2; }, 30s)) << coord_->logs();
   const std::vector<std::string> before = controls();
+  ASSERT_EQ(test::httpGet(coord_->port(), order_path).status, 200);
 
   std::ofstream(dir_.file("admin-token")) << coord_->adminToken() << "\n";
   tool({"restore", "--db", coord_->db(), "--from", dir_.file("backup.db"), "--token-file", dir_.file("admin-token")},
        "restore");
-  drop("again.edi");
+  // The PO read again from the archive: an order again, its 997 and 855 sent again.
   ASSERT_TRUE(test::waitFor([&] { return controls().size() == 4; }, 60s)) << coord_->logs();
+  auto order = test::httpGet(coord_->port(), order_path);
+  ASSERT_EQ(order.status, 200) << order.body.dump();
+  EXPECT_EQ(order.body["status"], "accepted");
+  auto files = test::httpGet(coord_->port(), "/v1/wholesale/files");
+  ASSERT_EQ(files.body["files"].size(), 1u) << files.body.dump();
+  EXPECT_EQ(files.body["files"][0]["name"], "first.edi");
+  EXPECT_NE(files.body["files"][0]["detail"].get<std::string>().find("read again from the archive"), std::string::npos);
+  drop("again.edi");
+  ASSERT_TRUE(test::waitFor([&] { return !sent("TA1").empty(); }, 30s)) << coord_->logs();
+  EXPECT_EQ(sent("TA1")[0].interchanges.at(0).ta1s.size(), 1u);
+  EXPECT_EQ(test::httpGet(coord_->port(), "/v1/orders?limit=10").body["orders"].size(), 1u);
   std::vector<std::string> after = controls();
+  ASSERT_EQ(after.size(), 4u);
   EXPECT_EQ(std::set<std::string>(after.begin(), after.end()).size(), 4u) << "an ISA13 was given twice";
   for (const std::string& c : after) {
     if (std::find(before.begin(), before.end(), c) == before.end()) {
       EXPECT_GT(c, before.back());
     }
+  }
+}
+
+}  // namespace sw
+
+namespace sw {
+
+// The coordinator killed (SIGKILL, as a power cut) at each point between taking a partner's 850 in
+// and recording the file done: after the order was taken and before any answer, after the 997 and
+// before the 855, and after both before the file is recorded done. Started again without the crash
+// point, it finishes the file from the archive: the PO is one order, the 997 and the 855 are each
+// sent once, the file is in the log once, and nothing is left half written in the outbound folder.
+TEST_F(WholesaleE2ETest, AKillBetweenTakingAnOrderAndAnsweringItTakesItOnceAndAnswersOnce) {
+  json lines = json::array();
+  for (const auto& [vn, sku] : kItems) lines.push_back({{"sku", sku}, {"qty", 3000}});
+  ASSERT_EQ(hh_->movement({{"type", "receive"}, {"lines", lines}}).status, 201);
+  ASSERT_TRUE(test::waitFor([&] { return coord_->onHand("WIDGET-O", "wh-1") == 3000; }, 30s)) << coord_->logs();
+  auto sample = common::readFile(std::string(SW_X12_TEST_DATA) + "/850.node-x12.edi");
+  ASSERT_TRUE(sample.ok());
+  int round = 0;
+  for (const char* point : {"wholesale.after_intake", "wholesale.after_997", "wholesale.before_file_done"}) {
+    SCOPED_TRACE(point);
+    ++round;
+    coord_->stop();
+    for (const char* d : {"out"}) {
+      for (const auto& e : fs::directory_iterator(dir_.file(d))) fs::remove(e.path());
+    }
+    coord_->start({{"SW_CRASH_POINT", point}});
+    // The same PO under a new PO number and ISA13 each round (BEG03 and ISA13/IEA02 changed).
+    std::string text = *sample;
+    const std::string po = "0829223329" + std::to_string(round);
+    const std::string isa13 = "00000100" + std::to_string(round);  // ISA13 and IEA02 of the sample: 000003438
+    text.replace(text.find("08292233294"), 11, po);
+    for (size_t at = text.find("000003438"); at != std::string::npos; at = text.find("000003438", at)) text.replace(at, 9, isa13);
+    std::ofstream(dir_.file("in/.incoming")) << text;
+    fs::rename(dir_.file("in/.incoming"), dir_.file("in/po-" + std::to_string(round) + ".edi"));
+    ASSERT_TRUE(test::waitFor([&] { return !coord_->running(); }, 60s)) << "the crash point was not reached: " << coord_->logs();
+    // What went out before the kill: nothing after the intake, the 997 alone after the 997.
+    if (std::string(point) == "wholesale.after_intake") {
+      EXPECT_EQ(sent("997").size() + sent("855").size(), 0u);
+    } else if (std::string(point) == "wholesale.after_997") {
+      EXPECT_EQ(sent("997").size(), 1u);
+      EXPECT_EQ(sent("855").size(), 0u);
+    }
+
+    coord_->start();
+    ASSERT_TRUE(test::waitFor([&] {
+      auto f = test::httpGet(coord_->port(), "/v1/wholesale/files?limit=10");
+      return f.status == 200 && f.body["files"].size() == static_cast<size_t>(round) &&
+             f.body["files"][0]["state"] == "done";
+    }, 60s)) << coord_->logs();
+    auto files = test::httpGet(coord_->port(), "/v1/wholesale/files?limit=10");
+    EXPECT_EQ(files.body["files"][0]["outcome"], "accepted") << files.body.dump();
+    EXPECT_EQ(files.body["files"][0]["name"], "po-" + std::to_string(round) + ".edi");
+    auto acks = sent("997");
+    auto pr = sent("855");
+    ASSERT_EQ(acks.size(), 1u) << "the 997 is sent once";
+    ASSERT_EQ(pr.size(), 1u) << "the 855 is sent once";
+    EXPECT_EQ(seg(pr[0], "BAK")->element(3), po);
+    EXPECT_EQ(seg(pr[0], "BAK")->element(2), "AD");
+    auto order = test::httpGet(coord_->port(), "/v1/orders/wholesale/xyz:" + po);
+    ASSERT_EQ(order.status, 200) << order.body.dump();
+    EXPECT_EQ(order.body["status"], "accepted");
+    EXPECT_EQ(test::httpGet(coord_->port(), "/v1/orders?limit=100").body["orders"].size(), static_cast<size_t>(round))
+        << "one order per PO";
+    for (const auto& e : fs::directory_iterator(dir_.file("out"))) {
+      EXPECT_NE(e.path().filename().string()[0], '.') << e.path();
+    }
+    EXPECT_TRUE(fs::is_empty(dir_.file("in")));
   }
 }
 

@@ -62,9 +62,12 @@ struct Partner {
   std::string ship_from;        // 856 N1*SF name
   std::string carrier_scac;     // 856 TD503
   // A line short of stock is accepted for what the partner's available-to-sell covers and the rest
-  // backordered (855: ACK*IA + ACK*IB), instead of the strict policy refusing the whole PO. The
-  // backordered units are not reserved and not shipped later by Stockwire.
+  // backordered (855: ACK*IA + ACK*IB), instead of the strict policy refusing the whole PO.
   bool partial_lines = false;
+  // With partial_lines: the backordered units are shipped when the partner's available-to-sell
+  // covers them again (each release an order of its own, with its own 856 and 810), until the
+  // partner cancels the PO (BEG01 01). false: they are the partner's to order again.
+  bool ship_backorders = true;
 
   // Our SKU for an 850 line: the item whose ids match one of the line's, else the line's VN, SK,
   // IN or BP value as it is (a partner ordering by our own item numbers). "" when none.

@@ -31,6 +31,11 @@
 //        the whole order) or a line whose item the partner's items do not name: IR.
 //   856 + 810  when a pick task of the order completes: the order service reports the fulfilment
 //        through connector() (one ASN and one invoice per shipment, HL shipment > order > items).
+//        With partial_lines and ship_backorders, backordered units are released as orders of
+//        their own ("<partner>:<PO>/backorder-<n>") when available-to-sell covers them, and ship
+//        with their own 856 + 810 under the PO's number.
+// After a restore: a file in the archive the received-file log does not know (received after
+// the backup) is read again at the first round, so no PO is lost (readArchiveAgain).
 //   846  every partner's inventory.interval_s after the last one sent (wall clock of the clock
 //        given; the last is read from sent_files at start), one LIN/QTY per item of its
 //        assortment with available-to-sell computed as for the marketplaces (Availability, with
@@ -114,7 +119,11 @@ class WholesaleService {
   void run();
   common::Status recoverOutbound(const Partner& p);
   common::Status takeInbound(const Partner& p);
-  common::Status handleFile(const Partner& p, const ReceivedFile& file);
+  common::Status handleFile(const Partner& p, const ReceivedFile& file, const std::string& first_note = "");
+  common::Status readArchiveAgain(const Partner& p);
+  common::Status releaseBackorders(const Partner& p);
+  common::Status cancelBackorders(const Partner& p, const std::string& po_number,
+                                  const channels::NormalizedOrder& cancel);
   common::Status handleInterchange(const Partner& p, const ReceivedFile& file, size_t index,
                                    edi::Interchange& ic, Handled& out);
   common::Result<std::string> takePurchaseOrder(const Partner& p, const ReceivedFile& file,

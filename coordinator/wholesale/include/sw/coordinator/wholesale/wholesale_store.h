@@ -17,7 +17,11 @@
 //                                   partner must acknowledge the 997 that came back, and the
 //                                   partner's TA1 for the interchange when it sent one (v2)
 //   purchase_orders(partner, po_number) PK   each 850 taken in: the order it became and the lines
-//                                   as the partner wrote them (for the 855, 856 and 810)
+//                                   as the partner wrote them (for the 855, 856 and 810); v3:
+//                                   backorders_open while backordered units are owed
+//   backorder_releases(order_id) PK, UNIQUE(partner, po_number, release)   (v3) each part of a
+//                                   PO's backordered units taken in as an order of its own when
+//                                   stock arrived: its lines {"<line id>": quantity}
 //
 // Threads: every method may be called from any thread (one mutex around the connection).
 
@@ -25,6 +29,7 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -90,6 +95,17 @@ struct PurchaseOrderRow {
   int64_t created_at_ms = 0;
 };
 
+// Backordered units of a PO taken in as an order when stock arrived (partial_lines with
+// ship_backorders): order id "<partner>:<PO number>/backorder-<release>".
+struct BackorderRelease {
+  std::string order_id;
+  std::string partner;
+  std::string po_number;
+  int64_t release = 0;  // 1, 2, ... per PO
+  nlohmann::json lines = nlohmann::json::object();  // {"<line id>": quantity}
+  int64_t created_at_ms = 0;
+};
+
 class WholesaleStore {
  public:
   static common::Result<std::unique_ptr<WholesaleStore>> open(const std::string& path);
@@ -133,9 +149,20 @@ class WholesaleStore {
   // When the newest file of a kind went to the partner (0: never): the 846 schedule across restarts.
   common::Result<int64_t> lastSentAt(const std::string& partner, const std::string& kind);
 
+  // The names (in the archive folder) of every file the log knows of the partner: a file in the
+  // archive that is not among them was received after a restored backup was taken.
+  common::Result<std::set<std::string>> archivedNames(const std::string& partner);
+
   // ---- purchase orders
-  common::Status recordPurchaseOrder(const PurchaseOrderRow& po);
+  // backorders_open: the PO has backordered units Stockwire will ship when stock arrives.
+  common::Status recordPurchaseOrder(const PurchaseOrderRow& po, bool backorders_open = false);
   common::Result<std::optional<PurchaseOrderRow>> purchaseOrder(const std::string& partner, const std::string& po_number);
+  // POs still owing backordered units, oldest first; closed when all are released or cancelled.
+  common::Result<std::vector<PurchaseOrderRow>> backorderedPurchaseOrders(const std::string& partner);
+  common::Status closeBackorders(const std::string& partner, const std::string& po_number);
+  common::Result<std::vector<BackorderRelease>> releases(const std::string& partner, const std::string& po_number);
+  common::Result<std::optional<BackorderRelease>> releaseOf(const std::string& order_id);
+  common::Status recordRelease(const BackorderRelease& release);
 
  private:
   WholesaleStore() = default;
