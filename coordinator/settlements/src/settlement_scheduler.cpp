@@ -44,8 +44,12 @@ int64_t SettlementScheduler::tick() {
   {
     std::lock_guard lock(mu_);
     const int64_t now = clock_.nowMs();
-    for (const Due& d : dues_) {
-      if (d.next_ms <= now) due.push_back(d.plan.channel);
+    for (Due& d : dues_) {
+      if (d.next_ms == 0) {
+        d.next_ms = now + d.plan.interval_ms;  // the first one interval after start
+      } else if (d.next_ms <= now) {
+        due.push_back(d.plan.channel);
+      }
     }
   }
   for (const std::string& channel : due) {
@@ -62,7 +66,11 @@ int64_t SettlementScheduler::tick() {
       if (d.plan.channel != channel) continue;
       d.counts.fetches++;
       if (!r) d.counts.failures++;
-      d.next_ms = now + (r ? d.plan.interval_ms : std::min(kRetryMs, d.plan.interval_ms));
+      if (!r && r.error().code == "not_supported") {
+        d.next_ms = INT64_MAX;  // this channel's payouts are not read: never again
+      } else {
+        d.next_ms = now + (r ? d.plan.interval_ms : std::min(kRetryMs, d.plan.interval_ms));
+      }
     }
   }
   std::lock_guard lock(mu_);

@@ -39,41 +39,53 @@ TEST(SettlementScheduler, PlansComeFromEachChannelsMinutesWithADefaultAndZeroFor
   }
 }
 
-TEST(SettlementScheduler, EachChannelIsFetchedAtStartThenEveryIntervalAndAFailureRetriesSooner) {
+TEST(SettlementScheduler, EachChannelIsFetchedEveryIntervalAfterStartAndAFailureRetriesSooner) {
   common::ManualClock clock(1'000'000);
+  const int64_t t0 = 1'000'000;
   std::map<std::string, int> calls;
   bool ebay_fails = true;
-  SettlementScheduler s({{"shopify", 60 * 60'000}, {"ebay", 30 * 60'000}},
+  SettlementScheduler s({{"shopify", 60 * 60'000}, {"ebay", 30 * 60'000}, {"walmart", 10 * 60'000}},
                         [&](const std::string& ch) -> common::Result<FetchReport> {
                           calls[ch]++;
+                          if (ch == "walmart") return common::Error::reject("not_supported", "payouts not read");
                           if (ch == "ebay" && ebay_fails) return common::Error::retry("http_429", "quota");
                           FetchReport r;
                           r.channel = ch;
                           return r;
                         },
                         clock);
+  EXPECT_EQ(s.tick(), t0 + 10 * 60'000) << "the first of each one interval after start";
+  EXPECT_TRUE(calls.empty()) << "nothing at start";
+
+  clock.advanceMs(10 * 60'000);
+  EXPECT_EQ(s.tick(), t0 + 30 * 60'000);
+  EXPECT_EQ(calls["walmart"], 1);
+  clock.advanceMs(20 * 60'000);  // t0 + 30 min
   int64_t next = s.tick();
-  EXPECT_EQ(calls["shopify"], 1) << "first fetch at start";
   EXPECT_EQ(calls["ebay"], 1);
-  EXPECT_EQ(next, 1'000'000 + SettlementScheduler::kRetryMs) << "the failed one comes back first";
   EXPECT_EQ(s.counts("ebay").failures, 1);
+  EXPECT_EQ(next, t0 + 30 * 60'000 + SettlementScheduler::kRetryMs) << "the failed one comes back first";
 
   clock.advanceMs(SettlementScheduler::kRetryMs - 1);
   s.tick();
   EXPECT_EQ(calls["ebay"], 1) << "not before it is due";
   ebay_fails = false;
-  clock.advanceMs(1);
+  clock.advanceMs(1);  // t0 + 35 min
   next = s.tick();
   EXPECT_EQ(calls["ebay"], 2);
-  EXPECT_EQ(calls["shopify"], 1);
-  EXPECT_EQ(next, 1'000'000 + SettlementScheduler::kRetryMs + 30 * 60'000) << "ebay's half hour from its retry is next";
+  EXPECT_EQ(next, t0 + 60 * 60'000) << "shopify's first hour is next";
 
-  clock.advanceMs(60 * 60'000);
+  clock.advanceMs(25 * 60'000);  // t0 + 60 min
   s.tick();
-  EXPECT_EQ(calls["shopify"], 2);
+  EXPECT_EQ(calls["shopify"], 1);
+  EXPECT_EQ(calls["ebay"], 2) << "its half hour runs from its retry";
+  clock.advanceMs(10 * 60'000);  // t0 + 70 min
+  s.tick();
   EXPECT_EQ(calls["ebay"], 3);
   EXPECT_EQ(s.counts("ebay").fetches, 3);
   EXPECT_EQ(s.counts("ebay").failures, 1);
+  EXPECT_EQ(calls["walmart"], 1) << "a channel whose payouts are not read is not asked again";
+  EXPECT_EQ(s.counts("walmart").failures, 1);
 }
 
 TEST(SettlementScheduler, WithoutPlansNothingRunsAndStartStopsCleanly) {

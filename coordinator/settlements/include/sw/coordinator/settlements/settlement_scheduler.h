@@ -2,9 +2,11 @@
 // The periodic settlement fetch (issue 20): on the primary coordinator, each enabled channel's
 // payouts are fetched and matched every `settlement_fetch_minutes` (channels config, per channel:
 // channels.<name>.settlement_fetch_minutes; default kDefaultMinutes, 0 = never), beside the manual
-// POST /v1/settlements/{channel}/fetch. The first fetch of each channel is at start (a restarted
-// coordinator catches up); a fetch that fails is tried again after kRetryMs (or the channel's
-// interval when shorter), not at once.
+// POST /v1/settlements/{channel}/fetch. The first fetch of each channel is one interval after
+// start() (not at once: a coordinator that restarts often would otherwise call every channel's
+// payout API on each start, and tests that count a simulator's calls would see them); a fetch that
+// fails is tried again after kRetryMs (or the channel's interval when shorter), not at once; a
+// channel whose connector does not read payouts (not_supported: Walmart) is dropped after its first try.
 //
 // tick() does what is due now and says when the next one is: the logic, driven by hand in tests
 // with a ManualClock. start() runs tick() on a thread of its own, waiting between ticks on a
@@ -48,7 +50,7 @@ class SettlementScheduler {
   SettlementScheduler& operator=(const SettlementScheduler&) = delete;
 
   // Fetches every channel that is due; returns the wall-clock ms of the next due fetch (INT64_MAX
-  // when there is no plan).
+  // when there is no plan). The first call (or start()) only sets each channel's first time.
   int64_t tick();
   void start();
   void stop();
@@ -63,7 +65,7 @@ class SettlementScheduler {
  private:
   struct Due {
     FetchPlan plan;
-    int64_t next_ms = 0;  // 0: at the first tick
+    int64_t next_ms = 0;  // 0: not started (start() or the first tick sets one interval ahead)
     Counts counts;
   };
   Fetch fetch_;
