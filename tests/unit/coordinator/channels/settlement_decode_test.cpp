@@ -182,7 +182,7 @@ TEST(AmazonSettlement, BadFilesAreRefusedWhole) {
       {"empty", "", "header row"},
       {"header only", head, "header row"},
       {"no amount column", "settlement-id\ttotal-amount\tcurrency\ttransaction-type\tamount-type\n" + std::string("S1\t1\tUSD\t\t\n"), "no column amount"},
-      {"a column twice", "settlement-id\tamount\tamount\n", "twice"},
+      {"a column twice", "settlement-id\tamount\tamount\nS1\t1.00\t1.00\n", "twice"},
       {"summary without id", head + "\t1.00\tUSD\t\t\t\t\n", "settlement-id"},
       {"total not a decimal", head + "S1\t1,00\tUSD\t\t\t\t\n", "total-amount"},
       {"currency not 3 letters", head + "S1\t1.00\tUS\t\t\t\t\n", "currency"},
