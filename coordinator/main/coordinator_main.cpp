@@ -54,6 +54,7 @@
 #include "sw/coordinator/orders/revenue.h"
 #include "sw/coordinator/downlink/stock_view.h"
 #include "restore_files.h"
+#include "sw/coordinator/settlements/settlement_scheduler.h"
 #include "sw/coordinator/settlements/settlement_service.h"
 #include "sw/coordinator/wholesale/wholesale_service.h"
 
@@ -477,7 +478,14 @@ int serveOnce(const common::ParsedOptions& opts, ServeRun& run) {
   auto settlement_store = coordinator::settlements::SettlementStore::open(db + ".channels");
   if (!settlement_store) return fail(settlement_store.error(), 3);
   coordinator::settlements::SettlementService settlements(**channel_registry, **order_book, **settlement_store, clock);
+  settlements.setRevenue(revenue->get());  // payouts and fees into the journal (settlement_service.h)
   api.setSettlements(settlements);
+  // The periodic fetch (channels.<name>.settlement_fetch_minutes), run by the primary only.
+  auto settlement_plans = coordinator::settlements::SettlementScheduler::plansFrom((*channel_registry)->config(),
+                                                                                   (*channel_registry)->enabled());
+  if (!settlement_plans) return fail(settlement_plans.error(), 2);
+  coordinator::settlements::SettlementScheduler settlement_scheduler(
+      std::move(*settlement_plans), [&settlements](const std::string& ch) { return settlements.fetch(ch, ""); }, clock);
   // The KPI history, in the ledger file, sampled on a thread of its own (api/kpi_sampler.h).
   auto kpi_store = coordinator::SqliteKpiSeries::open(db);
   if (!kpi_store) return fail(kpi_store.error(), 3);
@@ -548,6 +556,7 @@ int serveOnce(const common::ParsedOptions& opts, ServeRun& run) {
     channels.start();
     orders.start();
     if (wholesale) wholesale->start();
+    settlement_scheduler.start();
     if (split) {
       // Stock applied by the other coordinators reaches channels, the downlink and orders too.
       if (auto s = sql_ledger.listenToOthers(followStock); !s) return s;
@@ -637,6 +646,7 @@ int serveOnce(const common::ParsedOptions& opts, ServeRun& run) {
     SW_INFO("coordinator") << "signal " << sig << ", stopping";
   }
   kpi_sampler.stop();
+  settlement_scheduler.stop();
   if (notifier) notifier->stop();
   api.stop();
   if (crl_watcher) crl_watcher->stop();

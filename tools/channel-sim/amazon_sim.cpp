@@ -8,6 +8,12 @@
 //     refunds made with POST /_sim/orders/<id>/refund {"lines":[{"line_id","quantity"}]} (one
 //     ShipmentItemAdjustment per line, with its OrderAdjustmentItemId and QuantityShipped; the
 //     order itself is not changed, as on Amazon, and no stock comes back)
+//   Reports 2021-06-30 (settlements, payouts.h): getReports (reportTypes, processingStatuses,
+//     createdSince, pageSize 1-100; nextToken alone on later pages), getReportDocument, and the
+//     GET_V2_SETTLEMENT_REPORT_DATA_FLAT_FILE_V2 flat file (tab-separated; gzip with
+//     --gzip-reports) at its pre-signed URL. POST /_sim/payouts settles what was charged (orders
+//     not Pending: their OrderTotal, a 15% referral fee as ItemFees/Commission) and refunded (a
+//     Refund row per OrderAdjustmentItemId, in merchant-adjustment-item-id) since the last one.
 // Every answer has x-amzn-RequestId; every operation has its own token bucket (the published
 // usage plan, scaled by --rate-scale) with x-amzn-RateLimit-Limit; 429 QuotaExceeded when empty.
 // Accepted listing changes become visible after --apply-delay-ms (ACCEPTED is not "applied").
@@ -21,6 +27,7 @@
 #include <set>
 #include <tuple>
 
+#include "payouts.h"
 #include "sim_core.h"
 
 namespace sw::channelsim {
@@ -37,7 +44,17 @@ constexpr Plan kPlans[] = {
     {"createFeed", 0.0083, 15},    {"getFeed", 2, 15},           {"getFeedDocument", 0.0222, 10},
     {"getOrders", 0.0167, 20},     {"getOrder", 0.5, 30},        {"getOrderItems", 0.5, 30},
     {"confirmShipment", 2, 10},    {"listFinancialEvents", 0.5, 30}, {"listFinancialEventsByOrderId", 0.5, 30},
+    {"getReports", 0.0222, 10},    {"getReportDocument", 0.0167, 15},
 };
+
+constexpr const char* kSettlementType = "GET_V2_SETTLEMENT_REPORT_DATA_FLAT_FILE_V2";
+// The V2 settlement flat file's columns, in Amazon's order.
+constexpr const char* kSettlementColumns[] = {
+    "settlement-id", "settlement-start-date", "settlement-end-date", "deposit-date", "total-amount", "currency",
+    "transaction-type", "order-id", "merchant-order-id", "adjustment-id", "shipment-id", "marketplace-name",
+    "amount-type", "amount-description", "amount", "fulfillment-id", "posted-date", "posted-date-time",
+    "order-item-code", "merchant-order-item-id", "merchant-adjustment-item-id", "sku", "quantity-purchased",
+    "promotion-id"};
 
 const std::set<std::string> kStatuses = {"Pending", "Unshipped", "PartiallyShipped", "Shipped", "Canceled",
                                          "Unfulfillable", "InvoiceUnconfirmed", "PendingAvailability"};
@@ -127,6 +144,9 @@ class AmazonSim final : public SimWithOrderViews<AmazonSim> {
     server.Post(R"(/orders/v0/orders/([^/]+)/shipmentConfirmation)",
                 api("confirmShipment", [this](const httplib::Request& q, httplib::Response& r) { confirmShipment(q, r); }));
     // The pre-signed S3 URLs: authorised by their signature, not by the SP-API token.
+    server.Get("/reports/2021-06-30/reports", api("getReports", [this](const httplib::Request& q, httplib::Response& r) { getReports(q, r); }));
+    server.Get(R"(/reports/2021-06-30/documents/([^/]+))",
+               api("getReportDocument", [this](const httplib::Request& q, httplib::Response& r) { getReportDocument(q, r); }));
     server.Put(R"(/s3/feed-documents/([^/]+))", [this](const httplib::Request& q, httplib::Response& r) { upload(q, r); });
     server.Get(R"(/s3/result-documents/([^/]+))", [this](const httplib::Request& q, httplib::Response& r) { download(q, r); });
   }
@@ -234,6 +254,7 @@ class AmazonSim final : public SimWithOrderViews<AmazonSim> {
     for (auto& [li, qty] : takes) li->quantity = std::max<int64_t>(0, li->quantity - qty);
     int64_t pending_ms = body.value("pending_ms", static_cast<int64_t>(0));
     orders_.push_back(o);
+    if (status != "Pending" && status != "Canceled") payouts_.charge(o.id, totalOf(o), o.currency, now);
     if (status == "Pending" && pending_ms > 0) {
       std::string oid = o.id;
       ctx_.schedule(pending_ms, [this, oid] {
@@ -242,6 +263,7 @@ class AmazonSim final : public SimWithOrderViews<AmazonSim> {
           if (ord.id == oid && ord.status == "Pending") {
             ord.status = "Unshipped";
             ord.updated_ms = ctx_.nowMs();
+            payouts_.charge(ord.id, totalOf(ord), ord.currency, ord.updated_ms);
           }
         }
       });
@@ -279,7 +301,36 @@ class AmazonSim final : public SimWithOrderViews<AmazonSim> {
       e.items.emplace_back(item->id, adjustment, qty, item->price_cents * qty / item->quantity);
     }
     refunds_.push_back(e);
+    for (const auto& [item_id, adjustment, qty, cents] : e.items) payouts_.refund(id, adjustment, cents, e.posted_ms);
     *out = {{"order_id", id}, {"refund_event", refundJson(e, o->currency)}};
+    return true;
+  }
+
+  // POST /_sim/payouts: a settlement of what is not settled yet (payouts.h), as a DONE
+  // settlement report with its flat file.
+  bool createPayout(const json& body, json* out, std::string* error) override {
+    std::lock_guard lock(mu_);
+    const int64_t now = ctx_.nowMs();
+    SimPayout p;
+    if (!payouts_.makePayout(body, now, isoUtc(now).substr(0, 10), &p, error)) return false;
+    Report r;
+    r.report_id = std::to_string(next_report_++);
+    r.document_id = "amzn1.spdoc.1.4.na." + ctx_.uuid();
+    r.created_ms = now;
+    r.start_ms = last_settlement_ms_ ? last_settlement_ms_ : now - 14 * 86'400'000LL;
+    last_settlement_ms_ = now;
+    const std::string tsv = settlementFile(p, r);
+    Document d;
+    d.content_type = "text/tab-separated-values; charset=UTF-8";
+    d.signature = ctx_.uuid();
+    d.uploaded = true;
+    d.compressed = ctx_.options().gzip_reports;
+    d.content = d.compressed ? gzip(tsv) : tsv;
+    documents_[r.document_id] = d;
+    reports_.push_back(r);
+    *out = {{"payout", {{"id", p.id}, {"amount", centsText(p.amount_cents)}, {"currency", p.currency}, {"date", p.date}}},
+            {"report", reportJson(r)},
+            {"flat_file", tsv}};
     return true;
   }
 
@@ -293,6 +344,7 @@ class AmazonSim final : public SimWithOrderViews<AmazonSim> {
       }
       o.status = "Canceled";
       o.updated_ms = ctx_.nowMs();
+      payouts_.voidCharge(id);
       for (const OrderItem& it : o.items) {
         auto l = listings_.find(it.sku);
         if (l != listings_.end()) l->second.quantity += it.quantity;
@@ -1221,6 +1273,147 @@ class AmazonSim final : public SimWithOrderViews<AmazonSim> {
     sendJson(res, 200, {{"payload", payload}});
   }
 
+  struct Report {
+    std::string report_id;
+    std::string document_id;
+    int64_t created_ms = 0;
+    int64_t start_ms = 0;
+  };
+
+  static int64_t totalOf(const Order& o) {
+    int64_t total = 0;
+    for (const OrderItem& it : o.items) total += it.price_cents;
+    return total;
+  }
+
+  json reportJson(const Report& r) const {
+    return {{"reportId", r.report_id},
+            {"reportType", kSettlementType},
+            {"dataStartTime", isoUtc(r.start_ms, false)},
+            {"dataEndTime", isoUtc(r.created_ms, false)},
+            {"createdTime", isoUtc(r.created_ms, false)},
+            {"processingStatus", "DONE"},
+            {"processingStartTime", isoUtc(r.created_ms, false)},
+            {"processingEndTime", isoUtc(r.created_ms, false)},
+            {"marketplaceIds", json::array({kMarketplace})},
+            {"reportDocumentId", r.document_id}};
+  }
+
+  // The flat file of one payout: header, summary row, then rows per entry. A charge is an Order
+  // with ItemPrice/Principal and ItemFees/Commission; a refund a Refund with ItemPrice/Principal;
+  // a fee (adjustment) a ServiceFee row; the payout's own entry is the summary row's total.
+  std::string settlementFile(const SimPayout& p, const Report& r) const {
+    auto dateText = [](int64_t ms) {
+      std::string iso = isoUtc(ms, false);  // 2026-12-07T16:32:45Z
+      return iso.substr(0, 10) + " " + iso.substr(11, 8) + " UTC";
+    };
+    auto row = [](std::map<std::string, std::string> cells) {
+      std::string line;
+      for (const char* c : kSettlementColumns) {
+        if (!line.empty() || c != kSettlementColumns[0]) line += '\t';
+        line += cells[c];
+      }
+      return line + "\n";
+    };
+    std::string out;
+    for (const char* c : kSettlementColumns) out += std::string(c == kSettlementColumns[0] ? "" : "\t") + c;
+    out += "\n";
+    out += row({{"settlement-id", p.id},
+                {"settlement-start-date", dateText(r.start_ms)},
+                {"settlement-end-date", dateText(r.created_ms)},
+                {"deposit-date", p.date + " " + dateText(r.created_ms).substr(11)},
+                {"total-amount", centsText(p.amount_cents)},
+                {"currency", p.currency}});
+    for (const PayoutEntry& e : p.entries) {
+      std::map<std::string, std::string> base = {{"settlement-id", p.id}, {"marketplace-name", "Amazon.com"},
+                                                 {"fulfillment-id", "MFN"}, {"posted-date", dateText(e.at_ms).substr(0, 10)},
+                                                 {"posted-date-time", dateText(e.at_ms)}};
+      auto with = [&](std::map<std::string, std::string> more) {
+        for (auto& [k, v] : base) more.emplace(k, v);
+        return row(std::move(more));
+      };
+      if (e.type == "charge") {
+        std::map<std::string, std::string> order = {{"transaction-type", "Order"}, {"order-id", e.order_id},
+                                                    {"merchant-order-id", e.order_id}, {"shipment-id", "S" + e.source_id}};
+        auto part = [&](const char* type, const char* description, int64_t cents) {
+          auto cells = order;
+          cells["amount-type"] = type;
+          cells["amount-description"] = description;
+          cells["amount"] = centsText(cents);
+          return with(std::move(cells));
+        };
+        out += part("ItemPrice", "Principal", e.amount_cents);
+        out += part("ItemFees", "Commission", -e.fee_cents);
+      } else if (e.type == "refund") {
+        out += with({{"transaction-type", "Refund"}, {"order-id", e.order_id}, {"merchant-order-id", e.order_id},
+                     {"adjustment-id", "amzn1.adj." + e.id}, {"merchant-adjustment-item-id", e.source_id},
+                     {"amount-type", "ItemPrice"}, {"amount-description", "Principal"}, {"amount", centsText(e.amount_cents)}});
+      } else if (e.type == "adjustment") {
+        out += with({{"transaction-type", "ServiceFee"}, {"amount-type", "other-transaction"},
+                     {"amount-description", e.description}, {"amount", centsText(e.amount_cents)}});
+      }
+    }
+    return out;
+  }
+
+  // GET /reports/2021-06-30/reports: settlement reports only (other types list nothing).
+  void getReports(const httplib::Request& req, httplib::Response& res) {
+    json filter;
+    int64_t offset = 0;
+    if (req.has_param("nextToken")) {
+      if (req.params.size() != 1) {
+        return sendJson(res, 400, errorList("InvalidInput", "When nextToken is given, no other parameter may be."));
+      }
+      if (!readNextToken(req.get_param_value("nextToken"), &filter, &offset)) {
+        return sendJson(res, 400, errorList("InvalidInput", "Invalid nextToken."));
+      }
+    } else {
+      if (!req.has_param("reportTypes")) return sendJson(res, 400, errorList("InvalidInput", "reportTypes is required."));
+      int64_t page = 10;
+      if (req.has_param("pageSize")) {
+        auto v = jsonInt(json(req.get_param_value("pageSize")), true);
+        if (!v || *v < 1 || *v > 100) return sendJson(res, 400, errorList("InvalidInput", "pageSize must be 1 to 100."));
+        page = *v;
+      }
+      int64_t since = ctx_.nowMs() - 90 * 86'400'000LL;
+      if (req.has_param("createdSince")) {
+        auto v = parseIso(req.get_param_value("createdSince"));
+        if (!v) return sendJson(res, 400, errorList("InvalidInput", "Invalid createdSince: expected ISO 8601."));
+        since = *v;
+      }
+      json types = json::array(), statuses = json::array();
+      for (const std::string& t : splitList(req.get_param_value("reportTypes"))) types.push_back(t);
+      for (const std::string& st : splitList(req.get_param_value("processingStatuses"))) statuses.push_back(st);
+      filter = {{"types", types}, {"statuses", statuses}, {"since", since}, {"page", page}};
+    }
+    std::lock_guard lock(mu_);
+    std::vector<const Report*> match;
+    const bool settlements = std::find(filter["types"].begin(), filter["types"].end(), kSettlementType) != filter["types"].end();
+    const bool done = filter["statuses"].empty() ||
+                      std::find(filter["statuses"].begin(), filter["statuses"].end(), "DONE") != filter["statuses"].end();
+    for (auto it = reports_.rbegin(); it != reports_.rend(); ++it) {  // newest first
+      if (settlements && done && it->created_ms >= filter["since"].get<int64_t>()) match.push_back(&*it);
+    }
+    const int64_t page = filter["page"].get<int64_t>();
+    json list = json::array();
+    for (int64_t i = offset; i < static_cast<int64_t>(match.size()) && i < offset + page; ++i) list.push_back(reportJson(*match[i]));
+    json out = {{"reports", list}};
+    if (offset + page < static_cast<int64_t>(match.size())) out["nextToken"] = base64Encode(json{{"f", filter}, {"o", offset + page}}.dump());
+    sendJson(res, 200, out);
+  }
+
+  void getReportDocument(const httplib::Request& req, httplib::Response& res) {
+    std::lock_guard lock(mu_);
+    auto it = documents_.find(req.matches[1]);
+    if (it == documents_.end() || it->first.rfind("amzn1.spdoc.", 0) != 0) {
+      return sendJson(res, 404, errorList("NotFound", "The requested report document was not found."));
+    }
+    json out = {{"reportDocumentId", it->first},
+                {"url", base(req) + "/s3/result-documents/" + it->first + "?X-Amz-Signature=" + it->second.signature}};
+    if (it->second.compressed) out["compressionAlgorithm"] = "GZIP";
+    sendJson(res, 200, out);
+  }
+
   const Order* findOrder(const std::string& id) const {
     for (const Order& o : orders_) {
       if (o.id == id) return &o;
@@ -1250,6 +1443,10 @@ class AmazonSim final : public SimWithOrderViews<AmazonSim> {
   std::map<std::string, Feed> feeds_;
   std::vector<Order> orders_;
   std::vector<RefundEvent> refunds_;
+  PayoutBook payouts_{FeeRule{1500, 0}, 11783925041ULL};  // a 15% referral fee, no fixed part
+  std::vector<Report> reports_;
+  int64_t last_settlement_ms_ = 0;
+  uint64_t next_report_ = 50013019000ULL;
   uint64_t next_asin_ = 71000001;
   uint64_t next_order_ = 1;
   uint64_t next_item_ = 68828574383266ULL;

@@ -9,6 +9,12 @@
 //     (REFUNDED, or FAILED/PENDING when asked) in paymentSummary.refunds[], orderPaymentStatus
 //     PARTIALLY_REFUNDED or FULLY_REFUNDED, and a new lastModifiedDate. Stock is not put back
 //     (an eBay refund is money; returns are the Post-Order API's).
+//   Finances v1 (payouts.h): GET /sell/finances/v1/payout (filter=payoutDate:[from..to], limit
+//     1-200, offset), GET /payout/{payoutId}, GET /transaction (filter=payoutId:{id}, limit 1-1000,
+//     offset); amounts {value, currency} unsigned with bookingEntry CREDIT/DEBIT. POST /_sim/payouts
+//     pays out what was charged (each order's total, a 13.25% + 0.30 final value fee) and refunded
+//     (REFUNDED refunds only, the refundId as the REFUND's transactionId) since the last payout.
+//     Finances calls count against the Fulfillment quota here.
 // A listing shows min(inventory item quantity, offer availableQuantity); each listing can be
 // revised --revisions-per-day times per UTC day (then errorId 25019); each API has a daily call
 // quota (then HTTP 429).
@@ -18,6 +24,7 @@
 #include <regex>
 #include <set>
 
+#include "payouts.h"
 #include "sim_core.h"
 
 namespace sw::channelsim {
@@ -57,6 +64,12 @@ class EbaySim final : public SimWithOrderViews<EbaySim> {
     server.Post(R"(/sell/fulfillment/v1/order/([^/]+)/shipping_fulfillment)",
                 api("fulfillment", "createShippingFulfillment",
                     [this](const httplib::Request& q, httplib::Response& r) { createFulfillment(q, r); }));
+    server.Get("/sell/finances/v1/payout",
+               api("fulfillment", "getPayouts", [this](const httplib::Request& q, httplib::Response& r) { getPayouts(q, r); }));
+    server.Get(R"(/sell/finances/v1/payout/([^/]+))",
+               api("fulfillment", "getPayout", [this](const httplib::Request& q, httplib::Response& r) { getPayout(q, r); }));
+    server.Get("/sell/finances/v1/transaction",
+               api("fulfillment", "getTransactions", [this](const httplib::Request& q, httplib::Response& r) { getTransactions(q, r); }));
     server.Get(R"(/sell/fulfillment/v1/order/([^/]+)/shipping_fulfillment)",
                api("fulfillment", "getShippingFulfillments",
                    [this](const httplib::Request& q, httplib::Response& r) { getFulfillments(q, r); }));
@@ -176,6 +189,9 @@ class EbaySim final : public SimWithOrderViews<EbaySim> {
       for (Offer& of : item->offers) of.available = std::max<int64_t>(0, of.available - qty);
     }
     orders_.push_back(o);
+    int64_t total = 0;
+    for (const Line& l : o.lines) total += l.cost_cents;
+    payouts_.charge(o.id, total, o.currency, now);
     *out = {{"order_id", o.id}, {"order", orderJson(o)}};
     return true;
   }
@@ -212,8 +228,23 @@ class EbaySim final : public SimWithOrderViews<EbaySim> {
       total += cents;
     }
     o->refunds.push_back({refund_id, status, total, now});
+    if (status == "REFUNDED") payouts_.refund(id, refund_id, total, now);
     o->updated_ms = now;
     *out = {{"order_id", id}, {"refund_id", refund_id}, {"order", orderJson(*o)}};
+    return true;
+  }
+
+  // POST /_sim/payouts (payouts.h): what the Finances API then lists.
+  bool createPayout(const json& body, json* out, std::string* error) override {
+    std::lock_guard lock(mu_);
+    const int64_t now = ctx_.nowMs();
+    SimPayout p;
+    if (!payouts_.makePayout(body, now, isoUtc(now).substr(0, 10), &p, error)) return false;
+    json txs = json::array();
+    for (const PayoutEntry& e : p.entries) {
+      if (e.type != "payout") txs.push_back(transactionJson(p, e));
+    }
+    *out = {{"payout", payoutJson(p)}, {"transactions", txs}};
     return true;
   }
 
@@ -226,6 +257,7 @@ class EbaySim final : public SimWithOrderViews<EbaySim> {
         return false;
       }
       o.cancelled = true;
+      payouts_.voidCharge(id);
       o.updated_ms = ctx_.nowMs();
       for (const Line& l : o.lines) {
         auto it = items_.find(l.sku);
@@ -860,6 +892,149 @@ class EbaySim final : public SimWithOrderViews<EbaySim> {
     sendJson(res, 200, out);
   }
 
+  static json amount(int64_t cents, const std::string& currency) {
+    return {{"value", centsText(cents < 0 ? -cents : cents)}, {"currency", currency}};
+  }
+
+  json payoutJson(const SimPayout& p) const {
+    int64_t count = 0;
+    for (const PayoutEntry& e : p.entries) count += e.type != "payout";
+    return {{"payoutId", p.id},
+            {"payoutStatus", "SUCCEEDED"},
+            {"payoutStatusDescription", "Funds sent"},
+            {"payoutDate", isoUtc(p.at_ms)},
+            {"amount", amount(p.amount_cents, p.currency)},
+            {"transactionCount", count},
+            {"payoutInstrument", {{"instrumentType", "BANK"}, {"nickname", "Checking ****6789"}, {"accountLastFourDigits", "6789"}}}};
+  }
+
+  // One payout entry as a Finances Transaction: a charge is a SALE (amount = what reached the
+  // balance, totalFeeBasisAmount the order total, totalFeeAmount the final value fee), a refund a
+  // REFUND (DEBIT), a fee a NON_SALE_CHARGE (DEBIT).
+  json transactionJson(const SimPayout& p, const PayoutEntry& e) const {
+    json t = {{"payoutId", p.id}, {"transactionStatus", "PAYOUT"}, {"transactionDate", isoUtc(e.at_ms)}};
+    if (e.type == "charge") {
+      t["transactionId"] = e.order_id;  // eBay uses the order id for the sale's transaction
+      t["orderId"] = e.order_id;
+      t["transactionType"] = "SALE";
+      t["bookingEntry"] = "CREDIT";
+      t["amount"] = amount(e.amount_cents - e.fee_cents, p.currency);
+      t["totalFeeBasisAmount"] = amount(e.amount_cents, p.currency);
+      t["totalFeeAmount"] = amount(e.fee_cents, p.currency);
+      t["orderLineItems"] = json::array({{{"lineItemId", e.source_id},
+                                          {"feeBasisAmount", amount(e.amount_cents, p.currency)},
+                                          {"marketplaceFees", json::array({{{"feeType", "FINAL_VALUE_FEE"}, {"amount", amount(e.fee_cents, p.currency)}}})}}});
+    } else if (e.type == "refund") {
+      t["transactionId"] = e.source_id;
+      t["orderId"] = e.order_id;
+      t["transactionType"] = "REFUND";
+      t["bookingEntry"] = "DEBIT";
+      t["amount"] = amount(e.amount_cents, p.currency);
+    } else {
+      t["transactionId"] = "FEE-" + e.id;
+      t["transactionType"] = "NON_SALE_CHARGE";
+      t["bookingEntry"] = e.amount_cents < 0 ? "DEBIT" : "CREDIT";
+      t["amount"] = amount(e.amount_cents, p.currency);
+      t["feeType"] = "OTHER_FEES";
+      t["transactionMemo"] = e.description;
+    }
+    return t;
+  }
+
+  // limit and offset as eBay reads them; false having answered 400.
+  bool pageParams(const httplib::Request& req, httplib::Response& res, int64_t max, int64_t* limit, int64_t* offset) {
+    auto bad = [&](int id, const std::string& message) {
+      sendJson(res, 400, errors(ebayError(id, "API_FINANCES", "REQUEST", message)));
+      return false;
+    };
+    std::string raw_query = req.target.substr(std::min(req.target.size(), req.target.find('?')));
+    if (raw_query.find_first_of("[]{}") != std::string::npos) {
+      return bad(135002, "Invalid filter: brackets and braces in filter must be URL-encoded (%5B %5D %7B %7D).");
+    }
+    if (req.has_param("limit")) {
+      auto v = jsonInt(json(req.get_param_value("limit")), true);
+      if (!v || *v < 1 || *v > max) return bad(135001, "Invalid limit: " + req.get_param_value("limit"));
+      *limit = *v;
+    }
+    if (req.has_param("offset")) {
+      auto v = jsonInt(json(req.get_param_value("offset")), true);
+      if (!v || *v < 0) return bad(135001, "Invalid offset: " + req.get_param_value("offset"));
+      *offset = *v;
+    }
+    return true;
+  }
+
+  template <typename T>
+  void sendPage(httplib::Response& res, const std::string& path, const std::string& filter, const char* key,
+                const std::vector<T>& all, int64_t limit, int64_t offset) {
+    json list = json::array();
+    for (int64_t i = offset; i < static_cast<int64_t>(all.size()) && i < offset + limit; ++i) list.push_back(all[i]);
+    const std::string q = filter.empty() ? "" : "filter=" + httplib::detail::encode_query_param(filter) + "&";
+    auto href = [&](int64_t at) { return path + "?" + q + "limit=" + std::to_string(limit) + "&offset=" + std::to_string(at); };
+    json out = {{"href", href(offset)}, {"total", all.size()}, {"limit", limit}, {"offset", offset}, {key, list}};
+    if (offset + limit < static_cast<int64_t>(all.size())) out["next"] = href(offset + limit);
+    if (offset > 0) out["prev"] = href(std::max<int64_t>(0, offset - limit));
+    sendJson(res, 200, out);
+  }
+
+  void getPayouts(const httplib::Request& req, httplib::Response& res) {
+    int64_t limit = 20, offset = 0;
+    if (!pageParams(req, res, 200, &limit, &offset)) return;
+    std::optional<int64_t> from, to;
+    const std::string filter = req.get_param_value("filter");
+    if (!filter.empty()) {
+      // payoutDate:[from..to], either end may be left out.
+      const std::string name = "payoutDate:";
+      const size_t dots = filter.find("..");
+      if (filter.rfind(name, 0) != 0 || filter.size() < name.size() + 4 || filter[name.size()] != '[' || filter.back() != ']' ||
+          dots == std::string::npos) {
+        return sendJson(res, 400, errors(ebayError(135002, "API_FINANCES", "REQUEST", "Invalid filter: " + filter)));
+      }
+      const std::string a = filter.substr(name.size() + 1, dots - name.size() - 1);
+      const std::string b = filter.substr(dots + 2, filter.size() - dots - 3);
+      if (!a.empty() && !(from = parseIso(a))) return sendJson(res, 400, errors(ebayError(135002, "API_FINANCES", "REQUEST", "Invalid date " + a)));
+      if (!b.empty() && !(to = parseIso(b))) return sendJson(res, 400, errors(ebayError(135002, "API_FINANCES", "REQUEST", "Invalid date " + b)));
+    }
+    std::lock_guard lock(mu_);
+    std::vector<json> all;
+    for (const SimPayout& p : payouts_.payouts()) {
+      if ((from && p.at_ms < *from) || (to && p.at_ms > *to)) continue;
+      all.push_back(payoutJson(p));
+    }
+    sendPage(res, "/sell/finances/v1/payout", filter, "payouts", all, limit, offset);
+  }
+
+  void getPayout(const httplib::Request& req, httplib::Response& res) {
+    std::lock_guard lock(mu_);
+    for (const SimPayout& p : payouts_.payouts()) {
+      if (p.id == req.matches[1]) return sendJson(res, 200, payoutJson(p));
+    }
+    sendJson(res, 404, errors(ebayError(135003, "API_FINANCES", "REQUEST", "The payout ID " + req.matches[1].str() + " was not found.")));
+  }
+
+  void getTransactions(const httplib::Request& req, httplib::Response& res) {
+    int64_t limit = 20, offset = 0;
+    if (!pageParams(req, res, 1000, &limit, &offset)) return;
+    const std::string filter = req.get_param_value("filter");
+    std::string payout_id;
+    if (!filter.empty()) {
+      const std::string name = "payoutId:";
+      if (filter.rfind(name, 0) != 0 || filter.size() < name.size() + 3 || filter[name.size()] != '{' || filter.back() != '}') {
+        return sendJson(res, 400, errors(ebayError(135002, "API_FINANCES", "REQUEST", "Invalid filter: " + filter)));
+      }
+      payout_id = filter.substr(name.size() + 1, filter.size() - name.size() - 2);
+    }
+    std::lock_guard lock(mu_);
+    std::vector<json> all;
+    for (const SimPayout& p : payouts_.payouts()) {
+      if (!payout_id.empty() && p.id != payout_id) continue;
+      for (const PayoutEntry& e : p.entries) {
+        if (e.type != "payout") all.push_back(transactionJson(p, e));
+      }
+    }
+    sendPage(res, "/sell/finances/v1/transaction", filter, "transactions", all, limit, offset);
+  }
+
   void getOrder(const httplib::Request& req, httplib::Response& res) {
     std::lock_guard lock(mu_);
     for (const Order& o : orders_) {
@@ -873,6 +1048,7 @@ class EbaySim final : public SimWithOrderViews<EbaySim> {
   std::map<std::string, Item> items_;
   std::vector<Order> orders_;
   std::map<std::string, std::map<int64_t, int64_t>> calls_;  // api -> day -> calls
+  PayoutBook payouts_{FeeRule{1325, 30}, 6000012345ULL};  // final value fee 13.25% + 0.30
   uint64_t next_offer_ = 5000000001ULL;
   uint64_t next_listing_ = 110550000001ULL;
   uint64_t next_order_ = 1;

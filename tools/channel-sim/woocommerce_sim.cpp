@@ -12,6 +12,8 @@
 //     and its date_modified moves, with an order.updated delivery), POST|GET /webhooks: order.created / order.updated deliveries signed with
 //   X-WC-Webhook-Signature, a ping on creation (form body webhook_id=<id>), disabled after
 //   --webhook-disable-after consecutive failed deliveries. WooCommerce itself never retries.
+// POST /_sim/payouts {"amount_changes":[{"order_id","amount"}]}: there are no payouts; an order then lists
+//   another total than it was sold for (date_modified unchanged), for reconciling the order totals.
 // Auth: HTTP Basic (consumer key : consumer secret) or consumer_key/consumer_secret parameters.
 
 #include <algorithm>
@@ -216,6 +218,35 @@ class WooCommerceSim final : public SimWithOrderViews<WooCommerceSim> {
     return true;
   }
 
+  // POST /_sim/payouts: WooCommerce pays out nothing itself (no payouts API); what reconciliation
+  // reads are the order totals, so the discrepancy to inject is an order whose total the shop now
+  // shows differently from what was sent: {"amount_changes":[{"order_id","amount":"12.34"}]}. The
+  // order's date_modified does not move (as when the database was edited directly).
+  bool createPayout(const json& body, json* out, std::string* error) override {
+    std::lock_guard lock(mu_);
+    if (!body.is_object() || (body.contains("amount_changes") && !body["amount_changes"].is_array())) {
+      *error = "give {\"amount_changes\":[{\"order_id\",\"amount\"}]}";
+      return false;
+    }
+    std::vector<std::pair<Order*, int64_t>> changes;
+    for (const json& c : body.value("amount_changes", json::array())) {
+      Order* o = c.is_object() ? findOrder(textField(c, "order_id", "")) : nullptr;
+      auto cents = c.is_object() ? parseCents(textField(c, "amount", "")) : std::nullopt;
+      if (!o || !cents) {
+        *error = "amount_changes entries need an order_id of an order and an amount like \"12.34\"";
+        return false;
+      }
+      changes.emplace_back(o, *cents);
+    }
+    json totals = json::array();
+    for (auto& [o, cents] : changes) {
+      o->total_override_cents = cents;
+      totals.push_back({{"order_id", std::to_string(o->id)}, {"total", centsText(cents)}});
+    }
+    *out = {{"payout", nullptr}, {"changed", totals}};
+    return true;
+  }
+
   bool cancelOrder(const std::string& id, json* out, std::string* error) override {
     json order;
     {
@@ -296,6 +327,7 @@ class WooCommerceSim final : public SimWithOrderViews<WooCommerceSim> {
     std::vector<json> notes;
     std::string pickup_location;
     std::vector<Refund> refunds;
+    std::optional<int64_t> total_override_cents;  // POST /_sim/payouts amount_changes
   };
 
   json viewOf(const Order& o) const {
@@ -497,6 +529,7 @@ class WooCommerceSim final : public SimWithOrderViews<WooCommerceSim> {
     billing["phone"] = "(555) 555-5555";
     bool paid = o.status == "processing" || o.status == "completed";
     std::string url = site() + kBase + "/orders/" + std::to_string(o.id);
+    if (o.total_override_cents) total = *o.total_override_cents;
     return {{"id", o.id},
             {"parent_id", 0},
             {"number", std::to_string(o.id)},

@@ -28,7 +28,7 @@ constexpr UsagePlan kPlans[] = {
     {"patchListingsItem", 5, 5},      {"getListingsItem", 5, 10},  {"createFeedDocument", 0.5, 15},
     {"createFeed", 0.0083, 15},       {"getFeed", 2, 15},          {"getFeedDocument", 0.0222, 10},
     {"getOrders", 0.0167, 20},        {"getOrderItems", 0.5, 30},  {"confirmShipment", 2, 10},
-    {"listFinancialEvents", 0.5, 30},
+    {"listFinancialEvents", 0.5, 30}, {"getReports", 0.0222, 10}, {"getReportDocument", 0.0167, 15},
 };
 
 constexpr const char* kFeedContentType = "application/json; charset=UTF-8";
@@ -73,6 +73,9 @@ common::Result<std::unique_ptr<AmazonConnector>> AmazonConnector::create(AmazonC
   if (config.marketplace_id.empty()) return Error::fatal("bad_config", "Amazon marketplace_id is not set");
   if (config.order_page_size < 1 || config.order_page_size > 100) {
     return Error::fatal("bad_config", "Amazon order_page_size must be 1..100");
+  }
+  if (config.settlement_page_size < 1 || config.settlement_page_size > 10) {
+    return Error::fatal("bad_config", "Amazon settlement_page_size must be 1..10");
   }
   if (config.max_batch < 1 || config.max_batch > 25'000) return Error::fatal("bad_config", "Amazon max_batch must be 1..25000");
   if (!http) return Error::fatal("bad_config", "no HTTP client");
@@ -128,7 +131,7 @@ int64_t AmazonConnector::msUntilReady(Operation op, size_t items) const {
     case Operation::kOrderUpdate:
       return bucket("confirmShipment").msUntilToken();
     case Operation::kPayouts:
-      return 0;  // fetchPayouts is not done for Amazon (it answers not_supported without a call)
+      return bucket("getReports").msUntilToken();
   }
   return 0;
 }

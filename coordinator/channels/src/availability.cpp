@@ -83,7 +83,7 @@ Result<AvailabilityConfig> parseAvailabilityConfig(const json& config) {
     }
     if (!c.is_object()) return bad(where + " must be an object");
     if (auto s = checkKeys(c, {"enabled", "connector", "push", "locations", "safety_stock", "percent", "cap", "skus",
-                               "location_rules", "channel_locations", "prices"},
+                               "location_rules", "channel_locations", "prices", "settlement_fetch_minutes"},
                            where);
         !s) {
       return s.error();

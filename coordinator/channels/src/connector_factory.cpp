@@ -123,6 +123,8 @@ common::Result<std::unique_ptr<ChannelConnector>> makeConnector(const json& conf
       SW_TRY_ASSIGN(marketplace, rd.string("marketplace_id", c.marketplace_id));
       SW_TRY_ASSIGN(product_type, rd.string("product_type", c.product_type));
       SW_TRY_ASSIGN(threshold, rd.number("feed_threshold", static_cast<int64_t>(c.feed_threshold)));
+      SW_TRY_ASSIGN(settlement_page, rd.number("settlement_page_size", c.settlement_page_size));
+      c.settlement_page_size = static_cast<int>(std::clamp<int64_t>(settlement_page, 0, 1000));
       c.access_token = token;
       c.seller_id = seller;
       c.marketplace_id = marketplace;
@@ -138,8 +140,12 @@ common::Result<std::unique_ptr<ChannelConnector>> makeConnector(const json& conf
       EbayConfig c;
       SW_TRY_ASSIGN(token, rd.secret("access_token", "SW_EBAY_ACCESS_TOKEN"));
       SW_TRY_ASSIGN(marketplace, rd.string("marketplace_id", c.marketplace_id));
+      SW_TRY_ASSIGN(finances, rd.string("finances_base_url", ""));
+      SW_TRY_ASSIGN(payout_page, rd.number("payout_page_size", c.payout_page_size));
       c.access_token = token;
       c.marketplace_id = marketplace;
+      c.finances_base_url = finances;
+      c.payout_page_size = static_cast<int>(std::clamp<int64_t>(payout_page, 0, 1000));
       if (auto s = rd.unknownKeys(); !s) return s.error();
       auto conn = EbayConnector::create(std::move(c), std::move(*http), clock);
       if (!conn) return conn.error();

@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 
 #include "json_read.h"
+#include "settlement_read.h"
 #include "sw/coordinator/channels/order_decode.h"
 
 namespace sw::coordinator::channels {
@@ -59,7 +60,7 @@ json toJson(const Payout& p) {
           {"lines", lines}};
 }
 
-namespace {
+namespace detail {
 
 Error bad(const std::string& what, const std::string& message) {
   return Error::reject("bad_payout", what + ": " + message);
@@ -107,7 +108,13 @@ Result<std::string> textField(const json& j, std::string_view key, const std::st
   return v->get<std::string>();
 }
 
-}  // namespace
+}  // namespace detail
+
+using detail::amountField;
+using detail::bad;
+using detail::idField;
+using detail::listOf;
+using detail::textField;
 
 Result<std::vector<Payout>> decodeShopifyPayouts(std::string_view body) {
   auto j = parseOutsideJson(body);

@@ -52,6 +52,7 @@ common::Result<std::unique_ptr<EbayConnector>> EbayConnector::create(EbayConfig 
                                                                      const common::Clock& clock) {
   if (config.access_token.empty()) return Error::fatal("no_credentials", "eBay access token is not set");
   if (config.order_page_size < 1 || config.order_page_size > 200) return Error::fatal("bad_config", "eBay order_page_size must be 1..200");
+  if (config.payout_page_size < 1 || config.payout_page_size > 200) return Error::fatal("bad_config", "eBay payout_page_size must be 1..200");
   if (config.revisions_per_listing_per_day < 1) return Error::fatal("bad_config", "eBay revisions per day must be positive");
   if (!http) return Error::fatal("bad_config", "no HTTP client");
   return std::unique_ptr<EbayConnector>(new EbayConnector(std::move(config), std::move(http), clock));
@@ -85,6 +86,7 @@ RateState EbayConnector::rateState() const {
 }
 
 int64_t EbayConnector::msUntilReady(Operation op, size_t) const {
+  if (op == Operation::kPayouts) return finances_backoff_.msUntilAllowed();
   return op == Operation::kPollOrders || op == Operation::kOrderUpdate ? fulfillment_backoff_.msUntilAllowed()
                                                                        : inventory_backoff_.msUntilAllowed();
 }

@@ -1,4 +1,5 @@
 #include "sw/coordinator/channels/woocommerce_connector.h"
+#include "sw/coordinator/channels/settlement.h"
 
 #include <openssl/evp.h>
 
@@ -405,6 +406,32 @@ common::Result<OrderPage> WooCommerceConnector::pollOrders(const OrderCursor& cu
   } else {
     page.next_updated_since = sweep_max_;
   }
+  return page;
+}
+
+common::Result<PayoutPage> WooCommerceConnector::fetchPayouts(const PayoutCursor& cursor) {
+  std::string since = cursor.date_min;
+  if (since.empty()) since = detail::formatIsoMs(clock_.nowMs() - 30LL * 86'400'000).substr(0, 10);
+  int64_t page_no = 1;
+  if (!cursor.page_token.empty()) {
+    json t = cursor.page_token;
+    auto n = detail::wholeNumber(&t);
+    if (!n || *n < 1) return Error::reject("bad_cursor", "WooCommerce order totals: page token '" + cursor.page_token + "' is not a page");
+    page_no = *n;
+  }
+  HttpRequest req;
+  req.target = std::string(kBase) + "/orders?after=" + urlEncode(since + "T00:00:00") +
+               "&dates_are_gmt=true&orderby=date&order=asc&per_page=100&page=" + std::to_string(page_no);
+  auto r = call(req, "list orders for their totals");
+  if (!r) return r.error();
+  std::string code;
+  if (r->status != 200) return detail::statusError(*r, "WooCommerce list orders", wooErrorText(*r, &code));
+  auto payouts = decodeWooCommerceOrderTotals(r->body);
+  if (!payouts) return payouts.error();
+  PayoutPage page;
+  page.payouts = std::move(*payouts);
+  json tp = r->header("X-WP-TotalPages");
+  if (page_no < detail::wholeNumber(&tp).value_or(1)) page.next_page_token = std::to_string(page_no + 1);
   return page;
 }
 

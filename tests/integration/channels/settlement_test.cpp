@@ -128,6 +128,16 @@ TEST_F(SettlementTest, APayoutOfOrdersAndARefundMatchesTheOrderBookFully) {
   EXPECT_EQ(by_kind["refund:" + a]["refund_id"], order(a)["refunds"][0]["refund_id"]);
   EXPECT_TRUE(by_kind.count("payout:"));
 
+  // The payout and the fees it took reach the revenue book once, so the day's journal has them;
+  // fetching again adds nothing.
+  ASSERT_EQ(fetch().status, 200);
+  const std::string day = s["date"];
+  const std::string csv = test::httpGetText(coord_->port(), "/v1/exports/journal?day=" + day + "&format=quickbooks");
+  EXPECT_NE(csv.find("Merchant Fees"), std::string::npos) << csv;
+  EXPECT_NE(csv.find("1.19"), std::string::npos) << "0.53 + 0.66\n" << csv;
+  EXPECT_NE(csv.find("15.31"), std::string::npos) << "the payout, once\n" << csv;
+  EXPECT_EQ(csv.find("30.62"), std::string::npos) << "not twice\n" << csv;
+
   // Payouts are money: a viewer may not read them.
   const std::string viewer = coord_->createToken("looker", "viewer");
   auto refused = test::httpGet(coord_->port(), "/v1/settlements", {{"Authorization", "Bearer " + viewer}});

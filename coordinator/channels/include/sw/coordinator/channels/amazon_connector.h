@@ -10,6 +10,9 @@
 //   read:  getListingsItem with includedData=fulfillmentAvailability, one SKU per call.
 //   poll:  Orders v0 getOrders (LastUpdatedAfter, NextToken) + getOrderItems per order.
 //   fulfil: Orders v0 confirmShipment; no cancel operation exists in Orders v0.
+//   payouts: Reports API getReports (settlement reports Amazon made, DONE, created since the
+//          look-back; nextToken paging), getReportDocument, the (gzip) flat file downloaded from
+//          its pre-signed URL and read by decodeAmazonSettlementReport (amazon_settlements.cpp).
 //   rate:  one token bucket per operation, starting from the published usage plan, the rate
 //          replaced by x-amzn-RateLimit-Limit from each answer, emptied by a 429 QuotaExceeded.
 //          Calls the local bucket says would be throttled are not made (kRetry, retry_after_ms).
@@ -39,6 +42,9 @@ struct AmazonConfig {
   size_t max_batch = 10'000;   // feeds take up to 25,000 messages
   int order_page_size = 100;   // MaxResultsPerPage, 1..100
   int64_t order_lookback_ms = 24LL * 3600 * 1000;
+  // Settlement reports per getReports page: each costs a getReportDocument (0.0167/s, burst 15).
+  int settlement_page_size = 10;
+  int64_t payout_lookback_days = 30;
 };
 
 class AmazonConnector final : public ChannelConnector {
@@ -61,6 +67,9 @@ class AmazonConnector final : public ChannelConnector {
   common::Result<std::string> reportFulfilment(const FulfilmentReport& report) override;
   // Orders v0 has no cancel operation: not_supported (a person cancels in Seller Central).
   common::Result<std::string> cancelOrder(const CancelRequest& request) override;
+  // One getReports page of settlement reports (GET_V2_SETTLEMENT_REPORT_DATA_FLAT_FILE_V2), each
+  // DONE one read whole: a payout per report.
+  common::Result<PayoutPage> fetchPayouts(const PayoutCursor& cursor) override;
   RateState rateState() const override;
   int64_t msUntilReady(Operation op, size_t items = 1) const override;
 

@@ -11,6 +11,10 @@
 //   read:  getInventoryItem + getOffers per SKU: min(item quantity, offer availableQuantity).
 //   poll:  Fulfillment getOrders with filter=lastmodifieddate:[since..] (brackets percent-encoded),
 //          limit/offset paging.
+//   payouts: Finances API getPayouts (filter=payoutDate:[since..], limit/offset) and, per payout,
+//          getTransactions (filter=payoutId:{id}, limit 200, offset paging), read by
+//          decodeEbayPayouts / decodeEbayTransactions (ebay_finances.cpp). The Finances API has its
+//          own host (https://apiz.ebay.com): finances_base_url.
 //   rate:  daily call quotas: a 429 blocks the API (exponential backoff, Retry-After honoured).
 
 #include <functional>
@@ -34,6 +38,10 @@ struct EbayConfig {
   int revisions_per_listing_per_day = 250;
   int order_page_size = 50;  // limit; eBay allows up to 200
   int64_t order_lookback_ms = 24LL * 3600 * 1000;
+  // The Finances API's host ("https://apiz.ebay.com" in production); "" = the connector's base_url.
+  std::string finances_base_url;
+  int payout_page_size = 20;  // getPayouts limit, 1..200
+  int64_t payout_lookback_days = 30;
 };
 
 class EbayConnector final : public ChannelConnector {
@@ -57,6 +65,8 @@ class EbayConnector final : public ChannelConnector {
   common::Result<std::string> reportFulfilment(const FulfilmentReport& report) override;
   // The Fulfillment API v1 has no seller cancel: not_supported (a person cancels in Seller Hub).
   common::Result<std::string> cancelOrder(const CancelRequest& request) override;
+  // One getPayouts page (page token = the next offset), each payout with all its transactions.
+  common::Result<PayoutPage> fetchPayouts(const PayoutCursor& cursor) override;
   RateState rateState() const override;
   int64_t msUntilReady(Operation op, size_t items = 1) const override;
 
@@ -74,6 +84,7 @@ class EbayConnector final : public ChannelConnector {
         clock_(clock),
         inventory_backoff_(clock, 1'000, 3'600'000),
         fulfillment_backoff_(clock, 1'000, 3'600'000),
+        finances_backoff_(clock, 1'000, 3'600'000),
         budget_(clock, config_.revisions_per_listing_per_day) {}
   common::Result<HttpResponse> call(Backoff& backoff, HttpRequest request, const std::string& what);
   // The offers of a SKU (cached once known); empty when the SKU has none.
@@ -91,6 +102,7 @@ class EbayConnector final : public ChannelConnector {
   const common::Clock& clock_;
   Backoff inventory_backoff_;
   Backoff fulfillment_backoff_;
+  Backoff finances_backoff_;
   DailyRevisionBudget budget_;
   std::mutex mu_;
   std::map<std::string, std::vector<Offer>> offers_;

@@ -91,4 +91,107 @@ common::Result<std::vector<PayoutLine>> decodeShopifyBalanceTransactions(std::st
 // The page_info of the rel="next" link in a Shopify REST Link header; "" when there is none.
 std::string shopifyNextPageInfo(std::string_view link_header);
 
+// ---- Amazon settlement reports (SP-API Reports API 2021-06-30) ----
+// Amazon makes settlement reports on its own schedule (they cannot be requested with
+// createReport); they are listed with
+//   GET /reports/2021-06-30/reports?reportTypes=GET_V2_SETTLEMENT_REPORT_DATA_FLAT_FILE_V2&createdSince=ISO&pageSize=N
+//   -> {"reports":[{"reportId","reportType","dataStartTime","dataEndTime","createdTime",
+//       "processingStatus":"IN_QUEUE"|"IN_PROGRESS"|"DONE"|"CANCELLED"|"FATAL","reportDocumentId",...}],
+//       "nextToken"?}   (with nextToken, no other parameter may be sent)
+// and read with GET /reports/2021-06-30/documents/{reportDocumentId} -> {"reportDocumentId","url",
+// "compressionAlgorithm"?: "GZIP"}, the url a pre-signed link (valid 5 minutes) to the flat file.
+// Sources: selling-partner-api-models models/reports-api-model/reports_2021-06-30.json (ReportDocument:
+// "If compressionAlgorithm is not returned, you can download the report directly"), developer-docs.amazon.com
+// "Retrieve automatically generated reports" and "Retrieve a report" (reports-api-v2021-06-30-retrieve-a-report).
+inline constexpr std::string_view kAmazonSettlementReportType = "GET_V2_SETTLEMENT_REPORT_DATA_FLAT_FILE_V2";
+
+struct AmazonReportRef {
+  std::string report_id;
+  std::string report_type;
+  std::string processing_status;
+  std::string document_id;  // "" until processingStatus is DONE
+  std::string data_end_time;
+};
+struct AmazonReportList {
+  std::vector<AmazonReportRef> reports;
+  std::string next_token;
+};
+common::Result<AmazonReportList> decodeAmazonReports(std::string_view body);
+
+struct AmazonReportDocument {
+  std::string document_id;
+  std::string url;
+  bool gzip = false;  // compressionAlgorithm "GZIP"; any other algorithm is refused
+};
+common::Result<AmazonReportDocument> decodeAmazonReportDocument(std::string_view body);
+
+// The settlement flat file (V2): tab-separated, a header row of column names, then a summary row
+// (settlement-id, settlement-start-date, settlement-end-date, deposit-date, total-amount, currency;
+// the other columns empty), then one row per amount: transaction-type (Order, Refund,
+// other-transaction, ServiceFee, ...), order-id, merchant-order-id, adjustment-id, shipment-id,
+// marketplace-name, amount-type (ItemPrice, ItemFees, Promotion, ItemWithheldTax, other-transaction,
+// ...), amount-description (Principal, Tax, Shipping, Commission, FBAPerUnitFulfillmentFee, ...),
+// amount, fulfillment-id, posted-date, order-item-code, merchant-order-item-id,
+// merchant-adjustment-item-id, sku, quantity-purchased, promotion-id. Columns are found by name
+// (their order is not relied on); settlement-id, transaction-type, amount-type and amount must be there.
+// Column names from the settlement flat-file layouts as read by public SP-API clients (e.g. the
+// SettlementRow types of amazon-sp-api clients and haoxins/amazon-mws model_report.go).
+// Rows become payout lines, one per (transaction-type, order-id, adjustment-id, shipment-id,
+// merchant-adjustment-item-id):
+//   ItemPrice and Promotion amounts add up to the line's amount (what the buyer paid, or got back);
+//   ItemFees and ItemWithheldTax amounts (negative = taken) to its fee (positive = taken);
+//   Order -> kOrder, Refund -> kRefund (refund_id: merchant-adjustment-item-id, else adjustment-id;
+//   unverified: whether Amazon fills it with the Finances OrderAdjustmentItemId the order book
+//   keeps), any other type -> kFee when it has no order id and takes money, else kAdjustment
+//   (a reserve released, a reimbursement).
+// The payout: id settlement-id, amount total-amount, date the deposit-date's day, status "deposited".
+// Refused: no header or summary row, a row with another column count or settlement-id, an amount
+// that is not a decimal, a currency that differs, more than kMaxPayoutLines rows.
+common::Result<Payout> decodeAmazonSettlementReport(std::string_view tsv);
+
+// ---- eBay Finances API v1 (https://apiz.ebay.com/sell/finances/v1) ----
+// GET /payout?filter=payoutDate:[from..]&limit=&offset=  -> {"href","limit","offset","next"?,"total",
+//   "payouts":[{"payoutId","payoutStatus","payoutDate","amount":{"value","currency"},"transactionCount",...}]}
+// GET /transaction?filter=payoutId:{ID}&limit=&offset=  -> {"href","limit","offset","next"?,"total",
+//   "transactions":[{"transactionId","orderId","transactionType","transactionStatus","transactionDate",
+//   "bookingEntry":"CREDIT"|"DEBIT","amount":{"value","currency"},"totalFeeBasisAmount"?,"totalFeeAmount"?,
+//   "payoutId","orderLineItems":[{"lineItemId","feeBasisAmount","marketplaceFees":[{"feeType","amount"}]}],
+//   "feeType"?, "transactionMemo"?, ...}]}
+// Sources: developer.ebay.com/api-docs/sell/finances/overview.html, .../types/pay:Transaction
+// (bookingEntry: "SALE and CREDIT ... are credits ... REFUND, DISPUTE, SHIPPING_LABEL, and TRANSFER
+// ... are debits"), .../types/pay:TransactionTypeEnum (SALE, REFUND, CREDIT, DISPUTE, SHIPPING_LABEL,
+// TRANSFER, NON_SALE_CHARGE, ...). Values are unsigned decimal strings; the sign is bookingEntry's.
+// A line: amount (signed) is what reached the balance (net); fee is totalFeeAmount (else the sum of
+// the marketplaceFees); the gross is totalFeeBasisAmount when given, else net + fee.
+// Kind: SALE -> kOrder, REFUND -> kRefund (refund_id = transactionId), SHIPPING_LABEL and
+// NON_SALE_CHARGE -> kFee without an orderId, kAdjustment with one; others kAdjustment.
+struct EbayPage {
+  int64_t total = 0;
+  int64_t offset = 0;
+  int64_t limit = 0;
+  bool has_next = false;  // "next" is given
+};
+struct EbayPayoutPage {
+  std::vector<Payout> payouts;
+  EbayPage page;
+};
+struct EbayTransactionPage {
+  std::vector<PayoutLine> lines;
+  EbayPage page;
+};
+common::Result<EbayPayoutPage> decodeEbayPayouts(std::string_view body);
+common::Result<EbayTransactionPage> decodeEbayTransactions(std::string_view body);
+
+// ---- WooCommerce: the order totals (no payouts API) ----
+// WooCommerce pays through whatever gateway the shop uses and has no payouts resource, so what is
+// reconciled is what the shop says each order came to (issue 20: "WooCommerce: the order totals"):
+// GET /wp-json/wc/v3/orders?after=&dates_are_gmt=true&orderby=date&order=asc&per_page=&page= ->
+// [{"id","status","currency","total","total_tax","date_created_gmt","refunds":[{"id","reason","total"}],...}]
+// (shared/contracts/woocommerce/order.retrieve.response.json). Each paid order (status processing,
+// on-hold, completed or refunded) becomes a "payout" of its own, id = the order id, status = the
+// order status: a kOrder line for its total (fee 0) and a kRefund line per refund (refund_id = its
+// id, the refund's negative total), the amount their sum. Matching it then says whether the book
+// knows the order, holds its total, and holds the same refunds at the same amounts.
+common::Result<std::vector<Payout>> decodeWooCommerceOrderTotals(std::string_view body);
+
 }  // namespace sw::coordinator::channels

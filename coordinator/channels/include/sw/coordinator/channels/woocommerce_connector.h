@@ -11,6 +11,8 @@
 //   read:  GET products?sku=… (stock_quantity when manage_stock is on).
 //   poll:  GET orders?modified_after=…&dates_are_gmt=true&orderby=modified&order=asc&page=N
 //          with X-WP-TotalPages.
+//   payouts: WooCommerce has none; GET orders?after=…&orderby=date&order=asc&per_page=100&page=N,
+//          each paid order read as its own "payout" of order totals (decodeWooCommerceOrderTotals).
 //   rate:  none in WooCommerce itself; hosts may answer 429 (Retry-After honoured, else backoff).
 
 #include <atomic>
@@ -49,6 +51,9 @@ class WooCommerceConnector final : public ChannelConnector {
   common::Result<PushResult> pushPrices(const std::vector<PriceUpdate>& updates) override;
   common::Result<std::vector<ChannelLevel>> readQuantities(const std::vector<std::string>& skus) override;
   common::Result<OrderPage> pollOrders(const OrderCursor& cursor) override;
+  // One page of orders created since date_min (default 30 days), each paid one a payout of its
+  // totals (settlement.h); page token = the next page number.
+  common::Result<PayoutPage> fetchPayouts(const PayoutCursor& cursor) override;
   // WooCommerce core has no shipment object: the tracking number goes into a customer note
   // (POST orders/{id}/notes, its id is returned) and, once the whole order has shipped, the
   // order is set to completed (PUT orders/{id}).

@@ -7,6 +7,14 @@
 // A fetch runs on the caller's thread (POST /v1/settlements/{channel}/fetch); one fetch at a time.
 // A payout fetched again is matched again and replaces what was kept for it, so a payout read
 // before its orders arrived is right after the next fetch.
+//
+// Revenue (setRevenue): every payout matched also goes into the RevenueBook, for the sales report
+// and the journal export, the same way for every channel: one payout line (kind payout, gross =
+// what was sent to the bank, source "payout:<channel>:<payout id>") and one fee line (kind fee,
+// gross = the fees the channel took in it, net of fees given back, source "fee:<channel>:<payout
+// id>"), dated the payout's day. Recorded once per source (RevenueBook::record keeps the first), so
+// fetching again adds nothing; a payout that failed or was cancelled, a negative payout (a debit
+// to the bank) and WooCommerce's order totals (no money moved) are not recorded.
 
 #include <cstdint>
 #include <mutex>
@@ -17,6 +25,7 @@
 #include "sw/common/result.h"
 #include "sw/coordinator/channels/channel_registry.h"
 #include "sw/coordinator/orders/order_book.h"
+#include "sw/coordinator/orders/revenue.h"
 #include "sw/coordinator/settlements/settlement_store.h"
 
 namespace sw::coordinator::settlements {
@@ -45,12 +54,15 @@ class SettlementService {
   common::Result<PayoutMatch> reconcile(const channels::Payout& payout);
 
   SettlementStore& store() { return store_; }
+  // The book payouts and fees go to (none: not recorded). Set before the first fetch.
+  void setRevenue(RevenueBook* revenue) { revenue_ = revenue; }
 
  private:
   const channels::ChannelRegistry& registry_;
   OrderBook& book_;
   SettlementStore& store_;
   const common::Clock& clock_;
+  RevenueBook* revenue_ = nullptr;
   std::mutex fetch_mu_;
 };
 
