@@ -1003,6 +1003,7 @@ TEST_F(OrdersTest, CustomerLookupExportAndErasureAreAdminOnlyAuditedAndLeaveTheM
   auto report = [&] { return test::httpGetText(coord_->port(), "/v1/reports/sales?format=csv&from=" + day + "&to=" + day); };
   auto lines = [&](const std::string& ch, const std::string& oid) { return order(ch, oid)["lines"]; };
   const std::string report_before = report();
+  ASSERT_NE(report_before.find(",woocommerce,wh-1,P-1,"), std::string::npos) << report_before;  // the picked order's revenue
   const json shop_lines = lines("shopify", shop), woo_lines = lines("woocommerce", woo);
   const auto on_hand = coord_->onHand("P-1", "wh-1");
 
