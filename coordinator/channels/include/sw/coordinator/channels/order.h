@@ -138,7 +138,7 @@ struct NormalizedOrder {
 
 // The order without its personal data (`customer`): what the order book keeps and order reads show.
 nlohmann::ordered_json toJson(const NormalizedOrder& order);
-// The customer's contact and address (channel-decode prints it beside the order).
+// The customer's contact and address as JSON (customer records and tests; channel-decode does not print it).
 nlohmann::ordered_json customerJson(const CustomerContact& customer);
 
 // Maps the order's pickup reference to a Stockwire location with a channel's "channel_locations"
