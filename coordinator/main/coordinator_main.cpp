@@ -171,9 +171,11 @@ std::vector<common::OptionSpec> serveOptions() {
       {"wholesale-tick-ms", Kind::kInt, "N", "1000", 10, 3'600'000, "how often partners' inbound folders are looked at"},
       {"order-poll-ms", Kind::kInt, "N", "60000", 1, 86'400'000,
        "how often each channel with a connector is polled for orders"},
+      {"customer-retention-days", Kind::kInt, "N", "730", 0, 36'500,
+       "erase the buyer's personal data of an order (name, email, phone, address,\nshipping place, routing point) "
+       "this many days after it is over (shipped,\ncancelled, rejected); a customer left with none is tombstoned; 0: keep it"},
       {"ship-to-retention-days", Kind::kInt, "N", "0", 0, 36'500,
-       "erase an order's shipping postal code, city, region and routing point\nthis many days after it is over "
-       "(shipped, cancelled, rejected); 0: keep them"},
+       "the older option: like --customer-retention-days (the shorter applies);\n0: not set"},
       {"reroute-offline-after-s", Kind::kInt, "N", "1800", 0, 30 * 86'400,
        "when every device at a location has been offline this long, withdraw its\nopen pick tasks and re-route "
        "their orders elsewhere (a pick that comes\nback later for a withdrawn task is put back on the shelf); 0: never"},
@@ -388,6 +390,7 @@ int serveOnce(const common::ParsedOptions& opts, ServeRun& run) {
   coordinator::OrdersConfig orders_config;
   orders_config.poll_interval_ms = opts.integer("order-poll-ms");
   orders_config.ship_to_retention_ms = opts.integer("ship-to-retention-days") * 86'400'000;
+  orders_config.customer_retention_ms = opts.integer("customer-retention-days") * 86'400'000;
   orders_config.reroute_offline_after_ms = opts.integer("reroute-offline-after-s") * 1000;
   auto order_service = coordinator::makeOrderService(**order_book, **ledger, &channels.availability(),
                                                      **channel_registry,

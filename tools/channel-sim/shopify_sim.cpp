@@ -920,8 +920,20 @@ class ShopifySim final : public SimWithOrderViews<ShopifySim> {
     const json& sa = r["shipping_address"];
     json address = {{"__typename", "MailingAddress"}, {"countryCodeV2", sa["country_code"]}, {"country", sa["country"]},
                     {"zip", sa.value("zip", json(nullptr))}, {"city", sa.value("city", json(nullptr))},
-                    {"provinceCode", sa.value("province_code", json(nullptr))}};
+                    {"provinceCode", sa.value("province_code", json(nullptr))},
+                    {"name", sa.value("name", json(nullptr))}, {"company", sa.value("company", json(nullptr))},
+                    {"address1", sa.value("address1", json(nullptr))}, {"address2", sa.value("address2", json(nullptr))},
+                    {"phone", sa.value("phone", json(nullptr))}};
+    json customer = nullptr;
+    if (r.contains("customer") && r["customer"].is_object()) {
+      customer = {{"__typename", "Customer"},
+                  {"id", "gid://shopify/Customer/" + r["customer"]["id"].dump()},
+                  {"displayName", sa.value("name", json(""))}};
+    }
     return {{"__typename", "Order"},
+            {"email", r.value("email", json(nullptr))},
+            {"phone", r.value("phone", json(nullptr))},
+            {"customer", customer},
             {"id", r["admin_graphql_api_id"]},
             {"legacyResourceId", std::to_string(r["id"].get<uint64_t>())},
             {"name", r["name"]},

@@ -19,6 +19,9 @@ const common::SqliteSchema kSchema = {"access", {
     "CREATE TABLE IF NOT EXISTS audit_log (id INTEGER PRIMARY KEY AUTOINCREMENT, at_ms INTEGER NOT NULL,"
     " who TEXT NOT NULL, role TEXT NOT NULL, remote TEXT NOT NULL, method TEXT NOT NULL, path TEXT NOT NULL,"
     " target TEXT NOT NULL, status INTEGER NOT NULL, outcome TEXT NOT NULL);",
+    // v2: whose personal data a request read, exported or erased (the customer id)
+    "ALTER TABLE audit_log ADD COLUMN subject TEXT NOT NULL DEFAULT '';"
+    "CREATE INDEX audit_log_by_subject ON audit_log(subject) WHERE subject != '';",
 }, ""};
 
 }  // namespace
@@ -124,17 +127,18 @@ Result<std::optional<Principal>> SqliteAccess::authenticate(std::string_view sec
 Status SqliteAccess::recordAudit(const AuditEntry& e) {
   std::lock_guard lock(mu_);
   auto st = db_.prepare(
-      "INSERT INTO audit_log (at_ms, who, role, remote, method, path, target, status, outcome)"
-      " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)");
+      "INSERT INTO audit_log (at_ms, who, role, remote, method, path, target, status, outcome, subject)"
+      " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
   if (!st) return st.error();
   st->bind(1, e.at_ms ? e.at_ms : clock_.nowMs()).bind(2, e.who).bind(3, e.role).bind(4, e.remote);
   st->bind(5, e.method).bind(6, e.path).bind(7, e.target).bind(8, static_cast<int64_t>(e.status)).bind(9, e.outcome);
+  st->bind(10, e.subject);
   return st->run();
 }
 
 Result<std::vector<AuditEntry>> SqliteAccess::audit(const AuditQuery& q) {
   std::string sql =
-      "SELECT id, at_ms, who, role, remote, method, path, target, status, outcome FROM audit_log WHERE 1 = 1";
+      "SELECT id, at_ms, who, role, remote, method, path, target, status, outcome, subject FROM audit_log WHERE 1 = 1";
   // Every value is bound; only the shape of the query depends on which filters are given.
   if (!q.who.empty()) sql += " AND who = ?1";
   if (!q.method.empty()) sql += " AND method = ?2";
@@ -144,6 +148,7 @@ Result<std::vector<AuditEntry>> SqliteAccess::audit(const AuditQuery& q) {
   if (q.since_ms > 0) sql += " AND at_ms >= ?5";
   if (q.until_ms > 0) sql += " AND at_ms <= ?6";
   if (q.before_id > 0) sql += " AND id < ?7";
+  if (!q.subject.empty()) sql += " AND subject = ?9";
   sql += " ORDER BY id DESC LIMIT ?8";
   std::lock_guard lock(mu_);
   auto st = db_.prepare(sql);
@@ -156,6 +161,7 @@ Result<std::vector<AuditEntry>> SqliteAccess::audit(const AuditQuery& q) {
   if (q.until_ms > 0) st->bind(6, q.until_ms);
   if (q.before_id > 0) st->bind(7, q.before_id);
   st->bind(8, q.limit);
+  if (!q.subject.empty()) st->bind(9, q.subject);
   std::vector<AuditEntry> out;
   if (auto each_ok = st->eachRow([&](const common::SqliteStmt&) {
     AuditEntry e;
@@ -169,6 +175,7 @@ Result<std::vector<AuditEntry>> SqliteAccess::audit(const AuditQuery& q) {
     e.target = st->columnText(7);
     e.status = static_cast<int>(st->columnInt(8));
     e.outcome = st->columnText(9);
+    e.subject = st->columnText(10);
     out.push_back(std::move(e));
   }); !each_ok) {
     return each_ok.error();

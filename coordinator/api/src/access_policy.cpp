@@ -27,11 +27,13 @@ RouteAccess routeAccess(const std::string& method, const std::string& path) {
   if (isPublicRoute(method, path)) return RouteAccess::kPublic;
   if (isRead(method)) {
     // Payouts are the business's bank deposits and fees, and the accounting export records each
-    // export (the books' own data): admins only. The sales report's money figures: admins, and
-    // store managers for their own store (sales_routes.cpp narrows the report to it).
+    // export (the books' own data): admins only. So is customers' personal data. The sales
+    // report's money figures: admins, and store managers for their own store (sales_routes.cpp
+    // narrows the report to it).
     const bool admin_only = path == "/v1/audit" || path.rfind("/v1/admin/", 0) == 0 ||
                             path == "/v1/settlements" || path.rfind("/v1/settlements/", 0) == 0 ||
-                            path.rfind("/v1/exports/", 0) == 0;
+                            path.rfind("/v1/exports/", 0) == 0 || path == "/v1/customers" ||
+                            path.rfind("/v1/customers/", 0) == 0;
     if (admin_only) return RouteAccess::kAdminRead;
     if (path.rfind("/v1/reports/", 0) == 0) return RouteAccess::kManagerRead;
     return RouteAccess::kRead;
@@ -106,6 +108,10 @@ const std::vector<RouteExample>& apiRoutes() {
       {"GET", "/v1/admin/restore", RouteAccess::kAdminRead},
       {"GET", "/v1/reports/sales", RouteAccess::kManagerRead},
       {"GET", "/v1/exports/journal", RouteAccess::kAdminRead},
+      {"GET", "/v1/customers", RouteAccess::kAdminRead},
+      {"GET", "/v1/customers/cus_0123456789abcdef0123456789abcdef", RouteAccess::kAdminRead},
+      {"GET", "/v1/customers/cus_0123456789abcdef0123456789abcdef/export", RouteAccess::kAdminRead},
+      {"POST", "/v1/customers/cus_0123456789abcdef0123456789abcdef/erase", RouteAccess::kAdminWrite},
       {"POST", "/v1/admin/restore", RouteAccess::kAdminWrite},
       {"POST", "/v1/catalog", RouteAccess::kAdminWrite},
       {"POST", "/v1/prices", RouteAccess::kStoreWrite},

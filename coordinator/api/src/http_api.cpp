@@ -47,7 +47,7 @@ std::string httpRouteLabel(const std::string& path) {
   static const std::set<std::string, std::less<>> kExact = {
       "/", "/healthz", "/metrics", "/v1/admin/restore", "/v1/alerts", "/v1/anomalies", "/v1/audit", "/v1/available",
       "/v1/catalog", "/v1/channels", "/v1/channels/dead-letters", "/v1/devices", "/v1/discrepancies", "/v1/enroll",
-      "/v1/exports/journal", "/v1/reports/sales",
+      "/v1/exports/journal", "/v1/reports/sales", "/v1/customers",
       "/v1/events", "/v1/kpis", "/v1/kpis/history", "/v1/orders", "/v1/orders/attention", "/v1/price-lists", "/v1/prices",
       "/v1/quarantine", "/v1/settlements", "/v1/stock", "/v1/stream", "/v1/tasks", "/v1/transfers", "/v1/whoami",
       "/v1/wholesale/files", "/v1/wholesale/partners"};
@@ -55,6 +55,8 @@ std::string httpRouteLabel(const std::string& path) {
   // The routes with a value in their path, as they are registered (catalog/, channels/, orders/ routes.cpp).
   static const std::vector<std::pair<std::regex, std::string>> kPatterns = {
       {std::regex(R"(/v1/catalog/[^/]{1,64})"), "/v1/catalog/{code}"},
+      {std::regex(R"(/v1/customers/[^/]{1,64})"), "/v1/customers/{id}"},
+      {std::regex(R"(/v1/customers/[^/]{1,64}/(export|erase))"), "/v1/customers/{id}/{what}"},
       {std::regex(R"(/v1/orders/[a-z]{1,20}/[^/]{1,128})"), "/v1/orders/{channel}/{id}"},
       {std::regex(R"(/v1/orders/[a-z]{1,20}/[^/]{1,128}/refund)"), "/v1/orders/{channel}/{id}/refund"},
       {std::regex(R"(/v1/channels/dead-letters/[^/]{1,64}/replay)"), "/v1/channels/dead-letters/{id}/replay"},
@@ -148,10 +150,15 @@ struct CoordinatorHttpApi::Impl {
     return false;
   }
 
-  // Every change, and every refused attempt at one, before its answer is sent.
-  void auditRequest(const httplib::Request& req, const httplib::Response& res) {
-    if (isRead(req.method)) return;
+  // Every change, and every refused attempt at one, and every read of a customer's personal data
+  // (the route names the customer in kAuditSubjectHeader, removed here), before its answer is sent.
+  void auditRequest(const httplib::Request& req, httplib::Response& res) {
+    std::string subject = res.get_header_value(kAuditSubjectHeader);
+    res.headers.erase(kAuditSubjectHeader);
+    const bool customer_route = req.path == "/v1/customers" || req.path.rfind("/v1/customers/", 0) == 0;
+    if (isRead(req.method) && subject.empty() && !customer_route) return;
     AuditEntry e;
+    e.subject = std::move(subject);
     e.at_ms = clock.nowMs();
     e.who = req.get_header_value(kPrincipalNameHeader);
     e.role = req.get_header_value(kPrincipalRoleHeader);
@@ -159,6 +166,8 @@ struct CoordinatorHttpApi::Impl {
     e.method = req.method;
     e.path = req.path;
     e.target = req.target.size() > 2048 ? req.target.substr(0, 2048) : req.target;
+    // A customer lookup's query holds the email looked for: the log keeps the customer id instead.
+    if (customer_route) e.target = req.path;
     e.status = res.status;
     e.outcome = outcomeOf(res);
     if (auto s = access.recordAudit(e); !s) {
@@ -173,6 +182,7 @@ struct CoordinatorHttpApi::Impl {
     q.method = req.get_param_value("method");
     q.path_prefix = req.get_param_value("path");
     q.refused_only = req.get_param_value("refused") == "1";
+    q.subject = req.get_param_value("subject");
     auto status = common::queryInt(req, "status", q.status, 0, 999);
     auto since = common::queryInt(req, "since_ms", q.since_ms, 0, INT64_MAX);
     auto until = common::queryInt(req, "until_ms", q.until_ms, 0, INT64_MAX);
@@ -192,7 +202,7 @@ struct CoordinatorHttpApi::Impl {
     for (const AuditEntry& e : *rows) {
       out.push_back({{"id", e.id}, {"at_ms", e.at_ms}, {"who", e.who}, {"role", e.role}, {"remote", e.remote},
                      {"method", e.method}, {"path", e.path}, {"target", e.target}, {"status", e.status},
-                     {"outcome", e.outcome}});
+                     {"outcome", e.outcome}, {"subject", e.subject}});
     }
     json page = {{"entries", out}};
     if (static_cast<int64_t>(rows->size()) == q.limit) page["next_before"] = rows->back().id;

@@ -85,6 +85,28 @@ class Merger {
   std::vector<NormalizedOrder> orders_;
 };
 
+// The buyer of an Orders v0 order. BuyerInfo and the address's name, lines and phone are
+// restricted data: without a Restricted Data Token Amazon leaves them out (BuyerInfo absent or
+// empty, ShippingAddress with only city, region, postal code and country). Then `restricted`.
+CustomerContact v0Customer(const json& j, std::vector<std::string>* w) {
+  CustomerContact c;
+  const json* buyer = get(j, "BuyerInfo");
+  const json* ship = get(j, "ShippingAddress");
+  if (buyer) {
+    c.email = detail::contactEmail(get(*buyer, "BuyerEmail"), w);
+    c.name = detail::contactText(get(*buyer, "BuyerName"), 200, "name", w);
+  }
+  if (ship) {
+    std::string recipient = detail::contactText(get(*ship, "Name"), 200, "name", w);
+    if (c.name.empty()) c.name = recipient;
+    c.phone = detail::contactText(get(*ship, "Phone"), 40, "phone", w);
+  }
+  c.ship_to = detail::postalAddress(
+      ship, {{"CompanyName", "AddressLine1", "AddressLine2", "AddressLine3"}, "City", "StateOrRegion", "PostalCode", "CountryCode"}, w);
+  c.restricted = c.email.empty() && c.name.empty() && c.ship_to.lines.empty();
+  return c;
+}
+
 common::Status v0Order(const json& j, Merger* m) {
   std::string id = str(j, "AmazonOrderId");
   if (id.empty()) return Error::reject("missing_order_id", "an Amazon order has no AmazonOrderId");
@@ -101,6 +123,7 @@ common::Status v0Order(const json& j, Merger* m) {
   }
   o.ship_to_country = strPath(j, {"ShippingAddress", "CountryCode"});
   o.ship_to = detail::shipToPlace(get(j, "ShippingAddress"), "PostalCode", "City", "StateOrRegion", &o.warnings);
+  o.customer = v0Customer(j, &o.warnings);
   if (o.status == OrderStatus::kPending) o.prices_pending = true;
   // In-store pickup: IsISPU; the store is named per item (OrderItem.StoreChainStoreId, from
   // getOrderItems) or by the supply source the order is to be filled from.
@@ -171,6 +194,26 @@ common::Status v0Items(const json& payload, Merger* m) {
   return {};
 }
 
+// The buyer of an Orders 2026-01-01 order: buyer (buyerName, buyerEmail) and
+// recipient.deliveryAddress; restricted as in v0 when Amazon withholds them.
+CustomerContact newCustomer(const json& j, std::vector<std::string>* w) {
+  CustomerContact c;
+  const json* buyer = get(j, "buyer");
+  const json* ship = getPath(j, {"recipient", "deliveryAddress"});
+  if (buyer) {
+    c.email = detail::contactEmail(get(*buyer, "buyerEmail"), w);
+    c.name = detail::contactText(get(*buyer, "buyerName"), 200, "name", w);
+  }
+  if (ship) {
+    if (c.name.empty()) c.name = detail::contactText(get(*ship, "name"), 200, "name", w);
+    c.phone = detail::contactText(get(*ship, "phone"), 40, "phone", w);
+  }
+  c.ship_to = detail::postalAddress(
+      ship, {{"companyName", "addressLine1", "addressLine2", "addressLine3"}, "city", "stateOrRegion", "postalCode", "countryCode"}, w);
+  c.restricted = c.email.empty() && c.name.empty() && c.ship_to.lines.empty();
+  return c;
+}
+
 common::Status newOrder(const json& j, Merger* m) {
   if (!j.is_object()) return Error::reject("bad_order", "an order is not an object");
   std::string id = str(j, "orderId");
@@ -188,6 +231,7 @@ common::Status newOrder(const json& j, Merger* m) {
   o.ship_to_country = strPath(j, {"recipient", "deliveryAddress", "countryCode"});
   o.ship_to = detail::shipToPlace(getPath(j, {"recipient", "deliveryAddress"}), "postalCode", "city", "stateOrRegion",
                                   &o.warnings);
+  o.customer = newCustomer(j, &o.warnings);
   if (const json* programs = arr(j, "programs")) {
     for (const json& p : *programs) {
       // The 2026-01-01 order names no store for IN_STORE_PICK_UP: resolvePickup warns about it.

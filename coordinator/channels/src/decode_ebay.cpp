@@ -91,6 +91,29 @@ common::Status lineRefund(const json& r, const OrderLine& l, const std::set<std:
   return {};
 }
 
+// The buyer: buyer.username (the buyer id), the ship-to contact of the first fulfilment
+// instruction (fullName, email, primaryPhone, contactAddress), and buyerRegistrationAddress where
+// the ship-to has no name or email.
+CustomerContact ebayCustomer(const json& j, std::vector<std::string>* w) {
+  CustomerContact c;
+  c.buyer_id = detail::contactText(getPath(j, {"buyer", "username"}), 64, "buyer id", w);
+  const json* ship = nullptr;
+  if (const json* fsi = arr(j, "fulfillmentStartInstructions"); fsi && !fsi->empty()) {
+    ship = getPath(fsi->at(0), {"shippingStep", "shipTo"});
+  }
+  const json* reg = getPath(j, {"buyer", "buyerRegistrationAddress"});
+  for (const json* contact : {ship, reg}) {
+    if (!contact) continue;
+    if (c.name.empty()) c.name = detail::contactText(get(*contact, "fullName"), 200, "name", w);
+    if (c.email.empty()) c.email = detail::contactEmail(get(*contact, "email"), w);
+    if (c.phone.empty()) c.phone = detail::contactText(getPath(*contact, {"primaryPhone", "phoneNumber"}), 40, "phone", w);
+  }
+  const json* address = ship ? get(*ship, "contactAddress") : nullptr;
+  c.ship_to = detail::postalAddress(address, {{"addressLine1", "addressLine2"}, "city", "stateOrProvince", "postalCode", "countryCode"}, w);
+  if (c.ship_to.country.empty()) c.ship_to.country = countryOf(address);
+  return c;
+}
+
 common::Result<NormalizedOrder> ebayOrder(const json& j) {
   if (!j.is_object()) return Error::reject("bad_order", "an eBay order is not an object");
   NormalizedOrder o;
@@ -148,6 +171,7 @@ common::Result<NormalizedOrder> ebayOrder(const json& j) {
   }
   o.customer_country = countryOf(getPath(j, {"buyer", "buyerRegistrationAddress", "contactAddress"}));
   if (o.customer_country.empty()) o.customer_country = countryOf(getPath(j, {"buyer", "taxAddress"}));
+  o.customer = ebayCustomer(j, &o.warnings);
   if (cancel == "IN_PROGRESS") o.warnings.push_back("the buyer or seller has asked to cancel this order");
 
   // Refunds eBay reports FAILED (paymentSummary.refunds[].refundStatus) gave nothing back.

@@ -131,6 +131,43 @@ common::Status refundReleases(const json& refund, std::vector<Release>* out, std
   return {};
 }
 
+// The buyer of a REST order (webhook): the shipping address's name and phone first, then the
+// order's and the customer record's.
+CustomerContact restCustomer(const json& j, std::vector<std::string>* w) {
+  CustomerContact c;
+  const json* ship = get(j, "shipping_address");
+  const json* customer = get(j, "customer");
+  if (customer) c.buyer_id = idText(get(*customer, "id")).value_or("");
+  for (const json* e : {get(j, "contact_email"), get(j, "email"), customer ? get(*customer, "email") : nullptr}) {
+    if (c.email.empty()) c.email = detail::contactEmail(e, w);
+  }
+  if (ship) c.name = detail::contactText(get(*ship, "name"), 200, "name", w);
+  if (c.name.empty()) c.name = detail::fullName(ship, "first_name", "last_name", w);
+  if (c.name.empty()) c.name = detail::fullName(customer, "first_name", "last_name", w);
+  for (const json* p : {ship ? get(*ship, "phone") : nullptr, get(j, "phone"), customer ? get(*customer, "phone") : nullptr}) {
+    if (c.phone.empty()) c.phone = detail::contactText(p, 40, "phone", w);
+  }
+  c.ship_to = detail::postalAddress(ship, {{"company", "address1", "address2"}, "city", "province_code", "zip", "country_code"}, w);
+  if (ship && c.ship_to.region.empty()) c.ship_to.region = detail::contactText(get(*ship, "province"), 64, "region", w);
+  return c;
+}
+
+// The buyer of a GraphQL order node (polling): shippingAddress, email, phone, customer.
+CustomerContact graphqlCustomer(const json& n, std::vector<std::string>* w) {
+  CustomerContact c;
+  const json* ship = get(n, "shippingAddress");
+  const json* customer = get(n, "customer");
+  if (customer) c.buyer_id = gidTail(str(*customer, "id"));
+  c.email = detail::contactEmail(get(n, "email"), w);
+  if (c.email.empty() && customer) c.email = detail::contactEmail(get(*customer, "email"), w);
+  if (ship) c.name = detail::contactText(get(*ship, "name"), 200, "name", w);
+  if (c.name.empty() && customer) c.name = detail::contactText(get(*customer, "displayName"), 200, "name", w);
+  if (ship) c.phone = detail::contactText(get(*ship, "phone"), 40, "phone", w);
+  if (c.phone.empty()) c.phone = detail::contactText(get(n, "phone"), 40, "phone", w);
+  c.ship_to = detail::postalAddress(ship, {{"company", "address1", "address2"}, "city", "provinceCode", "zip", "countryCodeV2"}, w);
+  return c;
+}
+
 common::Result<NormalizedOrder> restOrder(const json& j) {
   NormalizedOrder o;
   o.channel = ChannelKind::kShopify;
@@ -160,6 +197,7 @@ common::Result<NormalizedOrder> restOrder(const json& j) {
   }
   o.customer_country = strPath(j, {"billing_address", "country_code"});
   if (o.customer_country.empty()) o.customer_country = strPath(j, {"customer", "default_address", "country_code"});
+  o.customer = restCustomer(j, &o.warnings);
 
   const json* items = get(j, "line_items");
   if (!items) {
@@ -335,6 +373,7 @@ common::Result<NormalizedOrder> graphqlOrder(const json& n) {
   o.ship_to_country = strPath(n, {"shippingAddress", "countryCodeV2"});
   o.ship_to = detail::shipToPlace(get(n, "shippingAddress"), "zip", "city", "provinceCode", &o.warnings);
   o.customer_country = strPath(n, {"billingAddress", "countryCodeV2"});
+  o.customer = graphqlCustomer(n, &o.warnings);
   const json* li = get(n, "lineItems");
   if (!li) {
     o.lines_complete = false;

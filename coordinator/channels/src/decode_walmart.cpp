@@ -92,6 +92,19 @@ struct LineUnits {
   int64_t open = 0, shipped = 0, cancelled = 0, refunded = 0, other = 0;
 };
 
+// The buyer: customerEmailId (Walmart's relay address for the buyer), shippingInfo.phone and
+// shippingInfo.postalAddress (name, address1, address2, city, state, postalCode, country).
+// Walmart gives no customer id: the customer is found by the email.
+CustomerContact walmartCustomer(const json& j, std::vector<std::string>* w) {
+  CustomerContact c;
+  c.email = detail::contactEmail(get(j, "customerEmailId"), w);
+  c.phone = detail::contactText(getPath(j, {"shippingInfo", "phone"}), 40, "phone", w);
+  const json* address = getPath(j, {"shippingInfo", "postalAddress"});
+  if (address) c.name = detail::contactText(get(*address, "name"), 200, "name", w);
+  c.ship_to = detail::postalAddress(address, {{"address1", "address2"}, "city", "state", "postalCode", "country"}, w);
+  return c;
+}
+
 common::Result<NormalizedOrder> walmartOrder(const json& j) {
   if (!j.is_object()) return Error::reject("bad_order", "a Walmart purchase order is not an object");
   NormalizedOrder o;
@@ -108,6 +121,7 @@ common::Result<NormalizedOrder> walmartOrder(const json& j) {
     o.ship_to_country = countryAlpha2(detail::addressPart(get(*address, "country"), 3, "country", &o.warnings));
     o.ship_to = detail::shipToPlace(address, "postalCode", "city", "state", &o.warnings);
   }
+  o.customer = walmartCustomer(j, &o.warnings);
   int64_t updated_ms = detail::wholeNumber(get(j, "orderDate")).value_or(0);
 
   const json* lines = listIn(j, "orderLines", "orderLine");

@@ -120,6 +120,25 @@ common::Status wooRefundReleases(const json& r, const std::map<std::string, int6
   return {};
 }
 
+// The buyer: customer_id (0 = guest: none), the shipping name and address (the billing one for an
+// order without shipping), email and phone from billing (shipping.phone where given).
+CustomerContact wooCustomer(const json& j, std::vector<std::string>* w) {
+  CustomerContact c;
+  if (auto id = idText(get(j, "customer_id")); id && *id != "0") c.buyer_id = *id;
+  const json* billing = get(j, "billing");
+  const json* shipping = get(j, "shipping");
+  const detail::AddressKeys keys{{"company", "address_1", "address_2"}, "city", "state", "postcode", "country"};
+  c.ship_to = detail::postalAddress(shipping, keys, w);
+  const json* named = c.ship_to.empty() ? billing : shipping;
+  if (c.ship_to.empty()) c.ship_to = detail::postalAddress(billing, keys, w);
+  c.name = detail::fullName(named, "first_name", "last_name", w);
+  if (c.name.empty()) c.name = detail::fullName(billing, "first_name", "last_name", w);
+  if (billing) c.email = detail::contactEmail(get(*billing, "email"), w);
+  if (shipping) c.phone = detail::contactText(get(*shipping, "phone"), 40, "phone", w);
+  if (c.phone.empty() && billing) c.phone = detail::contactText(get(*billing, "phone"), 40, "phone", w);
+  return c;
+}
+
 common::Result<NormalizedOrder> wooOrder(const json& j) {
   if (!j.is_object()) return Error::reject("bad_order", "a WooCommerce order is not an object");
   NormalizedOrder o;
@@ -142,6 +161,7 @@ common::Result<NormalizedOrder> wooOrder(const json& j) {
     o.ship_to_country = o.customer_country;
     if (o.ship_to.empty()) o.ship_to = detail::shipToPlace(get(j, "billing"), "postcode", "city", "state", &o.warnings);
   }
+  o.customer = wooCustomer(j, &o.warnings);
 
   // Local pickup: the classic "local_pickup" shipping method, or the block checkout's
   // "pickup_location" method whose meta_data "pickup_location" names the chosen place.

@@ -38,21 +38,80 @@ std::string strPath(const json& j, std::initializer_list<std::string_view> path)
   return v && v->is_string() ? v->get<std::string>() : std::string();
 }
 
-std::string addressPart(const json* v, size_t max_len, std::string_view what, std::vector<std::string>* warnings) {
-  if (!v || !v->is_string()) return "";
+namespace {
+// v trimmed of spaces when it is a string of at most max_len bytes without control characters;
+// nullopt (and *why says which) when it is not; "" when absent, blank or not a string.
+std::optional<std::string> cleanText(const json* v, size_t max_len, std::string* why) {
+  if (!v || !v->is_string()) return std::string();
   const std::string& raw = v->get_ref<const std::string&>();
   size_t b = raw.find_first_not_of(" \t");
-  if (b == std::string::npos) return "";
+  if (b == std::string::npos) return std::string();
   size_t e = raw.find_last_not_of(" \t");
   std::string t = raw.substr(b, e - b + 1);
   bool control = std::any_of(t.begin(), t.end(), [](char c) { return static_cast<unsigned char>(c) < 0x20 || c == 0x7f; });
   if (t.size() > max_len || control) {
-    warnings->push_back(std::string("the shipping address's ") + std::string(what) +
-                        (control ? " holds a control character" : " is longer than " + std::to_string(max_len) + " bytes") +
-                        ": not used for routing");
+    *why = control ? " holds a control character" : " is longer than " + std::to_string(max_len) + " bytes";
+    return std::nullopt;
+  }
+  return t;
+}
+}  // namespace
+
+std::string addressPart(const json* v, size_t max_len, std::string_view what, std::vector<std::string>* warnings) {
+  std::string why;
+  auto t = cleanText(v, max_len, &why);
+  if (!t) {
+    warnings->push_back(std::string("the shipping address's ") + std::string(what) + why + ": not used for routing");
+    return "";
+  }
+  return *t;
+}
+
+std::string contactText(const json* v, size_t max_len, std::string_view what, std::vector<std::string>* warnings) {
+  std::string why;
+  auto t = cleanText(v, max_len, &why);
+  if (!t) {
+    if (warnings) warnings->push_back(std::string("the customer's ") + std::string(what) + why + ": not kept");
+    return "";
+  }
+  return *t;
+}
+
+std::string contactEmail(const json* v, std::vector<std::string>* warnings) {
+  std::string t = contactText(v, 254, "email", warnings);
+  if (t.empty()) return t;
+  std::transform(t.begin(), t.end(), t.begin(), [](char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; });
+  size_t at = t.find('@');
+  if (at == 0 || at == std::string::npos || at + 1 == t.size() || t.find('@', at + 1) != std::string::npos ||
+      t.find_first_of(" \t") != std::string::npos) {
+    warnings->push_back("the customer's email is not an email address: not kept");
     return "";
   }
   return t;
+}
+
+PostalAddress postalAddress(const json* address, const AddressKeys& keys, std::vector<std::string>* warnings) {
+  PostalAddress a;
+  if (!address || !address->is_object()) return a;
+  for (std::string_view k : keys.lines) {
+    std::string line = contactText(get(*address, k), 200, "address line", warnings);
+    if (!line.empty()) a.lines.push_back(std::move(line));
+  }
+  // With shipToPlace's limits, which has warned about these parts already.
+  a.city = contactText(get(*address, keys.city), 80, "city", nullptr);
+  a.region = contactText(get(*address, keys.region), 64, "region", nullptr);
+  a.postal_code = contactText(get(*address, keys.postal_code), 16, "postal code", nullptr);
+  a.country = contactText(get(*address, keys.country), 64, "country", warnings);
+  return a;
+}
+
+std::string fullName(const json* object, std::string_view first_key, std::string_view last_key,
+                     std::vector<std::string>* warnings) {
+  if (!object || !object->is_object()) return "";
+  std::string first = contactText(get(*object, first_key), 100, "first name", warnings);
+  std::string last = contactText(get(*object, last_key), 100, "last name", warnings);
+  if (first.empty() || last.empty()) return first + last;
+  return first + " " + last;
 }
 
 ShipToPlace shipToPlace(const json* address, std::string_view postal_key, std::string_view city_key,

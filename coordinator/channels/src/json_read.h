@@ -58,6 +58,25 @@ std::string addressPart(const json* v, size_t max_len, std::string_view what, st
 ShipToPlace shipToPlace(const json* address, std::string_view postal_key, std::string_view city_key,
                         std::string_view region_key, std::vector<std::string>* warnings);
 
+// The customer's contact and full address (CustomerContact), read as addressPart reads (a part
+// too long or with a control character is dropped with a warning saying it is not kept).
+// contactText: a name (at most 200 bytes) or phone (at most 40); warnings null: dropped silently.
+std::string contactText(const json* v, size_t max_len, std::string_view what, std::vector<std::string>* warnings);
+// An email address: trimmed and lowercased; one '@' with text either side and no spaces, at most
+// 254 bytes, else "" and a warning.
+std::string contactEmail(const json* v, std::vector<std::string>* warnings);
+// The channel's key names of an address object; a line key whose value is absent or empty is skipped.
+struct AddressKeys {
+  std::initializer_list<std::string_view> lines;
+  std::string_view city, region, postal_code, country;
+};
+// City, region and postal code are dropped without a warning (shipToPlace warns about the same
+// parts with the same limits); lines and country warn.
+PostalAddress postalAddress(const json* address, const AddressKeys& keys, std::vector<std::string>* warnings);
+// First and last name (Shopify, WooCommerce) joined by a space; either may be missing.
+std::string fullName(const json* object, std::string_view first_key, std::string_view last_key,
+                     std::vector<std::string>* warnings);
+
 // ISO 8601 with optional fraction and zone (Z, +hh:mm, -hhmm; none = UTC) to Unix ms.
 std::optional<int64_t> parseIsoMs(std::string_view text);
 // "2024-05-15T08:25:43.511Z"

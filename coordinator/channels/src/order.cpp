@@ -128,6 +128,20 @@ json toJson(const NormalizedOrder& o) {
   return j;
 }
 
+json customerJson(const CustomerContact& c) {
+  return {{"buyer_id", orNull(c.buyer_id)},
+          {"name", orNull(c.name)},
+          {"email", orNull(c.email)},
+          {"phone", orNull(c.phone)},
+          {"ship_to",
+           {{"lines", c.ship_to.lines},
+            {"city", orNull(c.ship_to.city)},
+            {"region", orNull(c.ship_to.region)},
+            {"postal_code", orNull(c.ship_to.postal_code)},
+            {"country", orNull(c.ship_to.country)}}},
+          {"restricted", c.restricted}};
+}
+
 void resolvePickup(NormalizedOrder& o, const std::map<std::string, std::string>& channel_locations) {
   if (o.pickup.ref.empty()) {
     if (o.pickup.requested) o.warnings.push_back("pickup order without a store id: shipped like any other order");

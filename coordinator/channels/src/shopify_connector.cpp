@@ -45,7 +45,8 @@ constexpr const char* kOrdersQuery = R"(query StockwireOrders($first: Int!, $aft
     nodes {
       id name createdAt updatedAt cancelledAt displayFinancialStatus displayFulfillmentStatus currencyCode
       totalPriceSet { shopMoney { amount currencyCode } }
-      shippingAddress { countryCodeV2 zip city provinceCode }
+      shippingAddress { countryCodeV2 zip city provinceCode name company address1 address2 phone }
+      email phone customer { id displayName }
       billingAddress { countryCodeV2 }
       lineItems(first: $lines) {
         pageInfo { hasNextPage }

@@ -63,7 +63,8 @@ std::string joined(const std::vector<Column>& cols) {
 const std::vector<std::string>& OrderBook::tableNames() {
   static const std::vector<std::string> kTables = {"orders",   "order_lines", "allocations", "tasks",
                                                    "task_lines", "fulfilments", "deliveries",  "cursors",
-                                                   "ledger_scan", "counters",  "refunds",     "restocks"};
+                                                   "ledger_scan", "counters",  "refunds",     "restocks",
+                                                   "customers",   "customer_orders"};
   return kTables;
 }
 

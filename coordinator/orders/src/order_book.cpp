@@ -72,6 +72,15 @@ const std::vector<std::string> kSchema = {
     // v3: the routing decision (routing.h toJson(RoutePlan)) and its re-routes
     "ALTER TABLE orders ADD COLUMN routing TEXT NOT NULL DEFAULT '';"
     "CREATE INDEX tasks_by_created ON tasks(created_at_ms);",
+    // v4: the customer book (customers.h)
+    "CREATE TABLE customers (id TEXT PRIMARY KEY, match_key TEXT NOT NULL UNIQUE, name TEXT NOT NULL DEFAULT '',"
+    "  email TEXT NOT NULL DEFAULT '', phone TEXT NOT NULL DEFAULT '', created_at_ms INTEGER NOT NULL,"
+    "  updated_at_ms INTEGER NOT NULL, erased_at_ms INTEGER NOT NULL DEFAULT 0, erased_why TEXT NOT NULL DEFAULT '');"
+    "CREATE TABLE customer_orders (channel TEXT NOT NULL, order_id TEXT NOT NULL, customer_id TEXT NOT NULL,"
+    "  buyer_id TEXT NOT NULL DEFAULT '', name TEXT NOT NULL DEFAULT '', email TEXT NOT NULL DEFAULT '',"
+    "  phone TEXT NOT NULL DEFAULT '', address TEXT NOT NULL DEFAULT '', restricted INTEGER NOT NULL DEFAULT 0,"
+    "  at_ms INTEGER NOT NULL, purged_at_ms INTEGER NOT NULL DEFAULT 0, PRIMARY KEY (channel, order_id));"
+    "CREATE INDEX customer_orders_by_customer ON customer_orders(customer_id);",
 };
 
 // The same tables on PostgreSQL, step for step (the same version means the same tables): 64-bit
@@ -129,6 +138,15 @@ const std::vector<std::string> kPgSchema = {
     // v3
     "ALTER TABLE orders ADD COLUMN routing TEXT NOT NULL DEFAULT '';"
     "CREATE INDEX tasks_by_created ON tasks(created_at_ms);",
+    // v4
+    "CREATE TABLE customers (id TEXT PRIMARY KEY, match_key TEXT NOT NULL UNIQUE, name TEXT NOT NULL DEFAULT '',"
+    "  email TEXT NOT NULL DEFAULT '', phone TEXT NOT NULL DEFAULT '', created_at_ms BIGINT NOT NULL,"
+    "  updated_at_ms BIGINT NOT NULL, erased_at_ms BIGINT NOT NULL DEFAULT 0, erased_why TEXT NOT NULL DEFAULT '');"
+    "CREATE TABLE customer_orders (channel TEXT NOT NULL, order_id TEXT NOT NULL, customer_id TEXT NOT NULL,"
+    "  buyer_id TEXT NOT NULL DEFAULT '', name TEXT NOT NULL DEFAULT '', email TEXT NOT NULL DEFAULT '',"
+    "  phone TEXT NOT NULL DEFAULT '', address TEXT NOT NULL DEFAULT '', restricted BIGINT NOT NULL DEFAULT 0,"
+    "  at_ms BIGINT NOT NULL, purged_at_ms BIGINT NOT NULL DEFAULT 0, PRIMARY KEY (channel, order_id));"
+    "CREATE INDEX customer_orders_by_customer ON customer_orders(customer_id);",
 };
 
 }  // namespace
@@ -164,7 +182,8 @@ OrderBook::OrderBook(const common::Clock& clock)
       holds_(std::make_unique<Holds>(*store_)),
       tasks_(std::make_unique<TaskBook>(*store_)),
       fulfilments_(std::make_unique<FulfilmentBook>(*store_)),
-      progress_(std::make_unique<IntakeProgress>(*store_)) {}
+      progress_(std::make_unique<IntakeProgress>(*store_)),
+      customers_(std::make_unique<CustomerBook>(*store_)) {}
 
 OrderBook::~OrderBook() = default;
 
@@ -275,7 +294,7 @@ Result<BookChange> OrderBook::insertOrder(const NewOrder& in) {
       if (auto r = tasks_->insertLocked(t); !r) return r;
       change.locations.push_back(t.location);
     }
-    return {};
+    return customers_->recordLocked(ref, in.customer, now);
   });
   if (!s) return s.error();
   change.skus = sortedUnique(std::move(change.skus));
@@ -283,52 +302,102 @@ Result<BookChange> OrderBook::insertOrder(const NewOrder& in) {
   return change;
 }
 
+namespace {
+// The order's row without where its customer is: normalized.ship_to, and the ship_to point of
+// its routing and of each re-route (the source, options and costs stay).
+struct StrippedOrder {
+  std::string normalized, routing;
+};
+StrippedOrder withoutShipTo(const std::string& normalized, const std::string& routing) {
+  StrippedOrder out{normalized, routing};
+  json n = json::parse(normalized, nullptr, false);
+  if (n.is_object()) {
+    n.erase("ship_to");
+    out.normalized = n.dump();
+  }
+  if (!routing.empty()) {
+    json r = json::parse(routing, nullptr, false);
+    if (r.is_object()) {
+      r.erase("ship_to");
+      if (r.contains("reroutes") && r["reroutes"].is_array()) {
+        for (json& x : r["reroutes"]) {
+          if (x.is_object()) x.erase("ship_to");
+        }
+      }
+      out.routing = r.dump();
+    }
+  }
+  return out;
+}
+}  // namespace
+
+Status OrderBook::erasePersonalLocked(const std::vector<OrderRef>& orders, int64_t now_ms, int64_t* erased) {
+  auto get = store_->db->cached("SELECT normalized, routing FROM orders WHERE channel = ? AND order_id = ?");
+  if (!get) return get.error();
+  auto up = store_->db->cached("UPDATE orders SET normalized = ?, routing = ? WHERE channel = ? AND order_id = ?");
+  if (!up) return up.error();
+  for (const OrderRef& ref : orders) {
+    get->bind(1, ref.channel).bind(2, ref.order_id);
+    std::optional<StrippedOrder> row;
+    auto r = get->firstRow([&](const SqlStmt& st) { row = withoutShipTo(st.columnText(0), st.columnText(1)); });
+    if (!r) return r.error();
+    bool changed = false;
+    if (row) {
+      up->bind(1, row->normalized).bind(2, row->routing).bind(3, ref.channel).bind(4, ref.order_id);
+      if (auto w = up->run(); !w) return w;
+      changed = true;
+    }
+    auto purged = customers_->purgeOrderLocked(ref, now_ms);
+    if (!purged) return purged.error();
+    if (changed || *purged) ++*erased;
+  }
+  return {};
+}
+
 Result<int64_t> OrderBook::eraseShipTo(int64_t before_ms, int64_t limit) {
   int64_t erased = 0;
   Status s = write([&]() -> Status {
     auto st = store_->db->cached(
-        "SELECT channel, order_id, normalized, routing FROM orders WHERE updated_at_ms < ?"
+        "SELECT channel, order_id FROM orders WHERE updated_at_ms < ?"
         " AND status IN ('shipped', 'cancelled', 'rejected_no_stock')"
-        " AND (normalized LIKE '%\"ship_to\":{%' OR routing LIKE '%\"ship_to\":[%') LIMIT ?");
+        " AND (normalized LIKE '%\"ship_to\":{%' OR routing LIKE '%\"ship_to\":[%'"
+        "      OR EXISTS (SELECT 1 FROM customer_orders c WHERE c.channel = orders.channel"
+        "                 AND c.order_id = orders.order_id AND c.purged_at_ms = 0)) LIMIT ?");
     if (!st) return st.error();
     st->bind(1, before_ms).bind(2, limit);
-    struct Row {
-      std::string channel, order_id, normalized, routing;
-    };
-    std::vector<Row> rows;
-    for (;;) {
-      auto r = st->step();
-      if (!r) return r.error();
-      if (!*r) break;
-      rows.push_back({st->columnText(0), st->columnText(1), st->columnText(2), st->columnText(3)});
+    std::vector<OrderRef> rows;
+    if (auto r = st->eachRow([&](const SqlStmt& row) { rows.push_back({row.columnText(0), row.columnText(1)}); }); !r) {
+      return r;
     }
-    st->reset();
-    auto up = store_->db->cached("UPDATE orders SET normalized = ?, routing = ? WHERE channel = ? AND order_id = ?");
-    if (!up) return up.error();
-    for (const Row& row : rows) {
-      json n = json::parse(row.normalized, nullptr, false);
-      if (n.is_object()) n.erase("ship_to");
-      std::string routing = row.routing;
-      if (!routing.empty()) {
-        json r = json::parse(routing, nullptr, false);
-        if (r.is_object()) {
-          r.erase("ship_to");
-          if (r.contains("reroutes") && r["reroutes"].is_array()) {
-            for (json& x : r["reroutes"]) {
-              if (x.is_object()) x.erase("ship_to");
-            }
-          }
-          routing = r.dump();
-        }
-      }
-      up->bind(1, n.is_discarded() ? row.normalized : n.dump()).bind(2, routing).bind(3, row.channel).bind(4, row.order_id);
-      if (auto w = up->run(); !w) return w;
-      erased++;
-    }
+    const int64_t now = store_->clock.nowMs();
+    if (auto r = erasePersonalLocked(rows, now, &erased); !r) return r;
+    auto retired = customers_->retireEmptiedLocked(now);
+    if (!retired) return retired.error();
     return {};
   });
   if (!s) return s.error();
   return erased;
+}
+
+Result<Erasure> OrderBook::eraseCustomer(const std::string& customer_id) {
+  Erasure out;
+  out.customer_id = customer_id;
+  bool known = false;
+  Status s = write([&]() -> Status {
+    auto c = customers_->byIdLocked(customer_id);
+    if (!c) return c.error();
+    if (!*c) return {};
+    known = true;
+    out.already_erased = (*c)->erased_at_ms != 0;
+    std::vector<OrderRef> refs;
+    for (const CustomerOrder& o : (*c)->orders) refs.push_back({o.channel, o.order_id});
+    const int64_t now = store_->clock.nowMs();
+    if (auto r = erasePersonalLocked(refs, now, &out.orders); !r) return r;
+    return customers_->tombstoneLocked(customer_id, "request", now);
+  });
+  if (!s) return s.error();
+  if (!known) return Error::reject("not_found", "no customer " + customer_id.substr(0, 64));
+  return out;
 }
 
 Status OrderBook::recordReroute(const std::string& channel, const std::string& order_id, const json& plan) {

@@ -174,13 +174,20 @@ void OrderService::workOnce() {
   eraseOldShipTo();
 }
 
+int64_t OrdersConfig::personalDataRetentionMs() const {
+  if (ship_to_retention_ms <= 0) return customer_retention_ms;
+  if (customer_retention_ms <= 0) return ship_to_retention_ms;
+  return std::min(ship_to_retention_ms, customer_retention_ms);
+}
+
 void OrderService::eraseOldShipTo() {
-  if (config_.ship_to_retention_ms <= 0 || clock_.monoMs() < next_erase_mono_ms_) return;
-  auto n = book_.eraseShipTo(clock_.nowMs() - config_.ship_to_retention_ms, 500);
+  const int64_t retention_ms = config_.personalDataRetentionMs();
+  if (retention_ms <= 0 || clock_.monoMs() < next_erase_mono_ms_) return;
+  auto n = book_.eraseShipTo(clock_.nowMs() - retention_ms, 500);
   if (!n) {
-    SW_WARN(kLog) << "erasing shipping places past their retention: " << n.error().toString();
+    SW_WARN(kLog) << "erasing customer data past its retention: " << n.error().toString();
   } else if (*n > 0) {
-    SW_INFO(kLog) << "erased the shipping place of " << *n << " orders past their retention";
+    SW_INFO(kLog) << "erased the customer data (buyer, shipping place) of " << *n << " orders past their retention";
   }
   // Again soon while there is a backlog, else once a minute.
   next_erase_mono_ms_ = clock_.monoMs() + (n && *n == 500 ? 0 : 60'000);
@@ -367,7 +374,8 @@ Result<IntakeResult> OrderService::intakeNew(const NormalizedOrder& received) {
   o.channel_status = order.channel_status;
   o.ship_to_country = order.ship_to_country.empty() ? order.customer_country : order.ship_to_country;
   o.pickup_location = order.pickup.location;
-  o.normalized = channels::toJson(order);
+  o.normalized = channels::toJson(order);  // without the buyer's personal data: that goes to the customer book
+  in.customer = order.customer;
   std::map<std::string, int64_t> need;
   std::vector<std::string> notes;
   if (!o.pickup_location.empty()) notes.push_back("pickup at " + o.pickup_location + " (" + order.pickup.ref + ")");

@@ -86,6 +86,7 @@ json orderJson(const BookOrder& o) {
 }
 
 void addRoutes(httplib::Server& server, OrderService& orders) {
+  addCustomerRoutes(server, orders.book());
   server.Post(R"(/v1/channels/([^/]{1,64})/webhooks)", [&orders](const httplib::Request& req, httplib::Response& res) {
     channels::HeaderList headers;
     for (const auto& [k, v] : req.headers) headers.emplace_back(k, v);

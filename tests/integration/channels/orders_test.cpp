@@ -938,4 +938,106 @@ TEST_F(OrdersTest, WalmartOrdersAreTakenInShippedCancelledAndRefunded) {
   EXPECT_EQ(coord_->onHand("W-1", "wh-1"), 8) << "a refund of a shipped unit gives nothing back";
 }
 
+
+// Customer data through the real server (issue 20): the same buyer ordering on Shopify (polled over
+// GraphQL) and WooCommerce is one customer with both orders; only an admin token reads them; the
+// export holds everything; erasure leaves the ledger, the orders' lines and the sales report as
+// they were; every access is in the audit log under the customer, without the email looked up.
+TEST_F(OrdersTest, CustomerLookupExportAndErasureAreAdminOnlyAuditedAndLeaveTheMoneyAlone) {
+  json locations = {{"locations", {{"wh-1", {{"lat", 52.52}, {"lon", 13.40}, {"cost", 1.0}}}}}};
+  start({"shopify", "woocommerce"}, {"P-1"}, json::object(), locations);
+  auto& hh = agent("hh-wh", "wh-1", "handheld");
+  receive(hh, "P-1", 5);
+  ASSERT_TRUE(test::waitFor([&] { return coord_->onHand("P-1", "wh-1") == 5; }, 30s)) << logs();
+  std::string shop = idOf(sims_.at("shopify")->order({{"lines", {{{"sku", "P-1"}, {"quantity", 1}, {"price", "10.00"}}}}}));
+  std::string woo = idOf(sims_.at("woocommerce")->order({{"lines", {{{"sku", "P-1"}, {"quantity", 2}, {"price", "9.50"}}}}}));
+  ASSERT_TRUE(test::waitFor([&] { return orderStatus("shopify", shop) == "accepted" && orderStatus("woocommerce", woo) == "accepted"; }, 30s))
+      << logs();
+  ASSERT_TRUE(test::waitFor([&] { return pickOrder(hh, "woocommerce", woo) == 1; }, 30s));
+  ASSERT_TRUE(test::waitFor([&] { return orderStatus("woocommerce", woo) == "shipped"; }, 30s)) << logs();
+
+  // Order reads carry no name, email or street.
+  const std::string order_text = order("shopify", shop).dump() + order("woocommerce", woo).dump();
+  for (const char* personal : {"Sam Buyer", "buyer@example.com", "1 Main St", "969 Market", "555"}) {
+    EXPECT_EQ(order_text.find(personal), std::string::npos) << personal;
+  }
+
+  auto found = test::httpGet(coord_->port(), "/v1/customers?email=Buyer@Example.com");
+  ASSERT_EQ(found.status, 200) << found.body.dump();
+  const std::string id = found.body["id"];
+  EXPECT_EQ(found.body["email"], "buyer@example.com");
+  EXPECT_EQ(found.body["name"], "Sam Buyer");
+  ASSERT_EQ(found.body["orders"].size(), 2u) << found.body.dump();
+  std::set<std::string> channels;
+  for (const json& o : found.body["orders"]) channels.insert(o["channel"].get<std::string>());
+  EXPECT_EQ(channels, (std::set<std::string>{"shopify", "woocommerce"}));
+  EXPECT_EQ(test::httpGet(coord_->port(), "/v1/customers/" + id).body["id"], id);
+  EXPECT_EQ(test::httpGet(coord_->port(), "/v1/customers?email=nobody@example.com").status, 404);
+  EXPECT_EQ(test::httpGet(coord_->port(), "/v1/customers").status, 400) << "no listing of everyone";
+  EXPECT_EQ(test::httpGet(coord_->port(), "/v1/customers/cus_00000000000000000000000000000000").status, 404);
+
+  // Only admins.
+  for (const char* role : {"viewer", "store_manager"}) {
+    std::string token = coord_->createToken(std::string("t-") + role, role, std::string(role) == "store_manager" ? "wh-1" : "");
+    std::map<std::string, std::string> as = {{"Authorization", "Bearer " + token}};
+    EXPECT_EQ(test::httpGet(coord_->port(), "/v1/customers/" + id, as).status, 403) << role;
+    EXPECT_EQ(test::httpGet(coord_->port(), "/v1/customers/" + id + "/export", as).status, 403) << role;
+    EXPECT_EQ(test::httpPost(coord_->port(), "/v1/customers/" + id + "/erase", "", as).status, 403) << role;
+  }
+
+  auto exported = test::httpGet(coord_->port(), "/v1/customers/" + id + "/export");
+  ASSERT_EQ(exported.status, 200);
+  EXPECT_EQ(exported.body["format"], "stockwire-customer-export/1");
+  ASSERT_EQ(exported.body["orders"].size(), 2u);
+  const std::string export_text = exported.body.dump();
+  for (const char* held : {"Sam Buyer", "buyer@example.com", "1 Main St", "969 Market"}) {
+    EXPECT_NE(export_text.find(held), std::string::npos) << held;
+  }
+
+  const std::string day = [] {
+    std::time_t t = std::time(nullptr);
+    char buf[16];
+    std::strftime(buf, sizeof buf, "%Y-%m-%d", std::gmtime(&t));
+    return std::string(buf);
+  }();
+  auto report = [&] { return test::httpGetText(coord_->port(), "/v1/reports/sales?format=csv&from=" + day + "&to=" + day); };
+  auto lines = [&](const std::string& ch, const std::string& oid) { return order(ch, oid)["lines"]; };
+  const std::string report_before = report();
+  ASSERT_NE(report_before.find(",woocommerce,wh-1,P-1,"), std::string::npos) << report_before;  // the picked order's revenue
+  const json shop_lines = lines("shopify", shop), woo_lines = lines("woocommerce", woo);
+  const auto on_hand = coord_->onHand("P-1", "wh-1");
+
+  auto erased = test::httpPost(coord_->port(), "/v1/customers/" + id + "/erase", "");
+  ASSERT_EQ(erased.status, 200) << erased.body.dump();
+  EXPECT_EQ(erased.body["orders_erased"], 2);
+  EXPECT_EQ(report(), report_before);
+  EXPECT_EQ(lines("shopify", shop), shop_lines);
+  EXPECT_EQ(lines("woocommerce", woo), woo_lines);
+  EXPECT_EQ(coord_->onHand("P-1", "wh-1"), on_hand);
+  EXPECT_EQ(test::httpGet(coord_->port(), "/v1/customers?email=buyer@example.com").status, 404);
+  json tomb = test::httpGet(coord_->port(), "/v1/customers/" + id).body;
+  EXPECT_EQ(tomb["erased"], true);
+  EXPECT_EQ(tomb["erased_why"], "request");
+  EXPECT_EQ(tomb["name"], "");
+  EXPECT_EQ(test::httpGet(coord_->port(), "/v1/customers/" + id + "/export").body.dump().find("Sam Buyer"), std::string::npos);
+
+  // The audit log: every read, export and erasure of this customer, refused ones included, and
+  // the email looked up is not in it.
+  auto audit = test::httpGet(coord_->port(), "/v1/audit?subject=" + id + "&limit=100");
+  ASSERT_EQ(audit.status, 200);
+  std::map<std::string, int> by_call;
+  for (const json& e : audit.body["entries"]) {
+    by_call[e["method"].get<std::string>() + " " + e["path"].get<std::string>() + " " + std::to_string(e["status"].get<int>())]++;
+    EXPECT_EQ(e["target"].get<std::string>().find("example.com"), std::string::npos) << e.dump();
+  }
+  EXPECT_EQ(by_call["GET /v1/customers 200"], 1) << audit.body.dump();
+  EXPECT_GE(by_call["GET /v1/customers/" + id + " 200"], 2);
+  EXPECT_EQ(by_call["GET /v1/customers/" + id + "/export 200"], 2);
+  EXPECT_EQ(by_call["POST /v1/customers/" + id + "/erase 200"], 1);
+  auto all = test::httpGet(coord_->port(), "/v1/audit?path=/v1/customers&limit=1000");
+  int refused = 0;
+  for (const json& e : all.body["entries"]) refused += e["status"].get<int>() == 403 ? 1 : 0;
+  EXPECT_EQ(refused, 6) << "the viewer's and the store manager's attempts";
+  EXPECT_EQ(all.body.dump().find("buyer@example.com"), std::string::npos);
+}
 }  // namespace sw

@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <fstream>
+#include <functional>
 #include <sstream>
 
 #include <nlohmann/json.hpp>
@@ -1095,5 +1096,148 @@ TEST(ShipToDecode, PrintedOnlyWhenGiven) {
   EXPECT_FALSE(toJson(orders[0]).contains("ship_to"));
 }
 
+
+// --- The customer (issue 20): name, contact and full shipping address, kept out of toJson ---
+
+namespace buyer {
+CustomerContact first(ChannelKind c, const std::string& payload) {
+  auto orders = decodeOk(c, payload);
+  EXPECT_FALSE(orders.empty());
+  return orders.empty() ? CustomerContact{} : orders[0].customer;
+}
+}  // namespace buyer
+
+TEST(CustomerDecode, EveryChannelsSampleGivesNameContactAndAddress) {
+  CustomerContact c = buyer::first(ChannelKind::kShopify, readData("shopify/orders-create-webhook.example.json"));
+  EXPECT_EQ(c.buyer_id, "115310627314723954");  // exact: beyond 2^53
+  EXPECT_EQ(c.email, "jon@example.com");        // contact_email, before customer.email
+  EXPECT_EQ(c.name, "Steve Shipper");           // the shipping address's name
+  EXPECT_EQ(c.phone, "555-555-SHIP");
+  EXPECT_EQ(c.ship_to.lines, (std::vector<std::string>{"Shipping Company", "123 Shipping Street"}));
+  EXPECT_EQ(c.ship_to.city, "Shippington");
+  EXPECT_EQ(c.ship_to.region, "KY");
+  EXPECT_EQ(c.ship_to.postal_code, "40003");
+  EXPECT_EQ(c.ship_to.country, "US");
+  EXPECT_FALSE(c.restricted);
+
+  c = buyer::first(ChannelKind::kAmazon, readData("amazon/getOrder.example.json"));
+  EXPECT_EQ(c.email, "user@example.com");
+  EXPECT_EQ(c.name, "John Doe");  // BuyerInfo.BuyerName before the address's name
+  EXPECT_EQ(c.ship_to.lines, (std::vector<std::string>{"1 Cross St."}));
+  EXPECT_EQ(c.ship_to.postal_code, "48817");
+  EXPECT_FALSE(c.restricted);
+  c = buyer::first(ChannelKind::kAmazon, readData("amazon/getOrder-2026-01-01.example.json"));
+  EXPECT_EQ(c.email, "buyer-email@marketplace.amazon.co.uk");
+  EXPECT_EQ(c.name, "James Wilson");
+  EXPECT_EQ(c.phone, "+44 161 123 4567");
+  EXPECT_EQ(c.ship_to.lines, (std::vector<std::string>{"Wilson Electronics Ltd", "123 High Street", "Unit 4B"}));
+  EXPECT_EQ(c.ship_to.country, "GB");
+
+  auto ebay = decodeOk(ChannelKind::kEbay, readData("ebay/getOrders.constructed.json"));
+  ASSERT_EQ(ebay.size(), 2u);
+  EXPECT_EQ(ebay[0].customer.buyer_id, "buyer_de_1");
+  EXPECT_EQ(ebay[0].customer.name, "Erika Mustermann");
+  EXPECT_EQ(ebay[0].customer.phone, "0221 1234567");
+  EXPECT_EQ(ebay[0].customer.ship_to.lines, (std::vector<std::string>{"Heidestrasse 17"}));
+  EXPECT_EQ(ebay[0].customer.ship_to.country, "DE");  // "country" of the older versions
+  EXPECT_EQ(ebay[1].customer.ship_to.region, "TX");
+
+  c = buyer::first(ChannelKind::kWooCommerce, readData("woocommerce/order.retrieve.response.json"));
+  EXPECT_EQ(c.buyer_id, "");  // customer_id 0: a guest
+  EXPECT_EQ(c.name, "John Doe");
+  EXPECT_EQ(c.email, "john.doe@example.com");
+  EXPECT_EQ(c.phone, "(555) 555-5555");
+  EXPECT_EQ(c.ship_to.lines, (std::vector<std::string>{"969 Market"}));  // empty company and address_2 left out
+  EXPECT_EQ(c.ship_to.postal_code, "94103");
+
+  c = buyer::first(ChannelKind::kWalmart, readData("walmart/getAnOrder.example.json"));
+  EXPECT_EQ(c.email, "7d9f02968955480499c84c5871ad1401@relay.walmart.com");  // lowercased
+  EXPECT_EQ(c.name, "Donald Ashley");
+  EXPECT_EQ(c.phone, "3143450432");
+  EXPECT_EQ(c.ship_to.lines, (std::vector<std::string>{"6600 gazebo drive"}));
+  EXPECT_EQ(c.ship_to.country, "USA");
+}
+
+TEST(CustomerDecode, OrderJsonLeavesThePersonalDataOut) {
+  auto orders = decodeOk(ChannelKind::kShopify, readData("shopify/orders-create-webhook.example.json"));
+  ASSERT_EQ(orders.size(), 1u);
+  std::string printed = toJson(orders[0]).dump();
+  for (const char* personal : {"Steve Shipper", "555-555-SHIP", "jon@example.com", "123 Shipping Street"}) {
+    EXPECT_EQ(printed.find(personal), std::string::npos) << personal;
+  }
+  json c = customerJson(orders[0].customer);
+  EXPECT_EQ(c["name"], "Steve Shipper");
+  EXPECT_EQ(c["ship_to"]["lines"].size(), 2u);
+}
+
+TEST(CustomerDecode, AmazonWithoutRestrictedDataIsMarkedRestricted) {
+  json v0 = json::parse(readData("amazon/getOrder.example.json"));
+  json& p = v0.contains("payload") ? v0["payload"] : v0;
+  p.erase("BuyerInfo");
+  p["ShippingAddress"] = {{"City", "Canton"}, {"StateOrRegion", "MI"}, {"PostalCode", "48817"}, {"CountryCode", "US"}};
+  CustomerContact c = buyer::first(ChannelKind::kAmazon, v0.dump());
+  EXPECT_TRUE(c.restricted);
+  EXPECT_EQ(c.name, "");
+  EXPECT_EQ(c.email, "");
+  EXPECT_EQ(c.ship_to.postal_code, "48817");
+  json nw = json::parse(readData("amazon/getOrder-2026-01-01.example.json"));
+  json& o = nw.contains("order") ? nw["order"] : nw;
+  o.erase("buyer");
+  o.erase("recipient");
+  c = buyer::first(ChannelKind::kAmazon, nw.dump());
+  EXPECT_TRUE(c.restricted);
+  EXPECT_TRUE(c.ship_to.empty());
+}
+
+TEST(DecodeBadInput, CustomerFieldsThatAreNotUsableAreDroppedWithAWarning) {
+  json base = json::parse(readData("woocommerce/order.retrieve.response.json"));
+  auto decodeWith = [&](const std::function<void(json&)>& change) {
+    json o = base;
+    change(o);
+    auto orders = decodeOk(ChannelKind::kWooCommerce, o.dump());
+    EXPECT_EQ(orders.size(), 1u);
+    return orders.empty() ? NormalizedOrder{} : orders[0];
+  };
+  auto warned = [](const NormalizedOrder& o, const std::string& what) {
+    return std::any_of(o.warnings.begin(), o.warnings.end(), [&](const std::string& w) { return w.find(what) != std::string::npos; });
+  };
+  // Not an email address: dropped, said, the order still decodes with its lines.
+  for (const char* bad : {"no-at-sign", "@example.com", "a@", "a@b@c", "a b@example.com"}) {
+    NormalizedOrder o = decodeWith([&](json& j) { j["billing"]["email"] = bad; });
+    EXPECT_EQ(o.customer.email, "") << bad;
+    EXPECT_TRUE(warned(o, "the customer's email is not an email address")) << bad;
+    EXPECT_EQ(o.lines.size(), 2u);
+  }
+  NormalizedOrder o = decodeWith([](json& j) { j["billing"]["email"] = "  John.Doe@Example.COM "; });
+  EXPECT_EQ(o.customer.email, "john.doe@example.com");
+  // Too long, control characters, wrong types.
+  o = decodeWith([](json& j) {
+    j["shipping"]["first_name"] = std::string(101, 'x');
+    j["shipping"]["address_1"] = "969\rMarket";
+    j["billing"]["phone"] = 5555555;
+    j["billing"]["email"] = json::array();
+  });
+  EXPECT_EQ(o.customer.name, "Doe");
+  EXPECT_TRUE(o.customer.ship_to.lines.empty());
+  EXPECT_EQ(o.customer.phone, "");
+  EXPECT_EQ(o.customer.email, "");
+  EXPECT_TRUE(warned(o, "the customer's first name is longer than 100 bytes: not kept"));
+  EXPECT_TRUE(warned(o, "the customer's address line holds a control character: not kept"));
+  // Addresses that are not objects: nothing from them.
+  o = decodeWith([](json& j) {
+    j["shipping"] = 7;
+    j["billing"] = "x";
+  });
+  EXPECT_TRUE(o.customer.empty());
+  // Shopify: customer not an object, email of the wrong type, a huge buyer id.
+  json shop = json::parse(readData("shopify/orders-create-webhook.example.json"));
+  shop["customer"] = "x";
+  shop["contact_email"] = 12;
+  shop["email"] = nullptr;
+  CustomerContact c = buyer::first(ChannelKind::kShopify, shop.dump());
+  EXPECT_EQ(c.buyer_id, "");
+  EXPECT_EQ(c.email, "");
+  EXPECT_EQ(c.name, "Steve Shipper");
+}
 }  // namespace
 }  // namespace sw::coordinator::channels

@@ -57,6 +57,9 @@ struct AuditEntry {
   std::string target;  // the request target as sent (path and query)
   int status = 0;
   std::string outcome;  // "ok", or the error code the answer gave
+  // Whose personal data the request touched (a customer id: GET /v1/customers..., export, erase);
+  // "" for the rest. Reads are logged only when they have one.
+  std::string subject;
 };
 
 struct AuditQuery {
@@ -68,6 +71,7 @@ struct AuditQuery {
   int64_t since_ms = 0;
   int64_t until_ms = 0;    // 0: no upper bound
   int64_t before_id = 0;   // paging, newest first; 0: from the newest
+  std::string subject;     // only requests that touched this customer's data
   int64_t limit = 100;
 };
 

@@ -89,6 +89,32 @@ struct ShipToPlace {
   bool empty() const { return postal_code.empty() && city.empty() && region.empty(); }
 };
 
+// A postal address in full, as the channel gave it (each part trimmed; too long or holding control
+// characters: dropped with a warning). Personal data: see CustomerContact.
+struct PostalAddress {
+  std::vector<std::string> lines;  // street lines, company first where the channel gives one
+  std::string city;
+  std::string region;
+  std::string postal_code;
+  std::string country;  // as the channel gave it (alpha-2 on most channels)
+  bool empty() const { return lines.empty() && city.empty() && region.empty() && postal_code.empty() && country.empty(); }
+};
+
+// Who bought and where the parcel goes: what fulfilment and customer service need, nothing more
+// (no birth date, no payment data). Personal data: the order book does not keep it (toJson leaves
+// it out); the customer book (orders/customers.h) does, for the retention configured.
+struct CustomerContact {
+  std::string buyer_id;  // the channel's own customer/buyer id; "" for a guest, or when withheld
+  std::string name;
+  std::string email;     // lowercased and trimmed; "" when absent or not an address
+  std::string phone;
+  PostalAddress ship_to;
+  // The channel withheld the buyer's details (Amazon sends BuyerInfo and the address only with a
+  // Restricted Data Token): what is here is all there is.
+  bool restricted = false;
+  bool empty() const { return buyer_id.empty() && name.empty() && email.empty() && phone.empty() && ship_to.empty(); }
+};
+
 struct NormalizedOrder {
   ChannelKind channel = ChannelKind::kShopify;
   std::string order_id;    // exact, as a string
@@ -103,6 +129,7 @@ struct NormalizedOrder {
   std::string ship_to_country;    // ISO 3166-1 alpha-2 where the channel gives it
   ShipToPlace ship_to;            // postal code, city, region of the shipping address
   std::string customer_country;   // billing/buyer country
+  CustomerContact customer;       // personal data: not in toJson (customerJson prints it)
   std::string marketplace;        // Amazon marketplace id, eBay marketplace
   bool prices_pending = false;    // Amazon Pending orders carry no prices yet
   bool lines_complete = true;     // false when the payload had no line items (getOrders without getOrderItems)
@@ -113,7 +140,10 @@ struct NormalizedOrder {
   std::string delivery_id;            // webhook delivery / notification id, when it came from one
 };
 
+// The order without its personal data (`customer`): what the order book keeps and order reads show.
 nlohmann::ordered_json toJson(const NormalizedOrder& order);
+// The customer's contact and address as JSON (customer records and tests; channel-decode does not print it).
+nlohmann::ordered_json customerJson(const CustomerContact& customer);
 
 // Maps the order's pickup reference to a Stockwire location with a channel's "channel_locations"
 // map ({"<channel's id>": "store-1"}). Shopify says pickup only through the shipping line the

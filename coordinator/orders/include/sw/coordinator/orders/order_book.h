@@ -24,6 +24,7 @@
 //   TaskBook (tasks.h)                  tasks, task_lines, counters: pick tasks and their versions
 //   FulfilmentBook (fulfilments.h)      fulfilments: what shipped and whether the channel was told
 //   IntakeProgress (intake_progress.h)  deliveries, cursors, ledger_scan
+//   CustomerBook (customers.h)          customers, customer_orders: the buyers' personal data
 // A change that spans parts (a new order, a cancel, a route, a pick coming back, a task withdrawn
 // from an offline location, a refund) is an OrderBook method: one transaction over every part it touches. The parts answer reads and their
 // own single-table writes.
@@ -47,6 +48,7 @@
 #include "sw/common/result.h"
 #include "sw/common/sql.h"
 #include "sw/coordinator/orders/book_change.h"
+#include "sw/coordinator/orders/customers.h"
 #include "sw/coordinator/orders/fulfilments.h"
 #include "sw/coordinator/orders/holds.h"
 #include "sw/coordinator/orders/intake_progress.h"
@@ -180,6 +182,7 @@ class OrderBook {
   TaskBook& tasks() { return *tasks_; }
   FulfilmentBook& fulfilments() { return *fulfilments_; }
   IntakeProgress& progress() { return *progress_; }
+  CustomerBook& customers() { return *customers_; }
 
   common::Result<std::optional<BookOrder>> order(const std::string& channel, const std::string& order_id);
   // Newest first. status nullopt = any.
@@ -191,6 +194,7 @@ class OrderBook {
     BookOrder order;  // lines filled; allocations/tasks ignored
     std::vector<BookAllocation> allocations;
     std::vector<PickTask> tasks;  // their lines name allocations by index into `allocations`
+    channels::CustomerContact customer;  // recorded in the customer book (nothing personal: nothing)
   };
   common::Result<BookChange> insertOrder(const NewOrder& order);
 
@@ -205,8 +209,15 @@ class OrderBook {
   // Customer-data retention: for orders that are over (shipped, cancelled, rejected) and last
   // changed before before_ms, removes where the customer is: normalized.ship_to (postal code, city,
   // region) and the ship_to point of routing and of each re-route (the source, options and costs
-  // stay). At most `limit` orders a call; returns how many were erased.
+  // stay), and who they are: the order's buyer record in the customer book (name, email, phone,
+  // address, buyer id). A customer none of whose orders holds personal data any more is
+  // tombstoned ("retention"). At most `limit` orders a call; returns how many were erased.
   common::Result<int64_t> eraseShipTo(int64_t before_ms, int64_t limit);
+  // Erasure on request (GDPR art. 17, CCPA): every order of the customer loses what eraseShipTo
+  // removes, whatever its state and age, and the customer is tombstoned ("request"), in one
+  // transaction. Order lines, quantities, amounts, allocations, fulfilments, refunds and the
+  // ledger are not touched. not_found for an unknown id; a second erasure clears nothing more.
+  common::Result<Erasure> eraseCustomer(const std::string& customer_id);
   // Appends a re-route's plan (toJson(RoutePlan)) to the order's routing["reroutes"], keeping the
   // last kMaxReroutesKept.
   common::Status recordReroute(const std::string& channel, const std::string& order_id, const nlohmann::json& plan);
@@ -297,12 +308,16 @@ class OrderBook {
   common::Status readRefundsLocked(BookOrder& o);
   // routing["reroutes"] of the order gains `plan`, keeping the last kMaxReroutesKept.
   common::Status appendRerouteLocked(const OrderRef& order, const nlohmann::json& plan);
+  // eraseShipTo and eraseCustomer: each order's shipping place and buyer record cleared; *erased
+  // counts the orders that had something to clear.
+  common::Status erasePersonalLocked(const std::vector<OrderRef>& orders, int64_t now_ms, int64_t* erased);
 
   std::unique_ptr<BookStore> store_;
   std::unique_ptr<Holds> holds_;
   std::unique_ptr<TaskBook> tasks_;
   std::unique_ptr<FulfilmentBook> fulfilments_;
   std::unique_ptr<IntakeProgress> progress_;
+  std::unique_ptr<CustomerBook> customers_;
 };
 
 }  // namespace sw::coordinator

@@ -66,10 +66,14 @@ struct OrdersConfig {
   int64_t poll_interval_ms = 60'000;  // per channel; the connector's rate limit may make it longer
   int64_t tick_ms = 500;              // how often the worker looks at the ledger and the queue anyway
   int64_t fulfilment_retry_max_ms = 60'000;
-  // Customer-data retention of the shipping place (postal code, city, region, the routing point):
-  // erased from orders that are over and unchanged for this long (OrderBook::eraseShipTo). 0: kept
-  // as long as the order.
+  // Customer-data retention: orders that are over and unchanged for this long lose their buyer's
+  // personal data (name, contact, address in the customer book; the shipping place and routing
+  // point in the order book: OrderBook::eraseShipTo), and customers left with none are
+  // tombstoned. The shorter of the two applies (ship_to_retention_ms is the older option, which
+  // named only the shipping place); 0 for both: kept as long as the order.
+  int64_t customer_retention_ms = 730LL * 86'400'000;
   int64_t ship_to_retention_ms = 0;
+  int64_t personalDataRetentionMs() const;
   // A location goes offline for routing when every device there (each agent at a location gets its
   // pick tasks) has been offline this long (its presence, as the fleet view shows it: not online,
   // last seen this long ago). Then its open pick tasks are withdrawn and their orders re-routed

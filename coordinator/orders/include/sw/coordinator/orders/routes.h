@@ -6,6 +6,12 @@
 //   GET  /v1/orders?status=S&limit=N        newest first: lines, status, reservations, routing, fulfilment
 //   GET  /v1/orders/{channel}/{order_id}    one order, the same shape
 //   GET  /v1/tasks?status=open              pick tasks (all locations)
+// and the customer book's (customer_routes.cpp; admin only, access_policy.cpp), each naming the
+// customer it touched in kAuditSubjectHeader for the audit log (which takes the header off):
+//   GET  /v1/customers?email=E | ?channel=C&buyer_id=B   the customer and their orders on every channel
+//   GET  /v1/customers/{id}                 the same by id
+//   GET  /v1/customers/{id}/export          everything held on them (GDPR art. 15), as one JSON document
+//   POST /v1/customers/{id}/erase           their personal data removed, a tombstone left (art. 17, CCPA)
 
 #include <httplib.h>
 
@@ -13,7 +19,10 @@
 
 namespace sw::coordinator {
 
+inline constexpr const char* kAuditSubjectHeader = "X-Stockwire-Audit-Subject";
+
 void addRoutes(httplib::Server& server, OrderService& orders);
+void addCustomerRoutes(httplib::Server& server, OrderBook& book);
 nlohmann::json orderJson(const BookOrder& order);
 
 }  // namespace sw::coordinator
