@@ -13,8 +13,12 @@
 #include "sw/common/event.h"
 
 namespace sw::agent {
+class Store;
 class SyncLoop;
-}
+}  // namespace sw::agent
+namespace sw::common {
+class MqttTransport;
+}  // namespace sw::common
 
 namespace sw::bench {
 
@@ -55,5 +59,10 @@ bool writeText(const std::string& path, const std::string& text);
 // Stops every device's sync loop, side by side: Paho pauses about a second in every disconnect
 // (paho.mqtt.c issue #889), so stopping 100 devices one after the other took a minute and a half.
 void stopSideBySide(std::vector<std::unique_ptr<agent::SyncLoop>>& loops);
+// Starts every store's real SyncLoop (state every 5 s) on a Paho transport of its own to
+// broker_url, its client id the device's; both are appended to transports and loops.
+void startSyncLoops(std::vector<std::unique_ptr<agent::Store>>& stores, const std::string& broker_url,
+                    std::vector<std::unique_ptr<common::MqttTransport>>& transports,
+                    std::vector<std::unique_ptr<agent::SyncLoop>>& loops);
 
 }  // namespace sw::bench

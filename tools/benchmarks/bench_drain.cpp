@@ -105,18 +105,9 @@ int benchDrain(const common::ParsedOptions& args) {
   }
   std::vector<std::unique_ptr<common::MqttTransport>> transports;
   std::vector<std::unique_ptr<agent::SyncLoop>> loops;
-  agent::SyncConfig sc;
-  sc.state_interval_ms = 5000;
   auto t0 = std::chrono::steady_clock::now();
   CpuMark cpu0{cpuSeconds(coord.pid()), cpuSeconds(getpid()), cpuSeconds(broker.pid()), writtenBytes(coord.pid())};
-  for (auto& s : stores) {
-    common::MqttConfig mc;
-    mc.broker_url = broker.url();
-    mc.client_id = s->deviceId();
-    transports.push_back(common::makePahoTransport(mc));
-    loops.push_back(std::make_unique<agent::SyncLoop>(*s, *transports.back(), clock, sc, common::newUuid()));
-    loops.back()->start();
-  }
+  startSyncLoops(stores, broker.url(), transports, loops);
   uint64_t target = static_cast<uint64_t>(per_device * devices);
   uint64_t applied = 0;
   double last_report = 0;

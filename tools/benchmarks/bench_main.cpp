@@ -15,7 +15,10 @@
 #include "bench.h"
 #include "sw/common/cli.h"
 #include "sw/common/log.h"
+#include "sw/agent/store.h"
 #include "sw/agent/sync.h"
+#include "sw/common/paho_transport.h"
+#include "sw/common/uuid.h"
 #include "sw/coordinator/ingest/ingest.h"
 #include "sw/coordinator/ledger/sql_ledger.h"
 #include "sw/harness/process.h"
@@ -105,6 +108,22 @@ void stopSideBySide(std::vector<std::unique_ptr<agent::SyncLoop>>& loops) {
   std::vector<std::thread> stoppers;
   for (auto& l : loops) stoppers.emplace_back([&l] { l->stop(); });
   for (auto& t : stoppers) t.join();
+}
+
+void startSyncLoops(std::vector<std::unique_ptr<agent::Store>>& stores, const std::string& broker_url,
+                    std::vector<std::unique_ptr<common::MqttTransport>>& transports,
+                    std::vector<std::unique_ptr<agent::SyncLoop>>& loops) {
+  agent::SyncConfig sc;
+  sc.state_interval_ms = 5000;
+  for (auto& s : stores) {
+    common::MqttConfig mc;
+    mc.broker_url = broker_url;
+    mc.client_id = s->deviceId();
+    transports.push_back(common::makePahoTransport(mc));
+    loops.push_back(std::make_unique<agent::SyncLoop>(*s, *transports.back(), common::SystemClock::instance(), sc,
+                                                      common::newUuid()));
+    loops.back()->start();
+  }
 }
 
 }  // namespace sw::bench

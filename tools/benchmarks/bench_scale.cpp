@@ -213,19 +213,10 @@ bool drainOnce(const ScaleWorkload& w, const std::string& templates, const std::
   };
   std::vector<std::unique_ptr<common::MqttTransport>> transports;
   std::vector<std::unique_ptr<agent::SyncLoop>> loops;
-  agent::SyncConfig sc;
-  sc.state_interval_ms = 5000;
   const auto t0 = std::chrono::steady_clock::now();
   const double c0 = cpuOfCoordinators(), s0 = pg ? treeCpuSeconds(server_pid) : 0, d0 = cpuSeconds(getpid()),
                b0 = cpuSeconds(broker.pid());
-  for (auto& s : stores) {
-    common::MqttConfig mc;
-    mc.broker_url = broker.url();
-    mc.client_id = s->deviceId();
-    transports.push_back(common::makePahoTransport(mc));
-    loops.push_back(std::make_unique<agent::SyncLoop>(*s, *transports.back(), clock, sc, common::newUuid()));
-    loops.back()->start();
-  }
+  startSyncLoops(stores, broker.url(), transports, loops);
   const uint64_t target = w.events();
   double last_report = 0;
   while (run->applied < target) {
